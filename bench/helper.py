@@ -1,0 +1,390 @@
+#!/usr/bin/env python3
+"""Helpers for bench/run.sh: workload generators, a sparse-aware comparison,
+and the markdown report.  Not meant to be run by hand (see bench/README.md).
+
+Subcommands:
+  gen-file   PATH SIZE                     random data (os.urandom)
+  gen-sparse PATH SIZE EXTENTS EXTSIZE     EXTENTS random data extents, spread out, ending in a hole
+  gen-tree   ROOT FILES DIRS FILESIZE SEED FILES equal-sized files in DIRS directories
+  gen-mixed  ROOT FILES MIN MAX SEED       FILES files, log-uniform sizes in [MIN, MAX]
+  cmp-sparse SRC DST                       exit 0 when DST has SRC's size and bytes
+  annotate   JSON TOOLS_TSV KEY=VALUE...   merge harness data into a hyperfine JSON export
+  report     RESULTS_DIR OUT_MD            write the markdown table from all *.json in RESULTS_DIR
+"""
+
+import datetime
+import json
+import math
+import os
+import random
+import sys
+
+MiB = 1 << 20
+POOL_SIZE = 16 * MiB
+
+
+def _pool(seed):
+    return random.Random(seed).randbytes(POOL_SIZE)
+
+
+def _slice(pool, rng, size):
+    """size bytes of pool data starting at a random offset (wrapping around)."""
+    out = bytearray()
+    while len(out) < size:
+        off = rng.randrange(POOL_SIZE)
+        out += pool[off:off + (size - len(out))]
+    return bytes(out)
+
+
+def gen_file(path, size):
+    size = int(size)
+    with open(path, "wb") as f:
+        left = size
+        while left:
+            n = min(left, 8 * MiB)
+            f.write(os.urandom(n))
+            left -= n
+
+
+def gen_sparse(path, size, extents, extsize):
+    size, extents, extsize = int(size), int(extents), int(extsize)
+    stride = size // extents
+    assert stride >= 2 * extsize, "extents would touch"
+    with open(path, "wb") as f:
+        for i in range(extents):
+            # each extent sits in the middle of its stride: the file starts
+            # with a hole, the extents are spread out and it ends in a hole.
+            off = i * stride + (stride // 2 // extsize) * extsize
+            f.seek(off)
+            f.write(os.urandom(extsize))
+        f.truncate(size)
+
+
+def gen_tree(root, files, dirs, filesize, seed):
+    files, dirs, filesize = int(files), int(dirs), int(filesize)
+    rng = random.Random(int(seed))
+    pool = _pool(int(seed))
+    os.makedirs(root)
+    width = len(str(dirs - 1))
+    per_dir = -(-files // dirs)
+    made = 0
+    for d in range(dirs):
+        dpath = os.path.join(root, f"d{d:0{width}}")
+        os.mkdir(dpath)
+        for i in range(per_dir):
+            if made == files:
+                break
+            with open(os.path.join(dpath, f"f{i:05}"), "wb") as f:
+                f.write(_slice(pool, rng, filesize))
+            made += 1
+
+
+def gen_mixed(root, files, lo, hi, seed):
+    files, lo, hi, seed = int(files), int(lo), int(hi), int(seed)
+    rng = random.Random(seed)
+    pool = _pool(seed)
+    sizes = [int(round(math.exp(rng.uniform(math.log(lo), math.log(hi))))) for _ in range(files)]
+    os.makedirs(root)
+    # 2-level layout: ~sqrt(files)/2 top directories, files spread round-robin
+    # into top/sub directories so the tree has some depth.
+    tops = max(1, int(math.sqrt(files) / 2))
+    for i, size in enumerate(sizes):
+        top = i % tops
+        sub = (i // tops) % 4
+        dpath = os.path.join(root, f"t{top:02}", f"s{sub}")
+        os.makedirs(dpath, exist_ok=True)
+        with open(os.path.join(dpath, f"f{i:05}.bin"), "wb") as f:
+            left = size
+            while left:
+                n = min(left, 4 * MiB)
+                f.write(_slice(pool, rng, n))
+                left -= n
+    print(sum(sizes))
+
+
+def _data_extents(fd, size):
+    out, pos = [], 0
+    while pos < size:
+        try:
+            start = os.lseek(fd, pos, os.SEEK_DATA)
+        except OSError:  # ENXIO: no more data
+            break
+        end = os.lseek(fd, start, os.SEEK_HOLE)
+        out.append((start, end))
+        pos = end
+    return out
+
+
+def cmp_sparse(src, dst):
+    """Compare without reading the holes (reading 8 GiB of holes would fill the page cache)."""
+    sfd, dfd = os.open(src, os.O_RDONLY), os.open(dst, os.O_RDONLY)
+    size = os.fstat(sfd).st_size
+    if os.fstat(dfd).st_size != size:
+        print(f"size differs: {os.fstat(dfd).st_size} != {size}", file=sys.stderr)
+        return 1
+
+    def same(start, end, zeros):
+        pos = start
+        while pos < end:
+            n = min(end - pos, 4 * MiB)
+            b = os.pread(dfd, n, pos)
+            want = bytes(n) if zeros else os.pread(sfd, n, pos)
+            if b != want:
+                print(f"bytes differ in [{pos}, {pos + n})", file=sys.stderr)
+                return False
+            pos += n
+        return True
+
+    src_ext = _data_extents(sfd, size)
+    for start, end in src_ext:
+        if not same(start, end, False):
+            return 1
+    # data in DST outside SRC's data extents must read as zeros
+    for start, end in _data_extents(dfd, size):
+        pos = start
+        for s, e in src_ext:
+            if e <= pos or s >= end:
+                continue
+            if s > pos and not same(pos, s, True):
+                return 1
+            pos = max(pos, e)
+        if pos < end and not same(pos, end, True):
+            return 1
+    return 0
+
+
+# ---------------------------------------------------------------- report
+
+# workload -> (title, baseline, target ratio)
+WORKLOADS = {
+    "big": ("1 GiB file, same ext4", "cp", 0.90),
+    "tmpfs": ("1 GiB file, ext4 → tmpfs", "cp", 0.85),
+    "sparse": ("8 GiB sparse file, 64 × 1 MiB extents", "cp", 0.80),
+    "tree": ("10,000 × 4 KiB files in 100 dirs (-r)", "cp", 0.55),
+    "tree-tmpfs": ("10,000 × 4 KiB tree, ext4 → tmpfs (-r)", "cp", 0.30),
+    "mixed": ("2,000 files, 1 KiB–8 MiB log-uniform (-r)", "cp", 0.80),
+    "range": ("256 MiB range at 384 MiB into existing file", "dd", 0.80),
+    "tiny": ("1-byte file (start-up)", "cp", 0.95),
+    "proc": ("/proc/cpuinfo", "cp", 0.95),
+    "reflink-btrfs": ("1 GiB file, btrfs, --reflink=always", "cp", 1.00),
+    "reflink-xfs": ("1 GiB file, xfs, --reflink=always", "cp", 1.00),
+}
+RSS_TARGET = 1.25
+
+
+def fmt_t(t):
+    if t is None:
+        return "–"
+    if t >= 1:
+        return f"{t:.3f} s"
+    ms = t * 1e3
+    if ms >= 100:
+        return f"{ms:.0f} ms"
+    if ms >= 10:
+        return f"{ms:.1f} ms"
+    return f"{ms:.2f} ms"
+
+
+def fmt_range(lo, hi):
+    if lo is None:
+        return "–"
+    return f"{fmt_t(lo)} – {fmt_t(hi)}"
+
+
+def fmt_kib(k):
+    if k in (None, ""):
+        return "–"
+    k = int(k)
+    return f"{k / 1024:.1f} MiB" if k >= 10240 else f"{k} KiB"
+
+
+def annotate(path, tools_tsv, *kv):
+    data = {}
+    if os.path.exists(path) and os.path.getsize(path) > 0:
+        with open(path) as f:
+            data = json.load(f)
+    bench = {}
+    for item in kv:
+        k, _, v = item.partition("=")
+        bench[k] = v
+    tools = []
+    with open(tools_tsv) as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line:
+                continue
+            name, status, rss, blocks, note, cmd = (line.split("\t") + [""] * 6)[:6]
+            tools.append({"name": name, "status": status, "rss_kib": int(rss) if rss else None,
+                          "dst_blocks": int(blocks) if blocks else None, "note": note, "command": cmd})
+    bench["tools"] = tools
+    data["fcopy_bench"] = bench
+    # keep the export small: drop per-run exit codes (all zero when we get here)
+    for r in data.get("results", []):
+        r.pop("exit_codes", None)
+    with open(path, "w") as f:
+        json.dump(data, f, indent=1)
+        f.write("\n")
+
+
+def _load(results_dir):
+    out = {}
+    for name in os.listdir(results_dir):
+        if name.endswith(".json"):
+            with open(os.path.join(results_dir, name)) as f:
+                d = json.load(f)
+            if "fcopy_bench" in d:
+                out[d["fcopy_bench"].get("workload", name[:-5])] = d
+    return out
+
+
+def report(results_dir, out_md):
+    runs = _load(results_dir)
+    order = [w for w in WORKLOADS if w in runs] + sorted(w for w in runs if w not in WORKLOADS)
+    summary, details, notes, infos = [], [], [], []
+
+    for w in order:
+        d = runs[w]
+        b = d["fcopy_bench"]
+        title, base_name, target = WORKLOADS.get(w, (w, "cp", None))
+        title = b.get("title") or title
+        timing = {r["command"]: r for r in d.get("results", [])}
+        tools = {t["name"]: t for t in b["tools"]}
+
+        def med(name):
+            r = timing.get(name)
+            return r["median"] if r else None
+
+        base_med, f_med = med(base_name), med("fcopy")
+        ft, bt = tools.get("fcopy", {}), tools.get(base_name, {})
+        # --- summary row
+        if b.get("skipped"):
+            summary.append(f"| {w} | {title} | – | – | – | – | skipped: {b['skipped']} | – | – |")
+            continue
+        ratio = f_med / base_med if (f_med and base_med) else None
+        if ft.get("status", "") != "ok":
+            verdict = f"**{ft.get('status', 'not run')}**"
+        elif ratio is None:
+            verdict = "no baseline"
+        else:
+            met = ratio <= target
+            extra = ""
+            if w == "sparse":
+                sb = b.get("src_blocks")
+                db = ft.get("dst_blocks")
+                blocks_eq = sb not in (None, "") and db is not None and int(sb) == int(db)
+                met = met and blocks_eq
+                extra = "" if blocks_eq else " (blocks differ)"
+            verdict = ("yes" if met else "**no**") + f" (≤ {target:.2f})" + extra
+        rss_r = None
+        if ft.get("rss_kib") and bt.get("rss_kib"):
+            rss_r = ft["rss_kib"] / bt["rss_kib"]
+        rss_cell = "–" if rss_r is None else (
+            f"{fmt_kib(ft['rss_kib'])} / {fmt_kib(bt['rss_kib'])} = {rss_r:.2f} "
+            + ("yes" if rss_r <= RSS_TARGET else "**no**"))
+        ratio_cell = "–" if ratio is None else f"{ratio:.2f}"
+        blocks = "–"
+        if w == "sparse":
+            blocks = f"src {b.get('src_blocks', '?')}, " + ", ".join(
+                f"{n} {t['dst_blocks'] if t.get('dst_blocks') is not None else '?'}"
+                for n, t in tools.items())
+        summary.append(
+            f"| {w} | {title} | {fmt_t(f_med)} | {fmt_t(base_med)} ({base_name}) | {ratio_cell} | "
+            f"{verdict} | {rss_cell} | {blocks} |")
+
+        # --- detail rows: every tool
+        for name, t in tools.items():
+            r = timing.get(name)
+            if r:
+                vs = []
+                for bn in ("cp", "dd"):
+                    bm = med(bn)
+                    if bm and bn != name:
+                        vs.append(f"{r['median'] / bm:.2f}× {bn}")
+                n_runs = len(r.get("times", [])) or "?"
+                details.append(
+                    f"| {w} | {name} | {fmt_t(r['median'])} | {fmt_range(r['min'], r['max'])} | "
+                    f"{fmt_t(r['mean'])} ± {fmt_t(r.get('stddev') or 0)} | {', '.join(vs) or '–'} | "
+                    f"{fmt_kib(t.get('rss_kib'))} | {n_runs} | {t['status']} |")
+            else:
+                details.append(
+                    f"| {w} | {name} | – | – | – | – | {fmt_kib(t.get('rss_kib'))} | 0 | **{t['status']}** |")
+            if t.get("note"):
+                notes.append(f"- `{w}` / `{name}`: {t['note']}")
+            notes_cmd = t.get("command")
+            if notes_cmd:
+                infos.append(f"- `{w}` / `{name}`: `{notes_cmd}`")
+        if b.get("note"):
+            notes.append(f"- `{w}`: {b['note']}")
+
+    first = next(iter(runs.values()), {}).get("fcopy_bench", {})
+    stamps = sorted({(r["fcopy_bench"].get("date", "?"), r["fcopy_bench"].get("fcopy", "?"),
+                      r["fcopy_bench"].get("mode", "?")) for r in runs.values()})
+    lines = [
+        "# fcopy benchmark results",
+        "",
+        "Generated by `bench/run.sh` (see `bench/README.md`). Warm page cache (`hyperfine --warmup 1`),",
+        "destination removed before every run; times are wall-clock medians over the runs shown below.",
+        "Ratio = fcopy median / baseline median (GNU cp; dd for `range`); lower is better.",
+        "Peak RSS is `/usr/bin/time -f %M` of one run of each tool.",
+        "",
+        f"- machine: {first.get('machine', '?')}",
+        f"- kernel: {first.get('kernel', '?')}; scratch fs: {first.get('scratch_fs', '?')}; "
+        f"hyperfine {first.get('hyperfine', '?')}; {first.get('cp', '?')}",
+    ]
+    for date, fc, mode in stamps:
+        ws = [w for w in order if (runs[w]["fcopy_bench"].get("date", "?"), runs[w]["fcopy_bench"].get("fcopy", "?"),
+                                   runs[w]["fcopy_bench"].get("mode", "?")) == (date, fc, mode)]
+        lines.append(f"- run {date} ({mode} mode), fcopy `{fc}`: {', '.join(ws)}")
+    lines += [
+        "",
+        "## Targets",
+        "",
+        "| workload | what | fcopy median | baseline median | ratio | target met | peak RSS fcopy / baseline (≤ 1.25) | allocated blocks (512 B) |",
+        "|---|---|---:|---:|---:|---|---|---|",
+        *summary,
+        "",
+        "## All commands",
+        "",
+        "| workload | tool | median | min – max | mean ± σ | vs baseline | peak RSS | runs | status |",
+        "|---|---|---:|---:|---:|---|---:|---:|---|",
+        *details,
+        "",
+    ]
+    if notes:
+        lines += ["## Notes", "", *notes, ""]
+    if infos:
+        lines += ["## Commands", "", "<details><summary>exact command lines</summary>", "", *infos, "",
+                  "</details>", ""]
+    with open(out_md, "w") as f:
+        f.write("\n".join(lines))
+
+
+def main(argv):
+    if len(argv) < 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    cmd, args = argv[1], argv[2:]
+    if cmd == "gen-file":
+        gen_file(*args)
+    elif cmd == "gen-sparse":
+        gen_sparse(*args)
+    elif cmd == "gen-tree":
+        gen_tree(*args)
+    elif cmd == "gen-mixed":
+        gen_mixed(*args)
+    elif cmd == "cmp-sparse":
+        return cmp_sparse(*args)
+    elif cmd == "annotate":
+        annotate(*args)
+    elif cmd == "report":
+        report(*args)
+    elif cmd == "date":
+        print(datetime.datetime.now().isoformat(timespec="seconds"))
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

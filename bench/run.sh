@@ -1,0 +1,554 @@
+#!/usr/bin/env bash
+# fcopy benchmark harness: fcopy against GNU cp (and dd, xcp) with hyperfine.
+# Usage and the meaning of every workload and column: bench/README.md, or `bench/run.sh --help`.
+set -euo pipefail
+
+BENCH_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(dirname "$BENCH_HOME")
+HELPER="$BENCH_HOME/helper.py"
+
+ALL_WORKLOADS=(big tmpfs sparse tree tree-tmpfs mixed range tiny proc reflink-btrfs reflink-xfs)
+
+usage() {
+    cat <<EOF
+usage: bench/run.sh [--quick] [WORKLOAD...]
+
+Benchmarks fcopy against GNU cp (dd for the byte range; xcp when installed)
+with hyperfine on a warm page cache, and writes bench/results.md plus the
+hyperfine JSON exports in bench/results/.
+
+workloads (default: all):
+  big            1 GiB file, same ext4 filesystem
+  tmpfs          the 1 GiB file, ext4 -> tmpfs (/dev/shm)
+  sparse         8 GiB sparse file, 64 x 1 MiB data extents, ending in a hole
+  tree           10,000 x 4 KiB files in 100 directories (-r), same ext4
+  tree-tmpfs     the same tree, ext4 -> tmpfs (-r)
+  mixed          2,000 files of 1 KiB-8 MiB, log-uniform sizes (-r)
+  range          256 MiB at offset 384 MiB of the 1 GiB file into an existing file (vs dd)
+  tiny           1-byte file (process start-up)
+  proc           /proc/cpuinfo
+  reflink        both of: reflink-btrfs reflink-xfs (loop-mounted images; root only)
+
+options:
+  --quick        smoke mode: small sizes, few runs, results go to
+                 \${TMPDIR:-/tmp}/fcopy-bench-quick/ instead of bench/
+  -h, --help     this text
+
+environment:
+  FCOPY=PATH     fcopy binary (default: cargo build --release, then target/release/fcopy;
+                 honours CARGO_TARGET_DIR)
+  RUNS=N         hyperfine --runs for every workload (default: 10; mixed 5; tiny/proc 100)
+  BENCH_DIR=DIR  scratch directory on the filesystem under test
+                 (default: $(dirname "$ROOT")/bench-scratch); removed at the end
+  TMPFS_DIR=DIR  tmpfs for the cross-filesystem workloads (default: /dev/shm)
+  KEEP=1         keep the scratch directory (generated sources are reused next time)
+  RESULTS_MD=F, RESULTS_DIR=D   where to write the table and the JSON exports
+EOF
+}
+
+log() { printf '\n==> %s\n' "$*" >&2; }
+warn() { printf 'bench/run.sh: %s\n' "$*" >&2; }
+die() {
+    warn "$*"
+    exit 1
+}
+
+# ------------------------------------------------------------------ arguments
+QUICK=0
+SELECTED=()
+while (($#)); do
+    case $1 in
+    --quick) QUICK=1 ;;
+    -h | --help)
+        usage
+        exit 0
+        ;;
+    --)
+        shift
+        SELECTED+=("$@")
+        break
+        ;;
+    -*) die "unknown option '$1' (try --help)" ;;
+    *) SELECTED+=("$1") ;;
+    esac
+    shift
+done
+
+WORKLOADS=()
+if ((${#SELECTED[@]} == 0)); then
+    WORKLOADS=("${ALL_WORKLOADS[@]}")
+else
+    for w in "${SELECTED[@]}"; do
+        case $w in
+        all) WORKLOADS+=("${ALL_WORKLOADS[@]}") ;;
+        reflink) WORKLOADS+=(reflink-btrfs reflink-xfs) ;;
+        big | tmpfs | sparse | tree | tree-tmpfs | mixed | range | tiny | proc | reflink-btrfs | reflink-xfs)
+            WORKLOADS+=("$w") ;;
+        *) die "unknown workload '$w' (known: ${ALL_WORKLOADS[*]} reflink all)" ;;
+        esac
+    done
+fi
+wants() {
+    local w
+    for w in "${WORKLOADS[@]}"; do [[ $w == "$1" ]] && return 0; done
+    return 1
+}
+
+# ------------------------------------------------------------------ sizes
+KiB=1024
+MiB=$((1024 * KiB))
+GiB=$((1024 * MiB))
+if ((QUICK)); then
+    MODE=quick
+    BIG_SIZE=$((16 * MiB))
+    SPARSE_SIZE=$((128 * MiB)) SPARSE_EXTENTS=64 SPARSE_EXT=$((64 * KiB))
+    TREE_FILES=200 TREE_DIRS=10 TREE_FSIZE=$((4 * KiB))
+    MIXED_FILES=100 MIXED_MIN=$KiB MIXED_MAX=$((256 * KiB))
+    RANGE_OFF=$((6 * MiB)) RANGE_LEN=$((4 * MiB))
+    IMG_SIZE=$((512 * MiB))
+    MIN_FREE=$((1 * GiB))
+else
+    MODE=full
+    BIG_SIZE=$GiB
+    SPARSE_SIZE=$((8 * GiB)) SPARSE_EXTENTS=64 SPARSE_EXT=$MiB
+    TREE_FILES=10000 TREE_DIRS=100 TREE_FSIZE=$((4 * KiB))
+    MIXED_FILES=2000 MIXED_MIN=$KiB MIXED_MAX=$((8 * MiB))
+    RANGE_OFF=$((384 * MiB)) RANGE_LEN=$((256 * MiB))
+    IMG_SIZE=$((3 * GiB))
+    MIN_FREE=$((12 * GiB))
+fi
+SEED=20240601
+
+runs_for() {
+    if [[ -n ${RUNS:-} ]]; then
+        echo "$RUNS"
+        return
+    fi
+    case $1 in
+    tiny | proc) ((QUICK)) && echo 20 || echo 100 ;;
+    mixed) ((QUICK)) && echo 3 || echo 5 ;;
+    *) ((QUICK)) && echo 3 || echo 10 ;;
+    esac
+}
+[[ -z ${RUNS:-} || $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer"
+
+# "1 GiB", "384 MiB", "4 KiB"
+hsize() {
+    local b=$1
+    if ((b >= GiB && b % GiB == 0)); then
+        echo "$((b / GiB)) GiB"
+    elif ((b >= MiB && b % MiB == 0)); then
+        echo "$((b / MiB)) MiB"
+    elif ((b >= KiB && b % KiB == 0)); then
+        echo "$((b / KiB)) KiB"
+    else echo "$b B"; fi
+}
+# the CLI form of a size: 384M, 256M, 0
+csize() {
+    local b=$1
+    if ((b > 0 && b % MiB == 0)); then echo "$((b / MiB))M"; else echo "$b"; fi
+}
+
+# ------------------------------------------------------------------ tools
+need() { command -v "$1" >/dev/null 2>&1 || die "'$1' is required ($2)"; }
+need hyperfine "apt-get install hyperfine"
+need python3 "for the generators and the report"
+need cmp "diffutils"
+need diff "diffutils"
+if [[ ! -x /usr/bin/time ]]; then
+    if ((EUID == 0)) && command -v apt-get >/dev/null; then
+        log "installing GNU time (/usr/bin/time) for peak RSS"
+        apt-get install -y -q time >/dev/null || apt-get update -q >/dev/null && apt-get install -y -q time >/dev/null
+    fi
+    [[ -x /usr/bin/time ]] || die "/usr/bin/time (GNU time) is required: apt-get install time"
+fi
+CP=/usr/bin/cp
+DD=$(command -v dd)
+XCP=$(command -v xcp || true)
+
+if [[ -z ${FCOPY:-} ]]; then
+    log "building fcopy (cargo build --release)"
+    need cargo "or set FCOPY=/path/to/fcopy"
+    (cd "$ROOT" && cargo build --release) || die "cargo build --release failed (set FCOPY=... to benchmark another binary)"
+    target_dir=$(cd "$ROOT" && cargo metadata --format-version 1 --no-deps 2>/dev/null |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])') ||
+        target_dir=${CARGO_TARGET_DIR:-$ROOT/target}
+    FCOPY=$target_dir/release/fcopy
+fi
+if [[ $FCOPY != */* ]]; then FCOPY=$(command -v "$FCOPY") || die "FCOPY not found"; fi
+[[ -x $FCOPY ]] || die "fcopy binary '$FCOPY' is not executable"
+FCOPY=$(readlink -f "$FCOPY")
+FCOPY_LABEL=$("$FCOPY" --version 2>/dev/null | head -n1 || true)
+[[ -n $FCOPY_LABEL ]] || FCOPY_LABEL=$(basename "$FCOPY")
+if git -C "$ROOT" rev-parse --short HEAD >/dev/null 2>&1 && [[ $FCOPY == "$ROOT"/* || $FCOPY == "${CARGO_TARGET_DIR:-/nonexistent}"/* ]]; then
+    rev=$(git -C "$ROOT" rev-parse --short HEAD)
+    [[ -z $(git -C "$ROOT" status --porcelain -- src Cargo.toml Cargo.lock 2>/dev/null) ]] || rev+="-dirty"
+    FCOPY_LABEL+=" @ $rev"
+fi
+FCOPY_LABEL+=" ($FCOPY)"
+
+# ------------------------------------------------------------------ directories
+SCRATCH=${BENCH_DIR:-$(dirname "$ROOT")/bench-scratch}
+if [[ -d $SCRATCH && ! -e $SCRATCH/.fcopy-bench && -n $(ls -A "$SCRATCH") ]]; then
+    die "BENCH_DIR '$SCRATCH' exists, is not empty and was not made by this script; refusing to use it"
+fi
+mkdir -p "$SCRATCH"
+SCRATCH=$(cd "$SCRATCH" && pwd)
+touch "$SCRATCH/.fcopy-bench"
+TMPFS_ROOT=${TMPFS_DIR:-/dev/shm}
+SHM=$(mktemp -d "$TMPFS_ROOT/fcopy-bench.XXXXXX")
+MOUNTS=()
+
+cleanup() {
+    local rc=$?
+    set +e
+    local i
+    for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
+        umount "${MOUNTS[i]}" 2>/dev/null || umount -l "${MOUNTS[i]}"
+    done
+    rm -rf -- "$SHM"
+    if [[ ${KEEP:-0} == 1 ]]; then
+        rm -rf -- "$SCRATCH"/dst "$SCRATCH"/*.img "$SCRATCH"/mnt-*
+        warn "kept scratch directory $SCRATCH (KEEP=1)"
+    elif [[ -e $SCRATCH/.fcopy-bench ]]; then
+        rm -rf -- "$SCRATCH"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+for p in "$SCRATCH" "$SHM" "$FCOPY"; do
+    # commands run through hyperfine -N (no shell), so keep paths word-safe
+    [[ $p =~ ^[A-Za-z0-9_./+-]+$ ]] || die "path '$p' must not contain spaces or shell metacharacters"
+done
+
+fstype() { findmnt -n -o FSTYPE --target "$1" 2>/dev/null | tail -n1 | grep . || stat -f -c %T "$1"; }
+SCRATCH_FS=$(fstype "$SCRATCH")
+SHM_FS=$(fstype "$SHM")
+[[ $SCRATCH_FS == ext4 || $SCRATCH_FS == ext2/ext3 ]] || warn "note: scratch $SCRATCH is on '$SCRATCH_FS', not ext4"
+[[ $SHM_FS == tmpfs ]] || warn "note: $SHM is on '$SHM_FS', not tmpfs"
+free=$(($(stat -f -c '%a * %S' "$SCRATCH")))
+((free >= MIN_FREE)) || die "need $(hsize $MIN_FREE) free in $SCRATCH, have $((free / MiB)) MiB"
+
+if ((QUICK)); then
+    QDIR=${TMPDIR:-/tmp}/fcopy-bench-quick
+    OUT_MD=${RESULTS_MD:-$QDIR/results.md}
+    OUT_DIR=${RESULTS_DIR:-$QDIR/results}
+else
+    OUT_MD=${RESULTS_MD:-$BENCH_HOME/results.md}
+    OUT_DIR=${RESULTS_DIR:-$BENCH_HOME/results}
+fi
+mkdir -p "$OUT_DIR" "$(dirname "$OUT_MD")"
+
+SRC=$SCRATCH/src
+WORK=$SCRATCH/work
+mkdir -p "$SRC" "$WORK" "$SCRATCH/dst" "$SHM/dst"
+
+NOW=$(date -u +%Y-%m-%dT%H:%MZ)
+MACHINE="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) cores, $(($(grep MemTotal /proc/meminfo | awk '{print $2}') / 1024 / 1024)) GiB RAM"
+KERNEL=$(uname -r)
+HF_VERSION=$(hyperfine --version | awk '{print $2}')
+CP_VERSION=$($CP --version | head -n1)
+
+log "fcopy benchmark ($MODE mode): ${WORKLOADS[*]}"
+echo "fcopy:    $FCOPY_LABEL" >&2
+echo "baseline: $CP_VERSION${XCP:+; xcp: $XCP}" >&2
+echo "scratch:  $SCRATCH ($SCRATCH_FS); tmpfs: $SHM ($SHM_FS)" >&2
+echo "results:  $OUT_MD, $OUT_DIR/" >&2
+
+# ------------------------------------------------------------------ sources
+# ensure NAME PARAMS CMD...: (re)generate a source unless a KEEP=1 run left an identical one
+ensure() {
+    local name=$1 params=$2
+    shift 2
+    local stamp=$SRC/.$name.stamp
+    if [[ -e $stamp && $(cat "$stamp") == "$params" ]]; then return; fi
+    rm -rf -- "${SRC:?}/$name" "$stamp"
+    echo "generating $name: $params" >&2
+    "$@"
+    sync
+    echo "$params" >"$stamp"
+}
+src_big() { ensure big.bin "$BIG_SIZE" python3 "$HELPER" gen-file "$SRC/big.bin" "$BIG_SIZE"; }
+src_sparse() {
+    ensure sparse.bin "$SPARSE_SIZE $SPARSE_EXTENTS $SPARSE_EXT" \
+        python3 "$HELPER" gen-sparse "$SRC/sparse.bin" "$SPARSE_SIZE" "$SPARSE_EXTENTS" "$SPARSE_EXT"
+}
+src_tree() {
+    ensure tree "$TREE_FILES $TREE_DIRS $TREE_FSIZE $SEED" \
+        python3 "$HELPER" gen-tree "$SRC/tree" "$TREE_FILES" "$TREE_DIRS" "$TREE_FSIZE" "$SEED"
+}
+src_mixed() {
+    ensure mixed "$MIXED_FILES $MIXED_MIN $MIXED_MAX $SEED" \
+        bash -c 'python3 "$1" gen-mixed "$2" "$3" "$4" "$5" "$6" >"$7"' _ \
+        "$HELPER" "$SRC/mixed" "$MIXED_FILES" "$MIXED_MIN" "$MIXED_MAX" "$SEED" "$SRC/.mixed.bytes"
+}
+src_tiny() { ensure tiny.bin 1 bash -c 'printf x >"$1"' _ "$SRC/tiny.bin"; }
+src_range_template() {
+    # the existing destination: 2 x LEN bytes (taken from the start of big.bin)
+    ensure range-dst.template "$BIG_SIZE $RANGE_LEN" \
+        bash -c 'head -c "$1" "$2" >"$3"' _ $((2 * RANGE_LEN)) "$SRC/big.bin" "$SRC/range-dst.template"
+}
+
+# ------------------------------------------------------------------ verification
+# each gets the destination path; VSRC is the source
+v_file() { cmp -s -- "$VSRC" "$1"; }
+v_tree() { diff -rq -- "$VSRC" "$1" >&2; }
+v_sparse() { python3 "$HELPER" cmp-sparse "$VSRC" "$1"; }
+v_range() {
+    local size
+    size=$(stat -c %s -- "$1")
+    [[ $size == $((2 * RANGE_LEN)) ]] || {
+        echo "destination size $size, expected $((2 * RANGE_LEN)) (truncated or extended)" >&2
+        return 1
+    }
+    cmp -s -i "$RANGE_OFF:0" -n "$RANGE_LEN" -- "$VSRC" "$1" || {
+        echo "copied range differs from source bytes [$RANGE_OFF, +$RANGE_LEN)" >&2
+        return 1
+    }
+    cmp -s -i "$RANGE_LEN:$RANGE_LEN" -n "$RANGE_LEN" -- "$SRC/range-dst.template" "$1" || {
+        echo "bytes after the range were not preserved" >&2
+        return 1
+    }
+}
+v_proc() { [[ -s $1 ]] && [[ $(head -n1 "$1") == $(head -n1 /proc/cpuinfo) ]]; }
+
+# ------------------------------------------------------------------ the runner
+# A workload sets: W TITLE DST VSRC VERIFY PREP_BODY, and tools via add_tool; NOTE is optional.
+NAMES=() CMDS=()
+new_workload() {
+    W=$1 TITLE=$2
+    NAMES=() CMDS=()
+    NOTE="" SRC_BLOCKS=""
+}
+add_tool() {
+    local name=$1
+    shift
+    NAMES+=("$name")
+    CMDS+=("$*")
+}
+# standard tool set: cp, fcopy, xcp (when installed) with the same arguments
+add_cp_fcopy_xcp() {
+    add_tool cp "$CP" "$@"
+    add_tool fcopy "$FCOPY" "$@"
+    [[ -z $XCP ]] || add_tool xcp "$XCP" "$@"
+}
+
+FAILED_WORKLOADS=()
+annotate() { # JSON TSV EXTRA_KV...
+    local json=$1 tsv=$2
+    shift 2
+    python3 "$HELPER" annotate "$json" "$tsv" workload="$W" title="$TITLE" date="$NOW" mode="$MODE" \
+        fcopy="$FCOPY_LABEL" machine="$MACHINE" kernel="$KERNEL" scratch_fs="$SCRATCH_FS -> $SHM_FS (tmpfs cases)" \
+        hyperfine="$HF_VERSION" cp="$CP_VERSION" "$@"
+}
+
+skip_workload() { # W TITLE REASON
+    new_workload "$1" "$2"
+    log "$W: skipped: $3"
+    local json=$OUT_DIR/$W.json tsv=$WORK/$W.tools.tsv
+    rm -f "$json"
+    : >"$tsv"
+    annotate "$json" "$tsv" skipped="$3"
+}
+
+run_workload() {
+    local runs json tsv prep i name cmd status note rss blocks rc
+    runs=$(runs_for "$W")
+    json=$OUT_DIR/$W.json
+    tsv=$WORK/$W.tools.tsv
+    prep=$WORK/prep-$W.sh
+    printf '#!/bin/bash\nset -e\n%s\n' "$PREP_BODY" >"$prep"
+    rm -f "$json"
+    : >"$tsv"
+    log "$W: $TITLE ($runs runs)"
+
+    # 1. one checked run per tool: exit status, output correctness, peak RSS
+    local ok_names=() ok_cmds=()
+    for i in "${!NAMES[@]}"; do
+        name=${NAMES[i]} cmd=${CMDS[i]}
+        read -r -a argv <<<"$cmd"
+        bash "$prep"
+        status=ok note="" rss="" blocks=""
+        rc=0
+        /usr/bin/time -f %M -o "$WORK/rss" "${argv[@]}" >"$WORK/out" 2>"$WORK/err" || rc=$?
+        rss=$(tail -n1 "$WORK/rss" 2>/dev/null || true)
+        [[ $rss =~ ^[0-9]+$ ]] || rss=""
+        if ((rc != 0)); then
+            status="FAILED (exit $rc)"
+            note="\`$cmd\` exited $rc: $(head -c 400 "$WORK/err" | tr '\n\t|' '   ')"
+        elif ! "$VERIFY" "$DST" 2>"$WORK/verr"; then
+            status="WRONG OUTPUT"
+            note="output check failed: $(head -c 400 "$WORK/verr" | tr '\n\t|' '   ')"
+        fi
+        if [[ $W == sparse && -e $DST ]]; then
+            # flush first: ext4 allocates extent-tree blocks only at writeback (delalloc)
+            sync -- "$DST"
+            blocks=$(stat -c %b -- "$DST")
+        fi
+        printf '%-6s %-14s peak RSS %6s KiB%s\n' "$name" "$status" "${rss:-?}" "${blocks:+, $blocks blocks (source $SRC_BLOCKS)}" >&2
+        [[ -z $note ]] || printf '       %s\n' "$note" >&2
+        printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$status" "$rss" "$blocks" "$note" "$cmd" >>"$tsv"
+        if [[ $status == ok ]]; then
+            ok_names+=("$name")
+            ok_cmds+=("$cmd")
+        else
+            FAILED_WORKLOADS+=("$W/$name")
+        fi
+    done
+
+    # 2. timing: all tools that passed, in one hyperfine run
+    if ((${#ok_names[@]})); then
+        local args=(-N --warmup 1 --runs "$runs" --export-json "$json" --prepare "bash $prep")
+        [[ -t 1 ]] || args+=(--style basic)
+        for i in "${!ok_names[@]}"; do args+=(--command-name "${ok_names[i]}" "${ok_cmds[i]}"); done
+        rc=0
+        hyperfine "${args[@]}" || rc=$?
+        ((rc < 128)) || exit "$rc" # interrupted: stop (the trap cleans up)
+        if ((rc != 0)); then
+            warn "$W: hyperfine failed (a command failed in a timed run); retrying with --ignore-failure"
+            NOTE+="hyperfine: some timed runs exited non-zero; timings include them. "
+            FAILED_WORKLOADS+=("$W/hyperfine")
+            hyperfine -i "${args[@]}" || { rm -f "$json"; NOTE+="hyperfine failed. "; }
+        fi
+    else
+        NOTE+="no tool succeeded; nothing timed. "
+    fi
+    bash "$prep" # leave no destination behind
+    annotate "$json" "$tsv" src_blocks="$SRC_BLOCKS" note="$NOTE"
+}
+
+# ------------------------------------------------------------------ workloads
+if wants big || wants tmpfs || wants range || wants reflink-btrfs || wants reflink-xfs; then src_big; fi
+
+if wants big; then
+    new_workload big "$(hsize $BIG_SIZE) file, same ext4"
+    VSRC=$SRC/big.bin DST=$SCRATCH/dst/big.bin VERIFY=v_file
+    PREP_BODY="rm -rf -- $DST; sync"
+    add_cp_fcopy_xcp "$VSRC" "$DST"
+    run_workload
+fi
+
+if wants tmpfs; then
+    new_workload tmpfs "$(hsize $BIG_SIZE) file, ext4 → tmpfs"
+    VSRC=$SRC/big.bin DST=$SHM/dst/big.bin VERIFY=v_file
+    PREP_BODY="rm -rf -- $DST; sync"
+    add_cp_fcopy_xcp "$VSRC" "$DST"
+    run_workload
+fi
+
+if wants sparse; then
+    src_sparse
+    new_workload sparse "$(hsize $SPARSE_SIZE) sparse file, $SPARSE_EXTENTS × $(hsize $SPARSE_EXT) extents"
+    VSRC=$SRC/sparse.bin DST=$SCRATCH/dst/sparse.bin VERIFY=v_sparse
+    SRC_BLOCKS=$(stat -c %b "$VSRC")
+    PREP_BODY="rm -rf -- $DST; sync"
+    add_cp_fcopy_xcp "$VSRC" "$DST"
+    run_workload
+fi
+
+if wants tree || wants tree-tmpfs; then src_tree; fi
+if wants tree; then
+    new_workload tree "$TREE_FILES × $(hsize $TREE_FSIZE) files in $TREE_DIRS dirs (-r)"
+    VSRC=$SRC/tree DST=$SCRATCH/dst/tree VERIFY=v_tree
+    PREP_BODY="rm -rf -- $DST; sync"
+    add_cp_fcopy_xcp -r "$VSRC" "$DST"
+    run_workload
+fi
+if wants tree-tmpfs; then
+    new_workload tree-tmpfs "$TREE_FILES × $(hsize $TREE_FSIZE) tree, ext4 → tmpfs (-r)"
+    VSRC=$SRC/tree DST=$SHM/dst/tree VERIFY=v_tree
+    PREP_BODY="rm -rf -- $DST; sync"
+    add_cp_fcopy_xcp -r "$VSRC" "$DST"
+    run_workload
+fi
+
+if wants mixed; then
+    src_mixed
+    new_workload mixed "$MIXED_FILES files, $(hsize $MIXED_MIN)–$(hsize $MIXED_MAX) log-uniform, $(($(cat "$SRC/.mixed.bytes") / MiB)) MiB (-r)"
+    VSRC=$SRC/mixed DST=$SCRATCH/dst/mixed VERIFY=v_tree
+    PREP_BODY="rm -rf -- $DST; sync"
+    add_cp_fcopy_xcp -r "$VSRC" "$DST"
+    run_workload
+fi
+
+if wants range; then
+    src_range_template
+    new_workload range "$(hsize $RANGE_LEN) at offset $(hsize $RANGE_OFF) of the $(hsize $BIG_SIZE) file into an existing $(hsize $((2 * RANGE_LEN))) file"
+    VSRC=$SRC/big.bin DST=$SCRATCH/dst/range.bin VERIFY=v_range
+    # the destination exists (2 x LEN bytes, on disk) before every run
+    PREP_BODY="rm -f -- $DST; $CP $SRC/range-dst.template $DST; sync"
+    add_tool dd "$DD" "if=$VSRC" "of=$DST" bs=1M iflag=skip_bytes,count_bytes oflag=seek_bytes conv=notrunc \
+        "skip=$RANGE_OFF" "count=$RANGE_LEN" status=none
+    add_tool fcopy "$FCOPY" --offset-in "$(csize $RANGE_OFF)" --len "$(csize $RANGE_LEN)" --offset-out 0 "$VSRC" "$DST"
+    run_workload
+fi
+
+if wants tiny; then
+    src_tiny
+    new_workload tiny "1-byte file (start-up)"
+    VSRC=$SRC/tiny.bin DST=$SCRATCH/dst/tiny.bin VERIFY=v_file
+    PREP_BODY="rm -f -- $DST"
+    add_cp_fcopy_xcp "$VSRC" "$DST"
+    run_workload
+fi
+
+if wants proc; then
+    new_workload proc "/proc/cpuinfo"
+    VSRC=/proc/cpuinfo DST=$SCRATCH/dst/cpuinfo VERIFY=v_proc
+    PREP_BODY="rm -f -- $DST"
+    add_cp_fcopy_xcp "$VSRC" "$DST"
+    run_workload
+fi
+
+reflink_unavailable() { # FS -> prints a reason, or nothing
+    if ((EUID != 0)); then
+        echo "needs root (loop mount)"
+    elif ! losetup -f >/dev/null 2>&1; then
+        echo "no free loop device"
+    elif ! command -v "mkfs.$1" >/dev/null 2>&1; then
+        echo "mkfs.$1 not installed"
+    fi
+}
+for fs in btrfs xfs; do
+    wants "reflink-$fs" || continue
+    title="$(hsize $BIG_SIZE) file, $fs, --reflink=always"
+    reason=$(reflink_unavailable "$fs")
+    if [[ -n $reason ]]; then
+        skip_workload "reflink-$fs" "$title" "$reason"
+        continue
+    fi
+    img=$SCRATCH/$fs.img mnt=$SCRATCH/mnt-$fs
+    rm -f "$img"
+    truncate -s "$IMG_SIZE" "$img"
+    mkdir -p "$mnt"
+    if [[ $fs == xfs ]]; then mkfs_cmd=(mkfs.xfs -q -f -m reflink=1 "$img"); else mkfs_cmd=(mkfs.btrfs -q -f "$img"); fi
+    if ! "${mkfs_cmd[@]}" >"$WORK/mkfs.log" 2>&1 || ! mount -o loop "$img" "$mnt" 2>>"$WORK/mkfs.log"; then
+        skip_workload "reflink-$fs" "$title" "mkfs/mount failed: $(head -c 200 "$WORK/mkfs.log" | tr '\n' ' ')"
+        rm -f "$img"
+        continue
+    fi
+    MOUNTS+=("$mnt")
+    echo "copying the source into the $fs image" >&2
+    $CP --reflink=never "$SRC/big.bin" "$mnt/src.bin"
+    sync
+    new_workload "reflink-$fs" "$title"
+    VSRC=$mnt/src.bin DST=$mnt/dst.bin VERIFY=v_file
+    PREP_BODY="rm -f -- $DST; sync"
+    add_tool cp "$CP" --reflink=always "$VSRC" "$DST"
+    add_tool fcopy "$FCOPY" --reflink=always "$VSRC" "$DST"
+    run_workload
+    umount "$mnt"
+    unset 'MOUNTS[${#MOUNTS[@]}-1]'
+    rm -rf -- "$img" "$mnt"
+done
+
+# ------------------------------------------------------------------ report
+python3 "$HELPER" report "$OUT_DIR" "$OUT_MD"
+log "results: $OUT_MD"
+sed -n '/^## Targets/,/^## All commands/p' "$OUT_MD" | sed '$d'
+if ((${#FAILED_WORKLOADS[@]})); then
+    warn "failed (recorded in the table): ${FAILED_WORKLOADS[*]}"
+fi

@@ -1,0 +1,690 @@
+//! The copy engine: runs one planned job — opens safely, drives reflink / copy_file_range /
+//! read-write over whole files, extents or a byte range, applies the mode — and never prints.
+
+mod cfr;
+pub mod extents;
+pub mod probe;
+mod rw;
+
+use std::fmt;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rustix::fs::{
+    fchmod, fstat, ftruncate, ioctl_ficlone, openat, unlinkat, AtFlags, Mode, OFlags, CWD,
+};
+use rustix::io::Errno;
+
+use crate::plan::{CloneMode, Endpoint, Job, Strategy};
+use crate::report::{errno_text_of, quote};
+
+use self::cfr::CfrEnd;
+use self::extents::DataExtents;
+use self::rw::RwError;
+
+/// Receives progress from the engine; the default does nothing.
+pub trait Progress: Sync {
+    fn advance(&self, _bytes: u64) {}
+}
+
+/// A progress sink that ignores everything.
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+/// State shared by every job of a run.
+pub struct Engine<'p> {
+    /// The most one copy_file_range call is asked for.
+    pub chunk: u64,
+    pub progress: &'p dyn Progress,
+    kernel_lacks_cfr: AtomicBool,
+}
+
+impl<'p> Engine<'p> {
+    pub fn new(progress: &'p dyn Progress) -> Self {
+        Engine {
+            chunk: 1 << 30,
+            progress,
+            kernel_lacks_cfr: AtomicBool::new(false),
+        }
+    }
+
+    fn kernel_lacks_cfr(&self) -> bool {
+        self.kernel_lacks_cfr.load(Ordering::Relaxed)
+    }
+
+    fn remember_kernel_lacks_cfr(&self) {
+        self.kernel_lacks_cfr.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Why copy_file_range (or a clone) gave way to read/write.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Reason {
+    Exdev,
+    Eopnotsupp,
+    Enosys,
+    Einval,
+    Eperm,
+    Eacces,
+    Ebadf,
+    Etxtbsy,
+    Eio,
+    Enoent,
+    Efbig,
+    /// copy_file_range returned 0 before the first byte (procfs, sysfs, some FUSE/overlay).
+    ZeroReturn,
+}
+
+impl Reason {
+    pub fn name(self) -> &'static str {
+        match self {
+            Reason::Exdev => "EXDEV",
+            Reason::Eopnotsupp => "EOPNOTSUPP",
+            Reason::Enosys => "ENOSYS",
+            Reason::Einval => "EINVAL",
+            Reason::Eperm => "EPERM",
+            Reason::Eacces => "EACCES",
+            Reason::Ebadf => "EBADF",
+            Reason::Etxtbsy => "ETXTBSY",
+            Reason::Eio => "EIO",
+            Reason::Enoent => "ENOENT",
+            Reason::Efbig => "EFBIG",
+            Reason::ZeroReturn => "zero-return",
+        }
+    }
+
+    /// The errnos that mean "copy_file_range cannot do this here", per DESIGN.md rule 4.
+    fn fallback_for(errno: Errno, progressed: bool) -> Option<Reason> {
+        Some(match errno {
+            Errno::XDEV => Reason::Exdev,
+            Errno::OPNOTSUPP => Reason::Eopnotsupp,
+            Errno::NOSYS => Reason::Enosys,
+            Errno::INVAL => Reason::Einval,
+            Errno::PERM => Reason::Eperm,
+            Errno::ACCESS => Reason::Eacces,
+            Errno::BADF => Reason::Ebadf,
+            Errno::TXTBSY => Reason::Etxtbsy,
+            Errno::FBIG => Reason::Efbig,
+            Errno::IO if !progressed => Reason::Eio,
+            Errno::NOENT if !progressed => Reason::Enoent,
+            _ => return None,
+        })
+    }
+
+    fn errno(self) -> Option<Errno> {
+        Some(match self {
+            Reason::Exdev => Errno::XDEV,
+            Reason::Eopnotsupp => Errno::OPNOTSUPP,
+            Reason::Enosys => Errno::NOSYS,
+            Reason::Einval => Errno::INVAL,
+            Reason::Eperm => Errno::PERM,
+            Reason::Eacces => Errno::ACCESS,
+            Reason::Ebadf => Errno::BADF,
+            Reason::Etxtbsy => Errno::TXTBSY,
+            Reason::Eio => Errno::IO,
+            Reason::Enoent => Errno::NOENT,
+            Reason::Efbig => Errno::FBIG,
+            Reason::ZeroReturn => return None,
+        })
+    }
+}
+
+/// The mechanism that moved the bytes.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Method {
+    Reflink,
+    CopyFileRange,
+    ReadWrite,
+    /// Nothing needed moving (an empty file, an all-hole file, a zero-length range).
+    None,
+}
+
+impl Method {
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Reflink => "reflink",
+            Method::CopyFileRange => "copy_file_range",
+            Method::ReadWrite => "read_write",
+            Method::None => "none",
+        }
+    }
+}
+
+/// What happened when a job ran.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub bytes: u64,
+    pub method: Method,
+    /// Why copy_file_range gave way to read/write, and at which source offset.
+    pub fallback: Option<(Reason, u64)>,
+    /// Data extents copied (1 for a plain file, 0 for an all-hole file).
+    pub extents: u64,
+    /// FICLONE was tried and failed (`--reflink=auto`).
+    pub clone_failed: bool,
+    /// Holes were found with SEEK_HOLE.
+    pub seek_hole: bool,
+    /// Zero runs were turned into holes.
+    pub zeros: bool,
+    /// copy_file_range was called at all.
+    pub tried_cfr: bool,
+}
+
+impl Outcome {
+    fn new() -> Self {
+        Outcome {
+            bytes: 0,
+            method: Method::None,
+            fallback: None,
+            extents: 0,
+            clone_failed: false,
+            seek_hole: false,
+            zeros: false,
+            tried_cfr: false,
+        }
+    }
+}
+
+/// A failed job: the GNU-style message (without program name), and a note about DEST if any.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobError {
+    pub message: String,
+    pub note: Option<String>,
+}
+
+impl JobError {
+    fn new(message: String) -> Self {
+        JobError {
+            message,
+            note: None,
+        }
+    }
+}
+
+impl fmt::Display for JobError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// An open end of a copy: a descriptor we own, or standard input/output.
+enum Fd {
+    Owned(OwnedFd),
+    Stdio(BorrowedFd<'static>),
+}
+
+impl AsFd for Fd {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        match self {
+            Fd::Owned(fd) => fd.as_fd(),
+            Fd::Stdio(fd) => *fd,
+        }
+    }
+}
+
+/// Removes a destination that this job created, unless the copy finished.
+struct CreatedDest<'a> {
+    path: Option<&'a Path>,
+}
+
+impl Drop for CreatedDest<'_> {
+    fn drop(&mut self) {
+        if let Some(path) = self.path {
+            let _ = unlinkat(CWD, path, AtFlags::empty());
+        }
+    }
+}
+
+/// Runs one job to completion or to a reported error.
+pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
+    let src_name = job.source.display_path();
+    let dst_name = job.dest.display_path();
+    let src = open_source(job)?;
+    let (dst, created) = open_dest(job)?;
+    let mut guard = CreatedDest {
+        path: if created { Some(dst_name) } else { None },
+    };
+    let result = match job.strategy {
+        Strategy::Reflink => copy_reflink(engine, job, &src, &dst),
+        Strategy::CopyFileRange | Strategy::ReadWrite => {
+            copy_whole(engine, job, &src, &dst, Outcome::new())
+        }
+        Strategy::Sparse => copy_sparse(engine, job, &src, &dst, Outcome::new()),
+        Strategy::Ranged => copy_range(engine, job, &src, &dst),
+    };
+    let outcome = match result {
+        Ok(outcome) => outcome,
+        Err(mut err) => {
+            if !created && job.dest_exists && job.strategy != Strategy::Ranged {
+                err.note = Some(format!(
+                    "{} was being overwritten and is now incomplete; its old contents cannot be restored",
+                    quote(dst_name)
+                ));
+            }
+            return Err(err);
+        }
+    };
+    if created {
+        fchmod(&dst, Mode::from_raw_mode(job.create_mode)).map_err(|e| {
+            JobError::new(format!(
+                "setting permissions for {}: {}",
+                quote(dst_name),
+                errno_text_of(e)
+            ))
+        })?;
+        guard.path = None;
+    }
+    let _ = src_name;
+    Ok(outcome)
+}
+
+fn open_source(job: &Job) -> Result<Fd, JobError> {
+    let path = match &job.source {
+        Endpoint::Stdio => return Ok(Fd::Stdio(rustix::stdio::stdin())),
+        Endpoint::Path(p) => p,
+    };
+    let fd = openat(
+        CWD,
+        path,
+        OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY,
+        Mode::empty(),
+    )
+    .map_err(|e| {
+        JobError::new(format!(
+            "cannot open {} for reading: {}",
+            quote(path),
+            errno_text_of(e)
+        ))
+    })?;
+    let st = fstat(&fd).map_err(|e| {
+        JobError::new(format!(
+            "cannot fstat {}: {}",
+            quote(path),
+            errno_text_of(e)
+        ))
+    })?;
+    if (st.st_dev, st.st_ino) != job.source_id {
+        return Err(JobError::new(format!(
+            "skipping file {}, as it was replaced while being copied",
+            quote(path)
+        )));
+    }
+    Ok(Fd::Owned(fd))
+}
+
+/// Opens the destination; returns whether this job created it.
+fn open_dest(job: &Job) -> Result<(Fd, bool), JobError> {
+    let path = match &job.dest {
+        Endpoint::Stdio => return Ok((Fd::Stdio(rustix::stdio::stdout()), false)),
+        Endpoint::Path(p) => p,
+    };
+    let base = OFlags::WRONLY | OFlags::CLOEXEC | OFlags::NOCTTY;
+    let create = |path: &Path| {
+        openat(
+            CWD,
+            path,
+            base | OFlags::CREATE | OFlags::EXCL,
+            Mode::from_raw_mode(0o600),
+        )
+    };
+    let cannot_create = |e: Errno| {
+        JobError::new(format!(
+            "cannot create regular file {}: {}",
+            quote(path),
+            errno_text_of(e)
+        ))
+    };
+    if !job.dest_exists {
+        match create(path) {
+            Ok(fd) => return Ok((Fd::Owned(fd), true)),
+            // A dangling symlink with -f: replace the link itself.
+            Err(Errno::EXIST) if job.force => {
+                unlinkat(CWD, path, AtFlags::empty()).map_err(cannot_create)?;
+                return create(path)
+                    .map(|fd| (Fd::Owned(fd), true))
+                    .map_err(cannot_create);
+            }
+            Err(e) => return Err(cannot_create(e)),
+        }
+    }
+    // The source is open and checked: only now may an existing destination be truncated.
+    let flags = if job.strategy == Strategy::Ranged {
+        base
+    } else {
+        base | OFlags::TRUNC
+    };
+    match openat(CWD, path, flags, Mode::empty()) {
+        Ok(fd) => Ok((Fd::Owned(fd), false)),
+        Err(e) if job.force && job.strategy != Strategy::Ranged => {
+            unlinkat(CWD, path, AtFlags::empty()).map_err(|_| {
+                JobError::new(format!(
+                    "cannot open {} for writing: {}",
+                    quote(path),
+                    errno_text_of(e)
+                ))
+            })?;
+            create(path)
+                .map(|fd| (Fd::Owned(fd), true))
+                .map_err(cannot_create)
+        }
+        Err(e) => Err(JobError::new(format!(
+            "cannot open {} for writing: {}",
+            quote(path),
+            errno_text_of(e)
+        ))),
+    }
+}
+
+/// The starting position on one end: an explicit offset for files we opened, the descriptor's
+/// own offset for standard input/output.
+fn start_pos(end: &Endpoint, offset: u64) -> Option<u64> {
+    match end {
+        Endpoint::Path(_) => Some(offset),
+        Endpoint::Stdio => None,
+    }
+}
+
+fn copy_reflink(engine: &Engine<'_>, job: &Job, src: &Fd, dst: &Fd) -> Result<Outcome, JobError> {
+    match ioctl_ficlone(dst, src) {
+        Ok(()) => {
+            let size = fstat(src).map(|st| st.st_size as u64).unwrap_or(0);
+            engine.progress.advance(size);
+            let mut outcome = Outcome::new();
+            outcome.bytes = size;
+            outcome.method = Method::Reflink;
+            outcome.extents = 1;
+            Ok(outcome)
+        }
+        Err(e) if job.clone == CloneMode::Must => Err(JobError::new(format!(
+            "failed to clone {} from {}: {}",
+            quote(job.dest.display_path()),
+            quote(job.source.display_path()),
+            errno_text_of(e)
+        ))),
+        Err(_) => {
+            let mut outcome = Outcome::new();
+            outcome.clone_failed = true;
+            let looks_sparse = fstat(src)
+                .map(|st| (st.st_blocks as u64) * 512 < st.st_size as u64)
+                .unwrap_or(false);
+            if looks_sparse {
+                copy_sparse(engine, job, src, dst, outcome)
+            } else {
+                copy_whole(engine, job, src, dst, outcome)
+            }
+        }
+    }
+}
+
+/// Whole-file copy: copy_file_range where allowed, falling back to read/write from where it stopped.
+fn copy_whole(
+    engine: &Engine<'_>,
+    job: &Job,
+    src: &Fd,
+    dst: &Fd,
+    mut outcome: Outcome,
+) -> Result<Outcome, JobError> {
+    let mut pos_in = start_pos(&job.source, 0);
+    let mut pos_out = start_pos(&job.dest, 0);
+    let use_cfr = job.kernel_copy && job.strategy != Strategy::ReadWrite;
+    let copied = copy_span(
+        engine,
+        job,
+        src.as_fd(),
+        &mut pos_in,
+        dst.as_fd(),
+        &mut pos_out,
+        job.len,
+        use_cfr,
+        false,
+        &mut outcome,
+    )?;
+    outcome.bytes += copied;
+    outcome.extents = u64::from(copied > 0);
+    Ok(outcome)
+}
+
+/// Sparse copy: only the data extents are copied; the destination ends with ftruncate.
+fn copy_sparse(
+    engine: &Engine<'_>,
+    job: &Job,
+    src: &Fd,
+    dst: &Fd,
+    mut outcome: Outcome,
+) -> Result<Outcome, JobError> {
+    let size = job.len.unwrap_or(0);
+    let mut use_cfr = job.kernel_copy && !job.detect_zeros;
+    let mut extents = DataExtents::new(src.as_fd(), size);
+    let mut data_total = 0;
+    for extent in extents.by_ref() {
+        let extent = extent.map_err(|e| {
+            JobError::new(format!(
+                "cannot lseek {}: {}",
+                quote(job.source.display_path()),
+                errno_text_of(e)
+            ))
+        })?;
+        let mut pos_in = Some(extent.start);
+        let mut pos_out = Some(extent.start);
+        let len = extent.end - extent.start;
+        let before = outcome.fallback;
+        let copied = copy_span(
+            engine,
+            job,
+            src.as_fd(),
+            &mut pos_in,
+            dst.as_fd(),
+            &mut pos_out,
+            Some(len),
+            use_cfr,
+            job.detect_zeros,
+            &mut outcome,
+        )?;
+        if outcome.fallback != before {
+            // This filesystem pair cannot do it: do the remaining extents with read/write.
+            use_cfr = false;
+        }
+        data_total += len;
+        outcome.bytes += copied;
+        outcome.extents += 1;
+    }
+    outcome.seek_hole = !extents.unsupported() && data_total < size;
+    ftruncate(dst, size).map_err(|e| {
+        JobError::new(format!(
+            "failed to extend {}: {}",
+            quote(job.dest.display_path()),
+            errno_text_of(e)
+        ))
+    })?;
+    Ok(outcome)
+}
+
+/// Ranged copy: one byte range, the destination never truncated.
+fn copy_range(engine: &Engine<'_>, job: &Job, src: &Fd, dst: &Fd) -> Result<Outcome, JobError> {
+    let range = job.range.expect("a ranged job has a range");
+    let mut outcome = Outcome::new();
+    let src_name = job.source.display_path();
+    let stream = job.source == Endpoint::Stdio;
+    let mut pos_in = if stream {
+        let skipped = rw::skip(src.as_fd(), range.offset_in).map_err(|e| {
+            JobError::new(format!(
+                "error reading {}: {}",
+                quote(src_name),
+                errno_text_of(e)
+            ))
+        })?;
+        if skipped < range.offset_in {
+            return Err(JobError::new(format!(
+                "{} ended after {skipped} bytes, before --offset-in {}",
+                quote(src_name),
+                range.offset_in
+            )));
+        }
+        None
+    } else {
+        Some(range.offset_in)
+    };
+    let mut pos_out = Some(range.offset_out);
+    if range.overlap {
+        let len = range.len.unwrap_or(0);
+        let copied = if range.offset_out > range.offset_in {
+            rw::copy_backward(
+                engine,
+                src.as_fd(),
+                range.offset_in,
+                dst.as_fd(),
+                range.offset_out,
+                len,
+            )
+            .map_err(|e| rw_error(job, e))?
+        } else {
+            copy_span(
+                engine,
+                job,
+                src.as_fd(),
+                &mut pos_in,
+                dst.as_fd(),
+                &mut pos_out,
+                Some(len),
+                false,
+                false,
+                &mut outcome,
+            )?
+        };
+        outcome.bytes = copied;
+        outcome.method = Method::ReadWrite;
+        outcome.extents = u64::from(copied > 0);
+        return Ok(outcome);
+    }
+    let use_cfr = job.kernel_copy && !stream;
+    let copied = copy_span(
+        engine,
+        job,
+        src.as_fd(),
+        &mut pos_in,
+        dst.as_fd(),
+        &mut pos_out,
+        range.len,
+        use_cfr,
+        false,
+        &mut outcome,
+    )
+    .map_err(|mut e| {
+        if stream {
+            e.message = e
+                .message
+                .replace("changed size while being copied", "ended early");
+        }
+        e
+    })?;
+    outcome.bytes = copied;
+    outcome.extents = u64::from(copied > 0);
+    Ok(outcome)
+}
+
+/// Copies one span (a whole file, an extent or a range): copy_file_range first if allowed,
+/// then read/write from wherever it stopped. A source that ends before `len` is an error.
+#[allow(clippy::too_many_arguments)]
+fn copy_span(
+    engine: &Engine<'_>,
+    job: &Job,
+    src: BorrowedFd<'_>,
+    pos_in: &mut Option<u64>,
+    dst: BorrowedFd<'_>,
+    pos_out: &mut Option<u64>,
+    len: Option<u64>,
+    use_cfr: bool,
+    skip_zeros: bool,
+    outcome: &mut Outcome,
+) -> Result<u64, JobError> {
+    let mut copied = 0;
+    if use_cfr {
+        outcome.tried_cfr = true;
+        let file_progress = outcome.bytes;
+        let (n, end) =
+            cfr::copy(engine, src, pos_in, dst, pos_out, len, file_progress).map_err(|e| {
+                JobError::new(format!(
+                    "error copying {} to {}: {}",
+                    quote(job.source.display_path()),
+                    quote(job.dest.display_path()),
+                    errno_text_of(e.errno)
+                ))
+            })?;
+        copied = n;
+        if n > 0 {
+            outcome.method = Method::CopyFileRange;
+        }
+        match end {
+            CfrEnd::Done => return Ok(copied),
+            CfrEnd::ZeroReturn if file_progress + copied > 0 => {
+                if len.is_none() {
+                    return Ok(copied);
+                }
+                return Err(shrank(job));
+            }
+            CfrEnd::ZeroReturn => {
+                if job.kernel_copy_only {
+                    return Err(JobError::new(format!(
+                        "copy_file_range copied nothing from {} (a file the kernel cannot copy, such as one in /proc); --method=copy-file-range does not fall back",
+                        quote(job.source.display_path())
+                    )));
+                }
+                outcome.fallback = Some((Reason::ZeroReturn, pos_in.unwrap_or(0)));
+            }
+            CfrEnd::Fallback(reason) => {
+                if job.kernel_copy_only {
+                    let why = reason
+                        .errno()
+                        .map_or_else(|| reason.name().to_owned(), errno_text_of);
+                    return Err(JobError::new(format!(
+                        "cannot copy {} to {} with copy_file_range: {why}; --method=copy-file-range does not fall back",
+                        quote(job.source.display_path()),
+                        quote(job.dest.display_path()),
+                    )));
+                }
+                outcome.fallback = Some((reason, pos_in.unwrap_or(copied)));
+            }
+        }
+    }
+    let rest = len.map(|l| l - copied);
+    let (run, error) = rw::copy(engine, src, pos_in, dst, pos_out, rest, skip_zeros)
+        .map_err(|e| rw_error(job, e))?;
+    if let Some(e) = error {
+        return Err(rw_error(job, e));
+    }
+    if run.copied > 0 || outcome.method == Method::None {
+        outcome.method = if run.copied > 0 {
+            Method::ReadWrite
+        } else {
+            outcome.method
+        };
+    }
+    outcome.zeros |= run.made_holes;
+    copied += run.copied;
+    if run.short {
+        return Err(shrank(job));
+    }
+    Ok(copied)
+}
+
+fn shrank(job: &Job) -> JobError {
+    JobError::new(format!(
+        "{} changed size while being copied",
+        quote(job.source.display_path())
+    ))
+}
+
+fn rw_error(job: &Job, e: RwError) -> JobError {
+    match e {
+        RwError::Read(e) => JobError::new(format!(
+            "error reading {}: {}",
+            quote(job.source.display_path()),
+            errno_text_of(e)
+        )),
+        RwError::Write(e) => JobError::new(format!(
+            "error writing {}: {}",
+            quote(job.dest.display_path()),
+            errno_text_of(e)
+        )),
+    }
+}

@@ -1,0 +1,111 @@
+//! Gathering the facts the planner needs: stat, lstat and statfs of sources and destinations.
+
+use std::os::fd::AsFd;
+use std::path::Path;
+
+use rustix::fs::{fstat, fstatfs, stat, statfs, FileType, Stat};
+use rustix::io::Errno;
+
+use crate::facts::{DestFacts, FileFacts, FileKind, FsKind};
+use crate::plan::Endpoint;
+
+fn kind_of(st: &Stat) -> FileKind {
+    match FileType::from_raw_mode(st.st_mode) {
+        FileType::RegularFile => FileKind::Regular,
+        FileType::Directory => FileKind::Directory,
+        FileType::Symlink => FileKind::Symlink,
+        FileType::Fifo => FileKind::Fifo,
+        FileType::CharacterDevice => FileKind::CharDevice,
+        FileType::BlockDevice => FileKind::BlockDevice,
+        FileType::Socket | FileType::Unknown => FileKind::Socket,
+    }
+}
+
+/// Turns a `stat` result and its filesystem's magic into [`FileFacts`].
+pub fn facts_from_stat(st: &Stat, fs_magic: u64) -> FileFacts {
+    FileFacts {
+        kind: kind_of(st),
+        size: st.st_size as u64,
+        blocks: st.st_blocks as u64,
+        dev: st.st_dev,
+        ino: st.st_ino,
+        mode: st.st_mode,
+        fs: FsKind::from_magic(fs_magic),
+        append: false,
+    }
+}
+
+/// Facts about a source (symlinks followed, as cp does for command-line operands).
+pub fn source_facts(source: &Endpoint) -> Result<FileFacts, Errno> {
+    match source {
+        Endpoint::Path(p) => {
+            let st = stat(p)?;
+            let magic = if kind_of(&st) == FileKind::Regular {
+                statfs(p).map(|s| s.f_type as u64).unwrap_or(0)
+            } else {
+                0
+            };
+            Ok(facts_from_stat(&st, magic))
+        }
+        Endpoint::Stdio => fd_facts(rustix::stdio::stdin()),
+    }
+}
+
+fn fd_facts(fd: impl AsFd) -> Result<FileFacts, Errno> {
+    let st = fstat(&fd)?;
+    let magic = fstatfs(&fd).map(|s| s.f_type as u64).unwrap_or(0);
+    let mut facts = facts_from_stat(&st, magic);
+    facts.append = rustix::fs::fcntl_getfl(&fd)
+        .map(|fl| fl.contains(rustix::fs::OFlags::APPEND))
+        .unwrap_or(false);
+    Ok(facts)
+}
+
+/// Facts about a destination: missing (with its directory's filesystem), existing, a dangling
+/// symlink, or standard output.
+pub fn dest_facts(dest: &Endpoint) -> Result<DestFacts, Errno> {
+    let path = match dest {
+        Endpoint::Stdio => return fd_facts(rustix::stdio::stdout()).map(DestFacts::Stdout),
+        Endpoint::Path(p) => p,
+    };
+    match stat(path) {
+        Ok(st) => {
+            let magic = statfs(path).map(|s| s.f_type as u64).unwrap_or(0);
+            Ok(DestFacts::Existing(facts_from_stat(&st, magic)))
+        }
+        Err(Errno::NOENT) => {
+            if rustix::fs::lstat(path).is_ok() {
+                return Ok(DestFacts::DanglingSymlink);
+            }
+            let dir = parent_dir(path);
+            match (stat(dir), statfs(dir)) {
+                (Ok(st), Ok(fs)) => Ok(DestFacts::Missing {
+                    dir_fs: FsKind::from_magic(fs.f_type as u64),
+                    dir_dev: st.st_dev,
+                }),
+                // The open will report the real problem (e.g. a missing directory).
+                _ => Ok(DestFacts::Missing {
+                    dir_fs: FsKind::Other(0),
+                    dir_dev: u64::MAX,
+                }),
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The directory a path's last component lives in (`.` for a bare name).
+pub fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// Whether a path is, or leads through symlinks to, a directory.
+pub fn is_dir(path: &Path) -> std::io::Result<bool> {
+    match stat(path) {
+        Ok(st) => Ok(kind_of(&st) == FileKind::Directory),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,242 @@
+//! The read/write loop: positional pread/pwrite on files, read/write on streams, one reused buffer.
+
+use std::cell::RefCell;
+use std::os::fd::BorrowedFd;
+
+use rustix::io::Errno;
+
+use super::Engine;
+
+/// Size of the reused copy buffer.
+pub const BUFFER_SIZE: usize = 256 * 1024;
+
+/// Block size for `--sparse=always` zero detection.
+const ZERO_BLOCK: usize = 4096;
+
+thread_local! {
+    static BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Which side of a read/write copy failed.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum RwError {
+    Read(Errno),
+    Write(Errno),
+}
+
+/// The result of a read/write run: bytes copied, and whether the source ended early.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct RwRun {
+    pub copied: u64,
+    /// End of file came before `len` bytes.
+    pub short: bool,
+    /// Some zero blocks were left as holes (`--sparse=always`).
+    pub made_holes: bool,
+}
+
+/// Copies `len` bytes (`None`: to end of file) with read/write.
+///
+/// Positions are explicit offsets (`Some`) or the descriptor's own offset (`None`, for streams).
+/// With `skip_zeros`, all-zero blocks are not written (the destination must be positional and
+/// already a hole there). Short reads are not end of file; only a 0 is.
+#[allow(clippy::too_many_arguments)]
+pub fn copy(
+    engine: &Engine,
+    src: BorrowedFd<'_>,
+    pos_in: &mut Option<u64>,
+    dst: BorrowedFd<'_>,
+    pos_out: &mut Option<u64>,
+    len: Option<u64>,
+    skip_zeros: bool,
+) -> Result<(RwRun, Option<RwError>), RwError> {
+    with_buffer(|buf| {
+        let mut run = RwRun {
+            copied: 0,
+            short: false,
+            made_holes: false,
+        };
+        loop {
+            let want = match len {
+                Some(len) if run.copied >= len => return Ok((run, None)),
+                Some(len) => (len - run.copied).min(buf.len() as u64) as usize,
+                None => buf.len(),
+            };
+            let n = match read_some(src, pos_in, &mut buf[..want]) {
+                Ok(0) => {
+                    run.short = len.is_some();
+                    return Ok((run, None));
+                }
+                Ok(n) => n,
+                Err(e) => return Ok((run, Some(RwError::Read(e)))),
+            };
+            let data = &buf[..n];
+            let result = if skip_zeros && pos_out.is_some() {
+                write_skipping_zeros(dst, pos_out, data, &mut run.made_holes)
+            } else {
+                write_all(dst, pos_out, data)
+            };
+            if let Err(e) = result {
+                return Ok((run, Some(RwError::Write(e))));
+            }
+            run.copied += n as u64;
+            engine.progress.advance(n as u64);
+        }
+    })
+}
+
+/// Copies `len` bytes within or between files from the end backwards (memmove semantics when
+/// the destination range starts after an overlapping source range).
+pub fn copy_backward(
+    engine: &Engine,
+    src: BorrowedFd<'_>,
+    offset_in: u64,
+    dst: BorrowedFd<'_>,
+    offset_out: u64,
+    len: u64,
+) -> Result<u64, RwError> {
+    with_buffer(|buf| {
+        let mut done: u64 = 0;
+        while done < len {
+            let n = (len - done).min(buf.len() as u64);
+            let rel = len - done - n;
+            let chunk = &mut buf[..n as usize];
+            read_exact_at(src, offset_in + rel, chunk)?;
+            let mut at = Some(offset_out + rel);
+            write_all(dst, &mut at, chunk).map_err(RwError::Write)?;
+            done += n;
+            engine.progress.advance(n);
+        }
+        Ok(done)
+    })
+}
+
+/// Reads and throws away `count` bytes from a stream; returns how many were there.
+pub fn skip(src: BorrowedFd<'_>, count: u64) -> Result<u64, Errno> {
+    with_buffer(|buf| {
+        let mut skipped = 0;
+        let mut pos = None;
+        while skipped < count {
+            let want = (count - skipped).min(buf.len() as u64) as usize;
+            match read_some(src, &mut pos, &mut buf[..want])? {
+                0 => break,
+                n => skipped += n as u64,
+            }
+        }
+        Ok(skipped)
+    })
+}
+
+fn with_buffer<T>(f: impl FnOnce(&mut [u8]) -> T) -> T {
+    BUFFER.with(|cell| {
+        let mut buf = cell.borrow_mut();
+        if buf.len() < BUFFER_SIZE {
+            buf.resize(BUFFER_SIZE, 0);
+        }
+        f(&mut buf)
+    })
+}
+
+fn read_some(fd: BorrowedFd<'_>, pos: &mut Option<u64>, buf: &mut [u8]) -> Result<usize, Errno> {
+    loop {
+        let result = match pos {
+            Some(at) => rustix::io::pread(fd, &mut *buf, *at),
+            None => rustix::io::read(fd, &mut *buf),
+        };
+        match result {
+            Ok(n) => {
+                if let Some(at) = pos {
+                    *at += n as u64;
+                }
+                return Ok(n);
+            }
+            Err(Errno::INTR | Errno::AGAIN) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn read_exact_at(fd: BorrowedFd<'_>, offset: u64, buf: &mut [u8]) -> Result<(), RwError> {
+    let mut done = 0;
+    let mut pos = Some(offset);
+    while done < buf.len() {
+        match read_some(fd, &mut pos, &mut buf[done..]) {
+            Ok(0) => return Err(RwError::Read(Errno::NODATA)),
+            Ok(n) => done += n,
+            Err(e) => return Err(RwError::Read(e)),
+        }
+    }
+    Ok(())
+}
+
+/// Writes all of `data` at `*pos` (or at the descriptor's offset), advancing `*pos`.
+pub fn write_all(fd: BorrowedFd<'_>, pos: &mut Option<u64>, mut data: &[u8]) -> Result<(), Errno> {
+    while !data.is_empty() {
+        let result = match pos {
+            Some(at) => rustix::io::pwrite(fd, data, *at),
+            None => rustix::io::write(fd, data),
+        };
+        match result {
+            Ok(0) => return Err(Errno::NOSPC),
+            Ok(n) => {
+                data = &data[n..];
+                if let Some(at) = pos {
+                    *at += n as u64;
+                }
+            }
+            Err(Errno::INTR | Errno::AGAIN) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+fn write_skipping_zeros(
+    fd: BorrowedFd<'_>,
+    pos: &mut Option<u64>,
+    data: &[u8],
+    made_holes: &mut bool,
+) -> Result<(), Errno> {
+    let mut start = 0;
+    while start < data.len() {
+        let at = pos.expect("zero skipping needs a positional destination");
+        // Align blocks to the destination offset so holes fall on block boundaries.
+        let to_boundary = ZERO_BLOCK - (at % ZERO_BLOCK as u64) as usize;
+        let end = (start + to_boundary).min(data.len());
+        let block = &data[start..end];
+        if is_zero(block) {
+            *made_holes = true;
+            *pos = Some(at + block.len() as u64);
+        } else {
+            write_all(fd, pos, block)?;
+        }
+        start = end;
+    }
+    Ok(())
+}
+
+fn is_zero(block: &[u8]) -> bool {
+    let words = block.chunks_exact(16);
+    let tail = words.remainder();
+    tail.iter().all(|&b| b == 0)
+        && words
+            .into_iter()
+            .all(|w| u128::from_ne_bytes(w.try_into().expect("16 bytes")) == 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_zero;
+
+    #[test]
+    fn zero_blocks() {
+        assert!(is_zero(&[0; 4096]));
+        assert!(is_zero(&[0; 13]));
+        assert!(is_zero(&[]));
+        let mut b = [0u8; 4096];
+        b[4095] = 1;
+        assert!(!is_zero(&b));
+        b[4095] = 0;
+        b[3] = 7;
+        assert!(!is_zero(&b));
+    }
+}

@@ -1,0 +1,130 @@
+//! What the planner knows about files: kind, size, identity and filesystem, as plain data.
+
+/// The type of a file, from its mode bits.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    Regular,
+    Directory,
+    Symlink,
+    Fifo,
+    CharDevice,
+    BlockDevice,
+    Socket,
+}
+
+/// The filesystem a file lives on, from `statfs` `f_type`, as far as copying cares.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum FsKind {
+    /// ext2/3/4: no shared extents, copy_file_range copies in the kernel.
+    Ext4,
+    /// tmpfs/ramfs: no shared extents.
+    Tmpfs,
+    /// btrfs: FICLONE; copy_file_range may clone.
+    Btrfs,
+    /// XFS: FICLONE with reflink=1; copy_file_range may clone.
+    Xfs,
+    /// procfs, sysfs and their kin: sizes are lies (0 or 4096); read to EOF.
+    Pseudo,
+    /// Anything else (NFS, CIFS, overlay, FUSE ...): may or may not clone.
+    Other(u64),
+}
+
+impl FsKind {
+    pub fn from_magic(magic: u64) -> FsKind {
+        match magic {
+            0xEF53 => FsKind::Ext4,
+            0x0102_1994 | 0x8584_58f6 => FsKind::Tmpfs,
+            0x9123_683E => FsKind::Btrfs,
+            0x5846_5342 => FsKind::Xfs,
+            // proc, sysfs, debugfs, securityfs, configfs, tracefs, cgroup, cgroup2, bpf, pstore, efivarfs
+            0x9fa0 | 0x6265_6572 | 0x6462_6720 | 0x7363_6673 | 0x6265_6570 | 0x7472_6163
+            | 0x0027_e0eb | 0x6367_7270 | 0xcafe_4a11 | 0x6165_676C | 0xde5e_81e4 => FsKind::Pseudo,
+            other => FsKind::Other(other),
+        }
+    }
+
+    /// Whether FICLONE can work here (so `--reflink=auto` should try it).
+    pub fn can_clone(self) -> bool {
+        matches!(self, FsKind::Btrfs | FsKind::Xfs | FsKind::Other(_))
+    }
+
+    /// Whether copy_file_range here is known never to share extents (safe under `--reflink=never`).
+    pub fn never_shares_extents(self) -> bool {
+        matches!(self, FsKind::Ext4 | FsKind::Tmpfs)
+    }
+
+    /// Whether file sizes here are not to be trusted (read to EOF instead).
+    pub fn is_pseudo(self) -> bool {
+        self == FsKind::Pseudo
+    }
+}
+
+/// One file's metadata as the copy needs it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct FileFacts {
+    pub kind: FileKind,
+    pub size: u64,
+    /// Allocated 512-byte blocks (`st_blocks`).
+    pub blocks: u64,
+    pub dev: u64,
+    pub ino: u64,
+    /// Full `st_mode` (type and permission bits).
+    pub mode: u32,
+    pub fs: FsKind,
+    /// Opened with `O_APPEND` (only known for standard output).
+    pub append: bool,
+}
+
+impl FileFacts {
+    pub fn same_file(&self, other: &FileFacts) -> bool {
+        self.dev == other.dev && self.ino == other.ino
+    }
+
+    /// `st_blocks * 512 < st_size`: the file has holes (or is compressed; SEEK_HOLE decides).
+    pub fn looks_sparse(&self) -> bool {
+        self.kind == FileKind::Regular && self.blocks.saturating_mul(512) < self.size
+    }
+
+    /// A regular file whose size can be trusted.
+    pub fn has_trusted_size(&self) -> bool {
+        self.kind == FileKind::Regular && !self.fs.is_pseudo()
+    }
+}
+
+/// What is at the destination path before the copy.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum DestFacts {
+    /// Nothing there; the file would be created in a directory on this filesystem and device.
+    Missing { dir_fs: FsKind, dir_dev: u64 },
+    /// An existing file (symlinks followed).
+    Existing(FileFacts),
+    /// A symlink whose target does not exist.
+    DanglingSymlink,
+    /// Standard output.
+    Stdout(FileFacts),
+}
+
+impl DestFacts {
+    pub fn fs(&self) -> Option<FsKind> {
+        match self {
+            DestFacts::Missing { dir_fs, .. } => Some(*dir_fs),
+            DestFacts::Existing(f) | DestFacts::Stdout(f) => Some(f.fs),
+            DestFacts::DanglingSymlink => None,
+        }
+    }
+
+    pub fn dev(&self) -> Option<u64> {
+        match self {
+            DestFacts::Missing { dir_dev, .. } => Some(*dir_dev),
+            DestFacts::Existing(f) | DestFacts::Stdout(f) => Some(f.dev),
+            DestFacts::DanglingSymlink => None,
+        }
+    }
+
+    pub fn file(&self) -> Option<&FileFacts> {
+        match self {
+            DestFacts::Existing(f) | DestFacts::Stdout(f) => Some(f),
+            _ => None,
+        }
+    }
+}

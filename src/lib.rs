@@ -1,0 +1,150 @@
+//! fcopy: a cp-style copy tool built on copy_file_range(2).
+//!
+//! The pipeline: [`cli`] parses flags into [`cli::Args`]; [`plan`] turns them and the files'
+//! metadata ([`facts`], gathered by [`exec::probe`]) into [`plan::Job`]s with a strategy;
+//! [`exec`] runs each job; [`report`] owns every message, record and the exit status.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod exec;
+pub mod facts;
+pub mod plan;
+pub mod report;
+pub mod units;
+
+use std::ffi::OsString;
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Instant;
+
+use clap::{CommandFactory, FromArgMatches};
+
+use crate::exec::{probe, Engine, NoProgress};
+use crate::plan::{Endpoint, Planned};
+use crate::report::{errno_text_of, quote, ExitCode, Reporter};
+
+/// The name fcopy was invoked as (the base name of `argv[0]`), for messages.
+pub fn program_name(argv0: Option<&OsString>) -> String {
+    argv0
+        .and_then(|a| Path::new(a).file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "fcopy".to_owned())
+}
+
+/// Runs fcopy with these arguments (including `argv[0]`) and returns the exit status.
+pub fn run(argv: Vec<OsString>) -> ExitCode {
+    let program = program_name(argv.first());
+    let mut reporter = Reporter::new(program.clone());
+    let args = match parse_args(&program, argv) {
+        Ok(args) => args,
+        Err(code) => return code,
+    };
+    ignore_sigxfsz();
+    let opts = match plan::resolve_options(&args) {
+        Ok(opts) => opts,
+        Err(e) => {
+            reporter.usage_error(&e.message, e.try_help);
+            return ExitCode::Failure;
+        }
+    };
+    let targets = match plan::resolve_targets(&args, &probe::is_dir) {
+        Ok(targets) => targets,
+        Err(e) => {
+            reporter.usage_error(&e.message, e.try_help);
+            return ExitCode::Failure;
+        }
+    };
+    reporter.verbose = args.verbose;
+    reporter.debug = args.debug;
+    reporter.json = args.json;
+    reporter.stdout_taken = targets.iter().any(|t| t.dest == Endpoint::Stdio);
+    let umask = current_umask();
+    let started = Instant::now();
+    let engine = Engine::new(&NoProgress);
+    for target in &targets {
+        let src_name = target.source.display_path();
+        let dst_name = target.dest.display_path();
+        let source = match probe::source_facts(&target.source) {
+            Ok(facts) => facts,
+            Err(e) => {
+                let msg = format!("cannot stat {}: {}", quote(src_name), errno_text_of(e));
+                reporter.failed(src_name, dst_name, None, &msg, None);
+                continue;
+            }
+        };
+        let dest = match probe::dest_facts(&target.dest) {
+            Ok(facts) => facts,
+            Err(e) => {
+                let msg = format!("cannot stat {}: {}", quote(dst_name), errno_text_of(e));
+                reporter.failed(src_name, dst_name, None, &msg, None);
+                continue;
+            }
+        };
+        match plan::plan_job(&opts, target, &source, &dest, umask) {
+            Err(e) => reporter.failed(src_name, dst_name, None, &e.to_string(), None),
+            Ok(Planned::SkipExisting) => reporter.skipped(src_name, dst_name),
+            Ok(Planned::Copy(job)) if args.dry_run => reporter.planned(&job),
+            Ok(Planned::Copy(job)) => {
+                let t = Instant::now();
+                match exec::run_job(&engine, &job) {
+                    Ok(outcome) => reporter.copied(&job, &outcome, t.elapsed()),
+                    Err(e) => reporter.failed(
+                        src_name,
+                        dst_name,
+                        Some(job.strategy),
+                        &e.message,
+                        e.note.as_deref(),
+                    ),
+                }
+            }
+        }
+    }
+    reporter.finish(started.elapsed());
+    if reporter.failures() > 0 {
+        ExitCode::Failure
+    } else {
+        ExitCode::Success
+    }
+}
+
+/// Parses argv with clap; help and version exit 0, usage errors exit 1 with GNU's hint line.
+fn parse_args(program: &str, argv: Vec<OsString>) -> Result<cli::Args, ExitCode> {
+    let command = cli::Args::command().bin_name(program.to_owned());
+    let parsed = command
+        .try_get_matches_from(argv)
+        .and_then(|m| cli::Args::from_arg_matches(&m));
+    match parsed {
+        Ok(args) => Ok(args),
+        Err(e) => {
+            use clap::error::ErrorKind;
+            match e.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+                    let _ = e.print();
+                    Err(ExitCode::Success)
+                }
+                _ => {
+                    let rendered = e.render().to_string();
+                    let first = rendered.lines().next().unwrap_or("invalid arguments");
+                    let message = first.strip_prefix("error: ").unwrap_or(first);
+                    Reporter::new(program.to_owned()).usage_error(message, true);
+                    Err(ExitCode::Failure)
+                }
+            }
+        }
+    }
+}
+
+/// The process umask, for the mode of files fcopy creates.
+fn current_umask() -> u32 {
+    use rustix::fs::Mode;
+    let old = rustix::process::umask(Mode::from_raw_mode(0o022));
+    rustix::process::umask(old);
+    old.bits()
+}
+
+/// With a handler installed, exceeding RLIMIT_FSIZE gives EFBIG instead of killing the process.
+fn ignore_sigxfsz() {
+    let flag = Arc::new(AtomicBool::new(false));
+    let _ = signal_hook::flag::register(signal_hook::consts::SIGXFSZ, flag);
+}

@@ -1,0 +1,7 @@
+//! The fcopy binary: parse, run, exit with the status the run reports.
+#![forbid(unsafe_code)]
+
+fn main() {
+    let status = fcopy::run(std::env::args_os().collect());
+    std::process::exit(status as i32);
+}

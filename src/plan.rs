@@ -1,0 +1,612 @@
+//! The planner: parsed arguments plus file metadata in, jobs with a chosen strategy out. Pure.
+
+use std::ffi::{OsStr, OsString};
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::cli::{Args, MethodChoice, ReflinkWhen, SparseWhen};
+use crate::facts::{DestFacts, FileFacts, FileKind};
+use crate::units::{ByteArg, MAX_OFFSET};
+
+/// One end of a copy: a path, or standard input/output (`-`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Endpoint {
+    Path(PathBuf),
+    Stdio,
+}
+
+impl Endpoint {
+    fn from_operand(op: &OsStr) -> Endpoint {
+        if op == "-" {
+            Endpoint::Stdio
+        } else {
+            Endpoint::Path(PathBuf::from(op))
+        }
+    }
+
+    /// The path as shown in messages (`-` for standard input/output).
+    pub fn display_path(&self) -> &Path {
+        match self {
+            Endpoint::Path(p) => p,
+            Endpoint::Stdio => Path::new("-"),
+        }
+    }
+}
+
+/// A source paired with the destination it goes to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    pub source: Endpoint,
+    pub dest: Endpoint,
+}
+
+/// The options that shape every job, resolved from [`Args`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CopyOptions {
+    pub sparse: SparseWhen,
+    pub reflink: ReflinkWhen,
+    pub method: MethodChoice,
+    pub range: Option<RangeArgs>,
+    pub no_clobber: bool,
+    pub force: bool,
+}
+
+/// `--offset-in/--offset-out/--len` as given.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RangeArgs {
+    pub offset_in: Option<ByteArg>,
+    pub offset_out: Option<ByteArg>,
+    pub len: Option<ByteArg>,
+}
+
+/// How a job moves its bytes; the names appear in `--json` and `--dry-run`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    Reflink,
+    CopyFileRange,
+    Sparse,
+    Ranged,
+    ReadWrite,
+}
+
+impl Strategy {
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Reflink => "reflink",
+            Strategy::CopyFileRange => "copy_file_range",
+            Strategy::Sparse => "sparse",
+            Strategy::Ranged => "ranged",
+            Strategy::ReadWrite => "read_write",
+        }
+    }
+}
+
+/// Whether and how to try FICLONE.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum CloneMode {
+    No,
+    /// Try it; on failure copy another way.
+    Try,
+    /// Clone or fail (`--reflink=always`).
+    Must,
+}
+
+/// A resolved byte range.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct ByteRange {
+    pub offset_in: u64,
+    pub offset_out: u64,
+    /// `None`: to the end of a stream whose length is unknown.
+    pub len: Option<u64>,
+    /// Source and destination are one file and the ranges overlap.
+    pub overlap: bool,
+}
+
+/// Everything the executor needs to copy one file. The planner decides; the executor obeys.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Job {
+    pub source: Endpoint,
+    pub dest: Endpoint,
+    pub strategy: Strategy,
+    /// Bytes to copy for whole-file strategies; `None` = read to end of file.
+    pub len: Option<u64>,
+    pub range: Option<ByteRange>,
+    pub clone: CloneMode,
+    /// copy_file_range may be used.
+    pub kernel_copy: bool,
+    /// copy_file_range must be used (`--method=copy-file-range`): no fallback.
+    pub kernel_copy_only: bool,
+    /// Turn runs of zeros into holes (`--sparse=always`).
+    pub detect_zeros: bool,
+    /// Identity of the source as stat'ed; the opened file must match.
+    pub source_id: (u64, u64),
+    pub dest_exists: bool,
+    /// Mode for a destination fcopy creates, applied after the data.
+    pub create_mode: u32,
+    /// With `-f`: an existing destination that cannot be opened is removed and re-created.
+    pub force: bool,
+}
+
+/// Why a job is not run, as a GNU-style message (without program name).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PlanError {
+    OmitDirectory(PathBuf),
+    SameFile(PathBuf, PathBuf),
+    DanglingSymlink(PathBuf),
+    OverwriteDirWithNonDir {
+        dest: PathBuf,
+        source: PathBuf,
+    },
+    OffsetInPastEnd {
+        arg: ByteArg,
+        source: PathBuf,
+        size: u64,
+    },
+    LenPastEnd {
+        len: ByteArg,
+        offset_in: u64,
+        source: PathBuf,
+        size: u64,
+    },
+    RangeTooLarge {
+        flag: &'static str,
+    },
+    OffsetOutNeedsSeekable,
+}
+
+impl fmt::Display for PlanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::report::quote;
+        match self {
+            PlanError::OmitDirectory(p) => {
+                write!(f, "-r not specified; omitting directory {}", quote(p))
+            }
+            PlanError::SameFile(a, b) => {
+                write!(f, "{} and {} are the same file", quote(a), quote(b))
+            }
+            PlanError::DanglingSymlink(p) => {
+                write!(f, "not writing through dangling symlink {}", quote(p))
+            }
+            PlanError::OverwriteDirWithNonDir { dest, source } => write!(
+                f,
+                "cannot overwrite directory {} with non-directory {}",
+                quote(dest),
+                quote(source)
+            ),
+            PlanError::OffsetInPastEnd { arg, source, size } => write!(
+                f,
+                "--offset-in {arg} is past the end of {} ({size} bytes)",
+                quote(source)
+            ),
+            PlanError::LenPastEnd {
+                len,
+                offset_in,
+                source,
+                size,
+            } => write!(
+                f,
+                "--len {len} from offset {offset_in} is past the end of {} ({size} bytes)",
+                quote(source)
+            ),
+            PlanError::RangeTooLarge { flag } => write!(
+                f,
+                "{flag} plus --len is past the largest file offset (2^63-1)"
+            ),
+            PlanError::OffsetOutNeedsSeekable => {
+                write!(
+                    f,
+                    "--offset-out needs a seekable destination (standard output is not)"
+                )
+            }
+        }
+    }
+}
+
+/// What the planner decided for one target.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Planned {
+    Copy(Job),
+    /// `-n` and the destination exists.
+    SkipExisting,
+}
+
+/// A command-line usage problem: the message, and whether to add "Try '... --help'".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UsageError {
+    pub message: String,
+    pub try_help: bool,
+}
+
+impl UsageError {
+    fn new(message: impl Into<String>, try_help: bool) -> UsageError {
+        UsageError {
+            message: message.into(),
+            try_help,
+        }
+    }
+}
+
+/// Checks flag combinations that no file can make valid, and resolves the copy options.
+pub fn resolve_options(args: &Args) -> Result<CopyOptions, UsageError> {
+    if args.reflink == ReflinkWhen::Always && args.sparse != SparseWhen::Auto {
+        return Err(UsageError::new(
+            "--reflink can be used only with --sparse=auto",
+            true,
+        ));
+    }
+    if args.method == MethodChoice::CopyFileRange && args.reflink == ReflinkWhen::Never {
+        return Err(UsageError::new(
+            "--method=copy-file-range conflicts with --reflink=never (copy_file_range may clone)",
+            true,
+        ));
+    }
+    if args.method == MethodChoice::CopyFileRange && args.sparse == SparseWhen::Never {
+        return Err(UsageError::new(
+            "--method=copy-file-range conflicts with --sparse=never (it writes every byte with write)",
+            true,
+        ));
+    }
+    if args.method == MethodChoice::ReadWrite && args.reflink == ReflinkWhen::Always {
+        return Err(UsageError::new(
+            "--method=read-write conflicts with --reflink=always",
+            true,
+        ));
+    }
+    let range = args.is_ranged().then(|| RangeArgs {
+        offset_in: args.offset_in.clone(),
+        offset_out: args.offset_out.clone(),
+        len: args.len.clone(),
+    });
+    Ok(CopyOptions {
+        sparse: args.sparse,
+        reflink: args.reflink,
+        method: args.method,
+        range,
+        no_clobber: args.no_clobber,
+        force: args.force,
+    })
+}
+
+/// Pairs sources with destinations as cp does (`SRC DST`, `SRC... DIR`, `-t DIR`, `-T`).
+///
+/// `is_dir` answers whether a path is (or leads through a symlink to) a directory.
+pub fn resolve_targets(
+    args: &Args,
+    is_dir: &dyn Fn(&Path) -> io::Result<bool>,
+) -> Result<Vec<Target>, UsageError> {
+    let ops = &args.operands;
+    if args.target_directory.is_some() && args.no_target_directory {
+        return Err(UsageError::new(
+            "cannot combine --target-directory (-t) and --no-target-directory (-T)",
+            false,
+        ));
+    }
+    if let Some(dir) = &args.target_directory {
+        if ops.is_empty() {
+            return Err(UsageError::new("missing file operand", true));
+        }
+        match is_dir(dir) {
+            Ok(true) => {}
+            Ok(false) => {
+                return Err(UsageError::new(
+                    format!(
+                        "target directory {}: Not a directory",
+                        crate::report::quote(dir)
+                    ),
+                    false,
+                ))
+            }
+            Err(e) => {
+                return Err(UsageError::new(
+                    format!(
+                        "target directory {}: {}",
+                        crate::report::quote(dir),
+                        crate::report::errno_text(&e)
+                    ),
+                    false,
+                ))
+            }
+        }
+        return into_directory(ops, dir, args.is_ranged());
+    }
+    match ops.len() {
+        0 => return Err(UsageError::new("missing file operand", true)),
+        1 => {
+            return Err(UsageError::new(
+                format!(
+                    "missing destination file operand after {}",
+                    crate::report::quote(Path::new(&ops[0]))
+                ),
+                true,
+            ))
+        }
+        _ => {}
+    }
+    let last = &ops[ops.len() - 1];
+    let sources = &ops[..ops.len() - 1];
+    if args.no_target_directory {
+        if ops.len() > 2 {
+            return Err(UsageError::new(
+                format!("extra operand {}", crate::report::quote(Path::new(&ops[2]))),
+                true,
+            ));
+        }
+        return Ok(vec![Target {
+            source: Endpoint::from_operand(&ops[0]),
+            dest: Endpoint::from_operand(last),
+        }]);
+    }
+    if ops.len() == 2 && last == "-" {
+        return Ok(vec![Target {
+            source: Endpoint::from_operand(&ops[0]),
+            dest: Endpoint::Stdio,
+        }]);
+    }
+    let last_path = Path::new(last);
+    match is_dir(last_path) {
+        Ok(true) => into_directory(sources, last_path, args.is_ranged()),
+        Ok(false) if ops.len() == 2 => Ok(vec![Target {
+            source: Endpoint::from_operand(&ops[0]),
+            dest: Endpoint::Path(last_path.to_path_buf()),
+        }]),
+        Err(e) if ops.len() == 2 && e.kind() == io::ErrorKind::NotFound => Ok(vec![Target {
+            source: Endpoint::from_operand(&ops[0]),
+            dest: Endpoint::Path(last_path.to_path_buf()),
+        }]),
+        Err(e) if ops.len() == 2 && e.raw_os_error() == Some(20) => Err(UsageError::new(
+            format!(
+                "cannot stat {}: Not a directory",
+                crate::report::quote(last_path)
+            ),
+            false,
+        )),
+        Ok(false) => Err(UsageError::new(
+            format!(
+                "target {}: Not a directory",
+                crate::report::quote(last_path)
+            ),
+            false,
+        )),
+        Err(e) => Err(UsageError::new(
+            format!(
+                "target {}: {}",
+                crate::report::quote(last_path),
+                crate::report::errno_text(&e)
+            ),
+            false,
+        )),
+    }
+}
+
+fn into_directory(
+    sources: &[OsString],
+    dir: &Path,
+    ranged: bool,
+) -> Result<Vec<Target>, UsageError> {
+    if ranged && sources.len() > 1 {
+        return Err(UsageError::new(
+            "--offset-in, --offset-out and --len copy one SOURCE; several were given",
+            true,
+        ));
+    }
+    sources
+        .iter()
+        .map(|src| {
+            if src == "-" {
+                return Err(UsageError::new(
+                    format!(
+                        "cannot copy standard input into directory {}: give the destination a file name",
+                        crate::report::quote(dir)
+                    ),
+                    false,
+                ));
+            }
+            Ok(Target {
+                source: Endpoint::Path(PathBuf::from(src)),
+                dest: Endpoint::Path(dir.join(base_name(Path::new(src)))),
+            })
+        })
+        .collect()
+}
+
+/// The last component of a source path, ignoring trailing slashes (`a/b/` → `b`).
+pub fn base_name(path: &Path) -> &OsStr {
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = path.as_os_str().as_bytes();
+    let trimmed = {
+        let mut end = bytes.len();
+        while end > 1 && bytes[end - 1] == b'/' {
+            end -= 1;
+        }
+        &bytes[..end]
+    };
+    let start = trimmed
+        .iter()
+        .rposition(|&b| b == b'/')
+        .map_or(0, |i| i + 1);
+    let base = &trimmed[start..];
+    OsStr::from_bytes(if base.is_empty() { trimmed } else { base })
+}
+
+/// Decides how to copy one target, from the source's and destination's metadata. Touches nothing.
+pub fn plan_job(
+    opts: &CopyOptions,
+    target: &Target,
+    source: &FileFacts,
+    dest: &DestFacts,
+    umask: u32,
+) -> Result<Planned, PlanError> {
+    let src_path = target.source.display_path().to_path_buf();
+    let dst_path = target.dest.display_path().to_path_buf();
+    if source.kind == FileKind::Directory {
+        return Err(PlanError::OmitDirectory(src_path));
+    }
+    let dest_file = dest.file();
+    match dest {
+        DestFacts::DanglingSymlink if !opts.force => {
+            return Err(PlanError::DanglingSymlink(dst_path))
+        }
+        DestFacts::Existing(d) if d.kind == FileKind::Directory => {
+            return Err(PlanError::OverwriteDirWithNonDir {
+                dest: dst_path,
+                source: src_path,
+            })
+        }
+        DestFacts::Existing(_) if opts.no_clobber => return Ok(Planned::SkipExisting),
+        _ => {}
+    }
+    let same_file = dest_file.is_some_and(|d| d.same_file(source));
+    if same_file && opts.range.is_none() && source.kind == FileKind::Regular {
+        return Err(PlanError::SameFile(src_path, dst_path));
+    }
+
+    let dest_regular = match dest {
+        DestFacts::Missing { .. } | DestFacts::DanglingSymlink => true,
+        DestFacts::Existing(d) | DestFacts::Stdout(d) => d.kind == FileKind::Regular,
+    };
+    let dest_is_stdout = matches!(dest, DestFacts::Stdout(_));
+    let dest_seekable = dest_regular || dest_file.is_some_and(|d| d.kind == FileKind::BlockDevice);
+    let source_regular = source.kind == FileKind::Regular;
+    let dest_fs = dest.fs();
+    let same_device = dest.dev() == Some(source.dev);
+    let stdin = target.source == Endpoint::Stdio;
+
+    // copy_file_range: allowed unless the user ruled it out, or it could share extents under
+    // --reflink=never, or zeros must be written (--sparse=never).
+    let clone_safe = opts.reflink != ReflinkWhen::Never
+        || dest_fs.is_some_and(|fs| fs.never_shares_extents());
+    let kernel_copy =
+        opts.method != MethodChoice::ReadWrite && opts.sparse != SparseWhen::Never && clone_safe;
+    let kernel_copy_only = opts.method == MethodChoice::CopyFileRange;
+    let streams = !source_regular || !dest_regular || source.fs.is_pseudo();
+
+    let mut job = Job {
+        source: target.source.clone(),
+        dest: target.dest.clone(),
+        strategy: Strategy::ReadWrite,
+        len: if source.has_trusted_size() && source.size > 0 && !stdin {
+            Some(source.size)
+        } else {
+            None
+        },
+        range: None,
+        clone: CloneMode::No,
+        kernel_copy,
+        kernel_copy_only,
+        detect_zeros: false,
+        source_id: (source.dev, source.ino),
+        dest_exists: matches!(dest, DestFacts::Existing(_)),
+        create_mode: source.mode & 0o777 & !umask,
+        force: opts.force,
+    };
+
+    if let Some(range) = &opts.range {
+        job.strategy = Strategy::Ranged;
+        job.range = Some(resolve_range(range, source, stdin, &src_path, same_file)?);
+        if !dest_seekable && job.range.is_some_and(|r| r.offset_out > 0) {
+            return Err(PlanError::OffsetOutNeedsSeekable);
+        }
+        return Ok(Planned::Copy(job));
+    }
+
+    let clone = match opts.reflink {
+        ReflinkWhen::Always => CloneMode::Must,
+        ReflinkWhen::Auto
+            if opts.method == MethodChoice::Auto
+                && opts.sparse == SparseWhen::Auto
+                && same_device
+                && !dest_is_stdout
+                && !stdin
+                && dest_fs.is_some_and(|fs| fs.can_clone()) =>
+        {
+            CloneMode::Try
+        }
+        _ => CloneMode::No,
+    };
+    job.clone = clone;
+    job.strategy = if clone != CloneMode::No && source_regular && !streams {
+        Strategy::Reflink
+    } else if clone == CloneMode::Must {
+        // FICLONE needs two regular files; the executor reports the failure.
+        Strategy::Reflink
+    } else if streams || stdin {
+        Strategy::ReadWrite
+    } else if opts.sparse == SparseWhen::Always && dest_seekable {
+        job.detect_zeros = true;
+        Strategy::Sparse
+    } else if opts.sparse == SparseWhen::Auto && source.looks_sparse() {
+        Strategy::Sparse
+    } else if kernel_copy {
+        Strategy::CopyFileRange
+    } else {
+        Strategy::ReadWrite
+    };
+    Ok(Planned::Copy(job))
+}
+
+fn resolve_range(
+    range: &RangeArgs,
+    source: &FileFacts,
+    stream: bool,
+    src_path: &Path,
+    same_file: bool,
+) -> Result<ByteRange, PlanError> {
+    let offset_in = range.offset_in.as_ref().map_or(0, |a| a.value);
+    let offset_out = range.offset_out.as_ref().map_or(0, |a| a.value);
+    let len = if source.has_trusted_size() && !stream {
+        let size = source.size;
+        if offset_in > size {
+            return Err(PlanError::OffsetInPastEnd {
+                arg: range
+                    .offset_in
+                    .clone()
+                    .expect("offset_in > size implies it was given"),
+                source: src_path.to_path_buf(),
+                size,
+            });
+        }
+        match &range.len {
+            Some(len) if len.value > size - offset_in => {
+                return Err(PlanError::LenPastEnd {
+                    len: len.clone(),
+                    offset_in,
+                    source: src_path.to_path_buf(),
+                    size,
+                })
+            }
+            Some(len) => Some(len.value),
+            None => Some(size - offset_in),
+        }
+    } else {
+        range.len.as_ref().map(|l| l.value)
+    };
+    let span = len.unwrap_or(0);
+    if offset_in
+        .checked_add(span)
+        .is_none_or(|end| end > MAX_OFFSET)
+    {
+        return Err(PlanError::RangeTooLarge {
+            flag: "--offset-in",
+        });
+    }
+    if offset_out
+        .checked_add(span)
+        .is_none_or(|end| end > MAX_OFFSET)
+    {
+        return Err(PlanError::RangeTooLarge {
+            flag: "--offset-out",
+        });
+    }
+    let overlap =
+        same_file && span > 0 && offset_in < offset_out + span && offset_out < offset_in + span;
+    Ok(ByteRange {
+        offset_in,
+        offset_out,
+        len,
+        overlap,
+    })
+}
+
+#[cfg(test)]
+mod tests;

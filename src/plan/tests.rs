@@ -1,0 +1,481 @@
+//! Unit tests of the planner: every strategy branch and every refusal, without touching the disk.
+
+use std::ffi::OsString;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+
+use super::*;
+use crate::facts::{DestFacts, FileFacts, FileKind, FsKind};
+
+fn args(argv: &[&str]) -> Args {
+    Args::try_parse_from(std::iter::once("fcopy").chain(argv.iter().copied())).unwrap()
+}
+
+fn file(size: u64, blocks: u64, fs: FsKind) -> FileFacts {
+    FileFacts {
+        kind: FileKind::Regular,
+        size,
+        blocks,
+        dev: 1,
+        ino: 10,
+        mode: 0o100644,
+        fs,
+        append: false,
+    }
+}
+
+fn missing(fs: FsKind) -> DestFacts {
+    DestFacts::Missing {
+        dir_fs: fs,
+        dir_dev: 1,
+    }
+}
+
+fn target() -> Target {
+    Target {
+        source: Endpoint::Path("src".into()),
+        dest: Endpoint::Path("dst".into()),
+    }
+}
+
+fn plan(argv: &[&str], source: &FileFacts, dest: &DestFacts) -> Result<Planned, PlanError> {
+    let a = args(argv);
+    let opts = resolve_options(&a).unwrap();
+    plan_job(&opts, &target(), source, dest, 0o022)
+}
+
+fn job(argv: &[&str], source: &FileFacts, dest: &DestFacts) -> Job {
+    match plan(argv, source, dest) {
+        Ok(Planned::Copy(job)) => job,
+        other => panic!("expected a job, got {other:?}"),
+    }
+}
+
+#[test]
+fn plain_file_on_ext4_uses_copy_file_range() {
+    let j = job(&[], &file(5000, 16, FsKind::Ext4), &missing(FsKind::Ext4));
+    assert_eq!(j.strategy, Strategy::CopyFileRange);
+    assert_eq!(j.len, Some(5000));
+    assert_eq!(j.clone, CloneMode::No);
+    assert!(j.kernel_copy);
+    assert_eq!(j.create_mode, 0o644);
+}
+
+#[test]
+fn auto_reflink_on_btrfs_same_device() {
+    let j = job(&[], &file(5000, 16, FsKind::Btrfs), &missing(FsKind::Btrfs));
+    assert_eq!(j.strategy, Strategy::Reflink);
+    assert_eq!(j.clone, CloneMode::Try);
+}
+
+#[test]
+fn auto_reflink_not_across_devices() {
+    let j = job(
+        &[],
+        &file(5000, 16, FsKind::Btrfs),
+        &DestFacts::Missing {
+            dir_fs: FsKind::Btrfs,
+            dir_dev: 2,
+        },
+    );
+    assert_eq!(j.strategy, Strategy::CopyFileRange);
+}
+
+#[test]
+fn reflink_always_even_on_ext4() {
+    let j = job(
+        &["--reflink"],
+        &file(5000, 16, FsKind::Ext4),
+        &missing(FsKind::Ext4),
+    );
+    assert_eq!(j.strategy, Strategy::Reflink);
+    assert_eq!(j.clone, CloneMode::Must);
+}
+
+#[test]
+fn reflink_never_avoids_copy_file_range_where_it_could_clone() {
+    let j = job(
+        &["--reflink=never"],
+        &file(5000, 16, FsKind::Xfs),
+        &missing(FsKind::Xfs),
+    );
+    assert_eq!(j.strategy, Strategy::ReadWrite);
+    assert!(!j.kernel_copy);
+    // ...but not on ext4, where copy_file_range never shares extents.
+    let j = job(
+        &["--reflink=never"],
+        &file(5000, 16, FsKind::Ext4),
+        &missing(FsKind::Ext4),
+    );
+    assert_eq!(j.strategy, Strategy::CopyFileRange);
+}
+
+#[test]
+fn holes_choose_sparse() {
+    let j = job(&[], &file(1 << 30, 8, FsKind::Ext4), &missing(FsKind::Ext4));
+    assert_eq!(j.strategy, Strategy::Sparse);
+    assert!(!j.detect_zeros);
+}
+
+#[test]
+fn sparse_always_detects_zeros() {
+    let j = job(
+        &["--sparse=always"],
+        &file(4096, 8, FsKind::Ext4),
+        &missing(FsKind::Ext4),
+    );
+    assert_eq!(j.strategy, Strategy::Sparse);
+    assert!(j.detect_zeros);
+}
+
+#[test]
+fn sparse_never_writes_everything_with_read_write() {
+    let j = job(
+        &["--sparse=never"],
+        &file(1 << 30, 8, FsKind::Ext4),
+        &missing(FsKind::Ext4),
+    );
+    assert_eq!(j.strategy, Strategy::ReadWrite);
+    assert!(!j.kernel_copy);
+}
+
+#[test]
+fn method_read_write_never_uses_the_kernel_copy() {
+    let j = job(
+        &["--method=read-write"],
+        &file(5000, 16, FsKind::Ext4),
+        &missing(FsKind::Ext4),
+    );
+    assert_eq!(j.strategy, Strategy::ReadWrite);
+    assert!(!j.kernel_copy);
+}
+
+#[test]
+fn method_copy_file_range_is_strict() {
+    let j = job(
+        &["--method=copy-file-range"],
+        &file(5000, 16, FsKind::Ext4),
+        &missing(FsKind::Tmpfs),
+    );
+    assert!(j.kernel_copy_only);
+    assert_eq!(j.strategy, Strategy::CopyFileRange);
+}
+
+#[test]
+fn conflicting_flags_are_usage_errors() {
+    for argv in [
+        &["--method=copy-file-range", "--reflink=never"][..],
+        &["--method=copy-file-range", "--sparse=never"][..],
+        &["--method=read-write", "--reflink=always"][..],
+        &["--reflink=always", "--sparse=never"][..],
+    ] {
+        assert!(resolve_options(&args(argv)).is_err(), "{argv:?}");
+    }
+}
+
+#[test]
+fn pseudo_files_are_read_to_eof() {
+    let j = job(&[], &file(0, 0, FsKind::Pseudo), &missing(FsKind::Ext4));
+    assert_eq!(j.strategy, Strategy::ReadWrite);
+    assert_eq!(j.len, None);
+    let j = job(&[], &file(4096, 0, FsKind::Pseudo), &missing(FsKind::Ext4));
+    assert_eq!(j.len, None, "sysfs says 4096 but may hold less");
+}
+
+#[test]
+fn empty_regular_file_reads_to_eof() {
+    let j = job(&[], &file(0, 0, FsKind::Ext4), &missing(FsKind::Ext4));
+    assert_eq!(j.strategy, Strategy::CopyFileRange);
+    assert_eq!(j.len, None);
+}
+
+#[test]
+fn streams_use_read_write() {
+    let mut fifo = file(0, 0, FsKind::Other(0));
+    fifo.kind = FileKind::Fifo;
+    let j = job(&[], &fifo, &missing(FsKind::Ext4));
+    assert_eq!(j.strategy, Strategy::ReadWrite);
+    let mut pipe_out = file(0, 0, FsKind::Other(0));
+    pipe_out.kind = FileKind::Fifo;
+    pipe_out.dev = 99;
+    let j = job(
+        &[],
+        &file(5000, 16, FsKind::Ext4),
+        &DestFacts::Stdout(pipe_out),
+    );
+    assert_eq!(j.strategy, Strategy::ReadWrite);
+}
+
+#[test]
+fn same_file_is_refused() {
+    let src = file(5000, 16, FsKind::Ext4);
+    let err = plan(&[], &src, &DestFacts::Existing(src)).unwrap_err();
+    assert_eq!(err, PlanError::SameFile("src".into(), "dst".into()));
+    assert_eq!(err.to_string(), "'src' and 'dst' are the same file");
+}
+
+#[test]
+fn directory_source_is_omitted() {
+    let mut dir = file(4096, 8, FsKind::Ext4);
+    dir.kind = FileKind::Directory;
+    let err = plan(&[], &dir, &missing(FsKind::Ext4)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "-r not specified; omitting directory 'src'"
+    );
+}
+
+#[test]
+fn directory_dest_with_t_is_refused() {
+    let mut dir = file(4096, 8, FsKind::Ext4);
+    dir.kind = FileKind::Directory;
+    dir.ino = 77;
+    let err = plan(
+        &["-T"],
+        &file(10, 8, FsKind::Ext4),
+        &DestFacts::Existing(dir),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cannot overwrite directory 'dst' with non-directory 'src'"
+    );
+}
+
+#[test]
+fn no_clobber_skips_existing() {
+    let mut other = file(10, 8, FsKind::Ext4);
+    other.ino = 11;
+    assert_eq!(
+        plan(
+            &["-n"],
+            &file(5000, 16, FsKind::Ext4),
+            &DestFacts::Existing(other)
+        )
+        .unwrap(),
+        Planned::SkipExisting
+    );
+}
+
+#[test]
+fn dangling_symlink_is_refused_unless_forced() {
+    let src = file(5000, 16, FsKind::Ext4);
+    let err = plan(&[], &src, &DestFacts::DanglingSymlink).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "not writing through dangling symlink 'dst'"
+    );
+    assert!(plan(&["-f"], &src, &DestFacts::DanglingSymlink).is_ok());
+}
+
+#[test]
+fn setuid_bits_and_umask_are_dropped_from_the_new_mode() {
+    let mut src = file(10, 8, FsKind::Ext4);
+    src.mode = 0o104777;
+    let j = job(&[], &src, &missing(FsKind::Ext4));
+    assert_eq!(j.create_mode, 0o755);
+}
+
+#[test]
+fn ranged_copy_resolves_and_validates() {
+    let src = file(500, 8, FsKind::Ext4);
+    let j = job(
+        &["--offset-in", "100", "--offset-out", "200", "--len", "100"],
+        &src,
+        &missing(FsKind::Ext4),
+    );
+    assert_eq!(j.strategy, Strategy::Ranged);
+    assert_eq!(
+        j.range,
+        Some(ByteRange {
+            offset_in: 100,
+            offset_out: 200,
+            len: Some(100),
+            overlap: false
+        })
+    );
+    let j = job(&["--offset-in", "100"], &src, &missing(FsKind::Ext4));
+    assert_eq!(
+        j.range.unwrap().len,
+        Some(400),
+        "--len defaults to the rest of SOURCE"
+    );
+    let j = job(&["--offset-in", "500"], &src, &missing(FsKind::Ext4));
+    assert_eq!(
+        j.range.unwrap().len,
+        Some(0),
+        "offset at the end copies nothing"
+    );
+
+    let err = plan(&["--offset-in", "600"], &src, &missing(FsKind::Ext4)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "--offset-in 600 is past the end of 'src' (500 bytes)"
+    );
+    let err = plan(
+        &["--offset-in", "400", "--len", "1K"],
+        &src,
+        &missing(FsKind::Ext4),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "--len 1K from offset 400 is past the end of 'src' (500 bytes)"
+    );
+}
+
+#[test]
+fn ranged_offsets_near_the_limit_are_refused() {
+    let src = file(500, 8, FsKind::Ext4);
+    let err = plan(
+        &["--offset-out", "9223372036854775807", "--len", "10"],
+        &src,
+        &missing(FsKind::Ext4),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err,
+        PlanError::RangeTooLarge {
+            flag: "--offset-out"
+        }
+    );
+    // A stream has no size to check against, but the sum still must fit.
+    let mut fifo = src;
+    fifo.kind = FileKind::Fifo;
+    let err = plan(
+        &["--offset-in", "9223372036854775800", "--len", "100"],
+        &fifo,
+        &missing(FsKind::Ext4),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err,
+        PlanError::RangeTooLarge {
+            flag: "--offset-in"
+        }
+    );
+}
+
+#[test]
+fn same_file_ranges_detect_overlap() {
+    let src = file(1000, 8, FsKind::Ext4);
+    let dest = DestFacts::Existing(src);
+    let j = job(
+        &["--offset-in", "0", "--offset-out", "100", "--len", "200"],
+        &src,
+        &dest,
+    );
+    assert!(j.range.unwrap().overlap);
+    let j = job(
+        &["--offset-in", "0", "--offset-out", "500", "--len", "200"],
+        &src,
+        &dest,
+    );
+    assert!(!j.range.unwrap().overlap);
+}
+
+#[test]
+fn offset_out_needs_a_seekable_destination() {
+    let mut pipe = file(0, 0, FsKind::Other(0));
+    pipe.kind = FileKind::Fifo;
+    pipe.ino = 5;
+    let err = plan(
+        &["--offset-out", "10"],
+        &file(100, 8, FsKind::Ext4),
+        &DestFacts::Stdout(pipe),
+    )
+    .unwrap_err();
+    assert_eq!(err, PlanError::OffsetOutNeedsSeekable);
+}
+
+fn dirs(list: &'static [&'static str]) -> impl Fn(&Path) -> io::Result<bool> {
+    move |p: &Path| {
+        if list.iter().any(|d| Path::new(d) == p) {
+            Ok(true)
+        } else if p == Path::new("exists") {
+            Ok(false)
+        } else {
+            Err(io::Error::from_raw_os_error(2))
+        }
+    }
+}
+
+fn targets(argv: &[&str], dir_list: &'static [&'static str]) -> Result<Vec<Target>, UsageError> {
+    resolve_targets(&args(argv), &dirs(dir_list))
+}
+
+fn t(src: &str, dst: &str) -> Target {
+    let e = |s: &str| {
+        if s == "-" {
+            Endpoint::Stdio
+        } else {
+            Endpoint::Path(PathBuf::from(s))
+        }
+    };
+    Target {
+        source: e(src),
+        dest: e(dst),
+    }
+}
+
+#[test]
+fn operands_pair_up_like_cp() {
+    assert_eq!(targets(&["a", "b"], &[]).unwrap(), vec![t("a", "b")]);
+    assert_eq!(targets(&["a", "d"], &["d"]).unwrap(), vec![t("a", "d/a")]);
+    assert_eq!(
+        targets(&["x/a/", "y/b", "d"], &["d"]).unwrap(),
+        vec![t("x/a/", "d/a"), t("y/b", "d/b")]
+    );
+    assert_eq!(
+        targets(&["-t", "d", "a", "b"], &["d"]).unwrap(),
+        vec![t("a", "d/a"), t("b", "d/b")]
+    );
+    assert_eq!(
+        targets(&["-T", "a", "d"], &["d"]).unwrap(),
+        vec![t("a", "d")]
+    );
+    assert_eq!(targets(&["-", "out"], &[]).unwrap(), vec![t("-", "out")]);
+    assert_eq!(targets(&["a", "-"], &[]).unwrap(), vec![t("a", "-")]);
+}
+
+#[test]
+fn operand_errors_match_gnu() {
+    let msg = |argv: &[&str], d: &'static [&'static str]| targets(argv, d).unwrap_err().message;
+    assert_eq!(msg(&[], &[]), "missing file operand");
+    assert_eq!(
+        msg(&["a"], &[]),
+        "missing destination file operand after 'a'"
+    );
+    assert_eq!(
+        msg(&["a", "b", "c"], &[]),
+        "target 'c': No such file or directory"
+    );
+    assert_eq!(
+        msg(&["a", "b", "exists"], &[]),
+        "target 'exists': Not a directory"
+    );
+    assert_eq!(msg(&["-T", "a", "b", "c"], &[]), "extra operand 'c'");
+    assert_eq!(
+        msg(&["-t", "nope", "a"], &[]),
+        "target directory 'nope': No such file or directory"
+    );
+    assert_eq!(
+        msg(&["-t", "exists", "a"], &[]),
+        "target directory 'exists': Not a directory"
+    );
+    assert_eq!(
+        msg(&["-t", "d", "-T", "a", "b"], &["d"]),
+        "cannot combine --target-directory (-t) and --no-target-directory (-T)"
+    );
+    assert!(msg(&["-", "d"], &["d"]).contains("standard input"));
+    assert!(msg(&["--len", "5", "a", "b", "d"], &["d"]).contains("one SOURCE"));
+}
+
+#[test]
+fn base_name_ignores_trailing_slashes() {
+    assert_eq!(base_name(Path::new("a/b/")), OsString::from("b"));
+    assert_eq!(base_name(Path::new("b")), OsString::from("b"));
+    assert_eq!(base_name(Path::new("/")), OsString::from("/"));
+}

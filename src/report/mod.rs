@@ -1,0 +1,275 @@
+//! Everything a person or script sees: messages, -v/--debug lines, --json records, --dry-run
+//! lines and the exit status.
+
+mod json;
+mod quote;
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+pub use self::json::JsonObject;
+pub use self::quote::{quote, quote_bytes};
+
+use crate::exec::{Method, Outcome};
+use crate::plan::{Job, Strategy};
+
+/// The exit statuses fcopy uses.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ExitCode {
+    Success = 0,
+    /// Anything failed, usage errors included (as GNU cp).
+    Failure = 1,
+    /// SIGINT.
+    Interrupted = 130,
+    /// SIGTERM.
+    Terminated = 143,
+}
+
+/// The text of an error without Rust's " (os error N)" suffix.
+pub fn errno_text(e: &io::Error) -> String {
+    let full = e.to_string();
+    match full.find(" (os error ") {
+        Some(i) => full[..i].to_owned(),
+        None => full,
+    }
+}
+
+pub fn errno_text_of(e: rustix::io::Errno) -> String {
+    errno_text(&io::Error::from(e))
+}
+
+/// Where reports go and what they look like.
+pub struct Reporter {
+    pub program: String,
+    pub verbose: bool,
+    pub debug: bool,
+    pub json: bool,
+    /// Data goes to standard output, so reports go to standard error.
+    pub stdout_taken: bool,
+    failures: u64,
+    files: u64,
+    skipped: u64,
+    bytes: u64,
+}
+
+impl Reporter {
+    pub fn new(program: String) -> Self {
+        Reporter {
+            program,
+            verbose: false,
+            debug: false,
+            json: false,
+            stdout_taken: false,
+            failures: 0,
+            files: 0,
+            skipped: 0,
+            bytes: 0,
+        }
+    }
+
+    pub fn failures(&self) -> u64 {
+        self.failures
+    }
+
+    fn out(&self) -> Box<dyn Write> {
+        if self.stdout_taken {
+            Box::new(io::stderr().lock())
+        } else {
+            Box::new(io::stdout().lock())
+        }
+    }
+
+    /// `fcopy: message` on standard error.
+    pub fn error(&mut self, message: &str) {
+        self.failures += 1;
+        let _ = writeln!(io::stderr().lock(), "{}: {message}", self.program);
+    }
+
+    /// A line on standard error that is not itself a failure (a note or a warning).
+    pub fn note(&self, message: &str) {
+        let _ = writeln!(io::stderr().lock(), "{}: {message}", self.program);
+    }
+
+    /// A usage error: the message and GNU's "Try ... --help" hint.
+    pub fn usage_error(&mut self, message: &str, try_help: bool) {
+        self.error(message);
+        if try_help {
+            let _ = writeln!(
+                io::stderr().lock(),
+                "Try '{} --help' for more information.",
+                self.program
+            );
+        }
+    }
+
+    /// A job finished: -v/--debug lines or a JSON record.
+    pub fn copied(&mut self, job: &Job, outcome: &Outcome, elapsed: Duration) {
+        self.files += 1;
+        self.bytes += outcome.bytes;
+        if self.json {
+            let record = job_record(job, "ok")
+                .num("bytes", outcome.bytes)
+                .str("method", outcome.method.name())
+                .opt_str("fallback", outcome.fallback.map(|(r, _)| r.name()))
+                .opt_num("fallback_offset", outcome.fallback.map(|(_, at)| at))
+                .num("extents", outcome.extents)
+                .null("error")
+                .float("elapsed_ms", elapsed.as_secs_f64() * 1e3);
+            let _ = writeln!(self.out(), "{}", record.finish());
+            return;
+        }
+        if self.verbose || self.debug {
+            let mut out = self.out();
+            let _ = writeln!(
+                out,
+                "{} -> {}",
+                quote(job.source.display_path()),
+                quote(job.dest.display_path())
+            );
+            if self.debug {
+                let _ = writeln!(out, "{}", debug_line(job, outcome));
+            }
+        }
+    }
+
+    /// A job failed: the error line on stderr, and a JSON record.
+    pub fn failed(
+        &mut self,
+        job_source: &std::path::Path,
+        job_dest: &std::path::Path,
+        strategy: Option<Strategy>,
+        message: &str,
+        note: Option<&str>,
+    ) {
+        self.error(message);
+        if let Some(note) = note {
+            self.note(note);
+        }
+        if self.json {
+            let record = JsonObject::new()
+                .str("type", "file")
+                .path("source", job_source)
+                .path("dest", job_dest)
+                .str("status", "error")
+                .opt_str("strategy", strategy.map(Strategy::name))
+                .num("bytes", 0)
+                .null("method")
+                .str("error", &format!("{}: {message}", self.program));
+            let _ = writeln!(self.out(), "{}", record.finish());
+        }
+    }
+
+    /// A job was not run because the destination exists (`-n`).
+    pub fn skipped(&mut self, source: &std::path::Path, dest: &std::path::Path) {
+        self.skipped += 1;
+        if self.json {
+            let record = JsonObject::new()
+                .str("type", "file")
+                .path("source", source)
+                .path("dest", dest)
+                .str("status", "skipped")
+                .num("bytes", 0)
+                .null("error");
+            let _ = writeln!(self.out(), "{}", record.finish());
+        } else if self.debug {
+            let _ = writeln!(self.out(), "skipped {}", quote(dest));
+        }
+    }
+
+    /// `--dry-run`: one line (or JSON record) per planned job.
+    pub fn planned(&mut self, job: &Job) {
+        if self.json {
+            let record = job_record(job, "planned").opt_num("bytes", job_bytes(job));
+            let _ = writeln!(self.out(), "{}", record.finish());
+            return;
+        }
+        let size = match job_bytes(job) {
+            Some(n) => format!("{n} bytes"),
+            None => "to end of file".to_owned(),
+        };
+        let range = job.range.map_or(String::new(), |r| {
+            format!(", from offset {} to offset {}", r.offset_in, r.offset_out)
+        });
+        let _ = writeln!(
+            self.out(),
+            "{} -> {} ({}, {size}{range})",
+            quote(job.source.display_path()),
+            quote(job.dest.display_path()),
+            job.strategy.name()
+        );
+    }
+
+    /// The closing summary record for `--json`.
+    pub fn finish(&mut self, elapsed: Duration) {
+        if !self.json {
+            return;
+        }
+        let secs = elapsed.as_secs_f64();
+        let record = JsonObject::new()
+            .str("type", "summary")
+            .num("files", self.files)
+            .num("bytes", self.bytes)
+            .num("failures", self.failures)
+            .num("skipped", self.skipped)
+            .float("elapsed_ms", secs * 1e3)
+            .float(
+                "throughput_bytes_per_sec",
+                if secs > 0.0 {
+                    self.bytes as f64 / secs
+                } else {
+                    0.0
+                },
+            );
+        let _ = writeln!(self.out(), "{}", record.finish());
+    }
+}
+
+fn job_bytes(job: &Job) -> Option<u64> {
+    match job.range {
+        Some(r) => r.len,
+        None => job.len,
+    }
+}
+
+fn job_record(job: &Job, status: &str) -> JsonObject {
+    let mut record = JsonObject::new()
+        .str("type", "file")
+        .path("source", job.source.display_path())
+        .path("dest", job.dest.display_path())
+        .str("status", status)
+        .str("strategy", job.strategy.name());
+    if let Some(r) = job.range {
+        record = record
+            .num("offset_in", r.offset_in)
+            .num("offset_out", r.offset_out)
+            .opt_num("len", r.len);
+    }
+    record
+}
+
+/// GNU cp's `--debug` line: `copy offload: ..., reflink: ..., sparse detection: ...`.
+pub fn debug_line(job: &Job, outcome: &Outcome) -> String {
+    let offload = if outcome.method == Method::Reflink {
+        "unknown"
+    } else if outcome.fallback.is_some() {
+        "unsupported"
+    } else if outcome.tried_cfr {
+        "yes"
+    } else {
+        "avoided"
+    };
+    let reflink = if outcome.method == Method::Reflink {
+        "yes"
+    } else if outcome.clone_failed {
+        "unsupported"
+    } else {
+        "no"
+    };
+    let sparse = match (outcome.seek_hole, outcome.zeros || job.detect_zeros) {
+        (false, false) => "no",
+        (true, false) => "SEEK_HOLE",
+        (false, true) => "zeros",
+        (true, true) => "SEEK_HOLE + zeros",
+    };
+    format!("copy offload: {offload}, reflink: {reflink}, sparse detection: {sparse}")
+}
