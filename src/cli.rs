@@ -41,6 +41,7 @@ Exit status: 0 if everything was copied, 1 if anything failed (usage errors too)
     long_about = LONG_ABOUT,
     after_help = EXAMPLES,
     infer_long_args = true,
+    args_override_self = true,
     max_term_width = 100
 )]
 pub struct Args {
@@ -65,6 +66,90 @@ pub struct Args {
         help_heading = "Destination"
     )]
     pub no_target_directory: bool,
+
+    /// Copy directories recursively
+    #[arg(short = 'r', short_alias = 'R', long, help_heading = "Trees")]
+    pub recursive: bool,
+
+    /// Same as -dR --preserve=all
+    #[arg(short = 'a', long, help_heading = "Trees")]
+    pub archive: bool,
+
+    /// Same as --no-dereference --preserve=links
+    #[arg(short = 'd', help_heading = "Trees")]
+    pub no_deref_preserve_links: bool,
+
+    /// Always follow symbolic links in SOURCE
+    #[arg(short = 'L', long, help_heading = "Trees")]
+    pub dereference: bool,
+
+    /// Never follow symbolic links in SOURCE
+    #[arg(short = 'P', long, help_heading = "Trees")]
+    pub no_dereference: bool,
+
+    /// Follow command-line symbolic links in SOURCE
+    #[arg(short = 'H', help_heading = "Trees")]
+    pub dereference_command_line: bool,
+
+    /// Stay on this file system
+    #[arg(short = 'x', long, help_heading = "Trees")]
+    pub one_file_system: bool,
+
+    /// Use full source file name under DIRECTORY
+    #[arg(long, help_heading = "Trees")]
+    pub parents: bool,
+
+    /// Copy contents of special files when recursive
+    #[arg(long, help_heading = "Trees")]
+    pub copy_contents: bool,
+
+    /// Remove any trailing slashes from each SOURCE argument
+    #[arg(long, help_heading = "Trees")]
+    pub strip_trailing_slashes: bool,
+
+    /// Follow existing symlinks to directories in the destination
+    #[arg(long, help_heading = "Trees")]
+    pub keep_directory_symlink: bool,
+
+    /// Hard link files instead of copying
+    #[arg(short = 'l', long, help_heading = "Trees")]
+    pub link: bool,
+
+    /// Make symbolic links instead of copying
+    #[arg(short = 's', long, help_heading = "Trees")]
+    pub symbolic_link: bool,
+
+    /// Same as --preserve=mode,ownership,timestamps
+    #[arg(short = 'p', help_heading = "Metadata")]
+    pub preserve_default: bool,
+
+    /// Preserve the attributes (default: mode,ownership,timestamps), if possible: mode, ownership, timestamps, links, xattr, context, all
+    #[arg(
+        long,
+        value_name = "ATTR_LIST",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "mode,ownership,timestamps",
+        action = clap::ArgAction::Append,
+        help_heading = "Metadata"
+    )]
+    pub preserve: Vec<String>,
+
+    /// Don't preserve the specified attributes
+    #[arg(long, value_name = "ATTR_LIST", action = clap::ArgAction::Append, help_heading = "Metadata")]
+    pub no_preserve: Vec<String>,
+
+    /// Don't copy the file data, just the attributes
+    #[arg(long, help_heading = "Metadata")]
+    pub attributes_only: bool,
+
+    /// Accepted for compatibility; SELinux contexts are not supported (a warning is printed)
+    #[arg(short = 'Z', help_heading = "Metadata")]
+    pub selinux: bool,
+
+    /// Like -Z; setting a context is not supported
+    #[arg(long, value_name = "CTX", num_args = 0..=1, require_equals = true, default_missing_value = "", help_heading = "Metadata")]
+    pub context: Option<String>,
 
     /// Start reading SOURCE at this byte offset (default 0) [BYTES: 4096, 64K, 1GiB, 10MB]
     #[arg(long, value_name = "BYTES", value_parser = parse_bytes, help_heading = "Byte ranges")]
@@ -111,23 +196,53 @@ pub struct Args {
     )]
     pub method: MethodChoice,
 
-    /// Do not overwrite an existing file
-    #[arg(
-        short = 'n',
-        long = "no-clobber",
-        overrides_with = "force",
-        help_heading = "Safety"
-    )]
+    /// Do not overwrite an existing file (overrides a previous -i)
+    #[arg(short = 'n', long = "no-clobber", overrides_with = "interactive", help_heading = "Safety")]
     pub no_clobber: bool,
 
+    /// Prompt before overwrite (overrides a previous -n)
+    #[arg(short = 'i', long, overrides_with = "no_clobber", help_heading = "Safety")]
+    pub interactive: bool,
+
     /// If an existing destination file cannot be opened, remove it and try again
+    #[arg(short = 'f', long, help_heading = "Safety")]
+    pub force: bool,
+
+    /// Remove each existing destination file before attempting to open it
+    #[arg(long, help_heading = "Safety")]
+    pub remove_destination: bool,
+
+    /// Control which existing files are updated; -u means --update=older
     #[arg(
-        short = 'f',
+        short = 'u',
         long,
-        overrides_with = "no_clobber",
+        value_enum,
+        value_name = "WHEN",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "older",
         help_heading = "Safety"
     )]
-    pub force: bool,
+    pub update: Option<UpdateWhen>,
+
+    /// Make a backup of each existing destination file: none/off, numbered/t, existing/nil, simple/never
+    #[arg(
+        long,
+        value_name = "CONTROL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "",
+        help_heading = "Safety"
+    )]
+    pub backup: Option<String>,
+
+    /// Like --backup but does not accept an argument
+    #[arg(short = 'b', help_heading = "Safety")]
+    pub backup_default: bool,
+
+    /// Override the usual backup suffix (~)
+    #[arg(short = 'S', long, value_name = "SUFFIX", value_parser = clap::value_parser!(OsString), help_heading = "Safety")]
+    pub suffix: Option<OsString>,
 
     /// Explain what is being done: 'a' -> 'b'
     #[arg(short = 'v', long, help_heading = "Output")]
@@ -166,6 +281,19 @@ pub enum ReflinkWhen {
     Always,
     /// Never share extents: on filesystems that can clone, copy_file_range is avoided too (it may clone)
     Never,
+}
+
+/// `--update[=WHEN]`
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum UpdateWhen {
+    /// Replace every existing destination (the default without -u)
+    All,
+    /// Never replace an existing destination
+    None,
+    /// Never replace, and fail if a destination exists
+    NoneFail,
+    /// Replace only destinations older than their source
+    Older,
 }
 
 /// `--method=METHOD`

@@ -73,6 +73,14 @@ pub struct FileFacts {
     pub fs: FsKind,
     /// Opened with `O_APPEND` (only known for standard output).
     pub append: bool,
+    pub uid: u32,
+    pub gid: u32,
+    pub nlink: u64,
+    /// Access and modification times: (seconds, nanoseconds).
+    pub atime: (i64, i64),
+    pub mtime: (i64, i64),
+    /// Device number of a character or block device.
+    pub rdev: u64,
 }
 
 impl FileFacts {

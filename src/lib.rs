@@ -5,11 +5,15 @@
 //! [`exec`] runs each job; [`report`] owns every message, record and the exit status.
 #![forbid(unsafe_code)]
 
+pub mod backup;
 pub mod cli;
 pub mod exec;
 pub mod facts;
+pub mod meta;
+pub mod options;
 pub mod plan;
 pub mod report;
+pub mod tree;
 pub mod units;
 
 use std::ffi::OsString;
@@ -21,8 +25,8 @@ use std::time::Instant;
 use clap::{CommandFactory, FromArgMatches};
 
 use crate::exec::{probe, Engine, NoProgress};
-use crate::plan::{Endpoint, Planned};
-use crate::report::{errno_text_of, quote, ExitCode, Reporter};
+use crate::plan::Endpoint;
+use crate::report::{ExitCode, Reporter};
 
 /// The name fcopy was invoked as (the base name of `argv[0]`), for messages.
 pub fn program_name(argv0: Option<&OsString>) -> String {
@@ -36,69 +40,38 @@ pub fn program_name(argv0: Option<&OsString>) -> String {
 pub fn run(argv: Vec<OsString>) -> ExitCode {
     let program = program_name(argv.first());
     let mut reporter = Reporter::new(program.clone());
-    let args = match parse_args(&program, argv) {
-        Ok(args) => args,
+    let (args, matches) = match parse_args(&program, argv) {
+        Ok(parsed) => parsed,
         Err(code) => return code,
     };
     ignore_sigxfsz();
-    let opts = match plan::resolve_options(&args) {
-        Ok(opts) => opts,
+    let config = match options::resolve(&args, &matches) {
+        Ok(config) => config,
         Err(e) => {
             reporter.usage_error(&e.message, e.try_help);
             return ExitCode::Failure;
         }
     };
-    let targets = match plan::resolve_targets(&args, &probe::is_dir) {
+    let (targets, into_directory) = match plan::resolve_targets(&args, &probe::is_dir) {
         Ok(targets) => targets,
         Err(e) => {
             reporter.usage_error(&e.message, e.try_help);
             return ExitCode::Failure;
         }
     };
-    reporter.verbose = args.verbose;
-    reporter.debug = args.debug;
-    reporter.json = args.json;
+    if args.selinux || args.context.is_some() {
+        reporter.note("warning: ignoring --context (-Z): SELinux contexts are not supported");
+    }
+    reporter.verbose = config.verbose;
+    reporter.debug = config.debug;
+    reporter.json = config.json;
     reporter.stdout_taken = targets.iter().any(|t| t.dest == Endpoint::Stdio);
     let umask = current_umask();
     let started = Instant::now();
     let engine = Engine::new(&NoProgress);
+    let mut copier = tree::Copier::new(&config, &engine, &mut reporter, umask);
     for target in &targets {
-        let src_name = target.source.display_path();
-        let dst_name = target.dest.display_path();
-        let source = match probe::source_facts(&target.source) {
-            Ok(facts) => facts,
-            Err(e) => {
-                let msg = format!("cannot stat {}: {}", quote(src_name), errno_text_of(e));
-                reporter.failed(src_name, dst_name, None, &msg, None);
-                continue;
-            }
-        };
-        let dest = match probe::dest_facts(&target.dest) {
-            Ok(facts) => facts,
-            Err(e) => {
-                let msg = format!("cannot stat {}: {}", quote(dst_name), errno_text_of(e));
-                reporter.failed(src_name, dst_name, None, &msg, None);
-                continue;
-            }
-        };
-        match plan::plan_job(&opts, target, &source, &dest, umask) {
-            Err(e) => reporter.failed(src_name, dst_name, None, &e.to_string(), None),
-            Ok(Planned::SkipExisting) => reporter.skipped(src_name, dst_name),
-            Ok(Planned::Copy(job)) if args.dry_run => reporter.planned(&job),
-            Ok(Planned::Copy(job)) => {
-                let t = Instant::now();
-                match exec::run_job(&engine, &job) {
-                    Ok(outcome) => reporter.copied(&job, &outcome, t.elapsed()),
-                    Err(e) => reporter.failed(
-                        src_name,
-                        dst_name,
-                        Some(job.strategy),
-                        &e.message,
-                        e.note.as_deref(),
-                    ),
-                }
-            }
-        }
+        copier.copy_operand(target, into_directory);
     }
     reporter.finish(started.elapsed());
     if reporter.failures() > 0 {
@@ -109,13 +82,16 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
 }
 
 /// Parses argv with clap; help and version exit 0, usage errors exit 1 with GNU's hint line.
-fn parse_args(program: &str, argv: Vec<OsString>) -> Result<cli::Args, ExitCode> {
+fn parse_args(
+    program: &str,
+    argv: Vec<OsString>,
+) -> Result<(cli::Args, clap::ArgMatches), ExitCode> {
     let command = cli::Args::command().bin_name(program.to_owned());
     let parsed = command
         .try_get_matches_from(argv)
-        .and_then(|m| cli::Args::from_arg_matches(&m));
+        .and_then(|m| cli::Args::from_arg_matches(&m).map(|a| (a, m)));
     match parsed {
-        Ok(args) => Ok(args),
+        Ok(parsed) => Ok(parsed),
         Err(e) => {
             use clap::error::ErrorKind;
             match e.kind() {

@@ -3,18 +3,41 @@
 use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::io;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::cli::{Args, MethodChoice, ReflinkWhen, SparseWhen};
 use crate::facts::{DestFacts, FileFacts, FileKind};
+use crate::meta::Preserve;
 use crate::units::{ByteArg, MAX_OFFSET};
 
-/// One end of a copy: a path, or standard input/output (`-`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One end of a copy: a path, standard input/output (`-`), or a name in an open directory.
+#[derive(Clone, Debug)]
 pub enum Endpoint {
     Path(PathBuf),
     Stdio,
+    /// A name inside an open directory (tree copies): immune to renames of its ancestors and
+    /// to paths longer than PATH_MAX. `shown` is the full path for messages.
+    At {
+        dir: Arc<OwnedFd>,
+        name: OsString,
+        shown: PathBuf,
+    },
 }
+
+impl PartialEq for Endpoint {
+    fn eq(&self, other: &Endpoint) -> bool {
+        match (self, other) {
+            (Endpoint::Stdio, Endpoint::Stdio) => true,
+            (Endpoint::Path(a), Endpoint::Path(b)) => a == b,
+            (Endpoint::At { shown: a, .. }, Endpoint::At { shown: b, .. }) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Endpoint {}
 
 impl Endpoint {
     fn from_operand(op: &OsStr) -> Endpoint {
@@ -30,6 +53,16 @@ impl Endpoint {
         match self {
             Endpoint::Path(p) => p,
             Endpoint::Stdio => Path::new("-"),
+            Endpoint::At { shown, .. } => shown,
+        }
+    }
+
+    /// The directory descriptor and name to open this endpoint with (`None`: standard I/O).
+    pub fn dir_and_name(&self) -> Option<(BorrowedFd<'_>, &Path)> {
+        match self {
+            Endpoint::Path(p) => Some((rustix::fs::CWD, p)),
+            Endpoint::Stdio => None,
+            Endpoint::At { dir, name, .. } => Some((dir.as_fd(), Path::new(name))),
         }
     }
 }
@@ -50,6 +83,7 @@ pub struct CopyOptions {
     pub range: Option<RangeArgs>,
     pub no_clobber: bool,
     pub force: bool,
+    pub preserve: Preserve,
 }
 
 /// `--offset-in/--offset-out/--len` as given.
@@ -126,6 +160,12 @@ pub struct Job {
     pub create_mode: u32,
     /// With `-f`: an existing destination that cannot be opened is removed and re-created.
     pub force: bool,
+    /// Open the source with `O_NOFOLLOW` (tree copies that do not dereference).
+    pub nofollow: bool,
+    /// Attributes to carry over from the source after the data.
+    pub preserve: Preserve,
+    /// The source as stat'ed (mode, owner, times for `preserve`).
+    pub source_facts: FileFacts,
 }
 
 /// Why a job is not run, as a GNU-style message (without program name).
@@ -265,13 +305,27 @@ pub fn resolve_options(args: &Args) -> Result<CopyOptions, UsageError> {
         range,
         no_clobber: args.no_clobber,
         force: args.force,
+        preserve: Preserve::default(),
     })
 }
 
 /// Pairs sources with destinations as cp does (`SRC DST`, `SRC... DIR`, `-t DIR`, `-T`).
 ///
-/// `is_dir` answers whether a path is (or leads through a symlink to) a directory.
+/// `is_dir` answers whether a path is (or leads through a symlink to) a directory. The flag
+/// returned says whether the destination is a directory the sources go into.
 pub fn resolve_targets(
+    args: &Args,
+    is_dir: &dyn Fn(&Path) -> io::Result<bool>,
+) -> Result<(Vec<Target>, bool), UsageError> {
+    let targets = resolve_target_list(args, is_dir)?;
+    let into_dir = args.target_directory.is_some()
+        || (!args.no_target_directory
+            && args.operands.len() >= 2
+            && is_dir(Path::new(&args.operands[args.operands.len() - 1])).unwrap_or(false));
+    Ok((targets, into_dir))
+}
+
+fn resolve_target_list(
     args: &Args,
     is_dir: &dyn Fn(&Path) -> io::Result<bool>,
 ) -> Result<Vec<Target>, UsageError> {
@@ -308,7 +362,7 @@ pub fn resolve_targets(
                 ))
             }
         }
-        return into_directory(ops, dir, args.is_ranged());
+        return into_directory(ops, dir, args);
     }
     match ops.len() {
         0 => return Err(UsageError::new("missing file operand", true)),
@@ -344,8 +398,14 @@ pub fn resolve_targets(
         }]);
     }
     let last_path = Path::new(last);
+    if args.parents && !matches!(is_dir(last_path), Ok(true)) {
+        return Err(UsageError::new(
+            "with --parents, the destination must be a directory",
+            true,
+        ));
+    }
     match is_dir(last_path) {
-        Ok(true) => into_directory(sources, last_path, args.is_ranged()),
+        Ok(true) => into_directory(sources, last_path, args),
         Ok(false) if ops.len() == 2 => Ok(vec![Target {
             source: Endpoint::from_operand(&ops[0]),
             dest: Endpoint::Path(last_path.to_path_buf()),
@@ -382,9 +442,9 @@ pub fn resolve_targets(
 fn into_directory(
     sources: &[OsString],
     dir: &Path,
-    ranged: bool,
+    args: &Args,
 ) -> Result<Vec<Target>, UsageError> {
-    if ranged && sources.len() > 1 {
+    if args.is_ranged() && sources.len() > 1 {
         return Err(UsageError::new(
             "--offset-in, --offset-out and --len copy one SOURCE; several were given",
             true,
@@ -402,9 +462,19 @@ fn into_directory(
                     false,
                 ));
             }
+            let dest = if args.parents {
+                // --parents: the whole source name, made relative, under DIRECTORY.
+                let rel: PathBuf = Path::new(src)
+                    .components()
+                    .filter(|c| !matches!(c, std::path::Component::RootDir))
+                    .collect();
+                dir.join(rel)
+            } else {
+                dir.join(base_name(Path::new(src)))
+            };
             Ok(Target {
                 source: Endpoint::Path(PathBuf::from(src)),
-                dest: Endpoint::Path(dir.join(base_name(Path::new(src)))),
+                dest: Endpoint::Path(dest),
             })
         })
         .collect()
@@ -499,6 +569,9 @@ pub fn plan_job(
         dest_exists: matches!(dest, DestFacts::Existing(_)),
         create_mode: source.mode & 0o777 & !umask,
         force: opts.force,
+        nofollow: false,
+        preserve: opts.preserve,
+        source_facts: *source,
     };
 
     if let Some(range) = &opts.range {

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rustix::fs::{
-    fchmod, fstat, ftruncate, ioctl_ficlone, openat, unlinkat, AtFlags, Mode, OFlags, CWD,
+    fstat, ftruncate, ioctl_ficlone, openat, unlinkat, AtFlags, Mode, OFlags,
 };
 use rustix::io::Errno;
 
@@ -168,6 +168,8 @@ pub struct Outcome {
     pub zeros: bool,
     /// copy_file_range was called at all.
     pub tried_cfr: bool,
+    /// Non-fatal problems (e.g. xattrs unsupported) to show as warnings.
+    pub warnings: Vec<String>,
 }
 
 impl Outcome {
@@ -181,6 +183,7 @@ impl Outcome {
             seek_hole: false,
             zeros: false,
             tried_cfr: false,
+            warnings: Vec::new(),
         }
     }
 }
@@ -224,13 +227,13 @@ impl AsFd for Fd {
 
 /// Removes a destination that this job created, unless the copy finished.
 struct CreatedDest<'a> {
-    path: Option<&'a Path>,
+    at: Option<(BorrowedFd<'a>, &'a Path)>,
 }
 
 impl Drop for CreatedDest<'_> {
     fn drop(&mut self) {
-        if let Some(path) = self.path {
-            let _ = unlinkat(CWD, path, AtFlags::empty());
+        if let Some((dir, name)) = self.at {
+            let _ = unlinkat(dir, name, AtFlags::empty());
         }
     }
 }
@@ -242,7 +245,7 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
     let src = open_source(job)?;
     let (dst, created) = open_dest(job)?;
     let mut guard = CreatedDest {
-        path: if created { Some(dst_name) } else { None },
+        at: if created { job.dest.dir_and_name() } else { None },
     };
     let result = match job.strategy {
         Strategy::Reflink => copy_reflink(engine, job, &src, &dst),
@@ -252,7 +255,7 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
         Strategy::Sparse => copy_sparse(engine, job, &src, &dst, Outcome::new()),
         Strategy::Ranged => copy_range(engine, job, &src, &dst),
     };
-    let outcome = match result {
+    let mut outcome = match result {
         Ok(outcome) => outcome,
         Err(mut err) => {
             if !created && job.dest_exists && job.strategy != Strategy::Ranged {
@@ -264,32 +267,46 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
             return Err(err);
         }
     };
-    if created {
-        fchmod(&dst, Mode::from_raw_mode(job.create_mode)).map_err(|e| {
-            JobError::new(format!(
-                "setting permissions for {}: {}",
-                quote(dst_name),
-                errno_text_of(e)
-            ))
-        })?;
-        guard.path = None;
+    if job.dest != Endpoint::Stdio {
+        let new_mode = created.then_some(job.create_mode);
+        let src_fd = match &src {
+            Fd::Owned(fd) => Some(fd.as_fd()),
+            Fd::Stdio(_) => None,
+        };
+        let problems = crate::meta::apply(
+            dst.as_fd(),
+            src_fd,
+            &job.source_facts,
+            &job.preserve,
+            new_mode,
+            dst_name,
+        );
+        guard.at = None;
+        for problem in problems {
+            if problem.fatal {
+                return Err(JobError::new(problem.message));
+            }
+            outcome.warnings.push(problem.message);
+        }
     }
+    guard.at = None;
     let _ = src_name;
     Ok(outcome)
 }
 
 fn open_source(job: &Job) -> Result<Fd, JobError> {
-    let path = match &job.source {
-        Endpoint::Stdio => return Ok(Fd::Stdio(rustix::stdio::stdin())),
-        Endpoint::Path(p) => p,
+    let Some((dir, name)) = job.source.dir_and_name() else {
+        return Ok(Fd::Stdio(rustix::stdio::stdin()));
     };
-    let fd = openat(
-        CWD,
-        path,
-        OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY,
-        Mode::empty(),
-    )
-    .map_err(|e| {
+    let path = job.source.display_path();
+    let mut flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY;
+    if job.nofollow {
+        flags |= OFlags::NOFOLLOW;
+    }
+    let fd = openat(dir, name, flags, Mode::empty()).map_err(|e| {
+        if e == Errno::LOOP && job.nofollow {
+            return replaced(path);
+        }
         JobError::new(format!(
             "cannot open {} for reading: {}",
             quote(path),
@@ -297,32 +314,32 @@ fn open_source(job: &Job) -> Result<Fd, JobError> {
         ))
     })?;
     let st = fstat(&fd).map_err(|e| {
-        JobError::new(format!(
-            "cannot fstat {}: {}",
-            quote(path),
-            errno_text_of(e)
-        ))
+        JobError::new(format!("cannot fstat {}: {}", quote(path), errno_text_of(e)))
     })?;
     if (st.st_dev, st.st_ino) != job.source_id {
-        return Err(JobError::new(format!(
-            "skipping file {}, as it was replaced while being copied",
-            quote(path)
-        )));
+        return Err(replaced(path));
     }
     Ok(Fd::Owned(fd))
 }
 
+fn replaced(path: &Path) -> JobError {
+    JobError::new(format!(
+        "skipping file {}, as it was replaced while being copied",
+        quote(path)
+    ))
+}
+
 /// Opens the destination; returns whether this job created it.
 fn open_dest(job: &Job) -> Result<(Fd, bool), JobError> {
-    let path = match &job.dest {
-        Endpoint::Stdio => return Ok((Fd::Stdio(rustix::stdio::stdout()), false)),
-        Endpoint::Path(p) => p,
+    let Some((dir, name)) = job.dest.dir_and_name() else {
+        return Ok((Fd::Stdio(rustix::stdio::stdout()), false));
     };
+    let path = job.dest.display_path();
     let base = OFlags::WRONLY | OFlags::CLOEXEC | OFlags::NOCTTY;
-    let create = |path: &Path| {
+    let create = || {
         openat(
-            CWD,
-            path,
+            dir,
+            name,
             base | OFlags::CREATE | OFlags::EXCL,
             Mode::from_raw_mode(0o600),
         )
@@ -335,12 +352,12 @@ fn open_dest(job: &Job) -> Result<(Fd, bool), JobError> {
         ))
     };
     if !job.dest_exists {
-        match create(path) {
+        match create() {
             Ok(fd) => return Ok((Fd::Owned(fd), true)),
             // A dangling symlink with -f: replace the link itself.
             Err(Errno::EXIST) if job.force => {
-                unlinkat(CWD, path, AtFlags::empty()).map_err(cannot_create)?;
-                return create(path)
+                unlinkat(dir, name, AtFlags::empty()).map_err(cannot_create)?;
+                return create()
                     .map(|fd| (Fd::Owned(fd), true))
                     .map_err(cannot_create);
             }
@@ -353,25 +370,22 @@ fn open_dest(job: &Job) -> Result<(Fd, bool), JobError> {
     } else {
         base | OFlags::TRUNC
     };
-    match openat(CWD, path, flags, Mode::empty()) {
-        Ok(fd) => Ok((Fd::Owned(fd), false)),
-        Err(e) if job.force && job.strategy != Strategy::Ranged => {
-            unlinkat(CWD, path, AtFlags::empty()).map_err(|_| {
-                JobError::new(format!(
-                    "cannot open {} for writing: {}",
-                    quote(path),
-                    errno_text_of(e)
-                ))
-            })?;
-            create(path)
-                .map(|fd| (Fd::Owned(fd), true))
-                .map_err(cannot_create)
-        }
-        Err(e) => Err(JobError::new(format!(
+    let cannot_open = |e: Errno| {
+        JobError::new(format!(
             "cannot open {} for writing: {}",
             quote(path),
             errno_text_of(e)
-        ))),
+        ))
+    };
+    match openat(dir, name, flags, Mode::empty()) {
+        Ok(fd) => Ok((Fd::Owned(fd), false)),
+        Err(e) if job.force && job.strategy != Strategy::Ranged => {
+            unlinkat(dir, name, AtFlags::empty()).map_err(|_| cannot_open(e))?;
+            create()
+                .map(|fd| (Fd::Owned(fd), true))
+                .map_err(cannot_create)
+        }
+        Err(e) => Err(cannot_open(e)),
     }
 }
 
@@ -379,7 +393,7 @@ fn open_dest(job: &Job) -> Result<(Fd, bool), JobError> {
 /// own offset for standard input/output.
 fn start_pos(end: &Endpoint, offset: u64) -> Option<u64> {
     match end {
-        Endpoint::Path(_) => Some(offset),
+        Endpoint::Path(_) | Endpoint::At { .. } => Some(offset),
         Endpoint::Stdio => None,
     }
 }

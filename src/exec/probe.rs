@@ -3,7 +3,7 @@
 use std::os::fd::AsFd;
 use std::path::Path;
 
-use rustix::fs::{fstat, fstatfs, stat, statfs, FileType, Stat};
+use rustix::fs::{fstat, fstatfs, stat, statat, statfs, AtFlags, FileType, Stat};
 use rustix::io::Errno;
 
 use crate::facts::{DestFacts, FileFacts, FileKind, FsKind};
@@ -32,6 +32,12 @@ pub fn facts_from_stat(st: &Stat, fs_magic: u64) -> FileFacts {
         mode: st.st_mode,
         fs: FsKind::from_magic(fs_magic),
         append: false,
+        uid: st.st_uid,
+        gid: st.st_gid,
+        nlink: st.st_nlink as u64,
+        atime: (st.st_atime as i64, st.st_atime_nsec as i64),
+        mtime: (st.st_mtime as i64, st.st_mtime_nsec as i64),
+        rdev: st.st_rdev,
     }
 }
 
@@ -47,7 +53,19 @@ pub fn source_facts(source: &Endpoint) -> Result<FileFacts, Errno> {
             };
             Ok(facts_from_stat(&st, magic))
         }
+        Endpoint::At { dir, name, .. } => {
+            let st = statat(dir, name, AtFlags::empty())?;
+            Ok(facts_from_stat(&st, dir_fs_magic(dir, &st)))
+        }
         Endpoint::Stdio => fd_facts(rustix::stdio::stdin()),
+    }
+}
+
+/// The filesystem magic for a file in `dir`: the directory's, unless the file is a mount point.
+fn dir_fs_magic(dir: impl AsFd, st: &Stat) -> u64 {
+    match fstat(&dir) {
+        Ok(d) if d.st_dev == st.st_dev => fstatfs(&dir).map(|s| s.f_type as u64).unwrap_or(0),
+        _ => 0,
     }
 }
 
@@ -67,6 +85,7 @@ pub fn dest_facts(dest: &Endpoint) -> Result<DestFacts, Errno> {
     let path = match dest {
         Endpoint::Stdio => return fd_facts(rustix::stdio::stdout()).map(DestFacts::Stdout),
         Endpoint::Path(p) => p,
+        Endpoint::At { dir, name, .. } => return dest_facts_at(dir, name),
     };
     match stat(path) {
         Ok(st) => {
@@ -89,6 +108,28 @@ pub fn dest_facts(dest: &Endpoint) -> Result<DestFacts, Errno> {
                     dir_dev: u64::MAX,
                 }),
             }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// [`dest_facts`] for a name inside an open directory.
+fn dest_facts_at(dir: impl AsFd, name: &std::ffi::OsStr) -> Result<DestFacts, Errno> {
+    match statat(&dir, name, AtFlags::empty()) {
+        Ok(st) => {
+            let magic = dir_fs_magic(&dir, &st);
+            Ok(DestFacts::Existing(facts_from_stat(&st, magic)))
+        }
+        Err(Errno::NOENT) => {
+            if statat(&dir, name, AtFlags::SYMLINK_NOFOLLOW).is_ok() {
+                return Ok(DestFacts::DanglingSymlink);
+            }
+            let d = fstat(&dir)?;
+            let fs = fstatfs(&dir)?;
+            Ok(DestFacts::Missing {
+                dir_fs: FsKind::from_magic(fs.f_type as u64),
+                dir_dev: d.st_dev,
+            })
         }
         Err(e) => Err(e),
     }

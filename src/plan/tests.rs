@@ -23,6 +23,12 @@ fn file(size: u64, blocks: u64, fs: FsKind) -> FileFacts {
         mode: 0o100644,
         fs,
         append: false,
+        uid: 0,
+        gid: 0,
+        nlink: 1,
+        atime: (0, 0),
+        mtime: (0, 0),
+        rdev: 0,
     }
 }
 
@@ -403,7 +409,7 @@ fn dirs(list: &'static [&'static str]) -> impl Fn(&Path) -> io::Result<bool> {
 }
 
 fn targets(argv: &[&str], dir_list: &'static [&'static str]) -> Result<Vec<Target>, UsageError> {
-    resolve_targets(&args(argv), &dirs(dir_list))
+    resolve_targets(&args(argv), &dirs(dir_list)).map(|(t, _)| t)
 }
 
 fn t(src: &str, dst: &str) -> Target {

@@ -104,6 +104,9 @@ impl Reporter {
 
     /// A job finished: -v/--debug lines or a JSON record.
     pub fn copied(&mut self, job: &Job, outcome: &Outcome, elapsed: Duration) {
+        for warning in &outcome.warnings {
+            self.note(warning);
+        }
         self.files += 1;
         self.bytes += outcome.bytes;
         if self.json {
@@ -129,6 +132,41 @@ impl Reporter {
             if self.debug {
                 let _ = writeln!(out, "{}", debug_line(job, outcome));
             }
+        }
+    }
+
+    /// `'a' -> 'b'` for -v and --debug.
+    pub fn verbose_line(&mut self, source: &std::path::Path, dest: &std::path::Path) {
+        let _ = writeln!(self.out(), "{} -> {}", quote(source), quote(dest));
+    }
+
+    /// A directory, symlink, hard link or special file was made (trees): -v line or JSON record.
+    pub fn node_done(&mut self, kind: &str, source: &std::path::Path, dest: &std::path::Path) {
+        if self.json {
+            let record = JsonObject::new()
+                .str("type", kind)
+                .path("source", source)
+                .path("dest", dest)
+                .str("status", "ok")
+                .num("bytes", 0)
+                .null("error");
+            let _ = writeln!(self.out(), "{}", record.finish());
+        } else if self.verbose || self.debug {
+            self.verbose_line(source, dest);
+        }
+    }
+
+    /// `--dry-run` for a directory, symlink, hard link or special file.
+    pub fn planned_node(&mut self, kind: &str, source: &std::path::Path, dest: &std::path::Path) {
+        if self.json {
+            let record = JsonObject::new()
+                .str("type", kind)
+                .path("source", source)
+                .path("dest", dest)
+                .str("status", "planned");
+            let _ = writeln!(self.out(), "{}", record.finish());
+        } else {
+            let _ = writeln!(self.out(), "{} -> {} ({kind})", quote(source), quote(dest));
         }
     }
 

@@ -1,0 +1,293 @@
+//! Preserving metadata — ownership, permission bits, timestamps, xattrs — on an open
+//! destination or a symlink, in a safe order (owner, xattrs, mode, times), with GNU's messages.
+
+use std::os::fd::BorrowedFd;
+use std::path::Path;
+
+use rustix::fs::{
+    chownat, fchmod, fchown, futimens, utimensat, AtFlags, Gid, Mode, Timespec, Timestamps, Uid,
+};
+use rustix::io::Errno;
+
+use crate::facts::FileFacts;
+use crate::report::{errno_text_of, quote};
+
+/// The attributes of `--preserve=ATTR_LIST`.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct Attrs {
+    pub mode: bool,
+    pub ownership: bool,
+    pub timestamps: bool,
+    pub links: bool,
+    pub xattr: bool,
+    pub context: bool,
+}
+
+impl Attrs {
+    pub const ALL: Attrs = Attrs {
+        mode: true,
+        ownership: true,
+        timestamps: true,
+        links: true,
+        xattr: true,
+        context: true,
+    };
+
+    /// `-p`: mode, ownership, timestamps.
+    pub const P: Attrs = Attrs {
+        mode: true,
+        ownership: true,
+        timestamps: true,
+        links: false,
+        xattr: false,
+        context: false,
+    };
+
+    /// Parses a comma-separated `--preserve`/`--no-preserve` list.
+    pub fn parse_list(list: &str, flag: &str) -> Result<Attrs, String> {
+        let mut attrs = Attrs::default();
+        for word in list.split(',') {
+            match word {
+                "mode" => attrs.mode = true,
+                "ownership" => attrs.ownership = true,
+                "timestamps" => attrs.timestamps = true,
+                "links" => attrs.links = true,
+                "xattr" => attrs.xattr = true,
+                "context" => attrs.context = true,
+                "all" => attrs = Attrs::ALL,
+                _ => {
+                    return Err(format!(
+                        "invalid argument {} for '{flag}'\nValid arguments are:\n  - 'mode'\n  - 'timestamps'\n  - 'ownership'\n  - 'links'\n  - 'context'\n  - 'xattr'\n  - 'all'",
+                        crate::report::quote_bytes(word.as_bytes())
+                    ))
+                }
+            }
+        }
+        Ok(attrs)
+    }
+
+    pub fn union(self, o: Attrs) -> Attrs {
+        Attrs {
+            mode: self.mode || o.mode,
+            ownership: self.ownership || o.ownership,
+            timestamps: self.timestamps || o.timestamps,
+            links: self.links || o.links,
+            xattr: self.xattr || o.xattr,
+            context: self.context || o.context,
+        }
+    }
+
+    pub fn minus(self, o: Attrs) -> Attrs {
+        Attrs {
+            mode: self.mode && !o.mode,
+            ownership: self.ownership && !o.ownership,
+            timestamps: self.timestamps && !o.timestamps,
+            links: self.links && !o.links,
+            xattr: self.xattr && !o.xattr,
+            context: self.context && !o.context,
+        }
+    }
+}
+
+/// What to preserve, and which of those the user named explicitly (their failures are errors;
+/// the others, as with `-a`, are silent or warnings).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct Preserve {
+    pub attrs: Attrs,
+    pub required: Attrs,
+}
+
+/// A problem while applying metadata: a message (without program name) and whether it fails the copy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MetaProblem {
+    pub message: String,
+    pub fatal: bool,
+}
+
+fn timestamps(src: &FileFacts) -> Timestamps {
+    Timestamps {
+        last_access: Timespec {
+            tv_sec: src.atime.0,
+            tv_nsec: src.atime.1 as _,
+        },
+        last_modification: Timespec {
+            tv_sec: src.mtime.0,
+            tv_nsec: src.mtime.1 as _,
+        },
+    }
+}
+
+/// Applies the preserved attributes of `src` to the open destination `dst`.
+///
+/// `src_fd` is needed for xattrs. `new_mode` is the mode for a file fcopy created when mode is
+/// not preserved (`None`: leave the mode alone). Order: owner (chown clears set-id bits and
+/// `security.capability`), xattrs, mode, then times last.
+pub fn apply(
+    dst: BorrowedFd<'_>,
+    src_fd: Option<BorrowedFd<'_>>,
+    src: &FileFacts,
+    preserve: &Preserve,
+    new_mode: Option<u32>,
+    shown: &Path,
+) -> Vec<MetaProblem> {
+    let mut problems = Vec::new();
+    let p = preserve.attrs;
+    let mut owner_ok = true;
+    if p.ownership {
+        if let Err(e) = fchown(dst, Some(Uid::from_raw(src.uid)), Some(Gid::from_raw(src.gid))) {
+            owner_ok = false;
+            // As cp does: keep at least the group if we may; EPERM is expected as non-root.
+            let _ = fchown(dst, None, Some(Gid::from_raw(src.gid)));
+            if preserve.required.ownership || !matches!(e, Errno::PERM | Errno::INVAL) {
+                problems.push(MetaProblem {
+                    message: format!("failed to preserve ownership for {}: {}", quote(shown), errno_text_of(e)),
+                    fatal: preserve.required.ownership,
+                });
+            }
+        }
+    }
+    if p.xattr {
+        if let Some(src_fd) = src_fd {
+            if let Err(e) = copy_xattrs(src_fd, dst) {
+                let unsupported = matches!(e, Errno::OPNOTSUPP | Errno::NODATA);
+                if preserve.required.xattr || !unsupported {
+                    problems.push(MetaProblem {
+                        message: format!("setting attributes for {}: {}", quote(shown), errno_text_of(e)),
+                        fatal: preserve.required.xattr,
+                    });
+                }
+            }
+        }
+    }
+    let mode = if p.mode {
+        let mut mode = src.mode & 0o7777;
+        if !owner_ok {
+            mode &= !0o6000;
+        }
+        Some(mode)
+    } else {
+        new_mode
+    };
+    if let Some(mode) = mode {
+        if let Err(e) = fchmod(dst, Mode::from_raw_mode(mode)) {
+            problems.push(MetaProblem {
+                message: format!("preserving permissions for {}: {}", quote(shown), errno_text_of(e)),
+                fatal: true,
+            });
+        }
+    }
+    if p.timestamps {
+        if let Err(e) = futimens(dst, &timestamps(src)) {
+            problems.push(MetaProblem {
+                message: format!("preserving times for {}: {}", quote(shown), errno_text_of(e)),
+                fatal: true,
+            });
+        }
+    }
+    problems
+}
+
+/// Applies ownership and timestamps to a symlink itself (mode and xattrs do not apply).
+pub fn apply_symlink(
+    dir: BorrowedFd<'_>,
+    name: &Path,
+    src: &FileFacts,
+    preserve: &Preserve,
+    shown: &Path,
+) -> Vec<MetaProblem> {
+    let mut problems = Vec::new();
+    let p = preserve.attrs;
+    if p.ownership {
+        if let Err(e) = chownat(
+            dir,
+            name,
+            Some(Uid::from_raw(src.uid)),
+            Some(Gid::from_raw(src.gid)),
+            AtFlags::SYMLINK_NOFOLLOW,
+        ) {
+            if preserve.required.ownership || e != Errno::PERM {
+                problems.push(MetaProblem {
+                    message: format!("failed to preserve ownership for {}: {}", quote(shown), errno_text_of(e)),
+                    fatal: preserve.required.ownership,
+                });
+            }
+        }
+    }
+    if p.timestamps {
+        if let Err(e) = utimensat(dir, name, &timestamps(src), AtFlags::SYMLINK_NOFOLLOW) {
+            problems.push(MetaProblem {
+                message: format!("preserving times for {}: {}", quote(shown), errno_text_of(e)),
+                fatal: true,
+            });
+        }
+    }
+    problems
+}
+
+/// Copies every extended attribute `src` has onto `dst`.
+fn copy_xattrs(src: BorrowedFd<'_>, dst: BorrowedFd<'_>) -> Result<(), Errno> {
+    let size = match rustix::fs::flistxattr_query(src) {
+        Ok(0) => return Ok(()),
+        Ok(n) => n,
+        // The source's filesystem has no xattrs: nothing to copy.
+        Err(Errno::OPNOTSUPP) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let mut names = vec![0u8; size + 256];
+    let len = rustix::fs::flistxattr(src, &mut names[..])?;
+    names.truncate(len);
+    let mut value = Vec::new();
+    let mut first_error = None;
+    for name in names.split(|&b| b == 0).filter(|n| !n.is_empty()) {
+        let name = std::ffi::OsStr::from_encoded_bytes_unchecked_safe(name);
+        let n = match rustix::fs::fgetxattr_query(src, name) {
+            Ok(n) => n,
+            Err(e) => {
+                first_error.get_or_insert(e);
+                continue;
+            }
+        };
+        value.resize(n, 0);
+        let n = match rustix::fs::fgetxattr(src, name, &mut value[..]) {
+            Ok(n) => n,
+            Err(e) => {
+                first_error.get_or_insert(e);
+                continue;
+            }
+        };
+        if let Err(e) = rustix::fs::fsetxattr(dst, name, &value[..n], rustix::fs::XattrFlags::empty()) {
+            first_error.get_or_insert(e);
+        }
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Byte slices to `OsStr` without unsafe (Unix: any bytes are a valid `OsStr`).
+trait FromBytesSafe {
+    fn from_encoded_bytes_unchecked_safe(bytes: &[u8]) -> &std::ffi::OsStr;
+}
+
+impl FromBytesSafe for std::ffi::OsStr {
+    fn from_encoded_bytes_unchecked_safe(bytes: &[u8]) -> &std::ffi::OsStr {
+        use std::os::unix::ffi::OsStrExt;
+        std::ffi::OsStr::from_bytes(bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Attrs;
+
+    #[test]
+    fn preserve_lists() {
+        let a = Attrs::parse_list("mode,timestamps", "--preserve").unwrap();
+        assert!(a.mode && a.timestamps && !a.ownership && !a.xattr);
+        assert_eq!(Attrs::parse_list("all", "--preserve").unwrap(), Attrs::ALL);
+        let err = Attrs::parse_list("mode,bogus", "--preserve").unwrap_err();
+        assert!(err.starts_with("invalid argument 'bogus' for '--preserve'"), "{err}");
+        assert_eq!(Attrs::ALL.minus(Attrs::P), Attrs { links: true, xattr: true, context: true, ..Attrs::default() });
+    }
+}

@@ -1,0 +1,211 @@
+//! Resolving parsed flags into one plain `Config`: GNU cp's order-dependent rules (last of
+//! -L/-P/-H wins, --preserve and --no-preserve in order), backups and their environment.
+
+use std::ffi::OsString;
+
+use clap::ArgMatches;
+
+use crate::backup::{self, BackupControl};
+use crate::cli::{Args, UpdateWhen};
+use crate::meta::{Attrs, Preserve};
+use crate::plan::{self, CopyOptions, UsageError};
+
+/// Which symbolic links in SOURCE are followed.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Deref {
+    /// `-L`
+    Always,
+    /// `-H`
+    CommandLine,
+    /// `-P`, and the default with `-r`
+    Never,
+}
+
+/// What to make at the destination.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum LinkMode {
+    Copy,
+    /// `-l`
+    Hard,
+    /// `-s`
+    Symbolic,
+}
+
+/// Backups of replaced destinations (`-b`, `--backup`, `-S`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Backup {
+    pub control: BackupControl,
+    pub suffix: OsString,
+}
+
+/// Everything a run needs to know, resolved from the flags and the environment.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub copy: CopyOptions,
+    pub recursive: bool,
+    pub deref: Deref,
+    pub one_file_system: bool,
+    pub link: LinkMode,
+    pub update: UpdateWhen,
+    pub interactive: bool,
+    pub remove_destination: bool,
+    pub backup: Option<Backup>,
+    pub parents: bool,
+    pub attributes_only: bool,
+    pub copy_contents: bool,
+    pub strip_trailing_slashes: bool,
+    pub keep_directory_symlink: bool,
+    pub dry_run: bool,
+    pub verbose: bool,
+    pub debug: bool,
+    pub json: bool,
+}
+
+/// The position of the last occurrence of a flag on the command line (0: not given).
+fn last_index(m: &ArgMatches, id: &str, given: bool) -> usize {
+    if !given {
+        return 0;
+    }
+    m.indices_of(id).and_then(|i| i.max()).unwrap_or(0)
+}
+
+/// Resolves flags (and `VERSION_CONTROL`, `SIMPLE_BACKUP_SUFFIX`) into a [`Config`].
+pub fn resolve(args: &Args, m: &ArgMatches) -> Result<Config, UsageError> {
+    let mut copy = plan::resolve_options(args)?;
+    let usage = |message: String| UsageError {
+        message,
+        try_help: true,
+    };
+
+    // -L, -P, -H, -a and -d: the last one wins, as in GNU cp.
+    let deref_flags = [
+        (last_index(m, "dereference", args.dereference), Some(Deref::Always)),
+        (last_index(m, "no_dereference", args.no_dereference), Some(Deref::Never)),
+        (
+            last_index(m, "dereference_command_line", args.dereference_command_line),
+            Some(Deref::CommandLine),
+        ),
+        (last_index(m, "archive", args.archive), Some(Deref::Never)),
+        (
+            last_index(m, "no_deref_preserve_links", args.no_deref_preserve_links),
+            Some(Deref::Never),
+        ),
+    ];
+    let recursive = args.recursive || args.archive;
+    let explicit_deref = deref_flags
+        .iter()
+        .filter(|(i, _)| *i > 0)
+        .max_by_key(|(i, _)| *i)
+        .and_then(|(_, d)| *d);
+    let deref = explicit_deref.unwrap_or(if recursive && !args.link {
+        Deref::Never
+    } else {
+        Deref::Always
+    });
+
+    // --preserve / --no-preserve / -p / -a / -d, applied in command-line order.
+    let mut events: Vec<(usize, Attrs, bool, bool)> = Vec::new(); // (index, attrs, add, explicit)
+    if args.archive {
+        events.push((last_index(m, "archive", true), Attrs::ALL, true, false));
+    }
+    if args.no_deref_preserve_links {
+        let links = Attrs {
+            links: true,
+            ..Attrs::default()
+        };
+        events.push((last_index(m, "no_deref_preserve_links", true), links, true, false));
+    }
+    if args.preserve_default {
+        events.push((last_index(m, "preserve_default", true), Attrs::P, true, false));
+    }
+    for (id, add) in [("preserve", true), ("no_preserve", false)] {
+        let (Some(values), Some(indices)) = (m.get_many::<String>(id), m.indices_of(id)) else {
+            continue;
+        };
+        let flag = if add { "--preserve" } else { "--no-preserve" };
+        for (value, index) in values.zip(indices) {
+            let attrs = Attrs::parse_list(value, flag).map_err(usage)?;
+            events.push((index, attrs, add, add));
+        }
+    }
+    events.sort_by_key(|e| e.0);
+    let mut preserve = Preserve::default();
+    for (_, attrs, add, explicit) in events {
+        if add {
+            preserve.attrs = preserve.attrs.union(attrs);
+            if explicit {
+                preserve.required = preserve.required.union(attrs);
+            }
+        } else {
+            preserve.attrs = preserve.attrs.minus(attrs);
+            preserve.required = preserve.required.minus(attrs);
+        }
+    }
+    // Without SELinux, a context is never required.
+    preserve.required.context = false;
+    copy.preserve = preserve;
+
+    let backup_requested = args.backup.is_some() || args.backup_default || args.suffix.is_some();
+    let backup = if backup_requested {
+        let env = std::env::var("VERSION_CONTROL").ok();
+        let word = args.backup.as_deref().filter(|w| !w.is_empty());
+        let control = backup::resolve_control(word, env.as_deref().filter(|v| !v.is_empty()))
+            .map_err(usage)?;
+        let env_suffix = std::env::var_os("SIMPLE_BACKUP_SUFFIX");
+        let suffix = backup::resolve_suffix(args.suffix.as_deref(), env_suffix.as_deref());
+        (control != BackupControl::None).then_some(Backup { control, suffix })
+    } else {
+        None
+    };
+
+    let mut update = args.update.unwrap_or(UpdateWhen::All);
+    if args.no_clobber {
+        update = UpdateWhen::None;
+    }
+    if backup.is_some() && matches!(update, UpdateWhen::None | UpdateWhen::NoneFail) {
+        return Err(usage(
+            "--backup is mutually exclusive with -n or --update=none-fail".to_owned(),
+        ));
+    }
+    copy.no_clobber = false;
+    if args.link && args.symbolic_link {
+        return Err(usage("cannot make both hard and symbolic links".to_owned()));
+    }
+    let link = if args.link {
+        LinkMode::Hard
+    } else if args.symbolic_link {
+        LinkMode::Symbolic
+    } else {
+        LinkMode::Copy
+    };
+    if args.parents && args.is_ranged() {
+        return Err(usage(
+            "--offset-in, --offset-out and --len cannot be used with --parents".to_owned(),
+        ));
+    }
+    if recursive && args.is_ranged() {
+        return Err(usage(
+            "--offset-in, --offset-out and --len copy one file; they cannot be used with -r".to_owned(),
+        ));
+    }
+    Ok(Config {
+        copy,
+        recursive,
+        deref,
+        one_file_system: args.one_file_system,
+        link,
+        update,
+        interactive: args.interactive,
+        remove_destination: args.remove_destination,
+        backup,
+        parents: args.parents,
+        attributes_only: args.attributes_only,
+        copy_contents: args.copy_contents,
+        strip_trailing_slashes: args.strip_trailing_slashes,
+        keep_directory_symlink: args.keep_directory_symlink,
+        dry_run: args.dry_run,
+        verbose: args.verbose,
+        debug: args.debug,
+        json: args.json,
+    })
+}
