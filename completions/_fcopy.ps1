@@ -1,0 +1,88 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'fcopy' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'fcopy'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'fcopy' {
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Copy all SOURCE arguments into DIRECTORY')
+            [CompletionResult]::new('--target-directory', '--target-directory', [CompletionResultType]::ParameterName, 'Copy all SOURCE arguments into DIRECTORY')
+            [CompletionResult]::new('--preserve', '--preserve', [CompletionResultType]::ParameterName, 'Preserve the attributes (default: mode,ownership,timestamps), if possible: mode, ownership, timestamps, links, xattr, context, all')
+            [CompletionResult]::new('--no-preserve', '--no-preserve', [CompletionResultType]::ParameterName, 'Don''t preserve the specified attributes')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Like -Z; setting a context is not supported')
+            [CompletionResult]::new('--offset-in', '--offset-in', [CompletionResultType]::ParameterName, 'Start reading SOURCE at this byte offset (default 0) [BYTES: 4096, 64K, 1GiB, 10MB]')
+            [CompletionResult]::new('--offset-out', '--offset-out', [CompletionResultType]::ParameterName, 'Start writing DEST at this byte offset (default 0); DEST keeps all its other bytes')
+            [CompletionResult]::new('--len', '--len', [CompletionResultType]::ParameterName, 'Copy this many bytes (default: to the end of SOURCE)')
+            [CompletionResult]::new('--sparse', '--sparse', [CompletionResultType]::ParameterName, 'Control creation of sparse files (holes)')
+            [CompletionResult]::new('--reflink', '--reflink', [CompletionResultType]::ParameterName, 'Control clone/CoW copies (reflinks); --reflink alone means always')
+            [CompletionResult]::new('--method', '--method', [CompletionResultType]::ParameterName, 'How to move the bytes')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Control which existing files are updated; -u means --update=older')
+            [CompletionResult]::new('--update', '--update', [CompletionResultType]::ParameterName, 'Control which existing files are updated; -u means --update=older')
+            [CompletionResult]::new('--backup', '--backup', [CompletionResultType]::ParameterName, 'Make a backup of each existing destination file: none/off, numbered/t, existing/nil, simple/never')
+            [CompletionResult]::new('-S', '-S ', [CompletionResultType]::ParameterName, 'Override the usual backup suffix (~)')
+            [CompletionResult]::new('--suffix', '--suffix', [CompletionResultType]::ParameterName, 'Override the usual backup suffix (~)')
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'Treat DEST as a normal file, never as a directory to copy into')
+            [CompletionResult]::new('--no-target-directory', '--no-target-directory', [CompletionResultType]::ParameterName, 'Treat DEST as a normal file, never as a directory to copy into')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Copy directories recursively')
+            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Copy directories recursively')
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Same as -dR --preserve=all')
+            [CompletionResult]::new('--archive', '--archive', [CompletionResultType]::ParameterName, 'Same as -dR --preserve=all')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Same as --no-dereference --preserve=links')
+            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Always follow symbolic links in SOURCE')
+            [CompletionResult]::new('--dereference', '--dereference', [CompletionResultType]::ParameterName, 'Always follow symbolic links in SOURCE')
+            [CompletionResult]::new('-P', '-P ', [CompletionResultType]::ParameterName, 'Never follow symbolic links in SOURCE')
+            [CompletionResult]::new('--no-dereference', '--no-dereference', [CompletionResultType]::ParameterName, 'Never follow symbolic links in SOURCE')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Follow command-line symbolic links in SOURCE')
+            [CompletionResult]::new('-x', '-x', [CompletionResultType]::ParameterName, 'Stay on this file system')
+            [CompletionResult]::new('--one-file-system', '--one-file-system', [CompletionResultType]::ParameterName, 'Stay on this file system')
+            [CompletionResult]::new('--parents', '--parents', [CompletionResultType]::ParameterName, 'Use full source file name under DIRECTORY')
+            [CompletionResult]::new('--copy-contents', '--copy-contents', [CompletionResultType]::ParameterName, 'Copy contents of special files when recursive')
+            [CompletionResult]::new('--strip-trailing-slashes', '--strip-trailing-slashes', [CompletionResultType]::ParameterName, 'Remove any trailing slashes from each SOURCE argument')
+            [CompletionResult]::new('--keep-directory-symlink', '--keep-directory-symlink', [CompletionResultType]::ParameterName, 'Follow existing symlinks to directories in the destination')
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Hard link files instead of copying')
+            [CompletionResult]::new('--link', '--link', [CompletionResultType]::ParameterName, 'Hard link files instead of copying')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Make symbolic links instead of copying')
+            [CompletionResult]::new('--symbolic-link', '--symbolic-link', [CompletionResultType]::ParameterName, 'Make symbolic links instead of copying')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Same as --preserve=mode,ownership,timestamps')
+            [CompletionResult]::new('--attributes-only', '--attributes-only', [CompletionResultType]::ParameterName, 'Don''t copy the file data, just the attributes')
+            [CompletionResult]::new('-Z', '-Z ', [CompletionResultType]::ParameterName, 'Accepted for compatibility; SELinux contexts are not supported (a warning is printed)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Do not overwrite an existing file (overrides a previous -i)')
+            [CompletionResult]::new('--no-clobber', '--no-clobber', [CompletionResultType]::ParameterName, 'Do not overwrite an existing file (overrides a previous -i)')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Prompt before overwrite (overrides a previous -n)')
+            [CompletionResult]::new('--interactive', '--interactive', [CompletionResultType]::ParameterName, 'Prompt before overwrite (overrides a previous -n)')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'If an existing destination file cannot be opened, remove it and try again')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'If an existing destination file cannot be opened, remove it and try again')
+            [CompletionResult]::new('--remove-destination', '--remove-destination', [CompletionResultType]::ParameterName, 'Remove each existing destination file before attempting to open it')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Like --backup but does not accept an argument')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain what is being done: ''a'' -> ''b''')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain what is being done: ''a'' -> ''b''')
+            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Explain how each file is copied (implies --verbose): copy offload, reflink, sparse detection')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per file and a summary on stdout (JSON Lines)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would be copied and by which strategy; write nothing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

@@ -1,0 +1,82 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[fcopy] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'fcopy'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'fcopy'= {
+            cand -t 'Copy all SOURCE arguments into DIRECTORY'
+            cand --target-directory 'Copy all SOURCE arguments into DIRECTORY'
+            cand --preserve 'Preserve the attributes (default: mode,ownership,timestamps), if possible: mode, ownership, timestamps, links, xattr, context, all'
+            cand --no-preserve 'Don''t preserve the specified attributes'
+            cand --context 'Like -Z; setting a context is not supported'
+            cand --offset-in 'Start reading SOURCE at this byte offset (default 0) [BYTES: 4096, 64K, 1GiB, 10MB]'
+            cand --offset-out 'Start writing DEST at this byte offset (default 0); DEST keeps all its other bytes'
+            cand --len 'Copy this many bytes (default: to the end of SOURCE)'
+            cand --sparse 'Control creation of sparse files (holes)'
+            cand --reflink 'Control clone/CoW copies (reflinks); --reflink alone means always'
+            cand --method 'How to move the bytes'
+            cand -u 'Control which existing files are updated; -u means --update=older'
+            cand --update 'Control which existing files are updated; -u means --update=older'
+            cand --backup 'Make a backup of each existing destination file: none/off, numbered/t, existing/nil, simple/never'
+            cand -S 'Override the usual backup suffix (~)'
+            cand --suffix 'Override the usual backup suffix (~)'
+            cand -T 'Treat DEST as a normal file, never as a directory to copy into'
+            cand --no-target-directory 'Treat DEST as a normal file, never as a directory to copy into'
+            cand -r 'Copy directories recursively'
+            cand --recursive 'Copy directories recursively'
+            cand -a 'Same as -dR --preserve=all'
+            cand --archive 'Same as -dR --preserve=all'
+            cand -d 'Same as --no-dereference --preserve=links'
+            cand -L 'Always follow symbolic links in SOURCE'
+            cand --dereference 'Always follow symbolic links in SOURCE'
+            cand -P 'Never follow symbolic links in SOURCE'
+            cand --no-dereference 'Never follow symbolic links in SOURCE'
+            cand -H 'Follow command-line symbolic links in SOURCE'
+            cand -x 'Stay on this file system'
+            cand --one-file-system 'Stay on this file system'
+            cand --parents 'Use full source file name under DIRECTORY'
+            cand --copy-contents 'Copy contents of special files when recursive'
+            cand --strip-trailing-slashes 'Remove any trailing slashes from each SOURCE argument'
+            cand --keep-directory-symlink 'Follow existing symlinks to directories in the destination'
+            cand -l 'Hard link files instead of copying'
+            cand --link 'Hard link files instead of copying'
+            cand -s 'Make symbolic links instead of copying'
+            cand --symbolic-link 'Make symbolic links instead of copying'
+            cand -p 'Same as --preserve=mode,ownership,timestamps'
+            cand --attributes-only 'Don''t copy the file data, just the attributes'
+            cand -Z 'Accepted for compatibility; SELinux contexts are not supported (a warning is printed)'
+            cand -n 'Do not overwrite an existing file (overrides a previous -i)'
+            cand --no-clobber 'Do not overwrite an existing file (overrides a previous -i)'
+            cand -i 'Prompt before overwrite (overrides a previous -n)'
+            cand --interactive 'Prompt before overwrite (overrides a previous -n)'
+            cand -f 'If an existing destination file cannot be opened, remove it and try again'
+            cand --force 'If an existing destination file cannot be opened, remove it and try again'
+            cand --remove-destination 'Remove each existing destination file before attempting to open it'
+            cand -b 'Like --backup but does not accept an argument'
+            cand -v 'Explain what is being done: ''a'' -> ''b'''
+            cand --verbose 'Explain what is being done: ''a'' -> ''b'''
+            cand --debug 'Explain how each file is copied (implies --verbose): copy offload, reflink, sparse detection'
+            cand --json 'Print one JSON object per file and a summary on stdout (JSON Lines)'
+            cand --dry-run 'Show what would be copied and by which strategy; write nothing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,50 @@
+complete -c fcopy -s t -l target-directory -d 'Copy all SOURCE arguments into DIRECTORY' -r -F
+complete -c fcopy -l preserve -d 'Preserve the attributes (default: mode,ownership,timestamps), if possible: mode, ownership, timestamps, links, xattr, context, all' -r
+complete -c fcopy -l no-preserve -d 'Don\'t preserve the specified attributes' -r
+complete -c fcopy -l context -d 'Like -Z; setting a context is not supported' -r
+complete -c fcopy -l offset-in -d 'Start reading SOURCE at this byte offset (default 0) [BYTES: 4096, 64K, 1GiB, 10MB]' -r
+complete -c fcopy -l offset-out -d 'Start writing DEST at this byte offset (default 0); DEST keeps all its other bytes' -r
+complete -c fcopy -l len -d 'Copy this many bytes (default: to the end of SOURCE)' -r
+complete -c fcopy -l sparse -d 'Control creation of sparse files (holes)' -r -f -a "auto\t'Keep holes the source has (detected with SEEK_DATA/SEEK_HOLE)'
+always\t'Also turn runs of zero bytes into holes'
+never\t'Write every byte: a fully allocated destination (no reflink, no copy_file_range)'"
+complete -c fcopy -l reflink -d 'Control clone/CoW copies (reflinks); --reflink alone means always' -r -f -a "auto\t'Clone where the filesystem can (btrfs, xfs), else copy'
+always\t'Clone with FICLONE or fail'
+never\t'Never share extents: on filesystems that can clone, copy_file_range is avoided too (it may clone)'"
+complete -c fcopy -l method -d 'How to move the bytes' -r -f -a "auto\t'Reflink (per --reflink), then copy_file_range, then read/write'
+copy-file-range\t'copy_file_range only: fail with the reason instead of falling back'
+read-write\t'read/write only: never the kernel copy'"
+complete -c fcopy -s u -l update -d 'Control which existing files are updated; -u means --update=older' -r -f -a "all\t'Replace every existing destination (the default without -u)'
+none\t'Never replace an existing destination'
+none-fail\t'Never replace, and fail if a destination exists'
+older\t'Replace only destinations older than their source'"
+complete -c fcopy -l backup -d 'Make a backup of each existing destination file: none/off, numbered/t, existing/nil, simple/never' -r
+complete -c fcopy -s S -l suffix -d 'Override the usual backup suffix (~)' -r
+complete -c fcopy -s T -l no-target-directory -d 'Treat DEST as a normal file, never as a directory to copy into'
+complete -c fcopy -s r -l recursive -d 'Copy directories recursively'
+complete -c fcopy -s a -l archive -d 'Same as -dR --preserve=all'
+complete -c fcopy -s d -d 'Same as --no-dereference --preserve=links'
+complete -c fcopy -s L -l dereference -d 'Always follow symbolic links in SOURCE'
+complete -c fcopy -s P -l no-dereference -d 'Never follow symbolic links in SOURCE'
+complete -c fcopy -s H -d 'Follow command-line symbolic links in SOURCE'
+complete -c fcopy -s x -l one-file-system -d 'Stay on this file system'
+complete -c fcopy -l parents -d 'Use full source file name under DIRECTORY'
+complete -c fcopy -l copy-contents -d 'Copy contents of special files when recursive'
+complete -c fcopy -l strip-trailing-slashes -d 'Remove any trailing slashes from each SOURCE argument'
+complete -c fcopy -l keep-directory-symlink -d 'Follow existing symlinks to directories in the destination'
+complete -c fcopy -s l -l link -d 'Hard link files instead of copying'
+complete -c fcopy -s s -l symbolic-link -d 'Make symbolic links instead of copying'
+complete -c fcopy -s p -d 'Same as --preserve=mode,ownership,timestamps'
+complete -c fcopy -l attributes-only -d 'Don\'t copy the file data, just the attributes'
+complete -c fcopy -s Z -d 'Accepted for compatibility; SELinux contexts are not supported (a warning is printed)'
+complete -c fcopy -s n -l no-clobber -d 'Do not overwrite an existing file (overrides a previous -i)'
+complete -c fcopy -s i -l interactive -d 'Prompt before overwrite (overrides a previous -n)'
+complete -c fcopy -s f -l force -d 'If an existing destination file cannot be opened, remove it and try again'
+complete -c fcopy -l remove-destination -d 'Remove each existing destination file before attempting to open it'
+complete -c fcopy -s b -d 'Like --backup but does not accept an argument'
+complete -c fcopy -s v -l verbose -d 'Explain what is being done: \'a\' -> \'b\''
+complete -c fcopy -l debug -d 'Explain how each file is copied (implies --verbose): copy offload, reflink, sparse detection'
+complete -c fcopy -l json -d 'Print one JSON object per file and a summary on stdout (JSON Lines)'
+complete -c fcopy -l dry-run -d 'Show what would be copied and by which strategy; write nothing'
+complete -c fcopy -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c fcopy -s V -l version -d 'Print version'

@@ -1,0 +1,176 @@
+//! The generated documentation: `man/fcopy.1` and `completions/` must match the clap definition,
+//! and every option must be documented. Regenerate with:
+//! `FCOPY_REGENERATE_DOCS=1 cargo test --test cli docs::`
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use clap::CommandFactory;
+use clap_complete::Shell;
+use clap_mangen::roff::{bold, italic, roman, Roff};
+use fcopy::cli::Args;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The man page: clap's sections plus strategies, examples, exit status and see also.
+fn man_page() -> Vec<u8> {
+    let cmd = Args::command();
+    let man = clap_mangen::Man::new(cmd).date("2026-11-22");
+    let mut out = Vec::new();
+    man.render_title(&mut out).unwrap();
+    man.render_name_section(&mut out).unwrap();
+    man.render_synopsis_section(&mut out).unwrap();
+    man.render_description_section(&mut out).unwrap();
+    man.render_options_section(&mut out).unwrap();
+
+    let mut roff = Roff::new();
+    roff.control("SH", ["STRATEGIES"]);
+    roff.text([roman(
+        "For each file fcopy chooses a strategy from the source's and destination's metadata; \
+         --dry-run and --json show it.",
+    )]);
+    for (name, text) in [
+        ("reflink", "--reflink=always, or auto on a filesystem that clones (btrfs, XFS): ioctl FICLONE shares the extents."),
+        ("copy_file_range", "regular file to regular file without holes: a loop of copy_file_range(2) calls with explicit offsets, at most 1 GiB each."),
+        ("sparse", "the source has holes (st_blocks below st_size, confirmed by SEEK_HOLE): only data extents are copied and the destination ends with ftruncate, so holes stay holes. --sparse=always also turns runs of zero bytes into holes."),
+        ("ranged", "--offset-in, --offset-out or --len: one byte range, the destination is never truncated and keeps its other bytes."),
+        ("read_write", "pipes, terminals, /proc and /sys files, --sparse=never, --method=read-write, or --reflink=never where copy_file_range could clone: pread/pwrite with one reused buffer."),
+    ] {
+        roff.control("TP", []);
+        roff.text([bold(name)]);
+        roff.text([roman(text)]);
+    }
+    roff.text([roman(
+        "Any copy_file_range loop falls back to read/write, from the offset it reached, when the \
+         kernel says it cannot copy here (EXDEV, EOPNOTSUPP, ENOSYS, EINVAL, EPERM, EACCES, EBADF, \
+         ETXTBSY, EFBIG, or EIO/ENOENT and a zero return before the first byte); --json records why.",
+    )]);
+    roff.control("SH", ["EXAMPLES"]);
+    for (cmd, what) in [
+        ("fcopy big.img /backup/", "Copy a file into a directory."),
+        ("fcopy -a photos/ /mnt/backup/photos", "Copy a tree with modes, owners, times, links and xattrs."),
+        ("fcopy --offset-in 100 --offset-out 200 --len 100 source.txt destination.txt", "Copy 100 bytes from offset 100 of source.txt to offset 200 of destination.txt; the rest of destination.txt is kept."),
+        ("fcopy --offset-in 1GiB --len 64M disk.img part.bin", "Extract 64 MiB starting at 1 GiB."),
+        ("cat a b | fcopy --offset-out 4096 - disk.img", "Write a stream into a file at offset 4096."),
+        ("fcopy --sparse=always vm.raw vm-copy.raw", "Copy a disk image, turning zero runs into holes."),
+        ("fcopy --json --dry-run -r src dst", "Show the plan as JSON Lines; copy nothing."),
+    ] {
+        roff.control("TP", []);
+        roff.text([bold(cmd)]);
+        roff.text([roman(what)]);
+    }
+    roff.control("SH", ["EXIT STATUS"]);
+    roff.control("TP", []);
+    roff.text([bold("0")]);
+    roff.text([roman("Everything was copied.")]);
+    roff.control("TP", []);
+    roff.text([bold("1")]);
+    roff.text([roman("Something failed (usage errors too, as GNU cp); the other files were still copied.")]);
+    roff.control("TP", []);
+    roff.text([bold("130")]);
+    roff.text([roman("Interrupted by SIGINT (143 for SIGTERM); an unfinished new destination is removed.")]);
+    roff.control("SH", ["SEE ALSO"]);
+    roff.text([
+        italic("cp"),
+        roman("(1), "),
+        italic("dd"),
+        roman("(1), "),
+        italic("rsync"),
+        roman("(1), "),
+        italic("copy_file_range"),
+        roman("(2), "),
+        italic("ioctl_ficlone"),
+        roman("(2), "),
+        italic("lseek"),
+        roman("(2)"),
+    ]);
+    roff.to_writer(&mut out).unwrap();
+    man.render_version_section(&mut out).unwrap();
+    out
+}
+
+fn completion(shell: Shell) -> Vec<u8> {
+    let mut cmd = Args::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "fcopy", &mut out);
+    out
+}
+
+fn generated() -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = vec![(PathBuf::from("man/fcopy.1"), man_page())];
+    for (shell, name) in [
+        (Shell::Bash, "fcopy.bash"),
+        (Shell::Zsh, "_fcopy"),
+        (Shell::Fish, "fcopy.fish"),
+        (Shell::Elvish, "fcopy.elv"),
+        (Shell::PowerShell, "_fcopy.ps1"),
+    ] {
+        files.push((Path::new("completions").join(name), completion(shell)));
+    }
+    files
+}
+
+#[test]
+fn man_page_and_completions_are_current() {
+    let regenerate = std::env::var_os("FCOPY_REGENERATE_DOCS").is_some();
+    let mut stale = Vec::new();
+    for (rel, content) in generated() {
+        let path = root().join(&rel);
+        if regenerate {
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(&path, &content).unwrap();
+            continue;
+        }
+        match fs::read(&path) {
+            Ok(existing) if existing == content => {}
+            _ => stale.push(rel.display().to_string()),
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "stale generated files: {stale:?}; regenerate with `FCOPY_REGENERATE_DOCS=1 cargo test --test cli docs::`"
+    );
+}
+
+#[test]
+fn every_option_is_documented_in_help_and_man_page() {
+    let cmd = Args::command();
+    let man = String::from_utf8(man_page()).unwrap();
+    let mut help = Vec::new();
+    Args::command().write_long_help(&mut help).unwrap();
+    let help = String::from_utf8(help).unwrap();
+    let mut undocumented = Vec::new();
+    for arg in cmd.get_arguments() {
+        if arg.is_positional() {
+            continue;
+        }
+        let name = arg
+            .get_long()
+            .map(|l| format!("--{l}"))
+            .or_else(|| arg.get_short().map(|s| format!("-{s}")))
+            .unwrap();
+        let has_help = arg.get_help().is_some_and(|h| !h.to_string().trim().is_empty());
+        // roff escapes '-' as '\-'.
+        let in_man = man.contains(&name.replace('-', "\\-"));
+        if !has_help || !help.contains(&name) || !in_man {
+            undocumented.push(name);
+        }
+    }
+    assert!(undocumented.is_empty(), "options without documentation: {undocumented:?}");
+}
+
+#[test]
+fn help_lists_value_enum_values_and_examples() {
+    let mut help = Vec::new();
+    Args::command().write_long_help(&mut help).unwrap();
+    let help = String::from_utf8(help).unwrap();
+    for value in ["auto", "always", "never", "copy-file-range", "read-write", "none-fail", "older"] {
+        assert!(help.contains(value), "--help does not mention {value}");
+    }
+    assert!(help.contains("Examples:"), "--help has no examples");
+    for heading in ["Copying data", "Trees", "Metadata", "Output", "Safety"] {
+        assert!(help.contains(heading), "--help has no {heading} group");
+    }
+}
