@@ -20,6 +20,11 @@ none-fail\t'Never replace, and fail if a destination exists'
 older\t'Replace only destinations older than their source'"
 complete -c fcopy -l backup -d 'Make a backup of each existing destination file: none/off, numbered/t, existing/nil, simple/never' -r
 complete -c fcopy -s S -l suffix -d 'Override the usual backup suffix (~)' -r
+complete -c fcopy -l batch -d 'Read jobs from FILE (\'-\' = standard input): SOURCE<TAB>DEST[<TAB>OFFSET_IN<TAB>OFFSET_OUT<TAB>LEN] per line' -r -F
+complete -c fcopy -s j -l jobs -d 'Copy up to N files at once in tree and batch copies [default: number of CPUs, at most 8]' -r
+complete -c fcopy -l progress -d 'Show a progress bar on standard error; -g means always' -r -f -a "auto\t'Only on a terminal, and only once a copy has run for about a second'
+always\t'Always (on standard error)'
+never\t'Never'"
 complete -c fcopy -s T -l no-target-directory -d 'Treat DEST as a normal file, never as a directory to copy into'
 complete -c fcopy -s r -l recursive -d 'Copy directories recursively'
 complete -c fcopy -s a -l archive -d 'Same as -dR --preserve=all'
@@ -42,6 +47,10 @@ complete -c fcopy -s i -l interactive -d 'Prompt before overwrite (overrides a p
 complete -c fcopy -s f -l force -d 'If an existing destination file cannot be opened, remove it and try again'
 complete -c fcopy -l remove-destination -d 'Remove each existing destination file before attempting to open it'
 complete -c fcopy -s b -d 'Like --backup but does not accept an argument'
+complete -c fcopy -s 0 -l null -d 'With --batch: fields are NUL-separated (SOURCE, DEST, SOURCE, DEST, ...)'
+complete -c fcopy -l atomic -d 'Write each file to a temporary name beside DEST and rename it into place when complete'
+complete -c fcopy -l sync -d 'Flush each file\'s data to stable storage before reporting it done'
+complete -c fcopy -s g -d 'Same as --progress=always'
 complete -c fcopy -s v -l verbose -d 'Explain what is being done: \'a\' -> \'b\''
 complete -c fcopy -l debug -d 'Explain how each file is copied (implies --verbose): copy offload, reflink, sparse detection'
 complete -c fcopy -l json -d 'Print one JSON object per file and a summary on stdout (JSON Lines)'

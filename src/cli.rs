@@ -197,11 +197,21 @@ pub struct Args {
     pub method: MethodChoice,
 
     /// Do not overwrite an existing file (overrides a previous -i)
-    #[arg(short = 'n', long = "no-clobber", overrides_with = "interactive", help_heading = "Safety")]
+    #[arg(
+        short = 'n',
+        long = "no-clobber",
+        overrides_with = "interactive",
+        help_heading = "Safety"
+    )]
     pub no_clobber: bool,
 
     /// Prompt before overwrite (overrides a previous -n)
-    #[arg(short = 'i', long, overrides_with = "no_clobber", help_heading = "Safety")]
+    #[arg(
+        short = 'i',
+        long,
+        overrides_with = "no_clobber",
+        help_heading = "Safety"
+    )]
     pub interactive: bool,
 
     /// If an existing destination file cannot be opened, remove it and try again
@@ -244,6 +254,42 @@ pub struct Args {
     #[arg(short = 'S', long, value_name = "SUFFIX", value_parser = clap::value_parser!(OsString), help_heading = "Safety")]
     pub suffix: Option<OsString>,
 
+    /// Read jobs from FILE ('-' = standard input): SOURCE<TAB>DEST[<TAB>OFFSET_IN<TAB>OFFSET_OUT<TAB>LEN] per line
+    #[arg(long, value_name = "FILE", value_parser = clap::value_parser!(PathBuf), help_heading = "Batches and parallelism")]
+    pub batch: Option<PathBuf>,
+
+    /// With --batch: fields are NUL-separated (SOURCE, DEST, SOURCE, DEST, ...)
+    #[arg(short = '0', long = "null", help_heading = "Batches and parallelism")]
+    pub null: bool,
+
+    /// Copy up to N files at once in tree and batch copies [default: number of CPUs, at most 8]
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256), help_heading = "Batches and parallelism")]
+    pub jobs: Option<u16>,
+
+    /// Write each file to a temporary name beside DEST and rename it into place when complete
+    #[arg(long, help_heading = "Safety")]
+    pub atomic: bool,
+
+    /// Flush each file's data to stable storage before reporting it done
+    #[arg(long, help_heading = "Safety")]
+    pub sync: bool,
+
+    /// Show a progress bar on standard error; -g means always
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHEN",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "always",
+        help_heading = "Output"
+    )]
+    pub progress: Option<ProgressWhen>,
+
+    /// Same as --progress=always
+    #[arg(short = 'g', help_heading = "Output")]
+    pub progress_always: bool,
+
     /// Explain what is being done: 'a' -> 'b'
     #[arg(short = 'v', long, help_heading = "Output")]
     pub verbose: bool,
@@ -280,6 +326,17 @@ pub enum ReflinkWhen {
     /// Clone with FICLONE or fail
     Always,
     /// Never share extents: on filesystems that can clone, copy_file_range is avoided too (it may clone)
+    Never,
+}
+
+/// `--progress[=WHEN]`
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ProgressWhen {
+    /// Only on a terminal, and only once a copy has run for about a second
+    Auto,
+    /// Always (on standard error)
+    Always,
+    /// Never
     Never,
 }
 

@@ -6,12 +6,14 @@
 #![forbid(unsafe_code)]
 
 pub mod backup;
+pub mod batch;
 pub mod cli;
 pub mod exec;
 pub mod facts;
 pub mod meta;
 pub mod options;
 pub mod plan;
+pub mod pool;
 pub mod report;
 pub mod tree;
 pub mod units;
@@ -26,7 +28,7 @@ use clap::{CommandFactory, FromArgMatches};
 
 use crate::exec::{probe, Engine, NoProgress};
 use crate::plan::Endpoint;
-use crate::report::{ExitCode, Reporter};
+use crate::report::{errno_text, quote, ExitCode, Reporter};
 
 /// The name fcopy was invoked as (the base name of `argv[0]`), for messages.
 pub fn program_name(argv0: Option<&OsString>) -> String {
@@ -52,7 +54,12 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
             return ExitCode::Failure;
         }
     };
-    let (targets, into_directory) = match plan::resolve_targets(&args, &probe::is_dir) {
+    let resolved = if config.batch.is_some() {
+        Ok((Vec::new(), false))
+    } else {
+        plan::resolve_targets(&args, &probe::is_dir)
+    };
+    let (targets, into_directory) = match resolved {
         Ok(targets) => targets,
         Err(e) => {
             reporter.usage_error(&e.message, e.try_help);
@@ -69,15 +76,75 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
     let umask = current_umask();
     let started = Instant::now();
     let engine = Engine::new(&NoProgress);
-    let mut copier = tree::Copier::new(&config, &engine, &mut reporter, umask);
-    for target in &targets {
-        copier.copy_operand(target, into_directory);
-    }
+    let workers = config.jobs;
+    std::thread::scope(|scope| {
+        let pool = (workers > 1 && !config.dry_run && (config.recursive || config.batch.is_some()))
+            .then(|| pool::Pool::new(scope, &engine, workers));
+        let mut copier = tree::Copier::new(&config, &engine, &mut reporter, umask, pool);
+        match &config.batch {
+            Some(file) => run_batch(&mut copier, file, config.null),
+            None => {
+                for target in &targets {
+                    copier.copy_operand(target, into_directory);
+                }
+            }
+        }
+        copier.finish();
+    });
     reporter.finish(started.elapsed());
     if reporter.failures() > 0 {
         ExitCode::Failure
     } else {
         ExitCode::Success
+    }
+}
+
+/// Runs every job of a `--batch` file: each line is an operand pair, with its own range if given.
+fn run_batch(copier: &mut tree::Copier<'_, '_>, file: &Path, null: bool) {
+    use std::io::Read;
+    let mut input = Vec::new();
+    let read = if file == Path::new("-") {
+        std::io::stdin().lock().read_to_end(&mut input).map(|_| ())
+    } else {
+        std::fs::File::open(file).and_then(|mut f| f.read_to_end(&mut input).map(|_| ()))
+    };
+    if let Err(e) = read {
+        let msg = format!("cannot read batch file {}: {}", quote(file), errno_text(&e));
+        copier.reporter().error(&msg);
+        return;
+    }
+    for entry in batch::parse(&input, null) {
+        match entry {
+            Ok(job) => {
+                let target = plan::batch_target(&job.source, &job.dest, &probe::is_dir);
+                if job.range.is_some() && copier.has_command_line_range() {
+                    let msg = format!(
+                        "{}:{}: the line has its own range, but --offset-in/--offset-out/--len were given",
+                        file.display(),
+                        job.line
+                    );
+                    copier.reporter().failed(
+                        target.source.display_path(),
+                        target.dest.display_path(),
+                        None,
+                        &msg,
+                        None,
+                    );
+                    continue;
+                }
+                if job.range.is_some() {
+                    copier.set_range(job.range);
+                    copier.copy_operand(&target, false);
+                    copier.set_range(None);
+                } else {
+                    copier.copy_operand(&target, false);
+                }
+            }
+            Err(e) => {
+                let msg = format!("{}:{}: {}", file.display(), e.line, e.message);
+                copier.reporter().error(&msg);
+            }
+        }
     }
 }
 

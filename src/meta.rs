@@ -134,13 +134,21 @@ pub fn apply(
     let p = preserve.attrs;
     let mut owner_ok = true;
     if p.ownership {
-        if let Err(e) = fchown(dst, Some(Uid::from_raw(src.uid)), Some(Gid::from_raw(src.gid))) {
+        if let Err(e) = fchown(
+            dst,
+            Some(Uid::from_raw(src.uid)),
+            Some(Gid::from_raw(src.gid)),
+        ) {
             owner_ok = false;
             // As cp does: keep at least the group if we may; EPERM is expected as non-root.
             let _ = fchown(dst, None, Some(Gid::from_raw(src.gid)));
             if preserve.required.ownership || !matches!(e, Errno::PERM | Errno::INVAL) {
                 problems.push(MetaProblem {
-                    message: format!("failed to preserve ownership for {}: {}", quote(shown), errno_text_of(e)),
+                    message: format!(
+                        "failed to preserve ownership for {}: {}",
+                        quote(shown),
+                        errno_text_of(e)
+                    ),
                     fatal: preserve.required.ownership,
                 });
             }
@@ -152,7 +160,11 @@ pub fn apply(
                 let unsupported = matches!(e, Errno::OPNOTSUPP | Errno::NODATA);
                 if preserve.required.xattr || !unsupported {
                     problems.push(MetaProblem {
-                        message: format!("setting attributes for {}: {}", quote(shown), errno_text_of(e)),
+                        message: format!(
+                            "setting attributes for {}: {}",
+                            quote(shown),
+                            errno_text_of(e)
+                        ),
                         fatal: preserve.required.xattr,
                     });
                 }
@@ -171,7 +183,11 @@ pub fn apply(
     if let Some(mode) = mode {
         if let Err(e) = fchmod(dst, Mode::from_raw_mode(mode)) {
             problems.push(MetaProblem {
-                message: format!("preserving permissions for {}: {}", quote(shown), errno_text_of(e)),
+                message: format!(
+                    "preserving permissions for {}: {}",
+                    quote(shown),
+                    errno_text_of(e)
+                ),
                 fatal: true,
             });
         }
@@ -179,7 +195,11 @@ pub fn apply(
     if p.timestamps {
         if let Err(e) = futimens(dst, &timestamps(src)) {
             problems.push(MetaProblem {
-                message: format!("preserving times for {}: {}", quote(shown), errno_text_of(e)),
+                message: format!(
+                    "preserving times for {}: {}",
+                    quote(shown),
+                    errno_text_of(e)
+                ),
                 fatal: true,
             });
         }
@@ -207,7 +227,11 @@ pub fn apply_symlink(
         ) {
             if preserve.required.ownership || e != Errno::PERM {
                 problems.push(MetaProblem {
-                    message: format!("failed to preserve ownership for {}: {}", quote(shown), errno_text_of(e)),
+                    message: format!(
+                        "failed to preserve ownership for {}: {}",
+                        quote(shown),
+                        errno_text_of(e)
+                    ),
                     fatal: preserve.required.ownership,
                 });
             }
@@ -216,7 +240,11 @@ pub fn apply_symlink(
     if p.timestamps {
         if let Err(e) = utimensat(dir, name, &timestamps(src), AtFlags::SYMLINK_NOFOLLOW) {
             problems.push(MetaProblem {
-                message: format!("preserving times for {}: {}", quote(shown), errno_text_of(e)),
+                message: format!(
+                    "preserving times for {}: {}",
+                    quote(shown),
+                    errno_text_of(e)
+                ),
                 fatal: true,
             });
         }
@@ -255,7 +283,9 @@ fn copy_xattrs(src: BorrowedFd<'_>, dst: BorrowedFd<'_>) -> Result<(), Errno> {
                 continue;
             }
         };
-        if let Err(e) = rustix::fs::fsetxattr(dst, name, &value[..n], rustix::fs::XattrFlags::empty()) {
+        if let Err(e) =
+            rustix::fs::fsetxattr(dst, name, &value[..n], rustix::fs::XattrFlags::empty())
+        {
             first_error.get_or_insert(e);
         }
     }
@@ -287,7 +317,18 @@ mod tests {
         assert!(a.mode && a.timestamps && !a.ownership && !a.xattr);
         assert_eq!(Attrs::parse_list("all", "--preserve").unwrap(), Attrs::ALL);
         let err = Attrs::parse_list("mode,bogus", "--preserve").unwrap_err();
-        assert!(err.starts_with("invalid argument 'bogus' for '--preserve'"), "{err}");
-        assert_eq!(Attrs::ALL.minus(Attrs::P), Attrs { links: true, xattr: true, context: true, ..Attrs::default() });
+        assert!(
+            err.starts_with("invalid argument 'bogus' for '--preserve'"),
+            "{err}"
+        );
+        assert_eq!(
+            Attrs::ALL.minus(Attrs::P),
+            Attrs {
+                links: true,
+                xattr: true,
+                context: true,
+                ..Attrs::default()
+            }
+        );
     }
 }

@@ -55,7 +55,18 @@ pub struct Config {
     pub copy_contents: bool,
     pub strip_trailing_slashes: bool,
     pub keep_directory_symlink: bool,
+    /// `--no-preserve=mode` was given (and not overridden): new files get default permissions.
+    pub no_preserve_mode: bool,
     pub dry_run: bool,
+    /// `--batch FILE`
+    pub batch: Option<std::path::PathBuf>,
+    /// `-0`: NUL-separated batch input.
+    pub null: bool,
+    /// Worker threads (`-j`).
+    pub jobs: usize,
+    pub progress: crate::cli::ProgressWhen,
+    pub atomic: bool,
+    pub sync: bool,
     pub verbose: bool,
     pub debug: bool,
     pub json: bool,
@@ -79,8 +90,14 @@ pub fn resolve(args: &Args, m: &ArgMatches) -> Result<Config, UsageError> {
 
     // -L, -P, -H, -a and -d: the last one wins, as in GNU cp.
     let deref_flags = [
-        (last_index(m, "dereference", args.dereference), Some(Deref::Always)),
-        (last_index(m, "no_dereference", args.no_dereference), Some(Deref::Never)),
+        (
+            last_index(m, "dereference", args.dereference),
+            Some(Deref::Always),
+        ),
+        (
+            last_index(m, "no_dereference", args.no_dereference),
+            Some(Deref::Never),
+        ),
         (
             last_index(m, "dereference_command_line", args.dereference_command_line),
             Some(Deref::CommandLine),
@@ -113,10 +130,20 @@ pub fn resolve(args: &Args, m: &ArgMatches) -> Result<Config, UsageError> {
             links: true,
             ..Attrs::default()
         };
-        events.push((last_index(m, "no_deref_preserve_links", true), links, true, false));
+        events.push((
+            last_index(m, "no_deref_preserve_links", true),
+            links,
+            true,
+            false,
+        ));
     }
     if args.preserve_default {
-        events.push((last_index(m, "preserve_default", true), Attrs::P, true, false));
+        events.push((
+            last_index(m, "preserve_default", true),
+            Attrs::P,
+            true,
+            false,
+        ));
     }
     for (id, add) in [("preserve", true), ("no_preserve", false)] {
         let (Some(values), Some(indices)) = (m.get_many::<String>(id), m.indices_of(id)) else {
@@ -130,7 +157,11 @@ pub fn resolve(args: &Args, m: &ArgMatches) -> Result<Config, UsageError> {
     }
     events.sort_by_key(|e| e.0);
     let mut preserve = Preserve::default();
+    let mut no_preserve_mode = false;
     for (_, attrs, add, explicit) in events {
+        if attrs.mode {
+            no_preserve_mode = !add;
+        }
         if add {
             preserve.attrs = preserve.attrs.union(attrs);
             if explicit {
@@ -185,8 +216,22 @@ pub fn resolve(args: &Args, m: &ArgMatches) -> Result<Config, UsageError> {
     }
     if recursive && args.is_ranged() {
         return Err(usage(
-            "--offset-in, --offset-out and --len copy one file; they cannot be used with -r".to_owned(),
+            "--offset-in, --offset-out and --len copy one file; they cannot be used with -r"
+                .to_owned(),
         ));
+    }
+    if args.batch.is_some() && !args.operands.is_empty() {
+        return Err(usage(
+            "--batch cannot be combined with SOURCE or DEST operands".to_owned(),
+        ));
+    }
+    if args.batch.is_some() && args.target_directory.is_some() {
+        return Err(usage(
+            "--batch cannot be combined with --target-directory".to_owned(),
+        ));
+    }
+    if args.null && args.batch.is_none() {
+        return Err(usage("-0/--null needs --batch".to_owned()));
     }
     Ok(Config {
         copy,
@@ -203,9 +248,25 @@ pub fn resolve(args: &Args, m: &ArgMatches) -> Result<Config, UsageError> {
         copy_contents: args.copy_contents,
         strip_trailing_slashes: args.strip_trailing_slashes,
         keep_directory_symlink: args.keep_directory_symlink,
+        no_preserve_mode: no_preserve_mode && !preserve.attrs.mode,
         dry_run: args.dry_run,
+        batch: args.batch.clone(),
+        null: args.null,
+        jobs: args.jobs.map_or_else(default_jobs, usize::from),
+        progress: if args.progress_always {
+            crate::cli::ProgressWhen::Always
+        } else {
+            args.progress.unwrap_or(crate::cli::ProgressWhen::Auto)
+        },
+        atomic: args.atomic,
+        sync: args.sync,
         verbose: args.verbose,
         debug: args.debug,
         json: args.json,
     })
+}
+
+/// The default for `-j`: the number of CPUs, at most 8 (more rarely helps a single device).
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
 }

@@ -246,7 +246,7 @@ impl fmt::Display for PlanError {
 /// What the planner decided for one target.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Planned {
-    Copy(Job),
+    Copy(Box<Job>),
     /// `-n` and the destination exists.
     SkipExisting,
 }
@@ -480,6 +480,24 @@ fn into_directory(
         .collect()
 }
 
+/// A `--batch` pair: DEST that is an existing directory receives SOURCE inside it, as in cp.
+pub fn batch_target(
+    source: &OsStr,
+    dest: &OsStr,
+    is_dir: &dyn Fn(&Path) -> io::Result<bool>,
+) -> Target {
+    let dest_path = Path::new(dest);
+    let dest = if dest != "-" && matches!(is_dir(dest_path), Ok(true)) && source != "-" {
+        Endpoint::Path(dest_path.join(base_name(Path::new(source))))
+    } else {
+        Endpoint::from_operand(dest)
+    };
+    Target {
+        source: Endpoint::from_operand(source),
+        dest,
+    }
+}
+
 /// The last component of a source path, ignoring trailing slashes (`a/b/` → `b`).
 pub fn base_name(path: &Path) -> &OsStr {
     use std::os::unix::ffi::OsStrExt;
@@ -544,8 +562,8 @@ pub fn plan_job(
 
     // copy_file_range: allowed unless the user ruled it out, or it could share extents under
     // --reflink=never, or zeros must be written (--sparse=never).
-    let clone_safe = opts.reflink != ReflinkWhen::Never
-        || dest_fs.is_some_and(|fs| fs.never_shares_extents());
+    let clone_safe =
+        opts.reflink != ReflinkWhen::Never || dest_fs.is_some_and(|fs| fs.never_shares_extents());
     let kernel_copy =
         opts.method != MethodChoice::ReadWrite && opts.sparse != SparseWhen::Never && clone_safe;
     let kernel_copy_only = opts.method == MethodChoice::CopyFileRange;
@@ -580,7 +598,7 @@ pub fn plan_job(
         if !dest_seekable && job.range.is_some_and(|r| r.offset_out > 0) {
             return Err(PlanError::OffsetOutNeedsSeekable);
         }
-        return Ok(Planned::Copy(job));
+        return Ok(Planned::Copy(Box::new(job)));
     }
 
     let clone = match opts.reflink {
@@ -615,7 +633,7 @@ pub fn plan_job(
     } else {
         Strategy::ReadWrite
     };
-    Ok(Planned::Copy(job))
+    Ok(Planned::Copy(Box::new(job)))
 }
 
 fn resolve_range(

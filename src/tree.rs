@@ -11,8 +11,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use rustix::fs::{
-    fstat, linkat, mkdirat, mknodat, openat, readlinkat, statat, symlinkat, unlinkat, AtFlags,
-    Dir, FileType, Mode, OFlags, CWD,
+    fstat, linkat, mkdirat, mknodat, openat, readlinkat, statat, symlinkat, unlinkat, AtFlags, Dir,
+    FileType, Mode, OFlags, CWD,
 };
 use rustix::io::Errno;
 
@@ -22,7 +22,8 @@ use crate::exec::{self, probe, Engine};
 use crate::facts::{DestFacts, FileFacts, FileKind};
 use crate::meta;
 use crate::options::{Config, Deref, LinkMode};
-use crate::plan::{self, Endpoint, Planned, Target};
+use crate::plan::{self, Endpoint, Planned, RangeArgs, Target};
+use crate::pool::{self, Pool};
 use crate::report::{errno_text_of, quote, Reporter};
 
 /// Directory levels whose fds stay open; deeper ancestors are closed and reopened via "..".
@@ -42,6 +43,23 @@ pub struct Copier<'a, 'p> {
     links: HashMap<(u64, u64), PathBuf>,
     /// Command-line sources seen, for "specified more than once".
     operands: HashSet<(u64, u64)>,
+    /// Worker threads for `-j N` (N > 1); `None` runs jobs inline.
+    pool: Option<Pool>,
+    /// Destinations of jobs still running.
+    in_flight: HashSet<PathBuf>,
+    /// Directories whose final mode and times wait for their files' jobs.
+    pending_dirs: HashMap<u64, PendingDir>,
+    /// The directory the walk is in (its frame's token).
+    current_dir: Option<u64>,
+    next_token: u64,
+    /// A `--batch` line's own byte range.
+    range_override: Option<RangeArgs>,
+}
+
+/// A directory whose children may still be copying.
+struct PendingDir {
+    frame: Option<Frame>,
+    outstanding: usize,
 }
 
 /// A directory being copied: its fds (possibly closed to save fds), identity and entries.
@@ -56,10 +74,18 @@ struct Frame {
     created: bool,
     /// Remaining entries, popped from the end.
     entries: Vec<OsString>,
+    /// Identifies the directory for jobs that finish later (`-j`).
+    token: u64,
 }
 
 impl<'a, 'p> Copier<'a, 'p> {
-    pub fn new(cfg: &'a Config, engine: &'a Engine<'p>, reporter: &'a mut Reporter, umask: u32) -> Self {
+    pub fn new(
+        cfg: &'a Config,
+        engine: &'a Engine<'p>,
+        reporter: &'a mut Reporter,
+        umask: u32,
+        pool: Option<Pool>,
+    ) -> Self {
         Copier {
             cfg,
             engine,
@@ -69,6 +95,159 @@ impl<'a, 'p> Copier<'a, 'p> {
             created_symlinks: HashSet::new(),
             links: HashMap::new(),
             operands: HashSet::new(),
+            pool,
+            in_flight: HashSet::new(),
+            pending_dirs: HashMap::new(),
+            current_dir: None,
+            next_token: 0,
+            range_override: None,
+        }
+    }
+
+    /// The reporter, for messages about the job list itself.
+    pub fn reporter(&mut self) -> &mut Reporter {
+        self.reporter
+    }
+
+    /// Whether --offset-in/--offset-out/--len were given on the command line.
+    pub fn has_command_line_range(&self) -> bool {
+        self.cfg.copy.range.is_some()
+    }
+
+    /// Sets the byte range for the next operands (a `--batch` line's own range).
+    pub fn set_range(&mut self, range: Option<RangeArgs>) {
+        self.range_override = range;
+    }
+
+    /// Waits for every running job and applies the directories' final metadata.
+    pub fn finish(&mut self) {
+        self.drain(true);
+        if let Some(pool) = &mut self.pool {
+            pool.close();
+        }
+        let mut rest: Vec<_> = self
+            .pending_dirs
+            .drain()
+            .filter_map(|(_, p)| p.frame)
+            .collect();
+        // Deepest first, so parents' times are set after their children's.
+        rest.sort_by_key(|f| std::cmp::Reverse(f.token));
+        for frame in rest {
+            self.leave_dir(frame);
+        }
+    }
+
+    /// Handles finished jobs: all of them and waiting when `block`, else those ready now.
+    fn drain(&mut self, block: bool) {
+        while let Some(done) = self.pool.as_mut().and_then(|p| p.next_done(block)) {
+            self.complete(done);
+        }
+    }
+
+    /// Waits until no running job writes `dest`.
+    fn wait_for(&mut self, dest: &Path) {
+        while self.in_flight.contains(dest) {
+            match self.pool.as_mut().and_then(|p| p.next_done(true)) {
+                Some(done) => self.complete(done),
+                None => break,
+            }
+        }
+    }
+
+    /// Runs a job now, or queues it on the pool.
+    fn dispatch(&mut self, job: plan::Job, context: pool::Context) {
+        if let Some(token) = context.dir_token {
+            if let Some(p) = self.pending_dirs.get_mut(&token) {
+                p.outstanding += 1;
+            }
+        }
+        if self.pool.is_none() {
+            let started = Instant::now();
+            let result = exec::run_job(self.engine, &job);
+            let elapsed = started.elapsed();
+            return self.complete(pool::Done {
+                job,
+                context,
+                result,
+                elapsed,
+            });
+        };
+        self.in_flight.insert(job.dest.display_path().to_path_buf());
+        let mut work = (job, context);
+        loop {
+            let pool = self.pool.as_mut().expect("a pool");
+            match pool.try_submit(work) {
+                Ok(()) => break,
+                Err(back) => {
+                    work = *back;
+                    if let Some(done) = pool.next_done(true) {
+                        self.complete(done);
+                    }
+                }
+            }
+        }
+        self.drain(false);
+    }
+
+    /// Reports a finished job and updates what the run has created.
+    fn complete(&mut self, done: pool::Done) {
+        let pool::Done {
+            job,
+            context,
+            result,
+            elapsed,
+        } = done;
+        let dst_shown = job.dest.display_path().to_path_buf();
+        self.in_flight.remove(&dst_shown);
+        match result {
+            Ok(outcome) => {
+                self.reporter.copied(&job, &outcome, elapsed);
+                if context.creates {
+                    if let Some(st) = Self::lstat_dest(&job.dest) {
+                        self.just_created.insert(
+                            (st.st_dev, st.st_ino),
+                            job.source.display_path().to_path_buf(),
+                        );
+                    }
+                }
+            }
+            Err(e) => {
+                if let Some(key) = context.link_key {
+                    self.links.remove(&key);
+                }
+                self.reporter.failed(
+                    job.source.display_path(),
+                    &dst_shown,
+                    Some(job.strategy),
+                    &e.message,
+                    e.note.as_deref(),
+                );
+            }
+        }
+        if let Some(token) = context.dir_token {
+            let ready = match self.pending_dirs.get_mut(&token) {
+                Some(p) => {
+                    p.outstanding -= 1;
+                    p.outstanding == 0 && p.frame.is_some()
+                }
+                None => false,
+            };
+            if ready {
+                if let Some(frame) = self.pending_dirs.remove(&token).and_then(|p| p.frame) {
+                    self.leave_dir(frame);
+                }
+            }
+        }
+    }
+
+    /// A directory's walk is over: finish it now, or when its last job completes.
+    fn close_dir(&mut self, frame: Frame) {
+        match self.pending_dirs.get_mut(&frame.token) {
+            Some(p) if p.outstanding > 0 => p.frame = Some(frame),
+            _ => {
+                self.pending_dirs.remove(&frame.token);
+                self.leave_dir(frame);
+            }
         }
     }
 
@@ -88,7 +267,11 @@ impl<'a, 'p> Copier<'a, 'p> {
             src_path
         };
         let follow = matches!(self.cfg.deref, Deref::Always | Deref::CommandLine);
-        let flags = if follow { AtFlags::empty() } else { AtFlags::SYMLINK_NOFOLLOW };
+        let flags = if follow {
+            AtFlags::empty()
+        } else {
+            AtFlags::SYMLINK_NOFOLLOW
+        };
         let facts = match statat(CWD, &src_path, flags) {
             Ok(st) => probe::facts_from_stat(&st, fs_magic_of(&src_path)),
             Err(e) => {
@@ -96,10 +279,19 @@ impl<'a, 'p> Copier<'a, 'p> {
                 return self.fail(&src_path, &dst_path, &msg);
             }
         };
-        if into_directory && !self.operands.insert((facts.dev, facts.ino)) && self.cfg.backup.is_none() {
-            let what = if facts.kind == FileKind::Directory { "directory" } else { "file" };
-            self.reporter
-                .note(&format!("warning: source {what} {} specified more than once", quote(&src_path)));
+        if into_directory
+            && !self.operands.insert((facts.dev, facts.ino))
+            && self.cfg.backup.is_none()
+        {
+            let what = if facts.kind == FileKind::Directory {
+                "directory"
+            } else {
+                "file"
+            };
+            self.reporter.note(&format!(
+                "warning: source {what} {} specified more than once",
+                quote(&src_path)
+            ));
             return;
         }
         if self.cfg.parents {
@@ -132,7 +324,10 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
         };
         if source.kind == FileKind::Directory && self.cfg.recursive {
-            let msg = format!("cannot copy directory {} to standard output", quote(&src_name));
+            let msg = format!(
+                "cannot copy directory {} to standard output",
+                quote(&src_name)
+            );
             return self.fail(&src_name, &dst_name, &msg);
         }
         self.copy_file(&target.source, &source, &target.dest, false);
@@ -152,8 +347,9 @@ impl<'a, 'p> Copier<'a, 'p> {
             dst_dir.push(comp);
             match mkdirat(CWD, &dst_dir, Mode::from_raw_mode(0o700)) {
                 Ok(()) => {
-                    let st = statat(CWD, &src_dir, AtFlags::empty())
-                        .map_err(|e| format!("cannot stat {}: {}", quote(&src_dir), errno_text_of(e)))?;
+                    let st = statat(CWD, &src_dir, AtFlags::empty()).map_err(|e| {
+                        format!("cannot stat {}: {}", quote(&src_dir), errno_text_of(e))
+                    })?;
                     let facts = probe::facts_from_stat(&st, 0);
                     let fd = open_dir(CWD, &dst_dir, false).map_err(|e| {
                         format!("cannot access {}: {}", quote(&dst_dir), errno_text_of(e))
@@ -166,7 +362,11 @@ impl<'a, 'p> Copier<'a, 'p> {
                 }
                 Err(Errno::EXIST) => {}
                 Err(e) => {
-                    return Err(format!("cannot make directory {}: {}", quote(&dst_dir), errno_text_of(e)))
+                    return Err(format!(
+                        "cannot make directory {}: {}",
+                        quote(&dst_dir),
+                        errno_text_of(e)
+                    ))
                 }
             }
         }
@@ -177,8 +377,17 @@ impl<'a, 'p> Copier<'a, 'p> {
     fn copy_tree(&mut self, src: &Endpoint, facts: &FileFacts, dst: &Endpoint, nofollow: bool) {
         let src_shown = src.display_path().to_path_buf();
         let dst_shown = dst.display_path().to_path_buf();
-        if let Some(msg) = self.into_itself(src, facts, dst) {
-            return self.fail(&src_shown, &dst_shown, &msg);
+        // An existing destination that is the source itself (`cp -r d .`): GNU's same-file rule.
+        if let Some((ddir, dname)) = dst.dir_and_name() {
+            if let Ok(st) = statat(ddir, dname, AtFlags::empty()) {
+                if (st.st_dev, st.st_ino) == (facts.dev, facts.ino) {
+                    if self.cfg.update == UpdateWhen::None {
+                        return;
+                    }
+                    let msg = format!("{} and {} are the same file", quote(&src_shown), quote(&dst_shown));
+                    return self.fail(&src_shown, &dst_shown, &msg);
+                }
+            }
         }
         let Some(root) = self.enter_dir(src, facts, dst, nofollow) else {
             return;
@@ -195,9 +404,10 @@ impl<'a, 'p> Copier<'a, 'p> {
                         return;
                     }
                 }
-                self.leave_dir(frame);
+                self.close_dir(frame);
                 continue;
             };
+            self.current_dir = Some(top.token);
             let src_dir = top.src.clone().expect("open frame");
             let dst_dir = top.dst.clone().expect("open frame");
             let child_src = Endpoint::At {
@@ -211,7 +421,11 @@ impl<'a, 'p> Copier<'a, 'p> {
                 shown: top.dst_shown.join(&name),
             };
             let follow = self.cfg.deref == Deref::Always;
-            let flags = if follow { AtFlags::empty() } else { AtFlags::SYMLINK_NOFOLLOW };
+            let flags = if follow {
+                AtFlags::empty()
+            } else {
+                AtFlags::SYMLINK_NOFOLLOW
+            };
             let facts = match statat(&*src_dir, &name, flags) {
                 Ok(st) => probe::facts_from_stat(&st, 0),
                 Err(e) => {
@@ -221,12 +435,30 @@ impl<'a, 'p> Copier<'a, 'p> {
                     continue;
                 }
             };
+            if facts.kind == FileKind::Directory
+                && self.just_created.contains_key(&(facts.dev, facts.ino))
+            {
+                // A directory this run created is being copied: the destination is inside the
+                // source. As GNU cp, report it with the operands' names and stop this operand
+                // (what was copied so far stays).
+                let msg = format!(
+                    "cannot copy a directory, {}, into itself, {}",
+                    quote(&src_shown),
+                    quote(&dst_shown)
+                );
+                self.fail(&src_shown, &dst_shown, &msg);
+                while let Some(frame) = stack.pop() {
+                    self.close_dir(frame);
+                }
+                break;
+            }
             if facts.kind == FileKind::Directory {
                 if self.cfg.one_file_system && facts.dev != root_dev {
                     // cp -x: the mount point is created, its contents are not copied.
-                    if let Some(mut frame) = self.enter_dir(&child_src, &facts, &child_dst, !follow) {
+                    if let Some(mut frame) = self.enter_dir(&child_src, &facts, &child_dst, !follow)
+                    {
                         frame.entries.clear();
-                        self.leave_dir(frame);
+                        self.close_dir(frame);
                     }
                     continue;
                 }
@@ -243,44 +475,17 @@ impl<'a, 'p> Copier<'a, 'p> {
                 self.copy_leaf(&child_src, &facts, &child_dst, !follow);
             }
         }
-    }
-
-    /// Refuses to copy a directory into itself or below itself.
-    fn into_itself(&self, src: &Endpoint, facts: &FileFacts, dst: &Endpoint) -> Option<String> {
-        let dst_path = dst.display_path();
-        let mut probe_path = dst_path.to_path_buf();
-        // The nearest existing ancestor of the destination (or the destination itself).
-        let mut fd = loop {
-            match openat(CWD, &probe_path, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()) {
-                Ok(fd) => break fd,
-                Err(_) if probe_path.pop() => {
-                    if probe_path.as_os_str().is_empty() {
-                        probe_path.push(".");
-                    }
-                }
-                Err(_) => return None,
-            }
-        };
-        loop {
-            let st = fstat(&fd).ok()?;
-            if (st.st_dev, st.st_ino) == (facts.dev, facts.ino) {
-                return Some(format!(
-                    "cannot copy a directory, {}, into itself, {}",
-                    quote(src.display_path()),
-                    quote(dst_path)
-                ));
-            }
-            let parent = openat(&fd, "..", OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()).ok()?;
-            let pst = fstat(&parent).ok()?;
-            if (pst.st_dev, pst.st_ino) == (st.st_dev, st.st_ino) {
-                return None;
-            }
-            fd = parent;
-        }
+        self.current_dir = None;
     }
 
     /// Opens a source directory and creates (or opens) its destination; prints the -v line.
-    fn enter_dir(&mut self, src: &Endpoint, facts: &FileFacts, dst: &Endpoint, nofollow: bool) -> Option<Frame> {
+    fn enter_dir(
+        &mut self,
+        src: &Endpoint,
+        facts: &FileFacts,
+        dst: &Endpoint,
+        nofollow: bool,
+    ) -> Option<Frame> {
         let src_shown = src.display_path().to_path_buf();
         let dst_shown = dst.display_path().to_path_buf();
         let (sdir, sname) = src.dir_and_name().expect("paths");
@@ -295,28 +500,28 @@ impl<'a, 'p> Copier<'a, 'p> {
         match fstat(&src_fd) {
             Ok(st) if (st.st_dev, st.st_ino) == (facts.dev, facts.ino) => {}
             _ => {
-                let msg = format!("skipping file {}, as it was replaced while being copied", quote(&src_shown));
+                let msg = format!(
+                    "skipping file {}, as it was replaced while being copied",
+                    quote(&src_shown)
+                );
                 self.fail(&src_shown, &dst_shown, &msg);
                 return None;
             }
         }
-        let entries = match read_entries(src_fd.as_fd()) {
-            Ok(entries) => entries,
-            Err(e) => {
-                let msg = format!("cannot access {}: {}", quote(&src_shown), errno_text_of(e));
-                self.fail(&src_shown, &dst_shown, &msg);
-                return None;
-            }
-        };
         let (ddir, dname) = dst.dir_and_name().expect("paths");
         if self.cfg.dry_run {
-            self.reporter.planned_node("directory", &src_shown, &dst_shown);
+            self.reporter
+                .planned_node("directory", &src_shown, &dst_shown);
         }
         let created = match mkdirat(ddir, dname, Mode::from_raw_mode(0o700)) {
             Ok(()) => true,
             Err(Errno::EXIST) => {
                 let keep_link = self.cfg.keep_directory_symlink;
-                let flags = if keep_link { AtFlags::empty() } else { AtFlags::SYMLINK_NOFOLLOW };
+                let flags = if keep_link {
+                    AtFlags::empty()
+                } else {
+                    AtFlags::SYMLINK_NOFOLLOW
+                };
                 match statat(ddir, dname, flags) {
                     Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Directory => false,
                     _ => {
@@ -331,7 +536,11 @@ impl<'a, 'p> Copier<'a, 'p> {
                 }
             }
             Err(e) => {
-                let msg = format!("cannot create directory {}: {}", quote(&dst_shown), errno_text_of(e));
+                let msg = format!(
+                    "cannot create directory {}: {}",
+                    quote(&dst_shown),
+                    errno_text_of(e)
+                );
                 self.fail(&src_shown, &dst_shown, &msg);
                 return None;
             }
@@ -344,11 +553,32 @@ impl<'a, 'p> Copier<'a, 'p> {
                 return None;
             }
         };
+        // Read after the destination exists, as GNU cp does: a destination inside the source
+        // then shows up in the walk and is reported as a copy into itself.
+        let entries = match read_entries(src_fd.as_fd()) {
+            Ok(entries) => entries,
+            Err(e) => {
+                let msg = format!("cannot access {}: {}", quote(&src_shown), errno_text_of(e));
+                self.fail(&src_shown, &dst_shown, &msg);
+                return None;
+            }
+        };
         let dst_st = fstat(&dst_fd).ok()?;
+        let token = self.next_token;
+        self.next_token += 1;
+        self.pending_dirs.insert(
+            token,
+            PendingDir {
+                frame: None,
+                outstanding: 0,
+            },
+        );
         if created {
-            self.just_created.insert((dst_st.st_dev, dst_st.st_ino), src_shown.clone());
+            self.just_created
+                .insert((dst_st.st_dev, dst_st.st_ino), src_shown.clone());
         }
-        if !self.cfg.dry_run {
+        // GNU cp -v names a directory only when it creates it.
+        if !self.cfg.dry_run && (created || self.cfg.json) {
             self.reporter.node_done("directory", &src_shown, &dst_shown);
         }
         Some(Frame {
@@ -361,6 +591,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             facts: *facts,
             created,
             entries,
+            token,
         })
     }
 
@@ -371,9 +602,17 @@ impl<'a, 'p> Copier<'a, 'p> {
         };
         let new_mode = frame.created.then(|| {
             let inherited_setgid = fstat(&*dst).map(|st| st.st_mode & 0o2000).unwrap_or(0);
-            (frame.facts.mode & 0o777 & !self.umask) | inherited_setgid
+            // As GNU cp: the sticky bit is kept; `--no-preserve=mode` starts from 0777.
+            let bits = if self.cfg.no_preserve_mode { 0o777 } else { frame.facts.mode & 0o777 };
+            ((bits | (frame.facts.mode & 0o1000)) & !self.umask) | inherited_setgid
         });
-        self.apply_meta(dst.as_fd(), Some(src.as_fd()), &frame.facts, new_mode, &frame.dst_shown);
+        self.apply_meta(
+            dst.as_fd(),
+            Some(src.as_fd()),
+            &frame.facts,
+            new_mode,
+            &frame.dst_shown,
+        );
     }
 
     fn apply_meta(
@@ -422,7 +661,13 @@ impl<'a, 'p> Copier<'a, 'p> {
 
     /// The checks every replacing copy makes: -n/--update, -i, backups and
     /// --remove-destination. Returns false when the destination is to be left alone.
-    fn may_replace(&mut self, src: &Endpoint, facts: &FileFacts, dst: &Endpoint, existing: &rustix::fs::Stat) -> bool {
+    fn may_replace(
+        &mut self,
+        src: &Endpoint,
+        facts: &FileFacts,
+        dst: &Endpoint,
+        existing: &rustix::fs::Stat,
+    ) -> bool {
         let dst_shown = dst.display_path().to_path_buf();
         let src_shown = src.display_path().to_path_buf();
         match self.cfg.update {
@@ -437,7 +682,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                 return false;
             }
             UpdateWhen::Older => {
-                let dst_m = (existing.st_mtime as i64, existing.st_mtime_nsec as i64);
+                let dst_m = (existing.st_mtime, existing.st_mtime_nsec as i64);
                 if dst_m >= facts.mtime {
                     self.reporter.skipped(&src_shown, &dst_shown);
                     return false;
@@ -448,7 +693,41 @@ impl<'a, 'p> Copier<'a, 'p> {
             self.reporter.skipped(&src_shown, &dst_shown);
             return false;
         }
+        if self.backup_is_source(src, facts, dst) {
+            let msg = format!(
+                "backing up {} might destroy source;  {} not copied",
+                quote(&dst_shown),
+                quote(&src_shown)
+            );
+            self.fail(&src_shown, &dst_shown, &msg);
+            return false;
+        }
         true
+    }
+
+    /// GNU's `source_is_dst_backup`: the simple backup of `dst` would be the source itself
+    /// (`cp -b a~ a`), so renaming `dst` there would destroy the source.
+    fn backup_is_source(&self, src: &Endpoint, facts: &FileFacts, dst: &Endpoint) -> bool {
+        let Some(b) = &self.cfg.backup else {
+            return false;
+        };
+        if b.control == backup::BackupControl::Numbered {
+            return false;
+        }
+        let src_base = plan::base_name(src.display_path()).as_bytes();
+        let Some((dir, name)) = dst.dir_and_name() else {
+            return false;
+        };
+        let dst_base = plan::base_name(name).as_bytes();
+        let mut backup_name = dst_base.to_vec();
+        backup_name.extend_from_slice(b.suffix.as_bytes());
+        if src_base != backup_name.as_slice() {
+            return false;
+        }
+        let parent = probe::parent_dir(name);
+        let backup_path = parent.join(OsStr::from_bytes(&backup_name));
+        statat(dir, &backup_path, AtFlags::empty())
+            .is_ok_and(|st| (st.st_dev, st.st_ino) == (facts.dev, facts.ino))
     }
 
     fn ask_overwrite(&mut self, dst: &Path) -> bool {
@@ -465,10 +744,18 @@ impl<'a, 'p> Copier<'a, 'p> {
         };
         let (dir, name) = dst.dir_and_name().expect("paths");
         let (dir_fd, base) = split_at_dir(dir, name).map_err(|e| {
-            format!("cannot backup {}: {}", quote(dst.display_path()), errno_text_of(e))
+            format!(
+                "cannot backup {}: {}",
+                quote(dst.display_path()),
+                errno_text_of(e)
+            )
         })?;
         backup::make_backup(dir_fd.as_fd(), &base, b.control, &b.suffix).map_err(|e| {
-            format!("cannot backup {}: {}", quote(dst.display_path()), errno_text_of(e))
+            format!(
+                "cannot backup {}: {}",
+                quote(dst.display_path()),
+                errno_text_of(e)
+            )
         })
     }
 
@@ -477,9 +764,25 @@ impl<'a, 'p> Copier<'a, 'p> {
         let src_shown = src.display_path().to_path_buf();
         let dst_shown = dst.display_path().to_path_buf();
         let mut src = src.clone();
-        if let Some(lst) = Self::lstat_dest(dst) {
+        self.wait_for(&dst_shown);
+        let backups = self.cfg.backup.is_some();
+        // Hard links inside the tree (-d, -a, --preserve=links); with -L (and -H for operands)
+        // every file is remembered, since two links can lead to one file (GNU cp does so).
+        let remember = self.cfg.preserve_links()
+            && facts.kind != FileKind::Directory
+            && (facts.nlink > 1
+                || self.cfg.deref == Deref::Always
+                || (self.cfg.deref == Deref::CommandLine && matches!(src, Endpoint::Path(_))));
+        let lstat = Self::lstat_dest(dst);
+        if lstat.is_none() && dst_shown.as_os_str().as_bytes().ends_with(b"/") {
+            // GNU cp: creating `name/` reports ENOTDIR (the kernel says EISDIR).
+            let msg = format!("cannot create regular file {}: Not a directory", quote(&dst_shown));
+            return self.fail(&src_shown, &dst_shown, &msg);
+        }
+        if let Some(lst) = lstat {
             let lid = (lst.st_dev, lst.st_ino);
-            if self.created_symlinks.contains(&lid) {
+            // With backups the symlink is renamed away, not written through.
+            if !backups && self.created_symlinks.contains(&lid) {
                 let msg = format!(
                     "will not copy {} through just-created symlink {}",
                     quote(&src_shown),
@@ -487,13 +790,27 @@ impl<'a, 'p> Copier<'a, 'p> {
                 );
                 return self.fail(&src_shown, &dst_shown, &msg);
             }
-            let existing = match dst.dir_and_name().map(|(d, n)| statat(d, n, AtFlags::empty())) {
+            let existing = match dst
+                .dir_and_name()
+                .map(|(d, n)| statat(d, n, AtFlags::empty()))
+            {
                 Some(Ok(st)) => st,
                 _ => lst,
             };
             let id = (existing.st_dev, existing.st_ino);
             let same = id == (facts.dev, facts.ino);
-            if !same && self.just_created.contains_key(&id) {
+            let dangling = FileType::from_raw_mode(existing.st_mode) == FileType::Symlink;
+            if dangling
+                && self.cfg.copy.force
+                && !self.cfg.remove_destination
+                && !backups
+                && std::env::var_os("POSIXLY_CORRECT").is_none()
+            {
+                // -f does not make GNU cp write through (or replace) a dangling symlink.
+                let msg = format!("not writing through dangling symlink {}", quote(&dst_shown));
+                return self.fail(&src_shown, &dst_shown, &msg);
+            }
+            if !same && !backups && self.just_created.contains_key(&id) {
                 let msg = format!(
                     "will not overwrite just-created {} with {}",
                     quote(&dst_shown),
@@ -505,7 +822,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                 if !self.may_replace(&src, facts, dst, &existing) {
                     return;
                 }
-                if self.cfg.preserve_links() && facts.nlink > 1 && self.links.contains_key(&(facts.dev, facts.ino)) {
+                if remember && self.links.contains_key(&(facts.dev, facts.ino)) {
                     // Handled below by linking; the old file goes away.
                     let _ = self.remove(dst);
                 } else if self.cfg.backup.is_some() && !self.cfg.dry_run {
@@ -514,11 +831,16 @@ impl<'a, 'p> Copier<'a, 'p> {
                     }
                 } else if self.cfg.remove_destination && !self.cfg.dry_run {
                     if let Err(e) = self.remove(dst) {
-                        let msg = format!("cannot remove {}: {}", quote(&dst_shown), errno_text_of(e));
+                        let msg =
+                            format!("cannot remove {}: {}", quote(&dst_shown), errno_text_of(e));
                         return self.fail(&src_shown, &dst_shown, &msg);
                     }
                 }
-            } else if same && self.cfg.backup.is_some() && self.cfg.copy.force && facts.kind == FileKind::Regular {
+            } else if same
+                && self.cfg.backup.is_some()
+                && self.cfg.copy.force
+                && facts.kind == FileKind::Regular
+            {
                 // `cp --force --backup f f`: back f up, then copy the backup onto f.
                 if self.cfg.dry_run {
                     return self.reporter.planned_node("file", &src_shown, &dst_shown);
@@ -526,7 +848,9 @@ impl<'a, 'p> Copier<'a, 'p> {
                 match self.backup(dst) {
                     Ok(Some(name)) => {
                         let (dir, n) = dst.dir_and_name().expect("paths");
-                        let Ok((dir_fd, _)) = split_at_dir(dir, n) else { return };
+                        let Ok((dir_fd, _)) = split_at_dir(dir, n) else {
+                            return;
+                        };
                         let parent = probe::parent_dir(&dst_shown).to_path_buf();
                         src = Endpoint::At {
                             dir: Arc::new(dir_fd),
@@ -541,11 +865,14 @@ impl<'a, 'p> Copier<'a, 'p> {
                     Ok(None) => {}
                     Err(msg) => return self.fail(&src_shown, &dst_shown, &msg),
                 }
+            } else if !same && !self.may_replace(&src, facts, dst, &existing) {
+                // A directory in the way: -i asks, -n and -u skip, before the type conflict.
+                return;
             }
         }
-        // Hard links inside the tree (-d, -a, --preserve=links).
-        if self.cfg.preserve_links() && facts.nlink > 1 && facts.kind != FileKind::Directory {
+        if remember {
             if let Some(first) = self.links.get(&(facts.dev, facts.ino)).cloned() {
+                self.wait_for(&first);
                 return self.link_to_first(&src_shown, &first, dst);
             }
         }
@@ -561,6 +888,9 @@ impl<'a, 'p> Copier<'a, 'p> {
             dest: dst.clone(),
         };
         let mut opts = self.cfg.copy.clone();
+        if self.range_override.is_some() {
+            opts.range = self.range_override.clone();
+        }
         opts.force = opts.force || self.cfg.remove_destination;
         let mut facts = *facts;
         if facts.fs == crate::facts::FsKind::Other(0) {
@@ -569,48 +899,56 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
         }
         let mut job = match plan::plan_job(&opts, &target, &facts, &dest, self.umask) {
-            Ok(Planned::Copy(job)) => job,
+            Ok(Planned::Copy(job)) => *job,
             Ok(Planned::SkipExisting) => return self.reporter.skipped(&src_shown, &dst_shown),
             Err(e) => return self.fail(&src_shown, &dst_shown, &e.to_string()),
         };
         job.nofollow = nofollow;
+        if self.cfg.no_preserve_mode {
+            job.create_mode = 0o666 & !self.umask;
+        }
         if self.cfg.dry_run {
             return self.reporter.planned(&job);
         }
         if self.cfg.attributes_only {
             return self.attributes_only(&job, &facts);
         }
-        let started = Instant::now();
-        match exec::run_job(self.engine, &job) {
-            Ok(outcome) => {
-                self.reporter.copied(&job, &outcome, started.elapsed());
-                if let Some(st) = Self::lstat_dest(dst) {
-                    if !matches!(dest, DestFacts::Existing(_)) {
-                        self.just_created.insert((st.st_dev, st.st_ino), src_shown.clone());
-                    }
-                }
-                if self.cfg.preserve_links() && facts.nlink > 1 {
-                    self.links.insert((facts.dev, facts.ino), dst_shown);
-                }
-            }
-            Err(e) => self.reporter.failed(&src_shown, &dst_shown, Some(job.strategy), &e.message, e.note.as_deref()),
+        let link_key = remember.then_some((facts.dev, facts.ino));
+        if let Some(key) = link_key {
+            self.links.insert(key, dst_shown.clone());
         }
+        let context = pool::Context {
+            dir_token: self.current_dir,
+            link_key,
+            creates: !matches!(dest, DestFacts::Existing(_)),
+        };
+        self.dispatch(job, context);
     }
 
     /// `--attributes-only`: create the file if missing, never touch its data, apply attributes.
     fn attributes_only(&mut self, job: &plan::Job, facts: &FileFacts) {
         let (dir, name) = job.dest.dir_and_name().expect("paths");
         let shown = job.dest.display_path().to_path_buf();
-        let fd = match openat(dir, name, OFlags::WRONLY | OFlags::CREATE | OFlags::CLOEXEC, Mode::from_raw_mode(0o600)) {
+        let fd = match openat(
+            dir,
+            name,
+            OFlags::WRONLY | OFlags::CREATE | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o600),
+        ) {
             Ok(fd) => fd,
             Err(e) => {
-                let msg = format!("cannot create regular file {}: {}", quote(&shown), errno_text_of(e));
+                let msg = format!(
+                    "cannot create regular file {}: {}",
+                    quote(&shown),
+                    errno_text_of(e)
+                );
                 return self.fail(job.source.display_path(), &shown, &msg);
             }
         };
         let new_mode = (!job.dest_exists).then_some(job.create_mode);
         self.apply_meta(fd.as_fd(), None, facts, new_mode, &shown);
-        self.reporter.node_done("file", job.source.display_path(), &shown);
+        self.reporter
+            .node_done("file", job.source.display_path(), &shown);
     }
 
     fn remove(&self, dst: &Endpoint) -> Result<(), Errno> {
@@ -622,7 +960,9 @@ impl<'a, 'p> Copier<'a, 'p> {
     fn link_to_first(&mut self, src_shown: &Path, first: &Path, dst: &Endpoint) {
         let dst_shown = dst.display_path().to_path_buf();
         if self.cfg.dry_run {
-            return self.reporter.planned_node("hardlink", src_shown, &dst_shown);
+            return self
+                .reporter
+                .planned_node("hardlink", src_shown, &dst_shown);
         }
         let (dir, name) = dst.dir_and_name().expect("paths");
         if let Err(e) = linkat(CWD, first, dir, name, AtFlags::empty()) {
@@ -645,13 +985,21 @@ impl<'a, 'p> Copier<'a, 'p> {
         let target = match readlinkat(sdir, sname, Vec::new()) {
             Ok(t) => t,
             Err(e) => {
-                let msg = format!("cannot read symbolic link {}: {}", quote(&src_shown), errno_text_of(e));
+                let msg = format!(
+                    "cannot read symbolic link {}: {}",
+                    quote(&src_shown),
+                    errno_text_of(e)
+                );
                 return self.fail(&src_shown, &dst_shown, &msg);
             }
         };
         if let Some(existing) = Self::lstat_dest(dst) {
             if (existing.st_dev, existing.st_ino) == (facts.dev, facts.ino) {
-                let msg = format!("{} and {} are the same file", quote(&src_shown), quote(&dst_shown));
+                let msg = format!(
+                    "{} and {} are the same file",
+                    quote(&src_shown),
+                    quote(&dst_shown)
+                );
                 return self.fail(&src_shown, &dst_shown, &msg);
             }
             if FileType::from_raw_mode(existing.st_mode) == FileType::Directory {
@@ -666,28 +1014,39 @@ impl<'a, 'p> Copier<'a, 'p> {
                 return;
             }
             if self.cfg.dry_run {
-                return self.reporter.planned_node("symlink", &src_shown, &dst_shown);
+                return self
+                    .reporter
+                    .planned_node("symlink", &src_shown, &dst_shown);
             }
             let removed = if self.cfg.backup.is_some() {
                 self.backup(dst).map(|_| ())
             } else {
-                self.remove(dst).map_err(|e| format!("cannot remove {}: {}", quote(&dst_shown), errno_text_of(e)))
+                self.remove(dst).map_err(|e| {
+                    format!("cannot remove {}: {}", quote(&dst_shown), errno_text_of(e))
+                })
             };
             if let Err(msg) = removed {
                 return self.fail(&src_shown, &dst_shown, &msg);
             }
         } else if self.cfg.dry_run {
-            return self.reporter.planned_node("symlink", &src_shown, &dst_shown);
+            return self
+                .reporter
+                .planned_node("symlink", &src_shown, &dst_shown);
         }
         let (ddir, dname) = dst.dir_and_name().expect("paths");
         if let Err(e) = symlinkat(OsStr::from_bytes(target.as_bytes()), ddir, dname) {
-            let msg = format!("cannot create symbolic link {}: {}", quote(&dst_shown), errno_text_of(e));
+            let msg = format!(
+                "cannot create symbolic link {}: {}",
+                quote(&dst_shown),
+                errno_text_of(e)
+            );
             return self.fail(&src_shown, &dst_shown, &msg);
         }
         if let Ok(st) = statat(ddir, dname, AtFlags::SYMLINK_NOFOLLOW) {
             self.created_symlinks.insert((st.st_dev, st.st_ino));
         }
-        for problem in meta::apply_symlink(ddir, dname, facts, &self.cfg.copy.preserve, &dst_shown) {
+        for problem in meta::apply_symlink(ddir, dname, facts, &self.cfg.copy.preserve, &dst_shown)
+        {
             if problem.fatal {
                 self.reporter.error(&problem.message);
             } else {
@@ -710,13 +1069,23 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
         }
         if self.cfg.dry_run {
-            return self.reporter.planned_node("special", &src_shown, &dst_shown);
+            return self
+                .reporter
+                .planned_node("special", &src_shown, &dst_shown);
         }
         let (ddir, dname) = dst.dir_and_name().expect("paths");
         let ftype = FileType::from_raw_mode(facts.mode);
         if let Err(e) = mknodat(ddir, dname, ftype, Mode::from_raw_mode(0o600), facts.rdev) {
-            let what = if facts.kind == FileKind::Fifo { "fifo" } else { "special file" };
-            let msg = format!("cannot create {what} {}: {}", quote(&dst_shown), errno_text_of(e));
+            let what = if facts.kind == FileKind::Fifo {
+                "fifo"
+            } else {
+                "special file"
+            };
+            let msg = format!(
+                "cannot create {what} {}: {}",
+                quote(&dst_shown),
+                errno_text_of(e)
+            );
             return self.fail(&src_shown, &dst_shown, &msg);
         }
         let mode = if self.cfg.copy.preserve.attrs.mode {
@@ -724,11 +1093,18 @@ impl<'a, 'p> Copier<'a, 'p> {
         } else {
             facts.mode & 0o777 & !self.umask
         };
-        for problem in meta::apply_symlink(ddir, dname, facts, &self.cfg.copy.preserve, &dst_shown) {
+        for problem in meta::apply_symlink(ddir, dname, facts, &self.cfg.copy.preserve, &dst_shown)
+        {
             self.reporter.note(&problem.message);
         }
-        if let Err(e) = rustix::fs::chmodat(ddir, dname, Mode::from_raw_mode(mode), AtFlags::empty()) {
-            let msg = format!("preserving permissions for {}: {}", quote(&dst_shown), errno_text_of(e));
+        if let Err(e) =
+            rustix::fs::chmodat(ddir, dname, Mode::from_raw_mode(mode), AtFlags::empty())
+        {
+            let msg = format!(
+                "preserving permissions for {}: {}",
+                quote(&dst_shown),
+                errno_text_of(e)
+            );
             self.reporter.error(&msg);
         }
         self.reporter.node_done("special", &src_shown, &dst_shown);
@@ -757,11 +1133,17 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
         }
         if self.cfg.dry_run {
-            return self.reporter.planned_node("hardlink", &src_shown, &dst_shown);
+            return self
+                .reporter
+                .planned_node("hardlink", &src_shown, &dst_shown);
         }
         let (sdir, sname) = src.dir_and_name().expect("paths");
         let (ddir, dname) = dst.dir_and_name().expect("paths");
-        let flags = if self.cfg.deref == Deref::Always { AtFlags::SYMLINK_FOLLOW } else { AtFlags::empty() };
+        let flags = if self.cfg.deref == Deref::Always {
+            AtFlags::SYMLINK_FOLLOW
+        } else {
+            AtFlags::empty()
+        };
         if let Err(e) = linkat(sdir, sname, ddir, dname, flags) {
             let msg = format!(
                 "cannot create hard link {} to {}: {}",
@@ -802,11 +1184,18 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
         }
         if self.cfg.dry_run {
-            return self.reporter.planned_node("symlink", &src_shown, &dst_shown);
+            return self
+                .reporter
+                .planned_node("symlink", &src_shown, &dst_shown);
         }
         let (ddir, dname) = dst.dir_and_name().expect("paths");
         if let Err(e) = symlinkat(src_shown.as_os_str(), ddir, dname) {
-            let msg = format!("cannot create symbolic link {} to {}: {}", quote(&dst_shown), quote(&src_shown), errno_text_of(e));
+            let msg = format!(
+                "cannot create symbolic link {} to {}: {}",
+                quote(&dst_shown),
+                quote(&src_shown),
+                errno_text_of(e)
+            );
             return self.fail(&src_shown, &dst_shown, &msg);
         }
         self.reporter.node_done("symlink", &src_shown, &dst_shown);
@@ -821,7 +1210,11 @@ impl Config {
 }
 
 /// Opens a directory for walking (`O_NOFOLLOW` unless it is to be followed).
-fn open_dir(dir: impl AsFd, name: impl rustix::path::Arg, nofollow: bool) -> Result<OwnedFd, Errno> {
+fn open_dir(
+    dir: impl AsFd,
+    name: impl rustix::path::Arg,
+    nofollow: bool,
+) -> Result<OwnedFd, Errno> {
     let mut flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
     if nofollow {
         flags |= OFlags::NOFOLLOW;
@@ -841,7 +1234,7 @@ fn read_entries(dir: BorrowedFd<'_>) -> Result<Vec<OsString>, Errno> {
         entries.push((entry.ino(), OsStr::from_bytes(name).to_owned()));
     }
     // Popped from the end: reverse inode order here gives ascending order there.
-    entries.sort_by(|a, b| b.0.cmp(&a.0));
+    entries.sort_by_key(|e| std::cmp::Reverse(e.0));
     Ok(entries.into_iter().map(|(_, n)| n).collect())
 }
 
@@ -854,11 +1247,19 @@ fn reopen_parent(parent: &mut Frame, child: &Frame) -> Result<(), String> {
         let fd = child_fd
             .as_ref()
             .ok_or_else(|| format!("cannot reopen {}", quote(shown)))?;
-        let parent = openat(&**fd, "..", OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
-            .map_err(|e| format!("cannot reopen {}: {}", quote(shown), errno_text_of(e)))?;
+        let parent = openat(
+            &**fd,
+            "..",
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| format!("cannot reopen {}: {}", quote(shown), errno_text_of(e)))?;
         match fstat(&parent) {
             Ok(st) if (st.st_dev, st.st_ino) == want => Ok(Arc::new(parent)),
-            _ => Err(format!("directory {} was moved while being copied", quote(shown))),
+            _ => Err(format!(
+                "directory {} was moved while being copied",
+                quote(shown)
+            )),
         }
     };
     parent.src = Some(reopen(&child.src, parent.src_id, &parent.src_shown)?);
@@ -870,7 +1271,13 @@ fn reopen_parent(parent: &mut Frame, child: &Frame) -> Result<(), String> {
 fn split_at_dir(dir: BorrowedFd<'_>, path: &Path) -> Result<(OwnedFd, OsString), Errno> {
     let parent = probe::parent_dir(path);
     let name = plan::base_name(path).to_owned();
-    let fd = openat(dir, parent, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())?;
+    // Not O_PATH: numbered backups read the directory.
+    let fd = openat(
+        dir,
+        parent,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
     Ok((fd, name))
 }
 
@@ -884,5 +1291,7 @@ fn strip_slashes(path: &Path) -> PathBuf {
 }
 
 fn fs_magic_of(path: &Path) -> u64 {
-    rustix::fs::statfs(path).map(|s| s.f_type as u64).unwrap_or(0)
+    rustix::fs::statfs(path)
+        .map(|s| s.f_type as u64)
+        .unwrap_or(0)
 }

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rustix::fs::{
-    fstat, ftruncate, ioctl_ficlone, openat, unlinkat, AtFlags, Mode, OFlags,
+    fstat, ftruncate, ioctl_ficlone, openat, unlinkat, AtFlags, FileType, Mode, OFlags,
 };
 use rustix::io::Errno;
 
@@ -245,11 +245,20 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
     let src = open_source(job)?;
     let (dst, created) = open_dest(job)?;
     let mut guard = CreatedDest {
-        at: if created { job.dest.dir_and_name() } else { None },
+        at: if created {
+            job.dest.dir_and_name()
+        } else {
+            None
+        },
     };
     let result = match job.strategy {
         Strategy::Reflink => copy_reflink(engine, job, &src, &dst),
         Strategy::CopyFileRange | Strategy::ReadWrite => {
+            copy_whole(engine, job, &src, &dst, Outcome::new())
+        }
+        // Standard output has its own offset (and may be O_APPEND, where pwrite appends):
+        // extents at explicit offsets would land in the wrong place, so copy it whole.
+        Strategy::Sparse if job.dest == Endpoint::Stdio => {
             copy_whole(engine, job, &src, &dst, Outcome::new())
         }
         Strategy::Sparse => copy_sparse(engine, job, &src, &dst, Outcome::new()),
@@ -258,7 +267,7 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
     let mut outcome = match result {
         Ok(outcome) => outcome,
         Err(mut err) => {
-            if !created && job.dest_exists && job.strategy != Strategy::Ranged {
+            if !created && job.dest_exists && job.strategy != Strategy::Ranged && is_regular(&dst) {
                 err.note = Some(format!(
                     "{} was being overwritten and is now incomplete; its old contents cannot be restored",
                     quote(dst_name)
@@ -294,6 +303,11 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
     Ok(outcome)
 }
 
+/// Whether an open descriptor is a regular file (a device or pipe has no "old contents").
+fn is_regular(fd: &Fd) -> bool {
+    fstat(fd).is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::RegularFile)
+}
+
 fn open_source(job: &Job) -> Result<Fd, JobError> {
     let Some((dir, name)) = job.source.dir_and_name() else {
         return Ok(Fd::Stdio(rustix::stdio::stdin()));
@@ -314,7 +328,11 @@ fn open_source(job: &Job) -> Result<Fd, JobError> {
         ))
     })?;
     let st = fstat(&fd).map_err(|e| {
-        JobError::new(format!("cannot fstat {}: {}", quote(path), errno_text_of(e)))
+        JobError::new(format!(
+            "cannot fstat {}: {}",
+            quote(path),
+            errno_text_of(e)
+        ))
     })?;
     if (st.st_dev, st.st_ino) != job.source_id {
         return Err(replaced(path));
@@ -440,7 +458,9 @@ fn copy_whole(
 ) -> Result<Outcome, JobError> {
     let mut pos_in = start_pos(&job.source, 0);
     let mut pos_out = start_pos(&job.dest, 0);
-    let use_cfr = job.kernel_copy && job.strategy != Strategy::ReadWrite;
+    // `--method=copy-file-range` means copy_file_range or a clear error, even for a source the
+    // planner would read (procfs, a pipe): the kernel's answer becomes the message.
+    let use_cfr = job.kernel_copy_only || (job.kernel_copy && job.strategy != Strategy::ReadWrite);
     let copied = copy_span(
         engine,
         job,
@@ -635,6 +655,14 @@ fn copy_span(
                     return Ok(copied);
                 }
                 return Err(shrank(job));
+            }
+            // A 0 before the first byte: if a read agrees there is nothing at this offset, the
+            // file is simply empty (or already ended), which is no reason to fall back.
+            CfrEnd::ZeroReturn if pos_in.is_some_and(|at| rw::at_eof(src, at)) => {
+                if len.is_some_and(|l| l > 0) {
+                    return Err(shrank(job));
+                }
+                return Ok(copied);
             }
             CfrEnd::ZeroReturn => {
                 if job.kernel_copy_only {

@@ -22,6 +22,9 @@ fn kind_of(st: &Stat) -> FileKind {
 }
 
 /// Turns a `stat` result and its filesystem's magic into [`FileFacts`].
+// The `stat` field types differ between architectures (e.g. `st_nlink` is u32 on aarch64):
+// the casts are only no-ops on some.
+#[allow(clippy::unnecessary_cast)]
 pub fn facts_from_stat(st: &Stat, fs_magic: u64) -> FileFacts {
     FileFacts {
         kind: kind_of(st),
@@ -92,6 +95,8 @@ pub fn dest_facts(dest: &Endpoint) -> Result<DestFacts, Errno> {
             let magic = statfs(path).map(|s| s.f_type as u64).unwrap_or(0);
             Ok(DestFacts::Existing(facts_from_stat(&st, magic)))
         }
+        // A symlink that leads nowhere (or round in a loop) is never written through.
+        Err(Errno::LOOP) if rustix::fs::lstat(path).is_ok() => Ok(DestFacts::DanglingSymlink),
         Err(Errno::NOENT) => {
             if rustix::fs::lstat(path).is_ok() {
                 return Ok(DestFacts::DanglingSymlink);
@@ -119,6 +124,9 @@ fn dest_facts_at(dir: impl AsFd, name: &std::ffi::OsStr) -> Result<DestFacts, Er
         Ok(st) => {
             let magic = dir_fs_magic(&dir, &st);
             Ok(DestFacts::Existing(facts_from_stat(&st, magic)))
+        }
+        Err(Errno::LOOP) if statat(&dir, name, AtFlags::SYMLINK_NOFOLLOW).is_ok() => {
+            Ok(DestFacts::DanglingSymlink)
         }
         Err(Errno::NOENT) => {
             if statat(&dir, name, AtFlags::SYMLINK_NOFOLLOW).is_ok() {

@@ -126,6 +126,14 @@ pub fn skip(src: BorrowedFd<'_>, count: u64) -> Result<u64, Errno> {
     })
 }
 
+/// Whether a positional read at `offset` finds end of file (an error counts as "no": the
+/// caller's read/write copy will meet and report it).
+pub fn at_eof(src: BorrowedFd<'_>, offset: u64) -> bool {
+    let mut byte = [0u8; 1];
+    let mut pos = Some(offset);
+    matches!(read_some(src, &mut pos, &mut byte), Ok(0))
+}
+
 fn with_buffer<T>(f: impl FnOnce(&mut [u8]) -> T) -> T {
     BUFFER.with(|cell| {
         let mut buf = cell.borrow_mut();

@@ -54,7 +54,7 @@ fn plan(argv: &[&str], source: &FileFacts, dest: &DestFacts) -> Result<Planned, 
 
 fn job(argv: &[&str], source: &FileFacts, dest: &DestFacts) -> Job {
     match plan(argv, source, dest) {
-        Ok(Planned::Copy(job)) => job,
+        Ok(Planned::Copy(job)) => *job,
         other => panic!("expected a job, got {other:?}"),
     }
 }

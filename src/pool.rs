@@ -1,0 +1,116 @@
+//! Running copy jobs on worker threads (`-j N`): a bounded queue in, completions out in the order
+//! they finish. The caller owns all reporting; workers only run the engine.
+
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::thread::Scope;
+use std::time::{Duration, Instant};
+
+use crate::exec::{self, Engine, JobError, Outcome};
+use crate::plan::Job;
+
+/// What the caller needs back when a job finishes, besides the outcome.
+#[derive(Clone, Debug, Default)]
+pub struct Context {
+    /// The directory (tree walk frame) the job's destination is in.
+    pub dir_token: Option<u64>,
+    /// Record the destination as a hard-link target for this source (dev, ino).
+    pub link_key: Option<(u64, u64)>,
+    /// The destination did not exist before (for "just-created" checks).
+    pub creates: bool,
+}
+
+/// A finished job.
+pub struct Done {
+    pub job: Job,
+    pub context: Context,
+    pub result: Result<Outcome, JobError>,
+    pub elapsed: Duration,
+}
+
+type Work = (Job, Context);
+
+/// A fixed set of workers fed through a bounded queue.
+pub struct Pool {
+    queue: Option<SyncSender<Work>>,
+    results: Receiver<Done>,
+    in_flight: usize,
+}
+
+impl Pool {
+    /// Starts `workers` threads in `scope`, each running jobs with `engine`.
+    pub fn new<'scope, 'env: 'scope>(
+        scope: &'scope Scope<'scope, 'env>,
+        engine: &'env Engine<'env>,
+        workers: usize,
+    ) -> Pool {
+        let (queue, inbox) = mpsc::sync_channel::<Work>(workers * 4);
+        let inbox = Arc::new(Mutex::new(inbox));
+        let (done_tx, results) = mpsc::channel::<Done>();
+        for _ in 0..workers {
+            let inbox = Arc::clone(&inbox);
+            let done_tx: Sender<Done> = done_tx.clone();
+            scope.spawn(move || loop {
+                let next = inbox.lock().map(|rx| rx.recv());
+                let Ok(Ok((job, context))) = next else {
+                    return;
+                };
+                let started = Instant::now();
+                let result = exec::run_job(engine, &job);
+                let done = Done {
+                    job,
+                    context,
+                    result,
+                    elapsed: started.elapsed(),
+                };
+                if done_tx.send(done).is_err() {
+                    return;
+                }
+            });
+        }
+        Pool {
+            queue: Some(queue),
+            results,
+            in_flight: 0,
+        }
+    }
+
+    /// Queues a job; when the queue is full, returns it so the caller can drain results first.
+    pub fn try_submit(&mut self, work: (Job, Context)) -> Result<(), Box<(Job, Context)>> {
+        let queue = self.queue.as_ref().expect("pool is open");
+        match queue.try_send(work) {
+            Ok(()) => {
+                self.in_flight += 1;
+                Ok(())
+            }
+            Err(TrySendError::Full(work)) | Err(TrySendError::Disconnected(work)) => {
+                Err(Box::new(work))
+            }
+        }
+    }
+
+    /// A finished job, waiting for one if `block`; `None` when nothing is in flight (or ready).
+    pub fn next_done(&mut self, block: bool) -> Option<Done> {
+        if self.in_flight == 0 {
+            return None;
+        }
+        let done = if block {
+            self.results.recv().ok()
+        } else {
+            self.results.try_recv().ok()
+        };
+        if done.is_some() {
+            self.in_flight -= 1;
+        }
+        done
+    }
+
+    pub fn in_flight(&self) -> usize {
+        self.in_flight
+    }
+
+    /// Stops the workers once the queue is empty.
+    pub fn close(&mut self) {
+        self.queue = None;
+    }
+}
