@@ -287,6 +287,12 @@ pub fn resolve_options(args: &Args) -> Result<CopyOptions, UsageError> {
             true,
         ));
     }
+    if args.method == MethodChoice::CopyFileRange && args.sparse == SparseWhen::Always {
+        return Err(UsageError::new(
+            "--method=copy-file-range conflicts with --sparse=always (finding zeros needs read/write)",
+            true,
+        ));
+    }
     if args.method == MethodChoice::ReadWrite && args.reflink == ReflinkWhen::Always {
         return Err(UsageError::new(
             "--method=read-write conflicts with --reflink=always",
@@ -410,10 +416,16 @@ fn resolve_target_list(
             source: Endpoint::from_operand(&ops[0]),
             dest: Endpoint::Path(last_path.to_path_buf()),
         }]),
-        Err(e) if ops.len() == 2 && e.kind() == io::ErrorKind::NotFound => Ok(vec![Target {
-            source: Endpoint::from_operand(&ops[0]),
-            dest: Endpoint::Path(last_path.to_path_buf()),
-        }]),
+        // Missing, or a symlink loop (the probe treats it as a dangling symlink).
+        Err(e)
+            if ops.len() == 2
+                && (e.kind() == io::ErrorKind::NotFound || e.raw_os_error() == Some(40)) =>
+        {
+            Ok(vec![Target {
+                source: Endpoint::from_operand(&ops[0]),
+                dest: Endpoint::Path(last_path.to_path_buf()),
+            }])
+        }
         Err(e) if ops.len() == 2 && e.raw_os_error() == Some(20) => Err(UsageError::new(
             format!(
                 "cannot stat {}: Not a directory",

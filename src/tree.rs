@@ -42,7 +42,8 @@ pub struct Copier<'a, 'p> {
     /// Source (dev, ino) → destination path, for preserving hard links.
     links: HashMap<(u64, u64), PathBuf>,
     /// Command-line sources seen, for "specified more than once".
-    operands: HashSet<(u64, u64)>,
+    /// (dev, ino, base name, parent directory's (dev, ino)): GNU's `seen_file` identity.
+    operands: HashSet<(u64, u64, Vec<u8>, (u64, u64))>,
     /// Worker threads for `-j N` (N > 1); `None` runs jobs inline.
     pool: Option<Pool>,
     /// Destinations of jobs still running.
@@ -261,7 +262,8 @@ impl<'a, 'p> Copier<'a, 'p> {
             (Endpoint::Path(s), Endpoint::Path(d)) => (s.clone(), d.clone()),
             _ => return self.copy_stream(target),
         };
-        let src_path = if self.cfg.strip_trailing_slashes {
+        // GNU cp strips only the operands it copies into a directory.
+        let src_path = if self.cfg.strip_trailing_slashes && into_directory {
             strip_slashes(&src_path)
         } else {
             src_path
@@ -280,8 +282,8 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
         };
         if into_directory
-            && !self.operands.insert((facts.dev, facts.ino))
             && self.cfg.backup.is_none()
+            && !self.operands.insert(operand_key(&src_path, &facts))
         {
             let what = if facts.kind == FileKind::Directory {
                 "directory"
@@ -294,13 +296,30 @@ impl<'a, 'p> Copier<'a, 'p> {
             ));
             return;
         }
+        let mut made_parents = Vec::new();
         if self.cfg.parents {
-            if let Err(msg) = self.make_parents(&src_path, &dst_path) {
-                return self.fail(&src_path, &dst_path, &msg);
+            match self.make_parents(&src_path, &dst_path) {
+                Ok(made) => made_parents = made,
+                Err(msg) => return self.fail(&src_path, &dst_path, &msg),
             }
         }
-        let src = Endpoint::Path(src_path.clone());
-        let dst = Endpoint::Path(dst_path.clone());
+        self.copy_operand_node(&src_path, &dst_path, &facts, follow);
+        // Creating the operand changed its new parents' times: apply their attributes again,
+        // deepest first, once its jobs are done (GNU's re_protect).
+        if !made_parents.is_empty() {
+            self.drain(true);
+            for (dir, facts, new_mode) in made_parents.iter().rev() {
+                if let Ok(fd) = open_dir(CWD, dir, true) {
+                    self.apply_meta(fd.as_fd(), None, facts, *new_mode, dir);
+                }
+            }
+        }
+    }
+
+    fn copy_operand_node(&mut self, src_path: &Path, dst_path: &Path, facts: &FileFacts, follow: bool) {
+        let facts = *facts;
+        let src = Endpoint::Path(src_path.to_path_buf());
+        let dst = Endpoint::Path(dst_path.to_path_buf());
         if facts.kind == FileKind::Directory && self.cfg.link != LinkMode::Symbolic {
             if !self.cfg.recursive {
                 let msg = format!("-r not specified; omitting directory {}", quote(&src_path));
@@ -334,7 +353,8 @@ impl<'a, 'p> Copier<'a, 'p> {
     }
 
     /// Creates the missing directories of `--parents` (`dir/a/b` for source `a/b/f`).
-    fn make_parents(&mut self, src: &Path, dst: &Path) -> Result<(), String> {
+    fn make_parents(&mut self, src: &Path, dst: &Path) -> Result<Vec<(PathBuf, FileFacts, Option<u32>)>, String> {
+        let mut made = Vec::new();
         let rel_parent = src.parent().unwrap_or(Path::new(""));
         let depth = rel_parent.components().count();
         let mut dst_dir: PathBuf = dst.to_path_buf();
@@ -356,6 +376,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                     })?;
                     let new_mode = Some(facts.mode & 0o7777 & !self.umask);
                     self.apply_meta(fd.as_fd(), None, &facts, new_mode, &dst_dir);
+                    made.push((dst_dir.clone(), facts, new_mode));
                     if self.cfg.verbose {
                         self.reporter.verbose_line(&src_dir, &dst_dir);
                     }
@@ -370,7 +391,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                 }
             }
         }
-        Ok(())
+        Ok(made)
     }
 
     /// Copies a directory and everything below it.
@@ -384,7 +405,11 @@ impl<'a, 'p> Copier<'a, 'p> {
                     if self.cfg.update == UpdateWhen::None {
                         return;
                     }
-                    let msg = format!("{} and {} are the same file", quote(&src_shown), quote(&dst_shown));
+                    let msg = format!(
+                        "{} and {} are the same file",
+                        quote(&src_shown),
+                        quote(&dst_shown)
+                    );
                     return self.fail(&src_shown, &dst_shown, &msg);
                 }
             }
@@ -603,7 +628,11 @@ impl<'a, 'p> Copier<'a, 'p> {
         let new_mode = frame.created.then(|| {
             let inherited_setgid = fstat(&*dst).map(|st| st.st_mode & 0o2000).unwrap_or(0);
             // As GNU cp: the sticky bit is kept; `--no-preserve=mode` starts from 0777.
-            let bits = if self.cfg.no_preserve_mode { 0o777 } else { frame.facts.mode & 0o777 };
+            let bits = if self.cfg.no_preserve_mode {
+                0o777
+            } else {
+                frame.facts.mode & 0o777
+            };
             ((bits | (frame.facts.mode & 0o1000)) & !self.umask) | inherited_setgid
         });
         self.apply_meta(
@@ -776,7 +805,10 @@ impl<'a, 'p> Copier<'a, 'p> {
         let lstat = Self::lstat_dest(dst);
         if lstat.is_none() && dst_shown.as_os_str().as_bytes().ends_with(b"/") {
             // GNU cp: creating `name/` reports ENOTDIR (the kernel says EISDIR).
-            let msg = format!("cannot create regular file {}: Not a directory", quote(&dst_shown));
+            let msg = format!(
+                "cannot create regular file {}: Not a directory",
+                quote(&dst_shown)
+            );
             return self.fail(&src_shown, &dst_shown, &msg);
         }
         if let Some(lst) = lstat {
@@ -865,9 +897,13 @@ impl<'a, 'p> Copier<'a, 'p> {
                     Ok(None) => {}
                     Err(msg) => return self.fail(&src_shown, &dst_shown, &msg),
                 }
-            } else if !same && !self.may_replace(&src, facts, dst, &existing) {
+            } else if !same {
                 // A directory in the way: -i asks, -n and -u skip, before the type conflict.
-                return;
+                if !self.may_replace(&src, facts, dst, &existing) {
+                    return;
+                }
+                let msg = format!("cannot overwrite directory {} with non-directory", quote(&dst_shown));
+                return self.fail(&src_shown, &dst_shown, &msg);
             }
         }
         if remember {
@@ -946,7 +982,12 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
         };
         let new_mode = (!job.dest_exists).then_some(job.create_mode);
-        self.apply_meta(fd.as_fd(), None, facts, new_mode, &shown);
+        // The source's fd, for xattrs.
+        let src_fd = job.source.dir_and_name().and_then(|(d, n)| {
+            let nofollow = if job.nofollow { OFlags::NOFOLLOW } else { OFlags::empty() };
+            openat(d, n, OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC | nofollow, Mode::empty()).ok()
+        });
+        self.apply_meta(fd.as_fd(), src_fd.as_ref().map(|f| f.as_fd()), facts, new_mode, &shown);
         self.reporter
             .node_done("file", job.source.display_path(), &shown);
     }
@@ -1003,12 +1044,19 @@ impl<'a, 'p> Copier<'a, 'p> {
                 return self.fail(&src_shown, &dst_shown, &msg);
             }
             if FileType::from_raw_mode(existing.st_mode) == FileType::Directory {
-                let msg = format!(
-                    "cannot overwrite directory {} with non-directory {}",
-                    quote(&dst_shown),
-                    quote(&src_shown)
-                );
+                let msg = format!("cannot overwrite directory {} with non-directory", quote(&dst_shown));
                 return self.fail(&src_shown, &dst_shown, &msg);
+            }
+            // GNU's same_file_ok under -P: a symlink to the destination file is "the same
+            // file" (copying it would replace the file it points to with a link to itself).
+            if FileType::from_raw_mode(existing.st_mode) != FileType::Symlink {
+                let (sdir, sname) = src.dir_and_name().expect("paths");
+                if statat(sdir, sname, AtFlags::empty())
+                    .is_ok_and(|st| (st.st_dev, st.st_ino) == (existing.st_dev, existing.st_ino))
+                {
+                    let msg = format!("{} and {} are the same file", quote(&src_shown), quote(&dst_shown));
+                    return self.fail(&src_shown, &dst_shown, &msg);
+                }
             }
             if !self.may_replace(src, facts, dst, &existing) {
                 return;
@@ -1091,7 +1139,8 @@ impl<'a, 'p> Copier<'a, 'p> {
         let mode = if self.cfg.copy.preserve.attrs.mode {
             facts.mode & 0o7777
         } else {
-            facts.mode & 0o777 & !self.umask
+            let bits = if self.cfg.no_preserve_mode { 0o666 } else { facts.mode & 0o777 };
+            bits & !self.umask
         };
         for problem in meta::apply_symlink(ddir, dname, facts, &self.cfg.copy.preserve, &dst_shown)
         {
@@ -1165,13 +1214,20 @@ impl<'a, 'p> Copier<'a, 'p> {
             if parent != Path::new(".") {
                 let msg = format!(
                     "{}: can make relative symbolic links only in current directory",
-                    quote(&dst_shown)
+                    quote_if_needed(&dst_shown)
                 );
                 return self.fail(&src_shown, &dst_shown, &msg);
             }
         }
         if let Some(existing) = Self::lstat_dest(dst) {
             let facts = probe::facts_from_stat(&existing, 0);
+            let (sdir, sname) = src.dir_and_name().expect("paths");
+            if statat(sdir, sname, AtFlags::empty())
+                .is_ok_and(|st| (st.st_dev, st.st_ino) == (existing.st_dev, existing.st_ino))
+            {
+                let msg = format!("{} and {} are the same file", quote(&src_shown), quote(&dst_shown));
+                return self.fail(&src_shown, &dst_shown, &msg);
+            }
             if !self.may_replace(src, &facts, dst, &existing) {
                 return;
             }
@@ -1279,6 +1335,33 @@ fn split_at_dir(dir: BorrowedFd<'_>, path: &Path) -> Result<(OwnedFd, OsString),
         Mode::empty(),
     )?;
     Ok((fd, name))
+}
+
+/// A command-line source's identity for "specified more than once": the file and the name it
+/// was given by (GNU's `same_name`: the same base name in the same directory).
+fn operand_key(path: &Path, facts: &FileFacts) -> (u64, u64, Vec<u8>, (u64, u64)) {
+    let base = plan::base_name(path).as_bytes().to_vec();
+    let parent = statat(
+        CWD,
+        probe::parent_dir(&strip_slashes(path)),
+        AtFlags::empty(),
+    )
+    .map_or((0, 0), |st| (st.st_dev, st.st_ino));
+    (facts.dev, facts.ino, base, parent)
+}
+
+/// GNU's `quotef`: the name as is when the shell needs no quoting for it, else quoted.
+fn quote_if_needed(path: &Path) -> String {
+    let bytes = path.as_os_str().as_bytes();
+    let plain = !bytes.is_empty()
+        && bytes
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b"%+,-./:=@_^".contains(&b));
+    if plain {
+        String::from_utf8_lossy(bytes).into_owned()
+    } else {
+        quote(path)
+    }
 }
 
 fn strip_slashes(path: &Path) -> PathBuf {

@@ -174,6 +174,7 @@ fn conflicting_flags_are_usage_errors() {
     for argv in [
         &["--method=copy-file-range", "--reflink=never"][..],
         &["--method=copy-file-range", "--sparse=never"][..],
+        &["--method=copy-file-range", "--sparse=always"][..],
         &["--method=read-write", "--reflink=always"][..],
         &["--reflink=always", "--sparse=never"][..],
     ] {

@@ -4,7 +4,7 @@
 mod json;
 mod quote;
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::time::Duration;
 
 pub use self::json::JsonObject;
@@ -50,6 +50,9 @@ pub struct Reporter {
     files: u64,
     skipped: u64,
     bytes: u64,
+    /// Standard output, line-buffered on a terminal and block-buffered otherwise.
+    stdout: Box<dyn Write + Send>,
+    write_error: Option<io::Error>,
 }
 
 impl Reporter {
@@ -64,6 +67,12 @@ impl Reporter {
             files: 0,
             skipped: 0,
             bytes: 0,
+            stdout: if io::stdout().is_terminal() {
+                Box::new(io::LineWriter::new(io::stdout()))
+            } else {
+                Box::new(io::BufWriter::with_capacity(64 * 1024, io::stdout()))
+            },
+            write_error: None,
         }
     }
 
@@ -71,11 +80,33 @@ impl Reporter {
         self.failures
     }
 
-    fn out(&self) -> Box<dyn Write> {
-        if self.stdout_taken {
-            Box::new(io::stderr().lock())
+    /// Writes one line of output (to stderr when stdout carries data); remembers a write error.
+    fn line(&mut self, args: std::fmt::Arguments<'_>) {
+        if self.write_error.is_some() {
+            return;
+        }
+        let result = if self.stdout_taken {
+            writeln!(io::stderr().lock(), "{args}")
         } else {
-            Box::new(io::stdout().lock())
+            writeln!(self.stdout, "{args}")
+        };
+        if let Err(e) = result {
+            self.write_error = Some(e);
+        }
+    }
+
+    /// Flushes standard output; a write error there is a failure (as GNU cp: `write error`).
+    pub fn flush(&mut self) {
+        if self.write_error.is_none() {
+            if let Err(e) = self.stdout.flush() {
+                self.write_error = Some(e);
+            }
+        }
+        if let Some(e) = self.write_error.take() {
+            self.error(&format!("write error: {}", errno_text(&e)));
+            // Report it once.
+            self.write_error = Some(io::Error::other("reported"));
+            self.stdout = Box::new(io::sink());
         }
     }
 
@@ -118,26 +149,24 @@ impl Reporter {
                 .num("extents", outcome.extents)
                 .null("error")
                 .float("elapsed_ms", elapsed.as_secs_f64() * 1e3);
-            let _ = writeln!(self.out(), "{}", record.finish());
+            self.line(format_args!("{}", record.finish()));
             return;
         }
         if self.verbose || self.debug {
-            let mut out = self.out();
-            let _ = writeln!(
-                out,
+            self.line(format_args!(
                 "{} -> {}",
                 quote(job.source.display_path()),
                 quote(job.dest.display_path())
-            );
+            ));
             if self.debug {
-                let _ = writeln!(out, "{}", debug_line(job, outcome));
+                self.line(format_args!("{}", debug_line(job, outcome)));
             }
         }
     }
 
     /// `'a' -> 'b'` for -v and --debug.
     pub fn verbose_line(&mut self, source: &std::path::Path, dest: &std::path::Path) {
-        let _ = writeln!(self.out(), "{} -> {}", quote(source), quote(dest));
+        self.line(format_args!("{} -> {}", quote(source), quote(dest)));
     }
 
     /// A directory, symlink, hard link or special file was made (trees): -v line or JSON record.
@@ -150,7 +179,7 @@ impl Reporter {
                 .str("status", "ok")
                 .num("bytes", 0)
                 .null("error");
-            let _ = writeln!(self.out(), "{}", record.finish());
+            self.line(format_args!("{}", record.finish()));
         } else if self.verbose || self.debug {
             self.verbose_line(source, dest);
         }
@@ -164,9 +193,13 @@ impl Reporter {
                 .path("source", source)
                 .path("dest", dest)
                 .str("status", "planned");
-            let _ = writeln!(self.out(), "{}", record.finish());
+            self.line(format_args!("{}", record.finish()));
         } else {
-            let _ = writeln!(self.out(), "{} -> {} ({kind})", quote(source), quote(dest));
+            self.line(format_args!(
+                "{} -> {} ({kind})",
+                quote(source),
+                quote(dest)
+            ));
         }
     }
 
@@ -193,7 +226,7 @@ impl Reporter {
                 .num("bytes", 0)
                 .null("method")
                 .str("error", &format!("{}: {message}", self.program));
-            let _ = writeln!(self.out(), "{}", record.finish());
+            self.line(format_args!("{}", record.finish()));
         }
     }
 
@@ -208,9 +241,9 @@ impl Reporter {
                 .str("status", "skipped")
                 .num("bytes", 0)
                 .null("error");
-            let _ = writeln!(self.out(), "{}", record.finish());
+            self.line(format_args!("{}", record.finish()));
         } else if self.debug {
-            let _ = writeln!(self.out(), "skipped {}", quote(dest));
+            self.line(format_args!("skipped {}", quote(dest)));
         }
     }
 
@@ -218,7 +251,7 @@ impl Reporter {
     pub fn planned(&mut self, job: &Job) {
         if self.json {
             let record = job_record(job, "planned").opt_num("bytes", job_bytes(job));
-            let _ = writeln!(self.out(), "{}", record.finish());
+            self.line(format_args!("{}", record.finish()));
             return;
         }
         let size = match job_bytes(job) {
@@ -228,20 +261,23 @@ impl Reporter {
         let range = job.range.map_or(String::new(), |r| {
             format!(", from offset {} to offset {}", r.offset_in, r.offset_out)
         });
-        let _ = writeln!(
-            self.out(),
+        self.line(format_args!(
             "{} -> {} ({}, {size}{range})",
             quote(job.source.display_path()),
             quote(job.dest.display_path()),
             job.strategy.name()
-        );
+        ));
     }
 
     /// The closing summary record for `--json`.
     pub fn finish(&mut self, elapsed: Duration) {
-        if !self.json {
-            return;
+        if self.json {
+            self.summary(elapsed);
         }
+        self.flush();
+    }
+
+    fn summary(&mut self, elapsed: Duration) {
         let secs = elapsed.as_secs_f64();
         let record = JsonObject::new()
             .str("type", "summary")
@@ -258,7 +294,7 @@ impl Reporter {
                     0.0
                 },
             );
-        let _ = writeln!(self.out(), "{}", record.finish());
+        self.line(format_args!("{}", record.finish()));
     }
 }
 

@@ -67,10 +67,14 @@ fn man_page() -> Vec<u8> {
     roff.text([roman("Everything was copied.")]);
     roff.control("TP", []);
     roff.text([bold("1")]);
-    roff.text([roman("Something failed (usage errors too, as GNU cp); the other files were still copied.")]);
+    roff.text([roman(
+        "Something failed (usage errors too, as GNU cp); the other files were still copied.",
+    )]);
     roff.control("TP", []);
     roff.text([bold("130")]);
-    roff.text([roman("Interrupted by SIGINT (143 for SIGTERM); an unfinished new destination is removed.")]);
+    roff.text([roman(
+        "Interrupted by SIGINT (143 for SIGTERM); an unfinished new destination is removed.",
+    )]);
     roff.control("SH", ["SEE ALSO"]);
     roff.text([
         italic("cp"),
@@ -151,14 +155,19 @@ fn every_option_is_documented_in_help_and_man_page() {
             .map(|l| format!("--{l}"))
             .or_else(|| arg.get_short().map(|s| format!("-{s}")))
             .unwrap();
-        let has_help = arg.get_help().is_some_and(|h| !h.to_string().trim().is_empty());
+        let has_help = arg
+            .get_help()
+            .is_some_and(|h| !h.to_string().trim().is_empty());
         // roff escapes '-' as '\-'.
         let in_man = man.contains(&name.replace('-', "\\-"));
         if !has_help || !help.contains(&name) || !in_man {
             undocumented.push(name);
         }
     }
-    assert!(undocumented.is_empty(), "options without documentation: {undocumented:?}");
+    assert!(
+        undocumented.is_empty(),
+        "options without documentation: {undocumented:?}"
+    );
 }
 
 #[test]
@@ -166,7 +175,15 @@ fn help_lists_value_enum_values_and_examples() {
     let mut help = Vec::new();
     Args::command().write_long_help(&mut help).unwrap();
     let help = String::from_utf8(help).unwrap();
-    for value in ["auto", "always", "never", "copy-file-range", "read-write", "none-fail", "older"] {
+    for value in [
+        "auto",
+        "always",
+        "never",
+        "copy-file-range",
+        "read-write",
+        "none-fail",
+        "older",
+    ] {
         assert!(help.contains(value), "--help does not mention {value}");
     }
     assert!(help.contains("Examples:"), "--help has no examples");

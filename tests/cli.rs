@@ -1,0 +1,26 @@
+//! Integration tests: drive the built `fcopy` binary against real files on real filesystems.
+//!
+//! One test binary; the helpers live in `testenv`, the tests in `cli/` by topic. Tests that need
+//! root, strace, loop devices or mkfs print `SKIP: why` and pass when those are missing — except
+//! with `CI=true`, where they fail instead.
+
+mod testenv;
+
+#[path = "cli/basic.rs"]
+mod basic;
+#[path = "cli/docs.rs"]
+mod docs;
+#[path = "cli/errors.rs"]
+mod errors;
+#[path = "cli/faults.rs"]
+mod faults;
+#[path = "cli/gnu_compat.rs"]
+mod gnu_compat;
+#[path = "cli/ranged.rs"]
+mod ranged;
+#[path = "cli/reflink.rs"]
+mod reflink;
+#[path = "cli/sparse.rs"]
+mod sparse;
+#[path = "cli/streams.rs"]
+mod streams;

@@ -1,0 +1,405 @@
+//! Fault injection with strace: copy_file_range failing on the first call and mid-file, each
+//! fallback errno, a 0 return after progress, `--method` both ways, and ENOSYS remembered.
+
+use std::fs;
+
+use crate::testenv::{pattern, require_strace, TestEnv};
+
+const M: u64 = 1 << 20;
+
+/// strace arguments that inject `spec` into copy_file_range (output discarded).
+fn inject(spec: &str) -> Vec<String> {
+    vec![
+        "strace".into(),
+        "-f".into(),
+        "-o".into(),
+        "/dev/null".into(),
+        "-e".into(),
+        "trace=copy_file_range".into(),
+        "-e".into(),
+        format!("inject=copy_file_range:{spec}"),
+    ]
+}
+
+/// strace arguments that log copy_file_range calls to `log` (and inject `spec`, if any).
+fn trace_to(log: &std::path::Path, spec: Option<&str>) -> Vec<String> {
+    let mut v = vec![
+        "strace".into(),
+        "-f".into(),
+        "-o".into(),
+        log.to_string_lossy().into_owned(),
+        "-e".into(),
+        "trace=copy_file_range".into(),
+    ];
+    if let Some(spec) = spec {
+        v.extend(["-e".into(), format!("inject=copy_file_range:{spec}")]);
+    }
+    v
+}
+
+/// copy_file_range calls in an strace log (not counting strace's own "+++ exited" lines).
+fn cfr_calls(log: &std::path::Path) -> usize {
+    fs::read_to_string(log)
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("copy_file_range("))
+        .count()
+}
+
+/// A sparse file with `n` data extents of 64 KiB, 1 MiB apart: one copy_file_range call each.
+fn multi_extent(env: &TestEnv, name: &str, n: u64) -> Vec<u64> {
+    let chunks: Vec<(u64, Vec<u8>)> = (0..n)
+        .map(|i| (i * M, pattern(64 * 1024, 100 + i)))
+        .collect();
+    let refs: Vec<(u64, &[u8])> = chunks.iter().map(|(at, d)| (*at, d.as_slice())).collect();
+    env.write_sparse(name, n * M, &refs);
+    chunks.iter().map(|(at, _)| *at).collect()
+}
+
+const ERRNOS: [&str; 5] = ["EXDEV", "EOPNOTSUPP", "ENOSYS", "EINVAL", "EPERM"];
+
+#[test]
+fn fallback_on_the_first_call() {
+    if !require_strace() {
+        return;
+    }
+    let Some(env) = TestEnv::on_ext4() else {
+        return;
+    };
+    env.write("src", pattern(3 * M as usize + 17, 1));
+    for errno in ERRNOS {
+        let dst = format!("dst-{errno}");
+        let run = env
+            .fcopy()
+            .wrapped(&inject(&format!("error={errno}")))
+            .args(&["--json", "src", &dst])
+            .run();
+        run.success();
+        let rec = run.json_record();
+        assert_eq!(rec["fallback"], errno, "{rec}");
+        assert_eq!(rec["fallback_offset"], 0, "{rec}");
+        assert_eq!(rec["method"], "read_write", "{rec}");
+        assert_eq!(rec["bytes"], 3 * M + 17);
+        env.assert_same_content("src", &dst);
+    }
+}
+
+#[test]
+fn fallback_mid_file() {
+    if !require_strace() {
+        return;
+    }
+    let Some(env) = TestEnv::on_ext4() else {
+        return;
+    };
+    let starts = multi_extent(&env, "src", 6);
+    for errno in ERRNOS {
+        let dst = format!("dst-{errno}");
+        let run = env
+            .fcopy()
+            .wrapped(&inject(&format!("error={errno}:when=3+")))
+            .args(&["--json", "src", &dst])
+            .run();
+        run.success();
+        let rec = run.json_record();
+        assert_eq!(rec["strategy"], "sparse");
+        assert_eq!(rec["fallback"], errno, "{rec}");
+        // Two extents went through copy_file_range; the third call failed.
+        assert_eq!(rec["fallback_offset"], starts[2], "{rec}");
+        assert_eq!(rec["method"], "read_write", "{rec}");
+        assert_eq!(rec["extents"], 6);
+        assert_eq!(rec["bytes"], 6 * 64 * 1024);
+        env.assert_same_content("src", &dst);
+    }
+}
+
+#[test]
+fn copy_file_range_only_fails_instead_of_falling_back() {
+    if !require_strace() {
+        return;
+    }
+    let Some(env) = TestEnv::on_ext4() else {
+        return;
+    };
+    env.write("src", pattern(100_000, 1));
+    env.write("old", b"old");
+    let run = env
+        .fcopy()
+        .wrapped(&inject("error=EXDEV"))
+        .args(&["--method=copy-file-range", "src", "dst"])
+        .run();
+    run.failure().stderr_is(
+        "fcopy: cannot copy 'src' to 'dst' with copy_file_range: Invalid cross-device link; --method=copy-file-range does not fall back\n",
+    );
+    assert!(
+        !env.exists("dst"),
+        "a destination fcopy created must be removed"
+    );
+    let run = env
+        .fcopy()
+        .wrapped(&inject("error=EOPNOTSUPP"))
+        .args(&["--json", "--method=copy-file-range", "src", "old"])
+        .run();
+    run.failure();
+    run.stderr_contains(
+        "fcopy: cannot copy 'src' to 'old' with copy_file_range: Operation not supported; --method=copy-file-range does not fall back\n",
+    );
+    let rec = run.json_record();
+    assert_eq!(rec["status"], "error");
+    assert_eq!(rec["strategy"], "copy_file_range");
+}
+
+#[test]
+fn read_write_method_never_calls_copy_file_range() {
+    if !require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("src", pattern(2 * M as usize, 1));
+    multi_extent(&env, "sparse", 3);
+    let log = env.join("strace.log");
+    let run = env
+        .fcopy()
+        .wrapped(&trace_to(&log, None))
+        .args(&["--json", "--method=read-write", "src", "dst"])
+        .run();
+    run.success();
+    assert_eq!(run.json_record()["method"], "read_write");
+    assert_eq!(cfr_calls(&log), 0, "{}", fs::read_to_string(&log).unwrap());
+    env.fcopy()
+        .wrapped(&trace_to(&log, None))
+        .args(&["--method=read-write", "sparse", "sparse.copy"])
+        .run()
+        .success();
+    assert_eq!(cfr_calls(&log), 0, "{}", fs::read_to_string(&log).unwrap());
+    env.fcopy()
+        .wrapped(&trace_to(&log, None))
+        .args(&["--method=read-write", "--offset-in=10", "src", "ranged"])
+        .run()
+        .success();
+    assert_eq!(cfr_calls(&log), 0, "{}", fs::read_to_string(&log).unwrap());
+    env.assert_same_content("src", "dst");
+    env.assert_same_content("sparse", "sparse.copy");
+    // The control: auto does call it.
+    env.fcopy()
+        .wrapped(&trace_to(&log, None))
+        .args(&["src", "dst2"])
+        .run()
+        .success();
+    assert!(cfr_calls(&log) > 0);
+}
+
+#[test]
+fn enosys_is_remembered_for_the_rest_of_the_run() {
+    if !require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("a", pattern(50_000, 1));
+    env.write("b", pattern(60_000, 2));
+    fs::create_dir(env.join("out")).unwrap();
+    let log = env.join("strace.log");
+    let run = env
+        .fcopy()
+        .wrapped(&trace_to(&log, Some("error=ENOSYS:when=1")))
+        .args(&["--json", "a", "b", "out"])
+        .run();
+    run.success();
+    let recs = run.json();
+    assert_eq!(recs[0]["fallback"], "ENOSYS");
+    assert_eq!(recs[1]["fallback"], "ENOSYS");
+    assert_eq!(recs[1]["method"], "read_write");
+    assert_eq!(
+        cfr_calls(&log),
+        1,
+        "the second file must not call copy_file_range:\n{}",
+        fs::read_to_string(&log).unwrap()
+    );
+    assert_eq!(env.read("out/a"), env.read("a"));
+    assert_eq!(env.read("out/b"), env.read("b"));
+}
+
+#[test]
+fn other_errnos_are_not_remembered() {
+    if !require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("a", pattern(50_000, 1));
+    env.write("b", pattern(60_000, 2));
+    fs::create_dir(env.join("out")).unwrap();
+    let log = env.join("strace.log");
+    let run = env
+        .fcopy()
+        .wrapped(&trace_to(&log, Some("error=EXDEV:when=1")))
+        .args(&["--json", "a", "b", "out"])
+        .run();
+    run.success();
+    let recs = run.json();
+    assert_eq!(recs[0]["fallback"], "EXDEV");
+    assert!(recs[1]["fallback"].is_null(), "{}", recs[1]);
+    assert_eq!(recs[1]["method"], "copy_file_range");
+    assert_eq!(env.read("out/b"), env.read("b"));
+}
+
+#[test]
+fn real_errors_are_reported_not_retried() {
+    if !require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("src", pattern(10_000, 1));
+    let run = env
+        .fcopy()
+        .wrapped(&inject("error=ENOSPC"))
+        .args(&["src", "dst"])
+        .run();
+    run.failure()
+        .stderr_is("fcopy: error copying 'src' to 'dst': No space left on device\n");
+    assert!(!env.exists("dst"));
+}
+
+#[test]
+fn eintr_is_retried() {
+    if !require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("src", pattern(10_000, 1));
+    let run = env
+        .fcopy()
+        .wrapped(&inject("error=EINTR:when=1"))
+        .args(&["--json", "src", "dst"])
+        .run();
+    run.success();
+    let rec = run.json_record();
+    assert!(rec["fallback"].is_null(), "{rec}");
+    assert_eq!(rec["method"], "copy_file_range");
+    env.assert_same_content("src", "dst");
+}
+
+/// A 0 return after progress means the source shrank: stop, report, remove the new DEST.
+#[test]
+fn zero_return_after_progress_is_a_changed_size() {
+    if !require_strace() {
+        return;
+    }
+    let Some(env) = TestEnv::on_ext4() else {
+        return;
+    };
+    multi_extent(&env, "src", 4);
+    let run = env
+        .fcopy()
+        .wrapped(&inject("retval=0:when=2"))
+        .args(&["src", "dst"])
+        .run();
+    run.failure()
+        .stderr_is("fcopy: 'src' changed size while being copied\n");
+    assert!(
+        !env.exists("dst"),
+        "a destination fcopy created must be removed"
+    );
+    // With --json the record says so too; an existing destination is kept (and noted).
+    env.write("old", b"old");
+    let run = env
+        .fcopy()
+        .wrapped(&inject("retval=0:when=2"))
+        .args(&["--json", "src", "old"])
+        .run();
+    run.failure();
+    run.stderr_contains("fcopy: 'src' changed size while being copied\n");
+    let rec = run.json_record();
+    assert_eq!(rec["status"], "error");
+    assert_eq!(rec["error"], "fcopy: 'src' changed size while being copied");
+    assert!(env.exists("old"));
+}
+
+/// A 0 return on the first call (procfs-style) switches to read/write and records why.
+#[test]
+fn zero_return_on_the_first_call_falls_back() {
+    if !require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("src", pattern(70_000, 1));
+    let run = env
+        .fcopy()
+        .wrapped(&inject("retval=0:when=1"))
+        .args(&["--json", "src", "dst"])
+        .run();
+    run.success();
+    let rec = run.json_record();
+    assert_eq!(rec["fallback"], "zero-return");
+    assert_eq!(rec["method"], "read_write");
+    env.assert_same_content("src", "dst");
+}
+
+/// EIO before the first byte falls back (CIFS); after progress it is an error.
+#[test]
+fn eio_before_and_after_progress() {
+    if !require_strace() {
+        return;
+    }
+    let Some(env) = TestEnv::on_ext4() else {
+        return;
+    };
+    multi_extent(&env, "src", 4);
+    let run = env
+        .fcopy()
+        .wrapped(&inject("error=EIO:when=1"))
+        .args(&["--json", "src", "dst"])
+        .run();
+    run.success();
+    assert_eq!(run.json_record()["fallback"], "EIO");
+    env.assert_same_content("src", "dst");
+    let run = env
+        .fcopy()
+        .wrapped(&inject("error=EIO:when=2"))
+        .args(&["src", "dst2"])
+        .run();
+    run.failure()
+        .stderr_is("fcopy: error copying 'src' to 'dst2': Input/output error\n");
+    assert!(!env.exists("dst2"));
+}
+
+/// More than 1 GiB in one span: the engine asks for at most 1 GiB per call, with explicit
+/// offsets, and a failure on the second call falls back to read/write at exactly 1 GiB.
+#[test]
+fn over_one_gib_several_calls_and_fallback_at_the_second() {
+    if !require_strace() {
+        return;
+    }
+    let Some(env) = TestEnv::on_ext4() else {
+        return;
+    };
+    let size = (1u64 << 30) + M;
+    let tail = pattern(M as usize, 3);
+    env.write_sparse("src", size, &[(0, b"head"), (1 << 30, &tail)]);
+    let log = env.join("strace.log");
+    // A range over the whole file: one span, no extent walk.
+    let run = env
+        .fcopy()
+        .wrapped(&trace_to(&log, Some("error=EXDEV:when=2")))
+        .args(&["--json", "--offset-in", "0", "src", "dst"])
+        .run();
+    run.success();
+    let rec = run.json_record();
+    assert_eq!(rec["bytes"], size);
+    assert_eq!(rec["fallback"], "EXDEV", "{rec}");
+    assert_eq!(rec["fallback_offset"], 1u64 << 30, "{rec}");
+    let trace = fs::read_to_string(&log).unwrap();
+    let calls: Vec<&str> = trace
+        .lines()
+        .filter(|l| l.contains("copy_file_range("))
+        .collect();
+    assert_eq!(calls.len(), 2, "{trace}");
+    assert!(
+        calls[0].contains("[0], 4, [0], 1073741824, 0) = 1073741824"),
+        "{trace}"
+    );
+    assert!(
+        calls[1].contains("[1073741824], 4, [1073741824], 1048576, 0) = -1 EXDEV"),
+        "{trace}"
+    );
+    env.assert_same_content("src", "dst");
+}
