@@ -244,6 +244,21 @@ pub fn backup_name(
     }
 }
 
+/// The name a backup of `file_name` in the directory `dir` would get now (nothing is renamed).
+pub fn backup_name_in(
+    dir: BorrowedFd<'_>,
+    file_name: &OsStr,
+    control: BackupControl,
+    suffix: &OsStr,
+) -> Result<Option<OsString>, Errno> {
+    let mut entries = match control {
+        BackupControl::Numbered | BackupControl::Existing => list_dir(dir)?,
+        BackupControl::None | BackupControl::Simple => Vec::new(),
+    }
+    .into_iter();
+    Ok(backup_name(control, suffix, file_name, &mut entries))
+}
+
 /// The names in the directory `dir` (read through a fresh descriptor for ".").
 fn list_dir(dir: BorrowedFd<'_>) -> Result<Vec<OsString>, Errno> {
     let mut names = Vec::new();

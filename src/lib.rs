@@ -15,12 +15,12 @@ pub mod options;
 pub mod plan;
 pub mod pool;
 pub mod report;
+pub mod signals;
 pub mod tree;
 pub mod units;
 
 use std::ffi::OsString;
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -46,7 +46,7 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
         Ok(parsed) => parsed,
         Err(code) => return code,
     };
-    ignore_sigxfsz();
+    signals::install();
     let config = match options::resolve(&args, &matches) {
         Ok(config) => config,
         Err(e) => {
@@ -75,7 +75,16 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
     reporter.stdout_taken = targets.iter().any(|t| t.dest == Endpoint::Stdio);
     let umask = current_umask();
     let started = Instant::now();
-    let engine = Engine::new(&NoProgress);
+    let display = report::progress::ProgressDisplay::new(config.progress).map(Arc::new);
+    reporter.progress = display.clone();
+    let mut engine = match &display {
+        Some(d) => Engine::new(&**d),
+        None => Engine::new(&NoProgress),
+    };
+    if let Some(d) = &display {
+        engine.chunk = d.chunk_hint();
+    }
+    let engine = engine;
     let workers = config.jobs;
     std::thread::scope(|scope| {
         let pool = (workers > 1 && !config.dry_run && (config.recursive || config.batch.is_some()))
@@ -85,6 +94,9 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
             Some(file) => run_batch(&mut copier, file, config.null),
             None => {
                 for target in &targets {
+                    if signals::pending().is_some() {
+                        break;
+                    }
                     copier.copy_operand(target, into_directory);
                 }
             }
@@ -92,6 +104,11 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
         copier.finish();
     });
     reporter.finish(started.elapsed());
+    match signals::pending() {
+        Some(signal_hook::consts::SIGTERM) => return ExitCode::Terminated,
+        Some(_) => return ExitCode::Interrupted,
+        None => {}
+    }
     if reporter.failures() > 0 {
         ExitCode::Failure
     } else {
@@ -114,6 +131,9 @@ fn run_batch(copier: &mut tree::Copier<'_, '_>, file: &Path, null: bool) {
         return;
     }
     for entry in batch::parse(&input, null) {
+        if signals::pending().is_some() {
+            break;
+        }
         match entry {
             Ok(job) => {
                 let target = plan::batch_target(&job.source, &job.dest, &probe::is_dir);
@@ -186,8 +206,3 @@ fn current_umask() -> u32 {
     old.bits()
 }
 
-/// With a handler installed, exceeding RLIMIT_FSIZE gives EFBIG instead of killing the process.
-fn ignore_sigxfsz() {
-    let flag = Arc::new(AtomicBool::new(false));
-    let _ = signal_hook::flag::register(signal_hook::consts::SIGXFSZ, flag);
-}

@@ -55,6 +55,8 @@ pub struct Copier<'a, 'p> {
     next_token: u64,
     /// A `--batch` line's own byte range.
     range_override: Option<RangeArgs>,
+    /// An interrupted job was reported (the others are not).
+    interrupt_reported: bool,
 }
 
 /// A directory whose children may still be copying.
@@ -102,6 +104,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             current_dir: None,
             next_token: 0,
             range_override: None,
+            interrupt_reported: false,
         }
     }
 
@@ -157,6 +160,10 @@ impl<'a, 'p> Copier<'a, 'p> {
 
     /// Runs a job now, or queues it on the pool.
     fn dispatch(&mut self, job: plan::Job, context: pool::Context) {
+        if let Some(p) = &self.reporter.progress {
+            let bytes = job.range.map_or(job.len, |r| r.len).unwrap_or(0);
+            p.add_total(bytes, 1);
+        }
         if let Some(token) = context.dir_token {
             if let Some(p) = self.pending_dirs.get_mut(&token) {
                 p.outstanding += 1;
@@ -212,7 +219,9 @@ impl<'a, 'p> Copier<'a, 'p> {
                     }
                 }
             }
+            Err(e) if e.interrupted && self.interrupt_reported => {}
             Err(e) => {
+                self.interrupt_reported |= e.interrupted;
                 if let Some(key) = context.link_key {
                     self.links.remove(&key);
                 }
@@ -320,7 +329,8 @@ impl<'a, 'p> Copier<'a, 'p> {
         let facts = *facts;
         let src = Endpoint::Path(src_path.to_path_buf());
         let dst = Endpoint::Path(dst_path.to_path_buf());
-        if facts.kind == FileKind::Directory && self.cfg.link != LinkMode::Symbolic {
+        // With -s, directories are still walked (-rs makes links to the files), as GNU cp does.
+        if facts.kind == FileKind::Directory {
             if !self.cfg.recursive {
                 let msg = format!("-r not specified; omitting directory {}", quote(&src_path));
                 return self.fail(&src_path, &dst_path, &msg);
@@ -378,7 +388,14 @@ impl<'a, 'p> Copier<'a, 'p> {
                     self.apply_meta(fd.as_fd(), None, &facts, new_mode, &dst_dir);
                     made.push((dst_dir.clone(), facts, new_mode));
                     if self.cfg.verbose {
-                        self.reporter.verbose_line(&src_dir, &dst_dir);
+                        // GNU prints these names with quotef: quoted only when needed.
+                        let line = format!("{} -> {}", quote_if_needed(&src_dir), quote_if_needed(&dst_dir));
+                        if self.cfg.json {
+                            self.reporter.verbose_line(&src_dir, &dst_dir);
+                        } else {
+                            use std::io::Write as _;
+                            let _ = writeln!(std::io::stdout().lock(), "{line}");
+                        }
                     }
                 }
                 Err(Errno::EXIST) => {}
@@ -420,6 +437,9 @@ impl<'a, 'p> Copier<'a, 'p> {
         let root_dev = facts.dev;
         let mut stack = vec![root];
         while let Some(top) = stack.last_mut() {
+            if crate::signals::pending().is_some() {
+                top.entries.clear();
+            }
             let Some(name) = top.entries.pop() else {
                 let frame = stack.pop().expect("non-empty stack");
                 if let Some(parent) = stack.last_mut() {
@@ -460,9 +480,20 @@ impl<'a, 'p> Copier<'a, 'p> {
                     continue;
                 }
             };
-            if facts.kind == FileKind::Directory
-                && self.just_created.contains_key(&(facts.dev, facts.ino))
-            {
+            let earlier = (facts.kind == FileKind::Directory)
+                .then(|| self.just_created.get(&(facts.dev, facts.ino)).cloned())
+                .flatten();
+            if let Some(earlier) = earlier.clone().filter(|e| !same_name(child_src.display_path(), e)) {
+                // GNU cp: the directory was reached by another name than the one it was created as.
+                let msg = format!(
+                    "will not create hard link {} to directory {}",
+                    quote(child_dst.display_path()),
+                    quote(&earlier)
+                );
+                self.fail(child_src.display_path(), child_dst.display_path(), &msg);
+                continue;
+            }
+            if earlier.is_some() {
                 // A directory this run created is being copied: the destination is inside the
                 // source. As GNU cp, report it with the operands' names and stop this operand
                 // (what was copied so far stays).
@@ -599,8 +630,9 @@ impl<'a, 'p> Copier<'a, 'p> {
             },
         );
         if created {
+            // For directories, the destination's name (GNU's remember_copied).
             self.just_created
-                .insert((dst_st.st_dev, dst_st.st_ino), src_shown.clone());
+                .insert((dst_st.st_dev, dst_st.st_ino), dst_shown.clone());
         }
         // GNU cp -v names a directory only when it creates it.
         if !self.cfg.dry_run && (created || self.cfg.json) {
@@ -792,9 +824,15 @@ impl<'a, 'p> Copier<'a, 'p> {
     fn copy_file(&mut self, src: &Endpoint, facts: &FileFacts, dst: &Endpoint, nofollow: bool) {
         let src_shown = src.display_path().to_path_buf();
         let dst_shown = dst.display_path().to_path_buf();
-        let mut src = src.clone();
+        let src = src.clone();
         self.wait_for(&dst_shown);
-        let backups = self.cfg.backup.is_some();
+        // Numbered backups keep every earlier version, so GNU cp lets them replace files and
+        // symlinks this run created (other backups would lose the first copy).
+        let backups = self
+            .cfg
+            .backup
+            .as_ref()
+            .is_some_and(|b| b.control == backup::BackupControl::Numbered);
         // Hard links inside the tree (-d, -a, --preserve=links); with -L (and -H for operands)
         // every file is remembered, since two links can lead to one file (GNU cp does so).
         let remember = self.cfg.preserve_links()
@@ -831,11 +869,18 @@ impl<'a, 'p> Copier<'a, 'p> {
             };
             let id = (existing.st_dev, existing.st_ino);
             let same = id == (facts.dev, facts.ino);
-            let dangling = FileType::from_raw_mode(existing.st_mode) == FileType::Symlink;
-            if dangling
+            let broken = FileType::from_raw_mode(existing.st_mode) == FileType::Symlink;
+            let looping = broken
+                && dst
+                    .dir_and_name()
+                    .is_some_and(|(d, n)| matches!(statat(d, n, AtFlags::empty()), Err(Errno::LOOP)));
+            if looping && self.cfg.copy.force && !self.cfg.dry_run {
+                // cp -f replaces a symlink loop.
+                let _ = self.remove(dst);
+            } else if broken
                 && self.cfg.copy.force
                 && !self.cfg.remove_destination
-                && !backups
+                && self.cfg.backup.is_none()
                 && std::env::var_os("POSIXLY_CORRECT").is_none()
             {
                 // -f does not make GNU cp write through (or replace) a dangling symlink.
@@ -873,18 +918,21 @@ impl<'a, 'p> Copier<'a, 'p> {
                 && self.cfg.copy.force
                 && facts.kind == FileKind::Regular
             {
-                // `cp --force --backup f f`: back f up, then copy the backup onto f.
+                // `cp --force --backup f f`: GNU cp leaves f alone and copies it to its backup.
                 if self.cfg.dry_run {
                     return self.reporter.planned_node("file", &src_shown, &dst_shown);
                 }
-                match self.backup(dst) {
-                    Ok(Some(name)) => {
-                        let (dir, n) = dst.dir_and_name().expect("paths");
-                        let Ok((dir_fd, _)) = split_at_dir(dir, n) else {
-                            return;
-                        };
+                let b = self.cfg.backup.clone().expect("backups");
+                let (dir, n) = dst.dir_and_name().expect("paths");
+                let named = split_at_dir(dir, n).and_then(|(dir_fd, base)| {
+                    backup::backup_name_in(dir_fd.as_fd(), &base, b.control, &b.suffix)
+                        .map(|name| name.map(|name| (dir_fd, name)))
+                });
+                match named {
+                    Ok(Some((dir_fd, name))) => {
+                        let _ = unlinkat(&dir_fd, &name, AtFlags::empty());
                         let parent = probe::parent_dir(&dst_shown).to_path_buf();
-                        src = Endpoint::At {
+                        let backup_dst = Endpoint::At {
                             dir: Arc::new(dir_fd),
                             name: name.clone(),
                             shown: if parent == Path::new(".") && !dst_shown.starts_with(".") {
@@ -893,9 +941,13 @@ impl<'a, 'p> Copier<'a, 'p> {
                                 parent.join(&name)
                             },
                         };
+                        return self.copy_file(&src, facts, &backup_dst, nofollow);
                     }
                     Ok(None) => {}
-                    Err(msg) => return self.fail(&src_shown, &dst_shown, &msg),
+                    Err(e) => {
+                        let msg = format!("cannot backup {}: {}", quote(&dst_shown), errno_text_of(e));
+                        return self.fail(&src_shown, &dst_shown, &msg);
+                    }
                 }
             } else if !same {
                 // A directory in the way: -i asks, -n and -u skip, before the type conflict.
@@ -947,6 +999,9 @@ impl<'a, 'p> Copier<'a, 'p> {
             return self.reporter.planned(&job);
         }
         if self.cfg.attributes_only {
+            if remember {
+                self.links.insert((facts.dev, facts.ino), dst_shown.clone());
+            }
             return self.attributes_only(&job, &facts);
         }
         let link_key = remember.then_some((facts.dev, facts.ino));
@@ -1362,6 +1417,19 @@ fn quote_if_needed(path: &Path) -> String {
     } else {
         quote(path)
     }
+}
+
+/// GNU's `same_name`: the same last component, in directories that are the same (by lstat).
+fn same_name(a: &Path, b: &Path) -> bool {
+    if plan::base_name(a) != plan::base_name(b) {
+        return false;
+    }
+    let dir_id = |p: &Path| {
+        statat(CWD, probe::parent_dir(p), AtFlags::SYMLINK_NOFOLLOW)
+            .ok()
+            .map(|st| (st.st_dev, st.st_ino))
+    };
+    dir_id(a).is_some() && dir_id(a) == dir_id(b)
 }
 
 fn strip_slashes(path: &Path) -> PathBuf {

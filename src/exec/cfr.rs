@@ -49,6 +49,12 @@ pub fn copy(
             Some(len) => len - copied,
             None => u64::MAX,
         };
+        if crate::signals::pending().is_some() {
+            return Err(CfrError {
+                errno: Errno::CANCELED,
+                copied,
+            });
+        }
         let ask = remaining.min(engine.chunk) as usize;
         let result = rustix::fs::copy_file_range(src, pos_in.as_mut(), dst, pos_out.as_mut(), ask);
         match result {

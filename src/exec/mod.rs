@@ -193,6 +193,8 @@ impl Outcome {
 pub struct JobError {
     pub message: String,
     pub note: Option<String>,
+    /// The copy stopped because of SIGINT/SIGTERM.
+    pub interrupted: bool,
 }
 
 impl JobError {
@@ -200,6 +202,7 @@ impl JobError {
         JobError {
             message,
             note: None,
+            interrupted: false,
         }
     }
 }
@@ -242,6 +245,11 @@ impl Drop for CreatedDest<'_> {
 pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
     let src_name = job.source.display_path();
     let dst_name = job.dest.display_path();
+    if crate::signals::pending().is_some() {
+        let mut err = JobError::new(format!("interrupted before copying {}", quote(src_name)));
+        err.interrupted = true;
+        return Err(err);
+    }
     let src = open_source(job)?;
     let (dst, created) = open_dest(job)?;
     let mut guard = CreatedDest {
@@ -267,6 +275,15 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
     let mut outcome = match result {
         Ok(outcome) => outcome,
         Err(mut err) => {
+            if crate::signals::pending().is_some() {
+                err.interrupted = true;
+                err.message = format!(
+                    "interrupted while copying {} to {}{}",
+                    quote(src_name),
+                    quote(dst_name),
+                    if created { "; the partial copy was removed" } else { "" }
+                );
+            }
             if !created && job.dest_exists && job.strategy != Strategy::Ranged && is_regular(&dst) {
                 err.note = Some(format!(
                     "{} was being overwritten and is now incomplete; its old contents cannot be restored",

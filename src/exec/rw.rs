@@ -61,6 +61,9 @@ pub fn copy(
                 Some(len) => (len - run.copied).min(buf.len() as u64) as usize,
                 None => buf.len(),
             };
+            if crate::signals::pending().is_some() {
+                return Ok((run, Some(RwError::Read(Errno::CANCELED))));
+            }
             let n = match read_some(src, pos_in, &mut buf[..want]) {
                 Ok(0) => {
                     run.short = len.is_some();
@@ -97,6 +100,9 @@ pub fn copy_backward(
     with_buffer(|buf| {
         let mut done: u64 = 0;
         while done < len {
+            if crate::signals::pending().is_some() {
+                return Err(RwError::Read(Errno::CANCELED));
+            }
             let n = (len - done).min(buf.len() as u64);
             let rel = len - done - n;
             let chunk = &mut buf[..n as usize];

@@ -2,6 +2,7 @@
 //! lines and the exit status.
 
 mod json;
+pub mod progress;
 mod quote;
 
 use std::io::{self, IsTerminal, Write};
@@ -53,6 +54,8 @@ pub struct Reporter {
     /// Standard output, line-buffered on a terminal and block-buffered otherwise.
     stdout: Box<dyn Write + Send>,
     write_error: Option<io::Error>,
+    /// The progress bar, kept out of the way of every line printed.
+    pub progress: Option<std::sync::Arc<progress::ProgressDisplay>>,
 }
 
 impl Reporter {
@@ -73,6 +76,7 @@ impl Reporter {
                 Box::new(io::BufWriter::with_capacity(64 * 1024, io::stdout()))
             },
             write_error: None,
+            progress: None,
         }
     }
 
@@ -85,10 +89,18 @@ impl Reporter {
         if self.write_error.is_some() {
             return;
         }
-        let result = if self.stdout_taken {
-            writeln!(io::stderr().lock(), "{args}")
-        } else {
-            writeln!(self.stdout, "{args}")
+        let stdout_taken = self.stdout_taken;
+        let stdout = &mut self.stdout;
+        let mut write = || {
+            if stdout_taken {
+                writeln!(io::stderr().lock(), "{args}")
+            } else {
+                writeln!(stdout, "{args}")
+            }
+        };
+        let result = match &self.progress {
+            Some(p) => p.suspend(write),
+            None => write(),
         };
         if let Err(e) = result {
             self.write_error = Some(e);
@@ -113,12 +125,23 @@ impl Reporter {
     /// `fcopy: message` on standard error.
     pub fn error(&mut self, message: &str) {
         self.failures += 1;
-        let _ = writeln!(io::stderr().lock(), "{}: {message}", self.program);
+        self.stderr_line(format_args!("{}: {message}", self.program));
+    }
+
+    /// Writes a line to standard error with the progress bar out of the way.
+    fn stderr_line(&self, args: std::fmt::Arguments<'_>) {
+        let write = || {
+            let _ = writeln!(io::stderr().lock(), "{args}");
+        };
+        match &self.progress {
+            Some(p) => p.suspend(write),
+            None => write(),
+        }
     }
 
     /// A line on standard error that is not itself a failure (a note or a warning).
     pub fn note(&self, message: &str) {
-        let _ = writeln!(io::stderr().lock(), "{}: {message}", self.program);
+        self.stderr_line(format_args!("{}: {message}", self.program));
     }
 
     /// A usage error: the message and GNU's "Try ... --help" hint.
@@ -271,6 +294,9 @@ impl Reporter {
 
     /// The closing summary record for `--json`.
     pub fn finish(&mut self, elapsed: Duration) {
+        if let Some(p) = &self.progress {
+            p.finish();
+        }
         if self.json {
             self.summary(elapsed);
         }
