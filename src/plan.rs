@@ -84,6 +84,10 @@ pub struct CopyOptions {
     pub no_clobber: bool,
     pub force: bool,
     pub preserve: Preserve,
+    /// `--atomic`: write to a temporary beside DEST, rename into place when complete.
+    pub atomic: bool,
+    /// `--sync`: flush each file to stable storage before reporting it done.
+    pub sync: bool,
 }
 
 /// `--offset-in/--offset-out/--len` as given.
@@ -166,6 +170,10 @@ pub struct Job {
     pub preserve: Preserve,
     /// The source as stat'ed (mode, owner, times for `preserve`).
     pub source_facts: FileFacts,
+    /// `--atomic`: DEST is replaced by a rename once the new file is complete.
+    pub atomic: bool,
+    /// `--sync`: fsync before the job is reported done.
+    pub sync: bool,
 }
 
 /// Why a job is not run, as a GNU-style message (without program name).
@@ -312,6 +320,8 @@ pub fn resolve_options(args: &Args) -> Result<CopyOptions, UsageError> {
         no_clobber: args.no_clobber,
         force: args.force,
         preserve: Preserve::default(),
+        atomic: args.atomic,
+        sync: args.sync,
     })
 }
 
@@ -602,6 +612,8 @@ pub fn plan_job(
         nofollow: false,
         preserve: opts.preserve,
         source_facts: *source,
+        atomic: opts.atomic,
+        sync: opts.sync,
     };
 
     if let Some(range) = &opts.range {
