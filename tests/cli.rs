@@ -12,6 +12,8 @@ mod basic;
 mod docs;
 #[path = "cli/errors.rs"]
 mod errors;
+#[path = "cli/experience.rs"]
+mod experience;
 #[path = "cli/faults.rs"]
 mod faults;
 #[path = "cli/gnu_compat.rs"]

@@ -424,11 +424,19 @@ fn open_dest(job: &Job) -> Result<(Fd, bool), JobError> {
     }
 }
 
-/// The starting position on one end: an explicit offset for files we opened, the descriptor's
-/// own offset for standard input/output.
-fn start_pos(end: &Endpoint, offset: u64) -> Option<u64> {
+/// The starting position on one end: an explicit offset for files and block devices we opened,
+/// the descriptor's own offset for standard input/output and streams (FIFOs, terminals).
+fn start_pos(end: &Endpoint, fd: &Fd, offset: u64) -> Option<u64> {
     match end {
-        Endpoint::Path(_) | Endpoint::At { .. } => Some(offset),
+        Endpoint::Path(_) | Endpoint::At { .. } => {
+            let seekable = fstat(fd).is_ok_and(|st| {
+                matches!(
+                    rustix::fs::FileType::from_raw_mode(st.st_mode),
+                    rustix::fs::FileType::RegularFile | rustix::fs::FileType::BlockDevice
+                )
+            });
+            seekable.then_some(offset)
+        }
         Endpoint::Stdio => None,
     }
 }
@@ -473,8 +481,8 @@ fn copy_whole(
     dst: &Fd,
     mut outcome: Outcome,
 ) -> Result<Outcome, JobError> {
-    let mut pos_in = start_pos(&job.source, 0);
-    let mut pos_out = start_pos(&job.dest, 0);
+    let mut pos_in = start_pos(&job.source, src, 0);
+    let mut pos_out = start_pos(&job.dest, dst, 0);
     // `--method=copy-file-range` means copy_file_range or a clear error, even for a source the
     // planner would read (procfs, a pipe): the kernel's answer becomes the message.
     let use_cfr = job.kernel_copy_only || (job.kernel_copy && job.strategy != Strategy::ReadWrite);
