@@ -7,6 +7,7 @@ Subcommands:
   gen-sparse PATH SIZE EXTENTS EXTSIZE     EXTENTS random data extents, spread out, ending in a hole
   gen-tree   ROOT FILES DIRS FILESIZE SEED FILES equal-sized files in DIRS directories
   gen-mixed  ROOT FILES MIN MAX SEED       FILES files, log-uniform sizes in [MIN, MAX]
+  empty-tree DIR                           truncate every file under DIR to 0 bytes
   cmp-sparse SRC DST                       exit 0 when DST has SRC's size and bytes
   annotate   JSON TOOLS_TSV KEY=VALUE...   merge harness data into a hyperfine JSON export
   report     RESULTS_DIR OUT_MD            write the markdown table from all *.json in RESULTS_DIR
@@ -102,6 +103,21 @@ def gen_mixed(root, files, lo, hi, seed):
     print(sum(sizes))
 
 
+def empty_tree(root):
+    """Truncate every regular file under root to 0 bytes (frees the data, keeps the inodes)."""
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            path = os.path.join(dirpath, name)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW)
+            except OSError:
+                continue
+            try:
+                os.ftruncate(fd, 0)
+            finally:
+                os.close(fd)
+
+
 def _data_extents(fd, size):
     out, pos = [], 0
     while pos < size:
@@ -170,6 +186,7 @@ WORKLOADS = {
     "reflink-xfs": ("1 GiB file, xfs, --reflink=always", "cp", 1.00),
 }
 RSS_TARGET = 1.25
+NOISY = 0.20  # σ / mean above which a timing is flagged as noisy
 
 
 def fmt_t(t):
@@ -230,8 +247,12 @@ def _load(results_dir):
     out = {}
     for name in os.listdir(results_dir):
         if name.endswith(".json"):
-            with open(os.path.join(results_dir, name)) as f:
-                d = json.load(f)
+            try:
+                with open(os.path.join(results_dir, name)) as f:
+                    d = json.load(f)
+            except (OSError, ValueError) as e:
+                print(f"report: skipping {name}: {e}", file=sys.stderr)
+                continue
             if "fcopy_bench" in d:
                 out[d["fcopy_bench"].get("workload", name[:-5])] = d
     return out
@@ -253,6 +274,10 @@ def report(results_dir, out_md):
         def med(name):
             r = timing.get(name)
             return r["median"] if r else None
+
+        def noisy(name):
+            r = timing.get(name)
+            return bool(r and r.get("stddev") and r["mean"] and r["stddev"] / r["mean"] > NOISY)
 
         base_med, f_med = med(base_name), med("fcopy")
         ft, bt = tools.get("fcopy", {}), tools.get(base_name, {})
@@ -282,6 +307,8 @@ def report(results_dir, out_md):
             f"{fmt_kib(ft['rss_kib'])} / {fmt_kib(bt['rss_kib'])} = {rss_r:.2f} "
             + ("yes" if rss_r <= RSS_TARGET else "**no**"))
         ratio_cell = "–" if ratio is None else f"{ratio:.2f}"
+        if ratio is not None and (noisy("fcopy") or noisy(base_name)):
+            ratio_cell += " (noisy)"
         blocks = "–"
         if w == "sparse":
             blocks = f"src {b.get('src_blocks', '?')}, " + ", ".join(
@@ -304,7 +331,8 @@ def report(results_dir, out_md):
                 details.append(
                     f"| {w} | {name} | {fmt_t(r['median'])} | {fmt_range(r['min'], r['max'])} | "
                     f"{fmt_t(r['mean'])} ± {fmt_t(r.get('stddev') or 0)} | {', '.join(vs) or '–'} | "
-                    f"{fmt_kib(t.get('rss_kib'))} | {n_runs} | {t['status']} |")
+                    f"{fmt_kib(t.get('rss_kib'))} | {n_runs} | {t['status']}"
+                    + (f", noisy (σ = {r['stddev'] / r['mean']:.0%} of mean)" if noisy(name) else "") + " |")
             else:
                 details.append(
                     f"| {w} | {name} | – | – | – | – | {fmt_kib(t.get('rss_kib'))} | 0 | **{t['status']}** |")
@@ -326,6 +354,9 @@ def report(results_dir, out_md):
         "destination removed before every run; times are wall-clock medians over the runs shown below.",
         "Ratio = fcopy median / baseline median (GNU cp; dd for `range`); lower is better.",
         "Peak RSS is `/usr/bin/time -f %M` of one run of each tool.",
+        f"\"noisy\": σ above {NOISY:.0%} of the mean (a busy machine; re-run that workload).",
+        "\"load\": the 1-minute load average when the workload finished; the benchmark itself",
+        "accounts for about 1, anything well above that means other work competed for the CPUs.",
         "",
         f"- machine: {first.get('machine', '?')}",
         f"- kernel: {first.get('kernel', '?')}; scratch fs: {first.get('scratch_fs', '?')}; "
@@ -334,6 +365,9 @@ def report(results_dir, out_md):
     for date, fc, mode in stamps:
         ws = [w for w in order if (runs[w]["fcopy_bench"].get("date", "?"), runs[w]["fcopy_bench"].get("fcopy", "?"),
                                    runs[w]["fcopy_bench"].get("mode", "?")) == (date, fc, mode)]
+        ws = [w + (f" (load {runs[w]['fcopy_bench']['load']})" if runs[w]["fcopy_bench"].get("load") else "")
+              + (f" (nice {runs[w]['fcopy_bench']['nice']})" if runs[w]["fcopy_bench"].get("nice") else "")
+              for w in ws]
         lines.append(f"- run {date} ({mode} mode), fcopy `{fc}`: {', '.join(ws)}")
     lines += [
         "",
@@ -372,6 +406,8 @@ def main(argv):
         gen_tree(*args)
     elif cmd == "gen-mixed":
         gen_mixed(*args)
+    elif cmd == "empty-tree":
+        empty_tree(*args)
     elif cmd == "cmp-sparse":
         return cmp_sparse(*args)
     elif cmd == "annotate":

@@ -37,10 +37,12 @@ options:
 environment:
   FCOPY=PATH     fcopy binary (default: cargo build --release, then target/release/fcopy;
                  honours CARGO_TARGET_DIR)
-  RUNS=N         hyperfine --runs for every workload (default: 10; mixed 5; tiny/proc 100)
+  RUNS=N         hyperfine --runs for every workload (default: 10; tiny/proc 100; --quick: 3/20)
   BENCH_DIR=DIR  scratch directory on the filesystem under test
                  (default: $(dirname "$ROOT")/bench-scratch); removed at the end
   TMPFS_DIR=DIR  tmpfs for the cross-filesystem workloads (default: /dev/shm)
+  NICE=N         run the timings under nice -n N (e.g. -10 on a machine shared with builds)
+  WAIT_IDLE=N    before each timing, wait up to N s for the CPUs to be idle (default 0: don't)
   KEEP=1         keep the scratch directory (generated sources are reused next time)
   RESULTS_MD=F, RESULTS_DIR=D   where to write the table and the JSON exports
 EOF
@@ -126,11 +128,17 @@ runs_for() {
     fi
     case $1 in
     tiny | proc) ((QUICK)) && echo 20 || echo 100 ;;
-    mixed) ((QUICK)) && echo 3 || echo 5 ;;
     *) ((QUICK)) && echo 3 || echo 10 ;;
     esac
 }
 [[ -z ${RUNS:-} || $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer"
+# NICE=-10: run hyperfine (and so both tools) at a higher priority, to cut the noise on a
+# machine shared with other work (negative values need root)
+PRIO=()
+if [[ -n ${NICE:-} ]]; then
+    [[ $NICE =~ ^-?[0-9]+$ ]] || die "NICE must be an integer"
+    PRIO=(nice -n "$NICE")
+fi
 
 # "1 GiB", "384 MiB", "4 KiB"
 hsize() {
@@ -158,7 +166,8 @@ need diff "diffutils"
 if [[ ! -x /usr/bin/time ]]; then
     if ((EUID == 0)) && command -v apt-get >/dev/null; then
         log "installing GNU time (/usr/bin/time) for peak RSS"
-        apt-get install -y -q time >/dev/null || apt-get update -q >/dev/null && apt-get install -y -q time >/dev/null
+        apt-get install -y -q time >/dev/null ||
+            { apt-get update -q >/dev/null && apt-get install -y -q time >/dev/null; } || true
     fi
     [[ -x /usr/bin/time ]] || die "/usr/bin/time (GNU time) is required: apt-get install time"
 fi
@@ -198,6 +207,7 @@ touch "$SCRATCH/.fcopy-bench"
 TMPFS_ROOT=${TMPFS_DIR:-/dev/shm}
 SHM=$(mktemp -d "$TMPFS_ROOT/fcopy-bench.XXXXXX")
 MOUNTS=()
+COOLDOWN_STAMP=${TMPDIR:-/tmp}/fcopy-bench.last-cleanup
 
 cleanup() {
     local rc=$?
@@ -207,12 +217,15 @@ cleanup() {
         umount "${MOUNTS[i]}" 2>/dev/null || umount -l "${MOUNTS[i]}"
     done
     rm -rf -- "$SHM"
+    local had_trash=0
+    [[ -z $(ls -A "$SCRATCH/trash" 2>/dev/null) ]] || had_trash=1
     if [[ ${KEEP:-0} == 1 ]]; then
-        rm -rf -- "$SCRATCH"/dst "$SCRATCH"/*.img "$SCRATCH"/mnt-*
+        rm -rf -- "$SCRATCH"/dst "$SCRATCH"/trash "$SCRATCH"/*.img "$SCRATCH"/mnt-*
         warn "kept scratch directory $SCRATCH (KEEP=1)"
     elif [[ -e $SCRATCH/.fcopy-bench ]]; then
         rm -rf -- "$SCRATCH"
     fi
+    ((had_trash == 0)) || date +%s >"$COOLDOWN_STAMP" # see wait_cooldown
     exit "$rc"
 }
 trap cleanup EXIT
@@ -248,7 +261,7 @@ mkdir -p "$SRC" "$WORK" "$SCRATCH/dst" "$SHM/dst"
 
 NOW=$(date -u +%Y-%m-%dT%H:%MZ)
 MACHINE="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) cores, $(($(grep MemTotal /proc/meminfo | awk '{print $2}') / 1024 / 1024)) GiB RAM"
-KERNEL=$(uname -r)
+KERNEL="$(uname -r); load average at start $(cut -d' ' -f1-3 /proc/loadavg)"
 HF_VERSION=$(hyperfine --version | awk '{print $2}')
 CP_VERSION=$($CP --version | head -n1)
 
@@ -341,23 +354,56 @@ annotate() { # JSON TSV EXTRA_KV...
     local json=$1 tsv=$2
     shift 2
     python3 "$HELPER" annotate "$json" "$tsv" workload="$W" title="$TITLE" date="$NOW" mode="$MODE" \
-        fcopy="$FCOPY_LABEL" machine="$MACHINE" kernel="$KERNEL" scratch_fs="$SCRATCH_FS -> $SHM_FS (tmpfs cases)" \
-        hyperfine="$HF_VERSION" cp="$CP_VERSION" "$@"
+        fcopy="$FCOPY_LABEL" nice="${NICE:-}" machine="$MACHINE" kernel="$KERNEL" scratch_fs="$SCRATCH_FS -> $SHM_FS (tmpfs cases)" \
+        hyperfine="$HF_VERSION" cp="$CP_VERSION" load="$(cut -d' ' -f1 /proc/loadavg)" "$@"
 }
 
 skip_workload() { # W TITLE REASON
     new_workload "$1" "$2"
     log "$W: skipped: $3"
-    local json=$OUT_DIR/$W.json tsv=$WORK/$W.tools.tsv
+    local json=$WORK/$W.json tsv=$WORK/$W.tools.tsv
     rm -f "$json"
     : >"$tsv"
     annotate "$json" "$tsv" skipped="$3"
+    mv -f -- "$json" "$OUT_DIR/$W.json"
+}
+
+# busy percentage of all CPUs over one second (from /proc/stat)
+cpu_busy() {
+    local a b
+    read -r -a a < <(head -n1 /proc/stat)
+    sleep 1
+    read -r -a b < <(head -n1 /proc/stat)
+    local total=0 idle i
+    for i in 1 2 3 4 5 6 7 8; do total=$((total + b[i] - a[i])); done
+    idle=$((b[4] - a[4] + b[5] - a[5]))
+    ((total > 0)) || total=1
+    echo $((100 * (total - idle) / total))
+}
+# WAIT_IDLE=N: before a workload, wait up to N s until the CPUs have been idle (< 10 % busy)
+# for 3 s in a row, so that other work does not run during the measurement
+wait_idle() {
+    local max=${WAIT_IDLE:-0} start quiet=0 busy said=0
+    ((max > 0)) || return 0
+    start=$(date +%s)
+    while (($(date +%s) - start < max)); do
+        busy=$(cpu_busy)
+        if ((busy < 10)); then
+            quiet=$((quiet + 1))
+            ((quiet < 3)) || return 0
+        else
+            ((said)) || echo "waiting for idle CPUs (busy ${busy} %; WAIT_IDLE=$max)" >&2
+            said=1 quiet=0
+        fi
+    done
+    warn "$W: CPUs still busy after ${max} s; measuring anyway"
+    NOTE+="CPUs were busy with other work when this workload started. "
 }
 
 run_workload() {
     local runs json tsv prep i name cmd status note rss blocks rc
     runs=$(runs_for "$W")
-    json=$OUT_DIR/$W.json
+    json=$WORK/$W.json # moved into $OUT_DIR when complete
     tsv=$WORK/$W.tools.tsv
     prep=$WORK/prep-$W.sh
     printf '#!/bin/bash\nset -e\n%s\n' "$PREP_BODY" >"$prep"
@@ -401,32 +447,63 @@ run_workload() {
 
     # 2. timing: all tools that passed, in one hyperfine run
     if ((${#ok_names[@]})); then
+        wait_idle
         local args=(-N --warmup 1 --runs "$runs" --export-json "$json" --prepare "bash $prep")
         [[ -t 1 ]] || args+=(--style basic)
         for i in "${!ok_names[@]}"; do args+=(--command-name "${ok_names[i]}" "${ok_cmds[i]}"); done
         rc=0
-        hyperfine "${args[@]}" || rc=$?
+        "${PRIO[@]}" hyperfine "${args[@]}" || rc=$?
         ((rc < 128)) || exit "$rc" # interrupted: stop (the trap cleans up)
         if ((rc != 0)); then
             warn "$W: hyperfine failed (a command failed in a timed run); retrying with --ignore-failure"
             NOTE+="hyperfine: some timed runs exited non-zero; timings include them. "
             FAILED_WORKLOADS+=("$W/hyperfine")
-            hyperfine -i "${args[@]}" || { rm -f "$json"; NOTE+="hyperfine failed. "; }
+            "${PRIO[@]}" hyperfine -i "${args[@]}" || { rm -f "$json"; NOTE+="hyperfine failed. "; }
         fi
     else
         NOTE+="no tool succeeded; nothing timed. "
     fi
     bash "$prep" # leave no destination behind
     annotate "$json" "$tsv" src_blocks="$SRC_BLOCKS" note="$NOTE"
+    mv -f -- "$json" "$OUT_DIR/$W.json"
+}
+
+# ------------------------------------------------------------------ preparing a run
+# The destination of a tree copy on ext4 is not deleted between runs but emptied
+# (files truncated to 0: the data goes, the inodes stay) and renamed into
+# $TRASH, which is deleted at the very end.  Reason: on an ext4 without a journal
+# (as /work here) the inode allocator skips inodes freed in the last 60 s
+# (fs/ext4/ialloc.c: recently_deleted()), scanning past each of them for every
+# new file.  With `rm -rf` between runs that scan grew with every run and made a
+# 10,000-file copy take 3-4x longer for cp and fcopy alike, measuring the kernel
+# instead of the tool.
+TRASH=$SCRATCH/trash
+mkdir -p "$TRASH"
+# Deleting the trash at the end frees many inodes; a run started within 60 s of
+# that would pay for them, so it waits (the stamp survives the scratch directory).
+wait_cooldown() {
+    local last now
+    last=$(cat "$COOLDOWN_STAMP" 2>/dev/null || echo 0)
+    now=$(date +%s)
+    [[ $last =~ ^[0-9]+$ ]] || last=0
+    if ((now - last < 61)); then
+        echo "waiting $((61 - (now - last))) s: the previous run freed many inodes on this filesystem less than 60 s ago" >&2
+        sleep $((61 - (now - last)))
+    fi
+}
+prep_rm() { echo "rm -rf -- $1; sync"; }
+prep_aside() {
+    echo "if [ -e $1 ]; then python3 $HELPER empty-tree $1; mv -- $1 \$(mktemp -d -p $TRASH); fi; sync"
 }
 
 # ------------------------------------------------------------------ workloads
+wait_cooldown
 if wants big || wants tmpfs || wants range || wants reflink-btrfs || wants reflink-xfs; then src_big; fi
 
 if wants big; then
     new_workload big "$(hsize $BIG_SIZE) file, same ext4"
     VSRC=$SRC/big.bin DST=$SCRATCH/dst/big.bin VERIFY=v_file
-    PREP_BODY="rm -rf -- $DST; sync"
+    PREP_BODY=$(prep_rm "$DST")
     add_cp_fcopy_xcp "$VSRC" "$DST"
     run_workload
 fi
@@ -434,7 +511,7 @@ fi
 if wants tmpfs; then
     new_workload tmpfs "$(hsize $BIG_SIZE) file, ext4 → tmpfs"
     VSRC=$SRC/big.bin DST=$SHM/dst/big.bin VERIFY=v_file
-    PREP_BODY="rm -rf -- $DST; sync"
+    PREP_BODY=$(prep_rm "$DST")
     add_cp_fcopy_xcp "$VSRC" "$DST"
     run_workload
 fi
@@ -444,7 +521,7 @@ if wants sparse; then
     new_workload sparse "$(hsize $SPARSE_SIZE) sparse file, $SPARSE_EXTENTS × $(hsize $SPARSE_EXT) extents"
     VSRC=$SRC/sparse.bin DST=$SCRATCH/dst/sparse.bin VERIFY=v_sparse
     SRC_BLOCKS=$(stat -c %b "$VSRC")
-    PREP_BODY="rm -rf -- $DST; sync"
+    PREP_BODY=$(prep_rm "$DST")
     add_cp_fcopy_xcp "$VSRC" "$DST"
     run_workload
 fi
@@ -453,14 +530,14 @@ if wants tree || wants tree-tmpfs; then src_tree; fi
 if wants tree; then
     new_workload tree "$TREE_FILES × $(hsize $TREE_FSIZE) files in $TREE_DIRS dirs (-r)"
     VSRC=$SRC/tree DST=$SCRATCH/dst/tree VERIFY=v_tree
-    PREP_BODY="rm -rf -- $DST; sync"
+    PREP_BODY=$(prep_aside "$DST")
     add_cp_fcopy_xcp -r "$VSRC" "$DST"
     run_workload
 fi
 if wants tree-tmpfs; then
     new_workload tree-tmpfs "$TREE_FILES × $(hsize $TREE_FSIZE) tree, ext4 → tmpfs (-r)"
     VSRC=$SRC/tree DST=$SHM/dst/tree VERIFY=v_tree
-    PREP_BODY="rm -rf -- $DST; sync"
+    PREP_BODY=$(prep_rm "$DST")
     add_cp_fcopy_xcp -r "$VSRC" "$DST"
     run_workload
 fi
@@ -469,7 +546,7 @@ if wants mixed; then
     src_mixed
     new_workload mixed "$MIXED_FILES files, $(hsize $MIXED_MIN)–$(hsize $MIXED_MAX) log-uniform, $(($(cat "$SRC/.mixed.bytes") / MiB)) MiB (-r)"
     VSRC=$SRC/mixed DST=$SCRATCH/dst/mixed VERIFY=v_tree
-    PREP_BODY="rm -rf -- $DST; sync"
+    PREP_BODY=$(prep_aside "$DST")
     add_cp_fcopy_xcp -r "$VSRC" "$DST"
     run_workload
 fi
