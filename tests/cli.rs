@@ -6,6 +6,8 @@
 
 mod testenv;
 
+#[path = "cli/batch.rs"]
+mod batch;
 #[path = "cli/basic.rs"]
 mod basic;
 #[path = "cli/docs.rs"]
