@@ -7,7 +7,7 @@ BENCH_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$BENCH_HOME")
 HELPER="$BENCH_HOME/helper.py"
 
-ALL_WORKLOADS=(big tmpfs sparse tree tree-tmpfs mixed range tiny proc reflink-btrfs reflink-xfs)
+ALL_WORKLOADS=(big tmpfs progress sparse tree tree-tmpfs batch mixed range tiny proc reflink-btrfs reflink-xfs)
 
 usage() {
     cat <<EOF
@@ -20,9 +20,11 @@ hyperfine JSON exports in bench/results/.
 workloads (default: all):
   big            1 GiB file, same ext4 filesystem
   tmpfs          the 1 GiB file, ext4 -> tmpfs (/dev/shm)
+  progress       the 1 GiB file, same ext4: fcopy --progress=always vs fcopy
   sparse         8 GiB sparse file, 64 x 1 MiB data extents, ending in a hole
   tree           10,000 x 4 KiB files in 100 directories (-r), same ext4
   tree-tmpfs     the same tree, ext4 -> tmpfs (-r)
+  batch          the same 10,000 files as a job list: fcopy --batch vs one cp per line
   mixed          2,000 files of 1 KiB-8 MiB, log-uniform sizes (-r)
   range          256 MiB at offset 384 MiB of the 1 GiB file into an existing file (vs dd)
   tiny           1-byte file (process start-up)
@@ -35,9 +37,10 @@ options:
   -h, --help     this text
 
 environment:
-  FCOPY=PATH     fcopy binary (default: cargo build --release, then target/release/fcopy;
-                 honours CARGO_TARGET_DIR)
-  RUNS=N         hyperfine --runs for every workload (default: 10; tiny/proc 100; --quick: 3/20)
+  FCOPY=PATH     fcopy binary (default: cargo build --release, then the fcopy executable
+                 cargo reports; honours CARGO_TARGET_DIR and build.target)
+  RUNS=N         hyperfine --runs for every workload (default: 10; tiny/proc 100, batch 3;
+                 --quick: 3, tiny/proc 20)
   BENCH_DIR=DIR  scratch directory on the filesystem under test
                  (default: $(dirname "$ROOT")/bench-scratch); removed at the end
   TMPFS_DIR=DIR  tmpfs for the cross-filesystem workloads (default: /dev/shm)
@@ -84,7 +87,7 @@ else
         case $w in
         all) WORKLOADS+=("${ALL_WORKLOADS[@]}") ;;
         reflink) WORKLOADS+=(reflink-btrfs reflink-xfs) ;;
-        big | tmpfs | sparse | tree | tree-tmpfs | mixed | range | tiny | proc | reflink-btrfs | reflink-xfs)
+        big | tmpfs | progress | sparse | tree | tree-tmpfs | batch | mixed | range | tiny | proc | reflink-btrfs | reflink-xfs)
             WORKLOADS+=("$w") ;;
         *) die "unknown workload '$w' (known: ${ALL_WORKLOADS[*]} reflink all)" ;;
         esac
@@ -128,6 +131,7 @@ runs_for() {
     fi
     case $1 in
     tiny | proc) ((QUICK)) && echo 20 || echo 100 ;;
+    batch) echo 3 ;; # the cp loop takes 10-20 s per run at full size
     *) ((QUICK)) && echo 3 || echo 10 ;;
     esac
 }
@@ -178,11 +182,11 @@ XCP=$(command -v xcp || true)
 if [[ -z ${FCOPY:-} ]]; then
     log "building fcopy (cargo build --release)"
     need cargo "or set FCOPY=/path/to/fcopy"
-    (cd "$ROOT" && cargo build --release) || die "cargo build --release failed (set FCOPY=... to benchmark another binary)"
-    target_dir=$(cd "$ROOT" && cargo metadata --format-version 1 --no-deps 2>/dev/null |
-        python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])') ||
-        target_dir=${CARGO_TARGET_DIR:-$ROOT/target}
-    FCOPY=$target_dir/release/fcopy
+    # the executable's path from cargo's own JSON messages: it moves to
+    # target/<triple>/release/ when .cargo/config.toml sets build.target
+    FCOPY=$(cd "$ROOT" && cargo build --release --message-format=json-render-diagnostics |
+        python3 "$HELPER" cargo-bin fcopy) ||
+        die "cargo build --release failed, or named no fcopy executable (set FCOPY=... to benchmark another binary)"
 fi
 if [[ $FCOPY != */* ]]; then FCOPY=$(command -v "$FCOPY") || die "FCOPY not found"; fi
 [[ -x $FCOPY ]] || die "fcopy binary '$FCOPY' is not executable"
@@ -232,7 +236,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-for p in "$SCRATCH" "$SHM" "$FCOPY"; do
+for p in "$SCRATCH" "$SHM" "$FCOPY" "$BENCH_HOME"; do
     # commands run through hyperfine -N (no shell), so keep paths word-safe
     [[ $p =~ ^[A-Za-z0-9_./+-]+$ ]] || die "path '$p' must not contain spaces or shell metacharacters"
 done
@@ -434,7 +438,7 @@ run_workload() {
             sync -- "$DST"
             blocks=$(stat -c %b -- "$DST")
         fi
-        printf '%-6s %-14s peak RSS %6s KiB%s\n' "$name" "$status" "${rss:-?}" "${blocks:+, $blocks blocks (source $SRC_BLOCKS)}" >&2
+        printf '%-8s %-14s peak RSS %6s KiB%s\n' "$name" "$status" "${rss:-?}" "${blocks:+, $blocks blocks (source $SRC_BLOCKS)}" >&2
         [[ -z $note ]] || printf '       %s\n' "$note" >&2
         printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$status" "$rss" "$blocks" "$note" "$cmd" >>"$tsv"
         if [[ $status == ok ]]; then
@@ -498,7 +502,7 @@ prep_aside() {
 
 # ------------------------------------------------------------------ workloads
 wait_cooldown
-if wants big || wants tmpfs || wants range || wants reflink-btrfs || wants reflink-xfs; then src_big; fi
+if wants big || wants tmpfs || wants progress || wants range || wants reflink-btrfs || wants reflink-xfs; then src_big; fi
 
 if wants big; then
     new_workload big "$(hsize $BIG_SIZE) file, same ext4"
@@ -516,6 +520,18 @@ if wants tmpfs; then
     run_workload
 fi
 
+if wants progress; then
+    new_workload progress "$(hsize $BIG_SIZE) file, same ext4, --progress=always vs without"
+    VSRC=$SRC/big.bin DST=$SCRATCH/dst/big.bin VERIFY=v_file
+    PREP_BODY=$(prep_rm "$DST")
+    NOTE="baseline is fcopy itself, without the bar. hyperfine sends stderr to /dev/null, so the bar is not drawn, \
+but with \`--progress=always\` (\`-g\`) the engine runs with the bar's settings: $(hsize $((64 * MiB))) copy_file_range pieces \
+and the byte/file counters, which is what this measures. "
+    add_tool fcopy "$FCOPY" "$VSRC" "$DST"
+    add_tool "fcopy -g" "$FCOPY" --progress=always "$VSRC" "$DST"
+    run_workload
+fi
+
 if wants sparse; then
     src_sparse
     new_workload sparse "$(hsize $SPARSE_SIZE) sparse file, $SPARSE_EXTENTS × $(hsize $SPARSE_EXT) extents"
@@ -526,7 +542,7 @@ if wants sparse; then
     run_workload
 fi
 
-if wants tree || wants tree-tmpfs; then src_tree; fi
+if wants tree || wants tree-tmpfs || wants batch; then src_tree; fi
 if wants tree; then
     new_workload tree "$TREE_FILES × $(hsize $TREE_FSIZE) files in $TREE_DIRS dirs (-r)"
     VSRC=$SRC/tree DST=$SCRATCH/dst/tree VERIFY=v_tree
@@ -539,6 +555,25 @@ if wants tree-tmpfs; then
     VSRC=$SRC/tree DST=$SHM/dst/tree VERIFY=v_tree
     PREP_BODY=$(prep_rm "$DST")
     add_cp_fcopy_xcp -r "$VSRC" "$DST"
+    run_workload
+fi
+
+if wants batch; then
+    new_workload batch "$TREE_FILES × $(hsize $TREE_FSIZE) files in $TREE_DIRS dirs, job list (--batch)"
+    VSRC=$SRC/tree DST=$SCRATCH/dst/batch VERIFY=v_tree
+    JOBS=$WORK/batch.jobs
+    # one SRC<TAB>DST line per file of the tree, in name order
+    (cd "$VSRC" && find . -type f | LC_ALL=C sort) |
+        awk -v s="$VSRC" -v d="$DST" '{ p = substr($0, 3); print s "/" p "\t" d "/" p }' >"$JOBS"
+    # batch mode creates no parents: every run starts with the (empty) directories in place;
+    # the previous destination is emptied and moved aside like the tree copies' (see prep_aside)
+    dirs=$(cd "$VSRC" && find . -mindepth 1 -type d | LC_ALL=C sort | sed "s|^\./|$DST/|" | tr '\n' ' ')
+    PREP_BODY="$(prep_aside "$DST"); mkdir -p -- $DST $dirs; sync"
+    NOTE="$(wc -l <"$JOBS") jobs; the destination's $TREE_DIRS directories are created before every run. \
+Baseline \`cp loop\`: bench/cp-loop.sh, a bash loop running one /usr/bin/cp per job line; \
+its peak RSS is the largest of bash and its cp children. "
+    add_tool "cp loop" "$(command -v bash)" "$BENCH_HOME/cp-loop.sh" "$JOBS"
+    add_tool fcopy "$FCOPY" --batch "$JOBS"
     run_workload
 fi
 
