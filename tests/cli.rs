@@ -24,6 +24,8 @@ mod gnu_compat;
 mod ranged;
 #[path = "cli/reflink.rs"]
 mod reflink;
+#[path = "cli/reliability.rs"]
+mod reliability;
 #[path = "cli/sparse.rs"]
 mod sparse;
 #[path = "cli/streams.rs"]

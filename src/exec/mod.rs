@@ -1,6 +1,7 @@
 //! The copy engine: runs one planned job — opens safely, drives reflink / copy_file_range /
 //! read-write over whole files, extents or a byte range, applies the mode — and never prints.
 
+mod atomic;
 mod cfr;
 pub mod extents;
 pub mod probe;
@@ -251,6 +252,11 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
         return Err(err);
     }
     let src = open_source(job)?;
+    if job.atomic {
+        if let Some(place) = atomic::Place::resolve(job)? {
+            return atomic::run(engine, job, &src, place);
+        }
+    }
     let (dst, created) = open_dest(job)?;
     let mut guard = CreatedDest {
         at: if created {
@@ -259,20 +265,27 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
             None
         },
     };
-    let result = match job.strategy {
-        Strategy::Reflink => copy_reflink(engine, job, &src, &dst),
-        Strategy::CopyFileRange | Strategy::ReadWrite => {
-            copy_whole(engine, job, &src, &dst, Outcome::new())
+    // A failure after an existing destination was truncated (or, ranged, partly written).
+    let overwritten_note = |err: &mut JobError| {
+        if created || !job.dest_exists || !is_regular(&dst) {
+            return;
         }
-        // Standard output has its own offset (and may be O_APPEND, where pwrite appends):
-        // extents at explicit offsets would land in the wrong place, so copy it whole.
-        Strategy::Sparse if job.dest == Endpoint::Stdio => {
-            copy_whole(engine, job, &src, &dst, Outcome::new())
-        }
-        Strategy::Sparse => copy_sparse(engine, job, &src, &dst, Outcome::new()),
-        Strategy::Ranged => copy_range(engine, job, &src, &dst),
+        err.note = if job.strategy != Strategy::Ranged {
+            Some(format!(
+                "{} was being overwritten and is now incomplete; its old contents cannot be restored",
+                quote(dst_name)
+            ))
+        } else if !err.message.contains("before --offset-in") {
+            // Nothing outside the range was touched; inside it, old and new bytes may mix.
+            Some(format!(
+                "{} may be partly written in the range; its old contents there cannot be restored",
+                quote(dst_name)
+            ))
+        } else {
+            None
+        };
     };
-    let mut outcome = match result {
+    let mut outcome = match run_strategy(engine, job, &src, &dst) {
         Ok(outcome) => outcome,
         Err(mut err) => {
             if crate::signals::pending().is_some() {
@@ -281,15 +294,14 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
                     "interrupted while copying {} to {}{}",
                     quote(src_name),
                     quote(dst_name),
-                    if created { "; the partial copy was removed" } else { "" }
+                    if created {
+                        "; the partial copy was removed"
+                    } else {
+                        ""
+                    }
                 );
             }
-            if !created && job.dest_exists && job.strategy != Strategy::Ranged && is_regular(&dst) {
-                err.note = Some(format!(
-                    "{} was being overwritten and is now incomplete; its old contents cannot be restored",
-                    quote(dst_name)
-                ));
-            }
+            overwritten_note(&mut err);
             return Err(err);
         }
     };
@@ -307,17 +319,105 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
             new_mode,
             dst_name,
         );
-        guard.at = None;
         for problem in problems {
             if problem.fatal {
+                // As cp does: the data is complete, so the file stays.
+                guard.at = None;
                 return Err(JobError::new(problem.message));
             }
             outcome.warnings.push(problem.message);
         }
     }
+    if job.sync {
+        // Still guarded: a new file that cannot be made durable is removed.
+        let synced = sync_file(&dst, dst_name).and_then(|()| match (created, &guard.at) {
+            (true, Some((dir, name))) => sync_parent(*dir, name, dst_name),
+            _ => Ok(()),
+        });
+        if let Err(mut err) = synced {
+            overwritten_note(&mut err);
+            return Err(err);
+        }
+    }
     guard.at = None;
-    let _ = src_name;
     Ok(outcome)
+}
+
+/// Runs the job's strategy from `src` into the open destination `dst`.
+fn run_strategy(engine: &Engine<'_>, job: &Job, src: &Fd, dst: &Fd) -> Result<Outcome, JobError> {
+    match job.strategy {
+        Strategy::Reflink => copy_reflink(engine, job, src, dst),
+        Strategy::CopyFileRange | Strategy::ReadWrite => {
+            copy_whole(engine, job, src, dst, Outcome::new())
+        }
+        // Standard output has its own offset (and may be O_APPEND, where pwrite appends):
+        // extents at explicit offsets would land in the wrong place, so copy it whole.
+        Strategy::Sparse if job.dest == Endpoint::Stdio => {
+            copy_whole(engine, job, src, dst, Outcome::new())
+        }
+        Strategy::Sparse => copy_sparse(engine, job, src, dst, Outcome::new()),
+        Strategy::Ranged => copy_range(engine, job, src, dst),
+    }
+}
+
+/// `--sync`: flushes a destination's data and metadata (`fsync`). Standard output is flushed
+/// only when it is a file or block device (a pipe or terminal has nothing to make durable).
+fn sync_file(dst: &impl AsFd, shown: &Path) -> Result<(), JobError> {
+    let durable = fstat(dst).is_ok_and(|st| {
+        matches!(
+            FileType::from_raw_mode(st.st_mode),
+            FileType::RegularFile | FileType::BlockDevice
+        )
+    });
+    if !durable {
+        return Ok(());
+    }
+    loop {
+        match rustix::fs::fsync(dst) {
+            Ok(()) => return Ok(()),
+            Err(Errno::INTR) => continue,
+            Err(e) => return Err(sync_error(shown, e)),
+        }
+    }
+}
+
+/// `--sync` for a file fcopy created: flushes the directory that holds its new entry.
+fn sync_parent(dir: BorrowedFd<'_>, name: &Path, shown: &Path) -> Result<(), JobError> {
+    let parent = match name.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let shown_dir = match shown.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let fd = openat(
+        dir,
+        parent,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| sync_error(shown_dir, e))?;
+    sync_dir(&fd, shown_dir)
+}
+
+/// Flushes a directory (after a new entry or a rename in it).
+fn sync_dir(dir: &impl AsFd, shown: &Path) -> Result<(), JobError> {
+    loop {
+        match rustix::fs::fsync(dir) {
+            Ok(()) => return Ok(()),
+            Err(Errno::INTR) => continue,
+            Err(e) => return Err(sync_error(shown, e)),
+        }
+    }
+}
+
+fn sync_error(shown: &Path, e: Errno) -> JobError {
+    JobError::new(format!(
+        "error syncing {}: {}",
+        quote(shown),
+        errno_text_of(e)
+    ))
 }
 
 /// Whether an open descriptor is a regular file (a device or pipe has no "old contents").

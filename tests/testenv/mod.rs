@@ -745,3 +745,64 @@ pub fn unprivileged(env: &TestEnv) -> Option<Vec<String>> {
         .to_vec(),
     )
 }
+
+impl LoopMount {
+    /// Makes and mounts a `size`-byte ext4 image on a loop device (for ENOSPC, `chattr +i`,
+    /// swap files), or skips.
+    pub fn ext4(size: u64) -> Option<LoopMount> {
+        if !require_root("mounting an ext4 image") {
+            return None;
+        }
+        if !require_tool("mkfs.ext4") || !require_tool("losetup") || !require_tool("mount") {
+            return None;
+        }
+        if !Path::new("/dev/loop-control").exists() {
+            skip("no loop devices (/dev/loop-control)");
+            return None;
+        }
+        let lock = MOUNT_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+        let dir = tempfile::Builder::new()
+            .prefix("fcopy-mount-")
+            .tempdir_in(disk_base())
+            .unwrap();
+        let image = dir.path().join("image");
+        File::create(&image).unwrap().set_len(size).unwrap();
+        let mount_point = dir.path().join("mnt");
+        fs::create_dir(&mount_point).unwrap();
+        let mut mount = LoopMount {
+            _lock: lock,
+            dir,
+            mount_point,
+            device: None,
+            mounted: false,
+        };
+        sh(Command::new("mkfs.ext4").args(["-q", "-F"]).arg(&image));
+        let device = sh(Command::new("losetup").args(["-f", "--show"]).arg(&image));
+        mount.device = Some(device.trim().to_owned());
+        sh(Command::new("mount")
+            .arg(device.trim())
+            .arg(&mount.mount_point));
+        mount.mounted = true;
+        Some(mount)
+    }
+}
+
+/// Names in `dir` (recursively) that look like fcopy's `--atomic` temporaries (`.NAME.fcopy-*`).
+pub fn atomic_leftovers(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let Ok(entries) = fs::read_dir(dir) else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') && name.contains(".fcopy-") {
+            found.push(path.clone());
+        }
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            found.extend(atomic_leftovers(&path));
+        }
+    }
+    found
+}
