@@ -205,4 +205,3 @@ fn current_umask() -> u32 {
     rustix::process::umask(old);
     old.bits()
 }
-

@@ -13,15 +13,32 @@ use crate::testenv::{pattern, TestEnv};
 /// Checks one `--json` record against the documented schema.
 fn check_record(line: &str) -> Value {
     let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
-    let kind = v["type"].as_str().unwrap_or_else(|| panic!("no type: {line}"));
+    let kind = v["type"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no type: {line}"));
     let string = |k: &str| assert!(v[k].is_string(), "{k} should be a string: {line}");
-    let number = |k: &str| assert!(v[k].is_u64() || v[k].is_f64(), "{k} should be a number: {line}");
+    let number = |k: &str| {
+        assert!(
+            v[k].is_u64() || v[k].is_f64(),
+            "{k} should be a number: {line}"
+        )
+    };
     let string_or_null = |k: &str| {
-        assert!(v[k].is_string() || v[k].is_null(), "{k} should be a string or null: {line}")
+        assert!(
+            v[k].is_string() || v[k].is_null(),
+            "{k} should be a string or null: {line}"
+        )
     };
     match kind {
         "summary" => {
-            for k in ["files", "bytes", "failures", "skipped", "elapsed_ms", "throughput_bytes_per_sec"] {
+            for k in [
+                "files",
+                "bytes",
+                "failures",
+                "skipped",
+                "elapsed_ms",
+                "throughput_bytes_per_sec",
+            ] {
                 number(k);
             }
         }
@@ -29,7 +46,10 @@ fn check_record(line: &str) -> Value {
             string("source");
             string("dest");
             let status = v["status"].as_str().unwrap();
-            assert!(["ok", "error", "skipped", "planned"].contains(&status), "status: {line}");
+            assert!(
+                ["ok", "error", "skipped", "planned"].contains(&status),
+                "status: {line}"
+            );
             if status != "planned" {
                 number("bytes");
                 string_or_null("error");
@@ -43,11 +63,21 @@ fn check_record(line: &str) -> Value {
                 number("elapsed_ms");
                 let strategy = v["strategy"].as_str().unwrap();
                 assert!(
-                    ["reflink", "copy_file_range", "sparse", "ranged", "read_write"].contains(&strategy),
+                    [
+                        "reflink",
+                        "copy_file_range",
+                        "sparse",
+                        "ranged",
+                        "read_write"
+                    ]
+                    .contains(&strategy),
                     "strategy: {line}"
                 );
                 let method = v["method"].as_str().unwrap();
-                assert!(["reflink", "copy_file_range", "read_write", "none"].contains(&method), "method: {line}");
+                assert!(
+                    ["reflink", "copy_file_range", "read_write", "none"].contains(&method),
+                    "method: {line}"
+                );
             }
             if status == "error" {
                 string("error");
@@ -62,7 +92,11 @@ fn records(stdout: &str) -> Vec<Value> {
     let lines: Vec<&str> = stdout.lines().collect();
     assert!(!lines.is_empty(), "no JSON output");
     let all: Vec<Value> = lines.iter().map(|l| check_record(l)).collect();
-    assert_eq!(all.last().unwrap()["type"], "summary", "the last line is not the summary");
+    assert_eq!(
+        all.last().unwrap()["type"],
+        "summary",
+        "the last line is not the summary"
+    );
     assert_eq!(all.iter().filter(|v| v["type"] == "summary").count(), 1);
     all
 }
@@ -100,8 +134,17 @@ fn ten_thousand_jobs_with_ten_percent_bad() {
     // Every failure has a human line on stderr: 500 missing sources, 500 bad lines with numbers.
     let stderr = run.stderr();
     assert_eq!(stderr.lines().count(), 1_000, "{stderr}");
-    assert_eq!(stderr.lines().filter(|l| l.contains("cannot stat 'src/missing")).count(), 500);
-    assert!(stderr.contains("fcopy: jobs.tsv:14: expected SOURCE<TAB>DEST"), "{stderr}");
+    assert_eq!(
+        stderr
+            .lines()
+            .filter(|l| l.contains("cannot stat 'src/missing"))
+            .count(),
+        500
+    );
+    assert!(
+        stderr.contains("fcopy: jobs.tsv:14: expected SOURCE<TAB>DEST"),
+        "{stderr}"
+    );
     assert!(!env.exists("dst/f3") && !env.exists("dst/f13"));
 }
 
@@ -110,8 +153,12 @@ fn null_separated_batch_from_stdin_with_odd_names() {
     let env = TestEnv::new();
     env.write("a\tb", b"tab");
     env.write("new\nline", b"newline");
-    let input = b"a\tb\0out1\0new\nline\0out2\0".to_vec();
-    let run = env.fcopy().args(&["--batch", "-", "-0"]).stdin_bytes(input).run();
+    let input = b"a\tb\x00out1\x00new\nline\x00out2\x00".to_vec();
+    let run = env
+        .fcopy()
+        .args(&["--batch", "-", "-0"])
+        .stdin_bytes(input)
+        .run();
     run.success();
     assert_eq!(env.read("out1"), b"tab");
     assert_eq!(env.read("out2"), b"newline");
@@ -125,7 +172,7 @@ fn batch_lines_carry_their_own_ranges() {
     env.write("jobs", "src\tdst\t2\t5\t3\nsrc\tnew\t-\t4\t-\n");
     env.run(&["--batch", "jobs"]).success();
     assert_eq!(env.read("dst"), b"abcde234ij");
-    assert_eq!(env.read("new"), b"\0\0\0\00123456789");
+    assert_eq!(env.read("new"), b"\x00\x00\x00\x000123456789");
 }
 
 #[test]
@@ -147,7 +194,9 @@ fn batch_usage_errors() {
     env.run(&["--batch", "jobs", "a", "b"])
         .failure()
         .stderr_contains("--batch cannot be combined with SOURCE or DEST operands");
-    env.run(&["-0", "a", "b"]).failure().stderr_contains("-0/--null needs --batch");
+    env.run(&["-0", "a", "b"])
+        .failure()
+        .stderr_contains("-0/--null needs --batch");
     env.write("ranged", "a\tb\t0\t0\t1\n");
     env.write("a", b"x");
     env.run(&["--batch", "ranged", "--len", "1"])
@@ -177,14 +226,26 @@ fn snapshot(root: &Path) -> BTreeMap<String, String> {
                 String::new()
             };
             let link_group = if ft.is_file() && md.nlink() > 1 {
-                inodes.entry(md.ino()).or_insert_with(|| rel.clone()).clone()
+                inodes
+                    .entry(md.ino())
+                    .or_insert_with(|| rel.clone())
+                    .clone()
             } else {
                 String::new()
             };
-            let mtime = if ft.is_symlink() { 0 } else { md.mtime() * 1_000_000_000 + md.mtime_nsec() };
+            let mtime = if ft.is_symlink() {
+                0
+            } else {
+                md.mtime() * 1_000_000_000 + md.mtime_nsec()
+            };
             out.insert(
                 rel,
-                format!("{:o} {} {} {mtime} {link_group} {content}", md.mode(), md.uid(), md.gid()),
+                format!(
+                    "{:o} {} {} {mtime} {link_group} {content}",
+                    md.mode(),
+                    md.uid(),
+                    md.gid()
+                ),
             );
             if ft.is_dir() {
                 stack.push(path);
@@ -200,12 +261,27 @@ fn parallel_and_serial_trees_are_identical() {
     for d in 0..12 {
         for f in 0..40 {
             let size = (d * 40 + f) * 1371 % 300_000;
-            env.write(format!("src/d{d}/sub/f{f}"), pattern(size, (d * 100 + f) as u64));
+            env.write(
+                format!("src/d{d}/sub/f{f}"),
+                pattern(size, (d * 100 + f) as u64),
+            );
         }
-        fs::set_permissions(env.join(format!("src/d{d}/sub/f0")), fs::Permissions::from_mode(0o640)).unwrap();
+        fs::set_permissions(
+            env.join(format!("src/d{d}/sub/f0")),
+            fs::Permissions::from_mode(0o640),
+        )
+        .unwrap();
         std::os::unix::fs::symlink("f1", env.join(format!("src/d{d}/sub/link"))).unwrap();
-        fs::hard_link(env.join(format!("src/d{d}/sub/f2")), env.join(format!("src/d{d}/hard"))).unwrap();
-        env.write_sparse(format!("src/d{d}/sparse"), 8 << 20, &[(1 << 20, b"data"), (6 << 20, b"more")]);
+        fs::hard_link(
+            env.join(format!("src/d{d}/sub/f2")),
+            env.join(format!("src/d{d}/hard")),
+        )
+        .unwrap();
+        env.write_sparse(
+            format!("src/d{d}/sparse"),
+            8 << 20,
+            &[(1 << 20, b"data"), (6 << 20, b"more")],
+        );
     }
     fs::set_permissions(env.join("src/d3/sub"), fs::Permissions::from_mode(0o555)).unwrap();
     fs::set_permissions(env.join("src/d5"), fs::Permissions::from_mode(0o700)).unwrap();
@@ -216,7 +292,11 @@ fn parallel_and_serial_trees_are_identical() {
     // Per directory: itself, sub/, 40 files, the symlink, the hard link and the sparse file.
     assert_eq!(serial.len(), 12 * 45, "unexpected tree size");
     assert_eq!(serial, parallel, "-j 8 differs from -j 1");
-    assert_eq!(serial, snapshot(&env.join("src")), "-a copy differs from the source");
+    assert_eq!(
+        serial,
+        snapshot(&env.join("src")),
+        "-a copy differs from the source"
+    );
 }
 
 #[test]
@@ -233,8 +313,17 @@ fn json_for_trees_has_a_record_per_node() {
         .filter(|v| v["type"] != "summary")
         .map(|v| (v["type"].as_str().unwrap(), v["dest"].as_str().unwrap()))
         .collect();
-    for expected in [("directory", "u"), ("directory", "u/d"), ("file", "u/a"), ("file", "u/d/b"), ("symlink", "u/l")] {
-        assert!(kinds.contains(&expected), "{expected:?} missing from {kinds:?}");
+    for expected in [
+        ("directory", "u"),
+        ("directory", "u/d"),
+        ("file", "u/a"),
+        ("file", "u/d/b"),
+        ("symlink", "u/l"),
+    ] {
+        assert!(
+            kinds.contains(&expected),
+            "{expected:?} missing from {kinds:?}"
+        );
     }
     assert_eq!(all.last().unwrap()["bytes"], 3);
 }

@@ -21,7 +21,10 @@ fn in_pty(env: &TestEnv, args: &str) -> String {
         .stdout(Stdio::null())
         .status()
         .expect("script runs");
-    assert!(status.success(), "fcopy {args} under script failed: {status}");
+    assert!(
+        status.success(),
+        "fcopy {args} under script failed: {status}"
+    );
     String::from_utf8_lossy(&fs::read(&typescript).unwrap()).into_owned()
 }
 
@@ -65,11 +68,16 @@ fn progress_always_draws_a_bar_on_a_terminal() {
     env.write("a", pattern(3 << 20, 1));
     let screen = in_pty(&env, "--progress=always -v a b");
     env.assert_same_content("a", "b");
-    assert!(screen.contains("3.00 MiB/3.00 MiB"), "no final bar in: {screen:?}");
+    assert!(
+        screen.contains("3.00 MiB/3.00 MiB"),
+        "no final bar in: {screen:?}"
+    );
     assert!(screen.contains("'a' -> 'b'"), "-v line missing: {screen:?}");
     // The -v line is printed with the bar out of the way: it starts a line of its own.
     assert!(
-        screen.split(['\r', '\n']).any(|l| l.trim_start_matches("\u{1b}[2K") == "'a' -> 'b'"),
+        screen
+            .split(['\r', '\n'])
+            .any(|l| l.trim_start_matches("\u{1b}[2K") == "'a' -> 'b'"),
         "-v line mixed with the bar: {screen:?}"
     );
 }
@@ -82,7 +90,10 @@ fn progress_auto_shows_only_for_a_slow_copy() {
     let env = TestEnv::new();
     env.write("quick", pattern(1 << 20, 2));
     let screen = in_pty(&env, "quick quick.out");
-    assert!(!screen.contains("B/s"), "a quick copy flashed a bar: {screen:?}");
+    assert!(
+        !screen.contains("B/s"),
+        "a quick copy flashed a bar: {screen:?}"
+    );
 
     let fifo = env.join("slow");
     mkfifo(&fifo);
@@ -90,7 +101,10 @@ fn progress_auto_shows_only_for_a_slow_copy() {
     let screen = in_pty(&env, "slow slow.out");
     let sent = writer.join().unwrap();
     assert_eq!(fs::read(env.join("slow.out")).unwrap(), sent);
-    assert!(screen.contains("B/s"), "no bar for a 1.5 s copy: {screen:?}");
+    assert!(
+        screen.contains("B/s"),
+        "no bar for a 1.5 s copy: {screen:?}"
+    );
 }
 
 #[test]
@@ -130,7 +144,11 @@ fn interrupt(signal: &str, expected: i32) {
         stderr,
         "fcopy: interrupted while copying 'src' to 'dst'; the partial copy was removed\n"
     );
-    assert!(!env.exists("dst"), "the unfinished copy was left behind:\n{}", env.listing());
+    assert!(
+        !env.exists("dst"),
+        "the unfinished copy was left behind:\n{}",
+        env.listing()
+    );
 }
 
 #[test]
@@ -159,12 +177,24 @@ fn sigint_during_a_tree_copy_stops_the_walk() {
         .spawn()
         .unwrap();
     thread::sleep(Duration::from_millis(400));
-    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     writer.join().unwrap();
-    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(!env.exists("out/zz-slow"), "{}", env.listing());
     for i in 0..50 {
-        assert_eq!(env.read(format!("tree/f{i:02}")), pattern(1024, i), "source changed");
+        assert_eq!(
+            env.read(format!("tree/f{i:02}")),
+            pattern(1024, i),
+            "source changed"
+        );
     }
 }
