@@ -136,6 +136,8 @@ impl Reason {
 pub enum Method {
     Reflink,
     CopyFileRange,
+    /// sendfile(2): an in-kernel copy where copy_file_range cannot work (e.g. across filesystems).
+    Sendfile,
     ReadWrite,
     /// Nothing needed moving (an empty file, an all-hole file, a zero-length range).
     None,
@@ -146,6 +148,7 @@ impl Method {
         match self {
             Method::Reflink => "reflink",
             Method::CopyFileRange => "copy_file_range",
+            Method::Sendfile => "sendfile",
             Method::ReadWrite => "read_write",
             Method::None => "none",
         }
@@ -810,6 +813,29 @@ fn copy_span(
                     )));
                 }
                 outcome.fallback = Some((reason, pos_in.unwrap_or(copied)));
+            }
+        }
+    }
+    let rest = len.map(|l| l - copied);
+    // After copy_file_range gave way between two files, sendfile still copies in the kernel.
+    if let (true, Some(rest), Some(at)) = (use_cfr && !skip_zeros, rest, pos_in.as_mut()) {
+        if job.source_facts.has_trusted_size() {
+            let (sent, end) = rw::send(engine, src, at, dst, pos_out, rest).map_err(|e| {
+                JobError::new(format!(
+                    "error copying {} to {}: {}",
+                    quote(job.source.display_path()),
+                    quote(job.dest.display_path()),
+                    errno_text_of(e)
+                ))
+            })?;
+            copied += sent;
+            if sent > 0 {
+                outcome.method = Method::Sendfile;
+            }
+            match end {
+                rw::SendEnd::Done => return Ok(copied),
+                rw::SendEnd::Short => return Err(shrank(job)),
+                rw::SendEnd::Unsupported => {}
             }
         }
     }

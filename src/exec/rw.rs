@@ -254,3 +254,58 @@ mod tests {
         assert!(!is_zero(&b));
     }
 }
+
+/// How a `sendfile` run ended.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SendEnd {
+    /// `len` bytes were copied.
+    Done,
+    /// End of file before `len` bytes.
+    Short,
+    /// sendfile cannot do this pair (EINVAL, ENOSYS, EOPNOTSUPP before the first byte):
+    /// continue with read/write from the positions reached.
+    Unsupported,
+}
+
+/// Copies `len` bytes from a regular file with `sendfile(2)`: one in-kernel copy from the page
+/// cache, no trip through a user buffer. Used where copy_file_range gave way (e.g. EXDEV).
+///
+/// `pos_in` must be an explicit offset. With an explicit `pos_out`, the destination's file offset
+/// (ours: fcopy opened it) is moved there first, since sendfile writes at the file offset.
+pub fn send(
+    engine: &Engine,
+    src: BorrowedFd<'_>,
+    pos_in: &mut u64,
+    dst: BorrowedFd<'_>,
+    pos_out: &mut Option<u64>,
+    len: u64,
+) -> Result<(u64, SendEnd), Errno> {
+    if let Some(at) = *pos_out {
+        if rustix::fs::seek(dst, rustix::fs::SeekFrom::Start(at)).is_err() {
+            return Ok((0, SendEnd::Unsupported));
+        }
+    }
+    let mut copied = 0u64;
+    while copied < len {
+        if crate::signals::pending().is_some() {
+            return Err(Errno::CANCELED);
+        }
+        let ask = (len - copied).min(engine.chunk).min(0x7fff_f000) as usize;
+        match rustix::fs::sendfile(dst, src, Some(pos_in), ask) {
+            Ok(0) => return Ok((copied, SendEnd::Short)),
+            Ok(n) => {
+                copied += n as u64;
+                if let Some(at) = pos_out {
+                    *at += n as u64;
+                }
+                engine.progress.advance(n as u64);
+            }
+            Err(Errno::INTR | Errno::AGAIN) => continue,
+            Err(Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP) if copied == 0 => {
+                return Ok((0, SendEnd::Unsupported))
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((copied, SendEnd::Done))
+}

@@ -760,15 +760,15 @@ fn eio_from_read_in_the_fallback() {
     }
     let env = TestEnv::new();
     env.write("src", pattern(2 * M, 12));
-    // copy_file_range refuses (EXDEV); the read/write fallback then meets EIO on its 2nd read
-    // (counting after the dynamic loader's own reads).
+    // copy_file_range refuses (EXDEV) and so does sendfile (EINVAL); the read/write fallback
+    // then meets EIO on its 2nd read (counting after the dynamic loader's own reads).
     let pread_eio = format!(
         "pread64:error=EIO:when={}+",
         startup_calls(&env, "pread64") + 2
     );
     mid_copy(
         &env,
-        &["copy_file_range:error=EXDEV", &pread_eio],
+        &["copy_file_range:error=EXDEV", "sendfile:error=EINVAL", &pread_eio],
         &[],
         Some("error reading 'src': Input/output error"),
     );
