@@ -195,7 +195,9 @@ pub fn resolve(args: &Args, m: &ArgMatches) -> Result<Config, UsageError> {
     }
     if backup.is_some() && args.no_clobber {
         // GNU cp 9.1's wording for -n.
-        return Err(usage("options --backup and --no-clobber are mutually exclusive".to_owned()));
+        return Err(usage(
+            "options --backup and --no-clobber are mutually exclusive".to_owned(),
+        ));
     }
     if backup.is_some() && matches!(update, UpdateWhen::None | UpdateWhen::NoneFail) {
         return Err(usage(

@@ -174,6 +174,10 @@ pub struct Job {
     pub atomic: bool,
     /// `--sync`: fsync before the job is reported done.
     pub sync: bool,
+    /// The destination takes positioned writes (a regular file or block device).
+    pub dest_seekable: bool,
+    /// The device the destination is (or will be created) on, if known.
+    pub dest_dev: Option<u64>,
 }
 
 /// Why a job is not run, as a GNU-style message (without program name).
@@ -216,12 +220,14 @@ impl fmt::Display for PlanError {
             PlanError::DanglingSymlink(p) => {
                 write!(f, "not writing through dangling symlink {}", quote(p))
             }
-            PlanError::OverwriteDirWithNonDir { dest, source } => write!(
-                f,
-                "cannot overwrite directory {} with non-directory {}",
-                quote(dest),
-                quote(source)
-            ),
+            // GNU cp 9.1's wording names only the directory.
+            PlanError::OverwriteDirWithNonDir { dest, .. } => {
+                write!(
+                    f,
+                    "cannot overwrite directory {} with non-directory",
+                    quote(dest)
+                )
+            }
             PlanError::OffsetInPastEnd { arg, source, size } => write!(
                 f,
                 "--offset-in {arg} is past the end of {} ({size} bytes)",
@@ -554,9 +560,7 @@ pub fn plan_job(
     }
     let dest_file = dest.file();
     match dest {
-        DestFacts::DanglingSymlink if !opts.force => {
-            return Err(PlanError::DanglingSymlink(dst_path))
-        }
+        DestFacts::DanglingSymlink => return Err(PlanError::DanglingSymlink(dst_path)),
         DestFacts::Existing(d) if d.kind == FileKind::Directory => {
             return Err(PlanError::OverwriteDirWithNonDir {
                 dest: dst_path,
@@ -614,6 +618,8 @@ pub fn plan_job(
         source_facts: *source,
         atomic: opts.atomic,
         sync: opts.sync,
+        dest_seekable,
+        dest_dev: dest.dev(),
     };
 
     if let Some(range) = &opts.range {

@@ -43,7 +43,7 @@ pub struct Copier<'a, 'p> {
     links: HashMap<(u64, u64), PathBuf>,
     /// Command-line sources seen, for "specified more than once".
     /// (dev, ino, base name, parent directory's (dev, ino)): GNU's `seen_file` identity.
-    operands: HashSet<(u64, u64, Vec<u8>, (u64, u64))>,
+    operands: HashSet<OperandKey>,
     /// Worker threads for `-j N` (N > 1); `None` runs jobs inline.
     pool: Option<Pool>,
     /// Destinations of jobs still running.
@@ -325,15 +325,21 @@ impl<'a, 'p> Copier<'a, 'p> {
         }
     }
 
-    fn copy_operand_node(&mut self, src_path: &Path, dst_path: &Path, facts: &FileFacts, follow: bool) {
+    fn copy_operand_node(
+        &mut self,
+        src_path: &Path,
+        dst_path: &Path,
+        facts: &FileFacts,
+        follow: bool,
+    ) {
         let facts = *facts;
         let src = Endpoint::Path(src_path.to_path_buf());
         let dst = Endpoint::Path(dst_path.to_path_buf());
         // With -s, directories are still walked (-rs makes links to the files), as GNU cp does.
         if facts.kind == FileKind::Directory {
             if !self.cfg.recursive {
-                let msg = format!("-r not specified; omitting directory {}", quote(&src_path));
-                return self.fail(&src_path, &dst_path, &msg);
+                let msg = format!("-r not specified; omitting directory {}", quote(src_path));
+                return self.fail(src_path, dst_path, &msg);
             }
             self.copy_tree(&src, &facts, &dst, !follow);
         } else {
@@ -363,7 +369,11 @@ impl<'a, 'p> Copier<'a, 'p> {
     }
 
     /// Creates the missing directories of `--parents` (`dir/a/b` for source `a/b/f`).
-    fn make_parents(&mut self, src: &Path, dst: &Path) -> Result<Vec<(PathBuf, FileFacts, Option<u32>)>, String> {
+    fn make_parents(
+        &mut self,
+        src: &Path,
+        dst: &Path,
+    ) -> Result<Vec<(PathBuf, FileFacts, Option<u32>)>, String> {
         let mut made = Vec::new();
         let rel_parent = src.parent().unwrap_or(Path::new(""));
         let depth = rel_parent.components().count();
@@ -389,7 +399,11 @@ impl<'a, 'p> Copier<'a, 'p> {
                     made.push((dst_dir.clone(), facts, new_mode));
                     if self.cfg.verbose {
                         // GNU prints these names with quotef: quoted only when needed.
-                        let line = format!("{} -> {}", quote_if_needed(&src_dir), quote_if_needed(&dst_dir));
+                        let line = format!(
+                            "{} -> {}",
+                            quote_if_needed(&src_dir),
+                            quote_if_needed(&dst_dir)
+                        );
                         if self.cfg.json {
                             self.reporter.verbose_line(&src_dir, &dst_dir);
                         } else {
@@ -483,7 +497,10 @@ impl<'a, 'p> Copier<'a, 'p> {
             let earlier = (facts.kind == FileKind::Directory)
                 .then(|| self.just_created.get(&(facts.dev, facts.ino)).cloned())
                 .flatten();
-            if let Some(earlier) = earlier.clone().filter(|e| !same_name(child_src.display_path(), e)) {
+            if let Some(earlier) = earlier
+                .clone()
+                .filter(|e| !same_name(child_src.display_path(), e))
+            {
                 // GNU cp: the directory was reached by another name than the one it was created as.
                 let msg = format!(
                     "will not create hard link {} to directory {}",
@@ -871,12 +888,19 @@ impl<'a, 'p> Copier<'a, 'p> {
             let same = id == (facts.dev, facts.ino);
             let broken = FileType::from_raw_mode(existing.st_mode) == FileType::Symlink;
             let looping = broken
-                && dst
-                    .dir_and_name()
-                    .is_some_and(|(d, n)| matches!(statat(d, n, AtFlags::empty()), Err(Errno::LOOP)));
+                && dst.dir_and_name().is_some_and(|(d, n)| {
+                    matches!(statat(d, n, AtFlags::empty()), Err(Errno::LOOP))
+                });
             if looping && self.cfg.copy.force && !self.cfg.dry_run {
                 // cp -f replaces a symlink loop.
                 let _ = self.remove(dst);
+            } else if looping {
+                let msg = format!(
+                    "cannot stat {}: {}",
+                    quote(&dst_shown),
+                    errno_text_of(Errno::LOOP)
+                );
+                return self.fail(&src_shown, &dst_shown, &msg);
             } else if broken
                 && self.cfg.copy.force
                 && !self.cfg.remove_destination
@@ -922,6 +946,14 @@ impl<'a, 'p> Copier<'a, 'p> {
                 if self.cfg.dry_run {
                     return self.reporter.planned_node("file", &src_shown, &dst_shown);
                 }
+                if !same_name(&src_shown, &dst_shown) {
+                    // Two names of one file (`cp -fb f hardlink`): back the destination up by
+                    // renaming it, then copy the source (still there under its name).
+                    if let Err(msg) = self.backup(dst) {
+                        return self.fail(&src_shown, &dst_shown, &msg);
+                    }
+                    return self.copy_file(&src, facts, dst, nofollow);
+                }
                 let b = self.cfg.backup.clone().expect("backups");
                 let (dir, n) = dst.dir_and_name().expect("paths");
                 let named = split_at_dir(dir, n).and_then(|(dir_fd, base)| {
@@ -945,7 +977,21 @@ impl<'a, 'p> Copier<'a, 'p> {
                     }
                     Ok(None) => {}
                     Err(e) => {
-                        let msg = format!("cannot backup {}: {}", quote(&dst_shown), errno_text_of(e));
+                        let msg =
+                            format!("cannot backup {}: {}", quote(&dst_shown), errno_text_of(e));
+                        return self.fail(&src_shown, &dst_shown, &msg);
+                    }
+                }
+            } else if same
+                && self.cfg.remove_destination
+                && facts.kind == FileKind::Regular
+                && !same_name(&src_shown, &dst_shown)
+            {
+                // Another name of the source (a hard link): GNU removes it and copies anew.
+                if !self.cfg.dry_run {
+                    if let Err(e) = self.remove(dst) {
+                        let msg =
+                            format!("cannot remove {}: {}", quote(&dst_shown), errno_text_of(e));
                         return self.fail(&src_shown, &dst_shown, &msg);
                     }
                 }
@@ -954,7 +1000,10 @@ impl<'a, 'p> Copier<'a, 'p> {
                 if !self.may_replace(&src, facts, dst, &existing) {
                     return;
                 }
-                let msg = format!("cannot overwrite directory {} with non-directory", quote(&dst_shown));
+                let msg = format!(
+                    "cannot overwrite directory {} with non-directory",
+                    quote(&dst_shown)
+                );
                 return self.fail(&src_shown, &dst_shown, &msg);
             }
         }
@@ -1039,10 +1088,26 @@ impl<'a, 'p> Copier<'a, 'p> {
         let new_mode = (!job.dest_exists).then_some(job.create_mode);
         // The source's fd, for xattrs.
         let src_fd = job.source.dir_and_name().and_then(|(d, n)| {
-            let nofollow = if job.nofollow { OFlags::NOFOLLOW } else { OFlags::empty() };
-            openat(d, n, OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC | nofollow, Mode::empty()).ok()
+            let nofollow = if job.nofollow {
+                OFlags::NOFOLLOW
+            } else {
+                OFlags::empty()
+            };
+            openat(
+                d,
+                n,
+                OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC | nofollow,
+                Mode::empty(),
+            )
+            .ok()
         });
-        self.apply_meta(fd.as_fd(), src_fd.as_ref().map(|f| f.as_fd()), facts, new_mode, &shown);
+        self.apply_meta(
+            fd.as_fd(),
+            src_fd.as_ref().map(|f| f.as_fd()),
+            facts,
+            new_mode,
+            &shown,
+        );
         self.reporter
             .node_done("file", job.source.display_path(), &shown);
     }
@@ -1099,7 +1164,10 @@ impl<'a, 'p> Copier<'a, 'p> {
                 return self.fail(&src_shown, &dst_shown, &msg);
             }
             if FileType::from_raw_mode(existing.st_mode) == FileType::Directory {
-                let msg = format!("cannot overwrite directory {} with non-directory", quote(&dst_shown));
+                let msg = format!(
+                    "cannot overwrite directory {} with non-directory",
+                    quote(&dst_shown)
+                );
                 return self.fail(&src_shown, &dst_shown, &msg);
             }
             // GNU's same_file_ok under -P: a symlink to the destination file is "the same
@@ -1109,7 +1177,11 @@ impl<'a, 'p> Copier<'a, 'p> {
                 if statat(sdir, sname, AtFlags::empty())
                     .is_ok_and(|st| (st.st_dev, st.st_ino) == (existing.st_dev, existing.st_ino))
                 {
-                    let msg = format!("{} and {} are the same file", quote(&src_shown), quote(&dst_shown));
+                    let msg = format!(
+                        "{} and {} are the same file",
+                        quote(&src_shown),
+                        quote(&dst_shown)
+                    );
                     return self.fail(&src_shown, &dst_shown, &msg);
                 }
             }
@@ -1194,7 +1266,11 @@ impl<'a, 'p> Copier<'a, 'p> {
         let mode = if self.cfg.copy.preserve.attrs.mode {
             facts.mode & 0o7777
         } else {
-            let bits = if self.cfg.no_preserve_mode { 0o666 } else { facts.mode & 0o777 };
+            let bits = if self.cfg.no_preserve_mode {
+                0o666
+            } else {
+                facts.mode & 0o777
+            };
             bits & !self.umask
         };
         for problem in meta::apply_symlink(ddir, dname, facts, &self.cfg.copy.preserve, &dst_shown)
@@ -1280,7 +1356,11 @@ impl<'a, 'p> Copier<'a, 'p> {
             if statat(sdir, sname, AtFlags::empty())
                 .is_ok_and(|st| (st.st_dev, st.st_ino) == (existing.st_dev, existing.st_ino))
             {
-                let msg = format!("{} and {} are the same file", quote(&src_shown), quote(&dst_shown));
+                let msg = format!(
+                    "{} and {} are the same file",
+                    quote(&src_shown),
+                    quote(&dst_shown)
+                );
                 return self.fail(&src_shown, &dst_shown, &msg);
             }
             if !self.may_replace(src, &facts, dst, &existing) {
@@ -1392,9 +1472,12 @@ fn split_at_dir(dir: BorrowedFd<'_>, path: &Path) -> Result<(OwnedFd, OsString),
     Ok((fd, name))
 }
 
+/// (dev, ino, base name, parent directory's (dev, ino)).
+type OperandKey = (u64, u64, Vec<u8>, (u64, u64));
+
 /// A command-line source's identity for "specified more than once": the file and the name it
 /// was given by (GNU's `same_name`: the same base name in the same directory).
-fn operand_key(path: &Path, facts: &FileFacts) -> (u64, u64, Vec<u8>, (u64, u64)) {
+fn operand_key(path: &Path, facts: &FileFacts) -> OperandKey {
     let base = plan::base_name(path).as_bytes().to_vec();
     let parent = statat(
         CWD,

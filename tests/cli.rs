@@ -6,10 +6,10 @@
 
 mod testenv;
 
-#[path = "cli/batch.rs"]
-mod batch;
 #[path = "cli/basic.rs"]
 mod basic;
+#[path = "cli/batch.rs"]
+mod batch;
 #[path = "cli/docs.rs"]
 mod docs;
 #[path = "cli/errors.rs"]

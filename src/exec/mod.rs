@@ -17,6 +17,7 @@ use rustix::fs::{
 };
 use rustix::io::Errno;
 
+use crate::facts::FileKind;
 use crate::plan::{CloneMode, Endpoint, Job, Strategy};
 use crate::report::{errno_text_of, quote};
 
@@ -39,6 +40,8 @@ pub struct Engine<'p> {
     pub chunk: u64,
     pub progress: &'p dyn Progress,
     kernel_lacks_cfr: AtomicBool,
+    /// Device pairs between which copy_file_range said EXDEV: not asked again this run.
+    exdev_pairs: std::sync::Mutex<Vec<(u64, u64)>>,
 }
 
 impl<'p> Engine<'p> {
@@ -47,6 +50,7 @@ impl<'p> Engine<'p> {
             chunk: 1 << 30,
             progress,
             kernel_lacks_cfr: AtomicBool::new(false),
+            exdev_pairs: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -56,6 +60,24 @@ impl<'p> Engine<'p> {
 
     fn remember_kernel_lacks_cfr(&self) {
         self.kernel_lacks_cfr.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether copy_file_range already said EXDEV for this (source device, destination device).
+    fn known_exdev(&self, pair: (u64, Option<u64>)) -> bool {
+        let (src, Some(dst)) = pair else { return false };
+        self.exdev_pairs
+            .lock()
+            .is_ok_and(|pairs| pairs.contains(&(src, dst)))
+    }
+
+    fn remember_exdev(&self, pair: (u64, Option<u64>)) {
+        if let (src, Some(dst)) = pair {
+            if let Ok(mut pairs) = self.exdev_pairs.lock() {
+                if !pairs.contains(&(src, dst)) && pairs.len() < 64 {
+                    pairs.push((src, dst));
+                }
+            }
+        }
     }
 }
 
@@ -529,18 +551,10 @@ fn open_dest(job: &Job) -> Result<(Fd, bool), JobError> {
 
 /// The starting position on one end: an explicit offset for files and block devices we opened,
 /// the descriptor's own offset for standard input/output and streams (FIFOs, terminals).
-fn start_pos(end: &Endpoint, fd: &Fd, offset: u64) -> Option<u64> {
+fn start_pos(end: &Endpoint, seekable: bool, offset: u64) -> Option<u64> {
     match end {
-        Endpoint::Path(_) | Endpoint::At { .. } => {
-            let seekable = fstat(fd).is_ok_and(|st| {
-                matches!(
-                    rustix::fs::FileType::from_raw_mode(st.st_mode),
-                    rustix::fs::FileType::RegularFile | rustix::fs::FileType::BlockDevice
-                )
-            });
-            seekable.then_some(offset)
-        }
-        Endpoint::Stdio => None,
+        Endpoint::Path(_) | Endpoint::At { .. } if seekable => Some(offset),
+        _ => None,
     }
 }
 
@@ -584,8 +598,12 @@ fn copy_whole(
     dst: &Fd,
     mut outcome: Outcome,
 ) -> Result<Outcome, JobError> {
-    let mut pos_in = start_pos(&job.source, src, 0);
-    let mut pos_out = start_pos(&job.dest, dst, 0);
+    let source_seekable = matches!(
+        job.source_facts.kind,
+        FileKind::Regular | FileKind::BlockDevice
+    );
+    let mut pos_in = start_pos(&job.source, source_seekable, 0);
+    let mut pos_out = start_pos(&job.dest, job.dest_seekable, 0);
     // `--method=copy-file-range` means copy_file_range or a clear error, even for a source the
     // planner would read (procfs, a pipe): the kernel's answer becomes the message.
     let use_cfr = job.kernel_copy_only || (job.kernel_copy && job.strategy != Strategy::ReadWrite);
@@ -763,7 +781,10 @@ fn copy_span(
     if use_cfr {
         outcome.tried_cfr = true;
         let file_progress = outcome.bytes;
-        let (n, end) =
+        let pair = (job.source_facts.dev, job.dest_dev);
+        let (n, end) = if engine.known_exdev(pair) && !job.kernel_copy_only {
+            (0, CfrEnd::Fallback(Reason::Exdev))
+        } else {
             cfr::copy(engine, src, pos_in, dst, pos_out, len, file_progress).map_err(|e| {
                 JobError::new(format!(
                     "error copying {} to {}: {}",
@@ -771,7 +792,11 @@ fn copy_span(
                     quote(job.dest.display_path()),
                     errno_text_of(e.errno)
                 ))
-            })?;
+            })?
+        };
+        if end == CfrEnd::Fallback(Reason::Exdev) {
+            engine.remember_exdev(pair);
+        }
         copied = n;
         if n > 0 {
             outcome.method = Method::CopyFileRange;

@@ -243,7 +243,7 @@ fn no_target_directory_treats_dest_as_a_file() {
     fs::create_dir(env.join("d")).unwrap();
     env.run(&["-T", "a", "d"])
         .failure()
-        .stderr_is("fcopy: cannot overwrite directory 'd' with non-directory 'a'\n");
+        .stderr_is("fcopy: cannot overwrite directory 'd' with non-directory\n");
     env.run(&["-T", "a", "newname"]).success();
     assert_eq!(env.read("newname"), b"1");
 }
@@ -402,15 +402,24 @@ fn no_clobber_leaves_dest_alone() {
 }
 
 #[test]
-fn force_replaces_a_dangling_symlink_destination() {
+fn force_does_not_write_through_a_dangling_symlink() {
+    // As GNU cp 9.1: -f does not make a dangling destination symlink writable.
     let env = TestEnv::new();
     env.write("a", b"data");
     std::os::unix::fs::symlink("nowhere", env.join("x")).unwrap();
-    env.run(&["-f", "a", "x"]).success();
-    let md = fs::symlink_metadata(env.join("x")).unwrap();
-    assert!(md.is_file(), "x should now be a regular file");
-    assert_eq!(env.read("x"), b"data");
+    env.run(&["-f", "a", "x"])
+        .failure()
+        .stderr_is("fcopy: not writing through dangling symlink 'x'\n");
+    assert!(fs::symlink_metadata(env.join("x"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
     assert!(!env.exists("nowhere"), "must not write through the link");
+    // --remove-destination replaces the link itself.
+    env.run(&["--remove-destination", "a", "x"]).success();
+    assert!(fs::symlink_metadata(env.join("x")).unwrap().is_file());
+    assert_eq!(env.read("x"), b"data");
+    assert!(!env.exists("nowhere"));
 }
 
 #[test]

@@ -75,7 +75,14 @@ fn check_record(line: &str) -> Value {
                 );
                 let method = v["method"].as_str().unwrap();
                 assert!(
-                    ["reflink", "copy_file_range", "sendfile", "read_write", "none"].contains(&method),
+                    [
+                        "reflink",
+                        "copy_file_range",
+                        "sendfile",
+                        "read_write",
+                        "none"
+                    ]
+                    .contains(&method),
                     "method: {line}"
                 );
             }

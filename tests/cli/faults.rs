@@ -221,7 +221,7 @@ fn enosys_is_remembered_for_the_rest_of_the_run() {
 }
 
 #[test]
-fn other_errnos_are_not_remembered() {
+fn exdev_is_remembered_per_device_pair_and_other_errnos_are_not() {
     if !require_strace() {
         return;
     }
@@ -229,6 +229,8 @@ fn other_errnos_are_not_remembered() {
     env.write("a", pattern(50_000, 1));
     env.write("b", pattern(60_000, 2));
     fs::create_dir(env.join("out")).unwrap();
+    // EXDEV is a property of the two filesystems: the second file between the same devices
+    // does not ask again (one copy_file_range call in all).
     let log = env.join("strace.log");
     let run = env
         .fcopy()
@@ -238,6 +240,23 @@ fn other_errnos_are_not_remembered() {
     run.success();
     let recs = run.json();
     assert_eq!(recs[0]["fallback"], "EXDEV");
+    assert_eq!(recs[1]["fallback"], "EXDEV", "{}", recs[1]);
+    assert_eq!(
+        cfr_calls(&log),
+        1,
+        "EXDEV was asked again for the same device pair"
+    );
+    assert_eq!(env.read("out/b"), env.read("b"));
+    // Any other errno is about that one file: the next file tries copy_file_range again.
+    let log = env.join("strace2.log");
+    let run = env
+        .fcopy()
+        .wrapped(&trace_to(&log, Some("error=EINVAL:when=1")))
+        .args(&["--json", "a", "b", "out"])
+        .run();
+    run.success();
+    let recs = run.json();
+    assert_eq!(recs[0]["fallback"], "EINVAL");
     assert!(recs[1]["fallback"].is_null(), "{}", recs[1]);
     assert_eq!(recs[1]["method"], "copy_file_range");
     assert_eq!(env.read("out/b"), env.read("b"));

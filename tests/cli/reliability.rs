@@ -768,7 +768,11 @@ fn eio_from_read_in_the_fallback() {
     );
     mid_copy(
         &env,
-        &["copy_file_range:error=EXDEV", "sendfile:error=EINVAL", &pread_eio],
+        &[
+            "copy_file_range:error=EXDEV",
+            "sendfile:error=EINVAL",
+            &pread_eio,
+        ],
         &[],
         Some("error reading 'src': Input/output error"),
     );
