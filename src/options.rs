@@ -258,7 +258,12 @@ pub fn resolve(args: &Args, m: &ArgMatches) -> Result<Config, UsageError> {
         dry_run: args.dry_run,
         batch: args.batch.clone(),
         null: args.null,
-        jobs: args.jobs.map_or_else(default_jobs, usize::from),
+        // --debug reports each file's outcome right under its `'a' -> 'b'` line: one at a time.
+        jobs: match args.jobs {
+            Some(n) => usize::from(n),
+            None if args.debug => 1,
+            None => default_jobs(),
+        },
         progress: if args.progress_always {
             crate::cli::ProgressWhen::Always
         } else {

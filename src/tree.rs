@@ -160,6 +160,7 @@ impl<'a, 'p> Copier<'a, 'p> {
 
     /// Runs a job now, or queues it on the pool.
     fn dispatch(&mut self, job: plan::Job, context: pool::Context) {
+        self.reporter.starting(&job);
         if let Some(p) = &self.reporter.progress {
             let bytes = job.range.map_or(job.len, |r| r.len).unwrap_or(0);
             p.add_total(bytes, 1);

@@ -175,15 +175,17 @@ impl Reporter {
             self.line(format_args!("{}", record.finish()));
             return;
         }
-        if self.verbose || self.debug {
-            self.line(format_args!(
-                "{} -> {}",
-                quote(job.source.display_path()),
-                quote(job.dest.display_path())
-            ));
-            if self.debug {
-                self.line(format_args!("{}", debug_line(job, outcome)));
-            }
+        // The `'a' -> 'b'` line was printed when the job started (see `starting`), as GNU cp
+        // prints it before copying; --debug adds what happened.
+        if self.debug {
+            self.line(format_args!("{}", debug_line(job, outcome)));
+        }
+    }
+
+    /// A file copy is about to start: the -v/--debug line, in walk order even under `-j`.
+    pub fn starting(&mut self, job: &Job) {
+        if !self.json && (self.verbose || self.debug) {
+            self.verbose_line(job.source.display_path(), job.dest.display_path());
         }
     }
 

@@ -334,3 +334,23 @@ fn json_for_trees_has_a_record_per_node() {
     }
     assert_eq!(all.last().unwrap()["bytes"], 3);
 }
+
+#[test]
+fn verbose_lines_keep_gnu_order_under_parallel_copies() {
+    let env = TestEnv::new();
+    for d in 0..5 {
+        for f in 0..30 {
+            env.write(format!("src/d{d}/f{f}"), pattern((f * 977) % 70_000, f as u64));
+        }
+    }
+    let gnu = std::process::Command::new("/usr/bin/cp")
+        .args(["-rv", "src", "gnu"])
+        .current_dir(env.path())
+        .output()
+        .unwrap();
+    assert!(gnu.status.success());
+    let run = env.run(&["-rv", "-j", "8", "src", "ours"]);
+    run.success();
+    let expected = String::from_utf8_lossy(&gnu.stdout).replace("'gnu", "'ours");
+    assert_eq!(run.stdout(), expected, "-v order differs from GNU cp under -j 8");
+}
