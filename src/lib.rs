@@ -90,6 +90,7 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
         let pool = (workers > 1 && !config.dry_run && (config.recursive || config.batch.is_some()))
             .then(|| pool::Pool::new(scope, &engine, workers));
         let mut copier = tree::Copier::new(&config, &engine, &mut reporter, umask, pool);
+        copier.track_created = config.batch.is_some() || targets.len() > 1;
         match &config.batch {
             Some(file) => run_batch(&mut copier, file, config.null),
             None => {

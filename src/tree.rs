@@ -19,7 +19,7 @@ use rustix::io::Errno;
 use crate::backup;
 use crate::cli::UpdateWhen;
 use crate::exec::{self, probe, Engine};
-use crate::facts::{DestFacts, FileFacts, FileKind};
+use crate::facts::{DestFacts, FileFacts, FileKind, FsKind};
 use crate::meta;
 use crate::options::{Config, Deref, LinkMode};
 use crate::plan::{self, Endpoint, Planned, RangeArgs, Target};
@@ -57,6 +57,11 @@ pub struct Copier<'a, 'p> {
     range_override: Option<RangeArgs>,
     /// An interrupted job was reported (the others are not).
     interrupt_reported: bool,
+    /// The directory the walk is copying entries of, if any.
+    walk_dir: Option<WalkDir>,
+    /// Record every file created, for "will not overwrite just-created" checks of later
+    /// operands (off when there is only one operand).
+    pub track_created: bool,
 }
 
 /// A directory whose children may still be copying.
@@ -79,6 +84,21 @@ struct Frame {
     entries: Vec<OsString>,
     /// Identifies the directory for jobs that finish later (`-j`).
     token: u64,
+    /// The filesystems of the source and destination directories.
+    src_fs: FsKind,
+    dst_fs: FsKind,
+}
+
+/// What the walk knows about the directory whose entries it is copying: saves a stat and a
+/// statfs per file.
+#[derive(Copy, Clone, Debug)]
+struct WalkDir {
+    /// This run created the destination directory: every entry's destination is missing.
+    fresh: bool,
+    src_dev: u64,
+    src_fs: FsKind,
+    dst_dev: u64,
+    dst_fs: FsKind,
 }
 
 impl<'a, 'p> Copier<'a, 'p> {
@@ -105,6 +125,8 @@ impl<'a, 'p> Copier<'a, 'p> {
             next_token: 0,
             range_override: None,
             interrupt_reported: false,
+            walk_dir: None,
+            track_created: true,
         }
     }
 
@@ -468,6 +490,14 @@ impl<'a, 'p> Copier<'a, 'p> {
                 continue;
             };
             self.current_dir = Some(top.token);
+            let walk_dir = WalkDir {
+                fresh: top.created,
+                src_dev: top.facts.dev,
+                src_fs: top.src_fs,
+                dst_dev: top.dst_id.0,
+                dst_fs: top.dst_fs,
+            };
+            self.walk_dir = Some(walk_dir);
             let src_dir = top.src.clone().expect("open frame");
             let dst_dir = top.dst.clone().expect("open frame");
             let child_src = Endpoint::At {
@@ -487,7 +517,13 @@ impl<'a, 'p> Copier<'a, 'p> {
                 AtFlags::SYMLINK_NOFOLLOW
             };
             let facts = match statat(&*src_dir, &name, flags) {
-                Ok(st) => probe::facts_from_stat(&st, 0),
+                Ok(st) => {
+                    let mut facts = probe::facts_from_stat(&st, 0);
+                    if facts.dev == walk_dir.src_dev {
+                        facts.fs = walk_dir.src_fs;
+                    }
+                    facts
+                }
                 Err(e) => {
                     let shown = child_src.display_path().to_path_buf();
                     let msg = format!("cannot stat {}: {}", quote(&shown), errno_text_of(e));
@@ -536,6 +572,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                     }
                     continue;
                 }
+                self.walk_dir = None;
                 if let Some(frame) = self.enter_dir(&child_src, &facts, &child_dst, !follow) {
                     stack.push(frame);
                     let depth = stack.len();
@@ -550,6 +587,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
         }
         self.current_dir = None;
+        self.walk_dir = None;
     }
 
     /// Opens a source directory and creates (or opens) its destination; prints the -v line.
@@ -656,6 +694,8 @@ impl<'a, 'p> Copier<'a, 'p> {
         if !self.cfg.dry_run && (created || self.cfg.json) {
             self.reporter.node_done("directory", &src_shown, &dst_shown);
         }
+        let src_fd_fs = rustix::fs::fstatfs(&src_fd).map(|f| f.f_type as u64);
+        let dst_fd_fs = rustix::fs::fstatfs(&dst_fd).map(|f| f.f_type as u64);
         Some(Frame {
             src: Some(Arc::new(src_fd)),
             dst: Some(Arc::new(dst_fd)),
@@ -667,6 +707,8 @@ impl<'a, 'p> Copier<'a, 'p> {
             created,
             entries,
             token,
+            src_fs: fs_kind_of(src_fd_fs),
+            dst_fs: fs_kind_of(dst_fd_fs),
         })
     }
 
@@ -858,7 +900,13 @@ impl<'a, 'p> Copier<'a, 'p> {
             && (facts.nlink > 1
                 || self.cfg.deref == Deref::Always
                 || (self.cfg.deref == Deref::CommandLine && matches!(src, Endpoint::Path(_))));
-        let lstat = Self::lstat_dest(dst);
+        // In a directory this run created, nothing is there yet: no need to look.
+        let fresh = self.walk_dir.filter(|w| w.fresh);
+        let lstat = if fresh.is_some() {
+            None
+        } else {
+            Self::lstat_dest(dst)
+        };
         if lstat.is_none() && dst_shown.as_os_str().as_bytes().ends_with(b"/") {
             // GNU cp: creating `name/` reports ENOTDIR (the kernel says EISDIR).
             let msg = format!(
@@ -1014,7 +1062,14 @@ impl<'a, 'p> Copier<'a, 'p> {
                 return self.link_to_first(&src_shown, &first, dst);
             }
         }
-        let dest = match probe::dest_facts(dst) {
+        let probed = match fresh {
+            Some(w) => Ok(DestFacts::Missing {
+                dir_fs: w.dst_fs,
+                dir_dev: w.dst_dev,
+            }),
+            None => probe::dest_facts(dst),
+        };
+        let dest = match probed {
             Ok(d) => d,
             Err(e) => {
                 let msg = format!("cannot stat {}: {}", quote(&dst_shown), errno_text_of(e));
@@ -1061,7 +1116,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         let context = pool::Context {
             dir_token: self.current_dir,
             link_key,
-            creates: !matches!(dest, DestFacts::Existing(_)),
+            creates: self.track_created && !matches!(dest, DestFacts::Existing(_)),
         };
         self.dispatch(job, context);
     }
@@ -1514,6 +1569,10 @@ fn same_name(a: &Path, b: &Path) -> bool {
             .map(|st| (st.st_dev, st.st_ino))
     };
     dir_id(a).is_some() && dir_id(a) == dir_id(b)
+}
+
+fn fs_kind_of(magic: Result<u64, Errno>) -> FsKind {
+    FsKind::from_magic(magic.unwrap_or(0))
 }
 
 fn strip_slashes(path: &Path) -> PathBuf {
