@@ -80,8 +80,9 @@ pub fn quote_bytes(bytes: &[u8]) -> String {
     if in_plain {
         out.push('\'');
     }
-    if out.is_empty() {
-        out.push_str("''");
+    if !out.starts_with('\'') {
+        // GNU starts every such name with a quote: `''$'\377''x'`.
+        out.insert_str(0, "''");
     }
     out
 }
@@ -97,7 +98,7 @@ mod tests {
         assert_eq!(quote_bytes(b"it's"), "\"it's\"");
         assert_eq!(quote_bytes(b"a'b\"c"), "'a'\\''b\"c'");
         assert_eq!(quote_bytes(b"a\nb"), "'a'$'\\n''b'");
-        assert_eq!(quote_bytes(b"\xffx"), "$'\\377''x'");
+        assert_eq!(quote_bytes(b"\xffx"), "''$'\\377''x'");
         assert_eq!(quote_bytes(b""), "''");
     }
 }
