@@ -845,14 +845,16 @@ fn copy_span(
     // After copy_file_range gave way between two files, sendfile still copies in the kernel.
     if let (true, Some(rest), Some(at)) = (use_cfr && !skip_zeros, rest, pos_in.as_mut()) {
         if job.source_facts.has_trusted_size() {
-            let (sent, end) = rw::send(engine, src, at, dst, pos_out, rest).map_err(|e| {
-                JobError::new(format!(
-                    "error copying {} to {}: {}",
-                    quote(job.source.display_path()),
-                    quote(job.dest.display_path()),
-                    errno_text_of(e)
-                ))
-            })?;
+            let fresh = outcome.method != Method::Sendfile && job.strategy != Strategy::Ranged;
+            let (sent, end) =
+                rw::send(engine, src, at, dst, pos_out, rest, fresh).map_err(|e| {
+                    JobError::new(format!(
+                        "error copying {} to {}: {}",
+                        quote(job.source.display_path()),
+                        quote(job.dest.display_path()),
+                        errno_text_of(e)
+                    ))
+                })?;
             copied += sent;
             if sent > 0 {
                 outcome.method = Method::Sendfile;

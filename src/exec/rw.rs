@@ -271,7 +271,8 @@ pub enum SendEnd {
 /// cache, no trip through a user buffer. Used where copy_file_range gave way (e.g. EXDEV).
 ///
 /// `pos_in` must be an explicit offset. With an explicit `pos_out`, the destination's file offset
-/// (ours: fcopy opened it) is moved there first, since sendfile writes at the file offset.
+/// (ours: fcopy opened it) is moved there first, since sendfile writes at the file offset —
+/// unless `cursor_at_start` says nothing has moved it since it was opened and `pos_out` is 0.
 pub fn send(
     engine: &Engine,
     src: BorrowedFd<'_>,
@@ -279,9 +280,12 @@ pub fn send(
     dst: BorrowedFd<'_>,
     pos_out: &mut Option<u64>,
     len: u64,
+    cursor_at_start: bool,
 ) -> Result<(u64, SendEnd), Errno> {
+    // A descriptor fcopy just opened is at offset 0 already (the common whole-file case).
     if let Some(at) = *pos_out {
-        if rustix::fs::seek(dst, rustix::fs::SeekFrom::Start(at)).is_err() {
+        let already_there = cursor_at_start && at == 0;
+        if !already_there && rustix::fs::seek(dst, rustix::fs::SeekFrom::Start(at)).is_err() {
             return Ok((0, SendEnd::Unsupported));
         }
     }
