@@ -104,6 +104,16 @@ pub struct MetaProblem {
     pub fatal: bool,
 }
 
+impl MetaProblem {
+    /// "`what` 'shown': error text", as GNU cp words these.
+    fn new(what: &str, shown: &Path, e: Errno, fatal: bool) -> MetaProblem {
+        MetaProblem {
+            message: format!("{what} {}: {}", quote(shown), errno_text_of(e)),
+            fatal,
+        }
+    }
+}
+
 fn timestamps(src: &FileFacts) -> Timestamps {
     Timestamps {
         last_access: Timespec {
@@ -143,14 +153,12 @@ pub fn apply(
             // As cp does: keep at least the group if we may; EPERM is expected as non-root.
             let _ = fchown(dst, None, Some(Gid::from_raw(src.gid)));
             if preserve.required.ownership || !matches!(e, Errno::PERM | Errno::INVAL) {
-                problems.push(MetaProblem {
-                    message: format!(
-                        "failed to preserve ownership for {}: {}",
-                        quote(shown),
-                        errno_text_of(e)
-                    ),
-                    fatal: preserve.required.ownership,
-                });
+                problems.push(MetaProblem::new(
+                    "failed to preserve ownership for",
+                    shown,
+                    e,
+                    preserve.required.ownership,
+                ));
             }
         }
     }
@@ -159,14 +167,12 @@ pub fn apply(
             if let Err(e) = copy_xattrs(src_fd, dst) {
                 let unsupported = matches!(e, Errno::OPNOTSUPP | Errno::NODATA);
                 if preserve.required.xattr || !unsupported {
-                    problems.push(MetaProblem {
-                        message: format!(
-                            "setting attributes for {}: {}",
-                            quote(shown),
-                            errno_text_of(e)
-                        ),
-                        fatal: preserve.required.xattr,
-                    });
+                    problems.push(MetaProblem::new(
+                        "setting attributes for",
+                        shown,
+                        e,
+                        preserve.required.xattr,
+                    ));
                 }
             }
         }
@@ -182,26 +188,17 @@ pub fn apply(
     };
     if let Some(mode) = mode {
         if let Err(e) = fchmod(dst, Mode::from_raw_mode(mode)) {
-            problems.push(MetaProblem {
-                message: format!(
-                    "preserving permissions for {}: {}",
-                    quote(shown),
-                    errno_text_of(e)
-                ),
-                fatal: true,
-            });
+            problems.push(MetaProblem::new(
+                "preserving permissions for",
+                shown,
+                e,
+                true,
+            ));
         }
     }
     if p.timestamps {
         if let Err(e) = futimens(dst, &timestamps(src)) {
-            problems.push(MetaProblem {
-                message: format!(
-                    "preserving times for {}: {}",
-                    quote(shown),
-                    errno_text_of(e)
-                ),
-                fatal: true,
-            });
+            problems.push(MetaProblem::new("preserving times for", shown, e, true));
         }
     }
     problems
@@ -226,27 +223,18 @@ pub fn apply_symlink(
             AtFlags::SYMLINK_NOFOLLOW,
         ) {
             if preserve.required.ownership || e != Errno::PERM {
-                problems.push(MetaProblem {
-                    message: format!(
-                        "failed to preserve ownership for {}: {}",
-                        quote(shown),
-                        errno_text_of(e)
-                    ),
-                    fatal: preserve.required.ownership,
-                });
+                problems.push(MetaProblem::new(
+                    "failed to preserve ownership for",
+                    shown,
+                    e,
+                    preserve.required.ownership,
+                ));
             }
         }
     }
     if p.timestamps {
         if let Err(e) = utimensat(dir, name, &timestamps(src), AtFlags::SYMLINK_NOFOLLOW) {
-            problems.push(MetaProblem {
-                message: format!(
-                    "preserving times for {}: {}",
-                    quote(shown),
-                    errno_text_of(e)
-                ),
-                fatal: true,
-            });
+            problems.push(MetaProblem::new("preserving times for", shown, e, true));
         }
     }
     problems

@@ -1,0 +1,453 @@
+//! Regular files: the checks before replacing a destination (updates, -i, backups), copying
+//! with the engine, `--attributes-only`, and linking later names of a hard-linked source.
+
+use std::ffi::{OsStr, OsString};
+use std::io::BufRead;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustix::fs::{linkat, openat, statat, unlinkat, AtFlags, FileType, Mode, OFlags, CWD};
+use rustix::io::Errno;
+
+use super::nodes::LinkKind;
+use super::{same_name, Copier};
+use crate::backup;
+use crate::cli::UpdateWhen;
+use crate::exec::probe;
+use crate::facts::{DestFacts, FileFacts, FileKind};
+use crate::options::{Config, Deref};
+use crate::plan::{self, Endpoint, Planned, Target};
+use crate::pool;
+use crate::report::{errno_text_of, quote};
+
+impl Config {
+    /// Whether hard links between copied files are kept as hard links.
+    pub fn preserve_links(&self) -> bool {
+        self.copy.preserve.attrs.links
+    }
+}
+
+impl<'a, 'p> Copier<'a, 'p> {
+    /// The checks every replacing copy makes: -n/--update, -i, backups and
+    /// --remove-destination. Returns false when the destination is to be left alone.
+    pub(super) fn may_replace(
+        &mut self,
+        src: &Endpoint,
+        facts: &FileFacts,
+        dst: &Endpoint,
+        existing: &rustix::fs::Stat,
+    ) -> bool {
+        let dst_shown = dst.display_path().to_path_buf();
+        let src_shown = src.display_path().to_path_buf();
+        match self.cfg.update {
+            UpdateWhen::All => {}
+            UpdateWhen::None => {
+                self.reporter.skipped(&src_shown, &dst_shown);
+                return false;
+            }
+            UpdateWhen::NoneFail => {
+                let msg = format!("not replacing {}", quote(&dst_shown));
+                self.fail(&src_shown, &dst_shown, &msg);
+                return false;
+            }
+            UpdateWhen::Older => {
+                let dst_m = (existing.st_mtime, existing.st_mtime_nsec as i64);
+                if dst_m >= facts.mtime {
+                    self.reporter.skipped(&src_shown, &dst_shown);
+                    return false;
+                }
+            }
+        }
+        if self.cfg.interactive && !self.cfg.dry_run && !self.ask_overwrite(&dst_shown) {
+            self.reporter.skipped(&src_shown, &dst_shown);
+            return false;
+        }
+        if self.backup_is_source(src, facts, dst) {
+            let msg = format!(
+                "backing up {} might destroy source;  {} not copied",
+                quote(&dst_shown),
+                quote(&src_shown)
+            );
+            self.fail(&src_shown, &dst_shown, &msg);
+            return false;
+        }
+        true
+    }
+
+    /// GNU's `source_is_dst_backup`: the simple backup of `dst` would be the source itself
+    /// (`cp -b a~ a`), so renaming `dst` there would destroy the source.
+    fn backup_is_source(&self, src: &Endpoint, facts: &FileFacts, dst: &Endpoint) -> bool {
+        let Some(b) = &self.cfg.backup else {
+            return false;
+        };
+        if b.control == backup::BackupControl::Numbered {
+            return false;
+        }
+        let src_base = plan::base_name(src.display_path()).as_bytes();
+        let Some((dir, name)) = dst.dir_and_name() else {
+            return false;
+        };
+        let dst_base = plan::base_name(name).as_bytes();
+        let mut backup_name = dst_base.to_vec();
+        backup_name.extend_from_slice(b.suffix.as_bytes());
+        if src_base != backup_name.as_slice() {
+            return false;
+        }
+        let parent = probe::parent_dir(name);
+        let backup_path = parent.join(OsStr::from_bytes(&backup_name));
+        statat(dir, &backup_path, AtFlags::empty())
+            .is_ok_and(|st| (st.st_dev, st.st_ino) == (facts.dev, facts.ino))
+    }
+
+    fn ask_overwrite(&mut self, dst: &Path) -> bool {
+        eprint!("{}: overwrite {}? ", self.reporter.program, quote(dst));
+        let mut line = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut line);
+        line.trim_start().starts_with(['y', 'Y'])
+    }
+
+    /// Renames an existing destination to its backup name. Returns the backup's name.
+    pub(super) fn backup(&mut self, dst: &Endpoint) -> Result<Option<OsString>, String> {
+        let Some(b) = &self.cfg.backup else {
+            return Ok(None);
+        };
+        let (dir, name) = dst.dir_and_name().expect("paths");
+        let (dir_fd, base) = split_at_dir(dir, name).map_err(|e| {
+            format!(
+                "cannot backup {}: {}",
+                quote(dst.display_path()),
+                errno_text_of(e)
+            )
+        })?;
+        backup::make_backup(dir_fd.as_fd(), &base, b.control, &b.suffix).map_err(|e| {
+            format!(
+                "cannot backup {}: {}",
+                quote(dst.display_path()),
+                errno_text_of(e)
+            )
+        })
+    }
+
+    /// Copies a regular file (or a special file's contents) with the engine.
+    pub(super) fn copy_file(
+        &mut self,
+        src: &Endpoint,
+        facts: &FileFacts,
+        dst: &Endpoint,
+        nofollow: bool,
+    ) {
+        let src_shown = src.display_path().to_path_buf();
+        let dst_shown = dst.display_path().to_path_buf();
+        let src = src.clone();
+        self.wait_for(&dst_shown);
+        // Numbered backups keep every earlier version, so GNU cp lets them replace files and
+        // symlinks this run created (other backups would lose the first copy).
+        let backups = self
+            .cfg
+            .backup
+            .as_ref()
+            .is_some_and(|b| b.control == backup::BackupControl::Numbered);
+        // Hard links inside the tree (-d, -a, --preserve=links); with -L (and -H for operands)
+        // every file is remembered, since two links can lead to one file (GNU cp does so).
+        let remember = self.cfg.preserve_links()
+            && facts.kind != FileKind::Directory
+            && (facts.nlink > 1
+                || self.cfg.deref == Deref::Always
+                || (self.cfg.deref == Deref::CommandLine && matches!(src, Endpoint::Path(_))));
+        // In a directory this run created, nothing is there yet: no need to look.
+        let fresh = self.walk_dir.filter(|w| w.fresh);
+        let lstat = if fresh.is_some() {
+            None
+        } else {
+            Self::lstat_dest(dst)
+        };
+        if lstat.is_none() && dst_shown.as_os_str().as_bytes().ends_with(b"/") {
+            // GNU cp: creating `name/` reports ENOTDIR (the kernel says EISDIR).
+            let msg = format!(
+                "cannot create regular file {}: Not a directory",
+                quote(&dst_shown)
+            );
+            return self.fail(&src_shown, &dst_shown, &msg);
+        }
+        if let Some(lst) = lstat {
+            let lid = (lst.st_dev, lst.st_ino);
+            // With backups the symlink is renamed away, not written through.
+            if !backups && self.created_symlinks.contains(&lid) {
+                let msg = format!(
+                    "will not copy {} through just-created symlink {}",
+                    quote(&src_shown),
+                    quote(&dst_shown)
+                );
+                return self.fail(&src_shown, &dst_shown, &msg);
+            }
+            let existing = match dst
+                .dir_and_name()
+                .map(|(d, n)| statat(d, n, AtFlags::empty()))
+            {
+                Some(Ok(st)) => st,
+                _ => lst,
+            };
+            let id = (existing.st_dev, existing.st_ino);
+            let same = id == (facts.dev, facts.ino);
+            let broken = FileType::from_raw_mode(existing.st_mode) == FileType::Symlink;
+            let looping = broken
+                && dst.dir_and_name().is_some_and(|(d, n)| {
+                    matches!(statat(d, n, AtFlags::empty()), Err(Errno::LOOP))
+                });
+            if looping && self.cfg.copy.force && !self.cfg.dry_run {
+                // cp -f replaces a symlink loop.
+                let _ = self.remove(dst);
+            } else if looping {
+                let msg = format!(
+                    "cannot stat {}: {}",
+                    quote(&dst_shown),
+                    errno_text_of(Errno::LOOP)
+                );
+                return self.fail(&src_shown, &dst_shown, &msg);
+            } else if broken
+                && self.cfg.copy.force
+                && !self.cfg.remove_destination
+                && self.cfg.backup.is_none()
+                && std::env::var_os("POSIXLY_CORRECT").is_none()
+            {
+                // -f does not make GNU cp write through (or replace) a dangling symlink.
+                let msg = format!("not writing through dangling symlink {}", quote(&dst_shown));
+                return self.fail(&src_shown, &dst_shown, &msg);
+            }
+            if !same && !backups && self.just_created.contains_key(&id) {
+                let msg = format!(
+                    "will not overwrite just-created {} with {}",
+                    quote(&dst_shown),
+                    quote(&src_shown)
+                );
+                return self.fail(&src_shown, &dst_shown, &msg);
+            }
+            if !same && FileType::from_raw_mode(existing.st_mode) != FileType::Directory {
+                if !self.may_replace(&src, facts, dst, &existing) {
+                    return;
+                }
+                if remember && self.links.contains_key(&(facts.dev, facts.ino)) {
+                    // Handled below by linking; the old file goes away.
+                    let _ = self.remove(dst);
+                } else if self.cfg.backup.is_some() && !self.cfg.dry_run {
+                    if let Err(msg) = self.backup(dst) {
+                        return self.fail(&src_shown, &dst_shown, &msg);
+                    }
+                } else if self.cfg.remove_destination && !self.cfg.dry_run {
+                    if let Err(e) = self.remove(dst) {
+                        let msg =
+                            format!("cannot remove {}: {}", quote(&dst_shown), errno_text_of(e));
+                        return self.fail(&src_shown, &dst_shown, &msg);
+                    }
+                }
+            } else if same
+                && self.cfg.backup.is_some()
+                && self.cfg.copy.force
+                && facts.kind == FileKind::Regular
+            {
+                // `cp --force --backup f f`: GNU cp leaves f alone and copies it to its backup.
+                if self.cfg.dry_run {
+                    return self.reporter.planned_node("file", &src_shown, &dst_shown);
+                }
+                if !same_name(&src_shown, &dst_shown) {
+                    // Two names of one file (`cp -fb f hardlink`): back the destination up by
+                    // renaming it, then copy the source (still there under its name).
+                    if let Err(msg) = self.backup(dst) {
+                        return self.fail(&src_shown, &dst_shown, &msg);
+                    }
+                    return self.copy_file(&src, facts, dst, nofollow);
+                }
+                let b = self.cfg.backup.clone().expect("backups");
+                let (dir, n) = dst.dir_and_name().expect("paths");
+                let named = split_at_dir(dir, n).and_then(|(dir_fd, base)| {
+                    backup::backup_name_in(dir_fd.as_fd(), &base, b.control, &b.suffix)
+                        .map(|name| name.map(|name| (dir_fd, name)))
+                });
+                match named {
+                    Ok(Some((dir_fd, name))) => {
+                        let _ = unlinkat(&dir_fd, &name, AtFlags::empty());
+                        let parent = probe::parent_dir(&dst_shown).to_path_buf();
+                        let backup_dst = Endpoint::At {
+                            dir: Arc::new(dir_fd),
+                            name: name.clone(),
+                            shown: if parent == Path::new(".") && !dst_shown.starts_with(".") {
+                                PathBuf::from(&name)
+                            } else {
+                                parent.join(&name)
+                            },
+                        };
+                        return self.copy_file(&src, facts, &backup_dst, nofollow);
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        let msg =
+                            format!("cannot backup {}: {}", quote(&dst_shown), errno_text_of(e));
+                        return self.fail(&src_shown, &dst_shown, &msg);
+                    }
+                }
+            } else if same
+                && self.cfg.remove_destination
+                && facts.kind == FileKind::Regular
+                && !same_name(&src_shown, &dst_shown)
+            {
+                // Another name of the source (a hard link): GNU removes it and copies anew.
+                if !self.cfg.dry_run {
+                    if let Err(e) = self.remove(dst) {
+                        let msg =
+                            format!("cannot remove {}: {}", quote(&dst_shown), errno_text_of(e));
+                        return self.fail(&src_shown, &dst_shown, &msg);
+                    }
+                }
+            } else if !same {
+                // A directory in the way: -i asks, -n and -u skip, before the type conflict.
+                if !self.may_replace(&src, facts, dst, &existing) {
+                    return;
+                }
+                let msg = format!(
+                    "cannot overwrite directory {} with non-directory",
+                    quote(&dst_shown)
+                );
+                return self.fail(&src_shown, &dst_shown, &msg);
+            }
+        }
+        if remember {
+            if let Some(first) = self.links.get(&(facts.dev, facts.ino)).cloned() {
+                self.wait_for(&first);
+                return self.link_to_first(&src_shown, &first, dst);
+            }
+        }
+        let probed = match fresh {
+            Some(w) => Ok(DestFacts::Missing {
+                dir_fs: w.dst_fs,
+                dir_dev: w.dst_dev,
+            }),
+            None => probe::dest_facts(dst),
+        };
+        let dest = match probed {
+            Ok(d) => d,
+            Err(e) => {
+                let msg = format!("cannot stat {}: {}", quote(&dst_shown), errno_text_of(e));
+                return self.fail(&src_shown, &dst_shown, &msg);
+            }
+        };
+        let target = Target {
+            source: src.clone(),
+            dest: dst.clone(),
+        };
+        let mut opts = self.cfg.copy.clone();
+        if self.range_override.is_some() {
+            opts.range = self.range_override.clone();
+        }
+        opts.force = opts.force || self.cfg.remove_destination;
+        let mut facts = *facts;
+        if facts.fs == crate::facts::FsKind::Other(0) {
+            if let Ok(f) = probe::source_facts(&src) {
+                facts.fs = f.fs;
+            }
+        }
+        let mut job = match plan::plan_job(&opts, &target, &facts, &dest, self.umask) {
+            Ok(Planned::Copy(job)) => *job,
+            Ok(Planned::SkipExisting) => return self.reporter.skipped(&src_shown, &dst_shown),
+            Err(e) => return self.fail(&src_shown, &dst_shown, &e.to_string()),
+        };
+        job.nofollow = nofollow;
+        if self.cfg.no_preserve_mode {
+            job.create_mode = 0o666 & !self.umask;
+        }
+        if self.cfg.dry_run {
+            return self.reporter.planned(&job);
+        }
+        if self.cfg.attributes_only {
+            if remember {
+                self.links.insert((facts.dev, facts.ino), dst_shown.clone());
+            }
+            return self.attributes_only(&job, &facts);
+        }
+        let link_key = remember.then_some((facts.dev, facts.ino));
+        if let Some(key) = link_key {
+            self.links.insert(key, dst_shown.clone());
+        }
+        let context = pool::Context {
+            dir_token: self.current_dir,
+            link_key,
+            creates: self.track_created && !matches!(dest, DestFacts::Existing(_)),
+        };
+        self.dispatch(job, context);
+    }
+
+    /// `--attributes-only`: create the file if missing, never touch its data, apply attributes.
+    fn attributes_only(&mut self, job: &plan::Job, facts: &FileFacts) {
+        let (dir, name) = job.dest.dir_and_name().expect("paths");
+        let shown = job.dest.display_path().to_path_buf();
+        let fd = match openat(
+            dir,
+            name,
+            OFlags::WRONLY | OFlags::CREATE | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o600),
+        ) {
+            Ok(fd) => fd,
+            Err(e) => {
+                let msg = format!(
+                    "cannot create regular file {}: {}",
+                    quote(&shown),
+                    errno_text_of(e)
+                );
+                return self.fail(job.source.display_path(), &shown, &msg);
+            }
+        };
+        let new_mode = (!job.dest_exists).then_some(job.create_mode);
+        // The source's fd, for xattrs.
+        let src_fd = job.source.dir_and_name().and_then(|(d, n)| {
+            let nofollow = if job.nofollow {
+                OFlags::NOFOLLOW
+            } else {
+                OFlags::empty()
+            };
+            openat(
+                d,
+                n,
+                OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC | nofollow,
+                Mode::empty(),
+            )
+            .ok()
+        });
+        self.apply_meta(
+            fd.as_fd(),
+            src_fd.as_ref().map(|f| f.as_fd()),
+            facts,
+            new_mode,
+            &shown,
+        );
+        self.reporter
+            .node_done("file", job.source.display_path(), &shown);
+    }
+
+    pub(super) fn remove(&self, dst: &Endpoint) -> Result<(), Errno> {
+        let (dir, name) = dst.dir_and_name().expect("paths");
+        unlinkat(dir, name, AtFlags::empty())
+    }
+
+    /// Links `dst` to the first copy of a hard-linked source.
+    fn link_to_first(&mut self, src_shown: &Path, first: &Path, dst: &Endpoint) {
+        self.make_link(LinkKind::Hard, src_shown, first, dst, || {
+            let (dir, name) = dst.dir_and_name().expect("paths");
+            linkat(CWD, first, dir, name, AtFlags::empty())
+        });
+    }
+}
+
+/// Splits (dir, path) into an open directory fd and the last name, for renames and backups.
+fn split_at_dir(dir: BorrowedFd<'_>, path: &Path) -> Result<(OwnedFd, OsString), Errno> {
+    let parent = probe::parent_dir(path);
+    let name = plan::base_name(path).to_owned();
+    // Not O_PATH: numbered backups read the directory.
+    let fd = openat(
+        dir,
+        parent,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    Ok((fd, name))
+}

@@ -1,0 +1,501 @@
+//! Copying operands and directory trees with cp's rules: the `Copier`, its operands and the
+//! jobs it runs (inline or on the pool). The walk is in [`walk`], regular files (updates,
+//! backups, hard-link preservation) in [`files`], symlinks, special files and `-l`/`-s` links
+//! in [`nodes`].
+
+mod files;
+mod nodes;
+mod walk;
+
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsStr;
+use std::os::fd::{AsFd, BorrowedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rustix::fs::{mkdirat, statat, AtFlags, Mode, CWD};
+use rustix::io::Errno;
+
+use crate::exec::{self, probe, Engine};
+use crate::facts::{FileFacts, FileKind};
+use crate::meta;
+use crate::options::{Config, Deref};
+use crate::plan::{self, Endpoint, RangeArgs, Target};
+use crate::pool::{self, Pool};
+use crate::report::{errno_text_of, quote, Reporter};
+use walk::{open_dir, Frame, WalkDir};
+
+/// One run's copier: options, the engine, the reporter and what this run has created.
+pub struct Copier<'a, 'p> {
+    cfg: &'a Config,
+    engine: &'a Engine<'p>,
+    reporter: &'a mut Reporter,
+    umask: u32,
+    /// (dev, ino) of files this run created, for "will not overwrite just-created".
+    just_created: HashMap<(u64, u64), PathBuf>,
+    /// (dev, ino) of symlinks this run created: never written through.
+    created_symlinks: HashSet<(u64, u64)>,
+    /// Source (dev, ino) → destination path, for preserving hard links.
+    links: HashMap<(u64, u64), PathBuf>,
+    /// Command-line sources seen, for "specified more than once".
+    /// (dev, ino, base name, parent directory's (dev, ino)): GNU's `seen_file` identity.
+    operands: HashSet<OperandKey>,
+    /// Worker threads for `-j N` (N > 1); `None` runs jobs inline.
+    pool: Option<Pool>,
+    /// Destinations of jobs still running.
+    in_flight: HashSet<PathBuf>,
+    /// Directories whose final mode and times wait for their files' jobs.
+    pending_dirs: HashMap<u64, PendingDir>,
+    /// The directory the walk is in (its frame's token).
+    current_dir: Option<u64>,
+    next_token: u64,
+    /// A `--batch` line's own byte range.
+    range_override: Option<RangeArgs>,
+    /// An interrupted job was reported (the others are not).
+    interrupt_reported: bool,
+    /// The directory the walk is copying entries of, if any.
+    walk_dir: Option<WalkDir>,
+    /// Record every file created, for "will not overwrite just-created" checks of later
+    /// operands (off when there is only one operand).
+    pub track_created: bool,
+}
+
+/// A directory whose children may still be copying.
+struct PendingDir {
+    frame: Option<Frame>,
+    outstanding: usize,
+}
+
+impl<'a, 'p> Copier<'a, 'p> {
+    pub fn new(
+        cfg: &'a Config,
+        engine: &'a Engine<'p>,
+        reporter: &'a mut Reporter,
+        umask: u32,
+        pool: Option<Pool>,
+    ) -> Self {
+        Copier {
+            cfg,
+            engine,
+            reporter,
+            umask,
+            just_created: HashMap::new(),
+            created_symlinks: HashSet::new(),
+            links: HashMap::new(),
+            operands: HashSet::new(),
+            pool,
+            in_flight: HashSet::new(),
+            pending_dirs: HashMap::new(),
+            current_dir: None,
+            next_token: 0,
+            range_override: None,
+            interrupt_reported: false,
+            walk_dir: None,
+            track_created: true,
+        }
+    }
+
+    /// The reporter, for messages about the job list itself.
+    pub fn reporter(&mut self) -> &mut Reporter {
+        self.reporter
+    }
+
+    /// Whether --offset-in/--offset-out/--len were given on the command line.
+    pub fn has_command_line_range(&self) -> bool {
+        self.cfg.copy.range.is_some()
+    }
+
+    /// Sets the byte range for the next operands (a `--batch` line's own range).
+    pub fn set_range(&mut self, range: Option<RangeArgs>) {
+        self.range_override = range;
+    }
+
+    /// Waits for every running job and applies the directories' final metadata.
+    pub fn finish(&mut self) {
+        self.drain(true);
+        if let Some(pool) = &mut self.pool {
+            pool.close();
+        }
+        let mut rest: Vec<_> = self
+            .pending_dirs
+            .drain()
+            .filter_map(|(_, p)| p.frame)
+            .collect();
+        // Deepest first, so parents' times are set after their children's.
+        rest.sort_by_key(|f| std::cmp::Reverse(f.token));
+        for frame in rest {
+            self.leave_dir(frame);
+        }
+    }
+
+    /// Handles finished jobs: all of them and waiting when `block`, else those ready now.
+    fn drain(&mut self, block: bool) {
+        while let Some(done) = self.pool.as_mut().and_then(|p| p.next_done(block)) {
+            self.complete(done);
+        }
+    }
+
+    /// Waits until no running job writes `dest`.
+    fn wait_for(&mut self, dest: &Path) {
+        while self.in_flight.contains(dest) {
+            match self.pool.as_mut().and_then(|p| p.next_done(true)) {
+                Some(done) => self.complete(done),
+                None => break,
+            }
+        }
+    }
+
+    /// Runs a job now, or queues it on the pool.
+    fn dispatch(&mut self, job: plan::Job, context: pool::Context) {
+        self.reporter.starting(&job);
+        if let Some(p) = &self.reporter.progress {
+            let bytes = job.range.map_or(job.len, |r| r.len).unwrap_or(0);
+            p.add_total(bytes, 1);
+        }
+        if let Some(token) = context.dir_token {
+            if let Some(p) = self.pending_dirs.get_mut(&token) {
+                p.outstanding += 1;
+            }
+        }
+        if self.pool.is_none() {
+            let started = Instant::now();
+            let result = exec::run_job(self.engine, &job);
+            let elapsed = started.elapsed();
+            return self.complete(pool::Done {
+                job,
+                context,
+                result,
+                elapsed,
+            });
+        };
+        self.in_flight.insert(job.dest.display_path().to_path_buf());
+        let mut work = (job, context);
+        loop {
+            let pool = self.pool.as_mut().expect("a pool");
+            match pool.try_submit(work) {
+                Ok(()) => break,
+                Err(back) => {
+                    work = *back;
+                    if let Some(done) = pool.next_done(true) {
+                        self.complete(done);
+                    }
+                }
+            }
+        }
+        self.drain(false);
+    }
+
+    /// Reports a finished job and updates what the run has created.
+    fn complete(&mut self, done: pool::Done) {
+        let pool::Done {
+            job,
+            context,
+            result,
+            elapsed,
+        } = done;
+        let dst_shown = job.dest.display_path().to_path_buf();
+        self.in_flight.remove(&dst_shown);
+        match result {
+            Ok(outcome) => {
+                self.reporter.copied(&job, &outcome, elapsed);
+                if context.creates {
+                    if let Some(st) = Self::lstat_dest(&job.dest) {
+                        self.just_created.insert(
+                            (st.st_dev, st.st_ino),
+                            job.source.display_path().to_path_buf(),
+                        );
+                    }
+                }
+            }
+            Err(e) if e.interrupted && self.interrupt_reported => {}
+            Err(e) => {
+                self.interrupt_reported |= e.interrupted;
+                if let Some(key) = context.link_key {
+                    self.links.remove(&key);
+                }
+                self.reporter.failed(
+                    job.source.display_path(),
+                    &dst_shown,
+                    Some(job.strategy),
+                    &e.message,
+                    e.note.as_deref(),
+                );
+            }
+        }
+        if let Some(token) = context.dir_token {
+            let ready = match self.pending_dirs.get_mut(&token) {
+                Some(p) => {
+                    p.outstanding -= 1;
+                    p.outstanding == 0 && p.frame.is_some()
+                }
+                None => false,
+            };
+            if ready {
+                if let Some(frame) = self.pending_dirs.remove(&token).and_then(|p| p.frame) {
+                    self.leave_dir(frame);
+                }
+            }
+        }
+    }
+
+    fn fail(&mut self, src: &Path, dst: &Path, message: &str) {
+        self.reporter.failed(src, dst, None, message, None);
+    }
+
+    /// GNU's same-file rule: "'a' and 'b' are the same file".
+    fn fail_same_file(&mut self, src: &Path, dst: &Path) {
+        let msg = format!("{} and {} are the same file", quote(src), quote(dst));
+        self.fail(src, dst, &msg);
+    }
+
+    /// Copies one command-line operand to its destination.
+    pub fn copy_operand(&mut self, target: &Target, into_directory: bool) {
+        let (src_path, dst_path) = match (&target.source, &target.dest) {
+            (Endpoint::Path(s), Endpoint::Path(d)) => (s.clone(), d.clone()),
+            _ => return self.copy_stream(target),
+        };
+        // GNU cp strips only the operands it copies into a directory.
+        let src_path = if self.cfg.strip_trailing_slashes && into_directory {
+            strip_slashes(&src_path)
+        } else {
+            src_path
+        };
+        let follow = matches!(self.cfg.deref, Deref::Always | Deref::CommandLine);
+        let flags = if follow {
+            AtFlags::empty()
+        } else {
+            AtFlags::SYMLINK_NOFOLLOW
+        };
+        let facts = match statat(CWD, &src_path, flags) {
+            Ok(st) => probe::facts_from_stat(&st, fs_magic_of(&src_path)),
+            Err(e) => {
+                let msg = format!("cannot stat {}: {}", quote(&src_path), errno_text_of(e));
+                return self.fail(&src_path, &dst_path, &msg);
+            }
+        };
+        if into_directory
+            && self.cfg.backup.is_none()
+            && !self.operands.insert(operand_key(&src_path, &facts))
+        {
+            let what = if facts.kind == FileKind::Directory {
+                "directory"
+            } else {
+                "file"
+            };
+            self.reporter.note(&format!(
+                "warning: source {what} {} specified more than once",
+                quote(&src_path)
+            ));
+            return;
+        }
+        let mut made_parents = Vec::new();
+        if self.cfg.parents {
+            match self.make_parents(&src_path, &dst_path) {
+                Ok(made) => made_parents = made,
+                Err(msg) => return self.fail(&src_path, &dst_path, &msg),
+            }
+        }
+        self.copy_operand_node(&src_path, &dst_path, &facts, follow);
+        // Creating the operand changed its new parents' times: apply their attributes again,
+        // deepest first, once its jobs are done (GNU's re_protect).
+        if !made_parents.is_empty() {
+            self.drain(true);
+            for (dir, facts, new_mode) in made_parents.iter().rev() {
+                if let Ok(fd) = open_dir(CWD, dir, true) {
+                    self.apply_meta(fd.as_fd(), None, facts, *new_mode, dir);
+                }
+            }
+        }
+    }
+
+    fn copy_operand_node(
+        &mut self,
+        src_path: &Path,
+        dst_path: &Path,
+        facts: &FileFacts,
+        follow: bool,
+    ) {
+        let facts = *facts;
+        let src = Endpoint::Path(src_path.to_path_buf());
+        let dst = Endpoint::Path(dst_path.to_path_buf());
+        // With -s, directories are still walked (-rs makes links to the files), as GNU cp does.
+        if facts.kind == FileKind::Directory {
+            if !self.cfg.recursive {
+                let msg = format!("-r not specified; omitting directory {}", quote(src_path));
+                return self.fail(src_path, dst_path, &msg);
+            }
+            self.copy_tree(&src, &facts, &dst, !follow);
+        } else {
+            self.copy_leaf(&src, &facts, &dst, !follow);
+        }
+    }
+
+    /// Standard input or output: the plain engine path.
+    fn copy_stream(&mut self, target: &Target) {
+        let src_name = target.source.display_path().to_path_buf();
+        let dst_name = target.dest.display_path().to_path_buf();
+        let source = match probe::source_facts(&target.source) {
+            Ok(f) => f,
+            Err(e) => {
+                let msg = format!("cannot stat {}: {}", quote(&src_name), errno_text_of(e));
+                return self.fail(&src_name, &dst_name, &msg);
+            }
+        };
+        if source.kind == FileKind::Directory && self.cfg.recursive {
+            let msg = format!(
+                "cannot copy directory {} to standard output",
+                quote(&src_name)
+            );
+            return self.fail(&src_name, &dst_name, &msg);
+        }
+        self.copy_file(&target.source, &source, &target.dest, false);
+    }
+
+    /// Creates the missing directories of `--parents` (`dir/a/b` for source `a/b/f`).
+    fn make_parents(
+        &mut self,
+        src: &Path,
+        dst: &Path,
+    ) -> Result<Vec<(PathBuf, FileFacts, Option<u32>)>, String> {
+        let mut made = Vec::new();
+        let rel_parent = src.parent().unwrap_or(Path::new(""));
+        let depth = rel_parent.components().count();
+        let mut dst_dir: PathBuf = dst.to_path_buf();
+        for _ in 0..=depth {
+            dst_dir.pop();
+        }
+        let mut src_dir = PathBuf::new();
+        for comp in rel_parent.components() {
+            src_dir.push(comp);
+            dst_dir.push(comp);
+            match mkdirat(CWD, &dst_dir, Mode::from_raw_mode(0o700)) {
+                Ok(()) => {
+                    let st = statat(CWD, &src_dir, AtFlags::empty()).map_err(|e| {
+                        format!("cannot stat {}: {}", quote(&src_dir), errno_text_of(e))
+                    })?;
+                    let facts = probe::facts_from_stat(&st, 0);
+                    let fd = open_dir(CWD, &dst_dir, false).map_err(|e| {
+                        format!("cannot access {}: {}", quote(&dst_dir), errno_text_of(e))
+                    })?;
+                    let new_mode = Some(facts.mode & 0o7777 & !self.umask);
+                    self.apply_meta(fd.as_fd(), None, &facts, new_mode, &dst_dir);
+                    made.push((dst_dir.clone(), facts, new_mode));
+                    if self.cfg.verbose {
+                        // GNU prints these names with quotef: quoted only when needed.
+                        let line = format!(
+                            "{} -> {}",
+                            quote_if_needed(&src_dir),
+                            quote_if_needed(&dst_dir)
+                        );
+                        if self.cfg.json {
+                            self.reporter.verbose_line(&src_dir, &dst_dir);
+                        } else {
+                            use std::io::Write as _;
+                            let _ = writeln!(std::io::stdout().lock(), "{line}");
+                        }
+                    }
+                }
+                Err(Errno::EXIST) => {}
+                Err(e) => {
+                    return Err(format!(
+                        "cannot make directory {}: {}",
+                        quote(&dst_dir),
+                        errno_text_of(e)
+                    ))
+                }
+            }
+        }
+        Ok(made)
+    }
+
+    fn apply_meta(
+        &mut self,
+        dst: BorrowedFd<'_>,
+        src: Option<BorrowedFd<'_>>,
+        facts: &FileFacts,
+        new_mode: Option<u32>,
+        shown: &Path,
+    ) {
+        if self.cfg.dry_run {
+            return;
+        }
+        let problems = meta::apply(dst, src, facts, &self.cfg.copy.preserve, new_mode, shown);
+        self.report_problems(problems);
+    }
+
+    /// Reports what preserving metadata ran into: errors, or warnings when not fatal.
+    fn report_problems(&mut self, problems: Vec<meta::MetaProblem>) {
+        for problem in problems {
+            if problem.fatal {
+                self.reporter.error(&problem.message);
+            } else {
+                self.reporter.note(&problem.message);
+            }
+        }
+    }
+
+    /// What is at the destination name, without following a final symlink.
+    fn lstat_dest(dst: &Endpoint) -> Option<rustix::fs::Stat> {
+        let (dir, name) = dst.dir_and_name()?;
+        statat(dir, name, AtFlags::SYMLINK_NOFOLLOW).ok()
+    }
+}
+
+/// (dev, ino, base name, parent directory's (dev, ino)).
+type OperandKey = (u64, u64, Vec<u8>, (u64, u64));
+
+/// A command-line source's identity for "specified more than once": the file and the name it
+/// was given by (GNU's `same_name`: the same base name in the same directory).
+fn operand_key(path: &Path, facts: &FileFacts) -> OperandKey {
+    let base = plan::base_name(path).as_bytes().to_vec();
+    let parent = statat(
+        CWD,
+        probe::parent_dir(&strip_slashes(path)),
+        AtFlags::empty(),
+    )
+    .map_or((0, 0), |st| (st.st_dev, st.st_ino));
+    (facts.dev, facts.ino, base, parent)
+}
+
+/// GNU's `quotef`: the name as is when the shell needs no quoting for it, else quoted.
+fn quote_if_needed(path: &Path) -> String {
+    let bytes = path.as_os_str().as_bytes();
+    let plain = !bytes.is_empty()
+        && bytes
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b"%+,-./:=@_^".contains(&b));
+    if plain {
+        String::from_utf8_lossy(bytes).into_owned()
+    } else {
+        quote(path)
+    }
+}
+
+/// GNU's `same_name`: the same last component, in directories that are the same (by lstat).
+fn same_name(a: &Path, b: &Path) -> bool {
+    if plan::base_name(a) != plan::base_name(b) {
+        return false;
+    }
+    let dir_id = |p: &Path| {
+        statat(CWD, probe::parent_dir(p), AtFlags::SYMLINK_NOFOLLOW)
+            .ok()
+            .map(|st| (st.st_dev, st.st_ino))
+    };
+    dir_id(a).is_some() && dir_id(a) == dir_id(b)
+}
+
+fn strip_slashes(path: &Path) -> PathBuf {
+    let bytes = path.as_os_str().as_bytes();
+    let mut end = bytes.len();
+    while end > 1 && bytes[end - 1] == b'/' {
+        end -= 1;
+    }
+    PathBuf::from(OsStr::from_bytes(&bytes[..end]))
+}
+
+fn fs_magic_of(path: &Path) -> u64 {
+    rustix::fs::statfs(path)
+        .map(|s| s.f_type as u64)
+        .unwrap_or(0)
+}

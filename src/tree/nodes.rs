@@ -1,0 +1,302 @@
+//! The other node kinds: symbolic links, FIFOs, sockets and device nodes, and the `-l`/`-s`
+//! links made instead of copies.
+
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+use rustix::fs::{linkat, mknodat, readlinkat, statat, symlinkat, AtFlags, FileType, Mode, Stat};
+
+use super::{quote_if_needed, Copier};
+use rustix::io::Errno;
+
+use crate::exec::probe;
+use crate::facts::{FileFacts, FileKind};
+use crate::meta;
+use crate::options::{Deref, LinkMode};
+use crate::plan::Endpoint;
+use crate::report::{errno_text_of, quote};
+
+impl<'a, 'p> Copier<'a, 'p> {
+    /// Copies anything that is not a directory to be descended into.
+    pub(super) fn copy_leaf(
+        &mut self,
+        src: &Endpoint,
+        facts: &FileFacts,
+        dst: &Endpoint,
+        nofollow: bool,
+    ) {
+        match self.cfg.link {
+            LinkMode::Hard => return self.make_hard_link(src, facts, dst),
+            LinkMode::Symbolic => return self.make_symlink_to_source(src, dst),
+            LinkMode::Copy => {}
+        }
+        match facts.kind {
+            FileKind::Symlink => self.copy_symlink(src, facts, dst),
+            FileKind::Regular => self.copy_file(src, facts, dst, nofollow),
+            FileKind::Directory => self.copy_tree(src, facts, dst, nofollow),
+            _ if self.cfg.copy_contents || !self.cfg.recursive => {
+                self.copy_file(src, facts, dst, nofollow)
+            }
+            _ => self.make_special(src, facts, dst),
+        }
+    }
+
+    /// Recreates a symbolic link (not followed).
+    fn copy_symlink(&mut self, src: &Endpoint, facts: &FileFacts, dst: &Endpoint) {
+        let src_shown = src.display_path().to_path_buf();
+        let dst_shown = dst.display_path().to_path_buf();
+        let (sdir, sname) = src.dir_and_name().expect("paths");
+        let target = match readlinkat(sdir, sname, Vec::new()) {
+            Ok(t) => t,
+            Err(e) => {
+                let msg = format!(
+                    "cannot read symbolic link {}: {}",
+                    quote(&src_shown),
+                    errno_text_of(e)
+                );
+                return self.fail(&src_shown, &dst_shown, &msg);
+            }
+        };
+        if let Some(existing) = Self::lstat_dest(dst) {
+            if (existing.st_dev, existing.st_ino) == (facts.dev, facts.ino) {
+                return self.fail_same_file(&src_shown, &dst_shown);
+            }
+            if FileType::from_raw_mode(existing.st_mode) == FileType::Directory {
+                let msg = format!(
+                    "cannot overwrite directory {} with non-directory",
+                    quote(&dst_shown)
+                );
+                return self.fail(&src_shown, &dst_shown, &msg);
+            }
+            // GNU's same_file_ok under -P: a symlink to the destination file is "the same
+            // file" (copying it would replace the file it points to with a link to itself).
+            if FileType::from_raw_mode(existing.st_mode) != FileType::Symlink
+                && resolves_to(src, &existing)
+            {
+                return self.fail_same_file(&src_shown, &dst_shown);
+            }
+            if !self.may_replace(src, facts, dst, &existing) {
+                return;
+            }
+            if self.cfg.dry_run {
+                return self
+                    .reporter
+                    .planned_node("symlink", &src_shown, &dst_shown);
+            }
+            let removed = if self.cfg.backup.is_some() {
+                self.backup(dst).map(|_| ())
+            } else {
+                self.remove(dst).map_err(|e| {
+                    format!("cannot remove {}: {}", quote(&dst_shown), errno_text_of(e))
+                })
+            };
+            if let Err(msg) = removed {
+                return self.fail(&src_shown, &dst_shown, &msg);
+            }
+        } else if self.cfg.dry_run {
+            return self
+                .reporter
+                .planned_node("symlink", &src_shown, &dst_shown);
+        }
+        let (ddir, dname) = dst.dir_and_name().expect("paths");
+        if let Err(e) = symlinkat(OsStr::from_bytes(target.as_bytes()), ddir, dname) {
+            let msg = format!(
+                "cannot create symbolic link {}: {}",
+                quote(&dst_shown),
+                errno_text_of(e)
+            );
+            return self.fail(&src_shown, &dst_shown, &msg);
+        }
+        if let Ok(st) = statat(ddir, dname, AtFlags::SYMLINK_NOFOLLOW) {
+            self.created_symlinks.insert((st.st_dev, st.st_ino));
+        }
+        let problems = meta::apply_symlink(ddir, dname, facts, &self.cfg.copy.preserve, &dst_shown);
+        self.report_problems(problems);
+        self.reporter.node_done("symlink", &src_shown, &dst_shown);
+    }
+
+    /// Recreates a FIFO, socket or device node (`-r` without `--copy-contents`).
+    fn make_special(&mut self, src: &Endpoint, facts: &FileFacts, dst: &Endpoint) {
+        let src_shown = src.display_path().to_path_buf();
+        let dst_shown = dst.display_path().to_path_buf();
+        if let Some(existing) = Self::lstat_dest(dst) {
+            if !self.may_replace(src, facts, dst, &existing) {
+                return;
+            }
+            if !self.cfg.dry_run {
+                let _ = self.remove(dst);
+            }
+        }
+        if self.cfg.dry_run {
+            return self
+                .reporter
+                .planned_node("special", &src_shown, &dst_shown);
+        }
+        let (ddir, dname) = dst.dir_and_name().expect("paths");
+        let ftype = FileType::from_raw_mode(facts.mode);
+        if let Err(e) = mknodat(ddir, dname, ftype, Mode::from_raw_mode(0o600), facts.rdev) {
+            let what = if facts.kind == FileKind::Fifo {
+                "fifo"
+            } else {
+                "special file"
+            };
+            let msg = format!(
+                "cannot create {what} {}: {}",
+                quote(&dst_shown),
+                errno_text_of(e)
+            );
+            return self.fail(&src_shown, &dst_shown, &msg);
+        }
+        let mode = if self.cfg.copy.preserve.attrs.mode {
+            facts.mode & 0o7777
+        } else {
+            let bits = if self.cfg.no_preserve_mode {
+                0o666
+            } else {
+                facts.mode & 0o777
+            };
+            bits & !self.umask
+        };
+        for problem in meta::apply_symlink(ddir, dname, facts, &self.cfg.copy.preserve, &dst_shown)
+        {
+            self.reporter.note(&problem.message);
+        }
+        if let Err(e) =
+            rustix::fs::chmodat(ddir, dname, Mode::from_raw_mode(mode), AtFlags::empty())
+        {
+            let msg = format!(
+                "preserving permissions for {}: {}",
+                quote(&dst_shown),
+                errno_text_of(e)
+            );
+            self.reporter.error(&msg);
+        }
+        self.reporter.node_done("special", &src_shown, &dst_shown);
+    }
+
+    /// `-l`: a hard link instead of a copy.
+    fn make_hard_link(&mut self, src: &Endpoint, facts: &FileFacts, dst: &Endpoint) {
+        let src_shown = src.display_path().to_path_buf();
+        let dst_shown = dst.display_path().to_path_buf();
+        if facts.kind == FileKind::Directory {
+            return self.copy_tree(src, facts, dst, true);
+        }
+        if let Some(existing) = Self::lstat_dest(dst) {
+            if (existing.st_dev, existing.st_ino) == (facts.dev, facts.ino) {
+                return self.reporter.node_done("hardlink", &src_shown, &dst_shown);
+            }
+            if !self.clear_for_link(src, facts, dst, &existing) {
+                return;
+            }
+        }
+        let flags = if self.cfg.deref == Deref::Always {
+            AtFlags::SYMLINK_FOLLOW
+        } else {
+            AtFlags::empty()
+        };
+        self.make_link(LinkKind::Hard, &src_shown, &src_shown, dst, || {
+            let (sdir, sname) = src.dir_and_name().expect("paths");
+            let (ddir, dname) = dst.dir_and_name().expect("paths");
+            linkat(sdir, sname, ddir, dname, flags)
+        });
+    }
+
+    /// `-s`: a symbolic link to the source path as given.
+    fn make_symlink_to_source(&mut self, src: &Endpoint, dst: &Endpoint) {
+        let src_shown = src.display_path().to_path_buf();
+        let dst_shown = dst.display_path().to_path_buf();
+        if !src_shown.is_absolute() && dst_shown.components().count() > 1 {
+            let parent = probe::parent_dir(&dst_shown);
+            if parent != Path::new(".") {
+                let msg = format!(
+                    "{}: can make relative symbolic links only in current directory",
+                    quote_if_needed(&dst_shown)
+                );
+                return self.fail(&src_shown, &dst_shown, &msg);
+            }
+        }
+        if let Some(existing) = Self::lstat_dest(dst) {
+            if resolves_to(src, &existing) {
+                return self.fail_same_file(&src_shown, &dst_shown);
+            }
+            let facts = probe::facts_from_stat(&existing, 0);
+            if !self.clear_for_link(src, &facts, dst, &existing) {
+                return;
+            }
+        }
+        self.make_link(LinkKind::Symbolic, &src_shown, &src_shown, dst, || {
+            let (ddir, dname) = dst.dir_and_name().expect("paths");
+            symlinkat(src_shown.as_os_str(), ddir, dname)
+        });
+    }
+
+    /// Makes a link to `target` at `dst` with `link` (under --dry-run only plans it) and
+    /// reports it, or GNU's "cannot create hard link 'dst' to 'target'".
+    pub(super) fn make_link(
+        &mut self,
+        kind: LinkKind,
+        src_shown: &Path,
+        target: &Path,
+        dst: &Endpoint,
+        link: impl FnOnce() -> Result<(), Errno>,
+    ) {
+        let (node, what) = match kind {
+            LinkKind::Hard => ("hardlink", "hard link"),
+            LinkKind::Symbolic => ("symlink", "symbolic link"),
+        };
+        let dst_shown = dst.display_path();
+        if self.cfg.dry_run {
+            return self.reporter.planned_node(node, src_shown, dst_shown);
+        }
+        if let Err(e) = link() {
+            let msg = format!(
+                "cannot create {what} {} to {}: {}",
+                quote(dst_shown),
+                quote(target),
+                errno_text_of(e)
+            );
+            return self.fail(src_shown, dst_shown, &msg);
+        }
+        self.reporter.node_done(node, src_shown, dst_shown);
+    }
+
+    /// Before `-l` or `-s` makes its link over an existing destination: the `may_replace`
+    /// checks, then a backup, or with `-f`/`--remove-destination` the removal (whose failure
+    /// the link's own error then reports). False when the link is not to be made.
+    fn clear_for_link(
+        &mut self,
+        src: &Endpoint,
+        facts: &FileFacts,
+        dst: &Endpoint,
+        existing: &Stat,
+    ) -> bool {
+        if !self.may_replace(src, facts, dst, existing) {
+            return false;
+        }
+        if self.cfg.backup.is_some() {
+            if let Err(msg) = self.backup(dst) {
+                self.fail(src.display_path(), dst.display_path(), &msg);
+                return false;
+            }
+        } else if self.cfg.copy.force || self.cfg.remove_destination {
+            let _ = self.remove(dst);
+        }
+        true
+    }
+}
+
+/// The links [`Copier::make_link`] makes.
+#[derive(Copy, Clone)]
+pub(super) enum LinkKind {
+    Hard,
+    Symbolic,
+}
+
+/// Whether the source, followed through symlinks, is the file `existing` (GNU's same-file
+/// rule for link destinations).
+fn resolves_to(src: &Endpoint, existing: &Stat) -> bool {
+    let (sdir, sname) = src.dir_and_name().expect("paths");
+    statat(sdir, sname, AtFlags::empty())
+        .is_ok_and(|st| (st.st_dev, st.st_ino) == (existing.st_dev, existing.st_ino))
+}

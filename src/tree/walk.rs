@@ -1,0 +1,418 @@
+//! The directory walk: frames of open source/destination directory fds under a bounded fd
+//! budget, creating destination directories and applying their metadata once their entries
+//! (and those entries' jobs) are done.
+
+use std::ffi::{OsStr, OsString};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustix::fs::{fstat, mkdirat, openat, statat, AtFlags, Dir, FileType, Mode, OFlags};
+use rustix::io::Errno;
+
+use super::{same_name, Copier, PendingDir};
+use crate::cli::UpdateWhen;
+use crate::exec::probe;
+use crate::facts::{FileFacts, FileKind, FsKind};
+use crate::options::Deref;
+use crate::plan::Endpoint;
+use crate::report::{errno_text_of, quote};
+
+/// Directory levels whose fds stay open; deeper ancestors are closed and reopened via "..".
+const OPEN_DIR_BUDGET: usize = 128;
+
+/// A directory being copied: its fds (possibly closed to save fds), identity and entries.
+pub(super) struct Frame {
+    src: Option<Arc<OwnedFd>>,
+    dst: Option<Arc<OwnedFd>>,
+    src_id: (u64, u64),
+    dst_id: (u64, u64),
+    src_shown: PathBuf,
+    dst_shown: PathBuf,
+    facts: FileFacts,
+    created: bool,
+    /// Remaining entries, popped from the end.
+    entries: Vec<OsString>,
+    /// Identifies the directory for jobs that finish later (`-j`).
+    pub(super) token: u64,
+    /// The filesystems of the source and destination directories.
+    src_fs: FsKind,
+    dst_fs: FsKind,
+}
+
+/// What the walk knows about the directory whose entries it is copying: saves a stat and a
+/// statfs per file.
+#[derive(Copy, Clone, Debug)]
+pub(super) struct WalkDir {
+    /// This run created the destination directory: every entry's destination is missing.
+    pub(super) fresh: bool,
+    pub(super) src_dev: u64,
+    pub(super) src_fs: FsKind,
+    pub(super) dst_dev: u64,
+    pub(super) dst_fs: FsKind,
+}
+
+impl<'a, 'p> Copier<'a, 'p> {
+    /// A directory's walk is over: finish it now, or when its last job completes.
+    fn close_dir(&mut self, frame: Frame) {
+        match self.pending_dirs.get_mut(&frame.token) {
+            Some(p) if p.outstanding > 0 => p.frame = Some(frame),
+            _ => {
+                self.pending_dirs.remove(&frame.token);
+                self.leave_dir(frame);
+            }
+        }
+    }
+
+    /// Copies a directory and everything below it.
+    pub(super) fn copy_tree(
+        &mut self,
+        src: &Endpoint,
+        facts: &FileFacts,
+        dst: &Endpoint,
+        nofollow: bool,
+    ) {
+        let src_shown = src.display_path().to_path_buf();
+        let dst_shown = dst.display_path().to_path_buf();
+        // An existing destination that is the source itself (`cp -r d .`): GNU's same-file rule.
+        if let Some((ddir, dname)) = dst.dir_and_name() {
+            if let Ok(st) = statat(ddir, dname, AtFlags::empty()) {
+                if (st.st_dev, st.st_ino) == (facts.dev, facts.ino) {
+                    if self.cfg.update == UpdateWhen::None {
+                        return;
+                    }
+                    return self.fail_same_file(&src_shown, &dst_shown);
+                }
+            }
+        }
+        let Some(root) = self.enter_dir(src, facts, dst, nofollow) else {
+            return;
+        };
+        let root_dev = facts.dev;
+        let mut stack = vec![root];
+        while let Some(top) = stack.last_mut() {
+            if crate::signals::pending().is_some() {
+                top.entries.clear();
+            }
+            let Some(name) = top.entries.pop() else {
+                let frame = stack.pop().expect("non-empty stack");
+                if let Some(parent) = stack.last_mut() {
+                    if let Err(msg) = reopen_parent(parent, &frame) {
+                        let (s, d) = (frame.src_shown.clone(), frame.dst_shown.clone());
+                        self.fail(&s, &d, &msg);
+                        return;
+                    }
+                }
+                self.close_dir(frame);
+                continue;
+            };
+            self.current_dir = Some(top.token);
+            let walk_dir = WalkDir {
+                fresh: top.created,
+                src_dev: top.facts.dev,
+                src_fs: top.src_fs,
+                dst_dev: top.dst_id.0,
+                dst_fs: top.dst_fs,
+            };
+            self.walk_dir = Some(walk_dir);
+            let src_dir = top.src.clone().expect("open frame");
+            let dst_dir = top.dst.clone().expect("open frame");
+            let child_src = Endpoint::At {
+                dir: src_dir.clone(),
+                name: name.clone(),
+                shown: top.src_shown.join(&name),
+            };
+            let child_dst = Endpoint::At {
+                dir: dst_dir,
+                name: name.clone(),
+                shown: top.dst_shown.join(&name),
+            };
+            let follow = self.cfg.deref == Deref::Always;
+            let flags = if follow {
+                AtFlags::empty()
+            } else {
+                AtFlags::SYMLINK_NOFOLLOW
+            };
+            let facts = match statat(&*src_dir, &name, flags) {
+                Ok(st) => {
+                    let mut facts = probe::facts_from_stat(&st, 0);
+                    if facts.dev == walk_dir.src_dev {
+                        facts.fs = walk_dir.src_fs;
+                    }
+                    facts
+                }
+                Err(e) => {
+                    let shown = child_src.display_path().to_path_buf();
+                    let msg = format!("cannot stat {}: {}", quote(&shown), errno_text_of(e));
+                    self.fail(&shown, child_dst.display_path(), &msg);
+                    continue;
+                }
+            };
+            let earlier = (facts.kind == FileKind::Directory)
+                .then(|| self.just_created.get(&(facts.dev, facts.ino)).cloned())
+                .flatten();
+            if let Some(earlier) = earlier
+                .clone()
+                .filter(|e| !same_name(child_src.display_path(), e))
+            {
+                // GNU cp: the directory was reached by another name than the one it was created as.
+                let msg = format!(
+                    "will not create hard link {} to directory {}",
+                    quote(child_dst.display_path()),
+                    quote(&earlier)
+                );
+                self.fail(child_src.display_path(), child_dst.display_path(), &msg);
+                continue;
+            }
+            if earlier.is_some() {
+                // A directory this run created is being copied: the destination is inside the
+                // source. As GNU cp, report it with the operands' names and stop this operand
+                // (what was copied so far stays).
+                let msg = format!(
+                    "cannot copy a directory, {}, into itself, {}",
+                    quote(&src_shown),
+                    quote(&dst_shown)
+                );
+                self.fail(&src_shown, &dst_shown, &msg);
+                while let Some(frame) = stack.pop() {
+                    self.close_dir(frame);
+                }
+                break;
+            }
+            if facts.kind == FileKind::Directory {
+                if self.cfg.one_file_system && facts.dev != root_dev {
+                    // cp -x: the mount point is created, its contents are not copied.
+                    if let Some(mut frame) = self.enter_dir(&child_src, &facts, &child_dst, !follow)
+                    {
+                        frame.entries.clear();
+                        self.close_dir(frame);
+                    }
+                    continue;
+                }
+                self.walk_dir = None;
+                if let Some(frame) = self.enter_dir(&child_src, &facts, &child_dst, !follow) {
+                    stack.push(frame);
+                    let depth = stack.len();
+                    if depth > OPEN_DIR_BUDGET {
+                        let old = &mut stack[depth - OPEN_DIR_BUDGET - 1];
+                        old.src = None;
+                        old.dst = None;
+                    }
+                }
+            } else {
+                self.copy_leaf(&child_src, &facts, &child_dst, !follow);
+            }
+        }
+        self.current_dir = None;
+        self.walk_dir = None;
+    }
+
+    /// Opens a source directory and creates (or opens) its destination; prints the -v line.
+    fn enter_dir(
+        &mut self,
+        src: &Endpoint,
+        facts: &FileFacts,
+        dst: &Endpoint,
+        nofollow: bool,
+    ) -> Option<Frame> {
+        let src_shown = src.display_path().to_path_buf();
+        let dst_shown = dst.display_path().to_path_buf();
+        let (sdir, sname) = src.dir_and_name().expect("paths");
+        let src_fd = match open_dir(sdir, sname, nofollow) {
+            Ok(fd) => fd,
+            Err(e) => {
+                let msg = format!("cannot access {}: {}", quote(&src_shown), errno_text_of(e));
+                self.fail(&src_shown, &dst_shown, &msg);
+                return None;
+            }
+        };
+        match fstat(&src_fd) {
+            Ok(st) if (st.st_dev, st.st_ino) == (facts.dev, facts.ino) => {}
+            _ => {
+                let msg = format!(
+                    "skipping file {}, as it was replaced while being copied",
+                    quote(&src_shown)
+                );
+                self.fail(&src_shown, &dst_shown, &msg);
+                return None;
+            }
+        }
+        let (ddir, dname) = dst.dir_and_name().expect("paths");
+        if self.cfg.dry_run {
+            self.reporter
+                .planned_node("directory", &src_shown, &dst_shown);
+        }
+        let created = match mkdirat(ddir, dname, Mode::from_raw_mode(0o700)) {
+            Ok(()) => true,
+            Err(Errno::EXIST) => {
+                let keep_link = self.cfg.keep_directory_symlink;
+                let flags = if keep_link {
+                    AtFlags::empty()
+                } else {
+                    AtFlags::SYMLINK_NOFOLLOW
+                };
+                match statat(ddir, dname, flags) {
+                    Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Directory => false,
+                    _ => {
+                        let msg = format!(
+                            "cannot overwrite non-directory {} with directory {}",
+                            quote(&dst_shown),
+                            quote(&src_shown)
+                        );
+                        self.fail(&src_shown, &dst_shown, &msg);
+                        return None;
+                    }
+                }
+            }
+            Err(e) => {
+                let msg = format!(
+                    "cannot create directory {}: {}",
+                    quote(&dst_shown),
+                    errno_text_of(e)
+                );
+                self.fail(&src_shown, &dst_shown, &msg);
+                return None;
+            }
+        };
+        let dst_fd = match open_dir(ddir, dname, !self.cfg.keep_directory_symlink) {
+            Ok(fd) => fd,
+            Err(e) => {
+                let msg = format!("cannot access {}: {}", quote(&dst_shown), errno_text_of(e));
+                self.fail(&src_shown, &dst_shown, &msg);
+                return None;
+            }
+        };
+        // Read after the destination exists, as GNU cp does: a destination inside the source
+        // then shows up in the walk and is reported as a copy into itself.
+        let entries = match read_entries(src_fd.as_fd()) {
+            Ok(entries) => entries,
+            Err(e) => {
+                let msg = format!("cannot access {}: {}", quote(&src_shown), errno_text_of(e));
+                self.fail(&src_shown, &dst_shown, &msg);
+                return None;
+            }
+        };
+        let dst_st = fstat(&dst_fd).ok()?;
+        let token = self.next_token;
+        self.next_token += 1;
+        self.pending_dirs.insert(
+            token,
+            PendingDir {
+                frame: None,
+                outstanding: 0,
+            },
+        );
+        if created {
+            // For directories, the destination's name (GNU's remember_copied).
+            self.just_created
+                .insert((dst_st.st_dev, dst_st.st_ino), dst_shown.clone());
+        }
+        // GNU cp -v names a directory only when it creates it.
+        if !self.cfg.dry_run && (created || self.cfg.json) {
+            self.reporter.node_done("directory", &src_shown, &dst_shown);
+        }
+        let src_fd_fs = rustix::fs::fstatfs(&src_fd).map(|f| f.f_type as u64);
+        let dst_fd_fs = rustix::fs::fstatfs(&dst_fd).map(|f| f.f_type as u64);
+        Some(Frame {
+            src: Some(Arc::new(src_fd)),
+            dst: Some(Arc::new(dst_fd)),
+            src_id: (facts.dev, facts.ino),
+            dst_id: (dst_st.st_dev, dst_st.st_ino),
+            src_shown,
+            dst_shown,
+            facts: *facts,
+            created,
+            entries,
+            token,
+            src_fs: fs_kind_of(src_fd_fs),
+            dst_fs: fs_kind_of(dst_fd_fs),
+        })
+    }
+
+    /// A directory's children are done: apply its final mode and times.
+    pub(super) fn leave_dir(&mut self, frame: Frame) {
+        let (Some(src), Some(dst)) = (frame.src, frame.dst) else {
+            return;
+        };
+        let new_mode = frame.created.then(|| {
+            let inherited_setgid = fstat(&*dst).map(|st| st.st_mode & 0o2000).unwrap_or(0);
+            // As GNU cp: the sticky bit is kept; `--no-preserve=mode` starts from 0777.
+            let bits = if self.cfg.no_preserve_mode {
+                0o777
+            } else {
+                frame.facts.mode & 0o777
+            };
+            ((bits | (frame.facts.mode & 0o1000)) & !self.umask) | inherited_setgid
+        });
+        self.apply_meta(
+            dst.as_fd(),
+            Some(src.as_fd()),
+            &frame.facts,
+            new_mode,
+            &frame.dst_shown,
+        );
+    }
+}
+
+/// Opens a directory for walking (`O_NOFOLLOW` unless it is to be followed).
+pub(super) fn open_dir(
+    dir: impl AsFd,
+    name: impl rustix::path::Arg,
+    nofollow: bool,
+) -> Result<OwnedFd, Errno> {
+    let mut flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    if nofollow {
+        flags |= OFlags::NOFOLLOW;
+    }
+    openat(dir, name, flags, Mode::empty())
+}
+
+/// Reads a directory's names, sorted by inode number as GNU cp does (fast on most filesystems).
+fn read_entries(dir: BorrowedFd<'_>) -> Result<Vec<OsString>, Errno> {
+    let mut entries = Vec::new();
+    for entry in Dir::read_from(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_bytes();
+        if name == b"." || name == b".." {
+            continue;
+        }
+        entries.push((entry.ino(), OsStr::from_bytes(name).to_owned()));
+    }
+    // Popped from the end: reverse inode order here gives ascending order there.
+    entries.sort_by_key(|e| std::cmp::Reverse(e.0));
+    Ok(entries.into_iter().map(|(_, n)| n).collect())
+}
+
+/// After finishing `child`, makes sure `parent` has open fds again (reopened via "..").
+fn reopen_parent(parent: &mut Frame, child: &Frame) -> Result<(), String> {
+    if parent.src.is_some() && parent.dst.is_some() {
+        return Ok(());
+    }
+    let reopen = |child_fd: &Option<Arc<OwnedFd>>, want: (u64, u64), shown: &Path| {
+        let fd = child_fd
+            .as_ref()
+            .ok_or_else(|| format!("cannot reopen {}", quote(shown)))?;
+        let parent = openat(
+            &**fd,
+            "..",
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| format!("cannot reopen {}: {}", quote(shown), errno_text_of(e)))?;
+        match fstat(&parent) {
+            Ok(st) if (st.st_dev, st.st_ino) == want => Ok(Arc::new(parent)),
+            _ => Err(format!(
+                "directory {} was moved while being copied",
+                quote(shown)
+            )),
+        }
+    };
+    parent.src = Some(reopen(&child.src, parent.src_id, &parent.src_shown)?);
+    parent.dst = Some(reopen(&child.dst, parent.dst_id, &parent.dst_shown)?);
+    Ok(())
+}
+
+fn fs_kind_of(magic: Result<u64, Errno>) -> FsKind {
+    FsKind::from_magic(magic.unwrap_or(0))
+}
