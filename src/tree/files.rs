@@ -357,6 +357,10 @@ impl<'a, 'p> Copier<'a, 'p> {
             job.create_mode = 0o666 & !self.umask;
         }
         if self.cfg.dry_run {
+            if remember {
+                // Later links to this file are planned as hard links, as they will be made.
+                self.links.insert((facts.dev, facts.ino), dst_shown.clone());
+            }
             return self.reporter.planned(&job);
         }
         if self.cfg.attributes_only {

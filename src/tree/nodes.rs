@@ -274,6 +274,10 @@ impl<'a, 'p> Copier<'a, 'p> {
         if !self.may_replace(src, facts, dst, existing) {
             return false;
         }
+        if self.cfg.dry_run {
+            // --dry-run writes nothing: no backup, no removal.
+            return true;
+        }
         if self.cfg.backup.is_some() {
             if let Err(msg) = self.backup(dst) {
                 self.fail(src.display_path(), dst.display_path(), &msg);

@@ -243,7 +243,19 @@ impl<'a, 'p> Copier<'a, 'p> {
             self.reporter
                 .planned_node("directory", &src_shown, &dst_shown);
         }
-        let created = match mkdirat(ddir, dname, Mode::from_raw_mode(0o700)) {
+        // --dry-run creates nothing: a missing destination directory is stood in for by its
+        // parent, and the walk treats it as fresh (every entry's destination missing).
+        let planned_only = self.cfg.dry_run
+            && matches!(
+                statat(ddir, dname, AtFlags::SYMLINK_NOFOLLOW),
+                Err(Errno::NOENT)
+            );
+        let made = if planned_only {
+            Ok(())
+        } else {
+            mkdirat(ddir, dname, Mode::from_raw_mode(0o700))
+        };
+        let created = match made {
             Ok(()) => true,
             Err(Errno::EXIST) => {
                 let keep_link = self.cfg.keep_directory_symlink;
@@ -275,7 +287,12 @@ impl<'a, 'p> Copier<'a, 'p> {
                 return None;
             }
         };
-        let dst_fd = match open_dir(ddir, dname, !self.cfg.keep_directory_symlink) {
+        let opened = if planned_only {
+            open_dir(ddir, probe::parent_dir(Path::new(dname)), false)
+        } else {
+            open_dir(ddir, dname, !self.cfg.keep_directory_symlink)
+        };
+        let dst_fd = match opened {
             Ok(fd) => fd,
             Err(e) => {
                 let msg = format!("cannot access {}: {}", quote(&dst_shown), errno_text_of(e));
@@ -303,7 +320,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                 outstanding: 0,
             },
         );
-        if created {
+        if created && !planned_only {
             // For directories, the destination's name (GNU's remember_copied).
             self.just_created
                 .insert((dst_st.st_dev, dst_st.st_ino), dst_shown.clone());
