@@ -340,7 +340,10 @@ fn verbose_lines_keep_gnu_order_under_parallel_copies() {
     let env = TestEnv::new();
     for d in 0..5 {
         for f in 0..30 {
-            env.write(format!("src/d{d}/f{f}"), pattern((f * 977) % 70_000, f as u64));
+            env.write(
+                format!("src/d{d}/f{f}"),
+                pattern((f * 977) % 70_000, f as u64),
+            );
         }
     }
     let gnu = std::process::Command::new("/usr/bin/cp")
@@ -352,5 +355,30 @@ fn verbose_lines_keep_gnu_order_under_parallel_copies() {
     let run = env.run(&["-rv", "-j", "8", "src", "ours"]);
     run.success();
     let expected = String::from_utf8_lossy(&gnu.stdout).replace("'gnu", "'ours");
-    assert_eq!(run.stdout(), expected, "-v order differs from GNU cp under -j 8");
+    assert_eq!(
+        run.stdout(),
+        expected,
+        "-v order differs from GNU cp under -j 8"
+    );
+}
+
+#[test]
+fn dry_run_writes_nothing_even_with_backups_and_links() {
+    let env = TestEnv::new();
+    env.write("a", b"new");
+    env.write("b", b"old");
+    env.write("t/x", b"x");
+    for args in [
+        &["--dry-run", "-b", "-l", "a", "b"][..],
+        &["--dry-run", "-b", "-s", "a", "b"][..],
+        &["--dry-run", "-f", "-l", "a", "b"][..],
+        &["--dry-run", "--backup=numbered", "a", "b"][..],
+        &["--dry-run", "--remove-destination", "a", "b"][..],
+        &["--dry-run", "-a", "t", "u"][..],
+    ] {
+        let before = env.listing();
+        env.run(args).success();
+        assert_eq!(env.listing(), before, "{args:?} changed the tree");
+        assert_eq!(env.read("b"), b"old");
+    }
 }

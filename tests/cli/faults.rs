@@ -3,13 +3,14 @@
 
 use std::fs;
 
-use crate::testenv::{pattern, require_strace, TestEnv};
+use crate::testenv::{pattern, require_strace, with_failing_clone, TestEnv};
 
 const M: u64 = 1 << 20;
 
-/// strace arguments that inject `spec` into copy_file_range (output discarded).
-fn inject(spec: &str) -> Vec<String> {
-    vec![
+/// strace arguments that inject `spec` into copy_file_range (output discarded). On btrfs and
+/// XFS FICLONE is made to fail too, so the copy reaches copy_file_range there as well.
+fn inject(env: &TestEnv, spec: &str) -> Vec<String> {
+    let v = vec![
         "strace".into(),
         "-f".into(),
         "-o".into(),
@@ -18,11 +19,13 @@ fn inject(spec: &str) -> Vec<String> {
         "trace=copy_file_range".into(),
         "-e".into(),
         format!("inject=copy_file_range:{spec}"),
-    ]
+    ];
+    with_failing_clone(env.path(), v)
 }
 
-/// strace arguments that log copy_file_range calls to `log` (and inject `spec`, if any).
-fn trace_to(log: &std::path::Path, spec: Option<&str>) -> Vec<String> {
+/// strace arguments that log copy_file_range calls to `log` (and inject `spec`, if any); on
+/// btrfs and XFS FICLONE fails, as in [`inject`].
+fn trace_to(env: &TestEnv, log: &std::path::Path, spec: Option<&str>) -> Vec<String> {
     let mut v = vec![
         "strace".into(),
         "-f".into(),
@@ -34,7 +37,7 @@ fn trace_to(log: &std::path::Path, spec: Option<&str>) -> Vec<String> {
     if let Some(spec) = spec {
         v.extend(["-e".into(), format!("inject=copy_file_range:{spec}")]);
     }
-    v
+    with_failing_clone(env.path(), v)
 }
 
 /// copy_file_range calls in an strace log (not counting strace's own "+++ exited" lines).
@@ -71,7 +74,7 @@ fn fallback_on_the_first_call() {
         let dst = format!("dst-{errno}");
         let run = env
             .fcopy()
-            .wrapped(&inject(&format!("error={errno}")))
+            .wrapped(&inject(&env, &format!("error={errno}")))
             .args(&["--json", "src", &dst])
             .run();
         run.success();
@@ -98,7 +101,7 @@ fn fallback_mid_file() {
         let dst = format!("dst-{errno}");
         let run = env
             .fcopy()
-            .wrapped(&inject(&format!("error={errno}:when=3+")))
+            .wrapped(&inject(&env, &format!("error={errno}:when=3+")))
             .args(&["--json", "src", &dst])
             .run();
         run.success();
@@ -126,7 +129,7 @@ fn copy_file_range_only_fails_instead_of_falling_back() {
     env.write("old", b"old");
     let run = env
         .fcopy()
-        .wrapped(&inject("error=EXDEV"))
+        .wrapped(&inject(&env, "error=EXDEV"))
         .args(&["--method=copy-file-range", "src", "dst"])
         .run();
     run.failure().stderr_is(
@@ -138,7 +141,7 @@ fn copy_file_range_only_fails_instead_of_falling_back() {
     );
     let run = env
         .fcopy()
-        .wrapped(&inject("error=EOPNOTSUPP"))
+        .wrapped(&inject(&env, "error=EOPNOTSUPP"))
         .args(&["--json", "--method=copy-file-range", "src", "old"])
         .run();
     run.failure();
@@ -161,20 +164,20 @@ fn read_write_method_never_calls_copy_file_range() {
     let log = env.join("strace.log");
     let run = env
         .fcopy()
-        .wrapped(&trace_to(&log, None))
+        .wrapped(&trace_to(&env, &log, None))
         .args(&["--json", "--method=read-write", "src", "dst"])
         .run();
     run.success();
     assert_eq!(run.json_record()["method"], "read_write");
     assert_eq!(cfr_calls(&log), 0, "{}", fs::read_to_string(&log).unwrap());
     env.fcopy()
-        .wrapped(&trace_to(&log, None))
+        .wrapped(&trace_to(&env, &log, None))
         .args(&["--method=read-write", "sparse", "sparse.copy"])
         .run()
         .success();
     assert_eq!(cfr_calls(&log), 0, "{}", fs::read_to_string(&log).unwrap());
     env.fcopy()
-        .wrapped(&trace_to(&log, None))
+        .wrapped(&trace_to(&env, &log, None))
         .args(&["--method=read-write", "--offset-in=10", "src", "ranged"])
         .run()
         .success();
@@ -183,7 +186,7 @@ fn read_write_method_never_calls_copy_file_range() {
     env.assert_same_content("sparse", "sparse.copy");
     // The control: auto does call it.
     env.fcopy()
-        .wrapped(&trace_to(&log, None))
+        .wrapped(&trace_to(&env, &log, None))
         .args(&["src", "dst2"])
         .run()
         .success();
@@ -202,7 +205,7 @@ fn enosys_is_remembered_for_the_rest_of_the_run() {
     let log = env.join("strace.log");
     let run = env
         .fcopy()
-        .wrapped(&trace_to(&log, Some("error=ENOSYS:when=1")))
+        .wrapped(&trace_to(&env, &log, Some("error=ENOSYS:when=1")))
         .args(&["--json", "a", "b", "out"])
         .run();
     run.success();
@@ -234,7 +237,7 @@ fn exdev_is_remembered_per_device_pair_and_other_errnos_are_not() {
     let log = env.join("strace.log");
     let run = env
         .fcopy()
-        .wrapped(&trace_to(&log, Some("error=EXDEV:when=1")))
+        .wrapped(&trace_to(&env, &log, Some("error=EXDEV:when=1")))
         .args(&["--json", "a", "b", "out"])
         .run();
     run.success();
@@ -251,7 +254,7 @@ fn exdev_is_remembered_per_device_pair_and_other_errnos_are_not() {
     let log = env.join("strace2.log");
     let run = env
         .fcopy()
-        .wrapped(&trace_to(&log, Some("error=EINVAL:when=1")))
+        .wrapped(&trace_to(&env, &log, Some("error=EINVAL:when=1")))
         .args(&["--json", "a", "b", "out"])
         .run();
     run.success();
@@ -271,7 +274,7 @@ fn real_errors_are_reported_not_retried() {
     env.write("src", pattern(10_000, 1));
     let run = env
         .fcopy()
-        .wrapped(&inject("error=ENOSPC"))
+        .wrapped(&inject(&env, "error=ENOSPC"))
         .args(&["src", "dst"])
         .run();
     run.failure()
@@ -288,7 +291,7 @@ fn eintr_is_retried() {
     env.write("src", pattern(10_000, 1));
     let run = env
         .fcopy()
-        .wrapped(&inject("error=EINTR:when=1"))
+        .wrapped(&inject(&env, "error=EINTR:when=1"))
         .args(&["--json", "src", "dst"])
         .run();
     run.success();
@@ -310,7 +313,7 @@ fn zero_return_after_progress_is_a_changed_size() {
     multi_extent(&env, "src", 4);
     let run = env
         .fcopy()
-        .wrapped(&inject("retval=0:when=2"))
+        .wrapped(&inject(&env, "retval=0:when=2"))
         .args(&["src", "dst"])
         .run();
     run.failure()
@@ -323,7 +326,7 @@ fn zero_return_after_progress_is_a_changed_size() {
     env.write("old", b"old");
     let run = env
         .fcopy()
-        .wrapped(&inject("retval=0:when=2"))
+        .wrapped(&inject(&env, "retval=0:when=2"))
         .args(&["--json", "src", "old"])
         .run();
     run.failure();
@@ -344,7 +347,7 @@ fn zero_return_on_the_first_call_falls_back() {
     env.write("src", pattern(70_000, 1));
     let run = env
         .fcopy()
-        .wrapped(&inject("retval=0:when=1"))
+        .wrapped(&inject(&env, "retval=0:when=1"))
         .args(&["--json", "src", "dst"])
         .run();
     run.success();
@@ -366,7 +369,7 @@ fn eio_before_and_after_progress() {
     multi_extent(&env, "src", 4);
     let run = env
         .fcopy()
-        .wrapped(&inject("error=EIO:when=1"))
+        .wrapped(&inject(&env, "error=EIO:when=1"))
         .args(&["--json", "src", "dst"])
         .run();
     run.success();
@@ -374,7 +377,7 @@ fn eio_before_and_after_progress() {
     env.assert_same_content("src", "dst");
     let run = env
         .fcopy()
-        .wrapped(&inject("error=EIO:when=2"))
+        .wrapped(&inject(&env, "error=EIO:when=2"))
         .args(&["src", "dst2"])
         .run();
     run.failure()
@@ -399,7 +402,7 @@ fn over_one_gib_several_calls_and_fallback_at_the_second() {
     // A range over the whole file: one span, no extent walk.
     let run = env
         .fcopy()
-        .wrapped(&trace_to(&log, Some("error=EXDEV:when=2")))
+        .wrapped(&trace_to(&env, &log, Some("error=EXDEV:when=2")))
         .args(&["--json", "--offset-in", "0", "src", "dst"])
         .run();
     run.success();

@@ -14,7 +14,7 @@ use proptest::prelude::*;
 
 use crate::testenv::{
     atomic_leftovers, data_extents, is_root, pattern, require_strace, require_tool, sh, skip,
-    unprivileged, LoopMount, TestEnv,
+    unprivileged, with_failing_clone, LoopMount, TestEnv,
 };
 
 const K: usize = 1 << 10;
@@ -692,7 +692,9 @@ fn mid_copy(env: &TestEnv, specs: &[&str], args: &[&str], want_error: Option<&st
                 a.push("--atomic");
             }
             a.extend(["src", "dst"]);
-            let run = env.fcopy().wrapped(&strace(specs)).args(&a).run();
+            // On btrfs and XFS FICLONE fails too, so the injected faults are reached there.
+            let wrapper = with_failing_clone(env.path(), strace(specs));
+            let run = env.fcopy().wrapped(&wrapper).args(&a).run();
             match run.code() {
                 Some(0) => {
                     assert!(want_error.is_none(), "expected an error: {}", run.line);

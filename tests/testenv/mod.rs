@@ -81,11 +81,68 @@ pub fn fs_magic(path: &Path) -> u64 {
 pub const EXT4_MAGIC: u64 = 0xEF53;
 pub const TMPFS_MAGIC: u64 = 0x0102_1994;
 
-/// The base directory for tests that want the build tree's (usually ext4) filesystem.
+/// The base directory for tests that want the build tree's (usually ext4) filesystem, and for
+/// loop images.
 pub fn disk_base() -> PathBuf {
     let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("test-tmp");
     fs::create_dir_all(&base).expect("create test-tmp");
     base
+}
+
+/// The environment variable that moves `TestEnv::new()` (and the GNU differential tests) to
+/// another directory, e.g. a tmpfs or a loop-mounted XFS or btrfs (see `.ci/fs-matrix`).
+pub const TEST_DIR_VAR: &str = "FCOPY_TEST_DIR";
+
+/// The base directory of `TestEnv::new()`: `$FCOPY_TEST_DIR` when set (created if missing),
+/// otherwise `disk_base()`.
+pub fn test_base() -> PathBuf {
+    match std::env::var_os(TEST_DIR_VAR).filter(|v| !v.is_empty()) {
+        Some(dir) => {
+            let base = PathBuf::from(dir);
+            fs::create_dir_all(&base)
+                .unwrap_or_else(|e| panic!("{TEST_DIR_VAR}={}: {e}", base.display()));
+            base
+        }
+        None => disk_base(),
+    }
+}
+
+pub const XFS_MAGIC: u64 = 0x5846_5342;
+pub const BTRFS_MAGIC: u64 = 0x9123_683E;
+
+/// Whether fcopy clones (FICLONE) by default at `path`: btrfs and XFS (`--reflink=auto`).
+pub fn clones_by_default(path: &Path) -> bool {
+    matches!(fs_magic(path), XFS_MAGIC | BTRFS_MAGIC)
+}
+
+/// Adds to strace arguments (which must have a `-e trace=...`) an injection that makes FICLONE
+/// fail (EOPNOTSUPP, as on a filesystem that cannot clone) where fcopy would clone by default,
+/// so fault-injection tests reach copy_file_range (and its fallbacks) on btrfs and XFS too;
+/// elsewhere the arguments are returned unchanged. strace only tampers with traced syscalls, so
+/// `ioctl` joins the trace set. The injection hits every ioctl: the others fcopy makes (TCGETS,
+/// for isatty) then say "not a terminal", which under the tests they are not anyway.
+pub fn with_failing_clone(path: &Path, mut strace: Vec<String>) -> Vec<String> {
+    if clones_by_default(path) {
+        let trace = strace
+            .iter_mut()
+            .find(|a| a.starts_with("trace="))
+            .expect("strace arguments without -e trace=");
+        trace.push_str(",ioctl");
+        strace.extend(["-e".into(), "inject=ioctl:error=EOPNOTSUPP".into()]);
+    }
+    strace
+}
+
+/// A name for the filesystem at `path` ("ext4", "tmpfs", "xfs", "btrfs" or the magic in hex),
+/// for SKIP lines and assertion messages.
+pub fn fs_name(path: &Path) -> String {
+    match fs_magic(path) {
+        EXT4_MAGIC => "ext4".into(),
+        TMPFS_MAGIC => "tmpfs".into(),
+        XFS_MAGIC => "xfs".into(),
+        BTRFS_MAGIC => "btrfs".into(),
+        other => format!("fs {other:#x}"),
+    }
 }
 
 /// A temporary directory in which tests create files and run fcopy.
@@ -94,9 +151,9 @@ pub struct TestEnv {
 }
 
 impl TestEnv {
-    /// A test directory on the build tree's filesystem.
+    /// A test directory under `test_base()`: the build tree's filesystem, or `$FCOPY_TEST_DIR`.
     pub fn new() -> TestEnv {
-        TestEnv::in_dir(&disk_base())
+        TestEnv::in_dir(&test_base())
     }
 
     /// A test directory under `base` (e.g. a tmpfs or a loop mount).
@@ -108,14 +165,19 @@ impl TestEnv {
         TestEnv { dir }
     }
 
-    /// A test directory on ext4, or `None` (after a SKIP line) when the build tree is elsewhere.
+    /// A test directory on ext4, or `None` (after a SKIP line) when the test directory
+    /// (`test_base()`: the build tree, or `$FCOPY_TEST_DIR`) is elsewhere.
     pub fn on_ext4() -> Option<TestEnv> {
         let env = TestEnv::new();
         if fs_magic(env.path()) == EXT4_MAGIC {
             Some(env)
         } else {
             // Not a missing tool: CI's file system is what it is, so this only skips.
-            eprintln!("SKIP: {} is not on ext4", env.path().display());
+            eprintln!(
+                "SKIP: ext4-only test: {} is on {}",
+                test_base().display(),
+                fs_name(env.path())
+            );
             None
         }
     }

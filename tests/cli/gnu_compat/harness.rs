@@ -18,7 +18,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rustix::fs::{AtFlags, Timespec, Timestamps, CWD};
 
-use crate::testenv::{disk_base, FCOPY};
+use crate::testenv::{test_base, FCOPY};
 
 /// GNU cp, the reference.
 pub const GNU_CP: &str = "/usr/bin/cp";
@@ -176,7 +176,7 @@ impl Diff {
     pub fn run_then(&self, teardown: impl Fn(&Path)) -> (Side, Side) {
         let base = tempfile::Builder::new()
             .prefix("gnu-compat-")
-            .tempdir_in(disk_base())
+            .tempdir_in(test_base())
             .expect("tempdir");
         let bin = base.path().join("bin");
         fs::create_dir(&bin).unwrap();
@@ -703,7 +703,7 @@ pub fn xattr(root: &Path, rel: &str, name: &str, value: &str) -> bool {
 pub fn scratch() -> tempfile::TempDir {
     tempfile::Builder::new()
         .prefix("gnu-compat-")
-        .tempdir_in(disk_base())
+        .tempdir_in(test_base())
         .expect("tempdir")
 }
 
