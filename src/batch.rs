@@ -27,17 +27,27 @@ pub struct BatchError {
 
 /// Parses the whole batch input. Empty lines are ignored; bad lines become errors, in order.
 pub fn parse(input: &[u8], null: bool) -> Vec<Result<BatchJob, BatchError>> {
+    jobs(input, null).collect()
+}
+
+/// The jobs of the batch input, parsed one at a time as they are taken (a 10,000-line batch
+/// never holds 10,000 parsed jobs in memory).
+pub fn jobs(
+    input: &[u8],
+    null: bool,
+) -> Box<dyn Iterator<Item = Result<BatchJob, BatchError>> + '_> {
     if null {
-        parse_null(input)
+        Box::new(parse_null(input))
     } else {
-        input
-            .split(|&b| b == b'\n')
-            .enumerate()
-            .filter_map(|(i, line)| {
-                let line = line.strip_suffix(b"\r").unwrap_or(line);
-                (!line.is_empty()).then(|| parse_line(i + 1, line))
-            })
-            .collect()
+        Box::new(
+            input
+                .split(|&b| b == b'\n')
+                .enumerate()
+                .filter_map(|(i, line)| {
+                    let line = line.strip_suffix(b"\r").unwrap_or(line);
+                    (!line.is_empty()).then(|| parse_line(i + 1, line))
+                }),
+        )
     }
 }
 
@@ -84,32 +94,31 @@ fn parse_line(number: usize, line: &[u8]) -> Result<BatchJob, BatchError> {
     })
 }
 
-fn parse_null(input: &[u8]) -> Vec<Result<BatchJob, BatchError>> {
+fn parse_null(input: &[u8]) -> impl Iterator<Item = Result<BatchJob, BatchError>> + '_ {
     let body = input.strip_suffix(b"\0").unwrap_or(input);
-    if body.is_empty() {
-        return Vec::new();
-    }
-    let fields: Vec<&[u8]> = body.split(|&b| b == 0).collect();
-    fields
-        .chunks(2)
-        .enumerate()
-        .map(|(i, pair)| match pair {
-            [src, dst] if !src.is_empty() && !dst.is_empty() => Ok(BatchJob {
-                line: i + 1,
+    let mut fields = body.split(|&b| b == 0).filter(move |_| !body.is_empty());
+    let mut number = 0;
+    std::iter::from_fn(move || {
+        let src = fields.next()?;
+        number += 1;
+        let line = number;
+        Some(match fields.next() {
+            Some(dst) if !src.is_empty() && !dst.is_empty() => Ok(BatchJob {
+                line,
                 source: OsString::from_vec(src.to_vec()),
                 dest: OsString::from_vec(dst.to_vec()),
                 range: None,
             }),
-            [_] => Err(BatchError {
-                line: i + 1,
+            None => Err(BatchError {
+                line,
                 message: "a SOURCE without a DEST at the end of the input".to_owned(),
             }),
-            _ => Err(BatchError {
-                line: i + 1,
+            Some(_) => Err(BatchError {
+                line,
                 message: "empty SOURCE or DEST".to_owned(),
             }),
         })
-        .collect()
+    })
 }
 
 #[cfg(test)]

@@ -131,7 +131,7 @@ fn run_batch(copier: &mut tree::Copier<'_, '_>, file: &Path, null: bool) {
         copier.reporter().error(&msg);
         return;
     }
-    for entry in batch::parse(&input, null) {
+    for entry in batch::jobs(&input, null) {
         if signals::pending().is_some() {
             break;
         }

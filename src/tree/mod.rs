@@ -201,10 +201,9 @@ impl<'a, 'p> Copier<'a, 'p> {
                 self.reporter.copied(&job, &outcome, elapsed);
                 if context.creates {
                     if let Some(st) = Self::lstat_dest(&job.dest) {
-                        self.just_created.insert(
-                            (st.st_dev, st.st_ino),
-                            job.source.display_path().to_path_buf(),
-                        );
+                        // Only directories' entries need the name (see walk.rs).
+                        self.just_created
+                            .insert((st.st_dev, st.st_ino), PathBuf::new());
                     }
                 }
             }
