@@ -277,7 +277,9 @@ pub fn resolve(args: &Args, m: &ArgMatches) -> Result<Config, UsageError> {
     })
 }
 
-/// The default for `-j`: the number of CPUs, at most 8 (more rarely helps a single device).
+/// The default for `-j`: one more worker than CPUs (the walk runs in its own thread and workers
+/// wait on the filesystem), at most 8. Measured on 2 CPUs, 10,000 × 4 KiB files: -j2 130 ms,
+/// -j3 107 ms, -j4 104 ms to tmpfs; -j3 was the fastest to ext4.
 pub fn default_jobs() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+    std::thread::available_parallelism().map_or(1, |n| (n.get() + 1).min(8))
 }

@@ -28,7 +28,9 @@ pub struct Done {
     pub elapsed: Duration,
 }
 
-type Work = (Job, Context);
+/// Jobs handed to one worker at a time: consecutive files of the walk (mostly one directory's),
+/// so a worker takes several per wake-up and the workers contend less for one directory.
+type Work = Vec<(Job, Context)>;
 
 /// A fixed set of workers fed through a bounded queue.
 pub struct Pool {
@@ -44,7 +46,7 @@ impl Pool {
         engine: &'env Engine<'env>,
         workers: usize,
     ) -> Pool {
-        let (queue, inbox) = mpsc::sync_channel::<Work>(workers * 4);
+        let (queue, inbox) = mpsc::sync_channel::<Work>(workers * 2);
         let inbox = Arc::new(Mutex::new(inbox));
         let (done_tx, results) = mpsc::channel::<Done>();
         for _ in 0..workers {
@@ -52,19 +54,21 @@ impl Pool {
             let done_tx: Sender<Done> = done_tx.clone();
             scope.spawn(move || loop {
                 let next = inbox.lock().map(|rx| rx.recv());
-                let Ok(Ok((job, context))) = next else {
+                let Ok(Ok(batch)) = next else {
                     return;
                 };
-                let started = Instant::now();
-                let result = exec::run_job(engine, &job);
-                let done = Done {
-                    job,
-                    context,
-                    result,
-                    elapsed: started.elapsed(),
-                };
-                if done_tx.send(done).is_err() {
-                    return;
+                for (job, context) in batch {
+                    let started = Instant::now();
+                    let result = exec::run_job(engine, &job);
+                    let done = Done {
+                        job,
+                        context,
+                        result,
+                        elapsed: started.elapsed(),
+                    };
+                    if done_tx.send(done).is_err() {
+                        return;
+                    }
                 }
             });
         }
@@ -75,12 +79,14 @@ impl Pool {
         }
     }
 
-    /// Queues a job; when the queue is full, returns it so the caller can drain results first.
-    pub fn try_submit(&mut self, work: (Job, Context)) -> Result<(), Box<(Job, Context)>> {
+    /// Queues a batch of jobs; when the queue is full, returns it so the caller can drain
+    /// results first.
+    pub fn try_submit(&mut self, work: Work) -> Result<(), Box<Work>> {
         let queue = self.queue.as_ref().expect("pool is open");
+        let count = work.len();
         match queue.try_send(work) {
             Ok(()) => {
-                self.in_flight += 1;
+                self.in_flight += count;
                 Ok(())
             }
             Err(TrySendError::Full(work)) | Err(TrySendError::Disconnected(work)) => {

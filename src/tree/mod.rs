@@ -26,6 +26,10 @@ use crate::pool::{self, Pool};
 use crate::report::{errno_text_of, quote, Reporter};
 use walk::{open_dir, Frame, WalkDir};
 
+/// How many jobs a worker is handed at once (`-j`): enough to cut hand-off costs, few enough
+/// to keep every worker busy.
+const JOBS_PER_HANDOFF: usize = 64;
+
 /// One run's copier: options, the engine, the reporter and what this run has created.
 pub struct Copier<'a, 'p> {
     cfg: &'a Config,
@@ -43,6 +47,8 @@ pub struct Copier<'a, 'p> {
     operands: HashSet<OperandKey>,
     /// Worker threads for `-j N` (N > 1); `None` runs jobs inline.
     pool: Option<Pool>,
+    /// Jobs gathered for the next hand-off to the workers.
+    batch: Vec<(plan::Job, pool::Context)>,
     /// Destinations of jobs still running.
     in_flight: HashSet<PathBuf>,
     /// Directories whose final mode and times wait for their files' jobs.
@@ -85,6 +91,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             links: HashMap::new(),
             operands: HashSet::new(),
             pool,
+            batch: Vec::new(),
             in_flight: HashSet::new(),
             pending_dirs: HashMap::new(),
             current_dir: None,
@@ -113,6 +120,7 @@ impl<'a, 'p> Copier<'a, 'p> {
 
     /// Waits for every running job and applies the directories' final metadata.
     pub fn finish(&mut self) {
+        self.flush();
         self.drain(true);
         if let Some(pool) = &mut self.pool {
             pool.close();
@@ -138,6 +146,9 @@ impl<'a, 'p> Copier<'a, 'p> {
 
     /// Waits until no running job writes `dest`.
     fn wait_for(&mut self, dest: &Path) {
+        if self.in_flight.contains(dest) {
+            self.flush();
+        }
         while self.in_flight.contains(dest) {
             match self.pool.as_mut().and_then(|p| p.next_done(true)) {
                 Some(done) => self.complete(done),
@@ -170,7 +181,19 @@ impl<'a, 'p> Copier<'a, 'p> {
             });
         };
         self.in_flight.insert(job.dest.display_path().to_path_buf());
-        let mut work = (job, context);
+        self.batch.push((job, context));
+        if self.batch.len() >= JOBS_PER_HANDOFF {
+            self.flush();
+        }
+        self.drain(false);
+    }
+
+    /// Hands the jobs gathered so far to the workers (waiting for results while the queue is full).
+    pub(super) fn flush(&mut self) {
+        if self.batch.is_empty() {
+            return;
+        }
+        let mut work = std::mem::take(&mut self.batch);
         loop {
             let pool = self.pool.as_mut().expect("a pool");
             match pool.try_submit(work) {
@@ -183,7 +206,6 @@ impl<'a, 'p> Copier<'a, 'p> {
                 }
             }
         }
-        self.drain(false);
     }
 
     /// Reports a finished job and updates what the run has created.

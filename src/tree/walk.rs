@@ -56,6 +56,10 @@ pub(super) struct WalkDir {
 impl<'a, 'p> Copier<'a, 'p> {
     /// A directory's walk is over: finish it now, or when its last job completes.
     fn close_dir(&mut self, frame: Frame) {
+        if self.pool.is_some() {
+            // The directory's last files may still wait for a hand-off: send them now.
+            self.flush();
+        }
         match self.pending_dirs.get_mut(&frame.token) {
             Some(p) if p.outstanding > 0 => p.frame = Some(frame),
             _ => {
