@@ -2,6 +2,7 @@
 //! or NUL-separated `SOURCE DEST` pairs with `-0`. Parsing is pure and never panics.
 
 use std::ffi::OsString;
+use std::io::{self, BufRead};
 use std::os::unix::ffi::OsStringExt;
 
 use crate::plan::RangeArgs;
@@ -27,27 +28,76 @@ pub struct BatchError {
 
 /// Parses the whole batch input. Empty lines are ignored; bad lines become errors, in order.
 pub fn parse(input: &[u8], null: bool) -> Vec<Result<BatchJob, BatchError>> {
-    jobs(input, null).collect()
+    BatchReader::new(input, null)
+        .map(|read| read.expect("reading from memory cannot fail"))
+        .collect()
 }
 
-/// The jobs of the batch input, parsed one at a time as they are taken (a 10,000-line batch
-/// never holds 10,000 parsed jobs in memory).
-pub fn jobs(
-    input: &[u8],
+/// Reads jobs from a batch file one at a time, so a long job list is never held in memory.
+pub struct BatchReader<R> {
+    input: R,
     null: bool,
-) -> Box<dyn Iterator<Item = Result<BatchJob, BatchError>> + '_> {
-    if null {
-        Box::new(parse_null(input))
-    } else {
-        Box::new(
-            input
-                .split(|&b| b == b'\n')
-                .enumerate()
-                .filter_map(|(i, line)| {
-                    let line = line.strip_suffix(b"\r").unwrap_or(line);
-                    (!line.is_empty()).then(|| parse_line(i + 1, line))
-                }),
-        )
+    number: usize,
+}
+
+impl<R: BufRead> BatchReader<R> {
+    pub fn new(input: R, null: bool) -> Self {
+        BatchReader {
+            input,
+            null,
+            number: 0,
+        }
+    }
+
+    /// The next field up to `end` (without it); `None` at end of input.
+    fn field(&mut self, end: u8) -> Option<io::Result<Vec<u8>>> {
+        let mut field = Vec::new();
+        match self.input.read_until(end, &mut field) {
+            Ok(0) => None,
+            Ok(_) => {
+                if field.last() == Some(&end) {
+                    field.pop();
+                }
+                Some(Ok(field))
+            }
+            Err(e) => Some(Err(e)),
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for BatchReader<R> {
+    /// A read error, or the next line's job or problem.
+    type Item = io::Result<Result<BatchJob, BatchError>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.null {
+            let src = match self.field(0)? {
+                Ok(src) => src,
+                Err(e) => return Some(Err(e)),
+            };
+            let dst = match self.field(0) {
+                Some(Ok(dst)) => Some(dst),
+                Some(Err(e)) => return Some(Err(e)),
+                // A lone empty field at the very end is just a trailing NUL.
+                None if src.is_empty() => return None,
+                None => None,
+            };
+            self.number += 1;
+            return Some(Ok(null_pair(self.number, &src, dst.as_deref())));
+        }
+        loop {
+            let mut line = match self.field(b'\n')? {
+                Ok(line) => line,
+                Err(e) => return Some(Err(e)),
+            };
+            self.number += 1;
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+            if !line.is_empty() {
+                return Some(Ok(parse_line(self.number, &line)));
+            }
+        }
     }
 }
 
@@ -94,31 +144,24 @@ fn parse_line(number: usize, line: &[u8]) -> Result<BatchJob, BatchError> {
     })
 }
 
-fn parse_null(input: &[u8]) -> impl Iterator<Item = Result<BatchJob, BatchError>> + '_ {
-    let body = input.strip_suffix(b"\0").unwrap_or(input);
-    let mut fields = body.split(|&b| b == 0).filter(move |_| !body.is_empty());
-    let mut number = 0;
-    std::iter::from_fn(move || {
-        let src = fields.next()?;
-        number += 1;
-        let line = number;
-        Some(match fields.next() {
-            Some(dst) if !src.is_empty() && !dst.is_empty() => Ok(BatchJob {
-                line,
-                source: OsString::from_vec(src.to_vec()),
-                dest: OsString::from_vec(dst.to_vec()),
-                range: None,
-            }),
-            None => Err(BatchError {
-                line,
-                message: "a SOURCE without a DEST at the end of the input".to_owned(),
-            }),
-            Some(_) => Err(BatchError {
-                line,
-                message: "empty SOURCE or DEST".to_owned(),
-            }),
-        })
-    })
+/// One `-0` pair: SOURCE and DEST (missing at the end of the input).
+fn null_pair(number: usize, src: &[u8], dst: Option<&[u8]>) -> Result<BatchJob, BatchError> {
+    match dst {
+        Some(dst) if !src.is_empty() && !dst.is_empty() => Ok(BatchJob {
+            line: number,
+            source: OsString::from_vec(src.to_vec()),
+            dest: OsString::from_vec(dst.to_vec()),
+            range: None,
+        }),
+        None => Err(BatchError {
+            line: number,
+            message: "a SOURCE without a DEST at the end of the input".to_owned(),
+        }),
+        Some(_) => Err(BatchError {
+            line: number,
+            message: "empty SOURCE or DEST".to_owned(),
+        }),
+    }
 }
 
 #[cfg(test)]

@@ -119,19 +119,23 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
 
 /// Runs every job of a `--batch` file: each line is an operand pair, with its own range if given.
 fn run_batch(copier: &mut tree::Copier<'_, '_>, file: &Path, null: bool) {
-    use std::io::Read;
-    let mut input = Vec::new();
-    let read = if file == Path::new("-") {
-        std::io::stdin().lock().read_to_end(&mut input).map(|_| ())
-    } else {
-        std::fs::File::open(file).and_then(|mut f| f.read_to_end(&mut input).map(|_| ()))
-    };
-    if let Err(e) = read {
-        let msg = format!("cannot read batch file {}: {}", quote(file), errno_text(&e));
+    let cannot_read = |copier: &mut tree::Copier<'_, '_>, e: &std::io::Error| {
+        let msg = format!("cannot read batch file {}: {}", quote(file), errno_text(e));
         copier.reporter().error(&msg);
-        return;
-    }
-    for entry in batch::jobs(&input, null) {
+    };
+    let input: Box<dyn std::io::BufRead> = if file == Path::new("-") {
+        Box::new(std::io::stdin().lock())
+    } else {
+        match std::fs::File::open(file) {
+            Ok(f) => Box::new(std::io::BufReader::with_capacity(64 * 1024, f)),
+            Err(e) => return cannot_read(copier, &e),
+        }
+    };
+    for read in batch::BatchReader::new(input, null) {
+        let entry = match read {
+            Ok(entry) => entry,
+            Err(e) => return cannot_read(copier, &e),
+        };
         if signals::pending().is_some() {
             break;
         }
