@@ -46,31 +46,37 @@ impl Pool {
         engine: &'env Engine<'env>,
         workers: usize,
     ) -> Pool {
-        let (queue, inbox) = mpsc::sync_channel::<Work>(workers * 2);
+        let (queue, inbox) = mpsc::sync_channel::<Work>(workers);
         let inbox = Arc::new(Mutex::new(inbox));
         let (done_tx, results) = mpsc::channel::<Done>();
         for _ in 0..workers {
             let inbox = Arc::clone(&inbox);
             let done_tx: Sender<Done> = done_tx.clone();
-            scope.spawn(move || loop {
-                let next = inbox.lock().map(|rx| rx.recv());
-                let Ok(Ok(batch)) = next else {
-                    return;
-                };
-                for (job, context) in batch {
-                    let started = Instant::now();
-                    let result = exec::run_job(engine, &job);
-                    let done = Done {
-                        job,
-                        context,
-                        result,
-                        elapsed: started.elapsed(),
-                    };
-                    if done_tx.send(done).is_err() {
+            let spawned = std::thread::Builder::new()
+                .stack_size(256 * 1024)
+                .spawn_scoped(scope, move || loop {
+                    let next = inbox.lock().map(|rx| rx.recv());
+                    let Ok(Ok(batch)) = next else {
                         return;
+                    };
+                    for (job, context) in batch {
+                        let started = Instant::now();
+                        let result = exec::run_job(engine, &job);
+                        let done = Done {
+                            job,
+                            context,
+                            result,
+                            elapsed: started.elapsed(),
+                        };
+                        if done_tx.send(done).is_err() {
+                            return;
+                        }
                     }
-                }
-            });
+                });
+            // A worker that cannot start would leave its jobs waiting forever: fail loudly, as
+            // std::thread::spawn does. Workers need little stack: the engine keeps its buffer
+            // in a thread-local heap allocation.
+            spawned.expect("failed to spawn a copy worker thread");
         }
         Pool {
             queue: Some(queue),
