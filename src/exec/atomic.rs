@@ -468,7 +468,7 @@ fn prefill(
                 cfr::CfrEnd::Fallback(_) => use_cfr = false,
             }
         }
-        let (run, error) = rw::copy(
+        let run = rw::copy(
             engine,
             cur.as_fd(),
             &mut pos_in,
@@ -478,9 +478,6 @@ fn prefill(
             false,
         )
         .map_err(|e| rw_fail(&fail, e))?;
-        if let Some(e) = error {
-            return Err(rw_fail(&fail, e));
-        }
         if run.short {
             return Err(JobError::new(format!(
                 "{} changed size while being copied",

@@ -867,17 +867,10 @@ fn copy_span(
         }
     }
     let rest = len.map(|l| l - copied);
-    let (run, error) = rw::copy(engine, src, pos_in, dst, pos_out, rest, skip_zeros)
+    let run = rw::copy(engine, src, pos_in, dst, pos_out, rest, skip_zeros)
         .map_err(|e| rw_error(job, e))?;
-    if let Some(e) = error {
-        return Err(rw_error(job, e));
-    }
-    if run.copied > 0 || outcome.method == Method::None {
-        outcome.method = if run.copied > 0 {
-            Method::ReadWrite
-        } else {
-            outcome.method
-        };
+    if run.copied > 0 {
+        outcome.method = Method::ReadWrite;
     }
     outcome.zeros |= run.made_holes;
     copied += run.copied;

@@ -48,7 +48,7 @@ pub fn copy(
     pos_out: &mut Option<u64>,
     len: Option<u64>,
     skip_zeros: bool,
-) -> Result<(RwRun, Option<RwError>), RwError> {
+) -> Result<RwRun, RwError> {
     with_buffer(|buf| {
         let mut run = RwRun {
             copied: 0,
@@ -57,20 +57,20 @@ pub fn copy(
         };
         loop {
             let want = match len {
-                Some(len) if run.copied >= len => return Ok((run, None)),
+                Some(len) if run.copied >= len => return Ok(run),
                 Some(len) => (len - run.copied).min(buf.len() as u64) as usize,
                 None => buf.len(),
             };
             if crate::signals::pending().is_some() {
-                return Ok((run, Some(RwError::Read(Errno::CANCELED))));
+                return Err(RwError::Read(Errno::CANCELED));
             }
             let n = match read_some(src, pos_in, &mut buf[..want]) {
                 Ok(0) => {
                     run.short = len.is_some();
-                    return Ok((run, None));
+                    return Ok(run);
                 }
                 Ok(n) => n,
-                Err(e) => return Ok((run, Some(RwError::Read(e)))),
+                Err(e) => return Err(RwError::Read(e)),
             };
             let data = &buf[..n];
             let result = if skip_zeros && pos_out.is_some() {
@@ -79,7 +79,7 @@ pub fn copy(
                 write_all(dst, pos_out, data)
             };
             if let Err(e) = result {
-                return Ok((run, Some(RwError::Write(e))));
+                return Err(RwError::Write(e));
             }
             run.copied += n as u64;
             engine.progress.advance(n as u64);
