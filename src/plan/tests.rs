@@ -400,6 +400,23 @@ fn offset_out_needs_a_seekable_destination() {
     assert_eq!(err, PlanError::OffsetOutNeedsSeekable);
 }
 
+#[test]
+fn destination_blocks_are_reserved_on_ext4_only() {
+    let src = file(8 << 20, 16384, FsKind::Ext4);
+    assert!(job(&[], &src, &missing(FsKind::Ext4)).preallocate);
+    assert!(!job(&[], &src, &missing(FsKind::Tmpfs)).preallocate);
+    assert!(!job(&[], &src, &missing(FsKind::Xfs)).preallocate);
+    // A range inside an existing file overwrites allocated blocks; one past its end does not.
+    let existing = DestFacts::Existing(FileFacts {
+        ino: 11,
+        ..file(4 << 20, 8192, FsKind::Ext4)
+    });
+    let inside = job(&["--len", "1M"], &src, &existing);
+    assert!(!inside.preallocate);
+    let past_end = job(&["--len", "1M", "--offset-out", "4M"], &src, &existing);
+    assert!(past_end.preallocate);
+}
+
 fn dirs(list: &'static [&'static str]) -> impl Fn(&Path) -> io::Result<bool> {
     move |p: &Path| {
         if list.iter().any(|d| Path::new(d) == p) {

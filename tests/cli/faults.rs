@@ -426,3 +426,103 @@ fn over_one_gib_several_calls_and_fallback_at_the_second() {
     );
     env.assert_same_content("src", "dst");
 }
+
+/// fallocate calls with FALLOC_FL_KEEP_SIZE in an strace log.
+fn keep_size_fallocates(log: &std::path::Path) -> Vec<String> {
+    fs::read_to_string(log)
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("fallocate(") && l.contains("FALLOC_FL_KEEP_SIZE"))
+        .map(str::to_owned)
+        .collect()
+}
+
+fn trace_fallocate(log: &std::path::Path) -> Vec<String> {
+    vec![
+        "strace".into(),
+        "-f".into(),
+        "-o".into(),
+        log.to_string_lossy().into_owned(),
+        "-e".into(),
+        "trace=fallocate".into(),
+    ]
+}
+
+#[test]
+fn ext4_destinations_get_their_blocks_reserved_before_large_writes() {
+    if !require_strace() {
+        return;
+    }
+    let Some(env) = TestEnv::on_ext4() else {
+        return;
+    };
+    let log = env.join("strace.log");
+    // A whole file of 3 MiB: one reservation of its full length, the size still exact.
+    env.write("big", pattern(3 * M as usize, 7));
+    env.fcopy()
+        .wrapped(&trace_fallocate(&log))
+        .args(&["big", "big.copy"])
+        .run()
+        .success();
+    let calls = keep_size_fallocates(&log);
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert!(calls[0].contains(", 0, 3145728)"), "{calls:?}");
+    env.assert_same_content("big", "big.copy");
+    // A sparse file: one reservation per data extent of 1 MiB or more, none for the holes, so
+    // the copy allocates what the source does.
+    env.write_sparse(
+        "sparse",
+        16 * M,
+        &[
+            (0, &pattern(M as usize, 1)),
+            (8 * M, &pattern(2 * M as usize, 2)),
+        ],
+    );
+    env.fcopy()
+        .wrapped(&trace_fallocate(&log))
+        .args(&["sparse", "sparse.copy"])
+        .run()
+        .success();
+    let calls = keep_size_fallocates(&log);
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert!(calls[1].contains(", 8388608, 2097152)"), "{calls:?}");
+    env.assert_same_content("sparse", "sparse.copy");
+    assert_eq!(
+        crate::testenv::data_extents(&env.join("sparse.copy")),
+        crate::testenv::data_extents(&env.join("sparse"))
+    );
+    // Small files are written without the extra call.
+    env.write("small", pattern(64 * 1024, 3));
+    env.fcopy()
+        .wrapped(&trace_fallocate(&log))
+        .args(&["small", "small.copy"])
+        .run()
+        .success();
+    assert!(keep_size_fallocates(&log).is_empty());
+    // A range inside an existing destination overwrites allocated blocks: no call.
+    env.fcopy()
+        .wrapped(&trace_fallocate(&log))
+        .args(&["--len", "2M", "big", "big.copy"])
+        .run()
+        .success();
+    assert!(keep_size_fallocates(&log).is_empty());
+}
+
+#[test]
+fn tmpfs_destinations_are_not_preallocated() {
+    if !require_strace() {
+        return;
+    }
+    let Some(env) = TestEnv::on_tmpfs() else {
+        return;
+    };
+    let log = env.join("strace.log");
+    env.write("big", pattern(3 * M as usize, 7));
+    env.fcopy()
+        .wrapped(&trace_fallocate(&log))
+        .args(&["big", "big.copy"])
+        .run()
+        .success();
+    assert!(keep_size_fallocates(&log).is_empty());
+    env.assert_same_content("big", "big.copy");
+}
