@@ -331,7 +331,7 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
         }
     };
     if job.dest != Endpoint::Stdio {
-        let new_mode = created.then_some(job.create_mode);
+        let new_mode = (created && !created_with_final_mode(job)).then_some(job.create_mode);
         let src_fd = match &src {
             Fd::Owned(fd) => Some(fd.as_fd()),
             Fd::Stdio(_) => None,
@@ -490,6 +490,21 @@ fn replaced(path: &Path) -> JobError {
 }
 
 /// Opens the destination; returns whether this job created it.
+/// Whether a new destination is created with its final mode, as GNU cp does when it preserves
+/// neither mode nor owner: no `fchmod` afterwards. Otherwise it starts as 0600 (nobody else can
+/// read it before its owner is set) and gets its mode from [`crate::meta::apply`].
+fn created_with_final_mode(job: &Job) -> bool {
+    !job.preserve.attrs.mode && !job.preserve.attrs.ownership
+}
+
+fn creation_mode(job: &Job) -> u32 {
+    if created_with_final_mode(job) {
+        job.create_mode
+    } else {
+        0o600
+    }
+}
+
 fn open_dest(job: &Job) -> Result<(Fd, bool), JobError> {
     let Some((dir, name)) = job.dest.dir_and_name() else {
         return Ok((Fd::Stdio(rustix::stdio::stdout()), false));
@@ -501,7 +516,7 @@ fn open_dest(job: &Job) -> Result<(Fd, bool), JobError> {
             dir,
             name,
             base | OFlags::CREATE | OFlags::EXCL,
-            Mode::from_raw_mode(0o600),
+            Mode::from_raw_mode(creation_mode(job)),
         )
     };
     let cannot_create = |e: Errno| {

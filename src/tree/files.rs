@@ -174,7 +174,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         if let Some(lst) = lstat {
             let lid = (lst.st_dev, lst.st_ino);
             // With backups the symlink is renamed away, not written through.
-            if !backups && self.created_symlinks.contains(&lid) {
+            if !backups && self.created_symlinks.contains(lid) {
                 let msg = format!(
                     "will not copy {} through just-created symlink {}",
                     quote(&src_shown),
@@ -216,7 +216,10 @@ impl<'a, 'p> Copier<'a, 'p> {
                 let msg = format!("not writing through dangling symlink {}", quote(&dst_shown));
                 return self.fail(&src_shown, &dst_shown, &msg);
             }
-            if !same && !backups && self.just_created.contains_key(&id) {
+            if !same
+                && !backups
+                && (self.created_files.contains(id) || self.created_dirs.contains_key(&id))
+            {
                 let msg = format!(
                     "will not overwrite just-created {} with {}",
                     quote(&dst_shown),

@@ -4,6 +4,7 @@
 //! in [`nodes`].
 
 mod files;
+mod inodes;
 mod nodes;
 mod walk;
 
@@ -17,6 +18,7 @@ use std::time::Instant;
 use rustix::fs::{mkdirat, statat, AtFlags, Mode, CWD};
 use rustix::io::Errno;
 
+use self::inodes::InodeSet;
 use crate::exec::{self, probe, Engine};
 use crate::facts::{FileFacts, FileKind};
 use crate::meta;
@@ -36,10 +38,12 @@ pub struct Copier<'a, 'p> {
     engine: &'a Engine<'p>,
     reporter: &'a mut Reporter,
     umask: u32,
-    /// (dev, ino) of files this run created, for "will not overwrite just-created".
-    just_created: HashMap<(u64, u64), PathBuf>,
-    /// (dev, ino) of symlinks this run created: never written through.
-    created_symlinks: HashSet<(u64, u64)>,
+    /// Files this run created, for "will not overwrite just-created".
+    created_files: InodeSet,
+    /// Directories this run created, with their names (GNU's remember_copied).
+    created_dirs: HashMap<(u64, u64), PathBuf>,
+    /// Symlinks this run created: never written through.
+    created_symlinks: InodeSet,
     /// Source (dev, ino) → destination path, for preserving hard links.
     links: HashMap<(u64, u64), PathBuf>,
     /// Command-line sources seen, for "specified more than once".
@@ -86,8 +90,9 @@ impl<'a, 'p> Copier<'a, 'p> {
             engine,
             reporter,
             umask,
-            just_created: HashMap::new(),
-            created_symlinks: HashSet::new(),
+            created_files: InodeSet::default(),
+            created_dirs: HashMap::new(),
+            created_symlinks: InodeSet::default(),
             links: HashMap::new(),
             operands: HashSet::new(),
             pool,
@@ -223,9 +228,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                 self.reporter.copied(&job, &outcome, elapsed);
                 if context.creates {
                     if let Some(st) = Self::lstat_dest(&job.dest) {
-                        // Only directories' entries need the name (see walk.rs).
-                        self.just_created
-                            .insert((st.st_dev, st.st_ino), PathBuf::new());
+                        self.created_files.insert((st.st_dev, st.st_ino));
                     }
                 }
             }

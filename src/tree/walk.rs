@@ -154,7 +154,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                 }
             };
             let earlier = (facts.kind == FileKind::Directory)
-                .then(|| self.just_created.get(&(facts.dev, facts.ino)).cloned())
+                .then(|| self.created_dirs.get(&(facts.dev, facts.ino)).cloned())
                 .flatten();
             if let Some(earlier) = earlier
                 .clone()
@@ -326,7 +326,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         );
         if created && !planned_only {
             // For directories, the destination's name (GNU's remember_copied).
-            self.just_created
+            self.created_dirs
                 .insert((dst_st.st_dev, dst_st.st_ino), dst_shown.clone());
         }
         // GNU cp -v names a directory only when it creates it.

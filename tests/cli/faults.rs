@@ -526,3 +526,71 @@ fn tmpfs_destinations_are_not_preallocated() {
     assert!(keep_size_fallocates(&log).is_empty());
     env.assert_same_content("big", "big.copy");
 }
+
+/// The lines of an strace log of `openat` and `fchmod` calls.
+fn trace_mode_calls(env: &TestEnv, log: &std::path::Path, args: &[&str]) -> Vec<String> {
+    env.fcopy()
+        .wrapped(&[
+            "strace",
+            "-f",
+            "-o",
+            &log.to_string_lossy(),
+            "-e",
+            "trace=openat,fchmod",
+        ])
+        .args(args)
+        .run()
+        .success();
+    fs::read_to_string(log)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn new_files_are_created_with_their_final_mode_unless_owner_or_mode_is_preserved() {
+    if !require_strace() {
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new();
+    let src = env.write("src", b"data");
+    fs::set_permissions(&src, fs::Permissions::from_mode(0o640)).unwrap();
+    let log = env.join("strace.log");
+    // As GNU cp: one open with the mode (the umask applies), no fchmod afterwards.
+    let calls = trace_mode_calls(&env, &log, &["src", "plain"]);
+    assert!(
+        calls
+            .iter()
+            .any(|l| l.contains("\"plain\"") && l.contains("O_CREAT") && l.contains("0640")),
+        "{calls:#?}"
+    );
+    assert!(!calls.iter().any(|l| l.contains("fchmod(")), "{calls:#?}");
+    assert_eq!(
+        fs::metadata(env.join("plain"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o7777,
+        0o640 & !0o022
+    );
+    // -p: created private (0600) until its owner is set, then given the source's mode.
+    let calls = trace_mode_calls(&env, &log, &["-p", "src", "kept"]);
+    assert!(
+        calls
+            .iter()
+            .any(|l| l.contains("\"kept\"") && l.contains("O_CREAT") && l.contains("0600")),
+        "{calls:#?}"
+    );
+    assert!(
+        calls
+            .iter()
+            .any(|l| l.contains("fchmod(") && l.contains("0640")),
+        "{calls:#?}"
+    );
+    assert_eq!(
+        fs::metadata(env.join("kept")).unwrap().permissions().mode() & 0o7777,
+        0o640
+    );
+}
