@@ -20,9 +20,10 @@ pub struct Context {
     pub creates: bool,
 }
 
-/// A finished job.
+/// A finished job. The job stays boxed from planner to report: what crosses the channels is a
+/// few words per job, which keeps the workers from growing heaps of their own.
 pub struct Done {
-    pub job: Job,
+    pub job: Box<Job>,
     pub context: Context,
     pub result: Result<Outcome, JobError>,
     pub elapsed: Duration,
@@ -30,7 +31,7 @@ pub struct Done {
 
 /// Jobs handed to one worker at a time: consecutive files of the walk (mostly one directory's),
 /// so a worker takes several per wake-up and the workers contend less for one directory.
-type Work = Vec<(Job, Context)>;
+type Work = Vec<(Box<Job>, Context)>;
 
 /// A fixed set of workers fed through a bounded queue.
 pub struct Pool {

@@ -351,7 +351,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
         }
         let mut job = match plan::plan_job(&opts, &target, &facts, &dest, self.umask) {
-            Ok(Planned::Copy(job)) => *job,
+            Ok(Planned::Copy(job)) => job,
             Ok(Planned::SkipExisting) => return self.reporter.skipped(&src_shown, &dst_shown),
             Err(e) => return self.fail(&src_shown, &dst_shown, &e.to_string()),
         };

@@ -52,7 +52,7 @@ pub struct Copier<'a, 'p> {
     /// Worker threads for `-j N` (N > 1); `None` runs jobs inline.
     pool: Option<Pool>,
     /// Jobs gathered for the next hand-off to the workers.
-    batch: Vec<(plan::Job, pool::Context)>,
+    batch: Vec<(Box<plan::Job>, pool::Context)>,
     /// Destinations of jobs still running.
     in_flight: HashSet<PathBuf>,
     /// Directories whose final mode and times wait for their files' jobs.
@@ -163,7 +163,7 @@ impl<'a, 'p> Copier<'a, 'p> {
     }
 
     /// Runs a job now, or queues it on the pool.
-    fn dispatch(&mut self, job: plan::Job, context: pool::Context) {
+    fn dispatch(&mut self, job: Box<plan::Job>, context: pool::Context) {
         self.reporter.starting(&job);
         if let Some(p) = &self.reporter.progress {
             let bytes = job.range.map_or(job.len, |r| r.len).unwrap_or(0);
@@ -221,8 +221,8 @@ impl<'a, 'p> Copier<'a, 'p> {
             result,
             elapsed,
         } = done;
-        let dst_shown = job.dest.display_path().to_path_buf();
-        self.in_flight.remove(&dst_shown);
+        let dst_shown = job.dest.display_path();
+        self.in_flight.remove(dst_shown);
         match result {
             Ok(outcome) => {
                 self.reporter.copied(&job, &outcome, elapsed);
@@ -240,7 +240,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                 }
                 self.reporter.failed(
                     job.source.display_path(),
-                    &dst_shown,
+                    dst_shown,
                     Some(job.strategy),
                     &e.message,
                     e.note.as_deref(),
