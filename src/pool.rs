@@ -1,7 +1,7 @@
 //! Running copy jobs on worker threads (`-j N`): a bounded queue in, completions out in the order
 //! they finish. The caller owns all reporting; workers only run the engine.
 
-use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TrySendError};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::Scope;
 use std::time::{Duration, Instant};
@@ -86,20 +86,14 @@ impl Pool {
         }
     }
 
-    /// Queues a batch of jobs; when the queue is full, returns it so the caller can drain
-    /// results first.
-    pub fn try_submit(&mut self, work: Work) -> Result<(), Box<Work>> {
+    /// Queues a batch of jobs, waiting while the queue is full. Workers never wait for the
+    /// caller (results go to an unbounded channel), so this wait always ends.
+    pub fn submit(&mut self, work: Work) {
         let queue = self.queue.as_ref().expect("pool is open");
-        let count = work.len();
-        match queue.try_send(work) {
-            Ok(()) => {
-                self.in_flight += count;
-                Ok(())
-            }
-            Err(TrySendError::Full(work)) | Err(TrySendError::Disconnected(work)) => {
-                Err(Box::new(work))
-            }
-        }
+        self.in_flight += work.len();
+        queue
+            .send(work)
+            .expect("copy workers stop only when the queue closes");
     }
 
     /// A finished job, waiting for one if `block`; `None` when nothing is in flight (or ready).

@@ -193,24 +193,18 @@ impl<'a, 'p> Copier<'a, 'p> {
         self.drain(false);
     }
 
-    /// Hands the jobs gathered so far to the workers (waiting for results while the queue is full).
+    /// Hands the jobs gathered so far to the workers, waiting while the queue is full.
+    ///
+    /// It waits for a worker to take a hand-off, not for each result: waking up for every
+    /// finished job while the queue is full made the main thread and the workers trade futex
+    /// wake-ups per file (17,600 on the 10,000-file tree).
     pub(super) fn flush(&mut self) {
         if self.batch.is_empty() {
             return;
         }
-        let mut work = std::mem::take(&mut self.batch);
-        loop {
-            let pool = self.pool.as_mut().expect("a pool");
-            match pool.try_submit(work) {
-                Ok(()) => break,
-                Err(back) => {
-                    work = *back;
-                    if let Some(done) = pool.next_done(true) {
-                        self.complete(done);
-                    }
-                }
-            }
-        }
+        let work = std::mem::take(&mut self.batch);
+        self.drain(false);
+        self.pool.as_mut().expect("a pool").submit(work);
     }
 
     /// Reports a finished job and updates what the run has created.
