@@ -39,6 +39,8 @@ options:
 environment:
   FCOPY=PATH     fcopy binary (default: cargo build --release, then the fcopy executable
                  cargo reports; honours CARGO_TARGET_DIR and build.target)
+  XCP=PATH       xcp binary (default: xcp on PATH; none: xcp is left out). To get it:
+                 cargo install xcp --locked --root DIR, then XCP=DIR/bin/xcp
   RUNS=N         hyperfine --runs for every workload (default: 10; tiny/proc 100, batch 3;
                  --quick: 3, tiny/proc 20)
   BENCH_DIR=DIR  scratch directory on the filesystem under test
@@ -177,7 +179,8 @@ if [[ ! -x /usr/bin/time ]]; then
 fi
 CP=/usr/bin/cp
 DD=$(command -v dd)
-XCP=$(command -v xcp || true)
+XCP=${XCP:-$(command -v xcp || true)}
+[[ -z $XCP || -x $XCP ]] || die "XCP=$XCP is not an executable"
 
 if [[ -z ${FCOPY:-} ]]; then
     log "building fcopy (cargo build --release)"
