@@ -427,25 +427,29 @@ fn over_one_gib_several_calls_and_fallback_at_the_second() {
     env.assert_same_content("src", "dst");
 }
 
-/// fallocate calls with FALLOC_FL_KEEP_SIZE in an strace log.
-fn keep_size_fallocates(log: &std::path::Path) -> Vec<String> {
+/// Runs fcopy with `args` under strace tracing `calls`, expects success, and returns the lines
+/// of the trace.
+fn traced_calls(env: &TestEnv, calls: &str, args: &[&str]) -> Vec<String> {
+    let log = env.join("strace.log");
+    let trace = format!("trace={calls}");
+    env.fcopy()
+        .wrapped(&["strace", "-f", "-o", &log.to_string_lossy(), "-e", &trace])
+        .args(args)
+        .run()
+        .success();
     fs::read_to_string(log)
         .unwrap()
         .lines()
-        .filter(|l| l.contains("fallocate(") && l.contains("FALLOC_FL_KEEP_SIZE"))
         .map(str::to_owned)
         .collect()
 }
 
-fn trace_fallocate(log: &std::path::Path) -> Vec<String> {
-    vec![
-        "strace".into(),
-        "-f".into(),
-        "-o".into(),
-        log.to_string_lossy().into_owned(),
-        "-e".into(),
-        "trace=fallocate".into(),
-    ]
+/// The fallocate calls with FALLOC_FL_KEEP_SIZE that a successful fcopy with `args` makes.
+fn keep_size_fallocates(env: &TestEnv, args: &[&str]) -> Vec<String> {
+    traced_calls(env, "fallocate", args)
+        .into_iter()
+        .filter(|l| l.contains("fallocate(") && l.contains("FALLOC_FL_KEEP_SIZE"))
+        .collect()
 }
 
 #[test]
@@ -456,15 +460,9 @@ fn ext4_destinations_get_their_blocks_reserved_before_large_writes() {
     let Some(env) = TestEnv::on_ext4() else {
         return;
     };
-    let log = env.join("strace.log");
     // A whole file of 3 MiB: one reservation of its full length, the size still exact.
     env.write("big", pattern(3 * M as usize, 7));
-    env.fcopy()
-        .wrapped(&trace_fallocate(&log))
-        .args(&["big", "big.copy"])
-        .run()
-        .success();
-    let calls = keep_size_fallocates(&log);
+    let calls = keep_size_fallocates(&env, &["big", "big.copy"]);
     assert_eq!(calls.len(), 1, "{calls:?}");
     assert!(calls[0].contains(", 0, 3145728)"), "{calls:?}");
     env.assert_same_content("big", "big.copy");
@@ -478,12 +476,7 @@ fn ext4_destinations_get_their_blocks_reserved_before_large_writes() {
             (8 * M, &pattern(2 * M as usize, 2)),
         ],
     );
-    env.fcopy()
-        .wrapped(&trace_fallocate(&log))
-        .args(&["sparse", "sparse.copy"])
-        .run()
-        .success();
-    let calls = keep_size_fallocates(&log);
+    let calls = keep_size_fallocates(&env, &["sparse", "sparse.copy"]);
     assert_eq!(calls.len(), 2, "{calls:?}");
     assert!(calls[1].contains(", 8388608, 2097152)"), "{calls:?}");
     env.assert_same_content("sparse", "sparse.copy");
@@ -493,19 +486,9 @@ fn ext4_destinations_get_their_blocks_reserved_before_large_writes() {
     );
     // Small files are written without the extra call.
     env.write("small", pattern(64 * 1024, 3));
-    env.fcopy()
-        .wrapped(&trace_fallocate(&log))
-        .args(&["small", "small.copy"])
-        .run()
-        .success();
-    assert!(keep_size_fallocates(&log).is_empty());
+    assert!(keep_size_fallocates(&env, &["small", "small.copy"]).is_empty());
     // A range inside an existing destination overwrites allocated blocks: no call.
-    env.fcopy()
-        .wrapped(&trace_fallocate(&log))
-        .args(&["--len", "2M", "big", "big.copy"])
-        .run()
-        .success();
-    assert!(keep_size_fallocates(&log).is_empty());
+    assert!(keep_size_fallocates(&env, &["--len", "2M", "big", "big.copy"]).is_empty());
 }
 
 #[test]
@@ -516,36 +499,9 @@ fn tmpfs_destinations_are_not_preallocated() {
     let Some(env) = TestEnv::on_tmpfs() else {
         return;
     };
-    let log = env.join("strace.log");
     env.write("big", pattern(3 * M as usize, 7));
-    env.fcopy()
-        .wrapped(&trace_fallocate(&log))
-        .args(&["big", "big.copy"])
-        .run()
-        .success();
-    assert!(keep_size_fallocates(&log).is_empty());
+    assert!(keep_size_fallocates(&env, &["big", "big.copy"]).is_empty());
     env.assert_same_content("big", "big.copy");
-}
-
-/// The lines of an strace log of `openat` and `fchmod` calls.
-fn trace_mode_calls(env: &TestEnv, log: &std::path::Path, args: &[&str]) -> Vec<String> {
-    env.fcopy()
-        .wrapped(&[
-            "strace",
-            "-f",
-            "-o",
-            &log.to_string_lossy(),
-            "-e",
-            "trace=openat,fchmod",
-        ])
-        .args(args)
-        .run()
-        .success();
-    fs::read_to_string(log)
-        .unwrap()
-        .lines()
-        .map(str::to_owned)
-        .collect()
 }
 
 #[test]
@@ -557,9 +513,8 @@ fn new_files_are_created_with_their_final_mode_unless_owner_or_mode_is_preserved
     let env = TestEnv::new();
     let src = env.write("src", b"data");
     fs::set_permissions(&src, fs::Permissions::from_mode(0o640)).unwrap();
-    let log = env.join("strace.log");
     // As GNU cp: one open with the mode (the umask applies), no fchmod afterwards.
-    let calls = trace_mode_calls(&env, &log, &["src", "plain"]);
+    let calls = traced_calls(&env, "openat,fchmod", &["src", "plain"]);
     assert!(
         calls
             .iter()
@@ -576,7 +531,7 @@ fn new_files_are_created_with_their_final_mode_unless_owner_or_mode_is_preserved
         0o640 & !0o022
     );
     // -p: created private (0600) until its owner is set, then given the source's mode.
-    let calls = trace_mode_calls(&env, &log, &["-p", "src", "kept"]);
+    let calls = traced_calls(&env, "openat,fchmod", &["-p", "src", "kept"]);
     assert!(
         calls
             .iter()
