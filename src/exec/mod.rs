@@ -327,6 +327,9 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
                 );
             }
             overwritten_note(&mut err);
+            if !created && job.preallocate {
+                release_reserved_blocks(&dst);
+            }
             return Err(err);
         }
     };
@@ -911,6 +914,17 @@ const PREALLOCATE_MIN: u64 = 1 << 20;
 fn preallocate(dst: BorrowedFd<'_>, at: u64, len: u64) {
     if len >= PREALLOCATE_MIN {
         let _ = rustix::fs::fallocate(dst, rustix::fs::FallocateFlags::KEEP_SIZE, at, len);
+    }
+}
+
+/// After a failed copy into an existing file: frees the blocks [`preallocate`] reserved past
+/// the end of what was written (ext4 truncates preallocated blocks even when the size does not
+/// change). A file fcopy created is removed instead.
+fn release_reserved_blocks(dst: &Fd) {
+    if let Ok(st) = rustix::fs::fstat(dst) {
+        if FileType::from_raw_mode(st.st_mode) == FileType::RegularFile {
+            let _ = ftruncate(dst, st.st_size as u64);
+        }
     }
 }
 

@@ -549,3 +549,28 @@ fn new_files_are_created_with_their_final_mode_unless_owner_or_mode_is_preserved
         0o640
     );
 }
+
+#[test]
+fn a_failed_overwrite_on_ext4_keeps_no_reserved_blocks() {
+    if !require_strace() {
+        return;
+    }
+    let Some(env) = TestEnv::on_ext4() else {
+        return;
+    };
+    use std::os::unix::fs::MetadataExt;
+    env.write("src", pattern(3 * M as usize, 1));
+    env.write("dst", b"old contents");
+    let run = env
+        .fcopy()
+        .wrapped(&inject(&env, "error=ENOSPC"))
+        .args(&["src", "dst"])
+        .run();
+    run.failure()
+        .stderr_contains("fcopy: error copying 'src' to 'dst': No space left on device\n");
+    // Truncated for the copy, which then failed before its first byte: empty, and the 3 MiB
+    // reserved for it are given back rather than left allocated past the end of the file.
+    let meta = fs::metadata(env.join("dst")).unwrap();
+    assert_eq!(meta.len(), 0);
+    assert_eq!(meta.blocks(), 0, "blocks still reserved: {meta:?}");
+}
