@@ -429,6 +429,27 @@ fn sync_parent(dir: BorrowedFd<'_>, name: &Path, shown: &Path) -> Result<(), Job
     sync_dir(&fd, shown_dir)
 }
 
+/// `--sync` for a directory of a tree copy, once its entries and metadata are final: flushes
+/// it, and for a directory fcopy created also its parent, which holds its entry.
+pub fn sync_tree_dir(dir: BorrowedFd<'_>, shown: &Path, created: bool) -> Result<(), String> {
+    sync_dir(&dir, shown).map_err(|e| e.message)?;
+    if created {
+        let shown_parent = match shown.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let parent = openat(
+            dir,
+            "..",
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| sync_error(shown_parent, e).message)?;
+        sync_dir(&parent, shown_parent).map_err(|e| e.message)?;
+    }
+    Ok(())
+}
+
 /// Flushes a directory (after a new entry or a rename in it).
 fn sync_dir(dir: &impl AsFd, shown: &Path) -> Result<(), JobError> {
     loop {

@@ -373,6 +373,12 @@ impl<'a, 'p> Copier<'a, 'p> {
             new_mode,
             &frame.dst_shown,
         );
+        if self.cfg.sync && !self.cfg.dry_run {
+            let synced = crate::exec::sync_tree_dir(dst.as_fd(), &frame.dst_shown, frame.created);
+            if let Err(msg) = synced {
+                self.fail(&frame.src_shown, &frame.dst_shown, &msg);
+            }
+        }
     }
 }
 

@@ -427,13 +427,21 @@ fn over_one_gib_several_calls_and_fallback_at_the_second() {
     env.assert_same_content("src", "dst");
 }
 
-/// Runs fcopy with `args` under strace tracing `calls`, expects success, and returns the lines
-/// of the trace.
+/// Runs fcopy with `args` under strace tracing `calls` (descriptors shown with their paths),
+/// expects success, and returns the lines of the trace.
 fn traced_calls(env: &TestEnv, calls: &str, args: &[&str]) -> Vec<String> {
     let log = env.join("strace.log");
     let trace = format!("trace={calls}");
     env.fcopy()
-        .wrapped(&["strace", "-f", "-o", &log.to_string_lossy(), "-e", &trace])
+        .wrapped(&[
+            "strace",
+            "-f",
+            "-y",
+            "-o",
+            &log.to_string_lossy(),
+            "-e",
+            &trace,
+        ])
         .args(args)
         .run()
         .success();
@@ -573,4 +581,37 @@ fn a_failed_overwrite_on_ext4_keeps_no_reserved_blocks() {
     let meta = fs::metadata(env.join("dst")).unwrap();
     assert_eq!(meta.len(), 0);
     assert_eq!(meta.blocks(), 0, "blocks still reserved: {meta:?}");
+}
+
+#[test]
+fn sync_flushes_every_directory_of_a_tree_and_the_new_tree_s_parent() {
+    if !require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("src/a/b/f", b"data");
+    env.write("src/top", b"data");
+    std::fs::create_dir(env.join("out")).unwrap();
+    let calls = traced_calls(&env, "fsync", &["-r", "--sync", "src", "out/dst"]);
+    let out = env.join("out");
+    let synced = |path: &std::path::Path| {
+        // "fsync(5</path>) = 0", or "fsync(5</path> <unfinished ...>" when threads interleave.
+        let needle = format!("<{}>", path.display());
+        calls
+            .iter()
+            .any(|l| l.contains("fsync(") && l.contains(&needle))
+    };
+    for path in [
+        out.join("dst/a/b/f"),
+        out.join("dst/top"),
+        out.join("dst/a/b"),
+        // "a" holds no file: only its own flush makes "b"'s entry durable.
+        out.join("dst/a"),
+        out.join("dst"),
+        // The parent that holds the new tree's entry.
+        out.clone(),
+    ] {
+        assert!(synced(&path), "{} not synced: {calls:#?}", path.display());
+    }
+    env.assert_same_content("src/a/b/f", "out/dst/a/b/f");
 }
