@@ -160,8 +160,12 @@ pub struct Job {
     /// Identity of the source as stat'ed; the opened file must match.
     pub source_id: (u64, u64),
     pub dest_exists: bool,
-    /// Mode for a destination fcopy creates, applied after the data.
+    /// Mode for a destination fcopy creates: given at creation, or after the data when
+    /// [`Job::explicit_mode`] or preserved attributes require it.
     pub create_mode: u32,
+    /// `--no-preserve=mode`: set `create_mode` explicitly after the data (as GNU's set_acl), not
+    /// left to the directory's default ACL at creation.
+    pub explicit_mode: bool,
     /// With `-f`: an existing destination that cannot be opened is removed and re-created.
     pub force: bool,
     /// Open the source with `O_NOFOLLOW` (tree copies that do not dereference).
@@ -616,6 +620,7 @@ pub fn plan_job(
         source_id: (source.dev, source.ino),
         dest_exists: matches!(dest, DestFacts::Existing(_)),
         create_mode: source.mode & 0o777 & !umask,
+        explicit_mode: false,
         force: opts.force,
         nofollow: false,
         preserve: opts.preserve,
@@ -624,7 +629,7 @@ pub fn plan_job(
         sync: opts.sync,
         dest_seekable,
         dest_dev: dest.dev(),
-        preallocate: dest_regular && dest_fs == Some(FsKind::Ext4),
+        preallocate: dest_regular && !dest_is_stdout && dest_fs == Some(FsKind::Ext4),
     };
 
     if let Some(range) = &opts.range {

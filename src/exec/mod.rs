@@ -327,9 +327,6 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
                 );
             }
             overwritten_note(&mut err);
-            if !created && job.preallocate {
-                release_reserved_blocks(&dst);
-            }
             return Err(err);
         }
     };
@@ -515,10 +512,13 @@ fn replaced(path: &Path) -> JobError {
 
 /// Opens the destination; returns whether this job created it.
 /// Whether a new destination is created with its final mode, as GNU cp does when it preserves
-/// neither mode nor owner: no `fchmod` afterwards. Otherwise it starts as 0600 (nobody else can
-/// read it before its owner is set) and gets its mode from [`crate::meta::apply`].
+/// nothing that sets the mode: no `fchmod` afterwards. Otherwise it starts as 0600 (nobody else
+/// can read it before its owner is set) and gets its mode from [`crate::meta::apply`]: with
+/// `--preserve=mode` or `ownership`, with `--preserve=xattr` (a copied ACL changes the mode, which
+/// GNU cp does not let stand), and with `--no-preserve=mode` (set whatever the default ACL says).
 fn created_with_final_mode(job: &Job) -> bool {
-    !job.preserve.attrs.mode && !job.preserve.attrs.ownership
+    let attrs = job.preserve.attrs;
+    !attrs.mode && !attrs.ownership && !attrs.xattr && !job.explicit_mode
 }
 
 fn creation_mode(job: &Job) -> u32 {
@@ -816,11 +816,33 @@ fn copy_span(
     skip_zeros: bool,
     outcome: &mut Outcome,
 ) -> Result<u64, JobError> {
-    if job.preallocate && !skip_zeros {
-        if let (Some(at), Some(len)) = (*pos_out, len) {
-            preallocate(dst, at, len);
-        }
+    let reserved = match (*pos_out, len) {
+        (Some(at), Some(len)) if job.preallocate && !skip_zeros => preallocate(dst, at, len),
+        _ => false,
+    };
+    let result = copy_span_reserved(
+        engine, job, src, pos_in, dst, pos_out, len, use_cfr, skip_zeros, outcome,
+    );
+    if result.is_err() && reserved {
+        release_reserved_blocks(dst);
     }
+    result
+}
+
+/// [`copy_span`] once the destination's blocks are reserved (or need not be).
+#[allow(clippy::too_many_arguments)]
+fn copy_span_reserved(
+    engine: &Engine<'_>,
+    job: &Job,
+    src: BorrowedFd<'_>,
+    pos_in: &mut Option<u64>,
+    dst: BorrowedFd<'_>,
+    pos_out: &mut Option<u64>,
+    len: Option<u64>,
+    use_cfr: bool,
+    skip_zeros: bool,
+    outcome: &mut Outcome,
+) -> Result<u64, JobError> {
     let mut copied = 0;
     if use_cfr {
         outcome.tried_cfr = true;
@@ -931,21 +953,29 @@ const PREALLOCATE_MIN: u64 = 1 << 20;
 
 /// Reserves the blocks of `at..at+len` in `dst` without changing its size, so that the writes
 /// that follow fill allocated blocks. Best effort: any failure (no support, no space) is left
-/// for the writes themselves to meet and report.
-fn preallocate(dst: BorrowedFd<'_>, at: u64, len: u64) {
-    if len >= PREALLOCATE_MIN {
-        let _ = rustix::fs::fallocate(dst, rustix::fs::FallocateFlags::KEEP_SIZE, at, len);
+/// for the writes themselves to meet and report. Returns whether blocks past the end of the
+/// file were reserved (they outlive a failed copy until the file is truncated).
+fn preallocate(dst: BorrowedFd<'_>, at: u64, len: u64) -> bool {
+    if len < PREALLOCATE_MIN {
+        return false;
     }
+    let Ok(before) = fstat(dst) else {
+        return false;
+    };
+    if rustix::fs::fallocate(dst, rustix::fs::FallocateFlags::KEEP_SIZE, at, len).is_err() {
+        return false;
+    }
+    // Blocks the file had reserved already (by whoever) are not ours to give back.
+    let grew = fstat(dst).is_ok_and(|after| after.st_blocks > before.st_blocks);
+    grew && at + len > before.st_size as u64
 }
 
-/// After a failed copy into an existing file: frees the blocks [`preallocate`] reserved past
-/// the end of what was written (ext4 truncates preallocated blocks even when the size does not
-/// change). A file fcopy created is removed instead.
-fn release_reserved_blocks(dst: &Fd) {
-    if let Ok(st) = rustix::fs::fstat(dst) {
-        if FileType::from_raw_mode(st.st_mode) == FileType::RegularFile {
-            let _ = ftruncate(dst, st.st_size as u64);
-        }
+/// After a failed copy that reserved blocks past the end of the file: gives them back by
+/// truncating the file to its own size (ext4 drops preallocated blocks even when the size does
+/// not change). A file fcopy created is removed anyway; this is for an existing one.
+fn release_reserved_blocks(dst: BorrowedFd<'_>) {
+    if let Ok(st) = fstat(dst) {
+        let _ = ftruncate(dst, st.st_size as u64);
     }
 }
 

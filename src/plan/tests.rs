@@ -406,6 +406,12 @@ fn destination_blocks_are_reserved_on_ext4_only() {
     assert!(job(&[], &src, &missing(FsKind::Ext4)).preallocate);
     assert!(!job(&[], &src, &missing(FsKind::Tmpfs)).preallocate);
     assert!(!job(&[], &src, &missing(FsKind::Xfs)).preallocate);
+    // Standard output is the caller's file: never reserved for (nor truncated after a failure).
+    let stdout = DestFacts::Stdout(FileFacts {
+        ino: 12,
+        ..file(0, 0, FsKind::Ext4)
+    });
+    assert!(!job(&[], &src, &stdout).preallocate);
     // A range inside an existing file overwrites allocated blocks; one past its end does not.
     let existing = DestFacts::Existing(FileFacts {
         ino: 11,

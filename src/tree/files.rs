@@ -358,6 +358,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         job.nofollow = nofollow;
         if self.cfg.no_preserve_mode {
             job.create_mode = 0o666 & !self.umask;
+            job.explicit_mode = true;
         }
         if self.cfg.dry_run {
             if remember {

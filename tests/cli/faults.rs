@@ -615,3 +615,31 @@ fn sync_flushes_every_directory_of_a_tree_and_the_new_tree_s_parent() {
     }
     env.assert_same_content("src/a/b/f", "out/dst/a/b/f");
 }
+
+#[test]
+fn a_failed_range_leaves_blocks_the_file_had_reserved_itself() {
+    let Some(env) = TestEnv::on_ext4() else {
+        return;
+    };
+    use std::os::unix::fs::MetadataExt;
+    // 1 MiB of data and 8 MiB reserved past its end by its owner (fallocate -n).
+    let dst = env.write("dst", pattern(M as usize, 3));
+    let file = fs::OpenOptions::new().write(true).open(&dst).unwrap();
+    rustix::fs::fallocate(&file, rustix::fs::FallocateFlags::KEEP_SIZE, M, 8 * M).unwrap();
+    drop(file);
+    let blocks_before = fs::metadata(&dst).unwrap().blocks();
+    // The range asks for 4 MiB from standard input, which ends after 2 MiB: an error.
+    let run = env
+        .fcopy()
+        .args(&["--offset-out", "1M", "--len", "4M", "-", "dst"])
+        .stdin_bytes(pattern(2 * M as usize, 4))
+        .run();
+    run.failure().stderr_contains("ended early");
+    let meta = fs::metadata(&dst).unwrap();
+    assert_eq!(meta.len(), 3 * M, "the 2 MiB that came were written");
+    assert_eq!(
+        meta.blocks(),
+        blocks_before,
+        "the owner's reservation was given back with fcopy's"
+    );
+}

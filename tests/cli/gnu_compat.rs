@@ -1387,3 +1387,95 @@ fn known_differences_behave_as_documented() {
         skip("user xattrs are not supported here");
     }
 }
+
+// ---------------------------------------------------------------- ACLs and the new file's mode
+
+/// A POSIX ACL in the kernel's xattr format: (tag, permission bits, id) entries.
+fn acl_xattr(entries: &[(u16, u16, u32)]) -> Vec<u8> {
+    let mut value = 2u32.to_le_bytes().to_vec();
+    for (tag, perm, id) in entries {
+        value.extend(tag.to_le_bytes());
+        value.extend(perm.to_le_bytes());
+        value.extend(id.to_le_bytes());
+    }
+    value
+}
+
+const ACL_USER_OBJ: u16 = 0x01;
+const ACL_USER: u16 = 0x02;
+const ACL_GROUP_OBJ: u16 = 0x04;
+const ACL_MASK: u16 = 0x10;
+const ACL_OTHER: u16 = 0x20;
+const NO_ID: u32 = u32::MAX;
+
+/// Sets `name` (system.posix_acl_access or _default) on `root/rel`; false when unsupported.
+fn set_acl(root: &Path, rel: &str, name: &str, entries: &[(u16, u16, u32)]) -> bool {
+    rustix::fs::setxattr(
+        root.join(rel),
+        name,
+        &acl_xattr(entries),
+        rustix::fs::XattrFlags::empty(),
+    )
+    .is_ok()
+}
+
+fn acls_supported() -> bool {
+    let dir = scratch();
+    file(dir.path(), "probe", "");
+    let entries = [
+        (ACL_USER_OBJ, 6, NO_ID),
+        (ACL_GROUP_OBJ, 4, NO_ID),
+        (ACL_OTHER, 4, NO_ID),
+    ];
+    set_acl(dir.path(), "probe", "system.posix_acl_access", &entries)
+        || skip("the test filesystem does not take POSIX ACLs")
+}
+
+#[test]
+fn preserve_xattr_of_a_file_with_an_acl_keeps_the_umask_like_gnu() {
+    if !have_gnu() || !acls_supported() {
+        return;
+    }
+    // The ACL makes the source rw for everyone; GNU cp copies the xattrs but not their mode.
+    Diff::new(|r| {
+        file(r, "src", "data\n");
+        chmod(r, "src", 0o666);
+        let rw = 6;
+        let acl = [
+            (ACL_USER_OBJ, rw, NO_ID),
+            (ACL_USER, rw, 1234),
+            (ACL_GROUP_OBJ, rw, NO_ID),
+            (ACL_MASK, rw, NO_ID),
+            (ACL_OTHER, rw, NO_ID),
+        ];
+        assert!(set_acl(r, "src", "system.posix_acl_access", &acl));
+    })
+    .args(&["--preserve=xattr", "src", "new"])
+    .check();
+}
+
+#[test]
+fn a_default_acl_decides_a_plain_copy_s_mode_but_not_no_preserve_mode_like_gnu() {
+    if !have_gnu() || !acls_supported() {
+        return;
+    }
+    let setup = |r: &Path| {
+        file(r, "src", "data\n");
+        chmod(r, "src", 0o644);
+        dir(r, "acl");
+        let default = [
+            (ACL_USER_OBJ, 7, NO_ID),
+            (ACL_USER, 7, 1234),
+            (ACL_GROUP_OBJ, 0, NO_ID),
+            (ACL_MASK, 7, NO_ID),
+            (ACL_OTHER, 0, NO_ID),
+        ];
+        assert!(set_acl(r, "acl", "system.posix_acl_default", &default));
+    };
+    // Plain: created with the mode, the default ACL masks it (0640 here), as GNU cp.
+    Diff::new(setup).args(&["src", "acl/plain"]).check();
+    // --no-preserve=mode: GNU sets 0666 less the umask explicitly, whatever the ACL says.
+    Diff::new(setup)
+        .args(&["--no-preserve=mode", "src", "acl/explicit"])
+        .check();
+}
