@@ -322,6 +322,12 @@ impl<'a, 'p> Copier<'a, 'p> {
             for (dir, facts, new_mode) in made_parents.iter().rev() {
                 if let Ok(fd) = open_dir(CWD, dir, true) {
                     self.apply_meta(fd.as_fd(), None, facts, *new_mode, dir);
+                    if self.cfg.sync && !self.cfg.dry_run {
+                        // A directory --parents created: it and the entry for it in its parent.
+                        if let Err(msg) = exec::sync_tree_dir(fd.as_fd(), dir, true) {
+                            self.fail(&src_path, &dst_path, &msg);
+                        }
+                    }
                 }
             }
         }

@@ -583,6 +583,21 @@ fn a_failed_overwrite_on_ext4_keeps_no_reserved_blocks() {
     assert_eq!(meta.blocks(), 0, "blocks still reserved: {meta:?}");
 }
 
+/// Asserts that a traced run fsynced each of `paths` (strace -y shows descriptors' paths).
+fn assert_synced(calls: &[String], paths: &[std::path::PathBuf]) {
+    for path in paths {
+        // "fsync(5</path>) = 0", or "fsync(5</path> <unfinished ...>" when threads interleave.
+        let needle = format!("<{}>", path.display());
+        assert!(
+            calls
+                .iter()
+                .any(|l| l.contains("fsync(") && l.contains(&needle)),
+            "{} not synced: {calls:#?}",
+            path.display()
+        );
+    }
+}
+
 #[test]
 fn sync_flushes_every_directory_of_a_tree_and_the_new_tree_s_parent() {
     if !require_strace() {
@@ -594,25 +609,19 @@ fn sync_flushes_every_directory_of_a_tree_and_the_new_tree_s_parent() {
     std::fs::create_dir(env.join("out")).unwrap();
     let calls = traced_calls(&env, "fsync", &["-r", "--sync", "src", "out/dst"]);
     let out = env.join("out");
-    let synced = |path: &std::path::Path| {
-        // "fsync(5</path>) = 0", or "fsync(5</path> <unfinished ...>" when threads interleave.
-        let needle = format!("<{}>", path.display());
-        calls
-            .iter()
-            .any(|l| l.contains("fsync(") && l.contains(&needle))
-    };
-    for path in [
-        out.join("dst/a/b/f"),
-        out.join("dst/top"),
-        out.join("dst/a/b"),
-        // "a" holds no file: only its own flush makes "b"'s entry durable.
-        out.join("dst/a"),
-        out.join("dst"),
-        // The parent that holds the new tree's entry.
-        out.clone(),
-    ] {
-        assert!(synced(&path), "{} not synced: {calls:#?}", path.display());
-    }
+    assert_synced(
+        &calls,
+        &[
+            out.join("dst/a/b/f"),
+            out.join("dst/top"),
+            out.join("dst/a/b"),
+            // "a" holds no file: only its own flush makes "b"'s entry durable.
+            out.join("dst/a"),
+            out.join("dst"),
+            // The parent that holds the new tree's entry.
+            out.clone(),
+        ],
+    );
     env.assert_same_content("src/a/b/f", "out/dst/a/b/f");
 }
 
@@ -641,5 +650,26 @@ fn a_failed_range_leaves_blocks_the_file_had_reserved_itself() {
         meta.blocks(),
         blocks_before,
         "the owner's reservation was given back with fcopy's"
+    );
+}
+
+#[test]
+fn sync_with_parents_flushes_the_directories_it_creates() {
+    if !require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("a/b/f", b"data");
+    std::fs::create_dir(env.join("out")).unwrap();
+    let calls = traced_calls(&env, "fsync", &["--parents", "--sync", "a/b/f", "out"]);
+    let out = env.join("out");
+    assert_synced(
+        &calls,
+        &[
+            out.join("a/b/f"),
+            out.join("a/b"),
+            out.join("a"),
+            out.clone(),
+        ],
     );
 }
