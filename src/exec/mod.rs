@@ -521,9 +521,12 @@ fn created_with_final_mode(job: &Job) -> bool {
     !attrs.mode && !attrs.ownership && !attrs.xattr && !job.explicit_mode
 }
 
+/// The mode `open(O_CREAT)` is given. For the final mode it is the source's permission bits
+/// before the umask (`create_mode` has it applied already): the kernel applies the umask, or a
+/// default ACL instead, exactly as for GNU cp.
 fn creation_mode(job: &Job) -> u32 {
     if created_with_final_mode(job) {
-        job.create_mode
+        job.source_facts.mode & 0o777
     } else {
         0o600
     }

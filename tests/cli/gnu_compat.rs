@@ -1474,6 +1474,20 @@ fn a_default_acl_decides_a_plain_copy_s_mode_but_not_no_preserve_mode_like_gnu()
     };
     // Plain: created with the mode, the default ACL masks it (0640 here), as GNU cp.
     Diff::new(setup).args(&["src", "acl/plain"]).check();
+    // A default ACL that allows more than the umask would: the umask does not apply (0666).
+    Diff::new(|r| {
+        file(r, "src", "data\n");
+        chmod(r, "src", 0o666);
+        dir(r, "open");
+        let default = [
+            (ACL_USER_OBJ, 7, NO_ID),
+            (ACL_GROUP_OBJ, 7, NO_ID),
+            (ACL_OTHER, 7, NO_ID),
+        ];
+        assert!(set_acl(r, "open", "system.posix_acl_default", &default));
+    })
+    .args(&["src", "open/plain"])
+    .check();
     // --no-preserve=mode: GNU sets 0666 less the umask explicitly, whatever the ACL says.
     Diff::new(setup)
         .args(&["--no-preserve=mode", "src", "acl/explicit"])
