@@ -823,130 +823,115 @@ fn copy_span(
         (Some(at), Some(len)) if job.preallocate && !skip_zeros => preallocate(dst, at, len),
         _ => false,
     };
-    let result = copy_span_reserved(
-        engine, job, src, pos_in, dst, pos_out, len, use_cfr, skip_zeros, outcome,
-    );
-    if result.is_err() && reserved {
-        release_reserved_blocks(dst);
-    }
-    result
-}
-
-/// [`copy_span`] once the destination's blocks are reserved (or need not be).
-#[allow(clippy::too_many_arguments)]
-fn copy_span_reserved(
-    engine: &Engine<'_>,
-    job: &Job,
-    src: BorrowedFd<'_>,
-    pos_in: &mut Option<u64>,
-    dst: BorrowedFd<'_>,
-    pos_out: &mut Option<u64>,
-    len: Option<u64>,
-    use_cfr: bool,
-    skip_zeros: bool,
-    outcome: &mut Outcome,
-) -> Result<u64, JobError> {
-    let mut copied = 0;
-    if use_cfr {
-        outcome.tried_cfr = true;
-        let file_progress = outcome.bytes;
-        let pair = (job.source_facts.dev, job.dest_dev);
-        let (n, end) = if engine.known_exdev(pair) && !job.kernel_copy_only {
-            (0, CfrEnd::Fallback(Reason::Exdev))
-        } else {
-            cfr::copy(engine, src, pos_in, dst, pos_out, len, file_progress).map_err(|e| {
-                JobError::new(format!(
-                    "error copying {} to {}: {}",
-                    quote(job.source.display_path()),
-                    quote(job.dest.display_path()),
-                    errno_text_of(e.errno)
-                ))
-            })?
-        };
-        if end == CfrEnd::Fallback(Reason::Exdev) {
-            engine.remember_exdev(pair);
-        }
-        copied = n;
-        if n > 0 {
-            outcome.method = Method::CopyFileRange;
-        }
-        match end {
-            CfrEnd::Done => return Ok(copied),
-            CfrEnd::ZeroReturn if file_progress + copied > 0 => {
-                if len.is_none() {
-                    return Ok(copied);
-                }
-                return Err(shrank(job));
-            }
-            // A 0 before the first byte: if a read agrees there is nothing at this offset, the
-            // file is simply empty (or already ended), which is no reason to fall back.
-            CfrEnd::ZeroReturn if pos_in.is_some_and(|at| rw::at_eof(src, at)) => {
-                if len.is_some_and(|l| l > 0) {
-                    return Err(shrank(job));
-                }
-                return Ok(copied);
-            }
-            CfrEnd::ZeroReturn => {
-                if job.kernel_copy_only {
-                    return Err(JobError::new(format!(
-                        "copy_file_range copied nothing from {} (a file the kernel cannot copy, such as one in /proc); --method=copy-file-range does not fall back",
-                        quote(job.source.display_path())
-                    )));
-                }
-                outcome.fallback = Some((Reason::ZeroReturn, pos_in.unwrap_or(0)));
-            }
-            CfrEnd::Fallback(reason) => {
-                if job.kernel_copy_only {
-                    let why = reason
-                        .errno()
-                        .map_or_else(|| reason.name().to_owned(), errno_text_of);
-                    return Err(JobError::new(format!(
-                        "cannot copy {} to {} with copy_file_range: {why}; --method=copy-file-range does not fall back",
-                        quote(job.source.display_path()),
-                        quote(job.dest.display_path()),
-                    )));
-                }
-                outcome.fallback = Some((reason, pos_in.unwrap_or(copied)));
-            }
-        }
-    }
-    let rest = len.map(|l| l - copied);
-    // After copy_file_range gave way between two files, sendfile still copies in the kernel.
-    if let (true, Some(rest), Some(at)) = (use_cfr && !skip_zeros, rest, pos_in.as_mut()) {
-        if job.source_facts.has_trusted_size() {
-            let fresh = outcome.method != Method::Sendfile && job.strategy != Strategy::Ranged;
-            let (sent, end) =
-                rw::send(engine, src, at, dst, pos_out, rest, fresh).map_err(|e| {
+    // The copy proper, in a closure so that every way out of it passes the release below.
+    let mut copy = || -> Result<u64, JobError> {
+        let mut copied = 0;
+        if use_cfr {
+            outcome.tried_cfr = true;
+            let file_progress = outcome.bytes;
+            let pair = (job.source_facts.dev, job.dest_dev);
+            let (n, end) = if engine.known_exdev(pair) && !job.kernel_copy_only {
+                (0, CfrEnd::Fallback(Reason::Exdev))
+            } else {
+                cfr::copy(engine, src, pos_in, dst, pos_out, len, file_progress).map_err(|e| {
                     JobError::new(format!(
                         "error copying {} to {}: {}",
                         quote(job.source.display_path()),
                         quote(job.dest.display_path()),
-                        errno_text_of(e)
+                        errno_text_of(e.errno)
                     ))
-                })?;
-            copied += sent;
-            if sent > 0 {
-                outcome.method = Method::Sendfile;
+                })?
+            };
+            if end == CfrEnd::Fallback(Reason::Exdev) {
+                engine.remember_exdev(pair);
+            }
+            copied = n;
+            if n > 0 {
+                outcome.method = Method::CopyFileRange;
             }
             match end {
-                rw::SendEnd::Done => return Ok(copied),
-                rw::SendEnd::Short => return Err(shrank(job)),
-                rw::SendEnd::Unsupported => {}
+                CfrEnd::Done => return Ok(copied),
+                CfrEnd::ZeroReturn if file_progress + copied > 0 => {
+                    if len.is_none() {
+                        return Ok(copied);
+                    }
+                    return Err(shrank(job));
+                }
+                // A 0 before the first byte: if a read agrees there is nothing at this offset, the
+                // file is simply empty (or already ended), which is no reason to fall back.
+                CfrEnd::ZeroReturn if pos_in.is_some_and(|at| rw::at_eof(src, at)) => {
+                    if len.is_some_and(|l| l > 0) {
+                        return Err(shrank(job));
+                    }
+                    return Ok(copied);
+                }
+                CfrEnd::ZeroReturn => {
+                    if job.kernel_copy_only {
+                        return Err(JobError::new(format!(
+                            "copy_file_range copied nothing from {} (a file the kernel cannot copy, such as one in /proc); --method=copy-file-range does not fall back",
+                            quote(job.source.display_path())
+                        )));
+                    }
+                    outcome.fallback = Some((Reason::ZeroReturn, pos_in.unwrap_or(0)));
+                }
+                CfrEnd::Fallback(reason) => {
+                    if job.kernel_copy_only {
+                        let why = reason
+                            .errno()
+                            .map_or_else(|| reason.name().to_owned(), errno_text_of);
+                        return Err(JobError::new(format!(
+                            "cannot copy {} to {} with copy_file_range: {why}; --method=copy-file-range does not fall back",
+                            quote(job.source.display_path()),
+                            quote(job.dest.display_path()),
+                        )));
+                    }
+                    outcome.fallback = Some((reason, pos_in.unwrap_or(copied)));
+                }
             }
         }
+        let rest = len.map(|l| l - copied);
+        // After copy_file_range gave way between two files, sendfile still copies in the kernel.
+        if let (true, Some(rest), Some(at)) = (use_cfr && !skip_zeros, rest, pos_in.as_mut()) {
+            if job.source_facts.has_trusted_size() {
+                let fresh = outcome.method != Method::Sendfile && job.strategy != Strategy::Ranged;
+                let (sent, end) =
+                    rw::send(engine, src, at, dst, pos_out, rest, fresh).map_err(|e| {
+                        JobError::new(format!(
+                            "error copying {} to {}: {}",
+                            quote(job.source.display_path()),
+                            quote(job.dest.display_path()),
+                            errno_text_of(e)
+                        ))
+                    })?;
+                copied += sent;
+                if sent > 0 {
+                    outcome.method = Method::Sendfile;
+                }
+                match end {
+                    rw::SendEnd::Done => return Ok(copied),
+                    rw::SendEnd::Short => return Err(shrank(job)),
+                    rw::SendEnd::Unsupported => {}
+                }
+            }
+        }
+        let rest = len.map(|l| l - copied);
+        let run = rw::copy(engine, src, pos_in, dst, pos_out, rest, skip_zeros)
+            .map_err(|e| rw_error(job, e))?;
+        if run.copied > 0 {
+            outcome.method = Method::ReadWrite;
+        }
+        outcome.zeros |= run.made_holes;
+        copied += run.copied;
+        if run.short {
+            return Err(shrank(job));
+        }
+        Ok(copied)
+    };
+    let result = copy();
+    if result.is_err() && reserved {
+        release_reserved_blocks(dst);
     }
-    let rest = len.map(|l| l - copied);
-    let run = rw::copy(engine, src, pos_in, dst, pos_out, rest, skip_zeros)
-        .map_err(|e| rw_error(job, e))?;
-    if run.copied > 0 {
-        outcome.method = Method::ReadWrite;
-    }
-    outcome.zeros |= run.made_holes;
-    copied += run.copied;
-    if run.short {
-        return Err(shrank(job));
-    }
-    Ok(copied)
+    result
 }
 
 /// Spans shorter than this are written without reserving their blocks first: below it,
