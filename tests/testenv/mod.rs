@@ -736,7 +736,24 @@ impl LoopMount {
 impl Drop for LoopMount {
     fn drop(&mut self) {
         if self.mounted {
-            let _ = Command::new("umount").arg(&self.mount_point).status();
+            // A process just killed by a test may still hold the filesystem for a moment
+            // (EBUSY): retry for a second, then detach it lazily rather than leak the mount.
+            let unmounted = (0..20).any(|attempt| {
+                if attempt > 0 {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Command::new("umount")
+                    .arg(&self.mount_point)
+                    .stderr(std::process::Stdio::null())
+                    .status()
+                    .is_ok_and(|s| s.success())
+            });
+            if !unmounted {
+                let _ = Command::new("umount")
+                    .arg("-l")
+                    .arg(&self.mount_point)
+                    .status();
+            }
         }
         if let Some(dev) = &self.device {
             let _ = Command::new("losetup").args(["-d", dev]).status();
