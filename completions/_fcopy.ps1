@@ -77,7 +77,7 @@ Register-ArgumentCompleter -Native -CommandName 'fcopy' -ScriptBlock {
             [CompletionResult]::new('-0', '-0', [CompletionResultType]::ParameterName, 'With --batch: fields are NUL-separated (SOURCE, DEST, SOURCE, DEST, ...)')
             [CompletionResult]::new('--null', '--null', [CompletionResultType]::ParameterName, 'With --batch: fields are NUL-separated (SOURCE, DEST, SOURCE, DEST, ...)')
             [CompletionResult]::new('--atomic', '--atomic', [CompletionResultType]::ParameterName, 'Write each file to a temporary name beside DEST and rename it into place when complete')
-            [CompletionResult]::new('--sync', '--sync', [CompletionResultType]::ParameterName, 'Flush each file''s data to stable storage before reporting it done')
+            [CompletionResult]::new('--sync', '--sync', [CompletionResultType]::ParameterName, 'Flush each file (and in tree copies each directory) to stable storage before reporting it done')
             [CompletionResult]::new('-g', '-g', [CompletionResultType]::ParameterName, 'Same as --progress=always')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain what is being done: ''a'' -> ''b''')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain what is being done: ''a'' -> ''b''')

@@ -74,7 +74,7 @@ set edit:completion:arg-completer[fcopy] = {|@words|
             cand -0 'With --batch: fields are NUL-separated (SOURCE, DEST, SOURCE, DEST, ...)'
             cand --null 'With --batch: fields are NUL-separated (SOURCE, DEST, SOURCE, DEST, ...)'
             cand --atomic 'Write each file to a temporary name beside DEST and rename it into place when complete'
-            cand --sync 'Flush each file''s data to stable storage before reporting it done'
+            cand --sync 'Flush each file (and in tree copies each directory) to stable storage before reporting it done'
             cand -g 'Same as --progress=always'
             cand -v 'Explain what is being done: ''a'' -> ''b'''
             cand --verbose 'Explain what is being done: ''a'' -> ''b'''

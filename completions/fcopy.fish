@@ -49,7 +49,7 @@ complete -c fcopy -l remove-destination -d 'Remove each existing destination fil
 complete -c fcopy -s b -d 'Like --backup but does not accept an argument'
 complete -c fcopy -s 0 -l null -d 'With --batch: fields are NUL-separated (SOURCE, DEST, SOURCE, DEST, ...)'
 complete -c fcopy -l atomic -d 'Write each file to a temporary name beside DEST and rename it into place when complete'
-complete -c fcopy -l sync -d 'Flush each file\'s data to stable storage before reporting it done'
+complete -c fcopy -l sync -d 'Flush each file (and in tree copies each directory) to stable storage before reporting it done'
 complete -c fcopy -s g -d 'Same as --progress=always'
 complete -c fcopy -s v -l verbose -d 'Explain what is being done: \'a\' -> \'b\''
 complete -c fcopy -l debug -d 'Explain how each file is copied (implies --verbose): copy offload, reflink, sparse detection'

@@ -270,7 +270,7 @@ pub struct Args {
     #[arg(long, help_heading = "Safety")]
     pub atomic: bool,
 
-    /// Flush each file's data to stable storage before reporting it done
+    /// Flush each file (and in tree copies each directory) to stable storage before reporting it done
     #[arg(long, help_heading = "Safety")]
     pub sync: bool,
 

@@ -427,10 +427,11 @@ fn sync_parent(dir: BorrowedFd<'_>, name: &Path, shown: &Path) -> Result<(), Job
 }
 
 /// `--sync` for a directory of a tree copy, once its entries and metadata are final: flushes
-/// it, and for a directory fcopy created also its parent, which holds its entry.
-pub fn sync_tree_dir(dir: BorrowedFd<'_>, shown: &Path, created: bool) -> Result<(), String> {
+/// it, and with `with_parent` also its parent, which holds its entry (for a new directory whose
+/// parent is not otherwise flushed).
+pub fn sync_tree_dir(dir: BorrowedFd<'_>, shown: &Path, with_parent: bool) -> Result<(), String> {
     sync_dir(&dir, shown).map_err(|e| e.message)?;
-    if created {
+    if with_parent {
         let shown_parent = match shown.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),

@@ -32,6 +32,9 @@ pub(super) struct Frame {
     dst_shown: PathBuf,
     facts: FileFacts,
     created: bool,
+    /// The top of an operand's tree: the only directory whose parent the walk never leaves
+    /// (so `--sync` flushes that parent for it).
+    operand: bool,
     /// Remaining entries, popped from the end.
     entries: Vec<OsString>,
     /// Identifies the directory for jobs that finish later (`-j`).
@@ -90,9 +93,10 @@ impl<'a, 'p> Copier<'a, 'p> {
                 }
             }
         }
-        let Some(root) = self.enter_dir(src, facts, dst, nofollow) else {
+        let Some(mut root) = self.enter_dir(src, facts, dst, nofollow) else {
             return;
         };
+        root.operand = true;
         let root_dev = facts.dev;
         let mut stack = vec![root];
         while let Some(top) = stack.last_mut() {
@@ -344,6 +348,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             dst_shown,
             facts: *facts,
             created,
+            operand: false,
             entries,
             token,
             src_fs: fs_kind_of(src_fd_fs),
@@ -374,7 +379,9 @@ impl<'a, 'p> Copier<'a, 'p> {
             &frame.dst_shown,
         );
         if self.cfg.sync && !self.cfg.dry_run {
-            let synced = crate::exec::sync_tree_dir(dst.as_fd(), &frame.dst_shown, frame.created);
+            // A new subdirectory's entry is flushed with its parent, which the walk leaves too.
+            let new_top = frame.created && frame.operand;
+            let synced = crate::exec::sync_tree_dir(dst.as_fd(), &frame.dst_shown, new_top);
             if let Err(msg) = synced {
                 self.fail(&frame.src_shown, &frame.dst_shown, &msg);
             }
