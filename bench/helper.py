@@ -203,12 +203,20 @@ WORKLOADS = {
     "tree-tmpfs": ("10,000 × 4 KiB tree, ext4 → tmpfs (-r)", "cp", 0.30),
     "batch": ("10,000 × 4 KiB files, job list (--batch)", "cp loop", 0.05),
     "mixed": ("2,000 files, 1 KiB–8 MiB log-uniform (-r)", "cp", 0.80),
+    "recopy": ("10,000 × 4 KiB tree again into a complete copy (cp -r SRC DIR)", "cp", 0.60),
+    "recopy-u": ("10,000 × 4 KiB tree again into an up-to-date copy (cp -r -u SRC DIR)", "cp", 0.60),
     "range": ("256 MiB range at 384 MiB into existing file", "dd", 0.80),
-    "tiny": ("1-byte file (start-up)", "cp", 0.95),
-    "proc": ("/proc/cpuinfo", "cp", 0.95),
+    # issue 16, goal 3: at most 0.70 × cp and within 10 % of the floor (FLOOR_TARGET)
+    "tiny": ("1-byte file (start-up)", "cp", 0.70),
+    "proc": ("/proc/cpuinfo", "cp", 0.70),
     "reflink-btrfs": ("1 GiB file, btrfs, --reflink=always", "cp", 1.00),
     "reflink-xfs": ("1 GiB file, xfs, --reflink=always", "cp", 1.00),
+    "gluster": ("1,000 × 4 KiB tree inside a GlusterFS volume (-r)", "cp", 0.30),
 }
+# the C copy_file_range loop (bench/cfr-floor.c): not a peer, the floor; where a limit is given
+# here, the target also requires fcopy ≤ limit × the floor's median
+FLOOR = "floor"
+FLOOR_TARGET = {"tiny": 1.10, "proc": 1.10}
 RSS_TARGET = 1.25
 NOISY = 0.20  # σ / mean above which a timing is flagged as noisy
 
@@ -308,7 +316,7 @@ def report(results_dir, out_md):
         ft, bt = tools.get(meas_name, {}), tools.get(base_name, {})
         # --- summary row
         if b.get("skipped"):
-            summary.append(f"| {w} | {title} | – | – | – | – | skipped: {b['skipped']} | – | – |")
+            summary.append(f"| {w} | {title} | – | – | – | skipped: {b['skipped']} | – | – | – | – |")
             continue
         ratio = f_med / base_med if (f_med and base_med) else None
         if ft.get("status", "") != "ok":
@@ -324,7 +332,12 @@ def report(results_dir, out_md):
                 blocks_eq = sb not in (None, "") and db is not None and int(sb) == int(db)
                 met = met and blocks_eq
                 extra = "" if blocks_eq else " (blocks differ)"
-            verdict = ("yes" if met else "**no**") + f" (≤ {target:.2f})" + extra
+            fl_lim = FLOOR_TARGET.get(w)
+            fl_med = med(FLOOR)
+            if fl_lim is not None and fl_med:
+                met = met and f_med / fl_med <= fl_lim
+                extra += f", ≤ {fl_lim:.2f} × floor"
+            verdict = ("yes" if met else "**no**") + f" (≤ {target:.2f}{extra})"
         rss_r = None
         if ft.get("rss_kib") and bt.get("rss_kib"):
             rss_r = ft["rss_kib"] / bt["rss_kib"]
@@ -341,9 +354,19 @@ def report(results_dir, out_md):
                 f"{n} {t['dst_blocks'] if t.get('dst_blocks') is not None else '?'}"
                 for n, t in tools.items())
         f_cell = fmt_t(f_med) + (f" ({meas_name})" if meas_name != "fcopy" else "")
+        # the fastest other tool (a peer, or the baseline), and the floor
+        peers = [(med(n), n) for n in tools if n not in (meas_name, FLOOR) and med(n)]
+        best_cell = "–"
+        if peers and f_med:
+            pm, pn = min(peers)
+            rr = f_med / pm
+            best_cell = f"{pn} {fmt_t(pm)}: " + (f"{rr:.2f}" if rr >= 0.1 else f"{rr:.3f}") + (
+                " (ahead)" if rr < 1 else "")
+        fl_med = med(FLOOR)
+        floor_cell = "–" if not (fl_med and f_med) else f"{fmt_t(fl_med)}: {f_med / fl_med:.2f}"
         summary.append(
             f"| {w} | {title} | {f_cell} | {fmt_t(base_med)} ({base_name}) | {ratio_cell} | "
-            f"{verdict} | {rss_cell} | {blocks} |")
+            f"{verdict} | {best_cell} | {floor_cell} | {rss_cell} | {blocks} |")
 
         # --- detail rows: every tool
         for name, t in tools.items():
@@ -383,17 +406,25 @@ def report(results_dir, out_md):
         "file for `batch`; fcopy without the bar for `progress`, where fcopy's column is `fcopy -g`); lower is better.",
         "Peak RSS is `/usr/bin/time -f %M` of one run of each tool.",
         f"\"noisy\": σ above {NOISY:.0%} of the mean (a busy machine; re-run that workload).",
-        "\"load\": the 1-minute load average when the workload finished; the benchmark itself",
-        "accounts for about 1, anything well above that means other work competed for the CPUs.",
+        "\"load\": the 1-minute load average when the workload's timing started → when it finished, and the",
+        "CPU use just before the timing; the benchmark itself accounts for about 1 of the load, anything well",
+        "above that means other work competed for the CPUs.",
+        "\"fastest other tool\": the peer (or baseline) with the lowest median, and fcopy's median ÷ its",
+        "(below 1: fcopy is ahead). \"floor\": bench/cfr-floor.c, a bare copy_file_range loop",
+        "(sendfile across filesystems, read/write for size-0 files), a lower bound rather than a peer.",
         "",
         f"- machine: {first.get('machine', '?')}",
         f"- kernel: {first.get('kernel', '?')}; scratch fs: {first.get('scratch_fs', '?')}; "
         f"hyperfine {first.get('hyperfine', '?')}; {first.get('cp', '?')}",
+        f"- peers: {first.get('peers', '?')}",
     ]
     for date, fc, mode in stamps:
         ws = [w for w in order if (runs[w]["fcopy_bench"].get("date", "?"), runs[w]["fcopy_bench"].get("fcopy", "?"),
                                    runs[w]["fcopy_bench"].get("mode", "?")) == (date, fc, mode)]
-        ws = [w + (f" (load {runs[w]['fcopy_bench']['load']})" if runs[w]["fcopy_bench"].get("load") else "")
+        ws = [w + (f" (load {runs[w]['fcopy_bench']['load_start'] + ' → ' if runs[w]['fcopy_bench'].get('load_start') else ''}"
+                   f"{runs[w]['fcopy_bench']['load']}"
+                   + (f", CPUs {runs[w]['fcopy_bench']['busy_start']} % busy at start" if runs[w]["fcopy_bench"].get("busy_start") else "")
+                   + ")" if runs[w]["fcopy_bench"].get("load") else "")
               + (f" (nice {runs[w]['fcopy_bench']['nice']})" if runs[w]["fcopy_bench"].get("nice") else "")
               for w in ws]
         lines.append(f"- run {date} ({mode} mode), fcopy `{fc}`: {', '.join(ws)}")
@@ -401,8 +432,8 @@ def report(results_dir, out_md):
         "",
         "## Targets",
         "",
-        "| workload | what | fcopy median | baseline median | ratio | target met | peak RSS fcopy / baseline (≤ 1.25) | allocated blocks (512 B) |",
-        "|---|---|---:|---:|---:|---|---|---|",
+        "| workload | what | fcopy median | baseline median | ratio | target met | fastest other tool: fcopy ÷ it | floor: fcopy ÷ it | peak RSS fcopy / baseline (≤ 1.25) | allocated blocks (512 B) |",
+        "|---|---|---:|---:|---:|---|---|---|---|---|",
         *summary,
         "",
         "## All commands",

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# fcopy benchmark harness: fcopy against GNU cp (and dd, xcp) with hyperfine.
+# fcopy benchmark harness: fcopy against its peers (GNU cp, uutils cp, xcp, fcp, dd, rsync)
+# and a C copy_file_range floor, with hyperfine.
 # Usage and the meaning of every workload and column: bench/README.md, or `bench/run.sh --help`.
 set -euo pipefail
 
@@ -7,17 +8,20 @@ BENCH_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$BENCH_HOME")
 HELPER="$BENCH_HOME/helper.py"
 
-ALL_WORKLOADS=(big tmpfs progress sparse tree tree-tmpfs batch mixed range tiny proc reflink-btrfs reflink-xfs)
+ALL_WORKLOADS=(big tmpfs progress sparse tree tree-tmpfs batch mixed recopy recopy-u range tiny proc reflink-btrfs reflink-xfs)
+# not in the default set: needs root, installs and starts GlusterFS
+OPTIONAL_WORKLOADS=(gluster)
 
 usage() {
     cat <<EOF
 usage: bench/run.sh [--quick] [WORKLOAD...]
 
-Benchmarks fcopy against GNU cp (dd for the byte range; xcp when installed)
-with hyperfine on a warm page cache, and writes bench/results.md plus the
-hyperfine JSON exports in bench/results/.
+Benchmarks fcopy against its peers (GNU cp, uutils cp, xcp, fcp, dd, rsync,
+where each applies) in one hyperfine run per workload, on a warm page cache,
+plus a C copy_file_range loop as the floor of single-file copies, and writes
+bench/results.md and the hyperfine JSON exports in bench/results/.
 
-workloads (default: all):
+workloads (default: all but gluster):
   big            1 GiB file, same ext4 filesystem
   tmpfs          the 1 GiB file, ext4 -> tmpfs (/dev/shm)
   progress       the 1 GiB file, same ext4: fcopy --progress=always vs fcopy
@@ -26,28 +30,40 @@ workloads (default: all):
   tree-tmpfs     the same tree, ext4 -> tmpfs (-r)
   batch          the same 10,000 files as a job list: fcopy --batch vs one cp per line
   mixed          2,000 files of 1 KiB-8 MiB, log-uniform sizes (-r)
+  recopy         the 10,000-file tree again into a complete copy of it (cp -r SRC DIR)
+  recopy-u       the same with -u (every file is up to date: nothing to copy)
   range          256 MiB at offset 384 MiB of the 1 GiB file into an existing file (vs dd)
   tiny           1-byte file (process start-up)
   proc           /proc/cpuinfo
   reflink        both of: reflink-btrfs reflink-xfs (loop-mounted images; root only)
+  gluster        1,000 x 4 KiB tree inside a one-brick GlusterFS volume on 127.0.0.2
+                 (not in the default set; root; installs glusterfs-server with apt-get)
 
 options:
-  --quick        smoke mode: small sizes, few runs, results go to
-                 \${TMPDIR:-/tmp}/fcopy-bench-quick/ instead of bench/
+  --quick        smoke mode: small sizes, few runs, no waiting for an idle machine, no
+                 peer installation; results go to \${TMPDIR:-/tmp}/fcopy-bench-quick/
   -h, --help     this text
 
 environment:
   FCOPY=PATH     fcopy binary (default: cargo build --release, then the fcopy executable
                  cargo reports; honours CARGO_TARGET_DIR and build.target)
-  XCP=PATH       xcp binary (default: xcp on PATH; none: xcp is left out). To get it:
-                 cargo install xcp --locked --root DIR, then XCP=DIR/bin/xcp
-  RUNS=N         hyperfine --runs for every workload (default: 10; tiny/proc 100, batch 3;
+  PEERS_DIR=DIR  where bench/peers.sh installs the cargo peers
+                 (default: $(dirname "$ROOT")/bench-peers)
+  INSTALL_PEERS=0|1  run bench/peers.sh first when a peer is missing (default 1; --quick: 0)
+  XCP, FCP, UUTILS, RSYNC=PATH   the peers (default: PEERS_DIR/bin/{xcp,fcp,coreutils},
+                 else on PATH; rsync on PATH); =none leaves that peer out. UUTILS is the
+                 multi-call coreutils binary (run as 'coreutils cp') or a uutils cp
+  RUNS=N         hyperfine --runs for every workload (default: 10; tiny/proc 100;
                  --quick: 3, tiny/proc 20)
   BENCH_DIR=DIR  scratch directory on the filesystem under test
                  (default: $(dirname "$ROOT")/bench-scratch); removed at the end
   TMPFS_DIR=DIR  tmpfs for the cross-filesystem workloads (default: /dev/shm)
   NICE=N         run the timings under nice -n N (e.g. -10 on a machine shared with builds)
-  WAIT_IDLE=N    before each timing, wait up to N s for the CPUs to be idle (default 0: don't)
+  WAIT_IDLE=N    before each timing, wait up to N s until the CPUs have been idle (< 10 %
+                 busy) for 3 s (default 120; --quick: 0 = don't wait); the load average
+                 and CPU use at the start of each timing are recorded either way
+  REQUIRE_IDLE=1 refuse (skip, with a note) a workload whose machine never became idle;
+                 default: measure it anyway and say so in the notes
   KEEP=1         keep the scratch directory (generated sources are reused next time)
   RESULTS_MD=F, RESULTS_DIR=D   where to write the table and the JSON exports
 EOF
@@ -89,9 +105,9 @@ else
         case $w in
         all) WORKLOADS+=("${ALL_WORKLOADS[@]}") ;;
         reflink) WORKLOADS+=(reflink-btrfs reflink-xfs) ;;
-        big | tmpfs | progress | sparse | tree | tree-tmpfs | batch | mixed | range | tiny | proc | reflink-btrfs | reflink-xfs)
+        big | tmpfs | progress | sparse | tree | tree-tmpfs | batch | mixed | recopy | recopy-u | range | tiny | proc | reflink-btrfs | reflink-xfs | gluster)
             WORKLOADS+=("$w") ;;
-        *) die "unknown workload '$w' (known: ${ALL_WORKLOADS[*]} reflink all)" ;;
+        *) die "unknown workload '$w' (known: ${ALL_WORKLOADS[*]} ${OPTIONAL_WORKLOADS[*]} reflink all)" ;;
         esac
     done
 fi
@@ -110,6 +126,7 @@ if ((QUICK)); then
     BIG_SIZE=$((16 * MiB))
     SPARSE_SIZE=$((128 * MiB)) SPARSE_EXTENTS=64 SPARSE_EXT=$((64 * KiB))
     TREE_FILES=200 TREE_DIRS=10 TREE_FSIZE=$((4 * KiB))
+    GLUSTER_FILES=100 GLUSTER_DIRS=10
     MIXED_FILES=100 MIXED_MIN=$KiB MIXED_MAX=$((256 * KiB))
     RANGE_OFF=$((6 * MiB)) RANGE_LEN=$((4 * MiB))
     IMG_SIZE=$((512 * MiB))
@@ -119,6 +136,7 @@ else
     BIG_SIZE=$GiB
     SPARSE_SIZE=$((8 * GiB)) SPARSE_EXTENTS=64 SPARSE_EXT=$MiB
     TREE_FILES=10000 TREE_DIRS=100 TREE_FSIZE=$((4 * KiB))
+    GLUSTER_FILES=1000 GLUSTER_DIRS=10
     MIXED_FILES=2000 MIXED_MIN=$KiB MIXED_MAX=$((8 * MiB))
     RANGE_OFF=$((384 * MiB)) RANGE_LEN=$((256 * MiB))
     IMG_SIZE=$((3 * GiB))
@@ -133,11 +151,16 @@ runs_for() {
     fi
     case $1 in
     tiny | proc) ((QUICK)) && echo 20 || echo 100 ;;
-    batch) echo 3 ;; # the cp loop takes 10-20 s per run at full size
-    *) ((QUICK)) && echo 3 || echo 10 ;;
+    *) ((QUICK)) && echo 3 || echo 10 ;; # batch: the cp loop takes 10-20 s per run at full size
+
     esac
 }
 [[ -z ${RUNS:-} || $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer"
+((QUICK || ${RUNS:-10} >= 10)) || warn "note: RUNS=$RUNS; the targets are meant for at least 10 runs per row"
+# quiet-machine check (see wait_idle): on by default for real runs, off for the smoke test
+WAIT_IDLE=${WAIT_IDLE:-$( ((QUICK)) && echo 0 || echo 120)}
+[[ $WAIT_IDLE =~ ^[0-9]+$ ]] || die "WAIT_IDLE must be a number of seconds"
+REQUIRE_IDLE=${REQUIRE_IDLE:-0}
 # NICE=-10: run hyperfine (and so both tools) at a higher priority, to cut the noise on a
 # machine shared with other work (negative values need root)
 PRIO=()
@@ -179,8 +202,48 @@ if [[ ! -x /usr/bin/time ]]; then
 fi
 CP=/usr/bin/cp
 DD=$(command -v dd)
-XCP=${XCP:-$(command -v xcp || true)}
-[[ -z $XCP || -x $XCP ]] || die "XCP=$XCP is not an executable"
+
+# the peers: never dependencies of fcopy; bench/peers.sh installs them into PEERS_DIR
+PEERS_DIR=${PEERS_DIR:-$(dirname "$ROOT")/bench-peers}
+INSTALL_PEERS=${INSTALL_PEERS:-$( ((QUICK)) && echo 0 || echo 1)}
+peer_missing() { # VAR BIN: VAR unset and BIN neither in PEERS_DIR nor on PATH
+    [[ -z ${!1:-} && ! -x $PEERS_DIR/bin/$2 ]] && ! command -v "$2" >/dev/null 2>&1
+}
+if [[ $INSTALL_PEERS == 1 ]] && { peer_missing XCP xcp || peer_missing FCP fcp ||
+    peer_missing UUTILS coreutils || peer_missing RSYNC rsync; }; then
+    log "installing the missing peers into $PEERS_DIR (bench/peers.sh; INSTALL_PEERS=0 skips this)"
+    PEERS_DIR=$PEERS_DIR bash "$BENCH_HOME/peers.sh" || warn "bench/peers.sh failed; the missing peers are left out"
+fi
+# find_peer VAR BIN: the path of a peer: $VAR (none: left out), else PEERS_DIR/bin/BIN,
+# else BIN on PATH, else nothing (left out)
+find_peer() {
+    local given=${!1:-} bin=$2
+    [[ $given != none ]] || return 0
+    if [[ -n $given ]]; then
+        [[ $given == */* ]] || given=$(command -v "$given") || die "$1=${!1}: not found"
+        [[ -x $given ]] || die "$1=$given is not an executable"
+        echo "$given"
+    elif [[ -x $PEERS_DIR/bin/$bin ]]; then
+        echo "$PEERS_DIR/bin/$bin"
+    else
+        command -v "$bin" || true
+    fi
+}
+XCP=$(find_peer XCP xcp)
+FCP=$(find_peer FCP fcp)
+UUTILS=$(find_peer UUTILS coreutils)
+RSYNC=$(find_peer RSYNC rsync)
+# uutils' multi-call binary takes the utility's name first
+UU_CP=()
+if [[ -n $UUTILS ]]; then
+    if [[ $(basename "$UUTILS") == coreutils ]]; then UU_CP=("$UUTILS" cp); else UU_CP=("$UUTILS"); fi
+fi
+first_line() { "$@" 2>&1 | head -n1 || true; } # fcp prints its version on stderr
+PEERS_LABEL="$(first_line "$DD" --version)"
+[[ -z $UUTILS ]] || PEERS_LABEL+="; uutils $(first_line "${UU_CP[@]}" --version)"
+[[ -z $XCP ]] || PEERS_LABEL+="; $(first_line "$XCP" --version)"
+[[ -z $FCP ]] || PEERS_LABEL+="; fcp $(first_line "$FCP" --version)"
+[[ -z $RSYNC ]] || PEERS_LABEL+="; $(first_line "$RSYNC" --version | tr -s ' ')"
 
 if [[ -z ${FCOPY:-} ]]; then
     log "building fcopy (cargo build --release)"
@@ -214,6 +277,19 @@ touch "$SCRATCH/.fcopy-bench"
 TMPFS_ROOT=${TMPFS_DIR:-/dev/shm}
 SHM=$(mktemp -d "$TMPFS_ROOT/fcopy-bench.XXXXXX")
 MOUNTS=()
+GLUSTER_VOL="" GLUSTERD_PID=""
+# stop and delete the benchmark's GlusterFS volume, and stop glusterd if this script started it
+gluster_teardown() {
+    if [[ -n $GLUSTER_VOL ]]; then
+        gluster --mode=script volume stop "$GLUSTER_VOL" force >/dev/null 2>&1
+        gluster --mode=script volume delete "$GLUSTER_VOL" >/dev/null 2>&1
+        GLUSTER_VOL=""
+    fi
+    if [[ -n $GLUSTERD_PID ]]; then
+        kill "$GLUSTERD_PID" 2>/dev/null
+        GLUSTERD_PID=""
+    fi
+}
 COOLDOWN_STAMP=${TMPDIR:-/tmp}/fcopy-bench.last-cleanup
 
 cleanup() {
@@ -223,6 +299,7 @@ cleanup() {
     for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
         umount "${MOUNTS[i]}" 2>/dev/null || umount -l "${MOUNTS[i]}"
     done
+    gluster_teardown
     rm -rf -- "$SHM"
     local had_trash=0
     [[ -z $(ls -A "$SCRATCH/trash" 2>/dev/null) ]] || had_trash=1
@@ -239,7 +316,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-for p in "$SCRATCH" "$SHM" "$FCOPY" "$BENCH_HOME"; do
+for p in "$SCRATCH" "$SHM" "$FCOPY" "$BENCH_HOME" "$DD" $XCP $FCP $UUTILS $RSYNC; do
     # commands run through hyperfine -N (no shell), so keep paths word-safe
     [[ $p =~ ^[A-Za-z0-9_./+-]+$ ]] || die "path '$p' must not contain spaces or shell metacharacters"
 done
@@ -266,6 +343,13 @@ SRC=$SCRATCH/src
 WORK=$SCRATCH/work
 mkdir -p "$SRC" "$WORK" "$SCRATCH/dst" "$SHM/dst"
 
+# the floor of the single-file rows: bench/cfr-floor.c, a bare copy_file_range loop
+FLOOR=$WORK/cfr-floor
+if ! command -v cc >/dev/null 2>&1 || ! cc -O2 -o "$FLOOR" "$BENCH_HOME/cfr-floor.c" 2>"$WORK/cc.log"; then
+    warn "cannot compile bench/cfr-floor.c with cc -O2 ($(head -c 200 "$WORK/cc.log" 2>/dev/null | tr '\n' ' ')); the floor is left out"
+    FLOOR=""
+fi
+
 NOW=$(date -u +%Y-%m-%dT%H:%MZ)
 MACHINE="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) cores, $(($(grep MemTotal /proc/meminfo | awk '{print $2}') / 1024 / 1024)) GiB RAM"
 KERNEL="$(uname -r); load average at start $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -274,7 +358,10 @@ CP_VERSION=$($CP --version | head -n1)
 
 log "fcopy benchmark ($MODE mode): ${WORKLOADS[*]}"
 echo "fcopy:    $FCOPY_LABEL" >&2
-echo "baseline: $CP_VERSION${XCP:+; xcp: $XCP}" >&2
+echo "baseline: $CP_VERSION" >&2
+echo "peers:    uutils ${UUTILS:-(none)}, xcp ${XCP:-(none)}, fcp ${FCP:-(none)}, rsync ${RSYNC:-(none)}, dd $DD" >&2
+echo "          $PEERS_LABEL" >&2
+echo "floor:    ${FLOOR:-(none: no C compiler)}" >&2
 echo "scratch:  $SCRATCH ($SCRATCH_FS); tmpfs: $SHM ($SHM_FS)" >&2
 echo "results:  $OUT_MD, $OUT_DIR/" >&2
 
@@ -333,7 +420,16 @@ v_range() {
         return 1
     }
 }
-v_proc() { [[ -s $1 ]] && [[ $(head -n1 "$1") == $(head -n1 /proc/cpuinfo) ]]; }
+v_proc() {
+    [[ -s $1 ]] || {
+        echo "the copy is empty (the source's size is 0 in stat: it must be read to EOF)" >&2
+        return 1
+    }
+    [[ $(head -n1 "$1") == $(head -n1 /proc/cpuinfo) ]] || {
+        echo "the copy's first line differs from /proc/cpuinfo's" >&2
+        return 1
+    }
+}
 
 # ------------------------------------------------------------------ the runner
 # A workload sets: W TITLE DST VSRC VERIFY PREP_BODY, and tools via add_tool; NOTE is optional.
@@ -349,12 +445,31 @@ add_tool() {
     NAMES+=("$name")
     CMDS+=("$*")
 }
-# standard tool set: cp, fcopy, xcp (when installed) with the same arguments
-add_cp_fcopy_xcp() {
-    add_tool cp "$CP" "$@"
-    add_tool fcopy "$FCOPY" "$@"
-    [[ -z $XCP ]] || add_tool xcp "$XCP" "$@"
+# add_copiers [OPTION...] -- SRC DST: the cp-like tools with the same options and operands:
+# GNU cp, fcopy, uutils cp, and xcp and fcp where they have the options (xcp: -r; fcp: none,
+# it always copies directories recursively, so its -r is dropped)
+add_copiers() {
+    local opts=() o xcp_ok=1 fcp_ok=1
+    while [[ $1 != -- ]]; do
+        opts+=("$1")
+        shift
+    done
+    shift
+    for o in "${opts[@]}"; do
+        [[ $o == -r ]] || xcp_ok=0 fcp_ok=0
+    done
+    add_tool cp "$CP" "${opts[@]}" "$@"
+    add_tool fcopy "$FCOPY" "${opts[@]}" "$@"
+    [[ -z $UUTILS ]] || add_tool uutils "${UU_CP[@]}" "${opts[@]}" "$@"
+    [[ -z $XCP ]] || ((!xcp_ok)) || add_tool xcp "$XCP" "${opts[@]}" "$@"
+    [[ -z $FCP ]] || ((!fcp_ok)) || add_tool fcp "$FCP" "$@"
 }
+# add_dd SRC DST: dd with 1 MiB blocks (single files)
+add_dd() { add_tool dd "$DD" "if=$1" "of=$2" bs=1M status=none; }
+# add_floor SRC DST: bench/cfr-floor.c, the floor of a single-file copy
+add_floor() { [[ -z $FLOOR ]] || add_tool floor "$FLOOR" "$1" "$2"; }
+# add_rsync SRC_DIR DST_DIR: rsync -a, copying the tree SRC_DIR as DST_DIR like cp -r does
+add_rsync() { [[ -z $RSYNC ]] || add_tool "rsync -a" "$RSYNC" -a "$1/" "$2"; }
 
 FAILED_WORKLOADS=()
 annotate() { # JSON TSV EXTRA_KV...
@@ -362,7 +477,7 @@ annotate() { # JSON TSV EXTRA_KV...
     shift 2
     python3 "$HELPER" annotate "$json" "$tsv" workload="$W" title="$TITLE" date="$NOW" mode="$MODE" \
         fcopy="$FCOPY_LABEL" nice="${NICE:-}" machine="$MACHINE" kernel="$KERNEL" scratch_fs="$SCRATCH_FS -> $SHM_FS (tmpfs cases)" \
-        hyperfine="$HF_VERSION" cp="$CP_VERSION" load="$(cut -d' ' -f1 /proc/loadavg)" "$@"
+        hyperfine="$HF_VERSION" cp="$CP_VERSION" peers="$PEERS_LABEL" load="$(cut -d' ' -f1 /proc/loadavg)" "$@"
 }
 
 skip_workload() { # W TITLE REASON
@@ -387,24 +502,42 @@ cpu_busy() {
     ((total > 0)) || total=1
     echo $((100 * (total - idle) / total))
 }
-# WAIT_IDLE=N: before a workload, wait up to N s until the CPUs have been idle (< 10 % busy)
-# for 3 s in a row, so that other work does not run during the measurement
+# The quiet-machine check. WAIT_IDLE=N: before a workload's timing, wait up to N s until the
+# CPUs have been idle (< 10 % busy) for 3 s in a row, so that other work does not run during
+# the measurement. Either way the 1-minute load average and the CPU use just before the timing
+# are recorded (LOAD_START, BUSY_START). Returns 1 when the machine never became idle and
+# REQUIRE_IDLE=1 (the workload is then refused); otherwise it measures and says so in the notes.
 wait_idle() {
-    local max=${WAIT_IDLE:-0} start quiet=0 busy said=0
-    ((max > 0)) || return 0
-    start=$(date +%s)
-    while (($(date +%s) - start < max)); do
+    local max=$WAIT_IDLE start quiet=0 busy said=0
+    LOAD_START="" BUSY_START=""
+    if ((max > 0)); then
+        start=$(date +%s)
+        while :; do
+            busy=$(cpu_busy)
+            if ((busy < 10)); then
+                quiet=$((quiet + 1))
+                ((quiet < 3)) || break
+            else
+                ((said)) || echo "waiting for idle CPUs (busy ${busy} %; WAIT_IDLE=$max)" >&2
+                said=1 quiet=0
+            fi
+            (($(date +%s) - start < max)) || break
+        done
+    else
         busy=$(cpu_busy)
-        if ((busy < 10)); then
-            quiet=$((quiet + 1))
-            ((quiet < 3)) || return 0
-        else
-            ((said)) || echo "waiting for idle CPUs (busy ${busy} %; WAIT_IDLE=$max)" >&2
-            said=1 quiet=0
+    fi
+    LOAD_START=$(cut -d' ' -f1 /proc/loadavg) BUSY_START=$busy
+    echo "machine: load average $LOAD_START, CPUs ${busy} % busy" >&2
+    if ((max > 0 && quiet < 3)); then
+        if [[ $REQUIRE_IDLE == 1 ]]; then
+            warn "$W: CPUs still busy after ${max} s (load $LOAD_START); refused (REQUIRE_IDLE=1)"
+            NOTE+="refused: the CPUs were still busy (${busy} %, load average $LOAD_START) after waiting ${max} s. "
+            return 1
         fi
-    done
-    warn "$W: CPUs still busy after ${max} s; measuring anyway"
-    NOTE+="CPUs were busy with other work when this workload started. "
+        warn "$W: CPUs still busy after ${max} s (load $LOAD_START); measuring anyway"
+        NOTE+="CPUs were busy with other work (${busy} %, load average $LOAD_START) when this workload started. "
+    fi
+    return 0
 }
 
 run_workload() {
@@ -453,8 +586,12 @@ run_workload() {
     done
 
     # 2. timing: all tools that passed, in one hyperfine run
-    if ((${#ok_names[@]})); then
-        wait_idle
+    LOAD_START="" BUSY_START=""
+    local refused=""
+    if ((${#ok_names[@]})) && ! wait_idle; then
+        refused="machine busy (REQUIRE_IDLE=1)"
+        FAILED_WORKLOADS+=("$W/busy")
+    elif ((${#ok_names[@]})); then
         local args=(-N --warmup 1 --runs "$runs" --export-json "$json" --prepare "bash $prep")
         [[ -t 1 ]] || args+=(--style basic)
         for i in "${!ok_names[@]}"; do args+=(--command-name "${ok_names[i]}" "${ok_cmds[i]}"); done
@@ -471,7 +608,9 @@ run_workload() {
         NOTE+="no tool succeeded; nothing timed. "
     fi
     bash "$prep" # leave no destination behind
-    annotate "$json" "$tsv" src_blocks="$SRC_BLOCKS" note="$NOTE"
+    local extra=()
+    [[ -z $refused ]] || extra=(skipped="$refused")
+    annotate "$json" "$tsv" src_blocks="$SRC_BLOCKS" note="$NOTE" load_start="$LOAD_START" busy_start="$BUSY_START" "${extra[@]}"
     mv -f -- "$json" "$OUT_DIR/$W.json"
 }
 
@@ -499,8 +638,8 @@ wait_cooldown() {
     fi
 }
 prep_rm() { echo "rm -rf -- $1; sync"; }
-prep_aside() {
-    echo "if [ -e $1 ]; then python3 $HELPER empty-tree $1; mv -- $1 \$(mktemp -d -p $TRASH); fi; sync"
+prep_aside() { # DIR [TRASH_DIR, default $TRASH: on DIR's filesystem]
+    echo "if [ -e $1 ]; then python3 $HELPER empty-tree $1; mv -- $1 \$(mktemp -d -p ${2:-$TRASH}); fi; sync"
 }
 
 # ------------------------------------------------------------------ workloads
@@ -511,7 +650,9 @@ if wants big; then
     new_workload big "$(hsize $BIG_SIZE) file, same ext4"
     VSRC=$SRC/big.bin DST=$SCRATCH/dst/big.bin VERIFY=v_file
     PREP_BODY=$(prep_rm "$DST")
-    add_cp_fcopy_xcp "$VSRC" "$DST"
+    add_copiers -- "$VSRC" "$DST"
+    add_dd "$VSRC" "$DST"
+    add_floor "$VSRC" "$DST"
     run_workload
 fi
 
@@ -519,7 +660,11 @@ if wants tmpfs; then
     new_workload tmpfs "$(hsize $BIG_SIZE) file, ext4 → tmpfs"
     VSRC=$SRC/big.bin DST=$SHM/dst/big.bin VERIFY=v_file
     PREP_BODY=$(prep_rm "$DST")
-    add_cp_fcopy_xcp "$VSRC" "$DST"
+    NOTE="floor: bench/cfr-floor.c; copy_file_range refuses ext4 -> tmpfs (EXDEV), so it copies with sendfile(2), \
+page cache to tmpfs inside the kernel: the tmpfs page allocation and the copy that no tool can avoid. "
+    add_copiers -- "$VSRC" "$DST"
+    add_dd "$VSRC" "$DST"
+    add_floor "$VSRC" "$DST"
     run_workload
 fi
 
@@ -541,7 +686,7 @@ if wants sparse; then
     VSRC=$SRC/sparse.bin DST=$SCRATCH/dst/sparse.bin VERIFY=v_sparse
     SRC_BLOCKS=$(stat -c %b "$VSRC")
     PREP_BODY=$(prep_rm "$DST")
-    add_cp_fcopy_xcp "$VSRC" "$DST"
+    add_copiers -- "$VSRC" "$DST"
     run_workload
 fi
 
@@ -550,14 +695,16 @@ if wants tree; then
     new_workload tree "$TREE_FILES × $(hsize $TREE_FSIZE) files in $TREE_DIRS dirs (-r)"
     VSRC=$SRC/tree DST=$SCRATCH/dst/tree VERIFY=v_tree
     PREP_BODY=$(prep_aside "$DST")
-    add_cp_fcopy_xcp -r "$VSRC" "$DST"
+    add_copiers -r -- "$VSRC" "$DST"
+    add_rsync "$VSRC" "$DST"
     run_workload
 fi
 if wants tree-tmpfs; then
     new_workload tree-tmpfs "$TREE_FILES × $(hsize $TREE_FSIZE) tree, ext4 → tmpfs (-r)"
     VSRC=$SRC/tree DST=$SHM/dst/tree VERIFY=v_tree
     PREP_BODY=$(prep_rm "$DST")
-    add_cp_fcopy_xcp -r "$VSRC" "$DST"
+    add_copiers -r -- "$VSRC" "$DST"
+    add_rsync "$VSRC" "$DST"
     run_workload
 fi
 
@@ -585,8 +732,131 @@ if wants mixed; then
     new_workload mixed "$MIXED_FILES files, $(hsize $MIXED_MIN)–$(hsize $MIXED_MAX) log-uniform, $(($(cat "$SRC/.mixed.bytes") / MiB)) MiB (-r)"
     VSRC=$SRC/mixed DST=$SCRATCH/dst/mixed VERIFY=v_tree
     PREP_BODY=$(prep_aside "$DST")
-    add_cp_fcopy_xcp -r "$VSRC" "$DST"
+    add_copiers -r -- "$VSRC" "$DST"
+    add_rsync "$VSRC" "$DST"
     run_workload
+fi
+
+# recopy, recopy-u: `cp -r SRC DIR` when DIR/tree is already a complete copy of SRC (made once
+# with cp -a, so the times are equal and every file is up to date for -u and rsync).
+# The copy is not deleted between runs: the plain re-copy overwrites it in place and -u leaves
+# it alone, so it stays complete; the prep only rebuilds it if a tool damaged it (diff -rq).
+# PARENT/.made lists inode number, mtime and path of every file of the copy as made.
+manifest() { echo "find $1 -type f -printf '%i %T@ %p\n' | LC_ALL=C sort"; }
+recopy_prep() { # PARENT [-u: also rebuild when a file was rewritten or replaced]
+    local d=$1/tree check
+    check="! diff -rq -- $VSRC $d >/dev/null 2>&1"
+    [[ ${2:-} != -u ]] || check+=" || ! $(manifest "$d") | cmp -s - $1/.made"
+    echo "mkdir -p $1; if $check; then $(prep_aside "$d"); $CP -a -- $VSRC $1/; $(manifest "$d") >$1/.made; fi; sync"
+}
+# -u must not copy anything: every file keeps its inode and mtime (metadata calls such as
+# a chmod to the same mode are the tool's own cost, not a failure)
+v_recopy_u() {
+    v_tree "$1" || return 1
+    local changed
+    changed=$(bash -c "$(manifest "$1")" | diff - "$(dirname "$1")/.made" | grep '^[<>]' | head -n4 | tr '\n' ' ')
+    [[ -z $changed ]] || {
+        echo "rewrote or replaced up-to-date files despite -u (inode mtime path, < now, > before): $changed" >&2
+        return 1
+    }
+}
+if wants recopy || wants recopy-u; then src_tree; fi
+for w in recopy recopy-u; do
+    wants "$w" || continue
+    par=$SCRATCH/dst/$w
+    VSRC=$SRC/tree DST=$par/tree
+    if [[ $w == recopy ]]; then
+        new_workload recopy "$TREE_FILES × $(hsize $TREE_FSIZE) tree again into a complete copy (cp -r SRC DIR)"
+        VERIFY=v_tree
+        add_copiers -r -- "$VSRC" "$par"
+    else
+        new_workload recopy-u "$TREE_FILES × $(hsize $TREE_FSIZE) tree again into an up-to-date copy (cp -r -u SRC DIR)"
+        VERIFY=v_recopy_u
+        NOTE="every file of the destination is up to date (made by cp -a): nothing to copy; a tool that rewrites files fails the check. \
+rsync -a skips by size and time as -u does; xcp and fcp have no -u. "
+        add_copiers -r -u -- "$VSRC" "$par"
+        [[ -z $RSYNC ]] || add_tool "rsync -a" "$RSYNC" -a "$VSRC" "$par/"
+    fi
+    PREP_BODY=$(recopy_prep "$par" "${w#recopy}")
+    run_workload
+    bash -c "$(prep_aside "$par")" # the inodes are reused by nothing else; see prep_aside
+done
+
+# gluster: a one-brick GlusterFS volume on 127.0.0.2 (glusterd refuses 127.0.0.1 as a brick
+# host), mounted with FUSE; the tree is copied inside the volume. Needs root and /dev/fuse;
+# installs glusterfs-server with apt-get when missing. The volume, the mount and a glusterd
+# started here are removed on exit (gluster_teardown).
+gluster_unavailable() { # prints a reason, or nothing
+    if ((EUID != 0)); then
+        echo "needs root (glusterd, FUSE mount)"
+        return
+    fi
+    [[ -c /dev/fuse ]] || {
+        echo "no /dev/fuse"
+        return
+    }
+    if ! command -v glusterd >/dev/null 2>&1 || ! command -v mount.glusterfs >/dev/null 2>&1; then
+        log "installing glusterfs-server (apt-get)"
+        if ! apt-get install -y -q glusterfs-server >"$WORK/apt.log" 2>&1; then
+            apt-get update -q >>"$WORK/apt.log" 2>&1
+            apt-get install -y -q glusterfs-server >>"$WORK/apt.log" 2>&1 ||
+                echo "glusterfs-server is not installable: $(tail -n1 "$WORK/apt.log")"
+        fi
+    fi
+}
+gluster_setup() { # -> GMNT, GLUSTER_VOL, GLUSTERD_PID; on failure REASON and returns 1
+    local brick=$SCRATCH/gluster-brick i
+    GMNT=$SCRATCH/mnt-gluster
+    mkdir -p "$brick" "$GMNT"
+    if ! gluster --mode=script volume list >/dev/null 2>&1; then
+        glusterd -p "$WORK/glusterd.pid" >"$WORK/gluster.log" 2>&1 || {
+            REASON="glusterd failed to start: $(head -c 200 "$WORK/gluster.log")"
+            return 1
+        }
+        for i in $(seq 50); do
+            [[ -s $WORK/glusterd.pid ]] && gluster --mode=script volume list >/dev/null 2>&1 && break
+            sleep 0.2
+        done
+        GLUSTERD_PID=$(cat "$WORK/glusterd.pid" 2>/dev/null || true)
+    fi
+    GLUSTER_VOL=fcopybench$$
+    # force: the brick is on the root filesystem, which glusterd refuses without it
+    if ! gluster --mode=script volume create "$GLUSTER_VOL" "127.0.0.2:$brick" force >"$WORK/gluster.log" 2>&1 ||
+        ! gluster --mode=script volume start "$GLUSTER_VOL" >>"$WORK/gluster.log" 2>&1; then
+        REASON="gluster volume create/start failed: $(head -c 300 "$WORK/gluster.log" | tr '\n' ' ')"
+        return 1
+    fi
+    if ! mount -t glusterfs "127.0.0.2:/$GLUSTER_VOL" "$GMNT" >>"$WORK/gluster.log" 2>&1; then
+        REASON="mount -t glusterfs failed: $(tail -c 300 "$WORK/gluster.log" | tr '\n' ' ')"
+        return 1
+    fi
+    MOUNTS+=("$GMNT")
+}
+if wants gluster; then
+    title="$GLUSTER_FILES × $(hsize $TREE_FSIZE) files in $GLUSTER_DIRS dirs inside a GlusterFS volume (-r)"
+    REASON=$(gluster_unavailable)
+    [[ -n $REASON ]] || gluster_setup || true
+    if [[ -n $REASON ]]; then
+        skip_workload gluster "$title" "$REASON"
+        gluster_teardown
+    else
+        GMNT=$SCRATCH/mnt-gluster
+        ensure gtree "$GLUSTER_FILES $GLUSTER_DIRS $TREE_FSIZE $SEED" \
+            python3 "$HELPER" gen-tree "$SRC/gtree" "$GLUSTER_FILES" "$GLUSTER_DIRS" "$TREE_FSIZE" "$SEED"
+        echo "copying the source tree into the volume" >&2
+        $CP -r "$SRC/gtree" "$GMNT/src"
+        mkdir -p "$GMNT/dst" "$GMNT/trash"
+        new_workload gluster "$title"
+        VSRC=$GMNT/src DST=$GMNT/dst/tree VERIFY=v_tree
+        PREP_BODY=$(prep_aside "$DST" "$GMNT/trash")
+        NOTE="GlusterFS $(gluster --version 2>/dev/null | head -n1 | awk '{print $2}'), one brick on 127.0.0.2 (on $SCRATCH_FS), FUSE mount; source and destination in the volume. "
+        add_copiers -r -- "$VSRC" "$DST"
+        add_rsync "$VSRC" "$DST"
+        run_workload
+        umount "$GMNT"
+        unset 'MOUNTS[${#MOUNTS[@]}-1]'
+        gluster_teardown
+    fi
 fi
 
 if wants range; then
@@ -606,7 +876,9 @@ if wants tiny; then
     new_workload tiny "1-byte file (start-up)"
     VSRC=$SRC/tiny.bin DST=$SCRATCH/dst/tiny.bin VERIFY=v_file
     PREP_BODY="rm -f -- $DST"
-    add_cp_fcopy_xcp "$VSRC" "$DST"
+    add_copiers -- "$VSRC" "$DST"
+    add_dd "$VSRC" "$DST"
+    add_floor "$VSRC" "$DST"
     run_workload
 fi
 
@@ -614,7 +886,9 @@ if wants proc; then
     new_workload proc "/proc/cpuinfo"
     VSRC=/proc/cpuinfo DST=$SCRATCH/dst/cpuinfo VERIFY=v_proc
     PREP_BODY="rm -f -- $DST"
-    add_cp_fcopy_xcp "$VSRC" "$DST"
+    add_copiers -- "$VSRC" "$DST"
+    add_dd "$VSRC" "$DST"
+    add_floor "$VSRC" "$DST"
     run_workload
 fi
 
@@ -652,8 +926,7 @@ for fs in btrfs xfs; do
     new_workload "reflink-$fs" "$title"
     VSRC=$mnt/src.bin DST=$mnt/dst.bin VERIFY=v_file
     PREP_BODY="rm -f -- $DST; sync"
-    add_tool cp "$CP" --reflink=always "$VSRC" "$DST"
-    add_tool fcopy "$FCOPY" --reflink=always "$VSRC" "$DST"
+    add_copiers --reflink=always -- "$VSRC" "$DST"
     run_workload
     umount "$mnt"
     unset 'MOUNTS[${#MOUNTS[@]}-1]'
