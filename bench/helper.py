@@ -317,6 +317,8 @@ def report(results_dir, out_md):
         # --- summary row
         if b.get("skipped"):
             summary.append(f"| {w} | {title} | – | – | – | skipped: {b['skipped']} | – | – | – | – |")
+            if b.get("note"):
+                notes.append(f"- `{w}`: {b['note']}")
             continue
         ratio = f_med / base_med if (f_med and base_med) else None
         if ft.get("status", "") != "ok":

@@ -446,8 +446,8 @@ add_tool() {
     CMDS+=("$*")
 }
 # add_copiers [OPTION...] -- SRC DST: the cp-like tools with the same options and operands:
-# GNU cp, fcopy, uutils cp, and xcp and fcp where they have the options (xcp: -r; fcp: none,
-# it always copies directories recursively, so its -r is dropped)
+# GNU cp, fcopy, uutils cp, and xcp and fcp where they have the options (xcp: -r and
+# --reflink=always; fcp: none, it always copies directories recursively, so its -r is dropped)
 add_copiers() {
     local opts=() o xcp_ok=1 fcp_ok=1
     while [[ $1 != -- ]]; do
@@ -456,7 +456,8 @@ add_copiers() {
     done
     shift
     for o in "${opts[@]}"; do
-        [[ $o == -r ]] || xcp_ok=0 fcp_ok=0
+        [[ $o == -r || $o == --reflink=always ]] || xcp_ok=0
+        [[ $o == -r ]] || fcp_ok=0
     done
     add_tool cp "$CP" "${opts[@]}" "$@"
     add_tool fcopy "$FCOPY" "${opts[@]}" "$@"
@@ -876,6 +877,7 @@ if wants tiny; then
     new_workload tiny "1-byte file (start-up)"
     VSRC=$SRC/tiny.bin DST=$SCRATCH/dst/tiny.bin VERIFY=v_file
     PREP_BODY="rm -f -- $DST"
+    NOTE="floor: bench/cfr-floor.c (dynamically linked like the tools): open, open, copy_file_range until 0, close. "
     add_copiers -- "$VSRC" "$DST"
     add_dd "$VSRC" "$DST"
     add_floor "$VSRC" "$DST"
@@ -886,6 +888,8 @@ if wants proc; then
     new_workload proc "/proc/cpuinfo"
     VSRC=/proc/cpuinfo DST=$SCRATCH/dst/cpuinfo VERIFY=v_proc
     PREP_BODY="rm -f -- $DST"
+    NOTE="floor: bench/cfr-floor.c: copy_file_range refuses procfs -> ext4 with EXDEV since Linux 5.19, so it copies \
+with sendfile(2); on older kernels copy_file_range returns 0 (size 0 in stat) and it reads and writes to EOF. "
     add_copiers -- "$VSRC" "$DST"
     add_dd "$VSRC" "$DST"
     add_floor "$VSRC" "$DST"
