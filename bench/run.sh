@@ -187,6 +187,17 @@ csize() {
 }
 
 # ------------------------------------------------------------------ tools
+# the peers: never dependencies of fcopy; bench/peers.sh installs them into PEERS_DIR
+PEERS_DIR=${PEERS_DIR:-$(dirname "$ROOT")/bench-peers}
+INSTALL_PEERS=${INSTALL_PEERS:-$( ((QUICK)) && echo 0 || echo 1)}
+peer_missing() { # VAR BIN: VAR unset and BIN neither in PEERS_DIR nor on PATH
+    [[ -z ${!1:-} && ! -x $PEERS_DIR/bin/$2 ]] && ! command -v "$2" >/dev/null 2>&1
+}
+if [[ $INSTALL_PEERS == 1 ]] && { peer_missing XCP xcp || peer_missing FCP fcp ||
+    peer_missing UUTILS coreutils || peer_missing RSYNC rsync || ! command -v hyperfine >/dev/null; }; then
+    log "installing the missing peers into $PEERS_DIR (bench/peers.sh; INSTALL_PEERS=0 skips this)"
+    PEERS_DIR=$PEERS_DIR bash "$BENCH_HOME/peers.sh" || warn "bench/peers.sh failed; the missing peers are left out"
+fi
 need() { command -v "$1" >/dev/null 2>&1 || die "'$1' is required ($2)"; }
 need hyperfine "apt-get install hyperfine"
 need python3 "for the generators and the report"
@@ -203,17 +214,6 @@ fi
 CP=/usr/bin/cp
 DD=$(command -v dd)
 
-# the peers: never dependencies of fcopy; bench/peers.sh installs them into PEERS_DIR
-PEERS_DIR=${PEERS_DIR:-$(dirname "$ROOT")/bench-peers}
-INSTALL_PEERS=${INSTALL_PEERS:-$( ((QUICK)) && echo 0 || echo 1)}
-peer_missing() { # VAR BIN: VAR unset and BIN neither in PEERS_DIR nor on PATH
-    [[ -z ${!1:-} && ! -x $PEERS_DIR/bin/$2 ]] && ! command -v "$2" >/dev/null 2>&1
-}
-if [[ $INSTALL_PEERS == 1 ]] && { peer_missing XCP xcp || peer_missing FCP fcp ||
-    peer_missing UUTILS coreutils || peer_missing RSYNC rsync; }; then
-    log "installing the missing peers into $PEERS_DIR (bench/peers.sh; INSTALL_PEERS=0 skips this)"
-    PEERS_DIR=$PEERS_DIR bash "$BENCH_HOME/peers.sh" || warn "bench/peers.sh failed; the missing peers are left out"
-fi
 # find_peer VAR BIN: the path of a peer: $VAR (none: left out), else PEERS_DIR/bin/BIN,
 # else BIN on PATH, else nothing (left out)
 find_peer() {
@@ -316,7 +316,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-for p in "$SCRATCH" "$SHM" "$FCOPY" "$BENCH_HOME" "$DD" $XCP $FCP $UUTILS $RSYNC; do
+for p in "$SCRATCH" "$SHM" "$FCOPY" "$BENCH_HOME" "$DD" "$XCP" "$FCP" "$UUTILS" "$RSYNC"; do
+    [[ -n $p ]] || continue # a peer left out
     # commands run through hyperfine -N (no shell), so keep paths word-safe
     [[ $p =~ ^[A-Za-z0-9_./+-]+$ ]] || die "path '$p' must not contain spaces or shell metacharacters"
 done
