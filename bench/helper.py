@@ -212,6 +212,7 @@ WORKLOADS = {
     "reflink-btrfs": ("1 GiB file, btrfs, --reflink=always", "cp", 1.00),
     "reflink-xfs": ("1 GiB file, xfs, --reflink=always", "cp", 1.00),
     "gluster": ("1,000 × 4 KiB tree inside a GlusterFS volume (-r)", "cp", 0.30),
+    "gluster-big": ("256 MiB file inside a GlusterFS volume", "cp", 1.00),
 }
 # the C copy_file_range loop (bench/cfr-floor.c): not a peer, the floor; where a limit is given
 # here, the target also requires fcopy ≤ limit × the floor's median

@@ -36,8 +36,9 @@ workloads (default: all but gluster):
   tiny           1-byte file (process start-up)
   proc           /proc/cpuinfo
   reflink        both of: reflink-btrfs reflink-xfs (loop-mounted images; root only)
-  gluster        1,000 x 4 KiB tree inside a one-brick GlusterFS volume on 127.0.0.2
-                 (not in the default set; root; installs glusterfs-server with apt-get)
+  gluster        1,000 x 4 KiB tree, and a 256 MiB file (row gluster-big), inside a
+                 one-brick GlusterFS volume on 127.0.0.2 (not in the default set nor in
+                 all; root; installs glusterfs-server with apt-get)
 
 options:
   --quick        smoke mode: small sizes, few runs, no waiting for an idle machine, no
@@ -126,7 +127,7 @@ if ((QUICK)); then
     BIG_SIZE=$((16 * MiB))
     SPARSE_SIZE=$((128 * MiB)) SPARSE_EXTENTS=64 SPARSE_EXT=$((64 * KiB))
     TREE_FILES=200 TREE_DIRS=10 TREE_FSIZE=$((4 * KiB))
-    GLUSTER_FILES=100 GLUSTER_DIRS=10
+    GLUSTER_FILES=100 GLUSTER_DIRS=10 GLUSTER_BIG=$((4 * MiB))
     MIXED_FILES=100 MIXED_MIN=$KiB MIXED_MAX=$((256 * KiB))
     RANGE_OFF=$((6 * MiB)) RANGE_LEN=$((4 * MiB))
     IMG_SIZE=$((512 * MiB))
@@ -136,7 +137,7 @@ else
     BIG_SIZE=$GiB
     SPARSE_SIZE=$((8 * GiB)) SPARSE_EXTENTS=64 SPARSE_EXT=$MiB
     TREE_FILES=10000 TREE_DIRS=100 TREE_FSIZE=$((4 * KiB))
-    GLUSTER_FILES=1000 GLUSTER_DIRS=10
+    GLUSTER_FILES=1000 GLUSTER_DIRS=10 GLUSTER_BIG=$((256 * MiB))
     MIXED_FILES=2000 MIXED_MIN=$KiB MIXED_MAX=$((8 * MiB))
     RANGE_OFF=$((384 * MiB)) RANGE_LEN=$((256 * MiB))
     IMG_SIZE=$((3 * GiB))
@@ -840,6 +841,7 @@ if wants gluster; then
     [[ -n $REASON ]] || gluster_setup || true
     if [[ -n $REASON ]]; then
         skip_workload gluster "$title" "$REASON"
+        skip_workload gluster-big "$(hsize $GLUSTER_BIG) file inside a GlusterFS volume" "$REASON"
         gluster_teardown
     else
         GMNT=$SCRATCH/mnt-gluster
@@ -854,6 +856,18 @@ if wants gluster; then
         NOTE="GlusterFS $(gluster --version 2>/dev/null | head -n1 | awk '{print $2}'), one brick on 127.0.0.2 (on $SCRATCH_FS), FUSE mount; source and destination in the volume. "
         add_copiers -r -- "$VSRC" "$DST"
         add_rsync "$VSRC" "$DST"
+        run_workload
+
+        # the second row of the pair: one big file inside the volume
+        ensure gbig.bin "$GLUSTER_BIG" python3 "$HELPER" gen-file "$SRC/gbig.bin" "$GLUSTER_BIG"
+        $CP "$SRC/gbig.bin" "$GMNT/big.bin"
+        new_workload gluster-big "$(hsize $GLUSTER_BIG) file inside a GlusterFS volume"
+        VSRC=$GMNT/big.bin DST=$GMNT/dst/big.bin VERIFY=v_file
+        PREP_BODY=$(prep_rm "$DST")
+        NOTE="the volume of the \`gluster\` row. "
+        add_copiers -- "$VSRC" "$DST"
+        add_dd "$VSRC" "$DST"
+        add_floor "$VSRC" "$DST"
         run_workload
         umount "$GMNT"
         unset 'MOUNTS[${#MOUNTS[@]}-1]'
