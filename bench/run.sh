@@ -106,6 +106,7 @@ else
         case $w in
         all) WORKLOADS+=("${ALL_WORKLOADS[@]}") ;;
         reflink) WORKLOADS+=(reflink-btrfs reflink-xfs) ;;
+        gluster-big) WORKLOADS+=(gluster) ;; # one volume, both rows
         big | tmpfs | progress | sparse | tree | tree-tmpfs | batch | mixed | recopy | recopy-u | range | tiny | proc | reflink-btrfs | reflink-xfs | gluster)
             WORKLOADS+=("$w") ;;
         *) die "unknown workload '$w' (known: ${ALL_WORKLOADS[*]} ${OPTIONAL_WORKLOADS[*]} reflink all)" ;;
