@@ -389,12 +389,24 @@ impl<'a, 'p> Copier<'a, 'p> {
     fn attributes_only(&mut self, job: &plan::Job, facts: &FileFacts) {
         let (dir, name) = job.dest.dir_and_name().expect("paths");
         let shown = job.dest.display_path().to_path_buf();
-        let fd = match openat(
-            dir,
-            name,
-            OFlags::WRONLY | OFlags::CREATE | OFlags::CLOEXEC,
-            Mode::from_raw_mode(0o600),
-        ) {
+        // Rule 10: a new DEST is created with O_EXCL (never through a symlink planted after the
+        // check); an existing one is opened without O_CREAT, following only a symlink that was
+        // there when it was checked (as cp writes through an existing symlink).
+        let flags = if job.dest_exists {
+            let link = statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)
+                .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::Symlink);
+            OFlags::WRONLY
+                | OFlags::CLOEXEC
+                | OFlags::NOCTTY
+                | if link {
+                    OFlags::empty()
+                } else {
+                    OFlags::NOFOLLOW
+                }
+        } else {
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC
+        };
+        let fd = match openat(dir, name, flags, Mode::from_raw_mode(0o600)) {
             Ok(fd) => fd,
             Err(e) => {
                 let msg = format!(
