@@ -32,6 +32,9 @@ pub(super) struct Frame {
     dst_shown: PathBuf,
     facts: FileFacts,
     created: bool,
+    /// For a directory this run created: the mode to set once it is done (GNU's
+    /// restore_dst_mode), unless the mode is preserved.
+    restore_mode: Option<u32>,
     /// The top of an operand's tree: the only directory whose parent the walk never leaves
     /// (so `--sync` flushes that parent for it).
     operand: bool,
@@ -258,10 +261,13 @@ impl<'a, 'p> Copier<'a, 'p> {
                 statat(ddir, dname, AtFlags::SYMLINK_NOFOLLOW),
                 Err(Errno::NOENT)
             );
+        // Rule 7 of issue 12: created with the mode GNU cp gives mkdir, so the kernel's umask
+        // or the parent's default ACL decides, as for GNU cp.
+        let (create_mode, omitted) = self.new_dir_modes(facts.mode);
         let made = if planned_only {
             Ok(())
         } else {
-            mkdirat(ddir, dname, Mode::from_raw_mode(0o700))
+            mkdirat(ddir, dname, Mode::from_raw_mode(create_mode))
         };
         let created = match made {
             Ok(()) => true,
@@ -296,18 +302,26 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
         };
         let opened = if planned_only {
-            open_dir(ddir, probe::parent_dir(Path::new(dname)), false)
+            open_dir(ddir, probe::parent_dir(Path::new(dname)), false).map_err(Some)
+        } else if created {
+            open_created_dir(ddir, dname)
         } else {
-            open_dir(ddir, dname, !self.cfg.keep_directory_symlink)
+            open_dir(ddir, dname, !self.cfg.keep_directory_symlink).map_err(Some)
         };
         let dst_fd = match opened {
             Ok(fd) => fd,
             Err(e) => {
-                let msg = format!("cannot access {}: {}", quote(&dst_shown), errno_text_of(e));
+                let msg = match e {
+                    Some(e) => format!("cannot access {}: {}", quote(&dst_shown), errno_text_of(e)),
+                    None => format!("{} was replaced while being copied", quote(&dst_shown)),
+                };
                 self.fail(&src_shown, &dst_shown, &msg);
                 return None;
             }
         };
+        let restore_mode = (created && !planned_only)
+            .then(|| self.prepare_new_dir(dst_fd.as_fd(), facts.mode, omitted))
+            .flatten();
         // Read after the destination exists, as GNU cp does: a destination inside the source
         // then shows up in the walk and is reported as a copy into itself.
         let entries = match read_entries(src_fd.as_fd()) {
@@ -348,6 +362,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             dst_shown,
             facts: *facts,
             created,
+            restore_mode,
             operand: false,
             entries,
             token,
@@ -361,16 +376,13 @@ impl<'a, 'p> Copier<'a, 'p> {
         let (Some(src), Some(dst)) = (frame.src, frame.dst) else {
             return;
         };
-        let new_mode = frame.created.then(|| {
+        let new_mode = if frame.created && self.cfg.no_preserve_mode {
+            // As GNU cp: `--no-preserve=mode` sets 0777 less the umask (and the sticky bit).
             let inherited_setgid = fstat(&*dst).map(|st| st.st_mode & 0o2000).unwrap_or(0);
-            // As GNU cp: the sticky bit is kept; `--no-preserve=mode` starts from 0777.
-            let bits = if self.cfg.no_preserve_mode {
-                0o777
-            } else {
-                frame.facts.mode & 0o777
-            };
-            ((bits | (frame.facts.mode & 0o1000)) & !self.umask) | inherited_setgid
-        });
+            Some(((0o777 | (frame.facts.mode & 0o1000)) & !self.umask) | inherited_setgid)
+        } else {
+            frame.restore_mode
+        };
         self.apply_meta(
             dst.as_fd(),
             Some(src.as_fd()),
@@ -400,6 +412,61 @@ pub(super) fn open_dir(
         flags |= OFlags::NOFOLLOW;
     }
     openat(dir, name, flags, Mode::empty())
+}
+
+/// Opens a directory this run just made with `mkdirat`, without following a symlink, and
+/// checks it is ours: a directory owned by the user running fcopy (a name the directory's
+/// other users swapped meanwhile is `Err(None)`). Rule 10 of DESIGN.md.
+pub(super) fn open_created_dir(
+    dir: impl AsFd,
+    name: impl rustix::path::Arg,
+) -> Result<OwnedFd, Option<Errno>> {
+    let fd = open_dir(dir, name, true)?;
+    let st = fstat(&fd)?;
+    if st.st_uid == rustix::process::geteuid().as_raw() {
+        Ok(fd)
+    } else {
+        Err(None)
+    }
+}
+
+impl<'a, 'p> Copier<'a, 'p> {
+    /// GNU cp's modes for a new directory: the mode for `mkdirat` (the source's bits and
+    /// sticky bit, the kernel then applies the umask or a default ACL), less the bits withheld
+    /// until the directory is ready (group and other write; with ownership preserved all of
+    /// group and other: GNU's `omitted_permissions`), and those withheld bits.
+    pub(super) fn new_dir_modes(&self, src_mode: u32) -> (u32, u32) {
+        let withheld = if self.cfg.copy.preserve.attrs.ownership {
+            0o077
+        } else {
+            0o022
+        };
+        let omitted = src_mode & withheld;
+        (src_mode & 0o1777 & !omitted, omitted)
+    }
+
+    /// After creating a directory (as GNU cp): gives its owner rwx while it is filled if the
+    /// mode lacks them, and returns the mode to set once it is done (the mode it was created
+    /// with, plus the withheld bits the umask allows), or `None` when it is already right.
+    pub(super) fn prepare_new_dir(
+        &self,
+        fd: BorrowedFd<'_>,
+        src_mode: u32,
+        omitted: u32,
+    ) -> Option<u32> {
+        if self.cfg.dry_run {
+            return None;
+        }
+        let now = fstat(fd).map(|st| st.st_mode & 0o7777).ok()?;
+        let mut restore = false;
+        if now & 0o700 != 0o700 {
+            let _ = rustix::fs::fchmod(fd, Mode::from_raw_mode(now | 0o700));
+            restore = true;
+        }
+        let re_add = omitted & src_mode & !self.umask;
+        restore |= re_add & !now != 0;
+        restore.then_some(now | re_add)
+    }
 }
 
 /// Reads a directory's names, sorted by inode number as GNU cp does (fast on most filesystems).
