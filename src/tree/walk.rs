@@ -101,6 +101,9 @@ impl<'a, 'p> Copier<'a, 'p> {
         };
         root.operand = true;
         let root_dev = facts.dev;
+        // The source directories being walked, for cycles through symlinks (-L) or bind
+        // mounts: GNU's is_ancestor check.
+        let mut ancestors = std::collections::HashSet::from([root.src_id]);
         let mut stack = vec![root];
         while let Some(top) = stack.last_mut() {
             if crate::signals::pending().is_some() {
@@ -108,6 +111,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
             let Some(name) = top.entries.pop() else {
                 let frame = stack.pop().expect("non-empty stack");
+                ancestors.remove(&frame.src_id);
                 if let Some(parent) = stack.last_mut() {
                     if let Err(msg) = reopen_parent(parent, &frame) {
                         let (s, d) = (frame.src_shown.clone(), frame.dst_shown.clone());
@@ -191,6 +195,13 @@ impl<'a, 'p> Copier<'a, 'p> {
                 }
                 break;
             }
+            if facts.kind == FileKind::Directory && ancestors.contains(&(facts.dev, facts.ino)) {
+                // As GNU cp: the directory is its own ancestor; the rest of the walk goes on.
+                let shown = child_src.display_path().to_path_buf();
+                let msg = format!("cannot copy cyclic symbolic link {}", quote(&shown));
+                self.fail(&shown, child_dst.display_path(), &msg);
+                continue;
+            }
             if facts.kind == FileKind::Directory {
                 if self.cfg.one_file_system && facts.dev != root_dev {
                     // cp -x: the mount point is created, its contents are not copied.
@@ -203,6 +214,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                 }
                 self.walk_dir = None;
                 if let Some(frame) = self.enter_dir(&child_src, &facts, &child_dst, !follow) {
+                    ancestors.insert(frame.src_id);
                     stack.push(frame);
                     let depth = stack.len();
                     if depth > OPEN_DIR_BUDGET {
