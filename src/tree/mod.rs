@@ -19,7 +19,7 @@ use std::time::Instant;
 use rustix::fs::{mkdirat, statat, AtFlags, Mode, CWD};
 use rustix::io::Errno;
 
-use self::inodes::InodeSet;
+use self::inodes::{FirstCopy, InodeSet};
 use crate::exec::{self, probe, Engine};
 use crate::facts::{FileFacts, FileKind};
 use crate::meta;
@@ -45,8 +45,11 @@ pub struct Copier<'a, 'p> {
     created_dirs: HashMap<(u64, u64), PathBuf>,
     /// Symlinks this run created: never written through.
     created_symlinks: InodeSet,
-    /// Source (dev, ino) → destination path, for preserving hard links.
-    links: HashMap<(u64, u64), PathBuf>,
+    /// Source (dev, ino) → its first copy, for preserving hard links.
+    links: HashMap<(u64, u64), FirstCopy>,
+    /// The top destination directory of the tree being walked and its shown name (hard links
+    /// are found again from it).
+    walk_root: Option<(Arc<OwnedFd>, Arc<PathBuf>)>,
     /// Command-line sources seen, for "specified more than once".
     /// (dev, ino, base name, parent directory's (dev, ino)): GNU's `seen_file` identity.
     operands: HashSet<OperandKey>,
@@ -95,6 +98,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             created_dirs: HashMap::new(),
             created_symlinks: InodeSet::default(),
             links: HashMap::new(),
+            walk_root: None,
             operands: HashSet::new(),
             pool,
             batch: Vec::new(),
@@ -221,6 +225,11 @@ impl<'a, 'p> Copier<'a, 'p> {
         match result {
             Ok(outcome) => {
                 self.reporter.copied(&job, &outcome, elapsed);
+                if let Some(first) = context.link_key.and_then(|k| self.links.get_mut(&k)) {
+                    if first.shown == dst_shown {
+                        first.id = Self::lstat_dest(&job.dest).map(|st| (st.st_dev, st.st_ino));
+                    }
+                }
                 if context.creates {
                     if let Some(st) = Self::lstat_dest(&job.dest) {
                         self.created_files.insert((st.st_dev, st.st_ino));
@@ -522,6 +531,11 @@ impl<'a, 'p> Copier<'a, 'p> {
                 self.reporter.note(&problem.message);
             }
         }
+    }
+
+    /// Remembers `dst` as the first copy of a hard-linked source.
+    fn first_copy(&self, dst: &Endpoint) -> FirstCopy {
+        FirstCopy::new(dst, self.walk_root.as_ref())
     }
 
     /// What is at the destination name, without following a final symlink.

@@ -100,6 +100,8 @@ impl<'a, 'p> Copier<'a, 'p> {
             return;
         };
         root.operand = true;
+        let outer_root = self.walk_root.take();
+        self.walk_root = root.dst.clone().map(|fd| (fd, Arc::new(dst_shown.clone())));
         let root_dev = facts.dev;
         // The source directories being walked, for cycles through symlinks (-L) or bind
         // mounts: GNU's is_ancestor check.
@@ -116,6 +118,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                     if let Err(msg) = reopen_parent(parent, &frame) {
                         let (s, d) = (frame.src_shown.clone(), frame.dst_shown.clone());
                         self.fail(&s, &d, &msg);
+                        self.walk_root = outer_root;
                         return;
                     }
                 }
@@ -229,6 +232,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         }
         self.current_dir = None;
         self.walk_dir = None;
+        self.walk_root = outer_root;
     }
 
     /// Opens a source directory and creates (or opens) its destination; prints the -v line.
