@@ -50,6 +50,8 @@ pub struct Copier<'a, 'p> {
     /// The top destination directory of the tree being walked and its shown name (hard links
     /// are found again from it).
     walk_root: Option<(Arc<OwnedFd>, Arc<PathBuf>)>,
+    /// Directory levels whose descriptors the walk keeps open (from `ulimit -n`).
+    dir_levels: usize,
     /// Command-line sources seen, for "specified more than once".
     /// (dev, ino, base name, parent directory's (dev, ino)): GNU's `seen_file` identity.
     operands: HashSet<OperandKey>,
@@ -99,6 +101,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             created_symlinks: InodeSet::default(),
             links: HashMap::new(),
             walk_root: None,
+            dir_levels: walk::dir_levels_for_fd_limit(pool::open_file_limit()),
             operands: HashSet::new(),
             pool,
             batch: Vec::new(),

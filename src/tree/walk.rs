@@ -19,8 +19,20 @@ use crate::options::Deref;
 use crate::plan::Endpoint;
 use crate::report::{errno_text_of, quote};
 
-/// Directory levels whose fds stay open; deeper ancestors are closed and reopened via "..".
+/// Directory levels whose fds stay open at most; deeper ancestors are closed and reopened via
+/// "..". A low `ulimit -n` lowers it (see [`dir_levels_for_fd_limit`]).
 const OPEN_DIR_BUDGET: usize = 128;
+
+/// How many directory levels (two descriptors each) the walk keeps open under the open-file
+/// limit `limit`, leaving room for standard streams, the workers' files and the jobs run
+/// inline: at least one, at most [`OPEN_DIR_BUDGET`]. Issue 12: at `ulimit -n 12` a 12-level
+/// tree copied 1 to 3 of its 13 files; GNU cp copies all of them.
+pub(super) fn dir_levels_for_fd_limit(limit: u64) -> usize {
+    // Half of what is left over is the walk's: its open levels and as many finished
+    // directories waiting for their jobs, two descriptors each.
+    let spare = limit.saturating_sub(crate::pool::fd_reserve(limit));
+    ((spare / 8) as usize).clamp(1, OPEN_DIR_BUDGET)
+}
 
 /// A directory being copied: its fds (possibly closed to save fds), identity and entries.
 pub(super) struct Frame {
@@ -96,12 +108,14 @@ impl<'a, 'p> Copier<'a, 'p> {
                 }
             }
         }
-        let Some(mut root) = self.enter_dir(src, facts, dst, nofollow) else {
+        let Some(mut root) = self.enter_dir(src, facts, dst, nofollow, &mut []) else {
             return;
         };
         root.operand = true;
         let outer_root = self.walk_root.take();
-        self.walk_root = root.dst.clone().map(|fd| (fd, Arc::new(dst_shown.clone())));
+        if self.cfg.preserve_links() {
+            self.walk_root = root.dst.clone().map(|fd| (fd, Arc::new(dst_shown.clone())));
+        }
         let root_dev = facts.dev;
         // The source directories being walked, for cycles through symlinks (-L) or bind
         // mounts: GNU's is_ancestor check.
@@ -208,22 +222,40 @@ impl<'a, 'p> Copier<'a, 'p> {
             if facts.kind == FileKind::Directory {
                 if self.cfg.one_file_system && facts.dev != root_dev {
                     // cp -x: the mount point is created, its contents are not copied.
-                    if let Some(mut frame) = self.enter_dir(&child_src, &facts, &child_dst, !follow)
-                    {
+                    let entered =
+                        self.enter_dir(&child_src, &facts, &child_dst, !follow, &mut stack);
+                    if let Some(mut frame) = entered {
                         frame.entries.clear();
                         self.close_dir(frame);
                     }
                     continue;
                 }
                 self.walk_dir = None;
-                if let Some(frame) = self.enter_dir(&child_src, &facts, &child_dst, !follow) {
+                let entered = self.enter_dir(&child_src, &facts, &child_dst, !follow, &mut stack);
+                if let Some(frame) = entered {
                     ancestors.insert(frame.src_id);
                     stack.push(frame);
                     let depth = stack.len();
-                    if depth > OPEN_DIR_BUDGET {
-                        let old = &mut stack[depth - OPEN_DIR_BUDGET - 1];
+                    let mut pressed = false;
+                    if depth > self.dir_levels {
+                        let old = &mut stack[depth - self.dir_levels - 1];
+                        // Jobs still queued keep their directory's descriptors open.
+                        pressed = [&old.src, &old.dst]
+                            .iter()
+                            .any(|fd| fd.as_ref().is_some_and(|fd| Arc::strong_count(fd) > 1));
                         old.src = None;
                         old.dst = None;
+                    }
+                    // Finished directories waiting for their jobs hold descriptors too.
+                    pressed |= self.pending_dirs.len() > 2 * self.dir_levels
+                        && self
+                            .pending_dirs
+                            .values()
+                            .filter(|p| p.frame.is_some())
+                            .count()
+                            > self.dir_levels;
+                    if pressed {
+                        self.relieve_fds(&mut stack);
                     }
                 }
             } else {
@@ -242,11 +274,12 @@ impl<'a, 'p> Copier<'a, 'p> {
         facts: &FileFacts,
         dst: &Endpoint,
         nofollow: bool,
+        ancestors: &mut [Frame],
     ) -> Option<Frame> {
         let src_shown = src.display_path().to_path_buf();
         let dst_shown = dst.display_path().to_path_buf();
         let (sdir, sname) = src.dir_and_name().expect("paths");
-        let src_fd = match open_dir(sdir, sname, nofollow) {
+        let src_fd = match self.retry_emfile(ancestors, || open_dir(sdir, sname, nofollow)) {
             Ok(fd) => fd,
             Err(e) => {
                 let msg = format!("cannot access {}: {}", quote(&src_shown), errno_text_of(e));
@@ -317,12 +350,23 @@ impl<'a, 'p> Copier<'a, 'p> {
                 return None;
             }
         };
+        let keep_link = self.cfg.keep_directory_symlink;
         let opened = if planned_only {
-            open_dir(ddir, probe::parent_dir(Path::new(dname)), false).map_err(Some)
+            self.retry_emfile(ancestors, || {
+                open_dir(ddir, probe::parent_dir(Path::new(dname)), false)
+            })
+            .map_err(Some)
         } else if created {
-            open_created_dir(ddir, dname)
+            match open_created_dir(ddir, dname) {
+                Err(Some(Errno::MFILE)) => {
+                    self.relieve_fds(ancestors);
+                    open_created_dir(ddir, dname)
+                }
+                other => other,
+            }
         } else {
-            open_dir(ddir, dname, !self.cfg.keep_directory_symlink).map_err(Some)
+            self.retry_emfile(ancestors, || open_dir(ddir, dname, !keep_link))
+                .map_err(Some)
         };
         let dst_fd = match opened {
             Ok(fd) => fd,
@@ -340,7 +384,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             .flatten();
         // Read after the destination exists, as GNU cp does: a destination inside the source
         // then shows up in the walk and is reported as a copy into itself.
-        let entries = match read_entries(src_fd.as_fd()) {
+        let entries = match self.retry_emfile(ancestors, || read_entries(src_fd.as_fd())) {
             Ok(entries) => entries,
             Err(e) => {
                 let msg = format!("cannot access {}: {}", quote(&src_shown), errno_text_of(e));
@@ -385,6 +429,37 @@ impl<'a, 'p> Copier<'a, 'p> {
             src_fs: fs_kind_of(src_fd_fs),
             dst_fs: fs_kind_of(dst_fd_fs),
         })
+    }
+
+    /// Runs `open`, and once more after [`Copier::relieve_fds`] if it fails with `EMFILE`.
+    fn retry_emfile<T>(
+        &mut self,
+        ancestors: &mut [Frame],
+        mut open: impl FnMut() -> Result<T, Errno>,
+    ) -> Result<T, Errno> {
+        match open() {
+            Err(Errno::MFILE) => {
+                self.relieve_fds(ancestors);
+                open()
+            }
+            other => other,
+        }
+    }
+
+    /// Out of descriptors (or close to it): waits for every running job (finished directories
+    /// waiting for them then close) and closes the cached descriptors of every ancestor but
+    /// the innermost (reopened through ".." when the walk gets back to them).
+    fn relieve_fds(&mut self, ancestors: &mut [Frame]) {
+        if self.pool.is_some() {
+            self.flush();
+            self.drain(true);
+        }
+        if let Some((_, older)) = ancestors.split_last_mut() {
+            for frame in older {
+                frame.src = None;
+                frame.dst = None;
+            }
+        }
     }
 
     /// A directory's children are done: apply its final mode and times.
