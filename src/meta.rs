@@ -204,43 +204,7 @@ pub fn apply(
     problems
 }
 
-/// Applies ownership and timestamps to a symlink itself (mode and xattrs do not apply).
-pub fn apply_symlink(
-    dir: BorrowedFd<'_>,
-    name: &Path,
-    src: &FileFacts,
-    preserve: &Preserve,
-    shown: &Path,
-) -> Vec<MetaProblem> {
-    let mut problems = Vec::new();
-    let p = preserve.attrs;
-    if p.ownership {
-        if let Err(e) = chownat(
-            dir,
-            name,
-            Some(Uid::from_raw(src.uid)),
-            Some(Gid::from_raw(src.gid)),
-            AtFlags::SYMLINK_NOFOLLOW,
-        ) {
-            if preserve.required.ownership || e != Errno::PERM {
-                problems.push(MetaProblem::new(
-                    "failed to preserve ownership for",
-                    shown,
-                    e,
-                    preserve.required.ownership,
-                ));
-            }
-        }
-    }
-    if p.timestamps {
-        if let Err(e) = utimensat(dir, name, &timestamps(src), AtFlags::SYMLINK_NOFOLLOW) {
-            problems.push(MetaProblem::new("preserving times for", shown, e, true));
-        }
-    }
-    problems
-}
-
-/// Applies ownership, mode and times to a node fcopy created (FIFO, socket, device) through
+/// Applies ownership, mode and times to a node fcopy created (symlink, FIFO, socket, device) through
 /// an `O_PATH` descriptor of it, so nothing is done through a name that may have been swapped
 /// for a symlink (DESIGN rule 10). `new_mode` is the mode when mode is not preserved (`None`:
 /// leave it). The order is [`apply`]'s: owner (chown clears set-id bits), mode, times.

@@ -111,10 +111,25 @@ impl<'a, 'p> Copier<'a, 'p> {
             );
             return self.fail(&src_shown, &dst_shown, &msg);
         }
-        if let Ok(st) = statat(ddir, dname, AtFlags::SYMLINK_NOFOLLOW) {
+        // Rule 10: owner and times go to the symlink just made, through an O_PATH descriptor
+        // of it, not to whatever the directory's other users may have put at its name.
+        let link = match open_created_node(ddir, dname, FileType::Symlink) {
+            Ok(link) => link,
+            Err(e) => {
+                let msg = match e {
+                    Some(e) => format!("cannot access {}: {}", quote(&dst_shown), errno_text_of(e)),
+                    None => format!("{} was replaced while being copied", quote(&dst_shown)),
+                };
+                return self.fail(&src_shown, &dst_shown, &msg);
+            }
+        };
+        if let Ok(st) = rustix::fs::fstat(&link) {
             self.created_symlinks.insert((st.st_dev, st.st_ino));
         }
-        let problems = meta::apply_symlink(ddir, dname, facts, &self.cfg.copy.preserve, &dst_shown);
+        // A symlink has no mode of its own to set.
+        let mut preserve = self.cfg.copy.preserve;
+        preserve.attrs.mode = false;
+        let problems = meta::apply_to_node(link.as_fd(), facts, &preserve, None, &dst_shown);
         self.report_problems(problems);
         self.reporter.node_done("symlink", &src_shown, &dst_shown);
     }

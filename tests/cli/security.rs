@@ -135,6 +135,31 @@ fn special_file_mode_is_never_applied_through_a_swapped_in_symlink() {
     }
 }
 
+/// Audit finding (rule 10): a copied symlink's owner was set by name (`lchown`), so a hard link
+/// renamed over the new symlink gave the attacker a file they could only write, not own.
+#[test]
+fn symlink_owner_is_never_given_to_a_node_swapped_in_for_it() {
+    let Some(env) = attack_env(true) else { return };
+    env.write("victim/ww", "root's\n");
+    fs::set_permissions(env.join("victim/ww"), fs::Permissions::from_mode(0o666)).unwrap();
+    fs::set_permissions(env.join("victim"), fs::Permissions::from_mode(0o755)).unwrap();
+    fs::create_dir(env.join("src")).unwrap();
+    std::os::unix::fs::symlink("nowhere", env.join("src/l")).unwrap();
+    chown(&env.join("src/l"), NOBODY);
+    let out = delayed_race(
+        &env,
+        "fchownat:delay_enter=2000000",
+        &["-a", "src/.", "shared"],
+        "ln victim/ww shared/.x && mv -f shared/.x shared/l",
+    );
+    assert_eq!(
+        mode_owner(&env.join("victim/ww")),
+        (0o666, 0),
+        "root gave away a file outside the destination; fcopy said: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Break 3: `--parents` reopened each created parent by path, following a symlink swapped in
 /// for a component, and chowned/chmodded whatever it reached.
 #[test]
