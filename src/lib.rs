@@ -85,10 +85,12 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
         engine.chunk = d.chunk_hint();
     }
     let engine = engine;
-    let workers = config.jobs;
+    // A low `ulimit -n` leaves room for fewer workers (issue 12).
+    let workers = pool::workers_within_fd_limit(config.jobs);
     std::thread::scope(|scope| {
         let pool = (workers > 1 && !config.dry_run && (config.recursive || config.batch.is_some()))
-            .then(|| pool::Pool::new(scope, &engine, workers));
+            .then(|| pool::Pool::new(scope, &engine, workers))
+            .flatten();
         let mut copier = tree::Copier::new(&config, &engine, &mut reporter, umask, pool);
         copier.track_created = config.batch.is_some() || targets.len() > 1;
         match &config.batch {

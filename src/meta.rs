@@ -204,25 +204,38 @@ pub fn apply(
     problems
 }
 
-/// Applies ownership and timestamps to a symlink itself (mode and xattrs do not apply).
-pub fn apply_symlink(
-    dir: BorrowedFd<'_>,
-    name: &Path,
+/// Applies ownership, mode and times to a node fcopy created (symlink, FIFO, socket, device) through
+/// an `O_PATH` descriptor of it, so nothing is done through a name that may have been swapped
+/// for a symlink (DESIGN rule 10). `new_mode` is the mode when mode is not preserved (`None`:
+/// leave it). The order is [`apply`]'s: owner (chown clears set-id bits), mode, times.
+///
+/// `fchown`/`fchmod`/`futimens` refuse `O_PATH` descriptors, so the owner and times are set
+/// with `AT_EMPTY_PATH`, and the mode through `/proc/self/fd/N`, which names the open node
+/// itself (`fchmodat` has no `AT_EMPTY_PATH` before Linux 6.6's fchmodat2).
+pub fn apply_to_node(
+    node: BorrowedFd<'_>,
     src: &FileFacts,
     preserve: &Preserve,
+    new_mode: Option<u32>,
     shown: &Path,
 ) -> Vec<MetaProblem> {
     let mut problems = Vec::new();
     let p = preserve.attrs;
+    let mut owner_ok = true;
     if p.ownership {
-        if let Err(e) = chownat(
-            dir,
-            name,
-            Some(Uid::from_raw(src.uid)),
-            Some(Gid::from_raw(src.gid)),
-            AtFlags::SYMLINK_NOFOLLOW,
-        ) {
-            if preserve.required.ownership || e != Errno::PERM {
+        let set = |uid: Option<Uid>| {
+            chownat(
+                node,
+                "",
+                uid,
+                Some(Gid::from_raw(src.gid)),
+                AtFlags::EMPTY_PATH,
+            )
+        };
+        if let Err(e) = set(Some(Uid::from_raw(src.uid))) {
+            owner_ok = false;
+            let _ = set(None);
+            if preserve.required.ownership || !matches!(e, Errno::PERM | Errno::INVAL) {
                 problems.push(MetaProblem::new(
                     "failed to preserve ownership for",
                     shown,
@@ -232,8 +245,31 @@ pub fn apply_symlink(
             }
         }
     }
+    let mode = if p.mode {
+        Some(src.mode & 0o7777 & if owner_ok { 0o7777 } else { !0o6000 })
+    } else {
+        new_mode
+    };
+    if let Some(mode) = mode {
+        use std::os::fd::AsRawFd;
+        let proc_path = format!("/proc/self/fd/{}", node.as_raw_fd());
+        let chmod = rustix::fs::chmodat(
+            rustix::fs::CWD,
+            proc_path.as_str(),
+            Mode::from_raw_mode(mode),
+            AtFlags::empty(),
+        );
+        if let Err(e) = chmod {
+            problems.push(MetaProblem::new(
+                "preserving permissions for",
+                shown,
+                e,
+                true,
+            ));
+        }
+    }
     if p.timestamps {
-        if let Err(e) = utimensat(dir, name, &timestamps(src), AtFlags::SYMLINK_NOFOLLOW) {
+        if let Err(e) = utimensat(node, "", &timestamps(src), AtFlags::EMPTY_PATH) {
             problems.push(MetaProblem::new("preserving times for", shown, e, true));
         }
     }

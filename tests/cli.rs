@@ -26,6 +26,8 @@ mod ranged;
 mod reflink;
 #[path = "cli/reliability.rs"]
 mod reliability;
+#[path = "cli/security.rs"]
+mod security;
 #[path = "cli/sparse.rs"]
 mod sparse;
 #[path = "cli/streams.rs"]

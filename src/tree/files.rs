@@ -8,7 +8,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rustix::fs::{linkat, openat, statat, unlinkat, AtFlags, FileType, Mode, OFlags, CWD};
+use rustix::fs::{openat, statat, unlinkat, AtFlags, FileType, Mode, OFlags};
 use rustix::io::Errno;
 
 use super::nodes::LinkKind;
@@ -317,7 +317,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         }
         if remember {
             if let Some(first) = self.links.get(&(facts.dev, facts.ino)).cloned() {
-                self.wait_for(&first);
+                self.wait_for(&first.shown);
                 return self.link_to_first(&src_shown, &first, dst);
             }
         }
@@ -363,19 +363,22 @@ impl<'a, 'p> Copier<'a, 'p> {
         if self.cfg.dry_run {
             if remember {
                 // Later links to this file are planned as hard links, as they will be made.
-                self.links.insert((facts.dev, facts.ino), dst_shown.clone());
+                self.links
+                    .insert((facts.dev, facts.ino), self.first_copy(dst));
             }
             return self.reporter.planned(&job);
         }
         if self.cfg.attributes_only {
             if remember {
-                self.links.insert((facts.dev, facts.ino), dst_shown.clone());
+                self.links
+                    .insert((facts.dev, facts.ino), self.first_copy(dst));
             }
             return self.attributes_only(&job, &facts);
         }
         let link_key = remember.then_some((facts.dev, facts.ino));
         if let Some(key) = link_key {
-            self.links.insert(key, dst_shown.clone());
+            let first = self.first_copy(dst);
+            self.links.insert(key, first);
         }
         let context = pool::Context {
             dir_token: self.current_dir,
@@ -389,12 +392,24 @@ impl<'a, 'p> Copier<'a, 'p> {
     fn attributes_only(&mut self, job: &plan::Job, facts: &FileFacts) {
         let (dir, name) = job.dest.dir_and_name().expect("paths");
         let shown = job.dest.display_path().to_path_buf();
-        let fd = match openat(
-            dir,
-            name,
-            OFlags::WRONLY | OFlags::CREATE | OFlags::CLOEXEC,
-            Mode::from_raw_mode(0o600),
-        ) {
+        // Rule 10: a new DEST is created with O_EXCL (never through a symlink planted after the
+        // check); an existing one is opened without O_CREAT, following only a symlink that was
+        // there when it was checked (as cp writes through an existing symlink).
+        let flags = if job.dest_exists {
+            let link = statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)
+                .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::Symlink);
+            OFlags::WRONLY
+                | OFlags::CLOEXEC
+                | OFlags::NOCTTY
+                | if link {
+                    OFlags::empty()
+                } else {
+                    OFlags::NOFOLLOW
+                }
+        } else {
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC
+        };
+        let fd = match openat(dir, name, flags, Mode::from_raw_mode(0o600)) {
             Ok(fd) => fd,
             Err(e) => {
                 let msg = format!(
@@ -438,10 +453,15 @@ impl<'a, 'p> Copier<'a, 'p> {
     }
 
     /// Links `dst` to the first copy of a hard-linked source.
-    fn link_to_first(&mut self, src_shown: &Path, first: &Path, dst: &Endpoint) {
-        self.make_link(LinkKind::Hard, src_shown, first, dst, || {
+    fn link_to_first(
+        &mut self,
+        src_shown: &Path,
+        first: &super::inodes::FirstCopy,
+        dst: &Endpoint,
+    ) {
+        self.make_link(LinkKind::Hard, src_shown, &first.shown, dst, || {
             let (dir, name) = dst.dir_and_name().expect("paths");
-            linkat(CWD, first, dir, name, AtFlags::empty())
+            first.link_to(dir, name)
         });
     }
 }

@@ -10,15 +10,16 @@ mod walk;
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
-use std::os::fd::{AsFd, BorrowedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use rustix::fs::{mkdirat, statat, AtFlags, Mode, CWD};
 use rustix::io::Errno;
 
-use self::inodes::InodeSet;
+use self::inodes::{FirstCopy, InodeSet};
 use crate::exec::{self, probe, Engine};
 use crate::facts::{FileFacts, FileKind};
 use crate::meta;
@@ -44,8 +45,13 @@ pub struct Copier<'a, 'p> {
     created_dirs: HashMap<(u64, u64), PathBuf>,
     /// Symlinks this run created: never written through.
     created_symlinks: InodeSet,
-    /// Source (dev, ino) → destination path, for preserving hard links.
-    links: HashMap<(u64, u64), PathBuf>,
+    /// Source (dev, ino) → its first copy, for preserving hard links.
+    links: HashMap<(u64, u64), FirstCopy>,
+    /// The top destination directory of the tree being walked and its shown name (hard links
+    /// are found again from it).
+    walk_root: Option<(Arc<OwnedFd>, Arc<PathBuf>)>,
+    /// Directory levels whose descriptors the walk keeps open (from `ulimit -n`).
+    dir_levels: usize,
     /// Command-line sources seen, for "specified more than once".
     /// (dev, ino, base name, parent directory's (dev, ino)): GNU's `seen_file` identity.
     operands: HashSet<OperandKey>,
@@ -94,6 +100,8 @@ impl<'a, 'p> Copier<'a, 'p> {
             created_dirs: HashMap::new(),
             created_symlinks: InodeSet::default(),
             links: HashMap::new(),
+            walk_root: None,
+            dir_levels: walk::dir_levels_for_fd_limit(pool::open_file_limit()),
             operands: HashSet::new(),
             pool,
             batch: Vec::new(),
@@ -220,6 +228,11 @@ impl<'a, 'p> Copier<'a, 'p> {
         match result {
             Ok(outcome) => {
                 self.reporter.copied(&job, &outcome, elapsed);
+                if let Some(first) = context.link_key.and_then(|k| self.links.get_mut(&k)) {
+                    if first.shown == dst_shown {
+                        first.id = Self::lstat_dest(&job.dest).map(|st| (st.st_dev, st.st_ino));
+                    }
+                }
                 if context.creates {
                     if let Some(st) = Self::lstat_dest(&job.dest) {
                         self.created_files.insert((st.st_dev, st.st_ino));
@@ -308,25 +321,43 @@ impl<'a, 'p> Copier<'a, 'p> {
             return;
         }
         let mut made_parents = Vec::new();
+        let mut dst_dir = None;
         if self.cfg.parents {
             match self.make_parents(&src_path, &dst_path) {
-                Ok(made) => made_parents = made,
+                Ok((made, dir)) => {
+                    made_parents = made;
+                    dst_dir = dir;
+                }
                 Err(msg) => return self.fail(&src_path, &dst_path, &msg),
             }
         }
-        self.copy_operand_node(&src_path, &dst_path, &facts, follow);
+        // With --parents, DEST is named in the last parent's descriptor: a component swapped
+        // for a symlink meanwhile is never followed (rule 10).
+        let dst = match dst_dir {
+            Some(dir) => Endpoint::At {
+                dir,
+                name: plan::base_name(&dst_path).to_owned(),
+                shown: dst_path.clone(),
+            },
+            None => Endpoint::Path(dst_path.clone()),
+        };
+        self.copy_operand_node(&src_path, dst, &facts, follow);
         // Creating the operand changed its new parents' times: apply their attributes again,
-        // deepest first, once its jobs are done (GNU's re_protect).
+        // deepest first, once its jobs are done (GNU's re_protect), on the descriptors made.
         if !made_parents.is_empty() {
             self.drain(true);
-            for (dir, facts, new_mode) in made_parents.iter().rev() {
-                if let Ok(fd) = open_dir(CWD, dir, true) {
-                    self.apply_meta(fd.as_fd(), None, facts, *new_mode, dir);
-                    if self.cfg.sync && !self.cfg.dry_run {
-                        // A directory --parents created: it and the entry for it in its parent.
-                        if let Err(msg) = exec::sync_tree_dir(fd.as_fd(), dir, true) {
-                            self.fail(&src_path, &dst_path, &msg);
-                        }
+            for made in made_parents.iter().rev() {
+                self.apply_meta(
+                    made.fd.as_fd(),
+                    None,
+                    &made.facts,
+                    made.new_mode,
+                    &made.shown,
+                );
+                if self.cfg.sync && !self.cfg.dry_run {
+                    // A directory --parents created: it and the entry for it in its parent.
+                    if let Err(msg) = exec::sync_tree_dir(made.fd.as_fd(), &made.shown, true) {
+                        self.fail(&src_path, &dst_path, &msg);
                     }
                 }
             }
@@ -336,13 +367,14 @@ impl<'a, 'p> Copier<'a, 'p> {
     fn copy_operand_node(
         &mut self,
         src_path: &Path,
-        dst_path: &Path,
+        dst: Endpoint,
         facts: &FileFacts,
         follow: bool,
     ) {
         let facts = *facts;
+        let dst_path = dst.display_path().to_path_buf();
+        let dst_path = dst_path.as_path();
         let src = Endpoint::Path(src_path.to_path_buf());
-        let dst = Endpoint::Path(dst_path.to_path_buf());
         // With -s, directories are still walked (-rs makes links to the files), as GNU cp does.
         if facts.kind == FileKind::Directory {
             if !self.cfg.recursive {
@@ -376,35 +408,68 @@ impl<'a, 'p> Copier<'a, 'p> {
         self.copy_file(&target.source, &source, &target.dest, false);
     }
 
-    /// Creates the missing directories of `--parents` (`dir/a/b` for source `a/b/f`).
+    /// Creates the missing directories of `--parents` (`dir/a/b` for source `a/b/f`), each
+    /// relative to its parent's descriptor: a new one is opened with `O_NOFOLLOW` and checked
+    /// to be the directory made; an existing one is followed only if it is a directory or a
+    /// symlink of ours (never one the destination's other users planted). Returns the new
+    /// directories and the descriptor of the last parent.
     fn make_parents(
         &mut self,
         src: &Path,
         dst: &Path,
-    ) -> Result<Vec<(PathBuf, FileFacts, Option<u32>)>, String> {
+    ) -> Result<(Vec<MadeParent>, Option<Arc<OwnedFd>>), String> {
+        use std::path::Component;
         let mut made = Vec::new();
-        let rel_parent = src.parent().unwrap_or(Path::new(""));
+        let rel_parent: PathBuf = src
+            .parent()
+            .unwrap_or(Path::new(""))
+            .components()
+            .filter(|c| !matches!(c, Component::RootDir))
+            .collect();
         let depth = rel_parent.components().count();
         let mut dst_dir: PathBuf = dst.to_path_buf();
         for _ in 0..=depth {
             dst_dir.pop();
         }
+        let base = if dst_dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dst_dir.as_path()
+        };
+        let mut dir = Arc::new(
+            open_dir(CWD, base, false)
+                .map_err(|e| format!("cannot access {}: {}", quote(base), errno_text_of(e)))?,
+        );
         let mut src_dir = PathBuf::new();
         for comp in rel_parent.components() {
             src_dir.push(comp);
             dst_dir.push(comp);
-            match mkdirat(CWD, &dst_dir, Mode::from_raw_mode(0o700)) {
+            let name = comp.as_os_str();
+            if !matches!(comp, Component::Normal(_)) {
+                dir = Arc::new(open_dir(&*dir, name, false).map_err(|e| {
+                    format!("cannot access {}: {}", quote(&dst_dir), errno_text_of(e))
+                })?);
+                continue;
+            }
+            let st = statat(CWD, &src_dir, AtFlags::empty())
+                .map_err(|e| format!("cannot stat {}: {}", quote(&src_dir), errno_text_of(e)))?;
+            let facts = probe::facts_from_stat(&st, 0);
+            let (create_mode, omitted) = self.new_dir_modes(facts.mode);
+            match mkdirat(&*dir, name, Mode::from_raw_mode(create_mode)) {
                 Ok(()) => {
-                    let st = statat(CWD, &src_dir, AtFlags::empty()).map_err(|e| {
-                        format!("cannot stat {}: {}", quote(&src_dir), errno_text_of(e))
+                    let fd = walk::open_created_dir(&*dir, name).map_err(|e| match e {
+                        Some(e) => {
+                            format!("cannot access {}: {}", quote(&dst_dir), errno_text_of(e))
+                        }
+                        None => format!("{} was replaced while being copied", quote(&dst_dir)),
                     })?;
-                    let facts = probe::facts_from_stat(&st, 0);
-                    let fd = open_dir(CWD, &dst_dir, false).map_err(|e| {
-                        format!("cannot access {}: {}", quote(&dst_dir), errno_text_of(e))
-                    })?;
-                    let new_mode = Some(facts.mode & 0o7777 & !self.umask);
+                    let restore = self.prepare_new_dir(fd.as_fd(), facts.mode, omitted);
+                    let new_mode = if self.cfg.no_preserve_mode {
+                        Some(0o777 & !self.umask)
+                    } else {
+                        restore
+                    };
                     self.apply_meta(fd.as_fd(), None, &facts, new_mode, &dst_dir);
-                    made.push((dst_dir.clone(), facts, new_mode));
                     if self.cfg.verbose {
                         // GNU prints these names with quotef: quoted only when needed.
                         let line = format!(
@@ -419,8 +484,20 @@ impl<'a, 'p> Copier<'a, 'p> {
                             let _ = writeln!(std::io::stdout().lock(), "{line}");
                         }
                     }
+                    let fd = Arc::new(fd);
+                    made.push(MadeParent {
+                        fd: Arc::clone(&fd),
+                        shown: dst_dir.clone(),
+                        facts,
+                        new_mode,
+                    });
+                    dir = fd;
                 }
-                Err(Errno::EXIST) => {}
+                Err(Errno::EXIST) => {
+                    dir = Arc::new(open_existing_parent(&dir, name).map_err(|e| {
+                        format!("cannot access {}: {}", quote(&dst_dir), errno_text_of(e))
+                    })?);
+                }
                 Err(e) => {
                     return Err(format!(
                         "cannot make directory {}: {}",
@@ -430,7 +507,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                 }
             }
         }
-        Ok(made)
+        Ok((made, Some(dir)))
     }
 
     fn apply_meta(
@@ -459,10 +536,45 @@ impl<'a, 'p> Copier<'a, 'p> {
         }
     }
 
+    /// Remembers `dst` as the first copy of a hard-linked source.
+    fn first_copy(&self, dst: &Endpoint) -> FirstCopy {
+        FirstCopy::new(dst, self.walk_root.as_ref())
+    }
+
     /// What is at the destination name, without following a final symlink.
     fn lstat_dest(dst: &Endpoint) -> Option<rustix::fs::Stat> {
         let (dir, name) = dst.dir_and_name()?;
         statat(dir, name, AtFlags::SYMLINK_NOFOLLOW).ok()
+    }
+}
+
+/// A directory `--parents` created: its descriptor, name and the source directory's facts,
+/// for applying its attributes again once the operand is copied.
+struct MadeParent {
+    fd: Arc<OwnedFd>,
+    shown: PathBuf,
+    facts: FileFacts,
+    new_mode: Option<u32>,
+}
+
+/// Opens an existing component of a `--parents` destination: a directory, never through a
+/// symlink unless the symlink is owned by us (the user running fcopy made it, as GNU cp would
+/// follow it); one planted by another user of the destination is refused (`ELOOP`).
+fn open_existing_parent(dir: &OwnedFd, name: &OsStr) -> Result<OwnedFd, Errno> {
+    match open_dir(dir, name, true) {
+        Err(Errno::LOOP | Errno::NOTDIR) => {
+            let st = statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)?;
+            let link =
+                rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Symlink;
+            if link && st.st_uid == rustix::process::geteuid().as_raw() {
+                open_dir(dir, name, false)
+            } else if link {
+                Err(Errno::LOOP)
+            } else {
+                Err(Errno::NOTDIR)
+            }
+        }
+        other => other,
     }
 }
 
