@@ -1,0 +1,253 @@
+//! Never a wrong byte, never a silent loss (issue 13): the end of a file is where the kernel
+//! says it is (FUSE files whose size lies, a growing log, a sparse file that shrinks), and the
+//! other ways a copy could end short or wrong without saying so.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::testenv::{pattern, require_root, require_strace, require_tool, skip, TestEnv};
+
+const M: u64 = 1 << 20;
+
+/// What every file of `tests/fuse/lying_fs.py` holds, whatever size it reports.
+const FUSE_CONTENT: &[u8] = b"0123456789ab";
+
+/// The lying FUSE filesystem of `tests/fuse/lying_fs.py`, mounted for one test; unmounted on
+/// drop (also on panic).
+struct LyingFs {
+    server: Child,
+    mount_point: PathBuf,
+}
+
+impl LyingFs {
+    /// Mounts it at `env/mnt`, or skips (fails in CI) without /dev/fuse or python3-fuse.
+    fn mount(env: &TestEnv) -> Option<LyingFs> {
+        if !require_root("mounting a FUSE filesystem") || !require_tool("fusermount") {
+            return None;
+        }
+        if !Path::new("/dev/fuse").exists() {
+            skip("no /dev/fuse");
+            return None;
+        }
+        let python = "/usr/bin/python3";
+        let has_module = Command::new(python)
+            .args(["-c", "import fuse"])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !has_module {
+            skip("python3-fuse is not installed");
+            return None;
+        }
+        let mount_point = env.join("mnt");
+        fs::create_dir(&mount_point).unwrap();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuse/lying_fs.py");
+        let server = Command::new(python)
+            .arg(script)
+            .arg(&mount_point)
+            .args(["-f", "-s"])
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("cannot start the FUSE server");
+        let fs = LyingFs {
+            server,
+            mount_point,
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !fs.path("dio-true").exists() {
+            assert!(Instant::now() < deadline, "the FUSE server did not mount");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Some(fs)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.mount_point.join(name)
+    }
+}
+
+impl Drop for LyingFs {
+    fn drop(&mut self) {
+        let unmounted = Command::new("fusermount")
+            .arg("-u")
+            .arg(&self.mount_point)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !unmounted {
+            let _ = Command::new("umount")
+                .arg("-l")
+                .arg(&self.mount_point)
+                .status();
+        }
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
+/// The bytes the kernel gives for a whole read of `path` to end of file (what `cat` copies).
+fn kernel_content(path: &Path) -> Vec<u8> {
+    fs::read(path).unwrap()
+}
+
+/// DESIGN rule 9: a FUSE file whose `st_size` is smaller, larger or zero against its content is
+/// copied to where the kernel reports end of file, and the copy succeeds — with direct I/O
+/// (every read reaches the server: all 12 bytes) and through the page cache (the kernel's own
+/// answer, as for `cat` and GNU cp). Before: 3 of 12 bytes with exit 0, or "changed size".
+#[test]
+fn fuse_sizes_that_lie_copy_to_end_of_file() {
+    let env = TestEnv::new();
+    let Some(lying) = LyingFs::mount(&env) else {
+        return;
+    };
+    let flags: [&[&str]; 4] = [
+        &[],
+        &["--reflink=never"],
+        &["--method=read-write"],
+        &["--sparse=always"],
+    ];
+    for io in ["dio", "cache"] {
+        for claim in ["small", "large", "larger", "zero", "true"] {
+            let name = format!("{io}-{claim}");
+            let src = lying.path(&name);
+            let expected = kernel_content(&src);
+            if io == "dio" {
+                assert_eq!(expected, FUSE_CONTENT, "{name}: the server misbehaves");
+            }
+            for (i, extra) in flags.iter().enumerate() {
+                let dst = env.join(format!("{name}.{i}"));
+                env.fcopy().args(extra).arg(&src).arg(&dst).run().success();
+                assert_eq!(fs::read(&dst).unwrap(), expected, "{name} with {extra:?}");
+            }
+        }
+    }
+    // A tree copy takes its sizes from the walk: the same rule holds there.
+    env.fcopy()
+        .arg("-r")
+        .arg(&lying.mount_point)
+        .arg(env.join("tree"))
+        .run()
+        .success();
+    for entry in fs::read_dir(&lying.mount_point).unwrap() {
+        let entry = entry.unwrap();
+        let copied = env.join("tree").join(entry.file_name());
+        assert_eq!(
+            fs::read(&copied).unwrap(),
+            kernel_content(&entry.path()),
+            "tree copy of {:?}",
+            entry.file_name()
+        );
+    }
+}
+
+/// A file appended to between the walk's stat and the copy is copied to its end, not cut at
+/// the size it had when stat'ed (the open of SOURCE is held back by strace while 5 MiB are
+/// appended). Before: 10 MiB of 15 copied, exit 0.
+#[test]
+fn growing_source_is_copied_to_its_end() {
+    if !require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    let src = env.write("log", pattern(10 * M as usize, 1));
+    let child = Command::new("strace")
+        .args(["-f", "-o", "/dev/null", "-P"])
+        .arg(&src)
+        .args([
+            "-e",
+            "trace=openat",
+            "-e",
+            "inject=openat:delay_enter=1500000",
+        ])
+        .arg(crate::testenv::FCOPY)
+        .arg(&src)
+        .arg(env.join("copy"))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let mut log = OpenOptions::new().append(true).open(&src).unwrap();
+    log.write_all(&pattern(5 * M as usize, 2)).unwrap();
+    drop(log);
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(fs::metadata(env.join("copy")).unwrap().len(), 15 * M);
+    env.assert_same_content("log", "copy");
+}
+
+/// A sparse source truncated between two extents (SEEK_DATA then answers ENXIO) ends where
+/// the source now ends: no zeros past its real end, and the copy succeeds. Before: padded
+/// with zeros to the old 4 MiB.
+#[test]
+fn sparse_source_that_shrinks_ends_at_its_real_end() {
+    if !require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    let head = pattern(64 * 1024, 3);
+    let tail = pattern(64 * 1024, 4);
+    let src = env.write_sparse("sparse", 4 * M, &[(0, &head), (2 * M, &tail)]);
+    if crate::testenv::data_extents(&src).len() != 2 {
+        eprintln!(
+            "SKIP: this filesystem does not keep the holes of {}",
+            src.display()
+        );
+        return;
+    }
+    // The third lseek on SOURCE is the SEEK_DATA after the first extent.
+    let child = Command::new("strace")
+        .args(["-f", "-o", "/dev/null", "-P"])
+        .arg(&src)
+        .args([
+            "-e",
+            "trace=lseek",
+            "-e",
+            "inject=lseek:delay_enter=1500000:when=3",
+        ])
+        .arg(crate::testenv::FCOPY)
+        .arg("--reflink=never")
+        .arg(&src)
+        .arg(env.join("copy"))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    File::options()
+        .write(true)
+        .open(&src)
+        .unwrap()
+        .set_len(M)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(fs::metadata(env.join("copy")).unwrap().len(), M);
+    env.assert_same_content("sparse", "copy");
+}
+
+/// Only a promised length is checked: `--len` past what a lying FUSE file really holds is an
+/// error, with nothing left behind.
+#[test]
+fn fuse_len_that_cannot_be_met_is_an_error() {
+    let env = TestEnv::new();
+    let Some(lying) = LyingFs::mount(&env) else {
+        return;
+    };
+    env.fcopy()
+        .args(&["--len", "16"])
+        .arg(lying.path("dio-large"))
+        .arg(env.join("out"))
+        .run()
+        .failure()
+        .stderr_contains("changed size while being copied");
+    assert!(!env.exists("out"));
+}
