@@ -47,6 +47,7 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
         Err(code) => return code,
     };
     signals::install();
+    exec::mark_run_start();
     let config = match options::resolve(&args, &matches) {
         Ok(config) => config,
         Err(e) => {

@@ -2,6 +2,7 @@
 //! read-write over whole files, extents or a byte range, applies the mode — and never prints.
 
 mod atomic;
+pub use atomic::mark_run_start;
 mod cfr;
 pub mod extents;
 pub mod probe;
