@@ -258,7 +258,12 @@ impl<'a, 'p> Copier<'a, 'p> {
     }
 
     fn fail(&mut self, src: &Path, dst: &Path, message: &str) {
-        self.reporter.failed(src, dst, None, message, None);
+        // The record's `type` is the entry's own (issue 13), not always "file".
+        let follow = self.cfg.deref == crate::options::Deref::Always;
+        let specials = self.cfg.recursive && !self.cfg.copy_contents;
+        let kind = crate::exec::probe::entry_type(src, follow, specials);
+        self.reporter
+            .failed_entry(kind, src, dst, None, message, None);
     }
 
     /// GNU's same-file rule: "'a' and 'b' are the same file".

@@ -430,3 +430,93 @@ fn atomic_removes_stale_temporaries_of_earlier_runs() {
 fn is_root_and_chown(path: &Path) -> bool {
     crate::testenv::is_root() && std::os::unix::fs::chown(path, Some(65534), Some(65534)).is_ok()
 }
+
+// ---- JSON names (issue 13, section 6) ----
+
+/// The exact bytes of a record's path field: `KEY_bytes` when present, else the string.
+fn json_path(record: &serde_json::Value, key: &str) -> Vec<u8> {
+    match record.get(format!("{key}_bytes")) {
+        Some(bytes) => bytes
+            .as_array()
+            .unwrap_or_else(|| panic!("{key}_bytes is not an array: {record}"))
+            .iter()
+            .map(|b| u8::try_from(b.as_u64().unwrap()).unwrap())
+            .collect(),
+        None => record[key].as_str().unwrap().as_bytes().to_vec(),
+    }
+}
+
+/// Every name in a tree of odd names (invalid UTF-8 that differs only in its invalid byte,
+/// controls, quotes, backslashes, non-ASCII) maps back from `--json` to its exact file, whose
+/// copy holds that file's bytes. Before: `a\377` and `a\376` were both `"a\ufffd"`.
+#[test]
+fn json_names_map_back_to_the_exact_files() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let env = TestEnv::new();
+    let names: [&[u8]; 9] = [
+        b"a\xff",
+        b"a\xfe",
+        b"b\xc3",
+        b"new\nline",
+        b"tab\there",
+        b"quote\"and\\back",
+        b"caf\xc3\xa9",
+        b"cr\r",
+        b"\xef\xbf\xbd",
+    ];
+    fs::create_dir_all(env.join("s/d\x01ir")).unwrap();
+    for (i, name) in names.iter().enumerate() {
+        let path = env.join("s/d\x01ir").join(OsStr::from_bytes(name));
+        fs::write(&path, pattern(100 + i, i as u64)).unwrap();
+    }
+    let run = env.run(&["--json", "-r", "s", "t"]);
+    run.success();
+    let records = run.json();
+    let files: Vec<_> = records.iter().filter(|r| r["type"] == "file").collect();
+    assert_eq!(files.len(), names.len(), "{}", run.stdout());
+    let mut seen = Vec::new();
+    for record in files {
+        let source = json_path(record, "source");
+        let dest = json_path(record, "dest");
+        let src_path = env.join(OsStr::from_bytes(&source));
+        let dst_path = env.join(OsStr::from_bytes(&dest));
+        assert_eq!(
+            fs::read(&src_path).unwrap_or_else(|e| panic!("{record}: {e}")),
+            fs::read(&dst_path).unwrap_or_else(|e| panic!("{record}: {e}")),
+            "{record}"
+        );
+        let base = src_path.file_name().unwrap().as_bytes().to_vec();
+        assert!(names.contains(&base.as_slice()), "{record}");
+        seen.push(base);
+    }
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), names.len(), "two records name one file");
+}
+
+/// A failure record carries the entry's real `type`: a directory that cannot be created is a
+/// `"directory"`, a symlink that cannot be made a `"symlink"`. Before: always `"file"`.
+#[test]
+fn json_failure_records_carry_the_entry_type() {
+    let env = TestEnv::new();
+    fs::create_dir_all(env.join("s/sub")).unwrap();
+    env.write("s/sub/f", b"f");
+    std::os::unix::fs::symlink("target", env.join("s/link")).unwrap();
+    // In the destination, a file where the directory goes and a directory where the link goes.
+    env.write("t/sub", b"in the way");
+    fs::create_dir_all(env.join("t/link")).unwrap();
+    let run = env.run(&["--json", "-r", "s/.", "t"]);
+    run.failure();
+    let records = run.json();
+    let failed: Vec<_> = records.iter().filter(|r| r["status"] == "error").collect();
+    let type_of = |name: &str| {
+        failed
+            .iter()
+            .find(|r| r["source"].as_str().unwrap().ends_with(name))
+            .unwrap_or_else(|| panic!("no failure record for {name}: {}", run.stdout()))["type"]
+            .clone()
+    };
+    assert_eq!(type_of("sub"), "directory", "{}", run.stdout());
+    assert_eq!(type_of("link"), "symlink", "{}", run.stdout());
+}
