@@ -123,6 +123,12 @@ impl<'a, 'p> Copier<'a, 'p> {
         self.range_override = range;
     }
 
+    /// Waits for every job handed out so far (a `--batch` job that depends on an earlier one).
+    pub fn wait_all(&mut self) {
+        self.flush();
+        self.drain(true);
+    }
+
     /// Waits for every running job and applies the directories' final metadata.
     pub fn finish(&mut self) {
         self.flush();

@@ -520,3 +520,134 @@ fn json_failure_records_carry_the_entry_type() {
     assert_eq!(type_of("sub"), "directory", "{}", run.stdout());
     assert_eq!(type_of("link"), "symlink", "{}", run.stdout());
 }
+
+// ---- Batch jobs run as written (issue 13, section 2) ----
+
+/// `--batch -` with a job whose SOURCE is `-`: that copy would read the rest of the job list
+/// as data. It is refused with the line number; every other job still runs. Before: the jobs
+/// after it silently never ran, exit 0.
+#[test]
+fn batch_on_stdin_refuses_stdin_as_a_source() {
+    let env = TestEnv::new();
+    let mut list = String::new();
+    for i in 0..50 {
+        env.write(format!("s{i}"), format!("data {i}"));
+        list.push_str(&format!("s{i}\td{i}\n"));
+        if i == 10 {
+            list.push_str("-\tswallowed\n");
+        }
+    }
+    let run = env.fcopy().args(&["--batch", "-"]).stdin_bytes(list).run();
+    run.failure().stderr_is(
+        "fcopy: -:12: SOURCE '-' (standard input) cannot be copied: the job list is read from standard input\n",
+    );
+    assert!(!env.exists("swallowed"));
+    for i in 0..50 {
+        assert_eq!(env.read(format!("d{i}")), format!("data {i}").as_bytes());
+    }
+}
+
+/// Under parallel `-j`, jobs that touch one file run in list order, whatever the spelling, so
+/// the result equals `-j 1`: a job that reads an earlier job's DEST sees it complete, two
+/// spellings of one DEST (`out`, `./out`, `sub/../out`) meet cp's "just-created" rule as in
+/// `-j 1`, and a file is not overwritten while an earlier job reads it. Repeated, since a race
+/// shows up only some of the time. Before: an empty file reported ok, or a mix of sources.
+#[test]
+fn parallel_batch_jobs_that_share_files_run_in_order() {
+    let env = TestEnv::new();
+    fs::create_dir(env.join("sub")).unwrap();
+    let big = pattern(4 << 20, 7);
+    env.write("big", &big);
+    env.write("other", pattern(3 << 20, 8));
+    let mut list = String::new();
+    // A chain: each job reads the previous job's DEST.
+    list.push_str("big\tc0\n");
+    for i in 1..8 {
+        list.push_str(&format!("./c{}\tsub/../c{i}\n", i - 1));
+    }
+    // One DEST, three spellings.
+    list.push_str("big\tout\n");
+    list.push_str("other\t./out\n");
+    list.push_str(&format!("other\t{}\n", env.join("sub/../out").display()));
+    // A job that overwrites a file an earlier job is still reading.
+    list.push_str("reread\tr.copy\n");
+    list.push_str("other\treread\n");
+    env.write("jobs", &list);
+    let outputs: Vec<String> = (0..8)
+        .map(|i| format!("c{i}"))
+        .chain(["out", "r.copy", "reread"].map(String::from))
+        .collect();
+    let run_once = |jobs: &str| {
+        for name in &outputs {
+            let _ = fs::remove_file(env.join(name));
+        }
+        env.write("reread", &big);
+        let run = env.run(&["--batch", "jobs", "-j", jobs]);
+        let mut stderr: Vec<String> = run.stderr().lines().map(String::from).collect();
+        stderr.sort();
+        let contents: Vec<Vec<u8>> = outputs.iter().map(|n| env.read(n)).collect();
+        (run.code(), stderr, contents)
+    };
+    let serial = run_once("1");
+    assert!(serial.2[..8].iter().all(|c| *c == big), "-j 1 chain");
+    for round in 0..6 {
+        let parallel = run_once("4");
+        assert_eq!(parallel.0, serial.0, "round {round}: exit status");
+        assert_eq!(parallel.1, serial.1, "round {round}: messages");
+        for (i, name) in outputs.iter().enumerate() {
+            assert!(
+                parallel.2[i] == serial.2[i],
+                "round {round}: {name} differs from -j 1"
+            );
+        }
+    }
+}
+
+/// With a batch job whose DEST is `-`, `--json` and `-v` records go to standard error from the
+/// first one on, and standard output holds only the copied data. Before: the records were
+/// written into the data.
+#[test]
+fn batch_records_go_to_stderr_when_a_job_writes_stdout() {
+    let env = TestEnv::new();
+    env.write("a", b"AAAA");
+    env.write("b", b"BBBB");
+    env.write("jobs", "a\tcopy\nb\t-\n");
+    for flag in ["--json", "-v"] {
+        let _ = fs::remove_file(env.join("copy"));
+        let run = env.run(&["--batch", "jobs", "-j1", flag]);
+        assert_eq!(run.code(), Some(0), "{}", run.stderr());
+        assert_eq!(run.stdout, b"BBBB", "{flag}: records in the data");
+        assert!(run.stderr().contains("copy"), "{flag}: {}", run.stderr());
+    }
+    // The same with the job list on standard input.
+    let run = env
+        .fcopy()
+        .args(&["--batch", "-", "--json"])
+        .stdin_bytes("a\tcopy2\nb\t-\n")
+        .run();
+    assert_eq!(run.code(), Some(0), "{}", run.stderr());
+    assert_eq!(run.stdout, b"BBBB");
+    assert!(run.stderr().contains("\"summary\""), "{}", run.stderr());
+}
+
+/// A line longer than the cap (a binary passed by mistake) is `FILE:N: line too long`, not held
+/// in memory; the other jobs run. Before: the whole line was held (a 100 MB line cost 490 MB),
+/// and under a memory limit fcopy aborted.
+#[test]
+fn batch_line_too_long_is_an_error_and_the_rest_continue() {
+    let env = TestEnv::new();
+    env.write("a", b"A");
+    let mut list = b"a\tone\n".to_vec();
+    list.extend(std::iter::repeat_n(b'x', 64 << 20));
+    list.extend_from_slice(b"\tnever\na\ttwo\n");
+    env.write("jobs", &list);
+    // 64 MiB of one line fits under this limit only if it is not held whole.
+    let run = env
+        .fcopy()
+        .wrapped(&["prlimit", "--as=60000000", "--"])
+        .args(&["--batch", "jobs", "-j1"])
+        .run();
+    run.failure().stderr_is("fcopy: jobs:2: line too long\n");
+    assert_eq!(env.read("one"), b"A");
+    assert_eq!(env.read("two"), b"A");
+}
