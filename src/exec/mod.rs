@@ -809,7 +809,13 @@ fn copy_range(engine: &Engine<'_>, job: &Job, src: &Fd, dst: &Fd) -> Result<Outc
     let range = job.range.expect("a ranged job has a range");
     let mut outcome = Outcome::new();
     let src_name = job.source.display_path();
-    let stream = job.source == Endpoint::Stdio;
+    // Standard input, FIFOs, sockets and character devices are read from where they are
+    // (`--offset-in` skipped by reading); only files and block devices take an offset.
+    let stream = job.source == Endpoint::Stdio
+        || matches!(
+            job.source_facts.kind,
+            FileKind::Fifo | FileKind::Socket | FileKind::CharDevice
+        );
     let mut pos_in = if stream {
         let skipped = rw::skip(src.as_fd(), range.offset_in).map_err(|e| {
             JobError::new(format!(
@@ -829,7 +835,9 @@ fn copy_range(engine: &Engine<'_>, job: &Job, src: &Fd, dst: &Fd) -> Result<Outc
     } else {
         Some(range.offset_in)
     };
-    let mut pos_out = Some(range.offset_out);
+    // A destination that cannot seek (a pipe, a FIFO, a terminal) is written where it is: the
+    // planner allowed only --offset-out 0 there.
+    let mut pos_out = job.dest_seekable.then_some(range.offset_out);
     if range.overlap {
         let len = range.len.unwrap_or(0);
         let copied = if range.offset_out > range.offset_in {
@@ -875,10 +883,19 @@ fn copy_range(engine: &Engine<'_>, job: &Job, src: &Fd, dst: &Fd) -> Result<Outc
         &mut outcome,
     )
     .map_err(|mut e| {
-        if stream {
-            e.message = e
-                .message
-                .replace("changed size while being copied", "ended early");
+        // A stream, or a file whose size says nothing (/proc), is not "changed": it is
+        // shorter than the range asked for; say by how much.
+        if stream || !job.source_facts.has_trusted_size() {
+            let got = match (pos_in, pos_out) {
+                (Some(at), _) => Some(at - range.offset_in),
+                (None, Some(at)) => Some(at - range.offset_out),
+                (None, None) => None,
+            };
+            let short = match (got, range.len) {
+                (Some(got), Some(len)) => format!("ended early, after {got} of --len {len} bytes"),
+                _ => "ended early".to_owned(),
+            };
+            e.message = e.message.replace("changed size while being copied", &short);
         }
         e
     })?;

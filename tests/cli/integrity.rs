@@ -651,3 +651,83 @@ fn batch_line_too_long_is_an_error_and_the_rest_continue() {
     assert_eq!(env.read("one"), b"A");
     assert_eq!(env.read("two"), b"A");
 }
+
+// ---- Outputs that cannot honour an offset (issue 13, section 4) ----
+
+/// `--offset-out` on standard output opened for appending is refused before a byte is
+/// written (every write would land at the end). Before: exit 0, the data appended.
+#[test]
+fn offset_out_on_an_append_output_is_refused() {
+    let env = TestEnv::new();
+    env.write("s", b"hello world");
+    let log = env.write("log", b"LOG\n");
+    let out = OpenOptions::new().append(true).open(&log).unwrap();
+    env.fcopy()
+        .args(&["--offset-out", "2", "s", "-"])
+        .stdout_file(out)
+        .run()
+        .failure()
+        .stderr_is(
+            "fcopy: --offset-out cannot be honoured: standard output is open for appending (O_APPEND)\n",
+        );
+    assert_eq!(env.read("log"), b"LOG\n");
+}
+
+/// A stream is read or written from where it is: `--offset-out 0` to a pipe, and FIFO operands
+/// both ways (a non-zero `--offset-in` skipped by reading) work; `/dev/null` takes any offset;
+/// a FIFO DEST with a non-zero offset is refused naming that DEST. Before: `Illegal seek`, and
+/// the message said "standard output" for a FIFO.
+#[test]
+fn streams_take_offset_zero_and_skip_input_by_reading() {
+    let env = TestEnv::new();
+    env.write("s", b"hello world");
+    // To a pipe (standard output).
+    env.fcopy()
+        .args(&["--offset-out", "0", "--offset-in", "6", "s", "-"])
+        .run()
+        .success()
+        .stdout_is("world");
+    // To a FIFO, offset 0.
+    mkfifo(&env.join("out.fifo"));
+    let reader = {
+        let path = env.join("out.fifo");
+        std::thread::spawn(move || fs::read(path).unwrap())
+    };
+    env.run(&["--offset-out", "0", "--len", "5", "s", "out.fifo"])
+        .success();
+    assert_eq!(reader.join().unwrap(), b"hello");
+    // From a FIFO, skipping 3 bytes by reading.
+    mkfifo(&env.join("in.fifo"));
+    let writer = {
+        let path = env.join("in.fifo");
+        std::thread::spawn(move || {
+            let mut w = OpenOptions::new().write(true).open(path).unwrap();
+            w.write_all(b"abcdefgh").unwrap();
+        })
+    };
+    env.run(&["--offset-in", "3", "--len", "4", "in.fifo", "got"])
+        .success();
+    writer.join().unwrap();
+    assert_eq!(env.read("got"), b"defg");
+    // /dev/null takes any offset.
+    env.run(&["--offset-out", "1G", "s", "/dev/null"]).success();
+    // A FIFO cannot take a non-zero offset: the message names it.
+    env.run(&["--offset-out", "5", "s", "out.fifo"])
+        .failure()
+        .stderr_is("fcopy: --offset-out needs a seekable destination ('out.fifo' is not)\n");
+}
+
+/// A /proc file shorter than `--len` says so (how far it got), instead of "changed size".
+#[test]
+fn proc_file_shorter_than_len_says_so() {
+    let env = TestEnv::new();
+    let run = env.run(&["--len", "1M", "/proc/self/status", "out"]);
+    run.failure();
+    let stderr = run.stderr();
+    assert!(
+        stderr.starts_with("fcopy: '/proc/self/status' ended early, after ")
+            && stderr.ends_with(" of --len 1048576 bytes\n"),
+        "{stderr}"
+    );
+    assert!(!env.exists("out"));
+}
