@@ -238,6 +238,9 @@ impl<'a, 'p> Copier<'a, 'p> {
                 if let Some(key) = context.link_key {
                     self.links.remove(&key);
                 }
+                if let Some(backup) = &context.backup {
+                    self.restore_backup(&job.dest, backup);
+                }
                 self.reporter.failed(
                     job.source.display_path(),
                     dst_shown,

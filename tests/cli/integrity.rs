@@ -731,3 +731,53 @@ fn proc_file_shorter_than_len_says_so() {
     );
     assert!(!env.exists("out"));
 }
+
+// ---- Errors that surface late, backups (issue 13, section 3) ----
+
+/// `-r -b` over an existing regular file with a FIFO source makes the backup (GNU keeps
+/// `node~`). Before: the file was deleted without a backup.
+#[test]
+fn recursive_backup_over_a_file_with_a_fifo_source_keeps_the_backup() {
+    use std::os::unix::fs::FileTypeExt;
+    let env = TestEnv::new();
+    fs::create_dir(env.join("s")).unwrap();
+    mkfifo(&env.join("s/node"));
+    env.write("d/node", b"precious");
+    env.run(&["-r", "-b", "s/.", "d"]).success();
+    assert!(fs::symlink_metadata(env.join("d/node"))
+        .unwrap()
+        .file_type()
+        .is_fifo());
+    assert_eq!(env.read("d/node~"), b"precious");
+}
+
+/// When the copy after a backup rename fails, the backup is put back, so DEST's name does not
+/// vanish (GNU). Before: DEST gone, only `d~` left.
+#[test]
+fn failed_copy_after_a_backup_puts_the_backup_back() {
+    if !require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("src", pattern(70_000, 5));
+    env.write("d", b"old contents");
+    let run = env
+        .fcopy()
+        .wrapped(&[
+            "strace",
+            "-f",
+            "-o",
+            "/dev/null",
+            "-e",
+            "trace=copy_file_range,pwrite64,sendfile,ioctl",
+            "-e",
+            "inject=copy_file_range,pwrite64,sendfile:error=ENOSPC",
+            "-e",
+            "inject=ioctl:error=EOPNOTSUPP",
+        ])
+        .args(&["-b", "--reflink=auto", "src", "d"])
+        .run();
+    run.failure().stderr_contains("No space left on device");
+    assert_eq!(env.read("d"), b"old contents", "{}", env.listing());
+    assert!(!env.exists("d~"), "{}", env.listing());
+}
