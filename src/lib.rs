@@ -47,6 +47,7 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
         Err(code) => return code,
     };
     signals::install();
+    exec::mark_run_start();
     let config = match options::resolve(&args, &matches) {
         Ok(config) => config,
         Err(e) => {
@@ -94,7 +95,10 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
         let mut copier = tree::Copier::new(&config, &engine, &mut reporter, umask, pool);
         copier.track_created = config.batch.is_some() || targets.len() > 1;
         match &config.batch {
-            Some(file) => run_batch(&mut copier, file, config.null),
+            Some(file) => {
+                let records = config.json || config.verbose || config.debug;
+                run_batch(&mut copier, file, config.null, workers > 1, records)
+            }
             None => {
                 for target in &targets {
                     if signals::pending().is_some() {
@@ -120,20 +124,46 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
 }
 
 /// Runs every job of a `--batch` file: each line is an operand pair, with its own range if given.
-fn run_batch(copier: &mut tree::Copier<'_, '_>, file: &Path, null: bool) {
+/// `parallel`: jobs run on the pool (`-j`), so dependent jobs are ordered ([`batch::JobOrder`]).
+/// `records`: `--json`/`-v`/`--debug` lines are printed, so they go to standard error when any
+/// job writes to standard output (known before the first job: see [`records_to_stderr`]).
+fn run_batch(
+    copier: &mut tree::Copier<'_, '_>,
+    file: &Path,
+    null: bool,
+    parallel: bool,
+    records: bool,
+) {
     let cannot_read = |copier: &mut tree::Copier<'_, '_>, e: &std::io::Error| {
         let msg = format!("cannot read batch file {}: {}", quote(file), errno_text(e));
         copier.reporter().error(&msg);
     };
-    let input: Box<dyn std::io::BufRead> = if file == Path::new("-") {
-        Box::new(std::io::stdin().lock())
+    type Entries = Box<dyn Iterator<Item = std::io::Result<batch::Entry>>>;
+    let list_on_stdin = file == Path::new("-");
+    let entries: Entries = if list_on_stdin {
+        let reader = batch::BatchReader::new(std::io::stdin().lock(), null);
+        if records {
+            // Standard input can be read once: read the whole list before the first job.
+            let jobs: Vec<_> = reader.collect();
+            copier.reporter().stdout_taken |= writes_to_stdout(jobs.iter());
+            Box::new(jobs.into_iter())
+        } else {
+            Box::new(reader)
+        }
     } else {
+        if records && records_to_stderr(file, null) {
+            copier.reporter().stdout_taken = true;
+        }
         match std::fs::File::open(file) {
-            Ok(f) => Box::new(std::io::BufReader::with_capacity(64 * 1024, f)),
+            Ok(f) => Box::new(batch::BatchReader::new(
+                std::io::BufReader::with_capacity(64 * 1024, f),
+                null,
+            )),
             Err(e) => return cannot_read(copier, &e),
         }
     };
-    for read in batch::BatchReader::new(input, null) {
+    let mut order = batch::JobOrder::default();
+    for read in entries {
         let entry = match read {
             Ok(entry) => entry,
             Err(e) => return cannot_read(copier, &e),
@@ -142,8 +172,25 @@ fn run_batch(copier: &mut tree::Copier<'_, '_>, file: &Path, null: bool) {
             break;
         }
         match entry {
+            // The copy would read the rest of the job list as its data (issue 13).
+            Ok(job) if list_on_stdin && job.source == "-" => {
+                let msg = format!(
+                    "{}:{}: SOURCE '-' (standard input) cannot be copied: the job list is read from standard input",
+                    file.display(),
+                    job.line
+                );
+                copier.reporter().usage_error(&msg, false);
+            }
             Ok(job) => {
                 let target = plan::batch_target(&job.source, &job.dest, &probe::is_dir);
+                if parallel {
+                    let (wait, files) =
+                        order.must_wait(target.source.display_path(), target.dest.display_path());
+                    if wait {
+                        copier.wait_all();
+                    }
+                    order.add(files, wait);
+                }
                 if job.range.is_some() && copier.has_command_line_range() {
                     let msg = format!(
                         "{}:{}: the line has its own range, but --offset-in/--offset-out/--len were given",
@@ -173,6 +220,26 @@ fn run_batch(copier: &mut tree::Copier<'_, '_>, file: &Path, null: bool) {
             }
         }
     }
+}
+
+/// Whether any job of the batch file writes to standard output (DEST `-`): then `--json`/`-v`
+/// records go to standard error, from the first one on, instead of into the copied data. Reads
+/// the list once ahead of the jobs (a list that cannot be read is reported by the real pass).
+fn records_to_stderr(file: &Path, null: bool) -> bool {
+    let Ok(f) = std::fs::File::open(file) else {
+        return false;
+    };
+    let reader = std::io::BufReader::with_capacity(64 * 1024, f);
+    batch::BatchReader::new(reader, null)
+        .map_while(Result::ok)
+        .any(|entry| entry.is_ok_and(|job| job.dest == "-"))
+}
+
+/// Whether any of these batch entries has DEST `-`.
+fn writes_to_stdout<'a>(entries: impl Iterator<Item = &'a std::io::Result<batch::Entry>>) -> bool {
+    entries
+        .filter_map(|read| read.as_ref().ok())
+        .any(|entry| entry.as_ref().is_ok_and(|job| job.dest == "-"))
 }
 
 /// Parses argv with clap; help and version exit 0, usage errors exit 1 with GNU's hint line.

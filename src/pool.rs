@@ -18,6 +18,8 @@ pub struct Context {
     pub link_key: Option<(u64, u64)>,
     /// The destination did not exist before (for "just-created" checks).
     pub creates: bool,
+    /// The old destination was renamed to this backup name first: put back if the copy fails.
+    pub backup: Option<std::ffi::OsString>,
 }
 
 /// A finished job. The job stays boxed from planner to report: what crosses the channels is a

@@ -20,6 +20,8 @@ mod experience;
 mod faults;
 #[path = "cli/gnu_compat.rs"]
 mod gnu_compat;
+#[path = "cli/integrity.rs"]
+mod integrity;
 #[path = "cli/ranged.rs"]
 mod ranged;
 #[path = "cli/reflink.rs"]

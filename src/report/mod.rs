@@ -237,13 +237,27 @@ impl Reporter {
         message: &str,
         note: Option<&str>,
     ) {
+        self.failed_entry("file", job_source, job_dest, strategy, message, note);
+    }
+
+    /// A tree entry of this `kind` (`file`, `directory`, `symlink`, `special`) failed: as
+    /// [`Reporter::failed`], with the entry's real `type` in the JSON record.
+    pub fn failed_entry(
+        &mut self,
+        kind: &str,
+        job_source: &std::path::Path,
+        job_dest: &std::path::Path,
+        strategy: Option<Strategy>,
+        message: &str,
+        note: Option<&str>,
+    ) {
         self.error(message);
         if let Some(note) = note {
             self.note(note);
         }
         if self.json {
             let record = JsonObject::new()
-                .str("type", "file")
+                .str("type", kind)
                 .path("source", job_source)
                 .path("dest", job_dest)
                 .str("status", "error")

@@ -158,6 +158,8 @@ impl<'a, 'p> Copier<'a, 'p> {
                 || (self.cfg.deref == Deref::CommandLine && matches!(src, Endpoint::Path(_))));
         // In a directory this run created, nothing is there yet: no need to look.
         let fresh = self.walk_dir.filter(|w| w.fresh);
+        // The backup name the old destination was renamed to, put back if the copy fails.
+        let mut backed_up = None;
         let lstat = if fresh.is_some() {
             None
         } else {
@@ -235,8 +237,9 @@ impl<'a, 'p> Copier<'a, 'p> {
                     // Handled below by linking; the old file goes away.
                     let _ = self.remove(dst);
                 } else if self.cfg.backup.is_some() && !self.cfg.dry_run {
-                    if let Err(msg) = self.backup(dst) {
-                        return self.fail(&src_shown, &dst_shown, &msg);
+                    match self.backup(dst) {
+                        Ok(name) => backed_up = name,
+                        Err(msg) => return self.fail(&src_shown, &dst_shown, &msg),
                     }
                 } else if self.cfg.remove_destination && !self.cfg.dry_run {
                     if let Err(e) = self.remove(dst) {
@@ -384,8 +387,25 @@ impl<'a, 'p> Copier<'a, 'p> {
             dir_token: self.current_dir,
             link_key,
             creates: self.track_created && !matches!(dest, DestFacts::Existing(_)),
+            backup: backed_up,
         };
         self.dispatch(job, context);
+    }
+
+    /// GNU cp: when the copy after a backup rename fails, the backup goes back to DEST's name,
+    /// so the name does not vanish (issue 13). Only if nothing took the name meanwhile (a failed
+    /// new DEST is removed first; one whose data is complete stays, and the backup with it).
+    pub(super) fn restore_backup(&self, dst: &Endpoint, backup: &OsStr) {
+        let (dir, name) = dst.dir_and_name().expect("paths");
+        if let Ok((dir_fd, base)) = split_at_dir(dir, name) {
+            let _ = rustix::fs::renameat_with(
+                &dir_fd,
+                backup,
+                &dir_fd,
+                &base,
+                rustix::fs::RenameFlags::NOREPLACE,
+            );
+        }
     }
 
     /// `--attributes-only`: create the file if missing, never touch its data, apply attributes.

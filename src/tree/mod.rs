@@ -131,6 +131,12 @@ impl<'a, 'p> Copier<'a, 'p> {
         self.range_override = range;
     }
 
+    /// Waits for every job handed out so far (a `--batch` job that depends on an earlier one).
+    pub fn wait_all(&mut self) {
+        self.flush();
+        self.drain(true);
+    }
+
     /// Waits for every running job and applies the directories' final metadata.
     pub fn finish(&mut self) {
         self.flush();
@@ -245,6 +251,9 @@ impl<'a, 'p> Copier<'a, 'p> {
                 if let Some(key) = context.link_key {
                     self.links.remove(&key);
                 }
+                if let Some(backup) = &context.backup {
+                    self.restore_backup(&job.dest, backup);
+                }
                 self.reporter.failed(
                     job.source.display_path(),
                     dst_shown,
@@ -271,7 +280,12 @@ impl<'a, 'p> Copier<'a, 'p> {
     }
 
     fn fail(&mut self, src: &Path, dst: &Path, message: &str) {
-        self.reporter.failed(src, dst, None, message, None);
+        // The record's `type` is the entry's own (issue 13), not always "file".
+        let follow = self.cfg.deref == crate::options::Deref::Always;
+        let specials = self.cfg.recursive && !self.cfg.copy_contents;
+        let kind = crate::exec::probe::entry_type(src, follow, specials);
+        self.reporter
+            .failed_entry(kind, src, dst, None, message, None);
     }
 
     /// GNU's same-file rule: "'a' and 'b' are the same file".

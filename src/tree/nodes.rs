@@ -138,12 +138,21 @@ impl<'a, 'p> Copier<'a, 'p> {
     fn make_special(&mut self, src: &Endpoint, facts: &FileFacts, dst: &Endpoint) {
         let src_shown = src.display_path().to_path_buf();
         let dst_shown = dst.display_path().to_path_buf();
+        let mut backed_up = None;
         if let Some(existing) = Self::lstat_dest(dst) {
             if !self.may_replace(src, facts, dst, &existing) {
                 return;
             }
             if !self.cfg.dry_run {
-                let _ = self.remove(dst);
+                // With backups the old file is renamed away, as for any other source (GNU).
+                if self.cfg.backup.is_some() {
+                    match self.backup(dst) {
+                        Ok(name) => backed_up = name,
+                        Err(msg) => return self.fail(&src_shown, &dst_shown, &msg),
+                    }
+                } else {
+                    let _ = self.remove(dst);
+                }
             }
         }
         if self.cfg.dry_run {
@@ -160,6 +169,9 @@ impl<'a, 'p> Copier<'a, 'p> {
         let omitted = if preserve.ownership { 0o077 } else { 0 };
         let create = facts.mode & 0o777 & !omitted;
         if let Err(e) = mknodat(ddir, dname, ftype, Mode::from_raw_mode(create), facts.rdev) {
+            if let Some(backup) = &backed_up {
+                self.restore_backup(dst, backup);
+            }
             let what = if facts.kind == FileKind::Fifo {
                 "fifo"
             } else {

@@ -71,9 +71,9 @@ fn man_page() -> Vec<u8> {
         "Something failed (usage errors too, as GNU cp); the other files were still copied.",
     )]);
     roff.control("TP", []);
-    roff.text([bold("130")]);
+    roff.text([bold("128+N")]);
     roff.text([roman(
-        "Interrupted by SIGINT (143 for SIGTERM); an unfinished new destination is removed.",
+        "Stopped by signal N (SIGINT, SIGTERM, SIGHUP, SIGQUIT): an unfinished new destination is removed, then fcopy dies by the signal, as cp does.",
     )]);
     roff.control("SH", ["SEE ALSO"]);
     roff.text([
