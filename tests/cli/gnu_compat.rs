@@ -1493,3 +1493,68 @@ fn a_default_acl_decides_a_plain_copy_s_mode_but_not_no_preserve_mode_like_gnu()
         .args(&["--no-preserve=mode", "src", "acl/explicit"])
         .check();
 }
+
+#[test]
+fn preserving_the_mode_copies_posix_acls_like_gnu() {
+    if !have_gnu() || !acls_supported() {
+        return;
+    }
+    // GNU tests/cp/acl.sh: -p (and --preserve=mode) carry the access ACL; for a directory also
+    // the default ACL. A source without an ACL removes one the destination had.
+    let setup = |r: &Path| {
+        file(r, "a/file", "data\n");
+        let acl = [
+            (ACL_USER_OBJ, 6, NO_ID),
+            (ACL_USER, 6, 2),
+            (ACL_GROUP_OBJ, 4, NO_ID),
+            (ACL_MASK, 6, NO_ID),
+            (ACL_OTHER, 4, NO_ID),
+        ];
+        assert!(set_acl(r, "a/file", "system.posix_acl_access", &acl));
+        assert!(set_acl(r, "a", "system.posix_acl_default", &acl));
+        file(r, "plain", "plain\n");
+        file(r, "b/file", "old\n");
+        assert!(set_acl(r, "b/file", "system.posix_acl_access", &acl));
+        dir(r, "c");
+    };
+    Diff::new(setup).args(&["a/file", "c/"]).check();
+    Diff::new(setup).args(&["-p", "a/file", "c/"]).check();
+    Diff::new(setup)
+        .args(&["--preserve=mode", "a/file", "c/"])
+        .check();
+    Diff::new(setup)
+        .args(&["-p", "--attributes-only", "a/file", "c/"])
+        .check();
+    Diff::new(setup).args(&["-rp", "a", "c/"]).check();
+    Diff::new(setup).args(&["-p", "plain", "b/file"]).check();
+}
+
+#[test]
+fn runs_clean_under_valgrind() {
+    // GNU tests/cp/copy-FMR.sh runs cp under valgrind; a statically linked glibc makes valgrind
+    // report errors in its start-up, so the default build is dynamic.
+    use std::process::Command;
+    if Command::new("valgrind").arg("--version").output().is_err() {
+        skip("valgrind is not installed");
+        return;
+    }
+    let scratch_dir = scratch();
+    let r = scratch_dir.path();
+    fs::write(r.join("j"), vec![b'x'; 3 * 4096 + 10]).unwrap();
+    let out = Command::new("valgrind")
+        .args(["--quiet", "--error-exitcode=3", crate::testenv::FCOPY])
+        .args(["--reflink=never", "j", "j2"])
+        .current_dir(r)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        fs::read(r.join("j2")).unwrap(),
+        fs::read(r.join("j")).unwrap()
+    );
+}
