@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::time::Instant;
 
 use rustix::fs::{mkdirat, statat, AtFlags, Mode, CWD};
@@ -322,7 +322,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             for (dir, facts, new_mode) in made_parents.iter().rev() {
                 if let Ok(fd) = open_dir(CWD, dir, true) {
                     self.apply_meta(fd.as_fd(), None, facts, *new_mode, dir);
-                    if self.cfg.sync && !self.cfg.dry_run {
+                    if self.cfg.sync && !self.cfg.dry_run && new_mode.is_some() {
                         // A directory --parents created: it and the entry for it in its parent.
                         if let Err(msg) = exec::sync_tree_dir(fd.as_fd(), dir, true) {
                             self.fail(&src_path, &dst_path, &msg);
@@ -384,25 +384,43 @@ impl<'a, 'p> Copier<'a, 'p> {
     ) -> Result<Vec<(PathBuf, FileFacts, Option<u32>)>, String> {
         let mut made = Vec::new();
         let rel_parent = src.parent().unwrap_or(Path::new(""));
-        let depth = rel_parent.components().count();
-        let mut dst_dir: PathBuf = dst.to_path_buf();
+        // Only the names that DIRECTORY/SOURCE keeps: a leading '/' or './' is not one of them
+        // (`find . -print0 | xargs -0 cp --parents -t DIR` gives './a/b/f').
+        let kept = |c: &Component<'_>| matches!(c, Component::Normal(_) | Component::ParentDir);
+        let depth = rel_parent.components().filter(kept).count();
+        let mut base: PathBuf = dst.to_path_buf();
         for _ in 0..=depth {
-            dst_dir.pop();
+            base.pop();
         }
         let mut src_dir = PathBuf::new();
+        let mut dst_dir;
+        let p = self.cfg.copy.preserve.attrs;
         for comp in rel_parent.components() {
             src_dir.push(comp);
-            dst_dir.push(comp);
+            if !kept(&comp) {
+                continue;
+            }
+            // DIRECTORY/SOURCE as the user wrote it ('e/./a' for './a', as GNU shows it).
+            dst_dir = base.join(src_dir.strip_prefix("/").unwrap_or(&src_dir));
+            let stat_src = |src_dir: &Path| {
+                statat(CWD, src_dir, AtFlags::empty())
+                    .map(|st| probe::facts_from_stat(&st, 0))
+                    .map_err(|e| format!("cannot stat {}: {}", quote(src_dir), errno_text_of(e)))
+            };
             match mkdirat(CWD, &dst_dir, Mode::from_raw_mode(0o700)) {
                 Ok(()) => {
-                    let st = statat(CWD, &src_dir, AtFlags::empty()).map_err(|e| {
-                        format!("cannot stat {}: {}", quote(&src_dir), errno_text_of(e))
-                    })?;
-                    let facts = probe::facts_from_stat(&st, 0);
+                    let facts = stat_src(&src_dir)?;
                     let fd = open_dir(CWD, &dst_dir, false).map_err(|e| {
                         format!("cannot access {}: {}", quote(&dst_dir), errno_text_of(e))
                     })?;
-                    let new_mode = Some(facts.mode & 0o7777 & !self.umask);
+                    // GNU: the source's mode less the umask; with --no-preserve=mode, 0777
+                    // less the umask (GNU tests/cp/cp-parents.sh).
+                    let base = if self.cfg.no_preserve_mode {
+                        0o777
+                    } else {
+                        facts.mode & 0o7777
+                    };
+                    let new_mode = Some(base & !self.umask);
                     self.apply_meta(fd.as_fd(), None, &facts, new_mode, &dst_dir);
                     made.push((dst_dir.clone(), facts, new_mode));
                     if self.cfg.verbose {
@@ -420,6 +438,11 @@ impl<'a, 'p> Copier<'a, 'p> {
                         }
                     }
                 }
+                // An existing directory gets the preserved attributes too (GNU's re_protect;
+                // tests/cp/parent-perm.sh), but is not reported as made.
+                Err(Errno::EXIST) if p.mode || p.ownership || p.timestamps => {
+                    made.push((dst_dir.clone(), stat_src(&src_dir)?, None));
+                }
                 Err(Errno::EXIST) => {}
                 Err(e) => {
                     return Err(format!(
@@ -429,6 +452,10 @@ impl<'a, 'p> Copier<'a, 'p> {
                     ))
                 }
             }
+        }
+        // GNU applies attributes to existing parents only when it had to create one.
+        if made.iter().all(|(_, _, new_mode)| new_mode.is_none()) {
+            made.clear();
         }
         Ok(made)
     }

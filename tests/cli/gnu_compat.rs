@@ -1558,3 +1558,46 @@ fn runs_clean_under_valgrind() {
         fs::read(r.join("j")).unwrap()
     );
 }
+
+#[test]
+fn parents_modes_and_leading_dot_or_slash() {
+    if !have_gnu() {
+        return;
+    }
+    // GNU tests/cp/parent-perm.sh: with -p, existing parents get the source's attributes too.
+    let perm = |r: &Path| {
+        file(r, "a/b/c/foo", "c\n");
+        file(r, "a/b/d/foo", "d\n");
+        file(r, "e/a/b/c/foo", "c\n");
+        chmod(r, "e/a", 0o700);
+        chmod(r, "e/a/b", 0o705);
+    };
+    Diff::new(perm)
+        .args(&["-p", "--parents", "a/b/d/foo", "e"])
+        .check();
+    Diff::new(perm)
+        .args(&["--parents", "a/b/d/foo", "e"])
+        .check();
+    // GNU tests/cp/cp-parents.sh: --no-preserve=mode makes new parents 0777 less the umask.
+    let np = |r: &Path| {
+        file(r, "np/b/file", "f\n");
+        chmod(r, "np/b/file", 0o775);
+        chmod(r, "np", 0o700);
+        dir(r, "np_dest");
+    };
+    Diff::new(np)
+        .args(&["--parents", "--no-preserve=mode", "np/b/file", "np_dest/"])
+        .check();
+    Diff::new(np)
+        .args(&["--parents", "np/b/file", "np_dest/"])
+        .check();
+    // `find . -print0 | xargs -0 cp --parents -t DIR`: './a/b/f'; and absolute names.
+    Diff::new(perm)
+        .args(&["-v", "--parents", "-t", "e", "./a/b/d/foo", "a/b/c/foo"])
+        .check();
+    let outside = scratch();
+    file(outside.path(), "x/y", "y\n");
+    let abs = outside.path().join("x/y");
+    let abs = abs.to_str().unwrap();
+    Diff::new(perm).args(&["-v", "--parents", abs, "e"]).check();
+}
