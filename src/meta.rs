@@ -95,6 +95,9 @@ impl Attrs {
 pub struct Preserve {
     pub attrs: Attrs,
     pub required: Attrs,
+    /// `--no-preserve=mode`: a file fcopy creates gets its mode explicitly, and loses the ACL
+    /// a default ACL gave it, as GNU cp's `set_acl` does.
+    pub explicit_mode: bool,
 }
 
 /// A problem while applying metadata: a message (without program name) and whether it fails the copy.
@@ -194,6 +197,23 @@ pub fn apply(
                 e,
                 true,
             ));
+        }
+    }
+    if !p.mode && preserve.explicit_mode && new_mode.is_some() {
+        let dir = src.kind == crate::facts::FileKind::Directory;
+        for name in [ACL_ACCESS, ACL_DEFAULT]
+            .iter()
+            .take(if dir { 2 } else { 1 })
+        {
+            match rustix::fs::fremovexattr(dst, *name) {
+                Ok(()) | Err(Errno::NODATA | Errno::OPNOTSUPP) => {}
+                Err(e) => problems.push(MetaProblem::new(
+                    "preserving permissions for",
+                    shown,
+                    e,
+                    true,
+                )),
+            }
         }
     }
     if p.mode {
@@ -307,7 +327,12 @@ fn copy_xattrs(src: BorrowedFd<'_>, dst: BorrowedFd<'_>) -> Result<(), Errno> {
     names.truncate(len);
     let mut value = Vec::new();
     let mut first_error = None;
-    for name in names.split(|&b| b == 0).filter(|n| !n.is_empty()) {
+    // POSIX ACLs are part of the mode: copied with it (copy_acls), not as xattrs (as GNU cp).
+    let acl = |n: &[u8]| n == ACL_ACCESS.as_bytes() || n == ACL_DEFAULT.as_bytes();
+    for name in names
+        .split(|&b| b == 0)
+        .filter(|n| !n.is_empty() && !acl(n))
+    {
         let name = std::ffi::OsStr::from_encoded_bytes_unchecked_safe(name);
         let n = match rustix::fs::fgetxattr_query(src, name) {
             Ok(n) => n,

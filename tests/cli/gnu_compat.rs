@@ -1601,3 +1601,83 @@ fn parents_modes_and_leading_dot_or_slash() {
     let abs = abs.to_str().unwrap();
     Diff::new(perm).args(&["-v", "--parents", abs, "e"]).check();
 }
+
+#[test]
+fn option_errors_and_abbreviations_like_gnu() {
+    if !have_gnu() {
+        return;
+    }
+    // `-h` is not a cp option; GNU getopt's words for unknown, ambiguous and misused options.
+    for args in [
+        &["-rh", "src", "dst"][..],
+        &["--recursve", "src", "dst"],
+        &["--recursve=x", "src", "dst"],
+        &["--re", "src", "dst"],
+        &["--parents=x", "src/a", "ext"],
+        &["--reflink=bogus", "src/a", "copy"],
+        &["--suffix"],
+        &["src/a", "-S"],
+        // GNU tests/cp/backup-is-src.sh: `--b` is `--backup` (fcopy's --batch does not count).
+        &["--b=simple", "src/a", "src/b"],
+        &["--pa", "src/a", "ext"],
+        &["--path", "src/sub/c", "ext"],
+        &["-R", "src", "dst"],
+    ] {
+        check(args);
+    }
+    // --sparse=bogus: GNU lists never/auto/always; fcopy names the same three.
+    let out = Diff::new(tree)
+        .args(&["--sparse=bogus", "src/a", "copy"])
+        .run()
+        .1;
+    assert_eq!(out.code, Some(1));
+    assert!(
+        out.stderr
+            .starts_with("cp: invalid argument 'bogus' for '--sparse'\nValid arguments are:\n"),
+        "{}",
+        out.stderr
+    );
+    // --len -5: the message names the option that got the bad value.
+    let out = Diff::new(tree)
+        .args(&["--len", "-5", "src/a", "copy"])
+        .run()
+        .1;
+    assert_eq!(out.code, Some(1));
+    assert!(out.stderr.contains("'--len"), "{}", out.stderr);
+}
+
+#[test]
+fn help_shows_gnu_usage_forms_and_fails_on_a_full_disk() {
+    use std::process::{Command, Stdio};
+    let help = Command::new(crate::testenv::FCOPY)
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(help.status.success());
+    let text = String::from_utf8_lossy(&help.stdout);
+    for form in [
+        "[OPTION]... [-T] SOURCE DEST",
+        "[OPTION]... SOURCE... DIRECTORY",
+        "[OPTION]... -t DIRECTORY SOURCE...",
+        "-R",
+    ] {
+        assert!(text.contains(form), "--help lacks {form}:\n{text}");
+    }
+    for flag in ["--help", "--version"] {
+        let full = fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = Command::new(crate::testenv::FCOPY)
+            .arg(flag)
+            .stdout(Stdio::from(full))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{flag} into /dev/full");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("write error: No space left on device"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
