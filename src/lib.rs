@@ -24,7 +24,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use clap::{CommandFactory, FromArgMatches};
+use clap::FromArgMatches;
 
 use crate::exec::{probe, Engine, NoProgress};
 use crate::plan::Endpoint;
@@ -247,7 +247,14 @@ fn parse_args(
     program: &str,
     argv: Vec<OsString>,
 ) -> Result<(cli::Args, clap::ArgMatches), ExitCode> {
-    let command = cli::Args::command().bin_name(program.to_owned());
+    let command = cli::command(program);
+    let argv = match cli::resolve_long_options(&command, argv) {
+        Ok(argv) => argv,
+        Err(message) => {
+            Reporter::new(program.to_owned()).usage_error(&message, true);
+            return Err(ExitCode::Failure);
+        }
+    };
     let parsed = command
         .try_get_matches_from(argv)
         .and_then(|m| cli::Args::from_arg_matches(&m).map(|a| (a, m)));
@@ -257,14 +264,25 @@ fn parse_args(
             use clap::error::ErrorKind;
             match e.kind() {
                 ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-                    let _ = e.print();
-                    Err(ExitCode::Success)
+                    // Into a full disk (`>/dev/full`) this is a write error, exit 1, as in GNU.
+                    use std::io::Write as _;
+                    let mut out = std::io::stdout().lock();
+                    let text = e.render().to_string();
+                    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+                        Ok(()) => Err(ExitCode::Success),
+                        Err(err) => {
+                            eprintln!("{program}: write error: {}", errno_text(&err));
+                            Err(ExitCode::Failure)
+                        }
+                    }
                 }
                 _ => {
-                    let rendered = e.render().to_string();
-                    let first = rendered.lines().next().unwrap_or("invalid arguments");
-                    let message = first.strip_prefix("error: ").unwrap_or(first);
-                    Reporter::new(program.to_owned()).usage_error(message, true);
+                    let message = cli::gnu_error_message(&e).unwrap_or_else(|| {
+                        let rendered = e.render().to_string();
+                        let first = rendered.lines().next().unwrap_or("invalid arguments");
+                        first.strip_prefix("error: ").unwrap_or(first).to_owned()
+                    });
+                    Reporter::new(program.to_owned()).usage_error(&message, true);
                     Err(ExitCode::Failure)
                 }
             }

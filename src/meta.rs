@@ -95,6 +95,9 @@ impl Attrs {
 pub struct Preserve {
     pub attrs: Attrs,
     pub required: Attrs,
+    /// `--no-preserve=mode`: a file fcopy creates gets its mode explicitly, and loses the ACL
+    /// a default ACL gave it, as GNU cp's `set_acl` does.
+    pub explicit_mode: bool,
 }
 
 /// A problem while applying metadata: a message (without program name) and whether it fails the copy.
@@ -196,12 +199,82 @@ pub fn apply(
             ));
         }
     }
+    if !p.mode && preserve.explicit_mode && new_mode.is_some() {
+        let dir = src.kind == crate::facts::FileKind::Directory;
+        for name in [ACL_ACCESS, ACL_DEFAULT]
+            .iter()
+            .take(if dir { 2 } else { 1 })
+        {
+            match rustix::fs::fremovexattr(dst, *name) {
+                Ok(()) | Err(Errno::NODATA | Errno::OPNOTSUPP) => {}
+                Err(e) => problems.push(MetaProblem::new(
+                    "preserving permissions for",
+                    shown,
+                    e,
+                    true,
+                )),
+            }
+        }
+    }
+    if p.mode {
+        if let Some(src_fd) = src_fd {
+            let dir = src.kind == crate::facts::FileKind::Directory;
+            if let Err(e) = copy_acls(src_fd, dst, dir) {
+                problems.push(MetaProblem::new(
+                    "preserving permissions for",
+                    shown,
+                    e,
+                    preserve.required.mode,
+                ));
+            }
+        }
+    }
     if p.timestamps {
         if let Err(e) = futimens(dst, &timestamps(src)) {
             problems.push(MetaProblem::new("preserving times for", shown, e, true));
         }
     }
     problems
+}
+
+/// The POSIX ACL xattrs: the access ACL, and for directories the default ACL.
+const ACL_ACCESS: &str = "system.posix_acl_access";
+const ACL_DEFAULT: &str = "system.posix_acl_default";
+
+/// Makes `dst`'s POSIX ACLs those of `src`, as part of preserving the mode (GNU cp's
+/// `copy_acl`, checked by GNU's tests/cp/acl.sh): an ACL the source has is copied (the kernel
+/// sets the permission bits from it); one it lacks is removed from `dst` (a default ACL of
+/// the destination directory may have given it one). Directories also get the default ACL.
+/// A filesystem without ACLs on either side is not an error unless the source has an ACL the
+/// destination cannot take.
+fn copy_acls(src: BorrowedFd<'_>, dst: BorrowedFd<'_>, dir: bool) -> Result<(), Errno> {
+    let names: &[&str] = if dir {
+        &[ACL_ACCESS, ACL_DEFAULT]
+    } else {
+        &[ACL_ACCESS]
+    };
+    for name in names {
+        let mut value = vec![0u8; 256];
+        let got = match rustix::fs::fgetxattr(src, *name, &mut value[..]) {
+            Err(Errno::RANGE) => {
+                let n = rustix::fs::fgetxattr_query(src, *name)?;
+                value.resize(n, 0);
+                rustix::fs::fgetxattr(src, *name, &mut value[..])
+            }
+            other => other,
+        };
+        match got {
+            Ok(n) => {
+                rustix::fs::fsetxattr(dst, *name, &value[..n], rustix::fs::XattrFlags::empty())?
+            }
+            Err(Errno::NODATA | Errno::OPNOTSUPP) => match rustix::fs::fremovexattr(dst, *name) {
+                Ok(()) | Err(Errno::NODATA | Errno::OPNOTSUPP) => {}
+                Err(e) => return Err(e),
+            },
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// Applies ownership, mode and times to a node fcopy created (symlink, FIFO, socket, device) through
@@ -290,7 +363,12 @@ fn copy_xattrs(src: BorrowedFd<'_>, dst: BorrowedFd<'_>) -> Result<(), Errno> {
     names.truncate(len);
     let mut value = Vec::new();
     let mut first_error = None;
-    for name in names.split(|&b| b == 0).filter(|n| !n.is_empty()) {
+    // POSIX ACLs are part of the mode: copied with it (copy_acls), not as xattrs (as GNU cp).
+    let acl = |n: &[u8]| n == ACL_ACCESS.as_bytes() || n == ACL_DEFAULT.as_bytes();
+    for name in names
+        .split(|&b| b == 0)
+        .filter(|n| !n.is_empty() && !acl(n))
+    {
         let name = std::ffi::OsStr::from_encoded_bytes_unchecked_safe(name);
         let n = match rustix::fs::fgetxattr_query(src, name) {
             Ok(n) => n,

@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -368,7 +368,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                     made.new_mode,
                     &made.shown,
                 );
-                if self.cfg.sync && !self.cfg.dry_run {
+                if self.cfg.sync && !self.cfg.dry_run && made.created {
                     // A directory --parents created: it and the entry for it in its parent.
                     if let Err(msg) = exec::sync_tree_dir(made.fd.as_fd(), &made.shown, true) {
                         self.fail(&src_path, &dst_path, &msg);
@@ -432,42 +432,47 @@ impl<'a, 'p> Copier<'a, 'p> {
         src: &Path,
         dst: &Path,
     ) -> Result<(Vec<MadeParent>, Option<Arc<OwnedFd>>), String> {
-        use std::path::Component;
-        let mut made = Vec::new();
-        let rel_parent: PathBuf = src
-            .parent()
-            .unwrap_or(Path::new(""))
-            .components()
-            .filter(|c| !matches!(c, Component::RootDir))
-            .collect();
-        let depth = rel_parent.components().count();
-        let mut dst_dir: PathBuf = dst.to_path_buf();
+        let mut made: Vec<MadeParent> = Vec::new();
+        let rel_parent = src.parent().unwrap_or(Path::new(""));
+        // Only the names that DIRECTORY/SOURCE keeps: a leading '/' or './' is not one of them
+        // (`find . -print0 | xargs -0 cp --parents -t DIR` gives './a/b/f').
+        let kept = |c: &Component<'_>| matches!(c, Component::Normal(_) | Component::ParentDir);
+        let depth = rel_parent.components().filter(kept).count();
+        let mut base: PathBuf = dst.to_path_buf();
         for _ in 0..=depth {
-            dst_dir.pop();
+            base.pop();
         }
-        let base = if dst_dir.as_os_str().is_empty() {
+        let top = if base.as_os_str().is_empty() {
             Path::new(".")
         } else {
-            dst_dir.as_path()
+            base.as_path()
         };
         let mut dir = Arc::new(
-            open_dir(CWD, base, false)
-                .map_err(|e| format!("cannot access {}: {}", quote(base), errno_text_of(e)))?,
+            open_dir(CWD, top, false)
+                .map_err(|e| format!("cannot access {}: {}", quote(top), errno_text_of(e)))?,
         );
         let mut src_dir = PathBuf::new();
+        let p = self.cfg.copy.preserve.attrs;
+        let stat_src = |src_dir: &Path| {
+            statat(CWD, src_dir, AtFlags::empty())
+                .map(|st| probe::facts_from_stat(&st, 0))
+                .map_err(|e| format!("cannot stat {}: {}", quote(src_dir), errno_text_of(e)))
+        };
         for comp in rel_parent.components() {
             src_dir.push(comp);
-            dst_dir.push(comp);
+            if !kept(&comp) {
+                continue;
+            }
+            // DIRECTORY/SOURCE as the user wrote it ('e/./a' for './a', as GNU shows it).
+            let dst_dir = base.join(src_dir.strip_prefix("/").unwrap_or(&src_dir));
             let name = comp.as_os_str();
-            if !matches!(comp, Component::Normal(_)) {
+            if comp == Component::ParentDir {
                 dir = Arc::new(open_dir(&*dir, name, false).map_err(|e| {
                     format!("cannot access {}: {}", quote(&dst_dir), errno_text_of(e))
                 })?);
                 continue;
             }
-            let st = statat(CWD, &src_dir, AtFlags::empty())
-                .map_err(|e| format!("cannot stat {}: {}", quote(&src_dir), errno_text_of(e)))?;
-            let facts = probe::facts_from_stat(&st, 0);
+            let facts = stat_src(&src_dir)?;
             let (create_mode, omitted) = self.new_dir_modes(facts.mode);
             match mkdirat(&*dir, name, Mode::from_raw_mode(create_mode)) {
                 Ok(()) => {
@@ -478,6 +483,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                         None => format!("{} was replaced while being copied", quote(&dst_dir)),
                     })?;
                     let restore = self.prepare_new_dir(fd.as_fd(), facts.mode, omitted);
+                    // GNU: with --no-preserve=mode, 0777 less the umask (tests/cp/cp-parents.sh).
                     let new_mode = if self.cfg.no_preserve_mode {
                         Some(0o777 & !self.umask)
                     } else {
@@ -504,13 +510,26 @@ impl<'a, 'p> Copier<'a, 'p> {
                         shown: dst_dir.clone(),
                         facts,
                         new_mode,
+                        created: true,
                     });
                     dir = fd;
                 }
                 Err(Errno::EXIST) => {
-                    dir = Arc::new(open_existing_parent(&dir, name).map_err(|e| {
+                    let fd = Arc::new(open_existing_parent(&dir, name).map_err(|e| {
                         format!("cannot access {}: {}", quote(&dst_dir), errno_text_of(e))
                     })?);
+                    // An existing directory gets the preserved attributes too (GNU's
+                    // re_protect; tests/cp/parent-perm.sh), but is not reported as made.
+                    if p.mode || p.ownership || p.timestamps {
+                        made.push(MadeParent {
+                            fd: Arc::clone(&fd),
+                            shown: dst_dir.clone(),
+                            facts,
+                            new_mode: None,
+                            created: false,
+                        });
+                    }
+                    dir = fd;
                 }
                 Err(e) => {
                     return Err(format!(
@@ -520,6 +539,10 @@ impl<'a, 'p> Copier<'a, 'p> {
                     ))
                 }
             }
+        }
+        // GNU applies attributes to existing parents only when it had to create one.
+        if !made.iter().any(|m| m.created) {
+            made.clear();
         }
         Ok((made, Some(dir)))
     }
@@ -569,6 +592,8 @@ struct MadeParent {
     shown: PathBuf,
     facts: FileFacts,
     new_mode: Option<u32>,
+    /// Made by this run (false: an existing parent whose attributes are applied again).
+    created: bool,
 }
 
 /// Opens an existing component of a `--parents` destination: a directory, never through a

@@ -435,7 +435,7 @@ fn sparse_abbreviation_is_accepted() {
 #[test]
 fn help_lists_every_value_of_the_value_enums() {
     let env = TestEnv::new();
-    for flag in ["--help", "-h"] {
+    for flag in ["--help"] {
         let run = env.run(&[flag]);
         run.success();
         let help = run.stdout();
