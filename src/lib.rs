@@ -66,6 +66,13 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
             return ExitCode::Failure;
         }
     };
+    if config.interactive && !config.dry_run && config.batch.as_deref() == Some(Path::new("-")) {
+        // Standard input carries the jobs, so -i asks on the terminal.
+        if let Err(message) = reporter.answers_from_terminal() {
+            reporter.usage_error(&message, false);
+            return ExitCode::Failure;
+        }
+    }
     if args.selinux || args.context.is_some() {
         reporter.note("warning: ignoring --context (-Z): SELinux contexts are not supported");
     }

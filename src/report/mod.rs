@@ -6,10 +6,11 @@ pub mod progress;
 mod quote;
 
 use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use self::json::JsonObject;
-pub use self::quote::{quote, quote_bytes};
+pub use self::quote::{quote, quote_bytes, quote_if_needed};
 
 use crate::exec::{Method, Outcome};
 use crate::plan::{Job, Strategy};
@@ -56,6 +57,10 @@ pub struct Reporter {
     write_error: Option<io::Error>,
     /// The progress bar, kept out of the way of every line printed.
     pub progress: Option<std::sync::Arc<progress::ProgressDisplay>>,
+    /// The backup just made of the next `-v` line's destination (GNU's ` (backup: 'f~')`).
+    backup_made: Option<PathBuf>,
+    /// Where `-i` reads its answers: the terminal when standard input carries the batch.
+    answers: Option<rustix::fd::OwnedFd>,
 }
 
 impl Reporter {
@@ -77,7 +82,79 @@ impl Reporter {
             },
             write_error: None,
             progress: None,
+            backup_made: None,
+            answers: None,
         }
+    }
+
+    /// `-i` with `--batch -`: the answers come from the terminal (`/dev/tty`), as standard input
+    /// carries the jobs. Fails (a usage error for the caller) when there is no terminal.
+    pub fn answers_from_terminal(&mut self) -> Result<(), String> {
+        use rustix::fs::{Mode, OFlags};
+        let flags = OFlags::RDONLY | OFlags::NOCTTY | OFlags::CLOEXEC;
+        match rustix::fs::open("/dev/tty", flags, Mode::empty()) {
+            Ok(fd) => {
+                self.answers = Some(fd);
+                Ok(())
+            }
+            Err(e) => Err(format!(
+                "-i cannot ask: standard input carries the batch and there is no terminal \
+                 ('/dev/tty': {})",
+                errno_text_of(e)
+            )),
+        }
+    }
+
+    /// `-i`: prints `question` on standard error and reads one line of answer; true for `y`/`Y`.
+    ///
+    /// The answer comes from standard input, or from the terminal when standard input carries the
+    /// batch. The wait polls, so SIGINT and SIGTERM end it at once (the answer is then "no" and
+    /// the run stops as after any interrupt). End of input is "no", as in GNU cp.
+    pub fn ask(&mut self, question: &str) -> bool {
+        let _ = self.stdout.flush();
+        let prompt = format!("{}: {question} ", self.program);
+        let write = || {
+            let mut err = io::stderr().lock();
+            let _ = err.write_all(prompt.as_bytes());
+            let _ = err.flush();
+        };
+        match &self.progress {
+            Some(p) => p.suspend(write),
+            None => write(),
+        }
+        let fd = match &self.answers {
+            Some(fd) => rustix::fd::AsFd::as_fd(fd),
+            None => rustix::stdio::stdin(),
+        };
+        let mut answer = Vec::new();
+        loop {
+            if crate::signals::pending().is_some() {
+                return false;
+            }
+            let mut fds = [rustix::event::PollFd::new(
+                &fd,
+                rustix::event::PollFlags::IN,
+            )];
+            let tick = rustix::event::Timespec {
+                tv_sec: 0,
+                tv_nsec: 100_000_000,
+            };
+            match rustix::event::poll(&mut fds, Some(&tick)) {
+                Ok(0) | Err(rustix::io::Errno::INTR) => continue,
+                Ok(_) => {}
+                Err(_) => break,
+            }
+            let mut byte = [0u8; 1];
+            match rustix::io::read(fd, &mut byte) {
+                Ok(0) => break,
+                Ok(_) if byte[0] == b'\n' => break,
+                Ok(_) => answer.push(byte[0]),
+                Err(rustix::io::Errno::INTR | rustix::io::Errno::AGAIN) => {}
+                Err(_) => break,
+            }
+        }
+        let text = String::from_utf8_lossy(&answer);
+        text.trim_start().starts_with(['y', 'Y'])
     }
 
     pub fn failures(&self) -> u64 {
@@ -125,11 +202,20 @@ impl Reporter {
     /// `fcopy: message` on standard error.
     pub fn error(&mut self, message: &str) {
         self.failures += 1;
-        self.stderr_line(format_args!("{}: {message}", self.program));
+        let program = std::mem::take(&mut self.program);
+        self.stderr_line(format_args!("{program}: {message}"));
+        self.program = program;
     }
 
-    /// Writes a line to standard error with the progress bar out of the way.
-    fn stderr_line(&self, args: std::fmt::Arguments<'_>) {
+    /// Writes a line to standard error with the progress bar out of the way. Standard output is
+    /// flushed first, as GNU does before each diagnostic, so `fcopy -rv a b > log 2>&1` keeps
+    /// the order in which things happened.
+    fn stderr_line(&mut self, args: std::fmt::Arguments<'_>) {
+        if !self.stdout_taken && self.write_error.is_none() {
+            if let Err(e) = self.stdout.flush() {
+                self.write_error = Some(e);
+            }
+        }
         let write = || {
             let _ = writeln!(io::stderr().lock(), "{args}");
         };
@@ -140,8 +226,10 @@ impl Reporter {
     }
 
     /// A line on standard error that is not itself a failure (a note or a warning).
-    pub fn note(&self, message: &str) {
-        self.stderr_line(format_args!("{}: {message}", self.program));
+    pub fn note(&mut self, message: &str) {
+        let program = std::mem::take(&mut self.program);
+        self.stderr_line(format_args!("{program}: {message}"));
+        self.program = program;
     }
 
     /// A usage error: the message and GNU's "Try ... --help" hint.
@@ -189,9 +277,39 @@ impl Reporter {
         }
     }
 
-    /// `'a' -> 'b'` for -v and --debug.
+    /// `'a' -> 'b'` for -v and --debug, with GNU's ` (backup: 'b~')` when a backup was just made.
     pub fn verbose_line(&mut self, source: &std::path::Path, dest: &std::path::Path) {
-        self.line(format_args!("{} -> {}", quote(source), quote(dest)));
+        match self.backup_made.take() {
+            Some(backup) => self.line(format_args!(
+                "{} -> {} (backup: {})",
+                quote(source),
+                quote(dest),
+                quote(&backup)
+            )),
+            None => self.line(format_args!("{} -> {}", quote(source), quote(dest))),
+        }
+    }
+
+    /// A backup of the destination about to be written was made under this name: the next
+    /// `-v` line ends with ` (backup: 'NAME')`, as GNU cp's (coreutils `emit_verbose`).
+    pub fn backup_made(&mut self, backup: &Path) {
+        self.backup_made = (self.verbose || self.debug).then(|| backup.to_path_buf());
+    }
+
+    /// `--parents` made directory `dest` (for source directory `source`): GNU's `-v` line
+    /// `a -> dst/a` (names quoted only when needed, coreutils `quotef`), or a `directory`
+    /// record with `--json`.
+    pub fn parent_made(&mut self, source: &Path, dest: &Path) {
+        if self.json {
+            return self.node_done("directory", source, dest);
+        }
+        if self.verbose || self.debug {
+            self.line(format_args!(
+                "{} -> {}",
+                quote_if_needed(source),
+                quote_if_needed(dest)
+            ));
+        }
     }
 
     /// A directory, symlink, hard link or special file was made (trees): -v line or JSON record.

@@ -2,7 +2,6 @@
 //! with the engine, `--attributes-only`, and linking later names of a hard-linked source.
 
 use std::ffi::{OsStr, OsString};
-use std::io::BufRead;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -102,10 +101,7 @@ impl<'a, 'p> Copier<'a, 'p> {
     }
 
     fn ask_overwrite(&mut self, dst: &Path) -> bool {
-        eprint!("{}: overwrite {}? ", self.reporter.program, quote(dst));
-        let mut line = String::new();
-        let _ = std::io::stdin().lock().read_line(&mut line);
-        line.trim_start().starts_with(['y', 'Y'])
+        self.reporter.ask(&format!("overwrite {}?", quote(dst)))
     }
 
     /// Renames an existing destination to its backup name. Returns the backup's name.
@@ -121,13 +117,23 @@ impl<'a, 'p> Copier<'a, 'p> {
                 errno_text_of(e)
             )
         })?;
-        backup::make_backup(dir_fd.as_fd(), &base, b.control, &b.suffix).map_err(|e| {
-            format!(
-                "cannot backup {}: {}",
-                quote(dst.display_path()),
-                errno_text_of(e)
-            )
-        })
+        let made =
+            backup::make_backup(dir_fd.as_fd(), &base, b.control, &b.suffix).map_err(|e| {
+                format!(
+                    "cannot backup {}: {}",
+                    quote(dst.display_path()),
+                    errno_text_of(e)
+                )
+            })?;
+        if let Some(name) = &made {
+            let shown = dst.display_path();
+            let backup = match shown.parent() {
+                Some(parent) if !parent.as_os_str().is_empty() => parent.join(name),
+                _ => PathBuf::from(name),
+            };
+            self.reporter.backup_made(&backup);
+        }
+        Ok(made)
     }
 
     /// Copies a regular file (or a special file's contents) with the engine.

@@ -217,6 +217,9 @@ impl<'a, 'p> Copier<'a, 'p> {
         } = done;
         let dst_shown = job.dest.display_path();
         self.in_flight.remove(dst_shown);
+        if let Some(p) = &self.reporter.progress {
+            p.file_done();
+        }
         match result {
             Ok(outcome) => {
                 self.reporter.copied(&job, &outcome, elapsed);
@@ -405,20 +408,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                     let new_mode = Some(facts.mode & 0o7777 & !self.umask);
                     self.apply_meta(fd.as_fd(), None, &facts, new_mode, &dst_dir);
                     made.push((dst_dir.clone(), facts, new_mode));
-                    if self.cfg.verbose {
-                        // GNU prints these names with quotef: quoted only when needed.
-                        let line = format!(
-                            "{} -> {}",
-                            quote_if_needed(&src_dir),
-                            quote_if_needed(&dst_dir)
-                        );
-                        if self.cfg.json {
-                            self.reporter.verbose_line(&src_dir, &dst_dir);
-                        } else {
-                            use std::io::Write as _;
-                            let _ = writeln!(std::io::stdout().lock(), "{line}");
-                        }
-                    }
+                    self.reporter.parent_made(&src_dir, &dst_dir);
                 }
                 Err(Errno::EXIST) => {}
                 Err(e) => {

@@ -198,3 +198,195 @@ fn sigint_during_a_tree_copy_stops_the_walk() {
         );
     }
 }
+
+/// Runs the shell `command` in a pseudo-terminal of `cols` columns (via `script`), with `input`
+/// typed on that terminal, and returns everything the terminal got (the typescript).
+fn in_pty_sized(env: &TestEnv, cols: u16, command: &str, input: &[u8]) -> String {
+    let typescript = env.join("typescript");
+    let mut child = Command::new("script")
+        .args(["-qfec", &format!("stty cols {cols} rows 24; {command}")])
+        .arg(&typescript)
+        .current_dir(env.path())
+        .env("FCOPY", FCOPY)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("script runs");
+    let mut stdin = child.stdin.take().unwrap();
+    // Typed once the program waits, as a person would (a tty would echo it early otherwise).
+    thread::sleep(Duration::from_millis(if input.is_empty() {
+        0
+    } else {
+        500
+    }));
+    let _ = stdin.write_all(input);
+    drop(stdin);
+    let status = child.wait().unwrap();
+    let screen = String::from_utf8_lossy(&fs::read(&typescript).unwrap()).into_owned();
+    assert!(
+        status.success(),
+        "{command} under script failed: {status}\n{screen}"
+    );
+    screen
+}
+
+// Issue 11: every output line goes through the Reporter.
+
+#[test]
+fn parents_verbose_lines_come_in_order_when_piped() {
+    let env = TestEnv::new();
+    env.write("a/b/f", "1");
+    env.write("c/d/g", "2");
+    fs::create_dir(env.join("dst")).unwrap();
+    // GNU cp prints each directory --parents creates (quoted only when needed), then the file.
+    env.run(&["-v", "--parents", "a/b/f", "c/d/g", "dst"])
+        .success()
+        .stdout_is(
+            "a -> dst/a\na/b -> dst/a/b\n'a/b/f' -> 'dst/a/b/f'\n\
+             c -> dst/c\nc/d -> dst/c/d\n'c/d/g' -> 'dst/c/d/g'\n",
+        );
+}
+
+#[test]
+fn json_parents_gives_directory_records_and_nothing_but_json() {
+    let env = TestEnv::new();
+    env.write("a/b/f", "1");
+    fs::create_dir(env.join("dst")).unwrap();
+    let run = env.run(&["--json", "-v", "--parents", "a/b/f", "dst"]);
+    run.success();
+    let records = run.json();
+    let dirs: Vec<_> = records
+        .iter()
+        .filter(|r| r["type"] == "directory")
+        .map(|r| (r["source"].as_str().unwrap(), r["dest"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        dirs,
+        [("a", "dst/a"), ("a/b", "dst/a/b")],
+        "{}",
+        run.stdout()
+    );
+    assert_eq!(records.last().unwrap()["type"], "summary");
+}
+
+#[test]
+fn verbose_names_the_backup_as_gnu_does() {
+    let env = TestEnv::new();
+    env.write("a", "new");
+    env.write("b", "old");
+    env.write("d/a", "old");
+    env.run(&["-bv", "a", "b"])
+        .success()
+        .stdout_is("'a' -> 'b' (backup: 'b~')\n");
+    env.run(&["-v", "--backup=numbered", "a", "d/"])
+        .success()
+        .stdout_is("'a' -> 'd/a' (backup: 'd/a.~1~')\n");
+    assert_eq!(env.read("b~"), b"old");
+    assert_eq!(env.read("d/a.~1~"), b"old");
+}
+
+#[test]
+fn stdout_is_flushed_before_each_diagnostic() {
+    let env = TestEnv::new();
+    env.write("a", "1");
+    env.write("c", "3");
+    fs::create_dir(env.join("dst")).unwrap();
+    let log = env.join("log");
+    // `fcopy -v a missing c dst > log 2>&1`: one file, both streams, in the order of events.
+    let status = Command::new("sh")
+        .args(["-c", "\"$FCOPY\" -v a missing c dst > log 2>&1"])
+        .env("FCOPY", FCOPY)
+        .current_dir(env.path())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(1));
+    assert_eq!(
+        fs::read_to_string(log).unwrap(),
+        "'a' -> 'dst/a'\n\
+         fcopy: cannot stat 'missing': No such file or directory\n\
+         'c' -> 'dst/c'\n"
+    );
+}
+
+fn batch_fixture(env: &TestEnv) {
+    env.write("a", "new1");
+    env.write("c", "new2");
+    env.write("b", "old1");
+    env.write("d", "old2");
+    env.write("jobs.tsv", "a\tb\nc\td\n");
+}
+
+#[test]
+fn interactive_batch_from_stdin_asks_on_the_terminal() {
+    if !require_tool("script") {
+        return;
+    }
+    let env = TestEnv::new();
+    batch_fixture(&env);
+    let screen = in_pty_sized(&env, 80, "\"$FCOPY\" -i --batch - < jobs.tsv", b"y\nn\n");
+    assert!(screen.contains("fcopy: overwrite 'b'?"), "{screen:?}");
+    assert!(screen.contains("fcopy: overwrite 'd'?"), "{screen:?}");
+    assert_eq!(env.read("b"), b"new1", "answered y: {screen:?}");
+    assert_eq!(env.read("d"), b"old2", "answered n: {screen:?}");
+}
+
+#[test]
+fn interactive_batch_from_stdin_without_a_terminal_is_a_usage_error() {
+    if !require_tool("setsid") {
+        return;
+    }
+    let env = TestEnv::new();
+    batch_fixture(&env);
+    let run = env
+        .fcopy()
+        .wrapped(&["setsid", "-w"])
+        .args(&["-i", "--batch", "-"])
+        .stdin_file(fs::File::open(env.join("jobs.tsv")).unwrap())
+        .run();
+    run.failure().stderr_contains("there is no terminal");
+    assert_eq!(env.read("b"), b"old1");
+    assert_eq!(env.read("d"), b"old2");
+}
+
+/// A prompt waiting for an answer on a pipe that never gets one ends at once on `signal`.
+fn signal_ends_a_pending_prompt(signal: &str, expected: i32) {
+    let env = TestEnv::new();
+    env.write("a", "new");
+    env.write("b", "old");
+    let mut child = Command::new(FCOPY)
+        .args(["-i", "a", "b"])
+        .current_dir(env.path())
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    thread::sleep(Duration::from_millis(400));
+    Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("fcopy -i still waits for an answer 5 s after SIG{signal}");
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(expected));
+    assert_eq!(env.read("b"), b"old");
+}
+
+#[test]
+fn sigint_interrupts_a_pending_prompt() {
+    signal_ends_a_pending_prompt("INT", 130);
+}
+
+#[test]
+fn sigterm_interrupts_a_pending_prompt() {
+    signal_ends_a_pending_prompt("TERM", 143);
+}
