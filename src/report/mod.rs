@@ -211,6 +211,13 @@ impl Reporter {
     /// flushed first, as GNU does before each diagnostic, so `fcopy -rv a b > log 2>&1` keeps
     /// the order in which things happened.
     fn stderr_line(&mut self, args: std::fmt::Arguments<'_>) {
+        if crate::signals::pending().is_some() {
+            // Interrupted: the bar goes for good before the message, so no stale bar is left
+            // on the screen above it.
+            if let Some(p) = &self.progress {
+                p.finish();
+            }
+        }
         if !self.stdout_taken && self.write_error.is_none() {
             if let Err(e) = self.stdout.flush() {
                 self.write_error = Some(e);

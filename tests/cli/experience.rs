@@ -221,7 +221,19 @@ fn in_pty_sized(env: &TestEnv, cols: u16, command: &str, input: &[u8]) -> String
     }));
     let _ = stdin.write_all(input);
     drop(stdin);
-    let status = child.wait().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            // Closing the terminal hangs up whatever still runs on it.
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{command} still runs after 60 s");
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
     let screen = String::from_utf8_lossy(&fs::read(&typescript).unwrap()).into_owned();
     assert!(
         status.success(),
@@ -389,4 +401,232 @@ fn sigint_interrupts_a_pending_prompt() {
 #[test]
 fn sigterm_interrupts_a_pending_prompt() {
     signal_ends_a_pending_prompt("TERM", 143);
+}
+
+// Issue 15: the bar tells the truth and fits the terminal.
+
+/// What a terminal `cols` wide shows after `typescript` (carriage returns, line feeds, wrapping
+/// at the last column, erase-line and cursor-up; other escapes are dropped), and every line the
+/// bar drew (each frame, trailing blanks trimmed).
+fn terminal_screen(typescript: &str, cols: usize) -> (Vec<String>, Vec<String>) {
+    let body = typescript
+        .split_once('\n')
+        .map_or(typescript, |(_, rest)| rest);
+    let body = body.rsplit_once("\nScript done").map_or(body, |(b, _)| b);
+    let mut screen: Vec<Vec<char>> = vec![Vec::new()];
+    let (mut row, mut col) = (0usize, 0usize);
+    let mut frames = Vec::new();
+    let mut chars = body.chars().peekable();
+    let mut frame = String::new();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' | '\n' => {
+                if !frame.trim_end().is_empty() {
+                    frames.push(frame.trim_end().to_owned());
+                }
+                frame.clear();
+                col = 0;
+                if c == '\n' {
+                    row += 1;
+                    if screen.len() <= row {
+                        screen.push(Vec::new());
+                    }
+                }
+            }
+            '\u{1b}' => {
+                let mut seq = String::new();
+                if chars.peek() == Some(&'[') {
+                    chars.next();
+                    while let Some(&d) = chars.peek() {
+                        chars.next();
+                        seq.push(d);
+                        if d.is_ascii_alphabetic() {
+                            break;
+                        }
+                    }
+                }
+                match seq.as_str() {
+                    "2K" => screen[row].clear(),
+                    "K" | "0K" => screen[row].truncate(col),
+                    s if s.ends_with('A') => {
+                        let n: usize = s[..s.len() - 1].parse().unwrap_or(1);
+                        row = row.saturating_sub(n);
+                    }
+                    _ => {}
+                }
+            }
+            c => {
+                if col == cols {
+                    // Auto-margin: the line wraps.
+                    row += 1;
+                    col = 0;
+                    if screen.len() <= row {
+                        screen.push(Vec::new());
+                    }
+                    frames.push(std::mem::take(&mut frame));
+                }
+                let line = &mut screen[row];
+                while line.len() <= col {
+                    line.push(' ');
+                }
+                line[col] = c;
+                col += 1;
+                frame.push(c);
+            }
+        }
+    }
+    let screen = screen
+        .into_iter()
+        .map(|l| l.into_iter().collect::<String>().trim_end().to_owned())
+        .filter(|l| !l.is_empty())
+        .collect();
+    (screen, frames)
+}
+
+/// The bar's frames: the drawn lines that carry a rate.
+fn bar_frames(frames: &[String]) -> Vec<&String> {
+    frames.iter().filter(|f| f.contains("B/s")).collect()
+}
+
+#[test]
+fn bar_fits_60_and_80_columns_and_counts_files_while_the_walk_goes_on() {
+    if !require_tool("script") {
+        return;
+    }
+    for cols in [60usize, 80] {
+        let env = TestEnv::new();
+        for name in ["f1", "f2", "f3"] {
+            env.write(name, pattern(100_000, 7));
+        }
+        fs::create_dir(env.join("dst")).unwrap();
+        let fifo = env.join("slow");
+        mkfifo(&fifo);
+        let writer = slow_writer(&fifo, 15, Duration::from_millis(100));
+        let screen = in_pty_sized(
+            &env,
+            cols as u16,
+            "\"$FCOPY\" -g --copy-contents f1 f2 f3 slow dst",
+            b"",
+        );
+        writer.join().unwrap();
+        let (_, frames) = terminal_screen(&screen, cols);
+        let bars = bar_frames(&frames);
+        assert!(!bars.is_empty(), "no bar at {cols} columns: {screen:?}");
+        for bar in &bars {
+            assert!(
+                bar.chars().count() < cols,
+                "the bar wraps at {cols} columns: {bar:?}"
+            );
+        }
+        // Three files are done while the fourth streams in; the total is a lower bound as long
+        // as that stream has more than its size said.
+        assert!(
+            bars.iter().any(|b| b.contains("3/≥4 files")),
+            "the file counter did not move at {cols} columns: {bars:?}"
+        );
+        assert!(
+            bars.iter().all(|b| !b.contains('%')),
+            "a percentage of an unknown total: {bars:?}"
+        );
+    }
+}
+
+/// A 24 MiB copy slowed to about 2 s by strace (each write delayed), under a terminal.
+fn slow_copy_command(extra: &str) -> String {
+    format!(
+        "strace -f -o /dev/null -e trace=pwrite64 -e inject=pwrite64:delay_exit=15000 \
+         \"$FCOPY\" -g --method=read-write {extra} big big.out"
+    )
+}
+
+#[test]
+fn bar_percentage_only_moves_forward_with_an_eta_and_fits() {
+    if !require_tool("script") || !crate::testenv::require_strace() {
+        return;
+    }
+    for cols in [60usize, 80] {
+        let env = TestEnv::new();
+        env.write("big", pattern(24 << 20, 3));
+        let screen = in_pty_sized(&env, cols as u16, &slow_copy_command(""), b"");
+        env.assert_same_content("big", "big.out");
+        let (_, frames) = terminal_screen(&screen, cols);
+        let bars = bar_frames(&frames);
+        assert!(bars.len() > 3, "too few frames at {cols}: {screen:?}");
+        let mut last = 0;
+        for bar in &bars {
+            assert!(bar.chars().count() < cols, "wraps at {cols}: {bar:?}");
+            let percent: u64 = bar
+                .split_whitespace()
+                .find_map(|w| w.strip_suffix('%'))
+                .unwrap_or_else(|| panic!("no percentage at {cols}: {bar:?}"))
+                .parse()
+                .unwrap();
+            assert!(percent >= last, "went back from {last}% in {bar:?}");
+            last = percent;
+            assert!(bar.contains("/24.00 MiB"), "{bar:?}");
+        }
+        assert!(
+            bars.iter().any(|b| b.contains("ETA ")),
+            "no ETA at {cols}: {bars:?}"
+        );
+        if cols == 80 {
+            assert!(bars.iter().any(|b| b.starts_with("[=")), "no bar: {bars:?}");
+        }
+    }
+}
+
+#[test]
+fn ctrl_c_leaves_no_bar_on_the_screen() {
+    if !require_tool("script") || !crate::testenv::require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("big", pattern(24 << 20, 4));
+    let command = format!(
+        "{} & sleep 1; kill -INT $(pgrep -P $! fcopy || echo $!); wait",
+        slow_copy_command("")
+    );
+    let screen = in_pty_sized(&env, 60, &command, b"");
+    let (shown, _) = terminal_screen(&screen, 60);
+    assert!(
+        shown
+            .iter()
+            .any(|l| l.contains("interrupted while copying")),
+        "{shown:?}"
+    );
+    assert!(
+        shown.iter().all(|l| !l.contains("B/s")),
+        "a stale bar is left on the screen: {shown:?}"
+    );
+}
+
+#[test]
+fn sigusr1_prints_a_status_line_and_the_copy_goes_on() {
+    let env = TestEnv::new();
+    let fifo = env.join("src");
+    mkfifo(&fifo);
+    let writer = slow_writer(&fifo, 20, Duration::from_millis(50));
+    let child = Command::new(FCOPY)
+        .args(["src", "dst"])
+        .current_dir(env.path())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    thread::sleep(Duration::from_millis(500));
+    Command::new("kill")
+        .args(["-USR1", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let sent = writer.join().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
+    assert_eq!(fs::read(env.join("dst")).unwrap(), sent);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    // `fcopy: 36.00 KiB (36864 bytes) copied, 0/1 files, 0.5 s, 71.84 KiB/s`, as dd's.
+    let line = lines[0];
+    assert!(line.starts_with("fcopy: "), "{line}");
+    assert!(line.contains(" bytes) copied, 0/1 files, "), "{line}");
+    assert!(line.ends_with("B/s"), "{line}");
 }
