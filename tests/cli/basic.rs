@@ -139,7 +139,7 @@ fn sys_file_copies_like_cat() {
         .iter()
         .find(|p| fs::read(p).is_ok_and(|b| !b.is_empty()))
     else {
-        eprintln!("SKIP: none of {candidates:?} is readable");
+        crate::testenv::record_skip(&format!("none of {candidates:?} is readable"));
         return;
     };
     let env = TestEnv::new();
