@@ -191,3 +191,69 @@ fn help_lists_value_enum_values_and_examples() {
         assert!(help.contains(heading), "--help has no {heading} group");
     }
 }
+
+fn read_text(rel: &str) -> String {
+    fs::read_to_string(root().join(rel)).unwrap()
+}
+
+#[test]
+fn readme_installs_the_tested_dependency_set_and_says_how_to_remove_it() {
+    let readme = read_text("README.md");
+    // Without --locked, cargo install ignores Cargo.lock and builds with newer crates.
+    assert!(
+        readme.contains("cargo install --locked --path ."),
+        "README install command"
+    );
+    assert!(
+        !readme.contains("cargo install --path ."),
+        "an unlocked install command is left"
+    );
+    assert!(
+        readme.contains("~/.cargo/bin/fcopy"),
+        "README does not say where it goes"
+    );
+    assert!(
+        readme.contains("cargo uninstall fcopy"),
+        "README does not say how to remove it"
+    );
+}
+
+/// Every file of these trees (recursively) with one of these extensions.
+fn files_under(rel: &str, exts: &[&str], out: &mut Vec<PathBuf>) {
+    let path = root().join(rel);
+    if path.is_file() {
+        return out.push(path);
+    }
+    for entry in fs::read_dir(&path).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_dir() {
+            files_under(p.strip_prefix(root()).unwrap().to_str().unwrap(), exts, out);
+        } else if p
+            .extension()
+            .is_some_and(|e| exts.contains(&e.to_str().unwrap_or("")))
+        {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn no_citation_of_a_design_file_the_repository_lacks() {
+    let mut files = Vec::new();
+    for rel in ["src", "tests", "README.md", "CHANGELOG.md", "man", "bench"] {
+        if root().join(rel).exists() {
+            files_under(rel, &["rs", "md", "1", "sh", "toml"], &mut files);
+        }
+    }
+    let needle = ["DESIGN", ".md"].concat();
+    let design_here = root().join(&needle).exists();
+    let citing: Vec<_> = files
+        .iter()
+        .filter(|f| fs::read_to_string(f).is_ok_and(|t| t.contains(&needle)))
+        .map(|f| f.strip_prefix(root()).unwrap().display().to_string())
+        .collect();
+    assert!(
+        design_here || citing.is_empty(),
+        "{citing:?} cite {needle}, which the repository does not have"
+    );
+}
