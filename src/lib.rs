@@ -79,6 +79,7 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
     reporter.verbose = config.verbose;
     reporter.debug = config.debug;
     reporter.json = config.json;
+    reporter.range = config.copy.range.clone();
     reporter.stdout_taken = targets.iter().any(|t| t.dest == Endpoint::Stdio);
     let umask = current_umask();
     let started = Instant::now();
@@ -193,16 +194,18 @@ fn run_batch(copier: &mut tree::Copier<'_, '_>, file: &Path, null: bool) {
                     continue;
                 }
                 if job.range.is_some() {
+                    copier.reporter().range = job.range.clone();
                     copier.set_range(job.range);
                     copier.copy_operand(&target, false);
                     copier.set_range(None);
+                    copier.reporter().range = None;
                 } else {
                     copier.copy_operand(&target, false);
                 }
             }
             Err(e) => {
                 let msg = format!("{}:{}: {}", file.display(), e.line, e.message);
-                copier.reporter().error(&msg);
+                copier.reporter().bad_batch_line(e.line as u64, &msg);
             }
         }
     }

@@ -61,6 +61,9 @@ pub struct Reporter {
     backup_made: Option<PathBuf>,
     /// Where `-i` reads its answers: the terminal when standard input carries the batch.
     answers: Option<rustix::fd::OwnedFd>,
+    /// The byte range in effect for the operands being copied (command line or batch line), so
+    /// a ranged job that fails before it is planned still has its offsets in `--json`.
+    pub range: Option<crate::plan::RangeArgs>,
 }
 
 impl Reporter {
@@ -84,6 +87,7 @@ impl Reporter {
             progress: None,
             backup_made: None,
             answers: None,
+            range: None,
         }
     }
 
@@ -199,8 +203,23 @@ impl Reporter {
         }
     }
 
-    /// `fcopy: message` on standard error.
+    /// `fcopy: message` on standard error: a failure. With `--json` it is a record too (type
+    /// `error`, no paths), so the summary's `failures` equals the records with status `error`.
     pub fn error(&mut self, message: &str) {
+        self.error_line(message);
+        if self.json {
+            let record =
+                Record::new("error", None, None, "error").error(self.with_program(message));
+            self.line(format_args!("{}", record.finish()));
+        }
+    }
+
+    fn with_program(&self, message: &str) -> String {
+        format!("{}: {message}", self.program)
+    }
+
+    /// The error line and the count, without a record.
+    fn error_line(&mut self, message: &str) {
         self.failures += 1;
         let program = std::mem::take(&mut self.program);
         self.stderr_line(format_args!("{program}: {message}"));
@@ -241,7 +260,7 @@ impl Reporter {
 
     /// A usage error: the message and GNU's "Try ... --help" hint.
     pub fn usage_error(&mut self, message: &str, try_help: bool) {
-        self.error(message);
+        self.error_line(message);
         if try_help {
             let _ = writeln!(
                 io::stderr().lock(),
@@ -259,14 +278,13 @@ impl Reporter {
         self.files += 1;
         self.bytes += outcome.bytes;
         if self.json {
-            let record = job_record(job, "ok")
-                .num("bytes", outcome.bytes)
-                .str("method", outcome.method.name())
-                .opt_str("fallback", outcome.fallback.map(|(r, _)| r.name()))
-                .opt_num("fallback_offset", outcome.fallback.map(|(_, at)| at))
-                .num("extents", outcome.extents)
-                .null("error")
-                .float("elapsed_ms", elapsed.as_secs_f64() * 1e3);
+            let mut record = Record::job(job, "ok");
+            record.bytes = Some(outcome.bytes);
+            record.method = Some(outcome.method.name());
+            record.fallback = outcome.fallback.map(|(r, _)| r.name());
+            record.fallback_offset = outcome.fallback.map(|(_, at)| at);
+            record.extents = Some(outcome.extents);
+            record.elapsed_ms = Some(elapsed.as_secs_f64() * 1e3);
             self.line(format_args!("{}", record.finish()));
             return;
         }
@@ -322,13 +340,8 @@ impl Reporter {
     /// A directory, symlink, hard link or special file was made (trees): -v line or JSON record.
     pub fn node_done(&mut self, kind: &str, source: &std::path::Path, dest: &std::path::Path) {
         if self.json {
-            let record = JsonObject::new()
-                .str("type", kind)
-                .path("source", source)
-                .path("dest", dest)
-                .str("status", "ok")
-                .num("bytes", 0)
-                .null("error");
+            let mut record = Record::new(kind, Some(source), Some(dest), "ok");
+            record.bytes = Some(0);
             self.line(format_args!("{}", record.finish()));
         } else if self.verbose || self.debug {
             self.verbose_line(source, dest);
@@ -338,11 +351,7 @@ impl Reporter {
     /// `--dry-run` for a directory, symlink, hard link or special file.
     pub fn planned_node(&mut self, kind: &str, source: &std::path::Path, dest: &std::path::Path) {
         if self.json {
-            let record = JsonObject::new()
-                .str("type", kind)
-                .path("source", source)
-                .path("dest", dest)
-                .str("status", "planned");
+            let record = Record::new(kind, Some(source), Some(dest), "planned");
             self.line(format_args!("{}", record.finish()));
         } else {
             self.line(format_args!(
@@ -362,20 +371,22 @@ impl Reporter {
         message: &str,
         note: Option<&str>,
     ) {
-        self.error(message);
+        self.error_line(message);
         if let Some(note) = note {
             self.note(note);
         }
         if self.json {
-            let record = JsonObject::new()
-                .str("type", "file")
-                .path("source", job_source)
-                .path("dest", job_dest)
-                .str("status", "error")
-                .opt_str("strategy", strategy.map(Strategy::name))
-                .num("bytes", 0)
-                .null("method")
-                .str("error", &format!("{}: {message}", self.program));
+            let mut record = Record::new("file", Some(job_source), Some(job_dest), "error")
+                .error(self.with_program(message));
+            record.strategy = strategy.map(Strategy::name);
+            record.bytes = Some(0);
+            record.range = self.range.as_ref().map(|r| {
+                (
+                    r.offset_in.as_ref().map_or(0, |b| b.value),
+                    r.offset_out.as_ref().map_or(0, |b| b.value),
+                    r.len.as_ref().map(|b| b.value),
+                )
+            });
             self.line(format_args!("{}", record.finish()));
         }
     }
@@ -384,13 +395,8 @@ impl Reporter {
     pub fn skipped(&mut self, source: &std::path::Path, dest: &std::path::Path) {
         self.skipped += 1;
         if self.json {
-            let record = JsonObject::new()
-                .str("type", "file")
-                .path("source", source)
-                .path("dest", dest)
-                .str("status", "skipped")
-                .num("bytes", 0)
-                .null("error");
+            let mut record = Record::new("file", Some(source), Some(dest), "skipped");
+            record.bytes = Some(0);
             self.line(format_args!("{}", record.finish()));
         } else if self.debug {
             self.line(format_args!("skipped {}", quote(dest)));
@@ -399,13 +405,16 @@ impl Reporter {
 
     /// `--dry-run`: one line (or JSON record) per planned job.
     pub fn planned(&mut self, job: &Job) {
+        self.files += 1;
+        self.bytes += job_bytes(job).unwrap_or(0);
         if self.json {
-            let record = job_record(job, "planned").opt_num("bytes", job_bytes(job));
+            let mut record = Record::job(job, "planned");
+            record.bytes = job_bytes(job);
             self.line(format_args!("{}", record.finish()));
             return;
         }
         let size = match job_bytes(job) {
-            Some(n) => format!("{n} bytes"),
+            Some(n) => progress::human_size(n),
             None => "to end of file".to_owned(),
         };
         let range = job.range.map_or(String::new(), |r| {
@@ -458,20 +467,110 @@ fn job_bytes(job: &Job) -> Option<u64> {
     }
 }
 
-fn job_record(job: &Job, status: &str) -> JsonObject {
-    let mut record = JsonObject::new()
-        .str("type", "file")
-        .path("source", job.source.display_path())
-        .path("dest", job.dest.display_path())
-        .str("status", status)
-        .str("strategy", job.strategy.name());
-    if let Some(r) = job.range {
-        record = record
-            .num("offset_in", r.offset_in)
-            .num("offset_out", r.offset_out)
-            .opt_num("len", r.len);
+/// One `--json` record of a job or a tree node. Every record has the same fields in the same
+/// order, whatever its status; a field that does not apply is `null` (the schema is in the
+/// README, "JSON output").
+struct Record<'a> {
+    kind: &'a str,
+    source: Option<&'a Path>,
+    dest: Option<&'a Path>,
+    status: &'a str,
+    strategy: Option<&'static str>,
+    method: Option<&'static str>,
+    fallback: Option<&'static str>,
+    fallback_offset: Option<u64>,
+    /// offset_in, offset_out, len.
+    range: Option<(u64, u64, Option<u64>)>,
+    bytes: Option<u64>,
+    extents: Option<u64>,
+    error: Option<String>,
+    elapsed_ms: Option<f64>,
+    /// The line of a `--batch` file the record is about.
+    line: Option<u64>,
+}
+
+impl<'a> Record<'a> {
+    fn new(
+        kind: &'a str,
+        source: Option<&'a Path>,
+        dest: Option<&'a Path>,
+        status: &'a str,
+    ) -> Self {
+        Record {
+            kind,
+            source,
+            dest,
+            status,
+            strategy: None,
+            method: None,
+            fallback: None,
+            fallback_offset: None,
+            range: None,
+            bytes: None,
+            extents: None,
+            error: None,
+            elapsed_ms: None,
+            line: None,
+        }
     }
-    record
+
+    fn job(job: &'a Job, status: &'a str) -> Self {
+        let mut record = Record::new(
+            "file",
+            Some(job.source.display_path()),
+            Some(job.dest.display_path()),
+            status,
+        );
+        record.strategy = Some(job.strategy.name());
+        record.range = job.range.map(|r| (r.offset_in, r.offset_out, r.len));
+        record
+    }
+
+    fn error(mut self, message: String) -> Self {
+        self.error = Some(message);
+        self
+    }
+
+    fn finish(self) -> String {
+        let path = |o: JsonObject, key: &str, p: Option<&Path>| match p {
+            Some(p) => o.path(key, p),
+            None => o.null(key),
+        };
+        let mut o = JsonObject::new().str("type", self.kind);
+        o = path(o, "source", self.source);
+        o = path(o, "dest", self.dest);
+        o = o
+            .str("status", self.status)
+            .opt_str("strategy", self.strategy)
+            .opt_str("method", self.method)
+            .opt_str("fallback", self.fallback)
+            .opt_num("fallback_offset", self.fallback_offset)
+            .opt_num("offset_in", self.range.map(|r| r.0))
+            .opt_num("offset_out", self.range.map(|r| r.1))
+            .opt_num("len", self.range.and_then(|r| r.2))
+            .opt_num("bytes", self.bytes)
+            .opt_num("extents", self.extents)
+            .opt_str("error", self.error.as_deref());
+        o = match self.elapsed_ms {
+            Some(ms) => o.float("elapsed_ms", ms),
+            None => o.null("elapsed_ms"),
+        };
+        o.opt_num("line", self.line).finish()
+    }
+}
+
+impl Reporter {
+    /// A line of a `--batch` file that is not a job (wrong number of fields, a bad number): the
+    /// error line, and with `--json` an error record carrying the line number.
+    pub fn bad_batch_line(&mut self, line: u64, message: &str) {
+        self.error_line(message);
+        if self.json {
+            let mut record =
+                Record::new("batch_line", None, None, "error").error(self.with_program(message));
+            record.line = Some(line);
+            self.line(format_args!("{}", record.finish()));
+        }
+    }
 }
 
 /// GNU cp's `--debug` line: `copy offload: ..., reflink: ..., sparse detection: ...`.

@@ -630,3 +630,74 @@ fn sigusr1_prints_a_status_line_and_the_copy_goes_on() {
     assert!(line.contains(" bytes) copied, 0/1 files, "), "{line}");
     assert!(line.ends_with("B/s"), "{line}");
 }
+
+// Issue 15: JSON records for scripts.
+
+#[test]
+fn json_records_have_the_same_fields_in_every_status() {
+    let env = TestEnv::new();
+    env.write("src/f", "data");
+    env.write("src/old", "x");
+    std::os::unix::fs::symlink("f", env.join("src/link")).unwrap();
+    env.write("dst/src/old", "kept");
+    env.write("big", pattern(10_000, 1));
+    // ok files, a directory, a symlink, a skipped file (-n), and an error (a missing source).
+    let tree = env.run(&["--json", "-rn", "src", "missing", "dst"]);
+    tree.failure();
+    // planned records.
+    let plan = env.run(&["--json", "--dry-run", "-r", "src", "planned"]);
+    plan.success();
+    // A ranged job that fails keeps its offsets; a malformed batch line is a record.
+    let ranged = env.run(&["--json", "--offset-in", "20000", "big", "part"]);
+    ranged.failure();
+    env.write("jobs.tsv", "big\tcopy\nnot a job\n");
+    let batch = env.run(&["--json", "--batch", "jobs.tsv"]);
+    batch.failure();
+
+    let mut records = Vec::new();
+    for run in [&tree, &plan, &ranged, &batch] {
+        let all = run.json();
+        let summary = all.last().unwrap();
+        assert_eq!(summary["type"], "summary", "{}", run.stdout());
+        let errors = all.iter().filter(|r| r["status"] == "error").count();
+        assert_eq!(summary["failures"], errors as u64, "{}", run.stdout());
+        records.extend(all.into_iter().filter(|r| r["type"] != "summary"));
+    }
+    let keys =
+        |r: &serde_json::Value| -> Vec<String> { r.as_object().unwrap().keys().cloned().collect() };
+    let expected = keys(&records[0]);
+    let mut seen = std::collections::BTreeSet::new();
+    for r in &records {
+        assert_eq!(keys(r), expected, "fields differ: {r}");
+        seen.insert((
+            r["type"].as_str().unwrap().to_owned(),
+            r["status"].as_str().unwrap().to_owned(),
+        ));
+    }
+    for (kind, status) in [
+        ("file", "ok"),
+        ("file", "skipped"),
+        ("file", "error"),
+        ("file", "planned"),
+        ("directory", "ok"),
+        ("directory", "planned"),
+        ("symlink", "ok"),
+        ("batch_line", "error"),
+    ] {
+        assert!(
+            seen.contains(&(kind.to_owned(), status.to_owned())),
+            "no {kind}/{status} record among {seen:?}"
+        );
+    }
+    let failed_range = ranged.json()[0].clone();
+    assert_eq!(failed_range["offset_in"], 20000, "{failed_range}");
+    assert_eq!(failed_range["offset_out"], 0, "{failed_range}");
+    let bad_line = batch
+        .json()
+        .into_iter()
+        .find(|r| r["type"] == "batch_line")
+        .unwrap();
+    assert_eq!(bad_line["line"], 2, "{bad_line}");
+    // The dry run's summary counts the files it would copy.
+    assert_eq!(plan.json().last().unwrap()["files"], 2, "{}", plan.stdout());
+}
