@@ -64,6 +64,9 @@ pub struct Reporter {
     /// The byte range in effect for the operands being copied (command line or batch line), so
     /// a ranged job that fails before it is planned still has its offsets in `--json`.
     pub range: Option<crate::plan::RangeArgs>,
+    /// `--dry-run --parents`: the directories already planned (each is planned once, as the
+    /// run makes it once).
+    planned_parents: std::collections::HashSet<PathBuf>,
 }
 
 impl Reporter {
@@ -88,6 +91,7 @@ impl Reporter {
             backup_made: None,
             answers: None,
             range: None,
+            planned_parents: std::collections::HashSet::new(),
         }
     }
 
@@ -345,6 +349,13 @@ impl Reporter {
             self.line(format_args!("{}", record.finish()));
         } else if self.verbose || self.debug {
             self.verbose_line(source, dest);
+        }
+    }
+
+    /// `--dry-run --parents`: directory `dest` would be made (once, however many operands need it).
+    pub fn planned_parent(&mut self, source: &Path, dest: &Path) {
+        if self.planned_parents.insert(dest.to_path_buf()) {
+            self.planned_node("directory", source, dest);
         }
     }
 

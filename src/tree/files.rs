@@ -367,6 +367,24 @@ impl<'a, 'p> Copier<'a, 'p> {
             job.explicit_mode = true;
         }
         if self.cfg.dry_run {
+            // The run would fail to create a file in a missing or non-directory parent: so
+            // does the plan, with the same message (--parents plans its directories).
+            if let (Endpoint::Path(path), DestFacts::Missing { .. }) = (dst, &dest) {
+                let parent = probe::parent_dir(path);
+                let usable = match statat(CWD, parent, AtFlags::empty()) {
+                    Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Directory => Ok(()),
+                    Ok(_) => Err(Errno::NOTDIR),
+                    Err(e) => Err(e),
+                };
+                if let (Err(e), false) = (usable, self.cfg.parents) {
+                    let msg = format!(
+                        "cannot create regular file {}: {}",
+                        quote(&dst_shown),
+                        errno_text_of(e)
+                    );
+                    return self.fail(&src_shown, &dst_shown, &msg);
+                }
+            }
             if remember {
                 // Later links to this file are planned as hard links, as they will be made.
                 self.links.insert((facts.dev, facts.ino), dst_shown.clone());

@@ -396,6 +396,13 @@ impl<'a, 'p> Copier<'a, 'p> {
         for comp in rel_parent.components() {
             src_dir.push(comp);
             dst_dir.push(comp);
+            if self.cfg.dry_run {
+                // A dry run writes nothing: the directories are planned, not made.
+                if statat(CWD, &dst_dir, AtFlags::SYMLINK_NOFOLLOW).is_err() {
+                    self.reporter.planned_parent(&src_dir, &dst_dir);
+                }
+                continue;
+            }
             match mkdirat(CWD, &dst_dir, Mode::from_raw_mode(0o700)) {
                 Ok(()) => {
                     let st = statat(CWD, &src_dir, AtFlags::empty()).map_err(|e| {

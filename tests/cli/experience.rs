@@ -701,3 +701,106 @@ fn json_records_have_the_same_fields_in_every_status() {
     // The dry run's summary counts the files it would copy.
     assert_eq!(plan.json().last().unwrap()["files"], 2, "{}", plan.stdout());
 }
+
+// Issue 15: the dry run is the run's plan, entry for entry, and writes nothing.
+
+/// A tree with every kind of node: files (one sparse, one empty), subdirectories (one empty),
+/// a symlink, a FIFO and two hard links to one file.
+fn dry_run_fixture(env: &TestEnv) {
+    env.write("src/f", "data");
+    env.write("src/empty", "");
+    env.write("src/sub/g", pattern(5000, 2));
+    env.write_sparse("src/sub/sparse", 1 << 20, &[(4096, b"x")]);
+    fs::create_dir_all(env.join("src/void")).unwrap();
+    std::os::unix::fs::symlink("f", env.join("src/link")).unwrap();
+    mkfifo(&env.join("src/fifo"));
+    fs::hard_link(env.join("src/f"), env.join("src/f2")).unwrap();
+}
+
+/// (type, source, dest, status) of every record but the summary, sorted; `planned` reads `ok`.
+fn entries(run: &crate::testenv::Run) -> Vec<(String, String, String, String)> {
+    let mut all: Vec<_> = run
+        .json()
+        .into_iter()
+        .filter(|r| r["type"] != "summary")
+        .map(|r| {
+            let s = |k: &str| r[k].as_str().unwrap_or("").to_owned();
+            let status = if s("status") == "planned" {
+                "ok".to_owned()
+            } else {
+                s("status")
+            };
+            (s("type"), s("source"), s("dest"), status)
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+#[test]
+fn dry_run_plans_what_the_run_does_entry_for_entry() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["-r"], ""),
+        (&["-a"], ""),
+        (&["-rn"], "partial"),
+        (&["-r", "-n"], ""),
+        (&["-rL"], ""),
+        (&["-a", "--parents"], ""),
+        (&["-rl"], ""),
+        (&["-r", "-u"], "partial"),
+    ];
+    for (flags, existing) in cases {
+        let env = TestEnv::new();
+        dry_run_fixture(&env);
+        fs::create_dir(env.join("dst")).unwrap();
+        if *existing == "partial" {
+            env.write("dst/src/f", "old");
+            env.write("dst/src/sub/g", "old");
+        }
+        let mut args: Vec<&str> = vec!["--json"];
+        args.extend_from_slice(flags);
+        if flags.contains(&"--parents") {
+            args.extend_from_slice(&["src/sub/g", "src/f", "dst"]);
+        } else {
+            args.extend_from_slice(&["src", "dst"]);
+        }
+        let before = env.listing();
+        let mut dry = vec!["--dry-run"];
+        dry.extend_from_slice(&args);
+        let plan = env.run(&dry);
+        assert_eq!(env.listing(), before, "--dry-run {flags:?} wrote something");
+        let run = env.run(&args);
+        assert_eq!(
+            plan.code(),
+            run.code(),
+            "{flags:?}: {}\n{}",
+            plan.stderr(),
+            run.stderr()
+        );
+        assert_eq!(
+            entries(&plan),
+            entries(&run),
+            "{flags:?}: the plan differs from the run\nplan: {}\nrun: {}",
+            plan.stdout(),
+            run.stdout()
+        );
+    }
+}
+
+#[test]
+fn dry_run_reports_the_errors_the_run_would() {
+    let env = TestEnv::new();
+    env.write("a", "1");
+    env.write("file", "2");
+    for dest in ["missing/dir/b", "file/b"] {
+        let plan = env.run(&["--dry-run", "a", dest]);
+        let run = env.run(&["a", dest]);
+        assert_eq!(
+            plan.code(),
+            Some(1),
+            "--dry-run a {dest}: {}",
+            plan.stdout()
+        );
+        assert_eq!(plan.stderr(), run.stderr(), "--dry-run a {dest}");
+    }
+}
