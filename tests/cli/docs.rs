@@ -21,7 +21,32 @@ fn man_page() -> Vec<u8> {
     let mut out = Vec::new();
     man.render_title(&mut out).unwrap();
     man.render_name_section(&mut out).unwrap();
-    man.render_synopsis_section(&mut out).unwrap();
+    // cp's usage forms, with option arguments, instead of clap's list of every flag.
+    let mut synopsis = Roff::new();
+    synopsis.control("SH", ["SYNOPSIS"]);
+    for (i, form) in [
+        &["[", "OPTION", "]... [", "-T", "] ", "SOURCE", " ", "DEST"][..],
+        &["[", "OPTION", "]... ", "SOURCE", "... ", "DIRECTORY"],
+        &["[", "OPTION", "]... ", "-t", " ", "DIRECTORY", " ", "SOURCE", "..."],
+        &["[", "OPTION", "]... ", "--batch", " ", "FILE"],
+    ]
+    .iter()
+    .enumerate()
+    {
+        if i > 0 {
+            synopsis.control("br", []);
+        }
+        let mut parts = vec![bold("fcopy"), roman(" ")];
+        for word in form.iter() {
+            parts.push(match *word {
+                "-T" | "-t" | "--batch" => bold(*word),
+                w if w.chars().all(|c| c.is_ascii_uppercase()) => italic(w),
+                w => roman(w),
+            });
+        }
+        synopsis.text(parts);
+    }
+    synopsis.to_writer(&mut out).unwrap();
     man.render_description_section(&mut out).unwrap();
     man.render_options_section(&mut out).unwrap();
 
@@ -47,6 +72,47 @@ fn man_page() -> Vec<u8> {
          kernel says it cannot copy here (EXDEV, EOPNOTSUPP, ENOSYS, EINVAL, EPERM, EACCES, EBADF, \
          ETXTBSY, EFBIG, or EIO/ENOENT and a zero return before the first byte); --json records why.",
     )]);
+    for (title, paragraphs) in [
+        (
+            "BATCH FILES",
+            &[
+                "--batch FILE reads jobs from FILE (- is standard input): one job a line, SOURCE and DEST separated by a tab, or five fields SOURCE, DEST, OFFSET_IN, OFFSET_OUT, LEN for a ranged job (an empty LEN copies to the end of SOURCE). Empty lines are ignored. With -0 (--null) the fields are separated by NUL bytes instead, two per job, so names may contain tabs and newlines.",
+                "A DEST that is an existing directory receives SOURCE inside it, as in cp; missing parent directories are an error. A malformed line is reported with its line number (FILE:N: ...) and skipped; the other jobs still run. With -i and --batch -, the questions are asked on the terminal (/dev/tty); without a terminal that is a usage error.",
+            ][..],
+        ),
+        (
+            "JSON OUTPUT",
+            &[
+                "--json writes one JSON object per line on standard output (on standard error when DEST is -): one record per job, and in trees per directory, symlink, hard link and special file, then one summary record.",
+                "Every record but the summary has the same fields, null where they do not apply: type (file, directory, symlink, hardlink, special, batch_line, error), source, dest, status (ok, error, skipped, planned), strategy, method, fallback, fallback_offset, offset_in, offset_out, len, bytes, extents, error, elapsed_ms and line (the batch line of a batch_line record).",
+                "The summary is {\"type\":\"summary\",\"files\":N,\"bytes\":N,\"failures\":N,\"skipped\":N,\"elapsed_ms\":X,\"throughput_bytes_per_sec\":X}; failures equals the number of records with status error.",
+            ],
+        ),
+        (
+            "PROGRESS AND STATUS",
+            &[
+                "--progress (-g) draws one line on standard error: a bar, bytes copied of the total, percentage, rate, ETA and files done of files found. While the walk is still finding files the totals are lower bounds (shown with >=) and there is no bar, percentage or ETA. The line is fitted to the terminal's width and never wraps; flushing... means every byte is through and files are still being finished.",
+                "Sending SIGUSR1 (kill -USR1 PID) makes fcopy print one status line on standard error, as dd(1) does, and go on: bytes copied, files done, elapsed time and rate.",
+            ],
+        ),
+        (
+            "ENVIRONMENT",
+            &[
+                "VERSION_CONTROL: the backup method when --backup is given without one (none, off, numbered, t, existing, nil, simple, never), as in GNU cp.",
+                "SIMPLE_BACKUP_SUFFIX: the suffix of simple backups when --suffix is not given (default ~).",
+                "POSIXLY_CORRECT: with -f, a dangling symlink at the destination is replaced as POSIX asks, instead of refused as GNU cp does.",
+                "NO_COLOR: no colour in --help (the progress line has none).",
+            ],
+        ),
+    ] {
+        roff.control("SH", [title]);
+        for (i, text) in paragraphs.iter().enumerate() {
+            if i > 0 {
+                roff.control("PP", []);
+            }
+            roff.text([roman(*text)]);
+        }
+    }
     roff.control("SH", ["EXAMPLES"]);
     for (cmd, what) in [
         ("fcopy big.img /backup/", "Copy a file into a directory."),
@@ -92,7 +158,22 @@ fn man_page() -> Vec<u8> {
     ]);
     roff.to_writer(&mut out).unwrap();
     man.render_version_section(&mut out).unwrap();
-    out
+    ascii_roff(&out)
+}
+
+/// The page in plain ASCII: every other character as a groff escape (`\[u2014]` for an em
+/// dash), so `groff -man -Tascii` and man on a C locale print it right.
+fn ascii_roff(page: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8(page.to_vec()).unwrap();
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\[u{:04X}]", c as u32));
+        }
+    }
+    out.into_bytes()
 }
 
 fn completion(shell: Shell) -> Vec<u8> {
@@ -136,6 +217,39 @@ fn man_page_and_completions_are_current() {
         stale.is_empty(),
         "stale generated files: {stale:?}; regenerate with `FCOPY_REGENERATE_DOCS=1 cargo test --test cli docs::`"
     );
+}
+
+#[test]
+fn man_page_reads_well() {
+    let man = String::from_utf8(man_page()).unwrap();
+    assert!(man.is_ascii(), "non-ASCII characters in the man page");
+    for section in [
+        "SYNOPSIS",
+        "BATCH FILES",
+        "JSON OUTPUT",
+        "PROGRESS AND STATUS",
+        "EXIT STATUS",
+        "ENVIRONMENT",
+        "EXAMPLES",
+    ] {
+        assert!(man.contains(&format!(".SH \"{section}\"")) || man.contains(&format!(".SH {section}")), "no {section} section");
+    }
+    for var in ["VERSION_CONTROL", "SIMPLE_BACKUP_SUFFIX", "POSIXLY_CORRECT", "NO_COLOR", "SIGUSR1"] {
+        assert!(man.contains(var), "the man page does not mention {var}");
+    }
+    let synopsis = &man[man.find("SYNOPSIS").unwrap()..man.find("DESCRIPTION").unwrap()];
+    // clap's synopsis listed every flag, with empty argument slots: `[-d ]`, `[-b  ]`.
+    assert!(!synopsis.contains(" ]"), "{synopsis}");
+    assert!(synopsis.contains("DIRECTORY") && synopsis.contains("\\fB\\-t\\fR"), "{synopsis}");
+    // What groff renders: no mojibake (an em dash once came out as `â`).
+    if let Ok(out) = std::process::Command::new("groff")
+        .args(["-man", "-Tutf8"])
+        .arg(root().join("man/fcopy.1"))
+        .output()
+    {
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(!text.contains('â'), "groff shows mojibake");
+    }
 }
 
 #[test]
