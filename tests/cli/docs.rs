@@ -27,7 +27,17 @@ fn man_page() -> Vec<u8> {
     for (i, form) in [
         &["[", "OPTION", "]... [", "-T", "] ", "SOURCE", " ", "DEST"][..],
         &["[", "OPTION", "]... ", "SOURCE", "... ", "DIRECTORY"],
-        &["[", "OPTION", "]... ", "-t", " ", "DIRECTORY", " ", "SOURCE", "..."],
+        &[
+            "[",
+            "OPTION",
+            "]... ",
+            "-t",
+            " ",
+            "DIRECTORY",
+            " ",
+            "SOURCE",
+            "...",
+        ],
         &["[", "OPTION", "]... ", "--batch", " ", "FILE"],
     ]
     .iter()
@@ -180,7 +190,73 @@ fn completion(shell: Shell) -> Vec<u8> {
     let mut cmd = Args::command();
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut cmd, "fcopy", &mut out);
+    if shell == Shell::Bash {
+        return bash_with_equals(out);
+    }
     out
+}
+
+/// clap's bash completion, taught `--opt=value`: bash splits the word at `=`, so
+/// `--sparse=al<TAB>` reaches the completer as `--sparse`, `=`, `al`; the wrapper completes the
+/// value as for `--sparse al<TAB>`, and offers `--sparse=` (no space after it) for the long
+/// options that take a value.
+fn bash_with_equals(generated: Vec<u8>) -> Vec<u8> {
+    let text = String::from_utf8(generated).unwrap();
+    let cut = text
+        .find("\nif [[ \"${BASH_VERSINFO[0]}\" -eq 4")
+        .expect("clap's complete lines");
+    let with_values: Vec<String> = Args::command()
+        .get_arguments()
+        .filter(|a| !a.is_positional() && a.get_action().takes_values())
+        .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
+        .collect();
+    let mut out = text[..cut].to_owned();
+    out.push_str(&format!(
+        r#"
+# fcopy: `--opt=value` (bash splits the word at '=').
+_fcopy_value() {{
+    case "$2" in
+        --backup)
+            # GNU's version-control words (the value is optional, so only after '=').
+            COMPREPLY=($(compgen -W "none off numbered t existing nil simple never" -- "$3"))
+            ;;
+        *)
+            _fcopy "$1" "$3" "$2"
+            ;;
+    esac
+}}
+
+_fcopy_with_equals() {{
+    local cur="${{COMP_WORDS[COMP_CWORD]}}" prev="${{COMP_WORDS[COMP_CWORD-1]}}"
+    if [[ ${{cur}} == "=" && ${{prev}} == --* ]]; then
+        _fcopy_value "$1" "${{prev}}" ""
+        return
+    fi
+    if [[ ${{prev}} == "=" && ${{COMP_CWORD}} -ge 2 ]]; then
+        _fcopy_value "$1" "${{COMP_WORDS[COMP_CWORD-2]}}" "${{cur}}"
+        return
+    fi
+    _fcopy "$@"
+    if [[ ${{cur}} == --* ]]; then
+        local with_values=" {} " i
+        for i in "${{!COMPREPLY[@]}}"; do
+            if [[ ${{with_values}} == *" ${{COMPREPLY[i]}} "* ]]; then
+                COMPREPLY[i]="${{COMPREPLY[i]}}="
+                compopt -o nospace 2>/dev/null
+            fi
+        done
+    fi
+}}
+
+if [[ "${{BASH_VERSINFO[0]}}" -eq 4 && "${{BASH_VERSINFO[1]}}" -ge 4 || "${{BASH_VERSINFO[0]}}" -gt 4 ]]; then
+    complete -F _fcopy_with_equals -o nosort -o bashdefault -o default fcopy
+else
+    complete -F _fcopy_with_equals -o bashdefault -o default fcopy
+fi
+"#,
+        with_values.join(" ")
+    ));
+    out.into_bytes()
 }
 
 fn generated() -> Vec<(PathBuf, Vec<u8>)> {
@@ -232,15 +308,27 @@ fn man_page_reads_well() {
         "ENVIRONMENT",
         "EXAMPLES",
     ] {
-        assert!(man.contains(&format!(".SH \"{section}\"")) || man.contains(&format!(".SH {section}")), "no {section} section");
+        assert!(
+            man.contains(&format!(".SH \"{section}\"")) || man.contains(&format!(".SH {section}")),
+            "no {section} section"
+        );
     }
-    for var in ["VERSION_CONTROL", "SIMPLE_BACKUP_SUFFIX", "POSIXLY_CORRECT", "NO_COLOR", "SIGUSR1"] {
+    for var in [
+        "VERSION_CONTROL",
+        "SIMPLE_BACKUP_SUFFIX",
+        "POSIXLY_CORRECT",
+        "NO_COLOR",
+        "SIGUSR1",
+    ] {
         assert!(man.contains(var), "the man page does not mention {var}");
     }
     let synopsis = &man[man.find("SYNOPSIS").unwrap()..man.find("DESCRIPTION").unwrap()];
     // clap's synopsis listed every flag, with empty argument slots: `[-d ]`, `[-b  ]`.
     assert!(!synopsis.contains(" ]"), "{synopsis}");
-    assert!(synopsis.contains("DIRECTORY") && synopsis.contains("\\fB\\-t\\fR"), "{synopsis}");
+    assert!(
+        synopsis.contains("DIRECTORY") && synopsis.contains("\\fB\\-t\\fR"),
+        "{synopsis}"
+    );
     // What groff renders: no mojibake (an em dash once came out as `â`).
     if let Ok(out) = std::process::Command::new("groff")
         .args(["-man", "-Tutf8"])
@@ -370,4 +458,50 @@ fn no_citation_of_a_design_file_the_repository_lacks() {
         design_here || citing.is_empty(),
         "{citing:?} cite {needle}, which the repository does not have"
     );
+}
+
+/// What the bash completion offers for the words typed so far (the last one is being completed).
+fn bash_complete(words: &[&str]) -> Vec<String> {
+    let script = format!(
+        "source {}; COMP_WORDS=({}); COMP_CWORD={}; _fcopy_with_equals fcopy '{}' '{}'; \
+         printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        root().join("completions/fcopy.bash").display(),
+        words
+            .iter()
+            .map(|w| format!("'{w}'"))
+            .collect::<Vec<_>>()
+            .join(" "),
+        words.len() - 1,
+        words[words.len() - 1],
+        words[words.len() - 2],
+    );
+    let out = std::process::Command::new("bash")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn bash_completes_option_values_after_equals() {
+    if !crate::testenv::require_tool("bash") {
+        return;
+    }
+    // As bash splits them: `fcopy --sparse al<TAB>` and `fcopy --sparse=al<TAB>`.
+    assert_eq!(bash_complete(&["fcopy", "--sparse", "al"]), ["always"]);
+    assert_eq!(bash_complete(&["fcopy", "--sparse", "=", "al"]), ["always"]);
+    let backup = bash_complete(&["fcopy", "--backup", "="]);
+    assert!(backup.contains(&"numbered".to_owned()), "{backup:?}");
+    // `--spa<TAB>` offers `--sparse=` for an option that takes a value; flags stay bare.
+    assert_eq!(bash_complete(&["fcopy", "--spa"]), ["--sparse="]);
+    assert_eq!(bash_complete(&["fcopy", "--recursiv"]), ["--recursive"]);
 }
