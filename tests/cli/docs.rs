@@ -505,3 +505,41 @@ fn bash_completes_option_values_after_equals() {
     assert_eq!(bash_complete(&["fcopy", "--spa"]), ["--sparse="]);
     assert_eq!(bash_complete(&["fcopy", "--recursiv"]), ["--recursive"]);
 }
+
+/// The lines of a paragraph that end early: the next line's first word would have fit.
+fn ragged_lines(text: &str, width: usize) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let mut ragged = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if line.chars().count() > width {
+            ragged.push(format!("too wide: {line:?}"));
+        }
+        let Some(next) = lines.get(i + 1) else {
+            continue;
+        };
+        // A list item, or the line that introduces a list, ends where it ends.
+        let list = next.trim_start().starts_with("- ") || line.trim_end().ends_with(':');
+        if line.trim().is_empty() || next.trim().is_empty() || indent(line) != indent(next) || list
+        {
+            continue;
+        }
+        let word = next.split_whitespace().next().unwrap_or("");
+        if line.chars().count() + 1 + word.chars().count() < width {
+            ragged.push(format!("{line:?} / {next:?}"));
+        }
+    }
+    ragged
+}
+
+#[test]
+fn help_at_80_columns_has_no_ragged_lines() {
+    for width in [80, 100] {
+        let help = Args::command()
+            .term_width(width)
+            .render_long_help()
+            .to_string();
+        let ragged = ragged_lines(&help, width);
+        assert!(ragged.is_empty(), "--help at {width} columns: {ragged:#?}");
+    }
+}
