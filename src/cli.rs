@@ -14,28 +14,35 @@ const USAGE: &str = "fcopy [OPTION]... [-T] SOURCE DEST
 
 const ABOUT: &str = "Copy files and byte ranges with copy_file_range(2): cp-compatible, sparse-aware, reflink-aware";
 
+// Paragraphs are single lines (each `\` joins the next): clap wraps them to the terminal.
 const LONG_ABOUT: &str = "\
-Copy SOURCE to DEST, or several SOURCEs into DIRECTORY, as cp(1) does — using the kernel's
-copy_file_range(2) (and FICLONE reflinks where the filesystem shares extents), keeping holes in
+Copy SOURCE to DEST, or several SOURCEs into DIRECTORY, as cp(1) does — using the kernel's \
+copy_file_range(2) (and FICLONE reflinks where the filesystem shares extents), keeping holes in \
 sparse files, and falling back to read/write wherever the kernel cannot offload the copy.
 
-With --offset-in/--offset-out/--len, copy one byte range from SOURCE into DEST without truncating
-DEST (like dd conv=notrunc, but in the kernel).
+With --offset-in/--offset-out/--len, copy one byte range from SOURCE into DEST without \
+truncating DEST (like dd conv=notrunc, but in the kernel).
 
 '-' as SOURCE is standard input; '-' as DEST is standard output (a file named '-' is './-').";
 
+// Every line is shorter than 80 columns, so clap never wraps (and misindents) an example.
 const EXAMPLES: &str = "\
 Examples:
-  fcopy big.img /backup/                      copy into a directory
-  fcopy -v a.txt b.txt c.txt -t /tmp/out      several files into a directory, verbosely
+  fcopy big.img /backup/
+        copy into a directory
+  fcopy -v a.txt b.txt c.txt -t /tmp/out
+        several files into a directory, verbosely
   fcopy --offset-in 100 --offset-out 200 --len 100 source.txt destination.txt
-                                              copy 100 bytes from offset 100 to offset 200
+        copy 100 bytes from offset 100 to offset 200
   cat part1 part2 | fcopy --offset-out 4096 - disk.img
-                                              write a stream into a file at 4 KiB
-  fcopy --sparse=always vm.raw vm-copy.raw    turn runs of zeros into holes
-  fcopy --json --dry-run a b                  show the plan as JSON, copy nothing
+        write a stream into a file at 4 KiB
+  fcopy --sparse=always vm.raw vm-copy.raw
+        turn runs of zeros into holes
+  fcopy --json --dry-run a b
+        show the plan as JSON, copy nothing
 
-Exit status: 0 if everything was copied, 1 if anything failed (usage errors too).";
+Exit status: 0 if everything was copied, 1 if anything failed (usage errors \
+too).";
 
 /// Parsed command-line arguments, one field per flag.
 #[derive(Parser, Debug, Clone)]

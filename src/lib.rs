@@ -26,7 +26,7 @@ use std::time::Instant;
 
 use clap::FromArgMatches;
 
-use crate::exec::{probe, Engine, NoProgress};
+use crate::exec::{probe, Engine};
 use crate::plan::Endpoint;
 use crate::report::{errno_text, quote, ExitCode, Reporter};
 
@@ -67,23 +67,34 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
             return ExitCode::Failure;
         }
     };
+    if config.interactive && !config.dry_run && config.batch.as_deref() == Some(Path::new("-")) {
+        // Standard input carries the jobs, so -i asks on the terminal.
+        if let Err(message) = reporter.answers_from_terminal() {
+            reporter.usage_error(&message, false);
+            return ExitCode::Failure;
+        }
+    }
     if args.selinux || args.context.is_some() {
         reporter.note("warning: ignoring --context (-Z): SELinux contexts are not supported");
     }
     reporter.verbose = config.verbose;
     reporter.debug = config.debug;
     reporter.json = config.json;
+    reporter.range = config.copy.range.clone();
     reporter.stdout_taken = targets.iter().any(|t| t.dest == Endpoint::Stdio);
     let umask = current_umask();
     let started = Instant::now();
-    let display = report::progress::ProgressDisplay::new(config.progress).map(Arc::new);
-    reporter.progress = display.clone();
-    let mut engine = match &display {
-        Some(d) => Engine::new(&**d),
-        None => Engine::new(&NoProgress),
-    };
-    if let Some(d) = &display {
-        engine.chunk = d.chunk_hint();
+    // The totals grow while trees are walked, batch lines read or operands planned.
+    let growing = config.recursive || config.batch.is_some() || targets.len() > 1;
+    let display = Arc::new(report::progress::ProgressDisplay::new(
+        config.progress,
+        growing,
+    ));
+    reporter.progress = Some(Arc::clone(&display));
+    status_on_sigusr1(&display, &program);
+    let mut engine = Engine::new(&*display);
+    if let Some(chunk) = display.chunk_hint() {
+        engine.chunk = chunk;
     }
     let engine = engine;
     // A low `ulimit -n` leaves room for fewer workers (issue 12).
@@ -108,6 +119,7 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
                 }
             }
         }
+        display.totals_final();
         copier.finish();
     });
     reporter.finish(started.elapsed());
@@ -121,6 +133,30 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
     } else {
         ExitCode::Success
     }
+}
+
+/// `kill -USR1 PID` prints one status line (bytes, files, time, rate) on standard error, as dd
+/// does, and the copy goes on (without this, SIGUSR1 would kill fcopy mid-file).
+fn status_on_sigusr1(display: &Arc<report::progress::ProgressDisplay>, program: &str) {
+    let Some(requested) = signals::status_requests() else {
+        return;
+    };
+    let display = Arc::clone(display);
+    let program = program.to_owned();
+    // A small watcher: it wakes ten times a second to look at the flag.
+    let _ = std::thread::Builder::new()
+        .name("sigusr1".into())
+        .stack_size(64 << 10)
+        .spawn(move || loop {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            if requested.swap(false, std::sync::atomic::Ordering::Relaxed) {
+                let line = display.status_line();
+                display.suspend(|| {
+                    use std::io::Write as _;
+                    let _ = writeln!(std::io::stderr().lock(), "{program}: {line}");
+                });
+            }
+        });
 }
 
 /// Runs every job of a `--batch` file: each line is an operand pair, with its own range if given.
@@ -207,16 +243,18 @@ fn run_batch(
                     continue;
                 }
                 if job.range.is_some() {
+                    copier.reporter().range = job.range.clone();
                     copier.set_range(job.range);
                     copier.copy_operand(&target, false);
                     copier.set_range(None);
+                    copier.reporter().range = None;
                 } else {
                     copier.copy_operand(&target, false);
                 }
             }
             Err(e) => {
                 let msg = format!("{}:{}: {}", file.display(), e.line, e.message);
-                copier.reporter().error(&msg);
+                copier.reporter().bad_batch_line(e.line as u64, &msg);
             }
         }
     }

@@ -45,3 +45,12 @@ pub fn pending() -> Option<i32> {
         n => Some(n as i32),
     }
 }
+
+/// SIGUSR1, "print a status line", as dd answers it: the handler only raises the returned flag
+/// (no descriptor is used); the caller prints from a thread of its own and lowers it. `None`
+/// when the handler cannot be installed.
+pub fn status_requests() -> Option<Arc<AtomicBool>> {
+    let flag = Arc::new(AtomicBool::new(false));
+    signal_hook::flag::register(signal_hook::consts::SIGUSR1, Arc::clone(&flag)).ok()?;
+    Some(flag)
+}

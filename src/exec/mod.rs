@@ -118,7 +118,8 @@ impl Reason {
         }
     }
 
-    /// The errnos that mean "copy_file_range cannot do this here", per DESIGN.md rule 4.
+    /// The errnos that mean "copy_file_range cannot do this here" (the list in the README's
+    /// "How the strategy is chosen").
     fn fallback_for(errno: Errno, progressed: bool) -> Option<Reason> {
         Some(match errno {
             Errno::XDEV => Reason::Exdev,

@@ -2,13 +2,12 @@
 //! with the engine, `--attributes-only`, and linking later names of a hard-linked source.
 
 use std::ffi::{OsStr, OsString};
-use std::io::BufRead;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rustix::fs::{openat, statat, unlinkat, AtFlags, FileType, Mode, OFlags};
+use rustix::fs::{openat, statat, unlinkat, AtFlags, FileType, Mode, OFlags, CWD};
 use rustix::io::Errno;
 
 use super::nodes::LinkKind;
@@ -102,10 +101,7 @@ impl<'a, 'p> Copier<'a, 'p> {
     }
 
     fn ask_overwrite(&mut self, dst: &Path) -> bool {
-        eprint!("{}: overwrite {}? ", self.reporter.program, quote(dst));
-        let mut line = String::new();
-        let _ = std::io::stdin().lock().read_line(&mut line);
-        line.trim_start().starts_with(['y', 'Y'])
+        self.reporter.ask(&format!("overwrite {}?", quote(dst)))
     }
 
     /// Renames an existing destination to its backup name. Returns the backup's name.
@@ -121,13 +117,23 @@ impl<'a, 'p> Copier<'a, 'p> {
                 errno_text_of(e)
             )
         })?;
-        backup::make_backup(dir_fd.as_fd(), &base, b.control, &b.suffix).map_err(|e| {
-            format!(
-                "cannot backup {}: {}",
-                quote(dst.display_path()),
-                errno_text_of(e)
-            )
-        })
+        let made =
+            backup::make_backup(dir_fd.as_fd(), &base, b.control, &b.suffix).map_err(|e| {
+                format!(
+                    "cannot backup {}: {}",
+                    quote(dst.display_path()),
+                    errno_text_of(e)
+                )
+            })?;
+        if let Some(name) = &made {
+            let shown = dst.display_path();
+            let backup = match shown.parent() {
+                Some(parent) if !parent.as_os_str().is_empty() => parent.join(name),
+                _ => PathBuf::from(name),
+            };
+            self.reporter.backup_made(&backup);
+        }
+        Ok(made)
     }
 
     /// Copies a regular file (or a special file's contents) with the engine.
@@ -364,6 +370,24 @@ impl<'a, 'p> Copier<'a, 'p> {
             job.explicit_mode = true;
         }
         if self.cfg.dry_run {
+            // The run would fail to create a file in a missing or non-directory parent: so
+            // does the plan, with the same message (--parents plans its directories).
+            if let (Endpoint::Path(path), DestFacts::Missing { .. }) = (dst, &dest) {
+                let parent = probe::parent_dir(path);
+                let usable = match statat(CWD, parent, AtFlags::empty()) {
+                    Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Directory => Ok(()),
+                    Ok(_) => Err(Errno::NOTDIR),
+                    Err(e) => Err(e),
+                };
+                if let (Err(e), false) = (usable, self.cfg.parents) {
+                    let msg = format!(
+                        "cannot create regular file {}: {}",
+                        quote(&dst_shown),
+                        errno_text_of(e)
+                    );
+                    return self.fail(&src_shown, &dst_shown, &msg);
+                }
+            }
             if remember {
                 // Later links to this file are planned as hard links, as they will be made.
                 self.links

@@ -231,6 +231,9 @@ impl<'a, 'p> Copier<'a, 'p> {
         } = done;
         let dst_shown = job.dest.display_path();
         self.in_flight.remove(dst_shown);
+        if let Some(p) = &self.reporter.progress {
+            p.file_done();
+        }
         match result {
             Ok(outcome) => {
                 self.reporter.copied(&job, &outcome, elapsed);
@@ -472,6 +475,13 @@ impl<'a, 'p> Copier<'a, 'p> {
                 })?);
                 continue;
             }
+            if self.cfg.dry_run {
+                // A dry run writes nothing: the directories are planned, not made.
+                if statat(CWD, &dst_dir, AtFlags::SYMLINK_NOFOLLOW).is_err() {
+                    self.reporter.planned_parent(&src_dir, &dst_dir);
+                }
+                continue;
+            }
             let facts = stat_src(&src_dir)?;
             let (create_mode, omitted) = self.new_dir_modes(facts.mode);
             match mkdirat(&*dir, name, Mode::from_raw_mode(create_mode)) {
@@ -490,20 +500,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                         restore
                     };
                     self.apply_meta(fd.as_fd(), None, &facts, new_mode, &dst_dir);
-                    if self.cfg.verbose {
-                        // GNU prints these names with quotef: quoted only when needed.
-                        let line = format!(
-                            "{} -> {}",
-                            quote_if_needed(&src_dir),
-                            quote_if_needed(&dst_dir)
-                        );
-                        if self.cfg.json {
-                            self.reporter.verbose_line(&src_dir, &dst_dir);
-                        } else {
-                            use std::io::Write as _;
-                            let _ = writeln!(std::io::stdout().lock(), "{line}");
-                        }
-                    }
+                    self.reporter.parent_made(&src_dir, &dst_dir);
                     let fd = Arc::new(fd);
                     made.push(MadeParent {
                         fd: Arc::clone(&fd),
@@ -543,6 +540,10 @@ impl<'a, 'p> Copier<'a, 'p> {
         // GNU applies attributes to existing parents only when it had to create one.
         if !made.iter().any(|m| m.created) {
             made.clear();
+        }
+        if self.cfg.dry_run {
+            // Nothing was made: DEST is named by its path, as the plan shows it.
+            return Ok((made, None));
         }
         Ok((made, Some(dir)))
     }

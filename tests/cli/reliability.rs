@@ -552,10 +552,10 @@ fn etxtbsy_on_an_active_swap_file() {
     let on = Command::new("swapon").arg(&swap).output().unwrap();
     if !on.status.success() {
         // Containers and some VMs refuse swapon even to root: nothing to test then.
-        eprintln!(
-            "SKIP: swapon not permitted here: {}",
+        crate::testenv::record_skip(&format!(
+            "swapon not permitted here: {}",
             String::from_utf8_lossy(&on.stderr).trim()
-        );
+        ));
         return;
     }
     let _swap = Swap(swap.clone());
