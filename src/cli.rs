@@ -305,6 +305,10 @@ pub struct Args {
     /// Show what would be copied and by which strategy; write nothing
     #[arg(long, help_heading = "Output")]
     pub dry_run: bool,
+
+    /// --resume, --verify, --exclude/--include, --stats, --mkpath (see `restart`).
+    #[command(flatten)]
+    pub restart: crate::restart::cli::RestartArgs,
 }
 
 /// `--sparse=WHEN`
@@ -351,6 +355,8 @@ pub enum UpdateWhen {
     NoneFail,
     /// Replace only destinations older than their source
     Older,
+    /// Replace only regular files whose size or mtime differs from their source's (skip finished copies)
+    Changed,
 }
 
 /// `--method=METHOD`

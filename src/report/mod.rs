@@ -51,6 +51,8 @@ pub struct Reporter {
     files: u64,
     skipped: u64,
     bytes: u64,
+    /// Bytes shared by reflinks rather than copied (`--stats`).
+    cloned: u64,
     /// Standard output, line-buffered on a terminal and block-buffered otherwise.
     stdout: Box<dyn Write + Send>,
     write_error: Option<io::Error>,
@@ -70,6 +72,7 @@ impl Reporter {
             files: 0,
             skipped: 0,
             bytes: 0,
+            cloned: 0,
             stdout: if io::stdout().is_terminal() {
                 Box::new(io::LineWriter::new(io::stdout()))
             } else {
@@ -163,8 +166,15 @@ impl Reporter {
         }
         self.files += 1;
         self.bytes += outcome.bytes;
+        if outcome.method == Method::Reflink {
+            self.cloned += outcome.bytes;
+        }
         if self.json {
-            let record = job_record(job, "ok")
+            let mut record = job_record(job, "ok");
+            if let Some(how) = outcome.verified {
+                record = record.str("verified", how.name());
+            }
+            let record = record
                 .num("bytes", outcome.bytes)
                 .str("method", outcome.method.name())
                 .opt_str("fallback", outcome.fallback.map(|(r, _)| r.name()))
@@ -305,6 +315,20 @@ impl Reporter {
         self.flush();
     }
 
+    /// `--stats`: the run's totals on standard error (see [`crate::restart::stats`]).
+    pub fn print_stats(&self, elapsed: Duration) {
+        let totals = crate::restart::stats::Totals {
+            copied: self.files,
+            skipped: self.skipped,
+            failed: self.failures,
+            bytes_copied: self.bytes - self.cloned,
+            bytes_cloned: self.cloned,
+        };
+        for line in crate::restart::stats::lines(&totals, elapsed) {
+            self.stderr_line(format_args!("{line}"));
+        }
+    }
+
     fn summary(&mut self, elapsed: Duration) {
         let secs = elapsed.as_secs_f64();
         let record = JsonObject::new()
@@ -340,6 +364,9 @@ fn job_record(job: &Job, status: &str) -> JsonObject {
         .path("dest", job.dest.display_path())
         .str("status", status)
         .str("strategy", job.strategy.name());
+    if let Some(at) = job.restart.resumed_from {
+        record = record.num("resumed_from", at);
+    }
     if let Some(r) = job.range {
         record = record
             .num("offset_in", r.offset_in)
@@ -373,5 +400,9 @@ pub fn debug_line(job: &Job, outcome: &Outcome) -> String {
         (false, true) => "zeros",
         (true, true) => "SEEK_HOLE + zeros",
     };
-    format!("copy offload: {offload}, reflink: {reflink}, sparse detection: {sparse}")
+    let line = format!("copy offload: {offload}, reflink: {reflink}, sparse detection: {sparse}");
+    match outcome.verified {
+        Some(how) => format!("{line}, verify: {}", how.name()),
+        None => line,
+    }
 }
