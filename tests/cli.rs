@@ -26,6 +26,8 @@ mod ranged;
 mod reflink;
 #[path = "cli/reliability.rs"]
 mod reliability;
+#[path = "cli/restart.rs"]
+mod restart;
 #[path = "cli/sparse.rs"]
 mod sparse;
 #[path = "cli/streams.rs"]
