@@ -17,7 +17,8 @@ read-write\t'read/write only: never the kernel copy'"
 complete -c fcopy -s u -l update -d 'Control which existing files are updated; -u means --update=older' -r -f -a "all\t'Replace every existing destination (the default without -u)'
 none\t'Never replace an existing destination'
 none-fail\t'Never replace, and fail if a destination exists'
-older\t'Replace only destinations older than their source'"
+older\t'Replace only destinations older than their source'
+changed\t'Replace only regular files whose size or mtime differs from their source\'s (skip finished copies)'"
 complete -c fcopy -l backup -d 'Make a backup of each existing destination file: none/off, numbered/t, existing/nil, simple/never' -r
 complete -c fcopy -s S -l suffix -d 'Override the usual backup suffix (~)' -r
 complete -c fcopy -l batch -d 'Read jobs from FILE (\'-\' = standard input): SOURCE<TAB>DEST[<TAB>OFFSET_IN<TAB>OFFSET_OUT<TAB>LEN] per line' -r -F
@@ -25,6 +26,9 @@ complete -c fcopy -s j -l jobs -d 'Copy up to N files at once in tree and batch 
 complete -c fcopy -l progress -d 'Show a progress bar on standard error; -g means always' -r -f -a "auto\t'Only on a terminal, and only once a copy has run for about a second'
 always\t'Always (on standard error)'
 never\t'Never'"
+complete -c fcopy -l exclude -d 'In trees, skip entries whose path relative to the operand matches GLOB (\'DIR/\' matches directories only; repeatable)' -r
+complete -c fcopy -l include -d 'In trees, copy entries matching GLOB even if an --exclude matches (repeatable)' -r
+complete -c fcopy -l exclude-from -d 'Read --exclude patterns from FILE, one per line (\'#\' comments and blank lines ignored)' -r -F
 complete -c fcopy -s T -l no-target-directory -d 'Treat DEST as a normal file, never as a directory to copy into'
 complete -c fcopy -s r -l recursive -d 'Copy directories recursively'
 complete -c fcopy -s a -l archive -d 'Same as -dR --preserve=all'
@@ -55,5 +59,9 @@ complete -c fcopy -s v -l verbose -d 'Explain what is being done: \'a\' -> \'b\'
 complete -c fcopy -l debug -d 'Explain how each file is copied (implies --verbose): copy offload, reflink, sparse detection'
 complete -c fcopy -l json -d 'Print one JSON object per file and a summary on stdout (JSON Lines)'
 complete -c fcopy -l dry-run -d 'Show what would be copied and by which strategy; write nothing'
+complete -c fcopy -l resume -d 'Complete a DEST that is a shorter copy of SOURCE (its last up-to-1 MiB must match) from where it ends; keep partial files when interrupted'
+complete -c fcopy -l verify -d 'After the data, flush DEST, drop it from the page cache and compare it with SOURCE; a mismatch fails the file'
+complete -c fcopy -l stats -d 'Print files copied, skipped and failed, bytes copied and cloned, time and rate on standard error at the end'
+complete -c fcopy -l mkpath -d 'Create missing destination directories: -t DIR, and each batch job\'s DEST directory'
 complete -c fcopy -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fcopy -s V -l version -d 'Print version'

@@ -320,6 +320,10 @@ pub struct Args {
     #[arg(long, help_heading = "Output")]
     pub dry_run: bool,
 
+    /// --resume, --verify, --exclude/--include, --stats, --mkpath (see `restart`).
+    #[command(flatten)]
+    pub restart: crate::restart::cli::RestartArgs,
+
     /// Print help (cp has no -h: it is an invalid option, as in GNU cp)
     #[arg(long, action = clap::ArgAction::Help, help_heading = "Output")]
     pub help: Option<bool>,
@@ -618,6 +622,8 @@ pub enum UpdateWhen {
     NoneFail,
     /// Replace only destinations older than their source
     Older,
+    /// Replace only regular files whose size or mtime differs from their source's (skip finished copies)
+    Changed,
 }
 
 /// `--method=METHOD`

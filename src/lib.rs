@@ -15,6 +15,7 @@ pub mod options;
 pub mod plan;
 pub mod pool;
 pub mod report;
+pub mod restart;
 pub mod signals;
 pub mod tree;
 pub mod units;
@@ -55,6 +56,16 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
             return ExitCode::Failure;
         }
     };
+    if let (true, false, Some(dir)) = (
+        config.restart.mkpath,
+        config.dry_run,
+        &args.target_directory,
+    ) {
+        if let Err(message) = restart::mkpath::make_dir(dir) {
+            reporter.error(&message);
+            return ExitCode::Failure;
+        }
+    }
     let resolved = if config.batch.is_some() {
         Ok((Vec::new(), false))
     } else {
@@ -123,6 +134,9 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
         copier.finish();
     });
     reporter.finish(started.elapsed());
+    if config.restart.stats {
+        reporter.print_stats(started.elapsed());
+    }
     match signals::pending() {
         Some(signal_hook::consts::SIGTERM) => return ExitCode::Terminated,
         Some(_) => return ExitCode::Interrupted,
@@ -218,6 +232,13 @@ fn run_batch(
                 copier.reporter().usage_error(&msg, false);
             }
             Ok(job) => {
+                if copier.mkpath() {
+                    if let Err(message) = restart::mkpath::make_dest_dir(&job.dest) {
+                        let (src, dst) = (Path::new(&job.source), Path::new(&job.dest));
+                        copier.reporter().failed(src, dst, None, &message, None);
+                        continue;
+                    }
+                }
                 let target = plan::batch_target(&job.source, &job.dest, &probe::is_dir);
                 if parallel {
                     let (wait, files) =

@@ -70,6 +70,8 @@ pub struct Config {
     pub verbose: bool,
     pub debug: bool,
     pub json: bool,
+    /// `--resume`, `--verify`, filters, `--stats`, `--mkpath`.
+    pub restart: crate::restart::Settings,
 }
 
 /// The position of the last occurrence of a flag on the command line (0: not given).
@@ -240,7 +242,9 @@ pub fn resolve(args: &Args, m: &ArgMatches) -> Result<Config, UsageError> {
     if args.null && args.batch.is_none() {
         return Err(usage("-0/--null needs --batch".to_owned()));
     }
+    let restart = crate::restart::Settings::resolve(args).map_err(usage)?;
     Ok(Config {
+        restart,
         copy,
         recursive,
         deref,

@@ -186,6 +186,8 @@ pub struct Job {
     /// ext4 then skips its per-page delayed allocation (about 20% faster for spans of 1 MiB
     /// and more; measured slower on tmpfs and no faster on XFS, so ext4 only).
     pub preallocate: bool,
+    /// `--verify`, `--resume`: see [`crate::restart::JobRestart`].
+    pub restart: crate::restart::JobRestart,
 }
 
 /// Why a job is not run, as a GNU-style message (without program name).
@@ -646,6 +648,7 @@ pub fn plan_job(
         dest_seekable,
         dest_dev: dest.dev(),
         preallocate: dest_regular && !dest_is_stdout && dest_fs == Some(FsKind::Ext4),
+        restart: Default::default(),
     };
 
     if let Some(range) = &opts.range {

@@ -28,6 +28,8 @@ mod ranged;
 mod reflink;
 #[path = "cli/reliability.rs"]
 mod reliability;
+#[path = "cli/restart.rs"]
+mod restart;
 #[path = "cli/security.rs"]
 mod security;
 #[path = "cli/sparse.rs"]

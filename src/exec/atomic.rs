@@ -411,6 +411,15 @@ pub fn run(engine: &Engine<'_>, job: &Job, src: &Fd, place: Place) -> Result<Out
             e
         }
     })?;
+    if job.restart.verify {
+        // On a mismatch the temporary goes (on drop) and DEST stays as it was.
+        outcome.verified = Some(crate::restart::verify::check(
+            job,
+            src.as_fd(),
+            temp.fd.as_fd(),
+            &outcome,
+        )?);
+    }
 
     // The metadata a plain copy would give: a new DEST gets the source's mode less the umask;
     // an existing one keeps its mode and owner (unless -p/--preserve says otherwise).

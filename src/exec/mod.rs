@@ -198,6 +198,8 @@ pub struct Outcome {
     pub tried_cfr: bool,
     /// Non-fatal problems (e.g. xattrs unsupported) to show as warnings.
     pub warnings: Vec<String>,
+    /// `--verify`: how the data was checked.
+    pub verified: Option<crate::restart::verify::Verified>,
 }
 
 impl Outcome {
@@ -212,6 +214,7 @@ impl Outcome {
             zeros: false,
             tried_cfr: false,
             warnings: Vec::new(),
+            verified: None,
         }
     }
 }
@@ -226,7 +229,7 @@ pub struct JobError {
 }
 
 impl JobError {
-    fn new(message: String) -> Self {
+    pub(crate) fn new(message: String) -> Self {
         JobError {
             message,
             note: None,
@@ -286,7 +289,8 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
     }
     let (dst, created) = open_dest(job)?;
     let mut guard = CreatedDest {
-        at: if created {
+        // --resume keeps a partial file for the next run.
+        at: if created && !job.restart.keep_partial {
             job.dest.dir_and_name()
         } else {
             None
@@ -321,7 +325,7 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
                     "interrupted while copying {} to {}{}",
                     quote(src_name),
                     quote(dst_name),
-                    if created {
+                    if created && !job.restart.keep_partial {
                         "; the partial copy was removed"
                     } else {
                         ""
@@ -332,6 +336,17 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
             return Err(err);
         }
     };
+    if job.restart.verify {
+        match crate::restart::verify::check(job, src.as_fd(), dst.as_fd(), &outcome) {
+            Ok(how) => outcome.verified = Some(how),
+            Err(mut err) => {
+                // A new DEST that does not match is removed, even under --resume.
+                guard.at = created.then(|| job.dest.dir_and_name()).flatten();
+                overwritten_note(&mut err);
+                return Err(err);
+            }
+        }
+    }
     if job.dest != Endpoint::Stdio {
         let new_mode = (created && !created_with_final_mode(job)).then_some(job.create_mode);
         let src_fd = match &src {

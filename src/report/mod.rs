@@ -52,6 +52,8 @@ pub struct Reporter {
     files: u64,
     skipped: u64,
     bytes: u64,
+    /// Bytes shared by reflinks rather than copied (`--stats`).
+    cloned: u64,
     /// Standard output, line-buffered on a terminal and block-buffered otherwise.
     stdout: Box<dyn Write + Send>,
     write_error: Option<io::Error>,
@@ -81,6 +83,7 @@ impl Reporter {
             files: 0,
             skipped: 0,
             bytes: 0,
+            cloned: 0,
             stdout: if io::stdout().is_terminal() {
                 Box::new(io::LineWriter::new(io::stdout()))
             } else {
@@ -281,6 +284,9 @@ impl Reporter {
         }
         self.files += 1;
         self.bytes += outcome.bytes;
+        if outcome.method == Method::Reflink {
+            self.cloned += outcome.bytes;
+        }
         if self.json {
             let mut record = Record::job(job, "ok");
             record.bytes = Some(outcome.bytes);
@@ -289,6 +295,7 @@ impl Reporter {
             record.fallback_offset = outcome.fallback.map(|(_, at)| at);
             record.extents = Some(outcome.extents);
             record.elapsed_ms = Some(elapsed.as_secs_f64() * 1e3);
+            record.verified = outcome.verified.map(|how| how.name());
             self.line(format_args!("{}", record.finish()));
             return;
         }
@@ -464,6 +471,20 @@ impl Reporter {
         self.flush();
     }
 
+    /// `--stats`: the run's totals on standard error (see [`crate::restart::stats`]).
+    pub fn print_stats(&mut self, elapsed: Duration) {
+        let totals = crate::restart::stats::Totals {
+            copied: self.files,
+            skipped: self.skipped,
+            failed: self.failures,
+            bytes_copied: self.bytes - self.cloned,
+            bytes_cloned: self.cloned,
+        };
+        for line in crate::restart::stats::lines(&totals, elapsed) {
+            self.stderr_line(format_args!("{line}"));
+        }
+    }
+
     fn summary(&mut self, elapsed: Duration) {
         let secs = elapsed.as_secs_f64();
         let record = JsonObject::new()
@@ -512,6 +533,10 @@ struct Record<'a> {
     elapsed_ms: Option<f64>,
     /// The line of a `--batch` file the record is about.
     line: Option<u64>,
+    /// `--resume`: the DEST offset (bytes) the copy continued from.
+    resumed_from: Option<u64>,
+    /// `--verify`: how DEST was checked against SOURCE.
+    verified: Option<&'static str>,
 }
 
 impl<'a> Record<'a> {
@@ -536,6 +561,8 @@ impl<'a> Record<'a> {
             error: None,
             elapsed_ms: None,
             line: None,
+            resumed_from: None,
+            verified: None,
         }
     }
 
@@ -548,6 +575,7 @@ impl<'a> Record<'a> {
         );
         record.strategy = Some(job.strategy.name());
         record.range = job.range.map(|r| (r.offset_in, r.offset_out, r.len));
+        record.resumed_from = job.restart.resumed_from;
         record
     }
 
@@ -580,7 +608,10 @@ impl<'a> Record<'a> {
             Some(ms) => o.float("elapsed_ms", ms),
             None => o.null("elapsed_ms"),
         };
-        o.opt_num("line", self.line).finish()
+        o.opt_num("line", self.line)
+            .opt_num("resumed_from", self.resumed_from)
+            .opt_str("verified", self.verified)
+            .finish()
     }
 }
 
@@ -622,5 +653,9 @@ pub fn debug_line(job: &Job, outcome: &Outcome) -> String {
         (false, true) => "zeros",
         (true, true) => "SEEK_HOLE + zeros",
     };
-    format!("copy offload: {offload}, reflink: {reflink}, sparse detection: {sparse}")
+    let line = format!("copy offload: {offload}, reflink: {reflink}, sparse detection: {sparse}");
+    match outcome.verified {
+        Some(how) => format!("{line}, verify: {}", how.name()),
+        None => line,
+    }
 }

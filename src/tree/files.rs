@@ -58,6 +58,12 @@ impl<'a, 'p> Copier<'a, 'p> {
                     return false;
                 }
             }
+            UpdateWhen::Changed => {
+                if crate::restart::update_changed::unchanged(facts, src, existing, dst) {
+                    self.reporter.skipped(&src_shown, &dst_shown);
+                    return false;
+                }
+            }
         }
         if self.cfg.interactive && !self.cfg.dry_run && !self.ask_overwrite(&dst_shown) {
             self.reporter.skipped(&src_shown, &dst_shown);
@@ -352,6 +358,15 @@ impl<'a, 'p> Copier<'a, 'p> {
         if self.range_override.is_some() {
             opts.range = self.range_override.clone();
         }
+        let resumed_from = match dest {
+            DestFacts::Existing(_) if self.cfg.restart.resume && opts.range.is_none() => {
+                crate::restart::resume::resume_offset(&src, facts, dst, nofollow)
+            }
+            _ => None,
+        };
+        if let Some(at) = resumed_from {
+            opts.range = Some(crate::restart::resume::range_from(at));
+        }
         opts.force = opts.force || self.cfg.remove_destination;
         let mut facts = *facts;
         if facts.fs == crate::facts::FsKind::Other(0) {
@@ -365,6 +380,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             Err(e) => return self.fail(&src_shown, &dst_shown, &e.to_string()),
         };
         job.nofollow = nofollow;
+        job.restart = crate::restart::JobRestart::new(&self.cfg.restart, resumed_from);
         if self.cfg.no_preserve_mode {
             job.create_mode = 0o666 & !self.umask;
             job.explicit_mode = true;

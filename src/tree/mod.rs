@@ -121,6 +121,11 @@ impl<'a, 'p> Copier<'a, 'p> {
         self.reporter
     }
 
+    /// Whether `--mkpath` is to create batch jobs' destination directories (not in a dry run).
+    pub fn mkpath(&self) -> bool {
+        self.cfg.restart.mkpath && !self.cfg.dry_run
+    }
+
     /// Whether --offset-in/--offset-out/--len were given on the command line.
     pub fn has_command_line_range(&self) -> bool {
         self.cfg.copy.range.is_some()

@@ -181,6 +181,20 @@ impl<'a, 'p> Copier<'a, 'p> {
                     continue;
                 }
             };
+            if let Some(filter) = &self.cfg.restart.filter {
+                // --exclude/--include: matched against the path below the operand.
+                let rel = child_src.display_path().strip_prefix(&src_shown);
+                let is_dir = facts.kind == FileKind::Directory;
+                if rel.is_ok_and(|rel| filter.excludes(rel, is_dir)) {
+                    let (s, d) = (child_src.display_path(), child_dst.display_path());
+                    if self.cfg.dry_run && !self.cfg.json {
+                        self.reporter.planned_node("excluded", s, d);
+                    } else {
+                        self.reporter.skipped(s, d);
+                    }
+                    continue;
+                }
+            }
             let earlier = (facts.kind == FileKind::Directory)
                 .then(|| self.created_dirs.get(&(facts.dev, facts.ino)).cloned())
                 .flatten();

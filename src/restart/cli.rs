@@ -1,0 +1,38 @@
+//! The restart flags, flattened into [`crate::cli::Args`] under their own help heading.
+
+use std::path::PathBuf;
+
+use clap::Args as ClapArgs;
+
+/// `--resume`, `--verify`, `--exclude`, `--include`, `--exclude-from`, `--stats`, `--mkpath`.
+/// (`--update=changed` is a value of GNU's `--update`, in [`crate::cli::UpdateWhen`].)
+#[derive(ClapArgs, Debug, Clone, Default)]
+pub struct RestartArgs {
+    /// Complete a DEST that is a shorter copy of SOURCE (its last up-to-1 MiB must match) from where it ends; keep partial files when interrupted
+    #[arg(long, help_heading = "Restartable copies")]
+    pub resume: bool,
+
+    /// After the data, flush DEST, drop it from the page cache and compare it with SOURCE; a mismatch fails the file
+    #[arg(long, help_heading = "Restartable copies")]
+    pub verify: bool,
+
+    /// In trees, skip entries whose path relative to the operand matches GLOB ('DIR/' matches directories only; repeatable)
+    #[arg(long, value_name = "GLOB", action = clap::ArgAction::Append, help_heading = "Restartable copies")]
+    pub exclude: Vec<String>,
+
+    /// In trees, copy entries matching GLOB even if an --exclude matches (repeatable)
+    #[arg(long, value_name = "GLOB", action = clap::ArgAction::Append, help_heading = "Restartable copies")]
+    pub include: Vec<String>,
+
+    /// Read --exclude patterns from FILE, one per line ('#' comments and blank lines ignored)
+    #[arg(long, value_name = "FILE", value_parser = clap::value_parser!(PathBuf), action = clap::ArgAction::Append, help_heading = "Restartable copies")]
+    pub exclude_from: Vec<PathBuf>,
+
+    /// Print files copied, skipped and failed, bytes copied and cloned, time and rate on standard error at the end
+    #[arg(long, help_heading = "Restartable copies")]
+    pub stats: bool,
+
+    /// Create missing destination directories: -t DIR, and each batch job's DEST directory
+    #[arg(long, help_heading = "Restartable copies")]
+    pub mkpath: bool,
+}

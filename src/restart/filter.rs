@@ -1,0 +1,170 @@
+//! `--exclude=GLOB`, `--include=GLOB` and `--exclude-from=FILE` for tree copies.
+//!
+//! Each tree entry's path relative to its operand (`sub/file.o` for `SRC/sub/file.o`) is
+//! matched. As in rsync and `.gitignore`: a pattern with no `/` (a trailing one aside) matches
+//! the entry's name at any depth; a pattern with a `/` matches the whole relative path (a leading
+//! `/` anchors it, and is dropped); a trailing `/` matches directories only; `*` and `?` do not
+//! match `/`, `**` does. An entry is skipped when an `--exclude` matches and no `--include` does;
+//! a skipped directory is not descended, so nothing below it is copied.
+//!
+//! The matching is globset's (the ripgrep project's glob engine: the `*`/`**`/`?`/`[...]`/`{a,b}`
+//! syntax, compiled into one automaton per set, so a thousand patterns cost about one).
+
+use std::ffi::OsStr;
+use std::path::Path;
+
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+
+use super::cli::RestartArgs;
+
+/// One side (exclude or include) of the rules: patterns on names and on relative paths.
+#[derive(Debug)]
+struct Rules {
+    names: GlobSet,
+    names_dir_only: Vec<bool>,
+    paths: GlobSet,
+    paths_dir_only: Vec<bool>,
+}
+
+impl Rules {
+    fn build(patterns: &[String], flag: &str) -> Result<Rules, String> {
+        let mut names = GlobSetBuilder::new();
+        let mut paths = GlobSetBuilder::new();
+        let (mut names_dir_only, mut paths_dir_only) = (Vec::new(), Vec::new());
+        for pattern in patterns {
+            let dir_only = pattern.len() > 1 && pattern.ends_with('/');
+            let body = pattern.trim_end_matches('/');
+            if body.is_empty() {
+                return Err(format!("invalid pattern for {flag}: '{pattern}'"));
+            }
+            let glob = |text: &str| -> Result<Glob, String> {
+                GlobBuilder::new(text)
+                    .literal_separator(true)
+                    .backslash_escape(true)
+                    .build()
+                    .map_err(|e| format!("invalid pattern for {flag}: '{pattern}': {}", e.kind()))
+            };
+            if body.contains('/') {
+                paths.add(glob(body.trim_start_matches('/'))?);
+                paths_dir_only.push(dir_only);
+            } else {
+                names.add(glob(body)?);
+                names_dir_only.push(dir_only);
+            }
+        }
+        let build = |b: GlobSetBuilder| b.build().map_err(|e| format!("invalid pattern: {e}"));
+        Ok(Rules {
+            names: build(names)?,
+            names_dir_only,
+            paths: build(paths)?,
+            paths_dir_only,
+        })
+    }
+
+    fn matches(&self, rel: &Path, name: &OsStr, is_dir: bool) -> bool {
+        let hit = |set: &GlobSet, dir_only: &[bool], what: &Path| {
+            !set.is_empty()
+                && set
+                    .matches(what)
+                    .into_iter()
+                    .any(|i| is_dir || !dir_only[i])
+        };
+        hit(&self.names, &self.names_dir_only, Path::new(name))
+            || hit(&self.paths, &self.paths_dir_only, rel)
+    }
+}
+
+/// The compiled filter of a run.
+#[derive(Debug)]
+pub struct Filter {
+    exclude: Rules,
+    include: Rules,
+}
+
+impl Filter {
+    /// Builds the filter from the flags, reading `--exclude-from` files. `Ok(None)`: no
+    /// patterns at all. `Err`: a GNU-style message (bad pattern, unreadable file).
+    pub fn from_args(args: &RestartArgs) -> Result<Option<Filter>, String> {
+        let mut excludes = args.exclude.clone();
+        for file in &args.exclude_from {
+            let text = std::fs::read(file).map_err(|e| {
+                format!(
+                    "cannot read {}: {}",
+                    crate::report::quote(file),
+                    crate::report::errno_text(&e)
+                )
+            })?;
+            for line in text.split(|&b| b == b'\n') {
+                let line = String::from_utf8_lossy(line);
+                let line = line.trim_end_matches('\r');
+                if line.trim().is_empty() || line.starts_with('#') {
+                    continue;
+                }
+                excludes.push(line.to_owned());
+            }
+        }
+        if excludes.is_empty() && args.include.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Filter {
+            exclude: Rules::build(&excludes, "--exclude")?,
+            include: Rules::build(&args.include, "--include")?,
+        }))
+    }
+
+    /// Whether the entry at `rel` (relative to its operand; its last component is its name) is
+    /// left out of the copy.
+    pub fn excludes(&self, rel: &Path, is_dir: bool) -> bool {
+        let name = rel.file_name().unwrap_or(rel.as_os_str());
+        self.exclude.matches(rel, name, is_dir) && !self.include.matches(rel, name, is_dir)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filter(exclude: &[&str], include: &[&str]) -> Filter {
+        let args = RestartArgs {
+            exclude: exclude.iter().map(|s| s.to_string()).collect(),
+            include: include.iter().map(|s| s.to_string()).collect(),
+            ..RestartArgs::default()
+        };
+        Filter::from_args(&args).unwrap().unwrap()
+    }
+
+    #[test]
+    fn names_match_at_any_depth_paths_are_anchored() {
+        let f = filter(&["*.o", "build/", "docs/*.tmp"], &["keep.o"]);
+        assert!(f.excludes(Path::new("a.o"), false));
+        assert!(f.excludes(Path::new("x/y/a.o"), false));
+        assert!(!f.excludes(Path::new("x/keep.o"), false));
+        assert!(f.excludes(Path::new("x/build"), true));
+        assert!(
+            !f.excludes(Path::new("x/build"), false),
+            "dir/ matches directories only"
+        );
+        assert!(f.excludes(Path::new("docs/a.tmp"), false));
+        assert!(
+            !f.excludes(Path::new("docs/sub/a.tmp"), false),
+            "* does not cross /"
+        );
+        assert!(!f.excludes(Path::new("other/docs/a.tmp"), false));
+    }
+
+    #[test]
+    fn double_star_crosses_directories() {
+        let f = filter(&["/cache/**/*.bin"], &[]);
+        assert!(f.excludes(Path::new("cache/a/b/c.bin"), false));
+        assert!(!f.excludes(Path::new("x/cache/c.bin"), false));
+    }
+
+    #[test]
+    fn bad_patterns_are_refused() {
+        let args = RestartArgs {
+            exclude: vec!["a[".into()],
+            ..RestartArgs::default()
+        };
+        assert!(Filter::from_args(&args).unwrap_err().contains("'a['"));
+    }
+}

@@ -1,0 +1,86 @@
+//! Restartable copies (issue 17): skip what is already there (`--update=changed`), finish what
+//! an interrupted run left (`--resume`), check what was written (`--verify`), choose what a tree
+//! copy takes (`--exclude`, `--include`, `--exclude-from`), make missing destination
+//! directories (`--mkpath`) and summarize the run (`--stats`).
+//!
+//! The flags are in [`cli`]; the rest of fcopy reaches this module through a few calls: the
+//! copier asks [`update_changed`] and [`resume`] before planning a file and [`filter`] for each
+//! tree entry, the executor calls [`verify`] after the data, and the reporter prints [`stats`].
+
+pub mod cli;
+pub mod filter;
+pub mod mkpath;
+pub mod resume;
+pub mod stats;
+pub mod update_changed;
+pub mod verify;
+
+use std::sync::Arc;
+
+use self::filter::Filter;
+
+/// The restart options of a run, resolved from [`cli::RestartArgs`].
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    /// `--resume`: complete a shorter DEST whose tail matches; keep partial files on failure.
+    pub resume: bool,
+    /// `--verify`: compare SOURCE and DEST after the data, before metadata and rename.
+    pub verify: bool,
+    /// `--exclude`/`--include`/`--exclude-from`, if any were given.
+    pub filter: Option<Arc<Filter>>,
+    /// `--stats`: a summary on standard error at the end.
+    pub stats: bool,
+    /// `--mkpath`: create missing destination directories (`-t DIR`, batch jobs).
+    pub mkpath: bool,
+}
+
+impl Settings {
+    /// Resolves the flags; `Err` is a usage message (exit 1, "Try --help"). Ranged copies and
+    /// `--atomic` are refused with `--resume`: a range already says where to write, and an atomic
+    /// copy's temporary (not DEST) is what a later run would have to find.
+    pub fn resolve(all: &crate::cli::Args) -> Result<Settings, String> {
+        let args = &all.restart;
+        let (ranged, atomic) = (all.is_ranged(), all.atomic);
+        if ranged && all.update == Some(crate::cli::UpdateWhen::Changed) {
+            return Err(
+                "--update=changed cannot be used with --offset-in, --offset-out or --len".into(),
+            );
+        }
+        if args.resume && ranged {
+            return Err("--resume cannot be used with --offset-in, --offset-out or --len".into());
+        }
+        if args.resume && atomic {
+            return Err("--resume cannot be used with --atomic".into());
+        }
+        let filter = Filter::from_args(args)?.map(Arc::new);
+        Ok(Settings {
+            resume: args.resume,
+            verify: args.verify,
+            filter,
+            stats: args.stats,
+            mkpath: args.mkpath,
+        })
+    }
+}
+
+/// What one job carries for restartable copies (part of [`crate::plan::Job`]).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct JobRestart {
+    /// `--verify`: compare after the data.
+    pub verify: bool,
+    /// `--resume` found DEST's first bytes already copied: the job copies from this offset.
+    pub resumed_from: Option<u64>,
+    /// `--resume`: a failed or interrupted copy keeps what it wrote.
+    pub keep_partial: bool,
+}
+
+impl JobRestart {
+    /// The job's settings under `settings`, resumed from `resumed_from` if the check passed.
+    pub fn new(settings: &Settings, resumed_from: Option<u64>) -> JobRestart {
+        JobRestart {
+            verify: settings.verify,
+            resumed_from,
+            keep_partial: settings.resume,
+        }
+    }
+}

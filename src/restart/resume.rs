@@ -1,0 +1,88 @@
+//! `--resume`: a DEST that is a regular file shorter than SOURCE is taken to be the start of an
+//! interrupted copy when its last bytes (up to [`TAIL_CHECK`]) equal the same range of SOURCE;
+//! the copy then continues from DEST's size as a ranged copy (so only the missing bytes move).
+//! Otherwise DEST is copied again from the start.
+//!
+//! The check reads only the tail, as `rsync --append` trusts the whole prefix; `--verify`
+//! compares the whole file afterwards. An fcopy copy writes a file front to back (copy_file_range,
+//! read/write and extent copies all advance in order), so an interrupted one is a prefix of the
+//! source: holes in it are holes of the source.
+
+use std::os::fd::{AsFd, OwnedFd};
+
+use rustix::fs::{fstat, openat, FileType, Mode, OFlags};
+
+use crate::facts::{FileFacts, FileKind};
+use crate::plan::Endpoint;
+
+/// How much of DEST's end is compared with SOURCE before resuming: 1 MiB.
+pub const TAIL_CHECK: u64 = 1 << 20;
+
+fn open_read(end: &Endpoint, nofollow: bool) -> Option<OwnedFd> {
+    let (dir, name) = end.dir_and_name()?;
+    let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY | OFlags::NONBLOCK;
+    let flags = if nofollow {
+        flags | OFlags::NOFOLLOW
+    } else {
+        flags
+    };
+    openat(dir, name, flags, Mode::empty()).ok()
+}
+
+/// The offset to resume the copy of `src` (stat'ed as `facts`) into the existing `dst` from,
+/// or `None` to copy from the start. Reads both files; writes nothing.
+pub fn resume_offset(
+    src: &Endpoint,
+    facts: &FileFacts,
+    dst: &Endpoint,
+    nofollow: bool,
+) -> Option<u64> {
+    if facts.kind != FileKind::Regular || !facts.has_trusted_size() {
+        return None;
+    }
+    let s = open_read(src, nofollow)?;
+    let s_st = fstat(&s).ok()?;
+    if (s_st.st_dev, s_st.st_ino) != (facts.dev, facts.ino) {
+        return None;
+    }
+    // DEST is written through a symlink, as a plain copy would.
+    let d = open_read(dst, false)?;
+    let d_st = fstat(&d).ok()?;
+    if FileType::from_raw_mode(d_st.st_mode) != FileType::RegularFile {
+        return None;
+    }
+    let (have, want) = (d_st.st_size as u64, s_st.st_size as u64);
+    if have == 0 || have >= want {
+        return None;
+    }
+    let n = have.min(TAIL_CHECK) as usize;
+    let at = have - n as u64;
+    let mut a = vec![0u8; n];
+    let mut b = vec![0u8; n];
+    let full = |fd: &OwnedFd, buf: &mut [u8]| -> bool {
+        let mut filled = 0;
+        while filled < buf.len() {
+            match rustix::io::pread(fd.as_fd(), &mut buf[filled..], at + filled as u64) {
+                Ok(0) => return false,
+                Ok(k) => filled += k,
+                Err(rustix::io::Errno::INTR) => {}
+                Err(_) => return false,
+            }
+        }
+        true
+    };
+    (full(&s, &mut a) && full(&d, &mut b) && a == b).then_some(have)
+}
+
+/// The range a resumed copy runs: from `at` in both files to the end of SOURCE.
+pub fn range_from(at: u64) -> crate::plan::RangeArgs {
+    let arg = crate::units::ByteArg {
+        value: at,
+        text: at.to_string(),
+    };
+    crate::plan::RangeArgs {
+        offset_in: Some(arg.clone()),
+        offset_out: Some(arg),
+        len: None,
+    }
+}

@@ -1,0 +1,104 @@
+//! `--update=changed`: a regular DEST with SOURCE's size and modification time is taken to be
+//! a finished copy and skipped.
+//!
+//! This is sound only because no fcopy run leaves a DEST with the source's size and mtime
+//! unless all its data was written: the mtime is the last thing set (after data, owner, xattrs
+//! and mode, see [`crate::meta::apply`]), a new file that fails is removed, and an interrupted
+//! or failed overwrite keeps the mtime of its last write, not the source's. Times are compared
+//! at the precision both filesystems keep (see [`granularity_ns`]).
+
+use std::os::fd::AsFd;
+
+use rustix::fs::{fstatfs, openat, Mode, OFlags, Stat};
+
+use crate::facts::{FileFacts, FileKind};
+use crate::plan::Endpoint;
+
+/// `MSDOS_SUPER_MAGIC` (vfat, msdos): times in 2-second steps (statfs(2)).
+const MSDOS_MAGIC: u64 = 0x4d44;
+/// `EXFAT_SUPER_MAGIC`: times in 10 ms steps.
+const EXFAT_MAGIC: u64 = 0x2011_bab0;
+/// ntfs3 and ntfs-3g (`NTFS_SB_MAGIC`): times in 100 ns steps.
+const NTFS_MAGIC: u64 = 0x5346_544e;
+/// FUSE (ntfs-3g, exfat-fuse and others): whatever the server keeps; whole seconds is safe.
+const FUSE_MAGIC: u64 = 0x6573_5546;
+
+/// The step, in nanoseconds, in which a filesystem with this `statfs` magic stores mtimes.
+pub fn granularity_ns(magic: Option<u64>) -> i128 {
+    match magic {
+        Some(MSDOS_MAGIC) => 2_000_000_000,
+        Some(EXFAT_MAGIC) => 10_000_000,
+        Some(FUSE_MAGIC) => 1_000_000_000,
+        Some(NTFS_MAGIC) => 100,
+        _ => 1,
+    }
+}
+
+/// Whether two mtimes (seconds, nanoseconds) are equal at step `step_ns`. A time with no
+/// nanoseconds may come from a filesystem that keeps whole seconds (ext3 with 128-byte inodes,
+/// NFSv2, many FUSE servers), so then whole seconds are compared.
+pub fn same_mtime(a: (i64, i64), b: (i64, i64), step_ns: i128) -> bool {
+    let step = if a.1 == 0 || b.1 == 0 {
+        step_ns.max(1_000_000_000)
+    } else {
+        step_ns
+    };
+    let ns = |t: (i64, i64)| i128::from(t.0) * 1_000_000_000 + i128::from(t.1);
+    ns(a).div_euclid(step) == ns(b).div_euclid(step)
+}
+
+/// The `statfs` magic of the filesystem `end` is on (opened with `O_PATH`, not followed).
+fn fs_magic(end: &Endpoint) -> Option<u64> {
+    let (dir, name) = end.dir_and_name()?;
+    let fd = openat(
+        dir,
+        name,
+        OFlags::PATH | OFlags::CLOEXEC | OFlags::NOFOLLOW,
+        Mode::empty(),
+    )
+    .ok()?;
+    fstatfs(fd.as_fd()).ok().map(|s| s.f_type as u64)
+}
+
+/// Whether the existing `dest` (stat'ed, links followed) already holds a copy of the regular
+/// file `source`: same size, and same mtime at the coarser step of the two filesystems.
+pub fn unchanged(source: &FileFacts, src: &Endpoint, dest: &Stat, dst: &Endpoint) -> bool {
+    let dest_regular =
+        rustix::fs::FileType::from_raw_mode(dest.st_mode) == rustix::fs::FileType::RegularFile;
+    if source.kind != FileKind::Regular || !dest_regular || dest.st_size as u64 != source.size {
+        return false;
+    }
+    let dest_mtime = (dest.st_mtime, dest.st_mtime_nsec as i64);
+    if dest_mtime == source.mtime {
+        return true;
+    }
+    let step = granularity_ns(fs_magic(src)).max(granularity_ns(fs_magic(dst)));
+    same_mtime(source.mtime, dest_mtime, step)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn precision() {
+        assert!(same_mtime((100, 5), (100, 5), 1));
+        assert!(!same_mtime((100, 5), (100, 6), 1));
+        // A whole-second side: seconds compared.
+        assert!(same_mtime((100, 0), (100, 999), 1));
+        assert!(!same_mtime((100, 0), (101, 5), 1));
+        // FAT's two-second steps (the kernel truncates).
+        assert!(same_mtime(
+            (101, 500),
+            (100, 0),
+            granularity_ns(Some(MSDOS_MAGIC))
+        ));
+        assert!(!same_mtime(
+            (102, 500),
+            (100, 0),
+            granularity_ns(Some(MSDOS_MAGIC))
+        ));
+        // Before 1970.
+        assert!(!same_mtime((-1, 5), (0, 5), 1_000_000_000));
+    }
+}

@@ -1,0 +1,402 @@
+//! Restartable copies (issue 17): `--update=changed`, `--resume`, `--verify`, the tree filters,
+//! `--stats` and `--mkpath`, driven through the built binary. Faults come from strace: a write
+//! that fails (an interrupted copy) or that claims success without writing (a corruption
+//! `--verify` must catch).
+
+use std::fs;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use crate::testenv::{pattern, require_strace, TestEnv};
+
+const K: usize = 1024;
+const M: usize = 1 << 20;
+
+/// strace arguments that trace pwrite64 and inject `spec` into it (output discarded).
+fn pwrite_fault(spec: &str) -> Vec<String> {
+    vec![
+        "strace".into(),
+        "-f".into(),
+        "-o".into(),
+        "/dev/null".into(),
+        "-e".into(),
+        "trace=pwrite64".into(),
+        "-e".into(),
+        format!("inject=pwrite64:{spec}"),
+    ]
+}
+
+fn set_mtime(path: &Path, t: SystemTime) {
+    fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(t)
+        .unwrap();
+}
+
+fn mtime(path: &Path) -> (i64, i64) {
+    let m = fs::metadata(path).unwrap();
+    (m.mtime(), m.mtime_nsec())
+}
+
+#[test]
+fn update_changed_skips_finished_copies_and_copies_the_rest() {
+    let env = TestEnv::new();
+    env.write("src/same", pattern(100 * K, 1));
+    env.write("src/touched", pattern(10 * K, 2));
+    env.write("src/grown", pattern(10 * K, 3));
+    env.write("src/new", pattern(5 * K, 4));
+    env.run(&["-a", "src", "dst"]).success();
+    fs::remove_file(env.join("dst/new")).unwrap();
+    // Same size, other bytes and another mtime: copied.
+    env.write("src/touched", pattern(10 * K, 22));
+    set_mtime(
+        &env.join("src/touched"),
+        SystemTime::now() - Duration::from_secs(3600),
+    );
+    env.write("src/grown", pattern(11 * K, 3));
+    // Same size and mtime but other bytes: taken as a finished copy (that is the contract).
+    let t = mtime(&env.join("src/same"));
+    fs::write(env.join("dst/same"), pattern(100 * K, 9)).unwrap();
+    set_mtime(
+        &env.join("dst/same"),
+        SystemTime::UNIX_EPOCH + Duration::new(t.0 as u64, t.1 as u32),
+    );
+
+    let run = env.run(&["-a", "--update=changed", "--json", "-j1", "src/.", "dst"]);
+    run.success();
+    let records = run.json();
+    let status = |name: &str| {
+        records
+            .iter()
+            .find(|r| r["source"] == format!("src/./{name}"))
+            .unwrap_or_else(|| run.fail(&format!("no record for {name}")))["status"]
+            .clone()
+    };
+    assert_eq!(status("same"), "skipped");
+    assert_eq!(status("touched"), "ok");
+    assert_eq!(status("grown"), "ok");
+    assert_eq!(status("new"), "ok");
+    let summary = records.last().unwrap();
+    assert_eq!(summary["skipped"], 1, "{summary}");
+    assert_eq!(summary["files"], 3, "{summary}");
+    for name in ["touched", "grown", "new"] {
+        env.assert_same_content(format!("src/{name}"), format!("dst/{name}"));
+    }
+    assert_eq!(env.read("dst/same"), pattern(100 * K, 9));
+
+    // A second run has nothing left to do.
+    let again = env.run(&["-a", "--update=changed", "--json", "src/.", "dst"]);
+    again.success();
+    let summary = again.json().pop().unwrap();
+    assert_eq!(summary["files"], 0, "{summary}");
+    assert_eq!(summary["skipped"], 4, "{summary}");
+}
+
+#[test]
+fn update_changed_compares_whole_seconds_when_one_side_keeps_no_nanoseconds() {
+    let env = TestEnv::new();
+    env.write("a", pattern(4 * K, 5));
+    set_mtime(
+        &env.join("a"),
+        SystemTime::UNIX_EPOCH + Duration::new(1_700_000_000, 123_456_789),
+    );
+    env.write("b", pattern(4 * K, 6));
+    // A destination on a filesystem that keeps whole seconds (ext3, NFSv2, FUSE servers).
+    set_mtime(
+        &env.join("b"),
+        SystemTime::UNIX_EPOCH + Duration::new(1_700_000_000, 0),
+    );
+    let run = env.run(&["--update=changed", "--json", "a", "b"]);
+    run.success();
+    assert_eq!(run.json_record()["status"], "skipped");
+    // Another second is another time.
+    set_mtime(
+        &env.join("b"),
+        SystemTime::UNIX_EPOCH + Duration::new(1_700_000_001, 0),
+    );
+    env.run(&["--update=changed", "a", "b"]).success();
+    env.assert_same_content("a", "b");
+}
+
+/// An overwrite that fails half-way leaves a DEST with the source's size (here, the old file
+/// was as long) but not its mtime, so `--update=changed` copies it again.
+#[test]
+fn update_changed_never_trusts_a_failed_overwrite() {
+    if !require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("src", pattern(M, 7));
+    env.write("dst", pattern(M, 8));
+    let failed = env
+        .fcopy()
+        .wrapped(&pwrite_fault("error=ENOSPC:when=3"))
+        .args(&["-a", "--method=read-write", "src", "dst"])
+        .run();
+    failed.failure();
+    failed.stderr_contains("No space left on device");
+    assert_ne!(mtime(&env.join("dst")), mtime(&env.join("src")));
+    env.run(&["-a", "--update=changed", "src", "dst"]).success();
+    env.assert_same_content("src", "dst");
+    assert_eq!(mtime(&env.join("dst")), mtime(&env.join("src")));
+}
+
+#[test]
+fn resume_completes_a_partial_copy_from_where_it_ends() {
+    let env = TestEnv::new();
+    let data = pattern(3 * M + 17, 11);
+    env.write("src", &data);
+    env.write("dst", &data[..M + 5]);
+    let run = env.run(&["--resume", "--json", "src", "dst"]);
+    run.success();
+    let rec = run.json_record();
+    assert_eq!(rec["resumed_from"], M + 5, "{rec}");
+    assert_eq!(
+        rec["bytes"],
+        2 * M + 12,
+        "only the missing bytes move: {rec}"
+    );
+    env.assert_same_content("src", "dst");
+
+    // A tail that does not match the source: copied again from the start.
+    let mut wrong = data[..2 * M].to_vec();
+    wrong[2 * M - 1] ^= 1;
+    env.write("dst", &wrong);
+    let run = env.run(&["--resume", "--json", "src", "dst"]);
+    run.success();
+    let rec = run.json_record();
+    assert!(rec.get("resumed_from").is_none(), "{rec}");
+    assert_eq!(rec["bytes"], 3 * M + 17, "{rec}");
+    env.assert_same_content("src", "dst");
+
+    // A DEST as long as SOURCE is not "shorter": a plain copy.
+    env.write("dst", pattern(3 * M + 17, 12));
+    let rec = env.run(&["--resume", "--json", "src", "dst"]).json_record();
+    assert!(rec.get("resumed_from").is_none(), "{rec}");
+    env.assert_same_content("src", "dst");
+}
+
+#[test]
+fn resume_keeps_an_interrupted_copy_and_finishes_it() {
+    if !require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("src", pattern(M, 13));
+    // Without --resume, the failed new file is removed.
+    env.fcopy()
+        .wrapped(&pwrite_fault("error=ENOSPC:when=3"))
+        .args(&["--method=read-write", "src", "plain"])
+        .run()
+        .failure();
+    assert!(!env.exists("plain"));
+    // With it, the two chunks written before the failure stay...
+    env.fcopy()
+        .wrapped(&pwrite_fault("error=ENOSPC:when=3"))
+        .args(&["--resume", "--method=read-write", "src", "dst"])
+        .run()
+        .failure();
+    assert_eq!(fs::metadata(env.join("dst")).unwrap().len(), 512 * K as u64);
+    // ...and the next run copies only the rest.
+    let run = env.run(&["--resume", "--json", "src", "dst"]);
+    run.success();
+    let rec = run.json_record();
+    assert_eq!(rec["resumed_from"], 512 * K, "{rec}");
+    assert_eq!(rec["bytes"], 512 * K, "{rec}");
+    env.assert_same_content("src", "dst");
+}
+
+#[test]
+fn resume_refuses_ranges_and_atomic() {
+    let env = TestEnv::new();
+    env.write("src", b"abc");
+    env.run(&["--resume", "--len=1", "src", "dst"])
+        .failure()
+        .stderr_contains("--resume cannot be used with --offset-in, --offset-out or --len");
+    env.run(&["--resume", "--atomic", "src", "dst"])
+        .failure()
+        .stderr_contains("--resume cannot be used with --atomic");
+    env.run(&["--update=changed", "--offset-in=1", "src", "dst"])
+        .failure()
+        .stderr_contains("--update=changed cannot be used with --offset-in");
+    assert!(!env.exists("dst"));
+}
+
+#[test]
+fn verify_passes_good_copies() {
+    let env = TestEnv::new();
+    env.write("src", pattern(2 * M + 3, 14));
+    let run = env.run(&["--verify", "--json", "src", "dst"]);
+    run.success();
+    assert_eq!(run.json_record()["verified"], "compared");
+    env.assert_same_content("src", "dst");
+    let run = env.run(&["--verify", "--debug", "src", "dst2"]);
+    run.success();
+    assert!(
+        run.stdout().contains("verify: compared"),
+        "{}",
+        run.stdout()
+    );
+    // A resumed copy verifies the whole file, the part found on disk too.
+    env.write("part", &pattern(2 * M + 3, 14)[..M]);
+    let rec = env
+        .run(&["--resume", "--verify", "--json", "src", "part"])
+        .json_record();
+    assert_eq!(rec["verified"], "compared", "{rec}");
+}
+
+/// A write the kernel never made (strace returns success without running pwrite) leaves a
+/// 256 KiB gap: unnoticed without --verify, a failed file with it.
+#[test]
+fn verify_catches_a_write_that_never_reached_the_file() {
+    if !require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("src", pattern(M, 15));
+    let lost = pwrite_fault("retval=262144:when=2");
+    env.fcopy()
+        .wrapped(&lost)
+        .args(&["--method=read-write", "src", "unverified"])
+        .run()
+        .success();
+    assert_ne!(
+        env.read("unverified"),
+        env.read("src"),
+        "the fault did not bite"
+    );
+
+    let run = env
+        .fcopy()
+        .wrapped(&lost)
+        .args(&["--verify", "--method=read-write", "src", "dst"])
+        .run();
+    run.failure();
+    run.stderr_contains("verification failed: 'dst' differs from 'src' at byte 262144");
+    assert!(
+        !env.exists("dst"),
+        "a new DEST that failed verification is removed"
+    );
+
+    // With --atomic, the old DEST stays.
+    env.write("old", b"old contents");
+    env.fcopy()
+        .wrapped(&lost)
+        .args(&["--verify", "--atomic", "--method=read-write", "src", "old"])
+        .run()
+        .failure()
+        .stderr_contains("verification failed");
+    assert_eq!(env.read("old"), b"old contents");
+}
+
+#[test]
+fn filters_leave_out_entries_and_do_not_descend() {
+    let env = TestEnv::new();
+    env.write("t/a/x.o", b"1");
+    env.write("t/a/y.c", b"2");
+    env.write("t/build/deep/z", b"3");
+    env.write("t/keep.o", b"4");
+    env.write("t/a/build", b"a file named build");
+    env.write("t/docs/n.tmp", b"5");
+    env.write("t/docs/sub/n.tmp", b"6");
+    env.write("patterns", b"# comment\n\ndocs/*.tmp\n");
+    let args = [
+        "-r",
+        "--exclude=*.o",
+        "--exclude=build/",
+        "--include=keep.o",
+        "--exclude-from=patterns",
+        "--json",
+        "t",
+        "out",
+    ];
+    let run = env.run(&args);
+    run.success();
+    let skipped: Vec<String> = run
+        .json()
+        .iter()
+        .filter(|r| r["status"] == "skipped")
+        .map(|r| r["source"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(skipped.len(), 3, "{skipped:?}");
+    for s in ["t/a/x.o", "t/build", "t/docs/n.tmp"] {
+        assert!(
+            skipped.iter().any(|k| k == s),
+            "{s} not skipped: {skipped:?}"
+        );
+    }
+    assert!(!env.exists("out/a/x.o"));
+    assert!(
+        !env.exists("out/build"),
+        "an excluded directory is not created"
+    );
+    assert!(!env.exists("out/docs/n.tmp"));
+    assert!(env.exists("out/docs/sub/n.tmp"), "* does not cross /");
+    assert!(env.exists("out/a/build"), "build/ matches directories only");
+    assert!(env.exists("out/keep.o"), "--include wins over --exclude");
+    assert!(env.exists("out/a/y.c"));
+
+    // --dry-run names them.
+    let dry = env.run(&["-r", "--exclude=*.o", "--dry-run", "t", "out2"]);
+    dry.success();
+    assert!(
+        dry.stdout()
+            .contains("'t/a/x.o' -> 'out2/a/x.o' (excluded)"),
+        "{}",
+        dry.stdout()
+    );
+    assert!(!env.exists("out2"));
+
+    env.run(&["-r", "--exclude=a[", "t", "out3"])
+        .failure()
+        .stderr_contains("invalid pattern for --exclude: 'a['");
+    env.run(&["-r", "--exclude-from=missing", "t", "out3"])
+        .failure()
+        .stderr_contains("cannot read 'missing': No such file or directory");
+}
+
+#[test]
+fn stats_summarize_the_run_on_stderr() {
+    let env = TestEnv::new();
+    env.write("t/a", pattern(3000, 1));
+    env.write("t/b", pattern(5000, 2));
+    env.write("t/c.o", b"x");
+    let run = env.run(&["-r", "--stats", "--exclude=*.o", "t", "out"]);
+    assert_eq!(run.code(), Some(0));
+    assert!(run.stdout().is_empty());
+    let err = run.stderr();
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 3, "{err}");
+    assert_eq!(lines[0], "files: 2 copied, 1 skipped, 0 failed");
+    // On a filesystem that clones (btrfs, XFS) the bytes are shared rather than copied.
+    assert!(lines[1].starts_with("bytes: "), "{err}");
+    assert!(
+        lines[1].ends_with("(8000 and 0 bytes)") || lines[1].ends_with("(0 and 8000 bytes)"),
+        "{err}"
+    );
+    assert!(
+        lines[2].starts_with("time: ") && lines[2].ends_with("/s"),
+        "{err}"
+    );
+}
+
+#[test]
+fn mkpath_creates_target_and_batch_directories() {
+    let env = TestEnv::new();
+    env.write("a", b"a");
+    env.write("b", b"b");
+    env.run(&["-t", "x/y", "a"])
+        .failure()
+        .stderr_contains("target directory 'x/y': No such file or directory");
+    env.run(&["--mkpath", "-t", "x/y", "a", "b"]).success();
+    assert_eq!(env.read("x/y/a"), b"a");
+    assert_eq!(env.read("x/y/b"), b"b");
+    env.write("jobs", b"a\tm/n/a-copy\nb\tp/q/\n");
+    env.run(&["--batch", "jobs"]).failure();
+    env.run(&["--mkpath", "--batch", "jobs"]).success();
+    assert_eq!(env.read("m/n/a-copy"), b"a");
+    assert_eq!(env.read("p/q/b"), b"b");
+}
