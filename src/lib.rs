@@ -190,27 +190,30 @@ fn run_batch(
     };
     type Entries = Box<dyn Iterator<Item = std::io::Result<batch::Entry>>>;
     let list_on_stdin = file == Path::new("-");
-    let entries: Entries = if list_on_stdin {
-        let reader = batch::BatchReader::new(std::io::stdin().lock(), null);
-        if records {
-            // Standard input can be read once: read the whole list before the first job.
-            let jobs: Vec<_> = reader.collect();
-            copier.reporter().stdout_taken |= writes_to_stdout(jobs.iter());
-            Box::new(jobs.into_iter())
-        } else {
-            Box::new(reader)
-        }
+    let input: Box<dyn std::io::BufRead> = if list_on_stdin {
+        Box::new(std::io::stdin().lock())
     } else {
-        if records && records_to_stderr(file, null) {
-            copier.reporter().stdout_taken = true;
-        }
         match std::fs::File::open(file) {
-            Ok(f) => Box::new(batch::BatchReader::new(
-                std::io::BufReader::with_capacity(64 * 1024, f),
-                null,
-            )),
+            Ok(f) => Box::new(std::io::BufReader::with_capacity(64 * 1024, f)),
             Err(e) => return cannot_read(copier, &e),
         }
+    };
+    let reader = batch::BatchReader::new(input, null);
+    // A regular file is read twice: once ahead to see whether a job writes to standard output.
+    // A list that can be read only once (standard input, a pipe such as `<(...)`) is read
+    // whole before the first job instead.
+    let regular = !list_on_stdin && std::fs::metadata(file).is_ok_and(|m| m.is_file());
+    let entries: Entries = if records && regular {
+        if records_to_stderr(file, null) {
+            copier.reporter().stdout_taken = true;
+        }
+        Box::new(reader)
+    } else if records {
+        let jobs: Vec<_> = reader.collect();
+        copier.reporter().stdout_taken |= writes_to_stdout(jobs.iter());
+        Box::new(jobs.into_iter())
+    } else {
+        Box::new(reader)
     };
     let mut order = batch::JobOrder::default();
     for read in entries {

@@ -628,6 +628,18 @@ fn batch_records_go_to_stderr_when_a_job_writes_stdout() {
     assert_eq!(run.code(), Some(0), "{}", run.stderr());
     assert_eq!(run.stdout, b"BBBB");
     assert!(run.stderr().contains("\"summary\""), "{}", run.stderr());
+    // And from a list that can be read only once (a FIFO, as `--batch <(...)` gives): looking
+    // ahead must not eat the jobs.
+    mkfifo(&env.join("jobs.fifo"));
+    let writer = {
+        let path = env.join("jobs.fifo");
+        std::thread::spawn(move || fs::write(path, "a\tcopy3\nb\t-\n").unwrap())
+    };
+    let run = env.run(&["--batch", "jobs.fifo", "--json"]);
+    writer.join().unwrap();
+    assert_eq!(run.code(), Some(0), "{}", run.stderr());
+    assert_eq!(run.stdout, b"BBBB");
+    assert_eq!(env.read("copy3"), b"AAAA");
 }
 
 /// A line longer than the cap (a binary passed by mistake) is `FILE:N: line too long`, not held
