@@ -521,7 +521,7 @@ pub(super) fn open_dir(
 
 /// Opens a directory this run just made with `mkdirat`, without following a symlink, and
 /// checks it is ours: a directory owned by the user running fcopy (a name the directory's
-/// other users swapped meanwhile is `Err(None)`). Rule 10 of DESIGN.md.
+/// other users swapped meanwhile is `Err(None)`). (README, "Security": every effect on a descriptor).
 pub(super) fn open_created_dir(
     dir: impl AsFd,
     name: impl rustix::path::Arg,
