@@ -247,10 +247,6 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
         }
         let (ddir, dname) = dst.dir_and_name().expect("paths");
-        if self.cfg.dry_run {
-            self.reporter
-                .planned_node("directory", &src_shown, &dst_shown);
-        }
         // --dry-run creates nothing: a missing destination directory is stood in for by its
         // parent, and the walk treats it as fresh (every entry's destination missing).
         let planned_only = self.cfg.dry_run
@@ -303,11 +299,21 @@ impl<'a, 'p> Copier<'a, 'p> {
         let dst_fd = match opened {
             Ok(fd) => fd,
             Err(e) => {
-                let msg = format!("cannot access {}: {}", quote(&dst_shown), errno_text_of(e));
+                // A dry run meets a missing parent here: the run's mkdir would have failed.
+                let what = if planned_only {
+                    "cannot create directory"
+                } else {
+                    "cannot access"
+                };
+                let msg = format!("{what} {}: {}", quote(&dst_shown), errno_text_of(e));
                 self.fail(&src_shown, &dst_shown, &msg);
                 return None;
             }
         };
+        if self.cfg.dry_run {
+            self.reporter
+                .planned_node("directory", &src_shown, &dst_shown);
+        }
         // Read after the destination exists, as GNU cp does: a destination inside the source
         // then shows up in the walk and is reported as a copy into itself.
         let entries = match read_entries(src_fd.as_fd()) {
