@@ -313,10 +313,6 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
         }
         let (ddir, dname) = dst.dir_and_name().expect("paths");
-        if self.cfg.dry_run {
-            self.reporter
-                .planned_node("directory", &src_shown, &dst_shown);
-        }
         // --dry-run creates nothing: a missing destination directory is stood in for by its
         // parent, and the walk treats it as fresh (every entry's destination missing).
         let planned_only = self.cfg.dry_run
@@ -385,8 +381,14 @@ impl<'a, 'p> Copier<'a, 'p> {
         let dst_fd = match opened {
             Ok(fd) => fd,
             Err(e) => {
+                // A dry run meets a missing parent here: the run's mkdir would have failed.
+                let what = if planned_only {
+                    "cannot create directory"
+                } else {
+                    "cannot access"
+                };
                 let msg = match e {
-                    Some(e) => format!("cannot access {}: {}", quote(&dst_shown), errno_text_of(e)),
+                    Some(e) => format!("{what} {}: {}", quote(&dst_shown), errno_text_of(e)),
                     None => format!("{} was replaced while being copied", quote(&dst_shown)),
                 };
                 self.fail(&src_shown, &dst_shown, &msg);
@@ -396,6 +398,10 @@ impl<'a, 'p> Copier<'a, 'p> {
         let restore_mode = (created && !planned_only)
             .then(|| self.prepare_new_dir(dst_fd.as_fd(), facts.mode, omitted))
             .flatten();
+        if self.cfg.dry_run {
+            self.reporter
+                .planned_node("directory", &src_shown, &dst_shown);
+        }
         // Read after the destination exists, as GNU cp does: a destination inside the source
         // then shows up in the walk and is reported as a copy into itself.
         let entries = match self.retry_emfile(ancestors, || read_entries(src_fd.as_fd())) {

@@ -810,4 +810,17 @@ fn dry_run_reports_the_errors_the_run_would() {
         );
         assert_eq!(plan.stderr(), run.stderr(), "--dry-run a {dest}");
     }
+    env.write("dir/f", "3");
+    for dest in ["missing/x", "file/x"] {
+        let plan = env.run(&["--dry-run", "-r", "dir", dest]);
+        let run = env.run(&["-r", "dir", dest]);
+        assert_eq!(
+            plan.code(),
+            Some(1),
+            "--dry-run -r dir {dest}: {}",
+            plan.stdout()
+        );
+        assert_eq!(plan.stdout(), "", "--dry-run -r dir {dest}");
+        assert_eq!(plan.stderr(), run.stderr(), "--dry-run -r dir {dest}");
+    }
 }
