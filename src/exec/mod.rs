@@ -381,8 +381,45 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
             return Err(err);
         }
     }
+    if let Fd::Owned(fd) = dst {
+        // Still guarded: a new file whose data the filesystem failed to write is removed.
+        if let Err(e) = close_checked(fd) {
+            let mut err = JobError::new(format!(
+                "failed to close {}: {}",
+                quote(dst_name),
+                errno_text_of(e)
+            ));
+            if !created && job.dest_exists && job.strategy != Strategy::Ranged {
+                err.note = Some(format!(
+                    "{} was being overwritten and may be incomplete; its old contents cannot be restored",
+                    quote(dst_name)
+                ));
+            }
+            return Err(err);
+        }
+    }
     guard.at = None;
     Ok(outcome)
+}
+
+/// Closes a destination descriptor and returns what `close(2)` said: on NFS, CIFS and FUSE,
+/// delayed write errors arrive at close (GNU cp checks it: `failed to close 'DEST'`).
+///
+/// # Errors
+/// The errno of `close(2)` (`EIO`, `ENOSPC`, `EDQUOT`...). The descriptor is gone either way;
+/// `EINTR` is not retried (on Linux the descriptor is closed even then).
+pub fn close_checked(fd: OwnedFd) -> Result<(), Errno> {
+    nix::unistd::close(fd).map_err(|e| Errno::from_raw_os_error(e as i32))
+}
+
+/// Flushes what a `close(2)` would flush, while keeping `fd` open: closes a duplicate. The
+/// kernel calls the filesystem's flush on every close of a descriptor of the file, so NFS,
+/// CIFS and FUSE report their delayed write errors here (used before `--atomic` renames).
+///
+/// # Errors
+/// The errno of `dup` or of `close(2)`.
+pub fn flush_by_close(fd: BorrowedFd<'_>) -> Result<(), Errno> {
+    close_checked(rustix::io::fcntl_dupfd_cloexec(fd, 0)?)
 }
 
 /// Runs the job's strategy from `src` into the open destination `dst`.
