@@ -97,12 +97,14 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
     let started = Instant::now();
     // The totals grow while trees are walked, batch lines read or operands planned.
     let growing = config.recursive || config.batch.is_some() || targets.len() > 1;
-    let display = Arc::new(report::progress::ProgressDisplay::new(
-        config.progress,
-        growing,
-    ));
+    let mut display = report::progress::ProgressDisplay::new(config.progress, growing);
+    // `kill -USR1 PID` prints one status line (bytes, files, time, rate) on standard error, as
+    // dd does, and the copy goes on (without this, SIGUSR1 would kill fcopy mid-file).
+    if let Some(requested) = signals::status_requests() {
+        display.answer_status_requests(requested, &program);
+    }
+    let display = Arc::new(display);
     reporter.progress = Some(Arc::clone(&display));
-    status_on_sigusr1(&display, &program);
     let mut engine = Engine::new(&*display);
     if let Some(chunk) = display.chunk_hint() {
         engine.chunk = chunk;
@@ -147,30 +149,6 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
     } else {
         ExitCode::Success
     }
-}
-
-/// `kill -USR1 PID` prints one status line (bytes, files, time, rate) on standard error, as dd
-/// does, and the copy goes on (without this, SIGUSR1 would kill fcopy mid-file).
-fn status_on_sigusr1(display: &Arc<report::progress::ProgressDisplay>, program: &str) {
-    let Some(requested) = signals::status_requests() else {
-        return;
-    };
-    let display = Arc::clone(display);
-    let program = program.to_owned();
-    // A small watcher: it wakes ten times a second to look at the flag.
-    let _ = std::thread::Builder::new()
-        .name("sigusr1".into())
-        .stack_size(64 << 10)
-        .spawn(move || loop {
-            std::thread::sleep(std::time::Duration::from_millis(100));
-            if requested.swap(false, std::sync::atomic::Ordering::Relaxed) {
-                let line = display.status_line();
-                display.suspend(|| {
-                    use std::io::Write as _;
-                    let _ = writeln!(std::io::stderr().lock(), "{program}: {line}");
-                });
-            }
-        });
 }
 
 /// Runs every job of a `--batch` file: each line is an operand pair, with its own range if given.
