@@ -160,6 +160,31 @@ fn symlink_owner_is_never_given_to_a_node_swapped_in_for_it() {
     );
 }
 
+/// Audit finding (rule 10): an existing DEST checked as a regular file was opened with
+/// `O_TRUNC` following symlinks, so a symlink renamed over it between the check and the open
+/// made root truncate and overwrite any file. Now the file opened must be the one checked.
+#[test]
+fn an_existing_destination_swapped_for_a_symlink_is_not_written_through() {
+    let Some(env) = attack_env(true) else { return };
+    env.write("victim/file", "secret\n");
+    env.write("f", "attacker's data\n");
+    env.write("shared/x", "old\n");
+    chown(&env.join("shared/x"), NOBODY);
+    let out = delayed_race(
+        &env,
+        "openat:delay_enter=2000000:when=2",
+        &["-j1", "f", "shared/x"],
+        "ln -s ../victim/file shared/.x && mv -f shared/.x shared/x",
+    );
+    assert_eq!(
+        env.read("victim/file"),
+        b"secret\n",
+        "root overwrote a file outside the destination; fcopy said: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success());
+}
+
 /// Break 3: `--parents` reopened each created parent by path, following a symlink swapped in
 /// for a component, and chowned/chmodded whatever it reached.
 #[test]
