@@ -347,7 +347,7 @@ fn open_created_node(
     )?;
     let st = rustix::fs::fstat(&fd)?;
     let ours = FileType::from_raw_mode(st.st_mode) == ftype
-        && st.st_uid == rustix::process::geteuid().as_raw()
+        && super::walk::made_by_us(&fd, &st)
         && st.st_nlink == 1;
     if ours {
         Ok(fd)
