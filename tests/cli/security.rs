@@ -637,7 +637,9 @@ fn attacker(
     shared: PathBuf,
     scenarios_target: std::sync::Arc<std::sync::Mutex<Option<(PathBuf, Attack, Instant)>>>,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-) -> std::thread::JoinHandle<u64> {
+    waiting: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    swaps: std::sync::Arc<std::sync::atomic::AtomicU64>,
+) -> std::thread::JoinHandle<()> {
     use rustix::fs::{renameat, statat, symlinkat, AtFlags, FileType, CWD};
     use std::sync::atomic::Ordering;
     std::thread::spawn(move || {
@@ -647,15 +649,17 @@ fn attacker(
         rustix::thread::set_thread_res_gid(nobody_g, nobody_g, nobody_g).unwrap();
         rustix::thread::set_thread_res_uid(nobody_u, nobody_u, nobody_u).unwrap();
         assert!(!rustix::process::geteuid().is_root());
-        let mut swaps = 0u64;
         let mut n = 0u64;
         while !stop.load(Ordering::Relaxed) {
+            if waiting.load(Ordering::Relaxed) {
+                // The test thread wants the lock (std's mutex is not fair): step aside.
+                std::thread::yield_now();
+                continue;
+            }
             // The lock is held for the whole step: once the test has taken the target away,
             // the attacker has stopped touching the run's names.
             let guard = scenarios_target.lock().unwrap();
             let Some((name, attack, from)) = guard.clone() else {
-                drop(guard);
-                std::thread::yield_now();
                 continue;
             };
             if Instant::now() < from {
@@ -677,19 +681,18 @@ fn attacker(
                     if renameat(CWD, &path, CWD, &gone).is_ok()
                         && symlinkat(target, CWD, &path).is_ok()
                     {
-                        swaps += 1;
+                        swaps.fetch_add(1, Ordering::Relaxed);
                     }
                 }
                 Attack::RenameOver(target) => {
                     if symlinkat(target, CWD, &tmp).is_ok()
                         && renameat(CWD, &tmp, CWD, &path).is_ok()
                     {
-                        swaps += 1;
+                        swaps.fetch_add(1, Ordering::Relaxed);
                     }
                 }
             }
         }
-        swaps
     })
 }
 
@@ -817,21 +820,35 @@ fn race_harness_an_unprivileged_attacker_gains_nothing() {
 
     let current: Arc<Mutex<Option<(PathBuf, Attack, Instant)>>> = Arc::new(Mutex::new(None));
     let stop = Arc::new(AtomicBool::new(false));
-    let thread = attacker(shared.clone(), Arc::clone(&current), Arc::clone(&stop));
+    let waiting = Arc::new(AtomicBool::new(false));
+    let swaps = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let thread = attacker(
+        shared.clone(),
+        Arc::clone(&current),
+        Arc::clone(&stop),
+        Arc::clone(&waiting),
+        Arc::clone(&swaps),
+    );
+    let set_target = |target: Option<(PathBuf, Attack, Instant)>| {
+        waiting.store(true, Ordering::Relaxed);
+        *current.lock().unwrap() = target;
+        waiting.store(false, Ordering::Relaxed);
+    };
     let started = Instant::now();
     let mut results = Vec::new();
     for sc in race_scenarios() {
         let mut escapes = Escapes::default();
         let mut failed_runs = 0;
         let t0 = Instant::now();
+        let swaps0 = swaps.load(Ordering::Relaxed);
         for i in 0..RACE_RUNS {
             if let Some(dir) = sc.run_dir {
                 let d = shared.join(dir(i));
                 fs::create_dir(&d).unwrap();
                 chown(&d, NOBODY);
             }
-            let from = Instant::now() + Duration::from_micros((i % 10) as u64 * 400);
-            *current.lock().unwrap() = Some((PathBuf::from((sc.target)(i)), sc.attack, from));
+            let from = Instant::now() + Duration::from_micros((i % 8) as u64 * 150);
+            set_target(Some((PathBuf::from((sc.target)(i)), sc.attack, from)));
             let out = Command::new(&bin)
                 .args((sc.args)(i))
                 .current_dir(&root)
@@ -840,7 +857,7 @@ fn race_harness_an_unprivileged_attacker_gains_nothing() {
                 .stderr(Stdio::null())
                 .status()
                 .unwrap();
-            *current.lock().unwrap() = None;
+            set_target(None);
             failed_runs += usize::from(!out.success());
             let after = snapshot(&root.join("victim"));
             if after != baseline {
@@ -850,8 +867,9 @@ fn race_harness_an_unprivileged_attacker_gains_nothing() {
             clear_shared(&shared);
         }
         eprintln!(
-            "race {:<20} {RACE_RUNS} runs ({failed_runs} refused or failed, {:.1} s): created {}, chmodded {}, chowned {}, linked {}, other changes {}",
+            "race {:<20} {RACE_RUNS} runs, {:>5} swaps ({failed_runs} refused or failed, {:.1} s): created {}, chmodded {}, chowned {}, linked {}, other changes {}",
             sc.name,
+            swaps.load(Ordering::Relaxed) - swaps0,
             t0.elapsed().as_secs_f64(),
             escapes.created,
             escapes.chmodded,
@@ -862,10 +880,11 @@ fn race_harness_an_unprivileged_attacker_gains_nothing() {
         results.push((sc.name, escapes));
     }
     stop.store(true, Ordering::Relaxed);
-    let swaps = thread.join().unwrap();
+    thread.join().unwrap();
     eprintln!(
-        "race harness: {} scenarios, {swaps} attacker swaps, {:.1} s",
+        "race harness: {} scenarios, {} attacker swaps, {:.1} s",
         results.len(),
+        swaps.load(Ordering::Relaxed),
         started.elapsed().as_secs_f64()
     );
     let broken: Vec<_> = results.iter().filter(|(_, e)| e.total() > 0).collect();
