@@ -354,7 +354,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                     made.new_mode,
                     &made.shown,
                 );
-                if self.cfg.sync && !self.cfg.dry_run {
+                if self.cfg.sync && !self.cfg.dry_run && made.created {
                     // A directory --parents created: it and the entry for it in its parent.
                     if let Err(msg) = exec::sync_tree_dir(made.fd.as_fd(), &made.shown, true) {
                         self.fail(&src_path, &dst_path, &msg);
@@ -490,6 +490,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                         shown: dst_dir.clone(),
                         facts,
                         new_mode,
+                        created: true,
                     });
                     dir = fd;
                 }
@@ -497,6 +498,15 @@ impl<'a, 'p> Copier<'a, 'p> {
                     dir = Arc::new(open_existing_parent(&dir, name).map_err(|e| {
                         format!("cannot access {}: {}", quote(&dst_dir), errno_text_of(e))
                     })?);
+                    // GNU's re_protect gives existing parents the preserved attributes too
+                    // (GNU test parent-perm.sh); their mode is otherwise left alone.
+                    made.push(MadeParent {
+                        fd: Arc::clone(&dir),
+                        shown: dst_dir.clone(),
+                        facts,
+                        new_mode: None,
+                        created: false,
+                    });
                 }
                 Err(e) => {
                     return Err(format!(
@@ -548,13 +558,15 @@ impl<'a, 'p> Copier<'a, 'p> {
     }
 }
 
-/// A directory `--parents` created: its descriptor, name and the source directory's facts,
-/// for applying its attributes again once the operand is copied.
+/// A directory of a `--parents` destination (made now or existing): its descriptor, name and
+/// the source directory's facts, for applying its attributes again once the operand is copied.
 struct MadeParent {
     fd: Arc<OwnedFd>,
     shown: PathBuf,
     facts: FileFacts,
     new_mode: Option<u32>,
+    /// Made by this run (else it existed and only gets the preserved attributes).
+    created: bool,
 }
 
 /// Opens an existing component of a `--parents` destination: a directory, never through a

@@ -893,3 +893,39 @@ fn race_harness_an_unprivileged_attacker_gains_nothing() {
         "effects outside the destination: {broken:?}"
     );
 }
+
+/// `--parents -p` gives existing parent directories the source's attributes again, as GNU cp's
+/// re_protect does (GNU test parent-perm.sh), through the descriptors it opened them by.
+#[test]
+fn parents_with_p_restores_existing_parents_attributes_as_gnu_cp() {
+    let env = TestEnv::new();
+    for d in ["a/b/c", "a/b/d", "gnu", "ours"] {
+        fs::create_dir_all(env.join(d)).unwrap();
+    }
+    env.write("a/b/c/foo", "");
+    env.write("a/b/d/foo", "");
+    let modes = |root: &str| -> Vec<u32> {
+        ["a", "a/b", "a/b/d"]
+            .iter()
+            .map(|d| mode_owner(&env.join(root).join(d)).0)
+            .collect()
+    };
+    for (dir, program) in [("gnu", "cp"), ("ours", FCOPY)] {
+        for (src, restrict) in [("a/b/c/foo", true), ("a/b/d/foo", false)] {
+            let st = Command::new(program)
+                .args(["-p", "--parents", src, dir])
+                .current_dir(env.path())
+                .status()
+                .unwrap();
+            assert!(st.success(), "{program} -p --parents {src} {dir}");
+            if restrict {
+                for d in ["a", "a/b"] {
+                    let p = env.join(dir).join(d);
+                    fs::set_permissions(&p, fs::Permissions::from_mode(0o705)).unwrap();
+                }
+            }
+        }
+    }
+    assert_eq!(modes("ours"), modes("gnu"));
+    assert_eq!(modes("ours"), modes("."));
+}
