@@ -454,7 +454,12 @@ impl<'a, 'p> Copier<'a, 'p> {
             let st = statat(CWD, &src_dir, AtFlags::empty())
                 .map_err(|e| format!("cannot stat {}: {}", quote(&src_dir), errno_text_of(e)))?;
             let facts = probe::facts_from_stat(&st, 0);
-            let (create_mode, omitted) = self.new_dir_modes(facts.mode);
+            let (mut create_mode, mut omitted) = self.new_dir_modes(facts.mode);
+            let preserve = self.cfg.copy.preserve.attrs;
+            if !preserve.mode && !preserve.ownership {
+                // GNU's make_dir_parents_private withholds nothing then: mkdir decides.
+                (create_mode, omitted) = (facts.mode & 0o1777, 0);
+            }
             match mkdirat(&*dir, name, Mode::from_raw_mode(create_mode)) {
                 Ok(()) => {
                     let fd = walk::open_created_dir(&*dir, name).map_err(|e| match e {
@@ -499,7 +504,8 @@ impl<'a, 'p> Copier<'a, 'p> {
                         format!("cannot access {}: {}", quote(&dst_dir), errno_text_of(e))
                     })?);
                     // GNU's re_protect gives existing parents the preserved attributes too
-                    // (GNU test parent-perm.sh); their mode is otherwise left alone.
+                    // when it makes a missing one (GNU test parent-perm.sh); their mode is
+                    // otherwise left alone.
                     made.push(MadeParent {
                         fd: Arc::clone(&dir),
                         shown: dst_dir.clone(),
@@ -516,6 +522,11 @@ impl<'a, 'p> Copier<'a, 'p> {
                     ))
                 }
             }
+        }
+        // GNU: when every parent exists already, none of them is touched (cp-parents.sh);
+        // once one is made, the existing ones get the preserved attributes too.
+        if !made.iter().any(|m| m.created) {
+            made.clear();
         }
         Ok((made, Some(dir)))
     }
