@@ -224,7 +224,11 @@ impl<'a, 'p> Copier<'a, 'p> {
                 return;
             }
         }
-        let flags = if self.cfg.deref == Deref::Always {
+        // -L, or -H for a command-line operand: link to what the symlink points to (GNU
+        // link-deref.sh).
+        let follow = self.cfg.deref == Deref::Always
+            || (self.cfg.deref == Deref::CommandLine && matches!(src, Endpoint::Path(_)));
+        let flags = if follow {
             AtFlags::SYMLINK_FOLLOW
         } else {
             AtFlags::empty()

@@ -929,3 +929,18 @@ fn parents_with_p_restores_existing_parents_attributes_as_gnu_cp() {
     assert_eq!(modes("ours"), modes("gnu"));
     assert_eq!(modes("ours"), modes("."));
 }
+
+/// `-l -R -H`: a command-line symlink is followed, the link is made to its target (GNU test
+/// link-deref.sh); with -P the symlink itself is linked.
+#[test]
+fn link_with_h_links_to_the_target_of_a_command_line_symlink() {
+    let env = TestEnv::new();
+    env.write("file", "");
+    std::os::unix::fs::symlink("file", env.join("filelink")).unwrap();
+    env.run(&["--link", "-H", "-R", "filelink", "dst"])
+        .success();
+    env.run(&["--link", "-P", "filelink", "dst2"]).success();
+    let ino = |p: &str| fs::symlink_metadata(env.join(p)).unwrap().ino();
+    assert_eq!(ino("dst"), ino("file"));
+    assert_eq!(ino("dst2"), ino("filelink"));
+}
