@@ -621,12 +621,10 @@ fn open_dest(job: &Job) -> Result<(Fd, bool), JobError> {
             Err(e) => return Err(cannot_create(e)),
         }
     }
-    // The source is open and checked: only now may an existing destination be truncated.
-    let flags = if job.strategy == Strategy::Ranged {
-        base
-    } else {
-        base | OFlags::TRUNC
-    };
+    // The source is open and checked: only now may an existing destination be truncated, and
+    // only once it is known to be the file checked (rule 10: a name swapped for a symlink
+    // meanwhile is refused, never written through), so no O_TRUNC at the open.
+    let flags = base;
     let cannot_open = |e: Errno| {
         JobError::new(format!(
             "cannot open {} for writing: {}",
@@ -635,7 +633,20 @@ fn open_dest(job: &Job) -> Result<(Fd, bool), JobError> {
         ))
     };
     match openat(dir, name, flags, Mode::empty()) {
-        Ok(fd) => Ok((Fd::Owned(fd), false)),
+        Ok(fd) => {
+            let st = fstat(&fd).map_err(cannot_open)?;
+            if job.dest_id.is_some_and(|id| id != (st.st_dev, st.st_ino)) {
+                return Err(JobError::new(format!(
+                    "{} was replaced while being copied",
+                    quote(path)
+                )));
+            }
+            let regular = FileType::from_raw_mode(st.st_mode) == FileType::RegularFile;
+            if regular && job.strategy != Strategy::Ranged {
+                ftruncate(&fd, 0).map_err(cannot_open)?;
+            }
+            Ok((Fd::Owned(fd), false))
+        }
         Err(e) if job.force && job.strategy != Strategy::Ranged => {
             unlinkat(dir, name, AtFlags::empty()).map_err(|_| cannot_open(e))?;
             create()

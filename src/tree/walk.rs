@@ -534,11 +534,31 @@ pub(super) fn open_created_dir(
 ) -> Result<OwnedFd, Option<Errno>> {
     let fd = open_dir(dir, name, true)?;
     let st = fstat(&fd)?;
-    if st.st_uid == rustix::process::geteuid().as_raw() {
+    if made_by_us(&fd, &st) {
         Ok(fd)
     } else {
         Err(None)
     }
+}
+
+/// Whether a node fcopy just created is owned as one it created: by the effective user, or on
+/// a filesystem whose owners are not the creator's (FAT, exFAT, NTFS, FUSE, NFS, SMB, 9p, vboxsf:
+/// mount options or the server decide), where the owner proves nothing.
+pub(super) fn made_by_us(fd: &impl AsFd, st: &rustix::fs::Stat) -> bool {
+    const FOREIGN_OWNERS: [u64; 10] = [
+        0x4d44,      // FAT
+        0x2011_bab0, // exFAT
+        0x5346_544e, // NTFS (ntfs-3g, ntfs)
+        0x7366_746e, // ntfs3
+        0x6573_5546, // FUSE
+        0x6969,      // NFS
+        0xff53_4d42, // CIFS
+        0xfe53_4d42, // SMB2
+        0x0102_1997, // 9p
+        0x786f_4256, // vboxsf
+    ];
+    st.st_uid == rustix::process::geteuid().as_raw()
+        || rustix::fs::fstatfs(fd).is_ok_and(|f| FOREIGN_OWNERS.contains(&(f.f_type as u64)))
 }
 
 impl<'a, 'p> Copier<'a, 'p> {
