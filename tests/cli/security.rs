@@ -57,6 +57,15 @@ fn chown(path: &Path, uid: u32) {
 /// runs `attack` as nobody one second later, and returns fcopy's output.
 fn delayed_race(env: &TestEnv, inject: &str, args: &[&str], attack: &str) -> Output {
     let syscall = inject.split(':').next().unwrap();
+    // `when=N` counts fcopy's own calls: the ones the process makes before main (the dynamic
+    // loader opening libraries, the runtime reading /proc/self/maps) are added here.
+    let inject = match inject.split_once(":when=") {
+        Some((head, n)) => format!(
+            "{head}:when={}",
+            n.parse::<usize>().unwrap() + startup_calls(syscall)
+        ),
+        None => inject.to_owned(),
+    };
     let child = Command::new("strace")
         .args(["-f", "-o", "/dev/null", "-e"])
         .arg(format!("trace={syscall}"))
@@ -72,6 +81,23 @@ fn delayed_race(env: &TestEnv, inject: &str, args: &[&str], attack: &str) -> Out
     std::thread::sleep(Duration::from_secs(1));
     as_nobody(env.path(), attack);
     child.wait_with_output().unwrap()
+}
+
+/// How many `syscall` calls fcopy makes before its own work (`fcopy --version` makes only
+/// those): the dynamic loader's and the Rust runtime's.
+fn startup_calls(syscall: &str) -> usize {
+    let out = Command::new("strace")
+        .args(["-f", "-e"])
+        .arg(format!("trace={syscall}"))
+        .arg(FCOPY)
+        .arg("--version")
+        .output()
+        .unwrap();
+    let needle = format!("{syscall}(");
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| l.contains(&needle))
+        .count()
 }
 
 fn mode_owner(path: &Path) -> (u32, u32) {
