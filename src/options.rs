@@ -264,7 +264,8 @@ pub fn resolve(args: &Args, m: &ArgMatches) -> Result<Config, UsageError> {
             Some(n) => usize::from(n),
             None if args.debug => 1,
             None => default_jobs(),
-        },
+        }
+        .min(jobs_within_address_space_limit()),
         progress: if args.progress_always {
             crate::cli::ProgressWhen::Always
         } else {
@@ -276,6 +277,22 @@ pub fn resolve(args: &Args, m: &ArgMatches) -> Result<Config, UsageError> {
         debug: args.debug,
         json: args.json,
     })
+}
+
+/// The address space (`RLIMIT_AS`, `ulimit -v`) below which fcopy runs no worker threads:
+/// each worker costs a stack and a malloc arena of reserved address space. GNU's
+/// tests/cp/link-heap.sh runs `cp -al` on 40,000 entries with 4 MiB above the trivial copy's
+/// need; fcopy must then copy in one thread rather than abort.
+pub const MIN_ADDRESS_SPACE_FOR_WORKERS: u64 = 512 << 20;
+
+/// The most workers the address-space limit allows: 1 (no worker threads) when `RLIMIT_AS` is
+/// below [`MIN_ADDRESS_SPACE_FOR_WORKERS`], else no cap.
+pub fn jobs_within_address_space_limit() -> usize {
+    let limit = rustix::process::getrlimit(rustix::process::Resource::As);
+    match limit.current {
+        Some(bytes) if bytes < MIN_ADDRESS_SPACE_FOR_WORKERS => 1,
+        _ => usize::MAX,
+    }
 }
 
 /// The default for `-j`: one more worker than CPUs (the walk runs in its own thread and workers

@@ -151,7 +151,11 @@ impl<'a, 'p> Copier<'a, 'p> {
             .is_some_and(|b| b.control == backup::BackupControl::Numbered);
         // Hard links inside the tree (-d, -a, --preserve=links); with -L (and -H for operands)
         // every file is remembered, since two links can lead to one file (GNU cp does so).
+        // With -l every file is linked to its source, so a second name of it comes out linked
+        // to the first copy anyway: nothing to remember (cp -al on 20,000 linked files stays
+        // within GNU's tests/cp/link-heap.sh memory limit).
         let remember = self.cfg.preserve_links()
+            && self.cfg.link != crate::options::LinkMode::Hard
             && facts.kind != FileKind::Directory
             && (facts.nlink > 1
                 || self.cfg.deref == Deref::Always

@@ -1681,3 +1681,51 @@ fn help_shows_gnu_usage_forms_and_fails_on_a_full_disk() {
         );
     }
 }
+
+/// Runs fcopy (as `cp`) in `dir` under `ulimit -v kib`; true when it exits 0.
+fn fcopy_with_vm_limit(dir: &Path, kib: u64, args: &str) -> bool {
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {kib} && exec \"$0\" {args}"))
+        .arg(crate::testenv::FCOPY)
+        .current_dir(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap()
+        .success()
+}
+
+#[test]
+fn hard_link_tree_under_an_address_space_limit() {
+    // GNU tests/cp/link-heap.sh: `cp -al` of 2 × (10,000 files + 10,000 directories) with
+    // 4 MiB of address space above what a one-file `cp -al` needs. fcopy used to abort
+    // ("memory allocation of ... failed"): worker threads, and names of every linked file and
+    // created directory. GNU cp passes; fcopy must too, without worker threads.
+    let scratch_dir = scratch();
+    let r = scratch_dir.path();
+    file(r, "one", "");
+    let Some(vm) = (1..=60)
+        .map(|i| i * 1000)
+        .find(|&kib| fcopy_with_vm_limit(r, kib, "-al one one2"))
+    else {
+        skip("fcopy does not run under any ulimit -v up to 60 MB here");
+        return;
+    };
+    for top in ["e/a", "e/b"] {
+        for i in 0..10_000 {
+            fs::write(r.join(format!("{top}/{i:031}")).as_path(), "").unwrap_or_else(|_| {
+                fs::create_dir_all(r.join(top)).unwrap();
+                fs::write(r.join(format!("{top}/{i:031}")), "").unwrap();
+            });
+            fs::create_dir(r.join(format!("{top}/d{i:030}"))).unwrap();
+        }
+    }
+    assert!(
+        fcopy_with_vm_limit(r, vm + 4000, "-al e f"),
+        "cp -al e f failed under ulimit -v {}",
+        vm + 4000
+    );
+    assert!(r.join(format!("f/b/{:031}", 9999)).is_file());
+    assert!(r.join(format!("f/a/d{:030}", 9999)).is_dir());
+}
