@@ -450,6 +450,16 @@ fn resolve_target_list(
                 dest: Endpoint::Path(last_path.to_path_buf()),
             }])
         }
+        // GNU: DEST that cannot be looked at (EACCES) is a file to copy onto, whose stat
+        // then fails (tests/cp/fail-perm.sh: `cannot stat 'symlink': Permission denied`).
+        Err(e) if ops.len() == 2 && matches!(e.raw_os_error(), Some(13)) => Err(UsageError::new(
+            format!(
+                "cannot stat {}: {}",
+                crate::report::quote(last_path),
+                crate::report::errno_text(&e)
+            ),
+            false,
+        )),
         Err(e) if ops.len() == 2 && e.raw_os_error() == Some(20) => Err(UsageError::new(
             format!(
                 "cannot stat {}: Not a directory",

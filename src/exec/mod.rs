@@ -573,10 +573,17 @@ fn open_dest(job: &Job) -> Result<(Fd, bool), JobError> {
     } else {
         base | OFlags::TRUNC
     };
+    // GNU cp words a failed open of an existing file as it does a failed create (tests/cp/
+    // fail-perm.sh); a ranged copy, fcopy's own, says what it tried.
     let cannot_open = |e: Errno| {
+        let what = if job.strategy == Strategy::Ranged {
+            "cannot open {} for writing"
+        } else {
+            "cannot create regular file {}"
+        };
         JobError::new(format!(
-            "cannot open {} for writing: {}",
-            quote(path),
+            "{}: {}",
+            what.replace("{}", &quote(path)),
             errno_text_of(e)
         ))
     };

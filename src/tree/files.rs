@@ -131,6 +131,32 @@ impl<'a, 'p> Copier<'a, 'p> {
     }
 
     /// Copies a regular file (or a special file's contents) with the engine.
+    /// With `POSIXLY_CORRECT` set (and none of -f, --remove-destination, --backup, which
+    /// replace the link), the dangling symlink `dst`'s target, to be created: beside the link
+    /// when relative, shown under the link's name as GNU cp does.
+    fn dangling_symlink_target(&self, dst: &Endpoint) -> Option<Endpoint> {
+        if std::env::var_os("POSIXLY_CORRECT").is_none()
+            || self.cfg.copy.force
+            || self.cfg.remove_destination
+            || self.cfg.backup.is_some()
+        {
+            return None;
+        }
+        let (dir, name) = dst.dir_and_name()?;
+        let target = rustix::fs::readlinkat(dir, name, Vec::new()).ok()?;
+        let target = OsStr::from_bytes(target.as_bytes()).to_owned();
+        let shown = dst.display_path().to_path_buf();
+        let dir = match dst {
+            Endpoint::At { dir, .. } => dir.clone(),
+            _ => Arc::new(super::walk::open_dir(CWD, probe::parent_dir(&shown), false).ok()?),
+        };
+        Some(Endpoint::At {
+            dir,
+            name: target,
+            shown,
+        })
+    }
+
     pub(super) fn copy_file(
         &mut self,
         src: &Endpoint,
@@ -338,6 +364,19 @@ impl<'a, 'p> Copier<'a, 'p> {
                 let msg = format!("cannot stat {}: {}", quote(&dst_shown), errno_text_of(e));
                 return self.fail(&src_shown, &dst_shown, &msg);
             }
+        };
+        // POSIXLY_CORRECT: GNU cp writes through a dangling destination symlink, creating
+        // its target; without it, it refuses (GNU tests/cp/thru-dangling.sh).
+        let through = match dest {
+            DestFacts::DanglingSymlink => self.dangling_symlink_target(dst),
+            _ => None,
+        };
+        let (dst, dest) = match &through {
+            Some(target) => match probe::dest_facts(target) {
+                Ok(facts) => (target, facts),
+                Err(_) => (dst, dest),
+            },
+            None => (dst, dest),
         };
         let target = Target {
             source: src.clone(),

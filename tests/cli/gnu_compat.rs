@@ -796,6 +796,13 @@ fn thru_dangling() {
         .args(&["--remove-destination", "f", "dangle"])
         .check();
     Diff::new(setup).args(&["-b", "f", "dangle"]).check();
+    // With POSIXLY_CORRECT, GNU writes through the dangling symlink (creating no-such).
+    for args in [&["f", "dangle"][..], &["f", "d"], &["-v", "f", "dangle"]] {
+        Diff::new(setup)
+            .env("POSIXLY_CORRECT", "1")
+            .args(args)
+            .check();
+    }
 }
 
 #[test]
@@ -1340,20 +1347,7 @@ fn known_differences_behave_as_documented() {
         }
         cmd.output().unwrap()
     };
-    // 1. POSIXLY_CORRECT: GNU writes through a dangling destination symlink; fcopy refuses.
-    file(r, "f", "data\n");
-    symlink(r, "dangle", "no-such");
-    let out = run(&["f", "dangle"], Some(("POSIXLY_CORRECT", "1")));
-    assert_eq!(out.status.code(), Some(1));
-    assert_eq!(
-        String::from_utf8_lossy(&out.stderr),
-        "fcopy: not writing through dangling symlink 'dangle'\n"
-    );
-    assert!(
-        !r.join("no-such").exists(),
-        "wrote through the dangling symlink"
-    );
-    // 2. `--force --backup a a` with an existing a~: a stays, a~ gets a's data as a new file
+    // 1. `--force --backup a a` with an existing a~: a stays, a~ gets a's data as a new file
     //    (GNU rewrites a~ in place, keeping its inode).
     //    A second link to the old a~ shows which: rewritten in place, it would read "a".
     file(r, "a", "a\n");
@@ -1368,7 +1362,7 @@ fn known_differences_behave_as_documented() {
     assert_eq!(fs::read(r.join("a")).unwrap(), b"a\n");
     assert_eq!(fs::read(r.join("a~")).unwrap(), b"a\n");
     assert_eq!(fs::read(r.join("old-link")).unwrap(), b"old\n");
-    // 3. -aL through a symlink to a directory: fcopy copies the directory's own xattrs (GNU
+    // 2. -aL through a symlink to a directory: fcopy copies the directory's own xattrs (GNU
     //    reads them through the symlink, so copies none).
     dir(r, "d");
     symlink(r, "linktod", "d");
@@ -1728,4 +1722,63 @@ fn hard_link_tree_under_an_address_space_limit() {
     );
     assert!(r.join(format!("f/b/{:031}", 9999)).is_file());
     assert!(r.join(format!("f/a/d{:030}", 9999)).is_dir());
+}
+
+/// Runs `cp ARGS` as `nobody` (setpriv) in `dir`, with `cp` being `program`: (status, stderr).
+fn run_as_nobody(program: &Path, dir: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let bin = dir.join(".bin");
+    let _ = fs::create_dir(&bin);
+    let _ = fs::remove_file(bin.join("cp"));
+    std::os::unix::fs::symlink(program, bin.join("cp")).unwrap();
+    let out = std::process::Command::new("/usr/bin/setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "cp"])
+        .args(args)
+        .current_dir(dir)
+        .env("PATH", &bin)
+        .env("LC_ALL", "C")
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn permission_messages_as_an_unprivileged_user_like_gnu() {
+    use std::os::unix::fs::PermissionsExt;
+    if !have_gnu() {
+        return;
+    }
+    if !is_root() || !Path::new("/usr/bin/setpriv").exists() {
+        skip("needs root and setpriv to run as nobody");
+        return;
+    }
+    // GNU tests/cp/fail-perm.sh (as nobody): DEST behind an unsearchable directory, and a
+    // read-only DEST without -f.
+    for args in [
+        &["F", "symlink"][..],
+        &["--no-target-directory", "F", "symlink"],
+        &["--target-directory=symlink", "F"],
+        &["F", "ro"],
+    ] {
+        let mut results = Vec::new();
+        for program in [Path::new(harness::GNU_CP), Path::new(crate::testenv::FCOPY)] {
+            let scratch_dir = scratch();
+            let r = scratch_dir.path();
+            fs::set_permissions(r, fs::Permissions::from_mode(0o777)).unwrap();
+            dir(r, "D/D");
+            file(r, "F", "f\n");
+            file(r, "ro", "old\n");
+            chmod(r, "ro", 0o444);
+            chown(r, "ro", 65534, 65534);
+            chmod(r, "D", 0);
+            chown(r, "D", 65534, 65534);
+            symlink(r, "symlink", "D/D");
+            results.push(run_as_nobody(program, r, args));
+            assert_eq!(fs::read(r.join("ro")).unwrap(), b"old\n");
+            chmod(r, "D", 0o700);
+        }
+        assert_eq!(results[0], results[1], "cp {args:?}: GNU, then fcopy");
+    }
 }
