@@ -226,10 +226,11 @@ impl<'a, 'p> Copier<'a, 'p> {
                 && dst.dir_and_name().is_some_and(|(d, n)| {
                     matches!(statat(d, n, AtFlags::empty()), Err(Errno::LOOP))
                 });
-            if looping && self.cfg.copy.force && !self.cfg.dry_run {
+            if looping && self.cfg.copy.force && !self.cfg.remove_destination && !self.cfg.dry_run {
                 // cp -f replaces a symlink loop.
                 let _ = self.remove(dst);
-            } else if looping {
+            } else if looping && !self.cfg.remove_destination {
+                // (--remove-destination removes it below, as GNU dir-rm-dest.sh expects.)
                 let msg = format!(
                     "cannot stat {}: {}",
                     quote(&dst_shown),

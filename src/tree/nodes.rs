@@ -84,6 +84,17 @@ impl<'a, 'p> Copier<'a, 'p> {
                     .reporter
                     .planned_node("symlink", &src_shown, &dst_shown);
             }
+            // --attributes-only never removes an existing file: the link cannot be made (GNU
+            // 9.1 tests/cp/attr-existing.sh); --remove-destination still replaces it.
+            if self.cfg.attributes_only && !self.cfg.remove_destination && self.cfg.backup.is_none()
+            {
+                let msg = format!(
+                    "cannot create symbolic link {}: {}",
+                    quote(&dst_shown),
+                    errno_text_of(Errno::EXIST)
+                );
+                return self.fail(&src_shown, &dst_shown, &msg);
+            }
             let removed = if self.cfg.backup.is_some() {
                 self.backup(dst).map(|_| ())
             } else {

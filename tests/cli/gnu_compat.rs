@@ -1782,3 +1782,43 @@ fn permission_messages_as_an_unprivileged_user_like_gnu() {
         assert_eq!(results[0], results[1], "cp {args:?}: GNU, then fcopy");
     }
 }
+
+#[test]
+fn existing_destinations_symlink_loop_and_attributes_only_like_gnu() {
+    if !have_gnu() {
+        return;
+    }
+    // GNU tests/cp/dir-rm-dest.sh: --remove-destination replaces a symlink loop.
+    let setup = |r: &Path| {
+        file(r, "file", "data\n");
+        symlink(r, "loop", "loop");
+    };
+    Diff::new(setup)
+        .args(&["--remove-destination", "file", "loop"])
+        .check();
+    Diff::new(setup).args(&["-f", "file", "loop"]).check();
+    Diff::new(setup).args(&["file", "loop"]).check();
+    // GNU tests/cp/attr-existing.sh: -a --attributes-only from a symlink onto an existing file
+    // fails and leaves the file; --remove-destination replaces it with the link.
+    let setup = |r: &Path| {
+        file(r, "file1", "1");
+        file(r, "file2", "2");
+        hardlink(r, "file2", "link2");
+        symlink(r, "sym1", "file1");
+    };
+    Diff::new(setup)
+        .args(&["-a", "--attributes-only", "file1", "file2"])
+        .check();
+    Diff::new(setup)
+        .args(&["-a", "--attributes-only", "sym1", "file2"])
+        .check();
+    Diff::new(setup)
+        .args(&[
+            "-a",
+            "--remove-destination",
+            "--attributes-only",
+            "sym1",
+            "file2",
+        ])
+        .check();
+}
