@@ -27,7 +27,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         nofollow: bool,
     ) {
         match self.cfg.link {
-            LinkMode::Hard => return self.make_hard_link(src, facts, dst),
+            LinkMode::Hard => return self.make_hard_link(src, facts, dst, nofollow),
             LinkMode::Symbolic => return self.make_symlink_to_source(src, dst),
             LinkMode::Copy => {}
         }
@@ -187,7 +187,13 @@ impl<'a, 'p> Copier<'a, 'p> {
     }
 
     /// `-l`: a hard link instead of a copy.
-    fn make_hard_link(&mut self, src: &Endpoint, facts: &FileFacts, dst: &Endpoint) {
+    fn make_hard_link(
+        &mut self,
+        src: &Endpoint,
+        facts: &FileFacts,
+        dst: &Endpoint,
+        nofollow: bool,
+    ) {
         let src_shown = src.display_path().to_path_buf();
         let dst_shown = dst.display_path().to_path_buf();
         if facts.kind == FileKind::Directory {
@@ -201,7 +207,8 @@ impl<'a, 'p> Copier<'a, 'p> {
                 return;
             }
         }
-        let flags = if self.cfg.deref == Deref::Always {
+        // -L, and -H for an operand: link to what the symlink points to (GNU link-deref.sh).
+        let flags = if self.cfg.deref == Deref::Always || !nofollow {
             AtFlags::SYMLINK_FOLLOW
         } else {
             AtFlags::empty()

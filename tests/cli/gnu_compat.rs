@@ -1822,3 +1822,32 @@ fn existing_destinations_symlink_loop_and_attributes_only_like_gnu() {
         ])
         .check();
 }
+
+#[test]
+fn link_with_dereference_options_like_gnu() {
+    if !have_gnu() {
+        return;
+    }
+    // GNU tests/cp/link-deref.sh: --link with -H/-L links to the symlink's target, with -P
+    // (and by default with -R) to the symlink itself.
+    let setup = |r: &Path| {
+        file(r, "file", "");
+        symlink(r, "filelink", "file");
+        dir(r, "dir");
+        symlink(r, "dirlink", "dir");
+        symlink(r, "other", "dir");
+    };
+    for deref in ["", "-H", "-L", "-P"] {
+        for r in ["", "-R"] {
+            for src in ["filelink", "dirlink"] {
+                let args: Vec<&str> = ["--link", deref, r, src, "dst"]
+                    .into_iter()
+                    .filter(|a| !a.is_empty())
+                    .collect();
+                Diff::new(setup).args(&args).check();
+            }
+        }
+    }
+    // `cp -lP sym other` over an existing symlink replaces it.
+    Diff::new(setup).args(&["-lP", "filelink", "other"]).check();
+}
