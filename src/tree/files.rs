@@ -259,6 +259,25 @@ impl<'a, 'p> Copier<'a, 'p> {
                 return self.fail(&src_shown, &dst_shown, &msg);
             }
             if !same && FileType::from_raw_mode(existing.st_mode) != FileType::Directory {
+                let key = (facts.dev, facts.ino);
+                let not_older = (existing.st_mtime, existing.st_mtime_nsec as i64) >= facts.mtime;
+                if remember && self.cfg.update == UpdateWhen::Older && not_older {
+                    // GNU cp -u: a file skipped as not older is still remembered, and a later
+                    // link to it replaces its destination, newer or not (tests/cp/
+                    // preserve-link.sh: `cp -au` keeps hard-link groups in an existing tree).
+                    match self.links.get(&key).cloned() {
+                        Some(first) => {
+                            if !self.cfg.dry_run {
+                                let _ = self.remove(dst);
+                            }
+                            self.wait_for(&first);
+                            return self.link_to_first(&src_shown, &first, dst);
+                        }
+                        None => {
+                            self.links.insert(key, dst_shown.clone());
+                        }
+                    }
+                }
                 if !self.may_replace(&src, facts, dst, &existing) {
                     return;
                 }

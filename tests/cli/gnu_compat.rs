@@ -1851,3 +1851,37 @@ fn link_with_dereference_options_like_gnu() {
     // `cp -lP sym other` over an existing symlink replaces it.
     Diff::new(setup).args(&["-lP", "filelink", "other"]).check();
 }
+
+#[test]
+fn update_keeps_hard_link_groups_in_an_existing_tree_like_gnu() {
+    if !have_gnu() {
+        return;
+    }
+    // GNU tests/cp/preserve-link.sh: `cp -au s t` where t/s has some of the links, older and
+    // newer: every name ends up linked to one file.
+    for first in ["f", "linkm"] {
+        let diff = Diff::new(move |r| {
+            file(r, "s/f", "");
+            for name in ["linkm", "linke", "fileo", "fileu"] {
+                hardlink(r, "s/f", &format!("s/{name}"));
+            }
+            set_mtime(&r.join("s/f"), 1_500_000_000);
+            file(r, &format!("t/s/{first}"), "");
+            set_mtime(&r.join(format!("t/s/{first}")), 1_600_000_000);
+            hardlink(r, &format!("t/s/{first}"), "t/s/linke");
+            file(r, "t/s/fileo", "");
+            set_mtime(&r.join("t/s/fileo"), 1_400_000_000);
+            file(r, "t/s/fileu", "");
+            set_mtime(&r.join("t/s/fileu"), 1_700_000_000);
+        })
+        .no_stamp()
+        .args(&["-au", "s", "t"]);
+        // Which name is copied first follows directory order (the names share one inode), so
+        // times may differ: the hard-link structure and the outcome must not.
+        let (gnu, ours) = diff.run();
+        assert_eq!((gnu.code, &gnu.stderr), (ours.code, &ours.stderr));
+        assert_eq!(gnu.links, ours.links, "hard-link groups: GNU, then fcopy");
+        let t_group = ours.links.iter().find(|g| g.contains(&b"t/s/f".to_vec()));
+        assert_eq!(t_group.map(|g| g.len()), Some(5), "{:?}", ours.links);
+    }
+}
