@@ -755,5 +755,7 @@ fn resolve_range(
     })
 }
 
+pub mod same;
+
 #[cfg(test)]
 mod tests;

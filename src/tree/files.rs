@@ -18,6 +18,7 @@ use crate::cli::UpdateWhen;
 use crate::exec::probe;
 use crate::facts::{DestFacts, FileFacts, FileKind};
 use crate::options::{Config, Deref};
+use crate::plan::same::{self as same_file, Ident, SameFile};
 use crate::plan::{self, Endpoint, Planned, Target};
 use crate::pool;
 use crate::report::{errno_text_of, quote};
@@ -130,7 +131,6 @@ impl<'a, 'p> Copier<'a, 'p> {
         })
     }
 
-    /// Copies a regular file (or a special file's contents) with the engine.
     /// With `POSIXLY_CORRECT` set (and none of -f, --remove-destination, --backup, which
     /// replace the link), the dangling symlink `dst`'s target, to be created: beside the link
     /// when relative, shown under the link's name as GNU cp does.
@@ -157,6 +157,84 @@ impl<'a, 'p> Copier<'a, 'p> {
         })
     }
 
+    /// `cp --force --backup f f` (GNU's special case, also with `-l`): the destination
+    /// becomes `f`'s backup name, cleared; `None` when the backup control makes none.
+    pub(super) fn backup_endpoint(&mut self, dst: &Endpoint) -> Result<Option<Endpoint>, String> {
+        let dst_shown = dst.display_path().to_path_buf();
+        let b = self.cfg.backup.clone().expect("backups");
+        let (dir, n) = dst.dir_and_name().expect("paths");
+        let named = split_at_dir(dir, n).and_then(|(dir_fd, base)| {
+            backup::backup_name_in(dir_fd.as_fd(), &base, b.control, &b.suffix)
+                .map(|name| name.map(|name| (dir_fd, name)))
+        });
+        match named {
+            Ok(Some((dir_fd, name))) => {
+                let _ = unlinkat(&dir_fd, &name, AtFlags::empty());
+                let parent = probe::parent_dir(&dst_shown).to_path_buf();
+                Ok(Some(Endpoint::At {
+                    dir: Arc::new(dir_fd),
+                    name: name.clone(),
+                    shown: if parent == Path::new(".") && !dst_shown.starts_with(".") {
+                        PathBuf::from(&name)
+                    } else {
+                        parent.join(&name)
+                    },
+                }))
+            }
+            Ok(None) => Ok(None),
+            Err(e) => Err(format!(
+                "cannot backup {}: {}",
+                quote(&dst_shown),
+                errno_text_of(e)
+            )),
+        }
+    }
+
+    /// The options GNU's same_file_ok depends on.
+    pub(super) fn same_opts(&self) -> same_file::SameOpts {
+        same_file::SameOpts {
+            no_dereference: self.cfg.deref == Deref::Never,
+            hard_link: self.cfg.link == crate::options::LinkMode::Hard,
+            symbolic_link: self.cfg.link == crate::options::LinkMode::Symbolic,
+            backup: self.cfg.backup.is_some(),
+            unlink_first: self.cfg.remove_destination,
+        }
+    }
+
+    /// GNU's same_file_ok for copying `src` (as the copy sees it: `facts`) onto the existing
+    /// `dst`, whose stat as the copy sees it is `existing`.
+    pub(super) fn gnu_same_file(
+        &self,
+        src: &Endpoint,
+        facts: &FileFacts,
+        dst: &Endpoint,
+        existing: &rustix::fs::Stat,
+    ) -> SameFile {
+        let (Some((sdir, sname)), Some((ddir, dname))) = (src.dir_and_name(), dst.dir_and_name())
+        else {
+            return SameFile::Proceed;
+        };
+        let look = |dir, name: &Path, flags| statat(dir, name, flags).ok().map(|st| Ident::of(&st));
+        let sname = Path::new(sname);
+        let dname = Path::new(dname);
+        let f = same_file::SameFacts {
+            src: Ident {
+                dev: facts.dev,
+                ino: facts.ino,
+                symlink: facts.kind == FileKind::Symlink,
+                nlink: facts.nlink,
+            },
+            dst: Ident::of(existing),
+            src_link: look(sdir, sname, AtFlags::SYMLINK_NOFOLLOW),
+            dst_link: look(ddir, dname, AtFlags::SYMLINK_NOFOLLOW),
+            src_followed: look(sdir, sname, AtFlags::empty()),
+            dst_followed: look(ddir, dname, AtFlags::empty()),
+            same_name: same_name(src.display_path(), dst.display_path()),
+        };
+        same_file::same_file_ok(&f, &self.same_opts())
+    }
+
+    /// Copies a regular file (or a special file's contents) with the engine.
     pub(super) fn copy_file(
         &mut self,
         src: &Endpoint,
@@ -212,8 +290,13 @@ impl<'a, 'p> Copier<'a, 'p> {
                 );
                 return self.fail(&src_shown, &dst_shown, &msg);
             }
+            // GNU's use_lstat: with -b or --remove-destination a symlink at DEST is the file
+            // to back up or remove, not the file it points to.
+            let lstat_only =
+                same_file::dst_uses_lstat(facts.kind == FileKind::Regular, &self.same_opts());
             let existing = match dst
                 .dir_and_name()
+                .filter(|_| !lstat_only)
                 .map(|(d, n)| statat(d, n, AtFlags::empty()))
             {
                 Some(Ok(st)) => st,
@@ -221,6 +304,19 @@ impl<'a, 'p> Copier<'a, 'p> {
             };
             let id = (existing.st_dev, existing.st_ino);
             let same = id == (facts.dev, facts.ino);
+            // `cp --force --backup f f` is GNU's special case (below), before same_file_ok.
+            let backup_copy = same
+                && self.cfg.backup.is_some()
+                && self.cfg.copy.force
+                && facts.kind == FileKind::Regular
+                && same_name(&src_shown, &dst_shown);
+            if !backup_copy {
+                match self.gnu_same_file(&src, facts, dst, &existing) {
+                    SameFile::Error => return self.fail_same_file(&src_shown, &dst_shown),
+                    SameFile::Done => return,
+                    SameFile::Proceed => {}
+                }
+            }
             let broken = FileType::from_raw_mode(existing.st_mode) == FileType::Symlink;
             let looping = broken
                 && dst.dir_and_name().is_some_and(|(d, n)| {
@@ -295,11 +391,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                         return self.fail(&src_shown, &dst_shown, &msg);
                     }
                 }
-            } else if same
-                && self.cfg.backup.is_some()
-                && self.cfg.copy.force
-                && facts.kind == FileKind::Regular
-            {
+            } else if same && self.cfg.backup.is_some() && facts.kind == FileKind::Regular {
                 // `cp --force --backup f f`: GNU cp leaves f alone and copies it to its backup.
                 if self.cfg.dry_run {
                     return self.reporter.planned_node("file", &src_shown, &dst_shown);
@@ -312,33 +404,12 @@ impl<'a, 'p> Copier<'a, 'p> {
                     }
                     return self.copy_file(&src, facts, dst, nofollow);
                 }
-                let b = self.cfg.backup.clone().expect("backups");
-                let (dir, n) = dst.dir_and_name().expect("paths");
-                let named = split_at_dir(dir, n).and_then(|(dir_fd, base)| {
-                    backup::backup_name_in(dir_fd.as_fd(), &base, b.control, &b.suffix)
-                        .map(|name| name.map(|name| (dir_fd, name)))
-                });
-                match named {
-                    Ok(Some((dir_fd, name))) => {
-                        let _ = unlinkat(&dir_fd, &name, AtFlags::empty());
-                        let parent = probe::parent_dir(&dst_shown).to_path_buf();
-                        let backup_dst = Endpoint::At {
-                            dir: Arc::new(dir_fd),
-                            name: name.clone(),
-                            shown: if parent == Path::new(".") && !dst_shown.starts_with(".") {
-                                PathBuf::from(&name)
-                            } else {
-                                parent.join(&name)
-                            },
-                        };
-                        return self.copy_file(&src, facts, &backup_dst, nofollow);
+                match self.backup_endpoint(dst) {
+                    Ok(Some(backup_dst)) => {
+                        return self.copy_file(&src, facts, &backup_dst, nofollow)
                     }
                     Ok(None) => {}
-                    Err(e) => {
-                        let msg =
-                            format!("cannot backup {}: {}", quote(&dst_shown), errno_text_of(e));
-                        return self.fail(&src_shown, &dst_shown, &msg);
-                    }
+                    Err(msg) => return self.fail(&src_shown, &dst_shown, &msg),
                 }
             } else if same
                 && self.cfg.remove_destination

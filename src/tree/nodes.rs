@@ -14,6 +14,7 @@ use crate::exec::probe;
 use crate::facts::{FileFacts, FileKind};
 use crate::meta;
 use crate::options::{Deref, LinkMode};
+use crate::plan::same::SameFile;
 use crate::plan::Endpoint;
 use crate::report::{errno_text_of, quote};
 
@@ -59,8 +60,12 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
         };
         if let Some(existing) = Self::lstat_dest(dst) {
-            if (existing.st_dev, existing.st_ino) == (facts.dev, facts.ino) {
-                return self.fail_same_file(&src_shown, &dst_shown);
+            // GNU's same_file_ok (two hard links of one symlink: nothing to do; with backups a
+            // symlink may replace the file it points to).
+            match self.gnu_same_file(src, facts, dst, &existing) {
+                SameFile::Error => return self.fail_same_file(&src_shown, &dst_shown),
+                SameFile::Done => return,
+                SameFile::Proceed => {}
             }
             if FileType::from_raw_mode(existing.st_mode) == FileType::Directory {
                 let msg = format!(
@@ -68,13 +73,6 @@ impl<'a, 'p> Copier<'a, 'p> {
                     quote(&dst_shown)
                 );
                 return self.fail(&src_shown, &dst_shown, &msg);
-            }
-            // GNU's same_file_ok under -P: a symlink to the destination file is "the same
-            // file" (copying it would replace the file it points to with a link to itself).
-            if FileType::from_raw_mode(existing.st_mode) != FileType::Symlink
-                && resolves_to(src, &existing)
-            {
-                return self.fail_same_file(&src_shown, &dst_shown);
             }
             if !self.may_replace(src, facts, dst, &existing) {
                 return;
@@ -200,6 +198,24 @@ impl<'a, 'p> Copier<'a, 'p> {
             return self.copy_tree(src, facts, dst, true);
         }
         if let Some(existing) = Self::lstat_dest(dst) {
+            // `cp -lbf f f`: GNU links the backup name to f.
+            let self_backup = (existing.st_dev, existing.st_ino) == (facts.dev, facts.ino)
+                && self.cfg.backup.is_some()
+                && self.cfg.copy.force
+                && facts.kind == FileKind::Regular
+                && super::same_name(src.display_path(), dst.display_path());
+            if self_backup && !self.cfg.dry_run {
+                return match self.backup_endpoint(dst) {
+                    Ok(Some(backup_dst)) => self.make_hard_link(src, facts, &backup_dst, nofollow),
+                    Ok(None) => {}
+                    Err(msg) => self.fail(src.display_path(), dst.display_path(), &msg),
+                };
+            }
+            match self.gnu_same_file(src, facts, dst, &existing) {
+                SameFile::Error => return self.fail_same_file(&src_shown, &dst_shown),
+                SameFile::Done => return,
+                SameFile::Proceed => {}
+            }
             if (existing.st_dev, existing.st_ino) == (facts.dev, facts.ino) {
                 return self.reporter.node_done("hardlink", &src_shown, &dst_shown);
             }
@@ -301,7 +317,13 @@ impl<'a, 'p> Copier<'a, 'p> {
                 self.fail(src.display_path(), dst.display_path(), &msg);
                 return false;
             }
-        } else if self.cfg.copy.force || self.cfg.remove_destination {
+        } else if self.cfg.copy.force
+            || self.cfg.remove_destination
+            // GNU removes DEST first also when not following a non-regular source, and when
+            // preserving links onto a file with several (copy.c, copy_internal).
+            || (self.cfg.deref == Deref::Never && facts.kind != FileKind::Regular)
+            || (self.cfg.preserve_links() && existing.st_nlink > 1)
+        {
             let _ = self.remove(dst);
         }
         true

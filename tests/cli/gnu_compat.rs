@@ -1885,3 +1885,48 @@ fn update_keeps_hard_link_groups_in_an_existing_tree_like_gnu() {
         assert_eq!(t_group.map(|g| g.len()), Some(5), "{:?}", ours.links);
     }
 }
+
+#[test]
+fn same_file_matrix_like_gnu() {
+    if !have_gnu() {
+        return;
+    }
+    // GNU tests/cp/same-file.sh: every pair × option set (GNU's same_file_ok).
+    for args in [
+        "foo symlink",
+        "symlink foo",
+        "foo foo",
+        "sl1 sl2",
+        "foo hardlink",
+        "hlsl sl2",
+    ] {
+        for options in [
+            "", "-d", "-f", "-df", "--rem", "-b", "-bd", "-bf", "-bdf", "-l", "-dl", "-fl", "-dfl",
+            "-bl", "-bdl", "-bfl", "-bdfl", "-s", "-sf",
+        ] {
+            let setup = move |r: &Path| {
+                file(r, "foo", "XYZ\n");
+                if args.contains("symlink") {
+                    symlink(r, "symlink", "foo");
+                }
+                if args.contains("hardlink") {
+                    hardlink(r, "foo", "hardlink");
+                }
+                if args.contains("sl1") {
+                    symlink(r, "sl1", "foo");
+                }
+                if args.contains("sl2") {
+                    symlink(r, "sl2", "foo");
+                }
+                if args.contains("hlsl") {
+                    hardlink(r, "sl2", "hlsl");
+                }
+            };
+            let mut argv: Vec<&str> = args.split(' ').collect();
+            if !options.is_empty() {
+                argv.insert(0, options);
+            }
+            Diff::new(setup).args(&argv).check();
+        }
+    }
+}
