@@ -50,6 +50,7 @@ pub struct Reporter {
     failures: u64,
     files: u64,
     skipped: u64,
+    declined: u64,
     bytes: u64,
     /// Standard output, line-buffered on a terminal and block-buffered otherwise.
     stdout: Box<dyn Write + Send>,
@@ -69,6 +70,7 @@ impl Reporter {
             failures: 0,
             files: 0,
             skipped: 0,
+            declined: 0,
             bytes: 0,
             stdout: if io::stdout().is_terminal() {
                 Box::new(io::LineWriter::new(io::stdout()))
@@ -253,6 +255,17 @@ impl Reporter {
                 .str("error", &format!("{}: {message}", self.program));
             self.line(format_args!("{}", record.finish()));
         }
+    }
+
+    /// `-i` was answered no: skipped, and the run exits 1 (GNU cp 9.2 and later).
+    pub fn declined(&mut self, source: &std::path::Path, dest: &std::path::Path) {
+        self.skipped(source, dest);
+        self.declined += 1;
+    }
+
+    /// Overwrites declined at a `-i` prompt (each makes the exit status 1).
+    pub fn declines(&self) -> u64 {
+        self.declined
     }
 
     /// A job was not run because the destination exists (`-n`).

@@ -62,7 +62,8 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
         }
         if self.cfg.interactive && !self.cfg.dry_run && !self.ask_overwrite(&dst_shown) {
-            self.reporter.skipped(&src_shown, &dst_shown);
+            // GNU 9.2+: a declined overwrite makes the exit status 1 (tests/cp/cp-i.sh).
+            self.reporter.declined(&src_shown, &dst_shown);
             return false;
         }
         if self.backup_is_source(src, facts, dst) {
