@@ -153,9 +153,12 @@ pub fn apply(
             Some(Gid::from_raw(src.gid)),
         ) {
             owner_ok = false;
-            // As cp does: keep at least the group if we may; EPERM is expected as non-root.
+            // As cp does: keep at least the group if we may. GNU's chown_failure_ok: EPERM
+            // and EINVAL are expected without privileges, even for --preserve=ownership;
+            // with them, the failure is reported (an error only if the attribute was named).
             let _ = fchown(dst, None, Some(Gid::from_raw(src.gid)));
-            if preserve.required.ownership || !matches!(e, Errno::PERM | Errno::INVAL) {
+            let privileged = rustix::process::geteuid().is_root();
+            if privileged || !matches!(e, Errno::PERM | Errno::INVAL) {
                 problems.push(MetaProblem::new(
                     "failed to preserve ownership for",
                     shown,
@@ -183,7 +186,8 @@ pub fn apply(
     let mode = if p.mode {
         let mut mode = src.mode & 0o7777;
         if !owner_ok {
-            mode &= !0o6000;
+            // GNU: without the owner, no set-user-ID, set-group-ID or sticky bit.
+            mode &= !0o7000;
         }
         Some(mode)
     } else {
@@ -295,7 +299,8 @@ pub fn apply_symlink(
             Some(Gid::from_raw(src.gid)),
             AtFlags::SYMLINK_NOFOLLOW,
         ) {
-            if preserve.required.ownership || e != Errno::PERM {
+            let privileged = rustix::process::geteuid().is_root();
+            if privileged || !matches!(e, Errno::PERM | Errno::INVAL) {
                 problems.push(MetaProblem::new(
                     "failed to preserve ownership for",
                     shown,

@@ -1940,3 +1940,40 @@ fn same_file_matrix_like_gnu() {
         }
     }
 }
+
+#[test]
+fn ownership_without_privileges_like_gnu() {
+    use std::os::unix::fs::PermissionsExt;
+    if !have_gnu() {
+        return;
+    }
+    if !is_root() || !Path::new("/usr/bin/setpriv").exists() {
+        skip("needs root and setpriv to run as nobody");
+        return;
+    }
+    // As nobody, root's files: the chown fails with EPERM, which GNU accepts silently even
+    // for --preserve=ownership; and a file whose owner could not be kept loses its
+    // set-user-ID, set-group-ID and sticky bits (1777 -> 0777).
+    for args in [
+        &["--preserve=ownership", "f", "g"][..],
+        &["-p", "sticky", "g"],
+        &["-a", "sticky", "g"],
+        &["-p", "setuid", "g"],
+    ] {
+        let mut results = Vec::new();
+        for program in [Path::new(harness::GNU_CP), Path::new(crate::testenv::FCOPY)] {
+            let scratch_dir = scratch();
+            let r = scratch_dir.path();
+            fs::set_permissions(r, fs::Permissions::from_mode(0o777)).unwrap();
+            file(r, "f", "f\n");
+            file(r, "sticky", "s\n");
+            chmod(r, "sticky", 0o1777);
+            file(r, "setuid", "u\n");
+            chmod(r, "setuid", 0o6755);
+            let (code, stderr) = run_as_nobody(program, r, args);
+            let mode = fs::metadata(r.join("g")).map(|m| m.mode() & 0o7777).ok();
+            results.push((code, stderr, mode));
+        }
+        assert_eq!(results[0], results[1], "cp {args:?}: GNU, then fcopy");
+    }
+}
