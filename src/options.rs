@@ -194,13 +194,9 @@ pub fn resolve(args: &Args, m: &ArgMatches) -> Result<Config, UsageError> {
     if args.no_clobber {
         update = UpdateWhen::None;
     }
-    if backup.is_some() && args.no_clobber {
-        // GNU cp 9.1's wording for -n.
-        return Err(usage(
-            "options --backup and --no-clobber are mutually exclusive".to_owned(),
-        ));
-    }
-    if backup.is_some() && matches!(update, UpdateWhen::None | UpdateWhen::NoneFail) {
+    // GNU 9.5's rule and wording (9.1 said "options --backup and --no-clobber are mutually
+    // exclusive"): -n or --update=none-fail; --update=none just never replaces anything.
+    if backup.is_some() && (args.no_clobber || update == UpdateWhen::NoneFail) {
         return Err(usage(
             "--backup is mutually exclusive with -n or --update=none-fail".to_owned(),
         ));

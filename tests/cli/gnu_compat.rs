@@ -284,7 +284,16 @@ fn interactive_answers() {
             .stdin(b"y\n")
             .check();
     }
-    Diff::new(tree).args(&["-bn", "src/a", "src/b"]).check();
+    // -b with -n: GNU 9.5's wording (9.1: "options --backup and --no-clobber are mutually
+    // exclusive"); the rest as 9.1.
+    let (mut gnu, ours) = Diff::new(tree).args(&["-bn", "src/a", "src/b"]).run();
+    assert_eq!(
+        gnu.stderr,
+        "cp: options --backup and --no-clobber are mutually exclusive\nTry 'cp --help' for more information.\n"
+    );
+    gnu.stderr = "cp: --backup is mutually exclusive with -n or --update=none-fail\nTry 'cp --help' for more information.\n".to_owned();
+    let args: Vec<std::ffi::OsString> = ["-bn", "src/a", "src/b"].iter().map(Into::into).collect();
+    harness::assert_same(&args, &gnu, &ours);
     // No prompt when the destination does not exist.
     Diff::new(tree)
         .args(&["-i", "src/a", "new"])
