@@ -41,6 +41,7 @@ set edit:completion:arg-completer[fcopy] = {|@words|
             cand -T 'Treat DEST as a normal file, never as a directory to copy into'
             cand --no-target-directory 'Treat DEST as a normal file, never as a directory to copy into'
             cand -r 'Copy directories recursively'
+            cand -R 'Copy directories recursively'
             cand --recursive 'Copy directories recursively'
             cand -a 'Same as -dR --preserve=all'
             cand --archive 'Same as -dR --preserve=all'
@@ -52,7 +53,7 @@ set edit:completion:arg-completer[fcopy] = {|@words|
             cand -H 'Follow command-line symbolic links in SOURCE'
             cand -x 'Stay on this file system'
             cand --one-file-system 'Stay on this file system'
-            cand --parents 'Use full source file name under DIRECTORY'
+            cand --parents 'Use full source file name under DIRECTORY (--path is GNU''s deprecated alias)'
             cand --copy-contents 'Copy contents of special files when recursive'
             cand --strip-trailing-slashes 'Remove any trailing slashes from each SOURCE argument'
             cand --keep-directory-symlink 'Follow existing symlinks to directories in the destination'
@@ -81,9 +82,7 @@ set edit:completion:arg-completer[fcopy] = {|@words|
             cand --debug 'Explain how each file is copied (implies --verbose): copy offload, reflink, sparse detection'
             cand --json 'Print one JSON object per file and a summary on stdout (JSON Lines)'
             cand --dry-run 'Show what would be copied and by which strategy; write nothing'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
+            cand --help 'Print help (cp has no -h: it is an invalid option, as in GNU cp)'
             cand --version 'Print version'
         }
     ]

@@ -516,7 +516,15 @@ fn into_directory(
                     .collect();
                 dir.join(rel)
             } else {
-                dir.join(base_name(Path::new(src)))
+                // `cp -rx / /mnt`: the last component of '/' is empty, which is '.': the
+                // root's contents go into DIRECTORY itself (GNU 9.2; 9.1 and fcopy before
+                // said "'/' and '/' are the same file", joining '/').
+                let base = base_name(Path::new(src));
+                if base.as_encoded_bytes().starts_with(b"/") {
+                    dir.join(".")
+                } else {
+                    dir.join(base)
+                }
             };
             Ok(Target {
                 source: Endpoint::Path(PathBuf::from(src)),
