@@ -133,7 +133,18 @@ impl<'a, 'p> Copier<'a, 'p> {
             if !self.may_replace(src, facts, dst, &existing) {
                 return;
             }
-            if !self.cfg.dry_run {
+            // GNU backs DEST up, or removes it where its copy_internal unlinks first (-P, or
+            // --remove-destination, or preserving links onto a multiply linked file); with
+            // -L the node cannot be made over it ("File exists").
+            let unlink_first = self.cfg.remove_destination
+                || self.cfg.deref == Deref::Never
+                || (self.cfg.preserve_links() && existing.st_nlink > 1);
+            if self.cfg.dry_run {
+            } else if self.cfg.backup.is_some() {
+                if let Err(msg) = self.backup(dst) {
+                    return self.fail(&src_shown, &dst_shown, &msg);
+                }
+            } else if unlink_first {
                 let _ = self.remove(dst);
             }
         }

@@ -1986,3 +1986,40 @@ fn ownership_without_privileges_like_gnu() {
         assert_eq!(results[0], results[1], "cp {args:?}: GNU, then fcopy");
     }
 }
+
+#[test]
+fn replacing_symlinks_to_directories_and_special_files_like_gnu() {
+    if !have_gnu() {
+        return;
+    }
+    // A DEST that is a symlink to a directory: -b and --remove-destination back it up or
+    // remove it and copy (GNU looks at the link itself then); without them it is refused.
+    let setup = |r: &Path| {
+        file(r, "f", "x\n");
+        dir(r, "t");
+        symlink(r, "d", "t");
+    };
+    for opts in [
+        &["-T"][..],
+        &["-rT"],
+        &["-rT", "--remove-destination"],
+        &["-rT", "-b"],
+        &["-T", "-b"],
+        &["-T", "--remove-destination"],
+    ] {
+        let mut args = opts.to_vec();
+        args.extend(["f", "d"]);
+        Diff::new(setup).args(&args).check();
+    }
+    // A FIFO onto an existing file: -r replaces it, -rL cannot ("File exists"), -rb backs up.
+    let setup = |r: &Path| {
+        dir(r, "s");
+        fifo(r, "s/p");
+        file(r, "dst/s/p", "old\n");
+    };
+    for opts in ["-r", "-rL", "-rb", "-rL --remove-destination"] {
+        let mut args: Vec<&str> = opts.split(' ').collect();
+        args.extend(["s", "dst"]);
+        Diff::new(setup).args(&args).check();
+    }
+}
