@@ -2023,3 +2023,21 @@ fn replacing_symlinks_to_directories_and_special_files_like_gnu() {
         Diff::new(setup).args(&args).check();
     }
 }
+
+#[test]
+fn names_in_the_c_locale_are_escaped_like_gnu() {
+    if !have_gnu() {
+        return;
+    }
+    // LC_ALL=C (the harness's locale): GNU escapes non-ASCII bytes and groups consecutive
+    // escapes in one $'...'.
+    let setup = |r: &Path| {
+        file(r, "üü", "u\n");
+        file(r, "aü", "a\n");
+        file(r, "a\n\nb", "n\n");
+    };
+    for src in ["üü", "aü", "a\n\nb"] {
+        Diff::new(setup).args(&["-v", src, "copy"]).check();
+        Diff::new(setup).args(&[src, src]).check();
+    }
+}
