@@ -619,12 +619,19 @@ fn copy_reflink(engine: &Engine<'_>, job: &Job, src: &Fd, dst: &Fd) -> Result<Ou
             outcome.extents = 1;
             Ok(outcome)
         }
-        Err(e) if job.clone == CloneMode::Must => Err(JobError::new(format!(
-            "failed to clone {} from {}: {}",
-            quote(job.dest.display_path()),
-            quote(job.source.display_path()),
-            errno_text_of(e)
-        ))),
+        // GNU 9.2: only "cannot clone here" falls back; a clone that failed for want of space,
+        // memory or quota, or with an I/O error, fails the file (a copy would fail alike).
+        Err(e)
+            if job.clone == CloneMode::Must
+                || matches!(e, Errno::IO | Errno::NOSPC | Errno::NOMEM | Errno::DQUOT) =>
+        {
+            Err(JobError::new(format!(
+                "failed to clone {} from {}: {}",
+                quote(job.dest.display_path()),
+                quote(job.source.display_path()),
+                errno_text_of(e)
+            )))
+        }
         Err(_) => {
             let mut outcome = Outcome::new();
             outcome.clone_failed = true;

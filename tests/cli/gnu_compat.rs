@@ -2041,3 +2041,52 @@ fn names_in_the_c_locale_are_escaped_like_gnu() {
         Diff::new(setup).args(&[src, src]).check();
     }
 }
+
+#[test]
+fn a_clone_that_fails_for_want_of_space_fails_the_file_like_gnu_9_2() {
+    // GNU 9.2: FICLONE failing with EIO, ENOSPC, ENOMEM or EDQUOT is not a reason to fall back
+    // to copying (which would fail alike); only "cannot clone here" errors are.
+    if !crate::testenv::require_tool("strace") {
+        return;
+    }
+    let Some(mount) = crate::testenv::LoopMount::new("xfs", 512 << 20) else {
+        return;
+    };
+    let env = crate::testenv::TestEnv::in_dir(mount.path());
+    env.write("src", b"data\n");
+    for (errno, text) in [
+        ("ENOSPC", "No space left on device"),
+        ("EDQUOT", "Disk quota exceeded"),
+    ] {
+        let out = std::process::Command::new("strace")
+            .args(["-f", "-qq", "-o", "/dev/null", "-e", "trace=ioctl"])
+            .arg("-e")
+            .arg(format!("inject=ioctl:error={errno}"))
+            .arg(crate::testenv::FCOPY)
+            .args(["src", "dst"])
+            .current_dir(env.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{errno}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!("fcopy: failed to clone 'dst' from 'src': {text}\n")
+        );
+        assert!(!env.path().join("dst").exists(), "{errno}: dst left behind");
+    }
+    // "Cannot clone here" still falls back to copying.
+    let out = std::process::Command::new("strace")
+        .args(["-f", "-qq", "-o", "/dev/null", "-e", "trace=ioctl"])
+        .args(["-e", "inject=ioctl:error=EOPNOTSUPP"])
+        .arg(crate::testenv::FCOPY)
+        .args(["src", "dst"])
+        .current_dir(env.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(fs::read(env.path().join("dst")).unwrap(), b"data\n");
+}
