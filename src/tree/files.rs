@@ -311,7 +311,9 @@ impl<'a, 'p> Copier<'a, 'p> {
                 && self.cfg.copy.force
                 && facts.kind == FileKind::Regular
                 && same_name(&src_shown, &dst_shown);
-            if !backup_copy {
+            // A byte range within one file is fcopy's own (the planner checks overlaps).
+            let ranged = self.cfg.copy.range.is_some() || self.range_override.is_some();
+            if !backup_copy && !ranged {
                 match self.gnu_same_file(&src, facts, dst, &existing) {
                     SameFile::Error => return self.fail_same_file(&src_shown, &dst_shown),
                     SameFile::Done => return,
