@@ -144,7 +144,7 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
         Some(_) => return ExitCode::Interrupted,
         None => {}
     }
-    if reporter.failures() > 0 {
+    if reporter.failures() > 0 || reporter.declines() > 0 {
         ExitCode::Failure
     } else {
         ExitCode::Success

@@ -153,9 +153,12 @@ pub fn apply(
             Some(Gid::from_raw(src.gid)),
         ) {
             owner_ok = false;
-            // As cp does: keep at least the group if we may; EPERM is expected as non-root.
+            // As cp does: keep at least the group if we may. GNU's chown_failure_ok: EPERM
+            // and EINVAL are expected without privileges, even for --preserve=ownership;
+            // with them, the failure is reported (an error only if the attribute was named).
             let _ = fchown(dst, None, Some(Gid::from_raw(src.gid)));
-            if preserve.required.ownership || !matches!(e, Errno::PERM | Errno::INVAL) {
+            let privileged = rustix::process::geteuid().is_root();
+            if privileged || !matches!(e, Errno::PERM | Errno::INVAL) {
                 problems.push(MetaProblem::new(
                     "failed to preserve ownership for",
                     shown,
@@ -183,7 +186,8 @@ pub fn apply(
     let mode = if p.mode {
         let mut mode = src.mode & 0o7777;
         if !owner_ok {
-            mode &= !0o6000;
+            // GNU: without the owner, no set-user-ID, set-group-ID or sticky bit.
+            mode &= !0o7000;
         }
         Some(mode)
     } else {
@@ -308,7 +312,9 @@ pub fn apply_to_node(
         if let Err(e) = set(Some(Uid::from_raw(src.uid))) {
             owner_ok = false;
             let _ = set(None);
-            if preserve.required.ownership || !matches!(e, Errno::PERM | Errno::INVAL) {
+            // GNU's chown_failure_ok: without privileges EPERM/EINVAL is no failure.
+            let privileged = rustix::process::geteuid().is_root();
+            if privileged || !matches!(e, Errno::PERM | Errno::INVAL) {
                 problems.push(MetaProblem::new(
                     "failed to preserve ownership for",
                     shown,
@@ -319,7 +325,7 @@ pub fn apply_to_node(
         }
     }
     let mode = if p.mode {
-        Some(src.mode & 0o7777 & if owner_ok { 0o7777 } else { !0o6000 })
+        Some(src.mode & 0o7777 & if owner_ok { 0o7777 } else { !0o7000 })
     } else {
         new_mode
     };

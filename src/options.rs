@@ -196,13 +196,9 @@ pub fn resolve(args: &Args, m: &ArgMatches) -> Result<Config, UsageError> {
     if args.no_clobber {
         update = UpdateWhen::None;
     }
-    if backup.is_some() && args.no_clobber {
-        // GNU cp 9.1's wording for -n.
-        return Err(usage(
-            "options --backup and --no-clobber are mutually exclusive".to_owned(),
-        ));
-    }
-    if backup.is_some() && matches!(update, UpdateWhen::None | UpdateWhen::NoneFail) {
+    // GNU 9.5's rule and wording (9.1 said "options --backup and --no-clobber are mutually
+    // exclusive"): -n or --update=none-fail; --update=none just never replaces anything.
+    if backup.is_some() && (args.no_clobber || update == UpdateWhen::NoneFail) {
         return Err(usage(
             "--backup is mutually exclusive with -n or --update=none-fail".to_owned(),
         ));
@@ -271,7 +267,8 @@ pub fn resolve(args: &Args, m: &ArgMatches) -> Result<Config, UsageError> {
             // there are (glibc reads the cgroup's CPU quota for that: 12 system calls).
             None if !recursive && args.batch.is_none() => 1,
             None => default_jobs(),
-        },
+        }
+        .min(jobs_within_address_space_limit()),
         progress: if args.progress_always {
             crate::cli::ProgressWhen::Always
         } else {
@@ -283,6 +280,22 @@ pub fn resolve(args: &Args, m: &ArgMatches) -> Result<Config, UsageError> {
         debug: args.debug,
         json: args.json,
     })
+}
+
+/// The address space (`RLIMIT_AS`, `ulimit -v`) below which fcopy runs no worker threads:
+/// each worker costs a stack and a malloc arena of reserved address space. GNU's
+/// tests/cp/link-heap.sh runs `cp -al` on 40,000 entries with 4 MiB above the trivial copy's
+/// need; fcopy must then copy in one thread rather than abort.
+pub const MIN_ADDRESS_SPACE_FOR_WORKERS: u64 = 512 << 20;
+
+/// The most workers the address-space limit allows: 1 (no worker threads) when `RLIMIT_AS` is
+/// below [`MIN_ADDRESS_SPACE_FOR_WORKERS`], else no cap.
+pub fn jobs_within_address_space_limit() -> usize {
+    let limit = rustix::process::getrlimit(rustix::process::Resource::As);
+    match limit.current {
+        Some(bytes) if bytes < MIN_ADDRESS_SPACE_FOR_WORKERS => 1,
+        _ => usize::MAX,
+    }
 }
 
 /// The default for `-j`: one more worker than CPUs (the walk runs in its own thread and workers

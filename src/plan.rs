@@ -470,6 +470,16 @@ fn resolve_target_list(
                 dest: Endpoint::Path(last_path.to_path_buf()),
             }])
         }
+        // GNU: DEST that cannot be looked at (EACCES) is a file to copy onto, whose stat
+        // then fails (tests/cp/fail-perm.sh: `cannot stat 'symlink': Permission denied`).
+        Err(e) if ops.len() == 2 && matches!(e.raw_os_error(), Some(13)) => Err(UsageError::new(
+            format!(
+                "cannot stat {}: {}",
+                crate::report::quote(last_path),
+                crate::report::errno_text(&e)
+            ),
+            false,
+        )),
         Err(e) if ops.len() == 2 && e.raw_os_error() == Some(20) => Err(UsageError::new(
             format!(
                 "cannot stat {}: Not a directory",
@@ -526,7 +536,15 @@ fn into_directory(
                     .collect();
                 dir.join(rel)
             } else {
-                dir.join(base_name(Path::new(src)))
+                // `cp -rx / /mnt`: the last component of '/' is empty, which is '.': the
+                // root's contents go into DIRECTORY itself (GNU 9.2; 9.1 and fcopy before
+                // said "'/' and '/' are the same file", joining '/').
+                let base = base_name(Path::new(src));
+                if base.as_encoded_bytes().starts_with(b"/") {
+                    dir.join(".")
+                } else {
+                    dir.join(base)
+                }
             };
             Ok(Target {
                 source: Endpoint::Path(PathBuf::from(src)),
@@ -777,6 +795,8 @@ fn resolve_range(
         overlap,
     })
 }
+
+pub mod same;
 
 #[cfg(test)]
 mod tests;

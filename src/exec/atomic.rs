@@ -166,8 +166,9 @@ impl Place {
                 self.recreate = true;
                 Ok(())
             }
+            // GNU cp's words for a destination it cannot open (as without --atomic).
             Err(e) => Err(JobError::new(format!(
-                "cannot open {} for writing: {}",
+                "cannot create regular file {}: {}",
                 quote(shown),
                 errno_text_of(e)
             ))),

@@ -625,10 +625,17 @@ fn open_dest(job: &Job) -> Result<(Fd, bool), JobError> {
     // only once it is known to be the file checked (rule 10: a name swapped for a symlink
     // meanwhile is refused, never written through), so no O_TRUNC at the open.
     let flags = base;
+    // GNU cp words a failed open of an existing file as it does a failed create (tests/cp/
+    // fail-perm.sh); a ranged copy, fcopy's own, says what it tried.
     let cannot_open = |e: Errno| {
+        let what = if job.strategy == Strategy::Ranged {
+            "cannot open {} for writing"
+        } else {
+            "cannot create regular file {}"
+        };
         JobError::new(format!(
-            "cannot open {} for writing: {}",
-            quote(path),
+            "{}: {}",
+            what.replace("{}", &quote(path)),
             errno_text_of(e)
         ))
     };
@@ -677,12 +684,19 @@ fn copy_reflink(engine: &Engine<'_>, job: &Job, src: &Fd, dst: &Fd) -> Result<Ou
             outcome.extents = 1;
             Ok(outcome)
         }
-        Err(e) if job.clone == CloneMode::Must => Err(JobError::new(format!(
-            "failed to clone {} from {}: {}",
-            quote(job.dest.display_path()),
-            quote(job.source.display_path()),
-            errno_text_of(e)
-        ))),
+        // GNU 9.2: only "cannot clone here" falls back; a clone that failed for want of space,
+        // memory or quota, or with an I/O error, fails the file (a copy would fail alike).
+        Err(e)
+            if job.clone == CloneMode::Must
+                || matches!(e, Errno::IO | Errno::NOSPC | Errno::NOMEM | Errno::DQUOT) =>
+        {
+            Err(JobError::new(format!(
+                "failed to clone {} from {}: {}",
+                quote(job.dest.display_path()),
+                quote(job.source.display_path()),
+                errno_text_of(e)
+            )))
+        }
         Err(_) => {
             let mut outcome = Outcome::new();
             outcome.clone_failed = true;

@@ -512,3 +512,15 @@ fn base_name_ignores_trailing_slashes() {
     assert_eq!(base_name(Path::new("b")), OsString::from("b"));
     assert_eq!(base_name(Path::new("/")), OsString::from("/"));
 }
+
+#[test]
+fn root_into_a_directory_goes_into_the_directory_itself() {
+    // GNU 9.2: `cp -rx / /mnt` copies into /mnt (the empty last component of '/' is '.').
+    let is_dir =
+        |p: &Path| -> io::Result<bool> { Ok(p == Path::new("/mnt") || p == Path::new("/")) };
+    let (targets, into) = resolve_targets(&args(&["-rx", "/", "/mnt"]), &is_dir).unwrap();
+    assert!(into);
+    assert_eq!(targets[0].dest, Endpoint::Path(PathBuf::from("/mnt/.")));
+    let (targets, _) = resolve_targets(&args(&["-r", "//", "/mnt"]), &is_dir).unwrap();
+    assert_eq!(targets[0].dest, Endpoint::Path(PathBuf::from("/mnt/.")));
+}

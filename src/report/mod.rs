@@ -55,6 +55,7 @@ pub struct Reporter {
     failures: u64,
     files: u64,
     skipped: u64,
+    declined: u64,
     bytes: u64,
     /// Bytes shared by reflinks rather than copied (`--stats`).
     cloned: u64,
@@ -86,6 +87,7 @@ impl Reporter {
             failures: 0,
             files: 0,
             skipped: 0,
+            declined: 0,
             bytes: 0,
             cloned: 0,
             stdout: if io::stdout().is_terminal() {
@@ -355,6 +357,17 @@ impl Reporter {
             });
             self.line(format_args!("{}", record.finish()));
         }
+    }
+
+    /// `-i` was answered no: skipped, and the run exits 1 (GNU cp 9.2 and later).
+    pub fn declined(&mut self, source: &std::path::Path, dest: &std::path::Path) {
+        self.skipped(source, dest);
+        self.declined += 1;
+    }
+
+    /// Overwrites declined at a `-i` prompt (each makes the exit status 1).
+    pub fn declines(&self) -> u64 {
+        self.declined
     }
 
     /// A job was not run because the destination exists (`-n`).

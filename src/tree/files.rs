@@ -17,6 +17,7 @@ use crate::cli::UpdateWhen;
 use crate::exec::probe;
 use crate::facts::{DestFacts, FileFacts, FileKind};
 use crate::options::{Config, Deref};
+use crate::plan::same::{self as same_file, Ident, SameFile};
 use crate::plan::{self, Endpoint, Planned, Target};
 use crate::pool;
 use crate::report::{errno_text_of, quote};
@@ -66,7 +67,8 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
         }
         if self.cfg.interactive && !self.cfg.dry_run && !self.ask_overwrite(&dst_shown) {
-            self.reporter.skipped(&src_shown, &dst_shown);
+            // GNU 9.2+: a declined overwrite makes the exit status 1 (tests/cp/cp-i.sh).
+            self.reporter.declined(&src_shown, &dst_shown);
             return false;
         }
         if self.backup_is_source(src, facts, dst) {
@@ -142,6 +144,109 @@ impl<'a, 'p> Copier<'a, 'p> {
         Ok(made)
     }
 
+    /// With `POSIXLY_CORRECT` set (and none of -f, --remove-destination, --backup, which
+    /// replace the link), the dangling symlink `dst`'s target, to be created: beside the link
+    /// when relative, shown under the link's name as GNU cp does.
+    fn dangling_symlink_target(&self, dst: &Endpoint) -> Option<Endpoint> {
+        if std::env::var_os("POSIXLY_CORRECT").is_none()
+            || self.cfg.copy.force
+            || self.cfg.remove_destination
+            || self.cfg.backup.is_some()
+        {
+            return None;
+        }
+        let (dir, name) = dst.dir_and_name()?;
+        let target = rustix::fs::readlinkat(dir, name, Vec::new()).ok()?;
+        let target = OsStr::from_bytes(target.as_bytes()).to_owned();
+        let shown = dst.display_path().to_path_buf();
+        let dir = match dst {
+            Endpoint::At { dir, .. } => dir.clone(),
+            _ => Arc::new(super::walk::open_dir(CWD, probe::parent_dir(&shown), false).ok()?),
+        };
+        Some(Endpoint::At {
+            dir,
+            name: target,
+            shown,
+        })
+    }
+
+    /// `cp --force --backup f f` (GNU's special case, also with `-l`): the destination
+    /// becomes `f`'s backup name, cleared; `None` when the backup control makes none.
+    pub(super) fn backup_endpoint(&mut self, dst: &Endpoint) -> Result<Option<Endpoint>, String> {
+        let dst_shown = dst.display_path().to_path_buf();
+        let b = self.cfg.backup.clone().expect("backups");
+        let (dir, n) = dst.dir_and_name().expect("paths");
+        let named = split_at_dir(dir, n).and_then(|(dir_fd, base)| {
+            backup::backup_name_in(dir_fd.as_fd(), &base, b.control, &b.suffix)
+                .map(|name| name.map(|name| (dir_fd, name)))
+        });
+        match named {
+            Ok(Some((dir_fd, name))) => {
+                let _ = unlinkat(&dir_fd, &name, AtFlags::empty());
+                let parent = probe::parent_dir(&dst_shown).to_path_buf();
+                Ok(Some(Endpoint::At {
+                    dir: Arc::new(dir_fd),
+                    name: name.clone(),
+                    shown: if parent == Path::new(".") && !dst_shown.starts_with(".") {
+                        PathBuf::from(&name)
+                    } else {
+                        parent.join(&name)
+                    },
+                }))
+            }
+            Ok(None) => Ok(None),
+            Err(e) => Err(format!(
+                "cannot backup {}: {}",
+                quote(&dst_shown),
+                errno_text_of(e)
+            )),
+        }
+    }
+
+    /// The options GNU's same_file_ok depends on.
+    pub(super) fn same_opts(&self) -> same_file::SameOpts {
+        same_file::SameOpts {
+            no_dereference: self.cfg.deref == Deref::Never,
+            hard_link: self.cfg.link == crate::options::LinkMode::Hard,
+            symbolic_link: self.cfg.link == crate::options::LinkMode::Symbolic,
+            backup: self.cfg.backup.is_some(),
+            unlink_first: self.cfg.remove_destination,
+        }
+    }
+
+    /// GNU's same_file_ok for copying `src` (as the copy sees it: `facts`) onto the existing
+    /// `dst`, whose stat as the copy sees it is `existing`.
+    pub(super) fn gnu_same_file(
+        &self,
+        src: &Endpoint,
+        facts: &FileFacts,
+        dst: &Endpoint,
+        existing: &rustix::fs::Stat,
+    ) -> SameFile {
+        let (Some((sdir, sname)), Some((ddir, dname))) = (src.dir_and_name(), dst.dir_and_name())
+        else {
+            return SameFile::Proceed;
+        };
+        let look = |dir, name: &Path, flags| statat(dir, name, flags).ok().map(|st| Ident::of(&st));
+        let sname = Path::new(sname);
+        let dname = Path::new(dname);
+        let f = same_file::SameFacts {
+            src: Ident {
+                dev: facts.dev,
+                ino: facts.ino,
+                symlink: facts.kind == FileKind::Symlink,
+                nlink: facts.nlink,
+            },
+            dst: Ident::of(existing),
+            src_link: look(sdir, sname, AtFlags::SYMLINK_NOFOLLOW),
+            dst_link: look(ddir, dname, AtFlags::SYMLINK_NOFOLLOW),
+            src_followed: look(sdir, sname, AtFlags::empty()),
+            dst_followed: look(ddir, dname, AtFlags::empty()),
+            same_name: same_name(src.display_path(), dst.display_path()),
+        };
+        same_file::same_file_ok(&f, &self.same_opts())
+    }
+
     /// Copies a regular file (or a special file's contents) with the engine.
     pub(super) fn copy_file(
         &mut self,
@@ -163,7 +268,11 @@ impl<'a, 'p> Copier<'a, 'p> {
             .is_some_and(|b| b.control == backup::BackupControl::Numbered);
         // Hard links inside the tree (-d, -a, --preserve=links); with -L (and -H for operands)
         // every file is remembered, since two links can lead to one file (GNU cp does so).
+        // With -l every file is linked to its source, so a second name of it comes out linked
+        // to the first copy anyway: nothing to remember (cp -al on 20,000 linked files stays
+        // within GNU's tests/cp/link-heap.sh memory limit).
         let remember = self.cfg.preserve_links()
+            && self.cfg.link != crate::options::LinkMode::Hard
             && facts.kind != FileKind::Directory
             && (facts.nlink > 1
                 || self.cfg.deref == Deref::Always
@@ -196,8 +305,13 @@ impl<'a, 'p> Copier<'a, 'p> {
                 );
                 return self.fail(&src_shown, &dst_shown, &msg);
             }
+            // GNU's use_lstat: with -b or --remove-destination a symlink at DEST is the file
+            // to back up or remove, not the file it points to.
+            let lstat_only =
+                same_file::dst_uses_lstat(facts.kind == FileKind::Regular, &self.same_opts());
             let existing = match dst
                 .dir_and_name()
+                .filter(|_| !lstat_only)
                 .map(|(d, n)| statat(d, n, AtFlags::empty()))
             {
                 Some(Ok(st)) => st,
@@ -205,15 +319,31 @@ impl<'a, 'p> Copier<'a, 'p> {
             };
             let id = (existing.st_dev, existing.st_ino);
             let same = id == (facts.dev, facts.ino);
+            // `cp --force --backup f f` is GNU's special case (below), before same_file_ok.
+            let backup_copy = same
+                && self.cfg.backup.is_some()
+                && self.cfg.copy.force
+                && facts.kind == FileKind::Regular
+                && same_name(&src_shown, &dst_shown);
+            // A byte range within one file is fcopy's own (the planner checks overlaps).
+            let ranged = self.cfg.copy.range.is_some() || self.range_override.is_some();
+            if !backup_copy && !ranged {
+                match self.gnu_same_file(&src, facts, dst, &existing) {
+                    SameFile::Error => return self.fail_same_file(&src_shown, &dst_shown),
+                    SameFile::Done => return,
+                    SameFile::Proceed => {}
+                }
+            }
             let broken = FileType::from_raw_mode(existing.st_mode) == FileType::Symlink;
             let looping = broken
                 && dst.dir_and_name().is_some_and(|(d, n)| {
                     matches!(statat(d, n, AtFlags::empty()), Err(Errno::LOOP))
                 });
-            if looping && self.cfg.copy.force && !self.cfg.dry_run {
+            if looping && self.cfg.copy.force && !self.cfg.remove_destination && !self.cfg.dry_run {
                 // cp -f replaces a symlink loop.
                 let _ = self.remove(dst);
-            } else if looping {
+            } else if looping && !self.cfg.remove_destination {
+                // (--remove-destination removes it below, as GNU dir-rm-dest.sh expects.)
                 let msg = format!(
                     "cannot stat {}: {}",
                     quote(&dst_shown),
@@ -242,6 +372,28 @@ impl<'a, 'p> Copier<'a, 'p> {
                 return self.fail(&src_shown, &dst_shown, &msg);
             }
             if !same && FileType::from_raw_mode(existing.st_mode) != FileType::Directory {
+                let key = (facts.dev, facts.ino);
+                let not_older = (existing.st_mtime, existing.st_mtime_nsec as i64) >= facts.mtime;
+                if remember && self.cfg.update == UpdateWhen::Older && not_older {
+                    // GNU cp -u: a file skipped as not older is still remembered, and a later
+                    // link to it replaces its destination, newer or not (tests/cp/
+                    // preserve-link.sh: `cp -au` keeps hard-link groups in an existing tree).
+                    match self.links.get(&key).cloned() {
+                        Some(first) => {
+                            if !self.cfg.dry_run {
+                                let _ = self.remove(dst);
+                            }
+                            self.wait_for(&first.shown);
+                            return self.link_to_first(&src_shown, &first, dst);
+                        }
+                        None => {
+                            // The existing file is the first copy, as it is.
+                            let mut first = self.first_copy(dst);
+                            first.id = Some((existing.st_dev, existing.st_ino));
+                            self.links.insert(key, first);
+                        }
+                    }
+                }
                 if !self.may_replace(&src, facts, dst, &existing) {
                     return;
                 }
@@ -260,11 +412,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                         return self.fail(&src_shown, &dst_shown, &msg);
                     }
                 }
-            } else if same
-                && self.cfg.backup.is_some()
-                && self.cfg.copy.force
-                && facts.kind == FileKind::Regular
-            {
+            } else if same && self.cfg.backup.is_some() && facts.kind == FileKind::Regular {
                 // `cp --force --backup f f`: GNU cp leaves f alone and copies it to its backup.
                 if self.cfg.dry_run {
                     return self.reporter.planned_node("file", &src_shown, &dst_shown);
@@ -277,33 +425,12 @@ impl<'a, 'p> Copier<'a, 'p> {
                     }
                     return self.copy_file(&src, facts, dst, nofollow);
                 }
-                let b = self.cfg.backup.clone().expect("backups");
-                let (dir, n) = dst.dir_and_name().expect("paths");
-                let named = split_at_dir(dir, n).and_then(|(dir_fd, base)| {
-                    backup::backup_name_in(dir_fd.as_fd(), &base, b.control, &b.suffix)
-                        .map(|name| name.map(|name| (dir_fd, name)))
-                });
-                match named {
-                    Ok(Some((dir_fd, name))) => {
-                        let _ = unlinkat(&dir_fd, &name, AtFlags::empty());
-                        let parent = probe::parent_dir(&dst_shown).to_path_buf();
-                        let backup_dst = Endpoint::At {
-                            dir: Arc::new(dir_fd),
-                            name: name.clone(),
-                            shown: if parent == Path::new(".") && !dst_shown.starts_with(".") {
-                                PathBuf::from(&name)
-                            } else {
-                                parent.join(&name)
-                            },
-                        };
-                        return self.copy_file(&src, facts, &backup_dst, nofollow);
+                match self.backup_endpoint(dst) {
+                    Ok(Some(backup_dst)) => {
+                        return self.copy_file(&src, facts, &backup_dst, nofollow)
                     }
                     Ok(None) => {}
-                    Err(e) => {
-                        let msg =
-                            format!("cannot backup {}: {}", quote(&dst_shown), errno_text_of(e));
-                        return self.fail(&src_shown, &dst_shown, &msg);
-                    }
+                    Err(msg) => return self.fail(&src_shown, &dst_shown, &msg),
                 }
             } else if same
                 && self.cfg.remove_destination
@@ -349,6 +476,19 @@ impl<'a, 'p> Copier<'a, 'p> {
                 let msg = format!("cannot stat {}: {}", quote(&dst_shown), errno_text_of(e));
                 return self.fail(&src_shown, &dst_shown, &msg);
             }
+        };
+        // POSIXLY_CORRECT: GNU cp writes through a dangling destination symlink, creating
+        // its target; without it, it refuses (GNU tests/cp/thru-dangling.sh).
+        let through = match dest {
+            DestFacts::DanglingSymlink => self.dangling_symlink_target(dst),
+            _ => None,
+        };
+        let (dst, dest) = match &through {
+            Some(target) => match probe::dest_facts(target) {
+                Ok(facts) => (target, facts),
+                Err(_) => (dst, dest),
+            },
+            None => (dst, dest),
         };
         let target = Target {
             source: src.clone(),

@@ -17,6 +17,7 @@ use crate::exec::probe;
 use crate::facts::{FileFacts, FileKind};
 use crate::meta;
 use crate::options::{Deref, LinkMode};
+use crate::plan::same::SameFile;
 use crate::plan::Endpoint;
 use crate::report::{errno_text_of, quote};
 
@@ -30,7 +31,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         nofollow: bool,
     ) {
         match self.cfg.link {
-            LinkMode::Hard => return self.make_hard_link(src, facts, dst),
+            LinkMode::Hard => return self.make_hard_link(src, facts, dst, nofollow),
             LinkMode::Symbolic => return self.make_symlink_to_source(src, dst),
             LinkMode::Copy => {}
         }
@@ -62,8 +63,12 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
         };
         if let Some(existing) = Self::lstat_dest(dst) {
-            if (existing.st_dev, existing.st_ino) == (facts.dev, facts.ino) {
-                return self.fail_same_file(&src_shown, &dst_shown);
+            // GNU's same_file_ok (two hard links of one symlink: nothing to do; with backups a
+            // symlink may replace the file it points to).
+            match self.gnu_same_file(src, facts, dst, &existing) {
+                SameFile::Error => return self.fail_same_file(&src_shown, &dst_shown),
+                SameFile::Done => return,
+                SameFile::Proceed => {}
             }
             if FileType::from_raw_mode(existing.st_mode) == FileType::Directory {
                 let msg = format!(
@@ -72,13 +77,6 @@ impl<'a, 'p> Copier<'a, 'p> {
                 );
                 return self.fail(&src_shown, &dst_shown, &msg);
             }
-            // GNU's same_file_ok under -P: a symlink to the destination file is "the same
-            // file" (copying it would replace the file it points to with a link to itself).
-            if FileType::from_raw_mode(existing.st_mode) != FileType::Symlink
-                && resolves_to(src, &existing)
-            {
-                return self.fail_same_file(&src_shown, &dst_shown);
-            }
             if !self.may_replace(src, facts, dst, &existing) {
                 return;
             }
@@ -86,6 +84,17 @@ impl<'a, 'p> Copier<'a, 'p> {
                 return self
                     .reporter
                     .planned_node("symlink", &src_shown, &dst_shown);
+            }
+            // --attributes-only never removes an existing file: the link cannot be made (GNU
+            // 9.1 tests/cp/attr-existing.sh); --remove-destination still replaces it.
+            if self.cfg.attributes_only && !self.cfg.remove_destination && self.cfg.backup.is_none()
+            {
+                let msg = format!(
+                    "cannot create symbolic link {}: {}",
+                    quote(&dst_shown),
+                    errno_text_of(Errno::EXIST)
+                );
+                return self.fail(&src_shown, &dst_shown, &msg);
             }
             let removed = if self.cfg.backup.is_some() {
                 self.backup(dst).map(|_| ())
@@ -143,16 +152,20 @@ impl<'a, 'p> Copier<'a, 'p> {
             if !self.may_replace(src, facts, dst, &existing) {
                 return;
             }
-            if !self.cfg.dry_run {
-                // With backups the old file is renamed away, as for any other source (GNU).
-                if self.cfg.backup.is_some() {
-                    match self.backup(dst) {
-                        Ok(name) => backed_up = name,
-                        Err(msg) => return self.fail(&src_shown, &dst_shown, &msg),
-                    }
-                } else {
-                    let _ = self.remove(dst);
+            // GNU backs DEST up, or removes it where its copy_internal unlinks first (-P, or
+            // --remove-destination, or preserving links onto a multiply linked file); with
+            // -L the node cannot be made over it ("File exists").
+            let unlink_first = self.cfg.remove_destination
+                || self.cfg.deref == Deref::Never
+                || (self.cfg.preserve_links() && existing.st_nlink > 1);
+            if self.cfg.dry_run {
+            } else if self.cfg.backup.is_some() {
+                match self.backup(dst) {
+                    Ok(name) => backed_up = name,
+                    Err(msg) => return self.fail(&src_shown, &dst_shown, &msg),
                 }
+            } else if unlink_first {
+                let _ = self.remove(dst);
             }
         }
         if self.cfg.dry_run {
@@ -222,13 +235,37 @@ impl<'a, 'p> Copier<'a, 'p> {
     }
 
     /// `-l`: a hard link instead of a copy.
-    fn make_hard_link(&mut self, src: &Endpoint, facts: &FileFacts, dst: &Endpoint) {
+    fn make_hard_link(
+        &mut self,
+        src: &Endpoint,
+        facts: &FileFacts,
+        dst: &Endpoint,
+        nofollow: bool,
+    ) {
         let src_shown = src.display_path().to_path_buf();
         let dst_shown = dst.display_path().to_path_buf();
         if facts.kind == FileKind::Directory {
             return self.copy_tree(src, facts, dst, true);
         }
         if let Some(existing) = Self::lstat_dest(dst) {
+            // `cp -lbf f f`: GNU links the backup name to f.
+            let self_backup = (existing.st_dev, existing.st_ino) == (facts.dev, facts.ino)
+                && self.cfg.backup.is_some()
+                && self.cfg.copy.force
+                && facts.kind == FileKind::Regular
+                && super::same_name(src.display_path(), dst.display_path());
+            if self_backup && !self.cfg.dry_run {
+                return match self.backup_endpoint(dst) {
+                    Ok(Some(backup_dst)) => self.make_hard_link(src, facts, &backup_dst, nofollow),
+                    Ok(None) => {}
+                    Err(msg) => self.fail(src.display_path(), dst.display_path(), &msg),
+                };
+            }
+            match self.gnu_same_file(src, facts, dst, &existing) {
+                SameFile::Error => return self.fail_same_file(&src_shown, &dst_shown),
+                SameFile::Done => return,
+                SameFile::Proceed => {}
+            }
             if (existing.st_dev, existing.st_ino) == (facts.dev, facts.ino) {
                 return self.reporter.node_done("hardlink", &src_shown, &dst_shown);
             }
@@ -236,11 +273,8 @@ impl<'a, 'p> Copier<'a, 'p> {
                 return;
             }
         }
-        // -L, or -H for a command-line operand: link to what the symlink points to (GNU
-        // link-deref.sh).
-        let follow = self.cfg.deref == Deref::Always
-            || (self.cfg.deref == Deref::CommandLine && matches!(src, Endpoint::Path(_)));
-        let flags = if follow {
+        // -L, and -H for an operand: link to what the symlink points to (GNU link-deref.sh).
+        let flags = if self.cfg.deref == Deref::Always || !nofollow {
             AtFlags::SYMLINK_FOLLOW
         } else {
             AtFlags::empty()
@@ -333,7 +367,13 @@ impl<'a, 'p> Copier<'a, 'p> {
                 self.fail(src.display_path(), dst.display_path(), &msg);
                 return false;
             }
-        } else if self.cfg.copy.force || self.cfg.remove_destination {
+        } else if self.cfg.copy.force
+            || self.cfg.remove_destination
+            // GNU removes DEST first also when not following a non-regular source, and when
+            // preserving links onto a file with several (copy.c, copy_internal).
+            || (self.cfg.deref == Deref::Never && facts.kind != FileKind::Regular)
+            || (self.cfg.preserve_links() && existing.st_nlink > 1)
+        {
             let _ = self.remove(dst);
         }
         true

@@ -116,6 +116,13 @@ impl<'a, 'p> Copier<'a, 'p> {
         if self.cfg.preserve_links() {
             self.walk_root = root.dst.clone().map(|fd| (fd, Arc::new(dst_shown.clone())));
         }
+        if root.created && !self.cfg.dry_run {
+            if let Some(st) = root.dst.as_ref().and_then(|fd| fstat(&**fd).ok()) {
+                self.created_dirs
+                    .entry((st.st_dev, st.st_ino))
+                    .or_insert_with(|| root.dst_shown.clone());
+            }
+        }
         let root_dev = facts.dev;
         // The source directories being walked, for cycles through symlinks (-L) or bind
         // mounts: GNU's is_ancestor check.
@@ -422,7 +429,11 @@ impl<'a, 'p> Copier<'a, 'p> {
                 outstanding: 0,
             },
         );
-        if created && !planned_only {
+        // Without -L/-H a walk reaches a directory it created only through the operands
+        // (into itself, or a later operand): with one operand and -P, only the operand's own
+        // directory is remembered (below, in copy_tree), which keeps `cp -al` of 20,000
+        // directories small (GNU tests/cp/link-heap.sh).
+        if created && !planned_only && (self.track_created || self.cfg.deref != Deref::Never) {
             // For directories, the destination's name (GNU's remember_copied).
             self.created_dirs
                 .insert((dst_st.st_dev, dst_st.st_ino), dst_shown.clone());

@@ -212,7 +212,7 @@ fn force_replaces_an_unwritable_destination() {
         .args(&["src", "dst"])
         .run()
         .failure()
-        .stderr_is("fcopy: cannot open 'dst' for writing: Permission denied\n");
+        .stderr_is("fcopy: cannot create regular file 'dst': Permission denied\n");
     assert_eq!(env.read("dst"), b"read-only old data");
     env.fcopy()
         .wrapped(&user)

@@ -158,7 +158,7 @@ fn atomic_needs_a_writable_destination_like_a_plain_overwrite() {
     for args in [&["src", "dst"][..], &["--atomic", "src", "dst"]] {
         let run = env.fcopy().wrapped(&prefix).args(args).run();
         run.failure()
-            .stderr_is("fcopy: cannot open 'dst' for writing: Permission denied\n");
+            .stderr_is("fcopy: cannot create regular file 'dst': Permission denied\n");
         assert_eq!(env.read("dst"), b"old");
     }
     // -f: replaced, as -f replaces what it cannot open.
@@ -428,7 +428,7 @@ fn erofs_on_a_read_only_tmpfs() {
         args.pop();
         args.push(old.to_string_lossy().into_owned());
         env.run(&args).failure().stderr_is(&format!(
-            "fcopy: cannot open '{}' for writing: Read-only file system\n",
+            "fcopy: cannot create regular file '{}': Read-only file system\n",
             old.display()
         ));
         assert_eq!(fs::read(&old).unwrap(), b"old");
@@ -468,7 +468,7 @@ fn immutable_directory_and_file_on_loop_ext4() {
             let mut args: Vec<String> = pre.iter().map(|s| s.to_string()).collect();
             args.extend(["src".into(), file.to_string_lossy().into_owned()]);
             env.run(&args).failure().stderr_is(&format!(
-                "fcopy: cannot open '{}' for writing: Operation not permitted\n",
+                "fcopy: cannot create regular file '{}': Operation not permitted\n",
                 file.display()
             ));
             // -f cannot remove it either.
