@@ -10,7 +10,8 @@ use crate::units::{parse_bytes, ByteArg};
 /// GNU cp's three usage forms (`cp --help`).
 const USAGE: &str = "fcopy [OPTION]... [-T] SOURCE DEST
        fcopy [OPTION]... SOURCE... DIRECTORY
-       fcopy [OPTION]... -t DIRECTORY SOURCE...";
+       fcopy [OPTION]... -t DIRECTORY SOURCE...
+       fcopy [OPTION]... --batch FILE";
 
 const ABOUT: &str = "Copy files and byte ranges with copy_file_range(2): cp-compatible, sparse-aware, reflink-aware";
 

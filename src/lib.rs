@@ -89,6 +89,7 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
         reporter.note("warning: ignoring --context (-Z): SELinux contexts are not supported");
     }
     reporter.verbose = config.verbose;
+    reporter.dry_run = config.dry_run;
     reporter.debug = config.debug;
     reporter.json = config.json;
     reporter.range = config.copy.range.clone();

@@ -263,6 +263,9 @@ pub fn resolve(args: &Args, m: &ArgMatches) -> Result<Config, UsageError> {
         jobs: match args.jobs {
             Some(n) => usize::from(n),
             None if args.debug => 1,
+            // -i asks before each file: a file answered "y" is copied before the next question,
+            // as cp does (on a worker it could still wait when the next answer is Ctrl-C).
+            None if args.interactive => 1,
             // Workers serve only trees and batches: a plain copy need not ask how many CPUs
             // there are (glibc reads the cgroup's CPU quota for that: 12 system calls).
             None if !recursive && args.batch.is_none() => 1,

@@ -50,6 +50,8 @@ pub struct Reporter {
     pub verbose: bool,
     pub debug: bool,
     pub json: bool,
+    /// `--dry-run`: `--stats` says what would be copied.
+    pub dry_run: bool,
     /// Data goes to standard output, so reports go to standard error.
     pub stdout_taken: bool,
     failures: u64,
@@ -83,6 +85,7 @@ impl Reporter {
             verbose: false,
             debug: false,
             json: false,
+            dry_run: false,
             stdout_taken: false,
             failures: 0,
             files: 0,
@@ -427,7 +430,12 @@ impl Reporter {
             bytes_copied: self.bytes - self.cloned,
             bytes_cloned: self.cloned,
         };
-        for line in crate::restart::stats::lines(&totals, elapsed) {
+        let lines = if self.dry_run {
+            crate::restart::stats::planned_lines(&totals)
+        } else {
+            crate::restart::stats::lines(&totals, elapsed).to_vec()
+        };
+        for line in lines {
             self.stderr_line(format_args!("{line}"));
         }
     }

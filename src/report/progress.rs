@@ -86,7 +86,10 @@ impl ProgressDisplay {
                             per_sec: state.per_sec(),
                             eta: state.eta(),
                         };
-                        let _ = w.write_str(&render(&view, &shared, terminal_width()));
+                        // Two columns stay free for the terminal's echo of `^C`, which would
+                        // otherwise wrap the line and leave the bar above the message.
+                        let width = terminal_width().saturating_sub(2);
+                        let _ = w.write_str(&render(&view, &shared, width));
                     },
                 ),
         );

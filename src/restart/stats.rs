@@ -24,6 +24,22 @@ pub struct Totals {
     pub bytes_cloned: u64,
 }
 
+/// The `--stats` lines of a `--dry-run`: what would be copied, with no time or rate (nothing
+/// was written), e.g. `files: 10 to copy, 2 to skip` / `bytes: 1.0 MiB to copy`.
+pub fn planned_lines(t: &Totals) -> Vec<String> {
+    vec![
+        format!(
+            "files: {} to copy, {} to skip, {} failed (--dry-run: nothing was written)",
+            t.copied, t.skipped, t.failed
+        ),
+        format!(
+            "bytes: {} to copy ({} bytes)",
+            human_bytes(t.bytes_copied + t.bytes_cloned),
+            t.bytes_copied + t.bytes_cloned
+        ),
+    ]
+}
+
 /// The `--stats` lines (without the program name), e.g.
 /// `files: 10 copied, 2 skipped, 0 failed` / `bytes: 1.0 MiB copied, 0 B cloned` /
 /// `time: 0.012 s, 83.3 MiB/s`. The rate counts copied and cloned bytes.
