@@ -267,10 +267,15 @@ impl Reporter {
 
     /// A job was not run because the destination exists (`-n`).
     pub fn skipped(&mut self, source: &std::path::Path, dest: &std::path::Path) {
+        self.skipped_node("file", source, dest);
+    }
+
+    /// A file or directory was left out (`skipped` also for `--exclude`d entries of a tree).
+    pub fn skipped_node(&mut self, kind: &str, source: &std::path::Path, dest: &std::path::Path) {
         self.skipped += 1;
         if self.json {
             let record = JsonObject::new()
-                .str("type", "file")
+                .str("type", kind)
                 .path("source", source)
                 .path("dest", dest)
                 .str("status", "skipped")

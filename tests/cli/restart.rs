@@ -330,6 +330,8 @@ fn filters_leave_out_entries_and_do_not_descend() {
             "{s} not skipped: {skipped:?}"
         );
     }
+    let build = run.json().into_iter().find(|r| r["source"] == "t/build");
+    assert_eq!(build.unwrap()["type"], "directory");
     assert!(!env.exists("out/a/x.o"));
     assert!(
         !env.exists("out/build"),
