@@ -47,6 +47,7 @@ Register-ArgumentCompleter -Native -CommandName 'fcopy' -ScriptBlock {
             [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'Treat DEST as a normal file, never as a directory to copy into')
             [CompletionResult]::new('--no-target-directory', '--no-target-directory', [CompletionResultType]::ParameterName, 'Treat DEST as a normal file, never as a directory to copy into')
             [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Copy directories recursively')
+            [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'Copy directories recursively')
             [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Copy directories recursively')
             [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Same as -dR --preserve=all')
             [CompletionResult]::new('--archive', '--archive', [CompletionResultType]::ParameterName, 'Same as -dR --preserve=all')
@@ -58,7 +59,7 @@ Register-ArgumentCompleter -Native -CommandName 'fcopy' -ScriptBlock {
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Follow command-line symbolic links in SOURCE')
             [CompletionResult]::new('-x', '-x', [CompletionResultType]::ParameterName, 'Stay on this file system')
             [CompletionResult]::new('--one-file-system', '--one-file-system', [CompletionResultType]::ParameterName, 'Stay on this file system')
-            [CompletionResult]::new('--parents', '--parents', [CompletionResultType]::ParameterName, 'Use full source file name under DIRECTORY')
+            [CompletionResult]::new('--parents', '--parents', [CompletionResultType]::ParameterName, 'Use full source file name under DIRECTORY (--path is GNU''s deprecated alias)')
             [CompletionResult]::new('--copy-contents', '--copy-contents', [CompletionResultType]::ParameterName, 'Copy contents of special files when recursive')
             [CompletionResult]::new('--strip-trailing-slashes', '--strip-trailing-slashes', [CompletionResultType]::ParameterName, 'Remove any trailing slashes from each SOURCE argument')
             [CompletionResult]::new('--keep-directory-symlink', '--keep-directory-symlink', [CompletionResultType]::ParameterName, 'Follow existing symlinks to directories in the destination')
@@ -91,9 +92,7 @@ Register-ArgumentCompleter -Native -CommandName 'fcopy' -ScriptBlock {
             [CompletionResult]::new('--verify', '--verify', [CompletionResultType]::ParameterName, 'After the data, flush DEST, drop it from the page cache and compare it with SOURCE; a mismatch fails the file')
             [CompletionResult]::new('--stats', '--stats', [CompletionResultType]::ParameterName, 'Print files copied, skipped and failed, bytes copied and cloned, time and rate on standard error at the end')
             [CompletionResult]::new('--mkpath', '--mkpath', [CompletionResultType]::ParameterName, 'Create missing destination directories: -t DIR, and each batch job''s DEST directory')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (cp has no -h: it is an invalid option, as in GNU cp)')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }

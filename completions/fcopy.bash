@@ -23,7 +23,7 @@ _fcopy() {
 
     case "${cmd}" in
         fcopy)
-            opts="-t -T -r -a -d -L -P -H -x -l -s -p -Z -n -i -f -u -b -S -0 -j -g -v -h -V --target-directory --no-target-directory --recursive --archive --dereference --no-dereference --one-file-system --parents --copy-contents --strip-trailing-slashes --keep-directory-symlink --link --symbolic-link --preserve --no-preserve --attributes-only --context --offset-in --offset-out --len --sparse --reflink --method --no-clobber --interactive --force --remove-destination --update --backup --suffix --batch --null --jobs --atomic --sync --progress --verbose --debug --json --dry-run --resume --verify --exclude --include --exclude-from --stats --mkpath --help --version"
+            opts="-t -T -R -r -a -d -L -P -H -x -l -s -p -Z -n -i -f -u -b -S -0 -j -g -v --target-directory --no-target-directory --recursive --archive --dereference --no-dereference --one-file-system --parents --copy-contents --strip-trailing-slashes --keep-directory-symlink --link --symbolic-link --preserve --no-preserve --attributes-only --context --offset-in --offset-out --len --sparse --reflink --method --no-clobber --interactive --force --remove-destination --update --backup --suffix --batch --null --jobs --atomic --sync --progress --verbose --debug --json --dry-run --resume --verify --exclude --include --exclude-from --stats --mkpath --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -131,8 +131,43 @@ _fcopy() {
     esac
 }
 
+# fcopy: `--opt=value` (bash splits the word at '=').
+_fcopy_value() {
+    case "$2" in
+        --backup)
+            # GNU's version-control words (the value is optional, so only after '=').
+            COMPREPLY=($(compgen -W "none off numbered t existing nil simple never" -- "$3"))
+            ;;
+        *)
+            _fcopy "$1" "$3" "$2"
+            ;;
+    esac
+}
+
+_fcopy_with_equals() {
+    local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}"
+    if [[ ${cur} == "=" && ${prev} == --* ]]; then
+        _fcopy_value "$1" "${prev}" ""
+        return
+    fi
+    if [[ ${prev} == "=" && ${COMP_CWORD} -ge 2 ]]; then
+        _fcopy_value "$1" "${COMP_WORDS[COMP_CWORD-2]}" "${cur}"
+        return
+    fi
+    _fcopy "$@"
+    if [[ ${cur} == --* ]]; then
+        local with_values=" --target-directory --preserve --no-preserve --context --offset-in --offset-out --len --sparse --reflink --method --update --backup --suffix --batch --jobs --progress --exclude --include --exclude-from " i
+        for i in "${!COMPREPLY[@]}"; do
+            if [[ ${with_values} == *" ${COMPREPLY[i]} "* ]]; then
+                COMPREPLY[i]="${COMPREPLY[i]}="
+                compopt -o nospace 2>/dev/null
+            fi
+        done
+    fi
+}
+
 if [[ "${BASH_VERSINFO[0]}" -eq 4 && "${BASH_VERSINFO[1]}" -ge 4 || "${BASH_VERSINFO[0]}" -gt 4 ]]; then
-    complete -F _fcopy -o nosort -o bashdefault -o default fcopy
+    complete -F _fcopy_with_equals -o nosort -o bashdefault -o default fcopy
 else
-    complete -F _fcopy -o bashdefault -o default fcopy
+    complete -F _fcopy_with_equals -o bashdefault -o default fcopy
 fi

@@ -44,6 +44,7 @@ set edit:completion:arg-completer[fcopy] = {|@words|
             cand -T 'Treat DEST as a normal file, never as a directory to copy into'
             cand --no-target-directory 'Treat DEST as a normal file, never as a directory to copy into'
             cand -r 'Copy directories recursively'
+            cand -R 'Copy directories recursively'
             cand --recursive 'Copy directories recursively'
             cand -a 'Same as -dR --preserve=all'
             cand --archive 'Same as -dR --preserve=all'
@@ -55,7 +56,7 @@ set edit:completion:arg-completer[fcopy] = {|@words|
             cand -H 'Follow command-line symbolic links in SOURCE'
             cand -x 'Stay on this file system'
             cand --one-file-system 'Stay on this file system'
-            cand --parents 'Use full source file name under DIRECTORY'
+            cand --parents 'Use full source file name under DIRECTORY (--path is GNU''s deprecated alias)'
             cand --copy-contents 'Copy contents of special files when recursive'
             cand --strip-trailing-slashes 'Remove any trailing slashes from each SOURCE argument'
             cand --keep-directory-symlink 'Follow existing symlinks to directories in the destination'
@@ -88,9 +89,7 @@ set edit:completion:arg-completer[fcopy] = {|@words|
             cand --verify 'After the data, flush DEST, drop it from the page cache and compare it with SOURCE; a mismatch fails the file'
             cand --stats 'Print files copied, skipped and failed, bytes copied and cloned, time and rate on standard error at the end'
             cand --mkpath 'Create missing destination directories: -t DIR, and each batch job''s DEST directory'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
+            cand --help 'Print help (cp has no -h: it is an invalid option, as in GNU cp)'
             cand --version 'Print version'
         }
     ]

@@ -2,7 +2,7 @@
 //! or NUL-separated `SOURCE DEST` pairs with `-0`. Parsing is pure and never panics.
 
 use std::ffi::OsString;
-use std::io::{self, BufRead};
+use std::io::{self, BufRead, Read};
 use std::os::unix::ffi::OsStringExt;
 
 use crate::plan::RangeArgs;
@@ -33,6 +33,9 @@ pub fn parse(input: &[u8], null: bool) -> Vec<Result<BatchJob, BatchError>> {
         .collect()
 }
 
+/// One line (or `-0` pair) of the job list: a job, or what is wrong with the line.
+pub type Entry = Result<BatchJob, BatchError>;
+
 /// Reads jobs from a batch file one at a time, so a long job list is never held in memory.
 pub struct BatchReader<R> {
     input: R,
@@ -49,19 +52,66 @@ impl<R: BufRead> BatchReader<R> {
         }
     }
 
-    /// The next field up to `end` (without it); `None` at end of input.
-    fn field(&mut self, end: u8) -> Option<io::Result<Vec<u8>>> {
+    /// The next field up to `end` (without it); `None` at end of input. A field longer than
+    /// [`MAX_LINE`] is not kept: the rest of it is read and dropped, and it comes back as
+    /// [`Field::TooLong`].
+    fn field(&mut self, end: u8) -> Option<io::Result<Field>> {
         let mut field = Vec::new();
-        match self.input.read_until(end, &mut field) {
+        let limit = MAX_LINE as u64 + 1;
+        match (&mut self.input).take(limit).read_until(end, &mut field) {
             Ok(0) => None,
-            Ok(_) => {
-                if field.last() == Some(&end) {
-                    field.pop();
-                }
-                Some(Ok(field))
+            Ok(_) if field.last() == Some(&end) => {
+                field.pop();
+                Some(Ok(Field::Bytes(field)))
             }
+            Ok(n) if n as u64 == limit => {
+                Some(skip_until(&mut self.input, end).map(|()| Field::TooLong))
+            }
+            Ok(_) => Some(Ok(Field::Bytes(field))),
             Err(e) => Some(Err(e)),
         }
+    }
+}
+
+/// The longest line (or `-0` field) kept, in bytes: two `PATH_MAX` names and three numbers fit
+/// many times over. A longer one (a binary passed by mistake) is reported as too long instead
+/// of being held whole in memory (issue 13: a 100 MB line cost 490 MB).
+pub const MAX_LINE: usize = 64 * 1024;
+
+/// One field as read: its bytes, or the mark of one that was too long.
+enum Field {
+    Bytes(Vec<u8>),
+    TooLong,
+}
+
+/// Reads and drops input up to and including `end` (or to end of input).
+fn skip_until(input: &mut impl BufRead, end: u8) -> io::Result<()> {
+    loop {
+        let (found, used) = {
+            let buf = match input.fill_buf() {
+                Ok(buf) => buf,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if buf.is_empty() {
+                return Ok(());
+            }
+            match buf.iter().position(|&b| b == end) {
+                Some(i) => (true, i + 1),
+                None => (false, buf.len()),
+            }
+        };
+        input.consume(used);
+        if found {
+            return Ok(());
+        }
+    }
+}
+
+fn too_long(number: usize) -> BatchError {
+    BatchError {
+        line: number,
+        message: "line too long".to_owned(),
     }
 }
 
@@ -79,15 +129,25 @@ impl<R: BufRead> Iterator for BatchReader<R> {
                 Some(Ok(dst)) => Some(dst),
                 Some(Err(e)) => return Some(Err(e)),
                 // A lone empty field at the very end is just a trailing NUL.
-                None if src.is_empty() => return None,
+                None if matches!(&src, Field::Bytes(b) if b.is_empty()) => return None,
                 None => None,
             };
             self.number += 1;
-            return Some(Ok(null_pair(self.number, &src, dst.as_deref())));
+            return Some(Ok(match (src, dst) {
+                (Field::Bytes(src), None) => null_pair(self.number, &src, None),
+                (Field::Bytes(src), Some(Field::Bytes(dst))) => {
+                    null_pair(self.number, &src, Some(&dst))
+                }
+                _ => Err(too_long(self.number)),
+            }));
         }
         loop {
             let mut line = match self.field(b'\n')? {
-                Ok(line) => line,
+                Ok(Field::Bytes(line)) => line,
+                Ok(Field::TooLong) => {
+                    self.number += 1;
+                    return Some(Ok(Err(too_long(self.number))));
+                }
                 Err(e) => return Some(Err(e)),
             };
             self.number += 1;
@@ -164,6 +224,84 @@ fn null_pair(number: usize, src: &[u8], dst: Option<&[u8]>) -> Result<BatchJob, 
     }
 }
 
+/// What identifies a file a batch job touches: `(dev, ino)` of the file itself when it exists,
+/// and `(dev, ino)` of its directory plus its name (which also names a file not created yet).
+/// Spellings (`out`, `./out`, a symlinked directory) do not matter, only identity.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum FileKey {
+    Inode(u64, u64),
+    Entry(u64, u64, OsString),
+}
+
+/// The files a path names, as [`FileKey`]s (empty for standard I/O or a path that cannot be
+/// examined, whose job then fails on its own).
+fn file_keys(path: &std::path::Path) -> Vec<FileKey> {
+    use rustix::fs::{stat, statat, AtFlags, CWD};
+    let mut keys = Vec::with_capacity(2);
+    if path.as_os_str() == "-" {
+        return keys;
+    }
+    if let Ok(st) = stat(path) {
+        keys.push(FileKey::Inode(st.st_dev, st.st_ino));
+    }
+    let name = path.file_name();
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    if let Some(name) = name {
+        if let Ok(st) = statat(CWD, parent, AtFlags::empty()) {
+            keys.push(FileKey::Entry(st.st_dev, st.st_ino, name.to_owned()));
+        }
+    }
+    keys
+}
+
+/// Keeps parallel batch jobs (`-j`) in the order the list gives wherever the order matters,
+/// so the result equals `-j 1` (issue 13): a job that writes a file an earlier job reads or
+/// writes, or reads a file an earlier job writes, waits until the jobs before it are done.
+/// Files are compared by identity ([`FileKey`]), not by spelling. The caller waits for every
+/// job handed out when [`JobOrder::must_wait`] says so, then calls [`JobOrder::waited`].
+#[derive(Default)]
+pub struct JobOrder {
+    reads: std::collections::HashSet<FileKey>,
+    writes: std::collections::HashSet<FileKey>,
+}
+
+impl JobOrder {
+    /// Records a job that reads `source` and writes `dest`; returns whether it must wait for
+    /// the jobs handed out since the last wait. Costs a few `stat` calls per job.
+    pub fn must_wait(
+        &mut self,
+        source: &std::path::Path,
+        dest: &std::path::Path,
+    ) -> (bool, JobFiles) {
+        let reads = file_keys(source);
+        let writes = file_keys(dest);
+        let clash = writes
+            .iter()
+            .any(|k| self.writes.contains(k) || self.reads.contains(k))
+            || reads.iter().any(|k| self.writes.contains(k));
+        (clash, JobFiles { reads, writes })
+    }
+
+    /// Notes that every earlier job is done (when `waited`), then adds this job's files.
+    pub fn add(&mut self, files: JobFiles, waited: bool) {
+        if waited {
+            self.reads.clear();
+            self.writes.clear();
+        }
+        self.reads.extend(files.reads);
+        self.writes.extend(files.writes);
+    }
+}
+
+/// The files one job reads and writes, from [`JobOrder::must_wait`].
+pub struct JobFiles {
+    reads: Vec<FileKey>,
+    writes: Vec<FileKey>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,6 +348,28 @@ mod tests {
         assert_eq!(jobs[1].as_ref().unwrap().dest, "e\tf");
         assert_eq!(jobs[2].as_ref().unwrap_err().line, 3);
         assert!(parse(b"", true).is_empty());
+    }
+
+    #[test]
+    fn too_long_lines_are_errors_and_the_rest_continue() {
+        let mut input = b"a\tb\n".to_vec();
+        input.extend(std::iter::repeat_n(b'x', MAX_LINE + 10));
+        input.extend_from_slice(b"\tz\nc\td\n");
+        let jobs = parse(&input, false);
+        assert_eq!(jobs.len(), 3);
+        assert_eq!(jobs[1].as_ref().unwrap_err(), &too_long(2));
+        assert_eq!(jobs[2].as_ref().unwrap().source, "c");
+        // Exactly at the limit is fine.
+        let mut line = vec![b'y'; MAX_LINE - 2];
+        line.extend_from_slice(b"\tz\n");
+        assert!(parse(&line, false)[0].is_ok());
+        let mut pairs = b"a\0b\0".to_vec();
+        pairs.extend(std::iter::repeat_n(b'x', MAX_LINE + 1));
+        pairs.extend_from_slice(b"\0d\0e\0f\0");
+        let jobs = parse(&pairs, true);
+        assert_eq!(jobs.len(), 3);
+        assert_eq!(jobs[1].as_ref().unwrap_err(), &too_long(2));
+        assert_eq!(jobs[2].as_ref().unwrap().source, "e");
     }
 
     #[test]

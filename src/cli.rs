@@ -7,30 +7,42 @@ use clap::{Parser, ValueEnum};
 
 use crate::units::{parse_bytes, ByteArg};
 
+/// GNU cp's three usage forms (`cp --help`).
+const USAGE: &str = "fcopy [OPTION]... [-T] SOURCE DEST
+       fcopy [OPTION]... SOURCE... DIRECTORY
+       fcopy [OPTION]... -t DIRECTORY SOURCE...";
+
 const ABOUT: &str = "Copy files and byte ranges with copy_file_range(2): cp-compatible, sparse-aware, reflink-aware";
 
+// Paragraphs are single lines (each `\` joins the next): clap wraps them to the terminal.
 const LONG_ABOUT: &str = "\
-Copy SOURCE to DEST, or several SOURCEs into DIRECTORY, as cp(1) does — using the kernel's
-copy_file_range(2) (and FICLONE reflinks where the filesystem shares extents), keeping holes in
+Copy SOURCE to DEST, or several SOURCEs into DIRECTORY, as cp(1) does — using the kernel's \
+copy_file_range(2) (and FICLONE reflinks where the filesystem shares extents), keeping holes in \
 sparse files, and falling back to read/write wherever the kernel cannot offload the copy.
 
-With --offset-in/--offset-out/--len, copy one byte range from SOURCE into DEST without truncating
-DEST (like dd conv=notrunc, but in the kernel).
+With --offset-in/--offset-out/--len, copy one byte range from SOURCE into DEST without \
+truncating DEST (like dd conv=notrunc, but in the kernel).
 
 '-' as SOURCE is standard input; '-' as DEST is standard output (a file named '-' is './-').";
 
+// Every line is shorter than 80 columns, so clap never wraps (and misindents) an example.
 const EXAMPLES: &str = "\
 Examples:
-  fcopy big.img /backup/                      copy into a directory
-  fcopy -v a.txt b.txt c.txt -t /tmp/out      several files into a directory, verbosely
+  fcopy big.img /backup/
+        copy into a directory
+  fcopy -v a.txt b.txt c.txt -t /tmp/out
+        several files into a directory, verbosely
   fcopy --offset-in 100 --offset-out 200 --len 100 source.txt destination.txt
-                                              copy 100 bytes from offset 100 to offset 200
+        copy 100 bytes from offset 100 to offset 200
   cat part1 part2 | fcopy --offset-out 4096 - disk.img
-                                              write a stream into a file at 4 KiB
-  fcopy --sparse=always vm.raw vm-copy.raw    turn runs of zeros into holes
-  fcopy --json --dry-run a b                  show the plan as JSON, copy nothing
+        write a stream into a file at 4 KiB
+  fcopy --sparse=always vm.raw vm-copy.raw
+        turn runs of zeros into holes
+  fcopy --json --dry-run a b
+        show the plan as JSON, copy nothing
 
-Exit status: 0 if everything was copied, 1 if anything failed (usage errors too).";
+Exit status: 0 if everything was copied, 1 if anything failed (usage errors \
+too).";
 
 /// Parsed command-line arguments, one field per flag.
 #[derive(Parser, Debug, Clone)]
@@ -40,7 +52,9 @@ Exit status: 0 if everything was copied, 1 if anything failed (usage errors too)
     about = ABOUT,
     long_about = LONG_ABOUT,
     after_help = EXAMPLES,
-    infer_long_args = true,
+    override_usage = USAGE,
+    disable_help_flag = true,
+    disable_version_flag = true,
     args_override_self = true,
     max_term_width = 100
 )]
@@ -68,7 +82,7 @@ pub struct Args {
     pub no_target_directory: bool,
 
     /// Copy directories recursively
-    #[arg(short = 'r', short_alias = 'R', long, help_heading = "Trees")]
+    #[arg(short = 'r', visible_short_alias = 'R', long, help_heading = "Trees")]
     pub recursive: bool,
 
     /// Same as -dR --preserve=all
@@ -95,8 +109,8 @@ pub struct Args {
     #[arg(short = 'x', long, help_heading = "Trees")]
     pub one_file_system: bool,
 
-    /// Use full source file name under DIRECTORY
-    #[arg(long, help_heading = "Trees")]
+    /// Use full source file name under DIRECTORY (--path is GNU's deprecated alias)
+    #[arg(long, alias = "path", help_heading = "Trees")]
     pub parents: bool,
 
     /// Copy contents of special files when recursive
@@ -309,6 +323,259 @@ pub struct Args {
     /// --resume, --verify, --exclude/--include, --stats, --mkpath (see `restart`).
     #[command(flatten)]
     pub restart: crate::restart::cli::RestartArgs,
+
+    /// Print help (cp has no -h: it is an invalid option, as in GNU cp)
+    #[arg(long, action = clap::ArgAction::Help, help_heading = "Output")]
+    pub help: Option<bool>,
+
+    /// Print version
+    #[arg(long, action = clap::ArgAction::Version, help_heading = "Output")]
+    pub version: Option<bool>,
+}
+
+/// GNU cp 9.1's long options. A prefix that matches several options resolves to the one of
+/// these it matches, so fcopy's own options never make a GNU abbreviation ambiguous (GNU
+/// tests/cp/backup-is-src.sh uses `--b=simple`, which is `--backup` and not `--batch`).
+/// In GNU's order: an ambiguity lists the possibilities in this order, as getopt does.
+const GNU_LONG_OPTIONS: &[&str] = &[
+    "archive",
+    "attributes-only",
+    "backup",
+    "copy-contents",
+    "dereference",
+    "force",
+    "interactive",
+    "link",
+    "no-clobber",
+    "no-dereference",
+    "no-preserve",
+    "no-target-directory",
+    "one-file-system",
+    "parents",
+    "path",
+    "preserve",
+    "recursive",
+    "remove-destination",
+    "sparse",
+    "reflink",
+    "strip-trailing-slashes",
+    "suffix",
+    "symbolic-link",
+    "target-directory",
+    "update",
+    "verbose",
+    "context",
+    "help",
+    "version",
+];
+
+/// The clap command as invoked under `program` (the usage forms name it, as GNU's do).
+pub fn command(program: &str) -> clap::Command {
+    use clap::CommandFactory;
+    Args::command()
+        .bin_name(program.to_owned())
+        .override_usage(USAGE.replace("fcopy", program))
+}
+
+/// One long option name (or alias) of the command.
+struct LongName {
+    name: String,
+    id: String,
+    /// It takes a value in the next argument when not given with `=`.
+    separate_value: bool,
+    /// It takes no value at all.
+    no_value: bool,
+}
+
+/// Resolves long options the way GNU `getopt_long` does, before clap parses `argv`: a unique
+/// prefix is the option; a prefix of several is an error listing them (unless exactly one is
+/// a GNU cp option); `--name=VALUE` on an option without value and an unknown name are errors
+/// in GNU's words. A value given as the next argument is joined with `=`, so `--len -5`
+/// reaches `--len`'s own check (which names the option). Short options that take a value
+/// keep it. Stops at `--`.
+///
+/// # Errors
+/// The GNU-style message (without the program name), e.g. `unrecognized option '--recursve'`.
+pub fn resolve_long_options(
+    cmd: &clap::Command,
+    argv: Vec<OsString>,
+) -> Result<Vec<OsString>, String> {
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    let mut cmd = cmd.clone();
+    cmd.build();
+    let mut longs = Vec::new();
+    let mut value_shorts = Vec::new();
+    for arg in cmd.get_arguments() {
+        let range = arg.get_num_args().unwrap_or_default();
+        let takes_value = range.min_values() > 0;
+        if let Some(c) = arg.get_short() {
+            if takes_value {
+                value_shorts.push(c as u32 as u8);
+            }
+        }
+        let Some(long) = arg.get_long() else {
+            continue;
+        };
+        let mut names = vec![long];
+        names.extend(arg.get_all_aliases().unwrap_or_default());
+        for name in names {
+            longs.push(LongName {
+                name: name.to_owned(),
+                id: arg.get_id().as_str().to_owned(),
+                separate_value: takes_value && !arg.is_require_equals_set(),
+                no_value: range.max_values() == 0,
+            });
+        }
+    }
+    let mut out = Vec::with_capacity(argv.len());
+    let mut it = argv.into_iter();
+    out.extend(it.next());
+    while let Some(arg) = it.next() {
+        let bytes = arg.as_bytes();
+        if bytes == b"--" {
+            out.push(arg);
+            out.extend(it);
+            break;
+        }
+        if let Some(rest) = bytes.strip_prefix(b"--") {
+            let (name, value) = match rest.iter().position(|&b| b == b'=') {
+                Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+                None => (rest, None),
+            };
+            let chosen = match longs.iter().find(|l| l.name.as_bytes() == name) {
+                Some(exact) => exact,
+                None => {
+                    let mut found: Vec<&LongName> = Vec::new();
+                    for l in longs.iter().filter(|l| l.name.as_bytes().starts_with(name)) {
+                        if !found.iter().any(|f| f.id == l.id) {
+                            found.push(l);
+                        }
+                    }
+                    if found.len() > 1 {
+                        let gnu: Vec<&LongName> = found
+                            .iter()
+                            .copied()
+                            .filter(|l| GNU_LONG_OPTIONS.contains(&l.name.as_str()))
+                            .collect();
+                        if gnu.len() == 1 {
+                            found = gnu;
+                        }
+                    }
+                    let rank = |l: &LongName| {
+                        GNU_LONG_OPTIONS
+                            .iter()
+                            .position(|g| *g == l.name)
+                            .unwrap_or(usize::MAX)
+                    };
+                    found.sort_by_key(|l| rank(l));
+                    match found.as_slice() {
+                        [] => {
+                            return Err(format!(
+                                "unrecognized option '{}'",
+                                String::from_utf8_lossy(bytes)
+                            ))
+                        }
+                        [one] => *one,
+                        many => {
+                            let list: Vec<String> =
+                                many.iter().map(|l| format!("'--{}'", l.name)).collect();
+                            return Err(format!(
+                                "option '--{}' is ambiguous; possibilities: {}",
+                                String::from_utf8_lossy(name),
+                                list.join(" ")
+                            ));
+                        }
+                    }
+                }
+            };
+            let mut full = format!("--{}", chosen.name).into_bytes();
+            match value {
+                Some(_) if chosen.no_value => {
+                    return Err(format!(
+                        "option '--{}' doesn't allow an argument",
+                        chosen.name
+                    ))
+                }
+                Some(v) => {
+                    full.push(b'=');
+                    full.extend_from_slice(v);
+                }
+                None if chosen.separate_value => match it.next() {
+                    Some(v) => {
+                        full.push(b'=');
+                        full.extend_from_slice(v.as_bytes());
+                    }
+                    None => return Err(format!("option '--{}' requires an argument", chosen.name)),
+                },
+                None => {}
+            }
+            out.push(OsString::from_vec(full));
+            continue;
+        }
+        if bytes.len() > 1 && bytes[0] == b'-' {
+            // A short option that takes a value: the rest of the cluster, or the next argument
+            // (attached, so a value starting with '-' stays a value, as in getopt).
+            let cluster = &bytes[1..];
+            if let Some(i) = cluster.iter().position(|c| value_shorts.contains(c)) {
+                if i + 1 == cluster.len() {
+                    match it.next() {
+                        Some(v) if !v.is_empty() => {
+                            let mut joined = bytes.to_vec();
+                            joined.extend_from_slice(v.as_bytes());
+                            out.push(OsString::from_vec(joined));
+                        }
+                        Some(v) => {
+                            out.push(arg);
+                            out.push(v);
+                        }
+                        None => {
+                            return Err(format!(
+                                "option requires an argument -- '{}'",
+                                cluster[i] as char
+                            ))
+                        }
+                    }
+                    continue;
+                }
+            }
+        }
+        out.push(arg);
+    }
+    Ok(out)
+}
+
+/// A clap error in GNU cp's words, where GNU has its own: `invalid option -- 'h'`, and
+/// `invalid argument 'x' for '--sparse'` with the list of valid arguments. `None`: keep clap's.
+pub fn gnu_error_message(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let text = |kind| match e.get(kind) {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        _ => None,
+    };
+    match e.kind() {
+        ErrorKind::UnknownArgument => {
+            let arg = text(ContextKind::InvalidArg)?;
+            let short = arg.strip_prefix('-').filter(|s| !s.starts_with('-'))?;
+            Some(format!("invalid option -- '{}'", short.chars().last()?))
+        }
+        ErrorKind::InvalidValue => {
+            let arg = text(ContextKind::InvalidArg)?;
+            let value = text(ContextKind::InvalidValue)?;
+            let Some(ContextValue::Strings(valid)) = e.get(ContextKind::ValidValue) else {
+                return None;
+            };
+            let name = arg.split(['[', ' ', '=']).next().unwrap_or(&arg);
+            let mut message = format!(
+                "invalid argument {} for '{name}'\nValid arguments are:",
+                crate::report::quote_bytes(value.as_bytes())
+            );
+            for v in valid {
+                message.push_str(&format!("\n  - '{v}'"));
+            }
+            Some(message)
+        }
+        _ => None,
+    }
 }
 
 /// `--sparse=WHEN`

@@ -93,6 +93,12 @@ impl FileFacts {
         self.kind == FileKind::Regular && self.blocks.saturating_mul(512) < self.size
     }
 
+    /// `/dev/null` (character device 1:3): it takes writes at any offset, so `--offset-out`
+    /// is fine there (issue 13).
+    pub fn is_dev_null(&self) -> bool {
+        self.kind == FileKind::CharDevice && self.rdev == rustix::fs::makedev(1, 3)
+    }
+
     /// A regular file whose size can be trusted.
     pub fn has_trusted_size(&self) -> bool {
         self.kind == FileKind::Regular && !self.fs.is_pseudo()

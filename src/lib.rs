@@ -25,9 +25,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use clap::{CommandFactory, FromArgMatches};
+use clap::FromArgMatches;
 
-use crate::exec::{probe, Engine, NoProgress};
+use crate::exec::{probe, Engine};
 use crate::plan::Endpoint;
 use crate::report::{errno_text, quote, ExitCode, Reporter};
 
@@ -48,6 +48,7 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
         Err(code) => return code,
     };
     signals::install();
+    exec::mark_run_start();
     let config = match options::resolve(&args, &matches) {
         Ok(config) => config,
         Err(e) => {
@@ -77,33 +78,49 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
             return ExitCode::Failure;
         }
     };
+    if config.interactive && !config.dry_run && config.batch.as_deref() == Some(Path::new("-")) {
+        // Standard input carries the jobs, so -i asks on the terminal.
+        if let Err(message) = reporter.answers_from_terminal() {
+            reporter.usage_error(&message, false);
+            return ExitCode::Failure;
+        }
+    }
     if args.selinux || args.context.is_some() {
         reporter.note("warning: ignoring --context (-Z): SELinux contexts are not supported");
     }
     reporter.verbose = config.verbose;
     reporter.debug = config.debug;
     reporter.json = config.json;
+    reporter.range = config.copy.range.clone();
     reporter.stdout_taken = targets.iter().any(|t| t.dest == Endpoint::Stdio);
     let umask = current_umask();
     let started = Instant::now();
-    let display = report::progress::ProgressDisplay::new(config.progress).map(Arc::new);
-    reporter.progress = display.clone();
-    let mut engine = match &display {
-        Some(d) => Engine::new(&**d),
-        None => Engine::new(&NoProgress),
-    };
-    if let Some(d) = &display {
-        engine.chunk = d.chunk_hint();
+    // The totals grow while trees are walked, batch lines read or operands planned.
+    let growing = config.recursive || config.batch.is_some() || targets.len() > 1;
+    let display = Arc::new(report::progress::ProgressDisplay::new(
+        config.progress,
+        growing,
+    ));
+    reporter.progress = Some(Arc::clone(&display));
+    status_on_sigusr1(&display, &program);
+    let mut engine = Engine::new(&*display);
+    if let Some(chunk) = display.chunk_hint() {
+        engine.chunk = chunk;
     }
     let engine = engine;
-    let workers = config.jobs;
+    // A low `ulimit -n` leaves room for fewer workers (issue 12).
+    let workers = pool::workers_within_fd_limit(config.jobs);
     std::thread::scope(|scope| {
         let pool = (workers > 1 && !config.dry_run && (config.recursive || config.batch.is_some()))
-            .then(|| pool::Pool::new(scope, &engine, workers));
+            .then(|| pool::Pool::new(scope, &engine, workers))
+            .flatten();
         let mut copier = tree::Copier::new(&config, &engine, &mut reporter, umask, pool);
         copier.track_created = config.batch.is_some() || targets.len() > 1;
         match &config.batch {
-            Some(file) => run_batch(&mut copier, file, config.null),
+            Some(file) => {
+                let records = config.json || config.verbose || config.debug;
+                run_batch(&mut copier, file, config.null, workers > 1, records)
+            }
             None => {
                 for target in &targets {
                     if signals::pending().is_some() {
@@ -113,6 +130,7 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
                 }
             }
         }
+        display.totals_final();
         copier.finish();
     });
     reporter.finish(started.elapsed());
@@ -131,21 +149,71 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
     }
 }
 
+/// `kill -USR1 PID` prints one status line (bytes, files, time, rate) on standard error, as dd
+/// does, and the copy goes on (without this, SIGUSR1 would kill fcopy mid-file).
+fn status_on_sigusr1(display: &Arc<report::progress::ProgressDisplay>, program: &str) {
+    let Some(requested) = signals::status_requests() else {
+        return;
+    };
+    let display = Arc::clone(display);
+    let program = program.to_owned();
+    // A small watcher: it wakes ten times a second to look at the flag.
+    let _ = std::thread::Builder::new()
+        .name("sigusr1".into())
+        .stack_size(64 << 10)
+        .spawn(move || loop {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            if requested.swap(false, std::sync::atomic::Ordering::Relaxed) {
+                let line = display.status_line();
+                display.suspend(|| {
+                    use std::io::Write as _;
+                    let _ = writeln!(std::io::stderr().lock(), "{program}: {line}");
+                });
+            }
+        });
+}
+
 /// Runs every job of a `--batch` file: each line is an operand pair, with its own range if given.
-fn run_batch(copier: &mut tree::Copier<'_, '_>, file: &Path, null: bool) {
+/// `parallel`: jobs run on the pool (`-j`), so dependent jobs are ordered ([`batch::JobOrder`]).
+/// `records`: `--json`/`-v`/`--debug` lines are printed, so they go to standard error when any
+/// job writes to standard output (known before the first job: see [`records_to_stderr`]).
+fn run_batch(
+    copier: &mut tree::Copier<'_, '_>,
+    file: &Path,
+    null: bool,
+    parallel: bool,
+    records: bool,
+) {
     let cannot_read = |copier: &mut tree::Copier<'_, '_>, e: &std::io::Error| {
         let msg = format!("cannot read batch file {}: {}", quote(file), errno_text(e));
         copier.reporter().error(&msg);
     };
-    let input: Box<dyn std::io::BufRead> = if file == Path::new("-") {
-        Box::new(std::io::stdin().lock())
+    type Entries = Box<dyn Iterator<Item = std::io::Result<batch::Entry>>>;
+    let list_on_stdin = file == Path::new("-");
+    let entries: Entries = if list_on_stdin {
+        let reader = batch::BatchReader::new(std::io::stdin().lock(), null);
+        if records {
+            // Standard input can be read once: read the whole list before the first job.
+            let jobs: Vec<_> = reader.collect();
+            copier.reporter().stdout_taken |= writes_to_stdout(jobs.iter());
+            Box::new(jobs.into_iter())
+        } else {
+            Box::new(reader)
+        }
     } else {
+        if records && records_to_stderr(file, null) {
+            copier.reporter().stdout_taken = true;
+        }
         match std::fs::File::open(file) {
-            Ok(f) => Box::new(std::io::BufReader::with_capacity(64 * 1024, f)),
+            Ok(f) => Box::new(batch::BatchReader::new(
+                std::io::BufReader::with_capacity(64 * 1024, f),
+                null,
+            )),
             Err(e) => return cannot_read(copier, &e),
         }
     };
-    for read in batch::BatchReader::new(input, null) {
+    let mut order = batch::JobOrder::default();
+    for read in entries {
         let entry = match read {
             Ok(entry) => entry,
             Err(e) => return cannot_read(copier, &e),
@@ -154,6 +222,15 @@ fn run_batch(copier: &mut tree::Copier<'_, '_>, file: &Path, null: bool) {
             break;
         }
         match entry {
+            // The copy would read the rest of the job list as its data (issue 13).
+            Ok(job) if list_on_stdin && job.source == "-" => {
+                let msg = format!(
+                    "{}:{}: SOURCE '-' (standard input) cannot be copied: the job list is read from standard input",
+                    file.display(),
+                    job.line
+                );
+                copier.reporter().usage_error(&msg, false);
+            }
             Ok(job) => {
                 if copier.mkpath() {
                     if let Err(message) = restart::mkpath::make_dest_dir(&job.dest) {
@@ -163,6 +240,14 @@ fn run_batch(copier: &mut tree::Copier<'_, '_>, file: &Path, null: bool) {
                     }
                 }
                 let target = plan::batch_target(&job.source, &job.dest, &probe::is_dir);
+                if parallel {
+                    let (wait, files) =
+                        order.must_wait(target.source.display_path(), target.dest.display_path());
+                    if wait {
+                        copier.wait_all();
+                    }
+                    order.add(files, wait);
+                }
                 if job.range.is_some() && copier.has_command_line_range() {
                     let msg = format!(
                         "{}:{}: the line has its own range, but --offset-in/--offset-out/--len were given",
@@ -179,19 +264,41 @@ fn run_batch(copier: &mut tree::Copier<'_, '_>, file: &Path, null: bool) {
                     continue;
                 }
                 if job.range.is_some() {
+                    copier.reporter().range = job.range.clone();
                     copier.set_range(job.range);
                     copier.copy_operand(&target, false);
                     copier.set_range(None);
+                    copier.reporter().range = None;
                 } else {
                     copier.copy_operand(&target, false);
                 }
             }
             Err(e) => {
                 let msg = format!("{}:{}: {}", file.display(), e.line, e.message);
-                copier.reporter().error(&msg);
+                copier.reporter().bad_batch_line(e.line as u64, &msg);
             }
         }
     }
+}
+
+/// Whether any job of the batch file writes to standard output (DEST `-`): then `--json`/`-v`
+/// records go to standard error, from the first one on, instead of into the copied data. Reads
+/// the list once ahead of the jobs (a list that cannot be read is reported by the real pass).
+fn records_to_stderr(file: &Path, null: bool) -> bool {
+    let Ok(f) = std::fs::File::open(file) else {
+        return false;
+    };
+    let reader = std::io::BufReader::with_capacity(64 * 1024, f);
+    batch::BatchReader::new(reader, null)
+        .map_while(Result::ok)
+        .any(|entry| entry.is_ok_and(|job| job.dest == "-"))
+}
+
+/// Whether any of these batch entries has DEST `-`.
+fn writes_to_stdout<'a>(entries: impl Iterator<Item = &'a std::io::Result<batch::Entry>>) -> bool {
+    entries
+        .filter_map(|read| read.as_ref().ok())
+        .any(|entry| entry.as_ref().is_ok_and(|job| job.dest == "-"))
 }
 
 /// Parses argv with clap; help and version exit 0, usage errors exit 1 with GNU's hint line.
@@ -199,7 +306,14 @@ fn parse_args(
     program: &str,
     argv: Vec<OsString>,
 ) -> Result<(cli::Args, clap::ArgMatches), ExitCode> {
-    let command = cli::Args::command().bin_name(program.to_owned());
+    let command = cli::command(program);
+    let argv = match cli::resolve_long_options(&command, argv) {
+        Ok(argv) => argv,
+        Err(message) => {
+            Reporter::new(program.to_owned()).usage_error(&message, true);
+            return Err(ExitCode::Failure);
+        }
+    };
     let parsed = command
         .try_get_matches_from(argv)
         .and_then(|m| cli::Args::from_arg_matches(&m).map(|a| (a, m)));
@@ -209,14 +323,25 @@ fn parse_args(
             use clap::error::ErrorKind;
             match e.kind() {
                 ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-                    let _ = e.print();
-                    Err(ExitCode::Success)
+                    // Into a full disk (`>/dev/full`) this is a write error, exit 1, as in GNU.
+                    use std::io::Write as _;
+                    let mut out = std::io::stdout().lock();
+                    let text = e.render().to_string();
+                    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+                        Ok(()) => Err(ExitCode::Success),
+                        Err(err) => {
+                            eprintln!("{program}: write error: {}", errno_text(&err));
+                            Err(ExitCode::Failure)
+                        }
+                    }
                 }
                 _ => {
-                    let rendered = e.render().to_string();
-                    let first = rendered.lines().next().unwrap_or("invalid arguments");
-                    let message = first.strip_prefix("error: ").unwrap_or(first);
-                    Reporter::new(program.to_owned()).usage_error(message, true);
+                    let message = cli::gnu_error_message(&e).unwrap_or_else(|| {
+                        let rendered = e.render().to_string();
+                        let first = rendered.lines().next().unwrap_or("invalid arguments");
+                        first.strip_prefix("error: ").unwrap_or(first).to_owned()
+                    });
+                    Reporter::new(program.to_owned()).usage_error(&message, true);
                     Err(ExitCode::Failure)
                 }
             }

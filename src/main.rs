@@ -3,5 +3,6 @@
 
 fn main() {
     let status = fcopy::run(std::env::args_os().collect());
+    fcopy::signals::die_by_pending_signal();
     std::process::exit(status as i32);
 }

@@ -95,6 +95,9 @@ impl Attrs {
 pub struct Preserve {
     pub attrs: Attrs,
     pub required: Attrs,
+    /// `--no-preserve=mode`: a file fcopy creates gets its mode explicitly, and loses the ACL
+    /// a default ACL gave it, as GNU cp's `set_acl` does.
+    pub explicit_mode: bool,
 }
 
 /// A problem while applying metadata: a message (without program name) and whether it fails the copy.
@@ -196,6 +199,36 @@ pub fn apply(
             ));
         }
     }
+    if !p.mode && preserve.explicit_mode && new_mode.is_some() {
+        let dir = src.kind == crate::facts::FileKind::Directory;
+        for name in [ACL_ACCESS, ACL_DEFAULT]
+            .iter()
+            .take(if dir { 2 } else { 1 })
+        {
+            match rustix::fs::fremovexattr(dst, *name) {
+                Ok(()) | Err(Errno::NODATA | Errno::OPNOTSUPP) => {}
+                Err(e) => problems.push(MetaProblem::new(
+                    "preserving permissions for",
+                    shown,
+                    e,
+                    true,
+                )),
+            }
+        }
+    }
+    if p.mode {
+        if let Some(src_fd) = src_fd {
+            let dir = src.kind == crate::facts::FileKind::Directory;
+            if let Err(e) = copy_acls(src_fd, dst, dir) {
+                problems.push(MetaProblem::new(
+                    "preserving permissions for",
+                    shown,
+                    e,
+                    preserve.required.mode,
+                ));
+            }
+        }
+    }
     if p.timestamps {
         if let Err(e) = futimens(dst, &timestamps(src)) {
             problems.push(MetaProblem::new("preserving times for", shown, e, true));
@@ -204,25 +237,78 @@ pub fn apply(
     problems
 }
 
-/// Applies ownership and timestamps to a symlink itself (mode and xattrs do not apply).
-pub fn apply_symlink(
-    dir: BorrowedFd<'_>,
-    name: &Path,
+/// The POSIX ACL xattrs: the access ACL, and for directories the default ACL.
+const ACL_ACCESS: &str = "system.posix_acl_access";
+const ACL_DEFAULT: &str = "system.posix_acl_default";
+
+/// Makes `dst`'s POSIX ACLs those of `src`, as part of preserving the mode (GNU cp's
+/// `copy_acl`, checked by GNU's tests/cp/acl.sh): an ACL the source has is copied (the kernel
+/// sets the permission bits from it); one it lacks is removed from `dst` (a default ACL of
+/// the destination directory may have given it one). Directories also get the default ACL.
+/// A filesystem without ACLs on either side is not an error unless the source has an ACL the
+/// destination cannot take.
+fn copy_acls(src: BorrowedFd<'_>, dst: BorrowedFd<'_>, dir: bool) -> Result<(), Errno> {
+    let names: &[&str] = if dir {
+        &[ACL_ACCESS, ACL_DEFAULT]
+    } else {
+        &[ACL_ACCESS]
+    };
+    for name in names {
+        let mut value = vec![0u8; 256];
+        let got = match rustix::fs::fgetxattr(src, *name, &mut value[..]) {
+            Err(Errno::RANGE) => {
+                let n = rustix::fs::fgetxattr_query(src, *name)?;
+                value.resize(n, 0);
+                rustix::fs::fgetxattr(src, *name, &mut value[..])
+            }
+            other => other,
+        };
+        match got {
+            Ok(n) => {
+                rustix::fs::fsetxattr(dst, *name, &value[..n], rustix::fs::XattrFlags::empty())?
+            }
+            Err(Errno::NODATA | Errno::OPNOTSUPP) => match rustix::fs::fremovexattr(dst, *name) {
+                Ok(()) | Err(Errno::NODATA | Errno::OPNOTSUPP) => {}
+                Err(e) => return Err(e),
+            },
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Applies ownership, mode and times to a node fcopy created (symlink, FIFO, socket, device) through
+/// an `O_PATH` descriptor of it, so nothing is done through a name that may have been swapped
+/// for a symlink (DESIGN rule 10). `new_mode` is the mode when mode is not preserved (`None`:
+/// leave it). The order is [`apply`]'s: owner (chown clears set-id bits), mode, times.
+///
+/// `fchown`/`fchmod`/`futimens` refuse `O_PATH` descriptors, so the owner and times are set
+/// with `AT_EMPTY_PATH`, and the mode through `/proc/self/fd/N`, which names the open node
+/// itself (`fchmodat` has no `AT_EMPTY_PATH` before Linux 6.6's fchmodat2).
+pub fn apply_to_node(
+    node: BorrowedFd<'_>,
     src: &FileFacts,
     preserve: &Preserve,
+    new_mode: Option<u32>,
     shown: &Path,
 ) -> Vec<MetaProblem> {
     let mut problems = Vec::new();
     let p = preserve.attrs;
+    let mut owner_ok = true;
     if p.ownership {
-        if let Err(e) = chownat(
-            dir,
-            name,
-            Some(Uid::from_raw(src.uid)),
-            Some(Gid::from_raw(src.gid)),
-            AtFlags::SYMLINK_NOFOLLOW,
-        ) {
-            if preserve.required.ownership || e != Errno::PERM {
+        let set = |uid: Option<Uid>| {
+            chownat(
+                node,
+                "",
+                uid,
+                Some(Gid::from_raw(src.gid)),
+                AtFlags::EMPTY_PATH,
+            )
+        };
+        if let Err(e) = set(Some(Uid::from_raw(src.uid))) {
+            owner_ok = false;
+            let _ = set(None);
+            if preserve.required.ownership || !matches!(e, Errno::PERM | Errno::INVAL) {
                 problems.push(MetaProblem::new(
                     "failed to preserve ownership for",
                     shown,
@@ -232,8 +318,31 @@ pub fn apply_symlink(
             }
         }
     }
+    let mode = if p.mode {
+        Some(src.mode & 0o7777 & if owner_ok { 0o7777 } else { !0o6000 })
+    } else {
+        new_mode
+    };
+    if let Some(mode) = mode {
+        use std::os::fd::AsRawFd;
+        let proc_path = format!("/proc/self/fd/{}", node.as_raw_fd());
+        let chmod = rustix::fs::chmodat(
+            rustix::fs::CWD,
+            proc_path.as_str(),
+            Mode::from_raw_mode(mode),
+            AtFlags::empty(),
+        );
+        if let Err(e) = chmod {
+            problems.push(MetaProblem::new(
+                "preserving permissions for",
+                shown,
+                e,
+                true,
+            ));
+        }
+    }
     if p.timestamps {
-        if let Err(e) = utimensat(dir, name, &timestamps(src), AtFlags::SYMLINK_NOFOLLOW) {
+        if let Err(e) = utimensat(node, "", &timestamps(src), AtFlags::EMPTY_PATH) {
             problems.push(MetaProblem::new("preserving times for", shown, e, true));
         }
     }
@@ -254,7 +363,12 @@ fn copy_xattrs(src: BorrowedFd<'_>, dst: BorrowedFd<'_>) -> Result<(), Errno> {
     names.truncate(len);
     let mut value = Vec::new();
     let mut first_error = None;
-    for name in names.split(|&b| b == 0).filter(|n| !n.is_empty()) {
+    // POSIX ACLs are part of the mode: copied with it (copy_acls), not as xattrs (as GNU cp).
+    let acl = |n: &[u8]| n == ACL_ACCESS.as_bytes() || n == ACL_DEFAULT.as_bytes();
+    for name in names
+        .split(|&b| b == 0)
+        .filter(|n| !n.is_empty() && !acl(n))
+    {
         let name = std::ffi::OsStr::from_encoded_bytes_unchecked_safe(name);
         let n = match rustix::fs::fgetxattr_query(src, name) {
             Ok(n) => n,

@@ -176,6 +176,7 @@ pub fn resolve(args: &Args, m: &ArgMatches) -> Result<Config, UsageError> {
     }
     // Without SELinux, a context is never required.
     preserve.required.context = false;
+    preserve.explicit_mode = no_preserve_mode && !preserve.attrs.mode;
     copy.preserve = preserve;
 
     let backup_requested = args.backup.is_some() || args.backup_default || args.suffix.is_some();

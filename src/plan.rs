@@ -214,7 +214,11 @@ pub enum PlanError {
     RangeTooLarge {
         flag: &'static str,
     },
-    OffsetOutNeedsSeekable,
+    /// `--offset-out` past 0 on a destination that cannot seek (`None`: standard output).
+    OffsetOutNeedsSeekable(Option<PathBuf>),
+    /// `--offset-out` past 0 on standard output opened for appending (`>>`), where every
+    /// write lands at the end (issue 13).
+    OffsetOutOnAppend,
 }
 
 impl fmt::Display for PlanError {
@@ -257,12 +261,23 @@ impl fmt::Display for PlanError {
                 f,
                 "{flag} plus --len is past the largest file offset (2^63-1)"
             ),
-            PlanError::OffsetOutNeedsSeekable => {
+            PlanError::OffsetOutNeedsSeekable(None) => {
                 write!(
                     f,
                     "--offset-out needs a seekable destination (standard output is not)"
                 )
             }
+            PlanError::OffsetOutNeedsSeekable(Some(dest)) => {
+                write!(
+                    f,
+                    "--offset-out needs a seekable destination ({} is not)",
+                    quote(dest)
+                )
+            }
+            PlanError::OffsetOutOnAppend => write!(
+                f,
+                "--offset-out cannot be honoured: standard output is open for appending (O_APPEND)"
+            ),
         }
     }
 }
@@ -590,7 +605,8 @@ pub fn plan_job(
         DestFacts::Existing(d) | DestFacts::Stdout(d) => d.kind == FileKind::Regular,
     };
     let dest_is_stdout = matches!(dest, DestFacts::Stdout(_));
-    let dest_seekable = dest_regular || dest_file.is_some_and(|d| d.kind == FileKind::BlockDevice);
+    let dest_seekable = dest_regular
+        || dest_file.is_some_and(|d| d.kind == FileKind::BlockDevice || d.is_dev_null());
     let source_regular = source.kind == FileKind::Regular;
     let dest_fs = dest.fs();
     let same_device = dest.dev() == Some(source.dev);
@@ -638,8 +654,15 @@ pub fn plan_job(
     if let Some(range) = &opts.range {
         job.strategy = Strategy::Ranged;
         job.range = Some(resolve_range(range, source, stdin, &src_path, same_file)?);
-        if !dest_seekable && job.range.is_some_and(|r| r.offset_out > 0) {
-            return Err(PlanError::OffsetOutNeedsSeekable);
+        if job.range.is_some_and(|r| r.offset_out > 0) {
+            if !dest_seekable {
+                return Err(PlanError::OffsetOutNeedsSeekable(
+                    (!dest_is_stdout).then_some(dst_path),
+                ));
+            }
+            if dest_file.is_some_and(|d| d.append) {
+                return Err(PlanError::OffsetOutOnAppend);
+            }
         }
         // Blocks inside an existing destination are allocated already: only a range that
         // writes past its end gains from preallocation.

@@ -18,6 +18,8 @@ pub struct Context {
     pub link_key: Option<(u64, u64)>,
     /// The destination did not exist before (for "just-created" checks).
     pub creates: bool,
+    /// The old destination was renamed to this backup name first: put back if the copy fails.
+    pub backup: Option<std::ffi::OsString>,
 }
 
 /// A finished job. The job stays boxed from planner to report: what crosses the channels is a
@@ -27,6 +29,38 @@ pub struct Done {
     pub context: Context,
     pub result: Result<Outcome, JobError>,
     pub elapsed: Duration,
+}
+
+/// How many workers the open-file limit leaves room for: each may hold a source, a destination
+/// and a directory open at once, and the walk needs its own (at least a few levels of source and
+/// destination directories, plus standard streams). With GNU cp's needs (a handful of fds) as
+/// the floor, a low `ulimit -n` means fewer workers, down to none (jobs run on the main thread).
+pub fn workers_within_fd_limit(requested: usize) -> usize {
+    let limit = open_file_limit();
+    // Half of what is left over is the workers'; the walk has the other half.
+    let spare = limit.saturating_sub(fd_reserve(limit)) / 2 / FDS_PER_WORKER;
+    requested.min(spare as usize)
+}
+
+/// Descriptors kept aside for standard streams, jobs run on the main thread and the walk's
+/// passing needs: [`WALK_FD_RESERVE`], or half the limit when it is that low.
+pub fn fd_reserve(limit: u64) -> u64 {
+    WALK_FD_RESERVE.min(limit / 2)
+}
+
+/// Descriptors a worker may hold at once: source, destination, its directory (`--sync`,
+/// `--atomic`) and one to spare.
+pub const FDS_PER_WORKER: u64 = 4;
+
+/// Descriptors kept for the walk and the main thread: standard streams, a few directory levels
+/// (source and destination) and the main thread's own jobs.
+pub const WALK_FD_RESERVE: u64 = 24;
+
+/// The soft `RLIMIT_NOFILE` (`ulimit -n`); unlimited counts as 2^20.
+pub fn open_file_limit() -> u64 {
+    rustix::process::getrlimit(rustix::process::Resource::Nofile)
+        .current
+        .unwrap_or(1 << 20)
 }
 
 /// Jobs handed to one worker at a time: consecutive files of the walk (mostly one directory's),
@@ -41,18 +75,25 @@ pub struct Pool {
 }
 
 impl Pool {
-    /// Starts `workers` threads in `scope`, each running jobs with `engine`.
+    /// Starts up to `workers` threads in `scope`, each running jobs with `engine`.
+    ///
+    /// A thread that cannot start (`RLIMIT_NPROC`, a pids cgroup, no memory: `EAGAIN`) is not
+    /// an error: the pool runs with the workers it has, and `None` (no worker at all) means the
+    /// caller runs jobs itself. Issue 12: a resource limit is a slower copy, never a crash.
     pub fn new<'scope, 'env: 'scope>(
         scope: &'scope Scope<'scope, 'env>,
         engine: &'env Engine<'env>,
         workers: usize,
-    ) -> Pool {
+    ) -> Option<Pool> {
         let (queue, inbox) = mpsc::sync_channel::<Work>(workers);
         let inbox = Arc::new(Mutex::new(inbox));
         let (done_tx, results) = mpsc::channel::<Done>();
+        let mut started = 0;
         for _ in 0..workers {
             let inbox = Arc::clone(&inbox);
             let done_tx: Sender<Done> = done_tx.clone();
+            // Workers need little stack: the engine keeps its buffer in a thread-local heap
+            // allocation.
             let spawned = std::thread::Builder::new()
                 .stack_size(256 * 1024)
                 .spawn_scoped(scope, move || loop {
@@ -74,16 +115,16 @@ impl Pool {
                         }
                     }
                 });
-            // A worker that cannot start would leave its jobs waiting forever: fail loudly, as
-            // std::thread::spawn does. Workers need little stack: the engine keeps its buffer
-            // in a thread-local heap allocation.
-            spawned.expect("failed to spawn a copy worker thread");
+            if spawned.is_err() {
+                break;
+            }
+            started += 1;
         }
-        Pool {
+        (started > 0).then_some(Pool {
             queue: Some(queue),
             results,
             in_flight: 0,
-        }
+        })
     }
 
     /// Queues a batch of jobs, waiting while the queue is full. Workers never wait for the

@@ -1,8 +1,8 @@
 //! Integration tests: drive the built `fcopy` binary against real files on real filesystems.
 //!
 //! One test binary; the helpers live in `testenv`, the tests in `cli/` by topic. Tests that need
-//! root, strace, loop devices or mkfs print `SKIP: why` and pass when those are missing — except
-//! with `CI=true`, where they fail instead.
+//! root, strace, loop devices or mkfs pass when those are missing, with a `SKIPPED (N so far):
+//! test: why` line that cargo does not capture — except with `CI=true`, where they fail instead.
 
 mod testenv;
 
@@ -20,6 +20,8 @@ mod experience;
 mod faults;
 #[path = "cli/gnu_compat.rs"]
 mod gnu_compat;
+#[path = "cli/integrity.rs"]
+mod integrity;
 #[path = "cli/ranged.rs"]
 mod ranged;
 #[path = "cli/reflink.rs"]
@@ -28,6 +30,8 @@ mod reflink;
 mod reliability;
 #[path = "cli/restart.rs"]
 mod restart;
+#[path = "cli/security.rs"]
+mod security;
 #[path = "cli/sparse.rs"]
 mod sparse;
 #[path = "cli/streams.rs"]

@@ -5,7 +5,10 @@
 //! The temporary is anonymous where the filesystem allows (`O_TMPFILE`, linked in through
 //! `/proc/self/fd` only when complete), so even SIGKILL leaves nothing behind. Elsewhere it is
 //! `.NAME.fcopy-XXXXXX` (`O_CREAT|O_EXCL`, mode 0600), removed on any failure or interrupt; only
-//! a kill (or power cut) can leave one, and `find DIR -name '.*.fcopy-*'` finds it.
+//! a kill (or power cut) can leave one, and `find DIR -name '.*.fcopy-*'` finds it. A kill
+//! between naming a temporary and the rename (an anonymous one must be named first to replace
+//! an existing DEST) leaves one too; the next atomic run into that directory removes such stale
+//! temporaries (see [`remove_stale_temps`]).
 
 use std::ffi::{OsStr, OsString};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -249,8 +252,83 @@ fn create_named(dir: BorrowedFd<'_>, name: &OsStr) -> Result<(OwnedFd, OsString)
     }
 }
 
+/// When this run began ([`mark_run_start`]): only temporaries older than that are stale.
+static RUN_STARTED: std::sync::OnceLock<(i64, i64)> = std::sync::OnceLock::new();
+
+/// Notes when the run began (the first call wins): temporaries changed after it are not
+/// stale. Called when fcopy starts, before any file is copied.
+pub fn mark_run_start() {
+    RUN_STARTED.get_or_init(|| {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        (now.as_secs() as i64, i64::from(now.subsec_nanos()))
+    });
+}
+
+/// Directories (device, inode) already cleared of stale temporaries in this run.
+static CLEARED_DIRS: std::sync::Mutex<Vec<(u64, u64)>> = std::sync::Mutex::new(Vec::new());
+
+/// Whether `name` has the shape fcopy gives its temporaries: `.NAME.fcopy-XXXXXX`, the six
+/// characters from [`temp_name`]'s alphabet.
+fn is_temp_name(name: &[u8]) -> bool {
+    let mark = TEMP_MARK.as_bytes();
+    let Some(stem) = name.len().checked_sub(mark.len() + 6) else {
+        return false;
+    };
+    name.len() > mark.len() + 7
+        && name[0] == b'.'
+        && &name[stem..stem + mark.len()] == mark
+        && name[stem + mark.len()..]
+            .iter()
+            .all(|&c| c.is_ascii_lowercase() || (b'2'..=b'7').contains(&c))
+}
+
+/// Removes the temporaries that an earlier fcopy left in `dir` when it was killed between
+/// naming its temporary and the rename (SIGKILL, power cut): regular files named
+/// `.NAME.fcopy-XXXXXX`, one link, owned by this user, and neither written nor renamed since
+/// before this run began — a running fcopy's temporary is newer. Once per directory per run;
+/// best effort (a failure leaves the file, as before).
+fn remove_stale_temps(dir: BorrowedFd<'_>) {
+    mark_run_start();
+    let started = *RUN_STARTED.get().expect("set just now");
+    let Ok(st) = fstat(dir) else { return };
+    match CLEARED_DIRS.lock() {
+        Ok(mut cleared) if !cleared.contains(&(st.st_dev, st.st_ino)) => {
+            if cleared.len() < 4096 {
+                cleared.push((st.st_dev, st.st_ino));
+            }
+        }
+        _ => return,
+    }
+    let Ok(entries) = rustix::fs::Dir::read_from(dir) else {
+        return;
+    };
+    let me = rustix::process::geteuid();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_bytes();
+        if !is_temp_name(name) {
+            continue;
+        }
+        let name = OsStr::from_bytes(name);
+        let Ok(st) = statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) else {
+            continue;
+        };
+        let older = |secs: i64, nsecs: i64| (secs, nsecs) < started;
+        let stale = FileType::from_raw_mode(st.st_mode) == FileType::RegularFile
+            && st.st_nlink == 1
+            && st.st_uid == me.as_raw()
+            && older(st.st_mtime, st.st_mtime_nsec as i64)
+            && older(st.st_ctime, st.st_ctime_nsec as i64);
+        if stale {
+            let _ = unlinkat(dir, name, AtFlags::empty());
+        }
+    }
+}
+
 /// Creates the temporary: `O_TMPFILE` if the filesystem has it, else a named file.
 fn create_temp<'d>(dir: BorrowedFd<'d>, name: &OsStr) -> Result<Temp<'d>, Errno> {
+    remove_stale_temps(dir);
     if proc_fd_available() {
         match openat(
             dir,

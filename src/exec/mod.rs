@@ -2,6 +2,7 @@
 //! read-write over whole files, extents or a byte range, applies the mode — and never prints.
 
 mod atomic;
+pub use atomic::mark_run_start;
 mod cfr;
 pub mod extents;
 pub mod probe;
@@ -117,7 +118,8 @@ impl Reason {
         }
     }
 
-    /// The errnos that mean "copy_file_range cannot do this here", per DESIGN.md rule 4.
+    /// The errnos that mean "copy_file_range cannot do this here" (the list in the README's
+    /// "How the strategy is chosen").
     fn fallback_for(errno: Errno, progressed: bool) -> Option<Reason> {
         Some(match errno {
             Errno::XDEV => Reason::Exdev,
@@ -665,7 +667,7 @@ fn copy_whole(
     // `--method=copy-file-range` means copy_file_range or a clear error, even for a source the
     // planner would read (procfs, a pipe): the kernel's answer becomes the message.
     let use_cfr = job.kernel_copy_only || (job.kernel_copy && job.strategy != Strategy::ReadWrite);
-    let copied = copy_span(
+    let mut copied = copy_span(
         engine,
         job,
         src.as_fd(),
@@ -678,8 +680,59 @@ fn copy_whole(
         &mut outcome,
     )?;
     outcome.bytes += copied;
+    // Without a size (streams, procfs) the span went to end of file already.
+    if job.len.is_some() {
+        copied += copy_past_size(
+            engine,
+            job,
+            src,
+            dst,
+            &mut pos_in,
+            &mut pos_out,
+            use_cfr,
+            &mut outcome,
+        )?;
+    }
     outcome.extents = u64::from(copied > 0);
     Ok(outcome)
+}
+
+/// DESIGN rule 9: the size at open was a hint. After a whole file's `job.len` bytes, one read
+/// at that offset asks the kernel where the file ends; data there (a growing log, a FUSE or
+/// network file whose `st_size` is too small) is copied on to end of file, as cp does.
+/// Returns the bytes added.
+#[allow(clippy::too_many_arguments)]
+fn copy_past_size(
+    engine: &Engine<'_>,
+    job: &Job,
+    src: &Fd,
+    dst: &Fd,
+    pos_in: &mut Option<u64>,
+    pos_out: &mut Option<u64>,
+    use_cfr: bool,
+    outcome: &mut Outcome,
+) -> Result<u64, JobError> {
+    // A stream has no offset to ask at; its copy went to end of file already.
+    let Some(at) = *pos_in else {
+        return Ok(0);
+    };
+    if rw::at_eof(src.as_fd(), at) {
+        return Ok(0);
+    }
+    let more = copy_span(
+        engine,
+        job,
+        src.as_fd(),
+        pos_in,
+        dst.as_fd(),
+        pos_out,
+        None,
+        use_cfr,
+        false,
+        outcome,
+    )?;
+    outcome.bytes += more;
+    Ok(more)
 }
 
 /// Sparse copy: only the data extents are copied; the destination ends with ftruncate.
@@ -694,6 +747,7 @@ fn copy_sparse(
     let mut use_cfr = job.kernel_copy && !job.detect_zeros;
     let mut extents = DataExtents::new(src.as_fd(), size);
     let mut data_total = 0;
+    let mut ended_at = None;
     for extent in extents.by_ref() {
         let extent = extent.map_err(|e| {
             JobError::new(format!(
@@ -725,9 +779,38 @@ fn copy_sparse(
         data_total += len;
         outcome.bytes += copied;
         outcome.extents += 1;
+        if copied < len {
+            // The source ended inside this extent.
+            ended_at = Some(extent.start + copied);
+            break;
+        }
     }
     outcome.seek_hole = !extents.unsupported() && data_total < size;
-    ftruncate(dst, size).map_err(|e| {
+    // The layout was taken at open; the file ends where the kernel says now (DESIGN rule 9):
+    // data past the old size is copied on; a source that shrank (SEEK_DATA said ENXIO, or an
+    // extent read came up short) ends at its real size, never padded with zeros it lost.
+    let end = match ended_at {
+        Some(end) => end,
+        None => {
+            let (mut pos_in, mut pos_out) = (Some(size), Some(size));
+            let grew = copy_past_size(
+                engine,
+                job,
+                src,
+                dst,
+                &mut pos_in,
+                &mut pos_out,
+                use_cfr,
+                &mut outcome,
+            )?;
+            if grew > 0 {
+                size + grew
+            } else {
+                fstat(src).map_or(size, |st| size.min(st.st_size as u64))
+            }
+        }
+    };
+    ftruncate(dst, end).map_err(|e| {
         JobError::new(format!(
             "failed to extend {}: {}",
             quote(job.dest.display_path()),
@@ -742,7 +825,13 @@ fn copy_range(engine: &Engine<'_>, job: &Job, src: &Fd, dst: &Fd) -> Result<Outc
     let range = job.range.expect("a ranged job has a range");
     let mut outcome = Outcome::new();
     let src_name = job.source.display_path();
-    let stream = job.source == Endpoint::Stdio;
+    // Standard input, FIFOs, sockets and character devices are read from where they are
+    // (`--offset-in` skipped by reading); only files and block devices take an offset.
+    let stream = job.source == Endpoint::Stdio
+        || matches!(
+            job.source_facts.kind,
+            FileKind::Fifo | FileKind::Socket | FileKind::CharDevice
+        );
     let mut pos_in = if stream {
         let skipped = rw::skip(src.as_fd(), range.offset_in).map_err(|e| {
             JobError::new(format!(
@@ -762,7 +851,9 @@ fn copy_range(engine: &Engine<'_>, job: &Job, src: &Fd, dst: &Fd) -> Result<Outc
     } else {
         Some(range.offset_in)
     };
-    let mut pos_out = Some(range.offset_out);
+    // A destination that cannot seek (a pipe, a FIFO, a terminal) is written where it is: the
+    // planner allowed only --offset-out 0 there.
+    let mut pos_out = job.dest_seekable.then_some(range.offset_out);
     if range.overlap {
         let len = range.len.unwrap_or(0);
         let copied = if range.offset_out > range.offset_in {
@@ -808,10 +899,19 @@ fn copy_range(engine: &Engine<'_>, job: &Job, src: &Fd, dst: &Fd) -> Result<Outc
         &mut outcome,
     )
     .map_err(|mut e| {
-        if stream {
-            e.message = e
-                .message
-                .replace("changed size while being copied", "ended early");
+        // A stream, or a file whose size says nothing (/proc), is not "changed": it is
+        // shorter than the range asked for; say by how much.
+        if stream || !job.source_facts.has_trusted_size() {
+            let got = match (pos_in, pos_out) {
+                (Some(at), _) => Some(at - range.offset_in),
+                (None, Some(at)) => Some(at - range.offset_out),
+                (None, None) => None,
+            };
+            let short = match (got, range.len) {
+                (Some(got), Some(len)) => format!("ended early, after {got} of --len {len} bytes"),
+                _ => "ended early".to_owned(),
+            };
+            e.message = e.message.replace("changed size while being copied", &short);
         }
         e
     })?;
@@ -821,7 +921,8 @@ fn copy_range(engine: &Engine<'_>, job: &Job, src: &Fd, dst: &Fd) -> Result<Outc
 }
 
 /// Copies one span (a whole file, an extent or a range): copy_file_range first if allowed,
-/// then read/write from wherever it stopped. A source that ends before `len` is an error.
+/// then read/write from wherever it stopped. A source that ends before `len` is an error for a
+/// ranged job only; other spans end at end of file (the caller sees the shorter count).
 #[allow(clippy::too_many_arguments)]
 fn copy_span(
     engine: &Engine<'_>,
@@ -839,6 +940,9 @@ fn copy_span(
         (Some(at), Some(len)) if job.preallocate && !skip_zeros => preallocate(dst, at, len),
         _ => false,
     };
+    // Only a promised length (`--len`, a range) must be met; elsewhere `len` is the size at
+    // open, a hint: the span ends where the kernel says the file ends (DESIGN rule 9).
+    let exact = job.strategy == Strategy::Ranged;
     // The copy proper, in a closure so that every way out of it passes the release below.
     let mut copy = || -> Result<u64, JobError> {
         let mut copied = 0;
@@ -867,16 +971,28 @@ fn copy_span(
             }
             match end {
                 CfrEnd::Done => return Ok(copied),
+                // A 0 after progress proves nothing (DESIGN rule 3): a read at this offset
+                // says whether the source ended or the filesystem gave up on the kernel copy.
                 CfrEnd::ZeroReturn if file_progress + copied > 0 => {
-                    if len.is_none() {
+                    let data_there = pos_in.is_some_and(|at| !rw::at_eof(src, at));
+                    if !data_there {
+                        if exact && len.is_some() {
+                            return Err(shrank(job));
+                        }
                         return Ok(copied);
                     }
-                    return Err(shrank(job));
+                    if job.kernel_copy_only {
+                        return Err(JobError::new(format!(
+                            "copy_file_range stopped copying {} before its end; --method=copy-file-range does not fall back",
+                            quote(job.source.display_path())
+                        )));
+                    }
+                    outcome.fallback = Some((Reason::ZeroReturn, pos_in.unwrap_or(0)));
                 }
                 // A 0 before the first byte: if a read agrees there is nothing at this offset, the
                 // file is simply empty (or already ended), which is no reason to fall back.
                 CfrEnd::ZeroReturn if pos_in.is_some_and(|at| rw::at_eof(src, at)) => {
-                    if len.is_some_and(|l| l > 0) {
+                    if exact && len.is_some_and(|l| l > 0) {
                         return Err(shrank(job));
                     }
                     return Ok(copied);
@@ -925,7 +1041,8 @@ fn copy_span(
                 }
                 match end {
                     rw::SendEnd::Done => return Ok(copied),
-                    rw::SendEnd::Short => return Err(shrank(job)),
+                    rw::SendEnd::Short if exact => return Err(shrank(job)),
+                    rw::SendEnd::Short => return Ok(copied),
                     rw::SendEnd::Unsupported => {}
                 }
             }
@@ -938,7 +1055,7 @@ fn copy_span(
         }
         outcome.zeros |= run.made_holes;
         copied += run.copied;
-        if run.short {
+        if run.short && exact {
             return Err(shrank(job));
         }
         Ok(copied)

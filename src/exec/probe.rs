@@ -158,3 +158,29 @@ pub fn is_dir(path: &Path) -> std::io::Result<bool> {
         Err(e) => Err(e.into()),
     }
 }
+
+/// The `--json` `type` of a tree entry whose copy failed (issue 13: a directory that cannot be
+/// created is not a `"file"`): `directory`, `symlink`, `special` (a FIFO, socket or device that
+/// `-r` recreates rather than reads) or `file`. `follow` says whether a symlink is copied as its
+/// target; `recreate_specials` whether special files are made as nodes (`-r` without
+/// `--copy-contents`). A path that cannot be examined is a `file`.
+pub fn entry_type(path: &Path, follow: bool, recreate_specials: bool) -> &'static str {
+    let flags = if follow {
+        AtFlags::empty()
+    } else {
+        AtFlags::SYMLINK_NOFOLLOW
+    };
+    let Ok(st) = statat(rustix::fs::CWD, path, flags) else {
+        return "file";
+    };
+    match kind_of(&st) {
+        FileKind::Directory => "directory",
+        FileKind::Symlink => "symlink",
+        FileKind::Fifo | FileKind::CharDevice | FileKind::BlockDevice | FileKind::Socket
+            if recreate_specials =>
+        {
+            "special"
+        }
+        _ => "file",
+    }
+}

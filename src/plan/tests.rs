@@ -397,7 +397,7 @@ fn offset_out_needs_a_seekable_destination() {
         &DestFacts::Stdout(pipe),
     )
     .unwrap_err();
-    assert_eq!(err, PlanError::OffsetOutNeedsSeekable);
+    assert_eq!(err, PlanError::OffsetOutNeedsSeekable(None));
 }
 
 #[test]

@@ -36,9 +36,25 @@ impl JsonObject {
         this
     }
 
-    /// A path, shown lossily when it is not UTF-8.
+    /// A path: as a string, and when it is not UTF-8 (the string then has U+FFFD for each
+    /// invalid sequence) also losslessly as `KEY_bytes`, the array of its bytes (0-255), so that
+    /// `s/a\377` and `s/a\376` stay distinct (issue 13). Documented in the README.
     pub fn path(self, key: &str, value: &Path) -> Self {
-        self.str(key, &value.to_string_lossy())
+        use std::os::unix::ffi::OsStrExt;
+        let this = self.str(key, &value.to_string_lossy());
+        if value.to_str().is_some() {
+            return this;
+        }
+        let mut this = this.key(&format!("{key}_bytes"));
+        this.text.push('[');
+        for (i, b) in value.as_os_str().as_bytes().iter().enumerate() {
+            if i > 0 {
+                this.text.push(',');
+            }
+            let _ = write!(this.text, "{b}");
+        }
+        this.text.push(']');
+        this
     }
 
     pub fn opt_str(self, key: &str, value: Option<&str>) -> Self {
@@ -114,5 +130,20 @@ mod tests {
             .float("f", 1.5)
             .finish();
         assert_eq!(s, r#"{"a":"x\"y\\z\n\u0001","n":7,"e":null,"f":1.500}"#);
+    }
+
+    #[test]
+    fn non_utf8_paths_are_also_given_as_bytes() {
+        use std::ffi::OsStr;
+        use std::os::unix::ffi::OsStrExt;
+        use std::path::Path;
+        let s = JsonObject::new()
+            .path("source", Path::new(OsStr::from_bytes(b"s/a\xff")))
+            .path("dest", Path::new("d/\u{e9}"))
+            .finish();
+        assert_eq!(
+            s,
+            "{\"source\":\"s/a\u{fffd}\",\"source_bytes\":[115,47,97,255],\"dest\":\"d/\u{e9}\"}"
+        );
     }
 }

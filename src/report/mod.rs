@@ -6,10 +6,11 @@ pub mod progress;
 mod quote;
 
 use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use self::json::JsonObject;
-pub use self::quote::{quote, quote_bytes};
+pub use self::quote::{quote, quote_bytes, quote_if_needed};
 
 use crate::exec::{Method, Outcome};
 use crate::plan::{Job, Strategy};
@@ -58,6 +59,16 @@ pub struct Reporter {
     write_error: Option<io::Error>,
     /// The progress bar, kept out of the way of every line printed.
     pub progress: Option<std::sync::Arc<progress::ProgressDisplay>>,
+    /// The backup just made of the next `-v` line's destination (GNU's ` (backup: 'f~')`).
+    backup_made: Option<PathBuf>,
+    /// Where `-i` reads its answers: the terminal when standard input carries the batch.
+    answers: Option<rustix::fd::OwnedFd>,
+    /// The byte range in effect for the operands being copied (command line or batch line), so
+    /// a ranged job that fails before it is planned still has its offsets in `--json`.
+    pub range: Option<crate::plan::RangeArgs>,
+    /// `--dry-run --parents`: the directories already planned (each is planned once, as the
+    /// run makes it once).
+    planned_parents: std::collections::HashSet<PathBuf>,
 }
 
 impl Reporter {
@@ -80,7 +91,81 @@ impl Reporter {
             },
             write_error: None,
             progress: None,
+            backup_made: None,
+            answers: None,
+            range: None,
+            planned_parents: std::collections::HashSet::new(),
         }
+    }
+
+    /// `-i` with `--batch -`: the answers come from the terminal (`/dev/tty`), as standard input
+    /// carries the jobs. Fails (a usage error for the caller) when there is no terminal.
+    pub fn answers_from_terminal(&mut self) -> Result<(), String> {
+        use rustix::fs::{Mode, OFlags};
+        let flags = OFlags::RDONLY | OFlags::NOCTTY | OFlags::CLOEXEC;
+        match rustix::fs::open("/dev/tty", flags, Mode::empty()) {
+            Ok(fd) => {
+                self.answers = Some(fd);
+                Ok(())
+            }
+            Err(e) => Err(format!(
+                "-i cannot ask: standard input carries the batch and there is no terminal \
+                 ('/dev/tty': {})",
+                errno_text_of(e)
+            )),
+        }
+    }
+
+    /// `-i`: prints `question` on standard error and reads one line of answer; true for `y`/`Y`.
+    ///
+    /// The answer comes from standard input, or from the terminal when standard input carries the
+    /// batch. The wait polls, so SIGINT and SIGTERM end it at once (the answer is then "no" and
+    /// the run stops as after any interrupt). End of input is "no", as in GNU cp.
+    pub fn ask(&mut self, question: &str) -> bool {
+        let _ = self.stdout.flush();
+        let prompt = format!("{}: {question} ", self.program);
+        let write = || {
+            let mut err = io::stderr().lock();
+            let _ = err.write_all(prompt.as_bytes());
+            let _ = err.flush();
+        };
+        match &self.progress {
+            Some(p) => p.suspend(write),
+            None => write(),
+        }
+        let fd = match &self.answers {
+            Some(fd) => rustix::fd::AsFd::as_fd(fd),
+            None => rustix::stdio::stdin(),
+        };
+        let mut answer = Vec::new();
+        loop {
+            if crate::signals::pending().is_some() {
+                return false;
+            }
+            let mut fds = [rustix::event::PollFd::new(
+                &fd,
+                rustix::event::PollFlags::IN,
+            )];
+            let tick = rustix::event::Timespec {
+                tv_sec: 0,
+                tv_nsec: 100_000_000,
+            };
+            match rustix::event::poll(&mut fds, Some(&tick)) {
+                Ok(0) | Err(rustix::io::Errno::INTR) => continue,
+                Ok(_) => {}
+                Err(_) => break,
+            }
+            let mut byte = [0u8; 1];
+            match rustix::io::read(fd, &mut byte) {
+                Ok(0) => break,
+                Ok(_) if byte[0] == b'\n' => break,
+                Ok(_) => answer.push(byte[0]),
+                Err(rustix::io::Errno::INTR | rustix::io::Errno::AGAIN) => {}
+                Err(_) => break,
+            }
+        }
+        let text = String::from_utf8_lossy(&answer);
+        text.trim_start().starts_with(['y', 'Y'])
     }
 
     pub fn failures(&self) -> u64 {
@@ -125,14 +210,45 @@ impl Reporter {
         }
     }
 
-    /// `fcopy: message` on standard error.
+    /// `fcopy: message` on standard error: a failure. With `--json` it is a record too (type
+    /// `error`, no paths), so the summary's `failures` equals the records with status `error`.
     pub fn error(&mut self, message: &str) {
-        self.failures += 1;
-        self.stderr_line(format_args!("{}: {message}", self.program));
+        self.error_line(message);
+        if self.json {
+            let record =
+                Record::new("error", None, None, "error").error(self.with_program(message));
+            self.line(format_args!("{}", record.finish()));
+        }
     }
 
-    /// Writes a line to standard error with the progress bar out of the way.
-    fn stderr_line(&self, args: std::fmt::Arguments<'_>) {
+    fn with_program(&self, message: &str) -> String {
+        format!("{}: {message}", self.program)
+    }
+
+    /// The error line and the count, without a record.
+    fn error_line(&mut self, message: &str) {
+        self.failures += 1;
+        let program = std::mem::take(&mut self.program);
+        self.stderr_line(format_args!("{program}: {message}"));
+        self.program = program;
+    }
+
+    /// Writes a line to standard error with the progress bar out of the way. Standard output is
+    /// flushed first, as GNU does before each diagnostic, so `fcopy -rv a b > log 2>&1` keeps
+    /// the order in which things happened.
+    fn stderr_line(&mut self, args: std::fmt::Arguments<'_>) {
+        if crate::signals::pending().is_some() {
+            // Interrupted: the bar goes for good before the message, so no stale bar is left
+            // on the screen above it.
+            if let Some(p) = &self.progress {
+                p.finish();
+            }
+        }
+        if !self.stdout_taken && self.write_error.is_none() {
+            if let Err(e) = self.stdout.flush() {
+                self.write_error = Some(e);
+            }
+        }
         let write = || {
             let _ = writeln!(io::stderr().lock(), "{args}");
         };
@@ -143,13 +259,15 @@ impl Reporter {
     }
 
     /// A line on standard error that is not itself a failure (a note or a warning).
-    pub fn note(&self, message: &str) {
-        self.stderr_line(format_args!("{}: {message}", self.program));
+    pub fn note(&mut self, message: &str) {
+        let program = std::mem::take(&mut self.program);
+        self.stderr_line(format_args!("{program}: {message}"));
+        self.program = program;
     }
 
     /// A usage error: the message and GNU's "Try ... --help" hint.
     pub fn usage_error(&mut self, message: &str, try_help: bool) {
-        self.error(message);
+        self.error_line(message);
         if try_help {
             let _ = writeln!(
                 io::stderr().lock(),
@@ -170,18 +288,14 @@ impl Reporter {
             self.cloned += outcome.bytes;
         }
         if self.json {
-            let mut record = job_record(job, "ok");
-            if let Some(how) = outcome.verified {
-                record = record.str("verified", how.name());
-            }
-            let record = record
-                .num("bytes", outcome.bytes)
-                .str("method", outcome.method.name())
-                .opt_str("fallback", outcome.fallback.map(|(r, _)| r.name()))
-                .opt_num("fallback_offset", outcome.fallback.map(|(_, at)| at))
-                .num("extents", outcome.extents)
-                .null("error")
-                .float("elapsed_ms", elapsed.as_secs_f64() * 1e3);
+            let mut record = Record::job(job, "ok");
+            record.bytes = Some(outcome.bytes);
+            record.method = Some(outcome.method.name());
+            record.fallback = outcome.fallback.map(|(r, _)| r.name());
+            record.fallback_offset = outcome.fallback.map(|(_, at)| at);
+            record.extents = Some(outcome.extents);
+            record.elapsed_ms = Some(elapsed.as_secs_f64() * 1e3);
+            record.verified = outcome.verified.map(|how| how.name());
             self.line(format_args!("{}", record.finish()));
             return;
         }
@@ -199,35 +313,63 @@ impl Reporter {
         }
     }
 
-    /// `'a' -> 'b'` for -v and --debug.
+    /// `'a' -> 'b'` for -v and --debug, with GNU's ` (backup: 'b~')` when a backup was just made.
     pub fn verbose_line(&mut self, source: &std::path::Path, dest: &std::path::Path) {
-        self.line(format_args!("{} -> {}", quote(source), quote(dest)));
+        match self.backup_made.take() {
+            Some(backup) => self.line(format_args!(
+                "{} -> {} (backup: {})",
+                quote(source),
+                quote(dest),
+                quote(&backup)
+            )),
+            None => self.line(format_args!("{} -> {}", quote(source), quote(dest))),
+        }
+    }
+
+    /// A backup of the destination about to be written was made under this name: the next
+    /// `-v` line ends with ` (backup: 'NAME')`, as GNU cp's (coreutils `emit_verbose`).
+    pub fn backup_made(&mut self, backup: &Path) {
+        self.backup_made = (self.verbose || self.debug).then(|| backup.to_path_buf());
+    }
+
+    /// `--parents` made directory `dest` (for source directory `source`): GNU's `-v` line
+    /// `a -> dst/a` (names quoted only when needed, coreutils `quotef`), or a `directory`
+    /// record with `--json`.
+    pub fn parent_made(&mut self, source: &Path, dest: &Path) {
+        if self.json {
+            return self.node_done("directory", source, dest);
+        }
+        if self.verbose || self.debug {
+            self.line(format_args!(
+                "{} -> {}",
+                quote_if_needed(source),
+                quote_if_needed(dest)
+            ));
+        }
     }
 
     /// A directory, symlink, hard link or special file was made (trees): -v line or JSON record.
     pub fn node_done(&mut self, kind: &str, source: &std::path::Path, dest: &std::path::Path) {
         if self.json {
-            let record = JsonObject::new()
-                .str("type", kind)
-                .path("source", source)
-                .path("dest", dest)
-                .str("status", "ok")
-                .num("bytes", 0)
-                .null("error");
+            let mut record = Record::new(kind, Some(source), Some(dest), "ok");
+            record.bytes = Some(0);
             self.line(format_args!("{}", record.finish()));
         } else if self.verbose || self.debug {
             self.verbose_line(source, dest);
         }
     }
 
+    /// `--dry-run --parents`: directory `dest` would be made (once, however many operands need it).
+    pub fn planned_parent(&mut self, source: &Path, dest: &Path) {
+        if self.planned_parents.insert(dest.to_path_buf()) {
+            self.planned_node("directory", source, dest);
+        }
+    }
+
     /// `--dry-run` for a directory, symlink, hard link or special file.
     pub fn planned_node(&mut self, kind: &str, source: &std::path::Path, dest: &std::path::Path) {
         if self.json {
-            let record = JsonObject::new()
-                .str("type", kind)
-                .path("source", source)
-                .path("dest", dest)
-                .str("status", "planned");
+            let record = Record::new(kind, Some(source), Some(dest), "planned");
             self.line(format_args!("{}", record.finish()));
         } else {
             self.line(format_args!(
@@ -247,20 +389,36 @@ impl Reporter {
         message: &str,
         note: Option<&str>,
     ) {
-        self.error(message);
+        self.failed_entry("file", job_source, job_dest, strategy, message, note);
+    }
+
+    /// A tree entry of this `kind` (`file`, `directory`, `symlink`, `special`) failed: as
+    /// [`Reporter::failed`], with the entry's real `type` in the JSON record.
+    pub fn failed_entry(
+        &mut self,
+        kind: &str,
+        job_source: &std::path::Path,
+        job_dest: &std::path::Path,
+        strategy: Option<Strategy>,
+        message: &str,
+        note: Option<&str>,
+    ) {
+        self.error_line(message);
         if let Some(note) = note {
             self.note(note);
         }
         if self.json {
-            let record = JsonObject::new()
-                .str("type", "file")
-                .path("source", job_source)
-                .path("dest", job_dest)
-                .str("status", "error")
-                .opt_str("strategy", strategy.map(Strategy::name))
-                .num("bytes", 0)
-                .null("method")
-                .str("error", &format!("{}: {message}", self.program));
+            let mut record = Record::new(kind, Some(job_source), Some(job_dest), "error")
+                .error(self.with_program(message));
+            record.strategy = strategy.map(Strategy::name);
+            record.bytes = Some(0);
+            record.range = self.range.as_ref().map(|r| {
+                (
+                    r.offset_in.as_ref().map_or(0, |b| b.value),
+                    r.offset_out.as_ref().map_or(0, |b| b.value),
+                    r.len.as_ref().map(|b| b.value),
+                )
+            });
             self.line(format_args!("{}", record.finish()));
         }
     }
@@ -274,13 +432,8 @@ impl Reporter {
     pub fn skipped_node(&mut self, kind: &str, source: &std::path::Path, dest: &std::path::Path) {
         self.skipped += 1;
         if self.json {
-            let record = JsonObject::new()
-                .str("type", kind)
-                .path("source", source)
-                .path("dest", dest)
-                .str("status", "skipped")
-                .num("bytes", 0)
-                .null("error");
+            let mut record = Record::new(kind, Some(source), Some(dest), "skipped");
+            record.bytes = Some(0);
             self.line(format_args!("{}", record.finish()));
         } else if self.debug {
             self.line(format_args!("skipped {}", quote(dest)));
@@ -289,13 +442,16 @@ impl Reporter {
 
     /// `--dry-run`: one line (or JSON record) per planned job.
     pub fn planned(&mut self, job: &Job) {
+        self.files += 1;
+        self.bytes += job_bytes(job).unwrap_or(0);
         if self.json {
-            let record = job_record(job, "planned").opt_num("bytes", job_bytes(job));
+            let mut record = Record::job(job, "planned");
+            record.bytes = job_bytes(job);
             self.line(format_args!("{}", record.finish()));
             return;
         }
         let size = match job_bytes(job) {
-            Some(n) => format!("{n} bytes"),
+            Some(n) => progress::human_size(n),
             None => "to end of file".to_owned(),
         };
         let range = job.range.map_or(String::new(), |r| {
@@ -321,7 +477,7 @@ impl Reporter {
     }
 
     /// `--stats`: the run's totals on standard error (see [`crate::restart::stats`]).
-    pub fn print_stats(&self, elapsed: Duration) {
+    pub fn print_stats(&mut self, elapsed: Duration) {
         let totals = crate::restart::stats::Totals {
             copied: self.files,
             skipped: self.skipped,
@@ -362,23 +518,120 @@ fn job_bytes(job: &Job) -> Option<u64> {
     }
 }
 
-fn job_record(job: &Job, status: &str) -> JsonObject {
-    let mut record = JsonObject::new()
-        .str("type", "file")
-        .path("source", job.source.display_path())
-        .path("dest", job.dest.display_path())
-        .str("status", status)
-        .str("strategy", job.strategy.name());
-    if let Some(at) = job.restart.resumed_from {
-        record = record.num("resumed_from", at);
+/// One `--json` record of a job or a tree node. Every record has the same fields in the same
+/// order, whatever its status; a field that does not apply is `null` (the schema is in the
+/// README, "JSON output").
+struct Record<'a> {
+    kind: &'a str,
+    source: Option<&'a Path>,
+    dest: Option<&'a Path>,
+    status: &'a str,
+    strategy: Option<&'static str>,
+    method: Option<&'static str>,
+    fallback: Option<&'static str>,
+    fallback_offset: Option<u64>,
+    /// offset_in, offset_out, len.
+    range: Option<(u64, u64, Option<u64>)>,
+    bytes: Option<u64>,
+    extents: Option<u64>,
+    error: Option<String>,
+    elapsed_ms: Option<f64>,
+    /// The line of a `--batch` file the record is about.
+    line: Option<u64>,
+    /// `--resume`: the DEST offset (bytes) the copy continued from.
+    resumed_from: Option<u64>,
+    /// `--verify`: how DEST was checked against SOURCE.
+    verified: Option<&'static str>,
+}
+
+impl<'a> Record<'a> {
+    fn new(
+        kind: &'a str,
+        source: Option<&'a Path>,
+        dest: Option<&'a Path>,
+        status: &'a str,
+    ) -> Self {
+        Record {
+            kind,
+            source,
+            dest,
+            status,
+            strategy: None,
+            method: None,
+            fallback: None,
+            fallback_offset: None,
+            range: None,
+            bytes: None,
+            extents: None,
+            error: None,
+            elapsed_ms: None,
+            line: None,
+            resumed_from: None,
+            verified: None,
+        }
     }
-    if let Some(r) = job.range {
-        record = record
-            .num("offset_in", r.offset_in)
-            .num("offset_out", r.offset_out)
-            .opt_num("len", r.len);
+
+    fn job(job: &'a Job, status: &'a str) -> Self {
+        let mut record = Record::new(
+            "file",
+            Some(job.source.display_path()),
+            Some(job.dest.display_path()),
+            status,
+        );
+        record.strategy = Some(job.strategy.name());
+        record.range = job.range.map(|r| (r.offset_in, r.offset_out, r.len));
+        record.resumed_from = job.restart.resumed_from;
+        record
     }
-    record
+
+    fn error(mut self, message: String) -> Self {
+        self.error = Some(message);
+        self
+    }
+
+    fn finish(self) -> String {
+        let path = |o: JsonObject, key: &str, p: Option<&Path>| match p {
+            Some(p) => o.path(key, p),
+            None => o.null(key),
+        };
+        let mut o = JsonObject::new().str("type", self.kind);
+        o = path(o, "source", self.source);
+        o = path(o, "dest", self.dest);
+        o = o
+            .str("status", self.status)
+            .opt_str("strategy", self.strategy)
+            .opt_str("method", self.method)
+            .opt_str("fallback", self.fallback)
+            .opt_num("fallback_offset", self.fallback_offset)
+            .opt_num("offset_in", self.range.map(|r| r.0))
+            .opt_num("offset_out", self.range.map(|r| r.1))
+            .opt_num("len", self.range.and_then(|r| r.2))
+            .opt_num("bytes", self.bytes)
+            .opt_num("extents", self.extents)
+            .opt_str("error", self.error.as_deref());
+        o = match self.elapsed_ms {
+            Some(ms) => o.float("elapsed_ms", ms),
+            None => o.null("elapsed_ms"),
+        };
+        o.opt_num("line", self.line)
+            .opt_num("resumed_from", self.resumed_from)
+            .opt_str("verified", self.verified)
+            .finish()
+    }
+}
+
+impl Reporter {
+    /// A line of a `--batch` file that is not a job (wrong number of fields, a bad number): the
+    /// error line, and with `--json` an error record carrying the line number.
+    pub fn bad_batch_line(&mut self, line: u64, message: &str) {
+        self.error_line(message);
+        if self.json {
+            let mut record =
+                Record::new("batch_line", None, None, "error").error(self.with_program(message));
+            record.line = Some(line);
+            self.line(format_args!("{}", record.finish()));
+        }
+    }
 }
 
 /// GNU cp's `--debug` line: `copy offload: ..., reflink: ..., sparse detection: ...`.

@@ -1,11 +1,21 @@
-//! The progress bar (indicatif, on standard error): bytes, percentage, throughput, ETA and files.
-//! `auto` shows it only on a terminal and only once the copy has run for about a second.
+//! The progress bar (indicatif, on standard error) and the counters behind it, which also answer
+//! `kill -USR1` with one status line, as dd does.
+//!
+//! `auto` shows the bar only on a terminal and only once the copy has run for about a second.
+//! The line is fitted to the terminal's width every time it is drawn: fields are dropped (the bar
+//! first, then the ETA, the rate, the file count) rather than let the line wrap, since a wrapped
+//! line cannot be cleared and would stay on the screen. While the walk is still finding files the
+//! totals are shown as lower bounds (`≥`) and there is no percentage, bar or ETA (they would go
+//! backwards); once every operand is planned, the percentage only moves forward, and when all
+//! bytes are through but files are still being finished (fsync, metadata) the line says
+//! `flushing...` instead of a false 100% with ETA 0s.
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 use crate::cli::ProgressWhen;
 use crate::exec::Progress;
@@ -13,71 +23,101 @@ use crate::exec::Progress;
 /// How long a copy runs before `--progress=auto` shows the bar.
 const AUTO_DELAY: Duration = Duration::from_secs(1);
 
+/// The widest the bar itself gets, in columns, and the narrowest worth drawing.
+const BAR_MAX: usize = 30;
+const BAR_MIN: usize = 10;
+
+/// The counters the bar and the SIGUSR1 status line read.
+#[derive(Default)]
+struct Counters {
+    files_total: AtomicU64,
+    files_done: AtomicU64,
+    /// Every operand has been planned: the totals no longer grow.
+    totals_final: AtomicBool,
+    /// The highest percentage shown so far (the percentage never goes backwards).
+    shown_percent: AtomicU64,
+}
+
 /// The bar and the counters behind it. Shared by the engine's workers and the reporter.
 pub struct ProgressDisplay {
     bar: ProgressBar,
-    started: Instant,
+    counters: Arc<Counters>,
     /// Still hidden, waiting for `AUTO_DELAY`.
     waiting: AtomicBool,
-    files_total: AtomicU64,
-    files_done: AtomicU64,
+    /// The bar may be drawn at some point (else the display only counts, for SIGUSR1).
+    may_show: bool,
 }
 
 impl ProgressDisplay {
-    /// A display for this mode, or `None` when nothing would ever be shown.
-    pub fn new(mode: ProgressWhen) -> Option<ProgressDisplay> {
+    /// A display for this mode. With `never` (or `auto` off a terminal) nothing is drawn, but
+    /// the counters still answer SIGUSR1. `growing` says the totals are not known up front
+    /// (trees, batches, several operands) until [`ProgressDisplay::totals_final`].
+    pub fn new(mode: ProgressWhen, growing: bool) -> ProgressDisplay {
         let tty = std::io::stderr().is_terminal();
-        if mode == ProgressWhen::Never || (mode == ProgressWhen::Auto && !tty) {
-            return None;
-        }
+        let may_show = !(mode == ProgressWhen::Never || (mode == ProgressWhen::Auto && !tty));
+        let counters = Arc::new(Counters::default());
+        counters.totals_final.store(!growing, Ordering::Relaxed);
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::hidden());
+        let shared = Arc::clone(&counters);
         bar.set_style(
-            ProgressStyle::with_template(
-                "{bar:30.cyan/blue} {bytes}/{total_bytes} {percent:>3}% {binary_bytes_per_sec} ETA {eta} {msg}",
-            )
-            .expect("a valid template")
-            .progress_chars("=> "),
+            ProgressStyle::with_template("{fcopy}")
+                .expect("a valid template")
+                .with_key(
+                    "fcopy",
+                    move |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                        let view = View {
+                            pos: state.pos(),
+                            len: state.len().unwrap_or(0),
+                            per_sec: state.per_sec(),
+                            eta: state.eta(),
+                        };
+                        let _ = w.write_str(&render(&view, &shared, terminal_width()));
+                    },
+                ),
         );
         let display = ProgressDisplay {
             bar,
-            started: Instant::now(),
+            counters,
             waiting: AtomicBool::new(mode == ProgressWhen::Auto),
-            files_total: AtomicU64::new(0),
-            files_done: AtomicU64::new(0),
+            may_show,
         };
         if mode == ProgressWhen::Always {
             display.bar.set_draw_target(ProgressDrawTarget::stderr());
         }
-        Some(display)
+        display
     }
 
     /// More work was found: `bytes` more to copy in `files` more files.
     pub fn add_total(&self, bytes: u64, files: u64) {
         self.bar.inc_length(bytes);
-        self.files_total.fetch_add(files, Ordering::Relaxed);
-        self.update_message();
+        self.counters
+            .files_total
+            .fetch_add(files, Ordering::Relaxed);
     }
 
-    /// One file finished (copied, failed or skipped).
+    /// Every operand has been planned: the totals are final, so the percentage and ETA mean
+    /// something from now on.
+    pub fn totals_final(&self) {
+        self.counters.totals_final.store(true, Ordering::Relaxed);
+        self.bar.tick();
+    }
+
+    /// One file finished (copied or failed).
     pub fn file_done(&self) {
-        self.files_done.fetch_add(1, Ordering::Relaxed);
-        self.update_message();
+        self.counters.files_done.fetch_add(1, Ordering::Relaxed);
         self.maybe_show();
-    }
-
-    fn update_message(&self) {
-        let total = self.files_total.load(Ordering::Relaxed);
-        if total > 1 {
-            let done = self.files_done.load(Ordering::Relaxed);
-            self.bar.set_message(format!("{done}/{total} files"));
-        }
+        self.bar.tick();
     }
 
     fn maybe_show(&self) {
-        if self.waiting.load(Ordering::Relaxed) && self.started.elapsed() >= AUTO_DELAY {
+        if self.may_show && self.waiting.load(Ordering::Relaxed) && self.started() >= AUTO_DELAY {
             self.waiting.store(false, Ordering::Relaxed);
             self.bar.set_draw_target(ProgressDrawTarget::stderr());
         }
+    }
+
+    fn started(&self) -> Duration {
+        self.bar.elapsed()
     }
 
     /// Runs `f` (which prints) with the bar out of the way, so lines never mix with it.
@@ -90,9 +130,31 @@ impl ProgressDisplay {
         self.bar.finish_and_clear();
     }
 
-    /// Whether the bar may be drawn at some point (the engine then copies in smaller chunks).
-    pub fn chunk_hint(&self) -> u64 {
-        64 << 20
+    /// The chunk size the engine should copy in: 64 MiB when a bar may be drawn, so it moves
+    /// smoothly; else `None` (the engine's own 1 GiB calls; the SIGUSR1 line counts those).
+    pub fn chunk_hint(&self) -> Option<u64> {
+        self.may_show.then_some(64 << 20)
+    }
+
+    /// The line `kill -USR1` prints, as dd's: bytes copied, files, elapsed time and rate, e.g.
+    /// `1.50 GiB (1610612736 bytes) copied, 3/7 files, 3.2 s, 480 MiB/s`.
+    pub fn status_line(&self) -> String {
+        let bytes = self.bar.position();
+        let secs = self.started().as_secs_f64();
+        let c = &self.counters;
+        let done = c.files_done.load(Ordering::Relaxed);
+        let total = c.files_total.load(Ordering::Relaxed);
+        let rate = if secs > 0.0 { bytes as f64 / secs } else { 0.0 };
+        let growing = if c.totals_final.load(Ordering::Relaxed) {
+            ""
+        } else {
+            "≥"
+        };
+        format!(
+            "{} copied, {done}/{growing}{total} files, {secs:.1} s, {}/s",
+            human_size(bytes),
+            human_bytes(rate as u64)
+        )
     }
 }
 
@@ -100,5 +162,207 @@ impl Progress for ProgressDisplay {
     fn advance(&self, bytes: u64) {
         self.bar.inc(bytes);
         self.maybe_show();
+    }
+}
+
+/// The terminal's width in columns (standard error's), or 80 when it cannot be asked — the
+/// same answer indicatif draws with (it pads each line to that width), so the two agree.
+fn terminal_width() -> usize {
+    match rustix::termios::tcgetwinsize(rustix::stdio::stderr()) {
+        Ok(size) if size.ws_col > 0 && size.ws_row > 0 => usize::from(size.ws_col),
+        _ => 80,
+    }
+}
+
+/// What the bar's state says at one draw.
+struct View {
+    /// Bytes copied and to copy.
+    pos: u64,
+    len: u64,
+    /// Bytes per second, recently.
+    per_sec: f64,
+    eta: Duration,
+}
+
+/// The bar's line for this state, at most `width - 1` columns wide (a line that fills the last
+/// column makes some terminals wrap).
+fn render(view: &View, counters: &Counters, width: usize) -> String {
+    let (pos, len) = (view.pos, view.len);
+    // The total is known once every operand is planned and the sizes have held (a stream, or a
+    // file that grew, has more than its size said: its total is then only a lower bound).
+    let final_ = counters.totals_final.load(Ordering::Relaxed) && pos <= len && len > 0;
+    let files_total = counters.files_total.load(Ordering::Relaxed);
+    let files_done = counters.files_done.load(Ordering::Relaxed);
+    let ge = if final_ { "" } else { "≥" };
+
+    let bytes = format!("{}/{ge}{}", human_bytes(pos), human_bytes(len.max(pos)));
+    let percent = final_.then(|| {
+        let now = (pos as u128 * 100 / len as u128) as u64;
+        counters
+            .shown_percent
+            .fetch_max(now, Ordering::Relaxed)
+            .max(now)
+    });
+    let rate = format!("{}/s", human_bytes(view.per_sec as u64));
+    let eta = final_.then(|| {
+        if pos >= len && files_done < files_total {
+            "flushing...".to_owned()
+        } else {
+            format!("ETA {}", duration_text(view.eta))
+        }
+    });
+    let files = (files_total > 1).then(|| format!("{files_done}/{ge}{files_total} files"));
+
+    // Fields in the order they are shown, each with its rank: the lowest rank is dropped first.
+    let fields: [(Option<String>, u8); 5] = [
+        (Some(bytes), 5),
+        (percent.map(|p| format!("{p:>3}%")), 4),
+        (Some(rate), 2),
+        (eta, 1),
+        (files, 3),
+    ];
+    let room = width.saturating_sub(1);
+    let mut keep: Vec<(usize, &str, u8)> = fields
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (f, rank))| f.as_deref().map(|f| (i, f, *rank)))
+        .collect();
+    let cols = |fields: &[(usize, &str, u8)]| -> usize {
+        fields
+            .iter()
+            .map(|(_, f, _)| f.chars().count())
+            .sum::<usize>()
+            + fields.len().saturating_sub(1)
+    };
+    while cols(&keep) > room && keep.len() > 1 {
+        let lowest = keep
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, (_, _, rank))| *rank)
+            .map(|(at, _)| at)
+            .expect("fields");
+        keep.remove(lowest);
+    }
+    let text = keep
+        .iter()
+        .map(|(_, f, _)| *f)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut line = String::new();
+    // The bar takes what is left, once the totals are final (a bar over a growing total would
+    // move backwards).
+    let spare = room.saturating_sub(text.chars().count() + 1);
+    if final_ && spare >= BAR_MIN + 2 {
+        let inner = (spare - 2).min(BAR_MAX);
+        let filled = (pos as u128 * inner as u128 / len as u128) as usize;
+        line.push('[');
+        for i in 0..inner {
+            line.push(match i.cmp(&filled) {
+                std::cmp::Ordering::Less => '=',
+                std::cmp::Ordering::Equal if filled < inner => '>',
+                _ => ' ',
+            });
+        }
+        line.push_str("] ");
+    }
+    line.push_str(&text);
+    line.chars().take(room).collect()
+}
+
+/// A byte count in binary units with two decimals: `512 B`, `3.00 MiB`, `1.50 GiB`.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.2} {}", UNITS[unit])
+}
+
+/// A size for people and scripts at once: `1.50 GiB (1610612736 bytes)`, `1 byte`, `512 bytes`.
+pub fn human_size(n: u64) -> String {
+    match n {
+        1 => "1 byte".to_owned(),
+        0..1024 => format!("{n} bytes"),
+        _ => format!("{} ({n} bytes)", human_bytes(n)),
+    }
+}
+
+/// `4s`, `1m05s`, `2h03m`.
+fn duration_text(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
+        _ => format!("{}h{:02}m", s / 3600, s / 60 % 60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state_line(pos: u64, len: u64, files: (u64, u64), final_: bool, width: usize) -> String {
+        let counters = Counters::default();
+        counters.files_done.store(files.0, Ordering::Relaxed);
+        counters.files_total.store(files.1, Ordering::Relaxed);
+        counters.totals_final.store(final_, Ordering::Relaxed);
+        let view = View {
+            pos,
+            len,
+            per_sec: 123.0 * 1024.0 * 1024.0,
+            eta: Duration::from_secs(75),
+        };
+        render(&view, &counters, width)
+    }
+
+    #[test]
+    fn fits_every_width() {
+        for width in [40, 60, 80, 120] {
+            let line = state_line(3 << 30, 7 << 30, (1234, 4417), true, width);
+            assert!(line.chars().count() < width, "{width}: {line:?}");
+            assert!(line.contains("3.00 GiB/7.00 GiB"), "{width}: {line:?}");
+        }
+        let wide = state_line(3 << 30, 7 << 30, (1234, 4417), true, 120);
+        assert!(wide.contains(" 42%") && wide.contains("1234/4417 files"));
+        assert!(wide.starts_with("[====="), "{wide:?}");
+    }
+
+    #[test]
+    fn growing_totals_are_lower_bounds_without_percentage() {
+        let line = state_line(1 << 20, 2 << 20, (3, 9), false, 80);
+        assert!(line.contains("1.00 MiB/≥2.00 MiB"), "{line:?}");
+        assert!(line.contains("3/≥9 files"), "{line:?}");
+        assert!(!line.contains('%') && !line.contains("ETA") && !line.contains('['));
+    }
+
+    #[test]
+    fn all_bytes_through_but_files_open_is_flushing() {
+        let line = state_line(5 << 20, 5 << 20, (3, 4), true, 100);
+        assert!(line.contains("flushing..."), "{line:?}");
+    }
+
+    #[test]
+    fn more_bytes_than_the_sizes_said_is_a_lower_bound() {
+        let line = state_line(12 << 20, 0, (0, 1), true, 80);
+        assert!(line.starts_with("12.00 MiB/≥12.00 MiB"), "{line:?}");
+        assert!(
+            !line.contains('%') && !line.contains("flushing"),
+            "{line:?}"
+        );
+    }
+
+    #[test]
+    fn sizes_for_people() {
+        assert_eq!(human_size(1610612736), "1.50 GiB (1610612736 bytes)");
+        assert_eq!(human_size(1), "1 byte");
+        assert_eq!(human_size(0), "0 bytes");
+        assert_eq!(human_bytes(3 << 20), "3.00 MiB");
+        assert_eq!(duration_text(Duration::from_secs(65)), "1m05s");
     }
 }

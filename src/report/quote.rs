@@ -87,6 +87,22 @@ pub fn quote_bytes(bytes: &[u8]) -> String {
     out
 }
 
+/// GNU's `quotef`: the name as it is when it needs no quoting for a shell, else [`quote`].
+///
+/// GNU cp prints the directories `--parents` creates this way under `-v` (`a -> dst/a`).
+pub fn quote_if_needed(path: &Path) -> String {
+    let bytes = path.as_os_str().as_bytes();
+    let plain = !bytes.is_empty()
+        && bytes
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b"%+,-./:=@_^".contains(&b));
+    if plain {
+        String::from_utf8_lossy(bytes).into_owned()
+    } else {
+        quote(path)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::quote_bytes;

@@ -2,13 +2,12 @@
 //! with the engine, `--attributes-only`, and linking later names of a hard-linked source.
 
 use std::ffi::{OsStr, OsString};
-use std::io::BufRead;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rustix::fs::{linkat, openat, statat, unlinkat, AtFlags, FileType, Mode, OFlags, CWD};
+use rustix::fs::{openat, statat, unlinkat, AtFlags, FileType, Mode, OFlags, CWD};
 use rustix::io::Errno;
 
 use super::nodes::LinkKind;
@@ -108,10 +107,7 @@ impl<'a, 'p> Copier<'a, 'p> {
     }
 
     fn ask_overwrite(&mut self, dst: &Path) -> bool {
-        eprint!("{}: overwrite {}? ", self.reporter.program, quote(dst));
-        let mut line = String::new();
-        let _ = std::io::stdin().lock().read_line(&mut line);
-        line.trim_start().starts_with(['y', 'Y'])
+        self.reporter.ask(&format!("overwrite {}?", quote(dst)))
     }
 
     /// Renames an existing destination to its backup name. Returns the backup's name.
@@ -127,13 +123,23 @@ impl<'a, 'p> Copier<'a, 'p> {
                 errno_text_of(e)
             )
         })?;
-        backup::make_backup(dir_fd.as_fd(), &base, b.control, &b.suffix).map_err(|e| {
-            format!(
-                "cannot backup {}: {}",
-                quote(dst.display_path()),
-                errno_text_of(e)
-            )
-        })
+        let made =
+            backup::make_backup(dir_fd.as_fd(), &base, b.control, &b.suffix).map_err(|e| {
+                format!(
+                    "cannot backup {}: {}",
+                    quote(dst.display_path()),
+                    errno_text_of(e)
+                )
+            })?;
+        if let Some(name) = &made {
+            let shown = dst.display_path();
+            let backup = match shown.parent() {
+                Some(parent) if !parent.as_os_str().is_empty() => parent.join(name),
+                _ => PathBuf::from(name),
+            };
+            self.reporter.backup_made(&backup);
+        }
+        Ok(made)
     }
 
     /// Copies a regular file (or a special file's contents) with the engine.
@@ -164,6 +170,8 @@ impl<'a, 'p> Copier<'a, 'p> {
                 || (self.cfg.deref == Deref::CommandLine && matches!(src, Endpoint::Path(_))));
         // In a directory this run created, nothing is there yet: no need to look.
         let fresh = self.walk_dir.filter(|w| w.fresh);
+        // The backup name the old destination was renamed to, put back if the copy fails.
+        let mut backed_up = None;
         let lstat = if fresh.is_some() {
             None
         } else {
@@ -241,8 +249,9 @@ impl<'a, 'p> Copier<'a, 'p> {
                     // Handled below by linking; the old file goes away.
                     let _ = self.remove(dst);
                 } else if self.cfg.backup.is_some() && !self.cfg.dry_run {
-                    if let Err(msg) = self.backup(dst) {
-                        return self.fail(&src_shown, &dst_shown, &msg);
+                    match self.backup(dst) {
+                        Ok(name) => backed_up = name,
+                        Err(msg) => return self.fail(&src_shown, &dst_shown, &msg),
                     }
                 } else if self.cfg.remove_destination && !self.cfg.dry_run {
                     if let Err(e) = self.remove(dst) {
@@ -323,7 +332,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         }
         if remember {
             if let Some(first) = self.links.get(&(facts.dev, facts.ino)).cloned() {
-                self.wait_for(&first);
+                self.wait_for(&first.shown);
                 return self.link_to_first(&src_shown, &first, dst);
             }
         }
@@ -377,40 +386,90 @@ impl<'a, 'p> Copier<'a, 'p> {
             job.explicit_mode = true;
         }
         if self.cfg.dry_run {
+            // The run would fail to create a file in a missing or non-directory parent: so
+            // does the plan, with the same message (--parents plans its directories).
+            if let (Endpoint::Path(path), DestFacts::Missing { .. }) = (dst, &dest) {
+                let parent = probe::parent_dir(path);
+                let usable = match statat(CWD, parent, AtFlags::empty()) {
+                    Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Directory => Ok(()),
+                    Ok(_) => Err(Errno::NOTDIR),
+                    Err(e) => Err(e),
+                };
+                if let (Err(e), false) = (usable, self.cfg.parents) {
+                    let msg = format!(
+                        "cannot create regular file {}: {}",
+                        quote(&dst_shown),
+                        errno_text_of(e)
+                    );
+                    return self.fail(&src_shown, &dst_shown, &msg);
+                }
+            }
             if remember {
                 // Later links to this file are planned as hard links, as they will be made.
-                self.links.insert((facts.dev, facts.ino), dst_shown.clone());
+                self.links
+                    .insert((facts.dev, facts.ino), self.first_copy(dst));
             }
             return self.reporter.planned(&job);
         }
         if self.cfg.attributes_only {
             if remember {
-                self.links.insert((facts.dev, facts.ino), dst_shown.clone());
+                self.links
+                    .insert((facts.dev, facts.ino), self.first_copy(dst));
             }
             return self.attributes_only(&job, &facts);
         }
         let link_key = remember.then_some((facts.dev, facts.ino));
         if let Some(key) = link_key {
-            self.links.insert(key, dst_shown.clone());
+            let first = self.first_copy(dst);
+            self.links.insert(key, first);
         }
         let context = pool::Context {
             dir_token: self.current_dir,
             link_key,
             creates: self.track_created && !matches!(dest, DestFacts::Existing(_)),
+            backup: backed_up,
         };
         self.dispatch(job, context);
+    }
+
+    /// GNU cp: when the copy after a backup rename fails, the backup goes back to DEST's name,
+    /// so the name does not vanish (issue 13). Only if nothing took the name meanwhile (a failed
+    /// new DEST is removed first; one whose data is complete stays, and the backup with it).
+    pub(super) fn restore_backup(&self, dst: &Endpoint, backup: &OsStr) {
+        let (dir, name) = dst.dir_and_name().expect("paths");
+        if let Ok((dir_fd, base)) = split_at_dir(dir, name) {
+            let _ = rustix::fs::renameat_with(
+                &dir_fd,
+                backup,
+                &dir_fd,
+                &base,
+                rustix::fs::RenameFlags::NOREPLACE,
+            );
+        }
     }
 
     /// `--attributes-only`: create the file if missing, never touch its data, apply attributes.
     fn attributes_only(&mut self, job: &plan::Job, facts: &FileFacts) {
         let (dir, name) = job.dest.dir_and_name().expect("paths");
         let shown = job.dest.display_path().to_path_buf();
-        let fd = match openat(
-            dir,
-            name,
-            OFlags::WRONLY | OFlags::CREATE | OFlags::CLOEXEC,
-            Mode::from_raw_mode(0o600),
-        ) {
+        // Rule 10: a new DEST is created with O_EXCL (never through a symlink planted after the
+        // check); an existing one is opened without O_CREAT, following only a symlink that was
+        // there when it was checked (as cp writes through an existing symlink).
+        let flags = if job.dest_exists {
+            let link = statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)
+                .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::Symlink);
+            OFlags::WRONLY
+                | OFlags::CLOEXEC
+                | OFlags::NOCTTY
+                | if link {
+                    OFlags::empty()
+                } else {
+                    OFlags::NOFOLLOW
+                }
+        } else {
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC
+        };
+        let fd = match openat(dir, name, flags, Mode::from_raw_mode(0o600)) {
             Ok(fd) => fd,
             Err(e) => {
                 let msg = format!(
@@ -454,10 +513,15 @@ impl<'a, 'p> Copier<'a, 'p> {
     }
 
     /// Links `dst` to the first copy of a hard-linked source.
-    fn link_to_first(&mut self, src_shown: &Path, first: &Path, dst: &Endpoint) {
-        self.make_link(LinkKind::Hard, src_shown, first, dst, || {
+    fn link_to_first(
+        &mut self,
+        src_shown: &Path,
+        first: &super::inodes::FirstCopy,
+        dst: &Endpoint,
+    ) {
+        self.make_link(LinkKind::Hard, src_shown, &first.shown, dst, || {
             let (dir, name) = dst.dir_and_name().expect("paths");
-            linkat(CWD, first, dir, name, AtFlags::empty())
+            first.link_to(dir, name)
         });
     }
 }

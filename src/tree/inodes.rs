@@ -2,6 +2,15 @@
 //! runs that create hundreds of thousands of files.
 
 use std::collections::HashSet;
+use std::ffi::OsString;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Weak};
+
+use rustix::fs::{fstat, linkat, openat, AtFlags, Mode, OFlags, CWD};
+use rustix::io::Errno;
+
+use crate::plan::Endpoint;
 
 /// File identities, grouped by device (a run rarely touches more than a few).
 #[derive(Default)]
@@ -23,6 +32,97 @@ impl InodeSet {
         self.by_dev
             .iter()
             .any(|(d, inodes)| *d == dev && inodes.contains(&ino))
+    }
+}
+
+/// The destination a hard-linked source was first copied to, for linking its later names
+/// (`-a`, `--preserve=links`). It is found again relative to directory descriptors, never by a
+/// path from the working directory that the destination's other users could redirect
+/// (DESIGN rule 10), and trees deeper than PATH_MAX keep their links.
+#[derive(Clone, Debug)]
+pub struct FirstCopy {
+    /// The name shown in messages (and the path from the working directory, for operands).
+    pub shown: PathBuf,
+    /// The directory it was created in, while the walk still holds it open.
+    dir: Weak<OwnedFd>,
+    name: OsString,
+    /// The top destination directory of the operand it belongs to, while it is being copied,
+    /// and its shown name: the directories below are reopened from it, one `O_NOFOLLOW` step
+    /// at a time.
+    root: Weak<OwnedFd>,
+    root_shown: Option<Arc<PathBuf>>,
+    /// The copy's (dev, ino) once its job is done: a node reached by its path is linked only
+    /// if it is this one.
+    pub id: Option<(u64, u64)>,
+}
+
+impl FirstCopy {
+    /// Remembers `dst`; `root` is the walk's top destination directory and its shown name.
+    pub fn new(dst: &Endpoint, root: Option<&(Arc<OwnedFd>, Arc<PathBuf>)>) -> FirstCopy {
+        let (dir, name) = match dst {
+            Endpoint::At { dir, name, .. } => (Arc::downgrade(dir), name.clone()),
+            _ => (Weak::new(), OsString::new()),
+        };
+        FirstCopy {
+            shown: dst.display_path().to_path_buf(),
+            dir,
+            name,
+            root: root.map_or_else(Weak::new, |(fd, _)| Arc::downgrade(fd)),
+            root_shown: root.map(|(_, shown)| Arc::clone(shown)),
+            id: None,
+        }
+    }
+
+    /// Makes `name` in `dir` a hard link to this copy: relative to the directory it was
+    /// created in if that is still open, else by `O_NOFOLLOW` steps from the operand's top
+    /// directory, else (another operand's file) through an `O_PATH` descriptor of the path,
+    /// linked only if it is the file copied.
+    pub fn link_to(&self, dir: BorrowedFd<'_>, name: &Path) -> Result<(), Errno> {
+        if let Some(first_dir) = self.dir.upgrade() {
+            return linkat(&*first_dir, &self.name, dir, name, AtFlags::empty());
+        }
+        if let (Some(root), Some(root_shown)) = (self.root.upgrade(), &self.root_shown) {
+            if let Ok(rel) = self.shown.strip_prefix(&**root_shown) {
+                let mut parts: Vec<_> = rel.components().collect();
+                if let Some(Component::Normal(last)) = parts.pop() {
+                    if parts.iter().all(|c| matches!(c, Component::Normal(_))) {
+                        let mut cur = root;
+                        for part in parts {
+                            let next = openat(
+                                &*cur,
+                                part.as_os_str(),
+                                OFlags::PATH
+                                    | OFlags::DIRECTORY
+                                    | OFlags::NOFOLLOW
+                                    | OFlags::CLOEXEC,
+                                Mode::empty(),
+                            )?;
+                            cur = Arc::new(next);
+                        }
+                        return linkat(&*cur, last, dir, name, AtFlags::empty());
+                    }
+                }
+            }
+        }
+        let node = openat(
+            CWD,
+            &self.shown,
+            OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        let st = fstat(&node)?;
+        if self.id.is_some_and(|id| id != (st.st_dev, st.st_ino)) {
+            // Not the file copied: something else took its name.
+            return Err(Errno::NOENT);
+        }
+        match linkat(node.as_fd(), "", dir, name, AtFlags::EMPTY_PATH) {
+            // AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; /proc names the same open node.
+            Err(Errno::NOENT | Errno::PERM) => {
+                let proc_path = format!("/proc/self/fd/{}", node.as_raw_fd());
+                linkat(CWD, proc_path.as_str(), dir, name, AtFlags::SYMLINK_FOLLOW)
+            }
+            other => other,
+        }
     }
 }
 

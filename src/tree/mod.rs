@@ -10,15 +10,16 @@ mod walk;
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
-use std::os::fd::{AsFd, BorrowedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use rustix::fs::{mkdirat, statat, AtFlags, Mode, CWD};
 use rustix::io::Errno;
 
-use self::inodes::InodeSet;
+use self::inodes::{FirstCopy, InodeSet};
 use crate::exec::{self, probe, Engine};
 use crate::facts::{FileFacts, FileKind};
 use crate::meta;
@@ -44,8 +45,13 @@ pub struct Copier<'a, 'p> {
     created_dirs: HashMap<(u64, u64), PathBuf>,
     /// Symlinks this run created: never written through.
     created_symlinks: InodeSet,
-    /// Source (dev, ino) → destination path, for preserving hard links.
-    links: HashMap<(u64, u64), PathBuf>,
+    /// Source (dev, ino) → its first copy, for preserving hard links.
+    links: HashMap<(u64, u64), FirstCopy>,
+    /// The top destination directory of the tree being walked and its shown name (hard links
+    /// are found again from it).
+    walk_root: Option<(Arc<OwnedFd>, Arc<PathBuf>)>,
+    /// Directory levels whose descriptors the walk keeps open (from `ulimit -n`).
+    dir_levels: usize,
     /// Command-line sources seen, for "specified more than once".
     /// (dev, ino, base name, parent directory's (dev, ino)): GNU's `seen_file` identity.
     operands: HashSet<OperandKey>,
@@ -94,6 +100,8 @@ impl<'a, 'p> Copier<'a, 'p> {
             created_dirs: HashMap::new(),
             created_symlinks: InodeSet::default(),
             links: HashMap::new(),
+            walk_root: None,
+            dir_levels: walk::dir_levels_for_fd_limit(pool::open_file_limit()),
             operands: HashSet::new(),
             pool,
             batch: Vec::new(),
@@ -126,6 +134,12 @@ impl<'a, 'p> Copier<'a, 'p> {
     /// Sets the byte range for the next operands (a `--batch` line's own range).
     pub fn set_range(&mut self, range: Option<RangeArgs>) {
         self.range_override = range;
+    }
+
+    /// Waits for every job handed out so far (a `--batch` job that depends on an earlier one).
+    pub fn wait_all(&mut self) {
+        self.flush();
+        self.drain(true);
     }
 
     /// Waits for every running job and applies the directories' final metadata.
@@ -222,9 +236,17 @@ impl<'a, 'p> Copier<'a, 'p> {
         } = done;
         let dst_shown = job.dest.display_path();
         self.in_flight.remove(dst_shown);
+        if let Some(p) = &self.reporter.progress {
+            p.file_done();
+        }
         match result {
             Ok(outcome) => {
                 self.reporter.copied(&job, &outcome, elapsed);
+                if let Some(first) = context.link_key.and_then(|k| self.links.get_mut(&k)) {
+                    if first.shown == dst_shown {
+                        first.id = Self::lstat_dest(&job.dest).map(|st| (st.st_dev, st.st_ino));
+                    }
+                }
                 if context.creates {
                     if let Some(st) = Self::lstat_dest(&job.dest) {
                         self.created_files.insert((st.st_dev, st.st_ino));
@@ -236,6 +258,9 @@ impl<'a, 'p> Copier<'a, 'p> {
                 self.interrupt_reported |= e.interrupted;
                 if let Some(key) = context.link_key {
                     self.links.remove(&key);
+                }
+                if let Some(backup) = &context.backup {
+                    self.restore_backup(&job.dest, backup);
                 }
                 self.reporter.failed(
                     job.source.display_path(),
@@ -263,7 +288,12 @@ impl<'a, 'p> Copier<'a, 'p> {
     }
 
     fn fail(&mut self, src: &Path, dst: &Path, message: &str) {
-        self.reporter.failed(src, dst, None, message, None);
+        // The record's `type` is the entry's own (issue 13), not always "file".
+        let follow = self.cfg.deref == crate::options::Deref::Always;
+        let specials = self.cfg.recursive && !self.cfg.copy_contents;
+        let kind = crate::exec::probe::entry_type(src, follow, specials);
+        self.reporter
+            .failed_entry(kind, src, dst, None, message, None);
     }
 
     /// GNU's same-file rule: "'a' and 'b' are the same file".
@@ -313,25 +343,43 @@ impl<'a, 'p> Copier<'a, 'p> {
             return;
         }
         let mut made_parents = Vec::new();
+        let mut dst_dir = None;
         if self.cfg.parents {
             match self.make_parents(&src_path, &dst_path) {
-                Ok(made) => made_parents = made,
+                Ok((made, dir)) => {
+                    made_parents = made;
+                    dst_dir = dir;
+                }
                 Err(msg) => return self.fail(&src_path, &dst_path, &msg),
             }
         }
-        self.copy_operand_node(&src_path, &dst_path, &facts, follow);
+        // With --parents, DEST is named in the last parent's descriptor: a component swapped
+        // for a symlink meanwhile is never followed (rule 10).
+        let dst = match dst_dir {
+            Some(dir) => Endpoint::At {
+                dir,
+                name: plan::base_name(&dst_path).to_owned(),
+                shown: dst_path.clone(),
+            },
+            None => Endpoint::Path(dst_path.clone()),
+        };
+        self.copy_operand_node(&src_path, dst, &facts, follow);
         // Creating the operand changed its new parents' times: apply their attributes again,
-        // deepest first, once its jobs are done (GNU's re_protect).
+        // deepest first, once its jobs are done (GNU's re_protect), on the descriptors made.
         if !made_parents.is_empty() {
             self.drain(true);
-            for (dir, facts, new_mode) in made_parents.iter().rev() {
-                if let Ok(fd) = open_dir(CWD, dir, true) {
-                    self.apply_meta(fd.as_fd(), None, facts, *new_mode, dir);
-                    if self.cfg.sync && !self.cfg.dry_run {
-                        // A directory --parents created: it and the entry for it in its parent.
-                        if let Err(msg) = exec::sync_tree_dir(fd.as_fd(), dir, true) {
-                            self.fail(&src_path, &dst_path, &msg);
-                        }
+            for made in made_parents.iter().rev() {
+                self.apply_meta(
+                    made.fd.as_fd(),
+                    None,
+                    &made.facts,
+                    made.new_mode,
+                    &made.shown,
+                );
+                if self.cfg.sync && !self.cfg.dry_run && made.created {
+                    // A directory --parents created: it and the entry for it in its parent.
+                    if let Err(msg) = exec::sync_tree_dir(made.fd.as_fd(), &made.shown, true) {
+                        self.fail(&src_path, &dst_path, &msg);
                     }
                 }
             }
@@ -341,13 +389,14 @@ impl<'a, 'p> Copier<'a, 'p> {
     fn copy_operand_node(
         &mut self,
         src_path: &Path,
-        dst_path: &Path,
+        dst: Endpoint,
         facts: &FileFacts,
         follow: bool,
     ) {
         let facts = *facts;
+        let dst_path = dst.display_path().to_path_buf();
+        let dst_path = dst_path.as_path();
         let src = Endpoint::Path(src_path.to_path_buf());
-        let dst = Endpoint::Path(dst_path.to_path_buf());
         // With -s, directories are still walked (-rs makes links to the files), as GNU cp does.
         if facts.kind == FileKind::Directory {
             if !self.cfg.recursive {
@@ -381,51 +430,109 @@ impl<'a, 'p> Copier<'a, 'p> {
         self.copy_file(&target.source, &source, &target.dest, false);
     }
 
-    /// Creates the missing directories of `--parents` (`dir/a/b` for source `a/b/f`).
+    /// Creates the missing directories of `--parents` (`dir/a/b` for source `a/b/f`), each
+    /// relative to its parent's descriptor: a new one is opened with `O_NOFOLLOW` and checked
+    /// to be the directory made; an existing one is followed only if it is a directory or a
+    /// symlink of ours (never one the destination's other users planted). Returns the new
+    /// directories and the descriptor of the last parent.
     fn make_parents(
         &mut self,
         src: &Path,
         dst: &Path,
-    ) -> Result<Vec<(PathBuf, FileFacts, Option<u32>)>, String> {
-        let mut made = Vec::new();
+    ) -> Result<(Vec<MadeParent>, Option<Arc<OwnedFd>>), String> {
+        let mut made: Vec<MadeParent> = Vec::new();
         let rel_parent = src.parent().unwrap_or(Path::new(""));
-        let depth = rel_parent.components().count();
-        let mut dst_dir: PathBuf = dst.to_path_buf();
+        // Only the names that DIRECTORY/SOURCE keeps: a leading '/' or './' is not one of them
+        // (`find . -print0 | xargs -0 cp --parents -t DIR` gives './a/b/f').
+        let kept = |c: &Component<'_>| matches!(c, Component::Normal(_) | Component::ParentDir);
+        let depth = rel_parent.components().filter(kept).count();
+        let mut base: PathBuf = dst.to_path_buf();
         for _ in 0..=depth {
-            dst_dir.pop();
+            base.pop();
         }
+        let top = if base.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            base.as_path()
+        };
+        let mut dir = Arc::new(
+            open_dir(CWD, top, false)
+                .map_err(|e| format!("cannot access {}: {}", quote(top), errno_text_of(e)))?,
+        );
         let mut src_dir = PathBuf::new();
+        let p = self.cfg.copy.preserve.attrs;
+        let stat_src = |src_dir: &Path| {
+            statat(CWD, src_dir, AtFlags::empty())
+                .map(|st| probe::facts_from_stat(&st, 0))
+                .map_err(|e| format!("cannot stat {}: {}", quote(src_dir), errno_text_of(e)))
+        };
         for comp in rel_parent.components() {
             src_dir.push(comp);
-            dst_dir.push(comp);
-            match mkdirat(CWD, &dst_dir, Mode::from_raw_mode(0o700)) {
-                Ok(()) => {
-                    let st = statat(CWD, &src_dir, AtFlags::empty()).map_err(|e| {
-                        format!("cannot stat {}: {}", quote(&src_dir), errno_text_of(e))
-                    })?;
-                    let facts = probe::facts_from_stat(&st, 0);
-                    let fd = open_dir(CWD, &dst_dir, false).map_err(|e| {
-                        format!("cannot access {}: {}", quote(&dst_dir), errno_text_of(e))
-                    })?;
-                    let new_mode = Some(facts.mode & 0o7777 & !self.umask);
-                    self.apply_meta(fd.as_fd(), None, &facts, new_mode, &dst_dir);
-                    made.push((dst_dir.clone(), facts, new_mode));
-                    if self.cfg.verbose {
-                        // GNU prints these names with quotef: quoted only when needed.
-                        let line = format!(
-                            "{} -> {}",
-                            quote_if_needed(&src_dir),
-                            quote_if_needed(&dst_dir)
-                        );
-                        if self.cfg.json {
-                            self.reporter.verbose_line(&src_dir, &dst_dir);
-                        } else {
-                            use std::io::Write as _;
-                            let _ = writeln!(std::io::stdout().lock(), "{line}");
-                        }
-                    }
+            if !kept(&comp) {
+                continue;
+            }
+            // DIRECTORY/SOURCE as the user wrote it ('e/./a' for './a', as GNU shows it).
+            let dst_dir = base.join(src_dir.strip_prefix("/").unwrap_or(&src_dir));
+            let name = comp.as_os_str();
+            if comp == Component::ParentDir {
+                dir = Arc::new(open_dir(&*dir, name, false).map_err(|e| {
+                    format!("cannot access {}: {}", quote(&dst_dir), errno_text_of(e))
+                })?);
+                continue;
+            }
+            if self.cfg.dry_run {
+                // A dry run writes nothing: the directories are planned, not made.
+                if statat(CWD, &dst_dir, AtFlags::SYMLINK_NOFOLLOW).is_err() {
+                    self.reporter.planned_parent(&src_dir, &dst_dir);
                 }
-                Err(Errno::EXIST) => {}
+                continue;
+            }
+            let facts = stat_src(&src_dir)?;
+            let (create_mode, omitted) = self.new_dir_modes(facts.mode);
+            match mkdirat(&*dir, name, Mode::from_raw_mode(create_mode)) {
+                Ok(()) => {
+                    let fd = walk::open_created_dir(&*dir, name).map_err(|e| match e {
+                        Some(e) => {
+                            format!("cannot access {}: {}", quote(&dst_dir), errno_text_of(e))
+                        }
+                        None => format!("{} was replaced while being copied", quote(&dst_dir)),
+                    })?;
+                    let restore = self.prepare_new_dir(fd.as_fd(), facts.mode, omitted);
+                    // GNU: with --no-preserve=mode, 0777 less the umask (tests/cp/cp-parents.sh).
+                    let new_mode = if self.cfg.no_preserve_mode {
+                        Some(0o777 & !self.umask)
+                    } else {
+                        restore
+                    };
+                    self.apply_meta(fd.as_fd(), None, &facts, new_mode, &dst_dir);
+                    self.reporter.parent_made(&src_dir, &dst_dir);
+                    let fd = Arc::new(fd);
+                    made.push(MadeParent {
+                        fd: Arc::clone(&fd),
+                        shown: dst_dir.clone(),
+                        facts,
+                        new_mode,
+                        created: true,
+                    });
+                    dir = fd;
+                }
+                Err(Errno::EXIST) => {
+                    let fd = Arc::new(open_existing_parent(&dir, name).map_err(|e| {
+                        format!("cannot access {}: {}", quote(&dst_dir), errno_text_of(e))
+                    })?);
+                    // An existing directory gets the preserved attributes too (GNU's
+                    // re_protect; tests/cp/parent-perm.sh), but is not reported as made.
+                    if p.mode || p.ownership || p.timestamps {
+                        made.push(MadeParent {
+                            fd: Arc::clone(&fd),
+                            shown: dst_dir.clone(),
+                            facts,
+                            new_mode: None,
+                            created: false,
+                        });
+                    }
+                    dir = fd;
+                }
                 Err(e) => {
                     return Err(format!(
                         "cannot make directory {}: {}",
@@ -435,7 +542,15 @@ impl<'a, 'p> Copier<'a, 'p> {
                 }
             }
         }
-        Ok(made)
+        // GNU applies attributes to existing parents only when it had to create one.
+        if !made.iter().any(|m| m.created) {
+            made.clear();
+        }
+        if self.cfg.dry_run {
+            // Nothing was made: DEST is named by its path, as the plan shows it.
+            return Ok((made, None));
+        }
+        Ok((made, Some(dir)))
     }
 
     fn apply_meta(
@@ -464,10 +579,47 @@ impl<'a, 'p> Copier<'a, 'p> {
         }
     }
 
+    /// Remembers `dst` as the first copy of a hard-linked source.
+    fn first_copy(&self, dst: &Endpoint) -> FirstCopy {
+        FirstCopy::new(dst, self.walk_root.as_ref())
+    }
+
     /// What is at the destination name, without following a final symlink.
     fn lstat_dest(dst: &Endpoint) -> Option<rustix::fs::Stat> {
         let (dir, name) = dst.dir_and_name()?;
         statat(dir, name, AtFlags::SYMLINK_NOFOLLOW).ok()
+    }
+}
+
+/// A directory `--parents` created: its descriptor, name and the source directory's facts,
+/// for applying its attributes again once the operand is copied.
+struct MadeParent {
+    fd: Arc<OwnedFd>,
+    shown: PathBuf,
+    facts: FileFacts,
+    new_mode: Option<u32>,
+    /// Made by this run (false: an existing parent whose attributes are applied again).
+    created: bool,
+}
+
+/// Opens an existing component of a `--parents` destination: a directory, never through a
+/// symlink unless the symlink is owned by us (the user running fcopy made it, as GNU cp would
+/// follow it); one planted by another user of the destination is refused (`ELOOP`).
+fn open_existing_parent(dir: &OwnedFd, name: &OsStr) -> Result<OwnedFd, Errno> {
+    match open_dir(dir, name, true) {
+        Err(Errno::LOOP | Errno::NOTDIR) => {
+            let st = statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)?;
+            let link =
+                rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Symlink;
+            if link && st.st_uid == rustix::process::geteuid().as_raw() {
+                open_dir(dir, name, false)
+            } else if link {
+                Err(Errno::LOOP)
+            } else {
+                Err(Errno::NOTDIR)
+            }
+        }
+        other => other,
     }
 }
 

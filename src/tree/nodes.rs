@@ -2,10 +2,13 @@
 //! links made instead of copies.
 
 use std::ffi::OsStr;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use rustix::fs::{linkat, mknodat, readlinkat, statat, symlinkat, AtFlags, FileType, Mode, Stat};
+use rustix::fs::{
+    linkat, mknodat, openat, readlinkat, statat, symlinkat, AtFlags, FileType, Mode, OFlags, Stat,
+};
 
 use super::{quote_if_needed, Copier};
 use rustix::io::Errno;
@@ -108,10 +111,25 @@ impl<'a, 'p> Copier<'a, 'p> {
             );
             return self.fail(&src_shown, &dst_shown, &msg);
         }
-        if let Ok(st) = statat(ddir, dname, AtFlags::SYMLINK_NOFOLLOW) {
+        // Rule 10: owner and times go to the symlink just made, through an O_PATH descriptor
+        // of it, not to whatever the directory's other users may have put at its name.
+        let link = match open_created_node(ddir, dname, FileType::Symlink) {
+            Ok(link) => link,
+            Err(e) => {
+                let msg = match e {
+                    Some(e) => format!("cannot access {}: {}", quote(&dst_shown), errno_text_of(e)),
+                    None => format!("{} was replaced while being copied", quote(&dst_shown)),
+                };
+                return self.fail(&src_shown, &dst_shown, &msg);
+            }
+        };
+        if let Ok(st) = rustix::fs::fstat(&link) {
             self.created_symlinks.insert((st.st_dev, st.st_ino));
         }
-        let problems = meta::apply_symlink(ddir, dname, facts, &self.cfg.copy.preserve, &dst_shown);
+        // A symlink has no mode of its own to set.
+        let mut preserve = self.cfg.copy.preserve;
+        preserve.attrs.mode = false;
+        let problems = meta::apply_to_node(link.as_fd(), facts, &preserve, None, &dst_shown);
         self.report_problems(problems);
         self.reporter.node_done("symlink", &src_shown, &dst_shown);
     }
@@ -120,12 +138,21 @@ impl<'a, 'p> Copier<'a, 'p> {
     fn make_special(&mut self, src: &Endpoint, facts: &FileFacts, dst: &Endpoint) {
         let src_shown = src.display_path().to_path_buf();
         let dst_shown = dst.display_path().to_path_buf();
+        let mut backed_up = None;
         if let Some(existing) = Self::lstat_dest(dst) {
             if !self.may_replace(src, facts, dst, &existing) {
                 return;
             }
             if !self.cfg.dry_run {
-                let _ = self.remove(dst);
+                // With backups the old file is renamed away, as for any other source (GNU).
+                if self.cfg.backup.is_some() {
+                    match self.backup(dst) {
+                        Ok(name) => backed_up = name,
+                        Err(msg) => return self.fail(&src_shown, &dst_shown, &msg),
+                    }
+                } else {
+                    let _ = self.remove(dst);
+                }
             }
         }
         if self.cfg.dry_run {
@@ -135,7 +162,16 @@ impl<'a, 'p> Copier<'a, 'p> {
         }
         let (ddir, dname) = dst.dir_and_name().expect("paths");
         let ftype = FileType::from_raw_mode(facts.mode);
-        if let Err(e) = mknodat(ddir, dname, ftype, Mode::from_raw_mode(0o600), facts.rdev) {
+        // As GNU cp: created with its final mode (the kernel applies the umask, or a default
+        // ACL instead) unless the mode is set afterwards; with ownership preserved, group and
+        // other bits are withheld until the owner is right (GNU's omitted_permissions).
+        let preserve = self.cfg.copy.preserve.attrs;
+        let omitted = if preserve.ownership { 0o077 } else { 0 };
+        let create = facts.mode & 0o777 & !omitted;
+        if let Err(e) = mknodat(ddir, dname, ftype, Mode::from_raw_mode(create), facts.rdev) {
+            if let Some(backup) = &backed_up {
+                self.restore_backup(dst, backup);
+            }
             let what = if facts.kind == FileKind::Fifo {
                 "fifo"
             } else {
@@ -148,29 +184,39 @@ impl<'a, 'p> Copier<'a, 'p> {
             );
             return self.fail(&src_shown, &dst_shown, &msg);
         }
-        let mode = if self.cfg.copy.preserve.attrs.mode {
-            facts.mode & 0o7777
-        } else {
-            let bits = if self.cfg.no_preserve_mode {
-                0o666
-            } else {
-                facts.mode & 0o777
+        let set_mode = preserve.mode || self.cfg.no_preserve_mode || omitted != 0;
+        if set_mode || preserve.ownership || preserve.timestamps {
+            // Rule 10: everything else goes through a descriptor of the node just made, never
+            // through its name (which the directory's owner may have swapped for a symlink).
+            let node = match open_created_node(ddir, dname, ftype) {
+                Ok(node) => node,
+                Err(e) => {
+                    let msg = match e {
+                        Some(e) => {
+                            format!("cannot access {}: {}", quote(&dst_shown), errno_text_of(e))
+                        }
+                        None => format!("{} was replaced while being copied", quote(&dst_shown)),
+                    };
+                    return self.fail(&src_shown, &dst_shown, &msg);
+                }
             };
-            bits & !self.umask
-        };
-        for problem in meta::apply_symlink(ddir, dname, facts, &self.cfg.copy.preserve, &dst_shown)
-        {
-            self.reporter.note(&problem.message);
-        }
-        if let Err(e) =
-            rustix::fs::chmodat(ddir, dname, Mode::from_raw_mode(mode), AtFlags::empty())
-        {
-            let msg = format!(
-                "preserving permissions for {}: {}",
-                quote(&dst_shown),
-                errno_text_of(e)
+            let new_mode = if self.cfg.no_preserve_mode {
+                Some(0o666 & !self.umask)
+            } else if omitted != 0 {
+                let now = rustix::fs::fstat(&node).map_or(create, |st| st.st_mode & 0o7777);
+                let re_add = facts.mode & omitted & !self.umask;
+                (re_add & !now != 0).then_some(now | re_add)
+            } else {
+                None
+            };
+            let problems = meta::apply_to_node(
+                node.as_fd(),
+                facts,
+                &self.cfg.copy.preserve,
+                new_mode,
+                &dst_shown,
             );
-            self.reporter.error(&msg);
+            self.report_problems(problems);
         }
         self.reporter.node_done("special", &src_shown, &dst_shown);
     }
@@ -295,6 +341,31 @@ impl<'a, 'p> Copier<'a, 'p> {
 pub(super) enum LinkKind {
     Hard,
     Symbolic,
+}
+
+/// Opens the node `mknodat` just made as an `O_PATH` descriptor, without following a symlink,
+/// and checks it is that node: the type made, owned by us, one link (a name swapped meanwhile
+/// by the directory's owner is `Err(None)`).
+fn open_created_node(
+    dir: BorrowedFd<'_>,
+    name: &Path,
+    ftype: FileType,
+) -> Result<OwnedFd, Option<Errno>> {
+    let fd = openat(
+        dir,
+        name,
+        OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    let st = rustix::fs::fstat(&fd)?;
+    let ours = FileType::from_raw_mode(st.st_mode) == ftype
+        && st.st_uid == rustix::process::geteuid().as_raw()
+        && st.st_nlink == 1;
+    if ours {
+        Ok(fd)
+    } else {
+        Err(None)
+    }
 }
 
 /// Whether the source, followed through symlinks, is the file `existing` (GNU's same-file

@@ -19,8 +19,20 @@ use crate::options::Deref;
 use crate::plan::Endpoint;
 use crate::report::{errno_text_of, quote};
 
-/// Directory levels whose fds stay open; deeper ancestors are closed and reopened via "..".
+/// Directory levels whose fds stay open at most; deeper ancestors are closed and reopened via
+/// "..". A low `ulimit -n` lowers it (see [`dir_levels_for_fd_limit`]).
 const OPEN_DIR_BUDGET: usize = 128;
+
+/// How many directory levels (two descriptors each) the walk keeps open under the open-file
+/// limit `limit`, leaving room for standard streams, the workers' files and the jobs run
+/// inline: at least one, at most [`OPEN_DIR_BUDGET`]. Issue 12: at `ulimit -n 12` a 12-level
+/// tree copied 1 to 3 of its 13 files; GNU cp copies all of them.
+pub(super) fn dir_levels_for_fd_limit(limit: u64) -> usize {
+    // Half of what is left over is the walk's: its open levels and as many finished
+    // directories waiting for their jobs, two descriptors each.
+    let spare = limit.saturating_sub(crate::pool::fd_reserve(limit));
+    ((spare / 8) as usize).clamp(1, OPEN_DIR_BUDGET)
+}
 
 /// A directory being copied: its fds (possibly closed to save fds), identity and entries.
 pub(super) struct Frame {
@@ -32,6 +44,9 @@ pub(super) struct Frame {
     dst_shown: PathBuf,
     facts: FileFacts,
     created: bool,
+    /// For a directory this run created: the mode to set once it is done (GNU's
+    /// restore_dst_mode), unless the mode is preserved.
+    restore_mode: Option<u32>,
     /// The top of an operand's tree: the only directory whose parent the walk never leaves
     /// (so `--sync` flushes that parent for it).
     operand: bool,
@@ -93,11 +108,18 @@ impl<'a, 'p> Copier<'a, 'p> {
                 }
             }
         }
-        let Some(mut root) = self.enter_dir(src, facts, dst, nofollow) else {
+        let Some(mut root) = self.enter_dir(src, facts, dst, nofollow, &mut []) else {
             return;
         };
         root.operand = true;
+        let outer_root = self.walk_root.take();
+        if self.cfg.preserve_links() {
+            self.walk_root = root.dst.clone().map(|fd| (fd, Arc::new(dst_shown.clone())));
+        }
         let root_dev = facts.dev;
+        // The source directories being walked, for cycles through symlinks (-L) or bind
+        // mounts: GNU's is_ancestor check.
+        let mut ancestors = std::collections::HashSet::from([root.src_id]);
         let mut stack = vec![root];
         while let Some(top) = stack.last_mut() {
             if crate::signals::pending().is_some() {
@@ -105,10 +127,12 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
             let Some(name) = top.entries.pop() else {
                 let frame = stack.pop().expect("non-empty stack");
+                ancestors.remove(&frame.src_id);
                 if let Some(parent) = stack.last_mut() {
                     if let Err(msg) = reopen_parent(parent, &frame) {
                         let (s, d) = (frame.src_shown.clone(), frame.dst_shown.clone());
                         self.fail(&s, &d, &msg);
+                        self.walk_root = outer_root;
                         return;
                     }
                 }
@@ -203,24 +227,50 @@ impl<'a, 'p> Copier<'a, 'p> {
                 }
                 break;
             }
+            if facts.kind == FileKind::Directory && ancestors.contains(&(facts.dev, facts.ino)) {
+                // As GNU cp: the directory is its own ancestor; the rest of the walk goes on.
+                let shown = child_src.display_path().to_path_buf();
+                let msg = format!("cannot copy cyclic symbolic link {}", quote(&shown));
+                self.fail(&shown, child_dst.display_path(), &msg);
+                continue;
+            }
             if facts.kind == FileKind::Directory {
                 if self.cfg.one_file_system && facts.dev != root_dev {
                     // cp -x: the mount point is created, its contents are not copied.
-                    if let Some(mut frame) = self.enter_dir(&child_src, &facts, &child_dst, !follow)
-                    {
+                    let entered =
+                        self.enter_dir(&child_src, &facts, &child_dst, !follow, &mut stack);
+                    if let Some(mut frame) = entered {
                         frame.entries.clear();
                         self.close_dir(frame);
                     }
                     continue;
                 }
                 self.walk_dir = None;
-                if let Some(frame) = self.enter_dir(&child_src, &facts, &child_dst, !follow) {
+                let entered = self.enter_dir(&child_src, &facts, &child_dst, !follow, &mut stack);
+                if let Some(frame) = entered {
+                    ancestors.insert(frame.src_id);
                     stack.push(frame);
                     let depth = stack.len();
-                    if depth > OPEN_DIR_BUDGET {
-                        let old = &mut stack[depth - OPEN_DIR_BUDGET - 1];
+                    let mut pressed = false;
+                    if depth > self.dir_levels {
+                        let old = &mut stack[depth - self.dir_levels - 1];
+                        // Jobs still queued keep their directory's descriptors open.
+                        pressed = [&old.src, &old.dst]
+                            .iter()
+                            .any(|fd| fd.as_ref().is_some_and(|fd| Arc::strong_count(fd) > 1));
                         old.src = None;
                         old.dst = None;
+                    }
+                    // Finished directories waiting for their jobs hold descriptors too.
+                    pressed |= self.pending_dirs.len() > 2 * self.dir_levels
+                        && self
+                            .pending_dirs
+                            .values()
+                            .filter(|p| p.frame.is_some())
+                            .count()
+                            > self.dir_levels;
+                    if pressed {
+                        self.relieve_fds(&mut stack);
                     }
                 }
             } else {
@@ -229,6 +279,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         }
         self.current_dir = None;
         self.walk_dir = None;
+        self.walk_root = outer_root;
     }
 
     /// Opens a source directory and creates (or opens) its destination; prints the -v line.
@@ -238,11 +289,12 @@ impl<'a, 'p> Copier<'a, 'p> {
         facts: &FileFacts,
         dst: &Endpoint,
         nofollow: bool,
+        ancestors: &mut [Frame],
     ) -> Option<Frame> {
         let src_shown = src.display_path().to_path_buf();
         let dst_shown = dst.display_path().to_path_buf();
         let (sdir, sname) = src.dir_and_name().expect("paths");
-        let src_fd = match open_dir(sdir, sname, nofollow) {
+        let src_fd = match self.retry_emfile(ancestors, || open_dir(sdir, sname, nofollow)) {
             Ok(fd) => fd,
             Err(e) => {
                 let msg = format!("cannot access {}: {}", quote(&src_shown), errno_text_of(e));
@@ -273,10 +325,13 @@ impl<'a, 'p> Copier<'a, 'p> {
                 statat(ddir, dname, AtFlags::SYMLINK_NOFOLLOW),
                 Err(Errno::NOENT)
             );
+        // Rule 7 of issue 12: created with the mode GNU cp gives mkdir, so the kernel's umask
+        // or the parent's default ACL decides, as for GNU cp.
+        let (create_mode, omitted) = self.new_dir_modes(facts.mode);
         let made = if planned_only {
             Ok(())
         } else {
-            mkdirat(ddir, dname, Mode::from_raw_mode(0o700))
+            mkdirat(ddir, dname, Mode::from_raw_mode(create_mode))
         };
         let created = match made {
             Ok(()) => true,
@@ -310,22 +365,41 @@ impl<'a, 'p> Copier<'a, 'p> {
                 return None;
             }
         };
+        let keep_link = self.cfg.keep_directory_symlink;
         let opened = if planned_only {
-            open_dir(ddir, probe::parent_dir(Path::new(dname)), false)
+            self.retry_emfile(ancestors, || {
+                open_dir(ddir, probe::parent_dir(Path::new(dname)), false)
+            })
+            .map_err(Some)
+        } else if created {
+            match open_created_dir(ddir, dname) {
+                Err(Some(Errno::MFILE)) => {
+                    self.relieve_fds(ancestors);
+                    open_created_dir(ddir, dname)
+                }
+                other => other,
+            }
         } else {
-            open_dir(ddir, dname, !self.cfg.keep_directory_symlink)
+            self.retry_emfile(ancestors, || open_dir(ddir, dname, !keep_link))
+                .map_err(Some)
         };
         let dst_fd = match opened {
             Ok(fd) => fd,
             Err(e) => {
-                let msg = format!("cannot access {}: {}", quote(&dst_shown), errno_text_of(e));
+                let msg = match e {
+                    Some(e) => format!("cannot access {}: {}", quote(&dst_shown), errno_text_of(e)),
+                    None => format!("{} was replaced while being copied", quote(&dst_shown)),
+                };
                 self.fail(&src_shown, &dst_shown, &msg);
                 return None;
             }
         };
+        let restore_mode = (created && !planned_only)
+            .then(|| self.prepare_new_dir(dst_fd.as_fd(), facts.mode, omitted))
+            .flatten();
         // Read after the destination exists, as GNU cp does: a destination inside the source
         // then shows up in the walk and is reported as a copy into itself.
-        let entries = match read_entries(src_fd.as_fd()) {
+        let entries = match self.retry_emfile(ancestors, || read_entries(src_fd.as_fd())) {
             Ok(entries) => entries,
             Err(e) => {
                 let msg = format!("cannot access {}: {}", quote(&src_shown), errno_text_of(e));
@@ -363,6 +437,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             dst_shown,
             facts: *facts,
             created,
+            restore_mode,
             operand: false,
             entries,
             token,
@@ -371,21 +446,49 @@ impl<'a, 'p> Copier<'a, 'p> {
         })
     }
 
+    /// Runs `open`, and once more after [`Copier::relieve_fds`] if it fails with `EMFILE`.
+    fn retry_emfile<T>(
+        &mut self,
+        ancestors: &mut [Frame],
+        mut open: impl FnMut() -> Result<T, Errno>,
+    ) -> Result<T, Errno> {
+        match open() {
+            Err(Errno::MFILE) => {
+                self.relieve_fds(ancestors);
+                open()
+            }
+            other => other,
+        }
+    }
+
+    /// Out of descriptors (or close to it): waits for every running job (finished directories
+    /// waiting for them then close) and closes the cached descriptors of every ancestor but
+    /// the innermost (reopened through ".." when the walk gets back to them).
+    fn relieve_fds(&mut self, ancestors: &mut [Frame]) {
+        if self.pool.is_some() {
+            self.flush();
+            self.drain(true);
+        }
+        if let Some((_, older)) = ancestors.split_last_mut() {
+            for frame in older {
+                frame.src = None;
+                frame.dst = None;
+            }
+        }
+    }
+
     /// A directory's children are done: apply its final mode and times.
     pub(super) fn leave_dir(&mut self, frame: Frame) {
         let (Some(src), Some(dst)) = (frame.src, frame.dst) else {
             return;
         };
-        let new_mode = frame.created.then(|| {
+        let new_mode = if frame.created && self.cfg.no_preserve_mode {
+            // As GNU cp: `--no-preserve=mode` sets 0777 less the umask (and the sticky bit).
             let inherited_setgid = fstat(&*dst).map(|st| st.st_mode & 0o2000).unwrap_or(0);
-            // As GNU cp: the sticky bit is kept; `--no-preserve=mode` starts from 0777.
-            let bits = if self.cfg.no_preserve_mode {
-                0o777
-            } else {
-                frame.facts.mode & 0o777
-            };
-            ((bits | (frame.facts.mode & 0o1000)) & !self.umask) | inherited_setgid
-        });
+            Some(((0o777 | (frame.facts.mode & 0o1000)) & !self.umask) | inherited_setgid)
+        } else {
+            frame.restore_mode
+        };
         self.apply_meta(
             dst.as_fd(),
             Some(src.as_fd()),
@@ -415,6 +518,61 @@ pub(super) fn open_dir(
         flags |= OFlags::NOFOLLOW;
     }
     openat(dir, name, flags, Mode::empty())
+}
+
+/// Opens a directory this run just made with `mkdirat`, without following a symlink, and
+/// checks it is ours: a directory owned by the user running fcopy (a name the directory's
+/// other users swapped meanwhile is `Err(None)`). Rule 10 of DESIGN.md.
+pub(super) fn open_created_dir(
+    dir: impl AsFd,
+    name: impl rustix::path::Arg,
+) -> Result<OwnedFd, Option<Errno>> {
+    let fd = open_dir(dir, name, true)?;
+    let st = fstat(&fd)?;
+    if st.st_uid == rustix::process::geteuid().as_raw() {
+        Ok(fd)
+    } else {
+        Err(None)
+    }
+}
+
+impl<'a, 'p> Copier<'a, 'p> {
+    /// GNU cp's modes for a new directory: the mode for `mkdirat` (the source's bits and
+    /// sticky bit, the kernel then applies the umask or a default ACL), less the bits withheld
+    /// until the directory is ready (group and other write; with ownership preserved all of
+    /// group and other: GNU's `omitted_permissions`), and those withheld bits.
+    pub(super) fn new_dir_modes(&self, src_mode: u32) -> (u32, u32) {
+        let withheld = if self.cfg.copy.preserve.attrs.ownership {
+            0o077
+        } else {
+            0o022
+        };
+        let omitted = src_mode & withheld;
+        (src_mode & 0o1777 & !omitted, omitted)
+    }
+
+    /// After creating a directory (as GNU cp): gives its owner rwx while it is filled if the
+    /// mode lacks them, and returns the mode to set once it is done (the mode it was created
+    /// with, plus the withheld bits the umask allows), or `None` when it is already right.
+    pub(super) fn prepare_new_dir(
+        &self,
+        fd: BorrowedFd<'_>,
+        src_mode: u32,
+        omitted: u32,
+    ) -> Option<u32> {
+        if self.cfg.dry_run {
+            return None;
+        }
+        let now = fstat(fd).map(|st| st.st_mode & 0o7777).ok()?;
+        let mut restore = false;
+        if now & 0o700 != 0o700 {
+            let _ = rustix::fs::fchmod(fd, Mode::from_raw_mode(now | 0o700));
+            restore = true;
+        }
+        let re_add = omitted & src_mode & !self.umask;
+        restore |= re_add & !now != 0;
+        restore.then_some(now | re_add)
+    }
 }
 
 /// Reads a directory's names, sorted by inode number as GNU cp does (fast on most filesystems).

@@ -90,6 +90,14 @@ fn check_record(line: &str) -> Value {
                 string("error");
             }
         }
+        // A failure that is not about one job (a malformed batch line, with its line number).
+        "batch_line" | "error" => {
+            assert_eq!(v["status"], "error", "{line}");
+            string("error");
+            if kind == "batch_line" {
+                number("line");
+            }
+        }
         other => panic!("unknown record type {other}: {line}"),
     }
     v
@@ -138,6 +146,12 @@ fn ten_thousand_jobs_with_ten_percent_bad() {
     let summary = all.last().unwrap();
     assert_eq!(summary["files"], 9_000);
     assert_eq!(summary["failures"], 1_000);
+    // Every failure is a record too: the 500 bad lines carry their line numbers.
+    let errors: Vec<_> = all.iter().filter(|v| v["status"] == "error").collect();
+    assert_eq!(errors.len(), 1_000);
+    assert!(errors
+        .iter()
+        .any(|v| v["type"] == "batch_line" && v["line"] == 14));
     // Every failure has a human line on stderr: 500 missing sources, 500 bad lines with numbers.
     let stderr = run.stderr();
     assert_eq!(stderr.lines().count(), 1_000, "{stderr}");

@@ -21,7 +21,42 @@ fn man_page() -> Vec<u8> {
     let mut out = Vec::new();
     man.render_title(&mut out).unwrap();
     man.render_name_section(&mut out).unwrap();
-    man.render_synopsis_section(&mut out).unwrap();
+    // cp's usage forms, with option arguments, instead of clap's list of every flag.
+    let mut synopsis = Roff::new();
+    synopsis.control("SH", ["SYNOPSIS"]);
+    for (i, form) in [
+        &["[", "OPTION", "]... [", "-T", "] ", "SOURCE", " ", "DEST"][..],
+        &["[", "OPTION", "]... ", "SOURCE", "... ", "DIRECTORY"],
+        &[
+            "[",
+            "OPTION",
+            "]... ",
+            "-t",
+            " ",
+            "DIRECTORY",
+            " ",
+            "SOURCE",
+            "...",
+        ],
+        &["[", "OPTION", "]... ", "--batch", " ", "FILE"],
+    ]
+    .iter()
+    .enumerate()
+    {
+        if i > 0 {
+            synopsis.control("br", []);
+        }
+        let mut parts = vec![bold("fcopy"), roman(" ")];
+        for word in form.iter() {
+            parts.push(match *word {
+                "-T" | "-t" | "--batch" => bold(*word),
+                w if w.chars().all(|c| c.is_ascii_uppercase()) => italic(w),
+                w => roman(w),
+            });
+        }
+        synopsis.text(parts);
+    }
+    synopsis.to_writer(&mut out).unwrap();
     man.render_description_section(&mut out).unwrap();
     man.render_options_section(&mut out).unwrap();
 
@@ -47,6 +82,47 @@ fn man_page() -> Vec<u8> {
          kernel says it cannot copy here (EXDEV, EOPNOTSUPP, ENOSYS, EINVAL, EPERM, EACCES, EBADF, \
          ETXTBSY, EFBIG, or EIO/ENOENT and a zero return before the first byte); --json records why.",
     )]);
+    for (title, paragraphs) in [
+        (
+            "BATCH FILES",
+            &[
+                "--batch FILE reads jobs from FILE (- is standard input): one job a line, SOURCE and DEST separated by a tab, or five fields SOURCE, DEST, OFFSET_IN, OFFSET_OUT, LEN for a ranged job (an empty LEN copies to the end of SOURCE). Empty lines are ignored. With -0 (--null) the fields are separated by NUL bytes instead, two per job, so names may contain tabs and newlines.",
+                "A DEST that is an existing directory receives SOURCE inside it, as in cp; missing parent directories are an error. A malformed line is reported with its line number (FILE:N: ...) and skipped; the other jobs still run. With -i and --batch -, the questions are asked on the terminal (/dev/tty); without a terminal that is a usage error.",
+            ][..],
+        ),
+        (
+            "JSON OUTPUT",
+            &[
+                "--json writes one JSON object per line on standard output (on standard error when DEST is -): one record per job, and in trees per directory, symlink, hard link and special file, then one summary record.",
+                "Every record but the summary has the same fields, null where they do not apply: type (file, directory, symlink, hardlink, special, batch_line, error), source, dest, status (ok, error, skipped, planned), strategy, method, fallback, fallback_offset, offset_in, offset_out, len, bytes, extents, error, elapsed_ms and line (the batch line of a batch_line record).",
+                "The summary is {\"type\":\"summary\",\"files\":N,\"bytes\":N,\"failures\":N,\"skipped\":N,\"elapsed_ms\":X,\"throughput_bytes_per_sec\":X}; failures equals the number of records with status error.",
+            ],
+        ),
+        (
+            "PROGRESS AND STATUS",
+            &[
+                "--progress (-g) draws one line on standard error: a bar, bytes copied of the total, percentage, rate, ETA and files done of files found. While the walk is still finding files the totals are lower bounds (shown with >=) and there is no bar, percentage or ETA. The line is fitted to the terminal's width and never wraps; flushing... means every byte is through and files are still being finished.",
+                "Sending SIGUSR1 (kill -USR1 PID) makes fcopy print one status line on standard error, as dd(1) does, and go on: bytes copied, files done, elapsed time and rate.",
+            ],
+        ),
+        (
+            "ENVIRONMENT",
+            &[
+                "VERSION_CONTROL: the backup method when --backup is given without one (none, off, numbered, t, existing, nil, simple, never), as in GNU cp.",
+                "SIMPLE_BACKUP_SUFFIX: the suffix of simple backups when --suffix is not given (default ~).",
+                "POSIXLY_CORRECT: with -f, a dangling symlink at the destination is replaced as POSIX asks, instead of refused as GNU cp does.",
+                "NO_COLOR: no colour in --help (the progress line has none).",
+            ],
+        ),
+    ] {
+        roff.control("SH", [title]);
+        for (i, text) in paragraphs.iter().enumerate() {
+            if i > 0 {
+                roff.control("PP", []);
+            }
+            roff.text([roman(*text)]);
+        }
+    }
     roff.control("SH", ["EXAMPLES"]);
     for (cmd, what) in [
         ("fcopy big.img /backup/", "Copy a file into a directory."),
@@ -71,9 +147,9 @@ fn man_page() -> Vec<u8> {
         "Something failed (usage errors too, as GNU cp); the other files were still copied.",
     )]);
     roff.control("TP", []);
-    roff.text([bold("130")]);
+    roff.text([bold("128+N")]);
     roff.text([roman(
-        "Interrupted by SIGINT (143 for SIGTERM); an unfinished new destination is removed.",
+        "Stopped by signal N (SIGINT, SIGTERM, SIGHUP, SIGQUIT): an unfinished new destination is removed, then fcopy dies by the signal, as cp does.",
     )]);
     roff.control("SH", ["SEE ALSO"]);
     roff.text([
@@ -92,14 +168,95 @@ fn man_page() -> Vec<u8> {
     ]);
     roff.to_writer(&mut out).unwrap();
     man.render_version_section(&mut out).unwrap();
-    out
+    ascii_roff(&out)
+}
+
+/// The page in plain ASCII: every other character as a groff escape (`\[u2014]` for an em
+/// dash), so `groff -man -Tascii` and man on a C locale print it right.
+fn ascii_roff(page: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8(page.to_vec()).unwrap();
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\[u{:04X}]", c as u32));
+        }
+    }
+    out.into_bytes()
 }
 
 fn completion(shell: Shell) -> Vec<u8> {
     let mut cmd = Args::command();
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut cmd, "fcopy", &mut out);
+    if shell == Shell::Bash {
+        return bash_with_equals(out);
+    }
     out
+}
+
+/// clap's bash completion, taught `--opt=value`: bash splits the word at `=`, so
+/// `--sparse=al<TAB>` reaches the completer as `--sparse`, `=`, `al`; the wrapper completes the
+/// value as for `--sparse al<TAB>`, and offers `--sparse=` (no space after it) for the long
+/// options that take a value.
+fn bash_with_equals(generated: Vec<u8>) -> Vec<u8> {
+    let text = String::from_utf8(generated).unwrap();
+    let cut = text
+        .find("\nif [[ \"${BASH_VERSINFO[0]}\" -eq 4")
+        .expect("clap's complete lines");
+    let with_values: Vec<String> = Args::command()
+        .get_arguments()
+        .filter(|a| !a.is_positional() && a.get_action().takes_values())
+        .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
+        .collect();
+    let mut out = text[..cut].to_owned();
+    out.push_str(&format!(
+        r#"
+# fcopy: `--opt=value` (bash splits the word at '=').
+_fcopy_value() {{
+    case "$2" in
+        --backup)
+            # GNU's version-control words (the value is optional, so only after '=').
+            COMPREPLY=($(compgen -W "none off numbered t existing nil simple never" -- "$3"))
+            ;;
+        *)
+            _fcopy "$1" "$3" "$2"
+            ;;
+    esac
+}}
+
+_fcopy_with_equals() {{
+    local cur="${{COMP_WORDS[COMP_CWORD]}}" prev="${{COMP_WORDS[COMP_CWORD-1]}}"
+    if [[ ${{cur}} == "=" && ${{prev}} == --* ]]; then
+        _fcopy_value "$1" "${{prev}}" ""
+        return
+    fi
+    if [[ ${{prev}} == "=" && ${{COMP_CWORD}} -ge 2 ]]; then
+        _fcopy_value "$1" "${{COMP_WORDS[COMP_CWORD-2]}}" "${{cur}}"
+        return
+    fi
+    _fcopy "$@"
+    if [[ ${{cur}} == --* ]]; then
+        local with_values=" {} " i
+        for i in "${{!COMPREPLY[@]}}"; do
+            if [[ ${{with_values}} == *" ${{COMPREPLY[i]}} "* ]]; then
+                COMPREPLY[i]="${{COMPREPLY[i]}}="
+                compopt -o nospace 2>/dev/null
+            fi
+        done
+    fi
+}}
+
+if [[ "${{BASH_VERSINFO[0]}}" -eq 4 && "${{BASH_VERSINFO[1]}}" -ge 4 || "${{BASH_VERSINFO[0]}}" -gt 4 ]]; then
+    complete -F _fcopy_with_equals -o nosort -o bashdefault -o default fcopy
+else
+    complete -F _fcopy_with_equals -o bashdefault -o default fcopy
+fi
+"#,
+        with_values.join(" ")
+    ));
+    out.into_bytes()
 }
 
 fn generated() -> Vec<(PathBuf, Vec<u8>)> {
@@ -136,6 +293,51 @@ fn man_page_and_completions_are_current() {
         stale.is_empty(),
         "stale generated files: {stale:?}; regenerate with `FCOPY_REGENERATE_DOCS=1 cargo test --test cli docs::`"
     );
+}
+
+#[test]
+fn man_page_reads_well() {
+    let man = String::from_utf8(man_page()).unwrap();
+    assert!(man.is_ascii(), "non-ASCII characters in the man page");
+    for section in [
+        "SYNOPSIS",
+        "BATCH FILES",
+        "JSON OUTPUT",
+        "PROGRESS AND STATUS",
+        "EXIT STATUS",
+        "ENVIRONMENT",
+        "EXAMPLES",
+    ] {
+        assert!(
+            man.contains(&format!(".SH \"{section}\"")) || man.contains(&format!(".SH {section}")),
+            "no {section} section"
+        );
+    }
+    for var in [
+        "VERSION_CONTROL",
+        "SIMPLE_BACKUP_SUFFIX",
+        "POSIXLY_CORRECT",
+        "NO_COLOR",
+        "SIGUSR1",
+    ] {
+        assert!(man.contains(var), "the man page does not mention {var}");
+    }
+    let synopsis = &man[man.find("SYNOPSIS").unwrap()..man.find("DESCRIPTION").unwrap()];
+    // clap's synopsis listed every flag, with empty argument slots: `[-d ]`, `[-b  ]`.
+    assert!(!synopsis.contains(" ]"), "{synopsis}");
+    assert!(
+        synopsis.contains("DIRECTORY") && synopsis.contains("\\fB\\-t\\fR"),
+        "{synopsis}"
+    );
+    // What groff renders: no mojibake (an em dash once came out as `â`).
+    if let Ok(out) = std::process::Command::new("groff")
+        .args(["-man", "-Tutf8"])
+        .arg(root().join("man/fcopy.1"))
+        .output()
+    {
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(!text.contains('â'), "groff shows mojibake");
+    }
 }
 
 #[test]
@@ -189,5 +391,155 @@ fn help_lists_value_enum_values_and_examples() {
     assert!(help.contains("Examples:"), "--help has no examples");
     for heading in ["Copying data", "Trees", "Metadata", "Output", "Safety"] {
         assert!(help.contains(heading), "--help has no {heading} group");
+    }
+}
+
+fn read_text(rel: &str) -> String {
+    fs::read_to_string(root().join(rel)).unwrap()
+}
+
+#[test]
+fn readme_installs_the_tested_dependency_set_and_says_how_to_remove_it() {
+    let readme = read_text("README.md");
+    // Without --locked, cargo install ignores Cargo.lock and builds with newer crates.
+    assert!(
+        readme.contains("cargo install --locked --path ."),
+        "README install command"
+    );
+    assert!(
+        !readme.contains("cargo install --path ."),
+        "an unlocked install command is left"
+    );
+    assert!(
+        readme.contains("~/.cargo/bin/fcopy"),
+        "README does not say where it goes"
+    );
+    assert!(
+        readme.contains("cargo uninstall fcopy"),
+        "README does not say how to remove it"
+    );
+}
+
+/// Every file of these trees (recursively) with one of these extensions.
+fn files_under(rel: &str, exts: &[&str], out: &mut Vec<PathBuf>) {
+    let path = root().join(rel);
+    if path.is_file() {
+        return out.push(path);
+    }
+    for entry in fs::read_dir(&path).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_dir() {
+            files_under(p.strip_prefix(root()).unwrap().to_str().unwrap(), exts, out);
+        } else if p
+            .extension()
+            .is_some_and(|e| exts.contains(&e.to_str().unwrap_or("")))
+        {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn no_citation_of_a_design_file_the_repository_lacks() {
+    let mut files = Vec::new();
+    for rel in ["src", "tests", "README.md", "CHANGELOG.md", "man", "bench"] {
+        if root().join(rel).exists() {
+            files_under(rel, &["rs", "md", "1", "sh", "toml"], &mut files);
+        }
+    }
+    let needle = ["DESIGN", ".md"].concat();
+    let design_here = root().join(&needle).exists();
+    let citing: Vec<_> = files
+        .iter()
+        .filter(|f| fs::read_to_string(f).is_ok_and(|t| t.contains(&needle)))
+        .map(|f| f.strip_prefix(root()).unwrap().display().to_string())
+        .collect();
+    assert!(
+        design_here || citing.is_empty(),
+        "{citing:?} cite {needle}, which the repository does not have"
+    );
+}
+
+/// What the bash completion offers for the words typed so far (the last one is being completed).
+fn bash_complete(words: &[&str]) -> Vec<String> {
+    let script = format!(
+        "source {}; COMP_WORDS=({}); COMP_CWORD={}; _fcopy_with_equals fcopy '{}' '{}'; \
+         printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        root().join("completions/fcopy.bash").display(),
+        words
+            .iter()
+            .map(|w| format!("'{w}'"))
+            .collect::<Vec<_>>()
+            .join(" "),
+        words.len() - 1,
+        words[words.len() - 1],
+        words[words.len() - 2],
+    );
+    let out = std::process::Command::new("bash")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn bash_completes_option_values_after_equals() {
+    if !crate::testenv::require_tool("bash") {
+        return;
+    }
+    // As bash splits them: `fcopy --sparse al<TAB>` and `fcopy --sparse=al<TAB>`.
+    assert_eq!(bash_complete(&["fcopy", "--sparse", "al"]), ["always"]);
+    assert_eq!(bash_complete(&["fcopy", "--sparse", "=", "al"]), ["always"]);
+    let backup = bash_complete(&["fcopy", "--backup", "="]);
+    assert!(backup.contains(&"numbered".to_owned()), "{backup:?}");
+    // `--spa<TAB>` offers `--sparse=` for an option that takes a value; flags stay bare.
+    assert_eq!(bash_complete(&["fcopy", "--spa"]), ["--sparse="]);
+    assert_eq!(bash_complete(&["fcopy", "--recursiv"]), ["--recursive"]);
+}
+
+/// The lines of a paragraph that end early: the next line's first word would have fit.
+fn ragged_lines(text: &str, width: usize) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let mut ragged = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if line.chars().count() > width {
+            ragged.push(format!("too wide: {line:?}"));
+        }
+        let Some(next) = lines.get(i + 1) else {
+            continue;
+        };
+        // A list item, or the line that introduces a list, ends where it ends.
+        let list = next.trim_start().starts_with("- ") || line.trim_end().ends_with(':');
+        if line.trim().is_empty() || next.trim().is_empty() || indent(line) != indent(next) || list
+        {
+            continue;
+        }
+        let word = next.split_whitespace().next().unwrap_or("");
+        if line.chars().count() + 1 + word.chars().count() < width {
+            ragged.push(format!("{line:?} / {next:?}"));
+        }
+    }
+    ragged
+}
+
+#[test]
+fn help_at_80_columns_has_no_ragged_lines() {
+    for width in [80, 100] {
+        let help = Args::command()
+            .term_width(width)
+            .render_long_help()
+            .to_string();
+        let ragged = ragged_lines(&help, width);
+        assert!(ragged.is_empty(), "--help at {width} columns: {ragged:#?}");
     }
 }

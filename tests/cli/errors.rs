@@ -234,7 +234,7 @@ fn failure_into_a_missing_directory() {
 #[test]
 fn writing_to_a_full_device_is_an_error() {
     if !std::path::Path::new("/dev/full").exists() {
-        eprintln!("SKIP: no /dev/full");
+        crate::testenv::record_skip("no /dev/full");
         return;
     }
     let env = TestEnv::new();

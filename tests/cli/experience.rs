@@ -139,7 +139,13 @@ fn interrupt(signal: &str, expected: i32) {
     let out = child.wait_with_output().unwrap();
     writer.join().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(expected), "stderr: {stderr}");
+    // Issue 13: after cleaning up, fcopy dies by the signal (as cp); a shell shows 128+N.
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(
+        out.status.signal().map(|n| 128 + n),
+        Some(expected),
+        "stderr: {stderr}"
+    );
     assert_eq!(
         stderr,
         "fcopy: interrupted while copying 'src' to 'dst'; the partial copy was removed\n"
@@ -183,9 +189,10 @@ fn sigint_during_a_tree_copy_stops_the_walk() {
         .unwrap();
     let out = child.wait_with_output().unwrap();
     writer.join().unwrap();
+    use std::os::unix::process::ExitStatusExt;
     assert_eq!(
-        out.status.code(),
-        Some(130),
+        out.status.signal(),
+        Some(2),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -196,5 +203,611 @@ fn sigint_during_a_tree_copy_stops_the_walk() {
             pattern(1024, i),
             "source changed"
         );
+    }
+}
+
+/// Runs the shell `command` in a pseudo-terminal of `cols` columns (via `script`), with `input`
+/// typed on that terminal, and returns everything the terminal got (the typescript).
+fn in_pty_sized(env: &TestEnv, cols: u16, command: &str, input: &[u8]) -> String {
+    let typescript = env.join("typescript");
+    let mut child = Command::new("script")
+        .args(["-qfec", &format!("stty cols {cols} rows 24; {command}")])
+        .arg(&typescript)
+        .current_dir(env.path())
+        .env("FCOPY", FCOPY)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("script runs");
+    let mut stdin = child.stdin.take().unwrap();
+    // Typed once the program waits, as a person would (a tty would echo it early otherwise).
+    thread::sleep(Duration::from_millis(if input.is_empty() {
+        0
+    } else {
+        500
+    }));
+    let _ = stdin.write_all(input);
+    drop(stdin);
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            // Closing the terminal hangs up whatever still runs on it.
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{command} still runs after 60 s");
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    let screen = String::from_utf8_lossy(&fs::read(&typescript).unwrap()).into_owned();
+    assert!(
+        status.success(),
+        "{command} under script failed: {status}\n{screen}"
+    );
+    screen
+}
+
+// Issue 11: every output line goes through the Reporter.
+
+#[test]
+fn parents_verbose_lines_come_in_order_when_piped() {
+    let env = TestEnv::new();
+    env.write("a/b/f", "1");
+    env.write("c/d/g", "2");
+    fs::create_dir(env.join("dst")).unwrap();
+    // GNU cp prints each directory --parents creates (quoted only when needed), then the file.
+    env.run(&["-v", "--parents", "a/b/f", "c/d/g", "dst"])
+        .success()
+        .stdout_is(
+            "a -> dst/a\na/b -> dst/a/b\n'a/b/f' -> 'dst/a/b/f'\n\
+             c -> dst/c\nc/d -> dst/c/d\n'c/d/g' -> 'dst/c/d/g'\n",
+        );
+}
+
+#[test]
+fn json_parents_gives_directory_records_and_nothing_but_json() {
+    let env = TestEnv::new();
+    env.write("a/b/f", "1");
+    fs::create_dir(env.join("dst")).unwrap();
+    let run = env.run(&["--json", "-v", "--parents", "a/b/f", "dst"]);
+    run.success();
+    let records = run.json();
+    let dirs: Vec<_> = records
+        .iter()
+        .filter(|r| r["type"] == "directory")
+        .map(|r| (r["source"].as_str().unwrap(), r["dest"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        dirs,
+        [("a", "dst/a"), ("a/b", "dst/a/b")],
+        "{}",
+        run.stdout()
+    );
+    assert_eq!(records.last().unwrap()["type"], "summary");
+}
+
+#[test]
+fn verbose_names_the_backup_as_gnu_does() {
+    let env = TestEnv::new();
+    env.write("a", "new");
+    env.write("b", "old");
+    env.write("d/a", "old");
+    env.run(&["-bv", "a", "b"])
+        .success()
+        .stdout_is("'a' -> 'b' (backup: 'b~')\n");
+    env.run(&["-v", "--backup=numbered", "a", "d/"])
+        .success()
+        .stdout_is("'a' -> 'd/a' (backup: 'd/a.~1~')\n");
+    assert_eq!(env.read("b~"), b"old");
+    assert_eq!(env.read("d/a.~1~"), b"old");
+}
+
+#[test]
+fn stdout_is_flushed_before_each_diagnostic() {
+    let env = TestEnv::new();
+    env.write("a", "1");
+    env.write("c", "3");
+    fs::create_dir(env.join("dst")).unwrap();
+    let log = env.join("log");
+    // `fcopy -v a missing c dst > log 2>&1`: one file, both streams, in the order of events.
+    let status = Command::new("sh")
+        .args(["-c", "\"$FCOPY\" -v a missing c dst > log 2>&1"])
+        .env("FCOPY", FCOPY)
+        .current_dir(env.path())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(1));
+    assert_eq!(
+        fs::read_to_string(log).unwrap(),
+        "'a' -> 'dst/a'\n\
+         fcopy: cannot stat 'missing': No such file or directory\n\
+         'c' -> 'dst/c'\n"
+    );
+}
+
+fn batch_fixture(env: &TestEnv) {
+    env.write("a", "new1");
+    env.write("c", "new2");
+    env.write("b", "old1");
+    env.write("d", "old2");
+    env.write("jobs.tsv", "a\tb\nc\td\n");
+}
+
+#[test]
+fn interactive_batch_from_stdin_asks_on_the_terminal() {
+    if !require_tool("script") {
+        return;
+    }
+    let env = TestEnv::new();
+    batch_fixture(&env);
+    let screen = in_pty_sized(&env, 80, "\"$FCOPY\" -i --batch - < jobs.tsv", b"y\nn\n");
+    assert!(screen.contains("fcopy: overwrite 'b'?"), "{screen:?}");
+    assert!(screen.contains("fcopy: overwrite 'd'?"), "{screen:?}");
+    assert_eq!(env.read("b"), b"new1", "answered y: {screen:?}");
+    assert_eq!(env.read("d"), b"old2", "answered n: {screen:?}");
+}
+
+#[test]
+fn interactive_batch_from_stdin_without_a_terminal_is_a_usage_error() {
+    if !require_tool("setsid") {
+        return;
+    }
+    let env = TestEnv::new();
+    batch_fixture(&env);
+    let run = env
+        .fcopy()
+        .wrapped(&["setsid", "-w"])
+        .args(&["-i", "--batch", "-"])
+        .stdin_file(fs::File::open(env.join("jobs.tsv")).unwrap())
+        .run();
+    run.failure().stderr_contains("there is no terminal");
+    assert_eq!(env.read("b"), b"old1");
+    assert_eq!(env.read("d"), b"old2");
+}
+
+/// A prompt waiting for an answer on a pipe that never gets one ends at once on `signal`.
+fn signal_ends_a_pending_prompt(signal: &str, expected: i32) {
+    let env = TestEnv::new();
+    env.write("a", "new");
+    env.write("b", "old");
+    let mut child = Command::new(FCOPY)
+        .args(["-i", "a", "b"])
+        .current_dir(env.path())
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    thread::sleep(Duration::from_millis(400));
+    Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("fcopy -i still waits for an answer 5 s after SIG{signal}");
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(expected));
+    assert_eq!(env.read("b"), b"old");
+}
+
+#[test]
+fn sigint_interrupts_a_pending_prompt() {
+    signal_ends_a_pending_prompt("INT", 130);
+}
+
+#[test]
+fn sigterm_interrupts_a_pending_prompt() {
+    signal_ends_a_pending_prompt("TERM", 143);
+}
+
+// Issue 15: the bar tells the truth and fits the terminal.
+
+/// What a terminal `cols` wide shows after `typescript` (carriage returns, line feeds, wrapping
+/// at the last column, erase-line and cursor-up; other escapes are dropped), and every line the
+/// bar drew (each frame, trailing blanks trimmed).
+fn terminal_screen(typescript: &str, cols: usize) -> (Vec<String>, Vec<String>) {
+    let body = typescript
+        .split_once('\n')
+        .map_or(typescript, |(_, rest)| rest);
+    let body = body.rsplit_once("\nScript done").map_or(body, |(b, _)| b);
+    let mut screen: Vec<Vec<char>> = vec![Vec::new()];
+    let (mut row, mut col) = (0usize, 0usize);
+    let mut frames = Vec::new();
+    let mut chars = body.chars().peekable();
+    let mut frame = String::new();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' | '\n' => {
+                if !frame.trim_end().is_empty() {
+                    frames.push(frame.trim_end().to_owned());
+                }
+                frame.clear();
+                col = 0;
+                if c == '\n' {
+                    row += 1;
+                    if screen.len() <= row {
+                        screen.push(Vec::new());
+                    }
+                }
+            }
+            '\u{1b}' => {
+                let mut seq = String::new();
+                if chars.peek() == Some(&'[') {
+                    chars.next();
+                    while let Some(&d) = chars.peek() {
+                        chars.next();
+                        seq.push(d);
+                        if d.is_ascii_alphabetic() {
+                            break;
+                        }
+                    }
+                }
+                match seq.as_str() {
+                    "2K" => screen[row].clear(),
+                    "K" | "0K" => screen[row].truncate(col),
+                    s if s.ends_with('A') => {
+                        let n: usize = s[..s.len() - 1].parse().unwrap_or(1);
+                        row = row.saturating_sub(n);
+                    }
+                    _ => {}
+                }
+            }
+            c => {
+                if col == cols {
+                    // Auto-margin: the line wraps.
+                    row += 1;
+                    col = 0;
+                    if screen.len() <= row {
+                        screen.push(Vec::new());
+                    }
+                    frames.push(std::mem::take(&mut frame));
+                }
+                let line = &mut screen[row];
+                while line.len() <= col {
+                    line.push(' ');
+                }
+                line[col] = c;
+                col += 1;
+                frame.push(c);
+            }
+        }
+    }
+    let screen = screen
+        .into_iter()
+        .map(|l| l.into_iter().collect::<String>().trim_end().to_owned())
+        .filter(|l| !l.is_empty())
+        .collect();
+    (screen, frames)
+}
+
+/// The bar's frames: the drawn lines that carry a rate.
+fn bar_frames(frames: &[String]) -> Vec<&String> {
+    frames.iter().filter(|f| f.contains("B/s")).collect()
+}
+
+#[test]
+fn bar_fits_60_and_80_columns_and_counts_files_while_the_walk_goes_on() {
+    if !require_tool("script") {
+        return;
+    }
+    for cols in [60usize, 80] {
+        let env = TestEnv::new();
+        for name in ["f1", "f2", "f3"] {
+            env.write(name, pattern(100_000, 7));
+        }
+        fs::create_dir(env.join("dst")).unwrap();
+        let fifo = env.join("slow");
+        mkfifo(&fifo);
+        let writer = slow_writer(&fifo, 15, Duration::from_millis(100));
+        let screen = in_pty_sized(
+            &env,
+            cols as u16,
+            "\"$FCOPY\" -g --copy-contents f1 f2 f3 slow dst",
+            b"",
+        );
+        writer.join().unwrap();
+        let (_, frames) = terminal_screen(&screen, cols);
+        let bars = bar_frames(&frames);
+        assert!(!bars.is_empty(), "no bar at {cols} columns: {screen:?}");
+        for bar in &bars {
+            assert!(
+                bar.chars().count() < cols,
+                "the bar wraps at {cols} columns: {bar:?}"
+            );
+        }
+        // Three files are done while the fourth streams in; the total is a lower bound as long
+        // as that stream has more than its size said.
+        assert!(
+            bars.iter().any(|b| b.contains("3/≥4 files")),
+            "the file counter did not move at {cols} columns: {bars:?}"
+        );
+        assert!(
+            bars.iter().all(|b| !b.contains('%')),
+            "a percentage of an unknown total: {bars:?}"
+        );
+    }
+}
+
+/// A 24 MiB copy slowed to about 2 s by strace (each write delayed), under a terminal.
+fn slow_copy_command(extra: &str) -> String {
+    format!(
+        "strace -f -o /dev/null -e trace=pwrite64 -e inject=pwrite64:delay_exit=15000 \
+         \"$FCOPY\" -g --method=read-write {extra} big big.out"
+    )
+}
+
+#[test]
+fn bar_percentage_only_moves_forward_with_an_eta_and_fits() {
+    if !require_tool("script") || !crate::testenv::require_strace() {
+        return;
+    }
+    for cols in [60usize, 80] {
+        let env = TestEnv::new();
+        env.write("big", pattern(24 << 20, 3));
+        let screen = in_pty_sized(&env, cols as u16, &slow_copy_command(""), b"");
+        env.assert_same_content("big", "big.out");
+        let (_, frames) = terminal_screen(&screen, cols);
+        let bars = bar_frames(&frames);
+        assert!(bars.len() > 3, "too few frames at {cols}: {screen:?}");
+        let mut last = 0;
+        for bar in &bars {
+            assert!(bar.chars().count() < cols, "wraps at {cols}: {bar:?}");
+            let percent: u64 = bar
+                .split_whitespace()
+                .find_map(|w| w.strip_suffix('%'))
+                .unwrap_or_else(|| panic!("no percentage at {cols}: {bar:?}"))
+                .parse()
+                .unwrap();
+            assert!(percent >= last, "went back from {last}% in {bar:?}");
+            last = percent;
+            assert!(bar.contains("/24.00 MiB"), "{bar:?}");
+        }
+        assert!(
+            bars.iter().any(|b| b.contains("ETA ")),
+            "no ETA at {cols}: {bars:?}"
+        );
+        if cols == 80 {
+            assert!(bars.iter().any(|b| b.starts_with("[=")), "no bar: {bars:?}");
+        }
+    }
+}
+
+#[test]
+fn ctrl_c_leaves_no_bar_on_the_screen() {
+    if !require_tool("script") || !crate::testenv::require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("big", pattern(24 << 20, 4));
+    let command = format!(
+        "{} & sleep 1; kill -INT $(pgrep -P $! fcopy || echo $!); wait",
+        slow_copy_command("")
+    );
+    let screen = in_pty_sized(&env, 60, &command, b"");
+    let (shown, _) = terminal_screen(&screen, 60);
+    assert!(
+        shown
+            .iter()
+            .any(|l| l.contains("interrupted while copying")),
+        "{shown:?}"
+    );
+    assert!(
+        shown.iter().all(|l| !l.contains("B/s")),
+        "a stale bar is left on the screen: {shown:?}"
+    );
+}
+
+#[test]
+fn sigusr1_prints_a_status_line_and_the_copy_goes_on() {
+    let env = TestEnv::new();
+    let fifo = env.join("src");
+    mkfifo(&fifo);
+    let writer = slow_writer(&fifo, 20, Duration::from_millis(50));
+    let child = Command::new(FCOPY)
+        .args(["src", "dst"])
+        .current_dir(env.path())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    thread::sleep(Duration::from_millis(500));
+    Command::new("kill")
+        .args(["-USR1", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let sent = writer.join().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
+    assert_eq!(fs::read(env.join("dst")).unwrap(), sent);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    // `fcopy: 36.00 KiB (36864 bytes) copied, 0/1 files, 0.5 s, 71.84 KiB/s`, as dd's.
+    let line = lines[0];
+    assert!(line.starts_with("fcopy: "), "{line}");
+    assert!(line.contains(" bytes) copied, 0/1 files, "), "{line}");
+    assert!(line.ends_with("B/s"), "{line}");
+}
+
+// Issue 15: JSON records for scripts.
+
+#[test]
+fn json_records_have_the_same_fields_in_every_status() {
+    let env = TestEnv::new();
+    env.write("src/f", "data");
+    env.write("src/old", "x");
+    std::os::unix::fs::symlink("f", env.join("src/link")).unwrap();
+    env.write("dst/src/old", "kept");
+    env.write("big", pattern(10_000, 1));
+    // ok files, a directory, a symlink, a skipped file (-n), and an error (a missing source).
+    let tree = env.run(&["--json", "-rn", "src", "missing", "dst"]);
+    tree.failure();
+    // planned records.
+    let plan = env.run(&["--json", "--dry-run", "-r", "src", "planned"]);
+    plan.success();
+    // A ranged job that fails keeps its offsets; a malformed batch line is a record.
+    let ranged = env.run(&["--json", "--offset-in", "20000", "big", "part"]);
+    ranged.failure();
+    env.write("jobs.tsv", "big\tcopy\nnot a job\n");
+    let batch = env.run(&["--json", "--batch", "jobs.tsv"]);
+    batch.failure();
+
+    let mut records = Vec::new();
+    for run in [&tree, &plan, &ranged, &batch] {
+        let all = run.json();
+        let summary = all.last().unwrap();
+        assert_eq!(summary["type"], "summary", "{}", run.stdout());
+        let errors = all.iter().filter(|r| r["status"] == "error").count();
+        assert_eq!(summary["failures"], errors as u64, "{}", run.stdout());
+        records.extend(all.into_iter().filter(|r| r["type"] != "summary"));
+    }
+    let keys =
+        |r: &serde_json::Value| -> Vec<String> { r.as_object().unwrap().keys().cloned().collect() };
+    let expected = keys(&records[0]);
+    let mut seen = std::collections::BTreeSet::new();
+    for r in &records {
+        assert_eq!(keys(r), expected, "fields differ: {r}");
+        seen.insert((
+            r["type"].as_str().unwrap().to_owned(),
+            r["status"].as_str().unwrap().to_owned(),
+        ));
+    }
+    for (kind, status) in [
+        ("file", "ok"),
+        ("file", "skipped"),
+        ("file", "error"),
+        ("file", "planned"),
+        ("directory", "ok"),
+        ("directory", "planned"),
+        ("symlink", "ok"),
+        ("batch_line", "error"),
+    ] {
+        assert!(
+            seen.contains(&(kind.to_owned(), status.to_owned())),
+            "no {kind}/{status} record among {seen:?}"
+        );
+    }
+    let failed_range = ranged.json()[0].clone();
+    assert_eq!(failed_range["offset_in"], 20000, "{failed_range}");
+    assert_eq!(failed_range["offset_out"], 0, "{failed_range}");
+    let bad_line = batch
+        .json()
+        .into_iter()
+        .find(|r| r["type"] == "batch_line")
+        .unwrap();
+    assert_eq!(bad_line["line"], 2, "{bad_line}");
+    // The dry run's summary counts the files it would copy.
+    assert_eq!(plan.json().last().unwrap()["files"], 2, "{}", plan.stdout());
+}
+
+// Issue 15: the dry run is the run's plan, entry for entry, and writes nothing.
+
+/// A tree with every kind of node: files (one sparse, one empty), subdirectories (one empty),
+/// a symlink, a FIFO and two hard links to one file.
+fn dry_run_fixture(env: &TestEnv) {
+    env.write("src/f", "data");
+    env.write("src/empty", "");
+    env.write("src/sub/g", pattern(5000, 2));
+    env.write_sparse("src/sub/sparse", 1 << 20, &[(4096, b"x")]);
+    fs::create_dir_all(env.join("src/void")).unwrap();
+    std::os::unix::fs::symlink("f", env.join("src/link")).unwrap();
+    mkfifo(&env.join("src/fifo"));
+    fs::hard_link(env.join("src/f"), env.join("src/f2")).unwrap();
+}
+
+/// (type, source, dest, status) of every record but the summary, sorted; `planned` reads `ok`.
+fn entries(run: &crate::testenv::Run) -> Vec<(String, String, String, String)> {
+    let mut all: Vec<_> = run
+        .json()
+        .into_iter()
+        .filter(|r| r["type"] != "summary")
+        .map(|r| {
+            let s = |k: &str| r[k].as_str().unwrap_or("").to_owned();
+            let status = if s("status") == "planned" {
+                "ok".to_owned()
+            } else {
+                s("status")
+            };
+            (s("type"), s("source"), s("dest"), status)
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+#[test]
+fn dry_run_plans_what_the_run_does_entry_for_entry() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["-r"], ""),
+        (&["-a"], ""),
+        (&["-rn"], "partial"),
+        (&["-r", "-n"], ""),
+        (&["-rL"], ""),
+        (&["-a", "--parents"], ""),
+        (&["-rl"], ""),
+        (&["-r", "-u"], "partial"),
+    ];
+    for (flags, existing) in cases {
+        let env = TestEnv::new();
+        dry_run_fixture(&env);
+        fs::create_dir(env.join("dst")).unwrap();
+        if *existing == "partial" {
+            env.write("dst/src/f", "old");
+            env.write("dst/src/sub/g", "old");
+        }
+        let mut args: Vec<&str> = vec!["--json"];
+        args.extend_from_slice(flags);
+        if flags.contains(&"--parents") {
+            args.extend_from_slice(&["src/sub/g", "src/f", "dst"]);
+        } else {
+            args.extend_from_slice(&["src", "dst"]);
+        }
+        let before = env.listing();
+        let mut dry = vec!["--dry-run"];
+        dry.extend_from_slice(&args);
+        let plan = env.run(&dry);
+        assert_eq!(env.listing(), before, "--dry-run {flags:?} wrote something");
+        let run = env.run(&args);
+        assert_eq!(
+            plan.code(),
+            run.code(),
+            "{flags:?}: {}\n{}",
+            plan.stderr(),
+            run.stderr()
+        );
+        assert_eq!(
+            entries(&plan),
+            entries(&run),
+            "{flags:?}: the plan differs from the run\nplan: {}\nrun: {}",
+            plan.stdout(),
+            run.stdout()
+        );
+    }
+}
+
+#[test]
+fn dry_run_reports_the_errors_the_run_would() {
+    let env = TestEnv::new();
+    env.write("a", "1");
+    env.write("file", "2");
+    for dest in ["missing/dir/b", "file/b"] {
+        let plan = env.run(&["--dry-run", "a", dest]);
+        let run = env.run(&["a", dest]);
+        assert_eq!(
+            plan.code(),
+            Some(1),
+            "--dry-run a {dest}: {}",
+            plan.stdout()
+        );
+        assert_eq!(plan.stderr(), run.stderr(), "--dry-run a {dest}");
     }
 }

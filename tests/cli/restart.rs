@@ -168,14 +168,14 @@ fn resume_completes_a_partial_copy_from_where_it_ends() {
     let run = env.run(&["--resume", "--json", "src", "dst"]);
     run.success();
     let rec = run.json_record();
-    assert!(rec.get("resumed_from").is_none(), "{rec}");
+    assert!(rec["resumed_from"].is_null(), "{rec}");
     assert_eq!(rec["bytes"], 3 * M + 17, "{rec}");
     env.assert_same_content("src", "dst");
 
     // A DEST as long as SOURCE is not "shorter": a plain copy.
     env.write("dst", pattern(3 * M + 17, 12));
     let rec = env.run(&["--resume", "--json", "src", "dst"]).json_record();
-    assert!(rec.get("resumed_from").is_none(), "{rec}");
+    assert!(rec["resumed_from"].is_null(), "{rec}");
     env.assert_same_content("src", "dst");
 }
 

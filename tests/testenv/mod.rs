@@ -25,13 +25,34 @@ pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true")
 }
 
-/// Skips the test (prints `SKIP: why` and returns `false`) — or, in CI, fails it.
+/// Skips the test (reports it with [`record_skip`] and returns `false`) — or, in CI, fails it.
 pub fn skip(why: &str) -> bool {
     if in_ci() {
         panic!("required for this test in CI: {why}");
     }
-    eprintln!("SKIP: {why}");
+    record_skip(why);
     false
+}
+
+/// How many tests of this run have skipped so far.
+static SKIPPED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Reports a skipped test where a person sees it, and does not fail (use [`skip`] for a missing
+/// tool, which fails under `CI=true`; this is for what the machine simply is, such as a test
+/// directory that is not on ext4).
+///
+/// cargo captures what a passing test prints with `eprintln!`, so a skip would vanish inside
+/// "N passed". This line is written to the process's standard error directly (libtest captures
+/// only the print macros), names the test and counts the skips so far, e.g.
+/// `SKIPPED (3 so far): faults::eio_after_progress: strace is not installed`. The last such
+/// line before cargo's `test result:` gives the run's total; `cargo test 2>&1 | grep SKIPPED`
+/// lists them.
+pub fn record_skip(why: &str) {
+    let n = SKIPPED.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("(unnamed test)");
+    let line = format!("\nSKIPPED ({n} so far): {test}: {why}\n");
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
 /// Whether `tool` is on PATH (or in /sbin, /usr/sbin); skips (or fails in CI) when it is not.
@@ -173,11 +194,11 @@ impl TestEnv {
             Some(env)
         } else {
             // Not a missing tool: CI's file system is what it is, so this only skips.
-            eprintln!(
-                "SKIP: ext4-only test: {} is on {}",
+            record_skip(&format!(
+                "ext4-only test: {} is on {}",
                 test_base().display(),
                 fs_name(env.path())
-            );
+            ));
             None
         }
     }

@@ -535,7 +535,8 @@ fn read_content(path: &Path) -> Vec<u8> {
     format!("<{} bytes, fnv {h:016x}>", data.len()).into_bytes()
 }
 
-/// The `user.*` extended attributes of a path (not following symlinks), sorted.
+/// The `user.*` extended attributes and POSIX ACLs (`system.posix_acl_*`) of a path (not
+/// following symlinks), sorted.
 pub fn user_xattrs(path: &Path) -> Vec<(Vec<u8>, Vec<u8>)> {
     let mut names = vec![0u8; 4096];
     let Ok(n) = rustix::fs::llistxattr(path, &mut names[..]) else {
@@ -543,7 +544,10 @@ pub fn user_xattrs(path: &Path) -> Vec<(Vec<u8>, Vec<u8>)> {
     };
     names.truncate(n);
     let mut out = Vec::new();
-    for name in names.split(|&b| b == 0).filter(|n| n.starts_with(b"user.")) {
+    for name in names
+        .split(|&b| b == 0)
+        .filter(|n| n.starts_with(b"user.") || n.starts_with(b"system.posix_acl_"))
+    {
         let mut value = vec![0u8; 4096];
         if let Ok(len) = rustix::fs::lgetxattr(path, OsStr::from_bytes(name), &mut value[..]) {
             value.truncate(len);

@@ -1,0 +1,783 @@
+//! Never a wrong byte, never a silent loss (issue 13): the end of a file is where the kernel
+//! says it is (FUSE files whose size lies, a growing log, a sparse file that shrinks), and the
+//! other ways a copy could end short or wrong without saying so.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::testenv::{pattern, require_root, require_strace, require_tool, skip, TestEnv};
+
+const M: u64 = 1 << 20;
+
+/// What every file of `tests/fuse/lying_fs.py` holds, whatever size it reports.
+const FUSE_CONTENT: &[u8] = b"0123456789ab";
+
+/// The lying FUSE filesystem of `tests/fuse/lying_fs.py`, mounted for one test; unmounted on
+/// drop (also on panic).
+struct LyingFs {
+    server: Child,
+    mount_point: PathBuf,
+}
+
+impl LyingFs {
+    /// Mounts it at `env/mnt`, or skips (fails in CI) without /dev/fuse or python3-fuse.
+    fn mount(env: &TestEnv) -> Option<LyingFs> {
+        if !require_root("mounting a FUSE filesystem") || !require_tool("fusermount") {
+            return None;
+        }
+        if !Path::new("/dev/fuse").exists() {
+            skip("no /dev/fuse");
+            return None;
+        }
+        let python = "/usr/bin/python3";
+        let has_module = Command::new(python)
+            .args(["-c", "import fuse"])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !has_module {
+            skip("python3-fuse is not installed");
+            return None;
+        }
+        let mount_point = env.join("mnt");
+        fs::create_dir(&mount_point).unwrap();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuse/lying_fs.py");
+        let server = Command::new(python)
+            .arg(script)
+            .arg(&mount_point)
+            .args(["-f", "-s"])
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("cannot start the FUSE server");
+        let fs = LyingFs {
+            server,
+            mount_point,
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !fs.path("dio-true").exists() {
+            assert!(Instant::now() < deadline, "the FUSE server did not mount");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Some(fs)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.mount_point.join(name)
+    }
+}
+
+impl Drop for LyingFs {
+    fn drop(&mut self) {
+        let unmounted = Command::new("fusermount")
+            .arg("-u")
+            .arg(&self.mount_point)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !unmounted {
+            let _ = Command::new("umount")
+                .arg("-l")
+                .arg(&self.mount_point)
+                .status();
+        }
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
+/// The bytes the kernel gives for a whole read of `path` to end of file (what `cat` copies).
+fn kernel_content(path: &Path) -> Vec<u8> {
+    fs::read(path).unwrap()
+}
+
+/// DESIGN rule 9: a FUSE file whose `st_size` is smaller, larger or zero against its content is
+/// copied to where the kernel reports end of file, and the copy succeeds — with direct I/O
+/// (every read reaches the server: all 12 bytes) and through the page cache (the kernel's own
+/// answer, as for `cat` and GNU cp). Before: 3 of 12 bytes with exit 0, or "changed size".
+#[test]
+fn fuse_sizes_that_lie_copy_to_end_of_file() {
+    let env = TestEnv::new();
+    let Some(lying) = LyingFs::mount(&env) else {
+        return;
+    };
+    let flags: [&[&str]; 4] = [
+        &[],
+        &["--reflink=never"],
+        &["--method=read-write"],
+        &["--sparse=always"],
+    ];
+    for io in ["dio", "cache"] {
+        for claim in ["small", "large", "larger", "zero", "true"] {
+            let name = format!("{io}-{claim}");
+            let src = lying.path(&name);
+            let expected = kernel_content(&src);
+            if io == "dio" {
+                assert_eq!(expected, FUSE_CONTENT, "{name}: the server misbehaves");
+            }
+            for (i, extra) in flags.iter().enumerate() {
+                let dst = env.join(format!("{name}.{i}"));
+                env.fcopy().args(extra).arg(&src).arg(&dst).run().success();
+                assert_eq!(fs::read(&dst).unwrap(), expected, "{name} with {extra:?}");
+            }
+        }
+    }
+    // A tree copy takes its sizes from the walk: the same rule holds there.
+    env.fcopy()
+        .arg("-r")
+        .arg(&lying.mount_point)
+        .arg(env.join("tree"))
+        .run()
+        .success();
+    for entry in fs::read_dir(&lying.mount_point).unwrap() {
+        let entry = entry.unwrap();
+        let copied = env.join("tree").join(entry.file_name());
+        assert_eq!(
+            fs::read(&copied).unwrap(),
+            kernel_content(&entry.path()),
+            "tree copy of {:?}",
+            entry.file_name()
+        );
+    }
+}
+
+/// A file appended to between the walk's stat and the copy is copied to its end, not cut at
+/// the size it had when stat'ed (the open of SOURCE is held back by strace while 5 MiB are
+/// appended). Before: 10 MiB of 15 copied, exit 0.
+#[test]
+fn growing_source_is_copied_to_its_end() {
+    if !require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    let src = env.write("log", pattern(10 * M as usize, 1));
+    let child = Command::new("strace")
+        .args(["-f", "-o", "/dev/null", "-P"])
+        .arg(&src)
+        .args([
+            "-e",
+            "trace=openat",
+            "-e",
+            "inject=openat:delay_enter=1500000",
+        ])
+        .arg(crate::testenv::FCOPY)
+        .arg(&src)
+        .arg(env.join("copy"))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let mut log = OpenOptions::new().append(true).open(&src).unwrap();
+    log.write_all(&pattern(5 * M as usize, 2)).unwrap();
+    drop(log);
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(fs::metadata(env.join("copy")).unwrap().len(), 15 * M);
+    env.assert_same_content("log", "copy");
+}
+
+/// A sparse source truncated between two extents (SEEK_DATA then answers ENXIO) ends where
+/// the source now ends: no zeros past its real end, and the copy succeeds. Before: padded
+/// with zeros to the old 4 MiB.
+#[test]
+fn sparse_source_that_shrinks_ends_at_its_real_end() {
+    if !require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    let head = pattern(64 * 1024, 3);
+    let tail = pattern(64 * 1024, 4);
+    let src = env.write_sparse("sparse", 4 * M, &[(0, &head), (2 * M, &tail)]);
+    if crate::testenv::data_extents(&src).len() != 2 {
+        eprintln!(
+            "SKIP: this filesystem does not keep the holes of {}",
+            src.display()
+        );
+        return;
+    }
+    // The third lseek on SOURCE is the SEEK_DATA after the first extent.
+    let child = Command::new("strace")
+        .args(["-f", "-o", "/dev/null", "-P"])
+        .arg(&src)
+        .args([
+            "-e",
+            "trace=lseek",
+            "-e",
+            "inject=lseek:delay_enter=1500000:when=3",
+        ])
+        .arg(crate::testenv::FCOPY)
+        .arg("--reflink=never")
+        .arg(&src)
+        .arg(env.join("copy"))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    File::options()
+        .write(true)
+        .open(&src)
+        .unwrap()
+        .set_len(M)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(fs::metadata(env.join("copy")).unwrap().len(), M);
+    env.assert_same_content("sparse", "copy");
+}
+
+/// Only a promised length is checked: `--len` past what a lying FUSE file really holds is an
+/// error, with nothing left behind.
+#[test]
+fn fuse_len_that_cannot_be_met_is_an_error() {
+    let env = TestEnv::new();
+    let Some(lying) = LyingFs::mount(&env) else {
+        return;
+    };
+    env.fcopy()
+        .args(&["--len", "16"])
+        .arg(lying.path("dio-large"))
+        .arg(env.join("out"))
+        .run()
+        .failure()
+        .stderr_contains("changed size while being copied");
+    assert!(!env.exists("out"));
+}
+
+// ---- Signals (issue 13, section 5) ----
+
+fn mkfifo(path: &Path) {
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        path,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .unwrap();
+}
+
+/// Feeds a FIFO 4 KiB every 50 ms for `chunks` chunks (a copy that lasts).
+fn slow_writer(fifo: &Path, chunks: usize) -> std::thread::JoinHandle<()> {
+    let fifo = fifo.to_path_buf();
+    std::thread::spawn(move || {
+        let Ok(mut w) = OpenOptions::new().write(true).open(&fifo) else {
+            return;
+        };
+        for i in 0..chunks {
+            if w.write_all(&pattern(4096, i as u64)).is_err() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    })
+}
+
+/// SIGINT, SIGTERM, SIGHUP and SIGQUIT each stop a copy, remove the unfinished new file, and
+/// then fcopy dies by that signal (as cp), so the caller sees the signal and not an exit
+/// status. Before: exit 130/143 for INT/TERM; SIGHUP and SIGQUIT killed fcopy at once and left
+/// the half-written file.
+#[test]
+fn stopped_by_a_signal_cleans_up_then_dies_by_it() {
+    use std::os::unix::process::ExitStatusExt;
+    for (name, number) in [("INT", 2), ("TERM", 15), ("HUP", 1), ("QUIT", 3)] {
+        let env = TestEnv::new();
+        mkfifo(&env.join("src"));
+        let writer = slow_writer(&env.join("src"), 40);
+        let child = Command::new(crate::testenv::FCOPY)
+            .args(["src", "dst"])
+            .current_dir(env.path())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(400));
+        assert!(Command::new("kill")
+            .args([&format!("-{name}"), &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success());
+        let out = child.wait_with_output().unwrap();
+        writer.join().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.signal(), Some(number), "SIG{name}: {stderr}");
+        assert_eq!(
+            stderr,
+            "fcopy: interrupted while copying 'src' to 'dst'; the partial copy was removed\n",
+            "SIG{name}"
+        );
+        assert!(!env.exists("dst"), "SIG{name}:\n{}", env.listing());
+    }
+}
+
+/// Ctrl-C (SIGINT to the whole process group) stops a shell loop of fcopy at the first copy,
+/// as with cp: bash ends a loop only when its child died by SIGINT. Before: fcopy exited 130
+/// and the loop went on to the next file.
+#[test]
+fn ctrl_c_stops_a_shell_loop() {
+    use std::os::unix::process::CommandExt;
+    if !require_tool("bash") {
+        return;
+    }
+    let env = TestEnv::new();
+    mkfifo(&env.join("slow"));
+    env.write("quick", b"quick");
+    let writer = slow_writer(&env.join("slow"), 40);
+    let script = format!(
+        "for s in slow quick; do '{}' \"$s\" \"out-$s\"; done",
+        crate::testenv::FCOPY
+    );
+    let child = Command::new("bash")
+        .args(["-c", &script])
+        .current_dir(env.path())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(400));
+    assert!(Command::new("kill")
+        .args(["-INT", "--", &format!("-{}", child.id())])
+        .status()
+        .unwrap()
+        .success());
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert!(
+        !env.exists("out-quick"),
+        "the loop went on after Ctrl-C: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        env.listing()
+    );
+    assert!(!env.exists("out-slow"));
+}
+
+/// `--atomic` over an existing DEST: a temporary left by a killed run (`.NAME.fcopy-XXXXXX`,
+/// same owner, older than this run) is removed by the next atomic run into that directory;
+/// files that only look similar, or belong to someone else, stay. Before: left forever.
+#[test]
+fn atomic_removes_stale_temporaries_of_earlier_runs() {
+    let env = TestEnv::new();
+    env.write("src", b"new");
+    env.write("d/f", b"old");
+    let stale = [".f.fcopy-abc234", ".other.fcopy-zzzzzz"];
+    let kept = [
+        ".f.fcopy-ABCDEF",  // not fcopy's alphabet
+        ".f.fcopy-abc",     // too short
+        "f.fcopy-abcdef",   // no leading dot
+        ".f.fcopy-abcdef1", // too long
+    ];
+    for name in stale.iter().chain(&kept) {
+        env.write(format!("d/{name}"), b"left by a killed fcopy");
+    }
+    let foreign = ".f.fcopy-qqqqqq";
+    env.write(format!("d/{foreign}"), b"someone else's");
+    let other_owner = is_root_and_chown(&env.join(format!("d/{foreign}")));
+    std::thread::sleep(Duration::from_millis(20));
+    env.run(&["--atomic", "src", "d/f"]).success();
+    assert_eq!(env.read("d/f"), b"new");
+    for name in stale {
+        assert!(
+            !env.exists(format!("d/{name}")),
+            "{name} stayed:\n{}",
+            env.listing()
+        );
+    }
+    for name in kept {
+        assert!(env.exists(format!("d/{name}")), "{name} was removed");
+    }
+    if other_owner {
+        assert!(
+            env.exists(format!("d/{foreign}")),
+            "another user's file was removed"
+        );
+    }
+    // A temporary newer than the run (another fcopy at work) is not touched: it appears while
+    // the scan is held back by strace.
+    if !require_strace() {
+        return;
+    }
+    let child = Command::new("strace")
+        .args(["-f", "-o", "/dev/null", "-e", "trace=getdents64"])
+        .args(["-e", "inject=getdents64:delay_enter=800000:when=1"])
+        .arg(crate::testenv::FCOPY)
+        .args(["--atomic", "src", "d/f"])
+        .current_dir(env.path())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    env.write("d/.f.fcopy-abcdef", b"busy");
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        env.exists("d/.f.fcopy-abcdef"),
+        "a newer temporary was removed"
+    );
+}
+
+/// Chowns `path` to nobody (65534) when root; whether it did.
+fn is_root_and_chown(path: &Path) -> bool {
+    crate::testenv::is_root() && std::os::unix::fs::chown(path, Some(65534), Some(65534)).is_ok()
+}
+
+// ---- JSON names (issue 13, section 6) ----
+
+/// The exact bytes of a record's path field: `KEY_bytes` when present, else the string.
+fn json_path(record: &serde_json::Value, key: &str) -> Vec<u8> {
+    match record.get(format!("{key}_bytes")) {
+        Some(bytes) => bytes
+            .as_array()
+            .unwrap_or_else(|| panic!("{key}_bytes is not an array: {record}"))
+            .iter()
+            .map(|b| u8::try_from(b.as_u64().unwrap()).unwrap())
+            .collect(),
+        None => record[key].as_str().unwrap().as_bytes().to_vec(),
+    }
+}
+
+/// Every name in a tree of odd names (invalid UTF-8 that differs only in its invalid byte,
+/// controls, quotes, backslashes, non-ASCII) maps back from `--json` to its exact file, whose
+/// copy holds that file's bytes. Before: `a\377` and `a\376` were both `"a\ufffd"`.
+#[test]
+fn json_names_map_back_to_the_exact_files() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let env = TestEnv::new();
+    let names: [&[u8]; 9] = [
+        b"a\xff",
+        b"a\xfe",
+        b"b\xc3",
+        b"new\nline",
+        b"tab\there",
+        b"quote\"and\\back",
+        b"caf\xc3\xa9",
+        b"cr\r",
+        b"\xef\xbf\xbd",
+    ];
+    fs::create_dir_all(env.join("s/d\x01ir")).unwrap();
+    for (i, name) in names.iter().enumerate() {
+        let path = env.join("s/d\x01ir").join(OsStr::from_bytes(name));
+        fs::write(&path, pattern(100 + i, i as u64)).unwrap();
+    }
+    let run = env.run(&["--json", "-r", "s", "t"]);
+    run.success();
+    let records = run.json();
+    let files: Vec<_> = records.iter().filter(|r| r["type"] == "file").collect();
+    assert_eq!(files.len(), names.len(), "{}", run.stdout());
+    let mut seen = Vec::new();
+    for record in files {
+        let source = json_path(record, "source");
+        let dest = json_path(record, "dest");
+        let src_path = env.join(OsStr::from_bytes(&source));
+        let dst_path = env.join(OsStr::from_bytes(&dest));
+        assert_eq!(
+            fs::read(&src_path).unwrap_or_else(|e| panic!("{record}: {e}")),
+            fs::read(&dst_path).unwrap_or_else(|e| panic!("{record}: {e}")),
+            "{record}"
+        );
+        let base = src_path.file_name().unwrap().as_bytes().to_vec();
+        assert!(names.contains(&base.as_slice()), "{record}");
+        seen.push(base);
+    }
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), names.len(), "two records name one file");
+}
+
+/// A failure record carries the entry's real `type`: a directory that cannot be created is a
+/// `"directory"`, a symlink that cannot be made a `"symlink"`. Before: always `"file"`.
+#[test]
+fn json_failure_records_carry_the_entry_type() {
+    let env = TestEnv::new();
+    fs::create_dir_all(env.join("s/sub")).unwrap();
+    env.write("s/sub/f", b"f");
+    std::os::unix::fs::symlink("target", env.join("s/link")).unwrap();
+    // In the destination, a file where the directory goes and a directory where the link goes.
+    env.write("t/sub", b"in the way");
+    fs::create_dir_all(env.join("t/link")).unwrap();
+    let run = env.run(&["--json", "-r", "s/.", "t"]);
+    run.failure();
+    let records = run.json();
+    let failed: Vec<_> = records.iter().filter(|r| r["status"] == "error").collect();
+    let type_of = |name: &str| {
+        failed
+            .iter()
+            .find(|r| r["source"].as_str().unwrap().ends_with(name))
+            .unwrap_or_else(|| panic!("no failure record for {name}: {}", run.stdout()))["type"]
+            .clone()
+    };
+    assert_eq!(type_of("sub"), "directory", "{}", run.stdout());
+    assert_eq!(type_of("link"), "symlink", "{}", run.stdout());
+}
+
+// ---- Batch jobs run as written (issue 13, section 2) ----
+
+/// `--batch -` with a job whose SOURCE is `-`: that copy would read the rest of the job list
+/// as data. It is refused with the line number; every other job still runs. Before: the jobs
+/// after it silently never ran, exit 0.
+#[test]
+fn batch_on_stdin_refuses_stdin_as_a_source() {
+    let env = TestEnv::new();
+    let mut list = String::new();
+    for i in 0..50 {
+        env.write(format!("s{i}"), format!("data {i}"));
+        list.push_str(&format!("s{i}\td{i}\n"));
+        if i == 10 {
+            list.push_str("-\tswallowed\n");
+        }
+    }
+    let run = env.fcopy().args(&["--batch", "-"]).stdin_bytes(list).run();
+    run.failure().stderr_is(
+        "fcopy: -:12: SOURCE '-' (standard input) cannot be copied: the job list is read from standard input\n",
+    );
+    assert!(!env.exists("swallowed"));
+    for i in 0..50 {
+        assert_eq!(env.read(format!("d{i}")), format!("data {i}").as_bytes());
+    }
+}
+
+/// Under parallel `-j`, jobs that touch one file run in list order, whatever the spelling, so
+/// the result equals `-j 1`: a job that reads an earlier job's DEST sees it complete, two
+/// spellings of one DEST (`out`, `./out`, `sub/../out`) meet cp's "just-created" rule as in
+/// `-j 1`, and a file is not overwritten while an earlier job reads it. Repeated, since a race
+/// shows up only some of the time. Before: an empty file reported ok, or a mix of sources.
+#[test]
+fn parallel_batch_jobs_that_share_files_run_in_order() {
+    let env = TestEnv::new();
+    fs::create_dir(env.join("sub")).unwrap();
+    let big = pattern(4 << 20, 7);
+    env.write("big", &big);
+    env.write("other", pattern(3 << 20, 8));
+    let mut list = String::new();
+    // A chain: each job reads the previous job's DEST.
+    list.push_str("big\tc0\n");
+    for i in 1..8 {
+        list.push_str(&format!("./c{}\tsub/../c{i}\n", i - 1));
+    }
+    // One DEST, three spellings.
+    list.push_str("big\tout\n");
+    list.push_str("other\t./out\n");
+    list.push_str(&format!("other\t{}\n", env.join("sub/../out").display()));
+    // A job that overwrites a file an earlier job is still reading.
+    list.push_str("reread\tr.copy\n");
+    list.push_str("other\treread\n");
+    env.write("jobs", &list);
+    let outputs: Vec<String> = (0..8)
+        .map(|i| format!("c{i}"))
+        .chain(["out", "r.copy", "reread"].map(String::from))
+        .collect();
+    let run_once = |jobs: &str| {
+        for name in &outputs {
+            let _ = fs::remove_file(env.join(name));
+        }
+        env.write("reread", &big);
+        let run = env.run(&["--batch", "jobs", "-j", jobs]);
+        let mut stderr: Vec<String> = run.stderr().lines().map(String::from).collect();
+        stderr.sort();
+        let contents: Vec<Vec<u8>> = outputs.iter().map(|n| env.read(n)).collect();
+        (run.code(), stderr, contents)
+    };
+    let serial = run_once("1");
+    assert!(serial.2[..8].iter().all(|c| *c == big), "-j 1 chain");
+    for round in 0..6 {
+        let parallel = run_once("4");
+        assert_eq!(parallel.0, serial.0, "round {round}: exit status");
+        assert_eq!(parallel.1, serial.1, "round {round}: messages");
+        for (i, name) in outputs.iter().enumerate() {
+            assert!(
+                parallel.2[i] == serial.2[i],
+                "round {round}: {name} differs from -j 1"
+            );
+        }
+    }
+}
+
+/// With a batch job whose DEST is `-`, `--json` and `-v` records go to standard error from the
+/// first one on, and standard output holds only the copied data. Before: the records were
+/// written into the data.
+#[test]
+fn batch_records_go_to_stderr_when_a_job_writes_stdout() {
+    let env = TestEnv::new();
+    env.write("a", b"AAAA");
+    env.write("b", b"BBBB");
+    env.write("jobs", "a\tcopy\nb\t-\n");
+    for flag in ["--json", "-v"] {
+        let _ = fs::remove_file(env.join("copy"));
+        let run = env.run(&["--batch", "jobs", "-j1", flag]);
+        assert_eq!(run.code(), Some(0), "{}", run.stderr());
+        assert_eq!(run.stdout, b"BBBB", "{flag}: records in the data");
+        assert!(run.stderr().contains("copy"), "{flag}: {}", run.stderr());
+    }
+    // The same with the job list on standard input.
+    let run = env
+        .fcopy()
+        .args(&["--batch", "-", "--json"])
+        .stdin_bytes("a\tcopy2\nb\t-\n")
+        .run();
+    assert_eq!(run.code(), Some(0), "{}", run.stderr());
+    assert_eq!(run.stdout, b"BBBB");
+    assert!(run.stderr().contains("\"summary\""), "{}", run.stderr());
+}
+
+/// A line longer than the cap (a binary passed by mistake) is `FILE:N: line too long`, not held
+/// in memory; the other jobs run. Before: the whole line was held (a 100 MB line cost 490 MB),
+/// and under a memory limit fcopy aborted.
+#[test]
+fn batch_line_too_long_is_an_error_and_the_rest_continue() {
+    let env = TestEnv::new();
+    env.write("a", b"A");
+    let mut list = b"a\tone\n".to_vec();
+    list.extend(std::iter::repeat_n(b'x', 64 << 20));
+    list.extend_from_slice(b"\tnever\na\ttwo\n");
+    env.write("jobs", &list);
+    // 64 MiB of one line fits under this limit only if it is not held whole.
+    let run = env
+        .fcopy()
+        .wrapped(&["prlimit", "--as=60000000", "--"])
+        .args(&["--batch", "jobs", "-j1"])
+        .run();
+    run.failure().stderr_is("fcopy: jobs:2: line too long\n");
+    assert_eq!(env.read("one"), b"A");
+    assert_eq!(env.read("two"), b"A");
+}
+
+// ---- Outputs that cannot honour an offset (issue 13, section 4) ----
+
+/// `--offset-out` on standard output opened for appending is refused before a byte is
+/// written (every write would land at the end). Before: exit 0, the data appended.
+#[test]
+fn offset_out_on_an_append_output_is_refused() {
+    let env = TestEnv::new();
+    env.write("s", b"hello world");
+    let log = env.write("log", b"LOG\n");
+    let out = OpenOptions::new().append(true).open(&log).unwrap();
+    env.fcopy()
+        .args(&["--offset-out", "2", "s", "-"])
+        .stdout_file(out)
+        .run()
+        .failure()
+        .stderr_is(
+            "fcopy: --offset-out cannot be honoured: standard output is open for appending (O_APPEND)\n",
+        );
+    assert_eq!(env.read("log"), b"LOG\n");
+}
+
+/// A stream is read or written from where it is: `--offset-out 0` to a pipe, and FIFO operands
+/// both ways (a non-zero `--offset-in` skipped by reading) work; `/dev/null` takes any offset;
+/// a FIFO DEST with a non-zero offset is refused naming that DEST. Before: `Illegal seek`, and
+/// the message said "standard output" for a FIFO.
+#[test]
+fn streams_take_offset_zero_and_skip_input_by_reading() {
+    let env = TestEnv::new();
+    env.write("s", b"hello world");
+    // To a pipe (standard output).
+    env.fcopy()
+        .args(&["--offset-out", "0", "--offset-in", "6", "s", "-"])
+        .run()
+        .success()
+        .stdout_is("world");
+    // To a FIFO, offset 0.
+    mkfifo(&env.join("out.fifo"));
+    let reader = {
+        let path = env.join("out.fifo");
+        std::thread::spawn(move || fs::read(path).unwrap())
+    };
+    env.run(&["--offset-out", "0", "--len", "5", "s", "out.fifo"])
+        .success();
+    assert_eq!(reader.join().unwrap(), b"hello");
+    // From a FIFO, skipping 3 bytes by reading.
+    mkfifo(&env.join("in.fifo"));
+    let writer = {
+        let path = env.join("in.fifo");
+        std::thread::spawn(move || {
+            let mut w = OpenOptions::new().write(true).open(path).unwrap();
+            w.write_all(b"abcdefgh").unwrap();
+        })
+    };
+    env.run(&["--offset-in", "3", "--len", "4", "in.fifo", "got"])
+        .success();
+    writer.join().unwrap();
+    assert_eq!(env.read("got"), b"defg");
+    // /dev/null takes any offset.
+    env.run(&["--offset-out", "1G", "s", "/dev/null"]).success();
+    // A FIFO cannot take a non-zero offset: the message names it.
+    env.run(&["--offset-out", "5", "s", "out.fifo"])
+        .failure()
+        .stderr_is("fcopy: --offset-out needs a seekable destination ('out.fifo' is not)\n");
+}
+
+/// A /proc file shorter than `--len` says so (how far it got), instead of "changed size".
+#[test]
+fn proc_file_shorter_than_len_says_so() {
+    let env = TestEnv::new();
+    let run = env.run(&["--len", "1M", "/proc/self/status", "out"]);
+    run.failure();
+    let stderr = run.stderr();
+    assert!(
+        stderr.starts_with("fcopy: '/proc/self/status' ended early, after ")
+            && stderr.ends_with(" of --len 1048576 bytes\n"),
+        "{stderr}"
+    );
+    assert!(!env.exists("out"));
+}
+
+// ---- Errors that surface late, backups (issue 13, section 3) ----
+
+/// `-r -b` over an existing regular file with a FIFO source makes the backup (GNU keeps
+/// `node~`). Before: the file was deleted without a backup.
+#[test]
+fn recursive_backup_over_a_file_with_a_fifo_source_keeps_the_backup() {
+    use std::os::unix::fs::FileTypeExt;
+    let env = TestEnv::new();
+    fs::create_dir(env.join("s")).unwrap();
+    mkfifo(&env.join("s/node"));
+    env.write("d/node", b"precious");
+    env.run(&["-r", "-b", "s/.", "d"]).success();
+    assert!(fs::symlink_metadata(env.join("d/node"))
+        .unwrap()
+        .file_type()
+        .is_fifo());
+    assert_eq!(env.read("d/node~"), b"precious");
+}
+
+/// When the copy after a backup rename fails, the backup is put back, so DEST's name does not
+/// vanish (GNU). Before: DEST gone, only `d~` left.
+#[test]
+fn failed_copy_after_a_backup_puts_the_backup_back() {
+    if !require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("src", pattern(70_000, 5));
+    env.write("d", b"old contents");
+    let run = env
+        .fcopy()
+        .wrapped(&[
+            "strace",
+            "-f",
+            "-o",
+            "/dev/null",
+            "-e",
+            "trace=copy_file_range,pwrite64,sendfile,ioctl",
+            "-e",
+            "inject=copy_file_range,pwrite64,sendfile:error=ENOSPC",
+            "-e",
+            "inject=ioctl:error=EOPNOTSUPP",
+        ])
+        .args(&["-b", "--reflink=auto", "src", "d"])
+        .run();
+    run.failure().stderr_contains("No space left on device");
+    assert_eq!(env.read("d"), b"old contents", "{}", env.listing());
+    assert!(!env.exists("d~"), "{}", env.listing());
+}

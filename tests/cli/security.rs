@@ -1,0 +1,851 @@
+//! Security (issue 12, DESIGN rule 10): root copying into a directory another user can write
+//! gives that user nothing. First the deterministic reproductions of each break (an strace delay
+//! widens the window, an attacker running as `nobody` acts in it), then resource limits, then a
+//! race harness: an unprivileged attacker loop swapping names as fast as it can against many
+//! runs of each scenario, counting every effect outside the destination.
+
+use std::fs;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::testenv::{
+    is_root, require_root, require_strace, require_tool, skip, unprivileged, TestEnv, FCOPY,
+};
+
+/// The uid and gid the attacker runs as (`nobody`/`nogroup`).
+const NOBODY: u32 = 65534;
+
+/// Runs `sh -c script` as `nobody` in `dir`; returns whether it succeeded.
+fn as_nobody(dir: &Path, script: &str) -> bool {
+    Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "sh",
+            "-c",
+        ])
+        .arg(script)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// A test directory that `nobody` can reach, with a `shared` directory `nobody` owns; `None`
+/// after a SKIP when not root (or no setpriv/strace).
+fn attack_env(strace: bool) -> Option<TestEnv> {
+    if !require_root("attacking as nobody") || (strace && !require_strace()) {
+        return None;
+    }
+    let env = TestEnv::new();
+    unprivileged(&env)?;
+    fs::set_permissions(env.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    fs::create_dir(env.join("shared")).unwrap();
+    chown(&env.join("shared"), NOBODY);
+    Some(env)
+}
+
+fn chown(path: &Path, uid: u32) {
+    std::os::unix::fs::lchown(path, Some(uid), Some(uid)).unwrap();
+}
+
+/// Runs fcopy under strace with `inject` (a `SYSCALL:delay_enter=...` spec) in the background,
+/// runs `attack` as nobody one second later, and returns fcopy's output.
+fn delayed_race(env: &TestEnv, inject: &str, args: &[&str], attack: &str) -> Output {
+    let syscall = inject.split(':').next().unwrap();
+    let child = Command::new("strace")
+        .args(["-f", "-o", "/dev/null", "-e"])
+        .arg(format!("trace={syscall}"))
+        .arg("-e")
+        .arg(format!("inject={inject}"))
+        .arg(FCOPY)
+        .args(args)
+        .current_dir(env.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(1));
+    as_nobody(env.path(), attack);
+    child.wait_with_output().unwrap()
+}
+
+fn mode_owner(path: &Path) -> (u32, u32) {
+    let m = fs::symlink_metadata(path).unwrap();
+    (m.mode() & 0o7777, m.uid())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The breaks of issue 12, each deterministic
+
+/// Break 1: `--attributes-only` opened DEST with `O_CREAT` but without `O_EXCL` after its
+/// check, so a symlink planted meanwhile made root create (and with -p chown) a file anywhere.
+#[test]
+fn attributes_only_never_creates_through_a_planted_symlink() {
+    let Some(env) = attack_env(true) else { return };
+    fs::create_dir(env.join("victim")).unwrap();
+    env.write("f", "data\n");
+    chown(&env.join("f"), NOBODY);
+    let out = delayed_race(
+        &env,
+        "openat:delay_enter=2000000:when=2",
+        &["-j1", "--attributes-only", "-p", "f", "shared/f"],
+        "ln -s ../victim/owned shared/f",
+    );
+    assert!(
+        !env.exists("victim/owned"),
+        "root created a file through the planted symlink; fcopy said: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Break 2 (-r): a special file's mode was set by name after creating it, following a symlink
+/// the attacker renamed over it (`/etc/shadow` made 0644). Now it is created with its mode.
+#[test]
+fn special_file_mode_is_never_applied_through_a_swapped_in_symlink() {
+    for flags in [&["-r"][..], &["-a"][..], &["-r", "--preserve=mode"][..]] {
+        let Some(env) = attack_env(true) else { return };
+        env.write("secret", "secret\n");
+        fs::set_permissions(env.join("secret"), fs::Permissions::from_mode(0o600)).unwrap();
+        fs::create_dir(env.join("src")).unwrap();
+        let st = Command::new("mkfifo")
+            .args(["-m", "666", "src/p"])
+            .current_dir(env.path())
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let mut args = flags.to_vec();
+        args.extend(["src/.", "shared"]);
+        let out = delayed_race(
+            &env,
+            "fchmodat:delay_enter=2000000",
+            &args,
+            "ln -s ../secret shared/.x && mv -f shared/.x shared/p",
+        );
+        assert_eq!(
+            mode_owner(&env.join("secret")),
+            (0o600, 0),
+            "{flags:?}: root changed a file outside the destination; fcopy said: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// Audit finding (rule 10): a copied symlink's owner was set by name (`lchown`), so a hard link
+/// renamed over the new symlink gave the attacker a file they could only write, not own.
+#[test]
+fn symlink_owner_is_never_given_to_a_node_swapped_in_for_it() {
+    let Some(env) = attack_env(true) else { return };
+    env.write("victim/ww", "root's\n");
+    fs::set_permissions(env.join("victim/ww"), fs::Permissions::from_mode(0o666)).unwrap();
+    fs::set_permissions(env.join("victim"), fs::Permissions::from_mode(0o755)).unwrap();
+    fs::create_dir(env.join("src")).unwrap();
+    std::os::unix::fs::symlink("nowhere", env.join("src/l")).unwrap();
+    chown(&env.join("src/l"), NOBODY);
+    let out = delayed_race(
+        &env,
+        "fchownat:delay_enter=2000000",
+        &["-a", "src/.", "shared"],
+        "ln victim/ww shared/.x && mv -f shared/.x shared/l",
+    );
+    assert_eq!(
+        mode_owner(&env.join("victim/ww")),
+        (0o666, 0),
+        "root gave away a file outside the destination; fcopy said: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Break 3: `--parents` reopened each created parent by path, following a symlink swapped in
+/// for a component, and chowned/chmodded whatever it reached.
+#[test]
+fn parents_never_chown_or_chmod_through_a_swapped_component() {
+    let Some(env) = attack_env(true) else { return };
+    fs::create_dir(env.join("victim")).unwrap();
+    fs::set_permissions(env.join("victim"), fs::Permissions::from_mode(0o700)).unwrap();
+    env.write("a/b/f", "x\n");
+    for p in ["a", "a/b", "a/b/f"] {
+        chown(&env.join(p), NOBODY);
+    }
+    let out = delayed_race(
+        &env,
+        "openat:delay_enter=2000000:when=2",
+        &["-j1", "--parents", "-p", "a/b/f", "shared/"],
+        "mv shared/a shared/moved && ln -s ../victim shared/a",
+    );
+    assert_eq!(
+        mode_owner(&env.join("victim")),
+        (0o700, 0),
+        "root gave away a directory outside the destination; fcopy said: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!env.exists("victim/b"), "a directory was created outside");
+}
+
+/// Break 5: the second name of a hard-linked file was linked by its path from the working
+/// directory, so a swapped destination directory made root link a file from outside the tree.
+#[test]
+fn hard_links_are_made_relative_to_the_tree_not_to_a_swapped_path() {
+    let Some(env) = attack_env(true) else { return };
+    env.write("src/a/f", "tree\n");
+    fs::create_dir(env.join("src/b")).unwrap();
+    fs::hard_link(env.join("src/a/f"), env.join("src/b/g")).unwrap();
+    env.write("victim/a/f", "outside\n");
+    let out = delayed_race(
+        &env,
+        "linkat:delay_enter=2000000",
+        &["-a", "src", "shared/t"],
+        "mv shared/t shared/moved && ln -s ../victim shared/t",
+    );
+    let outside = fs::metadata(env.join("victim/a/f")).unwrap();
+    assert_eq!(
+        outside.nlink(),
+        1,
+        "root linked a file from outside the tree; fcopy said: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (f, g) = (
+        fs::metadata(env.join("shared/moved/a/f")).unwrap(),
+        fs::metadata(env.join("shared/moved/b/g")).unwrap(),
+    );
+    assert_eq!(f.ino(), g.ino(), "the hard link was not kept");
+}
+
+/// Break 5, second half: in a tree deeper than PATH_MAX the second name of a hard link was
+/// lost (`File name too long` from a path-based linkat).
+#[test]
+fn hard_links_survive_trees_deeper_than_path_max() {
+    use rustix::fs::{mkdirat, openat, Mode, OFlags};
+    let env = TestEnv::new();
+    let name = "d".repeat(200);
+    fs::create_dir(env.join("src")).unwrap();
+    // src/DDD.../DDD... (25 levels, 5,000 bytes) with x/f, x/g and y/h linked together.
+    let mut dir = openat(
+        rustix::fs::CWD,
+        env.join("src"),
+        OFlags::RDONLY | OFlags::DIRECTORY,
+        Mode::empty(),
+    )
+    .unwrap();
+    for _ in 0..25 {
+        mkdirat(&dir, name.as_str(), Mode::from_raw_mode(0o755)).unwrap();
+        dir = openat(
+            &dir,
+            name.as_str(),
+            OFlags::RDONLY | OFlags::DIRECTORY,
+            Mode::empty(),
+        )
+        .unwrap();
+    }
+    for sub in ["x", "y"] {
+        mkdirat(&dir, sub, Mode::from_raw_mode(0o755)).unwrap();
+    }
+    let f = openat(
+        &dir,
+        "x/f",
+        OFlags::WRONLY | OFlags::CREATE,
+        Mode::from_raw_mode(0o644),
+    )
+    .unwrap();
+    rustix::io::write(&f, b"deep\n").unwrap();
+    rustix::fs::linkat(&dir, "x/f", &dir, "x/g", rustix::fs::AtFlags::empty()).unwrap();
+    rustix::fs::linkat(&dir, "x/f", &dir, "y/h", rustix::fs::AtFlags::empty()).unwrap();
+    let run = env.run(&["-a", "src", "dst"]);
+    run.success();
+    let mut dir = openat(
+        rustix::fs::CWD,
+        env.join("dst"),
+        OFlags::RDONLY | OFlags::DIRECTORY,
+        Mode::empty(),
+    )
+    .unwrap();
+    for _ in 0..25 {
+        dir = openat(
+            &dir,
+            name.as_str(),
+            OFlags::RDONLY | OFlags::DIRECTORY,
+            Mode::empty(),
+        )
+        .unwrap();
+    }
+    let ino = |n: &str| {
+        rustix::fs::statat(&dir, n, rustix::fs::AtFlags::SYMLINK_NOFOLLOW)
+            .unwrap_or_else(|e| panic!("{n}: {e}"))
+            .st_ino
+    };
+    assert_eq!(ino("x/f"), ino("x/g"));
+    assert_eq!(ino("x/f"), ino("y/h"));
+}
+
+/// Break 4: `-rL` over a symlink to an ancestor never ended (and ate memory). GNU cp 9.1 says
+/// `cannot copy cyclic symbolic link 's/d/up'`, copies the rest and exits 1.
+#[test]
+fn dereferencing_a_cyclic_symlink_is_reported_and_the_walk_goes_on() {
+    if !require_tool("timeout") || !require_tool("prlimit") {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("s/d/file", "x\n");
+    env.write("s/z", "z\n");
+    std::os::unix::fs::symlink("..", env.join("s/d/up")).unwrap();
+    // Bounded, so the broken version fails instead of eating the machine.
+    let run = env
+        .fcopy()
+        .wrapped(&["timeout", "20", "prlimit", "--as=1000000000", "--"])
+        .args(&["-rL", "s", "t"])
+        .run();
+    run.failure()
+        .stderr_is("fcopy: cannot copy cyclic symbolic link 's/d/up'\n");
+    assert_eq!(env.read("t/d/file"), b"x\n");
+    assert_eq!(env.read("t/z"), b"z\n");
+    assert!(!env.exists("t/d/up"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resource limits (break 6): fewer workers and fewer cached directories, never a crash
+
+/// A tree of `depth` nested directories with one file at every level: `depth + 1` files.
+fn nested_tree(env: &TestEnv, depth: usize) -> usize {
+    let mut dir = PathBuf::from("src");
+    for level in 0..=depth {
+        env.write(dir.join("f"), format!("{level}\n"));
+        dir.push("d");
+    }
+    depth + 1
+}
+
+fn count_files(dir: &Path) -> usize {
+    let mut n = 0;
+    for entry in fs::read_dir(dir).unwrap().flatten() {
+        let t = entry.file_type().unwrap();
+        if t.is_dir() {
+            n += count_files(&entry.path());
+        } else {
+            n += 1;
+        }
+    }
+    n
+}
+
+#[test]
+fn a_worker_thread_that_cannot_start_means_fewer_workers_not_a_crash() {
+    if !require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    for i in 0..40 {
+        env.write(format!("src/{}/f{i}", i % 4), format!("{i}\n"));
+    }
+    let run = env
+        .fcopy()
+        .wrapped(&[
+            "strace",
+            "-f",
+            "-o",
+            "/dev/null",
+            "-e",
+            "trace=clone,clone3",
+            "-e",
+            "inject=clone,clone3:error=EAGAIN",
+        ])
+        .args(&["-r", "-j4", "src", "dst"])
+        .run();
+    run.success();
+    assert_eq!(count_files(&env.join("dst")), 40);
+}
+
+#[test]
+fn a_low_open_file_limit_still_copies_everything() {
+    if !require_tool("prlimit") {
+        return;
+    }
+    let cases: &[(usize, &str, &[&str])] = &[
+        (12, "12", &["-r"]),
+        (12, "12", &["-a", "-j1"]),
+        (200, "64", &["-r"]),
+        (200, "256", &["-r"]),
+        (12, "16", &["-r", "-j8"]),
+    ];
+    for &(depth, nofile, flags) in cases {
+        let env = TestEnv::new();
+        let files = nested_tree(&env, depth);
+        let mut args: Vec<&str> = flags.to_vec();
+        args.extend(["src", "dst"]);
+        let limit = format!("--nofile={nofile}");
+        let run = env
+            .fcopy()
+            .wrapped(&["prlimit", limit.as_str(), "--"])
+            .args(&args)
+            .run();
+        run.success();
+        assert_eq!(
+            count_files(&env.join("dst")),
+            files,
+            "{flags:?} at -n {nofile}"
+        );
+    }
+}
+
+#[test]
+fn many_files_with_many_workers_at_a_low_open_file_limit() {
+    if !require_tool("prlimit") {
+        return;
+    }
+    let env = TestEnv::new();
+    for i in 0..1000 {
+        env.write(format!("src/{}/f{i}", i % 10), "x");
+    }
+    for nofile in ["8", "12", "16"] {
+        let dst = format!("dst{nofile}");
+        let limit = format!("--nofile={nofile}");
+        let run = env
+            .fcopy()
+            .wrapped(&["prlimit", limit.as_str(), "--"])
+            .args(&["-r", "-j8", "src", dst.as_str()])
+            .run();
+        run.success();
+        assert_eq!(count_files(&env.join(&dst)), 1000, "at -n {nofile}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Modes at creation (break 7): the kernel and the default ACL decide, as for GNU cp
+
+#[test]
+fn new_directories_and_special_files_get_the_default_acls_mode_as_with_gnu_cp() {
+    if !require_tool("setfacl") {
+        return;
+    }
+    let env = TestEnv::new();
+    fs::create_dir(env.join("src")).unwrap();
+    fs::create_dir(env.join("src/sub")).unwrap();
+    fs::set_permissions(env.join("src/sub"), fs::Permissions::from_mode(0o755)).unwrap();
+    fs::set_permissions(env.join("src"), fs::Permissions::from_mode(0o755)).unwrap();
+    let fifo = Command::new("mkfifo")
+        .args(["-m", "666", "src/p"])
+        .current_dir(env.path())
+        .status()
+        .unwrap();
+    assert!(fifo.success());
+    for d in ["gnu", "ours"] {
+        fs::create_dir(env.join(d)).unwrap();
+        let acl = Command::new("setfacl")
+            .args(["-d", "-m", "u::rwx,g::r-x,o::---", d])
+            .current_dir(env.path())
+            .status()
+            .unwrap();
+        if !acl.success() {
+            skip("default ACLs are not supported here");
+            return;
+        }
+    }
+    let gnu = Command::new("cp")
+        .args(["-r", "src", "gnu/"])
+        .current_dir(env.path())
+        .status()
+        .unwrap();
+    assert!(gnu.success());
+    env.run(&["-r", "src", "ours/"]).success();
+    for p in ["src", "src/sub", "src/p"] {
+        let (g, o) = (
+            mode_owner(&env.join("gnu").join(p)).0,
+            mode_owner(&env.join("ours").join(p)).0,
+        );
+        assert_eq!(o, g, "{p}: fcopy {o:o}, GNU cp {g:o}");
+    }
+    assert_eq!(mode_owner(&env.join("ours/src")).0, 0o750);
+}
+
+/// Without ACLs the GNU rules hold too: a read-only source directory is copied into (the owner
+/// gets write permission while copying) and ends with the source's mode less the umask.
+#[test]
+fn new_directories_end_with_the_source_mode_less_the_umask() {
+    let env = TestEnv::new();
+    env.write("src/ro/f", "x");
+    env.write("src/open/f", "y");
+    fs::set_permissions(env.join("src/open"), fs::Permissions::from_mode(0o777)).unwrap();
+    fs::set_permissions(env.join("src/ro"), fs::Permissions::from_mode(0o555)).unwrap();
+    let run = env
+        .fcopy()
+        .wrapped(&["sh", "-c", "umask 002 && exec \"$0\" \"$@\""])
+        .args(&["-r", "src", "dst"])
+        .run();
+    run.success();
+    assert_eq!(mode_owner(&env.join("dst/ro")).0, 0o555);
+    assert_eq!(mode_owner(&env.join("dst/open")).0, 0o775);
+    assert_eq!(env.read("dst/ro/f"), b"x");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The race harness: an unprivileged attacker swapping names as fast as it can
+
+/// Runs of fcopy per scenario (issue 12 asks for at least 200).
+const RACE_RUNS: usize = 200;
+
+/// What is outside the destination, to compare before and after each run: every name under
+/// `victim/` with its type, mode, owner, group, link count and mtime.
+type Snapshot = Vec<(PathBuf, u32, u32, u32, u64, i64, i64)>;
+
+fn snapshot(dir: &Path) -> Snapshot {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        let m = fs::symlink_metadata(&d).unwrap();
+        out.push((
+            d.strip_prefix(dir).unwrap().to_path_buf(),
+            m.mode(),
+            m.uid(),
+            m.gid(),
+            m.nlink(),
+            m.mtime(),
+            m.mtime_nsec(),
+        ));
+        if m.is_dir() {
+            for e in fs::read_dir(&d).unwrap().flatten() {
+                todo.push(e.path());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Effects outside the destination, by kind, summed over a scenario's runs.
+#[derive(Default, Debug, Clone, Copy, PartialEq, Eq)]
+struct Escapes {
+    created: usize,
+    chmodded: usize,
+    chowned: usize,
+    linked: usize,
+    touched: usize,
+}
+
+impl Escapes {
+    fn total(&self) -> usize {
+        self.created + self.chmodded + self.chowned + self.linked + self.touched
+    }
+
+    /// Adds what differs between two snapshots of the victim directory.
+    fn add(&mut self, before: &Snapshot, after: &Snapshot) {
+        for b in before {
+            match after.iter().find(|a| a.0 == b.0) {
+                Some(a) => {
+                    self.chmodded += usize::from(a.1 != b.1);
+                    self.chowned += usize::from(a.2 != b.2 || a.3 != b.3);
+                    self.linked += usize::from(a.4 != b.4 && a.1 & 0o170000 != 0o040000);
+                    self.touched += usize::from((a.5, a.6) != (b.5, b.6) && a.1 == b.1);
+                }
+                None => self.touched += 1,
+            }
+        }
+        self.created += after
+            .iter()
+            .filter(|a| !before.iter().any(|b| b.0 == a.0))
+            .count();
+    }
+}
+
+/// Resets `victim/` (root's, outside every destination): `file`, `a/f`, `b/`.
+fn make_victim(root: &Path) {
+    let v = root.join("victim");
+    if v.exists() {
+        fs::remove_dir_all(&v).unwrap();
+    }
+    for d in ["", "a", "b"] {
+        fs::create_dir_all(v.join(d)).unwrap();
+        fs::set_permissions(v.join(d), fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    for f in ["file", "a/f"] {
+        fs::write(v.join(f), "secret\n").unwrap();
+        fs::set_permissions(v.join(f), fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    // Times well in the past, so any change shows.
+    let old = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+    for p in ["file", "a/f", "a", "b", ""] {
+        let f = fs::File::open(v.join(p)).unwrap();
+        f.set_times(fs::FileTimes::new().set_modified(old)).unwrap();
+    }
+}
+
+/// Empties `shared/` (as root; symlinks are removed, never followed).
+fn clear_shared(shared: &Path) {
+    for e in fs::read_dir(shared).unwrap().flatten() {
+        let p = e.path();
+        if e.file_type().unwrap().is_dir() {
+            fs::remove_dir_all(&p).unwrap();
+        } else {
+            fs::remove_file(&p).unwrap();
+        }
+    }
+}
+
+/// How the attacker treats the run's name in `shared/`.
+#[derive(Copy, Clone)]
+enum Attack {
+    /// Whenever the name is something fcopy made (not a symlink), rename it away and put a
+    /// symlink to `target` in its place.
+    SwapCreated(&'static str),
+    /// Keep renaming a fresh symlink to `target` over the name (also before fcopy looks).
+    RenameOver(&'static str),
+}
+
+/// A scenario: fcopy's arguments for run `i` (names relative to the test directory), the name
+/// under `shared/` attacked, whether `shared/NAME`'s parent is a directory nobody owns made
+/// for the run, and the attack.
+struct Scenario {
+    name: &'static str,
+    args: fn(usize) -> Vec<String>,
+    /// The attacked name relative to `shared/` for run i.
+    target: fn(usize) -> String,
+    /// A nobody-owned directory to make under `shared/` before run i.
+    run_dir: Option<fn(usize) -> String>,
+    attack: Attack,
+}
+
+/// The attacker's loop, on its own thread running as nobody (thread credentials: the rest of
+/// the test process stays root): act on the current run's name until told to stop.
+fn attacker(
+    shared: PathBuf,
+    scenarios_target: std::sync::Arc<std::sync::Mutex<Option<(PathBuf, Attack, Instant)>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<u64> {
+    use rustix::fs::{renameat, statat, symlinkat, AtFlags, FileType, CWD};
+    use std::sync::atomic::Ordering;
+    std::thread::spawn(move || {
+        let nobody_g = rustix::process::Gid::from_raw(NOBODY);
+        let nobody_u = rustix::process::Uid::from_raw(NOBODY);
+        rustix::thread::set_thread_groups(&[]).unwrap();
+        rustix::thread::set_thread_res_gid(nobody_g, nobody_g, nobody_g).unwrap();
+        rustix::thread::set_thread_res_uid(nobody_u, nobody_u, nobody_u).unwrap();
+        assert!(!rustix::process::geteuid().is_root());
+        let mut swaps = 0u64;
+        let mut n = 0u64;
+        while !stop.load(Ordering::Relaxed) {
+            // The lock is held for the whole step: once the test has taken the target away,
+            // the attacker has stopped touching the run's names.
+            let guard = scenarios_target.lock().unwrap();
+            let Some((name, attack, from)) = guard.clone() else {
+                drop(guard);
+                std::thread::yield_now();
+                continue;
+            };
+            if Instant::now() < from {
+                // Each run is attacked from another moment on, to hit every window.
+                continue;
+            }
+            n += 1;
+            let path = shared.join(&name);
+            let tmp = path.with_file_name(format!(".x{n}"));
+            match attack {
+                Attack::SwapCreated(target) => {
+                    let Ok(st) = statat(CWD, &path, AtFlags::SYMLINK_NOFOLLOW) else {
+                        continue;
+                    };
+                    if FileType::from_raw_mode(st.st_mode) == FileType::Symlink {
+                        continue;
+                    }
+                    let gone = path.with_file_name(format!(".gone{n}"));
+                    if renameat(CWD, &path, CWD, &gone).is_ok()
+                        && symlinkat(target, CWD, &path).is_ok()
+                    {
+                        swaps += 1;
+                    }
+                }
+                Attack::RenameOver(target) => {
+                    if symlinkat(target, CWD, &tmp).is_ok()
+                        && renameat(CWD, &tmp, CWD, &path).is_ok()
+                    {
+                        swaps += 1;
+                    }
+                }
+            }
+        }
+        swaps
+    })
+}
+
+fn race_scenarios() -> Vec<Scenario> {
+    fn v(args: &[&str]) -> Vec<String> {
+        args.iter().map(|s| s.to_string()).collect()
+    }
+    vec![
+        Scenario {
+            name: "-r",
+            args: |i| v(&["-r", "src", &format!("shared/t{i}")]),
+            target: |i| format!("t{i}"),
+            run_dir: None,
+            attack: Attack::SwapCreated("../victim"),
+        },
+        Scenario {
+            name: "-a",
+            args: |i| v(&["-a", "src", &format!("shared/t{i}")]),
+            target: |i| format!("t{i}"),
+            run_dir: None,
+            attack: Attack::SwapCreated("../victim"),
+        },
+        Scenario {
+            name: "-j4",
+            args: |i| v(&["-a", "-j4", "src", &format!("shared/t{i}")]),
+            target: |i| format!("t{i}"),
+            run_dir: None,
+            attack: Attack::SwapCreated("../victim"),
+        },
+        Scenario {
+            name: "--parents",
+            args: |i| v(&["--parents", "-p", "a/b/f", &format!("shared/p{i}")]),
+            target: |i| format!("p{i}/a"),
+            run_dir: Some(|i| format!("p{i}")),
+            attack: Attack::SwapCreated("../../victim"),
+        },
+        Scenario {
+            name: "--attributes-only",
+            args: |i| v(&["--attributes-only", "-p", "f", &format!("shared/o{i}")]),
+            target: |i| format!("o{i}"),
+            run_dir: None,
+            attack: Attack::RenameOver("../victim/created"),
+        },
+        Scenario {
+            name: "-l",
+            args: |i| v(&["-rl", "src", &format!("shared/l{i}")]),
+            target: |i| format!("l{i}"),
+            run_dir: None,
+            attack: Attack::SwapCreated("../victim"),
+        },
+        Scenario {
+            name: "special files (-a)",
+            args: |i| v(&["-a", "special/.", &format!("shared/s{i}")]),
+            target: |i| format!("s{i}/p"),
+            run_dir: Some(|i| format!("s{i}")),
+            attack: Attack::SwapCreated("../../victim/file"),
+        },
+        Scenario {
+            name: "special files (-r)",
+            args: |i| v(&["-r", "special/.", &format!("shared/s{i}")]),
+            target: |i| format!("s{i}/p"),
+            run_dir: Some(|i| format!("s{i}")),
+            attack: Attack::SwapCreated("../../victim/file"),
+        },
+        Scenario {
+            name: "--atomic",
+            args: |i| v(&["--atomic", "-p", "f", &format!("shared/m{i}")]),
+            target: |i| format!("m{i}"),
+            run_dir: None,
+            attack: Attack::RenameOver("../victim/created"),
+        },
+    ]
+}
+
+/// Issue 12's proof: every scenario, `RACE_RUNS` runs each against the attacker, and not one
+/// file created, chmodded, chowned or linked outside the destination. `FCOPY_RACE_BIN` runs
+/// the harness against another build (to measure the code before the fixes).
+#[test]
+fn race_harness_an_unprivileged_attacker_gains_nothing() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    if !is_root() {
+        skip("the race harness needs root (it attacks as nobody)");
+        return;
+    }
+    let bin = std::env::var_os("FCOPY_RACE_BIN")
+        .filter(|b| !b.is_empty())
+        .map_or_else(|| PathBuf::from(FCOPY), PathBuf::from);
+    let env = TestEnv::new();
+    fs::set_permissions(env.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    let root = env.path().to_path_buf();
+    // Fixtures: a small tree with a hard link, a FIFO, a file with --parents components.
+    env.write("src/f", "f\n");
+    env.write("src/a/f", "af\n");
+    fs::create_dir(env.join("src/b")).unwrap();
+    fs::hard_link(env.join("src/a/f"), env.join("src/b/g")).unwrap();
+    env.write("a/b/f", "abf\n");
+    env.write("f", "top\n");
+    fs::create_dir(env.join("special")).unwrap();
+    let fifo = Command::new("mkfifo")
+        .args(["-m", "666", "special/p"])
+        .current_dir(&root)
+        .status()
+        .unwrap();
+    assert!(fifo.success());
+    for p in [
+        "src",
+        "src/f",
+        "src/a",
+        "src/a/f",
+        "src/b",
+        "a",
+        "a/b",
+        "a/b/f",
+        "f",
+        "special/p",
+    ] {
+        chown(&env.join(p), NOBODY);
+    }
+    let shared = env.join("shared");
+    fs::create_dir(&shared).unwrap();
+    chown(&shared, NOBODY);
+    make_victim(&root);
+    let baseline = snapshot(&root.join("victim"));
+
+    let current: Arc<Mutex<Option<(PathBuf, Attack, Instant)>>> = Arc::new(Mutex::new(None));
+    let stop = Arc::new(AtomicBool::new(false));
+    let thread = attacker(shared.clone(), Arc::clone(&current), Arc::clone(&stop));
+    let started = Instant::now();
+    let mut results = Vec::new();
+    for sc in race_scenarios() {
+        let mut escapes = Escapes::default();
+        let mut failed_runs = 0;
+        let t0 = Instant::now();
+        for i in 0..RACE_RUNS {
+            if let Some(dir) = sc.run_dir {
+                let d = shared.join(dir(i));
+                fs::create_dir(&d).unwrap();
+                chown(&d, NOBODY);
+            }
+            let from = Instant::now() + Duration::from_micros((i % 10) as u64 * 400);
+            *current.lock().unwrap() = Some((PathBuf::from((sc.target)(i)), sc.attack, from));
+            let out = Command::new(&bin)
+                .args((sc.args)(i))
+                .current_dir(&root)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .unwrap();
+            *current.lock().unwrap() = None;
+            failed_runs += usize::from(!out.success());
+            let after = snapshot(&root.join("victim"));
+            if after != baseline {
+                escapes.add(&baseline, &after);
+                make_victim(&root);
+            }
+            clear_shared(&shared);
+        }
+        eprintln!(
+            "race {:<20} {RACE_RUNS} runs ({failed_runs} refused or failed, {:.1} s): created {}, chmodded {}, chowned {}, linked {}, other changes {}",
+            sc.name,
+            t0.elapsed().as_secs_f64(),
+            escapes.created,
+            escapes.chmodded,
+            escapes.chowned,
+            escapes.linked,
+            escapes.touched
+        );
+        results.push((sc.name, escapes));
+    }
+    stop.store(true, Ordering::Relaxed);
+    let swaps = thread.join().unwrap();
+    eprintln!(
+        "race harness: {} scenarios, {swaps} attacker swaps, {:.1} s",
+        results.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let broken: Vec<_> = results.iter().filter(|(_, e)| e.total() > 0).collect();
+    assert!(
+        broken.is_empty(),
+        "effects outside the destination: {broken:?}"
+    );
+}
