@@ -96,6 +96,31 @@ fn update_changed_skips_finished_copies_and_copies_the_rest() {
 }
 
 #[test]
+fn update_changed_keeps_symlinks_with_the_same_target() {
+    let env = TestEnv::new();
+    env.write("t/f", b"f");
+    std::os::unix::fs::symlink("f", env.join("t/same")).unwrap();
+    std::os::unix::fs::symlink("f", env.join("t/moved")).unwrap();
+    env.run(&["-a", "t", "u"]).success();
+    fs::remove_file(env.join("t/moved")).unwrap();
+    std::os::unix::fs::symlink("elsewhere", env.join("t/moved")).unwrap();
+    let run = env.run(&["-a", "--update=changed", "--json", "-T", "t", "u"]);
+    run.success();
+    let records = run.json();
+    let status = |name: &str| {
+        let rec = records.iter().find(|r| r["source"] == format!("t/{name}"));
+        rec.unwrap_or_else(|| run.fail(name))["status"].clone()
+    };
+    assert_eq!(status("same"), "skipped");
+    assert_eq!(status("f"), "skipped");
+    assert_eq!(status("moved"), "ok");
+    assert_eq!(
+        fs::read_link(env.join("u/moved")).unwrap(),
+        Path::new("elsewhere")
+    );
+}
+
+#[test]
 fn update_changed_compares_whole_seconds_when_one_side_keeps_no_nanoseconds() {
     let env = TestEnv::new();
     env.write("a", pattern(4 * K, 5));
