@@ -604,3 +604,60 @@ fn sigkill_at_random_moments_then_resume_copies_only_what_is_missing() {
          finished files skipped, {tree_moved} bytes moved by the re-runs"
     );
 }
+
+/// SIGINT during a `--resume` copy: the partial file stays (a prefix of what was read), and the
+/// message says so.
+#[test]
+fn resume_keeps_the_partial_file_on_sigint() {
+    use std::io::Write;
+    let env = TestEnv::new();
+    let fifo = env.join("src");
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        &fifo,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .unwrap();
+    let writer = std::thread::spawn(move || {
+        let mut sent = Vec::new();
+        let Ok(mut w) = fs::OpenOptions::new().write(true).open(&fifo) else {
+            return sent;
+        };
+        for i in 0..40 {
+            let piece = pattern(4096, i);
+            if w.write_all(&piece).is_err() {
+                break;
+            }
+            sent.extend_from_slice(&piece);
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        sent
+    });
+    let child = std::process::Command::new(crate::testenv::FCOPY)
+        .args(["--resume", "src", "dst"])
+        .current_dir(env.path())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(400));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let sent = writer.join().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "fcopy: interrupted while copying 'src' to 'dst'; the partial copy was kept for --resume\n"
+    );
+    let kept = env.read("dst");
+    assert!(
+        !kept.is_empty() && kept.len() <= sent.len(),
+        "kept {} bytes",
+        kept.len()
+    );
+    assert_eq!(kept, sent[..kept.len()]);
+}
