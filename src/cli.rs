@@ -452,12 +452,14 @@ pub fn resolve_long_options(
                         }
                     }
                     if found.len() > 1 {
+                        // GNU's options win, and an ambiguity among them lists only them, as
+                        // GNU cp does (`--re`: not fcopy's --resume).
                         let gnu: Vec<&LongName> = found
                             .iter()
                             .copied()
                             .filter(|l| GNU_LONG_OPTIONS.contains(&l.name.as_str()))
                             .collect();
-                        if gnu.len() == 1 {
+                        if !gnu.is_empty() {
                             found = gnu;
                         }
                     }
