@@ -234,9 +234,13 @@ enum FileKey {
 }
 
 /// The files a path names, as [`FileKey`]s (empty for standard I/O or a path that cannot be
-/// examined, whose job then fails on its own).
-fn file_keys(path: &std::path::Path) -> Vec<FileKey> {
-    use rustix::fs::{stat, statat, AtFlags, CWD};
+/// examined, whose job then fails on its own). `dirs` caches the identity of directories
+/// already seen (job lists name a few directories many times).
+fn file_keys(
+    path: &std::path::Path,
+    dirs: &mut std::collections::HashMap<std::path::PathBuf, (u64, u64)>,
+) -> Vec<FileKey> {
+    use rustix::fs::stat;
     let mut keys = Vec::with_capacity(2);
     if path.as_os_str() == "-" {
         return keys;
@@ -244,14 +248,23 @@ fn file_keys(path: &std::path::Path) -> Vec<FileKey> {
     if let Ok(st) = stat(path) {
         keys.push(FileKey::Inode(st.st_dev, st.st_ino));
     }
-    let name = path.file_name();
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => std::path::Path::new("."),
     };
-    if let Some(name) = name {
-        if let Ok(st) = statat(CWD, parent, AtFlags::empty()) {
-            keys.push(FileKey::Entry(st.st_dev, st.st_ino, name.to_owned()));
+    if let Some(name) = path.file_name() {
+        let dir = match dirs.get(parent) {
+            Some(&id) => Some(id),
+            None => stat(parent).ok().map(|st| {
+                if dirs.len() >= 4096 {
+                    dirs.clear();
+                }
+                dirs.insert(parent.to_owned(), (st.st_dev, st.st_ino));
+                (st.st_dev, st.st_ino)
+            }),
+        };
+        if let Some((dev, ino)) = dir {
+            keys.push(FileKey::Entry(dev, ino, name.to_owned()));
         }
     }
     keys
@@ -266,6 +279,7 @@ fn file_keys(path: &std::path::Path) -> Vec<FileKey> {
 pub struct JobOrder {
     reads: std::collections::HashSet<FileKey>,
     writes: std::collections::HashSet<FileKey>,
+    dirs: std::collections::HashMap<std::path::PathBuf, (u64, u64)>,
 }
 
 impl JobOrder {
@@ -276,8 +290,8 @@ impl JobOrder {
         source: &std::path::Path,
         dest: &std::path::Path,
     ) -> (bool, JobFiles) {
-        let reads = file_keys(source);
-        let writes = file_keys(dest);
+        let reads = file_keys(source, &mut self.dirs);
+        let writes = file_keys(dest, &mut self.dirs);
         let clash = writes
             .iter()
             .any(|k| self.writes.contains(k) || self.reads.contains(k))

@@ -388,8 +388,9 @@ struct LongName {
 }
 
 /// Resolves long options the way GNU `getopt_long` does, before clap parses `argv`: a unique
-/// prefix is the option; a prefix of several is an error listing them (unless exactly one is
-/// a GNU cp option); `--name=VALUE` on an option without value and an unknown name are errors
+/// prefix is the option; a prefix of several is an error listing them — only the GNU cp
+/// options among them when there are any, so one GNU match is chosen and GNU's own list is
+/// printed (`--re`: '--recursive' '--remove-destination' '--reflink', not '--resume'); `--name=VALUE` on an option without value and an unknown name are errors
 /// in GNU's words. A value given as the next argument is joined with `=`, so `--len -5`
 /// reaches `--len`'s own check (which names the option). Short options that take a value
 /// keep it. Stops at `--`.

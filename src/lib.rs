@@ -97,12 +97,14 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
     let started = Instant::now();
     // The totals grow while trees are walked, batch lines read or operands planned.
     let growing = config.recursive || config.batch.is_some() || targets.len() > 1;
-    let display = Arc::new(report::progress::ProgressDisplay::new(
-        config.progress,
-        growing,
-    ));
+    let mut display = report::progress::ProgressDisplay::new(config.progress, growing);
+    // `kill -USR1 PID` prints one status line (bytes, files, time, rate) on standard error, as
+    // dd does, and the copy goes on (without this, SIGUSR1 would kill fcopy mid-file).
+    if let Some(requested) = signals::status_requests() {
+        display.answer_status_requests(requested, &program);
+    }
+    let display = Arc::new(display);
     reporter.progress = Some(Arc::clone(&display));
-    status_on_sigusr1(&display, &program);
     let mut engine = Engine::new(&*display);
     if let Some(chunk) = display.chunk_hint() {
         engine.chunk = chunk;
@@ -149,30 +151,6 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
     }
 }
 
-/// `kill -USR1 PID` prints one status line (bytes, files, time, rate) on standard error, as dd
-/// does, and the copy goes on (without this, SIGUSR1 would kill fcopy mid-file).
-fn status_on_sigusr1(display: &Arc<report::progress::ProgressDisplay>, program: &str) {
-    let Some(requested) = signals::status_requests() else {
-        return;
-    };
-    let display = Arc::clone(display);
-    let program = program.to_owned();
-    // A small watcher: it wakes ten times a second to look at the flag.
-    let _ = std::thread::Builder::new()
-        .name("sigusr1".into())
-        .stack_size(64 << 10)
-        .spawn(move || loop {
-            std::thread::sleep(std::time::Duration::from_millis(100));
-            if requested.swap(false, std::sync::atomic::Ordering::Relaxed) {
-                let line = display.status_line();
-                display.suspend(|| {
-                    use std::io::Write as _;
-                    let _ = writeln!(std::io::stderr().lock(), "{program}: {line}");
-                });
-            }
-        });
-}
-
 /// Runs every job of a `--batch` file: each line is an operand pair, with its own range if given.
 /// `parallel`: jobs run on the pool (`-j`), so dependent jobs are ordered ([`batch::JobOrder`]).
 /// `records`: `--json`/`-v`/`--debug` lines are printed, so they go to standard error when any
@@ -190,27 +168,30 @@ fn run_batch(
     };
     type Entries = Box<dyn Iterator<Item = std::io::Result<batch::Entry>>>;
     let list_on_stdin = file == Path::new("-");
-    let entries: Entries = if list_on_stdin {
-        let reader = batch::BatchReader::new(std::io::stdin().lock(), null);
-        if records {
-            // Standard input can be read once: read the whole list before the first job.
-            let jobs: Vec<_> = reader.collect();
-            copier.reporter().stdout_taken |= writes_to_stdout(jobs.iter());
-            Box::new(jobs.into_iter())
-        } else {
-            Box::new(reader)
-        }
+    let input: Box<dyn std::io::BufRead> = if list_on_stdin {
+        Box::new(std::io::stdin().lock())
     } else {
-        if records && records_to_stderr(file, null) {
-            copier.reporter().stdout_taken = true;
-        }
         match std::fs::File::open(file) {
-            Ok(f) => Box::new(batch::BatchReader::new(
-                std::io::BufReader::with_capacity(64 * 1024, f),
-                null,
-            )),
+            Ok(f) => Box::new(std::io::BufReader::with_capacity(64 * 1024, f)),
             Err(e) => return cannot_read(copier, &e),
         }
+    };
+    let reader = batch::BatchReader::new(input, null);
+    // A regular file is read twice: once ahead to see whether a job writes to standard output.
+    // A list that can be read only once (standard input, a pipe such as `<(...)`) is read
+    // whole before the first job instead.
+    let regular = !list_on_stdin && std::fs::metadata(file).is_ok_and(|m| m.is_file());
+    let entries: Entries = if records && regular {
+        if records_to_stderr(file, null) {
+            copier.reporter().stdout_taken = true;
+        }
+        Box::new(reader)
+    } else if records {
+        let jobs: Vec<_> = reader.collect();
+        copier.reporter().stdout_taken |= writes_to_stdout(jobs.iter());
+        Box::new(jobs.into_iter())
+    } else {
+        Box::new(reader)
     };
     let mut order = batch::JobOrder::default();
     for read in entries {

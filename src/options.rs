@@ -267,6 +267,9 @@ pub fn resolve(args: &Args, m: &ArgMatches) -> Result<Config, UsageError> {
         jobs: match args.jobs {
             Some(n) => usize::from(n),
             None if args.debug => 1,
+            // Workers serve only trees and batches: a plain copy need not ask how many CPUs
+            // there are (glibc reads the cgroup's CPU quota for that: 12 system calls).
+            None if !recursive && args.batch.is_none() => 1,
             None => default_jobs(),
         },
         progress: if args.progress_always {

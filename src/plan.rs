@@ -160,6 +160,9 @@ pub struct Job {
     /// Identity of the source as stat'ed; the opened file must match.
     pub source_id: (u64, u64),
     pub dest_exists: bool,
+    /// Identity of an existing destination as stat'ed (symlinks followed): the file opened for
+    /// writing must be this one (DESIGN rule 10: no name swapped after the check).
+    pub dest_id: Option<(u64, u64)>,
     /// Mode for a destination fcopy creates: given at creation, or after the data when
     /// [`Job::explicit_mode`] or preserved attributes require it.
     pub create_mode: u32,
@@ -637,6 +640,10 @@ pub fn plan_job(
         detect_zeros: false,
         source_id: (source.dev, source.ino),
         dest_exists: matches!(dest, DestFacts::Existing(_)),
+        dest_id: match dest {
+            DestFacts::Existing(f) => Some((f.dev, f.ino)),
+            _ => None,
+        },
         create_mode: source.mode & 0o777 & !umask,
         explicit_mode: false,
         force: opts.force,

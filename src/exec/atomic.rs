@@ -453,6 +453,14 @@ pub fn run(engine: &Engine<'_>, job: &Job, src: &Fd, place: Place) -> Result<Out
     if crate::signals::pending().is_some() {
         return Err(interrupted());
     }
+    // Delayed write errors (NFS, CIFS, FUSE) show at close: check before DEST is replaced.
+    super::flush_by_close(temp.fd.as_fd()).map_err(|e| {
+        JobError::new(format!(
+            "failed to close {}: {}",
+            quote(dst_name),
+            errno_text_of(e)
+        ))
+    })?;
     put_in_place(job, &place, &mut temp, dst_name)?;
     if job.sync {
         sync_dir(&place.dir, &place.dir_shown).map_err(|mut e| {

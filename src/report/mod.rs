@@ -3,11 +3,15 @@
 
 mod json;
 pub mod progress;
+mod prompt;
 mod quote;
+mod record;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+use self::record::Record;
 
 pub use self::json::JsonObject;
 pub use self::quote::{quote, quote_bytes, quote_if_needed};
@@ -96,76 +100,6 @@ impl Reporter {
             range: None,
             planned_parents: std::collections::HashSet::new(),
         }
-    }
-
-    /// `-i` with `--batch -`: the answers come from the terminal (`/dev/tty`), as standard input
-    /// carries the jobs. Fails (a usage error for the caller) when there is no terminal.
-    pub fn answers_from_terminal(&mut self) -> Result<(), String> {
-        use rustix::fs::{Mode, OFlags};
-        let flags = OFlags::RDONLY | OFlags::NOCTTY | OFlags::CLOEXEC;
-        match rustix::fs::open("/dev/tty", flags, Mode::empty()) {
-            Ok(fd) => {
-                self.answers = Some(fd);
-                Ok(())
-            }
-            Err(e) => Err(format!(
-                "-i cannot ask: standard input carries the batch and there is no terminal \
-                 ('/dev/tty': {})",
-                errno_text_of(e)
-            )),
-        }
-    }
-
-    /// `-i`: prints `question` on standard error and reads one line of answer; true for `y`/`Y`.
-    ///
-    /// The answer comes from standard input, or from the terminal when standard input carries the
-    /// batch. The wait polls, so SIGINT and SIGTERM end it at once (the answer is then "no" and
-    /// the run stops as after any interrupt). End of input is "no", as in GNU cp.
-    pub fn ask(&mut self, question: &str) -> bool {
-        let _ = self.stdout.flush();
-        let prompt = format!("{}: {question} ", self.program);
-        let write = || {
-            let mut err = io::stderr().lock();
-            let _ = err.write_all(prompt.as_bytes());
-            let _ = err.flush();
-        };
-        match &self.progress {
-            Some(p) => p.suspend(write),
-            None => write(),
-        }
-        let fd = match &self.answers {
-            Some(fd) => rustix::fd::AsFd::as_fd(fd),
-            None => rustix::stdio::stdin(),
-        };
-        let mut answer = Vec::new();
-        loop {
-            if crate::signals::pending().is_some() {
-                return false;
-            }
-            let mut fds = [rustix::event::PollFd::new(
-                &fd,
-                rustix::event::PollFlags::IN,
-            )];
-            let tick = rustix::event::Timespec {
-                tv_sec: 0,
-                tv_nsec: 100_000_000,
-            };
-            match rustix::event::poll(&mut fds, Some(&tick)) {
-                Ok(0) | Err(rustix::io::Errno::INTR) => continue,
-                Ok(_) => {}
-                Err(_) => break,
-            }
-            let mut byte = [0u8; 1];
-            match rustix::io::read(fd, &mut byte) {
-                Ok(0) => break,
-                Ok(_) if byte[0] == b'\n' => break,
-                Ok(_) => answer.push(byte[0]),
-                Err(rustix::io::Errno::INTR | rustix::io::Errno::AGAIN) => {}
-                Err(_) => break,
-            }
-        }
-        let text = String::from_utf8_lossy(&answer);
-        text.trim_start().starts_with(['y', 'Y'])
     }
 
     pub fn failures(&self) -> u64 {
@@ -515,122 +449,6 @@ fn job_bytes(job: &Job) -> Option<u64> {
     match job.range {
         Some(r) => r.len,
         None => job.len,
-    }
-}
-
-/// One `--json` record of a job or a tree node. Every record has the same fields in the same
-/// order, whatever its status; a field that does not apply is `null` (the schema is in the
-/// README, "JSON output").
-struct Record<'a> {
-    kind: &'a str,
-    source: Option<&'a Path>,
-    dest: Option<&'a Path>,
-    status: &'a str,
-    strategy: Option<&'static str>,
-    method: Option<&'static str>,
-    fallback: Option<&'static str>,
-    fallback_offset: Option<u64>,
-    /// offset_in, offset_out, len.
-    range: Option<(u64, u64, Option<u64>)>,
-    bytes: Option<u64>,
-    extents: Option<u64>,
-    error: Option<String>,
-    elapsed_ms: Option<f64>,
-    /// The line of a `--batch` file the record is about.
-    line: Option<u64>,
-    /// `--resume`: the DEST offset (bytes) the copy continued from.
-    resumed_from: Option<u64>,
-    /// `--verify`: how DEST was checked against SOURCE.
-    verified: Option<&'static str>,
-}
-
-impl<'a> Record<'a> {
-    fn new(
-        kind: &'a str,
-        source: Option<&'a Path>,
-        dest: Option<&'a Path>,
-        status: &'a str,
-    ) -> Self {
-        Record {
-            kind,
-            source,
-            dest,
-            status,
-            strategy: None,
-            method: None,
-            fallback: None,
-            fallback_offset: None,
-            range: None,
-            bytes: None,
-            extents: None,
-            error: None,
-            elapsed_ms: None,
-            line: None,
-            resumed_from: None,
-            verified: None,
-        }
-    }
-
-    fn job(job: &'a Job, status: &'a str) -> Self {
-        let mut record = Record::new(
-            "file",
-            Some(job.source.display_path()),
-            Some(job.dest.display_path()),
-            status,
-        );
-        record.strategy = Some(job.strategy.name());
-        record.range = job.range.map(|r| (r.offset_in, r.offset_out, r.len));
-        record.resumed_from = job.restart.resumed_from;
-        record
-    }
-
-    fn error(mut self, message: String) -> Self {
-        self.error = Some(message);
-        self
-    }
-
-    fn finish(self) -> String {
-        let path = |o: JsonObject, key: &str, p: Option<&Path>| match p {
-            Some(p) => o.path(key, p),
-            None => o.null(key),
-        };
-        let mut o = JsonObject::new().str("type", self.kind);
-        o = path(o, "source", self.source);
-        o = path(o, "dest", self.dest);
-        o = o
-            .str("status", self.status)
-            .opt_str("strategy", self.strategy)
-            .opt_str("method", self.method)
-            .opt_str("fallback", self.fallback)
-            .opt_num("fallback_offset", self.fallback_offset)
-            .opt_num("offset_in", self.range.map(|r| r.0))
-            .opt_num("offset_out", self.range.map(|r| r.1))
-            .opt_num("len", self.range.and_then(|r| r.2))
-            .opt_num("bytes", self.bytes)
-            .opt_num("extents", self.extents)
-            .opt_str("error", self.error.as_deref());
-        o = match self.elapsed_ms {
-            Some(ms) => o.float("elapsed_ms", ms),
-            None => o.null("elapsed_ms"),
-        };
-        o.opt_num("line", self.line)
-            .opt_num("resumed_from", self.resumed_from)
-            .opt_str("verified", self.verified)
-            .finish()
-    }
-}
-
-impl Reporter {
-    /// A line of a `--batch` file that is not a job (wrong number of fields, a bad number): the
-    /// error line, and with `--json` an error record carrying the line number.
-    pub fn bad_batch_line(&mut self, line: u64, message: &str) {
-        self.error_line(message);
-        if self.json {
-            let mut record =
-                Record::new("batch_line", None, None, "error").error(self.with_program(message));
-            record.line = Some(line);
-            self.line(format_args!("{}", record.finish()));
-        }
     }
 }
 

@@ -12,7 +12,7 @@
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Once};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
@@ -22,6 +22,11 @@ use crate::exec::Progress;
 
 /// How long a copy runs before `--progress=auto` shows the bar.
 const AUTO_DELAY: Duration = Duration::from_secs(1);
+
+/// How long a copy runs before a thread starts to answer `kill -USR1` at once. Before that (and
+/// in short copies, which never start it: a thread costs start-up time), the request is
+/// answered by the copy itself at its next piece or file.
+const STATUS_WATCH_DELAY: Duration = Duration::from_millis(200);
 
 /// The widest the bar itself gets, in columns, and the narrowest worth drawing.
 const BAR_MAX: usize = 30;
@@ -46,6 +51,16 @@ pub struct ProgressDisplay {
     waiting: AtomicBool,
     /// The bar may be drawn at some point (else the display only counts, for SIGUSR1).
     may_show: bool,
+    /// `kill -USR1` requests, once [`ProgressDisplay::answer_status_requests`] set them up.
+    status: Option<StatusRequests>,
+}
+
+/// What answers `kill -USR1`: the flag the signal sets, the program name for the line, and the
+/// watcher thread started once the copy has run for [`STATUS_WATCH_DELAY`].
+struct StatusRequests {
+    flag: Arc<AtomicBool>,
+    program: String,
+    watcher: Once,
 }
 
 impl ProgressDisplay {
@@ -80,11 +95,49 @@ impl ProgressDisplay {
             counters,
             waiting: AtomicBool::new(mode == ProgressWhen::Auto),
             may_show,
+            status: None,
         };
         if mode == ProgressWhen::Always {
             display.bar.set_draw_target(ProgressDrawTarget::stderr());
         }
         display
+    }
+
+    /// Answers `kill -USR1` with one status line on standard error (`PROGRAM: LINE`), as dd
+    /// does, when `flag` is the flag the signal sets.
+    pub fn answer_status_requests(&mut self, flag: Arc<AtomicBool>, program: &str) {
+        self.status = Some(StatusRequests {
+            flag,
+            program: program.to_owned(),
+            watcher: Once::new(),
+        });
+    }
+
+    /// Prints a requested status line now, and once the copy has run long enough starts the
+    /// thread that answers later requests at once (a piece of a copy may take seconds).
+    fn poll_status(&self) {
+        let Some(status) = &self.status else {
+            return;
+        };
+        if status.flag.swap(false, Ordering::Relaxed) {
+            print_status(&self.bar, &self.counters, &status.program);
+        }
+        if self.started() >= STATUS_WATCH_DELAY {
+            status.watcher.call_once(|| {
+                let (bar, counters) = (self.bar.clone(), Arc::clone(&self.counters));
+                let (flag, program) = (Arc::clone(&status.flag), status.program.clone());
+                // A small watcher: it wakes ten times a second to look at the flag.
+                let _ = std::thread::Builder::new()
+                    .name("sigusr1".into())
+                    .stack_size(64 << 10)
+                    .spawn(move || loop {
+                        std::thread::sleep(Duration::from_millis(100));
+                        if flag.swap(false, Ordering::Relaxed) {
+                            print_status(&bar, &counters, &program);
+                        }
+                    });
+            });
+        }
     }
 
     /// More work was found: `bytes` more to copy in `files` more files.
@@ -93,6 +146,7 @@ impl ProgressDisplay {
         self.counters
             .files_total
             .fetch_add(files, Ordering::Relaxed);
+        self.poll_status();
     }
 
     /// Every operand has been planned: the totals are final, so the percentage and ETA mean
@@ -106,6 +160,7 @@ impl ProgressDisplay {
     pub fn file_done(&self) {
         self.counters.files_done.fetch_add(1, Ordering::Relaxed);
         self.maybe_show();
+        self.poll_status();
         self.bar.tick();
     }
 
@@ -139,29 +194,43 @@ impl ProgressDisplay {
     /// The line `kill -USR1` prints, as dd's: bytes copied, files, elapsed time and rate, e.g.
     /// `1.50 GiB (1610612736 bytes) copied, 3/7 files, 3.2 s, 480 MiB/s`.
     pub fn status_line(&self) -> String {
-        let bytes = self.bar.position();
-        let secs = self.started().as_secs_f64();
-        let c = &self.counters;
-        let done = c.files_done.load(Ordering::Relaxed);
-        let total = c.files_total.load(Ordering::Relaxed);
-        let rate = if secs > 0.0 { bytes as f64 / secs } else { 0.0 };
-        let growing = if c.totals_final.load(Ordering::Relaxed) {
-            ""
-        } else {
-            "≥"
-        };
-        format!(
-            "{} copied, {done}/{growing}{total} files, {secs:.1} s, {}/s",
-            human_size(bytes),
-            human_bytes(rate as u64)
-        )
+        status_line(&self.bar, &self.counters)
     }
+}
+
+/// The `kill -USR1` line (see [`ProgressDisplay::status_line`]).
+fn status_line(bar: &ProgressBar, c: &Counters) -> String {
+    let bytes = bar.position();
+    let secs = bar.elapsed().as_secs_f64();
+    let done = c.files_done.load(Ordering::Relaxed);
+    let total = c.files_total.load(Ordering::Relaxed);
+    let rate = if secs > 0.0 { bytes as f64 / secs } else { 0.0 };
+    let growing = if c.totals_final.load(Ordering::Relaxed) {
+        ""
+    } else {
+        "≥"
+    };
+    format!(
+        "{} copied, {done}/{growing}{total} files, {secs:.1} s, {}/s",
+        human_size(bytes),
+        human_bytes(rate as u64)
+    )
+}
+
+/// Prints the status line on standard error, with the bar out of the way.
+fn print_status(bar: &ProgressBar, counters: &Counters, program: &str) {
+    let line = status_line(bar, counters);
+    bar.suspend(|| {
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), "{program}: {line}");
+    });
 }
 
 impl Progress for ProgressDisplay {
     fn advance(&self, bytes: u64) {
         self.bar.inc(bytes);
         self.maybe_show();
+        self.poll_status();
     }
 }
 

@@ -488,7 +488,12 @@ impl<'a, 'p> Copier<'a, 'p> {
                 continue;
             }
             let facts = stat_src(&src_dir)?;
-            let (create_mode, omitted) = self.new_dir_modes(facts.mode);
+            let (mut create_mode, mut omitted) = self.new_dir_modes(facts.mode);
+            let preserve = self.cfg.copy.preserve.attrs;
+            if !preserve.mode && !preserve.ownership {
+                // GNU's make_dir_parents_private withholds nothing then: mkdir decides.
+                (create_mode, omitted) = (facts.mode & 0o1777, 0);
+            }
             match mkdirat(&*dir, name, Mode::from_raw_mode(create_mode)) {
                 Ok(()) => {
                     let fd = walk::open_created_dir(&*dir, name).map_err(|e| match e {
@@ -591,8 +596,8 @@ impl<'a, 'p> Copier<'a, 'p> {
     }
 }
 
-/// A directory `--parents` created: its descriptor, name and the source directory's facts,
-/// for applying its attributes again once the operand is copied.
+/// A directory of a `--parents` destination (made now or existing): its descriptor, name and
+/// the source directory's facts, for applying its attributes again once the operand is copied.
 struct MadeParent {
     fd: Arc<OwnedFd>,
     shown: PathBuf,

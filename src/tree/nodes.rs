@@ -236,7 +236,11 @@ impl<'a, 'p> Copier<'a, 'p> {
                 return;
             }
         }
-        let flags = if self.cfg.deref == Deref::Always {
+        // -L, or -H for a command-line operand: link to what the symlink points to (GNU
+        // link-deref.sh).
+        let follow = self.cfg.deref == Deref::Always
+            || (self.cfg.deref == Deref::CommandLine && matches!(src, Endpoint::Path(_)));
+        let flags = if follow {
             AtFlags::SYMLINK_FOLLOW
         } else {
             AtFlags::empty()
@@ -359,7 +363,7 @@ fn open_created_node(
     )?;
     let st = rustix::fs::fstat(&fd)?;
     let ours = FileType::from_raw_mode(st.st_mode) == ftype
-        && st.st_uid == rustix::process::geteuid().as_raw()
+        && super::walk::made_by_us(&fd, &st)
         && st.st_nlink == 1;
     if ours {
         Ok(fd)

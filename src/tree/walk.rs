@@ -314,10 +314,6 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
         }
         let (ddir, dname) = dst.dir_and_name().expect("paths");
-        if self.cfg.dry_run {
-            self.reporter
-                .planned_node("directory", &src_shown, &dst_shown);
-        }
         // --dry-run creates nothing: a missing destination directory is stood in for by its
         // parent, and the walk treats it as fresh (every entry's destination missing).
         let planned_only = self.cfg.dry_run
@@ -386,8 +382,14 @@ impl<'a, 'p> Copier<'a, 'p> {
         let dst_fd = match opened {
             Ok(fd) => fd,
             Err(e) => {
+                // A dry run meets a missing parent here: the run's mkdir would have failed.
+                let what = if planned_only {
+                    "cannot create directory"
+                } else {
+                    "cannot access"
+                };
                 let msg = match e {
-                    Some(e) => format!("cannot access {}: {}", quote(&dst_shown), errno_text_of(e)),
+                    Some(e) => format!("{what} {}: {}", quote(&dst_shown), errno_text_of(e)),
                     None => format!("{} was replaced while being copied", quote(&dst_shown)),
                 };
                 self.fail(&src_shown, &dst_shown, &msg);
@@ -397,6 +399,10 @@ impl<'a, 'p> Copier<'a, 'p> {
         let restore_mode = (created && !planned_only)
             .then(|| self.prepare_new_dir(dst_fd.as_fd(), facts.mode, omitted))
             .flatten();
+        if self.cfg.dry_run {
+            self.reporter
+                .planned_node("directory", &src_shown, &dst_shown);
+        }
         // Read after the destination exists, as GNU cp does: a destination inside the source
         // then shows up in the walk and is reported as a copy into itself.
         let entries = match self.retry_emfile(ancestors, || read_entries(src_fd.as_fd())) {
@@ -522,18 +528,38 @@ pub(super) fn open_dir(
 
 /// Opens a directory this run just made with `mkdirat`, without following a symlink, and
 /// checks it is ours: a directory owned by the user running fcopy (a name the directory's
-/// other users swapped meanwhile is `Err(None)`). Rule 10 of DESIGN.md.
+/// other users swapped meanwhile is `Err(None)`). (README, "Security": every effect on a descriptor).
 pub(super) fn open_created_dir(
     dir: impl AsFd,
     name: impl rustix::path::Arg,
 ) -> Result<OwnedFd, Option<Errno>> {
     let fd = open_dir(dir, name, true)?;
     let st = fstat(&fd)?;
-    if st.st_uid == rustix::process::geteuid().as_raw() {
+    if made_by_us(&fd, &st) {
         Ok(fd)
     } else {
         Err(None)
     }
+}
+
+/// Whether a node fcopy just created is owned as one it created: by the effective user, or on
+/// a filesystem whose owners are not the creator's (FAT, exFAT, NTFS, FUSE, NFS, SMB, 9p, vboxsf:
+/// mount options or the server decide), where the owner proves nothing.
+pub(super) fn made_by_us(fd: &impl AsFd, st: &rustix::fs::Stat) -> bool {
+    const FOREIGN_OWNERS: [u64; 10] = [
+        0x4d44,      // FAT
+        0x2011_bab0, // exFAT
+        0x5346_544e, // NTFS (ntfs-3g, ntfs)
+        0x7366_746e, // ntfs3
+        0x6573_5546, // FUSE
+        0x6969,      // NFS
+        0xff53_4d42, // CIFS
+        0xfe53_4d42, // SMB2
+        0x0102_1997, // 9p
+        0x786f_4256, // vboxsf
+    ];
+    st.st_uid == rustix::process::geteuid().as_raw()
+        || rustix::fs::fstatfs(fd).is_ok_and(|f| FOREIGN_OWNERS.contains(&(f.f_type as u64)))
 }
 
 impl<'a, 'p> Copier<'a, 'p> {

@@ -519,7 +519,10 @@ fn ragged_lines(text: &str, width: usize) -> Vec<String> {
             continue;
         };
         // A list item, or the line that introduces a list, ends where it ends.
-        let list = next.trim_start().starts_with("- ") || line.trim_end().ends_with(':');
+        // So do the usage forms (`Usage: fcopy ...` and the `fcopy ...` lines under it).
+        let list = next.trim_start().starts_with("- ")
+            || line.trim_end().ends_with(':')
+            || next.trim_start().starts_with("fcopy ");
         if line.trim().is_empty() || next.trim().is_empty() || indent(line) != indent(next) || list
         {
             continue;

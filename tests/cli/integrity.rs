@@ -628,6 +628,18 @@ fn batch_records_go_to_stderr_when_a_job_writes_stdout() {
     assert_eq!(run.code(), Some(0), "{}", run.stderr());
     assert_eq!(run.stdout, b"BBBB");
     assert!(run.stderr().contains("\"summary\""), "{}", run.stderr());
+    // And from a list that can be read only once (a FIFO, as `--batch <(...)` gives): looking
+    // ahead must not eat the jobs.
+    mkfifo(&env.join("jobs.fifo"));
+    let writer = {
+        let path = env.join("jobs.fifo");
+        std::thread::spawn(move || fs::write(path, "a\tcopy3\nb\t-\n").unwrap())
+    };
+    let run = env.run(&["--batch", "jobs.fifo", "--json"]);
+    writer.join().unwrap();
+    assert_eq!(run.code(), Some(0), "{}", run.stderr());
+    assert_eq!(run.stdout, b"BBBB");
+    assert_eq!(env.read("copy3"), b"AAAA");
 }
 
 /// A line longer than the cap (a binary passed by mistake) is `FILE:N: line too long`, not held
@@ -780,4 +792,57 @@ fn failed_copy_after_a_backup_puts_the_backup_back() {
     run.failure().stderr_contains("No space left on device");
     assert_eq!(env.read("d"), b"old contents", "{}", env.listing());
     assert!(!env.exists("d~"), "{}", env.listing());
+}
+
+/// Runs fcopy under strace with every `close` of `dest` failing with EIO (as NFS, CIFS and
+/// FUSE report delayed write errors).
+fn fcopy_with_failing_close(
+    env: &TestEnv,
+    args: &[&str],
+    dest: &std::path::Path,
+) -> std::process::Output {
+    Command::new("strace")
+        .args(["-f", "-o", "/dev/null", "-P"])
+        .arg(dest)
+        .args(["-e", "trace=close", "-e", "inject=close:error=EIO"])
+        .arg(crate::testenv::FCOPY)
+        .args(args)
+        .current_dir(env.path())
+        .output()
+        .unwrap()
+}
+
+/// The destination's close(2) is checked (GNU cp: `failed to close`): an error there fails
+/// the file, exit 1, and a DEST that fcopy created is removed. Before: exit 0, "ok".
+#[test]
+fn close_error_on_the_destination_fails_the_copy() {
+    if !require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("src", pattern(100_000, 7));
+    let out = fcopy_with_failing_close(&env, &["src", "new"], &env.join("new"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("failed to close 'new': Input/output error"),
+        "{stderr}"
+    );
+    assert!(
+        !env.exists("new"),
+        "a new DEST whose close failed is removed"
+    );
+
+    // An existing DEST: the failure is reported and says the old contents are gone.
+    env.write("old", b"old contents");
+    let out = fcopy_with_failing_close(&env, &["src", "old"], &env.join("old"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("failed to close 'old'"), "{stderr}");
+
+    // --json: an error record, not "ok".
+    let out = fcopy_with_failing_close(&env, &["--json", "src", "new2"], &env.join("new2"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("\"status\":\"error\""), "{stdout}");
+    assert!(!stdout.contains("\"status\":\"ok\""), "{stdout}");
 }

@@ -57,6 +57,15 @@ fn chown(path: &Path, uid: u32) {
 /// runs `attack` as nobody one second later, and returns fcopy's output.
 fn delayed_race(env: &TestEnv, inject: &str, args: &[&str], attack: &str) -> Output {
     let syscall = inject.split(':').next().unwrap();
+    // `when=N` counts fcopy's own calls: the ones the process makes before main (the dynamic
+    // loader opening libraries, the runtime reading /proc/self/maps) are added here.
+    let inject = match inject.split_once(":when=") {
+        Some((head, n)) => format!(
+            "{head}:when={}",
+            n.parse::<usize>().unwrap() + startup_calls(syscall)
+        ),
+        None => inject.to_owned(),
+    };
     let child = Command::new("strace")
         .args(["-f", "-o", "/dev/null", "-e"])
         .arg(format!("trace={syscall}"))
@@ -72,6 +81,23 @@ fn delayed_race(env: &TestEnv, inject: &str, args: &[&str], attack: &str) -> Out
     std::thread::sleep(Duration::from_secs(1));
     as_nobody(env.path(), attack);
     child.wait_with_output().unwrap()
+}
+
+/// How many `syscall` calls fcopy makes before its own work (`fcopy --version` makes only
+/// those): the dynamic loader's and the Rust runtime's.
+fn startup_calls(syscall: &str) -> usize {
+    let out = Command::new("strace")
+        .args(["-f", "-e"])
+        .arg(format!("trace={syscall}"))
+        .arg(FCOPY)
+        .arg("--version")
+        .output()
+        .unwrap();
+    let needle = format!("{syscall}(");
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| l.contains(&needle))
+        .count()
 }
 
 fn mode_owner(path: &Path) -> (u32, u32) {
@@ -158,6 +184,31 @@ fn symlink_owner_is_never_given_to_a_node_swapped_in_for_it() {
         "root gave away a file outside the destination; fcopy said: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Audit finding (rule 10): an existing DEST checked as a regular file was opened with
+/// `O_TRUNC` following symlinks, so a symlink renamed over it between the check and the open
+/// made root truncate and overwrite any file. Now the file opened must be the one checked.
+#[test]
+fn an_existing_destination_swapped_for_a_symlink_is_not_written_through() {
+    let Some(env) = attack_env(true) else { return };
+    env.write("victim/file", "secret\n");
+    env.write("f", "attacker's data\n");
+    env.write("shared/x", "old\n");
+    chown(&env.join("shared/x"), NOBODY);
+    let out = delayed_race(
+        &env,
+        "openat:delay_enter=2000000:when=2",
+        &["-j1", "f", "shared/x"],
+        "ln -s ../victim/file shared/.x && mv -f shared/.x shared/x",
+    );
+    assert_eq!(
+        env.read("victim/file"),
+        b"secret\n",
+        "root overwrote a file outside the destination; fcopy said: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success());
 }
 
 /// Break 3: `--parents` reopened each created parent by path, following a symlink swapped in
@@ -612,7 +663,9 @@ fn attacker(
     shared: PathBuf,
     scenarios_target: std::sync::Arc<std::sync::Mutex<Option<(PathBuf, Attack, Instant)>>>,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-) -> std::thread::JoinHandle<u64> {
+    waiting: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    swaps: std::sync::Arc<std::sync::atomic::AtomicU64>,
+) -> std::thread::JoinHandle<()> {
     use rustix::fs::{renameat, statat, symlinkat, AtFlags, FileType, CWD};
     use std::sync::atomic::Ordering;
     std::thread::spawn(move || {
@@ -622,15 +675,17 @@ fn attacker(
         rustix::thread::set_thread_res_gid(nobody_g, nobody_g, nobody_g).unwrap();
         rustix::thread::set_thread_res_uid(nobody_u, nobody_u, nobody_u).unwrap();
         assert!(!rustix::process::geteuid().is_root());
-        let mut swaps = 0u64;
         let mut n = 0u64;
         while !stop.load(Ordering::Relaxed) {
+            if waiting.load(Ordering::Relaxed) {
+                // The test thread wants the lock (std's mutex is not fair): step aside.
+                std::thread::yield_now();
+                continue;
+            }
             // The lock is held for the whole step: once the test has taken the target away,
             // the attacker has stopped touching the run's names.
             let guard = scenarios_target.lock().unwrap();
             let Some((name, attack, from)) = guard.clone() else {
-                drop(guard);
-                std::thread::yield_now();
                 continue;
             };
             if Instant::now() < from {
@@ -652,19 +707,18 @@ fn attacker(
                     if renameat(CWD, &path, CWD, &gone).is_ok()
                         && symlinkat(target, CWD, &path).is_ok()
                     {
-                        swaps += 1;
+                        swaps.fetch_add(1, Ordering::Relaxed);
                     }
                 }
                 Attack::RenameOver(target) => {
                     if symlinkat(target, CWD, &tmp).is_ok()
                         && renameat(CWD, &tmp, CWD, &path).is_ok()
                     {
-                        swaps += 1;
+                        swaps.fetch_add(1, Ordering::Relaxed);
                     }
                 }
             }
         }
-        swaps
     })
 }
 
@@ -792,21 +846,35 @@ fn race_harness_an_unprivileged_attacker_gains_nothing() {
 
     let current: Arc<Mutex<Option<(PathBuf, Attack, Instant)>>> = Arc::new(Mutex::new(None));
     let stop = Arc::new(AtomicBool::new(false));
-    let thread = attacker(shared.clone(), Arc::clone(&current), Arc::clone(&stop));
+    let waiting = Arc::new(AtomicBool::new(false));
+    let swaps = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let thread = attacker(
+        shared.clone(),
+        Arc::clone(&current),
+        Arc::clone(&stop),
+        Arc::clone(&waiting),
+        Arc::clone(&swaps),
+    );
+    let set_target = |target: Option<(PathBuf, Attack, Instant)>| {
+        waiting.store(true, Ordering::Relaxed);
+        *current.lock().unwrap() = target;
+        waiting.store(false, Ordering::Relaxed);
+    };
     let started = Instant::now();
     let mut results = Vec::new();
     for sc in race_scenarios() {
         let mut escapes = Escapes::default();
         let mut failed_runs = 0;
         let t0 = Instant::now();
+        let swaps0 = swaps.load(Ordering::Relaxed);
         for i in 0..RACE_RUNS {
             if let Some(dir) = sc.run_dir {
                 let d = shared.join(dir(i));
                 fs::create_dir(&d).unwrap();
                 chown(&d, NOBODY);
             }
-            let from = Instant::now() + Duration::from_micros((i % 10) as u64 * 400);
-            *current.lock().unwrap() = Some((PathBuf::from((sc.target)(i)), sc.attack, from));
+            let from = Instant::now() + Duration::from_micros((i % 8) as u64 * 150);
+            set_target(Some((PathBuf::from((sc.target)(i)), sc.attack, from)));
             let out = Command::new(&bin)
                 .args((sc.args)(i))
                 .current_dir(&root)
@@ -815,7 +883,7 @@ fn race_harness_an_unprivileged_attacker_gains_nothing() {
                 .stderr(Stdio::null())
                 .status()
                 .unwrap();
-            *current.lock().unwrap() = None;
+            set_target(None);
             failed_runs += usize::from(!out.success());
             let after = snapshot(&root.join("victim"));
             if after != baseline {
@@ -825,8 +893,9 @@ fn race_harness_an_unprivileged_attacker_gains_nothing() {
             clear_shared(&shared);
         }
         eprintln!(
-            "race {:<20} {RACE_RUNS} runs ({failed_runs} refused or failed, {:.1} s): created {}, chmodded {}, chowned {}, linked {}, other changes {}",
+            "race {:<20} {RACE_RUNS} runs, {:>5} swaps ({failed_runs} refused or failed, {:.1} s): created {}, chmodded {}, chowned {}, linked {}, other changes {}",
             sc.name,
+            swaps.load(Ordering::Relaxed) - swaps0,
             t0.elapsed().as_secs_f64(),
             escapes.created,
             escapes.chmodded,
@@ -837,10 +906,11 @@ fn race_harness_an_unprivileged_attacker_gains_nothing() {
         results.push((sc.name, escapes));
     }
     stop.store(true, Ordering::Relaxed);
-    let swaps = thread.join().unwrap();
+    thread.join().unwrap();
     eprintln!(
-        "race harness: {} scenarios, {swaps} attacker swaps, {:.1} s",
+        "race harness: {} scenarios, {} attacker swaps, {:.1} s",
         results.len(),
+        swaps.load(Ordering::Relaxed),
         started.elapsed().as_secs_f64()
     );
     let broken: Vec<_> = results.iter().filter(|(_, e)| e.total() > 0).collect();
@@ -848,4 +918,55 @@ fn race_harness_an_unprivileged_attacker_gains_nothing() {
         broken.is_empty(),
         "effects outside the destination: {broken:?}"
     );
+}
+
+/// `--parents -p` gives existing parent directories the source's attributes again, as GNU cp's
+/// re_protect does (GNU test parent-perm.sh), through the descriptors it opened them by.
+#[test]
+fn parents_with_p_restores_existing_parents_attributes_as_gnu_cp() {
+    let env = TestEnv::new();
+    for d in ["a/b/c", "a/b/d", "gnu", "ours"] {
+        fs::create_dir_all(env.join(d)).unwrap();
+    }
+    env.write("a/b/c/foo", "");
+    env.write("a/b/d/foo", "");
+    let modes = |root: &str| -> Vec<u32> {
+        ["a", "a/b", "a/b/d"]
+            .iter()
+            .map(|d| mode_owner(&env.join(root).join(d)).0)
+            .collect()
+    };
+    for (dir, program) in [("gnu", "cp"), ("ours", FCOPY)] {
+        for (src, restrict) in [("a/b/c/foo", true), ("a/b/d/foo", false)] {
+            let st = Command::new(program)
+                .args(["-p", "--parents", src, dir])
+                .current_dir(env.path())
+                .status()
+                .unwrap();
+            assert!(st.success(), "{program} -p --parents {src} {dir}");
+            if restrict {
+                for d in ["a", "a/b"] {
+                    let p = env.join(dir).join(d);
+                    fs::set_permissions(&p, fs::Permissions::from_mode(0o705)).unwrap();
+                }
+            }
+        }
+    }
+    assert_eq!(modes("ours"), modes("gnu"));
+    assert_eq!(modes("ours"), modes("."));
+}
+
+/// `-l -R -H`: a command-line symlink is followed, the link is made to its target (GNU test
+/// link-deref.sh); with -P the symlink itself is linked.
+#[test]
+fn link_with_h_links_to_the_target_of_a_command_line_symlink() {
+    let env = TestEnv::new();
+    env.write("file", "");
+    std::os::unix::fs::symlink("file", env.join("filelink")).unwrap();
+    env.run(&["--link", "-H", "-R", "filelink", "dst"])
+        .success();
+    env.run(&["--link", "-P", "filelink", "dst2"]).success();
+    let ino = |p: &str| fs::symlink_metadata(env.join(p)).unwrap().ino();
+    assert_eq!(ino("dst"), ino("file"));
+    assert_eq!(ino("dst2"), ino("filelink"));
 }
