@@ -454,6 +454,8 @@ pub fn resolve_long_options(
                         }
                     }
                     if found.len() > 1 {
+                        // GNU's options win, and an ambiguity among them lists only them, as
+                        // GNU cp does (`--re`: not fcopy's --resume).
                         let gnu: Vec<&LongName> = found
                             .iter()
                             .copied()

@@ -325,10 +325,10 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
                     "interrupted while copying {} to {}{}",
                     quote(src_name),
                     quote(dst_name),
-                    if created && !job.restart.keep_partial {
-                        "; the partial copy was removed"
-                    } else {
-                        ""
+                    match (created, job.restart.keep_partial) {
+                        (true, false) => "; the partial copy was removed",
+                        (_, true) => "; the partial copy was kept for --resume",
+                        (false, false) => "",
                     }
                 );
             }

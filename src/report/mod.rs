@@ -375,9 +375,14 @@ impl Reporter {
 
     /// A job was not run because the destination exists (`-n`).
     pub fn skipped(&mut self, source: &std::path::Path, dest: &std::path::Path) {
+        self.skipped_node("file", source, dest);
+    }
+
+    /// A file or directory was left out (`skipped` also for `--exclude`d entries of a tree).
+    pub fn skipped_node(&mut self, kind: &str, source: &std::path::Path, dest: &std::path::Path) {
         self.skipped += 1;
         if self.json {
-            let mut record = Record::new("file", Some(source), Some(dest), "skipped");
+            let mut record = Record::new(kind, Some(source), Some(dest), "skipped");
             record.bytes = Some(0);
             self.line(format_args!("{}", record.finish()));
         } else if self.debug {

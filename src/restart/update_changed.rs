@@ -1,5 +1,5 @@
 //! `--update=changed`: a regular DEST with SOURCE's size and modification time is taken to be
-//! a finished copy and skipped.
+//! a finished copy and skipped (and a symbolic link with the same target as SOURCE's).
 //!
 //! This is sound only because no fcopy run leaves a DEST with the source's size and mtime
 //! unless all its data was written: the mtime is the last thing set (after data, owner, xattrs
@@ -47,6 +47,12 @@ pub fn same_mtime(a: (i64, i64), b: (i64, i64), step_ns: i128) -> bool {
     ns(a).div_euclid(step) == ns(b).div_euclid(step)
 }
 
+/// The target of the symbolic link `end` names.
+fn link_target(end: &Endpoint) -> Option<std::ffi::CString> {
+    let (dir, name) = end.dir_and_name()?;
+    rustix::fs::readlinkat(dir, name, Vec::new()).ok()
+}
+
 /// The `statfs` magic of the filesystem `end` is on (opened with `O_PATH`, not followed).
 fn fs_magic(end: &Endpoint) -> Option<u64> {
     let (dir, name) = end.dir_and_name()?;
@@ -62,7 +68,14 @@ fn fs_magic(end: &Endpoint) -> Option<u64> {
 
 /// Whether the existing `dest` (stat'ed, links followed) already holds a copy of the regular
 /// file `source`: same size, and same mtime at the coarser step of the two filesystems.
+///
+/// A symbolic link (copied as a link, `-P`/`-a`) is unchanged when DEST (`dest` from `lstat`) is
+/// a symbolic link with the same target.
 pub fn unchanged(source: &FileFacts, src: &Endpoint, dest: &Stat, dst: &Endpoint) -> bool {
+    if source.kind == FileKind::Symlink {
+        return rustix::fs::FileType::from_raw_mode(dest.st_mode) == rustix::fs::FileType::Symlink
+            && link_target(src).is_some_and(|a| link_target(dst).is_some_and(|b| a == b));
+    }
     let dest_regular =
         rustix::fs::FileType::from_raw_mode(dest.st_mode) == rustix::fs::FileType::RegularFile;
     if source.kind != FileKind::Regular || !dest_regular || dest.st_size as u64 != source.size {

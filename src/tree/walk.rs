@@ -197,7 +197,8 @@ impl<'a, 'p> Copier<'a, 'p> {
                     if self.cfg.dry_run && !self.cfg.json {
                         self.reporter.planned_node("excluded", s, d);
                     } else {
-                        self.reporter.skipped(s, d);
+                        let kind = if is_dir { "directory" } else { "file" };
+                        self.reporter.skipped_node(kind, s, d);
                     }
                     continue;
                 }

@@ -96,6 +96,31 @@ fn update_changed_skips_finished_copies_and_copies_the_rest() {
 }
 
 #[test]
+fn update_changed_keeps_symlinks_with_the_same_target() {
+    let env = TestEnv::new();
+    env.write("t/f", b"f");
+    std::os::unix::fs::symlink("f", env.join("t/same")).unwrap();
+    std::os::unix::fs::symlink("f", env.join("t/moved")).unwrap();
+    env.run(&["-a", "t", "u"]).success();
+    fs::remove_file(env.join("t/moved")).unwrap();
+    std::os::unix::fs::symlink("elsewhere", env.join("t/moved")).unwrap();
+    let run = env.run(&["-a", "--update=changed", "--json", "-T", "t", "u"]);
+    run.success();
+    let records = run.json();
+    let status = |name: &str| {
+        let rec = records.iter().find(|r| r["source"] == format!("t/{name}"));
+        rec.unwrap_or_else(|| run.fail(name))["status"].clone()
+    };
+    assert_eq!(status("same"), "skipped");
+    assert_eq!(status("f"), "skipped");
+    assert_eq!(status("moved"), "ok");
+    assert_eq!(
+        fs::read_link(env.join("u/moved")).unwrap(),
+        Path::new("elsewhere")
+    );
+}
+
+#[test]
 fn update_changed_compares_whole_seconds_when_one_side_keeps_no_nanoseconds() {
     let env = TestEnv::new();
     env.write("a", pattern(4 * K, 5));
@@ -199,13 +224,15 @@ fn resume_keeps_an_interrupted_copy_and_finishes_it() {
         .args(&["--resume", "--method=read-write", "src", "dst"])
         .run()
         .failure();
-    assert_eq!(fs::metadata(env.join("dst")).unwrap().len(), 512 * K as u64);
+    let kept = fs::metadata(env.join("dst")).unwrap().len();
+    assert!(kept > 0 && kept < M as u64, "kept {kept} bytes");
+    assert_eq!(env.read("dst"), env.read("src")[..kept as usize]);
     // ...and the next run copies only the rest.
     let run = env.run(&["--resume", "--json", "src", "dst"]);
     run.success();
     let rec = run.json_record();
-    assert_eq!(rec["resumed_from"], 512 * K, "{rec}");
-    assert_eq!(rec["bytes"], 512 * K, "{rec}");
+    assert_eq!(rec["resumed_from"], kept, "{rec}");
+    assert_eq!(rec["bytes"], M as u64 - kept, "{rec}");
     env.assert_same_content("src", "dst");
 }
 
@@ -328,6 +355,8 @@ fn filters_leave_out_entries_and_do_not_descend() {
             "{s} not skipped: {skipped:?}"
         );
     }
+    let build = run.json().into_iter().find(|r| r["source"] == "t/build");
+    assert_eq!(build.unwrap()["type"], "directory");
     assert!(!env.exists("out/a/x.o"));
     assert!(
         !env.exists("out/build"),
@@ -399,4 +428,236 @@ fn mkpath_creates_target_and_batch_directories() {
     env.run(&["--mkpath", "--batch", "jobs"]).success();
     assert_eq!(env.read("m/n/a-copy"), b"a");
     assert_eq!(env.read("p/q/b"), b"b");
+}
+
+/// A small deterministic generator for kill moments and file sizes.
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % n.max(1)
+    }
+}
+
+/// Starts `fcopy args`, SIGKILLs it after a random moment within `span`; returns whether it
+/// was still running when killed.
+fn kill_during(env: &TestEnv, args: &[&str], span: Duration, rng: &mut Lcg) -> bool {
+    let mut child = std::process::Command::new(crate::testenv::FCOPY)
+        .args(args)
+        .current_dir(env.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_micros(
+        rng.below(span.as_micros().max(1) as u64),
+    ));
+    let running = child.try_wait().unwrap().is_none();
+    let _ = child.kill();
+    child.wait().unwrap();
+    running
+}
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The issue's proof, scaled to the suite: a big file copied with `--resume` and a tree copied
+/// with `-a` are SIGKILLed at random moments (20 times each); every re-run ends with DEST
+/// identical to SOURCE and moves only the missing bytes (counted from `--json`). Sizes:
+/// `FCOPY_KILL_MIB` (default 64) and `FCOPY_KILL_FILES` (default 500); the counts are printed.
+#[test]
+fn sigkill_at_random_moments_then_resume_copies_only_what_is_missing() {
+    let env = TestEnv::new();
+    let rounds = env_number("FCOPY_KILL_ROUNDS", 20);
+    let mib = env_number("FCOPY_KILL_MIB", 64) as usize;
+    let files = env_number("FCOPY_KILL_FILES", 500);
+    let seed = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    eprintln!("kill test seed {seed}");
+    let mut rng = Lcg(seed);
+
+    // The big file.
+    {
+        let mut f = fs::File::create(env.join("big")).unwrap();
+        for i in 0..mib {
+            std::io::Write::write_all(&mut f, &pattern(M, 1000 + i as u64)).unwrap();
+        }
+    }
+    let size = (mib * M) as u64;
+    let started = std::time::Instant::now();
+    env.run(&["big", "warm"]).success();
+    let span = started.elapsed() + Duration::from_millis(5);
+    fs::remove_file(env.join("warm")).unwrap();
+    let (mut killed_mid, mut resumed, mut moved) = (0, 0, 0u64);
+    for round in 0..rounds {
+        let _ = fs::remove_file(env.join("copy"));
+        let running = kill_during(&env, &["--resume", "-a", "big", "copy"], span, &mut rng);
+        let partial = fs::metadata(env.join("copy")).map_or(0, |m| m.len());
+        let run = env.run(&["--resume", "-a", "--json", "big", "copy"]);
+        run.success();
+        let rec = run.json_record();
+        let from = rec["resumed_from"].as_u64().unwrap_or(0);
+        if running && partial > 0 && partial < size {
+            killed_mid += 1;
+            assert_eq!(from, partial, "round {round}: {rec}");
+            resumed += 1;
+        }
+        let expected = if partial > 0 && partial < size {
+            size - partial
+        } else {
+            size
+        };
+        assert_eq!(
+            rec["bytes"].as_u64().unwrap(),
+            expected,
+            "round {round}: {rec}"
+        );
+        moved += expected;
+        env.assert_same_content("big", "copy");
+    }
+    eprintln!(
+        "kill test, {mib} MiB file: {rounds} kills, {killed_mid} mid-copy, {resumed} resumed, \
+         {moved} bytes moved by the re-runs of {} in full copies",
+        rounds * size
+    );
+
+    // The tree: files of 1 byte to 256 KiB in 20 directories.
+    let mut sizes = Vec::new();
+    for i in 0..files {
+        let len = 1 + rng.below(256 * K as u64) as usize;
+        env.write(format!("tree/d{}/f{i}", i % 20), pattern(len, i));
+        sizes.push((format!("d{}/f{i}", i % 20), len as u64));
+    }
+    let started = std::time::Instant::now();
+    env.run(&["-a", "-r", "-T", "tree", "warm"]).success();
+    let span = started.elapsed() + Duration::from_millis(5);
+    fs::remove_dir_all(env.join("warm")).unwrap();
+    let (mut tree_mid, mut skipped_total, mut tree_moved) = (0, 0u64, 0u64);
+    for round in 0..rounds {
+        let _ = fs::remove_dir_all(env.join("out"));
+        if kill_during(
+            &env,
+            &["-a", "-r", "-T", "--resume", "tree", "out"],
+            span,
+            &mut rng,
+        ) {
+            tree_mid += 1;
+        }
+        // What a correct re-run must move: every byte not already in place.
+        let mut missing = 0;
+        let mut done = 0;
+        for (rel, len) in &sizes {
+            let dst = env.join("out").join(rel);
+            let expected = match fs::metadata(&dst) {
+                Ok(m)
+                    if m.len() == *len
+                        && (m.mtime(), m.mtime_nsec()) == mtime(&env.join("tree").join(rel)) =>
+                {
+                    done += 1;
+                    0
+                }
+                Ok(m) if m.len() > 0 && m.len() < *len => len - m.len(),
+                _ => *len,
+            };
+            missing += expected;
+        }
+        let run = env.run(&[
+            "-a",
+            "-r",
+            "-T",
+            "--update=changed",
+            "--resume",
+            "--json",
+            "tree",
+            "out",
+        ]);
+        run.success();
+        let summary = run.json().pop().unwrap();
+        assert_eq!(
+            summary["bytes"].as_u64().unwrap(),
+            missing,
+            "round {round}: {summary}"
+        );
+        assert_eq!(
+            summary["skipped"].as_u64().unwrap(),
+            done,
+            "round {round}: {summary}"
+        );
+        skipped_total += done;
+        tree_moved += missing;
+        for (rel, _) in &sizes {
+            env.assert_same_content(env.join("tree").join(rel), env.join("out").join(rel));
+        }
+    }
+    eprintln!(
+        "kill test, {files}-file tree: {rounds} kills, {tree_mid} mid-copy, {skipped_total} \
+         finished files skipped, {tree_moved} bytes moved by the re-runs"
+    );
+}
+
+/// SIGINT during a `--resume` copy: the partial file stays (a prefix of what was read), and the
+/// message says so.
+#[test]
+fn resume_keeps_the_partial_file_on_sigint() {
+    use std::io::Write;
+    let env = TestEnv::new();
+    let fifo = env.join("src");
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        &fifo,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .unwrap();
+    let writer = std::thread::spawn(move || {
+        let mut sent = Vec::new();
+        let Ok(mut w) = fs::OpenOptions::new().write(true).open(&fifo) else {
+            return sent;
+        };
+        for i in 0..40 {
+            let piece = pattern(4096, i);
+            if w.write_all(&piece).is_err() {
+                break;
+            }
+            sent.extend_from_slice(&piece);
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        sent
+    });
+    let child = std::process::Command::new(crate::testenv::FCOPY)
+        .args(["--resume", "src", "dst"])
+        .current_dir(env.path())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(400));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let sent = writer.join().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "fcopy: interrupted while copying 'src' to 'dst'; the partial copy was kept for --resume\n"
+    );
+    let kept = env.read("dst");
+    assert!(
+        !kept.is_empty() && kept.len() <= sent.len(),
+        "kept {} bytes",
+        kept.len()
+    );
+    assert_eq!(kept, sent[..kept.len()]);
 }
