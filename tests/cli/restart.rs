@@ -661,3 +661,17 @@ fn resume_keeps_the_partial_file_on_sigint() {
     );
     assert_eq!(kept, sent[..kept.len()]);
 }
+
+/// `--verify` of a file the kernel makes up as it is read (/proc: size 0 in stat) keeps the
+/// copy and says it could not be verified. Before: "verification failed: 'v' has 2682 bytes,
+/// '/proc/cpuinfo' has 0", exit 1, and the good copy removed.
+#[test]
+fn verify_of_a_proc_file_keeps_the_copy_and_says_it_is_not_verifiable() {
+    let env = TestEnv::new();
+    let run = env.run(&["--verify", "--json", "/proc/self/status", "v"]);
+    run.success();
+    let rec = run.json_record();
+    assert_eq!(rec["verified"], "not verifiable", "{rec}");
+    assert!(env.exists("v"));
+    assert!(!env.read("v").is_empty());
+}
