@@ -644,20 +644,6 @@ fn operand_key(path: &Path, facts: &FileFacts) -> OperandKey {
     (facts.dev, facts.ino, base, parent)
 }
 
-/// GNU's `quotef`: the name as is when the shell needs no quoting for it, else quoted.
-fn quote_if_needed(path: &Path) -> String {
-    let bytes = path.as_os_str().as_bytes();
-    let plain = !bytes.is_empty()
-        && bytes
-            .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b"%+,-./:=@_^".contains(&b));
-    if plain {
-        String::from_utf8_lossy(bytes).into_owned()
-    } else {
-        quote(path)
-    }
-}
-
 /// GNU's `same_name`: the same last component, in directories that are the same (by lstat).
 fn same_name(a: &Path, b: &Path) -> bool {
     if plan::base_name(a) != plan::base_name(b) {

@@ -10,7 +10,8 @@ use rustix::fs::{
     linkat, mknodat, openat, readlinkat, statat, symlinkat, AtFlags, FileType, Mode, OFlags, Stat,
 };
 
-use super::{quote_if_needed, Copier};
+use super::Copier;
+use crate::report::quote_if_needed;
 use rustix::io::Errno;
 
 use crate::exec::probe;
