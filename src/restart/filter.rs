@@ -94,8 +94,12 @@ impl Filter {
                     crate::report::errno_text(&e)
                 )
             })?;
-            for line in text.split(|&b| b == b'\n') {
-                let line = String::from_utf8_lossy(line);
+            for (n, line) in text.split(|&b| b == b'\n').enumerate() {
+                // Patterns are text, as on the command line: a line that is not UTF-8 would
+                // silently match nothing, so it is refused (globset matches UTF-8 patterns).
+                let line = std::str::from_utf8(line).map_err(|_| {
+                    format!("{}:{}: pattern is not valid UTF-8", file.display(), n + 1)
+                })?;
                 let line = line.trim_end_matches('\r');
                 if line.trim().is_empty() || line.starts_with('#') {
                     continue;

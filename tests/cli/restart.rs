@@ -675,3 +675,17 @@ fn verify_of_a_proc_file_keeps_the_copy_and_says_it_is_not_verifiable() {
     assert!(env.exists("v"));
     assert!(!env.read("v").is_empty());
 }
+
+/// A pattern line of `--exclude-from` that is not UTF-8 is refused with its line number, as
+/// the same pattern on the command line is. Before: it silently matched nothing and the file
+/// was copied, exit 0.
+#[test]
+fn exclude_from_refuses_a_pattern_that_is_not_utf8() {
+    let env = TestEnv::new();
+    env.write("src/keep", "k");
+    env.write("pats", b"# comment\nx\xfe\n");
+    let run = env.run(&["-r", "--exclude-from", "pats", "src", "dst"]);
+    run.failure()
+        .stderr_contains("pats:2: pattern is not valid UTF-8");
+    assert!(!env.exists("dst"), "nothing copied after a usage error");
+}
