@@ -69,7 +69,19 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
     let resolved = if config.batch.is_some() {
         Ok((Vec::new(), false))
     } else {
-        plan::resolve_targets(&args, &probe::is_dir)
+        // Each path is looked at once (the operand grammar asks about DEST twice).
+        let seen = std::cell::RefCell::new(std::collections::HashMap::new());
+        let is_dir = |path: &Path| -> std::io::Result<bool> {
+            let answer = *seen
+                .borrow_mut()
+                .entry(path.to_path_buf())
+                .or_insert_with(|| probe::is_dir(path).map_err(|e| e.raw_os_error()));
+            answer.map_err(|e| match e {
+                Some(n) => std::io::Error::from_raw_os_error(n),
+                None => std::io::Error::other("not a directory"),
+            })
+        };
+        plan::resolve_targets(&args, &is_dir)
     };
     let (targets, into_directory) = match resolved {
         Ok(targets) => targets,

@@ -90,17 +90,21 @@ pub fn dest_facts(dest: &Endpoint) -> Result<DestFacts, Errno> {
         Endpoint::Path(p) => p,
         Endpoint::At { dir, name, .. } => return dest_facts_at(dir, name),
     };
-    match stat(path) {
-        Ok(st) => {
-            let magic = statfs(path).map(|s| s.f_type as u64).unwrap_or(0);
-            Ok(DestFacts::Existing(facts_from_stat(&st, magic)))
-        }
-        // A symlink that leads nowhere (or round in a loop) is never written through.
-        Err(Errno::LOOP) if rustix::fs::lstat(path).is_ok() => Ok(DestFacts::DanglingSymlink),
+    // lstat first: a missing DEST or one that is not a symlink (the common cases) needs no
+    // second look (a round trip each on network filesystems); only a symlink is followed.
+    let existing = |st: &Stat| {
+        let magic = statfs(path).map(|s| s.f_type as u64).unwrap_or(0);
+        DestFacts::Existing(facts_from_stat(st, magic))
+    };
+    match rustix::fs::lstat(path) {
+        Ok(lst) if kind_of(&lst) != FileKind::Symlink => Ok(existing(&lst)),
+        Ok(_) => match stat(path) {
+            Ok(st) => Ok(existing(&st)),
+            // A symlink that leads nowhere (or round in a loop) is never written through.
+            Err(Errno::LOOP | Errno::NOENT) => Ok(DestFacts::DanglingSymlink),
+            Err(e) => Err(e),
+        },
         Err(Errno::NOENT) => {
-            if rustix::fs::lstat(path).is_ok() {
-                return Ok(DestFacts::DanglingSymlink);
-            }
             let dir = parent_dir(path);
             match (stat(dir), statfs(dir)) {
                 (Ok(st), Ok(fs)) => Ok(DestFacts::Missing {
