@@ -16,8 +16,9 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
 use rustix::fs::{
-    fchown, fstat, ftruncate, ioctl_ficlone, linkat, openat, renameat, renameat_with, statat,
-    unlinkat, Access, AtFlags, FileType, Gid, Mode, OFlags, RenameFlags, Stat, Uid,
+    fchown, flock, fstat, ftruncate, ioctl_ficlone, linkat, openat, renameat, renameat_with,
+    statat, unlinkat, Access, AtFlags, FileType, FlockOperation, Gid, Mode, OFlags, RenameFlags,
+    Stat, Uid,
 };
 use rustix::io::Errno;
 
@@ -206,9 +207,10 @@ fn proc_fd_available() -> bool {
         .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::Directory)
 }
 
-/// `.NAME.fcopy-XXXXXX` with six random characters (NAME cut to keep within NAME_MAX).
+/// `.NAME.fcopy-XXXXXX` with six random characters (NAME cut to keep within NAME_MAX):
+/// letter, digit, letter, digit, letter, digit (`a-z`, `2-7`; e.g. `k3p7b2`), a fixed shape that
+/// [`is_temp_name`] requires so that a user's `.notes.fcopy-backup` is never taken for one.
 fn temp_name(name: &OsStr) -> OsString {
-    const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
     let mut random = [0u8; 6];
     let filled = openat(
         rustix::fs::CWD,
@@ -231,11 +233,23 @@ fn temp_name(name: &OsStr) -> OsString {
     out.push(b'.');
     out.extend_from_slice(&bytes[..bytes.len().min(200)]);
     out.extend_from_slice(TEMP_MARK.as_bytes());
-    out.extend(random.iter().map(|b| ALPHABET[usize::from(b & 31)]));
+    out.extend(random.iter().enumerate().map(|(i, b)| {
+        if i % 2 == 0 {
+            b'a' + b % 26
+        } else {
+            b'2' + b % 6
+        }
+    }));
     OsString::from_vec(out)
 }
 
-/// Creates a named temporary beside DEST (`O_CREAT|O_EXCL`, 0600), retrying name clashes.
+/// Creates a named temporary beside DEST (`O_CREAT|O_EXCL`, 0600), retrying name clashes, and
+/// takes an exclusive `flock` on it, held until the descriptor is closed, so that another run's
+/// [`remove_stale_temps`] leaves it alone however long this run pauses.
+///
+/// Between the create and the lock another run could take the file for stale (it is older
+/// than that run and not yet locked) and remove it; so once locked, the name is checked to
+/// still be this file, else a new temporary is made.
 fn create_named(dir: BorrowedFd<'_>, name: &OsStr) -> Result<(OwnedFd, OsString), Errno> {
     let mut tries = 0;
     loop {
@@ -246,7 +260,21 @@ fn create_named(dir: BorrowedFd<'_>, name: &OsStr) -> Result<(OwnedFd, OsString)
             OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::CLOEXEC | OFlags::NOCTTY,
             Mode::from_raw_mode(0o600),
         ) {
-            Ok(fd) => return Ok((fd, temp)),
+            Ok(fd) => {
+                // Best effort: where locks fail (ENOLCK on some NFS), the cleanup cannot lock
+                // either and so leaves the file.
+                let _ = flock(&fd, FlockOperation::LockExclusive);
+                let st = fstat(&fd)?;
+                match statat(dir, temp.as_os_str(), AtFlags::SYMLINK_NOFOLLOW) {
+                    Ok(now) if (now.st_dev, now.st_ino) == (st.st_dev, st.st_ino) => {
+                        return Ok((fd, temp))
+                    }
+                    // Removed by a cleanup that locked it first: another name.
+                    Ok(_) | Err(Errno::NOENT) if tries < 16 => tries += 1,
+                    Ok(_) => return Err(Errno::NOENT),
+                    Err(e) => return Err(e),
+                }
+            }
             Err(Errno::EXIST) if tries < 16 => tries += 1,
             Err(e) => return Err(e),
         }
@@ -271,7 +299,7 @@ pub fn mark_run_start() {
 static CLEARED_DIRS: std::sync::Mutex<Vec<(u64, u64)>> = std::sync::Mutex::new(Vec::new());
 
 /// Whether `name` has the shape fcopy gives its temporaries: `.NAME.fcopy-XXXXXX`, the six
-/// characters from [`temp_name`]'s alphabet.
+/// characters letter, digit, letter, digit, letter, digit as [`temp_name`] makes them.
 fn is_temp_name(name: &[u8]) -> bool {
     let mark = TEMP_MARK.as_bytes();
     let Some(stem) = name.len().checked_sub(mark.len() + 6) else {
@@ -280,16 +308,22 @@ fn is_temp_name(name: &[u8]) -> bool {
     name.len() > mark.len() + 7
         && name[0] == b'.'
         && &name[stem..stem + mark.len()] == mark
-        && name[stem + mark.len()..]
-            .iter()
-            .all(|&c| c.is_ascii_lowercase() || (b'2'..=b'7').contains(&c))
+        && name[stem + mark.len()..].iter().enumerate().all(|(i, &c)| {
+            if i % 2 == 0 {
+                c.is_ascii_lowercase()
+            } else {
+                (b'2'..=b'7').contains(&c)
+            }
+        })
 }
 
 /// Removes the temporaries that an earlier fcopy left in `dir` when it was killed between
 /// naming its temporary and the rename (SIGKILL, power cut): regular files named
-/// `.NAME.fcopy-XXXXXX`, one link, owned by this user, and neither written nor renamed since
-/// before this run began — a running fcopy's temporary is newer. Once per directory per run;
-/// best effort (a failure leaves the file, as before).
+/// `.NAME.fcopy-XXXXXX` (the shape of [`is_temp_name`]), one link, owned by this user, neither
+/// written nor renamed since before this run began, and not locked: a running fcopy holds an
+/// exclusive `flock` on its named temporary however long it pauses (red-team finding: a
+/// paused writer's temporary was removed). Once per directory per run; best effort (a failure
+/// leaves the file, as before).
 fn remove_stale_temps(dir: BorrowedFd<'_>) {
     mark_run_start();
     let started = *RUN_STARTED.get().expect("set just now");
@@ -312,16 +346,32 @@ fn remove_stale_temps(dir: BorrowedFd<'_>) {
             continue;
         }
         let name = OsStr::from_bytes(name);
-        let Ok(st) = statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) else {
+        let Ok(fd) = openat(
+            dir,
+            name,
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY,
+            Mode::empty(),
+        ) else {
             continue;
         };
+        let Ok(st) = fstat(&fd) else { continue };
         let older = |secs: i64, nsecs: i64| (secs, nsecs) < started;
         let stale = FileType::from_raw_mode(st.st_mode) == FileType::RegularFile
             && st.st_nlink == 1
             && st.st_uid == me.as_raw()
             && older(st.st_mtime, st.st_mtime_nsec as i64)
             && older(st.st_ctime, st.st_ctime_nsec as i64);
-        if stale {
+        // Locked: a running fcopy's. The lock is held until `fd` closes, after the unlink, so
+        // a writer that creates and then locks finds its name gone (see [`create_named`]).
+        if !stale || flock(&fd, FlockOperation::NonBlockingLockExclusive).is_err() {
+            continue;
+        }
+        // The name must still be the file checked and locked. Between this check and the
+        // unlink another process could rename a different file to this name; no syscall
+        // unlinks "this name if it is this inode", so that tiny window stays.
+        let same = statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)
+            .is_ok_and(|now| (now.st_dev, now.st_ino) == (st.st_dev, st.st_ino));
+        if same {
             let _ = unlinkat(dir, name, AtFlags::empty());
         }
     }
@@ -338,11 +388,14 @@ fn create_temp<'d>(dir: BorrowedFd<'d>, name: &OsStr) -> Result<Temp<'d>, Errno>
             Mode::from_raw_mode(0o600),
         ) {
             Ok(fd) => {
+                // Locked before it has a name (see `put_in_place`), so no run's cleanup ever
+                // takes it for stale (best effort, as in `create_named`).
+                let _ = flock(&fd, FlockOperation::LockExclusive);
                 return Ok(Temp {
                     fd: Fd::Owned(fd),
                     dir,
                     name: None,
-                })
+                });
             }
             // No O_TMPFILE on this filesystem (or kernel): use a name.
             Err(Errno::OPNOTSUPP | Errno::ISDIR | Errno::INVAL | Errno::NOENT) => {}

@@ -366,17 +366,18 @@ fn atomic_removes_stale_temporaries_of_earlier_runs() {
     let env = TestEnv::new();
     env.write("src", b"new");
     env.write("d/f", b"old");
-    let stale = [".f.fcopy-abc234", ".other.fcopy-zzzzzz"];
+    let stale = [".f.fcopy-a2b3c4", ".other.fcopy-z7z7z7"];
     let kept = [
-        ".f.fcopy-ABCDEF",  // not fcopy's alphabet
-        ".f.fcopy-abc",     // too short
-        "f.fcopy-abcdef",   // no leading dot
-        ".f.fcopy-abcdef1", // too long
+        ".f.fcopy-A2B3C4",  // not fcopy's alphabet
+        ".f.fcopy-abc234",  // not letter, digit, letter, digit...
+        ".f.fcopy-a2b",     // too short
+        "f.fcopy-a2b3c4",   // no leading dot
+        ".f.fcopy-a2b3c4d", // too long
     ];
     for name in stale.iter().chain(&kept) {
         env.write(format!("d/{name}"), b"left by a killed fcopy");
     }
-    let foreign = ".f.fcopy-qqqqqq";
+    let foreign = ".f.fcopy-q2q2q2";
     env.write(format!("d/{foreign}"), b"someone else's");
     let other_owner = is_root_and_chown(&env.join(format!("d/{foreign}")));
     std::thread::sleep(Duration::from_millis(20));
@@ -413,7 +414,7 @@ fn atomic_removes_stale_temporaries_of_earlier_runs() {
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(300));
-    env.write("d/.f.fcopy-abcdef", b"busy");
+    env.write("d/.f.fcopy-a2c4e6", b"busy");
     let out = child.wait_with_output().unwrap();
     assert!(
         out.status.success(),
@@ -421,7 +422,7 @@ fn atomic_removes_stale_temporaries_of_earlier_runs() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        env.exists("d/.f.fcopy-abcdef"),
+        env.exists("d/.f.fcopy-a2c4e6"),
         "a newer temporary was removed"
     );
 }
@@ -845,4 +846,101 @@ fn close_error_on_the_destination_fails_the_copy() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("\"status\":\"error\""), "{stdout}");
     assert!(!stdout.contains("\"status\":\"ok\""), "{stdout}");
+}
+
+// ---- --atomic cleanup spares live temporaries and users' files ----
+
+/// Names in `dir` containing `.fcopy-`.
+fn fcopy_temps(dir: &Path) -> Vec<String> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".fcopy-"))
+        .collect()
+}
+
+/// A paused fcopy's named temporary (no `/proc`, so no `O_TMPFILE`) is older than a second run
+/// that starts meanwhile; that run must not remove it (it is locked), and the first run still
+/// replaces DEST. Red-team finding: the second run removed it and the first failed
+/// 'cannot replace'.
+#[test]
+fn atomic_cleanup_spares_a_paused_runs_temporary() {
+    if !require_root("mounting a tmpfs over /proc in a mount namespace") || !require_tool("unshare")
+    {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("f", b"y\n");
+    env.write("d/x", b"old\n");
+    let mut first = Command::new("unshare")
+        .args([
+            "-m",
+            "sh",
+            "-c",
+            "mount -t tmpfs none /proc && exec \"$0\" --atomic - d/x",
+        ])
+        .arg(crate::testenv::FCOPY)
+        .current_dir(env.path())
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while fcopy_temps(&env.join("d")).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "no temporary:\n{}",
+            env.listing()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    env.run(&["--atomic", "f", "d/y"]).success();
+    assert_eq!(env.read("d/y"), b"y\n");
+    assert_eq!(
+        fcopy_temps(&env.join("d")).len(),
+        1,
+        "the running copy's temporary was removed:\n{}",
+        env.listing()
+    );
+    let mut stdin = first.stdin.take().unwrap();
+    stdin.write_all(b"new\n").unwrap();
+    drop(stdin);
+    let out = first.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(env.read("d/x"), b"new\n");
+    assert!(fcopy_temps(&env.join("d")).is_empty(), "{}", env.listing());
+}
+
+/// A user's files whose names merely look like `.NAME.fcopy-` plus six letters are not
+/// fcopy's temporaries and stay (red-team finding: `.notes.fcopy-backup` was removed).
+#[test]
+fn atomic_cleanup_spares_users_files_shaped_like_temporaries() {
+    let env = TestEnv::new();
+    env.write("f", b"y");
+    let users = [".notes.fcopy-backup", ".x.fcopy-abcdef", ".x.fcopy-v2copy"];
+    for name in users {
+        let path = env.write(format!("d/{name}"), b"mine");
+        let hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+        File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(hour_ago)
+            .unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(20));
+    env.run(&["--atomic", "f", "d/new"]).success();
+    assert_eq!(env.read("d/new"), b"y");
+    for name in users {
+        assert!(
+            env.exists(format!("d/{name}")),
+            "{name} was removed:\n{}",
+            env.listing()
+        );
+    }
 }
