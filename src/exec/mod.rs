@@ -370,6 +370,9 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
             outcome.warnings.push(problem.message);
         }
     }
+    // The source's times are on DEST now: a failure from here on must not leave a DEST that
+    // `--update=changed` would take for a finished copy, so it gets the current mtime.
+    let times_set = job.dest != Endpoint::Stdio && job.preserve.attrs.timestamps;
     if job.sync {
         // Still guarded: a new file that cannot be made durable is removed.
         let synced = sync_file(&dst, dst_name).and_then(|()| match (created, &guard.at) {
@@ -377,25 +380,39 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
             _ => Ok(()),
         });
         if let Err(mut err) = synced {
+            if times_set {
+                mark_unfinished(dst.as_fd());
+            }
             overwritten_note(&mut err);
             return Err(err);
         }
     }
+    let close_error = |e: Errno| {
+        let mut err = JobError::new(format!(
+            "failed to close {}: {}",
+            quote(dst_name),
+            errno_text_of(e)
+        ));
+        if !created && job.dest_exists && job.strategy != Strategy::Ranged {
+            err.note = Some(format!(
+                "{} was being overwritten and may be incomplete; its old contents cannot be restored",
+                quote(dst_name)
+            ));
+        }
+        err
+    };
     if let Fd::Owned(fd) = dst {
+        // With the source's times on DEST, the delayed write errors of NFS, CIFS and FUSE are
+        // asked for while DEST is still open, so its mtime can still be changed.
+        if times_set {
+            if let Err(e) = flush_by_close(fd.as_fd()) {
+                mark_unfinished(fd.as_fd());
+                return Err(close_error(e));
+            }
+        }
         // Still guarded: a new file whose data the filesystem failed to write is removed.
         if let Err(e) = close_checked(fd) {
-            let mut err = JobError::new(format!(
-                "failed to close {}: {}",
-                quote(dst_name),
-                errno_text_of(e)
-            ));
-            if !created && job.dest_exists && job.strategy != Strategy::Ranged {
-                err.note = Some(format!(
-                    "{} was being overwritten and may be incomplete; its old contents cannot be restored",
-                    quote(dst_name)
-                ));
-            }
-            return Err(err);
+            return Err(close_error(e));
         }
     }
     guard.at = None;
@@ -420,6 +437,24 @@ pub fn close_checked(fd: OwnedFd) -> Result<(), Errno> {
 /// The errno of `dup` or of `close(2)`.
 pub fn flush_by_close(fd: BorrowedFd<'_>) -> Result<(), Errno> {
     close_checked(rustix::io::fcntl_dupfd_cloexec(fd, 0)?)
+}
+
+/// Gives a destination that failed after the source's times were set on it the current
+/// mtime (atime untouched), so that `--update=changed` (same size and mtime means finished,
+/// see [`crate::restart::update_changed`]) never skips it. Best effort: a failure here is
+/// not reported, the copy has failed already.
+fn mark_unfinished(dst: BorrowedFd<'_>) {
+    let times = rustix::fs::Timestamps {
+        last_access: rustix::fs::Timespec {
+            tv_sec: 0,
+            tv_nsec: rustix::fs::UTIME_OMIT,
+        },
+        last_modification: rustix::fs::Timespec {
+            tv_sec: 0,
+            tv_nsec: rustix::fs::UTIME_NOW,
+        },
+    };
+    let _ = rustix::fs::futimens(dst, &times);
 }
 
 /// Runs the job's strategy from `src` into the open destination `dst`.
@@ -852,7 +887,10 @@ fn copy_sparse(
     // data past the old size is copied on; a source that shrank (SEEK_DATA said ENXIO, or an
     // extent read came up short) ends at its real size, never padded with zeros it lost.
     let end = match ended_at {
-        Some(end) => end,
+        // The source ended inside an extent: it shrank, maybe into a hole before this extent
+        // (copy_file_range then answers 0 at the extent's start). DEST ends where the source
+        // ends now, never past what was copied: a hole left before that end stays a hole.
+        Some(end) => fstat(src).map_or(end, |st| end.min(st.st_size as u64)),
         None => {
             let (mut pos_in, mut pos_out) = (Some(size), Some(size));
             let grew = copy_past_size(

@@ -944,3 +944,133 @@ fn atomic_cleanup_spares_users_files_shaped_like_temporaries() {
         );
     }
 }
+
+/// A sparse source truncated into a hole while an extent past the new end is being copied
+/// (copy_file_range then answers 0 at the extent's start) ends where the source ends now:
+/// 5 MiB, its trailing hole kept, rc 0. Before: DEST padded with zeros to the extent's start
+/// (10 MiB) and "ok".
+#[test]
+fn sparse_source_that_shrinks_into_a_hole_ends_at_its_real_end() {
+    if !require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    let parts: Vec<Vec<u8>> = (0..4).map(|i| pattern(64 * 1024, 20 + i)).collect();
+    let layout: Vec<(u64, &[u8])> = parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (i as u64 * 10 * M, p.as_slice()))
+        .collect();
+    let src = env.write_sparse("sparse", 40 * M, &layout);
+    if crate::testenv::data_extents(&src).len() != 4 {
+        eprintln!(
+            "SKIP: this filesystem does not keep the holes of {}",
+            src.display()
+        );
+        return;
+    }
+    // The second copy_file_range is the extent at 10 MiB: held back while SOURCE shrinks.
+    let child = Command::new("strace")
+        .args(["-f", "-o", "/dev/null"])
+        .args([
+            "-e",
+            "trace=copy_file_range",
+            "-e",
+            "inject=copy_file_range:delay_enter=1500000:when=2",
+        ])
+        .arg(crate::testenv::FCOPY)
+        .args(["--reflink=never", "--json"])
+        .arg(&src)
+        .arg(env.join("copy"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    File::options()
+        .write(true)
+        .open(&src)
+        .unwrap()
+        .set_len(5 * M)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("\"status\":\"ok\""),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(fs::metadata(env.join("copy")).unwrap().len(), 5 * M);
+    env.assert_same_content("sparse", "copy");
+}
+
+/// `--update=changed` on a DEST of a run with the source's size and times (after `-p`).
+fn update_changed_run(env: &TestEnv) -> std::process::Output {
+    Command::new(crate::testenv::FCOPY)
+        .args(["-p", "--update=changed", "--json", "src", "dst"])
+        .current_dir(env.path())
+        .output()
+        .unwrap()
+}
+
+/// With `-p`, a DEST whose `--sync` fsync or checked close failed (rc 1, "incomplete") is
+/// never skipped by a later `--update=changed`: it does not keep the source's mtime. Before:
+/// the times were set before those checks, and the next run said "skipped", rc 0.
+#[test]
+fn failed_sync_or_close_after_p_is_not_skipped_by_update_changed() {
+    if !require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("src", pattern(100_000, 31));
+    let failing_fsync = ["-e", "inject=fsync:error=EIO"].as_slice();
+    let failing_close = [
+        "-P",
+        "dst",
+        "-e",
+        "trace=close",
+        "-e",
+        "inject=close:error=EIO",
+    ];
+    for (what, inject, args) in [
+        (
+            "fsync",
+            failing_fsync,
+            ["-p", "--sync", "src", "dst"].as_slice(),
+        ),
+        (
+            "close",
+            failing_close.as_slice(),
+            ["-p", "src", "dst"].as_slice(),
+        ),
+    ] {
+        env.write("dst", pattern(100_000, 32));
+        let out = Command::new("strace")
+            .args(["-f", "-o", "/dev/null"])
+            .args(inject)
+            .arg(crate::testenv::FCOPY)
+            .args(args)
+            .current_dir(env.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{what}: {stderr}");
+        assert!(stderr.contains("incomplete"), "{what}: {stderr}");
+
+        let out = update_changed_run(&env);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{what}: {stdout}");
+        assert!(
+            !stdout.contains("\"status\":\"skipped\""),
+            "{what}: {stdout}"
+        );
+        assert!(stdout.contains("\"status\":\"ok\""), "{what}: {stdout}");
+        env.assert_same_content("src", "dst");
+        // Now finished: the next run skips it.
+        let stdout = String::from_utf8_lossy(&update_changed_run(&env).stdout).into_owned();
+        assert!(
+            stdout.contains("\"status\":\"skipped\""),
+            "{what}: {stdout}"
+        );
+    }
+}
