@@ -280,23 +280,42 @@ pub struct JobOrder {
     reads: std::collections::HashSet<FileKey>,
     writes: std::collections::HashSet<FileKey>,
     dirs: std::collections::HashMap<std::path::PathBuf, (u64, u64)>,
+    /// The last job handed out copies a tree: the next job waits for it.
+    after_tree: bool,
 }
 
 impl JobOrder {
     /// Records a job that reads `source` and writes `dest`; returns whether it must wait for
     /// the jobs handed out since the last wait. Costs a few `stat` calls per job.
+    ///
+    /// With `recursive` (`-r`), a job whose SOURCE or DEST is a directory (symbolic links
+    /// followed, to be safe) reads or writes files the keys do not cover, so it is a barrier:
+    /// it waits for every earlier job, and the next job waits for it (red-team finding:
+    /// `photos -> bk/photos` then `bk/photos/p1 -> out2` copied a prefix of p1).
     pub fn must_wait(
         &mut self,
         source: &std::path::Path,
         dest: &std::path::Path,
+        recursive: bool,
     ) -> (bool, JobFiles) {
         let reads = file_keys(source, &mut self.dirs);
         let writes = file_keys(dest, &mut self.dirs);
-        let clash = writes
-            .iter()
-            .any(|k| self.writes.contains(k) || self.reads.contains(k))
+        let is_dir = |p: &std::path::Path| std::fs::metadata(p).is_ok_and(|m| m.is_dir());
+        let tree = recursive && (is_dir(source) || is_dir(dest));
+        let clash = tree
+            || self.after_tree
+            || writes
+                .iter()
+                .any(|k| self.writes.contains(k) || self.reads.contains(k))
             || reads.iter().any(|k| self.writes.contains(k));
-        (clash, JobFiles { reads, writes })
+        (
+            clash,
+            JobFiles {
+                reads,
+                writes,
+                tree,
+            },
+        )
     }
 
     /// Notes that every earlier job is done (when `waited`), then adds this job's files.
@@ -307,6 +326,7 @@ impl JobOrder {
         }
         self.reads.extend(files.reads);
         self.writes.extend(files.writes);
+        self.after_tree = files.tree;
     }
 }
 
@@ -314,6 +334,8 @@ impl JobOrder {
 pub struct JobFiles {
     reads: Vec<FileKey>,
     writes: Vec<FileKey>,
+    /// The job copies a directory tree (a barrier).
+    tree: bool,
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ pub mod tree;
 pub mod units;
 
 use std::ffi::OsString;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -134,14 +134,31 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
         match &config.batch {
             Some(file) => {
                 let records = config.json || config.verbose || config.debug;
-                run_batch(&mut copier, file, config.null, workers > 1, records)
+                let parallel = workers > 1;
+                run_batch(
+                    &mut copier,
+                    file,
+                    config.null,
+                    parallel,
+                    config.recursive,
+                    records,
+                )
             }
             None => {
+                // An operand may read what an earlier one writes into DIRECTORY: then each
+                // operand's jobs finish before the next operand starts (as with -j 1).
+                let one_at_a_time = workers > 1
+                    && into_directory
+                    && targets.len() > 1
+                    && operands_overlap_directory(&args, &targets);
                 for target in &targets {
                     if signals::pending().is_some() {
                         break;
                     }
                     copier.copy_operand(target, into_directory);
+                    if one_at_a_time {
+                        copier.wait_all();
+                    }
                 }
             }
         }
@@ -164,8 +181,46 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
     }
 }
 
+/// Whether a SOURCE operand lies inside the destination DIRECTORY (or DIRECTORY inside it), so
+/// that a later operand could read a file an earlier operand writes (`cp -r x dir/x/z dir`).
+/// Paths are compared canonically: each source's parent is resolved and its last component
+/// kept as given (not followed), so a symbolic link operand counts where it is, not where it
+/// points. A path that cannot be resolved counts as overlapping (waiting is always safe).
+fn operands_overlap_directory(args: &cli::Args, targets: &[plan::Target]) -> bool {
+    let dir = match &args.target_directory {
+        Some(dir) => dir.clone(),
+        None => match args.operands.last() {
+            Some(last) => PathBuf::from(last),
+            None => return false,
+        },
+    };
+    let Ok(dir) = std::fs::canonicalize(&dir) else {
+        return true;
+    };
+    let where_is = |path: &Path| -> Option<PathBuf> {
+        match (path.parent(), path.file_name()) {
+            (Some(parent), Some(name)) => {
+                let parent = if parent.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    parent
+                };
+                Some(std::fs::canonicalize(parent).ok()?.join(name))
+            }
+            _ => std::fs::canonicalize(path).ok(),
+        }
+    };
+    targets.iter().any(|target| match &target.source {
+        Endpoint::Path(source) => {
+            where_is(source).is_none_or(|src| src.starts_with(&dir) || dir.starts_with(&src))
+        }
+        _ => false,
+    })
+}
+
 /// Runs every job of a `--batch` file: each line is an operand pair, with its own range if given.
 /// `parallel`: jobs run on the pool (`-j`), so dependent jobs are ordered ([`batch::JobOrder`]).
+/// `recursive`: `-r`, so a job with a directory for SOURCE or DEST orders like a barrier.
 /// `records`: `--json`/`-v`/`--debug` lines are printed, so they go to standard error when any
 /// job writes to standard output (known before the first job: see [`records_to_stderr`]).
 fn run_batch(
@@ -173,6 +228,7 @@ fn run_batch(
     file: &Path,
     null: bool,
     parallel: bool,
+    recursive: bool,
     records: bool,
 ) {
     let cannot_read = |copier: &mut tree::Copier<'_, '_>, e: &std::io::Error| {
@@ -235,8 +291,11 @@ fn run_batch(
                 }
                 let target = plan::batch_target(&job.source, &job.dest, &probe::is_dir);
                 if parallel {
-                    let (wait, files) =
-                        order.must_wait(target.source.display_path(), target.dest.display_path());
+                    let (wait, files) = order.must_wait(
+                        target.source.display_path(),
+                        target.dest.display_path(),
+                        recursive,
+                    );
                     if wait {
                         copier.wait_all();
                     }

@@ -396,3 +396,42 @@ fn dry_run_writes_nothing_even_with_backups_and_links() {
         assert_eq!(env.read("b"), b"old");
     }
 }
+
+/// `--batch -r -j4`: a job that reads a file inside a tree an earlier job writes
+/// (`photos -> bk/photos`, then `bk/photos/p1 -> out2`) gets the whole file, as with `-j 1`
+/// (red-team finding: a prefix, exit 0). A race, so several rounds.
+#[test]
+fn batch_job_reading_inside_a_tree_an_earlier_job_writes_waits_for_it() {
+    let p1 = crate::testenv::pattern(20_000_000, 7);
+    for round in 0..5 {
+        let env = TestEnv::new();
+        env.write("photos/p1", &p1);
+        fs::create_dir(env.join("bk")).unwrap();
+        env.write("j", "photos\tbk/photos\nbk/photos/p1\tout2\n");
+        env.run(&["--batch", "j", "-r", "-j", "4"]).success();
+        assert!(
+            env.read("out2") == p1,
+            "round {round}: out2 differs from photos/p1"
+        );
+    }
+}
+
+/// `--batch -r -j4`: `tree -> out` then `newf -> tree/f300`: the tree job copies tree's own
+/// f300, never newf, whatever the timing (as with `-j 1`). A race, so several rounds.
+#[test]
+fn batch_job_writing_inside_a_tree_an_earlier_job_reads_waits_for_it() {
+    for round in 0..5 {
+        let env = TestEnv::new();
+        for i in 1..=300 {
+            env.write(format!("tree/f{i}"), format!("old {i}\n"));
+        }
+        env.write("newf", "new\n");
+        env.write("j", "tree\tout\nnewf\ttree/f300\n");
+        env.run(&["--batch", "j", "-r", "-j", "4"]).success();
+        assert_eq!(
+            String::from_utf8_lossy(&env.read("out/f300")),
+            "old 300\n",
+            "round {round}"
+        );
+    }
+}

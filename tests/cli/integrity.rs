@@ -1074,3 +1074,27 @@ fn failed_sync_or_close_after_p_is_not_skipped_by_update_changed() {
         );
     }
 }
+
+/// `cp -r -j4 x dir/x/z dir`: the second operand reads `dir/x/z`, which the first operand
+/// writes (x/z into dir/x). The copy must be the whole new file, as with `-j 1` and GNU cp,
+/// never a prefix of it with exit 0 (red-team finding). A race, so several rounds.
+#[test]
+fn later_operand_reads_the_whole_file_an_earlier_operand_wrote() {
+    let big = vec![b'N'; 20_000_000];
+    for round in 0..5 {
+        let env = TestEnv::new();
+        for i in 1..=150 {
+            env.write(format!("x/f{i}"), format!("{i}\n"));
+        }
+        env.write("x/z", &big);
+        env.write("dir/x/z", vec![b'O'; 20_000_000]);
+        env.run(&["-r", "-j", "4", "x", "dir/x/z", "dir"]).success();
+        let got = env.read("dir/z");
+        assert!(
+            got == big,
+            "round {round}: dir/z has {} bytes, {} of them N (want 20000000 N)",
+            got.len(),
+            got.iter().filter(|&&b| b == b'N').count()
+        );
+    }
+}
