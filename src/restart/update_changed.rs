@@ -4,7 +4,9 @@
 //! This is sound only because no fcopy run leaves a DEST with the source's size and mtime
 //! unless all its data was written: the mtime is the last thing set (after data, owner, xattrs
 //! and mode, see [`crate::meta::apply`]), a new file that fails is removed, and an interrupted
-//! or failed overwrite keeps the mtime of its last write, not the source's. Times are compared
+//! or failed overwrite keeps the mtime of its last write, not the source's; a `--sync` or
+//! close(2) that fails after the times were set makes the mtime "now" again (`exec::run_job`).
+//! Times are compared
 //! at the precision both filesystems keep (see [`granularity_ns`]).
 
 use std::os::fd::AsFd;
