@@ -309,9 +309,11 @@ impl<'a, 'p> Copier<'a, 'p> {
             // to back up or remove, not the file it points to.
             let lstat_only =
                 same_file::dst_uses_lstat(facts.kind == FileKind::Regular, &self.same_opts());
+            let dst_is_link = FileType::from_raw_mode(lst.st_mode) == FileType::Symlink;
+            // Only a symlink needs a second look (one stat per entry in a re-copy, issue 16).
             let existing = match dst
                 .dir_and_name()
-                .filter(|_| !lstat_only)
+                .filter(|_| !lstat_only && dst_is_link)
                 .map(|(d, n)| statat(d, n, AtFlags::empty()))
             {
                 Some(Ok(st)) => st,
@@ -327,7 +329,12 @@ impl<'a, 'p> Copier<'a, 'p> {
                 && same_name(&src_shown, &dst_shown);
             // A byte range within one file is fcopy's own (the planner checks overlaps).
             let ranged = self.cfg.copy.range.is_some() || self.range_override.is_some();
-            if !backup_copy && !ranged {
+            // Two different files, neither a symlink (the source was not reached through
+            // one): GNU's same_file_ok says yes without looking further, so skip its four
+            // stats and the name comparison (a re-copy of a tree is all this case).
+            let distinct_plain =
+                !same && nofollow && facts.kind != FileKind::Symlink && !dst_is_link;
+            if !backup_copy && !ranged && !distinct_plain {
                 match self.gnu_same_file(&src, facts, dst, &existing) {
                     SameFile::Error => return self.fail_same_file(&src_shown, &dst_shown),
                     SameFile::Done => return,
