@@ -370,7 +370,18 @@ fn copy_xattrs(src: BorrowedFd<'_>, dst: BorrowedFd<'_>) -> Result<(), Errno> {
     let mut value = Vec::new();
     let mut first_error = None;
     // POSIX ACLs are part of the mode: copied with it (copy_acls), not as xattrs (as GNU cp).
-    let acl = |n: &[u8]| n == ACL_ACCESS.as_bytes() || n == ACL_DEFAULT.as_bytes();
+    // XFS also shows root its ACLs as `trusted.SGI_ACL_FILE`/`trusted.SGI_ACL_DEFAULT`; libattr's
+    // /etc/xattr.conf (which GNU cp follows) skips them as permissions too.
+    let acl = |n: &[u8]| {
+        [
+            ACL_ACCESS,
+            ACL_DEFAULT,
+            "trusted.SGI_ACL_FILE",
+            "trusted.SGI_ACL_DEFAULT",
+        ]
+        .iter()
+        .any(|a| n == a.as_bytes())
+    };
     for name in names
         .split(|&b| b == 0)
         .filter(|n| !n.is_empty() && !acl(n))
