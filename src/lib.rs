@@ -283,6 +283,14 @@ fn run_batch(
             }
             Ok(job) => {
                 if copier.mkpath() {
+                    // Making a directory is an effect on names that earlier jobs may still be
+                    // about to create: as with -j 1, they finish first.
+                    let missing_parent = Path::new(&job.dest)
+                        .parent()
+                        .is_some_and(|p| !p.as_os_str().is_empty() && !p.exists());
+                    if parallel && missing_parent {
+                        copier.wait_all();
+                    }
                     if let Err(message) = restart::mkpath::make_dest_dir(&job.dest) {
                         let (src, dst) = (Path::new(&job.source), Path::new(&job.dest));
                         copier.reporter().failed(src, dst, None, &message, None);

@@ -435,3 +435,31 @@ fn batch_job_writing_inside_a_tree_an_earlier_job_reads_waits_for_it() {
         );
     }
 }
+
+/// `--batch --mkpath` under `-j`: a job whose DEST needs a new directory waits for the jobs
+/// before it, so the result is the one of `-j 1` (red-team finding: the directory `x` was made
+/// for a later job while an earlier job that writes the file `x` was still queued: ten small
+/// jobs in between keep it in the hand-off being filled).
+#[test]
+fn batch_mkpath_waits_for_earlier_jobs_before_making_a_directory() {
+    for round in 0..5 {
+        let env = TestEnv::new();
+        env.write("a2", "file x\n");
+        env.write("b2", "into x/y\n");
+        let mut jobs = String::from("a2\tx\n");
+        for i in 0..10 {
+            env.write(format!("f{i}"), pattern(64 * 1024, i));
+            jobs.push_str(&format!("f{i}\tcopy{i}\n"));
+        }
+        jobs.push_str("b2\tx/y\n");
+        env.write("jobs.tsv", &jobs);
+        let run = env.run(&["--batch", "jobs.tsv", "--mkpath", "-j", "4"]);
+        run.failure();
+        assert_eq!(
+            env.read("x"),
+            b"file x\n",
+            "round {round}: {}",
+            run.stderr()
+        );
+    }
+}
