@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::Duration;
 
-use crate::testenv::{pattern, require_tool, TestEnv, FCOPY};
+use crate::testenv::{mkfifo, pattern, require_tool, TestEnv, FCOPY};
 
 /// Runs `fcopy ARGS` under `script` (a pseudo-terminal) and returns everything the terminal got.
 fn in_pty(env: &TestEnv, args: &str) -> String {
@@ -46,17 +46,6 @@ fn slow_writer(fifo: &Path, chunks: usize, every: Duration) -> thread::JoinHandl
         }
         sent
     })
-}
-
-fn mkfifo(path: &Path) {
-    rustix::fs::mknodat(
-        rustix::fs::CWD,
-        path,
-        rustix::fs::FileType::Fifo,
-        rustix::fs::Mode::from_raw_mode(0o600),
-        0,
-    )
-    .unwrap();
 }
 
 #[test]

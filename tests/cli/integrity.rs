@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::testenv::{pattern, require_root, require_strace, require_tool, skip, TestEnv};
+use crate::testenv::{mkfifo, pattern, require_root, require_strace, require_tool, skip, TestEnv};
 
 const M: u64 = 1 << 20;
 
@@ -253,17 +253,6 @@ fn fuse_len_that_cannot_be_met_is_an_error() {
 }
 
 // ---- Signals (issue 13, section 5) ----
-
-fn mkfifo(path: &Path) {
-    rustix::fs::mknodat(
-        rustix::fs::CWD,
-        path,
-        rustix::fs::FileType::Fifo,
-        rustix::fs::Mode::from_raw_mode(0o600),
-        0,
-    )
-    .unwrap();
-}
 
 /// Feeds a FIFO 4 KiB every 50 ms for `chunks` chunks (a copy that lasts).
 fn slow_writer(fifo: &Path, chunks: usize) -> std::thread::JoinHandle<()> {

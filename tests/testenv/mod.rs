@@ -906,3 +906,15 @@ pub fn atomic_leftovers(dir: &Path) -> Vec<PathBuf> {
     }
     found
 }
+
+/// Makes a FIFO (mode 0600) at `path`.
+pub fn mkfifo(path: &Path) {
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        path,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .unwrap();
+}
