@@ -2,6 +2,7 @@
 //! lines and the exit status.
 
 mod json;
+pub mod messages;
 pub mod progress;
 mod prompt;
 mod quote;

@@ -1,0 +1,1 @@
+//! Wording of the executor's errors ([`crate::exec`]): opening, copying, cloning, syncing, verifying.

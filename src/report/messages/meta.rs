@@ -1,0 +1,1 @@
+//! Wording of attribute preservation's problems ([`crate::meta`]): owner, mode, times, ACLs and xattrs.

@@ -1,0 +1,1 @@
+//! Wording of the walk's errors: directories, symbolic links, special files, links, backups and removals.
