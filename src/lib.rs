@@ -81,7 +81,7 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
                 None => std::io::Error::other("not a directory"),
             })
         };
-        plan::resolve_targets(&args, &is_dir)
+        options::operands::resolve_targets(&args, &is_dir)
     };
     let (targets, into_directory) = match resolved {
         Ok(targets) => targets,
@@ -297,7 +297,8 @@ fn run_batch(
                         continue;
                     }
                 }
-                let target = plan::batch_target(&job.source, &job.dest, &probe::is_dir);
+                let target =
+                    options::operands::batch_target(&job.source, &job.dest, &probe::is_dir);
                 if parallel {
                     let (wait, files) = order.must_wait(
                         target.source.display_path(),

@@ -1,12 +1,13 @@
 //! Unit tests of the planner: every strategy branch and every refusal, without touching the disk.
 
 use std::ffi::OsString;
-use std::io;
-use std::path::{Path, PathBuf};
+
+use std::path::Path;
 
 use clap::Parser;
 
 use super::*;
+use crate::cli::Args;
 use crate::facts::{DestFacts, FileFacts, FileKind, FsKind};
 
 fn args(argv: &[&str]) -> Args {
@@ -48,7 +49,7 @@ fn target() -> Target {
 
 fn plan(argv: &[&str], source: &FileFacts, dest: &DestFacts) -> Result<Planned, PlanError> {
     let a = args(argv);
-    let opts = resolve_options(&a).unwrap();
+    let opts = crate::options::resolve_options(&a).unwrap();
     plan_job(&opts, &target(), source, dest, 0o022)
 }
 
@@ -178,7 +179,10 @@ fn conflicting_flags_are_usage_errors() {
         &["--method=read-write", "--reflink=always"][..],
         &["--reflink=always", "--sparse=never"][..],
     ] {
-        assert!(resolve_options(&args(argv)).is_err(), "{argv:?}");
+        assert!(
+            crate::options::resolve_options(&args(argv)).is_err(),
+            "{argv:?}"
+        );
     }
 }
 
@@ -423,104 +427,9 @@ fn destination_blocks_are_reserved_on_ext4_only() {
     assert!(past_end.preallocate);
 }
 
-fn dirs(list: &'static [&'static str]) -> impl Fn(&Path) -> io::Result<bool> {
-    move |p: &Path| {
-        if list.iter().any(|d| Path::new(d) == p) {
-            Ok(true)
-        } else if p == Path::new("exists") {
-            Ok(false)
-        } else {
-            Err(io::Error::from_raw_os_error(2))
-        }
-    }
-}
-
-fn targets(argv: &[&str], dir_list: &'static [&'static str]) -> Result<Vec<Target>, UsageError> {
-    resolve_targets(&args(argv), &dirs(dir_list)).map(|(t, _)| t)
-}
-
-fn t(src: &str, dst: &str) -> Target {
-    let e = |s: &str| {
-        if s == "-" {
-            Endpoint::Stdio
-        } else {
-            Endpoint::Path(PathBuf::from(s))
-        }
-    };
-    Target {
-        source: e(src),
-        dest: e(dst),
-    }
-}
-
-#[test]
-fn operands_pair_up_like_cp() {
-    assert_eq!(targets(&["a", "b"], &[]).unwrap(), vec![t("a", "b")]);
-    assert_eq!(targets(&["a", "d"], &["d"]).unwrap(), vec![t("a", "d/a")]);
-    assert_eq!(
-        targets(&["x/a/", "y/b", "d"], &["d"]).unwrap(),
-        vec![t("x/a/", "d/a"), t("y/b", "d/b")]
-    );
-    assert_eq!(
-        targets(&["-t", "d", "a", "b"], &["d"]).unwrap(),
-        vec![t("a", "d/a"), t("b", "d/b")]
-    );
-    assert_eq!(
-        targets(&["-T", "a", "d"], &["d"]).unwrap(),
-        vec![t("a", "d")]
-    );
-    assert_eq!(targets(&["-", "out"], &[]).unwrap(), vec![t("-", "out")]);
-    assert_eq!(targets(&["a", "-"], &[]).unwrap(), vec![t("a", "-")]);
-}
-
-#[test]
-fn operand_errors_match_gnu() {
-    let msg = |argv: &[&str], d: &'static [&'static str]| targets(argv, d).unwrap_err().message;
-    assert_eq!(msg(&[], &[]), "missing file operand");
-    assert_eq!(
-        msg(&["a"], &[]),
-        "missing destination file operand after 'a'"
-    );
-    assert_eq!(
-        msg(&["a", "b", "c"], &[]),
-        "target 'c': No such file or directory"
-    );
-    assert_eq!(
-        msg(&["a", "b", "exists"], &[]),
-        "target 'exists': Not a directory"
-    );
-    assert_eq!(msg(&["-T", "a", "b", "c"], &[]), "extra operand 'c'");
-    assert_eq!(
-        msg(&["-t", "nope", "a"], &[]),
-        "target directory 'nope': No such file or directory"
-    );
-    assert_eq!(
-        msg(&["-t", "exists", "a"], &[]),
-        "target directory 'exists': Not a directory"
-    );
-    assert_eq!(
-        msg(&["-t", "d", "-T", "a", "b"], &["d"]),
-        "cannot combine --target-directory (-t) and --no-target-directory (-T)"
-    );
-    assert!(msg(&["-", "d"], &["d"]).contains("standard input"));
-    assert!(msg(&["--len", "5", "a", "b", "d"], &["d"]).contains("one SOURCE"));
-}
-
 #[test]
 fn base_name_ignores_trailing_slashes() {
     assert_eq!(base_name(Path::new("a/b/")), OsString::from("b"));
     assert_eq!(base_name(Path::new("b")), OsString::from("b"));
     assert_eq!(base_name(Path::new("/")), OsString::from("/"));
-}
-
-#[test]
-fn root_into_a_directory_goes_into_the_directory_itself() {
-    // GNU 9.2: `cp -rx / /mnt` copies into /mnt (the empty last component of '/' is '.').
-    let is_dir =
-        |p: &Path| -> io::Result<bool> { Ok(p == Path::new("/mnt") || p == Path::new("/")) };
-    let (targets, into) = resolve_targets(&args(&["-rx", "/", "/mnt"]), &is_dir).unwrap();
-    assert!(into);
-    assert_eq!(targets[0].dest, Endpoint::Path(PathBuf::from("/mnt/.")));
-    let (targets, _) = resolve_targets(&args(&["-r", "//", "/mnt"]), &is_dir).unwrap();
-    assert_eq!(targets[0].dest, Endpoint::Path(PathBuf::from("/mnt/.")));
 }

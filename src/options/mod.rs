@@ -6,9 +6,77 @@ use std::ffi::OsString;
 use clap::ArgMatches;
 
 use crate::backup::{self, BackupControl};
-use crate::cli::{Args, UpdateWhen};
+use crate::cli::{Args, MethodChoice, ReflinkWhen, SparseWhen, UpdateWhen};
 use crate::meta::{Attrs, Preserve};
-use crate::plan::{self, CopyOptions, UsageError};
+use crate::plan::{CopyOptions, RangeArgs};
+
+pub mod operands;
+
+/// A command-line usage problem: the message, and whether to add "Try '... --help'".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UsageError {
+    pub message: String,
+    pub try_help: bool,
+}
+
+impl UsageError {
+    fn new(message: impl Into<String>, try_help: bool) -> UsageError {
+        UsageError {
+            message: message.into(),
+            try_help,
+        }
+    }
+}
+
+/// Checks flag combinations that no file can make valid, and resolves the copy options.
+pub fn resolve_options(args: &Args) -> Result<CopyOptions, UsageError> {
+    if args.reflink == ReflinkWhen::Always && args.sparse != SparseWhen::Auto {
+        return Err(UsageError::new(
+            "--reflink can be used only with --sparse=auto",
+            true,
+        ));
+    }
+    if args.method == MethodChoice::CopyFileRange && args.reflink == ReflinkWhen::Never {
+        return Err(UsageError::new(
+            "--method=copy-file-range conflicts with --reflink=never (copy_file_range may clone)",
+            true,
+        ));
+    }
+    if args.method == MethodChoice::CopyFileRange && args.sparse == SparseWhen::Never {
+        return Err(UsageError::new(
+            "--method=copy-file-range conflicts with --sparse=never (it writes every byte with write)",
+            true,
+        ));
+    }
+    if args.method == MethodChoice::CopyFileRange && args.sparse == SparseWhen::Always {
+        return Err(UsageError::new(
+            "--method=copy-file-range conflicts with --sparse=always (finding zeros needs read/write)",
+            true,
+        ));
+    }
+    if args.method == MethodChoice::ReadWrite && args.reflink == ReflinkWhen::Always {
+        return Err(UsageError::new(
+            "--method=read-write conflicts with --reflink=always",
+            true,
+        ));
+    }
+    let range = args.is_ranged().then(|| RangeArgs {
+        offset_in: args.offset_in.clone(),
+        offset_out: args.offset_out.clone(),
+        len: args.len.clone(),
+    });
+    Ok(CopyOptions {
+        sparse: args.sparse,
+        reflink: args.reflink,
+        method: args.method,
+        range,
+        no_clobber: args.no_clobber,
+        force: args.force,
+        preserve: Preserve::default(),
+        atomic: args.atomic,
+        sync: args.sync,
+    })
+}
 
 /// Which symbolic links in SOURCE are followed.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -84,7 +152,7 @@ fn last_index(m: &ArgMatches, id: &str, given: bool) -> usize {
 
 /// Resolves flags (and `VERSION_CONTROL`, `SIMPLE_BACKUP_SUFFIX`) into a [`Config`].
 pub fn resolve(args: &Args, m: &ArgMatches) -> Result<Config, UsageError> {
-    let mut copy = plan::resolve_options(args)?;
+    let mut copy = resolve_options(args)?;
     let usage = |message: String| UsageError {
         message,
         try_help: true,
