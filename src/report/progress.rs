@@ -294,51 +294,56 @@ fn render(view: &View, counters: &Counters, width: usize) -> String {
         (files, 3),
     ];
     let room = width.saturating_sub(1);
-    let mut keep: Vec<(usize, &str, u8)> = fields
+    let text = fit_fields(&fields, room);
+    let mut line = String::new();
+    // The bar takes what is left, once the totals are final (a bar over a growing total would
+    // move backwards).
+    let spare = room.saturating_sub(text.chars().count() + 1);
+    if final_ && spare >= BAR_MIN + 2 {
+        line.push_str(&bar_text(pos, len, (spare - 2).min(BAR_MAX)));
+        line.push(' ');
+    }
+    line.push_str(&text);
+    line.chars().take(room).collect()
+}
+
+/// The fields that are present, joined by spaces, dropping the lowest-ranked ones until the
+/// text fits in `room` columns (the first that is left stays, however long).
+fn fit_fields(fields: &[(Option<String>, u8)], room: usize) -> String {
+    let mut keep: Vec<(&str, u8)> = fields
         .iter()
-        .enumerate()
-        .filter_map(|(i, (f, rank))| f.as_deref().map(|f| (i, f, *rank)))
+        .filter_map(|(f, rank)| f.as_deref().map(|f| (f, *rank)))
         .collect();
-    let cols = |fields: &[(usize, &str, u8)]| -> usize {
-        fields
-            .iter()
-            .map(|(_, f, _)| f.chars().count())
-            .sum::<usize>()
+    let cols = |fields: &[(&str, u8)]| -> usize {
+        fields.iter().map(|(f, _)| f.chars().count()).sum::<usize>()
             + fields.len().saturating_sub(1)
     };
     while cols(&keep) > room && keep.len() > 1 {
         let lowest = keep
             .iter()
             .enumerate()
-            .min_by_key(|(_, (_, _, rank))| *rank)
+            .min_by_key(|(_, (_, rank))| *rank)
             .map(|(at, _)| at)
             .expect("fields");
         keep.remove(lowest);
     }
-    let text = keep
-        .iter()
-        .map(|(_, f, _)| *f)
-        .collect::<Vec<_>>()
-        .join(" ");
-    let mut line = String::new();
-    // The bar takes what is left, once the totals are final (a bar over a growing total would
-    // move backwards).
-    let spare = room.saturating_sub(text.chars().count() + 1);
-    if final_ && spare >= BAR_MIN + 2 {
-        let inner = (spare - 2).min(BAR_MAX);
-        let filled = (pos as u128 * inner as u128 / len as u128) as usize;
-        line.push('[');
-        for i in 0..inner {
-            line.push(match i.cmp(&filled) {
-                std::cmp::Ordering::Less => '=',
-                std::cmp::Ordering::Equal if filled < inner => '>',
-                _ => ' ',
-            });
-        }
-        line.push_str("] ");
+    keep.iter().map(|(f, _)| *f).collect::<Vec<_>>().join(" ")
+}
+
+/// `[=====>    ]` with `inner` columns between the brackets, filled in the ratio `pos / len`
+/// (`len` is not 0).
+fn bar_text(pos: u64, len: u64, inner: usize) -> String {
+    let filled = (pos as u128 * inner as u128 / len as u128) as usize;
+    let mut bar = String::from("[");
+    for i in 0..inner {
+        bar.push(match i.cmp(&filled) {
+            std::cmp::Ordering::Less => '=',
+            std::cmp::Ordering::Equal if filled < inner => '>',
+            _ => ' ',
+        });
     }
-    line.push_str(&text);
-    line.chars().take(room).collect()
+    bar.push(']');
+    bar
 }
 
 /// A byte count in binary units with two decimals: `512 B`, `3.00 MiB`, `1.50 GiB`.
