@@ -11,6 +11,7 @@ pub mod progress;
 mod prompt;
 mod quote;
 mod record;
+mod stats;
 mod summary;
 mod verbose;
 
@@ -115,6 +116,24 @@ impl Reporter {
         };
         if let Err(e) = result {
             self.write_error = Some(e);
+        }
+    }
+
+    /// Text that is the run's output itself (`--help`, `--version`), on standard output and
+    /// flushed at once; a write error (`> /dev/full`) is GNU's `write error` line and a failure.
+    pub fn print_text(&mut self, text: &str) {
+        if self.write_error.is_none() {
+            if let Err(e) = self.stdout.write_all(text.as_bytes()) {
+                self.write_error = Some(e);
+            }
+        }
+        self.flush();
+    }
+
+    /// One file finished (copied or failed): the progress bar's `N/M files` moves on.
+    pub fn file_finished(&self) {
+        if let Some(p) = &self.progress {
+            p.file_done();
         }
     }
 

@@ -17,7 +17,7 @@ impl Reporter {
         self.flush();
     }
 
-    /// `--stats`: the run's totals on standard error (see [`crate::restart::stats`]).
+    /// `--stats`: the run's totals on standard error (see [`super::stats`]).
     pub fn print_stats(&mut self, elapsed: Duration) {
         let totals = crate::restart::stats::Totals {
             copied: self.files,
@@ -27,9 +27,9 @@ impl Reporter {
             bytes_cloned: self.cloned,
         };
         let lines = if self.dry_run {
-            crate::restart::stats::planned_lines(&totals)
+            super::stats::planned_lines(&totals)
         } else {
-            crate::restart::stats::lines(&totals, elapsed).to_vec()
+            super::stats::lines(&totals, elapsed).to_vec()
         };
         for line in lines {
             self.stderr_line(format_args!("{line}"));
