@@ -23,15 +23,22 @@ use self::xattr::{copy_acls, copy_xattrs, ACL_ACCESS, ACL_DEFAULT};
 /// The attributes of `--preserve=ATTR_LIST`.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub struct Attrs {
+    /// Permission bits and POSIX ACLs.
     pub mode: bool,
+    /// Owner and group.
     pub ownership: bool,
+    /// Access and modification times.
     pub timestamps: bool,
+    /// Hard links within the copy stay hard links.
     pub links: bool,
+    /// Extended attributes.
     pub xattr: bool,
+    /// The SELinux security context: accepted and not copied (never required).
     pub context: bool,
 }
 
 impl Attrs {
+    /// `all` (and `-a`'s list).
     pub const ALL: Attrs = Attrs {
         mode: true,
         ownership: true,
@@ -81,6 +88,7 @@ impl Attrs {
         Attrs::parse(list, flag).map_err(|e| e.to_string())
     }
 
+    /// The attributes of either list.
     pub fn union(self, o: Attrs) -> Attrs {
         Attrs {
             mode: self.mode || o.mode,
@@ -92,6 +100,7 @@ impl Attrs {
         }
     }
 
+    /// The attributes of `self` not in `o` (`--no-preserve`).
     pub fn minus(self, o: Attrs) -> Attrs {
         Attrs {
             mode: self.mode && !o.mode,
@@ -108,7 +117,9 @@ impl Attrs {
 /// the others, as with `-a`, are silent or warnings).
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub struct Preserve {
+    /// Preserved.
     pub attrs: Attrs,
+    /// Named explicitly (`--preserve=LIST`, not `-a`/`-p`): a failure is an error.
     pub required: Attrs,
     /// `--no-preserve=mode`: a file fcopy creates gets its mode explicitly, and loses the ACL
     /// a default ACL gave it, as GNU cp's `set_acl` does.
@@ -140,9 +151,11 @@ pub enum MetaAttribute {
 /// Preserving `attribute` on `path` failed with `errno`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MetaError {
+    /// What could not be preserved.
     pub attribute: MetaAttribute,
     /// The destination as shown to the user.
     pub path: PathBuf,
+    /// Why: the failed call's errno.
     pub errno: Errno,
 }
 
@@ -150,6 +163,7 @@ pub struct MetaError {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MetaProblem {
     pub error: MetaError,
+    /// The copy fails (an error line, exit 1); else a warning.
     pub fatal: bool,
     /// `error` as text (without the program name).
     // transitional (issue 11): lead removes once exec/ and tree/ keep `error` (it is `Display`).
