@@ -1,7 +1,7 @@
 //! Preserving metadata — ownership, permission bits, ACLs, timestamps, xattrs — on an open
 //! destination or on a node fcopy created, in a safe order (owner, xattrs, mode, times). Problems
 //! are typed ([`MetaError`]: which attribute, the path shown, the errno); their GNU wording is in
-//! `crate::report::messages::meta`.
+//! `src/report/messages/meta.rs`.
 
 mod xattr;
 

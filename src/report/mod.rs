@@ -152,6 +152,17 @@ impl Reporter {
         }
     }
 
+    /// Flushes standard output before a line on standard error (a diagnostic or a prompt), as
+    /// GNU does, so both streams into one file keep the order of events; a write error is kept
+    /// for [`Reporter::flush`] to report.
+    fn flush_before_diagnostic(&mut self) {
+        if !self.stdout_taken && self.write_error.is_none() {
+            if let Err(e) = self.stdout.flush() {
+                self.write_error = Some(e);
+            }
+        }
+    }
+
     /// Writes a line to standard error with the progress bar out of the way. Standard output is
     /// flushed first, as GNU does before each diagnostic, so `fcopy -rv a b > log 2>&1` keeps
     /// the order in which things happened.
@@ -163,11 +174,7 @@ impl Reporter {
                 p.finish();
             }
         }
-        if !self.stdout_taken && self.write_error.is_none() {
-            if let Err(e) = self.stdout.flush() {
-                self.write_error = Some(e);
-            }
-        }
+        self.flush_before_diagnostic();
         let write = || {
             let _ = writeln!(io::stderr().lock(), "{args}");
         };

@@ -18,7 +18,7 @@ use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use super::cli::RestartArgs;
 
 /// Why the patterns of a run cannot be used (a usage error; wording in
-/// `crate::report::messages::restart`).
+/// `src/report/messages/restart.rs`).
 #[derive(Debug)]
 pub enum FilterError {
     /// An `--exclude-from` file cannot be read.

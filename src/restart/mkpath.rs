@@ -8,7 +8,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 /// A directory `--mkpath` needed could not be made (wording in
-/// `crate::report::messages::restart`).
+/// `src/report/messages/restart.rs`).
 #[derive(Debug)]
 pub struct MkpathError {
     /// The directory asked for (the one that failed may be one of its parents).
