@@ -30,6 +30,7 @@ pub enum FsKind {
 }
 
 impl FsKind {
+    /// The kind for a `statfs` `f_type` (the `*_SUPER_MAGIC` numbers of linux/magic.h).
     pub fn from_magic(magic: u64) -> FsKind {
         match magic {
             0xEF53 => FsKind::Ext4,
@@ -63,18 +64,23 @@ impl FsKind {
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct FileFacts {
     pub kind: FileKind,
+    /// `st_size`, in bytes.
     pub size: u64,
     /// Allocated 512-byte blocks (`st_blocks`).
     pub blocks: u64,
+    /// Identity: `st_dev` and `st_ino`.
     pub dev: u64,
     pub ino: u64,
     /// Full `st_mode` (type and permission bits).
     pub mode: u32,
+    /// The filesystem the file is on.
     pub fs: FsKind,
     /// Opened with `O_APPEND` (only known for standard output).
     pub append: bool,
+    /// Owner and group.
     pub uid: u32,
     pub gid: u32,
+    /// Hard links (`st_nlink`).
     pub nlink: u64,
     /// Access and modification times: (seconds, nanoseconds).
     pub atime: (i64, i64),
@@ -84,6 +90,7 @@ pub struct FileFacts {
 }
 
 impl FileFacts {
+    /// Same device and inode: the same file (GNU's `SAME_INODE`).
     pub fn same_file(&self, other: &FileFacts) -> bool {
         self.dev == other.dev && self.ino == other.ino
     }
@@ -119,6 +126,7 @@ pub enum DestFacts {
 }
 
 impl DestFacts {
+    /// The filesystem the copy would write to (`None` for a dangling symlink).
     pub fn fs(&self) -> Option<FsKind> {
         match self {
             DestFacts::Missing { dir_fs, .. } => Some(*dir_fs),
@@ -127,6 +135,7 @@ impl DestFacts {
         }
     }
 
+    /// The device the copy would write to (`None` for a dangling symlink).
     pub fn dev(&self) -> Option<u64> {
         match self {
             DestFacts::Missing { dir_dev, .. } => Some(*dir_dev),
@@ -135,6 +144,7 @@ impl DestFacts {
         }
     }
 
+    /// The existing file, if there is one.
     pub fn file(&self) -> Option<&FileFacts> {
         match self {
             DestFacts::Existing(f) | DestFacts::Stdout(f) => Some(f),

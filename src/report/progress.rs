@@ -294,51 +294,56 @@ fn render(view: &View, counters: &Counters, width: usize) -> String {
         (files, 3),
     ];
     let room = width.saturating_sub(1);
-    let mut keep: Vec<(usize, &str, u8)> = fields
+    let text = fit_fields(&fields, room);
+    let mut line = String::new();
+    // The bar takes what is left, once the totals are final (a bar over a growing total would
+    // move backwards).
+    let spare = room.saturating_sub(text.chars().count() + 1);
+    if final_ && spare >= BAR_MIN + 2 {
+        line.push_str(&bar_text(pos, len, (spare - 2).min(BAR_MAX)));
+        line.push(' ');
+    }
+    line.push_str(&text);
+    line.chars().take(room).collect()
+}
+
+/// The fields that are present, joined by spaces, dropping the lowest-ranked ones until the
+/// text fits in `room` columns (the first that is left stays, however long).
+fn fit_fields(fields: &[(Option<String>, u8)], room: usize) -> String {
+    let mut keep: Vec<(&str, u8)> = fields
         .iter()
-        .enumerate()
-        .filter_map(|(i, (f, rank))| f.as_deref().map(|f| (i, f, *rank)))
+        .filter_map(|(f, rank)| f.as_deref().map(|f| (f, *rank)))
         .collect();
-    let cols = |fields: &[(usize, &str, u8)]| -> usize {
-        fields
-            .iter()
-            .map(|(_, f, _)| f.chars().count())
-            .sum::<usize>()
+    let cols = |fields: &[(&str, u8)]| -> usize {
+        fields.iter().map(|(f, _)| f.chars().count()).sum::<usize>()
             + fields.len().saturating_sub(1)
     };
     while cols(&keep) > room && keep.len() > 1 {
         let lowest = keep
             .iter()
             .enumerate()
-            .min_by_key(|(_, (_, _, rank))| *rank)
+            .min_by_key(|(_, (_, rank))| *rank)
             .map(|(at, _)| at)
             .expect("fields");
         keep.remove(lowest);
     }
-    let text = keep
-        .iter()
-        .map(|(_, f, _)| *f)
-        .collect::<Vec<_>>()
-        .join(" ");
-    let mut line = String::new();
-    // The bar takes what is left, once the totals are final (a bar over a growing total would
-    // move backwards).
-    let spare = room.saturating_sub(text.chars().count() + 1);
-    if final_ && spare >= BAR_MIN + 2 {
-        let inner = (spare - 2).min(BAR_MAX);
-        let filled = (pos as u128 * inner as u128 / len as u128) as usize;
-        line.push('[');
-        for i in 0..inner {
-            line.push(match i.cmp(&filled) {
-                std::cmp::Ordering::Less => '=',
-                std::cmp::Ordering::Equal if filled < inner => '>',
-                _ => ' ',
-            });
-        }
-        line.push_str("] ");
+    keep.iter().map(|(f, _)| *f).collect::<Vec<_>>().join(" ")
+}
+
+/// `[=====>    ]` with `inner` columns between the brackets, filled in the ratio `pos / len`
+/// (`len` is not 0).
+fn bar_text(pos: u64, len: u64, inner: usize) -> String {
+    let filled = (pos as u128 * inner as u128 / len as u128) as usize;
+    let mut bar = String::from("[");
+    for i in 0..inner {
+        bar.push(match i.cmp(&filled) {
+            std::cmp::Ordering::Less => '=',
+            std::cmp::Ordering::Equal if filled < inner => '>',
+            _ => ' ',
+        });
     }
-    line.push_str(&text);
-    line.chars().take(room).collect()
+    bar.push(']');
+    bar
 }
 
 /// A byte count in binary units with two decimals: `512 B`, `3.00 MiB`, `1.50 GiB`.
@@ -376,65 +381,4 @@ fn duration_text(d: Duration) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn state_line(pos: u64, len: u64, files: (u64, u64), final_: bool, width: usize) -> String {
-        let counters = Counters::default();
-        counters.files_done.store(files.0, Ordering::Relaxed);
-        counters.files_total.store(files.1, Ordering::Relaxed);
-        counters.totals_final.store(final_, Ordering::Relaxed);
-        let view = View {
-            pos,
-            len,
-            per_sec: 123.0 * 1024.0 * 1024.0,
-            eta: Duration::from_secs(75),
-        };
-        render(&view, &counters, width)
-    }
-
-    #[test]
-    fn fits_every_width() {
-        for width in [40, 60, 80, 120] {
-            let line = state_line(3 << 30, 7 << 30, (1234, 4417), true, width);
-            assert!(line.chars().count() < width, "{width}: {line:?}");
-            assert!(line.contains("3.00 GiB/7.00 GiB"), "{width}: {line:?}");
-        }
-        let wide = state_line(3 << 30, 7 << 30, (1234, 4417), true, 120);
-        assert!(wide.contains(" 42%") && wide.contains("1234/4417 files"));
-        assert!(wide.starts_with("[====="), "{wide:?}");
-    }
-
-    #[test]
-    fn growing_totals_are_lower_bounds_without_percentage() {
-        let line = state_line(1 << 20, 2 << 20, (3, 9), false, 80);
-        assert!(line.contains("1.00 MiB/≥2.00 MiB"), "{line:?}");
-        assert!(line.contains("3/≥9 files"), "{line:?}");
-        assert!(!line.contains('%') && !line.contains("ETA") && !line.contains('['));
-    }
-
-    #[test]
-    fn all_bytes_through_but_files_open_is_flushing() {
-        let line = state_line(5 << 20, 5 << 20, (3, 4), true, 100);
-        assert!(line.contains("flushing..."), "{line:?}");
-    }
-
-    #[test]
-    fn more_bytes_than_the_sizes_said_is_a_lower_bound() {
-        let line = state_line(12 << 20, 0, (0, 1), true, 80);
-        assert!(line.starts_with("12.00 MiB/≥12.00 MiB"), "{line:?}");
-        assert!(
-            !line.contains('%') && !line.contains("flushing"),
-            "{line:?}"
-        );
-    }
-
-    #[test]
-    fn sizes_for_people() {
-        assert_eq!(human_size(1610612736), "1.50 GiB (1610612736 bytes)");
-        assert_eq!(human_size(1), "1 byte");
-        assert_eq!(human_size(0), "0 bytes");
-        assert_eq!(human_bytes(3 << 20), "3.00 MiB");
-        assert_eq!(duration_text(Duration::from_secs(65)), "1m05s");
-    }
-}
+mod tests;

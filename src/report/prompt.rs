@@ -31,7 +31,7 @@ impl Reporter {
     /// batch. The wait polls, so SIGINT and SIGTERM end it at once (the answer is then "no" and
     /// the run stops as after any interrupt). End of input is "no", as in GNU cp.
     pub fn ask(&mut self, question: &str) -> bool {
-        let _ = self.stdout.flush();
+        self.flush_before_diagnostic();
         let prompt = format!("{}: {question} ", self.program);
         let write = || {
             let mut err = io::stderr().lock();

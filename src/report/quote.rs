@@ -33,94 +33,115 @@ fn c_locale() -> bool {
 
 /// [`quote_bytes`] with the locale decided: `ascii_only` escapes non-ASCII characters too.
 fn quote_bytes_in(bytes: &[u8], ascii_only: bool) -> String {
-    let text = String::from_utf8_lossy(bytes);
     let shown_raw = |c: char| !c.is_control() && (c.is_ascii() || !ascii_only);
-    let printable = std::str::from_utf8(bytes).is_ok() && text.chars().all(shown_raw);
-    if printable {
-        if !text.contains('\'') {
-            return format!("'{text}'");
-        }
-        if !text.contains(['"', '$', '`', '\\']) {
-            return format!("\"{text}\"");
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        if text.chars().all(shown_raw) {
+            if !text.contains('\'') {
+                return format!("'{text}'");
+            }
+            if !text.contains(['"', '$', '`', '\\']) {
+                return format!("\"{text}\"");
+            }
         }
     }
-    // Mixed form: printable runs in single quotes, the rest in $'...' escapes (consecutive
-    // escapes share one, as GNU writes them: 'a'$'\n\n''b').
-    #[derive(PartialEq)]
-    enum Open {
-        None,
-        Plain,
-        Escaped,
-    }
-    let mut out = String::new();
-    let mut open = Open::None;
-    let close = |out: &mut String, open: &mut Open| {
-        if *open != Open::None {
-            out.push('\'');
-            *open = Open::None;
-        }
-    };
-    let escape = |out: &mut String, open: &mut Open, text: &str| {
-        if *open == Open::Plain {
-            out.push('\'');
-            *open = Open::None;
-        }
-        if *open == Open::None {
-            out.push_str("$'");
-            *open = Open::Escaped;
-        }
-        out.push_str(text);
-    };
+    let mut mixed = Mixed::default();
     let mut rest = bytes;
     while !rest.is_empty() {
-        let (chunk, valid_len) = match std::str::from_utf8(rest) {
-            Ok(s) => (s, rest.len()),
-            Err(e) => (
-                std::str::from_utf8(&rest[..e.valid_up_to()]).expect("valid prefix"),
-                e.valid_up_to(),
-            ),
+        let valid_len = match std::str::from_utf8(rest) {
+            Ok(_) => rest.len(),
+            Err(e) => e.valid_up_to(),
         };
+        let chunk = std::str::from_utf8(&rest[..valid_len]).expect("valid prefix");
         for c in chunk.chars() {
             if c == '\'' {
-                close(&mut out, &mut open);
-                out.push_str("\\'");
-            } else if !shown_raw(c) {
-                let text = match c {
-                    '\n' => "\\n".to_owned(),
-                    '\t' => "\\t".to_owned(),
-                    '\r' => "\\r".to_owned(),
-                    _ => {
-                        let mut buf = [0u8; 4];
-                        c.encode_utf8(&mut buf)
-                            .bytes()
-                            .map(|b| format!("\\{b:03o}"))
-                            .collect()
-                    }
-                };
-                escape(&mut out, &mut open, &text);
+                mixed.close();
+                mixed.out.push_str("\\'");
+            } else if shown_raw(c) {
+                mixed.plain(c);
             } else {
-                if open == Open::Escaped {
-                    close(&mut out, &mut open);
-                }
-                if open == Open::None {
-                    out.push('\'');
-                    open = Open::Plain;
-                }
-                out.push(c);
+                mixed.escape(&escaped_char(c));
             }
         }
         rest = &rest[valid_len..];
         if let Some((&bad, tail)) = rest.split_first() {
-            escape(&mut out, &mut open, &format!("\\{bad:03o}"));
+            mixed.escape(&format!("\\{bad:03o}"));
             rest = tail;
         }
     }
-    close(&mut out, &mut open);
-    if !out.starts_with('\'') {
-        // GNU starts every such name with a quote: `''$'\377''x'`.
-        out.insert_str(0, "''");
+    mixed.finish()
+}
+
+/// A character shown in a `$'...'` escape: `\n`, `\t`, `\r`, else its UTF-8 bytes in octal.
+fn escaped_char(c: char) -> String {
+    match c {
+        '\n' => "\\n".to_owned(),
+        '\t' => "\\t".to_owned(),
+        '\r' => "\\r".to_owned(),
+        _ => {
+            let mut buf = [0u8; 4];
+            c.encode_utf8(&mut buf)
+                .bytes()
+                .map(|b| format!("\\{b:03o}"))
+                .collect()
+        }
     }
-    out
+}
+
+/// Which quotes are open in a name being written in the mixed form.
+#[derive(PartialEq, Default)]
+enum Open {
+    #[default]
+    None,
+    Plain,
+    Escaped,
+}
+
+/// GNU's mixed form: printable runs in single quotes, the rest in `$'...'` escapes (consecutive
+/// escapes share one, as GNU writes them: `'a'$'\n\n''b'`).
+#[derive(Default)]
+struct Mixed {
+    out: String,
+    open: Open,
+}
+
+impl Mixed {
+    fn close(&mut self) {
+        if self.open != Open::None {
+            self.out.push('\'');
+            self.open = Open::None;
+        }
+    }
+
+    fn plain(&mut self, c: char) {
+        if self.open == Open::Escaped {
+            self.close();
+        }
+        if self.open == Open::None {
+            self.out.push('\'');
+            self.open = Open::Plain;
+        }
+        self.out.push(c);
+    }
+
+    fn escape(&mut self, text: &str) {
+        if self.open == Open::Plain {
+            self.close();
+        }
+        if self.open == Open::None {
+            self.out.push_str("$'");
+            self.open = Open::Escaped;
+        }
+        self.out.push_str(text);
+    }
+
+    fn finish(mut self) -> String {
+        self.close();
+        if !self.out.starts_with('\'') {
+            // GNU starts every such name with a quote: `''$'\377''x'`.
+            self.out.insert_str(0, "''");
+        }
+        self.out
+    }
 }
 
 /// GNU's `quotef`: the name as it is when it needs no quoting for a shell, else [`quote`].
@@ -140,26 +161,4 @@ pub fn quote_if_needed(path: &Path) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::{quote_bytes, quote_bytes_in};
-
-    #[test]
-    fn gnu_forms() {
-        assert_eq!(quote_bytes(b"a"), "'a'");
-        assert_eq!(quote_bytes(b"a b"), "'a b'");
-        assert_eq!(quote_bytes(b"it's"), "\"it's\"");
-        assert_eq!(quote_bytes(b"a'b\"c"), "'a'\\''b\"c'");
-        assert_eq!(quote_bytes(b"a\nb"), "'a'$'\\n''b'");
-        assert_eq!(quote_bytes(b"\xffx"), "''$'\\377''x'");
-        assert_eq!(quote_bytes(b""), "''");
-        // As GNU cp 9.1 in the C locale: consecutive escapes share one $'...', and
-        // non-ASCII characters are escaped (shown as they are in a UTF-8 locale).
-        assert_eq!(quote_bytes(b"a\n\nb"), "'a'$'\\n\\n''b'");
-        assert_eq!(
-            quote_bytes_in("üü".as_bytes(), true),
-            "''$'\\303\\274\\303\\274'"
-        );
-        assert_eq!(quote_bytes_in("aü".as_bytes(), true), "'a'$'\\303\\274'");
-        assert_eq!(quote_bytes_in("üü".as_bytes(), false), "'üü'");
-    }
-}
+mod tests;

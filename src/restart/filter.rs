@@ -11,11 +11,34 @@
 //! syntax, compiled into one automaton per set, so a thousand patterns cost about one).
 
 use std::ffi::OsStr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 
 use super::cli::RestartArgs;
+
+/// Why the patterns of a run cannot be used (a usage error; wording in
+/// `src/report/messages/restart.rs`).
+#[derive(Debug)]
+pub enum FilterError {
+    /// An `--exclude-from` file cannot be read.
+    Unreadable {
+        file: PathBuf,
+        error: std::io::Error,
+    },
+    /// Line `line` (from 1) of an `--exclude-from` file is not UTF-8.
+    NotUtf8 { file: PathBuf, line: usize },
+    /// A pattern that is empty once its trailing `/` is dropped (`/`, `//`).
+    Empty { flag: &'static str, pattern: String },
+    /// globset refuses the pattern (`a[`: unclosed class, ...).
+    Glob {
+        flag: &'static str,
+        pattern: String,
+        reason: globset::ErrorKind,
+    },
+    /// globset refuses the set as a whole.
+    Set(globset::Error),
+}
 
 /// One side (exclude or include) of the rules: patterns on names and on relative paths.
 #[derive(Debug)]
@@ -27,7 +50,7 @@ struct Rules {
 }
 
 impl Rules {
-    fn build(patterns: &[String], flag: &str) -> Result<Rules, String> {
+    fn build(patterns: &[String], flag: &'static str) -> Result<Rules, FilterError> {
         let mut names = GlobSetBuilder::new();
         let mut paths = GlobSetBuilder::new();
         let (mut names_dir_only, mut paths_dir_only) = (Vec::new(), Vec::new());
@@ -35,14 +58,21 @@ impl Rules {
             let dir_only = pattern.len() > 1 && pattern.ends_with('/');
             let body = pattern.trim_end_matches('/');
             if body.is_empty() {
-                return Err(format!("invalid pattern for {flag}: '{pattern}'"));
+                return Err(FilterError::Empty {
+                    flag,
+                    pattern: pattern.clone(),
+                });
             }
-            let glob = |text: &str| -> Result<Glob, String> {
+            let glob = |text: &str| -> Result<Glob, FilterError> {
                 GlobBuilder::new(text)
                     .literal_separator(true)
                     .backslash_escape(true)
                     .build()
-                    .map_err(|e| format!("invalid pattern for {flag}: '{pattern}': {}", e.kind()))
+                    .map_err(|e| FilterError::Glob {
+                        flag,
+                        pattern: pattern.clone(),
+                        reason: e.kind().clone(),
+                    })
             };
             if body.contains('/') {
                 paths.add(glob(body.trim_start_matches('/'))?);
@@ -52,7 +82,7 @@ impl Rules {
                 names_dir_only.push(dir_only);
             }
         }
-        let build = |b: GlobSetBuilder| b.build().map_err(|e| format!("invalid pattern: {e}"));
+        let build = |b: GlobSetBuilder| b.build().map_err(FilterError::Set);
         Ok(Rules {
             names: build(names)?,
             names_dir_only,
@@ -83,22 +113,20 @@ pub struct Filter {
 
 impl Filter {
     /// Builds the filter from the flags, reading `--exclude-from` files. `Ok(None)`: no
-    /// patterns at all. `Err`: a GNU-style message (bad pattern, unreadable file).
-    pub fn from_args(args: &RestartArgs) -> Result<Option<Filter>, String> {
+    /// patterns at all. `Err`: a bad pattern or an unreadable file.
+    pub fn from_args(args: &RestartArgs) -> Result<Option<Filter>, FilterError> {
         let mut excludes = args.exclude.clone();
         for file in &args.exclude_from {
-            let text = std::fs::read(file).map_err(|e| {
-                format!(
-                    "cannot read {}: {}",
-                    crate::report::quote(file),
-                    crate::report::errno_text(&e)
-                )
+            let text = std::fs::read(file).map_err(|error| FilterError::Unreadable {
+                file: file.clone(),
+                error,
             })?;
             for (n, line) in text.split(|&b| b == b'\n').enumerate() {
                 // Patterns are text, as on the command line: a line that is not UTF-8 would
                 // silently match nothing, so it is refused (globset matches UTF-8 patterns).
-                let line = std::str::from_utf8(line).map_err(|_| {
-                    format!("{}:{}: pattern is not valid UTF-8", file.display(), n + 1)
+                let line = std::str::from_utf8(line).map_err(|_| FilterError::NotUtf8 {
+                    file: file.clone(),
+                    line: n + 1,
                 })?;
                 let line = line.trim_end_matches('\r');
                 if line.trim().is_empty() || line.starts_with('#') {
@@ -125,50 +153,4 @@ impl Filter {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn filter(exclude: &[&str], include: &[&str]) -> Filter {
-        let args = RestartArgs {
-            exclude: exclude.iter().map(|s| s.to_string()).collect(),
-            include: include.iter().map(|s| s.to_string()).collect(),
-            ..RestartArgs::default()
-        };
-        Filter::from_args(&args).unwrap().unwrap()
-    }
-
-    #[test]
-    fn names_match_at_any_depth_paths_are_anchored() {
-        let f = filter(&["*.o", "build/", "docs/*.tmp"], &["keep.o"]);
-        assert!(f.excludes(Path::new("a.o"), false));
-        assert!(f.excludes(Path::new("x/y/a.o"), false));
-        assert!(!f.excludes(Path::new("x/keep.o"), false));
-        assert!(f.excludes(Path::new("x/build"), true));
-        assert!(
-            !f.excludes(Path::new("x/build"), false),
-            "dir/ matches directories only"
-        );
-        assert!(f.excludes(Path::new("docs/a.tmp"), false));
-        assert!(
-            !f.excludes(Path::new("docs/sub/a.tmp"), false),
-            "* does not cross /"
-        );
-        assert!(!f.excludes(Path::new("other/docs/a.tmp"), false));
-    }
-
-    #[test]
-    fn double_star_crosses_directories() {
-        let f = filter(&["/cache/**/*.bin"], &[]);
-        assert!(f.excludes(Path::new("cache/a/b/c.bin"), false));
-        assert!(!f.excludes(Path::new("x/cache/c.bin"), false));
-    }
-
-    #[test]
-    fn bad_patterns_are_refused() {
-        let args = RestartArgs {
-            exclude: vec!["a[".into()],
-            ..RestartArgs::default()
-        };
-        assert!(Filter::from_args(&args).unwrap_err().contains("'a['"));
-    }
-}
+mod tests;

@@ -5,24 +5,34 @@
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::report::{errno_text, quote};
+/// A directory `--mkpath` needed could not be made (wording in
+/// `src/report/messages/restart.rs`).
+#[derive(Debug)]
+pub struct MkpathError {
+    /// The directory asked for (the one that failed may be one of its parents).
+    pub dir: PathBuf,
+    pub error: std::io::Error,
+}
 
-/// Creates `dir` and its missing parents. `Err`: a GNU-style message.
-pub fn make_dir(dir: &Path) -> Result<(), String> {
+/// Creates `dir` and its missing parents.
+pub fn make_dir(dir: &Path) -> Result<(), MkpathError> {
     if dir.as_os_str().is_empty() || dir.is_dir() {
         return Ok(());
     }
     std::fs::DirBuilder::new()
         .recursive(true)
         .create(dir)
-        .map_err(|e| format!("cannot create directory {}: {}", quote(dir), errno_text(&e)))
+        .map_err(|error| MkpathError {
+            dir: dir.to_path_buf(),
+            error,
+        })
 }
 
 /// Creates the directory a batch job's DEST goes in: DEST itself if it ends in `/`, else its
 /// parent. Standard output (`-`) needs none.
-pub fn make_dest_dir(dest: &OsStr) -> Result<(), String> {
+pub fn make_dest_dir(dest: &OsStr) -> Result<(), MkpathError> {
     if dest == "-" {
         return Ok(());
     }

@@ -6,5 +6,24 @@
 pub mod exec;
 pub mod meta;
 pub mod plan;
+pub mod restart;
 pub mod settings;
 pub mod walk;
+
+use std::io;
+
+/// The text of an errno as GNU prints it after a colon (`strerror`): `Permission denied`,
+/// without Rust's ` (os error 13)`.
+pub(crate) fn errno(e: rustix::io::Errno) -> String {
+    io_error(&io::Error::from(e))
+}
+
+/// The text of an I/O error without Rust's ` (os error N)` suffix (`No such file or
+/// directory`); an error that is not an errno keeps its own text.
+pub(crate) fn io_error(e: &io::Error) -> String {
+    let full = e.to_string();
+    match full.find(" (os error ") {
+        Some(i) => full[..i].to_owned(),
+        None => full,
+    }
+}

@@ -1,0 +1,118 @@
+//! Copying extended attributes and POSIX ACLs between open descriptors (GNU cp's `copy_attr`
+//! and `copy_acl`), for [`super::apply`]. Errors are the raw errno; [`super`] says which
+//! attribute it was.
+
+use std::os::fd::BorrowedFd;
+
+use rustix::io::Errno;
+
+/// The POSIX ACL xattrs: the access ACL, and for directories the default ACL.
+pub(super) const ACL_ACCESS: &str = "system.posix_acl_access";
+pub(super) const ACL_DEFAULT: &str = "system.posix_acl_default";
+
+/// Makes `dst`'s POSIX ACLs those of `src`, as part of preserving the mode (GNU cp's
+/// `copy_acl`, checked by GNU's tests/cp/acl.sh): an ACL the source has is copied (the kernel
+/// sets the permission bits from it); one it lacks is removed from `dst` (a default ACL of
+/// the destination directory may have given it one). Directories also get the default ACL.
+/// A filesystem without ACLs on either side is not an error unless the source has an ACL the
+/// destination cannot take.
+pub(super) fn copy_acls(src: BorrowedFd<'_>, dst: BorrowedFd<'_>, dir: bool) -> Result<(), Errno> {
+    let names: &[&str] = if dir {
+        &[ACL_ACCESS, ACL_DEFAULT]
+    } else {
+        &[ACL_ACCESS]
+    };
+    for name in names {
+        let mut value = vec![0u8; 256];
+        let got = match rustix::fs::fgetxattr(src, *name, &mut value[..]) {
+            Err(Errno::RANGE) => {
+                let n = rustix::fs::fgetxattr_query(src, *name)?;
+                value.resize(n, 0);
+                rustix::fs::fgetxattr(src, *name, &mut value[..])
+            }
+            other => other,
+        };
+        match got {
+            Ok(n) => {
+                rustix::fs::fsetxattr(dst, *name, &value[..n], rustix::fs::XattrFlags::empty())?
+            }
+            Err(Errno::NODATA | Errno::OPNOTSUPP) => match rustix::fs::fremovexattr(dst, *name) {
+                Ok(()) | Err(Errno::NODATA | Errno::OPNOTSUPP) => {}
+                Err(e) => return Err(e),
+            },
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Copies every extended attribute `src` has onto `dst`.
+pub(super) fn copy_xattrs(src: BorrowedFd<'_>, dst: BorrowedFd<'_>) -> Result<(), Errno> {
+    let size = match rustix::fs::flistxattr_query(src) {
+        Ok(0) => return Ok(()),
+        Ok(n) => n,
+        // The source's filesystem has no xattrs: nothing to copy.
+        Err(Errno::OPNOTSUPP) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let mut names = vec![0u8; size + 256];
+    let len = rustix::fs::flistxattr(src, &mut names[..])?;
+    names.truncate(len);
+    let mut value = Vec::new();
+    let mut first_error = None;
+    // POSIX ACLs are part of the mode: copied with it (copy_acls), not as xattrs (as GNU cp).
+    // XFS also shows root its ACLs as `trusted.SGI_ACL_FILE`/`trusted.SGI_ACL_DEFAULT`; libattr's
+    // /etc/xattr.conf (which GNU cp follows) skips them as permissions too.
+    let acl = |n: &[u8]| {
+        [
+            ACL_ACCESS,
+            ACL_DEFAULT,
+            "trusted.SGI_ACL_FILE",
+            "trusted.SGI_ACL_DEFAULT",
+        ]
+        .iter()
+        .any(|a| n == a.as_bytes())
+    };
+    for name in names
+        .split(|&b| b == 0)
+        .filter(|n| !n.is_empty() && !acl(n))
+    {
+        let name = std::ffi::OsStr::from_encoded_bytes_unchecked_safe(name);
+        let n = match rustix::fs::fgetxattr_query(src, name) {
+            Ok(n) => n,
+            Err(e) => {
+                first_error.get_or_insert(e);
+                continue;
+            }
+        };
+        value.resize(n, 0);
+        let n = match rustix::fs::fgetxattr(src, name, &mut value[..]) {
+            Ok(n) => n,
+            Err(e) => {
+                first_error.get_or_insert(e);
+                continue;
+            }
+        };
+        if let Err(e) =
+            rustix::fs::fsetxattr(dst, name, &value[..n], rustix::fs::XattrFlags::empty())
+        {
+            first_error.get_or_insert(e);
+        }
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Byte slices to `OsStr` without unsafe (Unix: any bytes are a valid `OsStr`).
+trait FromBytesSafe {
+    fn from_encoded_bytes_unchecked_safe(bytes: &[u8]) -> &std::ffi::OsStr;
+}
+
+impl FromBytesSafe for std::ffi::OsStr {
+    fn from_encoded_bytes_unchecked_safe(bytes: &[u8]) -> &std::ffi::OsStr {
+        use std::os::unix::ffi::OsStrExt;
+        std::ffi::OsStr::from_bytes(bytes)
+    }
+}

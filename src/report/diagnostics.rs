@@ -1,0 +1,130 @@
+//! Diagnostics and their counts: error and warning lines on standard error (stdout flushed
+//! first), usage errors, failed and skipped entries with their `--json` records, and the
+//! failure, skip and `-i` decline counts the exit status is made of.
+
+use std::fmt;
+use std::path::Path;
+
+use super::record::Record;
+use super::{quote, Reporter};
+use crate::plan::Strategy;
+
+impl Reporter {
+    /// Failures so far (each makes the exit status 1).
+    pub fn failures(&self) -> u64 {
+        self.failures
+    }
+
+    /// `fcopy: message` on standard error: a failure. With `--json` it is a record too (type
+    /// `error`, no paths), so the summary's `failures` equals the records with status `error`.
+    pub fn error(&mut self, message: &(impl fmt::Display + ?Sized)) {
+        let message = &message.to_string();
+        self.error_line(message);
+        if self.json {
+            let record =
+                Record::new("error", None, None, "error").error(self.with_program(message));
+            self.line(format_args!("{}", record.finish()));
+        }
+    }
+
+    pub(super) fn with_program(&self, message: &str) -> String {
+        format!("{}: {message}", self.program)
+    }
+
+    /// The error line and the count, without a record.
+    pub(super) fn error_line(&mut self, message: &(impl fmt::Display + ?Sized)) {
+        self.failures += 1;
+        let program = std::mem::take(&mut self.program);
+        self.stderr_line(format_args!("{program}: {message}"));
+        self.program = program;
+    }
+
+    /// A line on standard error that is not itself a failure (a note or a warning).
+    pub fn note(&mut self, message: &(impl fmt::Display + ?Sized)) {
+        let program = std::mem::take(&mut self.program);
+        self.stderr_line(format_args!("{program}: {message}"));
+        self.program = program;
+    }
+
+    /// A usage error: the message and GNU's "Try ... --help" hint.
+    pub fn usage_error(&mut self, message: &(impl fmt::Display + ?Sized), try_help: bool) {
+        self.error_line(message);
+        if try_help {
+            let program = std::mem::take(&mut self.program);
+            self.stderr_line(format_args!("Try '{program} --help' for more information."));
+            self.program = program;
+        }
+    }
+
+    /// A job failed: the error line on stderr, and a JSON record.
+    pub fn failed(
+        &mut self,
+        job_source: &Path,
+        job_dest: &Path,
+        strategy: Option<Strategy>,
+        message: &(impl fmt::Display + ?Sized),
+        note: Option<&str>,
+    ) {
+        self.failed_entry("file", job_source, job_dest, strategy, message, note);
+    }
+
+    /// A tree entry of this `kind` (`file`, `directory`, `symlink`, `special`) failed: as
+    /// [`Reporter::failed`], with the entry's real `type` in the JSON record.
+    pub fn failed_entry(
+        &mut self,
+        kind: &str,
+        job_source: &Path,
+        job_dest: &Path,
+        strategy: Option<Strategy>,
+        message: &(impl fmt::Display + ?Sized),
+        note: Option<&str>,
+    ) {
+        let message = &message.to_string();
+        self.error_line(message);
+        if let Some(note) = note {
+            self.note(note);
+        }
+        if self.json {
+            let mut record = Record::new(kind, Some(job_source), Some(job_dest), "error")
+                .error(self.with_program(message));
+            record.strategy = strategy.map(Strategy::name);
+            record.bytes = Some(0);
+            record.range = self.range.as_ref().map(|r| {
+                (
+                    r.offset_in.as_ref().map_or(0, |b| b.value),
+                    r.offset_out.as_ref().map_or(0, |b| b.value),
+                    r.len.as_ref().map(|b| b.value),
+                )
+            });
+            self.line(format_args!("{}", record.finish()));
+        }
+    }
+
+    /// `-i` was answered no: skipped, and the run exits 1 (GNU cp 9.2 and later).
+    pub fn declined(&mut self, source: &Path, dest: &Path) {
+        self.skipped(source, dest);
+        self.declined += 1;
+    }
+
+    /// Overwrites declined at a `-i` prompt (each makes the exit status 1).
+    pub fn declines(&self) -> u64 {
+        self.declined
+    }
+
+    /// A job was not run because the destination exists (`-n`).
+    pub fn skipped(&mut self, source: &Path, dest: &Path) {
+        self.skipped_node("file", source, dest);
+    }
+
+    /// A file or directory was left out (`skipped` also for `--exclude`d entries of a tree).
+    pub fn skipped_node(&mut self, kind: &str, source: &Path, dest: &Path) {
+        self.skipped += 1;
+        if self.json {
+            let mut record = Record::new(kind, Some(source), Some(dest), "skipped");
+            record.bytes = Some(0);
+            self.line(format_args!("{}", record.finish()));
+        } else if self.debug {
+            self.line(format_args!("skipped {}", quote(dest)));
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! Unit tests of [`super`].
+
+use super::*;
+
+fn state_line(pos: u64, len: u64, files: (u64, u64), final_: bool, width: usize) -> String {
+    let counters = Counters::default();
+    counters.files_done.store(files.0, Ordering::Relaxed);
+    counters.files_total.store(files.1, Ordering::Relaxed);
+    counters.totals_final.store(final_, Ordering::Relaxed);
+    let view = View {
+        pos,
+        len,
+        per_sec: 123.0 * 1024.0 * 1024.0,
+        eta: Duration::from_secs(75),
+    };
+    render(&view, &counters, width)
+}
+
+#[test]
+fn fits_every_width() {
+    for width in [40, 60, 80, 120] {
+        let line = state_line(3 << 30, 7 << 30, (1234, 4417), true, width);
+        assert!(line.chars().count() < width, "{width}: {line:?}");
+        assert!(line.contains("3.00 GiB/7.00 GiB"), "{width}: {line:?}");
+    }
+    let wide = state_line(3 << 30, 7 << 30, (1234, 4417), true, 120);
+    assert!(wide.contains(" 42%") && wide.contains("1234/4417 files"));
+    assert!(wide.starts_with("[====="), "{wide:?}");
+}
+
+#[test]
+fn growing_totals_are_lower_bounds_without_percentage() {
+    let line = state_line(1 << 20, 2 << 20, (3, 9), false, 80);
+    assert!(line.contains("1.00 MiB/≥2.00 MiB"), "{line:?}");
+    assert!(line.contains("3/≥9 files"), "{line:?}");
+    assert!(!line.contains('%') && !line.contains("ETA") && !line.contains('['));
+}
+
+#[test]
+fn all_bytes_through_but_files_open_is_flushing() {
+    let line = state_line(5 << 20, 5 << 20, (3, 4), true, 100);
+    assert!(line.contains("flushing..."), "{line:?}");
+}
+
+#[test]
+fn more_bytes_than_the_sizes_said_is_a_lower_bound() {
+    let line = state_line(12 << 20, 0, (0, 1), true, 80);
+    assert!(line.starts_with("12.00 MiB/≥12.00 MiB"), "{line:?}");
+    assert!(
+        !line.contains('%') && !line.contains("flushing"),
+        "{line:?}"
+    );
+}
+
+#[test]
+fn sizes_for_people() {
+    assert_eq!(human_size(1610612736), "1.50 GiB (1610612736 bytes)");
+    assert_eq!(human_size(1), "1 byte");
+    assert_eq!(human_size(0), "0 bytes");
+    assert_eq!(human_bytes(3 << 20), "3.00 MiB");
+    assert_eq!(duration_text(Duration::from_secs(65)), "1m05s");
+}

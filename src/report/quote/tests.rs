@@ -1,0 +1,23 @@
+//! Unit tests of [`super`].
+
+use super::{quote_bytes, quote_bytes_in};
+
+#[test]
+fn gnu_forms() {
+    assert_eq!(quote_bytes(b"a"), "'a'");
+    assert_eq!(quote_bytes(b"a b"), "'a b'");
+    assert_eq!(quote_bytes(b"it's"), "\"it's\"");
+    assert_eq!(quote_bytes(b"a'b\"c"), "'a'\\''b\"c'");
+    assert_eq!(quote_bytes(b"a\nb"), "'a'$'\\n''b'");
+    assert_eq!(quote_bytes(b"\xffx"), "''$'\\377''x'");
+    assert_eq!(quote_bytes(b""), "''");
+    // As GNU cp 9.1 in the C locale: consecutive escapes share one $'...', and
+    // non-ASCII characters are escaped (shown as they are in a UTF-8 locale).
+    assert_eq!(quote_bytes(b"a\n\nb"), "'a'$'\\n\\n''b'");
+    assert_eq!(
+        quote_bytes_in("üü".as_bytes(), true),
+        "''$'\\303\\274\\303\\274'"
+    );
+    assert_eq!(quote_bytes_in("aü".as_bytes(), true), "'a'$'\\303\\274'");
+    assert_eq!(quote_bytes_in("üü".as_bytes(), false), "'üü'");
+}

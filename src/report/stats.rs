@@ -1,0 +1,58 @@
+//! `--stats`: the run's numbers for people, on standard error at the end (see
+//! [`crate::restart::stats::Totals`]). Sizes in indicatif's binary units (`1.00 MiB`).
+
+use std::time::Duration;
+
+use indicatif::HumanBytes;
+
+use crate::restart::stats::Totals;
+
+#[cfg(test)]
+mod tests;
+
+fn human_bytes(n: u64) -> String {
+    HumanBytes(n).to_string()
+}
+
+/// The `--stats` lines of a `--dry-run`: what would be copied, with no time or rate (nothing
+/// was written), e.g. `files: 10 to copy, 2 to skip` / `bytes: 1.0 MiB to copy`.
+pub fn planned_lines(t: &Totals) -> Vec<String> {
+    vec![
+        format!(
+            "files: {} to copy, {} to skip, {} failed (--dry-run: nothing was written)",
+            t.copied, t.skipped, t.failed
+        ),
+        format!(
+            "bytes: {} to copy ({} bytes)",
+            human_bytes(t.bytes_copied + t.bytes_cloned),
+            t.bytes_copied + t.bytes_cloned
+        ),
+    ]
+}
+
+/// The `--stats` lines (without the program name), e.g.
+/// `files: 10 copied, 2 skipped, 0 failed` / `bytes: 1.0 MiB copied, 0 B cloned` /
+/// `time: 0.012 s, 83.3 MiB/s`. The rate counts copied and cloned bytes.
+pub fn lines(t: &Totals, elapsed: Duration) -> [String; 3] {
+    let secs = elapsed.as_secs_f64();
+    let moved = t.bytes_copied + t.bytes_cloned;
+    let rate = if secs > 0.0 {
+        format!("{}/s", human_bytes((moved as f64 / secs) as u64))
+    } else {
+        "-".to_owned()
+    };
+    [
+        format!(
+            "files: {} copied, {} skipped, {} failed",
+            t.copied, t.skipped, t.failed
+        ),
+        format!(
+            "bytes: {} copied, {} cloned ({} and {} bytes)",
+            human_bytes(t.bytes_copied),
+            human_bytes(t.bytes_cloned),
+            t.bytes_copied,
+            t.bytes_cloned
+        ),
+        format!("time: {secs:.3} s, {rate}"),
+    ]
+}

@@ -1,0 +1,38 @@
+//! Unit tests of [`super`]: the `--stats` lines' wording.
+
+use std::time::Duration;
+
+use super::{lines, planned_lines};
+use crate::restart::stats::Totals;
+
+const TOTALS: Totals = Totals {
+    copied: 10,
+    skipped: 2,
+    failed: 1,
+    bytes_copied: 1 << 20,
+    bytes_cloned: 3 << 20,
+};
+
+#[test]
+fn run_lines() {
+    let [files, bytes, time] = lines(&TOTALS, Duration::from_secs(2));
+    assert_eq!(files, "files: 10 copied, 2 skipped, 1 failed");
+    assert_eq!(
+        bytes,
+        "bytes: 1.00 MiB copied, 3.00 MiB cloned (1048576 and 3145728 bytes)"
+    );
+    assert_eq!(time, "time: 2.000 s, 2.00 MiB/s");
+    let [_, _, instant] = lines(&TOTALS, Duration::ZERO);
+    assert_eq!(instant, "time: 0.000 s, -");
+}
+
+#[test]
+fn dry_run_lines() {
+    assert_eq!(
+        planned_lines(&TOTALS),
+        [
+            "files: 10 to copy, 2 to skip, 1 failed (--dry-run: nothing was written)",
+            "bytes: 4.00 MiB to copy (4194304 bytes)",
+        ]
+    );
+}

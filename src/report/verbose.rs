@@ -1,0 +1,178 @@
+//! What a run says it does: `-v` lines (`'a' -> 'b'`, with GNU's ` (backup: 'b~')`), `--debug`
+//! lines, `--dry-run` lines, and the `--json` records of finished and planned entries.
+
+use std::path::Path;
+use std::time::Duration;
+
+use super::record::Record;
+use super::{progress, quote, quote_if_needed, Reporter};
+use crate::exec::{Method, Outcome};
+use crate::plan::Job;
+
+impl Reporter {
+    /// A job finished: -v/--debug lines or a JSON record.
+    pub fn copied(&mut self, job: &Job, outcome: &Outcome, elapsed: Duration) {
+        for warning in &outcome.warnings {
+            self.note(warning);
+        }
+        self.files += 1;
+        self.bytes += outcome.bytes;
+        if outcome.method == Method::Reflink {
+            self.cloned += outcome.bytes;
+        }
+        if self.json {
+            let mut record = Record::job(job, "ok");
+            record.bytes = Some(outcome.bytes);
+            record.method = Some(outcome.method.name());
+            record.fallback = outcome.fallback.map(|(r, _)| r.name());
+            record.fallback_offset = outcome.fallback.map(|(_, at)| at);
+            record.extents = Some(outcome.extents);
+            record.elapsed_ms = Some(elapsed.as_secs_f64() * 1e3);
+            record.verified = outcome.verified.map(|how| how.name());
+            self.line(format_args!("{}", record.finish()));
+            return;
+        }
+        // The `'a' -> 'b'` line was printed when the job started (see `starting`), as GNU cp
+        // prints it before copying; --debug adds what happened.
+        if self.debug {
+            self.line(format_args!("{}", debug_line(job, outcome)));
+        }
+    }
+
+    /// A file copy is about to start: the -v/--debug line, in walk order even under `-j`.
+    pub fn starting(&mut self, job: &Job) {
+        if !self.json && (self.verbose || self.debug) {
+            self.verbose_line(job.source.display_path(), job.dest.display_path());
+        }
+    }
+
+    /// `'a' -> 'b'` for -v and --debug, with GNU's ` (backup: 'b~')` when a backup was just made.
+    pub fn verbose_line(&mut self, source: &Path, dest: &Path) {
+        match self.backup_made.take() {
+            Some(backup) => self.line(format_args!(
+                "{} -> {} (backup: {})",
+                quote(source),
+                quote(dest),
+                quote(&backup)
+            )),
+            None => self.line(format_args!("{} -> {}", quote(source), quote(dest))),
+        }
+    }
+
+    /// A backup of the destination about to be written was made under this name: the next
+    /// `-v` line ends with ` (backup: 'NAME')`, as GNU cp's (coreutils `emit_verbose`).
+    pub fn backup_made(&mut self, backup: &Path) {
+        self.backup_made = (self.verbose || self.debug).then(|| backup.to_path_buf());
+    }
+
+    /// `--parents` made directory `dest` (for source directory `source`): GNU's `-v` line
+    /// `a -> dst/a` (names quoted only when needed, coreutils `quotef`), or a `directory`
+    /// record with `--json`.
+    pub fn parent_made(&mut self, source: &Path, dest: &Path) {
+        if self.json {
+            return self.node_done("directory", source, dest);
+        }
+        if self.verbose || self.debug {
+            self.line(format_args!(
+                "{} -> {}",
+                quote_if_needed(source),
+                quote_if_needed(dest)
+            ));
+        }
+    }
+
+    /// A directory, symlink, hard link or special file was made (trees): -v line or JSON record.
+    pub fn node_done(&mut self, kind: &str, source: &Path, dest: &Path) {
+        if self.json {
+            let mut record = Record::new(kind, Some(source), Some(dest), "ok");
+            record.bytes = Some(0);
+            self.line(format_args!("{}", record.finish()));
+        } else if self.verbose || self.debug {
+            self.verbose_line(source, dest);
+        }
+    }
+
+    /// `--dry-run --parents`: directory `dest` would be made (once, however many operands need it).
+    pub fn planned_parent(&mut self, source: &Path, dest: &Path) {
+        if self.planned_parents.insert(dest.to_path_buf()) {
+            self.planned_node("directory", source, dest);
+        }
+    }
+
+    /// `--dry-run` for a directory, symlink, hard link or special file.
+    pub fn planned_node(&mut self, kind: &str, source: &Path, dest: &Path) {
+        if self.json {
+            let record = Record::new(kind, Some(source), Some(dest), "planned");
+            self.line(format_args!("{}", record.finish()));
+        } else {
+            self.line(format_args!(
+                "{} -> {} ({kind})",
+                quote(source),
+                quote(dest)
+            ));
+        }
+    }
+
+    /// `--dry-run`: one line (or JSON record) per planned job.
+    pub fn planned(&mut self, job: &Job) {
+        self.files += 1;
+        self.bytes += job_bytes(job).unwrap_or(0);
+        if self.json {
+            let mut record = Record::job(job, "planned");
+            record.bytes = job_bytes(job);
+            self.line(format_args!("{}", record.finish()));
+            return;
+        }
+        let size = match job_bytes(job) {
+            Some(n) => progress::human_size(n),
+            None => "to end of file".to_owned(),
+        };
+        let range = job.range.map_or(String::new(), |r| {
+            format!(", from offset {} to offset {}", r.offset_in, r.offset_out)
+        });
+        self.line(format_args!(
+            "{} -> {} ({}, {size}{range})",
+            quote(job.source.display_path()),
+            quote(job.dest.display_path()),
+            job.strategy.name()
+        ));
+    }
+}
+
+fn job_bytes(job: &Job) -> Option<u64> {
+    match job.range {
+        Some(r) => r.len,
+        None => job.len,
+    }
+}
+
+/// GNU cp's `--debug` line: `copy offload: ..., reflink: ..., sparse detection: ...`.
+pub fn debug_line(job: &Job, outcome: &Outcome) -> String {
+    let offload = if outcome.method == Method::Reflink {
+        "unknown"
+    } else if outcome.fallback.is_some() {
+        "unsupported"
+    } else if outcome.tried_cfr {
+        "yes"
+    } else {
+        "avoided"
+    };
+    let reflink = if outcome.method == Method::Reflink {
+        "yes"
+    } else if outcome.clone_failed {
+        "unsupported"
+    } else {
+        "no"
+    };
+    let sparse = match (outcome.seek_hole, outcome.zeros || job.detect_zeros) {
+        (false, false) => "no",
+        (true, false) => "SEEK_HOLE",
+        (false, true) => "zeros",
+        (true, true) => "SEEK_HOLE + zeros",
+    };
+    let line = format!("copy offload: {offload}, reflink: {reflink}, sparse detection: {sparse}");
+    match outcome.verified {
+        Some(how) => format!("{line}, verify: {}", how.name()),
+        None => line,
+    }
+}
