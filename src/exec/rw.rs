@@ -305,10 +305,14 @@ pub fn send(
                 engine.progress.advance(n as u64);
             }
             Err(Errno::INTR | Errno::AGAIN) => continue,
-            Err(Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP) if copied == 0 => {
-                return Ok((0, SendEnd::Unsupported))
+            // The sendfile column of the errno table: EINVAL, ENOSYS, EOPNOTSUPP before the
+            // first byte mean "cannot do this pair".
+            Err(e) => {
+                return match super::on_errno(super::Mechanism::Sendfile, e, copied > 0) {
+                    super::OnErrno::FallBack => Ok((0, SendEnd::Unsupported)),
+                    _ => Err(e),
+                }
             }
-            Err(e) => return Err(e),
         }
     }
     Ok((copied, SendEnd::Done))
