@@ -10,14 +10,14 @@
 //! an existing DEST) leaves one too; the next atomic run into that directory removes such stale
 //! temporaries (see [`super::temp::remove_stale_temps`]).
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
 
 use rustix::fs::{
-    fchown, fstat, ftruncate, ioctl_ficlone, linkat, openat, renameat, renameat_with, statat,
-    Access, AtFlags, FileType, Gid, Mode, OFlags, RenameFlags, Stat, Uid,
+    fchown, fstat, ftruncate, ioctl_ficlone, openat, statat, Access, AtFlags, FileType, Gid, Mode,
+    OFlags, Stat, Uid,
 };
 use rustix::io::Errno;
 
@@ -25,7 +25,7 @@ use super::open::Fd;
 use super::span::Span;
 use super::strategy::{copy_extents, run_strategy};
 use super::sync::{flush_by_close, sync_dir, sync_file};
-use super::temp::{create_temp, temp_name, Temp};
+use super::temp::{create_temp, Temp};
 use super::{
     apply_attributes, DestNote, Engine, ExecError, JobError, KeepOwnerWarning, Outcome, PrefillStep,
 };
@@ -385,85 +385,21 @@ fn prefill(
     ftruncate(tmp, size).map_err(fail(PrefillStep::Copying))
 }
 
-/// Gives the complete temporary DEST's name: over the old file (`rename`), or as a new name
-/// that must not exist (`linkat` for an anonymous temporary, `RENAME_NOREPLACE` for a named
-/// one; with `-f` an entry that appeared meanwhile is replaced).
+/// Puts the complete temporary in DEST's place (see [`Temp::put_in_place`]).
 fn put_in_place(
     job: &Job,
     place: &Place,
     temp: &mut Temp<'_>,
     dst_name: &Path,
 ) -> Result<(), ExecError> {
-    let dir = place.dir.as_fd();
-    let name = place.name.as_os_str();
     let replace = place.old.is_some() || job.force;
-    let error = |errno: Errno| {
-        let path = dst_name.to_owned();
-        if place.old.is_some() {
-            ExecError::Replace { path, errno }
-        } else {
-            ExecError::CreateDest { path, errno }
-        }
-    };
-    if temp.name.is_none() {
-        let proc = format!(
-            "/proc/self/fd/{}",
-            rustix::fd::AsRawFd::as_raw_fd(&temp.fd.as_fd())
-        );
-        if !replace {
-            return linkat(
-                rustix::fs::CWD,
-                proc.as_str(),
-                dir,
-                name,
-                AtFlags::SYMLINK_FOLLOW,
-            )
-            .map_err(error);
-        }
-        // Give it a name first; from here the guard removes that name on failure.
-        temp.name = Some(link_named(&proc, dir, name).map_err(error)?);
-    }
-    let temp_name = temp.name.clone().expect("named by now");
-    if replace {
-        renameat(dir, temp_name.as_os_str(), dir, name).map_err(error)?;
-    } else {
-        match renameat_with(
-            dir,
-            temp_name.as_os_str(),
-            dir,
-            name,
-            RenameFlags::NOREPLACE,
-        ) {
-            // No RENAME_NOREPLACE on this filesystem: a hard link cannot replace either (the
-            // guard then removes the temporary name).
-            Err(Errno::INVAL | Errno::NOSYS) => {
-                return linkat(dir, temp_name.as_os_str(), dir, name, AtFlags::empty())
-                    .map_err(error);
+    temp.put_in_place(place.dir.as_fd(), &place.name, replace)
+        .map_err(|errno| {
+            let path = dst_name.to_owned();
+            if place.old.is_some() {
+                ExecError::Replace { path, errno }
+            } else {
+                ExecError::CreateDest { path, errno }
             }
-            other => other.map_err(error)?,
-        }
-    }
-    // Renamed: the temporary name is gone.
-    temp.name = None;
-    Ok(())
-}
-
-/// Links the anonymous temporary `proc` (`/proc/self/fd/N`) into `dir` under a fresh
-/// temporary name for `name`; returns that name.
-fn link_named(proc: &str, dir: BorrowedFd<'_>, name: &OsStr) -> Result<OsString, Errno> {
-    let mut tries = 0;
-    loop {
-        let temp_name = temp_name(name);
-        match linkat(
-            rustix::fs::CWD,
-            proc,
-            dir,
-            temp_name.as_os_str(),
-            AtFlags::SYMLINK_FOLLOW,
-        ) {
-            Ok(()) => return Ok(temp_name),
-            Err(Errno::EXIST) if tries < 16 => tries += 1,
-            Err(e) => return Err(e),
-        }
-    }
+        })
 }

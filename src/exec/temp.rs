@@ -3,11 +3,12 @@
 //! removal of temporaries that a killed run left behind ([`remove_stale_temps`]).
 
 use std::ffi::{OsStr, OsString};
-use std::os::fd::{BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 use rustix::fs::{
-    flock, fstat, openat, statat, unlinkat, AtFlags, FileType, FlockOperation, Mode, OFlags,
+    flock, fstat, linkat, openat, renameat, renameat_with, statat, unlinkat, AtFlags, FileType,
+    FlockOperation, Mode, OFlags, RenameFlags, CWD,
 };
 use rustix::io::Errno;
 
@@ -42,7 +43,7 @@ pub(super) fn proc_fd_available() -> bool {
 /// `.NAME.fcopy-XXXXXX` with six random characters (NAME cut to keep within NAME_MAX):
 /// letter, digit, letter, digit, letter, digit (`a-z`, `2-7`; e.g. `k3p7b2`), a fixed shape that
 /// [`is_temp_name`] requires so that a user's `.notes.fcopy-backup` is never taken for one.
-pub(super) fn temp_name(name: &OsStr) -> OsString {
+fn temp_name(name: &OsStr) -> OsString {
     let mut random = [0u8; 6];
     let filled = openat(
         rustix::fs::CWD,
@@ -240,4 +241,73 @@ pub(super) fn create_temp<'d>(dir: BorrowedFd<'d>, name: &OsStr) -> Result<Temp<
         dir,
         name: Some(temp),
     })
+}
+
+impl Temp<'_> {
+    /// Gives the complete temporary DEST's name `name` in `dir`: over the old file (`rename`,
+    /// with `replace`), or as a new name that must not exist (`linkat` for an anonymous
+    /// temporary, `RENAME_NOREPLACE` for a named one). An anonymous temporary that replaces is
+    /// named first; from then on, drop removes that name on failure.
+    ///
+    /// # Errors
+    /// The errno of `linkat` or `renameat`.
+    pub(super) fn put_in_place(
+        &mut self,
+        dir: BorrowedFd<'_>,
+        name: &OsStr,
+        replace: bool,
+    ) -> Result<(), Errno> {
+        if self.name.is_none() {
+            let proc = format!(
+                "/proc/self/fd/{}",
+                rustix::fd::AsRawFd::as_raw_fd(&self.fd.as_fd())
+            );
+            if !replace {
+                return linkat(CWD, proc.as_str(), dir, name, AtFlags::SYMLINK_FOLLOW);
+            }
+            self.name = Some(link_named(&proc, dir, name)?);
+        }
+        let temp_name = self.name.clone().expect("named by now");
+        if replace {
+            renameat(dir, temp_name.as_os_str(), dir, name)?;
+        } else {
+            match renameat_with(
+                dir,
+                temp_name.as_os_str(),
+                dir,
+                name,
+                RenameFlags::NOREPLACE,
+            ) {
+                // No RENAME_NOREPLACE on this filesystem: a hard link cannot replace either
+                // (drop then removes the temporary name).
+                Err(Errno::INVAL | Errno::NOSYS) => {
+                    return linkat(dir, temp_name.as_os_str(), dir, name, AtFlags::empty());
+                }
+                other => other?,
+            }
+        }
+        // Renamed: the temporary name is gone.
+        self.name = None;
+        Ok(())
+    }
+}
+
+/// Links the anonymous temporary `proc` (`/proc/self/fd/N`) into `dir` under a fresh
+/// temporary name for `name`; returns that name.
+fn link_named(proc: &str, dir: BorrowedFd<'_>, name: &OsStr) -> Result<OsString, Errno> {
+    let mut tries = 0;
+    loop {
+        let temp_name = temp_name(name);
+        match linkat(
+            CWD,
+            proc,
+            dir,
+            temp_name.as_os_str(),
+            AtFlags::SYMLINK_FOLLOW,
+        ) {
+            Ok(()) => return Ok(temp_name),
+            Err(Errno::EXIST) if tries < 16 => tries += 1,
+            Err(e) => return Err(e),
+        }
+    }
 }

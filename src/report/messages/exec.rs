@@ -122,10 +122,9 @@ impl ExecError {
         }
     }
 
-    /// Short sources, `--method=copy-file-range` and `--atomic`.
+    /// Short sources and `--method=copy-file-range`.
     fn fmt_other(&self, f: &mut Formatter<'_>) -> fmt::Result {
         use ExecError as E;
-        let e = errno_text_of;
         const NO_FALLBACK: &str = "--method=copy-file-range does not fall back";
         match self {
             E::EndedBeforeOffset {
@@ -173,6 +172,15 @@ impl ExecError {
                     quote(dest)
                 )
             }
+            _ => self.fmt_atomic(f),
+        }
+    }
+
+    /// `--atomic`'s own errors.
+    fn fmt_atomic(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        use ExecError as E;
+        let e = errno_text_of;
+        match self {
             E::ResolveLink { path, errno } => write!(
                 f,
                 "cannot resolve symbolic link {} for --atomic: {}",
@@ -201,7 +209,7 @@ impl ExecError {
             E::Replace { path, errno } => {
                 write!(f, "cannot replace {}: {}", quote(path), e(*errno))
             }
-            // The others are worded by `fmt` and `fmt_io`.
+            // Unreachable: the others are worded by `fmt`, `fmt_io` and `fmt_other`.
             other => write!(f, "{other:?}"),
         }
     }
