@@ -16,7 +16,7 @@ use crate::plan::{Job, Strategy};
 /// Where each end of a span copy is: an explicit offset, or `None` for the descriptor's own
 /// offset (standard input/output, streams). Advanced by what was copied.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub(super) struct Offsets {
+pub struct Offsets {
     pub input: Option<u64>,
     pub output: Option<u64>,
 }
@@ -129,16 +129,9 @@ impl<'a, 'e> Span<'a, 'e> {
             }
         }
         let rest = len.map(|l| l - copied);
-        let run = rw::copy(
-            self.engine,
-            self.src,
-            &mut at.input,
-            self.dst,
-            &mut at.output,
-            rest,
-            self.skip_zeros,
-        )
-        .map_err(|e| self.rw_error(e))?;
+        let ends = (self.src, self.dst);
+        let run =
+            rw::copy(self.engine, ends, at, rest, self.skip_zeros).map_err(|e| self.rw_error(e))?;
         if run.copied > 0 {
             outcome.method = Method::ReadWrite;
         }
@@ -163,17 +156,8 @@ impl<'a, 'e> Span<'a, 'e> {
         let (n, end) = if engine.known_exdev(self.devices) && !self.kernel_copy_only {
             (0, CfrEnd::Fallback(Reason::Exdev))
         } else {
-            let (src, dst) = (self.src, self.dst);
-            cfr::copy(
-                engine,
-                src,
-                &mut at.input,
-                dst,
-                &mut at.output,
-                len,
-                file_progress,
-            )
-            .map_err(|e| self.copy_error(e.errno))?
+            let ends = (self.src, self.dst);
+            cfr::copy(engine, ends, at, len, file_progress).map_err(|e| self.copy_error(e.errno))?
         };
         if end == CfrEnd::Fallback(Reason::Exdev) {
             engine.remember_exdev(self.devices);

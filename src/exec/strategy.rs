@@ -239,12 +239,12 @@ fn copy_range(engine: &Engine<'_>, job: &Job, src: &Fd, dst: &Fd) -> Result<Outc
     let ends = (src.as_fd(), dst.as_fd());
     if range.overlap {
         let len = range.len.unwrap_or(0);
+        let span = Span::of_job(engine, job, ends, false, false);
         let copied = if range.offset_out > range.offset_in {
             let (from, to) = (range.offset_in, range.offset_out);
             rw::copy_backward(engine, ends.0, from, ends.1, to, len)
-                .map_err(|e| Span::of_job(engine, job, ends, false, false).rw_error(e))?
+                .map_err(|e| span.rw_error(e))?
         } else {
-            let span = Span::of_job(engine, job, ends, false, false);
             span.copy(&mut at, Some(len), &mut outcome)?
         };
         outcome.bytes = copied;

@@ -1,4 +1,5 @@
-//! Unit tests of the fallback-errno table (DESIGN.md §2 rule 4): no disk needed.
+//! Unit tests of the executor that need no disk: the fallback-errno table (DESIGN.md §2
+//! rule 4) and zero-block detection.
 
 use rustix::io::Errno;
 
@@ -116,4 +117,18 @@ fn reasons_have_their_errno_and_name() {
         Reason::fallback_for(Errno::NOTSUP, true),
         Some(Reason::Eopnotsupp)
     );
+}
+
+#[test]
+fn zero_blocks() {
+    use super::rw::is_zero;
+    assert!(is_zero(&[0; 4096]));
+    assert!(is_zero(&[0; 13]));
+    assert!(is_zero(&[]));
+    let mut b = [0u8; 4096];
+    b[4095] = 1;
+    assert!(!is_zero(&b));
+    b[4095] = 0;
+    b[3] = 7;
+    assert!(!is_zero(&b));
 }
