@@ -1,6 +1,6 @@
 //! Opening a job's two ends: SOURCE read-only and checked to be the file planned, DEST created
 //! (`O_EXCL`, mode per [`created_with_final_mode`]) or opened and truncated only once known to
-//! be the file checked (DESIGN.md §2 rule 10).
+//! be the file checked (DESIGN rule 10).
 
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;

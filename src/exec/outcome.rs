@@ -1,6 +1,6 @@
 //! What a job's run produced ([`Outcome`], [`Method`]) and why a kernel copy gave way
 //! ([`Reason`]), with the one table of errnos that decides, per strategy, whether an error
-//! means "not supported here, fall back" or "a real error, fail the file" (DESIGN.md §2 rule 4).
+//! means "not supported here, fall back" or "a real error, fail the file" (DESIGN rule 4).
 
 use rustix::io::Errno;
 
@@ -71,7 +71,7 @@ const fn row(
 
 use OnErrno::{Fail, FallBack, FallBackBeforeData};
 
-/// The fallback errnos, one row each. Sources: DESIGN.md §2 rule 4 and copy_file_range(2)
+/// The fallback errnos, one row each. Sources: DESIGN rule 4 and copy_file_range(2)
 /// (`EXDEV` before 5.3 and again since 5.19 across filesystems, `EOPNOTSUPP`/`ENOSYS` where
 /// unsupported, `EINVAL` for special files, `EPERM`/`EACCES` under seccomp, `EBADF` for an
 /// `O_APPEND` destination, `ETXTBSY` for a swap file, `EFBIG` past the limit, `EIO`/`ENOENT`

@@ -1,6 +1,6 @@
 //! The span copy: one span (a whole file, a data extent or a byte range) copied with
 //! copy_file_range first where allowed, then sendfile, then read/write from wherever the one
-//! before stopped (DESIGN.md §2 rules 1-4); and the preallocation of the span's blocks.
+//! before stopped (DESIGN rules 1-4); and the preallocation of the span's blocks.
 
 use std::os::fd::BorrowedFd;
 use std::path::Path;
@@ -48,7 +48,7 @@ pub(super) struct Span<'a, 'e> {
     /// `--sparse=always`: leave all-zero blocks as holes (read/write only).
     pub skip_zeros: bool,
     /// A ranged copy: the length is a promise, a source that ends first has shrunk. Elsewhere
-    /// the length is the size at open, a hint (DESIGN.md §2 rule 9).
+    /// the length is the size at open, a hint (DESIGN rule 9).
     pub exact: bool,
     /// Reserve the span's blocks first (`fallocate`, see [`preallocate`]).
     pub preallocate: bool,

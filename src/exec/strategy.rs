@@ -1,4 +1,4 @@
-//! The strategies the planner chooses (DESIGN.md §1): reflink, whole-file copy_file_range or
+//! The strategies the planner chooses (DESIGN section 1): reflink, whole-file copy_file_range or
 //! read/write, sparse (data extents only) and ranged; each drives [`Span`] copies and fills in
 //! the [`Outcome`].
 
@@ -137,7 +137,7 @@ pub(super) struct ExtentsCopied {
 }
 
 /// Copies the data extents of `span.src` below `size` to the same offsets of `span.dst`, each
-/// as a span copy; holes are skipped (DESIGN.md §2 rule 5). Once copy_file_range gives way,
+/// as a span copy; holes are skipped (DESIGN rule 5). Once copy_file_range gives way,
 /// the remaining extents use read/write. The caller sets the destination's size.
 pub(super) fn copy_extents(
     span: &mut Span<'_, '_>,

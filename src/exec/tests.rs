@@ -1,5 +1,5 @@
-//! Unit tests of the executor that need no disk: the fallback-errno table (DESIGN.md §2
-//! rule 4) and zero-block detection.
+//! Unit tests of the executor that need no disk: the fallback-errno table
+//! (DESIGN rule 4) and zero-block detection.
 
 use rustix::io::Errno;
 
