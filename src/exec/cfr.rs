@@ -4,6 +4,7 @@ use std::os::fd::BorrowedFd;
 
 use rustix::io::Errno;
 
+use super::span::Offsets;
 use super::{Engine, Reason};
 
 /// How a copy_file_range run ended.
@@ -24,7 +25,8 @@ pub struct CfrError {
     pub copied: u64,
 }
 
-/// Copies up to `len` bytes (`None`: to end of file) from `src` at `*pos_in` to `dst` at `*pos_out`.
+/// Copies up to `len` bytes (`None`: to end of file) from `src` at `at.input` to `dst` at
+/// `at.output`.
 ///
 /// `None` positions use and advance the descriptors' own offsets (standard input and output).
 /// `file_progress` is how many bytes of this file were copied before this call; it decides whether
@@ -32,10 +34,8 @@ pub struct CfrError {
 /// what was copied, so a caller can continue with read/write from where this stopped.
 pub fn copy(
     engine: &Engine,
-    src: BorrowedFd<'_>,
-    pos_in: &mut Option<u64>,
-    dst: BorrowedFd<'_>,
-    pos_out: &mut Option<u64>,
+    (src, dst): (BorrowedFd<'_>, BorrowedFd<'_>),
+    at: &mut Offsets,
     len: Option<u64>,
     file_progress: u64,
 ) -> Result<(u64, CfrEnd), CfrError> {
@@ -56,7 +56,8 @@ pub fn copy(
             });
         }
         let ask = remaining.min(engine.chunk) as usize;
-        let result = rustix::fs::copy_file_range(src, pos_in.as_mut(), dst, pos_out.as_mut(), ask);
+        let result =
+            rustix::fs::copy_file_range(src, at.input.as_mut(), dst, at.output.as_mut(), ask);
         match result {
             Ok(0) => return Ok((copied, CfrEnd::ZeroReturn)),
             Ok(n) => {

@@ -5,6 +5,7 @@ use std::os::fd::BorrowedFd;
 
 use rustix::io::Errno;
 
+use super::span::Offsets;
 use super::Engine;
 
 /// Size of the reused copy buffer.
@@ -36,19 +37,21 @@ pub struct RwRun {
 
 /// Copies `len` bytes (`None`: to end of file) with read/write.
 ///
-/// Positions are explicit offsets (`Some`) or the descriptor's own offset (`None`, for streams).
-/// With `skip_zeros`, all-zero blocks are not written (the destination must be positional and
-/// already a hole there). Short reads are not end of file; only a 0 is.
-#[allow(clippy::too_many_arguments)]
+/// Positions are explicit offsets (`Some`) or the descriptor's own offset (`None`, for streams),
+/// advanced by what was copied. With `skip_zeros`, all-zero blocks are not written (the
+/// destination must be positional and already a hole there). Short reads are not end of file;
+/// only a 0 is.
 pub fn copy(
     engine: &Engine,
-    src: BorrowedFd<'_>,
-    pos_in: &mut Option<u64>,
-    dst: BorrowedFd<'_>,
-    pos_out: &mut Option<u64>,
+    (src, dst): (BorrowedFd<'_>, BorrowedFd<'_>),
+    at: &mut Offsets,
     len: Option<u64>,
     skip_zeros: bool,
 ) -> Result<RwRun, RwError> {
+    let Offsets {
+        input: pos_in,
+        output: pos_out,
+    } = at;
     with_buffer(|buf| {
         let mut run = RwRun {
             copied: 0,
@@ -228,31 +231,14 @@ fn write_skipping_zeros(
     Ok(())
 }
 
-fn is_zero(block: &[u8]) -> bool {
+/// Whether `block` is all zero bytes (compared 16 at a time).
+pub(super) fn is_zero(block: &[u8]) -> bool {
     let words = block.chunks_exact(16);
     let tail = words.remainder();
     tail.iter().all(|&b| b == 0)
         && words
             .into_iter()
             .all(|w| u128::from_ne_bytes(w.try_into().expect("16 bytes")) == 0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_zero;
-
-    #[test]
-    fn zero_blocks() {
-        assert!(is_zero(&[0; 4096]));
-        assert!(is_zero(&[0; 13]));
-        assert!(is_zero(&[]));
-        let mut b = [0u8; 4096];
-        b[4095] = 1;
-        assert!(!is_zero(&b));
-        b[4095] = 0;
-        b[3] = 7;
-        assert!(!is_zero(&b));
-    }
 }
 
 /// How a `sendfile` run ended.
@@ -305,10 +291,14 @@ pub fn send(
                 engine.progress.advance(n as u64);
             }
             Err(Errno::INTR | Errno::AGAIN) => continue,
-            Err(Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP) if copied == 0 => {
-                return Ok((0, SendEnd::Unsupported))
+            // The sendfile column of the errno table: EINVAL, ENOSYS, EOPNOTSUPP before the
+            // first byte mean "cannot do this pair".
+            Err(e) => {
+                return match super::on_errno(super::Mechanism::Sendfile, e, copied > 0) {
+                    super::OnErrno::FallBack => Ok((0, SendEnd::Unsupported)),
+                    _ => Err(e),
+                }
             }
-            Err(e) => return Err(e),
         }
     }
     Ok((copied, SendEnd::Done))

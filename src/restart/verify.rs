@@ -11,14 +11,13 @@
 //! equal by construction (`--debug` says so). On tmpfs there is no device: the pages are the file.
 
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rustix::fs::{fstat, openat, Advice, FileType, Mode, OFlags, CWD};
 use rustix::io::Errno;
 
-use crate::exec::{JobError, Method, Outcome};
+use crate::exec::{Method, Outcome};
 use crate::plan::{Endpoint, Job};
-use crate::report::{errno_text_of, quote};
 
 /// Bytes compared per read of each file.
 const CHUNK: usize = 1 << 20;
@@ -45,6 +44,43 @@ impl Verified {
     }
 }
 
+/// Why `--verify` failed a file (worded in `report/messages/exec.rs`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VerifyError {
+    /// DEST could not be flushed, reopened or read back.
+    Step {
+        path: PathBuf,
+        step: VerifyStep,
+        errno: Errno,
+    },
+    /// A whole-file copy whose DEST has another size than SOURCE.
+    SizeMismatch {
+        dest: PathBuf,
+        dest_size: u64,
+        source: PathBuf,
+        source_size: u64,
+    },
+    /// The first byte (offset in DEST) where the two differ.
+    Differs {
+        dest: PathBuf,
+        source: PathBuf,
+        at: u64,
+    },
+    /// SIGINT or SIGTERM arrived during the comparison.
+    Interrupted { dest: PathBuf },
+    /// Reading SOURCE again failed.
+    ReadSource { path: PathBuf, errno: Errno },
+}
+
+/// The step of reading DEST back that failed.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum VerifyStep {
+    Fsync,
+    Reopen,
+    Fstat,
+    Read,
+}
+
 fn regular(fd: BorrowedFd<'_>) -> Option<rustix::fs::Stat> {
     fstat(fd)
         .ok()
@@ -53,12 +89,15 @@ fn regular(fd: BorrowedFd<'_>) -> Option<rustix::fs::Stat> {
 
 /// Verifies the job's data (see the module docs). `src` and `dst` are the descriptors the
 /// copy used (`dst` may be write-only: it is opened again for reading through `/proc/self/fd`).
+///
+/// # Errors
+/// [`VerifyError`]: a difference, or DEST or SOURCE could not be read back.
 pub fn check(
     job: &Job,
     src: BorrowedFd<'_>,
     dst: BorrowedFd<'_>,
     outcome: &Outcome,
-) -> Result<Verified, JobError> {
+) -> Result<Verified, VerifyError> {
     if outcome.method == Method::Reflink {
         return Ok(Verified::Shared);
     }
@@ -75,76 +114,90 @@ pub fn check(
     }
     let dst_name = job.dest.display_path();
     let src_name = job.source.display_path();
-    let failed = |what: &str, e: Errno| {
-        JobError::new(format!(
-            "cannot verify {}: {what}: {}",
-            quote(dst_name),
-            errno_text_of(e)
-        ))
+    let failed = |step: VerifyStep| {
+        move |errno: Errno| VerifyError::Step {
+            path: dst_name.to_owned(),
+            step,
+            errno,
+        }
     };
     loop {
         match rustix::fs::fsync(dst) {
             Ok(()) => break,
             Err(Errno::INTR) => continue,
-            Err(e) => return Err(failed("fsync", e)),
+            Err(e) => return Err(failed(VerifyStep::Fsync)(e)),
         }
     }
-    let reader = reopen(dst).map_err(|e| failed("reopening for reading", e))?;
+    let reader = reopen(dst).map_err(failed(VerifyStep::Reopen))?;
     // Best effort: a filesystem without a page cache of its own (tmpfs) has nothing to drop.
     let _ = rustix::fs::fadvise(&reader, 0, None, Advice::DontNeed);
-    let dst_size = fstat(&reader).map_err(|e| failed("fstat", e))?.st_size as u64;
+    let dst_size = fstat(&reader).map_err(failed(VerifyStep::Fstat))?.st_size as u64;
     let src_size = src_st.st_size as u64;
     let (from_in, from_out, len) = match job.range {
         Some(r) if job.restart.resumed_from.is_none() => (r.offset_in, r.offset_out, outcome.bytes),
         _ => {
             if src_size != dst_size {
-                return Err(JobError::new(format!(
-                    "verification failed: {} has {dst_size} bytes, {} has {src_size} bytes",
-                    quote(dst_name),
-                    quote(src_name)
-                )));
+                return Err(VerifyError::SizeMismatch {
+                    dest: dst_name.to_owned(),
+                    dest_size: dst_size,
+                    source: src_name.to_owned(),
+                    source_size: src_size,
+                });
             }
             (0, 0, src_size)
         }
+    };
+    let names = (src_name, dst_name);
+    compare(src, reader.as_fd(), names, (from_in, from_out), len)?;
+    Ok(Verified::Compared)
+}
+
+/// Compares `len` bytes of `src` from `from.0` with `reader` from `from.1`.
+fn compare(
+    src: BorrowedFd<'_>,
+    reader: BorrowedFd<'_>,
+    (src_name, dst_name): (&Path, &Path),
+    (from_in, from_out): (u64, u64),
+    len: u64,
+) -> Result<(), VerifyError> {
+    let mismatch = |at: u64| VerifyError::Differs {
+        dest: dst_name.to_owned(),
+        source: src_name.to_owned(),
+        at,
     };
     let mut a = vec![0u8; CHUNK];
     let mut b = vec![0u8; CHUNK];
     let mut done = 0u64;
     while done < len {
         if crate::signals::pending().is_some() {
-            return Err(JobError::new(format!(
-                "interrupted while verifying {}",
-                quote(dst_name)
-            )));
+            return Err(VerifyError::Interrupted {
+                dest: dst_name.to_owned(),
+            });
         }
         let want = (len - done).min(CHUNK as u64) as usize;
-        let got_a = read_full(src, from_in + done, &mut a[..want]).map_err(|e| {
-            JobError::new(format!(
-                "error reading {}: {}",
-                quote(src_name),
-                errno_text_of(e)
-            ))
+        let got_a = read_full(src, from_in + done, &mut a[..want]).map_err(|errno| {
+            VerifyError::ReadSource {
+                path: src_name.to_owned(),
+                errno,
+            }
         })?;
-        let got_b = read_full(reader.as_fd(), from_out + done, &mut b[..want])
-            .map_err(|e| failed("read", e))?;
+        let got_b = read_full(reader, from_out + done, &mut b[..want]).map_err(|errno| {
+            VerifyError::Step {
+                path: dst_name.to_owned(),
+                step: VerifyStep::Read,
+                errno,
+            }
+        })?;
         let n = got_a.min(got_b);
         if let Some(i) = (0..n).find(|&i| a[i] != b[i]) {
-            return Err(mismatch(src_name, dst_name, from_out + done + i as u64));
+            return Err(mismatch(from_out + done + i as u64));
         }
         if got_a != got_b || n == 0 {
-            return Err(mismatch(src_name, dst_name, from_out + done + n as u64));
+            return Err(mismatch(from_out + done + n as u64));
         }
         done += n as u64;
     }
-    Ok(Verified::Compared)
-}
-
-fn mismatch(src: &Path, dst: &Path, at: u64) -> JobError {
-    JobError::new(format!(
-        "verification failed: {} differs from {} at byte {at}",
-        quote(dst),
-        quote(src)
-    ))
+    Ok(())
 }
 
 /// Opens the file behind `fd` again, read-only (the same inode, also for an `O_TMPFILE` file).

@@ -1,1 +1,304 @@
-//! Wording of the executor's errors ([`crate::exec`]): opening, copying, cloning, syncing, verifying.
+//! Wording of the executor's errors ([`crate::exec`]): opening, copying, cloning, syncing,
+//! verifying, `--atomic`. GNU cp's texts where cp has one (`cannot create regular file`,
+//! `error reading`, `failed to close`, ...); fcopy's own for what cp does not do.
+
+use std::fmt::{self, Display, Formatter};
+
+use crate::exec::{DestNote, ExecError, JobError, KeepOwnerWarning, Partial, PrefillStep};
+use crate::report::{errno_text_of, quote};
+use crate::restart::verify::{VerifyError, VerifyStep};
+
+impl Display for JobError {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl Display for ExecError {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        use ExecError as E;
+        match self {
+            E::InterruptedBefore { source } => {
+                write!(f, "interrupted before copying {}", quote(source))
+            }
+            E::Interrupted {
+                source,
+                dest,
+                partial,
+            } => {
+                let (source, dest) = (quote(source), quote(dest));
+                write!(f, "interrupted while copying {source} to {dest}")?;
+                f.write_str(match partial {
+                    Partial::Untouched => "",
+                    Partial::Removed => "; the partial copy was removed",
+                    Partial::KeptForResume => "; the partial copy was kept for --resume",
+                })
+            }
+            E::InterruptedAtomic {
+                source,
+                dest,
+                existed,
+            } => {
+                let (source, dest) = (quote(source), quote(dest));
+                let fate = if *existed {
+                    "left unchanged"
+                } else {
+                    "not created"
+                };
+                write!(
+                    f,
+                    "interrupted while copying {source} to {dest}; {dest} was {fate}"
+                )
+            }
+            E::Verify(e) => e.fmt(f),
+            E::Attributes(message) => f.write_str(message),
+            _ => self.fmt_io(f),
+        }
+    }
+}
+
+impl ExecError {
+    /// The errors of a syscall on a path (and of the kernel copy).
+    fn fmt_io(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        use ExecError as E;
+        let e = errno_text_of;
+        match self {
+            E::OpenSource { path, errno } => {
+                write!(f, "cannot open {} for reading: {}", quote(path), e(*errno))
+            }
+            E::Fstat { path, errno } => write!(f, "cannot fstat {}: {}", quote(path), e(*errno)),
+            E::SourceReplaced { path } => write!(
+                f,
+                "skipping file {}, as it was replaced while being copied",
+                quote(path)
+            ),
+            E::CreateDest { path, errno } => {
+                write!(
+                    f,
+                    "cannot create regular file {}: {}",
+                    quote(path),
+                    e(*errno)
+                )
+            }
+            E::OpenDest { path, errno } => {
+                write!(f, "cannot open {} for writing: {}", quote(path), e(*errno))
+            }
+            E::DestReplaced { path } => {
+                write!(f, "{} was replaced while being copied", quote(path))
+            }
+            E::Clone {
+                source,
+                dest,
+                errno,
+            } => write!(
+                f,
+                "failed to clone {} from {}: {}",
+                quote(dest),
+                quote(source),
+                e(*errno)
+            ),
+            E::Seek { path, errno } => write!(f, "cannot lseek {}: {}", quote(path), e(*errno)),
+            E::Extend { path, errno } => {
+                write!(f, "failed to extend {}: {}", quote(path), e(*errno))
+            }
+            E::Read { path, errno } => write!(f, "error reading {}: {}", quote(path), e(*errno)),
+            E::Write { path, errno } => write!(f, "error writing {}: {}", quote(path), e(*errno)),
+            E::Copy {
+                source,
+                dest,
+                errno,
+            } => write!(
+                f,
+                "error copying {} to {}: {}",
+                quote(source),
+                quote(dest),
+                e(*errno)
+            ),
+            E::Sync { path, errno } => write!(f, "error syncing {}: {}", quote(path), e(*errno)),
+            E::Close { path, errno } => {
+                write!(f, "failed to close {}: {}", quote(path), e(*errno))
+            }
+            _ => self.fmt_other(f),
+        }
+    }
+
+    /// Short sources and `--method=copy-file-range`.
+    fn fmt_other(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        use ExecError as E;
+        const NO_FALLBACK: &str = "--method=copy-file-range does not fall back";
+        match self {
+            E::EndedBeforeOffset {
+                path,
+                skipped,
+                offset_in,
+            } => write!(
+                f,
+                "{} ended after {skipped} bytes, before --offset-in {offset_in}",
+                quote(path)
+            ),
+            E::EndedEarly {
+                path,
+                got: Some(got),
+                len: Some(len),
+            } => write!(
+                f,
+                "{} ended early, after {got} of --len {len} bytes",
+                quote(path)
+            ),
+            E::EndedEarly { path, .. } => write!(f, "{} ended early", quote(path)),
+            E::Shrank { path } => write!(f, "{} changed size while being copied", quote(path)),
+            E::KernelCopyStopped { path } => write!(
+                f,
+                "copy_file_range stopped copying {} before its end; {NO_FALLBACK}",
+                quote(path)
+            ),
+            E::KernelCopyNothing { path } => write!(
+                f,
+                "copy_file_range copied nothing from {} (a file the kernel cannot copy, such as one in /proc); {NO_FALLBACK}",
+                quote(path)
+            ),
+            E::KernelCopyRefused {
+                source,
+                dest,
+                reason,
+            } => {
+                let why = reason
+                    .errno()
+                    .map_or_else(|| reason.name().to_owned(), errno_text_of);
+                write!(
+                    f,
+                    "cannot copy {} to {} with copy_file_range: {why}; {NO_FALLBACK}",
+                    quote(source),
+                    quote(dest)
+                )
+            }
+            _ => self.fmt_atomic(f),
+        }
+    }
+
+    /// `--atomic`'s own errors.
+    fn fmt_atomic(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        use ExecError as E;
+        let e = errno_text_of;
+        match self {
+            E::ResolveLink { path, errno } => write!(
+                f,
+                "cannot resolve symbolic link {} for --atomic: {}",
+                quote(path),
+                e(*errno)
+            ),
+            E::CreateTemp { dir, dest, errno } => write!(
+                f,
+                "cannot create a temporary file in {} to replace {} (--atomic): {}",
+                quote(dir),
+                quote(dest),
+                e(*errno)
+            ),
+            E::Prefill { path, step, errno } => {
+                let what = match step {
+                    PrefillStep::Reading => "reading",
+                    PrefillStep::Copying => "copying",
+                };
+                write!(
+                    f,
+                    "error {what} {} into a temporary file (--atomic): {}",
+                    quote(path),
+                    e(*errno)
+                )
+            }
+            E::Replace { path, errno } => {
+                write!(f, "cannot replace {}: {}", quote(path), e(*errno))
+            }
+            // Unreachable: the others are worded by `fmt`, `fmt_io` and `fmt_other`.
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+impl Display for DestNote {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        const LOST: &str = "its old contents cannot be restored";
+        match self {
+            DestNote::Incomplete { path } => write!(
+                f,
+                "{} was being overwritten and is now incomplete; {LOST}",
+                quote(path)
+            ),
+            DestNote::PartlyWritten { path } => write!(
+                f,
+                "{} may be partly written in the range; its old contents there cannot be restored",
+                quote(path)
+            ),
+            DestNote::MayBeIncomplete { path } => write!(
+                f,
+                "{} was being overwritten and may be incomplete; {LOST}",
+                quote(path)
+            ),
+            DestNote::NotDurable { path } => write!(
+                f,
+                "{} was replaced, but the change may not survive a crash",
+                quote(path)
+            ),
+        }
+    }
+}
+
+impl Display for KeepOwnerWarning {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "cannot keep the owner of {} ({}:{}) in its atomic replacement: {}",
+            quote(&self.path),
+            self.uid,
+            self.gid,
+            errno_text_of(self.errno)
+        )
+    }
+}
+
+impl Display for VerifyError {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            VerifyError::Step { path, step, errno } => {
+                let what = match step {
+                    VerifyStep::Fsync => "fsync",
+                    VerifyStep::Reopen => "reopening for reading",
+                    VerifyStep::Fstat => "fstat",
+                    VerifyStep::Read => "read",
+                };
+                write!(
+                    f,
+                    "cannot verify {}: {what}: {}",
+                    quote(path),
+                    errno_text_of(*errno)
+                )
+            }
+            VerifyError::SizeMismatch {
+                dest,
+                dest_size,
+                source,
+                source_size,
+            } => write!(
+                f,
+                "verification failed: {} has {dest_size} bytes, {} has {source_size} bytes",
+                quote(dest),
+                quote(source)
+            ),
+            VerifyError::Differs { dest, source, at } => write!(
+                f,
+                "verification failed: {} differs from {} at byte {at}",
+                quote(dest),
+                quote(source)
+            ),
+            VerifyError::Interrupted { dest } => {
+                write!(f, "interrupted while verifying {}", quote(dest))
+            }
+            VerifyError::ReadSource { path, errno } => write!(
+                f,
+                "error reading {}: {}",
+                quote(path),
+                errno_text_of(*errno)
+            ),
+        }
+    }
+}

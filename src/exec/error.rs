@@ -1,0 +1,209 @@
+//! The executor's typed errors: what failed, on which path, with which errno and numbers. Their
+//! wording (GNU cp's texts where cp has one) is in `report/messages/exec.rs`.
+
+use std::path::PathBuf;
+
+use rustix::io::Errno;
+
+use super::Reason;
+use crate::restart::verify::VerifyError;
+
+/// Why one job failed. Paths are as shown to the user (the operand's spelling).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExecError {
+    /// SIGINT or SIGTERM arrived before the job began.
+    InterruptedBefore { source: PathBuf },
+    /// SIGINT or SIGTERM stopped a copy in place; `partial` says what became of DEST.
+    Interrupted {
+        source: PathBuf,
+        dest: PathBuf,
+        partial: Partial,
+    },
+    /// SIGINT or SIGTERM stopped an `--atomic` copy: DEST was left as it was (`existed`) or not
+    /// created.
+    InterruptedAtomic {
+        source: PathBuf,
+        dest: PathBuf,
+        existed: bool,
+    },
+    /// `open(SOURCE)` failed.
+    OpenSource { path: PathBuf, errno: Errno },
+    /// `fstat` of an open file failed.
+    Fstat { path: PathBuf, errno: Errno },
+    /// SOURCE is no longer the file that was planned (another inode, or now a symlink).
+    SourceReplaced { path: PathBuf },
+    /// Creating DEST failed (GNU cp also words a failed open of an existing DEST so).
+    CreateDest { path: PathBuf, errno: Errno },
+    /// Opening an existing DEST for a ranged copy failed.
+    OpenDest { path: PathBuf, errno: Errno },
+    /// DEST is no longer the file that was checked (rule 10: never written through).
+    DestReplaced { path: PathBuf },
+    /// `FICLONE` failed where a clone was required or where a copy would fail alike.
+    Clone {
+        source: PathBuf,
+        dest: PathBuf,
+        errno: Errno,
+    },
+    /// `lseek(SEEK_DATA/SEEK_HOLE)` on SOURCE failed.
+    Seek { path: PathBuf, errno: Errno },
+    /// The final `ftruncate` of a sparse DEST failed.
+    Extend { path: PathBuf, errno: Errno },
+    /// Reading SOURCE failed.
+    Read { path: PathBuf, errno: Errno },
+    /// Writing DEST failed.
+    Write { path: PathBuf, errno: Errno },
+    /// An in-kernel copy (copy_file_range, sendfile) failed with a real error.
+    Copy {
+        source: PathBuf,
+        dest: PathBuf,
+        errno: Errno,
+    },
+    /// A stream SOURCE ended after `skipped` bytes, before `--offset-in`.
+    EndedBeforeOffset {
+        path: PathBuf,
+        skipped: u64,
+        offset_in: u64,
+    },
+    /// A ranged copy from a stream (or a file whose size says nothing) ended before `--len`:
+    /// `got` bytes of `len`, where known.
+    EndedEarly {
+        path: PathBuf,
+        got: Option<u64>,
+        len: Option<u64>,
+    },
+    /// SOURCE ended before the bytes a range promised (it shrank while being copied).
+    Shrank { path: PathBuf },
+    /// `--method=copy-file-range`: copy_file_range stopped before the end of SOURCE.
+    KernelCopyStopped { path: PathBuf },
+    /// `--method=copy-file-range`: copy_file_range copied nothing (a /proc file, say).
+    KernelCopyNothing { path: PathBuf },
+    /// `--method=copy-file-range`: copy_file_range cannot copy this pair.
+    KernelCopyRefused {
+        source: PathBuf,
+        dest: PathBuf,
+        reason: Reason,
+    },
+    /// `fsync` (`--sync`) of a file or directory failed.
+    Sync { path: PathBuf, errno: Errno },
+    /// `close(2)` of DEST reported a delayed write error (NFS, CIFS, FUSE).
+    Close { path: PathBuf, errno: Errno },
+    /// `--atomic` could not find the file a symlink DEST names.
+    ResolveLink { path: PathBuf, errno: Errno },
+    /// `--atomic` could not create its temporary in DEST's directory `dir`.
+    CreateTemp {
+        dir: PathBuf,
+        dest: PathBuf,
+        errno: Errno,
+    },
+    /// Ranged `--atomic`: copying DEST's old contents into the temporary failed.
+    Prefill {
+        path: PathBuf,
+        step: PrefillStep,
+        errno: Errno,
+    },
+    /// `--atomic`: renaming the temporary over DEST failed.
+    Replace { path: PathBuf, errno: Errno },
+    /// `--verify` found a difference or could not compare.
+    Verify(VerifyError),
+    /// A fatal attribute problem, worded by [`crate::meta`] (transitional (issue 11): until
+    /// meta's problems are typed).
+    Attributes(String),
+}
+
+/// What an interrupted copy in place did with DEST.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Partial {
+    /// DEST existed: nothing to say beyond the interruption.
+    Untouched,
+    /// DEST was new and has been removed.
+    Removed,
+    /// DEST was kept for `--resume`.
+    KeptForResume,
+}
+
+/// Which part of the `--atomic` pre-fill failed.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum PrefillStep {
+    Reading,
+    Copying,
+}
+
+/// A note about DEST after a failure: what became of an existing file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DestNote {
+    /// A whole-file copy truncated DEST and failed.
+    Incomplete { path: PathBuf },
+    /// A ranged copy failed inside the range.
+    PartlyWritten { path: PathBuf },
+    /// `close(2)` failed after overwriting DEST.
+    MayBeIncomplete { path: PathBuf },
+    /// `--atomic --sync`: DEST was replaced, but its directory could not be flushed.
+    NotDurable { path: PathBuf },
+}
+
+/// A warning: `--atomic` could not give the replacement DEST's owner (`uid`:`gid`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeepOwnerWarning {
+    pub path: PathBuf,
+    pub uid: u32,
+    pub gid: u32,
+    pub errno: Errno,
+}
+
+/// A failed job: the typed error, a note about DEST if any, and whether a signal stopped it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobError {
+    /// Boxed: a `Result<_, JobError>` stays small on the success path.
+    pub error: Box<ExecError>,
+    pub dest_note: Option<DestNote>,
+    /// The copy stopped because of SIGINT/SIGTERM.
+    pub interrupted: bool,
+    /// `error` rendered (transitional (issue 11): callers read it; lead removes for Display).
+    pub message: String,
+    /// `dest_note` rendered (transitional (issue 11), as `message`).
+    pub note: Option<String>,
+}
+
+impl JobError {
+    /// A job error without a note.
+    pub fn new(error: ExecError) -> Self {
+        let interrupted = matches!(
+            error,
+            ExecError::InterruptedBefore { .. }
+                | ExecError::Interrupted { .. }
+                | ExecError::InterruptedAtomic { .. }
+        );
+        JobError {
+            message: error.to_string(),
+            error: Box::new(error),
+            dest_note: None,
+            interrupted,
+            note: None,
+        }
+    }
+
+    /// Replaces the error, keeping the note.
+    pub fn set_error(&mut self, error: ExecError) {
+        let note = self.dest_note.take();
+        *self = JobError::new(error);
+        self.set_note(note);
+    }
+
+    /// Sets (or clears) the note about DEST.
+    pub fn set_note(&mut self, note: Option<DestNote>) {
+        self.note = note.as_ref().map(ToString::to_string);
+        self.dest_note = note;
+    }
+}
+
+impl From<ExecError> for JobError {
+    fn from(error: ExecError) -> Self {
+        JobError::new(error)
+    }
+}
+
+impl From<VerifyError> for JobError {
+    fn from(error: VerifyError) -> Self {
+        JobError::new(ExecError::Verify(error))
+    }
+}

@@ -1,0 +1,186 @@
+//! Opening a job's two ends: SOURCE read-only and checked to be the file planned, DEST created
+//! (`O_EXCL`, mode per [`created_with_final_mode`]) or opened and truncated only once known to
+//! be the file checked (DESIGN rule 10).
+
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::path::Path;
+
+use rustix::fs::{fstat, ftruncate, openat, unlinkat, AtFlags, FileType, Mode, OFlags};
+use rustix::io::Errno;
+
+use super::ExecError;
+use crate::plan::{Endpoint, Job, Strategy};
+
+/// An open end of a copy: a descriptor we own, or standard input/output.
+pub(super) enum Fd {
+    Owned(OwnedFd),
+    Stdio(BorrowedFd<'static>),
+}
+
+impl AsFd for Fd {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        match self {
+            Fd::Owned(fd) => fd.as_fd(),
+            Fd::Stdio(fd) => *fd,
+        }
+    }
+}
+
+/// Removes a destination that this job created, unless the copy finished.
+pub(super) struct CreatedDest<'a> {
+    pub at: Option<(BorrowedFd<'a>, &'a Path)>,
+}
+
+impl Drop for CreatedDest<'_> {
+    fn drop(&mut self) {
+        if let Some((dir, name)) = self.at {
+            let _ = unlinkat(dir, name, AtFlags::empty());
+        }
+    }
+}
+
+/// Whether an open descriptor is a regular file (a device or pipe has no "old contents").
+pub(super) fn is_regular(fd: &Fd) -> bool {
+    fstat(fd).is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::RegularFile)
+}
+
+/// Opens SOURCE read-only (standard input for `-`) and checks that it is the file planned.
+pub(super) fn open_source(job: &Job) -> Result<Fd, ExecError> {
+    let Some((dir, name)) = job.source.dir_and_name() else {
+        return Ok(Fd::Stdio(rustix::stdio::stdin()));
+    };
+    let path = job.source.display_path();
+    let mut flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY;
+    if job.nofollow {
+        flags |= OFlags::NOFOLLOW;
+    }
+    let replaced = || ExecError::SourceReplaced {
+        path: path.to_owned(),
+    };
+    let fd = openat(dir, name, flags, Mode::empty()).map_err(|errno| {
+        if errno == Errno::LOOP && job.nofollow {
+            return replaced();
+        }
+        ExecError::OpenSource {
+            path: path.to_owned(),
+            errno,
+        }
+    })?;
+    let st = fstat(&fd).map_err(|errno| ExecError::Fstat {
+        path: path.to_owned(),
+        errno,
+    })?;
+    if (st.st_dev, st.st_ino) != job.source_id {
+        return Err(replaced());
+    }
+    Ok(Fd::Owned(fd))
+}
+
+/// Whether a new destination is created with its final mode, as GNU cp does when it preserves
+/// nothing that sets the mode: no `fchmod` afterwards. Otherwise it starts as 0600 (nobody else
+/// can read it before its owner is set) and gets its mode from [`crate::meta::apply`]: with
+/// `--preserve=mode` or `ownership`, with `--preserve=xattr` (a copied ACL changes the mode, which
+/// GNU cp does not let stand), and with `--no-preserve=mode` (set whatever the default ACL says).
+pub(super) fn created_with_final_mode(job: &Job) -> bool {
+    let attrs = job.preserve.attrs;
+    !attrs.mode && !attrs.ownership && !attrs.xattr && !job.explicit_mode
+}
+
+/// The mode `open(O_CREAT)` is given. For the final mode it is the source's permission bits
+/// before the umask (`create_mode` has it applied already): the kernel applies the umask, or a
+/// default ACL instead, exactly as for GNU cp.
+fn creation_mode(job: &Job) -> u32 {
+    if created_with_final_mode(job) {
+        job.source_facts.mode & 0o777
+    } else {
+        0o600
+    }
+}
+
+/// Opens DEST (standard output for `-`); returns whether this job created it. A new DEST is
+/// created with `O_EXCL`; an existing one is opened without `O_TRUNC`, checked to be the file
+/// the planner saw, and only then truncated (not for a ranged copy). With `-f`, a DEST that
+/// cannot be opened (or a dangling symlink) is removed and created anew.
+pub(super) fn open_dest(job: &Job) -> Result<(Fd, bool), ExecError> {
+    let Some((dir, name)) = job.dest.dir_and_name() else {
+        return Ok((Fd::Stdio(rustix::stdio::stdout()), false));
+    };
+    let path = job.dest.display_path();
+    let create = || {
+        openat(
+            dir,
+            name,
+            DEST_FLAGS | OFlags::CREATE | OFlags::EXCL,
+            Mode::from_raw_mode(creation_mode(job)),
+        )
+        .map(|fd| (Fd::Owned(fd), true))
+    };
+    let cannot_create = |errno: Errno| ExecError::CreateDest {
+        path: path.to_owned(),
+        errno,
+    };
+    if !job.dest_exists {
+        return match create() {
+            Ok(opened) => Ok(opened),
+            // A dangling symlink with -f: replace the link itself.
+            Err(Errno::EXIST) if job.force => {
+                unlinkat(dir, name, AtFlags::empty()).map_err(cannot_create)?;
+                create().map_err(cannot_create)
+            }
+            Err(e) => Err(cannot_create(e)),
+        };
+    }
+    // The source is open and checked: only now may an existing destination be truncated, and
+    // only once it is known to be the file checked (rule 10: a name swapped for a symlink
+    // meanwhile is refused, never written through), so no O_TRUNC at the open.
+    match openat(dir, name, DEST_FLAGS, Mode::empty()) {
+        Ok(fd) => {
+            truncate_checked(job, &fd)?;
+            Ok((Fd::Owned(fd), false))
+        }
+        Err(e) if job.force && job.strategy != Strategy::Ranged => {
+            unlinkat(dir, name, AtFlags::empty()).map_err(|_| cannot_open(job, e))?;
+            create().map_err(cannot_create)
+        }
+        Err(e) => Err(cannot_open(job, e)),
+    }
+}
+
+/// The flags every DEST is opened with.
+const DEST_FLAGS: OFlags = OFlags::WRONLY.union(OFlags::CLOEXEC).union(OFlags::NOCTTY);
+
+/// Checks that the open existing DEST is the file the planner saw, and truncates a regular one
+/// for a whole-file copy.
+fn truncate_checked(job: &Job, fd: &OwnedFd) -> Result<(), ExecError> {
+    let st = fstat(fd).map_err(|e| cannot_open(job, e))?;
+    if job.dest_id.is_some_and(|id| id != (st.st_dev, st.st_ino)) {
+        return Err(ExecError::DestReplaced {
+            path: job.dest.display_path().to_owned(),
+        });
+    }
+    let regular = FileType::from_raw_mode(st.st_mode) == FileType::RegularFile;
+    if regular && job.strategy != Strategy::Ranged {
+        ftruncate(fd, 0).map_err(|e| cannot_open(job, e))?;
+    }
+    Ok(())
+}
+
+/// GNU cp words a failed open of an existing file as it does a failed create (tests/cp/
+/// fail-perm.sh); a ranged copy, fcopy's own, says what it tried.
+fn cannot_open(job: &Job, errno: Errno) -> ExecError {
+    let path = job.dest.display_path().to_owned();
+    if job.strategy == Strategy::Ranged {
+        ExecError::OpenDest { path, errno }
+    } else {
+        ExecError::CreateDest { path, errno }
+    }
+}
+
+/// The starting position on one end: an explicit offset for files and block devices we opened,
+/// the descriptor's own offset for standard input/output and streams (FIFOs, terminals).
+pub(super) fn start_pos(end: &Endpoint, seekable: bool, offset: u64) -> Option<u64> {
+    match end {
+        Endpoint::Path(_) | Endpoint::At { .. } if seekable => Some(offset),
+        _ => None,
+    }
+}
