@@ -6,6 +6,7 @@ pub use atomic::mark_run_start;
 mod cfr;
 pub mod extents;
 pub mod probe;
+pub mod replace;
 mod rw;
 
 use std::fmt;
