@@ -422,3 +422,5 @@ fn base_name_ignores_trailing_slashes() {
     assert_eq!(base_name(Path::new("b")), OsString::from("b"));
     assert_eq!(base_name(Path::new("/")), OsString::from("/"));
 }
+
+mod inputs;

@@ -180,7 +180,10 @@ impl<'a, 'p> Copier<'a, 'p> {
                 if remove_first {
                     let _ = self.remove(s.dst);
                 }
-                let first = self.links.get(&key).cloned().expect("a first copy");
+                // (Known when the rules decided; nothing forgot it since.)
+                let Some(first) = self.links.get(&key).cloned() else {
+                    return true;
+                };
                 self.wait_for(&first.shown);
                 self.link_to_first(src_shown, &first, s.dst);
             }
