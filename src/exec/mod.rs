@@ -16,6 +16,7 @@ pub mod extents;
 mod open;
 mod outcome;
 pub mod probe;
+pub mod replace;
 mod rw;
 mod span;
 mod strategy;

@@ -137,28 +137,33 @@ pub fn same_file_ok(f: &SameFacts, x: &SameOpts) -> SameFile {
         return Proceed;
     }
     if x.no_dereference {
-        let s = if src_link.symlink {
-            match f.src_followed {
-                Some(s) => s,
-                None => return Proceed,
-            }
+        return same_when_followed(f, x, src_link, dst_link);
+    }
+    Error
+}
+
+/// The end of `same_file_ok` with `-P`: the files the two names lead to (symlinks followed),
+/// when they are different names.
+fn same_when_followed(f: &SameFacts, x: &SameOpts, src_link: Ident, dst_link: Ident) -> SameFile {
+    use SameFile::*;
+    let followed = |link: Ident, followed: Option<Ident>| {
+        if link.symlink {
+            followed
         } else {
-            src_link
-        };
-        let d = if dst_link.symlink {
-            match f.dst_followed {
-                Some(d) => d,
-                None => return Proceed,
-            }
-        } else {
-            dst_link
-        };
-        if !s.same(&d) {
-            return Proceed;
+            Some(link)
         }
-        if x.hard_link {
-            return if dst_link.symlink { Proceed } else { Done };
-        }
+    };
+    let (Some(s), Some(d)) = (
+        followed(src_link, f.src_followed),
+        followed(dst_link, f.dst_followed),
+    ) else {
+        return Proceed;
+    };
+    if !s.same(&d) {
+        return Proceed;
+    }
+    if x.hard_link {
+        return if dst_link.symlink { Proceed } else { Done };
     }
     Error
 }

@@ -50,13 +50,17 @@ fn target() -> Target {
 fn plan(argv: &[&str], source: &FileFacts, dest: &DestFacts) -> Result<Planned, PlanError> {
     let a = args(argv);
     let opts = crate::options::resolve_options(&a).unwrap();
-    plan_job(&opts, &target(), source, dest, 0o022)
+    let inputs = FileInputs {
+        umask: 0o022,
+        ..FileInputs::default()
+    };
+    plan_job(&opts, &target(), source, dest, &inputs)
 }
 
 fn job(argv: &[&str], source: &FileFacts, dest: &DestFacts) -> Job {
     match plan(argv, source, dest) {
         Ok(Planned::Copy(job)) => *job,
-        other => panic!("expected a job, got {other:?}"),
+        Err(e) => panic!("expected a job, got {e:?}"),
     }
 }
 
@@ -256,21 +260,6 @@ fn directory_dest_with_t_is_refused() {
 }
 
 #[test]
-fn no_clobber_skips_existing() {
-    let mut other = file(10, 8, FsKind::Ext4);
-    other.ino = 11;
-    assert_eq!(
-        plan(
-            &["-n"],
-            &file(5000, 16, FsKind::Ext4),
-            &DestFacts::Existing(other)
-        )
-        .unwrap(),
-        Planned::SkipExisting
-    );
-}
-
-#[test]
 fn dangling_symlink_is_refused_even_when_forced() {
     let src = file(5000, 16, FsKind::Ext4);
     let err = plan(&[], &src, &DestFacts::DanglingSymlink).unwrap_err();
@@ -433,3 +422,5 @@ fn base_name_ignores_trailing_slashes() {
     assert_eq!(base_name(Path::new("b")), OsString::from("b"));
     assert_eq!(base_name(Path::new("/")), OsString::from("/"));
 }
+
+mod inputs;

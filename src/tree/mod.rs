@@ -3,6 +3,7 @@
 //! backups, hard-link preservation) in [`files`], symlinks, special files and `-l`/`-s` links
 //! in [`nodes`].
 
+mod existing;
 mod files;
 mod inodes;
 mod nodes;

@@ -1,0 +1,121 @@
+//! The effects cp's rules for an existing destination ask for ([`crate::plan::replace`]), each
+//! relative to a directory descriptor: removing DEST, renaming it to its backup name and
+//! putting the backup back, clearing the backup name for `cp -fb f f`, and opening DEST for
+//! `--attributes-only`. Errors are the raw errnos; the caller words them.
+
+use std::ffi::{OsStr, OsString};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::path::Path;
+
+use rustix::fs::{openat, statat, unlinkat, AtFlags, FileType, Mode, OFlags};
+use rustix::io::Errno;
+
+use crate::backup::{self, BackupControl};
+use crate::exec::probe;
+
+/// Removes the non-directory `name` in `dir` (`unlinkat`).
+pub fn remove(dir: BorrowedFd<'_>, name: &Path) -> Result<(), Errno> {
+    unlinkat(dir, name, AtFlags::empty())
+}
+
+/// Splits (dir, path) into an open descriptor of the path's directory and its last name, for
+/// renames and backups. Not `O_PATH`: numbered backups read the directory.
+pub fn split_at_dir(dir: BorrowedFd<'_>, path: &Path) -> Result<(OwnedFd, OsString), Errno> {
+    let parent = probe::parent_dir(path);
+    let name = crate::plan::base_name(path).to_owned();
+    let fd = openat(
+        dir,
+        parent,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    Ok((fd, name))
+}
+
+/// Renames `path` (relative to `dir`) to its backup name under `control` and `suffix`, within
+/// its directory's descriptor; returns the backup's name (`None`: `control` makes none).
+pub fn back_up(
+    dir: BorrowedFd<'_>,
+    path: &Path,
+    control: BackupControl,
+    suffix: &OsStr,
+) -> Result<Option<OsString>, Errno> {
+    let (dir_fd, base) = split_at_dir(dir, path)?;
+    backup::make_backup(dir_fd.as_fd(), &base, control, suffix)
+}
+
+/// Puts the backup `backup` of `path` back under `path`'s name, unless something took the name
+/// meanwhile (`RENAME_NOREPLACE`). Best effort: GNU cp does so when the copy after a backup
+/// fails, so the name does not vanish (issue 13).
+pub fn restore_backup(dir: BorrowedFd<'_>, path: &Path, backup: &OsStr) {
+    if let Ok((dir_fd, base)) = split_at_dir(dir, path) {
+        let _ = rustix::fs::renameat_with(
+            &dir_fd,
+            backup,
+            &dir_fd,
+            &base,
+            rustix::fs::RenameFlags::NOREPLACE,
+        );
+    }
+}
+
+/// `cp --force --backup f f`: the name `f`'s backup would get, with whatever is there now
+/// removed, and its directory's descriptor (`None`: `control` makes no backup).
+pub fn clear_backup_name(
+    dir: BorrowedFd<'_>,
+    path: &Path,
+    control: BackupControl,
+    suffix: &OsStr,
+) -> Result<Option<(OwnedFd, OsString)>, Errno> {
+    let (dir_fd, base) = split_at_dir(dir, path)?;
+    let Some(name) = backup::backup_name_in(dir_fd.as_fd(), &base, control, suffix)? else {
+        return Ok(None);
+    };
+    let _ = unlinkat(&dir_fd, &name, AtFlags::empty());
+    Ok(Some((dir_fd, name)))
+}
+
+/// `--attributes-only`: opens DEST for writing its attributes, never its data. A new DEST is
+/// created with `O_EXCL` (never through a symlink planted after the check, rule 10); an
+/// existing one is opened without `O_CREAT`, following only a symlink that is there now (as
+/// cp writes through an existing symlink).
+pub fn open_attributes_only(
+    dir: BorrowedFd<'_>,
+    name: &Path,
+    exists: bool,
+) -> Result<OwnedFd, Errno> {
+    let flags = if exists {
+        let link = statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)
+            .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::Symlink);
+        let follow = if link {
+            OFlags::empty()
+        } else {
+            OFlags::NOFOLLOW
+        };
+        OFlags::WRONLY | OFlags::CLOEXEC | OFlags::NOCTTY | follow
+    } else {
+        OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC
+    };
+    openat(dir, name, flags, Mode::from_raw_mode(0o600))
+}
+
+/// The source of an `--attributes-only` copy, opened for reading its xattrs (`None`: it cannot
+/// be opened; the other attributes come from its stat).
+pub fn open_source_for_attributes(
+    dir: BorrowedFd<'_>,
+    name: &Path,
+    nofollow: bool,
+) -> Option<OwnedFd> {
+    let nofollow = if nofollow {
+        OFlags::NOFOLLOW
+    } else {
+        OFlags::empty()
+    };
+    openat(
+        dir,
+        name,
+        OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC | nofollow,
+        Mode::empty(),
+    )
+    .ok()
+}

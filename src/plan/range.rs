@@ -1,0 +1,72 @@
+//! `--offset-in`, `--offset-out` and `--len` resolved against the source's size: the byte
+//! range a ranged job copies, or why it cannot (past the end, past the largest offset).
+
+use std::path::Path;
+
+use super::{ByteRange, PlanError, RangeArgs};
+use crate::facts::FileFacts;
+use crate::units::MAX_OFFSET;
+
+/// Resolves `range` for `source` (a `stream` has no size to check against). `same_file`: source
+/// and destination are one file, so overlapping spans are flagged for the executor.
+///
+/// Errors: an offset or length past the source's end, or an end past 2^63-1 (`MAX_OFFSET`).
+pub(super) fn resolve_range(
+    range: &RangeArgs,
+    source: &FileFacts,
+    stream: bool,
+    src_path: &Path,
+    same_file: bool,
+) -> Result<ByteRange, PlanError> {
+    let offset_in = range.offset_in.as_ref().map_or(0, |a| a.value);
+    let offset_out = range.offset_out.as_ref().map_or(0, |a| a.value);
+    let len = if source.has_trusted_size() && !stream {
+        Some(checked_len(range, source, offset_in, src_path)?)
+    } else {
+        range.len.as_ref().map(|l| l.value)
+    };
+    let span = len.unwrap_or(0);
+    for (flag, offset) in [("--offset-in", offset_in), ("--offset-out", offset_out)] {
+        if offset.checked_add(span).is_none_or(|end| end > MAX_OFFSET) {
+            return Err(PlanError::RangeTooLarge { flag });
+        }
+    }
+    let overlap =
+        same_file && span > 0 && offset_in < offset_out + span && offset_out < offset_in + span;
+    Ok(ByteRange {
+        offset_in,
+        offset_out,
+        len,
+        overlap,
+    })
+}
+
+/// The length to copy from a source of known size: `--len`, or to the end; an error past it.
+fn checked_len(
+    range: &RangeArgs,
+    source: &FileFacts,
+    offset_in: u64,
+    src_path: &Path,
+) -> Result<u64, PlanError> {
+    let size = source.size;
+    if offset_in > size {
+        return Err(PlanError::OffsetInPastEnd {
+            arg: range
+                .offset_in
+                .clone()
+                .expect("offset_in > size implies it was given"),
+            source: src_path.to_path_buf(),
+            size,
+        });
+    }
+    match &range.len {
+        Some(len) if len.value > size - offset_in => Err(PlanError::LenPastEnd {
+            len: len.clone(),
+            offset_in,
+            source: src_path.to_path_buf(),
+            size,
+        }),
+        Some(len) => Ok(len.value),
+        None => Ok(size - offset_in),
+    }
+}

@@ -1,0 +1,362 @@
+//! cp's rules for a destination that already exists, as an ordered list of named rules in the
+//! manner of GNU copy.c's `same_file_ok` and `overwrite_ok`. Pure: the caller gathers the
+//! facts (stats of DEST, what this run created or remembered), asks for the ones a rule needs
+//! when it needs them ([`Step::Gather`], [`Step::Ask`]), and performs the one [`Action`] the
+//! rules return.
+//!
+//! The order is GNU cp 9.x's `copy_internal`: the just-created symlink, same file, symlink
+//! loops and dangling symlinks, just-created files, `-u` hard-link groups, then `overwrite_ok`
+//! (`--update`, `-n`, `-i`), backup-is-source, and how the old file goes (link to the first
+//! copy, backup, `--remove-destination`); `cp -fb f f` and a directory in the way are their
+//! own branches.
+
+use std::path::PathBuf;
+
+use rustix::io::Errno;
+
+use super::same::SameFile;
+
+mod types;
+pub use types::*;
+
+/// A rule: `None` passes the decision on to the next one.
+type Rule = fn(&Facts, &Settings) -> Option<Step>;
+
+/// The rules for copying a file onto DEST, in order (the first that answers decides).
+pub const RULES: &[(&str, Rule)] = &[
+    ("dest-ends-in-slash", dest_ends_in_slash),
+    ("just-created-symlink", just_created_symlink),
+    ("same-file", same_file),
+    ("symlink-loop", symlink_loop),
+    ("dangling-symlink-forced", dangling_symlink_forced),
+    ("just-created", just_created),
+    ("update-remembers-link-group", update_remembers_link_group),
+    ("overwrite-ok", overwrite_ok_for_file),
+    ("backup-is-source", backup_is_source_for_file),
+    ("replace-how", replace_how),
+    ("backup-copy-of-same-file", backup_copy_of_same_file),
+    ("remove-other-name-of-source", remove_other_name_of_source),
+    ("directory-in-the-way", directory_in_the_way),
+    ("remembered-hard-link", remembered_hard_link),
+];
+
+/// The decision for copying a file onto DEST: the first rule of [`RULES`] that answers, else
+/// [`Action::Proceed`].
+pub fn decide(f: &Facts, s: &Settings) -> Step {
+    RULES
+        .iter()
+        .find_map(|(_, rule)| rule(f, s))
+        .unwrap_or(Step::Act(Action::Proceed))
+}
+
+/// GNU's `overwrite_ok` and `source_is_dst_backup`, as every replacing copy (also of symlinks,
+/// special files and `-l`/`-s` links) checks them: `--update`, `-n`, `-i`, then a backup that
+/// would be the source. [`Action::Proceed`] when DEST may be replaced.
+pub fn may_replace(f: &Facts, s: &Settings) -> Step {
+    update_rule(f, s)
+        .or_else(|| interactive_rule(f, s))
+        .or_else(|| backup_is_source(f, s))
+        .unwrap_or(Step::Act(Action::Proceed))
+}
+
+/// GNU's `use_lstat` answer on a dangling DEST symlink, after the rules let the copy proceed:
+/// with `POSIXLY_CORRECT` (and none of `-f`, `--remove-destination`, `--backup`, which replace
+/// the link) cp creates the link's target; otherwise it refuses (GNU tests/cp/thru-dangling.sh).
+pub fn write_through_dangling(s: &Settings) -> bool {
+    s.posixly_correct && !s.force && !s.remove_destination && !s.backup
+}
+
+/// GNU's `source_is_dst_backup`, the name half: the simple backup name of DEST's last
+/// component (`dst_base` + `suffix`) is the source's last component (`cp -b a~ a`).
+pub fn backup_named_like_source(src_base: &[u8], dst_base: &[u8], suffix: &[u8]) -> bool {
+    src_base.len() == dst_base.len() + suffix.len()
+        && src_base.starts_with(dst_base)
+        && src_base.ends_with(suffix)
+}
+
+fn act(a: Action) -> Option<Step> {
+    Some(Step::Act(a))
+}
+
+fn fail(e: ReplaceError) -> Option<Step> {
+    act(Action::Fail(e))
+}
+
+fn src(f: &Facts) -> PathBuf {
+    f.source.shown.clone()
+}
+
+fn dst(f: &Facts) -> PathBuf {
+    f.dest.clone()
+}
+
+/// Whether DEST (as the copy sees it) is the source's file.
+fn same(f: &Facts) -> bool {
+    f.existing.as_ref().is_some_and(|e| e.id == f.source.id)
+}
+
+/// Whether the two names are one entry; gathered on demand.
+fn same_name(f: &Facts) -> Result<bool, Step> {
+    f.same_name.ok_or(Step::Gather(Fact::SameName))
+}
+
+/// GNU cp: creating `name/` when nothing is there reports ENOTDIR (the kernel says EISDIR).
+fn dest_ends_in_slash(f: &Facts, _: &Settings) -> Option<Step> {
+    if f.existing.is_none() && f.dest_ends_in_slash {
+        return fail(ReplaceError::CannotCreate {
+            dest: dst(f),
+            errno: Errno::NOTDIR,
+        });
+    }
+    None
+}
+
+/// A symlink this run created is never written through (GNU tests/cp/abuse.sh); with numbered
+/// backups it is renamed away instead.
+fn just_created_symlink(f: &Facts, s: &Settings) -> Option<Step> {
+    let e = f.existing.as_ref()?;
+    if e.created_symlink && !s.numbered_backup {
+        return fail(ReplaceError::ThroughJustCreatedSymlink {
+            source: src(f),
+            dest: dst(f),
+        });
+    }
+    None
+}
+
+/// GNU's `same_file_ok` (gathered: four stats), except for `cp -fb f f` (its own branch), a
+/// byte range, and two different files neither of which is a symlink, where GNU says yes
+/// without looking further (a re-copy of a tree is all this case: no extra stat, issue 16).
+fn same_file(f: &Facts, s: &Settings) -> Option<Step> {
+    let e = f.existing.as_ref()?;
+    let same = same(f);
+    let distinct_plain = !same && f.source.nofollow && !f.source.symlink && !e.name_is_symlink;
+    if s.ranged || distinct_plain {
+        return None;
+    }
+    if same && s.backup && s.force && f.source.regular {
+        match same_name(f) {
+            Ok(true) => return None,
+            Ok(false) => {}
+            Err(step) => return Some(step),
+        }
+    }
+    match f.same_file {
+        None => Some(Step::Gather(Fact::SameFile)),
+        Some(SameFile::Error) => fail(ReplaceError::SameFile {
+            source: src(f),
+            dest: dst(f),
+        }),
+        Some(SameFile::Done) => act(Action::Done),
+        Some(SameFile::Proceed) => None,
+    }
+}
+
+/// A symlink loop at DEST: `-f` removes it (not in a dry run); otherwise "cannot stat: Too many
+/// levels of symbolic links", unless `--remove-destination` removes it later (GNU
+/// tests/cp/dir-rm-dest.sh).
+fn symlink_loop(f: &Facts, s: &Settings) -> Option<Step> {
+    let e = f.existing.as_ref()?;
+    if !(e.symlink && e.looping) || s.remove_destination {
+        return None;
+    }
+    if s.force && !s.dry_run {
+        return (!f.loop_removed).then_some(Step::RemoveLoop);
+    }
+    fail(ReplaceError::CannotStat {
+        dest: dst(f),
+        errno: Errno::LOOP,
+    })
+}
+
+/// `-f` does not make GNU cp write through (or replace) a dangling symlink, unless
+/// `POSIXLY_CORRECT`, `--remove-destination` or `--backup` (GNU tests/cp/thru-dangling.sh).
+/// (A loop was decided by [`symlink_loop`].)
+fn dangling_symlink_forced(f: &Facts, s: &Settings) -> Option<Step> {
+    let e = f.existing.as_ref()?;
+    if e.symlink
+        && !e.looping
+        && s.force
+        && !s.remove_destination
+        && !s.backup
+        && !s.posixly_correct
+    {
+        return fail(ReplaceError::DanglingSymlink { dest: dst(f) });
+    }
+    None
+}
+
+/// A file or directory this run created is not overwritten by another source (GNU's
+/// "will not overwrite just-created"); numbered backups keep it, so they may.
+fn just_created(f: &Facts, s: &Settings) -> Option<Step> {
+    let e = f.existing.as_ref()?;
+    if !same(f) && !s.numbered_backup && e.created {
+        return fail(ReplaceError::JustCreated {
+            source: src(f),
+            dest: dst(f),
+        });
+    }
+    None
+}
+
+/// DEST is another file, not a directory: the usual replacement.
+fn replacing_other_file(f: &Facts) -> bool {
+    f.existing.as_ref().is_some_and(|e| !e.directory) && !same(f)
+}
+
+/// GNU cp -u: a file skipped as not older is still remembered, and a later link to it
+/// replaces its destination, newer or not (tests/cp/preserve-link.sh: `cp -au` keeps
+/// hard-link groups in an existing tree).
+fn update_remembers_link_group(f: &Facts, s: &Settings) -> Option<Step> {
+    let e = f.existing.as_ref()?;
+    if !replacing_other_file(f) || !f.remember || s.update != Update::Older {
+        return None;
+    }
+    if e.mtime < f.source.mtime {
+        return None;
+    }
+    if f.first_copy_known {
+        act(Action::LinkToFirst {
+            remove_first: !s.dry_run,
+        })
+    } else {
+        act(Action::RememberAsFirst)
+    }
+}
+
+/// `--update`, `-n`: skip, fail, or compare times or contents.
+fn update_rule(f: &Facts, s: &Settings) -> Option<Step> {
+    let e = f.existing.as_ref()?;
+    match s.update {
+        Update::All => None,
+        Update::None => act(Action::Skip),
+        Update::NoneFail => fail(ReplaceError::NotReplacing { dest: dst(f) }),
+        Update::Older => (e.mtime >= f.source.mtime).then_some(Step::Act(Action::Skip)),
+        Update::Changed => match f.unchanged {
+            None => Some(Step::Gather(Fact::Unchanged)),
+            Some(true) => act(Action::Skip),
+            Some(false) => None,
+        },
+    }
+}
+
+/// `-i`: ask; a declined overwrite makes the exit status 1 (GNU 9.2+, tests/cp/cp-i.sh).
+fn interactive_rule(f: &Facts, s: &Settings) -> Option<Step> {
+    if !s.interactive {
+        return None;
+    }
+    match f.answer {
+        None => Some(Step::Ask),
+        Some(true) => None,
+        Some(false) => act(Action::Decline),
+    }
+}
+
+/// GNU's `source_is_dst_backup`: the simple backup of DEST would be the source itself, so
+/// renaming DEST there would destroy the source. Numbered backups never are.
+fn backup_is_source(f: &Facts, s: &Settings) -> Option<Step> {
+    if !s.backup || s.numbered_backup {
+        return None;
+    }
+    match f.backup_is_source {
+        None => Some(Step::Gather(Fact::BackupIsSource)),
+        Some(true) => fail(ReplaceError::BackupDestroysSource {
+            source: src(f),
+            dest: dst(f),
+        }),
+        Some(false) => None,
+    }
+}
+
+/// [`update_rule`] and [`interactive_rule`] (GNU's `overwrite_ok`) for another file at DEST.
+fn overwrite_ok_for_file(f: &Facts, s: &Settings) -> Option<Step> {
+    if !replacing_other_file(f) {
+        return None;
+    }
+    update_rule(f, s).or_else(|| interactive_rule(f, s))
+}
+
+/// [`backup_is_source`] for another file at DEST.
+fn backup_is_source_for_file(f: &Facts, s: &Settings) -> Option<Step> {
+    if !replacing_other_file(f) {
+        return None;
+    }
+    backup_is_source(f, s)
+}
+
+/// How the old file goes: a remembered hard link replaces it, else a backup, else
+/// `--remove-destination` (never in a dry run); otherwise it is written in place.
+fn replace_how(f: &Facts, s: &Settings) -> Option<Step> {
+    if !replacing_other_file(f) {
+        return None;
+    }
+    if f.remember && f.first_copy_known {
+        act(Action::LinkToFirst {
+            remove_first: !s.dry_run,
+        })
+    } else if s.backup && !s.dry_run {
+        Some(Step::BackUpFirst)
+    } else if s.remove_destination && !s.dry_run {
+        Some(Step::RemoveFirst { report: true })
+    } else {
+        act(Action::Proceed)
+    }
+}
+
+/// `cp --force --backup f f` (GNU's special case; any DEST that is the source, with a
+/// backup): f stays and is copied to its backup name; two names of one file (`cp -fb f
+/// hardlink`) back DEST up by renaming it, then copy the source anew.
+fn backup_copy_of_same_file(f: &Facts, s: &Settings) -> Option<Step> {
+    if !same(f) || !s.backup || !f.source.regular {
+        return None;
+    }
+    if s.dry_run {
+        return act(Action::PlanOnly);
+    }
+    match same_name(f) {
+        Ok(true) => act(Action::CopyToBackup),
+        Ok(false) => act(Action::BackUpThenRetry),
+        Err(step) => Some(step),
+    }
+}
+
+/// `--remove-destination` onto another name of the source (a hard link): GNU removes it and
+/// copies anew.
+fn remove_other_name_of_source(f: &Facts, s: &Settings) -> Option<Step> {
+    if !same(f) || !s.remove_destination || !f.source.regular {
+        return None;
+    }
+    match same_name(f) {
+        Ok(true) => None,
+        Ok(false) if s.dry_run => None,
+        Ok(false) => Some(Step::RemoveFirst { report: true }),
+        Err(step) => Some(step),
+    }
+}
+
+/// A directory in the way: `-i` asks, `-n` and `-u` skip (GNU's `overwrite_ok` comes first),
+/// then "cannot overwrite directory with non-directory".
+fn directory_in_the_way(f: &Facts, s: &Settings) -> Option<Step> {
+    if !f.existing.as_ref().is_some_and(|e| e.directory) || same(f) {
+        return None;
+    }
+    may_replace_step(f, s).or_else(|| fail(ReplaceError::OverwriteDirWithNonDir { dest: dst(f) }))
+}
+
+/// [`may_replace`] as a rule: `None` when DEST may be replaced.
+fn may_replace_step(f: &Facts, s: &Settings) -> Option<Step> {
+    match may_replace(f, s) {
+        Step::Act(Action::Proceed) => None,
+        step => Some(step),
+    }
+}
+
+/// A later name of a hard-linked source is linked to its first copy.
+fn remembered_hard_link(f: &Facts, _: &Settings) -> Option<Step> {
+    (f.remember && f.first_copy_known).then_some(Step::Act(Action::LinkToFirst {
+        remove_first: false,
+    }))
+}
+
+#[cfg(test)]
+mod tests;

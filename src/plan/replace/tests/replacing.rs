@@ -1,0 +1,291 @@
+//! Unit tests of the rules that decide how an existing destination is replaced: `--update`,
+//! `-i`, backups, `--remove-destination`, remembered hard links, a directory in the way.
+
+use super::*;
+
+#[test]
+fn update_older_remembers_a_not_older_link_group_member() {
+    let older = Settings {
+        update: Update::Older,
+        ..settings()
+    };
+    let mut f = Facts {
+        remember: true,
+        ..onto_other()
+    };
+    f.existing.as_mut().unwrap().mtime = (100, 0);
+    assert_eq!(decide(&f, &older), Step::Act(Action::RememberAsFirst));
+    f.first_copy_known = true;
+    assert_eq!(
+        decide(&f, &older),
+        Step::Act(Action::LinkToFirst { remove_first: true })
+    );
+    // An older DEST is replaced as usual.
+    f.existing.as_mut().unwrap().mtime = (99, 0);
+    assert_eq!(update_remembers_link_group(&f, &older), None);
+}
+
+#[test]
+fn update_rules_skip_fail_or_compare() {
+    let with = |update| Settings {
+        update,
+        ..settings()
+    };
+    let f = onto_other();
+    assert_eq!(decide(&f, &with(Update::None)), Step::Act(Action::Skip));
+    let (_, dest) = paths();
+    assert_eq!(
+        fails(decide(&f, &with(Update::NoneFail))),
+        ReplaceError::NotReplacing { dest }
+    );
+    // Older DEST (50 < 100): replaced; a newer or equal one is skipped.
+    assert_eq!(decide(&f, &with(Update::Older)), Step::Act(Action::Proceed));
+    let mut newer = onto_other();
+    newer.existing.as_mut().unwrap().mtime = (100, 0);
+    assert_eq!(
+        decide(&newer, &with(Update::Older)),
+        Step::Act(Action::Skip)
+    );
+    assert_eq!(
+        decide(&f, &with(Update::Changed)),
+        Step::Gather(Fact::Unchanged)
+    );
+    let unchanged = Facts {
+        unchanged: Some(true),
+        ..onto_other()
+    };
+    assert_eq!(
+        decide(&unchanged, &with(Update::Changed)),
+        Step::Act(Action::Skip)
+    );
+}
+
+#[test]
+fn interactive_asks_and_a_no_declines() {
+    let s = Settings {
+        interactive: true,
+        ..settings()
+    };
+    assert_eq!(decide(&onto_other(), &s), Step::Ask);
+    let no = Facts {
+        answer: Some(false),
+        ..onto_other()
+    };
+    assert_eq!(decide(&no, &s), Step::Act(Action::Decline));
+    let yes = Facts {
+        answer: Some(true),
+        ..onto_other()
+    };
+    assert_eq!(decide(&yes, &s), Step::Act(Action::Proceed));
+    // --update decides before the question.
+    let none = Settings {
+        update: Update::None,
+        ..s
+    };
+    assert_eq!(decide(&onto_other(), &none), Step::Act(Action::Skip));
+}
+
+#[test]
+fn backup_that_is_the_source_is_refused() {
+    let s = Settings {
+        backup: true,
+        ..settings()
+    };
+    assert_eq!(
+        decide(&onto_other(), &s),
+        Step::Gather(Fact::BackupIsSource)
+    );
+    let is = Facts {
+        backup_is_source: Some(true),
+        ..onto_other()
+    };
+    let (source, dest) = paths();
+    assert_eq!(
+        fails(decide(&is, &s)),
+        ReplaceError::BackupDestroysSource { source, dest }
+    );
+    // Numbered backups never are the source.
+    let numbered = Settings {
+        numbered_backup: true,
+        ..s
+    };
+    assert_eq!(backup_is_source(&onto_other(), &numbered), None);
+}
+
+#[test]
+fn backup_name_is_compared_by_last_components() {
+    assert!(backup_named_like_source(b"a~", b"a", b"~"));
+    assert!(!backup_named_like_source(b"a", b"a", b"~"));
+    assert!(!backup_named_like_source(b"b~", b"a", b"~"));
+    assert!(backup_named_like_source(b"a.bak", b"a", b".bak"));
+}
+
+#[test]
+fn replacement_backs_up_or_removes_first() {
+    let backup = Settings {
+        backup: true,
+        ..settings()
+    };
+    let isnt = Facts {
+        backup_is_source: Some(false),
+        ..onto_other()
+    };
+    assert_eq!(decide(&isnt, &backup), Step::BackUpFirst);
+    let rm = Settings {
+        remove_destination: true,
+        ..settings()
+    };
+    assert_eq!(
+        decide(&onto_other(), &rm),
+        Step::RemoveFirst { report: true }
+    );
+    // A dry run neither renames nor removes.
+    let dry = Settings {
+        dry_run: true,
+        ..rm
+    };
+    assert_eq!(decide(&onto_other(), &dry), Step::Act(Action::Proceed));
+}
+
+#[test]
+fn remembered_link_replaces_the_old_file() {
+    let f = Facts {
+        remember: true,
+        first_copy_known: true,
+        ..onto_other()
+    };
+    assert_eq!(
+        decide(&f, &settings()),
+        Step::Act(Action::LinkToFirst { remove_first: true })
+    );
+    // A dry run removes nothing (it plans the link).
+    let dry = Settings {
+        dry_run: true,
+        ..settings()
+    };
+    assert_eq!(
+        decide(&f, &dry),
+        Step::Act(Action::LinkToFirst {
+            remove_first: false
+        })
+    );
+}
+
+#[test]
+fn force_backup_of_the_same_file_copies_to_the_backup_name() {
+    let s = Settings {
+        backup: true,
+        ..settings()
+    };
+    let f = Facts {
+        same_file: Some(SameFile::Proceed),
+        ..onto_itself()
+    };
+    assert_eq!(decide(&f, &s), Step::Gather(Fact::SameName));
+    let other_name = Facts {
+        same_name: Some(false),
+        ..f.clone()
+    };
+    assert_eq!(decide(&other_name, &s), Step::Act(Action::BackUpThenRetry));
+    let one_name = Facts {
+        same_name: Some(true),
+        ..f.clone()
+    };
+    assert_eq!(decide(&one_name, &s), Step::Act(Action::CopyToBackup));
+    let dry = Settings { dry_run: true, ..s };
+    assert_eq!(decide(&f, &dry), Step::Act(Action::PlanOnly));
+}
+
+#[test]
+fn remove_destination_removes_another_name_of_the_source() {
+    let s = Settings {
+        remove_destination: true,
+        ..settings()
+    };
+    let f = Facts {
+        same_file: Some(SameFile::Proceed),
+        ..onto_itself()
+    };
+    assert_eq!(decide(&f, &s), Step::Gather(Fact::SameName));
+    let other_name = Facts {
+        same_name: Some(false),
+        ..f.clone()
+    };
+    assert_eq!(decide(&other_name, &s), Step::RemoveFirst { report: true });
+    // The one name: the planner says "same file".
+    let one_name = Facts {
+        same_name: Some(true),
+        ..f
+    };
+    assert_eq!(decide(&one_name, &s), Step::Act(Action::Proceed));
+}
+
+#[test]
+fn directory_in_the_way_is_refused_after_update_and_interactive() {
+    let mut f = onto_other();
+    f.existing.as_mut().unwrap().directory = true;
+    let (_, dest) = paths();
+    assert_eq!(
+        fails(decide(&f, &settings())),
+        ReplaceError::OverwriteDirWithNonDir { dest }
+    );
+    let none = Settings {
+        update: Update::None,
+        ..settings()
+    };
+    assert_eq!(decide(&f, &none), Step::Act(Action::Skip));
+    let ask = Settings {
+        interactive: true,
+        ..settings()
+    };
+    assert_eq!(decide(&f, &ask), Step::Ask);
+}
+
+#[test]
+fn remembered_hard_link_links_to_the_first_copy() {
+    let f = Facts {
+        remember: true,
+        first_copy_known: true,
+        ..facts()
+    };
+    assert_eq!(
+        decide(&f, &settings()),
+        Step::Act(Action::LinkToFirst {
+            remove_first: false
+        })
+    );
+    let unknown = Facts {
+        remember: true,
+        ..facts()
+    };
+    assert_eq!(decide(&unknown, &settings()), Step::Act(Action::Proceed));
+}
+
+#[test]
+fn may_replace_is_update_interactive_and_backup_is_source() {
+    let s = Settings {
+        update: Update::NoneFail,
+        ..settings()
+    };
+    assert!(matches!(
+        fails(may_replace(&onto_other(), &s)),
+        ReplaceError::NotReplacing { .. }
+    ));
+    let ask = Settings {
+        interactive: true,
+        ..settings()
+    };
+    assert_eq!(may_replace(&onto_other(), &ask), Step::Ask);
+    let backup = Settings {
+        backup: true,
+        ..settings()
+    };
+    assert_eq!(
+        may_replace(&onto_other(), &backup),
+        Step::Gather(Fact::BackupIsSource)
+    );
+    assert_eq!(
+        may_replace(&onto_other(), &settings()),
+        Step::Act(Action::Proceed)
+    );
+}

@@ -1,0 +1,309 @@
+//! The facts cp's rules for an existing destination need ([`crate::plan::replace`]): the
+//! stats of DEST and of the source, what this run created or remembered; and the loop that
+//! consults the rules, gathering a fact when a rule asks for it and asking `-i`'s question.
+
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use rustix::fs::{statat, AtFlags, FileType, Stat};
+use rustix::io::Errno;
+
+use super::{same_name, Copier};
+use crate::backup;
+use crate::cli::UpdateWhen;
+use crate::exec::probe;
+use crate::facts::FileFacts;
+use crate::facts::FileKind;
+use crate::options::{Deref, LinkMode};
+use crate::plan::replace::{self, Action, Existing, Fact, ReplaceError, Step};
+use crate::plan::same::{self as same_file, Ident, SameFile};
+use crate::plan::{self, Endpoint};
+
+/// Whether `POSIXLY_CORRECT` is set (read once per run).
+fn posixly_correct() -> bool {
+    static SET: OnceLock<bool> = OnceLock::new();
+    *SET.get_or_init(|| std::env::var_os("POSIXLY_CORRECT").is_some())
+}
+
+/// What a copy onto an existing destination is about, for gathering the rules' facts.
+pub(super) struct Subject<'e> {
+    pub(super) src: &'e Endpoint,
+    pub(super) facts: &'e FileFacts,
+    pub(super) dst: &'e Endpoint,
+    /// DEST as the copy sees it (see [`Existing::id`]).
+    pub(super) seen: Option<Stat>,
+}
+
+/// Where the rules left a copy that goes on: the backup DEST was renamed to, if any.
+pub(super) struct Cleared {
+    pub(super) backed_up: Option<OsString>,
+}
+
+impl<'a, 'p> Copier<'a, 'p> {
+    /// The run's settings as cp's rules for an existing destination need them.
+    pub(super) fn replace_settings(&self) -> replace::Settings {
+        let cfg = self.cfg;
+        replace::Settings {
+            update: match cfg.update {
+                UpdateWhen::All => replace::Update::All,
+                UpdateWhen::None => replace::Update::None,
+                UpdateWhen::NoneFail => replace::Update::NoneFail,
+                UpdateWhen::Older => replace::Update::Older,
+                UpdateWhen::Changed => replace::Update::Changed,
+            },
+            interactive: cfg.interactive && !cfg.dry_run,
+            force: cfg.copy.force,
+            remove_destination: cfg.remove_destination,
+            backup: cfg.backup.is_some(),
+            numbered_backup: cfg
+                .backup
+                .as_ref()
+                .is_some_and(|b| b.control == backup::BackupControl::Numbered),
+            dry_run: cfg.dry_run,
+            ranged: cfg.copy.range.is_some() || self.range_override.is_some(),
+            posixly_correct: posixly_correct(),
+        }
+    }
+
+    /// The facts of the rules before any is gathered on demand.
+    pub(super) fn replace_facts(
+        &self,
+        s: &Subject<'_>,
+        nofollow: bool,
+        existing: Option<Existing>,
+        remember: bool,
+    ) -> replace::Facts {
+        let dest = s.dst.display_path().to_path_buf();
+        replace::Facts {
+            source: replace::Source {
+                shown: s.src.display_path().to_path_buf(),
+                id: (s.facts.dev, s.facts.ino),
+                regular: s.facts.kind == FileKind::Regular,
+                symlink: s.facts.kind == FileKind::Symlink,
+                mtime: s.facts.mtime,
+                nofollow,
+            },
+            dest_ends_in_slash: dest.as_os_str().as_bytes().ends_with(b"/"),
+            dest,
+            existing,
+            remember,
+            first_copy_known: remember && self.links.contains_key(&(s.facts.dev, s.facts.ino)),
+            same_name: None,
+            same_file: None,
+            unchanged: None,
+            backup_is_source: None,
+            answer: None,
+            loop_removed: false,
+        }
+    }
+
+    /// DEST as the rules see it: `lstat` is its name's, `seen` what the copy sees (followed
+    /// unless GNU's `use_lstat`), `looping` whether following it fails with `ELOOP`.
+    pub(super) fn existing(&self, lstat: &Stat, seen: &Stat, looping: bool) -> Existing {
+        let kind = |st: &Stat| FileType::from_raw_mode(st.st_mode);
+        let id = (seen.st_dev, seen.st_ino);
+        Existing {
+            id,
+            directory: kind(seen) == FileType::Directory,
+            symlink: kind(seen) == FileType::Symlink,
+            name_is_symlink: kind(lstat) == FileType::Symlink,
+            looping,
+            mtime: (seen.st_mtime, seen.st_mtime_nsec as i64),
+            created_symlink: self.created_symlinks.contains((lstat.st_dev, lstat.st_ino)),
+            created: self.created_files.contains(id) || self.created_dirs.contains_key(&id),
+        }
+    }
+
+    /// Consults `rules` until they decide, gathering the facts they ask for, asking `-i`'s
+    /// question, and performing the removals and backups they order before deciding again.
+    pub(super) fn run_rules(
+        &mut self,
+        rules: fn(&replace::Facts, &replace::Settings) -> Step,
+        f: &mut replace::Facts,
+        s: &Subject<'_>,
+        cleared: &mut Cleared,
+    ) -> Action {
+        let settings = self.replace_settings();
+        loop {
+            match rules(f, &settings) {
+                Step::Act(action) => return action,
+                Step::Gather(fact) => self.gather(fact, f, s),
+                Step::Ask => {
+                    let question = replace::OverwriteQuestion(f.dest.clone());
+                    f.answer = Some(self.reporter.ask(&question.to_string()));
+                }
+                Step::RemoveLoop => {
+                    let _ = self.remove(s.dst);
+                    f.loop_removed = true;
+                }
+                Step::RemoveFirst { report } => {
+                    if let (Err(errno), true) = (self.remove(s.dst), report) {
+                        let dest = f.dest.clone();
+                        return Action::Fail(ReplaceError::CannotRemove { dest, errno });
+                    }
+                    f.existing = None;
+                }
+                Step::BackUpFirst => {
+                    match self.back_up(s.dst) {
+                        Ok(name) => cleared.backed_up = name,
+                        Err(e) => return Action::Fail(e),
+                    }
+                    f.existing = None;
+                }
+            }
+        }
+    }
+
+    /// Finds out one fact the rules asked for.
+    fn gather(&mut self, fact: Fact, f: &mut replace::Facts, s: &Subject<'_>) {
+        let seen = s.seen.as_ref().expect("facts about an existing DEST");
+        match fact {
+            Fact::SameFile => {
+                let (answer, same) = self.same_file_facts(s.src, s.facts, s.dst, seen);
+                f.same_file = Some(answer);
+                f.same_name = Some(same);
+            }
+            Fact::SameName => {
+                f.same_name = Some(same_name(s.src.display_path(), s.dst.display_path()));
+            }
+            Fact::Unchanged => {
+                let unchanged =
+                    crate::restart::update_changed::unchanged(s.facts, s.src, seen, s.dst);
+                f.unchanged = Some(unchanged);
+            }
+            Fact::BackupIsSource => {
+                f.backup_is_source = Some(self.backup_is_source(s.src, s.facts, s.dst));
+            }
+        }
+    }
+
+    /// The checks every replacing copy makes: -n/--update, -i, backups that would be the
+    /// source ([`replace::may_replace`]). Returns false when the destination is to be left
+    /// alone (reported).
+    pub(super) fn may_replace(
+        &mut self,
+        src: &Endpoint,
+        facts: &FileFacts,
+        dst: &Endpoint,
+        existing: &Stat,
+    ) -> bool {
+        let s = Subject {
+            src,
+            facts,
+            dst,
+            seen: Some(*existing),
+        };
+        let e = self.existing(existing, existing, false);
+        let mut f = self.replace_facts(&s, false, Some(e), false);
+        let mut cleared = Cleared { backed_up: None };
+        let action = self.run_rules(replace::may_replace, &mut f, &s, &mut cleared);
+        let (src_shown, dst_shown) = (src.display_path(), dst.display_path());
+        match action {
+            Action::Proceed => return true,
+            Action::Skip => self.reporter.skipped(src_shown, dst_shown),
+            Action::Decline => self.reporter.declined(src_shown, dst_shown),
+            Action::Fail(e) => self.fail(src_shown, dst_shown, &e.to_string()),
+            _ => {}
+        }
+        false
+    }
+
+    /// GNU's `source_is_dst_backup`: the simple backup of `dst` would be the source itself
+    /// (`cp -b a~ a`): same name (see [`replace::backup_named_like_source`]) and same file.
+    fn backup_is_source(&self, src: &Endpoint, facts: &FileFacts, dst: &Endpoint) -> bool {
+        let Some(b) = &self.cfg.backup else {
+            return false;
+        };
+        let src_base = plan::base_name(src.display_path()).as_bytes();
+        let Some((dir, name)) = dst.dir_and_name() else {
+            return false;
+        };
+        let dst_base = plan::base_name(name).as_bytes();
+        let suffix = b.suffix.as_bytes();
+        if !replace::backup_named_like_source(src_base, dst_base, suffix) {
+            return false;
+        }
+        let backup_path = probe::parent_dir(name).join(OsStr::from_bytes(src_base));
+        statat(dir, &backup_path, AtFlags::empty())
+            .is_ok_and(|st| (st.st_dev, st.st_ino) == (facts.dev, facts.ino))
+    }
+
+    /// The options GNU's same_file_ok depends on.
+    pub(super) fn same_opts(&self) -> same_file::SameOpts {
+        same_file::SameOpts {
+            no_dereference: self.cfg.deref == Deref::Never,
+            hard_link: self.cfg.link == LinkMode::Hard,
+            symbolic_link: self.cfg.link == LinkMode::Symbolic,
+            backup: self.cfg.backup.is_some(),
+            unlink_first: self.cfg.remove_destination,
+        }
+    }
+
+    /// GNU's same_file_ok for copying `src` (as the copy sees it: `facts`) onto the existing
+    /// `dst`, whose stat as the copy sees it is `existing`.
+    pub(super) fn gnu_same_file(
+        &self,
+        src: &Endpoint,
+        facts: &FileFacts,
+        dst: &Endpoint,
+        existing: &Stat,
+    ) -> SameFile {
+        self.same_file_facts(src, facts, dst, existing).0
+    }
+
+    /// [`Self::gnu_same_file`] and GNU's `same_name`, which it finds out on the way.
+    fn same_file_facts(
+        &self,
+        src: &Endpoint,
+        facts: &FileFacts,
+        dst: &Endpoint,
+        existing: &Stat,
+    ) -> (SameFile, bool) {
+        let (Some((sdir, sname)), Some((ddir, dname))) = (src.dir_and_name(), dst.dir_and_name())
+        else {
+            return (SameFile::Proceed, false);
+        };
+        let look = |dir, name: &Path, flags| statat(dir, name, flags).ok().map(|st| Ident::of(&st));
+        let f = same_file::SameFacts {
+            src: Ident {
+                dev: facts.dev,
+                ino: facts.ino,
+                symlink: facts.kind == FileKind::Symlink,
+                nlink: facts.nlink,
+            },
+            dst: Ident::of(existing),
+            src_link: look(sdir, sname, AtFlags::SYMLINK_NOFOLLOW),
+            dst_link: look(ddir, dname, AtFlags::SYMLINK_NOFOLLOW),
+            src_followed: look(sdir, sname, AtFlags::empty()),
+            dst_followed: look(ddir, dname, AtFlags::empty()),
+            same_name: same_name(src.display_path(), dst.display_path()),
+        };
+        (same_file::same_file_ok(&f, &self.same_opts()), f.same_name)
+    }
+
+    /// DEST's lstat, and what the copy sees there: followed when it is a symlink and GNU's
+    /// `use_lstat` does not apply. One stat per existing entry that is not a symlink (a
+    /// re-copy of a tree, issue 16); a symlink gets one more, which also tells a loop.
+    pub(super) fn look_at_dest(
+        &self,
+        facts: &FileFacts,
+        dst: &Endpoint,
+    ) -> Option<(Stat, Stat, bool)> {
+        let lst = Self::lstat_dest(dst)?;
+        if FileType::from_raw_mode(lst.st_mode) != FileType::Symlink {
+            return Some((lst, lst, false));
+        }
+        let lstat_only =
+            same_file::dst_uses_lstat(facts.kind == FileKind::Regular, &self.same_opts());
+        let followed = dst
+            .dir_and_name()
+            .map(|(d, n)| statat(d, n, AtFlags::empty()));
+        let looping = matches!(followed, Some(Err(Errno::LOOP)));
+        match followed {
+            Some(Ok(st)) if !lstat_only => Some((lst, st, looping)),
+            _ => Some((lst, lst, looping)),
+        }
+    }
+}
