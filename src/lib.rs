@@ -371,8 +371,8 @@ fn parse_args(
     let command = cli::command(program);
     let argv = match cli::resolve_long_options(&command, argv) {
         Ok(argv) => argv,
-        Err(message) => {
-            Reporter::new(program.to_owned()).usage_error(&message, true);
+        Err(e) => {
+            Reporter::new(program.to_owned()).usage_error(&e.to_string(), true);
             return Err(ExitCode::Failure);
         }
     };
@@ -398,11 +398,7 @@ fn parse_args(
                     }
                 }
                 _ => {
-                    let message = cli::gnu_error_message(&e).unwrap_or_else(|| {
-                        let rendered = e.render().to_string();
-                        let first = rendered.lines().next().unwrap_or("invalid arguments");
-                        first.strip_prefix("error: ").unwrap_or(first).to_owned()
-                    });
+                    let message = cli::OptionError::from_clap(&e).to_string();
                     Reporter::new(program.to_owned()).usage_error(&message, true);
                     Err(ExitCode::Failure)
                 }

@@ -5,12 +5,14 @@ use std::ffi::OsString;
 
 use clap::ArgMatches;
 
+use self::values::{MethodChoice, ProgressWhen, ReflinkWhen, SparseWhen, UpdateWhen};
 use crate::backup::{self, BackupControl};
-use crate::cli::{Args, MethodChoice, ReflinkWhen, SparseWhen, UpdateWhen};
+use crate::cli::Args;
 use crate::meta::{Attrs, Preserve};
 use crate::plan::{CopyOptions, RangeArgs};
 
 pub mod operands;
+pub mod values;
 
 /// A command-line usage problem: the message, and whether to add "Try '... --help'".
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -132,7 +134,7 @@ pub struct Config {
     pub null: bool,
     /// Worker threads (`-j`).
     pub jobs: usize,
-    pub progress: crate::cli::ProgressWhen,
+    pub progress: ProgressWhen,
     pub atomic: bool,
     pub sync: bool,
     pub verbose: bool,
@@ -341,9 +343,9 @@ pub fn resolve(args: &Args, m: &ArgMatches) -> Result<Config, UsageError> {
         }
         .min(jobs_within_address_space_limit()),
         progress: if args.progress_always {
-            crate::cli::ProgressWhen::Always
+            ProgressWhen::Always
         } else {
-            args.progress.unwrap_or(crate::cli::ProgressWhen::Auto)
+            args.progress.unwrap_or(ProgressWhen::Auto)
         },
         atomic: args.atomic,
         sync: args.sync,
