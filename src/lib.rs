@@ -52,7 +52,7 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
     let config = match options::resolve(&args, &matches) {
         Ok(config) => config,
         Err(e) => {
-            reporter.usage_error(&e.message, e.try_help);
+            reporter.usage_error(&e.to_string(), e.try_help());
             return ExitCode::Failure;
         }
     };
@@ -86,7 +86,7 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
     let (targets, into_directory) = match resolved {
         Ok(targets) => targets,
         Err(e) => {
-            reporter.usage_error(&e.message, e.try_help);
+            reporter.usage_error(&e.to_string(), e.try_help());
             return ExitCode::Failure;
         }
     };

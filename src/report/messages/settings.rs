@@ -3,8 +3,12 @@
 
 use std::fmt;
 
+use crate::backup::{self, ControlError};
 use crate::cli::OptionError;
-use crate::report::quote_bytes;
+use crate::options::conflicts::Conflict;
+use crate::options::operands::OperandError;
+use crate::options::UsageError;
+use crate::report::{errno_text, quote, quote_bytes};
 
 impl fmt::Display for OptionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -46,4 +50,146 @@ impl fmt::Display for OptionError {
             OptionError::Other(text) => f.write_str(text),
         }
     }
+}
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UsageError::Option(e) => e.fmt(f),
+            UsageError::Conflict(c) => c.fmt(f),
+            UsageError::Attributes(text) | UsageError::Restart(text) => f.write_str(text),
+            UsageError::BackupControl(e) => e.fmt(f),
+            UsageError::Operand(e) => e.fmt(f),
+        }
+    }
+}
+
+impl fmt::Display for Conflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const RANGE: &str = "--offset-in, --offset-out and --len";
+        f.write_str(match self {
+            Conflict::ReflinkNeedsSparseAuto => "--reflink can be used only with --sparse=auto",
+            Conflict::CopyFileRangeWithReflinkNever => {
+                "--method=copy-file-range conflicts with --reflink=never (copy_file_range may clone)"
+            }
+            Conflict::CopyFileRangeWithSparseNever => {
+                "--method=copy-file-range conflicts with --sparse=never (it writes every byte with write)"
+            }
+            Conflict::CopyFileRangeWithSparseAlways => {
+                "--method=copy-file-range conflicts with --sparse=always (finding zeros needs read/write)"
+            }
+            Conflict::ReadWriteWithReflinkAlways => {
+                "--method=read-write conflicts with --reflink=always"
+            }
+            Conflict::BackupWithNoClobber => {
+                "--backup is mutually exclusive with -n or --update=none-fail"
+            }
+            Conflict::HardAndSymbolicLinks => "cannot make both hard and symbolic links",
+            Conflict::RangeWithParents => {
+                return write!(f, "{RANGE} cannot be used with --parents");
+            }
+            Conflict::RangeWithRecursive => {
+                return write!(f, "{RANGE} copy one file; they cannot be used with -r");
+            }
+            Conflict::BatchWithOperands => "--batch cannot be combined with SOURCE or DEST operands",
+            Conflict::BatchWithTargetDirectory => "--batch cannot be combined with --target-directory",
+            Conflict::NullWithoutBatch => "-0/--null needs --batch",
+            Conflict::UpdateChangedWithRange => {
+                "--update=changed cannot be used with --offset-in, --offset-out or --len"
+            }
+            Conflict::ResumeWithRange => {
+                "--resume cannot be used with --offset-in, --offset-out or --len"
+            }
+            Conflict::ResumeWithAtomic => "--resume cannot be used with --atomic",
+            Conflict::TargetDirectoryWithNoTargetDirectory => {
+                "cannot combine --target-directory (-t) and --no-target-directory (-T)"
+            }
+        })
+    }
+}
+
+impl fmt::Display for OperandError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OperandError::MissingOperand => f.write_str("missing file operand"),
+            OperandError::MissingDestination(path) => {
+                write!(f, "missing destination file operand after {}", quote(path))
+            }
+            OperandError::ExtraOperand(path) => write!(f, "extra operand {}", quote(path)),
+            OperandError::ParentsNeedDirectory => {
+                f.write_str("with --parents, the destination must be a directory")
+            }
+            OperandError::RangeWithSeveralSources => f.write_str(
+                "--offset-in, --offset-out and --len copy one SOURCE; several were given",
+            ),
+            OperandError::StdinIntoDirectory(dir) => write!(
+                f,
+                "cannot copy standard input into directory {}: give the destination a file name",
+                quote(dir)
+            ),
+            OperandError::TargetDirectory(dir, e) => {
+                write!(f, "target directory {}: {}", quote(dir), errno_text(e))
+            }
+            OperandError::Target(path, e) => {
+                write!(f, "target {}: {}", quote(path), errno_text(e))
+            }
+            OperandError::CannotStat(path, e) => {
+                write!(f, "cannot stat {}: {}", quote(path), errno_text(e))
+            }
+        }
+    }
+}
+
+impl fmt::Display for ControlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} argument {} for {}\nValid arguments are:",
+            if self.ambiguous {
+                "ambiguous"
+            } else {
+                "invalid"
+            },
+            argmatch_quote(&self.word),
+            argmatch_quote(self.context)
+        )?;
+        // One line per control, its words comma-separated, in GNU's order.
+        let mut last = None;
+        for (word, control) in backup::WORDS {
+            let separator = if last == Some(control) {
+                ", "
+            } else {
+                "\n  - "
+            };
+            write!(f, "{separator}{}", argmatch_quote(word))?;
+            last = Some(control);
+        }
+        Ok(())
+    }
+}
+
+/// Quotes like gnulib's `quote` (as argmatch uses it) in the C locale: `'word'`, with `\\`
+/// and `'` backslash-escaped and control characters as C escapes (`\t`, `\001`). Non-ASCII
+/// text is kept as is (GNU's C locale would octal-escape it).
+fn argmatch_quote(word: &str) -> String {
+    let mut out = String::from("'");
+    for c in word.chars() {
+        match c {
+            '\\' | '\'' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\x07' => out.push_str("\\a"),
+            '\x08' => out.push_str("\\b"),
+            '\x0c' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\x0b' => out.push_str("\\v"),
+            c if c.is_ascii_control() => out.push_str(&format!("\\{:03o}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
 }
