@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::app::batch::BatchProblem;
+use crate::app::parse::HelpWriteError;
 use crate::backup::{self, ControlError};
 use crate::cli::OptionError;
 use crate::options::conflicts::Conflict;
@@ -192,4 +194,33 @@ fn argmatch_quote(word: &str) -> String {
     }
     out.push('\'');
     out
+}
+
+impl fmt::Display for HelpWriteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "write error: {}", errno_text(&self.0))
+    }
+}
+
+impl fmt::Display for BatchProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BatchProblem::CannotRead(file, e) => {
+                write!(f, "cannot read batch file {}: {}", quote(file), errno_text(e))
+            }
+            BatchProblem::StdinSource { file, line } => write!(
+                f,
+                "{}:{line}: SOURCE '-' (standard input) cannot be copied: the job list is read from standard input",
+                file.display()
+            ),
+            BatchProblem::RangeTwice { file, line } => write!(
+                f,
+                "{}:{line}: the line has its own range, but --offset-in/--offset-out/--len were given",
+                file.display()
+            ),
+            BatchProblem::BadLine { file, error } => {
+                write!(f, "{}:{}: {}", file.display(), error.line, error.message)
+            }
+        }
+    }
 }
