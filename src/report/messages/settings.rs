@@ -6,11 +6,13 @@ use std::fmt;
 use crate::app::batch::BatchProblem;
 use crate::app::parse::HelpWriteError;
 use crate::backup::{self, ControlError};
+use crate::batch::{BatchError, LineProblem};
 use crate::cli::OptionError;
 use crate::options::conflicts::Conflict;
 use crate::options::operands::OperandError;
 use crate::options::UsageError;
 use crate::report::{errno_text, quote, quote_bytes};
+use crate::units::ByteCountError;
 
 impl fmt::Display for OptionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -219,8 +221,43 @@ impl fmt::Display for BatchProblem {
                 file.display()
             ),
             BatchProblem::BadLine { file, error } => {
-                write!(f, "{}:{}: {}", file.display(), error.line, error.message)
+                write!(f, "{}:{}: {error}", file.display(), error.line)
             }
+        }
+    }
+}
+
+impl fmt::Display for ByteCountError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ByteCountError::NotANumber(text) => write!(
+                f,
+                "invalid byte count '{text}' (expected a number such as 4096, 64K or 1GiB)"
+            ),
+            ByteCountError::BadSuffix(text) => write!(
+                f,
+                "invalid suffix in byte count '{text}' (use K M G T P E, KiB MiB ..., or KB MB ...)"
+            ),
+            ByteCountError::TooLarge(text) => {
+                write!(f, "byte count '{text}' is too large (the limit is 2^63-1)")
+            }
+        }
+    }
+}
+
+impl fmt::Display for BatchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.problem {
+            LineProblem::FieldCount(n) => write!(
+                f,
+                "expected SOURCE<TAB>DEST or SOURCE<TAB>DEST<TAB>OFFSET_IN<TAB>OFFSET_OUT<TAB>LEN, found {n} field{}",
+                if *n == 1 { "" } else { "s" }
+            ),
+            LineProblem::EmptyField => f.write_str("empty SOURCE or DEST"),
+            LineProblem::NoDest => f.write_str("a SOURCE without a DEST at the end of the input"),
+            LineProblem::TooLong => f.write_str("line too long"),
+            LineProblem::NotANumber(name) => write!(f, "{name} is not a number"),
+            LineProblem::BadNumber(name, e) => write!(f, "{name}: {e}"),
         }
     }
 }
