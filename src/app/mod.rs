@@ -1,13 +1,14 @@
 //! One run of fcopy, step by step: parse `argv` ([`parse`]), the settings step
-//! ([`crate::options`]), cp's operands, the copy (the command line's operands in
-//! [`operands`], or a `--batch` job list in [`batch`]), and the exit status.
+//! ([`crate::options`]) and cp's operands ([`prepare`]; clap's types end there), the copy (the
+//! command line's operands in [`operands`], or a `--batch` job list in [`batch`]), and the exit
+//! status.
 
 pub mod batch;
 pub mod operands;
 pub mod parse;
 
 use std::ffi::OsString;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -36,6 +37,8 @@ pub struct Prepared {
     pub targets: Vec<Target>,
     /// The sources go into a directory (`SOURCE... DIRECTORY`, `-t`).
     pub into_directory: bool,
+    /// That DIRECTORY as given (`-t`, else the last operand), when there are operands.
+    pub directory: Option<PathBuf>,
 }
 
 /// Runs fcopy with these arguments (including `argv[0]`) and returns the exit status.
@@ -54,7 +57,7 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
     };
     configure_reporter(&mut reporter, &prepared);
     let started = Instant::now();
-    copy(&args, &prepared, &mut reporter, &program);
+    copy(&prepared, &mut reporter, &program);
     finish(&mut reporter, &prepared.config, started)
 }
 
@@ -93,10 +96,15 @@ fn prepare(args: &Args, m: &ArgMatches, reporter: &mut Reporter) -> Result<Prepa
     if args.selinux || args.context.is_some() {
         reporter.note("warning: ignoring --context (-Z): SELinux contexts are not supported");
     }
+    let directory = match &args.target_directory {
+        Some(dir) => Some(dir.clone()),
+        None => args.operands.last().map(PathBuf::from),
+    };
     Ok(Prepared {
         config,
         targets,
         into_directory,
+        directory,
     })
 }
 
@@ -126,7 +134,7 @@ fn progress_display(prepared: &Prepared, program: &str) -> Arc<ProgressDisplay> 
 }
 
 /// The copy: workers, the copier, then the command line's operands or the batch's jobs.
-fn copy(args: &Args, prepared: &Prepared, reporter: &mut Reporter, program: &str) {
+fn copy(prepared: &Prepared, reporter: &mut Reporter, program: &str) {
     let config = &prepared.config;
     let umask = current_umask();
     let display = progress_display(prepared, program);
@@ -146,7 +154,7 @@ fn copy(args: &Args, prepared: &Prepared, reporter: &mut Reporter, program: &str
         copier.track_created = config.batch.is_some() || prepared.targets.len() > 1;
         match &config.batch {
             Some(file) => batch::run_batch(&mut copier, file, config, workers > 1),
-            None => operands::run_operands(&mut copier, args, prepared, workers > 1),
+            None => operands::run_operands(&mut copier, prepared, workers > 1),
         }
         display.totals_final();
         copier.finish();

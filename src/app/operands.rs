@@ -31,19 +31,17 @@ pub fn resolve(args: &Args) -> Result<(Vec<Target>, bool), UsageError> {
 }
 
 /// Copies each operand in order until a signal stops the run. `parallel`: jobs run on workers.
-pub fn run_operands(
-    copier: &mut tree::Copier<'_, '_>,
-    args: &Args,
-    prepared: &Prepared,
-    parallel: bool,
-) {
+pub fn run_operands(copier: &mut tree::Copier<'_, '_>, prepared: &Prepared, parallel: bool) {
     let targets = &prepared.targets;
     // An operand may read what an earlier one writes into DIRECTORY: then each operand's jobs
     // finish before the next operand starts (as with -j 1).
     let one_at_a_time = parallel
         && prepared.into_directory
         && targets.len() > 1
-        && operands_overlap_directory(args, targets);
+        && prepared
+            .directory
+            .as_deref()
+            .is_some_and(|dir| operands_overlap_directory(dir, targets));
     for target in targets {
         if signals::pending().is_some() {
             break;
@@ -60,15 +58,8 @@ pub fn run_operands(
 /// Paths are compared canonically: each source's parent is resolved and its last component
 /// kept as given (not followed), so a symbolic link operand counts where it is, not where it
 /// points. A path that cannot be resolved counts as overlapping (waiting is always safe).
-fn operands_overlap_directory(args: &Args, targets: &[Target]) -> bool {
-    let dir = match &args.target_directory {
-        Some(dir) => dir.clone(),
-        None => match args.operands.last() {
-            Some(last) => PathBuf::from(last),
-            None => return false,
-        },
-    };
-    let Ok(dir) = std::fs::canonicalize(&dir) else {
+fn operands_overlap_directory(dir: &Path, targets: &[Target]) -> bool {
+    let Ok(dir) = std::fs::canonicalize(dir) else {
         return true;
     };
     targets.iter().any(|target| match &target.source {

@@ -117,6 +117,7 @@ pub enum Deref {
 /// What to make at the destination.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum LinkMode {
+    /// Copy the data (the default).
     Copy,
     /// `-l`
     Hard,
@@ -127,29 +128,46 @@ pub enum LinkMode {
 /// Backups of replaced destinations (`-b`, `--backup`, `-S`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Backup {
+    /// Simple, numbered or existing (never `None` here: no backups is `Config::backup: None`).
     pub control: BackupControl,
+    /// The simple-backup suffix (`-S`, `SIMPLE_BACKUP_SUFFIX`, else `~`).
     pub suffix: OsString,
 }
 
 /// Everything a run needs to know, resolved from the flags and the environment.
 #[derive(Clone, Debug)]
 pub struct Config {
+    /// What every job carries: data strategy flags, range, attributes, `--atomic`, `--sync`.
     pub copy: CopyOptions,
+    /// `-r`/`-R`/`-a`.
     pub recursive: bool,
+    /// Which symbolic links in SOURCE are followed (`-L`/`-P`/`-H`, last wins).
     pub deref: Deref,
+    /// `-x`.
     pub one_file_system: bool,
+    /// `-l`, `-s`, or a copy.
     pub link: LinkMode,
+    /// Which existing destinations are replaced (`-u`, `--update`, `-n` = `none`).
     pub update: UpdateWhen,
+    /// `-i`.
     pub interactive: bool,
+    /// `--remove-destination`.
     pub remove_destination: bool,
+    /// Backups of replaced destinations, if any are made.
     pub backup: Option<Backup>,
+    /// `--parents`.
     pub parents: bool,
+    /// `--attributes-only`.
     pub attributes_only: bool,
+    /// `--copy-contents`.
     pub copy_contents: bool,
+    /// `--strip-trailing-slashes`.
     pub strip_trailing_slashes: bool,
+    /// `--keep-directory-symlink`.
     pub keep_directory_symlink: bool,
     /// `--no-preserve=mode` was given (and not overridden): new files get default permissions.
     pub no_preserve_mode: bool,
+    /// `--dry-run`.
     pub dry_run: bool,
     /// `--batch FILE`
     pub batch: Option<std::path::PathBuf>,
@@ -157,11 +175,17 @@ pub struct Config {
     pub null: bool,
     /// Worker threads (`-j`).
     pub jobs: usize,
+    /// `--progress`, `-g`.
     pub progress: ProgressWhen,
+    /// `--atomic`.
     pub atomic: bool,
+    /// `--sync`.
     pub sync: bool,
+    /// `-v`.
     pub verbose: bool,
+    /// `--debug`.
     pub debug: bool,
+    /// `--json`.
     pub json: bool,
     /// `--resume`, `--verify`, filters, `--stats`, `--mkpath`.
     pub restart: crate::restart::Settings,
