@@ -1,4 +1,6 @@
-//! The command line: clap definition of every flag, close to what the user typed (no decisions here).
+//! The command line: clap definition of every flag, close to what the user typed (no decisions
+//! here). GNU's long-option rules are in [`long_options`], the words of each value in `values`;
+//! the settings step (`crate::options`) turns [`Args`] into plain settings.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -7,14 +9,13 @@ use clap::Parser;
 
 use crate::units::{parse_bytes, ByteArg};
 
-mod long_options;
+pub mod long_options;
 mod values;
 
 pub use self::long_options::resolve_long_options;
 
-// transitional (issue 11): lead removes — plan, tree, report and restart import these from
-// `crate::cli` until their imports switch to `crate::options`.
-// (`Args` uses them too.)
+// transitional (issue 11): lead removes the `pub` (Args uses them) once plan, tree, report and
+// restart import these from `crate::options::values` instead of `crate::cli`.
 pub use crate::options::values::{MethodChoice, ProgressWhen, ReflinkWhen, SparseWhen, UpdateWhen};
 
 /// GNU cp's three usage forms (`cp --help`).
