@@ -1,5 +1,5 @@
 //! One run of fcopy, step by step: parse `argv` ([`parse`]), the settings step
-//! ([`crate::options`]) and cp's operands ([`prepare`]; clap's types end there), the copy (the
+//! ([`crate::options`]) and cp's operands (`prepare`; clap's types end there), the copy (the
 //! command line's operands in [`operands`], or a `--batch` job list in [`batch`]), and the exit
 //! status.
 
