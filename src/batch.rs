@@ -19,11 +19,29 @@ pub struct BatchJob {
     pub range: Option<RangeArgs>,
 }
 
-/// A line that could not be parsed: its number and what is wrong.
+/// A line that could not be parsed: its number and what is wrong (worded in
+/// `report/messages/settings.rs`, without the line number).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BatchError {
     pub line: usize,
-    pub message: String,
+    pub problem: LineProblem,
+}
+
+/// What is wrong with a line of the job list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LineProblem {
+    /// Neither 2 nor 5 tab-separated fields: the count found.
+    FieldCount(usize),
+    /// SOURCE or DEST is empty.
+    EmptyField,
+    /// `-0`: a SOURCE without a DEST at the end of the input.
+    NoDest,
+    /// Longer than [`MAX_LINE`].
+    TooLong,
+    /// A range field (`OFFSET_IN`, `OFFSET_OUT`, `LEN`) that is not UTF-8.
+    NotANumber(&'static str),
+    /// A range field that is not a BYTES value.
+    BadNumber(&'static str, crate::units::ByteCountError),
 }
 
 /// Parses the whole batch input. Empty lines are ignored; bad lines become errors, in order.
@@ -111,7 +129,7 @@ fn skip_until(input: &mut impl BufRead, end: u8) -> io::Result<()> {
 fn too_long(number: usize) -> BatchError {
     BatchError {
         line: number,
-        message: "line too long".to_owned(),
+        problem: LineProblem::TooLong,
     }
 }
 
@@ -163,30 +181,26 @@ impl<R: BufRead> Iterator for BatchReader<R> {
 
 fn parse_line(number: usize, line: &[u8]) -> Result<BatchJob, BatchError> {
     let fields: Vec<&[u8]> = line.split(|&b| b == b'\t').collect();
-    let error = |message: String| BatchError {
+    let error = |problem| BatchError {
         line: number,
-        message,
+        problem,
     };
     if fields.len() != 2 && fields.len() != 5 {
-        return Err(error(format!(
-            "expected SOURCE<TAB>DEST or SOURCE<TAB>DEST<TAB>OFFSET_IN<TAB>OFFSET_OUT<TAB>LEN, found {} field{}",
-            fields.len(),
-            if fields.len() == 1 { "" } else { "s" }
-        )));
+        return Err(error(LineProblem::FieldCount(fields.len())));
     }
     if fields[0].is_empty() || fields[1].is_empty() {
-        return Err(error("empty SOURCE or DEST".to_owned()));
+        return Err(error(LineProblem::EmptyField));
     }
     let range = if fields.len() == 5 {
-        let value = |text: &[u8], name: &str| -> Result<_, BatchError> {
+        let value = |text: &[u8], name: &'static str| -> Result<_, BatchError> {
             if text.is_empty() || text == b"-" {
                 return Ok(None);
             }
             let text =
-                std::str::from_utf8(text).map_err(|_| error(format!("{name} is not a number")))?;
+                std::str::from_utf8(text).map_err(|_| error(LineProblem::NotANumber(name)))?;
             parse_bytes(text)
                 .map(Some)
-                .map_err(|e| error(format!("{name}: {e}")))
+                .map_err(|e| error(LineProblem::BadNumber(name, e)))
         };
         Some(RangeArgs {
             offset_in: value(fields[2], "OFFSET_IN")?,
@@ -215,11 +229,11 @@ fn null_pair(number: usize, src: &[u8], dst: Option<&[u8]>) -> Result<BatchJob, 
         }),
         None => Err(BatchError {
             line: number,
-            message: "a SOURCE without a DEST at the end of the input".to_owned(),
+            problem: LineProblem::NoDest,
         }),
         Some(_) => Err(BatchError {
             line: number,
-            message: "empty SOURCE or DEST".to_owned(),
+            problem: LineProblem::EmptyField,
         }),
     }
 }
@@ -339,95 +353,4 @@ pub struct JobFiles {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    #[test]
-    fn lines_and_ranges() {
-        let jobs = parse(b"a\tb\n\nc d\te\t1K\t-\t10\nbad line\n", false);
-        assert_eq!(jobs.len(), 3);
-        let first = jobs[0].as_ref().unwrap();
-        assert_eq!(
-            (first.line, first.source.as_os_str(), first.dest.as_os_str()),
-            (1, "a".as_ref(), "b".as_ref())
-        );
-        assert_eq!(first.range, None);
-        let second = jobs[1].as_ref().unwrap();
-        assert_eq!(second.line, 3);
-        assert_eq!(second.source, "c d");
-        let range = second.range.as_ref().unwrap();
-        assert_eq!(range.offset_in.as_ref().unwrap().value, 1024);
-        assert_eq!(range.offset_out, None);
-        assert_eq!(range.len.as_ref().unwrap().value, 10);
-        let err = jobs[2].as_ref().unwrap_err();
-        assert_eq!(err.line, 4);
-        assert!(err.message.contains("found 1 field"), "{}", err.message);
-    }
-
-    #[test]
-    fn bad_numbers_and_crlf() {
-        let jobs = parse(b"a\tb\tx\t0\t0\r\nq\tr\r\n", false);
-        assert!(jobs[0]
-            .as_ref()
-            .unwrap_err()
-            .message
-            .starts_with("OFFSET_IN"));
-        assert_eq!(jobs[1].as_ref().unwrap().dest, "r");
-    }
-
-    #[test]
-    fn null_separated_pairs() {
-        let jobs = parse(b"a\0b\0c\nd\0e\tf\0lone\0", true);
-        assert_eq!(jobs.len(), 3);
-        assert_eq!(jobs[1].as_ref().unwrap().source, "c\nd");
-        assert_eq!(jobs[1].as_ref().unwrap().dest, "e\tf");
-        assert_eq!(jobs[2].as_ref().unwrap_err().line, 3);
-        assert!(parse(b"", true).is_empty());
-    }
-
-    #[test]
-    fn too_long_lines_are_errors_and_the_rest_continue() {
-        let mut input = b"a\tb\n".to_vec();
-        input.extend(std::iter::repeat_n(b'x', MAX_LINE + 10));
-        input.extend_from_slice(b"\tz\nc\td\n");
-        let jobs = parse(&input, false);
-        assert_eq!(jobs.len(), 3);
-        assert_eq!(jobs[1].as_ref().unwrap_err(), &too_long(2));
-        assert_eq!(jobs[2].as_ref().unwrap().source, "c");
-        // Exactly at the limit is fine.
-        let mut line = vec![b'y'; MAX_LINE - 2];
-        line.extend_from_slice(b"\tz\n");
-        assert!(parse(&line, false)[0].is_ok());
-        let mut pairs = b"a\0b\0".to_vec();
-        pairs.extend(std::iter::repeat_n(b'x', MAX_LINE + 1));
-        pairs.extend_from_slice(b"\0d\0e\0f\0");
-        let jobs = parse(&pairs, true);
-        assert_eq!(jobs.len(), 3);
-        assert_eq!(jobs[1].as_ref().unwrap_err(), &too_long(2));
-        assert_eq!(jobs[2].as_ref().unwrap().source, "e");
-    }
-
-    #[test]
-    fn non_utf8_names_round_trip() {
-        let jobs = parse(b"\xff\x01\t\xfe\n", false);
-        assert_eq!(
-            jobs[0].as_ref().unwrap().source.as_encoded_bytes(),
-            b"\xff\x01"
-        );
-    }
-
-    proptest! {
-        #[test]
-        fn never_panics(input in proptest::collection::vec(any::<u8>(), 0..512), null in any::<bool>()) {
-            let _ = parse(&input, null);
-        }
-
-        #[test]
-        fn every_nonempty_line_is_accounted_for(lines in proptest::collection::vec("[a-z\t]{0,12}", 0..20)) {
-            let input = lines.join("\n");
-            let jobs = parse(input.as_bytes(), false);
-            prop_assert_eq!(jobs.len(), lines.iter().filter(|l| !l.is_empty()).count());
-        }
-    }
-}
+mod tests;

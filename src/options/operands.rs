@@ -5,6 +5,7 @@ use std::ffi::{OsStr, OsString};
 use std::io;
 use std::path::{Path, PathBuf};
 
+use super::conflicts::Conflict;
 use super::UsageError;
 use crate::cli::Args;
 use crate::plan::{base_name, Endpoint, Target};
@@ -25,66 +26,76 @@ pub fn resolve_targets(
     Ok((targets, into_dir))
 }
 
+/// Operands cp's grammar cannot pair up (GNU cp's `do_copy` errors, plus fcopy's own for
+/// standard input and byte ranges). Worded in `report/messages/settings.rs`.
+#[derive(Debug)]
+pub enum OperandError {
+    /// No operand at all (or none after `-t DIR`).
+    MissingOperand,
+    /// One operand and no `-t`: the operand.
+    MissingDestination(PathBuf),
+    /// `-T` with more than two operands: the third.
+    ExtraOperand(PathBuf),
+    /// `--parents` whose last operand is not a directory.
+    ParentsNeedDirectory,
+    /// A byte range with several SOURCEs.
+    RangeWithSeveralSources,
+    /// SOURCE `-` copied into a directory (the copy would need a name).
+    StdinIntoDirectory(PathBuf),
+    /// `-t DIR` that is not a directory (`ENOTDIR`) or cannot be looked at.
+    TargetDirectory(PathBuf, io::Error),
+    /// The last of several operands is not a directory (`ENOTDIR`) or cannot be looked at.
+    Target(PathBuf, io::Error),
+    /// DEST of `SOURCE DEST` cannot be looked at (GNU tests/cp/fail-perm.sh).
+    CannotStat(PathBuf, io::Error),
+}
+
+impl OperandError {
+    /// Whether "Try 'fcopy --help'" follows, as in GNU cp (not for errors about a file).
+    pub fn try_help(&self) -> bool {
+        matches!(
+            self,
+            OperandError::MissingOperand
+                | OperandError::MissingDestination(_)
+                | OperandError::ExtraOperand(_)
+                | OperandError::ParentsNeedDirectory
+                | OperandError::RangeWithSeveralSources
+        )
+    }
+}
+
+/// The error for "not a directory" answered by `is_dir` without an errno.
+fn not_a_directory() -> io::Error {
+    io::Error::from_raw_os_error(rustix::io::Errno::NOTDIR.raw_os_error())
+}
+
 fn resolve_target_list(
     args: &Args,
     is_dir: &dyn Fn(&Path) -> io::Result<bool>,
 ) -> Result<Vec<Target>, UsageError> {
     let ops = &args.operands;
     if args.target_directory.is_some() && args.no_target_directory {
-        return Err(UsageError::new(
-            "cannot combine --target-directory (-t) and --no-target-directory (-T)",
-            false,
-        ));
+        return Err(Conflict::TargetDirectoryWithNoTargetDirectory.into());
     }
     if let Some(dir) = &args.target_directory {
         if ops.is_empty() {
-            return Err(UsageError::new("missing file operand", true));
+            return Err(OperandError::MissingOperand.into());
         }
-        match is_dir(dir) {
-            Ok(true) => {}
-            Ok(false) => {
-                return Err(UsageError::new(
-                    format!(
-                        "target directory {}: Not a directory",
-                        crate::report::quote(dir)
-                    ),
-                    false,
-                ))
-            }
-            Err(e) => {
-                return Err(UsageError::new(
-                    format!(
-                        "target directory {}: {}",
-                        crate::report::quote(dir),
-                        crate::report::errno_text(&e)
-                    ),
-                    false,
-                ))
-            }
-        }
-        return into_directory(ops, dir, args);
+        return match is_dir(dir) {
+            Ok(true) => into_directory(ops, dir, args),
+            Ok(false) => Err(OperandError::TargetDirectory(dir.clone(), not_a_directory()).into()),
+            Err(e) => Err(OperandError::TargetDirectory(dir.clone(), e).into()),
+        };
     }
     match ops.len() {
-        0 => return Err(UsageError::new("missing file operand", true)),
-        1 => {
-            return Err(UsageError::new(
-                format!(
-                    "missing destination file operand after {}",
-                    crate::report::quote(Path::new(&ops[0]))
-                ),
-                true,
-            ))
-        }
+        0 => return Err(OperandError::MissingOperand.into()),
+        1 => return Err(OperandError::MissingDestination(PathBuf::from(&ops[0])).into()),
         _ => {}
     }
     let last = &ops[ops.len() - 1];
-    let sources = &ops[..ops.len() - 1];
     if args.no_target_directory {
         if ops.len() > 2 {
-            return Err(UsageError::new(
-                format!("extra operand {}", crate::report::quote(Path::new(&ops[2]))),
-                true,
-            ));
+            return Err(OperandError::ExtraOperand(PathBuf::from(&ops[2])).into());
         }
         return Ok(vec![Target {
             source: Endpoint::from_operand(&ops[0]),
@@ -99,59 +110,44 @@ fn resolve_target_list(
     }
     let last_path = Path::new(last);
     if args.parents && !matches!(is_dir(last_path), Ok(true)) {
-        return Err(UsageError::new(
-            "with --parents, the destination must be a directory",
-            true,
-        ));
+        return Err(OperandError::ParentsNeedDirectory.into());
     }
-    match is_dir(last_path) {
-        Ok(true) => into_directory(sources, last_path, args),
-        Ok(false) if ops.len() == 2 => Ok(vec![Target {
+    last_operand(args, last_path, is_dir(last_path))
+}
+
+/// `SOURCE... LAST` by what LAST is: a directory receives the sources; otherwise two operands
+/// are `SOURCE DEST`, and more are an error about LAST (`is_last_dir`: the probe's answer).
+fn last_operand(
+    args: &Args,
+    last: &Path,
+    is_last_dir: io::Result<bool>,
+) -> Result<Vec<Target>, UsageError> {
+    let ops = &args.operands;
+    let pair = || {
+        Ok(vec![Target {
             source: Endpoint::from_operand(&ops[0]),
-            dest: Endpoint::Path(last_path.to_path_buf()),
-        }]),
+            dest: Endpoint::Path(last.to_path_buf()),
+        }])
+    };
+    let error = |e: OperandError| Err(UsageError::from(e));
+    match is_last_dir {
+        Ok(true) => into_directory(&ops[..ops.len() - 1], last, args),
+        Ok(false) if ops.len() == 2 => pair(),
         // Missing, or a symlink loop (the probe treats it as a dangling symlink).
         Err(e)
             if ops.len() == 2
                 && (e.kind() == io::ErrorKind::NotFound || e.raw_os_error() == Some(40)) =>
         {
-            Ok(vec![Target {
-                source: Endpoint::from_operand(&ops[0]),
-                dest: Endpoint::Path(last_path.to_path_buf()),
-            }])
+            pair()
         }
         // GNU: DEST that cannot be looked at (EACCES) is a file to copy onto, whose stat
         // then fails (tests/cp/fail-perm.sh: `cannot stat 'symlink': Permission denied`).
-        Err(e) if ops.len() == 2 && matches!(e.raw_os_error(), Some(13)) => Err(UsageError::new(
-            format!(
-                "cannot stat {}: {}",
-                crate::report::quote(last_path),
-                crate::report::errno_text(&e)
-            ),
-            false,
-        )),
-        Err(e) if ops.len() == 2 && e.raw_os_error() == Some(20) => Err(UsageError::new(
-            format!(
-                "cannot stat {}: Not a directory",
-                crate::report::quote(last_path)
-            ),
-            false,
-        )),
-        Ok(false) => Err(UsageError::new(
-            format!(
-                "target {}: Not a directory",
-                crate::report::quote(last_path)
-            ),
-            false,
-        )),
-        Err(e) => Err(UsageError::new(
-            format!(
-                "target {}: {}",
-                crate::report::quote(last_path),
-                crate::report::errno_text(&e)
-            ),
-            false,
-        )),
+        // ENOTDIR likewise (a file in DEST's path).
+        Err(e) if ops.len() == 2 && matches!(e.raw_os_error(), Some(13 | 20)) => {
+            error(OperandError::CannotStat(last.to_path_buf(), e))
+        }
+        Ok(false) => error(OperandError::Target(last.to_path_buf(), not_a_directory())),
+        Err(e) => error(OperandError::Target(last.to_path_buf(), e)),
     }
 }
 
@@ -161,22 +157,13 @@ fn into_directory(
     args: &Args,
 ) -> Result<Vec<Target>, UsageError> {
     if args.is_ranged() && sources.len() > 1 {
-        return Err(UsageError::new(
-            "--offset-in, --offset-out and --len copy one SOURCE; several were given",
-            true,
-        ));
+        return Err(OperandError::RangeWithSeveralSources.into());
     }
     sources
         .iter()
         .map(|src| {
             if src == "-" {
-                return Err(UsageError::new(
-                    format!(
-                        "cannot copy standard input into directory {}: give the destination a file name",
-                        crate::report::quote(dir)
-                    ),
-                    false,
-                ));
+                return Err(OperandError::StdinIntoDirectory(dir.to_path_buf()).into());
             }
             let dest = if args.parents {
                 // --parents: the whole source name, made relative, under DIRECTORY.

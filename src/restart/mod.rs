@@ -35,23 +35,12 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Resolves the flags; `Err` is a usage message (exit 1, "Try --help"). Ranged copies and
-    /// `--atomic` are refused with `--resume`: a range already says where to write, and an atomic
-    /// copy's temporary (not DEST) is what a later run would have to find.
+    /// Resolves the flags; `Err` is a usage message (exit 1, "Try --help"): an unreadable
+    /// `--exclude-from` file. The conflicts of these flags with others (`--resume` with a range
+    /// or `--atomic`, `--update=changed` with a range) are rows of
+    /// [`crate::options::conflicts::CONFLICTS`].
     pub fn resolve(all: &crate::cli::Args) -> Result<Settings, String> {
         let args = &all.restart;
-        let (ranged, atomic) = (all.is_ranged(), all.atomic);
-        if ranged && all.update == Some(crate::cli::UpdateWhen::Changed) {
-            return Err(
-                "--update=changed cannot be used with --offset-in, --offset-out or --len".into(),
-            );
-        }
-        if args.resume && ranged {
-            return Err("--resume cannot be used with --offset-in, --offset-out or --len".into());
-        }
-        if args.resume && atomic {
-            return Err("--resume cannot be used with --atomic".into());
-        }
         let filter = Filter::from_args(args)?.map(Arc::new);
         Ok(Settings {
             resume: args.resume,

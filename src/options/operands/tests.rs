@@ -63,7 +63,7 @@ fn operands_pair_up_like_cp() {
 
 #[test]
 fn operand_errors_match_gnu() {
-    let msg = |argv: &[&str], d: &'static [&'static str]| targets(argv, d).unwrap_err().message;
+    let msg = |argv: &[&str], d: &'static [&'static str]| targets(argv, d).unwrap_err().to_string();
     assert_eq!(msg(&[], &[]), "missing file operand");
     assert_eq!(
         msg(&["a"], &[]),

@@ -1,1 +1,263 @@
-//! Wording of the settings step's usage errors: flag conflicts and cp's operand grammar.
+//! Wording of the settings step's usage errors: the command line (GNU getopt's words), flag
+//! conflicts, backup control words and cp's operand grammar.
+
+use std::fmt;
+
+use crate::app::batch::BatchProblem;
+use crate::app::parse::HelpWriteError;
+use crate::backup::{self, ControlError};
+use crate::batch::{BatchError, LineProblem};
+use crate::cli::OptionError;
+use crate::options::conflicts::Conflict;
+use crate::options::operands::OperandError;
+use crate::options::UsageError;
+use crate::report::{errno_text, quote, quote_bytes};
+use crate::units::ByteCountError;
+
+impl fmt::Display for OptionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OptionError::Unrecognized(arg) => {
+                write!(f, "unrecognized option '{}'", arg.to_string_lossy())
+            }
+            OptionError::Ambiguous { prefix, candidates } => {
+                let list: Vec<String> = candidates.iter().map(|c| format!("'--{c}'")).collect();
+                write!(
+                    f,
+                    "option '--{}' is ambiguous; possibilities: {}",
+                    prefix.to_string_lossy(),
+                    list.join(" ")
+                )
+            }
+            OptionError::NoArgumentAllowed(name) => {
+                write!(f, "option '--{name}' doesn't allow an argument")
+            }
+            OptionError::RequiresArgument(name) => {
+                write!(f, "option '--{name}' requires an argument")
+            }
+            OptionError::ShortRequiresArgument(c) => {
+                write!(f, "option requires an argument -- '{c}'")
+            }
+            OptionError::InvalidShort(c) => write!(f, "invalid option -- '{c}'"),
+            OptionError::InvalidArgument {
+                option,
+                value,
+                valid,
+            } => {
+                write!(
+                    f,
+                    "invalid argument {} for '{option}'\nValid arguments are:",
+                    quote_bytes(value.as_bytes())
+                )?;
+                valid.iter().try_for_each(|v| write!(f, "\n  - '{v}'"))
+            }
+            OptionError::Other(text) => f.write_str(text),
+        }
+    }
+}
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UsageError::Option(e) => e.fmt(f),
+            UsageError::Conflict(c) => c.fmt(f),
+            UsageError::Attributes(text) | UsageError::Restart(text) => f.write_str(text),
+            UsageError::BackupControl(e) => e.fmt(f),
+            UsageError::Operand(e) => e.fmt(f),
+        }
+    }
+}
+
+impl fmt::Display for Conflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const RANGE: &str = "--offset-in, --offset-out and --len";
+        f.write_str(match self {
+            Conflict::ReflinkNeedsSparseAuto => "--reflink can be used only with --sparse=auto",
+            Conflict::CopyFileRangeWithReflinkNever => {
+                "--method=copy-file-range conflicts with --reflink=never (copy_file_range may clone)"
+            }
+            Conflict::CopyFileRangeWithSparseNever => {
+                "--method=copy-file-range conflicts with --sparse=never (it writes every byte with write)"
+            }
+            Conflict::CopyFileRangeWithSparseAlways => {
+                "--method=copy-file-range conflicts with --sparse=always (finding zeros needs read/write)"
+            }
+            Conflict::ReadWriteWithReflinkAlways => {
+                "--method=read-write conflicts with --reflink=always"
+            }
+            Conflict::BackupWithNoClobber => {
+                "--backup is mutually exclusive with -n or --update=none-fail"
+            }
+            Conflict::HardAndSymbolicLinks => "cannot make both hard and symbolic links",
+            Conflict::RangeWithParents => {
+                return write!(f, "{RANGE} cannot be used with --parents");
+            }
+            Conflict::RangeWithRecursive => {
+                return write!(f, "{RANGE} copy one file; they cannot be used with -r");
+            }
+            Conflict::BatchWithOperands => "--batch cannot be combined with SOURCE or DEST operands",
+            Conflict::BatchWithTargetDirectory => "--batch cannot be combined with --target-directory",
+            Conflict::NullWithoutBatch => "-0/--null needs --batch",
+            Conflict::UpdateChangedWithRange => {
+                "--update=changed cannot be used with --offset-in, --offset-out or --len"
+            }
+            Conflict::ResumeWithRange => {
+                "--resume cannot be used with --offset-in, --offset-out or --len"
+            }
+            Conflict::ResumeWithAtomic => "--resume cannot be used with --atomic",
+            Conflict::TargetDirectoryWithNoTargetDirectory => {
+                "cannot combine --target-directory (-t) and --no-target-directory (-T)"
+            }
+        })
+    }
+}
+
+impl fmt::Display for OperandError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OperandError::MissingOperand => f.write_str("missing file operand"),
+            OperandError::MissingDestination(path) => {
+                write!(f, "missing destination file operand after {}", quote(path))
+            }
+            OperandError::ExtraOperand(path) => write!(f, "extra operand {}", quote(path)),
+            OperandError::ParentsNeedDirectory => {
+                f.write_str("with --parents, the destination must be a directory")
+            }
+            OperandError::RangeWithSeveralSources => f.write_str(
+                "--offset-in, --offset-out and --len copy one SOURCE; several were given",
+            ),
+            OperandError::StdinIntoDirectory(dir) => write!(
+                f,
+                "cannot copy standard input into directory {}: give the destination a file name",
+                quote(dir)
+            ),
+            OperandError::TargetDirectory(dir, e) => {
+                write!(f, "target directory {}: {}", quote(dir), errno_text(e))
+            }
+            OperandError::Target(path, e) => {
+                write!(f, "target {}: {}", quote(path), errno_text(e))
+            }
+            OperandError::CannotStat(path, e) => {
+                write!(f, "cannot stat {}: {}", quote(path), errno_text(e))
+            }
+        }
+    }
+}
+
+impl fmt::Display for ControlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} argument {} for {}\nValid arguments are:",
+            if self.ambiguous {
+                "ambiguous"
+            } else {
+                "invalid"
+            },
+            argmatch_quote(&self.word),
+            argmatch_quote(self.context)
+        )?;
+        // One line per control, its words comma-separated, in GNU's order.
+        let mut last = None;
+        for (word, control) in backup::WORDS {
+            let separator = if last == Some(control) {
+                ", "
+            } else {
+                "\n  - "
+            };
+            write!(f, "{separator}{}", argmatch_quote(word))?;
+            last = Some(control);
+        }
+        Ok(())
+    }
+}
+
+/// Quotes like gnulib's `quote` (as argmatch uses it) in the C locale: `'word'`, with `\\`
+/// and `'` backslash-escaped and control characters as C escapes (`\t`, `\001`). Non-ASCII
+/// text is kept as is (GNU's C locale would octal-escape it).
+fn argmatch_quote(word: &str) -> String {
+    let mut out = String::from("'");
+    for c in word.chars() {
+        match c {
+            '\\' | '\'' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\x07' => out.push_str("\\a"),
+            '\x08' => out.push_str("\\b"),
+            '\x0c' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\x0b' => out.push_str("\\v"),
+            c if c.is_ascii_control() => out.push_str(&format!("\\{:03o}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+impl fmt::Display for HelpWriteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "write error: {}", errno_text(&self.0))
+    }
+}
+
+impl fmt::Display for BatchProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BatchProblem::CannotRead(file, e) => {
+                write!(f, "cannot read batch file {}: {}", quote(file), errno_text(e))
+            }
+            BatchProblem::StdinSource { file, line } => write!(
+                f,
+                "{}:{line}: SOURCE '-' (standard input) cannot be copied: the job list is read from standard input",
+                file.display()
+            ),
+            BatchProblem::RangeTwice { file, line } => write!(
+                f,
+                "{}:{line}: the line has its own range, but --offset-in/--offset-out/--len were given",
+                file.display()
+            ),
+            BatchProblem::BadLine { file, error } => {
+                write!(f, "{}:{}: {error}", file.display(), error.line)
+            }
+        }
+    }
+}
+
+impl fmt::Display for ByteCountError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ByteCountError::NotANumber(text) => write!(
+                f,
+                "invalid byte count '{text}' (expected a number such as 4096, 64K or 1GiB)"
+            ),
+            ByteCountError::BadSuffix(text) => write!(
+                f,
+                "invalid suffix in byte count '{text}' (use K M G T P E, KiB MiB ..., or KB MB ...)"
+            ),
+            ByteCountError::TooLarge(text) => {
+                write!(f, "byte count '{text}' is too large (the limit is 2^63-1)")
+            }
+        }
+    }
+}
+
+impl fmt::Display for BatchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.problem {
+            LineProblem::FieldCount(n) => write!(
+                f,
+                "expected SOURCE<TAB>DEST or SOURCE<TAB>DEST<TAB>OFFSET_IN<TAB>OFFSET_OUT<TAB>LEN, found {n} field{}",
+                if *n == 1 { "" } else { "s" }
+            ),
+            LineProblem::EmptyField => f.write_str("empty SOURCE or DEST"),
+            LineProblem::NoDest => f.write_str("a SOURCE without a DEST at the end of the input"),
+            LineProblem::TooLong => f.write_str("line too long"),
+            LineProblem::NotANumber(name) => write!(f, "{name} is not a number"),
+            LineProblem::BadNumber(name, e) => write!(f, "{name}: {e}"),
+        }
+    }
+}

@@ -1,11 +1,22 @@
-//! The command line: clap definition of every flag, close to what the user typed (no decisions here).
+//! The command line: clap definition of every flag, close to what the user typed (no decisions
+//! here). GNU's long-option rules are in [`long_options`], the words of each value in `values`;
+//! the settings step (`crate::options`) turns [`Args`] into plain settings.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Parser, ValueEnum};
+use clap::Parser;
 
 use crate::units::{parse_bytes, ByteArg};
+
+pub mod long_options;
+mod values;
+
+pub use self::long_options::resolve_long_options;
+
+// transitional (issue 11): lead removes the `pub` (Args uses them) once plan, tree, report and
+// restart import these from `crate::options::values` instead of `crate::cli`.
+pub use crate::options::values::{MethodChoice, ProgressWhen, ReflinkWhen, SparseWhen, UpdateWhen};
 
 /// GNU cp's three usage forms (`cp --help`).
 const USAGE: &str = "fcopy [OPTION]... [-T] SOURCE DEST
@@ -334,42 +345,6 @@ pub struct Args {
     pub version: Option<bool>,
 }
 
-/// GNU cp 9.1's long options. A prefix that matches several options resolves to the one of
-/// these it matches, so fcopy's own options never make a GNU abbreviation ambiguous (GNU
-/// tests/cp/backup-is-src.sh uses `--b=simple`, which is `--backup` and not `--batch`).
-/// In GNU's order: an ambiguity lists the possibilities in this order, as getopt does.
-const GNU_LONG_OPTIONS: &[&str] = &[
-    "archive",
-    "attributes-only",
-    "backup",
-    "copy-contents",
-    "dereference",
-    "force",
-    "interactive",
-    "link",
-    "no-clobber",
-    "no-dereference",
-    "no-preserve",
-    "no-target-directory",
-    "one-file-system",
-    "parents",
-    "path",
-    "preserve",
-    "recursive",
-    "remove-destination",
-    "sparse",
-    "reflink",
-    "strip-trailing-slashes",
-    "suffix",
-    "symbolic-link",
-    "target-directory",
-    "update",
-    "verbose",
-    "context",
-    "help",
-    "version",
-];
-
 /// The clap command as invoked under `program` (the usage forms name it, as GNU's do).
 pub fn command(program: &str) -> clap::Command {
     use clap::CommandFactory;
@@ -378,267 +353,75 @@ pub fn command(program: &str) -> clap::Command {
         .override_usage(USAGE.replace("fcopy", program))
 }
 
-/// One long option name (or alias) of the command.
-struct LongName {
-    name: String,
-    id: String,
-    /// It takes a value in the next argument when not given with `=`.
-    separate_value: bool,
-    /// It takes no value at all.
-    no_value: bool,
+/// A command line that cannot be parsed, in GNU getopt's or cp's terms.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OptionError {
+    /// `--name` matches no long option (the argument as given).
+    Unrecognized(OsString),
+    /// `--prefix` abbreviates several long options (the candidates in GNU's order).
+    Ambiguous {
+        prefix: OsString,
+        candidates: Vec<String>,
+    },
+    /// `--name=VALUE` for an option that takes none.
+    NoArgumentAllowed(String),
+    /// `--name` at the end of the line, for an option that needs a value.
+    RequiresArgument(String),
+    /// `-X` at the end of the line, for a short option that needs a value.
+    ShortRequiresArgument(char),
+    /// `-X` that is no option (GNU's `invalid option -- 'h'`: cp has no `-h`).
+    InvalidShort(char),
+    /// A word that is not one of the option's values (`--sparse=sometimes`).
+    InvalidArgument {
+        /// The option as GNU names it, e.g. `--sparse`.
+        option: String,
+        value: String,
+        /// The words the option accepts, in order.
+        valid: Vec<String>,
+    },
+    /// Any other error clap found: its first line, without clap's `error: `.
+    Other(String),
 }
 
-/// Resolves long options the way GNU `getopt_long` does, before clap parses `argv`: a unique
-/// prefix is the option; a prefix of several is an error listing them — only the GNU cp
-/// options among them when there are any, so one GNU match is chosen and GNU's own list is
-/// printed (`--re`: '--recursive' '--remove-destination' '--reflink', not '--resume'); `--name=VALUE` on an option without value and an unknown name are errors
-/// in GNU's words. A value given as the next argument is joined with `=`, so `--len -5`
-/// reaches `--len`'s own check (which names the option). Short options that take a value
-/// keep it. Stops at `--`.
-///
-/// # Errors
-/// The GNU-style message (without the program name), e.g. `unrecognized option '--recursve'`.
-pub fn resolve_long_options(
-    cmd: &clap::Command,
-    argv: Vec<OsString>,
-) -> Result<Vec<OsString>, String> {
-    use std::os::unix::ffi::{OsStrExt, OsStringExt};
-    let mut cmd = cmd.clone();
-    cmd.build();
-    let mut longs = Vec::new();
-    let mut value_shorts = Vec::new();
-    for arg in cmd.get_arguments() {
-        let range = arg.get_num_args().unwrap_or_default();
-        let takes_value = range.min_values() > 0;
-        if let Some(c) = arg.get_short() {
-            if takes_value {
-                value_shorts.push(c as u32 as u8);
-            }
-        }
-        let Some(long) = arg.get_long() else {
-            continue;
+impl OptionError {
+    /// A clap error in GNU cp's terms where GNU has its own message (`invalid option -- 'h'`,
+    /// `invalid argument 'x' for '--sparse'` with the valid words), else clap's first line.
+    pub fn from_clap(e: &clap::Error) -> OptionError {
+        Self::gnu_equivalent(e).unwrap_or_else(|| {
+            let rendered = e.render().to_string();
+            let first = rendered.lines().next().unwrap_or("invalid arguments");
+            OptionError::Other(first.strip_prefix("error: ").unwrap_or(first).to_owned())
+        })
+    }
+
+    fn gnu_equivalent(e: &clap::Error) -> Option<OptionError> {
+        use clap::error::{ContextKind, ContextValue, ErrorKind};
+        let text = |kind| match e.get(kind) {
+            Some(ContextValue::String(s)) => Some(s.clone()),
+            _ => None,
         };
-        let mut names = vec![long];
-        names.extend(arg.get_all_aliases().unwrap_or_default());
-        for name in names {
-            longs.push(LongName {
-                name: name.to_owned(),
-                id: arg.get_id().as_str().to_owned(),
-                separate_value: takes_value && !arg.is_require_equals_set(),
-                no_value: range.max_values() == 0,
-            });
+        match e.kind() {
+            ErrorKind::UnknownArgument => {
+                let arg = text(ContextKind::InvalidArg)?;
+                let short = arg.strip_prefix('-').filter(|s| !s.starts_with('-'))?;
+                Some(OptionError::InvalidShort(short.chars().last()?))
+            }
+            ErrorKind::InvalidValue => {
+                let arg = text(ContextKind::InvalidArg)?;
+                let value = text(ContextKind::InvalidValue)?;
+                let Some(ContextValue::Strings(valid)) = e.get(ContextKind::ValidValue) else {
+                    return None;
+                };
+                let option = arg.split(['[', ' ', '=']).next().unwrap_or(&arg).to_owned();
+                Some(OptionError::InvalidArgument {
+                    option,
+                    value,
+                    valid: valid.clone(),
+                })
+            }
+            _ => None,
         }
     }
-    let mut out = Vec::with_capacity(argv.len());
-    let mut it = argv.into_iter();
-    out.extend(it.next());
-    while let Some(arg) = it.next() {
-        let bytes = arg.as_bytes();
-        if bytes == b"--" {
-            out.push(arg);
-            out.extend(it);
-            break;
-        }
-        if let Some(rest) = bytes.strip_prefix(b"--") {
-            let (name, value) = match rest.iter().position(|&b| b == b'=') {
-                Some(i) => (&rest[..i], Some(&rest[i + 1..])),
-                None => (rest, None),
-            };
-            let chosen = match longs.iter().find(|l| l.name.as_bytes() == name) {
-                Some(exact) => exact,
-                None => {
-                    let mut found: Vec<&LongName> = Vec::new();
-                    for l in longs.iter().filter(|l| l.name.as_bytes().starts_with(name)) {
-                        if !found.iter().any(|f| f.id == l.id) {
-                            found.push(l);
-                        }
-                    }
-                    if found.len() > 1 {
-                        // GNU's options win, and an ambiguity among them lists only them, as
-                        // GNU cp does (`--re`: not fcopy's --resume).
-                        let gnu: Vec<&LongName> = found
-                            .iter()
-                            .copied()
-                            .filter(|l| GNU_LONG_OPTIONS.contains(&l.name.as_str()))
-                            .collect();
-                        if !gnu.is_empty() {
-                            found = gnu;
-                        }
-                    }
-                    let rank = |l: &LongName| {
-                        GNU_LONG_OPTIONS
-                            .iter()
-                            .position(|g| *g == l.name)
-                            .unwrap_or(usize::MAX)
-                    };
-                    found.sort_by_key(|l| rank(l));
-                    match found.as_slice() {
-                        [] => {
-                            return Err(format!(
-                                "unrecognized option '{}'",
-                                String::from_utf8_lossy(bytes)
-                            ))
-                        }
-                        [one] => *one,
-                        many => {
-                            let list: Vec<String> =
-                                many.iter().map(|l| format!("'--{}'", l.name)).collect();
-                            return Err(format!(
-                                "option '--{}' is ambiguous; possibilities: {}",
-                                String::from_utf8_lossy(name),
-                                list.join(" ")
-                            ));
-                        }
-                    }
-                }
-            };
-            let mut full = format!("--{}", chosen.name).into_bytes();
-            match value {
-                Some(_) if chosen.no_value => {
-                    return Err(format!(
-                        "option '--{}' doesn't allow an argument",
-                        chosen.name
-                    ))
-                }
-                Some(v) => {
-                    full.push(b'=');
-                    full.extend_from_slice(v);
-                }
-                None if chosen.separate_value => match it.next() {
-                    Some(v) => {
-                        full.push(b'=');
-                        full.extend_from_slice(v.as_bytes());
-                    }
-                    None => return Err(format!("option '--{}' requires an argument", chosen.name)),
-                },
-                None => {}
-            }
-            out.push(OsString::from_vec(full));
-            continue;
-        }
-        if bytes.len() > 1 && bytes[0] == b'-' {
-            // A short option that takes a value: the rest of the cluster, or the next argument
-            // (attached, so a value starting with '-' stays a value, as in getopt).
-            let cluster = &bytes[1..];
-            if let Some(i) = cluster.iter().position(|c| value_shorts.contains(c)) {
-                if i + 1 == cluster.len() {
-                    match it.next() {
-                        Some(v) if !v.is_empty() => {
-                            let mut joined = bytes.to_vec();
-                            joined.extend_from_slice(v.as_bytes());
-                            out.push(OsString::from_vec(joined));
-                        }
-                        Some(v) => {
-                            out.push(arg);
-                            out.push(v);
-                        }
-                        None => {
-                            return Err(format!(
-                                "option requires an argument -- '{}'",
-                                cluster[i] as char
-                            ))
-                        }
-                    }
-                    continue;
-                }
-            }
-        }
-        out.push(arg);
-    }
-    Ok(out)
-}
-
-/// A clap error in GNU cp's words, where GNU has its own: `invalid option -- 'h'`, and
-/// `invalid argument 'x' for '--sparse'` with the list of valid arguments. `None`: keep clap's.
-pub fn gnu_error_message(e: &clap::Error) -> Option<String> {
-    use clap::error::{ContextKind, ContextValue, ErrorKind};
-    let text = |kind| match e.get(kind) {
-        Some(ContextValue::String(s)) => Some(s.clone()),
-        _ => None,
-    };
-    match e.kind() {
-        ErrorKind::UnknownArgument => {
-            let arg = text(ContextKind::InvalidArg)?;
-            let short = arg.strip_prefix('-').filter(|s| !s.starts_with('-'))?;
-            Some(format!("invalid option -- '{}'", short.chars().last()?))
-        }
-        ErrorKind::InvalidValue => {
-            let arg = text(ContextKind::InvalidArg)?;
-            let value = text(ContextKind::InvalidValue)?;
-            let Some(ContextValue::Strings(valid)) = e.get(ContextKind::ValidValue) else {
-                return None;
-            };
-            let name = arg.split(['[', ' ', '=']).next().unwrap_or(&arg);
-            let mut message = format!(
-                "invalid argument {} for '{name}'\nValid arguments are:",
-                crate::report::quote_bytes(value.as_bytes())
-            );
-            for v in valid {
-                message.push_str(&format!("\n  - '{v}'"));
-            }
-            Some(message)
-        }
-        _ => None,
-    }
-}
-
-/// `--sparse=WHEN`
-#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum SparseWhen {
-    /// Keep holes the source has (detected with SEEK_DATA/SEEK_HOLE)
-    Auto,
-    /// Also turn runs of zero bytes into holes
-    Always,
-    /// Write every byte: a fully allocated destination (no reflink, no copy_file_range)
-    Never,
-}
-
-/// `--reflink[=WHEN]`
-#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ReflinkWhen {
-    /// Clone where the filesystem can (btrfs, xfs), else copy
-    Auto,
-    /// Clone with FICLONE or fail
-    Always,
-    /// Never share extents: on filesystems that can clone, copy_file_range is avoided too (it may clone)
-    Never,
-}
-
-/// `--progress[=WHEN]`
-#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ProgressWhen {
-    /// Only on a terminal, and only once a copy has run for about a second
-    Auto,
-    /// Always (on standard error)
-    Always,
-    /// Never
-    Never,
-}
-
-/// `--update[=WHEN]`
-#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum UpdateWhen {
-    /// Replace every existing destination (the default without -u)
-    All,
-    /// Never replace an existing destination
-    None,
-    /// Never replace, and fail if a destination exists
-    NoneFail,
-    /// Replace only destinations older than their source
-    Older,
-    /// Replace only regular files whose size or mtime differs from their source's (skip finished copies)
-    Changed,
-}
-
-/// `--method=METHOD`
-#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum MethodChoice {
-    /// Reflink (per --reflink), then copy_file_range, then read/write
-    Auto,
-    /// copy_file_range only: fail with the reason instead of falling back
-    CopyFileRange,
-    /// read/write only: never the kernel copy
-    ReadWrite,
 }
 
 impl Args {

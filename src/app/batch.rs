@@ -1,0 +1,174 @@
+//! A `--batch` run: the job list is read ([`crate::batch`]), each job paired like cp's operands,
+//! ordered against earlier jobs when they run on workers, and copied.
+
+use std::io::{self, BufRead};
+use std::path::{Path, PathBuf};
+
+use crate::batch::{self, BatchError, BatchJob, Entry, JobOrder};
+use crate::exec::probe;
+use crate::options::Config;
+use crate::{options, restart, signals, tree};
+
+/// What can go wrong with the job list itself or one of its lines (worded in
+/// `report/messages/settings.rs`, each prefixed `FILE:LINE:` where it is about a line).
+#[derive(Debug)]
+pub enum BatchProblem {
+    /// The list cannot be opened or read.
+    CannotRead(PathBuf, io::Error),
+    /// SOURCE `-` while the list itself is read from standard input (issue 13).
+    StdinSource { file: PathBuf, line: usize },
+    /// A line with its own range while `--offset-in/--offset-out/--len` were given.
+    RangeTwice { file: PathBuf, line: usize },
+    /// A line that cannot be parsed.
+    BadLine { file: PathBuf, error: BatchError },
+}
+
+type Entries = Box<dyn Iterator<Item = io::Result<Entry>>>;
+
+/// Runs every job of a `--batch` file: each line is an operand pair, with its own range if
+/// given. `parallel`: jobs run on the pool (`-j`), so dependent jobs are ordered
+/// ([`JobOrder`]); with `-r` a job with a directory for SOURCE or DEST orders like a barrier.
+pub fn run_batch(copier: &mut tree::Copier<'_, '_>, file: &Path, config: &Config, parallel: bool) {
+    let cannot_read = |copier: &mut tree::Copier<'_, '_>, e: io::Error| {
+        let problem = BatchProblem::CannotRead(file.to_path_buf(), e);
+        copier.reporter().error(&problem.to_string());
+    };
+    let entries = match entries(copier, file, config) {
+        Ok(entries) => entries,
+        Err(e) => return cannot_read(copier, e),
+    };
+    let list_on_stdin = file == Path::new("-");
+    let mut order = JobOrder::default();
+    for read in entries {
+        let entry = match read {
+            Ok(entry) => entry,
+            Err(e) => return cannot_read(copier, e),
+        };
+        if signals::pending().is_some() {
+            break;
+        }
+        match entry {
+            // The copy would read the rest of the job list as its data (issue 13).
+            Ok(job) if list_on_stdin && job.source == "-" => {
+                let problem = BatchProblem::StdinSource {
+                    file: file.to_path_buf(),
+                    line: job.line,
+                };
+                copier.reporter().usage_error(&problem.to_string(), false);
+            }
+            Ok(job) => run_job(copier, file, job, &mut order, parallel, config.recursive),
+            Err(error) => {
+                let line = error.line as u64;
+                let problem = BatchProblem::BadLine {
+                    file: file.to_path_buf(),
+                    error,
+                };
+                copier.reporter().bad_batch_line(line, &problem.to_string());
+            }
+        }
+    }
+}
+
+/// The job list's entries. When `--json`/`-v`/`--debug` lines are printed they go to standard
+/// error if any job writes to standard output, which must be known before the first job: a
+/// regular file is read twice (once ahead, see [`records_to_stderr`]); a list that can be read
+/// only once (standard input, a pipe such as `<(...)`) is read whole before the first job.
+fn entries(copier: &mut tree::Copier<'_, '_>, file: &Path, config: &Config) -> io::Result<Entries> {
+    let list_on_stdin = file == Path::new("-");
+    let input: Box<dyn BufRead> = if list_on_stdin {
+        Box::new(io::stdin().lock())
+    } else {
+        let f = std::fs::File::open(file)?;
+        Box::new(io::BufReader::with_capacity(64 * 1024, f))
+    };
+    let reader = batch::BatchReader::new(input, config.null);
+    let records = config.json || config.verbose || config.debug;
+    let regular = !list_on_stdin && std::fs::metadata(file).is_ok_and(|m| m.is_file());
+    Ok(if records && regular {
+        if records_to_stderr(file, config.null) {
+            copier.reporter().stdout_taken = true;
+        }
+        Box::new(reader)
+    } else if records {
+        let jobs: Vec<_> = reader.collect();
+        copier.reporter().stdout_taken |= writes_to_stdout(jobs.iter());
+        Box::new(jobs.into_iter())
+    } else {
+        Box::new(reader)
+    })
+}
+
+/// One job of the list: `--mkpath`, ordering against earlier jobs, its own range, the copy.
+fn run_job(
+    copier: &mut tree::Copier<'_, '_>,
+    file: &Path,
+    job: BatchJob,
+    order: &mut JobOrder,
+    parallel: bool,
+    recursive: bool,
+) {
+    if copier.mkpath() {
+        // Making a directory is an effect on names that earlier jobs may still be about to
+        // create: as with -j 1, they finish first.
+        let missing_parent = Path::new(&job.dest)
+            .parent()
+            .is_some_and(|p| !p.as_os_str().is_empty() && !p.exists());
+        if parallel && missing_parent {
+            copier.wait_all();
+        }
+        if let Err(message) = restart::mkpath::make_dest_dir(&job.dest) {
+            let (src, dst) = (Path::new(&job.source), Path::new(&job.dest));
+            copier.reporter().failed(src, dst, None, &message, None);
+            return;
+        }
+    }
+    let target = options::operands::batch_target(&job.source, &job.dest, &probe::is_dir);
+    if parallel {
+        let (source, dest) = (target.source.display_path(), target.dest.display_path());
+        let (wait, files) = order.must_wait(source, dest, recursive);
+        if wait {
+            copier.wait_all();
+        }
+        order.add(files, wait);
+    }
+    if job.range.is_some() && copier.has_command_line_range() {
+        let problem = BatchProblem::RangeTwice {
+            file: file.to_path_buf(),
+            line: job.line,
+        };
+        let (source, dest) = (target.source.display_path(), target.dest.display_path());
+        copier
+            .reporter()
+            .failed(source, dest, None, &problem.to_string(), None);
+        return;
+    }
+    if job.range.is_some() {
+        copier.reporter().range = job.range.clone();
+        copier.set_range(job.range);
+        copier.copy_operand(&target, false);
+        copier.set_range(None);
+        copier.reporter().range = None;
+    } else {
+        copier.copy_operand(&target, false);
+    }
+}
+
+/// Whether any job of the batch file writes to standard output (DEST `-`): then `--json`/`-v`
+/// records go to standard error, from the first one on, instead of into the copied data. Reads
+/// the list once ahead of the jobs (a list that cannot be read is reported by the real pass).
+fn records_to_stderr(file: &Path, null: bool) -> bool {
+    let Ok(f) = std::fs::File::open(file) else {
+        return false;
+    };
+    let reader = io::BufReader::with_capacity(64 * 1024, f);
+    batch::BatchReader::new(reader, null)
+        .map_while(Result::ok)
+        .any(|entry| entry.is_ok_and(|job| job.dest == "-"))
+}
+
+/// Whether any of these batch entries has DEST `-`.
+fn writes_to_stdout<'a>(entries: impl Iterator<Item = &'a io::Result<Entry>>) -> bool {
+    entries
+        .filter_map(|read| read.as_ref().ok())
+        .any(|entry| entry.as_ref().is_ok_and(|job| job.dest == "-"))
+}

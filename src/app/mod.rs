@@ -1,0 +1,189 @@
+//! One run of fcopy, step by step: parse `argv` ([`parse`]), the settings step
+//! ([`crate::options`]) and cp's operands (`prepare`; clap's types end there), the copy (the
+//! command line's operands in [`operands`], or a `--batch` job list in [`batch`]), and the exit
+//! status.
+
+pub mod batch;
+pub mod operands;
+pub mod parse;
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use clap::ArgMatches;
+
+use crate::cli::Args;
+use crate::exec::{self, Engine};
+use crate::options::{self, Config, UsageError};
+use crate::plan::{Endpoint, Target};
+use crate::report::progress::ProgressDisplay;
+use crate::report::{ExitCode, Reporter};
+use crate::{pool, restart, signals, tree};
+
+/// The name fcopy was invoked as (the base name of `argv[0]`), for messages.
+pub fn program_name(argv0: Option<&OsString>) -> String {
+    argv0
+        .and_then(|a| Path::new(a).file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "fcopy".to_owned())
+}
+
+/// What the settings step and cp's operand grammar made of the command line.
+pub struct Prepared {
+    pub config: Config,
+    /// The command line's SOURCE/DEST pairs (none with `--batch`).
+    pub targets: Vec<Target>,
+    /// The sources go into a directory (`SOURCE... DIRECTORY`, `-t`).
+    pub into_directory: bool,
+    /// That DIRECTORY as given (`-t`, else the last operand), when there are operands.
+    pub directory: Option<PathBuf>,
+}
+
+/// Runs fcopy with these arguments (including `argv[0]`) and returns the exit status.
+pub fn run(argv: Vec<OsString>) -> ExitCode {
+    let program = program_name(argv.first());
+    let mut reporter = Reporter::new(program.clone());
+    let (args, matches) = match parse::parse_args(&program, argv) {
+        Ok(parsed) => parsed,
+        Err(code) => return code,
+    };
+    signals::install();
+    exec::mark_run_start();
+    let prepared = match prepare(&args, &matches, &mut reporter) {
+        Ok(prepared) => prepared,
+        Err(code) => return code,
+    };
+    configure_reporter(&mut reporter, &prepared);
+    let started = Instant::now();
+    copy(&prepared, &mut reporter, &program);
+    finish(&mut reporter, &prepared.config, started)
+}
+
+/// A usage error on standard error (with GNU's "Try --help" line where GNU adds it): exit 1.
+fn usage(reporter: &mut Reporter, e: &UsageError) -> ExitCode {
+    reporter.usage_error(&e.to_string(), e.try_help());
+    ExitCode::Failure
+}
+
+/// The settings step, `--mkpath`'s `-t DIRECTORY`, cp's operand grammar, and the checks that
+/// need both (where `-i` reads its answers).
+fn prepare(args: &Args, m: &ArgMatches, reporter: &mut Reporter) -> Result<Prepared, ExitCode> {
+    let config = options::resolve(args, m).map_err(|e| usage(reporter, &e))?;
+    if let (true, false, Some(dir)) = (
+        config.restart.mkpath,
+        config.dry_run,
+        &args.target_directory,
+    ) {
+        if let Err(message) = restart::mkpath::make_dir(dir) {
+            reporter.error(&message);
+            return Err(ExitCode::Failure);
+        }
+    }
+    let (targets, into_directory) = if config.batch.is_some() {
+        (Vec::new(), false)
+    } else {
+        operands::resolve(args).map_err(|e| usage(reporter, &e))?
+    };
+    if config.interactive && !config.dry_run && config.batch.as_deref() == Some(Path::new("-")) {
+        // Standard input carries the jobs, so -i asks on the terminal.
+        if let Err(message) = reporter.answers_from_terminal() {
+            reporter.usage_error(&message, false);
+            return Err(ExitCode::Failure);
+        }
+    }
+    if args.selinux || args.context.is_some() {
+        reporter.note("warning: ignoring --context (-Z): SELinux contexts are not supported");
+    }
+    let directory = match &args.target_directory {
+        Some(dir) => Some(dir.clone()),
+        None => args.operands.last().map(PathBuf::from),
+    };
+    Ok(Prepared {
+        config,
+        targets,
+        into_directory,
+        directory,
+    })
+}
+
+/// What the Reporter prints and where.
+fn configure_reporter(reporter: &mut Reporter, prepared: &Prepared) {
+    let config = &prepared.config;
+    reporter.verbose = config.verbose;
+    reporter.dry_run = config.dry_run;
+    reporter.debug = config.debug;
+    reporter.json = config.json;
+    reporter.range = config.copy.range.clone();
+    reporter.stdout_taken = prepared.targets.iter().any(|t| t.dest == Endpoint::Stdio);
+}
+
+/// The progress display of this run; `kill -USR1 PID` prints one status line (bytes, files,
+/// time, rate) on standard error, as dd does, and the copy goes on (without this, SIGUSR1
+/// would kill fcopy mid-file).
+fn progress_display(prepared: &Prepared, program: &str) -> Arc<ProgressDisplay> {
+    let config = &prepared.config;
+    // The totals grow while trees are walked, batch lines read or operands planned.
+    let growing = config.recursive || config.batch.is_some() || prepared.targets.len() > 1;
+    let mut display = ProgressDisplay::new(config.progress, growing);
+    if let Some(requested) = signals::status_requests() {
+        display.answer_status_requests(requested, program);
+    }
+    Arc::new(display)
+}
+
+/// The copy: workers, the copier, then the command line's operands or the batch's jobs.
+fn copy(prepared: &Prepared, reporter: &mut Reporter, program: &str) {
+    let config = &prepared.config;
+    let umask = current_umask();
+    let display = progress_display(prepared, program);
+    reporter.progress = Some(Arc::clone(&display));
+    let mut engine = Engine::new(&*display);
+    if let Some(chunk) = display.chunk_hint() {
+        engine.chunk = chunk;
+    }
+    let engine = engine;
+    // A low `ulimit -n` leaves room for fewer workers (issue 12).
+    let workers = pool::workers_within_fd_limit(config.jobs);
+    std::thread::scope(|scope| {
+        let pool = (workers > 1 && !config.dry_run && (config.recursive || config.batch.is_some()))
+            .then(|| pool::Pool::new(scope, &engine, workers))
+            .flatten();
+        let mut copier = tree::Copier::new(config, &engine, reporter, umask, pool);
+        copier.track_created = config.batch.is_some() || prepared.targets.len() > 1;
+        match &config.batch {
+            Some(file) => batch::run_batch(&mut copier, file, config, workers > 1),
+            None => operands::run_operands(&mut copier, prepared, workers > 1),
+        }
+        display.totals_final();
+        copier.finish();
+    });
+}
+
+/// The summary (`--json`, `--stats`) and the exit status: the signal that stopped the run,
+/// else 1 if anything failed or was declined, else 0.
+fn finish(reporter: &mut Reporter, config: &Config, started: Instant) -> ExitCode {
+    reporter.finish(started.elapsed());
+    if config.restart.stats {
+        reporter.print_stats(started.elapsed());
+    }
+    match signals::pending() {
+        Some(signal_hook::consts::SIGTERM) => return ExitCode::Terminated,
+        Some(_) => return ExitCode::Interrupted,
+        None => {}
+    }
+    if reporter.failures() > 0 || reporter.declines() > 0 {
+        ExitCode::Failure
+    } else {
+        ExitCode::Success
+    }
+}
+
+/// The process umask, for the mode of files fcopy creates.
+fn current_umask() -> u32 {
+    use rustix::fs::Mode;
+    let old = rustix::process::umask(Mode::from_raw_mode(0o022));
+    rustix::process::umask(old);
+    old.bits()
+}

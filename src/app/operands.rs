@@ -1,0 +1,87 @@
+//! The command line's operands: paired up by cp's grammar ([`crate::options::operands`]) with
+//! each path looked at once, then copied one operand after the other.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::Prepared;
+use crate::cli::Args;
+use crate::exec::probe;
+use crate::options::{self, UsageError};
+use crate::plan::{Endpoint, Target};
+use crate::{signals, tree};
+
+/// cp's operand grammar over the real filesystem: the targets, and whether the sources go into
+/// a directory. Each path is looked at once (the grammar asks about DEST twice).
+pub fn resolve(args: &Args) -> Result<(Vec<Target>, bool), UsageError> {
+    let seen = RefCell::new(HashMap::new());
+    let is_dir = |path: &Path| -> io::Result<bool> {
+        let answer = *seen
+            .borrow_mut()
+            .entry(path.to_path_buf())
+            .or_insert_with(|| probe::is_dir(path).map_err(|e| e.raw_os_error()));
+        answer.map_err(|e| match e {
+            Some(n) => io::Error::from_raw_os_error(n),
+            None => io::Error::other("not a directory"),
+        })
+    };
+    options::operands::resolve_targets(args, &is_dir)
+}
+
+/// Copies each operand in order until a signal stops the run. `parallel`: jobs run on workers.
+pub fn run_operands(copier: &mut tree::Copier<'_, '_>, prepared: &Prepared, parallel: bool) {
+    let targets = &prepared.targets;
+    // An operand may read what an earlier one writes into DIRECTORY: then each operand's jobs
+    // finish before the next operand starts (as with -j 1).
+    let one_at_a_time = parallel
+        && prepared.into_directory
+        && targets.len() > 1
+        && prepared
+            .directory
+            .as_deref()
+            .is_some_and(|dir| operands_overlap_directory(dir, targets));
+    for target in targets {
+        if signals::pending().is_some() {
+            break;
+        }
+        copier.copy_operand(target, prepared.into_directory);
+        if one_at_a_time {
+            copier.wait_all();
+        }
+    }
+}
+
+/// Whether a SOURCE operand lies inside the destination DIRECTORY (or DIRECTORY inside it), so
+/// that a later operand could read a file an earlier operand writes (`cp -r x dir/x/z dir`).
+/// Paths are compared canonically: each source's parent is resolved and its last component
+/// kept as given (not followed), so a symbolic link operand counts where it is, not where it
+/// points. A path that cannot be resolved counts as overlapping (waiting is always safe).
+fn operands_overlap_directory(dir: &Path, targets: &[Target]) -> bool {
+    let Ok(dir) = std::fs::canonicalize(dir) else {
+        return true;
+    };
+    targets.iter().any(|target| match &target.source {
+        Endpoint::Path(source) => {
+            where_is(source).is_none_or(|src| src.starts_with(&dir) || dir.starts_with(&src))
+        }
+        _ => false,
+    })
+}
+
+/// `path` with its parent resolved and its last component as given; `None` if the parent
+/// cannot be resolved.
+fn where_is(path: &Path) -> Option<PathBuf> {
+    match (path.parent(), path.file_name()) {
+        (Some(parent), Some(name)) => {
+            let parent = if parent.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                parent
+            };
+            Some(std::fs::canonicalize(parent).ok()?.join(name))
+        }
+        _ => std::fs::canonicalize(path).ok(),
+    }
+}

@@ -1,0 +1,237 @@
+//! GNU `getopt_long`'s handling of long options, applied to `argv` before clap parses it:
+//! unique prefixes (`--rec`), GNU's choice and wording for ambiguous ones, `--name VALUE` joined
+//! into `--name=VALUE`, and short options whose value is the next argument.
+
+use std::ffi::OsString;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+
+use super::OptionError;
+
+/// GNU cp 9.1's long options. A prefix that matches several options resolves to the one of
+/// these it matches, so fcopy's own options never make a GNU abbreviation ambiguous (GNU
+/// tests/cp/backup-is-src.sh uses `--b=simple`, which is `--backup` and not `--batch`).
+/// In GNU's order: an ambiguity lists the possibilities in this order, as getopt does.
+const GNU_LONG_OPTIONS: &[&str] = &[
+    "archive",
+    "attributes-only",
+    "backup",
+    "copy-contents",
+    "dereference",
+    "force",
+    "interactive",
+    "link",
+    "no-clobber",
+    "no-dereference",
+    "no-preserve",
+    "no-target-directory",
+    "one-file-system",
+    "parents",
+    "path",
+    "preserve",
+    "recursive",
+    "remove-destination",
+    "sparse",
+    "reflink",
+    "strip-trailing-slashes",
+    "suffix",
+    "symbolic-link",
+    "target-directory",
+    "update",
+    "verbose",
+    "context",
+    "help",
+    "version",
+];
+
+/// One long option name (or alias) of the command.
+struct LongName {
+    name: String,
+    id: String,
+    /// It takes a value in the next argument when not given with `=`.
+    separate_value: bool,
+    /// It takes no value at all.
+    no_value: bool,
+}
+
+/// The command's option names: every long name and alias, and the short options that take a
+/// value.
+struct OptionNames {
+    longs: Vec<LongName>,
+    value_shorts: Vec<u8>,
+}
+
+impl OptionNames {
+    fn of(cmd: &clap::Command) -> OptionNames {
+        let mut cmd = cmd.clone();
+        cmd.build();
+        let mut names = OptionNames {
+            longs: Vec::new(),
+            value_shorts: Vec::new(),
+        };
+        for arg in cmd.get_arguments() {
+            let range = arg.get_num_args().unwrap_or_default();
+            let takes_value = range.min_values() > 0;
+            if let (Some(c), true) = (arg.get_short(), takes_value) {
+                names.value_shorts.push(c as u32 as u8);
+            }
+            let Some(long) = arg.get_long() else {
+                continue;
+            };
+            let mut all = vec![long];
+            all.extend(arg.get_all_aliases().unwrap_or_default());
+            for name in all {
+                names.longs.push(LongName {
+                    name: name.to_owned(),
+                    id: arg.get_id().as_str().to_owned(),
+                    separate_value: takes_value && !arg.is_require_equals_set(),
+                    no_value: range.max_values() == 0,
+                });
+            }
+        }
+        names
+    }
+
+    /// The option `--name` (exact, or a prefix) means, as `getopt_long` and GNU cp decide.
+    fn find(&self, arg: &[u8], name: &[u8]) -> Result<&LongName, OptionError> {
+        if let Some(exact) = self.longs.iter().find(|l| l.name.as_bytes() == name) {
+            return Ok(exact);
+        }
+        let mut found: Vec<&LongName> = Vec::new();
+        for l in self
+            .longs
+            .iter()
+            .filter(|l| l.name.as_bytes().starts_with(name))
+        {
+            if !found.iter().any(|f| f.id == l.id) {
+                found.push(l);
+            }
+        }
+        if found.len() > 1 {
+            // GNU's options win, and an ambiguity among them lists only them, as GNU cp does
+            // (`--re`: not fcopy's --resume).
+            let gnu: Vec<&LongName> = found
+                .iter()
+                .copied()
+                .filter(|l| GNU_LONG_OPTIONS.contains(&l.name.as_str()))
+                .collect();
+            if !gnu.is_empty() {
+                found = gnu;
+            }
+        }
+        let rank = |l: &LongName| {
+            GNU_LONG_OPTIONS
+                .iter()
+                .position(|g| *g == l.name)
+                .unwrap_or(usize::MAX)
+        };
+        found.sort_by_key(|l| rank(l));
+        match found.as_slice() {
+            [] => Err(OptionError::Unrecognized(OsString::from_vec(arg.to_vec()))),
+            [one] => Ok(*one),
+            many => Err(OptionError::Ambiguous {
+                prefix: OsString::from_vec(name.to_vec()),
+                candidates: many.iter().map(|l| l.name.clone()).collect(),
+            }),
+        }
+    }
+}
+
+/// Resolves long options the way GNU `getopt_long` does, before clap parses `argv`: a unique
+/// prefix is the option; a prefix of several is an error listing them — only the GNU cp
+/// options among them when there are any, so one GNU match is chosen and GNU's own list is
+/// printed (`--re`: '--recursive' '--remove-destination' '--reflink', not '--resume');
+/// `--name=VALUE` on an option without value and an unknown name are errors in GNU's words.
+/// A value given as the next argument is joined with `=`, so `--len -5` reaches `--len`'s own
+/// check (which names the option). Short options that take a value keep it. Stops at `--`.
+///
+/// # Errors
+/// [`OptionError`], rendered in GNU's words, e.g. `unrecognized option '--recursve'`.
+pub fn resolve_long_options(
+    cmd: &clap::Command,
+    argv: Vec<OsString>,
+) -> Result<Vec<OsString>, OptionError> {
+    let names = OptionNames::of(cmd);
+    let mut out = Vec::with_capacity(argv.len());
+    let mut it = argv.into_iter();
+    out.extend(it.next());
+    while let Some(arg) = it.next() {
+        let bytes = arg.as_bytes();
+        if bytes == b"--" {
+            out.push(arg);
+            out.extend(it);
+            break;
+        }
+        if let Some(rest) = bytes.strip_prefix(b"--") {
+            out.push(long_option(&names, bytes, rest, &mut it)?);
+        } else if let Some(joined) = short_with_value(&names, &arg, &mut it)? {
+            out.extend(joined);
+        } else {
+            out.push(arg);
+        }
+    }
+    Ok(out)
+}
+
+/// `--rest` (the whole argument is `arg`) as `--full-name[=VALUE]`, taking the value from the
+/// next argument when the option needs one and `=` is absent.
+fn long_option(
+    names: &OptionNames,
+    arg: &[u8],
+    rest: &[u8],
+    next: &mut impl Iterator<Item = OsString>,
+) -> Result<OsString, OptionError> {
+    let (name, value) = match rest.iter().position(|&b| b == b'=') {
+        Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+        None => (rest, None),
+    };
+    let chosen = names.find(arg, name)?;
+    let mut full = format!("--{}", chosen.name).into_bytes();
+    match value {
+        Some(_) if chosen.no_value => {
+            return Err(OptionError::NoArgumentAllowed(chosen.name.clone()))
+        }
+        Some(v) => {
+            full.push(b'=');
+            full.extend_from_slice(v);
+        }
+        None if chosen.separate_value => match next.next() {
+            Some(v) => {
+                full.push(b'=');
+                full.extend_from_slice(v.as_bytes());
+            }
+            None => return Err(OptionError::RequiresArgument(chosen.name.clone())),
+        },
+        None => {}
+    }
+    Ok(OsString::from_vec(full))
+}
+
+/// A cluster of short options ending with one that takes a value, whose value is the next
+/// argument: the two arguments as clap should see them (attached, so a value starting with
+/// '-' stays a value, as in getopt). `None` for every other argument.
+fn short_with_value(
+    names: &OptionNames,
+    arg: &OsString,
+    next: &mut impl Iterator<Item = OsString>,
+) -> Result<Option<Vec<OsString>>, OptionError> {
+    let bytes = arg.as_bytes();
+    if bytes.len() <= 1 || bytes[0] != b'-' {
+        return Ok(None);
+    }
+    let cluster = &bytes[1..];
+    let Some(i) = cluster.iter().position(|c| names.value_shorts.contains(c)) else {
+        return Ok(None);
+    };
+    if i + 1 != cluster.len() {
+        return Ok(None);
+    }
+    match next.next() {
+        Some(v) if !v.is_empty() => {
+            let mut joined = bytes.to_vec();
+            joined.extend_from_slice(v.as_bytes());
+            Ok(Some(vec![OsString::from_vec(joined)]))
+        }
+        Some(v) => Ok(Some(vec![arg.clone(), v])),
+        None => Err(OptionError::ShortRequiresArgument(cluster[i] as char)),
+    }
+}

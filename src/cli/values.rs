@@ -1,0 +1,58 @@
+//! The words of `--sparse`, `--reflink`, `--method`, `--update` and `--progress` and their help
+//! lines: clap's `ValueEnum` implemented for the settings' plain enums, so each setting has one
+//! enum (in `crate::options::values`) and clap stays in `cli`.
+
+use clap::builder::PossibleValue;
+use clap::ValueEnum;
+
+use crate::options::values::{MethodChoice, ProgressWhen, ReflinkWhen, SparseWhen, UpdateWhen};
+
+/// Implements `ValueEnum` from a list of `Variant = "word": "help line"` (the list's order is
+/// the order `--help` and the "Valid arguments" list show).
+macro_rules! value_words {
+    ($ty:ty { $($variant:ident = $word:literal : $help:literal,)* }) => {
+        impl ValueEnum for $ty {
+            fn value_variants<'a>() -> &'a [Self] {
+                &[$(Self::$variant),*]
+            }
+
+            fn to_possible_value(&self) -> Option<PossibleValue> {
+                Some(match self {
+                    $(Self::$variant => PossibleValue::new($word).help($help),)*
+                })
+            }
+        }
+    };
+}
+
+value_words!(SparseWhen {
+    Auto = "auto": "Keep holes the source has (detected with SEEK_DATA/SEEK_HOLE)",
+    Always = "always": "Also turn runs of zero bytes into holes",
+    Never = "never": "Write every byte: a fully allocated destination (no reflink, no copy_file_range)",
+});
+
+value_words!(ReflinkWhen {
+    Auto = "auto": "Clone where the filesystem can (btrfs, xfs), else copy",
+    Always = "always": "Clone with FICLONE or fail",
+    Never = "never": "Never share extents: on filesystems that can clone, copy_file_range is avoided too (it may clone)",
+});
+
+value_words!(ProgressWhen {
+    Auto = "auto": "Only on a terminal, and only once a copy has run for about a second",
+    Always = "always": "Always (on standard error)",
+    Never = "never": "Never",
+});
+
+value_words!(UpdateWhen {
+    All = "all": "Replace every existing destination (the default without -u)",
+    None = "none": "Never replace an existing destination",
+    NoneFail = "none-fail": "Never replace, and fail if a destination exists",
+    Older = "older": "Replace only destinations older than their source",
+    Changed = "changed": "Replace only regular files whose size or mtime differs from their source's (skip finished copies)",
+});
+
+value_words!(MethodChoice {
+    Auto = "auto": "Reflink (per --reflink), then copy_file_range, then read/write",
+    CopyFileRange = "copy-file-range": "copy_file_range only: fail with the reason instead of falling back",
+    ReadWrite = "read-write": "read/write only: never the kernel copy",
+});

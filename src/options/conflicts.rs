@@ -1,0 +1,176 @@
+//! The flag-conflict rules: one table of pairs of settings that cannot be used together, each
+//! with its [`Conflict`] (worded in `report/messages/settings.rs`). GNU cp's own rules come from
+//! cp.c's option checks (GNU 9.5 wording); the others guard fcopy's own flags.
+
+use super::values::{MethodChoice, ReflinkWhen, SparseWhen, UpdateWhen};
+use crate::cli::Args;
+
+/// Two settings given together that no file can make valid: a usage error.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Conflict {
+    /// `--reflink=always` with `--sparse` other than `auto` (GNU cp.c).
+    ReflinkNeedsSparseAuto,
+    /// `--method=copy-file-range` with `--reflink=never`: copy_file_range may clone.
+    CopyFileRangeWithReflinkNever,
+    /// `--method=copy-file-range` with `--sparse=never`: that writes every byte with write(2).
+    CopyFileRangeWithSparseNever,
+    /// `--method=copy-file-range` with `--sparse=always`: finding zeros needs read(2).
+    CopyFileRangeWithSparseAlways,
+    /// `--method=read-write` with `--reflink=always`.
+    ReadWriteWithReflinkAlways,
+    /// Backups (a control other than `none`) with `-n` or `--update=none-fail` (GNU 9.5's
+    /// rule; 9.1 refused `--backup` with `--no-clobber`).
+    BackupWithNoClobber,
+    /// `-l` with `-s` (GNU cp.c).
+    HardAndSymbolicLinks,
+    /// A byte range (`--offset-in`, `--offset-out`, `--len`) with `--parents`.
+    RangeWithParents,
+    /// A byte range with `-r`/`-a`: a range copies one file.
+    RangeWithRecursive,
+    /// `--batch` with SOURCE or DEST operands.
+    BatchWithOperands,
+    /// `--batch` with `-t`.
+    BatchWithTargetDirectory,
+    /// `-0`/`--null` without `--batch`.
+    NullWithoutBatch,
+    /// `--update=changed` with a byte range.
+    UpdateChangedWithRange,
+    /// `--resume` with a byte range: a range already says where to write.
+    ResumeWithRange,
+    /// `--resume` with `--atomic`: a later run would have to find the temporary, not DEST.
+    ResumeWithAtomic,
+    /// `-t` with `-T` (GNU cp.c: an error without the "Try --help" line).
+    TargetDirectoryWithNoTargetDirectory,
+}
+
+impl Conflict {
+    /// Whether the message is followed by "Try 'fcopy --help' ..." (as GNU's `usage` adds).
+    pub fn try_help(self) -> bool {
+        self != Conflict::TargetDirectoryWithNoTargetDirectory
+    }
+}
+
+/// What the table's rules look at: the flags, and what had to be resolved first.
+pub struct Given<'a> {
+    pub args: &'a Args,
+    /// Backups are on: `-b`, `--backup` or `-S`, with a control other than `none` (after
+    /// `VERSION_CONTROL`).
+    pub backup: bool,
+}
+
+/// One rule: `first` and `second` both hold → `conflict`.
+pub struct Row {
+    pub conflict: Conflict,
+    pub first: fn(&Given<'_>) -> bool,
+    pub second: fn(&Given<'_>) -> bool,
+}
+
+const fn row(
+    conflict: Conflict,
+    first: fn(&Given<'_>) -> bool,
+    second: fn(&Given<'_>) -> bool,
+) -> Row {
+    Row {
+        conflict,
+        first,
+        second,
+    }
+}
+
+/// Every flag conflict, in the order they are checked (the first that applies is reported).
+pub const CONFLICTS: &[Row] = &[
+    row(
+        Conflict::ReflinkNeedsSparseAuto,
+        |g| g.args.reflink == ReflinkWhen::Always,
+        |g| g.args.sparse != SparseWhen::Auto,
+    ),
+    row(
+        Conflict::CopyFileRangeWithReflinkNever,
+        |g| g.args.method == MethodChoice::CopyFileRange,
+        |g| g.args.reflink == ReflinkWhen::Never,
+    ),
+    row(
+        Conflict::CopyFileRangeWithSparseNever,
+        |g| g.args.method == MethodChoice::CopyFileRange,
+        |g| g.args.sparse == SparseWhen::Never,
+    ),
+    row(
+        Conflict::CopyFileRangeWithSparseAlways,
+        |g| g.args.method == MethodChoice::CopyFileRange,
+        |g| g.args.sparse == SparseWhen::Always,
+    ),
+    row(
+        Conflict::ReadWriteWithReflinkAlways,
+        |g| g.args.method == MethodChoice::ReadWrite,
+        |g| g.args.reflink == ReflinkWhen::Always,
+    ),
+    row(
+        Conflict::BackupWithNoClobber,
+        |g| g.backup,
+        |g| g.args.no_clobber || g.args.update == Some(UpdateWhen::NoneFail),
+    ),
+    row(
+        Conflict::HardAndSymbolicLinks,
+        |g| g.args.link,
+        |g| g.args.symbolic_link,
+    ),
+    row(
+        Conflict::RangeWithParents,
+        |g| g.args.is_ranged(),
+        |g| g.args.parents,
+    ),
+    row(
+        Conflict::RangeWithRecursive,
+        |g| g.args.is_ranged(),
+        |g| g.args.recursive || g.args.archive,
+    ),
+    row(
+        Conflict::BatchWithOperands,
+        |g| g.args.batch.is_some(),
+        |g| !g.args.operands.is_empty(),
+    ),
+    row(
+        Conflict::BatchWithTargetDirectory,
+        |g| g.args.batch.is_some(),
+        |g| g.args.target_directory.is_some(),
+    ),
+    row(
+        Conflict::NullWithoutBatch,
+        |g| g.args.null,
+        |g| g.args.batch.is_none(),
+    ),
+    row(
+        Conflict::UpdateChangedWithRange,
+        |g| g.args.update == Some(UpdateWhen::Changed),
+        |g| g.args.is_ranged(),
+    ),
+    row(
+        Conflict::ResumeWithRange,
+        |g| g.args.restart.resume,
+        |g| g.args.is_ranged(),
+    ),
+    row(
+        Conflict::ResumeWithAtomic,
+        |g| g.args.restart.resume,
+        |g| g.args.atomic,
+    ),
+    row(
+        Conflict::TargetDirectoryWithNoTargetDirectory,
+        |g| g.args.target_directory.is_some(),
+        |g| g.args.no_target_directory,
+    ),
+];
+
+/// The first rule of [`CONFLICTS`] these settings break.
+pub fn check(given: &Given<'_>) -> Result<(), Conflict> {
+    match CONFLICTS
+        .iter()
+        .find(|row| (row.first)(given) && (row.second)(given))
+    {
+        Some(row) => Err(row.conflict),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests;
