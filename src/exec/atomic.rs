@@ -27,7 +27,8 @@ use super::strategy::{copy_extents, run_strategy};
 use super::sync::{flush_by_close, sync_dir, sync_file};
 use super::temp::{create_temp, Temp};
 use super::{
-    apply_attributes, DestNote, Engine, ExecError, JobError, KeepOwnerWarning, Outcome, PrefillStep,
+    apply_attributes, DestNote, Engine, ExecError, JobError, KeepOwnerWarning, Outcome,
+    PrefillStep, Warning,
 };
 use crate::plan::{Job, Strategy};
 
@@ -297,7 +298,7 @@ fn keep_owner(
     fd: BorrowedFd<'_>,
     old: &Stat,
     dst_name: &Path,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) -> u32 {
     let root = rustix::process::geteuid().is_root();
     let mut mode = old.st_mode & if root { 0o7777 } else { 0o1777 };
@@ -313,7 +314,7 @@ fn keep_owner(
                     gid: old.st_gid,
                     errno,
                 };
-                warnings.push(warning.to_string());
+                warnings.push(Warning::KeepOwner(warning));
             }
         }
     }

@@ -105,9 +105,8 @@ pub enum ExecError {
     Replace { path: PathBuf, errno: Errno },
     /// `--verify` found a difference or could not compare.
     Verify(VerifyError),
-    /// A fatal attribute problem, worded by [`crate::meta`] (transitional (issue 11): until
-    /// meta's problems are typed).
-    Attributes(String),
+    /// A required attribute could not be preserved.
+    Attributes(crate::meta::MetaError),
 }
 
 /// What an interrupted copy in place did with DEST.
@@ -139,6 +138,16 @@ pub enum DestNote {
     MayBeIncomplete { path: PathBuf },
     /// `--atomic --sync`: DEST was replaced, but its directory could not be flushed.
     NotDurable { path: PathBuf },
+}
+
+/// A problem that does not fail the copy, shown as a warning (worded in
+/// `report/messages/exec.rs`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Warning {
+    /// An attribute that could not be preserved but is not required (e.g. xattrs unsupported).
+    Attributes(crate::meta::MetaError),
+    /// `--atomic` could not give the new file the old file's owner.
+    KeepOwner(KeepOwnerWarning),
 }
 
 /// A warning: `--atomic` could not give the replacement DEST's owner (`uid`:`gid`).

@@ -32,7 +32,9 @@ use rustix::io::Errno;
 
 use crate::plan::{Endpoint, Job, Strategy};
 
-pub use self::error::{DestNote, ExecError, JobError, KeepOwnerWarning, Partial, PrefillStep};
+pub use self::error::{
+    DestNote, ExecError, JobError, KeepOwnerWarning, Partial, PrefillStep, Warning,
+};
 use self::open::{created_with_final_mode, is_regular, open_dest, open_source, CreatedDest, Fd};
 pub use self::outcome::{
     errno_row, on_errno, ErrnoRow, Mechanism, Method, OnErrno, Outcome, Reason, ERRNO_TABLE,
@@ -254,9 +256,9 @@ fn apply_attributes(
     );
     for problem in problems {
         if problem.fatal {
-            return Err(JobError::new(ExecError::Attributes(problem.message)));
+            return Err(JobError::new(ExecError::Attributes(problem.error)));
         }
-        outcome.warnings.push(problem.message);
+        outcome.warnings.push(Warning::Attributes(problem.error));
     }
     Ok(())
 }

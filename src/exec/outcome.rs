@@ -195,8 +195,8 @@ pub struct Outcome {
     pub zeros: bool,
     /// copy_file_range was called at all.
     pub tried_cfr: bool,
-    /// Non-fatal problems (e.g. xattrs unsupported) to show as warnings, worded already.
-    pub warnings: Vec<String>,
+    /// Non-fatal problems (e.g. xattrs unsupported) to show as warnings.
+    pub warnings: Vec<super::Warning>,
     /// `--verify`: how the data was checked.
     pub verified: Option<crate::restart::verify::Verified>,
 }

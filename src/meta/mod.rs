@@ -82,12 +82,6 @@ impl Attrs {
         Ok(attrs)
     }
 
-    /// [`Attrs::parse`] with the error as its message.
-    // transitional (issue 11): lead removes once options/ calls `parse` and keeps the typed error.
-    pub fn parse_list(list: &str, flag: &'static str) -> Result<Attrs, String> {
-        Attrs::parse(list, flag).map_err(|e| e.to_string())
-    }
-
     /// The attributes of either list.
     pub fn union(self, o: Attrs) -> Attrs {
         Attrs {

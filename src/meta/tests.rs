@@ -4,10 +4,12 @@ use super::Attrs;
 
 #[test]
 fn preserve_lists() {
-    let a = Attrs::parse_list("mode,timestamps", "--preserve").unwrap();
+    let a = Attrs::parse("mode,timestamps", "--preserve").unwrap();
     assert!(a.mode && a.timestamps && !a.ownership && !a.xattr);
-    assert_eq!(Attrs::parse_list("all", "--preserve").unwrap(), Attrs::ALL);
-    let err = Attrs::parse_list("mode,bogus", "--preserve").unwrap_err();
+    assert_eq!(Attrs::parse("all", "--preserve").unwrap(), Attrs::ALL);
+    let err = Attrs::parse("mode,bogus", "--preserve")
+        .unwrap_err()
+        .to_string();
     assert!(
         err.starts_with("invalid argument 'bogus' for '--preserve'"),
         "{err}"

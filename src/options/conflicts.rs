@@ -18,8 +18,9 @@ pub enum Conflict {
     CopyFileRangeWithSparseAlways,
     /// `--method=read-write` with `--reflink=always`.
     ReadWriteWithReflinkAlways,
-    /// Backups (a control other than `none`) with `-n` or `--update=none-fail` (GNU 9.5's
-    /// rule; 9.1 refused `--backup` with `--no-clobber`).
+    /// Backups (a control other than `none`) with `-n`, `--update=none` or `--update=none-fail`
+    /// (GNU 9.6's rule, whose tests/cp/cp-i.sh checks all three; 9.1 refused `--backup` with
+    /// `--no-clobber` only).
     BackupWithNoClobber,
     /// `-l` with `-s` (GNU cp.c).
     HardAndSymbolicLinks,
@@ -107,7 +108,10 @@ pub const CONFLICTS: &[Row] = &[
     row(
         Conflict::BackupWithNoClobber,
         |g| g.backup,
-        |g| g.args.no_clobber || g.args.update == Some(UpdateWhen::NoneFail),
+        |g| {
+            g.args.no_clobber
+                || matches!(g.args.update, Some(UpdateWhen::None | UpdateWhen::NoneFail))
+        },
     ),
     row(
         Conflict::HardAndSymbolicLinks,

@@ -30,12 +30,12 @@ pub enum UsageError {
     Option(OptionError),
     /// Two settings that cannot be used together.
     Conflict(Conflict),
-    /// An invalid `--preserve`/`--no-preserve` list (the message of [`crate::meta::Attrs`]).
-    Attributes(String),
+    /// An invalid `--preserve`/`--no-preserve` list.
+    Attributes(crate::meta::BadAttrList),
     /// An invalid `--backup` word or `VERSION_CONTROL`.
     BackupControl(backup::ControlError),
-    /// An invalid restart setting, e.g. an unreadable `--exclude-from` file (its message).
-    Restart(String),
+    /// An invalid restart setting, e.g. an unreadable `--exclude-from` file.
+    Restart(crate::restart::filter::FilterError),
     /// Operands that cp's grammar cannot pair up.
     Operand(operands::OperandError),
 }

@@ -89,7 +89,7 @@ fn attr_flags(args: &Args, m: &ArgMatches) -> Result<Vec<AttrFlag>, UsageError> 
         };
         let flag = if add { "--preserve" } else { "--no-preserve" };
         for (value, index) in values.zip(indices) {
-            let attrs = Attrs::parse_list(value, flag).map_err(UsageError::Attributes)?;
+            let attrs = Attrs::parse(value, flag).map_err(UsageError::Attributes)?;
             flags.push(AttrFlag {
                 index,
                 attrs,

@@ -5,9 +5,9 @@
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
-use crate::cli::{MethodChoice, ReflinkWhen, SparseWhen};
 use crate::facts::{DestFacts, FileFacts, FileKind, FsKind};
 use crate::meta::Preserve;
+use crate::options::values::{MethodChoice, ReflinkWhen, SparseWhen};
 use crate::units::ByteArg;
 
 /// The options that shape every job, resolved from [`crate::cli::Args`].

@@ -17,8 +17,8 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
-use crate::cli::ProgressWhen;
 use crate::exec::Progress;
+use crate::options::values::ProgressWhen;
 
 /// How long a copy runs before `--progress=auto` shows the bar.
 const AUTO_DELAY: Duration = Duration::from_secs(1);

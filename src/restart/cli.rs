@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args as ClapArgs;
 
 /// `--resume`, `--verify`, `--exclude`, `--include`, `--exclude-from`, `--stats`, `--mkpath`.
-/// (`--update=changed` is a value of GNU's `--update`, in [`crate::cli::UpdateWhen`].)
+/// (`--update=changed` is a value of GNU's `--update`, in [`crate::options::values::UpdateWhen`].)
 #[derive(ClapArgs, Debug, Clone, Default)]
 pub struct RestartArgs {
     /// Complete a DEST that is a shorter copy of SOURCE (its last up-to-1 MiB must match) from where it ends; keep partial files when interrupted

@@ -35,11 +35,11 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Resolves the flags; `Err` is a usage message (exit 1, "Try --help"): an unreadable
+    /// Resolves the flags; `Err` is a usage error (exit 1, "Try --help"): an unreadable
     /// `--exclude-from` file. The conflicts of these flags with others (`--resume` with a range
     /// or `--atomic`, `--update=changed` with a range) are rows of
     /// [`crate::options::conflicts::CONFLICTS`].
-    pub fn resolve(all: &crate::cli::Args) -> Result<Settings, String> {
+    pub fn resolve(all: &crate::cli::Args) -> Result<Settings, filter::FilterError> {
         let args = &all.restart;
         let filter = Filter::from_args(args)?.map(Arc::new);
         Ok(Settings {

@@ -12,10 +12,10 @@ use rustix::io::Errno;
 
 use super::{same_name, Copier};
 use crate::backup;
-use crate::cli::UpdateWhen;
 use crate::exec::probe;
 use crate::facts::FileFacts;
 use crate::facts::FileKind;
+use crate::options::values::UpdateWhen;
 use crate::options::{Deref, LinkMode};
 use crate::plan::replace::{self, Action, Existing, Fact, ReplaceError, Step};
 use crate::plan::same::{self as same_file, Ident, SameFile};

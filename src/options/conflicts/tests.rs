@@ -76,7 +76,15 @@ row_test!(
     backup_with_update_none_fail,
     BackupWithNoClobber,
     ["-b", "--update=none-fail", "a", "b"],
-    ["-b", "--update=none", "a", "b"]
+    ["-b", "--update=older", "a", "b"]
+);
+// GNU 9.6 (commit "cp,mv: decouple --update from -f,-i,-n options"; tests/cp/cp-i.sh:
+// `returns_ 1 cp -b --update=none c d`).
+row_test!(
+    backup_with_update_none,
+    BackupWithNoClobber,
+    ["-b", "--update=none", "a", "b"],
+    ["-b", "--update=all", "a", "b"]
 );
 row_test!(
     hard_and_symbolic_links,

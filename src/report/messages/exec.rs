@@ -4,7 +4,7 @@
 
 use std::fmt::{self, Display, Formatter};
 
-use crate::exec::{DestNote, ExecError, JobError, KeepOwnerWarning, Partial, PrefillStep};
+use crate::exec::{DestNote, ExecError, JobError, KeepOwnerWarning, Partial, PrefillStep, Warning};
 use crate::report::{errno_text_of, quote};
 use crate::restart::verify::{VerifyError, VerifyStep};
 
@@ -51,7 +51,7 @@ impl Display for ExecError {
                 )
             }
             E::Verify(e) => e.fmt(f),
-            E::Attributes(message) => f.write_str(message),
+            E::Attributes(error) => write!(f, "{error}"),
             _ => self.fmt_io(f),
         }
     }
@@ -239,6 +239,15 @@ impl Display for DestNote {
                 "{} was replaced, but the change may not survive a crash",
                 quote(path)
             ),
+        }
+    }
+}
+
+impl Display for Warning {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            Warning::Attributes(error) => write!(f, "{error}"),
+            Warning::KeepOwner(warning) => write!(f, "{warning}"),
         }
     }
 }

@@ -33,13 +33,6 @@ impl fmt::Display for FilterError {
     }
 }
 
-// transitional (issue 11): lead removes once restart/'s settings keep the typed error.
-impl From<FilterError> for String {
-    fn from(e: FilterError) -> String {
-        e.to_string()
-    }
-}
-
 /// GNU's `mkdir -p` text (coreutils src/mkdir.c via gnulib `make_dir_parents`:
 /// `cannot create directory %s`).
 impl fmt::Display for MkpathError {

@@ -61,7 +61,8 @@ impl fmt::Display for UsageError {
         match self {
             UsageError::Option(e) => e.fmt(f),
             UsageError::Conflict(c) => c.fmt(f),
-            UsageError::Attributes(text) | UsageError::Restart(text) => f.write_str(text),
+            UsageError::Attributes(e) => write!(f, "{e}"),
+            UsageError::Restart(e) => write!(f, "{e}"),
             UsageError::BackupControl(e) => e.fmt(f),
             UsageError::Operand(e) => e.fmt(f),
         }
