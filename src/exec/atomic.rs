@@ -249,7 +249,7 @@ fn fill(
     let mut outcome = run_strategy(engine, job, src, &temp.fd).map_err(or_interrupted)?;
     if job.restart.verify {
         // On a mismatch the temporary goes (on drop) and DEST stays as it was.
-        outcome.verified = Some(crate::restart::verify::check(
+        outcome.verified = Some(crate::exec::verify::check(
             job,
             src.as_fd(),
             temp.fd.as_fd(),

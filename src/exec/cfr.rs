@@ -4,7 +4,7 @@ use std::os::fd::BorrowedFd;
 
 use rustix::io::Errno;
 
-use super::span::Offsets;
+use super::offsets::Offsets;
 use super::{Engine, Reason};
 
 /// How a copy_file_range run ended.

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use rustix::io::Errno;
 
 use super::Reason;
-use crate::restart::verify::VerifyError;
+use crate::exec::verify::VerifyError;
 
 /// Why one job failed. Paths are as shown to the user (the operand's spelling).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -13,6 +13,7 @@ pub use temp::mark_run_start;
 mod cfr;
 mod error;
 pub mod extents;
+mod offsets;
 mod open;
 mod outcome;
 pub mod probe;
@@ -24,6 +25,7 @@ mod sync;
 mod temp;
 #[cfg(test)]
 mod tests;
+pub mod verify;
 
 use std::os::fd::AsFd;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -130,7 +132,7 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
     let mut outcome =
         run_strategy(engine, job, &src, &dst).map_err(|e| in_place.copy_failed(e, &dst))?;
     if job.restart.verify {
-        match crate::restart::verify::check(job, src.as_fd(), dst.as_fd(), &outcome) {
+        match crate::exec::verify::check(job, src.as_fd(), dst.as_fd(), &outcome) {
             Ok(how) => outcome.verified = Some(how),
             Err(e) => {
                 // A new DEST that does not match is removed, even under --resume.

@@ -198,7 +198,7 @@ pub struct Outcome {
     /// Non-fatal problems (e.g. xattrs unsupported) to show as warnings.
     pub warnings: Vec<super::Warning>,
     /// `--verify`: how the data was checked.
-    pub verified: Option<crate::restart::verify::Verified>,
+    pub verified: Option<Verified>,
 }
 
 impl Outcome {
@@ -214,6 +214,28 @@ impl Outcome {
             tried_cfr: false,
             warnings: Vec::new(),
             verified: None,
+        }
+    }
+}
+
+/// How a file was verified, for `--json` (`"verified"`) and `--debug`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Verified {
+    /// Read back from the device and compared.
+    Compared,
+    /// A reflink: the destination shares the source's extents.
+    Shared,
+    /// Not verifiable here (a stream at one end).
+    Skipped,
+}
+
+impl Verified {
+    /// The name shown in `--json` and `--debug`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verified::Compared => "compared",
+            Verified::Shared => "reflink",
+            Verified::Skipped => "not verifiable",
         }
     }
 }

@@ -5,7 +5,7 @@ use std::os::fd::BorrowedFd;
 
 use rustix::io::Errno;
 
-use super::span::Offsets;
+use super::offsets::Offsets;
 use super::Engine;
 
 /// Size of the reused copy buffer.

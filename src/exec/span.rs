@@ -9,27 +9,10 @@ use rustix::fs::{fstat, ftruncate};
 use rustix::io::Errno;
 
 use super::cfr::{self, CfrEnd};
+use super::offsets::Offsets;
 use super::rw::{self, RwError};
 use super::{Engine, ExecError, Method, Outcome, Reason};
 use crate::plan::{Job, Strategy};
-
-/// Where each end of a span copy is: an explicit offset, or `None` for the descriptor's own
-/// offset (standard input/output, streams). Advanced by what was copied.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub struct Offsets {
-    pub input: Option<u64>,
-    pub output: Option<u64>,
-}
-
-impl Offsets {
-    /// Both ends at `at`.
-    pub fn both(at: u64) -> Self {
-        Offsets {
-            input: Some(at),
-            output: Some(at),
-        }
-    }
-}
 
 /// One span copy's two descriptors and what the job allows it to do.
 pub(super) struct Span<'a, 'e> {

@@ -7,9 +7,10 @@ use std::os::fd::{AsFd, BorrowedFd};
 use rustix::fs::{fstat, ftruncate, ioctl_ficlone};
 
 use super::extents::DataExtents;
+use super::offsets::Offsets;
 use super::open::{start_pos, Fd};
 use super::outcome::{on_errno, Mechanism, OnErrno};
-use super::span::{Offsets, Span};
+use super::span::Span;
 use super::{rw, Engine, ExecError, Method, Outcome};
 use crate::facts::FileKind;
 use crate::plan::{CloneMode, Endpoint, Job, Strategy};

@@ -226,12 +226,7 @@ pub fn plan_job(
         .range_override
         .clone()
         .or_else(|| opts.range.clone())
-        .or_else(|| {
-            inputs
-                .restart
-                .resumed_from
-                .map(crate::restart::resume::range_from)
-        });
+        .or_else(|| inputs.restart.resumed_from.map(range::range_from));
     let same_file = dest.file().is_some_and(|d| d.same_file(source));
     if same_file && range.is_none() && source.kind == FileKind::Regular {
         return Err(PlanError::SameFile(

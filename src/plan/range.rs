@@ -70,3 +70,16 @@ fn checked_len(
         None => Ok(size - offset_in),
     }
 }
+
+/// The range a resumed copy runs: from `at` in both files to the end of SOURCE.
+pub fn range_from(at: u64) -> RangeArgs {
+    let arg = crate::units::ByteArg {
+        value: at,
+        text: at.to_string(),
+    };
+    RangeArgs {
+        offset_in: Some(arg.clone()),
+        offset_out: Some(arg),
+        len: None,
+    }
+}

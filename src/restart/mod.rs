@@ -13,7 +13,6 @@ pub mod mkpath;
 pub mod resume;
 pub mod stats;
 pub mod update_changed;
-pub mod verify;
 
 use std::sync::Arc;
 

@@ -73,16 +73,3 @@ pub fn resume_offset(
     };
     (full(&s, &mut a) && full(&d, &mut b) && a == b).then_some(have)
 }
-
-/// The range a resumed copy runs: from `at` in both files to the end of SOURCE.
-pub fn range_from(at: u64) -> crate::plan::RangeArgs {
-    let arg = crate::units::ByteArg {
-        value: at,
-        text: at.to_string(),
-    };
-    crate::plan::RangeArgs {
-        offset_in: Some(arg.clone()),
-        offset_out: Some(arg),
-        len: None,
-    }
-}

@@ -4,9 +4,9 @@
 
 use std::fmt::{self, Display, Formatter};
 
+use crate::exec::verify::{VerifyError, VerifyStep};
 use crate::exec::{DestNote, ExecError, JobError, KeepOwnerWarning, Partial, PrefillStep, Warning};
 use crate::report::{errno_text_of, quote};
-use crate::restart::verify::{VerifyError, VerifyStep};
 
 impl Display for JobError {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {

@@ -16,33 +16,11 @@ use std::path::{Path, PathBuf};
 use rustix::fs::{fstat, openat, Advice, FileType, Mode, OFlags, CWD};
 use rustix::io::Errno;
 
-use crate::exec::{Method, Outcome};
+use super::outcome::{Method, Outcome, Verified};
 use crate::plan::{Endpoint, Job};
 
 /// Bytes compared per read of each file.
 const CHUNK: usize = 1 << 20;
-
-/// How a file was verified, for `--json` (`"verified"`) and `--debug`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Verified {
-    /// Read back from the device and compared.
-    Compared,
-    /// A reflink: the destination shares the source's extents.
-    Shared,
-    /// Not verifiable here (a stream at one end).
-    Skipped,
-}
-
-impl Verified {
-    /// The name shown in `--json` and `--debug`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Verified::Compared => "compared",
-            Verified::Shared => "reflink",
-            Verified::Skipped => "not verifiable",
-        }
-    }
-}
 
 /// Why `--verify` failed a file (worded in `report/messages/exec.rs`).
 #[derive(Clone, Debug, PartialEq, Eq)]
