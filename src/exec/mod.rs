@@ -4,7 +4,9 @@
 mod atomic;
 pub use atomic::mark_run_start;
 mod cfr;
+pub mod dirs;
 pub mod extents;
+pub mod nodes;
 pub mod probe;
 mod rw;
 
