@@ -1,15 +1,17 @@
 //! The other node kinds' effects, each relative to a directory descriptor or on the descriptor
 //! of the node made: symbolic links, FIFOs, sockets and device nodes, the `-l` hard links and
-//! `-s` symbolic links made instead of copies, and removing a destination before a link.
+//! `-s` symbolic links made instead of copies, the links to a hard-linked source's first copy
+//! (`--preserve=links`), and removing a destination before a link.
 
 use std::ffi::OsStr;
-use std::os::fd::{BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
+use std::sync::Arc;
 
 use rustix::fs::{
     fstat, linkat, mknodat, openat, readlinkat, symlinkat, unlinkat, AtFlags, FileType, Mode,
-    OFlags,
+    OFlags, CWD,
 };
 use rustix::io::Errno;
 
@@ -79,6 +81,59 @@ pub fn hard_link(
         AtFlags::empty()
     };
     linkat(src_dir, src_name, dst_dir, dst_name, flags)
+}
+
+/// Links `name` in `dir` to the node `last` below the directory `root`, reached through the
+/// directories `parents` one `O_NOFOLLOW` step at a time (a preserved hard link whose first
+/// copy's directory was closed: DESIGN rule 10, and deeper than PATH_MAX).
+pub fn link_below<'n>(
+    root: Arc<OwnedFd>,
+    parents: impl IntoIterator<Item = &'n OsStr>,
+    last: &OsStr,
+    dir: BorrowedFd<'_>,
+    name: &Path,
+) -> Result<(), Errno> {
+    let mut cur = root;
+    for part in parents {
+        let next = openat(
+            &*cur,
+            part,
+            OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        cur = Arc::new(next);
+    }
+    linkat(&*cur, last, dir, name, AtFlags::empty())
+}
+
+/// Links `name` in `dir` to the node at `path` (from the working directory), through an
+/// `O_PATH` descriptor of it, only if it is the file `id` (device, inode) when known: a name
+/// another user took meanwhile is `ENOENT`.
+pub fn link_by_path(
+    path: &Path,
+    id: Option<(u64, u64)>,
+    dir: BorrowedFd<'_>,
+    name: &Path,
+) -> Result<(), Errno> {
+    let node = openat(
+        CWD,
+        path,
+        OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    let st = fstat(&node)?;
+    if id.is_some_and(|id| id != (st.st_dev, st.st_ino)) {
+        // Not the file copied: something else took its name.
+        return Err(Errno::NOENT);
+    }
+    match linkat(node.as_fd(), "", dir, name, AtFlags::EMPTY_PATH) {
+        // AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; /proc names the same open node.
+        Err(Errno::NOENT | Errno::PERM) => {
+            let proc_path = format!("/proc/self/fd/{}", node.as_raw_fd());
+            linkat(CWD, proc_path.as_str(), dir, name, AtFlags::SYMLINK_FOLLOW)
+        }
+        other => other,
+    }
 }
 
 /// `-s`: the symbolic link `name` in `dir` to the source path as given.

@@ -90,6 +90,7 @@ struct PendingDir {
 }
 
 impl<'a, 'p> Copier<'a, 'p> {
+    /// A copier for one run: `umask` decides new nodes' modes, `pool` runs jobs (`-j`).
     pub fn new(
         cfg: &'a Config,
         engine: &'a Engine<'p>,
@@ -293,6 +294,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         }
     }
 
+    /// Reports the failure `message` for the entry `src` → `dst` (an error line and record).
     fn fail(&mut self, src: &Path, dst: &Path, message: &str) {
         // The record's `type` is the entry's own (issue 13), not always "file".
         let follow = self.cfg.deref == crate::options::Deref::Always;

@@ -297,14 +297,11 @@ impl<'a, 'p> Copier<'a, 'p> {
     fn make_symlink_to_source(&mut self, src: &Endpoint, dst: &Endpoint) {
         let src_shown = src.display_path().to_path_buf();
         let dst_shown = dst.display_path().to_path_buf();
-        if !src_shown.is_absolute() && dst_shown.components().count() > 1 {
-            let parent = probe::parent_dir(&dst_shown);
-            if parent != Path::new(".") {
-                let err = WalkError::RelativeSymlink {
-                    dst: dst_shown.clone(),
-                };
-                return self.fail_with(&src_shown, &dst_shown, err);
-            }
+        if relative_link_refused(&src_shown, &dst_shown) {
+            let err = WalkError::RelativeSymlink {
+                dst: dst_shown.clone(),
+            };
+            return self.fail_with(&src_shown, &dst_shown, err);
         }
         if let Some(existing) = Self::lstat_dest(dst) {
             if resolves_to(src, &existing) {
@@ -402,6 +399,13 @@ pub(super) enum LinkKind {
     Symbolic,
 }
 
+/// GNU cp's `-s` rule: a relative source makes a symbolic link only in the current directory
+/// (elsewhere the link would point to the wrong place): "can make relative symbolic links only
+/// in current directory".
+fn relative_link_refused(src: &Path, dst: &Path) -> bool {
+    !src.is_absolute() && dst.components().count() > 1 && probe::parent_dir(dst) != Path::new(".")
+}
+
 /// Whether the source, followed through symlinks, is the file `existing` (GNU's same-file
 /// rule for link destinations).
 fn resolves_to(src: &Endpoint, existing: &Stat) -> bool {
@@ -409,3 +413,6 @@ fn resolves_to(src: &Endpoint, existing: &Stat) -> bool {
     statat(sdir, sname, AtFlags::empty())
         .is_ok_and(|st| (st.st_dev, st.st_ino) == (existing.st_dev, existing.st_ino))
 }
+
+#[cfg(test)]
+mod tests;
