@@ -85,7 +85,8 @@ pub struct NodeMode {
 /// directory, all of group and other when ownership is preserved (`omitted_permissions`) — and
 /// the kernel's umask or default ACL applies. A `--parents` directory withholds nothing when
 /// neither mode nor ownership is preserved (mkdir decides). With `--no-preserve=mode` the final
-/// mode is 0777 (a directory keeps its sticky bit) or 0666 for a special file, less the umask.
+/// mode is 0777 (a tree's directory keeps its sticky bit) or 0666 for a special file, less the
+/// umask. [`NodeMode::restore`] gives the mode to set once the node is ready.
 /// A symbolic link has no mode of its own; regular files are the planner's (`plan/mode.rs`).
 pub fn new_node_mode(kind: NewNode, src_mode: u32, s: &ModeSettings) -> NodeMode {
     let withheld = match kind {
@@ -134,6 +135,18 @@ pub fn open_dir(
         flags |= OFlags::NOFOLLOW;
     }
     openat(dir, name, flags, Mode::empty())
+}
+
+/// Opens the directory `path` names (from the working directory, following symlinks as a path
+/// would) as an `O_PATH` descriptor: an operand's destination is then checked and made
+/// relative to it, the path resolved once (DESIGN rule 10). Needs search permission only.
+pub fn open_parent(path: &Path) -> Result<OwnedFd, Errno> {
+    openat(
+        rustix::fs::CWD,
+        path,
+        OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
 }
 
 /// Opens a directory this run just made with `mkdirat`, without following a symlink, and

@@ -3,15 +3,16 @@
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use rustix::fs::{statat, AtFlags, CWD};
 
 use super::errors::{WalkError, WalkWarning};
 use super::Copier;
-use crate::exec::probe;
+use crate::exec::{dirs, probe};
 use crate::facts::{FileFacts, FileKind};
-use crate::options::Deref;
+use crate::options::{Deref, LinkMode};
 use crate::plan::{self, Endpoint, Target};
 
 impl<'a, 'p> Copier<'a, 'p> {
@@ -55,7 +56,11 @@ impl<'a, 'p> Copier<'a, 'p> {
             return;
         }
         if !self.cfg.parents {
-            let dst = Endpoint::Path(dst_path);
+            let dst = if self.makes_node(&facts) {
+                node_dest(dst_path)
+            } else {
+                Endpoint::Path(dst_path)
+            };
             return self.copy_operand_node(&src_path, dst, &facts, follow);
         }
         self.copy_with_parents(&src_path, &dst_path, &facts, follow);
@@ -84,6 +89,18 @@ impl<'a, 'p> Copier<'a, 'p> {
         }
     }
 
+    /// Whether [`Copier::copy_leaf`] makes a node for this source (a symlink, special file, or
+    /// `-l`/`-s` link) rather than copying a file or walking a directory.
+    fn makes_node(&self, facts: &FileFacts) -> bool {
+        match (self.cfg.link, facts.kind) {
+            (_, FileKind::Directory) => false,
+            (LinkMode::Hard | LinkMode::Symbolic, _) => true,
+            (LinkMode::Copy, FileKind::Symlink) => true,
+            (LinkMode::Copy, FileKind::Regular) => false,
+            (LinkMode::Copy, _) => self.cfg.recursive && !self.cfg.copy_contents,
+        }
+    }
+
     /// Standard input or output: the plain engine path.
     fn copy_stream(&mut self, target: &Target) {
         let src_name = target.source.display_path().to_path_buf();
@@ -105,6 +122,30 @@ impl<'a, 'p> Copier<'a, 'p> {
             return self.fail_with(&src_name, &dst_name, err);
         }
         self.copy_file(&target.source, &source, &target.dest, false);
+    }
+}
+
+/// The destination of an operand that becomes a node, named in its parent directory's
+/// descriptor: checked, cleared and made relative to one resolution of the parent path (DESIGN
+/// rule 10). Named by its path when it has no plain last name (a trailing slash, `.`, `..`) or
+/// the parent cannot be opened, so that the node's own call reports the error as GNU cp does.
+fn node_dest(path: PathBuf) -> Endpoint {
+    let plain_name = match path.components().next_back() {
+        Some(Component::Normal(name)) if !path.as_os_str().as_bytes().ends_with(b"/") => {
+            Some(name.to_owned())
+        }
+        _ => None,
+    };
+    let Some(name) = plain_name else {
+        return Endpoint::Path(path);
+    };
+    match dirs::open_parent(probe::parent_dir(&path)) {
+        Ok(dir) => Endpoint::At {
+            dir: Arc::new(dir),
+            name,
+            shown: path,
+        },
+        Err(_) => Endpoint::Path(path),
     }
 }
 
