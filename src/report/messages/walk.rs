@@ -2,18 +2,43 @@
 //! GNU cp's texts (copy.c, cp.c) for [`crate::tree::errors`]' types.
 
 use std::fmt;
+use std::path::Path;
+
+use rustix::io::Errno;
 
 use crate::report::{errno_text_of, quote, quote_if_needed};
 use crate::tree::errors::{NodeKind, WalkError, WalkWarning};
 
+impl WalkError {
+    /// For GNU's "cannot VERB 'path': errno" messages: the verb, the path and the errno.
+    fn cannot(&self) -> Option<(&'static str, &Path, Errno)> {
+        use WalkError as E;
+        let (verb, path, errno) = match self {
+            E::Stat { path, errno } => ("stat", path, errno),
+            E::Access { path, errno } => ("access", path, errno),
+            E::MakeDirectory { path, errno } => ("make directory", path, errno),
+            E::CreateDirectory { path, errno } => ("create directory", path, errno),
+            E::ReadLink { path, errno } => ("read symbolic link", path, errno),
+            E::Remove { path, errno } => ("remove", path, errno),
+            E::Reopen {
+                path,
+                errno: Some(errno),
+            } => ("reopen", path, errno),
+            E::CreateNode { kind, path, errno } => (kind.create_verb(), path, errno),
+            _ => return None,
+        };
+        Some((verb, path, *errno))
+    }
+}
+
 impl NodeKind {
-    /// The node as GNU's messages name it.
-    fn noun(self) -> &'static str {
+    /// "create" and the node as GNU's messages name it.
+    fn create_verb(self) -> &'static str {
         match self {
-            NodeKind::SymbolicLink => "symbolic link",
-            NodeKind::Fifo => "fifo",
-            NodeKind::SpecialFile => "special file",
-            NodeKind::HardLink => "hard link",
+            NodeKind::SymbolicLink => "create symbolic link",
+            NodeKind::Fifo => "create fifo",
+            NodeKind::SpecialFile => "create special file",
+            NodeKind::HardLink => "create hard link",
         }
     }
 }
@@ -21,20 +46,12 @@ impl NodeKind {
 impl fmt::Display for WalkError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use WalkError as E;
+        if let Some((verb, path, errno)) = self.cannot() {
+            return write!(f, "cannot {verb} {}: {}", quote(path), errno_text_of(errno));
+        }
         match self {
             E::SameFile { src, dst } => {
                 write!(f, "{} and {} are the same file", quote(src), quote(dst))
-            }
-            E::Stat { path, errno } => {
-                write!(f, "cannot stat {}: {}", quote(path), errno_text_of(*errno))
-            }
-            E::Access { path, errno } => {
-                write!(
-                    f,
-                    "cannot access {}: {}",
-                    quote(path),
-                    errno_text_of(*errno)
-                )
             }
             E::Replaced { path } => write!(f, "{} was replaced while being copied", quote(path)),
             E::SourceReplaced { path } => write!(
@@ -49,18 +66,6 @@ impl fmt::Display for WalkError {
                 f,
                 "cannot copy directory {} to standard output",
                 quote(path)
-            ),
-            E::MakeDirectory { path, errno } => write!(
-                f,
-                "cannot make directory {}: {}",
-                quote(path),
-                errno_text_of(*errno)
-            ),
-            E::CreateDirectory { path, errno } => write!(
-                f,
-                "cannot create directory {}: {}",
-                quote(path),
-                errno_text_of(*errno)
             ),
             E::HardLinkToDirectory { dst, earlier } => write!(
                 f,
@@ -88,34 +93,9 @@ impl fmt::Display for WalkError {
                 "cannot overwrite directory {} with non-directory",
                 quote(dst)
             ),
-            E::Reopen { path, errno: None } => write!(f, "cannot reopen {}", quote(path)),
-            E::Reopen {
-                path,
-                errno: Some(e),
-            } => write!(f, "cannot reopen {}: {}", quote(path), errno_text_of(*e)),
+            E::Reopen { path, .. } => write!(f, "cannot reopen {}", quote(path)),
             E::Moved { path } => {
                 write!(f, "directory {} was moved while being copied", quote(path))
-            }
-            E::ReadLink { path, errno } => write!(
-                f,
-                "cannot read symbolic link {}: {}",
-                quote(path),
-                errno_text_of(*errno)
-            ),
-            E::CreateNode { kind, path, errno } => write!(
-                f,
-                "cannot create {} {}: {}",
-                kind.noun(),
-                quote(path),
-                errno_text_of(*errno)
-            ),
-            E::Remove { path, errno } => {
-                write!(
-                    f,
-                    "cannot remove {}: {}",
-                    quote(path),
-                    errno_text_of(*errno)
-                )
             }
             E::RelativeSymlink { dst } => write!(
                 f,
@@ -129,12 +109,14 @@ impl fmt::Display for WalkError {
                 errno,
             } => write!(
                 f,
-                "cannot create {} {} to {}: {}",
-                kind.noun(),
+                "cannot {} {} to {}: {}",
+                kind.create_verb(),
                 quote(dst),
                 quote(target),
                 errno_text_of(*errno)
             ),
+            // The "cannot VERB" errors, rendered above.
+            _ => Ok(()),
         }
     }
 }

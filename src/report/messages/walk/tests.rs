@@ -55,6 +55,27 @@ fn errors_read_as_gnu_cp_words_them() {
             },
             "cannot copy a directory, 'a', into itself, 'a/b'",
         ),
+        (
+            WalkError::Stat {
+                path: p("x"),
+                errno: Errno::NOENT,
+            },
+            "cannot stat 'x': No such file or directory",
+        ),
+        (
+            WalkError::MakeDirectory {
+                path: p("e/a"),
+                errno: Errno::NOTDIR,
+            },
+            "cannot make directory 'e/a': Not a directory",
+        ),
+        (
+            WalkError::Reopen {
+                path: p("t"),
+                errno: Some(Errno::MFILE),
+            },
+            "cannot reopen 't': Too many open files",
+        ),
     ];
     for (err, text) in cases {
         assert_eq!(err.to_string(), text);
