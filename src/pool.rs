@@ -153,6 +153,7 @@ impl Pool {
         done
     }
 
+    /// Jobs handed to the workers and not yet returned by [`Pool::next_done`].
     pub fn in_flight(&self) -> usize {
         self.in_flight
     }

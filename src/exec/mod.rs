@@ -11,8 +11,10 @@
 mod atomic;
 pub use temp::mark_run_start;
 mod cfr;
+pub mod dirs;
 mod error;
 pub mod extents;
+pub mod nodes;
 mod offsets;
 mod open;
 mod outcome;

@@ -1,15 +1,16 @@
 //! A compact set of file identities (device, inode): 8 bytes and a control byte per file, for
-//! runs that create hundreds of thousands of files.
+//! runs that create hundreds of thousands of files; and where a hard-linked source's first copy
+//! is, for linking its later names (the links themselves are `exec::nodes`' effects).
 
 use std::collections::HashSet;
 use std::ffi::OsString;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Weak};
 
-use rustix::fs::{fstat, linkat, openat, AtFlags, Mode, OFlags, CWD};
 use rustix::io::Errno;
 
+use crate::exec::nodes;
 use crate::plan::Endpoint;
 
 /// File identities, grouped by device (a run rarely touches more than a few).
@@ -19,6 +20,7 @@ pub struct InodeSet {
 }
 
 impl InodeSet {
+    /// Adds a (device, inode).
     pub fn insert(&mut self, (dev, ino): (u64, u64)) {
         match self.by_dev.iter_mut().find(|(d, _)| *d == dev) {
             Some((_, inodes)) => {
@@ -28,6 +30,7 @@ impl InodeSet {
         }
     }
 
+    /// Whether the set holds (device, inode).
     pub fn contains(&self, (dev, ino): (u64, u64)) -> bool {
         self.by_dev
             .iter()
@@ -79,67 +82,22 @@ impl FirstCopy {
     /// linked only if it is the file copied.
     pub fn link_to(&self, dir: BorrowedFd<'_>, name: &Path) -> Result<(), Errno> {
         if let Some(first_dir) = self.dir.upgrade() {
-            return linkat(&*first_dir, &self.name, dir, name, AtFlags::empty());
+            return nodes::hard_link(first_dir.as_fd(), Path::new(&self.name), dir, name, false);
         }
         if let (Some(root), Some(root_shown)) = (self.root.upgrade(), &self.root_shown) {
             if let Ok(rel) = self.shown.strip_prefix(&**root_shown) {
                 let mut parts: Vec<_> = rel.components().collect();
                 if let Some(Component::Normal(last)) = parts.pop() {
                     if parts.iter().all(|c| matches!(c, Component::Normal(_))) {
-                        let mut cur = root;
-                        for part in parts {
-                            let next = openat(
-                                &*cur,
-                                part.as_os_str(),
-                                OFlags::PATH
-                                    | OFlags::DIRECTORY
-                                    | OFlags::NOFOLLOW
-                                    | OFlags::CLOEXEC,
-                                Mode::empty(),
-                            )?;
-                            cur = Arc::new(next);
-                        }
-                        return linkat(&*cur, last, dir, name, AtFlags::empty());
+                        let parents = parts.iter().map(|c| c.as_os_str());
+                        return nodes::link_below(root, parents, last, dir, name);
                     }
                 }
             }
         }
-        let node = openat(
-            CWD,
-            &self.shown,
-            OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-            Mode::empty(),
-        )?;
-        let st = fstat(&node)?;
-        if self.id.is_some_and(|id| id != (st.st_dev, st.st_ino)) {
-            // Not the file copied: something else took its name.
-            return Err(Errno::NOENT);
-        }
-        match linkat(node.as_fd(), "", dir, name, AtFlags::EMPTY_PATH) {
-            // AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; /proc names the same open node.
-            Err(Errno::NOENT | Errno::PERM) => {
-                let proc_path = format!("/proc/self/fd/{}", node.as_raw_fd());
-                linkat(CWD, proc_path.as_str(), dir, name, AtFlags::SYMLINK_FOLLOW)
-            }
-            other => other,
-        }
+        nodes::link_by_path(&self.shown, self.id, dir, name)
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::InodeSet;
-
-    #[test]
-    fn identities_are_told_apart_by_device_and_inode() {
-        let mut set = InodeSet::default();
-        assert!(!set.contains((1, 10)));
-        set.insert((1, 10));
-        set.insert((2, 10));
-        set.insert((1, 10));
-        assert!(set.contains((1, 10)));
-        assert!(set.contains((2, 10)));
-        assert!(!set.contains((1, 11)));
-        assert!(!set.contains((3, 10)));
-    }
-}
+mod tests;

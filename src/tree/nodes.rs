@@ -1,26 +1,22 @@
 //! The other node kinds: symbolic links, FIFOs, sockets and device nodes, and the `-l`/`-s`
 //! links made instead of copies.
 
-use std::ffi::OsStr;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt;
+use std::ffi::OsString;
+use std::os::fd::AsFd;
 use std::path::Path;
 
-use rustix::fs::{
-    linkat, mknodat, openat, readlinkat, statat, symlinkat, AtFlags, FileType, Mode, OFlags, Stat,
-};
-
-use super::Copier;
-use crate::report::quote_if_needed;
+use rustix::fs::{statat, AtFlags, FileType, Stat};
 use rustix::io::Errno;
 
-use crate::exec::probe;
+use super::errors::{NodeKind, WalkError};
+use super::Copier;
+use crate::exec::dirs::{new_node_mode, MakeError, NewNode};
+use crate::exec::{nodes, probe};
 use crate::facts::{FileFacts, FileKind};
 use crate::meta;
 use crate::options::{Deref, LinkMode};
 use crate::plan::same::SameFile;
 use crate::plan::Endpoint;
-use crate::report::{errno_text_of, quote};
 
 impl<'a, 'p> Copier<'a, 'p> {
     /// Copies anything that is not a directory to be descended into.
@@ -52,60 +48,19 @@ impl<'a, 'p> Copier<'a, 'p> {
         let src_shown = src.display_path().to_path_buf();
         let dst_shown = dst.display_path().to_path_buf();
         let (sdir, sname) = src.dir_and_name().expect("paths");
-        let target = match readlinkat(sdir, sname, Vec::new()) {
+        let target = match nodes::read_link(sdir, sname) {
             Ok(t) => t,
-            Err(e) => {
-                let msg = format!(
-                    "cannot read symbolic link {}: {}",
-                    quote(&src_shown),
-                    errno_text_of(e)
-                );
-                return self.fail(&src_shown, &dst_shown, &msg);
+            Err(errno) => {
+                let err = WalkError::ReadLink {
+                    path: src_shown.clone(),
+                    errno,
+                };
+                return self.fail_with(&src_shown, &dst_shown, err);
             }
         };
         if let Some(existing) = Self::lstat_dest(dst) {
-            // GNU's same_file_ok (two hard links of one symlink: nothing to do; with backups a
-            // symlink may replace the file it points to).
-            match self.gnu_same_file(src, facts, dst, &existing) {
-                SameFile::Error => return self.fail_same_file(&src_shown, &dst_shown),
-                SameFile::Done => return,
-                SameFile::Proceed => {}
-            }
-            if FileType::from_raw_mode(existing.st_mode) == FileType::Directory {
-                let msg = format!(
-                    "cannot overwrite directory {} with non-directory",
-                    quote(&dst_shown)
-                );
-                return self.fail(&src_shown, &dst_shown, &msg);
-            }
-            if !self.may_replace(src, facts, dst, &existing) {
+            if !self.clear_for_symlink(src, facts, dst, &existing) {
                 return;
-            }
-            if self.cfg.dry_run {
-                return self
-                    .reporter
-                    .planned_node("symlink", &src_shown, &dst_shown);
-            }
-            // --attributes-only never removes an existing file: the link cannot be made (GNU
-            // 9.1 tests/cp/attr-existing.sh); --remove-destination still replaces it.
-            if self.cfg.attributes_only && !self.cfg.remove_destination && self.cfg.backup.is_none()
-            {
-                let msg = format!(
-                    "cannot create symbolic link {}: {}",
-                    quote(&dst_shown),
-                    errno_text_of(Errno::EXIST)
-                );
-                return self.fail(&src_shown, &dst_shown, &msg);
-            }
-            let removed = if self.cfg.backup.is_some() {
-                self.backup(dst).map(|_| ())
-            } else {
-                self.remove(dst).map_err(|e| {
-                    format!("cannot remove {}: {}", quote(&dst_shown), errno_text_of(e))
-                })
-            };
-            if let Err(msg) = removed {
-                return self.fail(&src_shown, &dst_shown, &msg);
             }
         } else if self.cfg.dry_run {
             return self
@@ -113,35 +68,85 @@ impl<'a, 'p> Copier<'a, 'p> {
                 .planned_node("symlink", &src_shown, &dst_shown);
         }
         let (ddir, dname) = dst.dir_and_name().expect("paths");
-        if let Err(e) = symlinkat(OsStr::from_bytes(target.as_bytes()), ddir, dname) {
-            let msg = format!(
-                "cannot create symbolic link {}: {}",
-                quote(&dst_shown),
-                errno_text_of(e)
-            );
-            return self.fail(&src_shown, &dst_shown, &msg);
-        }
-        // Rule 10: owner and times go to the symlink just made, through an O_PATH descriptor
-        // of it, not to whatever the directory's other users may have put at its name.
-        let link = match open_created_node(ddir, dname, FileType::Symlink) {
+        let link = match nodes::make_symlink(&target, ddir, dname) {
             Ok(link) => link,
-            Err(e) => {
-                let msg = match e {
-                    Some(e) => format!("cannot access {}: {}", quote(&dst_shown), errno_text_of(e)),
-                    None => format!("{} was replaced while being copied", quote(&dst_shown)),
-                };
-                return self.fail(&src_shown, &dst_shown, &msg);
+            Err(step) => {
+                let err = WalkError::made(&dst_shown, step, |path, errno| WalkError::CreateNode {
+                    kind: NodeKind::SymbolicLink,
+                    path,
+                    errno,
+                });
+                return self.fail_with(&src_shown, &dst_shown, err);
             }
         };
-        if let Ok(st) = rustix::fs::fstat(&link) {
-            self.created_symlinks.insert((st.st_dev, st.st_ino));
-        }
+        self.created_symlinks.insert(link.id);
         // A symlink has no mode of its own to set.
         let mut preserve = self.cfg.copy.preserve;
         preserve.attrs.mode = false;
-        let problems = meta::apply_to_node(link.as_fd(), facts, &preserve, None, &dst_shown);
+        let problems = meta::apply_to_node(link.fd.as_fd(), facts, &preserve, None, &dst_shown);
         self.report_problems(problems);
         self.reporter.node_done("symlink", &src_shown, &dst_shown);
+    }
+
+    /// Before a symbolic link is recreated over an existing destination: GNU's same-file rule,
+    /// a directory in the way, `may_replace`, then a backup or the removal. False when the link
+    /// is not to be made (reported, or planned only under `--dry-run`).
+    fn clear_for_symlink(
+        &mut self,
+        src: &Endpoint,
+        facts: &FileFacts,
+        dst: &Endpoint,
+        existing: &Stat,
+    ) -> bool {
+        let src_shown = src.display_path();
+        let dst_shown = dst.display_path();
+        // GNU's same_file_ok (two hard links of one symlink: nothing to do; with backups a
+        // symlink may replace the file it points to).
+        match self.gnu_same_file(src, facts, dst, existing) {
+            SameFile::Error => {
+                self.fail_same_file(src_shown, dst_shown);
+                return false;
+            }
+            SameFile::Done => return false,
+            SameFile::Proceed => {}
+        }
+        let refusal = if FileType::from_raw_mode(existing.st_mode) == FileType::Directory {
+            Some(WalkError::DirectoryInTheWay {
+                dst: dst_shown.to_path_buf(),
+            })
+        } else if !self.may_replace(src, facts, dst, existing) {
+            return false;
+        } else if self.cfg.dry_run {
+            self.reporter.planned_node("symlink", src_shown, dst_shown);
+            return false;
+        } else if self.cfg.attributes_only
+            && !self.cfg.remove_destination
+            && self.cfg.backup.is_none()
+        {
+            // --attributes-only never removes an existing file: the link cannot be made (GNU
+            // 9.1 tests/cp/attr-existing.sh); --remove-destination still replaces it.
+            Some(WalkError::CreateNode {
+                kind: NodeKind::SymbolicLink,
+                path: dst_shown.to_path_buf(),
+                errno: Errno::EXIST,
+            })
+        } else {
+            None
+        };
+        if let Some(err) = refusal {
+            self.fail_with(src_shown, dst_shown, err);
+            return false;
+        }
+        let removed = if self.cfg.backup.is_some() {
+            self.backup(dst).map(|_| ())
+        } else {
+            self.remove_node(dst).map_err(|err| err.to_string())
+        };
+        if let Err(msg) = removed {
+            self.fail(src_shown, dst_shown, &msg);
+            return false;
+        }
+        true
     }
 
     /// Recreates a FIFO, socket or device node (`-r` without `--copy-contents`).
@@ -150,23 +155,9 @@ impl<'a, 'p> Copier<'a, 'p> {
         let dst_shown = dst.display_path().to_path_buf();
         let mut backed_up = None;
         if let Some(existing) = Self::lstat_dest(dst) {
-            if !self.may_replace(src, facts, dst, &existing) {
-                return;
-            }
-            // GNU backs DEST up, or removes it where its copy_internal unlinks first (-P, or
-            // --remove-destination, or preserving links onto a multiply linked file); with
-            // -L the node cannot be made over it ("File exists").
-            let unlink_first = self.cfg.remove_destination
-                || self.cfg.deref == Deref::Never
-                || (self.cfg.preserve_links() && existing.st_nlink > 1);
-            if self.cfg.dry_run {
-            } else if self.cfg.backup.is_some() {
-                match self.backup(dst) {
-                    Ok(name) => backed_up = name,
-                    Err(msg) => return self.fail(&src_shown, &dst_shown, &msg),
-                }
-            } else if unlink_first {
-                let _ = self.remove(dst);
+            match self.clear_for_special(src, facts, dst, &existing) {
+                Some(backup) => backed_up = backup,
+                None => return,
             }
         }
         if self.cfg.dry_run {
@@ -180,51 +171,34 @@ impl<'a, 'p> Copier<'a, 'p> {
         // ACL instead) unless the mode is set afterwards; with ownership preserved, group and
         // other bits are withheld until the owner is right (GNU's omitted_permissions).
         let preserve = self.cfg.copy.preserve.attrs;
-        let omitted = if preserve.ownership { 0o077 } else { 0 };
-        let create = facts.mode & 0o777 & !omitted;
-        if let Err(e) = mknodat(ddir, dname, ftype, Mode::from_raw_mode(create), facts.rdev) {
-            if let Some(backup) = &backed_up {
-                self.restore_backup(dst, backup);
-            }
-            let what = if facts.kind == FileKind::Fifo {
-                "fifo"
-            } else {
-                "special file"
-            };
-            let msg = format!(
-                "cannot create {what} {}: {}",
-                quote(&dst_shown),
-                errno_text_of(e)
-            );
-            return self.fail(&src_shown, &dst_shown, &msg);
-        }
-        let set_mode = preserve.mode || self.cfg.no_preserve_mode || omitted != 0;
-        if set_mode || preserve.ownership || preserve.timestamps {
-            // Rule 10: everything else goes through a descriptor of the node just made, never
-            // through its name (which the directory's owner may have swapped for a symlink).
-            let node = match open_created_node(ddir, dname, ftype) {
+        let mode = new_node_mode(NewNode::Special, facts.mode, &self.mode_settings());
+        let set_mode = preserve.mode || mode.fixed.is_some() || mode.omitted != 0;
+        // Rule 10: everything else goes through a descriptor of the node just made, never
+        // through its name (which the directory's owner may have swapped for a symlink).
+        let open = set_mode || preserve.ownership || preserve.timestamps;
+        let made = nodes::make_special(ddir, dname, ftype, mode.create, facts.rdev, open);
+        let node =
+            match made {
                 Ok(node) => node,
-                Err(e) => {
-                    let msg = match e {
-                        Some(e) => {
-                            format!("cannot access {}: {}", quote(&dst_shown), errno_text_of(e))
-                        }
-                        None => format!("{} was replaced while being copied", quote(&dst_shown)),
+                Err(step) => {
+                    if let (Some(backup), MakeError::Create(_)) = (&backed_up, step) {
+                        self.restore_backup(dst, backup);
+                    }
+                    let kind = if facts.kind == FileKind::Fifo {
+                        NodeKind::Fifo
+                    } else {
+                        NodeKind::SpecialFile
                     };
-                    return self.fail(&src_shown, &dst_shown, &msg);
+                    let err = WalkError::made(&dst_shown, step, |path, errno| {
+                        WalkError::CreateNode { kind, path, errno }
+                    });
+                    return self.fail_with(&src_shown, &dst_shown, err);
                 }
             };
-            let new_mode = if self.cfg.no_preserve_mode {
-                Some(0o666 & !self.umask)
-            } else if omitted != 0 {
-                let now = rustix::fs::fstat(&node).map_or(create, |st| st.st_mode & 0o7777);
-                let re_add = facts.mode & omitted & !self.umask;
-                (re_add & !now != 0).then_some(now | re_add)
-            } else {
-                None
-            };
+        if let Some(node) = node {
+            let new_mode = mode.fixed.or_else(|| mode.restore(node.mode));
             let problems = meta::apply_to_node(
-                node.as_fd(),
+                node.fd.as_fd(),
                 facts,
                 &self.cfg.copy.preserve,
                 new_mode,
@@ -233,6 +207,42 @@ impl<'a, 'p> Copier<'a, 'p> {
             self.report_problems(problems);
         }
         self.reporter.node_done("special", &src_shown, &dst_shown);
+    }
+
+    /// Before a special file is made over an existing destination: `may_replace`, then GNU's
+    /// backup, or the removal where its copy_internal unlinks first (-P, or
+    /// --remove-destination, or preserving links onto a multiply linked file); with -L the
+    /// node cannot be made over it ("File exists"). `None`: not to be made; else the backup
+    /// name, if one was made.
+    fn clear_for_special(
+        &mut self,
+        src: &Endpoint,
+        facts: &FileFacts,
+        dst: &Endpoint,
+        existing: &Stat,
+    ) -> Option<Option<OsString>> {
+        if !self.may_replace(src, facts, dst, existing) {
+            return None;
+        }
+        let unlink_first = self.cfg.remove_destination
+            || self.cfg.deref == Deref::Never
+            || (self.cfg.preserve_links() && existing.st_nlink > 1);
+        if self.cfg.dry_run {
+            return Some(None);
+        }
+        if self.cfg.backup.is_some() {
+            return match self.backup(dst) {
+                Ok(name) => Some(name),
+                Err(msg) => {
+                    self.fail(src.display_path(), dst.display_path(), &msg);
+                    None
+                }
+            };
+        }
+        if unlink_first {
+            let _ = self.remove_node(dst);
+        }
+        Some(None)
     }
 
     /// `-l`: a hard link instead of a copy.
@@ -275,15 +285,11 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
         }
         // -L, and -H for an operand: link to what the symlink points to (GNU link-deref.sh).
-        let flags = if self.cfg.deref == Deref::Always || !nofollow {
-            AtFlags::SYMLINK_FOLLOW
-        } else {
-            AtFlags::empty()
-        };
+        let follow = self.cfg.deref == Deref::Always || !nofollow;
         self.make_link(LinkKind::Hard, &src_shown, &src_shown, dst, || {
             let (sdir, sname) = src.dir_and_name().expect("paths");
             let (ddir, dname) = dst.dir_and_name().expect("paths");
-            linkat(sdir, sname, ddir, dname, flags)
+            nodes::hard_link(sdir, sname, ddir, dname, follow)
         });
     }
 
@@ -291,15 +297,11 @@ impl<'a, 'p> Copier<'a, 'p> {
     fn make_symlink_to_source(&mut self, src: &Endpoint, dst: &Endpoint) {
         let src_shown = src.display_path().to_path_buf();
         let dst_shown = dst.display_path().to_path_buf();
-        if !src_shown.is_absolute() && dst_shown.components().count() > 1 {
-            let parent = probe::parent_dir(&dst_shown);
-            if parent != Path::new(".") {
-                let msg = format!(
-                    "{}: can make relative symbolic links only in current directory",
-                    quote_if_needed(&dst_shown)
-                );
-                return self.fail(&src_shown, &dst_shown, &msg);
-            }
+        if relative_link_refused(&src_shown, &dst_shown) {
+            let err = WalkError::RelativeSymlink {
+                dst: dst_shown.clone(),
+            };
+            return self.fail_with(&src_shown, &dst_shown, err);
         }
         if let Some(existing) = Self::lstat_dest(dst) {
             if resolves_to(src, &existing) {
@@ -312,8 +314,17 @@ impl<'a, 'p> Copier<'a, 'p> {
         }
         self.make_link(LinkKind::Symbolic, &src_shown, &src_shown, dst, || {
             let (ddir, dname) = dst.dir_and_name().expect("paths");
-            symlinkat(src_shown.as_os_str(), ddir, dname)
+            nodes::symlink_to(&src_shown, ddir, dname)
         });
+    }
+
+    /// Removes the destination (a non-directory) before a node or link replaces it.
+    pub(super) fn remove_node(&self, dst: &Endpoint) -> Result<(), WalkError> {
+        let (dir, name) = dst.dir_and_name().expect("paths");
+        nodes::remove(dir, name).map_err(|errno| WalkError::Remove {
+            path: dst.display_path().to_path_buf(),
+            errno,
+        })
     }
 
     /// Makes a link to `target` at `dst` with `link` (under --dry-run only plans it) and
@@ -326,22 +337,22 @@ impl<'a, 'p> Copier<'a, 'p> {
         dst: &Endpoint,
         link: impl FnOnce() -> Result<(), Errno>,
     ) {
-        let (node, what) = match kind {
-            LinkKind::Hard => ("hardlink", "hard link"),
-            LinkKind::Symbolic => ("symlink", "symbolic link"),
+        let (node, link_kind) = match kind {
+            LinkKind::Hard => ("hardlink", NodeKind::HardLink),
+            LinkKind::Symbolic => ("symlink", NodeKind::SymbolicLink),
         };
         let dst_shown = dst.display_path();
         if self.cfg.dry_run {
             return self.reporter.planned_node(node, src_shown, dst_shown);
         }
-        if let Err(e) = link() {
-            let msg = format!(
-                "cannot create {what} {} to {}: {}",
-                quote(dst_shown),
-                quote(target),
-                errno_text_of(e)
-            );
-            return self.fail(src_shown, dst_shown, &msg);
+        if let Err(errno) = link() {
+            let err = WalkError::Link {
+                kind: link_kind,
+                dst: dst_shown.to_path_buf(),
+                target: target.to_path_buf(),
+                errno,
+            };
+            return self.fail_with(src_shown, dst_shown, err);
         }
         self.reporter.node_done(node, src_shown, dst_shown);
     }
@@ -375,7 +386,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             || (self.cfg.deref == Deref::Never && facts.kind != FileKind::Regular)
             || (self.cfg.preserve_links() && existing.st_nlink > 1)
         {
-            let _ = self.remove(dst);
+            let _ = self.remove_node(dst);
         }
         true
     }
@@ -388,29 +399,11 @@ pub(super) enum LinkKind {
     Symbolic,
 }
 
-/// Opens the node `mknodat` just made as an `O_PATH` descriptor, without following a symlink,
-/// and checks it is that node: the type made, owned by us, one link (a name swapped meanwhile
-/// by the directory's owner is `Err(None)`).
-fn open_created_node(
-    dir: BorrowedFd<'_>,
-    name: &Path,
-    ftype: FileType,
-) -> Result<OwnedFd, Option<Errno>> {
-    let fd = openat(
-        dir,
-        name,
-        OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-        Mode::empty(),
-    )?;
-    let st = rustix::fs::fstat(&fd)?;
-    let ours = FileType::from_raw_mode(st.st_mode) == ftype
-        && super::walk::made_by_us(&fd, &st)
-        && st.st_nlink == 1;
-    if ours {
-        Ok(fd)
-    } else {
-        Err(None)
-    }
+/// GNU cp's `-s` rule: a relative source makes a symbolic link only in the current directory
+/// (elsewhere the link would point to the wrong place): "can make relative symbolic links only
+/// in current directory".
+fn relative_link_refused(src: &Path, dst: &Path) -> bool {
+    !src.is_absolute() && dst.components().count() > 1 && probe::parent_dir(dst) != Path::new(".")
 }
 
 /// Whether the source, followed through symlinks, is the file `existing` (GNU's same-file
@@ -420,3 +413,6 @@ fn resolves_to(src: &Endpoint, existing: &Stat) -> bool {
     statat(sdir, sname, AtFlags::empty())
         .is_ok_and(|st| (st.st_dev, st.st_ino) == (existing.st_dev, existing.st_ino))
 }
+
+#[cfg(test)]
+mod tests;

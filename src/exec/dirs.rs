@@ -1,0 +1,313 @@
+//! Directory effects of a copy, each on a descriptor: creating destination directories (tree
+//! copies and `--parents`), opening them again as the directory made, giving a new directory
+//! its owner's access while it is filled, reopening a parent through `..`, and the one rule for
+//! a new node's mode ([`new_node_mode`]).
+
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::path::Path;
+
+use rustix::fs::{fchmod, fstat, mkdirat, openat, statat, AtFlags, FileType, Mode, OFlags};
+use rustix::io::Errno;
+
+#[cfg(test)]
+mod tests;
+
+/// Why a node fcopy just made could not be opened again as that node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpenError {
+    /// Opening it failed with this errno.
+    Failed(Errno),
+    /// Its name now holds something else: a node the directory's other users swapped in
+    /// (DESIGN rule 10: never act on it).
+    Replaced,
+}
+
+impl From<Errno> for OpenError {
+    fn from(e: Errno) -> OpenError {
+        OpenError::Failed(e)
+    }
+}
+
+/// Why a destination directory could not be made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DirError {
+    /// `mkdirat` failed with this errno.
+    Create(Errno),
+    /// The name exists and is not a directory (nor, with `--keep-directory-symlink`, a symlink
+    /// to one).
+    NotDirectory,
+}
+
+/// The kinds of node whose creation mode [`new_node_mode`] decides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NewNode {
+    /// A directory of a tree copy (`-r`).
+    Directory,
+    /// A directory `--parents` makes for DEST's leading components.
+    ParentDirectory,
+    /// A FIFO, socket or device node (`-r` without `--copy-contents`).
+    Special,
+}
+
+/// The settings that decide a new node's mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ModeSettings {
+    /// `--preserve=mode` (or `-p`, `-a`).
+    pub preserve_mode: bool,
+    /// `--preserve=ownership`: group and other bits wait until the owner is right.
+    pub preserve_ownership: bool,
+    /// `--no-preserve=mode`: the default mode less the umask, whatever the source's.
+    pub no_preserve_mode: bool,
+    /// The process umask.
+    pub umask: u32,
+}
+
+/// A new node's modes: the one it is created with, the bits withheld until its owner is right,
+/// and with `--no-preserve=mode` the mode it ends with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NodeMode {
+    /// What `mkdirat`/`mknodat` is given (the kernel then applies the umask or the parent's
+    /// default ACL, as for GNU cp).
+    pub create: u32,
+    /// Source bits withheld at creation (GNU's `omitted_permissions`).
+    pub omitted: u32,
+    /// With `--no-preserve=mode`: the final mode (a directory also keeps a set-group-ID bit it
+    /// inherited from its parent).
+    pub fixed: Option<u32>,
+    src_mode: u32,
+    umask: u32,
+}
+
+/// The mode a new directory, `--parents` directory or special file is created with, following
+/// GNU cp (copy.c, `copy_internal` and `make_dir_parents_private`; tests/cp/perm.sh,
+/// cp-parents.sh, parent-perm.sh): created with the source's permission bits (a directory also
+/// its sticky bit) less the bits withheld until the node is ready — group and other write for a
+/// directory, all of group and other when ownership is preserved (`omitted_permissions`) — and
+/// the kernel's umask or default ACL applies. A `--parents` directory withholds nothing when
+/// neither mode nor ownership is preserved (mkdir decides). With `--no-preserve=mode` the final
+/// mode is 0777 (a tree's directory keeps its sticky bit) or 0666 for a special file, less the
+/// umask. [`NodeMode::restore`] gives the mode to set once the node is ready.
+/// A symbolic link has no mode of its own; regular files are the planner's (`plan/mode.rs`).
+pub fn new_node_mode(kind: NewNode, src_mode: u32, s: &ModeSettings) -> NodeMode {
+    let withheld = match kind {
+        NewNode::ParentDirectory if !s.preserve_mode && !s.preserve_ownership => 0,
+        _ if s.preserve_ownership => 0o077,
+        NewNode::Special => 0,
+        NewNode::Directory | NewNode::ParentDirectory => 0o022,
+    };
+    let omitted = src_mode & withheld;
+    let bits = match kind {
+        NewNode::Special => 0o777,
+        NewNode::Directory | NewNode::ParentDirectory => 0o1777,
+    };
+    let fixed = s.no_preserve_mode.then_some(match kind {
+        NewNode::Directory => (0o777 | (src_mode & 0o1000)) & !s.umask,
+        NewNode::ParentDirectory => 0o777 & !s.umask,
+        NewNode::Special => 0o666 & !s.umask,
+    });
+    NodeMode {
+        create: src_mode & bits & !omitted,
+        omitted,
+        fixed,
+        src_mode,
+        umask: s.umask,
+    }
+}
+
+impl NodeMode {
+    /// Once the node exists with mode `now` (what the kernel made of [`NodeMode::create`]):
+    /// the mode to set when it is ready — `now` plus the withheld bits the umask allows — or
+    /// `None` when `now` is already right (GNU's `restore_dst_mode`).
+    pub fn restore(&self, now: u32) -> Option<u32> {
+        let re_add = self.omitted & self.src_mode & !self.umask;
+        (re_add & !now != 0).then_some(now | re_add)
+    }
+}
+
+/// Opens a directory for walking (`O_NOFOLLOW` unless it is to be followed).
+pub fn open_dir(
+    dir: impl AsFd,
+    name: impl rustix::path::Arg,
+    nofollow: bool,
+) -> Result<OwnedFd, Errno> {
+    let mut flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    if nofollow {
+        flags |= OFlags::NOFOLLOW;
+    }
+    openat(dir, name, flags, Mode::empty())
+}
+
+/// Opens the directory `path` names (from the working directory, following symlinks as a path
+/// would) as an `O_PATH` descriptor: an operand's destination is then checked and made
+/// relative to it, the path resolved once (DESIGN rule 10). Needs search permission only.
+pub fn open_parent(path: &Path) -> Result<OwnedFd, Errno> {
+    openat(
+        rustix::fs::CWD,
+        path,
+        OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+}
+
+/// Opens a directory this run just made with `mkdirat`, without following a symlink, and
+/// checks it is ours: a directory owned by the user running fcopy (a name the directory's
+/// other users swapped meanwhile is [`OpenError::Replaced`]). DESIGN rule 10.
+pub fn open_created_dir(
+    dir: impl AsFd,
+    name: impl rustix::path::Arg,
+) -> Result<OwnedFd, OpenError> {
+    let fd = open_dir(dir, name, true)?;
+    let st = fstat(&fd)?;
+    if made_by_us(&fd, &st) {
+        Ok(fd)
+    } else {
+        Err(OpenError::Replaced)
+    }
+}
+
+/// Whether a node fcopy just created is owned as one it created: by the effective user, or on
+/// a filesystem whose owners are not the creator's (FAT, exFAT, NTFS, FUSE, NFS, SMB, 9p, vboxsf:
+/// mount options or the server decide), where the owner proves nothing.
+pub fn made_by_us(fd: &impl AsFd, st: &rustix::fs::Stat) -> bool {
+    const FOREIGN_OWNERS: [u64; 10] = [
+        0x4d44,      // FAT
+        0x2011_bab0, // exFAT
+        0x5346_544e, // NTFS (ntfs-3g, ntfs)
+        0x7366_746e, // ntfs3
+        0x6573_5546, // FUSE
+        0x6969,      // NFS
+        0xff53_4d42, // CIFS
+        0xfe53_4d42, // SMB2
+        0x0102_1997, // 9p
+        0x786f_4256, // vboxsf
+    ];
+    st.st_uid == rustix::process::geteuid().as_raw()
+        || rustix::fs::fstatfs(fd).is_ok_and(|f| FOREIGN_OWNERS.contains(&(f.f_type as u64)))
+}
+
+/// Makes the destination directory `name` in `dir` with `mode` (see [`new_node_mode`]).
+/// `Ok(true)`: made now; `Ok(false)`: a directory is there already (with `keep_link`, also a
+/// symlink to one: `--keep-directory-symlink`).
+pub fn make_dir(
+    dir: BorrowedFd<'_>,
+    name: &Path,
+    mode: u32,
+    keep_link: bool,
+) -> Result<bool, DirError> {
+    match mkdirat(dir, name, Mode::from_raw_mode(mode)) {
+        Ok(()) => Ok(true),
+        Err(Errno::EXIST) => {
+            let flags = if keep_link {
+                AtFlags::empty()
+            } else {
+                AtFlags::SYMLINK_NOFOLLOW
+            };
+            match statat(dir, name, flags) {
+                Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Directory => Ok(false),
+                _ => Err(DirError::NotDirectory),
+            }
+        }
+        Err(e) => Err(DirError::Create(e)),
+    }
+}
+
+/// Opens the destination directory [`make_dir`] made (`created`: checked to be the one made)
+/// or found (followed only if a symlink to it is kept: `keep_link`).
+pub fn open_made_dir(
+    dir: BorrowedFd<'_>,
+    name: &Path,
+    created: bool,
+    keep_link: bool,
+) -> Result<OwnedFd, OpenError> {
+    if created {
+        open_created_dir(dir, name)
+    } else {
+        Ok(open_dir(dir, name, !keep_link)?)
+    }
+}
+
+/// After creating a directory (as GNU cp): gives its owner rwx while it is filled if the
+/// mode lacks them, and returns the mode to set once it is done ([`NodeMode::restore`]; the
+/// owner's bits count as withheld when they were added), or `None` when it is already right.
+pub fn prepare_new_dir(fd: BorrowedFd<'_>, mode: &NodeMode) -> Option<u32> {
+    let now = fstat(fd).map(|st| st.st_mode & 0o7777).ok()?;
+    if now & 0o700 != 0o700 {
+        let _ = fchmod(fd, Mode::from_raw_mode(now | 0o700));
+        return Some(mode.restore(now).unwrap_or(now));
+    }
+    mode.restore(now)
+}
+
+/// A directory of a `--parents` destination: made now, or one that was there.
+pub struct ParentDir {
+    pub fd: OwnedFd,
+    pub created: bool,
+}
+
+/// Why a node could not be made, by step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MakeError {
+    /// The call that creates it (`mkdirat`, `mknodat`, `symlinkat`) failed with this errno.
+    Create(Errno),
+    /// It was made (or found) but could not be opened as the node meant.
+    Open(OpenError),
+}
+
+/// Makes (or opens) the `--parents` directory `name` in `dir`: a new one is opened with
+/// `O_NOFOLLOW` and checked to be the directory made; an existing one is followed only if it
+/// is a directory or a symlink of ours ([`open_existing_parent`]).
+pub fn make_parent_dir(
+    dir: BorrowedFd<'_>,
+    name: &Path,
+    mode: u32,
+) -> Result<ParentDir, MakeError> {
+    match mkdirat(dir, name, Mode::from_raw_mode(mode)) {
+        Ok(()) => open_created_dir(dir, name)
+            .map(|fd| ParentDir { fd, created: true })
+            .map_err(MakeError::Open),
+        Err(Errno::EXIST) => open_existing_parent(dir, name)
+            .map(|fd| ParentDir { fd, created: false })
+            .map_err(|e| MakeError::Open(OpenError::Failed(e))),
+        Err(e) => Err(MakeError::Create(e)),
+    }
+}
+
+/// Opens an existing component of a `--parents` destination: a directory, never through a
+/// symlink unless the symlink is owned by us (the user running fcopy made it, as GNU cp would
+/// follow it); one planted by another user of the destination is refused (`ELOOP`).
+pub fn open_existing_parent(dir: BorrowedFd<'_>, name: &Path) -> Result<OwnedFd, Errno> {
+    match open_dir(dir, name, true) {
+        Err(Errno::LOOP | Errno::NOTDIR) => {
+            let st = statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)?;
+            let link = FileType::from_raw_mode(st.st_mode) == FileType::Symlink;
+            if link && st.st_uid == rustix::process::geteuid().as_raw() {
+                open_dir(dir, name, false)
+            } else if link {
+                Err(Errno::LOOP)
+            } else {
+                Err(Errno::NOTDIR)
+            }
+        }
+        other => other,
+    }
+}
+
+/// Why a directory the walk closed to save descriptors could not be reopened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReopenError {
+    /// Opening `..` failed (`None`: no child descriptor to reopen it from).
+    Failed(Option<Errno>),
+    /// `..` is another directory now: it was moved while being copied.
+    Moved,
+}
+
+/// Reopens the parent of the open directory `child` through `..`, checking it is still the
+/// directory `want` (device, inode).
+pub fn reopen_parent(child: Option<&OwnedFd>, want: (u64, u64)) -> Result<OwnedFd, ReopenError> {
+    let child = child.ok_or(ReopenError::Failed(None))?;
+    let parent = open_dir(child, "..", false).map_err(|e| ReopenError::Failed(Some(e)))?;
+    match fstat(&parent) {
+        Ok(st) if (st.st_dev, st.st_ino) == want => Ok(parent),
+        _ => Err(ReopenError::Moved),
+    }
+}

@@ -1,0 +1,175 @@
+//! The other node kinds' effects, each relative to a directory descriptor or on the descriptor
+//! of the node made: symbolic links, FIFOs, sockets and device nodes, the `-l` hard links and
+//! `-s` symbolic links made instead of copies, the links to a hard-linked source's first copy
+//! (`--preserve=links`), and removing a destination before a link.
+
+use std::ffi::OsStr;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+use std::sync::Arc;
+
+use rustix::fs::{
+    fstat, linkat, mknodat, openat, readlinkat, symlinkat, unlinkat, AtFlags, FileType, Mode,
+    OFlags, CWD,
+};
+use rustix::io::Errno;
+
+use super::dirs::{made_by_us, MakeError, OpenError};
+
+/// A node fcopy made, opened as an `O_PATH` descriptor for its attributes, and the mode the
+/// kernel gave it.
+pub struct MadeNode {
+    pub fd: OwnedFd,
+    /// Its permission bits after the umask or default ACL (`st_mode & 07777`).
+    pub mode: u32,
+    /// Its (device, inode).
+    pub id: (u64, u64),
+}
+
+/// Reads the target of the symbolic link `name` in `dir`.
+pub fn read_link(dir: BorrowedFd<'_>, name: &Path) -> Result<Vec<u8>, Errno> {
+    readlinkat(dir, name, Vec::new()).map(|t| t.into_bytes())
+}
+
+/// Makes the symbolic link `name` in `dir` pointing to `target`, and opens it (DESIGN rule 10:
+/// its owner and times go to the link just made, not to whatever the directory's other users
+/// may have put at its name).
+pub fn make_symlink(
+    target: &[u8],
+    dir: BorrowedFd<'_>,
+    name: &Path,
+) -> Result<MadeNode, MakeError> {
+    symlinkat(OsStr::from_bytes(target), dir, name).map_err(MakeError::Create)?;
+    open_created_node(dir, name, FileType::Symlink).map_err(MakeError::Open)
+}
+
+/// Makes the FIFO, socket or device node `name` in `dir` with `mode` (see
+/// [`super::dirs::new_node_mode`]) and device number `rdev`; with `open`, opens it for its
+/// attributes (never through its name again, which the directory's owner may have swapped for
+/// a symlink).
+pub fn make_special(
+    dir: BorrowedFd<'_>,
+    name: &Path,
+    ftype: FileType,
+    mode: u32,
+    rdev: u64,
+    open: bool,
+) -> Result<Option<MadeNode>, MakeError> {
+    mknodat(dir, name, ftype, Mode::from_raw_mode(mode), rdev).map_err(MakeError::Create)?;
+    if !open {
+        return Ok(None);
+    }
+    open_created_node(dir, name, ftype)
+        .map(Some)
+        .map_err(MakeError::Open)
+}
+
+/// `-l` (and hard links preserved between copies): links `dst_name` in `dst_dir` to the source
+/// `src_name` in `src_dir`, through a final symlink of the source when `follow` (`-L`, and
+/// `-H` for an operand: GNU tests/cp/link-deref.sh).
+pub fn hard_link(
+    src_dir: BorrowedFd<'_>,
+    src_name: &Path,
+    dst_dir: BorrowedFd<'_>,
+    dst_name: &Path,
+    follow: bool,
+) -> Result<(), Errno> {
+    let flags = if follow {
+        AtFlags::SYMLINK_FOLLOW
+    } else {
+        AtFlags::empty()
+    };
+    linkat(src_dir, src_name, dst_dir, dst_name, flags)
+}
+
+/// Links `name` in `dir` to the node `last` below the directory `root`, reached through the
+/// directories `parents` one `O_NOFOLLOW` step at a time (a preserved hard link whose first
+/// copy's directory was closed: DESIGN rule 10, and deeper than PATH_MAX).
+pub fn link_below<'n>(
+    root: Arc<OwnedFd>,
+    parents: impl IntoIterator<Item = &'n OsStr>,
+    last: &OsStr,
+    dir: BorrowedFd<'_>,
+    name: &Path,
+) -> Result<(), Errno> {
+    let mut cur = root;
+    for part in parents {
+        let next = openat(
+            &*cur,
+            part,
+            OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        cur = Arc::new(next);
+    }
+    linkat(&*cur, last, dir, name, AtFlags::empty())
+}
+
+/// Links `name` in `dir` to the node at `path` (from the working directory), through an
+/// `O_PATH` descriptor of it, only if it is the file `id` (device, inode) when known: a name
+/// another user took meanwhile is `ENOENT`.
+pub fn link_by_path(
+    path: &Path,
+    id: Option<(u64, u64)>,
+    dir: BorrowedFd<'_>,
+    name: &Path,
+) -> Result<(), Errno> {
+    let node = openat(
+        CWD,
+        path,
+        OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    let st = fstat(&node)?;
+    if id.is_some_and(|id| id != (st.st_dev, st.st_ino)) {
+        // Not the file copied: something else took its name.
+        return Err(Errno::NOENT);
+    }
+    match linkat(node.as_fd(), "", dir, name, AtFlags::EMPTY_PATH) {
+        // AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; /proc names the same open node.
+        Err(Errno::NOENT | Errno::PERM) => {
+            let proc_path = format!("/proc/self/fd/{}", node.as_raw_fd());
+            linkat(CWD, proc_path.as_str(), dir, name, AtFlags::SYMLINK_FOLLOW)
+        }
+        other => other,
+    }
+}
+
+/// `-s`: the symbolic link `name` in `dir` to the source path as given.
+pub fn symlink_to(target: &Path, dir: BorrowedFd<'_>, name: &Path) -> Result<(), Errno> {
+    symlinkat(target, dir, name)
+}
+
+/// Removes the non-directory `name` in `dir` (the destination a link or node replaces).
+pub fn remove(dir: BorrowedFd<'_>, name: &Path) -> Result<(), Errno> {
+    unlinkat(dir, name, AtFlags::empty())
+}
+
+/// Opens the node just made as an `O_PATH` descriptor, without following a symlink, and
+/// checks it is that node: the type made, owned by us, one link (a name swapped meanwhile by
+/// the directory's owner is [`OpenError::Replaced`]).
+fn open_created_node(
+    dir: BorrowedFd<'_>,
+    name: &Path,
+    ftype: FileType,
+) -> Result<MadeNode, OpenError> {
+    let fd = openat(
+        dir,
+        name,
+        OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    let st = fstat(&fd)?;
+    let ours =
+        FileType::from_raw_mode(st.st_mode) == ftype && made_by_us(&fd, &st) && st.st_nlink == 1;
+    if ours {
+        Ok(MadeNode {
+            fd,
+            mode: st.st_mode & 0o7777,
+            id: (st.st_dev, st.st_ino),
+        })
+    } else {
+        Err(OpenError::Replaced)
+    }
+}

@@ -1,0 +1,256 @@
+//! Directories of a tree copy: entering one (its source opened and checked, its destination
+//! made or opened by the executor, its entries read) and leaving it (its final mode and times
+//! once its entries and their jobs are done).
+
+use std::os::fd::{AsFd, OwnedFd};
+use std::sync::Arc;
+
+use rustix::fs::{fstat, statat, AtFlags};
+use rustix::io::Errno;
+
+use super::errors::WalkError;
+use super::walk::{read_entries, Frame};
+use super::{Copier, PendingDir};
+use crate::exec::dirs::{self, new_node_mode, open_dir, DirError, NewNode};
+use crate::exec::probe;
+use crate::facts::{FileFacts, FsKind};
+use crate::options::Deref;
+use crate::plan::Endpoint;
+
+/// The destination directory of a directory being entered.
+struct DestDir {
+    fd: OwnedFd,
+    /// Made by this run (or, under `--dry-run`, to be made).
+    created: bool,
+    /// `--dry-run` with no directory there: `fd` is its parent, standing in for it.
+    planned_only: bool,
+    /// The mode to set once it is done ([`dirs::prepare_new_dir`]).
+    restore_mode: Option<u32>,
+}
+
+impl<'a, 'p> Copier<'a, 'p> {
+    /// Opens a source directory and creates (or opens) its destination; prints the -v line.
+    pub(super) fn enter_dir(
+        &mut self,
+        src: &Endpoint,
+        facts: &FileFacts,
+        dst: &Endpoint,
+        nofollow: bool,
+        ancestors: &mut [Frame],
+    ) -> Option<Frame> {
+        let src_shown = src.display_path().to_path_buf();
+        let dst_shown = dst.display_path().to_path_buf();
+        let src_fd = self.open_source_dir(src, facts, dst, nofollow, ancestors)?;
+        let dest = self.open_dest_dir(src, facts, dst, ancestors)?;
+        if self.cfg.dry_run {
+            self.reporter
+                .planned_node("directory", &src_shown, &dst_shown);
+        }
+        // Read after the destination exists, as GNU cp does: a destination inside the source
+        // then shows up in the walk and is reported as a copy into itself.
+        let entries = match self.retry_emfile(ancestors, || read_entries(src_fd.as_fd())) {
+            Ok(entries) => entries,
+            Err(errno) => {
+                let path = src_shown.clone();
+                self.fail_with(&src_shown, &dst_shown, WalkError::Access { path, errno });
+                return None;
+            }
+        };
+        let dst_st = fstat(&dest.fd).ok()?;
+        let token = self.next_token;
+        self.next_token += 1;
+        self.pending_dirs.insert(
+            token,
+            PendingDir {
+                frame: None,
+                outstanding: 0,
+            },
+        );
+        let (created, made) = (dest.created, dest.created && !dest.planned_only);
+        // Without -L/-H a walk reaches a directory it created only through the operands
+        // (into itself, or a later operand): with one operand and -P, only the operand's own
+        // directory is remembered (in copy_tree), which keeps `cp -al` of 20,000
+        // directories small (GNU tests/cp/link-heap.sh).
+        if made && (self.track_created || self.cfg.deref != Deref::Never) {
+            // For directories, the destination's name (GNU's remember_copied).
+            self.created_dirs
+                .insert((dst_st.st_dev, dst_st.st_ino), dst_shown.clone());
+        }
+        // GNU cp -v names a directory only when it creates it.
+        if !self.cfg.dry_run && (created || self.cfg.json) {
+            self.reporter.node_done("directory", &src_shown, &dst_shown);
+        }
+        let src_fs = fs_kind_of(&src_fd);
+        let dst_fs = fs_kind_of(&dest.fd);
+        Some(Frame {
+            src: Some(Arc::new(src_fd)),
+            dst: Some(Arc::new(dest.fd)),
+            src_id: (facts.dev, facts.ino),
+            dst_id: (dst_st.st_dev, dst_st.st_ino),
+            src_shown,
+            dst_shown,
+            facts: *facts,
+            created,
+            restore_mode: dest.restore_mode,
+            operand: false,
+            entries,
+            token,
+            src_fs,
+            dst_fs,
+        })
+    }
+
+    /// Opens the source directory (`O_NOFOLLOW` unless followed) and checks it is the one
+    /// stat'ed; `None` once reported.
+    fn open_source_dir(
+        &mut self,
+        src: &Endpoint,
+        facts: &FileFacts,
+        dst: &Endpoint,
+        nofollow: bool,
+        ancestors: &mut [Frame],
+    ) -> Option<OwnedFd> {
+        let (src_shown, dst_shown) = (src.display_path(), dst.display_path());
+        let (sdir, sname) = src.dir_and_name().expect("paths");
+        let err = match self.retry_emfile(ancestors, || open_dir(sdir, sname, nofollow)) {
+            Ok(fd) => match fstat(&fd) {
+                Ok(st) if (st.st_dev, st.st_ino) == (facts.dev, facts.ino) => return Some(fd),
+                _ => WalkError::SourceReplaced {
+                    path: src_shown.to_path_buf(),
+                },
+            },
+            Err(errno) => WalkError::Access {
+                path: src_shown.to_path_buf(),
+                errno,
+            },
+        };
+        self.fail_with(src_shown, dst_shown, err);
+        None
+    }
+
+    /// Makes the destination directory with its GNU mode (or finds one there) and opens it;
+    /// under `--dry-run` a missing one is stood in for by its parent. `None` once reported.
+    fn open_dest_dir(
+        &mut self,
+        src: &Endpoint,
+        facts: &FileFacts,
+        dst: &Endpoint,
+        ancestors: &mut [Frame],
+    ) -> Option<DestDir> {
+        let (src_shown, dst_shown) = (src.display_path(), dst.display_path());
+        let (ddir, dname) = dst.dir_and_name().expect("paths");
+        // --dry-run creates nothing: a missing destination directory is stood in for by its
+        // parent, and the walk treats it as fresh (every entry's destination missing).
+        let planned_only = self.cfg.dry_run
+            && matches!(
+                statat(ddir, dname, AtFlags::SYMLINK_NOFOLLOW),
+                Err(Errno::NOENT)
+            );
+        // Rule 7 of issue 12: created with the mode GNU cp gives mkdir, so the kernel's umask
+        // or the parent's default ACL decides, as for GNU cp.
+        let mode = new_node_mode(NewNode::Directory, facts.mode, &self.mode_settings());
+        let keep_link = self.cfg.keep_directory_symlink;
+        let made = if planned_only {
+            Ok(true)
+        } else {
+            dirs::make_dir(ddir, dname, mode.create, keep_link)
+        };
+        let path = dst_shown.to_path_buf();
+        let created = match made {
+            Ok(created) => created,
+            Err(e) => {
+                let err = match e {
+                    DirError::NotDirectory => WalkError::NonDirectoryInTheWay {
+                        dst: path,
+                        src: src_shown.to_path_buf(),
+                    },
+                    DirError::Create(errno) => WalkError::CreateDirectory { path, errno },
+                };
+                self.fail_with(src_shown, dst_shown, err);
+                return None;
+            }
+        };
+        let opened = if planned_only {
+            // A dry run meets a missing parent here: the run's mkdir would have failed.
+            self.retry_emfile(ancestors, || {
+                open_dir(ddir, probe::parent_dir(dname), false)
+            })
+            .map_err(|errno| WalkError::CreateDirectory { path, errno })
+        } else {
+            self.retry_emfile(ancestors, || {
+                dirs::open_made_dir(ddir, dname, created, keep_link)
+            })
+            .map_err(|e| WalkError::opened(dst_shown, e))
+        };
+        let fd = match opened {
+            Ok(fd) => fd,
+            Err(err) => {
+                self.fail_with(src_shown, dst_shown, err);
+                return None;
+            }
+        };
+        let restore_mode = (created && !planned_only && !self.cfg.dry_run)
+            .then(|| dirs::prepare_new_dir(fd.as_fd(), &mode))
+            .flatten();
+        Some(DestDir {
+            fd,
+            created,
+            planned_only,
+            restore_mode,
+        })
+    }
+
+    /// A directory's walk is over: finish it now, or when its last job completes.
+    pub(super) fn close_dir(&mut self, frame: Frame) {
+        if self.pool.is_some() {
+            // The directory's last files may still wait for a hand-off: send them now.
+            self.flush();
+        }
+        match self.pending_dirs.get_mut(&frame.token) {
+            Some(p) if p.outstanding > 0 => p.frame = Some(frame),
+            _ => {
+                self.pending_dirs.remove(&frame.token);
+                self.leave_dir(frame);
+            }
+        }
+    }
+
+    /// A directory's children are done: apply its final mode and times.
+    pub(super) fn leave_dir(&mut self, frame: Frame) {
+        let (Some(src), Some(dst)) = (frame.src, frame.dst) else {
+            return;
+        };
+        let fixed = new_node_mode(NewNode::Directory, frame.facts.mode, &self.mode_settings())
+            .fixed
+            .filter(|_| frame.created);
+        let new_mode = match fixed {
+            // As GNU cp: `--no-preserve=mode` sets 0777 less the umask (and the sticky bit),
+            // keeping a set-group-ID bit inherited from the parent.
+            Some(mode) => {
+                let inherited_setgid = fstat(&*dst).map(|st| st.st_mode & 0o2000).unwrap_or(0);
+                Some(mode | inherited_setgid)
+            }
+            None => frame.restore_mode,
+        };
+        self.apply_meta(
+            dst.as_fd(),
+            Some(src.as_fd()),
+            &frame.facts,
+            new_mode,
+            &frame.dst_shown,
+        );
+        if self.cfg.sync && !self.cfg.dry_run {
+            // A new subdirectory's entry is flushed with its parent, which the walk leaves too.
+            let new_top = frame.created && frame.operand;
+            let synced = crate::exec::sync_tree_dir(dst.as_fd(), &frame.dst_shown, new_top);
+            if let Err(msg) = synced {
+                self.fail(&frame.src_shown, &frame.dst_shown, &msg.to_string());
+            }
+        }
+    }
+}
+
+/// The filesystem a directory is on (unknown if `fstatfs` fails).
+fn fs_kind_of(fd: &OwnedFd) -> FsKind {
+    FsKind::from_magic(rustix::fs::fstatfs(fd).map_or(0, |f| f.f_type as u64))
+}
