@@ -11,6 +11,7 @@
 mod atomic;
 pub use temp::mark_run_start;
 mod cfr;
+mod clone;
 pub mod dirs;
 mod error;
 pub mod extents;
@@ -191,7 +192,11 @@ impl InPlace<'_> {
         let path = job.dest.display_path().to_owned();
         err.set_note(if job.strategy != Strategy::Ranged {
             Some(DestNote::Incomplete { path })
-        } else if !matches!(*err.error, ExecError::EndedBeforeOffset { .. }) {
+        } else if !matches!(
+            *err.error,
+            // A ranged clone fails before it writes (exec/clone.rs clones the middle first).
+            ExecError::EndedBeforeOffset { .. } | ExecError::Clone { .. }
+        ) {
             // Nothing outside the range was touched; inside it, old and new bytes may mix.
             Some(DestNote::PartlyWritten { path })
         } else {

@@ -199,6 +199,10 @@ pub struct Outcome {
     pub warnings: Vec<super::Warning>,
     /// `--verify`: how the data was checked.
     pub verified: Option<Verified>,
+    /// Bytes of DEST's copied data that share extents with another file: a clone's, or what
+    /// copy_file_range shared on btrfs or XFS (`FIEMAP_EXTENT_SHARED`). `None`: not known, or
+    /// on a filesystem that never shares.
+    pub shared_bytes: Option<u64>,
 }
 
 impl Outcome {
@@ -214,6 +218,7 @@ impl Outcome {
             tried_cfr: false,
             warnings: Vec::new(),
             verified: None,
+            shared_bytes: None,
         }
     }
 }

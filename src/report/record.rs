@@ -30,6 +30,8 @@ pub(super) struct Record<'a> {
     pub resumed_from: Option<u64>,
     /// `--verify`: how DEST was checked against SOURCE.
     pub verified: Option<&'static str>,
+    /// Bytes of DEST sharing extents with SOURCE (a clone, or what copy_file_range shared).
+    pub shared_bytes: Option<u64>,
 }
 
 impl<'a> Record<'a> {
@@ -56,6 +58,7 @@ impl<'a> Record<'a> {
             line: None,
             resumed_from: None,
             verified: None,
+            shared_bytes: None,
         }
     }
 
@@ -104,6 +107,7 @@ impl<'a> Record<'a> {
         o.opt_num("line", self.line)
             .opt_num("resumed_from", self.resumed_from)
             .opt_str("verified", self.verified)
+            .opt_num("shared_bytes", self.shared_bytes)
             .finish()
     }
 }
