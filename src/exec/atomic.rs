@@ -249,12 +249,9 @@ fn fill(
     let mut outcome = run_strategy(engine, job, src, &temp.fd).map_err(or_interrupted)?;
     if job.restart.verify {
         // On a mismatch the temporary goes (on drop) and DEST stays as it was.
-        outcome.verified = Some(crate::exec::verify::check(
-            job,
-            src.as_fd(),
-            temp.fd.as_fd(),
-            &outcome,
-        )?);
+        let checked = crate::exec::verify::check(job, src.as_fd(), temp.fd.as_fd(), &outcome)?;
+        outcome.verified = Some(checked.how);
+        outcome.digest = checked.digest;
     }
     Ok(outcome)
 }

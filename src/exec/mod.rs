@@ -136,7 +136,10 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
         run_strategy(engine, job, &src, &dst).map_err(|e| in_place.copy_failed(e, &dst))?;
     if job.restart.verify {
         match crate::exec::verify::check(job, src.as_fd(), dst.as_fd(), &outcome) {
-            Ok(how) => outcome.verified = Some(how),
+            Ok(checked) => {
+                outcome.verified = Some(checked.how);
+                outcome.digest = checked.digest;
+            }
             Err(e) => {
                 // A new DEST that does not match is removed, even under --resume.
                 guard.at = created.then(|| job.dest.dir_and_name()).flatten();

@@ -203,6 +203,8 @@ pub struct Outcome {
     /// copy_file_range shared on btrfs or XFS (`FIEMAP_EXTENT_SHARED`). `None`: not known, or
     /// on a filesystem that never shares.
     pub shared_bytes: Option<u64>,
+    /// `--verify=hash`: the BLAKE3 digest of the bytes verified, in hex.
+    pub digest: Option<String>,
 }
 
 impl Outcome {
@@ -219,6 +221,7 @@ impl Outcome {
             warnings: Vec::new(),
             verified: None,
             shared_bytes: None,
+            digest: None,
         }
     }
 }

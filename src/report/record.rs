@@ -32,6 +32,8 @@ pub(super) struct Record<'a> {
     pub verified: Option<&'static str>,
     /// Bytes of DEST sharing extents with SOURCE (a clone, or what copy_file_range shared).
     pub shared_bytes: Option<u64>,
+    /// `--verify=hash`: the BLAKE3 digest (hex) of the bytes verified.
+    pub digest: Option<&'a str>,
 }
 
 impl<'a> Record<'a> {
@@ -59,6 +61,7 @@ impl<'a> Record<'a> {
             resumed_from: None,
             verified: None,
             shared_bytes: None,
+            digest: None,
         }
     }
 
@@ -108,6 +111,7 @@ impl<'a> Record<'a> {
             .opt_num("resumed_from", self.resumed_from)
             .opt_str("verified", self.verified)
             .opt_num("shared_bytes", self.shared_bytes)
+            .opt_str("digest", self.digest)
             .finish()
     }
 }

@@ -33,6 +33,7 @@ impl Reporter {
             record.elapsed_ms = Some(elapsed.as_secs_f64() * 1e3);
             record.verified = outcome.verified.map(|how| how.name());
             record.shared_bytes = outcome.shared_bytes;
+            record.digest = outcome.digest.as_deref();
             self.line(format_args!("{}", record.finish()));
             return;
         }
@@ -176,8 +177,9 @@ pub fn debug_line(job: &Job, outcome: &Outcome) -> String {
         (true, true) => "SEEK_HOLE + zeros",
     };
     let line = format!("copy offload: {offload}, reflink: {reflink}, sparse detection: {sparse}");
-    match outcome.verified {
-        Some(how) => format!("{line}, verify: {}", how.name()),
-        None => line,
+    match (outcome.verified, &outcome.digest) {
+        (Some(how), Some(digest)) => format!("{line}, verify: {} (blake3 {digest})", how.name()),
+        (Some(how), None) => format!("{line}, verify: {}", how.name()),
+        (None, _) => line,
     }
 }
