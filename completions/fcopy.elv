@@ -86,7 +86,7 @@ set edit:completion:arg-completer[fcopy] = {|@words|
             cand --debug 'Explain how each file is copied (implies --verbose): copy offload, reflink, sparse detection'
             cand --json 'Print one JSON object per file and a summary on stdout (JSON Lines)'
             cand --dry-run 'Show what would be copied and by which strategy; write nothing'
-            cand --resume 'Complete a DEST that is a shorter copy of SOURCE (its last up-to-1 MiB must match) from where it ends; keep partial files when interrupted'
+            cand --resume 'Complete a DEST that is a shorter copy of SOURCE (its last up-to-1 MiB must match) from where it ends; keep partial files when interrupted (with --atomic, the temporary .DEST.fcopy-partial, renamed over DEST when complete)'
             cand --stats 'Print files copied, skipped and failed, bytes copied and cloned, time and rate on standard error at the end'
             cand --mkpath 'Create missing destination directories: -t DIR, and each batch job''s DEST directory'
             cand --help 'Print help (cp has no -h: it is an invalid option, as in GNU cp)'

@@ -205,6 +205,8 @@ pub struct Outcome {
     pub shared_bytes: Option<u64>,
     /// `--verify=hash`: the BLAKE3 digest of the bytes verified, in hex.
     pub digest: Option<String>,
+    /// `--resume --atomic`: the copy continued a kept partial file from this offset (bytes).
+    pub resumed_from: Option<u64>,
 }
 
 impl Outcome {
@@ -222,6 +224,7 @@ impl Outcome {
             verified: None,
             shared_bytes: None,
             digest: None,
+            resumed_from: None,
         }
     }
 }

@@ -279,22 +279,22 @@ fn copy_range(engine: &Engine<'_>, job: &Job, src: &Fd, dst: &Fd) -> Result<Outc
         _ => span.copy(&mut at, range.len, &mut outcome),
     };
     let copied = copied.map_err(|e| match e {
-            // A stream, or a file whose size says nothing (/proc), is not "changed": it is
-            // shorter than the range asked for; say by how much.
-            ExecError::Shrank { path } if stream || !job.source_facts.has_trusted_size() => {
-                let got = match (at.input, at.output) {
-                    (Some(pos), _) => Some(pos - range.offset_in),
-                    (None, Some(pos)) => Some(pos - range.offset_out),
-                    (None, None) => None,
-                };
-                ExecError::EndedEarly {
-                    path,
-                    got,
-                    len: range.len,
-                }
+        // A stream, or a file whose size says nothing (/proc), is not "changed": it is
+        // shorter than the range asked for; say by how much.
+        ExecError::Shrank { path } if stream || !job.source_facts.has_trusted_size() => {
+            let got = match (at.input, at.output) {
+                (Some(pos), _) => Some(pos - range.offset_in),
+                (None, Some(pos)) => Some(pos - range.offset_out),
+                (None, None) => None,
+            };
+            ExecError::EndedEarly {
+                path,
+                got,
+                len: range.len,
             }
-            other => other,
-        })?;
+        }
+        other => other,
+    })?;
     outcome.bytes = copied;
     outcome.extents = u64::from(copied > 0);
     Ok(outcome)

@@ -140,7 +140,10 @@ fn ranged_clone_split() {
     use super::clone::{split, Split};
     let s = |head, middle, tail| Split { head, middle, tail };
     assert_eq!(split(0, 0, 8192, 4096), s(0, 8192, 0));
-    assert_eq!(split(1000, 1000, 3096 + 65536 + 500, 4096), s(3096, 65536, 500));
+    assert_eq!(
+        split(1000, 1000, 3096 + 65536 + 500, 4096),
+        s(3096, 65536, 500)
+    );
     assert_eq!(split(1000, 5096, 10_000, 4096), s(3096, 4096, 2808));
     assert_eq!(split(1, 2, 100_000, 4096), s(100_000, 0, 0));
     assert_eq!(split(100, 100, 4000, 4096), s(4000, 0, 0));

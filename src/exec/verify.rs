@@ -148,7 +148,14 @@ pub fn check(
     };
     let names = (src_name, dst_name);
     let mut hashers = hash.then(|| (blake3::Hasher::new(), blake3::Hasher::new()));
-    compare(src, reader.as_fd(), names, (from_in, from_out), len, &mut hashers)?;
+    compare(
+        src,
+        reader.as_fd(),
+        names,
+        (from_in, from_out),
+        len,
+        &mut hashers,
+    )?;
     let digest = match hashers {
         Some((a, b)) if a.finalize() != b.finalize() => {
             return Err(VerifyError::DigestDiffers {

@@ -38,8 +38,6 @@ pub enum Conflict {
     UpdateChangedWithRange,
     /// `--resume` with a byte range: a range already says where to write.
     ResumeWithRange,
-    /// `--resume` with `--atomic`: a later run would have to find the temporary, not DEST.
-    ResumeWithAtomic,
     /// `-t` with `-T` (GNU cp.c: an error without the "Try --help" line).
     TargetDirectoryWithNoTargetDirectory,
 }
@@ -152,11 +150,6 @@ pub const CONFLICTS: &[Row] = &[
         Conflict::ResumeWithRange,
         |g| g.args.restart.resume,
         |g| g.args.is_ranged(),
-    ),
-    row(
-        Conflict::ResumeWithAtomic,
-        |g| g.args.restart.resume,
-        |g| g.args.atomic,
     ),
     row(
         Conflict::TargetDirectoryWithNoTargetDirectory,

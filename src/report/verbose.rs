@@ -34,6 +34,9 @@ impl Reporter {
             record.verified = outcome.verified.map(|how| how.name());
             record.shared_bytes = outcome.shared_bytes;
             record.digest = outcome.digest.as_deref();
+            if outcome.resumed_from.is_some() {
+                record.resumed_from = outcome.resumed_from;
+            }
             self.line(format_args!("{}", record.finish()));
             return;
         }

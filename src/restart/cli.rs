@@ -17,7 +17,7 @@ pub enum VerifyHow {
 /// (`--update=changed` is a value of GNU's `--update`, in [`crate::options::values::UpdateWhen`].)
 #[derive(ClapArgs, Debug, Clone, Default)]
 pub struct RestartArgs {
-    /// Complete a DEST that is a shorter copy of SOURCE (its last up-to-1 MiB must match) from where it ends; keep partial files when interrupted
+    /// Complete a DEST that is a shorter copy of SOURCE (its last up-to-1 MiB must match) from where it ends; keep partial files when interrupted (with --atomic, the temporary .DEST.fcopy-partial, renamed over DEST when complete)
     #[arg(long, help_heading = "Restartable copies")]
     pub resume: bool,
 

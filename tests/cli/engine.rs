@@ -1,5 +1,5 @@
 //! The engine's newer features (issue 17): `--verify=hash` (BLAKE3 digests in `--json` and
-//! `--debug`).
+//! `--debug`) and `--resume --atomic`'s stable temporary.
 
 use crate::testenv::{pattern, require_strace, TestEnv};
 
@@ -75,9 +75,50 @@ fn verify_hash_fails_a_write_that_never_reached_the_file() {
     let run = env
         .fcopy()
         .wrapped(&lost)
-        .args(&["--verify=hash", "--json", "--method=read-write", "src", "dst"])
+        .args(&[
+            "--verify=hash",
+            "--json",
+            "--method=read-write",
+            "src",
+            "dst",
+        ])
         .run();
     run.failure();
     run.stderr_contains("verification failed: 'dst' differs from 'src' at byte 262144");
     assert!(!env.exists("dst"));
+}
+
+/// `--resume --atomic`: the stable temporary `.NAME.fcopy-partial` is continued when it is a
+/// prefix of SOURCE, started again when it is not, and renamed over DEST when complete.
+#[test]
+fn resume_atomic_continues_the_partial_temporary() {
+    let env = TestEnv::new();
+    let data = pattern(3 * M, 43);
+    env.write("src", &data);
+    env.write("dst", b"old");
+    env.write(".dst.fcopy-partial", &data[..100_000]);
+    let run = env.run(&["--json", "--resume", "--atomic", "--verify", "src", "dst"]);
+    run.success();
+    let rec = run.json_record();
+    assert_eq!(rec["resumed_from"], 100_000, "{rec}");
+    assert_eq!(rec["bytes"], data.len() - 100_000, "{rec}");
+    assert_eq!(rec["verified"], "compared", "{rec}");
+    assert_eq!(env.read("dst"), data);
+    assert!(!env.exists(".dst.fcopy-partial"));
+
+    // Not a prefix of SOURCE: copied from the start into the same name.
+    env.write("dst", b"old");
+    env.write(".dst.fcopy-partial", vec![b'x'; 5000]);
+    let run = env.run(&["--json", "--resume", "--atomic", "src", "dst"]);
+    run.success();
+    let rec = run.json_record();
+    assert!(rec["resumed_from"].is_null(), "{rec}");
+    assert_eq!(rec["bytes"], data.len());
+    assert_eq!(env.read("dst"), data);
+    assert!(!env.exists(".dst.fcopy-partial"));
+
+    // Without --resume, --atomic leaves a stranger's partial file alone and uses its own.
+    env.write(".dst.fcopy-partial", &data[..10]);
+    env.run(&["--atomic", "src", "dst"]).success();
+    assert_eq!(env.read(".dst.fcopy-partial"), &data[..10]);
 }

@@ -165,14 +165,27 @@ fn ranged_clones(fs_name: &str) {
     }
     // --debug says how much was shared.
     env.write("dbg", vec![b'-'; 200_000]);
-    env.run(&["--debug", "--offset-in=1000", "--offset-out=1000", "--len=70132", "src", "dbg"])
-        .success()
-        .stdout_is(
-            "'src' -> 'dbg'\ncopy offload: yes, reflink: partial (65536 bytes), sparse detection: no\n",
-        );
+    env.run(&[
+        "--debug",
+        "--offset-in=1000",
+        "--offset-out=1000",
+        "--len=70132",
+        "src",
+        "dbg",
+    ])
+    .success()
+    .stdout_is(
+        "'src' -> 'dbg'\ncopy offload: yes, reflink: partial (65536 bytes), sparse detection: no\n",
+    );
     // Offsets not aligned alike: nothing can be cloned. `always` fails, `auto` copies.
     env.write("odd", vec![b'-'; 200_000]);
-    let odd = ["--offset-in=1", "--offset-out=2", "--len=100000", "src", "odd"];
+    let odd = [
+        "--offset-in=1",
+        "--offset-out=2",
+        "--len=100000",
+        "src",
+        "odd",
+    ];
     env.run(&[&["--reflink=always"][..], &odd[..]].concat())
         .failure()
         .stderr_is("fcopy: failed to clone 'odd' from 'src': Invalid argument\n");
