@@ -120,13 +120,7 @@ pub fn check(
             errno,
         }
     };
-    loop {
-        match rustix::fs::fsync(dst) {
-            Ok(()) => break,
-            Err(Errno::INTR) => continue,
-            Err(e) => return Err(failed(VerifyStep::Fsync)(e)),
-        }
-    }
+    fsync_retrying(dst).map_err(failed(VerifyStep::Fsync))?;
     let reader = reopen(dst).map_err(failed(VerifyStep::Reopen))?;
     // Best effort: a filesystem without a page cache of its own (tmpfs) has nothing to drop.
     let _ = rustix::fs::fadvise(&reader, 0, None, Advice::DontNeed);
@@ -172,6 +166,16 @@ pub fn check(
         Verified::Compared
     };
     Ok(Checked { how, digest })
+}
+
+/// `fsync`, again after EINTR.
+fn fsync_retrying(fd: BorrowedFd<'_>) -> Result<(), Errno> {
+    loop {
+        match rustix::fs::fsync(fd) {
+            Err(Errno::INTR) => continue,
+            other => return other,
+        }
+    }
 }
 
 /// Feeds `a` to the first hasher and `b` to the second (`--verify=hash`).
