@@ -30,7 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'fcopy' -ScriptBlock {
             [CompletionResult]::new('--offset-out', '--offset-out', [CompletionResultType]::ParameterName, 'Start writing DEST at this byte offset (default 0); DEST keeps all its other bytes')
             [CompletionResult]::new('--len', '--len', [CompletionResultType]::ParameterName, 'Copy this many bytes (default: to the end of SOURCE)')
             [CompletionResult]::new('--sparse', '--sparse', [CompletionResultType]::ParameterName, 'Control creation of sparse files (holes)')
-            [CompletionResult]::new('--reflink', '--reflink', [CompletionResultType]::ParameterName, 'Control clone/CoW copies (reflinks); --reflink alone means always')
+            [CompletionResult]::new('--reflink', '--reflink', [CompletionResultType]::ParameterName, 'Control clone/CoW copies (reflinks); --reflink alone means always; a byte range clones its block-aligned middle (FICLONERANGE)')
             [CompletionResult]::new('--method', '--method', [CompletionResultType]::ParameterName, 'How to move the bytes')
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Control which existing files are updated; -u means --update=older')
             [CompletionResult]::new('--update', '--update', [CompletionResultType]::ParameterName, 'Control which existing files are updated; -u means --update=older')

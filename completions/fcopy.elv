@@ -27,7 +27,7 @@ set edit:completion:arg-completer[fcopy] = {|@words|
             cand --offset-out 'Start writing DEST at this byte offset (default 0); DEST keeps all its other bytes'
             cand --len 'Copy this many bytes (default: to the end of SOURCE)'
             cand --sparse 'Control creation of sparse files (holes)'
-            cand --reflink 'Control clone/CoW copies (reflinks); --reflink alone means always'
+            cand --reflink 'Control clone/CoW copies (reflinks); --reflink alone means always; a byte range clones its block-aligned middle (FICLONERANGE)'
             cand --method 'How to move the bytes'
             cand -u 'Control which existing files are updated; -u means --update=older'
             cand --update 'Control which existing files are updated; -u means --update=older'

@@ -8,7 +8,7 @@ complete -c fcopy -l len -d 'Copy this many bytes (default: to the end of SOURCE
 complete -c fcopy -l sparse -d 'Control creation of sparse files (holes)' -r -f -a "auto\t'Keep holes the source has (detected with SEEK_DATA/SEEK_HOLE)'
 always\t'Also turn runs of zero bytes into holes'
 never\t'Write every byte: a fully allocated destination (no reflink, no copy_file_range)'"
-complete -c fcopy -l reflink -d 'Control clone/CoW copies (reflinks); --reflink alone means always' -r -f -a "auto\t'Clone where the filesystem can (btrfs, xfs), else copy'
+complete -c fcopy -l reflink -d 'Control clone/CoW copies (reflinks); --reflink alone means always; a byte range clones its block-aligned middle (FICLONERANGE)' -r -f -a "auto\t'Clone where the filesystem can (btrfs, xfs), else copy'
 always\t'Clone with FICLONE or fail'
 never\t'Never share extents: on filesystems that can clone, copy_file_range is avoided too (it may clone)'"
 complete -c fcopy -l method -d 'How to move the bytes' -r -f -a "auto\t'Reflink (per --reflink), then copy_file_range, then read/write'
