@@ -10,8 +10,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use rustix::fs::{
-    fstat, linkat, mknodat, openat, readlinkat, symlinkat, unlinkat, AtFlags, FileType, Mode,
-    OFlags, CWD,
+    fstat, linkat, mknodat, openat, readlinkat, symlinkat, AtFlags, FileType, Mode, OFlags, CWD,
 };
 use rustix::io::Errno;
 
@@ -139,11 +138,6 @@ pub fn link_by_path(
 /// `-s`: the symbolic link `name` in `dir` to the source path as given.
 pub fn symlink_to(target: &Path, dir: BorrowedFd<'_>, name: &Path) -> Result<(), Errno> {
     symlinkat(target, dir, name)
-}
-
-/// Removes the non-directory `name` in `dir` (the destination a link or node replaces).
-pub fn remove(dir: BorrowedFd<'_>, name: &Path) -> Result<(), Errno> {
-    unlinkat(dir, name, AtFlags::empty())
 }
 
 /// Opens the node just made as an `O_PATH` descriptor, without following a symlink, and

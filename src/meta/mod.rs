@@ -159,9 +159,6 @@ pub struct MetaProblem {
     pub error: MetaError,
     /// The copy fails (an error line, exit 1); else a warning.
     pub fatal: bool,
-    /// `error` as text (without the program name).
-    // transitional (issue 11): lead removes once exec/ and tree/ keep `error` (it is `Display`).
-    pub message: String,
 }
 
 impl MetaProblem {
@@ -171,11 +168,7 @@ impl MetaProblem {
             path: shown.to_path_buf(),
             errno,
         };
-        MetaProblem {
-            message: error.to_string(),
-            error,
-            fatal,
-        }
+        MetaProblem { error, fatal }
     }
 }
 

@@ -41,7 +41,7 @@ impl<'a, 'p> Copier<'a, 'p> {
     ) {
         let (made_parents, dst_dir) = match self.make_parents(src_path, dst_path) {
             Ok(parents) => parents,
-            Err(err) => return self.fail_with(src_path, dst_path, err),
+            Err(err) => return self.fail(src_path, dst_path, err),
         };
         // DEST is named in the last parent's descriptor: a component swapped for a symlink
         // meanwhile is never followed (rule 10).
@@ -71,7 +71,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             if self.cfg.sync && !self.cfg.dry_run && made.created {
                 // A directory --parents created: it and the entry for it in its parent.
                 if let Err(msg) = exec::sync_tree_dir(made.fd.as_fd(), &made.shown, true) {
-                    self.fail(src_path, dst_path, &msg.to_string());
+                    self.fail(src_path, dst_path, msg);
                 }
             }
         }

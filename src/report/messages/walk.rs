@@ -7,7 +7,7 @@ use std::path::Path;
 use rustix::io::Errno;
 
 use crate::report::{errno_text_of, quote, quote_if_needed};
-use crate::tree::errors::{NodeKind, WalkError, WalkWarning};
+use crate::tree::errors::{EntryError, NodeKind, WalkError, WalkWarning};
 
 impl WalkError {
     /// For GNU's "cannot VERB 'path': errno" messages: the verb, the path and the errno.
@@ -19,7 +19,6 @@ impl WalkError {
             E::MakeDirectory { path, errno } => ("make directory", path, errno),
             E::CreateDirectory { path, errno } => ("create directory", path, errno),
             E::ReadLink { path, errno } => ("read symbolic link", path, errno),
-            E::Remove { path, errno } => ("remove", path, errno),
             E::Reopen {
                 path,
                 errno: Some(errno),
@@ -117,6 +116,17 @@ impl fmt::Display for WalkError {
             ),
             // The "cannot VERB" errors, rendered above.
             _ => Ok(()),
+        }
+    }
+}
+
+impl fmt::Display for EntryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EntryError::Walk(e) => e.fmt(f),
+            EntryError::Replace(e) => e.fmt(f),
+            EntryError::Plan(e) => e.fmt(f),
+            EntryError::Exec(e) => e.fmt(f),
         }
     }
 }
