@@ -44,7 +44,7 @@ pub fn make_symlink(
 }
 
 /// Makes the FIFO, socket or device node `name` in `dir` with `mode` (see
-/// [`super::dirs::new_node_mode`]) and device number `rdev`; with `open`, opens it for its
+/// [`crate::plan::mode::new_node_mode`]) and device number `rdev`; with `open`, opens it for its
 /// attributes (never through its name again, which the directory's owner may have swapped for
 /// a symlink).
 pub fn make_special(

@@ -11,10 +11,11 @@ use rustix::io::Errno;
 use super::errors::WalkError;
 use super::walk::{read_entries, Frame};
 use super::{Copier, PendingDir};
-use crate::exec::dirs::{self, new_node_mode, open_dir, DirError, NewNode};
+use crate::exec::dirs::{self, open_dir, DirError};
 use crate::exec::probe;
 use crate::facts::{FileFacts, FsKind};
 use crate::options::Deref;
+use crate::plan::mode::{new_node_mode, NewNode};
 use crate::plan::Endpoint;
 
 /// The destination directory of a directory being entered.

@@ -26,11 +26,11 @@ use rustix::fs::{statat, AtFlags};
 use self::errors::{EntryError, WalkError};
 use self::inodes::{FirstCopy, InodeSet};
 use self::operands::{same_name, OperandKey};
-use crate::exec::dirs::ModeSettings;
 use crate::exec::{self, Engine};
 use crate::facts::FileFacts;
 use crate::meta;
 use crate::options::Config;
+use crate::plan::mode::ModeSettings;
 use crate::plan::{self, Endpoint, RangeArgs};
 use crate::pool::{self, Pool};
 use crate::report::Reporter;
@@ -315,15 +315,13 @@ impl<'a, 'p> Copier<'a, 'p> {
         self.fail(src, dst, err);
     }
 
-    /// What decides a new node's mode in this run (see `exec::dirs::new_node_mode`).
+    /// What decides a new node's mode in this run (see [`plan::mode::new_node_mode`]).
     fn mode_settings(&self) -> ModeSettings {
-        let preserve = self.cfg.copy.preserve.attrs;
-        ModeSettings {
-            preserve_mode: preserve.mode,
-            preserve_ownership: preserve.ownership,
-            no_preserve_mode: self.cfg.no_preserve_mode,
-            umask: self.umask,
-        }
+        ModeSettings::new(
+            &self.cfg.copy.preserve,
+            self.cfg.no_preserve_mode,
+            self.umask,
+        )
     }
 
     fn apply_meta(

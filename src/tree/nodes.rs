@@ -10,11 +10,12 @@ use rustix::io::Errno;
 
 use super::errors::{NodeKind, WalkError};
 use super::Copier;
-use crate::exec::dirs::{new_node_mode, MakeError, NewNode};
+use crate::exec::dirs::MakeError;
 use crate::exec::{nodes, probe, replace};
 use crate::facts::{FileFacts, FileKind};
 use crate::meta;
 use crate::options::{Deref, LinkMode};
+use crate::plan::mode::{new_node_mode, NewNode};
 use crate::plan::replace::ReplaceError;
 use crate::plan::same::SameFile;
 use crate::plan::Endpoint;

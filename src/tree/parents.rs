@@ -10,9 +10,10 @@ use rustix::fs::{statat, AtFlags, CWD};
 
 use super::errors::WalkError;
 use super::Copier;
-use crate::exec::dirs::{self, new_node_mode, open_dir, NewNode};
+use crate::exec::dirs::{self, open_dir};
 use crate::exec::{self, probe};
 use crate::facts::FileFacts;
+use crate::plan::mode::{new_node_mode, NewNode};
 use crate::plan::{self, Endpoint};
 
 /// A directory of a `--parents` destination (made now or existing): its descriptor, name and
