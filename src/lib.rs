@@ -16,6 +16,7 @@ pub mod meta;
 pub mod options;
 pub mod plan;
 pub mod pool;
+pub mod procfd;
 pub mod report;
 pub mod restart;
 pub mod signals;

@@ -4,7 +4,7 @@
 //! (`--preserve=links`), and removing a destination before a link.
 
 use std::ffi::OsStr;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::sync::Arc;
@@ -128,7 +128,7 @@ pub fn link_by_path(
     match linkat(node.as_fd(), "", dir, name, AtFlags::EMPTY_PATH) {
         // AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; /proc names the same open node.
         Err(Errno::NOENT | Errno::PERM) => {
-            let proc_path = format!("/proc/self/fd/{}", node.as_raw_fd());
+            let proc_path = crate::procfd::path(&node);
             linkat(CWD, proc_path.as_str(), dir, name, AtFlags::SYMLINK_FOLLOW)
         }
         other => other,

@@ -336,8 +336,7 @@ pub fn apply_to_node(
         }
     }
     if let Some(mode) = mode_to_set(src, preserve, new_mode, owner_ok) {
-        use std::os::fd::AsRawFd;
-        let proc_path = format!("/proc/self/fd/{}", node.as_raw_fd());
+        let proc_path = crate::procfd::path(node);
         let chmod = rustix::fs::chmodat(
             rustix::fs::CWD,
             proc_path.as_str(),
