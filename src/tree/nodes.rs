@@ -139,7 +139,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             self.fail(src_shown, dst_shown, err);
             return false;
         }
-        self.make_room(src, dst, true, true).is_some()
+        self.make_room(src, dst, Removal::Reported).is_some()
     }
 
     /// Recreates a FIFO, socket or device node (`-r` without `--copy-contents`).
@@ -223,7 +223,12 @@ impl<'a, 'p> Copier<'a, 'p> {
         if self.cfg.dry_run {
             return Some(None);
         }
-        self.make_room(src, dst, unlink_first, false)
+        let removal = if unlink_first {
+            Removal::Quiet
+        } else {
+            Removal::No
+        };
+        self.make_room(src, dst, removal)
     }
 
     /// `-l`: a hard link instead of a copy.
@@ -352,32 +357,31 @@ impl<'a, 'p> Copier<'a, 'p> {
             // preserving links onto a file with several (copy.c, copy_internal).
             || (self.cfg.deref == Deref::Never && facts.kind != FileKind::Regular)
             || (self.cfg.preserve_links() && existing.st_nlink > 1);
-        self.make_room(src, dst, remove, false).is_some()
+        let removal = if remove { Removal::Quiet } else { Removal::No };
+        self.make_room(src, dst, removal).is_some()
     }
 
     /// Makes room for a node or link at the existing DEST: renames it to its backup name when
-    /// backups are made (and returns that name), else removes it when `remove`. `None` once a
-    /// failed backup — or, with `report_removal`, a failed removal — is reported; otherwise a
-    /// failed removal is left for the creation's own error to tell.
+    /// backups are made (and returns that name), else removes it as `removal` says. `None` once
+    /// a failure is reported.
     fn make_room(
         &mut self,
         src: &Endpoint,
         dst: &Endpoint,
-        remove: bool,
-        report_removal: bool,
+        removal: Removal,
     ) -> Option<Option<OsString>> {
         let cleared = if self.cfg.backup.is_some() {
             self.back_up(dst)
-        } else if remove {
+        } else if removal == Removal::No {
+            Ok(None)
+        } else {
             match Self::remove_dest(dst) {
-                Err(errno) if report_removal => Err(ReplaceError::CannotRemove {
+                Err(errno) if removal == Removal::Reported => Err(ReplaceError::CannotRemove {
                     dest: dst.display_path().to_path_buf(),
                     errno,
                 }),
                 _ => Ok(None),
             }
-        } else {
-            Ok(None)
         };
         match cleared {
             Ok(backup) => Some(backup),
@@ -387,6 +391,17 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
         }
     }
+}
+
+/// Whether [`Copier::make_room`] removes DEST when it makes no backup.
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum Removal {
+    /// DEST stays (the creation then fails with "File exists", as GNU's).
+    No,
+    /// Removed; a failure is left for the creation's own error to tell.
+    Quiet,
+    /// Removed; a failure is reported ("cannot remove").
+    Reported,
 }
 
 /// The links [`Copier::make_link`] makes.
