@@ -1,13 +1,14 @@
-//! Wording of the walk's errors: directories, symbolic links, special files, links, backups and removals.
-//! GNU cp's texts (copy.c, cp.c) for [`crate::tree::errors`]' types.
+//! Wording of the walk's errors: directories, symbolic links, special files and links, and
+//! of any entry's failure ([`EntryError`]). GNU cp's texts (copy.c, cp.c) for
+//! [`crate::drive::errors`]' types.
 
 use std::fmt;
 use std::path::Path;
 
 use rustix::io::Errno;
 
+use crate::drive::errors::{EntryError, NodeKind, WalkError, WalkWarning};
 use crate::report::{errno_text_of, quote, quote_if_needed};
-use crate::tree::errors::{EntryError, NodeKind, WalkError, WalkWarning};
 
 impl WalkError {
     /// For GNU's "cannot VERB 'path': errno" messages: the verb, the path and the errno.

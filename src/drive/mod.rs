@@ -1,6 +1,8 @@
-//! Copying operands and directory trees with cp's rules: the `Copier`, its operands and the
-//! jobs it runs (inline or on the pool). Operands are in [`operands`] (`--parents` in
-//! [`parents`]), the walk in [`walk`] (directories in [`dirs`]), regular files (updates,
+//! Drives every operand — a file, a directory tree, a stream, a `--batch` job — through the
+//! planner to the executor: the `Copier` walks, gathers the facts cp's rules need (stats, what
+//! this run created), asks [`crate::plan`] to decide, has [`crate::exec`] perform the effects,
+//! and dispatches the copy jobs (inline or on the pool). Operands are in [`operands`]
+//! (`--parents` in [`parents`]), the walk in [`walk`] (directories in [`dirs`]), regular files (updates,
 //! backups, hard-link preservation) in [`files`], symlinks, special files and `-l`/`-s` links
 //! in [`nodes`]. The effects themselves are the executor's (`exec::dirs`, `exec::nodes`); the
 //! errors are typed in [`errors`].
