@@ -3,23 +3,25 @@
 //! The pipeline ([`app`] runs it): [`cli`] parses flags into [`cli::Args`]; [`options`] turns
 //! them into plain settings and cp's operands into targets; [`plan`] turns those and the files'
 //! metadata ([`facts`], gathered by [`exec::probe`]) into [`plan::Job`]s with a strategy;
-//! [`exec`] runs each job; [`report`] owns every message, record and the exit status.
+//! [`drive`] walks every operand (file, tree, stream, batch job), plans each entry and hands it
+//! to [`exec`], which performs it; [`report`] owns every message, record and the exit status.
 #![forbid(unsafe_code)]
 
 pub mod app;
 pub mod backup;
 pub mod batch;
 pub mod cli;
+pub mod drive;
 pub mod exec;
 pub mod facts;
 pub mod meta;
 pub mod options;
 pub mod plan;
 pub mod pool;
+pub mod procfd;
 pub mod report;
 pub mod restart;
 pub mod signals;
-pub mod tree;
 pub mod units;
 
 pub use crate::app::program_name;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::batch::{self, BatchError, BatchJob, Entry, JobOrder};
 use crate::exec::probe;
 use crate::options::Config;
-use crate::{options, restart, signals, tree};
+use crate::{drive, options, restart, signals};
 
 /// What can go wrong with the job list itself or one of its lines (worded in
 /// `report/messages/settings.rs`, each prefixed `FILE:LINE:` where it is about a line).
@@ -28,8 +28,8 @@ type Entries = Box<dyn Iterator<Item = io::Result<Entry>>>;
 /// Runs every job of a `--batch` file: each line is an operand pair, with its own range if
 /// given. `parallel`: jobs run on the pool (`-j`), so dependent jobs are ordered
 /// ([`JobOrder`]); with `-r` a job with a directory for SOURCE or DEST orders like a barrier.
-pub fn run_batch(copier: &mut tree::Copier<'_, '_>, file: &Path, config: &Config, parallel: bool) {
-    let cannot_read = |copier: &mut tree::Copier<'_, '_>, e: io::Error| {
+pub fn run_batch(copier: &mut drive::Copier<'_, '_>, file: &Path, config: &Config, parallel: bool) {
+    let cannot_read = |copier: &mut drive::Copier<'_, '_>, e: io::Error| {
         let problem = BatchProblem::CannotRead(file.to_path_buf(), e);
         copier.reporter().error(&problem.to_string());
     };
@@ -73,7 +73,11 @@ pub fn run_batch(copier: &mut tree::Copier<'_, '_>, file: &Path, config: &Config
 /// error if any job writes to standard output, which must be known before the first job: a
 /// regular file is read twice (once ahead, see [`records_to_stderr`]); a list that can be read
 /// only once (standard input, a pipe such as `<(...)`) is read whole before the first job.
-fn entries(copier: &mut tree::Copier<'_, '_>, file: &Path, config: &Config) -> io::Result<Entries> {
+fn entries(
+    copier: &mut drive::Copier<'_, '_>,
+    file: &Path,
+    config: &Config,
+) -> io::Result<Entries> {
     let list_on_stdin = file == Path::new("-");
     let input: Box<dyn BufRead> = if list_on_stdin {
         Box::new(io::stdin().lock())
@@ -100,7 +104,7 @@ fn entries(copier: &mut tree::Copier<'_, '_>, file: &Path, config: &Config) -> i
 
 /// One job of the list: `--mkpath`, ordering against earlier jobs, its own range, the copy.
 fn run_job(
-    copier: &mut tree::Copier<'_, '_>,
+    copier: &mut drive::Copier<'_, '_>,
     file: &Path,
     job: BatchJob,
     order: &mut JobOrder,

@@ -20,7 +20,7 @@ use crate::options::{self, Config, UsageError};
 use crate::plan::{Endpoint, Target};
 use crate::report::progress::ProgressDisplay;
 use crate::report::{ExitCode, Reporter};
-use crate::{pool, restart, signals, tree};
+use crate::{drive, pool, restart, signals};
 
 /// The name fcopy was invoked as (the base name of `argv[0]`), for messages.
 pub fn program_name(argv0: Option<&OsString>) -> String {
@@ -150,7 +150,7 @@ fn copy(prepared: &Prepared, reporter: &mut Reporter, program: &str) {
         let pool = (workers > 1 && !config.dry_run && (config.recursive || config.batch.is_some()))
             .then(|| pool::Pool::new(scope, &engine, workers))
             .flatten();
-        let mut copier = tree::Copier::new(config, &engine, reporter, umask, pool);
+        let mut copier = drive::Copier::new(config, &engine, reporter, umask, pool);
         copier.track_created = config.batch.is_some() || prepared.targets.len() > 1;
         match &config.batch {
             Some(file) => batch::run_batch(&mut copier, file, config, workers > 1),

@@ -11,7 +11,7 @@ use crate::cli::Args;
 use crate::exec::probe;
 use crate::options::{self, UsageError};
 use crate::plan::{Endpoint, Target};
-use crate::{signals, tree};
+use crate::{drive, signals};
 
 /// cp's operand grammar over the real filesystem: the targets, and whether the sources go into
 /// a directory. Each path is looked at once (the grammar asks about DEST twice).
@@ -31,7 +31,7 @@ pub fn resolve(args: &Args) -> Result<(Vec<Target>, bool), UsageError> {
 }
 
 /// Copies each operand in order until a signal stops the run. `parallel`: jobs run on workers.
-pub fn run_operands(copier: &mut tree::Copier<'_, '_>, prepared: &Prepared, parallel: bool) {
+pub fn run_operands(copier: &mut drive::Copier<'_, '_>, prepared: &Prepared, parallel: bool) {
     let targets = &prepared.targets;
     // An operand may read what an earlier one writes into DIRECTORY: then each operand's jobs
     // finish before the next operand starts (as with -j 1).

@@ -14,9 +14,7 @@ mod values;
 
 pub use self::long_options::resolve_long_options;
 
-// transitional (issue 11): lead removes the `pub` (Args uses them) once plan, tree, report and
-// restart import these from `crate::options::values` instead of `crate::cli`.
-pub use crate::options::values::{MethodChoice, ProgressWhen, ReflinkWhen, SparseWhen, UpdateWhen};
+use crate::options::values::{MethodChoice, ProgressWhen, ReflinkWhen, SparseWhen, UpdateWhen};
 
 /// GNU cp's three usage forms (`cp --help`).
 const USAGE: &str = "fcopy [OPTION]... [-T] SOURCE DEST

@@ -1,7 +1,7 @@
 //! Directory effects of a copy, each on a descriptor: creating destination directories (tree
 //! copies and `--parents`), opening them again as the directory made, giving a new directory
-//! its owner's access while it is filled, reopening a parent through `..`, and the one rule for
-//! a new node's mode ([`new_node_mode`]).
+//! its owner's access while it is filled, reopening a parent through `..`. Their modes are the
+//! planner's ([`crate::plan::mode`]).
 
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
@@ -9,8 +9,7 @@ use std::path::Path;
 use rustix::fs::{fchmod, fstat, mkdirat, openat, statat, AtFlags, FileType, Mode, OFlags};
 use rustix::io::Errno;
 
-#[cfg(test)]
-mod tests;
+use crate::plan::mode::NodeMode;
 
 /// Why a node fcopy just made could not be opened again as that node.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,92 +35,6 @@ pub enum DirError {
     /// The name exists and is not a directory (nor, with `--keep-directory-symlink`, a symlink
     /// to one).
     NotDirectory,
-}
-
-/// The kinds of node whose creation mode [`new_node_mode`] decides.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NewNode {
-    /// A directory of a tree copy (`-r`).
-    Directory,
-    /// A directory `--parents` makes for DEST's leading components.
-    ParentDirectory,
-    /// A FIFO, socket or device node (`-r` without `--copy-contents`).
-    Special,
-}
-
-/// The settings that decide a new node's mode.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ModeSettings {
-    /// `--preserve=mode` (or `-p`, `-a`).
-    pub preserve_mode: bool,
-    /// `--preserve=ownership`: group and other bits wait until the owner is right.
-    pub preserve_ownership: bool,
-    /// `--no-preserve=mode`: the default mode less the umask, whatever the source's.
-    pub no_preserve_mode: bool,
-    /// The process umask.
-    pub umask: u32,
-}
-
-/// A new node's modes: the one it is created with, the bits withheld until its owner is right,
-/// and with `--no-preserve=mode` the mode it ends with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct NodeMode {
-    /// What `mkdirat`/`mknodat` is given (the kernel then applies the umask or the parent's
-    /// default ACL, as for GNU cp).
-    pub create: u32,
-    /// Source bits withheld at creation (GNU's `omitted_permissions`).
-    pub omitted: u32,
-    /// With `--no-preserve=mode`: the final mode (a directory also keeps a set-group-ID bit it
-    /// inherited from its parent).
-    pub fixed: Option<u32>,
-    src_mode: u32,
-    umask: u32,
-}
-
-/// The mode a new directory, `--parents` directory or special file is created with, following
-/// GNU cp (copy.c, `copy_internal` and `make_dir_parents_private`; tests/cp/perm.sh,
-/// cp-parents.sh, parent-perm.sh): created with the source's permission bits (a directory also
-/// its sticky bit) less the bits withheld until the node is ready — group and other write for a
-/// directory, all of group and other when ownership is preserved (`omitted_permissions`) — and
-/// the kernel's umask or default ACL applies. A `--parents` directory withholds nothing when
-/// neither mode nor ownership is preserved (mkdir decides). With `--no-preserve=mode` the final
-/// mode is 0777 (a tree's directory keeps its sticky bit) or 0666 for a special file, less the
-/// umask. [`NodeMode::restore`] gives the mode to set once the node is ready.
-/// A symbolic link has no mode of its own; regular files are the planner's (`plan/mode.rs`).
-pub fn new_node_mode(kind: NewNode, src_mode: u32, s: &ModeSettings) -> NodeMode {
-    let withheld = match kind {
-        NewNode::ParentDirectory if !s.preserve_mode && !s.preserve_ownership => 0,
-        _ if s.preserve_ownership => 0o077,
-        NewNode::Special => 0,
-        NewNode::Directory | NewNode::ParentDirectory => 0o022,
-    };
-    let omitted = src_mode & withheld;
-    let bits = match kind {
-        NewNode::Special => 0o777,
-        NewNode::Directory | NewNode::ParentDirectory => 0o1777,
-    };
-    let fixed = s.no_preserve_mode.then_some(match kind {
-        NewNode::Directory => (0o777 | (src_mode & 0o1000)) & !s.umask,
-        NewNode::ParentDirectory => 0o777 & !s.umask,
-        NewNode::Special => 0o666 & !s.umask,
-    });
-    NodeMode {
-        create: src_mode & bits & !omitted,
-        omitted,
-        fixed,
-        src_mode,
-        umask: s.umask,
-    }
-}
-
-impl NodeMode {
-    /// Once the node exists with mode `now` (what the kernel made of [`NodeMode::create`]):
-    /// the mode to set when it is ready — `now` plus the withheld bits the umask allows — or
-    /// `None` when `now` is already right (GNU's `restore_dst_mode`).
-    pub fn restore(&self, now: u32) -> Option<u32> {
-        let re_add = self.omitted & self.src_mode & !self.umask;
-        (re_add & !now != 0).then_some(now | re_add)
-    }
 }
 
 /// Opens a directory for walking (`O_NOFOLLOW` unless it is to be followed).
@@ -185,7 +98,8 @@ pub fn made_by_us(fd: &impl AsFd, st: &rustix::fs::Stat) -> bool {
         || rustix::fs::fstatfs(fd).is_ok_and(|f| FOREIGN_OWNERS.contains(&(f.f_type as u64)))
 }
 
-/// Makes the destination directory `name` in `dir` with `mode` (see [`new_node_mode`]).
+/// Makes the destination directory `name` in `dir` with `mode` (see
+/// [`crate::plan::mode::new_node_mode`]).
 /// `Ok(true)`: made now; `Ok(false)`: a directory is there already (with `keep_link`, also a
 /// symlink to one: `--keep-directory-symlink`).
 pub fn make_dir(

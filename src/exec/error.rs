@@ -167,10 +167,6 @@ pub struct JobError {
     pub dest_note: Option<DestNote>,
     /// The copy stopped because of SIGINT/SIGTERM.
     pub interrupted: bool,
-    /// `error` rendered (transitional (issue 11): callers read it; lead removes for Display).
-    pub message: String,
-    /// `dest_note` rendered (transitional (issue 11), as `message`).
-    pub note: Option<String>,
 }
 
 impl JobError {
@@ -183,11 +179,9 @@ impl JobError {
                 | ExecError::InterruptedAtomic { .. }
         );
         JobError {
-            message: error.to_string(),
             error: Box::new(error),
             dest_note: None,
             interrupted,
-            note: None,
         }
     }
 
@@ -200,7 +194,6 @@ impl JobError {
 
     /// Sets (or clears) the note about DEST.
     pub fn set_note(&mut self, note: Option<DestNote>) {
-        self.note = note.as_ref().map(ToString::to_string);
         self.dest_note = note;
     }
 }

@@ -4,14 +4,13 @@
 //! (`--preserve=links`), and removing a destination before a link.
 
 use std::ffi::OsStr;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::sync::Arc;
 
 use rustix::fs::{
-    fstat, linkat, mknodat, openat, readlinkat, symlinkat, unlinkat, AtFlags, FileType, Mode,
-    OFlags, CWD,
+    fstat, linkat, mknodat, openat, readlinkat, symlinkat, AtFlags, FileType, Mode, OFlags, CWD,
 };
 use rustix::io::Errno;
 
@@ -45,7 +44,7 @@ pub fn make_symlink(
 }
 
 /// Makes the FIFO, socket or device node `name` in `dir` with `mode` (see
-/// [`super::dirs::new_node_mode`]) and device number `rdev`; with `open`, opens it for its
+/// [`crate::plan::mode::new_node_mode`]) and device number `rdev`; with `open`, opens it for its
 /// attributes (never through its name again, which the directory's owner may have swapped for
 /// a symlink).
 pub fn make_special(
@@ -129,7 +128,7 @@ pub fn link_by_path(
     match linkat(node.as_fd(), "", dir, name, AtFlags::EMPTY_PATH) {
         // AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; /proc names the same open node.
         Err(Errno::NOENT | Errno::PERM) => {
-            let proc_path = format!("/proc/self/fd/{}", node.as_raw_fd());
+            let proc_path = crate::procfd::path(&node);
             linkat(CWD, proc_path.as_str(), dir, name, AtFlags::SYMLINK_FOLLOW)
         }
         other => other,
@@ -139,11 +138,6 @@ pub fn link_by_path(
 /// `-s`: the symbolic link `name` in `dir` to the source path as given.
 pub fn symlink_to(target: &Path, dir: BorrowedFd<'_>, name: &Path) -> Result<(), Errno> {
     symlinkat(target, dir, name)
-}
-
-/// Removes the non-directory `name` in `dir` (the destination a link or node replaces).
-pub fn remove(dir: BorrowedFd<'_>, name: &Path) -> Result<(), Errno> {
-    unlinkat(dir, name, AtFlags::empty())
 }
 
 /// Opens the node just made as an `O_PATH` descriptor, without following a symlink, and

@@ -112,18 +112,19 @@ pub(super) fn sync_parent(dir: BorrowedFd<'_>, name: &Path, shown: &Path) -> Res
 /// parent is not otherwise flushed).
 ///
 /// # Errors
-/// The worded [`ExecError::Sync`] (transitional (issue 11): a `String` because the callers in
-/// `tree/` pass it on as one; lead makes it the typed error).
-pub fn sync_tree_dir(dir: BorrowedFd<'_>, shown: &Path, with_parent: bool) -> Result<(), String> {
-    let synced = sync_dir(&dir, shown).and_then(|()| {
-        if !with_parent {
-            return Ok(());
-        }
-        let shown_parent = parent_or_dot(shown);
-        let parent = open_dir(dir, Path::new(".."), shown_parent)?;
-        sync_dir(&parent, shown_parent)
-    });
-    synced.map_err(|e| e.to_string())
+/// [`ExecError::Sync`], naming the directory whose `open` or `fsync` failed.
+pub fn sync_tree_dir(
+    dir: BorrowedFd<'_>,
+    shown: &Path,
+    with_parent: bool,
+) -> Result<(), ExecError> {
+    sync_dir(&dir, shown)?;
+    if !with_parent {
+        return Ok(());
+    }
+    let shown_parent = parent_or_dot(shown);
+    let parent = open_dir(dir, Path::new(".."), shown_parent)?;
+    sync_dir(&parent, shown_parent)
 }
 
 /// Flushes a directory (after a new entry or a rename in it).

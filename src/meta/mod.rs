@@ -159,9 +159,6 @@ pub struct MetaProblem {
     pub error: MetaError,
     /// The copy fails (an error line, exit 1); else a warning.
     pub fatal: bool,
-    /// `error` as text (without the program name).
-    // transitional (issue 11): lead removes once exec/ and tree/ keep `error` (it is `Display`).
-    pub message: String,
 }
 
 impl MetaProblem {
@@ -171,11 +168,7 @@ impl MetaProblem {
             path: shown.to_path_buf(),
             errno,
         };
-        MetaProblem {
-            message: error.to_string(),
-            error,
-            fatal,
-        }
+        MetaProblem { error, fatal }
     }
 }
 
@@ -185,7 +178,31 @@ struct Problems<'a> {
     list: Vec<MetaProblem>,
 }
 
-impl Problems<'_> {
+impl<'a> Problems<'a> {
+    fn new(shown: &'a Path) -> Self {
+        Problems {
+            shown,
+            list: Vec::new(),
+        }
+    }
+
+    /// Gives the node the source's owner through `chown` (owner, group); when that fails,
+    /// keeps at least the group if it may, as cp does. Whether the owner is now right.
+    fn set_owner(
+        &mut self,
+        src: &FileFacts,
+        preserve: &Preserve,
+        chown: impl Fn(Option<Uid>, Option<Gid>) -> Result<(), Errno>,
+    ) -> bool {
+        let gid = Some(Gid::from_raw(src.gid));
+        let Err(e) = chown(Some(Uid::from_raw(src.uid)), gid) else {
+            return true;
+        };
+        let _ = chown(None, gid);
+        self.owner_failed(e, preserve.required.ownership);
+        false
+    }
+
     fn push(&mut self, attribute: MetaAttribute, errno: Errno, fatal: bool) {
         self.list
             .push(MetaProblem::new(attribute, self.shown, errno, fatal));
@@ -243,21 +260,10 @@ pub fn apply(
     new_mode: Option<u32>,
     shown: &Path,
 ) -> Vec<MetaProblem> {
-    let mut problems = Problems {
-        shown,
-        list: Vec::new(),
-    };
+    let mut problems = Problems::new(shown);
     let p = preserve.attrs;
-    let mut owner_ok = true;
-    if p.ownership {
-        let (uid, gid) = (Uid::from_raw(src.uid), Gid::from_raw(src.gid));
-        if let Err(e) = fchown(dst, Some(uid), Some(gid)) {
-            owner_ok = false;
-            // As cp does: keep at least the group if we may.
-            let _ = fchown(dst, None, Some(gid));
-            problems.owner_failed(e, preserve.required.ownership);
-        }
-    }
+    let owner_ok =
+        !p.ownership || problems.set_owner(src, preserve, |uid, gid| fchown(dst, uid, gid));
     if let (true, Some(src_fd)) = (p.xattr, src_fd) {
         if let Err(e) = copy_xattrs(src_fd, dst) {
             let unsupported = matches!(e, Errno::OPNOTSUPP | Errno::NODATA);
@@ -327,24 +333,14 @@ pub fn apply_to_node(
     new_mode: Option<u32>,
     shown: &Path,
 ) -> Vec<MetaProblem> {
-    let mut problems = Problems {
-        shown,
-        list: Vec::new(),
-    };
+    let mut problems = Problems::new(shown);
     let p = preserve.attrs;
-    let mut owner_ok = true;
-    if p.ownership {
-        let gid = Some(Gid::from_raw(src.gid));
-        let set = |uid: Option<Uid>| chownat(node, "", uid, gid, AtFlags::EMPTY_PATH);
-        if let Err(e) = set(Some(Uid::from_raw(src.uid))) {
-            owner_ok = false;
-            let _ = set(None);
-            problems.owner_failed(e, preserve.required.ownership);
-        }
-    }
+    let owner_ok = !p.ownership
+        || problems.set_owner(src, preserve, |uid, gid| {
+            chownat(node, "", uid, gid, AtFlags::EMPTY_PATH)
+        });
     if let Some(mode) = mode_to_set(src, preserve, new_mode, owner_ok) {
-        use std::os::fd::AsRawFd;
-        let proc_path = format!("/proc/self/fd/{}", node.as_raw_fd());
+        let proc_path = crate::procfd::path(node);
         let chmod = rustix::fs::chmodat(
             rustix::fs::CWD,
             proc_path.as_str(),

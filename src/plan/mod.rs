@@ -1,6 +1,6 @@
 //! The planner: parsed arguments plus file metadata in, jobs with a chosen strategy out. Pure:
 //! every decision, no syscall. [`replace`] holds cp's rules for an existing destination,
-//! [`mode`] a new file's mode, [`same`] GNU's same-file rule, `range` the byte ranges.
+//! [`mode`] a new node's mode, [`same`] GNU's same-file rule, `range` the byte ranges.
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -177,7 +177,7 @@ pub struct FileInputs {
     pub umask: u32,
     /// Open the source with `O_NOFOLLOW` (tree copies that do not dereference).
     pub nofollow: bool,
-    /// `--no-preserve=mode` (see [`mode::new_file_mode`]).
+    /// `--no-preserve=mode` (see [`mode::new_node_mode`]).
     pub no_preserve_mode: bool,
     /// `--remove-destination`: like `-f`, an existing DEST that cannot be opened is removed.
     pub remove_destination: bool,
@@ -293,8 +293,9 @@ fn new_job(
     // --reflink=never, or zeros must be written (--sparse=never).
     let clone_safe =
         opts.reflink != ReflinkWhen::Never || dest.fs().is_some_and(|fs| fs.never_shares_extents());
-    let (create_mode, explicit_mode) =
-        mode::new_file_mode(source.mode, inputs.umask, inputs.no_preserve_mode);
+    let settings = inputs.mode_settings(&opts.preserve);
+    let mode = mode::new_node_mode(mode::NewNode::File, source.mode, &settings);
+    let (create_mode, explicit_mode) = (mode.final_mode(), mode.fixed.is_some());
     Job {
         source: target.source.clone(),
         dest: target.dest.clone(),

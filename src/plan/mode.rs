@@ -1,35 +1,131 @@
-//! The mode of a new regular file fcopy creates: one rule, GNU cp's.
+//! The mode of every node fcopy creates — regular file, directory, `--parents` directory,
+//! special file — decided in one place, GNU cp's rules; the executor applies it.
 
-/// The mode a new regular file gets, from the source's `st_mode`, the process's `umask` and
-/// `--no-preserve=mode`. Returns (mode, whether it is set explicitly after the data).
-///
-/// GNU cp (copy.c, `copy_reg` and `copy_internal`): a new file is opened with the source's
-/// permission bits, the set-user-ID, set-group-ID and sticky bits dropped, and the umask
-/// applies; `-p`/`--preserve=mode` then sets the source's full mode after the data (done by
-/// attribute preservation, not here). With `--no-preserve=mode` (`explicit_no_preserve_mode`)
-/// GNU sets `0666 & ~umask` with `set_acl` after creating the file, so a directory's default
-/// ACL does not decide it: hence "explicit" (tests/cp/preserve-mode.sh).
-pub fn new_file_mode(source_mode: u32, umask: u32, no_preserve_mode: bool) -> (u32, bool) {
-    if no_preserve_mode {
-        (0o666 & !umask, true)
-    } else {
-        (source_mode & 0o777 & !umask, false)
+use super::FileInputs;
+use crate::meta::Preserve;
+
+#[cfg(test)]
+mod tests;
+
+/// The kinds of node whose mode [`new_node_mode`] decides. A symbolic link has no mode of its
+/// own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NewNode {
+    /// A regular file (or a special file's contents, copied).
+    File,
+    /// A directory of a tree copy (`-r`).
+    Directory,
+    /// A directory `--parents` makes for DEST's leading components.
+    ParentDirectory,
+    /// A FIFO, socket or device node (`-r` without `--copy-contents`).
+    Special,
+}
+
+/// The settings that decide a new node's mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ModeSettings {
+    /// `--preserve=mode` (or `-p`, `-a`).
+    pub preserve_mode: bool,
+    /// `--preserve=ownership`: group and other bits wait until the owner is right.
+    pub preserve_ownership: bool,
+    /// `--no-preserve=mode`: the default mode less the umask, whatever the source's.
+    pub no_preserve_mode: bool,
+    /// The process umask.
+    pub umask: u32,
+}
+
+impl ModeSettings {
+    /// The settings of a run that preserves `preserve`.
+    pub fn new(preserve: &Preserve, no_preserve_mode: bool, umask: u32) -> ModeSettings {
+        ModeSettings {
+            preserve_mode: preserve.attrs.mode,
+            preserve_ownership: preserve.attrs.ownership,
+            no_preserve_mode,
+            umask,
+        }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::new_file_mode;
+impl FileInputs {
+    /// The mode settings of the file these inputs are for.
+    pub fn mode_settings(&self, preserve: &Preserve) -> ModeSettings {
+        ModeSettings::new(preserve, self.no_preserve_mode, self.umask)
+    }
+}
 
-    #[test]
-    fn special_bits_and_umask_are_dropped() {
-        assert_eq!(new_file_mode(0o104755, 0o022, false), (0o755, false));
-        assert_eq!(new_file_mode(0o100640, 0o027, false), (0o640, false));
+/// A new node's modes: the one it is created with, the bits withheld until its owner is right,
+/// and with `--no-preserve=mode` the mode it ends with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NodeMode {
+    /// The permission bits `open`/`mkdirat`/`mknodat` is given (the kernel then applies the
+    /// umask or the parent's default ACL, as for GNU cp).
+    pub create: u32,
+    /// Source bits withheld at creation (GNU's `omitted_permissions`).
+    pub omitted: u32,
+    /// With `--no-preserve=mode`: the final mode, set explicitly (a directory also keeps a
+    /// set-group-ID bit it inherited from its parent).
+    pub fixed: Option<u32>,
+    src_mode: u32,
+    umask: u32,
+}
+
+/// The mode a new node is created with, following GNU cp (copy.c, `copy_reg`,
+/// `copy_internal` and `make_dir_parents_private`; tests/cp/perm.sh, preserve-mode.sh,
+/// cp-parents.sh, parent-perm.sh).
+///
+/// - A regular file: the source's permission bits, the set-user-ID, set-group-ID and sticky
+///   bits dropped; `-p`/`--preserve=mode` sets the full mode after the data (attribute
+///   preservation), and a file whose owner or ACL is still to be set starts as 0600 (the
+///   executor's `open`). With `--no-preserve=mode`, `0666` less the umask, set explicitly after
+///   creating the file (GNU's `set_acl`: a default ACL does not decide it).
+/// - A directory, `--parents` directory or special file: the source's permission bits (a
+///   directory also its sticky bit) less the bits withheld until the node is ready — group and
+///   other write for a directory, all of group and other when ownership is preserved
+///   (`omitted_permissions`). A `--parents` directory withholds nothing when neither mode nor
+///   ownership is preserved (mkdir decides). With `--no-preserve=mode` the final mode is 0777
+///   (a tree's directory keeps its sticky bit) or 0666 for a special file, less the umask.
+///
+/// The kernel's umask or default ACL applies to [`NodeMode::create`];
+/// [`NodeMode::restore`] gives the mode to set once the node is ready.
+pub fn new_node_mode(kind: NewNode, src_mode: u32, s: &ModeSettings) -> NodeMode {
+    let withheld = match kind {
+        NewNode::File => 0,
+        NewNode::ParentDirectory if !s.preserve_mode && !s.preserve_ownership => 0,
+        _ if s.preserve_ownership => 0o077,
+        NewNode::Special => 0,
+        NewNode::Directory | NewNode::ParentDirectory => 0o022,
+    };
+    let omitted = src_mode & withheld;
+    let bits = match kind {
+        NewNode::File | NewNode::Special => 0o777,
+        NewNode::Directory | NewNode::ParentDirectory => 0o1777,
+    };
+    let fixed = s.no_preserve_mode.then_some(match kind {
+        NewNode::Directory => (0o777 | (src_mode & 0o1000)) & !s.umask,
+        NewNode::ParentDirectory => 0o777 & !s.umask,
+        NewNode::File | NewNode::Special => 0o666 & !s.umask,
+    });
+    NodeMode {
+        create: src_mode & bits & !omitted,
+        omitted,
+        fixed,
+        src_mode,
+        umask: s.umask,
+    }
+}
+
+impl NodeMode {
+    /// The mode the node ends with unless the source's is preserved: the `--no-preserve=mode`
+    /// one, else [`NodeMode::create`] less the umask.
+    pub fn final_mode(&self) -> u32 {
+        self.fixed.unwrap_or(self.create & !self.umask)
     }
 
-    #[test]
-    fn no_preserve_mode_is_rw_for_all_less_the_umask_set_explicitly() {
-        assert_eq!(new_file_mode(0o100700, 0o022, true), (0o644, true));
-        assert_eq!(new_file_mode(0o100777, 0o077, true), (0o600, true));
+    /// Once the node exists with mode `now` (what the kernel made of [`NodeMode::create`]):
+    /// the mode to set when it is ready — `now` plus the withheld bits the umask allows — or
+    /// `None` when `now` is already right (GNU's `restore_dst_mode`).
+    pub fn restore(&self, now: u32) -> Option<u32> {
+        let re_add = self.omitted & self.src_mode & !self.umask;
+        (re_add & !now != 0).then_some(now | re_add)
     }
 }

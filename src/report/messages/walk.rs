@@ -1,13 +1,14 @@
-//! Wording of the walk's errors: directories, symbolic links, special files, links, backups and removals.
-//! GNU cp's texts (copy.c, cp.c) for [`crate::tree::errors`]' types.
+//! Wording of the walk's errors: directories, symbolic links, special files and links, and
+//! of any entry's failure ([`EntryError`]). GNU cp's texts (copy.c, cp.c) for
+//! [`crate::drive::errors`]' types.
 
 use std::fmt;
 use std::path::Path;
 
 use rustix::io::Errno;
 
+use crate::drive::errors::{EntryError, NodeKind, WalkError, WalkWarning};
 use crate::report::{errno_text_of, quote, quote_if_needed};
-use crate::tree::errors::{NodeKind, WalkError, WalkWarning};
 
 impl WalkError {
     /// For GNU's "cannot VERB 'path': errno" messages: the verb, the path and the errno.
@@ -19,7 +20,6 @@ impl WalkError {
             E::MakeDirectory { path, errno } => ("make directory", path, errno),
             E::CreateDirectory { path, errno } => ("create directory", path, errno),
             E::ReadLink { path, errno } => ("read symbolic link", path, errno),
-            E::Remove { path, errno } => ("remove", path, errno),
             E::Reopen {
                 path,
                 errno: Some(errno),
@@ -117,6 +117,17 @@ impl fmt::Display for WalkError {
             ),
             // The "cannot VERB" errors, rendered above.
             _ => Ok(()),
+        }
+    }
+}
+
+impl fmt::Display for EntryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EntryError::Walk(e) => e.fmt(f),
+            EntryError::Replace(e) => e.fmt(f),
+            EntryError::Plan(e) => e.fmt(f),
+            EntryError::Exec(e) => e.fmt(f),
         }
     }
 }

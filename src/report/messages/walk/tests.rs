@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use rustix::io::Errno;
 
-use crate::tree::errors::{NodeKind, WalkError, WalkWarning};
+use crate::drive::errors::{NodeKind, WalkError, WalkWarning};
 
 fn p(s: &str) -> PathBuf {
     PathBuf::from(s)

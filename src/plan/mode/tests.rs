@@ -1,4 +1,5 @@
-//! The mode of a new directory, `--parents` directory and special file (GNU cp's rules).
+//! The mode of a new regular file, directory, `--parents` directory and special file (GNU cp's
+//! rules), one kind after the other.
 
 use super::{new_node_mode, ModeSettings, NewNode, NodeMode};
 
@@ -77,4 +78,34 @@ fn no_preserve_mode_ends_with_the_default_mode_less_the_umask() {
         Some(0o750)
     );
     assert_eq!(mode(NewNode::Special, 0o600, &s).fixed, Some(0o640));
+}
+
+/// A regular file's (mode it ends with, whether it is set explicitly after the data).
+fn file(src: u32, umask: u32, no_preserve_mode: bool) -> (u32, bool) {
+    let s = ModeSettings {
+        no_preserve_mode,
+        ..settings(false, false, umask)
+    };
+    let m = mode(NewNode::File, src, &s);
+    (m.final_mode(), m.fixed.is_some())
+}
+
+#[test]
+fn a_file_drops_special_bits_and_the_umask() {
+    assert_eq!(file(0o104755, 0o022, false), (0o755, false));
+    assert_eq!(file(0o100640, 0o027, false), (0o640, false));
+}
+
+#[test]
+fn a_file_under_no_preserve_mode_is_rw_for_all_less_the_umask_set_explicitly() {
+    assert_eq!(file(0o100700, 0o022, true), (0o644, true));
+    assert_eq!(file(0o100777, 0o077, true), (0o600, true));
+}
+
+#[test]
+fn a_file_is_created_with_its_permission_bits_and_withholds_nothing() {
+    // Its owner and ACL wait in the executor (created 0600), not in withheld bits.
+    let m = mode(NewNode::File, 0o106775, &settings(true, true, 0o022));
+    assert_eq!((m.create, m.omitted, m.fixed), (0o775, 0, None));
+    assert_eq!(m.restore(0o755), None);
 }

@@ -135,11 +135,11 @@ impl<'a, 'p> Copier<'a, 'p> {
                     f.answer = Some(self.reporter.ask(&question.to_string()));
                 }
                 Step::RemoveLoop => {
-                    let _ = self.remove(s.dst);
+                    let _ = Self::remove_dest(s.dst);
                     f.loop_removed = true;
                 }
                 Step::RemoveFirst { report } => {
-                    if let (Err(errno), true) = (self.remove(s.dst), report) {
+                    if let (Err(errno), true) = (Self::remove_dest(s.dst), report) {
                         let dest = f.dest.clone();
                         return Action::Fail(ReplaceError::CannotRemove { dest, errno });
                     }
@@ -204,7 +204,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             Action::Proceed => return true,
             Action::Skip => self.reporter.skipped(src_shown, dst_shown),
             Action::Decline => self.reporter.declined(src_shown, dst_shown),
-            Action::Fail(e) => self.fail(src_shown, dst_shown, &e.to_string()),
+            Action::Fail(e) => self.fail(src_shown, dst_shown, e),
             _ => {}
         }
         false
@@ -242,19 +242,9 @@ impl<'a, 'p> Copier<'a, 'p> {
     }
 
     /// GNU's same_file_ok for copying `src` (as the copy sees it: `facts`) onto the existing
-    /// `dst`, whose stat as the copy sees it is `existing`.
-    pub(super) fn gnu_same_file(
-        &self,
-        src: &Endpoint,
-        facts: &FileFacts,
-        dst: &Endpoint,
-        existing: &Stat,
-    ) -> SameFile {
-        self.same_file_facts(src, facts, dst, existing).0
-    }
-
-    /// [`Self::gnu_same_file`] and GNU's `same_name`, which it finds out on the way.
-    fn same_file_facts(
+    /// `dst`, whose stat as the copy sees it is `existing`; and GNU's `same_name`, which it
+    /// finds out on the way.
+    pub(super) fn same_file_facts(
         &self,
         src: &Endpoint,
         facts: &FileFacts,

@@ -16,7 +16,7 @@ use super::existing::{Cleared, Subject};
 use super::nodes::LinkKind;
 use super::walk::WalkDir;
 use super::Copier;
-use crate::exec::{probe, replace as effect};
+use crate::exec::{dirs, probe, replace as effect};
 use crate::facts::{DestFacts, FileFacts, FileKind};
 use crate::options::{Config, Deref, LinkMode};
 use crate::plan::replace::{self, Action, ReplaceError};
@@ -55,11 +55,6 @@ impl<'a, 'p> Copier<'a, 'p> {
         Ok(made)
     }
 
-    /// [`Self::back_up`] with the error as its message (for the other node kinds).
-    pub(super) fn backup(&mut self, dst: &Endpoint) -> Result<Option<OsString>, String> {
-        self.back_up(dst).map_err(|e| e.to_string())
-    }
-
     /// With `POSIXLY_CORRECT` (see [`replace::write_through_dangling`]), the dangling symlink
     /// `dst`'s target, to be created: beside the link when relative, shown under the link's
     /// name as GNU cp does.
@@ -73,7 +68,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         let shown = dst.display_path().to_path_buf();
         let dir = match dst {
             Endpoint::At { dir, .. } => dir.clone(),
-            _ => Arc::new(super::walk::open_dir(CWD, probe::parent_dir(&shown), false).ok()?),
+            _ => Arc::new(dirs::open_dir(CWD, probe::parent_dir(&shown), false).ok()?),
         };
         Some(Endpoint::At {
             dir,
@@ -84,7 +79,10 @@ impl<'a, 'p> Copier<'a, 'p> {
 
     /// `cp --force --backup f f` (GNU's special case, also with `-l`): the destination
     /// becomes `f`'s backup name, cleared; `None` when the backup control makes none.
-    pub(super) fn backup_endpoint(&mut self, dst: &Endpoint) -> Result<Option<Endpoint>, String> {
+    pub(super) fn backup_endpoint(
+        &mut self,
+        dst: &Endpoint,
+    ) -> Result<Option<Endpoint>, ReplaceError> {
         let dst_shown = dst.display_path().to_path_buf();
         let b = self.cfg.backup.clone().expect("backups");
         let (dir, n) = dst.dir_and_name().expect("paths");
@@ -93,7 +91,6 @@ impl<'a, 'p> Copier<'a, 'p> {
                 dest: dst_shown.clone(),
                 errno,
             }
-            .to_string()
         })?;
         Ok(cleared.map(|(dir_fd, name)| {
             let parent = probe::parent_dir(&dst_shown).to_path_buf();
@@ -165,20 +162,20 @@ impl<'a, 'p> Copier<'a, 'p> {
             Action::Skip => self.reporter.skipped(src_shown, dst_shown),
             Action::Decline => self.reporter.declined(src_shown, dst_shown),
             Action::Done => {}
-            Action::Fail(e) => self.fail(src_shown, dst_shown, &e.to_string()),
+            Action::Fail(e) => self.fail(src_shown, dst_shown, e),
             Action::PlanOnly => self.reporter.planned_node("file", src_shown, dst_shown),
             Action::CopyToBackup => match self.backup_endpoint(s.dst) {
                 Ok(Some(backup_dst)) => self.copy_file(s.src, s.facts, &backup_dst, nofollow),
                 Ok(None) => return true,
-                Err(msg) => self.fail(src_shown, dst_shown, &msg),
+                Err(e) => self.fail(src_shown, dst_shown, e),
             },
             Action::BackUpThenRetry => match self.back_up(s.dst) {
                 Ok(_) => self.copy_file(s.src, s.facts, s.dst, nofollow),
-                Err(e) => self.fail(src_shown, dst_shown, &e.to_string()),
+                Err(e) => self.fail(src_shown, dst_shown, e),
             },
             Action::LinkToFirst { remove_first } => {
                 if remove_first {
-                    let _ = self.remove(s.dst);
+                    let _ = Self::remove_dest(s.dst);
                 }
                 // (Known when the rules decided; nothing forgot it since.)
                 let Some(first) = self.links.get(&key).cloned() else {
@@ -223,7 +220,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                     dest: dst_shown.to_path_buf(),
                     errno,
                 };
-                return self.fail(src_shown, dst_shown, &e.to_string());
+                return self.fail(src_shown, dst_shown, e);
             }
         };
         // POSIXLY_CORRECT: GNU cp writes through a dangling destination symlink, creating
@@ -252,7 +249,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         };
         let job = match plan::plan_job(&self.cfg.copy, &target, &facts, &dest, &inputs) {
             Ok(Planned::Copy(job)) => job,
-            Err(e) => return self.fail(src_shown, dst_shown, &e.to_string()),
+            Err(e) => return self.fail(src_shown, dst_shown, e),
         };
         let link_key = remember.then_some((facts.dev, facts.ino));
         if self.cfg.dry_run {
@@ -322,7 +319,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                     dest: path.clone(),
                     errno,
                 };
-                return self.fail(job.source.display_path(), path, &e.to_string());
+                return self.fail(job.source.display_path(), path, e);
             }
         }
         if let Some(key) = link_key {
@@ -330,14 +327,6 @@ impl<'a, 'p> Copier<'a, 'p> {
             self.links.insert(key, first);
         }
         self.reporter.planned(&job);
-    }
-
-    /// GNU cp: when the copy after a backup rename fails, the backup goes back to DEST's name,
-    /// so the name does not vanish (issue 13). Only if nothing took the name meanwhile (a failed
-    /// new DEST is removed first; one whose data is complete stays, and the backup with it).
-    pub(super) fn restore_backup(&self, dst: &Endpoint, backup: &OsStr) {
-        let (dir, name) = dst.dir_and_name().expect("paths");
-        effect::restore_backup(dir, name, backup);
     }
 
     /// `--attributes-only`: create the file if missing, never touch its data, apply attributes.
@@ -351,7 +340,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                     dest: shown.clone(),
                     errno,
                 };
-                return self.fail(job.source.display_path(), &shown, &e.to_string());
+                return self.fail(job.source.display_path(), &shown, e);
             }
         };
         let new_mode = (!job.dest_exists).then_some(job.create_mode);
@@ -369,12 +358,6 @@ impl<'a, 'p> Copier<'a, 'p> {
         );
         self.reporter
             .node_done("file", job.source.display_path(), &shown);
-    }
-
-    /// Removes DEST (not a directory).
-    pub(super) fn remove(&self, dst: &Endpoint) -> Result<(), Errno> {
-        let (dir, name) = dst.dir_and_name().expect("paths");
-        effect::remove(dir, name)
     }
 
     /// Links `dst` to the first copy of a hard-linked source.

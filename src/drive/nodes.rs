@@ -10,11 +10,13 @@ use rustix::io::Errno;
 
 use super::errors::{NodeKind, WalkError};
 use super::Copier;
-use crate::exec::dirs::{new_node_mode, MakeError, NewNode};
-use crate::exec::{nodes, probe};
+use crate::exec::dirs::MakeError;
+use crate::exec::{nodes, probe, replace};
 use crate::facts::{FileFacts, FileKind};
 use crate::meta;
 use crate::options::{Deref, LinkMode};
+use crate::plan::mode::{new_node_mode, NewNode};
+use crate::plan::replace::ReplaceError;
 use crate::plan::same::SameFile;
 use crate::plan::Endpoint;
 
@@ -55,7 +57,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                     path: src_shown.clone(),
                     errno,
                 };
-                return self.fail_with(&src_shown, &dst_shown, err);
+                return self.fail(&src_shown, &dst_shown, err);
             }
         };
         if let Some(existing) = Self::lstat_dest(dst) {
@@ -76,7 +78,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                     path,
                     errno,
                 });
-                return self.fail_with(&src_shown, &dst_shown, err);
+                return self.fail(&src_shown, &dst_shown, err);
             }
         };
         self.created_symlinks.insert(link.id);
@@ -102,7 +104,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         let dst_shown = dst.display_path();
         // GNU's same_file_ok (two hard links of one symlink: nothing to do; with backups a
         // symlink may replace the file it points to).
-        match self.gnu_same_file(src, facts, dst, existing) {
+        match self.same_file_facts(src, facts, dst, existing).0 {
             SameFile::Error => {
                 self.fail_same_file(src_shown, dst_shown);
                 return false;
@@ -134,19 +136,10 @@ impl<'a, 'p> Copier<'a, 'p> {
             None
         };
         if let Some(err) = refusal {
-            self.fail_with(src_shown, dst_shown, err);
+            self.fail(src_shown, dst_shown, err);
             return false;
         }
-        let removed = if self.cfg.backup.is_some() {
-            self.backup(dst).map(|_| ())
-        } else {
-            self.remove_node(dst).map_err(|err| err.to_string())
-        };
-        if let Err(msg) = removed {
-            self.fail(src_shown, dst_shown, &msg);
-            return false;
-        }
-        true
+        self.make_room(src, dst, Removal::Reported).is_some()
     }
 
     /// Recreates a FIFO, socket or device node (`-r` without `--copy-contents`).
@@ -182,7 +175,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                 Ok(node) => node,
                 Err(step) => {
                     if let (Some(backup), MakeError::Create(_)) = (&backed_up, step) {
-                        self.restore_backup(dst, backup);
+                        replace::restore_backup(ddir, dname, backup);
                     }
                     let kind = if facts.kind == FileKind::Fifo {
                         NodeKind::Fifo
@@ -192,7 +185,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                     let err = WalkError::made(&dst_shown, step, |path, errno| {
                         WalkError::CreateNode { kind, path, errno }
                     });
-                    return self.fail_with(&src_shown, &dst_shown, err);
+                    return self.fail(&src_shown, &dst_shown, err);
                 }
             };
         if let Some(node) = node {
@@ -230,19 +223,12 @@ impl<'a, 'p> Copier<'a, 'p> {
         if self.cfg.dry_run {
             return Some(None);
         }
-        if self.cfg.backup.is_some() {
-            return match self.backup(dst) {
-                Ok(name) => Some(name),
-                Err(msg) => {
-                    self.fail(src.display_path(), dst.display_path(), &msg);
-                    None
-                }
-            };
-        }
-        if unlink_first {
-            let _ = self.remove_node(dst);
-        }
-        Some(None)
+        let removal = if unlink_first {
+            Removal::Quiet
+        } else {
+            Removal::No
+        };
+        self.make_room(src, dst, removal)
     }
 
     /// `-l`: a hard link instead of a copy.
@@ -269,10 +255,10 @@ impl<'a, 'p> Copier<'a, 'p> {
                 return match self.backup_endpoint(dst) {
                     Ok(Some(backup_dst)) => self.make_hard_link(src, facts, &backup_dst, nofollow),
                     Ok(None) => {}
-                    Err(msg) => self.fail(src.display_path(), dst.display_path(), &msg),
+                    Err(e) => self.fail(src.display_path(), dst.display_path(), e),
                 };
             }
-            match self.gnu_same_file(src, facts, dst, &existing) {
+            match self.same_file_facts(src, facts, dst, &existing).0 {
                 SameFile::Error => return self.fail_same_file(&src_shown, &dst_shown),
                 SameFile::Done => return,
                 SameFile::Proceed => {}
@@ -301,7 +287,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             let err = WalkError::RelativeSymlink {
                 dst: dst_shown.clone(),
             };
-            return self.fail_with(&src_shown, &dst_shown, err);
+            return self.fail(&src_shown, &dst_shown, err);
         }
         if let Some(existing) = Self::lstat_dest(dst) {
             if resolves_to(src, &existing) {
@@ -316,15 +302,6 @@ impl<'a, 'p> Copier<'a, 'p> {
             let (ddir, dname) = dst.dir_and_name().expect("paths");
             nodes::symlink_to(&src_shown, ddir, dname)
         });
-    }
-
-    /// Removes the destination (a non-directory) before a node or link replaces it.
-    pub(super) fn remove_node(&self, dst: &Endpoint) -> Result<(), WalkError> {
-        let (dir, name) = dst.dir_and_name().expect("paths");
-        nodes::remove(dir, name).map_err(|errno| WalkError::Remove {
-            path: dst.display_path().to_path_buf(),
-            errno,
-        })
     }
 
     /// Makes a link to `target` at `dst` with `link` (under --dry-run only plans it) and
@@ -352,7 +329,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                 target: target.to_path_buf(),
                 errno,
             };
-            return self.fail_with(src_shown, dst_shown, err);
+            return self.fail(src_shown, dst_shown, err);
         }
         self.reporter.node_done(node, src_shown, dst_shown);
     }
@@ -374,22 +351,57 @@ impl<'a, 'p> Copier<'a, 'p> {
             // --dry-run writes nothing: no backup, no removal.
             return true;
         }
-        if self.cfg.backup.is_some() {
-            if let Err(msg) = self.backup(dst) {
-                self.fail(src.display_path(), dst.display_path(), &msg);
-                return false;
-            }
-        } else if self.cfg.copy.force
+        let remove = self.cfg.copy.force
             || self.cfg.remove_destination
             // GNU removes DEST first also when not following a non-regular source, and when
             // preserving links onto a file with several (copy.c, copy_internal).
             || (self.cfg.deref == Deref::Never && facts.kind != FileKind::Regular)
-            || (self.cfg.preserve_links() && existing.st_nlink > 1)
-        {
-            let _ = self.remove_node(dst);
-        }
-        true
+            || (self.cfg.preserve_links() && existing.st_nlink > 1);
+        let removal = if remove { Removal::Quiet } else { Removal::No };
+        self.make_room(src, dst, removal).is_some()
     }
+
+    /// Makes room for a node or link at the existing DEST: renames it to its backup name when
+    /// backups are made (and returns that name), else removes it as `removal` says. `None` once
+    /// a failure is reported.
+    fn make_room(
+        &mut self,
+        src: &Endpoint,
+        dst: &Endpoint,
+        removal: Removal,
+    ) -> Option<Option<OsString>> {
+        let cleared = if self.cfg.backup.is_some() {
+            self.back_up(dst)
+        } else if removal == Removal::No {
+            Ok(None)
+        } else {
+            match Self::remove_dest(dst) {
+                Err(errno) if removal == Removal::Reported => Err(ReplaceError::CannotRemove {
+                    dest: dst.display_path().to_path_buf(),
+                    errno,
+                }),
+                _ => Ok(None),
+            }
+        };
+        match cleared {
+            Ok(backup) => Some(backup),
+            Err(e) => {
+                self.fail(src.display_path(), dst.display_path(), e);
+                None
+            }
+        }
+    }
+}
+
+/// Whether [`Copier::make_room`] removes DEST when it makes no backup.
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum Removal {
+    /// DEST stays (the creation then fails with "File exists", as GNU's).
+    No,
+    /// Removed; a failure is left for the creation's own error to tell.
+    Quiet,
+    /// Removed; a failure is reported ("cannot remove").
+    Reported,
 }
 
 /// The links [`Copier::make_link`] makes.

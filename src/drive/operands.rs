@@ -41,7 +41,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                     path: src_path.clone(),
                     errno,
                 };
-                return self.fail_with(&src_path, &dst_path, err);
+                return self.fail(&src_path, &dst_path, err);
             }
         };
         if into_directory
@@ -81,7 +81,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                 let err = WalkError::OmittingDirectory {
                     path: src_path.to_path_buf(),
                 };
-                return self.fail_with(src_path, dst.display_path(), err);
+                return self.fail(src_path, dst.display_path(), err);
             }
             self.copy_tree(&src, facts, &dst, !follow);
         } else {
@@ -112,14 +112,14 @@ impl<'a, 'p> Copier<'a, 'p> {
                     path: src_name.clone(),
                     errno,
                 };
-                return self.fail_with(&src_name, &dst_name, err);
+                return self.fail(&src_name, &dst_name, err);
             }
         };
         if source.kind == FileKind::Directory && self.cfg.recursive {
             let err = WalkError::DirectoryToStdout {
                 path: src_name.clone(),
             };
-            return self.fail_with(&src_name, &dst_name, err);
+            return self.fail(&src_name, &dst_name, err);
         }
         self.copy_file(&target.source, &source, &target.dest, false);
     }

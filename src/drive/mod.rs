@@ -1,6 +1,8 @@
-//! Copying operands and directory trees with cp's rules: the `Copier`, its operands and the
-//! jobs it runs (inline or on the pool). Operands are in [`operands`] (`--parents` in
-//! [`parents`]), the walk in [`walk`] (directories in [`dirs`]), regular files (updates,
+//! Drives every operand — a file, a directory tree, a stream, a `--batch` job — through the
+//! planner to the executor: the `Copier` walks, gathers the facts cp's rules need (stats, what
+//! this run created), asks [`crate::plan`] to decide, has [`crate::exec`] perform the effects,
+//! and dispatches the copy jobs (inline or on the pool). Operands are in [`operands`]
+//! (`--parents` in [`parents`]), the walk in [`walk`] (directories in [`dirs`]), regular files (updates,
 //! backups, hard-link preservation) in [`files`], symlinks, special files and `-l`/`-s` links
 //! in [`nodes`]. The effects themselves are the executor's (`exec::dirs`, `exec::nodes`); the
 //! errors are typed in [`errors`].
@@ -23,14 +25,14 @@ use std::time::Instant;
 
 use rustix::fs::{statat, AtFlags};
 
-use self::errors::WalkError;
+use self::errors::{EntryError, WalkError};
 use self::inodes::{FirstCopy, InodeSet};
 use self::operands::{same_name, OperandKey};
-use crate::exec::dirs::ModeSettings;
 use crate::exec::{self, Engine};
 use crate::facts::FileFacts;
 use crate::meta;
 use crate::options::Config;
+use crate::plan::mode::ModeSettings;
 use crate::plan::{self, Endpoint, RangeArgs};
 use crate::pool::{self, Pool};
 use crate::report::Reporter;
@@ -244,9 +246,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         } = done;
         let dst_shown = job.dest.display_path();
         self.in_flight.remove(dst_shown);
-        if let Some(p) = &self.reporter.progress {
-            p.file_done();
-        }
+        self.reporter.file_finished();
         match result {
             Ok(outcome) => {
                 self.reporter.copied(&job, &outcome, elapsed);
@@ -267,15 +267,18 @@ impl<'a, 'p> Copier<'a, 'p> {
                 if let Some(key) = context.link_key {
                     self.links.remove(&key);
                 }
-                if let Some(backup) = &context.backup {
-                    self.restore_backup(&job.dest, backup);
+                if let (Some(backup), Some((dir, name))) =
+                    (&context.backup, job.dest.dir_and_name())
+                {
+                    exec::replace::restore_backup(dir, name, backup);
                 }
+                let note = e.dest_note.as_ref().map(ToString::to_string);
                 self.reporter.failed(
                     job.source.display_path(),
                     dst_shown,
                     Some(job.strategy),
-                    &e.message,
-                    e.note.as_deref(),
+                    &e,
+                    note.as_deref(),
                 );
             }
         }
@@ -295,19 +298,14 @@ impl<'a, 'p> Copier<'a, 'p> {
         }
     }
 
-    /// Reports the failure `message` for the entry `src` → `dst` (an error line and record).
-    fn fail(&mut self, src: &Path, dst: &Path, message: &str) {
+    /// Reports `err` for the entry `src` → `dst` (an error line and record).
+    fn fail(&mut self, src: &Path, dst: &Path, err: impl Into<EntryError>) {
         // The record's `type` is the entry's own (issue 13), not always "file".
         let follow = self.cfg.deref == crate::options::Deref::Always;
         let specials = self.cfg.recursive && !self.cfg.copy_contents;
         let kind = crate::exec::probe::entry_type(src, follow, specials);
         self.reporter
-            .failed_entry(kind, src, dst, None, message, None);
-    }
-
-    /// Reports `err` for the entry `src` → `dst`.
-    fn fail_with(&mut self, src: &Path, dst: &Path, err: WalkError) {
-        self.fail(src, dst, &err.to_string());
+            .failed_entry(kind, src, dst, None, &err.into(), None);
     }
 
     /// GNU's same-file rule: "'a' and 'b' are the same file".
@@ -316,18 +314,16 @@ impl<'a, 'p> Copier<'a, 'p> {
             src: src.to_path_buf(),
             dst: dst.to_path_buf(),
         };
-        self.fail_with(src, dst, err);
+        self.fail(src, dst, err);
     }
 
-    /// What decides a new node's mode in this run (see `exec::dirs::new_node_mode`).
+    /// What decides a new node's mode in this run (see [`plan::mode::new_node_mode`]).
     fn mode_settings(&self) -> ModeSettings {
-        let preserve = self.cfg.copy.preserve.attrs;
-        ModeSettings {
-            preserve_mode: preserve.mode,
-            preserve_ownership: preserve.ownership,
-            no_preserve_mode: self.cfg.no_preserve_mode,
-            umask: self.umask,
-        }
+        ModeSettings::new(
+            &self.cfg.copy.preserve,
+            self.cfg.no_preserve_mode,
+            self.umask,
+        )
     }
 
     fn apply_meta(
@@ -349,9 +345,9 @@ impl<'a, 'p> Copier<'a, 'p> {
     fn report_problems(&mut self, problems: Vec<meta::MetaProblem>) {
         for problem in problems {
             if problem.fatal {
-                self.reporter.error(&problem.message);
+                self.reporter.error(&problem.error);
             } else {
-                self.reporter.note(&problem.message);
+                self.reporter.note(&problem.error);
             }
         }
     }
@@ -359,6 +355,12 @@ impl<'a, 'p> Copier<'a, 'p> {
     /// Remembers `dst` as the first copy of a hard-linked source.
     fn first_copy(&self, dst: &Endpoint) -> FirstCopy {
         FirstCopy::new(dst, self.walk_root.as_ref())
+    }
+
+    /// Removes DEST (not a directory) before something replaces it.
+    fn remove_dest(dst: &Endpoint) -> Result<(), rustix::io::Errno> {
+        let (dir, name) = dst.dir_and_name().expect("paths");
+        exec::replace::remove(dir, name)
     }
 
     /// What is at the destination name, without following a final symlink.

@@ -11,10 +11,11 @@ use rustix::io::Errno;
 use super::errors::WalkError;
 use super::walk::{read_entries, Frame};
 use super::{Copier, PendingDir};
-use crate::exec::dirs::{self, new_node_mode, open_dir, DirError, NewNode};
+use crate::exec::dirs::{self, open_dir, DirError};
 use crate::exec::probe;
 use crate::facts::{FileFacts, FsKind};
 use crate::options::Deref;
+use crate::plan::mode::{new_node_mode, NewNode};
 use crate::plan::Endpoint;
 
 /// The destination directory of a directory being entered.
@@ -52,7 +53,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             Ok(entries) => entries,
             Err(errno) => {
                 let path = src_shown.clone();
-                self.fail_with(&src_shown, &dst_shown, WalkError::Access { path, errno });
+                self.fail(&src_shown, &dst_shown, WalkError::Access { path, errno });
                 return None;
             }
         };
@@ -124,7 +125,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                 errno,
             },
         };
-        self.fail_with(src_shown, dst_shown, err);
+        self.fail(src_shown, dst_shown, err);
         None
     }
 
@@ -166,7 +167,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                     },
                     DirError::Create(errno) => WalkError::CreateDirectory { path, errno },
                 };
-                self.fail_with(src_shown, dst_shown, err);
+                self.fail(src_shown, dst_shown, err);
                 return None;
             }
         };
@@ -185,7 +186,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         let fd = match opened {
             Ok(fd) => fd,
             Err(err) => {
-                self.fail_with(src_shown, dst_shown, err);
+                self.fail(src_shown, dst_shown, err);
                 return None;
             }
         };
@@ -244,7 +245,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             let new_top = frame.created && frame.operand;
             let synced = crate::exec::sync_tree_dir(dst.as_fd(), &frame.dst_shown, new_top);
             if let Err(msg) = synced {
-                self.fail(&frame.src_shown, &frame.dst_shown, &msg.to_string());
+                self.fail(&frame.src_shown, &frame.dst_shown, msg);
             }
         }
     }

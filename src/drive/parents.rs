@@ -10,9 +10,10 @@ use rustix::fs::{statat, AtFlags, CWD};
 
 use super::errors::WalkError;
 use super::Copier;
-use crate::exec::dirs::{self, new_node_mode, open_dir, NewNode};
+use crate::exec::dirs::{self, open_dir};
 use crate::exec::{self, probe};
 use crate::facts::FileFacts;
+use crate::plan::mode::{new_node_mode, NewNode};
 use crate::plan::{self, Endpoint};
 
 /// A directory of a `--parents` destination (made now or existing): its descriptor, name and
@@ -41,7 +42,7 @@ impl<'a, 'p> Copier<'a, 'p> {
     ) {
         let (made_parents, dst_dir) = match self.make_parents(src_path, dst_path) {
             Ok(parents) => parents,
-            Err(err) => return self.fail_with(src_path, dst_path, err),
+            Err(err) => return self.fail(src_path, dst_path, err),
         };
         // DEST is named in the last parent's descriptor: a component swapped for a symlink
         // meanwhile is never followed (rule 10).
@@ -71,7 +72,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             if self.cfg.sync && !self.cfg.dry_run && made.created {
                 // A directory --parents created: it and the entry for it in its parent.
                 if let Err(msg) = exec::sync_tree_dir(made.fd.as_fd(), &made.shown, true) {
-                    self.fail(src_path, dst_path, &msg.to_string());
+                    self.fail(src_path, dst_path, msg);
                 }
             }
         }

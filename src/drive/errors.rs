@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 use rustix::io::Errno;
 
 use crate::exec::dirs::{MakeError, OpenError, ReopenError};
+use crate::exec::ExecError;
+use crate::plan::replace::ReplaceError;
+use crate::plan::PlanError;
 
 /// The node kinds named in "cannot create ..." errors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,8 +63,6 @@ pub enum WalkError {
         path: PathBuf,
         errno: Errno,
     },
-    /// Removing the destination failed.
-    Remove { path: PathBuf, errno: Errno },
     /// `-s` with a relative source outside the current directory.
     RelativeSymlink { dst: PathBuf },
     /// `-l`/`-s` (or a preserved hard link) could not be made.
@@ -109,5 +110,43 @@ impl WalkError {
             ReopenError::Failed(errno) => WalkError::Reopen { path, errno },
             ReopenError::Moved => WalkError::Moved { path },
         }
+    }
+}
+
+/// Why one entry (or operand) failed: the typed error of the step that refused it, worded
+/// where that step's errors are (`report/messages`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EntryError {
+    /// The walk itself: a directory, a node, a link.
+    Walk(WalkError),
+    /// cp's rules for an existing destination, or a backup or removal they ordered.
+    Replace(ReplaceError),
+    /// The planner refused the job.
+    Plan(PlanError),
+    /// An effect of the executor outside a job (`--sync` of a directory).
+    Exec(ExecError),
+}
+
+impl From<WalkError> for EntryError {
+    fn from(e: WalkError) -> Self {
+        EntryError::Walk(e)
+    }
+}
+
+impl From<ReplaceError> for EntryError {
+    fn from(e: ReplaceError) -> Self {
+        EntryError::Replace(e)
+    }
+}
+
+impl From<PlanError> for EntryError {
+    fn from(e: PlanError) -> Self {
+        EntryError::Plan(e)
+    }
+}
+
+impl From<ExecError> for EntryError {
+    fn from(e: ExecError) -> Self {
+        EntryError::Exec(e)
     }
 }

@@ -14,14 +14,11 @@ use rustix::io::Errno;
 
 use super::errors::WalkError;
 use super::{same_name, Copier};
-use crate::cli::UpdateWhen;
 use crate::exec::{dirs, probe};
 use crate::facts::{FileFacts, FileKind, FsKind};
+use crate::options::values::UpdateWhen;
 use crate::options::Deref;
 use crate::plan::Endpoint;
-
-/// Transitional (issue 11): lead removes; `files.rs` opens directories through `super::walk`.
-pub(super) use crate::exec::dirs::open_dir;
 
 #[cfg(test)]
 mod tests;
@@ -221,7 +218,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         w.ancestors.remove(&frame.src_id);
         if let Some(parent) = w.stack.last_mut() {
             if let Err(err) = reopen_parent(parent, &frame) {
-                self.fail_with(&frame.src_shown, &frame.dst_shown, err);
+                self.fail(&frame.src_shown, &frame.dst_shown, err);
                 w.stack.clear();
                 return false;
             }
@@ -258,7 +255,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                     path: path.clone(),
                     errno,
                 };
-                self.fail_with(&path, dst.display_path(), err);
+                self.fail(&path, dst.display_path(), err);
                 None
             }
         }
@@ -301,7 +298,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                 // GNU cp: the directory was reached by another name than the one it was
                 // created as.
                 let dst = dst_shown.to_path_buf();
-                self.fail_with(
+                self.fail(
                     src_shown,
                     dst_shown,
                     WalkError::HardLinkToDirectory { dst, earlier },
@@ -315,13 +312,13 @@ impl<'a, 'p> Copier<'a, 'p> {
                 src: w.src_shown.clone(),
                 dst: w.dst_shown.clone(),
             };
-            self.fail_with(&w.src_shown, &w.dst_shown, err);
+            self.fail(&w.src_shown, &w.dst_shown, err);
             return Revisit::Stop;
         }
         if w.ancestors.contains(&(facts.dev, facts.ino)) {
             // As GNU cp: the directory is its own ancestor; the rest of the walk goes on.
             let path = src_shown.to_path_buf();
-            self.fail_with(src_shown, dst_shown, WalkError::CyclicSymlink { path });
+            self.fail(src_shown, dst_shown, WalkError::CyclicSymlink { path });
             return Revisit::Skip;
         }
         Revisit::No
