@@ -139,7 +139,7 @@ impl Place {
         if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile {
             return Ok(None);
         }
-        let proc = format!("/proc/self/fd/{}", rustix::fd::AsRawFd::as_raw_fd(&target));
+        let proc = crate::procfd::path(&target);
         let real = rustix::fs::readlinkat(rustix::fs::CWD, proc.as_str(), Vec::new())
             .map_err(|e| resolve_error(shown, e))?;
         let real = PathBuf::from(OsString::from_vec(real.into_bytes()));

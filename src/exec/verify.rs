@@ -14,7 +14,7 @@
 //! returns the digest (`"digest"` in `--json`); a reflink is then read and hashed too, so that
 //! every verified file has its digest.
 
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
 use rustix::fs::{fstat, openat, Advice, FileType, Mode, OFlags, CWD};
@@ -238,7 +238,7 @@ fn compare(
 
 /// Opens the file behind `fd` again, read-only (the same inode, also for an `O_TMPFILE` file).
 fn reopen(fd: BorrowedFd<'_>) -> Result<OwnedFd, Errno> {
-    let path = format!("/proc/self/fd/{}", fd.as_raw_fd());
+    let path = crate::procfd::path(fd);
     let reader = openat(
         CWD,
         path.as_str(),

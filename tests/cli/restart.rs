@@ -724,7 +724,11 @@ fn sigkill_resume_atomic_continues_the_stable_temporary() {
         let now = fs::metadata(env.join("copy")).unwrap().len();
         let complete = now == size;
         if !complete {
-            assert_eq!(env.read("copy"), old, "round {round}: DEST changed before the rename");
+            assert_eq!(
+                env.read("copy"),
+                old,
+                "round {round}: DEST changed before the rename"
+            );
         }
         let partial = fs::metadata(&partial_path).map_or(0, |m| m.len());
         let run = env.run(&["--resume", "--atomic", "--json", "big", "copy"]);
@@ -739,7 +743,10 @@ fn sigkill_resume_atomic_continues_the_stable_temporary() {
         };
         assert_eq!(rec["bytes"], expected, "round {round}: {rec}");
         moved += expected;
-        assert!(!partial_path.exists(), "round {round}: the temporary was renamed");
+        assert!(
+            !partial_path.exists(),
+            "round {round}: the temporary was renamed"
+        );
         env.assert_same_content("big", "copy");
     }
     eprintln!(
