@@ -11,6 +11,7 @@
 mod atomic;
 pub use temp::mark_run_start;
 mod cfr;
+pub mod compare;
 pub mod dirs;
 mod error;
 pub mod extents;

@@ -36,6 +36,8 @@ pub enum Conflict {
     NullWithoutBatch,
     /// `--update=changed` with a byte range.
     UpdateChangedWithRange,
+    /// `--checksum` without `--update=changed`: it refines that rule and has no meaning alone.
+    ChecksumWithoutUpdateChanged,
     /// `--resume` with a byte range: a range already says where to write.
     ResumeWithRange,
     /// `--resume` with `--atomic`: a later run would have to find the temporary, not DEST.
@@ -147,6 +149,11 @@ pub const CONFLICTS: &[Row] = &[
         Conflict::UpdateChangedWithRange,
         |g| g.args.update == Some(UpdateWhen::Changed),
         |g| g.args.is_ranged(),
+    ),
+    row(
+        Conflict::ChecksumWithoutUpdateChanged,
+        |g| g.args.restart.checksum,
+        |g| g.args.no_clobber || g.args.update != Some(UpdateWhen::Changed),
     ),
     row(
         Conflict::ResumeWithRange,

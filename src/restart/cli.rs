@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args as ClapArgs;
 
-/// `--resume`, `--verify`, `--exclude`, `--include`, `--exclude-from`, `--stats`, `--mkpath`.
+/// `--resume`, `--verify`, `--checksum`, `--exclude`, `--include`, `--exclude-from`, `--stats`, `--mkpath`.
 /// (`--update=changed` is a value of GNU's `--update`, in [`crate::options::values::UpdateWhen`].)
 #[derive(ClapArgs, Debug, Clone, Default)]
 pub struct RestartArgs {
@@ -15,6 +15,10 @@ pub struct RestartArgs {
     /// After the data, flush DEST, drop it from the page cache and compare it with SOURCE; a mismatch fails the file
     #[arg(long, help_heading = "Restartable copies")]
     pub verify: bool,
+
+    /// With --update=changed: when size and mtime match, compare the contents too and copy the file if they differ
+    #[arg(long, help_heading = "Restartable copies")]
+    pub checksum: bool,
 
     /// In trees, skip entries whose path relative to the operand matches GLOB ('DIR/' matches directories only; repeatable)
     #[arg(long, value_name = "GLOB", action = clap::ArgAction::Append, help_heading = "Restartable copies")]

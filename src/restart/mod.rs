@@ -1,7 +1,8 @@
-//! Restartable copies (issue 17): skip what is already there (`--update=changed`), finish what
-//! an interrupted run left (`--resume`), check what was written (`--verify`), choose what a tree
-//! copy takes (`--exclude`, `--include`, `--exclude-from`), make missing destination
-//! directories (`--mkpath`) and summarize the run (`--stats`).
+//! Restartable copies (issue 17): skip what is already there (`--update=changed`, with
+//! `--checksum` comparing contents too), finish what an interrupted run left (`--resume`), check
+//! what was written (`--verify`), choose what a tree copy takes (`--exclude`, `--include`,
+//! `--exclude-from`), make missing destination directories (`--mkpath`) and summarize the run
+//! (`--stats`).
 //!
 //! The flags are in [`cli`]; the rest of fcopy reaches this module through a few calls: the
 //! copier asks [`update_changed`] and [`resume`] before planning a file and [`filter`] for each
@@ -25,6 +26,8 @@ pub struct Settings {
     pub resume: bool,
     /// `--verify`: compare SOURCE and DEST after the data, before metadata and rename.
     pub verify: bool,
+    /// `--checksum`: `--update=changed` compares contents when size and mtime match.
+    pub checksum: bool,
     /// `--exclude`/`--include`/`--exclude-from`, if any were given.
     pub filter: Option<Arc<Filter>>,
     /// `--stats`: a summary on standard error at the end.
@@ -44,10 +47,23 @@ impl Settings {
         Ok(Settings {
             resume: args.resume,
             verify: args.verify,
+            checksum: args.checksum,
             filter,
             stats: args.stats,
             mkpath: args.mkpath,
         })
+    }
+}
+
+impl Settings {
+    /// How `--update=changed` looks at a DEST the rules are deciding about (`f`): with
+    /// `--checksum` at its contents too, never following a symbolic link the walk does not.
+    pub fn check(&self, f: &crate::plan::replace::Facts) -> update_changed::Check {
+        update_changed::Check {
+            contents: self.checksum,
+            src_nofollow: f.source.nofollow,
+            dst_nofollow: f.existing.as_ref().is_none_or(|e| !e.name_is_symlink),
+        }
     }
 }
 

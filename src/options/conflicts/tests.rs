@@ -129,6 +129,12 @@ row_test!(
     ["--update=older", "--len", "1", "a", "b"]
 );
 row_test!(
+    checksum_without_update_changed,
+    ChecksumWithoutUpdateChanged,
+    ["--checksum", "--update=older", "a", "b"],
+    ["--checksum", "--update=changed", "a", "b"]
+);
+row_test!(
     resume_with_range,
     ResumeWithRange,
     ["--resume", "--len=1", "a", "b"],

@@ -102,6 +102,7 @@ impl fmt::Display for Conflict {
             Conflict::UpdateChangedWithRange => {
                 "--update=changed cannot be used with --offset-in, --offset-out or --len"
             }
+            Conflict::ChecksumWithoutUpdateChanged => "--checksum needs --update=changed",
             Conflict::ResumeWithRange => {
                 "--resume cannot be used with --offset-in, --offset-out or --len"
             }
