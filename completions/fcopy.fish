@@ -29,6 +29,7 @@ never\t'Never'"
 complete -c fcopy -l exclude -d 'In trees, skip entries whose path relative to the operand matches GLOB (\'DIR/\' matches directories only; repeatable)' -r
 complete -c fcopy -l include -d 'In trees, copy entries matching GLOB even if an --exclude matches (repeatable)' -r
 complete -c fcopy -l exclude-from -d 'Read --exclude patterns from FILE, one per line (\'#\' comments and blank lines ignored)' -r -F
+complete -c fcopy -l files-from -d 'Copy the SOURCE names listed in FILE (\'-\' = standard input; one a line, NUL-separated with -0) into -t DIRECTORY or the last operand' -r -F
 complete -c fcopy -s T -l no-target-directory -d 'Treat DEST as a normal file, never as a directory to copy into'
 complete -c fcopy -s r -s R -l recursive -d 'Copy directories recursively'
 complete -c fcopy -s a -l archive -d 'Same as -dR --preserve=all'
@@ -51,7 +52,7 @@ complete -c fcopy -s i -l interactive -d 'Prompt before overwrite (overrides a p
 complete -c fcopy -s f -l force -d 'If an existing destination file cannot be opened, remove it and try again'
 complete -c fcopy -l remove-destination -d 'Remove each existing destination file before attempting to open it'
 complete -c fcopy -s b -d 'Like --backup but does not accept an argument'
-complete -c fcopy -s 0 -l null -d 'With --batch: fields are NUL-separated (SOURCE, DEST, SOURCE, DEST, ...)'
+complete -c fcopy -s 0 -l null -d 'Input is NUL-separated: --batch fields (SOURCE, DEST, SOURCE, DEST, ...), --files-from names'
 complete -c fcopy -l atomic -d 'Write each file to a temporary name beside DEST and rename it into place when complete'
 complete -c fcopy -l sync -d 'Flush each file (and in tree copies each directory) to stable storage before reporting it done'
 complete -c fcopy -s g -d 'Same as --progress=always'

@@ -1,5 +1,6 @@
-//! The command line's operands: paired up by cp's grammar ([`crate::options::operands`]) with
-//! each path looked at once, then copied one operand after the other.
+//! The command line's operands (with `--files-from`'s names added): paired up by cp's grammar
+//! ([`crate::options::operands`]) with each path looked at once, then copied one operand after
+//! the other.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -9,8 +10,9 @@ use std::path::{Path, PathBuf};
 use super::Prepared;
 use crate::cli::Args;
 use crate::exec::probe;
-use crate::options::{self, UsageError};
+use crate::options::{self, Config, UsageError};
 use crate::plan::{Endpoint, Target};
+use crate::restart::files_from;
 use crate::{signals, tree};
 
 /// cp's operand grammar over the real filesystem: the targets, and whether the sources go into
@@ -28,6 +30,25 @@ pub fn resolve(args: &Args) -> Result<(Vec<Target>, bool), UsageError> {
         })
     };
     options::operands::resolve_targets(args, &is_dir)
+}
+
+/// The command line with `--files-from`'s names added as SOURCE operands (see
+/// [`files_from`]), when the flag is given; `Ok(Some(None))` when the list named no
+/// file and the command line no SOURCE either: there is nothing to copy (as in rsync).
+pub fn with_files_from(args: &Args, config: &Config) -> Result<Option<Option<Args>>, UsageError> {
+    let Some(file) = &config.restart.files_from else {
+        return Ok(None);
+    };
+    let names = files_from::read_names(file, config.null).map_err(UsageError::FilesFrom)?;
+    let to_directory = args.target_directory.is_some();
+    let cli_sources = args.operands.len() - usize::from(!to_directory && !args.operands.is_empty());
+    if names.is_empty() && cli_sources == 0 {
+        return Ok(Some(None));
+    }
+    let mut listed = args.clone();
+    listed.operands = files_from::with_listed_sources(&args.operands, names, to_directory)
+        .map_err(UsageError::FilesFrom)?;
+    Ok(Some(Some(listed)))
 }
 
 /// Copies each operand in order until a signal stops the run. `parallel`: jobs run on workers.

@@ -284,7 +284,7 @@ pub struct Args {
     #[arg(long, value_name = "FILE", value_parser = clap::value_parser!(PathBuf), help_heading = "Batches and parallelism")]
     pub batch: Option<PathBuf>,
 
-    /// With --batch: fields are NUL-separated (SOURCE, DEST, SOURCE, DEST, ...)
+    /// Input is NUL-separated: --batch fields (SOURCE, DEST, SOURCE, DEST, ...), --files-from names
     #[arg(short = '0', long = "null", help_heading = "Batches and parallelism")]
     pub null: bool,
 

@@ -32,8 +32,10 @@ pub enum Conflict {
     BatchWithOperands,
     /// `--batch` with `-t`.
     BatchWithTargetDirectory,
-    /// `-0`/`--null` without `--batch`.
+    /// `-0`/`--null` without `--batch` or `--files-from`.
     NullWithoutBatch,
+    /// `--files-from` with `--batch`: a job list already names every SOURCE.
+    FilesFromWithBatch,
     /// `--update=changed` with a byte range.
     UpdateChangedWithRange,
     /// `--checksum` without `--update=changed`: it refines that rule and has no meaning alone.
@@ -143,7 +145,12 @@ pub const CONFLICTS: &[Row] = &[
     row(
         Conflict::NullWithoutBatch,
         |g| g.args.null,
-        |g| g.args.batch.is_none(),
+        |g| g.args.batch.is_none() && g.args.restart.files_from.is_none(),
+    ),
+    row(
+        Conflict::FilesFromWithBatch,
+        |g| g.args.restart.files_from.is_some(),
+        |g| g.args.batch.is_some(),
     ),
     row(
         Conflict::UpdateChangedWithRange,

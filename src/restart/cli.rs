@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use clap::Args as ClapArgs;
 
-/// `--resume`, `--verify`, `--checksum`, `--exclude`, `--include`, `--exclude-from`, `--stats`, `--mkpath`.
+/// `--resume`, `--verify`, `--checksum`, `--exclude`, `--include`, `--exclude-from`, `--stats`, `--mkpath`,
+/// `--files-from`.
 /// (`--update=changed` is a value of GNU's `--update`, in [`crate::options::values::UpdateWhen`].)
 #[derive(ClapArgs, Debug, Clone, Default)]
 pub struct RestartArgs {
@@ -35,6 +36,10 @@ pub struct RestartArgs {
     /// Print files copied, skipped and failed, bytes copied and cloned, time and rate on standard error at the end
     #[arg(long, help_heading = "Restartable copies")]
     pub stats: bool,
+
+    /// Copy the SOURCE names listed in FILE ('-' = standard input; one a line, NUL-separated with -0) into -t DIRECTORY or the last operand
+    #[arg(long, value_name = "FILE", value_parser = clap::value_parser!(PathBuf), help_heading = "Restartable copies")]
+    pub files_from: Option<PathBuf>,
 
     /// Create missing destination directories: -t DIR, and each batch job's DEST directory
     #[arg(long, help_heading = "Restartable copies")]

@@ -2,13 +2,14 @@
 //! `--checksum` comparing contents too), finish what an interrupted run left (`--resume`), check
 //! what was written (`--verify`), choose what a tree copy takes (`--exclude`, `--include`,
 //! `--exclude-from`), make missing destination directories (`--mkpath`) and summarize the run
-//! (`--stats`).
+//! (`--stats`), and read SOURCE names from a list (`--files-from`).
 //!
 //! The flags are in [`cli`]; the rest of fcopy reaches this module through a few calls: the
 //! copier asks [`update_changed`] and [`resume`] before planning a file and [`filter`] for each
 //! tree entry, the executor calls [`verify`] after the data, and the reporter prints [`stats`].
 
 pub mod cli;
+pub mod files_from;
 pub mod filter;
 pub mod mkpath;
 pub mod resume;
@@ -34,6 +35,8 @@ pub struct Settings {
     pub stats: bool,
     /// `--mkpath`: create missing destination directories (`-t DIR`, batch jobs).
     pub mkpath: bool,
+    /// `--files-from=FILE`: more SOURCE operands, read from FILE (see [`files_from`]).
+    pub files_from: Option<std::path::PathBuf>,
 }
 
 impl Settings {
@@ -51,6 +54,7 @@ impl Settings {
             filter,
             stats: args.stats,
             mkpath: args.mkpath,
+            files_from: args.files_from.clone(),
         })
     }
 }

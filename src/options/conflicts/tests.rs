@@ -123,6 +123,18 @@ row_test!(
     ["-0", "--batch", "f"]
 );
 row_test!(
+    null_with_files_from,
+    NullWithoutBatch,
+    ["-0", "a", "b"],
+    ["-0", "--files-from", "f", "d"]
+);
+row_test!(
+    files_from_with_batch,
+    FilesFromWithBatch,
+    ["--files-from", "f", "--batch", "g"],
+    ["--files-from", "f", "d"]
+);
+row_test!(
     update_changed_with_range,
     UpdateChangedWithRange,
     ["--update=changed", "--len", "1", "a", "b"],
