@@ -52,6 +52,10 @@ Examples:
         turn runs of zeros into holes
   fcopy --json --dry-run a b
         show the plan as JSON, copy nothing
+  fcopy -a --update=changed --checksum photos/ /mnt/backup/
+        copy again only what is missing or differs
+  find . -name '*.c' -print0 | fcopy --files-from=- -0 --parents -t /bak
+        copy a list of names, keeping their directories
 
 Exit status: 0 if everything was copied, 1 if anything failed (usage errors \
 too).";
@@ -332,7 +336,8 @@ pub struct Args {
     #[arg(long, help_heading = "Output")]
     pub dry_run: bool,
 
-    /// --resume, --verify, --exclude/--include, --stats, --mkpath (see `restart`).
+    /// --resume, --verify, --checksum, --exclude/--include, --stats, --mkpath, --files-from
+    /// (see `restart`).
     #[command(flatten)]
     pub restart: crate::restart::cli::RestartArgs,
 

@@ -470,11 +470,19 @@ fn latin1_name() -> std::ffi::OsString {
     std::ffi::OsString::from_vec(b"caf\xe9".to_vec())
 }
 
+/// Names that a list must carry as they are: a space, a leading '-', a leading blank, a tab.
+const ODD_NAMES: [(&str, &str); 4] = [
+    ("a b", "1"),
+    ("-n", "2"),
+    (" lead", "3"),
+    ("tab\there", "4"),
+];
+
 #[test]
 fn files_from_copies_odd_names_into_the_target_directory() {
     use std::os::unix::ffi::OsStrExt;
     let env = TestEnv::new();
-    for (name, data) in [("a b", "1"), ("-n", "2"), (" lead", "3"), ("tab\there", "4")] {
+    for (name, data) in ODD_NAMES {
         env.write(name, data);
     }
     fs::write(env.join(latin1_name()), b"5").unwrap();
@@ -484,8 +492,12 @@ fn files_from_copies_odd_names_into_the_target_directory() {
     list.push(b'\n');
     fs::write(env.join("list"), &list).unwrap();
     env.run(&["--files-from=list", "-t", "out"]).success();
-    for (name, data) in [("a b", "1"), ("-n", "2"), (" lead", "3"), ("tab\there", "4")] {
-        assert_eq!(env.read(Path::new("out").join(name)), data.as_bytes(), "{name}");
+    for (name, data) in ODD_NAMES {
+        assert_eq!(
+            env.read(Path::new("out").join(name)),
+            data.as_bytes(),
+            "{name}"
+        );
     }
     assert_eq!(env.read(Path::new("out").join(latin1_name())), b"5");
     // The last operand is the directory when there is no -t.
@@ -548,7 +560,8 @@ fn files_from_usage_errors() {
     env.run(&["--files-from=list", "--batch", "list"])
         .failure()
         .stderr_contains("--files-from cannot be used with --batch");
-    assert_eq!(env.listing().matches("out/").count(), 0, "{}", env.listing());
+    let listing = env.listing();
+    assert_eq!(listing.matches("out/").count(), 0, "{listing}");
     // An empty list copies nothing and succeeds (as rsync does).
     env.write("empty", "\n\n");
     env.run(&["--files-from=empty", "-t", "out"]).success();
