@@ -40,14 +40,17 @@ pub fn with_files_from(args: &Args, config: &Config) -> Result<Option<Option<Arg
         return Ok(None);
     };
     let names = files_from::read_names(file, config.null).map_err(UsageError::FilesFrom)?;
-    let to_directory = args.target_directory.is_some();
-    let cli_sources = args.operands.len() - usize::from(!to_directory && !args.operands.is_empty());
+    let given = args.target_directory.as_deref();
+    let cli_sources =
+        args.operands.len() - usize::from(given.is_none() && !args.operands.is_empty());
     if names.is_empty() && cli_sources == 0 {
         return Ok(Some(None));
     }
-    let mut listed = args.clone();
-    listed.operands = files_from::with_listed_sources(&args.operands, names, to_directory)
+    let (sources, directory) = files_from::with_listed_sources(&args.operands, names, given)
         .map_err(UsageError::FilesFrom)?;
+    let mut listed = args.clone();
+    listed.operands = sources;
+    listed.target_directory = Some(directory);
     Ok(Some(Some(listed)))
 }
 

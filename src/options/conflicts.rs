@@ -36,6 +36,8 @@ pub enum Conflict {
     NullWithoutBatch,
     /// `--files-from` with `--batch`: a job list already names every SOURCE.
     FilesFromWithBatch,
+    /// `--files-from` with `-T`: the listed names go into a directory.
+    FilesFromWithNoTargetDirectory,
     /// `--update=changed` with a byte range.
     UpdateChangedWithRange,
     /// `--checksum` without `--update=changed`: it refines that rule and has no meaning alone.
@@ -151,6 +153,11 @@ pub const CONFLICTS: &[Row] = &[
         Conflict::FilesFromWithBatch,
         |g| g.args.restart.files_from.is_some(),
         |g| g.args.batch.is_some(),
+    ),
+    row(
+        Conflict::FilesFromWithNoTargetDirectory,
+        |g| g.args.restart.files_from.is_some(),
+        |g| g.args.no_target_directory,
     ),
     row(
         Conflict::UpdateChangedWithRange,

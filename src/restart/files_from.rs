@@ -1,8 +1,9 @@
 //! `--files-from=FILE` (rsync's name): SOURCE operands read from FILE (`-`: standard input),
 //! one a line, or NUL-separated with `-0`/`--null` (the form `find -print0` writes, for names
-//! with newlines). The names join the command line's SOURCE operands, before its DEST (or all
-//! of them with `-t DIRECTORY`), so they are copied, and fail, as operands do: `--parents`
-//! keeps their relative paths, `-r` copies listed directories.
+//! with newlines). The names join the command line's SOURCE operands, and the destination is
+//! always a directory: `-t DIRECTORY`, or the last operand taken as one (so a single listed
+//! name never becomes a copy named DEST). They are copied, and fail, as operands do:
+//! `--parents` keeps their relative paths, `-r` copies listed directories.
 //!
 //! As in rsync, empty names are skipped, and without `-0` a line may end in CR LF. Names are
 //! bytes: no comments, no quoting, no trimming of blanks, no option parsing (`-x` is a file).
@@ -61,27 +62,25 @@ pub fn read_names(file: &Path, null: bool) -> Result<Vec<OsString>, FilesFromErr
     Ok(parse_names(&list, null))
 }
 
-/// The command line's `operands` with `names` added as SOURCE operands: after its sources and
-/// before its DEST (its last operand), or after all of them when `-t DIRECTORY` gave the
-/// destination (`target_directory`).
+/// The SOURCE operands and the target directory of a `--files-from` run: the command line's
+/// sources and then the listed `names`, into `-t DIRECTORY` when it was given
+/// (`target_directory`), else into the last operand, which becomes the target directory.
 ///
 /// # Errors
-/// [`FilesFromError::NoDestination`]: no `-t` and no operand, while names were listed.
+/// [`FilesFromError::NoDestination`]: no `-t` and no operand.
 pub fn with_listed_sources(
     operands: &[OsString],
     names: Vec<OsString>,
-    target_directory: bool,
-) -> Result<Vec<OsString>, FilesFromError> {
-    if target_directory || names.is_empty() {
-        return Ok(operands.iter().cloned().chain(names).collect());
-    }
-    let Some((dest, sources)) = operands.split_last() else {
-        return Err(FilesFromError::NoDestination);
+    target_directory: Option<&Path>,
+) -> Result<(Vec<OsString>, PathBuf), FilesFromError> {
+    let (directory, sources) = match target_directory {
+        Some(dir) => (dir.to_path_buf(), operands),
+        None => match operands.split_last() {
+            Some((dest, sources)) => (PathBuf::from(dest), sources),
+            None => return Err(FilesFromError::NoDestination),
+        },
     };
-    let mut all = sources.to_vec();
-    all.extend(names);
-    all.push(dest.clone());
-    Ok(all)
+    Ok((sources.iter().cloned().chain(names).collect(), directory))
 }
 
 #[cfg(test)]

@@ -562,6 +562,18 @@ fn files_from_usage_errors() {
         .stderr_contains("--files-from cannot be used with --batch");
     let listing = env.listing();
     assert_eq!(listing.matches("out/").count(), 0, "{listing}");
+    fs::remove_dir_all(env.join("nodir")).ok();
+    env.run(&["--files-from=list", "-T", "out"])
+        .failure()
+        .stderr_contains("--files-from cannot be used with --no-target-directory");
+    // The last operand is a directory, as -t's: one listed name is not copied to a file there.
+    env.run(&["--files-from=list", "nodir"])
+        .failure()
+        .stderr_contains("target directory 'nodir': No such file or directory");
+    assert!(!env.exists("nodir"));
+    env.run(&["--files-from=list", "--mkpath", "nodir"])
+        .success();
+    assert_eq!(env.read("nodir/a"), b"A");
     // An empty list copies nothing and succeeds (as rsync does).
     env.write("empty", "\n\n");
     env.run(&["--files-from=empty", "-t", "out"]).success();

@@ -135,6 +135,12 @@ row_test!(
     ["--files-from", "f", "d"]
 );
 row_test!(
+    files_from_with_no_target_directory,
+    FilesFromWithNoTargetDirectory,
+    ["--files-from", "f", "-T", "d"],
+    ["--files-from", "f", "-t", "d"]
+);
+row_test!(
     update_changed_with_range,
     UpdateChangedWithRange,
     ["--update=changed", "--len", "1", "a", "b"],

@@ -101,6 +101,9 @@ impl fmt::Display for Conflict {
             Conflict::BatchWithTargetDirectory => "--batch cannot be combined with --target-directory",
             Conflict::NullWithoutBatch => "-0/--null needs --batch or --files-from",
             Conflict::FilesFromWithBatch => "--files-from cannot be used with --batch",
+            Conflict::FilesFromWithNoTargetDirectory => {
+                "--files-from cannot be used with --no-target-directory (-T)"
+            }
             Conflict::UpdateChangedWithRange => {
                 "--update=changed cannot be used with --offset-in, --offset-out or --len"
             }

@@ -27,27 +27,22 @@ fn lines_and_nul_separated_names() {
 }
 
 #[test]
-fn names_go_before_dest_or_after_everything_with_t() {
+fn names_follow_the_sources_and_the_last_operand_is_the_target_directory() {
     let cli = os(&[b"s", b"DIR"]);
     let names = os(&[b"a", b"b"]);
-    let joined = |v: Vec<OsString>| {
+    let joined = |v: &[OsString]| {
         v.iter()
             .map(|n| String::from_utf8_lossy(n.as_bytes()).into_owned())
             .collect::<Vec<_>>()
     };
-    assert_eq!(
-        joined(with_listed_sources(&cli, names.clone(), false).unwrap()),
-        ["s", "a", "b", "DIR"]
-    );
-    assert_eq!(
-        joined(with_listed_sources(&cli, names.clone(), true).unwrap()),
-        ["s", "DIR", "a", "b"]
-    );
+    let (sources, dir) = with_listed_sources(&cli, names.clone(), None).unwrap();
+    assert_eq!(joined(&sources), ["s", "a", "b"]);
+    assert_eq!(dir, Path::new("DIR"));
+    let (sources, dir) = with_listed_sources(&cli, names.clone(), Some(Path::new("T"))).unwrap();
+    assert_eq!(joined(&sources), ["s", "DIR", "a", "b"]);
+    assert_eq!(dir, Path::new("T"));
     assert!(matches!(
-        with_listed_sources(&[], names, false),
+        with_listed_sources(&[], names, None),
         Err(FilesFromError::NoDestination)
     ));
-    assert!(with_listed_sources(&[], Vec::new(), false)
-        .unwrap()
-        .is_empty());
 }
