@@ -72,8 +72,11 @@ fn usage(reporter: &mut Reporter, e: &UsageError) -> ExitCode {
 fn prepare(args: &Args, m: &ArgMatches, reporter: &mut Reporter) -> Result<Prepared, ExitCode> {
     let config = options::resolve(args, m).map_err(|e| usage(reporter, &e))?;
     let listed = operands::with_files_from(args, &config).map_err(|e| usage(reporter, &e))?;
-    let nothing_listed = matches!(listed, Some(None));
-    let args = listed.as_ref().and_then(Option::as_ref).unwrap_or(args);
+    let nothing_listed = matches!(listed, operands::Listed::Nothing);
+    let args = match &listed {
+        operands::Listed::Sources(with_names) => with_names,
+        _ => args,
+    };
     if let (true, false, Some(dir)) = (
         config.restart.mkpath,
         config.dry_run,

@@ -32,26 +32,36 @@ pub fn resolve(args: &Args) -> Result<(Vec<Target>, bool), UsageError> {
     options::operands::resolve_targets(args, &is_dir)
 }
 
-/// The command line with `--files-from`'s names added as SOURCE operands (see
-/// [`files_from`]), when the flag is given; `Ok(Some(None))` when the list named no
-/// file and the command line no SOURCE either: there is nothing to copy (as in rsync).
-pub fn with_files_from(args: &Args, config: &Config) -> Result<Option<Option<Args>>, UsageError> {
+/// What `--files-from` made of the command line.
+pub enum Listed {
+    /// No `--files-from`.
+    NotGiven,
+    /// The list named no file and the command line no SOURCE either: nothing to copy (as in
+    /// rsync).
+    Nothing,
+    /// The command line with the listed names added as SOURCE operands, into a `-t` directory.
+    Sources(Box<Args>),
+}
+
+/// Reads `--files-from`'s list, when the flag is given, and adds its names to the command
+/// line's SOURCE operands (see [`files_from`]).
+pub fn with_files_from(args: &Args, config: &Config) -> Result<Listed, UsageError> {
     let Some(file) = &config.restart.files_from else {
-        return Ok(None);
+        return Ok(Listed::NotGiven);
     };
     let names = files_from::read_names(file, config.null).map_err(UsageError::FilesFrom)?;
     let given = args.target_directory.as_deref();
     let cli_sources =
         args.operands.len() - usize::from(given.is_none() && !args.operands.is_empty());
     if names.is_empty() && cli_sources == 0 {
-        return Ok(Some(None));
+        return Ok(Listed::Nothing);
     }
     let (sources, directory) = files_from::with_listed_sources(&args.operands, names, given)
         .map_err(UsageError::FilesFrom)?;
     let mut listed = args.clone();
     listed.operands = sources;
     listed.target_directory = Some(directory);
-    Ok(Some(Some(listed)))
+    Ok(Listed::Sources(Box::new(listed)))
 }
 
 /// Copies each operand in order until a signal stops the run. `parallel`: jobs run on workers.

@@ -57,9 +57,7 @@ impl Settings {
             files_from: args.files_from.clone(),
         })
     }
-}
 
-impl Settings {
     /// How `--update=changed` looks at a DEST the rules are deciding about (`f`): with
     /// `--checksum` at its contents too, never following a symbolic link the walk does not.
     pub fn check(&self, f: &crate::plan::replace::Facts) -> update_changed::Check {

@@ -114,6 +114,11 @@ pub fn unchanged(
     if !same_time || !check.contents {
         return same_time;
     }
+    // A size that is not the contents' (procfs, sysfs) cannot be compared without reading to
+    // the end: such a file is copied.
+    if !source.has_trusted_size() {
+        return false;
+    }
     let src = Side {
         end: src,
         id: (source.dev, source.ino),
