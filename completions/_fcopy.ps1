@@ -91,9 +91,9 @@ Register-ArgumentCompleter -Native -CommandName 'fcopy' -ScriptBlock {
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would be copied and by which strategy; write nothing')
             [CompletionResult]::new('--resume', '--resume', [CompletionResultType]::ParameterName, 'Complete a DEST that is a shorter copy of SOURCE (its last up-to-1 MiB must match) from where it ends; keep partial files when interrupted')
             [CompletionResult]::new('--verify', '--verify', [CompletionResultType]::ParameterName, 'After the data, flush DEST, drop it from the page cache and compare it with SOURCE; a mismatch fails the file')
-            [CompletionResult]::new('--checksum', '--checksum', [CompletionResultType]::ParameterName, 'With --update=changed: when size and mtime match, compare the contents too and copy the file if they differ')
             [CompletionResult]::new('--stats', '--stats', [CompletionResultType]::ParameterName, 'Print files copied, skipped and failed, bytes copied and cloned, time and rate on standard error at the end')
             [CompletionResult]::new('--mkpath', '--mkpath', [CompletionResultType]::ParameterName, 'Create missing destination directories: -t DIR, and each batch job''s DEST directory')
+            [CompletionResult]::new('--checksum', '--checksum', [CompletionResultType]::ParameterName, 'With --update=changed: when size and mtime match, compare the contents too and copy the file if they differ')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (cp has no -h: it is an invalid option, as in GNU cp)')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break

@@ -88,9 +88,9 @@ set edit:completion:arg-completer[fcopy] = {|@words|
             cand --dry-run 'Show what would be copied and by which strategy; write nothing'
             cand --resume 'Complete a DEST that is a shorter copy of SOURCE (its last up-to-1 MiB must match) from where it ends; keep partial files when interrupted'
             cand --verify 'After the data, flush DEST, drop it from the page cache and compare it with SOURCE; a mismatch fails the file'
-            cand --checksum 'With --update=changed: when size and mtime match, compare the contents too and copy the file if they differ'
             cand --stats 'Print files copied, skipped and failed, bytes copied and cloned, time and rate on standard error at the end'
             cand --mkpath 'Create missing destination directories: -t DIR, and each batch job''s DEST directory'
+            cand --checksum 'With --update=changed: when size and mtime match, compare the contents too and copy the file if they differ'
             cand --help 'Print help (cp has no -h: it is an invalid option, as in GNU cp)'
             cand --version 'Print version'
         }

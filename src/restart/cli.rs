@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use clap::Args as ClapArgs;
 
-/// `--resume`, `--verify`, `--checksum`, `--exclude`, `--include`, `--exclude-from`, `--stats`, `--mkpath`,
-/// `--files-from`.
+/// `--resume`, `--verify`, `--exclude`, `--include`, `--exclude-from`, `--stats`, `--mkpath`.
 /// (`--update=changed` is a value of GNU's `--update`, in [`crate::options::values::UpdateWhen`].)
+/// Then `--checksum` and `--files-from`.
 #[derive(ClapArgs, Debug, Clone, Default)]
 pub struct RestartArgs {
     /// Complete a DEST that is a shorter copy of SOURCE (its last up-to-1 MiB must match) from where it ends; keep partial files when interrupted
@@ -16,10 +16,6 @@ pub struct RestartArgs {
     /// After the data, flush DEST, drop it from the page cache and compare it with SOURCE; a mismatch fails the file
     #[arg(long, help_heading = "Restartable copies")]
     pub verify: bool,
-
-    /// With --update=changed: when size and mtime match, compare the contents too and copy the file if they differ
-    #[arg(long, help_heading = "Restartable copies")]
-    pub checksum: bool,
 
     /// In trees, skip entries whose path relative to the operand matches GLOB ('DIR/' matches directories only; repeatable)
     #[arg(long, value_name = "GLOB", action = clap::ArgAction::Append, help_heading = "Restartable copies")]
@@ -37,11 +33,15 @@ pub struct RestartArgs {
     #[arg(long, help_heading = "Restartable copies")]
     pub stats: bool,
 
-    /// Copy the SOURCE names listed in FILE ('-' = standard input; one a line, NUL-separated with -0) into -t DIRECTORY or the last operand
-    #[arg(long, value_name = "FILE", value_parser = clap::value_parser!(PathBuf), help_heading = "Restartable copies")]
-    pub files_from: Option<PathBuf>,
-
     /// Create missing destination directories: -t DIR, and each batch job's DEST directory
     #[arg(long, help_heading = "Restartable copies")]
     pub mkpath: bool,
+
+    /// With --update=changed: when size and mtime match, compare the contents too and copy the file if they differ
+    #[arg(long, help_heading = "Restartable copies")]
+    pub checksum: bool,
+
+    /// Copy the SOURCE names listed in FILE ('-' = standard input; one a line, NUL-separated with -0) into -t DIRECTORY or the last operand
+    #[arg(long, value_name = "FILE", value_parser = clap::value_parser!(PathBuf), help_heading = "Restartable copies")]
+    pub files_from: Option<PathBuf>,
 }

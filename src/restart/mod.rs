@@ -27,14 +27,14 @@ pub struct Settings {
     pub resume: bool,
     /// `--verify`: compare SOURCE and DEST after the data, before metadata and rename.
     pub verify: bool,
-    /// `--checksum`: `--update=changed` compares contents when size and mtime match.
-    pub checksum: bool,
     /// `--exclude`/`--include`/`--exclude-from`, if any were given.
     pub filter: Option<Arc<Filter>>,
     /// `--stats`: a summary on standard error at the end.
     pub stats: bool,
     /// `--mkpath`: create missing destination directories (`-t DIR`, batch jobs).
     pub mkpath: bool,
+    /// `--checksum`: `--update=changed` compares contents when size and mtime match.
+    pub checksum: bool,
     /// `--files-from=FILE`: more SOURCE operands, read from FILE (see [`files_from`]).
     pub files_from: Option<std::path::PathBuf>,
 }
@@ -50,10 +50,10 @@ impl Settings {
         Ok(Settings {
             resume: args.resume,
             verify: args.verify,
-            checksum: args.checksum,
             filter,
             stats: args.stats,
             mkpath: args.mkpath,
+            checksum: args.checksum,
             files_from: args.files_from.clone(),
         })
     }
