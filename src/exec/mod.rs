@@ -11,8 +11,8 @@
 mod atomic;
 pub use temp::mark_run_start;
 mod cfr;
-pub mod compare;
 pub mod dirs;
+pub mod compare;
 mod error;
 pub mod extents;
 pub mod nodes;
