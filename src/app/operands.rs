@@ -10,9 +10,8 @@ use std::path::{Path, PathBuf};
 use super::Prepared;
 use crate::cli::Args;
 use crate::exec::probe;
-use crate::options::{self, Config, UsageError};
+use crate::options::{self, UsageError};
 use crate::plan::{Endpoint, Target};
-use crate::restart::files_from;
 use crate::{signals, tree};
 
 /// cp's operand grammar over the real filesystem: the targets, and whether the sources go into
@@ -30,38 +29,6 @@ pub fn resolve(args: &Args) -> Result<(Vec<Target>, bool), UsageError> {
         })
     };
     options::operands::resolve_targets(args, &is_dir)
-}
-
-/// What `--files-from` made of the command line.
-pub enum Listed {
-    /// No `--files-from`.
-    NotGiven,
-    /// The list named no file and the command line no SOURCE either: nothing to copy (as in
-    /// rsync).
-    Nothing,
-    /// The command line with the listed names added as SOURCE operands, into a `-t` directory.
-    Sources(Box<Args>),
-}
-
-/// Reads `--files-from`'s list, when the flag is given, and adds its names to the command
-/// line's SOURCE operands (see [`files_from`]).
-pub fn with_files_from(args: &Args, config: &Config) -> Result<Listed, UsageError> {
-    let Some(file) = &config.restart.files_from else {
-        return Ok(Listed::NotGiven);
-    };
-    let names = files_from::read_names(file, config.null).map_err(UsageError::FilesFrom)?;
-    let given = args.target_directory.as_deref();
-    let cli_sources =
-        args.operands.len() - usize::from(given.is_none() && !args.operands.is_empty());
-    if names.is_empty() && cli_sources == 0 {
-        return Ok(Listed::Nothing);
-    }
-    let (sources, directory) = files_from::with_listed_sources(&args.operands, names, given)
-        .map_err(UsageError::FilesFrom)?;
-    let mut listed = args.clone();
-    listed.operands = sources;
-    listed.target_directory = Some(directory);
-    Ok(Listed::Sources(Box::new(listed)))
 }
 
 /// Copies each operand in order until a signal stops the run. `parallel`: jobs run on workers.
@@ -118,4 +85,38 @@ fn where_is(path: &Path) -> Option<PathBuf> {
         }
         _ => std::fs::canonicalize(path).ok(),
     }
+}
+
+/// What `--files-from` made of the command line.
+pub enum Listed {
+    /// No `--files-from`.
+    NotGiven,
+    /// The list named no file and the command line no SOURCE either: nothing to copy (as in
+    /// rsync).
+    Nothing,
+    /// The command line with the listed names added as SOURCE operands, into a `-t` directory.
+    Sources(Box<Args>),
+}
+
+/// Reads `--files-from`'s list, when the flag is given, and adds its names to the command
+/// line's SOURCE operands (see [`crate::restart::files_from`]).
+pub fn with_files_from(args: &Args, config: &options::Config) -> Result<Listed, UsageError> {
+    let Some(file) = &config.restart.files_from else {
+        return Ok(Listed::NotGiven);
+    };
+    let names =
+        crate::restart::files_from::read_names(file, config.null).map_err(UsageError::FilesFrom)?;
+    let given = args.target_directory.as_deref();
+    let cli_sources =
+        args.operands.len() - usize::from(given.is_none() && !args.operands.is_empty());
+    if names.is_empty() && cli_sources == 0 {
+        return Ok(Listed::Nothing);
+    }
+    let (sources, directory) =
+        crate::restart::files_from::with_listed_sources(&args.operands, names, given)
+            .map_err(UsageError::FilesFrom)?;
+    let mut listed = args.clone();
+    listed.operands = sources;
+    listed.target_directory = Some(directory);
+    Ok(Listed::Sources(Box::new(listed)))
 }
