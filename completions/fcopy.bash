@@ -109,6 +109,10 @@ _fcopy() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --verify)
+                    COMPREPLY=($(compgen -W "compare hash" -- "${cur}"))
+                    return 0
+                    ;;
                 --exclude)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -160,7 +164,7 @@ _fcopy_with_equals() {
     fi
     _fcopy "$@"
     if [[ ${cur} == --* ]]; then
-        local with_values=" --target-directory --preserve --no-preserve --context --offset-in --offset-out --len --sparse --reflink --method --update --backup --suffix --batch --jobs --progress --exclude --include --exclude-from --files-from " i
+        local with_values=" --target-directory --preserve --no-preserve --context --offset-in --offset-out --len --sparse --reflink --method --update --backup --suffix --batch --jobs --progress --verify --exclude --include --exclude-from --files-from " i
         for i in "${!COMPREPLY[@]}"; do
             if [[ ${with_values} == *" ${COMPREPLY[i]} "* ]]; then
                 COMPREPLY[i]="${COMPREPLY[i]}="

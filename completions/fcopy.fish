@@ -8,7 +8,7 @@ complete -c fcopy -l len -d 'Copy this many bytes (default: to the end of SOURCE
 complete -c fcopy -l sparse -d 'Control creation of sparse files (holes)' -r -f -a "auto\t'Keep holes the source has (detected with SEEK_DATA/SEEK_HOLE)'
 always\t'Also turn runs of zero bytes into holes'
 never\t'Write every byte: a fully allocated destination (no reflink, no copy_file_range)'"
-complete -c fcopy -l reflink -d 'Control clone/CoW copies (reflinks); --reflink alone means always' -r -f -a "auto\t'Clone where the filesystem can (btrfs, xfs), else copy'
+complete -c fcopy -l reflink -d 'Control clone/CoW copies (reflinks); --reflink alone means always; a byte range clones its block-aligned middle (FICLONERANGE)' -r -f -a "auto\t'Clone where the filesystem can (btrfs, xfs), else copy'
 always\t'Clone with FICLONE or fail'
 never\t'Never share extents: on filesystems that can clone, copy_file_range is avoided too (it may clone)'"
 complete -c fcopy -l method -d 'How to move the bytes' -r -f -a "auto\t'Reflink (per --reflink), then copy_file_range, then read/write'
@@ -26,6 +26,8 @@ complete -c fcopy -s j -l jobs -d 'Copy up to N files at once in tree and batch 
 complete -c fcopy -l progress -d 'Show a progress bar on standard error; -g means always' -r -f -a "auto\t'Only on a terminal, and only once a copy has run for about a second'
 always\t'Always (on standard error)'
 never\t'Never'"
+complete -c fcopy -l verify -d 'After the data, flush DEST, drop it from the page cache and compare it with SOURCE; a mismatch fails the file. --verify=hash also hashes both with BLAKE3 and prints the digest (--json, --debug)' -r -f -a "compare\t'Compare SOURCE and DEST byte for byte (plain `--verify`)'
+hash\t'Compare, and hash both with BLAKE3; the digest is printed'"
 complete -c fcopy -l exclude -d 'In trees, skip entries whose path relative to the operand matches GLOB (\'DIR/\' matches directories only; repeatable)' -r
 complete -c fcopy -l include -d 'In trees, copy entries matching GLOB even if an --exclude matches (repeatable)' -r
 complete -c fcopy -l exclude-from -d 'Read --exclude patterns from FILE, one per line (\'#\' comments and blank lines ignored)' -r -F
@@ -60,8 +62,7 @@ complete -c fcopy -s v -l verbose -d 'Explain what is being done: \'a\' -> \'b\'
 complete -c fcopy -l debug -d 'Explain how each file is copied (implies --verbose): copy offload, reflink, sparse detection'
 complete -c fcopy -l json -d 'Print one JSON object per file and a summary on stdout (JSON Lines)'
 complete -c fcopy -l dry-run -d 'Show what would be copied and by which strategy; write nothing'
-complete -c fcopy -l resume -d 'Complete a DEST that is a shorter copy of SOURCE (its last up-to-1 MiB must match) from where it ends; keep partial files when interrupted'
-complete -c fcopy -l verify -d 'After the data, flush DEST, drop it from the page cache and compare it with SOURCE; a mismatch fails the file'
+complete -c fcopy -l resume -d 'Complete a DEST that is a shorter copy of SOURCE (its last up-to-1 MiB must match) from where it ends; keep partial files when interrupted (with --atomic, the temporary .DEST.fcopy-partial, renamed over DEST when complete)'
 complete -c fcopy -l stats -d 'Print files copied, skipped and failed, bytes copied and cloned, time and rate on standard error at the end'
 complete -c fcopy -l mkpath -d 'Create missing destination directories: -t DIR, and each batch job\'s DEST directory'
 complete -c fcopy -l checksum -d 'With --update=changed: when size and mtime match, compare the contents too and copy the file if they differ'

@@ -12,6 +12,8 @@ mod basic;
 mod batch;
 #[path = "cli/docs.rs"]
 mod docs;
+#[path = "cli/engine.rs"]
+mod engine;
 #[path = "cli/errors.rs"]
 mod errors;
 #[path = "cli/experience.rs"]

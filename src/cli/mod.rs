@@ -203,7 +203,7 @@ pub struct Args {
     )]
     pub sparse: SparseWhen,
 
-    /// Control clone/CoW copies (reflinks); --reflink alone means always
+    /// Control clone/CoW copies (reflinks); --reflink alone means always; a byte range clones its block-aligned middle (FICLONERANGE)
     #[arg(
         long,
         value_enum,

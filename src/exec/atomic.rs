@@ -8,7 +8,8 @@
 //! a kill (or power cut) can leave one, and `find DIR -name '.*.fcopy-*'` finds it. A kill
 //! between naming a temporary and the rename (an anonymous one must be named first to replace
 //! an existing DEST) leaves one too; the next atomic run into that directory removes such stale
-//! temporaries (see [`super::temp::remove_stale_temps`]).
+//! temporaries (see [`super::temp::remove_stale_temps`]). Under `--resume` the temporary has a
+//! stable name and is kept on failure for the next run ([`super::partial`]).
 
 use std::ffi::OsString;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -22,6 +23,7 @@ use rustix::fs::{
 use rustix::io::Errno;
 
 use super::open::Fd;
+use super::partial::{open_partial, resumed_job};
 use super::span::Span;
 use super::strategy::{copy_extents, run_strategy};
 use super::sync::{flush_by_close, sync_dir, sync_file};
@@ -30,7 +32,8 @@ use super::{
     apply_attributes, DestNote, Engine, ExecError, JobError, KeepOwnerWarning, Outcome,
     PrefillStep, Warning,
 };
-use crate::plan::{Job, Strategy};
+use crate::facts::FileKind;
+use crate::plan::{Endpoint, Job, Strategy};
 
 /// Where an atomic job puts its file: DEST's directory, its last name, and what is there now.
 pub struct Place {
@@ -187,21 +190,15 @@ fn resolve_error(shown: &Path, errno: Errno) -> ExecError {
 /// As [`super::run_job`]; on any failure DEST is as it was (the temporary goes on drop).
 pub fn run(engine: &Engine<'_>, job: &Job, src: &Fd, place: Place) -> Result<Outcome, JobError> {
     let dst_name = job.dest.display_path();
-    let mut temp = create_temp(place.dir.as_fd(), &place.name).map_err(|errno| {
-        if place.old.is_some() {
-            ExecError::CreateTemp {
-                dir: place.dir_shown.clone(),
-                dest: dst_name.to_owned(),
-                errno,
-            }
-        } else {
-            ExecError::CreateDest {
-                path: dst_name.to_owned(),
-                errno,
-            }
-        }
-    })?;
-    let mut outcome = fill(engine, job, src, &place, &temp)?;
+    let (mut temp, resumed) = match open_kept_partial(job, src, &place) {
+        Some(found) => found,
+        None => (new_temp(job, &place)?, None),
+    };
+    let job = resumed.as_ref().unwrap_or(job);
+    let mut outcome = fill(engine, job, src, &place, &temp, resumed.is_some())?;
+    if resumed.is_some() {
+        outcome.resumed_from = job.restart.resumed_from;
+    }
     complete(job, src, &place, &temp, &mut outcome)?;
     put_in_place(job, &place, &mut temp, dst_name)?;
     if job.sync {
@@ -214,6 +211,49 @@ pub fn run(engine: &Engine<'_>, job: &Job, src: &Fd, place: Place) -> Result<Out
         })?;
     }
     Ok(outcome)
+}
+
+/// An ordinary temporary: anonymous where the filesystem allows, else a random name.
+fn new_temp<'p>(job: &Job, place: &'p Place) -> Result<Temp<'p>, ExecError> {
+    let dst_name = job.dest.display_path();
+    create_temp(place.dir.as_fd(), &place.name).map_err(|errno| {
+        if place.old.is_some() {
+            ExecError::CreateTemp {
+                dir: place.dir_shown.clone(),
+                dest: dst_name.to_owned(),
+                errno,
+            }
+        } else {
+            ExecError::CreateDest {
+                path: dst_name.to_owned(),
+                errno,
+            }
+        }
+    })
+}
+
+/// `--resume --atomic` from a regular SOURCE: the stable temporary `.NAME.fcopy-partial`
+/// (see [`super::partial`]), kept on failure; with the job that continues it when it already
+/// holds SOURCE's first bytes.
+fn open_kept_partial<'p>(job: &Job, src: &Fd, place: &'p Place) -> Option<(Temp<'p>, Option<Job>)> {
+    let regular = job.source_facts.kind == FileKind::Regular && job.source_facts.has_trusted_size();
+    if !job.restart.keep_partial || !regular || job.source == Endpoint::Stdio {
+        return None;
+    }
+    let found = open_partial(
+        place.dir.as_fd(),
+        &place.name,
+        src.as_fd(),
+        job.source_facts.size,
+    )?;
+    let resumed = (found.resume_from > 0).then(|| resumed_job(job, found.resume_from));
+    let temp = Temp {
+        fd: Fd::Owned(found.fd),
+        dir: place.dir.as_fd(),
+        name: Some(found.name),
+        keep: true,
+    };
+    Some((temp, resumed))
 }
 
 /// An interruption of an atomic copy: DEST was left as it was, or not created.
@@ -233,6 +273,7 @@ fn fill(
     src: &Fd,
     place: &Place,
     temp: &Temp<'_>,
+    resumed: bool,
 ) -> Result<Outcome, JobError> {
     let or_interrupted = |e: ExecError| {
         if crate::signals::pending().is_some() {
@@ -241,7 +282,8 @@ fn fill(
             e
         }
     };
-    if job.strategy == Strategy::Ranged {
+    // A resumed partial file holds SOURCE's first bytes already, not DEST's.
+    if job.strategy == Strategy::Ranged && !resumed {
         if let Some(old) = &place.old {
             prefill(engine, job, place, old, temp.fd.as_fd()).map_err(or_interrupted)?;
         }
@@ -249,12 +291,10 @@ fn fill(
     let mut outcome = run_strategy(engine, job, src, &temp.fd).map_err(or_interrupted)?;
     if job.restart.verify {
         // On a mismatch the temporary goes (on drop) and DEST stays as it was.
-        outcome.verified = Some(crate::exec::verify::check(
-            job,
-            src.as_fd(),
-            temp.fd.as_fd(),
-            &outcome,
-        )?);
+        let checked = crate::exec::verify::check(job, src.as_fd(), temp.fd.as_fd(), &outcome)
+            .inspect_err(|_| temp.discard())?;
+        outcome.verified = Some(checked.how);
+        outcome.digest = checked.digest;
     }
     Ok(outcome)
 }

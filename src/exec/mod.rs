@@ -11,6 +11,7 @@
 mod atomic;
 pub use temp::mark_run_start;
 mod cfr;
+mod clone;
 pub mod dirs;
 pub mod compare;
 mod error;
@@ -19,6 +20,7 @@ pub mod nodes;
 mod offsets;
 mod open;
 mod outcome;
+mod partial;
 pub mod probe;
 pub mod replace;
 mod rw;
@@ -136,7 +138,10 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
         run_strategy(engine, job, &src, &dst).map_err(|e| in_place.copy_failed(e, &dst))?;
     if job.restart.verify {
         match crate::exec::verify::check(job, src.as_fd(), dst.as_fd(), &outcome) {
-            Ok(how) => outcome.verified = Some(how),
+            Ok(checked) => {
+                outcome.verified = Some(checked.how);
+                outcome.digest = checked.digest;
+            }
             Err(e) => {
                 // A new DEST that does not match is removed, even under --resume.
                 guard.at = created.then(|| job.dest.dir_and_name()).flatten();
@@ -192,7 +197,11 @@ impl InPlace<'_> {
         let path = job.dest.display_path().to_owned();
         err.set_note(if job.strategy != Strategy::Ranged {
             Some(DestNote::Incomplete { path })
-        } else if !matches!(*err.error, ExecError::EndedBeforeOffset { .. }) {
+        } else if !matches!(
+            *err.error,
+            // A ranged clone fails before it writes (exec/clone.rs clones the middle first).
+            ExecError::EndedBeforeOffset { .. } | ExecError::Clone { .. }
+        ) {
             // Nothing outside the range was touched; inside it, old and new bytes may mix.
             Some(DestNote::PartlyWritten { path })
         } else {

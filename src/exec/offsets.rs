@@ -17,4 +17,12 @@ impl Offsets {
             output: Some(at),
         }
     }
+
+    /// SOURCE at `input`, DEST at `output`.
+    pub fn both_at(input: u64, output: u64) -> Self {
+        Offsets {
+            input: Some(input),
+            output: Some(output),
+        }
+    }
 }

@@ -199,6 +199,14 @@ pub struct Outcome {
     pub warnings: Vec<super::Warning>,
     /// `--verify`: how the data was checked.
     pub verified: Option<Verified>,
+    /// Bytes of DEST's copied data that share extents with another file: a clone's, or what
+    /// copy_file_range shared on btrfs or XFS (`FIEMAP_EXTENT_SHARED`). `None`: not known, or
+    /// on a filesystem that never shares.
+    pub shared_bytes: Option<u64>,
+    /// `--verify=hash`: the BLAKE3 digest of the bytes verified, in hex.
+    pub digest: Option<String>,
+    /// `--resume --atomic`: the copy continued a kept partial file from this offset (bytes).
+    pub resumed_from: Option<u64>,
 }
 
 impl Outcome {
@@ -214,6 +222,9 @@ impl Outcome {
             tried_cfr: false,
             warnings: Vec::new(),
             verified: None,
+            shared_bytes: None,
+            digest: None,
+            resumed_from: None,
         }
     }
 }

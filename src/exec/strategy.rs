@@ -6,6 +6,7 @@ use std::os::fd::{AsFd, BorrowedFd};
 
 use rustix::fs::{fstat, ftruncate, ioctl_ficlone};
 
+use super::clone::{copy_range_cloning, shared_bytes};
 use super::extents::DataExtents;
 use super::offsets::Offsets;
 use super::open::{start_pos, Fd};
@@ -22,7 +23,7 @@ pub(super) fn run_strategy(
     src: &Fd,
     dst: &Fd,
 ) -> Result<Outcome, ExecError> {
-    match job.strategy {
+    let mut outcome = match job.strategy {
         Strategy::Reflink => copy_reflink(engine, job, src, dst),
         Strategy::CopyFileRange | Strategy::ReadWrite => {
             copy_whole(engine, job, src, dst, Outcome::new())
@@ -34,7 +35,17 @@ pub(super) fn run_strategy(
         }
         Strategy::Sparse => copy_sparse(engine, job, src, dst, Outcome::new()),
         Strategy::Ranged => copy_range(engine, job, src, dst),
+    }?;
+    if outcome.method == Method::CopyFileRange && outcome.shared_bytes.is_none() {
+        // btrfs and XFS may have shared the extents instead of copying them.
+        let start = job.range.map_or(0, |r| r.offset_out);
+        let end = match job.range {
+            Some(_) => start + outcome.bytes,
+            None => u64::MAX,
+        };
+        outcome.shared_bytes = shared_bytes(dst.as_fd(), start..end);
     }
+    Ok(outcome)
 }
 
 /// `FICLONE`; under `--reflink=auto` a clone that cannot be made here falls back to a sparse
@@ -48,6 +59,7 @@ fn copy_reflink(engine: &Engine<'_>, job: &Job, src: &Fd, dst: &Fd) -> Result<Ou
             outcome.bytes = size;
             outcome.method = Method::Reflink;
             outcome.extents = 1;
+            outcome.shared_bytes = Some(size);
             Ok(outcome)
         }
         Err(errno)
@@ -255,25 +267,34 @@ fn copy_range(engine: &Engine<'_>, job: &Job, src: &Fd, dst: &Fd) -> Result<Outc
     }
     let use_cfr = job.kernel_copy && !stream;
     let span = Span::of_job(engine, job, ends, use_cfr, false);
-    let copied = span
-        .copy(&mut at, range.len, &mut outcome)
-        .map_err(|e| match e {
-            // A stream, or a file whose size says nothing (/proc), is not "changed": it is
-            // shorter than the range asked for; say by how much.
-            ExecError::Shrank { path } if stream || !job.source_facts.has_trusted_size() => {
-                let got = match (at.input, at.output) {
-                    (Some(pos), _) => Some(pos - range.offset_in),
-                    (None, Some(pos)) => Some(pos - range.offset_out),
-                    (None, None) => None,
-                };
-                ExecError::EndedEarly {
-                    path,
-                    got,
-                    len: range.len,
-                }
+    let copied = match (job.clone, range.len) {
+        (CloneMode::Try | CloneMode::Must, Some(len)) if !stream => {
+            copy_range_cloning(job, &span, &mut at, len, &mut outcome)
+        }
+        (CloneMode::Must, _) => Err(ExecError::Clone {
+            source: job.source.display_path().to_owned(),
+            dest: job.dest.display_path().to_owned(),
+            errno: rustix::io::Errno::INVAL,
+        }),
+        _ => span.copy(&mut at, range.len, &mut outcome),
+    };
+    let copied = copied.map_err(|e| match e {
+        // A stream, or a file whose size says nothing (/proc), is not "changed": it is
+        // shorter than the range asked for; say by how much.
+        ExecError::Shrank { path } if stream || !job.source_facts.has_trusted_size() => {
+            let got = match (at.input, at.output) {
+                (Some(pos), _) => Some(pos - range.offset_in),
+                (None, Some(pos)) => Some(pos - range.offset_out),
+                (None, None) => None,
+            };
+            ExecError::EndedEarly {
+                path,
+                got,
+                len: range.len,
             }
-            other => other,
-        })?;
+        }
+        other => other,
+    })?;
     outcome.bytes = copied;
     outcome.extents = u64::from(copied > 0);
     Ok(outcome)

@@ -24,10 +24,21 @@ pub(super) struct Temp<'d> {
     pub dir: BorrowedFd<'d>,
     /// The temporary's name in `dir` (`None`: anonymous, or renamed into place).
     pub name: Option<OsString>,
+    /// `--resume --atomic`'s `.NAME.fcopy-partial`: kept on failure for the next run.
+    pub keep: bool,
 }
 
 impl Drop for Temp<'_> {
     fn drop(&mut self) {
+        if !self.keep {
+            self.discard();
+        }
+    }
+}
+
+impl Temp<'_> {
+    /// Removes the temporary's name now (a kept partial file whose data failed `--verify`).
+    pub(super) fn discard(&self) {
         if let Some(name) = &self.name {
             let _ = unlinkat(self.dir, name.as_os_str(), AtFlags::empty());
         }
@@ -228,6 +239,7 @@ pub(super) fn create_temp<'d>(dir: BorrowedFd<'d>, name: &OsStr) -> Result<Temp<
                     fd: Fd::Owned(fd),
                     dir,
                     name: None,
+                    keep: false,
                 });
             }
             // No O_TMPFILE on this filesystem (or kernel): use a name.
@@ -240,6 +252,7 @@ pub(super) fn create_temp<'d>(dir: BorrowedFd<'d>, name: &OsStr) -> Result<Temp<
         fd: Fd::Owned(fd),
         dir,
         name: Some(temp),
+        keep: false,
     })
 }
 

@@ -132,3 +132,20 @@ fn zero_blocks() {
     b[3] = 7;
     assert!(!is_zero(&b));
 }
+
+/// A ranged clone's split: head up to the next block boundary, whole blocks, the rest; no
+/// middle when the offsets are not aligned alike or the range holds no whole block.
+#[test]
+fn ranged_clone_split() {
+    use super::clone::{split, Split};
+    let s = |head, middle, tail| Split { head, middle, tail };
+    assert_eq!(split(0, 0, 8192, 4096), s(0, 8192, 0));
+    assert_eq!(
+        split(1000, 1000, 3096 + 65536 + 500, 4096),
+        s(3096, 65536, 500)
+    );
+    assert_eq!(split(1000, 5096, 10_000, 4096), s(3096, 4096, 2808));
+    assert_eq!(split(1, 2, 100_000, 4096), s(100_000, 0, 0));
+    assert_eq!(split(100, 100, 4000, 4096), s(4000, 0, 0));
+    assert_eq!(split(4096, 0, 4095, 4096), s(4095, 0, 0));
+}

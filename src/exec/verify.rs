@@ -9,6 +9,10 @@
 //! destination that cannot be read back (standard output, a pipe) or a source that cannot be
 //! read again (standard input) is not verified; a reflink shares the source's extents and is
 //! equal by construction (`--debug` says so). On tmpfs there is no device: the pages are the file.
+//!
+//! `--verify=hash` (issue 17) also hashes both sides with BLAKE3 as they are compared, and
+//! returns the digest (`"digest"` in `--json`); a reflink is then read and hashed too, so that
+//! every verified file has its digest.
 
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
@@ -48,6 +52,22 @@ pub enum VerifyError {
     Interrupted { dest: PathBuf },
     /// Reading SOURCE again failed.
     ReadSource { path: PathBuf, errno: Errno },
+    /// `--verify=hash`: the two digests differ (the bytes compared equal: a read changed).
+    DigestDiffers { dest: PathBuf, source: PathBuf },
+}
+
+/// What [`check`] found: how DEST was verified, and with `--verify=hash` the BLAKE3 digest of
+/// the bytes compared (64 lowercase hex digits).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checked {
+    pub how: Verified,
+    pub digest: Option<String>,
+}
+
+impl From<Verified> for Checked {
+    fn from(how: Verified) -> Self {
+        Checked { how, digest: None }
+    }
 }
 
 /// The step of reading DEST back that failed.
@@ -75,20 +95,21 @@ pub fn check(
     src: BorrowedFd<'_>,
     dst: BorrowedFd<'_>,
     outcome: &Outcome,
-) -> Result<Verified, VerifyError> {
-    if outcome.method == Method::Reflink {
-        return Ok(Verified::Shared);
+) -> Result<Checked, VerifyError> {
+    let hash = job.restart.verify_hash;
+    if outcome.method == Method::Reflink && !hash {
+        return Ok(Verified::Shared.into());
     }
     let (Some(src_st), Some(_)) = (regular(src), regular(dst)) else {
-        return Ok(Verified::Skipped);
+        return Ok(Verified::Skipped.into());
     };
     if job.source == Endpoint::Stdio || job.dest == Endpoint::Stdio {
-        return Ok(Verified::Skipped);
+        return Ok(Verified::Skipped.into());
     }
     // A file the kernel makes up as it is read (/proc, /sys: size 0 in stat) has no stored
     // contents to compare with; a second read may differ from the first by right.
     if !job.source_facts.has_trusted_size() {
-        return Ok(Verified::Skipped);
+        return Ok(Verified::Skipped.into());
     }
     let dst_name = job.dest.display_path();
     let src_name = job.source.display_path();
@@ -99,13 +120,7 @@ pub fn check(
             errno,
         }
     };
-    loop {
-        match rustix::fs::fsync(dst) {
-            Ok(()) => break,
-            Err(Errno::INTR) => continue,
-            Err(e) => return Err(failed(VerifyStep::Fsync)(e)),
-        }
-    }
+    fsync_retrying(dst).map_err(failed(VerifyStep::Fsync))?;
     let reader = reopen(dst).map_err(failed(VerifyStep::Reopen))?;
     // Best effort: a filesystem without a page cache of its own (tmpfs) has nothing to drop.
     let _ = rustix::fs::fadvise(&reader, 0, None, Advice::DontNeed);
@@ -126,8 +141,49 @@ pub fn check(
         }
     };
     let names = (src_name, dst_name);
-    compare(src, reader.as_fd(), names, (from_in, from_out), len)?;
-    Ok(Verified::Compared)
+    let mut hashers = hash.then(|| (blake3::Hasher::new(), blake3::Hasher::new()));
+    compare(
+        src,
+        reader.as_fd(),
+        names,
+        (from_in, from_out),
+        len,
+        &mut hashers,
+    )?;
+    let digest = match hashers {
+        Some((a, b)) if a.finalize() != b.finalize() => {
+            return Err(VerifyError::DigestDiffers {
+                dest: dst_name.to_owned(),
+                source: src_name.to_owned(),
+            })
+        }
+        Some((a, _)) => Some(a.finalize().to_hex().to_string()),
+        None => None,
+    };
+    let how = if outcome.method == Method::Reflink {
+        Verified::Shared
+    } else {
+        Verified::Compared
+    };
+    Ok(Checked { how, digest })
+}
+
+/// `fsync`, again after EINTR.
+fn fsync_retrying(fd: BorrowedFd<'_>) -> Result<(), Errno> {
+    loop {
+        match rustix::fs::fsync(fd) {
+            Err(Errno::INTR) => continue,
+            other => return other,
+        }
+    }
+}
+
+/// Feeds `a` to the first hasher and `b` to the second (`--verify=hash`).
+fn feed(hashers: &mut Option<(blake3::Hasher, blake3::Hasher)>, a: &[u8], b: &[u8]) {
+    if let Some((ha, hb)) = hashers {
+        ha.update(a);
+        hb.update(b);
+    }
 }
 
 /// Compares `len` bytes of `src` from `from.0` with `reader` from `from.1`.
@@ -137,6 +193,7 @@ fn compare(
     (src_name, dst_name): (&Path, &Path),
     (from_in, from_out): (u64, u64),
     len: u64,
+    hashers: &mut Option<(blake3::Hasher, blake3::Hasher)>,
 ) -> Result<(), VerifyError> {
     let mismatch = |at: u64| VerifyError::Differs {
         dest: dst_name.to_owned(),
@@ -173,6 +230,7 @@ fn compare(
         if got_a != got_b || n == 0 {
             return Err(mismatch(from_out + done + n as u64));
         }
+        feed(hashers, &a[..n], &b[..n]);
         done += n as u64;
     }
     Ok(())

@@ -44,8 +44,6 @@ pub enum Conflict {
     ChecksumWithoutUpdateChanged,
     /// `--resume` with a byte range: a range already says where to write.
     ResumeWithRange,
-    /// `--resume` with `--atomic`: a later run would have to find the temporary, not DEST.
-    ResumeWithAtomic,
     /// `-t` with `-T` (GNU cp.c: an error without the "Try --help" line).
     TargetDirectoryWithNoTargetDirectory,
 }
@@ -173,11 +171,6 @@ pub const CONFLICTS: &[Row] = &[
         Conflict::ResumeWithRange,
         |g| g.args.restart.resume,
         |g| g.args.is_ranged(),
-    ),
-    row(
-        Conflict::ResumeWithAtomic,
-        |g| g.args.restart.resume,
-        |g| g.args.atomic,
     ),
     row(
         Conflict::TargetDirectoryWithNoTargetDirectory,

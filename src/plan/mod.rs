@@ -236,7 +236,11 @@ pub fn plan_job(
     }
     let mut job = new_job(opts, target, source, dest, inputs);
     match &range {
-        Some(range) => plan_range(&mut job, range, source, dest, same_file)?,
+        Some(range) => {
+            plan_range(&mut job, range, source, dest, same_file)?;
+            // A range clones its block-aligned middle with FICLONERANGE (issue 17).
+            job.clone = clone_mode(&job, opts, source, dest);
+        }
         None => choose_strategy(&mut job, opts, source, dest),
     }
     Ok(Planned::Copy(Box::new(job)))
@@ -361,26 +365,31 @@ fn plan_range(
     Ok(())
 }
 
-/// A whole-file job's strategy: clone, sparse, the kernel copy or read/write.
-fn choose_strategy(job: &mut Job, opts: &CopyOptions, source: &FileFacts, dest: &DestFacts) {
-    let dest_is_stdout = matches!(dest, DestFacts::Stdout(_));
-    let stdin = job.source == Endpoint::Stdio;
-    let source_regular = source.kind == FileKind::Regular;
-    let streams = !source_regular || !dest_regular(dest) || source.fs.is_pseudo();
-    let clone = match opts.reflink {
+/// Whether to clone: `--reflink=always` must; `auto` tries on one filesystem that can clone,
+/// between two named files, when neither `--method` nor `--sparse` asks for something else.
+fn clone_mode(job: &Job, opts: &CopyOptions, source: &FileFacts, dest: &DestFacts) -> CloneMode {
+    match opts.reflink {
         ReflinkWhen::Always => CloneMode::Must,
         ReflinkWhen::Auto
             if opts.method == MethodChoice::Auto
                 && opts.sparse == SparseWhen::Auto
                 && dest.dev() == Some(source.dev)
-                && !dest_is_stdout
-                && !stdin
+                && !matches!(dest, DestFacts::Stdout(_))
+                && job.source != Endpoint::Stdio
                 && dest.fs().is_some_and(|fs| fs.can_clone()) =>
         {
             CloneMode::Try
         }
         _ => CloneMode::No,
-    };
+    }
+}
+
+/// A whole-file job's strategy: clone, sparse, the kernel copy or read/write.
+fn choose_strategy(job: &mut Job, opts: &CopyOptions, source: &FileFacts, dest: &DestFacts) {
+    let stdin = job.source == Endpoint::Stdio;
+    let source_regular = source.kind == FileKind::Regular;
+    let streams = !source_regular || !dest_regular(dest) || source.fs.is_pseudo();
+    let clone = clone_mode(job, opts, source, dest);
     job.clone = clone;
     job.strategy = if clone != CloneMode::No && source_regular && !streams {
         Strategy::Reflink

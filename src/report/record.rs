@@ -30,6 +30,10 @@ pub(super) struct Record<'a> {
     pub resumed_from: Option<u64>,
     /// `--verify`: how DEST was checked against SOURCE.
     pub verified: Option<&'static str>,
+    /// Bytes of DEST sharing extents with SOURCE (a clone, or what copy_file_range shared).
+    pub shared_bytes: Option<u64>,
+    /// `--verify=hash`: the BLAKE3 digest (hex) of the bytes verified.
+    pub digest: Option<&'a str>,
 }
 
 impl<'a> Record<'a> {
@@ -56,6 +60,8 @@ impl<'a> Record<'a> {
             line: None,
             resumed_from: None,
             verified: None,
+            shared_bytes: None,
+            digest: None,
         }
     }
 
@@ -104,6 +110,8 @@ impl<'a> Record<'a> {
         o.opt_num("line", self.line)
             .opt_num("resumed_from", self.resumed_from)
             .opt_str("verified", self.verified)
+            .opt_num("shared_bytes", self.shared_bytes)
+            .opt_str("digest", self.digest)
             .finish()
     }
 }

@@ -17,9 +17,12 @@ impl Reporter {
         }
         self.files += 1;
         self.bytes += outcome.bytes;
-        if outcome.method == Method::Reflink {
-            self.cloned += outcome.bytes;
-        }
+        // Clones, and extents copy_file_range shared (btrfs, XFS), are counted as cloned.
+        self.cloned += match (outcome.method, outcome.shared_bytes) {
+            (_, Some(shared)) => shared.min(outcome.bytes),
+            (Method::Reflink, None) => outcome.bytes,
+            _ => 0,
+        };
         if self.json {
             let mut record = Record::job(job, "ok");
             record.bytes = Some(outcome.bytes);
@@ -29,6 +32,11 @@ impl Reporter {
             record.extents = Some(outcome.extents);
             record.elapsed_ms = Some(elapsed.as_secs_f64() * 1e3);
             record.verified = outcome.verified.map(|how| how.name());
+            record.shared_bytes = outcome.shared_bytes;
+            record.digest = outcome.digest.as_deref();
+            if outcome.resumed_from.is_some() {
+                record.resumed_from = outcome.resumed_from;
+            }
             self.line(format_args!("{}", record.finish()));
             return;
         }
@@ -148,7 +156,7 @@ fn job_bytes(job: &Job) -> Option<u64> {
 
 /// GNU cp's `--debug` line: `copy offload: ..., reflink: ..., sparse detection: ...`.
 pub fn debug_line(job: &Job, outcome: &Outcome) -> String {
-    let offload = if outcome.method == Method::Reflink {
+    let offload = if outcome.method == Method::Reflink && !outcome.tried_cfr {
         "unknown"
     } else if outcome.fallback.is_some() {
         "unsupported"
@@ -157,12 +165,13 @@ pub fn debug_line(job: &Job, outcome: &Outcome) -> String {
     } else {
         "avoided"
     };
-    let reflink = if outcome.method == Method::Reflink {
-        "yes"
-    } else if outcome.clone_failed {
-        "unsupported"
-    } else {
-        "no"
+    let reflink = match outcome.shared_bytes {
+        Some(n) if n > 0 && (n < outcome.bytes || outcome.method != Method::Reflink) => {
+            format!("partial ({n} bytes)")
+        }
+        _ if outcome.method == Method::Reflink => "yes".to_owned(),
+        _ if outcome.clone_failed => "unsupported".to_owned(),
+        _ => "no".to_owned(),
     };
     let sparse = match (outcome.seek_hole, outcome.zeros || job.detect_zeros) {
         (false, false) => "no",
@@ -171,8 +180,9 @@ pub fn debug_line(job: &Job, outcome: &Outcome) -> String {
         (true, true) => "SEEK_HOLE + zeros",
     };
     let line = format!("copy offload: {offload}, reflink: {reflink}, sparse detection: {sparse}");
-    match outcome.verified {
-        Some(how) => format!("{line}, verify: {}", how.name()),
-        None => line,
+    match (outcome.verified, &outcome.digest) {
+        (Some(how), Some(digest)) => format!("{line}, verify: {} (blake3 {digest})", how.name()),
+        (Some(how), None) => format!("{line}, verify: {}", how.name()),
+        (None, _) => line,
     }
 }

@@ -4,18 +4,27 @@ use std::path::PathBuf;
 
 use clap::Args as ClapArgs;
 
+/// How `--verify` checks DEST.
+#[derive(clap::ValueEnum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum VerifyHow {
+    /// Compare SOURCE and DEST byte for byte (plain `--verify`).
+    Compare,
+    /// Compare, and hash both with BLAKE3; the digest is printed.
+    Hash,
+}
+
 /// `--resume`, `--verify`, `--exclude`, `--include`, `--exclude-from`, `--stats`, `--mkpath`.
 /// (`--update=changed` is a value of GNU's `--update`, in [`crate::options::values::UpdateWhen`].)
 /// Then `--checksum` and `--files-from`.
 #[derive(ClapArgs, Debug, Clone, Default)]
 pub struct RestartArgs {
-    /// Complete a DEST that is a shorter copy of SOURCE (its last up-to-1 MiB must match) from where it ends; keep partial files when interrupted
+    /// Complete a DEST that is a shorter copy of SOURCE (its last up-to-1 MiB must match) from where it ends; keep partial files when interrupted (with --atomic, the temporary .DEST.fcopy-partial, renamed over DEST when complete)
     #[arg(long, help_heading = "Restartable copies")]
     pub resume: bool,
 
-    /// After the data, flush DEST, drop it from the page cache and compare it with SOURCE; a mismatch fails the file
-    #[arg(long, help_heading = "Restartable copies")]
-    pub verify: bool,
+    /// After the data, flush DEST, drop it from the page cache and compare it with SOURCE; a mismatch fails the file. --verify=hash also hashes both with BLAKE3 and prints the digest (--json, --debug)
+    #[arg(long, value_name = "HOW", num_args = 0..=1, require_equals = true, default_missing_value = "compare", help_heading = "Restartable copies")]
+    pub verify: Option<VerifyHow>,
 
     /// In trees, skip entries whose path relative to the operand matches GLOB ('DIR/' matches directories only; repeatable)
     #[arg(long, value_name = "GLOB", action = clap::ArgAction::Append, help_heading = "Restartable copies")]

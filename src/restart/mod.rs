@@ -27,6 +27,8 @@ pub struct Settings {
     pub resume: bool,
     /// `--verify`: compare SOURCE and DEST after the data, before metadata and rename.
     pub verify: bool,
+    /// `--verify=hash`: also hash both (BLAKE3) and report the digest.
+    pub verify_hash: bool,
     /// `--exclude`/`--include`/`--exclude-from`, if any were given.
     pub filter: Option<Arc<Filter>>,
     /// `--stats`: a summary on standard error at the end.
@@ -49,7 +51,8 @@ impl Settings {
         let filter = Filter::from_args(args)?.map(Arc::new);
         Ok(Settings {
             resume: args.resume,
-            verify: args.verify,
+            verify: args.verify.is_some(),
+            verify_hash: args.verify == Some(cli::VerifyHow::Hash),
             filter,
             stats: args.stats,
             mkpath: args.mkpath,
@@ -78,6 +81,8 @@ pub struct JobRestart {
     pub resumed_from: Option<u64>,
     /// `--resume`: a failed or interrupted copy keeps what it wrote.
     pub keep_partial: bool,
+    /// `--verify=hash`: hash both files while comparing; the digest goes in the outcome.
+    pub verify_hash: bool,
 }
 
 impl JobRestart {
@@ -85,6 +90,7 @@ impl JobRestart {
     pub fn new(settings: &Settings, resumed_from: Option<u64>) -> JobRestart {
         JobRestart {
             verify: settings.verify,
+            verify_hash: settings.verify_hash,
             resumed_from,
             keep_partial: settings.resume,
         }

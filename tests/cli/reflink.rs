@@ -128,3 +128,94 @@ fn reflink_across_filesystems() {
     run.success();
     assert_eq!(fs::read(&dst).unwrap(), data);
 }
+
+/// Issue 17: a range on a cloning filesystem clones its block-aligned middle (FICLONERANGE) and
+/// copies the unaligned head and tail; `--reflink=always` fails when no block can be cloned;
+/// copy_file_range's shared extents are counted (`shared_bytes`, `reflink: partial`).
+fn ranged_clones(fs_name: &str) {
+    if !require_tool("filefrag") {
+        return;
+    }
+    let Some(mount) = LoopMount::new(fs_name, IMAGE) else {
+        return;
+    };
+    let env = TestEnv::in_dir(mount.path());
+    let data = pattern(1 << 20, 21);
+    env.write("src", &data);
+    fs::File::open(env.join("src")).unwrap().sync_all().unwrap();
+
+    // Head 4096-1000 bytes, 64 KiB of whole blocks cloned, tail 500 bytes.
+    let (off, len) = (1000_usize, 4096 - 1000 + (64 << 10) + 500);
+    for mode in ["auto", "always"] {
+        let dst = format!("dst-{mode}");
+        env.write(&dst, vec![b'-'; 200_000]);
+        let (o, l) = (off.to_string(), len.to_string());
+        let reflink = format!("--reflink={mode}");
+        let args = ["--json", &reflink, "--offset-in", &o, "--offset-out", &o];
+        let run = env.run(&[&args[..], &["--len", &l, "src", &dst]].concat());
+        run.success();
+        let rec = run.json_record();
+        assert_eq!(rec["method"], "reflink", "{fs_name} {mode}: {rec}");
+        assert_eq!(rec["bytes"], len, "{rec}");
+        assert_eq!(rec["shared_bytes"], 64 << 10, "{fs_name} {mode}: {rec}");
+        let mut expected = vec![b'-'; 200_000];
+        expected[off..off + len].copy_from_slice(&data[off..off + len]);
+        assert_eq!(env.read(&dst), expected, "{fs_name} {mode}");
+        assert!(has_shared_extents(&env.join(&dst)), "{fs_name} {mode}");
+    }
+    // --debug says how much was shared.
+    env.write("dbg", vec![b'-'; 200_000]);
+    env.run(&[
+        "--debug",
+        "--offset-in=1000",
+        "--offset-out=1000",
+        "--len=70132",
+        "src",
+        "dbg",
+    ])
+    .success()
+    .stdout_is(
+        "'src' -> 'dbg'\ncopy offload: yes, reflink: partial (65536 bytes), sparse detection: no\n",
+    );
+    // Offsets not aligned alike: nothing can be cloned. `always` fails, `auto` copies.
+    env.write("odd", vec![b'-'; 200_000]);
+    let odd = [
+        "--offset-in=1",
+        "--offset-out=2",
+        "--len=100000",
+        "src",
+        "odd",
+    ];
+    env.run(&[&["--reflink=always"][..], &odd[..]].concat())
+        .failure()
+        .stderr_is("fcopy: failed to clone 'odd' from 'src': Invalid argument\n");
+    let run = env.run(&[&["--json", "--reflink=auto"][..], &odd[..]].concat());
+    run.success();
+    assert_eq!(run.json_record()["method"], "copy_file_range");
+    let mut expected = vec![b'-'; 200_000];
+    expected[2..100_002].copy_from_slice(&data[1..100_001]);
+    assert_eq!(env.read("odd"), expected);
+
+    // copy_file_range on btrfs/XFS shares extents: counted, not hidden behind `reflink: no`.
+    let run = env.run(&["--json", "--method=copy-file-range", "src", "cfr"]);
+    run.success();
+    let rec = run.json_record();
+    assert_eq!(rec["method"], "copy_file_range", "{rec}");
+    assert_eq!(rec["shared_bytes"], data.len(), "{fs_name}: {rec}");
+    env.run(&["--debug", "--method=copy-file-range", "src", "cfr2"])
+        .success()
+        .stdout_is(&format!(
+            "'src' -> 'cfr2'\ncopy offload: yes, reflink: partial ({} bytes), sparse detection: no\n",
+            data.len()
+        ));
+}
+
+#[test]
+fn ranged_clones_on_btrfs() {
+    ranged_clones("btrfs");
+}
+
+#[test]
+fn ranged_clones_on_xfs() {
+    ranged_clones("xfs");
+}

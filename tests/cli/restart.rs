@@ -237,15 +237,12 @@ fn resume_keeps_an_interrupted_copy_and_finishes_it() {
 }
 
 #[test]
-fn resume_refuses_ranges_and_atomic() {
+fn resume_refuses_ranges() {
     let env = TestEnv::new();
     env.write("src", b"abc");
     env.run(&["--resume", "--len=1", "src", "dst"])
         .failure()
         .stderr_contains("--resume cannot be used with --offset-in, --offset-out or --len");
-    env.run(&["--resume", "--atomic", "src", "dst"])
-        .failure()
-        .stderr_contains("--resume cannot be used with --atomic");
     env.run(&["--update=changed", "--offset-in=1", "src", "dst"])
         .failure()
         .stderr_contains("--update=changed cannot be used with --offset-in");
@@ -823,4 +820,65 @@ fn checksum_reads_a_destination_symlink_as_the_copy_writes_through_it() {
         .file_type()
         .is_symlink());
     env.assert_same_content("src/f", "elsewhere");
+}
+
+/// Issue 17 feature 2 with `--atomic`: a `--resume --atomic` copy over an existing DEST is
+/// SIGKILLed at random moments (`FCOPY_KILL_ROUNDS`, default 20; `FCOPY_KILL_MIB`, default 64).
+/// DEST is at every moment its old self or the complete copy; the stable temporary
+/// `.copy.fcopy-partial` stays, and the re-run continues it, moving only the missing bytes.
+#[test]
+fn sigkill_resume_atomic_continues_the_stable_temporary() {
+    let env = TestEnv::new();
+    let rounds = env_number("FCOPY_KILL_ROUNDS", 20);
+    let mib = env_number("FCOPY_KILL_MIB", 64) as usize;
+    let seed = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    eprintln!("atomic kill test seed {seed}");
+    let mut rng = Lcg(seed);
+    {
+        let mut f = fs::File::create(env.join("big")).unwrap();
+        for i in 0..mib {
+            std::io::Write::write_all(&mut f, &pattern(M, 2000 + i as u64)).unwrap();
+        }
+    }
+    let size = (mib * M) as u64;
+    let started = std::time::Instant::now();
+    env.run(&["--atomic", "big", "warm"]).success();
+    let span = started.elapsed() + Duration::from_millis(5);
+    fs::remove_file(env.join("warm")).unwrap();
+    let partial_path = env.join(".copy.fcopy-partial");
+    let old = b"old contents".to_vec();
+    let (mut resumed, mut moved) = (0, 0u64);
+    for round in 0..rounds {
+        env.write("copy", &old);
+        let args = ["--resume", "--atomic", "big", "copy"];
+        kill_during(&env, &args, span, &mut rng);
+        let now = fs::metadata(env.join("copy")).unwrap().len();
+        let complete = now == size;
+        if !complete {
+            assert_eq!(env.read("copy"), old, "round {round}: DEST changed before the rename");
+        }
+        let partial = fs::metadata(&partial_path).map_or(0, |m| m.len());
+        let run = env.run(&["--resume", "--atomic", "--json", "big", "copy"]);
+        run.success();
+        let rec = run.json_record();
+        let expected = if !complete && partial > 0 {
+            assert_eq!(rec["resumed_from"], partial, "round {round}: {rec}");
+            resumed += 1;
+            size - partial
+        } else {
+            size
+        };
+        assert_eq!(rec["bytes"], expected, "round {round}: {rec}");
+        moved += expected;
+        assert!(!partial_path.exists(), "round {round}: the temporary was renamed");
+        env.assert_same_content("big", "copy");
+    }
+    eprintln!(
+        "atomic kill test, {mib} MiB file: {rounds} kills, {resumed} resumed from the partial \
+         temporary, {moved} bytes moved by the re-runs of {} in full copies",
+        rounds * size
+    );
 }

@@ -159,12 +159,6 @@ row_test!(
     ["--resume", "a", "b"]
 );
 row_test!(
-    resume_with_atomic,
-    ResumeWithAtomic,
-    ["--resume", "--atomic", "a", "b"],
-    ["--atomic", "a", "b"]
-);
-row_test!(
     target_directory_with_no_target_directory,
     TargetDirectoryWithNoTargetDirectory,
     ["-t", "d", "-T", "a"],

@@ -24,6 +24,7 @@ fn nofollow_and_restart_settings_reach_the_job() {
         verify: true,
         resumed_from: None,
         keep_partial: true,
+        verify_hash: false,
     };
     let inputs = FileInputs {
         nofollow: true,
@@ -87,6 +88,7 @@ fn a_resumed_copy_is_the_rest_of_the_file_as_a_range() {
             resumed_from: Some(4096),
             keep_partial: true,
             verify: false,
+            verify_hash: false,
         },
         ..FileInputs::default()
     };

@@ -299,6 +299,12 @@ impl Display for VerifyError {
                 quote(dest),
                 quote(source)
             ),
+            VerifyError::DigestDiffers { dest, source } => write!(
+                f,
+                "verification failed: the BLAKE3 digests of {} and {} differ",
+                quote(dest),
+                quote(source)
+            ),
             VerifyError::Interrupted { dest } => {
                 write!(f, "interrupted while verifying {}", quote(dest))
             }

@@ -111,7 +111,6 @@ impl fmt::Display for Conflict {
             Conflict::ResumeWithRange => {
                 "--resume cannot be used with --offset-in, --offset-out or --len"
             }
-            Conflict::ResumeWithAtomic => "--resume cannot be used with --atomic",
             Conflict::TargetDirectoryWithNoTargetDirectory => {
                 "cannot combine --target-directory (-t) and --no-target-directory (-T)"
             }

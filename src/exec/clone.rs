@@ -1,0 +1,176 @@
+//! Ranged clones and shared extents (issue 17): a byte range on a filesystem that can clone
+//! shares its block-aligned middle with `FICLONERANGE` and copies the unaligned head and tail;
+//! after copy_file_range on a filesystem that may share extents (btrfs, XFS), `FIEMAP`'s
+//! `FIEMAP_EXTENT_SHARED` flag tells how many of the written bytes the kernel shared.
+
+use std::fs::File;
+use std::num::NonZeroU64;
+use std::ops::Range;
+use std::os::fd::BorrowedFd;
+
+use rustix::fs::{fstat, fstatfs};
+use rustix::io::Errno;
+
+use super::offsets::Offsets;
+use super::outcome::{on_errno, Mechanism, OnErrno};
+use super::span::Span;
+use super::{ExecError, Method, Outcome};
+use crate::facts::FsKind;
+use crate::plan::{CloneMode, Job};
+
+/// Clone granularity below which nothing is tried: the smallest filesystem block that btrfs and
+/// XFS clone (their `FICLONERANGE` wants offsets and length in whole blocks).
+const MIN_BLOCK: u64 = 4096;
+
+/// A range split into an unaligned head, a block-aligned middle to clone, and a tail (bytes).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(super) struct Split {
+    pub head: u64,
+    pub middle: u64,
+    pub tail: u64,
+}
+
+/// Splits `len` bytes from `offset_in` to `offset_out` around the largest run of whole
+/// `block`-sized blocks at block boundaries of both files. Offsets that are not congruent
+/// modulo `block` have no such run: all of it is head.
+pub(super) fn split(offset_in: u64, offset_out: u64, len: u64, block: u64) -> Split {
+    let whole = Split {
+        head: len,
+        middle: 0,
+        tail: 0,
+    };
+    if block == 0 || offset_in % block != offset_out % block {
+        return whole;
+    }
+    let head = (block - offset_in % block) % block;
+    if head >= len {
+        return whole;
+    }
+    let middle = (len - head) / block * block;
+    if middle == 0 {
+        return whole;
+    }
+    Split {
+        head,
+        middle,
+        tail: len - head - middle,
+    }
+}
+
+/// The block size a ranged clone aligns to: the larger preferred I/O size of the two files
+/// (`st_blksize`, the filesystem block on btrfs and XFS), at least 4 KiB.
+fn clone_block(src: BorrowedFd<'_>, dst: BorrowedFd<'_>) -> u64 {
+    let size = |fd| fstat(fd).map_or(0, |st| st.st_blksize as u64);
+    size(src).max(size(dst)).max(MIN_BLOCK)
+}
+
+/// `FICLONERANGE`: shares `len` bytes of `src` at `from` into `dst` at `to`.
+fn clone_range(
+    src: BorrowedFd<'_>,
+    dst: BorrowedFd<'_>,
+    from: u64,
+    to: u64,
+    len: NonZeroU64,
+) -> Result<(), Errno> {
+    // reflink-copy takes `&File`: duplicates of the descriptors, closed on return.
+    let dup = |fd: BorrowedFd<'_>| fd.try_clone_to_owned().map(File::from);
+    let (Ok(src), Ok(dst)) = (dup(src), dup(dst)) else {
+        return Err(Errno::MFILE);
+    };
+    reflink_copy::ReflinkBlockBuilder::new(&src, &dst, len)
+        .from_offset(from)
+        .to_offset(to)
+        .reflink_block()
+        .map_err(|e| Errno::from_io_error(&e).unwrap_or(Errno::IO))
+}
+
+/// A ranged copy between two regular files with cloning allowed (`job.clone`): the head and
+/// tail as span copies, the middle with `FICLONERANGE`. Under `--reflink=always` a middle that
+/// cannot be cloned (no whole block in the range, offsets not aligned alike, an error) fails the
+/// file; under `auto` a "cannot clone here" error copies it. Returns the bytes copied or cloned.
+pub(super) fn copy_range_cloning(
+    job: &Job,
+    span: &Span<'_, '_>,
+    at: &mut Offsets,
+    len: u64,
+    outcome: &mut Outcome,
+) -> Result<u64, ExecError> {
+    let (Some(from), Some(to)) = (at.input, at.output) else {
+        return refuse_or_copy(job, span, at, len, outcome, Errno::INVAL);
+    };
+    let parts = split(from, to, len, clone_block(span.src, span.dst));
+    let Some(middle) = NonZeroU64::new(parts.middle) else {
+        return refuse_or_copy(job, span, at, len, outcome, Errno::INVAL);
+    };
+    // The middle first: a clone that must not fail fails before any byte of DEST changed.
+    let (mid_in, mid_out) = (from + parts.head, to + parts.head);
+    let mut copied = match clone_range(span.src, span.dst, mid_in, mid_out, middle) {
+        Ok(()) => {
+            span.engine.progress.advance(parts.middle);
+            outcome.shared_bytes = Some(parts.middle);
+            parts.middle
+        }
+        Err(errno) => {
+            let fails = on_errno(Mechanism::Clone, errno, false) == OnErrno::Fail;
+            if job.clone == CloneMode::Must || fails {
+                return Err(clone_error(job, errno));
+            }
+            outcome.clone_failed = true;
+            let mut mid = Offsets::both_at(mid_in, mid_out);
+            span.copy(&mut mid, Some(parts.middle), outcome)?
+        }
+    };
+    copied += span.copy(at, Some(parts.head), outcome)?;
+    *at = Offsets::both_at(mid_in + parts.middle, mid_out + parts.middle);
+    copied += span.copy(at, Some(parts.tail), outcome)?;
+    if outcome.shared_bytes.is_some() {
+        outcome.method = Method::Reflink;
+    }
+    Ok(copied)
+}
+
+/// No middle to clone: `--reflink=always` fails with `errno`, `auto` copies the range.
+fn refuse_or_copy(
+    job: &Job,
+    span: &Span<'_, '_>,
+    at: &mut Offsets,
+    len: u64,
+    outcome: &mut Outcome,
+    errno: Errno,
+) -> Result<u64, ExecError> {
+    if job.clone == CloneMode::Must && len > 0 {
+        return Err(clone_error(job, errno));
+    }
+    span.copy(at, Some(len), outcome)
+}
+
+fn clone_error(job: &Job, errno: Errno) -> ExecError {
+    ExecError::Clone {
+        source: job.source.display_path().to_owned(),
+        dest: job.dest.display_path().to_owned(),
+        errno,
+    }
+}
+
+/// Bytes of `dst` within `range` whose extents are shared (`FIEMAP_EXTENT_SHARED`), on a
+/// filesystem where copy_file_range may share extents (btrfs, XFS, or one fcopy does not know);
+/// `None` where it never does (ext4, tmpfs, procfs) or `FIEMAP` cannot tell.
+pub(super) fn shared_bytes(dst: BorrowedFd<'_>, range: Range<u64>) -> Option<u64> {
+    let fs = FsKind::from_magic(fstatfs(dst).ok()?.f_type as u64);
+    if fs.never_shares_extents() || fs.is_pseudo() || range.is_empty() {
+        return None;
+    }
+    let mut shared = 0;
+    for extent in fiemap::Fiemap::new(dst) {
+        let extent = extent.ok()?;
+        let start = extent.fe_logical.max(range.start);
+        let end = (extent.fe_logical + extent.fe_length).min(range.end);
+        if extent.fe_logical >= range.end {
+            break;
+        }
+        if end > start && extent.fe_flags.contains(fiemap::FiemapExtentFlags::SHARED) {
+            shared += end - start;
+        }
+    }
+    Some(shared)
+}
