@@ -3,14 +3,14 @@
 //! looked at (device and inode): a file or symbolic link swapped in since then is not read
 //! through, it only makes the answer "differs" (and the copy then meets it as any copy would).
 //!
-//! Every byte is read and compared. Extents DEST already shares with SOURCE (a reflink, or
-//! copy_file_range on btrfs/XFS) would be equal without reading; that shortcut needs the
-//! shared-extent map (FIEMAP), which the executor does not have yet, so shared files are read
-//! like any other.
+//! Every byte is read and compared, except those DEST already shares with SOURCE (a reflink,
+//! or copy_file_range on btrfs/XFS), which are equal without reading ([`shared`]).
+
+mod shared;
 
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
-use rustix::fs::{fstat, openat, FileType, Mode, OFlags};
+use rustix::fs::{fstat, openat, FileType, Mode, OFlags, Stat};
 use rustix::io::Errno;
 
 use crate::plan::Endpoint;
@@ -32,7 +32,7 @@ pub struct Side<'a> {
 
 /// Opens `side` read-only (never blocking on a FIFO, never becoming a controlling terminal)
 /// and checks it is the regular file of `len` bytes the rules looked at.
-fn open_checked(side: Side<'_>, len: u64) -> Option<OwnedFd> {
+fn open_checked(side: Side<'_>, len: u64) -> Option<(OwnedFd, Stat)> {
     let (dir, name) = side.end.dir_and_name()?;
     let mut flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY | OFlags::NONBLOCK;
     if side.nofollow {
@@ -43,14 +43,16 @@ fn open_checked(side: Side<'_>, len: u64) -> Option<OwnedFd> {
     let same = (st.st_dev, st.st_ino) == side.id
         && FileType::from_raw_mode(st.st_mode) == FileType::RegularFile
         && st.st_size as u64 == len;
-    same.then_some(fd)
+    same.then_some((fd, st))
 }
 
-/// Whether `src` and `dst` both hold the same `len` bytes. `false` when they differ, when
-/// either is not the file the rules looked at or not `len` bytes long, when a read fails, or
-/// when SIGINT/SIGTERM arrives (the copy then goes ahead, or the run stops).
+/// Whether `src` and `dst` both hold the same `len` bytes (shared extents count as equal
+/// unread). `false` when they differ, when either is not the file the rules looked at or not
+/// `len` bytes long, when a read fails, or when SIGINT/SIGTERM arrives (the copy then goes
+/// ahead, or the run stops).
 pub fn same_contents(src: Side<'_>, dst: Side<'_>, len: u64) -> bool {
-    let (Some(a), Some(b)) = (open_checked(src, len), open_checked(dst, len)) else {
+    let (Some((a, a_st)), Some((b, b_st))) = (open_checked(src, len), open_checked(dst, len))
+    else {
         return false;
     };
     if len == 0 {
@@ -58,23 +60,26 @@ pub fn same_contents(src: Side<'_>, dst: Side<'_>, len: u64) -> bool {
     }
     let chunk = len.min(CHUNK) as usize;
     let (mut x, mut y) = (vec![0u8; chunk], vec![0u8; chunk]);
-    let mut done = 0u64;
-    while done < len {
-        if crate::signals::pending().is_some() {
-            return false;
+    let ranges = shared::ranges_to_read((a.as_fd(), &a_st), (b.as_fd(), &b_st), len);
+    ranges.into_iter().all(|range| {
+        let mut done = range.start;
+        while done < range.end {
+            if crate::signals::pending().is_some() {
+                return false;
+            }
+            let want = (range.end - done).min(CHUNK) as usize;
+            let read = |fd: BorrowedFd<'_>, buf: &mut [u8]| read_full(fd, done, buf);
+            match (
+                read(a.as_fd(), &mut x[..want]),
+                read(b.as_fd(), &mut y[..want]),
+            ) {
+                (Ok(n), Ok(m)) if n == want && m == want && x[..want] == y[..want] => {}
+                _ => return false,
+            }
+            done += want as u64;
         }
-        let want = (len - done).min(CHUNK) as usize;
-        let read = |fd: BorrowedFd<'_>, buf: &mut [u8]| read_full(fd, done, buf);
-        match (
-            read(a.as_fd(), &mut x[..want]),
-            read(b.as_fd(), &mut y[..want]),
-        ) {
-            (Ok(n), Ok(m)) if n == want && m == want && x[..want] == y[..want] => {}
-            _ => return false,
-        }
-        done += want as u64;
-    }
-    true
+        true
+    })
 }
 
 /// Reads up to `buf.len()` bytes at `at`, stopping early only at end of file.

@@ -882,3 +882,28 @@ fn sigkill_resume_atomic_continues_the_stable_temporary() {
         rounds * size
     );
 }
+
+/// `--checksum` on a copy that shares the source's extents (btrfs, XFS: `-a` clones by default;
+/// run with `FCOPY_TEST_DIR` there): the shared bytes count as equal unread, and a block
+/// rewritten in place since (still in the page cache, or in XFS's COW fork) is found. Elsewhere
+/// the same checks run by reading.
+#[test]
+fn checksum_finds_a_block_rewritten_in_a_reflinked_copy() {
+    use std::io::{Seek, SeekFrom, Write};
+    let env = TestEnv::new();
+    env.write("src/f", pattern(3 * M, 5));
+    env.run(&["-a", "src/f", "dst"]).success();
+    let args = ["-a", "--update=changed", "--checksum", "--json", "src/f", "dst"];
+    let run = env.run(&args);
+    run.success();
+    assert_eq!(run.json_record()["status"], "skipped");
+    let mut f = fs::File::options().write(true).open(env.join("dst")).unwrap();
+    f.seek(SeekFrom::Start((M + 4096) as u64)).unwrap();
+    f.write_all(&[0xA5; 4096]).unwrap();
+    drop(f);
+    copy_mtime(&env.join("src/f"), &env.join("dst"));
+    let run = env.run(&args);
+    run.success();
+    assert_eq!(run.json_record()["status"], "ok");
+    env.assert_same_content("src/f", "dst");
+}

@@ -3,6 +3,9 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
+use std::ops::Range;
+
+use super::shared::{same_blocks, to_read, Mapped};
 use super::*;
 
 fn id(path: &Path) -> (u64, u64) {
@@ -71,4 +74,48 @@ fn a_swapped_in_file_or_symlink_is_not_read() {
         ..looked_at
     };
     assert!(!same_contents(side(&ea, true), followed, 4));
+}
+
+fn m(logical: u64, physical: u64, length: u64) -> Mapped {
+    Mapped {
+        logical,
+        physical,
+        length,
+    }
+}
+
+#[test]
+fn same_blocks_are_where_both_map_an_offset_to_one_address() {
+    // A whole-file reflink: one extent each, same place.
+    assert_eq!(
+        same_blocks(&[m(0, 1000, 50)], &[m(0, 1000, 50)]),
+        vec![0..50]
+    );
+    // Split differently but contiguous on disk: merged.
+    assert_eq!(
+        same_blocks(&[m(0, 1000, 20), m(20, 1020, 30)], &[m(0, 1000, 50)]),
+        vec![0..50]
+    );
+    // Same extent, cloned at another offset: the bytes at each offset differ in origin.
+    assert!(same_blocks(&[m(0, 1000, 50)], &[m(10, 1000, 50)]).is_empty());
+    // The middle rewritten in DEST (a new extent elsewhere): only the ends are shared.
+    assert_eq!(
+        same_blocks(
+            &[m(0, 1000, 50)],
+            &[m(0, 1000, 10), m(10, 9000, 20), m(30, 1030, 20)]
+        ),
+        vec![0..10, 30..50]
+    );
+    assert!(same_blocks(&[], &[m(0, 1000, 50)]).is_empty());
+}
+
+#[test]
+fn what_is_left_to_read() {
+    assert_eq!(to_read(&[], 10), vec![0..10]);
+    let whole: Range<u64> = 0..10;
+    assert_eq!(
+        to_read(std::slice::from_ref(&whole), 10),
+        Vec::<Range<u64>>::new()
+    );
+    assert_eq!(to_read(&[2..4, 6..20], 10), vec![0..2, 4..6]);
 }
