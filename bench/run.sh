@@ -8,7 +8,7 @@ BENCH_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$BENCH_HOME")
 HELPER="$BENCH_HOME/helper.py"
 
-ALL_WORKLOADS=(big tmpfs progress sparse tree tree-tmpfs batch mixed recopy recopy-u range tiny proc reflink-btrfs reflink-xfs)
+ALL_WORKLOADS=(big tmpfs progress verify sparse tree tree-tmpfs batch mixed rerun recopy recopy-u range tiny proc reflink-btrfs reflink-xfs)
 # not in the default set: needs root, installs and starts GlusterFS
 OPTIONAL_WORKLOADS=(gluster)
 
@@ -25,11 +25,14 @@ workloads (default: all but gluster):
   big            1 GiB file, same ext4 filesystem
   tmpfs          the 1 GiB file, ext4 -> tmpfs (/dev/shm)
   progress       the 1 GiB file, same ext4: fcopy --progress=always vs fcopy
+  verify         the 1 GiB file, same ext4: fcopy --verify vs fcopy (and --sync, cp)
   sparse         8 GiB sparse file, 64 x 1 MiB data extents, ending in a hole
   tree           10,000 x 4 KiB files in 100 directories (-r), same ext4
   tree-tmpfs     the same tree, ext4 -> tmpfs (-r)
   batch          the same 10,000 files as a job list: fcopy --batch vs one cp per line
   mixed          2,000 files of 1 KiB-8 MiB, log-uniform sizes (-r)
+  rerun          the mixed tree again into a backup of it where 10 % of the files are
+                 older versions: fcopy -a --update=changed vs cp -a, rsync -a, cp -a -u
   recopy         the 10,000-file tree again into a complete copy of it (cp -r SRC DIR)
   recopy-u       the same with -u (every file is up to date: nothing to copy)
   range          256 MiB at offset 384 MiB of the 1 GiB file into an existing file (vs dd)
@@ -107,7 +110,7 @@ else
         all) WORKLOADS+=("${ALL_WORKLOADS[@]}") ;;
         reflink) WORKLOADS+=(reflink-btrfs reflink-xfs) ;;
         gluster-big) WORKLOADS+=(gluster) ;; # one volume, both rows
-        big | tmpfs | progress | sparse | tree | tree-tmpfs | batch | mixed | recopy | recopy-u | range | tiny | proc | reflink-btrfs | reflink-xfs | gluster)
+        big | tmpfs | progress | verify | sparse | tree | tree-tmpfs | batch | mixed | rerun | recopy | recopy-u | range | tiny | proc | reflink-btrfs | reflink-xfs | gluster)
             WORKLOADS+=("$w") ;;
         *) die "unknown workload '$w' (known: ${ALL_WORKLOADS[*]} ${OPTIONAL_WORKLOADS[*]} reflink all)" ;;
         esac
@@ -145,6 +148,7 @@ else
     MIN_FREE=$((12 * GiB))
 fi
 SEED=20240601
+STALE_PERCENT=10 # rerun: the share of the mixed tree's files that changed since the backup
 
 runs_for() {
     if [[ -n ${RUNS:-} ]]; then
@@ -394,6 +398,13 @@ src_mixed() {
     ensure mixed "$MIXED_FILES $MIXED_MIN $MIXED_MAX $SEED" \
         bash -c 'python3 "$1" gen-mixed "$2" "$3" "$4" "$5" "$6" >"$7"' _ \
         "$HELPER" "$SRC/mixed" "$MIXED_FILES" "$MIXED_MIN" "$MIXED_MAX" "$SEED" "$SRC/.mixed.bytes"
+}
+# the backup the rerun workload starts from: a cp -a copy of the mixed tree in which
+# STALE_PERCENT % of the files are older versions (their names, NUL-separated, in .mixed-stale.list)
+src_stale() {
+    ensure mixed-stale "$MIXED_FILES $MIXED_MIN $MIXED_MAX $SEED $STALE_PERCENT" \
+        bash -c '"$1" -a -- "$2" "$3" && python3 "$4" stale-files "$3" "$5" "$6" "$7"' _ \
+        "$CP" "$SRC/mixed" "$SRC/mixed-stale" "$HELPER" "$SRC/.mixed-stale.list" "$STALE_PERCENT" "$SEED"
 }
 src_tiny() { ensure tiny.bin 1 bash -c 'printf x >"$1"' _ "$SRC/tiny.bin"; }
 src_range_template() {
@@ -648,7 +659,7 @@ prep_aside() { # DIR [TRASH_DIR, default $TRASH: on DIR's filesystem]
 
 # ------------------------------------------------------------------ workloads
 wait_cooldown
-if wants big || wants tmpfs || wants progress || wants range || wants reflink-btrfs || wants reflink-xfs; then src_big; fi
+if wants big || wants tmpfs || wants progress || wants verify || wants range || wants reflink-btrfs || wants reflink-xfs; then src_big; fi
 
 if wants big; then
     new_workload big "$(hsize $BIG_SIZE) file, same ext4"
@@ -681,6 +692,22 @@ but with \`--progress=always\` (\`-g\`) the engine runs with the bar's settings:
 and the byte/file counters, which is what this measures. "
     add_tool fcopy "$FCOPY" "$VSRC" "$DST"
     add_tool "fcopy -g" "$FCOPY" --progress=always "$VSRC" "$DST"
+    run_workload
+fi
+
+# verify (issue 17): the cost of --verify (flush, drop DEST's cached pages, read both back and
+# compare) on the 1 GiB file; --sync shows how much of it is the flush alone
+if wants verify; then
+    new_workload verify "$(hsize $BIG_SIZE) file, same ext4, --verify vs without"
+    VSRC=$SRC/big.bin DST=$SCRATCH/dst/big.bin VERIFY=v_file
+    PREP_BODY=$(prep_rm "$DST")
+    NOTE="baseline is fcopy itself, without --verify. \`fcopy --verify\` flushes DEST (fsync), drops its cached pages and \
+compares it with SOURCE (read back from the device); \`fcopy --sync\` is the flush alone. No peer verifies after copying \
+(cp, uutils, xcp, fcp: no such option; rsync --checksum compares before copying, not after). "
+    add_tool fcopy "$FCOPY" "$VSRC" "$DST"
+    add_tool "fcopy --verify" "$FCOPY" --verify "$VSRC" "$DST"
+    add_tool "fcopy --sync" "$FCOPY" --sync "$VSRC" "$DST"
+    add_tool cp "$CP" "$VSRC" "$DST"
     run_workload
 fi
 
@@ -739,6 +766,35 @@ if wants mixed; then
     add_copiers -r -- "$VSRC" "$DST"
     add_rsync "$VSRC" "$DST"
     run_workload
+fi
+
+# rerun (issue 17): `cp -a SRC DIR` again, where DIR/mixed is a backup made before 10 % of the
+# files changed. The backup is made once (cp -a of mixed-stale); before every run the prep puts
+# the listed older versions back (cp -a --parents), so every run finds the same files to copy
+# and the rest up to date (same size and mtime).
+if wants rerun; then
+    src_mixed
+    src_stale
+    par=$SCRATCH/dst/rerun
+    VSRC=$SRC/mixed DST=$par/mixed VERIFY=v_tree
+    new_workload rerun "re-run of the $MIXED_FILES-file mixed tree into a backup, $STALE_PERCENT % of the files changed (-a)"
+    PREP_BODY="mkdir -p $par; if [ ! -d $DST ]; then $CP -a -- $SRC/mixed-stale $DST; fi; \
+(cd $SRC/mixed-stale && xargs -0 -a $SRC/.mixed-stale.list $CP -a --parents -t $DST --); sync"
+    NOTE="$(tr -cd '\0' <"$SRC/.mixed-stale.list" | wc -c) of $MIXED_FILES files changed (other bytes, half of them \
+another size, the backup's copy a day older). Baseline: a plain \`cp -a\` (copies everything). \
+\`rsync -a\` skips by size and mtime, as \`--update=changed\` does; \`cp -a -u\` (GNU, uutils) copies when DEST is older, \
+which here is the same set (it would miss a DEST newer than its source). \`-c\`: \`fcopy --checksum\` and \`rsync -a -c\` \
+also compare the contents of the files whose size and mtime match. xcp and fcp have no option that skips \
+unchanged files (xcp issue #57), so they are not in this row. "
+    add_tool "cp -a" "$CP" -a "$VSRC" "$par"
+    add_tool fcopy "$FCOPY" -a --update=changed "$VSRC" "$par"
+    [[ -z $RSYNC ]] || add_tool "rsync -a" "$RSYNC" -a "$VSRC" "$par/"
+    add_tool "cp -a -u" "$CP" -a -u "$VSRC" "$par"
+    [[ -z $UUTILS ]] || add_tool "uutils -a -u" "${UU_CP[@]}" -a -u "$VSRC" "$par"
+    add_tool "fcopy -c" "$FCOPY" -a --update=changed --checksum "$VSRC" "$par"
+    [[ -z $RSYNC ]] || add_tool "rsync -a -c" "$RSYNC" -a -c "$VSRC" "$par/"
+    run_workload
+    bash -c "$(prep_aside "$par")" # see prep_aside
 fi
 
 # recopy, recopy-u: `cp -r SRC DIR` when DIR/tree is already a complete copy of SRC (made once

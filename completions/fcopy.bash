@@ -23,7 +23,7 @@ _fcopy() {
 
     case "${cmd}" in
         fcopy)
-            opts="-t -T -R -r -a -d -L -P -H -x -l -s -p -Z -n -i -f -u -b -S -0 -j -g -v --target-directory --no-target-directory --recursive --archive --dereference --no-dereference --one-file-system --parents --copy-contents --strip-trailing-slashes --keep-directory-symlink --link --symbolic-link --preserve --no-preserve --attributes-only --context --offset-in --offset-out --len --sparse --reflink --method --no-clobber --interactive --force --remove-destination --update --backup --suffix --batch --null --jobs --atomic --sync --progress --verbose --debug --json --dry-run --resume --verify --exclude --include --exclude-from --stats --mkpath --help --version"
+            opts="-t -T -R -r -a -d -L -P -H -x -l -s -p -Z -n -i -f -u -b -S -0 -j -g -v --target-directory --no-target-directory --recursive --archive --dereference --no-dereference --one-file-system --parents --copy-contents --strip-trailing-slashes --keep-directory-symlink --link --symbolic-link --preserve --no-preserve --attributes-only --context --offset-in --offset-out --len --sparse --reflink --method --no-clobber --interactive --force --remove-destination --update --backup --suffix --batch --null --jobs --atomic --sync --progress --verbose --debug --json --dry-run --resume --verify --exclude --include --exclude-from --stats --mkpath --checksum --files-from --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -125,6 +125,10 @@ _fcopy() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --files-from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -160,7 +164,7 @@ _fcopy_with_equals() {
     fi
     _fcopy "$@"
     if [[ ${cur} == --* ]]; then
-        local with_values=" --target-directory --preserve --no-preserve --context --offset-in --offset-out --len --sparse --reflink --method --update --backup --suffix --batch --jobs --progress --verify --exclude --include --exclude-from " i
+        local with_values=" --target-directory --preserve --no-preserve --context --offset-in --offset-out --len --sparse --reflink --method --update --backup --suffix --batch --jobs --progress --verify --exclude --include --exclude-from --files-from " i
         for i in "${!COMPREPLY[@]}"; do
             if [[ ${with_values} == *" ${COMPREPLY[i]} "* ]]; then
                 COMPREPLY[i]="${COMPREPLY[i]}="

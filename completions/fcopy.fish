@@ -31,6 +31,7 @@ hash\t'Compare, and hash both with BLAKE3; the digest is printed'"
 complete -c fcopy -l exclude -d 'In trees, skip entries whose path relative to the operand matches GLOB (\'DIR/\' matches directories only; repeatable)' -r
 complete -c fcopy -l include -d 'In trees, copy entries matching GLOB even if an --exclude matches (repeatable)' -r
 complete -c fcopy -l exclude-from -d 'Read --exclude patterns from FILE, one per line (\'#\' comments and blank lines ignored)' -r -F
+complete -c fcopy -l files-from -d 'Copy the SOURCE names listed in FILE (\'-\' = standard input; one a line, NUL-separated with -0) into -t DIRECTORY or the last operand' -r -F
 complete -c fcopy -s T -l no-target-directory -d 'Treat DEST as a normal file, never as a directory to copy into'
 complete -c fcopy -s r -s R -l recursive -d 'Copy directories recursively'
 complete -c fcopy -s a -l archive -d 'Same as -dR --preserve=all'
@@ -53,7 +54,7 @@ complete -c fcopy -s i -l interactive -d 'Prompt before overwrite (overrides a p
 complete -c fcopy -s f -l force -d 'If an existing destination file cannot be opened, remove it and try again'
 complete -c fcopy -l remove-destination -d 'Remove each existing destination file before attempting to open it'
 complete -c fcopy -s b -d 'Like --backup but does not accept an argument'
-complete -c fcopy -s 0 -l null -d 'With --batch: fields are NUL-separated (SOURCE, DEST, SOURCE, DEST, ...)'
+complete -c fcopy -s 0 -l null -d 'Input is NUL-separated: --batch fields (SOURCE, DEST, SOURCE, DEST, ...), --files-from names'
 complete -c fcopy -l atomic -d 'Write each file to a temporary name beside DEST and rename it into place when complete'
 complete -c fcopy -l sync -d 'Flush each file (and in tree copies each directory) to stable storage before reporting it done'
 complete -c fcopy -s g -d 'Same as --progress=always'
@@ -64,5 +65,6 @@ complete -c fcopy -l dry-run -d 'Show what would be copied and by which strategy
 complete -c fcopy -l resume -d 'Complete a DEST that is a shorter copy of SOURCE (its last up-to-1 MiB must match) from where it ends; keep partial files when interrupted (with --atomic, the temporary .DEST.fcopy-partial, renamed over DEST when complete)'
 complete -c fcopy -l stats -d 'Print files copied, skipped and failed, bytes copied and cloned, time and rate on standard error at the end'
 complete -c fcopy -l mkpath -d 'Create missing destination directories: -t DIR, and each batch job\'s DEST directory'
+complete -c fcopy -l checksum -d 'With --update=changed: when size and mtime match, compare the contents too and copy the file if they differ'
 complete -c fcopy -l help -d 'Print help (cp has no -h: it is an invalid option, as in GNU cp)'
 complete -c fcopy -l version -d 'Print version'

@@ -71,6 +71,12 @@ fn usage(reporter: &mut Reporter, e: &UsageError) -> ExitCode {
 /// need both (where `-i` reads its answers).
 fn prepare(args: &Args, m: &ArgMatches, reporter: &mut Reporter) -> Result<Prepared, ExitCode> {
     let config = options::resolve(args, m).map_err(|e| usage(reporter, &e))?;
+    let listed = operands::with_files_from(args, &config).map_err(|e| usage(reporter, &e))?;
+    let nothing_listed = matches!(listed, operands::Listed::Nothing);
+    let args = match &listed {
+        operands::Listed::Sources(with_names) => with_names,
+        _ => args,
+    };
     if let (true, false, Some(dir)) = (
         config.restart.mkpath,
         config.dry_run,
@@ -81,13 +87,16 @@ fn prepare(args: &Args, m: &ArgMatches, reporter: &mut Reporter) -> Result<Prepa
             return Err(ExitCode::Failure);
         }
     }
-    let (targets, into_directory) = if config.batch.is_some() {
+    let (targets, into_directory) = if config.batch.is_some() || nothing_listed {
         (Vec::new(), false)
     } else {
         operands::resolve(args).map_err(|e| usage(reporter, &e))?
     };
-    if config.interactive && !config.dry_run && config.batch.as_deref() == Some(Path::new("-")) {
-        // Standard input carries the jobs, so -i asks on the terminal.
+    let stdin = Some(Path::new("-"));
+    let stdin_taken =
+        config.batch.as_deref() == stdin || config.restart.files_from.as_deref() == stdin;
+    if config.interactive && !config.dry_run && stdin_taken {
+        // Standard input carries the jobs or names, so -i asks on the terminal.
         if let Err(message) = reporter.answers_from_terminal() {
             reporter.usage_error(&message, false);
             return Err(ExitCode::Failure);

@@ -1,5 +1,6 @@
-//! The command line's operands: paired up by cp's grammar ([`crate::options::operands`]) with
-//! each path looked at once, then copied one operand after the other.
+//! The command line's operands (with `--files-from`'s names added): paired up by cp's grammar
+//! ([`crate::options::operands`]) with each path looked at once, then copied one operand after
+//! the other.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -84,4 +85,38 @@ fn where_is(path: &Path) -> Option<PathBuf> {
         }
         _ => std::fs::canonicalize(path).ok(),
     }
+}
+
+/// What `--files-from` made of the command line.
+pub enum Listed {
+    /// No `--files-from`.
+    NotGiven,
+    /// The list named no file and the command line no SOURCE either: nothing to copy (as in
+    /// rsync).
+    Nothing,
+    /// The command line with the listed names added as SOURCE operands, into a `-t` directory.
+    Sources(Box<Args>),
+}
+
+/// Reads `--files-from`'s list, when the flag is given, and adds its names to the command
+/// line's SOURCE operands (see [`crate::restart::files_from`]).
+pub fn with_files_from(args: &Args, config: &options::Config) -> Result<Listed, UsageError> {
+    let Some(file) = &config.restart.files_from else {
+        return Ok(Listed::NotGiven);
+    };
+    let names =
+        crate::restart::files_from::read_names(file, config.null).map_err(UsageError::FilesFrom)?;
+    let given = args.target_directory.as_deref();
+    let cli_sources =
+        args.operands.len() - usize::from(given.is_none() && !args.operands.is_empty());
+    if names.is_empty() && cli_sources == 0 {
+        return Ok(Listed::Nothing);
+    }
+    let (sources, directory) =
+        crate::restart::files_from::with_listed_sources(&args.operands, names, given)
+            .map_err(UsageError::FilesFrom)?;
+    let mut listed = args.clone();
+    listed.operands = sources;
+    listed.target_directory = Some(directory);
+    Ok(Listed::Sources(Box::new(listed)))
 }

@@ -50,6 +50,10 @@ Examples:
         turn runs of zeros into holes
   fcopy --json --dry-run a b
         show the plan as JSON, copy nothing
+  fcopy -a --update=changed --checksum photos/ /mnt/backup/
+        copy again only what is missing or differs
+  find . -name '*.c' -print0 | fcopy --files-from=- -0 --parents -t /bak
+        copy a list of names, keeping their directories
 
 Exit status: 0 if everything was copied, 1 if anything failed (usage errors \
 too).";
@@ -282,7 +286,7 @@ pub struct Args {
     #[arg(long, value_name = "FILE", value_parser = clap::value_parser!(PathBuf), help_heading = "Batches and parallelism")]
     pub batch: Option<PathBuf>,
 
-    /// With --batch: fields are NUL-separated (SOURCE, DEST, SOURCE, DEST, ...)
+    /// Input is NUL-separated: --batch fields (SOURCE, DEST, SOURCE, DEST, ...), --files-from names
     #[arg(short = '0', long = "null", help_heading = "Batches and parallelism")]
     pub null: bool,
 
@@ -330,7 +334,8 @@ pub struct Args {
     #[arg(long, help_heading = "Output")]
     pub dry_run: bool,
 
-    /// --resume, --verify, --exclude/--include, --stats, --mkpath (see `restart`).
+    /// --resume, --verify, --checksum, --exclude/--include, --stats, --mkpath, --files-from
+    /// (see `restart`).
     #[command(flatten)]
     pub restart: crate::restart::cli::RestartArgs,
 

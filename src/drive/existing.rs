@@ -169,8 +169,9 @@ impl<'a, 'p> Copier<'a, 'p> {
                 f.same_name = Some(same_name(s.src.display_path(), s.dst.display_path()));
             }
             Fact::Unchanged => {
+                let check = self.cfg.restart.check(f);
                 let unchanged =
-                    crate::restart::update_changed::unchanged(s.facts, s.src, seen, s.dst);
+                    crate::restart::update_changed::unchanged(s.facts, s.src, seen, s.dst, check);
                 f.unchanged = Some(unchanged);
             }
             Fact::BackupIsSource => {

@@ -13,6 +13,7 @@ pub use temp::mark_run_start;
 mod cfr;
 mod clone;
 pub mod dirs;
+pub mod compare;
 mod error;
 pub mod extents;
 pub mod nodes;

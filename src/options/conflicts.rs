@@ -32,10 +32,16 @@ pub enum Conflict {
     BatchWithOperands,
     /// `--batch` with `-t`.
     BatchWithTargetDirectory,
-    /// `-0`/`--null` without `--batch`.
+    /// `-0`/`--null` without `--batch` or `--files-from`.
     NullWithoutBatch,
+    /// `--files-from` with `--batch`: a job list already names every SOURCE.
+    FilesFromWithBatch,
+    /// `--files-from` with `-T`: the listed names go into a directory.
+    FilesFromWithNoTargetDirectory,
     /// `--update=changed` with a byte range.
     UpdateChangedWithRange,
+    /// `--checksum` without `--update=changed`: it refines that rule and has no meaning alone.
+    ChecksumWithoutUpdateChanged,
     /// `--resume` with a byte range: a range already says where to write.
     ResumeWithRange,
     /// `-t` with `-T` (GNU cp.c: an error without the "Try --help" line).
@@ -139,12 +145,27 @@ pub const CONFLICTS: &[Row] = &[
     row(
         Conflict::NullWithoutBatch,
         |g| g.args.null,
-        |g| g.args.batch.is_none(),
+        |g| g.args.batch.is_none() && g.args.restart.files_from.is_none(),
+    ),
+    row(
+        Conflict::FilesFromWithBatch,
+        |g| g.args.restart.files_from.is_some(),
+        |g| g.args.batch.is_some(),
+    ),
+    row(
+        Conflict::FilesFromWithNoTargetDirectory,
+        |g| g.args.restart.files_from.is_some(),
+        |g| g.args.no_target_directory,
     ),
     row(
         Conflict::UpdateChangedWithRange,
         |g| g.args.update == Some(UpdateWhen::Changed),
         |g| g.args.is_ranged(),
+    ),
+    row(
+        Conflict::ChecksumWithoutUpdateChanged,
+        |g| g.args.restart.checksum,
+        |g| g.args.no_clobber || g.args.update != Some(UpdateWhen::Changed),
     ),
     row(
         Conflict::ResumeWithRange,

@@ -36,6 +36,8 @@ pub enum UsageError {
     BackupControl(backup::ControlError),
     /// An invalid restart setting, e.g. an unreadable `--exclude-from` file.
     Restart(crate::restart::filter::FilterError),
+    /// A `--files-from` list that cannot be read, or has nowhere to go.
+    FilesFrom(crate::restart::files_from::FilesFromError),
     /// Operands that cp's grammar cannot pair up.
     Operand(operands::OperandError),
 }
@@ -47,6 +49,10 @@ impl UsageError {
         match self {
             UsageError::Conflict(c) => c.try_help(),
             UsageError::Operand(o) => o.try_help(),
+            // An unreadable list is an error about a file, as GNU reports those.
+            UsageError::FilesFrom(e) => {
+                matches!(e, crate::restart::files_from::FilesFromError::NoDestination)
+            }
             UsageError::Option(_)
             | UsageError::Attributes(_)
             | UsageError::BackupControl(_)

@@ -15,6 +15,7 @@ pub enum VerifyHow {
 
 /// `--resume`, `--verify`, `--exclude`, `--include`, `--exclude-from`, `--stats`, `--mkpath`.
 /// (`--update=changed` is a value of GNU's `--update`, in [`crate::options::values::UpdateWhen`].)
+/// Then `--checksum` and `--files-from`.
 #[derive(ClapArgs, Debug, Clone, Default)]
 pub struct RestartArgs {
     /// Complete a DEST that is a shorter copy of SOURCE (its last up-to-1 MiB must match) from where it ends; keep partial files when interrupted (with --atomic, the temporary .DEST.fcopy-partial, renamed over DEST when complete)
@@ -44,4 +45,12 @@ pub struct RestartArgs {
     /// Create missing destination directories: -t DIR, and each batch job's DEST directory
     #[arg(long, help_heading = "Restartable copies")]
     pub mkpath: bool,
+
+    /// With --update=changed: when size and mtime match, compare the contents too and copy the file if they differ
+    #[arg(long, help_heading = "Restartable copies")]
+    pub checksum: bool,
+
+    /// Copy the SOURCE names listed in FILE ('-' = standard input; one a line, NUL-separated with -0) into -t DIRECTORY or the last operand
+    #[arg(long, value_name = "FILE", value_parser = clap::value_parser!(PathBuf), help_heading = "Restartable copies")]
+    pub files_from: Option<PathBuf>,
 }

@@ -1,13 +1,15 @@
-//! Restartable copies (issue 17): skip what is already there (`--update=changed`), finish what
-//! an interrupted run left (`--resume`), check what was written (`--verify`), choose what a tree
-//! copy takes (`--exclude`, `--include`, `--exclude-from`), make missing destination
-//! directories (`--mkpath`) and summarize the run (`--stats`).
+//! Restartable copies (issue 17): skip what is already there (`--update=changed`, with
+//! `--checksum` comparing contents too), finish what an interrupted run left (`--resume`), check
+//! what was written (`--verify`), choose what a tree copy takes (`--exclude`, `--include`,
+//! `--exclude-from`), make missing destination directories (`--mkpath`) and summarize the run
+//! (`--stats`), and read SOURCE names from a list (`--files-from`).
 //!
 //! The flags are in [`cli`]; the rest of fcopy reaches this module through a few calls: the
 //! copier asks [`update_changed`] and [`resume`] before planning a file and [`filter`] for each
 //! tree entry, the executor calls [`verify`] after the data, and the reporter prints [`stats`].
 
 pub mod cli;
+pub mod files_from;
 pub mod filter;
 pub mod mkpath;
 pub mod resume;
@@ -33,6 +35,10 @@ pub struct Settings {
     pub stats: bool,
     /// `--mkpath`: create missing destination directories (`-t DIR`, batch jobs).
     pub mkpath: bool,
+    /// `--checksum`: `--update=changed` compares contents when size and mtime match.
+    pub checksum: bool,
+    /// `--files-from=FILE`: more SOURCE operands, read from FILE (see [`files_from`]).
+    pub files_from: Option<std::path::PathBuf>,
 }
 
 impl Settings {
@@ -50,7 +56,19 @@ impl Settings {
             filter,
             stats: args.stats,
             mkpath: args.mkpath,
+            checksum: args.checksum,
+            files_from: args.files_from.clone(),
         })
+    }
+
+    /// How `--update=changed` looks at a DEST the rules are deciding about (`f`): with
+    /// `--checksum` at its contents too, never following a symbolic link the walk does not.
+    pub fn check(&self, f: &crate::plan::replace::Facts) -> update_changed::Check {
+        update_changed::Check {
+            contents: self.checksum,
+            src_nofollow: f.source.nofollow,
+            dst_nofollow: f.existing.as_ref().is_none_or(|e| !e.name_is_symlink),
+        }
     }
 }
 

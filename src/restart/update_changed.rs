@@ -8,13 +8,29 @@
 //! close(2) that fails after the times were set makes the mtime "now" again (`exec::run_job`).
 //! Times are compared
 //! at the precision both filesystems keep (see [`granularity_ns`]).
+//!
+//! `--checksum` (rsync's name) trusts size and mtime only to rule a file out: when they match,
+//! the contents are compared too ([`crate::exec::compare`]), and a DEST whose bytes differ is
+//! copied.
 
 use std::os::fd::AsFd;
 
 use rustix::fs::{fstatfs, openat, Mode, OFlags, Stat};
 
+use crate::exec::compare::{self, Side};
 use crate::facts::{FileFacts, FileKind};
 use crate::plan::Endpoint;
+
+/// How far [`unchanged`] looks beyond size and mtime.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct Check {
+    /// `--checksum`: compare the contents when size and mtime match.
+    pub contents: bool,
+    /// Open SOURCE with `O_NOFOLLOW` (the walk copies a symbolic link there as a link).
+    pub src_nofollow: bool,
+    /// Open DEST with `O_NOFOLLOW` (its name was not a symbolic link when it was looked at).
+    pub dst_nofollow: bool,
+}
 
 /// `MSDOS_SUPER_MAGIC` (vfat, msdos): times in 2-second steps (statfs(2)).
 const MSDOS_MAGIC: u64 = 0x4d44;
@@ -72,8 +88,15 @@ fn fs_magic(end: &Endpoint) -> Option<u64> {
 /// file `source`: same size, and same mtime at the coarser step of the two filesystems.
 ///
 /// A symbolic link (copied as a link, `-P`/`-a`) is unchanged when DEST (`dest` from `lstat`) is
-/// a symbolic link with the same target.
-pub fn unchanged(source: &FileFacts, src: &Endpoint, dest: &Stat, dst: &Endpoint) -> bool {
+/// a symbolic link with the same target. With [`Check::contents`] (`--checksum`) a regular
+/// file must also have the same bytes.
+pub fn unchanged(
+    source: &FileFacts,
+    src: &Endpoint,
+    dest: &Stat,
+    dst: &Endpoint,
+    check: Check,
+) -> bool {
     if source.kind == FileKind::Symlink {
         return rustix::fs::FileType::from_raw_mode(dest.st_mode) == rustix::fs::FileType::Symlink
             && link_target(src).is_some_and(|a| link_target(dst).is_some_and(|b| a == b));
@@ -84,11 +107,29 @@ pub fn unchanged(source: &FileFacts, src: &Endpoint, dest: &Stat, dst: &Endpoint
         return false;
     }
     let dest_mtime = (dest.st_mtime, dest.st_mtime_nsec as i64);
-    if dest_mtime == source.mtime {
-        return true;
+    let same_time = dest_mtime == source.mtime || {
+        let step = granularity_ns(fs_magic(src)).max(granularity_ns(fs_magic(dst)));
+        same_mtime(source.mtime, dest_mtime, step)
+    };
+    if !same_time || !check.contents {
+        return same_time;
     }
-    let step = granularity_ns(fs_magic(src)).max(granularity_ns(fs_magic(dst)));
-    same_mtime(source.mtime, dest_mtime, step)
+    // A size that is not the contents' (procfs, sysfs) cannot be compared without reading to
+    // the end: such a file is copied.
+    if !source.has_trusted_size() {
+        return false;
+    }
+    let src = Side {
+        end: src,
+        id: (source.dev, source.ino),
+        nofollow: check.src_nofollow,
+    };
+    let dst = Side {
+        end: dst,
+        id: (dest.st_dev, dest.st_ino),
+        nofollow: check.dst_nofollow,
+    };
+    compare::same_contents(src, dst, source.size)
 }
 
 #[cfg(test)]

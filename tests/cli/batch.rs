@@ -463,3 +463,148 @@ fn batch_mkpath_waits_for_earlier_jobs_before_making_a_directory() {
         );
     }
 }
+
+/// A name that is not UTF-8.
+fn latin1_name() -> std::ffi::OsString {
+    use std::os::unix::ffi::OsStringExt;
+    std::ffi::OsString::from_vec(b"caf\xe9".to_vec())
+}
+
+/// Names that a list must carry as they are: a space, a leading '-', a leading blank, a tab.
+const ODD_NAMES: [(&str, &str); 4] = [
+    ("a b", "1"),
+    ("-n", "2"),
+    (" lead", "3"),
+    ("tab\there", "4"),
+];
+
+#[test]
+fn files_from_copies_odd_names_into_the_target_directory() {
+    use std::os::unix::ffi::OsStrExt;
+    let env = TestEnv::new();
+    for (name, data) in ODD_NAMES {
+        env.write(name, data);
+    }
+    fs::write(env.join(latin1_name()), b"5").unwrap();
+    fs::create_dir(env.join("out")).unwrap();
+    let mut list = b"a b\n\n-n\n lead\r\ntab\there\n".to_vec();
+    list.extend_from_slice(latin1_name().as_bytes());
+    list.push(b'\n');
+    fs::write(env.join("list"), &list).unwrap();
+    env.run(&["--files-from=list", "-t", "out"]).success();
+    for (name, data) in ODD_NAMES {
+        assert_eq!(
+            env.read(Path::new("out").join(name)),
+            data.as_bytes(),
+            "{name}"
+        );
+    }
+    assert_eq!(env.read(Path::new("out").join(latin1_name())), b"5");
+    // The last operand is the directory when there is no -t.
+    fs::create_dir(env.join("out2")).unwrap();
+    env.run(&["--files-from", "list", "out2"]).success();
+    assert_eq!(env.read("out2/-n"), b"2");
+}
+
+#[test]
+fn files_from_with_null_reads_find_print0_from_standard_input() {
+    let env = TestEnv::new();
+    env.write("src/x.c", "x");
+    env.write("src/deep/er/y.c", "y");
+    env.write("src/new\nline.c", "z");
+    env.write("src/skip.h", "h");
+    fs::create_dir(env.join("dst")).unwrap();
+    let list = b"./src/x.c\0./src/deep/er/y.c\0\0./src/new\nline.c\0".to_vec();
+    let run = env
+        .fcopy()
+        .args(&["--files-from=-", "-0", "--parents", "-t", "dst"])
+        .stdin_bytes(list)
+        .run();
+    run.success();
+    assert_eq!(env.read("dst/src/x.c"), b"x");
+    assert_eq!(env.read("dst/src/deep/er/y.c"), b"y");
+    assert_eq!(env.read("dst/src/new\nline.c"), b"z");
+    assert!(!env.exists("dst/src/skip.h"));
+}
+
+#[test]
+fn files_from_names_fail_as_operands_do() {
+    let env = TestEnv::new();
+    env.write("a", "A");
+    env.write("b", "B");
+    fs::create_dir(env.join("out")).unwrap();
+    env.write("list", "a\nmissing\nb\n");
+    let listed = env.run(&["--files-from=list", "-t", "out"]);
+    listed.failure();
+    listed.stderr_contains("cannot stat 'missing': No such file or directory");
+    assert_eq!(env.read("out/b"), b"B");
+    // The same message and status as with the names on the command line.
+    let direct = env.run(&["-t", "out", "a", "missing", "b"]);
+    assert_eq!(direct.code(), listed.code());
+    assert_eq!(direct.stderr(), listed.stderr());
+}
+
+#[test]
+fn files_from_usage_errors() {
+    let env = TestEnv::new();
+    env.write("a", "A");
+    fs::create_dir(env.join("out")).unwrap();
+    env.run(&["--files-from=nolist", "-t", "out"])
+        .failure()
+        .stderr_contains("cannot read 'nolist': No such file or directory");
+    env.write("list", "a\n");
+    // Without a destination the last name would become DEST: refused.
+    env.run(&["--files-from=list"])
+        .failure()
+        .stderr_contains("--files-from needs a destination");
+    env.run(&["--files-from=list", "--batch", "list"])
+        .failure()
+        .stderr_contains("--files-from cannot be used with --batch");
+    let listing = env.listing();
+    assert_eq!(listing.matches("out/").count(), 0, "{listing}");
+    fs::remove_dir_all(env.join("nodir")).ok();
+    env.run(&["--files-from=list", "-T", "out"])
+        .failure()
+        .stderr_contains("--files-from cannot be used with --no-target-directory");
+    // The last operand is a directory, as -t's: one listed name is not copied to a file there.
+    env.run(&["--files-from=list", "nodir"])
+        .failure()
+        .stderr_contains("target directory 'nodir': No such file or directory");
+    assert!(!env.exists("nodir"));
+    env.run(&["--files-from=list", "--mkpath", "nodir"])
+        .success();
+    assert_eq!(env.read("nodir/a"), b"A");
+    // An empty list copies nothing and succeeds (as rsync does).
+    env.write("empty", "\n\n");
+    env.run(&["--files-from=empty", "-t", "out"]).success();
+    env.run(&["--files-from=empty", "out"]).success();
+}
+
+#[test]
+fn files_from_works_with_recursive_dry_run_and_json() {
+    let env = TestEnv::new();
+    env.write("tree/a", pattern(1000, 1));
+    env.write("tree/sub/b", pattern(2000, 2));
+    env.write("file", "f");
+    fs::create_dir(env.join("out")).unwrap();
+    env.write("list", "tree\nfile\n");
+    // A directory in the list needs -r, as an operand does.
+    env.run(&["--files-from=list", "-t", "out"])
+        .failure()
+        .stderr_contains("-r not specified; omitting directory 'tree'");
+    assert_eq!(env.read("out/file"), b"f");
+    fs::remove_file(env.join("out/file")).unwrap();
+
+    let dry = env.run(&["-r", "--dry-run", "--files-from=list", "-t", "out"]);
+    dry.success();
+    assert!(!env.exists("out/tree") && !env.exists("out/file"));
+
+    let run = env.run(&["-r", "--json", "--files-from=list", "-t", "out"]);
+    run.success();
+    let records = run.json();
+    let summary = records.last().unwrap();
+    assert_eq!(summary["files"], 3, "{summary}");
+    assert!(records.iter().any(|r| r["source"] == "tree/sub/b"));
+    env.assert_same_content("tree/sub/b", "out/tree/sub/b");
+    env.assert_same_content("file", "out/file");
+}

@@ -688,6 +688,140 @@ fn exclude_from_refuses_a_pattern_that_is_not_utf8() {
     assert!(!env.exists("dst"), "nothing copied after a usage error");
 }
 
+/// Gives `path` the mtime of `like`.
+fn copy_mtime(like: &Path, path: &Path) {
+    let t = mtime(like);
+    set_mtime(
+        path,
+        SystemTime::UNIX_EPOCH + Duration::new(t.0 as u64, t.1 as u32),
+    );
+}
+
+#[test]
+fn checksum_copies_files_whose_size_and_mtime_match_but_bytes_differ() {
+    let env = TestEnv::new();
+    env.write("src/same", pattern(300 * K, 1));
+    env.write("src/differs", pattern(2 * M + 5, 2));
+    env.write("src/empty", b"");
+    env.write("src/sub/tail", pattern(10 * K, 3));
+    env.run(&["-a", "src", "dst"]).success();
+    // Same size and mtime, other bytes: one at the start, one in the last byte.
+    let mut bytes = pattern(2 * M + 5, 2);
+    bytes[0] ^= 1;
+    fs::write(env.join("dst/differs"), &bytes).unwrap();
+    copy_mtime(&env.join("src/differs"), &env.join("dst/differs"));
+    let mut bytes = pattern(10 * K, 3);
+    *bytes.last_mut().unwrap() ^= 1;
+    fs::write(env.join("dst/sub/tail"), &bytes).unwrap();
+    copy_mtime(&env.join("src/sub/tail"), &env.join("dst/sub/tail"));
+
+    // Without --checksum both are taken as finished copies.
+    let quick = env.run(&["-a", "--update=changed", "--json", "src/.", "dst"]);
+    quick.success();
+    assert_eq!(quick.json().pop().unwrap()["files"], 0);
+
+    let run = env.run(&[
+        "-a",
+        "--update=changed",
+        "--checksum",
+        "--json",
+        "-j1",
+        "src/.",
+        "dst",
+    ]);
+    run.success();
+    let records = run.json();
+    let status = |name: &str| {
+        records
+            .iter()
+            .find(|r| r["source"] == format!("src/./{name}"))
+            .unwrap_or_else(|| run.fail(&format!("no record for {name}")))["status"]
+            .clone()
+    };
+    assert_eq!(status("same"), "skipped");
+    assert_eq!(status("empty"), "skipped");
+    assert_eq!(status("differs"), "ok");
+    assert_eq!(status("sub/tail"), "ok");
+    let summary = records.last().unwrap();
+    assert_eq!(summary["files"], 2, "{summary}");
+    assert_eq!(summary["skipped"], 2, "{summary}");
+    for name in ["same", "differs", "empty", "sub/tail"] {
+        env.assert_same_content(format!("src/{name}"), format!("dst/{name}"));
+    }
+
+    // --stats counts what --checksum found equal as skipped.
+    let again = env.run(&[
+        "-a",
+        "--update=changed",
+        "--checksum",
+        "--stats",
+        "src/.",
+        "dst",
+    ]);
+    assert_eq!(again.code(), Some(0));
+    let err = again.stderr();
+    assert_eq!(
+        err.lines().next(),
+        Some("files: 0 copied, 4 skipped, 0 failed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn checksum_needs_update_changed() {
+    let env = TestEnv::new();
+    env.write("a", b"a");
+    for args in [
+        &["--checksum", "a", "b"][..],
+        &["--checksum", "-u", "a", "b"],
+        &["--checksum", "-n", "--update=changed", "a", "b"],
+    ] {
+        let run = env.run(args);
+        assert_eq!(run.code(), Some(1), "{args:?}");
+        assert!(
+            run.stderr().contains("--checksum needs --update=changed"),
+            "{}",
+            run.stderr()
+        );
+        assert!(!env.exists("b"));
+    }
+}
+
+#[test]
+fn checksum_reads_a_destination_symlink_as_the_copy_writes_through_it() {
+    let env = TestEnv::new();
+    env.write("src/f", pattern(4 * K, 1));
+    env.write("elsewhere", pattern(4 * K, 1));
+    fs::create_dir(env.join("dst")).unwrap();
+    std::os::unix::fs::symlink(env.join("elsewhere"), env.join("dst/f")).unwrap();
+    copy_mtime(&env.join("src/f"), &env.join("elsewhere"));
+    // As cp does, a regular file is written through a symbolic link at DEST: the file behind
+    // the link is the one compared.
+    let args = [
+        "-a",
+        "--update=changed",
+        "--checksum",
+        "--json",
+        "src/.",
+        "dst",
+    ];
+    let run = env.run(&args);
+    run.success();
+    assert_eq!(run.json().pop().unwrap()["files"], 0);
+    let mut bytes = pattern(4 * K, 1);
+    bytes[100] ^= 1;
+    fs::write(env.join("elsewhere"), &bytes).unwrap();
+    copy_mtime(&env.join("src/f"), &env.join("elsewhere"));
+    let run = env.run(&args);
+    run.success();
+    assert_eq!(run.json().pop().unwrap()["files"], 1);
+    assert!(fs::symlink_metadata(env.join("dst/f"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    env.assert_same_content("src/f", "elsewhere");
+}
+
 /// Issue 17 feature 2 with `--atomic`: a `--resume --atomic` copy over an existing DEST is
 /// SIGKILLed at random moments (`FCOPY_KILL_ROUNDS`, default 20; `FCOPY_KILL_MIB`, default 64).
 /// DEST is at every moment its old self or the complete copy; the stable temporary
@@ -754,4 +888,29 @@ fn sigkill_resume_atomic_continues_the_stable_temporary() {
          temporary, {moved} bytes moved by the re-runs of {} in full copies",
         rounds * size
     );
+}
+
+/// `--checksum` on a copy that shares the source's extents (btrfs, XFS: `-a` clones by default;
+/// run with `FCOPY_TEST_DIR` there): the shared bytes count as equal unread, and a block
+/// rewritten in place since (still in the page cache, or in XFS's COW fork) is found. Elsewhere
+/// the same checks run by reading.
+#[test]
+fn checksum_finds_a_block_rewritten_in_a_reflinked_copy() {
+    use std::io::{Seek, SeekFrom, Write};
+    let env = TestEnv::new();
+    env.write("src/f", pattern(3 * M, 5));
+    env.run(&["-a", "src/f", "dst"]).success();
+    let args = ["-a", "--update=changed", "--checksum", "--json", "src/f", "dst"];
+    let run = env.run(&args);
+    run.success();
+    assert_eq!(run.json_record()["status"], "skipped");
+    let mut f = fs::File::options().write(true).open(env.join("dst")).unwrap();
+    f.seek(SeekFrom::Start((M + 4096) as u64)).unwrap();
+    f.write_all(&[0xA5; 4096]).unwrap();
+    drop(f);
+    copy_mtime(&env.join("src/f"), &env.join("dst"));
+    let run = env.run(&args);
+    run.success();
+    assert_eq!(run.json_record()["status"], "ok");
+    env.assert_same_content("src/f", "dst");
 }

@@ -123,10 +123,34 @@ row_test!(
     ["-0", "--batch", "f"]
 );
 row_test!(
+    null_with_files_from,
+    NullWithoutBatch,
+    ["-0", "a", "b"],
+    ["-0", "--files-from", "f", "d"]
+);
+row_test!(
+    files_from_with_batch,
+    FilesFromWithBatch,
+    ["--files-from", "f", "--batch", "g"],
+    ["--files-from", "f", "d"]
+);
+row_test!(
+    files_from_with_no_target_directory,
+    FilesFromWithNoTargetDirectory,
+    ["--files-from", "f", "-T", "d"],
+    ["--files-from", "f", "-t", "d"]
+);
+row_test!(
     update_changed_with_range,
     UpdateChangedWithRange,
     ["--update=changed", "--len", "1", "a", "b"],
     ["--update=older", "--len", "1", "a", "b"]
+);
+row_test!(
+    checksum_without_update_changed,
+    ChecksumWithoutUpdateChanged,
+    ["--checksum", "--update=older", "a", "b"],
+    ["--checksum", "--update=changed", "a", "b"]
 );
 row_test!(
     resume_with_range,

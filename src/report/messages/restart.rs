@@ -1,9 +1,10 @@
 //! Wording of the restart features' errors ([`crate::restart`]): `--exclude`/`--include`
-//! patterns and `--exclude-from` files, and `--mkpath`'s directories.
+//! patterns and `--exclude-from` files, `--mkpath`'s directories and `--files-from` lists.
 
 use std::fmt;
 
 use crate::report::quote;
+use crate::restart::files_from::FilesFromError;
 use crate::restart::filter::FilterError;
 use crate::restart::mkpath::MkpathError;
 
@@ -43,6 +44,20 @@ impl fmt::Display for MkpathError {
             quote(&self.dir),
             io_error(&self.error)
         )
+    }
+}
+
+/// `cannot read 'FILE'` as for `--exclude-from`; fcopy's own text for a list with nowhere to go.
+impl fmt::Display for FilesFromError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FilesFromError::Unreadable { file, error } => {
+                write!(f, "cannot read {}: {}", quote(file), io_error(error))
+            }
+            FilesFromError::NoDestination => f.write_str(
+                "--files-from needs a destination: -t DIRECTORY or a last DIRECTORY operand",
+            ),
+        }
     }
 }
 

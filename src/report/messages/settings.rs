@@ -63,6 +63,7 @@ impl fmt::Display for UsageError {
             UsageError::Conflict(c) => c.fmt(f),
             UsageError::Attributes(e) => write!(f, "{e}"),
             UsageError::Restart(e) => write!(f, "{e}"),
+            UsageError::FilesFrom(e) => write!(f, "{e}"),
             UsageError::BackupControl(e) => e.fmt(f),
             UsageError::Operand(e) => e.fmt(f),
         }
@@ -98,10 +99,15 @@ impl fmt::Display for Conflict {
             }
             Conflict::BatchWithOperands => "--batch cannot be combined with SOURCE or DEST operands",
             Conflict::BatchWithTargetDirectory => "--batch cannot be combined with --target-directory",
-            Conflict::NullWithoutBatch => "-0/--null needs --batch",
+            Conflict::NullWithoutBatch => "-0/--null needs --batch or --files-from",
+            Conflict::FilesFromWithBatch => "--files-from cannot be used with --batch",
+            Conflict::FilesFromWithNoTargetDirectory => {
+                "--files-from cannot be used with --no-target-directory (-T)"
+            }
             Conflict::UpdateChangedWithRange => {
                 "--update=changed cannot be used with --offset-in, --offset-out or --len"
             }
+            Conflict::ChecksumWithoutUpdateChanged => "--checksum needs --update=changed",
             Conflict::ResumeWithRange => {
                 "--resume cannot be used with --offset-in, --offset-out or --len"
             }
