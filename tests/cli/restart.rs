@@ -900,11 +900,21 @@ fn checksum_finds_a_block_rewritten_in_a_reflinked_copy() {
     let env = TestEnv::new();
     env.write("src/f", pattern(3 * M, 5));
     env.run(&["-a", "src/f", "dst"]).success();
-    let args = ["-a", "--update=changed", "--checksum", "--json", "src/f", "dst"];
+    let args = [
+        "-a",
+        "--update=changed",
+        "--checksum",
+        "--json",
+        "src/f",
+        "dst",
+    ];
     let run = env.run(&args);
     run.success();
     assert_eq!(run.json_record()["status"], "skipped");
-    let mut f = fs::File::options().write(true).open(env.join("dst")).unwrap();
+    let mut f = fs::File::options()
+        .write(true)
+        .open(env.join("dst"))
+        .unwrap();
     f.seek(SeekFrom::Start((M + 4096) as u64)).unwrap();
     f.write_all(&[0xA5; 4096]).unwrap();
     drop(f);
