@@ -211,6 +211,94 @@ fn an_existing_destination_swapped_for_a_symlink_is_not_written_through() {
     assert!(!out.status.success());
 }
 
+/// Red-team round 3: the file root must never write, chmod or chown (0600, "secret").
+fn existing_dest_env() -> Option<TestEnv> {
+    let env = attack_env(true)?;
+    env.write("victim/file", "secret\n");
+    fs::set_permissions(env.join("victim/file"), fs::Permissions::from_mode(0o600)).unwrap();
+    env.write("f", "attacker's data\n");
+    fs::set_permissions(env.join("f"), fs::Permissions::from_mode(0o666)).unwrap();
+    env.write("shared/x", "old\n");
+    chown(&env.join("shared/x"), NOBODY);
+    Some(env)
+}
+
+/// The attacker's move: `shared/x` becomes a symlink to root's file, in one rename.
+const SWAP_X: &str = "ln -s ../victim/file shared/.x && mv -f shared/.x shared/x";
+
+fn assert_victim_untouched(env: &TestEnv, out: &Output, what: &str) {
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        env.read("victim/file"),
+        b"secret\n",
+        "{what}: root wrote a file outside the destination; fcopy said: {said}"
+    );
+    assert_eq!(
+        mode_owner(&env.join("victim/file")),
+        (0o600, 0),
+        "{what}: root chmodded or chowned a file outside the destination; fcopy said: {said}"
+    );
+}
+
+/// Red-team finding 1: the rules looked at DEST with lstat, then the planner stat'ed it again
+/// following links and took the identity to check from that second look, so a symlink renamed
+/// over DEST between the two was written through. The delay is on the rules' last look.
+#[test]
+fn an_existing_destination_swapped_after_the_rules_looked_is_not_written_through() {
+    let Some(env) = existing_dest_env() else {
+        return;
+    };
+    let out = delayed_race(
+        &env,
+        "newfstatat:delay_exit=2000000:when=7",
+        &["-j1", "f", "shared/x"],
+        SWAP_X,
+    );
+    assert_victim_untouched(&env, &out, "f shared/x");
+    assert!(!out.status.success());
+}
+
+/// Finding 1 in a tree: the entry's one look, then the planner's second (followed) stat.
+#[test]
+fn an_existing_tree_entry_swapped_after_the_rules_looked_is_not_written_through() {
+    let Some(env) = attack_env(true) else { return };
+    env.write("victim/file", "secret\n");
+    fs::set_permissions(env.join("victim/file"), fs::Permissions::from_mode(0o600)).unwrap();
+    env.write("src/x", "attacker's data\n");
+    fs::set_permissions(env.join("src/x"), fs::Permissions::from_mode(0o666)).unwrap();
+    env.write("shared/t/x", "old\n");
+    chown(&env.join("shared/t"), NOBODY);
+    chown(&env.join("shared/t/x"), NOBODY);
+    let out = delayed_race(
+        &env,
+        "newfstatat:delay_exit=2000000:when=7",
+        &["-j1", "-r", "src/.", "shared/t"],
+        "ln -s ../../victim/file shared/t/.x && mv -f shared/t/.x shared/t/x",
+    );
+    assert_victim_untouched(&env, &out, "-r src/. shared/t");
+    assert!(!out.status.success());
+}
+
+/// Red-team finding 2: after `-b` renamed DEST away (or `--remove-destination` removed it),
+/// DEST was probed again and a symlink planted there was written through. DEST is new then:
+/// created with `O_EXCL`, a name found there is a failure, and the backup goes back.
+#[test]
+fn a_symlink_planted_after_a_backup_or_removal_is_not_written_through() {
+    for (syscall, flag) in [("renameat", "-b"), ("unlinkat", "--remove-destination")] {
+        let Some(env) = existing_dest_env() else {
+            return;
+        };
+        let out = delayed_race(
+            &env,
+            &format!("{syscall}:delay_exit=2000000"),
+            &["-j1", flag, "f", "shared/x"],
+            "ln -s ../victim/file shared/x",
+        );
+        assert_victim_untouched(&env, &out, flag);
+        assert!(!out.status.success(), "{flag}: a planted name is a failure");
+    }
+}
+
 /// Break 3: `--parents` reopened each created parent by path, following a symlink swapped in
 /// for a component, and chowned/chmodded whatever it reached.
 #[test]
