@@ -33,7 +33,7 @@ use super::{
     PrefillStep, Warning,
 };
 use crate::facts::FileKind;
-use crate::plan::{Endpoint, Job, Strategy};
+use crate::plan::{DestName, Endpoint, Job, Strategy};
 
 /// Where an atomic job puts its file: DEST's directory, its last name, and what is there now.
 pub struct Place {
@@ -54,6 +54,11 @@ impl Place {
     /// Finds DEST's directory and current file. `None` means "copy in place instead": standard
     /// output, or a DEST that is not a regular file (a device, a FIFO — replacing `/dev/null`
     /// by a regular file is never what anyone wants), or a dangling symlink.
+    ///
+    /// Whether DEST is replaced through a symlink is the rules' look's to say
+    /// ([`DestName`]), never this one's: the file found must be the one they looked at
+    /// ([`Job::dest_id`]), else DEST was replaced meanwhile (DESIGN rule 10). A new DEST whose
+    /// name is taken meanwhile is "File exists", as for GNU cp's `O_EXCL`.
     pub fn resolve(job: &Job) -> Result<Option<Place>, ExecError> {
         let Some((dir, path)) = job.dest.dir_and_name() else {
             return Ok(None);
@@ -62,12 +67,27 @@ impl Place {
         let Some(place) = Self::at(dir, path, shown)? else {
             return Ok(None);
         };
+        let replaced = || ExecError::DestReplaced {
+            path: shown.to_owned(),
+        };
         if let Some(old) = &place.old {
-            if FileType::from_raw_mode(old.st_mode) == FileType::Symlink {
+            let link = FileType::from_raw_mode(old.st_mode) == FileType::Symlink;
+            if !job.dest_exists {
+                return Err(ExecError::CreateDest {
+                    path: shown.to_owned(),
+                    errno: Errno::EXIST,
+                });
+            }
+            if job.dest_name == DestName::Symlink && link {
                 // DEST is a link to a file: as in a plain overwrite, the file it names gets the
                 // new contents (and the link stays), so the rename happens where the file is.
-                return Self::through_symlink(&place, shown);
+                return Self::through_symlink(&place, shown, job.dest_id);
             }
+            if link || job.dest_name == DestName::Symlink || job.dest_id != Some(id_of(old)) {
+                return Err(replaced());
+            }
+        } else if job.dest_exists {
+            return Err(replaced());
         }
         let mut place = place;
         place.check_writable(job, shown)?;
@@ -117,8 +137,13 @@ impl Place {
         }))
     }
 
-    /// DEST is a symlink: the place is the file it resolves to (via `/proc/self/fd`).
-    fn through_symlink(link: &Place, shown: &Path) -> Result<Option<Place>, ExecError> {
+    /// DEST is a symlink: the place is the file it resolves to (via `/proc/self/fd`), which
+    /// must be `expected`, the target the rules looked at.
+    fn through_symlink(
+        link: &Place,
+        shown: &Path,
+        expected: Option<(u64, u64)>,
+    ) -> Result<Option<Place>, ExecError> {
         let target = match openat(
             &link.dir,
             &link.name,
@@ -136,6 +161,11 @@ impl Place {
             }
         };
         let st = fstat(&target).map_err(|e| resolve_error(shown, e))?;
+        if expected != Some(id_of(&st)) {
+            return Err(ExecError::DestReplaced {
+                path: shown.to_owned(),
+            });
+        }
         if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile {
             return Ok(None);
         }
@@ -175,6 +205,11 @@ impl Place {
             }),
         }
     }
+}
+
+/// A stat's (device, inode).
+fn id_of(st: &Stat) -> (u64, u64) {
+    (st.st_dev, st.st_ino)
 }
 
 fn resolve_error(shown: &Path, errno: Errno) -> ExecError {

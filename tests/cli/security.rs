@@ -299,6 +299,23 @@ fn a_symlink_planted_after_a_backup_or_removal_is_not_written_through() {
     }
 }
 
+/// Red-team finding 3: `--atomic` looked at DEST's name again in the executor and, finding a
+/// symlink there, renamed the new file over the symlink's target.
+#[test]
+fn atomic_never_replaces_the_target_of_a_symlink_swapped_in_after_the_check() {
+    let Some(env) = existing_dest_env() else {
+        return;
+    };
+    let out = delayed_race(
+        &env,
+        "statfs:delay_exit=2000000:when=2",
+        &["-j1", "--atomic", "f", "shared/x"],
+        SWAP_X,
+    );
+    assert_victim_untouched(&env, &out, "--atomic");
+    assert!(!out.status.success());
+}
+
 /// Break 3: `--parents` reopened each created parent by path, following a symlink swapped in
 /// for a component, and chowned/chmodded whatever it reached.
 #[test]
