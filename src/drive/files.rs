@@ -375,17 +375,10 @@ impl<'a, 'p> Copier<'a, 'p> {
 
     /// `--attributes-only`: create the file if missing, never touch its data, apply attributes.
     fn attributes_only(&mut self, job: &plan::Job, facts: &FileFacts) {
-        let (dir, name) = job.dest.dir_and_name().expect("paths");
         let shown = job.dest.display_path().to_path_buf();
-        let fd = match effect::open_attributes_only(dir, name, job.dest_exists) {
+        let fd = match effect::open_attributes_only(job) {
             Ok(fd) => fd,
-            Err(errno) => {
-                let e = ReplaceError::CannotCreate {
-                    dest: shown.clone(),
-                    errno,
-                };
-                return self.fail(job.source.display_path(), &shown, e);
-            }
+            Err(e) => return self.fail(job.source.display_path(), &shown, e),
         };
         let new_mode = (!job.dest_exists).then_some(job.create_mode);
         // The source's descriptor, for xattrs.

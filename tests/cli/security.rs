@@ -316,6 +316,23 @@ fn atomic_never_replaces_the_target_of_a_symlink_swapped_in_after_the_check() {
     assert!(!out.status.success());
 }
 
+/// Red-team finding 4: `--attributes-only` decided whether to follow DEST from its own late
+/// look, with no identity check, so root chmodded (and with -p chowned) a swapped-in target.
+#[test]
+fn attributes_only_never_changes_a_file_swapped_in_for_an_existing_destination() {
+    let Some(env) = existing_dest_env() else {
+        return;
+    };
+    let out = delayed_race(
+        &env,
+        "statfs:delay_exit=2000000:when=2",
+        &["-j1", "--attributes-only", "-p", "f", "shared/x"],
+        SWAP_X,
+    );
+    assert_victim_untouched(&env, &out, "--attributes-only");
+    assert!(!out.status.success());
+}
+
 /// Break 3: `--parents` reopened each created parent by path, following a symlink swapped in
 /// for a component, and chowned/chmodded whatever it reached.
 #[test]
