@@ -744,6 +744,15 @@ fn make_victim(root: &Path) {
     }
 }
 
+/// An existing DEST for a race scenario: nobody's, dated before the source `f`.
+fn make_existing(path: &Path) {
+    fs::write(path, "old\n").unwrap();
+    chown(path, NOBODY);
+    let t = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(800_000_000);
+    let f = fs::File::open(path).unwrap();
+    f.set_times(fs::FileTimes::new().set_modified(t)).unwrap();
+}
+
 /// Empties `shared/` (as root; symlinks are removed, never followed).
 fn clear_shared(shared: &Path) {
     for e in fs::read_dir(shared).unwrap().flatten() {
@@ -776,6 +785,10 @@ struct Scenario {
     target: fn(usize) -> String,
     /// A nobody-owned directory to make under `shared/` before run i.
     run_dir: Option<fn(usize) -> String>,
+    /// An existing DEST to make under `shared/` before run i: nobody's regular file, older
+    /// than the source `f` (so `-u` replaces it), which is older than the victim's files (so
+    /// `-u` never writes through a symlink the rules find there: cp would, legitimately).
+    existing: Option<fn(usize) -> String>,
     attack: Attack,
 }
 
@@ -854,6 +867,7 @@ fn race_scenarios() -> Vec<Scenario> {
             args: |i| v(&["-r", "src", &format!("shared/t{i}")]),
             target: |i| format!("t{i}"),
             run_dir: None,
+            existing: None,
             attack: Attack::SwapCreated("../victim"),
         },
         Scenario {
@@ -861,6 +875,7 @@ fn race_scenarios() -> Vec<Scenario> {
             args: |i| v(&["-a", "src", &format!("shared/t{i}")]),
             target: |i| format!("t{i}"),
             run_dir: None,
+            existing: None,
             attack: Attack::SwapCreated("../victim"),
         },
         Scenario {
@@ -868,6 +883,7 @@ fn race_scenarios() -> Vec<Scenario> {
             args: |i| v(&["-a", "-j4", "src", &format!("shared/t{i}")]),
             target: |i| format!("t{i}"),
             run_dir: None,
+            existing: None,
             attack: Attack::SwapCreated("../victim"),
         },
         Scenario {
@@ -875,6 +891,7 @@ fn race_scenarios() -> Vec<Scenario> {
             args: |i| v(&["--parents", "-p", "a/b/f", &format!("shared/p{i}")]),
             target: |i| format!("p{i}/a"),
             run_dir: Some(|i| format!("p{i}")),
+            existing: None,
             attack: Attack::SwapCreated("../../victim"),
         },
         Scenario {
@@ -882,6 +899,7 @@ fn race_scenarios() -> Vec<Scenario> {
             args: |i| v(&["--attributes-only", "-p", "f", &format!("shared/o{i}")]),
             target: |i| format!("o{i}"),
             run_dir: None,
+            existing: None,
             attack: Attack::RenameOver("../victim/created"),
         },
         Scenario {
@@ -889,6 +907,7 @@ fn race_scenarios() -> Vec<Scenario> {
             args: |i| v(&["-rl", "src", &format!("shared/l{i}")]),
             target: |i| format!("l{i}"),
             run_dir: None,
+            existing: None,
             attack: Attack::SwapCreated("../victim"),
         },
         Scenario {
@@ -896,6 +915,7 @@ fn race_scenarios() -> Vec<Scenario> {
             args: |i| v(&["-a", "special/.", &format!("shared/s{i}")]),
             target: |i| format!("s{i}/p"),
             run_dir: Some(|i| format!("s{i}")),
+            existing: None,
             attack: Attack::SwapCreated("../../victim/file"),
         },
         Scenario {
@@ -903,6 +923,7 @@ fn race_scenarios() -> Vec<Scenario> {
             args: |i| v(&["-r", "special/.", &format!("shared/s{i}")]),
             target: |i| format!("s{i}/p"),
             run_dir: Some(|i| format!("s{i}")),
+            existing: None,
             attack: Attack::SwapCreated("../../victim/file"),
         },
         Scenario {
@@ -910,7 +931,60 @@ fn race_scenarios() -> Vec<Scenario> {
             args: |i| v(&["--atomic", "-p", "f", &format!("shared/m{i}")]),
             target: |i| format!("m{i}"),
             run_dir: None,
+            existing: None,
             attack: Attack::RenameOver("../victim/created"),
+        },
+        // An existing DEST (red-team round 3): the attacker keeps renaming a symlink to root's
+        // file over it. With -b or --remove-destination a symlink the rules see is renamed or
+        // removed, never followed; with -u one they see leads to a newer file and is skipped.
+        // Any effect on the victim is a name re-resolved after the rules' look.
+        Scenario {
+            name: "overwrite (-u)",
+            args: |i| v(&["-u", "f", &format!("shared/e{i}")]),
+            target: |i| format!("e{i}"),
+            run_dir: None,
+            existing: Some(|i| format!("e{i}")),
+            attack: Attack::RenameOver("../victim/file"),
+        },
+        Scenario {
+            name: "-b over existing",
+            args: |i| v(&["-b", "f", &format!("shared/e{i}")]),
+            target: |i| format!("e{i}"),
+            run_dir: None,
+            existing: Some(|i| format!("e{i}")),
+            attack: Attack::RenameOver("../victim/file"),
+        },
+        Scenario {
+            name: "--remove-dest",
+            args: |i| v(&["--remove-destination", "f", &format!("shared/e{i}")]),
+            target: |i| format!("e{i}"),
+            run_dir: None,
+            existing: Some(|i| format!("e{i}")),
+            attack: Attack::RenameOver("../victim/file"),
+        },
+        Scenario {
+            name: "--atomic existing",
+            args: |i| v(&["-u", "--atomic", "f", &format!("shared/e{i}")]),
+            target: |i| format!("e{i}"),
+            run_dir: None,
+            existing: Some(|i| format!("e{i}")),
+            attack: Attack::RenameOver("../victim/file"),
+        },
+        Scenario {
+            name: "--attr-only existing",
+            args: |i| {
+                v(&[
+                    "-u",
+                    "--attributes-only",
+                    "-p",
+                    "f",
+                    &format!("shared/e{i}"),
+                ])
+            },
+            target: |i| format!("e{i}"),
+            run_dir: None,
+            existing: Some(|i| format!("e{i}")),
+            attack: Attack::RenameOver("../victim/file"),
         },
     ]
 }
@@ -960,6 +1034,12 @@ fn race_harness_an_unprivileged_attacker_gains_nothing() {
     ] {
         chown(&env.join(p), NOBODY);
     }
+    // `f` is older than the victim's files and newer than an existing DEST (see `existing`).
+    let t = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(900_000_000);
+    fs::File::open(env.join("f"))
+        .unwrap()
+        .set_times(fs::FileTimes::new().set_modified(t))
+        .unwrap();
     let shared = env.join("shared");
     fs::create_dir(&shared).unwrap();
     chown(&shared, NOBODY);
@@ -994,6 +1074,9 @@ fn race_harness_an_unprivileged_attacker_gains_nothing() {
                 let d = shared.join(dir(i));
                 fs::create_dir(&d).unwrap();
                 chown(&d, NOBODY);
+            }
+            if let Some(name) = sc.existing {
+                make_existing(&shared.join(name(i)));
             }
             let from = Instant::now() + Duration::from_micros((i % 8) as u64 * 150);
             set_target(Some((PathBuf::from((sc.target)(i)), sc.attack, from)));
