@@ -34,11 +34,30 @@ pub(super) struct Subject<'e> {
     pub(super) dst: &'e Endpoint,
     /// DEST as the copy sees it (see [`Existing::id`]).
     pub(super) seen: Option<Stat>,
+    /// The rules' look at DEST, which the executor acts on (`None`: nothing there, or not
+    /// looked at).
+    pub(super) look: Option<Look>,
 }
 
-/// Where the rules left a copy that goes on: the backup DEST was renamed to, if any.
+/// One look at an existing DEST: the facts the rules decide on and the executor acts on, so
+/// that nothing re-resolves the name after the check (DESIGN rule 10).
+#[derive(Clone, Copy)]
+pub(super) struct Look {
+    /// The name's own stat.
+    pub(super) lstat: Stat,
+    /// What the copy sees there (see [`Copier::look_at_dest`]).
+    pub(super) seen: Stat,
+    /// Following the name fails with `ELOOP`.
+    pub(super) looping: bool,
+    /// When the name is a symlink: its target as followed at this look.
+    pub(super) target: Option<Result<Stat, Errno>>,
+}
+
+/// Where the rules left a copy that goes on: the backup DEST was renamed to, if any, and
+/// whether DEST is gone (renamed or removed: the copy creates it anew, never looks again).
 pub(super) struct Cleared {
     pub(super) backed_up: Option<OsString>,
+    pub(super) gone: bool,
 }
 
 impl<'a, 'p> Copier<'a, 'p> {
@@ -135,19 +154,26 @@ impl<'a, 'p> Copier<'a, 'p> {
                     f.answer = Some(self.reporter.ask(&question.to_string()));
                 }
                 Step::RemoveLoop => {
-                    let _ = Self::remove_dest(s.dst);
+                    cleared.gone |= Self::remove_dest(s.dst).is_ok();
                     f.loop_removed = true;
                 }
                 Step::RemoveFirst { report } => {
-                    if let (Err(errno), true) = (Self::remove_dest(s.dst), report) {
-                        let dest = f.dest.clone();
-                        return Action::Fail(ReplaceError::CannotRemove { dest, errno });
+                    match (Self::remove_dest(s.dst), report) {
+                        (Ok(()), _) => cleared.gone = true,
+                        (Err(errno), true) => {
+                            let dest = f.dest.clone();
+                            return Action::Fail(ReplaceError::CannotRemove { dest, errno });
+                        }
+                        (Err(_), false) => {}
                     }
                     f.existing = None;
                 }
                 Step::BackUpFirst => {
                     match self.back_up(s.dst) {
-                        Ok(name) => cleared.backed_up = name,
+                        Ok(name) => {
+                            cleared.gone |= name.is_some();
+                            cleared.backed_up = name;
+                        }
                         Err(e) => return Action::Fail(e),
                     }
                     f.existing = None;
@@ -195,10 +221,14 @@ impl<'a, 'p> Copier<'a, 'p> {
             facts,
             dst,
             seen: Some(*existing),
+            look: None,
         };
         let e = self.existing(existing, existing, false);
         let mut f = self.replace_facts(&s, false, Some(e), false);
-        let mut cleared = Cleared { backed_up: None };
+        let mut cleared = Cleared {
+            backed_up: None,
+            gone: false,
+        };
         let action = self.run_rules(replace::may_replace, &mut f, &s, &mut cleared);
         let (src_shown, dst_shown) = (src.display_path(), dst.display_path());
         match action {
@@ -276,25 +306,33 @@ impl<'a, 'p> Copier<'a, 'p> {
 
     /// DEST's lstat, and what the copy sees there: followed when it is a symlink and GNU's
     /// `use_lstat` does not apply. One stat per existing entry that is not a symlink (a
-    /// re-copy of a tree, issue 16); a symlink gets one more, which also tells a loop.
-    pub(super) fn look_at_dest(
-        &self,
-        facts: &FileFacts,
-        dst: &Endpoint,
-    ) -> Option<(Stat, Stat, bool)> {
-        let lst = Self::lstat_dest(dst)?;
-        if FileType::from_raw_mode(lst.st_mode) != FileType::Symlink {
-            return Some((lst, lst, false));
+    /// re-copy of a tree, issue 16); a symlink gets one more, which also tells a loop. The
+    /// executor acts on this look (its identities), never on a later one (DESIGN rule 10).
+    pub(super) fn look_at_dest(&self, facts: &FileFacts, dst: &Endpoint) -> Option<Look> {
+        let lstat = Self::lstat_dest(dst)?;
+        if FileType::from_raw_mode(lstat.st_mode) != FileType::Symlink {
+            return Some(Look {
+                lstat,
+                seen: lstat,
+                looping: false,
+                target: None,
+            });
         }
         let lstat_only =
             same_file::dst_uses_lstat(facts.kind == FileKind::Regular, &self.same_opts());
-        let followed = dst
+        let target = dst
             .dir_and_name()
             .map(|(d, n)| statat(d, n, AtFlags::empty()));
-        let looping = matches!(followed, Some(Err(Errno::LOOP)));
-        match followed {
-            Some(Ok(st)) if !lstat_only => Some((lst, st, looping)),
-            _ => Some((lst, lst, looping)),
-        }
+        let looping = matches!(target, Some(Err(Errno::LOOP)));
+        let seen = match target {
+            Some(Ok(st)) if !lstat_only => st,
+            _ => lstat,
+        };
+        Some(Look {
+            lstat,
+            seen,
+            looping,
+            target,
+        })
     }
 }

@@ -20,7 +20,7 @@ use crate::exec::{dirs, probe, replace as effect};
 use crate::facts::{DestFacts, FileFacts, FileKind};
 use crate::options::{Config, Deref, LinkMode};
 use crate::plan::replace::{self, Action, ReplaceError};
-use crate::plan::{self, Endpoint, FileInputs, Planned, Target};
+use crate::plan::{self, DestName, Endpoint, FileInputs, Planned, Target};
 use crate::pool;
 
 impl Config {
@@ -142,11 +142,15 @@ impl<'a, 'p> Copier<'a, 'p> {
             src,
             facts,
             dst,
-            seen: looked.map(|(_, seen, _)| seen),
+            seen: looked.map(|l| l.seen),
+            look: looked,
         };
-        let existing = looked.map(|(lst, seen, looping)| self.existing(&lst, &seen, looping));
+        let existing = looked.map(|l| self.existing(&l.lstat, &l.seen, l.looping));
         let mut f = self.replace_facts(&s, nofollow, existing, remember);
-        let mut cleared = Cleared { backed_up: None };
+        let mut cleared = Cleared {
+            backed_up: None,
+            gone: false,
+        };
         let action = self.run_rules(replace::decide, &mut f, &s, &mut cleared);
         if self.perform(action, &s, nofollow) {
             self.plan_and_run(&s, nofollow, remember, fresh, cleared);
@@ -206,14 +210,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         cleared: Cleared,
     ) {
         let (src_shown, dst_shown) = (s.src.display_path(), s.dst.display_path());
-        let probed = match fresh {
-            Some(w) => Ok(DestFacts::Missing {
-                dir_fs: w.dst_fs,
-                dir_dev: w.dst_dev,
-            }),
-            None => probe::dest_facts(s.dst),
-        };
-        let dest = match probed {
+        let (dest, dest_name) = match Self::planned_dest(s, fresh, &cleared) {
             Ok(d) => d,
             Err(errno) => {
                 let e = ReplaceError::CannotStat {
@@ -229,12 +226,15 @@ impl<'a, 'p> Copier<'a, 'p> {
             DestFacts::DanglingSymlink => self.dangling_symlink_target(s.dst),
             _ => None,
         };
-        let (dst, dest) = match &through {
+        // The target is looked at once, here: an existing one is followed and must be the
+        // file this look found.
+        let (dst, dest, dest_name) = match &through {
             Some(target) => match probe::dest_facts(target) {
-                Ok(facts) => (target, facts),
-                Err(_) => (s.dst, dest),
+                Ok(d @ DestFacts::Existing(_)) => (target, d, DestName::Symlink),
+                Ok(d) => (target, d, DestName::Plain),
+                Err(_) => (s.dst, dest, dest_name),
             },
-            None => (s.dst, dest),
+            None => (s.dst, dest, dest_name),
         };
         let mut facts = *s.facts;
         if facts.fs == crate::facts::FsKind::Other(0) {
@@ -242,7 +242,8 @@ impl<'a, 'p> Copier<'a, 'p> {
                 facts.fs = f.fs;
             }
         }
-        let inputs = self.file_inputs(s.src, &facts, dst, &dest, nofollow);
+        let mut inputs = self.file_inputs(s.src, &facts, dst, &dest, nofollow);
+        inputs.dest_name = dest_name;
         let target = Target {
             source: s.src.clone(),
             dest: dst.clone(),
@@ -295,6 +296,49 @@ impl<'a, 'p> Copier<'a, 'p> {
             remove_destination: self.cfg.remove_destination,
             range_override: self.range_override.clone(),
             restart: crate::restart::JobRestart::new(&self.cfg.restart, resumed_from),
+            dest_name: DestName::Plain,
+        }
+    }
+
+    /// DEST's facts for the planner and what the rules saw at its name, from the rules' own
+    /// look ([`Subject::look`]): DEST's name is not stat'ed again (DESIGN rule 10: the file
+    /// opened must be the one the rules looked at; and one look per entry, issue 16). A DEST
+    /// the rules renamed or removed is new; only its directory is looked at.
+    fn planned_dest(
+        s: &Subject<'_>,
+        fresh: Option<WalkDir>,
+        cleared: &Cleared,
+    ) -> Result<(DestFacts, DestName), Errno> {
+        if let Some(w) = fresh {
+            let dest = DestFacts::Missing {
+                dir_fs: w.dst_fs,
+                dir_dev: w.dst_dev,
+            };
+            return Ok((dest, DestName::Plain));
+        }
+        if cleared.gone {
+            return probe::cleared_dest_facts(s.dst).map(|d| (d, DestName::Cleared));
+        }
+        let Some(look) = s.look else {
+            // Nothing there when the rules looked (or standard output): whatever appeared
+            // since is not opened but met by O_EXCL.
+            return match probe::dest_facts(s.dst)? {
+                DestFacts::Existing(_) | DestFacts::DanglingSymlink => {
+                    probe::cleared_dest_facts(s.dst).map(|d| (d, DestName::Plain))
+                }
+                d => Ok((d, DestName::Plain)),
+            };
+        };
+        if FileType::from_raw_mode(look.lstat.st_mode) != FileType::Symlink {
+            return Ok((probe::seen_dest_facts(s.dst, &look.lstat), DestName::Plain));
+        }
+        match look.target {
+            Some(Ok(st)) => Ok((probe::seen_dest_facts(s.dst, &st), DestName::Symlink)),
+            // A symlink that leads nowhere (or round in a loop) is never written through.
+            Some(Err(Errno::LOOP | Errno::NOENT)) | None => {
+                Ok((DestFacts::DanglingSymlink, DestName::Plain))
+            }
+            Some(Err(e)) => Err(e),
         }
     }
 
@@ -331,17 +375,10 @@ impl<'a, 'p> Copier<'a, 'p> {
 
     /// `--attributes-only`: create the file if missing, never touch its data, apply attributes.
     fn attributes_only(&mut self, job: &plan::Job, facts: &FileFacts) {
-        let (dir, name) = job.dest.dir_and_name().expect("paths");
         let shown = job.dest.display_path().to_path_buf();
-        let fd = match effect::open_attributes_only(dir, name, job.dest_exists) {
+        let fd = match effect::open_attributes_only(job) {
             Ok(fd) => fd,
-            Err(errno) => {
-                let e = ReplaceError::CannotCreate {
-                    dest: shown.clone(),
-                    errno,
-                };
-                return self.fail(job.source.display_path(), &shown, e);
-            }
+            Err(e) => return self.fail(job.source.display_path(), &shown, e),
         };
         let new_mode = (!job.dest_exists).then_some(job.create_mode);
         // The source's descriptor, for xattrs.

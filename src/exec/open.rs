@@ -9,7 +9,7 @@ use rustix::fs::{fstat, ftruncate, openat, unlinkat, AtFlags, FileType, Mode, OF
 use rustix::io::Errno;
 
 use super::ExecError;
-use crate::plan::{Endpoint, Job, Strategy};
+use crate::plan::{DestName, Endpoint, Job, Strategy};
 
 /// An open end of a copy: a descriptor we own, or standard input/output.
 pub(super) enum Fd {
@@ -98,9 +98,11 @@ fn creation_mode(job: &Job) -> u32 {
 }
 
 /// Opens DEST (standard output for `-`); returns whether this job created it. A new DEST is
-/// created with `O_EXCL`; an existing one is opened without `O_TRUNC`, checked to be the file
-/// the planner saw, and only then truncated (not for a ranged copy). With `-f`, a DEST that
-/// cannot be opened (or a dangling symlink) is removed and created anew.
+/// created with `O_EXCL|O_NOFOLLOW`; an existing one is opened without `O_TRUNC`, following
+/// the name only when the rules saw a symlink there ([`DestName`]), checked to be the file the
+/// rules looked at, and only then truncated (not for a ranged copy). With `-f`, a DEST that
+/// cannot be opened (or a dangling symlink) is removed and created anew; never one the rules
+/// renamed or removed already (whatever took its name since is a failure).
 pub(super) fn open_dest(job: &Job) -> Result<(Fd, bool), ExecError> {
     let Some((dir, name)) = job.dest.dir_and_name() else {
         return Ok((Fd::Stdio(rustix::stdio::stdout()), false));
@@ -110,7 +112,7 @@ pub(super) fn open_dest(job: &Job) -> Result<(Fd, bool), ExecError> {
         openat(
             dir,
             name,
-            DEST_FLAGS | OFlags::CREATE | OFlags::EXCL,
+            DEST_FLAGS | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW,
             Mode::from_raw_mode(creation_mode(job)),
         )
         .map(|fd| (Fd::Owned(fd), true))
@@ -123,7 +125,7 @@ pub(super) fn open_dest(job: &Job) -> Result<(Fd, bool), ExecError> {
         return match create() {
             Ok(opened) => Ok(opened),
             // A dangling symlink with -f: replace the link itself.
-            Err(Errno::EXIST) if job.force => {
+            Err(Errno::EXIST) if job.force && job.dest_name != DestName::Cleared => {
                 unlinkat(dir, name, AtFlags::empty()).map_err(cannot_create)?;
                 create().map_err(cannot_create)
             }
@@ -133,11 +135,19 @@ pub(super) fn open_dest(job: &Job) -> Result<(Fd, bool), ExecError> {
     // The source is open and checked: only now may an existing destination be truncated, and
     // only once it is known to be the file checked (rule 10: a name swapped for a symlink
     // meanwhile is refused, never written through), so no O_TRUNC at the open.
-    match openat(dir, name, DEST_FLAGS, Mode::empty()) {
+    let follow = match job.dest_name {
+        DestName::Symlink => OFlags::empty(),
+        DestName::Plain | DestName::Cleared => OFlags::NOFOLLOW,
+    };
+    match openat(dir, name, DEST_FLAGS | follow, Mode::empty()) {
         Ok(fd) => {
             truncate_checked(job, &fd)?;
             Ok((Fd::Owned(fd), false))
         }
+        // The rules saw no symlink there: one was swapped in since.
+        Err(Errno::LOOP) if !follow.is_empty() => Err(ExecError::DestReplaced {
+            path: path.to_owned(),
+        }),
         Err(e) if job.force && job.strategy != Strategy::Ranged => {
             unlinkat(dir, name, AtFlags::empty()).map_err(|_| cannot_open(job, e))?;
             create().map_err(cannot_create)
@@ -153,7 +163,7 @@ const DEST_FLAGS: OFlags = OFlags::WRONLY.union(OFlags::CLOEXEC).union(OFlags::N
 /// for a whole-file copy.
 fn truncate_checked(job: &Job, fd: &OwnedFd) -> Result<(), ExecError> {
     let st = fstat(fd).map_err(|e| cannot_open(job, e))?;
-    if job.dest_id.is_some_and(|id| id != (st.st_dev, st.st_ino)) {
+    if job.dest_id != Some((st.st_dev, st.st_ino)) {
         return Err(ExecError::DestReplaced {
             path: job.dest.display_path().to_owned(),
         });

@@ -104,22 +104,54 @@ pub fn dest_facts(dest: &Endpoint) -> Result<DestFacts, Errno> {
             Err(Errno::LOOP | Errno::NOENT) => Ok(DestFacts::DanglingSymlink),
             Err(e) => Err(e),
         },
-        Err(Errno::NOENT) => {
-            let dir = parent_dir(path);
-            match (stat(dir), statfs(dir)) {
-                (Ok(st), Ok(fs)) => Ok(DestFacts::Missing {
-                    dir_fs: FsKind::from_magic(fs.f_type as u64),
-                    dir_dev: st.st_dev,
-                }),
-                // The open will report the real problem (e.g. a missing directory).
-                _ => Ok(DestFacts::Missing {
-                    dir_fs: FsKind::Other(0),
-                    dir_dev: u64::MAX,
-                }),
-            }
-        }
+        Err(Errno::NOENT) => Ok(missing_in_parent(path)),
         Err(e) => Err(e),
     }
+}
+
+/// A DEST to be created by path: the facts of the directory it goes in.
+fn missing_in_parent(path: &Path) -> DestFacts {
+    let dir = parent_dir(path);
+    match (stat(dir), statfs(dir)) {
+        (Ok(st), Ok(fs)) => DestFacts::Missing {
+            dir_fs: FsKind::from_magic(fs.f_type as u64),
+            dir_dev: st.st_dev,
+        },
+        // The open will report the real problem (e.g. a missing directory).
+        _ => DestFacts::Missing {
+            dir_fs: FsKind::Other(0),
+            dir_dev: u64::MAX,
+        },
+    }
+}
+
+/// DEST once cp's rules renamed it to its backup or removed it: new, in its directory (which
+/// alone is looked at; DEST's name is not, DESIGN rule 10).
+pub fn cleared_dest_facts(dest: &Endpoint) -> Result<DestFacts, Errno> {
+    match dest {
+        Endpoint::Stdio => fd_facts(rustix::stdio::stdout()).map(DestFacts::Stdout),
+        Endpoint::Path(p) => Ok(missing_in_parent(p)),
+        Endpoint::At { dir, .. } => {
+            let d = fstat(dir)?;
+            let fs = fstatfs(dir)?;
+            Ok(DestFacts::Missing {
+                dir_fs: FsKind::from_magic(fs.f_type as u64),
+                dir_dev: d.st_dev,
+            })
+        }
+    }
+}
+
+/// An existing DEST as cp's rules looked at it: `seen` is their stat (a symlink's target as
+/// followed at that look). Only the filesystem's magic is asked for; the identity the executor
+/// checks is the rules' (no second stat of DEST, DESIGN rule 10; one look per entry, issue 16).
+pub fn seen_dest_facts(dest: &Endpoint, seen: &Stat) -> DestFacts {
+    let magic = match dest {
+        Endpoint::Path(p) => statfs(p).map(|s| s.f_type as u64).unwrap_or(0),
+        Endpoint::At { dir, .. } => dir_fs_magic(dir, seen),
+        Endpoint::Stdio => 0,
+    };
+    DestFacts::Existing(facts_from_stat(seen, magic))
 }
 
 /// [`dest_facts`] for a name inside an open directory.

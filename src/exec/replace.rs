@@ -7,11 +7,12 @@ use std::ffi::{OsStr, OsString};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 
-use rustix::fs::{openat, statat, unlinkat, AtFlags, FileType, Mode, OFlags};
+use rustix::fs::{fstat, openat, unlinkat, AtFlags, Mode, OFlags};
 use rustix::io::Errno;
 
 use crate::backup::{self, BackupControl};
-use crate::exec::probe;
+use crate::exec::{probe, ExecError};
+use crate::plan::{DestName, Job};
 
 /// Removes the non-directory `name` in `dir` (`unlinkat`).
 pub fn remove(dir: BorrowedFd<'_>, name: &Path) -> Result<(), Errno> {
@@ -76,27 +77,44 @@ pub fn clear_backup_name(
 }
 
 /// `--attributes-only`: opens DEST for writing its attributes, never its data. A new DEST is
-/// created with `O_EXCL` (never through a symlink planted after the check, rule 10); an
-/// existing one is opened without `O_CREAT`, following only a symlink that is there now (as
-/// cp writes through an existing symlink).
-pub fn open_attributes_only(
-    dir: BorrowedFd<'_>,
-    name: &Path,
-    exists: bool,
-) -> Result<OwnedFd, Errno> {
-    let flags = if exists {
-        let link = statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)
-            .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::Symlink);
-        let follow = if link {
-            OFlags::empty()
-        } else {
-            OFlags::NOFOLLOW
-        };
-        OFlags::WRONLY | OFlags::CLOEXEC | OFlags::NOCTTY | follow
-    } else {
-        OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC
+/// created with `O_EXCL|O_NOFOLLOW` (never through a symlink planted after the check, rule
+/// 10); an existing one is opened without `O_CREAT`, following the name only when the rules
+/// saw a symlink there (as cp writes through an existing symlink), and must be the file they
+/// looked at ([`Job::dest_id`]): else DEST was replaced meanwhile and nothing is changed.
+///
+/// # Errors
+/// [`ExecError::CreateDest`] with the errno of the open (GNU's words), or
+/// [`ExecError::DestReplaced`].
+pub fn open_attributes_only(job: &Job) -> Result<OwnedFd, ExecError> {
+    let (dir, name) = job.dest.dir_and_name().expect("paths");
+    let shown = job.dest.display_path();
+    let replaced = || ExecError::DestReplaced {
+        path: shown.to_owned(),
     };
-    openat(dir, name, flags, Mode::from_raw_mode(0o600))
+    let cannot = |errno| ExecError::CreateDest {
+        path: shown.to_owned(),
+        errno,
+    };
+    if !job.dest_exists {
+        let flags =
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        return openat(dir, name, flags, Mode::from_raw_mode(0o600)).map_err(cannot);
+    }
+    let follow = match job.dest_name {
+        DestName::Symlink => OFlags::empty(),
+        DestName::Plain | DestName::Cleared => OFlags::NOFOLLOW,
+    };
+    let flags = OFlags::WRONLY | OFlags::CLOEXEC | OFlags::NOCTTY | follow;
+    let fd = match openat(dir, name, flags, Mode::empty()) {
+        Ok(fd) => fd,
+        Err(Errno::LOOP) if !follow.is_empty() => return Err(replaced()),
+        Err(errno) => return Err(cannot(errno)),
+    };
+    let st = fstat(&fd).map_err(cannot)?;
+    if job.dest_id != Some((st.st_dev, st.st_ino)) {
+        return Err(replaced());
+    }
+    Ok(fd)
 }
 
 /// The source of an `--attributes-only` copy, opened for reading its xattrs (`None`: it cannot

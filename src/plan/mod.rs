@@ -96,9 +96,12 @@ pub struct Job {
     /// Identity of the source as stat'ed; the opened file must match.
     pub source_id: (u64, u64),
     pub dest_exists: bool,
-    /// Identity of an existing destination as stat'ed (symlinks followed): the file opened for
-    /// writing must be this one (DESIGN rule 10: no name swapped after the check).
+    /// Identity of an existing destination as cp's rules looked at it (a symlink's target as
+    /// followed at that same look): the file opened for writing must be this one (DESIGN rule
+    /// 10: no name swapped after the check).
     pub dest_id: Option<(u64, u64)>,
+    /// What the rules saw at DEST's name, which decides how the executor opens it.
+    pub dest_name: DestName,
     /// Mode for a destination fcopy creates: given at creation, or after the data when
     /// [`Job::explicit_mode`] or preserved attributes require it.
     pub create_mode: u32,
@@ -169,6 +172,22 @@ pub enum Planned {
     Copy(Box<Job>),
 }
 
+/// What cp's rules saw at DEST's name; the executor opens DEST accordingly and never looks at
+/// the name again to decide (DESIGN rule 10; red-team round 3, findings 1-4).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum DestName {
+    /// Nothing, or not a symlink: a new DEST is created with `O_EXCL`, an existing one opened
+    /// with `O_NOFOLLOW` (a symlink found there now was swapped in: refused).
+    #[default]
+    Plain,
+    /// A symlink to an existing file: cp writes through it, so it is followed, and the file
+    /// reached must be [`Job::dest_id`], the target as followed at the rules' look.
+    Symlink,
+    /// The rules renamed DEST to its backup or removed it: DEST is new, created with
+    /// `O_CREAT|O_EXCL|O_NOFOLLOW`; a name found there is a failure, never replaced.
+    Cleared,
+}
+
 /// The planner's inputs for one file beyond [`CopyOptions`]: the run's other settings and
 /// what the caller found out about this file before planning.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -186,6 +205,8 @@ pub struct FileInputs {
     /// `--verify`/`--resume` for this job; with `resumed_from`, DEST's first bytes already
     /// hold the source's and the job copies the rest as a range.
     pub restart: crate::restart::JobRestart,
+    /// What the rules saw at DEST's name (see [`DestName`]).
+    pub dest_name: DestName,
 }
 
 /// The last component of a source path, ignoring trailing slashes (`a/b/` → `b`).
@@ -318,6 +339,7 @@ fn new_job(
             DestFacts::Existing(f) => Some((f.dev, f.ino)),
             _ => None,
         },
+        dest_name: inputs.dest_name,
         create_mode,
         explicit_mode,
         force: opts.force || inputs.remove_destination,

@@ -211,6 +211,128 @@ fn an_existing_destination_swapped_for_a_symlink_is_not_written_through() {
     assert!(!out.status.success());
 }
 
+/// Red-team round 3: the file root must never write, chmod or chown (0600, "secret").
+fn existing_dest_env() -> Option<TestEnv> {
+    let env = attack_env(true)?;
+    env.write("victim/file", "secret\n");
+    fs::set_permissions(env.join("victim/file"), fs::Permissions::from_mode(0o600)).unwrap();
+    env.write("f", "attacker's data\n");
+    fs::set_permissions(env.join("f"), fs::Permissions::from_mode(0o666)).unwrap();
+    env.write("shared/x", "old\n");
+    chown(&env.join("shared/x"), NOBODY);
+    Some(env)
+}
+
+/// The attacker's move: `shared/x` becomes a symlink to root's file, in one rename.
+const SWAP_X: &str = "ln -s ../victim/file shared/.x && mv -f shared/.x shared/x";
+
+fn assert_victim_untouched(env: &TestEnv, out: &Output, what: &str) {
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        env.read("victim/file"),
+        b"secret\n",
+        "{what}: root wrote a file outside the destination; fcopy said: {said}"
+    );
+    assert_eq!(
+        mode_owner(&env.join("victim/file")),
+        (0o600, 0),
+        "{what}: root chmodded or chowned a file outside the destination; fcopy said: {said}"
+    );
+}
+
+/// Red-team finding 1: the rules looked at DEST with lstat, then the planner stat'ed it again
+/// following links and took the identity to check from that second look, so a symlink renamed
+/// over DEST between the two was written through. The delay is on the rules' last look.
+#[test]
+fn an_existing_destination_swapped_after_the_rules_looked_is_not_written_through() {
+    let Some(env) = existing_dest_env() else {
+        return;
+    };
+    let out = delayed_race(
+        &env,
+        "newfstatat:delay_exit=2000000:when=7",
+        &["-j1", "f", "shared/x"],
+        SWAP_X,
+    );
+    assert_victim_untouched(&env, &out, "f shared/x");
+    assert!(!out.status.success());
+}
+
+/// Finding 1 in a tree: the entry's one look, then the planner's second (followed) stat.
+#[test]
+fn an_existing_tree_entry_swapped_after_the_rules_looked_is_not_written_through() {
+    let Some(env) = attack_env(true) else { return };
+    env.write("victim/file", "secret\n");
+    fs::set_permissions(env.join("victim/file"), fs::Permissions::from_mode(0o600)).unwrap();
+    env.write("src/x", "attacker's data\n");
+    fs::set_permissions(env.join("src/x"), fs::Permissions::from_mode(0o666)).unwrap();
+    env.write("shared/t/x", "old\n");
+    chown(&env.join("shared/t"), NOBODY);
+    chown(&env.join("shared/t/x"), NOBODY);
+    let out = delayed_race(
+        &env,
+        "newfstatat:delay_exit=2000000:when=7",
+        &["-j1", "-r", "src/.", "shared/t"],
+        "ln -s ../../victim/file shared/t/.x && mv -f shared/t/.x shared/t/x",
+    );
+    assert_victim_untouched(&env, &out, "-r src/. shared/t");
+    assert!(!out.status.success());
+}
+
+/// Red-team finding 2: after `-b` renamed DEST away (or `--remove-destination` removed it),
+/// DEST was probed again and a symlink planted there was written through. DEST is new then:
+/// created with `O_EXCL`, a name found there is a failure, and the backup goes back.
+#[test]
+fn a_symlink_planted_after_a_backup_or_removal_is_not_written_through() {
+    for (syscall, flag) in [("renameat", "-b"), ("unlinkat", "--remove-destination")] {
+        let Some(env) = existing_dest_env() else {
+            return;
+        };
+        let out = delayed_race(
+            &env,
+            &format!("{syscall}:delay_exit=2000000"),
+            &["-j1", flag, "f", "shared/x"],
+            "ln -s ../victim/file shared/x",
+        );
+        assert_victim_untouched(&env, &out, flag);
+        assert!(!out.status.success(), "{flag}: a planted name is a failure");
+    }
+}
+
+/// Red-team finding 3: `--atomic` looked at DEST's name again in the executor and, finding a
+/// symlink there, renamed the new file over the symlink's target.
+#[test]
+fn atomic_never_replaces_the_target_of_a_symlink_swapped_in_after_the_check() {
+    let Some(env) = existing_dest_env() else {
+        return;
+    };
+    let out = delayed_race(
+        &env,
+        "statfs:delay_exit=2000000:when=2",
+        &["-j1", "--atomic", "f", "shared/x"],
+        SWAP_X,
+    );
+    assert_victim_untouched(&env, &out, "--atomic");
+    assert!(!out.status.success());
+}
+
+/// Red-team finding 4: `--attributes-only` decided whether to follow DEST from its own late
+/// look, with no identity check, so root chmodded (and with -p chowned) a swapped-in target.
+#[test]
+fn attributes_only_never_changes_a_file_swapped_in_for_an_existing_destination() {
+    let Some(env) = existing_dest_env() else {
+        return;
+    };
+    let out = delayed_race(
+        &env,
+        "statfs:delay_exit=2000000:when=2",
+        &["-j1", "--attributes-only", "-p", "f", "shared/x"],
+        SWAP_X,
+    );
+    assert_victim_untouched(&env, &out, "--attributes-only");
+    assert!(!out.status.success());
+}
+
 /// Break 3: `--parents` reopened each created parent by path, following a symlink swapped in
 /// for a component, and chowned/chmodded whatever it reached.
 #[test]
@@ -622,6 +744,15 @@ fn make_victim(root: &Path) {
     }
 }
 
+/// An existing DEST for a race scenario: nobody's, dated before the source `f`.
+fn make_existing(path: &Path) {
+    fs::write(path, "old\n").unwrap();
+    chown(path, NOBODY);
+    let t = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(800_000_000);
+    let f = fs::File::open(path).unwrap();
+    f.set_times(fs::FileTimes::new().set_modified(t)).unwrap();
+}
+
 /// Empties `shared/` (as root; symlinks are removed, never followed).
 fn clear_shared(shared: &Path) {
     for e in fs::read_dir(shared).unwrap().flatten() {
@@ -654,6 +785,10 @@ struct Scenario {
     target: fn(usize) -> String,
     /// A nobody-owned directory to make under `shared/` before run i.
     run_dir: Option<fn(usize) -> String>,
+    /// An existing DEST to make under `shared/` before run i: nobody's regular file, older
+    /// than the source `f` (so `-u` replaces it), which is older than the victim's files (so
+    /// `-u` never writes through a symlink the rules find there: cp would, legitimately).
+    existing: Option<fn(usize) -> String>,
     attack: Attack,
 }
 
@@ -732,6 +867,7 @@ fn race_scenarios() -> Vec<Scenario> {
             args: |i| v(&["-r", "src", &format!("shared/t{i}")]),
             target: |i| format!("t{i}"),
             run_dir: None,
+            existing: None,
             attack: Attack::SwapCreated("../victim"),
         },
         Scenario {
@@ -739,6 +875,7 @@ fn race_scenarios() -> Vec<Scenario> {
             args: |i| v(&["-a", "src", &format!("shared/t{i}")]),
             target: |i| format!("t{i}"),
             run_dir: None,
+            existing: None,
             attack: Attack::SwapCreated("../victim"),
         },
         Scenario {
@@ -746,6 +883,7 @@ fn race_scenarios() -> Vec<Scenario> {
             args: |i| v(&["-a", "-j4", "src", &format!("shared/t{i}")]),
             target: |i| format!("t{i}"),
             run_dir: None,
+            existing: None,
             attack: Attack::SwapCreated("../victim"),
         },
         Scenario {
@@ -753,6 +891,7 @@ fn race_scenarios() -> Vec<Scenario> {
             args: |i| v(&["--parents", "-p", "a/b/f", &format!("shared/p{i}")]),
             target: |i| format!("p{i}/a"),
             run_dir: Some(|i| format!("p{i}")),
+            existing: None,
             attack: Attack::SwapCreated("../../victim"),
         },
         Scenario {
@@ -760,6 +899,7 @@ fn race_scenarios() -> Vec<Scenario> {
             args: |i| v(&["--attributes-only", "-p", "f", &format!("shared/o{i}")]),
             target: |i| format!("o{i}"),
             run_dir: None,
+            existing: None,
             attack: Attack::RenameOver("../victim/created"),
         },
         Scenario {
@@ -767,6 +907,7 @@ fn race_scenarios() -> Vec<Scenario> {
             args: |i| v(&["-rl", "src", &format!("shared/l{i}")]),
             target: |i| format!("l{i}"),
             run_dir: None,
+            existing: None,
             attack: Attack::SwapCreated("../victim"),
         },
         Scenario {
@@ -774,6 +915,7 @@ fn race_scenarios() -> Vec<Scenario> {
             args: |i| v(&["-a", "special/.", &format!("shared/s{i}")]),
             target: |i| format!("s{i}/p"),
             run_dir: Some(|i| format!("s{i}")),
+            existing: None,
             attack: Attack::SwapCreated("../../victim/file"),
         },
         Scenario {
@@ -781,6 +923,7 @@ fn race_scenarios() -> Vec<Scenario> {
             args: |i| v(&["-r", "special/.", &format!("shared/s{i}")]),
             target: |i| format!("s{i}/p"),
             run_dir: Some(|i| format!("s{i}")),
+            existing: None,
             attack: Attack::SwapCreated("../../victim/file"),
         },
         Scenario {
@@ -788,7 +931,60 @@ fn race_scenarios() -> Vec<Scenario> {
             args: |i| v(&["--atomic", "-p", "f", &format!("shared/m{i}")]),
             target: |i| format!("m{i}"),
             run_dir: None,
+            existing: None,
             attack: Attack::RenameOver("../victim/created"),
+        },
+        // An existing DEST (red-team round 3): the attacker keeps renaming a symlink to root's
+        // file over it. With -b or --remove-destination a symlink the rules see is renamed or
+        // removed, never followed; with -u one they see leads to a newer file and is skipped.
+        // Any effect on the victim is a name re-resolved after the rules' look.
+        Scenario {
+            name: "overwrite (-u)",
+            args: |i| v(&["-u", "f", &format!("shared/e{i}")]),
+            target: |i| format!("e{i}"),
+            run_dir: None,
+            existing: Some(|i| format!("e{i}")),
+            attack: Attack::RenameOver("../victim/file"),
+        },
+        Scenario {
+            name: "-b over existing",
+            args: |i| v(&["-b", "f", &format!("shared/e{i}")]),
+            target: |i| format!("e{i}"),
+            run_dir: None,
+            existing: Some(|i| format!("e{i}")),
+            attack: Attack::RenameOver("../victim/file"),
+        },
+        Scenario {
+            name: "--remove-dest",
+            args: |i| v(&["--remove-destination", "f", &format!("shared/e{i}")]),
+            target: |i| format!("e{i}"),
+            run_dir: None,
+            existing: Some(|i| format!("e{i}")),
+            attack: Attack::RenameOver("../victim/file"),
+        },
+        Scenario {
+            name: "--atomic existing",
+            args: |i| v(&["-u", "--atomic", "f", &format!("shared/e{i}")]),
+            target: |i| format!("e{i}"),
+            run_dir: None,
+            existing: Some(|i| format!("e{i}")),
+            attack: Attack::RenameOver("../victim/file"),
+        },
+        Scenario {
+            name: "--attr-only existing",
+            args: |i| {
+                v(&[
+                    "-u",
+                    "--attributes-only",
+                    "-p",
+                    "f",
+                    &format!("shared/e{i}"),
+                ])
+            },
+            target: |i| format!("e{i}"),
+            run_dir: None,
+            existing: Some(|i| format!("e{i}")),
+            attack: Attack::RenameOver("../victim/file"),
         },
     ]
 }
@@ -838,6 +1034,12 @@ fn race_harness_an_unprivileged_attacker_gains_nothing() {
     ] {
         chown(&env.join(p), NOBODY);
     }
+    // `f` is older than the victim's files and newer than an existing DEST (see `existing`).
+    let t = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(900_000_000);
+    fs::File::open(env.join("f"))
+        .unwrap()
+        .set_times(fs::FileTimes::new().set_modified(t))
+        .unwrap();
     let shared = env.join("shared");
     fs::create_dir(&shared).unwrap();
     chown(&shared, NOBODY);
@@ -872,6 +1074,9 @@ fn race_harness_an_unprivileged_attacker_gains_nothing() {
                 let d = shared.join(dir(i));
                 fs::create_dir(&d).unwrap();
                 chown(&d, NOBODY);
+            }
+            if let Some(name) = sc.existing {
+                make_existing(&shared.join(name(i)));
             }
             let from = Instant::now() + Duration::from_micros((i % 8) as u64 * 150);
             set_target(Some((PathBuf::from((sc.target)(i)), sc.attack, from)));
