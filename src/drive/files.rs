@@ -295,7 +295,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             no_preserve_mode: self.cfg.no_preserve_mode,
             remove_destination: self.cfg.remove_destination,
             range_override: self.range_override.clone(),
-            restart: crate::restart::JobRestart::new(&self.cfg.restart, resumed_from),
+            restart: self.cfg.restart.job(resumed_from),
             dest_name: DestName::Plain,
         }
     }

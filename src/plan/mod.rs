@@ -128,8 +128,8 @@ pub struct Job {
     /// ext4 then skips its per-page delayed allocation (about 20% faster for spans of 1 MiB
     /// and more; measured slower on tmpfs and no faster on XFS, so ext4 only).
     pub preallocate: bool,
-    /// `--verify`, `--resume`: see [`crate::restart::JobRestart`].
-    pub restart: crate::restart::JobRestart,
+    /// `--verify`, `--resume`: see [`JobRestart`].
+    pub restart: JobRestart,
 }
 
 /// Why a job is not run; worded as GNU cp's messages in `report/messages/plan.rs`.
@@ -204,7 +204,7 @@ pub struct FileInputs {
     pub range_override: Option<RangeArgs>,
     /// `--verify`/`--resume` for this job; with `resumed_from`, DEST's first bytes already
     /// hold the source's and the job copies the rest as a range.
-    pub restart: crate::restart::JobRestart,
+    pub restart: JobRestart,
     /// What the rules saw at DEST's name (see [`DestName`]).
     pub dest_name: DestName,
 }
@@ -435,6 +435,8 @@ fn choose_strategy(job: &mut Job, opts: &CopyOptions, source: &FileFacts, dest: 
 
 mod endpoint;
 pub use endpoint::{Endpoint, Target};
+pub use job_restart::JobRestart;
+mod job_restart;
 pub mod mode;
 mod range;
 pub mod replace;

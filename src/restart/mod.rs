@@ -61,6 +61,17 @@ impl Settings {
         })
     }
 
+    /// What one job carries under these settings, resumed from `resumed_from` (bytes) if
+    /// `--resume`'s check passed.
+    pub fn job(&self, resumed_from: Option<u64>) -> crate::plan::JobRestart {
+        crate::plan::JobRestart {
+            verify: self.verify,
+            verify_hash: self.verify_hash,
+            resumed_from,
+            keep_partial: self.resume,
+        }
+    }
+
     /// How `--update=changed` looks at a DEST the rules are deciding about (`f`): with
     /// `--checksum` at its contents too, never following a symbolic link the walk does not.
     pub fn check(&self, f: &crate::plan::replace::Facts) -> update_changed::Check {
@@ -68,31 +79,6 @@ impl Settings {
             contents: self.checksum,
             src_nofollow: f.source.nofollow,
             dst_nofollow: f.existing.as_ref().is_none_or(|e| !e.name_is_symlink),
-        }
-    }
-}
-
-/// What one job carries for restartable copies (part of [`crate::plan::Job`]).
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
-pub struct JobRestart {
-    /// `--verify`: compare after the data.
-    pub verify: bool,
-    /// `--resume` found DEST's first bytes already copied: the job copies from this offset.
-    pub resumed_from: Option<u64>,
-    /// `--resume`: a failed or interrupted copy keeps what it wrote.
-    pub keep_partial: bool,
-    /// `--verify=hash`: hash both files while comparing; the digest goes in the outcome.
-    pub verify_hash: bool,
-}
-
-impl JobRestart {
-    /// The job's settings under `settings`, resumed from `resumed_from` if the check passed.
-    pub fn new(settings: &Settings, resumed_from: Option<u64>) -> JobRestart {
-        JobRestart {
-            verify: settings.verify,
-            verify_hash: settings.verify_hash,
-            resumed_from,
-            keep_partial: settings.resume,
         }
     }
 }

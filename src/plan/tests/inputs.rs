@@ -20,7 +20,7 @@ fn existing() -> DestFacts {
 
 #[test]
 fn nofollow_and_restart_settings_reach_the_job() {
-    let restart = crate::restart::JobRestart {
+    let restart = crate::plan::JobRestart {
         verify: true,
         resumed_from: None,
         keep_partial: true,
@@ -84,7 +84,7 @@ fn a_batch_range_replaces_the_command_line_range() {
 #[test]
 fn a_resumed_copy_is_the_rest_of_the_file_as_a_range() {
     let inputs = FileInputs {
-        restart: crate::restart::JobRestart {
+        restart: crate::plan::JobRestart {
             resumed_from: Some(4096),
             keep_partial: true,
             verify: false,

@@ -1,0 +1,15 @@
+//! The restartable-copy part of a job (`--verify`, `--resume`): plain data the executor obeys.
+
+/// What one job carries for restartable copies (part of [`super::Job`]; made by
+/// [`crate::restart::Settings::job`]).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct JobRestart {
+    /// `--verify`: compare after the data.
+    pub verify: bool,
+    /// `--resume` found DEST's first bytes already copied: the job copies from this offset.
+    pub resumed_from: Option<u64>,
+    /// `--resume`: a failed or interrupted copy keeps what it wrote.
+    pub keep_partial: bool,
+    /// `--verify=hash`: hash both files while comparing; the digest goes in the outcome.
+    pub verify_hash: bool,
+}
