@@ -924,3 +924,36 @@ fn checksum_finds_a_block_rewritten_in_a_reflinked_copy() {
     assert_eq!(run.json_record()["status"], "ok");
     env.assert_same_content("src/f", "dst");
 }
+
+/// The README's headline restartable command, run twice as it says, must copy into the same
+/// DEST both times: cp's rule for an existing DEST directory nests `SRC DEST` the second time
+/// unless the command says `-T` (or `SRC/.`).
+#[test]
+fn readme_restartable_command_names_the_same_dest_on_the_second_run() {
+    let readme = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let line = readme
+        .lines()
+        .find(|l| l.contains("# run it again after any interruption"))
+        .expect("README has the restartable example");
+    let command = line.split('#').next().unwrap();
+    let args: Vec<String> = command
+        .split_whitespace()
+        .skip(1)
+        .map(|a| a.replace("/mnt/backup/", "backup/"))
+        .collect();
+    let env = TestEnv::new();
+    env.write("photos/a.jpg", pattern(5000, 1));
+    env.write("photos/trip/b.jpg", pattern(7000, 2));
+    fs::create_dir(env.join("backup")).unwrap();
+    for run in 1..=2 {
+        let out = env.run(&args);
+        assert_eq!(out.code(), Some(0), "run {run} of {args:?}: {}", out.stderr());
+    }
+    env.assert_same_content("photos/a.jpg", "backup/photos/a.jpg");
+    env.assert_same_content("photos/trip/b.jpg", "backup/photos/trip/b.jpg");
+    assert!(
+        !env.exists("backup/photos/photos"),
+        "the second run of {args:?} nested: {}",
+        env.listing()
+    );
+}
