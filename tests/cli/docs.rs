@@ -140,7 +140,10 @@ fn man_page() -> Vec<u8> {
     roff.control("SH", ["EXIT STATUS"]);
     roff.control("TP", []);
     roff.text([bold("0")]);
-    roff.text([roman("Everything was copied.")]);
+    roff.text([roman(
+        "Everything was copied, or skipped on purpose (-n, --update, --update=changed); \
+         a file -i was told not to overwrite makes the status 1, as in GNU cp 9.2 and later.",
+    )]);
     roff.control("TP", []);
     roff.text([bold("1")]);
     roff.text([roman(
@@ -545,4 +548,31 @@ fn help_at_80_columns_has_no_ragged_lines() {
         let ragged = ragged_lines(&help, width);
         assert!(ragged.is_empty(), "--help at {width} columns: {ragged:#?}");
     }
+}
+
+/// The exit status as documented is the exit status fcopy gives: a declined `-i` is 1 (GNU 9.2),
+/// `-n` and `-u` skips are 0; the README's table and the man page say so.
+#[test]
+fn exit_status_docs_match_a_declined_i_and_a_skip() {
+    let env = crate::testenv::TestEnv::new();
+    env.write("a", "new");
+    env.write("b", "old");
+    let declined = env.fcopy().args(&["-i", "a", "b"]).stdin_bytes("n\n").run();
+    assert_eq!(declined.code(), Some(1), "{}", declined.stderr());
+    assert_eq!(env.run(&["-n", "a", "b"]).code(), Some(0));
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    let zero = readme
+        .lines()
+        .find(|l| l.starts_with("| 0 |"))
+        .expect("README's exit status table has a 0 row");
+    assert!(!zero.contains("-i"), "README says a declined -i exits 0: {zero}");
+    let one = readme.lines().find(|l| l.starts_with("| 1 |")).unwrap();
+    assert!(one.contains("-i"), "README's 1 row omits a declined -i: {one}");
+    let man = String::from_utf8(man_page()).unwrap();
+    let status = &man[man.find("EXIT STATUS").unwrap()..];
+    let zero = &status[..status.find("\\fB1\\fR").unwrap()];
+    assert!(
+        zero.contains("\\-n") && zero.contains("\\-i") && zero.contains("status 1"),
+        "the man page's 0 does not say how skips and a declined -i end: {zero}"
+    );
 }
