@@ -33,7 +33,9 @@ sparse files, and falling back to read/write wherever the kernel cannot offload 
 With --offset-in/--offset-out/--len, copy one byte range from SOURCE into DEST without \
 truncating DEST (like dd conv=notrunc, but in the kernel).
 
-'-' as SOURCE is standard input; '-' as DEST is standard output (a file named '-' is './-').";
+'-' as SOURCE is standard input; '-' as DEST is standard output (a file named '-' is './-'). \
+A new file made from standard input gets 0666 less the umask, as with dd (-p keeps the \
+stream's mode).";
 
 // Every line is shorter than 80 columns, so clap never wraps (and misindents) an example.
 const EXAMPLES: &str = "\
