@@ -1,7 +1,7 @@
 complete -c fcopy -s t -l target-directory -d 'Copy all SOURCE arguments into DIRECTORY' -r -F
 complete -c fcopy -l preserve -d 'Preserve the attributes (default: mode,ownership,timestamps), if possible: mode, ownership, timestamps, links, xattr, context, all' -r
 complete -c fcopy -l no-preserve -d 'Don\'t preserve the specified attributes' -r
-complete -c fcopy -l context -d 'Like -Z; setting a context is not supported' -r
+complete -c fcopy -l context -d 'Like -Z; with CTX, ignored with a warning, as GNU cp without SELinux' -r
 complete -c fcopy -l offset-in -d 'Start reading SOURCE at this byte offset (default 0) [BYTES: 4096, 64K, 1GiB, 10MB]' -r
 complete -c fcopy -l offset-out -d 'Start writing DEST at this byte offset (default 0); DEST keeps all its other bytes' -r
 complete -c fcopy -l len -d 'Copy this many bytes (default: to the end of SOURCE)' -r
@@ -48,7 +48,7 @@ complete -c fcopy -s l -l link -d 'Hard link files instead of copying'
 complete -c fcopy -s s -l symbolic-link -d 'Make symbolic links instead of copying'
 complete -c fcopy -s p -d 'Same as --preserve=mode,ownership,timestamps'
 complete -c fcopy -l attributes-only -d 'Don\'t copy the file data, just the attributes'
-complete -c fcopy -s Z -d 'Accepted for compatibility; SELinux contexts are not supported (a warning is printed)'
+complete -c fcopy -s Z -d 'Accepted for compatibility and ignored, as GNU cp without SELinux (no context is set)'
 complete -c fcopy -s n -l no-clobber -d 'Do not overwrite an existing file (overrides a previous -i)'
 complete -c fcopy -s i -l interactive -d 'Prompt before overwrite (overrides a previous -n)'
 complete -c fcopy -s f -l force -d 'If an existing destination file cannot be opened, remove it and try again'

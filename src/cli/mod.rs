@@ -173,11 +173,11 @@ pub struct Args {
     #[arg(long, help_heading = "Metadata")]
     pub attributes_only: bool,
 
-    /// Accepted for compatibility; SELinux contexts are not supported (a warning is printed)
+    /// Accepted for compatibility and ignored, as GNU cp without SELinux (no context is set)
     #[arg(short = 'Z', help_heading = "Metadata")]
     pub selinux: bool,
 
-    /// Like -Z; setting a context is not supported
+    /// Like -Z; with CTX, ignored with a warning, as GNU cp without SELinux
     #[arg(long, value_name = "CTX", num_args = 0..=1, require_equals = true, default_missing_value = "", help_heading = "Metadata")]
     pub context: Option<String>,
 

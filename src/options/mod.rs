@@ -40,6 +40,9 @@ pub enum UsageError {
     FilesFrom(crate::restart::files_from::FilesFromError),
     /// Operands that cp's grammar cannot pair up.
     Operand(operands::OperandError),
+    /// `--preserve=context` asked for explicitly: fcopy copies no SELinux context, so it fails
+    /// before copying anything, as GNU cp does without an SELinux-enabled kernel (cp.c).
+    ContextRequired,
 }
 
 impl UsageError {
@@ -57,6 +60,7 @@ impl UsageError {
             | UsageError::Attributes(_)
             | UsageError::BackupControl(_)
             | UsageError::Restart(_) => true,
+            UsageError::ContextRequired => false,
         }
     }
 }

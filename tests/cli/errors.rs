@@ -328,3 +328,40 @@ fn enospc_on_a_small_filesystem() {
         assert!(!dst.exists(), "the partial destination must be removed");
     }
 }
+
+/// An explicit `--preserve=context` fails before anything is copied, in GNU cp 9.1's words
+/// without SELinux; the context `-a` and `--preserve=all` imply is best effort (silent), `-Z`
+/// and a bare `--context` are ignored silently and `--context=CTX` with GNU's warning.
+#[test]
+fn preserve_context_is_refused_as_gnu_does_without_selinux() {
+    let env = TestEnv::new();
+    env.write("f", "x");
+    for args in [
+        &["--preserve=context", "f", "g"][..],
+        &["--preserve=mode,context", "f", "g"],
+        &["-a", "--preserve=context", "f", "g"],
+    ] {
+        env.run(args).failure().stderr_is(
+            "fcopy: cannot preserve security context without an SELinux-enabled kernel\n",
+        );
+        assert!(!env.exists("g"), "{args:?} copied");
+    }
+    for (i, args) in [
+        &["-a"][..],
+        &["--preserve=all"],
+        &["-Z"],
+        &["--context"],
+        &["--preserve=context", "--no-preserve=context"],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let dest = format!("ok{i}");
+        let mut all = args.to_vec();
+        all.extend(["f", &dest]);
+        env.run(&all).success();
+    }
+    let warned = env.run(&["--context=system_u:object_r:tmp_t:s0", "f", "h"]);
+    assert_eq!(warned.code(), Some(0));
+    warned.stderr_is("fcopy: warning: ignoring --context; it requires an SELinux-enabled kernel\n");
+}
