@@ -56,10 +56,14 @@ impl UsageError {
             UsageError::FilesFrom(e) => {
                 matches!(e, crate::restart::files_from::FilesFromError::NoDestination)
             }
-            UsageError::Option(_)
-            | UsageError::Attributes(_)
-            | UsageError::BackupControl(_)
-            | UsageError::Restart(_) => true,
+            // An --exclude-from file that cannot be read is an I/O error about a file, not
+            // about the command line: no hint (as GNU reports files it cannot read).
+            UsageError::Restart(e) => {
+                !matches!(e, crate::restart::filter::FilterError::Unreadable { .. })
+            }
+            UsageError::Option(_) | UsageError::Attributes(_) | UsageError::BackupControl(_) => {
+                true
+            }
             UsageError::ContextRequired => false,
         }
     }

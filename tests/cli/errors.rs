@@ -365,3 +365,17 @@ fn preserve_context_is_refused_as_gnu_does_without_selinux() {
     assert_eq!(warned.code(), Some(0));
     warned.stderr_is("fcopy: warning: ignoring --context; it requires an SELinux-enabled kernel\n");
 }
+
+/// An `--exclude-from` file that cannot be read is an I/O error: its message alone, without
+/// "Try 'fcopy --help'", which is for command-line mistakes (a bad pattern keeps it).
+#[test]
+fn unreadable_exclude_from_has_no_usage_hint() {
+    let env = TestEnv::new();
+    env.write("t/a", "1");
+    env.run(&["-r", "--exclude-from", "nonexist", "t", "out"])
+        .failure()
+        .stderr_is("fcopy: cannot read 'nonexist': No such file or directory\n");
+    env.run(&["-r", "--exclude=a[", "t", "out"])
+        .failure()
+        .stderr_contains("Try 'fcopy --help' for more information.");
+}
