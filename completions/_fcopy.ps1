@@ -88,7 +88,7 @@ Register-ArgumentCompleter -Native -CommandName 'fcopy' -ScriptBlock {
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain what is being done: ''a'' -> ''b''')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain what is being done: ''a'' -> ''b''')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Explain how each file is copied (implies --verbose): copy offload, reflink, sparse detection')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per file and a summary on stdout (JSON Lines)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per file and a summary on stdout (JSON Lines); replaces the lines of -v and --debug')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would be copied and by which strategy; write nothing')
             [CompletionResult]::new('--resume', '--resume', [CompletionResultType]::ParameterName, 'Complete a DEST that is a shorter copy of SOURCE (its last up-to-1 MiB must match) from where it ends; keep partial files when interrupted (with --atomic, the temporary .DEST.fcopy-partial, renamed over DEST when complete)')
             [CompletionResult]::new('--stats', '--stats', [CompletionResultType]::ParameterName, 'Print files copied, skipped and failed, bytes copied and cloned, time and rate on standard error at the end')

@@ -85,7 +85,7 @@ set edit:completion:arg-completer[fcopy] = {|@words|
             cand -v 'Explain what is being done: ''a'' -> ''b'''
             cand --verbose 'Explain what is being done: ''a'' -> ''b'''
             cand --debug 'Explain how each file is copied (implies --verbose): copy offload, reflink, sparse detection'
-            cand --json 'Print one JSON object per file and a summary on stdout (JSON Lines)'
+            cand --json 'Print one JSON object per file and a summary on stdout (JSON Lines); replaces the lines of -v and --debug'
             cand --dry-run 'Show what would be copied and by which strategy; write nothing'
             cand --resume 'Complete a DEST that is a shorter copy of SOURCE (its last up-to-1 MiB must match) from where it ends; keep partial files when interrupted (with --atomic, the temporary .DEST.fcopy-partial, renamed over DEST when complete)'
             cand --stats 'Print files copied, skipped and failed, bytes copied and cloned, time and rate on standard error at the end'

@@ -60,7 +60,7 @@ complete -c fcopy -l sync -d 'Flush each file (and in tree copies each directory
 complete -c fcopy -s g -d 'Same as --progress=always'
 complete -c fcopy -s v -l verbose -d 'Explain what is being done: \'a\' -> \'b\''
 complete -c fcopy -l debug -d 'Explain how each file is copied (implies --verbose): copy offload, reflink, sparse detection'
-complete -c fcopy -l json -d 'Print one JSON object per file and a summary on stdout (JSON Lines)'
+complete -c fcopy -l json -d 'Print one JSON object per file and a summary on stdout (JSON Lines); replaces the lines of -v and --debug'
 complete -c fcopy -l dry-run -d 'Show what would be copied and by which strategy; write nothing'
 complete -c fcopy -l resume -d 'Complete a DEST that is a shorter copy of SOURCE (its last up-to-1 MiB must match) from where it ends; keep partial files when interrupted (with --atomic, the temporary .DEST.fcopy-partial, renamed over DEST when complete)'
 complete -c fcopy -l stats -d 'Print files copied, skipped and failed, bytes copied and cloned, time and rate on standard error at the end'

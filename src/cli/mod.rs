@@ -328,7 +328,7 @@ pub struct Args {
     #[arg(long, help_heading = "Output")]
     pub debug: bool,
 
-    /// Print one JSON object per file and a summary on stdout (JSON Lines)
+    /// Print one JSON object per file and a summary on stdout (JSON Lines); replaces the lines of -v and --debug
     #[arg(long, help_heading = "Output")]
     pub json: bool,
 

@@ -93,7 +93,7 @@ fn man_page() -> Vec<u8> {
         (
             "JSON OUTPUT",
             &[
-                "--json writes one JSON object per line on standard output (on standard error when DEST is -): one record per job, and in trees per directory, symlink, hard link and special file, then one summary record.",
+                "--json writes one JSON object per line on standard output (on standard error when DEST is -): one record per job, and in trees per directory, symlink, hard link and special file, then one summary record. As with ripgrep's --json, the records replace the other per-file output: the lines of -v and --debug are not printed (the records carry the same facts: source, dest, method, fallback, verified); messages and --stats still go to standard error.",
                 "Every record but the summary has these fields, in this order, null where they do not apply: type (file, directory, symlink, hardlink, special, batch_line, error), source, dest, status (ok, error, skipped, planned), strategy, method, fallback, fallback_offset, offset_in, offset_out, len, bytes, extents, error, elapsed_ms, line (the batch line of a batch_line record), resumed_from (--resume: the DEST offset the copy continued from), verified (--verify: compared, reflink, or not verifiable for a stream or a /proc-like file), shared_bytes (bytes of DEST sharing extents with SOURCE) and digest (--verify=hash: the BLAKE3 digest).",
                 "Only for a path that is not UTF-8 (where source or dest has U+FFFD for each invalid byte sequence), source_bytes and dest_bytes follow source and dest: the path's exact bytes as an array of numbers.",
                 "The summary is {\"type\":\"summary\",\"files\":N,\"bytes\":N,\"failures\":N,\"skipped\":N,\"elapsed_ms\":X,\"throughput_bytes_per_sec\":X}; failures equals the number of records with status error.",
@@ -628,4 +628,23 @@ fn json_fields_in_the_docs_are_the_fields_written() {
         !readme.contains("has every field below, in this order"),
         "README says every record has source_bytes/dest_bytes"
     );
+}
+
+/// `--json` with `-v`: the records replace the `-v` lines (nothing else on standard output), and
+/// `--help`, the man page and the README say so.
+#[test]
+fn json_replaces_verbose_lines_and_says_so() {
+    let env = crate::testenv::TestEnv::new();
+    env.write("a", "1");
+    let run = env.run(&["--json", "-v", "a", "b"]);
+    assert!(run.stdout().lines().all(|l| l.starts_with('{')), "{}", run.stdout());
+    let help = env.run(&["--help"]).stdout();
+    let at = help.find("      --json").unwrap();
+    let json_help: String = help[at..].chars().take(200).collect();
+    assert!(json_help.contains("-v and --debug"), "--help: {json_help}");
+    let man = String::from_utf8(man_page()).unwrap();
+    let json = &man[man.find("JSON OUTPUT").unwrap()..man.find("PROGRESS AND STATUS").unwrap()];
+    assert!(json.contains("\\-v and \\-\\-debug are not printed"), "{json}");
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    assert!(readme.contains("replace the lines of `-v` and `--debug`"));
 }
