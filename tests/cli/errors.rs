@@ -379,3 +379,26 @@ fn unreadable_exclude_from_has_no_usage_hint() {
         .failure()
         .stderr_contains("Try 'fcopy --help' for more information.");
 }
+
+/// A full filesystem reached through sendfile (ext4 → tmpfs: copy_file_range says EXDEV) is
+/// `error writing 'DEST'`, as GNU cp 9.1 says there (its read/write loop), not `error copying`.
+#[test]
+fn enospc_through_sendfile_says_error_writing_as_gnu() {
+    let Some(mount) = crate::testenv::LoopMount::tmpfs(1 << 20) else {
+        return;
+    };
+    let disk = TestEnv::new();
+    if crate::testenv::fs_magic(disk.path()) == crate::testenv::fs_magic(mount.path()) {
+        crate::testenv::skip("the work tree is a tmpfs: no EXDEV, no sendfile");
+        return;
+    }
+    disk.write("big", crate::testenv::pattern(3 << 20, 1));
+    let dst = mount.path().join("dst");
+    disk.run(&["big".as_ref(), dst.as_os_str()])
+        .failure()
+        .stderr_is(&format!(
+            "fcopy: error writing '{}': No space left on device\n",
+            dst.display()
+        ));
+    assert!(!dst.exists());
+}
