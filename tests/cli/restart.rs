@@ -957,3 +957,41 @@ fn readme_restartable_command_names_the_same_dest_on_the_second_run() {
         env.listing()
     );
 }
+
+/// `--dry-run --mkpath` says what the run would do: the missing directory is planned (made by
+/// the run, not by the plan) and the files going into it are planned, exit 0, nothing created.
+#[test]
+fn dry_run_mkpath_plans_the_directories_it_would_make() {
+    let env = TestEnv::new();
+    env.write("e1", "1");
+    let plan = env.run(&["--dry-run", "--mkpath", "-t", "nd2", "e1"]);
+    assert_eq!(plan.code(), Some(0), "{}", plan.stderr());
+    assert_eq!(
+        plan.stdout(),
+        "'nd2' (directory, --mkpath)\n'e1' -> 'nd2/e1' (copy_file_range, 1 byte)\n"
+            .replace("copy_file_range", &planned_strategy(&env))
+    );
+    assert!(!env.exists("nd2"), "the plan made the directory");
+    env.write("jobs", "e1\tnewdir/a/x\ne1\tnewdir/a/y\n");
+    let plan = env.run(&["--batch", "jobs", "--mkpath", "--dry-run"]);
+    assert_eq!(plan.code(), Some(0), "{}", plan.stderr());
+    let out = plan.stdout();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert_eq!(lines[0], "'newdir/a' (directory, --mkpath)");
+    assert!(lines[1].starts_with("'e1' -> 'newdir/a/x' ("), "{}", lines[1]);
+    assert!(!env.exists("newdir"));
+    // Without --mkpath the plan still fails as the run would.
+    let plan = env.run(&["--dry-run", "-t", "nd2", "e1"]);
+    assert_eq!(plan.code(), Some(1));
+}
+
+/// The strategy `--dry-run` plans for a small file here (`reflink` where the filesystem clones).
+fn planned_strategy(env: &TestEnv) -> String {
+    let plan = env.run(&["--dry-run", "e1", "probe"]).stdout();
+    plan.split(" (")
+        .nth(1)
+        .and_then(|s| s.split(',').next())
+        .unwrap_or("copy_file_range")
+        .to_owned()
+}
