@@ -1,7 +1,7 @@
 complete -c fcopy -s t -l target-directory -d 'Copy all SOURCE arguments into DIRECTORY' -r -F
 complete -c fcopy -l preserve -d 'Preserve the attributes (default: mode,ownership,timestamps), if possible: mode, ownership, timestamps, links, xattr, context, all' -r
 complete -c fcopy -l no-preserve -d 'Don\'t preserve the specified attributes' -r
-complete -c fcopy -l context -d 'Like -Z; setting a context is not supported' -r
+complete -c fcopy -l context -d 'Like -Z; with CTX, ignored with a warning, as GNU cp without SELinux' -r
 complete -c fcopy -l offset-in -d 'Start reading SOURCE at this byte offset (default 0) [BYTES: 4096, 64K, 1GiB, 10MB]' -r
 complete -c fcopy -l offset-out -d 'Start writing DEST at this byte offset (default 0); DEST keeps all its other bytes' -r
 complete -c fcopy -l len -d 'Copy this many bytes (default: to the end of SOURCE)' -r
@@ -48,7 +48,7 @@ complete -c fcopy -s l -l link -d 'Hard link files instead of copying'
 complete -c fcopy -s s -l symbolic-link -d 'Make symbolic links instead of copying'
 complete -c fcopy -s p -d 'Same as --preserve=mode,ownership,timestamps'
 complete -c fcopy -l attributes-only -d 'Don\'t copy the file data, just the attributes'
-complete -c fcopy -s Z -d 'Accepted for compatibility; SELinux contexts are not supported (a warning is printed)'
+complete -c fcopy -s Z -d 'Accepted for compatibility and ignored, as GNU cp without SELinux (no context is set)'
 complete -c fcopy -s n -l no-clobber -d 'Do not overwrite an existing file (overrides a previous -i)'
 complete -c fcopy -s i -l interactive -d 'Prompt before overwrite (overrides a previous -n)'
 complete -c fcopy -s f -l force -d 'If an existing destination file cannot be opened, remove it and try again'
@@ -60,7 +60,7 @@ complete -c fcopy -l sync -d 'Flush each file (and in tree copies each directory
 complete -c fcopy -s g -d 'Same as --progress=always'
 complete -c fcopy -s v -l verbose -d 'Explain what is being done: \'a\' -> \'b\''
 complete -c fcopy -l debug -d 'Explain how each file is copied (implies --verbose): copy offload, reflink, sparse detection'
-complete -c fcopy -l json -d 'Print one JSON object per file and a summary on stdout (JSON Lines)'
+complete -c fcopy -l json -d 'Print one JSON object per file and a summary on stdout (JSON Lines); replaces the lines of -v and --debug'
 complete -c fcopy -l dry-run -d 'Show what would be copied and by which strategy; write nothing'
 complete -c fcopy -l resume -d 'Complete a DEST that is a shorter copy of SOURCE (its last up-to-1 MiB must match) from where it ends; keep partial files when interrupted (with --atomic, the temporary .DEST.fcopy-partial, renamed over DEST when complete)'
 complete -c fcopy -l stats -d 'Print files copied, skipped and failed, bytes copied and cloned, time and rate on standard error at the end'

@@ -56,7 +56,7 @@ pub fn run_batch(copier: &mut drive::Copier<'_, '_>, file: &Path, config: &Confi
                 };
                 copier.reporter().usage_error(&problem.to_string(), false);
             }
-            Ok(job) => run_job(copier, file, job, &mut order, parallel, config.recursive),
+            Ok(job) => run_job(copier, file, job, &mut order, (parallel, config)),
             Err(error) => {
                 let line = error.line as u64;
                 let problem = BatchProblem::BadLine {
@@ -108,9 +108,16 @@ fn run_job(
     file: &Path,
     job: BatchJob,
     order: &mut JobOrder,
-    parallel: bool,
-    recursive: bool,
+    (parallel, config): (bool, &Config),
 ) {
+    let (recursive, mkpath) = (config.recursive, config.restart.mkpath);
+    if copier.reporter().dry_run && mkpath {
+        if let Some(dir) = restart::mkpath::dest_dir(&job.dest) {
+            if restart::mkpath::would_make(dir) {
+                copier.reporter().planned_mkpath(dir);
+            }
+        }
+    }
     if copier.mkpath() {
         // Making a directory is an effect on names that earlier jobs may still be about to
         // create: as with -j 1, they finish first.

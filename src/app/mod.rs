@@ -39,6 +39,8 @@ pub struct Prepared {
     pub into_directory: bool,
     /// That DIRECTORY as given (`-t`, else the last operand), when there are operands.
     pub directory: Option<PathBuf>,
+    /// `--dry-run --mkpath`: the missing `-t DIRECTORY` the run would make.
+    pub planned_mkpath: Option<PathBuf>,
 }
 
 /// Runs fcopy with these arguments (including `argv[0]`) and returns the exit status.
@@ -77,20 +79,22 @@ fn prepare(args: &Args, m: &ArgMatches, reporter: &mut Reporter) -> Result<Prepa
         operands::Listed::Sources(with_names) => with_names,
         _ => args,
     };
-    if let (true, false, Some(dir)) = (
-        config.restart.mkpath,
-        config.dry_run,
-        &args.target_directory,
-    ) {
-        if let Err(message) = restart::mkpath::make_dir(dir) {
-            reporter.error(&message);
-            return Err(ExitCode::Failure);
+    let mut planned_dir = None;
+    if let (true, Some(dir)) = (config.restart.mkpath, &args.target_directory) {
+        if !config.dry_run {
+            if let Err(message) = restart::mkpath::make_dir(dir) {
+                reporter.error(&message);
+                return Err(ExitCode::Failure);
+            }
+        } else if restart::mkpath::would_make(dir) {
+            // The plan says what the run would do: the directory is made, then copied into.
+            planned_dir = Some(dir.as_path());
         }
     }
     let (targets, into_directory) = if config.batch.is_some() || nothing_listed {
         (Vec::new(), false)
     } else {
-        operands::resolve(args).map_err(|e| usage(reporter, &e))?
+        operands::resolve(args, planned_dir).map_err(|e| usage(reporter, &e))?
     };
     let stdin = Some(Path::new("-"));
     let stdin_taken =
@@ -102,8 +106,9 @@ fn prepare(args: &Args, m: &ArgMatches, reporter: &mut Reporter) -> Result<Prepa
             return Err(ExitCode::Failure);
         }
     }
-    if args.selinux || args.context.is_some() {
-        reporter.note("warning: ignoring --context (-Z): SELinux contexts are not supported");
+    if args.context.as_deref().is_some_and(|ctx| !ctx.is_empty()) {
+        // GNU cp's words without SELinux; -Z and a bare --context are ignored silently, as there.
+        reporter.note("warning: ignoring --context; it requires an SELinux-enabled kernel");
     }
     let directory = match &args.target_directory {
         Some(dir) => Some(dir.clone()),
@@ -114,6 +119,7 @@ fn prepare(args: &Args, m: &ArgMatches, reporter: &mut Reporter) -> Result<Prepa
         targets,
         into_directory,
         directory,
+        planned_mkpath: planned_dir.map(Path::to_path_buf),
     })
 }
 
@@ -126,6 +132,9 @@ fn configure_reporter(reporter: &mut Reporter, prepared: &Prepared) {
     reporter.json = config.json;
     reporter.range = config.copy.range.clone();
     reporter.stdout_taken = prepared.targets.iter().any(|t| t.dest == Endpoint::Stdio);
+    if let Some(dir) = &prepared.planned_mkpath {
+        reporter.planned_mkpath(dir);
+    }
 }
 
 /// The progress display of this run; `kill -USR1 PID` prints one status line (bytes, files,

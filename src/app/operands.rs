@@ -16,9 +16,14 @@ use crate::{drive, signals};
 
 /// cp's operand grammar over the real filesystem: the targets, and whether the sources go into
 /// a directory. Each path is looked at once (the grammar asks about DEST twice).
-pub fn resolve(args: &Args) -> Result<(Vec<Target>, bool), UsageError> {
+///
+/// `planned_dir`: a `-t DIRECTORY` that `--dry-run --mkpath` plans to make, taken as a directory.
+pub fn resolve(args: &Args, planned_dir: Option<&Path>) -> Result<(Vec<Target>, bool), UsageError> {
     let seen = RefCell::new(HashMap::new());
     let is_dir = |path: &Path| -> io::Result<bool> {
+        if planned_dir == Some(path) {
+            return Ok(true);
+        }
         let answer = *seen
             .borrow_mut()
             .entry(path.to_path_buf())

@@ -33,7 +33,9 @@ sparse files, and falling back to read/write wherever the kernel cannot offload 
 With --offset-in/--offset-out/--len, copy one byte range from SOURCE into DEST without \
 truncating DEST (like dd conv=notrunc, but in the kernel).
 
-'-' as SOURCE is standard input; '-' as DEST is standard output (a file named '-' is './-').";
+'-' as SOURCE is standard input; '-' as DEST is standard output (a file named '-' is './-'). \
+A new file made from standard input gets 0666 less the umask, as with dd (-p keeps the \
+stream's mode).";
 
 // Every line is shorter than 80 columns, so clap never wraps (and misindents) an example.
 const EXAMPLES: &str = "\
@@ -171,11 +173,11 @@ pub struct Args {
     #[arg(long, help_heading = "Metadata")]
     pub attributes_only: bool,
 
-    /// Accepted for compatibility; SELinux contexts are not supported (a warning is printed)
+    /// Accepted for compatibility and ignored, as GNU cp without SELinux (no context is set)
     #[arg(short = 'Z', help_heading = "Metadata")]
     pub selinux: bool,
 
-    /// Like -Z; setting a context is not supported
+    /// Like -Z; with CTX, ignored with a warning, as GNU cp without SELinux
     #[arg(long, value_name = "CTX", num_args = 0..=1, require_equals = true, default_missing_value = "", help_heading = "Metadata")]
     pub context: Option<String>,
 
@@ -326,7 +328,7 @@ pub struct Args {
     #[arg(long, help_heading = "Output")]
     pub debug: bool,
 
-    /// Print one JSON object per file and a summary on stdout (JSON Lines)
+    /// Print one JSON object per file and a summary on stdout (JSON Lines); replaces the lines of -v and --debug
     #[arg(long, help_heading = "Output")]
     pub json: bool,
 

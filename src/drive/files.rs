@@ -358,7 +358,9 @@ impl<'a, 'p> Copier<'a, 'p> {
                 Ok(_) => Err(Errno::NOTDIR),
                 Err(e) => Err(e),
             };
-            if let (Err(errno), false) = (usable, self.cfg.parents) {
+            // --parents and --mkpath plan the directories they make (report::planned_dir).
+            let planned = self.cfg.parents || self.reporter.planned_dir(parent);
+            if let (Err(errno), false) = (usable, planned) {
                 let e = ReplaceError::CannotCreate {
                     dest: path.clone(),
                     errno,

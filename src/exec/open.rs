@@ -86,12 +86,12 @@ pub(super) fn created_with_final_mode(job: &Job) -> bool {
     !attrs.mode && !attrs.ownership && !attrs.xattr && !job.explicit_mode
 }
 
-/// The mode `open(O_CREAT)` is given. For the final mode it is the source's permission bits
-/// before the umask (`create_mode` has it applied already): the kernel applies the umask, or a
+/// The mode `open(O_CREAT)` is given. For the final mode it is the planned bits (the source's
+/// permission bits; 0666 from standard input) before the umask (`create_mode` has it applied already): the kernel applies the umask, or a
 /// default ACL instead, exactly as for GNU cp.
 fn creation_mode(job: &Job) -> u32 {
     if created_with_final_mode(job) {
-        job.source_facts.mode & 0o777
+        job.create_bits
     } else {
         0o600
     }

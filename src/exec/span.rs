@@ -217,7 +217,7 @@ impl<'a, 'e> Span<'a, 'e> {
             rest,
             fresh,
         )
-        .map_err(|e| self.copy_error(e))?;
+        .map_err(|e| self.send_error(e))?;
         if sent > 0 {
             outcome.method = Method::Sendfile;
         }
@@ -229,6 +229,27 @@ impl<'a, 'e> Span<'a, 'e> {
         }
     }
 
+    /// A sendfile failure, worded as GNU cp words the read/write loop it stands in for (GNU
+    /// has no sendfile): an errno only writing can give (no space, quota, file too large,
+    /// read-only filesystem, broken pipe) is `error writing 'DEST'`; any other, which either
+    /// side may have given, stays `error copying 'SOURCE' to 'DEST'`.
+    fn send_error(&self, errno: Errno) -> ExecError {
+        let write_side = [
+            Errno::NOSPC,
+            Errno::DQUOT,
+            Errno::FBIG,
+            Errno::ROFS,
+            Errno::PIPE,
+        ];
+        if write_side.contains(&errno) {
+            self.rw_error(RwError::Write(errno))
+        } else {
+            self.copy_error(errno)
+        }
+    }
+
+    /// A copy_file_range failure: GNU cp's `error copying 'SOURCE' to 'DEST'` (copy.c,
+    /// `sparse_copy`), since the kernel does not say which side failed.
     fn copy_error(&self, errno: Errno) -> ExecError {
         ExecError::Copy {
             source: self.src_name.to_owned(),

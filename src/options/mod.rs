@@ -40,6 +40,9 @@ pub enum UsageError {
     FilesFrom(crate::restart::files_from::FilesFromError),
     /// Operands that cp's grammar cannot pair up.
     Operand(operands::OperandError),
+    /// `--preserve=context` asked for explicitly: fcopy copies no SELinux context, so it fails
+    /// before copying anything, as GNU cp does without an SELinux-enabled kernel (cp.c).
+    ContextRequired,
 }
 
 impl UsageError {
@@ -53,10 +56,15 @@ impl UsageError {
             UsageError::FilesFrom(e) => {
                 matches!(e, crate::restart::files_from::FilesFromError::NoDestination)
             }
-            UsageError::Option(_)
-            | UsageError::Attributes(_)
-            | UsageError::BackupControl(_)
-            | UsageError::Restart(_) => true,
+            // An --exclude-from file that cannot be read is an I/O error about a file, not
+            // about the command line: no hint (as GNU reports files it cannot read).
+            UsageError::Restart(e) => {
+                !matches!(e, crate::restart::filter::FilterError::Unreadable { .. })
+            }
+            UsageError::Option(_) | UsageError::Attributes(_) | UsageError::BackupControl(_) => {
+                true
+            }
+            UsageError::ContextRequired => false,
         }
     }
 }

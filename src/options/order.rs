@@ -56,6 +56,9 @@ struct AttrFlag {
     attrs: Attrs,
     add: bool,
     explicit: bool,
+    /// `context` itself was named (not through `all`): GNU requires it then (cp.c's
+    /// `require_preserve_context`).
+    context_named: bool,
 }
 
 /// The attribute flags in command-line order.
@@ -66,6 +69,7 @@ fn attr_flags(args: &Args, m: &ArgMatches) -> Result<Vec<AttrFlag>, UsageError> 
         attrs,
         add: true,
         explicit: false,
+        context_named: false,
     };
     if args.archive {
         flags.push(implied(last_index(m, "archive", true), Attrs::ALL));
@@ -90,11 +94,15 @@ fn attr_flags(args: &Args, m: &ArgMatches) -> Result<Vec<AttrFlag>, UsageError> 
         let flag = if add { "--preserve" } else { "--no-preserve" };
         for (value, index) in values.zip(indices) {
             let attrs = Attrs::parse(value, flag).map_err(UsageError::Attributes)?;
+            let context_named = value
+                .split(',')
+                .any(|w| Attrs::parse(w, flag).is_ok_and(|a| a.context && !a.mode));
             flags.push(AttrFlag {
                 index,
                 attrs,
                 add,
                 explicit: add,
+                context_named,
             });
         }
     }
@@ -114,15 +122,22 @@ pub fn resolve_preserve(args: &Args, m: &ArgMatches) -> Result<(Preserve, bool),
         if flag.add {
             preserve.attrs = preserve.attrs.union(flag.attrs);
             if flag.explicit {
-                preserve.required = preserve.required.union(flag.attrs);
+                let required = Attrs {
+                    context: flag.context_named,
+                    ..flag.attrs
+                };
+                preserve.required = preserve.required.union(required);
             }
         } else {
             preserve.attrs = preserve.attrs.minus(flag.attrs);
             preserve.required = preserve.required.minus(flag.attrs);
         }
     }
-    // Without SELinux, a context is never required.
-    preserve.required.context = false;
+    // An explicit --preserve=context is refused as GNU cp refuses it without SELinux; the
+    // context of -a and --preserve=all is best effort and never required.
+    if preserve.required.context && preserve.attrs.context {
+        return Err(UsageError::ContextRequired);
+    }
     preserve.explicit_mode = no_preserve_mode && !preserve.attrs.mode;
     Ok((preserve, no_preserve_mode && !preserve.attrs.mode))
 }

@@ -105,6 +105,9 @@ pub struct Job {
     /// Mode for a destination fcopy creates: given at creation, or after the data when
     /// [`Job::explicit_mode`] or preserved attributes require it.
     pub create_mode: u32,
+    /// The permission bits `open(O_CREAT)` is given when the file is created with its final
+    /// mode ([`mode::NodeMode::create`]: the kernel applies the umask or a default ACL).
+    pub create_bits: u32,
     /// `--no-preserve=mode`: set `create_mode` explicitly after the data (as GNU's set_acl), not
     /// left to the directory's default ACL at creation.
     pub explicit_mode: bool,
@@ -315,7 +318,12 @@ fn new_job(
     let clone_safe =
         opts.reflink != ReflinkWhen::Never || dest.fs().is_some_and(|fs| fs.never_shares_extents());
     let settings = inputs.mode_settings(&opts.preserve);
-    let mode = mode::new_node_mode(mode::NewNode::File, source.mode, &settings);
+    let kind = if stdin {
+        mode::NewNode::StdinFile
+    } else {
+        mode::NewNode::File
+    };
+    let mode = mode::new_node_mode(kind, source.mode, &settings);
     let (create_mode, explicit_mode) = (mode.final_mode(), mode.fixed.is_some());
     Job {
         source: target.source.clone(),
@@ -341,6 +349,7 @@ fn new_job(
         },
         dest_name: inputs.dest_name,
         create_mode,
+        create_bits: mode.create,
         explicit_mode,
         force: opts.force || inputs.remove_destination,
         nofollow: inputs.nofollow,

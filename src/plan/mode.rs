@@ -13,6 +13,11 @@ mod tests;
 pub enum NewNode {
     /// A regular file (or a special file's contents, copied).
     File,
+    /// A regular file whose SOURCE is standard input (`-`: a pipe, a socket, a terminal or a
+    /// redirected file): made as `dd of=FILE` and shell redirection make one, `0666` less the
+    /// umask, since a stream's own mode (a pipe's 0600) says nothing about the data; with
+    /// `-p`/`--preserve=mode` the source's mode all the same (GNU cp has no `-`).
+    StdinFile,
     /// A directory of a tree copy (`-r`).
     Directory,
     /// A directory `--parents` makes for DEST's leading components.
@@ -78,6 +83,9 @@ pub struct NodeMode {
 ///   preservation), and a file whose owner or ACL is still to be set starts as 0600 (the
 ///   executor's `open`). With `--no-preserve=mode`, `0666` less the umask, set explicitly after
 ///   creating the file (GNU's `set_acl`: a default ACL does not decide it).
+/// - A regular file from standard input ([`NewNode::StdinFile`]): as a file whose source mode
+///   is `0666` (dd's `of=` and the shell's `>`), unless `-p`/`--preserve=mode` keeps the
+///   stream's own mode.
 /// - A directory, `--parents` directory or special file: the source's permission bits (a
 ///   directory also its sticky bit) less the bits withheld until the node is ready — group and
 ///   other write for a directory, all of group and other when ownership is preserved
@@ -88,8 +96,13 @@ pub struct NodeMode {
 /// The kernel's umask or default ACL applies to [`NodeMode::create`];
 /// [`NodeMode::restore`] gives the mode to set once the node is ready.
 pub fn new_node_mode(kind: NewNode, src_mode: u32, s: &ModeSettings) -> NodeMode {
+    let (kind, src_mode) = match kind {
+        NewNode::StdinFile if !s.preserve_mode => (NewNode::File, 0o666),
+        NewNode::StdinFile => (NewNode::File, src_mode),
+        _ => (kind, src_mode),
+    };
     let withheld = match kind {
-        NewNode::File => 0,
+        NewNode::File | NewNode::StdinFile => 0,
         NewNode::ParentDirectory if !s.preserve_mode && !s.preserve_ownership => 0,
         _ if s.preserve_ownership => 0o077,
         NewNode::Special => 0,
@@ -97,13 +110,13 @@ pub fn new_node_mode(kind: NewNode, src_mode: u32, s: &ModeSettings) -> NodeMode
     };
     let omitted = src_mode & withheld;
     let bits = match kind {
-        NewNode::File | NewNode::Special => 0o777,
+        NewNode::File | NewNode::StdinFile | NewNode::Special => 0o777,
         NewNode::Directory | NewNode::ParentDirectory => 0o1777,
     };
     let fixed = s.no_preserve_mode.then_some(match kind {
         NewNode::Directory => (0o777 | (src_mode & 0o1000)) & !s.umask,
         NewNode::ParentDirectory => 0o777 & !s.umask,
-        NewNode::File | NewNode::Special => 0o666 & !s.umask,
+        NewNode::File | NewNode::StdinFile | NewNode::Special => 0o666 & !s.umask,
     });
     NodeMode {
         create: src_mode & bits & !omitted,

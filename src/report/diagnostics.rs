@@ -116,13 +116,18 @@ impl Reporter {
         self.skipped_node("file", source, dest);
     }
 
-    /// A file or directory was left out (`skipped` also for `--exclude`d entries of a tree).
+    /// A file or directory was left out (`skipped` also for `--exclude`d entries of a tree):
+    /// a `skipped` JSON record, `'a' -> 'b' (skipped)` in a human `--dry-run`, or with
+    /// `--debug` GNU's `skipped 'b'`.
     pub fn skipped_node(&mut self, kind: &str, source: &Path, dest: &Path) {
         self.skipped += 1;
         if self.json {
             let mut record = Record::new(kind, Some(source), Some(dest), "skipped");
             record.bytes = Some(0);
             self.line(format_args!("{}", record.finish()));
+        } else if self.dry_run {
+            // As `--dry-run` shows an excluded entry: every entry the plan met has its line.
+            self.line(format_args!("{} -> {} (skipped)", quote(source), quote(dest)));
         } else if self.debug {
             self.line(format_args!("skipped {}", quote(dest)));
         }

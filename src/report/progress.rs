@@ -275,21 +275,23 @@ fn render(view: &View, counters: &Counters, width: usize) -> String {
             .fetch_max(now, Ordering::Relaxed)
             .max(now)
     });
-    let rate = format!("{}/s", human_bytes(view.per_sec as u64));
-    let eta = final_.then(|| {
-        if pos >= len && files_done < files_total {
-            "flushing...".to_owned()
-        } else {
-            format!("ETA {}", duration_text(view.eta))
-        }
-    });
+    // No rate or ETA until bytes have moved: a first frame's `0 B/s ETA 0s` says nothing.
+    let moving = pos > 0 && view.per_sec > 0.0;
+    let rate = moving.then(|| format!("{}/s", human_bytes(view.per_sec as u64)));
+    let eta = if !final_ {
+        None
+    } else if pos >= len && files_done < files_total {
+        Some("flushing...".to_owned())
+    } else {
+        moving.then(|| format!("ETA {}", duration_text(view.eta)))
+    };
     let files = (files_total > 1).then(|| format!("{files_done}/{ge}{files_total} files"));
 
     // Fields in the order they are shown, each with its rank: the lowest rank is dropped first.
     let fields: [(Option<String>, u8); 5] = [
         (Some(bytes), 5),
         (percent.map(|p| format!("{p:>3}%")), 4),
-        (Some(rate), 2),
+        (rate, 2),
         (eta, 1),
         (files, 3),
     ];

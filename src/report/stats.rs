@@ -32,14 +32,16 @@ pub fn planned_lines(t: &Totals) -> Vec<String> {
 
 /// The `--stats` lines (without the program name), e.g.
 /// `files: 10 copied, 2 skipped, 0 failed` / `bytes: 1.0 MiB copied, 0 B cloned` /
-/// `time: 0.012 s, 83.3 MiB/s`. The rate counts copied and cloned bytes.
+/// `time: 0.012 s, 83.3 MiB/s`. The rate counts only bytes copied (written): a reflink's shared
+/// bytes move no data, and a rate over them (hundreds of GiB/s) means nothing. Without copied
+/// bytes (or time) the line has no rate: `time: 0.012 s`.
 pub fn lines(t: &Totals, elapsed: Duration) -> [String; 3] {
     let secs = elapsed.as_secs_f64();
-    let moved = t.bytes_copied + t.bytes_cloned;
-    let rate = if secs > 0.0 {
-        format!("{}/s", human_bytes((moved as f64 / secs) as u64))
+    let time = if secs > 0.0 && t.bytes_copied > 0 {
+        let rate = human_bytes((t.bytes_copied as f64 / secs) as u64);
+        format!("time: {secs:.3} s, {rate}/s")
     } else {
-        "-".to_owned()
+        format!("time: {secs:.3} s")
     };
     [
         format!(
@@ -53,6 +55,6 @@ pub fn lines(t: &Totals, elapsed: Duration) -> [String; 3] {
             t.bytes_copied,
             t.bytes_cloned
         ),
-        format!("time: {secs:.3} s, {rate}"),
+        time,
     ]
 }

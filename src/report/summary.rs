@@ -36,23 +36,25 @@ impl Reporter {
         }
     }
 
+    /// The summary record. `throughput_bytes_per_sec` counts the bytes written (not those a
+    /// reflink shared); `null` for `--dry-run`, which moves nothing.
     fn summary(&mut self, elapsed: Duration) {
         let secs = elapsed.as_secs_f64();
+        let written = self.bytes - self.cloned;
         let record = JsonObject::new()
             .str("type", "summary")
             .num("files", self.files)
             .num("bytes", self.bytes)
             .num("failures", self.failures)
             .num("skipped", self.skipped)
-            .float("elapsed_ms", secs * 1e3)
-            .float(
-                "throughput_bytes_per_sec",
-                if secs > 0.0 {
-                    self.bytes as f64 / secs
-                } else {
-                    0.0
-                },
-            );
+            .float("elapsed_ms", secs * 1e3);
+        let record = if self.dry_run {
+            record.null("throughput_bytes_per_sec")
+        } else if secs > 0.0 {
+            record.float("throughput_bytes_per_sec", written as f64 / secs)
+        } else {
+            record.float("throughput_bytes_per_sec", 0.0)
+        };
         self.line(format_args!("{}", record.finish()));
     }
 }

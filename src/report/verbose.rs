@@ -107,6 +107,27 @@ impl Reporter {
         }
     }
 
+    /// `--dry-run --mkpath`: directory `dir` would be made (once): `'DIR' (directory,
+    /// --mkpath)`, or a planned `directory` record without a source. Files planned into it are
+    /// not errors (see [`Reporter::planned_dir`]).
+    pub fn planned_mkpath(&mut self, dir: &Path) {
+        if !self.planned_parents.insert(dir.to_path_buf()) {
+            return;
+        }
+        if self.json {
+            let record = Record::new("directory", None, Some(dir), "planned");
+            self.line(format_args!("{}", record.finish()));
+        } else {
+            self.line(format_args!("{} (directory, --mkpath)", quote(dir)));
+        }
+    }
+
+    /// `--dry-run`: whether `dir` is a directory the run would have made before this point
+    /// (`--mkpath`, `--parents`), so a file planned into it is not an error.
+    pub fn planned_dir(&self, dir: &Path) -> bool {
+        self.planned_parents.contains(dir)
+    }
+
     /// `--dry-run` for a directory, symlink, hard link or special file.
     pub fn planned_node(&mut self, kind: &str, source: &Path, dest: &Path) {
         if self.json {

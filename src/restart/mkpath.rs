@@ -1,7 +1,8 @@
 //! `--mkpath` (rsync's name): create the missing directories a destination needs — the
 //! `-t DIRECTORY` itself, and for each `--batch` job the directory its DEST goes in (DEST
 //! itself when it ends in `/`). Directories are made as `mkdir -p` makes them (mode 0777 less
-//! the umask). `--dry-run` creates nothing.
+//! the umask). `--dry-run` creates nothing: it plans each directory that would be made (once),
+//! and the plan of a file going into one is not an error.
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
@@ -30,18 +31,26 @@ pub fn make_dir(dir: &Path) -> Result<(), MkpathError> {
         })
 }
 
-/// Creates the directory a batch job's DEST goes in: DEST itself if it ends in `/`, else its
-/// parent. Standard output (`-`) needs none.
-pub fn make_dest_dir(dest: &OsStr) -> Result<(), MkpathError> {
+/// The directory a batch job's DEST goes in: DEST itself if it ends in `/`, else its parent;
+/// `None` for standard output (`-`) or a name in the working directory.
+pub fn dest_dir(dest: &OsStr) -> Option<&Path> {
     if dest == "-" {
-        return Ok(());
+        return None;
     }
     let path = Path::new(dest);
     if dest.as_bytes().ends_with(b"/") {
-        return make_dir(path);
+        return Some(path);
     }
-    match path.parent() {
-        Some(parent) => make_dir(parent),
-        None => Ok(()),
-    }
+    path.parent().filter(|p| !p.as_os_str().is_empty())
+}
+
+/// Creates the directory a batch job's DEST goes in (see [`dest_dir`]).
+pub fn make_dest_dir(dest: &OsStr) -> Result<(), MkpathError> {
+    dest_dir(dest).map_or(Ok(()), make_dir)
+}
+
+/// `--dry-run`: whether `--mkpath` would have to make `dir` (it is missing; a name that exists
+/// and is not a directory is left for the plan to report as the run would).
+pub fn would_make(dir: &Path) -> bool {
+    !dir.as_os_str().is_empty() && std::fs::symlink_metadata(dir).is_err() && !dir.is_dir()
 }

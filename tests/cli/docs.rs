@@ -93,9 +93,10 @@ fn man_page() -> Vec<u8> {
         (
             "JSON OUTPUT",
             &[
-                "--json writes one JSON object per line on standard output (on standard error when DEST is -): one record per job, and in trees per directory, symlink, hard link and special file, then one summary record.",
-                "Every record but the summary has the same fields, null where they do not apply: type (file, directory, symlink, hardlink, special, batch_line, error), source, dest, status (ok, error, skipped, planned), strategy, method, fallback, fallback_offset, offset_in, offset_out, len, bytes, extents, error, elapsed_ms and line (the batch line of a batch_line record).",
-                "The summary is {\"type\":\"summary\",\"files\":N,\"bytes\":N,\"failures\":N,\"skipped\":N,\"elapsed_ms\":X,\"throughput_bytes_per_sec\":X}; failures equals the number of records with status error.",
+                "--json writes one JSON object per line on standard output (on standard error when DEST is -): one record per job, and in trees per directory, symlink, hard link and special file, then one summary record. As with ripgrep's --json, the records replace the other per-file output: the lines of -v and --debug are not printed (the records carry the same facts: source, dest, method, fallback, verified); messages and --stats still go to standard error.",
+                "Every record but the summary has these fields, in this order, null where they do not apply: type (file, directory, symlink, hardlink, special, batch_line, error), source, dest, status (ok, error, skipped, planned), strategy, method, fallback, fallback_offset, offset_in, offset_out, len, bytes, extents, error, elapsed_ms, line (the batch line of a batch_line record), resumed_from (--resume: the DEST offset the copy continued from), verified (--verify: compared, reflink, or not verifiable for a stream or a /proc-like file), shared_bytes (bytes of DEST sharing extents with SOURCE) and digest (--verify=hash: the BLAKE3 digest).",
+                "Only for a path that is not UTF-8 (where source or dest has U+FFFD for each invalid byte sequence), source_bytes and dest_bytes follow source and dest: the path's exact bytes as an array of numbers.",
+                "The summary is {\"type\":\"summary\",\"files\":N,\"bytes\":N,\"failures\":N,\"skipped\":N,\"elapsed_ms\":X,\"throughput_bytes_per_sec\":X}; failures equals the number of records with status error; bytes counts copied and cloned bytes, throughput_bytes_per_sec only the bytes written (null with --dry-run).",
             ],
         ),
         (
@@ -140,7 +141,10 @@ fn man_page() -> Vec<u8> {
     roff.control("SH", ["EXIT STATUS"]);
     roff.control("TP", []);
     roff.text([bold("0")]);
-    roff.text([roman("Everything was copied.")]);
+    roff.text([roman(
+        "Everything was copied, or skipped on purpose (-n, --update, --update=changed); \
+         a file -i was told not to overwrite makes the status 1, as in GNU cp 9.2 and later.",
+    )]);
     roff.control("TP", []);
     roff.text([bold("1")]);
     roff.text([roman(
@@ -545,4 +549,102 @@ fn help_at_80_columns_has_no_ragged_lines() {
         let ragged = ragged_lines(&help, width);
         assert!(ragged.is_empty(), "--help at {width} columns: {ragged:#?}");
     }
+}
+
+/// The exit status as documented is the exit status fcopy gives: a declined `-i` is 1 (GNU 9.2),
+/// `-n` and `-u` skips are 0; the README's table and the man page say so.
+#[test]
+fn exit_status_docs_match_a_declined_i_and_a_skip() {
+    let env = crate::testenv::TestEnv::new();
+    env.write("a", "new");
+    env.write("b", "old");
+    let declined = env.fcopy().args(&["-i", "a", "b"]).stdin_bytes("n\n").run();
+    assert_eq!(declined.code(), Some(1), "{}", declined.stderr());
+    assert_eq!(env.run(&["-n", "a", "b"]).code(), Some(0));
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    let zero = readme
+        .lines()
+        .find(|l| l.starts_with("| 0 |"))
+        .expect("README's exit status table has a 0 row");
+    assert!(!zero.contains("-i"), "README says a declined -i exits 0: {zero}");
+    let one = readme.lines().find(|l| l.starts_with("| 1 |")).unwrap();
+    assert!(one.contains("-i"), "README's 1 row omits a declined -i: {one}");
+    let man = String::from_utf8(man_page()).unwrap();
+    let status = &man[man.find("EXIT STATUS").unwrap()..];
+    let zero = &status[..status.find("\\fB1\\fR").unwrap()];
+    assert!(
+        zero.contains("\\-n") && zero.contains("\\-i") && zero.contains("status 1"),
+        "the man page's 0 does not say how skips and a declined -i end: {zero}"
+    );
+}
+
+/// The JSON fields documented are the fields fcopy writes: every key of real records (a
+/// verified copy, a stream, a name that is not UTF-8) is in the man page and the README, and the
+/// README does not claim that the name-bytes fields are in every record.
+#[test]
+fn json_fields_in_the_docs_are_the_fields_written() {
+    use std::os::unix::ffi::OsStrExt;
+    let env = crate::testenv::TestEnv::new();
+    env.write("f", "data");
+    let odd = std::ffi::OsStr::from_bytes(b"n\xffx");
+    fs::write(env.join(odd), "x").unwrap();
+    let mut records = String::new();
+    for args in [
+        vec!["--json", "--verify=hash", "f", "g"],
+        vec!["--json", "--resume", "f", "g"],
+    ] {
+        records += &env.run(&args).stdout();
+    }
+    let stream = env
+        .fcopy()
+        .args(&["--json", "--verify", "-", "s"])
+        .stdin_bytes("x")
+        .run();
+    assert!(stream.stdout().contains(r#""verified":"not verifiable""#));
+    records += &stream.stdout();
+    let mut odd_args = vec![std::ffi::OsStr::new("--json"), odd];
+    odd_args.push(std::ffi::OsStr::new("h"));
+    records += &env.run(&odd_args).stdout();
+    let man = String::from_utf8(man_page()).unwrap();
+    let json = &man[man.find("JSON OUTPUT").unwrap()..man.find("PROGRESS AND STATUS").unwrap()];
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    let mut keys = Vec::new();
+    for line in records.lines().filter(|l| !l.contains(r#""summary""#)) {
+        for part in line.split(",\"").skip(1) {
+            let key = part.split('"').next().unwrap().to_string();
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+    }
+    assert!(keys.contains(&"source_bytes".to_string()), "{records}");
+    for key in &keys {
+        assert!(json.contains(key.as_str()), "the man page's JSON fields lack {key}");
+        assert!(readme.contains(&format!("`{key}`")), "README lacks the JSON field {key}");
+    }
+    assert!(json.contains("not verifiable"), "man page: verified values");
+    assert!(readme.contains("`not verifiable`"), "README: verified values");
+    assert!(
+        !readme.contains("has every field below, in this order"),
+        "README says every record has source_bytes/dest_bytes"
+    );
+}
+
+/// `--json` with `-v`: the records replace the `-v` lines (nothing else on standard output), and
+/// `--help`, the man page and the README say so.
+#[test]
+fn json_replaces_verbose_lines_and_says_so() {
+    let env = crate::testenv::TestEnv::new();
+    env.write("a", "1");
+    let run = env.run(&["--json", "-v", "a", "b"]);
+    assert!(run.stdout().lines().all(|l| l.starts_with('{')), "{}", run.stdout());
+    let help = env.run(&["--help"]).stdout();
+    let at = help.find("      --json").unwrap();
+    let json_help: String = help[at..].chars().take(200).collect();
+    assert!(json_help.contains("-v and --debug"), "--help: {json_help}");
+    let man = String::from_utf8(man_page()).unwrap();
+    let json = &man[man.find("JSON OUTPUT").unwrap()..man.find("PROGRESS AND STATUS").unwrap()];
+    assert!(json.contains("\\-v and \\-\\-debug are not printed"), "{json}");
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    assert!(readme.contains("replace the lines of `-v` and `--debug`"));
 }

@@ -328,3 +328,77 @@ fn enospc_on_a_small_filesystem() {
         assert!(!dst.exists(), "the partial destination must be removed");
     }
 }
+
+/// An explicit `--preserve=context` fails before anything is copied, in GNU cp 9.1's words
+/// without SELinux; the context `-a` and `--preserve=all` imply is best effort (silent), `-Z`
+/// and a bare `--context` are ignored silently and `--context=CTX` with GNU's warning.
+#[test]
+fn preserve_context_is_refused_as_gnu_does_without_selinux() {
+    let env = TestEnv::new();
+    env.write("f", "x");
+    for args in [
+        &["--preserve=context", "f", "g"][..],
+        &["--preserve=mode,context", "f", "g"],
+        &["-a", "--preserve=context", "f", "g"],
+    ] {
+        env.run(args).failure().stderr_is(
+            "fcopy: cannot preserve security context without an SELinux-enabled kernel\n",
+        );
+        assert!(!env.exists("g"), "{args:?} copied");
+    }
+    for (i, args) in [
+        &["-a"][..],
+        &["--preserve=all"],
+        &["-Z"],
+        &["--context"],
+        &["--preserve=context", "--no-preserve=context"],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let dest = format!("ok{i}");
+        let mut all = args.to_vec();
+        all.extend(["f", &dest]);
+        env.run(&all).success();
+    }
+    let warned = env.run(&["--context=system_u:object_r:tmp_t:s0", "f", "h"]);
+    assert_eq!(warned.code(), Some(0));
+    warned.stderr_is("fcopy: warning: ignoring --context; it requires an SELinux-enabled kernel\n");
+}
+
+/// An `--exclude-from` file that cannot be read is an I/O error: its message alone, without
+/// "Try 'fcopy --help'", which is for command-line mistakes (a bad pattern keeps it).
+#[test]
+fn unreadable_exclude_from_has_no_usage_hint() {
+    let env = TestEnv::new();
+    env.write("t/a", "1");
+    env.run(&["-r", "--exclude-from", "nonexist", "t", "out"])
+        .failure()
+        .stderr_is("fcopy: cannot read 'nonexist': No such file or directory\n");
+    env.run(&["-r", "--exclude=a[", "t", "out"])
+        .failure()
+        .stderr_contains("Try 'fcopy --help' for more information.");
+}
+
+/// A full filesystem reached through sendfile (ext4 → tmpfs: copy_file_range says EXDEV) is
+/// `error writing 'DEST'`, as GNU cp 9.1 says there (its read/write loop), not `error copying`.
+#[test]
+fn enospc_through_sendfile_says_error_writing_as_gnu() {
+    let Some(mount) = crate::testenv::LoopMount::tmpfs(1 << 20) else {
+        return;
+    };
+    let disk = TestEnv::new();
+    if crate::testenv::fs_magic(disk.path()) == crate::testenv::fs_magic(mount.path()) {
+        crate::testenv::skip("the work tree is a tmpfs: no EXDEV, no sendfile");
+        return;
+    }
+    disk.write("big", crate::testenv::pattern(3 << 20, 1));
+    let dst = mount.path().join("dst");
+    disk.run(&["big".as_ref(), dst.as_os_str()])
+        .failure()
+        .stderr_is(&format!(
+            "fcopy: error writing '{}': No space left on device\n",
+            dst.display()
+        ));
+    assert!(!dst.exists());
+}

@@ -826,3 +826,36 @@ fn dry_run_reports_the_errors_the_run_would() {
         assert_eq!(plan.stderr(), run.stderr(), "--dry-run -r dir {dest}");
     }
 }
+
+/// A plan moves nothing: its JSON summary has no throughput (it was 1 TB/s: planned bytes over
+/// the microseconds of planning), and its `--stats` no rate.
+#[test]
+fn dry_run_summary_has_no_rate() {
+    let env = TestEnv::new();
+    env.write("a", pattern(100_000, 3));
+    let plan = env.run(&["--dry-run", "--json", "--stats", "a", "b"]);
+    assert_eq!(plan.code(), Some(0), "{}", plan.stderr());
+    let summary = plan.stdout().lines().last().unwrap().to_owned();
+    assert!(
+        summary.contains(r#""throughput_bytes_per_sec":null"#),
+        "{summary}"
+    );
+    assert!(!plan.stderr().contains("/s"), "{}", plan.stderr());
+    let run = env.run(&["--json", "--stats", "a", "b"]);
+    assert!(run.stderr().lines().any(|l| l.starts_with("time: ") && l.ends_with("/s")));
+}
+
+/// A human `--dry-run` has a line for every entry the plan met: files `-n`/`-u`/
+/// `--update=changed` would leave alone say `(skipped)`, as excluded ones say `(excluded)`.
+#[test]
+fn dry_run_shows_skipped_files() {
+    let env = TestEnv::new();
+    env.write("a", "new");
+    env.write("b", "old");
+    let plan = env.run(&["--dry-run", "-n", "a", "b"]);
+    assert_eq!(plan.code(), Some(0), "{}", plan.stderr());
+    assert_eq!(plan.stdout(), "'a' -> 'b' (skipped)\n");
+    env.run(&["-a", "a", "c"]).success();
+    let plan = env.run(&["--dry-run", "-a", "--update=changed", "a", "c"]);
+    assert_eq!(plan.stdout(), "'a' -> 'c' (skipped)\n");
+}

@@ -924,3 +924,74 @@ fn checksum_finds_a_block_rewritten_in_a_reflinked_copy() {
     assert_eq!(run.json_record()["status"], "ok");
     env.assert_same_content("src/f", "dst");
 }
+
+/// The README's headline restartable command, run twice as it says, must copy into the same
+/// DEST both times: cp's rule for an existing DEST directory nests `SRC DEST` the second time
+/// unless the command says `-T` (or `SRC/.`).
+#[test]
+fn readme_restartable_command_names_the_same_dest_on_the_second_run() {
+    let readme = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let line = readme
+        .lines()
+        .find(|l| l.contains("# run it again after any interruption"))
+        .expect("README has the restartable example");
+    let command = line.split('#').next().unwrap();
+    let args: Vec<String> = command
+        .split_whitespace()
+        .skip(1)
+        .map(|a| a.replace("/mnt/backup/", "backup/"))
+        .collect();
+    let env = TestEnv::new();
+    env.write("photos/a.jpg", pattern(5000, 1));
+    env.write("photos/trip/b.jpg", pattern(7000, 2));
+    fs::create_dir(env.join("backup")).unwrap();
+    for run in 1..=2 {
+        let out = env.run(&args);
+        assert_eq!(out.code(), Some(0), "run {run} of {args:?}: {}", out.stderr());
+    }
+    env.assert_same_content("photos/a.jpg", "backup/photos/a.jpg");
+    env.assert_same_content("photos/trip/b.jpg", "backup/photos/trip/b.jpg");
+    assert!(
+        !env.exists("backup/photos/photos"),
+        "the second run of {args:?} nested: {}",
+        env.listing()
+    );
+}
+
+/// `--dry-run --mkpath` says what the run would do: the missing directory is planned (made by
+/// the run, not by the plan) and the files going into it are planned, exit 0, nothing created.
+#[test]
+fn dry_run_mkpath_plans_the_directories_it_would_make() {
+    let env = TestEnv::new();
+    env.write("e1", "1");
+    let plan = env.run(&["--dry-run", "--mkpath", "-t", "nd2", "e1"]);
+    assert_eq!(plan.code(), Some(0), "{}", plan.stderr());
+    assert_eq!(
+        plan.stdout(),
+        "'nd2' (directory, --mkpath)\n'e1' -> 'nd2/e1' (copy_file_range, 1 byte)\n"
+            .replace("copy_file_range", &planned_strategy(&env))
+    );
+    assert!(!env.exists("nd2"), "the plan made the directory");
+    env.write("jobs", "e1\tnewdir/a/x\ne1\tnewdir/a/y\n");
+    let plan = env.run(&["--batch", "jobs", "--mkpath", "--dry-run"]);
+    assert_eq!(plan.code(), Some(0), "{}", plan.stderr());
+    let out = plan.stdout();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert_eq!(lines[0], "'newdir/a' (directory, --mkpath)");
+    assert!(lines[1].starts_with("'e1' -> 'newdir/a/x' ("), "{}", lines[1]);
+    assert!(!env.exists("newdir"));
+    // Without --mkpath the plan still fails as the run would.
+    let plan = env.run(&["--dry-run", "-t", "nd2", "e1"]);
+    assert_eq!(plan.code(), Some(1));
+}
+
+/// The strategy `--dry-run` plans for a small file here (`reflink` where the filesystem clones).
+fn planned_strategy(env: &TestEnv) -> String {
+    let plan = env.run(&["--dry-run", "e1", "probe"]).stdout();
+    plan.split(" (")
+        .nth(1)
+        .and_then(|s| s.split(',').next())
+        .unwrap_or("copy_file_range")
+        .to_owned()
+}

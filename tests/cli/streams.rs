@@ -214,3 +214,29 @@ fn stdin_pipe_with_copy_file_range_only_fails() {
     );
     assert!(!env.exists("out"));
 }
+
+/// A file made from standard input gets what `dd of=FILE` and `>` give it, 0666 less the
+/// umask, not the pipe's 0600; `-p` keeps the stream's mode.
+#[test]
+fn a_new_file_from_stdin_gets_0666_less_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new();
+    let umask = ["sh", "-c", "umask 027; exec \"$0\" \"$@\""];
+    let mode = |name: &str| fs::metadata(env.join(name)).unwrap().permissions().mode() & 0o7777;
+    let out = env
+        .fcopy()
+        .wrapped(&umask)
+        .args(&["-", "out"])
+        .stdin_bytes("x\n")
+        .run();
+    assert_eq!(out.code(), Some(0), "{}", out.stderr());
+    assert_eq!(mode("out"), 0o640, "umask 027: 0666 less the umask, as dd");
+    let out = env
+        .fcopy()
+        .wrapped(&umask)
+        .args(&["-p", "-", "kept"])
+        .stdin_bytes("x\n")
+        .run();
+    assert_eq!(out.code(), Some(0), "{}", out.stderr());
+    assert_eq!(mode("kept"), 0o600, "-p: the pipe's own mode");
+}

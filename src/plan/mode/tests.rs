@@ -109,3 +109,21 @@ fn a_file_is_created_with_its_permission_bits_and_withholds_nothing() {
     assert_eq!((m.create, m.omitted, m.fixed), (0o775, 0, None));
     assert_eq!(m.restore(0o755), None);
 }
+
+#[test]
+fn a_file_from_standard_input_is_made_as_dd_makes_one() {
+    // A pipe's 0600 (S_IFIFO) says nothing about the data: 0666 less the umask, as `dd of=`.
+    let s = settings(false, false, 0o022);
+    let m = mode(NewNode::StdinFile, 0o010600, &s);
+    assert_eq!((m.create, m.omitted, m.fixed), (0o666, 0, None));
+    assert_eq!(m.final_mode(), 0o644);
+    // -p / --preserve=mode keeps the stream's own mode.
+    let m = mode(NewNode::StdinFile, 0o010600, &settings(true, false, 0o022));
+    assert_eq!(m.final_mode(), 0o600);
+    // --no-preserve=mode: 0666 less the umask either way.
+    let s = ModeSettings {
+        no_preserve_mode: true,
+        ..settings(false, false, 0o027)
+    };
+    assert_eq!(mode(NewNode::StdinFile, 0o010600, &s).final_mode(), 0o640);
+}

@@ -66,6 +66,9 @@ impl fmt::Display for UsageError {
             UsageError::FilesFrom(e) => write!(f, "{e}"),
             UsageError::BackupControl(e) => e.fmt(f),
             UsageError::Operand(e) => e.fmt(f),
+            UsageError::ContextRequired => {
+                f.write_str("cannot preserve security context without an SELinux-enabled kernel")
+            }
         }
     }
 }

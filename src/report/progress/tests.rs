@@ -60,3 +60,21 @@ fn sizes_for_people() {
     assert_eq!(human_bytes(3 << 20), "3.00 MiB");
     assert_eq!(duration_text(Duration::from_secs(65)), "1m05s");
 }
+
+#[test]
+fn no_rate_or_eta_before_a_byte_has_moved() {
+    let counters = Counters::default();
+    counters.totals_final.store(true, Ordering::Relaxed);
+    let view = View {
+        pos: 0,
+        len: 1 << 30,
+        per_sec: 0.0,
+        eta: Duration::ZERO,
+    };
+    let line = render(&view, &counters, 80);
+    assert!(!line.contains("B/s") && !line.contains("ETA"), "{line:?}");
+    assert!(
+        line.contains("0 B/1.00 GiB") && line.contains("0%"),
+        "{line:?}"
+    );
+}

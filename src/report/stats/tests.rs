@@ -21,9 +21,16 @@ fn run_lines() {
         bytes,
         "bytes: 1.00 MiB copied, 3.00 MiB cloned (1048576 and 3145728 bytes)"
     );
-    assert_eq!(time, "time: 2.000 s, 2.00 MiB/s");
+    // The rate counts the bytes copied, not the cloned ones (1 MiB in 2 s).
+    assert_eq!(time, "time: 2.000 s, 512.00 KiB/s");
     let [_, _, instant] = lines(&TOTALS, Duration::ZERO);
-    assert_eq!(instant, "time: 0.000 s, -");
+    assert_eq!(instant, "time: 0.000 s");
+    let clone_only = Totals {
+        bytes_copied: 0,
+        ..TOTALS
+    };
+    let [_, _, time] = lines(&clone_only, Duration::from_millis(3));
+    assert_eq!(time, "time: 0.003 s", "a reflink moved no data: no rate");
 }
 
 #[test]
