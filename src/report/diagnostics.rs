@@ -127,7 +127,11 @@ impl Reporter {
             self.line(format_args!("{}", record.finish()));
         } else if self.dry_run {
             // As `--dry-run` shows an excluded entry: every entry the plan met has its line.
-            self.line(format_args!("{} -> {} (skipped)", quote(source), quote(dest)));
+            self.line(format_args!(
+                "{} -> {} (skipped)",
+                quote(source),
+                quote(dest)
+            ));
         } else if self.debug {
             self.line(format_args!("skipped {}", quote(dest)));
         }

@@ -566,9 +566,15 @@ fn exit_status_docs_match_a_declined_i_and_a_skip() {
         .lines()
         .find(|l| l.starts_with("| 0 |"))
         .expect("README's exit status table has a 0 row");
-    assert!(!zero.contains("-i"), "README says a declined -i exits 0: {zero}");
+    assert!(
+        !zero.contains("-i"),
+        "README says a declined -i exits 0: {zero}"
+    );
     let one = readme.lines().find(|l| l.starts_with("| 1 |")).unwrap();
-    assert!(one.contains("-i"), "README's 1 row omits a declined -i: {one}");
+    assert!(
+        one.contains("-i"),
+        "README's 1 row omits a declined -i: {one}"
+    );
     let man = String::from_utf8(man_page()).unwrap();
     let status = &man[man.find("EXIT STATUS").unwrap()..];
     let zero = &status[..status.find("\\fB1\\fR").unwrap()];
@@ -619,11 +625,20 @@ fn json_fields_in_the_docs_are_the_fields_written() {
     }
     assert!(keys.contains(&"source_bytes".to_string()), "{records}");
     for key in &keys {
-        assert!(json.contains(key.as_str()), "the man page's JSON fields lack {key}");
-        assert!(readme.contains(&format!("`{key}`")), "README lacks the JSON field {key}");
+        assert!(
+            json.contains(key.as_str()),
+            "the man page's JSON fields lack {key}"
+        );
+        assert!(
+            readme.contains(&format!("`{key}`")),
+            "README lacks the JSON field {key}"
+        );
     }
     assert!(json.contains("not verifiable"), "man page: verified values");
-    assert!(readme.contains("`not verifiable`"), "README: verified values");
+    assert!(
+        readme.contains("`not verifiable`"),
+        "README: verified values"
+    );
     assert!(
         !readme.contains("has every field below, in this order"),
         "README says every record has source_bytes/dest_bytes"
@@ -637,14 +652,21 @@ fn json_replaces_verbose_lines_and_says_so() {
     let env = crate::testenv::TestEnv::new();
     env.write("a", "1");
     let run = env.run(&["--json", "-v", "a", "b"]);
-    assert!(run.stdout().lines().all(|l| l.starts_with('{')), "{}", run.stdout());
+    assert!(
+        run.stdout().lines().all(|l| l.starts_with('{')),
+        "{}",
+        run.stdout()
+    );
     let help = env.run(&["--help"]).stdout();
     let at = help.find("      --json").unwrap();
     let json_help: String = help[at..].chars().take(200).collect();
     assert!(json_help.contains("-v and --debug"), "--help: {json_help}");
     let man = String::from_utf8(man_page()).unwrap();
     let json = &man[man.find("JSON OUTPUT").unwrap()..man.find("PROGRESS AND STATUS").unwrap()];
-    assert!(json.contains("\\-v and \\-\\-debug are not printed"), "{json}");
+    assert!(
+        json.contains("\\-v and \\-\\-debug are not printed"),
+        "{json}"
+    );
     let readme = fs::read_to_string(root().join("README.md")).unwrap();
     assert!(readme.contains("replace the lines of `-v` and `--debug`"));
 }

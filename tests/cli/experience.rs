@@ -842,7 +842,10 @@ fn dry_run_summary_has_no_rate() {
     );
     assert!(!plan.stderr().contains("/s"), "{}", plan.stderr());
     let run = env.run(&["--json", "--stats", "a", "b"]);
-    assert!(run.stderr().lines().any(|l| l.starts_with("time: ") && l.ends_with("/s")));
+    assert!(run
+        .stderr()
+        .lines()
+        .any(|l| l.starts_with("time: ") && l.ends_with("/s")));
 }
 
 /// A human `--dry-run` has a line for every entry the plan met: files `-n`/`-u`/

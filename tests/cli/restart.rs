@@ -947,7 +947,12 @@ fn readme_restartable_command_names_the_same_dest_on_the_second_run() {
     fs::create_dir(env.join("backup")).unwrap();
     for run in 1..=2 {
         let out = env.run(&args);
-        assert_eq!(out.code(), Some(0), "run {run} of {args:?}: {}", out.stderr());
+        assert_eq!(
+            out.code(),
+            Some(0),
+            "run {run} of {args:?}: {}",
+            out.stderr()
+        );
     }
     env.assert_same_content("photos/a.jpg", "backup/photos/a.jpg");
     env.assert_same_content("photos/trip/b.jpg", "backup/photos/trip/b.jpg");
@@ -979,7 +984,11 @@ fn dry_run_mkpath_plans_the_directories_it_would_make() {
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 3, "{out}");
     assert_eq!(lines[0], "'newdir/a' (directory, --mkpath)");
-    assert!(lines[1].starts_with("'e1' -> 'newdir/a/x' ("), "{}", lines[1]);
+    assert!(
+        lines[1].starts_with("'e1' -> 'newdir/a/x' ("),
+        "{}",
+        lines[1]
+    );
     assert!(!env.exists("newdir"));
     // Without --mkpath the plan still fails as the run would.
     let plan = env.run(&["--dry-run", "-t", "nd2", "e1"]);
