@@ -82,8 +82,9 @@ pub fn same_contents(src: Side<'_>, dst: Side<'_>, len: u64) -> bool {
     })
 }
 
-/// Reads up to `buf.len()` bytes at `at`, stopping early only at end of file.
-fn read_full(fd: BorrowedFd<'_>, at: u64, buf: &mut [u8]) -> Result<usize, Errno> {
+/// Reads up to `buf.len()` bytes at `at`, stopping early only at end of file (also `--verify`'s
+/// read-back).
+pub(super) fn read_full(fd: BorrowedFd<'_>, at: u64, buf: &mut [u8]) -> Result<usize, Errno> {
     let mut filled = 0;
     while filled < buf.len() {
         match rustix::io::pread(fd, &mut buf[filled..], at + filled as u64) {

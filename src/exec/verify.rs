@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use rustix::fs::{fstat, openat, Advice, FileType, Mode, OFlags, CWD};
 use rustix::io::Errno;
 
+use super::compare::read_full;
 use super::outcome::{Method, Outcome, Verified};
 use crate::plan::{Endpoint, Job};
 
@@ -250,18 +251,4 @@ fn reopen(fd: BorrowedFd<'_>) -> Result<OwnedFd, Errno> {
         return Err(Errno::STALE);
     }
     Ok(reader)
-}
-
-/// Reads up to `buf.len()` bytes at `at`, stopping early only at end of file.
-fn read_full(fd: BorrowedFd<'_>, at: u64, buf: &mut [u8]) -> Result<usize, Errno> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match rustix::io::pread(fd, &mut buf[filled..], at + filled as u64) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(Errno::INTR) => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
 }
