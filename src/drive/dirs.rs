@@ -72,7 +72,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         // (into itself, or a later operand): with one operand and -P, only the operand's own
         // directory is remembered (in copy_tree), which keeps `cp -al` of 20,000
         // directories small (GNU tests/cp/link-heap.sh).
-        if made && (self.track_created || self.cfg.deref != Deref::Never) {
+        if made && (self.track_created || self.into_itself || self.cfg.deref != Deref::Never) {
             // For directories, the destination's name (GNU's remember_copied).
             self.created_dirs
                 .insert((dst_st.st_dev, dst_st.st_ino), dst_shown.clone());

@@ -84,6 +84,9 @@ pub struct Copier<'a, 'p> {
     /// Record every file created, for "will not overwrite just-created" checks of later
     /// operands (off when there is only one operand).
     pub track_created: bool,
+    /// The operand being walked is copied into a directory inside itself: every directory
+    /// made is remembered, so that the walk never enters one (GNU's "into itself").
+    into_itself: bool,
 }
 
 /// A directory whose children may still be copying.
@@ -123,6 +126,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             interrupt_reported: false,
             walk_dir: None,
             track_created: true,
+            into_itself: false,
         }
     }
 

@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 use std::ffi::{OsStr, OsString};
-use std::os::fd::{BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -141,6 +141,15 @@ impl<'a, 'p> Copier<'a, 'p> {
             return;
         };
         root.operand = true;
+        // A destination inside the source (`cp -r . out`, `cp -r a/. a/out`), found by
+        // identity: the directories made are remembered so the walk stops at the first one it
+        // reaches, as GNU cp does, whatever names the operands used.
+        let outer_into_itself = self.into_itself;
+        self.into_itself = outer_into_itself
+            || root
+                .dst
+                .as_ref()
+                .is_some_and(|fd| dirs::is_within(fd.as_fd(), root.src_id));
         let outer_root = self.walk_root.take();
         if self.cfg.preserve_links() {
             self.walk_root = root.dst.clone().map(|fd| (fd, Arc::new(dst_shown.clone())));
@@ -164,6 +173,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         self.current_dir = None;
         self.walk_dir = None;
         self.walk_root = outer_root;
+        self.into_itself = outer_into_itself;
     }
 
     /// Copies the next entry of the innermost directory, or leaves that directory when it has

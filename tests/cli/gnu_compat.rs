@@ -2094,3 +2094,38 @@ fn a_clone_that_fails_for_want_of_space_fails_the_file_like_gnu_9_2() {
     );
     assert_eq!(fs::read(env.path().join("dst")).unwrap(), b"data\n");
 }
+
+#[test]
+fn copying_a_directory_into_an_existing_directory_inside_it_stops_like_gnu() {
+    if !have_gnu() {
+        return;
+    }
+    // New-user trial: `cp -r . out` with `out` already there went 13,000 levels deep until the
+    // disk was full. GNU: "cannot copy a directory, '.', into itself, 'out/.'", exit 1. The
+    // check is by identity, whatever names the operands use.
+    let setup = |r: &Path| {
+        file(r, "w/f", "f\n");
+        dir(r, "w/out");
+        file(r, "w/a/g", "g\n");
+        file(r, "w/a/s/s", "s\n");
+        dir(r, "w/a/out");
+    };
+    for args in [
+        &["-r", ".", "out"][..],
+        &["-r", "./", "out"],
+        &["-a", ".", "out"],
+        &["-r", "a/.", "a/out"],
+        &["-r", "a", "a/out"],
+        &["-a", "a/.", "a/out/deeper"],
+    ] {
+        Diff::new(setup).args(args).cwd("w").outputs_only().check();
+    }
+    // -j: the same stop with workers.
+    let tmp = scratch();
+    setup(tmp.path());
+    let w = tmp.path().join("w");
+    let (code, _, stderr) = fcopy_in(&w, &["-a", "-j2", ".", "out"], None);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("into itself, 'out/.'"), "{stderr}");
+    assert!(!w.join("out/out/out").exists());
+}
