@@ -284,18 +284,20 @@ fn backup_is_source_for_file(f: &Facts, s: &Settings) -> Option<Step> {
     backup_is_source(f, s)
 }
 
-/// How the old file goes: a remembered hard link replaces it, else a backup, else
-/// `--remove-destination` (never in a dry run); otherwise it is written in place.
+/// How the old file goes: a backup first (GNU's copy_internal backs DEST up before it makes
+/// the hard link to a group's first copy: `cp -ab` into a tree with hard links keeps every old
+/// file), else a remembered hard link replaces it, else `--remove-destination` (never in a dry
+/// run); otherwise it is written in place.
 fn replace_how(f: &Facts, s: &Settings) -> Option<Step> {
     if !replacing_other_file(f) {
         return None;
     }
-    if f.remember && f.first_copy_known {
+    if s.backup && !s.dry_run {
+        Some(Step::BackUpFirst)
+    } else if f.remember && f.first_copy_known {
         act(Action::LinkToFirst {
             remove_first: !s.dry_run,
         })
-    } else if s.backup && !s.dry_run {
-        Some(Step::BackUpFirst)
     } else if s.remove_destination && !s.dry_run {
         Some(Step::RemoveFirst { report: true })
     } else {

@@ -2129,3 +2129,22 @@ fn copying_a_directory_into_an_existing_directory_inside_it_stops_like_gnu() {
     assert!(stderr.contains("into itself, 'out/.'"), "{stderr}");
     assert!(!w.join("out/out/out").exists());
 }
+
+#[test]
+fn backups_come_before_hard_links_into_an_existing_tree_like_gnu() {
+    if !have_gnu() {
+        return;
+    }
+    // Red-team review: the second name of a link group replaced its old file with no backup.
+    let setup = |r: &Path| {
+        file(r, "s/f", "a\n");
+        hardlink(r, "s/f", "s/g");
+        file(r, "d/s/g", "x\n");
+        file(r, "d/s/f", "y\n");
+    };
+    for options in ["-ab", "-a --backup=numbered", "-rb --preserve=links"] {
+        let mut args: Vec<&str> = options.split(' ').collect();
+        args.extend(["s", "d"]);
+        Diff::new(setup).args(&args).check();
+    }
+}

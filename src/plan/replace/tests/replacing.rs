@@ -289,3 +289,36 @@ fn may_replace_is_update_interactive_and_backup_is_source() {
         Step::Act(Action::Proceed)
     );
 }
+
+#[test]
+fn a_backup_comes_before_the_link_to_the_first_copy() {
+    // Red-team review: `cp -ab s d` into a tree with hard links replaced the second name's
+    // old file with the link and no backup; GNU backs it up first (f~), then links.
+    let backup = Settings {
+        backup: true,
+        ..settings()
+    };
+    let f = Facts {
+        remember: true,
+        first_copy_known: true,
+        backup_is_source: Some(false),
+        ..onto_other()
+    };
+    assert_eq!(decide(&f, &backup), Step::BackUpFirst);
+    let numbered = Settings {
+        numbered_backup: true,
+        ..backup
+    };
+    assert_eq!(decide(&f, &numbered), Step::BackUpFirst);
+    // Once it is backed up, nothing is there: the link is made.
+    let after = Facts {
+        existing: None,
+        ..f
+    };
+    assert_eq!(
+        decide(&after, &backup),
+        Step::Act(Action::LinkToFirst {
+            remove_first: false
+        })
+    );
+}
