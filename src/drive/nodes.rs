@@ -1,17 +1,16 @@
 //! The other node kinds: symbolic links, FIFOs, sockets and device nodes, and the `-l`/`-s`
 //! links made instead of copies.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::os::fd::AsFd;
-use std::path::Path;
 
-use rustix::fs::{statat, AtFlags, FileType, Stat};
+use rustix::fs::{FileType, Stat};
 use rustix::io::Errno;
 
 use super::errors::{NodeKind, WalkError};
 use super::Copier;
 use crate::exec::dirs::MakeError;
-use crate::exec::{nodes, probe, replace};
+use crate::exec::{nodes, replace};
 use crate::facts::{FileFacts, FileKind};
 use crate::meta;
 use crate::options::{Deref, LinkMode};
@@ -60,9 +59,11 @@ impl<'a, 'p> Copier<'a, 'p> {
                 return self.fail(&src_shown, &dst_shown, err);
             }
         };
+        let mut backed_up = None;
         if let Some(existing) = Self::lstat_dest(dst) {
-            if !self.clear_for_symlink(src, facts, dst, &existing) {
-                return;
+            match self.clear_for_symlink(src, facts, dst, &existing) {
+                Some(backup) => backed_up = backup,
+                None => return,
             }
         } else if self.cfg.dry_run {
             return self
@@ -73,6 +74,9 @@ impl<'a, 'p> Copier<'a, 'p> {
         let link = match nodes::make_symlink(&target, ddir, dname) {
             Ok(link) => link,
             Err(step) => {
+                if let (Some(backup), MakeError::Create(_)) = (&backed_up, step) {
+                    self.restore_backup(dst, backup);
+                }
                 let err = WalkError::made(&dst_shown, step, |path, errno| WalkError::CreateNode {
                     kind: NodeKind::SymbolicLink,
                     path,
@@ -91,15 +95,16 @@ impl<'a, 'p> Copier<'a, 'p> {
     }
 
     /// Before a symbolic link is recreated over an existing destination: GNU's same-file rule,
-    /// a directory in the way, `may_replace`, then a backup or the removal. False when the link
-    /// is not to be made (reported, or planned only under `--dry-run`).
+    /// a directory in the way, `may_replace`, then a backup or the removal. `None` when the link
+    /// is not to be made (reported, or planned only under `--dry-run`); else the backup name, if
+    /// one was made.
     fn clear_for_symlink(
         &mut self,
         src: &Endpoint,
         facts: &FileFacts,
         dst: &Endpoint,
         existing: &Stat,
-    ) -> bool {
+    ) -> Option<Option<OsString>> {
         let src_shown = src.display_path();
         let dst_shown = dst.display_path();
         // GNU's same_file_ok (two hard links of one symlink: nothing to do; with backups a
@@ -107,9 +112,9 @@ impl<'a, 'p> Copier<'a, 'p> {
         match self.same_file_facts(src, facts, dst, existing).0 {
             SameFile::Error => {
                 self.fail_same_file(src_shown, dst_shown);
-                return false;
+                return None;
             }
-            SameFile::Done => return false,
+            SameFile::Done => return None,
             SameFile::Proceed => {}
         }
         let refusal = if FileType::from_raw_mode(existing.st_mode) == FileType::Directory {
@@ -117,10 +122,10 @@ impl<'a, 'p> Copier<'a, 'p> {
                 dst: dst_shown.to_path_buf(),
             })
         } else if !self.may_replace(src, facts, dst, existing) {
-            return false;
+            return None;
         } else if self.cfg.dry_run {
             self.reporter.planned_node("symlink", src_shown, dst_shown);
-            return false;
+            return None;
         } else if self.cfg.attributes_only
             && !self.cfg.remove_destination
             && self.cfg.backup.is_none()
@@ -137,9 +142,9 @@ impl<'a, 'p> Copier<'a, 'p> {
         };
         if let Some(err) = refusal {
             self.fail(src_shown, dst_shown, err);
-            return false;
+            return None;
         }
-        self.make_room(src, dst, Removal::Reported).is_some()
+        self.make_room(src, dst, Removal::Reported)
     }
 
     /// Recreates a FIFO, socket or device node (`-r` without `--copy-contents`).
@@ -175,7 +180,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                 Ok(node) => node,
                 Err(step) => {
                     if let (Some(backup), MakeError::Create(_)) = (&backed_up, step) {
-                        replace::restore_backup(ddir, dname, backup);
+                        self.restore_backup(dst, backup);
                     }
                     let kind = if facts.kind == FileKind::Fifo {
                         NodeKind::Fifo
@@ -231,134 +236,11 @@ impl<'a, 'p> Copier<'a, 'p> {
         self.make_room(src, dst, removal)
     }
 
-    /// `-l`: a hard link instead of a copy.
-    fn make_hard_link(
-        &mut self,
-        src: &Endpoint,
-        facts: &FileFacts,
-        dst: &Endpoint,
-        nofollow: bool,
-    ) {
-        let src_shown = src.display_path().to_path_buf();
-        let dst_shown = dst.display_path().to_path_buf();
-        if facts.kind == FileKind::Directory {
-            return self.copy_tree(src, facts, dst, true);
-        }
-        if let Some(existing) = Self::lstat_dest(dst) {
-            // `cp -lbf f f`: GNU links the backup name to f.
-            let self_backup = (existing.st_dev, existing.st_ino) == (facts.dev, facts.ino)
-                && self.cfg.backup.is_some()
-                && self.cfg.copy.force
-                && facts.kind == FileKind::Regular
-                && super::same_name(src.display_path(), dst.display_path());
-            if self_backup && !self.cfg.dry_run {
-                return match self.backup_endpoint(dst) {
-                    Ok(Some(backup_dst)) => self.make_hard_link(src, facts, &backup_dst, nofollow),
-                    Ok(None) => {}
-                    Err(e) => self.fail(src.display_path(), dst.display_path(), e),
-                };
-            }
-            match self.same_file_facts(src, facts, dst, &existing).0 {
-                SameFile::Error => return self.fail_same_file(&src_shown, &dst_shown),
-                SameFile::Done => return,
-                SameFile::Proceed => {}
-            }
-            if (existing.st_dev, existing.st_ino) == (facts.dev, facts.ino) {
-                return self.reporter.node_done("hardlink", &src_shown, &dst_shown);
-            }
-            if !self.clear_for_link(src, facts, dst, &existing) {
-                return;
-            }
-        }
-        // -L, and -H for an operand: link to what the symlink points to (GNU link-deref.sh).
-        let follow = self.cfg.deref == Deref::Always || !nofollow;
-        self.make_link(LinkKind::Hard, &src_shown, &src_shown, dst, || {
-            let (sdir, sname) = src.dir_and_name().expect("paths");
-            let (ddir, dname) = dst.dir_and_name().expect("paths");
-            nodes::hard_link(sdir, sname, ddir, dname, follow)
-        });
-    }
-
-    /// `-s`: a symbolic link to the source path as given.
-    fn make_symlink_to_source(&mut self, src: &Endpoint, dst: &Endpoint) {
-        let src_shown = src.display_path().to_path_buf();
-        let dst_shown = dst.display_path().to_path_buf();
-        if relative_link_refused(&src_shown, &dst_shown) {
-            let err = WalkError::RelativeSymlink {
-                dst: dst_shown.clone(),
-            };
-            return self.fail(&src_shown, &dst_shown, err);
-        }
-        if let Some(existing) = Self::lstat_dest(dst) {
-            if resolves_to(src, &existing) {
-                return self.fail_same_file(&src_shown, &dst_shown);
-            }
-            let facts = probe::facts_from_stat(&existing, 0);
-            if !self.clear_for_link(src, &facts, dst, &existing) {
-                return;
-            }
-        }
-        self.make_link(LinkKind::Symbolic, &src_shown, &src_shown, dst, || {
-            let (ddir, dname) = dst.dir_and_name().expect("paths");
-            nodes::symlink_to(&src_shown, ddir, dname)
-        });
-    }
-
-    /// Makes a link to `target` at `dst` with `link` (under --dry-run only plans it) and
-    /// reports it, or GNU's "cannot create hard link 'dst' to 'target'".
-    pub(super) fn make_link(
-        &mut self,
-        kind: LinkKind,
-        src_shown: &Path,
-        target: &Path,
-        dst: &Endpoint,
-        link: impl FnOnce() -> Result<(), Errno>,
-    ) {
-        let (node, link_kind) = match kind {
-            LinkKind::Hard => ("hardlink", NodeKind::HardLink),
-            LinkKind::Symbolic => ("symlink", NodeKind::SymbolicLink),
-        };
-        let dst_shown = dst.display_path();
-        if self.cfg.dry_run {
-            return self.reporter.planned_node(node, src_shown, dst_shown);
-        }
-        if let Err(errno) = link() {
-            let err = WalkError::Link {
-                kind: link_kind,
-                dst: dst_shown.to_path_buf(),
-                target: target.to_path_buf(),
-                errno,
-            };
-            return self.fail(src_shown, dst_shown, err);
-        }
-        self.reporter.node_done(node, src_shown, dst_shown);
-    }
-
-    /// Before `-l` or `-s` makes its link over an existing destination: the `may_replace`
-    /// checks, then a backup, or with `-f`/`--remove-destination` the removal (whose failure
-    /// the link's own error then reports). False when the link is not to be made.
-    fn clear_for_link(
-        &mut self,
-        src: &Endpoint,
-        facts: &FileFacts,
-        dst: &Endpoint,
-        existing: &Stat,
-    ) -> bool {
-        if !self.may_replace(src, facts, dst, existing) {
-            return false;
-        }
-        if self.cfg.dry_run {
-            // --dry-run writes nothing: no backup, no removal.
-            return true;
-        }
-        let remove = self.cfg.copy.force
-            || self.cfg.remove_destination
-            // GNU removes DEST first also when not following a non-regular source, and when
-            // preserving links onto a file with several (copy.c, copy_internal).
-            || (self.cfg.deref == Deref::Never && facts.kind != FileKind::Regular)
-            || (self.cfg.preserve_links() && existing.st_nlink > 1);
-        let removal = if remove { Removal::Quiet } else { Removal::No };
-        self.make_room(src, dst, removal).is_some()
+    /// Puts DEST's backup `backup` back after the node or link could not be made there (GNU's
+    /// `un_backup`).
+    pub(super) fn restore_backup(&mut self, dst: &Endpoint, backup: &OsStr) {
+        let (ddir, dname) = dst.dir_and_name().expect("paths");
+        replace::restore_backup(ddir, dname, backup);
     }
 
     /// Makes room for a node or link at the existing DEST: renames it to its backup name when
@@ -404,27 +286,8 @@ enum Removal {
     Reported,
 }
 
-/// The links [`Copier::make_link`] makes.
-#[derive(Copy, Clone)]
-pub(super) enum LinkKind {
-    Hard,
-    Symbolic,
-}
-
-/// GNU cp's `-s` rule: a relative source makes a symbolic link only in the current directory
-/// (elsewhere the link would point to the wrong place): "can make relative symbolic links only
-/// in current directory".
-fn relative_link_refused(src: &Path, dst: &Path) -> bool {
-    !src.is_absolute() && dst.components().count() > 1 && probe::parent_dir(dst) != Path::new(".")
-}
-
-/// Whether the source, followed through symlinks, is the file `existing` (GNU's same-file
-/// rule for link destinations).
-fn resolves_to(src: &Endpoint, existing: &Stat) -> bool {
-    let (sdir, sname) = src.dir_and_name().expect("paths");
-    statat(sdir, sname, AtFlags::empty())
-        .is_ok_and(|st| (st.st_dev, st.st_ino) == (existing.st_dev, existing.st_ino))
-}
+mod links;
+pub(super) use links::LinkKind;
 
 #[cfg(test)]
 mod tests;
