@@ -18,7 +18,7 @@ mod parents;
 mod walk;
 
 use std::collections::{HashMap, HashSet};
-use std::os::fd::{BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -359,6 +359,36 @@ impl<'a, 'p> Copier<'a, 'p> {
     /// Remembers `dst` as the first copy of a hard-linked source.
     fn first_copy(&self, dst: &Endpoint) -> FirstCopy {
         FirstCopy::new(dst, self.walk_root.as_ref())
+    }
+
+    /// `cp -fbi f f`: GNU copies f onto its backup name with `-i` still in force, so a backup
+    /// name already taken asks "overwrite 'f~'?". False when the answer is no (reported as
+    /// declined); true when nothing is there, or the answer is yes.
+    fn backup_name_may_be_overwritten(&mut self, src: &Path, dst: &Endpoint) -> bool {
+        let Some(b) = self.cfg.backup.clone() else {
+            return true;
+        };
+        if !self.cfg.interactive || self.cfg.dry_run {
+            return true;
+        }
+        let (dir, name) = dst.dir_and_name().expect("paths");
+        let Ok((dir_fd, base)) = exec::replace::split_at_dir(dir, name) else {
+            return true;
+        };
+        let taken = crate::backup::backup_name_in(dir_fd.as_fd(), &base, b.control, &b.suffix);
+        let Ok(Some(backup)) = taken else {
+            return true;
+        };
+        if statat(&dir_fd, &backup, AtFlags::SYMLINK_NOFOLLOW).is_err() {
+            return true;
+        }
+        let shown = dst.display_path().with_file_name(&backup);
+        let question = plan::replace::OverwriteQuestion(shown.clone());
+        if self.reporter.ask(&question.to_string()) {
+            return true;
+        }
+        self.reporter.declined(src, &shown);
+        false
     }
 
     /// Removes DEST (not a directory) before something replaces it.

@@ -307,7 +307,7 @@ fn replace_how(f: &Facts, s: &Settings) -> Option<Step> {
 
 /// `cp --force --backup f f` (GNU's special case; any DEST that is the source, with a
 /// backup): f stays and is copied to its backup name; two names of one file (`cp -fb f
-/// hardlink`) back DEST up by renaming it, then copy the source anew.
+/// hardlink`) back DEST up by renaming it (`-i` asks first), then copy the source anew.
 fn backup_copy_of_same_file(f: &Facts, s: &Settings) -> Option<Step> {
     if !same(f) || !s.backup || !f.source.regular {
         return None;
@@ -316,8 +316,10 @@ fn backup_copy_of_same_file(f: &Facts, s: &Settings) -> Option<Step> {
         return act(Action::PlanOnly);
     }
     match same_name(f) {
+        // (`-i` asks about the backup name, if taken: the caller's copy onto it does.)
         Ok(true) => act(Action::CopyToBackup),
-        Ok(false) => act(Action::BackUpThenRetry),
+        // GNU's overwrite_ok asks before DEST is renamed away.
+        Ok(false) => interactive_rule(f, s).or_else(|| act(Action::BackUpThenRetry)),
         Err(step) => Some(step),
     }
 }

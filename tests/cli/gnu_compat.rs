@@ -2216,3 +2216,37 @@ fn a_link_that_cannot_be_made_keeps_the_old_destination_like_gnu() {
         assert_eq!(ours.3, "old\n", "{args:?}");
     }
 }
+
+#[test]
+fn interactive_asks_on_the_same_file_backup_branches_like_gnu() {
+    if !have_gnu() {
+        return;
+    }
+    // Red-team review: `cp -fbi f f` replaced an existing f~, and `cp -fbi f g` (g a hard link
+    // of f) renamed g over g~, both unasked. GNU asks ("overwrite 'f~'?", "overwrite 'g'?") and
+    // keeps everything on "n" (exit 0 in 9.1; fcopy follows 9.2+: a declined overwrite is 1).
+    let setup = |r: &Path| {
+        file(r, "f", "a\n");
+        file(r, "f~", "old\n");
+        hardlink(r, "f", "g");
+        file(r, "g~", "old\n");
+    };
+    for (answer, code) in [("n\n", 1), ("y\n", 0)] {
+        for dest in ["f", "g"] {
+            let (gnu, ours) = Diff::new(setup)
+                .args(&["-fbi", "f", dest])
+                .stdin(answer.as_bytes())
+                .run();
+            assert_eq!(gnu.stderr, ours.stderr, "{answer:?} {dest}");
+            // (Names, kinds, modes and contents: GNU overwrites f~ in place, fcopy replaces it.)
+            let shape = |side: &harness::Side| -> Vec<_> {
+                let nodes = side.tree.iter();
+                nodes
+                    .map(|(k, n)| (k.clone(), n.kind, n.mode, n.content.clone()))
+                    .collect()
+            };
+            assert_eq!(shape(&gnu), shape(&ours), "{answer:?} {dest}");
+            assert_eq!(ours.code, Some(code), "{answer:?} {dest}");
+        }
+    }
+}

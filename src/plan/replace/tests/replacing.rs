@@ -322,3 +322,25 @@ fn a_backup_comes_before_the_link_to_the_first_copy() {
         })
     );
 }
+
+#[test]
+fn interactive_asks_before_backing_up_another_name_of_the_source() {
+    // Red-team review: `echo n | cp -fbi f g` (g a hard link of f) renamed g away unasked.
+    let ask = Settings {
+        backup: true,
+        force: true,
+        interactive: true,
+        ..settings()
+    };
+    let mut f = Facts {
+        same_name: Some(false),
+        same_file: Some(SameFile::Proceed),
+        backup_is_source: Some(false),
+        ..onto_itself()
+    };
+    assert_eq!(decide(&f, &ask), Step::Ask);
+    f.answer = Some(false);
+    assert_eq!(decide(&f, &ask), Step::Act(Action::Decline));
+    f.answer = Some(true);
+    assert_eq!(decide(&f, &ask), Step::Act(Action::BackUpThenRetry));
+}
