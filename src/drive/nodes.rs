@@ -219,7 +219,9 @@ impl<'a, 'p> Copier<'a, 'p> {
         dst: &Endpoint,
         existing: &Stat,
     ) -> Option<Option<OsString>> {
-        if !self.may_replace(src, facts, dst, existing) {
+        if !self.may_replace(src, facts, dst, existing)
+            || self.directory_in_the_way(src, dst, existing)
+        {
             return None;
         }
         let unlink_first = self.cfg.remove_destination
@@ -234,6 +236,25 @@ impl<'a, 'p> Copier<'a, 'p> {
             Removal::No
         };
         self.make_room(src, dst, removal)
+    }
+
+    /// A directory at DEST, where a link or special file is to be made: GNU's "cannot overwrite
+    /// directory with non-directory" (after its `overwrite_ok`), never a backup or removal of
+    /// the directory. True when reported.
+    pub(super) fn directory_in_the_way(
+        &mut self,
+        src: &Endpoint,
+        dst: &Endpoint,
+        existing: &Stat,
+    ) -> bool {
+        if FileType::from_raw_mode(existing.st_mode) != FileType::Directory {
+            return false;
+        }
+        let err = WalkError::DirectoryInTheWay {
+            dst: dst.display_path().to_path_buf(),
+        };
+        self.fail(src.display_path(), dst.display_path(), err);
+        true
     }
 
     /// Puts DEST's backup `backup` back after the node or link could not be made there (GNU's

@@ -2250,3 +2250,40 @@ fn interactive_asks_on_the_same_file_backup_branches_like_gnu() {
         }
     }
 }
+
+#[test]
+fn a_directory_in_the_way_of_a_link_or_special_file_is_kept_like_gnu() {
+    if !have_gnu() {
+        return;
+    }
+    // Red-team review: `-lb`, `-sb` and `-ab` (a FIFO) moved the directory to its backup name
+    // and made the node; without -b the message was the link's "File exists". GNU: "cannot
+    // overwrite directory 'd/f' with non-directory", exit 1.
+    let setup = |r: &Path| {
+        file(r, "f", "a\n");
+        file(r, "d/f/x", "k\n");
+        fifo(r, "p");
+        file(r, "d/p/x", "k\n");
+    };
+    for options in [
+        "-lb",
+        "-sb",
+        "-l",
+        "-s",
+        "-lf",
+        "-sf",
+        "-ln",
+        "-l --remove-destination",
+    ] {
+        let mut args: Vec<&str> = options.split(' ').collect();
+        // (-s with a relative source: the directory is said before "can make relative
+        // symbolic links only in current directory".)
+        args.extend(["f", "d"]);
+        Diff::new(setup).args(&args).check();
+    }
+    for options in ["-ab", "-a", "-r", "-rf", "-Rb"] {
+        let mut args: Vec<&str> = options.split(' ').collect();
+        args.extend(["p", "d"]);
+        Diff::new(setup).args(&args).check();
+    }
+}

@@ -84,12 +84,6 @@ impl<'a, 'p> Copier<'a, 'p> {
     pub(super) fn make_symlink_to_source(&mut self, src: &Endpoint, dst: &Endpoint) {
         let src_shown = src.display_path().to_path_buf();
         let dst_shown = dst.display_path().to_path_buf();
-        if relative_link_refused(&src_shown, &dst_shown) {
-            let err = WalkError::RelativeSymlink {
-                dst: dst_shown.clone(),
-            };
-            return self.fail(&src_shown, &dst_shown, err);
-        }
         let mut room = Room::default();
         if let Some(existing) = Self::lstat_dest(dst) {
             if resolves_to(src, &existing) {
@@ -100,6 +94,16 @@ impl<'a, 'p> Copier<'a, 'p> {
                 Some(cleared) => room = cleared,
                 None => return,
             }
+        }
+        // After DEST's checks, as GNU's copy_internal (a directory in the way is said first).
+        if relative_link_refused(&src_shown, &dst_shown) {
+            if let Some(backup) = &room.backup {
+                self.restore_backup(dst, backup);
+            }
+            let err = WalkError::RelativeSymlink {
+                dst: dst_shown.clone(),
+            };
+            return self.fail(&src_shown, &dst_shown, err);
         }
         let link = |ddir: BorrowedFd<'_>, dname: &Path| nodes::symlink_to(&src_shown, ddir, dname);
         self.make_link_over(LinkKind::Symbolic, &src_shown, dst, room, link);
@@ -184,7 +188,9 @@ impl<'a, 'p> Copier<'a, 'p> {
         dst: &Endpoint,
         existing: &Stat,
     ) -> Option<Room> {
-        if !self.may_replace(src, facts, dst, existing) {
+        if !self.may_replace(src, facts, dst, existing)
+            || self.directory_in_the_way(src, dst, existing)
+        {
             return None;
         }
         if self.cfg.dry_run {
