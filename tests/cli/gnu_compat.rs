@@ -2287,3 +2287,32 @@ fn a_directory_in_the_way_of_a_link_or_special_file_is_kept_like_gnu() {
         Diff::new(setup).args(&args).check();
     }
 }
+
+#[test]
+fn a_failed_chown_with_privileges_fails_the_copy_like_gnu() {
+    // Red-team review: with fchown failing as root, `cp -a f h` exited 0 and gave h f's group
+    // and other bits. GNU: "failed to preserve ownership", exit 1, h left 0600 (the bits
+    // withheld until the owner is right stay withheld).
+    if !have_gnu() || !is_root() || !crate::testenv::require_strace() {
+        return;
+    }
+    for errno in ["EIO", "EPERM"] {
+        for options in ["-a", "-p", "--preserve=ownership", "-a --no-preserve=mode"] {
+            let mut args: Vec<&str> = options.split(' ').collect();
+            args.extend(["f", "h"]);
+            let side = |program: &Path| {
+                let tmp = scratch();
+                file(tmp.path(), "f", "a\n");
+                chown(tmp.path(), "f", 65534, 65534);
+                chmod(tmp.path(), "f", 0o640);
+                let inject = format!("fchown:error={errno}");
+                let (code, stderr, _, _) = run_injected(program, tmp.path(), &inject, &args);
+                let meta = fs::metadata(tmp.path().join("h")).unwrap();
+                (code, stderr, meta.mode() & 0o7777, meta.uid())
+            };
+            let gnu = side(Path::new("/usr/bin/cp"));
+            let ours = side(Path::new(crate::testenv::FCOPY));
+            assert_eq!(gnu, ours, "{errno} {args:?}: GNU, then fcopy");
+        }
+    }
+}
