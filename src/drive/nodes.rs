@@ -13,6 +13,7 @@ use crate::exec::dirs::MakeError;
 use crate::exec::{nodes, replace};
 use crate::facts::{FileFacts, FileKind};
 use crate::meta;
+use crate::options::values::UpdateWhen;
 use crate::options::{Deref, LinkMode};
 use crate::plan::mode::{new_node_mode, NewNode};
 use crate::plan::replace::ReplaceError;
@@ -108,8 +109,10 @@ impl<'a, 'p> Copier<'a, 'p> {
         let src_shown = src.display_path();
         let dst_shown = dst.display_path();
         // GNU's same_file_ok (two hard links of one symlink: nothing to do; with backups a
-        // symlink may replace the file it points to).
+        // symlink may replace the file it points to); not with -n (GNU 9.1), which skips.
+        let no_clobber = self.cfg.update == UpdateWhen::None;
         match self.same_file_facts(src, facts, dst, existing).0 {
+            _ if no_clobber => {}
             SameFile::Error => {
                 self.fail_same_file(src_shown, dst_shown);
                 return None;
@@ -207,7 +210,8 @@ impl<'a, 'p> Copier<'a, 'p> {
         self.reporter.node_done("special", &src_shown, &dst_shown);
     }
 
-    /// Before a special file is made over an existing destination: `may_replace`, then GNU's
+    /// Before a special file is made over an existing destination: the same-file rule,
+    /// `may_replace`, then GNU's
     /// backup, or the removal where its copy_internal unlinks first (-P, or
     /// --remove-destination, or preserving links onto a multiply linked file); with -L the
     /// node cannot be made over it ("File exists"). `None`: not to be made; else the backup
@@ -219,6 +223,18 @@ impl<'a, 'p> Copier<'a, 'p> {
         dst: &Endpoint,
         existing: &Stat,
     ) -> Option<Option<OsString>> {
+        // GNU's same_file_ok, as for any non-directory (`cp -r p p`, a hard link or a symlink
+        // to the FIFO: "are the same file"); not with -n (GNU 9.1), which skips below.
+        let no_clobber = self.cfg.update == UpdateWhen::None;
+        match self.same_file_facts(src, facts, dst, existing).0 {
+            _ if no_clobber => {}
+            SameFile::Error => {
+                self.fail_same_file(src.display_path(), dst.display_path());
+                return None;
+            }
+            SameFile::Done => return None,
+            SameFile::Proceed => {}
+        }
         if !self.may_replace(src, facts, dst, existing)
             || self.directory_in_the_way(src, dst, existing)
         {

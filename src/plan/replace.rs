@@ -124,12 +124,16 @@ fn just_created_symlink(f: &Facts, s: &Settings) -> Option<Step> {
     None
 }
 
-/// GNU's `same_file_ok` (gathered: four stats), except for `cp -fb f f` (its own branch), a
-/// byte range, and two different files neither of which is a symlink, where GNU says yes
+/// GNU's `same_file_ok` (gathered: four stats), except with `-n` (DEST is skipped), for
+/// `cp -fb f f` (its own branch), a byte range, and two different files neither of which is a symlink, where GNU says yes
 /// without looking further (a re-copy of a tree is all this case: no extra stat, issue 16).
 fn same_file(f: &Facts, s: &Settings) -> Option<Step> {
     let e = f.existing.as_ref()?;
     let same = same(f);
+    if same && s.update == Update::None {
+        // GNU 9.1 asks same_file_ok only when not `-n`: `cp -n f f` skips, silently.
+        return act(Action::Skip);
+    }
     let distinct_plain = !same && f.source.nofollow && !f.source.symlink && !e.name_is_symlink;
     if s.ranged || distinct_plain {
         return None;

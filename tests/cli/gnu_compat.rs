@@ -2316,3 +2316,44 @@ fn a_failed_chown_with_privileges_fails_the_copy_like_gnu() {
         }
     }
 }
+
+#[test]
+fn special_files_onto_themselves_are_the_same_file_like_gnu() {
+    if !have_gnu() {
+        return;
+    }
+    // Red-team review: `cp -r p p`, `cp -a p p2` (p2 a hard link of FIFO p) and `cp -r p q`
+    // (q -> p) exited 0, the last replacing the user's symlink with a FIFO; `-rfb p p` made
+    // p~. GNU: "are the same file", exit 1. With -n GNU 9.1 skips before that check.
+    let setup = |r: &Path| {
+        fifo(r, "p");
+        hardlink(r, "p", "p2");
+        symlink(r, "q", "p");
+        file(r, "f", "a\n");
+        hardlink(r, "f", "f2");
+        symlink(r, "l", "f");
+    };
+    for args in [
+        "-r p p",
+        "-a p p2",
+        "-r p q",
+        "-rfb p p",
+        "-rb p p",
+        "-rf p q",
+        "-a p q",
+        "-rb --backup=numbered p p",
+        "-r --remove-destination p p",
+        "-rn p p",
+        "-rn p p2",
+        "-an p q",
+        "-an l l",
+        "-n f f",
+        "-n f f2",
+        "-n l f",
+        "-rfb p p2",
+        "-rL p q",
+    ] {
+        let args: Vec<&str> = args.split(' ').collect();
+        Diff::new(setup).args(&args).check();
+    }
+}

@@ -344,3 +344,13 @@ fn interactive_asks_before_backing_up_another_name_of_the_source() {
     f.answer = Some(true);
     assert_eq!(decide(&f, &ask), Step::Act(Action::BackUpThenRetry));
 }
+
+#[test]
+fn no_clobber_skips_the_source_itself_without_same_file_ok() {
+    // GNU 9.1 asks same_file_ok only without -n: `cp -n f f` exits 0, silently.
+    let no_clobber = Settings {
+        update: Update::None,
+        ..settings()
+    };
+    assert_eq!(decide(&onto_itself(), &no_clobber), Step::Act(Action::Skip));
+}
