@@ -158,10 +158,11 @@ fn same_file(f: &Facts, s: &Settings) -> Option<Step> {
 
 /// A symlink loop at DEST: `-f` removes it (not in a dry run); otherwise "cannot stat: Too many
 /// levels of symbolic links", unless `--remove-destination` removes it later (GNU
-/// tests/cp/dir-rm-dest.sh).
+/// tests/cp/dir-rm-dest.sh) or a backup renames it.
 fn symlink_loop(f: &Facts, s: &Settings) -> Option<Step> {
     let e = f.existing.as_ref()?;
-    if !(e.symlink && e.looping) || s.remove_destination {
+    // A backup renames the loop away (GNU 9.1: `cp -b f loop` keeps it as loop~).
+    if !(e.symlink && e.looping) || s.remove_destination || s.backup {
         return None;
     }
     if s.force && !s.dry_run {
@@ -173,14 +174,17 @@ fn symlink_loop(f: &Facts, s: &Settings) -> Option<Step> {
     })
 }
 
-/// `-f` does not make GNU cp write through (or replace) a dangling symlink, unless
-/// `POSIXLY_CORRECT`, `--remove-destination` or `--backup` (GNU tests/cp/thru-dangling.sh).
+/// GNU cp does not write through (or, with `-f`, replace) a dangling symlink, unless
+/// `POSIXLY_CORRECT`, `--remove-destination` or `--backup` (GNU tests/cp/thru-dangling.sh);
+/// nor do `-n`, `-u` or `-i` skip it or ask (GNU 9.1 takes DEST as missing, then refuses).
 /// (A loop was decided by [`symlink_loop`].)
 fn dangling_symlink_forced(f: &Facts, s: &Settings) -> Option<Step> {
     let e = f.existing.as_ref()?;
+    // (Without these options the planner refuses it later, or writes through it.)
+    let would_skip_or_ask = s.force || s.update != Update::All || s.interactive;
     if e.symlink
         && !e.looping
-        && s.force
+        && would_skip_or_ask
         && !s.remove_destination
         && !s.backup
         && !s.posixly_correct
@@ -275,6 +279,11 @@ fn backup_is_source(f: &Facts, s: &Settings) -> Option<Step> {
 /// [`update_rule`] and [`interactive_rule`] (GNU's `overwrite_ok`) for another file at DEST.
 fn overwrite_ok_for_file(f: &Facts, s: &Settings) -> Option<Step> {
     if !replacing_other_file(f) {
+        return None;
+    }
+    // A dangling symlink written through (POSIXLY_CORRECT): GNU takes DEST as missing.
+    let dangling = f.existing.as_ref().is_some_and(|e| e.symlink && !e.looping);
+    if dangling && write_through_dangling(s) {
         return None;
     }
     update_rule(f, s).or_else(|| interactive_rule(f, s))

@@ -2357,3 +2357,45 @@ fn special_files_onto_themselves_are_the_same_file_like_gnu() {
         Diff::new(setup).args(&args).check();
     }
 }
+
+#[test]
+fn loops_dangling_symlinks_and_merged_operands_like_gnu_9_1() {
+    if !have_gnu() {
+        return;
+    }
+    // Red-team review, GNU 9.1 differences: a backup renames a symlink loop away and copies;
+    // -n, -u, -i do not skip (or ask about) a dangling symlink, they refuse to write through
+    // it (POSIXLY_CORRECT writes through it); "will not overwrite just-created" is for
+    // command-line operands only (`cp -r d1/x d2/x d` merges both).
+    let setup = |r: &Path| {
+        file(r, "f", "a\n");
+        symlink(r, "loop", "loop");
+        symlink(r, "dangling", "nowhere");
+        file(r, "d1/x/f", "1\n");
+        file(r, "d2/x/f", "2\n");
+        file(r, "d2/x/g", "3\n");
+        dir(r, "d");
+    };
+    for args in [
+        "-b f loop",
+        "-fb f loop",
+        "--backup=numbered f loop",
+        "-n f dangling",
+        "-u f dangling",
+        "-r d1/x d2/x d",
+        "-a d1/x d2/x d",
+        "-rb d1/x d2/x d",
+    ] {
+        let args: Vec<&str> = args.split(' ').collect();
+        Diff::new(setup).args(&args).check();
+    }
+    // (-i: GNU 9.1 asks nothing, so an answer would not be read.)
+    Diff::new(setup).args(&["-i", "f", "dangling"]).check();
+    for args in ["-n f dangling", "-u f dangling", "-i f dangling"] {
+        let args: Vec<&str> = args.split(' ').collect();
+        Diff::new(setup)
+            .args(&args)
+            .env("POSIXLY_CORRECT", "1")
+            .check();
+    }
+}

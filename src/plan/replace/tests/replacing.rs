@@ -354,3 +354,57 @@ fn no_clobber_skips_the_source_itself_without_same_file_ok() {
     };
     assert_eq!(decide(&onto_itself(), &no_clobber), Step::Act(Action::Skip));
 }
+
+#[test]
+fn a_backup_renames_a_symlink_loop_away() {
+    // GNU 9.1: `cp -b f loop` keeps the loop as loop~ and copies; `-fb` too.
+    for force in [false, true] {
+        let backup = Settings {
+            backup: true,
+            force,
+            ..settings()
+        };
+        let f = Facts {
+            backup_is_source: Some(false),
+            ..onto_dangling(true)
+        };
+        assert_eq!(decide(&f, &backup), Step::BackUpFirst, "force: {force}");
+    }
+}
+
+#[test]
+fn no_clobber_update_and_interactive_refuse_a_dangling_symlink() {
+    // GNU 9.1 takes a dangling DEST as missing: -n does not skip it, -u does not compare,
+    // -i does not ask; it is then "not writing through dangling symlink".
+    for s in [
+        Settings {
+            update: Update::None,
+            ..settings()
+        },
+        Settings {
+            update: Update::Older,
+            ..settings()
+        },
+        Settings {
+            interactive: true,
+            ..settings()
+        },
+    ] {
+        let (_, dest) = paths();
+        assert_eq!(
+            fails(decide(&onto_dangling(false), &s)),
+            ReplaceError::DanglingSymlink { dest },
+            "{s:?}"
+        );
+        // POSIXLY_CORRECT writes through it, unasked and not skipped.
+        let posix = Settings {
+            posixly_correct: true,
+            ..s
+        };
+        assert_eq!(
+            decide(&onto_dangling(false), &posix),
+            Step::Act(Action::Proceed),
+            "{s:?}"
+        );
+    }
+}
