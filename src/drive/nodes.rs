@@ -3,6 +3,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::os::fd::AsFd;
+use std::path::Path;
 
 use rustix::fs::{FileType, Stat};
 use rustix::io::Errno;
@@ -10,7 +11,7 @@ use rustix::io::Errno;
 use super::errors::{NodeKind, WalkError};
 use super::Copier;
 use crate::exec::dirs::MakeError;
-use crate::exec::{nodes, replace};
+use crate::exec::nodes;
 use crate::facts::{FileFacts, FileKind};
 use crate::meta;
 use crate::options::values::UpdateWhen;
@@ -75,15 +76,13 @@ impl<'a, 'p> Copier<'a, 'p> {
         let link = match nodes::make_symlink(&target, ddir, dname) {
             Ok(link) => link,
             Err(step) => {
-                if let (Some(backup), MakeError::Create(_)) = (&backed_up, step) {
-                    self.restore_backup(dst, backup);
-                }
+                let backup = backup_to_restore(&backed_up, step);
                 let err = WalkError::made(&dst_shown, step, |path, errno| WalkError::CreateNode {
                     kind: NodeKind::SymbolicLink,
                     path,
                     errno,
                 });
-                return self.fail(&src_shown, &dst_shown, err);
+                return self.fail_restoring(&src_shown, dst, err, backup);
             }
         };
         self.created_symlinks.insert(link.id);
@@ -182,9 +181,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             match made {
                 Ok(node) => node,
                 Err(step) => {
-                    if let (Some(backup), MakeError::Create(_)) = (&backed_up, step) {
-                        self.restore_backup(dst, backup);
-                    }
+                    let backup = backup_to_restore(&backed_up, step);
                     let kind = if facts.kind == FileKind::Fifo {
                         NodeKind::Fifo
                     } else {
@@ -193,7 +190,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                     let err = WalkError::made(&dst_shown, step, |path, errno| {
                         WalkError::CreateNode { kind, path, errno }
                     });
-                    return self.fail(&src_shown, &dst_shown, err);
+                    return self.fail_restoring(&src_shown, dst, err, backup);
                 }
             };
         if let Some(node) = node {
@@ -273,11 +270,23 @@ impl<'a, 'p> Copier<'a, 'p> {
         true
     }
 
-    /// Puts DEST's backup `backup` back after the node or link could not be made there (GNU's
-    /// `un_backup`).
-    pub(super) fn restore_backup(&mut self, dst: &Endpoint, backup: &OsStr) {
+    /// Reports `err` for a node or link that could not be made at `dst`, and puts DEST's
+    /// backup back first (GNU's `un_backup`, whose failure is "cannot un-backup", said after
+    /// `err`).
+    pub(super) fn fail_restoring(
+        &mut self,
+        src_shown: &Path,
+        dst: &Endpoint,
+        err: WalkError,
+        backup: Option<&OsStr>,
+    ) {
         let (ddir, dname) = dst.dir_and_name().expect("paths");
-        replace::restore_backup(ddir, dname, backup);
+        let restored = backup.map(|b| nodes::un_backup(ddir, dname, b));
+        self.fail(src_shown, dst.display_path(), err);
+        if let Some(Err(errno)) = restored {
+            let path = dst.display_path().to_path_buf();
+            self.reporter.error(&WalkError::UnBackup { path, errno });
+        }
     }
 
     /// Makes room for a node or link at the existing DEST: renames it to its backup name when
@@ -309,6 +318,15 @@ impl<'a, 'p> Copier<'a, 'p> {
                 None
             }
         }
+    }
+}
+
+/// The backup to put back when making a node failed: only when the node could not be created
+/// (a node made but not reopened as itself is not replaced by the backup).
+fn backup_to_restore(backed_up: &Option<OsString>, step: MakeError) -> Option<&OsStr> {
+    match step {
+        MakeError::Create(_) => backed_up.as_deref(),
+        _ => None,
     }
 }
 

@@ -10,8 +10,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use rustix::fs::{
-    fstat, linkat, mknodat, openat, readlinkat, renameat, statat, symlinkat, unlinkat, AtFlags,
-    FileType, Mode, OFlags, CWD,
+    fstat, linkat, mknodat, openat, readlinkat, renameat, renameat_with, statat, symlinkat,
+    unlinkat, AtFlags, FileType, Mode, OFlags, RenameFlags, CWD,
 };
 use rustix::io::Errno;
 
@@ -176,6 +176,14 @@ pub fn link_replacing(
 
 /// Temporary names [`link_replacing`] tries before giving up with `EEXIST`.
 const TEMP_LINK_ATTEMPTS: u32 = 100;
+
+/// GNU's `un_backup`: puts the backup `backup` of `path` (relative to `dir`) back under its
+/// name after the node or link meant to replace it could not be made, unless something took
+/// the name meanwhile (`RENAME_NOREPLACE`).
+pub fn un_backup(dir: BorrowedFd<'_>, path: &Path, backup: &OsStr) -> Result<(), Errno> {
+    let (dir_fd, base) = super::replace::split_at_dir(dir, path)?;
+    renameat_with(&dir_fd, backup, &dir_fd, &base, RenameFlags::NOREPLACE)
+}
 
 /// Opens the node just made as an `O_PATH` descriptor, without following a symlink, and
 /// checks it is that node: the type made, owned by us, one link (a name swapped meanwhile by

@@ -2399,3 +2399,39 @@ fn loops_dangling_symlinks_and_merged_operands_like_gnu_9_1() {
             .check();
     }
 }
+
+#[test]
+fn a_backup_that_cannot_be_put_back_is_said_like_gnu() {
+    // Red-team review: a failed un-backup was silent. GNU: "cannot un-backup 'g': ...", after
+    // the link's own error. (GNU renames differently, so only fcopy runs here: the first
+    // renameat2 is the un-backup.)
+    if !crate::testenv::require_strace() {
+        return;
+    }
+    for (syscall, options, what) in [
+        ("linkat", "-lb", "hard link"),
+        ("symlinkat", "-sb", "symbolic link"),
+    ] {
+        let tmp = scratch();
+        file(tmp.path(), "f", "new\n");
+        file(tmp.path(), "g", "old\n");
+        let out = std::process::Command::new("strace")
+            .args(["-f", "-qq", "-o", "/dev/null", "-e"])
+            .arg(format!("inject={syscall}:error=EPERM"))
+            .args(["-e", "inject=renameat2:error=EIO"])
+            .arg(crate::testenv::FCOPY)
+            .args([options, "f", "g"])
+            .current_dir(tmp.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!(
+                "fcopy: cannot create {what} 'g' to 'f': Operation not permitted\n\
+                 fcopy: cannot un-backup 'g': Input/output error\n"
+            )
+        );
+        assert_eq!(fs::read_to_string(tmp.path().join("g~")).unwrap(), "old\n");
+    }
+}

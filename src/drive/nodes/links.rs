@@ -4,7 +4,7 @@
 //! the new link exists, so a link that cannot be made leaves it), putting a backup back when
 //! the link fails (GNU's `un_backup`).
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::os::fd::BorrowedFd;
 use std::path::Path;
 
@@ -97,13 +97,10 @@ impl<'a, 'p> Copier<'a, 'p> {
         }
         // After DEST's checks, as GNU's copy_internal (a directory in the way is said first).
         if relative_link_refused(&src_shown, &dst_shown) {
-            if let Some(backup) = &room.backup {
-                self.restore_backup(dst, backup);
-            }
             let err = WalkError::RelativeSymlink {
                 dst: dst_shown.clone(),
             };
-            return self.fail(&src_shown, &dst_shown, err);
+            return self.fail_restoring(&src_shown, dst, err, room.backup.as_deref());
         }
         let link = |ddir: BorrowedFd<'_>, dname: &Path| nodes::symlink_to(&src_shown, ddir, dname);
         self.make_link_over(LinkKind::Symbolic, &src_shown, dst, room, link);
@@ -125,7 +122,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                 .planned_node(kind.node(), src_shown, dst.display_path());
         }
         let made = link();
-        self.report_link(kind, src_shown, target, dst, made);
+        self.report_link(kind, src_shown, target, dst, made, None);
     }
 
     /// `-l`, `-s`: makes the link to the source at `dst` with `link` (given DEST's directory
@@ -145,15 +142,12 @@ impl<'a, 'p> Copier<'a, 'p> {
         }
         let (ddir, dname) = dst.dir_and_name().expect("paths");
         let made = nodes::link_replacing(ddir, dname, room.replace, link);
-        if made.is_err() {
-            if let Some(backup) = &room.backup {
-                self.restore_backup(dst, backup);
-            }
-        }
-        self.report_link(kind, src_shown, src_shown, dst, made);
+        let backup = room.backup.as_deref();
+        self.report_link(kind, src_shown, src_shown, dst, made, backup);
     }
 
-    /// Reports the link made, or GNU's "cannot create hard link 'dst' to 'target'".
+    /// Reports the link made, or GNU's "cannot create hard link 'dst' to 'target'" (putting
+    /// DEST's `backup` back).
     fn report_link(
         &mut self,
         kind: LinkKind,
@@ -161,6 +155,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         target: &Path,
         dst: &Endpoint,
         made: Result<(), Errno>,
+        backup: Option<&OsStr>,
     ) {
         let dst_shown = dst.display_path();
         if let Err(errno) = made {
@@ -170,7 +165,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                 target: target.to_path_buf(),
                 errno,
             };
-            return self.fail(src_shown, dst_shown, err);
+            return self.fail_restoring(src_shown, dst, err, backup);
         }
         self.reporter.node_done(kind.node(), src_shown, dst_shown);
     }
