@@ -52,6 +52,8 @@ pub struct Copier<'a, 'p> {
     created_files: InodeSet,
     /// Directories this run created, with their names (GNU's remember_copied).
     created_dirs: HashMap<(u64, u64), PathBuf>,
+    /// Every directory this run created, by identity only (small): the walk never enters one.
+    made_dirs: InodeSet,
     /// Symlinks this run created: never written through.
     created_symlinks: InodeSet,
     /// Source (dev, ino) → its first copy, for preserving hard links.
@@ -111,6 +113,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             umask,
             created_files: InodeSet::default(),
             created_dirs: HashMap::new(),
+            made_dirs: InodeSet::default(),
             created_symlinks: InodeSet::default(),
             links: HashMap::new(),
             walk_root: None,
