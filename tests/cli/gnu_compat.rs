@@ -2435,3 +2435,31 @@ fn a_backup_that_cannot_be_put_back_is_said_like_gnu() {
         assert_eq!(fs::read_to_string(tmp.path().join("g~")).unwrap(), "old\n");
     }
 }
+
+#[test]
+fn parents_through_a_file_or_a_dangling_symlink_like_gnu() {
+    if !have_gnu() {
+        return;
+    }
+    // Reviewer's cases: a file where a --parents directory goes is "'d/a/b' exists but is not
+    // a directory"; a dangling symlink is "cannot make directory 'd/a/b': File exists".
+    for in_the_way in ["file", "dangling", "symlink to a file"] {
+        let setup = move |r: &Path| {
+            file(r, "a/b/f", "x\n");
+            dir(r, "d/a");
+            match in_the_way {
+                "file" => file(r, "d/a/b", "y\n"),
+                "dangling" => symlink(r, "d/a/b", "nowhere"),
+                _ => symlink(r, "d/a/b", "../../a/b/f"),
+            }
+        };
+        for args in [
+            "--parents a/b/f d",
+            "-a --parents a/b/f d",
+            "--parents -r a/b d",
+        ] {
+            let args: Vec<&str> = args.split(' ').collect();
+            Diff::new(setup).args(&args).check();
+        }
+    }
+}

@@ -89,6 +89,9 @@ impl fmt::Display for WalkError {
                 quote(dst),
                 quote(src)
             ),
+            E::ParentNotDirectory { path } => {
+                write!(f, "{} exists but is not a directory", quote(path))
+            }
             E::DirectoryInTheWay { dst } => write!(
                 f,
                 "cannot overwrite directory {} with non-directory",
