@@ -72,7 +72,10 @@ impl<'a, 'p> Copier<'a, 'p> {
         // (into itself, or a later operand): with one operand and -P, only the operand's own
         // directory is remembered (in copy_tree), which keeps `cp -al` of 20,000
         // directories small (GNU tests/cp/link-heap.sh).
-        if made && (self.track_created || self.cfg.deref != Deref::Never) {
+        if made {
+            self.made_dirs.insert((dst_st.st_dev, dst_st.st_ino));
+        }
+        if made && (self.track_created || self.into_itself || self.cfg.deref != Deref::Never) {
             // For directories, the destination's name (GNU's remember_copied).
             self.created_dirs
                 .insert((dst_st.st_dev, dst_st.st_ino), dst_shown.clone());
@@ -254,4 +257,18 @@ impl<'a, 'p> Copier<'a, 'p> {
 /// The filesystem a directory is on (unknown if `fstatfs` fails).
 fn fs_kind_of(fd: &OwnedFd) -> FsKind {
     FsKind::from_magic(rustix::fs::fstatfs(fd).map_or(0, |f| f.f_type as u64))
+}
+
+/// After finishing `child`, makes sure `parent` has open fds again (reopened via "..").
+pub(super) fn reopen_parent(parent: &mut Frame, child: &Frame) -> Result<(), WalkError> {
+    if parent.src.is_some() && parent.dst.is_some() {
+        return Ok(());
+    }
+    let src = dirs::reopen_parent(child.src.as_deref(), parent.src_id)
+        .map_err(|e| WalkError::reopened(&parent.src_shown, e))?;
+    parent.src = Some(Arc::new(src));
+    let dst = dirs::reopen_parent(child.dst.as_deref(), parent.dst_id)
+        .map_err(|e| WalkError::reopened(&parent.dst_shown, e))?;
+    parent.dst = Some(Arc::new(dst));
+    Ok(())
 }

@@ -51,6 +51,10 @@ pub enum WalkError {
     NonDirectoryInTheWay { dst: PathBuf, src: PathBuf },
     /// A directory where a non-directory is to be made.
     DirectoryInTheWay { dst: PathBuf },
+    /// A `--parents` directory's name holds something that is not a directory.
+    ParentNotDirectory { path: PathBuf },
+    /// DEST's backup could not be put back after the node or link failed (GNU's `un_backup`).
+    UnBackup { path: PathBuf, errno: Errno },
     /// A directory closed to save descriptors could not be reopened (`None`: no descriptor).
     Reopen { path: PathBuf, errno: Option<Errno> },
     /// A directory reopened through `..` is another one.

@@ -131,7 +131,9 @@ impl<'a, 'p> Copier<'a, 'p> {
             looping,
             mtime: (seen.st_mtime, seen.st_mtime_nsec as i64),
             created_symlink: self.created_symlinks.contains((lstat.st_dev, lstat.st_ino)),
-            created: self.created_files.contains(id) || self.created_dirs.contains_key(&id),
+            // GNU 9.1 refuses only for command-line operands (`cp -r d1/x d2/x d` merges).
+            created: self.walk_dir.is_none()
+                && (self.created_files.contains(id) || self.created_dirs.contains_key(&id)),
         }
     }
 

@@ -168,6 +168,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             Action::Done => {}
             Action::Fail(e) => self.fail(src_shown, dst_shown, e),
             Action::PlanOnly => self.reporter.planned_node("file", src_shown, dst_shown),
+            Action::CopyToBackup if !self.backup_name_may_be_overwritten(src_shown, s.dst) => {}
             Action::CopyToBackup => match self.backup_endpoint(s.dst) {
                 Ok(Some(backup_dst)) => self.copy_file(s.src, s.facts, &backup_dst, nofollow),
                 Ok(None) => return true,

@@ -18,7 +18,7 @@ mod parents;
 mod walk;
 
 use std::collections::{HashMap, HashSet};
-use std::os::fd::{BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -52,6 +52,8 @@ pub struct Copier<'a, 'p> {
     created_files: InodeSet,
     /// Directories this run created, with their names (GNU's remember_copied).
     created_dirs: HashMap<(u64, u64), PathBuf>,
+    /// Every directory this run created, by identity only (small): the walk never enters one.
+    made_dirs: InodeSet,
     /// Symlinks this run created: never written through.
     created_symlinks: InodeSet,
     /// Source (dev, ino) → its first copy, for preserving hard links.
@@ -84,6 +86,9 @@ pub struct Copier<'a, 'p> {
     /// Record every file created, for "will not overwrite just-created" checks of later
     /// operands (off when there is only one operand).
     pub track_created: bool,
+    /// The operand being walked is copied into a directory inside itself: every directory
+    /// made is remembered, so that the walk never enters one (GNU's "into itself").
+    into_itself: bool,
 }
 
 /// A directory whose children may still be copying.
@@ -108,6 +113,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             umask,
             created_files: InodeSet::default(),
             created_dirs: HashMap::new(),
+            made_dirs: InodeSet::default(),
             created_symlinks: InodeSet::default(),
             links: HashMap::new(),
             walk_root: None,
@@ -123,6 +129,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             interrupt_reported: false,
             walk_dir: None,
             track_created: true,
+            into_itself: false,
         }
     }
 
@@ -355,6 +362,36 @@ impl<'a, 'p> Copier<'a, 'p> {
     /// Remembers `dst` as the first copy of a hard-linked source.
     fn first_copy(&self, dst: &Endpoint) -> FirstCopy {
         FirstCopy::new(dst, self.walk_root.as_ref())
+    }
+
+    /// `cp -fbi f f`: GNU copies f onto its backup name with `-i` still in force, so a backup
+    /// name already taken asks "overwrite 'f~'?". False when the answer is no (reported as
+    /// declined); true when nothing is there, or the answer is yes.
+    fn backup_name_may_be_overwritten(&mut self, src: &Path, dst: &Endpoint) -> bool {
+        let Some(b) = self.cfg.backup.clone() else {
+            return true;
+        };
+        if !self.cfg.interactive || self.cfg.dry_run {
+            return true;
+        }
+        let (dir, name) = dst.dir_and_name().expect("paths");
+        let Ok((dir_fd, base)) = exec::replace::split_at_dir(dir, name) else {
+            return true;
+        };
+        let taken = crate::backup::backup_name_in(dir_fd.as_fd(), &base, b.control, &b.suffix);
+        let Ok(Some(backup)) = taken else {
+            return true;
+        };
+        if statat(&dir_fd, &backup, AtFlags::SYMLINK_NOFOLLOW).is_err() {
+            return true;
+        }
+        let shown = dst.display_path().with_file_name(&backup);
+        let question = plan::replace::OverwriteQuestion(shown.clone());
+        if self.reporter.ask(&question.to_string()) {
+            return true;
+        }
+        self.reporter.declined(src, &shown);
+        false
     }
 
     /// Removes DEST (not a directory) before something replaces it.

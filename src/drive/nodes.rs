@@ -1,19 +1,20 @@
 //! The other node kinds: symbolic links, FIFOs, sockets and device nodes, and the `-l`/`-s`
 //! links made instead of copies.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::os::fd::AsFd;
 use std::path::Path;
 
-use rustix::fs::{statat, AtFlags, FileType, Stat};
+use rustix::fs::{FileType, Stat};
 use rustix::io::Errno;
 
 use super::errors::{NodeKind, WalkError};
 use super::Copier;
 use crate::exec::dirs::MakeError;
-use crate::exec::{nodes, probe, replace};
+use crate::exec::nodes;
 use crate::facts::{FileFacts, FileKind};
 use crate::meta;
+use crate::options::values::UpdateWhen;
 use crate::options::{Deref, LinkMode};
 use crate::plan::mode::{new_node_mode, NewNode};
 use crate::plan::replace::ReplaceError;
@@ -60,9 +61,11 @@ impl<'a, 'p> Copier<'a, 'p> {
                 return self.fail(&src_shown, &dst_shown, err);
             }
         };
+        let mut backed_up = None;
         if let Some(existing) = Self::lstat_dest(dst) {
-            if !self.clear_for_symlink(src, facts, dst, &existing) {
-                return;
+            match self.clear_for_symlink(src, facts, dst, &existing) {
+                Some(backup) => backed_up = backup,
+                None => return,
             }
         } else if self.cfg.dry_run {
             return self
@@ -73,12 +76,13 @@ impl<'a, 'p> Copier<'a, 'p> {
         let link = match nodes::make_symlink(&target, ddir, dname) {
             Ok(link) => link,
             Err(step) => {
+                let backup = backup_to_restore(&backed_up, step);
                 let err = WalkError::made(&dst_shown, step, |path, errno| WalkError::CreateNode {
                     kind: NodeKind::SymbolicLink,
                     path,
                     errno,
                 });
-                return self.fail(&src_shown, &dst_shown, err);
+                return self.fail_restoring(&src_shown, dst, err, backup);
             }
         };
         self.created_symlinks.insert(link.id);
@@ -91,25 +95,28 @@ impl<'a, 'p> Copier<'a, 'p> {
     }
 
     /// Before a symbolic link is recreated over an existing destination: GNU's same-file rule,
-    /// a directory in the way, `may_replace`, then a backup or the removal. False when the link
-    /// is not to be made (reported, or planned only under `--dry-run`).
+    /// a directory in the way, `may_replace`, then a backup or the removal. `None` when the link
+    /// is not to be made (reported, or planned only under `--dry-run`); else the backup name, if
+    /// one was made.
     fn clear_for_symlink(
         &mut self,
         src: &Endpoint,
         facts: &FileFacts,
         dst: &Endpoint,
         existing: &Stat,
-    ) -> bool {
+    ) -> Option<Option<OsString>> {
         let src_shown = src.display_path();
         let dst_shown = dst.display_path();
         // GNU's same_file_ok (two hard links of one symlink: nothing to do; with backups a
-        // symlink may replace the file it points to).
+        // symlink may replace the file it points to); not with -n (GNU 9.1), which skips.
+        let no_clobber = self.cfg.update == UpdateWhen::None;
         match self.same_file_facts(src, facts, dst, existing).0 {
+            _ if no_clobber => {}
             SameFile::Error => {
                 self.fail_same_file(src_shown, dst_shown);
-                return false;
+                return None;
             }
-            SameFile::Done => return false,
+            SameFile::Done => return None,
             SameFile::Proceed => {}
         }
         let refusal = if FileType::from_raw_mode(existing.st_mode) == FileType::Directory {
@@ -117,10 +124,10 @@ impl<'a, 'p> Copier<'a, 'p> {
                 dst: dst_shown.to_path_buf(),
             })
         } else if !self.may_replace(src, facts, dst, existing) {
-            return false;
+            return None;
         } else if self.cfg.dry_run {
             self.reporter.planned_node("symlink", src_shown, dst_shown);
-            return false;
+            return None;
         } else if self.cfg.attributes_only
             && !self.cfg.remove_destination
             && self.cfg.backup.is_none()
@@ -137,9 +144,9 @@ impl<'a, 'p> Copier<'a, 'p> {
         };
         if let Some(err) = refusal {
             self.fail(src_shown, dst_shown, err);
-            return false;
+            return None;
         }
-        self.make_room(src, dst, Removal::Reported).is_some()
+        self.make_room(src, dst, Removal::Reported)
     }
 
     /// Recreates a FIFO, socket or device node (`-r` without `--copy-contents`).
@@ -174,9 +181,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             match made {
                 Ok(node) => node,
                 Err(step) => {
-                    if let (Some(backup), MakeError::Create(_)) = (&backed_up, step) {
-                        replace::restore_backup(ddir, dname, backup);
-                    }
+                    let backup = backup_to_restore(&backed_up, step);
                     let kind = if facts.kind == FileKind::Fifo {
                         NodeKind::Fifo
                     } else {
@@ -185,7 +190,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                     let err = WalkError::made(&dst_shown, step, |path, errno| {
                         WalkError::CreateNode { kind, path, errno }
                     });
-                    return self.fail(&src_shown, &dst_shown, err);
+                    return self.fail_restoring(&src_shown, dst, err, backup);
                 }
             };
         if let Some(node) = node {
@@ -202,7 +207,8 @@ impl<'a, 'p> Copier<'a, 'p> {
         self.reporter.node_done("special", &src_shown, &dst_shown);
     }
 
-    /// Before a special file is made over an existing destination: `may_replace`, then GNU's
+    /// Before a special file is made over an existing destination: the same-file rule,
+    /// `may_replace`, then GNU's
     /// backup, or the removal where its copy_internal unlinks first (-P, or
     /// --remove-destination, or preserving links onto a multiply linked file); with -L the
     /// node cannot be made over it ("File exists"). `None`: not to be made; else the backup
@@ -214,7 +220,21 @@ impl<'a, 'p> Copier<'a, 'p> {
         dst: &Endpoint,
         existing: &Stat,
     ) -> Option<Option<OsString>> {
-        if !self.may_replace(src, facts, dst, existing) {
+        // GNU's same_file_ok, as for any non-directory (`cp -r p p`, a hard link or a symlink
+        // to the FIFO: "are the same file"); not with -n (GNU 9.1), which skips below.
+        let no_clobber = self.cfg.update == UpdateWhen::None;
+        match self.same_file_facts(src, facts, dst, existing).0 {
+            _ if no_clobber => {}
+            SameFile::Error => {
+                self.fail_same_file(src.display_path(), dst.display_path());
+                return None;
+            }
+            SameFile::Done => return None,
+            SameFile::Proceed => {}
+        }
+        if !self.may_replace(src, facts, dst, existing)
+            || self.directory_in_the_way(src, dst, existing)
+        {
             return None;
         }
         let unlink_first = self.cfg.remove_destination
@@ -231,134 +251,42 @@ impl<'a, 'p> Copier<'a, 'p> {
         self.make_room(src, dst, removal)
     }
 
-    /// `-l`: a hard link instead of a copy.
-    fn make_hard_link(
+    /// A directory at DEST, where a link or special file is to be made: GNU's "cannot overwrite
+    /// directory with non-directory" (after its `overwrite_ok`), never a backup or removal of
+    /// the directory. True when reported.
+    pub(super) fn directory_in_the_way(
         &mut self,
         src: &Endpoint,
-        facts: &FileFacts,
-        dst: &Endpoint,
-        nofollow: bool,
-    ) {
-        let src_shown = src.display_path().to_path_buf();
-        let dst_shown = dst.display_path().to_path_buf();
-        if facts.kind == FileKind::Directory {
-            return self.copy_tree(src, facts, dst, true);
-        }
-        if let Some(existing) = Self::lstat_dest(dst) {
-            // `cp -lbf f f`: GNU links the backup name to f.
-            let self_backup = (existing.st_dev, existing.st_ino) == (facts.dev, facts.ino)
-                && self.cfg.backup.is_some()
-                && self.cfg.copy.force
-                && facts.kind == FileKind::Regular
-                && super::same_name(src.display_path(), dst.display_path());
-            if self_backup && !self.cfg.dry_run {
-                return match self.backup_endpoint(dst) {
-                    Ok(Some(backup_dst)) => self.make_hard_link(src, facts, &backup_dst, nofollow),
-                    Ok(None) => {}
-                    Err(e) => self.fail(src.display_path(), dst.display_path(), e),
-                };
-            }
-            match self.same_file_facts(src, facts, dst, &existing).0 {
-                SameFile::Error => return self.fail_same_file(&src_shown, &dst_shown),
-                SameFile::Done => return,
-                SameFile::Proceed => {}
-            }
-            if (existing.st_dev, existing.st_ino) == (facts.dev, facts.ino) {
-                return self.reporter.node_done("hardlink", &src_shown, &dst_shown);
-            }
-            if !self.clear_for_link(src, facts, dst, &existing) {
-                return;
-            }
-        }
-        // -L, and -H for an operand: link to what the symlink points to (GNU link-deref.sh).
-        let follow = self.cfg.deref == Deref::Always || !nofollow;
-        self.make_link(LinkKind::Hard, &src_shown, &src_shown, dst, || {
-            let (sdir, sname) = src.dir_and_name().expect("paths");
-            let (ddir, dname) = dst.dir_and_name().expect("paths");
-            nodes::hard_link(sdir, sname, ddir, dname, follow)
-        });
-    }
-
-    /// `-s`: a symbolic link to the source path as given.
-    fn make_symlink_to_source(&mut self, src: &Endpoint, dst: &Endpoint) {
-        let src_shown = src.display_path().to_path_buf();
-        let dst_shown = dst.display_path().to_path_buf();
-        if relative_link_refused(&src_shown, &dst_shown) {
-            let err = WalkError::RelativeSymlink {
-                dst: dst_shown.clone(),
-            };
-            return self.fail(&src_shown, &dst_shown, err);
-        }
-        if let Some(existing) = Self::lstat_dest(dst) {
-            if resolves_to(src, &existing) {
-                return self.fail_same_file(&src_shown, &dst_shown);
-            }
-            let facts = probe::facts_from_stat(&existing, 0);
-            if !self.clear_for_link(src, &facts, dst, &existing) {
-                return;
-            }
-        }
-        self.make_link(LinkKind::Symbolic, &src_shown, &src_shown, dst, || {
-            let (ddir, dname) = dst.dir_and_name().expect("paths");
-            nodes::symlink_to(&src_shown, ddir, dname)
-        });
-    }
-
-    /// Makes a link to `target` at `dst` with `link` (under --dry-run only plans it) and
-    /// reports it, or GNU's "cannot create hard link 'dst' to 'target'".
-    pub(super) fn make_link(
-        &mut self,
-        kind: LinkKind,
-        src_shown: &Path,
-        target: &Path,
-        dst: &Endpoint,
-        link: impl FnOnce() -> Result<(), Errno>,
-    ) {
-        let (node, link_kind) = match kind {
-            LinkKind::Hard => ("hardlink", NodeKind::HardLink),
-            LinkKind::Symbolic => ("symlink", NodeKind::SymbolicLink),
-        };
-        let dst_shown = dst.display_path();
-        if self.cfg.dry_run {
-            return self.reporter.planned_node(node, src_shown, dst_shown);
-        }
-        if let Err(errno) = link() {
-            let err = WalkError::Link {
-                kind: link_kind,
-                dst: dst_shown.to_path_buf(),
-                target: target.to_path_buf(),
-                errno,
-            };
-            return self.fail(src_shown, dst_shown, err);
-        }
-        self.reporter.node_done(node, src_shown, dst_shown);
-    }
-
-    /// Before `-l` or `-s` makes its link over an existing destination: the `may_replace`
-    /// checks, then a backup, or with `-f`/`--remove-destination` the removal (whose failure
-    /// the link's own error then reports). False when the link is not to be made.
-    fn clear_for_link(
-        &mut self,
-        src: &Endpoint,
-        facts: &FileFacts,
         dst: &Endpoint,
         existing: &Stat,
     ) -> bool {
-        if !self.may_replace(src, facts, dst, existing) {
+        if FileType::from_raw_mode(existing.st_mode) != FileType::Directory {
             return false;
         }
-        if self.cfg.dry_run {
-            // --dry-run writes nothing: no backup, no removal.
-            return true;
+        let err = WalkError::DirectoryInTheWay {
+            dst: dst.display_path().to_path_buf(),
+        };
+        self.fail(src.display_path(), dst.display_path(), err);
+        true
+    }
+
+    /// Reports `err` for a node or link that could not be made at `dst`, and puts DEST's
+    /// backup back first (GNU's `un_backup`, whose failure is "cannot un-backup", said after
+    /// `err`).
+    pub(super) fn fail_restoring(
+        &mut self,
+        src_shown: &Path,
+        dst: &Endpoint,
+        err: WalkError,
+        backup: Option<&OsStr>,
+    ) {
+        let (ddir, dname) = dst.dir_and_name().expect("paths");
+        let restored = backup.map(|b| nodes::un_backup(ddir, dname, b));
+        self.fail(src_shown, dst.display_path(), err);
+        if let Some(Err(errno)) = restored {
+            let path = dst.display_path().to_path_buf();
+            self.reporter.error(&WalkError::UnBackup { path, errno });
         }
-        let remove = self.cfg.copy.force
-            || self.cfg.remove_destination
-            // GNU removes DEST first also when not following a non-regular source, and when
-            // preserving links onto a file with several (copy.c, copy_internal).
-            || (self.cfg.deref == Deref::Never && facts.kind != FileKind::Regular)
-            || (self.cfg.preserve_links() && existing.st_nlink > 1);
-        let removal = if remove { Removal::Quiet } else { Removal::No };
-        self.make_room(src, dst, removal).is_some()
     }
 
     /// Makes room for a node or link at the existing DEST: renames it to its backup name when
@@ -393,6 +321,15 @@ impl<'a, 'p> Copier<'a, 'p> {
     }
 }
 
+/// The backup to put back when making a node failed: only when the node could not be created
+/// (a node made but not reopened as itself is not replaced by the backup).
+fn backup_to_restore(backed_up: &Option<OsString>, step: MakeError) -> Option<&OsStr> {
+    match step {
+        MakeError::Create(_) => backed_up.as_deref(),
+        _ => None,
+    }
+}
+
 /// Whether [`Copier::make_room`] removes DEST when it makes no backup.
 #[derive(Copy, Clone, PartialEq, Eq)]
 enum Removal {
@@ -404,27 +341,8 @@ enum Removal {
     Reported,
 }
 
-/// The links [`Copier::make_link`] makes.
-#[derive(Copy, Clone)]
-pub(super) enum LinkKind {
-    Hard,
-    Symbolic,
-}
-
-/// GNU cp's `-s` rule: a relative source makes a symbolic link only in the current directory
-/// (elsewhere the link would point to the wrong place): "can make relative symbolic links only
-/// in current directory".
-fn relative_link_refused(src: &Path, dst: &Path) -> bool {
-    !src.is_absolute() && dst.components().count() > 1 && probe::parent_dir(dst) != Path::new(".")
-}
-
-/// Whether the source, followed through symlinks, is the file `existing` (GNU's same-file
-/// rule for link destinations).
-fn resolves_to(src: &Endpoint, existing: &Stat) -> bool {
-    let (sdir, sname) = src.dir_and_name().expect("paths");
-    statat(sdir, sname, AtFlags::empty())
-        .is_ok_and(|st| (st.st_dev, st.st_ino) == (existing.st_dev, existing.st_ino))
-}
+mod links;
+pub(super) use links::LinkKind;
 
 #[cfg(test)]
 mod tests;

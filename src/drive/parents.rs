@@ -7,10 +7,11 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use rustix::fs::{statat, AtFlags, CWD};
+use rustix::io::Errno;
 
 use super::errors::WalkError;
 use super::Copier;
-use crate::exec::dirs::{self, open_dir};
+use crate::exec::dirs::{self, open_dir, MakeError, OpenError};
 use crate::exec::{self, probe};
 use crate::facts::FileFacts;
 use crate::plan::mode::{new_node_mode, NewNode};
@@ -159,10 +160,22 @@ impl<'a, 'p> Copier<'a, 'p> {
             })?;
         let mode = new_node_mode(NewNode::ParentDirectory, facts.mode, &self.mode_settings());
         let parent = dirs::make_parent_dir(dir.as_fd(), name, mode.create).map_err(|step| {
-            WalkError::made(&dst_dir, step, |path, errno| WalkError::MakeDirectory {
-                path,
-                errno,
-            })
+            // As GNU's make_dir_parents_private: a name that is there but no directory, or a
+            // dangling symlink (mkdir said it exists, stat says nothing is there).
+            let path = dst_dir.clone();
+            match step {
+                MakeError::Open(OpenError::Failed(Errno::NOTDIR)) => {
+                    WalkError::ParentNotDirectory { path }
+                }
+                MakeError::Open(OpenError::Failed(Errno::NOENT)) => WalkError::MakeDirectory {
+                    path,
+                    errno: Errno::EXIST,
+                },
+                step => WalkError::made(&path, step, |path, errno| WalkError::MakeDirectory {
+                    path,
+                    errno,
+                }),
+            }
         })?;
         let fd = Arc::new(parent.fd);
         let p = self.cfg.copy.preserve.attrs;

@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 use std::ffi::{OsStr, OsString};
-use std::os::fd::{BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -12,6 +12,7 @@ use std::sync::Arc;
 use rustix::fs::{fstat, statat, AtFlags, Dir};
 use rustix::io::Errno;
 
+use super::dirs::reopen_parent;
 use super::errors::WalkError;
 use super::{same_name, Copier};
 use crate::exec::{dirs, probe};
@@ -141,6 +142,15 @@ impl<'a, 'p> Copier<'a, 'p> {
             return;
         };
         root.operand = true;
+        // A destination inside the source (`cp -r . out`, `cp -r a/. a/out`), found by
+        // identity: the directories made are remembered so the walk stops at the first one it
+        // reaches, as GNU cp does, whatever names the operands used.
+        let outer_into_itself = self.into_itself;
+        self.into_itself = outer_into_itself
+            || root
+                .dst
+                .as_ref()
+                .is_some_and(|fd| dirs::is_within(fd.as_fd(), root.src_id));
         let outer_root = self.walk_root.take();
         if self.cfg.preserve_links() {
             self.walk_root = root.dst.clone().map(|fd| (fd, Arc::new(dst_shown.clone())));
@@ -164,6 +174,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         self.current_dir = None;
         self.walk_dir = None;
         self.walk_root = outer_root;
+        self.into_itself = outer_into_itself;
     }
 
     /// Copies the next entry of the innermost directory, or leaves that directory when it has
@@ -306,14 +317,14 @@ impl<'a, 'p> Copier<'a, 'p> {
                 return Revisit::Skip;
             }
             // A directory this run created is being copied: the destination is inside the
-            // source. As GNU cp, report it with the operands' names and stop this operand
-            // (what was copied so far stays).
-            let err = WalkError::IntoItself {
-                src: w.src_shown.clone(),
-                dst: w.dst_shown.clone(),
-            };
-            self.fail(&w.src_shown, &w.dst_shown, err);
-            return Revisit::Stop;
+            // source.
+            return self.stop_copy_into_itself(w);
+        }
+        if self.made_dirs.contains((facts.dev, facts.ino)) {
+            // A directory made by this run that was not remembered by name (the destination
+            // reached the source by a way [`dirs::is_within`] does not see, such as a bind
+            // mount): never entered, the walk would not end.
+            return self.stop_copy_into_itself(w);
         }
         if w.ancestors.contains(&(facts.dev, facts.ino)) {
             // As GNU cp: the directory is its own ancestor; the rest of the walk goes on.
@@ -322,6 +333,17 @@ impl<'a, 'p> Copier<'a, 'p> {
             return Revisit::Skip;
         }
         Revisit::No
+    }
+
+    /// The destination is inside the source: as GNU cp, reported with the operands' names;
+    /// this operand stops (what was copied so far stays).
+    fn stop_copy_into_itself(&mut self, w: &TreeWalk) -> Revisit {
+        let err = WalkError::IntoItself {
+            src: w.src_shown.clone(),
+            dst: w.dst_shown.clone(),
+        };
+        self.fail(&w.src_shown, &w.dst_shown, err);
+        Revisit::Stop
     }
 
     /// Enters the directory `src` (made at `dst`), closing older levels' descriptors when the
@@ -423,18 +445,4 @@ pub(super) fn read_entries(dir: BorrowedFd<'_>) -> Result<Vec<OsString>, Errno> 
 fn pop_order(mut entries: Vec<(u64, OsString)>) -> Vec<OsString> {
     entries.sort_by_key(|e| std::cmp::Reverse(e.0));
     entries.into_iter().map(|(_, n)| n).collect()
-}
-
-/// After finishing `child`, makes sure `parent` has open fds again (reopened via "..").
-fn reopen_parent(parent: &mut Frame, child: &Frame) -> Result<(), WalkError> {
-    if parent.src.is_some() && parent.dst.is_some() {
-        return Ok(());
-    }
-    let src = dirs::reopen_parent(child.src.as_deref(), parent.src_id)
-        .map_err(|e| WalkError::reopened(&parent.src_shown, e))?;
-    parent.src = Some(Arc::new(src));
-    let dst = dirs::reopen_parent(child.dst.as_deref(), parent.dst_id)
-        .map_err(|e| WalkError::reopened(&parent.dst_shown, e))?;
-    parent.dst = Some(Arc::new(dst));
-    Ok(())
 }

@@ -50,6 +50,41 @@ pub fn open_dir(
     openat(dir, name, flags, Mode::empty())
 }
 
+/// Whether the directory `dir` is the directory `ancestor` (dev, ino) or lies below it, found by
+/// climbing `..` by identity (names can be `.`, `..` or symlinks). A copy of a directory into a
+/// destination inside it is GNU cp's "cannot copy a directory into itself"; `false` when a
+/// parent cannot be opened.
+pub fn is_within(dir: BorrowedFd<'_>, ancestor: (u64, u64)) -> bool {
+    let Ok(mut st) = fstat(dir) else {
+        return false;
+    };
+    let mut cur: Option<OwnedFd> = None;
+    for _ in 0..=MAX_CLIMB {
+        if (st.st_dev, st.st_ino) == ancestor {
+            return true;
+        }
+        let parent = match &cur {
+            Some(fd) => open_dir(fd, "..", false),
+            None => open_dir(dir, "..", false),
+        };
+        let Ok(parent) = parent else {
+            return false;
+        };
+        let Ok(pst) = fstat(&parent) else {
+            return false;
+        };
+        if (pst.st_dev, pst.st_ino) == (st.st_dev, st.st_ino) {
+            return false;
+        }
+        st = pst;
+        cur = Some(parent);
+    }
+    false
+}
+
+/// How many levels [`is_within`] climbs at most (deeper than any tree a walk copies).
+const MAX_CLIMB: usize = 1 << 16;
+
 /// Opens the directory `path` names (from the working directory, following symlinks as a path
 /// would) as an `O_PATH` descriptor: an operand's destination is then checked and made
 /// relative to it, the path resolved once (DESIGN rule 10). Needs search permission only.

@@ -10,7 +10,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use rustix::fs::{
-    fstat, linkat, mknodat, openat, readlinkat, symlinkat, AtFlags, FileType, Mode, OFlags, CWD,
+    fstat, linkat, mknodat, openat, readlinkat, renameat, renameat_with, statat, symlinkat,
+    unlinkat, AtFlags, FileType, Mode, OFlags, RenameFlags, CWD,
 };
 use rustix::io::Errno;
 
@@ -138,6 +139,50 @@ pub fn link_by_path(
 /// `-s`: the symbolic link `name` in `dir` to the source path as given.
 pub fn symlink_to(target: &Path, dir: BorrowedFd<'_>, name: &Path) -> Result<(), Errno> {
     symlinkat(target, dir, name)
+}
+
+/// GNU's `force_linkat` and `force_symlinkat`: makes a link with `make` at `name` in `dir`;
+/// when the name is taken (`EEXIST`) and `replace`, makes it at a temporary name beside `name`
+/// and renames that over `name`. The old DEST is never removed when the link cannot be made
+/// (`EXDEV`, `EMLINK`, `EPERM`, ...): GNU cp 9.1 keeps it.
+pub fn link_replacing(
+    dir: BorrowedFd<'_>,
+    name: &Path,
+    replace: bool,
+    make: impl Fn(BorrowedFd<'_>, &Path) -> Result<(), Errno>,
+) -> Result<(), Errno> {
+    match make(dir, name) {
+        Err(Errno::EXIST) if replace => {}
+        other => return other,
+    }
+    let parent = super::probe::parent_dir(name);
+    for attempt in 0..TEMP_LINK_ATTEMPTS {
+        let temp = parent.join(format!(".fcopy-link.{}.{attempt}", std::process::id()));
+        match make(dir, &temp) {
+            Ok(()) => {}
+            Err(Errno::EXIST) => continue,
+            Err(errno) => return Err(errno),
+        }
+        let renamed = renameat(dir, &temp, dir, name);
+        // A failed rename, or one that did nothing (the temporary and DEST were one file),
+        // leaves the temporary behind.
+        if renamed.is_err() || statat(dir, &temp, AtFlags::SYMLINK_NOFOLLOW).is_ok() {
+            let _ = unlinkat(dir, &temp, AtFlags::empty());
+        }
+        return renamed;
+    }
+    Err(Errno::EXIST)
+}
+
+/// Temporary names [`link_replacing`] tries before giving up with `EEXIST`.
+const TEMP_LINK_ATTEMPTS: u32 = 100;
+
+/// GNU's `un_backup`: puts the backup `backup` of `path` (relative to `dir`) back under its
+/// name after the node or link meant to replace it could not be made, unless something took
+/// the name meanwhile (`RENAME_NOREPLACE`).
+pub fn un_backup(dir: BorrowedFd<'_>, path: &Path, backup: &OsStr) -> Result<(), Errno> {
+    let (dir_fd, base) = super::replace::split_at_dir(dir, path)?;
+    renameat_with(&dir_fd, backup, &dir_fd, &base, RenameFlags::NOREPLACE)
 }
 
 /// Opens the node just made as an `O_PATH` descriptor, without following a symlink, and

@@ -187,20 +187,18 @@ impl<'a> Problems<'a> {
     }
 
     /// Gives the node the source's owner through `chown` (owner, group); when that fails,
-    /// keeps at least the group if it may, as cp does. Whether the owner is now right.
+    /// keeps at least the group if it may, as cp does.
     fn set_owner(
         &mut self,
         src: &FileFacts,
-        preserve: &Preserve,
         chown: impl Fn(Option<Uid>, Option<Gid>) -> Result<(), Errno>,
-    ) -> bool {
+    ) -> Owner {
         let gid = Some(Gid::from_raw(src.gid));
         let Err(e) = chown(Some(Uid::from_raw(src.uid)), gid) else {
-            return true;
+            return Owner::Set;
         };
         let _ = chown(None, gid);
-        self.owner_failed(e, preserve.required.ownership);
-        false
+        self.owner_failed(e)
     }
 
     fn push(&mut self, attribute: MetaAttribute, errno: Errno, fatal: bool) {
@@ -209,12 +207,44 @@ impl<'a> Problems<'a> {
     }
 
     /// A failed chown: GNU's `chown_failure_ok` — EPERM and EINVAL are expected without
-    /// privileges, even for `--preserve=ownership`; with them, the failure is reported (an
-    /// error only if the attribute was named).
-    fn owner_failed(&mut self, errno: Errno, required: bool) {
+    /// privileges, even for `--preserve=ownership`; with them, or any other errno, the failure
+    /// is an error that ends the copy's attributes (GNU's `set_owner` returns -1: every way cp
+    /// preserves ownership, `-a`, `-p`, `--preserve`, sets `require_preserve`).
+    fn owner_failed(&mut self, errno: Errno) -> Owner {
         let privileged = rustix::process::geteuid().is_root();
         if privileged || !matches!(errno, Errno::PERM | Errno::INVAL) {
-            self.push(MetaAttribute::Ownership, errno, required);
+            self.push(MetaAttribute::Ownership, errno, true);
+            return Owner::Failed;
+        }
+        Owner::Kept
+    }
+}
+
+/// What became of the source's owner on the destination.
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum Owner {
+    /// Not preserved, or set.
+    Set,
+    /// Not set, as expected without privileges: set-ID and sticky bits are not given.
+    Kept,
+    /// Not set, reported: the mode and the rest are left as the file was made (group and other
+    /// bits still withheld, GNU's `omitted_permissions`), only the times are set (GNU sets them
+    /// first).
+    Failed,
+}
+
+impl Owner {
+    /// Set the source's owner unless preserving it is off.
+    fn of(
+        preserve: &Preserve,
+        problems: &mut Problems<'_>,
+        src: &FileFacts,
+        chown: impl Fn(Option<Uid>, Option<Gid>) -> Result<(), Errno>,
+    ) -> Owner {
+        if preserve.attrs.ownership {
+            problems.set_owner(src, chown)
+        } else {
+            Owner::Set
         }
     }
 }
@@ -262,8 +292,14 @@ pub fn apply(
 ) -> Vec<MetaProblem> {
     let mut problems = Problems::new(shown);
     let p = preserve.attrs;
-    let owner_ok =
-        !p.ownership || problems.set_owner(src, preserve, |uid, gid| fchown(dst, uid, gid));
+    let owner = Owner::of(preserve, &mut problems, src, |uid, gid| {
+        fchown(dst, uid, gid)
+    });
+    if owner == Owner::Failed {
+        set_times(dst, src, p.timestamps, &mut problems);
+        return problems.list;
+    }
+    let owner_ok = owner == Owner::Set;
     if let (true, Some(src_fd)) = (p.xattr, src_fd) {
         if let Err(e) = copy_xattrs(src_fd, dst) {
             let unsupported = matches!(e, Errno::OPNOTSUPP | Errno::NODATA);
@@ -278,12 +314,17 @@ pub fn apply(
         }
     }
     apply_acls(dst, src_fd, src, preserve, new_mode, &mut problems);
-    if p.timestamps {
+    set_times(dst, src, p.timestamps, &mut problems);
+    problems.list
+}
+
+/// `futimens` of the source's times, when preserved.
+fn set_times(dst: BorrowedFd<'_>, src: &FileFacts, preserve: bool, problems: &mut Problems<'_>) {
+    if preserve {
         if let Err(e) = futimens(dst, &timestamps(src)) {
             problems.push(MetaAttribute::Times, e, true);
         }
     }
-    problems.list
 }
 
 /// The ACL half of the mode: with mode preserved, `dst` gets `src`'s ACLs; with
@@ -335,11 +376,14 @@ pub fn apply_to_node(
 ) -> Vec<MetaProblem> {
     let mut problems = Problems::new(shown);
     let p = preserve.attrs;
-    let owner_ok = !p.ownership
-        || problems.set_owner(src, preserve, |uid, gid| {
-            chownat(node, "", uid, gid, AtFlags::EMPTY_PATH)
-        });
-    if let Some(mode) = mode_to_set(src, preserve, new_mode, owner_ok) {
+    let owner = Owner::of(preserve, &mut problems, src, |uid, gid| {
+        chownat(node, "", uid, gid, AtFlags::EMPTY_PATH)
+    });
+    let mode = match owner {
+        Owner::Failed => None,
+        _ => mode_to_set(src, preserve, new_mode, owner == Owner::Set),
+    };
+    if let Some(mode) = mode {
         let proc_path = crate::procfd::path(node);
         let chmod = rustix::fs::chmodat(
             rustix::fs::CWD,

@@ -124,12 +124,16 @@ fn just_created_symlink(f: &Facts, s: &Settings) -> Option<Step> {
     None
 }
 
-/// GNU's `same_file_ok` (gathered: four stats), except for `cp -fb f f` (its own branch), a
-/// byte range, and two different files neither of which is a symlink, where GNU says yes
+/// GNU's `same_file_ok` (gathered: four stats), except with `-n` (DEST is skipped), for
+/// `cp -fb f f` (its own branch), a byte range, and two different files neither of which is a symlink, where GNU says yes
 /// without looking further (a re-copy of a tree is all this case: no extra stat, issue 16).
 fn same_file(f: &Facts, s: &Settings) -> Option<Step> {
     let e = f.existing.as_ref()?;
     let same = same(f);
+    if same && s.update == Update::None {
+        // GNU 9.1 asks same_file_ok only when not `-n`: `cp -n f f` skips, silently.
+        return act(Action::Skip);
+    }
     let distinct_plain = !same && f.source.nofollow && !f.source.symlink && !e.name_is_symlink;
     if s.ranged || distinct_plain {
         return None;
@@ -154,10 +158,11 @@ fn same_file(f: &Facts, s: &Settings) -> Option<Step> {
 
 /// A symlink loop at DEST: `-f` removes it (not in a dry run); otherwise "cannot stat: Too many
 /// levels of symbolic links", unless `--remove-destination` removes it later (GNU
-/// tests/cp/dir-rm-dest.sh).
+/// tests/cp/dir-rm-dest.sh) or a backup renames it.
 fn symlink_loop(f: &Facts, s: &Settings) -> Option<Step> {
     let e = f.existing.as_ref()?;
-    if !(e.symlink && e.looping) || s.remove_destination {
+    // A backup renames the loop away (GNU 9.1: `cp -b f loop` keeps it as loop~).
+    if !(e.symlink && e.looping) || s.remove_destination || s.backup {
         return None;
     }
     if s.force && !s.dry_run {
@@ -169,14 +174,17 @@ fn symlink_loop(f: &Facts, s: &Settings) -> Option<Step> {
     })
 }
 
-/// `-f` does not make GNU cp write through (or replace) a dangling symlink, unless
-/// `POSIXLY_CORRECT`, `--remove-destination` or `--backup` (GNU tests/cp/thru-dangling.sh).
+/// GNU cp does not write through (or, with `-f`, replace) a dangling symlink, unless
+/// `POSIXLY_CORRECT`, `--remove-destination` or `--backup` (GNU tests/cp/thru-dangling.sh);
+/// nor do `-n`, `-u` or `-i` skip it or ask (GNU 9.1 takes DEST as missing, then refuses).
 /// (A loop was decided by [`symlink_loop`].)
 fn dangling_symlink_forced(f: &Facts, s: &Settings) -> Option<Step> {
     let e = f.existing.as_ref()?;
+    // (Without these options the planner refuses it later, or writes through it.)
+    let would_skip_or_ask = s.force || s.update != Update::All || s.interactive;
     if e.symlink
         && !e.looping
-        && s.force
+        && would_skip_or_ask
         && !s.remove_destination
         && !s.backup
         && !s.posixly_correct
@@ -273,6 +281,11 @@ fn overwrite_ok_for_file(f: &Facts, s: &Settings) -> Option<Step> {
     if !replacing_other_file(f) {
         return None;
     }
+    // A dangling symlink written through (POSIXLY_CORRECT): GNU takes DEST as missing.
+    let dangling = f.existing.as_ref().is_some_and(|e| e.symlink && !e.looping);
+    if dangling && write_through_dangling(s) {
+        return None;
+    }
     update_rule(f, s).or_else(|| interactive_rule(f, s))
 }
 
@@ -284,18 +297,20 @@ fn backup_is_source_for_file(f: &Facts, s: &Settings) -> Option<Step> {
     backup_is_source(f, s)
 }
 
-/// How the old file goes: a remembered hard link replaces it, else a backup, else
-/// `--remove-destination` (never in a dry run); otherwise it is written in place.
+/// How the old file goes: a backup first (GNU's copy_internal backs DEST up before it makes
+/// the hard link to a group's first copy: `cp -ab` into a tree with hard links keeps every old
+/// file), else a remembered hard link replaces it, else `--remove-destination` (never in a dry
+/// run); otherwise it is written in place.
 fn replace_how(f: &Facts, s: &Settings) -> Option<Step> {
     if !replacing_other_file(f) {
         return None;
     }
-    if f.remember && f.first_copy_known {
+    if s.backup && !s.dry_run {
+        Some(Step::BackUpFirst)
+    } else if f.remember && f.first_copy_known {
         act(Action::LinkToFirst {
             remove_first: !s.dry_run,
         })
-    } else if s.backup && !s.dry_run {
-        Some(Step::BackUpFirst)
     } else if s.remove_destination && !s.dry_run {
         Some(Step::RemoveFirst { report: true })
     } else {
@@ -305,7 +320,7 @@ fn replace_how(f: &Facts, s: &Settings) -> Option<Step> {
 
 /// `cp --force --backup f f` (GNU's special case; any DEST that is the source, with a
 /// backup): f stays and is copied to its backup name; two names of one file (`cp -fb f
-/// hardlink`) back DEST up by renaming it, then copy the source anew.
+/// hardlink`) back DEST up by renaming it (`-i` asks first), then copy the source anew.
 fn backup_copy_of_same_file(f: &Facts, s: &Settings) -> Option<Step> {
     if !same(f) || !s.backup || !f.source.regular {
         return None;
@@ -314,8 +329,10 @@ fn backup_copy_of_same_file(f: &Facts, s: &Settings) -> Option<Step> {
         return act(Action::PlanOnly);
     }
     match same_name(f) {
+        // (`-i` asks about the backup name, if taken: the caller's copy onto it does.)
         Ok(true) => act(Action::CopyToBackup),
-        Ok(false) => act(Action::BackUpThenRetry),
+        // GNU's overwrite_ok asks before DEST is renamed away.
+        Ok(false) => interactive_rule(f, s).or_else(|| act(Action::BackUpThenRetry)),
         Err(step) => Some(step),
     }
 }

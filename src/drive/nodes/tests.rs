@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::relative_link_refused;
+use super::links::relative_link_refused;
 
 #[test]
 fn relative_symbolic_links_are_made_only_in_the_current_directory() {

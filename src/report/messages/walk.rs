@@ -20,6 +20,7 @@ impl WalkError {
             E::MakeDirectory { path, errno } => ("make directory", path, errno),
             E::CreateDirectory { path, errno } => ("create directory", path, errno),
             E::ReadLink { path, errno } => ("read symbolic link", path, errno),
+            E::UnBackup { path, errno } => ("un-backup", path, errno),
             E::Reopen {
                 path,
                 errno: Some(errno),
@@ -88,6 +89,9 @@ impl fmt::Display for WalkError {
                 quote(dst),
                 quote(src)
             ),
+            E::ParentNotDirectory { path } => {
+                write!(f, "{} exists but is not a directory", quote(path))
+            }
             E::DirectoryInTheWay { dst } => write!(
                 f,
                 "cannot overwrite directory {} with non-directory",

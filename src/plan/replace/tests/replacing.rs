@@ -289,3 +289,122 @@ fn may_replace_is_update_interactive_and_backup_is_source() {
         Step::Act(Action::Proceed)
     );
 }
+
+#[test]
+fn a_backup_comes_before_the_link_to_the_first_copy() {
+    // Red-team review: `cp -ab s d` into a tree with hard links replaced the second name's
+    // old file with the link and no backup; GNU backs it up first (f~), then links.
+    let backup = Settings {
+        backup: true,
+        ..settings()
+    };
+    let f = Facts {
+        remember: true,
+        first_copy_known: true,
+        backup_is_source: Some(false),
+        ..onto_other()
+    };
+    assert_eq!(decide(&f, &backup), Step::BackUpFirst);
+    let numbered = Settings {
+        numbered_backup: true,
+        ..backup
+    };
+    assert_eq!(decide(&f, &numbered), Step::BackUpFirst);
+    // Once it is backed up, nothing is there: the link is made.
+    let after = Facts {
+        existing: None,
+        ..f
+    };
+    assert_eq!(
+        decide(&after, &backup),
+        Step::Act(Action::LinkToFirst {
+            remove_first: false
+        })
+    );
+}
+
+#[test]
+fn interactive_asks_before_backing_up_another_name_of_the_source() {
+    // Red-team review: `echo n | cp -fbi f g` (g a hard link of f) renamed g away unasked.
+    let ask = Settings {
+        backup: true,
+        force: true,
+        interactive: true,
+        ..settings()
+    };
+    let mut f = Facts {
+        same_name: Some(false),
+        same_file: Some(SameFile::Proceed),
+        backup_is_source: Some(false),
+        ..onto_itself()
+    };
+    assert_eq!(decide(&f, &ask), Step::Ask);
+    f.answer = Some(false);
+    assert_eq!(decide(&f, &ask), Step::Act(Action::Decline));
+    f.answer = Some(true);
+    assert_eq!(decide(&f, &ask), Step::Act(Action::BackUpThenRetry));
+}
+
+#[test]
+fn no_clobber_skips_the_source_itself_without_same_file_ok() {
+    // GNU 9.1 asks same_file_ok only without -n: `cp -n f f` exits 0, silently.
+    let no_clobber = Settings {
+        update: Update::None,
+        ..settings()
+    };
+    assert_eq!(decide(&onto_itself(), &no_clobber), Step::Act(Action::Skip));
+}
+
+#[test]
+fn a_backup_renames_a_symlink_loop_away() {
+    // GNU 9.1: `cp -b f loop` keeps the loop as loop~ and copies; `-fb` too.
+    for force in [false, true] {
+        let backup = Settings {
+            backup: true,
+            force,
+            ..settings()
+        };
+        let f = Facts {
+            backup_is_source: Some(false),
+            ..onto_dangling(true)
+        };
+        assert_eq!(decide(&f, &backup), Step::BackUpFirst, "force: {force}");
+    }
+}
+
+#[test]
+fn no_clobber_update_and_interactive_refuse_a_dangling_symlink() {
+    // GNU 9.1 takes a dangling DEST as missing: -n does not skip it, -u does not compare,
+    // -i does not ask; it is then "not writing through dangling symlink".
+    for s in [
+        Settings {
+            update: Update::None,
+            ..settings()
+        },
+        Settings {
+            update: Update::Older,
+            ..settings()
+        },
+        Settings {
+            interactive: true,
+            ..settings()
+        },
+    ] {
+        let (_, dest) = paths();
+        assert_eq!(
+            fails(decide(&onto_dangling(false), &s)),
+            ReplaceError::DanglingSymlink { dest },
+            "{s:?}"
+        );
+        // POSIXLY_CORRECT writes through it, unasked and not skipped.
+        let posix = Settings {
+            posixly_correct: true,
+            ..s
+        };
+        assert_eq!(
+            decide(&onto_dangling(false), &posix),
+            Step::Act(Action::Proceed),
+            "{s:?}"
+        );
+    }
+}

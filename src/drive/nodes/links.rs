@@ -1,0 +1,248 @@
+//! The `-l` hard links and `-s` symbolic links made instead of copies, and the links to a
+//! hard-linked source's first copy: clearing an existing DEST for them and making them as
+//! GNU's `force_linkat` does (with `-f` or `-i` the old DEST is replaced by a rename only once
+//! the new link exists, so a link that cannot be made leaves it), putting a backup back when
+//! the link fails (GNU's `un_backup`).
+
+use std::ffi::{OsStr, OsString};
+use std::os::fd::BorrowedFd;
+use std::path::Path;
+
+use rustix::fs::{statat, AtFlags, Stat};
+use rustix::io::Errno;
+
+use super::Removal;
+use crate::drive::errors::{NodeKind, WalkError};
+use crate::drive::Copier;
+use crate::exec::{nodes, probe};
+use crate::facts::{FileFacts, FileKind};
+use crate::options::Deref;
+use crate::plan::same::SameFile;
+use crate::plan::Endpoint;
+
+/// How DEST was cleared for a link: what to redo or undo when making the link fails.
+#[derive(Default)]
+pub(super) struct Room {
+    /// DEST's backup name: put back when the link cannot be made (GNU's `un_backup`).
+    pub(super) backup: Option<OsString>,
+    /// DEST is still there and may be replaced once the link is made (GNU's `force_linkat`
+    /// `replace`: `-f`, or `-i` answered yes).
+    pub(super) replace: bool,
+}
+
+impl<'a, 'p> Copier<'a, 'p> {
+    /// `-l`: a hard link instead of a copy.
+    pub(super) fn make_hard_link(
+        &mut self,
+        src: &Endpoint,
+        facts: &FileFacts,
+        dst: &Endpoint,
+        nofollow: bool,
+    ) {
+        let src_shown = src.display_path().to_path_buf();
+        let dst_shown = dst.display_path().to_path_buf();
+        if facts.kind == FileKind::Directory {
+            return self.copy_tree(src, facts, dst, true);
+        }
+        let mut room = Room::default();
+        if let Some(existing) = Self::lstat_dest(dst) {
+            // `cp -lbf f f`: GNU links the backup name to f.
+            let self_backup = (existing.st_dev, existing.st_ino) == (facts.dev, facts.ino)
+                && self.cfg.backup.is_some()
+                && self.cfg.copy.force
+                && facts.kind == FileKind::Regular
+                && crate::drive::same_name(src.display_path(), dst.display_path());
+            if self_backup && !self.cfg.dry_run {
+                return match self.backup_endpoint(dst) {
+                    Ok(Some(backup_dst)) => self.make_hard_link(src, facts, &backup_dst, nofollow),
+                    Ok(None) => {}
+                    Err(e) => self.fail(src.display_path(), dst.display_path(), e),
+                };
+            }
+            match self.same_file_facts(src, facts, dst, &existing).0 {
+                SameFile::Error => return self.fail_same_file(&src_shown, &dst_shown),
+                SameFile::Done => return,
+                SameFile::Proceed => {}
+            }
+            if (existing.st_dev, existing.st_ino) == (facts.dev, facts.ino) {
+                return self.reporter.node_done("hardlink", &src_shown, &dst_shown);
+            }
+            match self.clear_for_link(LinkKind::Hard, src, facts, dst, &existing) {
+                Some(cleared) => room = cleared,
+                None => return,
+            }
+        }
+        // -L, and -H for an operand: link to what the symlink points to (GNU link-deref.sh).
+        let follow = self.cfg.deref == Deref::Always || !nofollow;
+        let (sdir, sname) = src.dir_and_name().expect("paths");
+        let link =
+            |ddir: BorrowedFd<'_>, dname: &Path| nodes::hard_link(sdir, sname, ddir, dname, follow);
+        self.make_link_over(LinkKind::Hard, &src_shown, dst, room, link);
+    }
+
+    /// `-s`: a symbolic link to the source path as given.
+    pub(super) fn make_symlink_to_source(&mut self, src: &Endpoint, dst: &Endpoint) {
+        let src_shown = src.display_path().to_path_buf();
+        let dst_shown = dst.display_path().to_path_buf();
+        let mut room = Room::default();
+        if let Some(existing) = Self::lstat_dest(dst) {
+            if resolves_to(src, &existing) {
+                return self.fail_same_file(&src_shown, &dst_shown);
+            }
+            let facts = probe::facts_from_stat(&existing, 0);
+            match self.clear_for_link(LinkKind::Symbolic, src, &facts, dst, &existing) {
+                Some(cleared) => room = cleared,
+                None => return,
+            }
+        }
+        // After DEST's checks, as GNU's copy_internal (a directory in the way is said first).
+        if relative_link_refused(&src_shown, &dst_shown) {
+            let err = WalkError::RelativeSymlink {
+                dst: dst_shown.clone(),
+            };
+            return self.fail_restoring(&src_shown, dst, err, room.backup.as_deref());
+        }
+        let link = |ddir: BorrowedFd<'_>, dname: &Path| nodes::symlink_to(&src_shown, ddir, dname);
+        self.make_link_over(LinkKind::Symbolic, &src_shown, dst, room, link);
+    }
+
+    /// Makes a link to `target` at `dst` with `link` (under --dry-run only plans it) and
+    /// reports it, or GNU's "cannot create hard link 'dst' to 'target'".
+    pub(in crate::drive) fn make_link(
+        &mut self,
+        kind: LinkKind,
+        src_shown: &Path,
+        target: &Path,
+        dst: &Endpoint,
+        link: impl FnOnce() -> Result<(), Errno>,
+    ) {
+        if self.cfg.dry_run {
+            return self
+                .reporter
+                .planned_node(kind.node(), src_shown, dst.display_path());
+        }
+        let made = link();
+        self.report_link(kind, src_shown, target, dst, made, None);
+    }
+
+    /// `-l`, `-s`: makes the link to the source at `dst` with `link` (given DEST's directory
+    /// and name), over what `room` says is left of DEST; a failure puts DEST's backup back.
+    fn make_link_over(
+        &mut self,
+        kind: LinkKind,
+        src_shown: &Path,
+        dst: &Endpoint,
+        room: Room,
+        link: impl Fn(BorrowedFd<'_>, &Path) -> Result<(), Errno>,
+    ) {
+        if self.cfg.dry_run {
+            return self
+                .reporter
+                .planned_node(kind.node(), src_shown, dst.display_path());
+        }
+        let (ddir, dname) = dst.dir_and_name().expect("paths");
+        let made = nodes::link_replacing(ddir, dname, room.replace, link);
+        let backup = room.backup.as_deref();
+        self.report_link(kind, src_shown, src_shown, dst, made, backup);
+    }
+
+    /// Reports the link made, or GNU's "cannot create hard link 'dst' to 'target'" (putting
+    /// DEST's `backup` back).
+    fn report_link(
+        &mut self,
+        kind: LinkKind,
+        src_shown: &Path,
+        target: &Path,
+        dst: &Endpoint,
+        made: Result<(), Errno>,
+        backup: Option<&OsStr>,
+    ) {
+        let dst_shown = dst.display_path();
+        if let Err(errno) = made {
+            let err = WalkError::Link {
+                kind: kind.node_kind(),
+                dst: dst_shown.to_path_buf(),
+                target: target.to_path_buf(),
+                errno,
+            };
+            return self.fail_restoring(src_shown, dst, err, backup);
+        }
+        self.reporter.node_done(kind.node(), src_shown, dst_shown);
+    }
+
+    /// Before `-l` or `-s` makes its link over an existing destination: the `may_replace`
+    /// checks, then a backup, or the removal where GNU's copy_internal unlinks first
+    /// (`--remove-destination`, a non-regular source not followed, preserving links onto a
+    /// multiply linked file); with `-f` (hard links: or `-i`) DEST is replaced only once the
+    /// link is made. `None` when the link is not to be made.
+    fn clear_for_link(
+        &mut self,
+        kind: LinkKind,
+        src: &Endpoint,
+        facts: &FileFacts,
+        dst: &Endpoint,
+        existing: &Stat,
+    ) -> Option<Room> {
+        if !self.may_replace(src, facts, dst, existing)
+            || self.directory_in_the_way(src, dst, existing)
+        {
+            return None;
+        }
+        if self.cfg.dry_run {
+            // --dry-run writes nothing: no backup, no removal.
+            return Some(Room::default());
+        }
+        let remove = self.cfg.remove_destination
+            || (self.cfg.deref == Deref::Never && facts.kind != FileKind::Regular)
+            || (self.cfg.preserve_links() && existing.st_nlink > 1);
+        let removal = if remove { Removal::Quiet } else { Removal::No };
+        let backup = self.make_room(src, dst, removal)?;
+        Some(Room {
+            // GNU 9.1: `force_linkat` replaces with -f or -i, `force_symlinkat` with -f only.
+            replace: backup.is_none()
+                && (self.cfg.copy.force
+                    || (self.cfg.interactive && matches!(kind, LinkKind::Hard))),
+            backup,
+        })
+    }
+}
+
+/// The links [`Copier::make_link`] makes.
+#[derive(Copy, Clone)]
+pub(in crate::drive) enum LinkKind {
+    Hard,
+    Symbolic,
+}
+
+impl LinkKind {
+    /// The node's name in `-v` and `--json` lines.
+    fn node(self) -> &'static str {
+        match self {
+            LinkKind::Hard => "hardlink",
+            LinkKind::Symbolic => "symlink",
+        }
+    }
+
+    /// The node's kind in error messages.
+    fn node_kind(self) -> NodeKind {
+        match self {
+            LinkKind::Hard => NodeKind::HardLink,
+            LinkKind::Symbolic => NodeKind::SymbolicLink,
+        }
+    }
+}
+
+/// GNU cp's `-s` rule: a relative source makes a symbolic link only in the current directory
+/// (elsewhere the link would point to the wrong place): "can make relative symbolic links only
+/// in current directory".
+pub(super) fn relative_link_refused(src: &Path, dst: &Path) -> bool {
+    !src.is_absolute() && dst.components().count() > 1 && probe::parent_dir(dst) != Path::new(".")
+}
+
+/// Whether the source, followed through symlinks, is the file `existing` (GNU's same-file
+/// rule for link destinations).
+fn resolves_to(src: &Endpoint, existing: &Stat) -> bool {
+    let (sdir, sname) = src.dir_and_name().expect("paths");
+    statat(sdir, sname, AtFlags::empty())
+        .is_ok_and(|st| (st.st_dev, st.st_ino) == (existing.st_dev, existing.st_ino))
+}
