@@ -9,7 +9,7 @@ use rustix::fs::{fstat, statat, AtFlags};
 use rustix::io::Errno;
 
 use super::errors::WalkError;
-use super::walk::{read_entries, Frame};
+use super::frame::{read_entries, Frame};
 use super::{Copier, PendingDir};
 use crate::exec::dirs::{self, open_dir, DirError};
 use crate::exec::probe;
@@ -257,18 +257,4 @@ impl<'a, 'p> Copier<'a, 'p> {
 /// The filesystem a directory is on (unknown if `fstatfs` fails).
 fn fs_kind_of(fd: &OwnedFd) -> FsKind {
     FsKind::from_magic(rustix::fs::fstatfs(fd).map_or(0, |f| f.f_type as u64))
-}
-
-/// After finishing `child`, makes sure `parent` has open fds again (reopened via "..").
-pub(super) fn reopen_parent(parent: &mut Frame, child: &Frame) -> Result<(), WalkError> {
-    if parent.src.is_some() && parent.dst.is_some() {
-        return Ok(());
-    }
-    let src = dirs::reopen_parent(child.src.as_deref(), parent.src_id)
-        .map_err(|e| WalkError::reopened(&parent.src_shown, e))?;
-    parent.src = Some(Arc::new(src));
-    let dst = dirs::reopen_parent(child.dst.as_deref(), parent.dst_id)
-        .map_err(|e| WalkError::reopened(&parent.dst_shown, e))?;
-    parent.dst = Some(Arc::new(dst));
-    Ok(())
 }

@@ -11,6 +11,7 @@ mod dirs;
 pub mod errors;
 mod existing;
 mod files;
+mod frame;
 mod inodes;
 mod nodes;
 mod operands;
@@ -36,7 +37,8 @@ use crate::plan::mode::ModeSettings;
 use crate::plan::{self, Endpoint, RangeArgs};
 use crate::pool::{self, Pool};
 use crate::report::Reporter;
-use walk::{Frame, WalkDir};
+use frame::Frame;
+use walk::WalkDir;
 
 /// How many jobs a worker is handed at once (`-j`): enough to cut hand-off costs, few enough
 /// to keep every worker busy.

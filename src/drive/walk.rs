@@ -3,17 +3,15 @@
 //! made, then dispatched (directories are entered in [`super::dirs`]).
 
 use std::collections::HashSet;
-use std::ffi::{OsStr, OsString};
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt;
+use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rustix::fs::{fstat, statat, AtFlags, Dir};
+use rustix::fs::{fstat, statat, AtFlags};
 use rustix::io::Errno;
 
-use super::dirs::reopen_parent;
 use super::errors::WalkError;
+use super::frame::{reopen_parent, Frame};
 use super::{same_name, Copier};
 use crate::exec::{dirs, probe};
 use crate::facts::{FileFacts, FileKind, FsKind};
@@ -37,48 +35,6 @@ pub(super) fn dir_levels_for_fd_limit(limit: u64) -> usize {
     // directories waiting for their jobs, two descriptors each.
     let spare = limit.saturating_sub(crate::pool::fd_reserve(limit));
     ((spare / 8) as usize).clamp(1, OPEN_DIR_BUDGET)
-}
-
-/// A directory being copied: its fds (possibly closed to save fds), identity and entries.
-pub(super) struct Frame {
-    pub(super) src: Option<Arc<OwnedFd>>,
-    pub(super) dst: Option<Arc<OwnedFd>>,
-    pub(super) src_id: (u64, u64),
-    pub(super) dst_id: (u64, u64),
-    pub(super) src_shown: PathBuf,
-    pub(super) dst_shown: PathBuf,
-    pub(super) facts: FileFacts,
-    pub(super) created: bool,
-    /// For a directory this run created: the mode to set once it is done (GNU's
-    /// restore_dst_mode), unless the mode is preserved.
-    pub(super) restore_mode: Option<u32>,
-    /// The top of an operand's tree: the only directory whose parent the walk never leaves
-    /// (so `--sync` flushes that parent for it).
-    pub(super) operand: bool,
-    /// Remaining entries, popped from the end.
-    pub(super) entries: Vec<OsString>,
-    /// Identifies the directory for jobs that finish later (`-j`).
-    pub(super) token: u64,
-    /// The filesystems of the source and destination directories.
-    pub(super) src_fs: FsKind,
-    pub(super) dst_fs: FsKind,
-}
-
-impl Frame {
-    /// The source and destination of the entry `name` of this (open) directory.
-    fn children(&self, name: &OsStr) -> (Endpoint, Endpoint) {
-        let src = Endpoint::At {
-            dir: self.src.clone().expect("open frame"),
-            name: name.to_owned(),
-            shown: self.src_shown.join(name),
-        };
-        let dst = Endpoint::At {
-            dir: self.dst.clone().expect("open frame"),
-            name: name.to_owned(),
-            shown: self.dst_shown.join(name),
-        };
-        (src, dst)
-    }
 }
 
 /// What the walk knows about the directory whose entries it is copying: saves a stat and a
@@ -425,24 +381,4 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
         }
     }
-}
-
-/// Reads a directory's names, sorted by inode number as GNU cp does (fast on most filesystems).
-pub(super) fn read_entries(dir: BorrowedFd<'_>) -> Result<Vec<OsString>, Errno> {
-    let mut entries = Vec::new();
-    for entry in Dir::read_from(dir)? {
-        let entry = entry?;
-        let name = entry.file_name().to_bytes();
-        if name == b"." || name == b".." {
-            continue;
-        }
-        entries.push((entry.ino(), OsStr::from_bytes(name).to_owned()));
-    }
-    Ok(pop_order(entries))
-}
-
-/// The names to pop from the end in ascending inode order: sorted by descending inode.
-fn pop_order(mut entries: Vec<(u64, OsString)>) -> Vec<OsString> {
-    entries.sort_by_key(|e| std::cmp::Reverse(e.0));
-    entries.into_iter().map(|(_, n)| n).collect()
 }

@@ -2,7 +2,8 @@
 
 use std::ffi::OsString;
 
-use super::{dir_levels_for_fd_limit, pop_order, OPEN_DIR_BUDGET};
+use super::super::frame::pop_order;
+use super::{dir_levels_for_fd_limit, OPEN_DIR_BUDGET};
 
 #[test]
 fn the_walk_keeps_at_least_one_level_and_at_most_the_budget() {

@@ -1,0 +1,93 @@
+//! One directory level of the walk: its source and destination descriptors (closed and reopened
+//! through ".." to stay under the open-file limit), its identity and its remaining entries, read in
+//! inode order.
+
+use std::ffi::{OsStr, OsString};
+use std::os::fd::{BorrowedFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rustix::fs::Dir;
+use rustix::io::Errno;
+
+use super::errors::WalkError;
+use crate::exec::dirs;
+use crate::facts::{FileFacts, FsKind};
+use crate::plan::Endpoint;
+
+/// A directory being copied: its fds (possibly closed to save fds), identity and entries.
+pub(super) struct Frame {
+    pub(super) src: Option<Arc<OwnedFd>>,
+    pub(super) dst: Option<Arc<OwnedFd>>,
+    pub(super) src_id: (u64, u64),
+    pub(super) dst_id: (u64, u64),
+    pub(super) src_shown: PathBuf,
+    pub(super) dst_shown: PathBuf,
+    pub(super) facts: FileFacts,
+    pub(super) created: bool,
+    /// For a directory this run created: the mode to set once it is done (GNU's
+    /// restore_dst_mode), unless the mode is preserved.
+    pub(super) restore_mode: Option<u32>,
+    /// The top of an operand's tree: the only directory whose parent the walk never leaves
+    /// (so `--sync` flushes that parent for it).
+    pub(super) operand: bool,
+    /// Remaining entries, popped from the end.
+    pub(super) entries: Vec<OsString>,
+    /// Identifies the directory for jobs that finish later (`-j`).
+    pub(super) token: u64,
+    /// The filesystems of the source and destination directories.
+    pub(super) src_fs: FsKind,
+    pub(super) dst_fs: FsKind,
+}
+
+impl Frame {
+    /// The source and destination of the entry `name` of this (open) directory.
+    pub(super) fn children(&self, name: &OsStr) -> (Endpoint, Endpoint) {
+        let src = Endpoint::At {
+            dir: self.src.clone().expect("open frame"),
+            name: name.to_owned(),
+            shown: self.src_shown.join(name),
+        };
+        let dst = Endpoint::At {
+            dir: self.dst.clone().expect("open frame"),
+            name: name.to_owned(),
+            shown: self.dst_shown.join(name),
+        };
+        (src, dst)
+    }
+}
+
+/// After finishing `child`, makes sure `parent` has open fds again (reopened via "..").
+pub(super) fn reopen_parent(parent: &mut Frame, child: &Frame) -> Result<(), WalkError> {
+    if parent.src.is_some() && parent.dst.is_some() {
+        return Ok(());
+    }
+    let src = dirs::reopen_parent(child.src.as_deref(), parent.src_id)
+        .map_err(|e| WalkError::reopened(&parent.src_shown, e))?;
+    parent.src = Some(Arc::new(src));
+    let dst = dirs::reopen_parent(child.dst.as_deref(), parent.dst_id)
+        .map_err(|e| WalkError::reopened(&parent.dst_shown, e))?;
+    parent.dst = Some(Arc::new(dst));
+    Ok(())
+}
+
+/// Reads a directory's names, sorted by inode number as GNU cp does (fast on most filesystems).
+pub(super) fn read_entries(dir: BorrowedFd<'_>) -> Result<Vec<OsString>, Errno> {
+    let mut entries = Vec::new();
+    for entry in Dir::read_from(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_bytes();
+        if name == b"." || name == b".." {
+            continue;
+        }
+        entries.push((entry.ino(), OsStr::from_bytes(name).to_owned()));
+    }
+    Ok(pop_order(entries))
+}
+
+/// The names to pop from the end in ascending inode order: sorted by descending inode.
+pub(super) fn pop_order(mut entries: Vec<(u64, OsString)>) -> Vec<OsString> {
+    entries.sort_by_key(|e| std::cmp::Reverse(e.0));
+    entries.into_iter().map(|(_, n)| n).collect()
+}
