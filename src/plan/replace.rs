@@ -60,10 +60,11 @@ pub fn may_replace(f: &Facts, s: &Settings) -> Step {
 }
 
 /// GNU's `use_lstat` answer on a dangling DEST symlink, after the rules let the copy proceed:
-/// with `POSIXLY_CORRECT` (and none of `-f`, `--remove-destination`, `--backup`, which replace
-/// the link) cp creates the link's target; otherwise it refuses (GNU tests/cp/thru-dangling.sh).
+/// with `POSIXLY_CORRECT` (and neither `--remove-destination` nor `--backup`, which replace the
+/// link) cp creates the link's target, `-f` or not (GNU 9.1, measured: `POSIXLY_CORRECT=1 cp -f f
+/// dangling` exits 0 and creates the target); otherwise it refuses (GNU tests/cp/thru-dangling.sh).
 pub fn write_through_dangling(s: &Settings) -> bool {
-    s.posixly_correct && !s.force && !s.remove_destination && !s.backup
+    s.posixly_correct && !s.remove_destination && !s.backup
 }
 
 /// GNU's `source_is_dst_backup`, the name half: the simple backup name of DEST's last

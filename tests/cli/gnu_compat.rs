@@ -819,8 +819,16 @@ fn thru_dangling() {
         .args(&["--remove-destination", "f", "dangle"])
         .check();
     Diff::new(setup).args(&["-b", "f", "dangle"]).check();
-    // With POSIXLY_CORRECT, GNU writes through the dangling symlink (creating no-such).
-    for args in [&["f", "dangle"][..], &["f", "d"], &["-v", "f", "dangle"]] {
+    // With POSIXLY_CORRECT, GNU writes through the dangling symlink (creating no-such), -f
+    // too; --remove-destination and -b replace the link instead.
+    for args in [
+        &["f", "dangle"][..],
+        &["f", "d"],
+        &["-v", "f", "dangle"],
+        &["-f", "f", "dangle"],
+        &["--remove-destination", "f", "dangle"],
+        &["-b", "f", "dangle"],
+    ] {
         Diff::new(setup)
             .env("POSIXLY_CORRECT", "1")
             .args(args)
