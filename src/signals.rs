@@ -37,6 +37,24 @@ pub fn die_by_pending_signal() {
     }
 }
 
+/// Writing to standard output failed with EPIPE (its reader is gone): the run stops and cleans
+/// up as on a signal, says nothing, and fcopy then dies by SIGPIPE, as cat and dd do (they
+/// die by the signal itself; Rust ignores SIGPIPE, so the write returns EPIPE instead).
+pub fn note_broken_pipe() {
+    let flag = RECEIVED.get_or_init(|| Arc::new(AtomicUsize::new(0)));
+    let _ = flag.compare_exchange(
+        0,
+        signal_hook::consts::SIGPIPE as usize,
+        Ordering::Relaxed,
+        Ordering::Relaxed,
+    );
+}
+
+/// Standard output's reader is gone ([`note_broken_pipe`]): diagnostics are not shown.
+pub fn broken_pipe() -> bool {
+    pending() == Some(signal_hook::consts::SIGPIPE)
+}
+
 /// The signal that asked fcopy to stop, if any.
 pub fn pending() -> Option<i32> {
     let flag = RECEIVED.get()?;

@@ -109,6 +109,16 @@ pub enum ExecError {
     Attributes(crate::meta::MetaError),
 }
 
+impl ExecError {
+    /// A write (or an in-kernel copy) into DEST failed with EPIPE: DEST's reader is gone.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(
+            self,
+            ExecError::Write { errno, .. } | ExecError::Copy { errno, .. } if *errno == Errno::PIPE
+        )
+    }
+}
+
 /// What an interrupted copy in place did with DEST.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Partial {

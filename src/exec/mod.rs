@@ -171,6 +171,9 @@ struct InPlace<'a> {
 impl InPlace<'_> {
     /// The strategy failed: an interruption is said as such (with what became of DEST).
     fn copy_failed(&self, error: ExecError, dst: &Fd) -> JobError {
+        if self.job.dest == Endpoint::Stdio && error.is_broken_pipe() {
+            crate::signals::note_broken_pipe();
+        }
         let mut err = JobError::new(error);
         if crate::signals::pending().is_some() {
             let partial = match (self.created, self.job.restart.keep_partial) {

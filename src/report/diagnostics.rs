@@ -34,6 +34,9 @@ impl Reporter {
     /// The error line and the count, without a record.
     pub(super) fn error_line(&mut self, message: &(impl fmt::Display + ?Sized)) {
         self.failures += 1;
+        if crate::signals::broken_pipe() {
+            return; // standard output's reader is gone: die quietly by SIGPIPE, as cat does
+        }
         let program = std::mem::take(&mut self.program);
         self.stderr_line(format_args!("{program}: {message}"));
         self.program = program;

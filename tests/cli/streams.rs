@@ -240,3 +240,29 @@ fn a_new_file_from_stdin_gets_0666_less_the_umask() {
     assert_eq!(out.code(), Some(0), "{}", out.stderr());
     assert_eq!(mode("kept"), 0o600, "-p: the pipe's own mode");
 }
+
+/// `fcopy big - | head -c1`: once the reader is gone, fcopy stops quietly and dies by SIGPIPE,
+/// as cat and dd do (status 141 in the shell), instead of "error writing '-': Broken pipe".
+#[test]
+fn stdout_reader_gone_is_death_by_sigpipe() {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::{Command, Stdio};
+    let env = TestEnv::new();
+    env.write("big", pattern(32 << 20, 3));
+    let mut child = Command::new(crate::testenv::FCOPY)
+        .args([env.join("big").as_os_str(), "-".as_ref()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn fcopy");
+    let mut byte = [0u8; 1];
+    child.stdout.take().unwrap().read_exact(&mut byte).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.signal(), Some(13), "status {:?}", out.status);
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
