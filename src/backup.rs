@@ -188,6 +188,49 @@ fn simple_name(file_name: &OsStr, suffix: &OsStr) -> OsString {
     name
 }
 
+/// Linux's NAME_MAX: the longest name of one path component, in bytes.
+const NAME_MAX: usize = 255;
+
+/// gnulib's `check_extension` (backupfile.c), as GNU cp 9.1 applies it to a first numbered
+/// backup and to a `-b`/`existing` backup that falls back to the simple suffix (never to
+/// `--backup=simple`, which fails with ENAMETOOLONG): a `candidate` longer than NAME_MAX
+/// becomes `file_name` cut to at most NAME_MAX - 2 bytes plus `~` (gnulib compares with
+/// `_PC_NAME_MAX - 1`). Returns the name and whether it was shortened. Measured with GNU
+/// cp 9.1: a 255-byte name gets the 254-byte backup name of its first 253 bytes and `~`.
+fn fit_name_max(file_name: &[u8], candidate: Vec<u8>) -> (Vec<u8>, bool) {
+    if candidate.len() <= NAME_MAX {
+        return (candidate, false);
+    }
+    let keep = file_name.len().min(NAME_MAX - 2);
+    let mut name = file_name[..keep].to_vec();
+    name.push(b'~');
+    (name, true)
+}
+
+/// Whether the next number after `highest` is checked against NAME_MAX: there was none yet
+/// (gnulib's BACKUP_IS_NEW) or it grows by a digit (all 9s, BACKUP_IS_LONGER).
+fn next_may_not_fit(highest: Option<&[u8]>) -> bool {
+    highest.is_none_or(|digits| digits.iter().all(|&d| d == b'9'))
+}
+
+/// The numbered backup name after `highest` and whether NAME_MAX shortened it to `NAME~`.
+fn numbered_fitted(base: &[u8], highest: Option<Vec<u8>>) -> (OsString, bool) {
+    let check = next_may_not_fit(highest.as_deref());
+    let name = numbered_name(base, highest.unwrap_or_default());
+    if !check {
+        return (name, false);
+    }
+    let (name, shortened) = fit_name_max(base, name.into_vec());
+    (OsString::from_vec(name), shortened)
+}
+
+/// The simple backup name `existing` falls back to when there is no numbered backup yet,
+/// shortened as gnulib does (see [`fit_name_max`]).
+fn simple_fitted(file_name: &OsStr, suffix: &OsStr) -> OsString {
+    let name = simple_name(file_name, suffix).into_vec();
+    OsString::from_vec(fit_name_max(file_name.as_bytes(), name).0)
+}
+
 /// Pure: the backup name for `file_name` (one path component, any bytes) given the names in its
 /// directory. `dir_entries` is only consumed for `Numbered` and `Existing`. `None` for
 /// [`BackupControl::None`]. An empty `suffix` is treated as `"~"` (see [`resolve_suffix`]).
@@ -201,13 +244,10 @@ pub fn backup_name(
     match control {
         BackupControl::None => None,
         BackupControl::Simple => Some(simple_name(file_name, suffix)),
-        BackupControl::Numbered => Some(numbered_name(
-            base,
-            highest_number(base, dir_entries).unwrap_or_default(),
-        )),
+        BackupControl::Numbered => Some(numbered_fitted(base, highest_number(base, dir_entries)).0),
         BackupControl::Existing => Some(match highest_number(base, dir_entries) {
-            Some(number) => numbered_name(base, number),
-            None => simple_name(file_name, suffix),
+            Some(number) => numbered_fitted(base, Some(number)).0,
+            None => simple_fitted(file_name, suffix),
         }),
     }
 }
@@ -283,13 +323,14 @@ pub fn make_backup(
     for _ in 0..NUMBERED_RETRIES {
         let highest = highest_number(bytes, &mut list_dir(dir)?.into_iter());
         if control == BackupControl::Existing && highest.is_none() {
-            let name = simple_name(file_name, suffix);
+            let name = simple_fitted(file_name, suffix);
             renameat(dir, file_name, dir, &name)?;
             return Ok(Some(name));
         }
-        let name = numbered_name(bytes, highest.unwrap_or_default());
+        let (name, shortened) = numbered_fitted(bytes, highest);
         match rename_noreplace(dir, file_name, &name) {
-            Err(Errno::EXIST) => continue,
+            // gnulib retries only a real numbered name; a shortened one that exists is an error.
+            Err(Errno::EXIST) if !shortened => continue,
             Err(e) => return Err(e),
             Ok(()) => return Ok(Some(name)),
         }

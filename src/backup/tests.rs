@@ -272,3 +272,35 @@ proptest! {
         prop_assert!(!entries.contains(&got));
     }
 }
+
+#[test]
+fn names_at_name_max_are_shortened_as_gnulib_does() {
+    let long = "a".repeat(255);
+    let short = format!("{}~", "a".repeat(253));
+    for control in [BackupControl::Existing, BackupControl::Numbered] {
+        assert_eq!(name_in(control, "~", &long, &[]).unwrap(), short);
+    }
+    // --backup=simple is never shortened (GNU: "File name too long").
+    assert_eq!(
+        name_in(BackupControl::Simple, "~", &long, &[]).unwrap(),
+        format!("{long}~")
+    );
+    // 252 bytes: ".~1~" would make 256; the name keeps all 252 bytes and gets "~".
+    let n252 = "b".repeat(252);
+    assert_eq!(
+        name_in(BackupControl::Numbered, "~", &n252, &[]).unwrap(),
+        format!("{n252}~")
+    );
+    // 251 bytes: ".~1~" fits exactly (255); ".~9~" to ".~10~" grows past and is shortened,
+    // while ".~10~" to ".~11~" (same length) is not checked again.
+    let n251 = "c".repeat(251);
+    assert_eq!(
+        name_in(BackupControl::Numbered, "~", &n251, &[]).unwrap(),
+        format!("{n251}.~1~")
+    );
+    let nine = format!("{n251}.~9~");
+    assert_eq!(
+        name_in(BackupControl::Numbered, "~", &n251, &[&nine]).unwrap(),
+        format!("{n251}~")
+    );
+}

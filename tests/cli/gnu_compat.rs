@@ -511,6 +511,43 @@ fn backups() {
         .check();
 }
 
+/// Names near NAME_MAX: GNU 9.1 (gnulib's check_extension) shortens a first numbered backup,
+/// and the simple one `-b`/`existing` falls back to, to the name's first 253 bytes and `~`; a
+/// shortened numbered name that exists is "cannot backup: File exists"; `--backup=simple` is
+/// "File name too long".
+#[test]
+fn backups_of_names_at_name_max() {
+    if !have_gnu() {
+        return;
+    }
+    for len in [250, 252, 253, 255] {
+        let name = format!("d/{}", "a".repeat(len));
+        let taken = format!("d/{}~", "a".repeat(len.min(253)));
+        for control in [
+            "-b",
+            "--backup=numbered",
+            "--backup=existing",
+            "--backup=simple",
+        ] {
+            let n = name.clone();
+            Diff::new(move |r| {
+                file(r, "src", "new\n");
+                file(r, &n, "old\n");
+            })
+            .args(&[control, "src", &name])
+            .check();
+            let (n, t) = (name.clone(), taken.clone());
+            Diff::new(move |r| {
+                file(r, "src", "new\n");
+                file(r, &n, "old\n");
+                file(r, &t, "older\n");
+            })
+            .args(&[control, "src", &name])
+            .check();
+        }
+    }
+}
+
 #[test]
 fn backup_environment() {
     if !have_gnu() {
