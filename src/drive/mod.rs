@@ -282,10 +282,11 @@ impl<'a, 'p> Copier<'a, 'p> {
                     exec::replace::restore_backup(dir, name, backup);
                 }
                 let note = e.dest_note.as_ref().map(ToString::to_string);
-                self.reporter.failed(
+                self.reporter.failed_resumed(
                     job.source.display_path(),
                     dst_shown,
                     Some(job.strategy),
+                    job.restart.resumed_from,
                     &e,
                     note.as_deref(),
                 );

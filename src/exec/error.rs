@@ -144,6 +144,12 @@ pub enum DestNote {
     Incomplete { path: PathBuf },
     /// A ranged copy failed inside the range.
     PartlyWritten { path: PathBuf },
+    /// A copy `--resume` continued from byte `from` failed: DEST is kept, its first `from`
+    /// bytes as they were, so a later `--resume` continues it.
+    KeptForResume { path: PathBuf, from: u64 },
+    /// A copy `--resume` continued from byte `from` failed `--verify`: DEST is kept as it is;
+    /// it now has SOURCE's size, so the next run (`--resume` or not) copies it from the start.
+    ResumedDiffers { path: PathBuf, from: u64 },
     /// `close(2)` failed after overwriting DEST.
     MayBeIncomplete { path: PathBuf },
     /// `--atomic --sync`: DEST was replaced, but its directory could not be flushed.

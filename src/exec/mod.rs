@@ -198,6 +198,14 @@ impl InPlace<'_> {
             return err;
         }
         let path = job.dest.display_path().to_owned();
+        if let Some(from) = job.restart.resumed_from {
+            // A resumed copy runs as a ranged job, but the user gave no range.
+            err.set_note(Some(match *err.error {
+                ExecError::Verify(_) => DestNote::ResumedDiffers { path, from },
+                _ => DestNote::KeptForResume { path, from },
+            }));
+            return err;
+        }
         err.set_note(if job.strategy != Strategy::Ranged {
             Some(DestNote::Incomplete { path })
         } else if !matches!(

@@ -82,7 +82,34 @@ impl Reporter {
         message: &(impl fmt::Display + ?Sized),
         note: Option<&str>,
     ) {
-        let message = &message.to_string();
+        let entry = (kind, job_source, job_dest);
+        self.failed_record(entry, strategy, None, &message.to_string(), note);
+    }
+
+    /// A job `--resume` continued from byte `resumed_from` failed: as [`Reporter::failed`],
+    /// with `resumed_from` in the JSON record.
+    pub fn failed_resumed(
+        &mut self,
+        job_source: &Path,
+        job_dest: &Path,
+        strategy: Option<Strategy>,
+        resumed_from: Option<u64>,
+        message: &(impl fmt::Display + ?Sized),
+        note: Option<&str>,
+    ) {
+        let entry = ("file", job_source, job_dest);
+        self.failed_record(entry, strategy, resumed_from, &message.to_string(), note);
+    }
+
+    /// The error line, the note, and the JSON record of a failed entry `(kind, source, dest)`.
+    fn failed_record(
+        &mut self,
+        (kind, job_source, job_dest): (&str, &Path, &Path),
+        strategy: Option<Strategy>,
+        resumed_from: Option<u64>,
+        message: &str,
+        note: Option<&str>,
+    ) {
         self.error_line(message);
         if let Some(note) = note {
             self.note(note);
@@ -91,6 +118,7 @@ impl Reporter {
             let mut record = Record::new(kind, Some(job_source), Some(job_dest), "error")
                 .error(self.with_program(message));
             record.strategy = strategy.map(Strategy::name);
+            record.resumed_from = resumed_from;
             record.bytes = Some(0);
             record.range = self.range.as_ref().map(|r| {
                 (

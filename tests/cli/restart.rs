@@ -1004,3 +1004,25 @@ fn planned_strategy(env: &TestEnv) -> String {
         .unwrap_or("copy_file_range")
         .to_owned()
 }
+
+/// A resumed copy that fails `--verify` (the part found on disk differs from SOURCE before its
+/// checked tail): the note says what happened to DEST, not "partly written in the range" (the
+/// user gave no range), and the `--json` failure record carries `resumed_from`.
+#[test]
+fn failed_resume_verify_says_what_became_of_dest() {
+    let env = TestEnv::new();
+    let data = pattern(3 * M, 21);
+    env.write("src", &data);
+    let mut part = data[..2 * M].to_vec();
+    part[0] ^= 0xff; // outside the tail that --resume checks
+    env.write("part", &part);
+    let run = env.run(&["--resume", "--verify", "--json", "src", "part"]);
+    run.failure();
+    run.stderr_contains("verification failed: 'part' differs from 'src' at byte 0");
+    assert!(!run.stderr().contains("in the range"), "{}", run.stderr());
+    run.stderr_contains(&format!("'part' was resumed from byte {}", 2 * M));
+    let rec = run.json_record();
+    assert_eq!(rec["status"], "error", "{rec}");
+    assert_eq!(rec["resumed_from"], 2 * M as u64, "{rec}");
+    assert!(env.exists("part"), "the resumed DEST is kept");
+}

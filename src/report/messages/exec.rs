@@ -229,6 +229,16 @@ impl Display for DestNote {
                 "{} may be partly written in the range; its old contents there cannot be restored",
                 quote(path)
             ),
+            DestNote::KeptForResume { path, from } => write!(
+                f,
+                "{} was resumed from byte {from} and is kept for --resume",
+                quote(path)
+            ),
+            DestNote::ResumedDiffers { path, from } => write!(
+                f,
+                "{} was resumed from byte {from} and is kept; a new run copies it from the start",
+                quote(path)
+            ),
             DestNote::MayBeIncomplete { path } => write!(
                 f,
                 "{} was being overwritten and may be incomplete; {LOST}",
