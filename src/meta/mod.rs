@@ -59,24 +59,42 @@ impl Attrs {
     };
 
     /// Parses a comma-separated `--preserve`/`--no-preserve` list (`flag` names which, for the
-    /// error). `Err`: the first word that is not an attribute (GNU's `argmatch` message).
+    /// error). Each word is an attribute or, as gnulib's `argmatch` allows, an unambiguous
+    /// prefix of one (`cont`, `t`). `Err`: the first word that is neither (GNU's `argmatch`
+    /// message; `ambiguous` for a prefix of several, which with cp's words is only the empty
+    /// one: `--preserve=` or `mode,`).
     pub fn parse(list: &str, flag: &'static str) -> Result<Attrs, BadAttrList> {
+        const WORDS: [&str; 7] = [
+            "mode",
+            "timestamps",
+            "ownership",
+            "links",
+            "context",
+            "xattr",
+            "all",
+        ];
         let mut attrs = Attrs::default();
         for word in list.split(',') {
-            match word {
+            let mut matches = WORDS.iter().filter(|w| w.starts_with(word));
+            let exact = WORDS.iter().find(|w| **w == word);
+            let found = match (exact, matches.next(), matches.next()) {
+                (Some(w), _, _) | (None, Some(w), None) => *w,
+                (None, first, _) => {
+                    return Err(BadAttrList {
+                        word: word.to_owned(),
+                        flag,
+                        ambiguous: first.is_some(),
+                    })
+                }
+            };
+            match found {
                 "mode" => attrs.mode = true,
                 "ownership" => attrs.ownership = true,
                 "timestamps" => attrs.timestamps = true,
                 "links" => attrs.links = true,
                 "xattr" => attrs.xattr = true,
                 "context" => attrs.context = true,
-                "all" => attrs = Attrs::ALL,
-                _ => {
-                    return Err(BadAttrList {
-                        word: word.to_owned(),
-                        flag,
-                    })
-                }
+                _ => attrs = Attrs::ALL,
             }
         }
         Ok(attrs)
@@ -127,6 +145,8 @@ pub struct BadAttrList {
     pub word: String,
     /// `--preserve` or `--no-preserve`.
     pub flag: &'static str,
+    /// The word is a prefix of several attributes (argmatch's "ambiguous argument").
+    pub ambiguous: bool,
 }
 
 /// Which attribute could not be preserved; each has its own GNU wording.

@@ -151,6 +151,19 @@ fn preserve_invalid_list() {
     check(&["-r", "--no-preserve=mode,nope", "src", "dst"]);
 }
 
+/// gnulib's argmatch takes an unambiguous prefix of an attribute; the empty word (a prefix of
+/// all) is "ambiguous argument ''". (`cont`: both fail alike without SELinux.)
+#[test]
+fn preserve_list_abbreviations() {
+    check(&["-r", "--preserve=cont", "src", "dst"]);
+    check(&["-r", "--preserve=mo,ti,l", "src", "dst"]);
+    check(&["-r", "--preserve=a", "src", "dst"]);
+    check(&["-a", "--no-preserve=own,x", "src", "dst"]);
+    check(&["-r", "--preserve=", "src", "dst"]);
+    check(&["-r", "--preserve=mode,", "src", "dst"]);
+    check(&["-r", "--no-preserve=Mode", "src", "dst"]);
+}
+
 #[test]
 fn dereference_l() {
     // The dangling link makes both fail on that entry and copy the rest.

@@ -29,8 +29,13 @@ impl fmt::Display for BadAttrList {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "invalid argument {} for '{}'\nValid arguments are:\n  - 'mode'\n  - 'timestamps'\n  \
+            "{} argument {} for '{}'\nValid arguments are:\n  - 'mode'\n  - 'timestamps'\n  \
              - 'ownership'\n  - 'links'\n  - 'context'\n  - 'xattr'\n  - 'all'",
+            if self.ambiguous {
+                "ambiguous"
+            } else {
+                "invalid"
+            },
             quote_bytes(self.word.as_bytes()),
             self.flag
         )

@@ -42,6 +42,7 @@ fn bad_preserve_list_as_argmatch() {
     let e = BadAttrList {
         word: "bogus".into(),
         flag: "--preserve",
+        ambiguous: false,
     };
     assert_eq!(
         e.to_string(),
