@@ -175,11 +175,12 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
         };
         let opened = if planned_only {
-            // A dry run meets a missing parent here: the run's mkdir would have failed.
-            self.retry_emfile(ancestors, || {
-                open_dir(ddir, probe::parent_dir(dname), false)
-            })
-            .map_err(|errno| WalkError::CreateDirectory { path, errno })
+            // A dry run meets a missing parent here: the run's mkdir would have failed,
+            // unless the run makes it (--mkpath's -t DIR, planned before the walk): then its
+            // nearest existing ancestor stands in.
+            let made_by_run = self.reporter.planned_dir(probe::parent_dir(dst_shown));
+            self.retry_emfile(ancestors, || stand_in_dir(ddir, dname, made_by_run))
+                .map_err(|errno| WalkError::CreateDirectory { path, errno })
         } else {
             self.retry_emfile(ancestors, || {
                 dirs::open_made_dir(ddir, dname, created, keep_link)
@@ -257,4 +258,30 @@ impl<'a, 'p> Copier<'a, 'p> {
 /// The filesystem a directory is on (unknown if `fstatfs` fails).
 fn fs_kind_of(fd: &OwnedFd) -> FsKind {
     FsKind::from_magic(rustix::fs::fstatfs(fd).map_or(0, |f| f.f_type as u64))
+}
+
+/// `--dry-run`: the directory standing in for the missing destination directory `dname`: its
+/// parent or, when the run would make that parent (`planned_parent`: `--mkpath`), the nearest
+/// ancestor that exists.
+fn stand_in_dir(
+    ddir: rustix::fd::BorrowedFd<'_>,
+    dname: &std::path::Path,
+    planned_parent: bool,
+) -> Result<OwnedFd, Errno> {
+    let parent = probe::parent_dir(dname);
+    let mut tried = open_dir(ddir, parent, false);
+    if planned_parent {
+        for up in parent.ancestors().skip(1) {
+            if !matches!(tried, Err(Errno::NOENT)) {
+                break;
+            }
+            let up = if up.as_os_str().is_empty() {
+                std::path::Path::new(".")
+            } else {
+                up
+            };
+            tried = open_dir(ddir, up, false);
+        }
+    }
+    tried
 }

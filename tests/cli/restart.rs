@@ -1026,3 +1026,35 @@ fn failed_resume_verify_says_what_became_of_dest() {
     assert_eq!(rec["resumed_from"], 2 * M as u64, "{rec}");
     assert!(env.exists("part"), "the resumed DEST is kept");
 }
+
+/// `--dry-run -r --mkpath -t DIR` with DIR missing: the plan lists the tree the run would copy
+/// into it (the walk stands in DIR's nearest existing ancestor), not "cannot create directory";
+/// a missing parent --mkpath does not make still fails as the run does.
+#[test]
+fn dry_run_mkpath_plans_a_tree_into_the_directory_it_would_make() {
+    let env = TestEnv::new();
+    env.write("src/a", "1");
+    env.write("src/sub/b", "22");
+    let plan = env.run(&["--dry-run", "-r", "--mkpath", "-t", "new/deep", "src"]);
+    assert_eq!(plan.code(), Some(0), "{}", plan.stderr());
+    let out = plan.stdout();
+    for line in [
+        "'new/deep' (directory, --mkpath)",
+        "'src' -> 'new/deep/src' (directory)",
+        "'src/sub' -> 'new/deep/src/sub' (directory)",
+    ] {
+        assert!(out.lines().any(|l| l == line), "{line} not in\n{out}");
+    }
+    assert!(out.contains("'src/a' -> 'new/deep/src/a' ("), "{out}");
+    assert!(
+        out.contains("'src/sub/b' -> 'new/deep/src/sub/b' ("),
+        "{out}"
+    );
+    assert!(!env.exists("new"), "the plan made the directory");
+    let plan = env.run(&["--dry-run", "-r", "--mkpath", "src", "new2/x"]);
+    assert_eq!(plan.code(), Some(1), "{}", plan.stdout());
+    assert_eq!(
+        env.run(&["-r", "--mkpath", "src", "new2/x"]).code(),
+        Some(1)
+    );
+}
