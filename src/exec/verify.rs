@@ -98,7 +98,11 @@ pub fn check(
     outcome: &Outcome,
 ) -> Result<Checked, VerifyError> {
     let hash = job.restart.verify_hash;
-    if outcome.method == Method::Reflink && !hash {
+    // Only a whole-file clone is equal by construction: a ranged or resumed job's clone covers
+    // its aligned middle, not the head, the tail or the part found on disk (found on XFS: a
+    // resumed copy with a corrupt prefix passed as "reflink").
+    let shared = outcome.method == Method::Reflink && job.range.is_none();
+    if shared && !hash {
         return Ok(Verified::Shared.into());
     }
     let (Some(src_st), Some(_)) = (regular(src), regular(dst)) else {
@@ -161,7 +165,7 @@ pub fn check(
         Some((a, _)) => Some(a.finalize().to_hex().to_string()),
         None => None,
     };
-    let how = if outcome.method == Method::Reflink {
+    let how = if shared {
         Verified::Shared
     } else {
         Verified::Compared

@@ -387,7 +387,8 @@ fn enospc_through_sendfile_says_error_writing_as_gnu() {
     let Some(mount) = crate::testenv::LoopMount::tmpfs(1 << 20) else {
         return;
     };
-    let disk = TestEnv::new();
+    // The source on the build tree's disk (not $FCOPY_TEST_DIR, which may be a tmpfs).
+    let disk = TestEnv::in_dir(&crate::testenv::disk_base());
     if crate::testenv::fs_magic(disk.path()) == crate::testenv::fs_magic(mount.path()) {
         crate::testenv::skip("the work tree is a tmpfs: no EXDEV, no sendfile");
         return;

@@ -268,7 +268,14 @@ fn verify_passes_good_copies() {
     // A resumed copy verifies the whole file, the part found on disk too.
     env.write("part", &pattern(2 * M + 3, 14)[..M]);
     let rec = env
-        .run(&["--resume", "--verify", "--json", "src", "part"])
+        .run(&[
+            "--resume",
+            "--verify",
+            "--json",
+            "--reflink=never",
+            "src",
+            "part",
+        ])
         .json_record();
     assert_eq!(rec["verified"], "compared", "{rec}");
 }
@@ -404,10 +411,10 @@ fn stats_summarize_the_run_on_stderr() {
         lines[1].ends_with("(8000 and 0 bytes)") || lines[1].ends_with("(0 and 8000 bytes)"),
         "{err}"
     );
-    assert!(
-        lines[2].starts_with("time: ") && lines[2].ends_with("/s"),
-        "{err}"
-    );
+    // The rate counts bytes copied, not bytes shared by a clone (none copied: no rate).
+    let cloned_all = lines[1].ends_with("(0 and 8000 bytes)");
+    assert!(lines[2].starts_with("time: "), "{err}");
+    assert_eq!(lines[2].ends_with("/s"), !cloned_all, "{err}");
 }
 
 #[test]
@@ -971,10 +978,15 @@ fn dry_run_mkpath_plans_the_directories_it_would_make() {
     env.write("e1", "1");
     let plan = env.run(&["--dry-run", "--mkpath", "-t", "nd2", "e1"]);
     assert_eq!(plan.code(), Some(0), "{}", plan.stderr());
-    assert_eq!(
-        plan.stdout(),
-        "'nd2' (directory, --mkpath)\n'e1' -> 'nd2/e1' (copy_file_range, 1 byte)\n"
-            .replace("copy_file_range", &planned_strategy(&env))
+    // The strategy depends on the filesystem and on what the plan can know of a directory
+    // that does not exist yet (a clone on btrfs/XFS needs the directory's filesystem).
+    let out = plan.stdout();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert_eq!(lines[0], "'nd2' (directory, --mkpath)");
+    assert!(
+        lines[1].starts_with("'e1' -> 'nd2/e1' (") && lines[1].ends_with(", 1 byte)"),
+        "{out}"
     );
     assert!(!env.exists("nd2"), "the plan made the directory");
     env.write("jobs", "e1\tnewdir/a/x\ne1\tnewdir/a/y\n");
@@ -993,16 +1005,6 @@ fn dry_run_mkpath_plans_the_directories_it_would_make() {
     // Without --mkpath the plan still fails as the run would.
     let plan = env.run(&["--dry-run", "-t", "nd2", "e1"]);
     assert_eq!(plan.code(), Some(1));
-}
-
-/// The strategy `--dry-run` plans for a small file here (`reflink` where the filesystem clones).
-fn planned_strategy(env: &TestEnv) -> String {
-    let plan = env.run(&["--dry-run", "e1", "probe"]).stdout();
-    plan.split(" (")
-        .nth(1)
-        .and_then(|s| s.split(',').next())
-        .unwrap_or("copy_file_range")
-        .to_owned()
 }
 
 /// A resumed copy that fails `--verify` (the part found on disk differs from SOURCE before its
