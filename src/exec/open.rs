@@ -5,7 +5,9 @@
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 
-use rustix::fs::{fstat, ftruncate, openat, unlinkat, AtFlags, FileType, Mode, OFlags};
+use rustix::fs::{
+    fcntl_getfl, fcntl_setfl, fstat, ftruncate, openat, unlinkat, AtFlags, FileType, Mode, OFlags,
+};
 use rustix::io::Errno;
 
 use super::ExecError;
@@ -139,13 +141,29 @@ pub(super) fn open_dest(job: &Job) -> Result<(Fd, bool), ExecError> {
         DestName::Symlink => OFlags::empty(),
         DestName::Plain | DestName::Cleared => OFlags::NOFOLLOW,
     };
-    match openat(dir, name, DEST_FLAGS | follow, Mode::empty()) {
+    // A DEST the rules saw as seekable (a regular file or block device) is opened without
+    // blocking: a FIFO swapped in since would otherwise hold the open until a reader comes (and
+    // a signal's handler restarts it); the identity check then refuses whatever it is.
+    let nonblock = if job.dest_seekable {
+        OFlags::NONBLOCK
+    } else {
+        OFlags::empty()
+    };
+    match openat(dir, name, DEST_FLAGS | follow | nonblock, Mode::empty()) {
         Ok(fd) => {
             truncate_checked(job, &fd)?;
+            if !nonblock.is_empty() {
+                let flags = fcntl_getfl(&fd).map_err(|e| cannot_open(job, e))?;
+                fcntl_setfl(&fd, flags - OFlags::NONBLOCK).map_err(|e| cannot_open(job, e))?;
+            }
             Ok((Fd::Owned(fd), false))
         }
-        // The rules saw no symlink there: one was swapped in since.
+        // The rules saw no symlink there: one was swapped in since. A FIFO without a reader
+        // (ENXIO) where they saw a seekable file was swapped in too.
         Err(Errno::LOOP) if !follow.is_empty() => Err(ExecError::DestReplaced {
+            path: path.to_owned(),
+        }),
+        Err(Errno::NXIO) if !nonblock.is_empty() => Err(ExecError::DestReplaced {
             path: path.to_owned(),
         }),
         Err(e) if job.force && job.strategy != Strategy::Ranged => {
