@@ -151,8 +151,10 @@ pub(super) fn open_dest(job: &Job) -> Result<(Fd, bool), ExecError> {
     };
     match openat(dir, name, DEST_FLAGS | follow | nonblock, Mode::empty()) {
         Ok(fd) => {
-            truncate_checked(job, &fd)?;
-            if !nonblock.is_empty() {
+            let regular = truncate_checked(job, &fd)?;
+            // O_NONBLOCK means nothing to a regular file's I/O: cleared (two fcntl calls) only
+            // for a block device, not on every re-copied file.
+            if !nonblock.is_empty() && !regular {
                 let flags = fcntl_getfl(&fd).map_err(|e| cannot_open(job, e))?;
                 fcntl_setfl(&fd, flags - OFlags::NONBLOCK).map_err(|e| cannot_open(job, e))?;
             }
@@ -178,8 +180,8 @@ pub(super) fn open_dest(job: &Job) -> Result<(Fd, bool), ExecError> {
 const DEST_FLAGS: OFlags = OFlags::WRONLY.union(OFlags::CLOEXEC).union(OFlags::NOCTTY);
 
 /// Checks that the open existing DEST is the file the planner saw, and truncates a regular one
-/// for a whole-file copy.
-fn truncate_checked(job: &Job, fd: &OwnedFd) -> Result<(), ExecError> {
+/// for a whole-file copy. Returns whether it is a regular file.
+fn truncate_checked(job: &Job, fd: &OwnedFd) -> Result<bool, ExecError> {
     let st = fstat(fd).map_err(|e| cannot_open(job, e))?;
     if job.dest_id != Some((st.st_dev, st.st_ino)) {
         return Err(ExecError::DestReplaced {
@@ -190,7 +192,7 @@ fn truncate_checked(job: &Job, fd: &OwnedFd) -> Result<(), ExecError> {
     if regular && job.strategy != Strategy::Ranged {
         ftruncate(fd, 0).map_err(|e| cannot_open(job, e))?;
     }
-    Ok(())
+    Ok(regular)
 }
 
 /// GNU cp words a failed open of an existing file as it does a failed create (tests/cp/

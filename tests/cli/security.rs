@@ -66,8 +66,9 @@ fn delayed_race(env: &TestEnv, inject: &str, args: &[&str], attack: &str) -> Out
         ),
         None => inject.to_owned(),
     };
-    let child = Command::new("strace")
-        .args(["-f", "-o", "/dev/null", "-e"])
+    // Under `timeout -s KILL`: a run that hangs (e.g. opening a FIFO swapped in) fails the test.
+    let child = Command::new("timeout")
+        .args(["-s", "KILL", "60", "strace", "-f", "-o", "/dev/null", "-e"])
         .arg(format!("trace={syscall}"))
         .arg("-e")
         .arg(format!("inject={inject}"))
@@ -260,27 +261,19 @@ fn an_existing_destination_swapped_after_the_rules_looked_is_not_written_through
 
 /// An existing DEST swapped for a FIFO after the rules looked: the open must not wait for a
 /// reader (the run hung, and SIGTERM did not end it: the handler restarts the open); it is
-/// refused as replaced. Re-review finding; `timeout -s KILL` turns the old hang into a failure.
+/// refused as replaced. Re-review finding; `delayed_race`'s `timeout -s KILL` turns the old hang
+/// into a failure.
 #[test]
 fn an_existing_destination_swapped_for_a_fifo_does_not_hang_the_copy() {
     let Some(env) = existing_dest_env() else {
         return;
     };
-    let when = 7 + startup_calls("newfstatat");
-    let child = Command::new("timeout")
-        .args(["-s", "KILL", "20", "strace", "-f", "-o", "/dev/null", "-e"])
-        .arg("trace=newfstatat")
-        .arg("-e")
-        .arg(format!("inject=newfstatat:delay_exit=2000000:when={when}"))
-        .args([FCOPY, "-j1", "f", "shared/x"])
-        .current_dir(env.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_secs(1));
-    as_nobody(env.path(), "rm -f shared/x && mkfifo shared/x");
-    let out = child.wait_with_output().unwrap();
+    let out = delayed_race(
+        &env,
+        "newfstatat:delay_exit=2000000:when=7",
+        &["-j1", "f", "shared/x"],
+        "rm -f shared/x && mkfifo shared/x",
+    );
     let said = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "killed by timeout? {said}");
     assert!(said.contains("'shared/x' was replaced"), "{said}");
