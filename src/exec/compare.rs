@@ -15,7 +15,7 @@ use rustix::io::Errno;
 
 use crate::plan::Endpoint;
 
-/// Bytes compared per read of each file (at most).
+/// Bytes compared per read of each file (at most; less under a memory limit).
 const CHUNK: u64 = 1 << 20;
 
 /// One file of the comparison: where it is, which file it must be, and how to open it.
@@ -58,28 +58,30 @@ pub fn same_contents(src: Side<'_>, dst: Side<'_>, len: u64) -> bool {
     if len == 0 {
         return true;
     }
-    let chunk = len.min(CHUNK) as usize;
-    let (mut x, mut y) = (vec![0u8; chunk], vec![0u8; chunk]);
     let ranges = shared::ranges_to_read((a.as_fd(), &a_st), (b.as_fd(), &b_st), len);
-    ranges.into_iter().all(|range| {
-        let mut done = range.start;
-        while done < range.end {
-            if crate::signals::pending().is_some() {
-                return false;
+    // No buffer to be had (a memory limit) answers "differs": the copy goes ahead.
+    let compared = super::rw::with_buffer_pair(len.min(CHUNK) as usize, |x, y| {
+        ranges.into_iter().all(|range| {
+            let mut done = range.start;
+            while done < range.end {
+                if crate::signals::pending().is_some() {
+                    return false;
+                }
+                let want = (range.end - done).min(x.len() as u64) as usize;
+                let read = |fd: BorrowedFd<'_>, buf: &mut [u8]| read_full(fd, done, buf);
+                match (
+                    read(a.as_fd(), &mut x[..want]),
+                    read(b.as_fd(), &mut y[..want]),
+                ) {
+                    (Ok(n), Ok(m)) if n == want && m == want && x[..want] == y[..want] => {}
+                    _ => return false,
+                }
+                done += want as u64;
             }
-            let want = (range.end - done).min(CHUNK) as usize;
-            let read = |fd: BorrowedFd<'_>, buf: &mut [u8]| read_full(fd, done, buf);
-            match (
-                read(a.as_fd(), &mut x[..want]),
-                read(b.as_fd(), &mut y[..want]),
-            ) {
-                (Ok(n), Ok(m)) if n == want && m == want && x[..want] == y[..want] => {}
-                _ => return false,
-            }
-            done += want as u64;
-        }
-        true
-    })
+            true
+        })
+    });
+    compared.unwrap_or(false)
 }
 
 /// Reads up to `buf.len()` bytes at `at`, stopping early only at end of file (also `--verify`'s

@@ -58,6 +58,9 @@ pub enum ExecError {
         dest: PathBuf,
         errno: Errno,
     },
+    /// Not even the smallest copy buffer could be allocated (a memory limit): this file fails,
+    /// the run goes on (issue 14).
+    NoMemory { source: PathBuf, dest: PathBuf },
     /// A stream SOURCE ended after `skipped` bytes, before `--offset-in`.
     EndedBeforeOffset {
         path: PathBuf,

@@ -1,4 +1,6 @@
-//! The read/write loop: positional pread/pwrite on files, read/write on streams, one reused buffer.
+//! The read/write loop: positional pread/pwrite on files, read/write on streams; and the
+//! per-thread buffer it and the comparisons (`--verify`, `--checksum`) use, allocated fallibly
+//! and smaller under a memory limit (issue 14, GNU tests/cp/link-heap.sh).
 
 use std::cell::RefCell;
 use std::os::fd::BorrowedFd;
@@ -8,8 +10,12 @@ use rustix::io::Errno;
 use super::offsets::Offsets;
 use super::Engine;
 
-/// Size of the reused copy buffer.
+/// Size of the copy buffer (less under a memory limit, see [`with_buffer`]).
 pub const BUFFER_SIZE: usize = 256 * 1024;
+
+/// The smallest buffer fcopy copies or compares with when a larger one cannot be allocated:
+/// one page. Below it, the file fails with `Cannot allocate memory` instead.
+pub const MIN_BUFFER_SIZE: usize = 4096;
 
 /// Granularity of `--sparse=always` zero detection: 512 bytes, as GNU cp 9.8 (whose NEWS: "cp
 /// --sparse=always now detects holes at 512-byte granularity"), so that a filesystem with 1 KiB
@@ -18,14 +24,27 @@ pub const BUFFER_SIZE: usize = 256 * 1024;
 const ZERO_BLOCK: usize = 512;
 
 thread_local! {
+    /// This thread's buffer, reused from file to file; it only grows (when it can).
     static BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
+
+/// Not even a [`MIN_BUFFER_SIZE`] buffer could be allocated: the caller fails its file.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct NoMemory;
 
 /// Which side of a read/write copy failed.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum RwError {
     Read(Errno),
     Write(Errno),
+    /// No buffer could be allocated ([`NoMemory`]).
+    NoMemory,
+}
+
+impl From<NoMemory> for RwError {
+    fn from(_: NoMemory) -> Self {
+        RwError::NoMemory
+    }
 }
 
 /// The result of a read/write run: bytes copied, and whether the source ended early.
@@ -55,7 +74,7 @@ pub fn copy(
         input: pos_in,
         output: pos_out,
     } = at;
-    with_buffer(|buf| {
+    with_buffer(BUFFER_SIZE, |buf| {
         let mut run = RwRun {
             copied: 0,
             short: false,
@@ -90,7 +109,7 @@ pub fn copy(
             run.copied += n as u64;
             engine.progress.advance(n as u64);
         }
-    })
+    })?
 }
 
 /// Copies `len` bytes within or between files from the end backwards (memmove semantics when
@@ -103,7 +122,7 @@ pub fn copy_backward(
     offset_out: u64,
     len: u64,
 ) -> Result<u64, RwError> {
-    with_buffer(|buf| {
+    with_buffer(BUFFER_SIZE, |buf| {
         let mut done: u64 = 0;
         while done < len {
             if crate::signals::pending().is_some() {
@@ -119,12 +138,14 @@ pub fn copy_backward(
             engine.progress.advance(n);
         }
         Ok(done)
-    })
+    })?
 }
 
-/// Reads and throws away `count` bytes from a stream; returns how many were there.
+/// Reads and throws away `count` bytes from a stream; returns how many were there. `ENOMEM`:
+/// no buffer could be allocated.
 pub fn skip(src: BorrowedFd<'_>, count: u64) -> Result<u64, Errno> {
-    with_buffer(|buf| {
+    let want = count.min(BUFFER_SIZE as u64) as usize;
+    with_buffer(want, |buf| {
         let mut skipped = 0;
         let mut pos = None;
         while skipped < count {
@@ -136,6 +157,7 @@ pub fn skip(src: BorrowedFd<'_>, count: u64) -> Result<u64, Errno> {
         }
         Ok(skipped)
     })
+    .map_err(|NoMemory| Errno::NOMEM)?
 }
 
 /// Whether a positional read at `offset` finds end of file (an error counts as "no": the
@@ -146,14 +168,80 @@ pub fn at_eof(src: BorrowedFd<'_>, offset: u64) -> bool {
     matches!(read_some(src, &mut pos, &mut byte), Ok(0))
 }
 
-fn with_buffer<T>(f: impl FnOnce(&mut [u8]) -> T) -> T {
-    BUFFER.with(|cell| {
-        let mut buf = cell.borrow_mut();
-        if buf.len() < BUFFER_SIZE {
-            buf.resize(BUFFER_SIZE, 0);
+/// Runs `f` with this thread's buffer, at most `want` bytes of it (at least one byte).
+///
+/// The buffer grows to `want` when it can: an allocation refused (`ulimit -v`, an exhausted
+/// address space) is retried at half the size down to [`MIN_BUFFER_SIZE`], and `f` then works
+/// with a smaller buffer; callers loop, so a smaller buffer is only slower. A nested call (never
+/// made today) gets a buffer of its own.
+///
+/// # Errors
+/// [`NoMemory`] when not even [`MIN_BUFFER_SIZE`] bytes (or `want`, if less) can be had.
+pub fn with_buffer<T>(want: usize, f: impl FnOnce(&mut [u8]) -> T) -> Result<T, NoMemory> {
+    let want = want.max(1);
+    BUFFER.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => {
+            if buf.len() < want {
+                // Only a bigger one replaces it; the old one is kept if none can be had.
+                if let Some(bigger) = allocate(want, buf.len() + 1) {
+                    *buf = bigger;
+                }
+            }
+            if buf.len() < want.min(MIN_BUFFER_SIZE) {
+                return Err(NoMemory);
+            }
+            let len = buf.len().min(want);
+            Ok(f(&mut buf[..len]))
         }
-        f(&mut buf)
+        Err(_) => {
+            let mut own = allocate(want, 1).ok_or(NoMemory)?;
+            Ok(f(&mut own))
+        }
     })
+}
+
+/// Two buffers of at most `want` bytes each, for comparing two files (`--verify`,
+/// `--checksum`): halves of this thread's buffer (see [`with_buffer`]).
+///
+/// # Errors
+/// [`NoMemory`] as [`with_buffer`].
+pub fn with_buffer_pair<T>(
+    want: usize,
+    f: impl FnOnce(&mut [u8], &mut [u8]) -> T,
+) -> Result<T, NoMemory> {
+    with_buffer(want.saturating_mul(2), |buf| {
+        let half = buf.len() / 2;
+        let (a, b) = buf.split_at_mut(half);
+        f(a, &mut b[..half])
+    })
+}
+
+/// A zeroed buffer of `want` bytes, or of half as much (and so on) when the allocator refuses,
+/// down to [`MIN_BUFFER_SIZE`] (or `want`, if less), never below `at_least`; `None` when none
+/// can be had. Fallible (`try_reserve_exact`): a refused allocation is not an abort.
+pub fn allocate(want: usize, at_least: usize) -> Option<Vec<u8>> {
+    halving(want, at_least, |size| {
+        let mut buf = Vec::new();
+        buf.try_reserve_exact(size).ok()?;
+        buf.resize(size, 0);
+        Some(buf)
+    })
+}
+
+/// The first `Some` of `get(want)`, `get(want / 2)`, ... down to the floor (see [`allocate`]).
+fn halving<B>(want: usize, at_least: usize, mut get: impl FnMut(usize) -> Option<B>) -> Option<B> {
+    let floor = MIN_BUFFER_SIZE.min(want).max(at_least).max(1);
+    let mut size = want;
+    while size >= floor {
+        if let Some(buf) = get(size) {
+            return Some(buf);
+        }
+        if size == floor {
+            break;
+        }
+        size = (size / 2).max(floor);
+    }
+    None
 }
 
 fn read_some(fd: BorrowedFd<'_>, pos: &mut Option<u64>, buf: &mut [u8]) -> Result<usize, Errno> {
@@ -319,3 +407,6 @@ pub fn send(
     }
     Ok((copied, SendEnd::Done))
 }
+
+#[cfg(test)]
+mod tests;

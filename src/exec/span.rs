@@ -268,6 +268,10 @@ impl<'a, 'e> Span<'a, 'e> {
                 path: self.dst_name.to_owned(),
                 errno,
             },
+            RwError::NoMemory => ExecError::NoMemory {
+                source: self.src_name.to_owned(),
+                dest: self.dst_name.to_owned(),
+            },
         }
     }
 

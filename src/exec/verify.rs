@@ -24,7 +24,7 @@ use super::compare::read_full;
 use super::outcome::{Method, Outcome, Verified};
 use crate::plan::{Endpoint, Job};
 
-/// Bytes compared per read of each file.
+/// Bytes compared per read of each file (less under a memory limit).
 const CHUNK: usize = 1 << 20;
 
 /// Why `--verify` failed a file (worded in `report/messages/exec.rs`).
@@ -51,6 +51,8 @@ pub enum VerifyError {
     },
     /// SIGINT or SIGTERM arrived during the comparison.
     Interrupted { dest: PathBuf },
+    /// Not even the smallest pair of comparison buffers could be allocated (a memory limit).
+    NoMemory { dest: PathBuf },
     /// Reading SOURCE again failed.
     ReadSource { path: PathBuf, errno: Errno },
     /// `--verify=hash`: the two digests differ (the bytes compared equal: a read changed).
@@ -205,40 +207,45 @@ fn compare(
         source: src_name.to_owned(),
         at,
     };
-    let mut a = vec![0u8; CHUNK];
-    let mut b = vec![0u8; CHUNK];
-    let mut done = 0u64;
-    while done < len {
-        if crate::signals::pending().is_some() {
-            return Err(VerifyError::Interrupted {
-                dest: dst_name.to_owned(),
-            });
-        }
-        let want = (len - done).min(CHUNK as u64) as usize;
-        let got_a = read_full(src, from_in + done, &mut a[..want]).map_err(|errno| {
-            VerifyError::ReadSource {
-                path: src_name.to_owned(),
-                errno,
+    let want = len.min(CHUNK as u64) as usize;
+    let no_memory = || VerifyError::NoMemory {
+        dest: dst_name.to_owned(),
+    };
+    super::rw::with_buffer_pair(want, |a, b| {
+        let mut done = 0u64;
+        while done < len {
+            if crate::signals::pending().is_some() {
+                return Err(VerifyError::Interrupted {
+                    dest: dst_name.to_owned(),
+                });
             }
-        })?;
-        let got_b = read_full(reader, from_out + done, &mut b[..want]).map_err(|errno| {
-            VerifyError::Step {
-                path: dst_name.to_owned(),
-                step: VerifyStep::Read,
-                errno,
+            let want = (len - done).min(a.len() as u64) as usize;
+            let got_a = read_full(src, from_in + done, &mut a[..want]).map_err(|errno| {
+                VerifyError::ReadSource {
+                    path: src_name.to_owned(),
+                    errno,
+                }
+            })?;
+            let got_b = read_full(reader, from_out + done, &mut b[..want]).map_err(|errno| {
+                VerifyError::Step {
+                    path: dst_name.to_owned(),
+                    step: VerifyStep::Read,
+                    errno,
+                }
+            })?;
+            let n = got_a.min(got_b);
+            if let Some(i) = (0..n).find(|&i| a[i] != b[i]) {
+                return Err(mismatch(from_out + done + i as u64));
             }
-        })?;
-        let n = got_a.min(got_b);
-        if let Some(i) = (0..n).find(|&i| a[i] != b[i]) {
-            return Err(mismatch(from_out + done + i as u64));
+            if got_a != got_b || n == 0 {
+                return Err(mismatch(from_out + done + n as u64));
+            }
+            feed(hashers, &a[..n], &b[..n]);
+            done += n as u64;
         }
-        if got_a != got_b || n == 0 {
-            return Err(mismatch(from_out + done + n as u64));
-        }
-        feed(hashers, &a[..n], &b[..n]);
-        done += n as u64;
-    }
-    Ok(())
+        Ok(())
+    })
+    .map_err(|_| no_memory())?
 }
 
 /// Opens the file behind `fd` again, read-only (the same inode, also for an `O_TMPFILE` file).

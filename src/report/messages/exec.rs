@@ -114,6 +114,15 @@ impl ExecError {
                 quote(dest),
                 e(*errno)
             ),
+            // GNU's per-file form with ENOMEM's text: GNU itself says `memory exhausted` and ends
+            // the whole run (xalloc_die); fcopy fails only this file and goes on.
+            E::NoMemory { source, dest } => write!(
+                f,
+                "error copying {} to {}: {}",
+                quote(source),
+                quote(dest),
+                e(rustix::io::Errno::NOMEM)
+            ),
             E::Sync { path, errno } => write!(f, "error syncing {}: {}", quote(path), e(*errno)),
             E::Close { path, errno } => {
                 write!(f, "failed to close {}: {}", quote(path), e(*errno))
@@ -318,6 +327,12 @@ impl Display for VerifyError {
             VerifyError::Interrupted { dest } => {
                 write!(f, "interrupted while verifying {}", quote(dest))
             }
+            VerifyError::NoMemory { dest } => write!(
+                f,
+                "cannot verify {}: {}",
+                quote(dest),
+                errno_text_of(rustix::io::Errno::NOMEM)
+            ),
             VerifyError::ReadSource { path, errno } => write!(
                 f,
                 "error reading {}: {}",
@@ -327,3 +342,6 @@ impl Display for VerifyError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
