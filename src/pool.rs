@@ -63,6 +63,42 @@ pub fn open_file_limit() -> u64 {
         .unwrap_or(1 << 20)
 }
 
+/// Address space one worker may take: a glibc malloc arena's reservation (64 MiB, glibc's
+/// `HEAP_MAX_SIZE` on 64-bit; made when the worker first allocates, if it fits under the limit),
+/// its stack (256 KiB) and its copy buffer (256 KiB), rounded up.
+pub const WORKER_ADDRESS_SPACE: u64 = 65 << 20;
+
+/// How many workers the address-space limit (`RLIMIT_AS`, `ulimit -v`) leaves room for: at most
+/// half of what is left under it now, [`WORKER_ADDRESS_SPACE`] each; the other half stays the
+/// main thread's (the walk, the hard-link map, reporting), which cannot degrade: its allocations
+/// are not fallible. No limit: no cap. Issue 14 (GNU tests/cp/link-heap.sh): a limit means
+/// fewer workers, never an abort — measured without this cap, `-j 8` under `ulimit -v 7000`
+/// started 5 workers and aborted in one of them.
+pub fn workers_within_address_space(requested: usize) -> usize {
+    let Some(limit) = rustix::process::getrlimit(rustix::process::Resource::As).current else {
+        return requested;
+    };
+    let spare = limit.saturating_sub(address_space_in_use()) / 2 / WORKER_ADDRESS_SPACE;
+    requested.min(usize::try_from(spare).unwrap_or(usize::MAX))
+}
+
+/// The address space mapped now (`VmSize` in `/proc/self/status`), in bytes; 0 when /proc
+/// cannot say (the cap then counts from the whole limit).
+fn address_space_in_use() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmSize:"))
+        .and_then(|rest| {
+            rest.trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
+        });
+    kib.unwrap_or(0) * 1024
+}
+
 /// Jobs handed to one worker at a time: consecutive files of the walk (mostly one directory's),
 /// so a worker takes several per wake-up and the workers contend less for one directory.
 type Work = Vec<(Box<Job>, Context)>;
@@ -75,7 +111,8 @@ pub struct Pool {
 }
 
 impl Pool {
-    /// Starts up to `workers` threads in `scope`, each running jobs with `engine`.
+    /// Starts up to `workers` threads in `scope`, each running jobs with `engine`; fewer under
+    /// an address-space limit ([`workers_within_address_space`]).
     ///
     /// A thread that cannot start (`RLIMIT_NPROC`, a pids cgroup, no memory: `EAGAIN`) is not
     /// an error: the pool runs with the workers it has, and `None` (no worker at all) means the
@@ -85,6 +122,10 @@ impl Pool {
         engine: &'env Engine<'env>,
         workers: usize,
     ) -> Option<Pool> {
+        let workers = workers_within_address_space(workers);
+        if workers == 0 {
+            return None;
+        }
         let (queue, inbox) = mpsc::sync_channel::<Work>(workers);
         let inbox = Arc::new(Mutex::new(inbox));
         let (done_tx, results) = mpsc::channel::<Done>();

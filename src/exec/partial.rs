@@ -95,8 +95,21 @@ pub(super) fn open_partial(
 fn tail_matches(src: BorrowedFd<'_>, partial: BorrowedFd<'_>, have: u64) -> bool {
     let n = have.min(TAIL_CHECK) as usize;
     let at = have - n as u64;
-    let (mut a, mut b) = (vec![0u8; n], vec![0u8; n]);
-    read_exact_at(src, &mut a, at) && read_exact_at(partial, &mut b, at) && a == b
+    // Buffers refused (a memory limit): not resumed, copied from the start (issue 14).
+    super::rw::with_buffer_pair(n, |a, b| {
+        let mut done = 0;
+        while done < n {
+            let k = (n - done).min(a.len());
+            let at = at + done as u64;
+            let (a, b) = (&mut a[..k], &mut b[..k]);
+            if !(read_exact_at(src, a, at) && read_exact_at(partial, b, at) && a == b) {
+                return false;
+            }
+            done += k;
+        }
+        true
+    })
+    .unwrap_or(false)
 }
 
 fn read_exact_at(fd: BorrowedFd<'_>, buf: &mut [u8], at: u64) -> bool {
