@@ -188,20 +188,34 @@ fn simple_name(file_name: &OsStr, suffix: &OsStr) -> OsString {
     name
 }
 
-/// Linux's NAME_MAX: the longest name of one path component, in bytes.
-const NAME_MAX: usize = 255;
+/// Linux's NAME_MAX: the longest name of one path component, in bytes, on most filesystems
+/// (ext4, XFS, btrfs, tmpfs); the limit of a given directory is [`name_max_of`].
+pub const NAME_MAX: usize = 255;
+
+/// The longest name a directory's filesystem allows (`statfs` `f_namelen`, what glibc's
+/// `fpathconf(_PC_NAME_MAX)` and so gnulib's `check_extension` use): less than [`NAME_MAX`] on
+/// eCryptfs (143 with encrypted names), more on vfat or CIFS. [`NAME_MAX`] when `statfs` fails
+/// or reports nothing.
+pub fn name_max_of(dir: BorrowedFd<'_>) -> usize {
+    rustix::fs::fstatfs(dir)
+        .ok()
+        .and_then(|st| usize::try_from(st.f_namelen).ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(NAME_MAX)
+}
 
 /// gnulib's `check_extension` (backupfile.c), as GNU cp 9.1 applies it to a first numbered
 /// backup and to a `-b`/`existing` backup that falls back to the simple suffix (never to
-/// `--backup=simple`, which fails with ENAMETOOLONG): a `candidate` longer than NAME_MAX
-/// becomes `file_name` cut to at most NAME_MAX - 2 bytes plus `~` (gnulib compares with
-/// `_PC_NAME_MAX - 1`). Returns the name and whether it was shortened. Measured with GNU
-/// cp 9.1: a 255-byte name gets the 254-byte backup name of its first 253 bytes and `~`.
-fn fit_name_max(file_name: &[u8], candidate: Vec<u8>) -> (Vec<u8>, bool) {
-    if candidate.len() <= NAME_MAX {
+/// `--backup=simple`, which fails with ENAMETOOLONG): a `candidate` longer than `name_max`
+/// (the directory's limit, [`name_max_of`]) becomes `file_name` cut to at most `name_max` - 2
+/// bytes plus `~` (gnulib compares with `_PC_NAME_MAX - 1`). Returns the name and whether it
+/// was shortened. Measured with GNU cp 9.1 on ext4: a 255-byte name gets the 254-byte backup
+/// name of its first 253 bytes and `~`.
+fn fit_name_max(file_name: &[u8], candidate: Vec<u8>, name_max: usize) -> (Vec<u8>, bool) {
+    if candidate.len() <= name_max {
         return (candidate, false);
     }
-    let keep = file_name.len().min(NAME_MAX - 2);
+    let keep = file_name.len().min(name_max.saturating_sub(2));
     let mut name = file_name[..keep].to_vec();
     name.push(b'~');
     (name, true)
@@ -214,40 +228,53 @@ fn next_may_not_fit(highest: Option<&[u8]>) -> bool {
 }
 
 /// The numbered backup name after `highest` and whether NAME_MAX shortened it to `NAME~`.
-fn numbered_fitted(base: &[u8], highest: Option<Vec<u8>>) -> (OsString, bool) {
+fn numbered_fitted(base: &[u8], highest: Option<Vec<u8>>, name_max: usize) -> (OsString, bool) {
     let check = next_may_not_fit(highest.as_deref());
     let name = numbered_name(base, highest.unwrap_or_default());
     if !check {
         return (name, false);
     }
-    let (name, shortened) = fit_name_max(base, name.into_vec());
+    let (name, shortened) = fit_name_max(base, name.into_vec(), name_max);
     (OsString::from_vec(name), shortened)
 }
 
 /// The simple backup name `existing` falls back to when there is no numbered backup yet,
 /// shortened as gnulib does (see [`fit_name_max`]).
-fn simple_fitted(file_name: &OsStr, suffix: &OsStr) -> OsString {
+fn simple_fitted(file_name: &OsStr, suffix: &OsStr, name_max: usize) -> OsString {
     let name = simple_name(file_name, suffix).into_vec();
-    OsString::from_vec(fit_name_max(file_name.as_bytes(), name).0)
+    OsString::from_vec(fit_name_max(file_name.as_bytes(), name, name_max).0)
 }
 
 /// Pure: the backup name for `file_name` (one path component, any bytes) given the names in its
 /// directory. `dir_entries` is only consumed for `Numbered` and `Existing`. `None` for
 /// [`BackupControl::None`]. An empty `suffix` is treated as `"~"` (see [`resolve_suffix`]).
+/// Names are fitted to [`NAME_MAX`]; [`backup_name_within`] takes the directory's own limit.
 pub fn backup_name(
     control: BackupControl,
     suffix: &OsStr,
     file_name: &OsStr,
     dir_entries: &mut dyn Iterator<Item = OsString>,
 ) -> Option<OsString> {
+    backup_name_within(control, suffix, file_name, dir_entries, NAME_MAX)
+}
+
+/// [`backup_name`] in a directory whose names may have at most `name_max` bytes.
+pub fn backup_name_within(
+    control: BackupControl,
+    suffix: &OsStr,
+    file_name: &OsStr,
+    dir_entries: &mut dyn Iterator<Item = OsString>,
+    name_max: usize,
+) -> Option<OsString> {
     let base = file_name.as_bytes();
+    let numbered = |highest| numbered_fitted(base, highest, name_max).0;
     match control {
         BackupControl::None => None,
         BackupControl::Simple => Some(simple_name(file_name, suffix)),
-        BackupControl::Numbered => Some(numbered_fitted(base, highest_number(base, dir_entries)).0),
+        BackupControl::Numbered => Some(numbered(highest_number(base, dir_entries))),
         BackupControl::Existing => Some(match highest_number(base, dir_entries) {
-            Some(number) => numbered_fitted(base, Some(number)).0,
-            None => simple_fitted(file_name, suffix),
+            Some(number) => numbered(Some(number)),
+            None => simple_fitted(file_name, suffix, name_max),
         }),
     }
 }
@@ -264,7 +291,14 @@ pub fn backup_name_in(
         BackupControl::None | BackupControl::Simple => Vec::new(),
     }
     .into_iter();
-    Ok(backup_name(control, suffix, file_name, &mut entries))
+    let name_max = name_max_of(dir);
+    Ok(backup_name_within(
+        control,
+        suffix,
+        file_name,
+        &mut entries,
+        name_max,
+    ))
 }
 
 /// The names in the directory `dir` (read through a fresh descriptor for ".").
@@ -320,14 +354,15 @@ pub fn make_backup(
         }
         BackupControl::Numbered | BackupControl::Existing => {}
     }
+    let name_max = name_max_of(dir);
     for _ in 0..NUMBERED_RETRIES {
         let highest = highest_number(bytes, &mut list_dir(dir)?.into_iter());
         if control == BackupControl::Existing && highest.is_none() {
-            let name = simple_fitted(file_name, suffix);
+            let name = simple_fitted(file_name, suffix, name_max);
             renameat(dir, file_name, dir, &name)?;
             return Ok(Some(name));
         }
-        let (name, shortened) = numbered_fitted(bytes, highest);
+        let (name, shortened) = numbered_fitted(bytes, highest, name_max);
         match rename_noreplace(dir, file_name, &name) {
             // gnulib retries only a real numbered name; a shortened one that exists is an error.
             Err(Errno::EXIST) if !shortened => continue,

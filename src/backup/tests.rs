@@ -304,3 +304,22 @@ fn names_at_name_max_are_shortened_as_gnulib_does() {
         format!("{n251}~")
     );
 }
+
+#[test]
+fn names_are_fitted_to_the_directory_s_own_limit() {
+    // eCryptfs with encrypted names allows 143 bytes: gnulib (pathconf) shortens there.
+    let long = "d".repeat(143);
+    let mut none = std::iter::empty();
+    let got = backup_name_within(
+        BackupControl::Existing,
+        OsStr::new("~"),
+        OsStr::new(&long),
+        &mut none,
+        143,
+    );
+    assert_eq!(got, Some(os(&format!("{}~", "d".repeat(141)))));
+    // Whatever the test directory's filesystem says (255 on ext4, XFS, btrfs, tmpfs), at least
+    // POSIX's _POSIX_NAME_MAX.
+    let dir = std::fs::File::open(std::env::temp_dir()).unwrap();
+    assert!(name_max_of(std::os::fd::AsFd::as_fd(&dir)) >= 14);
+}
