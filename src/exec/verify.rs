@@ -167,11 +167,7 @@ pub fn check(
         Some((a, _)) => Some(a.finalize().to_hex().to_string()),
         None => None,
     };
-    let how = if shared {
-        Verified::Shared
-    } else {
-        Verified::Compared
-    };
+    let how = [Verified::Compared, Verified::Shared][usize::from(shared)];
     Ok(Checked { how, digest })
 }
 
