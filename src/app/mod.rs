@@ -169,7 +169,9 @@ fn copy(prepared: &Prepared, reporter: &mut Reporter, program: &str) {
             .then(|| pool::Pool::new(scope, &engine, workers))
             .flatten();
         let mut copier = drive::Copier::new(config, &engine, reporter, umask, pool);
-        copier.track_created = config.batch.is_some() || prepared.targets.len() > 1;
+        // GNU's "will not overwrite just-created" is about the operands of one command; a job
+        // list is a sequence of commands (its lines may write one DEST in turn, README).
+        copier.track_created = config.batch.is_none() && prepared.targets.len() > 1;
         match &config.batch {
             Some(file) => batch::run_batch(&mut copier, file, config, workers > 1),
             None => operands::run_operands(&mut copier, prepared, workers > 1),

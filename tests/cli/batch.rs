@@ -608,3 +608,32 @@ fn files_from_works_with_recursive_dry_run_and_json() {
     env.assert_same_content("tree/sub/b", "out/tree/sub/b");
     env.assert_same_content("file", "out/file");
 }
+
+/// A job list is a sequence of cp commands, not one cp with many operands: GNU's "will not
+/// overwrite just-created" rule (for two operands of ONE command naming the same DEST) does not
+/// apply between lines. Assembling one new image from 64 range jobs works with `-j 1` and `-j 8`
+/// and equals the whole, as a loop of `dd conv=notrunc` would (new-user trial, round 4: 63 of
+/// the 64 jobs failed with "will not overwrite just-created 'img'"); two plain jobs writing one
+/// DEST leave the second's contents, as two cp commands do.
+#[test]
+fn batch_jobs_writing_one_new_dest_run_in_order_as_separate_commands() {
+    const PART: usize = 4096;
+    let whole = pattern(64 * PART, 11);
+    for jobs in ["1", "8"] {
+        let env = TestEnv::new();
+        let mut list = String::new();
+        for (i, part) in whole.chunks(PART).enumerate() {
+            env.write(format!("part.{i:03}"), part);
+            list.push_str(&format!("part.{i:03}\timg\t0\t{}\t\n", i * PART));
+        }
+        env.write("jobs", list);
+        env.run(&["--batch", "jobs", "-j", jobs]).success();
+        assert!(env.read("img") == whole, "-j {jobs}: img differs from the parts");
+
+        env.write("a", b"first");
+        env.write("b", b"second");
+        env.write("plain", "a\tout\nb\tout\n");
+        env.run(&["--batch", "plain", "-j", jobs]).success();
+        assert_eq!(env.read("out"), b"second", "-j {jobs}");
+    }
+}
