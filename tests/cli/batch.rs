@@ -628,7 +628,10 @@ fn batch_jobs_writing_one_new_dest_run_in_order_as_separate_commands() {
         }
         env.write("jobs", list);
         env.run(&["--batch", "jobs", "-j", jobs]).success();
-        assert!(env.read("img") == whole, "-j {jobs}: img differs from the parts");
+        assert!(
+            env.read("img") == whole,
+            "-j {jobs}: img differs from the parts"
+        );
 
         env.write("a", b"first");
         env.write("b", b"second");
