@@ -539,8 +539,8 @@ fn batch_on_stdin_refuses_stdin_as_a_source() {
 
 /// Under parallel `-j`, jobs that touch one file run in list order, whatever the spelling, so
 /// the result equals `-j 1`: a job that reads an earlier job's DEST sees it complete, two
-/// spellings of one DEST (`out`, `./out`, `sub/../out`) meet cp's "just-created" rule as in
-/// `-j 1`, and a file is not overwritten while an earlier job reads it. Repeated, since a race
+/// spellings of one DEST (`out`, `./out`, `sub/../out`) are written in list order as in `-j 1`
+/// (the last job's contents win), and a file is not overwritten while an earlier job reads it. Repeated, since a race
 /// shows up only some of the time. Before: an empty file reported ok, or a mix of sources.
 #[test]
 fn parallel_batch_jobs_that_share_files_run_in_order() {
