@@ -1,7 +1,8 @@
-//! `--resume`: a DEST that is a regular file shorter than SOURCE is taken to be the start of an
-//! interrupted copy when its last bytes (up to [`TAIL_CHECK`]) equal the same range of SOURCE;
-//! the copy then continues from DEST's size as a ranged copy (so only the missing bytes move).
-//! Otherwise DEST is copied again from the start.
+//! `--resume`: a DEST that is a regular file no longer than SOURCE is taken to be the start of
+//! an interrupted copy when its last bytes (up to [`TAIL_CHECK`]) equal the same range of
+//! SOURCE; the copy then continues from DEST's size as a ranged copy (so only the missing bytes
+//! move; none when DEST is already complete, as `rsync --append` skips a file whose copy is as
+//! long). Otherwise DEST is copied again from the start.
 //!
 //! The check reads only the tail, as `rsync --append` trusts the whole prefix; `--verify`
 //! compares the whole file afterwards. An fcopy copy writes a file front to back (copy_file_range,
@@ -52,7 +53,7 @@ pub fn resume_offset(
         return None;
     }
     let (have, want) = (d_st.st_size as u64, s_st.st_size as u64);
-    if have == 0 || have >= want {
+    if have == 0 || have > want {
         return None;
     }
     let n = have.min(TAIL_CHECK) as usize;

@@ -197,8 +197,21 @@ fn resume_completes_a_partial_copy_from_where_it_ends() {
     assert_eq!(rec["bytes"], 3 * M + 17, "{rec}");
     env.assert_same_content("src", "dst");
 
-    // A DEST as long as SOURCE is not "shorter": a plain copy.
+    // A DEST as long as SOURCE whose tail differs: a plain copy.
     env.write("dst", pattern(3 * M + 17, 12));
+    let rec = env.run(&["--resume", "--json", "src", "dst"]).json_record();
+    assert!(rec["resumed_from"].is_null(), "{rec}");
+    env.assert_same_content("src", "dst");
+
+    // A complete DEST (a re-run after the copy finished): nothing moves, as `rsync --append`
+    // skips it (new-user trial, round 4: the whole file was copied again).
+    let rec = env.run(&["--resume", "--json", "src", "dst"]).json_record();
+    assert_eq!(rec["resumed_from"], 3 * M + 17, "{rec}");
+    assert_eq!(rec["bytes"], 0, "{rec}");
+    env.assert_same_content("src", "dst");
+
+    // A DEST longer than SOURCE: copied again from the start (and cut to SOURCE's size).
+    env.write("dst", pattern(4 * M, 11));
     let rec = env.run(&["--resume", "--json", "src", "dst"]).json_record();
     assert!(rec["resumed_from"].is_null(), "{rec}");
     env.assert_same_content("src", "dst");
@@ -517,7 +530,8 @@ fn sigkill_at_random_moments_then_resume_copies_only_what_is_missing() {
             assert_eq!(from, partial, "round {round}: {rec}");
             resumed += 1;
         }
-        let expected = if partial > 0 && partial < size {
+        // A complete DEST (the killed run had written every byte) moves nothing.
+        let expected = if partial > 0 && partial <= size {
             size - partial
         } else {
             size
@@ -571,7 +585,8 @@ fn sigkill_at_random_moments_then_resume_copies_only_what_is_missing() {
                     done += 1;
                     0
                 }
-                Ok(m) if m.len() > 0 && m.len() < *len => len - m.len(),
+                // Every byte there but not finished (times not set): resumed, nothing moves.
+                Ok(m) if m.len() > 0 && m.len() <= *len => len - m.len(),
                 _ => *len,
             };
             missing += expected;
@@ -875,7 +890,11 @@ fn sigkill_resume_atomic_continues_the_stable_temporary() {
         let run = env.run(&["--resume", "--atomic", "--json", "big", "copy"]);
         run.success();
         let rec = run.json_record();
-        let expected = if !complete && partial > 0 {
+        let expected = if complete {
+            // DEST is already the whole SOURCE: --resume moves nothing (as rsync --append).
+            assert_eq!(rec["resumed_from"], size, "round {round}: {rec}");
+            0
+        } else if partial > 0 {
             assert_eq!(rec["resumed_from"], partial, "round {round}: {rec}");
             resumed += 1;
             size - partial
