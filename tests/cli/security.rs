@@ -1196,3 +1196,132 @@ fn link_with_h_links_to_the_target_of_a_command_line_symlink() {
     assert_eq!(ino("dst"), ino("file"));
     assert_eq!(ino("dst2"), ino("filelink"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// A symlink planted in DEST's tree before the run (red-team round 3)
+
+/// GNU cp's differential harness (`gnu_compat/harness.rs`), for the cases below: compiled
+/// here a second time, as `gnu_compat` keeps its `harness` module private.
+#[path = "gnu_compat/harness.rs"]
+#[allow(dead_code, clippy::duplicate_mod)]
+mod gnu;
+
+/// The fixture of a planted symlink: `src/a` and `src/b` (one file when `linked`, else two),
+/// `etc/victim` (root's, "secret"), and `shared/t/PLANT` a symlink to it (`None`: at the name
+/// GNU cp copies second).
+fn planted_fixture(root: &Path, linked: bool, plant: Option<&str>) {
+    gnu::file(root, "etc/victim", "secret\n");
+    gnu::chmod(root, "etc/victim", 0o600);
+    gnu::file(root, "src/a", "data\n");
+    if linked {
+        gnu::hardlink(root, "src/a", "src/b");
+    } else {
+        gnu::file(root, "src/b", "other\n");
+    }
+    gnu::chown(root, "src/a", NOBODY, NOBODY);
+    let plant = plant.map_or_else(|| gnu_second_name(root), str::to_string);
+    gnu::symlink(root, &format!("shared/t/{plant}"), "../../etc/victim");
+    gnu::chown(root, &format!("shared/t/{plant}"), NOBODY, NOBODY);
+}
+
+/// The name of `src/a` and `src/b` that GNU cp 9.1 copies second when they are one file: it
+/// sorts a directory's names by inode number (a stable sort), so two names of one inode keep
+/// their order in the directory.
+fn gnu_second_name(root: &Path) -> String {
+    let first = fs::read_dir(root.join("src"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .find(|n| n == "a" || n == "b")
+        .unwrap();
+    if first == "a" { "b" } else { "a" }.to_string()
+}
+
+/// A symlink to root's file planted at DEST's name before the run, against GNU cp 9.1
+/// (measured): with one name of the source (or links not kept: `-r`, `-L` without `-a`), GNU
+/// writes through it, and so does fcopy (cp's contract: `cp f symlink-to-file`); `-b` and
+/// `--remove-destination` replace it, `-n` skips it; with hard links kept (`-a`, `-d`,
+/// `--preserve=links`) GNU replaces a symlink at a later name of a hard-linked source with a
+/// link to the first copy — fcopy likewise, in whatever order it meets the names.
+#[test]
+fn a_planted_destination_symlink_is_written_through_only_where_gnu_cp_does() {
+    if !is_root() {
+        skip("a root-owned victim and a nobody-owned symlink need root");
+        return;
+    }
+    if !gnu::have_gnu() {
+        return;
+    }
+    let options: [&[&str]; 13] = [
+        &["-r"],
+        &["-a"],
+        &["-dR"],
+        &["-rL"],
+        &["-rH"],
+        &["-aL"],
+        &["-R", "--preserve=links"],
+        &["-a", "-f"],
+        &["-a", "-b"],
+        &["-r", "-b"],
+        &["-a", "--remove-destination"],
+        &["-r", "--remove-destination"],
+        &["-a", "-n"],
+    ];
+    for opts in options {
+        for linked in [false, true] {
+            let mut args: Vec<&str> = opts.to_vec();
+            args.extend(["src/.", "shared/t"]);
+            gnu::Diff::new(move |r: &Path| {
+                // One file: the symlink is at the name GNU copies second.
+                planted_fixture(r, linked, (!linked).then_some("a"));
+            })
+            .args(&args)
+            .check();
+        }
+    }
+    // -u with an older victim: GNU writes through (one name) or links (the second name).
+    for linked in [false, true] {
+        gnu::Diff::new(move |r: &Path| {
+            planted_fixture(r, linked, (!linked).then_some("a"));
+        })
+        .post(|r| gnu::set_mtime(&r.join("etc/victim"), 900_000_000))
+        .args(&["-a", "-u", "src/.", "shared/t"])
+        .check();
+    }
+}
+
+/// fcopy's own (README, Differences): at the FIRST name of a hard-linked source whose links are
+/// kept, GNU cp 9.1 writes through a symlink planted at DEST's name (and then links the later
+/// names to that symlink), so root's file behind it was overwritten or not by entry order;
+/// fcopy removes the symlink and creates the copy, in both orders, with and without workers.
+#[test]
+fn a_planted_symlink_at_any_name_of_a_hard_linked_source_is_replaced() {
+    let Some(env) = attack_env(false) else { return };
+    let root = env.path();
+    for args in [
+        &["-a"][..],
+        &["-a", "-j4"],
+        &["-dR"],
+        &["-R", "--preserve=links"],
+    ] {
+        for plant in ["a", "b"] {
+            for p in ["etc", "src", "shared/t"] {
+                let _ = fs::remove_dir_all(root.join(p));
+            }
+            planted_fixture(root, true, Some(plant));
+            let mut all = args.to_vec();
+            all.extend(["src/.", "shared/t"]);
+            env.run(&all).success();
+            let what = format!("{all:?} over shared/t/{plant}");
+            assert_eq!(env.read("etc/victim"), b"secret\n", "{what}");
+            assert_eq!(mode_owner(&env.join("etc/victim")), (0o600, 0), "{what}");
+            let a = fs::symlink_metadata(env.join("shared/t/a")).unwrap();
+            let b = fs::symlink_metadata(env.join("shared/t/b")).unwrap();
+            assert!(
+                a.is_file() && a.ino() == b.ino() && a.nlink() == 2,
+                "{what}"
+            );
+            assert_eq!(env.read("shared/t/a"), b"data\n", "{what}");
+        }
+    }
+}
