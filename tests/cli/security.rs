@@ -796,6 +796,15 @@ enum Attack {
     RenameOver(&'static str),
 }
 
+impl Attack {
+    /// Where the attacker's symlinks lead.
+    fn link_target(self) -> &'static str {
+        match self {
+            Attack::SwapCreated(t) | Attack::RenameOver(t) => t,
+        }
+    }
+}
+
 /// A scenario: fcopy's arguments for run `i` (names relative to the test directory), the name
 /// under `shared/` attacked, whether `shared/NAME`'s parent is a directory nobody owns made
 /// for the run, and the attack.
@@ -810,6 +819,9 @@ struct Scenario {
     /// than the source `f` (so `-u` replaces it), which is older than the victim's files (so
     /// `-u` never writes through a symlink the rules find there: cp would, legitimately).
     existing: Option<fn(usize) -> String>,
+    /// Names under `shared/` where nobody plants a symlink to the attack's target before run i
+    /// (red-team round 3: a symlink planted before the run, not swapped in during it).
+    planted: Option<fn(usize) -> Vec<String>>,
     attack: Attack,
 }
 
@@ -889,6 +901,7 @@ fn race_scenarios() -> Vec<Scenario> {
             target: |i| format!("t{i}"),
             run_dir: None,
             existing: None,
+            planted: None,
             attack: Attack::SwapCreated("../victim"),
         },
         Scenario {
@@ -897,6 +910,7 @@ fn race_scenarios() -> Vec<Scenario> {
             target: |i| format!("t{i}"),
             run_dir: None,
             existing: None,
+            planted: None,
             attack: Attack::SwapCreated("../victim"),
         },
         Scenario {
@@ -905,6 +919,7 @@ fn race_scenarios() -> Vec<Scenario> {
             target: |i| format!("t{i}"),
             run_dir: None,
             existing: None,
+            planted: None,
             attack: Attack::SwapCreated("../victim"),
         },
         Scenario {
@@ -913,6 +928,7 @@ fn race_scenarios() -> Vec<Scenario> {
             target: |i| format!("p{i}/a"),
             run_dir: Some(|i| format!("p{i}")),
             existing: None,
+            planted: None,
             attack: Attack::SwapCreated("../../victim"),
         },
         Scenario {
@@ -921,6 +937,7 @@ fn race_scenarios() -> Vec<Scenario> {
             target: |i| format!("o{i}"),
             run_dir: None,
             existing: None,
+            planted: None,
             attack: Attack::RenameOver("../victim/created"),
         },
         Scenario {
@@ -929,6 +946,7 @@ fn race_scenarios() -> Vec<Scenario> {
             target: |i| format!("l{i}"),
             run_dir: None,
             existing: None,
+            planted: None,
             attack: Attack::SwapCreated("../victim"),
         },
         Scenario {
@@ -937,6 +955,7 @@ fn race_scenarios() -> Vec<Scenario> {
             target: |i| format!("s{i}/p"),
             run_dir: Some(|i| format!("s{i}")),
             existing: None,
+            planted: None,
             attack: Attack::SwapCreated("../../victim/file"),
         },
         Scenario {
@@ -945,6 +964,7 @@ fn race_scenarios() -> Vec<Scenario> {
             target: |i| format!("s{i}/p"),
             run_dir: Some(|i| format!("s{i}")),
             existing: None,
+            planted: None,
             attack: Attack::SwapCreated("../../victim/file"),
         },
         Scenario {
@@ -953,6 +973,7 @@ fn race_scenarios() -> Vec<Scenario> {
             target: |i| format!("m{i}"),
             run_dir: None,
             existing: None,
+            planted: None,
             attack: Attack::RenameOver("../victim/created"),
         },
         // An existing DEST (red-team round 3): the attacker keeps renaming a symlink to root's
@@ -965,6 +986,7 @@ fn race_scenarios() -> Vec<Scenario> {
             target: |i| format!("e{i}"),
             run_dir: None,
             existing: Some(|i| format!("e{i}")),
+            planted: None,
             attack: Attack::RenameOver("../victim/file"),
         },
         Scenario {
@@ -973,6 +995,7 @@ fn race_scenarios() -> Vec<Scenario> {
             target: |i| format!("e{i}"),
             run_dir: None,
             existing: Some(|i| format!("e{i}")),
+            planted: None,
             attack: Attack::RenameOver("../victim/file"),
         },
         Scenario {
@@ -981,6 +1004,7 @@ fn race_scenarios() -> Vec<Scenario> {
             target: |i| format!("e{i}"),
             run_dir: None,
             existing: Some(|i| format!("e{i}")),
+            planted: None,
             attack: Attack::RenameOver("../victim/file"),
         },
         Scenario {
@@ -989,6 +1013,7 @@ fn race_scenarios() -> Vec<Scenario> {
             target: |i| format!("e{i}"),
             run_dir: None,
             existing: Some(|i| format!("e{i}")),
+            planted: None,
             attack: Attack::RenameOver("../victim/file"),
         },
         Scenario {
@@ -1005,7 +1030,30 @@ fn race_scenarios() -> Vec<Scenario> {
             target: |i| format!("e{i}"),
             run_dir: None,
             existing: Some(|i| format!("e{i}")),
+            planted: None,
             attack: Attack::RenameOver("../victim/file"),
+        },
+        // A multiply-linked source over a planted symlink (red-team round 3): symlinks to root's
+        // file wait at both names of one file before the run, and the attacker keeps renaming
+        // new ones over the first. GNU cp 9.1 writes through the one at the name it copies
+        // first; fcopy replaces both.
+        Scenario {
+            name: "-a links, planted",
+            args: |i| v(&["-a", "links/.", &format!("shared/h{i}")]),
+            target: |i| format!("h{i}/x"),
+            run_dir: Some(|i| format!("h{i}")),
+            existing: None,
+            planted: Some(|i| vec![format!("h{i}/x"), format!("h{i}/y")]),
+            attack: Attack::RenameOver("../../victim/file"),
+        },
+        Scenario {
+            name: "-a -j4 links, planted",
+            args: |i| v(&["-a", "-j4", "links/.", &format!("shared/h{i}")]),
+            target: |i| format!("h{i}/y"),
+            run_dir: Some(|i| format!("h{i}")),
+            existing: None,
+            planted: Some(|i| vec![format!("h{i}/x"), format!("h{i}/y")]),
+            attack: Attack::RenameOver("../../victim/file"),
         },
     ]
 }
@@ -1027,13 +1075,16 @@ fn race_harness_an_unprivileged_attacker_gains_nothing() {
     let env = TestEnv::new();
     fs::set_permissions(env.path(), fs::Permissions::from_mode(0o755)).unwrap();
     let root = env.path().to_path_buf();
-    // Fixtures: a small tree with a hard link, a FIFO, a file with --parents components.
+    // Fixtures: a small tree with a hard link, a FIFO, a file with --parents components, a
+    // directory of two names of one file.
     env.write("src/f", "f\n");
     env.write("src/a/f", "af\n");
     fs::create_dir(env.join("src/b")).unwrap();
     fs::hard_link(env.join("src/a/f"), env.join("src/b/g")).unwrap();
     env.write("a/b/f", "abf\n");
     env.write("f", "top\n");
+    env.write("links/x", "linked\n");
+    fs::hard_link(env.join("links/x"), env.join("links/y")).unwrap();
     fs::create_dir(env.join("special")).unwrap();
     let fifo = Command::new("mkfifo")
         .args(["-m", "666", "special/p"])
@@ -1051,6 +1102,8 @@ fn race_harness_an_unprivileged_attacker_gains_nothing() {
         "a/b",
         "a/b/f",
         "f",
+        "links",
+        "links/x",
         "special/p",
     ] {
         chown(&env.join(p), NOBODY);
@@ -1098,6 +1151,11 @@ fn race_harness_an_unprivileged_attacker_gains_nothing() {
             }
             if let Some(name) = sc.existing {
                 make_existing(&shared.join(name(i)));
+            }
+            for name in sc.planted.map_or_else(Vec::new, |names| names(i)) {
+                let link = shared.join(name);
+                std::os::unix::fs::symlink(sc.attack.link_target(), &link).unwrap();
+                chown(&link, NOBODY);
             }
             let from = Instant::now() + Duration::from_micros((i % 8) as u64 * 150);
             set_target(Some((PathBuf::from((sc.target)(i)), sc.attack, from)));
