@@ -101,6 +101,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                 id: (s.facts.dev, s.facts.ino),
                 regular: s.facts.kind == FileKind::Regular,
                 symlink: s.facts.kind == FileKind::Symlink,
+                nlink: s.facts.nlink,
                 mtime: s.facts.mtime,
                 nofollow,
             },

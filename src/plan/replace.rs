@@ -7,8 +7,9 @@
 //! The order is GNU cp 9.x's `copy_internal`: the just-created symlink, same file, symlink
 //! loops and dangling symlinks, just-created files, `-u` hard-link groups, then `overwrite_ok`
 //! (`--update`, `-n`, `-i`), backup-is-source, and how the old file goes (link to the first
-//! copy, backup, `--remove-destination`); `cp -fb f f` and a directory in the way are their
-//! own branches.
+//! copy, backup, `--remove-destination`; and fcopy's own: a symlink at the first name of a
+//! hard-linked source is replaced, not written through); `cp -fb f f` and a directory in the
+//! way are their own branches.
 
 use std::path::PathBuf;
 
@@ -33,6 +34,7 @@ pub const RULES: &[(&str, Rule)] = &[
     ("update-remembers-link-group", update_remembers_link_group),
     ("overwrite-ok", overwrite_ok_for_file),
     ("backup-is-source", backup_is_source_for_file),
+    ("link-group-over-symlink", link_group_over_symlink),
     ("replace-how", replace_how),
     ("backup-copy-of-same-file", backup_copy_of_same_file),
     ("remove-other-name-of-source", remove_other_name_of_source),
@@ -296,6 +298,33 @@ fn backup_is_source_for_file(f: &Facts, s: &Settings) -> Option<Step> {
         return None;
     }
     backup_is_source(f, s)
+}
+
+/// A symlink at DEST's name is replaced, never written through, when the source is a regular
+/// file with more than one name whose copies are linked (`-a`, `-d`, `--preserve=links`): it is
+/// removed and the copy created anew (`O_EXCL`), as the group's first copy.
+///
+/// GNU cp 9.1 replaces such a symlink with a link to the group's first copy at every later
+/// name ([`replace_how`], which also decides here with a backup, or when the first copy is
+/// known), but writes through it at the first name, so whether root's file behind a symlink
+/// another user planted is overwritten depends on the order of names one inode shares in
+/// their directory (measured: `cp -a src/. t` with src/a, src/b one file and t/a a symlink to
+/// a file writes it when a is read first, replaces t/a when b is). fcopy replaces it at every
+/// name: the tree comes out with the source's links, and nothing outside it is written
+/// (red-team round 3). A source with one name is written through as GNU does (`cp -a f
+/// symlink-to-file`), and a dry run removes nothing.
+fn link_group_over_symlink(f: &Facts, s: &Settings) -> Option<Step> {
+    let e = f.existing.as_ref()?;
+    let linked_group = f.remember && f.source.regular && f.source.nlink > 1;
+    // (A dangling one is refused, or written through with POSIXLY_CORRECT, as by GNU.)
+    let followed = e.name_is_symlink && !e.symlink;
+    if !replacing_other_file(f) || !followed || !linked_group {
+        return None;
+    }
+    if s.backup || f.first_copy_known || s.dry_run {
+        return None;
+    }
+    Some(Step::RemoveFirst { report: true })
 }
 
 /// How the old file goes: a backup first (GNU's copy_internal backs DEST up before it makes

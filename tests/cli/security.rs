@@ -796,6 +796,15 @@ enum Attack {
     RenameOver(&'static str),
 }
 
+impl Attack {
+    /// Where the attacker's symlinks lead.
+    fn link_target(self) -> &'static str {
+        match self {
+            Attack::SwapCreated(t) | Attack::RenameOver(t) => t,
+        }
+    }
+}
+
 /// A scenario: fcopy's arguments for run `i` (names relative to the test directory), the name
 /// under `shared/` attacked, whether `shared/NAME`'s parent is a directory nobody owns made
 /// for the run, and the attack.
@@ -810,6 +819,9 @@ struct Scenario {
     /// than the source `f` (so `-u` replaces it), which is older than the victim's files (so
     /// `-u` never writes through a symlink the rules find there: cp would, legitimately).
     existing: Option<fn(usize) -> String>,
+    /// Names under `shared/` where nobody plants a symlink to the attack's target before run i
+    /// (red-team round 3: a symlink planted before the run, not swapped in during it).
+    planted: Option<fn(usize) -> Vec<String>>,
     attack: Attack,
 }
 
@@ -889,6 +901,7 @@ fn race_scenarios() -> Vec<Scenario> {
             target: |i| format!("t{i}"),
             run_dir: None,
             existing: None,
+            planted: None,
             attack: Attack::SwapCreated("../victim"),
         },
         Scenario {
@@ -897,6 +910,7 @@ fn race_scenarios() -> Vec<Scenario> {
             target: |i| format!("t{i}"),
             run_dir: None,
             existing: None,
+            planted: None,
             attack: Attack::SwapCreated("../victim"),
         },
         Scenario {
@@ -905,6 +919,7 @@ fn race_scenarios() -> Vec<Scenario> {
             target: |i| format!("t{i}"),
             run_dir: None,
             existing: None,
+            planted: None,
             attack: Attack::SwapCreated("../victim"),
         },
         Scenario {
@@ -913,6 +928,7 @@ fn race_scenarios() -> Vec<Scenario> {
             target: |i| format!("p{i}/a"),
             run_dir: Some(|i| format!("p{i}")),
             existing: None,
+            planted: None,
             attack: Attack::SwapCreated("../../victim"),
         },
         Scenario {
@@ -921,6 +937,7 @@ fn race_scenarios() -> Vec<Scenario> {
             target: |i| format!("o{i}"),
             run_dir: None,
             existing: None,
+            planted: None,
             attack: Attack::RenameOver("../victim/created"),
         },
         Scenario {
@@ -929,6 +946,7 @@ fn race_scenarios() -> Vec<Scenario> {
             target: |i| format!("l{i}"),
             run_dir: None,
             existing: None,
+            planted: None,
             attack: Attack::SwapCreated("../victim"),
         },
         Scenario {
@@ -937,6 +955,7 @@ fn race_scenarios() -> Vec<Scenario> {
             target: |i| format!("s{i}/p"),
             run_dir: Some(|i| format!("s{i}")),
             existing: None,
+            planted: None,
             attack: Attack::SwapCreated("../../victim/file"),
         },
         Scenario {
@@ -945,6 +964,7 @@ fn race_scenarios() -> Vec<Scenario> {
             target: |i| format!("s{i}/p"),
             run_dir: Some(|i| format!("s{i}")),
             existing: None,
+            planted: None,
             attack: Attack::SwapCreated("../../victim/file"),
         },
         Scenario {
@@ -953,6 +973,7 @@ fn race_scenarios() -> Vec<Scenario> {
             target: |i| format!("m{i}"),
             run_dir: None,
             existing: None,
+            planted: None,
             attack: Attack::RenameOver("../victim/created"),
         },
         // An existing DEST (red-team round 3): the attacker keeps renaming a symlink to root's
@@ -965,6 +986,7 @@ fn race_scenarios() -> Vec<Scenario> {
             target: |i| format!("e{i}"),
             run_dir: None,
             existing: Some(|i| format!("e{i}")),
+            planted: None,
             attack: Attack::RenameOver("../victim/file"),
         },
         Scenario {
@@ -973,6 +995,7 @@ fn race_scenarios() -> Vec<Scenario> {
             target: |i| format!("e{i}"),
             run_dir: None,
             existing: Some(|i| format!("e{i}")),
+            planted: None,
             attack: Attack::RenameOver("../victim/file"),
         },
         Scenario {
@@ -981,6 +1004,7 @@ fn race_scenarios() -> Vec<Scenario> {
             target: |i| format!("e{i}"),
             run_dir: None,
             existing: Some(|i| format!("e{i}")),
+            planted: None,
             attack: Attack::RenameOver("../victim/file"),
         },
         Scenario {
@@ -989,6 +1013,7 @@ fn race_scenarios() -> Vec<Scenario> {
             target: |i| format!("e{i}"),
             run_dir: None,
             existing: Some(|i| format!("e{i}")),
+            planted: None,
             attack: Attack::RenameOver("../victim/file"),
         },
         Scenario {
@@ -1005,7 +1030,30 @@ fn race_scenarios() -> Vec<Scenario> {
             target: |i| format!("e{i}"),
             run_dir: None,
             existing: Some(|i| format!("e{i}")),
+            planted: None,
             attack: Attack::RenameOver("../victim/file"),
+        },
+        // A multiply-linked source over a planted symlink (red-team round 3): symlinks to root's
+        // file wait at both names of one file before the run, and the attacker keeps renaming
+        // new ones over the first. GNU cp 9.1 writes through the one at the name it copies
+        // first; fcopy replaces both.
+        Scenario {
+            name: "-a links, planted",
+            args: |i| v(&["-a", "links/.", &format!("shared/h{i}")]),
+            target: |i| format!("h{i}/x"),
+            run_dir: Some(|i| format!("h{i}")),
+            existing: None,
+            planted: Some(|i| vec![format!("h{i}/x"), format!("h{i}/y")]),
+            attack: Attack::RenameOver("../../victim/file"),
+        },
+        Scenario {
+            name: "-a -j4 links, planted",
+            args: |i| v(&["-a", "-j4", "links/.", &format!("shared/h{i}")]),
+            target: |i| format!("h{i}/y"),
+            run_dir: Some(|i| format!("h{i}")),
+            existing: None,
+            planted: Some(|i| vec![format!("h{i}/x"), format!("h{i}/y")]),
+            attack: Attack::RenameOver("../../victim/file"),
         },
     ]
 }
@@ -1027,13 +1075,16 @@ fn race_harness_an_unprivileged_attacker_gains_nothing() {
     let env = TestEnv::new();
     fs::set_permissions(env.path(), fs::Permissions::from_mode(0o755)).unwrap();
     let root = env.path().to_path_buf();
-    // Fixtures: a small tree with a hard link, a FIFO, a file with --parents components.
+    // Fixtures: a small tree with a hard link, a FIFO, a file with --parents components, a
+    // directory of two names of one file.
     env.write("src/f", "f\n");
     env.write("src/a/f", "af\n");
     fs::create_dir(env.join("src/b")).unwrap();
     fs::hard_link(env.join("src/a/f"), env.join("src/b/g")).unwrap();
     env.write("a/b/f", "abf\n");
     env.write("f", "top\n");
+    env.write("links/x", "linked\n");
+    fs::hard_link(env.join("links/x"), env.join("links/y")).unwrap();
     fs::create_dir(env.join("special")).unwrap();
     let fifo = Command::new("mkfifo")
         .args(["-m", "666", "special/p"])
@@ -1051,6 +1102,8 @@ fn race_harness_an_unprivileged_attacker_gains_nothing() {
         "a/b",
         "a/b/f",
         "f",
+        "links",
+        "links/x",
         "special/p",
     ] {
         chown(&env.join(p), NOBODY);
@@ -1098,6 +1151,11 @@ fn race_harness_an_unprivileged_attacker_gains_nothing() {
             }
             if let Some(name) = sc.existing {
                 make_existing(&shared.join(name(i)));
+            }
+            for name in sc.planted.map_or_else(Vec::new, |names| names(i)) {
+                let link = shared.join(name);
+                std::os::unix::fs::symlink(sc.attack.link_target(), &link).unwrap();
+                chown(&link, NOBODY);
             }
             let from = Instant::now() + Duration::from_micros((i % 8) as u64 * 150);
             set_target(Some((PathBuf::from((sc.target)(i)), sc.attack, from)));
@@ -1195,4 +1253,133 @@ fn link_with_h_links_to_the_target_of_a_command_line_symlink() {
     let ino = |p: &str| fs::symlink_metadata(env.join(p)).unwrap().ino();
     assert_eq!(ino("dst"), ino("file"));
     assert_eq!(ino("dst2"), ino("filelink"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// A symlink planted in DEST's tree before the run (red-team round 3)
+
+/// GNU cp's differential harness (`gnu_compat/harness.rs`), for the cases below: compiled
+/// here a second time, as `gnu_compat` keeps its `harness` module private.
+#[path = "gnu_compat/harness.rs"]
+#[allow(dead_code, clippy::duplicate_mod)]
+mod gnu;
+
+/// The fixture of a planted symlink: `src/a` and `src/b` (one file when `linked`, else two),
+/// `etc/victim` (root's, "secret"), and `shared/t/PLANT` a symlink to it (`None`: at the name
+/// GNU cp copies second).
+fn planted_fixture(root: &Path, linked: bool, plant: Option<&str>) {
+    gnu::file(root, "etc/victim", "secret\n");
+    gnu::chmod(root, "etc/victim", 0o600);
+    gnu::file(root, "src/a", "data\n");
+    if linked {
+        gnu::hardlink(root, "src/a", "src/b");
+    } else {
+        gnu::file(root, "src/b", "other\n");
+    }
+    gnu::chown(root, "src/a", NOBODY, NOBODY);
+    let plant = plant.map_or_else(|| gnu_second_name(root), str::to_string);
+    gnu::symlink(root, &format!("shared/t/{plant}"), "../../etc/victim");
+    gnu::chown(root, &format!("shared/t/{plant}"), NOBODY, NOBODY);
+}
+
+/// The name of `src/a` and `src/b` that GNU cp 9.1 copies second when they are one file: it
+/// sorts a directory's names by inode number (a stable sort), so two names of one inode keep
+/// their order in the directory.
+fn gnu_second_name(root: &Path) -> String {
+    let first = fs::read_dir(root.join("src"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .find(|n| n == "a" || n == "b")
+        .unwrap();
+    if first == "a" { "b" } else { "a" }.to_string()
+}
+
+/// A symlink to root's file planted at DEST's name before the run, against GNU cp 9.1
+/// (measured): with one name of the source (or links not kept: `-r`, `-L` without `-a`), GNU
+/// writes through it, and so does fcopy (cp's contract: `cp f symlink-to-file`); `-b` and
+/// `--remove-destination` replace it, `-n` skips it; with hard links kept (`-a`, `-d`,
+/// `--preserve=links`) GNU replaces a symlink at a later name of a hard-linked source with a
+/// link to the first copy — fcopy likewise, in whatever order it meets the names.
+#[test]
+fn a_planted_destination_symlink_is_written_through_only_where_gnu_cp_does() {
+    if !is_root() {
+        skip("a root-owned victim and a nobody-owned symlink need root");
+        return;
+    }
+    if !gnu::have_gnu() {
+        return;
+    }
+    let options: [&[&str]; 13] = [
+        &["-r"],
+        &["-a"],
+        &["-dR"],
+        &["-rL"],
+        &["-rH"],
+        &["-aL"],
+        &["-R", "--preserve=links"],
+        &["-a", "-f"],
+        &["-a", "-b"],
+        &["-r", "-b"],
+        &["-a", "--remove-destination"],
+        &["-r", "--remove-destination"],
+        &["-a", "-n"],
+    ];
+    for opts in options {
+        for linked in [false, true] {
+            let mut args: Vec<&str> = opts.to_vec();
+            args.extend(["src/.", "shared/t"]);
+            gnu::Diff::new(move |r: &Path| {
+                // One file: the symlink is at the name GNU copies second.
+                planted_fixture(r, linked, (!linked).then_some("a"));
+            })
+            .args(&args)
+            .check();
+        }
+    }
+    // -u with an older victim: GNU writes through (one name) or links (the second name).
+    for linked in [false, true] {
+        gnu::Diff::new(move |r: &Path| {
+            planted_fixture(r, linked, (!linked).then_some("a"));
+        })
+        .post(|r| gnu::set_mtime(&r.join("etc/victim"), 900_000_000))
+        .args(&["-a", "-u", "src/.", "shared/t"])
+        .check();
+    }
+}
+
+/// fcopy's own (README, Differences): at the FIRST name of a hard-linked source whose links are
+/// kept, GNU cp 9.1 writes through a symlink planted at DEST's name (and then links the later
+/// names to that symlink), so root's file behind it was overwritten or not by entry order;
+/// fcopy removes the symlink and creates the copy, in both orders, with and without workers.
+#[test]
+fn a_planted_symlink_at_any_name_of_a_hard_linked_source_is_replaced() {
+    let Some(env) = attack_env(false) else { return };
+    let root = env.path();
+    for args in [
+        &["-a"][..],
+        &["-a", "-j4"],
+        &["-dR"],
+        &["-R", "--preserve=links"],
+    ] {
+        for plant in ["a", "b"] {
+            for p in ["etc", "src", "shared/t"] {
+                let _ = fs::remove_dir_all(root.join(p));
+            }
+            planted_fixture(root, true, Some(plant));
+            let mut all = args.to_vec();
+            all.extend(["src/.", "shared/t"]);
+            env.run(&all).success();
+            let what = format!("{all:?} over shared/t/{plant}");
+            assert_eq!(env.read("etc/victim"), b"secret\n", "{what}");
+            assert_eq!(mode_owner(&env.join("etc/victim")), (0o600, 0), "{what}");
+            let a = fs::symlink_metadata(env.join("shared/t/a")).unwrap();
+            let b = fs::symlink_metadata(env.join("shared/t/b")).unwrap();
+            assert!(
+                a.is_file() && a.ino() == b.ino() && a.nlink() == 2,
+                "{what}"
+            );
+            assert_eq!(env.read("shared/t/a"), b"data\n", "{what}");
+        }
+    }
 }

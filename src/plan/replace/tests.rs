@@ -28,6 +28,7 @@ fn facts() -> Facts {
             id: (1, 10),
             regular: true,
             symlink: false,
+            nlink: 1,
             mtime: (100, 0),
             nofollow: true,
         },
@@ -338,3 +339,4 @@ fn just_created_file_is_not_overwritten_except_with_numbered_backups() {
 }
 
 mod replacing;
+mod symlinks;

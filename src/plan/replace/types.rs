@@ -54,6 +54,8 @@ pub struct Source {
     pub id: (u64, u64),
     pub regular: bool,
     pub symlink: bool,
+    /// Hard links to the source's file (`st_nlink`, of the file as the copy sees it).
+    pub nlink: u64,
     /// (seconds, nanoseconds)
     pub mtime: (i64, i64),
     /// Opened without following a final symlink (the source was not reached through one).
