@@ -7,7 +7,7 @@
 //! `--keep-directory-symlink`) and fcopy's deliberate differences are asserted directly.
 
 #[path = "gnu_compat/harness.rs"]
-mod harness;
+pub(crate) mod harness;
 
 use std::fs;
 use std::os::unix::fs::MetadataExt;

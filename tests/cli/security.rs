@@ -1258,11 +1258,8 @@ fn link_with_h_links_to_the_target_of_a_command_line_symlink() {
 // ---------------------------------------------------------------------------------------------
 // A symlink planted in DEST's tree before the run (red-team round 3)
 
-/// GNU cp's differential harness (`gnu_compat/harness.rs`), for the cases below: compiled
-/// here a second time, as `gnu_compat` keeps its `harness` module private.
-#[path = "gnu_compat/harness.rs"]
-#[allow(dead_code, clippy::duplicate_mod)]
-mod gnu;
+/// GNU cp's differential harness, for the cases below.
+use crate::gnu_compat::harness as gnu;
 
 /// The fixture of a planted symlink: `src/a` and `src/b` (one file when `linked`, else two),
 /// `etc/victim` (root's, "secret"), and `shared/t/PLANT` a symlink to it (`None`: at the name
