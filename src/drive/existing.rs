@@ -83,6 +83,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             dry_run: cfg.dry_run,
             ranged: cfg.copy.range.is_some() || self.range_override.is_some(),
             posixly_correct: posixly_correct(),
+            preserve_links: cfg.preserve_links() && !cfg.attributes_only,
         }
     }
 
@@ -135,6 +136,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             // GNU 9.1 refuses only for command-line operands (`cp -r d1/x d2/x d` merges).
             created: self.walk_dir.is_none()
                 && (self.created_files.contains(id) || self.created_dirs.contains_key(&id)),
+            nlink: seen.st_nlink,
         }
     }
 
@@ -162,7 +164,10 @@ impl<'a, 'p> Copier<'a, 'p> {
                 }
                 Step::RemoveFirst { report } => {
                     match (Self::remove_dest(s.dst), report) {
-                        (Ok(()), _) => cleared.gone = true,
+                        (Ok(()), _) => {
+                            cleared.gone = true;
+                            self.reporter.removed(s.dst.display_path());
+                        }
                         (Err(errno), true) => {
                             let dest = f.dest.clone();
                             return Action::Fail(ReplaceError::CannotRemove { dest, errno });

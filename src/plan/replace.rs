@@ -329,19 +329,22 @@ fn link_group_over_symlink(f: &Facts, s: &Settings) -> Option<Step> {
 
 /// How the old file goes: a backup first (GNU's copy_internal backs DEST up before it makes
 /// the hard link to a group's first copy: `cp -ab` into a tree with hard links keeps every old
-/// file), else a remembered hard link replaces it, else `--remove-destination` (never in a dry
-/// run); otherwise it is written in place.
+/// file), else a remembered hard link replaces it, else it is removed first with
+/// `--remove-destination`, or when links are kept and DEST has other names (GNU copy.c's
+/// `x->preserve_links && 1 < dst_sb.st_nlink`: `cp -a` must not rewrite the file other names
+/// of DEST still show), never in a dry run; otherwise it is written in place.
 fn replace_how(f: &Facts, s: &Settings) -> Option<Step> {
     if !replacing_other_file(f) {
         return None;
     }
+    let linked_dest = s.preserve_links && f.existing.as_ref().is_some_and(|e| e.nlink > 1);
     if s.backup && !s.dry_run {
         Some(Step::BackUpFirst)
     } else if f.remember && f.first_copy_known {
         act(Action::LinkToFirst {
             remove_first: !s.dry_run,
         })
-    } else if s.remove_destination && !s.dry_run {
+    } else if (s.remove_destination || linked_dest) && !s.dry_run {
         Some(Step::RemoveFirst { report: true })
     } else {
         act(Action::Proceed)

@@ -67,6 +67,15 @@ impl Reporter {
         }
     }
 
+    /// DEST was removed before the copy (`--remove-destination`, a hard-linked or non-regular
+    /// DEST with `-a`): GNU cp's `-v` line `removed 'DEST'` (coreutils copy.c), printed before
+    /// the copy's own line.
+    pub fn removed(&mut self, dest: &Path) {
+        if !self.json && (self.verbose || self.debug) {
+            self.line(format_args!("removed {}", quote(dest)));
+        }
+    }
+
     /// A backup of the destination about to be written was made under this name: the next
     /// `-v` line ends with ` (backup: 'NAME')`, as GNU cp's (coreutils `emit_verbose`).
     pub fn backup_made(&mut self, backup: &Path) {

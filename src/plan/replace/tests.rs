@@ -17,6 +17,7 @@ fn settings() -> Settings {
         dry_run: false,
         ranged: false,
         posixly_correct: false,
+        preserve_links: false,
     }
 }
 
@@ -57,6 +58,7 @@ fn other_file() -> Existing {
         mtime: (50, 0),
         created_symlink: false,
         created: false,
+        nlink: 1,
     }
 }
 

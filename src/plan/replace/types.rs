@@ -44,6 +44,10 @@ pub struct Settings {
     pub ranged: bool,
     /// `POSIXLY_CORRECT` is set in the environment (GNU writes through a dangling symlink).
     pub posixly_correct: bool,
+    /// Hard links are kept (`-a`, `-d`, `--preserve=links`) and data is copied (not
+    /// `--attributes-only`): a DEST file with other names is replaced, not rewritten in place
+    /// (GNU copy.c: `x->data_copy_required && x->preserve_links && 1 < dst_sb.st_nlink`).
+    pub preserve_links: bool,
 }
 
 /// What the caller knows about the source.
@@ -81,6 +85,8 @@ pub struct Existing {
     pub created_symlink: bool,
     /// The file or directory DEST reaches was created by this run.
     pub created: bool,
+    /// Link count of DEST as the copy sees it.
+    pub nlink: u64,
 }
 
 /// The facts the rules decide on. `Option`s are gathered on demand: the rules return

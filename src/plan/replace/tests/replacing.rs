@@ -147,6 +147,27 @@ fn replacement_backs_up_or_removes_first() {
     assert_eq!(decide(&onto_other(), &dry), Step::Act(Action::Proceed));
 }
 
+/// GNU copy.c: with links kept, a DEST file that has other names is removed and created anew,
+/// so the other names keep the old contents (`cp -a` into a tree with hard links); without
+/// `-a`/`-d`/`--preserve=links` it is written in place, as are single-name files.
+#[test]
+fn a_linked_dest_is_removed_first_when_links_are_kept() {
+    let mut linked = onto_other();
+    linked.existing.as_mut().unwrap().nlink = 2;
+    let keep = Settings {
+        preserve_links: true,
+        ..settings()
+    };
+    assert_eq!(decide(&linked, &keep), Step::RemoveFirst { report: true });
+    assert_eq!(decide(&linked, &settings()), Step::Act(Action::Proceed));
+    assert_eq!(decide(&onto_other(), &keep), Step::Act(Action::Proceed));
+    let dry = Settings {
+        dry_run: true,
+        ..keep
+    };
+    assert_eq!(decide(&linked, &dry), Step::Act(Action::Proceed));
+}
+
 #[test]
 fn remembered_link_replaces_the_old_file() {
     let f = Facts {
