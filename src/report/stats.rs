@@ -31,7 +31,8 @@ pub fn planned_lines(t: &Totals) -> Vec<String> {
 }
 
 /// The `--stats` lines (without the program name), e.g.
-/// `files: 10 copied, 2 skipped, 0 failed` / `bytes: 1.0 MiB copied, 0 B cloned` /
+/// `files: 10 copied, 2 skipped, 0 failed` /
+/// `bytes: 1.00 MiB copied (1048576 bytes), 0 B cloned (0 bytes)` /
 /// `time: 0.012 s, 83.3 MiB/s`. The rate counts only bytes copied (written): a reflink's shared
 /// bytes move no data, and a rate over them (hundreds of GiB/s) means nothing. Without copied
 /// bytes (or time) the line has no rate: `time: 0.012 s`.
@@ -49,10 +50,10 @@ pub fn lines(t: &Totals, elapsed: Duration) -> [String; 3] {
             t.copied, t.skipped, t.failed
         ),
         format!(
-            "bytes: {} copied, {} cloned ({} and {} bytes)",
+            "bytes: {} copied ({} bytes), {} cloned ({} bytes)",
             human_bytes(t.bytes_copied),
-            human_bytes(t.bytes_cloned),
             t.bytes_copied,
+            human_bytes(t.bytes_cloned),
             t.bytes_cloned
         ),
         time,

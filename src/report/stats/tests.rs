@@ -19,7 +19,7 @@ fn run_lines() {
     assert_eq!(files, "files: 10 copied, 2 skipped, 1 failed");
     assert_eq!(
         bytes,
-        "bytes: 1.00 MiB copied, 3.00 MiB cloned (1048576 and 3145728 bytes)"
+        "bytes: 1.00 MiB copied (1048576 bytes), 3.00 MiB cloned (3145728 bytes)"
     );
     // The rate counts the bytes copied, not the cloned ones (1 MiB in 2 s).
     assert_eq!(time, "time: 2.000 s, 512.00 KiB/s");
