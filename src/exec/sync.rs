@@ -22,11 +22,18 @@ pub fn close_checked(fd: OwnedFd) -> Result<(), Errno> {
 /// Flushes what a `close(2)` would flush, while keeping `fd` open: closes a duplicate. The
 /// kernel calls the filesystem's flush on every close of a descriptor of the file, so NFS,
 /// CIFS and FUSE report their delayed write errors here (used before `--atomic` renames).
+/// When no descriptor is left for the duplicate (`EMFILE`/`ENFILE`, a low `ulimit -n`), the
+/// data is flushed with `fdatasync(2)` instead, which reports the same errors (and more
+/// slowly makes the data durable): a lack of descriptors is not a failed close.
 ///
 /// # Errors
-/// The errno of `dup` or of `close(2)`.
+/// The errno of `close(2)` (or of `fdatasync`, or of `dup` for another reason).
 pub fn flush_by_close(fd: BorrowedFd<'_>) -> Result<(), Errno> {
-    close_checked(rustix::io::fcntl_dupfd_cloexec(fd, 0)?)
+    match rustix::io::fcntl_dupfd_cloexec(fd, 0) {
+        Ok(dup) => close_checked(dup),
+        Err(Errno::MFILE | Errno::NFILE) => rustix::fs::fdatasync(fd),
+        Err(e) => Err(e),
+    }
 }
 
 /// Gives a destination that failed after the source's times were set on it the current

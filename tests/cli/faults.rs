@@ -661,3 +661,35 @@ fn sync_with_parents_flushes_the_directories_it_creates() {
         ],
     );
 }
+
+/// With the source's times on DEST (`-p`), the delayed write errors of NFS/FUSE are asked for
+/// by closing a duplicate descriptor; when no descriptor is left for it (`EMFILE`, a low
+/// `ulimit -n`), the data is flushed with fdatasync instead and the copy succeeds. Before:
+/// `failed to close 'dst': Too many open files` for a copy that had nothing wrong with it
+/// (found copying a tree under `ulimit -n 8`).
+#[test]
+fn no_descriptor_for_the_flush_is_not_a_failed_close() {
+    if !require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("src", pattern(10_000, 3));
+    let strace: Vec<String> = [
+        "strace",
+        "-f",
+        "-o",
+        "/dev/null",
+        "-e",
+        "trace=fcntl",
+        "-e",
+        "inject=fcntl:error=EMFILE",
+    ]
+    .map(String::from)
+    .to_vec();
+    env.fcopy()
+        .wrapped(&strace)
+        .args(&["-p", "src", "dst"])
+        .run()
+        .success();
+    env.assert_same_content("src", "dst");
+}
