@@ -87,7 +87,7 @@ set edit:completion:arg-completer[fcopy] = {|@words|
             cand --debug 'Explain how each file is copied (implies --verbose): copy offload, reflink, sparse detection'
             cand --json 'Print one JSON object per file and a summary on stdout (JSON Lines); replaces the lines of -v and --debug'
             cand --dry-run 'Show what would be copied and by which strategy; write nothing'
-            cand --resume 'Complete a DEST that is a shorter copy of SOURCE (its last up-to-1 MiB must match) from where it ends (a complete one: nothing to copy); keep partial files when interrupted (with --atomic, the temporary .DEST.fcopy-partial, renamed over DEST when complete)'
+            cand --resume 'Complete a DEST that is a shorter copy of SOURCE (its last up-to-1 MiB must match) from where it ends (a complete one: nothing to copy; one older than SOURCE is copied again); keep partial files when interrupted (with --atomic, the temporary .DEST.fcopy-partial, renamed over DEST when complete)'
             cand --stats 'Print files copied, skipped and failed, bytes copied and cloned, time and rate on standard error at the end'
             cand --mkpath 'Create missing destination directories: -t DIR, and each batch job''s DEST directory'
             cand --checksum 'With --update=changed: when size and mtime match, compare the contents too and copy the file if they differ'

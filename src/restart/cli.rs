@@ -18,7 +18,7 @@ pub enum VerifyHow {
 /// Then `--checksum` and `--files-from`.
 #[derive(ClapArgs, Debug, Clone, Default)]
 pub struct RestartArgs {
-    /// Complete a DEST that is a shorter copy of SOURCE (its last up-to-1 MiB must match) from where it ends (a complete one: nothing to copy); keep partial files when interrupted (with --atomic, the temporary .DEST.fcopy-partial, renamed over DEST when complete)
+    /// Complete a DEST that is a shorter copy of SOURCE (its last up-to-1 MiB must match) from where it ends (a complete one: nothing to copy; one older than SOURCE is copied again); keep partial files when interrupted (with --atomic, the temporary .DEST.fcopy-partial, renamed over DEST when complete)
     #[arg(long, help_heading = "Restartable copies")]
     pub resume: bool,
 

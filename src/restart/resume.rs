@@ -4,8 +4,9 @@
 //! move; none when DEST is already complete, as `rsync --append` skips a file whose copy is as
 //! long). Otherwise DEST is copied again from the start.
 //!
-//! The check reads only the tail, as `rsync --append` trusts the whole prefix; `--verify`
-//! compares the whole file afterwards. An fcopy copy writes a file front to back (copy_file_range,
+//! The check reads only the tail, as `rsync --append` trusts the whole prefix, and only a DEST
+//! modified no earlier than SOURCE is taken for an interrupted copy; `--verify` compares the
+//! whole file afterwards. An fcopy copy writes a file front to back (copy_file_range,
 //! read/write and extent copies all advance in order), so an interrupted one is a prefix of the
 //! source: holes in it are holes of the source.
 
@@ -54,6 +55,15 @@ pub fn resume_offset(
     }
     let (have, want) = (d_st.st_size as u64, s_st.st_size as u64);
     if have == 0 || have > want {
+        return None;
+    }
+    // A DEST last written before SOURCE last changed is an old copy, not an interrupted one:
+    // its prefix may hold bytes SOURCE has since rewritten in place (a database or disk image
+    // of the same size, updated by `--update=changed --resume`), so it is copied again. An
+    // interrupted copy was written after SOURCE's last change (its times are set only at the
+    // end; a failed one is marked with the time of the failure).
+    let mtime = |st: &rustix::fs::Stat| (st.st_mtime, st.st_mtime_nsec);
+    if mtime(&d_st) < mtime(&s_st) {
         return None;
     }
     let n = have.min(TAIL_CHECK) as usize;

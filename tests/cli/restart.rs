@@ -421,11 +421,12 @@ fn stats_summarize_the_run_on_stderr() {
     // On a filesystem that clones (btrfs, XFS) the bytes are shared rather than copied.
     assert!(lines[1].starts_with("bytes: "), "{err}");
     assert!(
-        lines[1].ends_with("(8000 and 0 bytes)") || lines[1].ends_with("(0 and 8000 bytes)"),
+        lines[1].ends_with(" copied (8000 bytes), 0 B cloned (0 bytes)")
+            || lines[1].ends_with(" copied (0 bytes), 7.81 KiB cloned (8000 bytes)"),
         "{err}"
     );
     // The rate counts bytes copied, not bytes shared by a clone (none copied: no rate).
-    let cloned_all = lines[1].ends_with("(0 and 8000 bytes)");
+    let cloned_all = lines[1].ends_with("cloned (8000 bytes)");
     assert!(lines[2].starts_with("time: "), "{err}");
     assert_eq!(lines[2].ends_with("/s"), !cloned_all, "{err}");
 }
@@ -1078,4 +1079,44 @@ fn dry_run_mkpath_plans_a_tree_into_the_directory_it_would_make() {
         env.run(&["-r", "--mkpath", "src", "new2/x"]).code(),
         Some(1)
     );
+}
+
+/// `--update=changed --resume` (the README's re-run recipe) after SOURCE was rewritten in place
+/// in the middle, same size, since an `-a` copy: DEST's mtime (SOURCE's old one) is older than
+/// SOURCE's, so DEST is an old copy, not an interrupted one, and is copied again whole; the
+/// tail check alone would have taken it for complete (or its prefix for done) and left the
+/// old middle there for good.
+#[test]
+fn resume_never_trusts_a_dest_older_than_the_source() {
+    let env = TestEnv::new();
+    let mut data = pattern(3 * M, 21);
+    env.write("src", &data);
+    env.run(&["-a", "src", "dst"]).success();
+    data[M] ^= 0xff;
+    env.write("src", &data);
+    set_mtime(
+        &env.join("src"),
+        SystemTime::now() + Duration::from_secs(60),
+    );
+    let rec = env
+        .run(&["-a", "--update=changed", "--resume", "--json", "src", "dst"])
+        .json_record();
+    assert!(rec["resumed_from"].is_null(), "{rec}");
+    assert_eq!(rec["bytes"], 3 * M, "{rec}");
+    env.assert_same_content("src", "dst");
+
+    // The same with a shorter DEST: its prefix is not trusted either.
+    fs::OpenOptions::new()
+        .write(true)
+        .open(env.join("dst"))
+        .unwrap()
+        .set_len(2 * M as u64)
+        .unwrap();
+    set_mtime(
+        &env.join("dst"),
+        SystemTime::now() - Duration::from_secs(3600),
+    );
+    let rec = env.run(&["--resume", "--json", "src", "dst"]).json_record();
+    assert!(rec["resumed_from"].is_null(), "{rec}");
+    env.assert_same_content("src", "dst");
 }
