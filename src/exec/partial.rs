@@ -76,9 +76,13 @@ pub(super) fn open_partial(
         return None;
     }
     let have = st.st_size as u64;
+    // A partial file last written before SOURCE last changed holds bytes SOURCE may have
+    // rewritten since (as for DEST in `restart/resume.rs`): emptied, not continued.
+    let newer =
+        fstat(src).is_ok_and(|s| (st.st_mtime, st.st_mtime_nsec) >= (s.st_mtime, s.st_mtime_nsec));
     let resume_from = if created || have == 0 {
         0
-    } else if have <= src_size && tail_matches(src, fd.as_fd(), have) {
+    } else if have <= src_size && newer && tail_matches(src, fd.as_fd(), have) {
         have
     } else {
         ftruncate(&fd, 0).ok()?;

@@ -1120,3 +1120,35 @@ fn resume_never_trusts_a_dest_older_than_the_source() {
     assert!(rec["resumed_from"].is_null(), "{rec}");
     env.assert_same_content("src", "dst");
 }
+
+/// `--resume --atomic`: a stable temporary `.DEST.fcopy-partial` older than SOURCE is emptied
+/// and the copy starts over (SOURCE may have been rewritten since it was written); a newer one
+/// is continued.
+#[test]
+fn resume_atomic_never_continues_a_partial_file_older_than_the_source() {
+    let env = TestEnv::new();
+    let data = pattern(3 * M, 22);
+    env.write("src", &data);
+    for (age, resumed) in [(-3600i64, false), (60, true)] {
+        let partial = env.write(".dst.fcopy-partial", &data[..M]);
+        let t = SystemTime::now();
+        set_mtime(&env.join("src"), t);
+        let partial_time = if age < 0 {
+            t - Duration::from_secs(age.unsigned_abs())
+        } else {
+            t + Duration::from_secs(age as u64)
+        };
+        set_mtime(&partial, partial_time);
+        let rec = env
+            .run(&["--resume", "--atomic", "--json", "src", "dst"])
+            .json_record();
+        if resumed {
+            assert_eq!(rec["resumed_from"], M, "{rec}");
+        } else {
+            assert!(rec["resumed_from"].is_null(), "{rec}");
+            assert_eq!(rec["bytes"], 3 * M, "{rec}");
+        }
+        env.assert_same_content("src", "dst");
+        fs::remove_file(env.join("dst")).unwrap();
+    }
+}
