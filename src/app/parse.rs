@@ -14,8 +14,8 @@ pub fn parse_args(
     program: &str,
     argv: Vec<OsString>,
 ) -> Result<(Args, clap::ArgMatches), ExitCode> {
-    let command = cli::command(program);
-    let argv = match cli::resolve_long_options(&command, argv) {
+    let mut command = cli::command(program);
+    let argv = match cli::resolve_long_options(&mut command, argv) {
         Ok(argv) => argv,
         Err(e) => return Err(usage_error(program, &e)),
     };

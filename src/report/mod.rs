@@ -50,8 +50,10 @@ pub struct Reporter {
     bytes: u64,
     /// Bytes shared by reflinks rather than copied (`--stats`).
     cloned: u64,
-    /// Standard output, line-buffered on a terminal and block-buffered otherwise.
-    stdout: Box<dyn Write + Send>,
+    /// Standard output, line-buffered on a terminal and block-buffered otherwise; made at the
+    /// first line written ([`stdout_writer`]), so a quiet run neither asks whether standard
+    /// output is a terminal nor allocates the 64 KiB buffer.
+    stdout: Option<Box<dyn Write + Send>>,
     write_error: Option<io::Error>,
     /// The progress bar, kept out of the way of every line printed.
     pub progress: Option<std::sync::Arc<progress::ProgressDisplay>>,
@@ -82,11 +84,7 @@ impl Reporter {
             declined: 0,
             bytes: 0,
             cloned: 0,
-            stdout: if io::stdout().is_terminal() {
-                Box::new(io::LineWriter::new(io::stdout()))
-            } else {
-                Box::new(io::BufWriter::with_capacity(64 * 1024, io::stdout()))
-            },
+            stdout: None,
             write_error: None,
             progress: None,
             backup_made: None,
@@ -107,7 +105,7 @@ impl Reporter {
             if stdout_taken {
                 writeln!(io::stderr().lock(), "{args}")
             } else {
-                writeln!(stdout, "{args}")
+                writeln!(stdout_writer(stdout), "{args}")
             }
         };
         let result = match &self.progress {
@@ -123,7 +121,7 @@ impl Reporter {
     /// flushed at once; a write error (`> /dev/full`) is GNU's `write error` line and a failure.
     pub fn print_text(&mut self, text: &str) {
         if self.write_error.is_none() {
-            if let Err(e) = self.stdout.write_all(text.as_bytes()) {
+            if let Err(e) = stdout_writer(&mut self.stdout).write_all(text.as_bytes()) {
                 self.write_error = Some(e);
             }
         }
@@ -139,8 +137,8 @@ impl Reporter {
 
     /// Flushes standard output; a write error there is a failure (as GNU cp: `write error`).
     pub fn flush(&mut self) {
-        if self.write_error.is_none() {
-            if let Err(e) = self.stdout.flush() {
+        if let (None, Some(stdout)) = (&self.write_error, &mut self.stdout) {
+            if let Err(e) = stdout.flush() {
                 self.write_error = Some(e);
             }
         }
@@ -148,7 +146,7 @@ impl Reporter {
             self.error(&format!("write error: {}", errno_text(&e)));
             // Report it once.
             self.write_error = Some(io::Error::other("reported"));
-            self.stdout = Box::new(io::sink());
+            self.stdout = Some(Box::new(io::sink()));
         }
     }
 
@@ -156,8 +154,10 @@ impl Reporter {
     /// GNU does, so both streams into one file keep the order of events; a write error is kept
     /// for [`Reporter::flush`] to report.
     fn flush_before_diagnostic(&mut self) {
-        if !self.stdout_taken && self.write_error.is_none() {
-            if let Err(e) = self.stdout.flush() {
+        if let (false, None, Some(stdout)) =
+            (self.stdout_taken, &self.write_error, &mut self.stdout)
+        {
+            if let Err(e) = stdout.flush() {
                 self.write_error = Some(e);
             }
         }
@@ -183,4 +183,16 @@ impl Reporter {
             None => write(),
         }
     }
+}
+
+/// Standard output's writer in `slot`, made on first use: line-buffered on a terminal, else a
+/// 64 KiB buffer.
+fn stdout_writer(slot: &mut Option<Box<dyn Write + Send>>) -> &mut Box<dyn Write + Send> {
+    slot.get_or_insert_with(|| {
+        if io::stdout().is_terminal() {
+            Box::new(io::LineWriter::new(io::stdout()))
+        } else {
+            Box::new(io::BufWriter::with_capacity(64 * 1024, io::stdout()))
+        }
+    })
 }
