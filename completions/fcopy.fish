@@ -24,7 +24,7 @@ complete -c fcopy -s S -l suffix -d 'Override the usual backup suffix (~)' -r
 complete -c fcopy -l batch -d 'Read jobs from FILE (\'-\' = standard input): SOURCE<TAB>DEST[<TAB>OFFSET_IN<TAB>OFFSET_OUT<TAB>LEN] per line' -r -F
 complete -c fcopy -s j -l jobs -d 'Copy up to N files at once in tree and batch copies [default: number of CPUs + 1, at most 8]' -r
 complete -c fcopy -l progress -d 'Show a progress bar on standard error; -g means always' -r -f -a "auto\t'Only on a terminal, and only once a copy has run for about a second'
-always\t'Always (on standard error)'
+always\t'From the start, on a terminal (never into a file or pipe; kill -USR1 prints a status line anywhere)'
 never\t'Never'"
 complete -c fcopy -l verify -d 'After the data, flush DEST, drop it from the page cache and compare it with SOURCE; a mismatch fails the file. --verify=hash also hashes both with BLAKE3 and prints the digest (--json, --debug)' -r -f -a "compare\t'Compare SOURCE and DEST byte for byte (plain `--verify`)'
 hash\t'Compare, and hash both with BLAKE3; the digest is printed'"

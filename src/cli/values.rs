@@ -39,7 +39,7 @@ value_words!(ReflinkWhen {
 
 value_words!(ProgressWhen {
     Auto = "auto": "Only on a terminal, and only once a copy has run for about a second",
-    Always = "always": "Always (on standard error)",
+    Always = "always": "From the start, on a terminal (never into a file or pipe; kill -USR1 prints a status line anywhere)",
     Never = "never": "Never",
 });
 
