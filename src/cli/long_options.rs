@@ -173,6 +173,8 @@ pub fn resolve_long_options(
         let names = known.get_or_insert_with(|| OptionNames::of(cmd));
         if let Some(rest) = bytes.strip_prefix(b"--") {
             out.push(long_option(names, bytes, rest, &mut it)?);
+        } else if let Some(c) = stray_equals(names, &bytes[1..]) {
+            return Err(OptionError::InvalidShort(c));
         } else if let Some(joined) = short_with_value(names, &arg, &mut it)? {
             out.extend(joined);
         } else {
@@ -216,9 +218,27 @@ fn long_option(
     Ok(OsString::from_vec(full))
 }
 
+/// GNU getopt reads a short cluster one option at a time, so `=` after a short option that takes
+/// no value is itself an (invalid) option: `cp -u=older` says `invalid option -- '='` (only
+/// `--update=WHEN` has a value; clap would take `-u=older` as `--update=older`). `Some('=')`
+/// when the cluster has such a `=`; an option that takes a value ends the cluster (`-S=x` is
+/// the suffix `=x`).
+fn stray_equals(names: &OptionNames, cluster: &[u8]) -> Option<char> {
+    for &c in cluster {
+        if names.value_shorts.contains(&c) {
+            return None;
+        }
+        if c == b'=' {
+            return Some('=');
+        }
+    }
+    None
+}
+
 /// A cluster of short options ending with one that takes a value, whose value is the next
 /// argument: the two arguments as clap should see them (attached, so a value starting with
-/// '-' stays a value, as in getopt). `None` for every other argument.
+/// '-' stays a value, as in getopt); and one whose attached value starts with `=`, split so
+/// that clap keeps the `=`. `None` for every other argument.
 fn short_with_value(
     names: &OptionNames,
     arg: &OsString,
@@ -232,6 +252,15 @@ fn short_with_value(
     let Some(i) = cluster.iter().position(|c| names.value_shorts.contains(c)) else {
         return Ok(None);
     };
+    if cluster.get(i + 1) == Some(&b'=') {
+        // getopt keeps an attached value whole (`-S=x`: the suffix `=x`); clap would drop the
+        // `=`, so the value goes on as its own argument.
+        let (opts, value) = bytes.split_at(i + 2);
+        return Ok(Some(vec![
+            OsString::from_vec(opts.to_vec()),
+            OsString::from_vec(value.to_vec()),
+        ]));
+    }
     if i + 1 != cluster.len() {
         return Ok(None);
     }

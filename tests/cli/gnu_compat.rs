@@ -1697,6 +1697,11 @@ fn option_errors_and_abbreviations_like_gnu() {
         &["--pa", "src/a", "ext"],
         &["--path", "src/sub/c", "ext"],
         &["-R", "src", "dst"],
+        // `-u` takes no value (only --update=WHEN does): '=' is an invalid option (new-user
+        // trial, round 4: fcopy took `-u=older` as --update=older).
+        &["-u=older", "src/a", "copy"],
+        &["-ru=all", "src", "dst"],
+        &["-S=x", "-b", "src/a", "src/b"],
     ] {
         check(args);
     }
