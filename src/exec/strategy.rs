@@ -36,7 +36,12 @@ pub(super) fn run_strategy(
         Strategy::Sparse => copy_sparse(engine, job, src, dst, Outcome::new()),
         Strategy::Ranged => copy_range(engine, job, src, dst),
     }?;
-    if outcome.method == Method::CopyFileRange && outcome.shared_bytes.is_none() {
+    // A filesystem this run knows never shares extents needs no `fstatfs` to say so.
+    let may_share = job
+        .dest_dev
+        .and_then(crate::exec::probe::known_fs)
+        .is_none_or(|fs| !fs.never_shares_extents() && !fs.is_pseudo());
+    if outcome.method == Method::CopyFileRange && outcome.shared_bytes.is_none() && may_share {
         // btrfs and XFS may have shared the extents instead of copying them.
         let start = job.range.map_or(0, |r| r.offset_out);
         let end = match job.range {
