@@ -22,7 +22,7 @@ changed\t'Replace only regular files whose size or mtime differs from their sour
 complete -c fcopy -l backup -d 'Make a backup of each existing destination file: none/off, numbered/t, existing/nil, simple/never' -r
 complete -c fcopy -s S -l suffix -d 'Override the usual backup suffix (~)' -r
 complete -c fcopy -l batch -d 'Read jobs from FILE (\'-\' = standard input): SOURCE<TAB>DEST[<TAB>OFFSET_IN<TAB>OFFSET_OUT<TAB>LEN] per line' -r -F
-complete -c fcopy -s j -l jobs -d 'Copy up to N files at once in tree and batch copies [default: number of CPUs + 1, at most 8]' -r
+complete -c fcopy -s j -l jobs -d 'Copy up to N files at once in tree and batch copies [default: number of CPUs + 1, at most 8; 32 onto a network or FUSE filesystem]' -r
 complete -c fcopy -l progress -d 'Show a progress bar on standard error; -g means always' -r -f -a "auto\t'Only on a terminal, and only once a copy has run for about a second'
 always\t'From the start, on a terminal (never into a file or pipe; kill -USR1 prints a status line anywhere)'
 never\t'Never'"

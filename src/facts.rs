@@ -54,6 +54,30 @@ impl FsKind {
         matches!(self, FsKind::Ext4 | FsKind::Tmpfs)
     }
 
+    /// Whether every call here waits on a server or a user-space daemon: network and cluster
+    /// filesystems (NFS, CIFS/SMB, Ceph, AFS, Coda, 9p, Lustre, GFS2, OCFS2) and FUSE (which
+    /// GlusterFS, sshfs, s3fs and most other user-space filesystems mount as). A tree copy
+    /// there is bound by round trips, not CPUs: more files in flight at once (issue 16).
+    pub fn is_remote(self) -> bool {
+        const REMOTE: [u64; 14] = [
+            0x6573_5546, // FUSE_SUPER_MAGIC
+            0x6969,      // NFS_SUPER_MAGIC
+            0x517B,      // SMB_SUPER_MAGIC
+            0xFF53_4D42, // CIFS_SUPER_MAGIC
+            0xFE53_4D42, // SMB2_SUPER_MAGIC
+            0x00C3_6400, // CEPH_SUPER_MAGIC
+            0x5346_414F, // AFS_SUPER_MAGIC
+            0x6B41_4653, // AFS_FS_MAGIC
+            0x7375_7245, // CODA_SUPER_MAGIC
+            0x0102_1997, // V9FS_MAGIC (9p)
+            0x0BD0_0BD0, // LL_SUPER_MAGIC (Lustre)
+            0x0116_1970, // GFS2_MAGIC
+            0x7461_636F, // OCFS2_SUPER_MAGIC
+            0x0000_564C, // NCP_SUPER_MAGIC
+        ];
+        matches!(self, FsKind::Other(m) if REMOTE.contains(&m))
+    }
+
     /// Whether file sizes here are not to be trusted (read to EOF instead).
     pub fn is_pseudo(self) -> bool {
         self == FsKind::Pseudo

@@ -292,7 +292,7 @@ pub struct Args {
     #[arg(short = '0', long = "null", help_heading = "Batches and parallelism")]
     pub null: bool,
 
-    /// Copy up to N files at once in tree and batch copies [default: number of CPUs + 1, at most 8]
+    /// Copy up to N files at once in tree and batch copies [default: number of CPUs + 1, at most 8; 32 onto a network or FUSE filesystem]
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256), help_heading = "Batches and parallelism")]
     pub jobs: Option<u16>,
 

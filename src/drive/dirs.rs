@@ -84,8 +84,8 @@ impl<'a, 'p> Copier<'a, 'p> {
         if !self.cfg.dry_run && (created || self.cfg.json) {
             self.reporter.node_done("directory", &src_shown, &dst_shown);
         }
-        let src_fs = fs_kind_of(&src_fd);
-        let dst_fs = fs_kind_of(&dest.fd);
+        let src_fs = fs_kind_of(&src_fd, facts.dev);
+        let dst_fs = fs_kind_of(&dest.fd, dst_st.st_dev);
         Some(Frame {
             src: Some(Arc::new(src_fd)),
             dst: Some(Arc::new(dest.fd)),
@@ -255,9 +255,10 @@ impl<'a, 'p> Copier<'a, 'p> {
     }
 }
 
-/// The filesystem a directory is on (unknown if `fstatfs` fails).
-fn fs_kind_of(fd: &OwnedFd) -> FsKind {
-    FsKind::from_magic(rustix::fs::fstatfs(fd).map_or(0, |f| f.f_type as u64))
+/// The filesystem a directory on device `dev` is on: asked once per device (unknown if
+/// `fstatfs` fails).
+fn fs_kind_of(fd: &OwnedFd, dev: u64) -> FsKind {
+    FsKind::from_magic(crate::exec::probe::fd_fs_magic(fd, dev))
 }
 
 /// `--dry-run`: the directory standing in for the missing destination directory `dname`: its

@@ -197,7 +197,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             Fact::SameFile => {
                 let (answer, same) = self.same_file_facts(s.src, s.facts, s.dst, seen);
                 f.same_file = Some(answer);
-                f.same_name = Some(same);
+                f.same_name = same.or(f.same_name);
             }
             Fact::SameName => {
                 f.same_name = Some(same_name(s.src.display_path(), s.dst.display_path()));
@@ -281,19 +281,29 @@ impl<'a, 'p> Copier<'a, 'p> {
     }
 
     /// GNU's same_file_ok for copying `src` (as the copy sees it: `facts`) onto the existing
-    /// `dst`, whose stat as the copy sees it is `existing`; and GNU's `same_name`, which it
-    /// finds out on the way.
+    /// `dst`, whose stat as the copy sees it is `existing`; and GNU's `same_name`, when it
+    /// finds it out on the way. Two different files, neither seen as a symlink, are never
+    /// the same file: no name is looked at again (a re-copy makes one stat per DEST, issue
+    /// 16).
     pub(super) fn same_file_facts(
         &self,
         src: &Endpoint,
         facts: &FileFacts,
         dst: &Endpoint,
         existing: &Stat,
-    ) -> (SameFile, bool) {
+    ) -> (SameFile, Option<bool>) {
         let (Some((sdir, sname)), Some((ddir, dname))) = (src.dir_and_name(), dst.dir_and_name())
         else {
-            return (SameFile::Proceed, false);
+            return (SameFile::Proceed, Some(false));
         };
+        let dst_symlink = FileType::from_raw_mode(existing.st_mode) == FileType::Symlink;
+        if (facts.dev, facts.ino) != (existing.st_dev, existing.st_ino)
+            && (!self.same_opts().no_dereference
+                || (facts.kind != FileKind::Symlink && !dst_symlink))
+        {
+            // What same_file_ok decides without the names' own stats.
+            return (SameFile::Proceed, None);
+        }
         let look = |dir, name: &Path, flags| statat(dir, name, flags).ok().map(|st| Ident::of(&st));
         let f = same_file::SameFacts {
             src: Ident {
@@ -309,7 +319,8 @@ impl<'a, 'p> Copier<'a, 'p> {
             dst_followed: look(ddir, dname, AtFlags::empty()),
             same_name: same_name(src.display_path(), dst.display_path()),
         };
-        (same_file::same_file_ok(&f, &self.same_opts()), f.same_name)
+        let answer = same_file::same_file_ok(&f, &self.same_opts());
+        (answer, Some(f.same_name))
     }
 
     /// DEST's lstat, and what the copy sees there: followed when it is a symlink and GNU's

@@ -322,13 +322,9 @@ impl<'a, 'p> Copier<'a, 'p> {
         }
         let Some(look) = s.look else {
             // Nothing there when the rules looked (or standard output): whatever appeared
-            // since is not opened but met by O_EXCL.
-            return match probe::dest_facts(s.dst)? {
-                DestFacts::Existing(_) | DestFacts::DanglingSymlink => {
-                    probe::cleared_dest_facts(s.dst).map(|d| (d, DestName::Plain))
-                }
-                d => Ok((d, DestName::Plain)),
-            };
+            // since is not opened but met by O_EXCL, so the name is not looked at again (one
+            // round trip less per new file, issue 16); only the directory is.
+            return probe::cleared_dest_facts(s.dst).map(|d| (d, DestName::Plain));
         };
         if FileType::from_raw_mode(look.lstat.st_mode) != FileType::Symlink {
             return Ok((probe::seen_dest_facts(s.dst, &look.lstat), DestName::Plain));

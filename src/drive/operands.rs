@@ -35,7 +35,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             AtFlags::SYMLINK_NOFOLLOW
         };
         let facts = match statat(CWD, &src_path, flags) {
-            Ok(st) => probe::facts_from_stat(&st, fs_magic_of(&src_path)),
+            Ok(st) => probe::facts_from_stat(&st, fs_magic_of(&src_path, &st)),
             Err(errno) => {
                 let err = WalkError::Stat {
                     path: src_path.clone(),
@@ -188,8 +188,12 @@ pub(super) fn strip_slashes(path: &Path) -> PathBuf {
     PathBuf::from(OsStr::from_bytes(&bytes[..end]))
 }
 
-fn fs_magic_of(path: &Path) -> u64 {
-    rustix::fs::statfs(path)
-        .map(|s| s.f_type as u64)
-        .unwrap_or(0)
+/// The filesystem an operand is on, asked once per device ([`probe::path_fs_magic`]). A
+/// symlink that is not followed is asked every time: `statfs` follows it, so the answer is
+/// its target's, not its device's.
+fn fs_magic_of(path: &Path, st: &rustix::fs::Stat) -> u64 {
+    if rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Symlink {
+        return rustix::fs::statfs(path).map_or(0, |s| s.f_type as u64);
+    }
+    probe::path_fs_magic(path, st.st_dev)
 }

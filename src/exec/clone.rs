@@ -154,9 +154,17 @@ fn clone_error(job: &Job, errno: Errno) -> ExecError {
 
 /// Bytes of `dst` within `range` whose extents are shared (`FIEMAP_EXTENT_SHARED`), on a
 /// filesystem where copy_file_range may share extents (btrfs, XFS, or one fcopy does not know);
-/// `None` where it never does (ext4, tmpfs, procfs) or `FIEMAP` cannot tell.
-pub(super) fn shared_bytes(dst: BorrowedFd<'_>, range: Range<u64>) -> Option<u64> {
-    let fs = FsKind::from_magic(fstatfs(dst).ok()?.f_type as u64);
+/// `None` where it never does (ext4, tmpfs, procfs) or `FIEMAP` cannot tell. `fs`: `dst`'s
+/// filesystem when known (else one `fstatfs` asks).
+pub(super) fn shared_bytes(
+    dst: BorrowedFd<'_>,
+    range: Range<u64>,
+    fs: Option<FsKind>,
+) -> Option<u64> {
+    let fs = match fs {
+        Some(fs) => fs,
+        None => FsKind::from_magic(fstatfs(dst).ok()?.f_type as u64),
+    };
     if fs.never_shares_extents() || fs.is_pseudo() || range.is_empty() {
         return None;
     }

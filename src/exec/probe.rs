@@ -2,6 +2,7 @@
 
 use std::os::fd::AsFd;
 use std::path::Path;
+use std::sync::Mutex;
 
 use rustix::fs::{fstat, fstatfs, stat, statat, statfs, AtFlags, FileType, Stat};
 use rustix::io::Errno;
@@ -44,13 +45,55 @@ pub fn facts_from_stat(st: &Stat, fs_magic: u64) -> FileFacts {
     }
 }
 
+/// The `statfs` `f_type` of each device this run has asked about: a file's filesystem is
+/// its device's, so a tree on one device costs one `statfs`, not one per file (each one a
+/// round trip on network and FUSE filesystems, issue 16). Few devices are ever seen: a list.
+static FS_BY_DEV: Mutex<Vec<(u64, u64)>> = Mutex::new(Vec::new());
+
+/// The `statfs` magic of device `dev` when this run has learned it.
+pub fn known_fs_magic(dev: u64) -> Option<u64> {
+    let seen = FS_BY_DEV.lock().unwrap_or_else(|e| e.into_inner());
+    seen.iter().find(|(d, _)| *d == dev).map(|&(_, m)| m)
+}
+
+/// The filesystem kind of device `dev` when this run has learned it.
+pub fn known_fs(dev: u64) -> Option<FsKind> {
+    known_fs_magic(dev).map(FsKind::from_magic)
+}
+
+/// The `statfs` magic of device `dev`: remembered, or asked with `ask` (a `statfs` of a
+/// file or directory on that device; `Err` or 0: unknown, not remembered).
+pub fn fs_magic_of_dev(dev: u64, ask: impl FnOnce() -> Result<u64, Errno>) -> u64 {
+    if let Some(magic) = known_fs_magic(dev) {
+        return magic;
+    }
+    let magic = ask().unwrap_or(0);
+    if magic != 0 {
+        let mut seen = FS_BY_DEV.lock().unwrap_or_else(|e| e.into_inner());
+        if !seen.iter().any(|(d, _)| *d == dev) {
+            seen.push((dev, magic));
+        }
+    }
+    magic
+}
+
+/// `statfs(path)`'s magic, through the device cache ([`fs_magic_of_dev`]).
+pub fn path_fs_magic(path: &Path, dev: u64) -> u64 {
+    fs_magic_of_dev(dev, || statfs(path).map(|s| s.f_type as u64))
+}
+
+/// `fstatfs(fd)`'s magic, through the device cache ([`fs_magic_of_dev`]).
+pub fn fd_fs_magic(fd: impl AsFd, dev: u64) -> u64 {
+    fs_magic_of_dev(dev, || fstatfs(fd).map(|s| s.f_type as u64))
+}
+
 /// Facts about a source (symlinks followed, as cp does for command-line operands).
 pub fn source_facts(source: &Endpoint) -> Result<FileFacts, Errno> {
     match source {
         Endpoint::Path(p) => {
             let st = stat(p)?;
             let magic = if kind_of(&st) == FileKind::Regular {
-                statfs(p).map(|s| s.f_type as u64).unwrap_or(0)
+                path_fs_magic(p, st.st_dev)
             } else {
                 0
             };
@@ -66,15 +109,15 @@ pub fn source_facts(source: &Endpoint) -> Result<FileFacts, Errno> {
 
 /// The filesystem magic for a file in `dir`: the directory's, unless the file is a mount point.
 fn dir_fs_magic(dir: impl AsFd, st: &Stat) -> u64 {
-    match fstat(&dir) {
-        Ok(d) if d.st_dev == st.st_dev => fstatfs(&dir).map(|s| s.f_type as u64).unwrap_or(0),
-        _ => 0,
-    }
+    fs_magic_of_dev(st.st_dev, || match fstat(&dir) {
+        Ok(d) if d.st_dev == st.st_dev => fstatfs(&dir).map(|s| s.f_type as u64),
+        _ => Ok(0),
+    })
 }
 
 fn fd_facts(fd: impl AsFd) -> Result<FileFacts, Errno> {
     let st = fstat(&fd)?;
-    let magic = fstatfs(&fd).map(|s| s.f_type as u64).unwrap_or(0);
+    let magic = fd_fs_magic(&fd, st.st_dev);
     let mut facts = facts_from_stat(&st, magic);
     facts.append = rustix::fs::fcntl_getfl(&fd)
         .map(|fl| fl.contains(rustix::fs::OFlags::APPEND))
@@ -93,7 +136,7 @@ pub fn dest_facts(dest: &Endpoint) -> Result<DestFacts, Errno> {
     // lstat first: a missing DEST or one that is not a symlink (the common cases) needs no
     // second look (a round trip each on network filesystems); only a symlink is followed.
     let existing = |st: &Stat| {
-        let magic = statfs(path).map(|s| s.f_type as u64).unwrap_or(0);
+        let magic = path_fs_magic(path, st.st_dev);
         DestFacts::Existing(facts_from_stat(st, magic))
     };
     match rustix::fs::lstat(path) {
@@ -112,9 +155,9 @@ pub fn dest_facts(dest: &Endpoint) -> Result<DestFacts, Errno> {
 /// A DEST to be created by path: the facts of the directory it goes in.
 fn missing_in_parent(path: &Path) -> DestFacts {
     let dir = parent_dir(path);
-    match (stat(dir), statfs(dir)) {
-        (Ok(st), Ok(fs)) => DestFacts::Missing {
-            dir_fs: FsKind::from_magic(fs.f_type as u64),
+    match stat(dir) {
+        Ok(st) => DestFacts::Missing {
+            dir_fs: FsKind::from_magic(path_fs_magic(dir, st.st_dev)),
             dir_dev: st.st_dev,
         },
         // The open will report the real problem (e.g. a missing directory).
@@ -131,14 +174,7 @@ pub fn cleared_dest_facts(dest: &Endpoint) -> Result<DestFacts, Errno> {
     match dest {
         Endpoint::Stdio => fd_facts(rustix::stdio::stdout()).map(DestFacts::Stdout),
         Endpoint::Path(p) => Ok(missing_in_parent(p)),
-        Endpoint::At { dir, .. } => {
-            let d = fstat(dir)?;
-            let fs = fstatfs(dir)?;
-            Ok(DestFacts::Missing {
-                dir_fs: FsKind::from_magic(fs.f_type as u64),
-                dir_dev: d.st_dev,
-            })
-        }
+        Endpoint::At { dir, .. } => missing_in_dir(dir),
     }
 }
 
@@ -147,7 +183,11 @@ pub fn cleared_dest_facts(dest: &Endpoint) -> Result<DestFacts, Errno> {
 /// checks is the rules' (no second stat of DEST, DESIGN rule 10; one look per entry, issue 16).
 pub fn seen_dest_facts(dest: &Endpoint, seen: &Stat) -> DestFacts {
     let magic = match dest {
-        Endpoint::Path(p) => statfs(p).map(|s| s.f_type as u64).unwrap_or(0),
+        // `statfs` follows a symlink: its answer is not the link's device's to remember.
+        Endpoint::Path(p) if kind_of(seen) == FileKind::Symlink => {
+            statfs(p).map_or(0, |s| s.f_type as u64)
+        }
+        Endpoint::Path(p) => path_fs_magic(p, seen.st_dev),
         Endpoint::At { dir, .. } => dir_fs_magic(dir, seen),
         Endpoint::Stdio => 0,
     };
@@ -168,15 +208,19 @@ fn dest_facts_at(dir: impl AsFd, name: &std::ffi::OsStr) -> Result<DestFacts, Er
             if statat(&dir, name, AtFlags::SYMLINK_NOFOLLOW).is_ok() {
                 return Ok(DestFacts::DanglingSymlink);
             }
-            let d = fstat(&dir)?;
-            let fs = fstatfs(&dir)?;
-            Ok(DestFacts::Missing {
-                dir_fs: FsKind::from_magic(fs.f_type as u64),
-                dir_dev: d.st_dev,
-            })
+            missing_in_dir(dir)
         }
         Err(e) => Err(e),
     }
+}
+
+/// A DEST to be created in the open directory `dir`: the directory's device and filesystem.
+fn missing_in_dir(dir: impl AsFd) -> Result<DestFacts, Errno> {
+    let d = fstat(&dir)?;
+    Ok(DestFacts::Missing {
+        dir_fs: FsKind::from_magic(fd_fs_magic(&dir, d.st_dev)),
+        dir_dev: d.st_dev,
+    })
 }
 
 /// The directory a path's last component lives in (`.` for a bare name).

@@ -36,14 +36,19 @@ pub(super) fn run_strategy(
         Strategy::Sparse => copy_sparse(engine, job, src, dst, Outcome::new()),
         Strategy::Ranged => copy_range(engine, job, src, dst),
     }?;
-    if outcome.method == Method::CopyFileRange && outcome.shared_bytes.is_none() {
+    // DEST's filesystem as this run knows it: no `fstatfs` to find out again (a round trip
+    // per file on FUSE and network filesystems, issue 16), none at all where extents are
+    // never shared.
+    let dest_fs = job.dest_dev.and_then(crate::exec::probe::known_fs);
+    let may_share = dest_fs.is_none_or(|fs| !fs.never_shares_extents() && !fs.is_pseudo());
+    if outcome.method == Method::CopyFileRange && outcome.shared_bytes.is_none() && may_share {
         // btrfs and XFS may have shared the extents instead of copying them.
         let start = job.range.map_or(0, |r| r.offset_out);
         let end = match job.range {
             Some(_) => start + outcome.bytes,
             None => u64::MAX,
         };
-        outcome.shared_bytes = shared_bytes(dst.as_fd(), start..end);
+        outcome.shared_bytes = shared_bytes(dst.as_fd(), start..end, dest_fs);
     }
     Ok(outcome)
 }
