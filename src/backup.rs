@@ -313,8 +313,13 @@ fn list_dir(dir: BorrowedFd<'_>) -> Result<Vec<OsString>, Errno> {
     Ok(names)
 }
 
-/// Renames without replacing, emulating `RENAME_NOREPLACE` where the filesystem lacks it.
-fn rename_noreplace(dir: BorrowedFd<'_>, from: &OsStr, to: &OsStr) -> Result<(), Errno> {
+/// Renames `from` to `to` within `dir` without replacing what is at `to` (`EEXIST`), emulating
+/// `RENAME_NOREPLACE` where the filesystem lacks it (FUSE filesystems such as GlusterFS answer
+/// `EINVAL`): a look at `to`, then a plain rename.
+///
+/// # Errors
+/// `EEXIST` when `to` is taken; the errno of `renameat2`/`renameat` otherwise.
+pub fn rename_noreplace(dir: BorrowedFd<'_>, from: &OsStr, to: &OsStr) -> Result<(), Errno> {
     match renameat_with(dir, from, dir, to, RenameFlags::NOREPLACE) {
         Err(Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP) => {
             match rustix::fs::statat(dir, to, AtFlags::SYMLINK_NOFOLLOW) {

@@ -10,8 +10,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use rustix::fs::{
-    fstat, linkat, mknodat, openat, readlinkat, renameat, renameat_with, statat, symlinkat,
-    unlinkat, AtFlags, FileType, Mode, OFlags, RenameFlags, CWD,
+    fstat, linkat, mknodat, openat, readlinkat, renameat, statat, symlinkat, unlinkat, AtFlags,
+    FileType, Mode, OFlags, CWD,
 };
 use rustix::io::Errno;
 
@@ -182,7 +182,7 @@ const TEMP_LINK_ATTEMPTS: u32 = 100;
 /// the name meanwhile (`RENAME_NOREPLACE`).
 pub fn un_backup(dir: BorrowedFd<'_>, path: &Path, backup: &OsStr) -> Result<(), Errno> {
     let (dir_fd, base) = super::replace::split_at_dir(dir, path)?;
-    renameat_with(&dir_fd, backup, &dir_fd, &base, RenameFlags::NOREPLACE)
+    crate::backup::rename_noreplace(dir_fd.as_fd(), backup, base.as_os_str())
 }
 
 /// Opens the node just made as an `O_PATH` descriptor, without following a symlink, and

@@ -50,13 +50,7 @@ pub fn back_up(
 /// fails, so the name does not vanish (issue 13).
 pub fn restore_backup(dir: BorrowedFd<'_>, path: &Path, backup: &OsStr) {
     if let Ok((dir_fd, base)) = split_at_dir(dir, path) {
-        let _ = rustix::fs::renameat_with(
-            &dir_fd,
-            backup,
-            &dir_fd,
-            &base,
-            rustix::fs::RenameFlags::NOREPLACE,
-        );
+        let _ = backup::rename_noreplace(dir_fd.as_fd(), backup, &base);
     }
 }
 
