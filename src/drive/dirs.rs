@@ -95,6 +95,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             dst_shown,
             facts: *facts,
             created,
+            planned_only: dest.planned_only,
             restore_mode: dest.restore_mode,
             operand: false,
             entries,
@@ -144,12 +145,17 @@ impl<'a, 'p> Copier<'a, 'p> {
         let (src_shown, dst_shown) = (src.display_path(), dst.display_path());
         let (ddir, dname) = dst.dir_and_name().expect("paths");
         // --dry-run creates nothing: a missing destination directory is stood in for by its
-        // parent, and the walk treats it as fresh (every entry's destination missing).
+        // parent, and the walk treats it as fresh (every entry's destination missing). Inside
+        // one, nothing is looked up: the stand-in's names are another directory's (new-user
+        // trial, round 4: `--dry-run -r src new` with a file `q` in the working directory
+        // refused `new/sub/q`, and tried mkdirat there).
+        let in_planned = ancestors.last().is_some_and(|parent| parent.planned_only);
         let planned_only = self.cfg.dry_run
-            && matches!(
-                statat(ddir, dname, AtFlags::SYMLINK_NOFOLLOW),
-                Err(Errno::NOENT)
-            );
+            && (in_planned
+                || matches!(
+                    statat(ddir, dname, AtFlags::SYMLINK_NOFOLLOW),
+                    Err(Errno::NOENT)
+                ));
         // Rule 7 of issue 12: created with the mode GNU cp gives mkdir, so the kernel's umask
         // or the parent's default ACL decides, as for GNU cp.
         let mode = new_node_mode(NewNode::Directory, facts.mode, &self.mode_settings());

@@ -26,6 +26,9 @@ pub(super) struct Frame {
     pub(super) dst_shown: PathBuf,
     pub(super) facts: FileFacts,
     pub(super) created: bool,
+    /// `--dry-run` and no directory there: `dst` is an existing ancestor standing in for it,
+    /// so nothing is looked up by name in it (its names are not this directory's).
+    pub(super) planned_only: bool,
     /// For a directory this run created: the mode to set once it is done (GNU's
     /// restore_dst_mode), unless the mode is preserved.
     pub(super) restore_mode: Option<u32>,

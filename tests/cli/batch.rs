@@ -640,3 +640,39 @@ fn batch_jobs_writing_one_new_dest_run_in_order_as_separate_commands() {
         assert_eq!(env.read("out"), b"second", "-j {jobs}");
     }
 }
+
+/// `--dry-run -r` into a destination that does not exist yet: nothing under it is looked up
+/// in the existing directory standing in for it (its names are another directory's). Before
+/// (new-user trial, round 4): a file `q` in the working directory made `new/sub/q` "a
+/// non-directory in the way" (and fcopy tried mkdirat there), and `y/a/f`, a directory,
+/// made `y/x/a/f` one; the real copies succeed.
+#[test]
+fn dry_run_into_a_missing_directory_looks_nothing_up_in_its_stand_in() {
+    let env = TestEnv::new();
+    fs::create_dir_all(env.join("src/sub/q")).unwrap();
+    env.write("src/sub/file", b"1");
+    env.write("q", b"in the way only if looked up in the wrong place");
+    fs::create_dir_all(env.join("x/a")).unwrap();
+    env.write("x/a/f", b"2");
+    fs::create_dir_all(env.join("y/a/f")).unwrap();
+    let before = env.listing();
+    let run = env.run(&["--dry-run", "-r", "src", "new"]);
+    run.success();
+    assert!(
+        run.stdout().contains("'src/sub/q' -> 'new/sub/q'"),
+        "{}",
+        run.stdout()
+    );
+    let run = env.run(&["--dry-run", "-r", "x", "y"]);
+    run.success();
+    assert!(
+        run.stdout().contains("'x/a/f' -> 'y/x/a/f'"),
+        "{}",
+        run.stdout()
+    );
+    assert_eq!(env.listing(), before, "a dry run changed the tree");
+    // The real copies agree.
+    env.run(&["-r", "src", "new"]).success();
+    env.run(&["-r", "x", "y"]).success();
+    assert_eq!(env.read("y/x/a/f"), b"2");
+}
