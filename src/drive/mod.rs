@@ -91,6 +91,9 @@ pub struct Copier<'a, 'p> {
     /// The operand being walked is copied into a directory inside itself: every directory
     /// made is remembered, so that the walk never enters one (GNU's "into itself").
     into_itself: bool,
+    /// The operand being copied goes into a target directory (`SOURCE... DIRECTORY`, `-t`),
+    /// which GNU cp opens (following a symlink) and names the copies relative to.
+    into_directory: bool,
 }
 
 /// A directory whose children may still be copying.
@@ -132,6 +135,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             walk_dir: None,
             track_created: true,
             into_itself: false,
+            into_directory: false,
         }
     }
 

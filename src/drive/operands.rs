@@ -18,6 +18,7 @@ use crate::plan::{self, Endpoint, Target};
 impl<'a, 'p> Copier<'a, 'p> {
     /// Copies one command-line operand to its destination.
     pub fn copy_operand(&mut self, target: &Target, into_directory: bool) {
+        self.into_directory = into_directory;
         let (src_path, dst_path) = match (&target.source, &target.dest) {
             (Endpoint::Path(s), Endpoint::Path(d)) => (s.clone(), d.clone()),
             _ => return self.copy_stream(target),

@@ -260,6 +260,17 @@ impl<'a, 'p> Copier<'a, 'p> {
         facts: &FileFacts,
     ) -> Revisit {
         let (src_shown, dst_shown) = (src.display_path(), dst.display_path());
+        if self.into_itself
+            && self.into_directory
+            && self.made_dirs.contains((facts.dev, facts.ino))
+        {
+            // The copy goes into a target directory inside this operand's source (found by
+            // identity), and the walk reached a directory it made: GNU names that copy
+            // relative to the target directory it opened, so `cp -r d dsl` with dsl -> d is
+            // "cannot copy a directory, 'd', into itself, 'dsl/d'", not "will not create hard
+            // link" (which `cp -r d dsl/new` does say: there the name goes through dsl).
+            return self.stop_copy_into_itself(w);
+        }
         if let Some(earlier) = self.created_dirs.get(&(facts.dev, facts.ino)).cloned() {
             if !same_name(src_shown, &earlier) {
                 // GNU cp: the directory was reached by another name than the one it was

@@ -849,6 +849,12 @@ fn into_self() {
         .args(&["-r", "d", "."])
         .outputs_only()
         .check();
+    // DEST a symlink to the source directory: the copy lands in it (new-user trial, round 4:
+    // fcopy said "will not create hard link 'dl/d/d' to directory 'dl/d'").
+    Diff::new(setup)
+        .args(&["-r", "d", "dl"])
+        .outputs_only()
+        .check();
 }
 
 #[test]
