@@ -20,7 +20,7 @@ pub mod nodes;
 mod offsets;
 mod open;
 mod outcome;
-mod partial;
+pub mod partial;
 pub mod probe;
 pub mod replace;
 mod rw;

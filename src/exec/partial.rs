@@ -1,7 +1,7 @@
 //! `--resume --atomic` (issue 17 feature 2): the temporary gets a stable name beside DEST,
 //! `.NAME.fcopy-partial`, is kept when the copy fails or is interrupted, and is renamed over DEST
 //! only when complete; the next run finds it and continues from its size when its last bytes (up
-//! to [`crate::restart::resume::TAIL_CHECK`]) equal the same bytes of SOURCE, as `--resume` does
+//! to [`TAIL_CHECK`]) equal the same bytes of SOURCE, as `--resume` does
 //! with DEST itself. The random-named temporaries' cleanup never takes it for stale (its name
 //! has another shape), and a partial file that is not ours (another owner, a link, not a
 //! regular file) or is being written by a running fcopy (`flock`) is left alone: that run uses
@@ -15,7 +15,9 @@ use rustix::fs::{flock, fstat, ftruncate, openat, FileType, FlockOperation, Mode
 use rustix::io::Errno;
 
 use crate::plan::{ByteRange, Job, Strategy};
-use crate::restart::resume::TAIL_CHECK;
+
+/// How much of an earlier copy's end is compared with SOURCE before resuming it: 1 MiB.
+pub const TAIL_CHECK: u64 = 1 << 20;
 
 /// The suffix of the stable temporary: `.NAME.fcopy-partial`.
 pub const PARTIAL_MARK: &str = ".fcopy-partial";
@@ -76,13 +78,9 @@ pub(super) fn open_partial(
         return None;
     }
     let have = st.st_size as u64;
-    // A partial file last written before SOURCE last changed holds bytes SOURCE may have
-    // rewritten since (as for DEST in `restart/resume.rs`): emptied, not continued.
-    let newer =
-        fstat(src).is_ok_and(|s| (st.st_mtime, st.st_mtime_nsec) >= (s.st_mtime, s.st_mtime_nsec));
     let resume_from = if created || have == 0 {
         0
-    } else if have <= src_size && newer && tail_matches(src, fd.as_fd(), have) {
+    } else if have <= src_size && is_prefix_of(src, fd.as_fd(), have) {
         have
     } else {
         ftruncate(&fd, 0).ok()?;
@@ -95,23 +93,41 @@ pub(super) fn open_partial(
     })
 }
 
-/// Whether the last up-to-1 MiB before `have` are the same in both files.
-fn tail_matches(src: BorrowedFd<'_>, partial: BorrowedFd<'_>, have: u64) -> bool {
+/// Whether `copy`, `have` bytes long, is taken for the start of an interrupted copy of `src`
+/// (`--resume` of DEST, and of `--resume --atomic`'s partial file), as `rsync --append` trusts
+/// a prefix, but only on evidence:
+/// - it was last modified no earlier than SOURCE last changed (its ctime: `touch -d` cannot
+///   set it back, and a rename or a rewrite in place moves it on). An older file is an earlier
+///   copy of a SOURCE that has changed since, maybe in place at the same size, or SOURCE was
+///   replaced by an older file; an interrupted copy was written after (its times are set only
+///   at the end; a failed one is marked with the time of the failure);
+/// - its last up-to-[`TAIL_CHECK`] bytes equal SOURCE's there, and are not all zeros: a
+///   `truncate`d or preallocated file over a SOURCE whose end is zeros (or a hole) proves
+///   nothing (red team, round 4: `truncate -s 8M dst` was "complete" for a sparse SOURCE).
+///
+/// A buffer that cannot be had (a memory limit) means no (copied from the start, issue 14).
+pub fn is_prefix_of(src: BorrowedFd<'_>, copy: BorrowedFd<'_>, have: u64) -> bool {
+    let (Ok(s), Ok(c)) = (fstat(src), fstat(copy)) else {
+        return false;
+    };
+    if (c.st_mtime, c.st_mtime_nsec) < (s.st_ctime, s.st_ctime_nsec) {
+        return false;
+    }
     let n = have.min(TAIL_CHECK) as usize;
     let at = have - n as u64;
-    // Buffers refused (a memory limit): not resumed, copied from the start (issue 14).
     super::rw::with_buffer_pair(n, |a, b| {
-        let mut done = 0;
+        let (mut done, mut data) = (0, false);
         while done < n {
             let k = (n - done).min(a.len());
             let at = at + done as u64;
             let (a, b) = (&mut a[..k], &mut b[..k]);
-            if !(read_exact_at(src, a, at) && read_exact_at(partial, b, at) && a == b) {
+            if !(read_exact_at(src, a, at) && read_exact_at(copy, b, at) && a == b) {
                 return false;
             }
+            data |= a.iter().any(|&x| x != 0);
             done += k;
         }
-        true
+        data
     })
     .unwrap_or(false)
 }

@@ -4,9 +4,9 @@
 //! move; none when DEST is already complete, as `rsync --append` skips a file whose copy is as
 //! long). Otherwise DEST is copied again from the start.
 //!
-//! The check reads only the tail, as `rsync --append` trusts the whole prefix, and only a DEST
-//! modified no earlier than SOURCE is taken for an interrupted copy; `--verify` compares the
-//! whole file afterwards. An fcopy copy writes a file front to back (copy_file_range,
+//! The evidence (the tail, not all zeros, and a DEST modified no earlier than SOURCE last
+//! changed) is [`partial::is_prefix_of`], shared with `--resume --atomic`; `rsync --append`
+//! trusts the whole prefix likewise, and `--verify` compares the whole file afterwards. An fcopy copy writes a file front to back (copy_file_range,
 //! read/write and extent copies all advance in order), so an interrupted one is a prefix of the
 //! source: holes in it are holes of the source.
 
@@ -14,11 +14,12 @@ use std::os::fd::{AsFd, OwnedFd};
 
 use rustix::fs::{fstat, openat, FileType, Mode, OFlags};
 
+use crate::exec::partial;
 use crate::facts::{FileFacts, FileKind};
 use crate::plan::Endpoint;
 
 /// How much of DEST's end is compared with SOURCE before resuming: 1 MiB.
-pub const TAIL_CHECK: u64 = 1 << 20;
+pub use crate::exec::partial::TAIL_CHECK;
 
 fn open_read(end: &Endpoint, nofollow: bool) -> Option<OwnedFd> {
     let (dir, name) = end.dir_and_name()?;
@@ -57,30 +58,5 @@ pub fn resume_offset(
     if have == 0 || have > want {
         return None;
     }
-    // A DEST last written before SOURCE last changed is an old copy, not an interrupted one:
-    // its prefix may hold bytes SOURCE has since rewritten in place (a database or disk image
-    // of the same size, updated by `--update=changed --resume`), so it is copied again. An
-    // interrupted copy was written after SOURCE's last change (its times are set only at the
-    // end; a failed one is marked with the time of the failure).
-    let mtime = |st: &rustix::fs::Stat| (st.st_mtime, st.st_mtime_nsec);
-    if mtime(&d_st) < mtime(&s_st) {
-        return None;
-    }
-    let n = have.min(TAIL_CHECK) as usize;
-    let at = have - n as u64;
-    let mut a = vec![0u8; n];
-    let mut b = vec![0u8; n];
-    let full = |fd: &OwnedFd, buf: &mut [u8]| -> bool {
-        let mut filled = 0;
-        while filled < buf.len() {
-            match rustix::io::pread(fd.as_fd(), &mut buf[filled..], at + filled as u64) {
-                Ok(0) => return false,
-                Ok(k) => filled += k,
-                Err(rustix::io::Errno::INTR) => {}
-                Err(_) => return false,
-            }
-        }
-        true
-    };
-    (full(&s, &mut a) && full(&d, &mut b) && a == b).then_some(have)
+    partial::is_prefix_of(s.as_fd(), d.as_fd(), have).then_some(have)
 }

@@ -1152,3 +1152,46 @@ fn resume_atomic_never_continues_a_partial_file_older_than_the_source() {
         fs::remove_file(env.join("dst")).unwrap();
     }
 }
+
+/// `--resume` takes DEST for an earlier copy only on evidence (red team, round 4): a DEST of
+/// SOURCE's size made by `truncate` over a SOURCE that ends in a hole has a matching tail of
+/// zeros, which proves nothing; and a SOURCE replaced (rename) by a same-size file stamped
+/// older than DEST changed after DEST was written (its ctime says so, whatever its mtime).
+/// Both were "complete" (0 bytes, exit 0) and DEST differed from SOURCE.
+#[test]
+fn resume_needs_evidence_not_zeros_or_an_old_mtime() {
+    let env = TestEnv::new();
+    let head = pattern(3 * M, 31);
+    env.write("src", &head);
+    fs::OpenOptions::new()
+        .write(true)
+        .open(env.join("src"))
+        .unwrap()
+        .set_len(8 * M as u64)
+        .unwrap();
+    env.write("dst", b"");
+    fs::OpenOptions::new()
+        .write(true)
+        .open(env.join("dst"))
+        .unwrap()
+        .set_len(8 * M as u64)
+        .unwrap();
+    let rec = env.run(&["--resume", "--json", "src", "dst"]).json_record();
+    assert!(rec["resumed_from"].is_null(), "{rec}");
+    env.assert_same_content("src", "dst");
+
+    // SOURCE replaced by an older-looking file of the same size.
+    env.write("s2", pattern(3 * M, 32));
+    env.run(&["s2", "d2"]).success();
+    let mut other = pattern(3 * M, 32);
+    other[0] ^= 1;
+    env.write("s2.new", &other);
+    set_mtime(
+        &env.join("s2.new"),
+        SystemTime::UNIX_EPOCH + Duration::from_secs(1_577_836_800),
+    );
+    fs::rename(env.join("s2.new"), env.join("s2")).unwrap();
+    let rec = env.run(&["--resume", "--json", "s2", "d2"]).json_record();
+    assert!(rec["resumed_from"].is_null(), "{rec}");
+    env.assert_same_content("s2", "d2");
+}
