@@ -20,7 +20,29 @@ pub fn install() {
     let _ = signal_hook::flag::register_usize(SIGTERM, Arc::clone(flag), SIGTERM as usize);
     let _ = signal_hook::flag::register(SIGXFSZ, Arc::new(AtomicBool::new(false)));
     install_hangup_and_quit(flag);
+    quiet_helper_threads();
     start_watchdog();
+}
+
+/// The helper threads (this watchdog, the SIGUSR1 watcher of `report::progress`): a panic in
+/// one, such as std's "failed to allocate an alternative stack" when it starts under a low
+/// `ulimit -v`, is silent; the run goes on without it (its flag handler stays installed, so
+/// the signal still stops the run, or a status line is printed at the next file).
+pub const HELPER_THREADS: [&str; 2] = ["fcopy-signals", "sigusr1"];
+
+/// Installs (once) a panic hook that says nothing for [`HELPER_THREADS`] and leaves every
+/// other panic to the previous hook.
+fn quiet_helper_threads() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let name = std::thread::current().name().map(str::to_owned);
+            if !name.is_some_and(|n| HELPER_THREADS.contains(&n.as_str())) {
+                previous(info);
+            }
+        }));
+    });
 }
 
 /// How long every other thread of fcopy must sleep in an interruptible wait, after a stop
@@ -40,7 +62,7 @@ fn start_watchdog() {
         return;
     };
     let _ = std::thread::Builder::new()
-        .name("fcopy-signals".into())
+        .name(HELPER_THREADS[0].into())
         .stack_size(64 << 10)
         .spawn(move || {
             let Some(first) = signals.forever().next() else {
@@ -65,15 +87,16 @@ fn watch(first: i32, signals: &mut Signals) {
             break;
         }
         let now = Instant::now();
-        match others_all_asleep() {
-            Some(true) => {
-                if now - *asleep_since.get_or_insert(now) >= BLOCKED_GRACE {
-                    break;
-                }
+        let blocked = match others_all_asleep() {
+            Some(true) => now - *asleep_since.get_or_insert(now) >= BLOCKED_GRACE,
+            Some(false) => {
+                asleep_since = None;
+                false
             }
-            Some(false) => asleep_since = None,
-            None if now - started >= BLIND_GRACE => break,
-            None => {}
+            None => now - started >= BLIND_GRACE,
+        };
+        if blocked {
+            break;
         }
     }
     let _ = signal_hook::low_level::emulate_default_handler(first);
