@@ -1,11 +1,14 @@
 //! SIGINT, SIGTERM, SIGHUP and SIGQUIT: remembered in a flag that the engine checks between
 //! chunks, so a copy stops promptly and cleans up what it created; then fcopy dies by that
-//! signal, as cp does. Also SIGXFSZ.
+//! signal, as cp does. A watchdog thread makes sure it does die when a system call blocks
+//! (a FIFO without a writer, a pipe that stays empty). Also SIGXFSZ.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGXFSZ};
+use signal_hook::iterator::Signals;
 
 static RECEIVED: OnceLock<Arc<AtomicUsize>> = OnceLock::new();
 
@@ -17,6 +20,108 @@ pub fn install() {
     let _ = signal_hook::flag::register_usize(SIGTERM, Arc::clone(flag), SIGTERM as usize);
     let _ = signal_hook::flag::register(SIGXFSZ, Arc::new(AtomicBool::new(false)));
     install_hangup_and_quit(flag);
+    quiet_helper_threads();
+    start_watchdog();
+}
+
+/// The helper threads (this watchdog, the SIGUSR1 watcher of `report::progress`): a panic in
+/// one, such as std's "failed to allocate an alternative stack" when it starts under a low
+/// `ulimit -v`, is silent; the run goes on without it (its flag handler stays installed, so
+/// the signal still stops the run, or a status line is printed at the next file).
+pub const HELPER_THREADS: [&str; 2] = ["fcopy-signals", "sigusr1"];
+
+/// Installs (once) a panic hook that says nothing for [`HELPER_THREADS`] and leaves every
+/// other panic to the previous hook.
+fn quiet_helper_threads() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let name = std::thread::current().name().map(str::to_owned);
+            if !name.is_some_and(|n| HELPER_THREADS.contains(&n.as_str())) {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// How long every other thread of fcopy must sleep in an interruptible wait, after a stop
+/// signal, before the watchdog ends the process: the normal path (flag checked between chunks,
+/// cleanup, [`die_by_pending_signal`]) answers within one chunk's wait, so a run still asleep
+/// this long is blocked in a system call that SA_RESTART restarts (open or read of a FIFO, a
+/// pipe) and would never return.
+const BLOCKED_GRACE: Duration = Duration::from_secs(1);
+
+/// Without `/proc` the threads' states are unknown: the watchdog then waits this long.
+const BLIND_GRACE: Duration = Duration::from_secs(5);
+
+/// Starts the thread that watches for a stop signal (issue: a blocked fcopy ignored SIGINT and
+/// SIGTERM). A thread that cannot be started leaves the flag handlers alone (silently).
+fn start_watchdog() {
+    let Ok(mut signals) = Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT]) else {
+        return;
+    };
+    let _ = std::thread::Builder::new()
+        .name(HELPER_THREADS[0].into())
+        .stack_size(64 << 10)
+        .spawn(move || {
+            let Some(first) = signals.forever().next() else {
+                return;
+            };
+            watch(first, &mut signals);
+        });
+}
+
+/// After the stop signal `first`: dies by it once every other thread has slept in an
+/// interruptible wait (state `S`: a blocked open, read or write, or waiting for such a thread)
+/// for [`BLOCKED_GRACE`], as GNU cp would have died at once; a thread that runs or waits for
+/// the disk (state `R` or `D`: copying, removing a large partial file) is cleaning up and is
+/// let finish. A second stop signal ends the process at once (a second Ctrl-C). The partial
+/// file of a blocked copy is then left, as GNU cp leaves it.
+fn watch(first: i32, signals: &mut Signals) {
+    let started = Instant::now();
+    let mut asleep_since: Option<Instant> = None;
+    loop {
+        std::thread::sleep(Duration::from_millis(100));
+        if signals.pending().next().is_some() {
+            break;
+        }
+        let now = Instant::now();
+        let blocked = match others_all_asleep() {
+            Some(true) => now - *asleep_since.get_or_insert(now) >= BLOCKED_GRACE,
+            Some(false) => {
+                asleep_since = None;
+                false
+            }
+            None => now - started >= BLIND_GRACE,
+        };
+        if blocked {
+            break;
+        }
+    }
+    let _ = signal_hook::low_level::emulate_default_handler(first);
+}
+
+/// Whether every thread of fcopy but the calling one is in an interruptible sleep (`S` in
+/// `/proc/self/task/TID/stat`, proc(5)); `None` when `/proc` cannot be read.
+fn others_all_asleep() -> Option<bool> {
+    let me = std::fs::read_link("/proc/thread-self").ok()?;
+    let me = me.file_name()?.to_owned();
+    for task in std::fs::read_dir("/proc/self/task").ok()? {
+        let task = task.ok()?;
+        if task.file_name() == me {
+            continue;
+        }
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+            continue; // the thread has just ended
+        };
+        // "TID (COMM) STATE ...": COMM may hold spaces and parentheses.
+        let state = stat.rsplit_once(')')?.1.trim_start().chars().next()?;
+        if state != 'S' {
+            return Some(false);
+        }
+    }
+    Some(true)
 }
 
 /// SIGHUP (a closed ssh session or terminal) and SIGQUIT stop a copy like SIGTERM: the

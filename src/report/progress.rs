@@ -129,9 +129,11 @@ impl ProgressDisplay {
             status.watcher.call_once(|| {
                 let (bar, counters) = (self.bar.clone(), Arc::clone(&self.counters));
                 let (flag, program) = (Arc::clone(&status.flag), status.program.clone());
-                // A small watcher: it wakes ten times a second to look at the flag.
+                // A small watcher: it wakes ten times a second to look at the flag. If it
+                // cannot start (or panics starting), silently: requests are then answered at
+                // the next file (crate::signals::HELPER_THREADS).
                 let _ = std::thread::Builder::new()
-                    .name("sigusr1".into())
+                    .name(crate::signals::HELPER_THREADS[1].into())
                     .stack_size(64 << 10)
                     .spawn(move || loop {
                         std::thread::sleep(Duration::from_millis(100));

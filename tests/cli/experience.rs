@@ -863,3 +863,95 @@ fn dry_run_shows_skipped_files() {
     let plan = env.run(&["--dry-run", "-a", "--update=changed", "a", "c"]);
     assert_eq!(plan.stdout(), "'a' -> 'c' (skipped)\n");
 }
+
+// A stop signal ends a run blocked in a system call (SA_RESTART restarts it): the watchdog in
+// src/signals.rs kills fcopy by the signal, as GNU cp dies at once.
+
+/// Sends SIG`signal` to `child` after 400 ms and waits at most 5 s for it to end (then kills it
+/// and fails): its exit status.
+fn kill_and_wait(child: &mut std::process::Child, signal: &str) -> std::process::ExitStatus {
+    thread::sleep(Duration::from_millis(400));
+    assert!(Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("fcopy blocked in a system call still runs 5 s after SIG{signal}");
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// fcopy blocked opening a FIFO (`src` without a writer, or `dst` without a reader) dies by
+/// `signal` within seconds; a FIFO source is opened before DEST is made, so none is left.
+fn blocked_on_a_fifo_dies_by(signal: &str, number: i32, fifo_is_source: bool) {
+    let env = TestEnv::new();
+    let (src, dst) = if fifo_is_source {
+        mkfifo(&env.join("src"));
+        ("src", "dst")
+    } else {
+        env.write("file", pattern(1 << 20, 1));
+        mkfifo(&env.join("fifo"));
+        ("file", "fifo")
+    };
+    let mut child = Command::new(FCOPY)
+        .args([src, dst])
+        .current_dir(env.path())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let status = kill_and_wait(&mut child, signal);
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(status.signal(), Some(number), "{status:?}");
+    if fifo_is_source {
+        assert!(!env.exists("dst"), "{}", env.listing());
+    }
+}
+
+#[test]
+fn sigint_ends_a_copy_blocked_on_a_fifo_without_writer() {
+    blocked_on_a_fifo_dies_by("INT", 2, true);
+}
+
+#[test]
+fn sigterm_ends_a_copy_blocked_on_a_fifo_without_writer() {
+    blocked_on_a_fifo_dies_by("TERM", 15, true);
+}
+
+#[test]
+fn sigint_and_sigterm_end_a_copy_into_a_fifo_without_reader() {
+    blocked_on_a_fifo_dies_by("INT", 2, false);
+    blocked_on_a_fifo_dies_by("TERM", 15, false);
+}
+
+/// `sleep 30 | fcopy - out`: fcopy waits in read(2) on an empty pipe; SIGTERM ends it at once.
+#[test]
+fn sigterm_ends_a_copy_waiting_on_an_empty_pipe() {
+    let env = TestEnv::new();
+    let mut writer = Command::new("sleep")
+        .arg("30")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pipe = writer.stdout.take().unwrap();
+    let mut child = Command::new(FCOPY)
+        .args(["-", "out"])
+        .current_dir(env.path())
+        .stdin(pipe)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let status = kill_and_wait(&mut child, "TERM");
+    let _ = writer.kill();
+    let _ = writer.wait();
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(status.signal(), Some(15), "{status:?}");
+}
