@@ -2633,3 +2633,37 @@ fn a_fifo_at_a_name_of_a_hard_linked_source_is_replaced_where_gnu_replaces_it() 
         Diff::new(setup).args(args).unordered().check();
     }
 }
+
+#[test]
+fn verbose_says_removed_where_gnu_removes_dest_before_a_link_or_node() {
+    if !have_gnu() {
+        return;
+    }
+    // GNU 9.1 prints "removed 'DEST'" before the line of a link or node made after unlinking
+    // DEST (`-a` onto a file with other names, a symlink or FIFO onto a file), and nothing for
+    // the name `-lf`/`-sf` replace by a rename.
+    // (-s: a relative source makes a symlink only in the current directory.)
+    let linked = |r: &Path| {
+        file(r, "s", "x\n");
+        file(r, "d", "y\n");
+        hardlink(r, "d", "o");
+    };
+    for args in [
+        ["-d", "-v", "-s"],
+        ["-a", "-v", "-l"],
+        ["-v", "-l", "-f"],
+        ["-v", "-s", "-f"],
+    ] {
+        Diff::new(linked)
+            .args(&[args[0], args[1], args[2], "s", "d"])
+            .check();
+    }
+    Diff::new(|r: &Path| {
+        symlink(r, "s/l", "x");
+        fifo(r, "s/p");
+        file(r, "t/l", "y\n");
+        file(r, "t/p", "y\n");
+    })
+    .args(&["-a", "-v", "s/l", "s/p", "t"])
+    .check();
+}

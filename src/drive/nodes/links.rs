@@ -141,7 +141,9 @@ impl<'a, 'p> Copier<'a, 'p> {
                 .planned_node(kind.node(), src_shown, dst.display_path());
         }
         let (ddir, dname) = dst.dir_and_name().expect("paths");
-        let made = nodes::link_replacing_told(ddir, dname, room.replace, link);
+        // GNU's `force_linkat` for `-l` and `-s` says nothing of the name it replaced
+        // (measured: `cp -v -lf f old` prints only the link's line).
+        let made = nodes::link_replacing(ddir, dname, room.replace, link).map(Into::into);
         let backup = room.backup.as_deref();
         self.report_link(kind, src_shown, src_shown, dst, made, backup);
     }
