@@ -130,6 +130,13 @@ impl<'a, 'p> Copier<'a, 'p> {
             directory: kind(seen) == FileType::Directory,
             symlink: kind(seen) == FileType::Symlink,
             name_is_symlink: kind(lstat) == FileType::Symlink,
+            special: matches!(
+                kind(seen),
+                FileType::Fifo
+                    | FileType::Socket
+                    | FileType::CharacterDevice
+                    | FileType::BlockDevice
+            ),
             looping,
             mtime: (seen.st_mtime, seen.st_mtime_nsec as i64),
             created_symlink: self.created_symlinks.contains((lstat.st_dev, lstat.st_ino)),

@@ -79,8 +79,15 @@ impl FirstCopy {
     /// Makes `name` in `dir` a hard link to this copy: relative to the directory it was
     /// created in if that is still open, else by `O_NOFOLLOW` steps from the operand's top
     /// directory, else (another operand's file) through an `O_PATH` descriptor of the path,
-    /// linked only if it is the file copied.
-    pub fn link_to(&self, dir: BorrowedFd<'_>, name: &Path) -> Result<(), Errno> {
+    /// linked only if it is the file copied. A name already there is replaced only once the
+    /// link exists (made at a temporary name and renamed over it, as GNU's `force_linkat`): a
+    /// link that cannot be made leaves DEST as it was.
+    pub fn link_to(&self, dir: BorrowedFd<'_>, name: &Path) -> Result<nodes::Replaced, Errno> {
+        nodes::link_replacing_told(dir, name, true, |d, n| self.link_once(d, n))
+    }
+
+    /// [`FirstCopy::link_to`] at a name that must be free.
+    fn link_once(&self, dir: BorrowedFd<'_>, name: &Path) -> Result<(), Errno> {
         if let Some(first_dir) = self.dir.upgrade() {
             return nodes::hard_link(first_dir.as_fd(), Path::new(&self.name), dir, name, false);
         }

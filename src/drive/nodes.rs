@@ -290,8 +290,9 @@ impl<'a, 'p> Copier<'a, 'p> {
     }
 
     /// Makes room for a node or link at the existing DEST: renames it to its backup name when
-    /// backups are made (and returns that name), else removes it as `removal` says. `None` once
-    /// a failure is reported.
+    /// backups are made (and returns that name), else removes it as `removal` says (with `-v`,
+    /// GNU's "removed 'DEST'", measured: `cp -a -v` of a symlink or FIFO onto a file, `cp -a -v
+    /// -l` onto a file with other names). `None` once a failure is reported.
     fn make_room(
         &mut self,
         src: &Endpoint,
@@ -304,11 +305,16 @@ impl<'a, 'p> Copier<'a, 'p> {
             Ok(None)
         } else {
             match Self::remove_dest(dst) {
+                // GNU's copy_internal: "removed 'DEST'" with -v once unlinked.
+                Ok(()) => {
+                    self.reporter.removed(dst.display_path());
+                    Ok(None)
+                }
                 Err(errno) if removal == Removal::Reported => Err(ReplaceError::CannotRemove {
                     dest: dst.display_path().to_path_buf(),
                     errno,
                 }),
-                _ => Ok(None),
+                Err(_) => Ok(None),
             }
         };
         match cleared {

@@ -122,7 +122,14 @@ pub fn link_by_path(
         Mode::empty(),
     )?;
     let st = fstat(&node)?;
-    if id.is_some_and(|id| id != (st.st_dev, st.st_ino)) {
+    let is = |st: &rustix::fs::Stat, id: (u64, u64)| id == (st.st_dev, st.st_ino);
+    // A first copy that is a symlink to the file (`cp -au` skipped DEST, a symlink to a newer
+    // file, and remembered it as followed): GNU links the symlink itself.
+    let symlink_to_it = |id| {
+        FileType::from_raw_mode(st.st_mode) == FileType::Symlink
+            && statat(CWD, path, AtFlags::empty()).is_ok_and(|t| is(&t, id))
+    };
+    if id.is_some_and(|id| !is(&st, id) && !symlink_to_it(id)) {
         // Not the file copied: something else took its name.
         return Err(Errno::NOENT);
     }
@@ -151,9 +158,30 @@ pub fn link_replacing(
     replace: bool,
     make: impl Fn(BorrowedFd<'_>, &Path) -> Result<(), Errno>,
 ) -> Result<(), Errno> {
+    link_replacing_told(dir, name, replace, make).map(|_| ())
+}
+
+/// Whether a link made by [`link_replacing_told`] replaced what was at its name (GNU's
+/// `force_linkat` returning -1: `-v` then says "removed 'DEST'").
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct Replaced(pub bool);
+
+impl From<()> for Replaced {
+    fn from(_: ()) -> Replaced {
+        Replaced(false)
+    }
+}
+
+/// [`link_replacing`], telling whether the link replaced an existing name.
+pub fn link_replacing_told(
+    dir: BorrowedFd<'_>,
+    name: &Path,
+    replace: bool,
+    make: impl Fn(BorrowedFd<'_>, &Path) -> Result<(), Errno>,
+) -> Result<Replaced, Errno> {
     match make(dir, name) {
         Err(Errno::EXIST) if replace => {}
-        other => return other,
+        other => return other.map(|()| Replaced(false)),
     }
     let parent = super::probe::parent_dir(name);
     for attempt in 0..TEMP_LINK_ATTEMPTS {
@@ -166,10 +194,11 @@ pub fn link_replacing(
         let renamed = renameat(dir, &temp, dir, name);
         // A failed rename, or one that did nothing (the temporary and DEST were one file),
         // leaves the temporary behind.
-        if renamed.is_err() || statat(dir, &temp, AtFlags::SYMLINK_NOFOLLOW).is_ok() {
+        let left = renamed.is_err() || statat(dir, &temp, AtFlags::SYMLINK_NOFOLLOW).is_ok();
+        if left {
             let _ = unlinkat(dir, &temp, AtFlags::empty());
         }
-        return renamed;
+        return renamed.map(|()| Replaced(!left));
     }
     Err(Errno::EXIST)
 }

@@ -35,6 +35,7 @@ pub const RULES: &[(&str, Rule)] = &[
     ("overwrite-ok", overwrite_ok_for_file),
     ("backup-is-source", backup_is_source_for_file),
     ("link-group-over-symlink", link_group_over_symlink),
+    ("link-group-over-special", link_group_over_special),
     ("replace-how", replace_how),
     ("backup-copy-of-same-file", backup_copy_of_same_file),
     ("remove-other-name-of-source", remove_other_name_of_source),
@@ -228,7 +229,7 @@ fn update_remembers_link_group(f: &Facts, s: &Settings) -> Option<Step> {
     }
     if f.first_copy_known {
         act(Action::LinkToFirst {
-            remove_first: !s.dry_run,
+            remove_first: false,
         })
     } else {
         act(Action::RememberAsFirst)
@@ -327,12 +328,36 @@ fn link_group_over_symlink(f: &Facts, s: &Settings) -> Option<Step> {
     Some(Step::RemoveFirst { report: true })
 }
 
+/// A FIFO, socket or device node at DEST's name is replaced, never opened, when the source is
+/// a regular file with more than one name whose copies are linked (`-a`, `-d`,
+/// `--preserve=links`, also with `--attributes-only`): it is removed and the copy created
+/// anew. GNU cp 9.1, measured: `cp -a s/. t` with s/a, s/b one file and t/a a FIFO (or a
+/// character device) replaces t/a and exits 0, as does `cp -a --attributes-only`; with a
+/// source of one name (`cp -r f fifo`, `cp -a`) GNU opens the FIFO and writes into it, cp's
+/// documented behaviour, kept. (Red-team round 4: a FIFO another user planted hung `-a`.)
+/// With a backup, or when the first copy is known (the link replaces DEST), or in a dry run,
+/// [`replace_how`] decides.
+fn link_group_over_special(f: &Facts, s: &Settings) -> Option<Step> {
+    let e = f.existing.as_ref()?;
+    let linked_group = f.remember && f.source.regular && f.source.nlink > 1;
+    if !replacing_other_file(f) || !e.special || !linked_group {
+        return None;
+    }
+    if s.backup || f.first_copy_known || s.dry_run {
+        return None;
+    }
+    Some(Step::RemoveFirst { report: true })
+}
+
 /// How the old file goes: a backup first (GNU's copy_internal backs DEST up before it makes
 /// the hard link to a group's first copy: `cp -ab` into a tree with hard links keeps every old
 /// file), else a remembered hard link replaces it, else it is removed first with
 /// `--remove-destination`, or when links are kept and DEST has other names (GNU copy.c's
 /// `x->preserve_links && 1 < dst_sb.st_nlink`: `cp -a` must not rewrite the file other names
-/// of DEST still show), never in a dry run; otherwise it is written in place.
+/// of DEST still show), never in a dry run; otherwise it is written in place. The link to a
+/// first copy never removes DEST first: it is made at a temporary name and renamed over DEST
+/// (GNU's `force_linkat`), so a link that cannot be made leaves DEST (red-team round 4: `cp -au`
+/// lost DEST when the link failed).
 fn replace_how(f: &Facts, s: &Settings) -> Option<Step> {
     if !replacing_other_file(f) {
         return None;
@@ -342,7 +367,7 @@ fn replace_how(f: &Facts, s: &Settings) -> Option<Step> {
         Some(Step::BackUpFirst)
     } else if f.remember && f.first_copy_known {
         act(Action::LinkToFirst {
-            remove_first: !s.dry_run,
+            remove_first: false,
         })
     } else if (s.remove_destination || linked_dest) && !s.dry_run {
         Some(Step::RemoveFirst { report: true })

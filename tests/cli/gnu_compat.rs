@@ -2573,3 +2573,97 @@ fn a_dest_file_with_other_names_is_replaced_when_links_are_kept_like_gnu() {
         }
     }
 }
+
+#[test]
+fn a_later_name_of_a_link_group_whose_first_copy_was_skipped_keeps_or_links_dest_like_gnu() {
+    if !have_gnu() {
+        return;
+    }
+    // Red-team round 4: s/a, s/b one file (2020); t/a a symlink to a newer file, t/b an old
+    // file. GNU 9.1 `cp -a -u -v`: skips t/a, remembers it, links t/b to it (the symlink) and
+    // says "removed 't/b'", exit 0; fcopy removed t/b, then failed to link it (ENOENT). `-n`
+    // skips both.
+    let setup = |r: &Path| {
+        file(r, "s/a", "data\n");
+        hardlink(r, "s/a", "s/b");
+        set_mtime(&r.join("s/a"), 1_577_836_800);
+        file(r, "t/new", "new\n");
+        symlink(r, "t/a", "new");
+        file(r, "t/b", "old\n");
+        set_mtime(&r.join("t/b"), 1_546_300_800);
+    };
+    for args in [["-a", "-u", "-v"], ["-a", "-n", "-v"]] {
+        Diff::new(setup)
+            .no_stamp()
+            .args(&[args[0], args[1], args[2], "s/a", "s/b", "t"])
+            .check();
+    }
+    // A later name onto an old file: GNU's force_linkat replaces it, "removed 't/b'" after
+    // the link's line.
+    Diff::new(|r: &Path| {
+        file(r, "s/a", "data\n");
+        hardlink(r, "s/a", "s/b");
+        file(r, "t/b", "old\n");
+    })
+    .args(&["-a", "-v", "s/a", "s/b", "t"])
+    .check();
+}
+
+#[test]
+fn a_fifo_at_a_name_of_a_hard_linked_source_is_replaced_where_gnu_replaces_it() {
+    if !have_gnu() {
+        return;
+    }
+    // Red-team round 4: a FIFO planted at t/a hung `fcopy -a s/. t` (s/a, s/b one file) in
+    // open(O_WRONLY). GNU 9.1 replaces it when links are kept (also with --attributes-only,
+    // and a device node the same), exit 0. (With a source of one name and `-r` GNU opens the
+    // FIFO and blocks: cp's documented behaviour, not tested here.)
+    let setup = |r: &Path| {
+        file(r, "s/a", "hi\n");
+        hardlink(r, "s/a", "s/b");
+        dir(r, "t");
+        fifo(r, "t/a");
+    };
+    for args in [
+        &["-a", "s/.", "t"][..],
+        &["-a", "--attributes-only", "s/.", "t"],
+        &["-d", "-r", "s/.", "t"],
+        &["--preserve=links", "-r", "s/.", "t"],
+    ] {
+        Diff::new(setup).args(args).unordered().check();
+    }
+}
+
+#[test]
+fn verbose_says_removed_where_gnu_removes_dest_before_a_link_or_node() {
+    if !have_gnu() {
+        return;
+    }
+    // GNU 9.1 prints "removed 'DEST'" before the line of a link or node made after unlinking
+    // DEST (`-a` onto a file with other names, a symlink or FIFO onto a file), and nothing for
+    // the name `-lf`/`-sf` replace by a rename.
+    // (-s: a relative source makes a symlink only in the current directory.)
+    let linked = |r: &Path| {
+        file(r, "s", "x\n");
+        file(r, "d", "y\n");
+        hardlink(r, "d", "o");
+    };
+    for args in [
+        ["-d", "-v", "-s"],
+        ["-a", "-v", "-l"],
+        ["-v", "-l", "-f"],
+        ["-v", "-s", "-f"],
+    ] {
+        Diff::new(linked)
+            .args(&[args[0], args[1], args[2], "s", "d"])
+            .check();
+    }
+    Diff::new(|r: &Path| {
+        symlink(r, "s/l", "x");
+        fifo(r, "s/p");
+        file(r, "t/l", "y\n");
+        file(r, "t/p", "y\n");
+    })
+    .args(&["-a", "-v", "s/l", "s/p", "t"])
+    .check();
+}

@@ -1382,3 +1382,55 @@ fn a_planted_symlink_at_any_name_of_a_hard_linked_source_is_replaced() {
         }
     }
 }
+
+/// Red-team round 4: a FIFO another user planted at a name of a hard-linked source in the
+/// destination tree hung `fcopy -a` forever in `open(O_WRONLY)` (GNU 9.1 replaces it and exits
+/// 0). The run must end within a deadline; on timeout it is killed and the test fails (never
+/// hangs the suite).
+#[test]
+fn a_fifo_planted_at_a_name_of_a_hard_linked_source_does_not_hang_the_copy() {
+    let Some(env) = attack_env(false) else {
+        return;
+    };
+    env.write("src/a", "hi\n");
+    fs::hard_link(env.join("src/a"), env.join("src/b")).unwrap();
+    fs::set_permissions(env.join("shared"), fs::Permissions::from_mode(0o1777)).unwrap();
+    assert!(as_nobody(
+        env.path(),
+        "mkdir shared/t && mkfifo -m666 shared/t/a"
+    ));
+    for args in [&["-a"][..], &["-a", "--attributes-only"]] {
+        let mut child = Command::new(FCOPY)
+            .args(args)
+            .args(["src/.", "shared/t"])
+            .current_dir(env.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("fcopy {args:?} hung on the planted FIFO (killed)");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert!(status.success(), "fcopy {args:?}: {status}");
+        let meta = fs::symlink_metadata(env.join("shared/t/a")).unwrap();
+        assert!(meta.is_file(), "{args:?}: t/a is not a regular file");
+        let b = fs::metadata(env.join("shared/t/b")).unwrap();
+        assert_eq!((meta.ino(), meta.nlink()), (b.ino(), 2), "{args:?}");
+        // Put the FIFO back for the next run.
+        fs::remove_dir_all(env.join("shared/t")).unwrap();
+        assert!(as_nobody(
+            env.path(),
+            "mkdir shared/t && mkfifo -m666 shared/t/a"
+        ));
+    }
+}

@@ -108,20 +108,20 @@ impl<'a, 'p> Copier<'a, 'p> {
 
     /// Makes a link to `target` at `dst` with `link` (under --dry-run only plans it) and
     /// reports it, or GNU's "cannot create hard link 'dst' to 'target'".
-    pub(in crate::drive) fn make_link(
+    pub(in crate::drive) fn make_link<R: Into<nodes::Replaced>>(
         &mut self,
         kind: LinkKind,
         src_shown: &Path,
         target: &Path,
         dst: &Endpoint,
-        link: impl FnOnce() -> Result<(), Errno>,
+        link: impl FnOnce() -> Result<R, Errno>,
     ) {
         if self.cfg.dry_run {
             return self
                 .reporter
                 .planned_node(kind.node(), src_shown, dst.display_path());
         }
-        let made = link();
+        let made = link().map(Into::into);
         self.report_link(kind, src_shown, target, dst, made, None);
     }
 
@@ -141,33 +141,42 @@ impl<'a, 'p> Copier<'a, 'p> {
                 .planned_node(kind.node(), src_shown, dst.display_path());
         }
         let (ddir, dname) = dst.dir_and_name().expect("paths");
-        let made = nodes::link_replacing(ddir, dname, room.replace, link);
+        // GNU's `force_linkat` for `-l` and `-s` says nothing of the name it replaced
+        // (measured: `cp -v -lf f old` prints only the link's line).
+        let made = nodes::link_replacing(ddir, dname, room.replace, link).map(Into::into);
         let backup = room.backup.as_deref();
         self.report_link(kind, src_shown, src_shown, dst, made, backup);
     }
 
-    /// Reports the link made, or GNU's "cannot create hard link 'dst' to 'target'" (putting
-    /// DEST's `backup` back).
+    /// Reports the link made (and, with `-v`, GNU's "removed 'dst'" after it when it replaced
+    /// an existing name), or GNU's "cannot create hard link 'dst' to 'target'" (putting DEST's
+    /// `backup` back).
     fn report_link(
         &mut self,
         kind: LinkKind,
         src_shown: &Path,
         target: &Path,
         dst: &Endpoint,
-        made: Result<(), Errno>,
+        made: Result<nodes::Replaced, Errno>,
         backup: Option<&OsStr>,
     ) {
         let dst_shown = dst.display_path();
-        if let Err(errno) = made {
-            let err = WalkError::Link {
-                kind: kind.node_kind(),
-                dst: dst_shown.to_path_buf(),
-                target: target.to_path_buf(),
-                errno,
-            };
-            return self.fail_restoring(src_shown, dst, err, backup);
-        }
+        let replaced = match made {
+            Ok(nodes::Replaced(replaced)) => replaced,
+            Err(errno) => {
+                let err = WalkError::Link {
+                    kind: kind.node_kind(),
+                    dst: dst_shown.to_path_buf(),
+                    target: target.to_path_buf(),
+                    errno,
+                };
+                return self.fail_restoring(src_shown, dst, err, backup);
+            }
+        };
         self.reporter.node_done(kind.node(), src_shown, dst_shown);
+        if replaced {
+            self.reporter.removed(dst_shown);
+        }
     }
 
     /// Before `-l` or `-s` makes its link over an existing destination: the `may_replace`

@@ -54,6 +54,7 @@ fn other_file() -> Existing {
         directory: false,
         symlink: false,
         name_is_symlink: false,
+        special: false,
         looping: false,
         mtime: (50, 0),
         created_symlink: false,
@@ -88,6 +89,7 @@ fn onto_dangling(looping: bool) -> Facts {
             id: (1, 30),
             symlink: true,
             name_is_symlink: true,
+            special: false,
             looping,
             ..other_file()
         }),
@@ -341,4 +343,5 @@ fn just_created_file_is_not_overwritten_except_with_numbered_backups() {
 }
 
 mod replacing;
+mod specials;
 mod symlinks;

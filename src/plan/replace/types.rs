@@ -77,6 +77,8 @@ pub struct Existing {
     pub symlink: bool,
     /// DEST's name (lstat) is a symlink.
     pub name_is_symlink: bool,
+    /// DEST as the copy sees it is a FIFO, socket or device node.
+    pub special: bool,
     /// Following DEST fails with `ELOOP`.
     pub looping: bool,
     /// (seconds, nanoseconds) as the copy sees DEST.
@@ -169,7 +171,8 @@ pub enum Action {
     /// `cp -fb f f` in a dry run: report the planned copy.
     PlanOnly,
     /// Make DEST a hard link to the first copy of the source's group (removing what is
-    /// there first when `remove_first`).
+    /// there first when `remove_first`; the rules never ask that any more: the link replaces
+    /// DEST by a rename once it is made, so DEST is kept when it cannot be).
     LinkToFirst { remove_first: bool },
     /// `-u`: DEST, not older than the source, is remembered as its group's first copy; skip.
     RememberAsFirst,

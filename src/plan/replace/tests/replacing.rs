@@ -18,7 +18,9 @@ fn update_older_remembers_a_not_older_link_group_member() {
     f.first_copy_known = true;
     assert_eq!(
         decide(&f, &older),
-        Step::Act(Action::LinkToFirst { remove_first: true })
+        Step::Act(Action::LinkToFirst {
+            remove_first: false
+        })
     );
     // An older DEST is replaced as usual.
     f.existing.as_mut().unwrap().mtime = (99, 0);
@@ -177,7 +179,9 @@ fn remembered_link_replaces_the_old_file() {
     };
     assert_eq!(
         decide(&f, &settings()),
-        Step::Act(Action::LinkToFirst { remove_first: true })
+        Step::Act(Action::LinkToFirst {
+            remove_first: false
+        })
     );
     // A dry run removes nothing (it plans the link).
     let dry = Settings {

@@ -35,7 +35,9 @@ fn a_symlink_at_the_first_name_of_a_link_group_is_replaced_not_written_through()
     };
     assert_eq!(
         decide(&later, &s),
-        Step::Act(Action::LinkToFirst { remove_first: true })
+        Step::Act(Action::LinkToFirst {
+            remove_first: false
+        })
     );
     // A backup renames it away first; a dry run removes nothing.
     let backup = Settings {
