@@ -182,11 +182,16 @@ impl<'a, 'p> Copier<'a, 'p> {
                 if remove_first {
                     let _ = Self::remove_dest(s.dst);
                 }
-                // (Known when the rules decided; nothing forgot it since.)
+                // The first copy may still be running (`-j`): wait for it, then look again. A
+                // first copy that failed is forgotten, and this name is copied on its own, as
+                // GNU cp copies it (red team, round 4: it was linked to the failed copy, which
+                // was gone: ENOENT).
+                if let Some(shown) = self.links.get(&key).map(|first| first.shown.clone()) {
+                    self.wait_for(&shown);
+                }
                 let Some(first) = self.links.get(&key).cloned() else {
                     return true;
                 };
-                self.wait_for(&first.shown);
                 self.link_to_first(src_shown, &first, s.dst);
             }
             Action::RememberAsFirst => {

@@ -206,7 +206,18 @@ impl InPlace<'_> {
             }));
             return err;
         }
-        err.set_note(if job.strategy != Strategy::Ranged {
+        // A whole-file clone that must succeed did not empty DEST first (exec/open.rs); a
+        // FICLONE that cannot be made here changed nothing (after EINVAL DEST may have been
+        // emptied for a second try: exec/strategy.rs).
+        let nonempty = rustix::fs::fstat(dst).is_ok_and(|st| st.st_size > 0);
+        let untouched = job.strategy == Strategy::Reflink
+            && job.clone == crate::plan::CloneMode::Must
+            && matches!(*err.error, ExecError::Clone { errno, .. }
+                if outcome::on_errno(outcome::Mechanism::Clone, errno, false) != outcome::OnErrno::Fail
+                    && (errno != Errno::INVAL || nonempty));
+        err.set_note(if untouched {
+            None
+        } else if job.strategy != Strategy::Ranged {
             Some(DestNote::Incomplete { path })
         } else if !matches!(
             *err.error,

@@ -11,7 +11,7 @@ use rustix::fs::{
 use rustix::io::Errno;
 
 use super::ExecError;
-use crate::plan::{DestName, Endpoint, Job, Strategy};
+use crate::plan::{CloneMode, DestName, Endpoint, Job, Strategy};
 
 /// An open end of a copy: a descriptor we own, or standard input/output.
 pub(super) enum Fd {
@@ -189,7 +189,11 @@ fn truncate_checked(job: &Job, fd: &OwnedFd) -> Result<bool, ExecError> {
         });
     }
     let regular = FileType::from_raw_mode(st.st_mode) == FileType::RegularFile;
-    if regular && job.strategy != Strategy::Ranged {
+    // `--reflink=always` of a whole file: FICLONE replaces DEST's contents in one step or
+    // changes nothing, so DEST is not emptied first (a clone that cannot be made, e.g. on
+    // ext4, then leaves it as it was; GNU cp truncates it first and loses it).
+    let clone_only = job.strategy == Strategy::Reflink && job.clone == CloneMode::Must;
+    if regular && job.strategy != Strategy::Ranged && !clone_only {
         ftruncate(fd, 0).map_err(|e| cannot_open(job, e))?;
     }
     Ok(regular)

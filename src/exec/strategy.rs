@@ -56,9 +56,31 @@ pub(super) fn run_strategy(
 /// `FICLONE`; under `--reflink=auto` a clone that cannot be made here falls back to a sparse
 /// or whole-file copy (the clone column of [`super::outcome::ERRNO_TABLE`]).
 fn copy_reflink(engine: &Engine<'_>, job: &Job, src: &Fd, dst: &Fd) -> Result<Outcome, ExecError> {
-    match ioctl_ficlone(dst, src) {
+    let mut cloned = ioctl_ficlone(dst, src);
+    if cloned == Err(rustix::io::Errno::INVAL)
+        && job.clone == CloneMode::Must
+        && fstat(dst).is_ok_and(|st| st.st_size > 0)
+    {
+        // DEST was not emptied (exec/open.rs); btrfs and XFS refuse to clone a SOURCE whose
+        // end is not block-aligned into the middle of a longer file (EINVAL): this filesystem
+        // clones, so empty DEST now and clone again, as onto any DEST.
+        ftruncate(dst, 0).map_err(|errno| ExecError::Extend {
+            path: job.dest.display_path().to_owned(),
+            errno,
+        })?;
+        cloned = ioctl_ficlone(dst, src);
+    }
+    match cloned {
         Ok(()) => {
             let size = fstat(src).map(|st| st.st_size as u64).unwrap_or(0);
+            // An existing DEST is not emptied before a clone that must succeed (exec/open.rs):
+            // a longer one keeps its tail past the clone; cut it to SOURCE's size.
+            if fstat(dst).is_ok_and(|st| st.st_size as u64 > size) {
+                ftruncate(dst, size).map_err(|errno| ExecError::Extend {
+                    path: job.dest.display_path().to_owned(),
+                    errno,
+                })?;
+            }
             engine.progress.advance(size);
             let mut outcome = Outcome::new();
             outcome.bytes = size;

@@ -219,3 +219,57 @@ fn ranged_clones_on_btrfs() {
 fn ranged_clones_on_xfs() {
     ranged_clones("xfs");
 }
+
+/// `--reflink=always` over an existing DEST: FICLONE replaces its contents in one step or not
+/// at all, so DEST is not emptied first. Where no clone can be made (ext4, tmpfs) DEST keeps
+/// its contents and the only message is the clone's (GNU cp 9.1 truncates it first and loses
+/// it); where one can (btrfs, XFS), a longer DEST is cut to SOURCE's size.
+#[test]
+fn reflink_always_never_empties_an_existing_dest_it_cannot_clone_onto() {
+    let env = TestEnv::new();
+    env.write("src", pattern(100_000, 41));
+    let old = pattern(300_000, 42);
+    env.write("dst", &old);
+    let run = env.run(&["--reflink=always", "src", "dst"]);
+    if crate::testenv::clones_by_default(env.path()) {
+        run.success();
+        env.assert_same_content("src", "dst");
+    } else {
+        run.failure()
+            .stderr_is("fcopy: failed to clone 'dst' from 'src': Operation not supported\n");
+        assert!(env.read("dst") == old, "DEST changed");
+    }
+    // On btrfs and XFS, the cloning branch.
+    for fs_name in ["btrfs", "xfs"] {
+        let Some(mount) = LoopMount::new(fs_name, IMAGE) else {
+            continue;
+        };
+        let env = TestEnv::in_dir(mount.path());
+        env.write("src", pattern(100_000, 41));
+        env.write("dst", &old);
+        env.run(&["--reflink=always", "src", "dst"]).success();
+        env.assert_same_content("src", "dst");
+    }
+}
+
+/// A hard-link group whose first copy failed (`-a --reflink=always` where nothing clones):
+/// the later name is copied on its own and fails with its own clone error, as in GNU cp, and
+/// keeps its old contents; before (red team, round 4) it was linked to the failed first copy,
+/// which was gone: "cannot create hard link 't/b' to 't/a': No such file or directory".
+#[test]
+fn a_later_link_name_is_not_linked_to_a_first_copy_that_failed() {
+    let env = TestEnv::new();
+    if crate::testenv::clones_by_default(env.path()) {
+        return; // the clone succeeds here; reflink_modes covers it
+    }
+    env.write("s/a", b"data");
+    fs::hard_link(env.join("s/a"), env.join("s/b")).unwrap();
+    env.write("t/b", b"old b");
+    let run = env.run(&["-a", "--reflink=always", "s/a", "s/b", "t"]);
+    run.failure().stderr_is(
+        "fcopy: failed to clone 't/a' from 's/a': Operation not supported\n\
+         fcopy: failed to clone 't/b' from 's/b': Operation not supported\n",
+    );
+    assert_eq!(env.read("t/b"), b"old b");
+    assert!(!env.exists("t/a"));
+}
