@@ -21,7 +21,14 @@ pub fn install() {
     let _ = signal_hook::flag::register(SIGXFSZ, Arc::new(AtomicBool::new(false)));
     install_hangup_and_quit(flag);
     quiet_helper_threads();
-    start_watchdog();
+}
+
+/// Starts the watchdog thread (once), before a job that may block in a system call
+/// (`exec::run_job`): a FIFO, a stream, a device. Copies of regular files never start it, so
+/// they pay no thread and no descriptors for it (`ulimit -n`, start-up).
+pub fn ensure_watchdog() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(start_watchdog);
 }
 
 /// The helper threads (this watchdog, the SIGUSR1 watcher of `report::progress`): a panic in
@@ -65,8 +72,13 @@ fn start_watchdog() {
         .name(HELPER_THREADS[0].into())
         .stack_size(64 << 10)
         .spawn(move || {
-            let Some(first) = signals.forever().next() else {
-                return;
+            // A stop signal that came before the watchdog started was only flagged.
+            let first = match pending() {
+                Some(signal) if signal != signal_hook::consts::SIGPIPE => signal,
+                _ => match signals.forever().next() {
+                    Some(signal) => signal,
+                    None => return,
+                },
             };
             watch(first, &mut signals);
         });

@@ -190,7 +190,10 @@ impl<'a, 'p> Copier<'a, 'p> {
                     self.wait_for(&shown);
                 }
                 let Some(first) = self.links.get(&key).cloned() else {
-                    return true;
+                    // Decided again for this name alone: whatever is at DEST now (a planted
+                    // symlink: replaced by link-group-over-symlink, never written through).
+                    self.copy_file(s.src, s.facts, s.dst, nofollow);
+                    return false;
                 };
                 self.link_to_first(src_shown, &first, s.dst);
             }

@@ -106,6 +106,17 @@ impl<'p> Engine<'p> {
     }
 }
 
+/// Whether a job may block in a system call that a signal does not interrupt (SA_RESTART):
+/// a stream, a FIFO or device as SOURCE, or an existing DEST that is not a regular file. Only
+/// then does [`crate::signals::ensure_watchdog`] start its thread (a regular copy pays
+/// nothing for it: no thread, no descriptors, issue 16's start-up).
+fn may_block(job: &Job) -> bool {
+    job.source == Endpoint::Stdio
+        || job.dest == Endpoint::Stdio
+        || job.source_facts.kind != crate::facts::FileKind::Regular
+        || (job.dest_exists && !job.dest_seekable)
+}
+
 /// Runs one job to completion or to a typed error.
 ///
 /// # Errors
@@ -117,6 +128,9 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
         return Err(JobError::new(ExecError::InterruptedBefore {
             source: job.source.display_path().to_owned(),
         }));
+    }
+    if may_block(job) {
+        crate::signals::ensure_watchdog();
     }
     let src = open_source(job)?;
     if job.atomic {

@@ -96,11 +96,12 @@ pub(super) fn open_partial(
 /// Whether `copy`, `have` bytes long, is taken for the start of an interrupted copy of `src`
 /// (`--resume` of DEST, and of `--resume --atomic`'s partial file), as `rsync --append` trusts
 /// a prefix, but only on evidence:
-/// - it was last modified no earlier than SOURCE last changed (its ctime: `touch -d` cannot
+/// - it was last modified after SOURCE last changed (its ctime: `touch -d` cannot
 ///   set it back, and a rename or a rewrite in place moves it on). An older file is an earlier
 ///   copy of a SOURCE that has changed since, maybe in place at the same size, or SOURCE was
 ///   replaced by an older file; an interrupted copy was written after (its times are set only
-///   at the end; a failed one is marked with the time of the failure);
+///   at the end; a failed one is marked with the time of the failure) — or it is a finished
+///   copy by `--update=changed`'s measure (SOURCE's size and mtime to the nanosecond: `-a`);
 /// - its last up-to-[`TAIL_CHECK`] bytes equal SOURCE's there, and are not all zeros: a
 ///   `truncate`d or preallocated file over a SOURCE whose end is zeros (or a hole) proves
 ///   nothing (red team, round 4: `truncate -s 8M dst` was "complete" for a sparse SOURCE).
@@ -110,7 +111,14 @@ pub fn is_prefix_of(src: BorrowedFd<'_>, copy: BorrowedFd<'_>, have: u64) -> boo
     let (Ok(s), Ok(c)) = (fstat(src), fstat(copy)) else {
         return false;
     };
-    if (c.st_mtime, c.st_mtime_nsec) < (s.st_ctime, s.st_ctime_nsec) {
+    // Strictly later: file times come from a coarse clock (a few ms), so a SOURCE changed in
+    // the same tick as the copy was written is taken to be newer (copied again: slower, safe).
+    // Or a whole copy with SOURCE's own mtime (`-a`, `-p`): what `--update=changed` calls a
+    // finished copy (size and mtime, to the nanosecond).
+    let written_after = (c.st_mtime, c.st_mtime_nsec) > (s.st_ctime, s.st_ctime_nsec);
+    let finished =
+        c.st_size == s.st_size && (c.st_mtime, c.st_mtime_nsec) == (s.st_mtime, s.st_mtime_nsec);
+    if !written_after && !finished {
         return false;
     }
     let n = have.min(TAIL_CHECK) as usize;
