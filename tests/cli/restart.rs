@@ -36,6 +36,16 @@ fn set_mtime(path: &Path, t: SystemTime) {
         .unwrap();
 }
 
+/// Sets the file's length (`truncate -s`).
+fn set_len(path: &Path, len: u64) {
+    fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_len(len)
+        .unwrap();
+}
+
 fn mtime(path: &Path) -> (i64, i64) {
     let m = fs::metadata(path).unwrap();
     (m.mtime(), m.mtime_nsec())
@@ -1106,12 +1116,7 @@ fn resume_never_trusts_a_dest_older_than_the_source() {
     env.assert_same_content("src", "dst");
 
     // The same with a shorter DEST: its prefix is not trusted either.
-    fs::OpenOptions::new()
-        .write(true)
-        .open(env.join("dst"))
-        .unwrap()
-        .set_len(2 * M as u64)
-        .unwrap();
+    set_len(&env.join("dst"), 2 * M as u64);
     set_mtime(
         &env.join("dst"),
         SystemTime::now() - Duration::from_secs(3600),
@@ -1163,19 +1168,9 @@ fn resume_needs_evidence_not_zeros_or_an_old_mtime() {
     let env = TestEnv::new();
     let head = pattern(3 * M, 31);
     env.write("src", &head);
-    fs::OpenOptions::new()
-        .write(true)
-        .open(env.join("src"))
-        .unwrap()
-        .set_len(8 * M as u64)
-        .unwrap();
+    set_len(&env.join("src"), 8 * M as u64);
     env.write("dst", b"");
-    fs::OpenOptions::new()
-        .write(true)
-        .open(env.join("dst"))
-        .unwrap()
-        .set_len(8 * M as u64)
-        .unwrap();
+    set_len(&env.join("dst"), 8 * M as u64);
     let rec = env.run(&["--resume", "--json", "src", "dst"]).json_record();
     assert!(rec["resumed_from"].is_null(), "{rec}");
     env.assert_same_content("src", "dst");
