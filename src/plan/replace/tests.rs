@@ -98,6 +98,36 @@ fn onto_dangling(looping: bool) -> Facts {
     }
 }
 
+/// A DEST the link-group rules replace (`f`, under `s`) is left to `replace-how` at a later
+/// name (GNU's link to the first copy, by a rename), with a backup (renamed away first) and in
+/// a dry run (nothing removed).
+fn defers_to_replace_how(f: &Facts, s: &Settings) {
+    let later = Facts {
+        first_copy_known: true,
+        ..f.clone()
+    };
+    assert_eq!(
+        decide(&later, s),
+        Step::Act(Action::LinkToFirst {
+            remove_first: false
+        })
+    );
+    let backup = Settings {
+        backup: true,
+        ..settings()
+    };
+    let f_backup = Facts {
+        backup_is_source: Some(false),
+        ..f.clone()
+    };
+    assert_eq!(decide(&f_backup, &backup), Step::BackUpFirst);
+    let dry = Settings {
+        dry_run: true,
+        ..settings()
+    };
+    assert_eq!(decide(f, &dry), Step::Act(Action::Proceed));
+}
+
 fn fails(step: Step) -> ReplaceError {
     match step {
         Step::Act(Action::Fail(e)) => e,

@@ -35,32 +35,7 @@ fn a_special_file_at_a_name_of_a_link_group_is_replaced_never_opened() {
         decide(&f, &attributes_only),
         Step::RemoveFirst { report: true }
     );
-    // At a later name the link to the first copy replaces it by a rename.
-    let later = Facts {
-        first_copy_known: true,
-        ..f.clone()
-    };
-    assert_eq!(
-        decide(&later, &s),
-        Step::Act(Action::LinkToFirst {
-            remove_first: false
-        })
-    );
-    // A backup renames it away first; a dry run removes nothing.
-    let backup = Settings {
-        backup: true,
-        ..settings()
-    };
-    let f_backup = Facts {
-        backup_is_source: Some(false),
-        ..f.clone()
-    };
-    assert_eq!(decide(&f_backup, &backup), Step::BackUpFirst);
-    let dry = Settings {
-        dry_run: true,
-        ..settings()
-    };
-    assert_eq!(decide(&f, &dry), Step::Act(Action::Proceed));
+    defers_to_replace_how(&f, &s);
 }
 
 #[test]

@@ -28,32 +28,7 @@ fn a_symlink_at_the_first_name_of_a_link_group_is_replaced_not_written_through()
         ..f.clone()
     };
     assert_eq!(decide(&removed, &s), Step::Act(Action::Proceed));
-    // At a later name GNU's link to the first copy replaces it (replace-how).
-    let later = Facts {
-        first_copy_known: true,
-        ..f.clone()
-    };
-    assert_eq!(
-        decide(&later, &s),
-        Step::Act(Action::LinkToFirst {
-            remove_first: false
-        })
-    );
-    // A backup renames it away first; a dry run removes nothing.
-    let backup = Settings {
-        backup: true,
-        ..settings()
-    };
-    let f_backup = Facts {
-        backup_is_source: Some(false),
-        ..f.clone()
-    };
-    assert_eq!(decide(&f_backup, &backup), Step::BackUpFirst);
-    let dry = Settings {
-        dry_run: true,
-        ..settings()
-    };
-    assert_eq!(decide(&f, &dry), Step::Act(Action::Proceed));
+    defers_to_replace_how(&f, &s);
     // -n and -u still skip first (GNU's overwrite_ok).
     let none = Settings {
         update: Update::None,
