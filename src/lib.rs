@@ -14,6 +14,7 @@ pub mod cli;
 pub mod drive;
 pub mod exec;
 pub mod facts;
+pub mod limits;
 pub mod meta;
 pub mod options;
 pub mod plan;

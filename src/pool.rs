@@ -78,25 +78,9 @@ pub fn workers_within_address_space(requested: usize) -> usize {
     let Some(limit) = rustix::process::getrlimit(rustix::process::Resource::As).current else {
         return requested;
     };
-    let spare = limit.saturating_sub(address_space_in_use()) / 2 / WORKER_ADDRESS_SPACE;
+    let spare =
+        limit.saturating_sub(crate::limits::address_space_in_use()) / 2 / WORKER_ADDRESS_SPACE;
     requested.min(usize::try_from(spare).unwrap_or(usize::MAX))
-}
-
-/// The address space mapped now (`VmSize` in `/proc/self/status`), in bytes; 0 when /proc
-/// cannot say (the cap then counts from the whole limit).
-fn address_space_in_use() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kib = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmSize:"))
-        .and_then(|rest| {
-            rest.trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse::<u64>()
-                .ok()
-        });
-    kib.unwrap_or(0) * 1024
 }
 
 /// Jobs handed to one worker at a time: consecutive files of the walk (mostly one directory's),

@@ -28,8 +28,18 @@ pub fn install() {
 /// they pay no thread and no descriptors for it (`ulimit -n`, start-up).
 pub fn ensure_watchdog() {
     static ONCE: std::sync::Once = std::sync::Once::new();
+    // Under a tight address-space limit (`ulimit -v`) the thread is not started: its stack
+    // and the thread-local state it would take could leave too little for the copy itself,
+    // and glibc aborts when a thread-local destructor cannot be registered (measured: a
+    // stream copy 128 KiB above start-up's need). A blocked copy then needs SIGKILL, as before.
+    if crate::limits::address_space_headroom().is_some_and(|free| free < WATCHDOG_HEADROOM) {
+        return;
+    }
     ONCE.call_once(start_watchdog);
 }
+
+/// The address space left under `RLIMIT_AS` below which the watchdog is not started: 8 MiB.
+const WATCHDOG_HEADROOM: u64 = 8 << 20;
 
 /// The helper threads (this watchdog, the SIGUSR1 watcher of `report::progress`): a panic in
 /// one, such as std's "failed to allocate an alternative stack" when it starts under a low
