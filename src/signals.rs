@@ -32,10 +32,12 @@ pub fn ensure_watchdog() {
     // and the thread-local state it would take could leave too little for the copy itself,
     // and glibc aborts when a thread-local destructor cannot be registered (measured: a
     // stream copy 128 KiB above start-up's need). A blocked copy then needs SIGKILL, as before.
-    if crate::limits::address_space_headroom().is_some_and(|free| free < WATCHDOG_HEADROOM) {
-        return;
-    }
-    ONCE.call_once(start_watchdog);
+    // (Decided once: a later job does not look again.)
+    ONCE.call_once(|| {
+        if !crate::limits::address_space_headroom().is_some_and(|free| free < WATCHDOG_HEADROOM) {
+            start_watchdog();
+        }
+    });
 }
 
 /// The address space left under `RLIMIT_AS` below which the watchdog is not started: 8 MiB.

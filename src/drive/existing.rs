@@ -5,7 +5,6 @@
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
-use std::sync::OnceLock;
 
 use rustix::fs::{statat, AtFlags, FileType, Stat};
 use rustix::io::Errno;
@@ -21,11 +20,7 @@ use crate::plan::replace::{self, Action, Existing, Fact, ReplaceError, Step};
 use crate::plan::same::{self as same_file, Ident, SameFile};
 use crate::plan::{self, Endpoint};
 
-/// Whether `POSIXLY_CORRECT` is set (read once per run).
-fn posixly_correct() -> bool {
-    static SET: OnceLock<bool> = OnceLock::new();
-    *SET.get_or_init(|| std::env::var_os("POSIXLY_CORRECT").is_some())
-}
+use crate::options::posixly_correct;
 
 /// What a copy onto an existing destination is about, for gathering the rules' facts.
 pub(super) struct Subject<'e> {

@@ -284,3 +284,11 @@ pub fn resolve(args: &Args, m: &ArgMatches) -> Result<Config, UsageError> {
         json: args.json,
     })
 }
+
+/// Whether `POSIXLY_CORRECT` is set (read once per run). GNU cp writes through a dangling
+/// DEST symlink under it (tests/cp/thru-dangling.sh), and fcopy makes a declined `-i` exit 1
+/// under it, as POSIX specifies (see `app::finish`).
+pub fn posixly_correct() -> bool {
+    static SET: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *SET.get_or_init(|| std::env::var_os("POSIXLY_CORRECT").is_some())
+}

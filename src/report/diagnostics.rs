@@ -137,7 +137,7 @@ impl Reporter {
         self.declined += 1;
     }
 
-    /// Overwrites declined at a `-i` prompt (each makes the exit status 1).
+    /// Overwrites declined at a `-i` prompt (with `POSIXLY_CORRECT`, each makes the exit status 1).
     pub fn declines(&self) -> u64 {
         self.declined
     }
