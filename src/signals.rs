@@ -34,7 +34,7 @@ pub fn ensure_watchdog() {
     // stream copy 128 KiB above start-up's need). A blocked copy then needs SIGKILL, as before.
     // (Decided once: a later job does not look again.)
     ONCE.call_once(|| {
-        if !crate::limits::address_space_headroom().is_some_and(|free| free < WATCHDOG_HEADROOM) {
+        if crate::limits::address_space_headroom().is_none_or(|free| free >= WATCHDOG_HEADROOM) {
             start_watchdog();
         }
     });
