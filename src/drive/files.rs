@@ -178,10 +178,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                 Ok(_) => self.copy_file(s.src, s.facts, s.dst, nofollow),
                 Err(e) => self.fail(src_shown, dst_shown, e),
             },
-            Action::LinkToFirst { remove_first } => {
-                if remove_first {
-                    let _ = Self::remove_dest(s.dst);
-                }
+            Action::LinkToFirst => {
                 // The first copy may still be running (`-j`): wait for it, then look again. A
                 // first copy that failed is forgotten, and this name is copied on its own, as
                 // GNU cp copies it (red team, round 4: it was linked to the failed copy, which

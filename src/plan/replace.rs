@@ -228,9 +228,7 @@ fn update_remembers_link_group(f: &Facts, s: &Settings) -> Option<Step> {
         return None;
     }
     if f.first_copy_known {
-        act(Action::LinkToFirst {
-            remove_first: false,
-        })
+        act(Action::LinkToFirst)
     } else {
         act(Action::RememberAsFirst)
     }
@@ -366,9 +364,7 @@ fn replace_how(f: &Facts, s: &Settings) -> Option<Step> {
     if s.backup && !s.dry_run {
         Some(Step::BackUpFirst)
     } else if f.remember && f.first_copy_known {
-        act(Action::LinkToFirst {
-            remove_first: false,
-        })
+        act(Action::LinkToFirst)
     } else if (s.remove_destination || linked_dest) && !s.dry_run {
         Some(Step::RemoveFirst { report: true })
     } else {
@@ -428,9 +424,7 @@ fn may_replace_step(f: &Facts, s: &Settings) -> Option<Step> {
 
 /// A later name of a hard-linked source is linked to its first copy.
 fn remembered_hard_link(f: &Facts, _: &Settings) -> Option<Step> {
-    (f.remember && f.first_copy_known).then_some(Step::Act(Action::LinkToFirst {
-        remove_first: false,
-    }))
+    (f.remember && f.first_copy_known).then_some(Step::Act(Action::LinkToFirst))
 }
 
 #[cfg(test)]

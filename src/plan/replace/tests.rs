@@ -106,12 +106,7 @@ fn defers_to_replace_how(f: &Facts, s: &Settings) {
         first_copy_known: true,
         ..f.clone()
     };
-    assert_eq!(
-        decide(&later, s),
-        Step::Act(Action::LinkToFirst {
-            remove_first: false
-        })
-    );
+    assert_eq!(decide(&later, s), Step::Act(Action::LinkToFirst));
     let backup = Settings {
         backup: true,
         ..settings()

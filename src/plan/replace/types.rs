@@ -170,10 +170,10 @@ pub enum Action {
     CopyToBackup,
     /// `cp -fb f f` in a dry run: report the planned copy.
     PlanOnly,
-    /// Make DEST a hard link to the first copy of the source's group (removing what is
-    /// there first when `remove_first`; the rules never ask that any more: the link replaces
-    /// DEST by a rename once it is made, so DEST is kept when it cannot be).
-    LinkToFirst { remove_first: bool },
+    /// Make DEST a hard link to the first copy of the source's group: the link is made at a
+    /// temporary name and renamed over DEST, so DEST is kept when it cannot be (GNU's
+    /// force_linkat).
+    LinkToFirst,
     /// `-u`: DEST, not older than the source, is remembered as its group's first copy; skip.
     RememberAsFirst,
 }

@@ -16,12 +16,7 @@ fn update_older_remembers_a_not_older_link_group_member() {
     f.existing.as_mut().unwrap().mtime = (100, 0);
     assert_eq!(decide(&f, &older), Step::Act(Action::RememberAsFirst));
     f.first_copy_known = true;
-    assert_eq!(
-        decide(&f, &older),
-        Step::Act(Action::LinkToFirst {
-            remove_first: false
-        })
-    );
+    assert_eq!(decide(&f, &older), Step::Act(Action::LinkToFirst));
     // An older DEST is replaced as usual.
     f.existing.as_mut().unwrap().mtime = (99, 0);
     assert_eq!(update_remembers_link_group(&f, &older), None);
@@ -177,23 +172,13 @@ fn remembered_link_replaces_the_old_file() {
         first_copy_known: true,
         ..onto_other()
     };
-    assert_eq!(
-        decide(&f, &settings()),
-        Step::Act(Action::LinkToFirst {
-            remove_first: false
-        })
-    );
+    assert_eq!(decide(&f, &settings()), Step::Act(Action::LinkToFirst));
     // A dry run removes nothing (it plans the link).
     let dry = Settings {
         dry_run: true,
         ..settings()
     };
-    assert_eq!(
-        decide(&f, &dry),
-        Step::Act(Action::LinkToFirst {
-            remove_first: false
-        })
-    );
+    assert_eq!(decide(&f, &dry), Step::Act(Action::LinkToFirst));
 }
 
 #[test]
@@ -273,12 +258,7 @@ fn remembered_hard_link_links_to_the_first_copy() {
         first_copy_known: true,
         ..facts()
     };
-    assert_eq!(
-        decide(&f, &settings()),
-        Step::Act(Action::LinkToFirst {
-            remove_first: false
-        })
-    );
+    assert_eq!(decide(&f, &settings()), Step::Act(Action::LinkToFirst));
     let unknown = Facts {
         remember: true,
         ..facts()
@@ -340,12 +320,7 @@ fn a_backup_comes_before_the_link_to_the_first_copy() {
         existing: None,
         ..f
     };
-    assert_eq!(
-        decide(&after, &backup),
-        Step::Act(Action::LinkToFirst {
-            remove_first: false
-        })
-    );
+    assert_eq!(decide(&after, &backup), Step::Act(Action::LinkToFirst));
 }
 
 #[test]
