@@ -12,9 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use clap::ArgMatches;
-
-use crate::cli::Args;
+use crate::cli::{Args, FlagPositions};
 use crate::exec::{self, Engine};
 use crate::options::{self, Config, UsageError};
 use crate::plan::{Endpoint, Target};
@@ -71,7 +69,7 @@ fn usage(reporter: &mut Reporter, e: &UsageError) -> ExitCode {
 
 /// The settings step, `--mkpath`'s `-t DIRECTORY`, cp's operand grammar, and the checks that
 /// need both (where `-i` reads its answers).
-fn prepare(args: &Args, m: &ArgMatches, reporter: &mut Reporter) -> Result<Prepared, ExitCode> {
+fn prepare(args: &Args, m: &FlagPositions, reporter: &mut Reporter) -> Result<Prepared, ExitCode> {
     let config = options::resolve(args, m).map_err(|e| usage(reporter, &e))?;
     let listed = operands::with_files_from(args, &config).map_err(|e| usage(reporter, &e))?;
     let nothing_listed = matches!(listed, operands::Listed::Nothing);

@@ -6,14 +6,15 @@ use std::io::Write as _;
 
 use clap::FromArgMatches;
 
-use crate::cli::{self, Args, OptionError};
+use crate::cli::{self, Args, FlagPositions, OptionError};
 use crate::report::{ExitCode, Reporter};
 
 /// Parses argv with clap; help and version exit 0, usage errors exit 1 with GNU's hint line.
-pub fn parse_args(
-    program: &str,
-    argv: Vec<OsString>,
-) -> Result<(Args, clap::ArgMatches), ExitCode> {
+/// A command line of operands only needs no parser ([`cli::positions::operands_only`]).
+pub fn parse_args(program: &str, argv: Vec<OsString>) -> Result<(Args, FlagPositions), ExitCode> {
+    if let Some(args) = cli::operands_only(&argv) {
+        return Ok((args, FlagPositions::default()));
+    }
     let mut command = cli::command(program);
     let argv = match cli::resolve_long_options(&mut command, argv) {
         Ok(argv) => argv,
@@ -21,7 +22,7 @@ pub fn parse_args(
     };
     let parsed = command
         .try_get_matches_from(argv)
-        .and_then(|m| Args::from_arg_matches(&m).map(|a| (a, m)));
+        .and_then(|m| Args::from_arg_matches(&m).map(|a| (a, FlagPositions::from_matches(m))));
     parsed.map_err(|e| {
         use clap::error::ErrorKind;
         match e.kind() {

@@ -10,9 +10,11 @@ use clap::Parser;
 use crate::units::{parse_bytes, ByteArg};
 
 pub mod long_options;
+pub mod positions;
 mod values;
 
 pub use self::long_options::resolve_long_options;
+pub use self::positions::{operands_only, FlagPositions};
 
 use crate::options::values::{MethodChoice, ProgressWhen, ReflinkWhen, SparseWhen, UpdateWhen};
 
@@ -61,7 +63,7 @@ Exit status: 0 if everything was copied, 1 if anything failed (usage errors \
 too).";
 
 /// Parsed command-line arguments, one field per flag.
-#[derive(Parser, Debug, Clone)]
+#[derive(Parser, Debug, Clone, Default)]
 #[command(
     name = "fcopy",
     version,

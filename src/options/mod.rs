@@ -5,8 +5,6 @@
 
 use std::ffi::OsString;
 
-use clap::ArgMatches;
-
 use self::conflicts::{Conflict, Given};
 use self::values::{ProgressWhen, UpdateWhen};
 use crate::backup::{self, BackupControl};
@@ -234,7 +232,7 @@ fn link_mode(args: &Args) -> LinkMode {
 /// Resolves flags (and `VERSION_CONTROL`, `SIMPLE_BACKUP_SUFFIX`) into a [`Config`]: values
 /// first (attribute lists and backup words are checked as they are read), then the conflict
 /// table, then the restart settings.
-pub fn resolve(args: &Args, m: &ArgMatches) -> Result<Config, UsageError> {
+pub fn resolve(args: &Args, m: &crate::cli::FlagPositions) -> Result<Config, UsageError> {
     let recursive = args.recursive || args.archive;
     let (preserve, no_preserve_mode) = order::resolve_preserve(args, m)?;
     let backup = resolve_backup(args)?;

@@ -1,23 +1,21 @@
 //! GNU cp's order-dependent flags: the last of `-L`/`-P`/`-H`/`-a`/`-d` chooses which symbolic
 //! links are followed, and `--preserve`, `--no-preserve`, `-p`, `-a`, `-d` apply in order.
 
-use clap::ArgMatches;
-
 use super::{Deref, UsageError};
-use crate::cli::Args;
+use crate::cli::{Args, FlagPositions};
 use crate::meta::{Attrs, Preserve};
 
 /// The position of the last occurrence of a flag on the command line (0: not given).
-fn last_index(m: &ArgMatches, id: &str, given: bool) -> usize {
+fn last_index(m: &FlagPositions, id: &str, given: bool) -> usize {
     if !given {
         return 0;
     }
-    m.indices_of(id).and_then(|i| i.max()).unwrap_or(0)
+    m.last(id).unwrap_or(0)
 }
 
 /// `-L`, `-P`, `-H`, `-a` and `-d`: the last one wins, as in GNU cp. Without any: `-P` for
 /// `-r` (unless `-l`), else `-L`.
-pub fn resolve_deref(args: &Args, m: &ArgMatches, recursive: bool) -> Deref {
+pub fn resolve_deref(args: &Args, m: &FlagPositions, recursive: bool) -> Deref {
     let deref_flags = [
         (
             last_index(m, "dereference", args.dereference),
@@ -62,7 +60,7 @@ struct AttrFlag {
 }
 
 /// The attribute flags in command-line order.
-fn attr_flags(args: &Args, m: &ArgMatches) -> Result<Vec<AttrFlag>, UsageError> {
+fn attr_flags(args: &Args, m: &FlagPositions) -> Result<Vec<AttrFlag>, UsageError> {
     let mut flags = Vec::new();
     let implied = |index, attrs| AttrFlag {
         index,
@@ -88,11 +86,9 @@ fn attr_flags(args: &Args, m: &ArgMatches) -> Result<Vec<AttrFlag>, UsageError> 
         flags.push(implied(last_index(m, "preserve_default", true), Attrs::P));
     }
     for (id, add) in [("preserve", true), ("no_preserve", false)] {
-        let (Some(values), Some(indices)) = (m.get_many::<String>(id), m.indices_of(id)) else {
-            continue;
-        };
         let flag = if add { "--preserve" } else { "--no-preserve" };
-        for (value, index) in values.zip(indices) {
+        for (value, index) in m.values(id) {
+            let value = value.as_str();
             let attrs = Attrs::parse(value, flag).map_err(UsageError::Attributes)?;
             let context_named = value
                 .split(',')
@@ -112,7 +108,7 @@ fn attr_flags(args: &Args, m: &ArgMatches) -> Result<Vec<AttrFlag>, UsageError> 
 
 /// `--preserve`/`--no-preserve`/`-p`/`-a`/`-d` applied in command-line order. The flag: mode
 /// was last removed by `--no-preserve=mode` (new files then get default permissions).
-pub fn resolve_preserve(args: &Args, m: &ArgMatches) -> Result<(Preserve, bool), UsageError> {
+pub fn resolve_preserve(args: &Args, m: &FlagPositions) -> Result<(Preserve, bool), UsageError> {
     let mut preserve = Preserve::default();
     let mut no_preserve_mode = false;
     for flag in attr_flags(args, m)? {

@@ -2,9 +2,10 @@
 //! `--method`, `--update`, `--progress`): no clap here; `crate::cli` maps the words onto them.
 
 /// `--sparse=WHEN`: whether the destination gets holes (GNU cp's `--sparse`).
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub enum SparseWhen {
     /// `auto` (the default): keep the holes the source has (found with SEEK_DATA/SEEK_HOLE).
+    #[default]
     Auto,
     /// `always`: also turn runs of zero bytes into holes.
     Always,
@@ -13,9 +14,10 @@ pub enum SparseWhen {
 }
 
 /// `--reflink[=WHEN]`: whether the destination shares the source's extents (a clone, FICLONE).
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub enum ReflinkWhen {
     /// `auto` (the default): clone where the filesystem can (btrfs, XFS), else copy.
+    #[default]
     Auto,
     /// `always` (and bare `--reflink`): clone with FICLONE or fail.
     Always,
@@ -53,9 +55,10 @@ pub enum UpdateWhen {
 }
 
 /// `--method=METHOD`: how the bytes move.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub enum MethodChoice {
     /// `auto` (the default): reflink (per `--reflink`), then copy_file_range, then read/write.
+    #[default]
     Auto,
     /// `copy-file-range`: copy_file_range(2) only; fail with the reason instead of falling back.
     CopyFileRange,
