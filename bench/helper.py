@@ -250,6 +250,8 @@ WORKLOADS = {
 # the C copy_file_range loop (bench/cfr-floor.c): not a peer, the floor; where a limit is given
 # here, the target also requires fcopy ≤ limit × the floor's median
 FLOOR = "floor"
+# the same loop in Rust with std alone (bench/cfr-floor.rs): the start-up floor of a Rust program
+RUST_FLOOR = "rust-floor"
 FLOOR_TARGET = {"tiny": 1.10, "proc": 1.10}
 RSS_TARGET = 1.25
 NOISY = 0.20  # σ / mean above which a timing is flagged as noisy
@@ -393,7 +395,7 @@ def report(results_dir, out_md):
                 for n, t in tools.items())
         f_cell = fmt_t(f_med) + (f" ({meas_name})" if meas_name != "fcopy" else "")
         # the fastest other tool (a peer, or the baseline), and the floor
-        peers = [(med(n), n) for n in tools if n not in (meas_name, FLOOR) and med(n)]
+        peers = [(med(n), n) for n in tools if n not in (meas_name, FLOOR, RUST_FLOOR) and med(n)]
         best_cell = "–"
         if peers and f_med:
             pm, pn = min(peers)
@@ -402,6 +404,9 @@ def report(results_dir, out_md):
                 " (ahead)" if rr < 1 else "")
         fl_med = med(FLOOR)
         floor_cell = "–" if not (fl_med and f_med) else f"{fmt_t(fl_med)}: {f_med / fl_med:.2f}"
+        rfl_med = med(RUST_FLOOR)
+        if rfl_med and f_med:
+            floor_cell += f"; Rust {fmt_t(rfl_med)}: {f_med / rfl_med:.2f}"
         summary.append(
             f"| {w} | {title} | {f_cell} | {fmt_t(base_med)} ({base_name}) | {ratio_cell} | "
             f"{verdict} | {best_cell} | {floor_cell} | {rss_cell} | {blocks} |")

@@ -356,6 +356,14 @@ if ! command -v cc >/dev/null 2>&1 || ! cc -O2 -o "$FLOOR" "$BENCH_HOME/cfr-floo
     warn "cannot compile bench/cfr-floor.c with cc -O2 ($(head -c 200 "$WORK/cc.log" 2>/dev/null | tr '\n' ' ')); the floor is left out"
     FLOOR=""
 fi
+# the same floor for a Rust program (bench/cfr-floor.rs: std::io::copy), built as fcopy is built
+# (panic=abort, GCC's unwinder linked in as in .cargo/config.toml): what Rust's runtime costs
+RUST_FLOOR=$WORK/rust-floor
+if ! command -v rustc >/dev/null 2>&1 || ! rustc --edition 2021 -O -C panic=abort -C codegen-units=1 \
+    -l static:-bundle=gcc_eh -o "$RUST_FLOOR" "$BENCH_HOME/cfr-floor.rs" 2>"$WORK/rustc.log"; then
+    warn "cannot compile bench/cfr-floor.rs with rustc ($(head -c 200 "$WORK/rustc.log" 2>/dev/null | tr '\n' ' ')); the Rust floor is left out"
+    RUST_FLOOR=""
+fi
 
 NOW=$(date -u +%Y-%m-%dT%H:%MZ)
 MACHINE="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) cores, $(($(grep MemTotal /proc/meminfo | awk '{print $2}') / 1024 / 1024)) GiB RAM"
@@ -368,7 +376,7 @@ echo "fcopy:    $FCOPY_LABEL" >&2
 echo "baseline: $CP_VERSION" >&2
 echo "peers:    uutils ${UUTILS:-(none)}, xcp ${XCP:-(none)}, fcp ${FCP:-(none)}, rsync ${RSYNC:-(none)}, dd $DD" >&2
 echo "          $PEERS_LABEL" >&2
-echo "floor:    ${FLOOR:-(none: no C compiler)}" >&2
+echo "floor:    ${FLOOR:-(none: no C compiler)}; Rust: ${RUST_FLOOR:-(none: no rustc)}" >&2
 echo "scratch:  $SCRATCH ($SCRATCH_FS); tmpfs: $SHM ($SHM_FS)" >&2
 echo "results:  $OUT_MD, $OUT_DIR/" >&2
 
@@ -483,6 +491,8 @@ add_copiers() {
 add_dd() { add_tool dd "$DD" "if=$1" "of=$2" bs=1M status=none; }
 # add_floor SRC DST: bench/cfr-floor.c, the floor of a single-file copy
 add_floor() { [[ -z $FLOOR ]] || add_tool floor "$FLOOR" "$1" "$2"; }
+# add_rust_floor SRC DST: bench/cfr-floor.rs, the floor of a single-file copy for a Rust program
+add_rust_floor() { [[ -z $RUST_FLOOR ]] || add_tool rust-floor "$RUST_FLOOR" "$1" "$2"; }
 # add_rsync SRC_DIR DST_DIR: rsync -a, copying the tree SRC_DIR as DST_DIR like cp -r does
 add_rsync() { [[ -z $RSYNC ]] || add_tool "rsync -a" "$RSYNC" -a "$1/" "$2"; }
 
@@ -949,10 +959,12 @@ if wants tiny; then
     new_workload tiny "1-byte file (start-up)"
     VSRC=$SRC/tiny.bin DST=$SCRATCH/dst/tiny.bin VERIFY=v_file
     PREP_BODY="rm -f -- $DST"
-    NOTE="floor: bench/cfr-floor.c (dynamically linked like the tools): open, open, copy_file_range until 0, close. "
+    NOTE="floor: bench/cfr-floor.c (dynamically linked like the tools): open, open, copy_file_range until 0, close; \
+rust-floor: bench/cfr-floor.rs, the same with Rust's std (std::io::copy), built as fcopy is: Rust's start-up cost. "
     add_copiers -- "$VSRC" "$DST"
     add_dd "$VSRC" "$DST"
     add_floor "$VSRC" "$DST"
+    add_rust_floor "$VSRC" "$DST"
     run_workload
 fi
 
@@ -965,6 +977,7 @@ with sendfile(2); on older kernels copy_file_range returns 0 (size 0 in stat) an
     add_copiers -- "$VSRC" "$DST"
     add_dd "$VSRC" "$DST"
     add_floor "$VSRC" "$DST"
+    add_rust_floor "$VSRC" "$DST"
     run_workload
 fi
 
