@@ -10,10 +10,11 @@ use crate::cli::{self, Args, FlagPositions, OptionError};
 use crate::report::{ExitCode, Reporter};
 
 /// Parses argv with clap; help and version exit 0, usage errors exit 1 with GNU's hint line.
-/// A command line of operands only needs no parser ([`cli::positions::operands_only`]).
+/// A command line of operands and cp's common one-letter flags needs no clap
+/// ([`cli::quick::quick_parse`]).
 pub fn parse_args(program: &str, argv: Vec<OsString>) -> Result<(Args, FlagPositions), ExitCode> {
-    if let Some(args) = cli::operands_only(&argv) {
-        return Ok((args, FlagPositions::default()));
+    if let Some(quick) = cli::quick_parse(&argv) {
+        return Ok(quick);
     }
     let mut command = cli::command(program);
     let argv = match cli::resolve_long_options(&mut command, argv) {

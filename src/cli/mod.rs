@@ -10,11 +10,11 @@ use clap::Parser;
 use crate::units::{parse_bytes, ByteArg};
 
 pub mod long_options;
-pub mod positions;
+pub mod quick;
 mod values;
 
 pub use self::long_options::resolve_long_options;
-pub use self::positions::{operands_only, FlagPositions};
+pub use self::quick::{quick_parse, FlagPositions};
 
 use crate::options::values::{MethodChoice, ProgressWhen, ReflinkWhen, SparseWhen, UpdateWhen};
 
