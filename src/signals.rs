@@ -1,7 +1,8 @@
 //! SIGINT, SIGTERM, SIGHUP and SIGQUIT: remembered in a flag that the engine checks between
 //! chunks, so a copy stops promptly and cleans up what it created; then fcopy dies by that
 //! signal, as cp does. A watchdog thread makes sure it does die when a system call blocks
-//! (a FIFO without a writer, a pipe that stays empty). Also SIGXFSZ.
+//! (a FIFO without a writer, a pipe that stays empty). Also SIGXFSZ, and SIGABRT: an allocation
+//! that fails ends fcopy with status 1, as GNU cp's `memory exhausted`, not by the signal.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -9,6 +10,9 @@ use std::time::{Duration, Instant};
 
 use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGXFSZ};
 use signal_hook::iterator::Signals;
+
+pub mod memory;
+pub use memory::exit_1_when_memory_runs_out;
 
 static RECEIVED: OnceLock<Arc<AtomicUsize>> = OnceLock::new();
 
@@ -43,25 +47,18 @@ pub fn ensure_watchdog() {
 /// The address space left under `RLIMIT_AS` below which the watchdog is not started: 8 MiB.
 const WATCHDOG_HEADROOM: u64 = 8 << 20;
 
-/// The helper threads (this watchdog, the SIGUSR1 watcher of `report::progress`): a panic in
-/// one, such as std's "failed to allocate an alternative stack" when it starts under a low
-/// `ulimit -v`, is silent; the run goes on without it (its flag handler stays installed, so
-/// the signal still stops the run, or a status line is printed at the next file).
+/// The helper threads (this watchdog, the SIGUSR1 watcher of `report::progress`): where a
+/// panic unwinds (debug and test builds), a panic in one, such as std's "failed to allocate an
+/// alternative stack" when it starts under a low `ulimit -v`, is silent and the run goes on
+/// without it (its flag handler stays installed, so the signal still stops the run, or a status
+/// line is printed at the next file). Where it aborts (the release profile), the process ends:
+/// see [`memory::judge_panic`].
 pub const HELPER_THREADS: [&str; 2] = ["fcopy-signals", "sigusr1"];
 
-/// Installs (once) a panic hook that says nothing for [`HELPER_THREADS`] and leaves every
-/// other panic to the previous hook.
+/// Installs (once) the panic hook of [`memory`]: quiet for [`HELPER_THREADS`] where panics
+/// unwind, `memory exhausted` for a panic caused by ENOMEM, the previous hook for the rest.
 fn quiet_helper_threads() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let name = std::thread::current().name().map(str::to_owned);
-            if !name.is_some_and(|n| HELPER_THREADS.contains(&n.as_str())) {
-                previous(info);
-            }
-        }));
-    });
+    memory::install_panic_hook();
 }
 
 /// How long every other thread of fcopy must sleep in an interruptible wait, after a stop

@@ -24,6 +24,8 @@ mod faults;
 mod gnu_compat;
 #[path = "cli/integrity.rs"]
 mod integrity;
+#[path = "cli/memory.rs"]
+mod memory;
 #[path = "cli/ranged.rs"]
 mod ranged;
 #[path = "cli/reflink.rs"]

@@ -27,3 +27,7 @@ pub(crate) fn io_error(e: &io::Error) -> String {
         None => full,
     }
 }
+
+/// What fcopy says, after `PROGRAM: `, when an allocation fails and the run ends with status 1:
+/// GNU's `xalloc_die` text (gnulib `xalloc-die.c`, `cp: memory exhausted`).
+pub const MEMORY_EXHAUSTED: &str = "memory exhausted";
