@@ -248,40 +248,52 @@ enum FileKey {
 }
 
 /// The files a path names, as [`FileKey`]s (empty for standard I/O or a path that cannot be
-/// examined, whose job then fails on its own). `dirs` caches the identity of directories
-/// already seen (job lists name a few directories many times).
+/// examined, whose job then fails on its own), and whether they are all the files the path can
+/// come to name while earlier jobs run: not when the path is a symbolic link that leads nowhere
+/// yet (an earlier job may create its target: red-team finding, round 4, `ln -s Cnew M` with
+/// the lines `X -> Cnew` and `M -> Out`), nor when its directory cannot be examined. `dirs`
+/// caches the identity of directories already seen (job lists name a few directories many
+/// times).
 fn file_keys(
     path: &std::path::Path,
     dirs: &mut std::collections::HashMap<std::path::PathBuf, (u64, u64)>,
-) -> Vec<FileKey> {
-    use rustix::fs::stat;
+) -> (Vec<FileKey>, bool) {
+    use rustix::fs::{lstat, stat};
     let mut keys = Vec::with_capacity(2);
     if path.as_os_str() == "-" {
-        return keys;
+        return (keys, true);
     }
-    if let Ok(st) = stat(path) {
-        keys.push(FileKey::Inode(st.st_dev, st.st_ino));
-    }
+    let mut complete = match stat(path) {
+        Ok(st) => {
+            keys.push(FileKey::Inode(st.st_dev, st.st_ino));
+            true
+        }
+        // Absent: its name in its directory (below) is all it can come to be. Present but not
+        // followable: a dangling symbolic link (or a loop), whose target no key names.
+        Err(_) => lstat(path).is_err(),
+    };
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => std::path::Path::new("."),
     };
-    if let Some(name) = path.file_name() {
-        let dir = match dirs.get(parent) {
-            Some(&id) => Some(id),
-            None => stat(parent).ok().map(|st| {
-                if dirs.len() >= 4096 {
-                    dirs.clear();
-                }
-                dirs.insert(parent.to_owned(), (st.st_dev, st.st_ino));
-                (st.st_dev, st.st_ino)
-            }),
-        };
-        if let Some((dev, ino)) = dir {
-            keys.push(FileKey::Entry(dev, ino, name.to_owned()));
-        }
+    let Some(name) = path.file_name() else {
+        return (keys, complete);
+    };
+    let dir = match dirs.get(parent) {
+        Some(&id) => Some(id),
+        None => stat(parent).ok().map(|st| {
+            if dirs.len() >= 4096 {
+                dirs.clear();
+            }
+            dirs.insert(parent.to_owned(), (st.st_dev, st.st_ino));
+            (st.st_dev, st.st_ino)
+        }),
+    };
+    match dir {
+        Some((dev, ino)) => keys.push(FileKey::Entry(dev, ino, name.to_owned())),
+        None => complete = false,
     }
-    keys
+    (keys, complete)
 }
 
 /// Keeps parallel batch jobs (`-j`) in the order the list gives wherever the order matters,
@@ -294,8 +306,9 @@ pub struct JobOrder {
     reads: std::collections::HashSet<FileKey>,
     writes: std::collections::HashSet<FileKey>,
     dirs: std::collections::HashMap<std::path::PathBuf, (u64, u64)>,
-    /// The last job handed out copies a tree: the next job waits for it.
-    after_tree: bool,
+    /// The last job handed out was a barrier (a tree, or files not known before it runs): the
+    /// next job waits for it.
+    after_barrier: bool,
 }
 
 impl JobOrder {
@@ -305,19 +318,21 @@ impl JobOrder {
     /// With `recursive` (`-r`), a job whose SOURCE or DEST is a directory (symbolic links
     /// followed, to be safe) reads or writes files the keys do not cover, so it is a barrier:
     /// it waits for every earlier job, and the next job waits for it (red-team finding:
-    /// `photos -> bk/photos` then `bk/photos/p1 -> out2` copied a prefix of p1).
+    /// `photos -> bk/photos` then `bk/photos/p1 -> out2` copied a prefix of p1). So is a job
+    /// whose keys are incomplete ([`file_keys`]: a dangling symbolic link, a directory that
+    /// cannot be examined): what it reads or writes is known only when it runs.
     pub fn must_wait(
         &mut self,
         source: &std::path::Path,
         dest: &std::path::Path,
         recursive: bool,
     ) -> (bool, JobFiles) {
-        let reads = file_keys(source, &mut self.dirs);
-        let writes = file_keys(dest, &mut self.dirs);
+        let (reads, source_known) = file_keys(source, &mut self.dirs);
+        let (writes, dest_known) = file_keys(dest, &mut self.dirs);
         let is_dir = |p: &std::path::Path| std::fs::metadata(p).is_ok_and(|m| m.is_dir());
-        let tree = recursive && (is_dir(source) || is_dir(dest));
-        let clash = tree
-            || self.after_tree
+        let barrier = recursive && (is_dir(source) || is_dir(dest)) || !source_known || !dest_known;
+        let clash = barrier
+            || self.after_barrier
             || writes
                 .iter()
                 .any(|k| self.writes.contains(k) || self.reads.contains(k))
@@ -327,7 +342,7 @@ impl JobOrder {
             JobFiles {
                 reads,
                 writes,
-                tree,
+                barrier,
             },
         )
     }
@@ -340,7 +355,7 @@ impl JobOrder {
         }
         self.reads.extend(files.reads);
         self.writes.extend(files.writes);
-        self.after_tree = files.tree;
+        self.after_barrier = files.barrier;
     }
 }
 
@@ -348,8 +363,9 @@ impl JobOrder {
 pub struct JobFiles {
     reads: Vec<FileKey>,
     writes: Vec<FileKey>,
-    /// The job copies a directory tree (a barrier).
-    tree: bool,
+    /// The job copies a directory tree, or its files are not all known before it runs: it
+    /// waits for every earlier job, and the next job waits for it.
+    barrier: bool,
 }
 
 #[cfg(test)]

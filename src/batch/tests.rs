@@ -90,3 +90,56 @@ proptest! {
         prop_assert_eq!(jobs.len(), lines.iter().filter(|l| !l.is_empty()).count());
     }
 }
+
+/// The order keeper's answers for one list, in a scratch directory: `(source, dest)` pairs in
+/// list order, each answer given after the previous job was added.
+fn waits(dir: &std::path::Path, lines: &[(&str, &str)]) -> Vec<bool> {
+    let mut order = JobOrder::default();
+    lines
+        .iter()
+        .map(|(source, dest)| {
+            let (wait, files) = order.must_wait(&dir.join(source), &dir.join(dest), false);
+            order.add(files, wait);
+            wait
+        })
+        .collect()
+}
+
+#[test]
+fn independent_jobs_run_together_and_shared_names_wait() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["a", "b", "c"] {
+        std::fs::write(dir.path().join(name), name).unwrap();
+    }
+    // a -> x and b -> y share nothing; c -> x writes what the first wrote; x -> z reads it.
+    let answers = waits(
+        dir.path(),
+        &[("a", "x"), ("b", "y"), ("c", "x"), ("x", "z")],
+    );
+    assert_eq!(answers, [false, false, true, true]);
+}
+
+/// Red-team finding (round 4): a dangling symbolic link that an earlier job's DEST will make
+/// whole was keyed on the link alone, so `-j 2` read it before the earlier job had written its
+/// target (`cannot stat 'M'`), where `-j 1` copied. A job whose file is a link that leads
+/// nowhere yet is a barrier both ways; a link whose target exists is keyed on the target.
+#[test]
+fn a_dangling_symlink_waits_for_earlier_jobs_and_holds_back_later_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("x"), "x").unwrap();
+    std::fs::write(d.join("y"), "y").unwrap();
+    std::os::unix::fs::symlink("target-to-be", d.join("m")).unwrap();
+    let answers = waits(
+        d,
+        &[("x", "target-to-be"), ("m", "out"), ("y", "elsewhere")],
+    );
+    assert_eq!(answers, [false, true, true]);
+    // The same link once its target exists: keyed on the target, no barrier.
+    std::fs::write(d.join("target-to-be"), "t").unwrap();
+    let answers = waits(d, &[("y", "other"), ("m", "out"), ("x", "third")]);
+    assert_eq!(answers, [false, false, false]);
+    // A dangling DEST link (written through with POSIXLY_CORRECT) is a barrier too.
+    std::os::unix::fs::symlink("nowhere", d.join("n")).unwrap();
+    assert_eq!(waits(d, &[("y", "p"), ("x", "n")]), [false, true]);
+}

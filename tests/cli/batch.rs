@@ -676,3 +676,25 @@ fn dry_run_into_a_missing_directory_looks_nothing_up_in_its_stand_in() {
     env.run(&["-r", "x", "y"]).success();
     assert_eq!(env.read("y/x/a/f"), b"2");
 }
+
+/// `--batch -j N` gives the result of `-j 1` when a line reads through a symbolic link that
+/// leads nowhere until an earlier line writes its target (red-team finding, round 4: with
+/// `-j 2`, `cannot stat 'M'` where `-j 1` copied). Forty such pairs in one list, so that
+/// running them together would be seen.
+#[test]
+fn batch_reading_through_a_link_an_earlier_line_completes_equals_serial() {
+    for jobs in ["1", "8"] {
+        let env = TestEnv::new();
+        let mut list = String::new();
+        for i in 0..40 {
+            env.write(format!("x{i}"), pattern(4096 + i, i as u64));
+            std::os::unix::fs::symlink(format!("c{i}"), env.join(format!("m{i}"))).unwrap();
+            list.push_str(&format!("x{i}\tc{i}\nm{i}\tout{i}\n"));
+        }
+        env.write("jobs", list);
+        env.run(&["--batch", "jobs", "-j", jobs]).success();
+        for i in 0..40 {
+            env.assert_same_content(&format!("x{i}"), &format!("out{i}"));
+        }
+    }
+}
