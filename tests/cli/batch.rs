@@ -694,7 +694,7 @@ fn batch_reading_through_a_link_an_earlier_line_completes_equals_serial() {
         env.write("jobs", list);
         env.run(&["--batch", "jobs", "-j", jobs]).success();
         for i in 0..40 {
-            env.assert_same_content(&format!("x{i}"), &format!("out{i}"));
+            env.assert_same_content(format!("x{i}"), format!("out{i}"));
         }
     }
 }
