@@ -374,13 +374,17 @@ pub fn human_size(n: u64) -> String {
     }
 }
 
-/// `4s`, `1m05s`, `2h03m`.
+/// A time left: `4s`, `1m05s`, `2h03m`, rounded up (to the second; past an hour, to the
+/// minute), so a copy with 0.4 s to go shows `1s`, never `0s` while it runs.
 fn duration_text(d: Duration) -> String {
-    let s = d.as_secs();
+    let s = d.as_secs() + u64::from(d.subsec_nanos() > 0);
     match s {
         0..60 => format!("{s}s"),
         60..3600 => format!("{}m{:02}s", s / 60, s % 60),
-        _ => format!("{}h{:02}m", s / 3600, s / 60 % 60),
+        _ => {
+            let m = s.div_ceil(60);
+            format!("{}h{:02}m", m / 60, m % 60)
+        }
     }
 }
 

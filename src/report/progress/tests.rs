@@ -61,6 +61,22 @@ fn sizes_for_people() {
     assert_eq!(duration_text(Duration::from_secs(65)), "1m05s");
 }
 
+/// New-user trial (round 4): the ETA rounded down, showing `ETA 0s` for the last second of a
+/// copy. A time left rounds up.
+#[test]
+fn time_left_rounds_up() {
+    assert_eq!(duration_text(Duration::from_millis(400)), "1s");
+    assert_eq!(duration_text(Duration::ZERO), "0s");
+    assert_eq!(duration_text(Duration::from_millis(59_001)), "1m00s");
+    assert_eq!(duration_text(Duration::from_secs(3599)), "59m59s");
+    assert_eq!(duration_text(Duration::from_secs(3600)), "1h00m");
+    assert_eq!(duration_text(Duration::from_secs(3601)), "1h01m");
+    assert_eq!(
+        duration_text(Duration::from_secs(2 * 3600 + 3 * 60)),
+        "2h03m"
+    );
+}
+
 #[test]
 fn no_rate_or_eta_before_a_byte_has_moved() {
     let counters = Counters::default();
