@@ -12,8 +12,8 @@
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Once};
-use std::time::Duration;
+use std::sync::{Arc, Once, OnceLock};
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
@@ -35,6 +35,9 @@ const BAR_MIN: usize = 10;
 /// The counters the bar and the SIGUSR1 status line read.
 #[derive(Default)]
 struct Counters {
+    /// Bytes copied, and bytes to copy (a lower bound while the totals grow).
+    bytes_done: AtomicU64,
+    bytes_total: AtomicU64,
     files_total: AtomicU64,
     files_done: AtomicU64,
     /// Every operand has been planned: the totals no longer grow.
@@ -43,10 +46,30 @@ struct Counters {
     shown_percent: AtomicU64,
 }
 
+/// What the display and its `kill -USR1` watcher share: the counters, when the run started,
+/// and indicatif's bar once it is drawn.
+struct Shared {
+    counters: Counters,
+    started: Instant,
+    /// Made when the bar is first shown: a run that never shows it (most runs: off a terminal,
+    /// or shorter than a second) never builds indicatif's bar and its rate estimator (start-up
+    /// cost, issue 16 goal 3).
+    bar: OnceLock<ProgressBar>,
+}
+
+impl Shared {
+    /// Runs `f` with the bar (if drawn) out of the way.
+    fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        match self.bar.get() {
+            Some(bar) => bar.suspend(f),
+            None => f(),
+        }
+    }
+}
+
 /// The bar and the counters behind it. Shared by the engine's workers and the reporter.
 pub struct ProgressDisplay {
-    bar: ProgressBar,
-    counters: Arc<Counters>,
+    shared: Arc<Shared>,
     /// Still hidden, waiting for `AUTO_DELAY`.
     waiting: AtomicBool,
     /// The bar may be drawn at some point (else the display only counts, for SIGUSR1).
@@ -70,40 +93,60 @@ impl ProgressDisplay {
     pub fn new(mode: ProgressWhen, growing: bool) -> ProgressDisplay {
         let tty = std::io::stderr().is_terminal();
         let may_show = !(mode == ProgressWhen::Never || (mode == ProgressWhen::Auto && !tty));
-        let counters = Arc::new(Counters::default());
-        counters.totals_final.store(!growing, Ordering::Relaxed);
-        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::hidden());
-        let shared = Arc::clone(&counters);
-        bar.set_style(
-            ProgressStyle::with_template("{fcopy}")
-                .expect("a valid template")
-                .with_key(
-                    "fcopy",
-                    move |state: &ProgressState, w: &mut dyn std::fmt::Write| {
-                        let view = View {
-                            pos: state.pos(),
-                            len: state.len().unwrap_or(0),
-                            per_sec: state.per_sec(),
-                            eta: state.eta(),
-                        };
-                        // Two columns stay free for the terminal's echo of `^C`, which would
-                        // otherwise wrap the line and leave the bar above the message.
-                        let width = terminal_width().saturating_sub(2);
-                        let _ = w.write_str(&render(&view, &shared, width));
-                    },
-                ),
-        );
+        let shared = Arc::new(Shared {
+            counters: Counters::default(),
+            started: Instant::now(),
+            bar: OnceLock::new(),
+        });
+        shared
+            .counters
+            .totals_final
+            .store(!growing, Ordering::Relaxed);
         let display = ProgressDisplay {
-            bar,
-            counters,
+            shared,
             waiting: AtomicBool::new(mode == ProgressWhen::Auto),
             may_show,
             status: None,
         };
         if mode == ProgressWhen::Always {
-            display.bar.set_draw_target(ProgressDrawTarget::stderr());
+            display.show();
         }
         display
+    }
+
+    /// Draws the bar from now on: indicatif's bar is made here, starting from the counters.
+    /// The line is rendered from the counters (exact, whichever thread counted); indicatif
+    /// gives the rate, from the bytes it has been told of since.
+    fn show(&self) {
+        let shared = Arc::downgrade(&self.shared);
+        self.shared.bar.get_or_init(|| {
+            let c = &self.shared.counters;
+            let bar = ProgressBar::with_draw_target(
+                Some(c.bytes_total.load(Ordering::Relaxed)),
+                ProgressDrawTarget::hidden(),
+            );
+            bar.set_position(c.bytes_done.load(Ordering::Relaxed));
+            bar.set_style(
+                ProgressStyle::with_template("{fcopy}")
+                    .expect("a valid template")
+                    .with_key(
+                        "fcopy",
+                        move |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                            let Some(shared) = shared.upgrade() else {
+                                return;
+                            };
+                            let view = View::of(&shared.counters, state.per_sec());
+                            // Two columns stay free for the terminal's echo of `^C`, which
+                            // would otherwise wrap the line and leave the bar above the
+                            // message.
+                            let width = terminal_width().saturating_sub(2);
+                            let _ = w.write_str(&render(&view, &shared.counters, width));
+                        },
+                    ),
+            );
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+            bar
+        });
     }
 
     /// Answers `kill -USR1` with one status line on standard error (`PROGRAM: LINE`), as dd
@@ -123,11 +166,11 @@ impl ProgressDisplay {
             return;
         };
         if status.flag.swap(false, Ordering::Relaxed) {
-            print_status(&self.bar, &self.counters, &status.program);
+            print_status(&self.shared, &status.program);
         }
         if self.started() >= STATUS_WATCH_DELAY {
             status.watcher.call_once(|| {
-                let (bar, counters) = (self.bar.clone(), Arc::clone(&self.counters));
+                let shared = Arc::clone(&self.shared);
                 let (flag, program) = (Arc::clone(&status.flag), status.program.clone());
                 // A small watcher: it wakes ten times a second to look at the flag. If it
                 // cannot start (or panics starting), silently: requests are then answered at
@@ -138,7 +181,7 @@ impl ProgressDisplay {
                     .spawn(move || loop {
                         std::thread::sleep(Duration::from_millis(100));
                         if flag.swap(false, Ordering::Relaxed) {
-                            print_status(&bar, &counters, &program);
+                            print_status(&shared, &program);
                         }
                     });
             });
@@ -147,47 +190,60 @@ impl ProgressDisplay {
 
     /// More work was found: `bytes` more to copy in `files` more files.
     pub fn add_total(&self, bytes: u64, files: u64) {
-        self.bar.inc_length(bytes);
-        self.counters
-            .files_total
-            .fetch_add(files, Ordering::Relaxed);
+        let c = &self.shared.counters;
+        c.bytes_total.fetch_add(bytes, Ordering::Relaxed);
+        c.files_total.fetch_add(files, Ordering::Relaxed);
+        if let Some(bar) = self.shared.bar.get() {
+            bar.inc_length(bytes);
+        }
         self.poll_status();
     }
 
     /// Every operand has been planned: the totals are final, so the percentage and ETA mean
     /// something from now on.
     pub fn totals_final(&self) {
-        self.counters.totals_final.store(true, Ordering::Relaxed);
-        self.bar.tick();
+        let c = &self.shared.counters;
+        c.totals_final.store(true, Ordering::Relaxed);
+        self.tick();
+    }
+
+    /// Redraws the bar, if it is drawn.
+    fn tick(&self) {
+        if let Some(bar) = self.shared.bar.get() {
+            bar.tick();
+        }
     }
 
     /// One file finished (copied or failed).
     pub fn file_done(&self) {
-        self.counters.files_done.fetch_add(1, Ordering::Relaxed);
+        let c = &self.shared.counters;
+        c.files_done.fetch_add(1, Ordering::Relaxed);
         self.maybe_show();
         self.poll_status();
-        self.bar.tick();
+        self.tick();
     }
 
     fn maybe_show(&self) {
         if self.may_show && self.waiting.load(Ordering::Relaxed) && self.started() >= AUTO_DELAY {
             self.waiting.store(false, Ordering::Relaxed);
-            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+            self.show();
         }
     }
 
     fn started(&self) -> Duration {
-        self.bar.elapsed()
+        self.shared.started.elapsed()
     }
 
     /// Runs `f` (which prints) with the bar out of the way, so lines never mix with it.
     pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
-        self.bar.suspend(f)
+        self.shared.suspend(f)
     }
 
     /// Clears the bar for good (at the end, on error or on interrupt).
     pub fn finish(&self) {
-        self.bar.finish_and_clear();
+        if let Some(bar) = self.shared.bar.get() {
+            bar.finish_and_clear();
+        }
     }
 
     /// The chunk size the engine should copy in: 64 MiB when a bar may be drawn, so it moves
@@ -199,14 +255,15 @@ impl ProgressDisplay {
     /// The line `kill -USR1` prints, as dd's: bytes copied, files, elapsed time and rate, e.g.
     /// `1.50 GiB (1610612736 bytes) copied, 3/7 files, 3.2 s, 480 MiB/s`.
     pub fn status_line(&self) -> String {
-        status_line(&self.bar, &self.counters)
+        status_line(&self.shared)
     }
 }
 
 /// The `kill -USR1` line (see [`ProgressDisplay::status_line`]).
-fn status_line(bar: &ProgressBar, c: &Counters) -> String {
-    let bytes = bar.position();
-    let secs = bar.elapsed().as_secs_f64();
+fn status_line(shared: &Shared) -> String {
+    let c = &shared.counters;
+    let bytes = c.bytes_done.load(Ordering::Relaxed);
+    let secs = shared.started.elapsed().as_secs_f64();
     let done = c.files_done.load(Ordering::Relaxed);
     let total = c.files_total.load(Ordering::Relaxed);
     let rate = if secs > 0.0 { bytes as f64 / secs } else { 0.0 };
@@ -223,9 +280,9 @@ fn status_line(bar: &ProgressBar, c: &Counters) -> String {
 }
 
 /// Prints the status line on standard error, with the bar out of the way.
-fn print_status(bar: &ProgressBar, counters: &Counters, program: &str) {
-    let line = status_line(bar, counters);
-    bar.suspend(|| {
+fn print_status(shared: &Shared, program: &str) {
+    let line = status_line(shared);
+    shared.suspend(|| {
         use std::io::Write as _;
         let _ = writeln!(std::io::stderr().lock(), "{program}: {line}");
     });
@@ -233,7 +290,13 @@ fn print_status(bar: &ProgressBar, counters: &Counters, program: &str) {
 
 impl Progress for ProgressDisplay {
     fn advance(&self, bytes: u64) {
-        self.bar.inc(bytes);
+        self.shared
+            .counters
+            .bytes_done
+            .fetch_add(bytes, Ordering::Relaxed);
+        if let Some(bar) = self.shared.bar.get() {
+            bar.inc(bytes);
+        }
         self.maybe_show();
         self.poll_status();
     }
@@ -256,6 +319,27 @@ struct View {
     /// Bytes per second, recently.
     per_sec: f64,
     eta: Duration,
+}
+
+impl View {
+    /// The counters now, at `per_sec` bytes per second (indicatif's estimate): the time left
+    /// is the bytes left at that rate.
+    fn of(c: &Counters, per_sec: f64) -> View {
+        let pos = c.bytes_done.load(Ordering::Relaxed);
+        let len = c.bytes_total.load(Ordering::Relaxed);
+        let left = len.saturating_sub(pos) as f64;
+        let eta = if per_sec > 0.0 {
+            Duration::try_from_secs_f64(left / per_sec).unwrap_or(Duration::MAX)
+        } else {
+            Duration::ZERO
+        };
+        View {
+            pos,
+            len,
+            per_sec,
+            eta,
+        }
+    }
 }
 
 /// The bar's line for this state, at most `width - 1` columns wide (a line that fills the last
