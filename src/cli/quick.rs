@@ -56,10 +56,14 @@ impl FlagPositions {
 }
 
 /// Sets the flag `-c` in `args` and gives its clap id; `None` for a letter the quick parse does
-/// not take (it takes the flags without a value that GNU cp 9.1 has, except `-u` and `-Z`, whose
-/// clap forms accept a value).
+/// not take (it takes GNU cp 9.1's one-letter flags that have no value).
 fn set_short(args: &mut Args, c: u8) -> Option<&'static str> {
     let (field, id) = match c {
+        // `-u` is `--update=older` (its long form takes a value, the letter never does).
+        b'u' => {
+            args.update = Some(crate::options::values::UpdateWhen::Older);
+            return Some("update");
+        }
         b'a' => (&mut args.archive, "archive"),
         b'b' => (&mut args.backup_default, "backup_default"),
         b'd' => (&mut args.no_deref_preserve_links, "no_deref_preserve_links"),
@@ -77,6 +81,7 @@ fn set_short(args: &mut Args, c: u8) -> Option<&'static str> {
         b'T' => (&mut args.no_target_directory, "no_target_directory"),
         b'v' => (&mut args.verbose, "verbose"),
         b'x' => (&mut args.one_file_system, "one_file_system"),
+        b'Z' => (&mut args.selinux, "selinux"),
         // `-n` and `-i` override each other: the last one counts (clap's overrides_with).
         b'n' => {
             args.interactive = false;
@@ -94,11 +99,12 @@ fn set_short(args: &mut Args, c: u8) -> Option<&'static str> {
 
 /// The arguments of a common command line without building clap's command: operands and
 /// bundles of the one-letter flags [`set_short`] takes (`fcopy a b`, `fcopy -p f dir`,
-/// `fcopy -av src dst`), anywhere on the line as GNU's getopt permutes them; every other
-/// flag at its default. Building clap's command (about 80 arguments) and matching against it
+/// `fcopy -av src dst`, `fcopy -ru src dst`), anywhere on the line as GNU's getopt permutes
+/// them; every other flag at its default. Building clap's command (about 80 arguments) and matching against it
 /// was the largest part of fcopy's own start-up time (issue 16, goal 3: `find -exec fcopy {}
 /// DIR \;` starts fcopy once per file). `None` for any other command line (a long option,
-/// `--`, `-` for standard input, a flag with a value, an unknown letter), which clap parses;
+/// `--`, `-` for standard input, a letter with a value such as `-t` or `-S`, an unknown
+/// letter), which clap parses;
 /// the unit tests hold both parses to the same [`Args`] and the same resolved settings.
 pub fn quick_parse(argv: &[OsString]) -> Option<(Args, FlagPositions)> {
     let mut args = Args::default();

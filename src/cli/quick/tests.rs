@@ -59,7 +59,7 @@ fn operands_only_equals_clap() {
 }
 
 /// The letters the quick parse takes.
-const LETTERS: &[u8] = b"abdfHLlPprRsTvxni";
+const LETTERS: &[u8] = b"abdfHLlPprRsTvxniuZ";
 
 #[test]
 fn every_letter_and_every_ordered_pair_equals_clap() {
@@ -106,11 +106,12 @@ fn other_lines_go_to_clap() {
         &[b"fcopy" as &[u8], b"--recursive", b"a", b"b"][..],
         &[b"fcopy", b"a", b"b", b"--", b"-v"],
         &[b"fcopy", b"-", b"b"],
-        &[b"fcopy", b"-u", b"a", b"b"],
+        &[b"fcopy", b"-u=older", b"a", b"b"],
+        &[b"fcopy", b"-j4", b"a", b"b"],
         &[b"fcopy", b"-rt", b"dir", b"a"],
         &[b"fcopy", b"-S", b".bak", b"a", b"b"],
         &[b"fcopy", b"-h"],
-        &[b"fcopy", b"-rZ", b"a", b"b"],
+        &[b"fcopy", b"-rg", b"a", b"b"],
         &[b"fcopy", b"--help"],
     ] {
         assert!(quick_parse(&argv(line)).is_none(), "{line:?}");
