@@ -1028,7 +1028,18 @@ fn failed_sync_or_close_after_p_is_not_skipped_by_update_changed() {
         return;
     }
     let env = TestEnv::new();
-    env.write("src", pattern(100_000, 31));
+    let src = env.write("src", pattern(100_000, 31));
+    // SOURCE last changed an hour ago: DEST's time after a failed run ("now") is then in
+    // another second. Where mtimes are compared in whole seconds (FUSE, whose servers may keep
+    // no more: restart/update_changed.rs), a SOURCE written in the same second as the failed
+    // copy would look unchanged whether or not fcopy set the times; this way a DEST that got
+    // SOURCE's mtime is still told from one that did not, on every filesystem.
+    File::options()
+        .write(true)
+        .open(&src)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))
+        .unwrap();
     let failing_fsync = ["-e", "inject=fsync:error=EIO"].as_slice();
     let failing_close = [
         "-P",
