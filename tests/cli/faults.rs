@@ -70,7 +70,7 @@ const FUSE_MAGIC: u64 = 0x6573_5546;
 /// [`fuse_destinations_are_read_and_written`]): then tmpfs, as the fault-injection tests
 /// need copy_file_range calls to fail. `None` (and a SKIP line, a failure under CI=true)
 /// when there is no tmpfs.
-fn kernel_copy_env() -> Option<TestEnv> {
+pub(crate) fn kernel_copy_env() -> Option<TestEnv> {
     let env = TestEnv::new();
     if crate::testenv::fs_magic(env.path()) == FUSE_MAGIC {
         return TestEnv::on_tmpfs();
