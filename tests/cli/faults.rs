@@ -61,6 +61,23 @@ fn multi_extent(env: &TestEnv, name: &str, n: u64) -> Vec<u64> {
 
 const ERRNOS: [&str; 5] = ["EXDEV", "EOPNOTSUPP", "ENOSYS", "EINVAL", "EPERM"];
 
+/// `FUSE_SUPER_MAGIC` (statfs(2)).
+const FUSE_MAGIC: u64 = 0x6573_5546;
+
+/// A test directory where fcopy copies with copy_file_range by default: the suite's, unless
+/// that is on FUSE, where fcopy reads and writes instead (the kernel's copy is a slower splice
+/// there, `FsKind::kernel_copy_is_slower`; checked by
+/// [`fuse_destinations_are_read_and_written`]): then tmpfs, as the fault-injection tests
+/// need copy_file_range calls to fail. `None` (and a SKIP line, a failure under CI=true)
+/// when there is no tmpfs.
+pub(crate) fn kernel_copy_env() -> Option<TestEnv> {
+    let env = TestEnv::new();
+    if crate::testenv::fs_magic(env.path()) == FUSE_MAGIC {
+        return TestEnv::on_tmpfs();
+    }
+    Some(env)
+}
+
 #[test]
 fn fallback_on_the_first_call() {
     if !require_strace() {
@@ -158,7 +175,9 @@ fn read_write_method_never_calls_copy_file_range() {
     if !require_strace() {
         return;
     }
-    let env = TestEnv::new();
+    let Some(env) = kernel_copy_env() else {
+        return;
+    };
     env.write("src", pattern(2 * M as usize, 1));
     multi_extent(&env, "sparse", 3);
     let log = env.join("strace.log");
@@ -193,12 +212,52 @@ fn read_write_method_never_calls_copy_file_range() {
     assert!(cfr_calls(&log) > 0);
 }
 
+/// On FUSE (GlusterFS, sshfs ...) whole-file and sparse copies read and write: no
+/// copy_file_range call, the same bytes and holes. `--method=copy-file-range` still asks the
+/// kernel. Elsewhere copy_file_range is asked first (the tests above); this one needs the
+/// suite's directory on FUSE (`.ci/fs-matrix gluster`) and says so otherwise.
+#[test]
+fn fuse_destinations_are_read_and_written() {
+    if !require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    if crate::testenv::fs_magic(env.path()) != FUSE_MAGIC {
+        eprintln!("note: not on FUSE, nothing to check here (.ci/fs-matrix gluster runs it)");
+        return;
+    }
+    env.write("src", pattern(3 * M as usize, 7));
+    multi_extent(&env, "sparse", 3);
+    let log = env.join("strace.log");
+    for (from, to) in [("src", "dst"), ("sparse", "sparse.copy")] {
+        let run = env
+            .fcopy()
+            .wrapped(&trace_to(&env, &log, None))
+            .args(&["--json", from, to])
+            .run();
+        run.success();
+        assert_eq!(run.json_record()["method"], "read_write", "{from}");
+        assert_eq!(cfr_calls(&log), 0, "{}", fs::read_to_string(&log).unwrap());
+        env.assert_same_content(from, to);
+    }
+    let run = env
+        .fcopy()
+        .wrapped(&trace_to(&env, &log, None))
+        .args(&["--method=copy-file-range", "src", "dst2"])
+        .run();
+    run.success();
+    assert!(cfr_calls(&log) > 0);
+    env.assert_same_content("src", "dst2");
+}
+
 #[test]
 fn enosys_is_remembered_for_the_rest_of_the_run() {
     if !require_strace() {
         return;
     }
-    let env = TestEnv::new();
+    let Some(env) = kernel_copy_env() else {
+        return;
+    };
     env.write("a", pattern(50_000, 1));
     env.write("b", pattern(60_000, 2));
     fs::create_dir(env.join("out")).unwrap();
@@ -228,7 +287,9 @@ fn exdev_is_remembered_per_device_pair_and_other_errnos_are_not() {
     if !require_strace() {
         return;
     }
-    let env = TestEnv::new();
+    let Some(env) = kernel_copy_env() else {
+        return;
+    };
     env.write("a", pattern(50_000, 1));
     env.write("b", pattern(60_000, 2));
     fs::create_dir(env.join("out")).unwrap();
@@ -270,7 +331,9 @@ fn real_errors_are_reported_not_retried() {
     if !require_strace() {
         return;
     }
-    let env = TestEnv::new();
+    let Some(env) = kernel_copy_env() else {
+        return;
+    };
     env.write("src", pattern(10_000, 1));
     let run = env
         .fcopy()
@@ -287,7 +350,9 @@ fn eintr_is_retried() {
     if !require_strace() {
         return;
     }
-    let env = TestEnv::new();
+    let Some(env) = kernel_copy_env() else {
+        return;
+    };
     env.write("src", pattern(10_000, 1));
     let run = env
         .fcopy()
@@ -331,7 +396,9 @@ fn zero_return_on_the_first_call_falls_back() {
     if !require_strace() {
         return;
     }
-    let env = TestEnv::new();
+    let Some(env) = kernel_copy_env() else {
+        return;
+    };
     env.write("src", pattern(70_000, 1));
     let run = env
         .fcopy()

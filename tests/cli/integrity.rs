@@ -944,9 +944,9 @@ fn atomic_cleanup_spares_users_files_shaped_like_temporaries() {
 }
 
 /// A sparse source truncated into a hole while an extent past the new end is being copied
-/// (copy_file_range then answers 0 at the extent's start) ends where the source ends now:
-/// 5 MiB, its trailing hole kept, rc 0. Before: DEST padded with zeros to the extent's start
-/// (10 MiB) and "ok".
+/// (copy_file_range or the read then answers 0 at the extent's start) ends where the source
+/// ends now: 5 MiB, its trailing hole kept, rc 0. Before: DEST padded with zeros to the
+/// extent's start (10 MiB) and "ok".
 #[test]
 fn sparse_source_that_shrinks_into_a_hole_ends_at_its_real_end() {
     if !require_strace() {
@@ -975,14 +975,19 @@ fn sparse_source_that_shrinks_into_a_hole_ends_at_its_real_end() {
         );
         return;
     }
-    // The second copy_file_range is the extent at 10 MiB: held back while SOURCE shrinks.
+    // The second copy of SOURCE's data is the extent at 10 MiB: held back while SOURCE
+    // shrinks. It is a copy_file_range, or a pread64 where the copy reads and writes (FUSE:
+    // `--reflink=never` rules out a kernel copy that might share extents; network and FUSE
+    // filesystems are copied with read/write, exec/strategy.rs). Each call has its own count;
+    // `-P` leaves out the dynamic loader's reads of its libraries.
     let child = Command::new("strace")
-        .args(["-f", "-o", "/dev/null"])
+        .args(["-f", "-o", "/dev/null", "-P"])
+        .arg(&src)
         .args([
             "-e",
-            "trace=copy_file_range",
+            "trace=copy_file_range,pread64",
             "-e",
-            "inject=copy_file_range:delay_enter=1500000:when=2",
+            "inject=copy_file_range,pread64:delay_enter=1500000:when=2",
         ])
         .arg(crate::testenv::FCOPY)
         .args(["--reflink=never", "--json"])
@@ -1028,7 +1033,18 @@ fn failed_sync_or_close_after_p_is_not_skipped_by_update_changed() {
         return;
     }
     let env = TestEnv::new();
-    env.write("src", pattern(100_000, 31));
+    let src = env.write("src", pattern(100_000, 31));
+    // SOURCE last changed an hour ago: DEST's time after a failed run ("now") is then in
+    // another second. Where mtimes are compared in whole seconds (FUSE, whose servers may keep
+    // no more: restart/update_changed.rs), a SOURCE written in the same second as the failed
+    // copy would look unchanged whether or not fcopy set the times; this way a DEST that got
+    // SOURCE's mtime is still told from one that did not, on every filesystem.
+    File::options()
+        .write(true)
+        .open(&src)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))
+        .unwrap();
     let failing_fsync = ["-e", "inject=fsync:error=EIO"].as_slice();
     let failing_close = [
         "-P",

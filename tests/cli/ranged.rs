@@ -156,10 +156,14 @@ fn offsets_near_2_pow_63_are_refused_cleanly() {
     run.failure().stderr_contains("too large");
     // Within the limit: ext4 (16 TiB files) refuses with EFBIG — a clean error, no hang — while
     // tmpfs, XFS and btrfs allow files up to 2^63-1 bytes, so the byte lands there. Which one
-    // this filesystem does is asked of the kernel directly.
+    // this filesystem does is asked of the kernel directly. A FUSE filesystem with a
+    // write-behind cache (GlusterFS) takes the write and gives the server's EFBIG at
+    // fsync(2) or close(2) only: the probe's answer is the write's and the fsync's together
+    // (and fcopy's, below, its close's: "failed to close 'dst': File too large").
     let last = 9_223_372_036_854_775_806u64;
     let probe = std::fs::File::create(env.join("probe")).unwrap();
-    let fs_allows = match std::os::unix::fs::FileExt::write_at(&probe, b"p", last) {
+    let written = std::os::unix::fs::FileExt::write_at(&probe, b"p", last);
+    let fs_allows = match written.and_then(|n| probe.sync_all().map(|()| n)) {
         Ok(1) => true,
         Err(e) if e.raw_os_error() == Some(rustix::io::Errno::FBIG.raw_os_error()) => false,
         other => panic!(
