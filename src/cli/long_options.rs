@@ -166,7 +166,15 @@ pub fn resolve_long_options(
             break;
         }
         if bytes.len() <= 1 || bytes[0] != b'-' {
-            // An operand (or `-`, standard input): nothing to resolve.
+            // An operand (or `-`, standard input): nothing to resolve. With POSIXLY_CORRECT,
+            // GNU getopt stops at the first one: every later argument is an operand too
+            // (`POSIXLY_CORRECT=1 cp a b -r` names the target `-r`).
+            if crate::options::posixly_correct() {
+                out.push(OsString::from("--"));
+                out.push(arg);
+                out.extend(it);
+                break;
+            }
             out.push(arg);
             continue;
         }

@@ -112,6 +112,11 @@ pub fn quick_parse(argv: &[OsString]) -> Option<(Args, FlagPositions)> {
     for arg in argv.get(1..)? {
         match arg.as_bytes() {
             [b'-', b'-', ..] | [b'-'] => return None,
+            // With POSIXLY_CORRECT, options end at the first operand (GNU getopt): clap's
+            // path knows that ([`super::resolve_long_options`]).
+            [b'-', ..] if !args.operands.is_empty() && crate::options::posixly_correct() => {
+                return None
+            }
             [b'-', letters @ ..] => {
                 for &c in letters {
                     positions.quick.push(set_short(&mut args, c)?);

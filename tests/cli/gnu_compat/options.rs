@@ -371,3 +371,29 @@ fn one_file_system_x() {
         harness::assert_same(&args, &gnu, &ours);
     }
 }
+
+/// With POSIXLY_CORRECT, GNU getopt ends the options at the first operand: `cp a b -r` names
+/// the target `-r` (and fails) instead of copying recursively over `b` (red-team finding,
+/// round 5: fcopy permuted and overwrote `b`). Without it, options anywhere count. Both parses
+/// (clap's and the quick one for one-letter flags) follow it.
+#[test]
+fn posixly_correct_ends_options_at_the_first_operand() {
+    if !have_gnu() {
+        return;
+    }
+    for args in [
+        &["src/a", "src/b", "-r"][..],
+        &["src/a", "src/b", "-v"],
+        &["-v", "src/a", "src/b", "-f"],
+        &["src/a", "src/b", "--verbose"],
+        &["-S", ".x", "-b", "src/a", "src/b"],
+        &["-t", "ext", "src/a", "-v"],
+        &["src/a", "--", "-v"],
+    ] {
+        Diff::new(tree).args(args).check();
+        Diff::new(tree)
+            .args(args)
+            .env("POSIXLY_CORRECT", "1")
+            .check();
+    }
+}
