@@ -102,6 +102,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             token,
             src_fs,
             dst_fs,
+            looks: None,
         })
     }
 
@@ -212,7 +213,9 @@ impl<'a, 'p> Copier<'a, 'p> {
     }
 
     /// A directory's walk is over: finish it now, or when its last job completes.
-    pub(super) fn close_dir(&mut self, frame: Frame) {
+    pub(super) fn close_dir(&mut self, mut frame: Frame) {
+        // Helpers stop looking here; the descriptors close with the frame.
+        frame.looks = None;
         if self.pool.is_some() {
             // The directory's last files may still wait for a hand-off: send them now.
             self.flush();
