@@ -108,7 +108,11 @@ impl<'a, 'p> Copier<'a, 'p> {
                 .as_ref()
                 .is_some_and(|fd| dirs::is_within(fd.as_fd(), root.src_id));
         let outer_root = self.walk_root.take();
-        if self.cfg.preserve_links() {
+        // Held for the whole walk, so that hard links are found again from it; not when the
+        // walk keeps a single level open (`ulimit -n` below about 30): then each descriptor
+        // counts (a tree copies under `ulimit -n 7` with -a too, issue 14), and later names
+        // are linked by path, to the file copied only (its identity is checked).
+        if self.cfg.preserve_links() && self.dir_levels > 1 {
             self.walk_root = root.dst.clone().map(|fd| (fd, Arc::new(dst_shown.clone())));
         }
         if root.created && !self.cfg.dry_run {
