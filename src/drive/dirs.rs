@@ -2,7 +2,9 @@
 //! made or opened by the executor, its entries read) and leaving it (its final mode and times
 //! once its entries and their jobs are done).
 
+use std::ffi::OsString;
 use std::os::fd::{AsFd, OwnedFd};
+use std::path::Path;
 use std::sync::Arc;
 
 use rustix::fs::{fstat, statat, AtFlags};
@@ -42,20 +44,26 @@ impl<'a, 'p> Copier<'a, 'p> {
         let src_shown = src.display_path().to_path_buf();
         let dst_shown = dst.display_path().to_path_buf();
         let src_fd = self.open_source_dir(src, facts, dst, nofollow, ancestors)?;
+        // Listed before the destination is opened, the listing's descriptor is closed again
+        // first: one descriptor less at once (a tree copies under `ulimit -n 7`, issue 14).
+        // Listed after the destination exists, as GNU cp does, when it is made in this very
+        // directory (or for an operand): it then shows up in the walk and is reported as a
+        // copy into itself.
+        let early = ancestors
+            .last()
+            .is_some_and(|parent| parent.dst_id != (facts.dev, facts.ino));
+        let mut listed = None;
+        if early {
+            listed = Some(self.list_dir(&src_fd, &src_shown, &dst_shown, ancestors)?);
+        }
         let dest = self.open_dest_dir(src, facts, dst, ancestors)?;
         if self.cfg.dry_run {
             self.reporter
                 .planned_node("directory", &src_shown, &dst_shown);
         }
-        // Read after the destination exists, as GNU cp does: a destination inside the source
-        // then shows up in the walk and is reported as a copy into itself.
-        let entries = match self.retry_emfile(ancestors, || read_entries(src_fd.as_fd())) {
-            Ok(entries) => entries,
-            Err(errno) => {
-                let path = src_shown.clone();
-                self.fail(&src_shown, &dst_shown, WalkError::Access { path, errno });
-                return None;
-            }
+        let entries = match listed {
+            Some(entries) => entries,
+            None => self.list_dir(&src_fd, &src_shown, &dst_shown, ancestors)?,
         };
         let dst_st = fstat(&dest.fd).ok()?;
         let token = self.next_token;
@@ -102,7 +110,26 @@ impl<'a, 'p> Copier<'a, 'p> {
             token,
             src_fs,
             dst_fs,
+            looks: None,
         })
+    }
+
+    /// The names in the source directory `fd` ([`read_entries`]); `None` once reported.
+    fn list_dir(
+        &mut self,
+        fd: &OwnedFd,
+        src_shown: &Path,
+        dst_shown: &Path,
+        ancestors: &mut [Frame],
+    ) -> Option<Vec<OsString>> {
+        match self.retry_emfile(ancestors, || read_entries(fd.as_fd())) {
+            Ok(entries) => Some(entries),
+            Err(errno) => {
+                let path = src_shown.to_path_buf();
+                self.fail(src_shown, dst_shown, WalkError::Access { path, errno });
+                None
+            }
+        }
     }
 
     /// Opens the source directory (`O_NOFOLLOW` unless followed) and checks it is the one
@@ -212,7 +239,9 @@ impl<'a, 'p> Copier<'a, 'p> {
     }
 
     /// A directory's walk is over: finish it now, or when its last job completes.
-    pub(super) fn close_dir(&mut self, frame: Frame) {
+    pub(super) fn close_dir(&mut self, mut frame: Frame) {
+        // Helpers stop looking here; the descriptors close with the frame.
+        frame.looks = None;
         if self.pool.is_some() {
             // The directory's last files may still wait for a hand-off: send them now.
             self.flush();

@@ -329,8 +329,19 @@ impl<'a, 'p> Copier<'a, 'p> {
     /// `use_lstat` does not apply. One stat per existing entry that is not a symlink (a
     /// re-copy of a tree, issue 16); a symlink gets one more, which also tells a loop. The
     /// executor acts on this look (its identities), never on a later one (DESIGN rule 10).
-    pub(super) fn look_at_dest(&self, facts: &FileFacts, dst: &Endpoint) -> Option<Look> {
-        let lstat = Self::lstat_dest(dst)?;
+    ///
+    /// `pre`: the lstat a look-ahead helper made of this name for this entry (its result
+    /// stands for the walk's own; [`super::lookahead`]).
+    pub(super) fn look_at_dest(
+        &self,
+        facts: &FileFacts,
+        dst: &Endpoint,
+        pre: Option<Option<Stat>>,
+    ) -> Option<Look> {
+        let lstat = match pre {
+            Some(lstat) => lstat?,
+            None => Self::lstat_dest(dst)?,
+        };
         if FileType::from_raw_mode(lstat.st_mode) != FileType::Symlink {
             return Some(Look {
                 lstat,

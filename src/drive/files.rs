@@ -130,13 +130,15 @@ impl<'a, 'p> Copier<'a, 'p> {
         dst: &Endpoint,
         nofollow: bool,
     ) {
+        // A look-ahead helper's lstat of DEST, unless a job still writes there.
+        let pre = (self.prelooked.take()).filter(|_| !self.in_flight.contains(dst.display_path()));
         self.wait_for(dst.display_path());
         let remember = self.remembers_links(src, facts);
         // In a directory this run created, nothing is there yet: no need to look.
         let fresh = self.walk_dir.filter(|w| w.fresh);
         let looked = match fresh {
             Some(_) => None,
-            None => self.look_at_dest(facts, dst),
+            None => self.look_at_dest(facts, dst, pre),
         };
         let s = Subject {
             src,

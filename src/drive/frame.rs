@@ -12,6 +12,7 @@ use rustix::fs::Dir;
 use rustix::io::Errno;
 
 use super::errors::WalkError;
+use super::lookahead::DirLooks;
 use crate::exec::dirs;
 use crate::facts::{FileFacts, FsKind};
 use crate::plan::Endpoint;
@@ -42,6 +43,8 @@ pub(super) struct Frame {
     /// The filesystems of the source and destination directories.
     pub(super) src_fs: FsKind,
     pub(super) dst_fs: FsKind,
+    /// The entries offered to the look-ahead helpers (re-copies, `-j`), indexed as `entries`.
+    pub(super) looks: Option<Arc<DirLooks>>,
 }
 
 impl Frame {

@@ -13,6 +13,7 @@ mod existing;
 mod files;
 mod frame;
 mod inodes;
+mod lookahead;
 mod nodes;
 mod operands;
 mod parents;
@@ -94,6 +95,13 @@ pub struct Copier<'a, 'p> {
     /// The operand being copied goes into a target directory (`SOURCE... DIRECTORY`, `-t`),
     /// which GNU cp opens (following a symlink) and names the copies relative to.
     into_directory: bool,
+    /// Look-ahead helpers of the operand being walked (a re-copy with `-j`), if any.
+    lookahead: Option<Arc<lookahead::Lookahead>>,
+    /// Destination names may be looked at ahead (see [`walk`]'s `may_look_ahead_at_dest`).
+    dst_looks: bool,
+    /// The current entry's destination lstat, looked at by a helper: taken by the entry's
+    /// first look at its destination.
+    prelooked: Option<Option<rustix::fs::Stat>>,
 }
 
 /// A directory whose children may still be copying.
@@ -136,6 +144,9 @@ impl<'a, 'p> Copier<'a, 'p> {
             track_created: true,
             into_itself: false,
             into_directory: false,
+            lookahead: None,
+            dst_looks: false,
+            prelooked: None,
         }
     }
 

@@ -50,8 +50,8 @@ pub(super) struct WalkDir {
 }
 
 /// One operand's walk: the directories entered and the operand's names.
-struct TreeWalk {
-    stack: Vec<Frame>,
+pub(super) struct TreeWalk {
+    pub(super) stack: Vec<Frame>,
     /// The source directories being walked, for cycles through symlinks (-L) or bind
     /// mounts: GNU's is_ancestor check.
     ancestors: HashSet<(u64, u64)>,
@@ -59,7 +59,7 @@ struct TreeWalk {
     src_shown: PathBuf,
     dst_shown: PathBuf,
     /// `-L`: entries are followed.
-    follow: bool,
+    pub(super) follow: bool,
 }
 
 /// What a directory reached again means for the walk.
@@ -108,7 +108,11 @@ impl<'a, 'p> Copier<'a, 'p> {
                 .as_ref()
                 .is_some_and(|fd| dirs::is_within(fd.as_fd(), root.src_id));
         let outer_root = self.walk_root.take();
-        if self.cfg.preserve_links() {
+        // Held for the whole walk, so that hard links are found again from it; not when the
+        // walk keeps a single level open (`ulimit -n` below about 30): then each descriptor
+        // counts (a tree copies under `ulimit -n 7` with -a too, issue 14), and later names
+        // are linked by path, to the file copied only (its identity is checked).
+        if self.cfg.preserve_links() && self.dir_levels > 1 {
             self.walk_root = root.dst.clone().map(|fd| (fd, Arc::new(dst_shown.clone())));
         }
         if root.created && !self.cfg.dry_run {
@@ -126,7 +130,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             dst_shown,
             follow: self.cfg.deref == Deref::Always,
         };
-        while self.walk_next(&mut walk) {}
+        self.walk_with_lookahead(&mut walk);
         self.current_dir = None;
         self.walk_dir = None;
         self.walk_root = outer_root;
@@ -135,16 +139,25 @@ impl<'a, 'p> Copier<'a, 'p> {
 
     /// Copies the next entry of the innermost directory, or leaves that directory when it has
     /// none left. False when the walk is over.
-    fn walk_next(&mut self, w: &mut TreeWalk) -> bool {
+    pub(super) fn walk_next(&mut self, w: &mut TreeWalk) -> bool {
         let Some(top) = w.stack.last_mut() else {
             return false;
         };
         if crate::signals::pending().is_some() {
             top.entries.clear();
         }
+        if top
+            .looks
+            .as_ref()
+            .is_some_and(|l| top.entries.len() <= l.base)
+        {
+            // The entries offered to the helpers are used up: the next ones.
+            self.offer_looks(Some(&mut *top), w.follow);
+        }
         let Some(name) = top.entries.pop() else {
             return self.finish_frame(w);
         };
+        let looked = top.looks.as_ref().and_then(|l| l.take(top.entries.len()));
         self.current_dir = Some(top.token);
         let walk_dir = WalkDir {
             fresh: top.created,
@@ -155,14 +168,17 @@ impl<'a, 'p> Copier<'a, 'p> {
         };
         self.walk_dir = Some(walk_dir);
         let (child_src, child_dst) = top.children(&name);
-        let Some(facts) = self.entry_facts(&child_src, &child_dst, walk_dir, w.follow) else {
+        let pre = looked.map(|l| l.src);
+        let Some(facts) = self.entry_facts(&child_src, &child_dst, walk_dir, w.follow, pre) else {
             return true;
         };
         if self.excluded(&w.src_shown, &child_src, &child_dst, &facts) {
             return true;
         }
         if facts.kind != FileKind::Directory {
+            self.prelooked = looked.and_then(|l| l.dst);
             self.copy_leaf(&child_src, &facts, &child_dst, !w.follow);
+            self.prelooked = None;
             return true;
         }
         match self.revisited(w, &child_src, &child_dst, &facts) {
@@ -194,13 +210,15 @@ impl<'a, 'p> Copier<'a, 'p> {
         true
     }
 
-    /// The facts of an entry (its symlink's own unless `follow`), or `None` once reported.
+    /// The facts of an entry (its symlink's own unless `follow`; `pre`: a look-ahead helper's
+    /// stat of it), or `None` once reported.
     fn entry_facts(
         &mut self,
         src: &Endpoint,
         dst: &Endpoint,
         walk_dir: WalkDir,
         follow: bool,
+        pre: Option<Result<rustix::fs::Stat, Errno>>,
     ) -> Option<FileFacts> {
         let flags = if follow {
             AtFlags::empty()
@@ -208,7 +226,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             AtFlags::SYMLINK_NOFOLLOW
         };
         let (dir, name) = src.dir_and_name().expect("paths");
-        match statat(dir, name, flags) {
+        match pre.unwrap_or_else(|| statat(dir, name, flags)) {
             Ok(st) => {
                 let mut facts = probe::facts_from_stat(&st, 0);
                 if facts.dev == walk_dir.src_dev {
@@ -331,6 +349,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         };
         w.ancestors.insert(frame.src_id);
         w.stack.push(frame);
+        self.offer_looks(w.stack.last_mut(), w.follow);
         if self.close_old_levels(&mut w.stack) {
             self.relieve_fds(&mut w.stack);
         }
@@ -348,6 +367,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             pressed = [&old.src, &old.dst]
                 .iter()
                 .any(|fd| fd.as_ref().is_some_and(|fd| Arc::strong_count(fd) > 1));
+            old.looks = None;
             old.src = None;
             old.dst = None;
         }
@@ -387,6 +407,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         }
         if let Some((_, older)) = ancestors.split_last_mut() {
             for frame in older {
+                frame.looks = None;
                 frame.src = None;
                 frame.dst = None;
             }

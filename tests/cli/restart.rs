@@ -1190,3 +1190,62 @@ fn resume_needs_evidence_not_zeros_or_an_old_mtime() {
     assert!(rec["resumed_from"].is_null(), "{rec}");
     env.assert_same_content("s2", "d2");
 }
+
+/// Issue 16: a re-copy with -u has its look-ups made ahead by a helper thread (directories of
+/// 16 entries or more, offered 128 at a time, with -j). What it decides must be what the walk
+/// alone decides (-j1 has no helper): the same files copied (newer sources, a missing copy),
+/// the same left alone (newer or equal copies), the same -v lines in the same order.
+#[test]
+fn update_with_look_ahead_decides_as_the_walk_alone() {
+    let env = TestEnv::new();
+    for i in 0..300 {
+        env.write(format!("src/a/f{i}"), format!("{i}\n"));
+    }
+    for i in 0..20 {
+        env.write(format!("src/b/g{i}"), format!("{i}\n"));
+        std::os::unix::fs::symlink(format!("g{i}"), env.join(format!("src/b/l{i}"))).unwrap();
+    }
+    env.write("src/b/sub/h", "h\n");
+    let now = SystemTime::now();
+    let old = now - Duration::from_secs(3600);
+    let later = now + Duration::from_secs(3600);
+    for dst in ["dst1", "dst4"] {
+        fs::create_dir(env.join(dst)).unwrap();
+        env.fcopy().args(&["-a", "src", dst]).run().success();
+        // Copies newer than their sources, with other contents: left alone.
+        for name in ["a/f1", "a/f200", "b/g7"] {
+            let path = env.join(dst).join("src").join(name);
+            fs::write(&path, "kept\n").unwrap();
+            set_mtime(&path, later);
+        }
+        fs::remove_file(env.join(dst).join("src/a/f42")).unwrap();
+    }
+    // Sources newer than their copies: copied.
+    for name in ["a/f0", "a/f150", "a/f299", "b/g3"] {
+        let path = env.join("src").join(name);
+        fs::write(&path, "new\n").unwrap();
+        set_mtime(&path, now);
+        for dst in ["dst1", "dst4"] {
+            set_mtime(&env.join(dst).join("src").join(name), old);
+        }
+    }
+    let one = env
+        .fcopy()
+        .args(&["-r", "-u", "-v", "-j1", "src", "dst1"])
+        .run();
+    one.success();
+    let four = env
+        .fcopy()
+        .args(&["-r", "-u", "-v", "-j4", "src", "dst4"])
+        .run();
+    four.success();
+    assert_eq!(four.stdout().replace("dst4", "dst1"), one.stdout());
+    assert_eq!(one.stdout().lines().count(), 5, "{}", one.stdout());
+    for name in ["a/f0", "a/f150", "a/f299", "b/g3"] {
+        assert_eq!(env.read(format!("dst4/src/{name}")), b"new\n", "{name}");
+    }
+    for name in ["a/f1", "a/f200", "b/g7"] {
+        assert_eq!(env.read(format!("dst4/src/{name}")), b"kept\n", "{name}");
+    }
+    assert_eq!(env.read("dst4/src/a/f42"), b"42\n");
+}

@@ -1456,3 +1456,55 @@ fn a_fifo_planted_at_a_name_of_a_hard_linked_source_does_not_hang_the_copy() {
         ));
     }
 }
+
+/// Issue 14: the fewest descriptors a tree copies with. A directory's entries are listed
+/// before its destination is opened (the listing's descriptor is closed first), and under a
+/// limit this low the walk does not keep the top destination directory for hard links: a tree
+/// copies under `ulimit -n 7` (standard streams, one source and destination directory, a
+/// source and destination file) with -r, -a (its hard links kept) and -j. One below, nothing
+/// fits, and every failure is reported: exit status 1, each message `Too many open files`.
+#[test]
+fn a_tree_copies_under_ulimit_n_7_and_below_every_failure_is_reported() {
+    if !require_tool("prlimit") {
+        return;
+    }
+    let env = TestEnv::new();
+    let files = nested_tree(&env, 6);
+    env.write("src/d/g", "g\n");
+    fs::hard_link(env.join("src/d/g"), env.join("src/d/d/d/h")).unwrap();
+    let files = files + 2;
+    for flags in [&["-r"][..], &["-a"], &["-r", "-j8"], &["-a", "-j1"]] {
+        let dst = format!("dst{}", flags.join(""));
+        let mut args: Vec<&str> = flags.to_vec();
+        args.extend(["src", dst.as_str()]);
+        let run = env
+            .fcopy()
+            .wrapped(&["prlimit", "--nofile=7", "--"])
+            .args(&args)
+            .run();
+        run.success();
+        assert_eq!(count_files(&env.join(&dst)), files, "{flags:?} at -n 7");
+        if flags[0] == "-a" {
+            let ino = |p: &str| fs::metadata(env.join(&dst).join(p)).unwrap().ino();
+            assert_eq!(ino("d/g"), ino("d/d/d/h"), "{flags:?}: hard link kept");
+        }
+        let low = format!("{dst}-6");
+        let mut args: Vec<&str> = flags.to_vec();
+        args.extend(["src", low.as_str()]);
+        let run = env
+            .fcopy()
+            .wrapped(&["prlimit", "--nofile=6", "--"])
+            .args(&args)
+            .run();
+        run.failure();
+        assert_eq!(run.code(), Some(1), "{flags:?} at -n 6");
+        let stderr = run.stderr();
+        assert!(!stderr.is_empty(), "{flags:?} at -n 6: nothing reported");
+        for line in stderr.lines() {
+            assert!(
+                line.ends_with("Too many open files"),
+                "{flags:?} at -n 6: {line}"
+            );
+        }
+    }
+}
