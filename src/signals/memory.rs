@@ -19,8 +19,12 @@
 //! stay visible as one: the panic hook lowers the flag before the abort, so the handler does
 //! nothing and glibc's second raise kills the process by SIGABRT, after the panic message. A
 //! panic whose message is ENOMEM's (std's "failed to allocate an alternative stack" when a
-//! thread starts under a low `ulimit -v`) is memory exhaustion: `PROGRAM: memory exhausted`,
-//! status 1.
+//! thread starts under a low `ulimit -v`) is memory exhaustion: the panic is printed, then
+//! `PROGRAM: memory exhausted`, status 1.
+//!
+//! The price of a SIGABRT action: a SIGABRT sent by another process (`kill -ABRT`, `timeout
+//! -s ABRT`) also ends fcopy with status 1 and no message, not by the signal; telling the
+//! sender apart needs the signal's `siginfo`, which signal-hook gives only to `unsafe` handlers.
 //!
 //! Partial files are left as they are, as GNU cp leaves them after `memory exhausted`: cleaning
 //! up would need the memory that is missing, and a signal handler cannot do it.
@@ -70,7 +74,8 @@ pub enum PanicVerdict {
     /// A helper thread's panic where panics unwind: nothing is said, the run goes on without
     /// the thread (`super::HELPER_THREADS`).
     Quiet,
-    /// Caused by ENOMEM: `PROGRAM: memory exhausted`, then (where panics abort) status 1.
+    /// Caused by ENOMEM: the panic as the previous hook prints it (where it happened), then
+    /// `PROGRAM: memory exhausted`, then (where panics abort) status 1.
     MemoryExhausted,
     /// A bug: the previous hook prints it, and where panics abort the process dies by SIGABRT.
     Bug,
@@ -107,7 +112,12 @@ pub(super) fn install_panic_hook() {
             let aborts = cfg!(panic = "abort");
             match judge_panic(std::thread::current().name(), message, aborts) {
                 PanicVerdict::Quiet => {}
-                PanicVerdict::MemoryExhausted => say_memory_exhausted(),
+                // The panic is printed too (with where it happened): a bug whose message
+                // only mentions ENOMEM stays findable (red-team finding, round 5).
+                PanicVerdict::MemoryExhausted => {
+                    previous(info);
+                    say_memory_exhausted();
+                }
                 PanicVerdict::Bug => {
                     if let Some(flag) = ABORT_IS_MEMORY.get() {
                         flag.store(false, Ordering::SeqCst);
