@@ -32,7 +32,7 @@ impl<'a, 'p> Copier<'a, 'p> {
     ) {
         match self.cfg.link {
             LinkMode::Hard => return self.make_hard_link(src, facts, dst, nofollow),
-            LinkMode::Symbolic => return self.make_symlink_to_source(src, dst),
+            LinkMode::Symbolic => return self.make_symlink_to_source(src, facts, dst),
             LinkMode::Copy => {}
         }
         match facts.kind {

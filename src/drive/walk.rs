@@ -88,6 +88,19 @@ impl<'a, 'p> Copier<'a, 'p> {
             if let Ok(st) = statat(ddir, dname, AtFlags::empty()) {
                 if (st.st_dev, st.st_ino) == (facts.dev, facts.ino) {
                     if self.cfg.update == UpdateWhen::None {
+                        // GNU skips same_file_ok under -n: the source directory itself is
+                        // left alone, but a symbolic link to it is a non-directory in the way
+                        // (`cp -nrT d dln`; red-team finding, round 5).
+                        let link = statat(ddir, dname, AtFlags::SYMLINK_NOFOLLOW).is_ok_and(|l| {
+                            rustix::fs::FileType::from_raw_mode(l.st_mode).is_symlink()
+                        });
+                        if link && !self.cfg.keep_directory_symlink {
+                            let err = WalkError::NonDirectoryInTheWay {
+                                dst: dst_shown.clone(),
+                                src: src_shown.clone(),
+                            };
+                            return self.fail(&src_shown, &dst_shown, err);
+                        }
                         return;
                     }
                     return self.fail_same_file(&src_shown, &dst_shown);

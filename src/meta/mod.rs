@@ -284,7 +284,8 @@ fn mode_to_set(
     }
 }
 
-fn timestamps(src: &FileFacts) -> Timestamps {
+/// SOURCE's access and modification times, as `utimensat` takes them.
+pub fn timestamps(src: &FileFacts) -> Timestamps {
     Timestamps {
         last_access: Timespec {
             tv_sec: src.atime.0,

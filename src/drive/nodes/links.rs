@@ -80,8 +80,15 @@ impl<'a, 'p> Copier<'a, 'p> {
         self.make_link_over(LinkKind::Hard, &src_shown, dst, room, link);
     }
 
-    /// `-s`: a symbolic link to the source path as given.
-    pub(super) fn make_symlink_to_source(&mut self, src: &Endpoint, dst: &Endpoint) {
+    /// `-s`: a symbolic link to the source path as given; with `-p`/`-a` it gets SOURCE's
+    /// times (`facts`, SOURCE as examined: a symbolic link's own with `-P`), as GNU cp 9.1
+    /// sets them (its owner stays the caller's, as in GNU).
+    pub(super) fn make_symlink_to_source(
+        &mut self,
+        src: &Endpoint,
+        facts: &FileFacts,
+        dst: &Endpoint,
+    ) {
         let src_shown = src.display_path().to_path_buf();
         let dst_shown = dst.display_path().to_path_buf();
         let mut room = Room::default();
@@ -89,8 +96,10 @@ impl<'a, 'p> Copier<'a, 'p> {
             if resolves_to(src, &existing) {
                 return self.fail_same_file(&src_shown, &dst_shown);
             }
-            let facts = probe::facts_from_stat(&existing, 0);
-            match self.clear_for_link(LinkKind::Symbolic, src, &facts, dst, &existing) {
+            // SOURCE's facts: GNU removes DEST first under -P when SOURCE is not a regular
+            // file, and -u compares SOURCE's time (red-team finding, round 5: DEST's were
+            // used, so `cp -sP link file` failed and `cp -ds file link` replaced the link).
+            match self.clear_for_link(LinkKind::Symbolic, src, facts, dst, &existing) {
                 Some(cleared) => room = cleared,
                 None => return,
             }
@@ -102,7 +111,16 @@ impl<'a, 'p> Copier<'a, 'p> {
             };
             return self.fail_restoring(&src_shown, dst, err, room.backup.as_deref());
         }
-        let link = |ddir: BorrowedFd<'_>, dname: &Path| nodes::symlink_to(&src_shown, ddir, dname);
+        let times = self
+            .cfg
+            .copy
+            .preserve
+            .attrs
+            .timestamps
+            .then(|| crate::meta::timestamps(facts));
+        let link = |ddir: BorrowedFd<'_>, dname: &Path| {
+            nodes::symlink_to(&src_shown, ddir, dname, times.as_ref())
+        };
         self.make_link_over(LinkKind::Symbolic, &src_shown, dst, room, link);
     }
 

@@ -397,3 +397,66 @@ fn posixly_correct_ends_options_at_the_first_operand() {
             .check();
     }
 }
+
+/// `-s` with `-p` or `-a`: GNU cp 9.1 gives the link it makes SOURCE's times (SOURCE as
+/// examined: a symbolic link's own with `-a`, which implies `-P`), not the time it was made;
+/// the link's owner stays the caller's (red-team finding, round 4).
+#[test]
+fn symbolic_link_s_with_preserved_times() {
+    if !have_gnu() {
+        return;
+    }
+    let tmp = scratch();
+    let d = tmp.path();
+    file(d, "f", "data\n");
+    set_mtime(&d.join("f"), 978_307_200);
+    symlink(d, "lnk", "f");
+    let lnk_time = rustix::fs::Timestamps {
+        last_access: rustix::fs::Timespec {
+            tv_sec: 1_012_608_000,
+            tv_nsec: 0,
+        },
+        last_modification: rustix::fs::Timespec {
+            tv_sec: 1_012_608_000,
+            tv_nsec: 0,
+        },
+    };
+    rustix::fs::utimensat(
+        rustix::fs::CWD,
+        d.join("lnk"),
+        &lnk_time,
+        rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
+    )
+    .unwrap();
+    let f = d.join("f");
+    let l = d.join("lnk");
+    let (f, l) = (f.to_str().unwrap(), l.to_str().unwrap());
+    let mtime = |name: &str| fs::symlink_metadata(d.join(name)).unwrap().mtime();
+    for (i, args) in [
+        ["-a", "-s", f],
+        ["-p", "-s", f],
+        ["-a", "-s", l],
+        ["-s", "-p", l],
+    ]
+    .iter()
+    .enumerate()
+    {
+        let gnu = format!("gnu{i}");
+        let ours = format!("ours{i}");
+        let status = std::process::Command::new("/usr/bin/cp")
+            .args(args)
+            .arg(d.join(&gnu))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let mut with_dest: Vec<&str> = args.to_vec();
+        with_dest.push(&ours);
+        let (code, _, stderr) = fcopy_in(d, &with_dest, None);
+        assert_eq!(code, Some(0), "{args:?}: {stderr}");
+        assert_eq!(mtime(&ours), mtime(&gnu), "{args:?}");
+    }
+    // Without -p, the link is as new as its making, in both.
+    let (code, _, _) = fcopy_in(d, &["-s", f, "plain"], None);
+    assert_eq!(code, Some(0));
+    assert_ne!(mtime("plain"), 978_307_200);
+}

@@ -346,3 +346,61 @@ fn a_directory_in_the_way_of_a_link_or_special_file_is_kept_like_gnu() {
         Diff::new(setup).args(&args).check();
     }
 }
+
+/// A directory copied onto itself with `-n`: GNU skips its same-file check under `-n`, so the
+/// directory by its own name is left alone (status 0), and a symbolic link to it is a
+/// non-directory in the way (`cannot overwrite non-directory 'dln' with directory 'd'`,
+/// status 1); without `-n` both are the same file (red-team finding, round 5: fcopy said
+/// nothing for the link).
+#[test]
+fn a_directory_onto_itself_with_no_clobber_like_gnu() {
+    if !have_gnu() {
+        return;
+    }
+    let setup = |r: &Path| {
+        file(r, "d/x", "1\n");
+        symlink(r, "dln", "d");
+        file(r, "nd", "f\n");
+    };
+    for args in [
+        &["-nrT", "d", "dln"][..],
+        &["-rT", "d", "dln"],
+        &["-nrT", "d", "d"],
+        &["-nr", "d", "."],
+        &["-nrT", "d", "./d"],
+        &["-nrT", "d", "nd"],
+    ] {
+        Diff::new(setup).args(args).check();
+    }
+}
+
+/// `-s` over an existing DEST decides by SOURCE, as GNU's copy_internal: under `-P` (`-d`,
+/// `-r`, `-a`) a SOURCE that is not a regular file (a symbolic link) removes DEST first and the
+/// link is made; a regular SOURCE onto an existing symbolic link fails with `File exists`
+/// (without `-f`); `-u` compares SOURCE's time (red-team finding, round 5: DEST's own facts
+/// were used, inverting the first two).
+#[test]
+fn symbolic_links_over_existing_destinations_decide_by_source_like_gnu() {
+    if !have_gnu() {
+        return;
+    }
+    let setup = |r: &Path| {
+        file(r, "b", "regular\n");
+        file(r, "c", "other\n");
+        symlink(r, "ln", "c");
+        symlink(r, "ln2", "c");
+        set_mtime(&r.join("c"), 1_000_000_000);
+    };
+    for args in [
+        &["-sP", "ln", "b"][..],
+        &["-vsP", "ln", "b"],
+        &["-ds", "b", "ln"],
+        &["-s", "b", "ln"],
+        &["-sP", "ln", "ln2"],
+        &["-sfP", "b", "ln"],
+        &["-su", "c", "b"],
+        &["-sPu", "ln", "b"],
+    ] {
+        Diff::new(setup).args(args).check();
+    }
+}
