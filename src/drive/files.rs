@@ -376,7 +376,30 @@ impl<'a, 'p> Copier<'a, 'p> {
             let first = self.first_copy(&job.dest);
             self.links.insert(key, first);
         }
+        if matches!(dest, DestFacts::Existing(_)) {
+            self.note_planned_backup(&job.dest);
+        }
         self.reporter.planned(&job);
+    }
+
+    /// `--dry-run -b` over an existing DEST: the name its backup would get now (looked up, not
+    /// made), for the planned line's ` (backup: 'NAME')`, as the real run's `-v` line says it
+    /// (new-user trial, round 4: the dry run did not show it).
+    fn note_planned_backup(&mut self, dest: &Endpoint) {
+        let Some(b) = &self.cfg.backup else {
+            return;
+        };
+        let Some((dir, name)) = dest.dir_and_name() else {
+            return;
+        };
+        let Ok((dir_fd, base)) = effect::split_at_dir(dir, name) else {
+            return;
+        };
+        let named = crate::backup::backup_name_in(dir_fd.as_fd(), &base, b.control, &b.suffix);
+        if let Ok(Some(backup)) = named {
+            let shown = dest.display_path().with_file_name(&backup);
+            self.reporter.backup_planned(&shown);
+        }
     }
 
     /// `--attributes-only`: create the file if missing, never touch its data, apply attributes.

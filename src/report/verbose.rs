@@ -82,6 +82,12 @@ impl Reporter {
         self.backup_made = (self.verbose || self.debug).then(|| backup.to_path_buf());
     }
 
+    /// `--dry-run -b`: the backup the planned copy would make first, named on its planned line
+    /// (` (backup: 'NAME')` after the strategy, size and range).
+    pub fn backup_planned(&mut self, backup: &Path) {
+        self.backup_made = (!self.json).then(|| backup.to_path_buf());
+    }
+
     /// `--parents` made directory `dest` (for source directory `source`): GNU's `-v` line
     /// `a -> dst/a` (names quoted only when needed, coreutils `quotef`), or a `directory`
     /// record with `--json`.
@@ -168,8 +174,12 @@ impl Reporter {
         let range = job.range.map_or(String::new(), |r| {
             format!(", from offset {} to offset {}", r.offset_in, r.offset_out)
         });
+        let backup = self
+            .backup_made
+            .take()
+            .map_or(String::new(), |b| format!(" (backup: {})", quote(&b)));
         self.line(format_args!(
-            "{} -> {} ({}, {size}{range})",
+            "{} -> {} ({}, {size}{range}){backup}",
             quote(job.source.display_path()),
             quote(job.dest.display_path()),
             job.strategy.name()

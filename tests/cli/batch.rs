@@ -698,3 +698,44 @@ fn batch_reading_through_a_link_an_earlier_line_completes_equals_serial() {
         }
     }
 }
+
+/// `--dry-run -b` names the backup the copy would make, as the real run's `-v` line does
+/// (new-user trial, round 4: the planned line left it out), for simple and numbered backups;
+/// nothing is renamed.
+#[test]
+fn dry_run_names_the_backup_the_copy_would_make() {
+    let env = TestEnv::new();
+    env.write("a", b"new");
+    env.write("b", b"old");
+    env.write("b.~1~", b"older");
+    // `-b` is `existing`: numbered, since a numbered backup of b exists.
+    for (flag, backup) in [
+        ("--backup=simple", "b~"),
+        ("-b", "b.~2~"),
+        ("--backup=numbered", "b.~2~"),
+    ] {
+        let before = env.listing();
+        let run = env.run(&["--dry-run", flag, "a", "b"]);
+        run.success();
+        let expected = format!("(backup: '{backup}')");
+        assert!(run.stdout().contains(&expected), "{flag}: {}", run.stdout());
+        assert_eq!(
+            env.listing(),
+            before,
+            "{flag}: the dry run changed the tree"
+        );
+    }
+    // The real copy makes the backup the dry run named.
+    let run = env.run(&["-v", "--backup=numbered", "a", "b"]);
+    run.success();
+    assert!(
+        run.stdout().contains("(backup: 'b.~2~')"),
+        "{}",
+        run.stdout()
+    );
+    assert_eq!(env.read("b.~2~"), b"old");
+    // No existing DEST, no backup named.
+    let run = env.run(&["--dry-run", "-b", "a", "c"]);
+    run.success();
+    assert!(!run.stdout().contains("backup"), "{}", run.stdout());
+}
