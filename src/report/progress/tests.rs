@@ -1,5 +1,6 @@
 //! Unit tests of [`super`].
 
+use super::line::*;
 use super::*;
 
 fn state_line(pos: u64, len: u64, files: (u64, u64), final_: bool, width: usize) -> String {

@@ -1,0 +1,173 @@
+//! The progress line: what one draw of the bar says (bytes, percentage, rate, time left, files,
+//! the bar itself), fitted to the terminal's width, and the sizes and times in it.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use super::Counters;
+
+/// The widest the bar itself gets, in columns, and the narrowest worth drawing.
+const BAR_MAX: usize = 30;
+const BAR_MIN: usize = 10;
+
+/// What the bar's state says at one draw.
+pub(super) struct View {
+    /// Bytes copied and to copy.
+    pub(super) pos: u64,
+    pub(super) len: u64,
+    /// Bytes per second, recently.
+    pub(super) per_sec: f64,
+    /// The time left at that rate.
+    pub(super) eta: Duration,
+}
+
+impl View {
+    /// The counters now, at `per_sec` bytes per second (indicatif's estimate): the time left
+    /// is the bytes left at that rate.
+    pub(super) fn of(c: &Counters, per_sec: f64) -> View {
+        let pos = c.bytes_done.load(Ordering::Relaxed);
+        let len = c.bytes_total.load(Ordering::Relaxed);
+        let left = len.saturating_sub(pos) as f64;
+        let eta = if per_sec > 0.0 {
+            Duration::try_from_secs_f64(left / per_sec).unwrap_or(Duration::MAX)
+        } else {
+            Duration::ZERO
+        };
+        View {
+            pos,
+            len,
+            per_sec,
+            eta,
+        }
+    }
+}
+
+/// The bar's line for this state, at most `width - 1` columns wide (a line that fills the last
+/// column makes some terminals wrap).
+pub(super) fn render(view: &View, counters: &Counters, width: usize) -> String {
+    let (pos, len) = (view.pos, view.len);
+    // The total is known once every operand is planned and the sizes have held (a stream, or a
+    // file that grew, has more than its size said: its total is then only a lower bound).
+    let final_ = counters.totals_final.load(Ordering::Relaxed) && pos <= len && len > 0;
+    let files_total = counters.files_total.load(Ordering::Relaxed);
+    let files_done = counters.files_done.load(Ordering::Relaxed);
+    let ge = if final_ { "" } else { "≥" };
+
+    let bytes = format!("{}/{ge}{}", human_bytes(pos), human_bytes(len.max(pos)));
+    let percent = final_.then(|| {
+        let now = (pos as u128 * 100 / len as u128) as u64;
+        counters
+            .shown_percent
+            .fetch_max(now, Ordering::Relaxed)
+            .max(now)
+    });
+    // No rate or ETA until bytes have moved: a first frame's `0 B/s ETA 0s` says nothing.
+    let moving = pos > 0 && view.per_sec > 0.0;
+    let rate = moving.then(|| format!("{}/s", human_bytes(view.per_sec as u64)));
+    let eta = if !final_ {
+        None
+    } else if pos >= len && files_done < files_total {
+        Some("flushing...".to_owned())
+    } else {
+        moving.then(|| format!("ETA {}", duration_text(view.eta)))
+    };
+    let files = (files_total > 1).then(|| format!("{files_done}/{ge}{files_total} files"));
+
+    // Fields in the order they are shown, each with its rank: the lowest rank is dropped first.
+    let fields: [(Option<String>, u8); 5] = [
+        (Some(bytes), 5),
+        (percent.map(|p| format!("{p:>3}%")), 4),
+        (rate, 2),
+        (eta, 1),
+        (files, 3),
+    ];
+    let room = width.saturating_sub(1);
+    let text = fit_fields(&fields, room);
+    let mut line = String::new();
+    // The bar takes what is left, once the totals are final (a bar over a growing total would
+    // move backwards).
+    let spare = room.saturating_sub(text.chars().count() + 1);
+    if final_ && spare >= BAR_MIN + 2 {
+        line.push_str(&bar_text(pos, len, (spare - 2).min(BAR_MAX)));
+        line.push(' ');
+    }
+    line.push_str(&text);
+    line.chars().take(room).collect()
+}
+
+/// The fields that are present, joined by spaces, dropping the lowest-ranked ones until the
+/// text fits in `room` columns (the first that is left stays, however long).
+pub(super) fn fit_fields(fields: &[(Option<String>, u8)], room: usize) -> String {
+    let mut keep: Vec<(&str, u8)> = fields
+        .iter()
+        .filter_map(|(f, rank)| f.as_deref().map(|f| (f, *rank)))
+        .collect();
+    let cols = |fields: &[(&str, u8)]| -> usize {
+        fields.iter().map(|(f, _)| f.chars().count()).sum::<usize>()
+            + fields.len().saturating_sub(1)
+    };
+    while cols(&keep) > room && keep.len() > 1 {
+        let lowest = keep
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, (_, rank))| *rank)
+            .map(|(at, _)| at)
+            .expect("fields");
+        keep.remove(lowest);
+    }
+    keep.iter().map(|(f, _)| *f).collect::<Vec<_>>().join(" ")
+}
+
+/// `[=====>    ]` with `inner` columns between the brackets, filled in the ratio `pos / len`
+/// (`len` is not 0).
+pub(super) fn bar_text(pos: u64, len: u64, inner: usize) -> String {
+    let filled = (pos as u128 * inner as u128 / len as u128) as usize;
+    let mut bar = String::from("[");
+    for i in 0..inner {
+        bar.push(match i.cmp(&filled) {
+            std::cmp::Ordering::Less => '=',
+            std::cmp::Ordering::Equal if filled < inner => '>',
+            _ => ' ',
+        });
+    }
+    bar.push(']');
+    bar
+}
+
+/// A byte count in binary units with two decimals: `512 B`, `3.00 MiB`, `1.50 GiB`.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.2} {}", UNITS[unit])
+}
+
+/// A size for people and scripts at once: `1.50 GiB (1610612736 bytes)`, `1 byte`, `512 bytes`.
+pub fn human_size(n: u64) -> String {
+    match n {
+        1 => "1 byte".to_owned(),
+        0..1024 => format!("{n} bytes"),
+        _ => format!("{} ({n} bytes)", human_bytes(n)),
+    }
+}
+
+/// A time left: `4s`, `1m05s`, `2h03m`, rounded up (to the second; past an hour, to the
+/// minute), so a copy with 0.4 s to go shows `1s`, never `0s` while it runs.
+pub(super) fn duration_text(d: Duration) -> String {
+    let s = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
+        _ => {
+            let m = s.div_ceil(60);
+            format!("{}h{:02}m", m / 60, m % 60)
+        }
+    }
+}
