@@ -27,6 +27,9 @@ pub enum WalkError {
     SameFile { src: PathBuf, dst: PathBuf },
     /// `stat` of a source failed.
     Stat { path: PathBuf, errno: Errno },
+    /// `--parents`: a leading directory of the source cannot be looked at, or is no directory
+    /// (GNU cp's `failed to get attributes of 'a'`, from make_dir_parents_private).
+    ParentAttributes { path: PathBuf, errno: Errno },
     /// Opening a directory or a node failed.
     Access { path: PathBuf, errno: Errno },
     /// A node fcopy made has been swapped for another (DESIGN rule 10).

@@ -7,6 +7,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use rustix::fs::{statat, AtFlags, CWD};
+use rustix::io::Errno;
 
 use super::errors::{WalkError, WalkWarning};
 use super::Copier;
@@ -38,10 +39,15 @@ impl<'a, 'p> Copier<'a, 'p> {
         let facts = match statat(CWD, &src_path, flags) {
             Ok(st) => probe::facts_from_stat(&st, fs_magic_of(&src_path, &st)),
             Err(errno) => {
-                let err = WalkError::Stat {
-                    path: src_path.clone(),
-                    errno,
-                };
+                let err = self
+                    .cfg
+                    .parents
+                    .then(|| leading_directory_error(&src_path))
+                    .flatten()
+                    .unwrap_or(WalkError::Stat {
+                        path: src_path.clone(),
+                        errno,
+                    });
                 return self.fail(&src_path, &dst_path, err);
             }
         };
@@ -197,4 +203,28 @@ fn fs_magic_of(path: &Path, st: &rustix::fs::Stat) -> u64 {
         return rustix::fs::statfs(path).map_or(0, |s| s.f_type as u64);
     }
     probe::path_fs_magic(path, st.st_dev)
+}
+
+/// `--parents` with a source that cannot be looked at: the first of its leading directories
+/// (`a` of `a/b/c`, then `a/b`) that cannot be looked at or is no directory, as GNU cp names
+/// it (`failed to get attributes of 'a': Not a directory`; GNU looks at them first, in
+/// make_dir_parents_private); `None` when they all are directories.
+fn leading_directory_error(src: &Path) -> Option<WalkError> {
+    let mut leading: Vec<&Path> = src
+        .ancestors()
+        .skip(1)
+        .filter(|p| !p.as_os_str().is_empty() && p.as_os_str() != "/")
+        .collect();
+    leading.reverse();
+    leading.into_iter().find_map(|dir| {
+        let errno = match statat(CWD, dir, AtFlags::empty()) {
+            Ok(st) if rustix::fs::FileType::from_raw_mode(st.st_mode).is_dir() => return None,
+            Ok(_) => Errno::NOTDIR,
+            Err(errno) => errno,
+        };
+        Some(WalkError::ParentAttributes {
+            path: dir.to_path_buf(),
+            errno,
+        })
+    })
 }

@@ -54,6 +54,12 @@ impl fmt::Display for WalkError {
             E::SameFile { src, dst } => {
                 write!(f, "{} and {} are the same file", quote(src), quote(dst))
             }
+            E::ParentAttributes { path, errno } => write!(
+                f,
+                "failed to get attributes of {}: {}",
+                quote(path),
+                errno_text_of(*errno)
+            ),
             E::Replaced { path } => write!(f, "{} was replaced while being copied", quote(path)),
             E::SourceReplaced { path } => write!(
                 f,

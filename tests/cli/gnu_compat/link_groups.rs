@@ -292,3 +292,30 @@ fn verbose_says_removed_where_gnu_removes_dest_before_a_link_or_node() {
     .args(&["-a", "-v", "s/l", "s/p", "t"])
     .check();
 }
+
+/// `--parents` with a source whose leading directory is a file or missing: GNU looks at the
+/// leading directories first and names the first that fails (`failed to get attributes of
+/// 'afile': Not a directory`), where fcopy said `cannot stat 'afile/b'` (new-user trial,
+/// round 4).
+#[test]
+fn parents_name_the_leading_directory_that_fails_like_gnu() {
+    if !have_gnu() {
+        return;
+    }
+    let setup = |r: &Path| {
+        file(r, "afile", "x\n");
+        file(r, "dir/f", "y\n");
+        dir(r, "pd");
+    };
+    for args in [
+        "--parents afile/b pd",
+        "--parents afile/b/c pd",
+        "--parents nosuch/b pd",
+        "-r --parents afile/b pd",
+        "--parents ./afile/b pd",
+        "--parents dir/f afile/x pd",
+    ] {
+        let args: Vec<&str> = args.split(' ').collect();
+        Diff::new(setup).args(&args).check();
+    }
+}
