@@ -117,18 +117,29 @@ impl fmt::Display for WalkError {
                 dst,
                 target,
                 errno,
-            } => write!(
-                f,
-                "cannot {} {} to {}: {}",
-                kind.create_verb(),
-                quote(dst),
-                quote(target),
-                errno_text_of(*errno)
-            ),
+            } => link_failed(f, *kind, dst, target, *errno),
             // The "cannot VERB" errors, rendered above.
             _ => Ok(()),
         }
     }
+}
+
+/// GNU's "cannot create hard link 'dst' to 'target': errno" (and symbolic link).
+fn link_failed(
+    f: &mut fmt::Formatter<'_>,
+    kind: NodeKind,
+    dst: &Path,
+    target: &Path,
+    errno: Errno,
+) -> fmt::Result {
+    write!(
+        f,
+        "cannot {} {} to {}: {}",
+        kind.create_verb(),
+        quote(dst),
+        quote(target),
+        errno_text_of(errno)
+    )
 }
 
 impl fmt::Display for EntryError {
