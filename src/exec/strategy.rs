@@ -13,7 +13,7 @@ use super::open::{start_pos, Fd};
 use super::outcome::{on_errno, Mechanism, OnErrno};
 use super::span::Span;
 use super::{rw, Engine, ExecError, Method, Outcome};
-use crate::facts::{FileKind, FsKind};
+use crate::facts::FileKind;
 use crate::plan::{CloneMode, Endpoint, Job, Strategy};
 
 /// Runs the job's strategy from `src` into the open destination `dst`.
@@ -51,23 +51,6 @@ pub(super) fn run_strategy(
         outcome.shared_bytes = shared_bytes(dst.as_fd(), start..end, dest_fs);
     }
     Ok(outcome)
-}
-
-/// DEST's filesystem as this run knows it (the device cache of [`crate::exec::probe`], or
-/// SOURCE's when both are on one device), without asking again.
-fn dest_fs(job: &Job) -> Option<FsKind> {
-    let dev = job.dest_dev?;
-    crate::exec::probe::known_fs(dev)
-        .or_else(|| (dev == job.source_facts.dev).then_some(job.source_facts.fs))
-}
-
-/// Whether a whole-file or sparse copy into `dest_fs` reads and writes rather than asking
-/// copy_file_range: where the kernel's copy is only a slower splice (FUSE,
-/// [`FsKind::kernel_copy_is_slower`]). Everywhere else, and where the filesystem is not
-/// known, copy_file_range (in-kernel copy, server-side copy on NFS/SMB, shared extents on
-/// btrfs/XFS) comes first. `--method=copy-file-range` still asks for it.
-pub(super) fn read_write_is_faster(dest_fs: Option<FsKind>) -> bool {
-    dest_fs.is_some_and(FsKind::kernel_copy_is_slower)
 }
 
 /// `FICLONE`; under `--reflink=auto` a clone that cannot be made here falls back to a sparse
@@ -150,10 +133,7 @@ fn copy_whole(
     };
     // `--method=copy-file-range` means copy_file_range or a clear error, even for a source the
     // planner would read (procfs, a pipe): the kernel's answer becomes the message.
-    let use_cfr = job.kernel_copy_only
-        || (job.kernel_copy
-            && job.strategy != Strategy::ReadWrite
-            && !read_write_is_faster(dest_fs(job)));
+    let use_cfr = job.kernel_copy_only || (job.kernel_copy && job.strategy != Strategy::ReadWrite);
     let span = Span::of_job(engine, job, (src.as_fd(), dst.as_fd()), use_cfr, false);
     let mut copied = span.copy(&mut at, job.len, &mut outcome)?;
     outcome.bytes += copied;
@@ -244,7 +224,7 @@ fn copy_sparse(
     mut outcome: Outcome,
 ) -> Result<Outcome, ExecError> {
     let size = job.len.unwrap_or(0);
-    let use_cfr = job.kernel_copy && !job.detect_zeros && !read_write_is_faster(dest_fs(job));
+    let use_cfr = job.kernel_copy && !job.detect_zeros;
     let ends = (src.as_fd(), dst.as_fd());
     let mut span = Span::of_job(engine, job, ends, use_cfr, job.detect_zeros);
     let copied = copy_extents(&mut span, size, &mut outcome)?;
@@ -363,6 +343,3 @@ fn skip_to_offset(job: &Job, src: BorrowedFd<'_>, offset_in: u64) -> Result<(), 
     }
     Ok(())
 }
-
-#[cfg(test)]
-mod tests;

@@ -314,9 +314,12 @@ fn new_job(
     let dest_is_stdout = matches!(dest, DestFacts::Stdout(_));
     let stdin = target.source == Endpoint::Stdio;
     // copy_file_range: allowed unless the user ruled it out, or it could share extents under
-    // --reflink=never, or zeros must be written (--sparse=never).
+    // --reflink=never, or zeros must be written (--sparse=never), or DEST's filesystem makes
+    // it a slower splice than read/write (FUSE: [`FsKind::kernel_copy_is_slower`];
+    // `--method=copy-file-range` still asks for it).
     let clone_safe =
         opts.reflink != ReflinkWhen::Never || dest.fs().is_some_and(|fs| fs.never_shares_extents());
+    let kernel_copy_pays = !dest.fs().is_some_and(FsKind::kernel_copy_is_slower);
     let settings = inputs.mode_settings(&opts.preserve);
     let kind = if stdin {
         mode::NewNode::StdinFile
@@ -338,7 +341,8 @@ fn new_job(
         clone: CloneMode::No,
         kernel_copy: opts.method != MethodChoice::ReadWrite
             && opts.sparse != SparseWhen::Never
-            && clone_safe,
+            && clone_safe
+            && kernel_copy_pays,
         kernel_copy_only: opts.method == MethodChoice::CopyFileRange,
         detect_zeros: false,
         source_id: (source.dev, source.ino),

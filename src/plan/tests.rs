@@ -424,3 +424,44 @@ fn base_name_ignores_trailing_slashes() {
 }
 
 mod inputs;
+
+/// DEST on FUSE (GlusterFS, sshfs, s3fs ...): the kernel's copy is a 64 KiB splice there, so
+/// whole-file and sparse copies read and write ([`FsKind::kernel_copy_is_slower`]), and the
+/// plan says so (`--dry-run`, `--json`); `--method=copy-file-range` still asks the kernel.
+#[test]
+fn fuse_destinations_read_and_write_instead_of_the_kernel_copy() {
+    let fuse_dir = DestFacts::Missing {
+        dir_fs: FsKind::from_magic(0x6573_5546),
+        dir_dev: 2,
+    };
+    let j = job(&[], &file(5000, 16, FsKind::Ext4), &fuse_dir);
+    assert!(!j.kernel_copy);
+    assert_eq!(j.strategy, Strategy::ReadWrite);
+    let sparse = job(&[], &file(1 << 30, 16, FsKind::Ext4), &fuse_dir);
+    assert!(!sparse.kernel_copy, "{:?}", sparse.strategy);
+    let forced = job(
+        &["--method=copy-file-range"],
+        &file(5000, 16, FsKind::Ext4),
+        &fuse_dir,
+    );
+    assert!(forced.kernel_copy_only);
+}
+
+/// The `big` (ext4) and `tmpfs` rows, the reflink filesystems, NFS and SMB (server-side copy),
+/// overlayfs and an unknown filesystem keep copy_file_range.
+#[test]
+fn local_and_network_destinations_keep_the_kernel_copy() {
+    for fs in [
+        FsKind::Ext4,
+        FsKind::Tmpfs,
+        FsKind::Btrfs,
+        FsKind::Xfs,
+        FsKind::from_magic(0x6969),
+        FsKind::from_magic(0xFE53_4D42),
+        FsKind::from_magic(0x794c_7630),
+        FsKind::Other(0),
+    ] {
+        let j = job(&[], &file(5000, 16, FsKind::Ext4), &missing(fs));
+        assert!(j.kernel_copy, "{fs:?}");
+    }
+}
