@@ -161,7 +161,7 @@ pub fn human_size(n: u64) -> String {
 /// A time left: `4s`, `1m05s`, `2h03m`, rounded up (to the second; past an hour, to the
 /// minute), so a copy with 0.4 s to go shows `1s`, never `0s` while it runs.
 pub(super) fn duration_text(d: Duration) -> String {
-    let s = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+    let s = d.as_secs().saturating_add(u64::from(d.subsec_nanos() > 0));
     match s {
         0..60 => format!("{s}s"),
         60..3600 => format!("{}m{:02}s", s / 60, s % 60),
