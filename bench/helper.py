@@ -252,6 +252,10 @@ WORKLOADS = {
 FLOOR = "floor"
 # the same loop in Rust with std alone (bench/cfr-floor.rs): the start-up floor of a Rust program
 RUST_FLOOR = "rust-floor"
+# not peers either: the C loop linked statically, and fcopy's own opt-in static build (run.sh's
+# fcopy-static); shown in the detail rows and the floor cell, never as "fastest other tool"
+STATIC_FLOOR = "floor-static"
+FCOPY_STATIC = "fcopy-static"
 FLOOR_TARGET = {"tiny": 1.10, "proc": 1.10}
 RSS_TARGET = 1.25
 NOISY = 0.20  # σ / mean above which a timing is flagged as noisy
@@ -395,7 +399,8 @@ def report(results_dir, out_md):
                 for n, t in tools.items())
         f_cell = fmt_t(f_med) + (f" ({meas_name})" if meas_name != "fcopy" else "")
         # the fastest other tool (a peer, or the baseline), and the floor
-        peers = [(med(n), n) for n in tools if n not in (meas_name, FLOOR, RUST_FLOOR) and med(n)]
+        not_peers = (meas_name, FLOOR, RUST_FLOOR, STATIC_FLOOR, FCOPY_STATIC)
+        peers = [(med(n), n) for n in tools if n not in not_peers and med(n)]
         best_cell = "–"
         if peers and f_med:
             pm, pn = min(peers)
@@ -407,6 +412,11 @@ def report(results_dir, out_md):
         rfl_med = med(RUST_FLOOR)
         if rfl_med and f_med:
             floor_cell += f"; Rust {fmt_t(rfl_med)}: {f_med / rfl_med:.2f}"
+        sfl_med, fs_med = med(STATIC_FLOOR), med(FCOPY_STATIC)
+        if sfl_med and fs_med and base_med:
+            floor_cell += (f"; static: fcopy-static {fmt_t(fs_med)} = {fs_med / base_med:.2f} × {base_name}, "
+                           f"{fs_med / sfl_med:.2f} × floor-static {fmt_t(sfl_med)}, {fs_med / fl_med:.2f} × floor"
+                           if fl_med else "")
         summary.append(
             f"| {w} | {title} | {f_cell} | {fmt_t(base_med)} ({base_name}) | {ratio_cell} | "
             f"{verdict} | {best_cell} | {floor_cell} | {rss_cell} | {blocks} |")
@@ -455,6 +465,8 @@ def report(results_dir, out_md):
         "\"fastest other tool\": the peer (or baseline) with the lowest median, and fcopy's median ÷ its",
         "(below 1: fcopy is ahead). \"floor\": bench/cfr-floor.c, a bare copy_file_range loop",
         "(sendfile across filesystems, read/write for size-0 files), a lower bound rather than a peer.",
+        "\"floor-static\" and \"fcopy-static\" (tiny, proc): that loop and fcopy linked as static-pies (no dynamic",
+        "loader); fcopy-static is the README's opt-in build, not a peer.",
         "",
         f"- machine: {first.get('machine', '?')}",
         f"- kernel: {first.get('kernel', '?')}; scratch fs: {first.get('scratch_fs', '?')}; "

@@ -51,6 +51,8 @@ options:
 environment:
   FCOPY=PATH     fcopy binary (default: cargo build --release, then the fcopy executable
                  cargo reports; honours CARGO_TARGET_DIR and build.target)
+  STATIC=0       leave out fcopy-static (tiny, proc: fcopy linked statically, built by the
+                 script with RUSTFLAGS=-C target-feature=+crt-static when FCOPY is unset)
   PEERS_DIR=DIR  where bench/peers.sh installs the cargo peers
                  (default: $(dirname "$ROOT")/bench-peers)
   INSTALL_PEERS=0|1  run bench/peers.sh first when a peer is missing (default 1; --quick: 0)
@@ -251,7 +253,9 @@ PEERS_LABEL="$(first_line "$DD" --version)"
 [[ -z $FCP ]] || PEERS_LABEL+="; fcp $(first_line "$FCP" --version)"
 [[ -z $RSYNC ]] || PEERS_LABEL+="; $(first_line "$RSYNC" --version | tr -s ' ')"
 
+BUILT_FCOPY=0
 if [[ -z ${FCOPY:-} ]]; then
+    BUILT_FCOPY=1
     log "building fcopy (cargo build --release)"
     need cargo "or set FCOPY=/path/to/fcopy"
     # the executable's path from cargo's own JSON messages: it moves to
@@ -271,6 +275,18 @@ if git -C "$ROOT" rev-parse --short HEAD >/dev/null 2>&1 && [[ $FCOPY == "$ROOT"
     FCOPY_LABEL+=" @ $rev"
 fi
 FCOPY_LABEL+=" ($FCOPY)"
+
+# fcopy-static (tiny and proc rows): the same source linked statically (a static-pie, glibc's
+# libc.a), the opt-in build the README describes for start-up-bound use. Built only when the
+# script built fcopy itself (FCOPY unset) and a start-up row runs; STATIC=0 leaves it out.
+FCOPY_STATIC=""
+build_static_fcopy() {
+    local host
+    host=$(rustc --print host-tuple 2>/dev/null) || return 1
+    FCOPY_STATIC=$(cd "$ROOT" && RUSTFLAGS="-C target-feature=+crt-static" \
+        cargo build --release --target "$host" --message-format=json-render-diagnostics 2>"$1" |
+        python3 "$HELPER" cargo-bin fcopy) && [[ -x $FCOPY_STATIC ]]
+}
 
 # ------------------------------------------------------------------ directories
 SCRATCH=${BENCH_DIR:-$(dirname "$ROOT")/bench-scratch}
@@ -356,6 +372,13 @@ if ! command -v cc >/dev/null 2>&1 || ! cc -O2 -o "$FLOOR" "$BENCH_HOME/cfr-floo
     warn "cannot compile bench/cfr-floor.c with cc -O2 ($(head -c 200 "$WORK/cc.log" 2>/dev/null | tr '\n' ' ')); the floor is left out"
     FLOOR=""
 fi
+# the same C loop linked statically (a static-pie, as fcopy-static is): the floor of a program
+# that needs no dynamic loader; shown next to the dynamic one on the start-up rows
+STATIC_FLOOR=$WORK/cfr-floor-static
+if [[ -z $FLOOR ]] || ! cc -O2 -static-pie -o "$STATIC_FLOOR" "$BENCH_HOME/cfr-floor.c" 2>"$WORK/cc-static.log"; then
+    warn "cannot link bench/cfr-floor.c with cc -O2 -static-pie ($(head -c 200 "$WORK/cc-static.log" 2>/dev/null | tr '\n' ' ')); the static floor is left out"
+    STATIC_FLOOR=""
+fi
 # the same floor for a Rust program (bench/cfr-floor.rs: std::io::copy), built as fcopy is built
 # (panic=abort, GCC's unwinder linked in as in .cargo/config.toml): what Rust's runtime costs
 RUST_FLOOR=$WORK/rust-floor
@@ -363,6 +386,13 @@ if ! command -v rustc >/dev/null 2>&1 || ! rustc --edition 2021 -O -C panic=abor
     -l static:-bundle=gcc_eh -o "$RUST_FLOOR" "$BENCH_HOME/cfr-floor.rs" 2>"$WORK/rustc.log"; then
     warn "cannot compile bench/cfr-floor.rs with rustc ($(head -c 200 "$WORK/rustc.log" 2>/dev/null | tr '\n' ' ')); the Rust floor is left out"
     RUST_FLOOR=""
+fi
+if ((BUILT_FCOPY)) && [[ ${STATIC:-1} != 0 ]] && { wants tiny || wants proc; }; then
+    log "building fcopy-static (RUSTFLAGS=-C target-feature=+crt-static cargo build --release --target HOST)"
+    build_static_fcopy "$WORK/static-build.log" || {
+        warn "cannot build fcopy statically ($(tail -c 300 "$WORK/static-build.log" 2>/dev/null | tr '\n' ' ')); fcopy-static is left out"
+        FCOPY_STATIC=""
+    }
 fi
 
 NOW=$(date -u +%Y-%m-%dT%H:%MZ)
@@ -491,6 +521,10 @@ add_copiers() {
 add_dd() { add_tool dd "$DD" "if=$1" "of=$2" bs=1M status=none; }
 # add_floor SRC DST: bench/cfr-floor.c, the floor of a single-file copy
 add_floor() { [[ -z $FLOOR ]] || add_tool floor "$FLOOR" "$1" "$2"; }
+# add_static_floor SRC DST: bench/cfr-floor.c linked as a static-pie
+add_static_floor() { [[ -z $STATIC_FLOOR ]] || add_tool floor-static "$STATIC_FLOOR" "$1" "$2"; }
+# add_static_fcopy SRC DST: fcopy linked statically (see build_static_fcopy)
+add_static_fcopy() { [[ -z $FCOPY_STATIC ]] || add_tool fcopy-static "$FCOPY_STATIC" "$1" "$2"; }
 # add_rust_floor SRC DST: bench/cfr-floor.rs, the floor of a single-file copy for a Rust program
 add_rust_floor() { [[ -z $RUST_FLOOR ]] || add_tool rust-floor "$RUST_FLOOR" "$1" "$2"; }
 # add_rsync SRC_DIR DST_DIR: rsync -a, copying the tree SRC_DIR as DST_DIR like cp -r does
@@ -959,11 +993,14 @@ if wants tiny; then
     new_workload tiny "1-byte file (start-up)"
     VSRC=$SRC/tiny.bin DST=$SCRATCH/dst/tiny.bin VERIFY=v_file
     PREP_BODY="rm -f -- $DST"
-    NOTE="floor: bench/cfr-floor.c (dynamically linked like the tools): open, open, copy_file_range until 0, close; \
+    NOTE="floor: bench/cfr-floor.c (dynamically linked like cp and dd): open, open, copy_file_range until 0, close; \
+fcopy-static and floor-static: fcopy and that loop linked as static-pies (no dynamic loader); \
 rust-floor: bench/cfr-floor.rs, the same with Rust's std (std::io::copy), built as fcopy is: Rust's start-up cost. "
     add_copiers -- "$VSRC" "$DST"
     add_dd "$VSRC" "$DST"
+    add_static_fcopy "$VSRC" "$DST"
     add_floor "$VSRC" "$DST"
+    add_static_floor "$VSRC" "$DST"
     add_rust_floor "$VSRC" "$DST"
     run_workload
 fi
@@ -976,7 +1013,9 @@ if wants proc; then
 with sendfile(2); on older kernels copy_file_range returns 0 (size 0 in stat) and it reads and writes to EOF. "
     add_copiers -- "$VSRC" "$DST"
     add_dd "$VSRC" "$DST"
+    add_static_fcopy "$VSRC" "$DST"
     add_floor "$VSRC" "$DST"
+    add_static_floor "$VSRC" "$DST"
     add_rust_floor "$VSRC" "$DST"
     run_workload
 fi

@@ -1113,7 +1113,11 @@ fn sigint_during_an_atomic_copy_keeps_dest() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(30));
+    // Not a fixed sleep: under load the child may not have installed its handlers yet.
+    let src = fs::canonicalize(env.join("src")).unwrap();
+    if !crate::testenv::wait_until_open(child.id(), &src) {
+        eprintln!("note: never saw fcopy with src open (finished already?)");
+    }
     let pid = rustix::process::Pid::from_child(&child);
     rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
     let out = child.wait_with_output().unwrap();

@@ -392,6 +392,24 @@ pub fn data_extents(path: &Path) -> Vec<(u64, u64)> {
     out
 }
 
+/// Waits (polling every millisecond, for at most 10 s) until process `pid` has `path` open, as
+/// seen in `/proc/PID/fd`; returns whether it did. A test that signals a copy in progress waits
+/// on this instead of sleeping a fixed time: on a loaded machine (CI, parallel tests) the child
+/// may not even have reached `main` after a fixed sleep, and a signal then kills it before
+/// fcopy's handlers exist (fcopy installs them before it opens any operand).
+pub fn wait_until_open(pid: u32, path: &Path) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let fds = PathBuf::from(format!("/proc/{pid}/fd"));
+    while std::time::Instant::now() < deadline {
+        let open = fs::read_dir(&fds).into_iter().flatten().flatten();
+        if open.filter_map(|fd| fs::read_link(fd.path()).ok()).any(|t| t == path) {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    false
+}
+
 /// Deterministic pseudo-random bytes (xorshift), so failures reproduce.
 pub fn pattern(len: usize, seed: u64) -> Vec<u8> {
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
