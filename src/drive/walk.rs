@@ -180,7 +180,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             dst_fs: top.dst_fs,
         };
         self.walk_dir = Some(walk_dir);
-        let (child_src, child_dst) = top.children(&name);
+        let (child_src, child_dst) = top.children(name);
         let pre = looked.map(|l| l.src);
         let Some(facts) = self.entry_facts(&child_src, &child_dst, walk_dir, w.follow, pre) else {
             return true;
