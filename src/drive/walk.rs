@@ -167,10 +167,14 @@ impl<'a, 'p> Copier<'a, 'p> {
             // The entries offered to the helpers are used up: the next ones.
             self.offer_looks(Some(&mut *top), w.follow);
         }
-        let Some(name) = top.entries.pop() else {
+        let Some(mut name) = top.entries.pop() else {
             return self.finish_frame(w);
         };
-        let looked = top.looks.as_ref().and_then(|l| l.take(top.entries.len()));
+        // An entry offered to the helpers left its name with them: taken back with their look.
+        let mut looked = None;
+        if let Some((offered, look)) = top.looks.as_ref().and_then(|l| l.take(top.entries.len())) {
+            (name, looked) = (offered, look);
+        }
         self.current_dir = Some(top.token);
         let walk_dir = WalkDir {
             fresh: top.created,
