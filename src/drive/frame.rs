@@ -5,7 +5,7 @@
 use std::ffi::{OsStr, OsString};
 use std::os::fd::{BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rustix::fs::RawDir;
@@ -48,20 +48,30 @@ pub(super) struct Frame {
 }
 
 impl Frame {
-    /// The source and destination of the entry `name` of this (open) directory.
-    pub(super) fn children(&self, name: &OsStr) -> (Endpoint, Endpoint) {
+    /// The source and destination of the entry `name` of this (open) directory. Each shown
+    /// path is allocated once at its final size (`Path::join` copies the directory's path, then
+    /// grows it for the name: a second allocation per end and entry).
+    pub(super) fn children(&self, name: OsString) -> (Endpoint, Endpoint) {
         let src = Endpoint::At {
             dir: self.src.clone().expect("open frame"),
-            name: name.to_owned(),
-            shown: self.src_shown.join(name),
+            shown: joined(&self.src_shown, &name),
+            name: name.clone(),
         };
         let dst = Endpoint::At {
             dir: self.dst.clone().expect("open frame"),
-            name: name.to_owned(),
-            shown: self.dst_shown.join(name),
+            shown: joined(&self.dst_shown, &name),
+            name,
         };
         (src, dst)
     }
+}
+
+/// `dir.join(name)` for a directory entry's name, in one allocation.
+fn joined(dir: &Path, name: &OsStr) -> PathBuf {
+    let mut path = PathBuf::with_capacity(dir.as_os_str().len() + 1 + name.len());
+    path.push(dir);
+    path.push(name);
+    path
 }
 
 /// After finishing `child`, makes sure `parent` has open fds again (reopened via "..").

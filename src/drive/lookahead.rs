@@ -8,7 +8,7 @@
 use std::ffi::OsString;
 use std::os::fd::OwnedFd;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, Weak};
+use std::sync::{Arc, Condvar, Mutex, PoisonError, Weak};
 
 use rustix::fs::{statat, AtFlags, FileType, Stat};
 use rustix::io::Errno;
@@ -39,12 +39,14 @@ pub(super) struct Looked {
 
 /// One entry's place: not yet looked at, taken by the walk, or looked at by a helper. Made by
 /// the walk, answer included, so that a helper never allocates (nothing to fail under
-/// `ulimit -v` on a thread that could not report it, issue 14).
+/// `ulimit -v` on a thread that could not report it, issue 14). The entry's name lives in its
+/// slot, moved out of the frame's entries and back to the walk by [`DirLooks::take`]: no copy
+/// of each name per directory offered.
 #[allow(clippy::large_enum_variant)]
 enum Slot {
-    Open,
+    Open(OsString),
     Taken,
-    Done(Looked),
+    Done(OsString, Looked),
 }
 
 /// A segment of a directory's entries offered to the helpers, in the walk's pop order (the
@@ -55,7 +57,6 @@ pub(super) struct DirLooks {
     src: Arc<OwnedFd>,
     /// The destination directory, when its names are to be looked at.
     dst: Option<Arc<OwnedFd>>,
-    names: Vec<OsString>,
     follow: bool,
     slots: Vec<Mutex<Slot>>,
     /// The next index a helper takes.
@@ -64,33 +65,40 @@ pub(super) struct DirLooks {
 
 impl DirLooks {
     /// Offers `names` (the frame's entries from index `base` on, pop order) of the source
-    /// directory `src`; `dst`: also lstat the destination names of regular files there.
+    /// directory `src`; `dst`: also lstat the destination names of regular files there. The
+    /// names are moved out (empty names stay behind): the walk gets each back from
+    /// [`DirLooks::take`].
     pub(super) fn new(
         base: usize,
         src: Arc<OwnedFd>,
         dst: Option<Arc<OwnedFd>>,
-        names: Vec<OsString>,
+        names: &mut [OsString],
         follow: bool,
     ) -> Self {
-        let slots = names.iter().map(|_| Mutex::new(Slot::Open)).collect();
+        let slots = names
+            .iter_mut()
+            .map(|name| Mutex::new(Slot::Open(std::mem::take(name))))
+            .collect();
         DirLooks {
             base,
             src,
             dst,
-            names,
             follow,
             slots,
             front: AtomicUsize::new(0),
         }
     }
 
-    /// The walk's claim on entry `index` of the frame: a helper's answer, or `None` (the walk
-    /// looks itself; no helper will). Waits while a helper is looking at that very entry.
-    pub(super) fn take(&self, index: usize) -> Option<Looked> {
-        let mut slot = self.slots.get(index.checked_sub(self.base)?)?.lock().ok()?;
+    /// The walk's claim on entry `index` of the frame: its name, with a helper's answer or
+    /// `None` (the walk looks itself; no helper will). `None` for an entry not offered here
+    /// (its name is still in the frame). Waits while a helper is looking at that very entry.
+    pub(super) fn take(&self, index: usize) -> Option<(OsString, Option<Looked>)> {
+        let slot = self.slots.get(index.checked_sub(self.base)?)?;
+        let mut slot = slot.lock().unwrap_or_else(PoisonError::into_inner);
         match std::mem::replace(&mut *slot, Slot::Taken) {
-            Slot::Done(looked) => Some(looked),
-            Slot::Open | Slot::Taken => None,
+            Slot::Done(name, looked) => Some((name, Some(looked))),
+            Slot::Open(name) => Some((name, None)),
+            Slot::Taken => None,
         }
     }
 
@@ -100,11 +108,16 @@ impl DirLooks {
         let Some(Ok(mut slot)) = self.slots.get(index).map(|s| s.lock()) else {
             return false;
         };
-        if !matches!(*slot, Slot::Open) {
-            // The walk got here first: everything before is the walk's too.
-            return false;
-        }
-        *slot = Slot::Done(self.look(&self.names[index]));
+        let name = match std::mem::replace(&mut *slot, Slot::Taken) {
+            Slot::Open(name) => name,
+            taken => {
+                // The walk got here first: everything before is the walk's too.
+                *slot = taken;
+                return false;
+            }
+        };
+        let looked = self.look(&name);
+        *slot = Slot::Done(name, looked);
         true
     }
 
@@ -283,7 +296,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             .dst
             .clone()
             .filter(|_| self.dst_looks && !frame.created && !frame.planned_only);
-        let names = frame.entries[base..].to_vec();
+        let names = &mut frame.entries[base..];
         let looks = Arc::new(DirLooks::new(base, src, dst, names, follow));
         lookahead.offer(&looks);
         frame.looks = Some(looks);

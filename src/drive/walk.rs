@@ -167,10 +167,14 @@ impl<'a, 'p> Copier<'a, 'p> {
             // The entries offered to the helpers are used up: the next ones.
             self.offer_looks(Some(&mut *top), w.follow);
         }
-        let Some(name) = top.entries.pop() else {
+        let Some(mut name) = top.entries.pop() else {
             return self.finish_frame(w);
         };
-        let looked = top.looks.as_ref().and_then(|l| l.take(top.entries.len()));
+        // An entry offered to the helpers left its name with them: taken back with their look.
+        let mut looked = None;
+        if let Some((offered, look)) = top.looks.as_ref().and_then(|l| l.take(top.entries.len())) {
+            (name, looked) = (offered, look);
+        }
         self.current_dir = Some(top.token);
         let walk_dir = WalkDir {
             fresh: top.created,
@@ -180,7 +184,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             dst_fs: top.dst_fs,
         };
         self.walk_dir = Some(walk_dir);
-        let (child_src, child_dst) = top.children(&name);
+        let (child_src, child_dst) = top.children(name);
         let pre = looked.map(|l| l.src);
         let Some(facts) = self.entry_facts(&child_src, &child_dst, walk_dir, w.follow, pre) else {
             return true;

@@ -138,7 +138,7 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
             return atomic::run(engine, job, &src, place);
         }
     }
-    let (dst, created) = open_dest(job)?;
+    let (dst, created, overwrite) = open_dest(job)?;
     let mut guard = CreatedDest {
         // --resume keeps a partial file for the next run.
         at: if created && !job.restart.keep_partial {
@@ -148,8 +148,12 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
         },
     };
     let in_place = InPlace { job, created };
-    let mut outcome =
-        run_strategy(engine, job, &src, &dst).map_err(|e| in_place.copy_failed(e, &dst))?;
+    let mut outcome = run_strategy(engine, job, &src, &dst)
+        .and_then(|o| overwrite.trim(job, &dst, o.bytes).map(|()| o))
+        .map_err(|e| {
+            overwrite.abandon(&dst);
+            in_place.copy_failed(e, &dst)
+        })?;
     if job.restart.verify {
         match crate::exec::verify::check(job, src.as_fd(), dst.as_fd(), &outcome) {
             Ok(checked) => {

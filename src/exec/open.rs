@@ -1,6 +1,6 @@
 //! Opening a job's two ends: SOURCE read-only and checked to be the file planned, DEST created
-//! (`O_EXCL`, mode per [`created_with_final_mode`]) or opened and truncated only once known to
-//! be the file checked (DESIGN rule 10).
+//! (`O_EXCL`, mode per [`created_with_final_mode`]) or opened and truncated (or overwritten in
+//! place, [`Overwrite`]) only once known to be the file checked (DESIGN rule 10).
 
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
@@ -99,15 +99,57 @@ fn creation_mode(job: &Job) -> u32 {
     }
 }
 
+/// How an existing regular DEST's old contents give way to the copy.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(super) enum Overwrite {
+    /// Nothing to do after the copy: DEST is new, not a regular file, was emptied at open, or
+    /// keeps its other bytes (a ranged copy).
+    Done,
+    /// A whole-file copy that writes every byte from offset 0 (no hole skipped) overwrites the
+    /// old DEST of this many bytes in place and then cuts it to the bytes copied
+    /// ([`Overwrite::trim`]). The end is the same file `O_TRUNC` then writing gives, but the old
+    /// blocks are rewritten rather than freed and allocated again: on ext4 freeing them costs a
+    /// journal update, and a discard the truncate waits for on a filesystem mounted with
+    /// `discard`, and emptying a file with data makes ext4 start writeback at its close
+    /// (`auto_da_alloc`). Measured re-copying 10,000 × 4 KiB files onto ext4 (`discard`):
+    /// 627 ms with the truncate, 95 ms without (issue 16, goal 5).
+    InPlace { old_size: u64 },
+}
+
+impl Overwrite {
+    /// After the copy succeeded with `end` bytes from offset 0: cuts a longer old DEST there.
+    pub(super) fn trim(self, job: &Job, dst: &Fd, end: u64) -> Result<(), ExecError> {
+        match self {
+            Overwrite::InPlace { old_size } if old_size > end => {
+                ftruncate(dst, end).map_err(|errno| ExecError::Extend {
+                    path: job.dest.display_path().to_owned(),
+                    errno,
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// After the copy failed: an in-place overwrite is emptied, so DEST never mixes new bytes
+    /// with old ones (best effort; the failure is reported either way, with the note that DEST
+    /// is incomplete).
+    pub(super) fn abandon(self, dst: &Fd) {
+        if let Overwrite::InPlace { .. } = self {
+            let _ = ftruncate(dst, 0);
+        }
+    }
+}
+
 /// Opens DEST (standard output for `-`); returns whether this job created it. A new DEST is
 /// created with `O_EXCL|O_NOFOLLOW`; an existing one is opened without `O_TRUNC`, following
 /// the name only when the rules saw a symlink there ([`DestName`]), checked to be the file the
 /// rules looked at, and only then truncated (not for a ranged copy). With `-f`, a DEST that
 /// cannot be opened (or a dangling symlink) is removed and created anew; never one the rules
-/// renamed or removed already (whatever took its name since is a failure).
-pub(super) fn open_dest(job: &Job) -> Result<(Fd, bool), ExecError> {
+/// renamed or removed already (whatever took its name since is a failure). An existing
+/// regular DEST may be left to be overwritten in place instead ([`Overwrite`]).
+pub(super) fn open_dest(job: &Job) -> Result<(Fd, bool, Overwrite), ExecError> {
     let Some((dir, name)) = job.dest.dir_and_name() else {
-        return Ok((Fd::Stdio(rustix::stdio::stdout()), false));
+        return Ok((Fd::Stdio(rustix::stdio::stdout()), false, Overwrite::Done));
     };
     let path = job.dest.display_path();
     let create = || {
@@ -117,7 +159,7 @@ pub(super) fn open_dest(job: &Job) -> Result<(Fd, bool), ExecError> {
             DEST_FLAGS | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW,
             Mode::from_raw_mode(creation_mode(job)),
         )
-        .map(|fd| (Fd::Owned(fd), true))
+        .map(|fd| (Fd::Owned(fd), true, Overwrite::Done))
     };
     let cannot_create = |errno: Errno| ExecError::CreateDest {
         path: path.to_owned(),
@@ -151,14 +193,14 @@ pub(super) fn open_dest(job: &Job) -> Result<(Fd, bool), ExecError> {
     };
     match openat(dir, name, DEST_FLAGS | follow | nonblock, Mode::empty()) {
         Ok(fd) => {
-            let regular = truncate_checked(job, &fd)?;
+            let (regular, overwrite) = truncate_checked(job, &fd)?;
             // O_NONBLOCK means nothing to a regular file's I/O: cleared (two fcntl calls) only
             // for a block device, not on every re-copied file.
             if !nonblock.is_empty() && !regular {
                 let flags = fcntl_getfl(&fd).map_err(|e| cannot_open(job, e))?;
                 fcntl_setfl(&fd, flags - OFlags::NONBLOCK).map_err(|e| cannot_open(job, e))?;
             }
-            Ok((Fd::Owned(fd), false))
+            Ok((Fd::Owned(fd), false, overwrite))
         }
         // The rules saw no symlink there: one was swapped in since. A FIFO without a reader
         // (ENXIO) where they saw a seekable file was swapped in too.
@@ -180,8 +222,10 @@ pub(super) fn open_dest(job: &Job) -> Result<(Fd, bool), ExecError> {
 const DEST_FLAGS: OFlags = OFlags::WRONLY.union(OFlags::CLOEXEC).union(OFlags::NOCTTY);
 
 /// Checks that the open existing DEST is the file the planner saw, and truncates a regular one
-/// for a whole-file copy. Returns whether it is a regular file.
-fn truncate_checked(job: &Job, fd: &OwnedFd) -> Result<bool, ExecError> {
+/// for a whole-file copy, or leaves it to be overwritten in place by one that writes every
+/// byte ([`Overwrite::InPlace`]). Returns whether it is a regular file, and how its old
+/// contents give way.
+fn truncate_checked(job: &Job, fd: &OwnedFd) -> Result<(bool, Overwrite), ExecError> {
     let st = fstat(fd).map_err(|e| cannot_open(job, e))?;
     if job.dest_id != Some((st.st_dev, st.st_ino)) {
         return Err(ExecError::DestReplaced {
@@ -193,10 +237,21 @@ fn truncate_checked(job: &Job, fd: &OwnedFd) -> Result<bool, ExecError> {
     // changes nothing, so DEST is not emptied first (a clone that cannot be made, e.g. on
     // ext4, then leaves it as it was; GNU cp truncates it first and loses it).
     let clone_only = job.strategy == Strategy::Reflink && job.clone == CloneMode::Must;
+    // A whole-file copy_file_range or read/write copy writes every byte from offset 0: the
+    // old bytes are overwritten (a sparse copy skips holes, a clone may fall back to one).
+    let every_byte = matches!(job.strategy, Strategy::CopyFileRange | Strategy::ReadWrite);
+    if regular && every_byte && st.st_size > 0 {
+        return Ok((
+            regular,
+            Overwrite::InPlace {
+                old_size: st.st_size as u64,
+            },
+        ));
+    }
     if regular && job.strategy != Strategy::Ranged && !clone_only {
         ftruncate(fd, 0).map_err(|e| cannot_open(job, e))?;
     }
-    Ok(regular)
+    Ok((regular, Overwrite::Done))
 }
 
 /// GNU cp words a failed open of an existing file as it does a failed create (tests/cp/

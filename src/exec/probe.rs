@@ -1,5 +1,6 @@
 //! Gathering the facts the planner needs: stat, lstat and statfs of sources and destinations.
 
+use std::cell::Cell;
 use std::os::fd::AsFd;
 use std::path::Path;
 use std::sync::Mutex;
@@ -50,10 +51,38 @@ pub fn facts_from_stat(st: &Stat, fs_magic: u64) -> FileFacts {
 /// round trip on network and FUSE filesystems, issue 16). Few devices are ever seen: a list.
 static FS_BY_DEV: Mutex<Vec<(u64, u64)>> = Mutex::new(Vec::new());
 
+/// The devices this thread has looked up in [`FS_BY_DEV`] (magic 0: an empty slot): the
+/// walk asks for every entry's and each worker for every job's, so without it they took the
+/// one lock once or twice per file, from every thread (issue 16, re-copies). A fixed array in
+/// a `Cell`: no allocation and nothing to drop on any thread.
+const LOCAL_DEVS: usize = 4;
+
+thread_local! {
+    static FS_SEEN_HERE: Cell<[(u64, u64); LOCAL_DEVS]> = const { Cell::new([(0, 0); LOCAL_DEVS]) };
+}
+
+/// Remembers `dev`'s magic in this thread's [`FS_SEEN_HERE`] while a slot is free.
+fn remember_here(dev: u64, magic: u64) {
+    FS_SEEN_HERE.with(|seen| {
+        let mut slots = seen.get();
+        if let Some(slot) = slots.iter_mut().find(|(_, m)| *m == 0) {
+            *slot = (dev, magic);
+            seen.set(slots);
+        }
+    });
+}
+
 /// The `statfs` magic of device `dev` when this run has learned it.
 pub fn known_fs_magic(dev: u64) -> Option<u64> {
+    let here = FS_SEEN_HERE.with(Cell::get);
+    if let Some(&(_, magic)) = here.iter().find(|&&(d, m)| m != 0 && d == dev) {
+        return Some(magic);
+    }
     let seen = FS_BY_DEV.lock().unwrap_or_else(|e| e.into_inner());
-    seen.iter().find(|(d, _)| *d == dev).map(|&(_, m)| m)
+    let magic = seen.iter().find(|(d, _)| *d == dev).map(|&(_, m)| m)?;
+    drop(seen);
+    remember_here(dev, magic);
+    Some(magic)
 }
 
 /// The filesystem kind of device `dev` when this run has learned it.
@@ -73,6 +102,8 @@ pub fn fs_magic_of_dev(dev: u64, ask: impl FnOnce() -> Result<u64, Errno>) -> u6
         if !seen.iter().any(|(d, _)| *d == dev) {
             seen.push((dev, magic));
         }
+        drop(seen);
+        remember_here(dev, magic);
     }
     magic
 }
