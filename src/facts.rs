@@ -57,6 +57,16 @@ impl FsKind {
         matches!(self, FsKind::Ext4 | FsKind::Tmpfs)
     }
 
+    /// Whether writing over a file's existing bytes here rewrites its blocks in place, so that
+    /// an existing DEST can be overwritten rather than emptied first (exec/open.rs
+    /// `Overwrite::InPlace`) without needing room for old and new at once. Not on btrfs, XFS
+    /// (shared extents), or filesystems fcopy does not know: copy-on-write there allocates the
+    /// new bytes before it frees the old, so a copy that fits after `O_TRUNC` could fail with
+    /// ENOSPC. Not on FUSE or network filesystems either: their servers decide.
+    pub fn overwrites_in_place(self) -> bool {
+        matches!(self, FsKind::Ext4 | FsKind::Tmpfs)
+    }
+
     /// Whether every call here waits on a server or a user-space daemon: network and cluster
     /// filesystems (NFS, CIFS/SMB, Ceph, AFS, Coda, 9p, Lustre, GFS2, OCFS2) and FUSE (which
     /// GlusterFS, sshfs, s3fs and most other user-space filesystems mount as). A tree copy

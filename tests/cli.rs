@@ -26,6 +26,8 @@ mod gnu_compat;
 mod integrity;
 #[path = "cli/memory.rs"]
 mod memory;
+#[path = "cli/overwrite.rs"]
+mod overwrite;
 #[path = "cli/ranged.rs"]
 mod ranged;
 #[path = "cli/reflink.rs"]

@@ -240,7 +240,11 @@ fn truncate_checked(job: &Job, fd: &OwnedFd) -> Result<(bool, Overwrite), ExecEr
     // A whole-file copy_file_range or read/write copy writes every byte from offset 0: the
     // old bytes are overwritten (a sparse copy skips holes, a clone may fall back to one).
     let every_byte = matches!(job.strategy, Strategy::CopyFileRange | Strategy::ReadWrite);
-    if regular && every_byte && st.st_size > 0 {
+    // Only where the filesystem rewrites blocks in place (and this run has learned which it
+    // is): on a copy-on-write one the old and new bytes would both need room.
+    let in_place_fs = crate::exec::probe::known_fs(st.st_dev)
+        .is_some_and(crate::facts::FsKind::overwrites_in_place);
+    if regular && every_byte && in_place_fs && st.st_size > 0 {
         return Ok((
             regular,
             Overwrite::InPlace {

@@ -402,7 +402,10 @@ pub fn wait_until_open(pid: u32, path: &Path) -> bool {
     let fds = PathBuf::from(format!("/proc/{pid}/fd"));
     while std::time::Instant::now() < deadline {
         let open = fs::read_dir(&fds).into_iter().flatten().flatten();
-        if open.filter_map(|fd| fs::read_link(fd.path()).ok()).any(|t| t == path) {
+        if open
+            .filter_map(|fd| fs::read_link(fd.path()).ok())
+            .any(|t| t == path)
+        {
             return true;
         }
         std::thread::sleep(std::time::Duration::from_millis(1));
