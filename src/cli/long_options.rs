@@ -51,6 +51,9 @@ struct LongName {
     separate_value: bool,
     /// It takes no value at all.
     no_value: bool,
+    /// The words its value must be one of (`--sparse`: auto, always, never); empty for a free
+    /// value. GNU's argmatch takes a unique prefix of one ([`expand_word`]).
+    words: Vec<String>,
 }
 
 /// The command's option names: every long name and alias, and the short options that take a
@@ -80,12 +83,18 @@ impl OptionNames {
             };
             let mut all = vec![long];
             all.extend(arg.get_all_aliases().unwrap_or_default());
+            let words: Vec<String> = arg
+                .get_possible_values()
+                .iter()
+                .map(|v| v.get_name().to_owned())
+                .collect();
             for name in all {
                 names.longs.push(LongName {
                     name: name.to_owned(),
                     id: arg.get_id().as_str().to_owned(),
                     separate_value: takes_value && !arg.is_require_equals_set(),
                     no_value: range.max_values() == 0,
+                    words: words.clone(),
                 });
             }
         }
@@ -212,18 +221,47 @@ fn long_option(
         }
         Some(v) => {
             full.push(b'=');
-            full.extend_from_slice(v);
+            full.extend_from_slice(expand_word(chosen, v)?);
         }
         None if chosen.separate_value => match next.next() {
             Some(v) => {
                 full.push(b'=');
-                full.extend_from_slice(v.as_bytes());
+                full.extend_from_slice(expand_word(chosen, v.as_bytes())?);
             }
             None => return Err(OptionError::RequiresArgument(chosen.name.clone())),
         },
         None => {}
     }
     Ok(OsString::from_vec(full))
+}
+
+/// GNU's argmatch: a value that is a unique prefix of one of the option's words means that
+/// word (`--sparse=alw` is `--sparse=always`, `--reflink=n` is `--reflink=never`); an exact
+/// word, a free value, and a prefix of none stay as given (clap then names the valid words).
+/// New-user trial, round 6: GNU cp accepted `--sparse=alw`, fcopy refused it.
+///
+/// # Errors
+/// A prefix of several words: [`OptionError::InvalidArgument`] with `ambiguous` (GNU:
+/// `ambiguous argument 'a' for '--sparse'` and the valid words).
+fn expand_word<'a>(option: &'a LongName, value: &'a [u8]) -> Result<&'a [u8], OptionError> {
+    let words = &option.words;
+    if value.is_empty() || words.iter().any(|w| w.as_bytes() == value) {
+        return Ok(value);
+    }
+    let matching: Vec<&String> = words
+        .iter()
+        .filter(|w| w.as_bytes().starts_with(value))
+        .collect();
+    match matching.as_slice() {
+        [one] => Ok(one.as_bytes()),
+        [] => Ok(value),
+        _ => Err(OptionError::InvalidArgument {
+            option: format!("--{}", option.name),
+            value: String::from_utf8_lossy(value).into_owned(),
+            valid: words.clone(),
+            ambiguous: true,
+        }),
+    }
 }
 
 /// GNU getopt reads a short cluster one option at a time, so `=` after a short option that takes

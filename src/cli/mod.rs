@@ -385,6 +385,8 @@ pub enum OptionError {
         value: String,
         /// The words the option accepts, in order.
         valid: Vec<String>,
+        /// The value is a prefix of several words (GNU argmatch: "ambiguous argument").
+        ambiguous: bool,
     },
     /// Any other error clap found: its first line, without clap's `error: `.
     Other(String),
@@ -424,6 +426,7 @@ impl OptionError {
                     option,
                     value,
                     valid: valid.clone(),
+                    ambiguous: false,
                 })
             }
             _ => None,

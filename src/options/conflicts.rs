@@ -32,6 +32,10 @@ pub enum Conflict {
     BatchWithOperands,
     /// `--batch` with `-t`.
     BatchWithTargetDirectory,
+    /// `--batch` with `--parents`: a job line names its DEST itself, and GNU's `--parents`
+    /// needs a directory to recreate SOURCE's path in (new-user trial, round 6: the two
+    /// together wrote DEST beside SOURCE).
+    BatchWithParents,
     /// `-0`/`--null` without `--batch` or `--files-from`.
     NullWithoutBatch,
     /// `--files-from` with `--batch`: a job list already names every SOURCE.
@@ -141,6 +145,11 @@ pub const CONFLICTS: &[Row] = &[
         Conflict::BatchWithTargetDirectory,
         |g| g.args.batch.is_some(),
         |g| g.args.target_directory.is_some(),
+    ),
+    row(
+        Conflict::BatchWithParents,
+        |g| g.args.batch.is_some(),
+        |g| g.args.parents,
     ),
     row(
         Conflict::NullWithoutBatch,

@@ -97,6 +97,11 @@ fn resolve_target_list(
         if ops.len() > 2 {
             return Err(OperandError::ExtraOperand(PathBuf::from(&ops[2])).into());
         }
+        // GNU cp.c (do_copy): without a target directory, --parents is a usage error; -T never
+        // has one. (Before: `--parents -T x/y/a keep` wrote x/y/keep, beside SOURCE.)
+        if args.parents {
+            return Err(OperandError::ParentsNeedDirectory.into());
+        }
         return Ok(vec![Target {
             source: Endpoint::from_operand(&ops[0]),
             dest: Endpoint::from_operand(last),

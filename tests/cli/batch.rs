@@ -228,6 +228,21 @@ fn batch_usage_errors() {
         .stderr_is("fcopy: cannot read batch file 'missing-file': No such file or directory\n");
 }
 
+/// New-user trial, round 6: `--batch --parents` wrote each job's DEST beside its SOURCE
+/// (x/y/keep overwritten, exit 0). A job names its DEST itself: refused before any job runs.
+#[test]
+fn batch_with_parents_is_refused_and_writes_nothing() {
+    let env = TestEnv::new();
+    env.write("x/y/a", b"new");
+    env.write("x/y/keep", b"precious");
+    env.write("jobs", "x/y/a\tkeep\n");
+    env.run(&["--batch", "jobs", "--parents"])
+        .failure()
+        .stderr_contains("--batch cannot be combined with --parents");
+    assert_eq!(env.read("x/y/keep"), b"precious");
+    assert!(!env.exists("keep"));
+}
+
 /// Everything about a tree that a copy must reproduce, keyed by relative path.
 fn snapshot(root: &Path) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();

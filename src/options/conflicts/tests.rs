@@ -117,6 +117,12 @@ row_test!(
     ["--batch", "f", "-T"]
 );
 row_test!(
+    batch_with_parents,
+    BatchWithParents,
+    ["--batch", "f", "--parents"],
+    ["--batch", "f", "-r"]
+);
+row_test!(
     null_without_batch,
     NullWithoutBatch,
     ["-0", "a", "b"],

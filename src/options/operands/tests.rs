@@ -78,6 +78,15 @@ fn operand_errors_match_gnu() {
         "target 'exists': Not a directory"
     );
     assert_eq!(msg(&["-T", "a", "b", "c"], &[]), "extra operand 'c'");
+    // GNU cp.c checks -T's operand count first, then --parents (a directory is needed).
+    assert_eq!(
+        msg(&["--parents", "-T", "x/y/a", "keep"], &["keep"]),
+        "with --parents, the destination must be a directory"
+    );
+    assert_eq!(
+        msg(&["--parents", "-T", "a", "b", "c"], &[]),
+        "extra operand 'c'"
+    );
     assert_eq!(
         msg(&["-t", "nope", "a"], &[]),
         "target directory 'nope': No such file or directory"

@@ -43,10 +43,12 @@ impl fmt::Display for OptionError {
                 option,
                 value,
                 valid,
+                ambiguous,
             } => {
+                let what = if *ambiguous { "ambiguous" } else { "invalid" };
                 write!(
                     f,
-                    "invalid argument {} for '{option}'\nValid arguments are:",
+                    "{what} argument {} for '{option}'\nValid arguments are:",
                     quote_bytes(value.as_bytes())
                 )?;
                 valid.iter().try_for_each(|v| write!(f, "\n  - '{v}'"))
@@ -102,6 +104,7 @@ impl fmt::Display for Conflict {
             }
             Conflict::BatchWithOperands => "--batch cannot be combined with SOURCE or DEST operands",
             Conflict::BatchWithTargetDirectory => "--batch cannot be combined with --target-directory",
+            Conflict::BatchWithParents => "--batch cannot be combined with --parents",
             Conflict::NullWithoutBatch => "-0/--null needs --batch or --files-from",
             Conflict::FilesFromWithBatch => "--files-from cannot be used with --batch",
             Conflict::FilesFromWithNoTargetDirectory => {

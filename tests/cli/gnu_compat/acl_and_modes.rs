@@ -239,8 +239,29 @@ fn option_errors_and_abbreviations_like_gnu() {
         &["-u=older", "src/a", "copy"],
         &["-ru=all", "src", "dst"],
         &["-S=x", "-b", "src/a", "src/b"],
+        // GNU's argmatch takes a unique prefix of a value (new-user trial, round 6: fcopy
+        // refused `--sparse=alw`).
+        &["--sparse=alw", "src/a", "copy"],
+        &["--sparse", "nev", "src/a", "copy"],
+        &["--reflink=aut", "src/a", "copy"],
+        &["--reflink=n", "src/a", "copy"],
     ] {
         check(args);
+    }
+    // A prefix of several words: GNU says "ambiguous" (and lists them in its own order).
+    for args in [
+        &["--sparse=a", "src/a", "copy"][..],
+        &["--sparse", "a", "src/a", "copy"],
+    ] {
+        let out = Diff::new(tree).args(args).run().1;
+        assert_eq!(out.code, Some(1));
+        assert!(
+            out.stderr
+                .starts_with("cp: ambiguous argument 'a' for '--sparse'\nValid arguments are:\n"),
+            "{}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("'copy'"), "{}", out.stderr);
     }
     // --sparse=bogus: GNU lists never/auto/always; fcopy names the same three.
     let out = Diff::new(tree)

@@ -207,6 +207,11 @@ fn parents() {
     check(&["--parents", "src/a", "flink"]);
     check(&["--parents", "src/a", "nonexistent"]);
     check(&["-v", "--parents", "src/sub/c", "ext"]);
+    // -T has no target directory: a usage error (new-user trial, round 6: fcopy wrote
+    // src/sub/keep beside SOURCE and exited 0).
+    check(&["--parents", "-T", "src/sub/c", "keep"]);
+    check(&["--parents", "-T", "src/sub/c", "ext"]);
+    check(&["--parents", "-T", "-r", "src/sub", "ext"]);
     if have_gnu() {
         // cp-parents.sh: pre-existing directories are left as they are.
         Diff::new(|r| {
