@@ -24,6 +24,8 @@ pub const MAX_OFFSET: u64 = i64::MAX as u64;
 pub enum ByteCountError {
     /// It does not start with a digit.
     NotANumber(String),
+    /// The digits are followed by a fraction (`1.5K`): a byte count is a whole number.
+    Fraction(String),
     /// The digits are followed by something other than a known suffix.
     BadSuffix(String),
     /// Above [`MAX_OFFSET`].
@@ -59,6 +61,9 @@ pub fn parse_bytes(text: &str) -> Result<ByteArg, ByteCountError> {
         "TB" => 1_000_000_000_000,
         "PB" => 1_000_000_000_000_000,
         "EB" => 1_000_000_000_000_000_000,
+        _ if suffix.starts_with(['.', ',']) => {
+            return Err(ByteCountError::Fraction(text.to_owned()))
+        }
         _ => return Err(ByteCountError::BadSuffix(text.to_owned())),
     };
     let too_large = || ByteCountError::TooLarge(text.to_owned());

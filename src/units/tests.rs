@@ -34,6 +34,23 @@ fn refuses_bad_input() {
 }
 
 #[test]
+fn a_fraction_is_named_as_such() {
+    // New-user trial, round 6: `--len 1.5K` was "invalid suffix".
+    assert_eq!(
+        parse_bytes("1.5K"),
+        Err(ByteCountError::Fraction("1.5K".into()))
+    );
+    assert_eq!(
+        parse_bytes("2,5M"),
+        Err(ByteCountError::Fraction("2,5M".into()))
+    );
+    assert_eq!(
+        parse_bytes("1Q"),
+        Err(ByteCountError::BadSuffix("1Q".into()))
+    );
+}
+
+#[test]
 fn refuses_overflow() {
     assert_eq!(v("9223372036854775807"), i64::MAX as u64);
     assert!(parse_bytes("9223372036854775808").is_err());

@@ -246,6 +246,10 @@ impl fmt::Display for ByteCountError {
                 f,
                 "invalid byte count '{text}' (expected a number such as 4096, 64K or 1GiB)"
             ),
+            ByteCountError::Fraction(text) => write!(
+                f,
+                "invalid byte count '{text}': a whole number of bytes is needed (e.g. 1536, not 1.5K)"
+            ),
             ByteCountError::BadSuffix(text) => write!(
                 f,
                 "invalid suffix in byte count '{text}' (use K M G T P E, KiB MiB ..., or KB MB ...)"
