@@ -1,0 +1,33 @@
+//! When copy_file_range is only the kernel's splice and read/write copies faster: the named
+//! rule a ranged copy's span consults before its copy_file_range.
+
+use crate::facts::FsKind;
+
+/// Spans shorter than this keep copy_file_range where [`read_write_is_faster`] would otherwise
+/// say no: read/write first allocates and zeroes its buffer (64 page faults for 256 KiB), which
+/// the per-byte gain pays back only from about 8-16 MiB (range-floor, synced ext4 destination:
+/// 4 MiB 1.0 ms copy_file_range against 1.1 ms read/write, 8 MiB 1.6 against 1.7, 16 MiB 2.5
+/// against 2.4).
+pub const READ_WRITE_FROM: u64 = 16 << 20;
+
+/// Whether a span of `len` bytes from a file on `source` to a file on `dest` (`None`: not
+/// known) is copied faster by read/write than by copy_file_range.
+///
+/// True from ext4 to ext4 for spans of at least [`READ_WRITE_FROM`] bytes. ext4 has no extents
+/// to share and no server to offload to, so copy_file_range is `splice_copy_file_range`: the
+/// kernel moves the source's pages through its own 64 KiB pipe and writes each 64 KiB with a
+/// separate `write_iter`, and its one memcpy (page cache to page cache, both out of the CPU's
+/// caches) costs as much as read/write's two (the second one from a buffer still in cache).
+/// Measured with `perf stat` on Linux 6.18 (x86-64, 2 CPUs, shared machine), 256 MiB at offset
+/// 384 MiB over an existing, synced, cached ext4 file (bench/run.sh `range`): copy_file_range
+/// 34-37 ms of CPU time, pread/pwrite 27.7 ms (1 MiB pieces) and 28.3 ms (256 KiB), dd 28-30
+/// ms; the same into an empty file 62 ms against 49 ms, and into blocks reserved with
+/// `fallocate` 45 ms against 33 ms (bench/range-floor.c). Anywhere else (btrfs and XFS share
+/// extents, NFS and CIFS copy on the server, tmpfs and other pairs were not measured)
+/// copy_file_range stays.
+pub fn read_write_is_faster(source: FsKind, dest: Option<FsKind>, len: u64) -> bool {
+    source == FsKind::Ext4 && dest == Some(FsKind::Ext4) && len >= READ_WRITE_FROM
+}
+
+#[cfg(test)]
+mod tests;
