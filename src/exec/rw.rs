@@ -67,7 +67,7 @@ pub fn copy(
         short: false,
         made_holes: false,
     };
-    let mut size = len.map_or(FIRST_BUFFER_SIZE, |l| l.min(BUFFER_SIZE as u64) as usize);
+    let mut size = first_piece(len);
     loop {
         let grow = size < BUFFER_SIZE;
         match with_buffer(size, |buf| {
@@ -76,6 +76,28 @@ pub fn copy(
             Filled::Done => return Ok(run),
             Filled::Grow => size = (size * 4).min(BUFFER_SIZE),
         }
+    }
+}
+
+/// Spans of at least this many bytes are read and written in [`LARGE_PIECE`]s.
+const LARGE_SPAN: u64 = 16 << 20;
+
+/// The piece of a [`LARGE_SPAN`]: 1 MiB, as dd's `bs=1M`. Against [`BUFFER_SIZE`] pieces it
+/// makes a quarter of the calls and walks each destination folio's buffer heads in fewer
+/// `write_begin`s: about 2.5% less CPU time (`perf stat`, 256 MiB over an existing ext4 file,
+/// Linux 6.18, three rounds of 10 runs: 28.8-30.0 ms against 29.4-30.7 ms); larger pieces no
+/// longer fit the CPU's cache (bench/range-floor.c `rw`: 2 MiB 29.4 ms, 4 MiB 32.1 ms, 16 MiB
+/// 47.4 ms). The thread's buffer then stays 1 MiB for the rest of the run.
+const LARGE_PIECE: usize = 1 << 20;
+
+/// The buffer a read/write copy of `len` bytes starts with: the whole span up to
+/// [`BUFFER_SIZE`], a [`LARGE_PIECE`] for a [`LARGE_SPAN`], [`FIRST_BUFFER_SIZE`] (then grown)
+/// when the length is unknown.
+fn first_piece(len: Option<u64>) -> usize {
+    match len {
+        None => FIRST_BUFFER_SIZE,
+        Some(len) if len >= LARGE_SPAN => LARGE_PIECE,
+        Some(len) => len.min(BUFFER_SIZE as u64) as usize,
     }
 }
 
@@ -356,3 +378,6 @@ pub fn send(
     }
     Ok((copied, SendEnd::Done))
 }
+
+#[cfg(test)]
+mod tests;
