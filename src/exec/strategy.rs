@@ -17,7 +17,6 @@ use crate::facts::FileKind;
 use crate::plan::{CloneMode, Endpoint, Job, Strategy};
 
 mod splice;
-use splice::read_write_is_faster;
 
 /// Runs the job's strategy from `src` into the open destination `dst`.
 pub(super) fn run_strategy(
@@ -295,14 +294,9 @@ fn copy_range(engine: &Engine<'_>, job: &Job, src: &Fd, dst: &Fd) -> Result<Outc
         outcome.extents = u64::from(copied > 0);
         return Ok(outcome);
     }
-    // Between two ext4 files copy_file_range is the kernel's slower splice ([`splice`]);
-    // `--method=copy-file-range` still asks for it.
-    let dest_fs = job.dest_dev.and_then(crate::exec::probe::known_fs);
-    let read_write_pays = !job.kernel_copy_only
-        && job.clone == CloneMode::No
-        && range
-            .len
-            .is_some_and(|len| read_write_is_faster(job.source_facts.fs, dest_fs, len));
+    // Over existing data between two ext4 files, copy_file_range is the kernel's slower
+    // splice ([`splice`]).
+    let read_write_pays = !stream && splice::ranged_read_write_pays(job, &range, dst.as_fd());
     let use_cfr = job.kernel_copy && !stream && !read_write_pays;
     let span = Span::of_job(engine, job, ends, use_cfr, false);
     let copied = match (job.clone, range.len) {
