@@ -62,42 +62,48 @@ pub fn copy(
     len: Option<u64>,
     skip_zeros: bool,
 ) -> Result<RwRun, RwError> {
+    let first = len.map_or(FIRST_BUFFER_SIZE, |l| l.min(BUFFER_SIZE as u64) as usize);
+    copy_growing(engine, fds, at, (len, skip_zeros), first, BUFFER_SIZE)
+}
+
+/// Copies `len` bytes as [`copy`] does (without zero skipping) in pieces of `piece` bytes
+/// (fewer when a buffer that large cannot be allocated, see [`with_buffer`]). The thread's
+/// buffer keeps that size for the rest of the run.
+pub fn copy_in_pieces(
+    engine: &Engine,
+    fds: (BorrowedFd<'_>, BorrowedFd<'_>),
+    at: &mut Offsets,
+    len: u64,
+    piece: usize,
+) -> Result<RwRun, RwError> {
+    let size = len.min(piece as u64) as usize;
+    copy_growing(engine, fds, at, (Some(len), false), size, size)
+}
+
+/// [`copy`]'s loop: starts with a `first`-byte buffer, grown fourfold up to `most` bytes
+/// while reads fill it.
+fn copy_growing(
+    engine: &Engine,
+    fds: (BorrowedFd<'_>, BorrowedFd<'_>),
+    at: &mut Offsets,
+    (len, skip_zeros): (Option<u64>, bool),
+    first: usize,
+    most: usize,
+) -> Result<RwRun, RwError> {
     let mut run = RwRun {
         copied: 0,
         short: false,
         made_holes: false,
     };
-    let mut size = first_piece(len);
+    let mut size = first;
     loop {
-        let grow = size < BUFFER_SIZE;
+        let grow = size < most;
         match with_buffer(size, |buf| {
             copy_with(engine, fds, at, len, skip_zeros, buf, &mut run, grow)
         })?? {
             Filled::Done => return Ok(run),
-            Filled::Grow => size = (size * 4).min(BUFFER_SIZE),
+            Filled::Grow => size = (size * 4).min(most),
         }
-    }
-}
-
-/// Spans of at least this many bytes are read and written in [`LARGE_PIECE`]s.
-const LARGE_SPAN: u64 = 16 << 20;
-
-/// The piece of a [`LARGE_SPAN`]: 1 MiB, as dd's `bs=1M`. Against [`BUFFER_SIZE`] pieces it
-/// makes a quarter of the calls and walks each destination folio's buffer heads in fewer
-/// `write_begin`s: about 2.5% less CPU time (`perf stat`, 256 MiB over an existing ext4 file,
-/// Linux 6.18, three rounds of 10 runs: 28.8-30.0 ms against 29.4-30.7 ms); larger pieces no
-/// longer fit the CPU's cache (bench/range-floor.c `rw`: 2 MiB 29.4 ms, 4 MiB 32.1 ms, 16 MiB
-/// 47.4 ms). The thread's buffer then stays 1 MiB for the rest of the run.
-const LARGE_PIECE: usize = 1 << 20;
-
-/// The buffer a read/write copy of `len` bytes starts with: the whole span up to
-/// [`BUFFER_SIZE`], a [`LARGE_PIECE`] for a [`LARGE_SPAN`], [`FIRST_BUFFER_SIZE`] (then grown)
-/// when the length is unknown.
-fn first_piece(len: Option<u64>) -> usize {
-    match len {
-        None => FIRST_BUFFER_SIZE,
-        Some(len) if len >= LARGE_SPAN => LARGE_PIECE,
-        Some(len) => len.min(BUFFER_SIZE as u64) as usize,
     }
 }
 
@@ -378,6 +384,3 @@ pub fn send(
     }
     Ok((copied, SendEnd::Done))
 }
-
-#[cfg(test)]
-mod tests;

@@ -297,9 +297,12 @@ fn copy_range(engine: &Engine<'_>, job: &Job, src: &Fd, dst: &Fd) -> Result<Outc
     // Over existing data between two ext4 files, copy_file_range is the kernel's slower
     // splice ([`splice`]).
     let read_write_pays = !stream && splice::ranged_read_write_pays(job, &range, dst.as_fd());
-    let use_cfr = job.kernel_copy && !stream && !read_write_pays;
+    let use_cfr = job.kernel_copy && !stream;
     let span = Span::of_job(engine, job, ends, use_cfr, false);
     let copied = match (job.clone, range.len) {
+        (_, Some(len)) if read_write_pays => {
+            span.copy_read_write(&mut at, len, splice::PIECE, &mut outcome)
+        }
         (CloneMode::Try | CloneMode::Must, Some(len)) if !stream => {
             copy_range_cloning(job, &span, &mut at, len, &mut outcome)
         }
