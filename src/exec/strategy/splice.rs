@@ -8,8 +8,8 @@ use rustix::fs::fstat;
 use crate::facts::FsKind;
 use crate::plan::{ByteRange, CloneMode, Job};
 
-/// Spans shorter than this keep copy_file_range where [`read_write_is_faster`] would otherwise
-/// say no: read/write first allocates and zeroes its buffer (64 page faults for 256 KiB), which
+/// Spans shorter than this keep copy_file_range ([`read_write_is_faster`]): read/write first
+/// allocates and zeroes its buffer (64 page faults for 256 KiB), which
 /// the per-byte gain pays back only from about 8-16 MiB (range-floor, synced ext4 destination:
 /// 4 MiB 1.0 ms copy_file_range against 1.1 ms read/write, 8 MiB 1.6 against 1.7, 16 MiB 2.5
 /// against 2.4).
@@ -27,9 +27,8 @@ pub const PIECE: usize = 1 << 20;
 /// known) is copied faster by read/write than by copy_file_range; `over_existing`: the span
 /// lies inside DEST's current size (it overwrites, as `dd conv=notrunc` does).
 ///
-/// True from ext4 to ext4 over existing data for spans of at least [`READ_WRITE_FROM`] bytes.
-/// ext4 has no extents
-/// to share and no server to offload to, so copy_file_range is `splice_copy_file_range`: the
+/// True from ext4 to ext4 over existing data for spans of at least [`READ_WRITE_FROM`] bytes:
+/// ext4 has no extents to share and no server to offload to, so copy_file_range is `splice_copy_file_range`: the
 /// kernel moves the source's pages through its own 64 KiB pipe and writes each 64 KiB with a
 /// separate `write_iter`, and its one memcpy (page cache to page cache, both out of the CPU's
 /// caches) costs as much as read/write's two (the second one from a buffer still in cache).
