@@ -1,8 +1,6 @@
-//! The read/write loop: positional pread/pwrite on files, read/write on streams; and the
-//! per-thread buffer it and the comparisons (`--verify`, `--checksum`) use, allocated fallibly
-//! and smaller under a memory limit (issue 14, GNU tests/cp/link-heap.sh).
+//! The read/write loop: positional pread/pwrite on files, read/write on streams, and
+//! sendfile; the buffer they use is in [`buffer`].
 
-use std::cell::RefCell;
 use std::os::fd::BorrowedFd;
 
 use rustix::io::Errno;
@@ -10,27 +8,14 @@ use rustix::io::Errno;
 use super::offsets::Offsets;
 use super::Engine;
 
-/// Size of the copy buffer (less under a memory limit, see [`with_buffer`]).
-pub const BUFFER_SIZE: usize = 256 * 1024;
-
-/// The smallest buffer fcopy copies or compares with when a larger one cannot be allocated:
-/// one page. Below it, the file fails with `Cannot allocate memory` instead.
-pub const MIN_BUFFER_SIZE: usize = 4096;
+mod buffer;
+pub use buffer::{with_buffer, with_buffer_pair, NoMemory, BUFFER_SIZE};
 
 /// Granularity of `--sparse=always` zero detection: 512 bytes, as GNU cp 9.8 (whose NEWS: "cp
 /// --sparse=always now detects holes at 512-byte granularity"), so that a filesystem with 1 KiB
 /// or 2 KiB blocks gets the holes `dd conv=sparse` would make. Data runs between zero runs are
 /// still written with one call each.
 const ZERO_BLOCK: usize = 512;
-
-thread_local! {
-    /// This thread's buffer, reused from file to file; it only grows (when it can).
-    static BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Not even a [`MIN_BUFFER_SIZE`] buffer could be allocated: the caller fails its file.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub struct NoMemory;
 
 /// Which side of a read/write copy failed.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -77,19 +62,47 @@ pub fn copy(
     len: Option<u64>,
     skip_zeros: bool,
 ) -> Result<RwRun, RwError> {
+    let first = len.map_or(FIRST_BUFFER_SIZE, |l| l.min(BUFFER_SIZE as u64) as usize);
+    copy_growing(engine, fds, at, (len, skip_zeros), first, BUFFER_SIZE)
+}
+
+/// Copies `len` bytes as [`copy`] does (without zero skipping) in pieces of `piece` bytes
+/// (fewer when a buffer that large cannot be allocated, see [`with_buffer`]). The thread's
+/// buffer keeps that size for the rest of the run.
+pub fn copy_in_pieces(
+    engine: &Engine,
+    fds: (BorrowedFd<'_>, BorrowedFd<'_>),
+    at: &mut Offsets,
+    len: u64,
+    piece: usize,
+) -> Result<RwRun, RwError> {
+    let size = len.min(piece as u64) as usize;
+    copy_growing(engine, fds, at, (Some(len), false), size, size)
+}
+
+/// [`copy`]'s loop: starts with a `first`-byte buffer, grown fourfold up to `most` bytes
+/// while reads fill it.
+fn copy_growing(
+    engine: &Engine,
+    fds: (BorrowedFd<'_>, BorrowedFd<'_>),
+    at: &mut Offsets,
+    (len, skip_zeros): (Option<u64>, bool),
+    first: usize,
+    most: usize,
+) -> Result<RwRun, RwError> {
     let mut run = RwRun {
         copied: 0,
         short: false,
         made_holes: false,
     };
-    let mut size = len.map_or(FIRST_BUFFER_SIZE, |l| l.min(BUFFER_SIZE as u64) as usize);
+    let mut size = first;
     loop {
-        let grow = size < BUFFER_SIZE;
+        let grow = size < most;
         match with_buffer(size, |buf| {
             copy_with(engine, fds, at, len, skip_zeros, buf, &mut run, grow)
         })?? {
             Filled::Done => return Ok(run),
-            Filled::Grow => size = (size * 4).min(BUFFER_SIZE),
+            Filled::Grow => size = (size * 4).min(most),
         }
     }
 }
@@ -206,82 +219,6 @@ pub fn at_eof(src: BorrowedFd<'_>, offset: u64) -> bool {
     let mut byte = [0u8; 1];
     let mut pos = Some(offset);
     matches!(read_some(src, &mut pos, &mut byte), Ok(0))
-}
-
-/// Runs `f` with this thread's buffer, at most `want` bytes of it (at least one byte).
-///
-/// The buffer grows to `want` when it can: an allocation refused (`ulimit -v`, an exhausted
-/// address space) is retried at half the size down to [`MIN_BUFFER_SIZE`], and `f` then works
-/// with a smaller buffer; callers loop, so a smaller buffer is only slower. A nested call (never
-/// made today) gets a buffer of its own.
-///
-/// # Errors
-/// [`NoMemory`] when not even [`MIN_BUFFER_SIZE`] bytes (or `want`, if less) can be had.
-pub fn with_buffer<T>(want: usize, f: impl FnOnce(&mut [u8]) -> T) -> Result<T, NoMemory> {
-    let want = want.max(1);
-    BUFFER.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut buf) => {
-            if buf.len() < want {
-                // Only a bigger one replaces it; the old one is kept if none can be had.
-                if let Some(bigger) = allocate(want, buf.len() + 1) {
-                    *buf = bigger;
-                }
-            }
-            if buf.len() < want.min(MIN_BUFFER_SIZE) {
-                return Err(NoMemory);
-            }
-            let len = buf.len().min(want);
-            Ok(f(&mut buf[..len]))
-        }
-        Err(_) => {
-            let mut own = allocate(want, 1).ok_or(NoMemory)?;
-            Ok(f(&mut own))
-        }
-    })
-}
-
-/// Two buffers of at most `want` bytes each, for comparing two files (`--verify`,
-/// `--checksum`): halves of this thread's buffer (see [`with_buffer`]).
-///
-/// # Errors
-/// [`NoMemory`] as [`with_buffer`].
-pub fn with_buffer_pair<T>(
-    want: usize,
-    f: impl FnOnce(&mut [u8], &mut [u8]) -> T,
-) -> Result<T, NoMemory> {
-    with_buffer(want.saturating_mul(2), |buf| {
-        let half = buf.len() / 2;
-        let (a, b) = buf.split_at_mut(half);
-        f(a, &mut b[..half])
-    })
-}
-
-/// A zeroed buffer of `want` bytes, or of half as much (and so on) when the allocator refuses,
-/// down to [`MIN_BUFFER_SIZE`] (or `want`, if less), never below `at_least`; `None` when none
-/// can be had. Fallible (`try_reserve_exact`): a refused allocation is not an abort.
-pub fn allocate(want: usize, at_least: usize) -> Option<Vec<u8>> {
-    halving(want, at_least, |size| {
-        let mut buf = Vec::new();
-        buf.try_reserve_exact(size).ok()?;
-        buf.resize(size, 0);
-        Some(buf)
-    })
-}
-
-/// The first `Some` of `get(want)`, `get(want / 2)`, ... down to the floor (see [`allocate`]).
-fn halving<B>(want: usize, at_least: usize, mut get: impl FnMut(usize) -> Option<B>) -> Option<B> {
-    let floor = MIN_BUFFER_SIZE.min(want).max(at_least).max(1);
-    let mut size = want;
-    while size >= floor {
-        if let Some(buf) = get(size) {
-            return Some(buf);
-        }
-        if size == floor {
-            break;
-        }
-        size = (size / 2).max(floor);
-    }
-    None
 }
 
 fn read_some(fd: BorrowedFd<'_>, pos: &mut Option<u64>, buf: &mut [u8]) -> Result<usize, Errno> {
@@ -447,6 +384,3 @@ pub fn send(
     }
     Ok((copied, SendEnd::Done))
 }
-
-#[cfg(test)]
-mod tests;

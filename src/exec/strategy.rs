@@ -16,6 +16,8 @@ use super::{rw, Engine, ExecError, Method, Outcome};
 use crate::facts::FileKind;
 use crate::plan::{CloneMode, Endpoint, Job, Strategy};
 
+mod splice;
+
 /// Runs the job's strategy from `src` into the open destination `dst`.
 pub(super) fn run_strategy(
     engine: &Engine<'_>,
@@ -292,9 +294,15 @@ fn copy_range(engine: &Engine<'_>, job: &Job, src: &Fd, dst: &Fd) -> Result<Outc
         outcome.extents = u64::from(copied > 0);
         return Ok(outcome);
     }
+    // Over existing data between two ext4 files, copy_file_range is the kernel's slower
+    // splice ([`splice`]).
+    let read_write_pays = !stream && splice::ranged_read_write_pays(job, &range, dst.as_fd());
     let use_cfr = job.kernel_copy && !stream;
     let span = Span::of_job(engine, job, ends, use_cfr, false);
     let copied = match (job.clone, range.len) {
+        (_, Some(len)) if read_write_pays => {
+            span.copy_read_write(&mut at, len, splice::PIECE, &mut outcome)
+        }
         (CloneMode::Try | CloneMode::Must, Some(len)) if !stream => {
             copy_range_cloning(job, &span, &mut at, len, &mut outcome)
         }

@@ -1,6 +1,7 @@
-//! Unit tests of the fallible, halving buffer allocation.
+//! Unit tests of the fallible, halving, page-aligned buffer allocation.
 
 use super::*;
+use crate::exec::rw::is_zero;
 
 #[test]
 fn halving_asks_for_half_as_much_each_time_down_to_one_page() {
@@ -61,4 +62,20 @@ fn allocate_gives_a_zeroed_buffer_of_the_size_asked() {
     let buf = allocate(64 * 1024, 1).unwrap();
     assert_eq!(buf.len(), 64 * 1024);
     assert!(is_zero(&buf));
+}
+
+#[test]
+fn a_large_buffer_starts_on_a_page_boundary() {
+    for want in [ALIGN_FROM, BUFFER_SIZE, 1 << 20] {
+        let mut buf = Aligned::allocate(want, 1).unwrap();
+        assert_eq!(buf.len(), want);
+        assert_eq!(buf.bytes().as_ptr() as usize % PAGE, 0, "{want} bytes");
+        assert!(is_zero(buf.bytes()));
+    }
+    // A small one is not padded.
+    let small = Aligned::allocate(1000, 1).unwrap();
+    assert_eq!((small.len(), small.vec.len()), (1000, 1000));
+    // The thread buffer is what the copy gets.
+    let aligned = with_buffer(BUFFER_SIZE, |buf| buf.as_ptr() as usize % PAGE == 0);
+    assert_eq!(aligned, Ok(true));
 }
