@@ -237,7 +237,8 @@ fn long_option(
 
 /// GNU's argmatch: a value that is a unique prefix of one of the option's words means that
 /// word (`--sparse=alw` is `--sparse=always`, `--reflink=n` is `--reflink=never`); an exact
-/// word, a free value, and a prefix of none stay as given (clap then names the valid words).
+/// word, a free value, and a prefix of none stay as given (clap then names the valid words);
+/// an empty value is a prefix of all (`--sparse=`: ambiguous, as in GNU).
 /// New-user trial, round 6: GNU cp accepted `--sparse=alw`, fcopy refused it.
 ///
 /// # Errors
@@ -245,7 +246,8 @@ fn long_option(
 /// `ambiguous argument 'a' for '--sparse'` and the valid words).
 fn expand_word<'a>(option: &'a LongName, value: &'a [u8]) -> Result<&'a [u8], OptionError> {
     let words = &option.words;
-    if value.is_empty() || words.iter().any(|w| w.as_bytes() == value) {
+    // An empty value is a prefix of every word: ambiguous, as GNU's argmatch says.
+    if words.iter().any(|w| w.as_bytes() == value) {
         return Ok(value);
     }
     let matching: Vec<&String> = words

@@ -48,6 +48,8 @@ pub enum ExecError {
     Seek { path: PathBuf, errno: Errno },
     /// The final `ftruncate` of a sparse DEST failed.
     Extend { path: PathBuf, errno: Errno },
+    /// `ftruncate` failed to cut a DEST overwritten in place to the bytes copied.
+    Cut { path: PathBuf, errno: Errno },
     /// Reading SOURCE failed.
     Read { path: PathBuf, errno: Errno },
     /// Writing DEST failed.

@@ -13,6 +13,9 @@ use rustix::io::Errno;
 use super::ExecError;
 use crate::plan::{CloneMode, DestName, Endpoint, Job, Strategy};
 
+#[cfg(test)]
+mod tests;
+
 /// An open end of a copy: a descriptor we own, or standard input/output.
 pub(super) enum Fd {
     Owned(OwnedFd),
@@ -99,6 +102,39 @@ fn creation_mode(job: &Job) -> u32 {
     }
 }
 
+/// The most bytes an existing DEST may hold to be overwritten in place rather than emptied
+/// first ([`OldDest::may_be_overwritten_in_place`]): one page, which the copy's first write
+/// replaces whole (a signal cannot split a one-page copy in the kernel). Re-copies of many
+/// small files are where emptying costs (a journal update and, with `discard`, a wait per
+/// file); for a larger file that cost is small beside the copy.
+pub(super) const IN_PLACE_MAX: u64 = 4096;
+
+/// An existing regular DEST as `fstat` saw it: its size and the bytes allocated to it.
+#[derive(Copy, Clone, Debug)]
+pub(super) struct OldDest {
+    pub(super) size: u64,
+    pub(super) allocated: u64,
+}
+
+impl OldDest {
+    /// Whether a whole-file copy of `expected` bytes (SOURCE's size, a hint; `None`: unknown)
+    /// may overwrite this DEST in place. Only if at every moment DEST holds a prefix of the
+    /// copy or its old bytes, never a mix, even when fcopy is killed (red team, round 6: a
+    /// 64 MiB DEST overwritten in place and killed held new bytes then old ones at its old
+    /// size, and `--resume` appended to it and exited 0):
+    /// - DEST holds at most [`IN_PLACE_MAX`] bytes, all of which the first write replaces;
+    /// - SOURCE is expected to be at least as long (no cut needed at the end);
+    /// - DEST has no holes, so writing over it needs no new blocks (red team: a DEST with a
+    ///   hole failed with ENOSPC where emptying it first would have made room);
+    /// - DEST is not empty (nothing to save).
+    pub(super) fn may_be_overwritten_in_place(self, expected: Option<u64>) -> bool {
+        self.size > 0
+            && self.size <= IN_PLACE_MAX
+            && expected.is_some_and(|len| len >= self.size)
+            && self.allocated >= self.size
+    }
+}
+
 /// How an existing regular DEST's old contents give way to the copy.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub(super) enum Overwrite {
@@ -112,7 +148,8 @@ pub(super) enum Overwrite {
     /// journal update, and a discard the truncate waits for on a filesystem mounted with
     /// `discard`, and emptying a file with data makes ext4 start writeback at its close
     /// (`auto_da_alloc`). Measured re-copying 10,000 × 4 KiB files onto ext4 (`discard`):
-    /// 627 ms with the truncate, 95 ms without (issue 16, goal 5).
+    /// 627 ms with the truncate, 95 ms without (issue 16, goal 5). Only for a DEST that
+    /// [`OldDest::may_be_overwritten_in_place`].
     InPlace { old_size: u64 },
 }
 
@@ -121,7 +158,7 @@ impl Overwrite {
     pub(super) fn trim(self, job: &Job, dst: &Fd, end: u64) -> Result<(), ExecError> {
         match self {
             Overwrite::InPlace { old_size } if old_size > end => {
-                ftruncate(dst, end).map_err(|errno| ExecError::Extend {
+                ftruncate(dst, end).map_err(|errno| ExecError::Cut {
                     path: job.dest.display_path().to_owned(),
                     errno,
                 })
@@ -244,7 +281,12 @@ fn truncate_checked(job: &Job, fd: &OwnedFd) -> Result<(bool, Overwrite), ExecEr
     // is): on a copy-on-write one the old and new bytes would both need room.
     let in_place_fs = crate::exec::probe::known_fs(st.st_dev)
         .is_some_and(crate::facts::FsKind::overwrites_in_place);
-    if regular && every_byte && in_place_fs && st.st_size > 0 {
+    let old = OldDest {
+        size: st.st_size as u64,
+        allocated: (st.st_blocks as u64).saturating_mul(512),
+    };
+    let may = regular && every_byte && in_place_fs && !job.restart.keep_partial;
+    if may && old.may_be_overwritten_in_place(job.len) {
         return Ok((
             regular,
             Overwrite::InPlace {

@@ -1,10 +1,14 @@
-//! Overwriting an existing DEST: in place on ext4 and tmpfs (then cut to the bytes copied),
-//! emptied first elsewhere; either way exactly SOURCE's bytes after a copy, and never a mix of
-//! new and old bytes after a failed one (issue 16, goal 5: the re-copy row).
+//! Overwriting an existing DEST: a small one (one page, no holes, SOURCE at least as long) in
+//! place on ext4 and tmpfs, every other one emptied first; either way exactly SOURCE's bytes
+//! after a copy, and never a mix of new and old bytes after a failed or killed one (issue 16,
+//! goal 5: the re-copy row; red team, round 6).
 
 use std::fs;
+use std::process::Command;
 
-use crate::testenv::{fs_magic, pattern, require_strace, TestEnv, EXT4_MAGIC, TMPFS_MAGIC};
+use crate::testenv::{
+    fs_magic, pattern, require_strace, LoopMount, TestEnv, EXT4_MAGIC, FCOPY, TMPFS_MAGIC,
+};
 
 const M: usize = 1 << 20;
 
@@ -40,8 +44,8 @@ fn emptied(trace: &str, dst: &std::path::Path) -> bool {
         .any(|l| l.contains("ftruncate(") && l.contains(&needle))
 }
 
-/// The test directories this machine offers: ext4 and tmpfs (in place), and the default one
-/// (whatever `FCOPY_TEST_DIR` is on: btrfs and XFS in the fs matrix, emptied first).
+/// The test directories this machine offers: the default one (ext4 here; btrfs and XFS in the
+/// fs matrix) and tmpfs.
 fn envs() -> Vec<TestEnv> {
     let mut envs = vec![TestEnv::new()];
     envs.extend(TestEnv::on_tmpfs());
@@ -49,58 +53,134 @@ fn envs() -> Vec<TestEnv> {
 }
 
 #[test]
-fn a_shorter_source_over_a_longer_dest_leaves_exactly_the_source() {
+fn only_a_small_whole_dest_on_ext4_or_tmpfs_is_overwritten_in_place() {
     if !require_strace() {
         return;
     }
+    // (SOURCE bytes, DEST bytes, in place where the filesystem allows it)
+    let cases = [
+        (4096, 4096, true),
+        (3 * M, 4096, true),
+        (100, 4096, false),
+        (4096, 4097, false),
+        (3 * M, 5 * M, false),
+    ];
     for env in envs() {
+        let magic = fs_magic(env.path());
+        let in_place_fs = magic == EXT4_MAGIC || magic == TMPFS_MAGIC;
         for method in ["--method=auto", "--method=read-write"] {
-            env.write("src", pattern(3 * M, 1));
-            env.write("dst", pattern(5 * M, 2));
-            let (code, trace) = traced(&env, "ftruncate", None, &[method, "src", "dst"]);
-            assert_eq!(code, Some(0), "{trace}");
-            env.assert_same_content("src", "dst");
-            let dst = fs::canonicalize(env.join("dst")).unwrap();
-            let magic = fs_magic(env.path());
-            let in_place = magic == EXT4_MAGIC || magic == TMPFS_MAGIC;
-            assert_eq!(
-                emptied(&trace, &dst),
-                !in_place,
-                "{method} on {magic:#x}: emptied first only off ext4/tmpfs:\n{trace}"
-            );
+            for (src_len, dst_len, small) in cases {
+                env.write("src", pattern(src_len, 1));
+                env.write("dst", pattern(dst_len, 2));
+                let (code, trace) = traced(&env, "ftruncate", None, &[method, "src", "dst"]);
+                assert_eq!(code, Some(0), "{trace}");
+                env.assert_same_content("src", "dst");
+                let dst = fs::canonicalize(env.join("dst")).unwrap();
+                assert_eq!(
+                    emptied(&trace, &dst),
+                    !(small && in_place_fs),
+                    "{method}, {src_len} over {dst_len} bytes on {magic:#x}:\n{trace}"
+                );
+            }
         }
     }
 }
 
-/// The promise the in-place overwrite must keep: a copy that fails half-way leaves DEST empty
-/// (with the usual "cannot be restored" note), never SOURCE's first pieces followed by DEST's
-/// old bytes, which would look like a complete file of the right size.
+/// A copy that fails after DEST was written to leaves it empty or a prefix of SOURCE (with the
+/// usual note), never SOURCE's first pieces followed by DEST's old bytes: for a DEST
+/// overwritten in place (one page) and for one emptied first.
 #[test]
 fn a_failed_overwrite_never_mixes_new_and_old_bytes() {
     if !require_strace() {
         return;
     }
     for env in envs() {
-        // Same size: a mix would not even show in the length.
-        env.write("src", pattern(8 * M, 3));
-        env.write("dst", pattern(8 * M, 4));
-        let (code, trace) = traced(
-            &env,
-            "pwrite64,ftruncate",
-            Some("pwrite64:error=EIO:when=3"),
-            &["--method=read-write", "src", "dst"],
-        );
-        assert_eq!(code, Some(1), "{trace}");
-        let dst = fs::canonicalize(env.join("dst")).unwrap();
-        let writes = trace
-            .lines()
-            .filter(|l| l.contains("pwrite64(") && l.contains(&format!("<{}>", dst.display())))
-            .count();
-        assert!(
-            writes >= 3,
-            "the failure did not come after DEST was written to:\n{trace}"
-        );
-        let left = env.read("dst");
-        assert!(left.is_empty(), "{} bytes left in DEST", left.len());
+        for dst_len in [4096, 8 * M] {
+            env.write("src", pattern(8 * M, 3));
+            env.write("dst", pattern(dst_len, 4));
+            let (code, trace) = traced(
+                &env,
+                "pwrite64,ftruncate",
+                Some("pwrite64:error=EIO:when=3"),
+                &["--method=read-write", "src", "dst"],
+            );
+            assert_eq!(code, Some(1), "{trace}");
+            let dst = fs::canonicalize(env.join("dst")).unwrap();
+            let needle = format!("<{}>", dst.display());
+            let writes = trace
+                .lines()
+                .filter(|l| l.contains("pwrite64(") && l.contains(&needle))
+                .count();
+            assert!(
+                writes >= 3,
+                "the failure came before DEST was written:\n{trace}"
+            );
+            // Emptied, or a prefix of SOURCE (the pieces written before the failure, as GNU
+            // leaves them); never DEST's old bytes after new ones.
+            let left = env.read("dst");
+            let src = env.read("src");
+            assert!(
+                left.len() < src.len() && src.starts_with(&left),
+                "{dst_len}-byte DEST: {} bytes left, not a prefix of SOURCE",
+                left.len()
+            );
+        }
     }
+}
+
+/// Red team, round 6: a 64 MiB DEST overwritten in place and killed mid-copy kept its old size
+/// (new bytes, then old ones); `--resume` took it for a partial copy, appended, exited 0, and
+/// left stale bytes in the middle. Killed anywhere, a DEST must leave `--resume` with SOURCE.
+#[test]
+fn a_killed_overwrite_then_resume_gives_exactly_the_source() {
+    if !require_strace() {
+        return;
+    }
+    for env in envs() {
+        let old = pattern(64 * M, 5);
+        let mut src = pattern(65 * M, 6);
+        // SOURCE's 64th MiB equals DEST's: the tail check alone cannot tell a mix.
+        src[63 * M..64 * M].copy_from_slice(&old[63 * M..64 * M]);
+        env.write("src", &src);
+        env.write("dst", &old);
+        let killed = Command::new("strace")
+            .args([
+                "-f",
+                "-o",
+                "/dev/null",
+                "-e",
+                "inject=pwrite64:signal=KILL:when=20",
+            ])
+            .arg(FCOPY)
+            .args(["--method=read-write", "src", "dst"])
+            .current_dir(env.path())
+            .status()
+            .unwrap();
+        assert!(!killed.success(), "the kill never came");
+        env.run(&["--resume", "src", "dst"]).success();
+        env.assert_same_content("src", "dst");
+    }
+}
+
+/// Red team, round 6: a DEST with a hole, in place, needed new blocks for the hole and failed
+/// with ENOSPC (then emptied) where GNU cp, which empties it first, copies.
+#[test]
+fn a_dest_with_a_hole_on_a_full_filesystem_is_still_replaced() {
+    let Some(mount) = LoopMount::tmpfs(8 << 20) else {
+        return;
+    };
+    let dir = mount.path();
+    let env = TestEnv::new();
+    env.write("src", pattern(3 * M, 7));
+    let dst = dir.join("dst");
+    let f = fs::File::create(&dst).unwrap();
+    std::os::unix::fs::FileExt::write_all_at(&f, &pattern(3 * M, 8), 3 * M as u64).unwrap();
+    drop(f);
+    // Fill the rest: only DEST's own blocks can make room for the copy.
+    let _ = Command::new("dd")
+        .args(["if=/dev/zero", "bs=64K", "status=none"])
+        .arg(format!("of={}", dir.join("fill").display()))
+        .status();
+    env.fcopy().arg(env.join("src")).arg(&dst).run().success();
+    assert_eq!(fs::read(&dst).unwrap(), env.read("src"));
 }

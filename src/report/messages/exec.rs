@@ -101,6 +101,9 @@ impl ExecError {
             E::Extend { path, errno } => {
                 write!(f, "failed to extend {}: {}", quote(path), e(*errno))
             }
+            E::Cut { path, errno } => {
+                write!(f, "failed to truncate {}: {}", quote(path), e(*errno))
+            }
             E::Read { path, errno } => write!(f, "error reading {}: {}", quote(path), e(*errno)),
             E::Write { path, errno } => write!(f, "error writing {}: {}", quote(path), e(*errno)),
             E::Copy {
