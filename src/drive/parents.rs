@@ -6,6 +6,7 @@
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
+use std::time::Instant;
 
 use rustix::fs::{fstat, statat, AtFlags, CWD};
 use rustix::io::Errno;
@@ -17,6 +18,7 @@ use crate::exec::{self, probe};
 use crate::facts::{FileFacts, FileKind};
 use crate::plan::mode::{new_node_mode, NewNode};
 use crate::plan::{self, Endpoint};
+use crate::pool;
 
 /// A directory of a `--parents` destination (made now or existing): its descriptor, name and
 /// the source directory's facts, for applying its attributes again once the operand is copied.
@@ -170,6 +172,26 @@ impl<'a, 'p> Copier<'a, 'p> {
             return;
         };
         let waiting = |c: &Self| c.pending_dirs.get(&token).is_some_and(|p| p.then.is_some());
+        if !waiting(self) {
+            return;
+        }
+        // Its jobs not yet handed to the workers run here and now: the workers go on with
+        // theirs (waiting for them all at every new directory drained the queue each time).
+        let (mine, rest) = std::mem::take(&mut self.batch)
+            .into_iter()
+            .partition(|(_, context)| context.dir_token == Some(token));
+        self.batch = rest;
+        for (job, context) in mine {
+            let started = Instant::now();
+            let result = exec::run_job(self.engine, &job);
+            let elapsed = started.elapsed();
+            self.complete(pool::Done {
+                job,
+                context,
+                result,
+                elapsed,
+            });
+        }
         if waiting(self) {
             self.flush();
         }
