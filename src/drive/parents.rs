@@ -1,7 +1,7 @@
 //! `--parents`: DEST's leading directories (`dir/a/b` for source `a/b/f`), made one at a time
-//! relative to the previous one's descriptor, and their attributes applied again once the
-//! operand is copied (GNU's `make_dir_parents_private` and `re_protect`), once the jobs
-//! writing files into them are done.
+//! relative to the previous one's descriptor, and their attributes applied again after the
+//! operand is copied, once the jobs writing files into them are done (GNU's
+//! `make_dir_parents_private` and `re_protect`).
 
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Component, Path, PathBuf};
