@@ -28,6 +28,8 @@ mod integrity;
 mod memory;
 #[path = "cli/overwrite.rs"]
 mod overwrite;
+#[path = "cli/parents.rs"]
+mod parents;
 #[path = "cli/ranged.rs"]
 mod ranged;
 #[path = "cli/reflink.rs"]

@@ -1,6 +1,7 @@
 //! Directories of a tree copy: entering one (its source opened and checked, its destination
 //! made or opened by the executor, its entries read) and leaving it (its final mode and times
-//! once its entries and their jobs are done).
+//! once its entries and their jobs are done); the jobs pending in a directory, also counted
+//! for `--parents` directories.
 
 use std::ffi::OsString;
 use std::os::fd::{AsFd, OwnedFd};
@@ -12,7 +13,7 @@ use rustix::io::Errno;
 
 use super::errors::WalkError;
 use super::frame::{read_entries, Frame};
-use super::{Copier, PendingDir};
+use super::{Copier, Leave, PendingDir};
 use crate::exec::dirs::{self, open_dir, DirError};
 use crate::exec::probe;
 use crate::facts::{FileFacts, FsKind};
@@ -68,13 +69,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         let dst_st = fstat(&dest.fd).ok()?;
         let token = self.next_token;
         self.next_token += 1;
-        self.pending_dirs.insert(
-            token,
-            PendingDir {
-                frame: None,
-                outstanding: 0,
-            },
-        );
+        self.pending_dirs.insert(token, PendingDir::default());
         let (created, made) = (dest.created, dest.created && !dest.planned_only);
         // Without -L/-H a walk reaches a directory it created only through the operands
         // (into itself, or a later operand): with one operand and -P, only the operand's own
@@ -247,11 +242,41 @@ impl<'a, 'p> Copier<'a, 'p> {
             self.flush();
         }
         match self.pending_dirs.get_mut(&frame.token) {
-            Some(p) if p.outstanding > 0 => p.frame = Some(frame),
+            Some(p) if p.outstanding > 0 => p.then = Some(Leave::Walked(frame)),
             _ => {
                 self.pending_dirs.remove(&frame.token);
                 self.leave_dir(frame);
             }
+        }
+    }
+
+    /// A job in the pending directory `token` is done (or an operand no longer holds it):
+    /// the last one finishes the directory if the walk is past it, and a `--parents`
+    /// directory with nothing waiting is forgotten.
+    pub(super) fn job_left(&mut self, token: u64) {
+        let Some(p) = self.pending_dirs.get_mut(&token) else {
+            return;
+        };
+        p.outstanding -= 1;
+        if p.outstanding > 0 || (p.then.is_none() && p.parent.is_none()) {
+            return;
+        }
+        let Some(done) = self.pending_dirs.remove(&token) else {
+            return;
+        };
+        if let Some(id) = done.parent {
+            self.parent_waits.remove(&id);
+        }
+        if let Some(then) = done.then {
+            self.leave(then);
+        }
+    }
+
+    /// Finishes a directory whose jobs are done.
+    pub(super) fn leave(&mut self, then: Leave) {
+        match then {
+            Leave::Walked(frame) => self.leave_dir(frame),
+            Leave::Parent(parent) => self.reprotect_waiting(parent),
         }
     }
 

@@ -77,6 +77,8 @@ pub struct Copier<'a, 'p> {
     in_flight: HashSet<PathBuf>,
     /// Directories whose final mode and times wait for their files' jobs.
     pending_dirs: HashMap<u64, PendingDir>,
+    /// `--parents` directories that jobs write into: (dev, ino) → their pending directory.
+    parent_waits: HashMap<(u64, u64), u64>,
     /// The directory the walk is in (its frame's token).
     current_dir: Option<u64>,
     next_token: u64,
@@ -105,9 +107,21 @@ pub struct Copier<'a, 'p> {
 }
 
 /// A directory whose children may still be copying.
+#[derive(Default)]
 struct PendingDir {
-    frame: Option<Frame>,
+    /// What finishes it once its jobs are done: set when the walk (or operand) is past it.
+    then: Option<Leave>,
     outstanding: usize,
+    /// A `--parents` directory's (dev, ino) (see [`Copier::parent_waits`]).
+    parent: Option<(u64, u64)>,
+}
+
+/// How a pending directory is finished.
+enum Leave {
+    /// A directory of the walk: its final mode and times ([`Copier::leave_dir`]).
+    Walked(Frame),
+    /// A `--parents` directory: its attributes again (GNU's re_protect).
+    Parent(parents::Reprotect),
 }
 
 impl<'a, 'p> Copier<'a, 'p> {
@@ -136,6 +150,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             batch: Vec::new(),
             in_flight: HashSet::new(),
             pending_dirs: HashMap::new(),
+            parent_waits: HashMap::new(),
             current_dir: None,
             next_token: 0,
             range_override: None,
@@ -183,15 +198,16 @@ impl<'a, 'p> Copier<'a, 'p> {
         if let Some(pool) = &mut self.pool {
             pool.close();
         }
+        self.parent_waits.clear();
         let mut rest: Vec<_> = self
             .pending_dirs
             .drain()
-            .filter_map(|(_, p)| p.frame)
+            .filter_map(|(token, p)| Some((token, p.then?)))
             .collect();
         // Deepest first, so parents' times are set after their children's.
-        rest.sort_by_key(|f| std::cmp::Reverse(f.token));
-        for frame in rest {
-            self.leave_dir(frame);
+        rest.sort_by_key(|(token, _)| std::cmp::Reverse(*token));
+        for (_, then) in rest {
+            self.leave(then);
         }
     }
 
@@ -308,18 +324,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
         }
         if let Some(token) = context.dir_token {
-            let ready = match self.pending_dirs.get_mut(&token) {
-                Some(p) => {
-                    p.outstanding -= 1;
-                    p.outstanding == 0 && p.frame.is_some()
-                }
-                None => false,
-            };
-            if ready {
-                if let Some(frame) = self.pending_dirs.remove(&token).and_then(|p| p.frame) {
-                    self.leave_dir(frame);
-                }
-            }
+            self.job_left(token);
         }
     }
 

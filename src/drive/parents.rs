@@ -1,21 +1,24 @@
 //! `--parents`: DEST's leading directories (`dir/a/b` for source `a/b/f`), made one at a time
-//! relative to the previous one's descriptor, and their attributes applied again once the
-//! operand is copied (GNU's `make_dir_parents_private` and `re_protect`).
+//! relative to the previous one's descriptor, and their attributes applied again after the
+//! operand is copied, once the jobs writing files into them are done (GNU's
+//! `make_dir_parents_private` and `re_protect`).
 
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
+use std::time::Instant;
 
-use rustix::fs::{statat, AtFlags, CWD};
+use rustix::fs::{fstat, statat, AtFlags, CWD};
 use rustix::io::Errno;
 
 use super::errors::WalkError;
-use super::Copier;
+use super::{Copier, Leave, PendingDir};
 use crate::exec::dirs::{self, open_dir, MakeError, OpenError};
 use crate::exec::{self, probe};
-use crate::facts::FileFacts;
+use crate::facts::{FileFacts, FileKind};
 use crate::plan::mode::{new_node_mode, NewNode};
 use crate::plan::{self, Endpoint};
+use crate::pool;
 
 /// A directory of a `--parents` destination (made now or existing): its descriptor, name and
 /// the source directory's facts, for applying its attributes again once the operand is copied.
@@ -31,9 +34,22 @@ pub(super) struct MadeParent {
 /// The `--parents` directories made so far and the descriptor of the last one.
 type Parents = (Vec<MadeParent>, Option<Arc<OwnedFd>>);
 
+/// A `--parents` directory whose attributes are to be applied again (GNU's re_protect).
+pub(super) struct Reprotect {
+    parent: MadeParent,
+    /// The operand that made (or met) it, named if `--sync` fails.
+    src: PathBuf,
+    dst: PathBuf,
+}
+
 impl<'a, 'p> Copier<'a, 'p> {
     /// Copies an operand with `--parents`: makes DEST's missing directories, copies the operand
-    /// into the last one, then applies the new parents' attributes again.
+    /// into the last one, then applies the new parents' attributes again (GNU's re_protect).
+    ///
+    /// With `-j`, every effect on a leading directory comes in the order of a copy of one
+    /// operand after the other (GNU cp's): its attributes are applied once the jobs writing
+    /// files into it are done (a worker writing a file afterwards gave it the current time:
+    /// new-user trial, round 6), and an operand waits for them before it writes into it.
     pub(super) fn copy_with_parents(
         &mut self,
         src_path: &Path,
@@ -41,9 +57,19 @@ impl<'a, 'p> Copier<'a, 'p> {
         facts: &FileFacts,
         follow: bool,
     ) {
+        if facts.kind == FileKind::Directory && !self.parent_waits.is_empty() {
+            // A tree's walk may write into any directory: the jobs into them finish first.
+            self.flush();
+            self.drain(true);
+        }
         let (made_parents, dst_dir) = match self.make_parents(src_path, dst_path) {
             Ok(parents) => parents,
             Err(err) => return self.fail(src_path, dst_path, err),
+        };
+        // The operand's jobs count against its directory (held while it is copied).
+        let held = match &dst_dir {
+            Some(dir) if self.pool.is_some() => self.hold_parent(dir),
+            _ => None,
         };
         // DEST is named in the last parent's descriptor: a component swapped for a symlink
         // meanwhile is never followed (rule 10).
@@ -55,26 +81,124 @@ impl<'a, 'p> Copier<'a, 'p> {
             },
             None => Endpoint::Path(dst_path.to_path_buf()),
         };
+        let outer = std::mem::replace(&mut self.current_dir, held);
         self.copy_operand_node(src_path, dst, facts, follow);
-        if made_parents.is_empty() {
+        self.current_dir = outer;
+        if let Some(token) = held {
+            self.job_left(token);
+        }
+        // Deepest first, each once the jobs into it are done.
+        for made in made_parents.into_iter().rev() {
+            self.reprotect_after_jobs(made, src_path, dst_path);
+        }
+    }
+
+    /// The pending directory that counts the jobs writing into the `--parents` directory
+    /// `dir`, found or made, held by the operand (one more outstanding) until its jobs are
+    /// dispatched. `None` if `dir` cannot be looked at.
+    fn hold_parent(&mut self, dir: &OwnedFd) -> Option<u64> {
+        let st = fstat(dir).ok()?;
+        let id = (st.st_dev, st.st_ino);
+        let token = match self.parent_waits.get(&id) {
+            Some(&token) => token,
+            None => {
+                let token = self.next_token;
+                self.next_token += 1;
+                let pending = PendingDir {
+                    parent: Some(id),
+                    ..PendingDir::default()
+                };
+                self.pending_dirs.insert(token, pending);
+                self.parent_waits.insert(id, token);
+                token
+            }
+        };
+        self.pending_dirs.get_mut(&token)?.outstanding += 1;
+        Some(token)
+    }
+
+    /// Applies a `--parents` directory's attributes again now if no job writes into it, else
+    /// once the last one is done (in [`Copier::complete`]).
+    fn reprotect_after_jobs(&mut self, parent: MadeParent, src_path: &Path, dst_path: &Path) {
+        let pending = if self.parent_waits.is_empty() {
+            None
+        } else {
+            fstat(&*parent.fd)
+                .ok()
+                .and_then(|st| self.parent_waits.get(&(st.st_dev, st.st_ino)))
+                .and_then(|token| self.pending_dirs.get_mut(token))
+                .filter(|p| p.outstanding > 0)
+        };
+        let waiting = Reprotect {
+            parent,
+            src: src_path.to_path_buf(),
+            dst: dst_path.to_path_buf(),
+        };
+        match pending {
+            // Nothing waits there yet: the operand waited for it (`await_parent`).
+            Some(p) => p.then = Some(Leave::Parent(waiting)),
+            None => self.reprotect_waiting(waiting),
+        }
+    }
+
+    /// GNU's re_protect of one directory: the source directory's attributes again, and with
+    /// `--sync` a directory made is flushed with its entry in its parent.
+    pub(super) fn reprotect_waiting(&mut self, waiting: Reprotect) {
+        let made = &waiting.parent;
+        self.apply_meta(
+            made.fd.as_fd(),
+            None,
+            &made.facts,
+            made.new_mode,
+            &made.shown,
+        );
+        if self.cfg.sync && !self.cfg.dry_run && made.created {
+            if let Err(msg) = exec::sync_tree_dir(made.fd.as_fd(), &made.shown, true) {
+                self.fail(&waiting.src, &waiting.dst, msg);
+            }
+        }
+    }
+
+    /// Waits until the directory `dir` has no attributes waiting to be applied (by an earlier
+    /// operand), so that what this operand does in it, or to it, comes after them.
+    fn await_parent(&mut self, dir: &OwnedFd) {
+        if self.parent_waits.is_empty() {
             return;
         }
-        // Creating the operand changed its new parents' times: apply their attributes again,
-        // deepest first, once its jobs are done (GNU's re_protect), on the descriptors made.
-        self.drain(true);
-        for made in made_parents.iter().rev() {
-            self.apply_meta(
-                made.fd.as_fd(),
-                None,
-                &made.facts,
-                made.new_mode,
-                &made.shown,
-            );
-            if self.cfg.sync && !self.cfg.dry_run && made.created {
-                // A directory --parents created: it and the entry for it in its parent.
-                if let Err(msg) = exec::sync_tree_dir(made.fd.as_fd(), &made.shown, true) {
-                    self.fail(src_path, dst_path, msg);
-                }
+        let Ok(st) = fstat(dir) else {
+            return;
+        };
+        let Some(&token) = self.parent_waits.get(&(st.st_dev, st.st_ino)) else {
+            return;
+        };
+        let waiting = |c: &Self| c.pending_dirs.get(&token).is_some_and(|p| p.then.is_some());
+        if !waiting(self) {
+            return;
+        }
+        // Its jobs not yet handed to the workers run here and now: the workers go on with
+        // theirs (waiting for them all at every new directory drained the queue each time).
+        let (mine, rest) = std::mem::take(&mut self.batch)
+            .into_iter()
+            .partition(|(_, context)| context.dir_token == Some(token));
+        self.batch = rest;
+        for (job, context) in mine {
+            let started = Instant::now();
+            let result = exec::run_job(self.engine, &job);
+            let elapsed = started.elapsed();
+            self.complete(pool::Done {
+                job,
+                context,
+                result,
+                elapsed,
+            });
+        }
+        if waiting(self) {
+            self.flush();
+        }
+        while waiting(self) {
+            match self.pool.as_mut().and_then(|p| p.next_done(true)) {
+                Some(done) => self.complete(done),
+                None => break,
             }
         }
     }
@@ -105,6 +229,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                 errno,
             })?,
         );
+        self.await_parent(&dir);
         let mut src_dir = PathBuf::new();
         for comp in rel_parent.components() {
             src_dir.push(comp);
@@ -120,6 +245,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                     errno,
                 })?;
                 dir = Arc::new(fd);
+                self.await_parent(&dir);
                 continue;
             }
             if self.cfg.dry_run {
@@ -130,6 +256,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                 continue;
             }
             dir = self.make_parent(&dir, name, &src_dir, dst_dir, &mut made)?;
+            self.await_parent(&dir);
         }
         // GNU applies attributes to existing parents only when it had to create one.
         if !made.iter().any(|m| m.created) {
@@ -180,10 +307,12 @@ impl<'a, 'p> Copier<'a, 'p> {
         let fd = Arc::new(parent.fd);
         let p = self.cfg.copy.preserve.attrs;
         if parent.created {
+            // Searchable and writable by its owner until its attributes are applied, after the
+            // operand is copied (GNU's make_dir_parents_private): a source directory without
+            // write permission does not keep its files out of the copy.
             let restore = dirs::prepare_new_dir(fd.as_fd(), &mode);
             // GNU: with --no-preserve=mode, 0777 less the umask (tests/cp/cp-parents.sh).
             let new_mode = mode.fixed.or(restore);
-            self.apply_meta(fd.as_fd(), None, &facts, new_mode, &dst_dir);
             self.reporter.parent_made(src_dir, &dst_dir);
             made.push(MadeParent {
                 fd: Arc::clone(&fd),

@@ -394,7 +394,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                 && self
                     .pending_dirs
                     .values()
-                    .filter(|p| p.frame.is_some())
+                    .filter(|p| p.then.is_some())
                     .count()
                     > self.dir_levels)
     }
