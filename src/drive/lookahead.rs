@@ -13,12 +13,6 @@ use std::sync::{Arc, Condvar, Mutex, PoisonError, Weak};
 use rustix::fs::{statat, AtFlags, FileType, Stat};
 use rustix::io::Errno;
 
-use super::frame::Frame;
-use super::walk::TreeWalk;
-use super::Copier;
-use crate::options::values::UpdateWhen;
-use crate::options::LinkMode;
-
 /// Directories with fewer entries than this are looked at by the walk alone: a hand-off
 /// costs about as much as a few stats.
 pub(super) const MIN_ENTRIES: usize = 16;
@@ -207,98 +201,10 @@ impl Lookahead {
 
 /// Ends the helpers' loops when the walk is over, also when it unwinds (the scope then joins
 /// them instead of waiting for ever).
-struct CloseOnDrop(Arc<Lookahead>);
+pub(super) struct CloseOnDrop(pub(super) Arc<Lookahead>);
 
 impl Drop for CloseOnDrop {
     fn drop(&mut self) {
         self.0.close();
-    }
-}
-
-impl<'a, 'p> Copier<'a, 'p> {
-    /// Runs the walk `w`, with look-ahead helpers when it is a re-copy that may use them
-    /// ([`Copier::lookahead_helpers`]).
-    pub(super) fn walk_with_lookahead(&mut self, w: &mut TreeWalk) {
-        let helpers = w
-            .stack
-            .last()
-            .map_or(0, |root| self.lookahead_helpers(root));
-        if helpers == 0 {
-            while self.walk_next(w) {}
-            return;
-        }
-        let lookahead = Arc::new(Lookahead::default());
-        let outer = self.lookahead.replace(Arc::clone(&lookahead));
-        // A destination name is looked at ahead only when nothing but this entry's own copy
-        // can change it before the walk gets there: no job of an earlier operand still
-        // running, no backup renamed onto another entry's name (`a` → `a~`), no link made by
-        // name (-l/-s), no destination directory that is a symlink kept (it may lead to
-        // another directory of the walk).
-        self.dst_looks = self.in_flight.is_empty()
-            && self.cfg.backup.is_none()
-            && self.cfg.link == LinkMode::Copy
-            && !self.cfg.keep_directory_symlink;
-        std::thread::scope(|scope| {
-            let _close = CloseOnDrop(Arc::clone(&lookahead));
-            for _ in 0..helpers {
-                let la = Arc::clone(&lookahead);
-                let spawned = std::thread::Builder::new()
-                    .stack_size(64 * 1024)
-                    .spawn_scoped(scope, move || la.run());
-                if spawned.is_err() {
-                    break;
-                }
-            }
-            self.offer_looks(w.stack.last_mut(), w.follow);
-            while self.walk_next(w) {}
-        });
-        self.lookahead = outer;
-    }
-
-    /// How many helper threads look ahead for this operand: none unless it is a re-copy (its
-    /// top destination directory was there), jobs run on workers (`-j`), the destination is
-    /// not inside the source, and descriptors are plentiful (a helper keeps a directory's
-    /// open while it looks), and most files are expected to be left alone (-u, -n,
-    /// `--update=...`); then `-j` less two, 1 to 3.
-    fn lookahead_helpers(&self, root: &Frame) -> usize {
-        // Where every file is copied (no -u, -n, --update=...), the copies' jobs and not the
-        // walk's look-ups take the time: measured, a helper only slowed `cp -r` into a
-        // complete copy (2 CPUs: 590 -> 607 ms).
-        if root.created
-            || self.pool.is_none()
-            || self.into_itself
-            || self.dir_levels < 16
-            || self.cfg.update == UpdateWhen::All
-        {
-            return 0;
-        }
-        // Measured on 2 CPUs (a re-copy of 10,000 files with -u): one helper takes half the
-        // look-ups (0.96 -> 0.65 x GNU cp); a second one gains nothing there.
-        self.cfg.jobs.saturating_sub(2).clamp(1, 3)
-    }
-
-    /// Offers the next [`SEGMENT`] of the remaining entries of `frame` (the directory just
-    /// entered, or one whose offered entries the walk has used up) to the helpers, if any.
-    pub(super) fn offer_looks(&self, frame: Option<&mut Frame>, follow: bool) {
-        let (Some(lookahead), Some(frame)) = (&self.lookahead, frame) else {
-            return;
-        };
-        frame.looks = None;
-        let Some(src) = frame.src.clone() else {
-            return;
-        };
-        let end = frame.entries.len();
-        if end < MIN_ENTRIES {
-            return;
-        }
-        let base = end.saturating_sub(SEGMENT);
-        let dst = frame
-            .dst
-            .clone()
-            .filter(|_| self.dst_looks && !frame.created && !frame.planned_only);
-        let names = &mut frame.entries[base..];
-        let looks = Arc::new(DirLooks::new(base, src, dst, names, follow));
-        lookahead.offer(&looks);
-        frame.looks = Some(looks);
     }
 }

@@ -10,6 +10,7 @@
 mod dirs;
 pub mod errors;
 mod existing;
+mod fds;
 mod files;
 mod frame;
 mod inodes;
@@ -144,7 +145,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             created_symlinks: InodeSet::default(),
             links: HashMap::new(),
             walk_root: None,
-            dir_levels: walk::dir_levels_for_fd_limit(pool::open_file_limit()),
+            dir_levels: fds::dir_levels_for_fd_limit(pool::open_file_limit()),
             operands: HashSet::new(),
             pool,
             batch: Vec::new(),
