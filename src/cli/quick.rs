@@ -97,26 +97,55 @@ fn set_short(args: &mut Args, c: u8) -> Option<&'static str> {
     Some(id)
 }
 
-/// The arguments of a common command line without building clap's command: operands and
-/// bundles of the one-letter flags [`set_short`] takes (`fcopy a b`, `fcopy -p f dir`,
+/// Sets the long option `--NAME[=VALUE]` (`long` is what follows `--`) in `args` and gives
+/// its clap id; `None` for one the quick parse does not take. It takes the exact spellings of
+/// `--reflink[=WHEN]` and `--sparse=WHEN`, the options of the clone and sparse rows (issue 16:
+/// `fcopy --reflink=always a b` spent a fifth of its run building clap's command); a prefix or
+/// a value in the next argument goes to clap, which expands it as GNU does.
+fn set_long(args: &mut Args, long: &[u8]) -> Option<&'static str> {
+    use crate::options::values::{ReflinkWhen, SparseWhen};
+    let when = |word: &[u8]| match word {
+        b"auto" => Some(0),
+        b"always" => Some(1),
+        b"never" => Some(2),
+        _ => None,
+    };
+    match long {
+        b"reflink" => args.reflink = ReflinkWhen::Always,
+        [b'r', b'e', b'f', b'l', b'i', b'n', b'k', b'=', word @ ..] => {
+            args.reflink = [ReflinkWhen::Auto, ReflinkWhen::Always, ReflinkWhen::Never][when(word)?]
+        }
+        [b's', b'p', b'a', b'r', b's', b'e', b'=', word @ ..] => {
+            args.sparse = [SparseWhen::Auto, SparseWhen::Always, SparseWhen::Never][when(word)?];
+            return Some("sparse");
+        }
+        _ => return None,
+    }
+    Some("reflink")
+}
+
+/// The arguments of a common command line without building clap's command: operands,
+/// `--reflink[=WHEN]` and `--sparse=WHEN` ([`set_long`]), and bundles of the one-letter flags
+/// [`set_short`] takes (`fcopy a b`, `fcopy -p f dir`,
 /// `fcopy -av src dst`, `fcopy -ru src dst`), anywhere on the line as GNU's getopt permutes
 /// them; every other flag at its default. Building clap's command (about 80 arguments) and matching against it
 /// was the largest part of fcopy's own start-up time (issue 16, goal 3: `find -exec fcopy {}
-/// DIR \;` starts fcopy once per file). `None` for any other command line (a long option,
-/// `--`, `-` for standard input, a letter with a value such as `-t` or `-S`, an unknown
-/// letter), which clap parses;
+/// DIR \;` starts fcopy once per file). `None` for any other command line (another long
+/// option, `--`, `-` for standard input, a letter with a value such as `-t` or `-S`, an
+/// unknown letter), which clap parses;
 /// the unit tests hold both parses to the same [`Args`] and the same resolved settings.
 pub fn quick_parse(argv: &[OsString]) -> Option<(Args, FlagPositions)> {
     let mut args = Args::default();
     let mut positions = FlagPositions::default();
     for arg in argv.get(1..)? {
         match arg.as_bytes() {
-            [b'-', b'-', ..] | [b'-'] => return None,
+            [b'-', b'-'] | [b'-'] => return None,
             // With POSIXLY_CORRECT, options end at the first operand (GNU getopt): clap's
             // path knows that ([`super::resolve_long_options`]).
             [b'-', ..] if !args.operands.is_empty() && crate::options::posixly_correct() => {
                 return None
             }
+            [b'-', b'-', long @ ..] => positions.quick.push(set_long(&mut args, long)?),
             [b'-', letters @ ..] => {
                 for &c in letters {
                     positions.quick.push(set_short(&mut args, c)?);

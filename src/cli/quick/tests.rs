@@ -74,6 +74,32 @@ fn every_letter_and_every_ordered_pair_equals_clap() {
     }
 }
 
+/// The long options the quick parse takes, exactly so spelled.
+const LONGS: &[&[u8]] = &[
+    b"--reflink",
+    b"--reflink=auto",
+    b"--reflink=always",
+    b"--reflink=never",
+    b"--sparse=auto",
+    b"--sparse=always",
+    b"--sparse=never",
+];
+
+#[test]
+fn every_long_option_with_each_letter_and_each_other_equals_clap() {
+    for &long in LONGS {
+        assert_same_as_clap(&[b"fcopy", long, b"a", b"b"]);
+        assert_same_as_clap(&[b"fcopy", b"a", b"b", long]);
+        for &c in LETTERS {
+            assert_same_as_clap(&[b"fcopy", &[b'-', c], long, b"a", b"b"]);
+            assert_same_as_clap(&[b"fcopy", long, b"a", &[b'-', c], b"b"]);
+        }
+        for &other in LONGS {
+            assert_same_as_clap(&[b"fcopy", long, other, b"a", b"b"]);
+        }
+    }
+}
+
 #[test]
 fn random_lines_equal_clap() {
     // A fixed linear congruential sequence: the same lines every run.
@@ -89,6 +115,8 @@ fn random_lines_equal_clap() {
         for _ in 0..1 + next(5) {
             if next(3) == 0 {
                 words.push(format!("op{}", next(9)).into_bytes());
+            } else if next(4) == 0 {
+                words.push(LONGS[next(LONGS.len())].to_vec());
             } else {
                 let mut bundle = vec![b'-'];
                 bundle.extend((0..1 + next(4)).map(|_| LETTERS[next(LETTERS.len())]));
@@ -104,6 +132,12 @@ fn random_lines_equal_clap() {
 fn other_lines_go_to_clap() {
     for line in [
         &[b"fcopy" as &[u8], b"--recursive", b"a", b"b"][..],
+        // Prefixes and values in the next argument: clap's path expands them as GNU does.
+        &[b"fcopy", b"--reflink=alw", b"a", b"b"],
+        &[b"fcopy", b"--ref", b"a", b"b"],
+        &[b"fcopy", b"--sparse", b"always", b"a", b"b"],
+        &[b"fcopy", b"--sparse=", b"a", b"b"],
+        &[b"fcopy", b"--reflink=", b"a", b"b"],
         &[b"fcopy", b"a", b"b", b"--", b"-v"],
         &[b"fcopy", b"-", b"b"],
         &[b"fcopy", b"-u=older", b"a", b"b"],
