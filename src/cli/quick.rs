@@ -104,24 +104,27 @@ fn set_short(args: &mut Args, c: u8) -> Option<&'static str> {
 /// a value in the next argument goes to clap, which expands it as GNU does.
 fn set_long(args: &mut Args, long: &[u8]) -> Option<&'static str> {
     use crate::options::values::{ReflinkWhen, SparseWhen};
-    let when = |word: &[u8]| match word {
-        b"auto" => Some(0),
-        b"always" => Some(1),
-        b"never" => Some(2),
-        _ => None,
-    };
-    match long {
-        b"reflink" => args.reflink = ReflinkWhen::Always,
-        [b'r', b'e', b'f', b'l', b'i', b'n', b'k', b'=', word @ ..] => {
-            args.reflink = [ReflinkWhen::Auto, ReflinkWhen::Always, ReflinkWhen::Never][when(word)?]
-        }
-        [b's', b'p', b'a', b'r', b's', b'e', b'=', word @ ..] => {
-            args.sparse = [SparseWhen::Auto, SparseWhen::Always, SparseWhen::Never][when(word)?];
-            return Some("sparse");
-        }
-        _ => return None,
+    if long == b"reflink" {
+        args.reflink = ReflinkWhen::Always;
+        return Some("reflink");
     }
-    Some("reflink")
+    if let Some(word) = long.strip_prefix(b"reflink=") {
+        args.reflink = match word {
+            b"auto" => ReflinkWhen::Auto,
+            b"always" => ReflinkWhen::Always,
+            b"never" => ReflinkWhen::Never,
+            _ => return None,
+        };
+        return Some("reflink");
+    }
+    let word = long.strip_prefix(b"sparse=")?;
+    args.sparse = match word {
+        b"auto" => SparseWhen::Auto,
+        b"always" => SparseWhen::Always,
+        b"never" => SparseWhen::Never,
+        _ => return None,
+    };
+    Some("sparse")
 }
 
 /// The arguments of a common command line without building clap's command: operands,
