@@ -125,13 +125,16 @@ impl OldDest {
     /// - DEST holds at most [`IN_PLACE_MAX`] bytes, all of which the first write replaces;
     /// - SOURCE is expected to be at least as long (no cut needed at the end);
     /// - DEST has no holes, so writing over it needs no new blocks (red team: a DEST with a
-    ///   hole failed with ENOSPC where emptying it first would have made room);
+    ///   hole failed with ENOSPC where emptying it first would have made room), and no blocks
+    ///   beyond its one page (kept past its end by `fallocate`, or an xattr block), which
+    ///   emptying it would free for the copy (red team, second pass);
     /// - DEST is not empty (nothing to save).
     pub(super) fn may_be_overwritten_in_place(self, expected: Option<u64>) -> bool {
         self.size > 0
             && self.size <= IN_PLACE_MAX
             && expected.is_some_and(|len| len >= self.size)
             && self.allocated >= self.size
+            && self.allocated <= IN_PLACE_MAX
     }
 }
 
@@ -270,10 +273,16 @@ fn truncate_checked(job: &Job, fd: &OwnedFd) -> Result<(bool, Overwrite), ExecEr
         });
     }
     let regular = FileType::from_raw_mode(st.st_mode) == FileType::RegularFile;
-    // `--reflink=always` of a whole file: FICLONE replaces DEST's contents in one step or
-    // changes nothing, so DEST is not emptied first (a clone that cannot be made, e.g. on
-    // ext4, then leaves it as it was; GNU cp truncates it first and loses it).
-    let clone_only = job.strategy == Strategy::Reflink && job.clone == CloneMode::Must;
+    // `--reflink=always` of a whole file where no clone can be made (SOURCE on another device,
+    // DEST on ext4 or tmpfs): the clone fails before it changes anything, so DEST is not
+    // emptied first and is left as it was (GNU cp empties it first and loses it). Where a clone
+    // can be made, DEST is emptied first as GNU does: FICLONE of a large file can be stopped
+    // part-way by SIGKILL, which left SOURCE's first extents followed by DEST's old bytes at
+    // full size, and a `--resume` then took that for complete (red team, round 6).
+    let clone_impossible = job.source_facts.dev != st.st_dev
+        || crate::exec::probe::known_fs(st.st_dev).is_some_and(|fs| !fs.can_clone());
+    let clone_only =
+        job.strategy == Strategy::Reflink && job.clone == CloneMode::Must && clone_impossible;
     // A whole-file copy_file_range or read/write copy writes every byte from offset 0: the
     // old bytes are overwritten (a sparse copy skips holes, a clone may fall back to one).
     let every_byte = matches!(job.strategy, Strategy::CopyFileRange | Strategy::ReadWrite);

@@ -249,6 +249,36 @@ fn reflink_always_never_empties_an_existing_dest_it_cannot_clone_onto() {
         env.write("dst", &old);
         env.run(&["--reflink=always", "src", "dst"]).success();
         env.assert_same_content("src", "dst");
+        // Where a clone can be made, DEST is emptied before it, as GNU does: a FICLONE stopped
+        // part-way by SIGKILL left SOURCE's first extents and DEST's old bytes at full size,
+        // which `--resume` took for complete (red team, round 6).
+        if crate::testenv::require_strace() {
+            env.write("dst", &old);
+            let log = env.join("strace.log");
+            env.fcopy()
+                .wrapped(&[
+                    "strace",
+                    "-f",
+                    "-o",
+                    &log.to_string_lossy(),
+                    "-e",
+                    "trace=ftruncate,ioctl",
+                ])
+                .args(&["--reflink=always", "src", "dst"])
+                .run()
+                .success();
+            let trace = fs::read_to_string(&log).unwrap();
+            let lines: Vec<&str> = trace.lines().collect();
+            let emptied = lines
+                .iter()
+                .position(|l| l.contains("ftruncate(") && l.contains(", 0)"));
+            let cloned = lines.iter().position(|l| l.contains("FICLONE"));
+            assert!(
+                matches!((emptied, cloned), (Some(e), Some(c)) if e < c),
+                "{fs_name}: DEST not emptied before the clone:\n{trace}"
+            );
+            env.assert_same_content("src", "dst");
+        }
     }
 }
 

@@ -37,6 +37,14 @@ fn a_dest_with_holes_or_inline_data_is_emptied_first() {
 }
 
 #[test]
+fn a_dest_with_blocks_past_its_end_is_emptied_first() {
+    // `fallocate -n` past the end: emptying frees them for the copy, as GNU's O_TRUNC does.
+    assert!(!old(4096, 4096 + (1 << 20)).may_be_overwritten_in_place(Some(4096)));
+    // A hole of one page, with 1 MiB kept past the end: blocks, yet none under the data.
+    assert!(!old(4096, 1 << 20).may_be_overwritten_in_place(Some(4096)));
+}
+
+#[test]
 fn an_empty_dest_has_nothing_to_overwrite() {
     assert!(!old(0, 0).may_be_overwritten_in_place(Some(10)));
 }
