@@ -273,14 +273,18 @@ fn truncate_checked(job: &Job, fd: &OwnedFd) -> Result<(bool, Overwrite), ExecEr
         });
     }
     let regular = FileType::from_raw_mode(st.st_mode) == FileType::RegularFile;
-    // `--reflink=always` of a whole file where no clone can be made (SOURCE on another device,
-    // DEST on ext4 or tmpfs): the clone fails before it changes anything, so DEST is not
-    // emptied first and is left as it was (GNU cp empties it first and loses it). Where a clone
-    // can be made, DEST is emptied first as GNU does: FICLONE of a large file can be stopped
-    // part-way by SIGKILL, which left SOURCE's first extents followed by DEST's old bytes at
-    // full size, and a `--resume` then took that for complete (red team, round 6).
-    let clone_impossible = job.source_facts.dev != st.st_dev
-        || crate::exec::probe::known_fs(st.st_dev).is_some_and(|fs| !fs.can_clone());
+    let dest_fs = crate::exec::probe::known_fs(st.st_dev);
+    // `--reflink=always` of a whole file where no clone can be made (either end on ext4 or
+    // tmpfs, or the two on different kinds of filesystem): the clone fails before it changes
+    // anything, so DEST is not emptied first and is left as it was (GNU cp empties it first
+    // and loses it). Not decided by device numbers: btrfs subvolumes have their own and clone
+    // between each other. Where a clone may be made, DEST is emptied first as GNU does: FICLONE
+    // of a large file can be stopped part-way by SIGKILL, which left SOURCE's first extents
+    // followed by DEST's old bytes at full size, and `--resume` took that for complete (red
+    // team, round 6).
+    let src_fs = job.source_facts.fs;
+    let clone_impossible =
+        !src_fs.can_clone() || dest_fs.is_some_and(|fs| !fs.can_clone() || fs != src_fs);
     let clone_only =
         job.strategy == Strategy::Reflink && job.clone == CloneMode::Must && clone_impossible;
     // A whole-file copy_file_range or read/write copy writes every byte from offset 0: the
@@ -288,8 +292,7 @@ fn truncate_checked(job: &Job, fd: &OwnedFd) -> Result<(bool, Overwrite), ExecEr
     let every_byte = matches!(job.strategy, Strategy::CopyFileRange | Strategy::ReadWrite);
     // Only where the filesystem rewrites blocks in place (and this run has learned which it
     // is): on a copy-on-write one the old and new bytes would both need room.
-    let in_place_fs = crate::exec::probe::known_fs(st.st_dev)
-        .is_some_and(crate::facts::FsKind::overwrites_in_place);
+    let in_place_fs = dest_fs.is_some_and(crate::facts::FsKind::overwrites_in_place);
     let old = OldDest {
         size: st.st_size as u64,
         allocated: (st.st_blocks as u64).saturating_mul(512),

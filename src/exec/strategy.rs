@@ -63,9 +63,10 @@ fn copy_reflink(engine: &Engine<'_>, job: &Job, src: &Fd, dst: &Fd) -> Result<Ou
         && job.clone == CloneMode::Must
         && fstat(dst).is_ok_and(|st| st.st_size > 0)
     {
-        // DEST was not emptied (exec/open.rs); btrfs and XFS refuse to clone a SOURCE whose
-        // end is not block-aligned into the middle of a longer file (EINVAL): this filesystem
-        // clones, so empty DEST now and clone again, as onto any DEST.
+        // DEST was not emptied because exec/open.rs judged that no clone can be made here,
+        // yet the filesystem answered EINVAL, which btrfs and XFS give for a SOURCE whose end
+        // is not block-aligned cloned into the middle of a longer file: it clones after all,
+        // so empty DEST now and clone again, as onto any DEST (a safety net for that judgement).
         ftruncate(dst, 0).map_err(|errno| ExecError::Extend {
             path: job.dest.display_path().to_owned(),
             errno,
@@ -75,8 +76,8 @@ fn copy_reflink(engine: &Engine<'_>, job: &Job, src: &Fd, dst: &Fd) -> Result<Ou
     match cloned {
         Ok(()) => {
             let size = fstat(src).map(|st| st.st_size as u64).unwrap_or(0);
-            // An existing DEST is not emptied before a clone that must succeed (exec/open.rs):
-            // a longer one keeps its tail past the clone; cut it to SOURCE's size.
+            // A DEST left unemptied (exec/open.rs judged no clone possible, wrongly) and longer
+            // than SOURCE keeps its tail past the clone: cut it to SOURCE's size.
             if fstat(dst).is_ok_and(|st| st.st_size as u64 > size) {
                 ftruncate(dst, size).map_err(|errno| ExecError::Extend {
                     path: job.dest.display_path().to_owned(),
