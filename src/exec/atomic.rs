@@ -137,7 +137,7 @@ fn fill(
             prefill(engine, job, place, old, temp.fd.as_fd()).map_err(or_interrupted)?;
         }
     }
-    let mut outcome = run_strategy(engine, job, src, &temp.fd).map_err(or_interrupted)?;
+    let mut outcome = run_strategy(engine, job, src, &temp.fd, 0).map_err(or_interrupted)?;
     if job.restart.verify {
         // On a mismatch the temporary goes (on drop) and DEST stays as it was.
         let checked = crate::exec::verify::check(job, src.as_fd(), temp.fd.as_fd(), &outcome)

@@ -20,6 +20,7 @@ pub mod nodes;
 mod offsets;
 mod open;
 mod outcome;
+mod overwrite;
 pub mod partial;
 pub mod probe;
 pub mod replace;
@@ -46,6 +47,7 @@ use self::open::{created_with_final_mode, is_regular, open_dest, open_source, Cr
 pub use self::outcome::{
     errno_row, on_errno, ErrnoRow, Mechanism, Method, OnErrno, Outcome, Reason, ERRNO_TABLE,
 };
+use self::overwrite::Overwrite;
 use self::strategy::run_strategy;
 pub use self::sync::{close_checked, flush_by_close, sync_tree_dir};
 use self::sync::{close_error, mark_unfinished, sync_file, sync_parent};
@@ -148,12 +150,8 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
         },
     };
     let in_place = InPlace { job, created };
-    let mut outcome = run_strategy(engine, job, &src, &dst)
-        .and_then(|o| overwrite.trim(job, &dst, o.bytes).map(|()| o))
-        .map_err(|e| {
-            overwrite.abandon(&dst);
-            in_place.copy_failed(e, &dst)
-        })?;
+    let mut outcome =
+        copy_data(engine, job, &src, &dst, overwrite).map_err(|e| in_place.copy_failed(e, &dst))?;
     if job.restart.verify {
         match crate::exec::verify::check(job, src.as_fd(), dst.as_fd(), &outcome) {
             Ok(checked) => {
@@ -178,6 +176,22 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
     in_place.finish(dst, &guard)?;
     guard.at = None;
     Ok(outcome)
+}
+
+/// The data of a job into DEST itself (not `--atomic`): an in-place DEST's old bytes replaced
+/// first, the strategy from there, and the cut to the bytes copied (exec/overwrite.rs). A
+/// failure leaves an in-place DEST empty.
+fn copy_data(
+    engine: &Engine<'_>,
+    job: &Job,
+    src: &Fd,
+    dst: &Fd,
+    overwrite: Overwrite,
+) -> Result<Outcome, ExecError> {
+    let (overwrite, copied) = overwrite.replace_old_bytes(engine, job, src.as_fd(), dst.as_fd())?;
+    run_strategy(engine, job, src, dst, copied)
+        .and_then(|o| overwrite.trim(job, dst, o.bytes).map(|()| o))
+        .inspect_err(|_| overwrite.abandon(dst))
 }
 
 /// A copy into DEST itself (not `--atomic`): what a failure says about DEST.

@@ -10,11 +10,10 @@ use rustix::fs::{
 };
 use rustix::io::Errno;
 
+use super::overwrite::{OldDest, Overwrite};
 use super::ExecError;
+use crate::facts::FileKind;
 use crate::plan::{CloneMode, DestName, Endpoint, Job, Strategy};
-
-#[cfg(test)]
-mod tests;
 
 /// An open end of a copy: a descriptor we own, or standard input/output.
 pub(super) enum Fd {
@@ -99,84 +98,6 @@ fn creation_mode(job: &Job) -> u32 {
         job.create_bits
     } else {
         0o600
-    }
-}
-
-/// The most bytes an existing DEST may hold to be overwritten in place rather than emptied
-/// first ([`OldDest::may_be_overwritten_in_place`]): one page, which the copy's first write
-/// replaces whole (a signal cannot split a one-page copy in the kernel). Re-copies of many
-/// small files are where emptying costs (a journal update and, with `discard`, a wait per
-/// file); for a larger file that cost is small beside the copy.
-pub(super) const IN_PLACE_MAX: u64 = 4096;
-
-/// An existing regular DEST as `fstat` saw it: its size and the bytes allocated to it.
-#[derive(Copy, Clone, Debug)]
-pub(super) struct OldDest {
-    pub(super) size: u64,
-    pub(super) allocated: u64,
-}
-
-impl OldDest {
-    /// Whether a whole-file copy of `expected` bytes (SOURCE's size, a hint; `None`: unknown)
-    /// may overwrite this DEST in place. Only if at every moment DEST holds a prefix of the
-    /// copy or its old bytes, never a mix, even when fcopy is killed (red team, round 6: a
-    /// 64 MiB DEST overwritten in place and killed held new bytes then old ones at its old
-    /// size, and `--resume` appended to it and exited 0):
-    /// - DEST holds at most [`IN_PLACE_MAX`] bytes, all of which the first write replaces;
-    /// - SOURCE is expected to be at least as long (no cut needed at the end);
-    /// - DEST has no holes, so writing over it needs no new blocks (red team: a DEST with a
-    ///   hole failed with ENOSPC where emptying it first would have made room), and no blocks
-    ///   beyond its one page (kept past its end by `fallocate`, or an xattr block), which
-    ///   emptying it would free for the copy (red team, second pass);
-    /// - DEST is not empty (nothing to save).
-    pub(super) fn may_be_overwritten_in_place(self, expected: Option<u64>) -> bool {
-        self.size > 0
-            && self.size <= IN_PLACE_MAX
-            && expected.is_some_and(|len| len >= self.size)
-            && self.allocated >= self.size
-            && self.allocated <= IN_PLACE_MAX
-    }
-}
-
-/// How an existing regular DEST's old contents give way to the copy.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub(super) enum Overwrite {
-    /// Nothing to do after the copy: DEST is new, not a regular file, was emptied at open, or
-    /// keeps its other bytes (a ranged copy).
-    Done,
-    /// A whole-file copy that writes every byte from offset 0 (no hole skipped) overwrites the
-    /// old DEST of this many bytes in place and then cuts it to the bytes copied
-    /// ([`Overwrite::trim`]). The end is the same file `O_TRUNC` then writing gives, but the old
-    /// blocks are rewritten rather than freed and allocated again: on ext4 freeing them costs a
-    /// journal update, and a discard the truncate waits for on a filesystem mounted with
-    /// `discard`, and emptying a file with data makes ext4 start writeback at its close
-    /// (`auto_da_alloc`). Measured re-copying 10,000 × 4 KiB files onto ext4 (`discard`):
-    /// 627 ms with the truncate, 95 ms without (issue 16, goal 5). Only for a DEST that
-    /// [`OldDest::may_be_overwritten_in_place`].
-    InPlace { old_size: u64 },
-}
-
-impl Overwrite {
-    /// After the copy succeeded with `end` bytes from offset 0: cuts a longer old DEST there.
-    pub(super) fn trim(self, job: &Job, dst: &Fd, end: u64) -> Result<(), ExecError> {
-        match self {
-            Overwrite::InPlace { old_size } if old_size > end => {
-                ftruncate(dst, end).map_err(|errno| ExecError::Cut {
-                    path: job.dest.display_path().to_owned(),
-                    errno,
-                })
-            }
-            _ => Ok(()),
-        }
-    }
-
-    /// After the copy failed: an in-place overwrite is emptied, so DEST never mixes new bytes
-    /// with old ones (best effort; the failure is reported either way, with the note that DEST
-    /// is incomplete).
-    pub(super) fn abandon(self, dst: &Fd) {
-        if let Overwrite::InPlace { .. } = self {
-            let _ = ftruncate(dst, 0);
-        }
     }
 }
 
@@ -289,7 +210,14 @@ fn truncate_checked(job: &Job, fd: &OwnedFd) -> Result<(bool, Overwrite), ExecEr
         job.strategy == Strategy::Reflink && job.clone == CloneMode::Must && clone_impossible;
     // A whole-file copy_file_range or read/write copy writes every byte from offset 0: the
     // old bytes are overwritten (a sparse copy skips holes, a clone may fall back to one).
-    let every_byte = matches!(job.strategy, Strategy::CopyFileRange | Strategy::ReadWrite);
+    // SOURCE's first page is read before it is written over DEST's old one, so SOURCE must
+    // take `pread`; and `--method=copy-file-range` copies with nothing else.
+    let every_byte = matches!(job.strategy, Strategy::CopyFileRange | Strategy::ReadWrite)
+        && matches!(
+            job.source_facts.kind,
+            FileKind::Regular | FileKind::BlockDevice
+        )
+        && !job.kernel_copy_only;
     // Only where the filesystem rewrites blocks in place (and this run has learned which it
     // is): on a copy-on-write one the old and new bytes would both need room.
     let in_place_fs = dest_fs.is_some_and(crate::facts::FsKind::overwrites_in_place);

@@ -210,6 +210,17 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// An outcome that starts with `bytes` already copied by read/write (an in-place DEST's
+    /// first page, exec/overwrite.rs).
+    pub(super) fn copied_before(bytes: u64) -> Self {
+        let mut outcome = Outcome::new();
+        if bytes > 0 {
+            outcome.bytes = bytes;
+            outcome.method = Method::ReadWrite;
+        }
+        outcome
+    }
+
     pub(super) fn new() -> Self {
         Outcome {
             bytes: 0,

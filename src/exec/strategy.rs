@@ -24,11 +24,16 @@ pub(super) fn run_strategy(
     job: &Job,
     src: &Fd,
     dst: &Fd,
+    copied: u64,
 ) -> Result<Outcome, ExecError> {
+    debug_assert!(
+        copied == 0 || matches!(job.strategy, Strategy::CopyFileRange | Strategy::ReadWrite),
+        "only a whole-file copy goes on from bytes copied before it"
+    );
     let mut outcome = match job.strategy {
         Strategy::Reflink => copy_reflink(engine, job, src, dst),
         Strategy::CopyFileRange | Strategy::ReadWrite => {
-            copy_whole(engine, job, src, dst, Outcome::new())
+            copy_whole(engine, job, src, dst, Outcome::copied_before(copied))
         }
         // Standard output has its own offset (and may be O_APPEND, where pwrite appends):
         // extents at explicit offsets would land in the wrong place, so copy it whole.
@@ -130,16 +135,23 @@ fn copy_whole(
         job.source_facts.kind,
         FileKind::Regular | FileKind::BlockDevice
     );
+    // Bytes copied before (an in-place DEST's first page, exec/overwrite.rs): on from there.
+    let before = outcome.bytes;
     let mut at = Offsets {
-        input: start_pos(&job.source, source_seekable, 0),
-        output: start_pos(&job.dest, job.dest_seekable, 0),
+        input: start_pos(&job.source, source_seekable, before),
+        output: start_pos(&job.dest, job.dest_seekable, before),
     };
     // `--method=copy-file-range` means copy_file_range or a clear error, even for a source the
     // planner would read (procfs, a pipe): the kernel's answer becomes the message.
     let use_cfr = job.kernel_copy_only || (job.kernel_copy && job.strategy != Strategy::ReadWrite);
     let span = Span::of_job(engine, job, (src.as_fd(), dst.as_fd()), use_cfr, false);
-    let mut copied = span.copy(&mut at, job.len, &mut outcome)?;
-    outcome.bytes += copied;
+    let mut copied = before;
+    let rest = job.len.map(|len| len.saturating_sub(before));
+    if rest != Some(0) {
+        let more = span.copy(&mut at, rest, &mut outcome)?;
+        outcome.bytes += more;
+        copied += more;
+    }
     // Without a size (streams, procfs) the span went to end of file already.
     if job.len.is_some() {
         copied += copy_past_size(&span, &mut at, &mut outcome)?;

@@ -13,18 +13,18 @@ use crate::testenv::{mkfifo, pattern, require_root, require_strace, require_tool
 const M: u64 = 1 << 20;
 
 /// What every file of `tests/fuse/lying_fs.py` holds, whatever size it reports.
-const FUSE_CONTENT: &[u8] = b"0123456789ab";
+pub(crate) const FUSE_CONTENT: &[u8] = b"0123456789ab";
 
 /// The lying FUSE filesystem of `tests/fuse/lying_fs.py`, mounted for one test; unmounted on
 /// drop (also on panic).
-struct LyingFs {
+pub(crate) struct LyingFs {
     server: Child,
     mount_point: PathBuf,
 }
 
 impl LyingFs {
     /// Mounts it at `env/mnt`, or skips (fails in CI) without /dev/fuse or python3-fuse.
-    fn mount(env: &TestEnv) -> Option<LyingFs> {
+    pub(crate) fn mount(env: &TestEnv) -> Option<LyingFs> {
         if !require_root("mounting a FUSE filesystem") || !require_tool("fusermount") {
             return None;
         }
@@ -64,7 +64,7 @@ impl LyingFs {
         Some(fs)
     }
 
-    fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.mount_point.join(name)
     }
 }

@@ -184,3 +184,46 @@ fn a_dest_with_a_hole_on_a_full_filesystem_is_still_replaced() {
     env.fcopy().arg(env.join("src")).arg(&dst).run().success();
     assert_eq!(fs::read(&dst).unwrap(), env.read("src"));
 }
+
+/// Red team, round 7: a SOURCE that holds fewer bytes than its size said (here a FUSE file that
+/// claims 4096 bytes and holds 12; the same as a log emptied between the `stat` and the copy)
+/// was written over a one-page DEST in place, and fcopy killed before the cut left 12 new
+/// bytes followed by 4084 old ones, which `-u` then kept. SOURCE's first page is now read
+/// before anything is written: a shorter one empties DEST first, so a kill at any point leaves
+/// DEST's old bytes or a prefix of SOURCE.
+#[test]
+fn a_source_shorter_than_its_size_never_leaves_old_bytes_after_new_ones() {
+    if !require_strace() {
+        return;
+    }
+    for env in envs() {
+        let Some(lying) = super::integrity::LyingFs::mount(&env) else {
+            return;
+        };
+        let src = lying.path("dio-larger");
+        let src = src.to_str().unwrap();
+        let old = pattern(4096, 5);
+        for kill_at in 1..=2 {
+            env.write("dst", &old);
+            let spec = format!("ftruncate:signal=KILL:when={kill_at}");
+            let (code, trace) = traced(
+                &env,
+                "pread64,pwrite64,ftruncate",
+                Some(&spec),
+                &[src, "dst"],
+            );
+            let left = env.read("dst");
+            assert!(
+                left == old || super::integrity::FUSE_CONTENT.starts_with(&left),
+                "killed at ftruncate #{kill_at} (exit {code:?}): DEST mixes SOURCE's bytes with its old ones \
+                 ({} bytes, starts {:?}):\n{trace}",
+                left.len(),
+                String::from_utf8_lossy(&left[..left.len().min(16)])
+            );
+        }
+        env.write("dst", &old);
+        let (code, trace) = traced(&env, "ftruncate", None, &[src, "dst"]);
+        assert_eq!(code, Some(0), "{trace}");
+        assert_eq!(env.read("dst"), super::integrity::FUSE_CONTENT);
+    }
+}
