@@ -5,11 +5,14 @@ use std::os::fd::AsFd;
 use std::path::Path;
 use std::sync::Mutex;
 
-use rustix::fs::{fstat, fstatfs, stat, statat, statfs, AtFlags, FileType, Stat};
+use rustix::fs::{fstat, fstatfs, stat, statat, statfs, AtFlags, FileType, Mode, OFlags, Stat};
 use rustix::io::Errno;
 
 use crate::facts::{DestFacts, FileFacts, FileKind, FsKind};
 use crate::plan::Endpoint;
+
+#[cfg(test)]
+mod tests;
 
 fn kind_of(st: &Stat) -> FileKind {
     match FileType::from_raw_mode(st.st_mode) {
@@ -108,9 +111,21 @@ pub fn fs_magic_of_dev(dev: u64, ask: impl FnOnce() -> Result<u64, Errno>) -> u6
     magic
 }
 
-/// `statfs(path)`'s magic, through the device cache ([`fs_magic_of_dev`]).
+/// The filesystem magic of what `path` names (symlinks followed), through the device cache
+/// ([`fs_magic_of_dev`]); `dev` is the device a `stat` of `path` gave. Asked of the file
+/// itself, pinned by an `O_PATH` descriptor, and only while it is still on `dev`: a `statfs`
+/// by name answered for whatever the name meant by then, so a name swapped meanwhile (for a
+/// symlink, or a file on another filesystem) taught the cache a wrong kind for `dev`, and with
+/// it the in-place and clone rules (exec/overwrite.rs, exec/open.rs) for every file on it.
+/// A name that no longer leads to `dev` is unknown (0), not remembered.
 pub fn path_fs_magic(path: &Path, dev: u64) -> u64 {
-    fs_magic_of_dev(dev, || statfs(path).map(|s| s.f_type as u64))
+    fs_magic_of_dev(dev, || {
+        let pinned = rustix::fs::open(path, OFlags::PATH | OFlags::CLOEXEC, Mode::empty())?;
+        if fstat(&pinned)?.st_dev != dev {
+            return Ok(0);
+        }
+        fstatfs(&pinned).map(|s| s.f_type as u64)
+    })
 }
 
 /// `fstatfs(fd)`'s magic, through the device cache ([`fs_magic_of_dev`]).

@@ -1018,8 +1018,9 @@ fn source_replaced_by_a_symlink_during_the_copy() {
     // The open descriptor keeps reading the file that was opened: the original arrives whole.
     assert!(run.status.success(), "{}", stderr_of(&run));
     assert!(env.read("dst") == original);
-    // Swapped between the check and the open (the first statfs, right after the source's stat,
-    // is held for 400 ms while the swap happens): refused, nothing written through the link.
+    // Swapped between the check and the open (the first fstatfs, right after the source's stat,
+    // asks for its filesystem and is held for 400 ms while the swap happens): refused, nothing
+    // written through the link.
     fs::remove_file(env.join("src")).unwrap();
     fs::rename(env.join("src.moved"), env.join("src")).unwrap();
     for atomic in [false, true] {
@@ -1029,8 +1030,8 @@ fn source_replaced_by_a_symlink_during_the_copy() {
             a.insert(0, "--atomic");
         }
         let mut cmd = Command::new("strace");
-        cmd.args(["-f", "-o", "/dev/null", "-e", "trace=statfs", "-e"])
-            .arg("inject=statfs:delay_exit=400000:when=1")
+        cmd.args(["-f", "-o", "/dev/null", "-e", "trace=fstatfs", "-e"])
+            .arg("inject=fstatfs:delay_exit=400000:when=1")
             .arg(crate::testenv::FCOPY)
             .args(&a)
             .current_dir(env.path())
