@@ -8,7 +8,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::process::Command;
 
-use crate::gnu_compat::harness::{chmod, chown, dir, file, have_gnu, scratch};
+use crate::gnu_compat::harness::{chmod, chown, dir, file, have_gnu, scratch, Diff};
 use crate::testenv::{is_root, skip, FCOPY};
 
 /// Runs `program` as `cp ARGS` as `nobody` (setpriv) in `dir`: (status, stdout + stderr).
@@ -100,5 +100,73 @@ fn an_unreadable_source_directory_is_copied_empty_like_gnu() {
                 );
             }
         }
+    }
+}
+
+/// Sources for the `--parents` cases: `a/b/f`, `a/b/c/h`, `x/f`, `f2`, a symlink `sl`, a FIFO
+/// `ff`, and an empty directory `d`; plus what `extra` (a shell command) adds.
+fn parents_fixture(extra: &'static str) -> impl Fn(&Path) + 'static {
+    move |r: &Path| {
+        file(r, "a/b/f", "f\n");
+        file(r, "a/b/c/h", "h\n");
+        file(r, "x/f", "x\n");
+        file(r, "f2", "2\n");
+        dir(r, "d");
+        std::os::unix::fs::symlink("f2", r.join("sl")).unwrap();
+        crate::gnu_compat::harness::fifo(r, "ff");
+        if !extra.is_empty() {
+            let status = Command::new("sh")
+                .args(["-c", extra])
+                .current_dir(r)
+                .status()
+                .unwrap();
+            assert!(status.success(), "{extra}");
+        }
+    }
+}
+
+#[test]
+fn several_parents_operands_fail_like_gnu() {
+    // GNU cp 9.1 carries `new_dst` from one --parents operand to the next (cp.c do_copy):
+    // an operand without leading directories after one whose parent was made takes DEST to
+    // be missing, and fails where it is there ("cannot create directory 'd/a': File
+    // exists"). fcopy merged `a` into d/a, then refused a/b/c/h ("will not overwrite
+    // just-created"). GNU also makes the leading directories before it looks at SOURCE.
+    if !have_gnu() {
+        return;
+    }
+    let cases: [(&'static str, &[&str]); 14] = [
+        (
+            "",
+            &["-rp", "--parents", "a/b/f", "a", "g/x", "a/b/c/h", "d"],
+        ),
+        (
+            "",
+            &["-rv", "--parents", "a/b/f", "a", "g/x", "a/b/c/h", "d"],
+        ),
+        ("touch d/f2", &["--parents", "a/b/f", "f2", "d"]),
+        ("touch d/f2", &["-i", "--parents", "a/b/f", "f2", "d"]),
+        (
+            "touch d/f2",
+            &["--backup=t", "--parents", "a/b/f", "f2", "d"],
+        ),
+        ("ln -s ../x/f d/f2", &["--parents", "a/b/f", "f2", "d"]),
+        ("touch d/sl", &["-P", "--parents", "a/b/f", "sl", "d"]),
+        ("touch d/ff", &["-r", "--parents", "a/b/f", "ff", "d"]),
+        ("touch d/f2", &["-l", "--parents", "a/b/f", "f2", "d"]),
+        (
+            "touch d/f2",
+            &["--parents", "a/b/f", "a/b/c/h", "a/b/f", "f2", "d"],
+        ),
+        ("touch d/f2", &["--parents", "a/b/f", "./f2", "d"]),
+        ("", &["-v", "--parents", "a/b/missing", "a/b/f", "d"]),
+        ("", &["--parents", "a/b/f/x", "d"]),
+        (
+            "mkdir -p d/a/b; touch d/a/b/f",
+            &["--parents", "x/f", "a/b/f", "d"],
+        ),
+    ];
+    for (extra, args) in cases {
+        Diff::new(parents_fixture(extra)).args(args).check();
     }
 }
