@@ -1,10 +1,14 @@
 //! Differences from GNU cp 9.1 that round 6's closing note still listed, each compared with
 //! GNU cp (`/usr/bin/cp`) where it is installed: an unreadable source directory, several
 //! `--parents` operands of which some fail, the messages for invalid option values (the
-//! valid words in GNU's order) and the quoting of values that are not UTF-8.
+//! valid words in GNU's order) and the quoting of values that are not UTF-8 (options and
+//! `VERSION_CONTROL`).
 
+use std::ffi::OsStr;
 use std::fs;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::Command;
 
@@ -83,16 +87,26 @@ fn an_unreadable_source_directory_is_copied_empty_like_gnu() {
                     file(r, "s/a", "a\n");
                     file(r, "s/sub/f", "f\n");
                     dir(r, "s/sub/deeper");
-                    crate::gnu_compat::harness::set_mtime(&r.join("s/sub"), 1_000_000_000);
+                    for (i, rel) in ["s/sub/f", "s/sub/deeper", "s/sub", "s/a", "s"]
+                        .iter()
+                        .enumerate()
+                    {
+                        let time = 1_000_000_000 + 1000 * i as i64;
+                        crate::gnu_compat::harness::set_mtime(&r.join(rel), time);
+                    }
                     if mode != 0o055 {
                         chown(r, "s", 65534, 65534);
                         chown(r, "s/a", 65534, 65534);
                         chown(r, "s/sub", 65534, 65534);
                     }
                     chmod(r, "s/sub", mode);
-                    let (code, stderr) = run_as_nobody(program, r, &args);
-                    let tree = modes_under(r, "d", opts != ["-r"]);
-                    results.push((code, stderr, tree));
+                    let (code, output) = run_as_nobody(program, r, &args);
+                    // Entries are read in inode order, which differs between the fixtures.
+                    let mut lines: Vec<&str> = output.lines().collect();
+                    lines.sort_unstable();
+                    let times = matches!(opts, ["-rp"] | ["-a"]);
+                    let tree = modes_under(r, "d", times);
+                    results.push((code, lines.join("\n"), tree));
                 }
                 assert_eq!(
                     results[0], results[1],
@@ -168,5 +182,98 @@ fn several_parents_operands_fail_like_gnu() {
     ];
     for (extra, args) in cases {
         Diff::new(parents_fixture(extra)).args(args).check();
+    }
+}
+
+/// Option values GNU's argmatch refuses, with the valid words in GNU's order.
+const BAD_WORDS: [&str; 14] = [
+    "--sparse=x",
+    "--sparse=",
+    "--sparse=a",
+    "--sparse",
+    "--reflink=x",
+    "--reflink=a",
+    "--backup=x",
+    "--backup=n",
+    "--preserve=bogus",
+    "--preserve=,",
+    "--no-preserve=mode,,",
+    "--preserve=it's",
+    "--sparse=it's",
+    "--sparse=a\\b\x01",
+];
+
+/// Option values that are not UTF-8 (or not ASCII), quoted with octal escapes by GNU.
+const NON_UTF8_VALUES: [&[u8]; 8] = [
+    b"--sparse=\xff",
+    b"--reflink=a\xff",
+    b"--sparse=\xc3\xbc",
+    b"--backup=\xff",
+    b"--b=\xc3\xbc",
+    b"--preserve=\xff",
+    b"--no-preserve=mode,\xffx",
+    b"--preserve=bogus,\xff",
+];
+
+/// Runs `cp VALUE a b` with GNU cp and fcopy and compares them.
+fn check_value(value: &[u8]) {
+    let setup = |r: &Path| file(r, "a", "a\n");
+    let args = [OsStr::from_bytes(value), OsStr::new("a"), OsStr::new("b")];
+    Diff::new(setup).args(&args).check();
+}
+
+#[test]
+fn invalid_option_values_list_the_words_in_gnus_order() {
+    // GNU's argmatch lists `--sparse`'s words as never, auto, always (cp.c
+    // sparse_type_string); fcopy listed them in its --help order, auto first. Values are
+    // quoted as gnulib's `quote` does in the C locale (`'it\'s'`, `'a\\b\001'`).
+    if !have_gnu() {
+        return;
+    }
+    for value in BAD_WORDS {
+        check_value(value.as_bytes());
+    }
+}
+
+#[test]
+fn option_values_that_are_not_utf8_are_quoted_like_gnu() {
+    // GNU quotes them with octal escapes ('\377', '\303\274' in the C locale); fcopy showed
+    // U+FFFD, or clap's "invalid UTF-8 was detected" for --backup and --preserve.
+    if !have_gnu() {
+        return;
+    }
+    for value in NON_UTF8_VALUES {
+        check_value(value);
+    }
+}
+
+#[test]
+fn a_version_control_that_is_not_utf8_is_refused_like_gnu() {
+    // GNU reads VERSION_CONTROL when --backup has no word, and refuses bytes that name no
+    // control; fcopy ignored a value that is not UTF-8.
+    if !have_gnu() {
+        return;
+    }
+    let scratch_dir = scratch();
+    let r = scratch_dir.path();
+    file(r, "a", "a\n");
+    let bin = r.join(".bin");
+    fs::create_dir(&bin).unwrap();
+    std::os::unix::fs::symlink(FCOPY, bin.join("cp")).unwrap();
+    for args in [&["-b", "a", "b"][..], &["--backup=t", "a", "c"]] {
+        let mut results = Vec::new();
+        for program in [Path::new("/usr/bin/cp"), &bin.join("cp")] {
+            let out = Command::new(program)
+                .arg0("cp")
+                .args(args)
+                .current_dir(r)
+                .env("LC_ALL", "C")
+                .env("VERSION_CONTROL", OsStr::from_bytes(b"\xff"))
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+            results.push((out.status.code(), stderr));
+        }
+        assert_eq!(results[0], results[1], "cp {args:?}: GNU, then fcopy");
     }
 }
