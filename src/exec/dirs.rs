@@ -129,7 +129,8 @@ fn open_without_access(dir: BorrowedFd<'_>, name: &Path) -> Result<OwnedFd, Open
     }
     let by_fd = crate::procfd::path(&held);
     let made = st.st_mode & 0o7777;
-    chmod(by_fd.as_str(), Mode::from_raw_mode(made | 0o700))?;
+    // Without /proc, the directory stays as unreadable as it was made.
+    chmod(by_fd.as_str(), Mode::from_raw_mode(made | 0o700)).map_err(|_| Errno::ACCESS)?;
     let opened = open_dir(&held, ".", true);
     let _ = chmod(by_fd.as_str(), Mode::from_raw_mode(made));
     Ok(opened?)
