@@ -22,6 +22,8 @@ mod experience;
 mod faults;
 #[path = "cli/gnu_compat.rs"]
 mod gnu_compat;
+#[path = "cli/gnu_leftovers.rs"]
+mod gnu_leftovers;
 #[path = "cli/integrity.rs"]
 mod integrity;
 #[path = "cli/memory.rs"]

@@ -48,11 +48,13 @@ pub fn run_operands(copier: &mut drive::Copier<'_, '_>, prepared: &Prepared, par
             .directory
             .as_deref()
             .is_some_and(|dir| operands_overlap_directory(dir, targets));
+    // GNU's new_dst of --parents, carried from one operand to the next.
+    let mut assumed_new = false;
     for target in targets {
         if signals::pending().is_some() {
             break;
         }
-        copier.copy_operand(target, prepared.into_directory);
+        copier.copy_operand_after(target, prepared.into_directory, &mut assumed_new);
         if one_at_a_time {
             copier.wait_all();
         }

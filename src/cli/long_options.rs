@@ -5,7 +5,7 @@
 use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
-use super::OptionError;
+use super::{values, OptionError};
 
 /// GNU cp 9.1's long options. A prefix that matches several options resolves to the one of
 /// these it matches, so fcopy's own options never make a GNU abbreviation ambiguous (GNU
@@ -237,15 +237,20 @@ fn long_option(
 
 /// GNU's argmatch: a value that is a unique prefix of one of the option's words means that
 /// word (`--sparse=alw` is `--sparse=always`, `--reflink=n` is `--reflink=never`); an exact
-/// word, a free value, and a prefix of none stay as given (clap then names the valid words);
-/// an empty value is a prefix of all (`--sparse=`: ambiguous, as in GNU).
+/// word and a free value stay as given; an empty value is a prefix of all (`--sparse=`:
+/// ambiguous, as in GNU).
 /// New-user trial, round 6: GNU cp accepted `--sparse=alw`, fcopy refused it.
 ///
 /// # Errors
-/// A prefix of several words: [`OptionError::InvalidArgument`] with `ambiguous` (GNU:
-/// `ambiguous argument 'a' for '--sparse'` and the valid words).
+/// A prefix of several words, or of none: [`OptionError::InvalidArgument`] (GNU:
+/// `ambiguous argument 'a' for '--sparse'`, `invalid argument '\377' for '--sparse'`, and the
+/// valid words in GNU's order), with the value's bytes as given; and a value that is not UTF-8
+/// for the options whose words are checked after clap ([`non_utf8_words`]).
 fn expand_word<'a>(option: &'a LongName, value: &'a [u8]) -> Result<&'a [u8], OptionError> {
     let words = &option.words;
+    if words.is_empty() {
+        return non_utf8_words(option, value).map(|()| value);
+    }
     // An empty value is a prefix of every word: ambiguous, as GNU's argmatch says.
     if words.iter().any(|w| w.as_bytes() == value) {
         return Ok(value);
@@ -254,16 +259,59 @@ fn expand_word<'a>(option: &'a LongName, value: &'a [u8]) -> Result<&'a [u8], Op
         .iter()
         .filter(|w| w.as_bytes().starts_with(value))
         .collect();
-    match matching.as_slice() {
-        [one] => Ok(one.as_bytes()),
-        [] => Ok(value),
-        _ => Err(OptionError::InvalidArgument {
-            option: format!("--{}", option.name),
-            value: String::from_utf8_lossy(value).into_owned(),
-            valid: words.clone(),
-            ambiguous: true,
-        }),
+    let ambiguous = match matching.as_slice() {
+        [one] => return Ok(one.as_bytes()),
+        [] => false,
+        _ => true,
+    };
+    let name = format!("--{}", option.name);
+    Err(OptionError::InvalidArgument {
+        valid: values::gnu_order(&name, words),
+        option: name,
+        value: value.to_vec(),
+        ambiguous,
+    })
+}
+
+/// `--preserve`, `--no-preserve` and `--backup` take words that are checked once clap has
+/// parsed them (`crate::meta::Attrs::parse`, `crate::backup::parse_control`); clap refuses a
+/// value that is not UTF-8 in its own words, so such a value is refused here, as GNU's argmatch
+/// words it: the first word of the list that is not valid (`invalid argument '\377x' for
+/// '--no-preserve'`), or `'\377' for 'backup type'`.
+fn non_utf8_words(option: &LongName, value: &[u8]) -> Result<(), OptionError> {
+    if std::str::from_utf8(value).is_ok() {
+        return Ok(());
     }
+    let flag = match option.id.as_str() {
+        "preserve" => "--preserve",
+        "no_preserve" => "--no-preserve",
+        "backup" => {
+            return Err(OptionError::InvalidArgument {
+                option: crate::backup::FLAG_CONTEXT.to_owned(),
+                value: value.to_vec(),
+                valid: values::backup_word_groups(),
+                ambiguous: false,
+            })
+        }
+        _ => return Ok(()),
+    };
+    for word in value.split(|&b| b == b',') {
+        let ambiguous = match std::str::from_utf8(word) {
+            Ok(text) => match crate::meta::Attrs::parse(text, flag) {
+                Ok(_) => continue,
+                Err(e) => e.ambiguous,
+            },
+            Err(_) => false,
+        };
+        let valid = values::PRESERVE_WORDS.map(|w| vec![w.to_owned()]).to_vec();
+        return Err(OptionError::InvalidArgument {
+            option: flag.to_owned(),
+            value: word.to_vec(),
+            valid,
+            ambiguous,
+        });
+    }
+    Ok(())
 }
 
 /// GNU getopt reads a short cluster one option at a time, so `=` after a short option that takes

@@ -11,7 +11,7 @@ use crate::units::{parse_bytes, ByteArg};
 
 pub mod long_options;
 pub mod quick;
-mod values;
+pub mod values;
 
 pub use self::long_options::resolve_long_options;
 pub use self::quick::{quick_parse, FlagPositions};
@@ -380,11 +380,13 @@ pub enum OptionError {
     InvalidShort(char),
     /// A word that is not one of the option's values (`--sparse=sometimes`).
     InvalidArgument {
-        /// The option as GNU names it, e.g. `--sparse`.
+        /// The option as GNU names it, e.g. `--sparse` (`backup type` for `--backup`).
         option: String,
-        value: String,
-        /// The words the option accepts, in order.
-        valid: Vec<String>,
+        /// The value as given (bytes: it need not be UTF-8).
+        value: Vec<u8>,
+        /// The words the option accepts, in GNU's order, one group of synonyms a line
+        /// (`none`, `off` for `--backup`; one word each for the others).
+        valid: Vec<Vec<String>>,
         /// The value is a prefix of several words (GNU argmatch: "ambiguous argument").
         ambiguous: bool,
     },
@@ -423,9 +425,9 @@ impl OptionError {
                 };
                 let option = arg.split(['[', ' ', '=']).next().unwrap_or(&arg).to_owned();
                 Some(OptionError::InvalidArgument {
+                    valid: values::gnu_order(&option, valid),
                     option,
-                    value,
-                    valid: valid.clone(),
+                    value: value.into_bytes(),
                     ambiguous: false,
                 })
             }

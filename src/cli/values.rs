@@ -1,6 +1,7 @@
 //! The words of `--sparse`, `--reflink`, `--method`, `--update` and `--progress` and their help
 //! lines: clap's `ValueEnum` implemented for the settings' plain enums, so each setting has one
-//! enum (in `crate::options::values`) and clap stays in `cli`.
+//! enum (in `crate::options::values`) and clap stays in `cli`; and the valid words of an
+//! "invalid argument" message in GNU cp's order.
 
 use clap::builder::PossibleValue;
 use clap::ValueEnum;
@@ -56,3 +57,44 @@ value_words!(MethodChoice {
     CopyFileRange = "copy-file-range": "copy_file_range only: fail with the reason instead of falling back",
     ReadWrite = "read-write": "read/write only: never the kernel copy",
 });
+
+/// GNU cp's `--sparse` words in its order (cp.c `sparse_type_string`), which its "Valid
+/// arguments are:" list shows; `--help` lists fcopy's order (auto first).
+const GNU_SPARSE_ORDER: [&str; 3] = ["never", "auto", "always"];
+
+/// The words of `--preserve` and `--no-preserve`, in GNU cp's order (cp.c
+/// `preserve_args`), as its "Valid arguments are:" list shows them.
+pub const PRESERVE_WORDS: [&str; 7] = [
+    "mode",
+    "timestamps",
+    "ownership",
+    "links",
+    "context",
+    "xattr",
+    "all",
+];
+
+/// The valid words of `option` (as clap lists them) for an "invalid argument" message, one
+/// a line, in GNU cp's order where it has one (`--sparse`: never, auto, always).
+pub fn gnu_order(option: &str, words: &[String]) -> Vec<Vec<String>> {
+    let mut words = words.to_vec();
+    if option == "--sparse" {
+        let rank = |w: &String| GNU_SPARSE_ORDER.iter().position(|g| g == w);
+        words.sort_by_key(rank);
+    }
+    words.into_iter().map(|w| vec![w]).collect()
+}
+
+/// The `--backup` CONTROL words a line per control (`'none', 'off'`), in GNU's order.
+pub fn backup_word_groups() -> Vec<Vec<String>> {
+    let mut groups: Vec<Vec<String>> = Vec::new();
+    let mut last = None;
+    for (word, control) in crate::backup::WORDS {
+        match groups.last_mut() {
+            Some(group) if last == Some(control) => group.push(word.to_owned()),
+            _ => groups.push(vec![word.to_owned()]),
+        }
+        last = Some(control);
+    }
+    groups
+}

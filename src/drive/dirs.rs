@@ -4,7 +4,7 @@
 //! for `--parents` directories.
 
 use std::ffi::OsString;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -44,7 +44,17 @@ impl<'a, 'p> Copier<'a, 'p> {
     ) -> Option<Frame> {
         let src_shown = src.display_path().to_path_buf();
         let dst_shown = dst.display_path().to_path_buf();
-        let src_fd = self.open_source_dir(src, facts, dst, nofollow, ancestors)?;
+        let src_fd = match self.open_source_dir(src, facts, nofollow, ancestors) {
+            Ok(fd) => fd,
+            Err(err @ WalkError::Access { .. }) => {
+                self.unreadable_dir(src, facts, dst, ancestors, err);
+                return None;
+            }
+            Err(err) => {
+                self.fail(&src_shown, &dst_shown, err);
+                return None;
+            }
+        };
         // Listed before the destination is opened, the listing's descriptor is closed again
         // first: one descriptor less at once (a tree copies under `ulimit -n 7`, issue 14).
         // Listed after the destination exists, as GNU cp does, when it is made in this very
@@ -70,19 +80,8 @@ impl<'a, 'p> Copier<'a, 'p> {
         let token = self.next_token;
         self.next_token += 1;
         self.pending_dirs.insert(token, PendingDir::default());
-        let (created, made) = (dest.created, dest.created && !dest.planned_only);
-        // Without -L/-H a walk reaches a directory it created only through the operands
-        // (into itself, or a later operand): with one operand and -P, only the operand's own
-        // directory is remembered (in copy_tree), which keeps `cp -al` of 20,000
-        // directories small (GNU tests/cp/link-heap.sh).
-        if made {
-            self.made_dirs.insert((dst_st.st_dev, dst_st.st_ino));
-        }
-        if made && (self.track_created || self.into_itself || self.cfg.deref != Deref::Never) {
-            // For directories, the destination's name (GNU's remember_copied).
-            self.created_dirs
-                .insert((dst_st.st_dev, dst_st.st_ino), dst_shown.clone());
-        }
+        let created = dest.created;
+        self.remember_made(&dest, &dst_st, &dst_shown);
         // GNU cp -v names a directory only when it creates it.
         if !self.cfg.dry_run && (created || self.cfg.json) {
             self.reporter.node_done("directory", &src_shown, &dst_shown);
@@ -127,32 +126,80 @@ impl<'a, 'p> Copier<'a, 'p> {
         }
     }
 
+    /// Remembers a directory this walk made (`dst_st`: its status), so that the walk knows
+    /// it again when it reaches it.
+    fn remember_made(&mut self, dest: &DestDir, dst_st: &rustix::fs::Stat, dst_shown: &Path) {
+        if !dest.created || dest.planned_only {
+            return;
+        }
+        // Without -L/-H a walk reaches a directory it created only through the operands
+        // (into itself, or a later operand): with one operand and -P, only the operand's own
+        // directory is remembered (in copy_tree), which keeps `cp -al` of 20,000
+        // directories small (GNU tests/cp/link-heap.sh).
+        self.made_dirs.insert((dst_st.st_dev, dst_st.st_ino));
+        if self.track_created || self.into_itself || self.cfg.deref != Deref::Never {
+            // For directories, the destination's name (GNU's remember_copied).
+            self.created_dirs
+                .insert((dst_st.st_dev, dst_st.st_ino), dst_shown.to_path_buf());
+        }
+    }
+
     /// Opens the source directory (`O_NOFOLLOW` unless followed) and checks it is the one
-    /// stat'ed; `None` once reported.
+    /// stat'ed. Errors: [`WalkError::Access`] (not opened), [`WalkError::SourceReplaced`].
     fn open_source_dir(
         &mut self,
         src: &Endpoint,
         facts: &FileFacts,
-        dst: &Endpoint,
         nofollow: bool,
         ancestors: &mut [Frame],
-    ) -> Option<OwnedFd> {
-        let (src_shown, dst_shown) = (src.display_path(), dst.display_path());
+    ) -> Result<OwnedFd, WalkError> {
+        let src_shown = src.display_path();
         let (sdir, sname) = src.dir_and_name().expect("paths");
-        let err = match self.retry_emfile(ancestors, || open_dir(sdir, sname, nofollow)) {
+        match self.retry_emfile(ancestors, || open_dir(sdir, sname, nofollow)) {
             Ok(fd) => match fstat(&fd) {
-                Ok(st) if (st.st_dev, st.st_ino) == (facts.dev, facts.ino) => return Some(fd),
-                _ => WalkError::SourceReplaced {
+                Ok(st) if (st.st_dev, st.st_ino) == (facts.dev, facts.ino) => Ok(fd),
+                _ => Err(WalkError::SourceReplaced {
                     path: src_shown.to_path_buf(),
-                },
+                }),
             },
-            Err(errno) => WalkError::Access {
+            Err(errno) => Err(WalkError::Access {
                 path: src_shown.to_path_buf(),
                 errno,
-            },
+            }),
+        }
+    }
+
+    /// A source directory that cannot be opened (`err`: mode 000, or no read or no search
+    /// permission): as GNU cp, which makes a directory's copy before it reads the directory
+    /// (copy.c: `mkdir`, then `copy_dir` fails with "cannot access", then the metadata), its
+    /// copy is made (and named by -v) all the same and left empty, with the mode (and, with
+    /// -p, times and owner) it would have been given.
+    fn unreadable_dir(
+        &mut self,
+        src: &Endpoint,
+        facts: &FileFacts,
+        dst: &Endpoint,
+        ancestors: &mut [Frame],
+        err: WalkError,
+    ) {
+        let (src_shown, dst_shown) = (src.display_path(), dst.display_path());
+        let Some(dest) = self.open_dest_dir(src, facts, dst, ancestors) else {
+            return;
         };
+        if self.cfg.dry_run {
+            self.reporter
+                .planned_node("directory", src_shown, dst_shown);
+        } else if dest.created || self.cfg.json {
+            self.reporter.node_done("directory", src_shown, dst_shown);
+        }
+        if let Ok(st) = fstat(&dest.fd) {
+            self.remember_made(&dest, &st, dst_shown);
+        }
         self.fail(src_shown, dst_shown, err);
-        None
+        if !dest.planned_only {
+            let (created, restore) = (dest.created, dest.restore_mode);
+            self.finish_dir(dest.fd.as_fd(), None, facts, created, restore, dst_shown);
+        }
     }
 
     /// Makes the destination directory with its GNU mode (or finds one there) and opens it;
@@ -285,23 +332,12 @@ impl<'a, 'p> Copier<'a, 'p> {
         let (Some(src), Some(dst)) = (frame.src, frame.dst) else {
             return;
         };
-        let fixed = new_node_mode(NewNode::Directory, frame.facts.mode, &self.mode_settings())
-            .fixed
-            .filter(|_| frame.created);
-        let new_mode = match fixed {
-            // As GNU cp: `--no-preserve=mode` sets 0777 less the umask (and the sticky bit),
-            // keeping a set-group-ID bit inherited from the parent.
-            Some(mode) => {
-                let inherited_setgid = fstat(&*dst).map(|st| st.st_mode & 0o2000).unwrap_or(0);
-                Some(mode | inherited_setgid)
-            }
-            None => frame.restore_mode,
-        };
-        self.apply_meta(
+        self.finish_dir(
             dst.as_fd(),
             Some(src.as_fd()),
             &frame.facts,
-            new_mode,
+            frame.created,
+            frame.restore_mode,
             &frame.dst_shown,
         );
         if self.cfg.sync && !self.cfg.dry_run {
@@ -312,6 +348,35 @@ impl<'a, 'p> Copier<'a, 'p> {
                 self.fail(&frame.src_shown, &frame.dst_shown, msg);
             }
         }
+    }
+}
+
+impl<'a, 'p> Copier<'a, 'p> {
+    /// Gives the destination directory `dst` its final mode and metadata: `created` by this
+    /// run (then `--no-preserve=mode`'s mode, or `restore_mode` from
+    /// [`dirs::prepare_new_dir`]); `src` is `None` for a source that could not be opened.
+    fn finish_dir(
+        &mut self,
+        dst: BorrowedFd<'_>,
+        src: Option<BorrowedFd<'_>>,
+        facts: &FileFacts,
+        created: bool,
+        restore_mode: Option<u32>,
+        dst_shown: &Path,
+    ) {
+        let fixed = new_node_mode(NewNode::Directory, facts.mode, &self.mode_settings())
+            .fixed
+            .filter(|_| created);
+        let new_mode = match fixed {
+            // As GNU cp: `--no-preserve=mode` sets 0777 less the umask (and the sticky bit),
+            // keeping a set-group-ID bit inherited from the parent.
+            Some(mode) => {
+                let inherited_setgid = fstat(dst).map(|st| st.st_mode & 0o2000).unwrap_or(0);
+                Some(mode | inherited_setgid)
+            }
+            None => restore_mode,
+        };
+        self.apply_meta(dst, src, facts, new_mode, dst_shown);
     }
 }
 

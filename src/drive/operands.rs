@@ -16,9 +16,35 @@ use crate::facts::{FileFacts, FileKind};
 use crate::options::{Deref, LinkMode};
 use crate::plan::{self, Endpoint, Target};
 
+/// What a `--parents` operand does once DEST's leading directories are made: GNU cp makes
+/// them before it looks at SOURCE (cp.c do_copy, then copy_internal).
+pub(super) enum ParentsThen {
+    /// Copies SOURCE (`follow`: a symbolic link operand is followed).
+    Copy { facts: FileFacts, follow: bool },
+    /// SOURCE cannot be looked at.
+    Fail(WalkError),
+    /// SOURCE was given before ("specified more than once").
+    Warn(WalkWarning),
+}
+
 impl<'a, 'p> Copier<'a, 'p> {
     /// Copies one command-line operand to its destination.
     pub fn copy_operand(&mut self, target: &Target, into_directory: bool) {
+        self.copy_operand_after(target, into_directory, &mut false);
+    }
+
+    /// Copies one of several command-line operands. `assumed_new` is GNU cp's `new_dst` of
+    /// `--parents` (cp.c do_copy), carried from one operand to the next (start with `false`):
+    /// set when an operand's last leading directory had to be made, cleared when it was there,
+    /// and kept as it was for an operand without leading directories (`f`, `dir`). While it is
+    /// set, DEST is taken to be missing: one that is there fails the operand as its creation
+    /// would ("cannot create directory 'd/a': File exists" for `cp -r --parents a/b/f a d`).
+    pub fn copy_operand_after(
+        &mut self,
+        target: &Target,
+        into_directory: bool,
+        assumed_new: &mut bool,
+    ) {
         self.into_directory = into_directory;
         let (src_path, dst_path) = match (&target.source, &target.dest) {
             (Endpoint::Path(s), Endpoint::Path(d)) => (s.clone(), d.clone()),
@@ -39,16 +65,18 @@ impl<'a, 'p> Copier<'a, 'p> {
         let facts = match statat(CWD, &src_path, flags) {
             Ok(st) => probe::facts_from_stat(&st, fs_magic_of(&src_path, &st)),
             Err(errno) => {
-                let err = self
-                    .cfg
-                    .parents
-                    .then(|| leading_directory_error(&src_path))
-                    .flatten()
-                    .unwrap_or(WalkError::Stat {
-                        path: src_path.clone(),
-                        errno,
-                    });
-                return self.fail(&src_path, &dst_path, err);
+                let err = WalkError::Stat {
+                    path: src_path.clone(),
+                    errno,
+                };
+                if !self.cfg.parents {
+                    return self.fail(&src_path, &dst_path, err);
+                }
+                // GNU makes DEST's leading directories before it looks at SOURCE: up to the
+                // first source directory that cannot be looked at, if one cannot.
+                let err = leading_directory_error(&src_path).unwrap_or(err);
+                let then = ParentsThen::Fail(err);
+                return self.copy_with_parents(&src_path, &dst_path, then, assumed_new);
             }
         };
         if into_directory
@@ -56,9 +84,13 @@ impl<'a, 'p> Copier<'a, 'p> {
             && !self.operands.insert(operand_key(&src_path, &facts))
         {
             let warning = WalkWarning::SpecifiedTwice {
-                path: src_path,
+                path: src_path.clone(),
                 directory: facts.kind == FileKind::Directory,
             };
+            if self.cfg.parents {
+                let then = ParentsThen::Warn(warning);
+                return self.copy_with_parents(&src_path, &dst_path, then, assumed_new);
+            }
             self.reporter.note(&warning.to_string());
             return;
         }
@@ -70,7 +102,8 @@ impl<'a, 'p> Copier<'a, 'p> {
             };
             return self.copy_operand_node(&src_path, dst, &facts, follow);
         }
-        self.copy_with_parents(&src_path, &dst_path, &facts, follow);
+        let then = ParentsThen::Copy { facts, follow };
+        self.copy_with_parents(&src_path, &dst_path, then, assumed_new);
     }
 
     /// Copies an operand that is not a directory to descend into, or walks its tree.

@@ -8,15 +8,18 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use rustix::fs::{fstat, statat, AtFlags, CWD};
+use rustix::fs::{fstat, statat, AtFlags, FileType, CWD};
 use rustix::io::Errno;
 
-use super::errors::WalkError;
+use super::errors::{EntryError, NodeKind, WalkError};
+use super::operands::ParentsThen;
 use super::{Copier, Leave, PendingDir};
 use crate::exec::dirs::{self, open_dir, MakeError, OpenError};
 use crate::exec::{self, probe};
 use crate::facts::{FileFacts, FileKind};
+use crate::options::{Deref, LinkMode};
 use crate::plan::mode::{new_node_mode, NewNode};
+use crate::plan::replace::ReplaceError;
 use crate::plan::{self, Endpoint};
 use crate::pool;
 
@@ -50,19 +53,25 @@ impl<'a, 'p> Copier<'a, 'p> {
     /// operand after the other (GNU cp's): its attributes are applied once the jobs writing
     /// files into it are done (a worker writing a file afterwards gave it the current time:
     /// new-user trial, round 6), and an operand waits for them before it writes into it.
+    ///
+    /// `assumed_new` is GNU's `new_dst` ([`Copier::copy_operand_after`]): when it holds, a
+    /// DEST that is there fails the operand as its creation would.
     pub(super) fn copy_with_parents(
         &mut self,
         src_path: &Path,
         dst_path: &Path,
-        facts: &FileFacts,
-        follow: bool,
+        then: ParentsThen,
+        assumed_new: &mut bool,
     ) {
-        if facts.kind == FileKind::Directory && !self.parent_waits.is_empty() {
+        let is_tree = matches!(&then, ParentsThen::Copy { facts, .. }
+            if facts.kind == FileKind::Directory);
+        if is_tree && !self.parent_waits.is_empty() {
             // A tree's walk may write into any directory: the jobs into them finish first.
             self.flush();
             self.drain(true);
         }
-        let (made_parents, dst_dir) = match self.make_parents(src_path, dst_path) {
+        let made = self.make_parents(src_path, dst_path, assumed_new);
+        let (made_parents, dst_dir) = match made {
             Ok(parents) => parents,
             Err(err) => return self.fail(src_path, dst_path, err),
         };
@@ -82,7 +91,16 @@ impl<'a, 'p> Copier<'a, 'p> {
             None => Endpoint::Path(dst_path.to_path_buf()),
         };
         let outer = std::mem::replace(&mut self.current_dir, held);
-        self.copy_operand_node(src_path, dst, facts, follow);
+        match then {
+            ParentsThen::Fail(err) => self.fail(src_path, dst_path, err),
+            ParentsThen::Warn(warning) => self.reporter.note(&warning.to_string()),
+            ParentsThen::Copy { facts, follow } => {
+                match assumed_new.then(|| self.exists_as_new(src_path, &dst, &facts)) {
+                    Some(Some(err)) => self.fail(src_path, dst_path, err),
+                    _ => self.copy_operand_node(src_path, dst, &facts, follow),
+                }
+            }
+        }
         self.current_dir = outer;
         if let Some(token) = held {
             self.job_left(token);
@@ -207,9 +225,19 @@ impl<'a, 'p> Copier<'a, 'p> {
     /// relative to its parent's descriptor. Returns the new directories (and, when one was
     /// made, the existing ones whose attributes are applied again) and the descriptor of the
     /// last parent (`None` under `--dry-run`).
-    fn make_parents(&mut self, src: &Path, dst: &Path) -> Result<Parents, WalkError> {
+    ///
+    /// Updates `assumed_new` as GNU's make_dir_parents_private does `new_dst`.
+    fn make_parents(
+        &mut self,
+        src: &Path,
+        dst: &Path,
+        assumed_new: &mut bool,
+    ) -> Result<Parents, WalkError> {
         let mut made: Vec<MadeParent> = Vec::new();
         let rel_parent = src.parent().unwrap_or(Path::new(""));
+        if rel_parent.components().next().is_some() && is_dir(probe::parent_dir(dst)) {
+            *assumed_new = false;
+        }
         // Only the names that DIRECTORY/SOURCE keeps: a leading '/' or './' is not one of them
         // (`find . -print0 | xargs -0 cp --parents -t DIR` gives './a/b/f').
         let kept = |c: &Component<'_>| matches!(c, Component::Normal(_) | Component::ParentDir);
@@ -246,16 +274,22 @@ impl<'a, 'p> Copier<'a, 'p> {
                 })?;
                 dir = Arc::new(fd);
                 self.await_parent(&dir);
+                *assumed_new = false;
                 continue;
             }
             if self.cfg.dry_run {
                 // A dry run writes nothing: the directories are planned, not made.
-                if statat(CWD, &dst_dir, AtFlags::SYMLINK_NOFOLLOW).is_err() {
+                source_dir_facts(&src_dir)?;
+                let missing = statat(CWD, &dst_dir, AtFlags::SYMLINK_NOFOLLOW).is_err();
+                if missing {
                     self.reporter.planned_parent(&src_dir, &dst_dir);
                 }
+                *assumed_new = missing;
                 continue;
             }
-            dir = self.make_parent(&dir, name, &src_dir, dst_dir, &mut made)?;
+            let created;
+            (dir, created) = self.make_parent(&dir, name, &src_dir, dst_dir, &mut made)?;
+            *assumed_new = created;
             self.await_parent(&dir);
         }
         // GNU applies attributes to existing parents only when it had to create one.
@@ -270,7 +304,8 @@ impl<'a, 'p> Copier<'a, 'p> {
     }
 
     /// Makes (or opens) one `--parents` directory `name` in `dir` for the source directory
-    /// `src_dir`, shown as `dst_dir`; records it in `made` and returns its descriptor.
+    /// `src_dir`, shown as `dst_dir`; records it in `made` and returns its descriptor and
+    /// whether it was made now.
     fn make_parent(
         &mut self,
         dir: &OwnedFd,
@@ -278,13 +313,8 @@ impl<'a, 'p> Copier<'a, 'p> {
         src_dir: &Path,
         dst_dir: PathBuf,
         made: &mut Vec<MadeParent>,
-    ) -> Result<Arc<OwnedFd>, WalkError> {
-        let facts = statat(CWD, src_dir, AtFlags::empty())
-            .map(|st| probe::facts_from_stat(&st, 0))
-            .map_err(|errno| WalkError::Stat {
-                path: src_dir.to_path_buf(),
-                errno,
-            })?;
+    ) -> Result<(Arc<OwnedFd>, bool), WalkError> {
+        let facts = source_dir_facts(src_dir)?;
         let mode = new_node_mode(NewNode::ParentDirectory, facts.mode, &self.mode_settings());
         let parent = dirs::make_parent_dir(dir.as_fd(), name, mode.create).map_err(|step| {
             // As GNU's make_dir_parents_private: a name that is there but no directory, or a
@@ -332,6 +362,74 @@ impl<'a, 'p> Copier<'a, 'p> {
                 created: false,
             });
         }
-        Ok(fd)
+        Ok((fd, parent.created))
     }
+
+    /// With GNU's `new_dst` set, the error DEST's creation meets when DEST is there (`None`
+    /// when it is not, or when the rule does not apply): GNU cp neither looks at DEST nor
+    /// replaces it, it creates it (`mkdir`, `open` with `O_EXCL`, `symlink`, `mknod`,
+    /// `link`), which fails with EEXIST. `cp -s` is left to its own checks.
+    fn exists_as_new(&self, src: &Path, dst: &Endpoint, facts: &FileFacts) -> Option<EntryError> {
+        let st = match dst {
+            Endpoint::At { dir, name, .. } => statat(&**dir, name, AtFlags::SYMLINK_NOFOLLOW),
+            other => statat(CWD, other.display_path(), AtFlags::SYMLINK_NOFOLLOW),
+        }
+        .ok()?;
+        let path = dst.display_path().to_path_buf();
+        let errno = Errno::EXIST;
+        let specials = self.cfg.recursive && !self.cfg.copy_contents;
+        let node = |kind, path| Some(WalkError::CreateNode { kind, path, errno }.into());
+        match (facts.kind, self.cfg.link) {
+            (FileKind::Directory, _) if !self.cfg.recursive => None,
+            (FileKind::Directory, _) => Some(WalkError::CreateDirectory { path, errno }.into()),
+            (_, LinkMode::Symbolic) => None,
+            // GNU replaces with -f or -i (create_hard_link's `replace`).
+            (_, LinkMode::Hard) if self.cfg.copy.force || self.cfg.interactive => None,
+            (_, LinkMode::Hard) => Some(
+                WalkError::Link {
+                    kind: NodeKind::HardLink,
+                    dst: path,
+                    target: src.to_path_buf(),
+                    errno,
+                }
+                .into(),
+            ),
+            (FileKind::Symlink, _) if self.cfg.deref != Deref::Always => {
+                node(NodeKind::SymbolicLink, path)
+            }
+            (FileKind::Fifo, _) if specials => node(NodeKind::Fifo, path),
+            (FileKind::CharDevice | FileKind::BlockDevice | FileKind::Socket, _) if specials => {
+                node(NodeKind::SpecialFile, path)
+            }
+            // GNU's open(O_CREAT | O_EXCL) of a file's copy: a symbolic link there is "not
+            // writing through dangling symlink", whatever it points to.
+            _ if FileType::from_raw_mode(st.st_mode) == FileType::Symlink => {
+                Some(ReplaceError::DanglingSymlink { dest: path }.into())
+            }
+            _ => Some(ReplaceError::CannotCreate { dest: path, errno }.into()),
+        }
+    }
+}
+
+/// The facts of the source directory `src_dir` of a `--parents` directory (followed); GNU's
+/// "failed to get attributes of 'a'" (make_dir_parents_private) when it cannot be looked at
+/// or is no directory.
+fn source_dir_facts(src_dir: &Path) -> Result<FileFacts, WalkError> {
+    let attributes = |errno| WalkError::ParentAttributes {
+        path: src_dir.to_path_buf(),
+        errno,
+    };
+    let facts = statat(CWD, src_dir, AtFlags::empty())
+        .map(|st| probe::facts_from_stat(&st, 0))
+        .map_err(attributes)?;
+    if facts.kind != FileKind::Directory {
+        return Err(attributes(Errno::NOTDIR));
+    }
+    Ok(facts)
+}
+
+/// Whether `path` is a directory (followed).
+fn is_dir(path: &Path) -> bool {
+    statat(CWD, path, AtFlags::empty())
+        .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::Directory)
 }

@@ -6,7 +6,7 @@
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 
-use rustix::fs::{fchmod, fstat, mkdirat, openat, statat, AtFlags, FileType, Mode, OFlags};
+use rustix::fs::{chmod, fchmod, fstat, mkdirat, openat, statat, AtFlags, FileType, Mode, OFlags};
 use rustix::io::Errno;
 
 use crate::plan::mode::NodeMode;
@@ -100,17 +100,40 @@ pub fn open_parent(path: &Path) -> Result<OwnedFd, Errno> {
 /// Opens a directory this run just made with `mkdirat`, without following a symlink, and
 /// checks it is ours: a directory owned by the user running fcopy (a name the directory's
 /// other users swapped meanwhile is [`OpenError::Replaced`]). DESIGN rule 10.
-pub fn open_created_dir(
-    dir: impl AsFd,
-    name: impl rustix::path::Arg,
-) -> Result<OwnedFd, OpenError> {
-    let fd = open_dir(dir, name, true)?;
+/// One made without read or search permission for its owner (the copy of a source
+/// directory of mode 000 or `-wx`, left empty when the source cannot be read) is opened
+/// all the same ([`open_without_access`]).
+pub fn open_created_dir(dir: impl AsFd, name: &Path) -> Result<OwnedFd, OpenError> {
+    let fd = match open_dir(&dir, name, true) {
+        Err(Errno::ACCESS) => open_without_access(dir.as_fd(), name)?,
+        opened => opened?,
+    };
     let st = fstat(&fd)?;
     if made_by_us(&fd, &st) {
         Ok(fd)
     } else {
         Err(OpenError::Replaced)
     }
+}
+
+/// Opens a directory fcopy just made whose owner bits deny reading it: held as `O_PATH`
+/// first and checked to be ours, it gets `u+rwx` (through `/proc/self/fd`) only for as long
+/// as it takes to open it, then its mode as made again ([`prepare_new_dir`] decides the
+/// rest, as for any new directory). GNU cp gives it `u+rwx` by name after `mkdir`.
+fn open_without_access(dir: BorrowedFd<'_>, name: &Path) -> Result<OwnedFd, OpenError> {
+    let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let held = openat(dir, name, flags, Mode::empty())?;
+    let st = fstat(&held)?;
+    if !made_by_us(&held, &st) {
+        return Err(OpenError::Replaced);
+    }
+    let by_fd = crate::procfd::path(&held);
+    let made = st.st_mode & 0o7777;
+    // Without /proc, the directory stays as unreadable as it was made.
+    chmod(by_fd.as_str(), Mode::from_raw_mode(made | 0o700)).map_err(|_| Errno::ACCESS)?;
+    let opened = open_dir(&held, ".", true);
+    let _ = chmod(by_fd.as_str(), Mode::from_raw_mode(made));
+    Ok(opened?)
 }
 
 /// Whether a node fcopy just created is owned as one it created: by the effective user, or on

@@ -209,8 +209,23 @@ fn resolve_backup(args: &Args) -> Result<Option<Backup>, UsageError> {
     if args.backup.is_none() && !args.backup_default && args.suffix.is_none() {
         return Ok(None);
     }
-    let env = std::env::var("VERSION_CONTROL").ok();
     let word = args.backup.as_deref().filter(|w| !w.is_empty());
+    let env = match std::env::var_os("VERSION_CONTROL").map(|v| v.into_string()) {
+        // GNU reads it only without a --backup word, and words bytes that are not UTF-8
+        // as argmatch does: "invalid argument '\377' for '$VERSION_CONTROL'".
+        Some(Err(bytes)) if word.is_none() && !bytes.is_empty() => {
+            return Err(UsageError::Option(
+                crate::cli::OptionError::InvalidArgument {
+                    option: backup::ENV_CONTEXT.to_owned(),
+                    value: std::os::unix::ffi::OsStringExt::into_vec(bytes),
+                    valid: crate::cli::values::backup_word_groups(),
+                    ambiguous: false,
+                },
+            ))
+        }
+        Some(text) => text.ok(),
+        None => None,
+    };
     let control = backup::resolve_control(word, env.as_deref().filter(|v| !v.is_empty()))
         .map_err(UsageError::BackupControl)?;
     let env_suffix = std::env::var_os("SIMPLE_BACKUP_SUFFIX");

@@ -1,4 +1,5 @@
-//! GNU-style quoting of file names in messages (coreutils `quoteaf`: shell-escape-always).
+//! GNU-style quoting in messages: file names (coreutils `quoteaf`: shell-escape-always) and
+//! option values (gnulib `quote`, as argmatch uses it).
 
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -142,6 +143,50 @@ impl Mixed {
         }
         self.out
     }
+}
+
+/// Quotes an option value (or argmatch context) as gnulib's `quote` does, which GNU cp's
+/// argmatch uses in `invalid argument '\377' for '--sparse'`: `'word'` with `\` and `'`
+/// backslash-escaped, control characters as C escapes (`\t`, `\001`) and bytes that are not
+/// UTF-8 in octal (`\377`); other non-ASCII characters in octal too in the C locale, shown as
+/// they are in a UTF-8 one (where GNU also uses the quotes ‘’; fcopy keeps `'`).
+pub fn argmatch_quote(bytes: &[u8]) -> String {
+    argmatch_quote_in(bytes, c_locale())
+}
+
+/// [`argmatch_quote`] with the locale decided: `ascii_only` escapes non-ASCII characters.
+fn argmatch_quote_in(bytes: &[u8], ascii_only: bool) -> String {
+    let mut out = String::from("'");
+    let octal = |out: &mut String, c: char| {
+        let mut buf = [0u8; 4];
+        for b in c.encode_utf8(&mut buf).bytes() {
+            out.push_str(&format!("\\{b:03o}"));
+        }
+    };
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\\' | '\'' => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                '\x07' => out.push_str("\\a"),
+                '\x08' => out.push_str("\\b"),
+                '\x0c' => out.push_str("\\f"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                '\x0b' => out.push_str("\\v"),
+                c if c.is_control() || (ascii_only && !c.is_ascii()) => octal(&mut out, c),
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\{b:03o}"));
+        }
+    }
+    out.push('\'');
+    out
 }
 
 /// GNU's `quotef`: the name as it is when it needs no quoting for a shell, else [`quote`].

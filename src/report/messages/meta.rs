@@ -3,7 +3,7 @@
 use std::fmt;
 
 use crate::meta::{BadAttrList, MetaAttribute, MetaError};
-use crate::report::{quote, quote_bytes};
+use crate::report::{argmatch_quote, quote};
 
 use super::errno;
 
@@ -29,16 +29,17 @@ impl fmt::Display for BadAttrList {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} argument {} for '{}'\nValid arguments are:\n  - 'mode'\n  - 'timestamps'\n  \
-             - 'ownership'\n  - 'links'\n  - 'context'\n  - 'xattr'\n  - 'all'",
+            "{} argument {} for {}\nValid arguments are:",
             if self.ambiguous {
                 "ambiguous"
             } else {
                 "invalid"
             },
-            quote_bytes(self.word.as_bytes()),
-            self.flag
-        )
+            argmatch_quote(self.word.as_bytes()),
+            argmatch_quote(self.flag.as_bytes())
+        )?;
+        let words = crate::cli::values::PRESERVE_WORDS;
+        super::settings::valid_words(f, words.iter().map(|w| std::iter::once(*w)))
     }
 }
 

@@ -5,13 +5,13 @@ use std::fmt;
 
 use crate::app::batch::BatchProblem;
 use crate::app::parse::HelpWriteError;
-use crate::backup::{self, ControlError};
+use crate::backup::ControlError;
 use crate::batch::{BatchError, LineProblem};
 use crate::cli::OptionError;
 use crate::options::conflicts::Conflict;
 use crate::options::operands::OperandError;
 use crate::options::UsageError;
-use crate::report::{errno_text, quote, quote_bytes};
+use crate::report::{argmatch_quote, errno_text, quote};
 use crate::units::ByteCountError;
 
 impl fmt::Display for OptionError {
@@ -48,10 +48,14 @@ impl fmt::Display for OptionError {
                 let what = if *ambiguous { "ambiguous" } else { "invalid" };
                 write!(
                     f,
-                    "{what} argument {} for '{option}'\nValid arguments are:",
-                    quote_bytes(value.as_bytes())
+                    "{what} argument {} for {}\nValid arguments are:",
+                    argmatch_quote(value),
+                    argmatch_quote(option.as_bytes())
                 )?;
-                valid.iter().try_for_each(|v| write!(f, "\n  - '{v}'"))
+                valid_words(
+                    f,
+                    valid.iter().map(|group| group.iter().map(String::as_str)),
+                )
             }
             OptionError::Other(text) => f.write_str(text),
         }
@@ -166,48 +170,29 @@ impl fmt::Display for ControlError {
             } else {
                 "invalid"
             },
-            argmatch_quote(&self.word),
-            argmatch_quote(self.context)
+            argmatch_quote(self.word.as_bytes()),
+            argmatch_quote(self.context.as_bytes())
         )?;
         // One line per control, its words comma-separated, in GNU's order.
-        let mut last = None;
-        for (word, control) in backup::WORDS {
-            let separator = if last == Some(control) {
-                ", "
-            } else {
-                "\n  - "
-            };
-            write!(f, "{separator}{}", argmatch_quote(word))?;
-            last = Some(control);
-        }
-        Ok(())
+        let groups = crate::cli::values::backup_word_groups();
+        valid_words(
+            f,
+            groups.iter().map(|group| group.iter().map(String::as_str)),
+        )
     }
 }
 
-/// Quotes like gnulib's `quote` (as argmatch uses it) in the C locale: `'word'`, with `\\`
-/// and `'` backslash-escaped and control characters as C escapes (`\t`, `\001`). Non-ASCII
-/// text is kept as is (GNU's C locale would octal-escape it).
-fn argmatch_quote(word: &str) -> String {
-    let mut out = String::from("'");
-    for c in word.chars() {
-        match c {
-            '\\' | '\'' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '\x07' => out.push_str("\\a"),
-            '\x08' => out.push_str("\\b"),
-            '\x0c' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\x0b' => out.push_str("\\v"),
-            c if c.is_ascii_control() => out.push_str(&format!("\\{:03o}", c as u32)),
-            c => out.push(c),
-        }
+/// gnulib argmatch_valid's list after "Valid arguments are:": a line per group of synonyms,
+/// `\n  - 'none', 'off'`.
+pub(super) fn valid_words<'w>(
+    f: &mut fmt::Formatter<'_>,
+    groups: impl Iterator<Item = impl Iterator<Item = &'w str>>,
+) -> fmt::Result {
+    for group in groups {
+        let quoted: Vec<String> = group.map(|w| argmatch_quote(w.as_bytes())).collect();
+        write!(f, "\n  - {}", quoted.join(", "))?;
     }
-    out.push('\'');
-    out
+    Ok(())
 }
 
 impl fmt::Display for HelpWriteError {
