@@ -269,16 +269,24 @@ impl Owner {
     }
 }
 
-/// The mode to set: the source's when mode is preserved (without set-user-ID, set-group-ID and
-/// sticky bits when the owner could not be, as GNU), else `new_mode`.
+/// The mode to set: the source's when mode is preserved, else `new_mode`. When the owner could
+/// not be set, without the set-user-ID and set-group-ID bits, and for a file without the
+/// sticky bit, as GNU cp; a directory keeps its sticky bit (GNU's `mkdir` gives it, and its
+/// `copy_acl` then sets only the permission bits: `cp -rp` of a 3700 directory as a user who
+/// cannot give it its group makes it 1700, of a 3700 file 0700).
 fn mode_to_set(
     src: &FileFacts,
     preserve: &Preserve,
     new_mode: Option<u32>,
     owner_ok: bool,
 ) -> Option<u32> {
+    let kept = match (owner_ok, src.kind) {
+        (true, _) => 0o7777,
+        (false, FileKind::Directory) => !0o6000,
+        (false, _) => !0o7000,
+    };
     if preserve.attrs.mode {
-        Some(src.mode & 0o7777 & if owner_ok { 0o7777 } else { !0o7000 })
+        Some(src.mode & 0o7777 & kept)
     } else {
         new_mode
     }

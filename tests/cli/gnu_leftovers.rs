@@ -277,3 +277,42 @@ fn a_version_control_that_is_not_utf8_is_refused_like_gnu() {
         assert_eq!(results[0], results[1], "cp {args:?}: GNU, then fcopy");
     }
 }
+
+/// New-user helper gnu7, round 7: `cp -rp` run by a user who cannot give the copy the
+/// source's group drops set-user-ID, set-group-ID and sticky bits, except that a directory
+/// keeps its sticky bit (GNU's mkdir gives it, and its ACL copy sets only the permission bits):
+/// a 3700 directory becomes 1700, a 3700 file 0700. fcopy made the directory 0700.
+#[test]
+fn special_bits_without_the_owner_match_gnu() {
+    if !have_gnu() {
+        return;
+    }
+    if !is_root() || !Path::new("/usr/bin/setpriv").exists() {
+        skip("needs root and setpriv to run as nobody");
+        return;
+    }
+    for mode in [0o3700, 0o1700, 0o2700, 0o4700, 0o7755] {
+        for opts in [&["-rp"][..], &["-a"], &["-r", "--preserve=mode,ownership"]] {
+            let mut results = Vec::new();
+            for program in [Path::new("/usr/bin/cp"), Path::new(FCOPY)] {
+                let scratch_dir = scratch();
+                let r = scratch_dir.path();
+                fs::set_permissions(r, fs::Permissions::from_mode(0o777)).unwrap();
+                file(r, "s/f", "f\n");
+                // Owned by nobody, in root's group, which nobody cannot give.
+                chown(r, "s", 65534, 0);
+                chown(r, "s/f", 65534, 0);
+                chmod(r, "s/f", mode);
+                chmod(r, "s", mode);
+                let mut args = opts.to_vec();
+                args.extend(["s", "d"]);
+                let (code, output) = run_as_nobody(program, r, &args);
+                results.push((code, output, modes_under(r, "d", false)));
+            }
+            assert_eq!(
+                results[0], results[1],
+                "source mode {mode:o}, cp {opts:?}: GNU, then fcopy"
+            );
+        }
+    }
+}
