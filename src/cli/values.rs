@@ -62,17 +62,7 @@ value_words!(MethodChoice {
 /// arguments are:" list shows; `--help` lists fcopy's order (auto first).
 const GNU_SPARSE_ORDER: [&str; 3] = ["never", "auto", "always"];
 
-/// The words of `--preserve` and `--no-preserve`, in GNU cp's order (cp.c
-/// `preserve_args`), as its "Valid arguments are:" list shows them.
-pub const PRESERVE_WORDS: [&str; 7] = [
-    "mode",
-    "timestamps",
-    "ownership",
-    "links",
-    "context",
-    "xattr",
-    "all",
-];
+pub use crate::meta::PRESERVE_WORDS;
 
 /// The valid words of `option` (as clap lists them) for an "invalid argument" message, one
 /// a line, in GNU cp's order where it has one (`--sparse`: never, auto, always).

@@ -20,6 +20,18 @@ use crate::facts::{FileFacts, FileKind};
 
 use self::xattr::{copy_acls, copy_xattrs, ACL_ACCESS, ACL_DEFAULT};
 
+/// The words of `--preserve` and `--no-preserve`, in GNU cp's order (cp.c
+/// `preserve_args`), as its "Valid arguments are:" list shows them.
+pub const PRESERVE_WORDS: [&str; 7] = [
+    "mode",
+    "timestamps",
+    "ownership",
+    "links",
+    "context",
+    "xattr",
+    "all",
+];
+
 /// The attributes of `--preserve=ATTR_LIST`.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub struct Attrs {
@@ -64,19 +76,10 @@ impl Attrs {
     /// message; `ambiguous` for a prefix of several, which with cp's words is only the empty
     /// one: `--preserve=` or `mode,`).
     pub fn parse(list: &str, flag: &'static str) -> Result<Attrs, BadAttrList> {
-        const WORDS: [&str; 7] = [
-            "mode",
-            "timestamps",
-            "ownership",
-            "links",
-            "context",
-            "xattr",
-            "all",
-        ];
         let mut attrs = Attrs::default();
         for word in list.split(',') {
-            let mut matches = WORDS.iter().filter(|w| w.starts_with(word));
-            let exact = WORDS.iter().find(|w| **w == word);
+            let mut matches = PRESERVE_WORDS.iter().filter(|w| w.starts_with(word));
+            let exact = PRESERVE_WORDS.iter().find(|w| **w == word);
             let found = match (exact, matches.next(), matches.next()) {
                 (Some(w), _, _) | (None, Some(w), None) => *w,
                 (None, first, _) => {

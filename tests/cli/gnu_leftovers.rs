@@ -12,26 +12,13 @@ use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::Command;
 
-use crate::gnu_compat::harness::{chmod, chown, dir, file, have_gnu, scratch, Diff};
-use crate::testenv::{is_root, skip, FCOPY};
+use crate::gnu_compat::harness::{chmod, chown, dir, file, gnu_as_nobody, have_gnu, scratch, Diff};
+use crate::testenv::FCOPY;
 
-/// Runs `program` as `cp ARGS` as `nobody` (setpriv) in `dir`: (status, stdout + stderr).
+/// `cp ARGS` as `nobody` in `dir` ([`harness::run_as_nobody`]): (status, stdout + stderr).
 fn run_as_nobody(program: &Path, dir: &Path, args: &[&str]) -> (Option<i32>, String) {
-    let bin = dir.join(".bin");
-    let _ = fs::create_dir(&bin);
-    let _ = fs::remove_file(bin.join("cp"));
-    std::os::unix::fs::symlink(program, bin.join("cp")).unwrap();
-    let out = Command::new("/usr/bin/setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "cp"])
-        .args(args)
-        .current_dir(dir)
-        .env("PATH", &bin)
-        .env("LC_ALL", "C")
-        .output()
-        .unwrap();
-    let mut output = String::from_utf8_lossy(&out.stdout).into_owned();
-    output.push_str(&String::from_utf8_lossy(&out.stderr));
-    (out.status.code(), output)
+    let (code, stdout, stderr) = crate::gnu_compat::harness::run_as_nobody(program, dir, args);
+    (code, stdout + &stderr)
 }
 
 /// Every path under `root/rel` with its mode, and its mtime when `times`.
@@ -60,11 +47,7 @@ fn an_unreadable_source_directory_is_copied_empty_like_gnu() {
     // copy_dir's "cannot access", then the metadata): the copy is left empty, with the mode
     // (and -p's times) it would have had. fcopy used to make nothing. Also a source whose
     // owner has no bits (055, owned by root): its copy, owned by nobody, could not be opened.
-    if !have_gnu() {
-        return;
-    }
-    if !is_root() || !Path::new("/usr/bin/setpriv").exists() {
-        skip("needs root and setpriv to run as nobody");
+    if !gnu_as_nobody() {
         return;
     }
     let options: [&[&str]; 5] = [
@@ -284,11 +267,7 @@ fn a_version_control_that_is_not_utf8_is_refused_like_gnu() {
 /// a 3700 directory becomes 1700, a 3700 file 0700. fcopy made the directory 0700.
 #[test]
 fn special_bits_without_the_owner_match_gnu() {
-    if !have_gnu() {
-        return;
-    }
-    if !is_root() || !Path::new("/usr/bin/setpriv").exists() {
-        skip("needs root and setpriv to run as nobody");
+    if !gnu_as_nobody() {
         return;
     }
     for mode in [0o3700, 0o1700, 0o2700, 0o4700, 0o7755] {

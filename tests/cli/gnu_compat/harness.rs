@@ -32,6 +32,40 @@ pub fn have_gnu() -> bool {
     }
 }
 
+/// Whether GNU cp can be compared as `nobody` here (GNU cp, root, setpriv); prints a SKIP line
+/// when not.
+pub fn gnu_as_nobody() -> bool {
+    if !have_gnu() {
+        return false;
+    }
+    if !crate::testenv::is_root() || !Path::new("/usr/bin/setpriv").exists() {
+        return crate::testenv::skip("needs root and setpriv to run as nobody");
+    }
+    true
+}
+
+/// Runs `cp ARGS` as `nobody` (setpriv, no groups) in `dir`, in the C locale, with `cp` being
+/// `program`: (status, stdout, stderr).
+pub fn run_as_nobody(program: &Path, dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let bin = dir.join(".bin");
+    let _ = fs::create_dir(&bin);
+    let _ = fs::remove_file(bin.join("cp"));
+    std::os::unix::fs::symlink(program, bin.join("cp")).unwrap();
+    let out = std::process::Command::new("/usr/bin/setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "cp"])
+        .args(args)
+        .current_dir(dir)
+        .env("PATH", &bin)
+        .env("LC_ALL", "C")
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// The base of stamped modification times (2001-09-09): anything older than the run is stamped.
 const MTIME_BASE: i64 = 1_000_000_000;
 

@@ -50,34 +50,16 @@ fn hard_link_tree_under_an_address_space_limit() {
     assert!(r.join(format!("f/a/d{:030}", 9999)).is_dir());
 }
 
-/// Runs `cp ARGS` as `nobody` (setpriv) in `dir`, with `cp` being `program`: (status, stderr).
+/// `cp ARGS` as `nobody` in `dir` ([`harness::run_as_nobody`]): (status, stderr).
 fn run_as_nobody(program: &Path, dir: &Path, args: &[&str]) -> (Option<i32>, String) {
-    let bin = dir.join(".bin");
-    let _ = fs::create_dir(&bin);
-    let _ = fs::remove_file(bin.join("cp"));
-    std::os::unix::fs::symlink(program, bin.join("cp")).unwrap();
-    let out = std::process::Command::new("/usr/bin/setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "cp"])
-        .args(args)
-        .current_dir(dir)
-        .env("PATH", &bin)
-        .env("LC_ALL", "C")
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let (code, _, stderr) = super::harness::run_as_nobody(program, dir, args);
+    (code, stderr)
 }
 
 #[test]
 fn permission_messages_as_an_unprivileged_user_like_gnu() {
     use std::os::unix::fs::PermissionsExt;
-    if !have_gnu() {
-        return;
-    }
-    if !is_root() || !Path::new("/usr/bin/setpriv").exists() {
-        skip("needs root and setpriv to run as nobody");
+    if !super::harness::gnu_as_nobody() {
         return;
     }
     // GNU tests/cp/fail-perm.sh (as nobody): DEST behind an unsearchable directory, and a
@@ -112,11 +94,7 @@ fn permission_messages_as_an_unprivileged_user_like_gnu() {
 #[test]
 fn ownership_without_privileges_like_gnu() {
     use std::os::unix::fs::PermissionsExt;
-    if !have_gnu() {
-        return;
-    }
-    if !is_root() || !Path::new("/usr/bin/setpriv").exists() {
-        skip("needs root and setpriv to run as nobody");
+    if !super::harness::gnu_as_nobody() {
         return;
     }
     // As nobody, root's files: the chown fails with EPERM, which GNU accepts silently even
