@@ -18,13 +18,62 @@ static RECEIVED: OnceLock<Arc<AtomicUsize>> = OnceLock::new();
 
 /// Installs the handlers (once). Exceeding RLIMIT_FSIZE then gives EFBIG instead of death by
 /// SIGXFSZ, and SIGINT/SIGTERM set the flag instead of killing the process mid-write.
+/// A signal the caller left ignored stays ignored ([`ignored_by_caller`]).
 pub fn install() {
     let flag = RECEIVED.get_or_init(|| Arc::new(AtomicUsize::new(0)));
-    let _ = signal_hook::flag::register_usize(SIGINT, Arc::clone(flag), SIGINT as usize);
-    let _ = signal_hook::flag::register_usize(SIGTERM, Arc::clone(flag), SIGTERM as usize);
+    for signal in [SIGINT, SIGTERM] {
+        if !ignored_by_caller(signal) {
+            let _ = signal_hook::flag::register_usize(signal, Arc::clone(flag), signal as usize);
+        }
+    }
     let _ = signal_hook::flag::register(SIGXFSZ, Arc::new(AtomicBool::new(false)));
     install_hangup_and_quit(flag);
     quiet_helper_threads();
+}
+
+/// Whether fcopy started with `signal` ignored: `nohup` ignores SIGHUP, and a shell starts a
+/// script's background jobs (`fcopy a b &`) with SIGINT and SIGQUIT ignored. Such a signal is
+/// left ignored, not caught, as GNU dd and sort leave it (dd.c `install_signal_handlers`):
+/// `nohup fcopy` survives its terminal closing, as `nohup cp` does (new-user trial, round 7:
+/// it died by SIGHUP and removed its copy). Read once, before any handler is installed, from
+/// `sigignore` in `/proc/self/stat` (proc(5); asking `sigaction` needs `unsafe`); without
+/// `/proc`, none is taken for ignored.
+pub fn ignored_by_caller(signal: i32) -> bool {
+    static IGNORED: OnceLock<u64> = OnceLock::new();
+    let mask = *IGNORED.get_or_init(ignored_at_start);
+    (1..=64).contains(&signal) && mask & (1 << (signal - 1)) != 0
+}
+
+/// The mask of signals ignored at start: field 33 (`sigignore`, decimal) of `/proc/self/stat`,
+/// one line of about 300 bytes read once (`/proc/self/status` costs more to make and to
+/// parse: measured 5 page faults and 0.05 ms of a 1-byte copy's start-up). 0 without `/proc`.
+fn ignored_at_start() -> u64 {
+    use rustix::fs::{open, Mode, OFlags};
+    let mut line = [0u8; 1024];
+    let read = open(
+        "/proc/self/stat",
+        OFlags::RDONLY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .and_then(|fd| rustix::io::read(&fd, &mut line))
+    .unwrap_or(0);
+    let line = &line[..read];
+    // "PID (COMM) STATE ...": COMM may hold spaces and parentheses; STATE is field 3.
+    let Some(end_of_comm) = line.iter().rposition(|&b| b == b')') else {
+        return 0;
+    };
+    let mut fields = line[end_of_comm + 1..].split(|&b| b == b' ');
+    let _empty = fields.next();
+    let Some(field) = fields.nth(33 - 3) else {
+        return 0;
+    };
+    field
+        .iter()
+        .try_fold(0u64, |n, &b| match b {
+            b'0'..=b'9' => n.checked_mul(10)?.checked_add(u64::from(b - b'0')),
+            _ => None,
+        })
+        .unwrap_or(0)
 }
 
 /// Starts the watchdog thread (once), before a job that may block in a system call
@@ -74,7 +123,8 @@ const BLIND_GRACE: Duration = Duration::from_secs(5);
 /// Starts the thread that watches for a stop signal (issue: a blocked fcopy ignored SIGINT and
 /// SIGTERM). A thread that cannot be started leaves the flag handlers alone (silently).
 fn start_watchdog() {
-    let Ok(mut signals) = Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT]) else {
+    let caught = [SIGINT, SIGTERM, SIGHUP, SIGQUIT].map(|s| (!ignored_by_caller(s)).then_some(s));
+    let Ok(mut signals) = Signals::new(caught.iter().flatten()) else {
         return;
     };
     let _ = std::thread::Builder::new()
@@ -148,8 +198,11 @@ fn others_all_asleep() -> Option<bool> {
 /// SIGHUP (a closed ssh session or terminal) and SIGQUIT stop a copy like SIGTERM: the
 /// unfinished file is removed instead of left half-written (issue 13).
 fn install_hangup_and_quit(flag: &Arc<AtomicUsize>) {
-    let _ = signal_hook::flag::register_usize(SIGHUP, Arc::clone(flag), SIGHUP as usize);
-    let _ = signal_hook::flag::register_usize(SIGQUIT, Arc::clone(flag), SIGQUIT as usize);
+    for signal in [SIGHUP, SIGQUIT] {
+        if !ignored_by_caller(signal) {
+            let _ = signal_hook::flag::register_usize(signal, Arc::clone(flag), signal as usize);
+        }
+    }
 }
 
 /// Once everything is cleaned up and reported: if a signal stopped the run, restores its
@@ -192,8 +245,11 @@ pub fn pending() -> Option<i32> {
 
 /// SIGUSR1, "print a status line", as dd answers it: the handler only raises the returned flag
 /// (no descriptor is used); the caller prints from a thread of its own and lowers it. `None`
-/// when the handler cannot be installed.
+/// when the handler cannot be installed, or the caller left SIGUSR1 ignored.
 pub fn status_requests() -> Option<Arc<AtomicBool>> {
+    if ignored_by_caller(signal_hook::consts::SIGUSR1) {
+        return None;
+    }
     let flag = Arc::new(AtomicBool::new(false));
     signal_hook::flag::register(signal_hook::consts::SIGUSR1, Arc::clone(&flag)).ok()?;
     Some(flag)

@@ -306,6 +306,47 @@ fn stopped_by_a_signal_cleans_up_then_dies_by_it() {
     }
 }
 
+/// A signal the caller left ignored stays ignored: `nohup fcopy` outlives its terminal, and a
+/// script's background `fcopy a b &` (started with SIGINT and SIGQUIT ignored) is not stopped
+/// by Ctrl-C, as with GNU cp (new-user trial, round 7: fcopy caught them anyway, died by
+/// SIGHUP and removed its copy). Here a copy from a pipe gets SIGHUP, SIGINT and SIGQUIT while
+/// it waits for input, then finishes with everything the pipe brought.
+#[test]
+fn signals_the_caller_ignored_stay_ignored() {
+    let env = TestEnv::new();
+    let script = format!(
+        "trap '' HUP INT QUIT USR1; exec '{}' - dst",
+        crate::testenv::FCOPY
+    );
+    let mut child = Command::new("sh")
+        .args(["-c", &script])
+        .current_dir(env.path())
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(b"first ").unwrap();
+    let dst = fs::canonicalize(env.path()).unwrap().join("dst");
+    assert!(crate::testenv::wait_until_open(child.id(), &dst));
+    for name in ["HUP", "INT", "QUIT", "USR1"] {
+        assert!(Command::new("kill")
+            .args([&format!("-{name}"), &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success());
+    }
+    // Longer than the watchdog's grace for a copy blocked in a read (1 s).
+    std::thread::sleep(Duration::from_millis(1500));
+    input.write_all(b"second").unwrap();
+    drop(input);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(stderr, "");
+    assert_eq!(env.read("dst"), b"first second");
+}
+
 /// Ctrl-C (SIGINT to the whole process group) stops a shell loop of fcopy at the first copy,
 /// as with cp: bash ends a loop only when its child died by SIGINT. Before: fcopy exited 130
 /// and the loop went on to the next file.
