@@ -12,6 +12,7 @@ use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGXFSZ};
 use signal_hook::iterator::Signals;
 
 pub mod memory;
+pub mod partial;
 pub use memory::exit_1_when_memory_runs_out;
 
 static RECEIVED: OnceLock<Arc<AtomicUsize>> = OnceLock::new();
@@ -147,8 +148,8 @@ fn start_watchdog() {
 /// interruptible wait (state `S`: a blocked open, read or write, or waiting for such a thread)
 /// for [`BLOCKED_GRACE`], as GNU cp would have died at once; a thread that runs or waits for
 /// the disk (state `R` or `D`: copying, removing a large partial file) is cleaning up and is
-/// let finish. A second stop signal ends the process at once (a second Ctrl-C). The partial
-/// file of a blocked copy is then left, as GNU cp leaves it.
+/// let finish. The new files of the blocked copies are removed first ([`partial`]). A second
+/// stop signal ends the process at once (a second Ctrl-C), leaving them, as GNU cp leaves them.
 fn watch(first: i32, signals: &mut Signals) {
     let started = Instant::now();
     let mut asleep_since: Option<Instant> = None;
@@ -170,6 +171,8 @@ fn watch(first: i32, signals: &mut Signals) {
             break;
         }
     }
+    // The jobs blocked in a system call never get to remove their new files: done here.
+    partial::remove_all();
     let _ = signal_hook::low_level::emulate_default_handler(first);
 }
 

@@ -50,6 +50,15 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
         Err(code) => return code,
     };
     signals::install();
+    let shown_program = program.clone();
+    signals::partial::on_removed(move |source, dest| {
+        let said = exec::ExecError::Interrupted {
+            source: source.to_owned(),
+            dest: dest.to_owned(),
+            partial: exec::Partial::Removed,
+        };
+        eprintln!("{shown_program}: {said}");
+    });
     exec::mark_run_start();
     let prepared = match prepare(&args, &matches, &mut reporter) {
         Ok(prepared) => prepared,

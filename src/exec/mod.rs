@@ -149,6 +149,14 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
             None
         },
     };
+    // A job that may block where no signal reaches it leaves its new file to the watchdog.
+    let _for_watchdog = match guard.at {
+        Some((dir, name)) if may_block(job) => rustix::fs::fstat(&dst).ok().and_then(|st| {
+            let shown = (job.source.display_path(), job.dest.display_path());
+            crate::signals::partial::register(dir, name, (st.st_dev, st.st_ino), shown)
+        }),
+        _ => None,
+    };
     let in_place = InPlace { job, created };
     let mut outcome =
         copy_data(engine, job, &src, &dst, overwrite).map_err(|e| in_place.copy_failed(e, &dst))?;
