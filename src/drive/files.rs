@@ -131,7 +131,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         nofollow: bool,
     ) {
         // A look-ahead helper's lstat of DEST, unless a job still writes there.
-        let pre = (self.prelooked.take()).filter(|_| !self.in_flight.contains(dst.display_path()));
+        let pre = (self.prelooked.take()).filter(|_| !self.writing(dst.display_path()));
         self.wait_for(dst.display_path());
         let remember = self.remembers_links(src, facts);
         // In a directory this run created, nothing is there yet: no need to look.
@@ -276,6 +276,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             link_key,
             creates: self.track_created && !matches!(dest, DestFacts::Existing(_)),
             backup: cleared.backed_up,
+            ..pool::Context::default()
         };
         self.dispatch(job, context);
     }
