@@ -14,6 +14,7 @@ mod fds;
 mod files;
 mod frame;
 mod inodes;
+mod listing;
 mod lookahead;
 mod nodes;
 mod operands;
@@ -75,10 +76,9 @@ pub struct Copier<'a, 'p> {
     pool: Option<Pool>,
     /// Jobs gathered for the next hand-off to the workers.
     batch: Vec<(Box<plan::Job>, pool::Context)>,
-    /// Destinations of jobs still running ([`dest_key`] of their shown paths), with how many
-    /// jobs write each. A hash, not the path: no copy of each path, no SipHash of it (about 1%
-    /// of the 10,000-file tree's CPU, issue 16); two paths of one hash only make a job wait
-    /// for an unrelated one.
+    /// Destinations of jobs still running ([`dest_key`] of their shown paths) and how many jobs
+    /// write each: no copy or SipHash of each path (1% of a tree copy's CPU, issue 16); paths
+    /// of one hash only make a job wait for an unrelated one.
     in_flight: FxHashMap<u64, u32>,
     /// Directories whose final mode and times wait for their files' jobs.
     pending_dirs: HashMap<u64, PendingDir>,
