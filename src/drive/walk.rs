@@ -13,6 +13,7 @@ use rustix::io::Errno;
 
 use super::errors::WalkError;
 use super::frame::{reopen_parent, Frame};
+use super::listing;
 use super::{same_name, Copier};
 use crate::exec::{dirs, probe};
 use crate::facts::{FileFacts, FileKind, FsKind};
@@ -353,12 +354,20 @@ impl<'a, 'p> Copier<'a, 'p> {
             return;
         }
         self.walk_dir = None;
-        let Some(frame) = self.enter_dir(src, facts, dst, nofollow, &mut w.stack) else {
+        let id = (facts.dev, facts.ino);
+        let mut ahead = self.lookahead.as_ref().and_then(|l| l.take(id));
+        if let Some(ahead) = &mut ahead {
+            // Listed by a helper: enter_dir takes its listing (see listing.rs).
+            listing::expect_listing(id, std::mem::take(&mut ahead.entries));
+        }
+        let entered = self.enter_dir(src, facts, dst, nofollow, &mut w.stack);
+        let listed = ahead.filter(|_| listing::unexpect_listing().is_none());
+        let Some(frame) = entered else {
             return;
         };
         w.ancestors.insert(frame.src_id);
         w.stack.push(frame);
-        self.enter_looks(w);
+        self.enter_looks(w, listed);
         if self.close_old_levels(&mut w.stack) {
             self.relieve_fds(&mut w.stack);
         }

@@ -1,8 +1,8 @@
 //! Reading ahead (issue 16): a helper done with the directory the walk is in reads the next
 //! directory the walk will enter from the same parent — opened as the walk opens it, listed, its
-//! first segment offered — up to [`AHEAD`] directories ahead; the walk takes those looks over
-//! when it enters that very directory ([`Lookahead::adopt`]: same source and destination
-//! identities, same names), and otherwise they are dropped.
+//! first segment offered — up to [`AHEAD`] directories ahead. The walk entering that very
+//! directory takes the read-ahead ([`Lookahead::take`]): its listing instead of reading the
+//! directory again, and its looks where the destination is the one the helper opened.
 
 use std::ffi::OsString;
 use std::os::fd::AsFd;
@@ -23,12 +23,8 @@ impl DirLooks {
         let top = next.checked_sub(self.base)?.min(self.slots.len());
         let from = top.saturating_sub(SCAN);
         for (i, slot) in self.slots[from..top].iter().enumerate().rev() {
-            let mut slot = slot.lock().unwrap_or_else(PoisonError::into_inner);
-            if let Slot::Open(name) = &mut *slot {
-                let name = std::mem::take(name);
-                let looked = self.look(&name);
-                *slot = Slot::Done(name, looked);
-            }
+            self.look_at(slot);
+            let slot = slot.lock().unwrap_or_else(PoisonError::into_inner);
             if let Slot::Done(name, Looked { src: Ok(st), .. }) = &*slot {
                 if FileType::from_raw_mode(st.st_mode) == FileType::Directory {
                     return Some((self.base + from + i, name.clone(), *st));
@@ -49,17 +45,16 @@ impl DirLooks {
         })
     }
 
-    /// Whether this segment holds exactly `names` (the walk's own listing of the segment).
-    /// Compared from the end the helpers reach last: going their way, the walk would wait for
-    /// each of their stats in turn.
-    fn same_names(&self, names: &[OsString]) -> bool {
-        names.len() == self.slots.len()
-            && self.slots.iter().zip(names).rev().all(|(slot, name)| {
-                match &*slot.lock().unwrap_or_else(PoisonError::into_inner) {
-                    Slot::Open(n) | Slot::Done(n, _) => n == name,
-                    Slot::Taken => false,
-                }
-            })
+    /// Gives the names of this segment back to `names` (the frame's entries from `base` on,
+    /// when the walk does not take its looks over); helpers then stop looking here.
+    pub(in crate::drive) fn names_back(&self, names: &mut [OsString]) {
+        for (slot, name) in self.slots.iter().zip(names) {
+            let mut slot = slot.lock().unwrap_or_else(PoisonError::into_inner);
+            let left = std::mem::replace(&mut *slot, Slot::Taken);
+            if let Slot::Open(n) | Slot::Looking(n) | Slot::Done(n, _) = left {
+                *name = n;
+            }
+        }
     }
 }
 
@@ -87,24 +82,15 @@ pub(in crate::drive) struct Hint {
 /// A directory read ahead by a helper: its first segment, offered to the helpers, and the
 /// identities the walk checks before taking it over.
 pub(in crate::drive) struct ReadAhead {
-    looks: Arc<DirLooks>,
+    pub(in crate::drive) looks: Arc<DirLooks>,
     /// Where it is in its parent: the next one is searched for below it.
     at: Hint,
     /// The source directory's (dev, ino), and the destination's if it was opened.
     src_id: (u64, u64),
-    dst_id: Option<(u64, u64)>,
-    /// How many names the directory had.
-    len: usize,
-}
-
-/// What the walk knows of a directory it entered, to take over a helper's read-ahead of it.
-pub(in crate::drive) struct Entered<'e> {
-    pub(in crate::drive) src_id: (u64, u64),
-    pub(in crate::drive) dst_id: (u64, u64),
-    /// Destination names may be looked at there (see [`super::walk`]'s `dst_looks`; not a
-    /// directory this run made, nor a dry run's stand-in).
-    pub(in crate::drive) dst_looks: bool,
-    pub(in crate::drive) entries: &'e [OsString],
+    pub(in crate::drive) dst_id: Option<(u64, u64)>,
+    /// The directory's names in pop order, those of the segment offered left empty (they are
+    /// in its slots), as a frame's entries are once offered.
+    pub(in crate::drive) entries: Vec<OsString>,
 }
 
 impl Lookahead {
@@ -128,26 +114,13 @@ impl Lookahead {
         }
     }
 
-    /// The looks a helper made ahead in the directory the walk just `entered`, if it read
-    /// that very directory (same identities, same names); the frame is to use their
-    /// descriptors ([`DirLooks::src`], [`DirLooks::dst`]) instead of its own.
-    pub(in crate::drive) fn adopt(&self, entered: &Entered<'_>) -> Option<Arc<DirLooks>> {
-        let ahead = {
-            let mut q = self.queue.lock().ok()?;
-            let found = q.ahead.iter().position(|a| a.src_id == entered.src_id)?;
-            // Those before it were passed (left out, or not entered).
-            let taken = q.ahead.drain(..=found).next_back();
-            taken?
-        };
-        let dst_ok = match ahead.dst_id {
-            Some(id) => entered.dst_looks && id == entered.dst_id,
-            None => true,
-        };
-        let base = ahead.looks.base;
-        let fits = dst_ok
-            && ahead.len == entered.entries.len()
-            && ahead.looks.same_names(&entered.entries[base..]);
-        fits.then_some(ahead.looks)
+    /// What a helper read ahead of the directory `src_id` the walk is about to enter, if any
+    /// (those read ahead before it were passed: dropped).
+    pub(in crate::drive) fn take(&self, src_id: (u64, u64)) -> Option<ReadAhead> {
+        let mut q = self.queue.lock().ok()?;
+        let found = q.ahead.iter().position(|a| a.src_id == src_id)?;
+        let taken = q.ahead.drain(..=found).next_back();
+        taken
     }
 
     /// Reads ahead the next directory the walk will enter in the parent of `hint` (opened as
@@ -194,8 +167,7 @@ impl Lookahead {
             Some((fd, (st.st_dev, st.st_ino)))
         });
         let (dst, dst_id) = dst.map_or((None, None), |(fd, id)| (Some(Arc::new(fd)), Some(id)));
-        let len = entries.len();
-        let base = len.saturating_sub(SEGMENT);
+        let base = entries.len().saturating_sub(SEGMENT);
         let src = Arc::new(src);
         let names = &mut entries[base..];
         let looks = Arc::new(DirLooks::new(
@@ -228,7 +200,7 @@ impl Lookahead {
             at,
             src_id,
             dst_id,
-            len,
+            entries,
         });
     }
 }

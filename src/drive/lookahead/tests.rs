@@ -1,5 +1,5 @@
-//! Reading ahead: the next directory of the parent is read and taken over by the walk only when
-//! it is that very directory with the same names; never one the walk has already gone into.
+//! Reading ahead: the next directory of the parent is read, listed and looked at, and found by
+//! its identity; never one the walk has already gone into.
 
 use std::ffi::OsString;
 use std::fs;
@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use rustix::fs::fstat;
 
-use super::{DirLooks, Entered, Hint, Lookahead};
+use super::{DirLooks, Hint, Lookahead};
 use crate::drive::listing::read_entries;
 use crate::exec::dirs::open_dir;
 
@@ -51,7 +51,7 @@ fn entered_ids(top: &std::path::Path, name: &OsString) -> (OwnedFd, (u64, u64), 
 }
 
 #[test]
-fn the_next_directory_read_ahead_is_taken_over_when_entered() {
+fn the_next_directory_is_read_ahead_with_its_listing_and_looks() {
     let top = tempfile::tempdir().unwrap();
     trees(top.path(), &["a", "b", "c"]);
     let (parent, names) = parent_looks(top.path());
@@ -68,22 +68,21 @@ fn the_next_directory_read_ahead_is_taken_over_when_entered() {
     lookahead.read_ahead(&hint);
     // The next one the walk pops is index 1.
     let (src, src_id, dst_id) = entered_ids(top.path(), &names[1]);
-    let entries = read_entries(src.as_fd()).unwrap();
-    let mut other = entries.clone();
-    other.swap(0, 1);
-    let entered = |entries| Entered {
-        src_id,
-        dst_id,
-        dst_looks: true,
-        entries,
-    };
-    assert!(lookahead.adopt(&entered(&other)).is_none(), "other names");
-    lookahead.read_ahead(&hint);
-    let looks = lookahead.adopt(&entered(&entries)).expect("read ahead");
-    let st = fstat(&*looks.src).unwrap();
+    assert!(
+        lookahead.take((src_id.0, src_id.1 + 1)).is_none(),
+        "another"
+    );
+    let ahead = lookahead.take(src_id).expect("read ahead");
+    let st = fstat(&*ahead.looks.src).unwrap();
     assert_eq!((st.st_dev, st.st_ino), src_id);
-    let dst = fstat(&**looks.dst.as_ref().unwrap()).unwrap();
+    assert_eq!(ahead.dst_id, Some(dst_id));
+    let dst = fstat(&**ahead.looks.dst.as_ref().unwrap()).unwrap();
     assert_eq!((dst.st_dev, dst.st_ino), dst_id);
+    // Its listing, the offered names in the slots, is the walk's.
+    let mut listed = ahead.entries.clone();
+    assert!(listed.iter().all(|n| n.is_empty()), "all 20 offered");
+    ahead.looks.names_back(&mut listed[ahead.looks.base..]);
+    assert_eq!(listed, read_entries(src.as_fd()).unwrap());
     // Its entry in the parent was looked at on the way: the walk takes that look.
     assert!(parent.take(1).unwrap().1.is_some());
 }
@@ -103,15 +102,8 @@ fn a_directory_the_walk_went_into_is_not_read_ahead() {
         depth: 2,
     };
     lookahead.read_ahead(&hint);
-    let (src, src_id, dst_id) = entered_ids(top.path(), &names[0]);
-    let entries = read_entries(src.as_fd()).unwrap();
-    let entered = Entered {
-        src_id,
-        dst_id,
-        dst_looks: true,
-        entries: &entries,
-    };
-    assert!(lookahead.adopt(&entered).is_none());
+    let (_, src_id, _) = entered_ids(top.path(), &names[0]);
+    assert!(lookahead.take(src_id).is_none());
 }
 
 #[test]
@@ -128,13 +120,25 @@ fn nothing_is_read_ahead_when_not_allowed() {
         depth: 2,
     };
     lookahead.read_ahead(&hint);
-    let (src, src_id, dst_id) = entered_ids(top.path(), &names[0]);
-    let entries = read_entries(src.as_fd()).unwrap();
-    let entered = Entered {
-        src_id,
-        dst_id,
-        dst_looks: true,
-        entries: &entries,
-    };
-    assert!(lookahead.adopt(&entered).is_none());
+    let (_, src_id, _) = entered_ids(top.path(), &names[0]);
+    assert!(lookahead.take(src_id).is_none());
+}
+
+#[test]
+fn a_listing_read_ahead_is_taken_for_that_directory_only() {
+    let top = tempfile::tempdir().unwrap();
+    trees(top.path(), &["a", "b"]);
+    let (a, a_id, _) = entered_ids(top.path(), &OsString::from("a"));
+    let (b, _, _) = entered_ids(top.path(), &OsString::from("b"));
+    let given = vec![OsString::from("x")];
+    crate::drive::listing::expect_listing(a_id, given.clone());
+    assert_eq!(read_entries(a.as_fd()).unwrap(), given);
+    assert_eq!(read_entries(a.as_fd()).unwrap().len(), 20, "once");
+    crate::drive::listing::expect_listing(a_id, given);
+    assert_eq!(
+        read_entries(b.as_fd()).unwrap().len(),
+        20,
+        "another directory"
+    );
+    assert!(crate::drive::listing::unexpect_listing().is_none());
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::super::frame::Frame;
 use super::super::lookahead::{
-    CloseOnDrop, DirLooks, Entered, Hint, Lookahead, MIN_ENTRIES, SEGMENT,
+    CloseOnDrop, DirLooks, Hint, Lookahead, ReadAhead, MIN_ENTRIES, SEGMENT,
 };
 use super::super::Copier;
 use super::TreeWalk;
@@ -106,10 +106,11 @@ impl<'a, 'p> Copier<'a, 'p> {
         frame.looks = Some(looks);
     }
 
-    /// The walk entered the directory on top of `w`: takes over what a helper read ahead of it
-    /// (with the helper's descriptors of the same directories), or offers its entries; then
-    /// tells the helpers where to read ahead next (the parent's next directory).
-    pub(super) fn enter_looks(&mut self, w: &mut TreeWalk) {
+    /// The walk entered the directory on top of `w`, with the listing a helper read ahead
+    /// (`ahead`) if it took it: takes that helper's looks over (with its descriptors of the same
+    /// directories) when the destination is the one the helper opened, else offers the entries;
+    /// then tells the helpers where to read ahead next (the parent's next directory).
+    pub(super) fn enter_looks(&mut self, w: &mut TreeWalk, ahead: Option<ReadAhead>) {
         let Some(lookahead) = self.lookahead.clone() else {
             return;
         };
@@ -117,20 +118,19 @@ impl<'a, 'p> Copier<'a, 'p> {
         let Some(frame) = w.stack.last_mut() else {
             return;
         };
-        let entered = Entered {
-            src_id: frame.src_id,
-            dst_id: frame.dst_id,
-            dst_looks: self.dst_looks && !frame.created && !frame.planned_only,
-            entries: &frame.entries,
-        };
-        match lookahead.adopt(&entered) {
-            Some(looks) => {
-                // The same directories (checked by identity): one pair of descriptors.
-                frame.src = Some(Arc::clone(&looks.src));
-                if let Some(dst) = &looks.dst {
+        let dst_looks = self.dst_looks && !frame.created && !frame.planned_only;
+        match ahead {
+            // The helper looked at destination names in the directory the frame has.
+            Some(a) if a.dst_id.is_none_or(|id| dst_looks && id == frame.dst_id) => {
+                frame.src = Some(Arc::clone(&a.looks.src));
+                if let Some(dst) = &a.looks.dst {
                     frame.dst = Some(Arc::clone(dst));
                 }
-                frame.looks = Some(looks);
+                frame.looks = Some(a.looks);
+            }
+            Some(a) => {
+                a.looks.names_back(&mut frame.entries[a.looks.base..]);
+                self.offer_looks(Some(frame), w.follow, depth);
             }
             None => self.offer_looks(Some(frame), w.follow, depth),
         }
