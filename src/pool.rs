@@ -20,6 +20,12 @@ pub struct Context {
     pub creates: bool,
     /// The old destination was renamed to this backup name first: put back if the copy fails.
     pub backup: Option<std::ffi::OsString>,
+    /// The job's key among the destinations being written (set when it is handed to the
+    /// workers; see `drive`'s `in_flight`).
+    pub dest_key: Option<u64>,
+    /// The job's time is wanted (`--json`'s `elapsed_ms`); otherwise [`Done::elapsed`] is zero
+    /// and no clock is read (two `clock_gettime` calls a file).
+    pub timed: bool,
 }
 
 /// A finished job. The job stays boxed from planner to report: what crosses the channels is a
@@ -28,7 +34,20 @@ pub struct Done {
     pub job: Box<Job>,
     pub context: Context,
     pub result: Result<Outcome, JobError>,
+    /// How long the job ran; zero unless [`Context::timed`].
     pub elapsed: Duration,
+}
+
+/// Runs `job` with `engine`, timed when `context` asks for it.
+pub fn run_timed(engine: &Engine<'_>, job: Box<Job>, context: Context) -> Done {
+    let started = context.timed.then(Instant::now);
+    let result = exec::run_job(engine, &job);
+    Done {
+        job,
+        context,
+        result,
+        elapsed: started.map_or(Duration::ZERO, |t| t.elapsed()),
+    }
 }
 
 /// How many workers the open-file limit leaves room for: each may hold a source, a destination
@@ -127,14 +146,7 @@ impl Pool {
                         return;
                     };
                     for (job, context) in batch {
-                        let started = Instant::now();
-                        let result = exec::run_job(engine, &job);
-                        let done = Done {
-                            job,
-                            context,
-                            result,
-                            elapsed: started.elapsed(),
-                        };
+                        let done = run_timed(engine, job, context);
                         if done_tx.send(done).is_err() {
                             return;
                         }

@@ -71,9 +71,13 @@ impl<'a, 'p> Copier<'a, 'p> {
     }
 
     /// Out of descriptors (or close to it): waits for every running job (finished directories
-    /// waiting for them then close) and closes the cached descriptors of every ancestor but
-    /// the innermost (reopened through ".." when the walk gets back to them).
+    /// waiting for them then close), drops a directory a look-ahead helper read ahead, and closes
+    /// the cached descriptors of every ancestor but the innermost (reopened through ".." when the walk gets back to them).
     pub(super) fn relieve_fds(&mut self, ancestors: &mut [Frame]) {
+        if let Some(lookahead) = &self.lookahead {
+            // A directory read ahead holds two.
+            lookahead.forget(None);
+        }
         if self.pool.is_some() {
             self.flush();
             self.drain(true);

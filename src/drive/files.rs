@@ -131,8 +131,11 @@ impl<'a, 'p> Copier<'a, 'p> {
         nofollow: bool,
     ) {
         // A look-ahead helper's lstat of DEST, unless a job still writes there.
-        let pre = (self.prelooked.take()).filter(|_| !self.in_flight.contains(dst.display_path()));
-        self.wait_for(dst.display_path());
+        let busy = self.writing(dst.display_path());
+        let pre = (self.prelooked.take()).filter(|_| !busy);
+        if busy {
+            self.wait_for(dst.display_path());
+        }
         let remember = self.remembers_links(src, facts);
         // In a directory this run created, nothing is there yet: no need to look.
         let fresh = self.walk_dir.filter(|w| w.fresh);
@@ -276,6 +279,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             link_key,
             creates: self.track_created && !matches!(dest, DestFacts::Existing(_)),
             backup: cleared.backed_up,
+            ..pool::Context::default()
         };
         self.dispatch(job, context);
     }

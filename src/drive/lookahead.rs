@@ -1,17 +1,29 @@
 //! Look-ahead for re-copies (issue 16): helper threads stat a directory's entries — the source
 //! entry and, for a regular file, the destination's name — from the last entry the walk will
 //! reach backwards, while the walk copies the entries from the first one forwards; they meet in
-//! the middle. Each entry is looked at exactly once, by a helper or by the walk, with the same
-//! calls relative to the same directory descriptors; the walk uses a helper's answer as its own
-//! (the executor still acts only on the identities of this look: DESIGN rule 10).
+//! the middle. Each entry is looked at once, by a helper or by the walk (twice where the walk
+//! reaches the entry a helper is looking at: the walk does not wait, and looks itself), with the
+//! same calls relative to the same directories; the walk uses a helper's answer as its own (the
+//! executor still acts only on the identities of this look: DESIGN rule 10).
+//!
+//! A helper that has met the walk in its directory does not wait for the walk to reach the next
+//! one: it reads the next directory of the same parent ahead and looks at its entries ([`ahead`]).
 
-use std::ffi::OsString;
+use std::ffi::{CStr, OsString};
 use std::os::fd::OwnedFd;
+use std::os::unix::ffi::OsStrExt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError, Weak};
 
 use rustix::fs::{statat, AtFlags, FileType, Stat};
 use rustix::io::Errno;
+
+pub(super) use self::ahead::Hint;
+pub(super) use self::ahead::ReadAhead;
+
+mod ahead;
+#[cfg(test)]
+mod tests;
 
 /// Directories with fewer entries than this are looked at by the walk alone: a hand-off
 /// costs about as much as a few stats.
@@ -31,14 +43,19 @@ pub(super) struct Looked {
     pub(super) dst: Option<Option<Stat>>,
 }
 
-/// One entry's place: not yet looked at, taken by the walk, or looked at by a helper. Made by
+/// One entry's place: not yet looked at, being looked at by a helper, taken by the walk, or
+/// looked at by a helper. Made by
 /// the walk, answer included, so that a helper never allocates (nothing to fail under
-/// `ulimit -v` on a thread that could not report it, issue 14). The entry's name lives in its
+/// `ulimit -v` on a thread that could not report it, issue 14) — but to read a directory ahead,
+/// which is done only where no address-space limit is set. The entry's name lives in its
 /// slot, moved out of the frame's entries and back to the walk by [`DirLooks::take`]: no copy
 /// of each name per directory offered.
 #[allow(clippy::large_enum_variant)]
 enum Slot {
     Open(OsString),
+    /// A helper is looking at it (with a copy of the name, without the lock): the walk reaching
+    /// it takes the name and looks itself, rather than wait for the helper.
+    Looking(OsString),
     Taken,
     Done(OsString, Looked),
 }
@@ -48,10 +65,12 @@ enum Slot {
 pub(super) struct DirLooks {
     /// The index in the frame's entries of the segment's first name.
     pub(super) base: usize,
-    src: Arc<OwnedFd>,
+    pub(super) src: Arc<OwnedFd>,
     /// The destination directory, when its names are to be looked at.
-    dst: Option<Arc<OwnedFd>>,
+    pub(super) dst: Option<Arc<OwnedFd>>,
     follow: bool,
+    /// The directory's depth in the walk (its stack height).
+    depth: usize,
     slots: Vec<Mutex<Slot>>,
     /// The next index a helper takes.
     front: AtomicUsize,
@@ -59,7 +78,7 @@ pub(super) struct DirLooks {
 
 impl DirLooks {
     /// Offers `names` (the frame's entries from index `base` on, pop order) of the source
-    /// directory `src`; `dst`: also lstat the destination names of regular files there. The
+    /// directory `src` at `depth`; `dst`: also lstat the destination names of regular files there. The
     /// names are moved out (empty names stay behind): the walk gets each back from
     /// [`DirLooks::take`].
     pub(super) fn new(
@@ -68,6 +87,7 @@ impl DirLooks {
         dst: Option<Arc<OwnedFd>>,
         names: &mut [OsString],
         follow: bool,
+        depth: usize,
     ) -> Self {
         let slots = names
             .iter_mut()
@@ -78,6 +98,7 @@ impl DirLooks {
             src,
             dst,
             follow,
+            depth,
             slots,
             front: AtomicUsize::new(0),
         }
@@ -85,13 +106,15 @@ impl DirLooks {
 
     /// The walk's claim on entry `index` of the frame: its name, with a helper's answer or
     /// `None` (the walk looks itself; no helper will). `None` for an entry not offered here
-    /// (its name is still in the frame). Waits while a helper is looking at that very entry.
+    /// (its name is still in the frame). Never waits for a helper's stat: an entry a helper is
+    /// looking at is the walk's to look at (measured under load: the walk slept 13 to 38 ms a
+    /// re-copy waiting for a helper preempted while it held an entry).
     pub(super) fn take(&self, index: usize) -> Option<(OsString, Option<Looked>)> {
         let slot = self.slots.get(index.checked_sub(self.base)?)?;
         let mut slot = slot.lock().unwrap_or_else(PoisonError::into_inner);
         match std::mem::replace(&mut *slot, Slot::Taken) {
             Slot::Done(name, looked) => Some((name, Some(looked))),
-            Slot::Open(name) => Some((name, None)),
+            Slot::Open(name) | Slot::Looking(name) => Some((name, None)),
             Slot::Taken => None,
         }
     }
@@ -99,25 +122,54 @@ impl DirLooks {
     /// A helper looks at the next entry from the front; false when none is left to it.
     fn look_next(&self) -> bool {
         let index = self.front.fetch_add(1, Ordering::Relaxed);
-        let Some(Ok(mut slot)) = self.slots.get(index).map(|s| s.lock()) else {
-            return false;
+        // The walk got here first (or gets there meanwhile): everything before is the walk's.
+        self.slots
+            .get(index)
+            .is_some_and(|slot| matches!(self.look_at(slot), Some((_, true))))
+    }
+
+    /// Looks at the entry of `slot` if nobody has yet, the lock released meanwhile: its look,
+    /// and whether it was stored for the walk (false: the walk took it meanwhile). `None` when
+    /// it was not open.
+    fn look_at(&self, slot: &Mutex<Slot>) -> Option<(Looked, bool)> {
+        let mut buf = [0u8; 256];
+        let mut held = slot.lock().unwrap_or_else(PoisonError::into_inner);
+        let Slot::Open(name) = &mut *held else {
+            return None;
         };
-        let name = match std::mem::replace(&mut *slot, Slot::Taken) {
-            Slot::Open(name) => name,
-            taken => {
-                // The walk got here first: everything before is the walk's too.
-                *slot = taken;
-                return false;
+        let bytes = name.as_bytes();
+        let Some(copy) = buf.get_mut(..=bytes.len()) else {
+            // Longer than NAME_MAX: looked at with the lock held.
+            let looked = self.look(name.as_os_str());
+            *held = Slot::Done(std::mem::take(name), looked);
+            return Some((looked, true));
+        };
+        copy[..bytes.len()].copy_from_slice(bytes);
+        *held = Slot::Looking(std::mem::take(name));
+        drop(held);
+        let looked = match CStr::from_bytes_with_nul(copy) {
+            Ok(name) => self.look(name),
+            Err(_) => Looked {
+                src: Err(Errno::INVAL),
+                dst: None,
+            },
+        };
+        let mut held = slot.lock().unwrap_or_else(PoisonError::into_inner);
+        match std::mem::replace(&mut *held, Slot::Taken) {
+            Slot::Looking(name) => {
+                *held = Slot::Done(name, looked);
+                Some((looked, true))
             }
-        };
-        let looked = self.look(&name);
-        *slot = Slot::Done(name, looked);
-        true
+            other => {
+                *held = other;
+                Some((looked, false))
+            }
+        }
     }
 
     /// The calls the walk would make for `name`: its source stat and, for a regular file, the
     /// destination name's lstat.
-    fn look(&self, name: &OsString) -> Looked {
+    fn look<P: rustix::path::Arg + Copy>(&self, name: P) -> Looked {
         let flags = if self.follow {
             AtFlags::empty()
         } else {
@@ -142,15 +194,37 @@ impl DirLooks {
 pub(super) struct Lookahead {
     queue: Mutex<Queue>,
     ready: Condvar,
+    /// Helpers may read directories ahead (they then allocate: not under an address-space
+    /// limit, issue 14).
+    read_ahead: bool,
 }
 
 #[derive(Default)]
 struct Queue {
     dirs: Vec<Weak<DirLooks>>,
     closed: bool,
+    /// Where the walk last entered a directory, until a helper takes it.
+    hint: Option<Hint>,
+    /// The directories read ahead (at most [`AHEAD`]), in the walk's order, until the walk
+    /// takes one over or leaves their parent.
+    ahead: Vec<ReadAhead>,
+}
+
+/// What a helper does next.
+enum Work {
+    Look(Weak<DirLooks>),
+    ReadAhead(Hint),
 }
 
 impl Lookahead {
+    /// The helpers' work list for one walk; `read_ahead`: they may read directories ahead.
+    pub(super) fn new(read_ahead: bool) -> Self {
+        Lookahead {
+            read_ahead,
+            ..Lookahead::default()
+        }
+    }
+
     /// Offers a directory's entries to the helpers.
     pub(super) fn offer(&self, looks: &Arc<DirLooks>) {
         if let Ok(mut q) = self.queue.lock() {
@@ -164,35 +238,59 @@ impl Lookahead {
         if let Ok(mut q) = self.queue.lock() {
             q.closed = true;
             q.dirs.clear();
+            q.hint = None;
+            q.ahead.clear();
             self.ready.notify_all();
         }
     }
 
-    /// A helper thread's loop: looks at entries of the newest directory offered until the
-    /// walk is over.
+    /// A helper thread's loop: looks at entries of the newest directory offered, or reads the
+    /// next directory ahead once that one is done, until the walk is over.
     pub(super) fn run(&self) {
-        while let Some(weak) = self.next_dir() {
+        while let Some(work) = self.next_work() {
+            let weak = match work {
+                Work::Look(weak) => weak,
+                Work::ReadAhead(hint) => {
+                    self.read_ahead(&hint);
+                    continue;
+                }
+            };
             loop {
                 let Some(dir) = weak.upgrade() else { break };
                 if !dir.look_next() {
                     break;
                 }
             }
-            if let Ok(mut q) = self.queue.lock() {
-                q.dirs.retain(|w| !w.ptr_eq(&weak));
+            let Ok(mut q) = self.queue.lock() else { return };
+            // Done with the walk's newest directory: the next one is read ahead now, before
+            // the older ones (the walk reaches it first).
+            let newest = q.dirs.last().is_some_and(|w| w.ptr_eq(&weak));
+            q.dirs.retain(|w| !w.ptr_eq(&weak));
+            let mut hint = q.hint.take_if(|_| newest);
+            if hint.is_none() {
+                // Done with a directory read ahead: the one after it.
+                hint = q.after_read(&weak);
+            }
+            drop(q);
+            if let Some(hint) = hint {
+                self.read_ahead(&hint);
             }
         }
     }
 
-    /// The newest directory offered, waiting for one; `None` once closed.
-    fn next_dir(&self) -> Option<Weak<DirLooks>> {
+    /// The newest directory offered, else a directory to read ahead, waiting for either;
+    /// `None` once closed.
+    fn next_work(&self) -> Option<Work> {
         let mut q = self.queue.lock().ok()?;
         loop {
             if q.closed {
                 return None;
             }
             if let Some(w) = q.dirs.last() {
-                return Some(w.clone());
+                return Some(Work::Look(w.clone()));
+            }
+            if let Some(hint) = q.hint.take() {
+                return Some(Work::ReadAhead(hint));
             }
             q = self.ready.wait(q).ok()?;
         }

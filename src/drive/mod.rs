@@ -14,6 +14,7 @@ mod fds;
 mod files;
 mod frame;
 mod inodes;
+mod listing;
 mod lookahead;
 mod nodes;
 mod operands;
@@ -21,11 +22,12 @@ mod parents;
 mod walk;
 
 use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasher;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Instant;
 
+use rustc_hash::{FxBuildHasher, FxHashMap};
 use rustix::fs::{statat, AtFlags};
 
 use self::errors::{EntryError, WalkError};
@@ -74,8 +76,10 @@ pub struct Copier<'a, 'p> {
     pool: Option<Pool>,
     /// Jobs gathered for the next hand-off to the workers.
     batch: Vec<(Box<plan::Job>, pool::Context)>,
-    /// Destinations of jobs still running.
-    in_flight: HashSet<PathBuf>,
+    /// Destinations of jobs still running ([`dest_key`] of their shown paths) and how many jobs
+    /// write each: no copy or SipHash of each path (1% of a tree copy's CPU, issue 16); paths
+    /// of one hash only make a job wait for an unrelated one.
+    in_flight: FxHashMap<u64, u32>,
     /// Directories whose final mode and times wait for their files' jobs.
     pending_dirs: HashMap<u64, PendingDir>,
     /// `--parents` directories that jobs write into: (dev, ino) → their pending directory.
@@ -149,7 +153,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             operands: HashSet::new(),
             pool,
             batch: Vec::new(),
-            in_flight: HashSet::new(),
+            in_flight: FxHashMap::default(),
             pending_dirs: HashMap::new(),
             parent_waits: HashMap::new(),
             current_dir: None,
@@ -219,12 +223,17 @@ impl<'a, 'p> Copier<'a, 'p> {
         }
     }
 
+    /// Whether a job handed to the workers may still be writing `dest`.
+    fn writing(&self, dest: &Path) -> bool {
+        !self.in_flight.is_empty() && self.in_flight.contains_key(&dest_key(dest))
+    }
+
     /// Waits until no running job writes `dest`.
     fn wait_for(&mut self, dest: &Path) {
-        if self.in_flight.contains(dest) {
+        if self.writing(dest) {
             self.flush();
         }
-        while self.in_flight.contains(dest) {
+        while self.writing(dest) {
             match self.pool.as_mut().and_then(|p| p.next_done(true)) {
                 Some(done) => self.complete(done),
                 None => break,
@@ -233,8 +242,9 @@ impl<'a, 'p> Copier<'a, 'p> {
     }
 
     /// Runs a job now, or queues it on the pool.
-    fn dispatch(&mut self, job: Box<plan::Job>, context: pool::Context) {
+    fn dispatch(&mut self, job: Box<plan::Job>, mut context: pool::Context) {
         self.reporter.starting(&job);
+        context.timed = self.reporter.json;
         if let Some(p) = &self.reporter.progress {
             let bytes = job.range.map_or(job.len, |r| r.len).unwrap_or(0);
             p.add_total(bytes, 1);
@@ -245,17 +255,12 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
         }
         if self.pool.is_none() {
-            let started = Instant::now();
-            let result = exec::run_job(self.engine, &job);
-            let elapsed = started.elapsed();
-            return self.complete(pool::Done {
-                job,
-                context,
-                result,
-                elapsed,
-            });
+            let done = pool::run_timed(self.engine, job, context);
+            return self.complete(done);
         };
-        self.in_flight.insert(job.dest.display_path().to_path_buf());
+        let key = dest_key(job.dest.display_path());
+        *self.in_flight.entry(key).or_default() += 1;
+        context.dest_key = Some(key);
         self.batch.push((job, context));
         if self.batch.len() >= JOBS_PER_HANDOFF {
             self.flush();
@@ -286,7 +291,14 @@ impl<'a, 'p> Copier<'a, 'p> {
             elapsed,
         } = done;
         let dst_shown = job.dest.display_path();
-        self.in_flight.remove(dst_shown);
+        if let Some(key) = context.dest_key {
+            if let Some(count) = self.in_flight.get_mut(&key) {
+                *count -= 1;
+                if *count == 0 {
+                    self.in_flight.remove(&key);
+                }
+            }
+        }
         self.reporter.file_finished();
         match result {
             Ok(outcome) => {
@@ -429,4 +441,10 @@ impl<'a, 'p> Copier<'a, 'p> {
         let (dir, name) = dst.dir_and_name()?;
         statat(dir, name, AtFlags::SYMLINK_NOFOLLOW).ok()
     }
+}
+
+/// The key of a destination among those being written: FxHash of the path as `Path` hashes
+/// (consistently with its `==`, which ignores repeated separators).
+fn dest_key(dest: &Path) -> u64 {
+    FxBuildHasher.hash_one(dest)
 }

@@ -13,14 +13,15 @@ use rustix::io::Errno;
 
 use super::errors::WalkError;
 use super::frame::{reopen_parent, Frame};
-use super::lookahead::{CloseOnDrop, DirLooks, Lookahead, MIN_ENTRIES, SEGMENT};
+use super::listing;
 use super::{same_name, Copier};
 use crate::exec::{dirs, probe};
 use crate::facts::{FileFacts, FileKind, FsKind};
 use crate::options::values::UpdateWhen;
-use crate::options::{Deref, LinkMode};
+use crate::options::Deref;
 use crate::plan::Endpoint;
 
+mod ahead;
 #[cfg(test)]
 mod tests;
 
@@ -140,6 +141,7 @@ impl<'a, 'p> Copier<'a, 'p> {
     /// Copies the next entry of the innermost directory, or leaves that directory when it has
     /// none left. False when the walk is over.
     pub(super) fn walk_next(&mut self, w: &mut TreeWalk) -> bool {
+        let depth = w.stack.len();
         let Some(top) = w.stack.last_mut() else {
             return false;
         };
@@ -152,7 +154,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             .is_some_and(|l| top.entries.len() <= l.base)
         {
             // The entries offered to the helpers are used up: the next ones.
-            self.offer_looks(Some(&mut *top), w.follow);
+            self.offer_looks(Some(&mut *top), w.follow, depth);
         }
         let Some(mut name) = top.entries.pop() else {
             return self.finish_frame(w);
@@ -203,6 +205,10 @@ impl<'a, 'p> Copier<'a, 'p> {
     fn finish_frame(&mut self, w: &mut TreeWalk) -> bool {
         let frame = w.stack.pop().expect("non-empty stack");
         w.ancestors.remove(&frame.src_id);
+        if let Some(lookahead) = &self.lookahead {
+            // Nothing read ahead below this directory is entered now.
+            lookahead.forget(Some(frame.token));
+        }
         if let Some(parent) = w.stack.last_mut() {
             if let Err(err) = reopen_parent(parent, &frame) {
                 self.fail(&frame.src_shown, &frame.dst_shown, err);
@@ -348,102 +354,22 @@ impl<'a, 'p> Copier<'a, 'p> {
             return;
         }
         self.walk_dir = None;
-        let Some(frame) = self.enter_dir(src, facts, dst, nofollow, &mut w.stack) else {
+        let id = (facts.dev, facts.ino);
+        let mut ahead = self.lookahead.as_ref().and_then(|l| l.take(id));
+        if let Some(ahead) = &mut ahead {
+            // Listed by a helper: enter_dir takes its listing (see listing.rs).
+            listing::expect_listing(id, std::mem::take(&mut ahead.entries));
+        }
+        let entered = self.enter_dir(src, facts, dst, nofollow, &mut w.stack);
+        let listed = ahead.filter(|_| listing::unexpect_listing().is_none());
+        let Some(frame) = entered else {
             return;
         };
         w.ancestors.insert(frame.src_id);
         w.stack.push(frame);
-        self.offer_looks(w.stack.last_mut(), w.follow);
+        self.enter_looks(w, listed);
         if self.close_old_levels(&mut w.stack) {
             self.relieve_fds(&mut w.stack);
         }
-    }
-}
-
-impl<'a, 'p> Copier<'a, 'p> {
-    /// Runs the walk `w`, with look-ahead helpers when it is a re-copy that may use them
-    /// ([`Copier::lookahead_helpers`]).
-    pub(super) fn walk_with_lookahead(&mut self, w: &mut TreeWalk) {
-        let helpers = w
-            .stack
-            .last()
-            .map_or(0, |root| self.lookahead_helpers(root));
-        if helpers == 0 {
-            while self.walk_next(w) {}
-            return;
-        }
-        let lookahead = Arc::new(Lookahead::default());
-        let outer = self.lookahead.replace(Arc::clone(&lookahead));
-        // A destination name is looked at ahead only when nothing but this entry's own copy
-        // can change it before the walk gets there: no job of an earlier operand still
-        // running, no backup renamed onto another entry's name (`a` → `a~`), no link made by
-        // name (-l/-s), no destination directory that is a symlink kept (it may lead to
-        // another directory of the walk).
-        self.dst_looks = self.in_flight.is_empty()
-            && self.cfg.backup.is_none()
-            && self.cfg.link == LinkMode::Copy
-            && !self.cfg.keep_directory_symlink;
-        std::thread::scope(|scope| {
-            let _close = CloseOnDrop(Arc::clone(&lookahead));
-            for _ in 0..helpers {
-                let la = Arc::clone(&lookahead);
-                let spawned = std::thread::Builder::new()
-                    .stack_size(64 * 1024)
-                    .spawn_scoped(scope, move || la.run());
-                if spawned.is_err() {
-                    break;
-                }
-            }
-            self.offer_looks(w.stack.last_mut(), w.follow);
-            while self.walk_next(w) {}
-        });
-        self.lookahead = outer;
-    }
-
-    /// How many helper threads look ahead for this operand: none unless it is a re-copy (its
-    /// top destination directory was there), jobs run on workers (`-j`), the destination is
-    /// not inside the source, and descriptors are plentiful (a helper keeps a directory's
-    /// open while it looks), and most files are expected to be left alone (-u, -n,
-    /// `--update=...`); then `-j` less two, 1 to 3.
-    fn lookahead_helpers(&self, root: &Frame) -> usize {
-        // Where every file is copied (no -u, -n, --update=...), the copies' jobs and not the
-        // walk's look-ups take the time: measured, a helper only slowed `cp -r` into a
-        // complete copy (2 CPUs: 590 -> 607 ms).
-        if root.created
-            || self.pool.is_none()
-            || self.into_itself
-            || self.dir_levels < 16
-            || self.cfg.update == UpdateWhen::All
-        {
-            return 0;
-        }
-        // Measured on 2 CPUs (a re-copy of 10,000 files with -u): one helper takes half the
-        // look-ups (0.96 -> 0.65 x GNU cp); a second one gains nothing there.
-        self.cfg.jobs.saturating_sub(2).clamp(1, 3)
-    }
-
-    /// Offers the next [`SEGMENT`] of the remaining entries of `frame` (the directory just
-    /// entered, or one whose offered entries the walk has used up) to the helpers, if any.
-    pub(super) fn offer_looks(&self, frame: Option<&mut Frame>, follow: bool) {
-        let (Some(lookahead), Some(frame)) = (&self.lookahead, frame) else {
-            return;
-        };
-        frame.looks = None;
-        let Some(src) = frame.src.clone() else {
-            return;
-        };
-        let end = frame.entries.len();
-        if end < MIN_ENTRIES {
-            return;
-        }
-        let base = end.saturating_sub(SEGMENT);
-        let dst = frame
-            .dst
-            .clone()
-            .filter(|_| self.dst_looks && !frame.created && !frame.planned_only);
-        let names = &mut frame.entries[base..];
-        let looks = Arc::new(DirLooks::new(base, src, dst, names, follow));
-        lookahead.offer(&looks);
-        frame.looks = Some(looks);
     }
 }

@@ -2,7 +2,7 @@
 
 use std::ffi::OsString;
 
-use super::super::frame::pop_order;
+use super::super::listing::pop_order;
 
 #[test]
 fn entries_pop_in_ascending_inode_order() {
