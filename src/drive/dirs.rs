@@ -21,6 +21,15 @@ use crate::options::Deref;
 use crate::plan::mode::{new_node_mode, NewNode};
 use crate::plan::Endpoint;
 
+/// Why a source directory is visited.
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum Visit {
+    /// Entered: its entries are copied.
+    Enter,
+    /// `-x`: a mount point of another filesystem, made and not entered.
+    MountPoint,
+}
+
 /// The destination directory of a directory being entered.
 struct DestDir {
     fd: OwnedFd,
@@ -42,12 +51,43 @@ impl<'a, 'p> Copier<'a, 'p> {
         nofollow: bool,
         ancestors: &mut [Frame],
     ) -> Option<Frame> {
+        self.visit_dir(src, facts, dst, nofollow, ancestors, Visit::Enter)
+    }
+
+    /// `cp -x`: a directory on another filesystem, its mount point made (with its attributes)
+    /// and not entered, its entries never read. GNU cp never opens it, so one that fcopy
+    /// cannot read is made all the same and is no error (gnu7, round 7: `cannot access` and
+    /// exit 1 where GNU exits 0).
+    pub(super) fn make_mount_point(
+        &mut self,
+        src: &Endpoint,
+        facts: &FileFacts,
+        dst: &Endpoint,
+        nofollow: bool,
+        ancestors: &mut [Frame],
+    ) {
+        if let Some(frame) = self.visit_dir(src, facts, dst, nofollow, ancestors, Visit::MountPoint)
+        {
+            self.close_dir(frame);
+        }
+    }
+
+    fn visit_dir(
+        &mut self,
+        src: &Endpoint,
+        facts: &FileFacts,
+        dst: &Endpoint,
+        nofollow: bool,
+        ancestors: &mut [Frame],
+        visit: Visit,
+    ) -> Option<Frame> {
         let src_shown = src.display_path().to_path_buf();
         let dst_shown = dst.display_path().to_path_buf();
         let src_fd = match self.open_source_dir(src, facts, nofollow, ancestors) {
             Ok(fd) => fd,
             Err(err @ WalkError::Access { .. }) => {
-                self.unreadable_dir(src, facts, dst, ancestors, err);
+                let said = (visit == Visit::Enter).then_some(err);
+                self.unreadable_dir(src, facts, dst, ancestors, said);
                 return None;
             }
             Err(err) => {
@@ -63,8 +103,8 @@ impl<'a, 'p> Copier<'a, 'p> {
         let early = ancestors
             .last()
             .is_some_and(|parent| parent.dst_id != (facts.dev, facts.ino));
-        let mut listed = None;
-        if early {
+        let mut listed = (visit == Visit::MountPoint).then(Default::default);
+        if early && listed.is_none() {
             listed = Some(self.list_dir(&src_fd, &src_shown, &dst_shown, ancestors)?);
         }
         let dest = self.open_dest_dir(src, facts, dst, ancestors)?;
@@ -173,14 +213,15 @@ impl<'a, 'p> Copier<'a, 'p> {
     /// permission): as GNU cp, which makes a directory's copy before it reads the directory
     /// (copy.c: `mkdir`, then `copy_dir` fails with "cannot access", then the metadata), its
     /// copy is made (and named by -v) all the same and left empty, with the mode (and, with
-    /// -p, times and owner) it would have been given.
+    /// -p, times and owner) it would have been given. `err` is said unless it is `None` (a
+    /// `-x` mount point, which GNU never opens).
     fn unreadable_dir(
         &mut self,
         src: &Endpoint,
         facts: &FileFacts,
         dst: &Endpoint,
         ancestors: &mut [Frame],
-        err: WalkError,
+        err: Option<WalkError>,
     ) {
         let (src_shown, dst_shown) = (src.display_path(), dst.display_path());
         let Some(dest) = self.open_dest_dir(src, facts, dst, ancestors) else {
@@ -195,7 +236,9 @@ impl<'a, 'p> Copier<'a, 'p> {
         if let Ok(st) = fstat(&dest.fd) {
             self.remember_made(&dest, &st, dst_shown);
         }
-        self.fail(src_shown, dst_shown, err);
+        if let Some(err) = err {
+            self.fail(src_shown, dst_shown, err);
+        }
         if !dest.planned_only {
             let (created, restore) = (dest.created, dest.restore_mode);
             self.finish_dir(dest.fd.as_fd(), None, facts, created, restore, dst_shown);

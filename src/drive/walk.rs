@@ -347,10 +347,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         let nofollow = !w.follow;
         if self.cfg.one_file_system && facts.dev != w.root_dev {
             // cp -x: the mount point is created, its contents are not copied.
-            if let Some(mut frame) = self.enter_dir(src, facts, dst, nofollow, &mut w.stack) {
-                frame.entries.clear();
-                self.close_dir(frame);
-            }
+            self.make_mount_point(src, facts, dst, nofollow, &mut w.stack);
             return;
         }
         self.walk_dir = None;

@@ -592,8 +592,10 @@ fn ctrl_c_leaves_no_bar_on_the_screen() {
     }
     let env = TestEnv::new();
     env.write("big", pattern(24 << 20, 4));
+    // `set -m`: a script's background job otherwise starts with SIGINT ignored, and fcopy
+    // keeps a signal its caller ignored (as cp does).
     let command = format!(
-        "{} & sleep 1; kill -INT $(pgrep -P $! fcopy || echo $!); wait",
+        "set -m; {} & sleep 1; kill -INT $(pgrep -P $! fcopy || echo $!); wait",
         slow_copy_command("")
     );
     let screen = in_pty_sized(&env, 60, &command, b"");

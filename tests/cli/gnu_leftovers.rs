@@ -295,3 +295,33 @@ fn special_bits_without_the_owner_match_gnu() {
         }
     }
 }
+
+/// `cp -x` makes a mount point of another filesystem and never opens it: one the user cannot
+/// read (here a tmpfs mounted with mode 000) is made all the same and is no error (gnu7, round
+/// 7: fcopy said `cannot access` and exited 1 once unreadable directories were copied empty).
+#[test]
+fn an_unreadable_mount_point_under_one_file_system_like_gnu() {
+    if !gnu_as_nobody() {
+        return;
+    }
+    let Some(mount) = crate::testenv::LoopMount::tmpfs(1 << 20) else {
+        return;
+    };
+    let top = mount.path().parent().unwrap().to_owned();
+    fs::write(top.join("f"), "f\n").unwrap();
+    fs::write(mount.path().join("inner"), "i\n").unwrap();
+    fs::set_permissions(&top, fs::Permissions::from_mode(0o755)).unwrap();
+    fs::set_permissions(top.join("f"), fs::Permissions::from_mode(0o644)).unwrap();
+    fs::set_permissions(mount.path(), fs::Permissions::from_mode(0o000)).unwrap();
+    let source = top.to_str().unwrap();
+    let mut results = Vec::new();
+    for program in [Path::new("/usr/bin/cp"), Path::new(FCOPY)] {
+        let scratch_dir = scratch();
+        let r = scratch_dir.path();
+        fs::set_permissions(r, fs::Permissions::from_mode(0o777)).unwrap();
+        let (code, output) = run_as_nobody(program, r, &["-rx", source, "d"]);
+        results.push((code, output, modes_under(r, "d", false)));
+    }
+    assert_eq!(results[0], results[1], "cp -rx: GNU, then fcopy");
+    assert_eq!(results[1].0, Some(0));
+}
