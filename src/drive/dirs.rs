@@ -21,13 +21,20 @@ use crate::options::Deref;
 use crate::plan::mode::{new_node_mode, NewNode};
 use crate::plan::Endpoint;
 
-/// Why a source directory is visited.
+/// How a source directory is visited, and what its destination was when looked at.
 #[derive(Copy, Clone, PartialEq, Eq)]
-enum Visit {
-    /// Entered: its entries are copied.
-    Enter,
-    /// `-x`: a mount point of another filesystem, made and not entered.
-    MountPoint,
+pub(super) struct Visit {
+    /// `cp -x`: a mount point of another filesystem, made (with its attributes) and not
+    /// entered, its entries never read. GNU cp never opens it, so one that fcopy cannot read
+    /// is made all the same and is no error (gnu7, round 7: `cannot access` and exit 1 where
+    /// GNU exits 0).
+    pub(super) mount_point: bool,
+    /// The destination was missing when looked at (an operand's DEST), or its parent was made
+    /// by this run: a directory found there at the `mkdir` was put there since, not by this
+    /// run, and is refused as GNU refuses it (`cannot create directory 'D': File exists`),
+    /// never copied into (red team, round 7: another user's 0777 directory, planted between
+    /// the look and the `mkdir`, received root's files in 27 runs of 40; GNU in none).
+    pub(super) dest_new: bool,
 }
 
 /// The destination directory of a directory being entered.
@@ -43,36 +50,8 @@ struct DestDir {
 
 impl<'a, 'p> Copier<'a, 'p> {
     /// Opens a source directory and creates (or opens) its destination; prints the -v line.
+    /// A `-x` mount point ([`Visit::mount_point`]) is not listed.
     pub(super) fn enter_dir(
-        &mut self,
-        src: &Endpoint,
-        facts: &FileFacts,
-        dst: &Endpoint,
-        nofollow: bool,
-        ancestors: &mut [Frame],
-    ) -> Option<Frame> {
-        self.visit_dir(src, facts, dst, nofollow, ancestors, Visit::Enter)
-    }
-
-    /// `cp -x`: a directory on another filesystem, its mount point made (with its attributes)
-    /// and not entered, its entries never read. GNU cp never opens it, so one that fcopy
-    /// cannot read is made all the same and is no error (gnu7, round 7: `cannot access` and
-    /// exit 1 where GNU exits 0).
-    pub(super) fn make_mount_point(
-        &mut self,
-        src: &Endpoint,
-        facts: &FileFacts,
-        dst: &Endpoint,
-        nofollow: bool,
-        ancestors: &mut [Frame],
-    ) {
-        if let Some(frame) = self.visit_dir(src, facts, dst, nofollow, ancestors, Visit::MountPoint)
-        {
-            self.close_dir(frame);
-        }
-    }
-
-    fn visit_dir(
         &mut self,
         src: &Endpoint,
         facts: &FileFacts,
@@ -86,8 +65,8 @@ impl<'a, 'p> Copier<'a, 'p> {
         let src_fd = match self.open_source_dir(src, facts, nofollow, ancestors) {
             Ok(fd) => fd,
             Err(err @ WalkError::Access { .. }) => {
-                let said = (visit == Visit::Enter).then_some(err);
-                self.unreadable_dir(src, facts, dst, ancestors, said);
+                let said = (!visit.mount_point).then_some(err);
+                self.unreadable_dir(src, facts, dst, ancestors, said, visit);
                 return None;
             }
             Err(err) => {
@@ -103,11 +82,11 @@ impl<'a, 'p> Copier<'a, 'p> {
         let early = ancestors
             .last()
             .is_some_and(|parent| parent.dst_id != (facts.dev, facts.ino));
-        let mut listed = (visit == Visit::MountPoint).then(Default::default);
+        let mut listed = visit.mount_point.then(Default::default);
         if early && listed.is_none() {
             listed = Some(self.list_dir(&src_fd, &src_shown, &dst_shown, ancestors)?);
         }
-        let dest = self.open_dest_dir(src, facts, dst, ancestors)?;
+        let dest = self.open_dest_dir(src, facts, dst, ancestors, visit)?;
         if self.cfg.dry_run {
             self.reporter
                 .planned_node("directory", &src_shown, &dst_shown);
@@ -222,9 +201,10 @@ impl<'a, 'p> Copier<'a, 'p> {
         dst: &Endpoint,
         ancestors: &mut [Frame],
         err: Option<WalkError>,
+        visit: Visit,
     ) {
         let (src_shown, dst_shown) = (src.display_path(), dst.display_path());
-        let Some(dest) = self.open_dest_dir(src, facts, dst, ancestors) else {
+        let Some(dest) = self.open_dest_dir(src, facts, dst, ancestors, visit) else {
             return;
         };
         if self.cfg.dry_run {
@@ -253,6 +233,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         facts: &FileFacts,
         dst: &Endpoint,
         ancestors: &mut [Frame],
+        visit: Visit,
     ) -> Option<DestDir> {
         let (src_shown, dst_shown) = (src.display_path(), dst.display_path());
         let (ddir, dname) = dst.dir_and_name().expect("paths");
@@ -312,6 +293,9 @@ impl<'a, 'p> Copier<'a, 'p> {
                 return None;
             }
         };
+        if !created && visit.dest_new && !planned_only && self.planted(&fd, src_shown, dst_shown) {
+            return None;
+        }
         let restore_mode = (created && !planned_only && !self.cfg.dry_run)
             .then(|| dirs::prepare_new_dir(fd.as_fd(), &mode))
             .flatten();
@@ -453,4 +437,21 @@ fn stand_in_dir(
         }
     }
     tried
+}
+
+impl Copier<'_, '_> {
+    /// A directory found at a destination that was new ([`Visit::dest_new`]): unless this run
+    /// made it (another operand's copy, merged into as GNU merges), it was put there since,
+    /// and is reported as GNU reports it (`cannot create directory 'D': File exists`).
+    fn planted(&mut self, fd: &OwnedFd, src_shown: &Path, dst_shown: &Path) -> bool {
+        if fstat(fd).is_ok_and(|st| self.made_dirs.contains((st.st_dev, st.st_ino))) {
+            return false;
+        }
+        let err = WalkError::CreateDirectory {
+            path: dst_shown.to_path_buf(),
+            errno: Errno::EXIST,
+        };
+        self.fail(src_shown, dst_shown, err);
+        true
+    }
 }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use rustix::fs::{fstat, statat, AtFlags};
 use rustix::io::Errno;
 
+use super::dirs::Visit;
 use super::errors::WalkError;
 use super::frame::{reopen_parent, Frame};
 use super::listing;
@@ -60,6 +61,47 @@ enum Revisit {
     Stop,
 }
 
+impl Copier<'_, '_> {
+    /// The look at a tree operand's DEST before it is made: `Some(true)` when it is missing (a
+    /// directory found at the `mkdir` is then refused, [`Visit::dest_new`]); `None` when it is
+    /// the source itself (`cp -r d .`: GNU's same-file rule, reported or, under `-n`, left).
+    fn look_at_tree_dest(
+        &mut self,
+        facts: &FileFacts,
+        dst: &Endpoint,
+        src_shown: &Path,
+        dst_shown: &Path,
+    ) -> Option<bool> {
+        let Some((ddir, dname)) = dst.dir_and_name() else {
+            return Some(false);
+        };
+        let st = match statat(ddir, dname, AtFlags::empty()) {
+            Ok(st) => st,
+            Err(e) => return Some(e == rustix::io::Errno::NOENT),
+        };
+        if (st.st_dev, st.st_ino) != (facts.dev, facts.ino) {
+            return Some(false);
+        }
+        if self.cfg.update != UpdateWhen::None {
+            self.fail_same_file(src_shown, dst_shown);
+            return None;
+        }
+        // GNU skips same_file_ok under -n: the source directory itself is left alone, but a
+        // symbolic link to it is a non-directory in the way (`cp -nrT d dln`; red-team finding,
+        // round 5).
+        let link = statat(ddir, dname, AtFlags::SYMLINK_NOFOLLOW)
+            .is_ok_and(|l| rustix::fs::FileType::from_raw_mode(l.st_mode).is_symlink());
+        if link && !self.cfg.keep_directory_symlink {
+            let err = WalkError::NonDirectoryInTheWay {
+                dst: dst_shown.to_path_buf(),
+                src: src_shown.to_path_buf(),
+            };
+            self.fail(src_shown, dst_shown, err);
+        }
+        None
+    }
+}
+
 impl<'a, 'p> Copier<'a, 'p> {
     /// Copies a directory and everything below it.
     pub(super) fn copy_tree(
@@ -71,31 +113,14 @@ impl<'a, 'p> Copier<'a, 'p> {
     ) {
         let src_shown = src.display_path().to_path_buf();
         let dst_shown = dst.display_path().to_path_buf();
-        // An existing destination that is the source itself (`cp -r d .`): GNU's same-file rule.
-        if let Some((ddir, dname)) = dst.dir_and_name() {
-            if let Ok(st) = statat(ddir, dname, AtFlags::empty()) {
-                if (st.st_dev, st.st_ino) == (facts.dev, facts.ino) {
-                    if self.cfg.update == UpdateWhen::None {
-                        // GNU skips same_file_ok under -n: the source directory itself is
-                        // left alone, but a symbolic link to it is a non-directory in the way
-                        // (`cp -nrT d dln`; red-team finding, round 5).
-                        let link = statat(ddir, dname, AtFlags::SYMLINK_NOFOLLOW).is_ok_and(|l| {
-                            rustix::fs::FileType::from_raw_mode(l.st_mode).is_symlink()
-                        });
-                        if link && !self.cfg.keep_directory_symlink {
-                            let err = WalkError::NonDirectoryInTheWay {
-                                dst: dst_shown.clone(),
-                                src: src_shown.clone(),
-                            };
-                            return self.fail(&src_shown, &dst_shown, err);
-                        }
-                        return;
-                    }
-                    return self.fail_same_file(&src_shown, &dst_shown);
-                }
-            }
-        }
-        let Some(mut root) = self.enter_dir(src, facts, dst, nofollow, &mut []) else {
+        let Some(dest_missing) = self.look_at_tree_dest(facts, dst, &src_shown, &dst_shown) else {
+            return;
+        };
+        let visit = Visit {
+            mount_point: false,
+            dest_new: dest_missing,
+        };
+        let Some(mut root) = self.enter_dir(src, facts, dst, nofollow, &mut [], visit) else {
             return;
         };
         root.operand = true;
@@ -347,7 +372,13 @@ impl<'a, 'p> Copier<'a, 'p> {
         let nofollow = !w.follow;
         if self.cfg.one_file_system && facts.dev != w.root_dev {
             // cp -x: the mount point is created, its contents are not copied.
-            self.make_mount_point(src, facts, dst, nofollow, &mut w.stack);
+            let visit = Visit {
+                mount_point: true,
+                dest_new: parent_made(&w.stack),
+            };
+            if let Some(frame) = self.enter_dir(src, facts, dst, nofollow, &mut w.stack, visit) {
+                self.close_dir(frame);
+            }
             return;
         }
         self.walk_dir = None;
@@ -357,7 +388,11 @@ impl<'a, 'p> Copier<'a, 'p> {
             // Listed by a helper: enter_dir takes its listing (see listing.rs).
             listing::expect_listing(id, std::mem::take(&mut ahead.entries));
         }
-        let entered = self.enter_dir(src, facts, dst, nofollow, &mut w.stack);
+        let visit = Visit {
+            mount_point: false,
+            dest_new: parent_made(&w.stack),
+        };
+        let entered = self.enter_dir(src, facts, dst, nofollow, &mut w.stack, visit);
         let listed = ahead.filter(|_| listing::unexpect_listing().is_none());
         let Some(frame) = entered else {
             return;
@@ -369,4 +404,10 @@ impl<'a, 'p> Copier<'a, 'p> {
             self.relieve_fds(&mut w.stack);
         }
     }
+}
+
+/// Whether the directory being walked (the last of `stack`) was made by this run: its entries'
+/// destinations are then new, as GNU carries `new_dst` down (copy.c).
+fn parent_made(stack: &[Frame]) -> bool {
+    stack.last().is_some_and(|p| p.created && !p.planned_only)
 }

@@ -50,6 +50,16 @@ fn entered_ids(top: &std::path::Path, name: &OsString) -> (OwnedFd, (u64, u64), 
     (src, (s.st_dev, s.st_ino), (d.st_dev, d.st_ino))
 }
 
+/// The hint a helper done with entry 0 of `parent` gives: read entry 1 ahead.
+fn hint_for_next(parent: &Arc<DirLooks>) -> Hint {
+    Hint {
+        parent: Arc::downgrade(parent),
+        next: 1,
+        parent_token: 7,
+        depth: 2,
+    }
+}
+
 #[test]
 fn the_next_directory_is_read_ahead_with_its_listing_and_looks() {
     let top = tempfile::tempdir().unwrap();
@@ -95,12 +105,7 @@ fn a_directory_the_walk_went_into_is_not_read_ahead() {
     let lookahead = Lookahead::new(true);
     parent.take(1).unwrap();
     parent.take(0).unwrap();
-    let hint = Hint {
-        parent: Arc::downgrade(&parent),
-        next: 1,
-        parent_token: 7,
-        depth: 2,
-    };
+    let hint = hint_for_next(&parent);
     lookahead.read_ahead(&hint);
     let (_, src_id, _) = entered_ids(top.path(), &names[0]);
     assert!(lookahead.take(src_id).is_none());
@@ -113,12 +118,7 @@ fn nothing_is_read_ahead_when_not_allowed() {
     let (parent, names) = parent_looks(top.path());
     let lookahead = Lookahead::new(false);
     parent.take(1).unwrap();
-    let hint = Hint {
-        parent: Arc::downgrade(&parent),
-        next: 1,
-        parent_token: 7,
-        depth: 2,
-    };
+    let hint = hint_for_next(&parent);
     lookahead.read_ahead(&hint);
     let (_, src_id, _) = entered_ids(top.path(), &names[0]);
     assert!(lookahead.take(src_id).is_none());

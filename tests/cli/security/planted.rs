@@ -178,3 +178,58 @@ fn a_fifo_planted_at_a_name_of_a_hard_linked_source_does_not_hang_the_copy() {
         ));
     }
 }
+
+/// A directory put at DEST's name after the look that found it missing, before the `mkdir`
+/// (red team, round 7): GNU refuses it (`cannot create directory 'D': File exists`); fcopy
+/// copied the whole tree into it, so another user's 0777 directory in a shared one received
+/// root's files (27 of 40 racing runs). Made deterministic here: strace holds the first
+/// `mkdir` for 300 ms while the directory appears. Both tools, both a tree operand and a
+/// directory inside one made by this run (its parent, new, is where the plant goes).
+#[test]
+fn a_directory_planted_between_the_look_and_the_mkdir_is_refused_like_gnu() {
+    if !require_strace() || !gnu::have_gnu() {
+        return;
+    }
+    for (nth_mkdir, dest, planted) in [(1, "shared/t", "shared/t"), (2, "shared/t", "shared/t/in")]
+    {
+        let mut results = Vec::new();
+        for program in [gnu::GNU_CP, crate::testenv::FCOPY] {
+            let scratch = gnu::scratch();
+            let r = scratch.path();
+            gnu::file(r, "src/in/key", "secret\n");
+            gnu::dir(r, "shared");
+            let inject = format!("inject=mkdir,mkdirat:delay_enter=300000:when={nth_mkdir}");
+            let child = Command::new("strace")
+                .args([
+                    "-f",
+                    "-qq",
+                    "-o",
+                    "/dev/null",
+                    "-e",
+                    &inject,
+                    program,
+                    "-r",
+                    "src",
+                ])
+                .arg(dest)
+                .current_dir(r)
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            std::thread::sleep(Duration::from_millis(150));
+            fs::create_dir(r.join(planted)).unwrap();
+            let out = child.wait_with_output().unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr).replace(program, "cp");
+            let stderr = stderr
+                .replace("fcopy:", "cp:")
+                .replace("/usr/bin/cp:", "cp:");
+            let inside: Vec<_> = fs::read_dir(r.join(planted))
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            results.push((out.status.code(), stderr, inside));
+        }
+        assert_eq!(results[0], results[1], "planted {planted}: GNU, then fcopy");
+        assert_eq!(results[1].0, Some(1), "{:?}", results[1]);
+    }
+}
