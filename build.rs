@@ -19,6 +19,10 @@ fn main() {
     let other_linker = ["mold", "gold"].iter().any(|l| flags.contains(l));
     if linux && !other_linker {
         let dir = env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
-        println!("cargo:rustc-link-arg-bins=-Wl,-T,{dir}/src/cold-text.ld");
+        // `-Xlinker`, not `-Wl,-T,PATH`: `-Wl,` splits at commas, and a checkout path may hold
+        // one (red team, round 7: the build failed in `/tmp/rt7,x/fcopy`).
+        for arg in ["-Xlinker", "-T", "-Xlinker", &format!("{dir}/src/cold-text.ld")] {
+            println!("cargo:rustc-link-arg-bins={arg}");
+        }
     }
 }
