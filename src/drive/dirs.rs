@@ -37,6 +37,33 @@ pub(super) struct Visit {
     pub(super) dest_new: bool,
 }
 
+/// A source directory that cannot be opened for reading, as [`Copier::unreadable_dir`] takes
+/// it.
+struct Unreadable {
+    /// What to say (`None`: a `-x` mount point, which GNU never opens).
+    err: Option<WalkError>,
+    visit: Visit,
+    /// The directory held by an `O_PATH` descriptor, checked to be the one looked at: its ACLs
+    /// (which need no read permission) are copied from it, as GNU copies them by name (red
+    /// team, round 7: `-a` of a 0300 directory with an ACL gave a copy without it, so its
+    /// group got the ACL mask's rwx).
+    held: Option<OwnedFd>,
+}
+
+/// `src` held by an `O_PATH` descriptor (no permission needed on it), if it is still the
+/// directory `facts` describe.
+fn hold_source_dir(src: &Endpoint, facts: &FileFacts, nofollow: bool) -> Option<OwnedFd> {
+    use rustix::fs::{openat, Mode, OFlags};
+    let (sdir, sname) = src.dir_and_name()?;
+    let mut flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    if nofollow {
+        flags |= OFlags::NOFOLLOW;
+    }
+    let held = openat(sdir, sname, flags, Mode::empty()).ok()?;
+    let st = fstat(&held).ok()?;
+    ((st.st_dev, st.st_ino) == (facts.dev, facts.ino)).then_some(held)
+}
+
 /// The destination directory of a directory being entered.
 struct DestDir {
     fd: OwnedFd,
@@ -65,8 +92,12 @@ impl<'a, 'p> Copier<'a, 'p> {
         let src_fd = match self.open_source_dir(src, facts, nofollow, ancestors) {
             Ok(fd) => fd,
             Err(err @ WalkError::Access { .. }) => {
-                let said = (!visit.mount_point).then_some(err);
-                self.unreadable_dir(src, facts, dst, ancestors, said, visit);
+                let unreadable = Unreadable {
+                    err: (!visit.mount_point).then_some(err),
+                    visit,
+                    held: hold_source_dir(src, facts, nofollow),
+                };
+                self.unreadable_dir(src, facts, dst, ancestors, unreadable);
                 return None;
             }
             Err(err) => {
@@ -200,17 +231,24 @@ impl<'a, 'p> Copier<'a, 'p> {
         facts: &FileFacts,
         dst: &Endpoint,
         ancestors: &mut [Frame],
-        err: Option<WalkError>,
-        visit: Visit,
+        why: Unreadable,
     ) {
+        let Unreadable { err, visit, held } = why;
         let (src_shown, dst_shown) = (src.display_path(), dst.display_path());
         let Some(dest) = self.open_dest_dir(src, facts, dst, ancestors, visit) else {
             return;
         };
+        // -v names it as GNU does, before the error; `--json` gives one record, the error
+        // (red team, round 7: an "ok" record, then an "error" one, for one directory).
+        let said_made = if self.cfg.json {
+            err.is_none()
+        } else {
+            dest.created
+        };
         if self.cfg.dry_run {
             self.reporter
                 .planned_node("directory", src_shown, dst_shown);
-        } else if dest.created || self.cfg.json {
+        } else if said_made {
             self.reporter.node_done("directory", src_shown, dst_shown);
         }
         if let Ok(st) = fstat(&dest.fd) {
@@ -221,7 +259,8 @@ impl<'a, 'p> Copier<'a, 'p> {
         }
         if !dest.planned_only {
             let (created, restore) = (dest.created, dest.restore_mode);
-            self.finish_dir(dest.fd.as_fd(), None, facts, created, restore, dst_shown);
+            let src = held.as_ref().map(AsFd::as_fd);
+            self.finish_dir(dest.fd.as_fd(), src, facts, created, restore, dst_shown);
         }
     }
 

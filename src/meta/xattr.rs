@@ -24,11 +24,11 @@ pub(super) fn copy_acls(src: BorrowedFd<'_>, dst: BorrowedFd<'_>, dir: bool) -> 
     };
     for name in names {
         let mut value = vec![0u8; 256];
-        let got = match rustix::fs::fgetxattr(src, *name, &mut value[..]) {
+        let got = match get(src, *name, &mut value[..]) {
             Err(Errno::RANGE) => {
-                let n = rustix::fs::fgetxattr_query(src, *name)?;
+                let n = get_query(src, *name)?;
                 value.resize(n, 0);
-                rustix::fs::fgetxattr(src, *name, &mut value[..])
+                get(src, *name, &mut value[..])
             }
             other => other,
         };
@@ -48,7 +48,7 @@ pub(super) fn copy_acls(src: BorrowedFd<'_>, dst: BorrowedFd<'_>, dir: bool) -> 
 
 /// Copies every extended attribute `src` has onto `dst`.
 pub(super) fn copy_xattrs(src: BorrowedFd<'_>, dst: BorrowedFd<'_>) -> Result<(), Errno> {
-    let size = match rustix::fs::flistxattr_query(src) {
+    let size = match list_query(src) {
         Ok(0) => return Ok(()),
         Ok(n) => n,
         // The source's filesystem has no xattrs: nothing to copy.
@@ -56,7 +56,7 @@ pub(super) fn copy_xattrs(src: BorrowedFd<'_>, dst: BorrowedFd<'_>) -> Result<()
         Err(e) => return Err(e),
     };
     let mut names = vec![0u8; size + 256];
-    let len = rustix::fs::flistxattr(src, &mut names[..])?;
+    let len = list(src, &mut names[..])?;
     names.truncate(len);
     let mut value = Vec::new();
     let mut first_error = None;
@@ -78,7 +78,7 @@ pub(super) fn copy_xattrs(src: BorrowedFd<'_>, dst: BorrowedFd<'_>) -> Result<()
         .filter(|n| !n.is_empty() && !acl(n))
     {
         let name = std::ffi::OsStr::from_encoded_bytes_unchecked_safe(name);
-        let n = match rustix::fs::fgetxattr_query(src, name) {
+        let n = match get_query(src, name) {
             Ok(n) => n,
             Err(e) => {
                 first_error.get_or_insert(e);
@@ -86,7 +86,7 @@ pub(super) fn copy_xattrs(src: BorrowedFd<'_>, dst: BorrowedFd<'_>) -> Result<()
             }
         };
         value.resize(n, 0);
-        let n = match rustix::fs::fgetxattr(src, name, &mut value[..]) {
+        let n = match get(src, name, &mut value[..]) {
             Ok(n) => n,
             Err(e) => {
                 first_error.get_or_insert(e);
@@ -114,5 +114,43 @@ impl FromBytesSafe for std::ffi::OsStr {
     fn from_encoded_bytes_unchecked_safe(bytes: &[u8]) -> &std::ffi::OsStr {
         use std::os::unix::ffi::OsStrExt;
         std::ffi::OsStr::from_bytes(bytes)
+    }
+}
+
+// Reading from SOURCE: `f*xattr` on its descriptor; an `O_PATH` descriptor (an unreadable
+// directory held without opening it, drive/dirs.rs) takes no xattr calls (EBADF), so its
+// `/proc/self/fd/N` name, which is the node itself, is asked instead.
+
+fn get(
+    src: BorrowedFd<'_>,
+    name: impl AsRef<std::ffi::OsStr>,
+    buf: &mut [u8],
+) -> Result<usize, Errno> {
+    let name = name.as_ref();
+    match rustix::fs::fgetxattr(src, name, &mut *buf) {
+        Err(Errno::BADF) => rustix::fs::getxattr(crate::procfd::path(src).as_str(), name, buf),
+        other => other,
+    }
+}
+
+fn get_query(src: BorrowedFd<'_>, name: impl AsRef<std::ffi::OsStr>) -> Result<usize, Errno> {
+    let name = name.as_ref();
+    match rustix::fs::fgetxattr_query(src, name) {
+        Err(Errno::BADF) => rustix::fs::getxattr_query(crate::procfd::path(src).as_str(), name),
+        other => other,
+    }
+}
+
+fn list(src: BorrowedFd<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
+    match rustix::fs::flistxattr(src, &mut *buf) {
+        Err(Errno::BADF) => rustix::fs::listxattr(crate::procfd::path(src).as_str(), buf),
+        other => other,
+    }
+}
+
+fn list_query(src: BorrowedFd<'_>) -> Result<usize, Errno> {
+    match rustix::fs::flistxattr_query(src) {
+        Err(Errno::BADF) => rustix::fs::listxattr_query(crate::procfd::path(src).as_str()),
+        other => other,
     }
 }

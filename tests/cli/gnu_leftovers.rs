@@ -325,3 +325,53 @@ fn an_unreadable_mount_point_under_one_file_system_like_gnu() {
     assert_eq!(results[0], results[1], "cp -rx: GNU, then fcopy");
     assert_eq!(results[1].0, Some(0));
 }
+
+/// The empty copy of a directory its owner cannot read keeps the source's ACL under `-a`, as
+/// GNU's copy by name does (red team, round 7: without it the group got the ACL mask's rwx);
+/// and `--json` gives one record for it, the error (it gave an "ok" record first).
+#[test]
+fn an_unreadable_directory_keeps_its_acl_and_gets_one_json_record() {
+    if !gnu_as_nobody() || !crate::testenv::require_tool("setfacl") {
+        return;
+    }
+    let mut results = Vec::new();
+    for program in [Path::new("/usr/bin/cp"), Path::new(FCOPY)] {
+        let scratch_dir = scratch();
+        let r = scratch_dir.path();
+        fs::set_permissions(r, fs::Permissions::from_mode(0o777)).unwrap();
+        file(r, "s/u/x", "x\n");
+        chown(r, "s", 65534, 65534);
+        chown(r, "s/u", 65534, 65534);
+        chmod(r, "s/u", 0o300);
+        let acl = Command::new("setfacl")
+            .args(["-m", "u:1000:rwx"])
+            .arg(r.join("s/u"))
+            .status()
+            .unwrap();
+        assert!(acl.success());
+        let (code, output) = run_as_nobody(program, r, &["-a", "s", "d"]);
+        let shown = Command::new("getfacl")
+            .args(["-cpn"])
+            .arg(r.join("d/u"))
+            .output()
+            .unwrap();
+        let shown = String::from_utf8_lossy(&shown.stdout).into_owned();
+        results.push((code, output, modes_under(r, "d", false), shown));
+    }
+    assert_eq!(results[0], results[1], "cp -a: GNU, then fcopy");
+    assert!(results[1].3.contains("user:1000:rwx"), "{:?}", results[1]);
+    let scratch_dir = scratch();
+    let r = scratch_dir.path();
+    fs::set_permissions(r, fs::Permissions::from_mode(0o777)).unwrap();
+    dir(r, "s/u");
+    chmod(r, "s/u", 0o000);
+    let (code, stdout, _) = crate::gnu_compat::harness::run_as_nobody(
+        Path::new(FCOPY),
+        r,
+        &["--json", "-r", "s/u", "d"],
+    );
+    assert_eq!(code, Some(1));
+    let records: Vec<&str> = stdout.lines().filter(|l| l.contains("\"s/u\"")).collect();
+    assert_eq!(records.len(), 1, "{stdout}");
+    assert!(records[0].contains("\"status\":\"error\""), "{stdout}");
+}
