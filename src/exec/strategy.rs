@@ -14,7 +14,7 @@ use super::outcome::{on_errno, Mechanism, OnErrno};
 use super::span::Span;
 use super::{rw, Engine, ExecError, Method, Outcome};
 use crate::facts::FileKind;
-use crate::plan::{CloneMode, Endpoint, Job, Strategy};
+use crate::plan::{ByteRange, CloneMode, Endpoint, Job, Strategy};
 
 mod splice;
 
@@ -326,9 +326,29 @@ fn copy_range(engine: &Engine<'_>, job: &Job, src: &Fd, dst: &Fd) -> Result<Outc
         }),
         _ => span.copy(&mut at, range.len, &mut outcome),
     };
-    let copied = copied.map_err(|e| match e {
-        // A stream, or a file whose size says nothing (/proc), is not "changed": it is
-        // shorter than the range asked for; say by how much.
+    let copied = copied.map_err(|e| ended_early(e, job, stream, &range, &at))?;
+    // A `--resume`d whole-file copy (a range from DEST's size) ends where the kernel says, as
+    // the whole-file copy it stands for does (DESIGN rule 9): a SOURCE whose size is too small
+    // (FUSE) was taken for complete by a DEST of that size (red team, round 7).
+    let more = match job.restart.resumed_from {
+        Some(_) if !stream => copy_past_size(&span, &mut at, &mut outcome)?,
+        _ => 0,
+    };
+    outcome.bytes = copied + more;
+    outcome.extents = u64::from(copied + more > 0);
+    Ok(outcome)
+}
+
+/// A ranged copy's failure as said: a stream, or a file whose size says nothing (/proc), is
+/// not "changed" when it ends early; it is shorter than the range asked for, by how much.
+fn ended_early(
+    e: ExecError,
+    job: &Job,
+    stream: bool,
+    range: &ByteRange,
+    at: &Offsets,
+) -> ExecError {
+    match e {
         ExecError::Shrank { path } if stream || !job.source_facts.has_trusted_size() => {
             let got = match (at.input, at.output) {
                 (Some(pos), _) => Some(pos - range.offset_in),
@@ -342,10 +362,7 @@ fn copy_range(engine: &Engine<'_>, job: &Job, src: &Fd, dst: &Fd) -> Result<Outc
             }
         }
         other => other,
-    })?;
-    outcome.bytes = copied;
-    outcome.extents = u64::from(copied > 0);
-    Ok(outcome)
+    }
 }
 
 /// A stream source's `--offset-in`: reads and drops that many bytes.

@@ -1161,3 +1161,26 @@ fn later_operand_reads_the_whole_file_an_earlier_operand_wrote() {
         );
     }
 }
+
+/// `--resume` over a DEST as long as SOURCE says it is, where SOURCE (a FUSE file whose size is
+/// too small) holds more: copied on to SOURCE's real end, as the whole-file copy it stands for
+/// (red team, round 7: a 3-byte DEST was taken for complete, exit 0 with 3 of 12 bytes).
+#[test]
+fn resume_goes_on_to_the_real_end_of_a_fuse_file() {
+    let env = TestEnv::new();
+    let Some(lying) = LyingFs::mount(&env) else {
+        return;
+    };
+    for name in ["dio-small", "cache-small", "dio-true"] {
+        env.write("dst", &FUSE_CONTENT[..3]);
+        let run = env
+            .fcopy()
+            .arg("--resume")
+            .arg(lying.path(name))
+            .arg(env.join("dst"))
+            .run();
+        assert_eq!(run.code(), Some(0), "{name}: {}", run.stderr());
+        let want = kernel_content(&lying.path(name));
+        assert_eq!(env.read("dst"), want, "{name}");
+    }
+}
