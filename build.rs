@@ -21,7 +21,12 @@ fn main() {
         let dir = env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
         // `-Xlinker`, not `-Wl,-T,PATH`: `-Wl,` splits at commas, and a checkout path may hold
         // one (red team, round 7: the build failed in `/tmp/rt7,x/fcopy`).
-        for arg in ["-Xlinker", "-T", "-Xlinker", &format!("{dir}/src/cold-text.ld")] {
+        for arg in [
+            "-Xlinker",
+            "-T",
+            "-Xlinker",
+            &format!("{dir}/src/cold-text.ld"),
+        ] {
             println!("cargo:rustc-link-arg-bins={arg}");
         }
     }
