@@ -35,6 +35,9 @@ pub struct Prepared {
     pub targets: Vec<Target>,
     /// The sources go into a directory (`SOURCE... DIRECTORY`, `-t`).
     pub into_directory: bool,
+    /// `SOURCE DEST` (no `-T`) whose DEST was looked at and was not a directory: a directory
+    /// found there later was put there since ([`drive::Copier::dest_seen_not_directory`]).
+    pub dest_not_a_directory: bool,
     /// That DIRECTORY as given (`-t`, else the last operand), when there are operands.
     pub directory: Option<PathBuf>,
     /// `--dry-run --mkpath`: the missing `-t DIRECTORY` the run would make.
@@ -123,6 +126,7 @@ fn prepare(args: &Args, m: &FlagPositions, reporter: &mut Reporter) -> Result<Pr
     };
     Ok(Prepared {
         config,
+        dest_not_a_directory: !into_directory && !args.no_target_directory,
         targets,
         into_directory,
         directory,

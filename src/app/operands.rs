@@ -50,6 +50,7 @@ pub fn run_operands(copier: &mut drive::Copier<'_, '_>, prepared: &Prepared, par
             .is_some_and(|dir| operands_overlap_directory(dir, targets));
     // GNU's new_dst of --parents, carried from one operand to the next.
     let mut assumed_new = false;
+    copier.dest_seen_not_directory(prepared.dest_not_a_directory);
     for target in targets {
         if signals::pending().is_some() {
             break;

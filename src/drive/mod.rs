@@ -102,6 +102,8 @@ pub struct Copier<'a, 'p> {
     /// The operand being copied goes into a target directory (`SOURCE... DIRECTORY`, `-t`),
     /// which GNU cp opens (following a symlink) and names the copies relative to.
     into_directory: bool,
+    /// The command line's DEST was looked at and was not a directory ([`Copier::dest_seen_not_directory`]).
+    dest_not_directory: bool,
     /// Look-ahead helpers of the operand being walked (a re-copy with `-j`), if any.
     lookahead: Option<Arc<lookahead::Lookahead>>,
     /// Destination names may be looked at ahead (see [`walk`]'s `may_look_ahead_at_dest`).
@@ -164,6 +166,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             track_created: true,
             into_itself: false,
             into_directory: false,
+            dest_not_directory: false,
             lookahead: None,
             dst_looks: false,
             prelooked: None,

@@ -28,6 +28,16 @@ pub(super) enum ParentsThen {
 }
 
 impl<'a, 'p> Copier<'a, 'p> {
+    /// `SOURCE DEST` whose DEST the operand grammar looked at and found not to be a directory
+    /// (so the copy is named DEST, not DEST/SOURCE): a directory at DEST when the tree is
+    /// made was put there since, and is refused like one that appears at the `mkdir`
+    /// ([`crate::drive`]'s `Visit::dest_new`; race harness, round 7: another user's directory
+    /// planted between the two looks received root's files). Not for `--batch` or `-T`,
+    /// whose DEST is not looked at first.
+    pub fn dest_seen_not_directory(&mut self, seen: bool) {
+        self.dest_not_directory = seen;
+    }
+
     /// Copies one command-line operand to its destination.
     pub fn copy_operand(&mut self, target: &Target, into_directory: bool) {
         self.copy_operand_after(target, into_directory, &mut false);

@@ -118,7 +118,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         };
         let visit = Visit {
             mount_point: false,
-            dest_new: dest_missing,
+            dest_new: dest_missing || self.dest_not_directory,
         };
         let Some(mut root) = self.enter_dir(src, facts, dst, nofollow, &mut [], visit) else {
             return;

@@ -1,4 +1,4 @@
-//! The race harness: an unprivileged attacker loop swapping names as fast as it can against many runs of each scenario, counting every effect outside the destination; and two attribute checks of --parents -p and -H links.
+//! The race harness: an unprivileged attacker loop swapping names as fast as it can against many runs of each scenario, counting every effect outside the destination (and root's files left in a directory the attacker planted); and two attribute checks of --parents -p and -H links.
 
 use super::*;
 
@@ -43,11 +43,14 @@ struct Escapes {
     chowned: usize,
     linked: usize,
     touched: usize,
+    /// Files this run copied (owned by root) found in a directory the attacker owns
+    /// ([`Attack::PlantDir`]): root's data handed to another user.
+    leaked: usize,
 }
 
 impl Escapes {
     fn total(&self) -> usize {
-        self.created + self.chmodded + self.chowned + self.linked + self.touched
+        self.created + self.chmodded + self.chowned + self.linked + self.touched + self.leaked
     }
 
     /// Adds what differs between two snapshots of the victim directory.
@@ -121,6 +124,10 @@ enum Attack {
     SwapCreated(&'static str),
     /// Keep renaming a fresh symlink to `target` over the name (also before fcopy looks).
     RenameOver(&'static str),
+    /// Keep making a 0777 directory of the attacker's at the name and renaming it aside, so
+    /// that one appears between fcopy's look (DEST missing) and its `mkdir` (red team, round
+    /// 7: fcopy copied the tree into it).
+    PlantDir,
 }
 
 impl Attack {
@@ -128,6 +135,7 @@ impl Attack {
     fn link_target(self) -> &'static str {
         match self {
             Attack::SwapCreated(t) | Attack::RenameOver(t) => t,
+            Attack::PlantDir => "",
         }
     }
 }
@@ -210,6 +218,14 @@ fn attacker(
                         && renameat(CWD, &tmp, CWD, &path).is_ok()
                     {
                         swaps.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                Attack::PlantDir => {
+                    let mode = rustix::fs::Mode::from_raw_mode(0o777);
+                    if rustix::fs::mkdirat(CWD, &path, mode).is_ok() {
+                        let _ = rustix::fs::chmod(&path, mode);
+                        swaps.fetch_add(1, Ordering::Relaxed);
+                        let _ = renameat(CWD, &path, CWD, path.with_file_name(format!(".d{n}")));
                     }
                 }
             }
@@ -382,7 +398,43 @@ fn race_scenarios() -> Vec<Scenario> {
             planted: Some(|i| vec![format!("h{i}/x"), format!("h{i}/y")]),
             attack: Attack::RenameOver("../../victim/file"),
         },
+        Scenario {
+            name: "-r, dir planted",
+            args: |i| v(&["-r", "src", &format!("shared/t{i}")]),
+            target: |i| format!("t{i}"),
+            run_dir: None,
+            existing: None,
+            planted: None,
+            attack: Attack::PlantDir,
+        },
+        Scenario {
+            name: "-r -j4, dir planted",
+            args: |i| v(&["-r", "-j4", "src", &format!("shared/t{i}")]),
+            target: |i| format!("t{i}"),
+            run_dir: None,
+            existing: None,
+            planted: None,
+            attack: Attack::PlantDir,
+        },
     ]
+}
+
+/// Root-owned files (copied by the run) in directories under `shared` that the attacker owns.
+fn leaked_files(shared: &Path) -> usize {
+    let mut leaked = 0;
+    let mut todo = vec![shared.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        let owner = fs::symlink_metadata(&d).map_or(0, |m| m.uid());
+        for e in fs::read_dir(&d).into_iter().flatten().flatten() {
+            let Ok(m) = e.metadata() else { continue };
+            if m.is_dir() {
+                todo.push(e.path());
+            } else if m.is_file() && m.uid() == 0 && owner == NOBODY && d != shared {
+                leaked += 1;
+            }
+        }
+    }
+    leaked
 }
 
 /// Issue 12's proof: every scenario, `RACE_RUNS` runs each against the attacker, and not one
@@ -496,6 +548,9 @@ fn race_harness_an_unprivileged_attacker_gains_nothing() {
                 .unwrap();
             set_target(None);
             failed_runs += usize::from(!out.success());
+            if matches!(sc.attack, Attack::PlantDir) {
+                escapes.leaked += leaked_files(&shared);
+            }
             let after = snapshot(&root.join("victim"));
             if after != baseline {
                 escapes.add(&baseline, &after);
@@ -504,7 +559,7 @@ fn race_harness_an_unprivileged_attacker_gains_nothing() {
             clear_shared(&shared);
         }
         eprintln!(
-            "race {:<20} {RACE_RUNS} runs, {:>5} swaps ({failed_runs} refused or failed, {:.1} s): created {}, chmodded {}, chowned {}, linked {}, other changes {}",
+            "race {:<20} {RACE_RUNS} runs, {:>5} swaps ({failed_runs} refused or failed, {:.1} s): created {}, chmodded {}, chowned {}, linked {}, other changes {}, leaked {}",
             sc.name,
             swaps.load(Ordering::Relaxed) - swaps0,
             t0.elapsed().as_secs_f64(),
@@ -512,7 +567,8 @@ fn race_harness_an_unprivileged_attacker_gains_nothing() {
             escapes.chmodded,
             escapes.chowned,
             escapes.linked,
-            escapes.touched
+            escapes.touched,
+            escapes.leaked
         );
         results.push((sc.name, escapes));
     }
