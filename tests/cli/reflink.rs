@@ -254,30 +254,7 @@ fn reflink_always_never_empties_an_existing_dest_it_cannot_clone_onto() {
         // which `--resume` took for complete (red team, round 6).
         if crate::testenv::require_strace() {
             env.write("dst", &old);
-            let log = env.join("strace.log");
-            env.fcopy()
-                .wrapped(&[
-                    "strace",
-                    "-f",
-                    "-o",
-                    &log.to_string_lossy(),
-                    "-e",
-                    "trace=ftruncate,ioctl",
-                ])
-                .args(&["--reflink=always", "src", "dst"])
-                .run()
-                .success();
-            let trace = fs::read_to_string(&log).unwrap();
-            let lines: Vec<&str> = trace.lines().collect();
-            let emptied = lines
-                .iter()
-                .position(|l| l.contains("ftruncate(") && l.contains(", 0)"));
-            let cloned = lines.iter().position(|l| l.contains("FICLONE"));
-            assert!(
-                matches!((emptied, cloned), (Some(e), Some(c)) if e < c),
-                "{fs_name}: DEST not emptied before the clone:\n{trace}"
-            );
-            env.assert_same_content("src", "dst");
+            assert_emptied_before_the_clone(&env, "dst", fs_name);
             // A btrfs subvolume has a device number of its own, yet clones with its parent:
             // DEST there is emptied first too (a device comparison had kept it).
             let made = fs_name == "btrfs"
@@ -288,29 +265,7 @@ fn reflink_always_never_empties_an_existing_dest_it_cannot_clone_onto() {
                     .is_ok_and(|o| o.status.success());
             if made {
                 env.write("sv/dst", &old);
-                env.fcopy()
-                    .wrapped(&[
-                        "strace",
-                        "-f",
-                        "-o",
-                        &log.to_string_lossy(),
-                        "-e",
-                        "trace=ftruncate,ioctl",
-                    ])
-                    .args(&["--reflink=always", "src", "sv/dst"])
-                    .run()
-                    .success();
-                let trace = fs::read_to_string(&log).unwrap();
-                let lines: Vec<&str> = trace.lines().collect();
-                let emptied = lines
-                    .iter()
-                    .position(|l| l.contains("ftruncate(") && l.contains(", 0)"));
-                let cloned = lines.iter().position(|l| l.contains("FICLONE"));
-                assert!(
-                    matches!((emptied, cloned), (Some(e), Some(c)) if e < c),
-                    "subvolume: DEST not emptied before the clone:\n{trace}"
-                );
-                env.assert_same_content("src", "sv/dst");
+                assert_emptied_before_the_clone(&env, "sv/dst", "subvolume");
             } else if fs_name == "btrfs" && crate::testenv::in_ci() {
                 panic!("btrfs subvolume create failed in CI");
             }
@@ -338,4 +293,33 @@ fn a_later_link_name_is_not_linked_to_a_first_copy_that_failed() {
     );
     assert_eq!(env.read("t/b"), b"old b");
     assert!(!env.exists("t/a"));
+}
+
+/// Runs `fcopy --reflink=always src DST` under strace: DEST is emptied before the FICLONE, and
+/// ends as SOURCE's copy. `what` names the case in the failure.
+fn assert_emptied_before_the_clone(env: &TestEnv, dst: &str, what: &str) {
+    let log = env.join("strace.log");
+    env.fcopy()
+        .wrapped(&[
+            "strace",
+            "-f",
+            "-o",
+            &log.to_string_lossy(),
+            "-e",
+            "trace=ftruncate,ioctl",
+        ])
+        .args(&["--reflink=always", "src", dst])
+        .run()
+        .success();
+    let trace = fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = trace.lines().collect();
+    let emptied = lines
+        .iter()
+        .position(|l| l.contains("ftruncate(") && l.contains(", 0)"));
+    let cloned = lines.iter().position(|l| l.contains("FICLONE"));
+    assert!(
+        matches!((emptied, cloned), (Some(e), Some(c)) if e < c),
+        "{what}: DEST not emptied before the clone:\n{trace}"
+    );
+    env.assert_same_content("src", dst);
 }
