@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""Write src/hot-text.ld: the functions common fcopy runs execute, linked first and together.
+
+Usage: bench/hot-text.py FCOPY_BINARY [OUT_LD]
+
+Runs FCOPY_BINARY under valgrind's callgrind on a few everyday copies (a 1-byte file, a new
+tree, the same tree again with -u and without, -a with symlinks, -v, a missing operand, a pipe), keeps
+every function of the executable that ran, and writes a linker script that places those
+functions' sections in `.text.hot`, before the rest of `.text` (see build.rs).
+
+Why (issue 16, goal 6, peak RSS): the kernel maps up to 64 KiB of cached file pages around
+each page fault (`fault_around_bytes`), so hot functions scattered over 1.7 MB of text made
+1.1 MB of it resident in a 1-byte copy, though the functions that ran total about 260 KB.
+
+The patterns leave out what changes from build to build (a new compiler, a new version of a
+dependency): the hash of a legacy-mangled name (`17h<16 hex digits>E`) and the crate
+disambiguators and back-references of a v0 name (`Cs<base-62>_`, `B<base-62>_`), except for
+generic functions with several instances (sorts, hash tables), where the hash tells the instance
+that ran. A function the patterns miss is linked with the rest of `.text`: that costs memory,
+never correctness. Re-run this script after large changes (the benchmark's RSS column shows it).
+"""
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+
+LEGACY_HASH = re.compile(r"17h[0-9a-f]{16}E$")
+V0_DISAMBIGUATOR = re.compile(r"(C|B|s)[0-9A-Za-z]*_")
+
+
+def workloads(fcopy, work):
+    """The runs whose functions count as hot: (argv, setup) pairs, run in `work`."""
+    tree = os.path.join(work, "tree")
+    for d in range(20):
+        os.makedirs(os.path.join(tree, f"d{d}"), exist_ok=True)
+        for f in range(30):
+            with open(os.path.join(tree, f"d{d}", f"f{f}"), "wb") as out:
+                out.write(os.urandom(4096 if f % 2 else 1))
+    os.symlink("d0/f0", os.path.join(tree, "link"))
+    one = os.path.join(work, "one")
+    with open(one, "wb") as out:
+        out.write(b"x")
+    return [
+        [fcopy, one, os.path.join(work, "one.copy")],
+        [fcopy, one, os.path.join(work, "one.copy")],
+        [fcopy, "/proc/cpuinfo", os.path.join(work, "cpuinfo")],
+        [fcopy, "-r", tree, os.path.join(work, "t1")],
+        [fcopy, "-r", tree, os.path.join(work, "t1")],
+        [fcopy, "-r", "-u", tree, os.path.join(work, "t1")],
+        [fcopy, "-a", "-v", tree, os.path.join(work, "t2")],
+        [fcopy, "-a", "-u", tree, os.path.join(work, "t2")],
+        [fcopy, one, os.path.join(work, "tree", "d0"), os.path.join(work, "t1")],
+        [fcopy, os.path.join(work, "missing"), os.path.join(work, "x")],
+        [fcopy, "/dev/stdin", os.path.join(work, "from-a-pipe")],
+    ]
+
+
+def executed(fcopy, work):
+    """Names of the functions that ran (as callgrind saw them, mangled), in the order of the
+    first workload that ran each: the 1-byte copy's functions come first and lie together."""
+    names = {}
+    for i, argv in enumerate(workloads(fcopy, work)):
+        out = os.path.join(work, f"cg.{i}")
+        subprocess.run(
+            ["valgrind", "--tool=callgrind", "--demangle=no", f"--callgrind-out-file={out}"]
+            + argv,
+            input=b"from a pipe",
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
+        with open(out) as cg:
+            for line in cg:
+                m = re.match(r"^c?fn=\(\d+\) (.*)$", line)
+                if m:
+                    names.setdefault(m.group(1).strip(), i)
+    return names
+
+
+def text_symbols(fcopy):
+    """The executable's function symbols (nm's t/T), name -> size in bytes."""
+    out = subprocess.run(["nm", "-S", fcopy], capture_output=True, text=True, check=True)
+    syms = {}
+    for line in out.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[2] in "tT":
+            syms[parts[3]] = int(parts[1], 16)
+    return syms
+
+
+def stable_name(name):
+    """`name` with what changes from build to build replaced by `*`."""
+    if name.startswith("_ZN"):
+        return LEGACY_HASH.sub("17h*E", name)
+    if name.startswith("_R"):
+        return V0_DISAMBIGUATOR.sub(lambda m: m.group(1) + "*_", name)
+    return name
+
+
+def pattern(name, instances):
+    """A section-name glob for `name` (see the module docstring).
+
+    The build-specific parts are left out, unless `instances` (how many functions of the
+    executable share the stable name: a generic function's instances) is more than one: then
+    the exact name, so that only the instance that ran is hot. LLVM puts a function it judges
+    cold in `.text.unlikely.NAME`, others in `.text.NAME`; both are matched. `$` (legacy
+    mangling's escapes) is matched by `?`.
+    """
+    glob = name if instances > 1 else stable_name(name)
+    return ".text.*" + glob.replace("$", "?")
+
+
+def main():
+    if len(sys.argv) not in (2, 3):
+        sys.exit(__doc__)
+    fcopy = os.path.abspath(sys.argv[1])
+    here = os.path.dirname(os.path.abspath(__file__))
+    out_ld = sys.argv[2] if len(sys.argv) == 3 else os.path.join(here, "..", "src", "hot-text.ld")
+    syms = text_symbols(fcopy)
+    with tempfile.TemporaryDirectory() as work:
+        ran = executed(fcopy, work)
+    hot = sorted((n for n in ran if n in syms), key=lambda n: (ran[n], n))
+    instances = Counter(stable_name(n) for n in syms)
+    patterns = list(dict.fromkeys(pattern(n, instances[stable_name(n)]) for n in hot))
+    size = sum(syms[n] for n in hot)
+    with open(out_ld, "w") as ld:
+        ld.write(
+            "/* Functions everyday copies run, linked together before the rest of .text (see\n"
+            "   build.rs). Written by bench/hot-text.py from valgrind runs of fcopy: "
+            f"{len(hot)} functions,\n   {size} bytes when written. Do not edit by hand. */\n"
+            "SECTIONS {\n  .text.hot : {\n"
+        )
+        for p in patterns:
+            ld.write(f"    *({p})\n")
+        ld.write("  }\n} INSERT BEFORE .text;\n")
+    print(f"{out_ld}: {len(hot)} functions, {size} bytes, {len(patterns)} patterns")
+
+
+if __name__ == "__main__":
+    main()
