@@ -457,7 +457,7 @@ def report(results_dir, out_md):
         "destination removed before every run; times are wall-clock medians over the runs shown below.",
         "Ratio = fcopy median / baseline median (GNU cp; dd for `range`; a shell loop running one cp per",
         "file for `batch`; fcopy without the bar for `progress`, where fcopy's column is `fcopy -g`); lower is better.",
-        "Peak RSS is `/usr/bin/time -f %M` of one run of each tool.",
+        "Peak RSS is `/usr/bin/time -f %M` of one run of each tool, its executable read into the page cache afresh first (bench/run.sh: settle_exe).",
         f"\"noisy\": σ above {NOISY:.0%} of the mean (a busy machine; re-run that workload).",
         "\"load\": the 1-minute load average when the workload's timing started → when it finished, and the",
         "CPU use just before the timing; the benchmark itself accounts for about 1 of the load, anything well",

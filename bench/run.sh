@@ -599,6 +599,18 @@ wait_idle() {
     return 0
 }
 
+# settle_exe CMD: read CMD's executable into the page cache afresh (drop its cached pages, then
+# read it whole, as readahead does for an executable installed a while ago). Peak RSS depends on
+# how the file's pages are cached: the kernel maps cached pages around each fault, and a binary
+# the linker just wrote is cached differently from one read back from disk. Done for every tool.
+settle_exe() {
+    local exe
+    exe=$(command -v -- "$1" 2>/dev/null) || return 0
+    [[ -f $exe ]] || return 0
+    python3 -c 'import os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)' "$exe" 2>/dev/null || true
+    cat -- "$exe" >/dev/null 2>&1 || true
+}
+
 run_workload() {
     local runs json tsv prep i name cmd status note rss blocks rc
     runs=$(runs_for "$W")
@@ -618,6 +630,7 @@ run_workload() {
         bash "$prep"
         status=ok note="" rss="" blocks=""
         rc=0
+        settle_exe "${argv[0]}"
         /usr/bin/time -f %M -o "$WORK/rss" "${argv[@]}" >"$WORK/out" 2>"$WORK/err" || rc=$?
         rss=$(tail -n1 "$WORK/rss" 2>/dev/null || true)
         [[ $rss =~ ^[0-9]+$ ]] || rss=""
