@@ -28,6 +28,8 @@ mod gnu_leftovers;
 mod integrity;
 #[path = "cli/memory.rs"]
 mod memory;
+#[path = "cli/operand_names.rs"]
+mod operand_names;
 #[path = "cli/overwrite.rs"]
 mod overwrite;
 #[path = "cli/parents.rs"]

@@ -178,15 +178,7 @@ fn into_directory(
                     .collect();
                 dir.join(rel)
             } else {
-                // `cp -rx / /mnt`: the last component of '/' is empty, which is '.': the
-                // root's contents go into DIRECTORY itself (GNU 9.2; 9.1 and fcopy before
-                // said "'/' and '/' are the same file", joining '/').
-                let base = base_name(Path::new(src));
-                if base.as_encoded_bytes().starts_with(b"/") {
-                    dir.join(".")
-                } else {
-                    dir.join(base)
-                }
+                dir.join(name_in_directory(Path::new(src)))
             };
             Ok(Target {
                 source: Endpoint::Path(PathBuf::from(src)),
@@ -194,6 +186,22 @@ fn into_directory(
             })
         })
         .collect()
+}
+
+/// The name SOURCE's copy gets inside a target directory: SOURCE's last component, except
+/// where that would leave the directory:
+/// - `..` (`cp -r a/b/.. d`) gives `.`, the directory itself (GNU cp.c: "For 'cp -R
+///   source/.. dest', don't copy into 'dest/..'"; fcopy wrote into `d/..`, the directory's
+///   parent: new-user trial, round 8);
+/// - `/` (`cp -rx / /mnt`), whose last component is empty, gives `.` too: the root's contents
+///   go into the directory itself (GNU 9.2; 9.1 said "'/' and '/' are the same file").
+pub fn name_in_directory(source: &Path) -> &OsStr {
+    let base = base_name(source);
+    if base == ".." || base.as_encoded_bytes().starts_with(b"/") {
+        OsStr::new(".")
+    } else {
+        base
+    }
 }
 
 /// A `--batch` pair: DEST that is an existing directory receives SOURCE inside it, as in cp.
@@ -204,7 +212,7 @@ pub fn batch_target(
 ) -> Target {
     let dest_path = Path::new(dest);
     let dest = if dest != "-" && matches!(is_dir(dest_path), Ok(true)) && source != "-" {
-        Endpoint::Path(dest_path.join(base_name(Path::new(source))))
+        Endpoint::Path(dest_path.join(name_in_directory(Path::new(source))))
     } else {
         Endpoint::from_operand(dest)
     };

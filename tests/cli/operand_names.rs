@@ -1,0 +1,76 @@
+//! The name a SOURCE's copy gets inside a target directory when SOURCE's last component is not
+//! an ordinary name: `..` (GNU cp.c: "For 'cp -R source/.. dest', don't copy into
+//! 'dest/..'"). Round 8's new-user trial: `fcopy -r work/proj/sub/.. backup` wrote into
+//! `backup/..`, over the files beside `backup`.
+
+use std::path::Path;
+
+use crate::gnu_compat::harness::{dir, file, Diff};
+use crate::testenv::TestEnv;
+
+/// `w/work/proj/{notes,sub/}`, `w/backup/` and, beside `backup`, `w/notes` that a copy into
+/// `backup/..` would overwrite.
+fn project(root: &Path) {
+    file(root, "w/work/proj/notes", "new\n");
+    dir(root, "w/work/proj/sub");
+    dir(root, "w/backup");
+    file(root, "w/notes", "important\n");
+}
+
+#[test]
+fn a_source_ending_in_dotdot_is_copied_into_the_directory_itself_like_gnu() {
+    for args in [
+        &["-rv", "work/proj/sub/..", "backup"][..],
+        &["-rv", "work/proj/sub/../", "backup"],
+        &["-rv", "-t", "backup", "work/proj/sub/.."],
+        &["-av", "work/proj/sub/..", "backup"],
+    ] {
+        Diff::new(project).args(args).cwd("w").unordered().check();
+    }
+}
+
+#[test]
+fn a_dotdot_source_copied_into_a_directory_inside_it_is_refused_like_gnu() {
+    // `cp -r .. ../backup` from w/work: the copy would go into '../backup/.', inside '..'.
+    Diff::new(project)
+        .args(&["-r", "..", "../backup"])
+        .cwd("w/work")
+        .outputs_only()
+        .check();
+}
+
+#[test]
+fn batch_and_files_from_put_a_dotdot_source_into_the_directory_itself() {
+    // No GNU counterpart: the same rule for a --batch line and a --files-from name.
+    let env = TestEnv::new();
+    let cases: [(&[&str], &[u8]); 3] = [
+        (&["-r", "--batch=-"], b"work/proj/sub/..\tbackup\n"),
+        (&["-r", "--files-from=-", "backup"], b"work/proj/sub/..\n"),
+        (&["-r", "--dry-run", "work/proj/sub/..", "backup"], b""),
+    ];
+    for (args, stdin) in cases {
+        env.write("w/work/proj/notes", "new\n");
+        std::fs::create_dir_all(env.join("w/work/proj/sub")).unwrap();
+        std::fs::create_dir_all(env.join("w/backup")).unwrap();
+        env.write("w/notes", "important\n");
+        let _ = std::fs::remove_file(env.join("w/backup/notes"));
+        let run = env
+            .fcopy()
+            .args(args)
+            .stdin_bytes(stdin.to_vec())
+            .current_dir(env.join("w"))
+            .run();
+        run.success();
+        assert_eq!(env.read("w/notes"), b"important\n", "{}", run.line);
+        if args.contains(&"--dry-run") {
+            assert!(
+                run.stdout().contains("-> 'backup/.' (directory)"),
+                "{}",
+                run.stdout()
+            );
+        } else {
+            assert_eq!(env.read("w/backup/notes"), b"new\n", "{}", run.line);
+            assert!(env.exists("w/backup/sub"), "{}", run.line);
+        }
+    }
+}
