@@ -79,6 +79,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             ranged: cfg.copy.range.is_some() || self.range_override.is_some(),
             posixly_correct: posixly_correct(),
             preserve_links: cfg.preserve_links() && !cfg.attributes_only,
+            resume: cfg.restart.resume,
         }
     }
 
@@ -99,6 +100,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                 symlink: s.facts.kind == FileKind::Symlink,
                 nlink: s.facts.nlink,
                 mtime: s.facts.mtime,
+                size: s.facts.size,
                 nofollow,
             },
             dest_ends_in_slash: dest.as_os_str().as_bytes().ends_with(b"/"),
@@ -109,6 +111,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             same_name: None,
             same_file: None,
             unchanged: None,
+            resumable: None,
             backup_is_source: None,
             answer: None,
             loop_removed: false,
@@ -139,6 +142,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             created: self.walk_dir.is_none()
                 && (self.created_files.contains(id) || self.created_dirs.contains_key(&id)),
             nlink: seen.st_nlink,
+            regular_size: (kind(seen) == FileType::RegularFile).then_some(seen.st_size as u64),
         }
     }
 
@@ -209,6 +213,11 @@ impl<'a, 'p> Copier<'a, 'p> {
                 let unchanged =
                     crate::restart::update_changed::unchanged(s.facts, s.src, seen, s.dst, check);
                 f.unchanged = Some(unchanged);
+            }
+            Fact::Resumable => {
+                let nofollow = f.source.nofollow;
+                let offset = crate::restart::resume::resume_offset(s.src, s.facts, s.dst, nofollow);
+                f.resumable = Some(offset.is_some());
             }
             Fact::BackupIsSource => {
                 f.backup_is_source = Some(self.backup_is_source(s.src, s.facts, s.dst));

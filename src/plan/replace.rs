@@ -241,13 +241,31 @@ fn update_rule(f: &Facts, s: &Settings) -> Option<Step> {
         Update::All => None,
         Update::None => act(Action::Skip),
         Update::NoneFail => fail(ReplaceError::NotReplacing { dest: dst(f) }),
-        Update::Older => (e.mtime >= f.source.mtime).then_some(Step::Act(Action::Skip)),
+        Update::Older if e.mtime < f.source.mtime => None,
+        Update::Older => match (interrupted_copy(f, s), f.resumable) {
+            (false, _) | (true, Some(false)) => act(Action::Skip),
+            (true, None) => Some(Step::Gather(Fact::Resumable)),
+            (true, Some(true)) => None,
+        },
         Update::Changed => match f.unchanged {
             None => Some(Step::Gather(Fact::Unchanged)),
             Some(true) => act(Action::Skip),
             Some(false) => None,
         },
     }
+}
+
+/// `-u --resume`: DEST may be a copy this tool left unfinished (a regular file shorter than
+/// SOURCE), which is new because it was being written, not because it is up to date; whether
+/// it holds SOURCE's start is [`Facts::resumable`]. Without this, `-u --resume` skipped the
+/// partial file `--resume` had kept (new-user trial, round 8); `rsync -u --append` skips it
+/// too, but a short DEST that matches SOURCE's start is an interrupted copy, not a newer file.
+fn interrupted_copy(f: &Facts, s: &Settings) -> bool {
+    let e = f.existing.as_ref();
+    let short = e
+        .and_then(|e| e.regular_size)
+        .is_some_and(|have| have > 0 && have < f.source.size);
+    s.resume && !s.ranged && f.source.regular && short
 }
 
 /// `-i`: ask; a declined overwrite makes the exit status 1 (GNU 9.2+, tests/cp/cp-i.sh).

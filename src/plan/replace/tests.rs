@@ -18,10 +18,11 @@ fn settings() -> Settings {
         ranged: false,
         posixly_correct: false,
         preserve_links: false,
+        resume: false,
     }
 }
 
-/// A regular source `s` (1, 10) onto nothing at `d`.
+/// A regular source `s` (1, 10) of 4096 bytes onto nothing at `d`.
 fn facts() -> Facts {
     Facts {
         source: Source {
@@ -31,6 +32,7 @@ fn facts() -> Facts {
             symlink: false,
             nlink: 1,
             mtime: (100, 0),
+            size: 4096,
             nofollow: true,
         },
         dest: "d".into(),
@@ -41,13 +43,14 @@ fn facts() -> Facts {
         same_name: None,
         same_file: None,
         unchanged: None,
+        resumable: None,
         backup_is_source: None,
         answer: None,
         loop_removed: false,
     }
 }
 
-/// Another regular file (1, 20) at `d`, older than the source.
+/// Another regular file (1, 20) at `d`, older than the source, as long as it.
 fn other_file() -> Existing {
     Existing {
         id: (1, 20),
@@ -60,6 +63,7 @@ fn other_file() -> Existing {
         created_symlink: false,
         created: false,
         nlink: 1,
+        regular_size: Some(4096),
     }
 }
 

@@ -48,6 +48,9 @@ pub struct Settings {
     /// `--attributes-only`): a DEST file with other names is replaced, not rewritten in place
     /// (GNU copy.c: `x->data_copy_required && x->preserve_links && 1 < dst_sb.st_nlink`).
     pub preserve_links: bool,
+    /// `--resume`: a DEST holding the start of SOURCE (an interrupted copy, [`Facts::resumable`])
+    /// is not up to date for `-u`, however new it is.
+    pub resume: bool,
 }
 
 /// What the caller knows about the source.
@@ -62,6 +65,8 @@ pub struct Source {
     pub nlink: u64,
     /// (seconds, nanoseconds)
     pub mtime: (i64, i64),
+    /// Size in bytes (`st_size`, a hint: DESIGN rule 9).
+    pub size: u64,
     /// Opened without following a final symlink (the source was not reached through one).
     pub nofollow: bool,
 }
@@ -89,6 +94,8 @@ pub struct Existing {
     pub created: bool,
     /// Link count of DEST as the copy sees it.
     pub nlink: u64,
+    /// DEST as the copy sees it is a regular file of this many bytes; `None` for other kinds.
+    pub regular_size: Option<u64>,
 }
 
 /// The facts the rules decide on. `Option`s are gathered on demand: the rules return
@@ -113,6 +120,9 @@ pub struct Facts {
     pub same_file: Option<SameFile>,
     /// `--update=changed`: DEST holds a finished copy.
     pub unchanged: Option<bool>,
+    /// `--resume`: DEST, shorter than SOURCE, holds SOURCE's first bytes (its tail matches:
+    /// `restart::resume`), so it is an interrupted copy that the copy continues.
+    pub resumable: Option<bool>,
     /// The simple backup name of DEST is the source itself (GNU's `source_is_dst_backup`).
     pub backup_is_source: Option<bool>,
     /// `-i`: the user's answer (true: overwrite).
@@ -128,6 +138,7 @@ pub enum Fact {
     SameFile,
     SameName,
     Unchanged,
+    Resumable,
     BackupIsSource,
 }
 

@@ -23,6 +23,38 @@ fn update_older_remembers_a_not_older_link_group_member() {
 }
 
 #[test]
+fn update_older_with_resume_goes_on_with_a_newer_dest_that_holds_the_start_of_the_source() {
+    // `-u --resume`: a newer DEST shorter than SOURCE may be the partial copy --resume kept
+    // (new-user trial, round 8); it is continued when its tail matches SOURCE, skipped if not.
+    let s = Settings {
+        update: Update::Older,
+        resume: true,
+        ..settings()
+    };
+    let mut f = onto_other();
+    f.existing.as_mut().unwrap().mtime = (200, 0);
+    f.existing.as_mut().unwrap().regular_size = Some(1000);
+    assert_eq!(decide(&f, &s), Step::Gather(Fact::Resumable));
+    f.resumable = Some(true);
+    assert_eq!(decide(&f, &s), Step::Act(Action::Proceed));
+    f.resumable = Some(false);
+    assert_eq!(decide(&f, &s), Step::Act(Action::Skip));
+    // As long as SOURCE (a finished copy), empty, not a regular file, or without --resume:
+    // skipped as newer, with nothing read.
+    for size in [Some(4096), Some(5000), Some(0), None] {
+        let mut g = onto_other();
+        g.existing.as_mut().unwrap().mtime = (200, 0);
+        g.existing.as_mut().unwrap().regular_size = size;
+        assert_eq!(decide(&g, &s), Step::Act(Action::Skip), "{size:?}");
+    }
+    f.resumable = None;
+    let no_resume = Settings { resume: false, ..s };
+    assert_eq!(decide(&f, &no_resume), Step::Act(Action::Skip));
+    let ranged = Settings { ranged: true, ..s };
+    assert_eq!(decide(&f, &ranged), Step::Act(Action::Skip));
+}
+
+#[test]
 fn update_rules_skip_fail_or_compare() {
     let with = |update| Settings {
         update,
