@@ -50,3 +50,30 @@ fn help_and_version_into_a_closed_stdout_are_a_write_error_like_gnu() {
         }
     }
 }
+
+#[test]
+fn parents_with_several_sources_and_a_dest_that_is_not_a_directory_is_worded_like_gnu() {
+    // GNU cp.c (do_copy): several SOURCEs and a LAST that is not a directory are `target
+    // 'LAST': Not a directory` (or ENOENT), before --parents is looked at; one SOURCE with
+    // --parents is the usage error with the "Try" line. fcopy said the latter for both.
+    if !have_gnu() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path();
+    std::fs::create_dir_all(r.join("a/b")).unwrap();
+    std::fs::write(r.join("a/b/f"), "f\n").unwrap();
+    std::fs::write(r.join("g"), "g\n").unwrap();
+    std::os::unix::fs::symlink("g", r.join("lg")).unwrap();
+    std::os::unix::fs::symlink("nowhere", r.join("dl")).unwrap();
+    for dest in ["g", "d/g", "nowhere", "lg", "dl", "g/", "nowhere/"] {
+        for sources in ["a/b/f a/b/f", "a/b/f", "a/b/f a/b"] {
+            let args = format!("--parents {sources} {dest}");
+            let gnu = sh_run("/usr/bin/cp", r, &args, "");
+            let ours = sh_run(FCOPY, r, &args, "");
+            // The "Try '...' --help" line names the program.
+            let ours = (ours.0, ours.1.replace("'fcopy", "'/usr/bin/cp"));
+            assert_eq!(ours, gnu, "cp {args}");
+        }
+    }
+}
