@@ -58,7 +58,19 @@ fn man_page() -> Vec<u8> {
     }
     synopsis.to_writer(&mut out).unwrap();
     man.render_description_section(&mut out).unwrap();
-    man.render_options_section(&mut out).unwrap();
+    // The operands are in the SYNOPSIS; clap would open OPTIONS with them (`[PATH]`). The
+    // options come in clap's groups, each a section of its own.
+    let mut intro = Roff::new();
+    intro.control("SH", ["OPTIONS"]);
+    intro.text([roman(
+        "The options follow in groups, one section each. A long option may be abbreviated to \
+         any prefix that names only it (--verb for --verbose), as in GNU cp.",
+    )]);
+    intro.to_writer(&mut out).unwrap();
+    let options = Args::command().mut_arg("operands", |a| a.hide(true));
+    clap_mangen::Man::new(options)
+        .render_options_section(&mut out)
+        .unwrap();
 
     let mut roff = Roff::new();
     roff.control("SH", ["STRATEGIES"]);
@@ -414,6 +426,12 @@ fn man_page_reads_well() {
     ] {
         assert!(man.contains(var), "the man page does not mention {var}");
     }
+    // The OPTIONS section opened with clap's line for the operands, `[PATH] SOURCE... DEST`.
+    let options = &man[man.find(".SH OPTIONS").unwrap()..man.find(".SH DESTINATION").unwrap()];
+    assert!(
+        !options.contains("PATH") && !options.contains("SOURCE..."),
+        "{options}"
+    );
     let synopsis = &man[man.find("SYNOPSIS").unwrap()..man.find("DESCRIPTION").unwrap()];
     // clap's synopsis listed every flag, with empty argument slots: `[-d ]`, `[-b  ]`.
     assert!(!synopsis.contains(" ]"), "{synopsis}");
