@@ -136,7 +136,8 @@ impl ProgressDisplay {
                             // would otherwise wrap the line and leave the bar above the
                             // message.
                             let width = terminal_width().saturating_sub(2);
-                            let _ = w.write_str(&render(&view, &shared.counters, width));
+                            let ascii = crate::report::quote::c_locale();
+                            let _ = w.write_str(&render(&view, &shared.counters, width, ascii));
                         },
                     ),
             );
