@@ -980,3 +980,51 @@ fn a_stop_signal_ends_a_copy_waiting_on_an_empty_pipe_and_removes_its_file() {
         assert!(!env.exists("out"), "{}", env.listing());
     }
 }
+
+/// Round 7's closing note: under `--json` the watchdog's "partial copy was removed" was only a
+/// plain line, where the job's own failure is also a record. Now it is both, as a job's own
+/// error: the line on standard error, the record on standard output.
+#[test]
+fn under_json_the_removed_partial_copy_of_a_blocked_copy_is_a_record() {
+    use std::io::Read;
+    let env = TestEnv::new();
+    let mut writer = Command::new("sleep")
+        .arg("30")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pipe = writer.stdout.take().unwrap();
+    let mut child = Command::new(FCOPY)
+        .args(["--json", "-", "out"])
+        .current_dir(env.path())
+        .stdin(pipe)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    kill_and_wait(&mut child, "TERM");
+    let _ = writer.kill();
+    let _ = writer.wait();
+    let (mut stdout, mut stderr) = (String::new(), String::new());
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let message = "fcopy: interrupted while copying '-' to 'out'; the partial copy was removed";
+    assert_eq!(stderr, format!("{message}\n"));
+    let record: serde_json::Value = serde_json::from_str(stdout.trim()).expect(&stdout);
+    assert_eq!(record["type"], "file", "{stdout}");
+    assert_eq!(record["source"], "-", "{stdout}");
+    assert_eq!(record["dest"], "out", "{stdout}");
+    assert_eq!(record["status"], "error", "{stdout}");
+    assert_eq!(record["error"], message, "{stdout}");
+    assert!(!env.exists("out"), "{}", env.listing());
+}
