@@ -169,6 +169,12 @@ fn copy(prepared: &Prepared, reporter: &mut Reporter, program: &str) {
     let config = &prepared.config;
     let umask = current_umask();
     let display = progress_display(prepared, program);
+    let watched = Arc::downgrade(&display);
+    signals::on_blocking_job(move || {
+        if let Some(display) = watched.upgrade() {
+            display.watch_status_requests();
+        }
+    });
     reporter.progress = Some(Arc::clone(&display));
     let mut engine = Engine::new(&*display);
     if let Some(chunk) = display.chunk_hint() {

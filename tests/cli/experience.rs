@@ -981,6 +981,53 @@ fn a_stop_signal_ends_a_copy_waiting_on_an_empty_pipe_and_removes_its_file() {
     }
 }
 
+/// New-user trial, round 7: `kill -USR1` was answered only when a blocked read returned (the
+/// handler's `SA_RESTART` restarts it, and the watcher thread started at the copy's next
+/// piece). The watcher now starts with the watchdog, before a job that may block.
+#[test]
+fn usr1_is_answered_while_a_copy_waits_on_an_empty_pipe() {
+    use std::io::Read;
+    let env = TestEnv::new();
+    let mut writer = Command::new("sleep")
+        .arg("30")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pipe = writer.stdout.take().unwrap();
+    let mut child = Command::new(FCOPY)
+        .args(["-", "out"])
+        .current_dir(env.path())
+        .stdin(pipe)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    thread::sleep(Duration::from_millis(400));
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-USR1", &pid])
+        .status()
+        .unwrap()
+        .success());
+    // The status line comes within the watcher's 100 ms tick, while the read still waits.
+    let mut stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    thread::spawn(move || {
+        let mut line = [0u8; 200];
+        let n = stderr.read(&mut line).unwrap_or(0);
+        let _ = tx.send(String::from_utf8_lossy(&line[..n]).into_owned());
+    });
+    let said = rx.recv_timeout(Duration::from_secs(2));
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = writer.kill();
+    let _ = writer.wait();
+    let said = said.expect("no status line within 2 s of SIGUSR1");
+    assert!(
+        said.starts_with("fcopy: 0 bytes copied, 0/1 files"),
+        "{said:?}"
+    );
+}
+
 /// Round 7's closing note: under `--json` the watchdog's "partial copy was removed" was only a
 /// plain line, where the job's own failure is also a record. Now it is both, as a job's own
 /// error: the line on standard error, the record on standard output.
