@@ -32,8 +32,6 @@ Register-ArgumentCompleter -Native -CommandName 'fcopy' -ScriptBlock {
             [CompletionResult]::new('--sparse', '--sparse', [CompletionResultType]::ParameterName, 'Control creation of sparse files (holes)')
             [CompletionResult]::new('--reflink', '--reflink', [CompletionResultType]::ParameterName, 'Control clone/CoW copies (reflinks); --reflink alone means always; a byte range clones its block-aligned middle (FICLONERANGE)')
             [CompletionResult]::new('--method', '--method', [CompletionResultType]::ParameterName, 'How to move the bytes')
-            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Control which existing files are updated; -u means --update=older')
-            [CompletionResult]::new('--update', '--update', [CompletionResultType]::ParameterName, 'Control which existing files are updated; -u means --update=older')
             [CompletionResult]::new('--backup', '--backup', [CompletionResultType]::ParameterName, 'Make a backup of each existing destination file: none/off, numbered/t, existing/nil, simple/never')
             [CompletionResult]::new('-S', '-S ', [CompletionResultType]::ParameterName, 'Override the usual backup suffix (~)')
             [CompletionResult]::new('--suffix', '--suffix', [CompletionResultType]::ParameterName, 'Override the usual backup suffix (~)')
@@ -46,6 +44,7 @@ Register-ArgumentCompleter -Native -CommandName 'fcopy' -ScriptBlock {
             [CompletionResult]::new('--include', '--include', [CompletionResultType]::ParameterName, 'In trees, copy entries matching GLOB even if an --exclude matches (repeatable)')
             [CompletionResult]::new('--exclude-from', '--exclude-from', [CompletionResultType]::ParameterName, 'Read --exclude patterns from FILE, one per line (''#'' comments and blank lines ignored)')
             [CompletionResult]::new('--files-from', '--files-from', [CompletionResultType]::ParameterName, 'Copy the SOURCE names listed in FILE (''-'' = standard input; one a line, NUL-separated with -0) into -t DIRECTORY or the last operand')
+            [CompletionResult]::new('--update', '--update', [CompletionResultType]::ParameterName, 'Control which existing files are updated; -u means --update=older')
             [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'Treat DEST as a normal file, never as a directory to copy into')
             [CompletionResult]::new('--no-target-directory', '--no-target-directory', [CompletionResultType]::ParameterName, 'Treat DEST as a normal file, never as a directory to copy into')
             [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Copy directories recursively')
@@ -96,6 +95,7 @@ Register-ArgumentCompleter -Native -CommandName 'fcopy' -ScriptBlock {
             [CompletionResult]::new('--checksum', '--checksum', [CompletionResultType]::ParameterName, 'With --update=changed: when size and mtime match, compare the contents too and copy the file if they differ')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (cp has no -h: it is an invalid option, as in GNU cp)')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Control which existing files are updated; -u means --update=older')
             break
         }
     })

@@ -23,7 +23,7 @@ _fcopy() {
 
     case "${cmd}" in
         fcopy)
-            opts="-t -T -R -r -a -d -L -P -H -x -l -s -p -Z -n -i -f -u -b -S -0 -j -g -v --target-directory --no-target-directory --recursive --archive --dereference --no-dereference --one-file-system --parents --copy-contents --strip-trailing-slashes --keep-directory-symlink --link --symbolic-link --preserve --no-preserve --attributes-only --context --offset-in --offset-out --len --sparse --reflink --method --no-clobber --interactive --force --remove-destination --update --backup --suffix --batch --null --jobs --atomic --sync --progress --verbose --debug --json --dry-run --resume --verify --exclude --include --exclude-from --stats --mkpath --checksum --files-from --help --version"
+            opts="-t -T -R -r -a -d -L -P -H -x -l -s -p -Z -n -i -f -b -S -0 -j -g -v -u --target-directory --no-target-directory --recursive --archive --dereference --no-dereference --one-file-system --parents --copy-contents --strip-trailing-slashes --keep-directory-symlink --link --symbolic-link --preserve --no-preserve --attributes-only --context --offset-in --offset-out --len --sparse --reflink --method --no-clobber --interactive --force --remove-destination --backup --suffix --batch --null --jobs --atomic --sync --progress --verbose --debug --json --dry-run --resume --verify --exclude --include --exclude-from --stats --mkpath --checksum --files-from --help --version --update"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -71,14 +71,6 @@ _fcopy() {
                     ;;
                 --method)
                     COMPREPLY=($(compgen -W "auto copy-file-range read-write" -- "${cur}"))
-                    return 0
-                    ;;
-                --update)
-                    COMPREPLY=($(compgen -W "all none none-fail older changed" -- "${cur}"))
-                    return 0
-                    ;;
-                -u)
-                    COMPREPLY=($(compgen -W "all none none-fail older changed" -- "${cur}"))
                     return 0
                     ;;
                 --backup)
@@ -129,6 +121,10 @@ _fcopy() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --update)
+                    COMPREPLY=($(compgen -W "all none none-fail older changed" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -162,6 +158,13 @@ _fcopy_with_equals() {
         _fcopy_value "$1" "${COMP_WORDS[COMP_CWORD-2]}" "${cur}"
         return
     fi
+    case "${prev}" in
+        --preserve|--context|--reflink|--update|--backup|--progress|--verify)
+            # The value is optional and only ever given after '=': this word is not it.
+            _fcopy "$1" "$2" ""
+            return
+            ;;
+    esac
     _fcopy "$@"
     if [[ ${cur} == --* ]]; then
         local with_values=" --target-directory --preserve --no-preserve --context --offset-in --offset-out --len --sparse --reflink --method --update --backup --suffix --batch --jobs --progress --verify --exclude --include --exclude-from --files-from " i

@@ -29,8 +29,6 @@ set edit:completion:arg-completer[fcopy] = {|@words|
             cand --sparse 'Control creation of sparse files (holes)'
             cand --reflink 'Control clone/CoW copies (reflinks); --reflink alone means always; a byte range clones its block-aligned middle (FICLONERANGE)'
             cand --method 'How to move the bytes'
-            cand -u 'Control which existing files are updated; -u means --update=older'
-            cand --update 'Control which existing files are updated; -u means --update=older'
             cand --backup 'Make a backup of each existing destination file: none/off, numbered/t, existing/nil, simple/never'
             cand -S 'Override the usual backup suffix (~)'
             cand --suffix 'Override the usual backup suffix (~)'
@@ -43,6 +41,7 @@ set edit:completion:arg-completer[fcopy] = {|@words|
             cand --include 'In trees, copy entries matching GLOB even if an --exclude matches (repeatable)'
             cand --exclude-from 'Read --exclude patterns from FILE, one per line (''#'' comments and blank lines ignored)'
             cand --files-from 'Copy the SOURCE names listed in FILE (''-'' = standard input; one a line, NUL-separated with -0) into -t DIRECTORY or the last operand'
+            cand --update 'Control which existing files are updated; -u means --update=older'
             cand -T 'Treat DEST as a normal file, never as a directory to copy into'
             cand --no-target-directory 'Treat DEST as a normal file, never as a directory to copy into'
             cand -r 'Copy directories recursively'
@@ -93,6 +92,7 @@ set edit:completion:arg-completer[fcopy] = {|@words|
             cand --checksum 'With --update=changed: when size and mtime match, compare the contents too and copy the file if they differ'
             cand --help 'Print help (cp has no -h: it is an invalid option, as in GNU cp)'
             cand --version 'Print version'
+            cand -u 'Control which existing files are updated; -u means --update=older'
         }
     ]
     $completions[$command]

@@ -90,8 +90,23 @@ pub fn ensure_watchdog() {
     ONCE.call_once(|| {
         if crate::limits::address_space_headroom().is_none_or(|free| free >= WATCHDOG_HEADROOM) {
             start_watchdog();
+            if let Some(ready) = ON_BLOCKING_JOB.get() {
+                ready();
+            }
         }
     });
+}
+
+/// What else must be ready before the first job that may block: set once by the front end
+/// (the `kill -USR1` watcher of `report::progress`, which would otherwise start only at the
+/// copy's next piece).
+static ON_BLOCKING_JOB: std::sync::OnceLock<Box<dyn Fn() + Send + Sync>> =
+    std::sync::OnceLock::new();
+
+/// Sets what [`ensure_watchdog`] starts besides the watchdog (under the same address-space
+/// check).
+pub fn on_blocking_job(ready: impl Fn() + Send + Sync + 'static) {
+    let _ = ON_BLOCKING_JOB.set(Box::new(ready));
 }
 
 /// The address space left under `RLIMIT_AS` below which the watchdog is not started: 8 MiB.

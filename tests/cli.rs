@@ -48,3 +48,5 @@ mod security;
 mod sparse;
 #[path = "cli/streams.rs"]
 mod streams;
+#[path = "cli/ux8.rs"]
+mod ux8;

@@ -53,21 +53,23 @@ pub fn run(argv: Vec<OsString>) -> ExitCode {
         Err(code) => return code,
     };
     signals::install();
-    let shown_program = program.clone();
-    signals::partial::on_removed(move |source, dest| {
-        let said = exec::ExecError::Interrupted {
-            source: source.to_owned(),
-            dest: dest.to_owned(),
-            partial: exec::Partial::Removed,
-        };
-        eprintln!("{shown_program}: {said}");
-    });
     exec::mark_run_start();
     let prepared = match prepare(&args, &matches, &mut reporter) {
         Ok(prepared) => prepared,
         Err(code) => return code,
     };
     configure_reporter(&mut reporter, &prepared);
+    // No copy job runs before this point, so none can be left for the watchdog to remove.
+    let (shown_program, json, stdout_taken) =
+        (program.clone(), reporter.json, reporter.stdout_taken);
+    signals::partial::on_removed(move |source, dest| {
+        let said = crate::report::PartialRemoved {
+            program: &shown_program,
+            json,
+            stdout_taken,
+        };
+        said.say(source, dest);
+    });
     let started = Instant::now();
     copy(&prepared, &mut reporter, &program);
     finish(&mut reporter, &prepared.config, started)
@@ -167,6 +169,12 @@ fn copy(prepared: &Prepared, reporter: &mut Reporter, program: &str) {
     let config = &prepared.config;
     let umask = current_umask();
     let display = progress_display(prepared, program);
+    let watched = Arc::downgrade(&display);
+    signals::on_blocking_job(move || {
+        if let Some(display) = watched.upgrade() {
+            display.watch_status_requests();
+        }
+    });
     reporter.progress = Some(Arc::clone(&display));
     let mut engine = Engine::new(&*display);
     if let Some(chunk) = display.chunk_hint() {

@@ -46,7 +46,14 @@ fn usage_error(program: &str, e: &OptionError) -> ExitCode {
 /// exit 1, as in GNU; that error is reported through the Reporter.
 fn print_help_or_version(program: &str, text: &str) -> ExitCode {
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    let written = if stdout_was_closed_at_start() {
+        Err(std::io::Error::from_raw_os_error(
+            rustix::io::Errno::BADF.raw_os_error(),
+        ))
+    } else {
+        out.write_all(text.as_bytes()).and_then(|()| out.flush())
+    };
+    match written {
         Ok(()) => ExitCode::Success,
         Err(err) => {
             drop(out);
@@ -62,3 +69,28 @@ fn print_help_or_version(program: &str, text: &str) -> ExitCode {
 /// `report/messages/settings.rs` as GNU's `write error`).
 #[derive(Debug)]
 pub struct HelpWriteError(pub std::io::Error);
+
+/// Whether standard output was closed when fcopy started (`fcopy --help >&-`), so that help and
+/// version fail with GNU's `write error: Bad file descriptor` (exit 1) instead of writing into
+/// nothing. Rust's runtime reopens a closed descriptor 0-2 on `/dev/null` read-write before
+/// `main` (seen with strace: `poll` reports `POLLNVAL` for fd 1, then `openat("/dev/null",
+/// O_RDWR) = 1`), so the closed descriptor itself cannot be seen; its mark is a stdout that is
+/// `/dev/null` (character device 1:3) opened read-write. A shell's `>/dev/null` opens it
+/// write-only. A daemon (daemon(3), start-stop-daemon) points all three descriptors at one
+/// read-write `/dev/null`: that is not taken for a closed stdout. Only `--help`/`--version`
+/// look, so that no copy's exit status depends on this guess.
+fn stdout_was_closed_at_start() -> bool {
+    use std::os::fd::AsFd;
+    fn reopened_null(fd: std::os::fd::BorrowedFd<'_>) -> bool {
+        let is_null = rustix::fs::fstat(fd).is_ok_and(|st| {
+            rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::CharacterDevice
+                && st.st_rdev == rustix::fs::makedev(1, 3)
+        });
+        let read_write = rustix::fs::fcntl_getfl(fd)
+            .is_ok_and(|fl| fl & rustix::fs::OFlags::RWMODE == rustix::fs::OFlags::RDWR);
+        is_null && read_write
+    }
+    let (stdin, stdout, stderr) = (std::io::stdin(), std::io::stdout(), std::io::stderr());
+    reopened_null(stdout.as_fd())
+        && !(reopened_null(stdin.as_fd()) && reopened_null(stderr.as_fd()))
+}

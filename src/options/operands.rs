@@ -36,7 +36,7 @@ pub enum OperandError {
     MissingDestination(PathBuf),
     /// `-T` with more than two operands: the third.
     ExtraOperand(PathBuf),
-    /// `--parents` whose last operand is not a directory.
+    /// `--parents` with one SOURCE and a DEST that is not a directory (or with `-T`).
     ParentsNeedDirectory,
     /// A byte range with several SOURCEs.
     RangeWithSeveralSources,
@@ -114,7 +114,10 @@ fn resolve_target_list(
         }]);
     }
     let last_path = Path::new(last);
-    if args.parents && !matches!(is_dir(last_path), Ok(true)) {
+    // GNU cp.c (do_copy): several SOURCEs into a LAST that is not a directory are `target
+    // 'LAST': Not a directory` (or the look's errno), --parents or not; only a single SOURCE
+    // with --parents is the usage error.
+    if args.parents && ops.len() == 2 && !matches!(is_dir(last_path), Ok(true)) {
         return Err(OperandError::ParentsNeedDirectory.into());
     }
     last_operand(args, last_path, is_dir(last_path))

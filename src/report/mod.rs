@@ -21,6 +21,7 @@ use std::path::PathBuf;
 pub use self::exit_codes::ExitCode;
 pub use self::json::JsonObject;
 pub use self::quote::{argmatch_quote, quote, quote_bytes, quote_if_needed};
+pub use self::record::PartialRemoved;
 pub use self::verbose::debug_line;
 
 /// The text of an error without Rust's " (os error N)" suffix.

@@ -136,7 +136,8 @@ impl ProgressDisplay {
                             // would otherwise wrap the line and leave the bar above the
                             // message.
                             let width = terminal_width().saturating_sub(2);
-                            let _ = w.write_str(&render(&view, &shared.counters, width));
+                            let ascii = crate::report::quote::c_locale();
+                            let _ = w.write_str(&render(&view, &shared.counters, width, ascii));
                         },
                     ),
             );
@@ -165,23 +166,34 @@ impl ProgressDisplay {
             print_status(&self.shared, &status.program);
         }
         if self.started() >= STATUS_WATCH_DELAY {
-            status.watcher.call_once(|| {
-                let shared = Arc::clone(&self.shared);
-                let (flag, program) = (Arc::clone(&status.flag), status.program.clone());
-                // A small watcher: it wakes ten times a second to look at the flag. If it
-                // cannot start (or panics starting), silently: requests are then answered at
-                // the next file (crate::signals::HELPER_THREADS).
-                let _ = std::thread::Builder::new()
-                    .name(crate::signals::HELPER_THREADS[1].into())
-                    .stack_size(64 << 10)
-                    .spawn(move || loop {
-                        std::thread::sleep(Duration::from_millis(100));
-                        if flag.swap(false, Ordering::Relaxed) {
-                            print_status(&shared, &program);
-                        }
-                    });
-            });
+            self.watch_status_requests();
         }
+    }
+
+    /// Starts (once) the thread that answers `kill -USR1` at once, also while the copy waits
+    /// in a system call: before a job that may block ([`crate::signals::on_blocking_job`]),
+    /// whose `read` the handler's `SA_RESTART` restarts (new-user trial, round 7: a copy from
+    /// an idle pipe answered only when data came), or once the copy has run long enough.
+    pub fn watch_status_requests(&self) {
+        let Some(status) = &self.status else {
+            return;
+        };
+        status.watcher.call_once(|| {
+            let shared = Arc::clone(&self.shared);
+            let (flag, program) = (Arc::clone(&status.flag), status.program.clone());
+            // A small watcher: it wakes ten times a second to look at the flag. If it
+            // cannot start (or panics starting), silently: requests are then answered at
+            // the next file (crate::signals::HELPER_THREADS).
+            let _ = std::thread::Builder::new()
+                .name(crate::signals::HELPER_THREADS[1].into())
+                .stack_size(64 << 10)
+                .spawn(move || loop {
+                    std::thread::sleep(Duration::from_millis(100));
+                    if flag.swap(false, Ordering::Relaxed) {
+                        print_status(&shared, &program);
+                    }
+                });
+        });
     }
 
     /// More work was found: `bytes` more to copy in `files` more files.

@@ -18,8 +18,9 @@ pub fn quote_bytes(bytes: &[u8]) -> String {
 
 /// Whether messages are for the C/POSIX locale (or any locale that is not UTF-8): GNU then
 /// escapes every non-ASCII byte (`''$'\303\274'` for `ü`). Read once from `LC_ALL`,
-/// `LC_CTYPE`, `LANG` (the first that is set and not empty).
-fn c_locale() -> bool {
+/// `LC_CTYPE`, `LANG` (the first that is set and not empty). The progress line asks too (its
+/// `≥` is `>=` there).
+pub(crate) fn c_locale() -> bool {
     static C: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *C.get_or_init(|| {
         let name = ["LC_ALL", "LC_CTYPE", "LANG"]

@@ -129,3 +129,39 @@ impl Reporter {
         }
     }
 }
+
+/// How the watchdog says that it removed the new DEST of a copy blocked in a system call
+/// ([`crate::signals::partial`]), as the job itself would have said its interruption: the
+/// error line on standard error and, with `--json`, the job's error record (on standard
+/// output, or standard error when DEST is `-`). Written straight to the descriptors: the
+/// watchdog runs on its own thread and fcopy dies by the signal next (round 7's closing note:
+/// the line was plain text also under `--json`).
+pub struct PartialRemoved<'a> {
+    pub program: &'a str,
+    pub json: bool,
+    pub stdout_taken: bool,
+}
+
+impl PartialRemoved<'_> {
+    /// Says it for the job copying `source` to `dest` (both as shown).
+    pub fn say(&self, source: &Path, dest: &Path) {
+        use std::io::Write as _;
+        let said = crate::exec::ExecError::Interrupted {
+            source: source.to_owned(),
+            dest: dest.to_owned(),
+            partial: crate::exec::Partial::Removed,
+        };
+        let message = format!("{}: {said}", self.program);
+        let _ = writeln!(std::io::stderr().lock(), "{message}");
+        if self.json {
+            let mut record = Record::new("file", Some(source), Some(dest), "error").error(message);
+            record.bytes = Some(0);
+            let line = record.finish();
+            let _ = if self.stdout_taken {
+                writeln!(std::io::stderr().lock(), "{line}")
+            } else {
+                writeln!(std::io::stdout().lock(), "{line}")
+            };
+        }
+    }
+}

@@ -1,5 +1,6 @@
 //! `--update=changed`: a regular DEST with SOURCE's size and modification time is taken to be
-//! a finished copy and skipped (and a symbolic link with the same target as SOURCE's).
+//! a finished copy and skipped (and a symbolic link with the same target as SOURCE's, and a
+//! FIFO, socket or device node of SOURCE's kind with its mtime).
 //!
 //! This is sound only because no fcopy run leaves a DEST with the source's size and mtime
 //! unless all its data was written: the mtime is the last thing set (after data, owner, xattrs
@@ -84,11 +85,30 @@ fn fs_magic(end: &Endpoint) -> Option<u64> {
     fstatfs(fd.as_fd()).ok().map(|s| s.f_type as u64)
 }
 
+/// A FIFO, socket or device node (made anew, not copied, by `-r`).
+fn is_special(kind: FileKind) -> bool {
+    matches!(
+        kind,
+        FileKind::Fifo | FileKind::Socket | FileKind::CharDevice | FileKind::BlockDevice
+    )
+}
+
+/// Whether `dest` has `source`'s mtime, at the coarser step of the two filesystems.
+fn same_time(source: &FileFacts, src: &Endpoint, dest: &Stat, dst: &Endpoint) -> bool {
+    let dest_mtime = (dest.st_mtime, dest.st_mtime_nsec as i64);
+    dest_mtime == source.mtime || {
+        let step = granularity_ns(fs_magic(src)).max(granularity_ns(fs_magic(dst)));
+        same_mtime(source.mtime, dest_mtime, step)
+    }
+}
+
 /// Whether the existing `dest` (stat'ed, links followed) already holds a copy of the regular
 /// file `source`: same size, and same mtime at the coarser step of the two filesystems.
 ///
 /// A symbolic link (copied as a link, `-P`/`-a`) is unchanged when DEST (`dest` from `lstat`) is
-/// a symbolic link with the same target. With [`Check::contents`] (`--checksum`) a regular
+/// a symbolic link with the same target. A FIFO, socket or device node is unchanged when DEST
+/// is the same kind of node (for a device, the same device number) with the same mtime: as
+/// for a regular file, neither mode nor owner is compared. With [`Check::contents`] (`--checksum`) a regular
 /// file must also have the same bytes.
 pub fn unchanged(
     source: &FileFacts,
@@ -101,16 +121,21 @@ pub fn unchanged(
         return rustix::fs::FileType::from_raw_mode(dest.st_mode) == rustix::fs::FileType::Symlink
             && link_target(src).is_some_and(|a| link_target(dst).is_some_and(|b| a == b));
     }
-    let dest_regular =
-        rustix::fs::FileType::from_raw_mode(dest.st_mode) == rustix::fs::FileType::RegularFile;
+    let dest_type = rustix::fs::FileType::from_raw_mode(dest.st_mode);
+    if is_special(source.kind) {
+        // A FIFO, socket or device node has no bytes to compare: the same kind of node (the
+        // same device number for a device) with SOURCE's mtime is the copy an earlier `-a`
+        // run made (round 7's new user: `-a --update=changed` re-made a FIFO every run).
+        let devices = matches!(source.kind, FileKind::CharDevice | FileKind::BlockDevice);
+        return dest_type == rustix::fs::FileType::from_raw_mode(source.mode)
+            && (!devices || dest.st_rdev == source.rdev)
+            && same_time(source, src, dest, dst);
+    }
+    let dest_regular = dest_type == rustix::fs::FileType::RegularFile;
     if source.kind != FileKind::Regular || !dest_regular || dest.st_size as u64 != source.size {
         return false;
     }
-    let dest_mtime = (dest.st_mtime, dest.st_mtime_nsec as i64);
-    let same_time = dest_mtime == source.mtime || {
-        let step = granularity_ns(fs_magic(src)).max(granularity_ns(fs_magic(dst)));
-        same_mtime(source.mtime, dest_mtime, step)
-    };
+    let same_time = same_time(source, src, dest, dst);
     if !same_time || !check.contents {
         return same_time;
     }

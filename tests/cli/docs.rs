@@ -58,7 +58,19 @@ fn man_page() -> Vec<u8> {
     }
     synopsis.to_writer(&mut out).unwrap();
     man.render_description_section(&mut out).unwrap();
-    man.render_options_section(&mut out).unwrap();
+    // The operands are in the SYNOPSIS; clap would open OPTIONS with them (`[PATH]`). The
+    // options come in clap's groups, each a section of its own.
+    let mut intro = Roff::new();
+    intro.control("SH", ["OPTIONS"]);
+    intro.text([roman(
+        "The options follow in groups, one section each. A long option may be abbreviated to \
+         any prefix that names only it (--verb for --verbose), as in GNU cp.",
+    )]);
+    intro.to_writer(&mut out).unwrap();
+    let options = Args::command().mut_arg("operands", |a| a.hide(true));
+    clap_mangen::Man::new(options)
+        .render_options_section(&mut out)
+        .unwrap();
 
     let mut roff = Roff::new();
     roff.control("SH", ["STRATEGIES"]);
@@ -102,7 +114,7 @@ fn man_page() -> Vec<u8> {
         (
             "PROGRESS AND STATUS",
             &[
-                "--progress (-g) draws one line on standard error: a bar, bytes copied of the total, percentage, rate, ETA and files done of files found. While the walk is still finding files the totals are lower bounds (shown with >=) and there is no bar, percentage or ETA. The line is fitted to the terminal's width and never wraps; flushing... means every byte is through and files are still being finished.",
+                "--progress (-g) draws one line on standard error: a bar, bytes copied of the total, percentage, rate, ETA and files done of files found. While the walk is still finding files the totals are lower bounds (shown with \u{2265}, or >= where the locale is not UTF-8) and there is no bar, percentage or ETA. The line is fitted to the terminal's width and never wraps: on a narrow terminal the bar shrinks to ten columns, then the ETA, the rate and the file count are dropped, and only then the bar; flushing... means every byte is through and files are still being finished.",
                 "Sending SIGUSR1 (kill -USR1 PID) makes fcopy print one status line on standard error, as dd(1) does, and go on: bytes copied, files done, elapsed time and rate.",
             ],
         ),
@@ -191,12 +203,86 @@ fn ascii_roff(page: &[u8]) -> Vec<u8> {
     out.into_bytes()
 }
 
-fn completion(shell: Shell) -> Vec<u8> {
+/// The options whose value is optional and given only after `=` (GNU's `--reflink[=WHEN]`,
+/// `--update[=UPDATE]`, `--backup[=CONTROL]`, `--preserve[=ATTR_LIST]`, ...): long name and
+/// the short alias, if any (`-u` takes no value at all: it is `--update=older`).
+/// Each with its help text.
+fn equals_only() -> Vec<(String, Option<char>, String)> {
+    Args::command()
+        .get_arguments()
+        .filter(|a| {
+            let takes = a.get_num_args().unwrap_or_default();
+            a.is_require_equals_set() && takes.takes_values() && takes.min_values() == 0
+        })
+        .filter_map(|a| {
+            let help = a.get_help().map(|h| h.to_string()).unwrap_or_default();
+            Some((a.get_long()?.to_owned(), a.get_short(), help))
+        })
+        .collect()
+}
+
+/// clap's definition as the completers should see it: clap_complete does not know
+/// `require_equals`, so a short alias of an optional-value option (`-u`) becomes a flag of its
+/// own. (Parsing is unchanged: this command only feeds the generators.)
+fn completion_command() -> clap::Command {
     let mut cmd = Args::command();
+    for (long, short, help) in equals_only() {
+        let Some(short) = short else { continue };
+        let id = cmd
+            .get_arguments()
+            .find(|a| a.get_long() == Some(long.as_str()))
+            .map(|a| a.get_id().to_string())
+            .unwrap();
+        // clap's ids are `&'static str` (no "string" feature): leaked once per generation.
+        let flag_id: &'static str = Box::leak(format!("{id}-short").into_boxed_str());
+        cmd = cmd.mut_arg(&id, |a| a.short(None)).arg(
+            clap::Arg::new(flag_id)
+                .short(short)
+                .action(clap::ArgAction::SetTrue)
+                .help(help),
+        );
+    }
+    cmd
+}
+
+fn completion(shell: Shell) -> Vec<u8> {
+    let mut cmd = completion_command();
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut cmd, "fcopy", &mut out);
-    if shell == Shell::Bash {
-        return bash_with_equals(out);
+    let text = String::from_utf8(out).unwrap();
+    match shell {
+        Shell::Bash => bash_with_equals(text.into_bytes()),
+        Shell::Zsh => zsh_equals_only(&text).into_bytes(),
+        Shell::Fish => fish_equals_only(&text).into_bytes(),
+        _ => text.into_bytes(),
+    }
+}
+
+/// zsh's `_arguments`: `--opt=[...]` also takes the value as the next word; `--opt=-[...]`
+/// takes it only after `=`.
+fn zsh_equals_only(text: &str) -> String {
+    let mut text = text.to_owned();
+    for (long, _, _) in equals_only() {
+        text = text.replace(&format!("--{long}=["), &format!("--{long}=-["));
+    }
+    text
+}
+
+/// fish: `-r` (requires a parameter) completes the next word as the value; without it the
+/// values are offered only after `--opt=`.
+fn fish_equals_only(text: &str) -> String {
+    let longs: Vec<String> = equals_only()
+        .into_iter()
+        .map(|(long, _, _)| format!(" -l {long} "))
+        .collect();
+    let mut out = String::new();
+    for line in text.split_inclusive('\n') {
+        if line.starts_with("complete -c fcopy ") && longs.iter().any(|l| line.contains(l.as_str()))
+        {
+            out.push_str(&line.replacen("' -r", "'", 1));
+        } else {
+            out.push_str(line);
+        }
     }
     out
 }
@@ -215,6 +301,7 @@ fn bash_with_equals(generated: Vec<u8>) -> Vec<u8> {
         .filter(|a| !a.is_positional() && a.get_action().takes_values())
         .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
         .collect();
+    let equals_only = equals_only();
     let mut out = text[..cut].to_owned();
     out.push_str(&format!(
         r#"
@@ -241,6 +328,13 @@ _fcopy_with_equals() {{
         _fcopy_value "$1" "${{COMP_WORDS[COMP_CWORD-2]}}" "${{cur}}"
         return
     fi
+    case "${{prev}}" in
+        {})
+            # The value is optional and only ever given after '=': this word is not it.
+            _fcopy "$1" "$2" ""
+            return
+            ;;
+    esac
     _fcopy "$@"
     if [[ ${{cur}} == --* ]]; then
         local with_values=" {} " i
@@ -259,6 +353,11 @@ else
     complete -F _fcopy_with_equals -o bashdefault -o default fcopy
 fi
 "#,
+        equals_only
+            .iter()
+            .map(|(long, _, _)| format!("--{long}"))
+            .collect::<Vec<_>>()
+            .join("|"),
         with_values.join(" ")
     ));
     out.into_bytes()
@@ -327,6 +426,12 @@ fn man_page_reads_well() {
     ] {
         assert!(man.contains(var), "the man page does not mention {var}");
     }
+    // The OPTIONS section opened with clap's line for the operands, `[PATH] SOURCE... DEST`.
+    let options = &man[man.find(".SH OPTIONS").unwrap()..man.find(".SH DESTINATION").unwrap()];
+    assert!(
+        !options.contains("PATH") && !options.contains("SOURCE..."),
+        "{options}"
+    );
     let synopsis = &man[man.find("SYNOPSIS").unwrap()..man.find("DESCRIPTION").unwrap()];
     // clap's synopsis listed every flag, with empty argument slots: `[-d ]`, `[-b  ]`.
     assert!(!synopsis.contains(" ]"), "{synopsis}");
@@ -509,6 +614,61 @@ fn bash_completes_option_values_after_equals() {
     // `--spa<TAB>` offers `--sparse=` for an option that takes a value; flags stay bare.
     assert_eq!(bash_complete(&["fcopy", "--spa"]), ["--sparse="]);
     assert_eq!(bash_complete(&["fcopy", "--recursiv"]), ["--recursive"]);
+}
+
+#[test]
+fn optional_values_are_completed_only_after_equals() {
+    // GNU's `--reflink[=WHEN]`, `--update[=UPDATE]`, `--backup[=CONTROL]`: the value only
+    // ever follows '='; `-u` takes none. The completions offered `-u none` and `--reflink auto`
+    // with a space (round 7's new user), which cp reads as an operand named `none`.
+    if crate::testenv::require_tool("bash") {
+        for option in [
+            "-u",
+            "--update",
+            "--reflink",
+            "--backup",
+            "--progress",
+            "--preserve",
+        ] {
+            let offered = bash_complete(&["fcopy", option, ""]);
+            for word in ["none", "auto", "always", "numbered", "older"] {
+                assert!(
+                    !offered.contains(&word.to_owned()),
+                    "{option} {word}: {offered:?}"
+                );
+            }
+        }
+        assert_eq!(
+            bash_complete(&["fcopy", "--reflink", "=", "al"]),
+            ["always"]
+        );
+        assert_eq!(
+            bash_complete(&["fcopy", "--update", "=", "no"]),
+            ["none", "none-fail"]
+        );
+        // A value that needs no '=' is still completed after a space.
+        assert_eq!(bash_complete(&["fcopy", "--sparse", "al"]), ["always"]);
+    }
+    // zsh's `_arguments`: `--opt=-[...]` takes the value only in the same word; fish's `-r`
+    // completes the next word as the value. Neither shell is installed here: the text.
+    let zsh = fs::read_to_string(root().join("completions/_fcopy")).unwrap();
+    let fish = fs::read_to_string(root().join("completions/fcopy.fish")).unwrap();
+    for long in [
+        "update", "reflink", "backup", "preserve", "progress", "context",
+    ] {
+        assert!(zsh.contains(&format!("--{long}=-[")), "zsh --{long}");
+        let line = fish
+            .lines()
+            .find(|l| l.contains(&format!(" -l {long} ")))
+            .unwrap();
+        assert!(!line.contains("' -r"), "fish: {line}");
+    }
+    assert!(zsh.contains("'-u[") && !zsh.contains("'-u+["), "zsh -u");
+    assert!(fish.contains("complete -c fcopy -s u -d "), "fish -u");
+    assert!(
+        zsh.contains("'--sparse=["),
+        "zsh --sparse takes a value after a space too"
+    );
 }
 
 /// The lines of a paragraph that end early: the next line's first word would have fit.

@@ -503,7 +503,12 @@ fn bar_fits_60_and_80_columns_and_counts_files_while_the_walk_goes_on() {
     if !require_tool("script") {
         return;
     }
-    for cols in [60usize, 80] {
+    // The lower bound's mark is `≥` in a UTF-8 locale and `>=` in others (round 8).
+    for (cols, locale, mark) in [
+        (60usize, "C.UTF-8", "≥"),
+        (80, "C.UTF-8", "≥"),
+        (80, "C", ">="),
+    ] {
         let env = TestEnv::new();
         for name in ["f1", "f2", "f3"] {
             env.write(name, pattern(100_000, 7));
@@ -515,7 +520,7 @@ fn bar_fits_60_and_80_columns_and_counts_files_while_the_walk_goes_on() {
         let screen = in_pty_sized(
             &env,
             cols as u16,
-            "\"$FCOPY\" -g --copy-contents f1 f2 f3 slow dst",
+            &format!("LC_ALL={locale} \"$FCOPY\" -g --copy-contents f1 f2 f3 slow dst"),
             b"",
         );
         writer.join().unwrap();
@@ -531,7 +536,7 @@ fn bar_fits_60_and_80_columns_and_counts_files_while_the_walk_goes_on() {
         // Three files are done while the fourth streams in; the total is a lower bound as long
         // as that stream has more than its size said.
         assert!(
-            bars.iter().any(|b| b.contains("3/≥4 files")),
+            bars.iter().any(|b| b.contains(&format!("3/{mark}4 files"))),
             "the file counter did not move at {cols} columns: {bars:?}"
         );
         assert!(
@@ -974,4 +979,99 @@ fn a_stop_signal_ends_a_copy_waiting_on_an_empty_pipe_and_removes_its_file() {
         );
         assert!(!env.exists("out"), "{}", env.listing());
     }
+}
+
+/// New-user trial, round 7: `kill -USR1` was answered only when a blocked read returned (the
+/// handler's `SA_RESTART` restarts it, and the watcher thread started at the copy's next
+/// piece). The watcher now starts with the watchdog, before a job that may block.
+#[test]
+fn usr1_is_answered_while_a_copy_waits_on_an_empty_pipe() {
+    use std::io::Read;
+    let env = TestEnv::new();
+    let mut writer = Command::new("sleep")
+        .arg("30")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pipe = writer.stdout.take().unwrap();
+    let mut child = Command::new(FCOPY)
+        .args(["-", "out"])
+        .current_dir(env.path())
+        .stdin(pipe)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    thread::sleep(Duration::from_millis(400));
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-USR1", &pid])
+        .status()
+        .unwrap()
+        .success());
+    // The status line comes within the watcher's 100 ms tick, while the read still waits.
+    let mut stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    thread::spawn(move || {
+        let mut line = [0u8; 200];
+        let n = stderr.read(&mut line).unwrap_or(0);
+        let _ = tx.send(String::from_utf8_lossy(&line[..n]).into_owned());
+    });
+    let said = rx.recv_timeout(Duration::from_secs(2));
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = writer.kill();
+    let _ = writer.wait();
+    let said = said.expect("no status line within 2 s of SIGUSR1");
+    assert!(
+        said.starts_with("fcopy: 0 bytes copied, 0/1 files"),
+        "{said:?}"
+    );
+}
+
+/// Round 7's closing note: under `--json` the watchdog's "partial copy was removed" was only a
+/// plain line, where the job's own failure is also a record. Now it is both, as a job's own
+/// error: the line on standard error, the record on standard output.
+#[test]
+fn under_json_the_removed_partial_copy_of_a_blocked_copy_is_a_record() {
+    use std::io::Read;
+    let env = TestEnv::new();
+    let mut writer = Command::new("sleep")
+        .arg("30")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pipe = writer.stdout.take().unwrap();
+    let mut child = Command::new(FCOPY)
+        .args(["--json", "-", "out"])
+        .current_dir(env.path())
+        .stdin(pipe)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    kill_and_wait(&mut child, "TERM");
+    let _ = writer.kill();
+    let _ = writer.wait();
+    let (mut stdout, mut stderr) = (String::new(), String::new());
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let message = "fcopy: interrupted while copying '-' to 'out'; the partial copy was removed";
+    assert_eq!(stderr, format!("{message}\n"));
+    let record: serde_json::Value = serde_json::from_str(stdout.trim()).expect(&stdout);
+    assert_eq!(record["type"], "file", "{stdout}");
+    assert_eq!(record["source"], "-", "{stdout}");
+    assert_eq!(record["dest"], "out", "{stdout}");
+    assert_eq!(record["status"], "error", "{stdout}");
+    assert_eq!(record["error"], message, "{stdout}");
+    assert!(!env.exists("out"), "{}", env.listing());
 }

@@ -4,7 +4,7 @@
 //! `--verify` must catch).
 
 use std::fs;
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
@@ -128,6 +128,56 @@ fn update_changed_keeps_symlinks_with_the_same_target() {
         fs::read_link(env.join("u/moved")).unwrap(),
         Path::new("elsewhere")
     );
+}
+
+/// Round 7's new user: `-a --update=changed` re-made a FIFO on every run. A FIFO (or another
+/// special file) of SOURCE's kind with its mtime is the finished copy; a FIFO whose source
+/// was touched since is made again.
+#[test]
+fn update_changed_keeps_a_fifo_copied_before() {
+    let env = TestEnv::new();
+    fs::create_dir(env.join("t")).unwrap();
+    for name in ["same", "touched"] {
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            env.join("t").join(name),
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o640),
+            0,
+        )
+        .unwrap();
+    }
+    env.run(&["-a", "t", "u"]).success();
+    // A mark a FIFO made again would not have (mode is not compared, -a would restore it).
+    fs::set_permissions(env.join("u/same"), fs::Permissions::from_mode(0o600)).unwrap();
+    // Not opened (a FIFO without a reader would block): `touch` sets the time by name.
+    let touched = std::process::Command::new("touch")
+        .args(["-d", "+1 minute"])
+        .arg(env.join("t/touched"))
+        .status()
+        .unwrap();
+    assert!(touched.success());
+    let run = env.run(&["-a", "--update=changed", "--json", "-T", "t", "u"]);
+    run.success();
+    let records = run.json();
+    let status = |name: &str| {
+        let rec = records.iter().find(|r| r["source"] == format!("t/{name}"));
+        rec.unwrap_or_else(|| run.fail(name))["status"].clone()
+    };
+    assert_eq!(status("same"), "skipped");
+    assert_eq!(status("touched"), "ok");
+    let mode = |name: &str| {
+        fs::symlink_metadata(env.join("u").join(name))
+            .unwrap()
+            .mode()
+    };
+    assert_eq!(
+        mode("same") & 0o7777,
+        0o600,
+        "the unchanged FIFO was made again"
+    );
+    assert_eq!(mode("touched") & 0o7777, 0o640);
+    assert_eq!(mtime(&env.join("u/touched")), mtime(&env.join("t/touched")));
 }
 
 #[test]

@@ -83,6 +83,19 @@ fn operand_errors_match_gnu() {
         msg(&["--parents", "-T", "x/y/a", "keep"], &["keep"]),
         "with --parents, the destination must be a directory"
     );
+    // Several SOURCEs: GNU's `target` error comes first, --parents or not (round 8).
+    assert_eq!(
+        msg(&["--parents", "a/b", "a/c", "g"], &[]),
+        "target 'g': No such file or directory"
+    );
+    assert_eq!(
+        msg(&["--parents", "a/b", "a/c", "exists"], &[]),
+        "target 'exists': Not a directory"
+    );
+    assert_eq!(
+        msg(&["--parents", "a/b", "g"], &[]),
+        "with --parents, the destination must be a directory"
+    );
     assert_eq!(
         msg(&["--parents", "-T", "a", "b", "c"], &[]),
         "extra operand 'c'"

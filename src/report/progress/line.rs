@@ -43,16 +43,52 @@ impl View {
 }
 
 /// The bar's line for this state, at most `width - 1` columns wide (a line that fills the last
-/// column makes some terminals wrap).
-pub(super) fn render(view: &View, counters: &Counters, width: usize) -> String {
+/// column makes some terminals wrap). `ascii`: the locale is not UTF-8, so a lower bound is
+/// marked `>=` instead of `≥`.
+///
+/// On a narrow terminal the bar shrinks to [`BAR_MIN`] columns first; then the ETA, the rate
+/// and the file count are dropped, in that order, and only then the bar itself (then the
+/// percentage): a standard 80-column terminal copying a large tree keeps a bar, which is what
+/// `--progress` asks for, and the figures a person reads first (bytes, percentage, files).
+pub(super) fn render(view: &View, counters: &Counters, width: usize, ascii: bool) -> String {
     let (pos, len) = (view.pos, view.len);
     // The total is known once every operand is planned and the sizes have held (a stream, or a
     // file that grew, has more than its size said: its total is then only a lower bound).
     let final_ = counters.totals_final.load(Ordering::Relaxed) && pos <= len && len > 0;
+    let fields = fields(view, counters, final_, if ascii { ">=" } else { "≥" });
+    let room = width.saturating_sub(1);
+    // The bar (once the totals are final: a bar over a growing total would move backwards)
+    // comes before the three lowest fields: its narrowest form is kept while the bytes and the
+    // percentage fit beside it.
+    const BAR_COLS: usize = BAR_MIN + 2 + 1;
+    let ranked_above_bar = |f: &&(Option<String>, u8)| f.1 > 3;
+    let essential = fit_fields(
+        &fields
+            .iter()
+            .filter(ranked_above_bar)
+            .cloned()
+            .collect::<Vec<_>>(),
+        usize::MAX,
+    );
+    let with_bar = final_ && essential.chars().count() + BAR_COLS <= room;
+    let text = fit_fields(&fields, room - if with_bar { BAR_COLS } else { 0 });
+    let mut line = String::new();
+    if with_bar {
+        let spare = room - text.chars().count() - 1;
+        line.push_str(&bar_text(pos, len, (spare - 2).min(BAR_MAX)));
+        line.push(' ');
+    }
+    line.push_str(&text);
+    line.chars().take(room).collect()
+}
+
+/// The line's fields in the order they are shown, each with its rank (the lowest is dropped
+/// first): bytes 5, percentage 4, files 3, rate 2, ETA 1. `ge` marks a lower bound.
+fn fields(view: &View, counters: &Counters, final_: bool, ge: &str) -> [(Option<String>, u8); 5] {
+    let (pos, len) = (view.pos, view.len);
     let files_total = counters.files_total.load(Ordering::Relaxed);
     let files_done = counters.files_done.load(Ordering::Relaxed);
-    let ge = if final_ { "" } else { "≥" };
-
+    let ge = if final_ { "" } else { ge };
     let bytes = format!("{}/{ge}{}", human_bytes(pos), human_bytes(len.max(pos)));
     let percent = final_.then(|| {
         let now = (pos as u128 * 100 / len as u128) as u64;
@@ -72,27 +108,13 @@ pub(super) fn render(view: &View, counters: &Counters, width: usize) -> String {
         moving.then(|| format!("ETA {}", duration_text(view.eta)))
     };
     let files = (files_total > 1).then(|| format!("{files_done}/{ge}{files_total} files"));
-
-    // Fields in the order they are shown, each with its rank: the lowest rank is dropped first.
-    let fields: [(Option<String>, u8); 5] = [
+    [
         (Some(bytes), 5),
         (percent.map(|p| format!("{p:>3}%")), 4),
         (rate, 2),
         (eta, 1),
         (files, 3),
-    ];
-    let room = width.saturating_sub(1);
-    let text = fit_fields(&fields, room);
-    let mut line = String::new();
-    // The bar takes what is left, once the totals are final (a bar over a growing total would
-    // move backwards).
-    let spare = room.saturating_sub(text.chars().count() + 1);
-    if final_ && spare >= BAR_MIN + 2 {
-        line.push_str(&bar_text(pos, len, (spare - 2).min(BAR_MAX)));
-        line.push(' ');
-    }
-    line.push_str(&text);
-    line.chars().take(room).collect()
+    ]
 }
 
 /// The fields that are present, joined by spaces, dropping the lowest-ranked ones until the

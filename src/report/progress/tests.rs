@@ -14,7 +14,7 @@ fn state_line(pos: u64, len: u64, files: (u64, u64), final_: bool, width: usize)
         per_sec: 123.0 * 1024.0 * 1024.0,
         eta: Duration::from_secs(75),
     };
-    render(&view, &counters, width)
+    render(&view, &counters, width, false)
 }
 
 #[test]
@@ -35,6 +35,43 @@ fn growing_totals_are_lower_bounds_without_percentage() {
     assert!(line.contains("1.00 MiB/≥2.00 MiB"), "{line:?}");
     assert!(line.contains("3/≥9 files"), "{line:?}");
     assert!(!line.contains('%') && !line.contains("ETA") && !line.contains('['));
+}
+
+/// New-user trial (round 7): at 80 columns with many files the bar was dropped before the rate
+/// and the file count, though the README said the bar shrinks first. The bar now keeps its
+/// narrowest form until the ETA, the rate and the files are gone.
+#[test]
+fn a_standard_terminal_keeps_the_bar_and_drops_the_eta_rate_and_files_first() {
+    let line = state_line(1234 << 20, 7 << 30, (1_234_567, 2_345_678), true, 80);
+    assert!(line.starts_with("[==="), "{line:?}");
+    assert!(
+        line.contains("1.21 GiB/7.00 GiB  17% 123.00 MiB/s"),
+        "{line:?}"
+    );
+    assert!(line.ends_with(" 1234567/2345678 files"), "{line:?}");
+    assert!(!line.contains("ETA"), "{line:?}");
+    // Narrower: the files go before the bar; the bar before the percentage.
+    let line = state_line(1234 << 20, 7 << 30, (1_234_567, 2_345_678), true, 40);
+    assert!(line.starts_with("[") && line.ends_with("17%"), "{line:?}");
+    assert!(!line.contains("files"), "{line:?}");
+    let line = state_line(1234 << 20, 7 << 30, (1_234_567, 2_345_678), true, 30);
+    assert_eq!(line, "1.21 GiB/7.00 GiB  17%");
+}
+
+#[test]
+fn a_lower_bound_is_marked_in_ascii_outside_a_utf8_locale() {
+    let counters = Counters::default();
+    counters.files_total.store(9, Ordering::Relaxed);
+    let view = View {
+        pos: 1 << 20,
+        len: 2 << 20,
+        per_sec: 0.0,
+        eta: Duration::ZERO,
+    };
+    assert_eq!(
+        render(&view, &counters, 80, true),
+        "1.00 MiB/>=2.00 MiB 0/>=9 files"
+    );
 }
 
 #[test]
@@ -88,7 +125,7 @@ fn no_rate_or_eta_before_a_byte_has_moved() {
         per_sec: 0.0,
         eta: Duration::ZERO,
     };
-    let line = render(&view, &counters, 80);
+    let line = render(&view, &counters, 80, false);
     assert!(!line.contains("B/s") && !line.contains("ETA"), "{line:?}");
     assert!(
         line.contains("0 B/1.00 GiB") && line.contains("0%"),
