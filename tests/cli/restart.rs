@@ -278,6 +278,47 @@ fn resume_completes_a_partial_copy_from_where_it_ends() {
 }
 
 #[test]
+fn update_older_with_resume_continues_a_partial_copy_but_skips_other_newer_files() {
+    // `-u --resume`: the partial file a --resume copy kept is newer than SOURCE (it was being
+    // written); -u skipped it as up to date and left it incomplete (new-user trial, round 8).
+    let env = TestEnv::new();
+    let data = pattern(3 * M + 17, 21);
+    env.write("src", &data);
+    env.write("dst", &data[..M + 5]);
+    let later = SystemTime::now() + Duration::from_secs(3600);
+    set_mtime(&env.join("dst"), later);
+    for args in [
+        &["-u", "--resume"][..],
+        &["-p", "--update=older", "--resume"],
+    ] {
+        let run = env.fcopy().args(args).args(&["--json", "src", "dst"]).run();
+        run.success();
+        let rec = run.json_record();
+        assert_eq!(rec["status"], "ok", "{rec}");
+        assert_eq!(rec["resumed_from"], M + 5, "{rec}");
+        env.assert_same_content("src", "dst");
+        env.write("dst", &data[..M + 5]);
+        set_mtime(&env.join("dst"), later);
+    }
+    // A newer, shorter DEST whose bytes are not SOURCE's start is another file: -u keeps it.
+    let other = pattern(M, 22);
+    env.write("dst", &other);
+    set_mtime(&env.join("dst"), later);
+    let rec = env
+        .run(&["-u", "--resume", "--json", "src", "dst"])
+        .json_record();
+    assert_eq!(rec["status"], "skipped", "{rec}");
+    assert_eq!(env.read("dst"), other);
+    // A finished copy (as long as SOURCE, newer): skipped without reading, as before.
+    env.write("dst", &data);
+    set_mtime(&env.join("dst"), later);
+    let rec = env
+        .run(&["-u", "--resume", "--json", "src", "dst"])
+        .json_record();
+    assert_eq!(rec["status"], "skipped", "{rec}");
+}
+
+#[test]
 fn resume_keeps_an_interrupted_copy_and_finishes_it() {
     if !require_strace() {
         return;
