@@ -133,7 +133,15 @@ fn run_job(
             return;
         }
     }
-    let target = options::operands::batch_target(&job.source, &job.dest, &probe::is_dir);
+    // -T: DEST is the copy itself, as on the command line (new-user trial, round 8: it was
+    // accepted and ignored, and a job copied into a directory DEST).
+    let never_a_directory = |_: &Path| Ok(false);
+    let is_dir: &dyn Fn(&Path) -> io::Result<bool> = if config.no_target_directory {
+        &never_a_directory
+    } else {
+        &probe::is_dir
+    };
+    let target = options::operands::batch_target(&job.source, &job.dest, is_dir);
     if parallel {
         let (source, dest) = (target.source.display_path(), target.dest.display_path());
         let (wait, files) = order.must_wait(source, dest, recursive);

@@ -153,6 +153,8 @@ pub struct Config {
     pub copy: CopyOptions,
     /// `-r`/`-R`/`-a`.
     pub recursive: bool,
+    /// `-T`: DEST is the copy itself, never a directory to copy into (also for `--batch` lines).
+    pub no_target_directory: bool,
     /// Which symbolic links in SOURCE are followed (`-L`/`-P`/`-H`, last wins).
     pub deref: Deref,
     /// `-x`.
@@ -264,6 +266,7 @@ pub fn resolve(args: &Args, m: &crate::cli::FlagPositions) -> Result<Config, Usa
         restart,
         copy,
         recursive,
+        no_target_directory: args.no_target_directory,
         deref: order::resolve_deref(args, m, recursive),
         one_file_system: args.one_file_system,
         link: link_mode(args),

@@ -209,6 +209,25 @@ fn batch_dest_directory_receives_the_source_and_missing_parents_fail() {
 }
 
 #[test]
+fn batch_with_no_target_directory_makes_each_dest_the_copy_itself() {
+    // -T applies to every line as on the command line (GNU `cp -T a d`): a file onto a
+    // directory fails, a directory is merged into DEST, never copied into it (new-user
+    // trial, round 8: -T was accepted and ignored, and `a` went into `d/a`).
+    let env = TestEnv::new();
+    env.write("a", b"A");
+    env.write("s/x/f", b"F");
+    fs::create_dir(env.join("d")).unwrap();
+    fs::create_dir(env.join("e")).unwrap();
+    env.write("jobs", "a\td\ns\te\n");
+    let run = env.run(&["--batch", "jobs", "-T", "-r"]);
+    run.failure()
+        .stderr_contains("cannot overwrite directory 'd' with non-directory");
+    assert!(!env.exists("d/a"));
+    assert_eq!(env.read("e/x/f"), b"F");
+    assert!(!env.exists("e/s"));
+}
+
+#[test]
 fn batch_usage_errors() {
     let env = TestEnv::new();
     env.write("jobs", "a\tb\n");
