@@ -91,7 +91,7 @@ Register-ArgumentCompleter -Native -CommandName 'fcopy' -ScriptBlock {
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would be copied and by which strategy; write nothing')
             [CompletionResult]::new('--resume', '--resume', [CompletionResultType]::ParameterName, 'Complete a DEST that is a shorter copy of SOURCE (its last up-to-1 MiB must match) from where it ends (a complete one: nothing to copy; one older than SOURCE is copied again); keep partial files when interrupted (with --atomic, the temporary .DEST.fcopy-partial, renamed over DEST when complete)')
             [CompletionResult]::new('--stats', '--stats', [CompletionResultType]::ParameterName, 'Print files copied, skipped and failed, bytes copied and cloned, time and rate on standard error at the end')
-            [CompletionResult]::new('--mkpath', '--mkpath', [CompletionResultType]::ParameterName, 'Create missing destination directories: -t DIR, and each batch job''s DEST directory')
+            [CompletionResult]::new('--mkpath', '--mkpath', [CompletionResultType]::ParameterName, 'Create the missing directories a destination needs: -t DIR, DEST''s own, each batch job''s')
             [CompletionResult]::new('--checksum', '--checksum', [CompletionResultType]::ParameterName, 'With --update=changed: when size and mtime match, compare the contents too and copy the file if they differ')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (cp has no -h: it is an invalid option, as in GNU cp)')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')

@@ -88,7 +88,7 @@ set edit:completion:arg-completer[fcopy] = {|@words|
             cand --dry-run 'Show what would be copied and by which strategy; write nothing'
             cand --resume 'Complete a DEST that is a shorter copy of SOURCE (its last up-to-1 MiB must match) from where it ends (a complete one: nothing to copy; one older than SOURCE is copied again); keep partial files when interrupted (with --atomic, the temporary .DEST.fcopy-partial, renamed over DEST when complete)'
             cand --stats 'Print files copied, skipped and failed, bytes copied and cloned, time and rate on standard error at the end'
-            cand --mkpath 'Create missing destination directories: -t DIR, and each batch job''s DEST directory'
+            cand --mkpath 'Create the missing directories a destination needs: -t DIR, DEST''s own, each batch job''s'
             cand --checksum 'With --update=changed: when size and mtime match, compare the contents too and copy the file if they differ'
             cand --help 'Print help (cp has no -h: it is an invalid option, as in GNU cp)'
             cand --version 'Print version'

@@ -64,7 +64,7 @@ complete -c fcopy -l json -d 'Print one JSON object per file and a summary on st
 complete -c fcopy -l dry-run -d 'Show what would be copied and by which strategy; write nothing'
 complete -c fcopy -l resume -d 'Complete a DEST that is a shorter copy of SOURCE (its last up-to-1 MiB must match) from where it ends (a complete one: nothing to copy; one older than SOURCE is copied again); keep partial files when interrupted (with --atomic, the temporary .DEST.fcopy-partial, renamed over DEST when complete)'
 complete -c fcopy -l stats -d 'Print files copied, skipped and failed, bytes copied and cloned, time and rate on standard error at the end'
-complete -c fcopy -l mkpath -d 'Create missing destination directories: -t DIR, and each batch job\'s DEST directory'
+complete -c fcopy -l mkpath -d 'Create the missing directories a destination needs: -t DIR, DEST\'s own, each batch job\'s'
 complete -c fcopy -l checksum -d 'With --update=changed: when size and mtime match, compare the contents too and copy the file if they differ'
 complete -c fcopy -l help -d 'Print help (cp has no -h: it is an invalid option, as in GNU cp)'
 complete -c fcopy -l version -d 'Print version'

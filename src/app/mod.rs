@@ -92,7 +92,8 @@ fn prepare(args: &Args, m: &FlagPositions, reporter: &mut Reporter) -> Result<Pr
         _ => args,
     };
     let mut planned_dir = None;
-    if let (true, Some(dir)) = (config.restart.mkpath, &args.target_directory) {
+    let mkpath = restart::mkpath::operand_dir(&args.operands, args.target_directory.as_deref());
+    if let (true, false, Some(dir)) = (config.restart.mkpath, config.batch.is_some(), mkpath) {
         if !config.dry_run {
             if let Err(message) = restart::mkpath::make_dir(dir) {
                 reporter.error(&message);
@@ -100,7 +101,7 @@ fn prepare(args: &Args, m: &FlagPositions, reporter: &mut Reporter) -> Result<Pr
             }
         } else if restart::mkpath::would_make(dir) {
             // The plan says what the run would do: the directory is made, then copied into.
-            planned_dir = Some(dir.as_path());
+            planned_dir = Some(dir);
         }
     }
     let (targets, into_directory) = if config.batch.is_some() || nothing_listed {

@@ -42,7 +42,7 @@ pub struct RestartArgs {
     #[arg(long, help_heading = "Restartable copies")]
     pub stats: bool,
 
-    /// Create missing destination directories: -t DIR, and each batch job's DEST directory
+    /// Create the missing directories a destination needs: -t DIR, DEST's own, each batch job's
     #[arg(long, help_heading = "Restartable copies")]
     pub mkpath: bool,
 

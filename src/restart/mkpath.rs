@@ -1,6 +1,7 @@
 //! `--mkpath` (rsync's name): create the missing directories a destination needs — the
-//! `-t DIRECTORY` itself, and for each `--batch` job the directory its DEST goes in (DEST
-//! itself when it ends in `/`). Directories are made as `mkdir -p` makes them (mode 0777 less
+//! `-t DIRECTORY` itself, the DEST operand that receives several SOURCEs, the directory a
+//! single SOURCE's DEST goes in (DEST itself when it ends in `/`), and for each `--batch` job
+//! the directory its DEST goes in. Directories are made as `mkdir -p` makes them (mode 0777 less
 //! the umask). `--dry-run` creates nothing: it plans each directory that would be made (once),
 //! and the plan of a file going into one is not an error.
 
@@ -44,6 +45,25 @@ pub fn dest_dir(dest: &OsStr) -> Option<&Path> {
     path.parent().filter(|p| !p.as_os_str().is_empty())
 }
 
+/// The directory `--mkpath` makes for the command line's operands (`OPERANDS` as given, DEST
+/// last): `-t DIRECTORY`; DEST when it receives several SOURCEs; for one SOURCE, the
+/// directory DEST goes in ([`dest_dir`]: DEST itself when it ends in `/`), with `-T` too.
+/// `None` when there is nothing to make. (It applied to `-t` only, and a plain
+/// `fcopy --mkpath a x/new/` failed with "Not a directory": new-user trial, round 8.)
+pub fn operand_dir<'a>(
+    operands: &'a [std::ffi::OsString],
+    target_directory: Option<&'a Path>,
+) -> Option<&'a Path> {
+    if target_directory.is_some() {
+        return target_directory;
+    }
+    match operands {
+        [_, dest] => dest_dir(dest),
+        [_, _, .., dest] => Some(Path::new(dest)),
+        _ => None,
+    }
+}
+
 /// Creates the directory a batch job's DEST goes in (see [`dest_dir`]).
 pub fn make_dest_dir(dest: &OsStr) -> Result<(), MkpathError> {
     dest_dir(dest).map_or(Ok(()), make_dir)
@@ -54,3 +74,6 @@ pub fn make_dest_dir(dest: &OsStr) -> Result<(), MkpathError> {
 pub fn would_make(dir: &Path) -> bool {
     !dir.as_os_str().is_empty() && std::fs::symlink_metadata(dir).is_err() && !dir.is_dir()
 }
+
+#[cfg(test)]
+mod tests;

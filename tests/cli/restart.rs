@@ -550,6 +550,46 @@ fn mkpath_creates_target_and_batch_directories() {
     assert_eq!(env.read("p/q/b"), b"b");
 }
 
+#[test]
+fn mkpath_creates_the_directory_of_plain_operands() {
+    // rsync's --mkpath on SOURCE DEST forms; it applied to -t and --batch only, and
+    // `--mkpath a x/new/` failed with "Not a directory" (new-user trial, round 8).
+    let env = TestEnv::new();
+    env.write("a", b"a");
+    env.write("b", b"b");
+    env.write("s/d/f", b"f");
+    let cases: [(&[&str], &str); 5] = [
+        (&["a", "x1/new/"], "x1/new/a"),
+        (&["a", "x2/new/file"], "x2/new/file"),
+        (&["a", "b", "x3/new"], "x3/new/b"),
+        (&["-T", "a", "x4/new/file"], "x4/new/file"),
+        (&["-r", "s", "x5/new/copy"], "x5/new/copy/d/f"),
+    ];
+    for (args, made) in cases {
+        let dry = env
+            .fcopy()
+            .arg("--dry-run")
+            .arg("--mkpath")
+            .args(args)
+            .run();
+        dry.success();
+        assert!(
+            dry.stdout().contains("(directory, --mkpath)"),
+            "{}",
+            dry.stdout()
+        );
+        let top = made.split('/').next().unwrap();
+        assert!(!env.exists(top), "--dry-run made {top}");
+        env.fcopy().arg("--mkpath").args(args).run().success();
+        assert!(env.exists(made), "{args:?} did not make {made}");
+    }
+    assert_eq!(env.read("x3/new/a"), b"a");
+    // Without --mkpath, cp's errors as before.
+    env.run(&["a", "y/new/"])
+        .failure()
+        .stderr_contains("cannot create regular file 'y/new/'");
+}
+
 /// A small deterministic generator for kill moments and file sizes.
 struct Lcg(u64);
 
@@ -1152,7 +1192,7 @@ fn failed_resume_verify_says_what_became_of_dest() {
 
 /// `--dry-run -r --mkpath -t DIR` with DIR missing: the plan lists the tree the run would copy
 /// into it (the walk stands in DIR's nearest existing ancestor), not "cannot create directory";
-/// a missing parent --mkpath does not make still fails as the run does.
+/// the same for the directory a `SOURCE DEST` operand's DEST goes in.
 #[test]
 fn dry_run_mkpath_plans_a_tree_into_the_directory_it_would_make() {
     let env = TestEnv::new();
@@ -1174,12 +1214,20 @@ fn dry_run_mkpath_plans_a_tree_into_the_directory_it_would_make() {
         "{out}"
     );
     assert!(!env.exists("new"), "the plan made the directory");
+    // `SOURCE DEST`: DEST's missing directory is made too (round 8; before, the plan and the
+    // run both failed), and the plan says so.
     let plan = env.run(&["--dry-run", "-r", "--mkpath", "src", "new2/x"]);
-    assert_eq!(plan.code(), Some(1), "{}", plan.stdout());
-    assert_eq!(
-        env.run(&["-r", "--mkpath", "src", "new2/x"]).code(),
-        Some(1)
-    );
+    assert_eq!(plan.code(), Some(0), "{}", plan.stderr());
+    let out = plan.stdout();
+    for line in [
+        "'new2' (directory, --mkpath)",
+        "'src' -> 'new2/x' (directory)",
+    ] {
+        assert!(out.lines().any(|l| l == line), "{line} not in\n{out}");
+    }
+    assert!(!env.exists("new2"), "the plan made the directory");
+    env.run(&["-r", "--mkpath", "src", "new2/x"]).success();
+    assert_eq!(env.read("new2/x/sub/b"), b"22");
 }
 
 /// `--update=changed --resume` (the README's re-run recipe) after SOURCE was rewritten in place
