@@ -84,6 +84,16 @@ fn usage(reporter: &mut Reporter, e: &UsageError) -> ExitCode {
 /// The settings step, `--mkpath`'s `-t DIRECTORY`, cp's operand grammar, and the checks that
 /// need both (where `-i` reads its answers).
 fn prepare(args: &Args, m: &FlagPositions, reporter: &mut Reporter) -> Result<Prepared, ExitCode> {
+    // Once the command line parsed, a usage error under --json is a record and ends with the
+    // summary, as a run that fails later does (new-user trial, round 8: a missing --files-from
+    // file, `-t` to a missing directory printed nothing on standard output; a missing --batch
+    // file did).
+    reporter.json = args.json;
+    let usage = |reporter: &mut Reporter, e: &UsageError| {
+        let code = usage(reporter, e);
+        reporter.finish(std::time::Duration::ZERO);
+        code
+    };
     let config = options::resolve(args, m).map_err(|e| usage(reporter, &e))?;
     let listed = operands::with_files_from(args, &config).map_err(|e| usage(reporter, &e))?;
     let nothing_listed = matches!(listed, operands::Listed::Nothing);

@@ -49,9 +49,15 @@ impl Reporter {
         self.program = program;
     }
 
-    /// A usage error: the message and GNU's "Try ... --help" hint.
+    /// A usage error: the message and GNU's "Try ... --help" hint. Once the settings are read
+    /// and say `--json`, also an `error` record (as [`Reporter::error`]).
     pub fn usage_error(&mut self, message: &(impl fmt::Display + ?Sized), try_help: bool) {
         self.error_line(message);
+        if self.json {
+            let message = self.with_program(&message.to_string());
+            let record = Record::new("error", None, None, "error").error(message);
+            self.line(format_args!("{}", record.finish()));
+        }
         if try_help {
             let program = std::mem::take(&mut self.program);
             self.stderr_line(format_args!("Try '{program} --help' for more information."));

@@ -585,7 +585,7 @@ fn files_from_usage_errors() {
     fs::create_dir(env.join("out")).unwrap();
     env.run(&["--files-from=nolist", "-t", "out"])
         .failure()
-        .stderr_contains("cannot read 'nolist': No such file or directory");
+        .stderr_contains("cannot read --files-from list 'nolist': No such file or directory");
     env.write("list", "a\n");
     // Without a destination the last name would become DEST: refused.
     env.run(&["--files-from=list"])

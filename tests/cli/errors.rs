@@ -374,7 +374,9 @@ fn unreadable_exclude_from_has_no_usage_hint() {
     env.write("t/a", "1");
     env.run(&["-r", "--exclude-from", "nonexist", "t", "out"])
         .failure()
-        .stderr_is("fcopy: cannot read 'nonexist': No such file or directory\n");
+        .stderr_is(
+            "fcopy: cannot read --exclude-from file 'nonexist': No such file or directory\n",
+        );
     env.run(&["-r", "--exclude=a[", "t", "out"])
         .failure()
         .stderr_contains("Try 'fcopy --help' for more information.");
@@ -402,4 +404,45 @@ fn enospc_through_sendfile_says_error_writing_as_gnu() {
             dst.display()
         ));
     assert!(!dst.exists());
+}
+
+/// Under `--json` every failure is a record and the run ends with the summary, also for the
+/// usage errors found once the command line parsed: a missing `--files-from` or
+/// `--exclude-from` file, `-t` to a missing directory, several SOURCEs into a missing DEST,
+/// conflicting options (new-user trial, round 8: these printed nothing on standard output,
+/// while a missing `--batch` file gave a record and the summary).
+#[test]
+fn usage_errors_after_parsing_are_records_under_json() {
+    let env = TestEnv::new();
+    env.write("a", "A");
+    env.write("t/b", "B");
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["--files-from=nolist", "out/"],
+            "cannot read --files-from list 'nolist'",
+        ),
+        (
+            &["-r", "--exclude-from=nope", "t", "o"],
+            "cannot read --exclude-from file 'nope'",
+        ),
+        (&["-t", "nonexist", "a"], "target directory 'nonexist'"),
+        (&["a", "t/b", "missing/"], "target 'missing/'"),
+        (
+            &["-l", "-s", "a", "b"],
+            "cannot make both hard and symbolic links",
+        ),
+    ];
+    for (args, message) in cases {
+        let run = env.fcopy().arg("--json").args(args).run();
+        run.failure().stderr_contains(message);
+        let records = run.json();
+        assert_eq!(records.len(), 2, "{}", run.stdout());
+        assert_eq!(records[0]["type"], "error", "{}", run.stdout());
+        let error = records[0]["error"].as_str().unwrap();
+        assert!(error.contains(message), "{error}");
+        assert_eq!(records[1]["type"], "summary");
+        assert_eq!(records[1]["failures"], 1);
+    }
+    // Without --json: standard output stays empty.
+    env.run(&["-t", "nonexist", "a"]).failure().stdout_is("");
 }

@@ -503,7 +503,7 @@ fn filters_leave_out_entries_and_do_not_descend() {
         .stderr_contains("invalid pattern for --exclude: 'a['");
     env.run(&["-r", "--exclude-from=missing", "t", "out3"])
         .failure()
-        .stderr_contains("cannot read 'missing': No such file or directory");
+        .stderr_contains("cannot read --exclude-from file 'missing': No such file or directory");
 }
 
 #[test]

@@ -10,14 +10,18 @@ use crate::restart::mkpath::MkpathError;
 
 use super::io_error;
 
-/// `cannot read 'FILE': ERROR` as GNU tools word an unreadable input; the pattern errors name
+/// `cannot read --exclude-from file 'FILE': ERROR`, naming the option as `cannot read batch file`
+/// does (round 8's new-user trial could not tell which input it was); the pattern errors name
 /// the flag and the pattern as given (fcopy's own texts: cp has no filters).
 impl fmt::Display for FilterError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            FilterError::Unreadable { file, error } => {
-                write!(f, "cannot read {}: {}", quote(file), io_error(error))
-            }
+            FilterError::Unreadable { file, error } => write!(
+                f,
+                "cannot read --exclude-from file {}: {}",
+                quote(file),
+                io_error(error)
+            ),
             FilterError::NotUtf8 { file, line } => {
                 write!(f, "{}:{line}: pattern is not valid UTF-8", file.display())
             }
@@ -47,13 +51,17 @@ impl fmt::Display for MkpathError {
     }
 }
 
-/// `cannot read 'FILE'` as for `--exclude-from`; fcopy's own text for a list with nowhere to go.
+/// `cannot read --files-from list 'FILE'` as for `--exclude-from`; fcopy's own text for a list
+/// with nowhere to go.
 impl fmt::Display for FilesFromError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            FilesFromError::Unreadable { file, error } => {
-                write!(f, "cannot read {}: {}", quote(file), io_error(error))
-            }
+            FilesFromError::Unreadable { file, error } => write!(
+                f,
+                "cannot read --files-from list {}: {}",
+                quote(file),
+                io_error(error)
+            ),
             FilesFromError::NoDestination => f.write_str(
                 "--files-from needs a destination: -t DIRECTORY or a last DIRECTORY operand",
             ),

@@ -27,7 +27,7 @@ fn filter_errors() {
     };
     assert_eq!(
         unreadable.to_string(),
-        "cannot read 'ex list': No such file or directory"
+        "cannot read --exclude-from file 'ex list': No such file or directory"
     );
     let not_utf8 = FilterError::NotUtf8 {
         file: PathBuf::from("ex"),
