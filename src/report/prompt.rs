@@ -29,51 +29,61 @@ impl Reporter {
     ///
     /// The answer comes from standard input, or from the terminal when standard input carries the
     /// batch. The wait polls, so SIGINT and SIGTERM end it at once (the answer is then "no" and
-    /// the run stops as after any interrupt). End of input is "no", as in GNU cp.
+    /// the run stops as after any interrupt). End of input is "no", as in GNU cp. The progress
+    /// bar stays out of the way until the answer is in (it was drawn again after the question,
+    /// on its line, and its next redraw wiped question and answer: new-user trial, round 8).
     pub fn ask(&mut self, question: &str) -> bool {
         self.flush_before_diagnostic();
         let prompt = format!("{}: {question} ", self.program);
-        let write = || {
-            let mut err = io::stderr().lock();
-            let _ = err.write_all(prompt.as_bytes());
-            let _ = err.flush();
-        };
-        match &self.progress {
-            Some(p) => p.suspend(write),
-            None => write(),
-        }
         let fd = match &self.answers {
             Some(fd) => rustix::fd::AsFd::as_fd(fd),
             None => rustix::stdio::stdin(),
         };
-        let mut answer = Vec::new();
-        loop {
-            if crate::signals::pending().is_some() {
-                return false;
-            }
-            let mut fds = [rustix::event::PollFd::new(
-                &fd,
-                rustix::event::PollFlags::IN,
-            )];
-            let tick = rustix::event::Timespec {
-                tv_sec: 0,
-                tv_nsec: 100_000_000,
-            };
-            match rustix::event::poll(&mut fds, Some(&tick)) {
-                Ok(0) | Err(rustix::io::Errno::INTR) => continue,
-                Ok(_) => {}
-                Err(_) => break,
-            }
-            let mut byte = [0u8; 1];
-            match rustix::io::read(fd, &mut byte) {
-                Ok(0) => break,
-                Ok(_) if byte[0] == b'\n' => break,
-                Ok(_) => answer.push(byte[0]),
-                Err(rustix::io::Errno::INTR | rustix::io::Errno::AGAIN) => {}
-                Err(_) => break,
-            }
-        }
+        let ask = || {
+            let mut err = io::stderr().lock();
+            let _ = err.write_all(prompt.as_bytes());
+            let _ = err.flush();
+            drop(err);
+            read_answer(fd)
+        };
+        let answer = match &self.progress {
+            Some(p) => p.suspend(ask),
+            None => ask(),
+        };
         let text = String::from_utf8_lossy(&answer);
         text.trim_start().starts_with(['y', 'Y'])
     }
+}
+
+/// One line from `fd` (without its newline); empty at end of input or on a pending SIGINT or
+/// SIGTERM (polled every 100 ms).
+fn read_answer(fd: rustix::fd::BorrowedFd<'_>) -> Vec<u8> {
+    let mut answer = Vec::new();
+    loop {
+        if crate::signals::pending().is_some() {
+            return Vec::new();
+        }
+        let mut fds = [rustix::event::PollFd::new(
+            &fd,
+            rustix::event::PollFlags::IN,
+        )];
+        let tick = rustix::event::Timespec {
+            tv_sec: 0,
+            tv_nsec: 100_000_000,
+        };
+        match rustix::event::poll(&mut fds, Some(&tick)) {
+            Ok(0) | Err(rustix::io::Errno::INTR) => continue,
+            Ok(_) => {}
+            Err(_) => break,
+        }
+        let mut byte = [0u8; 1];
+        match rustix::io::read(fd, &mut byte) {
+            Ok(0) => break,
+            Ok(_) if byte[0] == b'\n' => break,
+            Ok(_) => answer.push(byte[0]),
+            Err(rustix::io::Errno::INTR | rustix::io::Errno::AGAIN) => {}
+            Err(_) => break,
+        }
+    }
+    answer
 }

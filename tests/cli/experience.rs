@@ -198,6 +198,18 @@ fn sigint_during_a_tree_copy_stops_the_walk() {
 /// Runs the shell `command` in a pseudo-terminal of `cols` columns (via `script`), with `input`
 /// typed on that terminal, and returns everything the terminal got (the typescript).
 fn in_pty_sized(env: &TestEnv, cols: u16, command: &str, input: &[u8]) -> String {
+    let typed_after = Duration::from_millis(if input.is_empty() { 0 } else { 500 });
+    in_pty_typed(env, cols, command, input, typed_after)
+}
+
+/// [`in_pty_sized`] with `input` typed `typed_after` the start.
+fn in_pty_typed(
+    env: &TestEnv,
+    cols: u16,
+    command: &str,
+    input: &[u8],
+    typed_after: Duration,
+) -> String {
     let typescript = env.join("typescript");
     let mut child = Command::new("script")
         .args(["-qfec", &format!("stty cols {cols} rows 24; {command}")])
@@ -210,11 +222,7 @@ fn in_pty_sized(env: &TestEnv, cols: u16, command: &str, input: &[u8]) -> String
         .expect("script runs");
     let mut stdin = child.stdin.take().unwrap();
     // Typed once the program waits, as a person would (a tty would echo it early otherwise).
-    thread::sleep(Duration::from_millis(if input.is_empty() {
-        0
-    } else {
-        500
-    }));
+    thread::sleep(typed_after);
     let _ = stdin.write_all(input);
     drop(stdin);
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
@@ -362,6 +370,30 @@ fn interactive_batch_from_stdin_without_a_terminal_is_a_usage_error() {
     run.failure().stderr_contains("there is no terminal");
     assert_eq!(env.read("b"), b"old1");
     assert_eq!(env.read("d"), b"old2");
+}
+
+/// `-i` while the bar is drawn: the question stays on the screen, with the answer typed after
+/// it, and the bar comes back below (new-user trial, round 8: the bar was drawn again after the
+/// question, on its line, and its next redraw wiped question and answer).
+#[test]
+fn a_question_is_not_drawn_over_by_the_bar() {
+    if !require_tool("script") {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("x", "new");
+    env.write("d/x", "old");
+    mkfifo(&env.join("f"));
+    // The FIFO keeps the bar up for a second; then fcopy asks about d/x, answered at 2.5 s.
+    let command = "(sleep 0.5; head -c 100000 /dev/zero; sleep 0.7) > f & \
+                   \"$FCOPY\" -g -i f x d/; echo \"exit $?\"";
+    let screen = in_pty_typed(&env, 80, command, b"y\n", Duration::from_millis(2500));
+    assert!(screen.contains("exit 0"), "{screen:?}");
+    assert!(
+        screen.contains("fcopy: overwrite 'd/x'? y\r\n"),
+        "the answer does not follow the question: {screen:?}"
+    );
+    assert_eq!(env.read("d/x"), b"new");
 }
 
 /// A prompt waiting for an answer on a pipe that never gets one ends at once on `signal`.
