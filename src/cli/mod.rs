@@ -22,7 +22,8 @@ use crate::options::values::{MethodChoice, ProgressWhen, ReflinkWhen, SparseWhen
 const USAGE: &str = "fcopy [OPTION]... [-T] SOURCE DEST
        fcopy [OPTION]... SOURCE... DIRECTORY
        fcopy [OPTION]... -t DIRECTORY SOURCE...
-       fcopy [OPTION]... --batch FILE";
+       fcopy [OPTION]... --batch FILE
+       fcopy [OPTION]... --files-from=FILE [-t] DIRECTORY";
 
 const ABOUT: &str = "Copy files and byte ranges with copy_file_range(2): cp-compatible, sparse-aware, reflink-aware";
 

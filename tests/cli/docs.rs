@@ -39,6 +39,18 @@ fn man_page() -> Vec<u8> {
             "...",
         ],
         &["[", "OPTION", "]... ", "--batch", " ", "FILE"],
+        &[
+            "[",
+            "OPTION",
+            "]... ",
+            "--files-from",
+            "=",
+            "FILE",
+            " [",
+            "-t",
+            "] ",
+            "DIRECTORY",
+        ],
     ]
     .iter()
     .enumerate()
@@ -49,7 +61,7 @@ fn man_page() -> Vec<u8> {
         let mut parts = vec![bold("fcopy"), roman(" ")];
         for word in form.iter() {
             parts.push(match *word {
-                "-T" | "-t" | "--batch" => bold(*word),
+                "-T" | "-t" | "--batch" | "--files-from" => bold(*word),
                 w if w.chars().all(|c| c.is_ascii_uppercase()) => italic(w),
                 w => roman(w),
             });
@@ -139,7 +151,7 @@ fn man_page() -> Vec<u8> {
     roff.control("SH", ["EXAMPLES"]);
     for (cmd, what) in [
         ("fcopy big.img /backup/", "Copy a file into a directory."),
-        ("fcopy -a photos/ /mnt/backup/photos", "Copy a tree with modes, owners, times, links and xattrs."),
+        ("fcopy -aT photos /mnt/backup/photos", "Copy a tree with modes, owners, times, links and xattrs, as photos itself on every run (-T: never into photos/photos)."),
         ("fcopy --offset-in 100 --offset-out 200 --len 100 source.txt destination.txt", "Copy 100 bytes from offset 100 of source.txt to offset 200 of destination.txt; the rest of destination.txt is kept."),
         ("fcopy --offset-in 1GiB --len 64M disk.img part.bin", "Extract 64 MiB starting at 1 GiB."),
         ("cat a b | fcopy --offset-out 4096 - disk.img", "Write a stream into a file at offset 4096."),
@@ -439,6 +451,19 @@ fn man_page_reads_well() {
         synopsis.contains("DIRECTORY") && synopsis.contains("\\fB\\-t\\fR"),
         "{synopsis}"
     );
+    // Every way to name the sources is in the SYNOPSIS and the usage lines (new-user trial,
+    // round 8: the --files-from form was hard to find).
+    let mut usage = Vec::new();
+    Args::command().write_help(&mut usage).unwrap();
+    let usage = String::from_utf8(usage).unwrap();
+    for form in ["--batch", "--files-from"] {
+        let roff = form.replace('-', "\\-");
+        assert!(synopsis.contains(&roff), "{form} not in {synopsis}");
+        assert!(
+            usage.contains(&format!("[OPTION]... {form}")),
+            "{form} not in {usage}"
+        );
+    }
     // What groff renders: no mojibake (an em dash once came out as `â`).
     if let Ok(out) = std::process::Command::new("groff")
         .args(["-man", "-Tutf8"])
