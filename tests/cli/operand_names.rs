@@ -74,3 +74,21 @@ fn batch_and_files_from_put_a_dotdot_source_into_the_directory_itself() {
         }
     }
 }
+
+#[test]
+fn a_dest_that_cannot_be_looked_at_is_worded_like_gnu() {
+    // With two operands GNU never says "target": DEST is a file to copy onto, and its stat
+    // fails (a name longer than NAME_MAX said "target '...': File name too long").
+    let long = "x".repeat(300);
+    let in_a_file = "a/x".to_owned();
+    for dest in [long.as_str(), in_a_file.as_str()] {
+        Diff::new(|r| file(r, "a", "A")).args(&["a", dest]).check();
+    }
+    // With several SOURCEs it is GNU's "target".
+    Diff::new(|r| {
+        file(r, "a", "A");
+        file(r, "b", "B");
+    })
+    .args(&["a", "b", long.as_str()])
+    .check();
+}
