@@ -259,7 +259,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             source: s.src.clone(),
             dest: dst.clone(),
         };
-        let job = match plan::plan_job(&self.cfg.copy, &target, &facts, &dest, &inputs) {
+        let job = match plan::plan_job(&self.cfg.copy, target, &facts, &dest, &inputs) {
             Ok(Planned::Copy(job)) => job,
             Err(e) => return self.fail(src_shown, dst_shown, e),
         };

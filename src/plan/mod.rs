@@ -238,7 +238,7 @@ pub fn base_name(path: &Path) -> &OsStr {
 /// (whole-file copies), and the byte-range checks of [`range`].
 pub fn plan_job(
     opts: &CopyOptions,
-    target: &Target,
+    target: Target,
     source: &FileFacts,
     dest: &DestFacts,
     inputs: &FileInputs,
@@ -304,7 +304,7 @@ fn dest_regular(dest: &DestFacts) -> bool {
 /// The job before its strategy is chosen: read/write, whole file.
 fn new_job(
     opts: &CopyOptions,
-    target: &Target,
+    target: Target,
     source: &FileFacts,
     dest: &DestFacts,
     inputs: &FileInputs,
@@ -329,8 +329,8 @@ fn new_job(
     let mode = mode::new_node_mode(kind, source.mode, &settings);
     let (create_mode, explicit_mode) = (mode.final_mode(), mode.fixed.is_some());
     Job {
-        source: target.source.clone(),
-        dest: target.dest.clone(),
+        source: target.source,
+        dest: target.dest,
         strategy: Strategy::ReadWrite,
         len: if source.has_trusted_size() && source.size > 0 && !stdin {
             Some(source.size)
