@@ -7,6 +7,7 @@
 //! in [`nodes`]. The effects themselves are the executor's (`exec::dirs`, `exec::nodes`); the
 //! errors are typed in [`errors`].
 
+mod dest_key;
 mod dirs;
 pub mod errors;
 mod existing;
@@ -22,12 +23,11 @@ mod parents;
 mod walk;
 
 use std::collections::{HashMap, HashSet};
-use std::hash::BuildHasher;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rustc_hash::{FxBuildHasher, FxHashMap};
+use rustc_hash::FxHashMap;
 use rustix::fs::{statat, AtFlags};
 
 use self::errors::{EntryError, WalkError};
@@ -41,6 +41,7 @@ use crate::plan::mode::ModeSettings;
 use crate::plan::{self, Endpoint, RangeArgs};
 use crate::pool::{self, Pool};
 use crate::report::Reporter;
+use dest_key::dest_key;
 use frame::Frame;
 use walk::WalkDir;
 
@@ -81,7 +82,7 @@ pub struct Copier<'a, 'p> {
     /// of one hash only make a job wait for an unrelated one.
     in_flight: FxHashMap<u64, u32>,
     /// Directories whose final mode and times wait for their files' jobs.
-    pending_dirs: HashMap<u64, PendingDir>,
+    pending_dirs: FxHashMap<u64, PendingDir>,
     /// `--parents` directories that jobs write into: (dev, ino) → their pending directory.
     parent_waits: HashMap<(u64, u64), u64>,
     /// The directory the walk is in (its frame's token).
@@ -156,7 +157,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             pool,
             batch: Vec::new(),
             in_flight: FxHashMap::default(),
-            pending_dirs: HashMap::new(),
+            pending_dirs: FxHashMap::default(),
             parent_waits: HashMap::new(),
             current_dir: None,
             next_token: 0,
@@ -444,10 +445,4 @@ impl<'a, 'p> Copier<'a, 'p> {
         let (dir, name) = dst.dir_and_name()?;
         statat(dir, name, AtFlags::SYMLINK_NOFOLLOW).ok()
     }
-}
-
-/// The key of a destination among those being written: FxHash of the path as `Path` hashes
-/// (consistently with its `==`, which ignores repeated separators).
-fn dest_key(dest: &Path) -> u64 {
-    FxBuildHasher.hash_one(dest)
 }
