@@ -130,15 +130,17 @@ impl<'a, 'p> Copier<'a, 'p> {
         dst: &Endpoint,
         nofollow: bool,
     ) {
+        // In a directory this run created, nothing is there yet: no need to look, and no
+        // job writes this name (the walk lists each name once; the in-flight key is not
+        // hashed for it: issue 16).
+        let fresh = self.walk_dir.filter(|w| w.fresh);
         // A look-ahead helper's lstat of DEST, unless a job still writes there.
-        let busy = self.writing(dst.display_path());
+        let busy = fresh.is_none() && self.writing(dst.display_path());
         let pre = (self.prelooked.take()).filter(|_| !busy);
         if busy {
             self.wait_for(dst.display_path());
         }
         let remember = self.remembers_links(src, facts);
-        // In a directory this run created, nothing is there yet: no need to look.
-        let fresh = self.walk_dir.filter(|w| w.fresh);
         let looked = match fresh {
             Some(_) => None,
             None => self.look_at_dest(facts, dst, pre),
