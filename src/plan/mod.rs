@@ -232,20 +232,25 @@ pub fn base_name(path: &Path) -> &OsStr {
 }
 
 /// Decides how to copy one target, from the source's and destination's metadata and the
-/// caller's [`FileInputs`]; returns the final job. Touches nothing.
+/// caller's [`FileInputs`]; returns the final job, which keeps the target's endpoints (taken
+/// by value: no copy of either path per file, issue 16). Touches nothing.
 ///
 /// Errors: a directory source, a dangling symlink or a directory at DEST, the same file
-/// (whole-file copies), and the byte-range checks of [`range`].
+/// (whole-file copies), and the byte-range checks of [`range`]; the target comes back with
+/// the error ([`Refused`]), for its report.
 pub fn plan_job(
     opts: &CopyOptions,
     target: Target,
     source: &FileFacts,
     dest: &DestFacts,
     inputs: &FileInputs,
-) -> Result<Planned, PlanError> {
+) -> Result<Planned, Box<Refused>> {
+    let refused = |error, target| Err(Box::new(Refused { error, target }));
     let src_path = target.source.display_path();
     let dst_path = target.dest.display_path();
-    refuse(source, dest, src_path, dst_path)?;
+    if let Err(error) = refuse(source, dest, src_path, dst_path) {
+        return refused(error, target);
+    }
     let range = inputs
         .range_override
         .clone()
@@ -253,21 +258,29 @@ pub fn plan_job(
         .or_else(|| inputs.restart.resumed_from.map(range::range_from));
     let same_file = dest.file().is_some_and(|d| d.same_file(source));
     if same_file && range.is_none() && source.kind == FileKind::Regular {
-        return Err(PlanError::SameFile(
-            src_path.to_path_buf(),
-            dst_path.to_path_buf(),
-        ));
+        let error = PlanError::SameFile(src_path.to_path_buf(), dst_path.to_path_buf());
+        return refused(error, target);
     }
     let mut job = new_job(opts, target, source, dest, inputs);
     match &range {
         Some(range) => {
-            plan_range(&mut job, range, source, dest, same_file)?;
+            if let Err(error) = plan_range(&mut job, range, source, dest, same_file) {
+                let (source, dest) = (job.source, job.dest);
+                return refused(error, Target { source, dest });
+            }
             // A range clones its block-aligned middle with FICLONERANGE (issue 17).
             job.clone = clone_mode(&job, opts, source, dest);
         }
         None => choose_strategy(&mut job, opts, source, dest),
     }
     Ok(Planned::Copy(Box::new(job)))
+}
+
+/// A target [`plan_job`] refuses, given back with the reason.
+#[derive(Debug)]
+pub struct Refused {
+    pub error: PlanError,
+    pub target: Target,
 }
 
 /// The refusals that come before any strategy: a directory source without `-r`, a dangling
