@@ -1,6 +1,7 @@
 //! The planner: parsed arguments plus file metadata in, jobs with a chosen strategy out. Pure:
 //! every decision, no syscall. [`replace`] holds cp's rules for an existing destination,
-//! [`mode`] a new node's mode, [`same`] GNU's same-file rule, `range` the byte ranges.
+//! [`mode`] a new node's mode, [`same`] GNU's same-file rule, `range` the byte ranges, `strategy` a
+//! whole-file job's copy method.
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -414,51 +415,6 @@ fn plan_range(
     Ok(())
 }
 
-/// Whether to clone: `--reflink=always` must; `auto` tries on one filesystem that can clone,
-/// between two named files, when neither `--method` nor `--sparse` asks for something else.
-fn clone_mode(job: &Job, opts: &CopyOptions, source: &FileFacts, dest: &DestFacts) -> CloneMode {
-    match opts.reflink {
-        ReflinkWhen::Always => CloneMode::Must,
-        ReflinkWhen::Auto
-            if opts.method == MethodChoice::Auto
-                && opts.sparse == SparseWhen::Auto
-                && dest.dev() == Some(source.dev)
-                && !matches!(dest, DestFacts::Stdout(_))
-                && job.source != Endpoint::Stdio
-                && dest.fs().is_some_and(|fs| fs.can_clone()) =>
-        {
-            CloneMode::Try
-        }
-        _ => CloneMode::No,
-    }
-}
-
-/// A whole-file job's strategy: clone, sparse, the kernel copy or read/write.
-fn choose_strategy(job: &mut Job, opts: &CopyOptions, source: &FileFacts, dest: &DestFacts) {
-    let stdin = job.source == Endpoint::Stdio;
-    let source_regular = source.kind == FileKind::Regular;
-    let streams = !source_regular || !dest_regular(dest) || source.fs.is_pseudo();
-    let clone = clone_mode(job, opts, source, dest);
-    job.clone = clone;
-    job.strategy = if clone != CloneMode::No && source_regular && !streams {
-        Strategy::Reflink
-    } else if clone == CloneMode::Must {
-        // FICLONE needs two regular files; the executor reports the failure.
-        Strategy::Reflink
-    } else if streams || stdin {
-        Strategy::ReadWrite
-    } else if opts.sparse == SparseWhen::Always && job.dest_seekable {
-        job.detect_zeros = true;
-        Strategy::Sparse
-    } else if opts.sparse == SparseWhen::Auto && source.looks_sparse() {
-        Strategy::Sparse
-    } else if job.kernel_copy {
-        Strategy::CopyFileRange
-    } else {
-        Strategy::ReadWrite
-    };
-}
-
 mod endpoint;
 pub use endpoint::{Endpoint, Target};
 pub use job_restart::JobRestart;
@@ -467,6 +423,8 @@ pub mod mode;
 mod range;
 pub mod replace;
 pub mod same;
+mod strategy;
+use strategy::{choose_strategy, clone_mode};
 
 #[cfg(test)]
 mod tests;
