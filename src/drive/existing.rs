@@ -29,9 +29,6 @@ pub(super) struct Subject<'e> {
     pub(super) dst: &'e Endpoint,
     /// DEST as the copy sees it (see [`Existing::id`]).
     pub(super) seen: Option<Stat>,
-    /// The rules' look at DEST, which the executor acts on (`None`: nothing there, or not
-    /// looked at).
-    pub(super) look: Option<Look>,
 }
 
 /// One look at an existing DEST: the facts the rules decide on and the executor acts on, so
@@ -240,7 +237,6 @@ impl<'a, 'p> Copier<'a, 'p> {
             facts,
             dst,
             seen: Some(*existing),
-            look: None,
         };
         let e = self.existing(existing, existing, false);
         let mut f = self.replace_facts(&s, false, Some(e), false);

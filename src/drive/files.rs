@@ -1,18 +1,19 @@
 //! Regular files: gathers the facts cp's rules for an existing destination need
 //! ([`crate::plan::replace`]), performs the action they decide through
 //! [`crate::exec::replace`], then plans the copy ([`crate::plan::plan_job`]) and dispatches it;
-//! `--attributes-only`; linking later names of a hard-linked source to the first copy.
+//! `--dry-run` and `--attributes-only` in [`modes`]; linking later names of a hard-linked source to
+//! the first copy.
 
+use std::borrow::Cow;
 use std::ffi::{OsStr, OsString};
-use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rustix::fs::{statat, AtFlags, FileType, CWD};
+use rustix::fs::{FileType, CWD};
 use rustix::io::Errno;
 
-use super::existing::{Cleared, Subject};
+use super::existing::{Cleared, Look, Subject};
 use super::nodes::LinkKind;
 use super::walk::WalkDir;
 use super::Copier;
@@ -23,11 +24,22 @@ use crate::plan::replace::{self, Action, ReplaceError};
 use crate::plan::{self, DestName, Endpoint, FileInputs, Planned, Target};
 use crate::pool;
 
+mod modes;
+
 impl Config {
     /// Whether hard links between copied files are kept as hard links.
     pub fn preserve_links(&self) -> bool {
         self.copy.preserve.attrs.links
     }
+}
+
+/// A file on its way to the planner: its two ends (owned when the caller gave them up), its
+/// facts and the rules' look at DEST.
+struct Entry<'e> {
+    src: Cow<'e, Endpoint>,
+    dst: Cow<'e, Endpoint>,
+    facts: &'e FileFacts,
+    look: Option<Look>,
 }
 
 impl<'a, 'p> Copier<'a, 'p> {
@@ -123,32 +135,36 @@ impl<'a, 'p> Copier<'a, 'p> {
 
     /// Copies a regular file (or a special file's contents) with the engine, after cp's rules
     /// for an existing destination ([`replace::decide`]).
+    ///
+    /// The ends are owned when the caller gives them up (the walk does): the job then takes
+    /// them without copying their paths (issue 16).
     pub(super) fn copy_file(
         &mut self,
-        src: &Endpoint,
+        src: Cow<'_, Endpoint>,
         facts: &FileFacts,
-        dst: &Endpoint,
+        dst: Cow<'_, Endpoint>,
         nofollow: bool,
     ) {
+        // In a directory this run created, nothing is there yet: no need to look, and no
+        // job writes this name (the walk lists each name once; the in-flight key is not
+        // hashed for it: issue 16).
+        let fresh = self.walk_dir.filter(|w| w.fresh);
         // A look-ahead helper's lstat of DEST, unless a job still writes there.
-        let busy = self.writing(dst.display_path());
+        let busy = fresh.is_none() && self.writing(dst.display_path());
         let pre = (self.prelooked.take()).filter(|_| !busy);
         if busy {
             self.wait_for(dst.display_path());
         }
-        let remember = self.remembers_links(src, facts);
-        // In a directory this run created, nothing is there yet: no need to look.
-        let fresh = self.walk_dir.filter(|w| w.fresh);
+        let remember = self.remembers_links(&src, facts);
         let looked = match fresh {
             Some(_) => None,
-            None => self.look_at_dest(facts, dst, pre),
+            None => self.look_at_dest(facts, &dst, pre),
         };
         let s = Subject {
-            src,
+            src: &src,
             facts,
-            dst,
+            dst: &dst,
             seen: looked.map(|l| l.seen),
-            look: looked,
         };
         let existing = looked.map(|l| self.existing(&l.lstat, &l.seen, l.looping));
         let mut f = self.replace_facts(&s, nofollow, existing, remember);
@@ -158,7 +174,13 @@ impl<'a, 'p> Copier<'a, 'p> {
         };
         let action = self.run_rules(replace::decide, &mut f, &s, &mut cleared);
         if self.perform(action, &s, nofollow) {
-            self.plan_and_run(&s, nofollow, remember, fresh, cleared);
+            let entry = Entry {
+                src,
+                dst,
+                facts,
+                look: looked,
+            };
+            self.plan_and_run(entry, nofollow, remember, fresh, cleared);
         }
     }
 
@@ -175,12 +197,20 @@ impl<'a, 'p> Copier<'a, 'p> {
             Action::PlanOnly => self.reporter.planned_node("file", src_shown, dst_shown),
             Action::CopyToBackup if !self.backup_name_may_be_overwritten(src_shown, s.dst) => {}
             Action::CopyToBackup => match self.backup_endpoint(s.dst) {
-                Ok(Some(backup_dst)) => self.copy_file(s.src, s.facts, &backup_dst, nofollow),
+                Ok(Some(backup_dst)) => {
+                    let (src, dst) = (Cow::Borrowed(s.src), Cow::Owned(backup_dst));
+                    self.copy_file(src, s.facts, dst, nofollow);
+                }
                 Ok(None) => return true,
                 Err(e) => self.fail(src_shown, dst_shown, e),
             },
             Action::BackUpThenRetry => match self.back_up(s.dst) {
-                Ok(_) => self.copy_file(s.src, s.facts, s.dst, nofollow),
+                Ok(_) => self.copy_file(
+                    Cow::Borrowed(s.src),
+                    s.facts,
+                    Cow::Borrowed(s.dst),
+                    nofollow,
+                ),
                 Err(e) => self.fail(src_shown, dst_shown, e),
             },
             Action::LinkToFirst => {
@@ -194,7 +224,8 @@ impl<'a, 'p> Copier<'a, 'p> {
                 let Some(first) = self.links.get(&key).cloned() else {
                     // Decided again for this name alone: whatever is at DEST now (a planted
                     // symlink: replaced by link-group-over-symlink, never written through).
-                    self.copy_file(s.src, s.facts, s.dst, nofollow);
+                    let (src, dst) = (Cow::Borrowed(s.src), Cow::Borrowed(s.dst));
+                    self.copy_file(src, s.facts, dst, nofollow);
                     return false;
                 };
                 self.link_to_first(src_shown, &first, s.dst);
@@ -214,65 +245,86 @@ impl<'a, 'p> Copier<'a, 'p> {
     /// or applies attributes only: `--attributes-only`).
     fn plan_and_run(
         &mut self,
-        s: &Subject<'_>,
+        e: Entry<'_>,
         nofollow: bool,
         remember: bool,
         fresh: Option<WalkDir>,
         cleared: Cleared,
     ) {
-        let (src_shown, dst_shown) = (s.src.display_path(), s.dst.display_path());
-        let (dest, dest_name) = match Self::planned_dest(s, fresh, &cleared) {
+        let (dest, dest_name) = match Self::planned_dest(&e.dst, e.look, fresh, &cleared) {
             Ok(d) => d,
             Err(errno) => {
-                let e = ReplaceError::CannotStat {
+                let (src_shown, dst_shown) = (e.src.display_path(), e.dst.display_path());
+                let err = ReplaceError::CannotStat {
                     dest: dst_shown.to_path_buf(),
                     errno,
                 };
-                return self.fail(src_shown, dst_shown, e);
+                return self.fail(src_shown, dst_shown, err);
             }
         };
         // POSIXLY_CORRECT: GNU cp writes through a dangling destination symlink, creating
         // its target; without it, the planner refuses (GNU tests/cp/thru-dangling.sh).
         let through = match dest {
-            DestFacts::DanglingSymlink => self.dangling_symlink_target(s.dst),
+            DestFacts::DanglingSymlink => self.dangling_symlink_target(&e.dst),
             _ => None,
         };
         // The target is looked at once, here: an existing one is followed and must be the
         // file this look found.
-        let (dst, dest, dest_name) = match &through {
-            Some(target) => match probe::dest_facts(target) {
-                Ok(d @ DestFacts::Existing(_)) => (target, d, DestName::Symlink),
-                Ok(d) => (target, d, DestName::Plain),
-                Err(_) => (s.dst, dest, dest_name),
+        let (through, dest, dest_name) = match through {
+            Some(target) => match probe::dest_facts(&target) {
+                Ok(d @ DestFacts::Existing(_)) => (Some(target), d, DestName::Symlink),
+                Ok(d) => (Some(target), d, DestName::Plain),
+                Err(_) => (None, dest, dest_name),
             },
-            None => (s.dst, dest, dest_name),
+            None => (None, dest, dest_name),
         };
-        let mut facts = *s.facts;
+        let mut facts = *e.facts;
         if facts.fs == crate::facts::FsKind::Other(0) {
-            if let Ok(f) = probe::source_facts(s.src) {
+            if let Ok(f) = probe::source_facts(&e.src) {
                 facts.fs = f.fs;
             }
         }
-        let mut inputs = self.file_inputs(s.src, &facts, dst, &dest, nofollow);
+        let dst = through.as_ref().unwrap_or(&e.dst);
+        let mut inputs = self.file_inputs(&e.src, &facts, dst, &dest, nofollow);
         inputs.dest_name = dest_name;
+        // Shown as the operand named it, also when the copy goes through a dangling symlink.
+        let shown_dst = through.as_ref().map(|_| e.dst.display_path().to_path_buf());
         let target = Target {
-            source: s.src.clone(),
-            dest: dst.clone(),
+            source: e.src.into_owned(),
+            dest: through.unwrap_or_else(|| e.dst.into_owned()),
         };
-        let job = match plan::plan_job(&self.cfg.copy, &target, &facts, &dest, &inputs) {
+        let job = match plan::plan_job(&self.cfg.copy, target, &facts, &dest, &inputs) {
             Ok(Planned::Copy(job)) => job,
-            Err(e) => return self.fail(src_shown, dst_shown, e),
+            Err(r) => {
+                let src_shown = r.target.source.display_path();
+                let dst_shown = shown_dst.as_deref();
+                let dst_shown = dst_shown.unwrap_or_else(|| r.target.dest.display_path());
+                return self.fail(src_shown, dst_shown, r.error);
+            }
         };
+        self.run_planned(job, &facts, &dest, remember, cleared);
+    }
+
+    /// Runs a planned job: records it as the first copy of its hard-link group, and hands it
+    /// to the engine (or to `--dry-run`'s or `--attributes-only`'s own handling).
+    fn run_planned(
+        &mut self,
+        job: Box<plan::Job>,
+        facts: &FileFacts,
+        dest: &DestFacts,
+        remember: bool,
+        cleared: Cleared,
+    ) {
         let link_key = remember.then_some((facts.dev, facts.ino));
         if self.cfg.dry_run {
-            return self.dry_run_file(job, &dest, link_key);
+            return self.dry_run_file(job, dest, link_key);
         }
         if let Some(key) = link_key {
-            let first = self.first_copy(dst);
+            let first = self.first_copy(&job.dest);
             self.links.insert(key, first);
         }
         if self.cfg.attributes_only {
-            return self.attributes_only(&job, &facts);
+            return self.attributes_only(&job, facts);
         }
         let context = pool::Context {
             dir_token: self.current_dir,
@@ -313,11 +365,12 @@ impl<'a, 'p> Copier<'a, 'p> {
     }
 
     /// DEST's facts for the planner and what the rules saw at its name, from the rules' own
-    /// look ([`Subject::look`]): DEST's name is not stat'ed again (DESIGN rule 10: the file
+    /// look ([`Entry::look`]): DEST's name is not stat'ed again (DESIGN rule 10: the file
     /// opened must be the one the rules looked at; and one look per entry, issue 16). A DEST
     /// the rules renamed or removed is new; only its directory is looked at.
     fn planned_dest(
-        s: &Subject<'_>,
+        dst: &Endpoint,
+        look: Option<Look>,
         fresh: Option<WalkDir>,
         cleared: &Cleared,
     ) -> Result<(DestFacts, DestName), Errno> {
@@ -329,105 +382,25 @@ impl<'a, 'p> Copier<'a, 'p> {
             return Ok((dest, DestName::Plain));
         }
         if cleared.gone {
-            return probe::cleared_dest_facts(s.dst).map(|d| (d, DestName::Cleared));
+            return probe::cleared_dest_facts(dst).map(|d| (d, DestName::Cleared));
         }
-        let Some(look) = s.look else {
+        let Some(look) = look else {
             // Nothing there when the rules looked (or standard output): whatever appeared
             // since is not opened but met by O_EXCL, so the name is not looked at again (one
             // round trip less per new file, issue 16); only the directory is.
-            return probe::cleared_dest_facts(s.dst).map(|d| (d, DestName::Plain));
+            return probe::cleared_dest_facts(dst).map(|d| (d, DestName::Plain));
         };
         if FileType::from_raw_mode(look.lstat.st_mode) != FileType::Symlink {
-            return Ok((probe::seen_dest_facts(s.dst, &look.lstat), DestName::Plain));
+            return Ok((probe::seen_dest_facts(dst, &look.lstat), DestName::Plain));
         }
         match look.target {
-            Some(Ok(st)) => Ok((probe::seen_dest_facts(s.dst, &st), DestName::Symlink)),
+            Some(Ok(st)) => Ok((probe::seen_dest_facts(dst, &st), DestName::Symlink)),
             // A symlink that leads nowhere (or round in a loop) is never written through.
             Some(Err(Errno::LOOP | Errno::NOENT)) | None => {
                 Ok((DestFacts::DanglingSymlink, DestName::Plain))
             }
             Some(Err(e)) => Err(e),
         }
-    }
-
-    /// `--dry-run`: reports the planned job. The run would fail to create a file in a missing
-    /// or non-directory parent: so does the plan, with the same message (--parents plans its
-    /// directories). Later links to this file are planned as hard links, as they will be made.
-    fn dry_run_file(
-        &mut self,
-        job: Box<plan::Job>,
-        dest: &DestFacts,
-        link_key: Option<(u64, u64)>,
-    ) {
-        if let (Endpoint::Path(path), DestFacts::Missing { .. }) = (&job.dest, dest) {
-            let parent = probe::parent_dir(path);
-            let usable = match statat(CWD, parent, AtFlags::empty()) {
-                Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Directory => Ok(()),
-                Ok(_) => Err(Errno::NOTDIR),
-                Err(e) => Err(e),
-            };
-            // --parents and --mkpath plan the directories they make (report::planned_dir).
-            let planned = self.cfg.parents || self.reporter.planned_dir(parent);
-            if let (Err(errno), false) = (usable, planned) {
-                let e = ReplaceError::CannotCreate {
-                    dest: path.clone(),
-                    errno,
-                };
-                return self.fail(job.source.display_path(), path, e);
-            }
-        }
-        if let Some(key) = link_key {
-            let first = self.first_copy(&job.dest);
-            self.links.insert(key, first);
-        }
-        if matches!(dest, DestFacts::Existing(_)) {
-            self.note_planned_backup(&job.dest);
-        }
-        self.reporter.planned(&job);
-    }
-
-    /// `--dry-run -b` over an existing DEST: the name its backup would get now (looked up, not
-    /// made), for the planned line's ` (backup: 'NAME')`, as the real run's `-v` line says it
-    /// (new-user trial, round 4: the dry run did not show it).
-    fn note_planned_backup(&mut self, dest: &Endpoint) {
-        let Some(b) = &self.cfg.backup else {
-            return;
-        };
-        let Some((dir, name)) = dest.dir_and_name() else {
-            return;
-        };
-        let Ok((dir_fd, base)) = effect::split_at_dir(dir, name) else {
-            return;
-        };
-        let named = crate::backup::backup_name_in(dir_fd.as_fd(), &base, b.control, &b.suffix);
-        if let Ok(Some(backup)) = named {
-            let shown = dest.display_path().with_file_name(&backup);
-            self.reporter.backup_planned(&shown);
-        }
-    }
-
-    /// `--attributes-only`: create the file if missing, never touch its data, apply attributes.
-    fn attributes_only(&mut self, job: &plan::Job, facts: &FileFacts) {
-        let shown = job.dest.display_path().to_path_buf();
-        let fd = match effect::open_attributes_only(job) {
-            Ok(fd) => fd,
-            Err(e) => return self.fail(job.source.display_path(), &shown, e),
-        };
-        let new_mode = (!job.dest_exists).then_some(job.create_mode);
-        // The source's descriptor, for xattrs.
-        let src_fd = job
-            .source
-            .dir_and_name()
-            .and_then(|(d, n)| effect::open_source_for_attributes(d, n, job.nofollow));
-        self.apply_meta(
-            fd.as_fd(),
-            src_fd.as_ref().map(|f| f.as_fd()),
-            facts,
-            new_mode,
-            &shown,
-        );
-        self.reporter
-            .node_done("file", job.source.display_path(), &shown);
     }
 
     /// Links `dst` to the first copy of a hard-linked source.

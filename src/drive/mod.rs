@@ -1,18 +1,20 @@
 //! Drives every operand — a file, a directory tree, a stream, a `--batch` job — through the
 //! planner to the executor: the `Copier` walks, gathers the facts cp's rules need (stats, what
 //! this run created), asks [`crate::plan`] to decide, has [`crate::exec`] perform the effects,
-//! and dispatches the copy jobs (inline or on the pool). Operands are in [`operands`]
+//! and dispatches the copy jobs (inline or on the pool: [`handoff`]). Operands are in [`operands`]
 //! (`--parents` in [`parents`]), the walk in [`walk`] (directories in [`dirs`]), regular files (updates,
 //! backups, hard-link preservation) in [`files`], symlinks, special files and `-l`/`-s` links
 //! in [`nodes`]. The effects themselves are the executor's (`exec::dirs`, `exec::nodes`); the
 //! errors are typed in [`errors`].
 
+mod dest_key;
 mod dirs;
 pub mod errors;
 mod existing;
 mod fds;
 mod files;
 mod frame;
+mod handoff;
 mod inodes;
 mod listing;
 mod lookahead;
@@ -22,12 +24,11 @@ mod parents;
 mod walk;
 
 use std::collections::{HashMap, HashSet};
-use std::hash::BuildHasher;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rustc_hash::{FxBuildHasher, FxHashMap};
+use rustc_hash::FxHashMap;
 use rustix::fs::{statat, AtFlags};
 
 use self::errors::{EntryError, WalkError};
@@ -41,12 +42,9 @@ use crate::plan::mode::ModeSettings;
 use crate::plan::{self, Endpoint, RangeArgs};
 use crate::pool::{self, Pool};
 use crate::report::Reporter;
+use dest_key::dest_key;
 use frame::Frame;
 use walk::WalkDir;
-
-/// How many jobs a worker is handed at once (`-j`): enough to cut hand-off costs, few enough
-/// to keep every worker busy.
-const JOBS_PER_HANDOFF: usize = 64;
 
 /// One run's copier: options, the engine, the reporter and what this run has created.
 pub struct Copier<'a, 'p> {
@@ -81,7 +79,7 @@ pub struct Copier<'a, 'p> {
     /// of one hash only make a job wait for an unrelated one.
     in_flight: FxHashMap<u64, u32>,
     /// Directories whose final mode and times wait for their files' jobs.
-    pending_dirs: HashMap<u64, PendingDir>,
+    pending_dirs: FxHashMap<u64, PendingDir>,
     /// `--parents` directories that jobs write into: (dev, ino) → their pending directory.
     parent_waits: HashMap<(u64, u64), u64>,
     /// The directory the walk is in (its frame's token).
@@ -156,7 +154,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             pool,
             batch: Vec::new(),
             in_flight: FxHashMap::default(),
-            pending_dirs: HashMap::new(),
+            pending_dirs: FxHashMap::default(),
             parent_waits: HashMap::new(),
             current_dir: None,
             next_token: 0,
@@ -216,131 +214,6 @@ impl<'a, 'p> Copier<'a, 'p> {
         rest.sort_by_key(|(token, _)| std::cmp::Reverse(*token));
         for (_, then) in rest {
             self.leave(then);
-        }
-    }
-
-    /// Handles finished jobs: all of them and waiting when `block`, else those ready now.
-    fn drain(&mut self, block: bool) {
-        while let Some(done) = self.pool.as_mut().and_then(|p| p.next_done(block)) {
-            self.complete(done);
-        }
-    }
-
-    /// Whether a job handed to the workers may still be writing `dest`.
-    fn writing(&self, dest: &Path) -> bool {
-        !self.in_flight.is_empty() && self.in_flight.contains_key(&dest_key(dest))
-    }
-
-    /// Waits until no running job writes `dest`.
-    fn wait_for(&mut self, dest: &Path) {
-        if self.writing(dest) {
-            self.flush();
-        }
-        while self.writing(dest) {
-            match self.pool.as_mut().and_then(|p| p.next_done(true)) {
-                Some(done) => self.complete(done),
-                None => break,
-            }
-        }
-    }
-
-    /// Runs a job now, or queues it on the pool.
-    fn dispatch(&mut self, job: Box<plan::Job>, mut context: pool::Context) {
-        self.reporter.starting(&job);
-        context.timed = self.reporter.json;
-        if let Some(p) = &self.reporter.progress {
-            let bytes = job.range.map_or(job.len, |r| r.len).unwrap_or(0);
-            p.add_total(bytes, 1);
-        }
-        if let Some(token) = context.dir_token {
-            if let Some(p) = self.pending_dirs.get_mut(&token) {
-                p.outstanding += 1;
-            }
-        }
-        if self.pool.is_none() {
-            let done = pool::run_timed(self.engine, job, context);
-            return self.complete(done);
-        };
-        let key = dest_key(job.dest.display_path());
-        *self.in_flight.entry(key).or_default() += 1;
-        context.dest_key = Some(key);
-        self.batch.push((job, context));
-        if self.batch.len() >= JOBS_PER_HANDOFF {
-            self.flush();
-        }
-        self.drain(false);
-    }
-
-    /// Hands the jobs gathered so far to the workers, waiting while the queue is full.
-    ///
-    /// It waits for a worker to take a hand-off, not for each result: waking up for every
-    /// finished job while the queue is full made the main thread and the workers trade futex
-    /// wake-ups per file (17,600 on the 10,000-file tree).
-    pub(super) fn flush(&mut self) {
-        if self.batch.is_empty() {
-            return;
-        }
-        let work = std::mem::take(&mut self.batch);
-        self.drain(false);
-        self.pool.as_mut().expect("a pool").submit(work);
-    }
-
-    /// Reports a finished job and updates what the run has created.
-    fn complete(&mut self, done: pool::Done) {
-        let pool::Done {
-            job,
-            context,
-            result,
-            elapsed,
-        } = done;
-        let dst_shown = job.dest.display_path();
-        if let Some(key) = context.dest_key {
-            if let Some(count) = self.in_flight.get_mut(&key) {
-                *count -= 1;
-                if *count == 0 {
-                    self.in_flight.remove(&key);
-                }
-            }
-        }
-        self.reporter.file_finished();
-        match result {
-            Ok(outcome) => {
-                self.reporter.copied(&job, &outcome, elapsed);
-                if let Some(first) = context.link_key.and_then(|k| self.links.get_mut(&k)) {
-                    if first.shown == dst_shown {
-                        first.id = Self::lstat_dest(&job.dest).map(|st| (st.st_dev, st.st_ino));
-                    }
-                }
-                if context.creates {
-                    if let Some(st) = Self::lstat_dest(&job.dest) {
-                        self.created_files.insert((st.st_dev, st.st_ino));
-                    }
-                }
-            }
-            Err(e) if e.interrupted && self.interrupt_reported => {}
-            Err(e) => {
-                self.interrupt_reported |= e.interrupted;
-                if let Some(key) = context.link_key {
-                    self.links.remove(&key);
-                }
-                if let (Some(backup), Some((dir, name))) =
-                    (&context.backup, job.dest.dir_and_name())
-                {
-                    exec::replace::restore_backup(dir, name, backup);
-                }
-                let note = e.dest_note.as_ref().map(ToString::to_string);
-                self.reporter.failed_resumed(
-                    job.source.display_path(),
-                    dst_shown,
-                    Some(job.strategy),
-                    job.restart.resumed_from,
-                    &e,
-                    note.as_deref(),
-                );
-            }
-        }
-        if let Some(token) = context.dir_token {
-            self.job_left(token);
         }
     }
 
@@ -444,10 +317,4 @@ impl<'a, 'p> Copier<'a, 'p> {
         let (dir, name) = dst.dir_and_name()?;
         statat(dir, name, AtFlags::SYMLINK_NOFOLLOW).ok()
     }
-}
-
-/// The key of a destination among those being written: FxHash of the path as `Path` hashes
-/// (consistently with its `==`, which ignores repeated separators).
-fn dest_key(dest: &Path) -> u64 {
-    FxBuildHasher.hash_one(dest)
 }

@@ -1,6 +1,7 @@
 //! The other node kinds: symbolic links, FIFOs, sockets and device nodes, and the `-l`/`-s`
 //! links made instead of copies.
 
+use std::borrow::Cow;
 use std::ffi::{OsStr, OsString};
 use std::os::fd::AsFd;
 use std::path::Path;
@@ -25,24 +26,24 @@ impl<'a, 'p> Copier<'a, 'p> {
     /// Copies anything that is not a directory to be descended into.
     pub(super) fn copy_leaf(
         &mut self,
-        src: &Endpoint,
+        src: Cow<'_, Endpoint>,
         facts: &FileFacts,
-        dst: &Endpoint,
+        dst: Cow<'_, Endpoint>,
         nofollow: bool,
     ) {
         match self.cfg.link {
-            LinkMode::Hard => return self.make_hard_link(src, facts, dst, nofollow),
-            LinkMode::Symbolic => return self.make_symlink_to_source(src, facts, dst),
+            LinkMode::Hard => return self.make_hard_link(&src, facts, &dst, nofollow),
+            LinkMode::Symbolic => return self.make_symlink_to_source(&src, facts, &dst),
             LinkMode::Copy => {}
         }
         match facts.kind {
-            FileKind::Symlink => self.copy_symlink(src, facts, dst),
+            FileKind::Symlink => self.copy_symlink(&src, facts, &dst),
             FileKind::Regular => self.copy_file(src, facts, dst, nofollow),
-            FileKind::Directory => self.copy_tree(src, facts, dst, nofollow),
+            FileKind::Directory => self.copy_tree(&src, facts, &dst, nofollow),
             _ if self.cfg.copy_contents || !self.cfg.recursive => {
                 self.copy_file(src, facts, dst, nofollow)
             }
-            _ => self.make_special(src, facts, dst),
+            _ => self.make_special(&src, facts, &dst),
         }
     }
 

@@ -1,6 +1,7 @@
 //! Command-line operands: stat'ing each source, GNU's "specified more than once" rule, the
 //! `--parents` destination, standard input and output, and handing the operand to the walk.
 
+use std::borrow::Cow;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
@@ -135,7 +136,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
             self.copy_tree(&src, facts, &dst, !follow);
         } else {
-            self.copy_leaf(&src, facts, &dst, !follow);
+            self.copy_leaf(Cow::Owned(src), facts, Cow::Owned(dst), !follow);
         }
     }
 
@@ -171,7 +172,8 @@ impl<'a, 'p> Copier<'a, 'p> {
             };
             return self.fail(&src_name, &dst_name, err);
         }
-        self.copy_file(&target.source, &source, &target.dest, false);
+        let (src, dst) = (Cow::Borrowed(&target.source), Cow::Borrowed(&target.dest));
+        self.copy_file(src, &source, dst, false);
     }
 }
 

@@ -3,6 +3,7 @@
 //! already entered or made, then dispatched (directories are entered in [`super::dirs`]); and
 //! when to run it with look-ahead helpers ([`super::lookahead`]).
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
@@ -208,7 +209,12 @@ impl<'a, 'p> Copier<'a, 'p> {
         }
         if facts.kind != FileKind::Directory {
             self.prelooked = looked.and_then(|l| l.dst);
-            self.copy_leaf(&child_src, &facts, &child_dst, !w.follow);
+            self.copy_leaf(
+                Cow::Owned(child_src),
+                &facts,
+                Cow::Owned(child_dst),
+                !w.follow,
+            );
             self.prelooked = None;
             return true;
         }

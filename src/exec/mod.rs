@@ -15,6 +15,7 @@ mod clone;
 pub mod compare;
 pub mod dirs;
 mod error;
+mod exdev;
 pub mod extents;
 pub mod nodes;
 mod offsets;
@@ -68,7 +69,7 @@ pub struct Engine<'p> {
     pub progress: &'p dyn Progress,
     kernel_lacks_cfr: AtomicBool,
     /// Device pairs between which copy_file_range said EXDEV: not asked again this run.
-    exdev_pairs: std::sync::Mutex<Vec<(u64, u64)>>,
+    exdev_pairs: exdev::ExdevPairs,
 }
 
 impl<'p> Engine<'p> {
@@ -77,7 +78,7 @@ impl<'p> Engine<'p> {
             chunk: 1 << 30,
             progress,
             kernel_lacks_cfr: AtomicBool::new(false),
-            exdev_pairs: std::sync::Mutex::new(Vec::new()),
+            exdev_pairs: exdev::ExdevPairs::new(),
         }
     }
 
@@ -92,18 +93,12 @@ impl<'p> Engine<'p> {
     /// Whether copy_file_range already said EXDEV for this (source device, destination device).
     fn known_exdev(&self, pair: (u64, Option<u64>)) -> bool {
         let (src, Some(dst)) = pair else { return false };
-        self.exdev_pairs
-            .lock()
-            .is_ok_and(|pairs| pairs.contains(&(src, dst)))
+        self.exdev_pairs.contains(src, dst)
     }
 
     fn remember_exdev(&self, pair: (u64, Option<u64>)) {
         if let (src, Some(dst)) = pair {
-            if let Ok(mut pairs) = self.exdev_pairs.lock() {
-                if !pairs.contains(&(src, dst)) && pairs.len() < 64 {
-                    pairs.push((src, dst));
-                }
-            }
+            self.exdev_pairs.insert(src, dst);
         }
     }
 }

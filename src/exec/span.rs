@@ -162,11 +162,13 @@ impl<'a, 'e> Span<'a, 'e> {
             (0, CfrEnd::Fallback(Reason::Exdev))
         } else {
             let ends = (self.src, self.dst);
-            cfr::copy(engine, ends, at, len, file_progress).map_err(|e| self.copy_error(e.errno))?
+            let (n, end) = cfr::copy(engine, ends, at, len, file_progress)
+                .map_err(|e| self.copy_error(e.errno))?;
+            if end == CfrEnd::Fallback(Reason::Exdev) {
+                engine.remember_exdev(self.devices);
+            }
+            (n, end)
         };
-        if end == CfrEnd::Fallback(Reason::Exdev) {
-            engine.remember_exdev(self.devices);
-        }
         if n > 0 {
             outcome.method = Method::CopyFileRange;
         }

@@ -1,6 +1,7 @@
 //! The planner: parsed arguments plus file metadata in, jobs with a chosen strategy out. Pure:
 //! every decision, no syscall. [`replace`] holds cp's rules for an existing destination,
-//! [`mode`] a new node's mode, [`same`] GNU's same-file rule, `range` the byte ranges.
+//! [`mode`] a new node's mode, [`same`] GNU's same-file rule, `range` the byte ranges, `strategy` a
+//! whole-file job's copy method.
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -232,20 +233,25 @@ pub fn base_name(path: &Path) -> &OsStr {
 }
 
 /// Decides how to copy one target, from the source's and destination's metadata and the
-/// caller's [`FileInputs`]; returns the final job. Touches nothing.
+/// caller's [`FileInputs`]; returns the final job, which keeps the target's endpoints (taken
+/// by value: no copy of either path per file, issue 16). Touches nothing.
 ///
 /// Errors: a directory source, a dangling symlink or a directory at DEST, the same file
-/// (whole-file copies), and the byte-range checks of [`range`].
+/// (whole-file copies), and the byte-range checks of [`range`]; the target comes back with
+/// the error ([`Refused`]), for its report.
 pub fn plan_job(
     opts: &CopyOptions,
-    target: &Target,
+    target: Target,
     source: &FileFacts,
     dest: &DestFacts,
     inputs: &FileInputs,
-) -> Result<Planned, PlanError> {
+) -> Result<Planned, Box<Refused>> {
+    let refused = |error, target| Err(Box::new(Refused { error, target }));
     let src_path = target.source.display_path();
     let dst_path = target.dest.display_path();
-    refuse(source, dest, src_path, dst_path)?;
+    if let Err(error) = refuse(source, dest, src_path, dst_path) {
+        return refused(error, target);
+    }
     let range = inputs
         .range_override
         .clone()
@@ -253,21 +259,29 @@ pub fn plan_job(
         .or_else(|| inputs.restart.resumed_from.map(range::range_from));
     let same_file = dest.file().is_some_and(|d| d.same_file(source));
     if same_file && range.is_none() && source.kind == FileKind::Regular {
-        return Err(PlanError::SameFile(
-            src_path.to_path_buf(),
-            dst_path.to_path_buf(),
-        ));
+        let error = PlanError::SameFile(src_path.to_path_buf(), dst_path.to_path_buf());
+        return refused(error, target);
     }
     let mut job = new_job(opts, target, source, dest, inputs);
     match &range {
         Some(range) => {
-            plan_range(&mut job, range, source, dest, same_file)?;
+            if let Err(error) = plan_range(&mut job, range, source, dest, same_file) {
+                let (source, dest) = (job.source, job.dest);
+                return refused(error, Target { source, dest });
+            }
             // A range clones its block-aligned middle with FICLONERANGE (issue 17).
             job.clone = clone_mode(&job, opts, source, dest);
         }
         None => choose_strategy(&mut job, opts, source, dest),
     }
     Ok(Planned::Copy(Box::new(job)))
+}
+
+/// A target [`plan_job`] refuses, given back with the reason.
+#[derive(Debug)]
+pub struct Refused {
+    pub error: PlanError,
+    pub target: Target,
 }
 
 /// The refusals that come before any strategy: a directory source without `-r`, a dangling
@@ -304,7 +318,7 @@ fn dest_regular(dest: &DestFacts) -> bool {
 /// The job before its strategy is chosen: read/write, whole file.
 fn new_job(
     opts: &CopyOptions,
-    target: &Target,
+    target: Target,
     source: &FileFacts,
     dest: &DestFacts,
     inputs: &FileInputs,
@@ -329,8 +343,8 @@ fn new_job(
     let mode = mode::new_node_mode(kind, source.mode, &settings);
     let (create_mode, explicit_mode) = (mode.final_mode(), mode.fixed.is_some());
     Job {
-        source: target.source.clone(),
-        dest: target.dest.clone(),
+        source: target.source,
+        dest: target.dest,
         strategy: Strategy::ReadWrite,
         len: if source.has_trusted_size() && source.size > 0 && !stdin {
             Some(source.size)
@@ -401,51 +415,6 @@ fn plan_range(
     Ok(())
 }
 
-/// Whether to clone: `--reflink=always` must; `auto` tries on one filesystem that can clone,
-/// between two named files, when neither `--method` nor `--sparse` asks for something else.
-fn clone_mode(job: &Job, opts: &CopyOptions, source: &FileFacts, dest: &DestFacts) -> CloneMode {
-    match opts.reflink {
-        ReflinkWhen::Always => CloneMode::Must,
-        ReflinkWhen::Auto
-            if opts.method == MethodChoice::Auto
-                && opts.sparse == SparseWhen::Auto
-                && dest.dev() == Some(source.dev)
-                && !matches!(dest, DestFacts::Stdout(_))
-                && job.source != Endpoint::Stdio
-                && dest.fs().is_some_and(|fs| fs.can_clone()) =>
-        {
-            CloneMode::Try
-        }
-        _ => CloneMode::No,
-    }
-}
-
-/// A whole-file job's strategy: clone, sparse, the kernel copy or read/write.
-fn choose_strategy(job: &mut Job, opts: &CopyOptions, source: &FileFacts, dest: &DestFacts) {
-    let stdin = job.source == Endpoint::Stdio;
-    let source_regular = source.kind == FileKind::Regular;
-    let streams = !source_regular || !dest_regular(dest) || source.fs.is_pseudo();
-    let clone = clone_mode(job, opts, source, dest);
-    job.clone = clone;
-    job.strategy = if clone != CloneMode::No && source_regular && !streams {
-        Strategy::Reflink
-    } else if clone == CloneMode::Must {
-        // FICLONE needs two regular files; the executor reports the failure.
-        Strategy::Reflink
-    } else if streams || stdin {
-        Strategy::ReadWrite
-    } else if opts.sparse == SparseWhen::Always && job.dest_seekable {
-        job.detect_zeros = true;
-        Strategy::Sparse
-    } else if opts.sparse == SparseWhen::Auto && source.looks_sparse() {
-        Strategy::Sparse
-    } else if job.kernel_copy {
-        Strategy::CopyFileRange
-    } else {
-        Strategy::ReadWrite
-    };
-}
-
 mod endpoint;
 pub use endpoint::{Endpoint, Target};
 pub use job_restart::JobRestart;
@@ -454,6 +423,8 @@ pub mod mode;
 mod range;
 pub mod replace;
 pub mod same;
+mod strategy;
+use strategy::{choose_strategy, clone_mode};
 
 #[cfg(test)]
 mod tests;

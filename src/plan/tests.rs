@@ -54,7 +54,7 @@ fn plan(argv: &[&str], source: &FileFacts, dest: &DestFacts) -> Result<Planned, 
         umask: 0o022,
         ..FileInputs::default()
     };
-    plan_job(&opts, &target(), source, dest, &inputs)
+    plan_job(&opts, target(), source, dest, &inputs).map_err(|r| r.error)
 }
 
 fn job(argv: &[&str], source: &FileFacts, dest: &DestFacts) -> Job {

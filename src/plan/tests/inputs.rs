@@ -6,9 +6,9 @@ use super::*;
 fn plan_with(argv: &[&str], dest: &DestFacts, inputs: &FileInputs) -> Job {
     let opts = crate::options::resolve_options(&args(argv)).unwrap();
     let src = file(5000, 16, FsKind::Ext4);
-    match plan_job(&opts, &target(), &src, dest, inputs) {
+    match plan_job(&opts, target(), &src, dest, inputs) {
         Ok(Planned::Copy(job)) => *job,
-        Err(e) => panic!("expected a job, got {e:?}"),
+        Err(r) => panic!("expected a job, got {:?}", r.error),
     }
 }
 
