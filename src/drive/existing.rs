@@ -87,6 +87,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         nofollow: bool,
         existing: Option<Existing>,
         remember: bool,
+        remember_skipped: bool,
     ) -> replace::Facts {
         let dest = s.dst.display_path().to_path_buf();
         replace::Facts {
@@ -104,7 +105,9 @@ impl<'a, 'p> Copier<'a, 'p> {
             dest,
             existing,
             remember,
-            first_copy_known: remember && self.links.contains_key(&(s.facts.dev, s.facts.ino)),
+            remember_skipped,
+            first_copy_known: (remember || remember_skipped)
+                && self.links.contains_key(&(s.facts.dev, s.facts.ino)),
             same_name: None,
             same_file: None,
             unchanged: None,
@@ -239,7 +242,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             seen: Some(*existing),
         };
         let e = self.existing(existing, existing, false);
-        let mut f = self.replace_facts(&s, false, Some(e), false);
+        let mut f = self.replace_facts(&s, false, Some(e), false, false);
         let mut cleared = Cleared {
             backed_up: None,
             gone: false,

@@ -125,8 +125,22 @@ impl<'a, 'p> Copier<'a, 'p> {
     /// remember (cp -al on 20,000 linked files stays within GNU's tests/cp/link-heap.sh
     /// memory limit).
     fn remembers_links(&self, src: &Endpoint, facts: &FileFacts) -> bool {
-        self.cfg.preserve_links()
-            && self.cfg.link != LinkMode::Hard
+        self.cfg.preserve_links() && self.may_share_a_copy(src, facts)
+    }
+
+    /// `-u`: a file skipped as not older is remembered as its group's first copy whatever
+    /// `--preserve` says, so a later name of the same file is linked to it (GNU copy.c's skip
+    /// branch calls `remember_copied`; `cp -r -u -L` over a DEST holding the copies made
+    /// `dst/ly` a hard link to `dst/real`, fcopy wrote a second copy: round 7's walk7 note).
+    fn remembers_skipped(&self, src: &Endpoint, facts: &FileFacts) -> bool {
+        self.cfg.update == crate::options::values::UpdateWhen::Older
+            && self.may_share_a_copy(src, facts)
+    }
+
+    /// Whether another name may reach `facts`' file in this run: it has other links, or links
+    /// are followed (-L; -H for operands). Never with -l (every file is linked to its source).
+    fn may_share_a_copy(&self, src: &Endpoint, facts: &FileFacts) -> bool {
+        self.cfg.link != LinkMode::Hard
             && facts.kind != FileKind::Directory
             && (facts.nlink > 1
                 || self.cfg.deref == Deref::Always
@@ -167,7 +181,8 @@ impl<'a, 'p> Copier<'a, 'p> {
             seen: looked.map(|l| l.seen),
         };
         let existing = looked.map(|l| self.existing(&l.lstat, &l.seen, l.looping));
-        let mut f = self.replace_facts(&s, nofollow, existing, remember);
+        let remember_skipped = self.remembers_skipped(&src, facts);
+        let mut f = self.replace_facts(&s, nofollow, existing, remember, remember_skipped);
         let mut cleared = Cleared {
             backed_up: None,
             gone: false,

@@ -221,7 +221,8 @@ fn replacing_other_file(f: &Facts) -> bool {
 /// hard-link groups in an existing tree).
 fn update_remembers_link_group(f: &Facts, s: &Settings) -> Option<Step> {
     let e = f.existing.as_ref()?;
-    if !replacing_other_file(f) || !f.remember || s.update != Update::Older {
+    if !replacing_other_file(f) || !(f.remember || f.remember_skipped) || s.update != Update::Older
+    {
         return None;
     }
     if e.mtime < f.source.mtime {

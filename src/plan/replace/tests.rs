@@ -39,6 +39,7 @@ fn facts() -> Facts {
         dest_ends_in_slash: false,
         existing: None,
         remember: false,
+        remember_skipped: false,
         first_copy_known: false,
         same_name: None,
         same_file: None,
