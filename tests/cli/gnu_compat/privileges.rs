@@ -219,3 +219,38 @@ fn a_failed_chown_with_privileges_fails_the_copy_like_gnu() {
         }
     }
 }
+
+#[test]
+fn a_copy_whose_owner_failed_is_copied_again_by_update_changed() {
+    // Red team, round 8: with fchown failing, `-a` left DEST 0600 without its xattrs but with
+    // SOURCE's mtime, so `-a --update=changed` took it for a finished copy and skipped it for
+    // good. DEST now keeps the time of the copy, and the re-run gives it everything.
+    if !is_root() || !crate::testenv::require_strace() {
+        return;
+    }
+    let tmp = scratch();
+    let dir = tmp.path();
+    file(dir, "f", "a\n");
+    chown(dir, "f", 65534, 65534);
+    chmod(dir, "f", 0o640);
+    let has_xattr = xattr(dir, "f", "user.k", "1");
+    set_mtime(&dir.join("f"), 1_577_836_800);
+    let fcopy = Path::new(crate::testenv::FCOPY);
+    let (code, stderr, _, _) = run_injected(fcopy, dir, "fchown:error=EIO", &["-a", "f", "h"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("failed to preserve ownership"), "{stderr}");
+    let h = fs::metadata(dir.join("h")).unwrap();
+    assert_ne!(h.mtime(), 1_577_836_800, "a failed copy got SOURCE's mtime");
+    let args = ["-a", "--update=changed", "f", "h"];
+    let (code, _, stderr) = harness::run_in(fcopy, dir, &args, None);
+    assert_eq!(code, Some(0), "{stderr}");
+    let h = fs::metadata(dir.join("h")).unwrap();
+    assert_eq!(
+        (h.mode() & 0o7777, h.uid(), h.mtime()),
+        (0o640, 65534, 1_577_836_800)
+    );
+    if has_xattr {
+        let xattrs = |name: &str| harness::user_xattrs(&dir.join(name));
+        assert_eq!(xattrs("h"), xattrs("f"));
+    }
+}
