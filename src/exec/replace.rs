@@ -98,6 +98,11 @@ pub fn open_attributes_only(job: &Job) -> Result<OwnedFd, ExecError> {
         DestName::Symlink => OFlags::empty(),
         DestName::Plain | DestName::Cleared => OFlags::NOFOLLOW,
     };
+    if !job.dest_seekable {
+        // A FIFO without a reader blocks the open, as in GNU cp; the watchdog makes a stop
+        // signal end it (the handlers restart the open: red team, round 8, only SIGKILL did).
+        crate::signals::ensure_watchdog();
+    }
     let flags = OFlags::WRONLY | OFlags::CLOEXEC | OFlags::NOCTTY | follow;
     let fd = match openat(dir, name, flags, Mode::empty()) {
         Ok(fd) => fd,

@@ -933,6 +933,16 @@ fn kill_and_wait(child: &mut std::process::Child, signal: &str) -> std::process:
 /// fcopy blocked opening a FIFO (`src` without a writer, or `dst` without a reader) dies by
 /// `signal` within seconds; a FIFO source is opened before DEST is made, so none is left.
 fn blocked_on_a_fifo_dies_by(signal: &str, number: i32, fifo_is_source: bool) {
+    blocked_on_a_fifo_with_options_dies_by(&[], signal, number, fifo_is_source);
+}
+
+/// [`blocked_on_a_fifo_dies_by`] with `options` before the operands.
+fn blocked_on_a_fifo_with_options_dies_by(
+    options: &[&str],
+    signal: &str,
+    number: i32,
+    fifo_is_source: bool,
+) {
     let env = TestEnv::new();
     let (src, dst) = if fifo_is_source {
         mkfifo(&env.join("src"));
@@ -943,6 +953,7 @@ fn blocked_on_a_fifo_dies_by(signal: &str, number: i32, fifo_is_source: bool) {
         ("file", "fifo")
     };
     let mut child = Command::new(FCOPY)
+        .args(options)
         .args([src, dst])
         .current_dir(env.path())
         .stderr(Stdio::null())
@@ -970,6 +981,15 @@ fn sigterm_ends_a_copy_blocked_on_a_fifo_without_writer() {
 fn sigint_and_sigterm_end_a_copy_into_a_fifo_without_reader() {
     blocked_on_a_fifo_dies_by("INT", 2, false);
     blocked_on_a_fifo_dies_by("TERM", 15, false);
+}
+
+/// `--attributes-only` onto a FIFO without a reader waits in open(2), as GNU cp does; a stop
+/// signal ends it (red team, round 8: only SIGKILL did, the handlers restarted the open).
+#[test]
+fn a_stop_signal_ends_attributes_only_onto_a_fifo_without_reader() {
+    for (signal, number) in [("TERM", 15), ("INT", 2)] {
+        blocked_on_a_fifo_with_options_dies_by(&["--attributes-only"], signal, number, false);
+    }
 }
 
 /// `sleep 30 | fcopy - out`: fcopy waits in read(2) on an empty pipe; SIGTERM or SIGINT ends
