@@ -275,6 +275,52 @@ fn overlapping_ranges_within_one_file_both_directions() {
     }
 }
 
+/// `--verify` of an overlapping range inside one file: the copy overwrote part of the source
+/// range, so it cannot be compared afterwards; the copy is kept and said not verifiable, as a
+/// /proc file's (red team, round 8: the README's example failed verification, bytes correct).
+#[test]
+fn verify_of_an_overlapping_range_in_one_file_is_not_verifiable() {
+    let env = TestEnv::new();
+    let data = pattern(3 << 20, 5);
+    for (off_in, off_out) in [("0", "4096"), ("4096", "0")] {
+        env.write("f", &data);
+        let args = [
+            "--verify",
+            "--json",
+            "--offset-in",
+            off_in,
+            "--offset-out",
+            off_out,
+        ];
+        let run = env
+            .fcopy()
+            .args(&args)
+            .args(&["--len", "1M", "f", "f"])
+            .run();
+        run.success();
+        assert_eq!(run.json_record()["verified"], "not verifiable");
+        let mut expected = data.clone();
+        let (i, o): (usize, usize) = (off_in.parse().unwrap(), off_out.parse().unwrap());
+        expected.copy_within(i..i + (1 << 20), o);
+        assert!(env.read("f") == expected, "{off_in} -> {off_out}");
+    }
+    // Two files, or one file without overlap: compared as before.
+    env.write("f", &data);
+    let run = env.run(&[
+        "--verify",
+        "--json",
+        "--offset-in",
+        "0",
+        "--offset-out",
+        "2M",
+        "--len",
+        "1M",
+        "f",
+        "f",
+    ]);
+    assert_eq!(run.json_record()["verified"], "compared");
+}
+
 /// In-memory model of a ranged copy: pwrite semantics on the destination.
 fn model(src: &[u8], dst: &mut Vec<u8>, off_in: usize, off_out: usize, len: usize) {
     if len == 0 {
