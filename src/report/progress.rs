@@ -11,7 +11,7 @@
 //! `flushing...` instead of a false 100% with ETA 0s.
 
 use std::io::IsTerminal;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Once, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -80,6 +80,8 @@ struct StatusRequests {
     flag: Arc<AtomicBool>,
     program: String,
     watcher: Once,
+    /// Calls of [`ProgressDisplay::poll_status`]: the clock is read on every 32nd.
+    polls: AtomicU32,
 }
 
 impl ProgressDisplay {
@@ -153,6 +155,7 @@ impl ProgressDisplay {
             flag,
             program: program.to_owned(),
             watcher: Once::new(),
+            polls: AtomicU32::new(0),
         });
     }
 
@@ -165,7 +168,10 @@ impl ProgressDisplay {
         if status.flag.swap(false, Ordering::Relaxed) {
             print_status(&self.shared, &status.program);
         }
-        if self.started() >= STATUS_WATCH_DELAY {
+        // The clock on every 32nd file, until the watcher runs (read per file, it was 5-8% of
+        // a 10,000-file tree's user-space instructions: walk8, round 8).
+        let due = status.polls.fetch_add(1, Ordering::Relaxed) % 32 == 0;
+        if due && !status.watcher.is_completed() && self.started() >= STATUS_WATCH_DELAY {
             self.watch_status_requests();
         }
     }
