@@ -134,6 +134,14 @@ impl<'a, 'p> Copier<'a, 'p> {
                 .dst
                 .as_ref()
                 .is_some_and(|fd| dirs::is_within(fd.as_fd(), root.src_id));
+        if self.cfg.dry_run && self.into_itself && !outer_into_itself {
+            // A dry run makes no directory for the walk to reach, so the plan says now how the
+            // run ends (new-user trial, round 8: it planned the whole copy and exited 0).
+            let (src, dst) = (src_shown.clone(), dst_shown.clone());
+            self.fail(&src_shown, &dst_shown, WalkError::IntoItself { src, dst });
+            self.into_itself = outer_into_itself;
+            return;
+        }
         let outer_root = self.walk_root.take();
         // Held for the whole walk, so that hard links are found again from it; not when the
         // walk keeps a single level open (`ulimit -n` below about 30): then each descriptor

@@ -867,6 +867,35 @@ fn dry_run_reports_the_errors_the_run_would() {
     }
 }
 
+/// The plan fails where the run fails (new-user trial, round 8): a tree copied into itself,
+/// and `-l`/`-s` onto a DEST that nothing clears (no -f, -b or --remove-destination) were
+/// planned as copies and links, exit 0.
+#[test]
+fn dry_run_reports_links_over_a_dest_and_a_copy_into_itself_as_the_run_does() {
+    let env = TestEnv::new();
+    env.write("tree/sub/f", "1");
+    env.write("s", "s");
+    env.write("d", "d");
+    let cases: [&[&str]; 5] = [
+        &["-r", "tree", "tree/sub"],
+        &["-l", "s", "d"],
+        &["-s", "s", "d"],
+        &["-rl", "tree", "tree/sub"],
+        &["-l", "-f", "s", "d"],
+    ];
+    for args in cases {
+        let plan = env.fcopy().arg("--dry-run").args(args).run();
+        let scratch = TestEnv::new();
+        for name in ["tree/sub/f", "s", "d"] {
+            scratch.write(name, env.read(name));
+        }
+        let run = scratch.run(args);
+        assert_eq!(plan.code(), run.code(), "{args:?}: {}", plan.stdout());
+        assert_eq!(plan.stderr(), run.stderr(), "{args:?}");
+    }
+    assert_eq!(env.read("d"), b"d", "the plan wrote");
+}
+
 /// A plan moves nothing: its JSON summary has no throughput (it was 1 TB/s: planned bytes over
 /// the microseconds of planning), and its `--stats` no rate.
 #[test]

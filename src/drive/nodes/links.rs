@@ -215,20 +215,27 @@ impl<'a, 'p> Copier<'a, 'p> {
         {
             return None;
         }
-        if self.cfg.dry_run {
-            // --dry-run writes nothing: no backup, no removal.
-            return Some(Room::default());
-        }
         let remove = self.cfg.remove_destination
             || (self.cfg.deref == Deref::Never && facts.kind != FileKind::Regular)
             || (self.cfg.preserve_links() && existing.st_nlink > 1);
+        // GNU 9.1: `force_linkat` replaces with -f or -i, `force_symlinkat` with -f only.
+        let forced =
+            self.cfg.copy.force || (self.cfg.interactive && matches!(kind, LinkKind::Hard));
+        if self.cfg.dry_run {
+            // --dry-run writes nothing: no backup, no removal. A DEST nothing would clear
+            // makes the link fail, in the plan as in the run (new-user trial, round 8: the
+            // plan said '(hardlink)' where the run says "File exists").
+            if !remove && !forced && self.cfg.backup.is_none() {
+                let shown = src.display_path().to_path_buf();
+                self.report_link(kind, &shown, &shown, dst, Err(Errno::EXIST), None);
+                return None;
+            }
+            return Some(Room::default());
+        }
         let removal = if remove { Removal::Quiet } else { Removal::No };
         let backup = self.make_room(src, dst, removal)?;
         Some(Room {
-            // GNU 9.1: `force_linkat` replaces with -f or -i, `force_symlinkat` with -f only.
-            replace: backup.is_none()
-                && (self.cfg.copy.force
-                    || (self.cfg.interactive && matches!(kind, LinkKind::Hard))),
+            replace: backup.is_none() && forced,
             backup,
         })
     }
