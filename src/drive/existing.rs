@@ -81,18 +81,18 @@ impl<'a, 'p> Copier<'a, 'p> {
     }
 
     /// The facts of the rules before any is gathered on demand.
-    pub(super) fn replace_facts(
+    pub(super) fn replace_facts<'s>(
         &self,
-        s: &Subject<'_>,
+        s: &Subject<'s>,
         nofollow: bool,
         existing: Option<Existing>,
         remember: bool,
         remember_skipped: bool,
-    ) -> replace::Facts {
-        let dest = s.dst.display_path().to_path_buf();
+    ) -> replace::Facts<'s> {
+        let dest = s.dst.display_path();
         replace::Facts {
             source: replace::Source {
-                shown: s.src.display_path().to_path_buf(),
+                shown: s.src.display_path(),
                 id: (s.facts.dev, s.facts.ino),
                 regular: s.facts.kind == FileKind::Regular,
                 symlink: s.facts.kind == FileKind::Symlink,
@@ -161,7 +161,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                 Step::Act(action) => return action,
                 Step::Gather(fact) => self.gather(fact, f, s),
                 Step::Ask => {
-                    let question = replace::OverwriteQuestion(f.dest.clone());
+                    let question = replace::OverwriteQuestion(f.dest.to_path_buf());
                     f.answer = Some(self.reporter.ask(&question.to_string()));
                 }
                 Step::RemoveLoop => {
@@ -175,7 +175,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                             self.reporter.removed(s.dst.display_path());
                         }
                         (Err(errno), true) => {
-                            let dest = f.dest.clone();
+                            let dest = f.dest.to_path_buf();
                             return Action::Fail(ReplaceError::CannotRemove { dest, errno });
                         }
                         (Err(_), false) => {}

@@ -87,11 +87,11 @@ fn fail(e: ReplaceError) -> Option<Step> {
 }
 
 fn src(f: &Facts) -> PathBuf {
-    f.source.shown.clone()
+    f.source.shown.to_path_buf()
 }
 
 fn dst(f: &Facts) -> PathBuf {
-    f.dest.clone()
+    f.dest.to_path_buf()
 }
 
 /// Whether DEST (as the copy sees it) is the source's file.

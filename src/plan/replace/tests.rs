@@ -1,6 +1,6 @@
 //! Unit tests of cp's rules for an existing destination: at least one per rule, no disk.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rustix::io::Errno;
 
@@ -23,10 +23,10 @@ fn settings() -> Settings {
 }
 
 /// A regular source `s` (1, 10) of 4096 bytes onto nothing at `d`.
-fn facts() -> Facts {
+fn facts() -> Facts<'static> {
     Facts {
         source: Source {
-            shown: "s".into(),
+            shown: Path::new("s"),
             id: (1, 10),
             regular: true,
             symlink: false,
@@ -35,7 +35,7 @@ fn facts() -> Facts {
             size: 4096,
             nofollow: true,
         },
-        dest: "d".into(),
+        dest: Path::new("d"),
         dest_ends_in_slash: false,
         existing: None,
         remember: false,
@@ -69,7 +69,7 @@ fn other_file() -> Existing {
 }
 
 /// `facts()` onto another regular file.
-fn onto_other() -> Facts {
+fn onto_other() -> Facts<'static> {
     Facts {
         existing: Some(other_file()),
         ..facts()
@@ -77,7 +77,7 @@ fn onto_other() -> Facts {
 }
 
 /// `facts()` onto the source itself (two names of one file, or one name).
-fn onto_itself() -> Facts {
+fn onto_itself() -> Facts<'static> {
     Facts {
         existing: Some(Existing {
             id: (1, 10),
@@ -88,7 +88,7 @@ fn onto_itself() -> Facts {
 }
 
 /// A dangling (or looping, with `looping`) symlink at `d`.
-fn onto_dangling(looping: bool) -> Facts {
+fn onto_dangling(looping: bool) -> Facts<'static> {
     Facts {
         existing: Some(Existing {
             id: (1, 30),
@@ -159,7 +159,7 @@ fn the_rules_are_named_once_each() {
 #[test]
 fn dest_ending_in_slash_is_not_a_directory() {
     let f = Facts {
-        dest: "d/".into(),
+        dest: Path::new("d/"),
         dest_ends_in_slash: true,
         ..facts()
     };

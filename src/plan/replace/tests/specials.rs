@@ -6,7 +6,7 @@ use super::*;
 
 /// `facts()`, a regular file with two names whose copies are linked (`-a`), onto a FIFO (or
 /// another special file) at DEST's name.
-fn link_group_onto_special() -> Facts {
+fn link_group_onto_special() -> Facts<'static> {
     let mut f = Facts {
         remember: true,
         ..onto_other()

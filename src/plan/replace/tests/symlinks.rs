@@ -6,7 +6,7 @@ use super::*;
 
 /// `facts()`, a regular file with two names whose copies are linked (`-a`), onto a symlink at
 /// DEST's name that leads to another regular file (a symlink planted there beforehand).
-fn link_group_onto_symlink() -> Facts {
+fn link_group_onto_symlink() -> Facts<'static> {
     let mut f = Facts {
         remember: true,
         same_file: Some(SameFile::Proceed),
