@@ -1021,6 +1021,30 @@ fn a_stop_signal_ends_attributes_only_onto_a_fifo_without_reader() {
     }
 }
 
+/// `sleep 30 | fcopy OPTIONS - out` in `env`: the writer that never writes, and fcopy waiting
+/// in read(2), its standard output and error piped.
+fn copy_from_an_idle_pipe(
+    env: &TestEnv,
+    options: &[&str],
+) -> (std::process::Child, std::process::Child) {
+    let mut writer = Command::new("sleep")
+        .arg("30")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pipe = writer.stdout.take().unwrap();
+    let child = Command::new(FCOPY)
+        .args(options)
+        .args(["-", "out"])
+        .current_dir(env.path())
+        .stdin(pipe)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    (writer, child)
+}
+
 /// `sleep 30 | fcopy - out`: fcopy waits in read(2) on an empty pipe; SIGTERM or SIGINT ends
 /// it within about a second, and the new `out` it was writing is removed, with the usual
 /// message (new-user trial, round 7: the watchdog killed fcopy and left `out`).
@@ -1030,19 +1054,7 @@ fn a_stop_signal_ends_a_copy_waiting_on_an_empty_pipe_and_removes_its_file() {
     use std::os::unix::process::ExitStatusExt;
     for (name, number) in [("TERM", 15), ("INT", 2)] {
         let env = TestEnv::new();
-        let mut writer = Command::new("sleep")
-            .arg("30")
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let pipe = writer.stdout.take().unwrap();
-        let mut child = Command::new(FCOPY)
-            .args(["-", "out"])
-            .current_dir(env.path())
-            .stdin(pipe)
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let (mut writer, mut child) = copy_from_an_idle_pipe(&env, &[]);
         let status = kill_and_wait(&mut child, name);
         let _ = writer.kill();
         let _ = writer.wait();
@@ -1069,19 +1081,7 @@ fn a_stop_signal_ends_a_copy_waiting_on_an_empty_pipe_and_removes_its_file() {
 fn usr1_is_answered_while_a_copy_waits_on_an_empty_pipe() {
     use std::io::Read;
     let env = TestEnv::new();
-    let mut writer = Command::new("sleep")
-        .arg("30")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let pipe = writer.stdout.take().unwrap();
-    let mut child = Command::new(FCOPY)
-        .args(["-", "out"])
-        .current_dir(env.path())
-        .stdin(pipe)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let (mut writer, mut child) = copy_from_an_idle_pipe(&env, &[]);
     thread::sleep(Duration::from_millis(400));
     let pid = child.id().to_string();
     assert!(Command::new("kill")
@@ -1116,20 +1116,7 @@ fn usr1_is_answered_while_a_copy_waits_on_an_empty_pipe() {
 fn under_json_the_removed_partial_copy_of_a_blocked_copy_is_a_record() {
     use std::io::Read;
     let env = TestEnv::new();
-    let mut writer = Command::new("sleep")
-        .arg("30")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let pipe = writer.stdout.take().unwrap();
-    let mut child = Command::new(FCOPY)
-        .args(["--json", "-", "out"])
-        .current_dir(env.path())
-        .stdin(pipe)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let (mut writer, mut child) = copy_from_an_idle_pipe(&env, &["--json"]);
     kill_and_wait(&mut child, "TERM");
     let _ = writer.kill();
     let _ = writer.wait();

@@ -105,6 +105,13 @@ fn update_changed_skips_finished_copies_and_copies_the_rest() {
     assert_eq!(summary["skipped"], 4, "{summary}");
 }
 
+/// The `status` of `run`'s `--json` record whose source is `source`.
+fn status_of(run: &crate::testenv::Run, source: &str) -> serde_json::Value {
+    let records = run.json();
+    let rec = records.iter().find(|r| r["source"] == source);
+    rec.unwrap_or_else(|| run.fail(source))["status"].clone()
+}
+
 #[test]
 fn update_changed_keeps_symlinks_with_the_same_target() {
     let env = TestEnv::new();
@@ -116,11 +123,7 @@ fn update_changed_keeps_symlinks_with_the_same_target() {
     std::os::unix::fs::symlink("elsewhere", env.join("t/moved")).unwrap();
     let run = env.run(&["-a", "--update=changed", "--json", "-T", "t", "u"]);
     run.success();
-    let records = run.json();
-    let status = |name: &str| {
-        let rec = records.iter().find(|r| r["source"] == format!("t/{name}"));
-        rec.unwrap_or_else(|| run.fail(name))["status"].clone()
-    };
+    let status = |name: &str| status_of(&run, &format!("t/{name}"));
     assert_eq!(status("same"), "skipped");
     assert_eq!(status("f"), "skipped");
     assert_eq!(status("moved"), "ok");
@@ -159,11 +162,7 @@ fn update_changed_keeps_a_fifo_copied_before() {
     assert!(touched.success());
     let run = env.run(&["-a", "--update=changed", "--json", "-T", "t", "u"]);
     run.success();
-    let records = run.json();
-    let status = |name: &str| {
-        let rec = records.iter().find(|r| r["source"] == format!("t/{name}"));
-        rec.unwrap_or_else(|| run.fail(name))["status"].clone()
-    };
+    let status = |name: &str| status_of(&run, &format!("t/{name}"));
     assert_eq!(status("same"), "skipped");
     assert_eq!(status("touched"), "ok");
     let mode = |name: &str| {
