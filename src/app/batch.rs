@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::batch::{self, BatchError, BatchJob, Entry, JobOrder};
 use crate::exec::probe;
+use crate::options::values::UpdateWhen;
 use crate::options::Config;
 use crate::{drive, options, restart, signals};
 
@@ -19,6 +20,14 @@ pub enum BatchProblem {
     StdinSource { file: PathBuf, line: usize },
     /// A line with its own range while `--offset-in/--offset-out/--len` were given.
     RangeTwice { file: PathBuf, line: usize },
+    /// A line with its own range while an option that cannot be used with a range was given
+    /// (`--resume`, `--update=changed`: usage errors with `--offset-*` on the command line;
+    /// red-team finding, round 8: the line ran as a plain ranged copy).
+    RangeWithOption {
+        file: PathBuf,
+        line: usize,
+        option: &'static str,
+    },
     /// A line that cannot be parsed.
     BadLine { file: PathBuf, error: BatchError },
 }
@@ -38,7 +47,10 @@ pub fn run_batch(copier: &mut drive::Copier<'_, '_>, file: &Path, config: &Confi
         Err(e) => return cannot_read(copier, e),
     };
     let list_on_stdin = file == Path::new("-");
-    let mut order = JobOrder::default();
+    let mut order = match &config.backup {
+        Some(backup) => JobOrder::with_backups(backup.control, &backup.suffix),
+        None => JobOrder::default(),
+    };
     for read in entries {
         let entry = match read {
             Ok(entry) => entry,
@@ -120,11 +132,11 @@ fn run_job(
     }
     if copier.mkpath() {
         // Making a directory is an effect on names that earlier jobs may still be about to
-        // create: as with -j 1, they finish first.
-        let missing_parent = Path::new(&job.dest)
-            .parent()
-            .is_some_and(|p| !p.as_os_str().is_empty() && !p.exists());
-        if parallel && missing_parent {
+        // create: as with -j 1, they finish first. The directory is DEST itself when DEST
+        // ends in `/` (red-team finding, round 8: `x -> newdir` then `a -> newdir/` made the
+        // directory before the first job ran).
+        let missing_dir = restart::mkpath::dest_dir(&job.dest).is_some_and(|d| !d.is_dir());
+        if parallel && missing_dir {
             copier.wait_all();
         }
         if let Err(message) = restart::mkpath::make_dest_dir(&job.dest) {
@@ -150,11 +162,7 @@ fn run_job(
         }
         order.add(files, wait);
     }
-    if job.range.is_some() && copier.has_command_line_range() {
-        let problem = BatchProblem::RangeTwice {
-            file: file.to_path_buf(),
-            line: job.line,
-        };
+    if let Some(problem) = range_conflict(copier, config, file, &job) {
         let (source, dest) = (target.source.display_path(), target.dest.display_path());
         copier
             .reporter()
@@ -170,6 +178,29 @@ fn run_job(
     } else {
         copier.copy_operand(&target, false);
     }
+}
+
+/// What forbids the job's own range, if it has one: a command-line range too, or an option
+/// that cannot be used with a range (the same rules as [`crate::options::conflicts`]).
+fn range_conflict(
+    copier: &drive::Copier<'_, '_>,
+    config: &Config,
+    file: &Path,
+    job: &BatchJob,
+) -> Option<BatchProblem> {
+    job.range.as_ref()?;
+    let (file, line) = (file.to_path_buf(), job.line);
+    if copier.has_command_line_range() {
+        return Some(BatchProblem::RangeTwice { file, line });
+    }
+    let option = if config.restart.resume {
+        "--resume"
+    } else if config.update == UpdateWhen::Changed {
+        "--update=changed"
+    } else {
+        return None;
+    };
+    Some(BatchProblem::RangeWithOption { file, line, option })
 }
 
 /// Whether any job of the batch file writes to standard output (DEST `-`): then `--json`/`-v`

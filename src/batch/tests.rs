@@ -143,3 +143,58 @@ fn a_dangling_symlink_waits_for_earlier_jobs_and_holds_back_later_ones() {
     std::os::unix::fs::symlink("nowhere", d.join("n")).unwrap();
     assert_eq!(waits(d, &[("y", "p"), ("x", "n")]), [false, true]);
 }
+
+/// [`waits`] for jobs that make backups with `control` (suffix `~`).
+fn waits_backing_up(
+    dir: &std::path::Path,
+    control: crate::backup::BackupControl,
+    lines: &[(&str, &str)],
+) -> Vec<bool> {
+    let mut order = JobOrder::with_backups(control, std::ffi::OsStr::new("~"));
+    lines
+        .iter()
+        .map(|(source, dest)| {
+            let (wait, files) = order.must_wait(&dir.join(source), &dir.join(dest), false);
+            order.add(files, wait);
+            wait
+        })
+        .collect()
+}
+
+/// Red-team finding (round 8): with `-b` the backup a job makes is a name it writes, renamed
+/// when the job is handed out, so a job backing up `d` waits for an earlier job that reads or
+/// writes `d~` (simple) or any `d.~N~` (numbered, and `existing`, which may make either);
+/// without backups, or for unrelated names, nothing waits.
+#[test]
+fn a_backup_name_orders_like_a_name_the_job_writes() {
+    use crate::backup::BackupControl::{Existing, Numbered, Simple};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for name in ["a", "b", "d", "d~", "x"] {
+        std::fs::write(d.join(name), name).unwrap();
+    }
+    let read_backup = [("d~", "out"), ("a", "d")];
+    let write_backup = [("x", "d~"), ("a", "d")];
+    assert_eq!(waits(d, &read_backup), [false, false]);
+    for control in [Simple, Existing] {
+        assert_eq!(waits_backing_up(d, control, &read_backup), [false, true]);
+        assert_eq!(waits_backing_up(d, control, &write_backup), [false, true]);
+    }
+    assert_eq!(waits_backing_up(d, Numbered, &read_backup), [false, false]);
+    for control in [Numbered, Existing] {
+        let numbered = [("x", "d.~1~"), ("a", "d"), ("d.~7~", "out2")];
+        assert_eq!(waits_backing_up(d, control, &numbered), [false, true, true]);
+        // Not a numbered backup of d: `d.~1~x`, `e.~1~`, `d.~~`.
+        let others = [("x", "d.~1~x"), ("b", "e.~1~"), ("x", "d.~~"), ("a", "d")];
+        assert_eq!(
+            waits_backing_up(d, control, &others),
+            [false, false, false, false]
+        );
+    }
+    // Unrelated jobs still run together.
+    let unrelated = [("a", "d"), ("b", "e"), ("x", "f")];
+    assert_eq!(
+        waits_backing_up(d, Simple, &unrelated),
+        [false, false, false]
+    );
+}

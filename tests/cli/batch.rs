@@ -773,3 +773,151 @@ fn dry_run_names_the_backup_the_copy_would_make() {
     run.success();
     assert!(!run.stdout().contains("backup"), "{}", run.stdout());
 }
+
+/// The names in a test directory and what each holds (a file's bytes, `dir`), for comparing
+/// a `-j 4` run with a `-j 1` one (times and inode numbers differ between runs).
+fn contents(root: &Path) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let rel = path.strip_prefix(root).unwrap().display().to_string();
+            if path.is_dir() {
+                out.insert(rel, "dir".to_owned());
+                stack.push(path);
+            } else {
+                out.insert(
+                    rel,
+                    String::from_utf8_lossy(&fs::read(&path).unwrap()).into(),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Runs one job list with `-j 1`, then with `-j 4` while the first job's `slow` file takes a
+/// second to open (strace), so that the later jobs are handed out before it runs; returns
+/// each run's exit code, standard error and resulting files. `setup` makes the files of a
+/// fresh directory and returns the job list, whose paths are absolute (strace's `-P` matches
+/// the name the syscall is given).
+fn serial_and_held_back(
+    slow: &str,
+    flags: &[&str],
+    setup: impl Fn(&TestEnv) -> String,
+) -> [(Option<i32>, String, BTreeMap<String, String>); 2] {
+    ["1", "4"].map(|jobs| {
+        let env = TestEnv::new();
+        env.write("jobs", setup(&env));
+        let mut args = vec!["--batch", "jobs", "-j", jobs];
+        args.extend_from_slice(flags);
+        let slow = env.join(slow);
+        let strace = [
+            "strace".as_ref(),
+            "-f".as_ref(),
+            "-o".as_ref(),
+            "/dev/null".as_ref(),
+            "-P".as_ref(),
+            slow.as_os_str(),
+            "-e".as_ref(),
+            "trace=openat".as_ref(),
+            "-e".as_ref(),
+            "inject=openat:delay_enter=1000000".as_ref(),
+        ];
+        let wrapper: &[&std::ffi::OsStr] = if jobs == "1" { &[] } else { &strace };
+        let run = env.fcopy().wrapped(wrapper).args(&args).run();
+        let mut files = contents(env.path());
+        files.remove("jobs");
+        (run.status.code(), run.stderr(), files)
+    })
+}
+
+/// `--batch -b -j 4` equals `-j 1` when a job's backup name is a name an earlier job reads or
+/// writes (red-team finding, round 8: the backup rename, made when a job is handed out,
+/// overtook the earlier queued job: "skipping file 'd~', as it was replaced", "cannot create
+/// 'd~': File exists"). Simple and numbered backups; the earlier job is held back by strace.
+#[test]
+fn batch_backup_waits_for_an_earlier_job_using_its_backup_name() {
+    if !crate::testenv::require_strace() {
+        return;
+    }
+    let cases: [(&str, &str, &str, &str); 3] = [
+        ("-b", "d~", "d~", "out"),
+        ("-b", "x", "x", "d~"),
+        ("--backup=numbered", "x", "x", "d.~1~"),
+    ];
+    for (flag, slow, first_source, first_dest) in cases {
+        let [serial, parallel] = serial_and_held_back(slow, &[flag], |env| {
+            env.write("a", "NEW-A\n");
+            env.write("d", "OLD-D\n");
+            env.write("d~", "OLDER-DTILDE\n");
+            env.write("x", "XXX\n");
+            let p = |name: &str| env.join(name).display().to_string();
+            format!(
+                "{}\t{}\n{}\t{}\n",
+                p(first_source),
+                p(first_dest),
+                p("a"),
+                p("d")
+            )
+        });
+        assert_eq!(serial.0, Some(0), "{flag} {first_dest}: -j 1: {}", serial.1);
+        assert_eq!(
+            (parallel.0, &parallel.2),
+            (serial.0, &serial.2),
+            "{flag} {first_source} -> {first_dest}: -j 4 differs from -j 1: {}",
+            parallel.1
+        );
+    }
+}
+
+/// `--batch --mkpath -j 4` with a DEST ending in `/` waits for the earlier jobs before making
+/// the directory DEST itself (red-team finding, round 8: `x -> newdir` then `a -> newdir/`
+/// made `newdir` a directory before the first job ran; with `-j 1` it is the file x, and the
+/// second job fails).
+#[test]
+fn batch_mkpath_waits_before_making_a_dest_that_ends_in_a_slash() {
+    if !crate::testenv::require_strace() {
+        return;
+    }
+    let [serial, parallel] = serial_and_held_back("x", &["--mkpath"], |env| {
+        env.write("x", "X\n");
+        env.write("a", "A\n");
+        let p = |name: &str| env.join(name).display().to_string();
+        format!(
+            "{}\t{}\n{}\t{}/\n",
+            p("x"),
+            p("newdir"),
+            p("a"),
+            p("newdir")
+        )
+    });
+    assert_eq!(serial.0, Some(1), "-j 1: {}", serial.1);
+    assert_eq!(serial.2["newdir"], "X\n");
+    assert_eq!(parallel.0, serial.0, "-j 4: {}", parallel.1);
+    assert_eq!(parallel.2, serial.2, "-j 4 differs from -j 1");
+}
+
+/// A job line's own range with `--resume` or `--update=changed` is refused with the line's
+/// number, as `--offset-*` with them is on the command line (red-team finding, round 8: it ran
+/// as a plain ranged copy and exited 0); the other lines still run.
+#[test]
+fn batch_line_range_with_resume_or_update_changed_is_refused() {
+    for option in ["--resume", "--update=changed"] {
+        let env = TestEnv::new();
+        env.write("s", "0123456789abcdef");
+        env.write("j", "s\td\t0\t10\t5\ns\tplain\n");
+        let run = env.run(&["--batch", "j", option, "--json"]);
+        run.failure();
+        let expected =
+            format!("j:1: the line has its own range, which cannot be used with {option}");
+        assert!(
+            run.stderr().contains(&expected),
+            "{option}: {}",
+            run.stderr()
+        );
+        assert!(!env.exists("d"), "{option}: the ranged line was copied");
+        assert_eq!(env.read("plain"), b"0123456789abcdef", "{option}");
+    }
+}

@@ -217,6 +217,11 @@ impl fmt::Display for BatchProblem {
                 "{}:{line}: the line has its own range, but --offset-in/--offset-out/--len were given",
                 file.display()
             ),
+            BatchProblem::RangeWithOption { file, line, option } => write!(
+                f,
+                "{}:{line}: the line has its own range, which cannot be used with {option}",
+                file.display()
+            ),
             BatchProblem::BadLine { file, error } => {
                 write!(f, "{}:{}: {error}", file.display(), error.line)
             }
