@@ -446,3 +446,21 @@ fn usage_errors_after_parsing_are_records_under_json() {
     // Without --json: standard output stays empty.
     env.run(&["-t", "nonexist", "a"]).failure().stdout_is("");
 }
+
+/// `-j` with a value that is not a number of workers names what was expected (it said Rust's
+/// "invalid digit found in string": new-user trial, round 8).
+#[test]
+fn an_invalid_number_of_jobs_says_what_is_expected() {
+    let env = TestEnv::new();
+    env.write("a", "A");
+    for value in ["abc", "0", "257", "2r"] {
+        let expected = format!(
+            "fcopy: invalid value '{value}' for '--jobs <N>': invalid number of jobs '{value}' \
+             (expected a whole number from 1 to 256)\nTry 'fcopy --help' for more information.\n"
+        );
+        env.run(&["-j", value, "a", "b"])
+            .failure()
+            .stderr_is(&expected);
+    }
+    env.run(&["-j", "256", "a", "b"]).success();
+}

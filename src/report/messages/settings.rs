@@ -229,6 +229,17 @@ impl fmt::Display for BatchProblem {
     }
 }
 
+impl fmt::Display for crate::options::jobs::JobsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid number of jobs '{}' (expected a whole number from 1 to {})",
+            self.0,
+            crate::options::jobs::MAX_JOBS
+        )
+    }
+}
+
 impl fmt::Display for ByteCountError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
