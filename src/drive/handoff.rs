@@ -129,7 +129,7 @@ impl Copier<'_, '_> {
                 }
             }
             Err(e) if e.interrupted && self.interrupt_reported => {}
-            Err(e) => {
+            Err(mut e) => {
                 self.interrupt_reported |= e.interrupted;
                 if let Some(key) = context.link_key {
                     self.links.remove(&key);
@@ -137,7 +137,9 @@ impl Copier<'_, '_> {
                 if let (Some(backup), Some((dir, name))) =
                     (&context.backup, job.dest.dir_and_name())
                 {
-                    exec::replace::restore_backup(dir, name, backup);
+                    if exec::replace::restore_backup(dir, name, backup) {
+                        e.backup_restored();
+                    }
                 }
                 let note = e.dest_note.as_ref().map(ToString::to_string);
                 self.reporter.failed_resumed(

@@ -133,6 +133,8 @@ pub enum Partial {
     Removed,
     /// DEST was kept for `--resume`.
     KeptForResume,
+    /// DEST was new because `--backup` had renamed the old one, and the backup was put back.
+    RestoredFromBackup,
 }
 
 /// Which part of the `--atomic` pre-fill failed.
@@ -191,6 +193,16 @@ pub struct JobError {
 }
 
 impl JobError {
+    /// The old DEST was put back from its backup after this error: an interrupted copy says
+    /// so (it said only "the partial copy was removed": new-user trial, round 8).
+    pub fn backup_restored(&mut self) {
+        if let ExecError::Interrupted { partial, .. } = &mut *self.error {
+            if *partial == Partial::Removed {
+                *partial = Partial::RestoredFromBackup;
+            }
+        }
+    }
+
     /// A job error without a note.
     pub fn new(error: ExecError) -> Self {
         let interrupted = matches!(

@@ -48,10 +48,9 @@ pub fn back_up(
 /// Puts the backup `backup` of `path` back under `path`'s name, unless something took the name
 /// meanwhile (`RENAME_NOREPLACE`). Best effort: GNU cp does so when the copy after a backup
 /// fails, so the name does not vanish (issue 13).
-pub fn restore_backup(dir: BorrowedFd<'_>, path: &Path, backup: &OsStr) {
-    if let Ok((dir_fd, base)) = split_at_dir(dir, path) {
-        let _ = backup::rename_noreplace(dir_fd.as_fd(), backup, &base);
-    }
+pub fn restore_backup(dir: BorrowedFd<'_>, path: &Path, backup: &OsStr) -> bool {
+    split_at_dir(dir, path)
+        .is_ok_and(|(dir_fd, base)| backup::rename_noreplace(dir_fd.as_fd(), backup, &base).is_ok())
 }
 
 /// `cp --force --backup f f`: the name `f`'s backup would get, with whatever is there now

@@ -1143,3 +1143,49 @@ fn under_json_the_removed_partial_copy_of_a_blocked_copy_is_a_record() {
     assert_eq!(record["error"], message, "{stdout}");
     assert!(!env.exists("out"), "{}", env.listing());
 }
+
+/// An interrupted `-b` copy puts the old DEST back from its backup, and says so (it said only
+/// "the partial copy was removed", as if DEST had been new: new-user trial, round 8).
+#[test]
+fn an_interrupted_backup_copy_says_the_old_file_was_put_back() {
+    use std::io::Read;
+    if !crate::testenv::require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("big", pattern(8 << 20, 9));
+    env.write("d", "old");
+    let mut child = Command::new("strace")
+        .args(["-f", "-qq", "-o", "/dev/null", "-e", "trace=pwrite64"])
+        .args(["-e", "inject=pwrite64:delay_exit=300000"])
+        .args([FCOPY, "-b", "--method=read-write", "big", "d"])
+        .current_dir(env.path())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // SIGINT to fcopy itself (strace's child), in the middle of its delayed writes.
+    thread::sleep(Duration::from_millis(500));
+    let children = format!("/proc/{0}/task/{0}/children", child.id());
+    let fcopy = fs::read_to_string(children).unwrap_or_default();
+    let fcopy = fcopy
+        .split_whitespace()
+        .next()
+        .expect("fcopy runs under strace");
+    assert!(Command::new("kill")
+        .args(["-INT", fcopy])
+        .status()
+        .unwrap()
+        .success());
+    let mut stderr = String::new();
+    let _ = child.stderr.take().unwrap().read_to_string(&mut stderr);
+    let _ = child.wait();
+    assert!(
+        stderr.contains(
+            "interrupted while copying 'big' to 'd'; the partial copy was removed and the old \
+             file put back"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(env.read("d"), b"old");
+    assert!(!env.exists("d~"), "{}", env.listing());
+}

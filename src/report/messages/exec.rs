@@ -32,6 +32,9 @@ impl Display for ExecError {
                     Partial::Untouched => "",
                     Partial::Removed => "; the partial copy was removed",
                     Partial::KeptForResume => "; the partial copy was kept for --resume",
+                    Partial::RestoredFromBackup => {
+                        "; the partial copy was removed and the old file put back"
+                    }
                 })
             }
             E::InterruptedAtomic {
