@@ -102,6 +102,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                 nofollow,
             },
             dest_ends_in_slash: dest.as_os_str().as_bytes().ends_with(b"/"),
+            slash_parent: None,
             dest,
             existing,
             remember,
@@ -198,6 +199,16 @@ impl<'a, 'p> Copier<'a, 'p> {
 
     /// Finds out one fact the rules asked for.
     fn gather(&mut self, fact: Fact, f: &mut replace::Facts, s: &Subject<'_>) {
+        if fact == Fact::SlashParent {
+            // The one fact about a DEST that is not there.
+            let parent = probe::parent_dir(s.dst.display_path());
+            f.slash_parent = Some(match statat(rustix::fs::CWD, parent, AtFlags::empty()) {
+                Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Directory => Ok(()),
+                Ok(_) => Err(Errno::NOTDIR),
+                Err(errno) => Err(errno),
+            });
+            return;
+        }
         let seen = s.seen.as_ref().expect("facts about an existing DEST");
         match fact {
             Fact::SameFile => {
@@ -214,6 +225,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                     crate::restart::update_changed::unchanged(s.facts, s.src, seen, s.dst, check);
                 f.unchanged = Some(unchanged);
             }
+            Fact::SlashParent => unreachable!("gathered above"),
             Fact::Resumable => {
                 let nofollow = f.source.nofollow;
                 let offset = crate::restart::resume::resume_offset(s.src, s.facts, s.dst, nofollow);

@@ -104,12 +104,19 @@ fn same_name(f: &Facts) -> Result<bool, Step> {
     f.same_name.ok_or(Step::Gather(Fact::SameName))
 }
 
-/// GNU cp: creating `name/` when nothing is there reports ENOTDIR (the kernel says EISDIR).
+/// GNU cp: creating `name/` when nothing is there fails with the kernel's errno, ENOTDIR for
+/// its EISDIR: ENOENT when the directory it would go in is missing (`cp a nodir/x/`; fcopy
+/// said ENOTDIR there too: new-user trial, round 8), which [`Facts::slash_parent`] tells.
 fn dest_ends_in_slash(f: &Facts, _: &Settings) -> Option<Step> {
     if f.existing.is_none() && f.dest_ends_in_slash {
+        let errno = match f.slash_parent {
+            None => return Some(Step::Gather(Fact::SlashParent)),
+            Some(Ok(())) => Errno::NOTDIR,
+            Some(Err(errno)) => errno,
+        };
         return fail(ReplaceError::CannotCreate {
             dest: dst(f),
-            errno: Errno::NOTDIR,
+            errno,
         });
     }
     None

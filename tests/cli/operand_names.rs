@@ -84,6 +84,14 @@ fn a_dest_that_cannot_be_looked_at_is_worded_like_gnu() {
     for dest in [long.as_str(), in_a_file.as_str()] {
         Diff::new(|r| file(r, "a", "A")).args(&["a", dest]).check();
     }
+    // A DEST ending in '/' that is missing: ENOTDIR, or ENOENT when its directory is missing
+    // too (round 8: fcopy said ENOTDIR for both).
+    for dest in ["missing/", "nodir/x/"] {
+        Diff::new(|r| file(r, "a", "A")).args(&["a", dest]).check();
+        Diff::new(|r| file(r, "d/f", "F"))
+            .args(&["-r", "d", dest])
+            .check();
+    }
     // With several SOURCEs it is GNU's "target".
     Diff::new(|r| {
         file(r, "a", "A");

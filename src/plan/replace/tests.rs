@@ -37,6 +37,7 @@ fn facts() -> Facts<'static> {
         },
         dest: Path::new("d"),
         dest_ends_in_slash: false,
+        slash_parent: None,
         existing: None,
         remember: false,
         remember_skipped: false,
@@ -158,18 +159,23 @@ fn the_rules_are_named_once_each() {
 
 #[test]
 fn dest_ending_in_slash_is_not_a_directory() {
-    let f = Facts {
+    let mut f = Facts {
         dest: Path::new("d/"),
         dest_ends_in_slash: true,
         ..facts()
     };
-    assert_eq!(
-        fails(decide(&f, &settings())),
-        ReplaceError::CannotCreate {
-            dest: "d/".into(),
-            errno: Errno::NOTDIR
-        }
-    );
+    assert_eq!(decide(&f, &settings()), Step::Gather(Fact::SlashParent));
+    // Its directory is there: ENOTDIR (the kernel's EISDIR, as GNU says it); missing: ENOENT.
+    for (parent, errno) in [(Ok(()), Errno::NOTDIR), (Err(Errno::NOENT), Errno::NOENT)] {
+        f.slash_parent = Some(parent);
+        assert_eq!(
+            fails(decide(&f, &settings())),
+            ReplaceError::CannotCreate {
+                dest: "d/".into(),
+                errno
+            }
+        );
+    }
     // Something there: the other rules decide.
     let f = Facts {
         dest_ends_in_slash: true,

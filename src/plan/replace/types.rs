@@ -109,6 +109,9 @@ pub struct Facts<'a> {
     pub dest: &'a Path,
     /// DEST's name ends in '/'.
     pub dest_ends_in_slash: bool,
+    /// DEST ends in '/' and is missing: what a look at the directory it would go in says
+    /// (`Ok`: a directory; `ENOENT`: missing; `ENOTDIR`: a file on the way).
+    pub slash_parent: Option<Result<(), Errno>>,
     /// `None`: nothing at DEST's name.
     pub existing: Option<Existing>,
     /// The source belongs to a hard-link group whose copies are linked (`-a`, `-d`,
@@ -143,6 +146,7 @@ pub enum Fact {
     SameName,
     Unchanged,
     Resumable,
+    SlashParent,
     BackupIsSource,
 }
 
