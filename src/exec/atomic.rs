@@ -30,7 +30,9 @@ use super::{
 use crate::facts::FileKind;
 use crate::plan::{Endpoint, Job, Strategy};
 
+mod backup;
 mod place;
+pub use backup::{link_backup, LinkedBackup};
 pub use place::Place;
 
 /// Runs a job through a temporary file and renames it over DEST.

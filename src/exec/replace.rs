@@ -47,10 +47,22 @@ pub fn back_up(
 
 /// Puts the backup `backup` of `path` back under `path`'s name, unless something took the name
 /// meanwhile (`RENAME_NOREPLACE`). Best effort: GNU cp does so when the copy after a backup
-/// fails, so the name does not vanish (issue 13).
+/// fails, so the name does not vanish (issue 13). An `--atomic` backup is a hard link to DEST,
+/// which stayed in place ([`crate::exec::link_backup`]): the link is removed, as GNU's rename
+/// back would leave no backup.
 pub fn restore_backup(dir: BorrowedFd<'_>, path: &Path, backup: &OsStr) {
-    if let Ok((dir_fd, base)) = split_at_dir(dir, path) {
-        let _ = backup::rename_noreplace(dir_fd.as_fd(), backup, &base);
+    let Ok((dir_fd, base)) = split_at_dir(dir, path) else {
+        return;
+    };
+    if let Err(Errno::EXIST) = backup::rename_noreplace(dir_fd.as_fd(), backup, &base) {
+        let id = |name: &OsStr| {
+            rustix::fs::statat(&dir_fd, name, AtFlags::SYMLINK_NOFOLLOW)
+                .map(|st| (st.st_dev, st.st_ino))
+                .ok()
+        };
+        if id(backup).is_some_and(|b| Some(b) == id(&base)) {
+            let _ = unlinkat(&dir_fd, backup, AtFlags::empty());
+        }
     }
 }
 

@@ -180,3 +180,61 @@ fn a_marked_partial_is_continued_and_the_mark_does_not_reach_dest() {
     assert!(env.read("dst2") == data);
     assert_eq!(env.read(".dst2.fcopy-partial").len(), M);
 }
+
+/// Waits up to 10 s for `path` to exist.
+fn wait_for(path: &Path) -> bool {
+    let until = std::time::Instant::now() + Duration::from_secs(10);
+    while std::time::Instant::now() < until {
+        if fs::symlink_metadata(path).is_ok() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    false
+}
+
+/// F2: `--atomic -b` renamed DEST to `DEST~` before copying, so while it copied (and after a
+/// SIGKILL) there was no DEST at all. Now the backup is a hard link and the rename replaces
+/// DEST; so with `--backup=numbered` and `--remove-destination`. The copy is held up on a FIFO
+/// SOURCE that has no writer yet (the backup is made before SOURCE is opened).
+#[test]
+fn atomic_backup_and_remove_destination_never_leave_dest_missing() {
+    let env = TestEnv::new();
+    let fifo = env.join("fifo");
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        &fifo,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .unwrap();
+    for (args, backup) in [
+        (&["-b"][..], "x~"),
+        (&["--backup=numbered"][..], "x.~1~"),
+        (&["--remove-destination"][..], ""),
+    ] {
+        env.write("x", b"old");
+        let mut cmd = std::process::Command::new(crate::testenv::FCOPY);
+        cmd.current_dir(env.path()).arg("--atomic").args(args);
+        let mut child = cmd.args(["fifo", "x"]).spawn().unwrap();
+        if backup.is_empty() {
+            std::thread::sleep(Duration::from_millis(300));
+        } else {
+            assert!(wait_for(&env.join(backup)), "{args:?}: no backup");
+        }
+        let during = fs::read(env.join("x"));
+        fs::write(&fifo, b"new").unwrap();
+        assert!(child.wait().unwrap().success(), "{args:?}");
+        assert_eq!(
+            during.ok().as_deref(),
+            Some(&b"old"[..]),
+            "{args:?}: DEST missing"
+        );
+        assert_eq!(env.read("x"), b"new", "{args:?}");
+        if !backup.is_empty() {
+            assert_eq!(env.read(backup), b"old", "{args:?}");
+            fs::remove_file(env.join(backup)).unwrap();
+        }
+    }
+}
