@@ -6,6 +6,8 @@
 
 mod testenv;
 
+#[path = "cli/atomic8.rs"]
+mod atomic8;
 #[path = "cli/basic.rs"]
 mod basic;
 #[path = "cli/batch.rs"]

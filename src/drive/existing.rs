@@ -50,6 +50,23 @@ pub(super) struct Look {
 pub(super) struct Cleared {
     pub(super) backed_up: Option<OsString>,
     pub(super) gone: bool,
+    /// An `--atomic` copy of a regular file: a backup is made as a hard link and a removal is
+    /// left to the final rename, so DEST is never missing (red team, round 8).
+    pub(super) defer: bool,
+    /// The (device, inode) of the file so left in place for the rename to replace.
+    pub(super) kept: Option<(u64, u64)>,
+}
+
+impl Cleared {
+    /// Nothing cleared yet; `defer`: see [`Cleared::defer`].
+    pub(super) fn new(defer: bool) -> Cleared {
+        Cleared {
+            backed_up: None,
+            gone: false,
+            defer,
+            kept: None,
+        }
+    }
 }
 
 impl<'a, 'p> Copier<'a, 'p> {
@@ -170,7 +187,16 @@ impl<'a, 'p> Copier<'a, 'p> {
                     f.loop_removed = true;
                 }
                 Step::RemoveFirst { report } => {
-                    match (Self::remove_dest(s.dst), report) {
+                    let kept = Self::kept_for_rename(s.dst, cleared.defer);
+                    let removed = match kept {
+                        // The rename replaces it: reported as removed, as the copy removes it.
+                        Some(id) => {
+                            cleared.kept = Some(id);
+                            Ok(())
+                        }
+                        None => Self::remove_dest(s.dst),
+                    };
+                    match (removed, report) {
                         (Ok(()), _) => {
                             cleared.gone = true;
                             self.reporter.removed(s.dst.display_path());
@@ -184,7 +210,18 @@ impl<'a, 'p> Copier<'a, 'p> {
                     f.existing = None;
                 }
                 Step::BackUpFirst => {
-                    match self.back_up(s.dst) {
+                    let linked = match Self::kept_for_rename(s.dst, cleared.defer) {
+                        Some(_) => self.back_up_by_link(s.dst),
+                        None => None,
+                    };
+                    let made = match linked {
+                        Some((name, id)) => {
+                            cleared.kept = Some(id);
+                            Ok(Some(name))
+                        }
+                        None => self.back_up(s.dst),
+                    };
+                    match made {
                         Ok(name) => {
                             cleared.gone |= name.is_some();
                             cleared.backed_up = name;
@@ -195,6 +232,18 @@ impl<'a, 'p> Copier<'a, 'p> {
                 }
             }
         }
+    }
+
+    /// With `defer` (an `--atomic` copy), the (device, inode) of DEST when it is a file the
+    /// final rename can replace (a regular file or a symlink, not followed); `None`: DEST is
+    /// cleared now, as GNU cp does (a FIFO or device is written in place, not renamed over).
+    fn kept_for_rename(dst: &Endpoint, defer: bool) -> Option<(u64, u64)> {
+        let st = Self::lstat_dest(dst).filter(|_| defer)?;
+        matches!(
+            FileType::from_raw_mode(st.st_mode),
+            FileType::RegularFile | FileType::Symlink
+        )
+        .then_some((st.st_dev, st.st_ino))
     }
 
     /// Finds out one fact the rules asked for.
@@ -255,10 +304,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         };
         let e = self.existing(existing, existing, false);
         let mut f = self.replace_facts(&s, false, Some(e), false, false);
-        let mut cleared = Cleared {
-            backed_up: None,
-            gone: false,
-        };
+        let mut cleared = Cleared::new(false);
         let action = self.run_rules(replace::may_replace, &mut f, &s, &mut cleared);
         let (src_shown, dst_shown) = (src.display_path(), dst.display_path());
         match action {

@@ -43,6 +43,23 @@ struct Entry<'e> {
 }
 
 impl<'a, 'p> Copier<'a, 'p> {
+    /// `--atomic`: backs DEST up by a hard link, leaving it in place for the final rename
+    /// (see [`crate::exec::link_backup`]), and reports it (`-v`); returns the backup's name and
+    /// the file left in place. `None`: no link could be made (GNU's order then, a rename).
+    pub(super) fn back_up_by_link(&mut self, dst: &Endpoint) -> Option<(OsString, (u64, u64))> {
+        let b = self.cfg.backup.as_ref()?;
+        let (dir, name) = dst.dir_and_name()?;
+        let linked = crate::exec::link_backup(dir, name, b.control, &b.suffix).ok()??;
+        let (made, id) = (linked.name, linked.kept);
+        let shown = dst.display_path();
+        let backup = match shown.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.join(&made),
+            _ => PathBuf::from(&made),
+        };
+        self.reporter.backup_made(&backup);
+        Some((made, id))
+    }
+
     /// Renames an existing destination to its backup name and reports it (`-v`); returns the
     /// backup's name.
     pub(super) fn back_up(&mut self, dst: &Endpoint) -> Result<Option<OsString>, ReplaceError> {
@@ -183,11 +200,16 @@ impl<'a, 'p> Copier<'a, 'p> {
         let existing = looked.map(|l| self.existing(&l.lstat, &l.seen, l.looping));
         let remember_skipped = self.remembers_skipped(&src, facts);
         let mut f = self.replace_facts(&s, nofollow, existing, remember, remember_skipped);
-        let mut cleared = Cleared {
-            backed_up: None,
-            gone: false,
-        };
+        let defer = self.cfg.copy.atomic && !self.cfg.dry_run && !self.cfg.attributes_only;
+        let mut cleared = Cleared::new(defer);
         let action = self.run_rules(replace::decide, &mut f, &s, &mut cleared);
+        if let (Some(id), false) = (cleared.kept, matches!(action, Action::Proceed)) {
+            // Not a copy after all: cleared now, as the rename would have (the backup is a
+            // link already).
+            if Self::lstat_dest(&dst).is_some_and(|st| (st.st_dev, st.st_ino) == id) {
+                let _ = Self::remove_dest(&dst);
+            }
+        }
         if self.perform(action, &s, nofollow) {
             let entry = Entry {
                 src,
@@ -317,6 +339,11 @@ impl<'a, 'p> Copier<'a, 'p> {
                 return self.fail(src_shown, dst_shown, r.error);
             }
         };
+        let mut job = job;
+        if cleared.kept.is_some() {
+            // A cleared DEST left in place for the rename: only this file may be replaced.
+            job.dest_id = cleared.kept;
+        }
         self.run_planned(job, &facts, &dest, remember, cleared);
     }
 

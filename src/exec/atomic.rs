@@ -30,7 +30,9 @@ use super::{
 use crate::facts::FileKind;
 use crate::plan::{Endpoint, Job, Strategy};
 
+mod backup;
 mod place;
+pub use backup::{link_backup, LinkedBackup};
 pub use place::Place;
 
 /// Runs a job through a temporary file and renames it over DEST.
@@ -50,6 +52,11 @@ pub fn run(engine: &Engine<'_>, job: &Job, src: &Fd, place: Place) -> Result<Out
     }
     complete(job, src, &place, &temp, &mut outcome)?;
     put_in_place(job, &place, &mut temp, dst_name)?;
+    // A partial file, now DEST, loses its mark only now: unmarked before the rename, a kill
+    // there would leave a complete partial file that no run trusts.
+    if let Some(mark) = &temp.mark {
+        super::partial::unmark(temp.fd.as_fd(), mark);
+    }
     if job.sync {
         sync_dir(&place.dir, &place.dir_shown).map_err(|e| {
             let mut err = JobError::new(e);
@@ -101,6 +108,7 @@ fn open_kept_partial<'p>(job: &Job, src: &Fd, place: &'p Place) -> Option<(Temp<
         dir: place.dir.as_fd(),
         name: Some(found.name),
         keep: true,
+        mark: Some(found.mark),
     };
     Some((temp, resumed))
 }

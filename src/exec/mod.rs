@@ -9,6 +9,7 @@
 //! [`sync`] (`--sync`, checked close), [`atomic`] and [`temp`] (`--atomic`).
 
 mod atomic;
+pub use atomic::{link_backup, LinkedBackup};
 pub use temp::mark_run_start;
 mod cfr;
 mod clone;

@@ -6,12 +6,20 @@
 //! has another shape), and a partial file that is not ours (another owner, a link, not a
 //! regular file) or is being written by a running fcopy (`flock`) is left alone: that run uses
 //! an ordinary temporary instead.
+//!
+//! A file is trusted as a partial file only when it carries fcopy's mark ([`PARTIAL_XATTR`]),
+//! written on the descriptor when fcopy creates it, naming that very file (device, inode) and
+//! DEST's full name (red team, round 8: a cut name shared by two DESTs, and a user's own
+//! `.x.fcopy-partial`, were taken for partial files and renamed over DEST).
 
 use std::ffi::{OsStr, OsString};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
-use rustix::fs::{flock, fstat, ftruncate, openat, FileType, FlockOperation, Mode, OFlags};
+use rustix::fs::{
+    flock, fstat, ftruncate, openat, unlinkat, AtFlags, FileType, FlockOperation, Mode, OFlags,
+    Stat, XattrFlags,
+};
 use rustix::io::Errno;
 
 use crate::plan::{ByteRange, Job, Strategy};
@@ -22,14 +30,102 @@ pub const TAIL_CHECK: u64 = 1 << 20;
 /// The suffix of the stable temporary: `.NAME.fcopy-partial`.
 pub const PARTIAL_MARK: &str = ".fcopy-partial";
 
-/// `.NAME.fcopy-partial` (NAME cut to 200 bytes, as the random temporaries' names are).
+/// The extended attribute that marks a partial file as fcopy's own (in the `user.` namespace,
+/// which an unprivileged owner may set): `fcopy-partial/1 FDEV:FINO SDEV:SINO:SIZE:MTIME.NSEC
+/// NAME`, the partial file's own device and inode (a copy of it, `cp -a` or `rsync -X`, is
+/// another file), SOURCE's identity when it was made, and DEST's full last name.
+pub const PARTIAL_XATTR: &str = "user.fcopy.partial";
+
+/// How many bytes of NAME a partial file's name keeps; a longer NAME is cut and a hash of the
+/// whole NAME is appended, so that names sharing their first 200 bytes get different files.
+const NAME_KEPT: usize = 200;
+
+/// `.NAME.fcopy-partial`; a NAME longer than 200 bytes is cut to 200 and followed by `~` and 16
+/// hex digits of its BLAKE3 hash (232 bytes in all, within NAME_MAX). No uncut name can be
+/// spelled like a cut one: its NAME part is at most 200 bytes, a cut one's 217.
 pub(super) fn partial_name(name: &OsStr) -> OsString {
     let bytes = name.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len().min(200) + 1 + PARTIAL_MARK.len());
+    let kept = bytes.len().min(NAME_KEPT);
+    let mut out = Vec::with_capacity(kept + 18 + PARTIAL_MARK.len());
     out.push(b'.');
-    out.extend_from_slice(&bytes[..bytes.len().min(200)]);
+    out.extend_from_slice(&bytes[..kept]);
+    if bytes.len() > NAME_KEPT {
+        let hash = blake3::hash(bytes);
+        out.push(b'~');
+        out.extend_from_slice(hash.to_hex()[..16].as_bytes());
+    }
     out.extend_from_slice(PARTIAL_MARK.as_bytes());
     OsString::from_vec(out)
+}
+
+/// SOURCE's part of the mark: device, inode, size and mtime (to the nanosecond).
+fn source_id(src: &Stat) -> String {
+    format!(
+        "{}:{}:{}:{}.{}",
+        src.st_dev, src.st_ino, src.st_size, src.st_mtime, src.st_mtime_nsec
+    )
+}
+
+/// The mark's text before SOURCE's part: the format and the partial file's own identity.
+fn mark_head(file: &Stat) -> String {
+    format!("fcopy-partial/1 {}:{} ", file.st_dev, file.st_ino)
+}
+
+/// The whole mark for the partial file `file` of DEST `name`, copying SOURCE `src`.
+pub(super) fn mark_value(file: &Stat, src: &Stat, name: &OsStr) -> Vec<u8> {
+    let mut value = format!("{}{} ", mark_head(file), source_id(src)).into_bytes();
+    value.extend_from_slice(name.as_bytes());
+    value
+}
+
+/// What a file's mark says of it, for DEST `name` and SOURCE `src`.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Marked {
+    /// Not fcopy's partial file for this DEST: no mark (a user's file, an older fcopy's), a
+    /// mark for another file (a copy) or another DEST, or no user xattrs here.
+    NotOurs,
+    /// Ours, from a copy of another SOURCE (or of SOURCE before it changed): to be emptied.
+    OtherSource,
+    /// Ours, from a copy of this SOURCE as it is now: may be resumed.
+    ThisSource,
+}
+
+/// Reads `fd`'s mark (see [`PARTIAL_XATTR`]) and compares it with DEST `name` and SOURCE `src`.
+pub(super) fn read_mark(fd: BorrowedFd<'_>, file: &Stat, src: &Stat, name: &OsStr) -> Marked {
+    let mut buf = vec![0u8; 512];
+    let Ok(n) = rustix::fs::fgetxattr(fd, PARTIAL_XATTR, &mut buf[..]) else {
+        return Marked::NotOurs;
+    };
+    let value = &buf[..n];
+    let head = mark_head(file);
+    let tail_len = name.len() + 1;
+    let ours = value.len() > head.len() + tail_len
+        && value.starts_with(head.as_bytes())
+        && value[value.len() - tail_len] == b' '
+        && value.ends_with(name.as_bytes());
+    if !ours {
+        Marked::NotOurs
+    } else if &value[head.len()..value.len() - tail_len] == source_id(src).as_bytes() {
+        Marked::ThisSource
+    } else {
+        Marked::OtherSource
+    }
+}
+
+/// Writes `value` as `fd`'s mark, replacing any.
+fn write_mark(fd: BorrowedFd<'_>, value: &[u8]) -> Result<(), Errno> {
+    rustix::fs::fsetxattr(fd, PARTIAL_XATTR, value, XattrFlags::empty())
+}
+
+/// Removes the mark from the partial file just renamed to DEST, if it is still `value` (`-a`
+/// may have copied SOURCE's own `user.fcopy.partial` over it: that one stays). Best effort: a
+/// mark left on DEST (a kill just after the rename) names DEST's own inode, which DEST's
+/// partial file, another name in the same directory, cannot have unless DEST is renamed to it.
+pub(super) fn unmark(fd: BorrowedFd<'_>, value: &[u8]) {
+    let mut buf = vec![0u8; value.len() + 1];
+    if rustix::fs::fgetxattr(fd, PARTIAL_XATTR, &mut buf[..]).is_ok_and(|n| &buf[..n] == value) {
+        let _ = rustix::fs::fremovexattr(fd, PARTIAL_XATTR);
+    }
 }
 
 /// The stable temporary, open for writing and locked, and where the copy into it continues.
@@ -38,13 +134,18 @@ pub(super) struct PartialFile {
     pub name: OsString,
     /// Bytes of SOURCE already in the file (0: a new or emptied file).
     pub resume_from: u64,
+    /// The file's mark (see [`PARTIAL_XATTR`]), removed before it becomes DEST.
+    pub mark: Vec<u8>,
 }
 
-/// Opens (or creates, `O_EXCL`, mode 0600) `.NAME.fcopy-partial` in `dir` for DEST's `name`.
-/// An existing one that is a prefix of `src` (size `src_size`) is resumed from its size; one
-/// that is not is emptied. `None`: the name is taken by something that is not ours to reuse
-/// (another owner, a link, a non-regular file, a running fcopy's lock), or an error: the caller
-/// then uses an ordinary temporary.
+/// Opens (or creates, `O_EXCL`, mode 0600, marked) `.NAME.fcopy-partial` in `dir` for DEST's
+/// `name`. An existing one is used only when it carries fcopy's mark for this very file and
+/// DEST ([`read_mark`]): resumed from its size when the mark names SOURCE as it is now and the
+/// file is a prefix of `src` ([`is_prefix_of`]), else emptied and marked anew. `None`: the name
+/// is taken by something that is not ours to reuse (no mark or another's, another owner, a
+/// link, a non-regular file, a running fcopy's lock), the filesystem cannot keep the mark (no
+/// user xattrs: a partial file without one could never be told from a user's file, so none is
+/// made), or an error: the caller then uses an ordinary temporary.
 pub(super) fn open_partial(
     dir: BorrowedFd<'_>,
     name: &OsStr,
@@ -52,44 +153,84 @@ pub(super) fn open_partial(
     src_size: u64,
 ) -> Option<PartialFile> {
     let pname = partial_name(name);
+    let src_st = fstat(src).ok()?;
     let flags = OFlags::RDWR | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NOCTTY;
-    let (fd, created) = match openat(
+    let fd = match openat(
         dir,
         pname.as_os_str(),
         flags | OFlags::NONBLOCK,
         Mode::empty(),
     ) {
-        Ok(fd) => (fd, false),
-        Err(Errno::NOENT) => {
-            let create = flags | OFlags::CREATE | OFlags::EXCL;
-            (
-                openat(dir, pname.as_os_str(), create, Mode::from_raw_mode(0o600)).ok()?,
-                true,
-            )
-        }
+        Ok(fd) => fd,
+        Err(Errno::NOENT) => return create_partial(dir, pname, &src_st, name),
         Err(_) => return None,
     };
     flock(&fd, FlockOperation::NonBlockingLockExclusive).ok()?;
     let st = fstat(&fd).ok()?;
-    let ours = FileType::from_raw_mode(st.st_mode) == FileType::RegularFile
+    let regular = FileType::from_raw_mode(st.st_mode) == FileType::RegularFile
         && st.st_nlink == 1
         && st.st_uid == rustix::process::geteuid().as_raw();
-    if !ours {
+    let marked = read_mark(fd.as_fd(), &st, &src_st, name);
+    if !regular || marked == Marked::NotOurs {
         return None;
     }
+    let mark = mark_value(&st, &src_st, name);
     let have = st.st_size as u64;
-    let resume_from = if created || have == 0 {
-        0
-    } else if have <= src_size && is_prefix_of(src, fd.as_fd(), have) {
+    let resume_from = if marked == Marked::ThisSource
+        && have > 0
+        && have <= src_size
+        && is_prefix_of(src, fd.as_fd(), have)
+    {
         have
     } else {
         ftruncate(&fd, 0).ok()?;
+        write_mark(fd.as_fd(), &mark).ok()?;
         0
     };
     Some(PartialFile {
         fd,
         name: pname,
         resume_from,
+        mark,
+    })
+}
+
+/// Creates the partial file `pname` (`O_EXCL`, 0600), locks it and marks it; one that cannot
+/// be marked is removed again (`None`: an ordinary temporary instead).
+fn create_partial(
+    dir: BorrowedFd<'_>,
+    pname: OsString,
+    src_st: &Stat,
+    name: &OsStr,
+) -> Option<PartialFile> {
+    let flags = OFlags::RDWR
+        | OFlags::NOFOLLOW
+        | OFlags::CLOEXEC
+        | OFlags::NOCTTY
+        | OFlags::CREATE
+        | OFlags::EXCL;
+    let fd = openat(dir, pname.as_os_str(), flags, Mode::from_raw_mode(0o600)).ok()?;
+    let _ = flock(&fd, FlockOperation::LockExclusive);
+    let marked = fstat(&fd).ok().and_then(|st| {
+        let mark = mark_value(&st, src_st, name);
+        write_mark(fd.as_fd(), &mark).ok().map(|()| mark)
+    });
+    let Some(mark) = marked else {
+        // The name was ours (O_EXCL) until now; a file swapped in meanwhile is not removed.
+        let same = rustix::fs::statat(dir, pname.as_os_str(), AtFlags::SYMLINK_NOFOLLOW)
+            .ok()
+            .zip(fstat(&fd).ok())
+            .is_some_and(|(a, b)| (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino));
+        if same {
+            let _ = unlinkat(dir, pname.as_os_str(), AtFlags::empty());
+        }
+        return None;
+    };
+    Some(PartialFile {
+        fd,
+        name: pname,
+        resume_from: 0,
+        mark,
     })
 }
 

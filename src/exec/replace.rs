@@ -47,10 +47,29 @@ pub fn back_up(
 
 /// Puts the backup `backup` of `path` back under `path`'s name, unless something took the name
 /// meanwhile (`RENAME_NOREPLACE`). Best effort: GNU cp does so when the copy after a backup
-/// fails, so the name does not vanish (issue 13).
+/// fails, so the name does not vanish (issue 13). An `--atomic` backup is a hard link to DEST,
+/// which stayed in place ([`crate::exec::link_backup`]): the link is removed, as GNU's rename
+/// back would leave no backup. True when the old file is back under `path`'s name.
 pub fn restore_backup(dir: BorrowedFd<'_>, path: &Path, backup: &OsStr) -> bool {
-    split_at_dir(dir, path)
-        .is_ok_and(|(dir_fd, base)| backup::rename_noreplace(dir_fd.as_fd(), backup, &base).is_ok())
+    let Ok((dir_fd, base)) = split_at_dir(dir, path) else {
+        return false;
+    };
+    match backup::rename_noreplace(dir_fd.as_fd(), backup, &base) {
+        Ok(()) => true,
+        Err(Errno::EXIST) => {
+            let id = |name: &OsStr| {
+                rustix::fs::statat(&dir_fd, name, AtFlags::SYMLINK_NOFOLLOW)
+                    .map(|st| (st.st_dev, st.st_ino))
+                    .ok()
+            };
+            let linked = id(backup).is_some_and(|b| Some(b) == id(&base));
+            if linked {
+                let _ = unlinkat(&dir_fd, backup, AtFlags::empty());
+            }
+            linked
+        }
+        Err(_) => false,
+    }
 }
 
 /// `cp --force --backup f f`: the name `f`'s backup would get, with whatever is there now

@@ -26,6 +26,8 @@ pub(super) struct Temp<'d> {
     pub name: Option<OsString>,
     /// `--resume --atomic`'s `.NAME.fcopy-partial`: kept on failure for the next run.
     pub keep: bool,
+    /// A kept partial file's mark ([`super::partial::PARTIAL_XATTR`]), removed once complete.
+    pub mark: Option<Vec<u8>>,
 }
 
 impl Drop for Temp<'_> {
@@ -240,6 +242,7 @@ pub(super) fn create_temp<'d>(dir: BorrowedFd<'d>, name: &OsStr) -> Result<Temp<
                     dir,
                     name: None,
                     keep: false,
+                    mark: None,
                 });
             }
             // No O_TMPFILE on this filesystem (or kernel): use a name.
@@ -253,6 +256,7 @@ pub(super) fn create_temp<'d>(dir: BorrowedFd<'d>, name: &OsStr) -> Result<Temp<
         dir,
         name: Some(temp),
         keep: false,
+        mark: None,
     })
 }
 

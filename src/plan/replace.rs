@@ -235,6 +235,14 @@ fn update_remembers_link_group(f: &Facts, s: &Settings) -> Option<Step> {
     if e.mtime < f.source.mtime {
         return None;
     }
+    // `-u --resume`: an interrupted copy is continued, not skipped (see `update_rule`).
+    if interrupted_copy(f, s) {
+        match f.resumable {
+            None => return Some(Step::Gather(Fact::Resumable)),
+            Some(true) => return None,
+            Some(false) => {}
+        }
+    }
     if f.first_copy_known {
         act(Action::LinkToFirst)
     } else {

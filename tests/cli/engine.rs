@@ -103,7 +103,9 @@ fn resume_atomic_continues_the_partial_temporary() {
     let data = pattern(3 * M, 43);
     env.write("src", &data);
     env.write("dst", b"old");
-    env.write(".dst.fcopy-partial", &data[..100_000]);
+    let partial = env.write(".dst.fcopy-partial", &data[..100_000]);
+    // As fcopy marks the partial files it makes (a user's file of that name is left alone).
+    crate::atomic8::mark_partial(&partial, &env.join("src"), "dst");
     let run = env.run(&[
         "--json",
         "--resume",
@@ -123,7 +125,8 @@ fn resume_atomic_continues_the_partial_temporary() {
 
     // Not a prefix of SOURCE: copied from the start into the same name.
     env.write("dst", b"old");
-    env.write(".dst.fcopy-partial", vec![b'x'; 5000]);
+    let partial = env.write(".dst.fcopy-partial", vec![b'x'; 5000]);
+    crate::atomic8::mark_partial(&partial, &env.join("src"), "dst");
     let run = env.run(&["--json", "--resume", "--atomic", "src", "dst"]);
     run.success();
     let rec = run.json_record();

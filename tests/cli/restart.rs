@@ -1276,6 +1276,7 @@ fn resume_atomic_never_continues_a_partial_file_older_than_the_source() {
         let partial = env.write(".dst.fcopy-partial", &data[..M]);
         let t = SystemTime::now();
         set_mtime(&env.join("src"), t);
+        crate::atomic8::mark_partial(&partial, &env.join("src"), "dst");
         let partial_time = if age < 0 {
             t - Duration::from_secs(age.unsigned_abs())
         } else {

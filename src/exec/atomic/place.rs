@@ -49,6 +49,9 @@ impl Place {
         };
         if let Some(old) = &place.old {
             let link = FileType::from_raw_mode(old.st_mode) == FileType::Symlink;
+            if !job.dest_exists && job.dest_name == DestName::Cleared && job.dest_id.is_some() {
+                return Self::cleared_in_place(place, job, shown);
+            }
             if !job.dest_exists {
                 return Err(ExecError::CreateDest {
                     path: shown.to_owned(),
@@ -69,6 +72,24 @@ impl Place {
         let mut place = place;
         place.check_writable(job, shown)?;
         Ok(Some(place))
+    }
+
+    /// cp's rules cleared DEST (`-b`: backed up by a hard link; `--remove-destination`) but,
+    /// with `--atomic`, left the file in place for the final rename to replace, so that DEST
+    /// is never missing (red team, round 8: a kill mid-copy left only `x~`). It must be the
+    /// file they left ([`Job::dest_id`], a symlink itself, never followed); the new file is a
+    /// new file as after GNU's rename or unlink (the source's mode, this user's ownership),
+    /// and DEST need not be writable.
+    fn cleared_in_place(place: Place, job: &Job, shown: &Path) -> Result<Option<Place>, ExecError> {
+        match &place.old {
+            Some(old) if job.dest_id == Some(id_of(old)) => Ok(Some(Place {
+                recreate: true,
+                ..place
+            })),
+            _ => Err(ExecError::DestReplaced {
+                path: shown.to_owned(),
+            }),
+        }
     }
 
     /// Opens the directory of `path` (relative to `dir`) and looks at its last component.

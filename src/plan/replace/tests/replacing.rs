@@ -39,6 +39,18 @@ fn update_older_with_resume_goes_on_with_a_newer_dest_that_holds_the_start_of_th
     assert_eq!(decide(&f, &s), Step::Act(Action::Proceed));
     f.resumable = Some(false);
     assert_eq!(decide(&f, &s), Step::Act(Action::Skip));
+    // The same when -u remembers skipped files (a plain copy follows links): a resumable DEST
+    // is continued, another is skipped and remembered.
+    let mut g = Facts {
+        remember_skipped: true,
+        resumable: None,
+        ..f.clone()
+    };
+    assert_eq!(decide(&g, &s), Step::Gather(Fact::Resumable));
+    g.resumable = Some(true);
+    assert_eq!(decide(&g, &s), Step::Act(Action::Proceed));
+    g.resumable = Some(false);
+    assert_eq!(decide(&g, &s), Step::Act(Action::RememberAsFirst));
     // As long as SOURCE (a finished copy), empty, not a regular file, or without --resume:
     // skipped as newer, with nothing read.
     for size in [Some(4096), Some(5000), Some(0), None] {
