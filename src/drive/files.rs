@@ -18,8 +18,8 @@ use super::nodes::LinkKind;
 use super::walk::WalkDir;
 use super::Copier;
 use crate::exec::{dirs, probe, replace as effect};
-use crate::facts::{DestFacts, FileFacts, FileKind};
-use crate::options::{Config, Deref, LinkMode};
+use crate::facts::{DestFacts, FileFacts};
+use crate::options::Config;
 use crate::plan::replace::{self, Action, ReplaceError};
 use crate::plan::{self, DestName, Endpoint, FileInputs, Planned, Target};
 use crate::pool;
@@ -133,35 +133,6 @@ impl<'a, 'p> Copier<'a, 'p> {
                 },
             }
         }))
-    }
-
-    /// Whether `facts`' file belongs to a hard-link group whose copies are linked: inside the
-    /// tree with -d, -a, --preserve=links; with -L (and -H for operands) every file, since
-    /// two links can lead to one file (GNU cp does so). With -l every file is linked to its
-    /// source, so a second name of it comes out linked to the first copy anyway: nothing to
-    /// remember (cp -al on 20,000 linked files stays within GNU's tests/cp/link-heap.sh
-    /// memory limit).
-    fn remembers_links(&self, src: &Endpoint, facts: &FileFacts) -> bool {
-        self.cfg.preserve_links() && self.may_share_a_copy(src, facts)
-    }
-
-    /// `-u`: a file skipped as not older is remembered as its group's first copy whatever
-    /// `--preserve` says, so a later name of the same file is linked to it (GNU copy.c's skip
-    /// branch calls `remember_copied`; `cp -r -u -L` over a DEST holding the copies made
-    /// `dst/ly` a hard link to `dst/real`, fcopy wrote a second copy: round 7's walk7 note).
-    fn remembers_skipped(&self, src: &Endpoint, facts: &FileFacts) -> bool {
-        self.cfg.update == crate::options::values::UpdateWhen::Older
-            && self.may_share_a_copy(src, facts)
-    }
-
-    /// Whether another name may reach `facts`' file in this run: it has other links, or links
-    /// are followed (-L; -H for operands). Never with -l (every file is linked to its source).
-    fn may_share_a_copy(&self, src: &Endpoint, facts: &FileFacts) -> bool {
-        self.cfg.link != LinkMode::Hard
-            && facts.kind != FileKind::Directory
-            && (facts.nlink > 1
-                || self.cfg.deref == Deref::Always
-                || (self.cfg.deref == Deref::CommandLine && matches!(src, Endpoint::Path(_))))
     }
 
     /// Copies a regular file (or a special file's contents) with the engine, after cp's rules

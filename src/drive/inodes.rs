@@ -1,6 +1,7 @@
 //! A compact set of file identities (device, inode): 8 bytes and a control byte per file, for
 //! runs that create hundreds of thousands of files; and where a hard-linked source's first copy
-//! is, for linking its later names (the links themselves are `exec::nodes`' effects).
+//! is, for linking its later names (the links themselves are `exec::nodes`' effects); and which
+//! files the walk remembers as a group's first copy.
 
 use std::collections::HashSet;
 use std::ffi::OsString;
@@ -10,7 +11,10 @@ use std::sync::{Arc, Weak};
 
 use rustix::io::Errno;
 
+use super::Copier;
 use crate::exec::nodes;
+use crate::facts::{FileFacts, FileKind};
+use crate::options::{Deref, LinkMode};
 use crate::plan::Endpoint;
 
 /// File identities, grouped by device (a run rarely touches more than a few).
@@ -103,6 +107,37 @@ impl FirstCopy {
             }
         }
         nodes::link_by_path(&self.shown, self.id, dir, name)
+    }
+}
+
+impl Copier<'_, '_> {
+    /// Whether `facts`' file belongs to a hard-link group whose copies are linked: inside the
+    /// tree with -d, -a, --preserve=links; with -L (and -H for operands) every file, since
+    /// two links can lead to one file (GNU cp does so). With -l every file is linked to its
+    /// source, so a second name of it comes out linked to the first copy anyway: nothing to
+    /// remember (cp -al on 20,000 linked files stays within GNU's tests/cp/link-heap.sh
+    /// memory limit).
+    pub(super) fn remembers_links(&self, src: &Endpoint, facts: &FileFacts) -> bool {
+        self.cfg.preserve_links() && self.may_share_a_copy(src, facts)
+    }
+
+    /// `-u`: a file skipped as not older is remembered as its group's first copy whatever
+    /// `--preserve` says, so a later name of the same file is linked to it (GNU copy.c's skip
+    /// branch calls `remember_copied`; `cp -r -u -L` over a DEST holding the copies made
+    /// `dst/ly` a hard link to `dst/real`, fcopy wrote a second copy: round 7's walk7 note).
+    pub(super) fn remembers_skipped(&self, src: &Endpoint, facts: &FileFacts) -> bool {
+        self.cfg.update == crate::options::values::UpdateWhen::Older
+            && self.may_share_a_copy(src, facts)
+    }
+
+    /// Whether another name may reach `facts`' file in this run: it has other links, or links
+    /// are followed (-L; -H for operands). Never with -l (every file is linked to its source).
+    fn may_share_a_copy(&self, src: &Endpoint, facts: &FileFacts) -> bool {
+        self.cfg.link != LinkMode::Hard
+            && facts.kind != FileKind::Directory
+            && (facts.nlink > 1
+                || self.cfg.deref == Deref::Always
+                || (self.cfg.deref == Deref::CommandLine && matches!(src, Endpoint::Path(_))))
     }
 }
 

@@ -88,6 +88,18 @@ fn regular(fd: BorrowedFd<'_>) -> Option<rustix::fs::Stat> {
         .filter(|st| FileType::from_raw_mode(st.st_mode) == FileType::RegularFile)
 }
 
+/// Whether the job's copy has nothing stored to be compared with: a stream at either end; a
+/// file the kernel makes up as it is read (/proc, /sys: size 0 in stat), which a second read
+/// may give otherwise by right; an overlapping range inside one file, which overwrote part of
+/// its own source range (red team, round 8: the README's example failed --verify at the first
+/// overwritten byte, its bytes correct).
+fn not_verifiable(job: &Job) -> bool {
+    job.source == Endpoint::Stdio
+        || job.dest == Endpoint::Stdio
+        || !job.source_facts.has_trusted_size()
+        || job.range.as_ref().is_some_and(|r| r.overlap)
+}
+
 /// Verifies the job's data (see the module docs). `src` and `dst` are the descriptors the
 /// copy used (`dst` may be write-only: it is opened again for reading through `/proc/self/fd`).
 ///
@@ -110,18 +122,7 @@ pub fn check(
     let (Some(src_st), Some(_)) = (regular(src), regular(dst)) else {
         return Ok(Verified::Skipped.into());
     };
-    if job.source == Endpoint::Stdio || job.dest == Endpoint::Stdio {
-        return Ok(Verified::Skipped.into());
-    }
-    // A file the kernel makes up as it is read (/proc, /sys: size 0 in stat) has no stored
-    // contents to compare with; a second read may differ from the first by right.
-    if !job.source_facts.has_trusted_size() {
-        return Ok(Verified::Skipped.into());
-    }
-    // An overlapping range inside one file overwrote part of the source range: what it held
-    // is gone, so there is nothing to compare with (red team, round 8: the README's own
-    // example failed --verify at the first overwritten byte, its bytes correct).
-    if job.range.as_ref().is_some_and(|r| r.overlap) {
+    if not_verifiable(job) {
         return Ok(Verified::Skipped.into());
     }
     let dst_name = job.dest.display_path();

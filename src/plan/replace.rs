@@ -18,7 +18,9 @@ use rustix::io::Errno;
 use super::same::SameFile;
 
 mod types;
+mod update;
 pub use types::*;
+use update::{update_remembers_link_group, update_rule};
 
 /// A rule: `None` passes the decision on to the next one.
 type Rule = fn(&Facts, &Settings) -> Option<Step>;
@@ -221,67 +223,6 @@ fn just_created(f: &Facts, s: &Settings) -> Option<Step> {
 /// DEST is another file, not a directory: the usual replacement.
 fn replacing_other_file(f: &Facts) -> bool {
     f.existing.as_ref().is_some_and(|e| !e.directory) && !same(f)
-}
-
-/// GNU cp -u: a file skipped as not older is still remembered, and a later link to it
-/// replaces its destination, newer or not (tests/cp/preserve-link.sh: `cp -au` keeps
-/// hard-link groups in an existing tree).
-fn update_remembers_link_group(f: &Facts, s: &Settings) -> Option<Step> {
-    let e = f.existing.as_ref()?;
-    if !replacing_other_file(f) || !(f.remember || f.remember_skipped) || s.update != Update::Older
-    {
-        return None;
-    }
-    if e.mtime < f.source.mtime {
-        return None;
-    }
-    // `-u --resume`: an interrupted copy is continued, not skipped (see `update_rule`).
-    if interrupted_copy(f, s) {
-        match f.resumable {
-            None => return Some(Step::Gather(Fact::Resumable)),
-            Some(true) => return None,
-            Some(false) => {}
-        }
-    }
-    if f.first_copy_known {
-        act(Action::LinkToFirst)
-    } else {
-        act(Action::RememberAsFirst)
-    }
-}
-
-/// `--update`, `-n`: skip, fail, or compare times or contents.
-fn update_rule(f: &Facts, s: &Settings) -> Option<Step> {
-    let e = f.existing.as_ref()?;
-    match s.update {
-        Update::All => None,
-        Update::None => act(Action::Skip),
-        Update::NoneFail => fail(ReplaceError::NotReplacing { dest: dst(f) }),
-        Update::Older if e.mtime < f.source.mtime => None,
-        Update::Older => match (interrupted_copy(f, s), f.resumable) {
-            (false, _) | (true, Some(false)) => act(Action::Skip),
-            (true, None) => Some(Step::Gather(Fact::Resumable)),
-            (true, Some(true)) => None,
-        },
-        Update::Changed => match f.unchanged {
-            None => Some(Step::Gather(Fact::Unchanged)),
-            Some(true) => act(Action::Skip),
-            Some(false) => None,
-        },
-    }
-}
-
-/// `-u --resume`: DEST may be a copy this tool left unfinished (a regular file shorter than
-/// SOURCE), which is new because it was being written, not because it is up to date; whether
-/// it holds SOURCE's start is [`Facts::resumable`]. Without this, `-u --resume` skipped the
-/// partial file `--resume` had kept (new-user trial, round 8); `rsync -u --append` skips it
-/// too, but a short DEST that matches SOURCE's start is an interrupted copy, not a newer file.
-fn interrupted_copy(f: &Facts, s: &Settings) -> bool {
-    let e = f.existing.as_ref();
-    let short = e
-        .and_then(|e| e.regular_size)
-        .is_some_and(|have| have > 0 && have < f.source.size);
-    s.resume && !s.ranged && f.source.regular && short
 }
 
 /// `-i`: ask; a declined overwrite makes the exit status 1 (GNU 9.2+, tests/cp/cp-i.sh).
