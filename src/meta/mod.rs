@@ -237,6 +237,9 @@ impl<'a> Problems<'a> {
         let privileged = rustix::process::geteuid().is_root();
         if privileged || !matches!(errno, Errno::PERM | Errno::INVAL) {
             self.push(MetaAttribute::Ownership, errno, true);
+            if matches!(errno, Errno::PERM | Errno::INVAL | Errno::OPNOTSUPP) {
+                return Owner::Refused;
+            }
             return Owner::Failed;
         }
         Owner::Kept
@@ -250,9 +253,14 @@ enum Owner {
     Set,
     /// Not set, as expected without privileges: set-ID and sticky bits are not given.
     Kept,
-    /// Not set, reported: the mode and the rest are left as the file was made (group and other
-    /// bits still withheld, GNU's `omitted_permissions`), and the times too (GNU sets them
-    /// first; fcopy does not, so that `--update=changed` copies the file again).
+    /// Not set, reported, because the filesystem refuses owners (EPERM, EINVAL, EOPNOTSUPP as
+    /// root: vfat, NFS with root_squash): as [`Owner::Failed`], but the times are set, as GNU
+    /// sets them (a run again cannot do better; red team round 8: `sudo fcopy -a photos
+    /// /mnt/vfat` lost every date).
+    Refused,
+    /// Not set, reported (EIO and the like): the mode and the rest are left as the file was
+    /// made (group and other bits still withheld, GNU's `omitted_permissions`), and the times
+    /// too (GNU sets them first; fcopy does not, so that `--update=changed` copies it again).
     Failed,
 }
 
@@ -327,6 +335,10 @@ pub fn apply(
     let owner = Owner::of(preserve, &mut problems, src, |uid, gid| {
         fchown(dst, uid, gid)
     });
+    if owner == Owner::Refused {
+        set_times(dst, src, p.timestamps, &mut problems);
+        return problems.list;
+    }
     if owner == Owner::Failed {
         // Not SOURCE's times either (GNU sets them, before the owner): a DEST that failed is
         // not a finished copy, and with SOURCE's size and mtime `--update=changed` would skip
@@ -414,7 +426,7 @@ pub fn apply_to_node(
         chownat(node, "", uid, gid, AtFlags::EMPTY_PATH)
     });
     let mode = match owner {
-        Owner::Failed => None,
+        Owner::Failed | Owner::Refused => None,
         _ => mode_to_set(src, preserve, new_mode, owner == Owner::Set),
     };
     if let Some(mode) = mode {
