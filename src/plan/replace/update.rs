@@ -27,6 +27,11 @@ pub(super) fn update_remembers_link_group(f: &Facts, s: &Settings) -> Option<Ste
     }
     if f.first_copy_known {
         act(Action::LinkToFirst)
+    } else if f.remember_skipped && !f.remember && e.name_is_symlink {
+        // A skipped DEST reached through a symlink of DEST's own is no copy to link later
+        // names to: linkat would link the symlink itself (red team round 8b: `-ruL` over an
+        // earlier copy made `dst/real` a second name of the symlink `d/ly2`).
+        act(Action::Skip)
     } else {
         act(Action::RememberAsFirst)
     }

@@ -261,6 +261,44 @@ fn update_remembers_a_skipped_file_without_preserve_links_like_gnu() {
     }
 }
 
+/// Red team round 8b: `-ruL` over an older copy (one file under three names, its data changed
+/// since) with `d/ly2 -> ../real` in both: the skipped name reached through DEST's own symlink
+/// was remembered as the group's first copy, and a later name was linked to the symlink
+/// itself, `dst/real` becoming a second name of `d/ly2`. GNU and fcopy before this round write
+/// the data into the three names (`d/ly2` stays a symlink or becomes a fourth name, by the
+/// order the names are visited in; the differential harness cannot reproduce GNU's here).
+#[test]
+fn update_never_links_a_later_name_to_a_symlink_of_dest() {
+    for jobs in ["-j1", "-j4"] {
+        let tmp = scratch();
+        let r = tmp.path();
+        // src/d first: the walk (by inode, as GNU) visits d/hl2, then d/ly2, then real.
+        dir(r, "src/d");
+        file(r, "src/real", "one\n");
+        hardlink(r, "src/real", "src/hl");
+        hardlink(r, "src/real", "src/d/hl2");
+        symlink(r, "src/d/ly2", "../real");
+        set_mtime(&r.join("src/real"), 978_307_200);
+        file(r, "dst/real", "stale\n");
+        dir(r, "dst/d");
+        hardlink(r, "dst/real", "dst/hl");
+        hardlink(r, "dst/real", "dst/d/hl2");
+        set_mtime(&r.join("dst/real"), 946_684_800);
+        symlink(r, "dst/d/ly2", "../real");
+        let (code, _, stderr) = fcopy_in(r, &["-ruL", jobs, "src/.", "dst"], None);
+        assert_eq!(code, Some(0), "{jobs}: {stderr}");
+        for name in ["real", "hl", "d/hl2"] {
+            let md = fs::symlink_metadata(r.join("dst").join(name)).unwrap();
+            assert!(md.is_file(), "{jobs}: dst/{name} is not a regular file");
+            assert_eq!(
+                fs::read(r.join("dst").join(name)).unwrap(),
+                b"one\n",
+                "{jobs}"
+            );
+        }
+    }
+}
+
 #[test]
 fn a_fifo_at_a_name_of_a_hard_linked_source_is_replaced_where_gnu_replaces_it() {
     if !have_gnu() {
