@@ -18,18 +18,49 @@ pub struct MkpathError {
     pub error: std::io::Error,
 }
 
-/// Creates `dir` and its missing parents.
+/// Creates `dir` and its missing parents, as GNU's `mkdir -p` does: each component with
+/// `mkdirat` on the descriptor of the one before, and a directory just made entered with
+/// `O_NOFOLLOW`, so that a name swapped for a symlink between two steps cannot make root create
+/// directories elsewhere (red team round 8b: `fcopy --mkpath f /home/u/a/b/c/` made `victim/b/c`
+/// when `a` was swapped; it made each directory by its whole path). Existing components are
+/// followed, as `mkdir -p` follows them.
 pub fn make_dir(dir: &Path) -> Result<(), MkpathError> {
     if dir.as_os_str().is_empty() || dir.is_dir() {
         return Ok(());
     }
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .create(dir)
-        .map_err(|error| MkpathError {
-            dir: dir.to_path_buf(),
-            error,
-        })
+    make_components(dir).map_err(|errno| MkpathError {
+        dir: dir.to_path_buf(),
+        error: std::io::Error::from_raw_os_error(errno.raw_os_error()),
+    })
+}
+
+/// [`make_dir`]'s walk, component by component on descriptors (DESIGN rule 10).
+fn make_components(dir: &Path) -> Result<(), rustix::io::Errno> {
+    use rustix::fs::{mkdirat, openat, Mode, OFlags, CWD};
+    use rustix::io::Errno;
+    use std::path::Component;
+    let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    let start = if dir.is_absolute() { "/" } else { "." };
+    let mut at = openat(CWD, start, flags, Mode::empty())?;
+    for component in dir.components() {
+        let name = match component {
+            Component::Normal(name) => name,
+            Component::ParentDir => std::ffi::OsStr::new(".."),
+            Component::RootDir | Component::CurDir | Component::Prefix(_) => continue,
+        };
+        let made = match mkdirat(&at, name, Mode::from_raw_mode(0o777)) {
+            Ok(()) => true,
+            Err(Errno::EXIST) => false,
+            Err(errno) => return Err(errno),
+        };
+        let follow = if made {
+            OFlags::NOFOLLOW
+        } else {
+            OFlags::empty()
+        };
+        at = openat(&at, name, flags | follow, Mode::empty())?;
+    }
+    Ok(())
 }
 
 /// The directory a batch job's DEST goes in: DEST itself if it ends in `/`, else its parent;

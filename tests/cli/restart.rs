@@ -1388,3 +1388,39 @@ fn update_with_look_ahead_decides_as_the_walk_alone() {
     }
     assert_eq!(env.read("dst4/src/a/f42"), b"42\n");
 }
+
+/// `--mkpath` makes each directory on the descriptor of the one before it, so a component
+/// swapped for a symlink after it was made does not take the rest elsewhere (red team round
+/// 8b: root's `fcopy --mkpath secret home/u/a/b/c/` made `victim/b/c/secret` when the owner of
+/// `home/u` put `a -> victim` in place between two mkdirs).
+#[test]
+fn mkpath_never_follows_a_directory_swapped_after_it_was_made() {
+    if !require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("secret", "s");
+    fs::create_dir_all(env.join("home/u")).unwrap();
+    fs::create_dir(env.join("victim")).unwrap();
+    // The fourth mkdir (of b, after home, u and a; by path or at a descriptor) waits half a
+    // second; meanwhile a is swapped.
+    let mut child = std::process::Command::new("strace")
+        .args(["-f", "-qq", "-o", "/dev/null", "-e", "trace=mkdir,mkdirat"])
+        .args(["-e", "inject=mkdir,mkdirat:delay_enter=500000:when=4"])
+        .arg(crate::testenv::FCOPY)
+        .args(["--mkpath", "secret", "home/u/a/b/c/"])
+        .current_dir(env.path())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !env.exists("home/u/a") && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    fs::rename(env.join("home/u/a"), env.join("home/u/a.old")).unwrap();
+    std::os::unix::fs::symlink(env.join("victim"), env.join("home/u/a")).unwrap();
+    child.wait().unwrap();
+    let victim: Vec<_> = fs::read_dir(env.join("victim")).unwrap().collect();
+    assert!(victim.is_empty(), "{}", env.listing());
+    assert!(env.exists("home/u/a.old/b/c"), "{}", env.listing());
+}
