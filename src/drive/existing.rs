@@ -277,8 +277,9 @@ impl<'a, 'p> Copier<'a, 'p> {
             Fact::SlashParent => unreachable!("gathered above"),
             Fact::Resumable => {
                 let nofollow = f.source.nofollow;
-                let offset = crate::restart::resume::resume_offset(s.src, s.facts, s.dst, nofollow);
-                f.resumable = Some(offset.is_some());
+                f.resumable = Some(crate::restart::resume::resumable_under_update(
+                    s.src, s.facts, s.dst, nofollow,
+                ));
             }
             Fact::BackupIsSource => {
                 f.backup_is_source = Some(self.backup_is_source(s.src, s.facts, s.dst));

@@ -60,3 +60,22 @@ pub fn resume_offset(
     }
     partial::is_prefix_of(s.as_fd(), d.as_fd(), have).then_some(have)
 }
+
+/// `-u --resume` ([`crate::plan::replace`]'s `Fact::Resumable`): [`resume_offset`], and then the
+/// whole of DEST equal to SOURCE's start. `-u` leaves newer files alone, so a newer DEST is
+/// continued only when all its bytes are SOURCE's (an edited head with SOURCE's tail was
+/// appended to: red team round 8b). Reads both prefixes; writes nothing.
+pub fn resumable_under_update(
+    src: &Endpoint,
+    facts: &FileFacts,
+    dst: &Endpoint,
+    nofollow: bool,
+) -> bool {
+    let Some(have) = resume_offset(src, facts, dst, nofollow) else {
+        return false;
+    };
+    let (Some(s), Some(d)) = (open_read(src, nofollow), open_read(dst, false)) else {
+        return false;
+    };
+    partial::whole_prefix_matches(s.as_fd(), d.as_fd(), have)
+}

@@ -299,6 +299,17 @@ fn update_older_with_resume_continues_a_partial_copy_but_skips_other_newer_files
         env.write("dst", &data[..M + 5]);
         set_mtime(&env.join("dst"), later);
     }
+    // A newer, shorter DEST whose head was edited since, its tail still SOURCE's: -u keeps it
+    // (red team 8b: it was appended to, the edit and SOURCE's rest mixed, exit 0).
+    let mut edited = data[..2 * M].to_vec();
+    edited[..5].copy_from_slice(b"EDIT!");
+    env.write("dst", &edited);
+    set_mtime(&env.join("dst"), later);
+    let rec = env
+        .run(&["-u", "--resume", "--json", "src", "dst"])
+        .json_record();
+    assert_eq!(rec["status"], "skipped", "{rec}");
+    assert_eq!(env.read("dst"), edited);
     // A newer, shorter DEST whose bytes are not SOURCE's start is another file: -u keeps it.
     let other = pattern(M, 22);
     env.write("dst", &other);
