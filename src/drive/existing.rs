@@ -104,7 +104,6 @@ impl<'a, 'p> Copier<'a, 'p> {
         nofollow: bool,
         existing: Option<Existing>,
         remember: bool,
-        remember_skipped: bool,
     ) -> replace::Facts<'s> {
         let dest = s.dst.display_path();
         replace::Facts {
@@ -123,9 +122,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             dest,
             existing,
             remember,
-            remember_skipped,
-            first_copy_known: (remember || remember_skipped)
-                && self.links.contains_key(&(s.facts.dev, s.facts.ino)),
+            first_copy_known: remember && self.links.contains_key(&(s.facts.dev, s.facts.ino)),
             same_name: None,
             same_file: None,
             unchanged: None,
@@ -304,7 +301,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             seen: Some(*existing),
         };
         let e = self.existing(existing, existing, false);
-        let mut f = self.replace_facts(&s, false, Some(e), false, false);
+        let mut f = self.replace_facts(&s, false, Some(e), false);
         let mut cleared = Cleared::new(false);
         let action = self.run_rules(replace::may_replace, &mut f, &s, &mut cleared);
         let (src_shown, dst_shown) = (src.display_path(), dst.display_path());

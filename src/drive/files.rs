@@ -169,8 +169,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             seen: looked.map(|l| l.seen),
         };
         let existing = looked.map(|l| self.existing(&l.lstat, &l.seen, l.looping));
-        let remember_skipped = self.remembers_skipped(&src, facts);
-        let mut f = self.replace_facts(&s, nofollow, existing, remember, remember_skipped);
+        let mut f = self.replace_facts(&s, nofollow, existing, remember);
         let defer = self.cfg.copy.atomic && !self.cfg.dry_run && !self.cfg.attributes_only;
         let mut cleared = Cleared::new(defer);
         let action = self.run_rules(replace::decide, &mut f, &s, &mut cleared);

@@ -121,15 +121,6 @@ impl Copier<'_, '_> {
         self.cfg.preserve_links() && self.may_share_a_copy(src, facts)
     }
 
-    /// `-u`: a file skipped as not older is remembered as its group's first copy whatever
-    /// `--preserve` says, so a later name of the same file is linked to it (GNU copy.c's skip
-    /// branch calls `remember_copied`; `cp -r -u -L` over a DEST holding the copies made
-    /// `dst/ly` a hard link to `dst/real`, fcopy wrote a second copy: round 7's walk7 note).
-    pub(super) fn remembers_skipped(&self, src: &Endpoint, facts: &FileFacts) -> bool {
-        self.cfg.update == crate::options::values::UpdateWhen::Older
-            && self.may_share_a_copy(src, facts)
-    }
-
     /// Whether another name may reach `facts`' file in this run: it has other links, or links
     /// are followed (-L; -H for operands). Never with -l (every file is linked to its source).
     fn may_share_a_copy(&self, src: &Endpoint, facts: &FileFacts) -> bool {

@@ -1093,9 +1093,13 @@ fn usr1_is_answered_while_a_copy_waits_on_an_empty_pipe() {
     let mut stderr = child.stderr.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     thread::spawn(move || {
-        let mut line = [0u8; 200];
-        let n = stderr.read(&mut line).unwrap_or(0);
-        let _ = tx.send(String::from_utf8_lossy(&line[..n]).into_owned());
+        // The whole line: it may come in more than one write.
+        let mut line = Vec::new();
+        let mut byte = [0u8; 1];
+        while !line.ends_with(b"\n") && matches!(stderr.read(&mut byte), Ok(1)) {
+            line.push(byte[0]);
+        }
+        let _ = tx.send(String::from_utf8_lossy(&line).into_owned());
     });
     let said = rx.recv_timeout(Duration::from_secs(2));
     let _ = child.kill();

@@ -40,7 +40,6 @@ fn facts() -> Facts<'static> {
         slash_parent: None,
         existing: None,
         remember: false,
-        remember_skipped: false,
         first_copy_known: false,
         same_name: None,
         same_file: None,

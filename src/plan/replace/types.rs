@@ -117,8 +117,6 @@ pub struct Facts<'a> {
     /// The source belongs to a hard-link group whose copies are linked (`-a`, `-d`,
     /// `--preserve=links`, see the caller).
     pub remember: bool,
-    /// -u: skipped files are remembered whatever --preserve says.
-    pub remember_skipped: bool,
     /// A first copy of the source's hard-link group is known.
     pub first_copy_known: bool,
     /// GNU's `same_name`: source and DEST are one directory entry.

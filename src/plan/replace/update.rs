@@ -10,8 +10,7 @@ use super::{
 /// hard-link groups in an existing tree).
 pub(super) fn update_remembers_link_group(f: &Facts, s: &Settings) -> Option<Step> {
     let e = f.existing.as_ref()?;
-    if !replacing_other_file(f) || !(f.remember || f.remember_skipped) || s.update != Update::Older
-    {
+    if !replacing_other_file(f) || !f.remember || s.update != Update::Older {
         return None;
     }
     if e.mtime < f.source.mtime {
@@ -27,11 +26,6 @@ pub(super) fn update_remembers_link_group(f: &Facts, s: &Settings) -> Option<Ste
     }
     if f.first_copy_known {
         act(Action::LinkToFirst)
-    } else if f.remember_skipped && !f.remember && e.name_is_symlink {
-        // A skipped DEST reached through a symlink of DEST's own is no copy to link later
-        // names to: linkat would link the symlink itself (red team round 8b: `-ruL` over an
-        // earlier copy made `dst/real` a second name of the symlink `d/ly2`).
-        act(Action::Skip)
     } else {
         act(Action::RememberAsFirst)
     }

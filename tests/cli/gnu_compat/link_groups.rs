@@ -225,42 +225,6 @@ fn a_later_name_of_a_link_group_whose_first_copy_was_skipped_keeps_or_links_dest
     .check();
 }
 
-#[test]
-fn update_remembers_a_skipped_file_without_preserve_links_like_gnu() {
-    if !have_gnu() {
-        return;
-    }
-    // GNU 9.1's -u skip branch calls remember_copied whatever --preserve says: a later name
-    // of the same file (a second hard link, or a symlink followed by -L) becomes a hard link
-    // to the skipped DEST. fcopy remembered only with -a/-d/--preserve=links and wrote a
-    // second copy (walk7's note, round 7; found in `cp -r -u -L` into a tree of symlinks).
-    let with_symlink = |r: &Path| {
-        file(r, "src/real", "R\n");
-        symlink(r, "src/ly", "real");
-        file(r, "dst/real", "R\n");
-        symlink(r, "dst/ly", "real");
-        set_mtime(&r.join("src/real"), 1_577_836_800);
-    };
-    Diff::new(with_symlink)
-        .no_stamp()
-        .args(&["-r", "-u", "-L", "src/.", "dst/"])
-        .check();
-    let hard_linked = |r: &Path| {
-        file(r, "s/a", "data\n");
-        hardlink(r, "s/a", "s/b");
-        set_mtime(&r.join("s/a"), 1_577_836_800);
-        file(r, "t/a", "newer\n");
-        file(r, "t/b", "old\n");
-        set_mtime(&r.join("t/b"), 1_546_300_800);
-    };
-    for args in [
-        &["-r", "-u", "-v", "s/.", "t/"][..],
-        &["-u", "s/a", "s/b", "t"],
-    ] {
-        Diff::new(hard_linked).no_stamp().args(args).check();
-    }
-}
-
 /// Red team round 8b: `-ruL` over an older copy (one file under three names, its data changed
 /// since) with `d/ly2 -> ../real` in both: the skipped name reached through DEST's own symlink
 /// was remembered as the group's first copy, and a later name was linked to the symlink

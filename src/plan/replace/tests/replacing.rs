@@ -39,10 +39,10 @@ fn update_older_with_resume_goes_on_with_a_newer_dest_that_holds_the_start_of_th
     assert_eq!(decide(&f, &s), Step::Act(Action::Proceed));
     f.resumable = Some(false);
     assert_eq!(decide(&f, &s), Step::Act(Action::Skip));
-    // The same when -u remembers skipped files (a plain copy follows links): a resumable DEST
-    // is continued, another is skipped and remembered.
+    // The same when -u remembers skipped files (hard links kept: -a): a resumable DEST is
+    // continued, another is skipped and remembered.
     let mut g = Facts {
-        remember_skipped: true,
+        remember: true,
         resumable: None,
         ..f.clone()
     };
