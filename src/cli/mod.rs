@@ -296,7 +296,7 @@ pub struct Args {
     pub null: bool,
 
     /// Copy up to N files at once in tree and batch copies [default: number of CPUs + 1, at most 8; 32 onto a network or FUSE filesystem]
-    #[arg(short = 'j', long, value_name = "N", value_parser = crate::options::jobs::parse_jobs, help_heading = "Batches and parallelism")]
+    #[arg(short = 'j', long, value_name = "N", value_parser = values::parse_jobs, help_heading = "Batches and parallelism")]
     pub jobs: Option<u16>,
 
     /// Write each file to a temporary name beside DEST and rename it into place when complete

@@ -1,7 +1,7 @@
 //! The words of `--sparse`, `--reflink`, `--method`, `--update` and `--progress` and their help
 //! lines: clap's `ValueEnum` implemented for the settings' plain enums, so each setting has one
 //! enum (in `crate::options::values`) and clap stays in `cli`; and the valid words of an
-//! "invalid argument" message in GNU cp's order.
+//! "invalid argument" message in GNU cp's order; and `-j N`'s number of workers.
 
 use clap::builder::PossibleValue;
 use clap::ValueEnum;
@@ -87,4 +87,26 @@ pub fn backup_word_groups() -> Vec<Vec<String>> {
         last = Some(control);
     }
     groups
+}
+
+/// The most workers `-j` takes.
+pub const MAX_JOBS: u16 = 256;
+
+/// `-j N` where N is not a whole number from 1 to [`MAX_JOBS`] (wording in
+/// `src/report/messages/settings.rs`; it was Rust's "invalid digit found in string":
+/// new-user trial, round 8).
+#[derive(Debug, Clone)]
+pub struct JobsError(pub String);
+
+impl std::error::Error for JobsError {}
+
+/// Parses `-j N`: a whole number of workers from 1 to [`MAX_JOBS`].
+///
+/// # Errors
+/// [`JobsError`] for anything else (`abc`, `0`, `-1`, `300`).
+pub fn parse_jobs(text: &str) -> Result<u16, JobsError> {
+    text.parse::<u16>()
+        .ok()
+        .filter(|n| (1..=MAX_JOBS).contains(n))
+        .ok_or_else(|| JobsError(text.to_owned()))
 }

@@ -3,28 +3,6 @@
 
 use crate::cli::Args;
 
-/// The most workers `-j` takes.
-pub const MAX_JOBS: u16 = 256;
-
-/// `-j N` where N is not a whole number from 1 to [`MAX_JOBS`] (wording in
-/// `src/report/messages/settings.rs`; it was Rust's "invalid digit found in string":
-/// new-user trial, round 8).
-#[derive(Debug, Clone)]
-pub struct JobsError(pub String);
-
-impl std::error::Error for JobsError {}
-
-/// Parses `-j N`: a whole number of workers from 1 to [`MAX_JOBS`].
-///
-/// # Errors
-/// [`JobsError`] for anything else (`abc`, `0`, `-1`, `300`).
-pub fn parse_jobs(text: &str) -> Result<u16, JobsError> {
-    text.parse::<u16>()
-        .ok()
-        .filter(|n| (1..=MAX_JOBS).contains(n))
-        .ok_or_else(|| JobsError(text.to_owned()))
-}
-
 /// Worker threads for `-j N`, or the default for this run, capped by
 /// [`jobs_within_address_space_limit`].
 pub fn resolve_jobs(args: &Args, recursive: bool) -> usize {

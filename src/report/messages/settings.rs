@@ -229,13 +229,13 @@ impl fmt::Display for BatchProblem {
     }
 }
 
-impl fmt::Display for crate::options::jobs::JobsError {
+impl fmt::Display for crate::cli::values::JobsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
             "invalid number of jobs '{}' (expected a whole number from 1 to {})",
             self.0,
-            crate::options::jobs::MAX_JOBS
+            crate::cli::values::MAX_JOBS
         )
     }
 }
