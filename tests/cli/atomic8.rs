@@ -201,14 +201,7 @@ fn wait_for(path: &Path) -> bool {
 fn atomic_backup_and_remove_destination_never_leave_dest_missing() {
     let env = TestEnv::new();
     let fifo = env.join("fifo");
-    rustix::fs::mknodat(
-        rustix::fs::CWD,
-        &fifo,
-        rustix::fs::FileType::Fifo,
-        rustix::fs::Mode::from_raw_mode(0o600),
-        0,
-    )
-    .unwrap();
+    crate::testenv::mkfifo(&fifo);
     for (args, backup) in [
         (&["-b"][..], "x~"),
         (&["--backup=numbered"][..], "x.~1~"),

@@ -784,14 +784,7 @@ fn resume_keeps_the_partial_file_on_sigint() {
     use std::io::Write;
     let env = TestEnv::new();
     let fifo = env.join("src");
-    rustix::fs::mknodat(
-        rustix::fs::CWD,
-        &fifo,
-        rustix::fs::FileType::Fifo,
-        rustix::fs::Mode::from_raw_mode(0o600),
-        0,
-    )
-    .unwrap();
+    crate::testenv::mkfifo(&fifo);
     let writer = std::thread::spawn(move || {
         let mut sent = Vec::new();
         let Ok(mut w) = fs::OpenOptions::new().write(true).open(&fifo) else {
