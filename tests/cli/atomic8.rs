@@ -231,3 +231,23 @@ fn atomic_backup_and_remove_destination_never_leave_dest_missing() {
         }
     }
 }
+
+/// A kill between creating the partial file and marking it leaves it empty, mode 0600, without
+/// a mark: the next run takes it (there is nothing in it to lose) instead of leaving it beside
+/// DEST for good (CI, round 8: `sigkill_resume_atomic_continues_the_stable_temporary` hit the
+/// window). An empty file of another mode is still a user's and left alone.
+#[test]
+fn an_empty_unmarked_partial_left_by_a_kill_is_taken() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new();
+    let data = pattern(M, 83);
+    env.write("src", &data);
+    for (mode, taken) in [(0o600, true), (0o644, false)] {
+        let partial = env.write(".dst.fcopy-partial", b"");
+        fs::set_permissions(&partial, fs::Permissions::from_mode(mode)).unwrap();
+        env.write("dst", b"old");
+        env.run(&["--resume", "--atomic", "src", "dst"]).success();
+        assert!(env.read("dst") == data, "{mode:o}");
+        assert_eq!(env.exists(".dst.fcopy-partial"), !taken, "{mode:o}");
+    }
+}
