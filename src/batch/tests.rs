@@ -94,7 +94,11 @@ proptest! {
 /// The order keeper's answers for one list, in a scratch directory: `(source, dest)` pairs in
 /// list order, each answer given after the previous job was added.
 fn waits(dir: &std::path::Path, lines: &[(&str, &str)]) -> Vec<bool> {
-    let mut order = JobOrder::default();
+    waits_with(JobOrder::default(), dir, lines)
+}
+
+/// [`waits`] with a given order keeper (one that makes backups).
+fn waits_with(mut order: JobOrder, dir: &std::path::Path, lines: &[(&str, &str)]) -> Vec<bool> {
     lines
         .iter()
         .map(|(source, dest)| {
@@ -150,15 +154,11 @@ fn waits_backing_up(
     control: crate::backup::BackupControl,
     lines: &[(&str, &str)],
 ) -> Vec<bool> {
-    let mut order = JobOrder::with_backups(control, std::ffi::OsStr::new("~"));
-    lines
-        .iter()
-        .map(|(source, dest)| {
-            let (wait, files) = order.must_wait(&dir.join(source), &dir.join(dest), false);
-            order.add(files, wait);
-            wait
-        })
-        .collect()
+    waits_with(
+        JobOrder::with_backups(control, std::ffi::OsStr::new("~")),
+        dir,
+        lines,
+    )
 }
 
 /// Red-team finding (round 8): with `-b` the backup a job makes is a name it writes, renamed

@@ -176,8 +176,11 @@ impl Reporter {
             }
         }
         self.flush_before_diagnostic();
+        // One write a line (formatted first): standard error is unbuffered, and `writeln!`
+        // would write each piece, so another process's lines could land inside this one.
+        let line = format!("{args}\n");
         let write = || {
-            let _ = writeln!(io::stderr().lock(), "{args}");
+            let _ = io::stderr().lock().write_all(line.as_bytes());
         };
         match &self.progress {
             Some(p) => p.suspend(write),

@@ -298,7 +298,9 @@ fn print_status(shared: &Shared, program: &str) {
     let line = status_line(shared);
     shared.suspend(|| {
         use std::io::Write as _;
-        let _ = writeln!(std::io::stderr().lock(), "{program}: {line}");
+        // One write (see Reporter::stderr_line).
+        let text = format!("{program}: {line}\n");
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
     });
 }
 
