@@ -103,7 +103,7 @@ pub fn make_dest_dir(dest: &OsStr) -> Result<(), MkpathError> {
 /// `--dry-run`: whether `--mkpath` would have to make `dir` (some component is missing), or the
 /// error the run's [`make_dir`] would meet, so that the plan refuses what the run refuses
 /// (red team, round 8: `--dry-run --mkpath s file/`, `file` a regular file or a dangling
-/// symlink, planned a copy that the run refused; rsync 3.2.3's `--mkpath` refuses both too).
+/// symlink, planned a copy that the run refused; rsync 3.5.0's `--mkpath` refuses both too).
 ///
 /// # Errors
 /// [`MkpathError`] with the errno of the run: `ENOTDIR` (a component is not a directory),

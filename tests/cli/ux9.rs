@@ -1,9 +1,9 @@
 //! User-facing leftovers of round 8's closing note (round 9, helper ux9): `--dry-run --mkpath`
-//! says what the run does in its corners (rsync 3.2.3's `--mkpath` is the reference: it makes
-//! `n1/n2/` for `-r sd/ n1/n2/` and `-R sd/q n7/`, and refuses a DEST directory that is a file
-//! or a dangling symlink); an interrupted `--atomic --resume` names the partial file it kept;
-//! a resumed copy's `--json` strategy is `ranged` with or without `--atomic`; a `--batch` line's
-//! own range with command-line ranges fails that line only.
+//! says what the run does in its corners (rsync's `--mkpath`, 3.5.0 here, is the reference:
+//! it makes `n1/n2/` for `-r sd/ n1/n2/` and `-R sd/q n7/`, and refuses a DEST directory that
+//! is a file or a dangling symlink); an interrupted `--atomic --resume` names the partial file
+//! it kept; a resumed copy's `--json` strategy is `ranged` with or without `--atomic`; a
+//! `--batch` line's own range with command-line ranges fails that line only.
 
 use std::fs;
 use std::os::unix::fs::symlink;
