@@ -52,3 +52,5 @@ mod sparse;
 mod streams;
 #[path = "cli/ux8.rs"]
 mod ux8;
+#[path = "cli/ux9.rs"]
+mod ux9;

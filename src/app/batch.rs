@@ -123,12 +123,8 @@ fn run_job(
     (parallel, config): (bool, &Config),
 ) {
     let (recursive, mkpath) = (config.recursive, config.restart.mkpath);
-    if copier.reporter().dry_run && mkpath {
-        if let Some(dir) = restart::mkpath::dest_dir(&job.dest) {
-            if restart::mkpath::would_make(dir) {
-                copier.reporter().planned_mkpath(dir);
-            }
-        }
+    if copier.reporter().dry_run && mkpath && !plan_mkpath(copier, &job) {
+        return;
     }
     if copier.mkpath() {
         // Making a directory is an effect on names that earlier jobs may still be about to
@@ -148,8 +144,20 @@ fn run_job(
     // -T: DEST is the copy itself, as on the command line (new-user trial, round 8: it was
     // accepted and ignored, and a job copied into a directory DEST).
     let never_a_directory = |_: &Path| Ok(false);
+    // --dry-run: a DEST that --mkpath would make is the directory the run copies into.
+    let dest = Path::new(&job.dest);
+    let planned = copier.reporter().dry_run && copier.reporter().planned_dir(dest);
+    let planned_or_dir = |p: &Path| {
+        if p == dest {
+            Ok(true)
+        } else {
+            probe::is_dir(p)
+        }
+    };
     let is_dir: &dyn Fn(&Path) -> io::Result<bool> = if config.no_target_directory {
         &never_a_directory
+    } else if planned {
+        &planned_or_dir
     } else {
         &probe::is_dir
     };
@@ -177,6 +185,28 @@ fn run_job(
         copier.reporter().range = None;
     } else {
         copier.copy_operand(&target, false);
+    }
+}
+
+/// `--dry-run --mkpath`: plans the directory the job's DEST goes in, if the run would make it;
+/// `false` when the run would fail the job there, as it is then failed (the run's
+/// `make_dest_dir` below fails it with the same message).
+fn plan_mkpath(copier: &mut drive::Copier<'_, '_>, job: &BatchJob) -> bool {
+    let Some(dir) = restart::mkpath::dest_dir(&job.dest) else {
+        return true;
+    };
+    match restart::mkpath::would_make(dir) {
+        Ok(made) => {
+            if made {
+                copier.reporter().planned_mkpath(dir);
+            }
+            true
+        }
+        Err(message) => {
+            let (src, dst) = (Path::new(&job.source), Path::new(&job.dest));
+            copier.reporter().failed(src, dst, None, &message, None);
+            false
+        }
     }
 }
 

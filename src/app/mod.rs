@@ -109,9 +109,16 @@ fn prepare(args: &Args, m: &FlagPositions, reporter: &mut Reporter) -> Result<Pr
                 reporter.error(&message);
                 return Err(ExitCode::Failure);
             }
-        } else if restart::mkpath::would_make(dir) {
-            // The plan says what the run would do: the directory is made, then copied into.
-            planned_dir = Some(dir);
+        } else {
+            // The plan says what the run would do: the directory is made, then copied into,
+            // or the run stops here with the same message.
+            match restart::mkpath::would_make(dir) {
+                Ok(made) => planned_dir = made.then_some(dir),
+                Err(message) => {
+                    reporter.error(&message);
+                    return Err(ExitCode::Failure);
+                }
+            }
         }
     }
     let (targets, into_directory) = if config.batch.is_some() || nothing_listed {

@@ -113,12 +113,21 @@ fn open_kept_partial<'p>(job: &Job, src: &Fd, place: &'p Place) -> Option<(Temp<
     Some((temp, resumed))
 }
 
-/// An interruption of an atomic copy: DEST was left as it was, or not created.
-fn interrupted(job: &Job, place: &Place) -> ExecError {
+/// An interruption of an atomic copy: DEST was left as it was, or not created; a `--resume`
+/// partial file is kept, and named.
+fn interrupted(job: &Job, place: &Place, temp: &Temp<'_>) -> ExecError {
+    let kept = temp.name.as_ref().filter(|_| temp.keep).map(|name| {
+        if place.dir_shown == Path::new(".") {
+            name.into()
+        } else {
+            place.dir_shown.join(name)
+        }
+    });
     ExecError::InterruptedAtomic {
         source: job.source.display_path().to_owned(),
         dest: job.dest.display_path().to_owned(),
         existed: place.old.is_some(),
+        kept,
     }
 }
 
@@ -134,7 +143,7 @@ fn fill(
 ) -> Result<Outcome, JobError> {
     let or_interrupted = |e: ExecError| {
         if crate::signals::pending().is_some() {
-            interrupted(job, place)
+            interrupted(job, place, temp)
         } else {
             e
         }
@@ -178,7 +187,7 @@ fn complete(
         sync_file(&temp.fd, dst_name)?;
     }
     if crate::signals::pending().is_some() {
-        return Err(interrupted(job, place).into());
+        return Err(interrupted(job, place, temp).into());
     }
     // Delayed write errors (NFS, CIFS, FUSE) show at close: check before DEST is replaced.
     flush_by_close(fd).map_err(|errno| ExecError::Close {

@@ -20,11 +20,13 @@ pub enum ExecError {
         partial: Partial,
     },
     /// SIGINT or SIGTERM stopped an `--atomic` copy: DEST was left as it was (`existed`) or not
-    /// created.
+    /// created; under `--resume`, `kept` names the partial file kept for the next run (as
+    /// shown: `DIR/.NAME.fcopy-partial`).
     InterruptedAtomic {
         source: PathBuf,
         dest: PathBuf,
         existed: bool,
+        kept: Option<PathBuf>,
     },
     /// `open(SOURCE)` failed.
     OpenSource { path: PathBuf, errno: Errno },

@@ -78,6 +78,19 @@ impl<'a> Record<'a> {
         record
     }
 
+    /// A copy `--resume` continued from byte `from` ran as a ranged job, whichever step chose
+    /// it: the planner (a DEST holding SOURCE's first bytes) or `--atomic`'s executor (a kept
+    /// `.NAME.fcopy-partial`), so both say `ranged` with the range that was copied (red team,
+    /// round 8: `--atomic` said `copy_file_range` and no range).
+    pub fn resumed(&mut self, job: &Job, from: u64) {
+        self.resumed_from = Some(from);
+        if job.range.is_none() {
+            self.strategy = Some(crate::plan::Strategy::Ranged.name());
+            let len = job.source_facts.size.saturating_sub(from);
+            self.range = Some((from, from, Some(len)));
+        }
+    }
+
     pub fn error(mut self, message: String) -> Self {
         self.error = Some(message);
         self

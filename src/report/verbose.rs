@@ -34,8 +34,8 @@ impl Reporter {
             record.verified = outcome.verified.map(|how| how.name());
             record.shared_bytes = outcome.shared_bytes;
             record.digest = outcome.digest.as_deref();
-            if outcome.resumed_from.is_some() {
-                record.resumed_from = outcome.resumed_from;
+            if let Some(from) = outcome.resumed_from {
+                record.resumed(job, from);
             }
             self.line(format_args!("{}", record.finish()));
             return;
@@ -128,6 +128,10 @@ impl Reporter {
     pub fn planned_mkpath(&mut self, dir: &Path) {
         if !self.planned_parents.insert(dir.to_path_buf()) {
             return;
+        }
+        // Like `mkdir -p`, the run makes (or finds) every directory above it too.
+        for up in dir.ancestors().skip(1) {
+            self.planned_parents.insert(up.to_path_buf());
         }
         if self.json {
             let record = Record::new("directory", None, Some(dir), "planned");

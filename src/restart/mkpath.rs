@@ -100,10 +100,56 @@ pub fn make_dest_dir(dest: &OsStr) -> Result<(), MkpathError> {
     dest_dir(dest).map_or(Ok(()), make_dir)
 }
 
-/// `--dry-run`: whether `--mkpath` would have to make `dir` (it is missing; a name that exists
-/// and is not a directory is left for the plan to report as the run would).
-pub fn would_make(dir: &Path) -> bool {
-    !dir.as_os_str().is_empty() && std::fs::symlink_metadata(dir).is_err() && !dir.is_dir()
+/// `--dry-run`: whether `--mkpath` would have to make `dir` (some component is missing), or the
+/// error the run's [`make_dir`] would meet, so that the plan refuses what the run refuses
+/// (red team, round 8: `--dry-run --mkpath s file/`, `file` a regular file or a dangling
+/// symlink, planned a copy that the run refused; rsync 3.5.0's `--mkpath` refuses both too).
+///
+/// # Errors
+/// [`MkpathError`] with the errno of the run: `ENOTDIR` (a component is not a directory),
+/// `ENOENT` (a dangling symlink), `EACCES`/`EROFS` (a missing directory could not be made).
+pub fn would_make(dir: &Path) -> Result<bool, MkpathError> {
+    if dir.as_os_str().is_empty() || dir.is_dir() {
+        return Ok(false);
+    }
+    plan_components(dir).map_err(|errno| MkpathError {
+        dir: dir.to_path_buf(),
+        error: std::io::Error::from_raw_os_error(errno.raw_os_error()),
+    })
+}
+
+/// [`make_components`] without `mkdirat`: each existing component is opened as the run opens
+/// it; at the first missing one, the rest would be made, if the run may make directories in
+/// the last existing one (`faccessat`, effective ids, as the kernel checks `mkdirat`).
+fn plan_components(dir: &Path) -> Result<bool, rustix::io::Errno> {
+    use rustix::fs::{accessat, openat, statat, Access, AtFlags, Mode, OFlags, CWD};
+    use rustix::io::Errno;
+    use std::path::Component;
+    let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    let start = if dir.is_absolute() { "/" } else { "." };
+    let mut at = openat(CWD, start, flags, Mode::empty())?;
+    for component in dir.components() {
+        let name = match component {
+            Component::Normal(name) => name,
+            Component::ParentDir => std::ffi::OsStr::new(".."),
+            Component::RootDir | Component::CurDir | Component::Prefix(_) => continue,
+        };
+        match openat(&at, name, flags, Mode::empty()) {
+            Ok(next) => at = next,
+            // Missing (not a dangling symlink, which the run's open meets as ENOENT too).
+            Err(Errno::NOENT) if statat(&at, name, AtFlags::SYMLINK_NOFOLLOW).is_err() => {
+                accessat(
+                    &at,
+                    ".",
+                    Access::WRITE_OK | Access::EXEC_OK,
+                    AtFlags::EACCESS,
+                )?;
+                return Ok(true);
+            }
+            Err(errno) => return Err(errno),
+        }
+    }
+    Ok(false)
 }
 
 #[cfg(test)]

@@ -41,6 +41,7 @@ impl Display for ExecError {
                 source,
                 dest,
                 existed,
+                kept,
             } => {
                 let (source, dest) = (quote(source), quote(dest));
                 let fate = if *existed {
@@ -51,7 +52,17 @@ impl Display for ExecError {
                 write!(
                     f,
                     "interrupted while copying {source} to {dest}; {dest} was {fate}"
-                )
+                )?;
+                // As a copy in place says "the partial copy was kept for --resume", naming
+                // the file that holds it, since it is not DEST.
+                match kept {
+                    Some(partial) => write!(
+                        f,
+                        "; the partial copy was kept for --resume in {}",
+                        quote(partial)
+                    ),
+                    None => Ok(()),
+                }
             }
             E::Verify(e) => e.fmt(f),
             E::Attributes(error) => write!(f, "{error}"),
