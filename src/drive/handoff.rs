@@ -67,11 +67,12 @@ impl Copier<'_, '_> {
         let key = dest_key(job.dest.display_path());
         *self.in_flight.entry(key).or_default() += 1;
         context.dest_key = Some(key);
-        let other_dir = (self.batch.last()).is_some_and(|(_, c)| c.dir_token != context.dir_token);
+        let other_dir =
+            (self.batch.last()).is_some_and(|s| s.context.dir_token != context.dir_token);
         if other_dir && self.batch.len() >= DIR_HANDOFF_MIN {
             self.flush();
         }
-        self.batch.push((job, context));
+        self.batch.push(pool::Slot::new(job, context));
         if self.batch.len() >= JOBS_PER_HANDOFF {
             self.flush();
         }

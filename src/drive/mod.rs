@@ -73,7 +73,7 @@ pub struct Copier<'a, 'p> {
     /// Worker threads for `-j N` (N > 1); `None` runs jobs inline.
     pool: Option<Pool>,
     /// Jobs gathered for the next hand-off to the workers.
-    batch: Vec<(Box<plan::Job>, pool::Context)>,
+    batch: pool::Work,
     /// Destinations of jobs still running ([`dest_key`] of their shown paths) and how many jobs
     /// write each: no copy or SipHash of each path (1% of a tree copy's CPU, issue 16); paths
     /// of one hash only make a job wait for an unrelated one.

@@ -197,9 +197,9 @@ impl<'a, 'p> Copier<'a, 'p> {
         // theirs (waiting for them all at every new directory drained the queue each time).
         let (mine, rest) = std::mem::take(&mut self.batch)
             .into_iter()
-            .partition(|(_, context)| context.dir_token == Some(token));
+            .partition(|slot: &pool::Slot| slot.context.dir_token == Some(token));
         self.batch = rest;
-        for (job, context) in mine {
+        for pool::Slot { job, context, .. } in mine {
             let started = Instant::now();
             let result = exec::run_job(self.engine, &job);
             let elapsed = started.elapsed();
