@@ -2,6 +2,7 @@
 """Write src/hot-text.ld: the functions common fcopy runs execute, linked first and together.
 
 Usage: bench/hot-text.py FCOPY_BINARY [OUT_LD]
+       bench/hot-text.py --check FCOPY_BINARY   (CI: is src/hot-text.ld still current?)
 
 Runs FCOPY_BINARY under valgrind's callgrind on a few everyday copies (a 1-byte file, a new
 tree, the same tree again with -u and without, -a with symlinks, -v, a missing operand, a pipe,
@@ -19,8 +20,14 @@ disambiguators and back-references of a v0 name (`Cs<base-62>_`, `B<base-62>_`),
 generic functions with several instances (sorts, hash tables), where the hash tells the instance
 that ran. A function the patterns miss is linked with the rest of `.text`: that costs memory,
 never correctness. Re-run this script after large changes (the benchmark's RSS column shows it).
+
+`--check` (run by .ci/run on the release build) fails when the functions the workloads run now
+and the committed list misses lie in more than CHECK_WINDOWS 64 KiB windows of the executable:
+round 9 measured a stale list after one change to the worker loop (22 functions, 8 KB of code,
+in 5 windows) making 300 KB more of the executable resident in a tree copy.
 """
 
+import fnmatch
 import os
 import re
 import subprocess
@@ -30,6 +37,9 @@ from collections import Counter
 
 LEGACY_HASH = re.compile(r"17h[0-9a-f]{16}E$")
 V0_DISAMBIGUATOR = re.compile(r"(C|B|s)[0-9A-Za-z]*_")
+# How many 64 KiB windows of text outside the listed functions `--check` lets the functions
+# the workloads run reach (each is up to 64 KiB of resident text: fault-around).
+CHECK_WINDOWS = 2
 
 
 def workloads(fcopy, work):
@@ -122,16 +132,67 @@ def pattern(name, instances):
     return ".text.*" + glob.replace("$", "?")
 
 
+def hot_functions(fcopy, syms):
+    """The executable's functions the workloads ran, 1-byte copy's first, clap's last."""
+    with tempfile.TemporaryDirectory() as work:
+        ran = executed(fcopy, work)
+    return sorted((n for n in ran if n in syms), key=lambda n: (parser(n), ran[n], n))
+
+
+def rustc_version():
+    """`rustc --version`: the names in the list are this compiler's."""
+    out = subprocess.run(["rustc", "--version"], capture_output=True, text=True, check=False)
+    return out.stdout.strip() or "unknown"
+
+
+def check(fcopy, ld_path):
+    """Exit 1 when the functions the workloads run now, missing from the list in ld_path, lie
+    in more than CHECK_WINDOWS 64 KiB windows of the executable outside the listed ones: each
+    such window is up to 64 KiB more resident text (fault-around), whatever the function's size.
+    """
+    out = subprocess.run(["nm", "-S", fcopy], capture_output=True, text=True, check=True)
+    address = {}
+    for line in out.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[2] in "tT":
+            address[parts[3]] = int(parts[0], 16)
+    with open(ld_path) as ld:
+        script = ld.read()
+    made_with = re.search(r"rustc: ([^\n*]*)", script)
+    if not made_with or made_with.group(1).strip() != rustc_version():
+        # Another compiler names (and inlines) functions differently: the list is regenerated
+        # for it, not failed (a stale list costs memory, never correctness).
+        print(f"{ld_path}: written with {made_with.group(1).strip() if made_with else 'an unknown rustc'}, "
+              f"this is {rustc_version()}: not checked (regenerate it for this compiler)")
+        return
+    syms = text_symbols(fcopy)
+    hot = hot_functions(fcopy, syms)
+    globs = re.findall(r"\*\((\.text\.\*[^)]*)\)", script)
+    listed_re = re.compile("|".join(fnmatch.translate(g) for g in globs))
+    listed = {n for n in hot if any(listed_re.match(p + n) for p in (".text.", ".text.unlikely."))}
+    missed = [n for n in hot if n not in listed]
+    windows = {address[n] >> 16 for n in missed} - {address[n] >> 16 for n in listed}
+    print(f"{ld_path}: {len(missed)} of {len(hot)} functions the workloads ran are not listed; "
+          f"they lie in {len(windows)} 64 KiB windows outside the listed ones "
+          f"(limit {CHECK_WINDOWS})")
+    for n in missed[:10]:
+        print(f"  {syms[n]:7} {n}")
+    if not hot or len(windows) > CHECK_WINDOWS:
+        sys.exit("the hot-text list is stale: run `cargo build --release && python3 "
+                 "bench/hot-text.py target/release/fcopy && cargo build --release` and commit it")
+
+
 def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    default_ld = os.path.join(here, "..", "src", "hot-text.ld")
+    if len(sys.argv) == 3 and sys.argv[1] == "--check":
+        return check(os.path.abspath(sys.argv[2]), default_ld)
     if len(sys.argv) not in (2, 3):
         sys.exit(__doc__)
     fcopy = os.path.abspath(sys.argv[1])
-    here = os.path.dirname(os.path.abspath(__file__))
-    out_ld = sys.argv[2] if len(sys.argv) == 3 else os.path.join(here, "..", "src", "hot-text.ld")
+    out_ld = sys.argv[2] if len(sys.argv) == 3 else default_ld
     syms = text_symbols(fcopy)
-    with tempfile.TemporaryDirectory() as work:
-        ran = executed(fcopy, work)
-    hot = sorted((n for n in ran if n in syms), key=lambda n: (parser(n), ran[n], n))
+    hot = hot_functions(fcopy, syms)
     instances = Counter(stable_name(n) for n in syms)
     patterns = list(dict.fromkeys(pattern(n, instances[stable_name(n)]) for n in hot))
     size = sum(syms[n] for n in hot)
@@ -139,7 +200,8 @@ def main():
         ld.write(
             "/* Functions everyday copies run, linked together before the rest of .text (see\n"
             "   build.rs). Written by bench/hot-text.py from valgrind runs of fcopy: "
-            f"{len(hot)} functions,\n   {size} bytes when written. Do not edit by hand. */\n"
+            f"{len(hot)} functions,\n   {size} bytes when written, rustc: {rustc_version()}\n"
+            "   Do not edit by hand. */\n"
             "SECTIONS {\n  .text.hot : {\n"
         )
         for p in patterns:
