@@ -26,6 +26,8 @@ mod faults;
 mod gnu_compat;
 #[path = "cli/gnu_leftovers.rs"]
 mod gnu_leftovers;
+#[path = "cli/handoffs.rs"]
+mod handoffs;
 #[path = "cli/integrity.rs"]
 mod integrity;
 #[path = "cli/memory.rs"]

@@ -74,6 +74,8 @@ pub struct Copier<'a, 'p> {
     pool: Option<Pool>,
     /// Jobs gathered for the next hand-off to the workers.
     batch: pool::Work,
+    /// Bytes the jobs in [`Copier::batch`] copy (their sizes as planned).
+    batch_bytes: u64,
     /// Destinations of jobs still running ([`dest_key`] of their shown paths) and how many jobs
     /// write each: no copy or SipHash of each path (1% of a tree copy's CPU, issue 16); paths
     /// of one hash only make a job wait for an unrelated one.
@@ -153,6 +155,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             operands: HashSet::new(),
             pool,
             batch: Vec::new(),
+            batch_bytes: 0,
             in_flight: FxHashMap::default(),
             pending_dirs: FxHashMap::default(),
             parent_waits: HashMap::new(),
