@@ -8,6 +8,8 @@ mod testenv;
 
 #[path = "cli/atomic8.rs"]
 mod atomic8;
+#[path = "cli/backup_restore.rs"]
+mod backup_restore;
 #[path = "cli/basic.rs"]
 mod basic;
 #[path = "cli/batch.rs"]

@@ -172,6 +172,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         let mut f = self.replace_facts(&s, nofollow, existing, remember);
         let defer = self.cfg.copy.atomic && !self.cfg.dry_run && !self.cfg.attributes_only;
         let mut cleared = Cleared::new(defer);
+        cleared.backed_up = self.retry_backup.take();
         let action = self.run_rules(replace::decide, &mut f, &s, &mut cleared);
         if let (Some(id), false) = (cleared.kept, matches!(action, Action::Proceed)) {
             // Not a copy after all: cleared now, as the rename would have (the backup is a
@@ -212,12 +213,14 @@ impl<'a, 'p> Copier<'a, 'p> {
                 Err(e) => self.fail(src_shown, dst_shown, e),
             },
             Action::BackUpThenRetry => match self.back_up(s.dst) {
-                Ok(_) => self.copy_file(
-                    Cow::Borrowed(s.src),
-                    s.facts,
-                    Cow::Borrowed(s.dst),
-                    nofollow,
-                ),
+                Ok(made) => {
+                    // A copy that then fails puts the backup back (as GNU cp: red team,
+                    // round 9: `cp -b s dirlink/s` left the source only as `s~`).
+                    self.retry_backup = made;
+                    let (src, dst) = (Cow::Borrowed(s.src), Cow::Borrowed(s.dst));
+                    self.copy_file(src, s.facts, dst, nofollow);
+                    self.retry_backup = None;
+                }
                 Err(e) => self.fail(src_shown, dst_shown, e),
             },
             Action::LinkToFirst => {

@@ -76,6 +76,9 @@ pub struct Copier<'a, 'p> {
     batch: pool::Work,
     /// Bytes the jobs in [`Copier::batch`] copy (their sizes as planned).
     batch_bytes: u64,
+    /// The backup just made of DEST by a rule that copies again after it
+    /// ([`crate::plan::replace::Action::BackUpThenRetry`]): put back if that copy fails.
+    retry_backup: Option<std::ffi::OsString>,
     /// Destinations of jobs still running ([`dest_key`] of their shown paths) and how many jobs
     /// write each: no copy or SipHash of each path (1% of a tree copy's CPU, issue 16); paths
     /// of one hash only make a job wait for an unrelated one.
@@ -156,6 +159,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             pool,
             batch: Vec::new(),
             batch_bytes: 0,
+            retry_backup: None,
             in_flight: FxHashMap::default(),
             pending_dirs: FxHashMap::default(),
             parent_waits: HashMap::new(),
