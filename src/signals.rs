@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGXFSZ};
 use signal_hook::iterator::Signals;
 
+pub mod blocking;
 pub mod memory;
 pub mod partial;
 pub use memory::exit_1_when_memory_runs_out;
