@@ -109,3 +109,59 @@ fn blocked_read_interrupted_keeps_the_partial_for_resume() {
         assert_eq!(env.read("e"), pattern(M, 9));
     }
 }
+
+/// Runs fcopy with `args` under `sh -c`, after the shell applies `redirect` (`<&-`, `>&-`,
+/// `</dev/null`...); returns (exit code, stderr).
+fn with_redirect(env: &TestEnv, redirect: &str, args: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("exec \"$0\" \"$@\" {redirect}"))
+        .arg(FCOPY)
+        .args(args)
+        .current_dir(env.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out.status.code(), stderr)
+}
+
+/// `fcopy - out <&-` read an empty file from the `/dev/null` Rust's runtime put on the closed
+/// descriptor 0 and exited 0 with an empty `out` (new-user trial, round 9); `cat <&-` says
+/// `cat: -: Bad file descriptor`, exit 1. A shell's `</dev/null` is still an empty source.
+#[test]
+fn closed_stdin_is_a_bad_descriptor_not_an_empty_source() {
+    let env = TestEnv::new();
+    let (code, stderr) = with_redirect(&env, "<&-", &["-", "out"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(stderr, "fcopy: error reading '-': Bad file descriptor\n");
+    assert!(!env.exists("out"), "{}", env.listing());
+    let (code, stderr) = with_redirect(&env, "</dev/null", &["-", "null"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(env.read("null"), b"");
+}
+
+/// `fcopy s - >&-` lost the data and `-v`/`--json` their output, exit 0; cp -v and cat fail
+/// with `write error: Bad file descriptor`, exit 1. `>/dev/null` still takes the output.
+#[test]
+fn closed_stdout_fails_data_and_text_output() {
+    let env = TestEnv::new();
+    env.write("s", "data\n");
+    let (code, stderr) = with_redirect(&env, ">&-", &["s", "-"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(stderr, "fcopy: error writing '-': Bad file descriptor\n");
+    for (flag, dest) in [("-v", "v"), ("--json", "j")] {
+        let (code, stderr) = with_redirect(&env, ">&-", &[flag, "s", dest]);
+        assert_eq!(code, Some(1), "{flag}: {stderr}");
+        assert_eq!(
+            stderr, "fcopy: write error: Bad file descriptor\n",
+            "{flag}"
+        );
+        assert_eq!(
+            env.read(dest),
+            b"data\n",
+            "{flag}: the copy itself is made, as cp's"
+        );
+    }
+    let (code, stderr) = with_redirect(&env, ">/dev/null", &["-v", "s", "n"]);
+    assert_eq!((code, stderr.as_str()), (Some(0), ""));
+}
