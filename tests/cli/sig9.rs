@@ -165,3 +165,34 @@ fn closed_stdout_fails_data_and_text_output() {
     let (code, stderr) = with_redirect(&env, ">/dev/null", &["-v", "s", "n"]);
     assert_eq!((code, stderr.as_str()), (Some(0), ""));
 }
+
+/// A caller's ignored SIGPIPE cannot be kept (Rust's runtime ignores SIGPIPE before `main`
+/// and keeps no record of what it was), so fcopy dies by SIGPIPE when standard output's reader
+/// goes away whatever the caller set, where cp and dd with SIGPIPE ignored say `Broken pipe`
+/// and exit 1: the README says so instead of promising that every ignored signal stays ignored
+/// (new-user trial, round 9).
+#[test]
+fn sigpipe_ignored_by_the_caller_still_ends_fcopy_by_sigpipe_as_documented() {
+    use std::io::Read;
+    let env = TestEnv::new();
+    env.write("big", pattern(8 * M, 3));
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg("trap '' PIPE; exec \"$0\" big -")
+        .arg(FCOPY)
+        .current_dir(env.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut byte = [0u8; 1];
+    child.stdout.take().unwrap().read_exact(&mut byte).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.signal(), Some(13), "{:?}", out);
+    let readme = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let flat = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("SIGPIPE is the exception: when standard output's reader goes away, fcopy stops, cleans up and dies by SIGPIPE (141)"),
+        "README does not say what fcopy does with an ignored SIGPIPE"
+    );
+}
