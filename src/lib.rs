@@ -23,6 +23,7 @@ pub mod procfd;
 pub mod report;
 pub mod restart;
 pub mod signals;
+pub mod stdio;
 pub mod units;
 
 pub use crate::app::program_name;

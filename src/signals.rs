@@ -1,7 +1,8 @@
 //! SIGINT, SIGTERM, SIGHUP and SIGQUIT: remembered in a flag that the engine checks between
 //! chunks, so a copy stops promptly and cleans up what it created; then fcopy dies by that
-//! signal, as cp does. A watchdog thread makes sure it does die when a system call blocks
-//! (a FIFO without a writer, a pipe that stays empty). Also SIGXFSZ, and SIGABRT: an allocation
+//! signal, as cp does. A read of an empty pipe or FIFO waits where the flag is seen
+//! ([`blocking`]); a watchdog thread makes sure fcopy does die when another system call blocks
+//! (opening a FIFO without a writer, writing into a full pipe). Also SIGXFSZ, and SIGABRT: an allocation
 //! that fails ends fcopy with status 1, as GNU cp's `memory exhausted`, not by the signal.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -11,6 +12,7 @@ use std::time::{Duration, Instant};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGXFSZ};
 use signal_hook::iterator::Signals;
 
+pub mod blocking;
 pub mod memory;
 pub mod partial;
 pub use memory::exit_1_when_memory_runs_out;
@@ -19,7 +21,10 @@ static RECEIVED: OnceLock<Arc<AtomicUsize>> = OnceLock::new();
 
 /// Installs the handlers (once). Exceeding RLIMIT_FSIZE then gives EFBIG instead of death by
 /// SIGXFSZ, and SIGINT/SIGTERM set the flag instead of killing the process mid-write.
-/// A signal the caller left ignored stays ignored ([`ignored_by_caller`]).
+/// A signal the caller left ignored stays ignored ([`ignored_by_caller`]), except SIGPIPE:
+/// Rust's runtime ignores it before `main` and discards what it was (strace: the old action
+/// returned by its `rt_sigaction` is not kept; telling it needs code before `main`, `unsafe`),
+/// so a broken standard output always ends fcopy by SIGPIPE ([`note_broken_pipe`]).
 pub fn install() {
     let flag = RECEIVED.get_or_init(|| Arc::new(AtomicUsize::new(0)));
     for signal in [SIGINT, SIGTERM] {

@@ -50,6 +50,8 @@ mod reliability;
 mod restart;
 #[path = "cli/security.rs"]
 mod security;
+#[path = "cli/sig9.rs"]
+mod sig9;
 #[path = "cli/sparse.rs"]
 mod sparse;
 #[path = "cli/streams.rs"]

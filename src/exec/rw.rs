@@ -225,7 +225,9 @@ fn read_some(fd: BorrowedFd<'_>, pos: &mut Option<u64>, buf: &mut [u8]) -> Resul
     loop {
         let result = match pos {
             Some(at) => rustix::io::pread(fd, &mut *buf, *at),
-            None => rustix::io::read(fd, &mut *buf),
+            // A stream: waits for data where a stop signal is seen (signals/blocking.rs).
+            None => crate::signals::blocking::wait_readable(fd)
+                .and_then(|()| rustix::io::read(fd, &mut *buf)),
         };
         match result {
             Ok(n) => {

@@ -1,8 +1,9 @@
 //! New files that a copy blocked in a system call would never get back to removing: the
-//! watchdog removes them before fcopy dies by the stop signal. A copy reading an empty pipe or
-//! a FIFO without a writer waits in `read`, which the flag handler's `SA_RESTART` restarts,
-//! so the job never sees the flag and its own cleanup never runs (new-user trial, round 7:
-//! `... | fcopy - out` stopped by Ctrl-C left `out`).
+//! watchdog removes them before fcopy dies by the stop signal. A system call that the flag
+//! handler's `SA_RESTART` restarts never lets the job see the flag, so its own cleanup never
+//! runs (new-user trial, round 7: `... | fcopy - out` stopped by Ctrl-C left `out`). Reads of
+//! a stream now wait in `poll` ([`super::blocking`]) and take the job's own cleanup; this
+//! remains for a write into a full pipe or FIFO.
 
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};

@@ -1139,7 +1139,16 @@ fn under_json_the_removed_partial_copy_of_a_blocked_copy_is_a_record() {
         .unwrap();
     let message = "fcopy: interrupted while copying '-' to 'out'; the partial copy was removed";
     assert_eq!(stderr, format!("{message}\n"));
-    let record: serde_json::Value = serde_json::from_str(stdout.trim()).expect(&stdout);
+    // The job's own cleanup now runs (round 9, sig9): the summary follows, as after any
+    // interrupted copy.
+    let mut lines = stdout.lines();
+    let record: serde_json::Value =
+        serde_json::from_str(lines.next().unwrap_or_default()).expect(&stdout);
+    let summary: serde_json::Value =
+        serde_json::from_str(lines.next().unwrap_or_default()).expect(&stdout);
+    assert_eq!(summary["type"], "summary", "{stdout}");
+    assert_eq!(summary["failures"], 1, "{stdout}");
+    assert_eq!(lines.next(), None, "{stdout}");
     assert_eq!(record["type"], "file", "{stdout}");
     assert_eq!(record["source"], "-", "{stdout}");
     assert_eq!(record["dest"], "out", "{stdout}");
