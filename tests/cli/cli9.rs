@@ -132,3 +132,89 @@ fn verbose_backup_is_named_after_dest_as_given() {
     );
     assert_eq!(env.read("d/a~"), b"old");
 }
+
+/// The dry run and the run of `args` in `env`, each under `wrap` (a command prefix, or none):
+/// each run's (exit status, stderr with the program's name as `fcopy`).
+fn dry_and_real(env: &TestEnv, wrap: &[&str], args: &[&str]) -> [(Option<i32>, String); 2] {
+    let run = |dry: bool| {
+        let mut cmd = env.fcopy();
+        if !wrap.is_empty() {
+            cmd = cmd.wrapped(wrap);
+        }
+        if dry {
+            cmd = cmd.arg("--dry-run");
+        }
+        let run = cmd.args(args).run();
+        (run.code(), run.stderr())
+    };
+    [run(true), run(false)]
+}
+
+/// As a user who may not write the directory, `--dry-run f ro/x` planned the copy and exited
+/// 0; the run says "cannot create regular file 'ro/x': Permission denied", exit 1. The plan now
+/// looks (faccessat, AT_EACCESS) and says the same. As root the run is made as uid 65534
+/// through setpriv.
+#[test]
+fn dry_run_fails_where_dest_cannot_be_created() {
+    use std::os::unix::fs::PermissionsExt;
+    let wrap: &[&str] = if crate::testenv::is_root() {
+        if !crate::testenv::require_tool("setpriv") {
+            return;
+        }
+        &[
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+        ]
+    } else {
+        &[]
+    };
+    let env = TestEnv::new();
+    env.write("f", b"f");
+    std::fs::create_dir(env.join("ro")).unwrap();
+    let mode = |path, mode| std::fs::set_permissions(path, PermissionsExt::from_mode(mode));
+    mode(env.path().to_path_buf(), 0o755).unwrap();
+    mode(env.join("f"), 0o644).unwrap();
+    mode(env.join("ro"), 0o555).unwrap();
+    let want = (
+        Some(1),
+        "fcopy: cannot create regular file 'ro/x': Permission denied\n".to_owned(),
+    );
+    assert_eq!(
+        dry_and_real(&env, wrap, &["f", "ro/x"]),
+        [want.clone(), want]
+    );
+    assert!(!env.exists("ro/x"));
+}
+
+/// Into a read-only mount (a tmpfs mounted `ro` in a user and mount namespace), `--dry-run`
+/// planned the copy; the run fails with "Read-only file system". Needs `unshare -rm` (user
+/// namespaces).
+#[test]
+fn dry_run_fails_on_a_read_only_mount() {
+    if !crate::testenv::require_tool("unshare") {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("f", b"f");
+    std::fs::create_dir(env.join("romnt")).unwrap();
+    let probe = std::process::Command::new("unshare")
+        .args(["-rm", "mount", "-t", "tmpfs", "-o", "ro", "none"])
+        .arg(env.join("romnt"))
+        .status();
+    if !probe.is_ok_and(|s| s.success()) {
+        crate::testenv::skip("unshare -rm cannot mount a tmpfs here (no user namespaces)");
+        return;
+    }
+    let mount = "mount -t tmpfs -o ro none romnt && exec \"$0\" \"$@\"";
+    let wrap = ["unshare", "-rm", "sh", "-c", mount];
+    let want = (
+        Some(1),
+        "fcopy: cannot create regular file 'romnt/x': Read-only file system\n".to_owned(),
+    );
+    assert_eq!(
+        dry_and_real(&env, &wrap, &["f", "romnt/x"]),
+        [want.clone(), want]
+    );
+}
