@@ -401,11 +401,6 @@ pub enum OptionError {
 }
 
 impl OptionError {
-    /// Whether GNU follows the message with "Try '--help'" (not after its `die` for `-t`).
-    pub fn try_help(&self) -> bool {
-        !matches!(self, OptionError::MultipleTargetDirectories)
-    }
-
     /// A clap error in GNU cp's terms where GNU has its own message (`invalid option -- 'h'`,
     /// `invalid argument 'x' for '--sparse'` with the valid words), else clap's first line.
     pub fn from_clap(e: &clap::Error) -> OptionError {

@@ -50,3 +50,10 @@ pub fn check(m: &ArgMatches) -> Result<(), OptionError> {
     }
     Ok(())
 }
+
+impl OptionError {
+    /// Whether GNU follows the message with "Try '--help'" (not after its `die` for `-t`).
+    pub fn try_help(&self) -> bool {
+        !matches!(self, OptionError::MultipleTargetDirectories)
+    }
+}
