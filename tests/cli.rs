@@ -60,3 +60,5 @@ mod streams;
 mod ux8;
 #[path = "cli/ux9.rs"]
 mod ux9;
+#[path = "cli/cli9.rs"]
+mod cli9;

@@ -21,8 +21,11 @@ pub fn parse_args(program: &str, argv: Vec<OsString>) -> Result<(Args, FlagPosit
         Ok(argv) => argv,
         Err(e) => return Err(usage_error(program, &e)),
     };
-    let parsed = command
-        .try_get_matches_from(argv)
+    let matches = command.try_get_matches_from(argv);
+    if let Ok(m) = &matches {
+        cli::repeats::check(m).map_err(|e| usage_error(program, &e))?;
+    }
+    let parsed = matches
         .and_then(|m| Args::from_arg_matches(&m).map(|a| (a, FlagPositions::from_matches(m))));
     parsed.map_err(|e| {
         use clap::error::ErrorKind;
@@ -36,7 +39,7 @@ pub fn parse_args(program: &str, argv: Vec<OsString>) -> Result<(Args, FlagPosit
 }
 
 fn usage_error(program: &str, e: &OptionError) -> ExitCode {
-    Reporter::new(program.to_owned()).usage_error(&e.to_string(), true);
+    Reporter::new(program.to_owned()).usage_error(&e.to_string(), e.try_help());
     ExitCode::Failure
 }
 

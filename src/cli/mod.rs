@@ -11,6 +11,7 @@ use crate::units::{parse_bytes, ByteArg};
 
 pub mod long_options;
 pub mod quick;
+pub mod repeats;
 pub mod values;
 
 pub use self::long_options::resolve_long_options;
@@ -356,7 +357,7 @@ pub struct Args {
 /// The clap command as invoked under `program` (the usage forms name it, as GNU's do).
 pub fn command(program: &str) -> clap::Command {
     use clap::CommandFactory;
-    Args::command()
+    repeats::mark_single(Args::command())
         .bin_name(program.to_owned())
         .override_usage(USAGE.replace("fcopy", program))
 }
@@ -391,6 +392,10 @@ pub enum OptionError {
         /// The value is a prefix of several words (GNU argmatch: "ambiguous argument").
         ambiguous: bool,
     },
+    /// `-t` given twice (GNU cp 9.1: "multiple target directories specified", exit 1).
+    MultipleTargetDirectories,
+    /// An option of [`repeats::SINGLE`] given twice (its long name, e.g. `--batch`).
+    Repeated(String),
     /// Any other error clap found: its first line, without clap's `error: `.
     Other(String),
 }

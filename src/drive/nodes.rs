@@ -117,7 +117,10 @@ impl<'a, 'p> Copier<'a, 'p> {
                 self.fail_same_file(src_shown, dst_shown);
                 return None;
             }
-            SameFile::Done => return None,
+            SameFile::Done => {
+                self.same_file_done(src, facts, dst, existing);
+                return None;
+            }
             SameFile::Proceed => {}
         }
         let refusal = if FileType::from_raw_mode(existing.st_mode) == FileType::Directory {
@@ -230,7 +233,10 @@ impl<'a, 'p> Copier<'a, 'p> {
                 self.fail_same_file(src.display_path(), dst.display_path());
                 return None;
             }
-            SameFile::Done => return None,
+            SameFile::Done => {
+                self.same_file_done(src, facts, dst, existing);
+                return None;
+            }
             SameFile::Proceed => {}
         }
         if !self.may_replace(src, facts, dst, existing)

@@ -64,6 +64,17 @@ pub fn may_replace(f: &Facts, s: &Settings) -> Step {
         .unwrap_or(Step::Act(Action::Proceed))
 }
 
+/// GNU's `return_now` from `same_file_ok` (`cp -l f f`, `cp -d` onto another hard link of a
+/// symlink): nothing is to be done, but `-u` and `-i` come first, as in GNU 9.1's
+/// `copy_internal` (measured: `cp -l -i a a` asks "overwrite 'a'?", then does nothing and
+/// exits 0 whatever the answer; fcopy did not ask: new-user trial, round 9).
+/// [`Action::Done`] unless `-u` skips or `-i` is declined.
+pub fn same_file_done(f: &Facts, s: &Settings) -> Step {
+    update_rule(f, s)
+        .or_else(|| interactive_rule(f, s))
+        .unwrap_or(Step::Act(Action::Done))
+}
+
 /// GNU's `use_lstat` answer on a dangling DEST symlink, after the rules let the copy proceed:
 /// with `POSIXLY_CORRECT` (and neither `--remove-destination` nor `--backup`, which replace the
 /// link) cp creates the link's target, `-f` or not (GNU 9.1, measured: `POSIXLY_CORRECT=1 cp -f f

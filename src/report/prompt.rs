@@ -50,9 +50,15 @@ impl Reporter {
             Some(p) => p.suspend(ask),
             None => ask(),
         };
-        let text = String::from_utf8_lossy(&answer);
-        text.trim_start().starts_with(['y', 'Y'])
+        affirmative(&answer)
     }
+}
+
+/// GNU's `yesno()`: the line matches rpmatch's English pattern `^[yY]` (coreutils 9.1
+/// lib/yesno.c, lib/rpmatch.c). A leading blank makes it no: `printf ' y\n' | cp -i s d`
+/// keeps d (fcopy took it as yes: new-user trial, round 9).
+fn affirmative(line: &[u8]) -> bool {
+    matches!(line.first(), Some(b'y' | b'Y'))
 }
 
 /// One line from `fd` (without its newline); empty at end of input or on a pending SIGINT or

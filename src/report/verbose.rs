@@ -1,7 +1,9 @@
 //! What a run says it does: `-v` lines (`'a' -> 'b'`, with GNU's ` (backup: 'b~')`), `--debug`
 //! lines, `--dry-run` lines, and the `--json` records of finished and planned entries.
 
-use std::path::Path;
+use std::ffi::OsString;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::record::Record;
@@ -61,7 +63,7 @@ impl Reporter {
                 "{} -> {} (backup: {})",
                 quote(source),
                 quote(dest),
-                quote(&backup)
+                quote(&beside(dest, &backup))
             )),
             None => self.line(format_args!("{} -> {}", quote(source), quote(dest))),
         }
@@ -178,10 +180,10 @@ impl Reporter {
         let range = job.range.map_or(String::new(), |r| {
             format!(", from offset {} to offset {}", r.offset_in, r.offset_out)
         });
-        let backup = self
-            .backup_made
-            .take()
-            .map_or(String::new(), |b| format!(" (backup: {})", quote(&b)));
+        let backup = self.backup_made.take().map_or(String::new(), |b| {
+            let named = beside(job.dest.display_path(), &b);
+            format!(" (backup: {})", quote(&named))
+        });
         self.line(format_args!(
             "{} -> {} ({}, {size}{range}){backup}",
             quote(job.source.display_path()),
@@ -189,6 +191,21 @@ impl Reporter {
             job.strategy.name()
         ));
     }
+}
+
+/// The backup's name as GNU cp's `-v` shows it: DEST as given up to its last component, then
+/// the backup's file name (coreutils `find_backup_file_name` keeps DEST's text: `cp -vb s/a
+/// d/./a` says `(backup: 'd/./a~')`; fcopy said `'d/a~'`: new-user trial, round 9). A backup
+/// is always made in DEST's own directory.
+fn beside(dest: &Path, backup: &Path) -> PathBuf {
+    let Some(name) = backup.file_name() else {
+        return backup.to_path_buf();
+    };
+    let text = dest.as_os_str().as_bytes();
+    let dir_len = text.iter().rposition(|&b| b == b'/').map_or(0, |i| i + 1);
+    let mut shown = text[..dir_len].to_vec();
+    shown.extend_from_slice(name.as_bytes());
+    PathBuf::from(OsString::from_vec(shown))
 }
 
 fn job_bytes(job: &Job) -> Option<u64> {

@@ -12,9 +12,26 @@ use crate::facts::{DestFacts, FileFacts};
 use crate::plan::replace::ReplaceError;
 use crate::plan::{self, Endpoint};
 
+/// Whether the caller may create a file in the directory `parent`, as the kernel checks the
+/// run's `openat(O_CREAT)`: write and search permission for the effective ids (`faccessat`
+/// with `AT_EACCESS`), and `EROFS` on a read-only mount, which `faccessat(W_OK)` reports
+/// (access(2)). A look only: a dry run changes nothing. (New-user trial, round 9: as user
+/// nobody, `--dry-run f /ro-dir/x` planned the copy and exited 0; the run says "cannot create
+/// regular file '/ro-dir/x': Permission denied".)
+fn may_create_in(parent: &std::path::Path) -> Result<(), Errno> {
+    use rustix::fs::{accessat, Access};
+    accessat(
+        CWD,
+        parent,
+        Access::WRITE_OK | Access::EXEC_OK,
+        AtFlags::EACCESS,
+    )
+}
+
 impl Copier<'_, '_> {
     /// `--dry-run`: reports the planned job. The run would fail to create a file in a missing
-    /// or non-directory parent: so does the plan, with the same message (--parents plans its
+    /// or non-directory parent, or in one the caller may not write or that is on a read-only
+    /// mount ([`may_create_in`]): so does the plan, with the same message (--parents plans its
     /// directories). Later links to this file are planned as hard links, as they will be made.
     pub(super) fn dry_run_file(
         &mut self,
@@ -25,7 +42,9 @@ impl Copier<'_, '_> {
         if let (Endpoint::Path(path), DestFacts::Missing { .. }) = (&job.dest, dest) {
             let parent = probe::parent_dir(path);
             let usable = match statat(CWD, parent, AtFlags::empty()) {
-                Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Directory => Ok(()),
+                Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Directory => {
+                    may_create_in(parent)
+                }
                 Ok(_) => Err(Errno::NOTDIR),
                 Err(e) => Err(e),
             };

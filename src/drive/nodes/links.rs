@@ -13,10 +13,12 @@ use rustix::io::Errno;
 
 use super::Removal;
 use crate::drive::errors::{NodeKind, WalkError};
+use crate::drive::existing::{Cleared, Subject};
 use crate::drive::Copier;
 use crate::exec::{nodes, probe};
 use crate::facts::{FileFacts, FileKind};
 use crate::options::Deref;
+use crate::plan::replace::{self, Action};
 use crate::plan::same::SameFile;
 use crate::plan::Endpoint;
 
@@ -61,7 +63,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
             match self.same_file_facts(src, facts, dst, &existing).0 {
                 SameFile::Error => return self.fail_same_file(&src_shown, &dst_shown),
-                SameFile::Done => return,
+                SameFile::Done => return self.same_file_done(src, facts, dst, &existing),
                 SameFile::Proceed => {}
             }
             if (existing.st_dev, existing.st_ino) == (facts.dev, facts.ino) {
@@ -78,6 +80,31 @@ impl<'a, 'p> Copier<'a, 'p> {
         let link =
             |ddir: BorrowedFd<'_>, dname: &Path| nodes::hard_link(sdir, sname, ddir, dname, follow);
         self.make_link_over(LinkKind::Hard, &src_shown, dst, room, link);
+    }
+
+    /// GNU's `return_now` after `same_file_ok` found nothing to do: `-u` and `-i` still come
+    /// first ([`replace::same_file_done`]); a declined `-i` is counted, as any other.
+    pub(super) fn same_file_done(
+        &mut self,
+        src: &Endpoint,
+        facts: &FileFacts,
+        dst: &Endpoint,
+        existing: &Stat,
+    ) {
+        let s = Subject {
+            src,
+            facts,
+            dst,
+            seen: Some(*existing),
+        };
+        let e = self.existing(existing, existing, false);
+        let mut f = self.replace_facts(&s, false, Some(e), false);
+        let mut cleared = Cleared::new(false);
+        let action = self.run_rules(replace::same_file_done, &mut f, &s, &mut cleared);
+        if matches!(action, Action::Decline) {
+            self.reporter
+                .declined(src.display_path(), dst.display_path());
+        }
     }
 
     /// `-s`: a symbolic link to the source path as given; with `-p`/`-a` it gets SOURCE's

@@ -377,6 +377,31 @@ fn just_created_file_is_not_overwritten_except_with_numbered_backups() {
     assert_eq!(just_created(&f, &numbered), None);
 }
 
+/// GNU's `return_now` (`cp -l -i f f`): `-i` asks first and nothing is done whatever the
+/// answer (a no is a decline); `-u` skips without asking.
+#[test]
+fn same_file_done_asks_first_with_interactive() {
+    let mut f = onto_itself();
+    assert_eq!(same_file_done(&f, &settings()), Step::Act(Action::Done));
+    let ask = Settings {
+        interactive: true,
+        ..settings()
+    };
+    assert_eq!(same_file_done(&f, &ask), Step::Ask);
+    f.answer = Some(true);
+    assert_eq!(same_file_done(&f, &ask), Step::Act(Action::Done));
+    f.answer = Some(false);
+    assert_eq!(same_file_done(&f, &ask), Step::Act(Action::Decline));
+    // One file: one time.
+    f.existing.as_mut().unwrap().mtime = f.source.mtime;
+    f.answer = None;
+    let older = Settings {
+        update: Update::Older,
+        ..ask
+    };
+    assert_eq!(same_file_done(&f, &older), Step::Act(Action::Skip));
+}
+
 mod replacing;
 mod specials;
 mod symlinks;

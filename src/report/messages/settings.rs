@@ -57,6 +57,12 @@ impl fmt::Display for OptionError {
                     valid.iter().map(|group| group.iter().map(String::as_str)),
                 )
             }
+            OptionError::MultipleTargetDirectories => {
+                f.write_str("multiple target directories specified")
+            }
+            OptionError::Repeated(name) => {
+                write!(f, "option '{name}' may be given only once")
+            }
             OptionError::Other(text) => f.write_str(text),
         }
     }
