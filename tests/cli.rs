@@ -14,6 +14,8 @@ mod backup_restore;
 mod basic;
 #[path = "cli/batch.rs"]
 mod batch;
+#[path = "cli/cli9.rs"]
+mod cli9;
 #[path = "cli/docs.rs"]
 mod docs;
 #[path = "cli/engine.rs"]
@@ -60,5 +62,3 @@ mod streams;
 mod ux8;
 #[path = "cli/ux9.rs"]
 mod ux9;
-#[path = "cli/cli9.rs"]
-mod cli9;

@@ -137,7 +137,9 @@ impl Copier<'_, '_> {
                     }
                 }
             }
-            Err(e) if e.interrupted && self.interrupt_reported => {}
+            // After the first stop message, jobs no worker started are only counted (`-v`
+            // listed them: one note at the end); the others still say what they left.
+            Err(e) if self.interrupt_reported && e.not_started() => self.listed_not_copied += 1,
             Err(mut e) => {
                 self.interrupt_reported |= e.interrupted;
                 if let Some(key) = context.link_key {

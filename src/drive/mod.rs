@@ -94,6 +94,9 @@ pub struct Copier<'a, 'p> {
     range_override: Option<RangeArgs>,
     /// An interrupted job was reported (the others are not).
     interrupt_reported: bool,
+    /// Jobs stopped before they started after the first stop message ([`Copier::finish`]
+    /// notes how many, for `-v`).
+    listed_not_copied: u64,
     /// The directory the walk is copying entries of, if any.
     walk_dir: Option<WalkDir>,
     /// Record every file created, for "will not overwrite just-created" checks of later
@@ -167,6 +170,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             next_token: 0,
             range_override: None,
             interrupt_reported: false,
+            listed_not_copied: 0,
             walk_dir: None,
             track_created: true,
             into_itself: false,
@@ -211,6 +215,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         if let Some(pool) = &mut self.pool {
             pool.close();
         }
+        self.reporter.listed_not_copied(self.listed_not_copied);
         self.parent_waits.clear();
         let mut rest: Vec<_> = self
             .pending_dirs

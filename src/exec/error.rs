@@ -205,6 +205,11 @@ impl JobError {
         }
     }
 
+    /// A stop signal came before the job started: it did nothing.
+    pub fn not_started(&self) -> bool {
+        matches!(*self.error, ExecError::InterruptedBefore { .. })
+    }
+
     /// A job error without a note.
     pub fn new(error: ExecError) -> Self {
         let interrupted = matches!(

@@ -56,6 +56,14 @@ impl Reporter {
         }
     }
 
+    /// After a stop signal, `count` files `-v` listed that no worker started: one note, so the
+    /// log does not read as if they were copied ([`super::messages::exec::ListedNotCopied`]).
+    pub fn listed_not_copied(&mut self, count: u64) {
+        if count > 0 && !self.json && (self.verbose || self.debug) {
+            self.note(&super::messages::exec::ListedNotCopied(count));
+        }
+    }
+
     /// `'a' -> 'b'` for -v and --debug, with GNU's ` (backup: 'b~')` when a backup was just made.
     pub fn verbose_line(&mut self, source: &Path, dest: &Path) {
         match self.backup_made.take() {
