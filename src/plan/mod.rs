@@ -94,6 +94,9 @@ pub struct Job {
     pub kernel_copy_only: bool,
     /// Turn runs of zeros into holes (`--sparse=always`).
     pub detect_zeros: bool,
+    /// A ranged copy keeps SOURCE's holes in the range (SEEK_DATA/SEEK_HOLE), as a whole-file
+    /// copy does: `--sparse=always`, or `--sparse=auto` on a source with holes.
+    pub keep_holes: bool,
     /// Identity of the source as stat'ed; the opened file must match.
     pub source_id: (u64, u64),
     pub dest_exists: bool,
@@ -271,6 +274,7 @@ pub fn plan_job(
             }
             // A range clones its block-aligned middle with FICLONERANGE (issue 17).
             job.clone = clone_mode(&job, opts, source, dest);
+            range_holes(&mut job, opts.sparse, source, dest);
         }
         None => choose_strategy(&mut job, opts, source, dest),
     }
@@ -359,6 +363,7 @@ fn new_job(
             && kernel_copy_pays,
         kernel_copy_only: opts.method == MethodChoice::CopyFileRange,
         detect_zeros: false,
+        keep_holes: false,
         source_id: (source.dev, source.ino),
         dest_exists: matches!(dest, DestFacts::Existing(_)),
         dest_id: match dest {
@@ -413,6 +418,25 @@ fn plan_range(
     let dest_size = dest_file.map_or(0, |d| d.size);
     job.preallocate &= resolved.offset_out + resolved.len.unwrap_or(0) > dest_size;
     Ok(())
+}
+
+/// Whether a ranged job keeps SOURCE's holes, as a whole-file copy would
+/// ([`strategy::choose_strategy`]): `--sparse=always` (zero runs too) or `--sparse=auto` on a
+/// source whose blocks say it has holes, into a regular DEST written at explicit offsets (not
+/// standard output: it is written where it is).
+fn range_holes(job: &mut Job, sparse: SparseWhen, source: &FileFacts, dest: &DestFacts) {
+    let into_file = dest_regular(dest) && !matches!(dest, DestFacts::Stdout(_));
+    if !into_file || !source.has_trusted_size() || job.source == Endpoint::Stdio {
+        return;
+    }
+    match sparse {
+        SparseWhen::Always => {
+            job.detect_zeros = true;
+            job.keep_holes = true;
+        }
+        SparseWhen::Auto => job.keep_holes = source.looks_sparse(),
+        SparseWhen::Never => {}
+    }
 }
 
 mod endpoint;
