@@ -42,7 +42,13 @@ pub(super) fn copy_range_holes(
         })?;
         zero_gap(span, to + (pos - from), extent.start - pos, old_end)?;
         let out = to + (extent.start - from);
-        copy_data(span, (extent.start, out), extent.end - extent.start, old_end, outcome)?;
+        copy_data(
+            span,
+            (extent.start, out),
+            extent.end - extent.start,
+            old_end,
+            outcome,
+        )?;
         data += extent.end - extent.start;
         outcome.extents += 1;
         pos = extent.end;

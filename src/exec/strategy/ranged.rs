@@ -40,7 +40,15 @@ pub(in crate::exec) fn copy_range(
         input,
         output: output_start(job, dst.as_fd(), &mut range),
     };
-    let copied = copy_range_at(engine, job, (src, dst), &range, stream, &mut at, &mut outcome);
+    let copied = copy_range_at(
+        engine,
+        job,
+        (src, dst),
+        &range,
+        stream,
+        &mut at,
+        &mut outcome,
+    );
     if job.dest == Endpoint::Stdio {
         offsets::leave_stdout_at(dst.as_fd(), &at);
     }
@@ -102,9 +110,7 @@ fn copy_range_at(
     let use_cfr = job.kernel_copy && !stream;
     let span = Span::of_job(engine, job, ends, use_cfr, false);
     let copied = match (job.clone, range.len) {
-        (_, Some(len)) if read_write_pays => {
-            span.copy_read_write(at, len, splice::PIECE, outcome)
-        }
+        (_, Some(len)) if read_write_pays => span.copy_read_write(at, len, splice::PIECE, outcome),
         (CloneMode::Try | CloneMode::Must, Some(len)) if !stream => {
             copy_range_cloning(job, &span, at, len, outcome)
         }
