@@ -1,5 +1,5 @@
-//! A ranged copy that keeps SOURCE's holes (`--sparse=always`, or `--sparse=auto` on a source
-//! with holes, as whole-file copies do: DESIGN rule 5). The range's data extents
+//! A ranged copy that keeps SOURCE's holes (`--sparse=always`, as whole-file copies do: DESIGN
+//! rule 5). The range's data extents
 //! (SEEK_DATA/SEEK_HOLE) are copied; a hole is left a hole past DEST's old end and made zeros
 //! over DEST's old bytes (a punched hole, else written zeros): a range replaces every byte
 //! inside it and never leaves DEST's old data where SOURCE has a hole (unlike `dd

@@ -13,7 +13,12 @@ fn range_keeps_holes_as_a_whole_file_copy_would() {
         assert_eq!(j.strategy, Strategy::Ranged);
         (j.keep_holes, j.detect_zeros)
     };
-    assert_eq!(holes(&["--len=1M"], &sparse), (true, false));
+    assert_eq!(
+        holes(&["--sparse=always", "--len=1M"], &sparse),
+        (true, true)
+    );
+    // Not yet under `auto` (see [`range_holes`]).
+    assert_eq!(holes(&["--len=1M"], &sparse), (false, false));
     assert_eq!(holes(&["--len=1M"], &dense), (false, false));
     assert_eq!(
         holes(&["--sparse=always", "--len=1M"], &dense),
