@@ -36,6 +36,15 @@ fn range_to_stdout_is_written_at_its_position() {
         b"hdr\n01T\n"
     );
     assert_eq!(between_writes(&env, &["s4", "-"]), b"hdr\n0123T\n");
+    // O_APPEND is honoured: the range goes at the end.
+    env.write("log", "LOG\n");
+    let log = crate::testenv::open_append(&env.join("log"));
+    env.fcopy()
+        .args(&["--offset-in", "1", "--len", "2", "s4", "-"])
+        .stdout_file(log)
+        .run()
+        .success();
+    assert_eq!(env.read("log"), b"LOG\n12");
 }
 
 /// `--offset-out N` with `-` is N bytes past standard output's position, as dd's `seek=N`

@@ -170,12 +170,14 @@ fn ended_early(
     }
 }
 
-/// `--offset-in` of a file whose size says nothing (/proc, sysfs, a block device: DESIGN rule
-/// 9), checked where the planner could not: a read just before it that finds end of file means
-/// the file ends before the offset, an error worded as a stream's ([`skip_to_offset`], which
-/// counts the bytes there are) before a byte is written.
+/// `--offset-in` of a file whose size says nothing (/proc, sysfs: DESIGN rule 9), checked
+/// where the planner could not: a read just before it that finds end of file means the file
+/// ends before the offset, an error worded as a stream's ([`skip_to_offset`], which counts the
+/// bytes there are) before a byte is written. Not a block device: counting would read it all.
 fn check_offset_in(job: &Job, src: BorrowedFd<'_>, offset_in: u64) -> Result<(), ExecError> {
-    if job.source_facts.has_trusted_size() || offset_in == 0 || !rw::at_eof(src, offset_in - 1) {
+    let facts = &job.source_facts;
+    let sizeless = facts.kind == FileKind::Regular && !facts.has_trusted_size();
+    if !sizeless || offset_in == 0 || !rw::at_eof(src, offset_in - 1) {
         return Ok(());
     }
     // Counted by reading from the start: the descriptor's own offset, which the positioned
