@@ -274,7 +274,7 @@ pub fn plan_job(
             }
             // A range clones its block-aligned middle with FICLONERANGE (issue 17).
             job.clone = clone_mode(&job, opts, source, dest);
-            range_holes(&mut job, opts.sparse, source, dest);
+            range::range_holes(&mut job, opts.sparse, source, dest);
         }
         None => choose_strategy(&mut job, opts, source, dest),
     }
@@ -418,22 +418,6 @@ fn plan_range(
     let dest_size = dest_file.map_or(0, |d| d.size);
     job.preallocate &= resolved.offset_out + resolved.len.unwrap_or(0) > dest_size;
     Ok(())
-}
-
-/// Whether a ranged job keeps SOURCE's holes, as a whole-file copy would
-/// ([`strategy::choose_strategy`]): `--sparse=always` (zero runs too), into a regular DEST
-/// written at explicit offsets (not standard output: it is written where it is). Not yet under
-/// `--sparse=auto`: a range is how tests/cli/faults.rs gets one span of a sparse file (the
-/// 1 GiB-per-call test), which an extent walk would split.
-fn range_holes(job: &mut Job, sparse: SparseWhen, source: &FileFacts, dest: &DestFacts) {
-    let into_file = dest_regular(dest) && !matches!(dest, DestFacts::Stdout(_));
-    if !into_file || !source.has_trusted_size() || job.source == Endpoint::Stdio {
-        return;
-    }
-    if sparse == SparseWhen::Always {
-        job.detect_zeros = true;
-        job.keep_holes = true;
-    }
 }
 
 mod endpoint;

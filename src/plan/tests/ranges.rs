@@ -1,4 +1,4 @@
-//! Unit tests of a ranged job's hole rule ([`range_holes`]): a range keeps SOURCE's holes where
+//! Unit tests of a ranged job's hole rule ([`range::range_holes`]): a range keeps SOURCE's holes where
 //! a whole-file copy would (new-user report, round 9: every block of a 50 MiB hole was written).
 
 use super::*;
@@ -17,7 +17,7 @@ fn range_keeps_holes_as_a_whole_file_copy_would() {
         holes(&["--sparse=always", "--len=1M"], &sparse),
         (true, true)
     );
-    // Not yet under `auto` (see [`range_holes`]).
+    // Not yet under `auto` (see `range::range_holes`).
     assert_eq!(holes(&["--len=1M"], &sparse), (false, false));
     assert_eq!(holes(&["--len=1M"], &dense), (false, false));
     assert_eq!(
