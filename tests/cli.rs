@@ -42,6 +42,8 @@ mod operand_names;
 mod overwrite;
 #[path = "cli/parents.rs"]
 mod parents;
+#[path = "cli/range9.rs"]
+mod range9;
 #[path = "cli/ranged.rs"]
 mod ranged;
 #[path = "cli/reflink.rs"]

@@ -18,10 +18,16 @@ pub struct DataExtents<'fd> {
 }
 
 impl<'fd> DataExtents<'fd> {
+    /// The data ranges of the whole file below `end`.
     pub fn new(fd: BorrowedFd<'fd>, end: u64) -> Self {
+        Self::between(fd, 0, end)
+    }
+
+    /// The data ranges of `start..end` (a byte range's holes).
+    pub fn between(fd: BorrowedFd<'fd>, start: u64, end: u64) -> Self {
         DataExtents {
             fd,
-            pos: 0,
+            pos: start,
             end,
             unsupported: false,
         }

@@ -2,11 +2,11 @@
 //! read/write, sparse (data extents only) and ranged; each drives [`Span`] copies and fills in
 //! the [`Outcome`].
 
-use std::os::fd::{AsFd, BorrowedFd};
+use std::os::fd::AsFd;
 
 use rustix::fs::{fstat, ftruncate, ioctl_ficlone};
 
-use super::clone::{copy_range_cloning, shared_bytes};
+use super::clone::shared_bytes;
 use super::extents::DataExtents;
 use super::offsets::Offsets;
 use super::open::{start_pos, Fd};
@@ -14,9 +14,12 @@ use super::outcome::{on_errno, Mechanism, OnErrno};
 use super::span::Span;
 use super::{rw, Engine, ExecError, Method, Outcome};
 use crate::facts::FileKind;
-use crate::plan::{ByteRange, CloneMode, Endpoint, Job, Strategy};
+use crate::plan::{CloneMode, Endpoint, Job, Strategy};
 
+mod holes;
+mod ranged;
 mod splice;
+use ranged::copy_range;
 
 /// Runs the job's strategy from `src` into the open destination `dst`.
 pub(super) fn run_strategy(
@@ -266,118 +269,4 @@ fn copy_sparse(
         errno,
     })?;
     Ok(outcome)
-}
-
-/// Ranged copy: one byte range, the destination never truncated.
-fn copy_range(engine: &Engine<'_>, job: &Job, src: &Fd, dst: &Fd) -> Result<Outcome, ExecError> {
-    let range = job.range.expect("a ranged job has a range");
-    let mut outcome = Outcome::new();
-    // Standard input, FIFOs, sockets and character devices are read from where they are
-    // (`--offset-in` skipped by reading); only files and block devices take an offset.
-    let stream = job.source == Endpoint::Stdio
-        || matches!(
-            job.source_facts.kind,
-            FileKind::Fifo | FileKind::Socket | FileKind::CharDevice
-        );
-    let input = if stream {
-        skip_to_offset(job, src.as_fd(), range.offset_in)?;
-        None
-    } else {
-        Some(range.offset_in)
-    };
-    // A destination that cannot seek (a pipe, a FIFO, a terminal) is written where it is: the
-    // planner allowed only --offset-out 0 there.
-    let mut at = Offsets {
-        input,
-        output: job.dest_seekable.then_some(range.offset_out),
-    };
-    let ends = (src.as_fd(), dst.as_fd());
-    if range.overlap {
-        let len = range.len.unwrap_or(0);
-        let span = Span::of_job(engine, job, ends, false, false);
-        let copied = if range.offset_out > range.offset_in {
-            let (from, to) = (range.offset_in, range.offset_out);
-            rw::copy_backward(engine, ends.0, from, ends.1, to, len)
-                .map_err(|e| span.rw_error(e))?
-        } else {
-            span.copy(&mut at, Some(len), &mut outcome)?
-        };
-        outcome.bytes = copied;
-        outcome.method = Method::ReadWrite;
-        outcome.extents = u64::from(copied > 0);
-        return Ok(outcome);
-    }
-    // Over existing data between two ext4 files, copy_file_range is the kernel's slower
-    // splice ([`splice`]).
-    let read_write_pays = !stream && splice::ranged_read_write_pays(job, &range, dst.as_fd());
-    let use_cfr = job.kernel_copy && !stream;
-    let span = Span::of_job(engine, job, ends, use_cfr, false);
-    let copied = match (job.clone, range.len) {
-        (_, Some(len)) if read_write_pays => {
-            span.copy_read_write(&mut at, len, splice::PIECE, &mut outcome)
-        }
-        (CloneMode::Try | CloneMode::Must, Some(len)) if !stream => {
-            copy_range_cloning(job, &span, &mut at, len, &mut outcome)
-        }
-        (CloneMode::Must, _) => Err(ExecError::Clone {
-            source: job.source.display_path().to_owned(),
-            dest: job.dest.display_path().to_owned(),
-            errno: rustix::io::Errno::INVAL,
-        }),
-        _ => span.copy(&mut at, range.len, &mut outcome),
-    };
-    let copied = copied.map_err(|e| ended_early(e, job, stream, &range, &at))?;
-    // A `--resume`d whole-file copy (a range from DEST's size) ends where the kernel says, as
-    // the whole-file copy it stands for does (DESIGN rule 9): a SOURCE whose size is too small
-    // (FUSE) was taken for complete by a DEST of that size (red team, round 7).
-    let more = match job.restart.resumed_from {
-        Some(_) if !stream => copy_past_size(&span, &mut at, &mut outcome)?,
-        _ => 0,
-    };
-    outcome.bytes = copied + more;
-    outcome.extents = u64::from(copied + more > 0);
-    Ok(outcome)
-}
-
-/// A ranged copy's failure as said: a stream, or a file whose size says nothing (/proc), is
-/// not "changed" when it ends early; it is shorter than the range asked for, by how much.
-fn ended_early(
-    e: ExecError,
-    job: &Job,
-    stream: bool,
-    range: &ByteRange,
-    at: &Offsets,
-) -> ExecError {
-    match e {
-        ExecError::Shrank { path } if stream || !job.source_facts.has_trusted_size() => {
-            let got = match (at.input, at.output) {
-                (Some(pos), _) => Some(pos - range.offset_in),
-                (None, Some(pos)) => Some(pos - range.offset_out),
-                (None, None) => None,
-            };
-            ExecError::EndedEarly {
-                path,
-                got,
-                len: range.len,
-            }
-        }
-        other => other,
-    }
-}
-
-/// A stream source's `--offset-in`: reads and drops that many bytes.
-fn skip_to_offset(job: &Job, src: BorrowedFd<'_>, offset_in: u64) -> Result<(), ExecError> {
-    let path = job.source.display_path().to_owned();
-    let skipped = rw::skip(src, offset_in).map_err(|errno| ExecError::Read {
-        path: path.clone(),
-        errno,
-    })?;
-    if skipped < offset_in {
-        return Err(ExecError::EndedBeforeOffset {
-            path,
-            skipped,
-            offset_in,
-        });
-    }
-    Ok(())
 }

@@ -48,6 +48,14 @@ pub enum Conflict {
     ChecksumWithoutUpdateChanged,
     /// `--resume` with a byte range: a range already says where to write.
     ResumeWithRange,
+    /// Backups with a byte range, without `--atomic`: the backup renames DEST away before the
+    /// range is planned, and the range would then fill a new, empty DEST (new-user report,
+    /// round 9: the bytes outside the range were left only in the backup). `--atomic` keeps
+    /// them: the backup is a link and the range is applied to a copy of DEST.
+    BackupWithRangeNeedsAtomic,
+    /// `--remove-destination` with a byte range, without `--atomic`: DEST's bytes outside the
+    /// range would be removed with it (as [`Conflict::BackupWithRangeNeedsAtomic`]).
+    RemoveDestinationWithRangeNeedsAtomic,
     /// `-t` with `-T` (GNU cp.c: an error without the "Try --help" line).
     TargetDirectoryWithNoTargetDirectory,
 }
@@ -179,6 +187,16 @@ pub const CONFLICTS: &[Row] = &[
     row(
         Conflict::ResumeWithRange,
         |g| g.args.restart.resume,
+        |g| g.args.is_ranged(),
+    ),
+    row(
+        Conflict::BackupWithRangeNeedsAtomic,
+        |g| g.backup && !g.args.atomic,
+        |g| g.args.is_ranged(),
+    ),
+    row(
+        Conflict::RemoveDestinationWithRangeNeedsAtomic,
+        |g| g.args.remove_destination && !g.args.atomic,
         |g| g.args.is_ranged(),
     ),
     row(

@@ -94,6 +94,9 @@ pub struct Job {
     pub kernel_copy_only: bool,
     /// Turn runs of zeros into holes (`--sparse=always`).
     pub detect_zeros: bool,
+    /// A ranged copy keeps SOURCE's holes in the range (SEEK_DATA/SEEK_HOLE), as a whole-file
+    /// copy does: `--sparse=always`.
+    pub keep_holes: bool,
     /// Identity of the source as stat'ed; the opened file must match.
     pub source_id: (u64, u64),
     pub dest_exists: bool,
@@ -271,6 +274,7 @@ pub fn plan_job(
             }
             // A range clones its block-aligned middle with FICLONERANGE (issue 17).
             job.clone = clone_mode(&job, opts, source, dest);
+            range::range_holes(&mut job, opts.sparse, source, dest);
         }
         None => choose_strategy(&mut job, opts, source, dest),
     }
@@ -359,6 +363,7 @@ fn new_job(
             && kernel_copy_pays,
         kernel_copy_only: opts.method == MethodChoice::CopyFileRange,
         detect_zeros: false,
+        keep_holes: false,
         source_id: (source.dev, source.ino),
         dest_exists: matches!(dest, DestFacts::Existing(_)),
         dest_id: match dest {

@@ -1,10 +1,12 @@
 //! `--offset-in`, `--offset-out` and `--len` resolved against the source's size: the byte
-//! range a ranged job copies, or why it cannot (past the end, past the largest offset).
+//! range a ranged job copies, or why it cannot (past the end, past the largest offset); and
+//! whether it keeps SOURCE's holes.
 
 use std::path::Path;
 
-use super::{ByteRange, PlanError, RangeArgs};
-use crate::facts::FileFacts;
+use super::{dest_regular, ByteRange, Endpoint, Job, PlanError, RangeArgs};
+use crate::facts::{DestFacts, FileFacts};
+use crate::options::values::SparseWhen;
 use crate::units::MAX_OFFSET;
 
 /// Resolves `range` for `source` (a `stream` has no size to check against). `same_file`: source
@@ -81,5 +83,21 @@ pub fn range_from(at: u64) -> RangeArgs {
         offset_in: Some(arg.clone()),
         offset_out: Some(arg),
         len: None,
+    }
+}
+
+/// Whether a ranged job keeps SOURCE's holes, as a whole-file copy would
+/// ([`super::strategy`]): `--sparse=always` (zero runs too), into a regular DEST
+/// written at explicit offsets (not standard output: it is written where it is). Not yet under
+/// `--sparse=auto`: a range is how tests/cli/faults.rs gets one span of a sparse file (the
+/// 1 GiB-per-call test), which an extent walk would split.
+pub(super) fn range_holes(job: &mut Job, sparse: SparseWhen, source: &FileFacts, dest: &DestFacts) {
+    let into_file = dest_regular(dest) && !matches!(dest, DestFacts::Stdout(_));
+    if !into_file || !source.has_trusted_size() || job.source == Endpoint::Stdio {
+        return;
+    }
+    if sparse == SparseWhen::Always {
+        job.detect_zeros = true;
+        job.keep_holes = true;
     }
 }

@@ -424,6 +424,7 @@ fn base_name_ignores_trailing_slashes() {
 }
 
 mod inputs;
+mod ranges;
 
 /// DEST on FUSE (GlusterFS, sshfs, s3fs ...): the kernel's copy is a 64 KiB splice there, so
 /// whole-file and sparse copies read and write ([`FsKind::kernel_copy_is_slower`]), and the

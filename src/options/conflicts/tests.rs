@@ -165,6 +165,18 @@ row_test!(
     ["--resume", "a", "b"]
 );
 row_test!(
+    backup_with_range_needs_atomic,
+    BackupWithRangeNeedsAtomic,
+    ["-b", "--offset-out=2", "a", "b"],
+    ["-b", "--atomic", "--offset-out=2", "a", "b"]
+);
+row_test!(
+    remove_destination_with_range_needs_atomic,
+    RemoveDestinationWithRangeNeedsAtomic,
+    ["--remove-destination", "--len=1", "a", "b"],
+    ["--remove-destination", "--atomic", "--len=1", "a", "b"]
+);
+row_test!(
     target_directory_with_no_target_directory,
     TargetDirectoryWithNoTargetDirectory,
     ["-t", "d", "-T", "a"],

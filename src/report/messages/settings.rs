@@ -127,6 +127,14 @@ impl fmt::Display for Conflict {
             Conflict::ResumeWithRange => {
                 "--resume cannot be used with --offset-in, --offset-out or --len"
             }
+            Conflict::BackupWithRangeNeedsAtomic => {
+                "--backup with --offset-in, --offset-out or --len needs --atomic \
+                 (DEST keeps its bytes outside the range)"
+            }
+            Conflict::RemoveDestinationWithRangeNeedsAtomic => {
+                "--remove-destination with --offset-in, --offset-out or --len needs --atomic \
+                 (DEST keeps its bytes outside the range)"
+            }
             Conflict::TargetDirectoryWithNoTargetDirectory => {
                 "cannot combine --target-directory (-t) and --no-target-directory (-T)"
             }
