@@ -223,10 +223,17 @@ fn range_conflict(
     if copier.has_command_line_range() {
         return Some(BatchProblem::RangeTwice { file, line });
     }
+    // Without --atomic a backup or a removal takes DEST away before the range is written
+    // into a new, empty DEST (range9's conflicts for command-line ranges; a line's own range
+    // lost the bytes outside it: round 9).
     let option = if config.restart.resume {
         "--resume"
     } else if config.update == UpdateWhen::Changed {
         "--update=changed"
+    } else if config.backup.is_some() && !config.copy.atomic {
+        "--backup without --atomic"
+    } else if config.remove_destination && !config.copy.atomic {
+        "--remove-destination without --atomic"
     } else {
         return None;
     };

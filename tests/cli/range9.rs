@@ -101,6 +101,28 @@ fn backup_or_remove_with_range_keeps_dest() {
     }
 }
 
+/// The same for a `--batch` line's own range: that line fails, DEST untouched, and the other
+/// lines are copied (round 9: the line wrote its range into a new, empty DEST and left the old
+/// bytes only in the backup).
+#[test]
+fn batch_line_range_with_backup_or_remove_keeps_dest() {
+    let env = TestEnv::new();
+    env.write("r2", "01");
+    env.write("jobs", "r2\trb\t\t2\t\nr2\tother\n");
+    for flag in ["-b", "--remove-destination"] {
+        env.write("rb", "ABCDEFGH");
+        let _ = std::fs::remove_file(env.join("rb~"));
+        let run = env.run(&[flag, "--batch", "jobs"]);
+        run.failure();
+        run.stderr_contains("jobs:1: the line has its own range, which cannot be used with");
+        assert_eq!(env.read("rb"), b"ABCDEFGH", "{flag}");
+        assert!(!env.exists("rb~"), "{flag}");
+        assert_eq!(env.read("other"), b"01", "{flag}: the other line is copied");
+        env.run(&[flag, "--atomic", "--batch", "jobs"]).success();
+        assert_eq!(env.read("rb"), b"AB01EFGH", "{flag} --atomic");
+    }
+}
+
 /// A range of a hole is a hole in a new DEST with `--sparse=always`, as whole-file copies and
 /// `dd conv=sparse` make (before: every block written); `--sparse=never` writes it.
 #[test]
