@@ -163,6 +163,27 @@ impl<'a, 'p> Copier<'a, 'p> {
 
     /// Consults `rules` until they decide, gathering the facts they ask for, asking `-i`'s
     /// question, and performing the removals and backups they order before deciding again.
+    /// Runs `rules` for SOURCE `src` (`facts`) over `dst`, a name that exists (`existing`,
+    /// its lstat) and is not written through: the rules a link or a node is made with.
+    pub(super) fn rules_over_existing(
+        &mut self,
+        rules: fn(&replace::Facts, &replace::Settings) -> Step,
+        src: &Endpoint,
+        facts: &FileFacts,
+        dst: &Endpoint,
+        existing: &Stat,
+    ) -> Action {
+        let s = Subject {
+            src,
+            facts,
+            dst,
+            seen: Some(*existing),
+        };
+        let e = self.existing(existing, existing, false);
+        let mut f = self.replace_facts(&s, false, Some(e), false);
+        self.run_rules(rules, &mut f, &s, &mut Cleared::new(false))
+    }
+
     pub(super) fn run_rules(
         &mut self,
         rules: fn(&replace::Facts, &replace::Settings) -> Step,
@@ -294,16 +315,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         dst: &Endpoint,
         existing: &Stat,
     ) -> bool {
-        let s = Subject {
-            src,
-            facts,
-            dst,
-            seen: Some(*existing),
-        };
-        let e = self.existing(existing, existing, false);
-        let mut f = self.replace_facts(&s, false, Some(e), false);
-        let mut cleared = Cleared::new(false);
-        let action = self.run_rules(replace::may_replace, &mut f, &s, &mut cleared);
+        let action = self.rules_over_existing(replace::may_replace, src, facts, dst, existing);
         let (src_shown, dst_shown) = (src.display_path(), dst.display_path());
         match action {
             Action::Proceed => return true,

@@ -13,7 +13,6 @@ use rustix::io::Errno;
 
 use super::Removal;
 use crate::drive::errors::{NodeKind, WalkError};
-use crate::drive::existing::{Cleared, Subject};
 use crate::drive::Copier;
 use crate::exec::{nodes, probe};
 use crate::facts::{FileFacts, FileKind};
@@ -91,16 +90,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         dst: &Endpoint,
         existing: &Stat,
     ) {
-        let s = Subject {
-            src,
-            facts,
-            dst,
-            seen: Some(*existing),
-        };
-        let e = self.existing(existing, existing, false);
-        let mut f = self.replace_facts(&s, false, Some(e), false);
-        let mut cleared = Cleared::new(false);
-        let action = self.run_rules(replace::same_file_done, &mut f, &s, &mut cleared);
+        let action = self.rules_over_existing(replace::same_file_done, src, facts, dst, existing);
         if matches!(action, Action::Decline) {
             self.reporter
                 .declined(src.display_path(), dst.display_path());
