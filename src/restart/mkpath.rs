@@ -34,20 +34,38 @@ pub fn make_dir(dir: &Path) -> Result<(), MkpathError> {
     })
 }
 
+/// The names `dir`'s walk steps through, from [`start_dir`]: its normal components and `..`.
+fn step_names(dir: &Path) -> impl Iterator<Item = &OsStr> {
+    use std::path::Component;
+    dir.components().filter_map(|component| match component {
+        Component::Normal(name) => Some(name),
+        Component::ParentDir => Some(OsStr::new("..")),
+        Component::RootDir | Component::CurDir | Component::Prefix(_) => None,
+    })
+}
+
+/// The walk's flags: a directory, opened only to name what is in it.
+const STEP_FLAGS: rustix::fs::OFlags = rustix::fs::OFlags::PATH
+    .union(rustix::fs::OFlags::DIRECTORY)
+    .union(rustix::fs::OFlags::CLOEXEC);
+
+/// Where `dir`'s walk starts: `/` or the working directory.
+fn start_dir(dir: &Path) -> Result<std::os::fd::OwnedFd, rustix::io::Errno> {
+    let start = if dir.is_absolute() { "/" } else { "." };
+    rustix::fs::openat(
+        rustix::fs::CWD,
+        start,
+        STEP_FLAGS,
+        rustix::fs::Mode::empty(),
+    )
+}
+
 /// [`make_dir`]'s walk, component by component on descriptors (DESIGN rule 10).
 fn make_components(dir: &Path) -> Result<(), rustix::io::Errno> {
-    use rustix::fs::{mkdirat, openat, Mode, OFlags, CWD};
+    use rustix::fs::{mkdirat, openat, Mode, OFlags};
     use rustix::io::Errno;
-    use std::path::Component;
-    let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
-    let start = if dir.is_absolute() { "/" } else { "." };
-    let mut at = openat(CWD, start, flags, Mode::empty())?;
-    for component in dir.components() {
-        let name = match component {
-            Component::Normal(name) => name,
-            Component::ParentDir => std::ffi::OsStr::new(".."),
-            Component::RootDir | Component::CurDir | Component::Prefix(_) => continue,
-        };
+    let mut at = start_dir(dir)?;
+    for name in step_names(dir) {
         let made = match mkdirat(&at, name, Mode::from_raw_mode(0o777)) {
             Ok(()) => true,
             Err(Errno::EXIST) => false,
@@ -58,7 +76,7 @@ fn make_components(dir: &Path) -> Result<(), rustix::io::Errno> {
         } else {
             OFlags::empty()
         };
-        at = openat(&at, name, flags | follow, Mode::empty())?;
+        at = openat(&at, name, STEP_FLAGS | follow, Mode::empty())?;
     }
     Ok(())
 }
@@ -119,37 +137,40 @@ pub fn would_make(dir: &Path) -> Result<bool, MkpathError> {
 }
 
 /// [`make_components`] without `mkdirat`: each existing component is opened as the run opens
-/// it; at the first missing one, the rest would be made, if the run may make directories in
-/// the last existing one (`faccessat`, effective ids, as the kernel checks `mkdirat`).
+/// it; at a missing one, the run would make it, if it may make directories in the last
+/// existing one (`faccessat`, effective ids, as the kernel checks `mkdirat`). Below a directory
+/// the run would make, names are made too, and `..` climbs back out of them: the walk goes on
+/// from the last existing directory (red team, round 9: `new/../file/x/` was planned at `new`,
+/// and the run then met `file`, a regular file: ENOTDIR).
 fn plan_components(dir: &Path) -> Result<bool, rustix::io::Errno> {
-    use rustix::fs::{accessat, openat, statat, Access, AtFlags, Mode, OFlags, CWD};
+    use rustix::fs::{accessat, openat, statat, Access, AtFlags, Mode};
     use rustix::io::Errno;
-    use std::path::Component;
-    let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
-    let start = if dir.is_absolute() { "/" } else { "." };
-    let mut at = openat(CWD, start, flags, Mode::empty())?;
-    for component in dir.components() {
-        let name = match component {
-            Component::Normal(name) => name,
-            Component::ParentDir => std::ffi::OsStr::new(".."),
-            Component::RootDir | Component::CurDir | Component::Prefix(_) => continue,
-        };
-        match openat(&at, name, flags, Mode::empty()) {
+    let mut at = start_dir(dir)?;
+    // How deep the walk is below `at` in directories the run would make.
+    let mut made_depth = 0usize;
+    let mut would_make = false;
+    for name in step_names(dir) {
+        if made_depth > 0 {
+            made_depth = if name == ".." {
+                made_depth - 1
+            } else {
+                made_depth + 1
+            };
+            continue;
+        }
+        match openat(&at, name, STEP_FLAGS, Mode::empty()) {
             Ok(next) => at = next,
             // Missing (not a dangling symlink, which the run's open meets as ENOENT too).
             Err(Errno::NOENT) if statat(&at, name, AtFlags::SYMLINK_NOFOLLOW).is_err() => {
-                accessat(
-                    &at,
-                    ".",
-                    Access::WRITE_OK | Access::EXEC_OK,
-                    AtFlags::EACCESS,
-                )?;
-                return Ok(true);
+                let may = Access::WRITE_OK | Access::EXEC_OK;
+                accessat(&at, ".", may, AtFlags::EACCESS)?;
+                made_depth = 1;
+                would_make = true;
             }
             Err(errno) => return Err(errno),
         }
     }
-    Ok(false)
+    Ok(would_make)
 }
 
 #[cfg(test)]

@@ -40,7 +40,7 @@ fn dry_then_real(env: &TestEnv, args: &[&str]) -> [(Option<i32>, String); 2] {
 /// `s dang/`, which the run refuses. Now the plan has the run's exit status and message.
 #[test]
 fn dry_run_mkpath_agrees_with_the_run_in_its_corners() {
-    let cases: [(&[&str], i32, &str); 6] = [
+    let cases: [(&[&str], i32, &str); 8] = [
         (&["-rT", "--mkpath", "sd", "n1/n2/"], 0, ""),
         (
             &["--parents", "--mkpath", "sd/q", "n6/"],
@@ -63,6 +63,14 @@ fn dry_run_mkpath_agrees_with_the_run_in_its_corners() {
             1,
             "fcopy: cannot create directory 'dang/': No such file or directory\n",
         ),
+        // `..` after a directory the run makes climbs back out of it (red team, round 9: the
+        // plan stopped at `new` and said yes; the run met the file `file`).
+        (
+            &["--mkpath", "s", "new/../file/x/"],
+            1,
+            "fcopy: cannot create directory 'new/../file/x/': Not a directory\n",
+        ),
+        (&["--mkpath", "s", "a/b/../c/"], 0, ""),
     ];
     let env = mkpath_env();
     for (args, code, stderr) in cases {
@@ -73,6 +81,7 @@ fn dry_run_mkpath_agrees_with_the_run_in_its_corners() {
     assert_eq!(env.read("n1/n2/q/g"), b"g");
     assert_eq!(env.read("n7/sd/q/g"), b"g");
     assert_eq!(env.read("n8/a/b/sd/f"), b"f");
+    assert_eq!(env.read("a/c/s"), b"s");
     assert!(
         env.join("n6/sd").is_dir(),
         "GNU makes --parents' directories first"
