@@ -23,7 +23,6 @@ pub mod procfd;
 pub mod report;
 pub mod restart;
 pub mod signals;
-pub mod stdio;
 pub mod units;
 
 pub use crate::app::program_name;

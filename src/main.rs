@@ -5,8 +5,6 @@ fn main() {
     // First, before clap or anything else allocates: a failed allocation ends fcopy with
     // status 1 (GNU cp's `memory exhausted`), not by SIGABRT (issue 14).
     fcopy::signals::exit_1_when_memory_runs_out(fcopy::report::messages::MEMORY_EXHAUSTED);
-    // A closed standard input or output stays unusable, as in GNU (Rust reopened it).
-    fcopy::stdio::close_substituted();
     let status = fcopy::run(std::env::args_os().collect());
     fcopy::signals::die_by_pending_signal();
     std::process::exit(status as i32);

@@ -75,8 +75,25 @@ pub struct HelpWriteError(pub std::io::Error);
 
 /// Whether standard output was closed when fcopy started (`fcopy --help >&-`), so that help and
 /// version fail with GNU's `write error: Bad file descriptor` (exit 1) instead of writing into
-/// nothing: how it is told, and the daemon's exception, are in [`crate::stdio`] (which copies
-/// and `-v`/`--json` output heed too since round 9).
+/// nothing. Rust's runtime reopens a closed descriptor 0-2 on `/dev/null` read-write before
+/// `main` (seen with strace: `poll` reports `POLLNVAL` for fd 1, then `openat("/dev/null",
+/// O_RDWR) = 1`), so the closed descriptor itself cannot be seen; its mark is a stdout that is
+/// `/dev/null` (character device 1:3) opened read-write. A shell's `>/dev/null` opens it
+/// write-only. A daemon (daemon(3), start-stop-daemon) points all three descriptors at one
+/// read-write `/dev/null`: that is not taken for a closed stdout. Only `--help`/`--version`
+/// look, so that no copy's exit status depends on this guess.
 fn stdout_was_closed_at_start() -> bool {
-    crate::stdio::stdout_closed()
+    use std::os::fd::AsFd;
+    fn reopened_null(fd: std::os::fd::BorrowedFd<'_>) -> bool {
+        let is_null = rustix::fs::fstat(fd).is_ok_and(|st| {
+            rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::CharacterDevice
+                && st.st_rdev == rustix::fs::makedev(1, 3)
+        });
+        let read_write = rustix::fs::fcntl_getfl(fd)
+            .is_ok_and(|fl| fl & rustix::fs::OFlags::RWMODE == rustix::fs::OFlags::RDWR);
+        is_null && read_write
+    }
+    let (stdin, stdout, stderr) = (std::io::stdin(), std::io::stdout(), std::io::stderr());
+    reopened_null(stdout.as_fd())
+        && !(reopened_null(stdin.as_fd()) && reopened_null(stderr.as_fd()))
 }

@@ -193,9 +193,7 @@ impl Reporter {
 /// 64 KiB buffer.
 fn stdout_writer(slot: &mut Option<Box<dyn Write + Send>>) -> &mut Box<dyn Write + Send> {
     slot.get_or_insert_with(|| {
-        if crate::stdio::stdout_closed() {
-            Box::new(crate::stdio::Closed)
-        } else if io::stdout().is_terminal() {
+        if io::stdout().is_terminal() {
             Box::new(io::LineWriter::new(io::stdout()))
         } else {
             Box::new(io::BufWriter::with_capacity(64 * 1024, io::stdout()))

@@ -125,45 +125,21 @@ fn with_redirect(env: &TestEnv, redirect: &str, args: &[&str]) -> (Option<i32>, 
     (out.status.code(), stderr)
 }
 
-/// `fcopy - out <&-` read an empty file from the `/dev/null` Rust's runtime put on the closed
-/// descriptor 0 and exited 0 with an empty `out` (new-user trial, round 9); `cat <&-` says
-/// `cat: -: Bad file descriptor`, exit 1. A shell's `</dev/null` is still an empty source.
+/// A standard stream on /dev/null opened for reading and writing is an ordinary /dev/null:
+/// Python's `subprocess.DEVNULL` opens it so, and the shell's `<>`. Round 9 (red team) found
+/// that the start-up check taking such a descriptor for one Rust's runtime had put on a closed
+/// stream made `-v` output to `subprocess.DEVNULL` fail with exit 1; the check was taken back
+/// (the two cannot be told apart after the runtime's start-up: README).
 #[test]
-fn closed_stdin_is_a_bad_descriptor_not_an_empty_source() {
-    let env = TestEnv::new();
-    let (code, stderr) = with_redirect(&env, "<&-", &["-", "out"]);
-    assert_eq!(code, Some(1), "{stderr}");
-    assert_eq!(stderr, "fcopy: error reading '-': Bad file descriptor\n");
-    assert!(!env.exists("out"), "{}", env.listing());
-    let (code, stderr) = with_redirect(&env, "</dev/null", &["-", "null"]);
-    assert_eq!(code, Some(0), "{stderr}");
-    assert_eq!(env.read("null"), b"");
-}
-
-/// `fcopy s - >&-` lost the data and `-v`/`--json` their output, exit 0; cp -v and cat fail
-/// with `write error: Bad file descriptor`, exit 1. `>/dev/null` still takes the output.
-#[test]
-fn closed_stdout_fails_data_and_text_output() {
+fn a_read_write_dev_null_is_an_ordinary_dev_null() {
     let env = TestEnv::new();
     env.write("s", "data\n");
-    let (code, stderr) = with_redirect(&env, ">&-", &["s", "-"]);
-    assert_eq!(code, Some(1), "{stderr}");
-    assert_eq!(stderr, "fcopy: error writing '-': Bad file descriptor\n");
-    for (flag, dest) in [("-v", "v"), ("--json", "j")] {
-        let (code, stderr) = with_redirect(&env, ">&-", &[flag, "s", dest]);
-        assert_eq!(code, Some(1), "{flag}: {stderr}");
-        assert_eq!(
-            stderr, "fcopy: write error: Bad file descriptor\n",
-            "{flag}"
-        );
-        assert_eq!(
-            env.read(dest),
-            b"data\n",
-            "{flag}: the copy itself is made, as cp's"
-        );
-    }
-    let (code, stderr) = with_redirect(&env, ">/dev/null", &["-v", "s", "n"]);
+    let (code, stderr) = with_redirect(&env, "1<>/dev/null", &["-v", "s", "v"]);
     assert_eq!((code, stderr.as_str()), (Some(0), ""));
+    assert_eq!(env.read("v"), b"data\n");
+    let (code, stderr) = with_redirect(&env, "<>/dev/null", &["-", "empty"]);
+    assert_eq!((code, stderr.as_str()), (Some(0), ""));
+    assert_eq!(env.read("empty"), b"");
 }
 
 /// A caller's ignored SIGPIPE cannot be kept (Rust's runtime ignores SIGPIPE before `main`
