@@ -27,6 +27,11 @@ pub struct Context {
     /// The job's time is wanted (`--json`'s `elapsed_ms`); otherwise [`Done::elapsed`] is zero
     /// and no clock is read (two `clock_gettime` calls a file).
     pub timed: bool,
+    /// DEST was removed for this job (`--remove-destination`, `-f` on a DEST that could not be
+    /// opened): the caller runs it at once instead of queueing it, so a stop signal cannot
+    /// leave DEST removed and never copied (red team, round 9: `-j2 --remove-destination`
+    /// stopped while a worker waited on a FIFO left the other DESTs of its hand-off deleted).
+    pub run_here: bool,
 }
 
 /// A finished job. The job stays boxed from planner to report: what crosses the channels is a

@@ -345,6 +345,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             dir_token: self.current_dir,
             link_key,
             creates: self.track_created && !matches!(dest, DestFacts::Existing(_)),
+            run_here: cleared.gone && cleared.backed_up.is_none(),
             backup: cleared.backed_up,
             ..pool::Context::default()
         };

@@ -66,7 +66,7 @@ impl Copier<'_, '_> {
                 p.outstanding += 1;
             }
         }
-        if self.pool.is_none() {
+        if self.pool.is_none() || context.run_here {
             let done = pool::run_timed(self.engine, job, context);
             return self.complete(done);
         };
@@ -139,7 +139,15 @@ impl Copier<'_, '_> {
             }
             // After the first stop message, jobs no worker started are only counted (`-v`
             // listed them: one note at the end); the others still say what they left.
-            Err(e) if self.interrupt_reported && e.not_started() => self.listed_not_copied += 1,
+            Err(e) if self.interrupt_reported && e.not_started() => {
+                self.listed_not_copied += 1;
+                // Its DEST was renamed to the backup when it was handed out: put it back.
+                if let (Some(backup), Some((dir, name))) =
+                    (&context.backup, job.dest.dir_and_name())
+                {
+                    exec::replace::restore_backup(dir, name, backup);
+                }
+            }
             Err(mut e) => {
                 self.interrupt_reported |= e.interrupted;
                 if let Some(key) = context.link_key {

@@ -125,3 +125,65 @@ fn after_sigint_every_file_verbose_listed_is_copied_or_accounted_for() {
         "-v listed {listed} files; {on_disk} on disk, {stopped} stopped, {noted} noted as not copied:\n{stderr}"
     );
 }
+
+/// Under `-j`, `-b` renames each DEST to its backup, and `--remove-destination` removes it,
+/// when the job is handed out; a stop signal while a worker waits on a FIFO left the other
+/// DESTs of the hand-off only as backups, or deleted (red team, round 9). Now a job that never
+/// started puts its backup back, and a job whose DEST was removed runs at once: every DEST
+/// that is not the interrupted copy's keeps its old bytes or has its new ones.
+#[test]
+fn a_stop_signal_under_j_leaves_every_other_dest_old_or_new() {
+    let env = TestEnv::new();
+    // A FIFO and twenty files in one directory (one hand-off). The FIFO is made first: the
+    // walk takes a directory's entries in inode order, so the files come after it.
+    std::fs::create_dir(env.join("tr")).expect("tr");
+    crate::testenv::mkfifo(&env.join("tr/f1"));
+    for i in 2..=21 {
+        env.write(format!("tr/f{i}"), "new\n");
+    }
+    for opt in ["-b", "--remove-destination"] {
+        for i in 1..=21 {
+            env.write(format!("out/f{i}"), "OLD\n");
+        }
+        // A writer that holds the FIFO open and sends nothing: the copy of f1 waits.
+        let fifo = env.join("tr/f1");
+        let holder = std::thread::spawn(move || {
+            let _writer = std::fs::OpenOptions::new().write(true).open(fifo);
+            std::thread::sleep(std::time::Duration::from_millis(2500));
+        });
+        let child = std::process::Command::new(crate::testenv::FCOPY)
+            .args(["-r", "-j2", "--copy-contents", opt, "tr/.", "out"])
+            .current_dir(env.path())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("fcopy runs");
+        std::thread::sleep(std::time::Duration::from_millis(800));
+        std::process::Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("kill");
+        let out = child.wait_with_output().expect("fcopy ends");
+        holder.join().expect("the FIFO's writer");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        for f in (2..=21).map(|i| format!("out/f{i}")) {
+            let f = f.as_str();
+            assert!(
+                env.exists(f),
+                "{opt}: {f} is gone: {stderr}\n{}",
+                env.listing()
+            );
+            let bytes = env.read(f);
+            assert!(
+                bytes == b"OLD\n" || bytes == b"new\n",
+                "{opt}: {f}: {bytes:?}"
+            );
+            if bytes == b"OLD\n" {
+                assert!(
+                    !env.exists(format!("{f}~")),
+                    "{opt}: {f} was put back: {stderr}"
+                );
+            }
+        }
+        let _ = std::fs::remove_dir_all(env.join("out"));
+    }
+}
