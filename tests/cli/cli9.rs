@@ -186,6 +186,18 @@ fn dry_run_fails_where_dest_cannot_be_created() {
         [want.clone(), want]
     );
     assert!(!env.exists("ro/x"));
+    // An existing DEST the caller may not write (red team, round 9: planned, exit 0).
+    env.write("old", b"o");
+    mode(env.join("old"), 0o444).unwrap();
+    let want = (
+        Some(1),
+        "fcopy: cannot create regular file 'old': Permission denied\n".to_owned(),
+    );
+    assert_eq!(
+        dry_and_real(&env, wrap, &["f", "old"]),
+        [want.clone(), want]
+    );
+    assert_eq!(env.read("old"), b"o");
 }
 
 /// Into a read-only mount (a tmpfs mounted `ro` in a user and mount namespace), `--dry-run`

@@ -58,6 +58,13 @@ impl Copier<'_, '_> {
                 return self.fail(job.source.display_path(), path, e);
             }
         }
+        if let (DestFacts::Existing(_), Err(errno)) = (dest, self.may_write_in_place(&job)) {
+            let e = ReplaceError::CannotCreate {
+                dest: job.dest.display_path().to_path_buf(),
+                errno,
+            };
+            return self.fail(job.source.display_path(), job.dest.display_path(), e);
+        }
         if let Some(key) = link_key {
             let first = self.first_copy(&job.dest);
             self.links.insert(key, first);
@@ -66,6 +73,23 @@ impl Copier<'_, '_> {
             self.note_planned_backup(&job.dest);
         }
         self.reporter.planned(&job);
+    }
+
+    /// `--dry-run` over an existing DEST the run opens for writing in place (no backup, no
+    /// removal, no `--atomic`): whether it may, as the kernel checks that open (`faccessat`
+    /// `W_OK` for the effective ids; `EROFS` on a read-only mount). With `-f` only `EROFS`
+    /// counts: the run removes a DEST it cannot open and creates it anew. Red team, round 9:
+    /// as nobody, `--dry-run s ro` (`ro` root's, mode 644) planned the copy; the run says
+    /// "cannot create regular file 'ro': Permission denied", as GNU cp.
+    fn may_write_in_place(&self, job: &plan::Job) -> Result<(), Errno> {
+        let renamed = self.cfg.backup.is_some() || self.cfg.remove_destination || job.atomic;
+        let Some((dir, name)) = job.dest.dir_and_name().filter(|_| !renamed) else {
+            return Ok(());
+        };
+        match rustix::fs::accessat(dir, name, rustix::fs::Access::WRITE_OK, AtFlags::EACCESS) {
+            Err(Errno::ACCESS) if job.force => Ok(()),
+            result => result,
+        }
     }
 
     /// `--dry-run -b` over an existing DEST: the name its backup would get now (looked up, not
