@@ -224,7 +224,18 @@ impl<'a, 'p> Copier<'a, 'p> {
         let mode = new_node_mode(NewNode::Directory, facts.mode, &self.mode_settings());
         let keep_link = self.cfg.keep_directory_symlink;
         let made = if planned_only {
-            Ok(true)
+            // The first directory the run would make in an existing one: may it (write and
+            // search permission for the effective ids, EROFS on a read-only mount), as the
+            // kernel checks the run's mkdirat (red team, round 9: `--dry-run -r tree ndw/t`
+            // into a directory nobody may write planned the copy; the run fails).
+            let may = rustix::fs::Access::WRITE_OK | rustix::fs::Access::EXEC_OK;
+            if in_planned || self.reporter.planned_dir(probe::parent_dir(dst_shown)) {
+                Ok(true)
+            } else {
+                rustix::fs::accessat(ddir, probe::parent_dir(dname), may, AtFlags::EACCESS)
+                    .map(|()| true)
+                    .map_err(DirError::Create)
+            }
         } else {
             dirs::make_dir(ddir, dname, mode.create, keep_link)
         };

@@ -198,6 +198,17 @@ fn dry_run_fails_where_dest_cannot_be_created() {
         [want.clone(), want]
     );
     assert_eq!(env.read("old"), b"o");
+    // A directory the run would make there (red team, round 9: planned, exit 0).
+    env.write("tree/a", b"a");
+    let want = (
+        Some(1),
+        "fcopy: cannot create directory 'ro/t': Permission denied\n".to_owned(),
+    );
+    assert_eq!(
+        dry_and_real(&env, wrap, &["-r", "tree", "ro/t"]),
+        [want.clone(), want]
+    );
+    assert!(!env.exists("ro/t"));
 }
 
 /// Into a read-only mount (a tmpfs mounted `ro` in a user and mount namespace), `--dry-run`
