@@ -195,6 +195,28 @@ impl<'a, 'p> Copier<'a, 'p> {
         }
     }
 
+    /// `--dry-run`: whether the run could make the directory `dname` (in `ddir`) that the plan
+    /// stands in for: the first one in an existing directory needs write and search permission
+    /// there (effective ids; `EROFS` on a read-only mount), as the kernel checks the run's
+    /// `mkdirat` (red team, round 9: `--dry-run -r tree ndw/t` into a directory nobody may write
+    /// planned the copy; the run fails). One inside a planned directory (`in_planned`), or
+    /// one `--mkpath` plans to make, always could.
+    fn may_make_planned(
+        &self,
+        ddir: BorrowedFd<'_>,
+        dname: &Path,
+        dst_shown: &Path,
+        in_planned: bool,
+    ) -> Result<bool, DirError> {
+        if in_planned || self.reporter.planned_dir(probe::parent_dir(dst_shown)) {
+            return Ok(true);
+        }
+        let may = rustix::fs::Access::WRITE_OK | rustix::fs::Access::EXEC_OK;
+        rustix::fs::accessat(ddir, probe::parent_dir(dname), may, AtFlags::EACCESS)
+            .map(|()| true)
+            .map_err(DirError::Create)
+    }
+
     /// Makes the destination directory with its GNU mode (or finds one there) and opens it;
     /// under `--dry-run` a missing one is stood in for by its parent. `None` once reported.
     fn open_dest_dir(
@@ -223,21 +245,9 @@ impl<'a, 'p> Copier<'a, 'p> {
         // or the parent's default ACL decides, as for GNU cp.
         let mode = new_node_mode(NewNode::Directory, facts.mode, &self.mode_settings());
         let keep_link = self.cfg.keep_directory_symlink;
-        let made = if planned_only {
-            // The first directory the run would make in an existing one: may it (write and
-            // search permission for the effective ids, EROFS on a read-only mount), as the
-            // kernel checks the run's mkdirat (red team, round 9: `--dry-run -r tree ndw/t`
-            // into a directory nobody may write planned the copy; the run fails).
-            let may = rustix::fs::Access::WRITE_OK | rustix::fs::Access::EXEC_OK;
-            if in_planned || self.reporter.planned_dir(probe::parent_dir(dst_shown)) {
-                Ok(true)
-            } else {
-                rustix::fs::accessat(ddir, probe::parent_dir(dname), may, AtFlags::EACCESS)
-                    .map(|()| true)
-                    .map_err(DirError::Create)
-            }
-        } else {
-            dirs::make_dir(ddir, dname, mode.create, keep_link)
+        let made = match planned_only {
+            true => self.may_make_planned(ddir, dname, dst_shown, in_planned),
+            false => dirs::make_dir(ddir, dname, mode.create, keep_link),
         };
         let path = dst_shown.to_path_buf();
         let created = match made {

@@ -137,22 +137,12 @@ impl Copier<'_, '_> {
                     }
                 }
             }
-            // After the first stop message, jobs no worker started are only counted (`-v`
-            // listed them: one note at the end); the others still say what they left.
-            Err(e) if self.interrupt_reported && e.not_started() => {
-                self.listed_not_copied += 1;
-                // Its DEST was renamed to the backup when it was handed out: put it back.
-                if let (Some(backup), Some((dir, name))) =
-                    (&context.backup, job.dest.dir_and_name())
-                {
-                    exec::replace::restore_backup(dir, name, backup);
-                }
-            }
             Err(mut e) => {
-                self.interrupt_reported |= e.interrupted;
                 if let Some(key) = context.link_key {
                     self.links.remove(&key);
                 }
+                // DEST was renamed to its backup when the job was handed out: put it back,
+                // also for a job a stop signal kept from starting.
                 if let (Some(backup), Some((dir, name))) =
                     (&context.backup, job.dest.dir_and_name())
                 {
@@ -160,15 +150,22 @@ impl Copier<'_, '_> {
                         e.backup_restored();
                     }
                 }
-                let note = e.dest_note.as_ref().map(ToString::to_string);
-                self.reporter.failed_resumed(
-                    job.source.display_path(),
-                    dst_shown,
-                    Some(job.strategy),
-                    job.restart.resumed_from,
-                    &e,
-                    note.as_deref(),
-                );
+                // After the first stop message, jobs no worker started are only counted (`-v`
+                // listed them: one note at the end); the others still say what they left.
+                if self.interrupt_reported && e.not_started() {
+                    self.listed_not_copied += 1;
+                } else {
+                    self.interrupt_reported |= e.interrupted;
+                    let note = e.dest_note.as_ref().map(ToString::to_string);
+                    self.reporter.failed_resumed(
+                        job.source.display_path(),
+                        dst_shown,
+                        Some(job.strategy),
+                        job.restart.resumed_from,
+                        &e,
+                        note.as_deref(),
+                    );
+                }
             }
         }
         if let Some(token) = context.dir_token {
