@@ -73,6 +73,9 @@ impl<'a, 'p> Copier<'a, 'p> {
                 .reporter
                 .planned_node("symlink", &src_shown, &dst_shown);
         }
+        if self.linked_to_first(&src_shown, facts, dst, backed_up.as_deref()) {
+            return;
+        }
         let (ddir, dname) = dst.dir_and_name().expect("paths");
         let link = match nodes::make_symlink(&target, ddir, dname) {
             Ok(link) => link,
@@ -87,6 +90,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
         };
         self.created_symlinks.insert(link.id);
+        self.remember_first_node(facts, dst, Some(link.id));
         // A symlink has no mode of its own to set.
         let mut preserve = self.cfg.copy.preserve;
         preserve.attrs.mode = false;
@@ -169,6 +173,9 @@ impl<'a, 'p> Copier<'a, 'p> {
                 .reporter
                 .planned_node("special", &src_shown, &dst_shown);
         }
+        if self.linked_to_first(&src_shown, facts, dst, backed_up.as_deref()) {
+            return;
+        }
         let (ddir, dname) = dst.dir_and_name().expect("paths");
         let ftype = FileType::from_raw_mode(facts.mode);
         // As GNU cp: created with its final mode (the kernel applies the umask, or a default
@@ -197,6 +204,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                     return self.fail_restoring(&src_shown, dst, err, backup);
                 }
             };
+        self.remember_first_node(facts, dst, node.as_ref().map(|n| n.id));
         if let Some(node) = node {
             let new_mode = mode.fixed.or_else(|| mode.restore(node.mode));
             let problems = meta::apply_to_node(

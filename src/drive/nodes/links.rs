@@ -97,6 +97,54 @@ impl<'a, 'p> Copier<'a, 'p> {
         }
     }
 
+    /// A later name of a hard-linked symbolic link or special file (`-a`, `-d`,
+    /// `--preserve=links`): a hard link to its group's first copy, made over what DEST's
+    /// checks left (GNU 9.1's copy_internal links any non-directory to its `earlier_file`;
+    /// measured: `cp -a` of two names of one symlink or FIFO makes one inode). False when the
+    /// group has no first copy yet; else the link is made or its failure reported (putting
+    /// DEST's `backup` back, GNU's `un_backup`).
+    pub(super) fn linked_to_first(
+        &mut self,
+        src_shown: &Path,
+        facts: &FileFacts,
+        dst: &Endpoint,
+        backup: Option<&OsStr>,
+    ) -> bool {
+        if self.cfg.dry_run || !self.remembers_node_links(facts) {
+            return false;
+        }
+        let Some(first) = self.links.get(&(facts.dev, facts.ino)).cloned() else {
+            return false;
+        };
+        let (dir, name) = dst.dir_and_name().expect("paths");
+        let made = first.link_to(dir, name);
+        self.report_link(LinkKind::Hard, src_shown, &first.shown, dst, made, backup);
+        true
+    }
+
+    /// Remembers the symbolic link or special file just made at `dst` (its (device, inode)
+    /// `id`, when known) as the first copy of `facts`' hard-link group, for its later names.
+    pub(super) fn remember_first_node(
+        &mut self,
+        facts: &FileFacts,
+        dst: &Endpoint,
+        id: Option<(u64, u64)>,
+    ) {
+        if self.remembers_node_links(facts) {
+            let mut first = self.first_copy(dst);
+            first.id = id;
+            self.links.insert((facts.dev, facts.ino), first);
+        }
+    }
+
+    /// Whether a symbolic link or special file (not followed) may have other names in the
+    /// tree whose copies are linked: links are kept and it has more than one name.
+    fn remembers_node_links(&self, facts: &FileFacts) -> bool {
+        self.cfg.preserve_links()
+            && facts.nlink > 1
+            && self.cfg.link == crate::options::LinkMode::Copy
+    }
+
     /// `-s`: a symbolic link to the source path as given; with `-p`/`-a` it gets SOURCE's
     /// times (`facts`, SOURCE as examined: a symbolic link's own with `-P`), as GNU cp 9.1
     /// sets them (its owner stays the caller's, as in GNU).
