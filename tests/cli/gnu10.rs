@@ -61,3 +61,36 @@ fn names_of_one_symlink_or_fifo_stay_one_inode() {
     assert_eq!(run.code(), Some(0), "{}", run.stderr());
     assert_ne!(id(&env, "r/l1"), id(&env, "r/l2"));
 }
+
+/// `-u` onto another name of the source itself where GNU's `same_file_ok` finds nothing to do
+/// (`-d` onto a hard link of the symlink, `-l` onto a hard link of the file): GNU's `-u` branch
+/// comes before that `return_now` and skips, exit 0; `--debug` says `skipped 'DEST'` as for every
+/// other `-u` skip (fcopy said nothing here). GNU cp 9.1 itself has no `--debug` and prints
+/// nothing, with `-v` too; `cp -u a a` is "are the same file" in both.
+#[test]
+fn update_onto_another_name_of_the_source_is_a_reported_skip() {
+    let env = TestEnv::new();
+    env.write("a", "a");
+    std::fs::hard_link(env.join("a"), env.join("b")).unwrap();
+    std::os::unix::fs::symlink("a", env.join("l")).unwrap();
+    std::fs::hard_link(env.join("l"), env.join("l2")).unwrap();
+    for (args, shown) in [
+        (["-d", "-u", "l", "l2"], "l2"),
+        (["-l", "-u", "a", "b"], "b"),
+    ] {
+        let run = env.fcopy().arg("--debug").args(&args).run();
+        assert_eq!(run.code(), Some(0), "{args:?}: {}", run.stderr());
+        assert_eq!(run.stdout(), format!("skipped '{shown}'\n"), "{args:?}");
+        let run = env.fcopy().arg("-v").args(&args).run();
+        assert_eq!(
+            (run.code(), run.stdout()),
+            (Some(0), String::new()),
+            "{args:?}"
+        );
+    }
+    assert_eq!(id(&env, "l"), id(&env, "l2"));
+    assert_eq!(id(&env, "a"), id(&env, "b"));
+    let run = env.run(&["--debug", "-u", "a", "a"]);
+    assert_eq!(run.code(), Some(1));
+    assert_eq!(run.stderr(), "fcopy: 'a' and 'a' are the same file\n");
+}
