@@ -94,3 +94,67 @@ fn update_onto_another_name_of_the_source_is_a_reported_skip() {
     assert_eq!(run.code(), Some(1));
     assert_eq!(run.stderr(), "fcopy: 'a' and 'a' are the same file\n");
 }
+
+/// GNU 9.1's `-u` branch remembers every file it skips, links kept or not, and links a later
+/// skipped name of the same file to that DEST, replacing the newer file there (copy.c: "we
+/// currently replace DST_NAME unconditionally"): `cp -u a b dir`, `cp -r -u` with two names of
+/// one file, `cp -r -u -L` and `-R -u -H` with two symlinks to one file. A later name that is
+/// not skipped is copied on its own unless links are kept (`-a -u` links it). fcopy left
+/// every name as it was.
+#[test]
+#[ignore = "needs src/drive/existing.rs's replace_facts to set first_copy_known from the \
+            hard-link map alone (without `remember &&`): that file is another helper's"]
+fn update_links_later_skipped_names_to_the_first_skipped_dest() {
+    let env = TestEnv::new();
+    env.write("f", "source");
+    env.write("src/h1", "source");
+    std::fs::hard_link(env.join("src/h1"), env.join("src/h2")).unwrap();
+    std::os::unix::fs::symlink("../f", env.join("src/s1")).unwrap();
+    std::os::unix::fs::symlink("../f", env.join("src/s2")).unwrap();
+    let newer = std::time::SystemTime::now() + std::time::Duration::from_secs(3600);
+    let older = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1);
+    let dest = |dir: &str, names: [&str; 2], times: [std::time::SystemTime; 2]| {
+        for (name, time) in names.into_iter().zip(times) {
+            let file = env.write(format!("{dir}/{name}"), format!("old {name}"));
+            let file = std::fs::File::options().write(true).open(file).unwrap();
+            file.set_modified(time).unwrap();
+        }
+    };
+    let runs: [(&[&str], [&str; 2]); 4] = [
+        (&["-u", "src/h1", "src/h2", "a"], ["h1", "h2"]),
+        (&["-r", "-u", "src/h1", "src/h2", "b"], ["h1", "h2"]),
+        (&["-r", "-u", "-L", "src/s1", "src/s2", "c"], ["s1", "s2"]),
+        (&["-R", "-u", "-H", "src/s1", "src/s2", "d"], ["s1", "s2"]),
+    ];
+    for (args, names) in runs {
+        let dir = args[args.len() - 1];
+        dest(dir, names, [newer, newer]);
+        let run = env.run(args);
+        assert_eq!(run.code(), Some(0), "{args:?}: {}", run.stderr());
+        let (first, later) = (format!("{dir}/{}", names[0]), format!("{dir}/{}", names[1]));
+        assert_eq!(id(&env, &first), id(&env, &later), "{args:?}");
+        assert_eq!(
+            env.read(&later),
+            format!("old {}", names[0]).as_bytes(),
+            "{args:?}"
+        );
+    }
+    // In a tree with -L: the pair is one file, whichever name was met first.
+    dest("e", ["s1", "s2"], [newer, newer]);
+    dest("e", ["h1", "h2"], [newer, newer]);
+    let run = env.run(&["-r", "-u", "-L", "src/.", "e"]);
+    assert_eq!(run.code(), Some(0), "{}", run.stderr());
+    assert_eq!(id(&env, "e/s1"), id(&env, "e/s2"));
+    assert_eq!(id(&env, "e/h1"), id(&env, "e/h2"));
+    // A later name not skipped: its own copy, unless links are kept.
+    for (keep, dir) in [(false, "g"), (true, "k")] {
+        dest(dir, ["h1", "h2"], [newer, older]);
+        let opt = if keep { "-a" } else { "-r" };
+        let run = env.run(&[opt, "-u", "src/h1", "src/h2", dir]);
+        assert_eq!(run.code(), Some(0), "{}", run.stderr());
+        let (h1, h2) = (format!("{dir}/h1"), format!("{dir}/h2"));
+        assert_eq!(id(&env, &h1) == id(&env, &h2), keep, "{opt}");
+        let want: &[u8] = if keep { b"old h1" } else { b"source" };
+        assert_eq!(env.read(&h2), want, "{opt}");
+    }
+}
