@@ -68,13 +68,15 @@ impl<'a, 'p> Copier<'a, 'p> {
                 Some(backup) => backed_up = backup,
                 None => return,
             }
-        } else if self.cfg.dry_run {
-            return self
-                .reporter
-                .planned_node("symlink", &src_shown, &dst_shown);
         }
         if self.linked_to_first(&src_shown, facts, dst, backed_up.as_deref()) {
             return;
+        }
+        if self.cfg.dry_run {
+            self.remember_first_node(facts, dst, None);
+            return self
+                .reporter
+                .planned_node("symlink", &src_shown, &dst_shown);
         }
         let (ddir, dname) = dst.dir_and_name().expect("paths");
         let link = match nodes::make_symlink(&target, ddir, dname) {
@@ -100,9 +102,9 @@ impl<'a, 'p> Copier<'a, 'p> {
     }
 
     /// Before a symbolic link is recreated over an existing destination: GNU's same-file rule,
-    /// a directory in the way, `may_replace`, then a backup or the removal. `None` when the link
-    /// is not to be made (reported, or planned only under `--dry-run`); else the backup name, if
-    /// one was made.
+    /// a directory in the way, `may_replace`, then a backup or the removal (none under
+    /// `--dry-run`, whose plan the caller shows). `None` when the link is not to be made
+    /// (reported); else the backup name, if one was made.
     fn clear_for_symlink(
         &mut self,
         src: &Endpoint,
@@ -134,8 +136,8 @@ impl<'a, 'p> Copier<'a, 'p> {
         } else if !self.may_replace(src, facts, dst, existing) {
             return None;
         } else if self.cfg.dry_run {
-            self.reporter.planned_node("symlink", src_shown, dst_shown);
-            return None;
+            // Planned by the caller.
+            return Some(None);
         } else if self.cfg.attributes_only
             && !self.cfg.remove_destination
             && self.cfg.backup.is_none()
@@ -168,13 +170,14 @@ impl<'a, 'p> Copier<'a, 'p> {
                 None => return,
             }
         }
+        if self.linked_to_first(&src_shown, facts, dst, backed_up.as_deref()) {
+            return;
+        }
         if self.cfg.dry_run {
+            self.remember_first_node(facts, dst, None);
             return self
                 .reporter
                 .planned_node("special", &src_shown, &dst_shown);
-        }
-        if self.linked_to_first(&src_shown, facts, dst, backed_up.as_deref()) {
-            return;
         }
         let (ddir, dname) = dst.dir_and_name().expect("paths");
         let ftype = FileType::from_raw_mode(facts.mode);

@@ -56,6 +56,17 @@ fn names_of_one_symlink_or_fifo_stay_one_inode() {
         }
     }
     assert!(env.exists("d/l1~") && env.exists("d/l2~"));
+    // --dry-run plans what the run does: one symlink, then a hard link to it.
+    let run = env.run(&["-a", "--dry-run", "src", "z"]);
+    assert_eq!(run.code(), Some(0), "{}", run.stderr());
+    let plan = run.stdout();
+    let line = |name: &str| plan.lines().find(|l| l.contains(name)).unwrap().to_owned();
+    let kinds =
+        [line("src/l1'"), line("src/l2'")].map(|l| l.rsplit(' ').next().unwrap().to_owned());
+    let mut kinds = kinds.to_vec();
+    kinds.sort();
+    assert_eq!(kinds, ["(hardlink)", "(symlink)"], "{plan}");
+    assert!(!env.exists("z"));
     // Without links kept, two symlinks (GNU `cp -r`: -P inside the tree, no link map).
     let run = env.run(&["-r", "src", "r"]);
     assert_eq!(run.code(), Some(0), "{}", run.stderr());

@@ -107,8 +107,8 @@ impl<'a, 'p> Copier<'a, 'p> {
     /// `--preserve=links`): a hard link to its group's first copy, made over what DEST's
     /// checks left (GNU 9.1's copy_internal links any non-directory to its `earlier_file`;
     /// measured: `cp -a` of two names of one symlink or FIFO makes one inode). False when the
-    /// group has no first copy yet; else the link is made or its failure reported (putting
-    /// DEST's `backup` back, GNU's `un_backup`).
+    /// group has no first copy yet; else the link is made (under `--dry-run`, planned) or its
+    /// failure reported (putting DEST's `backup` back, GNU's `un_backup`).
     pub(super) fn linked_to_first(
         &mut self,
         src_shown: &Path,
@@ -116,20 +116,27 @@ impl<'a, 'p> Copier<'a, 'p> {
         dst: &Endpoint,
         backup: Option<&OsStr>,
     ) -> bool {
-        if self.cfg.dry_run || !self.remembers_node_links(facts) {
+        if !self.remembers_node_links(facts) {
             return false;
         }
         let Some(first) = self.links.get(&(facts.dev, facts.ino)).cloned() else {
             return false;
         };
+        if self.cfg.dry_run {
+            let kind = LinkKind::Hard.node();
+            self.reporter
+                .planned_node(kind, src_shown, dst.display_path());
+            return true;
+        }
         let (dir, name) = dst.dir_and_name().expect("paths");
         let made = first.link_to(dir, name);
         self.report_link(LinkKind::Hard, src_shown, &first.shown, dst, made, backup);
         true
     }
 
-    /// Remembers the symbolic link or special file just made at `dst` (its (device, inode)
-    /// `id`, when known) as the first copy of `facts`' hard-link group, for its later names.
+    /// Remembers the symbolic link or special file just made (or planned: `--dry-run`) at
+    /// `dst` (its (device, inode) `id`, when known) as the first copy of `facts`' hard-link
+    /// group, for its later names.
     pub(super) fn remember_first_node(
         &mut self,
         facts: &FileFacts,
