@@ -129,12 +129,18 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
             SameFile::Proceed => {}
         }
+        // GNU's order: `-u` (with its remembered skips), then `overwrite_ok` (`-n`, `-i`),
+        // then a directory in the way (measured: `cp -d -u link dir-holding-a-newer-dir`
+        // skips, exit 0; fcopy said "cannot overwrite directory").
+        if self.update_skips_link_group(src, facts, dst, existing)
+            || !self.may_replace(src, facts, dst, existing)
+        {
+            return None;
+        }
         let refusal = if FileType::from_raw_mode(existing.st_mode) == FileType::Directory {
             Some(WalkError::DirectoryInTheWay {
                 dst: dst_shown.to_path_buf(),
             })
-        } else if !self.may_replace(src, facts, dst, existing) {
-            return None;
         } else if self.cfg.dry_run {
             // Planned by the caller.
             return Some(None);
@@ -250,7 +256,8 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
             SameFile::Proceed => {}
         }
-        if !self.may_replace(src, facts, dst, existing)
+        if self.update_skips_link_group(src, facts, dst, existing)
+            || !self.may_replace(src, facts, dst, existing)
             || self.directory_in_the_way(src, dst, existing)
         {
             return None;

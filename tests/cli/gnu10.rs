@@ -169,3 +169,82 @@ fn update_links_later_skipped_names_to_the_first_skipped_dest() {
         assert_eq!(env.read(&h2), want, "{opt}");
     }
 }
+
+/// A symbolic link copied (`-d`) onto a directory: GNU's `-u` and `overwrite_ok` (`-n`, a
+/// declined `-i`) come before "cannot overwrite directory", so those skip it, exit 0; an
+/// accepted `-i` gets the error (measured with GNU cp 9.1). fcopy failed first in every case.
+#[test]
+fn update_no_clobber_and_interactive_come_before_a_directory_in_the_way_of_a_symlink() {
+    let env = TestEnv::new();
+    std::os::unix::fs::symlink("t", env.join("l")).unwrap();
+    std::fs::create_dir_all(env.join("d/l")).unwrap();
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(3600);
+    std::fs::File::open(env.join("d/l"))
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+    for (args, answer) in [
+        (["-d", "-u"], ""),
+        (["-d", "-n"], ""),
+        (["-d", "-i"], "n\n"),
+    ] {
+        let run = env
+            .fcopy()
+            .args(&args)
+            .args(&["l", "d"])
+            .stdin_bytes(answer)
+            .run();
+        assert_eq!(run.code(), Some(0), "{args:?}: {}", run.stderr());
+        assert!(!run.stderr().contains("cannot overwrite"), "{args:?}");
+    }
+    let run = env
+        .fcopy()
+        .args(&["-d", "-i", "l", "d"])
+        .stdin_bytes("y\n")
+        .run();
+    assert_eq!(run.code(), Some(1));
+    assert!(run
+        .stderr()
+        .ends_with("fcopy: cannot overwrite directory 'd/l' with non-directory\n"));
+    assert!(env.join("d/l").is_dir());
+}
+
+/// GNU's `-u` remembers a skipped symbolic link or FIFO with other names as it does a file, and
+/// links a later skipped name to that DEST, links kept or not (`cp -r -u`, `cp -a -u`): two
+/// names of one symlink and of one FIFO onto four newer files come out as two pairs, each
+/// holding the first name's old data. fcopy left the four files as they were.
+#[test]
+fn update_links_later_skipped_names_of_a_symlink_or_fifo() {
+    let env = TestEnv::new();
+    std::fs::create_dir(env.join("src")).unwrap();
+    std::os::unix::fs::symlink("t", env.join("src/l1")).unwrap();
+    std::fs::hard_link(env.join("src/l1"), env.join("src/l2")).unwrap();
+    let fifo = rustix::fs::mknodat(
+        rustix::fs::CWD,
+        env.join("src/p1"),
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o644),
+        0,
+    );
+    assert!(fifo.is_ok(), "mkfifo: {fifo:?}");
+    std::fs::hard_link(env.join("src/p1"), env.join("src/p2")).unwrap();
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(3600);
+    for (opt, dir) in [("-r", "r"), ("-a", "a")] {
+        for name in ["l1", "l2", "p1", "p2"] {
+            let file = env.write(format!("{dir}/{name}"), name);
+            let file = std::fs::File::options().write(true).open(file).unwrap();
+            file.set_modified(later).unwrap();
+        }
+        let run = env.run(&[opt, "-u", "src/.", dir]);
+        assert_eq!(run.code(), Some(0), "{opt}: {}", run.stderr());
+        for pair in [["l1", "l2"], ["p1", "p2"]] {
+            let [one, two] = pair.map(|n| format!("{dir}/{n}"));
+            assert_eq!(id(&env, &one), id(&env, &two), "{opt} {pair:?}");
+            let data = env.read(&one);
+            assert!(
+                data == pair[0].as_bytes() || data == pair[1].as_bytes(),
+                "{opt}"
+            );
+        }
+    }
+}

@@ -16,6 +16,7 @@ use crate::drive::errors::{NodeKind, WalkError};
 use crate::drive::Copier;
 use crate::exec::{nodes, probe};
 use crate::facts::{FileFacts, FileKind};
+use crate::options::values::UpdateWhen;
 use crate::options::Deref;
 use crate::plan::replace::{self, Action};
 use crate::plan::same::SameFile;
@@ -156,6 +157,45 @@ impl<'a, 'p> Copier<'a, 'p> {
         self.cfg.preserve_links()
             && facts.nlink > 1
             && self.cfg.link == crate::options::LinkMode::Copy
+    }
+
+    /// GNU 9.1's `-u` branch for a symbolic link or special file with other names: DEST not
+    /// older than SOURCE is skipped but remembered as the first copy of its hard-link group
+    /// (links kept or not, as copy.c's `remember_copied` there), and a later skipped name is
+    /// made a hard link to that DEST, replacing the newer file at its own name (measured:
+    /// `cp -d -u` of two names of one symlink onto two newer files). It comes before `-i`,
+    /// `-n` and a directory in the way, as in GNU. True when handled (skipped, linked, or the
+    /// link's failure reported); false when the usual checks decide.
+    pub(super) fn update_skips_link_group(
+        &mut self,
+        src: &Endpoint,
+        facts: &FileFacts,
+        dst: &Endpoint,
+        existing: &Stat,
+    ) -> bool {
+        // As `plan::replace`'s update rule: skipped unless DEST is older.
+        let dest_mtime = (existing.st_mtime, existing.st_mtime_nsec as i64);
+        if self.cfg.update != UpdateWhen::Older || facts.nlink < 2 || dest_mtime < facts.mtime {
+            return false;
+        }
+        let (src_shown, dst_shown) = (src.display_path(), dst.display_path());
+        let Some(first) = self.links.get(&(facts.dev, facts.ino)).cloned() else {
+            let mut first = self.first_copy(dst);
+            first.id = Some((existing.st_dev, existing.st_ino));
+            self.links.insert((facts.dev, facts.ino), first);
+            self.reporter.skipped(src_shown, dst_shown);
+            return true;
+        };
+        if self.cfg.dry_run {
+            let kind = LinkKind::Hard.node();
+            self.reporter.planned_node(kind, src_shown, dst_shown);
+            return true;
+        }
+        let (dir, name) = dst.dir_and_name().expect("paths");
+        let made = first.link_to(dir, name);
+        let src_shown = src_shown.to_path_buf();
+        self.report_link(LinkKind::Hard, &src_shown, &first.shown, dst, made, None);
+        true
     }
 
     /// `-s`: a symbolic link to the source path as given; with `-p`/`-a` it gets SOURCE's
