@@ -28,6 +28,8 @@ mod experience;
 mod faults;
 #[path = "cli/gnu_compat.rs"]
 mod gnu_compat;
+#[path = "cli/gnu10.rs"]
+mod gnu10;
 #[path = "cli/gnu_leftovers.rs"]
 mod gnu_leftovers;
 #[path = "cli/handoffs.rs"]

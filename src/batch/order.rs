@@ -66,7 +66,7 @@ fn file_keys(path: &Path, dirs: &mut HashMap<PathBuf, (u64, u64)>) -> (Vec<FileK
 /// Keeps parallel batch jobs (`-j`) in the order the list gives wherever the order matters,
 /// so the result equals `-j 1` (issue 13): a job that writes a file an earlier job reads or
 /// writes, or reads a file an earlier job writes, waits until the jobs before it are done.
-/// Files are compared by identity ([`FileKey`]), not by spelling. The caller waits for every
+/// Files are compared by identity (`FileKey`), not by spelling. The caller waits for every
 /// job handed out when [`JobOrder::must_wait`] says so, then calls [`JobOrder::add`].
 ///
 /// With `-b` the backup a job makes is a name it writes too: the rename is done when the job
@@ -110,7 +110,7 @@ impl JobOrder {
     /// followed, to be safe) reads or writes files the keys do not cover, so it is a barrier:
     /// it waits for every earlier job, and the next job waits for it (red-team finding:
     /// `photos -> bk/photos` then `bk/photos/p1 -> out2` copied a prefix of p1). So is a job
-    /// whose keys are incomplete ([`file_keys`]: a dangling symbolic link, a directory that
+    /// whose keys are incomplete (`file_keys`: a dangling symbolic link, a directory that
     /// cannot be examined): what it reads or writes is known only when it runs.
     ///
     /// With backups, DEST's simple backup name (`DEST~`) is written too; a numbered backup

@@ -289,6 +289,8 @@ pub struct Args {
     pub suffix: Option<OsString>,
 
     /// Read jobs from FILE ('-' = standard input): SOURCE<TAB>DEST[<TAB>OFFSET_IN<TAB>OFFSET_OUT<TAB>LEN] per line
+    // The line above is the --help text, not markdown: rustdoc is not to read <TAB> as HTML.
+    #[allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
     #[arg(long, value_name = "FILE", value_parser = clap::value_parser!(PathBuf), help_heading = "Batches and parallelism")]
     pub batch: Option<PathBuf>,
 

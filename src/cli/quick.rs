@@ -128,8 +128,8 @@ fn set_long(args: &mut Args, long: &[u8]) -> Option<&'static str> {
 }
 
 /// The arguments of a common command line without building clap's command: operands,
-/// `--reflink[=WHEN]` and `--sparse=WHEN` ([`set_long`]), and bundles of the one-letter flags
-/// [`set_short`] takes (`fcopy a b`, `fcopy -p f dir`,
+/// `--reflink[=WHEN]` and `--sparse=WHEN` (`set_long`), and bundles of the one-letter flags
+/// `set_short` takes (`fcopy a b`, `fcopy -p f dir`,
 /// `fcopy -av src dst`, `fcopy -ru src dst`), anywhere on the line as GNU's getopt permutes
 /// them; every other flag at its default. Building clap's command (about 80 arguments) and matching against it
 /// was the largest part of fcopy's own start-up time (issue 16, goal 3: `find -exec fcopy {}

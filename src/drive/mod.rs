@@ -1,10 +1,10 @@
 //! Drives every operand — a file, a directory tree, a stream, a `--batch` job — through the
 //! planner to the executor: the `Copier` walks, gathers the facts cp's rules need (stats, what
 //! this run created), asks [`crate::plan`] to decide, has [`crate::exec`] perform the effects,
-//! and dispatches the copy jobs (inline or on the pool: [`handoff`]). Operands are in [`operands`]
-//! (`--parents` in [`parents`]), the walk in [`walk`] (directories in [`dirs`]), regular files (updates,
-//! backups, hard-link preservation) in [`files`], symlinks, special files and `-l`/`-s` links
-//! in [`nodes`]. The effects themselves are the executor's (`exec::dirs`, `exec::nodes`); the
+//! and dispatches the copy jobs (inline or on the pool: `handoff`). Operands are in `operands`
+//! (`--parents` in `parents`), the walk in `walk` (directories in `dirs`), regular files (updates,
+//! backups, hard-link preservation) in `files`, symlinks, special files and `-l`/`-s` links
+//! in `nodes`. The effects themselves are the executor's (`exec::dirs`, `exec::nodes`); the
 //! errors are typed in [`errors`].
 
 mod dest_key;

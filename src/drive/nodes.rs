@@ -68,7 +68,12 @@ impl<'a, 'p> Copier<'a, 'p> {
                 Some(backup) => backed_up = backup,
                 None => return,
             }
-        } else if self.cfg.dry_run {
+        }
+        if self.linked_to_first(&src_shown, facts, dst, backed_up.as_deref()) {
+            return;
+        }
+        if self.cfg.dry_run {
+            self.remember_first_node(facts, dst, None);
             return self
                 .reporter
                 .planned_node("symlink", &src_shown, &dst_shown);
@@ -87,6 +92,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
         };
         self.created_symlinks.insert(link.id);
+        self.remember_first_node(facts, dst, Some(link.id));
         // A symlink has no mode of its own to set.
         let mut preserve = self.cfg.copy.preserve;
         preserve.attrs.mode = false;
@@ -96,9 +102,9 @@ impl<'a, 'p> Copier<'a, 'p> {
     }
 
     /// Before a symbolic link is recreated over an existing destination: GNU's same-file rule,
-    /// a directory in the way, `may_replace`, then a backup or the removal. `None` when the link
-    /// is not to be made (reported, or planned only under `--dry-run`); else the backup name, if
-    /// one was made.
+    /// a directory in the way, `may_replace`, then a backup or the removal (none under
+    /// `--dry-run`, whose plan the caller shows). `None` when the link is not to be made
+    /// (reported); else the backup name, if one was made.
     fn clear_for_symlink(
         &mut self,
         src: &Endpoint,
@@ -123,15 +129,21 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
             SameFile::Proceed => {}
         }
+        // GNU's order: `-u` (with its remembered skips), then `overwrite_ok` (`-n`, `-i`),
+        // then a directory in the way (measured: `cp -d -u link dir-holding-a-newer-dir`
+        // skips, exit 0; fcopy said "cannot overwrite directory").
+        if self.update_skips_link_group(src, facts, dst, existing)
+            || !self.may_replace(src, facts, dst, existing)
+        {
+            return None;
+        }
         let refusal = if FileType::from_raw_mode(existing.st_mode) == FileType::Directory {
             Some(WalkError::DirectoryInTheWay {
                 dst: dst_shown.to_path_buf(),
             })
-        } else if !self.may_replace(src, facts, dst, existing) {
-            return None;
         } else if self.cfg.dry_run {
-            self.reporter.planned_node("symlink", src_shown, dst_shown);
-            return None;
+            // Planned by the caller.
+            return Some(None);
         } else if self.cfg.attributes_only
             && !self.cfg.remove_destination
             && self.cfg.backup.is_none()
@@ -164,7 +176,11 @@ impl<'a, 'p> Copier<'a, 'p> {
                 None => return,
             }
         }
+        if self.linked_to_first(&src_shown, facts, dst, backed_up.as_deref()) {
+            return;
+        }
         if self.cfg.dry_run {
+            self.remember_first_node(facts, dst, None);
             return self
                 .reporter
                 .planned_node("special", &src_shown, &dst_shown);
@@ -197,6 +213,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                     return self.fail_restoring(&src_shown, dst, err, backup);
                 }
             };
+        self.remember_first_node(facts, dst, node.as_ref().map(|n| n.id));
         if let Some(node) = node {
             let new_mode = mode.fixed.or_else(|| mode.restore(node.mode));
             let problems = meta::apply_to_node(
@@ -239,7 +256,8 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
             SameFile::Proceed => {}
         }
-        if !self.may_replace(src, facts, dst, existing)
+        if self.update_skips_link_group(src, facts, dst, existing)
+            || !self.may_replace(src, facts, dst, existing)
             || self.directory_in_the_way(src, dst, existing)
         {
             return None;

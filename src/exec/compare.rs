@@ -4,7 +4,7 @@
 //! through, it only makes the answer "differs" (and the copy then meets it as any copy would).
 //!
 //! Every byte is read and compared, except those DEST already shares with SOURCE (a reflink,
-//! or copy_file_range on btrfs/XFS), which are equal without reading ([`shared`]).
+//! or copy_file_range on btrfs/XFS), which are equal without reading (`shared`).
 
 mod shared;
 

@@ -102,7 +102,7 @@ pub fn open_parent(path: &Path) -> Result<OwnedFd, Errno> {
 /// other users swapped meanwhile is [`OpenError::Replaced`]). DESIGN rule 10.
 /// One made without read or search permission for its owner (the copy of a source
 /// directory of mode 000 or `-wx`, left empty when the source cannot be read) is opened
-/// all the same ([`open_without_access`]).
+/// all the same (`open_without_access`).
 pub fn open_created_dir(dir: impl AsFd, name: &Path) -> Result<OwnedFd, OpenError> {
     let fd = match open_dir(&dir, name, true) {
         Err(Errno::ACCESS) => open_without_access(dir.as_fd(), name)?,

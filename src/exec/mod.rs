@@ -3,10 +3,10 @@
 //! makes the result durable — and never prints: it returns an [`Outcome`] or a typed
 //! [`JobError`] (worded in `report/messages/exec.rs`).
 //!
-//! Layout: [`outcome`] (results and the fallback-errno table), [`error`] (typed errors),
-//! [`open`] (SOURCE and DEST), [`strategy`] (reflink, whole file, sparse, ranged), [`span`] (one
-//! span: copy_file_range, sendfile, read/write; preallocation), [`cfr`], [`rw`], [`extents`],
-//! [`sync`] (`--sync`, checked close), [`atomic`] and [`temp`] (`--atomic`).
+//! Layout: `outcome` (results and the fallback-errno table), `error` (typed errors),
+//! `open` (SOURCE and DEST), `strategy` (reflink, whole file, sparse, ranged), `span` (one
+//! span: copy_file_range, sendfile, read/write; preallocation), `cfr`, `rw`, [`extents`],
+//! `sync` (`--sync`, checked close), `atomic` and `temp` (`--atomic`).
 
 mod atomic;
 pub use atomic::{link_backup, LinkedBackup};

@@ -240,7 +240,7 @@ pub fn base_name(path: &Path) -> &OsStr {
 /// by value: no copy of either path per file, issue 16). Touches nothing.
 ///
 /// Errors: a directory source, a dangling symlink or a directory at DEST, the same file
-/// (whole-file copies), and the byte-range checks of [`range`]; the target comes back with
+/// (whole-file copies), and the byte-range checks of `range`; the target comes back with
 /// the error ([`Refused`]), for its report.
 pub fn plan_job(
     opts: &CopyOptions,

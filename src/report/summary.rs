@@ -17,7 +17,7 @@ impl Reporter {
         self.flush();
     }
 
-    /// `--stats`: the run's totals on standard error (see [`super::stats`]).
+    /// `--stats`: the run's totals on standard error (see `super::stats`).
     pub fn print_stats(&mut self, elapsed: Duration) {
         let totals = crate::restart::stats::Totals {
             copied: self.files,

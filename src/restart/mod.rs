@@ -6,7 +6,7 @@
 //!
 //! The flags are in [`cli`]; the rest of fcopy reaches this module through a few calls: the
 //! copier asks [`update_changed`] and [`resume`] before planning a file and [`filter`] for each
-//! tree entry, the executor calls [`verify`] after the data, and the reporter prints [`stats`].
+//! tree entry, the executor calls [`verify`](crate::exec::verify) after the data, and the reporter prints [`stats`].
 
 pub mod cli;
 pub mod files_from;

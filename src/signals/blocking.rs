@@ -12,7 +12,7 @@ use rustix::event::{poll, PollFd, PollFlags, Timespec};
 use rustix::io::Errno;
 
 /// How often a thread waiting for a stream looks at the stop flag: 200 ms, well within the
-/// watchdog's grace ([`super::BLOCKED_GRACE`]), so the copy itself answers the signal.
+/// watchdog's grace (`super::BLOCKED_GRACE`), so the copy itself answers the signal.
 pub const TICK: Duration = Duration::from_millis(200);
 
 /// Waits until `fd` can be read without blocking (data, end of file or an error to report),

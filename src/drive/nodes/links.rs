@@ -16,6 +16,7 @@ use crate::drive::errors::{NodeKind, WalkError};
 use crate::drive::Copier;
 use crate::exec::{nodes, probe};
 use crate::facts::{FileFacts, FileKind};
+use crate::options::values::UpdateWhen;
 use crate::options::Deref;
 use crate::plan::replace::{self, Action};
 use crate::plan::same::SameFile;
@@ -82,7 +83,11 @@ impl<'a, 'p> Copier<'a, 'p> {
     }
 
     /// GNU's `return_now` after `same_file_ok` found nothing to do: `-u` and `-i` still come
-    /// first ([`replace::same_file_done`]); a declined `-i` is counted, as any other.
+    /// first ([`replace::same_file_done`]); a declined `-i` is counted, as any other, and a
+    /// `-u` skip is reported as every other `-u` skip (`--debug`: `skipped 'DEST'`, as GNU's
+    /// `-u` branch, which comes before `return_now`, says it since 9.2; cp 9.1 has no
+    /// `--debug`, and neither prints anything else: measured, `cp -v -d -u l l2` with l2 a
+    /// hard link of the symlink l).
     pub(super) fn same_file_done(
         &mut self,
         src: &Endpoint,
@@ -91,10 +96,106 @@ impl<'a, 'p> Copier<'a, 'p> {
         existing: &Stat,
     ) {
         let action = self.rules_over_existing(replace::same_file_done, src, facts, dst, existing);
-        if matches!(action, Action::Decline) {
-            self.reporter
-                .declined(src.display_path(), dst.display_path());
+        let (src_shown, dst_shown) = (src.display_path(), dst.display_path());
+        match action {
+            Action::Decline => self.reporter.declined(src_shown, dst_shown),
+            Action::Skip => self.reporter.skipped(src_shown, dst_shown),
+            _ => {}
         }
+    }
+
+    /// A later name of a hard-linked symbolic link or special file (`-a`, `-d`,
+    /// `--preserve=links`): a hard link to its group's first copy, made over what DEST's
+    /// checks left (GNU 9.1's copy_internal links any non-directory to its `earlier_file`;
+    /// measured: `cp -a` of two names of one symlink or FIFO makes one inode). False when the
+    /// group has no first copy yet; else the link is made (under `--dry-run`, planned) or its
+    /// failure reported (putting DEST's `backup` back, GNU's `un_backup`).
+    pub(super) fn linked_to_first(
+        &mut self,
+        src_shown: &Path,
+        facts: &FileFacts,
+        dst: &Endpoint,
+        backup: Option<&OsStr>,
+    ) -> bool {
+        if !self.remembers_node_links(facts) {
+            return false;
+        }
+        let Some(first) = self.links.get(&(facts.dev, facts.ino)).cloned() else {
+            return false;
+        };
+        if self.cfg.dry_run {
+            let kind = LinkKind::Hard.node();
+            self.reporter
+                .planned_node(kind, src_shown, dst.display_path());
+            return true;
+        }
+        let (dir, name) = dst.dir_and_name().expect("paths");
+        let made = first.link_to(dir, name);
+        self.report_link(LinkKind::Hard, src_shown, &first.shown, dst, made, backup);
+        true
+    }
+
+    /// Remembers the symbolic link or special file just made (or planned: `--dry-run`) at
+    /// `dst` (its (device, inode) `id`, when known) as the first copy of `facts`' hard-link
+    /// group, for its later names.
+    pub(super) fn remember_first_node(
+        &mut self,
+        facts: &FileFacts,
+        dst: &Endpoint,
+        id: Option<(u64, u64)>,
+    ) {
+        if self.remembers_node_links(facts) {
+            let mut first = self.first_copy(dst);
+            first.id = id;
+            self.links.insert((facts.dev, facts.ino), first);
+        }
+    }
+
+    /// Whether a symbolic link or special file (not followed) may have other names in the
+    /// tree whose copies are linked: links are kept and it has more than one name.
+    fn remembers_node_links(&self, facts: &FileFacts) -> bool {
+        self.cfg.preserve_links()
+            && facts.nlink > 1
+            && self.cfg.link == crate::options::LinkMode::Copy
+    }
+
+    /// GNU 9.1's `-u` branch for a symbolic link or special file with other names: DEST not
+    /// older than SOURCE is skipped but remembered as the first copy of its hard-link group
+    /// (links kept or not, as copy.c's `remember_copied` there), and a later skipped name is
+    /// made a hard link to that DEST, replacing the newer file at its own name (measured:
+    /// `cp -d -u` of two names of one symlink onto two newer files). It comes before `-i`,
+    /// `-n` and a directory in the way, as in GNU. True when handled (skipped, linked, or the
+    /// link's failure reported); false when the usual checks decide.
+    pub(super) fn update_skips_link_group(
+        &mut self,
+        src: &Endpoint,
+        facts: &FileFacts,
+        dst: &Endpoint,
+        existing: &Stat,
+    ) -> bool {
+        // As `plan::replace`'s update rule: skipped unless DEST is older.
+        let dest_mtime = (existing.st_mtime, existing.st_mtime_nsec as i64);
+        if self.cfg.update != UpdateWhen::Older || facts.nlink < 2 || dest_mtime < facts.mtime {
+            return false;
+        }
+        let (src_shown, dst_shown) = (src.display_path(), dst.display_path());
+        let Some(first) = self.links.get(&(facts.dev, facts.ino)).cloned() else {
+            let mut first = self.first_copy(dst);
+            first.id = Some((existing.st_dev, existing.st_ino));
+            self.links.insert((facts.dev, facts.ino), first);
+            self.reporter.skipped(src_shown, dst_shown);
+            return true;
+        };
+        if self.cfg.dry_run {
+            let kind = LinkKind::Hard.node();
+            self.reporter.planned_node(kind, src_shown, dst_shown);
+            return true;
+        }
+        let (dir, name) = dst.dir_and_name().expect("paths");
+        let made = first.link_to(dir, name);
+        let src_shown = src_shown.to_path_buf();
+        self.report_link(LinkKind::Hard, &src_shown, &first.shown, dst, made, None);
+        true
     }
 
     /// `-s`: a symbolic link to the source path as given; with `-p`/`-a` it gets SOURCE's

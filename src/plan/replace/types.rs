@@ -121,7 +121,7 @@ pub struct Facts<'a> {
     pub first_copy_known: bool,
     /// GNU's `same_name`: source and DEST are one directory entry.
     pub same_name: Option<bool>,
-    /// GNU's `same_file_ok` (see [`super::same`]).
+    /// GNU's `same_file_ok` (see `super::same`).
     pub same_file: Option<SameFile>,
     /// `--update=changed`: DEST holds a finished copy.
     pub unchanged: Option<bool>,
