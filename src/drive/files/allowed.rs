@@ -38,17 +38,17 @@ pub(in crate::drive) fn may_create_in(dir: BorrowedFd<'_>) -> Result<(), Errno> 
     )
 }
 
-/// [`may_create_in`] for the directory at `path` (followed, as the run's `openat` follows it),
-/// opened `O_PATH` only to be asked about. (New-user trial, round 9: as nobody, `--dry-run f
+/// [`may_create_in`] for the directory at `path` from `at` (followed, as the run's `openat`
+/// and `mkdirat` follow it), opened `O_PATH` only to be asked about. (New-user trial, round 9: as nobody, `--dry-run f
 /// /ro-dir/x` planned the copy; the run says "cannot create regular file '/ro-dir/x':
 /// Permission denied".)
 ///
 /// # Errors
-/// The errno the run's `openat(O_CREAT)` in that directory would meet.
-pub(in crate::drive) fn may_create_at(path: &Path) -> Result<(), Errno> {
-    use rustix::fs::{openat, Mode, OFlags, CWD};
+/// The errno the run's `openat(O_CREAT)` or `mkdirat` in that directory would meet.
+pub(in crate::drive) fn may_create_at(at: BorrowedFd<'_>, path: &Path) -> Result<(), Errno> {
+    use rustix::fs::{openat, Mode, OFlags};
     let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
-    let dir = openat(CWD, path, flags, Mode::empty())?;
+    let dir = openat(at, path, flags, Mode::empty())?;
     may_create_in(dir.as_fd())
 }
 

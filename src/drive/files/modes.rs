@@ -40,26 +40,12 @@ impl Copier<'_, '_> {
         dest: &DestFacts,
         link_key: Option<(u64, u64)>,
     ) {
-        if let (Endpoint::Path(path), DestFacts::Missing { .. }) = (&job.dest, dest) {
-            let parent = probe::parent_dir(path);
-            let usable = match statat(CWD, parent, AtFlags::empty()) {
-                _ if ends_in_dot(path) => statat(CWD, path, AtFlags::empty()).map(drop),
-                Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Directory => {
-                    allowed::may_create_at(parent)
-                }
-                Ok(_) => Err(Errno::NOTDIR),
-                Err(e) => Err(e),
+        if let (DestFacts::Missing { .. }, Err(errno)) = (dest, self.may_create(&job.dest)) {
+            let e = ReplaceError::CannotCreate {
+                dest: job.dest.display_path().to_path_buf(),
+                errno,
             };
-            // --parents and --mkpath plan the directories they make (report::planned_dir).
-            let planned =
-                !ends_in_dot(path) && (self.cfg.parents || self.reporter.planned_dir(parent));
-            if let (Err(errno), false) = (usable, planned) {
-                let e = ReplaceError::CannotCreate {
-                    dest: path.clone(),
-                    errno,
-                };
-                return self.fail(job.source.display_path(), path, e);
-            }
+            return self.fail(job.source.display_path(), job.dest.display_path(), e);
         }
         if let DestFacts::Existing(old) = dest {
             if let Err(e) = self.may_replace_existing(&job, old) {
@@ -74,6 +60,40 @@ impl Copier<'_, '_> {
             self.note_planned_backup(&job.dest);
         }
         self.reporter.planned(&job);
+    }
+
+    /// `--dry-run` for a missing DEST: whether the run's `openat(O_CREAT)` could create it,
+    /// as the kernel decides: its directory must be there, a directory, and one the caller may
+    /// make names in ([`allowed::may_create_at`]); a name ending in `.` is looked up whole
+    /// ([`ends_in_dot`]). A directory `--parents` or `--mkpath` plans to make
+    /// ([`crate::report::Reporter::planned_dir`]), or one the walk plans (a fresh directory of
+    /// the walk, stood in for by its parent), takes anything. Entries of an existing directory
+    /// are asked too (red team, round 9: `--dry-run -r tree d/` planned `d/tree/f` in an
+    /// immutable `d/tree`; the run said "cannot create regular file": EPERM).
+    fn may_create(&self, dest: &Endpoint) -> Result<(), Errno> {
+        let path = match dest {
+            Endpoint::Path(path) => path,
+            Endpoint::At { dir, name, .. } if !self.walk_dir.is_some_and(|w| w.fresh) => {
+                return allowed::may_create_at(dir.as_fd(), probe::parent_dir(Path::new(name)));
+            }
+            _ => return Ok(()),
+        };
+        if ends_in_dot(path) {
+            return statat(CWD, path, AtFlags::empty()).map(drop);
+        }
+        let parent = probe::parent_dir(path);
+        if self.reporter.planned_dir(parent) {
+            return Ok(());
+        }
+        match statat(CWD, parent, AtFlags::empty()) {
+            Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Directory => {
+                allowed::may_create_at(CWD, parent)
+            }
+            Ok(_) => Err(Errno::NOTDIR),
+            // --parents plans its directories (a stand-in's names are not looked up).
+            Err(Errno::NOENT) if self.cfg.parents => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     /// `--dry-run` over an existing DEST: whether the run could back it up, remove it or
