@@ -52,8 +52,9 @@ pub(in crate::drive) fn may_create_at(at: BorrowedFd<'_>, path: &Path) -> Result
     may_create_in(dir.as_fd())
 }
 
-/// Whether the caller may remove or rename away the name `name` in the directory `dir` (open:
-/// its descriptor), as the kernel checks `unlinkat` and `renameat` (fs/namei.c `may_delete`):
+/// Whether the caller may remove or rename away each of `names` in the directory `dir` (open:
+/// its descriptor), as the kernel checks `unlinkat` and `renameat` (fs/namei.c `may_delete`;
+/// a rename checks the name it replaces too):
 /// [`may_create_in`] for the directory, then `EPERM` when the directory is append-only, when it
 /// is sticky (mode 1777, `/tmp`) and neither it nor the file is the caller's (without
 /// `CAP_FOWNER`), or when the file is immutable or append-only (`chattr +i`, `+a`). A name
@@ -61,7 +62,7 @@ pub(in crate::drive) fn may_create_at(at: BorrowedFd<'_>, path: &Path) -> Result
 ///
 /// # Errors
 /// The errno the run's `unlinkat` or `renameat` would meet.
-pub(in crate::drive) fn may_remove(dir: BorrowedFd<'_>, name: &OsStr) -> Result<(), Errno> {
+pub(in crate::drive) fn may_remove(dir: BorrowedFd<'_>, names: &[&OsStr]) -> Result<(), Errno> {
     may_create_in(dir)?;
     let flags = AtFlags::SYMLINK_NOFOLLOW;
     let mask = StatxFlags::MODE | StatxFlags::UID;
@@ -69,20 +70,39 @@ pub(in crate::drive) fn may_remove(dir: BorrowedFd<'_>, name: &OsStr) -> Result<
     if attributes(&parent).contains(StatxAttributes::APPEND) {
         return Err(Errno::PERM);
     }
-    let file = match statx(dir, Path::new(name), flags, mask) {
-        Ok(file) => file,
-        Err(Errno::NOENT) => return Ok(()),
-        Err(errno) => return Err(errno),
-    };
-    if attributes(&file).intersects(StatxAttributes::IMMUTABLE | StatxAttributes::APPEND) {
-        return Err(Errno::PERM);
-    }
     let me = rustix::process::geteuid().as_raw();
     let sticky = u32::from(parent.stx_mode) & STICKY != 0;
-    if sticky && file.stx_uid != me && parent.stx_uid != me && !has_cap_fowner() {
-        return Err(Errno::PERM);
+    for name in names {
+        let file = match statx(dir, Path::new(name), flags, mask) {
+            Ok(file) => file,
+            Err(Errno::NOENT) => continue,
+            Err(errno) => return Err(errno),
+        };
+        if attributes(&file).intersects(StatxAttributes::IMMUTABLE | StatxAttributes::APPEND) {
+            return Err(Errno::PERM);
+        }
+        if sticky && file.stx_uid != me && parent.stx_uid != me && !has_cap_fowner() {
+            return Err(Errno::PERM);
+        }
     }
     Ok(())
+}
+
+/// [`may_remove`] for `path` from `at` (its directory opened `O_PATH`, as the run's
+/// `unlinkat` and `renameat` need only search permission to reach it).
+///
+/// # Errors
+/// The errno the run's `unlinkat` or `renameat` would meet (also in reaching the directory).
+pub(in crate::drive) fn may_remove_at(at: BorrowedFd<'_>, path: &Path) -> Result<(), Errno> {
+    use rustix::fs::{openat, Mode, OFlags};
+    let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    let dir = openat(
+        at,
+        crate::exec::probe::parent_dir(path),
+        flags,
+        Mode::empty(),
+    )?;
+    may_remove(dir.as_fd(), &[crate::plan::base_name(path)])
 }
 
 /// `EROFS` when `dir` is on a read-only mount (also a read-only bind mount of a writable

@@ -40,24 +40,34 @@ impl Copier<'_, '_> {
         dest: &DestFacts,
         link_key: Option<(u64, u64)>,
     ) {
-        if let (DestFacts::Missing { .. }, Err(errno)) = (dest, self.may_create(&job.dest)) {
+        let created = match dest {
+            DestFacts::Missing { .. } => self.may_create(&job.dest),
+            _ => Ok(()),
+        };
+        if let Err(errno) = created {
             let e = ReplaceError::CannotCreate {
                 dest: job.dest.display_path().to_path_buf(),
                 errno,
             };
             return self.fail(job.source.display_path(), job.dest.display_path(), e);
         }
-        if let DestFacts::Existing(old) = dest {
-            if let Err(e) = self.may_replace_existing(&job, old) {
-                return self.fail(job.source.display_path(), job.dest.display_path(), e);
-            }
-        }
+        let backup = match dest {
+            DestFacts::Existing(old) => self.may_replace_existing(&job, old),
+            _ => Ok(None),
+        };
+        let backup = match backup {
+            Ok(backup) => backup,
+            Err(e) => return self.fail(job.source.display_path(), job.dest.display_path(), e),
+        };
         if let Some(key) = link_key {
             let first = self.first_copy(&job.dest);
             self.links.insert(key, first);
         }
-        if matches!(dest, DestFacts::Existing(_)) {
-            self.note_planned_backup(&job.dest);
+        if let Some(backup) = backup {
+            // Named on the planned line, as the run's `-v` line names it (new-user trial,
+            // round 4: the dry run did not show it).
+            let shown = job.dest.display_path().with_file_name(&backup);
+            self.reporter.backup_planned(&shown);
         }
         self.reporter.planned(&job);
     }
@@ -73,8 +83,12 @@ impl Copier<'_, '_> {
     fn may_create(&self, dest: &Endpoint) -> Result<(), Errno> {
         let path = match dest {
             Endpoint::Path(path) => path,
+            // The walk's own directory: asked on its descriptor.
             Endpoint::At { dir, name, .. } if !self.walk_dir.is_some_and(|w| w.fresh) => {
-                return allowed::may_create_at(dir.as_fd(), probe::parent_dir(Path::new(name)));
+                return match probe::parent_dir(Path::new(name)) {
+                    up if up == Path::new(".") => allowed::may_create_in(dir.as_fd()),
+                    up => allowed::may_create_at(dir.as_fd(), up),
+                };
             }
             _ => return Ok(()),
         };
@@ -111,22 +125,19 @@ impl Copier<'_, '_> {
     /// and `-f` planned the copy; the run refused it with `EPERM`/`EROFS`. Round 9 before: as
     /// nobody, `--dry-run s ro` (`ro` root's, mode 644) planned it; the run said "cannot create
     /// regular file 'ro': Permission denied", as GNU cp.
-    fn may_replace_existing(&self, job: &plan::Job, old: &FileFacts) -> Result<(), EntryError> {
+    ///
+    /// Returns the name DEST's backup would get (`-b`), for the planned line.
+    fn may_replace_existing(
+        &self,
+        job: &plan::Job,
+        old: &FileFacts,
+    ) -> Result<Option<OsString>, EntryError> {
         let Some((dir, name)) = job.dest.dir_and_name() else {
-            return Ok(());
+            return Ok(None);
         };
-        // A directory that cannot be opened: the run meets that first, and reports it so.
-        let Ok((dir_fd, base)) = effect::split_at_dir(dir, name) else {
-            return Ok(());
-        };
-        let (dir_fd, dest) = (dir_fd.as_fd(), job.dest.display_path().to_path_buf());
-        if let Some(backup) = self.backup_name(dir_fd, &base) {
-            let cannot = |errno| ReplaceError::CannotBackup {
-                dest: dest.clone(),
-                errno,
-            };
-            allowed::may_remove(dir_fd, &base).map_err(cannot)?;
-            return Ok(allowed::may_remove(dir_fd, &backup).map_err(cannot)?);
+        let dest = job.dest.display_path().to_path_buf();
+        if let Some(backed_up) = self.may_back_up(dir, name, &dest) {
+            return Ok(Some(backed_up?));
         }
         let links = self.cfg.preserve_links() && !self.cfg.attributes_only && old.nlink > 1;
         let removed = self.cfg.remove_destination || links;
@@ -134,7 +145,8 @@ impl Copier<'_, '_> {
         let atomic = job.atomic && old.kind == FileKind::Regular;
         if removed && !atomic {
             let cannot = |errno| ReplaceError::CannotRemove { dest, errno };
-            return Ok(allowed::may_remove(dir_fd, &base).map_err(cannot)?);
+            allowed::may_remove_at(dir, name).map_err(cannot)?;
+            return Ok(None);
         }
         // --atomic's check runs with the real ids (exec::atomic's `check_writable`).
         let ids = match atomic {
@@ -143,7 +155,7 @@ impl Copier<'_, '_> {
         };
         let opened = match removed && atomic {
             true => Ok(()),
-            false => accessat(dir_fd, Path::new(&base), Access::WRITE_OK, ids),
+            false => accessat(dir, name, Access::WRITE_OK, ids),
         };
         let cannot_open = |errno| ReplaceError::CannotCreate {
             dest: dest.clone(),
@@ -153,16 +165,40 @@ impl Copier<'_, '_> {
             // --atomic -f makes its copy anew whatever DEST's permissions.
             Err(_) if job.force && atomic => {}
             Err(errno) if job.force && job.strategy != plan::Strategy::Ranged => {
-                allowed::may_remove(dir_fd, &base).map_err(|_| cannot_open(errno))?
+                allowed::may_remove_at(dir, name).map_err(|_| cannot_open(errno))?
             }
             opened => opened.map_err(cannot_open)?,
         }
         // (Through a symlink, the rename is made beside the file it names.)
         if atomic && job.dest_name != plan::DestName::Symlink {
             let cannot = |errno| ExecError::Replace { path: dest, errno };
-            allowed::may_remove(dir_fd, &base).map_err(cannot)?;
+            allowed::may_remove_at(dir, name).map_err(cannot)?;
         }
-        Ok(())
+        Ok(None)
+    }
+
+    /// With `-b`: the name DEST (`name` in `dir`, shown as `dest`) would be backed up to (looked
+    /// up now, not made), if the run could rename it there, replacing a file of that name
+    /// (`None`: no backup is made, DEST is written in place). The run opens DEST's directory
+    /// to name the backup: its failure is the run's.
+    fn may_back_up(
+        &self,
+        dir: BorrowedFd<'_>,
+        name: &Path,
+        dest: &Path,
+    ) -> Option<Result<OsString, ReplaceError>> {
+        self.cfg.backup.as_ref()?;
+        let cannot = |errno| ReplaceError::CannotBackup {
+            dest: dest.to_path_buf(),
+            errno,
+        };
+        let (dir_fd, base) = match effect::split_at_dir(dir, name) {
+            Ok(split) => split,
+            Err(errno) => return Some(Err(cannot(errno))),
+        };
+        let backup = self.backup_name(dir_fd.as_fd(), &base)?;
+        let renamed = allowed::may_remove(dir_fd.as_fd(), &[&base, &backup]);
+        Some(renamed.map(|()| backup).map_err(cannot))
     }
 
     /// With `-b`, the name DEST's backup would get now (looked up in DEST's directory, not
@@ -170,22 +206,6 @@ impl Copier<'_, '_> {
     fn backup_name(&self, dir: BorrowedFd<'_>, base: &OsStr) -> Option<OsString> {
         let b = self.cfg.backup.as_ref()?;
         crate::backup::backup_name_in(dir, base, b.control, &b.suffix).ok()?
-    }
-
-    /// `--dry-run -b` over an existing DEST: the name its backup would get now (looked up, not
-    /// made), for the planned line's ` (backup: 'NAME')`, as the real run's `-v` line says it
-    /// (new-user trial, round 4: the dry run did not show it).
-    fn note_planned_backup(&mut self, dest: &Endpoint) {
-        let Some((dir, name)) = dest.dir_and_name() else {
-            return;
-        };
-        let Ok((dir_fd, base)) = effect::split_at_dir(dir, name) else {
-            return;
-        };
-        if let Some(backup) = self.backup_name(dir_fd.as_fd(), &base) {
-            let shown = dest.display_path().with_file_name(&backup);
-            self.reporter.backup_planned(&shown);
-        }
     }
 
     /// `--attributes-only`: create the file if missing, never touch its data, apply attributes.
