@@ -68,7 +68,7 @@ fn both_succeed(setup: &dyn Fn(&TestEnv) -> Undo, wrap: &[String], args: &[&str]
     );
 }
 
-/// What a fixture's setup must undo before it is removed: `chattr -i` of paths, `umount` of
+/// What a fixture's setup must undo before it is removed: `chattr -i -a` of paths, `umount` of
 /// mount points (in that order).
 #[derive(Default)]
 struct Undo {
@@ -79,7 +79,7 @@ struct Undo {
 impl Drop for Undo {
     fn drop(&mut self) {
         for path in &self.immutable {
-            let _ = Command::new("chattr").arg("-i").arg(path).status();
+            let _ = Command::new("chattr").args(["-i", "-a"]).arg(path).status();
         }
         for mnt in &self.mounts {
             let _ = Command::new("umount").arg(mnt).status();
@@ -252,26 +252,29 @@ fn immutable_supported() -> bool {
 }
 
 /// `s`; the immutable file `imm`; the immutable directory `idir` holding `e`; `idir2/tree`
-/// immutable; `tree/f`, `tree/sub` to copy into it.
+/// immutable; `tree/f`, `tree/sub` to copy into it; `app`, append-only.
 fn immutable_fixture(env: &TestEnv) -> Undo {
     env.write("s", b"new");
     env.write("imm", b"old");
+    env.write("app", b"old");
     env.write("idir/e", b"old");
     env.write("tree/f", b"f");
     fs::create_dir_all(env.join("tree/sub")).unwrap();
     fs::create_dir_all(env.join("idir2/tree")).unwrap();
     let paths = ["imm", "idir", "idir2/tree"].map(|p| env.join(p));
     let undo = Undo {
-        immutable: paths.to_vec(),
+        immutable: [&paths[..], &[env.join("app")]].concat(),
         mounts: Vec::new(),
     };
     testenv::sh(Command::new("chattr").arg("+i").args(&paths));
+    testenv::sh(Command::new("chattr").arg("+a").arg(env.join("app")));
     undo
 }
 
 /// Immutable files and directories (`chattr +i`: EPERM for root too). Red team, round 9: the
 /// dry run planned `-b` and `--remove-destination` over an immutable file or over a file in
 /// an immutable directory, and `-r` files into an immutable directory; the run refused each.
+/// So it did a plain copy over an append-only file (`chattr +a`).
 #[test]
 fn immutable_files_and_directories() {
     if !immutable_supported() {
@@ -295,6 +298,17 @@ fn immutable_files_and_directories() {
             let args: Vec<&str> = options.iter().copied().chain(["s", dest]).collect();
             both_fail(&immutable_fixture, &[], &args, &[&eperm(what, dest)]);
         }
+    }
+    // Append-only (`chattr +a`): opened for writing without O_APPEND, EPERM, which
+    // faccessat(W_OK) does not tell; nor can -f remove it.
+    for options in [&[][..], &["-f"]] {
+        let args: Vec<&str> = options.iter().copied().chain(["s", "app"]).collect();
+        both_fail(
+            &immutable_fixture,
+            &[],
+            &args,
+            &[&eperm("cannot create regular file", "app")],
+        );
     }
     both_fail(
         &immutable_fixture,

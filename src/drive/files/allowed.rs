@@ -88,6 +88,26 @@ pub(in crate::drive) fn may_remove(dir: BorrowedFd<'_>, names: &[&OsStr]) -> Res
     Ok(())
 }
 
+/// Whether the caller may open the existing file `path` (from `at`, followed) for writing
+/// without `O_APPEND`, as the kernel checks the run's `openat(O_WRONLY)` (fs/namei.c
+/// `may_open`): permission for the effective ids (`EACCES`; `EPERM` when immutable), then
+/// `EPERM` when append-only (`chattr +a`, which `faccessat` does not tell), then `EROFS` on a
+/// read-only mount.
+///
+/// # Errors
+/// The errno the run's open would meet.
+pub(in crate::drive) fn may_open_for_write(at: BorrowedFd<'_>, path: &Path) -> Result<(), Errno> {
+    let access = accessat(at, path, Access::WRITE_OK, AtFlags::EACCESS);
+    if !matches!(access, Ok(()) | Err(Errno::ROFS)) {
+        return access;
+    }
+    let st = statx(at, path, AtFlags::empty(), StatxFlags::empty())?;
+    if attributes(&st).contains(StatxAttributes::APPEND) {
+        return Err(Errno::PERM);
+    }
+    access
+}
+
 /// [`may_remove`] for `path` from `at` (its directory opened `O_PATH`, as the run's
 /// `unlinkat` and `renameat` need only search permission to reach it).
 ///

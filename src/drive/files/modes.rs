@@ -115,10 +115,11 @@ impl Copier<'_, '_> {
     /// order and with its message. `-b` renames DEST to its backup name ("cannot backup"):
     /// DEST, and a backup it would replace, must be removable; `--remove-destination` (or `-a`
     /// over a DEST with other names) removes it ("cannot remove"); otherwise DEST is opened for
-    /// writing (`faccessat W_OK`, effective ids), and with `-f` one that cannot be opened is
-    /// removed and made anew, so the failed open counts only when the removal would fail too
-    /// (the run then reports the open's errno). `--atomic` checks DEST as an open would (real
-    /// ids, as its run does) and renames its copy over DEST ("cannot replace").
+    /// writing ([`allowed::may_open_for_write`]: also `chattr +a`), and with `-f` one that
+    /// cannot be opened is removed and made anew, so the failed open counts only when the
+    /// removal would fail too (the run then reports the open's errno). `--atomic` checks DEST
+    /// as an open would (real ids, as its run does) and renames its copy over DEST ("cannot
+    /// replace").
     ///
     /// Red team, round 9: as nobody, in a sticky directory (1777) over root's file, over an
     /// immutable file (`chattr +i`) or on a read-only bind mount, `-b`, `--remove-destination`
@@ -148,14 +149,11 @@ impl Copier<'_, '_> {
             allowed::may_remove_at(dir, name).map_err(cannot)?;
             return Ok(None);
         }
-        // --atomic's check runs with the real ids (exec::atomic's `check_writable`).
-        let ids = match atomic {
-            true => AtFlags::empty(),
-            false => AtFlags::EACCESS,
-        };
-        let opened = match removed && atomic {
-            true => Ok(()),
-            false => accessat(dir, name, Access::WRITE_OK, ids),
+        // --atomic only checks, with the real ids (exec::atomic's `check_writable`).
+        let opened = match (removed, atomic) {
+            (true, true) => Ok(()),
+            (false, true) => accessat(dir, name, Access::WRITE_OK, AtFlags::empty()),
+            (_, false) => allowed::may_open_for_write(dir, name),
         };
         let cannot_open = |errno| ReplaceError::CannotCreate {
             dest: dest.clone(),
