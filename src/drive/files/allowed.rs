@@ -145,12 +145,18 @@ fn attributes(st: &rustix::fs::Statx) -> StatxAttributes {
 /// effective uid of 0 stands for it.
 fn has_cap_fowner() -> bool {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    cap_fowner_in(&status).unwrap_or_else(|| rustix::process::geteuid().is_root())
+}
+
+/// Whether the `CapEff:` line of a `/proc/PID/status` text holds `CAP_FOWNER` (`None`: no such
+/// line).
+fn cap_fowner_in(status: &str) -> Option<bool> {
     let effective = status
         .lines()
         .find_map(|line| line.strip_prefix("CapEff:"))
-        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok());
-    match effective {
-        Some(caps) => caps & CAP_FOWNER != 0,
-        None => rustix::process::geteuid().is_root(),
-    }
+        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())?;
+    Some(effective & CAP_FOWNER != 0)
 }
+
+#[cfg(test)]
+mod tests;
