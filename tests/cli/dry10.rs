@@ -327,7 +327,8 @@ fn immutable_files_and_directories() {
     );
 }
 
-/// `s`; `rob/e` (444) and `rob/w` (666) seen through `mnt`, a read-only bind mount of `rob`.
+/// `s`; `rob/e` (444), `rob/w` (666) and the directory `rob/ro` (555) seen through `mnt`, a
+/// read-only bind mount of `rob`.
 fn bind_fixture(env: &TestEnv) -> Undo {
     env.write("s", b"new");
     mode(&env.join("s"), 0o644);
@@ -336,6 +337,8 @@ fn bind_fixture(env: &TestEnv) -> Undo {
     mode(&env.join("rob"), 0o777);
     mode(&env.join("rob/e"), 0o444);
     mode(&env.join("rob/w"), 0o666);
+    fs::create_dir(env.join("rob/ro")).unwrap();
+    mode(&env.join("rob/ro"), 0o555);
     fs::create_dir(env.join("mnt")).unwrap();
     let mnt = env.join("mnt");
     testenv::sh(
@@ -390,6 +393,14 @@ fn existing_dest_on_a_read_only_bind_mount() {
         let args = ["-b", "s", "mnt/e"];
         both_fail(&bind_fixture, wrap, &args, &[&erofs("cannot backup")]);
     }
+    // A directory the caller may not write either: the kernel says EROFS first (faccessat
+    // says EACCES first).
+    let args = ["s", "mnt/ro/x"];
+    let want = "fcopy: cannot create regular file 'mnt/ro/x': Read-only file system";
+    both_fail(&bind_fixture, &nobody, &args, &[want]);
+    let args = ["--parents", "s", "mnt/ro"];
+    let want = "fcopy: cannot create regular file 'mnt/ro/s': Read-only file system";
+    both_fail(&bind_fixture, &nobody, &args, &[want]);
     both_fail(
         &bind_fixture,
         &nobody,
