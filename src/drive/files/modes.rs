@@ -1,7 +1,7 @@
 //! Regular files under `--dry-run` (the job reported, not run) and `--attributes-only` (the
 //! file made or kept, its data untouched, its attributes applied).
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -194,16 +194,15 @@ impl Copier<'_, '_> {
             Ok(split) => split,
             Err(errno) => return Some(Err(cannot(errno))),
         };
-        let backup = self.backup_name(dir_fd.as_fd(), &base)?;
+        let b = self.cfg.backup.as_ref()?;
+        // The name, as the run's `make_backup` looks it up (a numbered one lists the directory).
+        let named = crate::backup::backup_name_in(dir_fd.as_fd(), &base, b.control, &b.suffix);
+        let backup = match named {
+            Ok(backup) => backup?,
+            Err(errno) => return Some(Err(cannot(errno))),
+        };
         let renamed = allowed::may_remove(dir_fd.as_fd(), &[&base, &backup]);
         Some(renamed.map(|()| backup).map_err(cannot))
-    }
-
-    /// With `-b`, the name DEST's backup would get now (looked up in DEST's directory, not
-    /// made); `None` when the backup control makes none.
-    fn backup_name(&self, dir: BorrowedFd<'_>, base: &OsStr) -> Option<OsString> {
-        let b = self.cfg.backup.as_ref()?;
-        crate::backup::backup_name_in(dir, base, b.control, &b.suffix).ok()?
     }
 
     /// `--attributes-only`: create the file if missing, never touch its data, apply attributes.
