@@ -197,9 +197,10 @@ impl<'a, 'p> Copier<'a, 'p> {
 
     /// `--dry-run`: whether the run could make the directory `dname` (in `ddir`) that the plan
     /// stands in for: the first one in an existing directory needs write and search permission
-    /// there (effective ids; `EROFS` on a read-only mount), as the kernel checks the run's
-    /// `mkdirat` (red team, round 9: `--dry-run -r tree ndw/t` into a directory nobody may write
-    /// planned the copy; the run fails). One inside a planned directory (`in_planned`), or
+    /// there (effective ids), a directory not immutable, and a mount not read-only, as the
+    /// kernel checks the run's `mkdirat` ([`super::files::allowed::may_create_at`]; red team,
+    /// round 9: `--dry-run -r tree ndw/t` into a directory nobody may write planned the copy;
+    /// the run fails). One inside a planned directory (`in_planned`), or
     /// one `--mkpath` plans to make, always could.
     fn may_make_planned(
         &self,
@@ -211,8 +212,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         if in_planned || self.reporter.planned_dir(probe::parent_dir(dst_shown)) {
             return Ok(true);
         }
-        let may = rustix::fs::Access::WRITE_OK | rustix::fs::Access::EXEC_OK;
-        rustix::fs::accessat(ddir, probe::parent_dir(dname), may, AtFlags::EACCESS)
+        super::files::allowed::may_create_at(ddir, probe::parent_dir(dname))
             .map(|()| true)
             .map_err(DirError::Create)
     }

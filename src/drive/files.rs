@@ -24,6 +24,7 @@ use crate::plan::replace::{self, Action, ReplaceError};
 use crate::plan::{self, DestName, Endpoint, FileInputs, Planned, Target};
 use crate::pool;
 
+pub(super) mod allowed;
 mod modes;
 
 impl Config {

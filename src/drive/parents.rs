@@ -23,6 +23,8 @@ use crate::plan::replace::ReplaceError;
 use crate::plan::{self, Endpoint};
 use crate::pool;
 
+mod planned;
+
 /// A directory of a `--parents` destination (made now or existing): its descriptor, name and
 /// the source directory's facts, for applying its attributes again once the operand is copied.
 pub(super) struct MadeParent {
@@ -256,7 +258,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             errno,
         })?);
         self.await_parent(&dir);
-        let mut src_dir = PathBuf::new();
+        let (mut src_dir, mut in_planned) = (PathBuf::new(), false);
         for comp in rel_parent.components() {
             src_dir.push(comp);
             if !kept(&comp) {
@@ -277,12 +279,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
             if self.cfg.dry_run {
                 // A dry run writes nothing: the directories are planned, not made.
-                source_dir_facts(&src_dir)?;
-                let missing = statat(CWD, &dst_dir, AtFlags::SYMLINK_NOFOLLOW).is_err();
-                if missing {
-                    self.reporter.planned_parent(&src_dir, &dst_dir);
-                }
-                *assumed_new = missing;
+                *assumed_new = self.plan_parent(&src_dir, &dst_dir, &mut in_planned)?;
                 continue;
             }
             let created;
@@ -299,23 +296,6 @@ impl<'a, 'p> Copier<'a, 'p> {
             return Ok((made, None));
         }
         Ok((made, Some(dir)))
-    }
-
-    /// Opens DIRECTORY. Under `--dry-run`, one `--mkpath` would make is stood in for by its
-    /// nearest existing ancestor (red team, round 8: `--dry-run --parents --mkpath -r sd/q n/`
-    /// said `cannot access 'n'`; the run copied).
-    fn open_top(&self, top: &Path) -> Result<OwnedFd, Errno> {
-        let opened = open_dir(CWD, top, false);
-        if !(self.cfg.dry_run
-            && matches!(opened, Err(Errno::NOENT))
-            && self.reporter.planned_dir(top))
-        {
-            return opened;
-        }
-        let mut above = top.ancestors().skip(1).chain([Path::new(".")]); // "" is not opened
-        above
-            .find_map(|up| open_dir(CWD, up, false).ok())
-            .ok_or(Errno::NOENT)
     }
 
     /// Makes (or opens) one `--parents` directory `name` in `dir` for the source directory

@@ -1,37 +1,38 @@
 //! Regular files under `--dry-run` (the job reported, not run) and `--attributes-only` (the
 //! file made or kept, its data untouched, its attributes applied).
 
-use std::os::fd::AsFd;
+use std::ffi::OsString;
+use std::os::fd::{AsFd, BorrowedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
 
-use rustix::fs::{statat, AtFlags, FileType, CWD};
+use rustix::fs::{accessat, statat, Access, AtFlags, FileType, CWD};
 use rustix::io::Errno;
 
+use super::allowed;
+use crate::drive::errors::EntryError;
 use crate::drive::Copier;
-use crate::exec::{probe, replace as effect};
-use crate::facts::{DestFacts, FileFacts};
+use crate::exec::{probe, replace as effect, ExecError};
+use crate::facts::{DestFacts, FileFacts, FileKind};
 use crate::plan::replace::ReplaceError;
 use crate::plan::{self, Endpoint};
 
-/// Whether the caller may create a file in the directory `parent`, as the kernel checks the
-/// run's `openat(O_CREAT)`: write and search permission for the effective ids (`faccessat`
-/// with `AT_EACCESS`), and `EROFS` on a read-only mount, which `faccessat(W_OK)` reports
-/// (access(2)). A look only: a dry run changes nothing. (New-user trial, round 9: as user
-/// nobody, `--dry-run f /ro-dir/x` planned the copy and exited 0; the run says "cannot create
-/// regular file '/ro-dir/x': Permission denied".)
-fn may_create_in(parent: &std::path::Path) -> Result<(), Errno> {
-    use rustix::fs::{accessat, Access};
-    accessat(
-        CWD,
-        parent,
-        Access::WRITE_OK | Access::EXEC_OK,
-        AtFlags::EACCESS,
-    )
+/// Whether DEST's last name is `.` (`new/.`): the kernel resolves it in the directory it
+/// names, so the run's `openat(O_CREAT)` of a missing one meets that directory's absence
+/// (`ENOENT`, `ENOTDIR`), whatever `--mkpath` made above it; std's `Path::parent` skips a
+/// trailing `.` and gave the directory above (red team, round 9: `--dry-run --mkpath s new/.`
+/// planned the copy). A trailing `..` is a name in the directory above, as `Path::parent` has
+/// it.
+fn ends_in_dot(path: &Path) -> bool {
+    let bytes = path.as_os_str().as_bytes();
+    bytes == b"." || bytes.ends_with(b"/.")
 }
 
 impl Copier<'_, '_> {
     /// `--dry-run`: reports the planned job. The run would fail to create a file in a missing
-    /// or non-directory parent, or in one the caller may not write or that is on a read-only
-    /// mount ([`may_create_in`]): so does the plan, with the same message (--parents plans its
+    /// or non-directory parent, or in one the caller may not write, that is immutable or on a
+    /// read-only mount ([`allowed::may_create_at`]), or under a name ending in `.`
+    /// ([`ends_in_dot`]): so does the plan, with the same message (--parents plans its
     /// directories). Later links to this file are planned as hard links, as they will be made.
     pub(super) fn dry_run_file(
         &mut self,
@@ -39,77 +40,169 @@ impl Copier<'_, '_> {
         dest: &DestFacts,
         link_key: Option<(u64, u64)>,
     ) {
-        if let (Endpoint::Path(path), DestFacts::Missing { .. }) = (&job.dest, dest) {
-            let parent = probe::parent_dir(path);
-            let usable = match statat(CWD, parent, AtFlags::empty()) {
-                Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Directory => {
-                    may_create_in(parent)
-                }
-                Ok(_) => Err(Errno::NOTDIR),
-                Err(e) => Err(e),
-            };
-            // --parents and --mkpath plan the directories they make (report::planned_dir).
-            let planned = self.cfg.parents || self.reporter.planned_dir(parent);
-            if let (Err(errno), false) = (usable, planned) {
-                let e = ReplaceError::CannotCreate {
-                    dest: path.clone(),
-                    errno,
-                };
-                return self.fail(job.source.display_path(), path, e);
-            }
-        }
-        if let (DestFacts::Existing(_), Err(errno)) = (dest, self.may_write_in_place(&job)) {
+        let created = match dest {
+            DestFacts::Missing { .. } => self.may_create(&job.dest),
+            _ => Ok(()),
+        };
+        if let Err(errno) = created {
             let e = ReplaceError::CannotCreate {
                 dest: job.dest.display_path().to_path_buf(),
                 errno,
             };
             return self.fail(job.source.display_path(), job.dest.display_path(), e);
         }
+        let backup = match dest {
+            DestFacts::Existing(old) => self.may_replace_existing(&job, old),
+            _ => Ok(None),
+        };
+        let backup = match backup {
+            Ok(backup) => backup,
+            Err(e) => return self.fail(job.source.display_path(), job.dest.display_path(), e),
+        };
         if let Some(key) = link_key {
             let first = self.first_copy(&job.dest);
             self.links.insert(key, first);
         }
-        if matches!(dest, DestFacts::Existing(_)) {
-            self.note_planned_backup(&job.dest);
+        if let Some(backup) = backup {
+            // Named on the planned line, as the run's `-v` line names it (new-user trial,
+            // round 4: the dry run did not show it).
+            let shown = job.dest.display_path().with_file_name(&backup);
+            self.reporter.backup_planned(&shown);
         }
         self.reporter.planned(&job);
     }
 
-    /// `--dry-run` over an existing DEST the run opens for writing in place (no backup, no
-    /// removal, no `--atomic`): whether it may, as the kernel checks that open (`faccessat`
-    /// `W_OK` for the effective ids; `EROFS` on a read-only mount). With `-f` only `EROFS`
-    /// counts: the run removes a DEST it cannot open and creates it anew. Red team, round 9:
-    /// as nobody, `--dry-run s ro` (`ro` root's, mode 644) planned the copy; the run says
-    /// "cannot create regular file 'ro': Permission denied", as GNU cp.
-    fn may_write_in_place(&self, job: &plan::Job) -> Result<(), Errno> {
-        let renamed = self.cfg.backup.is_some() || self.cfg.remove_destination || job.atomic;
-        let Some((dir, name)) = job.dest.dir_and_name().filter(|_| !renamed) else {
-            return Ok(());
+    /// `--dry-run` for a missing DEST: whether the run's `openat(O_CREAT)` could create it,
+    /// as the kernel decides: its directory must be there, a directory, and one the caller may
+    /// make names in ([`allowed::may_create_at`]); a name ending in `.` is looked up whole
+    /// ([`ends_in_dot`]). A directory `--parents` or `--mkpath` plans to make
+    /// ([`crate::report::Reporter::planned_dir`]), or one the walk plans (a fresh directory of
+    /// the walk, stood in for by its parent), takes anything. Entries of an existing directory
+    /// are asked too (red team, round 9: `--dry-run -r tree d/` planned `d/tree/f` in an
+    /// immutable `d/tree`; the run said "cannot create regular file": EPERM).
+    fn may_create(&self, dest: &Endpoint) -> Result<(), Errno> {
+        let path = match dest {
+            Endpoint::Path(path) => path,
+            // The walk's own directory: asked on its descriptor.
+            Endpoint::At { dir, name, .. } if !self.walk_dir.is_some_and(|w| w.fresh) => {
+                return match probe::parent_dir(Path::new(name)) {
+                    up if up == Path::new(".") => allowed::may_create_in(dir.as_fd()),
+                    up => allowed::may_create_at(dir.as_fd(), up),
+                };
+            }
+            _ => return Ok(()),
         };
-        match rustix::fs::accessat(dir, name, rustix::fs::Access::WRITE_OK, AtFlags::EACCESS) {
-            Err(Errno::ACCESS) if job.force => Ok(()),
-            result => result,
+        if ends_in_dot(path) {
+            return statat(CWD, path, AtFlags::empty()).map(drop);
+        }
+        let parent = probe::parent_dir(path);
+        if self.reporter.planned_dir(parent) {
+            return Ok(());
+        }
+        match statat(CWD, parent, AtFlags::empty()) {
+            Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Directory => {
+                allowed::may_create_at(CWD, parent)
+            }
+            Ok(_) => Err(Errno::NOTDIR),
+            // --parents plans its directories (a stand-in's names are not looked up).
+            Err(Errno::NOENT) if self.cfg.parents => Ok(()),
+            Err(e) => Err(e),
         }
     }
 
-    /// `--dry-run -b` over an existing DEST: the name its backup would get now (looked up, not
-    /// made), for the planned line's ` (backup: 'NAME')`, as the real run's `-v` line says it
-    /// (new-user trial, round 4: the dry run did not show it).
-    fn note_planned_backup(&mut self, dest: &Endpoint) {
-        let Some(b) = &self.cfg.backup else {
-            return;
+    /// `--dry-run` over an existing DEST: whether the run could back it up, remove it or
+    /// open it, as the kernel would decide each of the run's calls ([`allowed`]), in the run's
+    /// order and with its message. `-b` renames DEST to its backup name ("cannot backup"):
+    /// DEST, and a backup it would replace, must be removable; `--remove-destination` (or `-a`
+    /// over a DEST with other names) removes it ("cannot remove"); otherwise DEST is opened for
+    /// writing ([`allowed::may_open_for_write`]: also `chattr +a`), and with `-f` one that
+    /// cannot be opened is removed and made anew, so the failed open counts only when the
+    /// removal would fail too (the run then reports the open's errno). `--atomic` checks DEST
+    /// as an open would (real ids, as its run does) and renames its copy over DEST ("cannot
+    /// replace").
+    ///
+    /// Red team, round 9: as nobody, in a sticky directory (1777) over root's file, over an
+    /// immutable file (`chattr +i`) or on a read-only bind mount, `-b`, `--remove-destination`
+    /// and `-f` planned the copy; the run refused it with `EPERM`/`EROFS`. Round 9 before: as
+    /// nobody, `--dry-run s ro` (`ro` root's, mode 644) planned it; the run said "cannot create
+    /// regular file 'ro': Permission denied", as GNU cp.
+    ///
+    /// Returns the name DEST's backup would get (`-b`), for the planned line.
+    fn may_replace_existing(
+        &self,
+        job: &plan::Job,
+        old: &FileFacts,
+    ) -> Result<Option<OsString>, EntryError> {
+        let Some((dir, name)) = job.dest.dir_and_name() else {
+            return Ok(None);
         };
-        let Some((dir, name)) = dest.dir_and_name() else {
-            return;
-        };
-        let Ok((dir_fd, base)) = effect::split_at_dir(dir, name) else {
-            return;
-        };
-        let named = crate::backup::backup_name_in(dir_fd.as_fd(), &base, b.control, &b.suffix);
-        if let Ok(Some(backup)) = named {
-            let shown = dest.display_path().with_file_name(&backup);
-            self.reporter.backup_planned(&shown);
+        let dest = job.dest.display_path().to_path_buf();
+        if let Some(backed_up) = self.may_back_up(dir, name, &dest) {
+            return Ok(Some(backed_up?));
         }
+        let links = self.cfg.preserve_links() && !self.cfg.attributes_only && old.nlink > 1;
+        let removed = self.cfg.remove_destination || links;
+        // --atomic replaces a regular file only; anything else is written in place.
+        let atomic = job.atomic && old.kind == FileKind::Regular;
+        if removed && !atomic {
+            let cannot = |errno| ReplaceError::CannotRemove { dest, errno };
+            allowed::may_remove_at(dir, name).map_err(cannot)?;
+            return Ok(None);
+        }
+        // --atomic only checks, with the real ids (exec::atomic's `check_writable`).
+        let opened = match (removed, atomic) {
+            (true, true) => Ok(()),
+            (false, true) => accessat(dir, name, Access::WRITE_OK, AtFlags::empty()),
+            (_, false) => allowed::may_open_for_write(dir, name),
+        };
+        let cannot_open = |errno| ReplaceError::CannotCreate {
+            dest: dest.clone(),
+            errno,
+        };
+        match opened {
+            // --atomic -f makes its copy anew whatever DEST's permissions.
+            Err(_) if job.force && atomic => {}
+            Err(errno) if job.force && job.strategy != plan::Strategy::Ranged => {
+                allowed::may_remove_at(dir, name).map_err(|_| cannot_open(errno))?
+            }
+            opened => opened.map_err(cannot_open)?,
+        }
+        // (Through a symlink, the rename is made beside the file it names.)
+        if atomic && job.dest_name != plan::DestName::Symlink {
+            let cannot = |errno| ExecError::Replace { path: dest, errno };
+            allowed::may_remove_at(dir, name).map_err(cannot)?;
+        }
+        Ok(None)
+    }
+
+    /// With `-b`: the name DEST (`name` in `dir`, shown as `dest`) would be backed up to (looked
+    /// up now, not made), if the run could rename it there, replacing a file of that name
+    /// (`None`: no backup is made, DEST is written in place). The run opens DEST's directory
+    /// to name the backup: its failure is the run's.
+    fn may_back_up(
+        &self,
+        dir: BorrowedFd<'_>,
+        name: &Path,
+        dest: &Path,
+    ) -> Option<Result<OsString, ReplaceError>> {
+        self.cfg.backup.as_ref()?;
+        let cannot = |errno| ReplaceError::CannotBackup {
+            dest: dest.to_path_buf(),
+            errno,
+        };
+        let (dir_fd, base) = match effect::split_at_dir(dir, name) {
+            Ok(split) => split,
+            Err(errno) => return Some(Err(cannot(errno))),
+        };
+        let b = self.cfg.backup.as_ref()?;
+        // The name, as the run's `make_backup` looks it up (a numbered one lists the directory).
+        let named = crate::backup::backup_name_in(dir_fd.as_fd(), &base, b.control, &b.suffix);
+        let backup = match named {
+            Ok(backup) => backup?,
+            Err(errno) => return Some(Err(cannot(errno))),
+        };
+        let renamed = allowed::may_remove(dir_fd.as_fd(), &[&base, &backup]);
+        Some(renamed.map(|()| backup).map_err(cannot))
     }
 
     /// `--attributes-only`: create the file if missing, never touch its data, apply attributes.
