@@ -28,10 +28,10 @@ mod errors;
 mod experience;
 #[path = "cli/faults.rs"]
 mod faults;
-#[path = "cli/gnu_compat.rs"]
-mod gnu_compat;
 #[path = "cli/gnu10.rs"]
 mod gnu10;
+#[path = "cli/gnu_compat.rs"]
+mod gnu_compat;
 #[path = "cli/gnu_leftovers.rs"]
 mod gnu_leftovers;
 #[path = "cli/handoffs.rs"]

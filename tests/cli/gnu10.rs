@@ -113,8 +113,6 @@ fn update_onto_another_name_of_the_source_is_a_reported_skip() {
 /// not skipped is copied on its own unless links are kept (`-a -u` links it). fcopy left
 /// every name as it was.
 #[test]
-#[ignore = "needs src/drive/existing.rs's replace_facts to set first_copy_known from the \
-            hard-link map alone (without `remember &&`): that file is another helper's"]
 fn update_links_later_skipped_names_to_the_first_skipped_dest() {
     let env = TestEnv::new();
     env.write("f", "source");
