@@ -122,9 +122,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             dest,
             existing,
             remember,
-            // Entries come from linked copies (`-a`) and from `-u` skips (GNU's remember_copied
-            // in its `-u` branch), which count with or without `remember`.
-            first_copy_known: self.links.contains_key(&(s.facts.dev, s.facts.ino)),
+            first_copy_known: remember && self.links.contains_key(&(s.facts.dev, s.facts.ino)),
             same_name: None,
             same_file: None,
             unchanged: None,

@@ -108,12 +108,12 @@ fn update_onto_another_name_of_the_source_is_a_reported_skip() {
 
 /// GNU 9.1's `-u` branch remembers every file it skips, links kept or not, and links a later
 /// skipped name of the same file to that DEST, replacing the newer file there (copy.c: "we
-/// currently replace DST_NAME unconditionally"): `cp -u a b dir`, `cp -r -u` with two names of
-/// one file, `cp -r -u -L` and `-R -u -H` with two symlinks to one file. A later name that is
-/// not skipped is copied on its own unless links are kept (`-a -u` links it). fcopy left
-/// every name as it was.
+/// currently replace DST_NAME unconditionally, even if it was a newer separate file"): with
+/// `cp -u a b dir`, `cp -r -u`, `cp -r -u -L`, `-R -u -H` the second newer DEST's data is gone
+/// without a word. fcopy keeps every newer DEST unless links are kept (round 10: nothing lost
+/// silently); with `-a -u` a later skipped name is linked, as GNU's tests/cp/preserve-link.sh.
 #[test]
-fn update_links_later_skipped_names_to_the_first_skipped_dest() {
+fn update_keeps_newer_dests_unless_links_are_kept() {
     let env = TestEnv::new();
     env.write("f", "source");
     env.write("src/h1", "source");
@@ -141,20 +141,33 @@ fn update_links_later_skipped_names_to_the_first_skipped_dest() {
         let run = env.run(args);
         assert_eq!(run.code(), Some(0), "{args:?}: {}", run.stderr());
         let (first, later) = (format!("{dir}/{}", names[0]), format!("{dir}/{}", names[1]));
-        assert_eq!(id(&env, &first), id(&env, &later), "{args:?}");
-        assert_eq!(
-            env.read(&later),
-            format!("old {}", names[0]).as_bytes(),
-            "{args:?}"
-        );
+        assert_ne!(id(&env, &first), id(&env, &later), "{args:?}");
+        for name in names {
+            let want = format!("old {name}");
+            assert_eq!(
+                env.read(format!("{dir}/{name}")),
+                want.as_bytes(),
+                "{args:?}"
+            );
+        }
     }
-    // In a tree with -L: the pair is one file, whichever name was met first.
+    // In a tree with -L: every newer DEST kept as it was.
     dest("e", ["s1", "s2"], [newer, newer]);
     dest("e", ["h1", "h2"], [newer, newer]);
     let run = env.run(&["-r", "-u", "-L", "src/.", "e"]);
     assert_eq!(run.code(), Some(0), "{}", run.stderr());
-    assert_eq!(id(&env, "e/s1"), id(&env, "e/s2"));
-    assert_eq!(id(&env, "e/h1"), id(&env, "e/h2"));
+    for name in ["s1", "s2", "h1", "h2"] {
+        assert_eq!(
+            env.read(format!("e/{name}")),
+            format!("old {name}").as_bytes()
+        );
+    }
+    // Links kept: the later skipped name is linked to the first DEST.
+    dest("m", ["h1", "h2"], [newer, newer]);
+    let run = env.run(&["-a", "-u", "src/h1", "src/h2", "m"]);
+    assert_eq!(run.code(), Some(0), "{}", run.stderr());
+    assert_eq!(id(&env, "m/h1"), id(&env, "m/h2"));
+    assert_eq!(env.read("m/h2"), b"old h1");
     // A later name not skipped: its own copy, unless links are kept.
     for (keep, dir) in [(false, "g"), (true, "k")] {
         dest(dir, ["h1", "h2"], [newer, older]);
@@ -208,9 +221,9 @@ fn update_no_clobber_and_interactive_come_before_a_directory_in_the_way_of_a_sym
 }
 
 /// GNU's `-u` remembers a skipped symbolic link or FIFO with other names as it does a file, and
-/// links a later skipped name to that DEST, links kept or not (`cp -r -u`, `cp -a -u`): two
-/// names of one symlink and of one FIFO onto four newer files come out as two pairs, each
-/// holding the first name's old data. fcopy left the four files as they were.
+/// links a later skipped name to that DEST, links kept or not. fcopy does so with links kept
+/// (`cp -a -u`: two names of one symlink and of one FIFO onto four newer files come out as two
+/// pairs, each holding one name's old data) and keeps each newer DEST without (`cp -r -u`).
 #[test]
 fn update_links_later_skipped_names_of_a_symlink_or_fifo() {
     let env = TestEnv::new();
@@ -237,6 +250,11 @@ fn update_links_later_skipped_names_of_a_symlink_or_fifo() {
         assert_eq!(run.code(), Some(0), "{opt}: {}", run.stderr());
         for pair in [["l1", "l2"], ["p1", "p2"]] {
             let [one, two] = pair.map(|n| format!("{dir}/{n}"));
+            if opt == "-r" {
+                assert_ne!(id(&env, &one), id(&env, &two), "{opt} {pair:?}");
+                assert_eq!(env.read(&two), pair[1].as_bytes(), "{opt}");
+                continue;
+            }
             assert_eq!(id(&env, &one), id(&env, &two), "{opt} {pair:?}");
             let data = env.read(&one);
             assert!(

@@ -159,11 +159,13 @@ impl<'a, 'p> Copier<'a, 'p> {
             && self.cfg.link == crate::options::LinkMode::Copy
     }
 
-    /// GNU 9.1's `-u` branch for a symbolic link or special file with other names: DEST not
-    /// older than SOURCE is skipped but remembered as the first copy of its hard-link group
-    /// (links kept or not, as copy.c's `remember_copied` there), and a later skipped name is
+    /// GNU 9.1's `-u` branch for a symbolic link or special file with other names, links kept
+    /// (`-d`, `-a`): DEST not older than SOURCE is skipped but remembered as the first copy of
+    /// its hard-link group (copy.c's `remember_copied` there), and a later skipped name is
     /// made a hard link to that DEST, replacing the newer file at its own name (measured:
-    /// `cp -d -u` of two names of one symlink onto two newer files). It comes before `-i`,
+    /// `cp -d -u` of two names of one symlink onto two newer files). Without links kept GNU
+    /// does the same; fcopy keeps each newer DEST (see `plan::replace`'s
+    /// `update_remembers_link_group`). It comes before `-i`,
     /// `-n` and a directory in the way, as in GNU. True when handled (skipped, linked, or the
     /// link's failure reported); false when the usual checks decide.
     pub(super) fn update_skips_link_group(
@@ -175,7 +177,8 @@ impl<'a, 'p> Copier<'a, 'p> {
     ) -> bool {
         // As `plan::replace`'s update rule: skipped unless DEST is older.
         let dest_mtime = (existing.st_mtime, existing.st_mtime_nsec as i64);
-        if self.cfg.update != UpdateWhen::Older || facts.nlink < 2 || dest_mtime < facts.mtime {
+        let links_kept = self.remembers_node_links(facts);
+        if self.cfg.update != UpdateWhen::Older || !links_kept || dest_mtime < facts.mtime {
             return false;
         }
         let (src_shown, dst_shown) = (src.display_path(), dst.display_path());

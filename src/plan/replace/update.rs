@@ -7,14 +7,18 @@ use super::{
 
 /// GNU cp -u: a file skipped as not older is still remembered, and a later link to it
 /// replaces its destination, newer or not (tests/cp/preserve-link.sh: `cp -au` keeps
-/// hard-link groups in an existing tree). GNU 9.1's copy.c remembers every file its `-u`
-/// skips, links kept or not (`remember_copied` in the `-u` branch), so a later skipped name
-/// of it is linked to that DEST also with `cp -r -u` and `cp -r -u -L` (measured: two names
-/// of one file, or two symlinks to one file with `-L`, onto two newer files come out as one);
-/// a later name that is not skipped is copied on its own unless links are kept.
+/// hard-link groups in an existing tree).
+///
+/// Only when links are kept (`remember`). GNU 9.1's copy.c remembers every file its `-u`
+/// skips, links kept or not (`remember_copied` in the `-u` branch), so with `cp -r -u` and
+/// `cp -r -u -L` a later skipped name of it replaces a newer DEST of its own with a link to
+/// the first (measured: two names of one file onto two newer files come out as one, the
+/// second's data gone without a word; GNU's comment there: "we currently replace DST_NAME
+/// unconditionally, even if it was a newer separate file"). fcopy keeps a newer DEST under
+/// `-u` unless the caller asked for links to be kept (round 10: nothing is lost silently).
 pub(super) fn update_remembers_link_group(f: &Facts, s: &Settings) -> Option<Step> {
     let e = f.existing.as_ref()?;
-    if !replacing_other_file(f) || !may_be_met_again(f) || s.update != Update::Older {
+    if !replacing_other_file(f) || !f.remember || s.update != Update::Older {
         return None;
     }
     if e.mtime < f.source.mtime {
@@ -33,15 +37,6 @@ pub(super) fn update_remembers_link_group(f: &Facts, s: &Settings) -> Option<Ste
     } else {
         act(Action::RememberAsFirst)
     }
-}
-
-/// Whether another name may lead this run to the source's file again, so that a `-u` skip
-/// of it is remembered: its hard-link group is remembered anyway (`-a`, see the caller), it
-/// has other links, or it was reached through a symlink followed (`-L`, an operand with `-H`
-/// or without `-r`). A file of one name reached as itself is met once (GNU remembers it all
-/// the same; fcopy keeps no entry that cannot be used).
-fn may_be_met_again(f: &Facts) -> bool {
-    f.remember || f.source.nlink > 1 || !f.source.nofollow
 }
 
 /// `--update`, `-n`: skip, fail, or compare times or contents.

@@ -1,5 +1,5 @@
-//! Unit tests of `-u`'s remembered skips without hard links kept (GNU 9.1 copy.c's
-//! `remember_copied` in its `-u` branch): `cp -r -u`, `cp -r -u -L`.
+//! Unit tests of `-u`'s remembered skips (GNU 9.1 copy.c's `remember_copied` in its `-u`
+//! branch): with hard links kept (`cp -a -u`) and without (`cp -r -u`, `cp -r -u -L`).
 
 use std::path::Path;
 
@@ -65,25 +65,29 @@ fn onto_newer() -> Facts<'static> {
 }
 
 #[test]
-fn a_skip_is_remembered_without_links_kept_when_the_file_may_be_met_again() {
+fn a_skip_is_remembered_only_when_links_are_kept() {
     let s = settings();
-    // One name, reached as itself: skipped as before, nothing remembered.
-    assert_eq!(update_remembers_link_group(&onto_newer(), &s), None);
-    // Another link (`cp -r -u`), or reached through a symlink (`cp -r -u -L`): remembered,
-    // then a later skipped name is linked to the first DEST.
+    // Links not kept (`cp -r -u`, `cp -r -u -L`): a newer DEST is skipped and nothing is
+    // remembered, whatever names the file has, so no later name replaces a newer DEST of its
+    // own with a link (GNU 9.1 does: its copy.c's "we currently replace DST_NAME
+    // unconditionally, even if it was a newer separate file").
     let mut linked = onto_newer();
     linked.source.nlink = 2;
     let mut followed = onto_newer();
     followed.source.nofollow = false;
-    for mut f in [linked, followed] {
-        let remembered = Some(Step::Act(Action::RememberAsFirst));
-        assert_eq!(update_remembers_link_group(&f, &s), remembered);
-        f.first_copy_known = true;
-        let linked = Some(Step::Act(Action::LinkToFirst));
-        assert_eq!(update_remembers_link_group(&f, &s), linked);
-        // An older DEST is not skipped: the rules after this one decide (a copy of its own
-        // unless links are kept).
-        f.existing.as_mut().unwrap().mtime = (99, 0);
+    for f in [onto_newer(), linked.clone(), followed] {
         assert_eq!(update_remembers_link_group(&f, &s), None);
     }
+    // Links kept (`cp -a -u`, tests/cp/preserve-link.sh): remembered, then a later skipped
+    // name is linked to the first DEST.
+    let mut f = linked;
+    f.remember = true;
+    let remembered = Some(Step::Act(Action::RememberAsFirst));
+    assert_eq!(update_remembers_link_group(&f, &s), remembered);
+    f.first_copy_known = true;
+    let linked = Some(Step::Act(Action::LinkToFirst));
+    assert_eq!(update_remembers_link_group(&f, &s), linked);
+    // An older DEST is not skipped: the rules after this one decide.
+    f.existing.as_mut().unwrap().mtime = (99, 0);
+    assert_eq!(update_remembers_link_group(&f, &s), None);
 }
