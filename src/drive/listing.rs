@@ -73,8 +73,13 @@ pub(super) fn read_entries(dir: BorrowedFd<'_>) -> Result<Vec<OsString>, Errno> 
     Ok(pop_order(entries))
 }
 
-/// The names to pop from the end in ascending inode order: sorted by descending inode.
-pub(super) fn pop_order(mut entries: Vec<(u64, OsString)>) -> Vec<OsString> {
-    entries.sort_by_key(|e| std::cmp::Reverse(e.0));
-    entries.into_iter().map(|(_, n)| n).collect()
+/// The names to pop from the end in ascending inode order, names of one inode (hard links) in
+/// directory order: sorted by descending (inode, position). GNU cp sorts by inode with glibc's
+/// stable sort, so hard links are met in directory order; met the other way round, `cp -a -u`
+/// linked the name whose DEST was newer to the other's copy, its data gone, where GNU kept it
+/// (new user, round 10).
+pub(super) fn pop_order(entries: Vec<(u64, OsString)>) -> Vec<OsString> {
+    let mut numbered: Vec<_> = entries.into_iter().enumerate().collect();
+    numbered.sort_unstable_by_key(|(at, (ino, _))| std::cmp::Reverse((*ino, *at)));
+    numbered.into_iter().map(|(_, (_, n))| n).collect()
 }

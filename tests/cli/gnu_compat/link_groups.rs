@@ -357,3 +357,28 @@ fn parents_name_the_leading_directory_that_fails_like_gnu() {
         Diff::new(setup).args(&args).check();
     }
 }
+
+/// New user, round 10: names of one inode are met in directory order, as GNU meets them (its
+/// stable sort by inode). Met the other way round, `cp -a -u` copied a name whose DEST was
+/// older first and then linked a name whose DEST was newer to that copy, the newer data gone,
+/// where GNU skipped the newer one first and kept it.
+#[test]
+fn names_of_one_inode_are_met_in_directory_order_like_gnu() {
+    if !have_gnu() {
+        return;
+    }
+    // Two names: met in either order, the other order gives another result (the newer
+    // DEST kept, or linked to the older one's new copy).
+    Diff::new(|r: &Path| {
+        file(r, "s/p1", "data\n");
+        set_mtime(&r.join("s/p1"), 1_577_836_800);
+        hardlink(r, "s/p1", "s/q1");
+        file(r, "d/p1", "older\n");
+        set_mtime(&r.join("d/p1"), 1_546_300_800);
+        file(r, "d/q1", "newer\n");
+        set_mtime(&r.join("d/q1"), 1_893_456_000);
+    })
+    .no_stamp()
+    .args(&["-a", "-u", "s/.", "d"])
+    .check();
+}
