@@ -46,6 +46,8 @@ mod operand_names;
 mod overwrite;
 #[path = "cli/parents.rs"]
 mod parents;
+#[path = "cli/range10.rs"]
+mod range10;
 #[path = "cli/range9.rs"]
 mod range9;
 #[path = "cli/ranged.rs"]

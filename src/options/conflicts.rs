@@ -28,6 +28,17 @@ pub enum Conflict {
     RangeWithParents,
     /// A byte range with `-r`/`-a`: a range copies one file.
     RangeWithRecursive,
+    /// A byte range with `-l` or `-s`: a link has no bytes of its own to write; the range was
+    /// dropped and DEST became a link to all of SOURCE, `-f` replacing a file meant to be
+    /// patched (new user, round 10).
+    RangeWithLinks,
+    /// A byte range with `--attributes-only`: no data is copied (the range was dropped, an
+    /// empty DEST made; new user, round 10).
+    RangeWithAttributesOnly,
+    /// A byte range with `-P`/`-d` in effect (the last of `-L`/`-P`/`-H`/`-d`): a symbolic link
+    /// SOURCE was copied as a link, the range dropped (new user, round 10). Checked by
+    /// [`super::resolve`], which knows which of those flags wins.
+    RangeWithNoDereference,
     /// `--batch` with SOURCE or DEST operands.
     BatchWithOperands,
     /// `--batch` with `-t`.
@@ -143,6 +154,16 @@ pub const CONFLICTS: &[Row] = &[
         Conflict::RangeWithRecursive,
         |g| g.args.is_ranged(),
         |g| g.args.recursive || g.args.archive,
+    ),
+    row(
+        Conflict::RangeWithLinks,
+        |g| g.args.is_ranged(),
+        |g| g.args.link || g.args.symbolic_link,
+    ),
+    row(
+        Conflict::RangeWithAttributesOnly,
+        |g| g.args.is_ranged(),
+        |g| g.args.attributes_only,
     ),
     row(
         Conflict::BatchWithOperands,

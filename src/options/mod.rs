@@ -257,6 +257,10 @@ pub fn resolve(args: &Args, m: &crate::cli::FlagPositions) -> Result<Config, Usa
         args,
         backup: backup.is_some(),
     })?;
+    let deref = order::resolve_deref(args, m, recursive);
+    if args.is_ranged() && deref == Deref::Never {
+        return Err(UsageError::Conflict(Conflict::RangeWithNoDereference));
+    }
     let restart = crate::restart::Settings::resolve(args).map_err(UsageError::Restart)?;
     let mut copy = copy_options(args);
     copy.preserve = preserve;
@@ -267,7 +271,7 @@ pub fn resolve(args: &Args, m: &crate::cli::FlagPositions) -> Result<Config, Usa
         copy,
         recursive,
         no_target_directory: args.no_target_directory,
-        deref: order::resolve_deref(args, m, recursive),
+        deref,
         one_file_system: args.one_file_system,
         link: link_mode(args),
         update: if args.no_clobber {

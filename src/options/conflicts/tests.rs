@@ -159,6 +159,24 @@ row_test!(
     ["--checksum", "--update=changed", "a", "b"]
 );
 row_test!(
+    range_with_links,
+    RangeWithLinks,
+    ["-l", "--len=1", "a", "b"],
+    ["-l", "a", "b"]
+);
+row_test!(
+    range_with_symbolic_links,
+    RangeWithLinks,
+    ["-s", "--offset-out=1", "a", "b"],
+    ["--offset-out=1", "a", "b"]
+);
+row_test!(
+    range_with_attributes_only,
+    RangeWithAttributesOnly,
+    ["--attributes-only", "--len=1", "a", "b"],
+    ["--attributes-only", "a", "b"]
+);
+row_test!(
     resume_with_range,
     ResumeWithRange,
     ["--resume", "--len=1", "a", "b"],

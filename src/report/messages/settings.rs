@@ -112,6 +112,18 @@ impl fmt::Display for Conflict {
             Conflict::RangeWithRecursive => {
                 return write!(f, "{RANGE} copy one file; they cannot be used with -r");
             }
+            Conflict::RangeWithLinks => {
+                return write!(f, "{RANGE} copy bytes; they cannot be used with -l or -s");
+            }
+            Conflict::RangeWithAttributesOnly => {
+                return write!(f, "{RANGE} cannot be used with --attributes-only");
+            }
+            Conflict::RangeWithNoDereference => {
+                return write!(
+                    f,
+                    "{RANGE} read a file's bytes; they cannot be used with -P or -d"
+                );
+            }
             Conflict::BatchWithOperands => "--batch cannot be combined with SOURCE or DEST operands",
             Conflict::BatchWithTargetDirectory => "--batch cannot be combined with --target-directory",
             Conflict::BatchWithParents => "--batch cannot be combined with --parents",

@@ -1,0 +1,42 @@
+//! Byte ranges, new-user report of round 10: a range is refused where fcopy would not write
+//! bytes (`-l`, `-s`, `--attributes-only`, a symbolic link copied as one with `-P`/`-d`),
+//! instead of being dropped while DEST was replaced by a link or an empty file.
+
+use crate::testenv::TestEnv;
+
+/// `fcopy -lf --len 3 s q` made `q` a hard link to all of `s` (its own bytes gone), exit 0;
+/// `-sf`, `--attributes-only` and `-P` with a symlink SOURCE dropped the range as well.
+#[test]
+fn a_range_with_links_attributes_only_or_no_dereference_is_refused() {
+    let env = TestEnv::new();
+    env.write("s", "0123456789");
+    std::os::unix::fs::symlink("s", env.join("slk")).unwrap();
+    let cases: [&[&str]; 7] = [
+        &["-lf", "--len", "3", "s", "q"],
+        &["-sf", "--offset-out", "2", "--len", "3", "s", "q"],
+        &["-f", "--attributes-only", "--len", "3", "s", "q"],
+        &["-f", "-P", "--len", "3", "slk", "q"],
+        &["-f", "-d", "--len", "3", "slk", "q"],
+        &["-L", "-P", "--len", "3", "slk", "q"],
+        &["-l", "--len", "3", "s", "new"],
+    ];
+    for args in cases {
+        env.write("q", "patch me, keep me");
+        let run = env.run(args);
+        assert_eq!(run.code(), Some(1), "{args:?}");
+        assert!(
+            run.stderr().starts_with("fcopy: --offset-in, --offset-out and --len "),
+            "{args:?}: {}",
+            run.stderr()
+        );
+        assert_eq!(env.read("q"), b"patch me, keep me", "{args:?}");
+        assert!(!env.join("new").exists(), "{args:?}");
+        let md = std::fs::symlink_metadata(env.join("q")).unwrap();
+        assert!(md.is_file() && md.len() == 17, "{args:?}");
+    }
+    // The last of -L/-P decides: -P then -L follows the link and copies the range.
+    env.write("q", "patch me, keep me");
+    let run = env.run(&["-P", "-L", "--offset-out", "2", "--len", "3", "slk", "q"]);
+    run.success();
+    assert_eq!(env.read("q"), b"pa012 me, keep me");
+}
