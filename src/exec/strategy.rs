@@ -205,11 +205,19 @@ pub(super) fn copy_extents(
     let mut extents = DataExtents::new(span.src, size);
     let mut data = 0;
     let mut ended_at = None;
+    // Where the last extent ended: the holes between extents count as done for the progress
+    // bar, whose total is the file's size (new user, round 10: a tree holding a 10 MiB sparse
+    // file ended at "0% ... 5/5 files").
+    let mut done_to = 0;
     for extent in extents.by_ref() {
         let extent = extent.map_err(|errno| ExecError::Seek {
             path: span.src_name.to_owned(),
             errno,
         })?;
+        span.engine
+            .progress
+            .advance(extent.start.saturating_sub(done_to));
+        done_to = extent.end;
         let len = extent.end - extent.start;
         let before = outcome.fallback;
         let copied = span.copy(&mut Offsets::both(extent.start), Some(len), outcome)?;
@@ -225,6 +233,9 @@ pub(super) fn copy_extents(
             ended_at = Some(extent.start + copied);
             break;
         }
+    }
+    if ended_at.is_none() {
+        span.engine.progress.advance(size.saturating_sub(done_to));
     }
     Ok(ExtentsCopied {
         data,

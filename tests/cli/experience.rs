@@ -71,6 +71,32 @@ fn progress_always_draws_a_bar_on_a_terminal() {
     );
 }
 
+/// New user, round 10: a tree holding a sparse file ended at `[> ] 101.67 KiB/10.10 MiB 0%
+/// ... 5/5 files`: its holes counted in the total, never as done. The last bar drawn must
+/// show every byte done.
+#[test]
+fn progress_counts_a_sparse_files_holes_as_done() {
+    if !require_tool("script") {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("src/small", pattern(100_000, 2));
+    let mut sparse = fs::File::create(env.join("src/sparse")).unwrap();
+    sparse.write_all(&pattern(4096, 1)).unwrap();
+    sparse.set_len(10 << 20).unwrap();
+    drop(sparse);
+    let screen = in_pty(&env, "--progress=always -r src dst");
+    env.assert_same_content("src/sparse", "dst/sparse");
+    let last = screen
+        .rsplit('\r')
+        .find(|l| l.contains("files"))
+        .unwrap_or("");
+    assert!(
+        last.contains("10.10 MiB/10.10 MiB") && last.contains("100%") && last.contains("2/2 files"),
+        "last bar not complete: {last:?} in {screen:?}"
+    );
+}
+
 #[test]
 fn progress_auto_shows_only_for_a_slow_copy() {
     if !require_tool("script") {

@@ -25,7 +25,8 @@ fn a_range_with_links_attributes_only_or_no_dereference_is_refused() {
         let run = env.run(args);
         assert_eq!(run.code(), Some(1), "{args:?}");
         assert!(
-            run.stderr().starts_with("fcopy: --offset-in, --offset-out and --len "),
+            run.stderr()
+                .starts_with("fcopy: --offset-in, --offset-out and --len "),
             "{args:?}: {}",
             run.stderr()
         );
