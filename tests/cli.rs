@@ -40,6 +40,8 @@ mod handoffs;
 mod integrity;
 #[path = "cli/memory.rs"]
 mod memory;
+#[path = "cli/newuser10.rs"]
+mod newuser10;
 #[path = "cli/operand_names.rs"]
 mod operand_names;
 #[path = "cli/overwrite.rs"]

@@ -54,6 +54,9 @@ struct LongName {
     /// The words its value must be one of (`--sparse`: auto, always, never); empty for a free
     /// value. GNU's argmatch takes a unique prefix of one ([`expand_word`]).
     words: Vec<String>,
+    /// Other spellings of some of `words`, taken as given only (`--method=read_write` is
+    /// `read-write`): (alias, word).
+    aliases: Vec<(String, String)>,
 }
 
 /// The command's option names: every long name and alias, and the short options that take a
@@ -88,6 +91,16 @@ impl OptionNames {
                 .iter()
                 .map(|v| v.get_name().to_owned())
                 .collect();
+            let aliases: Vec<(String, String)> = arg
+                .get_possible_values()
+                .iter()
+                .flat_map(|v| {
+                    let word = v.get_name().to_owned();
+                    v.get_name_and_aliases()
+                        .skip(1)
+                        .map(move |a| (a.to_owned(), word.clone()))
+                })
+                .collect();
             for name in all {
                 names.longs.push(LongName {
                     name: name.to_owned(),
@@ -95,6 +108,7 @@ impl OptionNames {
                     separate_value: takes_value && !arg.is_require_equals_set(),
                     no_value: range.max_values() == 0,
                     words: words.clone(),
+                    aliases: aliases.clone(),
                 });
             }
         }
@@ -254,6 +268,9 @@ fn expand_word<'a>(option: &'a LongName, value: &'a [u8]) -> Result<&'a [u8], Op
     // An empty value is a prefix of every word: ambiguous, as GNU's argmatch says.
     if words.iter().any(|w| w.as_bytes() == value) {
         return Ok(value);
+    }
+    if let Some((_, word)) = option.aliases.iter().find(|(a, _)| a.as_bytes() == value) {
+        return Ok(word.as_bytes());
     }
     let matching: Vec<&String> = words
         .iter()

@@ -8,10 +8,11 @@ use clap::ValueEnum;
 
 use crate::options::values::{MethodChoice, ProgressWhen, ReflinkWhen, SparseWhen, UpdateWhen};
 
-/// Implements `ValueEnum` from a list of `Variant = "word": "help line"` (the list's order is
-/// the order `--help` and the "Valid arguments" list show).
+/// Implements `ValueEnum` from a list of `Variant = "word" (| "alias")*: "help line"` (the
+/// list's order is the order `--help` and the "Valid arguments" list show; aliases are
+/// accepted, never shown).
 macro_rules! value_words {
-    ($ty:ty { $($variant:ident = $word:literal : $help:literal,)* }) => {
+    ($ty:ty { $($variant:ident = $word:literal $(| $alias:literal)* : $help:literal,)* }) => {
         impl ValueEnum for $ty {
             fn value_variants<'a>() -> &'a [Self] {
                 &[$(Self::$variant),*]
@@ -19,7 +20,7 @@ macro_rules! value_words {
 
             fn to_possible_value(&self) -> Option<PossibleValue> {
                 Some(match self {
-                    $(Self::$variant => PossibleValue::new($word).help($help),)*
+                    $(Self::$variant => PossibleValue::new($word)$(.alias($alias))*.help($help),)*
                 })
             }
         }
@@ -52,10 +53,12 @@ value_words!(UpdateWhen {
     Changed = "changed": "Replace only regular files whose size or mtime differs from their source's (skip finished copies)",
 });
 
+// `--json` and `--debug` name the strategies `copy_file_range` and `read_write`: those
+// spellings are taken too (new user, round 10: `--method read_write` was refused).
 value_words!(MethodChoice {
     Auto = "auto": "Reflink (per --reflink), then copy_file_range, then read/write",
-    CopyFileRange = "copy-file-range": "copy_file_range only: fail with the reason instead of falling back",
-    ReadWrite = "read-write": "read/write only: never the kernel copy",
+    CopyFileRange = "copy-file-range" | "copy_file_range": "copy_file_range only: fail with the reason instead of falling back",
+    ReadWrite = "read-write" | "read_write": "read/write only: never the kernel copy",
 });
 
 /// GNU cp's `--sparse` words in its order (cp.c `sparse_type_string`), which its "Valid
