@@ -179,7 +179,7 @@ impl Copier<'_, '_> {
     /// up now, not made), if the run could rename it there, replacing a file of that name
     /// (`None`: no backup is made, DEST is written in place). The run opens DEST's directory
     /// to name the backup: its failure is the run's.
-    fn may_back_up(
+    pub(in crate::drive) fn may_back_up(
         &self,
         dir: BorrowedFd<'_>,
         name: &Path,
