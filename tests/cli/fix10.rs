@@ -138,3 +138,95 @@ fn sticky_directory_links_and_special_files() {
         both_fail(&sticky_fixture, &nobody, args, want);
     }
 }
+
+/// `-f` over another user's file in a sticky directory, as nobody: the open fails (EACCES),
+/// then the removal `-f` tries (EPERM). GNU cp 9.1 (copy_reg's `unlink_dest_after_failed_open`)
+/// says "cannot remove 'st/f': Operation not permitted" (measured as uid 65534 with /bin/cp);
+/// fcopy's run and dry run said the open's "cannot create regular file ...: Permission denied".
+#[test]
+fn force_says_the_failed_removal() {
+    let Some(nobody) = as_nobody("a file of another user in a sticky directory") else {
+        return;
+    };
+    let want = "fcopy: cannot remove 'st/f': Operation not permitted";
+    both_fail(&sticky_fixture, &nobody, &["-f", "s", "st/f"], want);
+    // A regular file the caller may write is still opened and written, not removed.
+    let setup = |env: &TestEnv| {
+        sticky_fixture(env);
+        mode(&env.join("st/f"), 0o666);
+    };
+    let [dry, real] = dry_and_real(&setup, &nobody, &["-f", "s", "st/f"]);
+    assert_eq!(
+        (dry, real),
+        ((Some(0), String::new()), (Some(0), String::new()))
+    );
+}
+
+/// `--mkpath s new/sub/..`: the run makes `new/sub` (DEST's parent, as `Path::parent` has it:
+/// `..` is a name there), then finds DEST a directory (`new`) and copies into it as
+/// `new/sub/../s`. GNU cp 9.1 has no `--mkpath`. The dry run named `new/sub/..` itself as the
+/// copy (planned a file where the run makes `new/s`); it now names what the run names. So for
+/// `--batch` jobs, and for two SOURCEs into `new/sub/..` (made whole, then copied into).
+#[test]
+fn mkpath_with_dest_ending_in_dot_dot() {
+    let setup = |env: &TestEnv| {
+        env.write("s", b"data");
+        env.write("t", b"more");
+        env.write("jobs", b"s\tnew/sub/..\n");
+    };
+    let cases: [(&[&str], &[&str]); 3] = [
+        (&["--mkpath", "s", "new/sub/.."], &["new/sub/../s"]),
+        (&["--mkpath", "--batch", "jobs"], &["new/sub/../s"]),
+        (
+            &["--mkpath", "s", "t", "new/sub/.."],
+            &["new/sub/../s", "new/sub/../t"],
+        ),
+    ];
+    for (args, copies) in cases {
+        let env = TestEnv::new();
+        setup(&env);
+        let args: Vec<&str> = args.iter().copied().chain(["-v"]).collect();
+        let real = env.fcopy().args(&args).run();
+        assert_eq!(
+            real.code(),
+            Some(0),
+            "the run of {args:?}: {}",
+            real.stderr()
+        );
+        for copy in copies {
+            assert_eq!(
+                env.read(copy),
+                env.read(&copy["new/sub/../".len()..]),
+                "{args:?}"
+            );
+            let line = format!("-> '{copy}'");
+            assert!(
+                real.stdout().contains(&line),
+                "the run of {args:?}: {}",
+                real.stdout()
+            );
+        }
+        let env = TestEnv::new();
+        setup(&env);
+        let before = env.listing();
+        let dry = env.fcopy().arg("--dry-run").args(&args).run();
+        assert_eq!(
+            env.listing(),
+            before,
+            "the dry run of {args:?} changed the fixture"
+        );
+        assert_eq!(
+            (dry.code(), dry.stderr()),
+            (Some(0), String::new()),
+            "the dry run of {args:?}"
+        );
+        for copy in copies {
+            let line = format!("-> '{copy}'");
+            assert!(
+                dry.stdout().contains(&line),
+                "the dry run of {args:?}: {}",
+                dry.stdout()
+            );
+        }
+    }
+}
