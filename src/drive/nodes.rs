@@ -74,6 +74,11 @@ impl<'a, 'p> Copier<'a, 'p> {
             return;
         }
         if self.cfg.dry_run {
+            if let Err(errno) = self.may_create(dst) {
+                let (kind, path) = (NodeKind::SymbolicLink, dst_shown.clone());
+                let err = WalkError::CreateNode { kind, path, errno };
+                return self.fail(&src_shown, &dst_shown, err);
+            }
             self.remember_first_node(facts, dst, None);
             return self
                 .reporter
@@ -182,6 +187,11 @@ impl<'a, 'p> Copier<'a, 'p> {
             return;
         }
         if self.cfg.dry_run {
+            if let Err(errno) = self.may_create(dst) {
+                let (kind, path) = (special_kind(facts), dst_shown.clone());
+                let err = WalkError::CreateNode { kind, path, errno };
+                return self.fail(&src_shown, &dst_shown, err);
+            }
             self.remember_first_node(facts, dst, None);
             return self
                 .reporter
@@ -204,11 +214,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                 Ok(node) => node,
                 Err(step) => {
                     let backup = backup_to_restore(&backed_up, step);
-                    let kind = if facts.kind == FileKind::Fifo {
-                        NodeKind::Fifo
-                    } else {
-                        NodeKind::SpecialFile
-                    };
+                    let kind = special_kind(facts);
                     let err = WalkError::made(&dst_shown, step, |path, errno| {
                         WalkError::CreateNode { kind, path, errno }
                     });
@@ -381,6 +387,15 @@ impl<'a, 'p> Copier<'a, 'p> {
                 None
             }
         }
+    }
+}
+
+/// How a special file's failed creation names it: "fifo", else "special file" (GNU's words).
+fn special_kind(facts: &FileFacts) -> NodeKind {
+    if facts.kind == FileKind::Fifo {
+        NodeKind::Fifo
+    } else {
+        NodeKind::SpecialFile
     }
 }
 

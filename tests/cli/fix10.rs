@@ -83,7 +83,8 @@ fn mode(path: &Path, mode: u32) {
 }
 
 /// `s` (root's source, 644), the symlink `sl` to it, the FIFO `ff` (666), and the sticky
-/// directory `st` (1777, root's) holding root's `st/f` (644) and nobody's `st/mine`.
+/// directory `st` (1777, root's) holding root's `st/f` (644) and nobody's `st/mine`; root's
+/// `ro` (755).
 fn sticky_fixture(env: &TestEnv) {
     env.write("s", b"new");
     mode(&env.join("s"), 0o644);
@@ -101,6 +102,38 @@ fn sticky_fixture(env: &TestEnv) {
     env.write("st/mine", b"mine");
     mode(&env.join("st/mine"), 0o644);
     std::os::unix::fs::chown(env.join("st/mine"), Some(65534), Some(65534)).unwrap();
+    fs::create_dir(env.join("ro")).unwrap();
+    mode(&env.join("ro"), 0o755);
+}
+
+/// As nobody, a link or special file made in a directory the caller may not write (root's,
+/// 755): the run's creation fails (EACCES); the dry run planned it (fix10).
+#[test]
+fn links_and_special_files_into_a_directory_the_caller_may_not_write() {
+    let Some(nobody) = as_nobody("a directory of another user") else {
+        return;
+    };
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["-s", "ABS", "ro/x"],
+            "fcopy: cannot create symbolic link 'ro/x' to 'ABS': Permission denied",
+        ),
+        (
+            &["-l", "st/mine", "ro/x"],
+            "fcopy: cannot create hard link 'ro/x' to 'st/mine': Permission denied",
+        ),
+        (
+            &["-P", "sl", "ro/x"],
+            "fcopy: cannot create symbolic link 'ro/x': Permission denied",
+        ),
+        (
+            &["-r", "ff", "ro/x"],
+            "fcopy: cannot create fifo 'ro/x': Permission denied",
+        ),
+    ];
+    for (args, want) in cases {
+        both_fail(&sticky_fixture, &nobody, args, want);
+    }
 }
 
 /// As nobody, over root's file in a sticky directory (mode 1777), links and special files:

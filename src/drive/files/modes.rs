@@ -80,7 +80,7 @@ impl Copier<'_, '_> {
     /// the walk, stood in for by its parent), takes anything. Entries of an existing directory
     /// are asked too (red team, round 9: `--dry-run -r tree d/` planned `d/tree/f` in an
     /// immutable `d/tree`; the run said "cannot create regular file": EPERM).
-    fn may_create(&self, dest: &Endpoint) -> Result<(), Errno> {
+    pub(in crate::drive) fn may_create(&self, dest: &Endpoint) -> Result<(), Errno> {
         let path = match dest {
             Endpoint::Path(path) => path,
             // The walk's own directory: asked on its descriptor.

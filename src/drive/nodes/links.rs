@@ -276,6 +276,11 @@ impl<'a, 'p> Copier<'a, 'p> {
         link: impl Fn(BorrowedFd<'_>, &Path) -> Result<(), Errno>,
     ) {
         if self.cfg.dry_run {
+            // DEST's directory must take the new name (red team's kind of finding, fix10: as
+            // nobody, `--dry-run -s /abs ro/x` planned a link the run refused: EACCES).
+            if let Err(errno) = self.may_create(dst) {
+                return self.report_link(kind, src_shown, src_shown, dst, Err(errno), None);
+            }
             return self
                 .reporter
                 .planned_node(kind.node(), src_shown, dst.display_path());
