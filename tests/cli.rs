@@ -18,6 +18,8 @@ mod batch;
 mod cli9;
 #[path = "cli/docs.rs"]
 mod docs;
+#[path = "cli/fix10.rs"]
+mod fix10;
 #[path = "cli/dry10.rs"]
 mod dry10;
 #[path = "cli/engine.rs"]

@@ -146,7 +146,9 @@ fn run_job(
     let never_a_directory = |_: &Path| Ok(false);
     // --dry-run: a DEST that --mkpath would make is the directory the run copies into.
     let dest = Path::new(&job.dest);
-    let planned = copier.reporter().dry_run && copier.reporter().planned_dir(dest);
+    let reporter = copier.reporter();
+    let planned = reporter.dry_run
+        && super::operands::dir_once_made(dest, &|p: &Path| reporter.planned_dir(p));
     let planned_or_dir = |p: &Path| {
         if p == dest {
             Ok(true)

@@ -21,7 +21,7 @@ use crate::{drive, signals};
 pub fn resolve(args: &Args, planned_dir: Option<&Path>) -> Result<(Vec<Target>, bool), UsageError> {
     let seen = RefCell::new(HashMap::new());
     let is_dir = |path: &Path| -> io::Result<bool> {
-        if planned_dir == Some(path) {
+        if planned_dir.is_some_and(|dir| dir_once_made(path, &|p| p == dir)) {
             return Ok(true);
         }
         let answer = *seen
@@ -34,6 +34,21 @@ pub fn resolve(args: &Args, planned_dir: Option<&Path>) -> Result<(Vec<Target>, 
         })
     };
     options::operands::resolve_targets(args, &is_dir)
+}
+
+/// `--dry-run --mkpath`: whether `path` names a directory once the directories the plan makes
+/// (`made`) exist: one of them, or one followed by `..` (the parent of a directory is one).
+/// The run makes `new/sub` for `--mkpath s new/sub/..` (DEST's parent: `..` is a name there),
+/// then finds DEST a directory and copies into it as `new/sub/../s`; the dry run planned the
+/// file `new/sub/..` (helper dry10's finding, round 10). `new/sub/.` is `new/sub` as a path.
+pub(super) fn dir_once_made(path: &Path, made: &dyn Fn(&Path) -> bool) -> bool {
+    if made(path) {
+        return true;
+    }
+    match (path.components().next_back(), path.parent()) {
+        (Some(std::path::Component::ParentDir), Some(below)) => dir_once_made(below, made),
+        _ => false,
+    }
 }
 
 /// Copies each operand in order until a signal stops the run. `parallel`: jobs run on workers.

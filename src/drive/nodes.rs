@@ -10,6 +10,7 @@ use rustix::fs::{FileType, Stat};
 use rustix::io::Errno;
 
 use super::errors::{NodeKind, WalkError};
+use super::files::allowed;
 use super::Copier;
 use crate::exec::dirs::MakeError;
 use crate::exec::nodes;
@@ -73,6 +74,11 @@ impl<'a, 'p> Copier<'a, 'p> {
             return;
         }
         if self.cfg.dry_run {
+            if let Err(errno) = self.may_create(dst) {
+                let (kind, path) = (NodeKind::SymbolicLink, dst_shown.clone());
+                let err = WalkError::CreateNode { kind, path, errno };
+                return self.fail(&src_shown, &dst_shown, err);
+            }
             self.remember_first_node(facts, dst, None);
             return self
                 .reporter
@@ -141,9 +147,6 @@ impl<'a, 'p> Copier<'a, 'p> {
             Some(WalkError::DirectoryInTheWay {
                 dst: dst_shown.to_path_buf(),
             })
-        } else if self.cfg.dry_run {
-            // Planned by the caller.
-            return Some(None);
         } else if self.cfg.attributes_only
             && !self.cfg.remove_destination
             && self.cfg.backup.is_none()
@@ -161,6 +164,10 @@ impl<'a, 'p> Copier<'a, 'p> {
         if let Some(err) = refusal {
             self.fail(src_shown, dst_shown, err);
             return None;
+        }
+        if self.cfg.dry_run {
+            // Planned by the caller, once the run's backup or removal would be allowed.
+            return self.plan_room(src, dst, Removal::Reported).then_some(None);
         }
         self.make_room(src, dst, Removal::Reported)
     }
@@ -180,6 +187,11 @@ impl<'a, 'p> Copier<'a, 'p> {
             return;
         }
         if self.cfg.dry_run {
+            if let Err(errno) = self.may_create(dst) {
+                let (kind, path) = (special_kind(facts), dst_shown.clone());
+                let err = WalkError::CreateNode { kind, path, errno };
+                return self.fail(&src_shown, &dst_shown, err);
+            }
             self.remember_first_node(facts, dst, None);
             return self
                 .reporter
@@ -202,11 +214,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                 Ok(node) => node,
                 Err(step) => {
                     let backup = backup_to_restore(&backed_up, step);
-                    let kind = if facts.kind == FileKind::Fifo {
-                        NodeKind::Fifo
-                    } else {
-                        NodeKind::SpecialFile
-                    };
+                    let kind = special_kind(facts);
                     let err = WalkError::made(&dst_shown, step, |path, errno| {
                         WalkError::CreateNode { kind, path, errno }
                     });
@@ -265,14 +273,14 @@ impl<'a, 'p> Copier<'a, 'p> {
         let unlink_first = self.cfg.remove_destination
             || self.cfg.deref == Deref::Never
             || (self.cfg.preserve_links() && existing.st_nlink > 1);
-        if self.cfg.dry_run {
-            return Some(None);
-        }
         let removal = if unlink_first {
-            Removal::Quiet
+            Removal::Reported
         } else {
             Removal::No
         };
+        if self.cfg.dry_run {
+            return self.plan_room(src, dst, removal).then_some(None);
+        }
         self.make_room(src, dst, removal)
     }
 
@@ -314,6 +322,35 @@ impl<'a, 'p> Copier<'a, 'p> {
         }
     }
 
+    /// `--dry-run`'s [`Self::make_room`]: whether the run could back the existing DEST up or
+    /// remove it as `removal` says, asked of the kernel without changing anything
+    /// ([`allowed::may_remove_at`], and the backup's rename as a regular file's dry run asks
+    /// it); a refusal is reported with the run's words ("cannot backup", "cannot remove").
+    /// False once reported. (Follow-up of the round-9 red team: the dry run of `-b -s`,
+    /// `--remove-destination -P` of a symlink, `-r --remove-destination` of a FIFO planned
+    /// what the run refused in a sticky directory.)
+    fn plan_room(&mut self, src: &Endpoint, dst: &Endpoint, removal: Removal) -> bool {
+        let Some((dir, name)) = dst.dir_and_name() else {
+            return true;
+        };
+        let dest = dst.display_path().to_path_buf();
+        let refused = if self.cfg.backup.is_some() {
+            self.may_back_up(dir, name, &dest).and_then(Result::err)
+        } else if removal == Removal::No {
+            None
+        } else {
+            match allowed::may_remove_at(dir, name) {
+                Ok(()) | Err(Errno::NOENT) => None,
+                Err(errno) => Some(ReplaceError::CannotRemove { dest, errno }),
+            }
+        };
+        let Some(err) = refused else {
+            return true;
+        };
+        self.fail(src.display_path(), dst.display_path(), err);
+        false
+    }
+
     /// Makes room for a node or link at the existing DEST: renames it to its backup name when
     /// backups are made (and returns that name), else removes it as `removal` says (with `-v`,
     /// GNU's "removed 'DEST'", measured: `cp -a -v` of a symlink or FIFO onto a file, `cp -a -v
@@ -335,11 +372,12 @@ impl<'a, 'p> Copier<'a, 'p> {
                     self.reporter.removed(dst.display_path());
                     Ok(None)
                 }
-                Err(errno) if removal == Removal::Reported => Err(ReplaceError::CannotRemove {
+                // Gone meanwhile: nothing to remove (GNU ignores ENOENT too).
+                Err(Errno::NOENT) => Ok(None),
+                Err(errno) => Err(ReplaceError::CannotRemove {
                     dest: dst.display_path().to_path_buf(),
                     errno,
                 }),
-                Err(_) => Ok(None),
             }
         };
         match cleared {
@@ -349,6 +387,15 @@ impl<'a, 'p> Copier<'a, 'p> {
                 None
             }
         }
+    }
+}
+
+/// How a special file's failed creation names it: "fifo", else "special file" (GNU's words).
+fn special_kind(facts: &FileFacts) -> NodeKind {
+    if facts.kind == FileKind::Fifo {
+        NodeKind::Fifo
+    } else {
+        NodeKind::SpecialFile
     }
 }
 
@@ -366,9 +413,10 @@ fn backup_to_restore(backed_up: &Option<OsString>, step: MakeError) -> Option<&O
 enum Removal {
     /// DEST stays (the creation then fails with "File exists", as GNU's).
     No,
-    /// Removed; a failure is left for the creation's own error to tell.
-    Quiet,
-    /// Removed; a failure is reported ("cannot remove").
+    /// Removed; a failure is reported ("cannot remove"), as GNU 9.1's copy_internal does
+    /// wherever it unlinks first (measured as nobody in a sticky directory over root's file:
+    /// `cp -r --remove-destination fifo st/f`, `cp -l --remove-destination`, `cp -s -P` of a
+    /// symlink; fcopy said "cannot create fifo 'st/f': File exists" before).
     Reported,
 }
 

@@ -38,6 +38,9 @@ pub enum ExecError {
     CreateDest { path: PathBuf, errno: Errno },
     /// Opening an existing DEST for a ranged copy failed.
     OpenDest { path: PathBuf, errno: Errno },
+    /// `-f`: an existing DEST that could not be opened could not be removed either (GNU cp
+    /// 9.1's copy_reg, `unlink_dest_after_failed_open`: "cannot remove", the unlink's errno).
+    RemoveDest { path: PathBuf, errno: Errno },
     /// DEST is no longer the file that was checked (rule 10: never written through).
     DestReplaced { path: PathBuf },
     /// `FICLONE` failed where a clone was required or where a copy would fail alike.

@@ -171,8 +171,14 @@ pub(super) fn open_dest(job: &Job) -> Result<(Fd, bool, Overwrite), ExecError> {
         Err(Errno::NXIO) if !nonblock.is_empty() => Err(ExecError::DestReplaced {
             path: path.to_owned(),
         }),
-        Err(e) if job.force && job.strategy != Strategy::Ranged => {
-            unlinkat(dir, name, AtFlags::empty()).map_err(|_| cannot_open(job, e))?;
+        // GNU cp 9.1's copy_reg: a failed unlink is said as such, with its own errno
+        // (measured as nobody over root's file in a sticky directory: "cannot remove 'st/f':
+        // Operation not permitted"; fcopy said the open's "Permission denied" before).
+        Err(_) if job.force && job.strategy != Strategy::Ranged => {
+            unlinkat(dir, name, AtFlags::empty()).map_err(|errno| ExecError::RemoveDest {
+                path: path.to_owned(),
+                errno,
+            })?;
             create().map_err(cannot_create)
         }
         Err(e) => Err(cannot_open(job, e)),

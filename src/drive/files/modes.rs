@@ -80,7 +80,7 @@ impl Copier<'_, '_> {
     /// the walk, stood in for by its parent), takes anything. Entries of an existing directory
     /// are asked too (red team, round 9: `--dry-run -r tree d/` planned `d/tree/f` in an
     /// immutable `d/tree`; the run said "cannot create regular file": EPERM).
-    fn may_create(&self, dest: &Endpoint) -> Result<(), Errno> {
+    pub(in crate::drive) fn may_create(&self, dest: &Endpoint) -> Result<(), Errno> {
         let path = match dest {
             Endpoint::Path(path) => path,
             // The walk's own directory: asked on its descriptor.
@@ -95,10 +95,11 @@ impl Copier<'_, '_> {
         if ends_in_dot(path) {
             return statat(CWD, path, AtFlags::empty()).map(drop);
         }
-        let parent = probe::parent_dir(path);
-        if self.reporter.planned_dir(parent) {
+        let parent = self.climbed_out(probe::parent_dir(path));
+        if self.reporter.planned_dir(&parent) {
             return Ok(());
         }
+        let parent = parent.as_path();
         match statat(CWD, parent, AtFlags::empty()) {
             Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Directory => {
                 allowed::may_create_at(CWD, parent)
@@ -110,6 +111,28 @@ impl Copier<'_, '_> {
         }
     }
 
+    /// `--dry-run --mkpath`: the directory `dir` names once the plan's directories are made,
+    /// when it climbs out of one it makes with `..` (`new/sub/..` is `new`, which it makes too;
+    /// the run copies `--mkpath s new/sub/..` into it as `new/sub/../s`): each `..` below a
+    /// planned directory not there yet is taken away with the name before it, as the kernel
+    /// will resolve it (a directory `--mkpath` makes is no symlink). Anything else as given.
+    fn climbed_out(&self, dir: &Path) -> std::path::PathBuf {
+        use std::path::Component;
+        let mut dir = dir.to_path_buf();
+        while dir.components().next_back() == Some(Component::ParentDir) {
+            let below = dir.parent().unwrap_or(Path::new(""));
+            let missing = statat(CWD, below, AtFlags::SYMLINK_NOFOLLOW).is_err();
+            if !self.reporter.planned_dir(below) || !missing {
+                break;
+            }
+            dir = match below.parent() {
+                Some(up) if !up.as_os_str().is_empty() => up.to_path_buf(),
+                _ => Path::new(".").to_path_buf(),
+            };
+        }
+        dir
+    }
+
     /// `--dry-run` over an existing DEST: whether the run could back it up, remove it or
     /// open it, as the kernel would decide each of the run's calls ([`allowed`]), in the run's
     /// order and with its message. `-b` renames DEST to its backup name ("cannot backup"):
@@ -117,9 +140,9 @@ impl Copier<'_, '_> {
     /// over a DEST with other names) removes it ("cannot remove"); otherwise DEST is opened for
     /// writing ([`allowed::may_open_for_write`]: also `chattr +a`), and with `-f` one that
     /// cannot be opened is removed and made anew, so the failed open counts only when the
-    /// removal would fail too (the run then reports the open's errno). `--atomic` checks DEST
-    /// as an open would (real ids, as its run does) and renames its copy over DEST ("cannot
-    /// replace").
+    /// removal would fail too (the run then says "cannot remove", the removal's errno, as GNU
+    /// cp 9.1). `--atomic` checks DEST as an open would (real ids, as its run does) and renames
+    /// its copy over DEST ("cannot replace").
     ///
     /// Red team, round 9: as nobody, in a sticky directory (1777) over root's file, over an
     /// immutable file (`chattr +i`) or on a read-only bind mount, `-b`, `--remove-destination`
@@ -162,8 +185,13 @@ impl Copier<'_, '_> {
         match opened {
             // --atomic -f makes its copy anew whatever DEST's permissions.
             Err(_) if job.force && atomic => {}
-            Err(errno) if job.force && job.strategy != plan::Strategy::Ranged => {
-                allowed::may_remove_at(dir, name).map_err(|_| cannot_open(errno))?
+            // The run's failed removal is said with its own errno ("cannot remove").
+            Err(_) if job.force && job.strategy != plan::Strategy::Ranged => {
+                let cannot = |errno| ExecError::RemoveDest {
+                    path: dest.clone(),
+                    errno,
+                };
+                allowed::may_remove_at(dir, name).map_err(cannot)?
             }
             opened => opened.map_err(cannot_open)?,
         }
@@ -179,7 +207,7 @@ impl Copier<'_, '_> {
     /// up now, not made), if the run could rename it there, replacing a file of that name
     /// (`None`: no backup is made, DEST is written in place). The run opens DEST's directory
     /// to name the backup: its failure is the run's.
-    fn may_back_up(
+    pub(in crate::drive) fn may_back_up(
         &self,
         dir: BorrowedFd<'_>,
         name: &Path,

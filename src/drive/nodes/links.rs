@@ -13,6 +13,7 @@ use rustix::io::Errno;
 
 use super::Removal;
 use crate::drive::errors::{NodeKind, WalkError};
+use crate::drive::files::allowed;
 use crate::drive::Copier;
 use crate::exec::{nodes, probe};
 use crate::facts::{FileFacts, FileKind};
@@ -275,6 +276,11 @@ impl<'a, 'p> Copier<'a, 'p> {
         link: impl Fn(BorrowedFd<'_>, &Path) -> Result<(), Errno>,
     ) {
         if self.cfg.dry_run {
+            // DEST's directory must take the new name (red team's kind of finding, fix10: as
+            // nobody, `--dry-run -s /abs ro/x` planned a link the run refused: EACCES).
+            if let Err(errno) = self.may_create(dst) {
+                return self.report_link(kind, src_shown, src_shown, dst, Err(errno), None);
+            }
             return self
                 .reporter
                 .planned_node(kind.node(), src_shown, dst.display_path());
@@ -351,9 +357,33 @@ impl<'a, 'p> Copier<'a, 'p> {
                 self.report_link(kind, &shown, &shown, dst, Err(Errno::EXIST), None);
                 return None;
             }
+            let removal = if remove {
+                Removal::Reported
+            } else {
+                Removal::No
+            };
+            if !self.plan_room(src, dst, removal) {
+                return None;
+            }
+            // -f: the run's `force_linkat` renames its new link over DEST; a refused rename
+            // is the link's failure (GNU: "cannot create symbolic link"), DEST kept.
+            let (dir, name) = dst.dir_and_name().expect("paths");
+            let renamed = match !remove && self.cfg.backup.is_none() {
+                true => allowed::may_remove_at(dir, name),
+                false => Ok(()),
+            };
+            if let Err(errno) = renamed {
+                let shown = src.display_path().to_path_buf();
+                self.report_link(kind, &shown, &shown, dst, Err(errno), None);
+                return None;
+            }
             return Some(Room::default());
         }
-        let removal = if remove { Removal::Quiet } else { Removal::No };
+        let removal = if remove {
+            Removal::Reported
+        } else {
+            Removal::No
+        };
         let backup = self.make_room(src, dst, removal)?;
         Some(Room {
             replace: backup.is_none() && forced,

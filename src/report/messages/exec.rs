@@ -97,6 +97,9 @@ impl ExecError {
             E::OpenDest { path, errno } => {
                 write!(f, "cannot open {} for writing: {}", quote(path), e(*errno))
             }
+            E::RemoveDest { path, errno } => {
+                write!(f, "cannot remove {}: {}", quote(path), e(*errno))
+            }
             E::DestReplaced { path } => {
                 write!(f, "{} was replaced while being copied", quote(path))
             }
