@@ -18,8 +18,6 @@ mod batch;
 mod cli9;
 #[path = "cli/docs.rs"]
 mod docs;
-#[path = "cli/fix10.rs"]
-mod fix10;
 #[path = "cli/dry10.rs"]
 mod dry10;
 #[path = "cli/engine.rs"]
@@ -30,6 +28,8 @@ mod errors;
 mod experience;
 #[path = "cli/faults.rs"]
 mod faults;
+#[path = "cli/fix10.rs"]
+mod fix10;
 #[path = "cli/gnu10.rs"]
 mod gnu10;
 #[path = "cli/gnu_compat.rs"]

@@ -236,10 +236,26 @@ fn range_conflict(
         "--backup without --atomic"
     } else if config.remove_destination && !config.copy.atomic {
         "--remove-destination without --atomic"
+    } else if config.link != options::LinkMode::Copy {
+        // A link has no bytes of its own: the range was dropped and DEST became a link to
+        // all of SOURCE (new user, round 10; `-l`/`-s` with a command-line range are refused).
+        "-l or -s"
+    } else if config.attributes_only {
+        "--attributes-only"
+    } else if config.deref == options::Deref::Never && is_symlink(&job.source) {
+        // Copied as a link, the range dropped; a regular file's range is copied (`-r`, `-a`
+        // and `-P` leave a file alone).
+        "-P or -d (SOURCE is a symbolic link)"
     } else {
         return None;
     };
     Some(BatchProblem::RangeWithOption { file, line, option })
+}
+
+/// Whether `path` names a symbolic link (`lstat`; a name that cannot be examined is not one:
+/// the copy reports it).
+fn is_symlink(path: &std::ffi::OsStr) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }
 
 /// Whether any job of the batch file writes to standard output (DEST `-`): then `--json`/`-v`

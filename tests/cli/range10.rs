@@ -41,3 +41,49 @@ fn a_range_with_links_attributes_only_or_no_dereference_is_refused() {
     run.success();
     assert_eq!(env.read("q"), b"pa012 me, keep me");
 }
+
+/// A `--batch` line's own range with `-l`/`-s`/`--attributes-only`, or with a symbolic link
+/// SOURCE that `-P`/`-d`/`-r` would copy as a link, fails that line (DEST kept); a regular
+/// file's range under `-r`/`-a`/`-d` is copied.
+#[test]
+fn a_batch_lines_range_where_no_bytes_would_be_written_fails_the_line() {
+    let env = TestEnv::new();
+    env.write("s", "0123456789");
+    std::os::unix::fs::symlink("s", env.join("slk")).unwrap();
+    let cases: [(&str, &[&str]); 6] = [
+        ("s", &["-l"]),
+        ("s", &["-sf"]),
+        ("s", &["--attributes-only"]),
+        ("slk", &["-d"]),
+        ("slk", &["-r"]),
+        ("slk", &["-P"]),
+    ];
+    for (source, opts) in cases {
+        env.write("q", "patch me, keep me");
+        let line = format!("{source}\tq\t0\t2\t3\n");
+        let run = env
+            .fcopy()
+            .args(&["--batch", "-"])
+            .args(opts)
+            .stdin_bytes(line)
+            .run();
+        assert_eq!(run.code(), Some(1), "{source} {opts:?}");
+        assert!(
+            run.stderr().contains("-:1: the line has its own range"),
+            "{source} {opts:?}: {}",
+            run.stderr()
+        );
+        assert_eq!(env.read("q"), b"patch me, keep me", "{source} {opts:?}");
+    }
+    for opts in [&["-r"][..], &["-a"], &["-d"]] {
+        env.write("q", "patch me, keep me");
+        let run = env
+            .fcopy()
+            .args(&["--batch", "-"])
+            .args(opts)
+            .stdin_bytes("s\tq\t0\t2\t3\n")
+            .run();
+        run.success();
+        assert_eq!(env.read("q"), b"pa012 me, keep me", "{opts:?}");
+    }
+}
