@@ -49,7 +49,12 @@ fn dry_and_real(setup: &dyn Fn(&TestEnv) -> Undo, wrap: &[String], args: &[&str]
 
 /// Asserts that the dry run and the run of `args` both fail with exit 1 and `want` (the
 /// run's own words, one message per line).
-fn both_fail(setup: &dyn Fn(&TestEnv) -> Undo, wrap: &[String], args: &[&str], want: &[&str]) {
+pub(crate) fn both_fail(
+    setup: &dyn Fn(&TestEnv) -> Undo,
+    wrap: &[String],
+    args: &[&str],
+    want: &[&str],
+) {
     let mut want: Vec<&str> = want.to_vec();
     want.sort_unstable();
     let want = (Some(1), want.join("\n"));
@@ -71,7 +76,7 @@ fn both_succeed(setup: &dyn Fn(&TestEnv) -> Undo, wrap: &[String], args: &[&str]
 /// What a fixture's setup must undo before it is removed: `chattr -i -a` of paths, `umount` of
 /// mount points (in that order).
 #[derive(Default)]
-struct Undo {
+pub(crate) struct Undo {
     immutable: Vec<PathBuf>,
     mounts: Vec<PathBuf>,
 }
@@ -226,7 +231,7 @@ fn parents_into_a_directory_the_caller_may_not_write() {
 
 /// A prefix that runs fcopy without write permission on root's fixtures: setpriv to 65534
 /// as root, nothing otherwise (then mode 555 stops the caller itself).
-fn unprivileged() -> Option<Vec<String>> {
+pub(crate) fn unprivileged() -> Option<Vec<String>> {
     if !testenv::is_root() {
         return Some(Vec::new());
     }

@@ -27,3 +27,28 @@ fn method_takes_the_spellings_json_reports() {
         run.stderr()
     );
 }
+
+/// `--dry-run` of an unreadable SOURCE (as another user) planned the copy, alone and in a
+/// tree; the run says `cannot open 'secret' for reading: Permission denied`, exit 1.
+#[test]
+fn dry_run_fails_on_an_unreadable_source_as_the_run_does() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(wrap) = crate::dry10::unprivileged() else {
+        return;
+    };
+    let setup = |env: &TestEnv| {
+        env.write("secret", "s");
+        env.write("tr/secret", "s");
+        env.write("tr/ok", "ok");
+        for f in ["secret", "tr/secret"] {
+            std::fs::set_permissions(env.join(f), std::fs::Permissions::from_mode(0o000)).unwrap();
+        }
+        std::fs::create_dir(env.join("w")).unwrap();
+        std::fs::set_permissions(env.join("w"), std::fs::Permissions::from_mode(0o777)).unwrap();
+        crate::dry10::Undo::default()
+    };
+    let want = ["fcopy: cannot open 'secret' for reading: Permission denied"];
+    crate::dry10::both_fail(&setup, &wrap, &["secret", "w/y"], &want);
+    let want = ["fcopy: cannot open 'tr/secret' for reading: Permission denied"];
+    crate::dry10::both_fail(&setup, &wrap, &["-r", "tr", "w/tr"], &want);
+}

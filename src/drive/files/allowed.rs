@@ -108,6 +108,17 @@ pub(in crate::drive) fn may_open_for_write(at: BorrowedFd<'_>, path: &Path) -> R
     access
 }
 
+/// Whether the caller may open `path` (from `at`, symbolic links followed) for reading, as
+/// the run opens SOURCE before anything else: read permission for the effective user
+/// (`faccessat(R_OK, AT_EACCESS)`; ACLs and capabilities count, as in the run's open).
+/// New user, round 10: `--dry-run` planned an unreadable SOURCE the run refused.
+///
+/// # Errors
+/// The errno the run's open would meet (EACCES; ENOENT, ELOOP on the way).
+pub(in crate::drive) fn may_open_for_read(at: BorrowedFd<'_>, path: &Path) -> Result<(), Errno> {
+    accessat(at, path, Access::READ_OK, AtFlags::EACCESS)
+}
+
 /// [`may_remove`] for `path` from `at` (its directory opened `O_PATH`, as the run's
 /// `unlinkat` and `renameat` need only search permission to reach it).
 ///

@@ -29,7 +29,8 @@ fn ends_in_dot(path: &Path) -> bool {
 }
 
 impl Copier<'_, '_> {
-    /// `--dry-run`: reports the planned job. The run would fail to create a file in a missing
+    /// `--dry-run`: reports the planned job. The run would fail to open an unreadable SOURCE
+    /// ([`allowed::may_open_for_read`]), to create a file in a missing
     /// or non-directory parent, or in one the caller may not write, that is immutable or on a
     /// read-only mount ([`allowed::may_create_at`]), or under a name ending in `.`
     /// ([`ends_in_dot`]): so does the plan, with the same message (--parents plans its
@@ -40,6 +41,14 @@ impl Copier<'_, '_> {
         dest: &DestFacts,
         link_key: Option<(u64, u64)>,
     ) {
+        // The run opens SOURCE first (standard input is not asked).
+        if let Some((dir, name)) = job.source.dir_and_name() {
+            if let Err(errno) = allowed::may_open_for_read(dir, name) {
+                let path = job.source.display_path().to_path_buf();
+                let e = ExecError::OpenSource { path, errno };
+                return self.fail(job.source.display_path(), job.dest.display_path(), e);
+            }
+        }
         let created = match dest {
             DestFacts::Missing { .. } => self.may_create(&job.dest),
             _ => Ok(()),
