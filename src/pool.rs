@@ -32,6 +32,8 @@ pub struct Context {
     /// leave DEST removed and never copied (red team, round 9: `-j2 --remove-destination`
     /// stopped while a worker waited on a FIFO left the other DESTs of its hand-off deleted).
     pub run_here: bool,
+    /// The `--batch` line the job came from (its `--json` records name it when it finishes).
+    pub batch_line: Option<u64>,
 }
 
 /// A finished job. The job stays boxed from planner to report: what crosses the channels is a

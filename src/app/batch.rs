@@ -114,8 +114,21 @@ fn entries(
     })
 }
 
-/// One job of the list: `--mkpath`, ordering against earlier jobs, its own range, the copy.
+/// One job of the list, its records in `--json` naming its line.
 fn run_job(
+    copier: &mut drive::Copier<'_, '_>,
+    file: &Path,
+    job: BatchJob,
+    order: &mut JobOrder,
+    settings: (bool, &Config),
+) {
+    copier.reporter().batch_line = u64::try_from(job.line).ok();
+    run_line(copier, file, job, order, settings);
+    copier.reporter().batch_line = None;
+}
+
+/// One job of the list: `--mkpath`, ordering against earlier jobs, its own range, the copy.
+fn run_line(
     copier: &mut drive::Copier<'_, '_>,
     file: &Path,
     job: BatchJob,

@@ -57,6 +57,7 @@ impl Copier<'_, '_> {
     pub(super) fn dispatch(&mut self, job: Box<plan::Job>, mut context: pool::Context) {
         self.reporter.starting(&job);
         context.timed = self.reporter.json;
+        context.batch_line = self.reporter.batch_line;
         let bytes = job.range.map_or(job.len, |r| r.len).unwrap_or(0);
         if let Some(p) = &self.reporter.progress {
             p.add_total(bytes, 1);
@@ -105,8 +106,15 @@ impl Copier<'_, '_> {
         self.pool.as_mut().expect("a pool").submit(work);
     }
 
-    /// Reports a finished job and updates what the run has created.
+    /// Reports a finished job (under its own `--batch` line, whichever line is being planned
+    /// now) and updates what the run has created.
     pub(super) fn complete(&mut self, done: pool::Done) {
+        let planning = std::mem::replace(&mut self.reporter.batch_line, done.context.batch_line);
+        self.complete_job(done);
+        self.reporter.batch_line = planning;
+    }
+
+    fn complete_job(&mut self, done: pool::Done) {
         let pool::Done {
             job,
             context,

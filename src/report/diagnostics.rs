@@ -23,7 +23,7 @@ impl Reporter {
         if self.json {
             let record =
                 Record::new("error", None, None, "error").error(self.with_program(message));
-            self.line(format_args!("{}", record.finish()));
+            self.emit(record);
         }
     }
 
@@ -56,7 +56,7 @@ impl Reporter {
         if self.json {
             let message = self.with_program(&message.to_string());
             let record = Record::new("error", None, None, "error").error(message);
-            self.line(format_args!("{}", record.finish()));
+            self.emit(record);
         }
         if try_help {
             let program = std::mem::take(&mut self.program);
@@ -133,7 +133,7 @@ impl Reporter {
                     r.len.as_ref().map(|b| b.value),
                 )
             });
-            self.line(format_args!("{}", record.finish()));
+            self.emit(record);
         }
     }
 
@@ -161,7 +161,7 @@ impl Reporter {
         if self.json {
             let mut record = Record::new(kind, Some(source), Some(dest), "skipped");
             record.bytes = Some(0);
-            self.line(format_args!("{}", record.finish()));
+            self.emit(record);
         } else if self.dry_run {
             // As `--dry-run` shows an excluded entry: every entry the plan met has its line.
             self.line(format_args!(

@@ -65,6 +65,9 @@ pub struct Reporter {
     /// The byte range in effect for the operands being copied (command line or batch line), so
     /// a ranged job that fails before it is planned still has its offsets in `--json`.
     pub range: Option<crate::plan::RangeArgs>,
+    /// The `--batch` line whose job is being planned or reported: its records' `line` (new
+    /// user, round 10: a failed job's record had `"line":null`, hard to find in a long list).
+    pub batch_line: Option<u64>,
     /// `--dry-run --parents`: the directories already planned (each is planned once, as the
     /// run makes it once).
     planned_parents: std::collections::HashSet<PathBuf>,
@@ -91,11 +94,18 @@ impl Reporter {
             backup_made: None,
             answers: None,
             range: None,
+            batch_line: None,
             planned_parents: std::collections::HashSet::new(),
         }
     }
 
     /// Writes one line of output (to stderr when stdout carries data); remembers a write error.
+    /// Writes a `--json` record, with the `--batch` line in effect unless it names one.
+    fn emit(&mut self, record: record::Record<'_>) {
+        let record = record.at_line(self.batch_line);
+        self.line(format_args!("{}", record.finish()));
+    }
+
     fn line(&mut self, args: std::fmt::Arguments<'_>) {
         if self.write_error.is_some() {
             return;

@@ -96,6 +96,12 @@ impl<'a> Record<'a> {
         self
     }
 
+    /// The `--batch` line `line` is about, unless the record names one already.
+    pub fn at_line(mut self, line: Option<u64>) -> Self {
+        self.line = self.line.or(line);
+        self
+    }
+
     pub fn finish(self) -> String {
         let path = |o: JsonObject, key: &str, p: Option<&Path>| match p {
             Some(p) => o.path(key, p),
@@ -138,7 +144,7 @@ impl Reporter {
             let mut record =
                 Record::new("batch_line", None, None, "error").error(self.with_program(message));
             record.line = Some(line);
-            self.line(format_args!("{}", record.finish()));
+            self.emit(record);
         }
     }
 }

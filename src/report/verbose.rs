@@ -39,7 +39,7 @@ impl Reporter {
             if let Some(from) = outcome.resumed_from {
                 record.resumed(job, from);
             }
-            self.line(format_args!("{}", record.finish()));
+            self.emit(record);
             return;
         }
         // The `'a' -> 'b'` line was printed when the job started (see `starting`), as GNU cp
@@ -119,7 +119,7 @@ impl Reporter {
         if self.json {
             let mut record = Record::new(kind, Some(source), Some(dest), "ok");
             record.bytes = Some(0);
-            self.line(format_args!("{}", record.finish()));
+            self.emit(record);
         } else if self.verbose || self.debug {
             self.verbose_line(source, dest);
         }
@@ -145,7 +145,7 @@ impl Reporter {
         }
         if self.json {
             let record = Record::new("directory", None, Some(dir), "planned");
-            self.line(format_args!("{}", record.finish()));
+            self.emit(record);
         } else {
             self.line(format_args!("{} (directory, --mkpath)", quote(dir)));
         }
@@ -161,7 +161,7 @@ impl Reporter {
     pub fn planned_node(&mut self, kind: &str, source: &Path, dest: &Path) {
         if self.json {
             let record = Record::new(kind, Some(source), Some(dest), "planned");
-            self.line(format_args!("{}", record.finish()));
+            self.emit(record);
         } else {
             self.line(format_args!(
                 "{} -> {} ({kind})",
@@ -178,7 +178,7 @@ impl Reporter {
         if self.json {
             let mut record = Record::job(job, "planned");
             record.bytes = job_bytes(job);
-            self.line(format_args!("{}", record.finish()));
+            self.emit(record);
             return;
         }
         let size = match job_bytes(job) {

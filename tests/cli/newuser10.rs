@@ -52,3 +52,36 @@ fn dry_run_fails_on_an_unreadable_source_as_the_run_does() {
     let want = ["fcopy: cannot open 'tr/secret' for reading: Permission denied"];
     crate::dry10::both_fail(&setup, &wrap, &["-r", "tr", "w/tr"], &want);
 }
+
+/// `--batch --json`: a job's records name its line, also when it finishes after later lines
+/// were planned (`-j`); a failed job's record had `"line":null` (new user, round 10).
+#[test]
+fn batch_json_records_name_their_line() {
+    let env = TestEnv::new();
+    env.write("a", "data");
+    let mut list = String::new();
+    for i in 0..40 {
+        let source = if i == 7 { "missing" } else { "a" };
+        list.push_str(&format!("{source}\tout{i}\n"));
+    }
+    env.write("jobs.tsv", list);
+    for jobs in ["-j1", "-j3"] {
+        let run = env.run(&["--batch", "jobs.tsv", "--json", jobs]);
+        assert_eq!(run.code(), Some(1), "{jobs}");
+        let mut seen = 0;
+        for record in run.stdout().lines() {
+            let r: serde_json::Value = serde_json::from_str(record).unwrap();
+            if r["type"] != "file" {
+                continue;
+            }
+            let dest = r["dest"].as_str().unwrap();
+            let line = r["line"]
+                .as_u64()
+                .unwrap_or_else(|| panic!("{jobs}: {record}"));
+            assert_eq!(format!("out{}", line - 1), dest, "{jobs}: {record}");
+            assert_eq!(r["status"] == "error", line == 8, "{jobs}: {record}");
+            seen += 1;
+        }
+        assert_eq!(seen, 40, "{jobs}");
+    }
+}
