@@ -245,9 +245,10 @@ impl<'a, 'p> Copier<'a, 'p> {
         // or the parent's default ACL decides, as for GNU cp.
         let mode = new_node_mode(NewNode::Directory, facts.mode, &self.mode_settings());
         let keep_link = self.cfg.keep_directory_symlink;
-        let made = match planned_only {
-            true => self.may_make_planned(ddir, dname, dst_shown, in_planned),
-            false => dirs::make_dir(ddir, dname, mode.create, keep_link),
+        let made = match (planned_only, self.cfg.dry_run) {
+            (true, _) => self.may_make_planned(ddir, dname, dst_shown, in_planned),
+            (false, true) => dirs::existing_dir(ddir, dname, keep_link),
+            (false, false) => dirs::make_dir(ddir, dname, mode.create, keep_link),
         };
         let path = dst_shown.to_path_buf();
         let created = match made {

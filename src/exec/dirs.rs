@@ -168,18 +168,27 @@ pub fn make_dir(
 ) -> Result<bool, DirError> {
     match mkdirat(dir, name, Mode::from_raw_mode(mode)) {
         Ok(()) => Ok(true),
-        Err(Errno::EXIST) => {
-            let flags = if keep_link {
-                AtFlags::empty()
-            } else {
-                AtFlags::SYMLINK_NOFOLLOW
-            };
-            match statat(dir, name, flags) {
-                Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Directory => Ok(false),
-                _ => Err(DirError::NotDirectory),
-            }
-        }
+        Err(Errno::EXIST) => existing_dir(dir, name, keep_link),
         Err(e) => Err(DirError::Create(e)),
+    }
+}
+
+/// What [`make_dir`] answers for a name already there, without trying to make it: `Ok(false)`
+/// for a directory (a symlink to one only if `keep_link`). The dry run asks this alone: its
+/// `mkdirat` of an existing name made the directory when the name went away in between (red
+/// team, round 10).
+///
+/// # Errors
+/// [`DirError::NotDirectory`]: something else (or nothing any more) at the name.
+pub fn existing_dir(dir: BorrowedFd<'_>, name: &Path, keep_link: bool) -> Result<bool, DirError> {
+    let flags = if keep_link {
+        AtFlags::empty()
+    } else {
+        AtFlags::SYMLINK_NOFOLLOW
+    };
+    match statat(dir, name, flags) {
+        Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Directory => Ok(false),
+        _ => Err(DirError::NotDirectory),
     }
 }
 

@@ -1,4 +1,4 @@
-//! New-user trial, round 10: option spellings as fcopy's own output writes them.
+//! Round 10 findings of the new-user trial and the red team: option spellings, --json lines, and --dry-run agreeing with the run and changing nothing.
 
 use crate::testenv::TestEnv;
 
@@ -84,4 +84,37 @@ fn batch_json_records_name_their_line() {
         }
         assert_eq!(seen, 40, "{jobs}");
     }
+}
+
+/// Red team, round 10: `--dry-run` called `mkdirat` on every destination directory that
+/// already existed (for its EEXIST); a name removed in between was then made, a root-owned
+/// 0700 directory left by a run that promises to change nothing. No `mkdir` at all now.
+#[test]
+fn dry_run_never_calls_mkdir() {
+    if !crate::testenv::require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("s/a/f", "x");
+    env.write("s/b/g", "y");
+    std::fs::create_dir_all(env.join("d/s/a")).unwrap();
+    let trace = env.join("trace");
+    let trace_arg = trace.to_str().unwrap();
+    let run = env
+        .fcopy()
+        .wrapped(&[
+            "strace",
+            "-f",
+            "-qq",
+            "-e",
+            "trace=mkdir,mkdirat",
+            "-o",
+            trace_arg,
+        ])
+        .args(&["--dry-run", "-a", "s", "d"])
+        .run();
+    run.success();
+    let said = std::fs::read_to_string(&trace).unwrap();
+    assert!(!said.contains("mkdir"), "the dry run called mkdir: {said}");
+    assert!(!env.join("d/s/b").exists());
 }
