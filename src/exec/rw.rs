@@ -256,6 +256,11 @@ fn read_exact_at(fd: BorrowedFd<'_>, offset: u64, buf: &mut [u8]) -> Result<(), 
 }
 
 /// Writes all of `data` at `*pos` (or at the descriptor's offset), advancing `*pos`.
+///
+/// A file that takes no positioned writes (`pwrite` says ESPIPE: /proc/PID/comm, files of
+/// some drivers) is written with `write` when the copy starts at its beginning, as GNU cp
+/// writes every file (red team, round 10: `fcopy f /proc/self/comm` failed with "Illegal
+/// seek"); elsewhere the error stands (a range at an offset cannot be placed there).
 pub fn write_all(fd: BorrowedFd<'_>, pos: &mut Option<u64>, mut data: &[u8]) -> Result<(), Errno> {
     while !data.is_empty() {
         let result = match pos {
@@ -271,6 +276,8 @@ pub fn write_all(fd: BorrowedFd<'_>, pos: &mut Option<u64>, mut data: &[u8]) -> 
                 }
             }
             Err(Errno::INTR | Errno::AGAIN) => continue,
+            // Nothing written yet, and a fresh descriptor's offset is 0.
+            Err(Errno::SPIPE) if *pos == Some(0) => *pos = None,
             Err(e) => return Err(e),
         }
     }

@@ -1,4 +1,5 @@
-//! Round 10 findings of the new-user trial and the red team: option spellings, --json lines, and --dry-run agreeing with the run and changing nothing.
+//! Round 10 findings of the new-user trial and the red team: option spellings, `--json` lines,
+//! and `--dry-run` agreeing with the run and changing nothing.
 
 use crate::testenv::TestEnv;
 
@@ -117,4 +118,18 @@ fn dry_run_never_calls_mkdir() {
     let said = std::fs::read_to_string(&trace).unwrap();
     assert!(!said.contains("mkdir"), "the dry run called mkdir: {said}");
     assert!(!env.join("d/s/b").exists());
+}
+
+/// Red team, round 10: a DEST that takes no positioned writes (`/proc/self/comm`: pwrite says
+/// ESPIPE) failed with "Illegal seek" where GNU cp writes it (exit 0). A copy from its
+/// beginning is written with write(2); a range at an offset still fails there.
+#[test]
+fn a_dest_without_positioned_writes_is_written_from_its_start() {
+    let env = TestEnv::new();
+    env.write("c4", "abcd");
+    let run = env.run(&["c4", "/proc/self/comm"]);
+    assert_eq!((run.code(), run.stderr()), (Some(0), String::new()));
+    let run = env.run(&["--offset-out", "2", "c4", "/proc/self/comm"]);
+    assert_eq!(run.code(), Some(1));
+    assert!(run.stderr().contains("Illegal seek"), "{}", run.stderr());
 }
