@@ -32,10 +32,10 @@ pub const RULES: &[(&str, Rule)] = &[
     ("same-file", same_file),
     ("symlink-loop", symlink_loop),
     ("dangling-symlink-forced", dangling_symlink_forced),
-    ("just-created", just_created),
     ("update-remembers-link-group", update_remembers_link_group),
     ("overwrite-ok", overwrite_ok_for_file),
     ("backup-is-source", backup_is_source_for_file),
+    ("just-created", just_created),
     ("link-group-over-symlink", link_group_over_symlink),
     ("link-group-over-special", link_group_over_special),
     ("replace-how", replace_how),
@@ -219,7 +219,9 @@ fn dangling_symlink_forced(f: &Facts, s: &Settings) -> Option<Step> {
 }
 
 /// A file or directory this run created is not overwritten by another source (GNU's
-/// "will not overwrite just-created"); numbered backups keep it, so they may.
+/// "will not overwrite just-created"); numbered backups keep it, so they may. After `-u`,
+/// `-n` and `-i`, as in GNU's copy_internal (red team, round 10: `cp -n x/f y/f d` skips the
+/// second silently, exit 0; fcopy refused it, exit 1).
 fn just_created(f: &Facts, s: &Settings) -> Option<Step> {
     let e = f.existing.as_ref()?;
     if !same(f) && !s.numbered_backup && e.created {

@@ -382,3 +382,23 @@ fn names_of_one_inode_are_met_in_directory_order_like_gnu() {
     .args(&["-a", "-u", "s/.", "d"])
     .check();
 }
+
+/// Red team, round 10: two SOURCEs of one basename into one directory with `-n` or `-u`: GNU
+/// skips the second before its "will not overwrite just-created" check (copy_internal's
+/// order: `-u`, `overwrite_ok`, then the check), exit 0; fcopy refused it, exit 1. Without
+/// them both refuse.
+#[test]
+fn no_clobber_and_update_skip_before_the_just_created_check_like_gnu() {
+    if !have_gnu() {
+        return;
+    }
+    let setup = |r: &Path| {
+        file(r, "x/f", "1\n");
+        file(r, "y/f", "2\n");
+        set_mtime(&r.join("y/f"), 946_684_800);
+        dir(r, "d");
+    };
+    for opt in ["-n", "-u", "-v"] {
+        Diff::new(setup).args(&[opt, "x/f", "y/f", "d"]).check();
+    }
+}
