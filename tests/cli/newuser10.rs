@@ -133,3 +133,29 @@ fn a_dest_without_positioned_writes_is_written_from_its_start() {
     assert_eq!(run.code(), Some(1));
     assert!(run.stderr().contains("Illegal seek"), "{}", run.stderr());
 }
+
+/// Red team, round 10: `--dry-run -l` planned a hard link onto another filesystem; the run's
+/// linkat says EXDEV. Both now fail alike.
+#[test]
+fn dry_run_of_a_hard_link_across_filesystems_fails_as_the_run_does() {
+    let env = TestEnv::new();
+    let Some(other) = TestEnv::on_tmpfs() else {
+        return;
+    };
+    if crate::testenv::fs_magic(env.path()) == crate::testenv::fs_magic(other.path()) {
+        crate::testenv::record_skip("the test directory is on tmpfs too: no second filesystem");
+        return;
+    }
+    env.write("src", "s");
+    let dest = other.join("x");
+    let dest = dest.to_str().unwrap();
+    let dry = env.run(&["--dry-run", "-l", "src", dest]);
+    let run = env.run(&["-l", "src", dest]);
+    assert_eq!(run.code(), Some(1));
+    assert!(
+        run.stderr().contains("Invalid cross-device link"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!((dry.code(), dry.stderr()), (run.code(), run.stderr()));
+}
