@@ -159,3 +159,18 @@ fn dry_run_of_a_hard_link_across_filesystems_fails_as_the_run_does() {
     );
     assert_eq!((dry.code(), dry.stderr()), (run.code(), run.stderr()));
 }
+
+/// Red team, round 10: `--dry-run -b src B/t` with a directory `B/t~` planned the copy; the
+/// run (and GNU) say `cannot backup 'B/t': Is a directory`.
+#[test]
+fn dry_run_of_a_backup_onto_a_directory_fails_as_the_run_does() {
+    let env = TestEnv::new();
+    env.write("src", "s");
+    env.write("B/t", "o");
+    std::fs::create_dir_all(env.join("B/t~/x")).unwrap();
+    let dry = env.run(&["--dry-run", "-b", "src", "B/t"]);
+    let run = env.run(&["-b", "src", "B/t"]);
+    let want = "fcopy: cannot backup 'B/t': Is a directory\n";
+    assert_eq!((run.code(), run.stderr()), (Some(1), want.to_string()));
+    assert_eq!((dry.code(), dry.stderr()), (Some(1), want.to_string()));
+}

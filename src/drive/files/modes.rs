@@ -238,6 +238,16 @@ impl Copier<'_, '_> {
             Ok(backup) => backup?,
             Err(errno) => return Some(Err(cannot(errno))),
         };
+        // rename(2) of a file onto a directory says EISDIR (red team, round 10: the dry run
+        // planned `-b src B/t` with a directory `B/t~`).
+        let onto = statat(
+            dir_fd.as_fd(),
+            Path::new(&backup),
+            AtFlags::SYMLINK_NOFOLLOW,
+        );
+        if onto.is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::Directory) {
+            return Some(Err(cannot(Errno::ISDIR)));
+        }
         let renamed = allowed::may_remove(dir_fd.as_fd(), &[&base, &backup]);
         Some(renamed.map(|()| backup).map_err(cannot))
     }
