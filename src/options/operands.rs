@@ -42,6 +42,10 @@ pub enum OperandError {
     RangeWithSeveralSources,
     /// SOURCE `-` copied into a directory (the copy would need a name).
     StdinIntoDirectory(PathBuf),
+    /// Several SOURCEs with a last operand `-`: standard output as DEST takes one SOURCE; a
+    /// directory named `-` is `./-` (new user, round 10: `fcopy a b -` said `target '-': No
+    /// such file or directory`, or copied into a directory `-`).
+    SeveralIntoStdout,
     /// `-t DIR` that is not a directory (`ENOTDIR`) or cannot be looked at.
     TargetDirectory(PathBuf, io::Error),
     /// The last of several operands is not a directory (`ENOTDIR`) or cannot be looked at.
@@ -60,6 +64,7 @@ impl OperandError {
                 | OperandError::ExtraOperand(_)
                 | OperandError::ParentsNeedDirectory
                 | OperandError::RangeWithSeveralSources
+                | OperandError::SeveralIntoStdout
         )
     }
 }
@@ -112,6 +117,9 @@ fn resolve_target_list(
             source: Endpoint::from_operand(&ops[0]),
             dest: Endpoint::Stdio,
         }]);
+    }
+    if last == "-" {
+        return Err(OperandError::SeveralIntoStdout.into());
     }
     let last_path = Path::new(last);
     // GNU cp.c (do_copy): several SOURCEs into a LAST that is not a directory are `target

@@ -174,3 +174,25 @@ fn dry_run_of_a_backup_onto_a_directory_fails_as_the_run_does() {
     assert_eq!((run.code(), run.stderr()), (Some(1), want.to_string()));
     assert_eq!((dry.code(), dry.stderr()), (Some(1), want.to_string()));
 }
+
+/// New user, round 10: `fcopy a b -` said `target '-': No such file or directory`, or copied
+/// into a directory named `-` when there was one, though `-` is standard output as DEST and a
+/// file named `-` is `./-`. Several SOURCEs to `-` are a usage error; `./-` is the directory.
+#[test]
+fn several_sources_to_standard_output_are_a_usage_error() {
+    let env = TestEnv::new();
+    env.write("a", "1");
+    env.write("b", "2");
+    std::fs::create_dir(env.join("-")).unwrap();
+    let run = env.run(&["a", "b", "-"]);
+    assert_eq!(run.code(), Some(1));
+    assert!(
+        run.stderr()
+            .starts_with("fcopy: several SOURCEs cannot be copied to standard output"),
+        "{}",
+        run.stderr()
+    );
+    assert!(!env.join("-/a").exists());
+    env.run(&["a", "b", "./-"]).success();
+    assert_eq!(env.read("-/b"), b"2");
+}

@@ -194,6 +194,17 @@ fn a_resumed_copy_is_ranged_in_json_with_or_without_atomic() {
         crate::testenv::skip("the test directory's filesystem has no user xattrs");
         return;
     }
+    // Written after SOURCE last changed, as an interrupted copy is (resume's evidence): in one
+    // clock tick a coarse mtime could fall before SOURCE's fine-grained ctime, and the copy
+    // was then (rightly) made from the start (seen once under load, round 10).
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(2);
+    for name in ["dst", ".dst2.fcopy-partial"] {
+        let f = std::fs::File::options()
+            .write(true)
+            .open(env.join(name))
+            .unwrap();
+        f.set_modified(later).unwrap();
+    }
     let fields = [
         "strategy",
         "offset_in",

@@ -168,6 +168,9 @@ impl fmt::Display for OperandError {
             OperandError::RangeWithSeveralSources => f.write_str(
                 "--offset-in, --offset-out and --len copy one SOURCE; several were given",
             ),
+            OperandError::SeveralIntoStdout => f.write_str(
+                "several SOURCEs cannot be copied to standard output ('-'); a directory named - is ./-",
+            ),
             OperandError::StdinIntoDirectory(dir) => write!(
                 f,
                 "cannot copy standard input into directory {}: give the destination a file name",
