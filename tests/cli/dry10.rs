@@ -94,7 +94,7 @@ impl Drop for Undo {
 
 /// The command prefix that runs fcopy as uid/gid 65534 (root only: the fixtures need a file
 /// of another user); `None` after a SKIP (a failure under `CI=true`).
-fn as_nobody(why: &str) -> Option<Vec<String>> {
+pub(crate) fn as_nobody(why: &str) -> Option<Vec<String>> {
     if !testenv::require_root(why) || !testenv::require_tool("setpriv") {
         return None;
     }
@@ -107,7 +107,7 @@ fn as_nobody(why: &str) -> Option<Vec<String>> {
     Some(wrap.map(String::from).to_vec())
 }
 
-fn mode(path: &Path, mode: u32) {
+pub(crate) fn mode(path: &Path, mode: u32) {
     fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
 }
 

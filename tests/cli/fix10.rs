@@ -6,9 +6,9 @@
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
 
-use crate::testenv::{self, TestEnv};
+use crate::dry10::{as_nobody, mode};
+use crate::testenv::TestEnv;
 
 /// One run's exit status and standard error, its lines sorted.
 type Outcome = (Option<i32>, String);
@@ -61,25 +61,6 @@ fn both_fail(setup: &dyn Fn(&TestEnv), wrap: &[String], args: &[&str], want: &st
     let [dry, real] = dry_and_real(setup, wrap, args);
     assert_eq!(real, want, "the run of {args:?}");
     assert_eq!(dry, want, "the dry run of {args:?} (the run: {real:?})");
-}
-
-/// The command prefix that runs fcopy as uid/gid 65534 (root only: the fixtures need a file
-/// of another user); `None` after a SKIP (a failure under `CI=true`).
-fn as_nobody(why: &str) -> Option<Vec<String>> {
-    if !testenv::require_root(why) || !testenv::require_tool("setpriv") {
-        return None;
-    }
-    let wrap = [
-        "setpriv",
-        "--reuid=65534",
-        "--regid=65534",
-        "--clear-groups",
-    ];
-    Some(wrap.map(String::from).to_vec())
-}
-
-fn mode(path: &Path, mode: u32) {
-    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
 }
 
 /// `s` (root's source, 644), the symlink `sl` to it, the FIFO `ff` (666), and the sticky

@@ -169,5 +169,20 @@ fn cap_fowner_in(status: &str) -> Option<bool> {
     Some(effective & CAP_FOWNER != 0)
 }
 
+/// The device of the directory DEST is (to be) made in; `None` when it cannot be examined (the
+/// run then reports what it meets).
+pub(in crate::drive) fn dest_dir_dev(dst: &crate::plan::Endpoint) -> Option<u64> {
+    let st = match dst {
+        crate::plan::Endpoint::At { dir, .. } => rustix::fs::fstat(dir).ok()?,
+        _ => rustix::fs::statat(
+            rustix::fs::CWD,
+            crate::exec::probe::parent_dir(dst.display_path()),
+            rustix::fs::AtFlags::empty(),
+        )
+        .ok()?,
+    };
+    Some(st.st_dev)
+}
+
 #[cfg(test)]
 mod tests;

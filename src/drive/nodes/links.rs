@@ -77,7 +77,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         }
         // A hard link cannot cross filesystems: the run's linkat says EXDEV (red team, round
         // 10: `--dry-run -l src /dev/shm/x` planned it).
-        if self.cfg.dry_run && dest_dir_dev(dst).is_some_and(|dev| dev != facts.dev) {
+        if self.cfg.dry_run && allowed::dest_dir_dev(dst).is_some_and(|dev| dev != facts.dev) {
             let made = Err(Errno::XDEV);
             return self.report_link(LinkKind::Hard, &src_shown, &src_shown, dst, made, None);
         }
@@ -436,19 +436,4 @@ fn resolves_to(src: &Endpoint, existing: &Stat) -> bool {
     let (sdir, sname) = src.dir_and_name().expect("paths");
     statat(sdir, sname, AtFlags::empty())
         .is_ok_and(|st| (st.st_dev, st.st_ino) == (existing.st_dev, existing.st_ino))
-}
-
-/// The device of the directory DEST is (to be) made in; `None` when it cannot be examined (the
-/// run then reports what it meets).
-fn dest_dir_dev(dst: &Endpoint) -> Option<u64> {
-    let st = match dst {
-        Endpoint::At { dir, .. } => rustix::fs::fstat(dir).ok()?,
-        _ => statat(
-            rustix::fs::CWD,
-            probe::parent_dir(dst.display_path()),
-            AtFlags::empty(),
-        )
-        .ok()?,
-    };
-    Some(st.st_dev)
 }
