@@ -6,7 +6,7 @@ use rustix::io::Errno;
 
 use super::*;
 
-fn settings() -> Settings {
+pub(super) fn settings() -> Settings {
     Settings {
         update: Update::All,
         interactive: false,
@@ -69,7 +69,7 @@ fn other_file() -> Existing {
 }
 
 /// `facts()` onto another regular file.
-fn onto_other() -> Facts<'static> {
+pub(super) fn onto_other() -> Facts<'static> {
     Facts {
         existing: Some(other_file()),
         ..facts()

@@ -1,72 +1,30 @@
 //! Unit tests of `-u`'s remembered skips (GNU 9.1 copy.c's `remember_copied` in its `-u`
 //! branch): with hard links kept (`cp -a -u`) and without (`cp -r -u`, `cp -r -u -L`).
 
-use std::path::Path;
-
-use super::super::{Action, Existing, Facts, Settings, Source, Step, Update};
+use super::super::tests::{onto_other, settings};
+use super::super::{Action, Facts, Settings, Step, Update};
 use super::update_remembers_link_group;
 
-fn settings() -> Settings {
+/// `-u` (`--update=older`).
+fn update_older() -> Settings {
     Settings {
         update: Update::Older,
-        interactive: false,
-        force: false,
-        remove_destination: false,
-        backup: false,
-        numbered_backup: false,
-        dry_run: false,
-        ranged: false,
-        posixly_correct: false,
-        preserve_links: false,
-        resume: false,
+        ..settings()
     }
 }
 
 /// A regular source (1, 10) of one name, reached as itself, onto another file (1, 20) at
 /// `d` as new as it; links not kept (`remember` false).
 fn onto_newer() -> Facts<'static> {
-    Facts {
-        source: Source {
-            shown: Path::new("s"),
-            id: (1, 10),
-            regular: true,
-            symlink: false,
-            nlink: 1,
-            mtime: (100, 0),
-            size: 4096,
-            nofollow: true,
-        },
-        dest: Path::new("d"),
-        dest_ends_in_slash: false,
-        slash_parent: None,
-        existing: Some(Existing {
-            id: (1, 20),
-            directory: false,
-            symlink: false,
-            name_is_symlink: false,
-            special: false,
-            looping: false,
-            mtime: (100, 0),
-            created_symlink: false,
-            created: false,
-            nlink: 1,
-            regular_size: Some(4096),
-        }),
-        remember: false,
-        first_copy_known: false,
-        same_name: Some(false),
-        same_file: None,
-        unchanged: None,
-        resumable: None,
-        backup_is_source: None,
-        answer: None,
-        loop_removed: false,
-    }
+    let mut f = onto_other();
+    f.existing.as_mut().unwrap().mtime = f.source.mtime;
+    f.same_name = Some(false);
+    f
 }
 
 #[test]
 fn a_skip_is_remembered_only_when_links_are_kept() {
-    let s = settings();
+    let s = update_older();
     // Links not kept (`cp -r -u`, `cp -r -u -L`): a newer DEST is skipped and nothing is
     // remembered, whatever names the file has, so no later name replaces a newer DEST of its
     // own with a link (GNU 9.1 does: its copy.c's "we currently replace DST_NAME
