@@ -13,14 +13,11 @@ fn id(env: &TestEnv, rel: &str) -> (u64, u64) {
     (m.dev(), m.ino())
 }
 
-/// Two names of one symbolic link, or of one FIFO: GNU's copy_internal links any non-directory
-/// to its group's first copy, so `cp -a` and `cp -d --preserve=links -r` make one inode with two
-/// names (fcopy made two separate symlinks or FIFOs), also over existing files and with `-b`.
-#[test]
-fn names_of_one_symlink_or_fifo_stay_one_inode() {
-    let env = TestEnv::new();
+/// `src/l1` and `src/l2`, two names of one symbolic link to `target`, and `src/p1` and `src/p2`,
+/// two names of one FIFO (0644); false when the FIFO could not be made.
+fn linked_symlink_and_fifo(env: &TestEnv, target: &str) -> bool {
     std::fs::create_dir(env.join("src")).unwrap();
-    std::os::unix::fs::symlink("target", env.join("src/l1")).unwrap();
+    std::os::unix::fs::symlink(target, env.join("src/l1")).unwrap();
     std::fs::hard_link(env.join("src/l1"), env.join("src/l2")).unwrap();
     let fifo = rustix::fs::mknodat(
         rustix::fs::CWD,
@@ -29,10 +26,19 @@ fn names_of_one_symlink_or_fifo_stay_one_inode() {
         rustix::fs::Mode::from_raw_mode(0o644),
         0,
     );
-    let fifo = fifo.is_ok();
-    if fifo {
+    if fifo.is_ok() {
         std::fs::hard_link(env.join("src/p1"), env.join("src/p2")).unwrap();
     }
+    fifo.is_ok()
+}
+
+/// Two names of one symbolic link, or of one FIFO: GNU's copy_internal links any non-directory
+/// to its group's first copy, so `cp -a` and `cp -d --preserve=links -r` make one inode with two
+/// names (fcopy made two separate symlinks or FIFOs), also over existing files and with `-b`.
+#[test]
+fn names_of_one_symlink_or_fifo_stay_one_inode() {
+    let env = TestEnv::new();
+    let fifo = linked_symlink_and_fifo(&env, "target");
     let runs: [&[&str]; 4] = [
         &["-a", "src", "a"],
         &["-d", "--preserve=links", "-r", "src", "d"],
@@ -227,18 +233,7 @@ fn update_no_clobber_and_interactive_come_before_a_directory_in_the_way_of_a_sym
 #[test]
 fn update_links_later_skipped_names_of_a_symlink_or_fifo() {
     let env = TestEnv::new();
-    std::fs::create_dir(env.join("src")).unwrap();
-    std::os::unix::fs::symlink("t", env.join("src/l1")).unwrap();
-    std::fs::hard_link(env.join("src/l1"), env.join("src/l2")).unwrap();
-    let fifo = rustix::fs::mknodat(
-        rustix::fs::CWD,
-        env.join("src/p1"),
-        rustix::fs::FileType::Fifo,
-        rustix::fs::Mode::from_raw_mode(0o644),
-        0,
-    );
-    assert!(fifo.is_ok(), "mkfifo: {fifo:?}");
-    std::fs::hard_link(env.join("src/p1"), env.join("src/p2")).unwrap();
+    assert!(linked_symlink_and_fifo(&env, "t"), "mkfifo failed");
     let later = std::time::SystemTime::now() + std::time::Duration::from_secs(3600);
     for (opt, dir) in [("-r", "r"), ("-a", "a")] {
         for name in ["l1", "l2", "p1", "p2"] {
