@@ -224,7 +224,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                 }
                 Err(e) => self.fail(src_shown, dst_shown, e),
             },
-            Action::LinkToFirst => {
+            Action::LinkToFirst | Action::LinkSkippedToFirst => {
                 // The first copy may still be running (`-j`): wait for it, then look again. A
                 // first copy that failed is forgotten, and this name is copied on its own, as
                 // GNU cp copies it (red team, round 4: it was linked to the failed copy, which
@@ -239,7 +239,8 @@ impl<'a, 'p> Copier<'a, 'p> {
                     self.copy_file(src, s.facts, dst, nofollow);
                     return false;
                 };
-                self.link_to_first(src_shown, &first, s.dst);
+                let said = action == Action::LinkToFirst;
+                self.link_to_first(src_shown, &first, s.dst, said);
             }
             Action::RememberAsFirst => {
                 // The existing file is the first copy, as it is.
@@ -420,16 +421,30 @@ impl<'a, 'p> Copier<'a, 'p> {
         }
     }
 
-    /// Links `dst` to the first copy of a hard-linked source.
+    /// Links `dst` to the first copy of a hard-linked source. Not `said`: a name `-u` skipped
+    /// (GNU's `-u` branch): `-v` says only `removed 'DEST'`, without the link's own line.
     fn link_to_first(
         &mut self,
         src_shown: &Path,
         first: &super::inodes::FirstCopy,
         dst: &Endpoint,
+        said: bool,
     ) {
-        self.make_link(LinkKind::Hard, src_shown, &first.shown, dst, || {
-            let (dir, name) = dst.dir_and_name().expect("paths");
-            first.link_to(dir, name)
-        });
+        let (dir, name) = dst.dir_and_name().expect("paths");
+        if said || self.cfg.dry_run {
+            // (The dry run plans the link; it never calls `link`.)
+            let link = || first.link_to(dir, name);
+            return self.make_link(LinkKind::Hard, src_shown, &first.shown, dst, link);
+        }
+        match first.link_to(dir, name) {
+            Ok(crate::exec::nodes::Replaced(replaced)) => {
+                self.reporter
+                    .linked_unsaid(src_shown, dst.display_path(), replaced);
+            }
+            Err(errno) => {
+                let failed = || Err::<crate::exec::nodes::Replaced, Errno>(errno);
+                self.make_link(LinkKind::Hard, src_shown, &first.shown, dst, failed);
+            }
+        }
     }
 }

@@ -125,6 +125,17 @@ impl Reporter {
         }
     }
 
+    /// A hard link made where `-u` skipped DEST (`replaced`: a file was there): the JSON record
+    /// as [`Reporter::node_done`]'s, and for `-v` only GNU's `removed 'DEST'`.
+    pub fn linked_unsaid(&mut self, source: &Path, dest: &Path, replaced: bool) {
+        if self.json {
+            return self.node_done("hardlink", source, dest);
+        }
+        if replaced {
+            self.removed(dest);
+        }
+    }
+
     /// `--dry-run --parents`: directory `dest` would be made (once, however many operands need it).
     pub fn planned_parent(&mut self, source: &Path, dest: &Path) {
         if self.planned_parents.insert(dest.to_path_buf()) {

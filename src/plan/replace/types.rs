@@ -191,6 +191,10 @@ pub enum Action {
     /// temporary name and renamed over DEST, so DEST is kept when it cannot be (GNU's
     /// force_linkat).
     LinkToFirst,
+    /// `-u` would skip DEST (not older than the source), but the group's first copy is known:
+    /// DEST is made a hard link to it as by [`Action::LinkToFirst`], and `-v` says only
+    /// `removed 'DEST'` (GNU's `-u` branch links without its `'SRC' -> 'DEST'` line).
+    LinkSkippedToFirst,
     /// `-u`: DEST, not older than the source, is remembered as its group's first copy; skip.
     RememberAsFirst,
 }

@@ -33,7 +33,7 @@ pub(super) fn update_remembers_link_group(f: &Facts, s: &Settings) -> Option<Ste
         }
     }
     if f.first_copy_known {
-        act(Action::LinkToFirst)
+        act(Action::LinkSkippedToFirst)
     } else {
         act(Action::RememberAsFirst)
     }

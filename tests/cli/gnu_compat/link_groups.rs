@@ -379,7 +379,7 @@ fn names_of_one_inode_are_met_in_directory_order_like_gnu() {
         set_mtime(&r.join("d/q1"), 1_893_456_000);
     })
     .no_stamp()
-    .args(&["-a", "-u", "s/.", "d"])
+    .args(&["-a", "-u", "-v", "s/.", "d"])
     .check();
 }
 

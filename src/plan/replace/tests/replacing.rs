@@ -16,7 +16,7 @@ fn update_older_remembers_a_not_older_link_group_member() {
     f.existing.as_mut().unwrap().mtime = (100, 0);
     assert_eq!(decide(&f, &older), Step::Act(Action::RememberAsFirst));
     f.first_copy_known = true;
-    assert_eq!(decide(&f, &older), Step::Act(Action::LinkToFirst));
+    assert_eq!(decide(&f, &older), Step::Act(Action::LinkSkippedToFirst));
     // An older DEST is replaced as usual.
     f.existing.as_mut().unwrap().mtime = (99, 0);
     assert_eq!(update_remembers_link_group(&f, &older), None);

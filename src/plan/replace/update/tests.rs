@@ -43,7 +43,7 @@ fn a_skip_is_remembered_only_when_links_are_kept() {
     let remembered = Some(Step::Act(Action::RememberAsFirst));
     assert_eq!(update_remembers_link_group(&f, &s), remembered);
     f.first_copy_known = true;
-    let linked = Some(Step::Act(Action::LinkToFirst));
+    let linked = Some(Step::Act(Action::LinkSkippedToFirst));
     assert_eq!(update_remembers_link_group(&f, &s), linked);
     // An older DEST is not skipped: the rules after this one decide.
     f.existing.as_mut().unwrap().mtime = (99, 0);
