@@ -381,6 +381,28 @@ fn names_of_one_inode_are_met_in_directory_order_like_gnu() {
     .no_stamp()
     .args(&["-a", "-u", "-v", "s/.", "d"])
     .check();
+    // Six names onto DESTs alternately older and newer: later names whose DEST -u skips are
+    // linked to the first copy, and -v says only GNU's "removed 'DEST'" for them.
+    Diff::new(|r: &Path| {
+        file(r, "s/n0", "data\n");
+        set_mtime(&r.join("s/n0"), 1_577_836_800);
+        for (i, name) in ["n0", "n1", "n2", "n3", "n4", "n5"].into_iter().enumerate() {
+            if i > 0 {
+                hardlink(r, "s/n0", &format!("s/{name}"));
+            }
+            let at = format!("d/{name}");
+            file(r, &at, &format!("dest {name}\n"));
+            let when = if i % 2 == 0 {
+                1_546_300_800
+            } else {
+                1_893_456_000
+            };
+            set_mtime(&r.join(&at), when);
+        }
+    })
+    .no_stamp()
+    .args(&["-a", "-u", "-v", "s/.", "d"])
+    .check();
 }
 
 /// Red team, round 10: two SOURCEs of one basename into one directory with `-n` or `-u`: GNU
