@@ -255,6 +255,10 @@ fn range_conflict(
         "-l or -s"
     } else if config.attributes_only {
         "--attributes-only"
+    } else if config.recursive && is_directory(&job.source) {
+        // A range copies one file: applied to every file of the tree (red team, round 10);
+        // a command-line range with -r is refused likewise.
+        "-r (SOURCE is a directory)"
     } else if config.deref == options::Deref::Never && is_symlink(&job.source) {
         // Copied as a link, the range dropped; a regular file's range is copied (`-r`, `-a`
         // and `-P` leave a file alone).
@@ -263,6 +267,12 @@ fn range_conflict(
         return None;
     };
     Some(BatchProblem::RangeWithOption { file, line, option })
+}
+
+/// Whether `path` names a directory (symbolic links followed; a name that cannot be
+/// examined is not one: the copy reports it).
+fn is_directory(path: &std::ffi::OsStr) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_dir())
 }
 
 /// Whether `path` names a symbolic link (`lstat`; a name that cannot be examined is not one:

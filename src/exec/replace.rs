@@ -95,10 +95,9 @@ pub fn clear_backup_name(
 /// looked at ([`Job::dest_id`]): else DEST was replaced meanwhile and nothing is changed.
 ///
 /// # Errors
-/// [`ExecError::CreateDest`] with the errno of the open (GNU's words), or
-/// [`ExecError::DestReplaced`].
+/// [`ExecError::CreateDest`] with the errno of the open (GNU's words; ENOTSUP for standard
+/// output), or [`ExecError::DestReplaced`].
 pub fn open_attributes_only(job: &Job) -> Result<OwnedFd, ExecError> {
-    let (dir, name) = job.dest.dir_and_name().expect("paths");
     let shown = job.dest.display_path();
     let replaced = || ExecError::DestReplaced {
         path: shown.to_owned(),
@@ -106,6 +105,10 @@ pub fn open_attributes_only(job: &Job) -> Result<OwnedFd, ExecError> {
     let cannot = |errno| ExecError::CreateDest {
         path: shown.to_owned(),
         errno,
+    };
+    // Standard output (DEST `-`) has no attributes to set (red team, round 10: it panicked).
+    let Some((dir, name)) = job.dest.dir_and_name() else {
+        return Err(cannot(Errno::NOTSUP));
     };
     if !job.dest_exists {
         let flags =

@@ -87,3 +87,54 @@ fn a_batch_lines_range_where_no_bytes_would_be_written_fails_the_line() {
         assert_eq!(env.read("q"), b"pa012 me, keep me", "{opts:?}");
     }
 }
+
+/// Red team, round 10: a `--batch` line's own range with a directory SOURCE under `-r` was
+/// applied to every file of the tree (an existing copy patched), exit 0; the line now fails,
+/// as a command-line range with `-r` is refused.
+#[test]
+fn a_batch_lines_range_with_a_directory_source_fails_the_line() {
+    let env = TestEnv::new();
+    env.write("t1/a", "hello-world");
+    env.write("t1o/a", "ZZZZZZZZZZZZZZZ");
+    for line in ["t1\tt1n\t2\t0\t3\n", "t1/.\tt1o\t2\t0\t3\n"] {
+        let run = env
+            .fcopy()
+            .args(&["-r", "--batch", "-"])
+            .stdin_bytes(line)
+            .run();
+        assert_eq!(run.code(), Some(1), "{line:?}");
+        assert!(
+            run.stderr().contains("SOURCE is a directory"),
+            "{}",
+            run.stderr()
+        );
+    }
+    assert!(!env.join("t1n").exists());
+    assert_eq!(env.read("t1o/a"), b"ZZZZZZZZZZZZZZZ");
+}
+
+/// Red team, round 10: `--attributes-only a -` panicked (exit 134), also from a `--batch`
+/// line; the dry run planned a copy. All say the open's error now, exit 1.
+#[test]
+fn attributes_only_to_standard_output_fails_without_a_panic() {
+    let env = TestEnv::new();
+    env.write("a", "ab");
+    let want = "fcopy: cannot create regular file '-': Operation not supported\n";
+    for args in [
+        &["--attributes-only", "a", "-"][..],
+        &["--dry-run", "--attributes-only", "a", "-"],
+    ] {
+        let run = env.run(args);
+        assert_eq!(
+            (run.code(), run.stderr()),
+            (Some(1), want.to_string()),
+            "{args:?}"
+        );
+    }
+    let run = env
+        .fcopy()
+        .args(&["--attributes-only", "-j2", "--batch", "-"])
+        .stdin_bytes("a\t-\n")
+        .run();
+    assert_eq!((run.code(), run.stderr()), (Some(1), want.to_string()));
+}

@@ -41,6 +41,15 @@ impl Copier<'_, '_> {
         dest: &DestFacts,
         link_key: Option<(u64, u64)>,
     ) {
+        // `--attributes-only` to standard output: the run's open_attributes_only refuses it.
+        if self.cfg.attributes_only && job.dest == Endpoint::Stdio {
+            let path = job.dest.display_path().to_path_buf();
+            let e = ExecError::CreateDest {
+                path,
+                errno: Errno::NOTSUP,
+            };
+            return self.fail(job.source.display_path(), job.dest.display_path(), e);
+        }
         // The run opens SOURCE first (standard input is not asked).
         if let Some((dir, name)) = job.source.dir_and_name() {
             if let Err(errno) = allowed::may_open_for_read(dir, name) {
