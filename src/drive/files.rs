@@ -346,7 +346,9 @@ impl<'a, 'p> Copier<'a, 'p> {
         let context = pool::Context {
             dir_token: self.current_dir,
             link_key,
-            creates: self.track_created && !matches!(dest, DestFacts::Existing(_)),
+            // Every command-line DEST written counts, new or not (GNU's dest_info records each
+            // one; red team, round 10: `cp x/f y/f d` over an existing d/f refuses the second).
+            creates: self.tracks_created(),
             run_here: cleared.gone && cleared.backed_up.is_none(),
             backup: cleared.backed_up,
             ..pool::Context::default()

@@ -329,4 +329,28 @@ impl<'a, 'p> Copier<'a, 'p> {
         let (dir, name) = dst.dir_and_name()?;
         statat(dir, name, AtFlags::SYMLINK_NOFOLLOW).ok()
     }
+
+    /// Whether what this operand writes is remembered for GNU's "will not overwrite
+    /// just-created" (several operands, outside a tree's walk: GNU's dest_info).
+    fn tracks_created(&self) -> bool {
+        self.track_created && self.walk_dir.is_none()
+    }
+
+    /// Records the symlink, link or special file `id` (dev, ino) an operand made, for the
+    /// just-created check of later operands (red team, round 10: `cp -l -b x/f y/f d` let the
+    /// second replace the first's link, and the backup of the user's `d/f` with it).
+    fn record_created(&mut self, id: (u64, u64)) {
+        if self.tracks_created() {
+            self.created_files.insert(id);
+        }
+    }
+
+    /// [`Copier::record_created`] for what is at `dst` now.
+    fn record_created_at(&mut self, dst: &Endpoint) {
+        if self.tracks_created() {
+            if let Some(st) = Self::lstat_dest(dst) {
+                self.created_files.insert((st.st_dev, st.st_ino));
+            }
+        }
+    }
 }

@@ -98,6 +98,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
         };
         self.created_symlinks.insert(link.id);
+        self.record_created(link.id);
         self.remember_first_node(facts, dst, Some(link.id));
         // A symlink has no mode of its own to set.
         let mut preserve = self.cfg.copy.preserve;
@@ -233,6 +234,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             );
             self.report_problems(problems);
         }
+        self.record_created_at(dst);
         self.reporter.node_done("special", &src_shown, &dst_shown);
     }
 

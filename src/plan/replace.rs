@@ -56,11 +56,14 @@ pub fn decide(f: &Facts, s: &Settings) -> Step {
 
 /// GNU's `overwrite_ok` and `source_is_dst_backup`, as every replacing copy (also of symlinks,
 /// special files and `-l`/`-s` links) checks them: `--update`, `-n`, `-i`, then a backup that
-/// would be the source. [`Action::Proceed`] when DEST may be replaced.
+/// would be the source, then "will not overwrite just-created" (GNU checks it for every type;
+/// red team, round 10: a second `-l`/`-s`/`-d` operand of one name replaced the first's link).
+/// [`Action::Proceed`] when DEST may be replaced.
 pub fn may_replace(f: &Facts, s: &Settings) -> Step {
     update_rule(f, s)
         .or_else(|| interactive_rule(f, s))
         .or_else(|| backup_is_source(f, s))
+        .or_else(|| just_created(f, s))
         .unwrap_or(Step::Act(Action::Proceed))
 }
 

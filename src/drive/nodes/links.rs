@@ -324,6 +324,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                 return self.fail_restoring(src_shown, dst, err, backup);
             }
         };
+        self.record_created_at(dst);
         self.reporter.node_done(kind.node(), src_shown, dst_shown);
         if replaced {
             self.reporter.removed(dst_shown);

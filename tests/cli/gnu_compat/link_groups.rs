@@ -424,3 +424,35 @@ fn no_clobber_and_update_skip_before_the_just_created_check_like_gnu() {
         Diff::new(setup).args(&[opt, "x/f", "y/f", "d"]).check();
     }
 }
+
+/// Red team, round 10: two SOURCEs of one name into one directory where DEST already exists.
+/// GNU refuses the second ("will not overwrite just-created"), whatever the first made: fcopy
+/// let the second overwrite a file it had written over an existing DEST, and replace a link,
+/// symlink or FIFO the first had made (with `-b`, the backup of the user's own DEST with it).
+#[test]
+fn a_second_operand_of_one_name_never_replaces_the_first_like_gnu() {
+    if !have_gnu() {
+        return;
+    }
+    let setup = |r: &Path| {
+        file(r, "x/f", "X\n");
+        file(r, "y/f", "Y\n");
+        file(r, "d/f", "PRECIOUS\n");
+    };
+    for args in [
+        &["x/f", "y/f", "d"][..],
+        &["-f", "x/f", "y/f", "d"],
+        &["-l", "-b", "x/f", "y/f", "d"],
+        &["-l", "-f", "x/f", "y/f", "d"],
+    ] {
+        Diff::new(setup).args(args).check();
+    }
+    // Two symlinks of one name, copied as symlinks (-d), over an existing DEST, with -b.
+    Diff::new(|r: &Path| {
+        symlink(r, "x/f", "T1");
+        symlink(r, "y/f", "T2");
+        file(r, "d/f", "PRECIOUS\n");
+    })
+    .args(&["-d", "-b", "x/f", "y/f", "d"])
+    .check();
+}
