@@ -169,19 +169,23 @@ fn cap_fowner_in(status: &str) -> Option<bool> {
     Some(effective & CAP_FOWNER != 0)
 }
 
-/// The device of the directory DEST is (to be) made in; `None` when it cannot be examined (the
-/// run then reports what it meets).
+/// The device of the directory DEST is (to be) made in: its directory, or the nearest existing
+/// ancestor of a directory the run would make first (`--parents`, `--mkpath`: red team, round
+/// 10); `None` when none can be examined (the run then reports what it meets).
 pub(in crate::drive) fn dest_dir_dev(dst: &crate::plan::Endpoint) -> Option<u64> {
-    let st = match dst {
-        crate::plan::Endpoint::At { dir, .. } => rustix::fs::fstat(dir).ok()?,
-        _ => rustix::fs::statat(
-            rustix::fs::CWD,
-            crate::exec::probe::parent_dir(dst.display_path()),
-            rustix::fs::AtFlags::empty(),
-        )
-        .ok()?,
-    };
-    Some(st.st_dev)
+    if let crate::plan::Endpoint::At { dir, .. } = dst {
+        return rustix::fs::fstat(dir).ok().map(|st| st.st_dev);
+    }
+    let mut dir = crate::exec::probe::parent_dir(dst.display_path());
+    loop {
+        match rustix::fs::statat(rustix::fs::CWD, dir, rustix::fs::AtFlags::empty()) {
+            Ok(st) => return Some(st.st_dev),
+            Err(Errno::NOENT) if dir != Path::new(".") && dir != Path::new("/") => {
+                dir = crate::exec::probe::parent_dir(dir);
+            }
+            Err(_) => return None,
+        }
+    }
 }
 
 #[cfg(test)]
