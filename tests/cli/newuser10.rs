@@ -158,6 +158,13 @@ fn dry_run_of_a_hard_link_across_filesystems_fails_as_the_run_does() {
         run.stderr()
     );
     assert_eq!((dry.code(), dry.stderr()), (run.code(), run.stderr()));
+    // Through directories the run makes first (red team 10b: the dry run planned these).
+    let deep = other.join("n/e/w");
+    let deep = deep.to_str().unwrap();
+    let dry = env.run(&["--dry-run", "-l", "--mkpath", "src", deep]);
+    let run = env.run(&["-l", "--mkpath", "src", deep]);
+    assert_eq!(run.code(), Some(1));
+    assert_eq!((dry.code(), dry.stderr()), (run.code(), run.stderr()));
 }
 
 /// Red team, round 10: `--dry-run -b src B/t` with a directory `B/t~` planned the copy; the
