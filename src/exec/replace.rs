@@ -137,13 +137,17 @@ pub fn open_attributes_only(job: &Job) -> Result<OwnedFd, ExecError> {
     Ok(fd)
 }
 
-/// The source of an `--attributes-only` copy, opened for reading its xattrs (`None`: it cannot
-/// be opened; the other attributes come from its stat).
+/// The source of an `--attributes-only` copy, opened for reading its xattrs, as GNU's
+/// copy_reg opens it before DEST.
+///
+/// # Errors
+/// The open's errno: GNU fails the file (`cannot open 'r' for reading`; red team, round 10:
+/// fcopy made an empty DEST from an unreadable SOURCE, exit 0).
 pub fn open_source_for_attributes(
     dir: BorrowedFd<'_>,
     name: &Path,
     nofollow: bool,
-) -> Option<OwnedFd> {
+) -> Result<OwnedFd, Errno> {
     let nofollow = if nofollow {
         OFlags::NOFOLLOW
     } else {
@@ -155,5 +159,4 @@ pub fn open_source_for_attributes(
         OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC | nofollow,
         Mode::empty(),
     )
-    .ok()
 }

@@ -203,3 +203,22 @@ fn several_sources_to_standard_output_are_a_usage_error() {
     env.run(&["a", "b", "./-"]).success();
     assert_eq!(env.read("-/b"), b"2");
 }
+
+/// Red team 10b: `--attributes-only` of an unreadable SOURCE made an empty DEST, exit 0, where
+/// GNU (and fcopy's own dry run) say `cannot open 'r' for reading`, exit 1.
+#[test]
+fn attributes_only_of_an_unreadable_source_fails_as_gnu() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(wrap) = crate::dry10::unprivileged() else {
+        return;
+    };
+    let setup = |env: &TestEnv| {
+        env.write("r", "secret");
+        std::fs::set_permissions(env.join("r"), std::fs::Permissions::from_mode(0o000)).unwrap();
+        std::fs::create_dir(env.join("w")).unwrap();
+        std::fs::set_permissions(env.join("w"), std::fs::Permissions::from_mode(0o777)).unwrap();
+        crate::dry10::Undo::default()
+    };
+    let want = ["fcopy: cannot open 'r' for reading: Permission denied"];
+    crate::dry10::both_fail(&setup, &wrap, &["--attributes-only", "r", "w/o"], &want);
+}

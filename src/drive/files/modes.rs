@@ -264,16 +264,25 @@ impl Copier<'_, '_> {
     /// `--attributes-only`: create the file if missing, never touch its data, apply attributes.
     pub(super) fn attributes_only(&mut self, job: &plan::Job, facts: &FileFacts) {
         let shown = job.dest.display_path().to_path_buf();
+        // The source's descriptor, for xattrs: opened first, as the run of a copy opens it.
+        let opened = job
+            .source
+            .dir_and_name()
+            .map(|(d, n)| effect::open_source_for_attributes(d, n, job.nofollow));
+        let src_fd = match opened {
+            Some(Err(errno)) => {
+                let path = job.source.display_path().to_path_buf();
+                let e = ExecError::OpenSource { path, errno };
+                return self.fail(job.source.display_path(), &shown, e);
+            }
+            Some(Ok(fd)) => Some(fd),
+            None => None,
+        };
         let fd = match effect::open_attributes_only(job) {
             Ok(fd) => fd,
             Err(e) => return self.fail(job.source.display_path(), &shown, e),
         };
         let new_mode = (!job.dest_exists).then_some(job.create_mode);
-        // The source's descriptor, for xattrs.
-        let src_fd = job
-            .source
-            .dir_and_name()
-            .and_then(|(d, n)| effect::open_source_for_attributes(d, n, job.nofollow));
         self.apply_meta(
             fd.as_fd(),
             src_fd.as_ref().map(|f| f.as_fd()),
