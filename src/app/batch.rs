@@ -255,7 +255,7 @@ fn range_conflict(
         "-l or -s"
     } else if config.attributes_only {
         "--attributes-only"
-    } else if config.recursive && is_directory(&job.source) {
+    } else if config.recursive && probe::is_dir(Path::new(&job.source)).unwrap_or(false) {
         // A range copies one file: applied to every file of the tree (red team, round 10);
         // a command-line range with -r is refused likewise.
         "-r (SOURCE is a directory)"
@@ -267,12 +267,6 @@ fn range_conflict(
         return None;
     };
     Some(BatchProblem::RangeWithOption { file, line, option })
-}
-
-/// Whether `path` names a directory (symbolic links followed; a name that cannot be
-/// examined is not one: the copy reports it).
-fn is_directory(path: &std::ffi::OsStr) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| m.is_dir())
 }
 
 /// Whether `path` names a symbolic link (`lstat`; a name that cannot be examined is not one:
