@@ -10,8 +10,9 @@
 //! bytes are through but files are still being finished (fsync, metadata) the line says
 //! `flushing...` instead of a false 100% with ETA 0s.
 
+use std::cell::Cell;
 use std::io::IsTerminal;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Once, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -31,8 +32,9 @@ const STATUS_WATCH_DELAY: Duration = Duration::from_millis(200);
 /// The counters the bar and the SIGUSR1 status line read.
 #[derive(Default)]
 struct Counters {
-    /// Bytes copied, and bytes to copy (a lower bound while the totals grow).
-    bytes_done: AtomicU64,
+    /// Bytes copied (added by every worker, each on its own cache line), and bytes to copy (a
+    /// lower bound while the totals grow).
+    bytes_done: ByteCount,
     bytes_total: AtomicU64,
     files_total: AtomicU64,
     files_done: AtomicU64,
@@ -80,8 +82,6 @@ struct StatusRequests {
     flag: Arc<AtomicBool>,
     program: String,
     watcher: Once,
-    /// Calls of [`ProgressDisplay::poll_status`]: the clock is read on every 32nd.
-    polls: AtomicU32,
 }
 
 impl ProgressDisplay {
@@ -123,7 +123,7 @@ impl ProgressDisplay {
                 Some(c.bytes_total.load(Ordering::Relaxed)),
                 ProgressDrawTarget::hidden(),
             );
-            bar.set_position(c.bytes_done.load(Ordering::Relaxed));
+            bar.set_position(c.bytes_done.total());
             bar.set_style(
                 ProgressStyle::with_template("{fcopy}")
                     .expect("a valid template")
@@ -155,7 +155,6 @@ impl ProgressDisplay {
             flag,
             program: program.to_owned(),
             watcher: Once::new(),
-            polls: AtomicU32::new(0),
         });
     }
 
@@ -165,12 +164,15 @@ impl ProgressDisplay {
         let Some(status) = &self.status else {
             return;
         };
-        if status.flag.swap(false, Ordering::Relaxed) {
+        // Looked at before it is cleared: a swap on every call moved the flag's cache line
+        // between the workers' cores on every file (issue 16).
+        if status.flag.load(Ordering::Relaxed) && status.flag.swap(false, Ordering::Relaxed) {
             print_status(&self.shared, &status.program);
         }
-        // The clock on every 32nd file, until the watcher runs (read per file, it was 5-8% of
-        // a 10,000-file tree's user-space instructions: walk8, round 8).
-        let due = status.polls.fetch_add(1, Ordering::Relaxed) % 32 == 0;
+        // The clock on every 32nd file of each thread, until the watcher runs (read per file,
+        // it was 5-8% of a 10,000-file tree's user-space instructions: walk8, round 8). The
+        // count is the thread's own: a shared one was a contended line (issue 16).
+        let due = next_poll_of_this_thread() % 32 == 0;
         if due && !status.watcher.is_completed() && self.started() >= STATUS_WATCH_DELAY {
             self.watch_status_requests();
         }
@@ -273,10 +275,22 @@ impl ProgressDisplay {
     }
 }
 
+/// Calls of [`ProgressDisplay::poll_status`] on this thread so far, counting this one.
+fn next_poll_of_this_thread() -> u32 {
+    thread_local! {
+        static POLLS: Cell<u32> = const { Cell::new(0) };
+    }
+    POLLS.with(|polls| {
+        let n = polls.get();
+        polls.set(n.wrapping_add(1));
+        n
+    })
+}
+
 /// The `kill -USR1` line (see [`ProgressDisplay::status_line`]).
 fn status_line(shared: &Shared) -> String {
     let c = &shared.counters;
-    let bytes = c.bytes_done.load(Ordering::Relaxed);
+    let bytes = c.bytes_done.total();
     let secs = shared.started.elapsed().as_secs_f64();
     let done = c.files_done.load(Ordering::Relaxed);
     let total = c.files_total.load(Ordering::Relaxed);
@@ -306,10 +320,7 @@ fn print_status(shared: &Shared, program: &str) {
 
 impl Progress for ProgressDisplay {
     fn advance(&self, bytes: u64) {
-        self.shared
-            .counters
-            .bytes_done
-            .fetch_add(bytes, Ordering::Relaxed);
+        self.shared.counters.bytes_done.add(bytes);
         if let Some(bar) = self.shared.bar.get() {
             bar.inc(bytes);
         }
@@ -328,9 +339,11 @@ fn terminal_width() -> usize {
 }
 
 mod line;
+mod shards;
 
 pub use self::line::{human_bytes, human_size};
 use self::line::{render, View};
+use self::shards::ByteCount;
 
 #[cfg(test)]
 mod tests;

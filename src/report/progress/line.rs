@@ -25,7 +25,7 @@ impl View {
     /// The counters now, at `per_sec` bytes per second (indicatif's estimate): the time left
     /// is the bytes left at that rate.
     pub(super) fn of(c: &Counters, per_sec: f64) -> View {
-        let pos = c.bytes_done.load(Ordering::Relaxed);
+        let pos = c.bytes_done.total();
         let len = c.bytes_total.load(Ordering::Relaxed);
         let left = len.saturating_sub(pos) as f64;
         let eta = if per_sec > 0.0 {

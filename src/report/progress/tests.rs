@@ -132,3 +132,22 @@ fn no_rate_or_eta_before_a_byte_has_moved() {
         "{line:?}"
     );
 }
+
+/// Bytes added from more threads than there are shards still add up exactly.
+#[test]
+fn byte_count_adds_from_many_threads_sum_exactly() {
+    let count = super::shards::ByteCount::default();
+    std::thread::scope(|scope| {
+        for t in 0..20u64 {
+            let count = &count;
+            scope.spawn(move || {
+                for _ in 0..1000 {
+                    count.add(t + 1);
+                }
+            });
+        }
+    });
+    count.add(5);
+    // 1000 × (1 + 2 + … + 20) from 20 threads (more than the shards), plus 5 here.
+    assert_eq!(count.total(), 1000 * 210 + 5);
+}
