@@ -70,6 +70,8 @@ mod sig9;
 mod sparse;
 #[path = "cli/streams.rs"]
 mod streams;
+#[path = "cli/ux11.rs"]
+mod ux11;
 #[path = "cli/ux8.rs"]
 mod ux8;
 #[path = "cli/ux9.rs"]

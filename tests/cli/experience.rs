@@ -11,7 +11,7 @@ use std::time::Duration;
 use crate::testenv::{mkfifo, pattern, require_tool, TestEnv, FCOPY};
 
 /// Runs `fcopy ARGS` under `script` (a pseudo-terminal) and returns everything the terminal got.
-fn in_pty(env: &TestEnv, args: &str) -> String {
+pub(crate) fn in_pty(env: &TestEnv, args: &str) -> String {
     let typescript = env.join("typescript");
     let status = Command::new("script")
         .args(["-qfec", &format!("{FCOPY} {args}")])
@@ -29,7 +29,11 @@ fn in_pty(env: &TestEnv, args: &str) -> String {
 }
 
 /// Feeds `chunks` pieces of 4 KiB into a FIFO, one every `every`, then closes it.
-fn slow_writer(fifo: &Path, chunks: usize, every: Duration) -> thread::JoinHandle<Vec<u8>> {
+pub(crate) fn slow_writer(
+    fifo: &Path,
+    chunks: usize,
+    every: Duration,
+) -> thread::JoinHandle<Vec<u8>> {
     let fifo = fifo.to_path_buf();
     thread::spawn(move || {
         let mut sent = Vec::new();

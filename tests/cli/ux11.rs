@@ -1,0 +1,70 @@
+//! Round 11's new-user trial: what the progress bar says when it appears late, and the other
+//! findings of that trial that a test can hold.
+
+use std::fs;
+use std::time::Duration;
+
+use crate::experience::{in_pty, slow_writer};
+use crate::testenv::{mkfifo, require_tool, TestEnv};
+
+/// The rates a bar showed, in bytes per second (`12.3 KiB/s` and the like).
+fn rates_shown(screen: &str) -> Vec<f64> {
+    let mut rates = Vec::new();
+    for word in screen.split([' ', '\r', '\n']) {
+        let Some(unit) = word.strip_suffix("/s") else {
+            continue;
+        };
+        let scale = [
+            ("GiB", 1u64 << 30),
+            ("MiB", 1 << 20),
+            ("KiB", 1 << 10),
+            ("B", 1),
+        ]
+        .into_iter()
+        .find(|(suffix, _)| unit.ends_with(suffix));
+        let Some((suffix, scale)) = scale else {
+            continue;
+        };
+        // The number is the word before the unit when they are apart.
+        let number = unit.trim_end_matches(suffix);
+        let number = if number.is_empty() {
+            let at = screen.find(word).unwrap_or(0);
+            screen[..at].split_whitespace().last().unwrap_or("")
+        } else {
+            number
+        };
+        if let Ok(n) = number.parse::<f64>() {
+            rates.push(n * scale as f64);
+        }
+    }
+    rates
+}
+
+/// New-user trial, round 11: with `--progress=auto` the bar appears after about a second, and
+/// everything copied before it counted as copied in an instant (`24.29 GiB/s` for a copy
+/// running at 2.5 MiB/s). A FIFO fed 4 KiB every 100 ms runs at 40 KiB/s: no rate shown may
+/// be ten times that.
+#[test]
+fn a_bar_that_appears_late_shows_the_real_rate() {
+    if !require_tool("script") {
+        return;
+    }
+    let env = TestEnv::new();
+    let fifo = env.join("slow");
+    mkfifo(&fifo);
+    let writer = slow_writer(&fifo, 20, Duration::from_millis(100));
+    let screen = in_pty(&env, "slow slow.out");
+    let sent = writer.join().unwrap();
+    assert_eq!(fs::read(env.join("slow.out")).unwrap(), sent);
+    let rates = rates_shown(&screen);
+    assert!(!rates.is_empty(), "no rate on the bar: {screen:?}");
+    assert!(
+        rates.iter().all(|&r| r < 400.0 * 1024.0),
+        "a rate far above the 40 KiB/s the FIFO gives: {rates:?} in {screen:?}"
+    );
+    // And the rate is the copy's, not a zero that would pass the check above.
+    assert!(
+        rates.iter().any(|&r| r > 10.0 * 1024.0),
+        "no rate near the 40 KiB/s the FIFO gives: {rates:?} in {screen:?}"
+    );
+}
