@@ -30,11 +30,17 @@ _fcopy() {
             fi
             case "${prev}" in
                 --target-directory)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
                     return 0
                     ;;
                 -t)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
                     return 0
                     ;;
                 --preserve)
@@ -141,6 +147,15 @@ _fcopy_value() {
         --backup)
             # GNU's version-control words (the value is optional, so only after '=').
             COMPREPLY=($(compgen -W "none off numbered t existing nil simple never" -- "$3"))
+            ;;
+        --preserve|--no-preserve)
+            # GNU's ATTR_LIST, comma-separated: the word after the last comma is completed.
+            local listed="" word="$3"
+            if [[ ${word} == *,* ]]; then
+                listed="${word%,*},"
+                word="${word##*,}"
+            fi
+            COMPREPLY=($(compgen -P "${listed}" -W "mode ownership timestamps links context xattr all" -- "${word}"))
             ;;
         *)
             _fcopy "$1" "$3" "$2"

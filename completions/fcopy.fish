@@ -1,4 +1,4 @@
-complete -c fcopy -s t -l target-directory -d 'Copy all SOURCE arguments into DIRECTORY' -r -F
+complete -c fcopy -s t -l target-directory -d 'Copy all SOURCE arguments into DIRECTORY' -r -f -a "(__fish_complete_directories)"
 complete -c fcopy -l preserve -d 'Preserve the attributes (default: mode,ownership,timestamps), if possible: mode, ownership, timestamps, links, xattr, context, all'
 complete -c fcopy -l no-preserve -d 'Don\'t preserve the specified attributes' -r
 complete -c fcopy -l context -d 'Like -Z; with CTX, ignored with a warning, as GNU cp without SELinux'

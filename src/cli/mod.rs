@@ -89,6 +89,7 @@ pub struct Args {
         long = "target-directory",
         value_name = "DIRECTORY",
         value_parser = clap::value_parser!(PathBuf),
+        value_hint = clap::ValueHint::DirPath,
         help_heading = "Destination"
     )]
     pub target_directory: Option<PathBuf>,

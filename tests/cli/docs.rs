@@ -135,7 +135,7 @@ fn man_page() -> Vec<u8> {
             &[
                 "VERSION_CONTROL: the backup method when --backup is given without one (none, off, numbered, t, existing, nil, simple, never), as in GNU cp.",
                 "SIMPLE_BACKUP_SUFFIX: the suffix of simple backups when --suffix is not given (default ~).",
-                "POSIXLY_CORRECT: with -f, a dangling symlink at the destination is replaced as POSIX asks, instead of refused as GNU cp does.",
+                "POSIXLY_CORRECT: as in GNU cp, a dangling symlink at the destination is written through (its target is created) instead of refused, options end at the first operand, and a file -i was told not to overwrite makes the exit status 1.",
                 "NO_COLOR: no colour in --help (the progress line has none).",
             ],
         ),
@@ -323,6 +323,15 @@ _fcopy_value() {{
         --backup)
             # GNU's version-control words (the value is optional, so only after '=').
             COMPREPLY=($(compgen -W "none off numbered t existing nil simple never" -- "$3"))
+            ;;
+        --preserve|--no-preserve)
+            # GNU's ATTR_LIST, comma-separated: the word after the last comma is completed.
+            local listed="" word="$3"
+            if [[ ${{word}} == *,* ]]; then
+                listed="${{word%,*}},"
+                word="${{word##*,}}"
+            fi
+            COMPREPLY=($(compgen -P "${{listed}}" -W "mode ownership timestamps links context xattr all" -- "${{word}}"))
             ;;
         *)
             _fcopy "$1" "$3" "$2"
@@ -639,6 +648,13 @@ fn bash_completes_option_values_after_equals() {
     // `--spa<TAB>` offers `--sparse=` for an option that takes a value; flags stay bare.
     assert_eq!(bash_complete(&["fcopy", "--spa"]), ["--sparse="]);
     assert_eq!(bash_complete(&["fcopy", "--recursiv"]), ["--recursive"]);
+    // GNU's ATTR_LIST after `--preserve=`, one word of the comma-separated list at a time (it
+    // offered file names: new-user trial, round 11).
+    assert_eq!(bash_complete(&["fcopy", "--preserve", "=", "mo"]), ["mode"]);
+    assert_eq!(
+        bash_complete(&["fcopy", "--no-preserve", "=", "mode,ti"]),
+        ["mode,timestamps"]
+    );
 }
 
 #[test]
