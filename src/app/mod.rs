@@ -42,6 +42,8 @@ pub struct Prepared {
     pub directory: Option<PathBuf>,
     /// `--dry-run --mkpath`: the missing `-t DIRECTORY` the run would make.
     pub planned_mkpath: Option<PathBuf>,
+    /// `--mkpath`: the directory made for the operands (reported once the reporter knows `-v`).
+    pub made_mkpath: Option<PathBuf>,
 }
 
 /// Runs fcopy with these arguments (including `argv[0]`) and returns the exit status.
@@ -101,13 +103,17 @@ fn prepare(args: &Args, m: &FlagPositions, reporter: &mut Reporter) -> Result<Pr
         operands::Listed::Sources(with_names) => with_names,
         _ => args,
     };
-    let mut planned_dir = None;
+    let (mut planned_dir, mut made_dir) = (None, None);
     let mkpath = restart::mkpath::operand_dir(&args.operands, args.target_directory.as_deref());
     if let (true, false, Some(dir)) = (config.restart.mkpath, config.batch.is_some(), mkpath) {
         if !config.dry_run {
-            if let Err(message) = restart::mkpath::make_dir(dir) {
-                reporter.error(&message);
-                return Err(ExitCode::Failure);
+            match restart::mkpath::make_dir(dir) {
+                Ok(true) => made_dir = Some(dir),
+                Ok(false) => {}
+                Err(message) => {
+                    reporter.error(&message);
+                    return Err(ExitCode::Failure);
+                }
             }
         } else {
             // The plan says what the run would do: the directory is made, then copied into,
@@ -151,6 +157,7 @@ fn prepare(args: &Args, m: &FlagPositions, reporter: &mut Reporter) -> Result<Pr
         into_directory,
         directory,
         planned_mkpath: planned_dir.map(Path::to_path_buf),
+        made_mkpath: made_dir.map(Path::to_path_buf),
     })
 }
 
@@ -165,6 +172,9 @@ fn configure_reporter(reporter: &mut Reporter, prepared: &Prepared) {
     reporter.stdout_taken = prepared.targets.iter().any(|t| t.dest == Endpoint::Stdio);
     if let Some(dir) = &prepared.planned_mkpath {
         reporter.planned_mkpath(dir);
+    }
+    if let Some(dir) = &prepared.made_mkpath {
+        reporter.mkpath_made(dir);
     }
 }
 

@@ -162,6 +162,20 @@ impl Reporter {
         }
     }
 
+    /// `--mkpath` made directory `dir` (and any missing parents): `created directory 'DIR'`
+    /// with `-v`, as `mkdir -pv` says it, or a `directory` record without a source, as the
+    /// dry run plans it ([`Reporter::planned_mkpath`]; the run said nothing: new-user trial,
+    /// round 11).
+    pub fn mkpath_made(&mut self, dir: &Path) {
+        if self.json {
+            let mut record = Record::new("directory", None, Some(dir), "ok");
+            record.bytes = Some(0);
+            self.emit(record);
+        } else if self.verbose || self.debug {
+            self.line(format_args!("created directory {}", quote(dir)));
+        }
+    }
+
     /// `--dry-run`: whether `dir` is a directory the run would have made before this point
     /// (`--mkpath`, `--parents`), so a file planned into it is not an error.
     pub fn planned_dir(&self, dir: &Path) -> bool {

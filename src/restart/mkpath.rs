@@ -23,10 +23,11 @@ pub struct MkpathError {
 /// `O_NOFOLLOW`, so that a name swapped for a symlink between two steps cannot make root create
 /// directories elsewhere (red team round 8b: `fcopy --mkpath f /home/u/a/b/c/` made `victim/b/c`
 /// when `a` was swapped; it made each directory by its whole path). Existing components are
-/// followed, as `mkdir -p` follows them.
-pub fn make_dir(dir: &Path) -> Result<(), MkpathError> {
+/// followed, as `mkdir -p` follows them. Returns whether a directory was made (`false`: `dir`
+/// was there already).
+pub fn make_dir(dir: &Path) -> Result<bool, MkpathError> {
     if dir.as_os_str().is_empty() || dir.is_dir() {
-        return Ok(());
+        return Ok(false);
     }
     make_components(dir).map_err(|errno| MkpathError {
         dir: dir.to_path_buf(),
@@ -60,11 +61,13 @@ fn start_dir(dir: &Path) -> Result<std::os::fd::OwnedFd, rustix::io::Errno> {
     )
 }
 
-/// [`make_dir`]'s walk, component by component on descriptors (DESIGN rule 10).
-fn make_components(dir: &Path) -> Result<(), rustix::io::Errno> {
+/// [`make_dir`]'s walk, component by component on descriptors (DESIGN rule 10); true when it
+/// made a component.
+fn make_components(dir: &Path) -> Result<bool, rustix::io::Errno> {
     use rustix::fs::{mkdirat, openat, Mode, OFlags};
     use rustix::io::Errno;
     let mut at = start_dir(dir)?;
+    let mut made_any = false;
     for name in step_names(dir) {
         let made = match mkdirat(&at, name, Mode::from_raw_mode(0o777)) {
             Ok(()) => true,
@@ -77,8 +80,9 @@ fn make_components(dir: &Path) -> Result<(), rustix::io::Errno> {
             OFlags::empty()
         };
         at = openat(&at, name, STEP_FLAGS | follow, Mode::empty())?;
+        made_any |= made;
     }
-    Ok(())
+    Ok(made_any)
 }
 
 /// The directory a batch job's DEST goes in: DEST itself if it ends in `/`, else its parent;
@@ -113,9 +117,13 @@ pub fn operand_dir<'a>(
     }
 }
 
-/// Creates the directory a batch job's DEST goes in (see [`dest_dir`]).
-pub fn make_dest_dir(dest: &OsStr) -> Result<(), MkpathError> {
-    dest_dir(dest).map_or(Ok(()), make_dir)
+/// Creates the directory a batch job's DEST goes in (see [`dest_dir`]); returns it when it
+/// was made.
+pub fn make_dest_dir(dest: &OsStr) -> Result<Option<&Path>, MkpathError> {
+    match dest_dir(dest) {
+        Some(dir) => Ok(make_dir(dir)?.then_some(dir)),
+        None => Ok(None),
+    }
 }
 
 /// `--dry-run`: whether `--mkpath` would have to make `dir` (some component is missing), or the

@@ -68,3 +68,32 @@ fn a_bar_that_appears_late_shows_the_real_rate() {
         "no rate near the 40 KiB/s the FIFO gives: {rates:?} in {screen:?}"
     );
 }
+
+/// New-user trial, round 11: `--dry-run --mkpath -v` planned `'new1/new2' (directory,
+/// --mkpath)` and a `directory` record, but the run made the directory without a word. It now
+/// says `created directory 'DIR'` with `-v` (as `mkdir -pv`) and emits the record with
+/// `--json`; a directory that was there already is not reported.
+#[test]
+fn mkpath_reports_the_directory_it_makes() {
+    let env = TestEnv::new();
+    env.write("a.txt", b"a");
+    let run = env.run(&["-v", "--mkpath", "a.txt", "-t", "new1/new2"]);
+    run.success();
+    assert_eq!(
+        run.stdout(),
+        "created directory 'new1/new2'\n'a.txt' -> 'new1/new2/a.txt'\n"
+    );
+    let again = env.run(&["-v", "--mkpath", "a.txt", "-t", "new1/new2"]);
+    again.success();
+    assert_eq!(again.stdout(), "'a.txt' -> 'new1/new2/a.txt'\n");
+    let json = env.run(&["--json", "--mkpath", "a.txt", "-t", "new3/"]);
+    json.success();
+    let first = json.stdout().lines().next().unwrap_or("").to_owned();
+    assert!(
+        first.starts_with(r#"{"type":"directory","source":null,"dest":"new3/""#)
+            && first.contains(r#""status":"ok""#),
+        "{}",
+        json.stdout()
+    );
+    assert!(env.join("new3/a.txt").is_file());
+}
