@@ -171,6 +171,12 @@ impl fmt::Display for OperandError {
             OperandError::SeveralIntoStdout => f.write_str(
                 "several SOURCEs cannot be copied to standard output ('-'); a directory named - is ./-",
             ),
+            OperandError::LinkToStdout { symbolic } => write!(
+                f,
+                "cannot make a {} link to standard output ('-'): a link needs a file name; \
+                 a file named - is ./-",
+                if *symbolic { "symbolic" } else { "hard" }
+            ),
             OperandError::StdinIntoDirectory(dir) => write!(
                 f,
                 "cannot copy standard input into directory {}: give the destination a file name",
@@ -253,6 +259,9 @@ impl fmt::Display for BatchProblem {
             ),
             BatchProblem::BadLine { file, error } => {
                 write!(f, "{}:{}: {error}", file.display(), error.line)
+            }
+            BatchProblem::Operands { file, line, error } => {
+                write!(f, "{}:{line}: {error}", file.display())
             }
         }
     }
