@@ -19,6 +19,7 @@ use crate::meta;
 use crate::options::values::UpdateWhen;
 use crate::options::{Deref, LinkMode};
 use crate::plan::mode::{new_node_mode, NewNode};
+use crate::plan::range;
 use crate::plan::replace::ReplaceError;
 use crate::plan::same::SameFile;
 use crate::plan::Endpoint;
@@ -36,6 +37,10 @@ impl<'a, 'p> Copier<'a, 'p> {
             LinkMode::Hard => return self.make_hard_link(&src, facts, &dst, nofollow),
             LinkMode::Symbolic => return self.make_symlink_to_source(&src, facts, &dst),
             LinkMode::Copy => {}
+        }
+        let ranged = self.cfg.copy.range.is_some() || self.range_override.is_some();
+        if let Err(e) = range::range_of_symlink(ranged, facts, src.display_path()) {
+            return self.fail(src.display_path(), dst.display_path(), e);
         }
         match facts.kind {
             FileKind::Symlink => self.copy_symlink(&src, facts, &dst),

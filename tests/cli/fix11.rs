@@ -77,6 +77,53 @@ fn a_batch_lines_link_to_standard_output_fails_the_line() {
     assert!(!env.exists("-"));
 }
 
+/// `-P`/`-d` with a byte range was a usage error even for a regular SOURCE, which `-P` leaves
+/// alone (a `--batch` line's range was copied); it is refused only when SOURCE is a symbolic
+/// link, which would be copied as a link, the range dropped: exit 1, DEST untouched, in the
+/// dry run too.
+#[test]
+fn no_dereference_refuses_a_range_only_of_a_symbolic_link() {
+    let env = TestEnv::new();
+    env.write("s", "0123456789");
+    std::os::unix::fs::symlink("s", env.join("slk")).unwrap();
+    for opt in ["-P", "-d", "--no-dereference"] {
+        env.write("q", "patch me, keep me");
+        let run = env.run(&[opt, "--offset-out", "2", "--len", "3", "s", "q"]);
+        assert_eq!(run.code(), Some(0), "{opt}: {}", run.stderr());
+        assert_eq!(env.read("q"), b"pa012 me, keep me", "{opt}");
+        let run = env.run(&[opt, "--len", "4", "s", "new"]);
+        assert_eq!(run.code(), Some(0), "{opt}: {}", run.stderr());
+        assert_eq!(env.read("new"), b"0123", "{opt}");
+        std::fs::remove_file(env.join("new")).unwrap();
+        let run = env.run(&["--dry-run", opt, "--len", "3", "s", "q"]);
+        assert_eq!(run.code(), Some(0), "{opt}: {}", run.stderr());
+    }
+    let want = "fcopy: --offset-in, --offset-out and --len read a file's bytes; they cannot be \
+                used with -P or -d ('slk' is a symbolic link)\n";
+    for args in [
+        &["-P", "--len", "3", "slk", "q"][..],
+        &["-fd", "--offset-out", "2", "--len", "3", "slk", "q"],
+        &["-P", "--len", "3", "slk", "new"],
+        &["--dry-run", "-P", "--len", "3", "slk", "q"],
+        &["--dry-run", "-P", "--len", "3", "slk", "new"],
+    ] {
+        env.write("q", "patch me, keep me");
+        let run = env.run(args);
+        assert_eq!(
+            (run.code(), run.stderr()),
+            (Some(1), want.to_string()),
+            "{args:?}"
+        );
+        let md = std::fs::symlink_metadata(env.join("q")).unwrap();
+        assert!(md.is_file(), "{args:?}");
+        assert_eq!(env.read("q"), b"patch me, keep me", "{args:?}");
+        assert!(
+            std::fs::symlink_metadata(env.join("new")).is_err(),
+            "{args:?}"
+        );
+    }
+}
+
 /// `cp -a -u` of two names of one symbolic link and of one FIFO onto four newer files: the
 /// first name of each is skipped and remembered, the second linked to its DEST (GNU 9.1's `-u`
 /// branch). Pins what the dry run plans and the run says and makes (round 11 moved the rule
@@ -119,7 +166,10 @@ fn update_with_links_kept_links_a_later_skipped_node_in_the_plan_and_the_run() {
         lines.sort();
         lines
     };
-    assert_eq!((dry.code(), lines(&dry.stdout())), (Some(0), lines(planned)));
+    assert_eq!(
+        (dry.code(), lines(&dry.stdout())),
+        (Some(0), lines(planned))
+    );
     let after: Vec<u64> = ["t/l1", "t/l2", "t/p1", "t/p2"].map(ino).to_vec();
     assert_eq!(before, after, "the dry run changed nothing");
     let run = env

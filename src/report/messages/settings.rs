@@ -118,12 +118,6 @@ impl fmt::Display for Conflict {
             Conflict::RangeWithAttributesOnly => {
                 return write!(f, "{RANGE} cannot be used with --attributes-only");
             }
-            Conflict::RangeWithNoDereference => {
-                return write!(
-                    f,
-                    "{RANGE} read a file's bytes; they cannot be used with -P or -d"
-                );
-            }
             Conflict::BatchWithOperands => "--batch cannot be combined with SOURCE or DEST operands",
             Conflict::BatchWithTargetDirectory => "--batch cannot be combined with --target-directory",
             Conflict::BatchWithParents => "--batch cannot be combined with --parents",
