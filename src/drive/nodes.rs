@@ -144,9 +144,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         // GNU's order: `-u` (with its remembered skips), then `overwrite_ok` (`-n`, `-i`),
         // then a directory in the way (measured: `cp -d -u link dir-holding-a-newer-dir`
         // skips, exit 0; fcopy said "cannot overwrite directory").
-        if self.update_skips_link_group(src, facts, dst, existing)
-            || !self.may_replace(src, facts, dst, existing)
-        {
+        if !self.may_replace(src, facts, dst, existing) {
             return None;
         }
         let refusal = if FileType::from_raw_mode(existing.st_mode) == FileType::Directory {
@@ -271,8 +269,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
             SameFile::Proceed => {}
         }
-        if self.update_skips_link_group(src, facts, dst, existing)
-            || !self.may_replace(src, facts, dst, existing)
+        if !self.may_replace(src, facts, dst, existing)
             || self.directory_in_the_way(src, dst, existing)
         {
             return None;

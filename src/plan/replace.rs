@@ -20,7 +20,7 @@ use super::same::SameFile;
 mod types;
 mod update;
 pub use types::*;
-use update::{update_remembers_link_group, update_rule};
+use update::{update_remembers_link_group, update_remembers_node_link_group, update_rule};
 
 /// A rule: `None` passes the decision on to the next one.
 type Rule = fn(&Facts, &Settings) -> Option<Step>;
@@ -65,6 +65,16 @@ pub fn may_replace(f: &Facts, s: &Settings) -> Step {
         .or_else(|| backup_is_source(f, s))
         .or_else(|| just_created(f, s))
         .unwrap_or(Step::Act(Action::Proceed))
+}
+
+/// [`may_replace`] for a symbolic link, special file or `-l`/`-s` link made over DEST: first
+/// `-u`'s remembered skips of a node with other names, links kept
+/// ([`update::update_remembers_node_link_group`]: [`Action::RememberAsFirst`] or
+/// [`Action::LinkSkippedToFirst`], for DEST of any type), as GNU's `-u` branch comes before
+/// `overwrite_ok`. (A regular file's copy asks [`RULES`], whose link-group rule leaves a
+/// directory in the way to its own rule.)
+pub fn may_replace_node(f: &Facts, s: &Settings) -> Step {
+    update_remembers_node_link_group(f, s).unwrap_or_else(|| may_replace(f, s))
 }
 
 /// GNU's `return_now` from `same_file_ok` (`cp -l f f`, `cp -d` onto another hard link of a

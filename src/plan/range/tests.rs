@@ -5,25 +5,14 @@ use std::path::Path;
 
 use super::range_of_symlink;
 use crate::facts::{FileFacts, FileKind, FsKind};
+use crate::plan::tests::file;
 use crate::plan::PlanError;
 
-/// SOURCE as the drive layer examined it: `kind`, one name, on ext4.
+/// SOURCE as the drive layer examined it: `kind`, one name, 10 bytes on ext4.
 fn source(kind: FileKind) -> FileFacts {
     FileFacts {
         kind,
-        size: 10,
-        blocks: 8,
-        dev: 1,
-        ino: 10,
-        mode: 0o100644,
-        fs: FsKind::Ext4,
-        append: false,
-        uid: 0,
-        gid: 0,
-        nlink: 1,
-        atime: (0, 0),
-        mtime: (0, 0),
-        rdev: 0,
+        ..file(10, 8, FsKind::Ext4)
     }
 }
 
