@@ -9,7 +9,9 @@
 //! (`--update`, `-n`, `-i`), backup-is-source, and how the old file goes (link to the first
 //! copy, backup, `--remove-destination`; and fcopy's own: a symlink at the first name of a
 //! hard-linked source is replaced, not written through); `cp -fb f f` and a directory in the
-//! way are their own branches.
+//! way are their own branches. A symbolic link, special file or `-l`/`-s` link made over DEST
+//! asks [`may_replace_node`] instead (`-u`'s remembered skips of a node with other names, then
+//! `overwrite_ok`, backup-is-source and just-created).
 
 use std::path::PathBuf;
 
