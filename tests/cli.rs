@@ -30,6 +30,8 @@ mod experience;
 mod faults;
 #[path = "cli/fix10.rs"]
 mod fix10;
+#[path = "cli/fix11.rs"]
+mod fix11;
 #[path = "cli/gnu10.rs"]
 mod gnu10;
 #[path = "cli/gnu_compat.rs"]

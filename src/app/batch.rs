@@ -30,6 +30,13 @@ pub enum BatchProblem {
     },
     /// A line that cannot be parsed.
     BadLine { file: PathBuf, error: BatchError },
+    /// A line whose operands cp's grammar refuses, as on the command line (`-l`/`-s` with
+    /// DEST `-`).
+    Operands {
+        file: PathBuf,
+        line: usize,
+        error: options::operands::OperandError,
+    },
 }
 
 type Entries = Box<dyn Iterator<Item = io::Result<Entry>>>;
@@ -185,7 +192,13 @@ fn run_line(
         }
         order.add(files, wait);
     }
-    if let Some(problem) = range_conflict(copier, config, file, &job) {
+    let refused = options::operands::link_to_stdout(config.link, &target).err();
+    let refused = refused.map(|error| BatchProblem::Operands {
+        file: file.to_path_buf(),
+        line: job.line,
+        error,
+    });
+    if let Some(problem) = refused.or_else(|| range_conflict(copier, config, file, &job)) {
         let (source, dest) = (target.source.display_path(), target.dest.display_path());
         copier
             .reporter()

@@ -161,17 +161,16 @@ impl<'a, 'p> Copier<'a, 'p> {
         }
     }
 
-    /// Consults `rules` until they decide, gathering the facts they ask for, asking `-i`'s
-    /// question, and performing the removals and backups they order before deciding again.
     /// Runs `rules` for SOURCE `src` (`facts`) over `dst`, a name that exists (`existing`,
     /// its lstat) and is not written through: the rules a link or a node is made with.
+    /// `remember`: the node's hard-link group is linked ([`replace::Facts::remember`]).
     pub(super) fn rules_over_existing(
         &mut self,
         rules: fn(&replace::Facts, &replace::Settings) -> Step,
-        src: &Endpoint,
-        facts: &FileFacts,
+        (src, facts): (&Endpoint, &FileFacts),
         dst: &Endpoint,
         existing: &Stat,
+        remember: bool,
     ) -> Action {
         let s = Subject {
             src,
@@ -180,10 +179,12 @@ impl<'a, 'p> Copier<'a, 'p> {
             seen: Some(*existing),
         };
         let e = self.existing(existing, existing, false);
-        let mut f = self.replace_facts(&s, false, Some(e), false);
+        let mut f = self.replace_facts(&s, false, Some(e), remember);
         self.run_rules(rules, &mut f, &s, &mut Cleared::new(false))
     }
 
+    /// Consults `rules` until they decide, gathering the facts they ask for, asking `-i`'s
+    /// question, and performing the removals and backups they order before deciding again.
     pub(super) fn run_rules(
         &mut self,
         rules: fn(&replace::Facts, &replace::Settings) -> Step,
@@ -303,28 +304,6 @@ impl<'a, 'p> Copier<'a, 'p> {
                 f.backup_is_source = Some(self.backup_is_source(s.src, s.facts, s.dst));
             }
         }
-    }
-
-    /// The checks every replacing copy makes: -n/--update, -i, backups that would be the
-    /// source ([`replace::may_replace`]). Returns false when the destination is to be left
-    /// alone (reported).
-    pub(super) fn may_replace(
-        &mut self,
-        src: &Endpoint,
-        facts: &FileFacts,
-        dst: &Endpoint,
-        existing: &Stat,
-    ) -> bool {
-        let action = self.rules_over_existing(replace::may_replace, src, facts, dst, existing);
-        let (src_shown, dst_shown) = (src.display_path(), dst.display_path());
-        match action {
-            Action::Proceed => return true,
-            Action::Skip => self.reporter.skipped(src_shown, dst_shown),
-            Action::Decline => self.reporter.declined(src_shown, dst_shown),
-            Action::Fail(e) => self.fail(src_shown, dst_shown, e),
-            _ => {}
-        }
-        false
     }
 
     /// GNU's `source_is_dst_backup`: the simple backup of `dst` would be the source itself

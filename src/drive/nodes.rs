@@ -19,6 +19,7 @@ use crate::meta;
 use crate::options::values::UpdateWhen;
 use crate::options::{Deref, LinkMode};
 use crate::plan::mode::{new_node_mode, NewNode};
+use crate::plan::range;
 use crate::plan::replace::ReplaceError;
 use crate::plan::same::SameFile;
 use crate::plan::Endpoint;
@@ -36,6 +37,10 @@ impl<'a, 'p> Copier<'a, 'p> {
             LinkMode::Hard => return self.make_hard_link(&src, facts, &dst, nofollow),
             LinkMode::Symbolic => return self.make_symlink_to_source(&src, facts, &dst),
             LinkMode::Copy => {}
+        }
+        let ranged = self.cfg.copy.range.is_some() || self.range_override.is_some();
+        if let Err(e) = range::range_of_symlink(ranged, facts, src.display_path()) {
+            return self.fail(src.display_path(), dst.display_path(), e);
         }
         match facts.kind {
             FileKind::Symlink => self.copy_symlink(&src, facts, &dst),
@@ -139,9 +144,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         // GNU's order: `-u` (with its remembered skips), then `overwrite_ok` (`-n`, `-i`),
         // then a directory in the way (measured: `cp -d -u link dir-holding-a-newer-dir`
         // skips, exit 0; fcopy said "cannot overwrite directory").
-        if self.update_skips_link_group(src, facts, dst, existing)
-            || !self.may_replace(src, facts, dst, existing)
-        {
+        if !self.may_replace(src, facts, dst, existing) {
             return None;
         }
         let refusal = if FileType::from_raw_mode(existing.st_mode) == FileType::Directory {
@@ -266,8 +269,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
             SameFile::Proceed => {}
         }
-        if self.update_skips_link_group(src, facts, dst, existing)
-            || !self.may_replace(src, facts, dst, existing)
+        if !self.may_replace(src, facts, dst, existing)
             || self.directory_in_the_way(src, dst, existing)
         {
             return None;

@@ -35,10 +35,6 @@ pub enum Conflict {
     /// A byte range with `--attributes-only`: no data is copied (the range was dropped, an
     /// empty DEST made; new user, round 10).
     RangeWithAttributesOnly,
-    /// A byte range with `-P`/`-d` in effect (the last of `-L`/`-P`/`-H`/`-d`): a symbolic link
-    /// SOURCE was copied as a link, the range dropped (new user, round 10). Checked by
-    /// [`super::resolve`], which knows which of those flags wins.
-    RangeWithNoDereference,
     /// `--batch` with SOURCE or DEST operands.
     BatchWithOperands,
     /// `--batch` with `-t`.

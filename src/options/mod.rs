@@ -257,10 +257,9 @@ pub fn resolve(args: &Args, m: &crate::cli::FlagPositions) -> Result<Config, Usa
         args,
         backup: backup.is_some(),
     })?;
+    // A range with -P/-d is refused only for a symbolic link SOURCE, which the drive layer
+    // finds ([`crate::plan::range::range_of_symlink`]).
     let deref = order::resolve_deref(args, m, recursive);
-    if args.is_ranged() && deref == Deref::Never {
-        return Err(UsageError::Conflict(Conflict::RangeWithNoDereference));
-    }
     let restart = crate::restart::Settings::resolve(args).map_err(UsageError::Restart)?;
     let mut copy = copy_options(args);
     copy.preserve = preserve;

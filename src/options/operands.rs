@@ -6,7 +6,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::conflicts::Conflict;
-use super::UsageError;
+use super::{LinkMode, UsageError};
 use crate::cli::Args;
 use crate::plan::{base_name, Endpoint, Target};
 
@@ -19,6 +19,10 @@ pub fn resolve_targets(
     is_dir: &dyn Fn(&Path) -> io::Result<bool>,
 ) -> Result<(Vec<Target>, bool), UsageError> {
     let targets = resolve_target_list(args, is_dir)?;
+    let link = super::link_mode(args);
+    for target in &targets {
+        link_to_stdout(link, target)?;
+    }
     let into_dir = args.target_directory.is_some()
         || (!args.no_target_directory
             && args.operands.len() >= 2
@@ -46,6 +50,10 @@ pub enum OperandError {
     /// directory named `-` is `./-` (new user, round 10: `fcopy a b -` said `target '-': No
     /// such file or directory`, or copied into a directory `-`).
     SeveralIntoStdout,
+    /// `-l` or `-s` (`symbolic`) with DEST `-`: a link needs a name, and standard output has
+    /// none (round 10's closing note: `fcopy -l a -` copied `a` to standard output, the flag
+    /// ignored). Also a `--batch` line's DEST.
+    LinkToStdout { symbolic: bool },
     /// `-t DIR` that is not a directory (`ENOTDIR`) or cannot be looked at.
     TargetDirectory(PathBuf, io::Error),
     /// The last of several operands is not a directory (`ENOTDIR`) or cannot be looked at.
@@ -65,6 +73,7 @@ impl OperandError {
                 | OperandError::ParentsNeedDirectory
                 | OperandError::RangeWithSeveralSources
                 | OperandError::SeveralIntoStdout
+                | OperandError::LinkToStdout { .. }
         )
     }
 }
@@ -212,6 +221,17 @@ pub fn name_in_directory(source: &Path) -> &OsStr {
     } else {
         base
     }
+}
+
+/// `-l`/`-s` (`link`) cannot make a link at DEST `-`, standard output: the target's refusal,
+/// for the command line's operands and a `--batch` line alike.
+pub fn link_to_stdout(link: LinkMode, target: &Target) -> Result<(), OperandError> {
+    if target.dest != Endpoint::Stdio || link == LinkMode::Copy {
+        return Ok(());
+    }
+    Err(OperandError::LinkToStdout {
+        symbolic: link == LinkMode::Symbolic,
+    })
 }
 
 /// A `--batch` pair: DEST that is an existing directory receives SOURCE inside it, as in cp.

@@ -168,6 +168,9 @@ pub enum PlanError {
     /// `--offset-out` past 0 on standard output opened for appending (`>>`), where every
     /// write lands at the end (issue 13).
     OffsetOutOnAppend,
+    /// A byte range of a symbolic link SOURCE not followed (`-P`, `-d`): see
+    /// [`range::range_of_symlink`].
+    RangeOfSymlink(PathBuf),
 }
 
 /// What the planner decided for one target: the final job (nothing edits it afterwards).
@@ -425,7 +428,7 @@ pub use endpoint::{Endpoint, Target};
 pub use job_restart::JobRestart;
 mod job_restart;
 pub mod mode;
-mod range;
+pub mod range;
 pub mod replace;
 pub mod same;
 mod strategy;

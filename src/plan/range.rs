@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::{dest_regular, ByteRange, Endpoint, Job, PlanError, RangeArgs};
-use crate::facts::{DestFacts, FileFacts};
+use crate::facts::{DestFacts, FileFacts, FileKind};
 use crate::options::values::SparseWhen;
 use crate::units::MAX_OFFSET;
 
@@ -73,6 +73,21 @@ fn checked_len(
     }
 }
 
+/// A byte range reads a file's bytes: a symbolic link SOURCE that is not followed (`-P`, `-d`;
+/// `facts` as the drive layer examined it, with `lstat`) would be copied as a link, the range
+/// dropped (new user, round 10), so that copy is refused, DEST untouched. A regular file's
+/// range is copied under `-P` as under `-L`; the settings step cannot look at SOURCE, so this
+/// is decided per file, for the command line's range and a `--batch` line's alike (round 11:
+/// the command line refused `-P --len 3 regular-file d`).
+///
+/// Errors: [`PlanError::RangeOfSymlink`] naming `shown`, SOURCE as given.
+pub fn range_of_symlink(ranged: bool, source: &FileFacts, shown: &Path) -> Result<(), PlanError> {
+    if ranged && source.kind == FileKind::Symlink {
+        return Err(PlanError::RangeOfSymlink(shown.to_path_buf()));
+    }
+    Ok(())
+}
+
 /// The range a resumed copy runs: from `at` in both files to the end of SOURCE.
 pub fn range_from(at: u64) -> RangeArgs {
     let arg = crate::units::ByteArg {
@@ -101,3 +116,6 @@ pub(super) fn range_holes(job: &mut Job, sparse: SparseWhen, source: &FileFacts,
         job.keep_holes = true;
     }
 }
+
+#[cfg(test)]
+mod tests;

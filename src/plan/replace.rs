@@ -9,7 +9,9 @@
 //! (`--update`, `-n`, `-i`), backup-is-source, and how the old file goes (link to the first
 //! copy, backup, `--remove-destination`; and fcopy's own: a symlink at the first name of a
 //! hard-linked source is replaced, not written through); `cp -fb f f` and a directory in the
-//! way are their own branches.
+//! way are their own branches. A symbolic link, special file or `-l`/`-s` link made over DEST
+//! asks [`may_replace_node`] instead (`-u`'s remembered skips of a node with other names, then
+//! `overwrite_ok`, backup-is-source and just-created).
 
 use std::path::PathBuf;
 
@@ -20,7 +22,7 @@ use super::same::SameFile;
 mod types;
 mod update;
 pub use types::*;
-use update::{update_remembers_link_group, update_rule};
+use update::{update_remembers_link_group, update_remembers_node_link_group, update_rule};
 
 /// A rule: `None` passes the decision on to the next one.
 type Rule = fn(&Facts, &Settings) -> Option<Step>;
@@ -65,6 +67,16 @@ pub fn may_replace(f: &Facts, s: &Settings) -> Step {
         .or_else(|| backup_is_source(f, s))
         .or_else(|| just_created(f, s))
         .unwrap_or(Step::Act(Action::Proceed))
+}
+
+/// [`may_replace`] for a symbolic link, special file or `-l`/`-s` link made over DEST: first
+/// `-u`'s remembered skips of a node with other names, links kept
+/// ([`update::update_remembers_node_link_group`]: [`Action::RememberAsFirst`] or
+/// [`Action::LinkSkippedToFirst`], for DEST of any type), as GNU's `-u` branch comes before
+/// `overwrite_ok`. (A regular file's copy asks [`RULES`], whose link-group rule leaves a
+/// directory in the way to its own rule.)
+pub fn may_replace_node(f: &Facts, s: &Settings) -> Step {
+    update_remembers_node_link_group(f, s).unwrap_or_else(|| may_replace(f, s))
 }
 
 /// GNU's `return_now` from `same_file_ok` (`cp -l f f`, `cp -d` onto another hard link of a

@@ -14,7 +14,8 @@ fn args(argv: &[&str]) -> Args {
     Args::try_parse_from(std::iter::once("fcopy").chain(argv.iter().copied())).unwrap()
 }
 
-fn file(size: u64, blocks: u64, fs: FsKind) -> FileFacts {
+/// A regular file (1, 10) of one name: `size` bytes in `blocks` 512-byte blocks, on `fs`.
+pub(super) fn file(size: u64, blocks: u64, fs: FsKind) -> FileFacts {
     FileFacts {
         kind: FileKind::Regular,
         size,

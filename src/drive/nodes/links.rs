@@ -2,7 +2,9 @@
 //! hard-linked source's first copy: clearing an existing DEST for them and making them as
 //! GNU's `force_linkat` does (with `-f` or `-i` the old DEST is replaced by a rename only once
 //! the new link exists, so a link that cannot be made leaves it), putting a backup back when
-//! the link fails (GNU's `un_backup`).
+//! the link fails (GNU's `un_backup`); and acting on cp's rules for a node or link made over
+//! an existing DEST ([`crate::plan::replace::may_replace_node`]: `-u`'s remembered skips of a
+//! symlink or special file with other names link a later name to the group's first copy).
 
 use std::ffi::{OsStr, OsString};
 use std::os::fd::BorrowedFd;
@@ -17,7 +19,6 @@ use crate::drive::files::allowed;
 use crate::drive::Copier;
 use crate::exec::{nodes, probe};
 use crate::facts::{FileFacts, FileKind};
-use crate::options::values::UpdateWhen;
 use crate::options::Deref;
 use crate::plan::replace::{self, Action};
 use crate::plan::same::SameFile;
@@ -102,13 +103,50 @@ impl<'a, 'p> Copier<'a, 'p> {
         dst: &Endpoint,
         existing: &Stat,
     ) {
-        let action = self.rules_over_existing(replace::same_file_done, src, facts, dst, existing);
+        let rules = replace::same_file_done;
+        let action = self.rules_over_existing(rules, (src, facts), dst, existing, false);
         let (src_shown, dst_shown) = (src.display_path(), dst.display_path());
         match action {
             Action::Decline => self.reporter.declined(src_shown, dst_shown),
             Action::Skip => self.reporter.skipped(src_shown, dst_shown),
             _ => {}
         }
+    }
+
+    /// The checks every node or link made over DEST makes ([`replace::may_replace_node`]):
+    /// `-u`'s remembered skips of a symlink or special file with other names, links kept
+    /// (DEST remembered as the group's first copy, or a later name linked to it), then
+    /// -n/--update, -i, backups that would be the source. Returns false when the destination
+    /// is to be left alone (reported, or linked).
+    pub(super) fn may_replace(
+        &mut self,
+        src: &Endpoint,
+        facts: &FileFacts,
+        dst: &Endpoint,
+        existing: &Stat,
+    ) -> bool {
+        let remember = self.remembers_node_links(facts);
+        let rules = replace::may_replace_node;
+        let action = self.rules_over_existing(rules, (src, facts), dst, existing, remember);
+        let (src_shown, dst_shown) = (src.display_path(), dst.display_path());
+        match action {
+            Action::Proceed => return true,
+            Action::RememberAsFirst => {
+                // The existing DEST is the group's first copy, as it is.
+                let id = Some((existing.st_dev, existing.st_ino));
+                self.remember_first_node(facts, dst, id);
+                self.reporter.skipped(src_shown, dst_shown);
+            }
+            Action::LinkSkippedToFirst => {
+                let src_shown = src_shown.to_path_buf();
+                self.linked_to_first(&src_shown, facts, dst, None);
+            }
+            Action::Skip => self.reporter.skipped(src_shown, dst_shown),
+            Action::Decline => self.reporter.declined(src_shown, dst_shown),
+            Action::Fail(e) => self.fail(src_shown, dst_shown, e),
+            _ => {}
+        }
+        false
     }
 
     /// A later name of a hard-linked symbolic link or special file (`-a`, `-d`,
@@ -164,48 +202,6 @@ impl<'a, 'p> Copier<'a, 'p> {
         self.cfg.preserve_links()
             && facts.nlink > 1
             && self.cfg.link == crate::options::LinkMode::Copy
-    }
-
-    /// GNU 9.1's `-u` branch for a symbolic link or special file with other names, links kept
-    /// (`-d`, `-a`): DEST not older than SOURCE is skipped but remembered as the first copy of
-    /// its hard-link group (copy.c's `remember_copied` there), and a later skipped name is
-    /// made a hard link to that DEST, replacing the newer file at its own name (measured:
-    /// `cp -d -u` of two names of one symlink onto two newer files). Without links kept GNU
-    /// does the same; fcopy keeps each newer DEST (see `plan::replace`'s
-    /// `update_remembers_link_group`). It comes before `-i`,
-    /// `-n` and a directory in the way, as in GNU. True when handled (skipped, linked, or the
-    /// link's failure reported); false when the usual checks decide.
-    pub(super) fn update_skips_link_group(
-        &mut self,
-        src: &Endpoint,
-        facts: &FileFacts,
-        dst: &Endpoint,
-        existing: &Stat,
-    ) -> bool {
-        // As `plan::replace`'s update rule: skipped unless DEST is older.
-        let dest_mtime = (existing.st_mtime, existing.st_mtime_nsec as i64);
-        let links_kept = self.remembers_node_links(facts);
-        if self.cfg.update != UpdateWhen::Older || !links_kept || dest_mtime < facts.mtime {
-            return false;
-        }
-        let (src_shown, dst_shown) = (src.display_path(), dst.display_path());
-        let Some(first) = self.links.get(&(facts.dev, facts.ino)).cloned() else {
-            let mut first = self.first_copy(dst);
-            first.id = Some((existing.st_dev, existing.st_ino));
-            self.links.insert((facts.dev, facts.ino), first);
-            self.reporter.skipped(src_shown, dst_shown);
-            return true;
-        };
-        if self.cfg.dry_run {
-            let kind = LinkKind::Hard.node();
-            self.reporter.planned_node(kind, src_shown, dst_shown);
-            return true;
-        }
-        let (dir, name) = dst.dir_and_name().expect("paths");
-        let made = first.link_to(dir, name);
-        let src_shown = src_shown.to_path_buf();
-        self.report_link(LinkKind::Hard, &src_shown, &first.shown, dst, made, None);
-        true
     }
 
     /// `-s`: a symbolic link to the source path as given; with `-p`/`-a` it gets SOURCE's

@@ -127,3 +127,33 @@ fn root_into_a_directory_goes_into_the_directory_itself() {
     let (targets, _) = resolve_targets(&args(&["-r", "//", "/mnt"]), &is_dir).unwrap();
     assert_eq!(targets[0].dest, Endpoint::Path(PathBuf::from("/mnt/.")));
 }
+
+#[test]
+fn a_link_to_standard_output_is_refused() {
+    // Round 10's closing note: `fcopy -l a -` copied to standard output, `-l` ignored.
+    for argv in [
+        &["-l", "a", "-"][..],
+        &["-s", "a", "-"],
+        &["-T", "-l", "a", "-"],
+    ] {
+        let err = targets(argv, &[]).unwrap_err();
+        assert!(
+            matches!(err, UsageError::Operand(OperandError::LinkToStdout { .. })),
+            "{argv:?}"
+        );
+        assert!(err.try_help(), "{argv:?}");
+    }
+    // A directory named `-` is `./-`; standard input as SOURCE is not this rule's.
+    assert_eq!(
+        targets(&["-l", "a", "./-"], &["./-"]).unwrap(),
+        vec![t("a", "./-/a")]
+    );
+    assert_eq!(targets(&["-s", "-", "b"], &[]).unwrap(), vec![t("-", "b")]);
+    let line = batch_target("a".as_ref(), "-".as_ref(), &dirs(&[]));
+    assert!(link_to_stdout(LinkMode::Copy, &line).is_ok());
+    let refused = link_to_stdout(LinkMode::Symbolic, &line);
+    assert!(matches!(
+        refused,
+        Err(OperandError::LinkToStdout { symbolic: true })
+    ));
+}

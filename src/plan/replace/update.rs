@@ -17,8 +17,29 @@ use super::{
 /// unconditionally, even if it was a newer separate file"). fcopy keeps a newer DEST under
 /// `-u` unless the caller asked for links to be kept (round 10: nothing is lost silently).
 pub(super) fn update_remembers_link_group(f: &Facts, s: &Settings) -> Option<Step> {
+    if !replacing_other_file(f) {
+        return None;
+    }
+    remembered_skip(f, s)
+}
+
+/// [`update_remembers_link_group`] for a symbolic link or special file with other names,
+/// links kept (`-d`, `-a`; [`Facts::remember`]), made at DEST instead of copied into it: GNU
+/// 9.1's `-u` branch remembers the DEST it skips (copy.c's `remember_copied`), and a later
+/// skipped name is made a hard link to it, replacing the newer file at its own name
+/// (measured: `cp -d -u` of two names of one symlink onto two newer files). It comes before
+/// `-i`, `-n` and a directory in the way, as in GNU (measured: `cp -d -u link
+/// dir-holding-a-newer-dir` skips, exit 0), so DEST may be anything that is not older.
+pub(super) fn update_remembers_node_link_group(f: &Facts, s: &Settings) -> Option<Step> {
+    remembered_skip(f, s)
+}
+
+/// `-u` with links kept, DEST not older than SOURCE: [`Action::RememberAsFirst`], or
+/// [`Action::LinkSkippedToFirst`] once the group's first copy is known; `None` (the rules
+/// after decide) for an older DEST or an interrupted copy `-u --resume` continues.
+fn remembered_skip(f: &Facts, s: &Settings) -> Option<Step> {
     let e = f.existing.as_ref()?;
-    if !replacing_other_file(f) || !f.remember || s.update != Update::Older {
+    if !f.remember || s.update != Update::Older {
         return None;
     }
     if e.mtime < f.source.mtime {

@@ -60,6 +60,12 @@ impl fmt::Display for PlanError {
                     quote(dest)
                 )
             }
+            PlanError::RangeOfSymlink(source) => write!(
+                f,
+                "--offset-in, --offset-out and --len read a file's bytes; they cannot be used \
+                 with -P or -d ({} is a symbolic link)",
+                quote(source)
+            ),
             PlanError::OffsetOutOnAppend => write!(
                 f,
                 "--offset-out cannot be honoured: standard output is open for appending (O_APPEND)"

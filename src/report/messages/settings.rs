@@ -118,12 +118,6 @@ impl fmt::Display for Conflict {
             Conflict::RangeWithAttributesOnly => {
                 return write!(f, "{RANGE} cannot be used with --attributes-only");
             }
-            Conflict::RangeWithNoDereference => {
-                return write!(
-                    f,
-                    "{RANGE} read a file's bytes; they cannot be used with -P or -d"
-                );
-            }
             Conflict::BatchWithOperands => "--batch cannot be combined with SOURCE or DEST operands",
             Conflict::BatchWithTargetDirectory => "--batch cannot be combined with --target-directory",
             Conflict::BatchWithParents => "--batch cannot be combined with --parents",
@@ -170,6 +164,12 @@ impl fmt::Display for OperandError {
             ),
             OperandError::SeveralIntoStdout => f.write_str(
                 "several SOURCEs cannot be copied to standard output ('-'); a directory named - is ./-",
+            ),
+            OperandError::LinkToStdout { symbolic } => write!(
+                f,
+                "cannot make a {} link to standard output ('-'): a link needs a file name; \
+                 a file named - is ./-",
+                if *symbolic { "symbolic" } else { "hard" }
             ),
             OperandError::StdinIntoDirectory(dir) => write!(
                 f,
@@ -253,6 +253,9 @@ impl fmt::Display for BatchProblem {
             ),
             BatchProblem::BadLine { file, error } => {
                 write!(f, "{}:{}: {error}", file.display(), error.line)
+            }
+            BatchProblem::Operands { file, line, error } => {
+                write!(f, "{}:{line}: {error}", file.display())
             }
         }
     }
