@@ -136,7 +136,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                 return None;
             }
             SameFile::Done => {
-                self.same_file_done(src, facts, dst, existing);
+                self.same_file_done("symlink", src, facts, dst, existing);
                 return None;
             }
             SameFile::Proceed => {}
@@ -144,7 +144,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         // GNU's order: `-u` (with its remembered skips), then `overwrite_ok` (`-n`, `-i`),
         // then a directory in the way (measured: `cp -d -u link dir-holding-a-newer-dir`
         // skips, exit 0; fcopy said "cannot overwrite directory").
-        if !self.may_replace(src, facts, dst, existing) {
+        if !self.may_replace("symlink", src, facts, dst, existing) {
             return None;
         }
         let refusal = if FileType::from_raw_mode(existing.st_mode) == FileType::Directory {
@@ -264,12 +264,12 @@ impl<'a, 'p> Copier<'a, 'p> {
                 return None;
             }
             SameFile::Done => {
-                self.same_file_done(src, facts, dst, existing);
+                self.same_file_done("special", src, facts, dst, existing);
                 return None;
             }
             SameFile::Proceed => {}
         }
-        if !self.may_replace(src, facts, dst, existing)
+        if !self.may_replace("special", src, facts, dst, existing)
             || self.directory_in_the_way(src, dst, existing)
         {
             return None;

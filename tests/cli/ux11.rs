@@ -97,3 +97,43 @@ fn mkpath_reports_the_directory_it_makes() {
     );
     assert!(env.join("new3/a.txt").is_file());
 }
+
+/// New-user trial, round 11: a skip's `--json` record said `"type":"file"` for a symlink or a
+/// FIFO (copy records said `symlink`/`special`), and `--stats` counted every skipped node but
+/// only regular files as copied: `1 copied`, then `0 copied, 3 skipped` for one file, one
+/// symlink and one FIFO.
+#[test]
+fn skips_of_symlinks_and_fifos_are_recorded_as_what_they_are_and_counted_as_copies_are() {
+    let env = TestEnv::new();
+    env.write("s/f", b"1\n");
+    std::os::unix::fs::symlink("f", env.join("s/l")).unwrap();
+    mkfifo(&env.join("s/p"));
+    let first = env.run(&["-a", "--update=changed", "--stats", "-T", "s", "d"]);
+    assert_eq!(first.code(), Some(0), "{}", first.stderr());
+    assert!(
+        first
+            .stderr()
+            .contains("files: 1 copied, 0 skipped, 0 failed"),
+        "{}",
+        first.stderr()
+    );
+    let again = env.run(&["-a", "--update=changed", "--stats", "-T", "s", "d"]);
+    assert_eq!(again.code(), Some(0), "{}", again.stderr());
+    assert!(
+        again
+            .stderr()
+            .contains("files: 0 copied, 1 skipped, 0 failed"),
+        "{}",
+        again.stderr()
+    );
+    let json = env.run(&["-a", "-n", "--json", "-T", "s", "d"]);
+    json.success();
+    let out = json.stdout();
+    for (name, kind) in [("f", "file"), ("l", "symlink"), ("p", "special")] {
+        let record = format!(
+            r#"{{"type":"{kind}","source":"s/{name}","dest":"d/{name}","status":"skipped""#
+        );
+        assert!(out.contains(&record), "no {record} in {out}");
+    }
+    assert!(out.contains(r#""skipped":1,"#), "{out}");
+}

@@ -65,7 +65,9 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
             match self.same_file_facts(src, facts, dst, &existing).0 {
                 SameFile::Error => return self.fail_same_file(&src_shown, &dst_shown),
-                SameFile::Done => return self.same_file_done(src, facts, dst, &existing),
+                SameFile::Done => {
+                    return self.same_file_done("hardlink", src, facts, dst, &existing)
+                }
                 SameFile::Proceed => {}
             }
             if (existing.st_dev, existing.st_ino) == (facts.dev, facts.ino) {
@@ -96,8 +98,12 @@ impl<'a, 'p> Copier<'a, 'p> {
     /// `-u` branch, which comes before `return_now`, says it since 9.2; cp 9.1 has no
     /// `--debug`, and neither prints anything else: measured, `cp -v -d -u l l2` with l2 a
     /// hard link of the symlink l).
+    ///
+    /// `node` names what would have been made (`symlink`, `special`, `hardlink`), for the
+    /// `--json` record of a skip.
     pub(super) fn same_file_done(
         &mut self,
+        node: &str,
         src: &Endpoint,
         facts: &FileFacts,
         dst: &Endpoint,
@@ -108,7 +114,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         let (src_shown, dst_shown) = (src.display_path(), dst.display_path());
         match action {
             Action::Decline => self.reporter.declined(src_shown, dst_shown),
-            Action::Skip => self.reporter.skipped(src_shown, dst_shown),
+            Action::Skip => self.reporter.skipped_node(node, src_shown, dst_shown),
             _ => {}
         }
     }
@@ -117,9 +123,12 @@ impl<'a, 'p> Copier<'a, 'p> {
     /// `-u`'s remembered skips of a symlink or special file with other names, links kept
     /// (DEST remembered as the group's first copy, or a later name linked to it), then
     /// -n/--update, -i, backups that would be the source. Returns false when the destination
-    /// is to be left alone (reported, or linked).
+    /// is to be left alone (reported, or linked). `node` names what would be made (`symlink`,
+    /// `special`, `hardlink`): a skip's `--json` record says it (it said `file`: new-user
+    /// trial, round 11).
     pub(super) fn may_replace(
         &mut self,
+        node: &str,
         src: &Endpoint,
         facts: &FileFacts,
         dst: &Endpoint,
@@ -135,13 +144,13 @@ impl<'a, 'p> Copier<'a, 'p> {
                 // The existing DEST is the group's first copy, as it is.
                 let id = Some((existing.st_dev, existing.st_ino));
                 self.remember_first_node(facts, dst, id);
-                self.reporter.skipped(src_shown, dst_shown);
+                self.reporter.skipped_node(node, src_shown, dst_shown);
             }
             Action::LinkSkippedToFirst => {
                 let src_shown = src_shown.to_path_buf();
                 self.linked_to_first(&src_shown, facts, dst, None);
             }
-            Action::Skip => self.reporter.skipped(src_shown, dst_shown),
+            Action::Skip => self.reporter.skipped_node(node, src_shown, dst_shown),
             Action::Decline => self.reporter.declined(src_shown, dst_shown),
             Action::Fail(e) => self.fail(src_shown, dst_shown, e),
             _ => {}
@@ -340,7 +349,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         dst: &Endpoint,
         existing: &Stat,
     ) -> Option<Room> {
-        if !self.may_replace(src, facts, dst, existing)
+        if !self.may_replace(kind.node(), src, facts, dst, existing)
             || self.directory_in_the_way(src, dst, existing)
         {
             return None;
