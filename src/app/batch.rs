@@ -155,10 +155,14 @@ fn run_line(
         if parallel && missing_dir {
             copier.wait_all();
         }
-        if let Err(message) = restart::mkpath::make_dest_dir(&job.dest) {
-            let (src, dst) = (Path::new(&job.source), Path::new(&job.dest));
-            copier.reporter().failed(src, dst, None, &message, None);
-            return;
+        match restart::mkpath::make_dest_dir(&job.dest) {
+            Ok(Some(made)) => copier.reporter().mkpath_made(made),
+            Ok(None) => {}
+            Err(message) => {
+                let (src, dst) = (Path::new(&job.source), Path::new(&job.dest));
+                copier.reporter().failed(src, dst, None, &message, None);
+                return;
+            }
         }
     }
     // -T: DEST is the copy itself, as on the command line (new-user trial, round 8: it was

@@ -54,6 +54,9 @@ pub enum OperandError {
     /// none (round 10's closing note: `fcopy -l a -` copied `a` to standard output, the flag
     /// ignored). Also a `--batch` line's DEST.
     LinkToStdout { symbolic: bool },
+    /// `-l` or `-s` (`symbolic`) with SOURCE `-`: standard input has no name to link to
+    /// (`echo hi | fcopy -l - b` copied the data, the flag ignored: fix11's report, round 11).
+    LinkOfStdin { symbolic: bool },
     /// `-t DIR` that is not a directory (`ENOTDIR`) or cannot be looked at.
     TargetDirectory(PathBuf, io::Error),
     /// The last of several operands is not a directory (`ENOTDIR`) or cannot be looked at.
@@ -74,6 +77,7 @@ impl OperandError {
                 | OperandError::RangeWithSeveralSources
                 | OperandError::SeveralIntoStdout
                 | OperandError::LinkToStdout { .. }
+                | OperandError::LinkOfStdin { .. }
         )
     }
 }
@@ -223,15 +227,20 @@ pub fn name_in_directory(source: &Path) -> &OsStr {
     }
 }
 
-/// `-l`/`-s` (`link`) cannot make a link at DEST `-`, standard output: the target's refusal,
-/// for the command line's operands and a `--batch` line alike.
+/// `-l`/`-s` (`link`) cannot make a link at DEST `-`, standard output, nor to SOURCE `-`,
+/// standard input: the target's refusal, for the command line's operands and a `--batch` line
+/// alike.
 pub fn link_to_stdout(link: LinkMode, target: &Target) -> Result<(), OperandError> {
-    if target.dest != Endpoint::Stdio || link == LinkMode::Copy {
-        return Ok(());
+    let symbolic = link == LinkMode::Symbolic;
+    if link == LinkMode::Copy {
+        Ok(())
+    } else if target.dest == Endpoint::Stdio {
+        Err(OperandError::LinkToStdout { symbolic })
+    } else if target.source == Endpoint::Stdio {
+        Err(OperandError::LinkOfStdin { symbolic })
+    } else {
+        Ok(())
     }
-    Err(OperandError::LinkToStdout {
-        symbolic: link == LinkMode::Symbolic,
-    })
 }
 
 /// A `--batch` pair: DEST that is an existing directory receives SOURCE inside it, as in cp.

@@ -96,6 +96,17 @@ fn mkpath_reports_the_directory_it_makes() {
         json.stdout()
     );
     assert!(env.join("new3/a.txt").is_file());
+    // A `--batch` job's directory, the same way.
+    let batch = env
+        .fcopy()
+        .args(&["-v", "--mkpath", "--batch", "-"])
+        .stdin_bytes(b"a.txt\tnew4/x/a.txt\n".to_vec())
+        .run();
+    batch.success();
+    assert_eq!(
+        batch.stdout(),
+        "created directory 'new4/x'\n'a.txt' -> 'new4/x/a.txt'\n"
+    );
 }
 
 /// New-user trial, round 11: a skip's `--json` record said `"type":"file"` for a symlink or a
@@ -136,4 +147,29 @@ fn skips_of_symlinks_and_fifos_are_recorded_as_what_they_are_and_counted_as_copi
         assert!(out.contains(&record), "no {record} in {out}");
     }
     assert!(out.contains(r#""skipped":1,"#), "{out}");
+}
+
+/// fix11's report, round 11: `echo hi | fcopy -l - b` (and `-s`) copied standard input to `b`,
+/// the flag ignored, as `-l a -` copied to standard output. Standard input has no name to link
+/// to: a usage error, nothing made.
+#[test]
+fn a_link_to_standard_input_is_a_usage_error() {
+    let env = TestEnv::new();
+    for (flag, kind) in [("-l", "hard"), ("-s", "symbolic"), ("-sf", "symbolic")] {
+        let run = env
+            .fcopy()
+            .args(&[flag, "-", "b"])
+            .stdin_bytes(b"hi\n".to_vec())
+            .run();
+        let want = format!(
+            "fcopy: cannot make a {kind} link to standard input ('-'): a link needs a file \
+             name; a file named - is ./-\nTry 'fcopy --help' for more information.\n"
+        );
+        assert_eq!(
+            (run.code(), run.stdout(), run.stderr()),
+            (Some(1), String::new(), want),
+            "{flag}"
+        );
+        assert!(!env.exists("b"), "{flag} made b");
+    }
 }

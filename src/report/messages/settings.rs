@@ -171,6 +171,12 @@ impl fmt::Display for OperandError {
                  a file named - is ./-",
                 if *symbolic { "symbolic" } else { "hard" }
             ),
+            OperandError::LinkOfStdin { symbolic } => write!(
+                f,
+                "cannot make a {} link to standard input ('-'): a link needs a file name; \
+                 a file named - is ./-",
+                if *symbolic { "symbolic" } else { "hard" }
+            ),
             OperandError::StdinIntoDirectory(dir) => write!(
                 f,
                 "cannot copy standard input into directory {}: give the destination a file name",
