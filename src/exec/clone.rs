@@ -88,6 +88,12 @@ fn clone_range(
 /// tail as span copies, the middle with `FICLONERANGE`. Under `--reflink=always` a middle that
 /// cannot be cloned (no whole block in the range, offsets not aligned alike, an error) fails the
 /// file; under `auto` a "cannot clone here" error copies it. Returns the bytes copied or cloned.
+///
+/// Order: the middle first, so that a clone that must not fail fails before any byte of DEST
+/// changed; but under `--resume` the head first, so that DEST stays SOURCE's contiguous prefix
+/// whatever stops the copy, which the next `--resume` relies on (`restart::resume`; red team,
+/// round 11: a failure between the middle and the head left a hole at the resume point in a
+/// file of SOURCE's size, which a second `--resume` took as complete, exit 0).
 pub(super) fn copy_range_cloning(
     job: &Job,
     span: &Span<'_, '_>,
@@ -102,9 +108,13 @@ pub(super) fn copy_range_cloning(
     let Some(middle) = NonZeroU64::new(parts.middle) else {
         return refuse_or_copy(job, span, at, len, outcome, Errno::INVAL);
     };
-    // The middle first: a clone that must not fail fails before any byte of DEST changed.
+    let head_first = job.restart.keep_partial;
+    let mut copied = 0;
+    if head_first {
+        copied += span.copy(at, Some(parts.head), outcome)?;
+    }
     let (mid_in, mid_out) = (from + parts.head, to + parts.head);
-    let mut copied = match clone_range(span.src, span.dst, mid_in, mid_out, middle) {
+    copied += match clone_range(span.src, span.dst, mid_in, mid_out, middle) {
         Ok(()) => {
             span.engine.progress.advance(parts.middle);
             outcome.shared_bytes = Some(parts.middle);
@@ -120,7 +130,9 @@ pub(super) fn copy_range_cloning(
             span.copy(&mut mid, Some(parts.middle), outcome)?
         }
     };
-    copied += span.copy(at, Some(parts.head), outcome)?;
+    if !head_first {
+        copied += span.copy(at, Some(parts.head), outcome)?;
+    }
     *at = Offsets::both_at(mid_in + parts.middle, mid_out + parts.middle);
     copied += span.copy(at, Some(parts.tail), outcome)?;
     if outcome.shared_bytes.is_some() {

@@ -323,3 +323,55 @@ fn assert_emptied_before_the_clone(env: &TestEnv, dst: &str, what: &str) {
     );
     env.assert_same_content("src", dst);
 }
+
+/// Red team, round 11: a resumed copy clones the block-aligned middle of what is left; it wrote
+/// the middle before the unaligned head, so a failure between the two left DEST at SOURCE's
+/// size with a hole at the resume point, and the next `--resume` took it as complete (exit 0,
+/// wrong bytes). Under `--resume` the head now comes first: whatever fails, DEST stays a
+/// prefix of SOURCE, and a second `--resume` finishes it exactly.
+fn resume_after_a_failure_next_to_the_clone(fs_name: &str) {
+    if !crate::testenv::require_strace() {
+        return;
+    }
+    let Some(mount) = LoopMount::new(fs_name, IMAGE) else {
+        return;
+    };
+    let env = TestEnv::in_dir(mount.path());
+    let data = pattern(3 << 20, 7);
+    env.write("s", &data);
+    // Not a multiple of the block: the rest has an unaligned head before the clonable middle.
+    env.write("d", &data[..1_000_000]);
+    let strace = [
+        "strace",
+        "-f",
+        "-o",
+        "/dev/null",
+        "-e",
+        "trace=copy_file_range,pwrite64,write",
+        "-e",
+        "inject=copy_file_range,pwrite64:error=ENOSPC",
+    ];
+    let failed = env
+        .fcopy()
+        .args(&["--resume", "s", "d"])
+        .wrapped(&strace)
+        .run();
+    assert_eq!(failed.code(), Some(1), "{fs_name}: {}", failed.stderr());
+    let again = env.run(&["--json", "--resume", "s", "d"]);
+    assert_eq!(again.code(), Some(0), "{fs_name}: {}", again.stderr());
+    assert!(
+        env.read("d") == data,
+        "{fs_name}: the second --resume left DEST unlike SOURCE: {}",
+        again.stdout()
+    );
+}
+
+#[test]
+fn resume_after_a_failure_next_to_the_clone_on_btrfs() {
+    resume_after_a_failure_next_to_the_clone("btrfs");
+}
+
+#[test]
+fn resume_after_a_failure_next_to_the_clone_on_xfs() {
+    resume_after_a_failure_next_to_the_clone("xfs");
+}
