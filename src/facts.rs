@@ -161,6 +161,12 @@ impl FileFacts {
     pub fn has_trusted_size(&self) -> bool {
         self.kind == FileKind::Regular && !self.fs.is_pseudo()
     }
+
+    /// Where the data ends is known: a file of trusted size, or a block device whose size
+    /// sysfs gave (`exec::probe::source_facts`). A byte range is checked against it.
+    pub fn has_known_end(&self) -> bool {
+        self.has_trusted_size() || (self.kind == FileKind::BlockDevice && self.size > 0)
+    }
 }
 
 /// What is at the destination path before the copy.

@@ -22,7 +22,7 @@ pub(super) fn resolve_range(
 ) -> Result<ByteRange, PlanError> {
     let offset_in = range.offset_in.as_ref().map_or(0, |a| a.value);
     let offset_out = range.offset_out.as_ref().map_or(0, |a| a.value);
-    let len = if source.has_trusted_size() && !stream {
+    let len = if source.has_known_end() && !stream {
         Some(checked_len(range, source, offset_in, src_path)?)
     } else {
         range.len.as_ref().map(|l| l.value)

@@ -1,5 +1,6 @@
-//! Round 11's new-user trial: what the progress bar says when it appears late, and the other
-//! findings of that trial that a test can hold.
+//! Round 11's new-user trial and red team: what the progress bar says when it appears late,
+//! `--json` and `--stats` for skipped nodes, `--mkpath`'s report, links to standard input, and
+//! byte ranges of a block device.
 
 use std::fs;
 use std::time::Duration;
@@ -172,4 +173,55 @@ fn a_link_to_standard_input_is_a_usage_error() {
         );
         assert!(!env.exists("b"), "{flag} made b");
     }
+}
+
+/// A loop device over an image file, detached when dropped.
+struct LoopDevice(String);
+
+impl Drop for LoopDevice {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("losetup")
+            .args(["-d", &self.0])
+            .status();
+    }
+}
+
+/// Red team, round 11: `stat` gives a block device size 0, so a range past its end was not
+/// refused: `--offset-in 5M` of a 4 MiB device made an empty DEST, exit 0 (dd: "cannot
+/// skip"), and `--offset-in 3M --len 2M` wrote 1 MiB into DEST before failing. The device's
+/// size is now known (sysfs), and both are refused before DEST is touched, as for a file.
+#[test]
+fn a_range_past_the_end_of_a_block_device_is_refused_before_dest_is_touched() {
+    if !crate::testenv::require_root("attaching a loop device") || !require_tool("losetup") {
+        return;
+    }
+    let env = TestEnv::new();
+    let data = crate::testenv::pattern(4 << 20, 5);
+    env.write("img", &data);
+    let out = std::process::Command::new("losetup")
+        .args(["-f", "--show"])
+        .arg(env.join("img"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "losetup: {:?}", out);
+    let device = LoopDevice(String::from_utf8(out.stdout).unwrap().trim().to_owned());
+    let dev = device.0.as_str();
+
+    let past = env.run(&["--offset-in", "5M", dev, "new"]);
+    assert_eq!(past.code(), Some(1));
+    assert_eq!(
+        past.stderr(),
+        format!("fcopy: --offset-in 5M is past the end of '{dev}' (4194304 bytes)\n")
+    );
+    assert!(!env.exists("new"));
+
+    env.write("old", b"old");
+    let long = env.run(&["--offset-in", "3M", "--len", "2M", dev, "old"]);
+    assert_eq!(long.code(), Some(1), "{}", long.stderr());
+    assert_eq!(env.read("old"), b"old");
+
+    // Within the device, the range is copied.
+    env.run(&["--offset-in", "3M", "--len", "1M", dev, "tail"])
+        .success();
+    assert!(env.read("tail") == data[3 << 20..]);
 }

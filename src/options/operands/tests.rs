@@ -143,12 +143,20 @@ fn a_link_to_standard_output_is_refused() {
         );
         assert!(err.try_help(), "{argv:?}");
     }
-    // A directory named `-` is `./-`; standard input as SOURCE is not this rule's.
+    // A directory named `-` is `./-`. Standard input as SOURCE has no name to link to either
+    // (round 11: `echo hi | fcopy -s - b` copied standard input).
     assert_eq!(
         targets(&["-l", "a", "./-"], &["./-"]).unwrap(),
         vec![t("a", "./-/a")]
     );
-    assert_eq!(targets(&["-s", "-", "b"], &[]).unwrap(), vec![t("-", "b")]);
+    assert!(matches!(
+        targets(&["-s", "-", "b"], &[]).unwrap_err(),
+        UsageError::Operand(OperandError::LinkOfStdin { symbolic: true })
+    ));
+    assert_eq!(
+        targets(&["-s", "./-", "b"], &[]).unwrap(),
+        vec![t("./-", "b")]
+    );
     let line = batch_target("a".as_ref(), "-".as_ref(), &dirs(&[]));
     assert!(link_to_stdout(LinkMode::Copy, &line).is_ok());
     let refused = link_to_stdout(LinkMode::Symbolic, &line);
