@@ -42,6 +42,10 @@ pub enum LineProblem {
     NotANumber(&'static str),
     /// A range field that is not a BYTES value.
     BadNumber(&'static str, crate::units::ByteCountError),
+    /// A 5-field line whose three range fields are all empty or `-`: a ranged copy writes over
+    /// DEST in place and keeps its tail, which a script printing three empty variables does
+    /// not mean (red team, round 11); a whole-file copy is `SOURCE<TAB>DEST`.
+    NoRange,
 }
 
 /// Parses the whole batch input. Empty lines are ignored; bad lines become errors, in order.
@@ -202,11 +206,15 @@ fn parse_line(number: usize, line: &[u8]) -> Result<BatchJob, BatchError> {
                 .map(Some)
                 .map_err(|e| error(LineProblem::BadNumber(name, e)))
         };
-        Some(RangeArgs {
+        let range = RangeArgs {
             offset_in: value(fields[2], "OFFSET_IN")?,
             offset_out: value(fields[3], "OFFSET_OUT")?,
             len: value(fields[4], "LEN")?,
-        })
+        };
+        if range.offset_in.is_none() && range.offset_out.is_none() && range.len.is_none() {
+            return Err(error(LineProblem::NoRange));
+        }
+        Some(range)
     } else {
         None
     };

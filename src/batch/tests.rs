@@ -36,6 +36,20 @@ fn bad_numbers_and_crlf() {
     assert_eq!(jobs[1].as_ref().unwrap().dest, "r");
 }
 
+/// Red team, round 11: three empty range fields (a script's empty variables) made a ranged
+/// copy that wrote into DEST in place and kept its tail; such a line is an error. One field
+/// given is a range.
+#[test]
+fn a_line_whose_range_fields_are_all_defaults_is_an_error() {
+    let jobs = parse(b"a\tb\t\t\t\nc\td\t-\t-\t-\ne\tf\t-\t\t0\n", false);
+    for (i, job) in jobs[..2].iter().enumerate() {
+        let err = job.as_ref().unwrap_err();
+        assert_eq!((err.line, &err.problem), (i + 1, &LineProblem::NoRange));
+    }
+    let range = jobs[2].as_ref().unwrap().range.as_ref().unwrap();
+    assert_eq!(range.len.as_ref().unwrap().value, 0);
+}
+
 #[test]
 fn null_separated_pairs() {
     let jobs = parse(b"a\0b\0c\nd\0e\tf\0lone\0", true);

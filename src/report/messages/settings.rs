@@ -313,6 +313,10 @@ impl fmt::Display for BatchError {
             LineProblem::TooLong => f.write_str("line too long"),
             LineProblem::NotANumber(name) => write!(f, "{name} is not a number"),
             LineProblem::BadNumber(name, e) => write!(f, "{name}: {e}"),
+            LineProblem::NoRange => f.write_str(
+                "OFFSET_IN, OFFSET_OUT and LEN are all empty or '-': a ranged copy writes into \
+                 DEST in place; for a whole-file copy give SOURCE<TAB>DEST only",
+            ),
         }
     }
 }
