@@ -158,6 +158,13 @@ impl Copier<'_, '_> {
                         e.backup_restored();
                     }
                 }
+                // DEST was removed for this job and had no backup: say it is gone (not under
+                // --atomic, whose rename is what replaces DEST).
+                let removed = context.run_here && !job.atomic && e.dest_note.is_none();
+                if removed && Self::lstat_dest(&job.dest).is_none() {
+                    let path = dst_shown.to_path_buf();
+                    e.set_note(Some(exec::DestNote::RemovedBefore { path }));
+                }
                 // After the first stop message, jobs no worker started are only counted (`-v`
                 // listed them: one note at the end); the others still say what they left.
                 if self.interrupt_reported && e.not_started() {

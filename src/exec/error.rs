@@ -166,6 +166,10 @@ pub enum DestNote {
     MayBeIncomplete { path: PathBuf },
     /// `--atomic --sync`: DEST was replaced, but its directory could not be flushed.
     NotDurable { path: PathBuf },
+    /// The old DEST was removed before the copy (`--remove-destination`, or `-f` on a DEST that
+    /// could not be opened) and the copy failed: nothing is left of it (red team, round 11: a
+    /// full disk said only "No space left on device").
+    RemovedBefore { path: PathBuf },
 }
 
 /// A problem that does not fail the copy, shown as a warning (worded in

@@ -225,3 +225,35 @@ fn a_range_past_the_end_of_a_block_device_is_refused_before_dest_is_touched() {
         .success();
     assert!(env.read("tail") == data[3 << 20..]);
 }
+
+/// Red team, round 11: `--remove-destination` on a full disk removed the old DEST, then the
+/// failed new one, and said only "No space left on device". The failure now says the old DEST
+/// is gone, as an in-place overwrite says it is incomplete.
+#[test]
+fn a_failed_copy_after_remove_destination_says_the_old_dest_is_gone() {
+    if !crate::testenv::require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("big", crate::testenv::pattern(100_000, 3));
+    env.write("d", b"old\n");
+    let run = env
+        .fcopy()
+        .args(&["--remove-destination", "big", "d"])
+        .wrapped(&[
+            "strace",
+            "-f",
+            "-o",
+            "/dev/null",
+            "-e",
+            "inject=copy_file_range,sendfile,pwrite64:error=ENOSPC",
+        ])
+        .run();
+    assert_eq!(run.code(), Some(1));
+    assert_eq!(
+        run.stderr(),
+        "fcopy: error copying 'big' to 'd': No space left on device\n\
+         fcopy: 'd' was removed before the copy began; its old contents cannot be restored\n"
+    );
+    assert!(!env.exists("d"));
+}

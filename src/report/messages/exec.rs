@@ -273,6 +273,11 @@ impl Display for DestNote {
                 "{} was being overwritten and may be incomplete; {LOST}",
                 quote(path)
             ),
+            DestNote::RemovedBefore { path } => write!(
+                f,
+                "{} was removed before the copy began; {LOST}",
+                quote(path)
+            ),
             DestNote::NotDurable { path } => write!(
                 f,
                 "{} was replaced, but the change may not survive a crash",
