@@ -171,6 +171,10 @@ pub enum PlanError {
     /// A byte range of a symbolic link SOURCE not followed (`-P`, `-d`): see
     /// [`range::range_of_symlink`].
     RangeOfSymlink(PathBuf),
+    /// Standard input is DEST itself and no `--len` bounds the range: the copy would read what
+    /// it writes and never reach the end (red team, round 11: `fcopy --offset-out 10 - g < g`
+    /// grew `g` to 3.9 GB). Without a range the same-file rule refuses it already.
+    EndlessStdinRange(PathBuf),
 }
 
 /// What the planner decided for one target: the final job (nothing edits it afterwards).
@@ -401,6 +405,16 @@ fn plan_range(
 ) -> Result<(), PlanError> {
     let dest_file = dest.file();
     let stdin = job.source == Endpoint::Stdio;
+    // Writes ahead of the reads on one file: the copy reads what it wrote. (A standard input
+    // already past its start reads later than `--offset-in`, and may then end; `--len` says so.)
+    let value = |arg: &Option<ByteArg>| arg.as_ref().map_or(0, |a| a.value);
+    let writes_ahead = value(&range.offset_out) > value(&range.offset_in);
+    if stdin && same_file && writes_ahead && range.len.is_none() && source.kind == FileKind::Regular
+    {
+        return Err(PlanError::EndlessStdinRange(
+            job.dest.display_path().to_path_buf(),
+        ));
+    }
     job.strategy = Strategy::Ranged;
     let resolved =
         range::resolve_range(range, source, stdin, job.source.display_path(), same_file)?;

@@ -257,3 +257,41 @@ fn a_failed_copy_after_remove_destination_says_the_old_dest_is_gone() {
     );
     assert!(!env.exists("d"));
 }
+
+/// Red team, round 11: with standard input DEST itself and a range writing ahead of the reads,
+/// `fcopy --offset-out 10 - g < g` read what it wrote and grew `g` without end (3.9 GB). That
+/// range is refused without `--len`; one reading ahead of the writes is copied, as dd does.
+#[test]
+fn standard_input_that_is_dest_with_writes_ahead_of_reads_needs_a_len() {
+    let env = TestEnv::new();
+    let data: Vec<u8> = (0..4000u32).flat_map(|i| (i as u8).to_le_bytes()).collect();
+    env.write("g", &data);
+    let stdin = || std::fs::File::open(env.join("g")).unwrap();
+    let endless = env
+        .fcopy()
+        .args(&["--offset-out", "10", "-", "g"])
+        .stdin_file(stdin())
+        .run();
+    assert_eq!(endless.code(), Some(1));
+    assert_eq!(
+        endless.stderr(),
+        "fcopy: standard input is 'g' itself: without --len the copy would read what it writes \
+         and never end\n"
+    );
+    assert!(env.read("g") == data);
+    env.fcopy()
+        .args(&["--offset-out", "10", "--len", "20", "-", "g"])
+        .stdin_file(stdin())
+        .run()
+        .success();
+    let mut want = data.clone();
+    want.copy_within(0..20, 10);
+    assert!(env.read("g") == want);
+    env.fcopy()
+        .args(&["--offset-in", "10", "-", "g"])
+        .stdin_file(stdin())
+        .run()
+        .success();
+    want.copy_within(10.., 0);
+    assert!(env.read("g") == want);
+}

@@ -70,6 +70,12 @@ impl fmt::Display for PlanError {
                 f,
                 "--offset-out cannot be honoured: standard output is open for appending (O_APPEND)"
             ),
+            PlanError::EndlessStdinRange(dest) => write!(
+                f,
+                "standard input is {} itself: without --len the copy would read what it writes \
+                 and never end",
+                quote(dest)
+            ),
         }
     }
 }
