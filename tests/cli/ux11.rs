@@ -295,3 +295,18 @@ fn standard_input_that_is_dest_with_writes_ahead_of_reads_needs_a_len() {
     want.copy_within(10.., 0);
     assert!(env.read("g") == want);
 }
+
+/// Red team, round 11: an empty range with `--sparse=always` extended DEST to `--offset-out`
+/// (`--len 0 --offset-out 1M` made a 4-byte DEST 1 MiB); without it DEST was unchanged, as
+/// with dd `count=0 seek=N conv=notrunc`. An empty range now changes nothing either way.
+#[test]
+fn an_empty_range_changes_nothing_also_with_sparse_always() {
+    let env = TestEnv::new();
+    env.write("s", b"xyz");
+    for sparse in ["--sparse=always", "--sparse=auto", "--sparse=never"] {
+        env.write("d", b"abcd");
+        env.run(&[sparse, "--len", "0", "--offset-out", "1M", "s", "d"])
+            .success();
+        assert_eq!(env.read("d"), b"abcd", "{sparse}");
+    }
+}

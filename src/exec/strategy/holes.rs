@@ -17,7 +17,8 @@ use crate::exec::{ExecError, Outcome};
 
 /// Copies `len` bytes from `at.input` to `at.output` (both explicit), keeping holes as above;
 /// zero runs become holes only past DEST's old end (`span.skip_zeros`). DEST then reaches at
-/// least the range's end. Returns `len`: every byte of the range is SOURCE's in DEST.
+/// least the range's end (an empty range changes nothing). Returns `len`: every byte of the
+/// range is SOURCE's in DEST.
 ///
 /// Errors: a failed seek, write, punch or size change; SOURCE shorter than the range
 /// ([`ExecError::Shrank`]).
@@ -61,7 +62,9 @@ pub(super) fn copy_range_holes(
         });
     }
     let out_end = to + len;
-    if fstat(span.dst).is_ok_and(|st| (st.st_size as u64) < out_end) {
+    // An empty range writes nothing, and extends nothing, as dd's `count=0 seek=N
+    // conv=notrunc` (red team, round 11: `--len 0 --offset-out 1M` made DEST 1 MiB).
+    if len > 0 && fstat(span.dst).is_ok_and(|st| (st.st_size as u64) < out_end) {
         ftruncate(span.dst, out_end).map_err(|errno| ExecError::Extend {
             path: span.dst_name.to_owned(),
             errno,
