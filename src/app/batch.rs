@@ -146,24 +146,8 @@ fn run_line(
     if copier.reporter().dry_run && mkpath && !plan_mkpath(copier, &job) {
         return;
     }
-    if copier.mkpath() {
-        // Making a directory is an effect on names that earlier jobs may still be about to
-        // create: as with -j 1, they finish first. The directory is DEST itself when DEST
-        // ends in `/` (red-team finding, round 8: `x -> newdir` then `a -> newdir/` made the
-        // directory before the first job ran).
-        let missing_dir = restart::mkpath::dest_dir(&job.dest).is_some_and(|d| !d.is_dir());
-        if parallel && missing_dir {
-            copier.wait_all();
-        }
-        match restart::mkpath::make_dest_dir(&job.dest) {
-            Ok(Some(made)) => copier.reporter().mkpath_made(made),
-            Ok(None) => {}
-            Err(message) => {
-                let (src, dst) = (Path::new(&job.source), Path::new(&job.dest));
-                copier.reporter().failed(src, dst, None, &message, None);
-                return;
-            }
-        }
+    if copier.mkpath() && !make_job_dir(copier, &job, parallel) {
+        return;
     }
     // -T: DEST is the copy itself, as on the command line (new-user trial, round 8: it was
     // accepted and ignored, and a job copied into a directory DEST).
@@ -217,6 +201,33 @@ fn run_line(
         copier.reporter().range = None;
     } else {
         copier.copy_operand(&target, false);
+    }
+}
+
+/// `--mkpath`: makes the directory the job's DEST goes in (reported with `-v`/`--json`);
+/// false when it cannot be made, and the job is failed with the reason.
+///
+/// Making a directory is an effect on names that earlier jobs may still be about to create: as
+/// with -j 1, they finish first. The directory is DEST itself when DEST ends in `/` (red-team
+/// finding, round 8: `x -> newdir` then `a -> newdir/` made the directory before the first job
+/// ran).
+fn make_job_dir(copier: &mut drive::Copier<'_, '_>, job: &BatchJob, parallel: bool) -> bool {
+    let missing_dir = restart::mkpath::dest_dir(&job.dest).is_some_and(|d| !d.is_dir());
+    if parallel && missing_dir {
+        copier.wait_all();
+    }
+    match restart::mkpath::make_dest_dir(&job.dest) {
+        Ok(made) => {
+            if let Some(dir) = made {
+                copier.reporter().mkpath_made(dir);
+            }
+            true
+        }
+        Err(message) => {
+            let (src, dst) = (Path::new(&job.source), Path::new(&job.dest));
+            copier.reporter().failed(src, dst, None, &message, None);
+            false
+        }
     }
 }
 

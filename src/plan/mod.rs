@@ -405,15 +405,9 @@ fn plan_range(
 ) -> Result<(), PlanError> {
     let dest_file = dest.file();
     let stdin = job.source == Endpoint::Stdio;
-    // Writes ahead of the reads on one file: the copy reads what it wrote. (A standard input
-    // already past its start reads later than `--offset-in`, and may then end; `--len` says so.)
-    let value = |arg: &Option<ByteArg>| arg.as_ref().map_or(0, |a| a.value);
-    let writes_ahead = value(&range.offset_out) > value(&range.offset_in);
-    if stdin && same_file && writes_ahead && range.len.is_none() && source.kind == FileKind::Regular
-    {
-        return Err(PlanError::EndlessStdinRange(
-            job.dest.display_path().to_path_buf(),
-        ));
+    if stdin && same_file && range::endless_from_stdin(range, source) {
+        let dest = job.dest.display_path().to_path_buf();
+        return Err(PlanError::EndlessStdinRange(dest));
     }
     job.strategy = Strategy::Ranged;
     let resolved =

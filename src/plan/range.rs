@@ -117,5 +117,16 @@ pub(super) fn range_holes(job: &mut Job, sparse: SparseWhen, source: &FileFacts,
     }
 }
 
+/// A range read from standard input that is DEST's own regular file would never end: it writes
+/// ahead of its reads (`--offset-out` past `--offset-in`) with no `--len` to stop it, so it reads
+/// what it wrote (red team, round 11: `fcopy --offset-out 10 - g < g` grew `g` to 3.9 GB). A
+/// standard input already past its start reads later than `--offset-in` and might end; `--len`
+/// says so.
+pub(super) fn endless_from_stdin(range: &RangeArgs, stdin: &FileFacts) -> bool {
+    let value = |arg: &Option<super::ByteArg>| arg.as_ref().map_or(0, |a| a.value);
+    let writes_ahead = value(&range.offset_out) > value(&range.offset_in);
+    writes_ahead && range.len.is_none() && stdin.kind == FileKind::Regular
+}
+
 #[cfg(test)]
 mod tests;
