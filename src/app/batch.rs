@@ -30,6 +30,10 @@ pub enum BatchProblem {
     },
     /// A line that cannot be parsed.
     BadLine { file: PathBuf, error: BatchError },
+    /// `-0` from a regular file with an odd number of fields: one SOURCE or DEST is missing,
+    /// and every pair after it would pair a DEST with the next SOURCE (red team, round 11:
+    /// `s1 d1 s2 s3 d3` overwrote the source `s3` before the odd count was found at the end).
+    OddFields { file: PathBuf, fields: u64 },
     /// A line whose operands cp's grammar refuses, as on the command line (`-l`/`-s` with
     /// DEST `-`).
     Operands {
@@ -53,6 +57,15 @@ pub fn run_batch(copier: &mut drive::Copier<'_, '_>, file: &Path, config: &Confi
         Ok(entries) => entries,
         Err(e) => return cannot_read(copier, e),
     };
+    if config.null {
+        if let Some(fields) = odd_field_count(file) {
+            let problem = BatchProblem::OddFields {
+                file: file.to_path_buf(),
+                fields,
+            };
+            return copier.reporter().error(&problem.to_string());
+        }
+    }
     let list_on_stdin = file == Path::new("-");
     let mut order = match &config.backup {
         Some(backup) => JobOrder::with_backups(backup.control, &backup.suffix),
@@ -86,6 +99,31 @@ pub fn run_batch(copier: &mut drive::Copier<'_, '_>, file: &Path, config: &Confi
             }
         }
     }
+}
+
+/// `-0`: the number of NUL-separated fields of a regular job-list file when it is odd (a field
+/// missing: [`BatchProblem::OddFields`]); `None` when it is even or the list can be read only
+/// once (standard input, a pipe), whose odd field is found at its end, as the jobs stream.
+fn odd_field_count(file: &Path) -> Option<u64> {
+    if file == Path::new("-") || !std::fs::metadata(file).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
+    let mut input = io::BufReader::new(std::fs::File::open(file).ok()?);
+    let (mut fields, mut field, mut last_empty) = (0u64, Vec::new(), false);
+    loop {
+        field.clear();
+        match input.read_until(0, &mut field) {
+            Ok(0) => break,
+            Ok(_) => fields += 1,
+            Err(_) => return None,
+        }
+        last_empty = field == b"\0";
+    }
+    // A lone empty field at the very end is a trailing NUL, as the reader takes it.
+    if last_empty && fields % 2 == 1 {
+        fields -= 1;
+    }
+    (fields % 2 == 1).then_some(fields)
 }
 
 /// The job list's entries. When `--json`/`-v`/`--debug` lines are printed they go to standard

@@ -310,3 +310,28 @@ fn an_empty_range_changes_nothing_also_with_sparse_always() {
         assert_eq!(env.read("d"), b"abcd", "{sparse}");
     }
 }
+
+/// Red team, round 11: with `--batch FILE -0`, a missing field shifted every later pair:
+/// `s1 d1 s2 s3 d3` copied `s2` over the SOURCE `s3` before the odd count was found at the
+/// end. A regular job-list file with an odd number of fields is now refused before any job; a
+/// trailing NUL is no field.
+#[test]
+fn a_nul_separated_job_list_with_a_missing_field_copies_nothing() {
+    let env = TestEnv::new();
+    for name in ["s1", "s2", "s3"] {
+        env.write(name, name.as_bytes());
+    }
+    env.write("jobs", b"s1\0d1\0s2\0s3\0d3\0");
+    let run = env.run(&["--batch", "jobs", "-0"]);
+    assert_eq!(run.code(), Some(1));
+    assert_eq!(
+        run.stderr(),
+        "fcopy: jobs: 5 NUL-separated fields, an odd number: a SOURCE or DEST is missing, and \
+         every pair after it would be wrong; nothing was copied\n"
+    );
+    assert_eq!(env.read("s3"), b"s3");
+    assert!(!env.exists("d1"));
+    env.write("even", b"s1\0d1\0s2\0d2\0\0");
+    env.run(&["--batch", "even", "-0"]).success();
+    assert_eq!(env.read("d2"), b"s2");
+}

@@ -242,6 +242,12 @@ impl fmt::Display for BatchProblem {
             BatchProblem::CannotRead(file, e) => {
                 write!(f, "cannot read batch file {}: {}", quote(file), errno_text(e))
             }
+            BatchProblem::OddFields { file, fields } => write!(
+                f,
+                "{}: {fields} NUL-separated fields, an odd number: a SOURCE or DEST is missing, \
+                 and every pair after it would be wrong; nothing was copied",
+                file.display()
+            ),
             BatchProblem::StdinSource { file, line } => write!(
                 f,
                 "{}:{line}: SOURCE '-' (standard input) cannot be copied: the job list is read from standard input",
