@@ -146,6 +146,16 @@ impl FileFacts {
         self.dev == other.dev && self.ino == other.ino
     }
 
+    /// Two block device nodes of one device (`st_rdev`): one file's bytes, whatever their
+    /// inodes, so a range between them may overlap (red team, round 11: a node made with
+    /// `cp -a /dev/loop4 alias` was taken for another file, and an overlapping range between
+    /// the two was copied forward over bytes not yet read).
+    pub fn same_device(&self, other: &FileFacts) -> bool {
+        self.kind == FileKind::BlockDevice
+            && other.kind == FileKind::BlockDevice
+            && self.rdev == other.rdev
+    }
+
     /// `st_blocks * 512 < st_size`: the file has holes (or is compressed; SEEK_HOLE decides).
     pub fn looks_sparse(&self) -> bool {
         self.kind == FileKind::Regular && self.blocks.saturating_mul(512) < self.size

@@ -275,7 +275,8 @@ pub fn plan_job(
     let mut job = new_job(opts, target, source, dest, inputs);
     match &range {
         Some(range) => {
-            if let Err(error) = plan_range(&mut job, range, source, dest, same_file) {
+            let same_data = same_file || dest.file().is_some_and(|d| d.same_device(source));
+            if let Err(error) = plan_range(&mut job, range, source, dest, same_data) {
                 let (source, dest) = (job.source, job.dest);
                 return refused(error, Target { source, dest });
             }

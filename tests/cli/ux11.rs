@@ -186,6 +186,55 @@ impl Drop for LoopDevice {
     }
 }
 
+/// Attaches a loop device over `image` (root and `losetup` checked by the caller).
+fn attach(image: &std::path::Path) -> LoopDevice {
+    let out = std::process::Command::new("losetup")
+        .args(["-f", "--show"])
+        .arg(image)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "losetup: {out:?}");
+    LoopDevice(String::from_utf8(out.stdout).unwrap().trim().to_owned())
+}
+
+/// Red team, round 11: two nodes of one block device (another inode, the same `st_rdev`) were
+/// taken for two files, so an overlapping range between them was copied forward over bytes
+/// not yet read. They are one file's bytes now: the range is copied as memmove would.
+#[test]
+fn an_overlapping_range_between_two_nodes_of_one_device_is_memmove_safe() {
+    if !crate::testenv::require_root("attaching a loop device") || !require_tool("losetup") {
+        return;
+    }
+    let env = TestEnv::new();
+    let data = crate::testenv::pattern(4 << 20, 9);
+    env.write("img", &data);
+    let device = attach(&env.join("img"));
+    let status = std::process::Command::new("cp")
+        .args(["-a", &device.0])
+        .arg(env.join("alias"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    env.run(&[
+        "--offset-in",
+        "0",
+        "--offset-out",
+        "1M",
+        "--len",
+        "2M",
+        &device.0,
+        "alias",
+    ])
+    .success();
+    let mut want = data.clone();
+    want.copy_within(0..2 << 20, 1 << 20);
+    drop(device);
+    assert!(
+        env.read("img") == want,
+        "the range was not copied as memmove"
+    );
+}
+
 /// Red team, round 11: `stat` gives a block device size 0, so a range past its end was not
 /// refused: `--offset-in 5M` of a 4 MiB device made an empty DEST, exit 0 (dd: "cannot
 /// skip"), and `--offset-in 3M --len 2M` wrote 1 MiB into DEST before failing. The device's
@@ -198,13 +247,7 @@ fn a_range_past_the_end_of_a_block_device_is_refused_before_dest_is_touched() {
     let env = TestEnv::new();
     let data = crate::testenv::pattern(4 << 20, 5);
     env.write("img", &data);
-    let out = std::process::Command::new("losetup")
-        .args(["-f", "--show"])
-        .arg(env.join("img"))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "losetup: {:?}", out);
-    let device = LoopDevice(String::from_utf8(out.stdout).unwrap().trim().to_owned());
+    let device = attach(&env.join("img"));
     let dev = device.0.as_str();
 
     let past = env.run(&["--offset-in", "5M", dev, "new"]);
