@@ -280,17 +280,26 @@ fn a_failed_copy_after_remove_destination_says_the_old_dest_is_gone() {
     let env = TestEnv::new();
     env.write("big", crate::testenv::pattern(100_000, 3));
     env.write("d", b"old\n");
-    let run = env
-        .fcopy()
-        .args(&["--remove-destination", "big", "d"])
-        .wrapped(&[
+    // Every way the data could be written fails; on btrfs and XFS the clone too.
+    let strace = crate::testenv::with_failing_clone(
+        env.path(),
+        [
             "strace",
             "-f",
             "-o",
             "/dev/null",
             "-e",
+            "trace=copy_file_range,sendfile,pwrite64",
+            "-e",
             "inject=copy_file_range,sendfile,pwrite64:error=ENOSPC",
-        ])
+        ]
+        .map(String::from)
+        .to_vec(),
+    );
+    let run = env
+        .fcopy()
+        .args(&["--remove-destination", "big", "d"])
+        .wrapped(&strace)
         .run();
     assert_eq!(run.code(), Some(1));
     assert_eq!(
