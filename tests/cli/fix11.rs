@@ -212,5 +212,5 @@ fn update_with_links_kept_links_a_later_skipped_node_in_the_plan_and_the_run() {
     };
     assert_eq!((ino("t/l1"), ino("t/l2")), (kept(l_first), kept(l_first)));
     assert_eq!((ino("t/p1"), ino("t/p2")), (kept(p_first), kept(p_first)));
-    assert_eq!(env.read(&format!("t/{l_later}")), l_first.as_bytes());
+    assert_eq!(env.read(format!("t/{l_later}")), l_first.as_bytes());
 }
