@@ -248,7 +248,9 @@ fn job_bytes(job: &Job) -> Option<u64> {
     }
 }
 
-/// GNU cp's `--debug` line: `copy offload: ..., reflink: ..., sparse detection: ...`.
+/// GNU cp's `--debug` line: `copy offload: ..., reflink: ..., sparse detection: ...`, then
+/// fcopy's own facts: `, resumed from byte N` (`--resume` continued DEST from byte N: the line
+/// said nothing of it, new-user trial, round 11) and `, verify: ...`.
 pub fn debug_line(job: &Job, outcome: &Outcome) -> String {
     let offload = if outcome.method == Method::Reflink && !outcome.tried_cfr {
         "unknown"
@@ -273,7 +275,11 @@ pub fn debug_line(job: &Job, outcome: &Outcome) -> String {
         (false, true) => "zeros",
         (true, true) => "SEEK_HOLE + zeros",
     };
-    let line = format!("copy offload: {offload}, reflink: {reflink}, sparse detection: {sparse}");
+    let mut line =
+        format!("copy offload: {offload}, reflink: {reflink}, sparse detection: {sparse}");
+    if let Some(from) = job.restart.resumed_from {
+        line.push_str(&format!(", resumed from byte {from}"));
+    }
     match (outcome.verified, &outcome.digest) {
         (Some(how), Some(digest)) => format!("{line}, verify: {} (blake3 {digest})", how.name()),
         (Some(how), None) => format!("{line}, verify: {}", how.name()),

@@ -387,3 +387,23 @@ fn a_nul_separated_job_list_with_a_missing_field_copies_nothing() {
     env.run(&["--batch", "even", "-0"]).success();
     assert_eq!(env.read("d2"), b"s2");
 }
+
+/// New-user trial, round 11: `--resume --debug` said only `copy offload: yes, reflink: no,
+/// sparse detection: no`, nothing of the resume. The line now ends with the byte the copy
+/// continued from, as `--json`'s `resumed_from` gives it.
+#[test]
+fn resume_debug_says_where_the_copy_continued() {
+    let env = TestEnv::new();
+    let data = crate::testenv::pattern(3 << 20, 4);
+    env.write("s", &data);
+    env.write("d", &data[..2 << 20]);
+    let run = env.run(&["--resume", "--debug", "s", "d"]);
+    run.success();
+    let debug = run.stdout().lines().nth(1).unwrap_or("").to_owned();
+    assert!(
+        debug.starts_with("copy offload: ") && debug.ends_with(", resumed from byte 2097152"),
+        "{}",
+        run.stdout()
+    );
+    assert!(env.read("d") == data);
+}
