@@ -32,8 +32,18 @@ pub(super) struct Split {
 
 /// Splits `len` bytes from `offset_in` to `offset_out` around the largest run of whole
 /// `block`-sized blocks at block boundaries of both files. Offsets that are not congruent
-/// modulo `block` have no such run: all of it is head.
-pub(super) fn split(offset_in: u64, offset_out: u64, len: u64, block: u64) -> Split {
+/// modulo `block` have no such run: all of it is head. A range that ends at SOURCE's end
+/// (`to_source_end`) clones its last, partial block too: `FICLONERANGE` takes an unaligned
+/// length that reaches the source's EOF (`generic_remap_checks`, fs/remap_range.c), so the
+/// middle runs to the end (the caller asks this only where DEST ends there too). Before, a `--resume --reflink=always` whose rest was one partial
+/// block had no middle and failed on every run (round 11's leftovers).
+pub(super) fn split(
+    offset_in: u64,
+    offset_out: u64,
+    len: u64,
+    block: u64,
+    to_source_end: bool,
+) -> Split {
     let whole = Split {
         head: len,
         middle: 0,
@@ -46,7 +56,11 @@ pub(super) fn split(offset_in: u64, offset_out: u64, len: u64, block: u64) -> Sp
     if head >= len {
         return whole;
     }
-    let middle = (len - head) / block * block;
+    let middle = if to_source_end {
+        len - head
+    } else {
+        (len - head) / block * block
+    };
     if middle == 0 {
         return whole;
     }
@@ -58,10 +72,17 @@ pub(super) fn split(offset_in: u64, offset_out: u64, len: u64, block: u64) -> Sp
 }
 
 /// The block size a ranged clone aligns to: the larger preferred I/O size of the two files
-/// (`st_blksize`, the filesystem block on btrfs and XFS), at least 4 KiB.
-fn clone_block(src: BorrowedFd<'_>, dst: BorrowedFd<'_>) -> u64 {
-    let size = |fd| fstat(fd).map_or(0, |st| st.st_blksize as u64);
-    size(src).max(size(dst)).max(MIN_BLOCK)
+/// (`st_blksize`, the filesystem block on btrfs and XFS), at least 4 KiB;
+/// and both files' sizes (bytes; `None` where `fstat` fails).
+fn clone_block(src: BorrowedFd<'_>, dst: BorrowedFd<'_>) -> (u64, Option<u64>, Option<u64>) {
+    let (src, dst) = (fstat(src).ok(), fstat(dst).ok());
+    let block = |st: &Option<rustix::fs::Stat>| st.as_ref().map_or(0, |st| st.st_blksize as u64);
+    let size = |st: &Option<rustix::fs::Stat>| st.as_ref().map(|st| st.st_size as u64);
+    (
+        block(&src).max(block(&dst)).max(MIN_BLOCK),
+        size(&src),
+        size(&dst),
+    )
 }
 
 /// `FICLONERANGE`: shares `len` bytes of `src` at `from` into `dst` at `to`.
@@ -104,7 +125,12 @@ pub(super) fn copy_range_cloning(
     let (Some(from), Some(to)) = (at.input, at.output) else {
         return refuse_or_copy(job, span, at, len, outcome, Errno::INVAL);
     };
-    let parts = split(from, to, len, clone_block(span.src, span.dst));
+    // The partial last block is cloned only where it also ends DEST: the kernel will not
+    // clone SOURCE's EOF block into the middle of a file (EINVAL).
+    let (block, src_size, dst_size) = clone_block(span.src, span.dst);
+    let to_source_end = src_size.is_some_and(|size| from.checked_add(len) == Some(size))
+        && dst_size.is_some_and(|size| to.saturating_add(len) >= size);
+    let parts = split(from, to, len, block, to_source_end);
     let Some(middle) = NonZeroU64::new(parts.middle) else {
         return refuse_or_copy(job, span, at, len, outcome, Errno::INVAL);
     };

@@ -139,13 +139,19 @@ fn zero_blocks() {
 fn ranged_clone_split() {
     use super::clone::{split, Split};
     let s = |head, middle, tail| Split { head, middle, tail };
-    assert_eq!(split(0, 0, 8192, 4096), s(0, 8192, 0));
+    assert_eq!(split(0, 0, 8192, 4096, false), s(0, 8192, 0));
     assert_eq!(
-        split(1000, 1000, 3096 + 65536 + 500, 4096),
+        split(1000, 1000, 3096 + 65536 + 500, 4096, false),
         s(3096, 65536, 500)
     );
-    assert_eq!(split(1000, 5096, 10_000, 4096), s(3096, 4096, 2808));
-    assert_eq!(split(1, 2, 100_000, 4096), s(100_000, 0, 0));
-    assert_eq!(split(100, 100, 4000, 4096), s(4000, 0, 0));
-    assert_eq!(split(4096, 0, 4095, 4096), s(4095, 0, 0));
+    assert_eq!(split(1000, 5096, 10_000, 4096, false), s(3096, 4096, 2808));
+    assert_eq!(split(1, 2, 100_000, 4096, false), s(100_000, 0, 0));
+    assert_eq!(split(100, 100, 4000, 4096, false), s(4000, 0, 0));
+    assert_eq!(split(4096, 0, 4095, 4096, false), s(4095, 0, 0));
+    // Ending at SOURCE's end: the partial last block is cloned with the middle.
+    assert_eq!(split(8192, 8192, 1808, 4096, true), s(0, 1808, 0));
+    assert_eq!(split(1000, 1000, 3096 + 4596, 4096, true), s(3096, 4596, 0));
+    // Still nothing to clone where the offsets are not aligned alike, or only head is left.
+    assert_eq!(split(1, 2, 100_000, 4096, true), s(100_000, 0, 0));
+    assert_eq!(split(9000, 9000, 1000, 4096, true), s(1000, 0, 0));
 }

@@ -375,3 +375,53 @@ fn resume_after_a_failure_next_to_the_clone_on_btrfs() {
 fn resume_after_a_failure_next_to_the_clone_on_xfs() {
     resume_after_a_failure_next_to_the_clone("xfs");
 }
+
+/// Round 11's leftovers: `--resume --reflink=always` whose rest was one partial block (DEST a
+/// block-aligned prefix of SOURCE) had no whole block to clone, failed with "Invalid argument"
+/// and kept DEST for the next `--resume`, which failed the same way: it could never finish.
+/// A range that ends at SOURCE's end and DEST's clones the partial block too. A range that
+/// ends at SOURCE's end inside a longer DEST still clones only whole blocks (the kernel will
+/// not clone an EOF block into the middle of a file), and DEST's tail is kept.
+fn resume_with_reflink_always_clones_a_last_partial_block(fs_name: &str) {
+    let Some(mount) = LoopMount::new(fs_name, IMAGE) else {
+        return;
+    };
+    let env = TestEnv::in_dir(mount.path());
+    let data = pattern(8192 + 1808, 11);
+    env.write("s", &data);
+    env.write("d", &data[..8192]);
+    let out = env.run(&["--json", "--resume", "--reflink=always", "s", "d"]);
+    assert_eq!(out.code(), Some(0), "{fs_name}: {}", out.stderr());
+    assert!(env.read("d") == data, "{fs_name}: DEST unlike SOURCE");
+    assert!(
+        out.stdout().contains("\"shared_bytes\":1808"),
+        "{fs_name}: the last partial block was not cloned: {}",
+        out.stdout()
+    );
+    let longer = pattern(20_000, 12);
+    env.write("long", &longer);
+    let out = env.run(&[
+        "--reflink=always",
+        "--offset-in=0",
+        "--offset-out=0",
+        "--len=10000",
+        "s",
+        "long",
+    ]);
+    assert_eq!(out.code(), Some(0), "{fs_name}: {}", out.stderr());
+    let long = env.read("long");
+    assert!(
+        long[..10_000] == data[..] && long[10_000..] == longer[10_000..],
+        "{fs_name}: the range into a longer DEST is wrong"
+    );
+}
+
+#[test]
+fn resume_with_reflink_always_clones_a_last_partial_block_on_btrfs() {
+    resume_with_reflink_always_clones_a_last_partial_block("btrfs");
+}
+
+#[test]
+fn resume_with_reflink_always_clones_a_last_partial_block_on_xfs() {
+    resume_with_reflink_always_clones_a_last_partial_block("xfs");
+}
