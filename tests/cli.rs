@@ -74,6 +74,8 @@ mod sparse;
 mod streams;
 #[path = "cli/ux11.rs"]
 mod ux11;
+#[path = "cli/ux12.rs"]
+mod ux12;
 #[path = "cli/ux8.rs"]
 mod ux8;
 #[path = "cli/ux9.rs"]

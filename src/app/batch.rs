@@ -19,15 +19,11 @@ pub enum BatchProblem {
     /// SOURCE `-` while the list itself is read from standard input (issue 13).
     StdinSource { file: PathBuf, line: usize },
     /// A line with its own range while `--offset-in/--offset-out/--len` were given.
-    RangeTwice { file: PathBuf, line: usize },
+    RangeTwice,
     /// A line with its own range while an option that cannot be used with a range was given
     /// (`--resume`, `--update=changed`: usage errors with `--offset-*` on the command line;
     /// red-team finding, round 8: the line ran as a plain ranged copy).
-    RangeWithOption {
-        file: PathBuf,
-        line: usize,
-        option: &'static str,
-    },
+    RangeWithOption { option: &'static str },
     /// A line that cannot be parsed.
     BadLine { file: PathBuf, error: BatchError },
     /// `-0` from a regular file with an odd number of fields: one SOURCE or DEST is missing,
@@ -36,11 +32,7 @@ pub enum BatchProblem {
     OddFields { file: PathBuf, fields: u64 },
     /// A line whose operands cp's grammar refuses, as on the command line (`-l`/`-s` with
     /// DEST `-`).
-    Operands {
-        file: PathBuf,
-        line: usize,
-        error: options::operands::OperandError,
-    },
+    Operands(options::operands::OperandError),
 }
 
 type Entries = Box<dyn Iterator<Item = io::Result<Entry>>>;
@@ -49,6 +41,7 @@ type Entries = Box<dyn Iterator<Item = io::Result<Entry>>>;
 /// given. `parallel`: jobs run on the pool (`-j`), so dependent jobs are ordered
 /// ([`JobOrder`]); with `-r` a job with a directory for SOURCE or DEST orders like a barrier.
 pub fn run_batch(copier: &mut drive::Copier<'_, '_>, file: &Path, config: &Config, parallel: bool) {
+    copier.reporter().batch_file = Some(file.to_path_buf());
     let cannot_read = |copier: &mut drive::Copier<'_, '_>, e: io::Error| {
         let problem = BatchProblem::CannotRead(file.to_path_buf(), e);
         copier.reporter().error(&problem.to_string());
@@ -88,7 +81,7 @@ pub fn run_batch(copier: &mut drive::Copier<'_, '_>, file: &Path, config: &Confi
                 };
                 copier.reporter().usage_error(&problem.to_string(), false);
             }
-            Ok(job) => run_job(copier, file, job, &mut order, (parallel, config)),
+            Ok(job) => run_job(copier, job, &mut order, (parallel, config)),
             Err(error) => {
                 let line = error.line as u64;
                 let problem = BatchProblem::BadLine {
@@ -159,23 +152,22 @@ fn entries(
     })
 }
 
-/// One job of the list, its records in `--json` naming its line.
+/// One job of the list, its records in `--json` naming its line, its error lines starting
+/// `FILE:LINE: `.
 fn run_job(
     copier: &mut drive::Copier<'_, '_>,
-    file: &Path,
     job: BatchJob,
     order: &mut JobOrder,
     settings: (bool, &Config),
 ) {
     copier.reporter().batch_line = u64::try_from(job.line).ok();
-    run_line(copier, file, job, order, settings);
+    run_line(copier, job, order, settings);
     copier.reporter().batch_line = None;
 }
 
 /// One job of the list: `--mkpath`, ordering against earlier jobs, its own range, the copy.
 fn run_line(
     copier: &mut drive::Copier<'_, '_>,
-    file: &Path,
     job: BatchJob,
     order: &mut JobOrder,
     (parallel, config): (bool, &Config),
@@ -219,12 +211,9 @@ fn run_line(
         order.add(files, wait);
     }
     let refused = options::operands::link_to_stdout(config.link, &target).err();
-    let refused = refused.map(|error| BatchProblem::Operands {
-        file: file.to_path_buf(),
-        line: job.line,
-        error,
-    });
-    if let Some(problem) = refused.or_else(|| range_conflict(copier, config, file, &job)) {
+    let refused = refused.map(BatchProblem::Operands);
+    // Reported as the job's failure: the line `FILE:LINE: ` starts is the job's.
+    if let Some(problem) = refused.or_else(|| range_conflict(copier, config, &job)) {
         let (source, dest) = (target.source.display_path(), target.dest.display_path());
         copier
             .reporter()
@@ -296,13 +285,11 @@ fn plan_mkpath(copier: &mut drive::Copier<'_, '_>, job: &BatchJob) -> bool {
 fn range_conflict(
     copier: &drive::Copier<'_, '_>,
     config: &Config,
-    file: &Path,
     job: &BatchJob,
 ) -> Option<BatchProblem> {
     job.range.as_ref()?;
-    let (file, line) = (file.to_path_buf(), job.line);
     if copier.has_command_line_range() {
-        return Some(BatchProblem::RangeTwice { file, line });
+        return Some(BatchProblem::RangeTwice);
     }
     // Without --atomic a backup or a removal takes DEST away before the range is written
     // into a new, empty DEST (range9's conflicts for command-line ranges; a line's own range
@@ -332,7 +319,7 @@ fn range_conflict(
     } else {
         return None;
     };
-    Some(BatchProblem::RangeWithOption { file, line, option })
+    Some(BatchProblem::RangeWithOption { option })
 }
 
 /// Whether `path` names a symbolic link (`lstat`; a name that cannot be examined is not one:

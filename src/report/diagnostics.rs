@@ -37,15 +37,24 @@ impl Reporter {
         if crate::signals::broken_pipe() {
             return; // standard output's reader is gone: die quietly by SIGPIPE, as cat does
         }
-        let program = std::mem::take(&mut self.program);
-        self.stderr_line(format_args!("{program}: {message}"));
-        self.program = program;
+        self.diagnostic_line(message);
     }
 
     /// A line on standard error that is not itself a failure (a note or a warning).
     pub fn note(&mut self, message: &(impl fmt::Display + ?Sized)) {
+        self.diagnostic_line(message);
+    }
+
+    /// `fcopy: message`, or `fcopy: FILE:LINE: message` for a `--batch` job's line.
+    fn diagnostic_line(&mut self, message: &(impl fmt::Display + ?Sized)) {
         let program = std::mem::take(&mut self.program);
-        self.stderr_line(format_args!("{program}: {message}"));
+        match (&self.batch_file, self.batch_line) {
+            (Some(file), Some(line)) => {
+                let at = format!("{}:{line}", file.display());
+                self.stderr_line(format_args!("{program}: {at}: {message}"));
+            }
+            _ => self.stderr_line(format_args!("{program}: {message}")),
+        }
         self.program = program;
     }
 

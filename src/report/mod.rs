@@ -68,6 +68,10 @@ pub struct Reporter {
     /// The `--batch` line whose job is being planned or reported: its records' `line` (new
     /// user, round 10: a failed job's record had `"line":null`, hard to find in a long list).
     pub batch_line: Option<u64>,
+    /// The `--batch` job list as named: while a job's line is in effect, its error and warning
+    /// lines start `FILE:LINE: `, as a malformed line's do (round 11's leftovers: in a list of
+    /// thousands, "cannot stat 'x'" did not say which line).
+    pub batch_file: Option<PathBuf>,
     /// `--dry-run --parents`: the directories already planned (each is planned once, as the
     /// run makes it once).
     planned_parents: std::collections::HashSet<PathBuf>,
@@ -95,6 +99,7 @@ impl Reporter {
             answers: None,
             range: None,
             batch_line: None,
+            batch_file: None,
             planned_parents: std::collections::HashSet::new(),
         }
     }

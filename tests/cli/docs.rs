@@ -111,7 +111,7 @@ fn man_page() -> Vec<u8> {
             "BATCH FILES",
             &[
                 "--batch FILE reads jobs from FILE (- is standard input): one job a line, SOURCE and DEST separated by a tab, or five fields SOURCE, DEST, OFFSET_IN, OFFSET_OUT, LEN for a ranged job (an empty LEN copies to the end of SOURCE; a line whose three range fields are all empty or - is an error). Empty lines are ignored. With -0 (--null) the fields are separated by NUL bytes instead, two per job, so names may contain tabs and newlines.",
-                "A DEST that is an existing directory receives SOURCE inside it, as in cp; missing parent directories are an error. A malformed line is reported with its line number (FILE:N: ...) and skipped; the other jobs still run. A line's own range together with --offset-in/--offset-out/--len, --resume, --update=changed, or -b/--remove-destination without --atomic on the command line fails that line only, in the same way. With -i and --batch -, the questions are asked on the terminal (/dev/tty); without a terminal that is a usage error.",
+                "A DEST that is an existing directory receives SOURCE inside it, as in cp; missing parent directories are an error. A malformed line is reported with its line number (FILE:N: ...) and skipped; a job that fails names its line the same way (FILE:N: cannot stat ...); the other jobs still run. A line's own range together with --offset-in/--offset-out/--len, --resume, --update=changed, or -b/--remove-destination without --atomic on the command line fails that line only, in the same way. With -i and --batch -, the questions are asked on the terminal (/dev/tty); without a terminal that is a usage error.",
             ][..],
         ),
         (

@@ -96,8 +96,8 @@ fn dry_run_mkpath_agrees_with_the_run_for_batch_jobs() {
     let env = mkpath_env();
     env.write("jobs", "s\tfile/x\ns\tnb/y\ns\tdang/z\ns\tnc/\n");
     let [planned, done] = dry_then_real(&env, &["--mkpath", "--batch", "jobs"]);
-    let refused = "fcopy: cannot create directory 'file': Not a directory\n\
-                   fcopy: cannot create directory 'dang': No such file or directory\n";
+    let refused = "fcopy: jobs:1: cannot create directory 'file': Not a directory\n\
+                   fcopy: jobs:3: cannot create directory 'dang': No such file or directory\n";
     assert_eq!(done, (Some(1), refused.to_owned()));
     assert_eq!(planned, done);
     assert_eq!(env.read("nc/s"), b"s");

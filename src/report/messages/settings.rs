@@ -253,22 +253,18 @@ impl fmt::Display for BatchProblem {
                 "{}:{line}: SOURCE '-' (standard input) cannot be copied: the job list is read from standard input",
                 file.display()
             ),
-            BatchProblem::RangeTwice { file, line } => write!(
+            BatchProblem::RangeTwice => write!(
                 f,
-                "{}:{line}: the line has its own range, but --offset-in/--offset-out/--len were given",
-                file.display()
+                "the line has its own range, but --offset-in/--offset-out/--len were given"
             ),
-            BatchProblem::RangeWithOption { file, line, option } => write!(
+            BatchProblem::RangeWithOption { option } => write!(
                 f,
-                "{}:{line}: the line has its own range, which cannot be used with {option}",
-                file.display()
+                "the line has its own range, which cannot be used with {option}"
             ),
             BatchProblem::BadLine { file, error } => {
                 write!(f, "{}:{}: {error}", file.display(), error.line)
             }
-            BatchProblem::Operands { file, line, error } => {
-                write!(f, "{}:{line}: {error}", file.display())
-            }
+            BatchProblem::Operands(error) => write!(f, "{error}"),
         }
     }
 }
