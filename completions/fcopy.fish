@@ -8,7 +8,7 @@ complete -c fcopy -l len -d 'Copy this many bytes (default: to the end of SOURCE
 complete -c fcopy -l sparse -d 'Control creation of sparse files (holes)' -r -f -a "auto\t'Keep holes the source has (detected with SEEK_DATA/SEEK_HOLE)'
 always\t'Also turn runs of zero bytes into holes'
 never\t'Write every byte: a fully allocated destination (no reflink, no copy_file_range)'"
-complete -c fcopy -l reflink -d 'Control clone/CoW copies (reflinks); --reflink alone means always; a byte range clones its block-aligned middle (FICLONERANGE)' -f -a "auto\t'Clone where the filesystem can (btrfs, xfs), else copy'
+complete -c fcopy -l reflink -d 'Control clone/CoW copies (reflinks); --reflink alone means always; a byte range clones its whole blocks, and a last partial block that ends both files (FICLONERANGE)' -f -a "auto\t'Clone where the filesystem can (btrfs, xfs), else copy'
 always\t'Clone with FICLONE or fail'
 never\t'Never share extents: on filesystems that can clone, copy_file_range is avoided too (it may clone)'"
 complete -c fcopy -l method -d 'How to move the bytes' -r -f -a "auto\t'Reflink (per --reflink), then copy_file_range, then read/write'
@@ -18,7 +18,7 @@ complete -c fcopy -l backup -d 'Make a backup of each existing destination file:
 complete -c fcopy -s S -l suffix -d 'Override the usual backup suffix (~)' -r
 complete -c fcopy -l batch -d 'Read jobs from FILE (\'-\' = standard input): SOURCE<TAB>DEST[<TAB>OFFSET_IN<TAB>OFFSET_OUT<TAB>LEN] per line' -r -F
 complete -c fcopy -s j -l jobs -d 'Copy up to N files at once in tree and batch copies [default: number of CPUs + 1, at most 8; 32 onto a network or FUSE filesystem]' -r
-complete -c fcopy -l progress -d 'Show a progress bar on standard error; -g means always' -f -a "auto\t'Only on a terminal, and only once a copy has run for about a second'
+complete -c fcopy -l progress -d 'Show a progress bar on standard error; --progress alone and -g mean always' -f -a "auto\t'Only on a terminal, and only once a copy has run for about a second'
 always\t'From the start, on a terminal (never into a file or pipe; kill -USR1 prints a status line anywhere)'
 never\t'Never'"
 complete -c fcopy -l verify -d 'After the data, flush DEST, drop it from the page cache and compare it with SOURCE; a mismatch fails the file. --verify=hash also hashes both with BLAKE3 and prints the digest (--json, --debug)' -f -a "compare\t'Compare SOURCE and DEST byte for byte (plain `--verify`)'

@@ -208,7 +208,7 @@ pub struct Args {
     )]
     pub sparse: SparseWhen,
 
-    /// Control clone/CoW copies (reflinks); --reflink alone means always; a byte range clones its block-aligned middle (FICLONERANGE)
+    /// Control clone/CoW copies (reflinks); --reflink alone means always; a byte range clones its whole blocks, and a last partial block that ends both files (FICLONERANGE)
     #[arg(
         long,
         value_enum,
@@ -311,7 +311,7 @@ pub struct Args {
     #[arg(long, help_heading = "Safety")]
     pub sync: bool,
 
-    /// Show a progress bar on standard error; -g means always
+    /// Show a progress bar on standard error; --progress alone and -g mean always
     #[arg(
         long,
         value_enum,

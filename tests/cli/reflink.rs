@@ -340,16 +340,18 @@ fn resume_after_a_failure_next_to_the_clone(fs_name: &str) {
     let data = pattern(3 << 20, 7);
     env.write("s", &data);
     // Not a multiple of the block: the rest has an unaligned head before the clonable middle.
-    env.write("d", &data[..1_000_000]);
+    env.write_partial_copy("d", &data[..1_000_000]);
     let strace = [
         "strace",
         "-f",
         "-o",
         "/dev/null",
         "-e",
-        "trace=copy_file_range,pwrite64,write",
+        "trace=copy_file_range,pwrite64,write,ioctl",
         "-e",
-        "inject=copy_file_range,pwrite64:error=ENOSPC",
+        // Round 12: a resumed clone starts at the block boundary, so no head is copied; the
+        // clone (an ioctl) fails too, and the copy of the middle it falls back to.
+        "inject=copy_file_range,pwrite64,ioctl:error=ENOSPC",
     ];
     let failed = env
         .fcopy()
@@ -379,7 +381,8 @@ fn resume_after_a_failure_next_to_the_clone_on_xfs() {
 /// Round 11's leftovers: `--resume --reflink=always` whose rest was one partial block (DEST a
 /// block-aligned prefix of SOURCE) had no whole block to clone, failed with "Invalid argument"
 /// and kept DEST for the next `--resume`, which failed the same way: it could never finish.
-/// A range that ends at SOURCE's end and DEST's clones the partial block too. A range that
+/// A range that ends at SOURCE's end and DEST's clones the partial block too, and a resumed
+/// clone starts at the block boundary below DEST's end (its bytes there were checked equal). A range that
 /// ends at SOURCE's end inside a longer DEST still clones only whole blocks (the kernel will
 /// not clone an EOF block into the middle of a file), and DEST's tail is kept.
 fn resume_with_reflink_always_clones_a_last_partial_block(fs_name: &str) {
@@ -389,7 +392,7 @@ fn resume_with_reflink_always_clones_a_last_partial_block(fs_name: &str) {
     let env = TestEnv::in_dir(mount.path());
     let data = pattern(8192 + 1808, 11);
     env.write("s", &data);
-    env.write("d", &data[..8192]);
+    env.write_partial_copy("d", &data[..8192]);
     let out = env.run(&["--json", "--resume", "--reflink=always", "s", "d"]);
     assert_eq!(out.code(), Some(0), "{fs_name}: {}", out.stderr());
     assert!(env.read("d") == data, "{fs_name}: DEST unlike SOURCE");
@@ -398,6 +401,30 @@ fn resume_with_reflink_always_clones_a_last_partial_block(fs_name: &str) {
         "{fs_name}: the last partial block was not cloned: {}",
         out.stdout()
     );
+    // DEST ending inside a block (new-user trial and red team, round 12): the rest had no
+    // whole block, and every run failed. The clone now starts at the block boundary below.
+    for (size, kept) in [(10_000, 9_999), (10_000, 8_193), (4_095, 1), (3_000, 1_000)] {
+        let data = pattern(size, 13);
+        env.write("u", &data);
+        env.write_partial_copy("v", &data[..kept]);
+        let out = env.run(&["--json", "--resume", "--reflink=always", "u", "v"]);
+        assert_eq!(
+            out.code(),
+            Some(0),
+            "{fs_name} {size}/{kept}: {}",
+            out.stderr()
+        );
+        assert!(
+            env.read("v") == data,
+            "{fs_name} {size}/{kept}: DEST unlike SOURCE"
+        );
+        let rest = format!("\"bytes\":{},", size - kept);
+        assert!(
+            out.stdout().contains(&rest),
+            "{fs_name} {size}/{kept}: not {rest}: {}",
+            out.stdout()
+        );
+    }
     let longer = pattern(20_000, 12);
     env.write("long", &longer);
     let out = env.run(&[

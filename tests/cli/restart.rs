@@ -233,7 +233,7 @@ fn resume_completes_a_partial_copy_from_where_it_ends() {
     let env = TestEnv::new();
     let data = pattern(3 * M + 17, 11);
     env.write("src", &data);
-    env.write("dst", &data[..M + 5]);
+    env.write_partial_copy("dst", &data[..M + 5]);
     let run = env.run(&["--resume", "--json", "src", "dst"]);
     run.success();
     let rec = run.json_record();

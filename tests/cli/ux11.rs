@@ -396,7 +396,7 @@ fn resume_debug_says_where_the_copy_continued() {
     let env = TestEnv::new();
     let data = crate::testenv::pattern(3 << 20, 4);
     env.write("s", &data);
-    env.write("d", &data[..2 << 20]);
+    env.write_partial_copy("d", &data[..2 << 20]);
     let run = env.run(&["--resume", "--debug", "s", "d"]);
     run.success();
     let debug = run.stdout().lines().nth(1).unwrap_or("").to_owned();

@@ -188,7 +188,7 @@ fn a_resumed_copy_is_ranged_in_json_with_or_without_atomic() {
     let env = TestEnv::new();
     let data = pattern(3 * M, 91);
     env.write("src", &data);
-    env.write("dst", &data[..M]);
+    env.write_partial_copy("dst", &data[..M]);
     let partial = env.write(".dst2.fcopy-partial", &data[..M]);
     if !crate::atomic8::mark_partial(&partial, &env.join("src"), "dst2") {
         crate::testenv::skip("the test directory's filesystem has no user xattrs");

@@ -232,6 +232,22 @@ impl TestEnv {
         path
     }
 
+    /// Writes `data` as a partial copy that `--resume` may continue: its mtime a second after
+    /// now, since `--resume` continues only a DEST written strictly after SOURCE last changed,
+    /// and file times come from a coarse clock (a few ms): two files written in one tick would
+    /// be copied from the start, and the test would flake.
+    pub fn write_partial_copy(&self, rel: impl AsRef<Path>, data: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.write(rel, data);
+        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(1);
+        File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(later)
+            .unwrap();
+        path
+    }
+
     /// Writes a sparse file: `size` bytes, with `data` written at each given offset, the rest holes.
     pub fn write_sparse(&self, rel: impl AsRef<Path>, size: u64, data: &[(u64, &[u8])]) -> PathBuf {
         let path = self.join(rel);
