@@ -156,9 +156,21 @@ fn fill(
     }
     let mut outcome = run_strategy(engine, job, src, &temp.fd, 0).map_err(or_interrupted)?;
     if job.restart.verify {
-        // On a mismatch the temporary goes (on drop) and DEST stays as it was.
+        // On a mismatch the temporary goes (on drop) and DEST stays as it was. Resumed from
+        // DEST's own bytes (no partial file), the next `--resume` would start from the same
+        // bytes and fail the same way: the note says so (red team, round 12).
+        let from_dest = job.restart.resumed_from.filter(|_| !resumed);
         let checked = crate::exec::verify::check(job, src.as_fd(), temp.fd.as_fd(), &outcome)
-            .inspect_err(|_| temp.discard())?;
+            .map_err(|e| {
+                temp.discard();
+                let mut err = JobError::new(ExecError::Verify(e));
+                err.set_note(from_dest.map(|from| DestNote::ResumedDiffers {
+                    path: job.dest.display_path().to_owned(),
+                    from,
+                    cut_at: None,
+                }));
+                err
+            })?;
         outcome.verified = Some(checked.how);
         outcome.digest = checked.digest;
     }

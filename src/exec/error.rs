@@ -159,9 +159,16 @@ pub enum DestNote {
     /// A copy `--resume` continued from byte `from` failed: DEST is kept, its first `from`
     /// bytes as they were, so a later `--resume` continues it.
     KeptForResume { path: PathBuf, from: u64 },
-    /// A copy `--resume` continued from byte `from` failed `--verify`: DEST is kept as it is;
-    /// it now has SOURCE's size, so the next run (`--resume` or not) copies it from the start.
-    ResumedDiffers { path: PathBuf, from: u64 },
+    /// A copy `--resume` continued from byte `from` failed `--verify`. With `cut_at`, DEST
+    /// was cut at the first byte that differs, so the next `--resume` copies the rest from
+    /// there. Without it, DEST is kept as it is, at SOURCE's size, where a `--resume` would
+    /// take it as complete: only a run without `--resume` copies it again (red team, round 12:
+    /// the note said any new run would, and the next `--resume` exited 0 with wrong bytes).
+    ResumedDiffers {
+        path: PathBuf,
+        from: u64,
+        cut_at: Option<u64>,
+    },
     /// `close(2)` failed after overwriting DEST.
     MayBeIncomplete { path: PathBuf },
     /// `--atomic --sync`: DEST was replaced, but its directory could not be flushed.

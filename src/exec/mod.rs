@@ -198,6 +198,18 @@ fn copy_data(
         .inspect_err(|_| overwrite.abandon(dst))
 }
 
+/// A `--resume`d DEST that failed `--verify` at byte `at` is cut there (`ftruncate`): its
+/// bytes before `at` are SOURCE's, so the next `--resume` continues from `at` and copies what
+/// differed. Kept whole, at SOURCE's size, the next `--resume` took it as complete and exited 0
+/// with the wrong bytes (red team, round 12). The offset cut at, or `None` when the failure
+/// says no byte (a read error, a digest) or the cut fails.
+fn cut_at_difference(error: &verify::VerifyError, dst: &Fd) -> Option<u64> {
+    let verify::VerifyError::Differs { at, .. } = *error else {
+        return None;
+    };
+    rustix::fs::ftruncate(dst.as_fd(), at).ok().map(|()| at)
+}
+
 /// A copy into DEST itself (not `--atomic`): what a failure says about DEST.
 struct InPlace<'a> {
     job: &'a Job,
@@ -237,7 +249,11 @@ impl InPlace<'_> {
         if let Some(from) = job.restart.resumed_from {
             // A resumed copy runs as a ranged job, but the user gave no range.
             err.set_note(Some(match *err.error {
-                ExecError::Verify(_) => DestNote::ResumedDiffers { path, from },
+                ExecError::Verify(ref error) => DestNote::ResumedDiffers {
+                    path,
+                    from,
+                    cut_at: cut_at_difference(error, dst),
+                },
                 _ => DestNote::KeptForResume { path, from },
             }));
             return err;

@@ -50,3 +50,50 @@ fn a_failed_batch_job_names_its_line() {
         "{record}"
     );
 }
+
+/// Red team, round 12: `--resume --verify` over a DEST whose bytes before the checked tail were
+/// wrong failed verification, said "a new run copies it from the start", and kept DEST at
+/// SOURCE's size; the next `--resume` took it as complete and exited 0 with the wrong bytes.
+/// DEST is now cut at the first byte that differs, so the next `--resume` copies from there.
+/// Under `--atomic`, DEST is left as it was, and the note says that only a run without
+/// `--resume` copies it again (a `--resume` would start from the same bytes).
+#[test]
+fn a_resumed_copy_that_fails_verify_is_cut_where_it_differs() {
+    let env = TestEnv::new();
+    let data = crate::testenv::pattern(3_000_000, 7);
+    env.write("s", &data);
+    let mut bad = data[..2_500_000].to_vec();
+    bad[100] ^= 0xff;
+    env.write_partial_copy("d", &bad);
+    let run = env.run(&["--resume", "--verify", "s", "d"]);
+    assert_eq!(run.code(), Some(1));
+    assert_eq!(
+        run.stderr(),
+        "fcopy: verification failed: 'd' differs from 's' at byte 100\n\
+         fcopy: 'd' was resumed from byte 2500000; it is cut at byte 100, where it differs, \
+         and a new --resume copies the rest\n"
+    );
+    assert_eq!(env.read("d"), &data[..100]);
+    let again = env.run(&["--resume", "--verify", "--json", "s", "d"]);
+    assert_eq!(again.code(), Some(0), "{}", again.stderr());
+    assert_eq!(again.json_record()["resumed_from"], 100);
+    assert!(
+        env.read("d") == data,
+        "the second --resume left DEST unlike SOURCE"
+    );
+
+    env.write_partial_copy("a", &bad);
+    let run = env.run(&["--atomic", "--resume", "--verify", "s", "a"]);
+    assert_eq!(run.code(), Some(1));
+    assert!(
+        run.stderr().ends_with(
+            "fcopy: 'a' was resumed from byte 2500000 and is kept; only a run without \
+             --resume copies it again\n"
+        ),
+        "{}",
+        run.stderr()
+    );
+    assert!(env.read("a") == bad, "--atomic changed DEST");
+    env.run(&["--atomic", "--verify", "s", "a"]).success();
+    assert!(env.read("a") == data);
+}

@@ -263,9 +263,24 @@ impl Display for DestNote {
                 "{} was resumed from byte {from} and is kept for --resume",
                 quote(path)
             ),
-            DestNote::ResumedDiffers { path, from } => write!(
+            DestNote::ResumedDiffers {
+                path,
+                from,
+                cut_at: Some(at),
+            } => write!(
                 f,
-                "{} was resumed from byte {from} and is kept; a new run copies it from the start",
+                "{} was resumed from byte {from}; it is cut at byte {at}, where it differs, \
+                 and a new --resume copies the rest",
+                quote(path)
+            ),
+            DestNote::ResumedDiffers {
+                path,
+                from,
+                cut_at: None,
+            } => write!(
+                f,
+                "{} was resumed from byte {from} and is kept; only a run without --resume \
+                 copies it again",
                 quote(path)
             ),
             DestNote::MayBeIncomplete { path } => write!(
