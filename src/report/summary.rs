@@ -37,7 +37,9 @@ impl Reporter {
     }
 
     /// The summary record. `throughput_bytes_per_sec` counts the bytes written (not those a
-    /// reflink shared); `null` for `--dry-run`, which moves nothing.
+    /// reflink shared); `null` for `--dry-run`, which moves nothing, and when nothing was
+    /// written (all shared, skipped or already complete), as `--stats` then shows no rate
+    /// (new-user trial, round 12: it said `0.000`).
     fn summary(&mut self, elapsed: Duration) {
         let secs = elapsed.as_secs_f64();
         let written = self.bytes - self.cloned;
@@ -48,7 +50,7 @@ impl Reporter {
             .num("failures", self.failures)
             .num("skipped", self.skipped)
             .float("elapsed_ms", secs * 1e3);
-        let record = if self.dry_run {
+        let record = if self.dry_run || written == 0 {
             record.null("throughput_bytes_per_sec")
         } else if secs > 0.0 {
             record.float("throughput_bytes_per_sec", written as f64 / secs)

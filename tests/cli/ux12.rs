@@ -97,3 +97,38 @@ fn a_resumed_copy_that_fails_verify_is_cut_where_it_differs() {
     env.run(&["--atomic", "--verify", "s", "a"]).success();
     assert!(env.read("a") == data);
 }
+
+/// New-user trial, round 12: when nothing was written (a `--resume` of a complete DEST, a run
+/// that skipped everything) the summary said `"throughput_bytes_per_sec":0.000` while `--stats`
+/// shows no rate. It is `null` then, as for `--dry-run`; a run that writes has a number.
+#[test]
+fn the_summary_has_no_throughput_when_nothing_was_written() {
+    let env = TestEnv::new();
+    let data = crate::testenv::pattern(100_000, 3);
+    env.write("s", &data);
+    let summary = |args: &[&str]| {
+        let run = env.run(args);
+        run.success();
+        let last = run.stdout().lines().last().unwrap_or("").to_owned();
+        serde_json::from_str::<serde_json::Value>(&last).unwrap()
+    };
+    let first = summary(&["--json", "s", "d"]);
+    assert!(
+        first["throughput_bytes_per_sec"]
+            .as_f64()
+            .is_some_and(|r| r > 0.0),
+        "{first}"
+    );
+    // Written after SOURCE's last change for certain (a coarse clock): complete for --resume.
+    env.write_partial_copy("d", &data);
+    for args in [
+        &["--json", "--resume", "s", "d"][..],
+        &["--json", "-n", "s", "d"],
+    ] {
+        let again = summary(args);
+        assert!(
+            again["throughput_bytes_per_sec"].is_null(),
+            "{args:?}: {again}"
+        );
+    }
+}
