@@ -147,7 +147,8 @@ fn copy_whole(
     // `--method=copy-file-range` means copy_file_range or a clear error, even for a source the
     // planner would read (procfs, a pipe): the kernel's answer becomes the message.
     let use_cfr = job.kernel_copy_only || (job.kernel_copy && job.strategy != Strategy::ReadWrite);
-    let span = Span::of_job(engine, job, (src.as_fd(), dst.as_fd()), use_cfr, false);
+    let skip_zeros = job.detect_zeros && !use_cfr;
+    let span = Span::of_job(engine, job, (src.as_fd(), dst.as_fd()), use_cfr, skip_zeros);
     let mut copied = before;
     let rest = job.len.map(|len| len.saturating_sub(before));
     if rest != Some(0) {
@@ -158,6 +159,13 @@ fn copy_whole(
     // Without a size (streams, procfs) the span went to end of file already.
     if job.len.is_some() {
         copied += copy_past_size(&span, &mut at, &mut outcome)?;
+    }
+    // Zeros skipped at the end are a hole DEST does not have yet: it ends where SOURCE did.
+    if let (true, Some(end)) = (skip_zeros && outcome.zeros, at.output) {
+        ftruncate(dst, end).map_err(|errno| ExecError::Extend {
+            path: job.dest.display_path().to_owned(),
+            errno,
+        })?;
     }
     outcome.extents = u64::from(copied > 0);
     Ok(outcome)

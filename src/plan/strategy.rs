@@ -47,6 +47,13 @@ pub(super) fn choose_strategy(
         // FICLONE needs two regular files; the executor reports the failure.
         Strategy::Reflink
     } else if streams || stdin {
+        // GNU cp makes holes from any input into a regular DEST under --sparse=always (copy.c:
+        // "try to create holes only if the destination is a regular file"): a block device,
+        // a pipe, standard input (round 11's leftovers: a zeroed device made no holes).
+        job.detect_zeros = opts.sparse == SparseWhen::Always
+            && job.dest_seekable
+            && dest_regular(dest)
+            && opts.method != MethodChoice::CopyFileRange;
         Strategy::ReadWrite
     } else if opts.sparse == SparseWhen::Always && job.dest_seekable {
         job.detect_zeros = true;

@@ -176,7 +176,7 @@ fn a_link_to_standard_input_is_a_usage_error() {
 }
 
 /// A loop device over an image file, detached when dropped.
-struct LoopDevice(String);
+pub(crate) struct LoopDevice(pub(crate) String);
 
 impl Drop for LoopDevice {
     fn drop(&mut self) {
@@ -187,7 +187,7 @@ impl Drop for LoopDevice {
 }
 
 /// Attaches a loop device over `image` (root and `losetup` checked by the caller).
-fn attach(image: &std::path::Path) -> LoopDevice {
+pub(crate) fn attach(image: &std::path::Path) -> LoopDevice {
     let out = std::process::Command::new("losetup")
         .args(["-f", "--show"])
         .arg(image)

@@ -132,3 +132,53 @@ fn the_summary_has_no_throughput_when_nothing_was_written() {
         );
     }
 }
+
+/// Blocks of DEST `path` holds on disk (bytes; `st_blocks` × 512).
+fn allocated(path: &std::path::Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).unwrap().blocks() * 512
+}
+
+/// Round 11's leftovers: `--sparse=always` made no holes from a block device, a pipe or
+/// standard input, which it read with read/write; GNU cp makes holes from any input into a
+/// regular DEST (copy.c: "try to create holes only if the destination is a regular file").
+/// Zeros at the end are a hole too: DEST still has SOURCE's size and bytes.
+#[test]
+fn sparse_always_makes_holes_from_streams_and_block_devices() {
+    let env = TestEnv::new();
+    let mut data = vec![0u8; 4 << 20];
+    data[..5].copy_from_slice(b"hello");
+    data[2 << 20..(2 << 20) + 5].copy_from_slice(b"world");
+    env.write("img", &data);
+    let run = env
+        .fcopy()
+        .args(&["--sparse=always", "-", "piped"])
+        .stdin_bytes(data.clone())
+        .run();
+    run.success();
+    assert!(
+        env.read("piped") == data,
+        "standard input: DEST unlike SOURCE"
+    );
+    assert!(
+        allocated(&env.join("piped")) <= 64 << 10,
+        "standard input: {} bytes allocated",
+        allocated(&env.join("piped"))
+    );
+    if !crate::testenv::require_root("attaching a loop device")
+        || !crate::testenv::require_tool("losetup")
+    {
+        return;
+    }
+    let device = crate::ux11::attach(&env.join("img"));
+    env.run(&["--sparse=always", &device.0, "copied"]).success();
+    assert!(
+        env.read("copied") == data,
+        "block device: DEST unlike SOURCE"
+    );
+    assert!(
+        allocated(&env.join("copied")) <= 64 << 10,
+        "block device: {} bytes allocated",
+        allocated(&env.join("copied"))
+    );
+}
