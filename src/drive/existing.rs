@@ -296,8 +296,9 @@ impl<'a, 'p> Copier<'a, 'p> {
             Fact::SlashParent => unreachable!("gathered above"),
             Fact::Resumable => {
                 let nofollow = f.source.nofollow;
+                let dest_id = (seen.st_dev, seen.st_ino);
                 f.resumable = Some(crate::restart::resume::resumable_under_update(
-                    s.src, s.facts, s.dst, nofollow,
+                    s.src, s.facts, s.dst, dest_id, nofollow,
                 ));
             }
             Fact::BackupIsSource => {

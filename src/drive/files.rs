@@ -368,8 +368,9 @@ impl<'a, 'p> Copier<'a, 'p> {
     ) -> FileInputs {
         let ranged = self.range_override.is_some() || self.cfg.copy.range.is_some();
         let resumed_from = match dest {
-            DestFacts::Existing(_) if self.cfg.restart.resume && !ranged => {
-                crate::restart::resume::resume_offset(src, facts, dst, nofollow)
+            DestFacts::Existing(seen) if self.cfg.restart.resume && !ranged => {
+                let dest_id = (seen.dev, seen.ino);
+                crate::restart::resume::resume_offset(src, facts, dst, dest_id, nofollow)
             }
             _ => None,
         };

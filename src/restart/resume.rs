@@ -32,12 +32,26 @@ fn open_read(end: &Endpoint, nofollow: bool) -> Option<OwnedFd> {
     openat(dir, name, flags, Mode::empty()).ok()
 }
 
-/// The offset to resume the copy of `src` (stat'ed as `facts`) into the existing `dst` from,
-/// or `None` to copy from the start. Reads both files; writes nothing.
+/// DEST opened for reading, only if it is the file the rules looked at (`dest_id`: its
+/// device and inode, a symlink's target as followed at that look). DESIGN rule 10: a name
+/// swapped after the look must not lend its bytes to the decision (red team, round 12: a user
+/// who owns DEST's directory showed a prefix of SOURCE to this check and the victim to the
+/// executor, which then appended to the victim, or with `-u` overwrote a newer one, exit 0).
+fn open_dest_as_seen(dst: &Endpoint, dest_id: (u64, u64)) -> Option<OwnedFd> {
+    // DEST is written through a symlink, as a plain copy would.
+    let d = open_read(dst, false)?;
+    let st = fstat(&d).ok()?;
+    ((st.st_dev, st.st_ino) == dest_id).then_some(d)
+}
+
+/// The offset to resume the copy of `src` (stat'ed as `facts`) into the existing `dst` (the
+/// file `dest_id` the rules looked at) from, or `None` to copy from the start. Reads both
+/// files; writes nothing.
 pub fn resume_offset(
     src: &Endpoint,
     facts: &FileFacts,
     dst: &Endpoint,
+    dest_id: (u64, u64),
     nofollow: bool,
 ) -> Option<u64> {
     if facts.kind != FileKind::Regular || !facts.has_trusted_size() {
@@ -48,8 +62,7 @@ pub fn resume_offset(
     if (s_st.st_dev, s_st.st_ino) != (facts.dev, facts.ino) {
         return None;
     }
-    // DEST is written through a symlink, as a plain copy would.
-    let d = open_read(dst, false)?;
+    let d = open_dest_as_seen(dst, dest_id)?;
     let d_st = fstat(&d).ok()?;
     if FileType::from_raw_mode(d_st.st_mode) != FileType::RegularFile {
         return None;
@@ -69,12 +82,13 @@ pub fn resumable_under_update(
     src: &Endpoint,
     facts: &FileFacts,
     dst: &Endpoint,
+    dest_id: (u64, u64),
     nofollow: bool,
 ) -> bool {
-    let Some(have) = resume_offset(src, facts, dst, nofollow) else {
+    let Some(have) = resume_offset(src, facts, dst, dest_id, nofollow) else {
         return false;
     };
-    let (Some(s), Some(d)) = (open_read(src, nofollow), open_read(dst, false)) else {
+    let (Some(s), Some(d)) = (open_read(src, nofollow), open_dest_as_seen(dst, dest_id)) else {
         return false;
     };
     partial::whole_prefix_matches(s.as_fd(), d.as_fd(), have)

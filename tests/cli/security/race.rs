@@ -104,6 +104,19 @@ fn make_existing(path: &Path) {
     f.set_times(fs::FileTimes::new().set_modified(t)).unwrap();
 }
 
+/// The decoy of [`Attack::Alternate`]: `shared/p`, nobody's, the first 2 MB of the source
+/// `big`, written after `big` last changed: what `--resume` continues (the 1 MiB checks it
+/// takes make the windows wide).
+fn make_decoy(shared: &Path, source: &[u8]) {
+    let path = shared.join("p");
+    fs::write(&path, &source[..2_000_000]).unwrap();
+    chown(&path, NOBODY);
+    let later = std::time::SystemTime::now() + Duration::from_secs(3600);
+    let f = fs::File::open(&path).unwrap();
+    f.set_times(fs::FileTimes::new().set_modified(later))
+        .unwrap();
+}
+
 /// Empties `shared/` (as root; symlinks are removed, never followed).
 fn clear_shared(shared: &Path) {
     for e in fs::read_dir(shared).unwrap().flatten() {
@@ -128,13 +141,18 @@ enum Attack {
     /// that one appears between fcopy's look (DEST missing) and its `mkdir` (red team, round
     /// 7: fcopy copied the tree into it).
     PlantDir,
+    /// Keep renaming a fresh symlink over the name, to `target` and to the decoy `shared/p`
+    /// (a prefix of SOURCE, see [`make_decoy`]) in turn: a `--resume` check that opens the
+    /// name again sees the decoy while the rules and the executor see the victim (red team,
+    /// round 12: `-u --resume` overwrote a victim newer than SOURCE, exit 0).
+    Alternate(&'static str),
 }
 
 impl Attack {
     /// Where the attacker's symlinks lead.
     fn link_target(self) -> &'static str {
         match self {
-            Attack::SwapCreated(t) | Attack::RenameOver(t) => t,
+            Attack::SwapCreated(t) | Attack::RenameOver(t) | Attack::Alternate(t) => t,
             Attack::PlantDir => "",
         }
     }
@@ -217,6 +235,12 @@ fn attacker(
                     if symlinkat(target, CWD, &tmp).is_ok()
                         && renameat(CWD, &tmp, CWD, &path).is_ok()
                     {
+                        swaps.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                Attack::Alternate(target) => {
+                    let to = if n % 2 == 0 { target } else { "p" };
+                    if symlinkat(to, CWD, &tmp).is_ok() && renameat(CWD, &tmp, CWD, &path).is_ok() {
                         swaps.fetch_add(1, Ordering::Relaxed);
                     }
                 }
@@ -398,6 +422,17 @@ fn race_scenarios() -> Vec<Scenario> {
             planted: Some(|i| vec![format!("h{i}/x"), format!("h{i}/y")]),
             attack: Attack::RenameOver("../../victim/file"),
         },
+        // `-u --resume` over a symlink to the victim (newer than the source: -u skips it) that
+        // the attacker keeps turning into a symlink to a decoy prefix of the source and back.
+        Scenario {
+            name: "-u --resume, decoy",
+            args: |i| v(&["-u", "--resume", "--verify", "big", &format!("shared/r{i}")]),
+            target: |i| format!("r{i}"),
+            run_dir: None,
+            existing: None,
+            planted: Some(|i| vec![format!("r{i}")]),
+            attack: Attack::Alternate("../victim/file"),
+        },
         Scenario {
             name: "-r, dir planted",
             args: |i| v(&["-r", "src", &format!("shared/t{i}")]),
@@ -462,6 +497,9 @@ fn race_harness_an_unprivileged_attacker_gains_nothing() {
     fs::hard_link(env.join("src/a/f"), env.join("src/b/g")).unwrap();
     env.write("a/b/f", "abf\n");
     env.write("f", "top\n");
+    // The source of the `--resume` scenario: older than the victim's files, as `f`.
+    let big = crate::testenv::pattern(3_000_000, 12);
+    env.write("big", &big);
     env.write("links/x", "linked\n");
     fs::hard_link(env.join("links/x"), env.join("links/y")).unwrap();
     fs::create_dir(env.join("special")).unwrap();
@@ -481,6 +519,7 @@ fn race_harness_an_unprivileged_attacker_gains_nothing() {
         "a/b",
         "a/b/f",
         "f",
+        "big",
         "links",
         "links/x",
         "special/p",
@@ -489,10 +528,12 @@ fn race_harness_an_unprivileged_attacker_gains_nothing() {
     }
     // `f` is older than the victim's files and newer than an existing DEST (see `existing`).
     let t = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(900_000_000);
-    fs::File::open(env.join("f"))
-        .unwrap()
-        .set_times(fs::FileTimes::new().set_modified(t))
-        .unwrap();
+    for f in ["f", "big"] {
+        fs::File::open(env.join(f))
+            .unwrap()
+            .set_times(fs::FileTimes::new().set_modified(t))
+            .unwrap();
+    }
     let shared = env.join("shared");
     fs::create_dir(&shared).unwrap();
     chown(&shared, NOBODY);
@@ -530,6 +571,9 @@ fn race_harness_an_unprivileged_attacker_gains_nothing() {
             }
             if let Some(name) = sc.existing {
                 make_existing(&shared.join(name(i)));
+            }
+            if matches!(sc.attack, Attack::Alternate(_)) {
+                make_decoy(&shared, &big);
             }
             for name in sc.planted.map_or_else(Vec::new, |names| names(i)) {
                 let link = shared.join(name);
