@@ -140,7 +140,7 @@ pub(super) fn copy_range_cloning(
     outcome: &mut Outcome,
 ) -> Result<u64, ExecError> {
     let (Some(from), Some(to)) = (at.input, at.output) else {
-        return refuse_or_copy(job, span, at, len, outcome, Errno::INVAL);
+        return refuse_or_copy(job, span, at, len, outcome, clone_error(job, Errno::INVAL));
     };
     // The partial last block is cloned only where it also ends DEST: the kernel will not
     // clone SOURCE's EOF block into the middle of a file (EINVAL).
@@ -166,7 +166,14 @@ pub(super) fn copy_range_cloning(
     }
     let (from, to) = (from - rewind, to - rewind);
     let Some(middle) = NonZeroU64::new(parts.middle) else {
-        return refuse_or_copy(job, span, at, len, outcome, Errno::INVAL);
+        // fcopy's own refusal, no system call made: say why rather than "Invalid argument"
+        // (red team, round 12).
+        let unaligned = ExecError::CloneUnaligned {
+            source: job.source.display_path().to_owned(),
+            dest: job.dest.display_path().to_owned(),
+            block,
+        };
+        return refuse_or_copy(job, span, at, len, outcome, unaligned);
     };
     let head_first = job.restart.keep_partial;
     let mut copied = 0;
@@ -203,17 +210,17 @@ pub(super) fn copy_range_cloning(
     Ok(copied)
 }
 
-/// No middle to clone: `--reflink=always` fails with `errno`, `auto` copies the range.
+/// No middle to clone: `--reflink=always` fails with `refusal`, `auto` copies the range.
 fn refuse_or_copy(
     job: &Job,
     span: &Span<'_, '_>,
     at: &mut Offsets,
     len: u64,
     outcome: &mut Outcome,
-    errno: Errno,
+    refusal: ExecError,
 ) -> Result<u64, ExecError> {
     if job.clone == CloneMode::Must && len > 0 {
-        return Err(clone_error(job, errno));
+        return Err(refusal);
     }
     span.copy(at, Some(len), outcome)
 }

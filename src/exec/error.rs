@@ -49,6 +49,13 @@ pub enum ExecError {
         dest: PathBuf,
         errno: Errno,
     },
+    /// `--reflink=always` with a byte range that holds no `block`-sized block (bytes) at a
+    /// block boundary of both files: nothing could be cloned, and no clone was tried.
+    CloneUnaligned {
+        source: PathBuf,
+        dest: PathBuf,
+        block: u64,
+    },
     /// `lseek(SEEK_DATA/SEEK_HOLE)` on SOURCE failed.
     Seek { path: PathBuf, errno: Errno },
     /// The final `ftruncate` of a sparse DEST failed.

@@ -274,7 +274,9 @@ impl InPlace<'_> {
         } else if !matches!(
             *err.error,
             // A ranged clone fails before it writes (exec/clone.rs clones the middle first).
-            ExecError::EndedBeforeOffset { .. } | ExecError::Clone { .. }
+            ExecError::EndedBeforeOffset { .. }
+                | ExecError::Clone { .. }
+                | ExecError::CloneUnaligned { .. }
         ) {
             // Nothing outside the range was touched; inside it, old and new bytes may mix.
             Some(DestNote::PartlyWritten { path })

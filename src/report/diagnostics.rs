@@ -50,7 +50,9 @@ impl Reporter {
         let program = std::mem::take(&mut self.program);
         match (&self.batch_file, self.batch_line) {
             (Some(file), Some(line)) => {
-                let at = format!("{}:{line}", file.display());
+                // Quoted where a shell would need it (GNU's quotef): a newline in the list's
+                // name cannot forge a line (red team, round 12).
+                let at = format!("{}:{line}", super::quote::quote_if_needed(file));
                 self.stderr_line(format_args!("{program}: {at}: {message}"));
             }
             _ => self.stderr_line(format_args!("{program}: {message}")),

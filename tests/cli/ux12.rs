@@ -35,6 +35,15 @@ fn a_failed_batch_job_names_its_line() {
         assert_eq!(env.read("ok1"), b"d");
         assert_eq!(env.read("ok5"), b"d");
     }
+    // A list name a shell would need quoted is quoted (GNU's quotef): a newline in it cannot
+    // forge a line of its own (red team, round 12).
+    let odd_name = "job list\nfcopy: fake";
+    env.write(odd_name, "missing1\tx1\n");
+    let run = env.run(&["--batch", odd_name]);
+    assert_eq!(
+        run.stderr(),
+        "fcopy: 'job list'$'\\n''fcopy: fake':1: cannot stat 'missing1': No such file or directory\n"
+    );
     // --json keeps the message without the place: the record's "line" says it.
     let run = env.run(&["--json", "--batch", "jobs"]);
     let record = run

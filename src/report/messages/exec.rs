@@ -114,6 +114,17 @@ impl ExecError {
                 quote(source),
                 e(*errno)
             ),
+            E::CloneUnaligned {
+                source,
+                dest,
+                block,
+            } => write!(
+                f,
+                "failed to clone {} from {}: the range holds no {block}-byte block aligned in \
+                 both files",
+                quote(dest),
+                quote(source)
+            ),
             E::Seek { path, errno } => write!(f, "cannot lseek {}: {}", quote(path), e(*errno)),
             E::Extend { path, errno } => {
                 write!(f, "failed to extend {}: {}", quote(path), e(*errno))

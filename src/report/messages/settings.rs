@@ -11,6 +11,7 @@ use crate::cli::OptionError;
 use crate::options::conflicts::Conflict;
 use crate::options::operands::OperandError;
 use crate::options::UsageError;
+use crate::report::quote::quote_if_needed;
 use crate::report::{argmatch_quote, errno_text, quote};
 use crate::units::ByteCountError;
 
@@ -246,12 +247,12 @@ impl fmt::Display for BatchProblem {
                 f,
                 "{}: {fields} NUL-separated fields, an odd number: a SOURCE or DEST is missing, \
                  and every pair after it would be wrong; nothing was copied",
-                file.display()
+                quote_if_needed(file)
             ),
             BatchProblem::StdinSource { file, line } => write!(
                 f,
                 "{}:{line}: SOURCE '-' (standard input) cannot be copied: the job list is read from standard input",
-                file.display()
+                quote_if_needed(file)
             ),
             BatchProblem::RangeTwice => write!(
                 f,
@@ -262,7 +263,7 @@ impl fmt::Display for BatchProblem {
                 "the line has its own range, which cannot be used with {option}"
             ),
             BatchProblem::BadLine { file, error } => {
-                write!(f, "{}:{}: {error}", file.display(), error.line)
+                write!(f, "{}:{}: {error}", quote_if_needed(file), error.line)
             }
             BatchProblem::Operands(error) => write!(f, "{error}"),
         }
