@@ -36,8 +36,9 @@ pub(super) struct Split {
 /// modulo `block` have no such run: all of it is head. A range that ends at SOURCE's end
 /// (`to_source_end`) clones its last, partial block too: `FICLONERANGE` takes an unaligned
 /// length that reaches the source's EOF (`generic_remap_checks`, fs/remap_range.c), so the
-/// middle runs to the end (the caller asks this only where DEST ends there too). Before, a `--resume --reflink=always` whose rest was one partial
-/// block had no middle and failed on every run (round 11's leftovers).
+/// middle runs to the end (the caller asks this only where DEST ends there too). Before, a
+/// `--resume --reflink=always` whose rest was one partial block had no middle and failed on
+/// every run (round 11's leftovers).
 pub(super) fn split(
     offset_in: u64,
     offset_out: u64,
