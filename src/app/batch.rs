@@ -250,12 +250,20 @@ fn make_job_dir(copier: &mut drive::Copier<'_, '_>, job: &BatchJob, parallel: bo
             }
             true
         }
-        Err(message) => {
-            let (src, dst) = (Path::new(&job.source), Path::new(&job.dest));
-            copier.reporter().failed(src, dst, None, &message, None);
-            false
-        }
+        Err(message) => mkpath_failed(copier, job, &message),
     }
+}
+
+/// `--mkpath` could not make (or would not make) the job's directory: the job fails with
+/// `message` (its error line and record). Returns `false`, the callers' result.
+fn mkpath_failed(
+    copier: &mut drive::Copier<'_, '_>,
+    job: &BatchJob,
+    message: &restart::mkpath::MkpathError,
+) -> bool {
+    let (src, dst) = (Path::new(&job.source), Path::new(&job.dest));
+    copier.reporter().failed(src, dst, None, message, None);
+    false
 }
 
 /// `--dry-run --mkpath`: plans the directory the job's DEST goes in, if the run would make it;
@@ -272,11 +280,7 @@ fn plan_mkpath(copier: &mut drive::Copier<'_, '_>, job: &BatchJob) -> bool {
             }
             true
         }
-        Err(message) => {
-            let (src, dst) = (Path::new(&job.source), Path::new(&job.dest));
-            copier.reporter().failed(src, dst, None, &message, None);
-            false
-        }
+        Err(message) => mkpath_failed(copier, job, &message),
     }
 }
 

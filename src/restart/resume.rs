@@ -32,18 +32,6 @@ fn open_read(end: &Endpoint, nofollow: bool) -> Option<OwnedFd> {
     openat(dir, name, flags, Mode::empty()).ok()
 }
 
-/// DEST opened for reading, only if it is the file the rules looked at (`dest_id`: its
-/// device and inode, a symlink's target as followed at that look). DESIGN rule 10: a name
-/// swapped after the look must not lend its bytes to the decision (red team, round 12: a user
-/// who owns DEST's directory showed a prefix of SOURCE to this check and the victim to the
-/// executor, which then appended to the victim, or with `-u` overwrote a newer one, exit 0).
-fn open_dest_as_seen(dst: &Endpoint, dest_id: (u64, u64)) -> Option<OwnedFd> {
-    // DEST is written through a symlink, as a plain copy would.
-    let d = open_read(dst, false)?;
-    let st = fstat(&d).ok()?;
-    ((st.st_dev, st.st_ino) == dest_id).then_some(d)
-}
-
 /// The offset to resume the copy of `src` (stat'ed as `facts`) into the existing `dst` (the
 /// file `dest_id` the rules looked at) from, or `None` to copy from the start. Reads both
 /// files; writes nothing.
@@ -54,6 +42,22 @@ pub fn resume_offset(
     dest_id: (u64, u64),
     nofollow: bool,
 ) -> Option<u64> {
+    resumable_prefix(src, facts, dst, dest_id, nofollow).map(|(_, _, have)| have)
+}
+
+/// [`resume_offset`] with the two files it opened (SOURCE, DEST) for a caller that reads on.
+/// Both must be the files looked at: SOURCE `facts`' identity, DEST `dest_id` (its device and
+/// inode, a symlink's target as followed at the rules' look). DESIGN rule 10: a name swapped
+/// after the look must not lend its bytes to the decision (red team, round 12: a user who owns
+/// DEST's directory showed a prefix of SOURCE to this check and the victim to the executor,
+/// which then appended to the victim, or with `-u` overwrote a newer one, exit 0).
+fn resumable_prefix(
+    src: &Endpoint,
+    facts: &FileFacts,
+    dst: &Endpoint,
+    dest_id: (u64, u64),
+    nofollow: bool,
+) -> Option<(OwnedFd, OwnedFd, u64)> {
     if facts.kind != FileKind::Regular || !facts.has_trusted_size() {
         return None;
     }
@@ -62,22 +66,25 @@ pub fn resume_offset(
     if (s_st.st_dev, s_st.st_ino) != (facts.dev, facts.ino) {
         return None;
     }
-    let d = open_dest_as_seen(dst, dest_id)?;
+    // DEST is written through a symlink, as a plain copy would.
+    let d = open_read(dst, false)?;
     let d_st = fstat(&d).ok()?;
-    if FileType::from_raw_mode(d_st.st_mode) != FileType::RegularFile {
+    if (d_st.st_dev, d_st.st_ino) != dest_id
+        || FileType::from_raw_mode(d_st.st_mode) != FileType::RegularFile
+    {
         return None;
     }
     let (have, want) = (d_st.st_size as u64, s_st.st_size as u64);
     if have == 0 || have > want {
         return None;
     }
-    partial::is_prefix_of(s.as_fd(), d.as_fd(), have).then_some(have)
+    partial::is_prefix_of(s.as_fd(), d.as_fd(), have).then_some((s, d, have))
 }
 
 /// `-u --resume` ([`crate::plan::replace`]'s `Fact::Resumable`): [`resume_offset`], and then the
-/// whole of DEST equal to SOURCE's start. `-u` leaves newer files alone, so a newer DEST is
-/// continued only when all its bytes are SOURCE's (an edited head with SOURCE's tail was
-/// appended to: red team round 8b). Reads both prefixes; writes nothing.
+/// whole of DEST equal to SOURCE's start, read through the same descriptors. `-u` leaves newer
+/// files alone, so a newer DEST is continued only when all its bytes are SOURCE's (an edited
+/// head with SOURCE's tail was appended to: red team round 8b). Writes nothing.
 pub fn resumable_under_update(
     src: &Endpoint,
     facts: &FileFacts,
@@ -85,11 +92,6 @@ pub fn resumable_under_update(
     dest_id: (u64, u64),
     nofollow: bool,
 ) -> bool {
-    let Some(have) = resume_offset(src, facts, dst, dest_id, nofollow) else {
-        return false;
-    };
-    let (Some(s), Some(d)) = (open_read(src, nofollow), open_dest_as_seen(dst, dest_id)) else {
-        return false;
-    };
-    partial::whole_prefix_matches(s.as_fd(), d.as_fd(), have)
+    resumable_prefix(src, facts, dst, dest_id, nofollow)
+        .is_some_and(|(s, d, have)| partial::whole_prefix_matches(s.as_fd(), d.as_fd(), have))
 }

@@ -166,15 +166,13 @@ fn sparse_always_makes_holes_from_streams_and_block_devices() {
         .stdin_bytes(data.clone())
         .run();
     run.success();
-    assert!(
-        env.read("piped") == data,
-        "standard input: DEST unlike SOURCE"
-    );
-    assert!(
-        allocated(&env.join("piped")) <= 64 << 10,
-        "standard input: {} bytes allocated",
-        allocated(&env.join("piped"))
-    );
+    // The copy `name` of `what` has SOURCE's bytes and at most 64 KiB allocated.
+    let sparse_copy = |name: &str, what: &str| {
+        assert!(env.read(name) == data, "{what}: DEST unlike SOURCE");
+        let held = allocated(&env.join(name));
+        assert!(held <= 64 << 10, "{what}: {held} bytes allocated");
+    };
+    sparse_copy("piped", "standard input");
     if !crate::testenv::require_root("attaching a loop device")
         || !crate::testenv::require_tool("losetup")
     {
@@ -182,13 +180,5 @@ fn sparse_always_makes_holes_from_streams_and_block_devices() {
     }
     let device = crate::ux11::attach(&env.join("img"));
     env.run(&["--sparse=always", &device.0, "copied"]).success();
-    assert!(
-        env.read("copied") == data,
-        "block device: DEST unlike SOURCE"
-    );
-    assert!(
-        allocated(&env.join("copied")) <= 64 << 10,
-        "block device: {} bytes allocated",
-        allocated(&env.join("copied"))
-    );
+    sparse_copy("copied", "block device");
 }
