@@ -76,6 +76,8 @@ mod streams;
 mod ux11;
 #[path = "cli/ux12.rs"]
 mod ux12;
+#[path = "cli/ux13.rs"]
+mod ux13;
 #[path = "cli/ux8.rs"]
 mod ux8;
 #[path = "cli/ux9.rs"]

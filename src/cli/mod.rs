@@ -357,12 +357,14 @@ pub struct Args {
     pub version: Option<bool>,
 }
 
-/// The clap command as invoked under `program` (the usage forms name it, as GNU's do).
+/// The clap command as invoked under `program` (the usage forms and the examples name it, as
+/// GNU's do).
 pub fn command(program: &str) -> clap::Command {
     use clap::CommandFactory;
     repeats::mark_single(Args::command())
         .bin_name(program.to_owned())
         .override_usage(USAGE.replace("fcopy", program))
+        .after_help(EXAMPLES.replace("fcopy", program))
 }
 
 /// A command line that cannot be parsed, in GNU getopt's or cp's terms.

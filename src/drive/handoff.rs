@@ -55,13 +55,15 @@ impl Copier<'_, '_> {
 
     /// Runs a job now, or queues it on the pool.
     pub(super) fn dispatch(&mut self, job: Box<plan::Job>, mut context: pool::Context) {
-        self.reporter.starting(&job);
-        context.timed = self.reporter.json;
-        context.batch_line = self.reporter.batch_line;
+        // The totals first: a bar drawn around the -v line then shows this file's size
+        // (new-user trial, round 12: `-g -v` first drew `0 B/≥0 B`).
         let bytes = job.range.map_or(job.len, |r| r.len).unwrap_or(0);
         if let Some(p) = &self.reporter.progress {
             p.add_total(bytes, 1);
         }
+        self.reporter.starting(&job);
+        context.timed = self.reporter.json;
+        context.batch_line = self.reporter.batch_line;
         if let Some(token) = context.dir_token {
             if let Some(p) = self.pending_dirs.get_mut(&token) {
                 p.outstanding += 1;
