@@ -165,6 +165,10 @@ impl<'a, 'p> Copier<'a, 'p> {
     /// `--sync` a directory made is flushed with its entry in its parent.
     pub(super) fn reprotect_waiting(&mut self, waiting: Reprotect) {
         let made = &waiting.parent;
+        if made.created && crate::signals::pending().is_some() {
+            // Stopped: a directory made here may lack entries (see `leave_dir`).
+            return;
+        }
         self.apply_meta(
             made.fd.as_fd(),
             None,

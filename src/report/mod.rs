@@ -129,8 +129,19 @@ impl Reporter {
             None => write(),
         };
         if let Err(e) = result {
-            self.write_error = Some(e);
+            self.remember_write_error(e);
         }
+    }
+
+    /// Keeps a write error on standard output for [`Reporter::flush`] to report. EPIPE (the
+    /// reader is gone: `fcopy -rv a b | head -1`) also stops the run as a signal does, and
+    /// fcopy then dies by SIGPIPE, as GNU cp does (new-user trial, round 13: it copied every
+    /// remaining file, then said `write error: Broken pipe`).
+    fn remember_write_error(&mut self, e: io::Error) {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            crate::signals::note_broken_pipe();
+        }
+        self.write_error = Some(e);
     }
 
     /// Text that is the run's output itself (`--help`, `--version`), on standard output and
@@ -138,7 +149,7 @@ impl Reporter {
     pub fn print_text(&mut self, text: &str) {
         if self.write_error.is_none() {
             if let Err(e) = stdout_writer(&mut self.stdout).write_all(text.as_bytes()) {
-                self.write_error = Some(e);
+                self.remember_write_error(e);
             }
         }
         self.flush();
@@ -155,7 +166,7 @@ impl Reporter {
     pub fn flush(&mut self) {
         if let (None, Some(stdout)) = (&self.write_error, &mut self.stdout) {
             if let Err(e) = stdout.flush() {
-                self.write_error = Some(e);
+                self.remember_write_error(e);
             }
         }
         if let Some(e) = self.write_error.take() {
@@ -174,7 +185,7 @@ impl Reporter {
             (self.stdout_taken, &self.write_error, &mut self.stdout)
         {
             if let Err(e) = stdout.flush() {
-                self.write_error = Some(e);
+                self.remember_write_error(e);
             }
         }
     }

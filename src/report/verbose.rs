@@ -58,8 +58,10 @@ impl Reporter {
 
     /// After a stop signal, `count` files `-v` listed that no worker started: one note, so the
     /// log does not read as if they were copied ([`super::messages::exec::ListedNotCopied`]).
+    /// Not said when standard output's reader is gone: nobody reads the list it is about.
     pub fn listed_not_copied(&mut self, count: u64) {
-        if count > 0 && !self.json && (self.verbose || self.debug) {
+        let unread = crate::signals::broken_pipe();
+        if count > 0 && !unread && !self.json && (self.verbose || self.debug) {
             self.note(&super::messages::exec::ListedNotCopied(count));
         }
     }
