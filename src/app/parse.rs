@@ -17,7 +17,13 @@ pub fn parse_args(program: &str, argv: Vec<OsString>) -> Result<(Args, FlagPosit
         return Ok(quick);
     }
     let mut command = cli::command(program);
-    let argv = match cli::resolve_long_options(&mut command, argv) {
+    // Installed as cp, GNU cp's abbreviations mean what they mean in GNU cp.
+    let abbreviations = if program == "cp" {
+        cli::Abbreviations::GnuFirst
+    } else {
+        cli::Abbreviations::AllOptions
+    };
+    let argv = match cli::resolve_long_options(&mut command, argv, abbreviations) {
         Ok(argv) => argv,
         Err(e) => return Err(usage_error(program, &e)),
     };

@@ -7,9 +7,10 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 use super::{values, OptionError};
 
-/// GNU cp 9.1's long options. A prefix that matches several options resolves to the one of
-/// these it matches, so fcopy's own options never make a GNU abbreviation ambiguous (GNU
-/// tests/cp/backup-is-src.sh uses `--b=simple`, which is `--backup` and not `--batch`).
+/// GNU cp 9.1's long options. Installed as `cp`, a prefix that matches several options
+/// resolves to the one of these it matches, so fcopy's own options never make a GNU
+/// abbreviation ambiguous (GNU tests/cp/backup-is-src.sh uses `--b=simple`, which is
+/// `--backup` and not `--batch`); as `fcopy`, such a prefix is ambiguous ([`Abbreviations`]).
 /// In GNU's order: an ambiguity lists the possibilities in this order, as getopt does.
 const GNU_LONG_OPTIONS: &[&str] = &[
     "archive",
@@ -57,6 +58,18 @@ struct LongName {
     /// Other spellings of some of `words`, taken as given only (`--method=read_write` is
     /// `read-write`): (alias, word).
     aliases: Vec<(String, String)>,
+}
+
+/// Which option a prefix of a GNU cp option and of one of fcopy's own options means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Abbreviations {
+    /// GNU cp's option, as in GNU cp: fcopy installed as `cp` runs cp's scripts (`--at` is
+    /// `--attributes-only`, `--b=simple` is `--backup`).
+    GnuFirst,
+    /// Neither: the prefix is ambiguous, and the error lists both. Invoked as `fcopy`, `--at`
+    /// meant for `--atomic` made an empty DEST as `--attributes-only`, exit 0, and `--sy` for
+    /// `--sync` made a symlink (new-user trial, round 13).
+    AllOptions,
 }
 
 /// The command's option names: every long name and alias, and the short options that take a
@@ -116,7 +129,12 @@ impl OptionNames {
     }
 
     /// The option `--name` (exact, or a prefix) means, as `getopt_long` and GNU cp decide.
-    fn find(&self, arg: &[u8], name: &[u8]) -> Result<&LongName, OptionError> {
+    fn find(
+        &self,
+        arg: &[u8],
+        name: &[u8],
+        abbreviations: Abbreviations,
+    ) -> Result<&LongName, OptionError> {
         if let Some(exact) = self.longs.iter().find(|l| l.name.as_bytes() == name) {
             return Ok(exact);
         }
@@ -130,7 +148,7 @@ impl OptionNames {
                 found.push(l);
             }
         }
-        if found.len() > 1 {
+        if found.len() > 1 && abbreviations == Abbreviations::GnuFirst {
             // GNU's options win, and an ambiguity among them lists only them, as GNU cp does
             // (`--re`: not fcopy's --resume).
             let gnu: Vec<&LongName> = found
@@ -161,9 +179,11 @@ impl OptionNames {
 }
 
 /// Resolves long options the way GNU `getopt_long` does, before clap parses `argv`: a unique
-/// prefix is the option; a prefix of several is an error listing them — only the GNU cp
-/// options among them when there are any, so one GNU match is chosen and GNU's own list is
-/// printed (`--re`: '--recursive' '--remove-destination' '--reflink', not '--resume');
+/// prefix is the option; a prefix of several is an error listing them. With
+/// [`Abbreviations::GnuFirst`] only the GNU cp options among them count when there are any, so
+/// one GNU match is chosen and GNU's own list is printed (`--re`: '--recursive'
+/// '--remove-destination' '--reflink', not '--resume'); with [`Abbreviations::AllOptions`]
+/// fcopy's own options count too (`--re` also lists '--resume', `--at` is ambiguous);
 /// `--name=VALUE` on an option without value and an unknown name are errors in GNU's words.
 /// A value given as the next argument is joined with `=`, so `--len -5` reaches `--len`'s own
 /// check (which names the option). Short options that take a value keep it. Stops at `--`.
@@ -176,6 +196,7 @@ impl OptionNames {
 pub fn resolve_long_options(
     cmd: &mut clap::Command,
     argv: Vec<OsString>,
+    abbreviations: Abbreviations,
 ) -> Result<Vec<OsString>, OptionError> {
     let mut known: Option<OptionNames> = None;
     let mut out = Vec::with_capacity(argv.len());
@@ -203,7 +224,7 @@ pub fn resolve_long_options(
         }
         let names = known.get_or_insert_with(|| OptionNames::of(cmd));
         if let Some(rest) = bytes.strip_prefix(b"--") {
-            out.push(long_option(names, bytes, rest, &mut it)?);
+            out.push(long_option(names, bytes, rest, &mut it, abbreviations)?);
         } else if let Some(c) = stray_equals(names, &bytes[1..]) {
             return Err(OptionError::InvalidShort(c));
         } else if let Some(joined) = short_with_value(names, &arg, &mut it)? {
@@ -222,12 +243,13 @@ fn long_option(
     arg: &[u8],
     rest: &[u8],
     next: &mut impl Iterator<Item = OsString>,
+    abbreviations: Abbreviations,
 ) -> Result<OsString, OptionError> {
     let (name, value) = match rest.iter().position(|&b| b == b'=') {
         Some(i) => (&rest[..i], Some(&rest[i + 1..])),
         None => (rest, None),
     };
-    let chosen = names.find(arg, name)?;
+    let chosen = names.find(arg, name, abbreviations)?;
     let mut full = format!("--{}", chosen.name).into_bytes();
     match value {
         Some(_) if chosen.no_value => {

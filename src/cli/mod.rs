@@ -14,7 +14,7 @@ pub mod quick;
 pub mod repeats;
 pub mod values;
 
-pub use self::long_options::resolve_long_options;
+pub use self::long_options::{resolve_long_options, Abbreviations};
 pub use self::quick::{quick_parse, FlagPositions};
 
 use crate::options::values::{MethodChoice, ProgressWhen, ReflinkWhen, SparseWhen, UpdateWhen};

@@ -76,7 +76,10 @@ fn man_page() -> Vec<u8> {
     intro.control("SH", ["OPTIONS"]);
     intro.text([roman(
         "The options follow in groups, one section each. A long option may be abbreviated to \
-         any prefix that names only it (--verb for --verbose), as in GNU cp.",
+         any prefix that names only it (--verb for --verbose), as in GNU cp. Installed as cp, \
+         a prefix of a GNU cp option that also begins one of fcopy's own options means GNU's \
+         option, as in GNU cp (--at is --attributes-only); invoked as fcopy it is ambiguous \
+         (--at: --attributes-only or --atomic), and the error lists both.",
     )]);
     intro.to_writer(&mut out).unwrap();
     let options = Args::command().mut_arg("operands", |a| a.hide(true));

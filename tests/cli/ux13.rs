@@ -197,3 +197,70 @@ fn a_verbose_tree_copy_into_a_closed_pipe_stops_and_dies_by_sigpipe() {
         }
     }
 }
+
+/// New-user trial, round 13: invoked as `fcopy`, `--at` (meant for `--atomic`) ran as GNU's
+/// `--attributes-only` (DEST kept its old bytes, exit 0), `--sy` as `--symbolic-link`, `--l`
+/// as `--link`. As `fcopy` such a prefix is ambiguous and refused, listing both; installed as
+/// `cp` it keeps GNU cp's meaning (GNU's own scripts use `--b=simple`).
+#[test]
+fn an_abbreviation_of_a_gnu_and_an_fcopy_option_is_ambiguous_as_fcopy() {
+    let env = TestEnv::new();
+    env.write("new", "new\n");
+    env.write("dest", "old\n");
+    let run = env.run(&["--at", "new", "dest"]);
+    assert_eq!(run.code(), Some(1));
+    assert_eq!(
+        run.stderr(),
+        "fcopy: option '--at' is ambiguous; possibilities: '--attributes-only' '--atomic'\n\
+         Try 'fcopy --help' for more information.\n"
+    );
+    assert_eq!(env.read("dest"), b"old\n");
+    for (prefix, listed) in [
+        ("--sy", "'--symbolic-link' '--sync'"),
+        ("--l", "'--link' '--len'"),
+        ("--b", "'--backup' '--batch'"),
+        (
+            "--re",
+            "'--recursive' '--remove-destination' '--reflink' '--resume'",
+        ),
+    ] {
+        let run = env.run(&[prefix, "new", "x"]);
+        assert_eq!(run.code(), Some(1), "{prefix}");
+        assert!(
+            run.stderr()
+                .contains(&format!("is ambiguous; possibilities: {listed}\n")),
+            "{prefix}: {}",
+            run.stderr()
+        );
+        assert!(!env.join("x").exists(), "{prefix} made x");
+    }
+    // An abbreviation of one option only still works.
+    let run = env.run(&["--atom", "new", "dest"]);
+    assert_eq!(run.code(), Some(0), "{}", run.stderr());
+    assert_eq!(env.read("dest"), b"new\n");
+    // Installed as cp: GNU's meaning, as GNU cp's scripts expect.
+    env.write("dest", "old\n");
+    let out = Command::new(FCOPY)
+        .arg0("cp")
+        .args(["--at", "new", "dest"])
+        .current_dir(env.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        env.read("dest"),
+        b"old\n",
+        "--attributes-only copies no data"
+    );
+    let out = Command::new(FCOPY)
+        .arg0("cp")
+        .args(["--re", "new", "x"])
+        .current_dir(env.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "cp: option '--re' is ambiguous; possibilities: '--recursive' '--remove-destination' \
+         '--reflink'\nTry 'cp --help' for more information.\n"
+    );
+}

@@ -10,7 +10,8 @@ use super::{quick_parse, FlagPositions};
 use crate::cli::{self, Args};
 
 fn clap_parse(argv: &[OsString]) -> (Args, FlagPositions) {
-    let argv = cli::resolve_long_options(&mut cli::command("fcopy"), argv.to_vec())
+    let all = cli::Abbreviations::AllOptions;
+    let argv = cli::resolve_long_options(&mut cli::command("fcopy"), argv.to_vec(), all)
         .expect("GNU's long-option rules accept it");
     let m = cli::command("fcopy")
         .try_get_matches_from(argv)
