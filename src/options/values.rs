@@ -29,7 +29,8 @@ pub enum ReflinkWhen {
 /// `--progress[=WHEN]`, `-g`: the progress bar on standard error.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum ProgressWhen {
-    /// `auto` (the default): only on a terminal, once a copy has run for about a second.
+    /// `auto` (the default): only on a terminal, to its foreground job, once a copy has run
+    /// for about a second.
     Auto,
     /// `always` (bare `--progress`, `-g`).
     Always,

@@ -1,7 +1,8 @@
 //! The progress bar (indicatif, on standard error) and the counters behind it, which also answer
 //! `kill -USR1` with one status line, as dd does.
 //!
-//! `auto` shows the bar only on a terminal and only once the copy has run for about a second.
+//! `auto` shows the bar only on a terminal, only to the foreground job, and only once the copy
+//! has run for about a second.
 //! The line is fitted to the terminal's width every time it is drawn: fields are dropped (the bar
 //! first, then the ETA, the rate, the file count) rather than let the line wrap, since a wrapped
 //! line cannot be cleared and would stay on the screen. While the walk is still finding files the
@@ -68,8 +69,11 @@ impl Shared {
 /// The bar and the counters behind it. Shared by the engine's workers and the reporter.
 pub struct ProgressDisplay {
     shared: Arc<Shared>,
-    /// Still hidden, waiting for `AUTO_DELAY`.
+    /// Still hidden, waiting for `AUTO_DELAY` (and, with `auto`, for the foreground).
     waiting: AtomicBool,
+    /// `auto`: when the run last found itself in the background (milliseconds since it
+    /// started), so that a background run asks the terminal at most a few times a second.
+    background_seen_ms: AtomicU64,
     /// The bar may be drawn at some point (else the display only counts, for SIGUSR1).
     may_show: bool,
     /// `kill -USR1` requests, once [`ProgressDisplay::answer_status_requests`] set them up.
@@ -103,6 +107,7 @@ impl ProgressDisplay {
         let display = ProgressDisplay {
             shared,
             waiting: AtomicBool::new(mode == ProgressWhen::Auto),
+            background_seen_ms: AtomicU64::new(0),
             may_show,
             status: None,
         };
@@ -245,11 +250,30 @@ impl ProgressDisplay {
         self.tick();
     }
 
+    /// `auto`: shows the bar once the copy has run for [`AUTO_DELAY`], if fcopy is the
+    /// terminal's foreground job. A job started with `&` draws nothing (as pv, which asks
+    /// the same): its bar ran under the shell's output and its last clear erased the prompt
+    /// (new-user trial, round 13); brought to the foreground with `fg`, it shows the bar.
     fn maybe_show(&self) {
-        if self.may_show && self.waiting.load(Ordering::Relaxed) && self.started() >= AUTO_DELAY {
-            self.waiting.store(false, Ordering::Relaxed);
-            self.show();
+        if !(self.may_show && self.waiting.load(Ordering::Relaxed)) {
+            return;
         }
+        let started = self.started();
+        if started < AUTO_DELAY {
+            return;
+        }
+        let now_ms = u64::try_from(started.as_millis()).unwrap_or(u64::MAX);
+        let seen = self.background_seen_ms.load(Ordering::Relaxed);
+        if seen != 0 && now_ms.saturating_sub(seen) < 250 {
+            return;
+        }
+        if !in_foreground() {
+            self.background_seen_ms
+                .store(now_ms.max(1), Ordering::Relaxed);
+            return;
+        }
+        self.waiting.store(false, Ordering::Relaxed);
+        self.show();
     }
 
     fn started(&self) -> Duration {
@@ -332,6 +356,15 @@ impl Progress for ProgressDisplay {
         }
         self.maybe_show();
         self.poll_status();
+    }
+}
+
+/// Whether fcopy's process group is the foreground one of standard error's terminal (true
+/// when that cannot be asked: the bar was asked for).
+fn in_foreground() -> bool {
+    match rustix::termios::tcgetpgrp(rustix::stdio::stderr()) {
+        Ok(group) => group == rustix::process::getpgrp(),
+        Err(_) => true,
     }
 }
 

@@ -264,3 +264,37 @@ fn an_abbreviation_of_a_gnu_and_an_fcopy_option_is_ambiguous_as_fcopy() {
          '--reflink'\nTry 'cp --help' for more information.\n"
     );
 }
+
+/// New-user trial, round 13: `fcopy big copy &` drew the automatic bar (`--progress=auto`)
+/// under the shell's output, and its last clear erased the prompt. The bar is drawn only for
+/// the terminal's foreground job (as pv decides); the same copy in the foreground draws it.
+#[test]
+fn the_automatic_bar_is_drawn_only_for_the_foreground_job() {
+    if !require_tool("script") || !require_tool("bash") {
+        return;
+    }
+    let env = TestEnv::new();
+    mkfifo(&env.join("fifo"));
+    for (n, (how, drawn)) in [("&", false), (";", true)].into_iter().enumerate() {
+        // A source that takes two seconds (the bar waits one); `set -m` gives the background
+        // job a process group of its own, as an interactive shell does.
+        let script = format!(
+            "set -m; (for i in $(seq 25); do head -c 65536 /dev/zero; sleep 0.08; done > fifo &); \
+             {FCOPY} fifo out{n} {how} wait"
+        );
+        let typescript = env.join(format!("typescript{n}"));
+        let status = Command::new("script")
+            .args(["-qfec", &format!("bash -c '{script}'")])
+            .arg(&typescript)
+            .current_dir(env.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "{how}: {status}");
+        assert_eq!(env.read(format!("out{n}")).len(), 25 * 65536, "{how}");
+        let screen = String::from_utf8_lossy(&fs::read(&typescript).unwrap()).into_owned();
+        let bar = screen.contains("iB/") || screen.contains(" B/");
+        assert_eq!(bar, drawn, "{how}: {screen:?}");
+    }
+}
