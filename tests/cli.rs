@@ -14,6 +14,8 @@ mod backup_restore;
 mod basic;
 #[path = "cli/batch.rs"]
 mod batch;
+#[path = "cli/batch_list.rs"]
+mod batch_list;
 #[path = "cli/cli9.rs"]
 mod cli9;
 #[path = "cli/docs.rs"]

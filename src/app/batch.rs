@@ -4,11 +4,14 @@
 use std::io::{self, BufRead};
 use std::path::{Path, PathBuf};
 
+use self::list::{is_list_changed, ListIdentity, WatchedList};
 use crate::batch::{self, BatchError, BatchJob, Entry, JobOrder};
 use crate::exec::probe;
 use crate::options::values::UpdateWhen;
 use crate::options::Config;
 use crate::{drive, options, restart, signals};
+
+mod list;
 
 /// What can go wrong with the job list itself or one of its lines (worded in
 /// `report/messages/settings.rs`, each prefixed `FILE:LINE:` where it is about a line).
@@ -18,6 +21,16 @@ pub enum BatchProblem {
     CannotRead(PathBuf, io::Error),
     /// SOURCE `-` while the list itself is read from standard input (issue 13).
     StdinSource { file: PathBuf, line: usize },
+    /// A SOURCE that is the list read as a stream under another name (`/dev/stdin` under
+    /// `--batch -`, `-` under `--batch /dev/stdin`): its copy would read the rest of the list.
+    SourceIsList {
+        file: PathBuf,
+        line: usize,
+        source: PathBuf,
+    },
+    /// A regular list changed while it was read (a job wrote it): the jobs after the part
+    /// read are not run.
+    ListChanged { file: PathBuf },
     /// A line with its own range while `--offset-in/--offset-out/--len` were given.
     RangeTwice,
     /// A line with its own range while an option that cannot be used with a range was given
@@ -43,11 +56,17 @@ type Entries = Box<dyn Iterator<Item = io::Result<Entry>>>;
 pub fn run_batch(copier: &mut drive::Copier<'_, '_>, file: &Path, config: &Config, parallel: bool) {
     copier.reporter().batch_file = Some(file.to_path_buf());
     let cannot_read = |copier: &mut drive::Copier<'_, '_>, e: io::Error| {
-        let problem = BatchProblem::CannotRead(file.to_path_buf(), e);
+        let problem = if is_list_changed(&e) {
+            BatchProblem::ListChanged {
+                file: file.to_path_buf(),
+            }
+        } else {
+            BatchProblem::CannotRead(file.to_path_buf(), e)
+        };
         copier.reporter().error(&problem.to_string());
     };
-    let entries = match entries(copier, file, config) {
-        Ok(entries) => entries,
+    let (entries, list) = match entries(copier, file, config) {
+        Ok(opened) => opened,
         Err(e) => return cannot_read(copier, e),
     };
     if config.null {
@@ -78,6 +97,14 @@ pub fn run_batch(copier: &mut drive::Copier<'_, '_>, file: &Path, config: &Confi
                 let problem = BatchProblem::StdinSource {
                     file: file.to_path_buf(),
                     line: job.line,
+                };
+                copier.reporter().usage_error(&problem.to_string(), false);
+            }
+            Ok(job) if list.is_some_and(|l| l.stream && l.read_by(&job.source)) => {
+                let problem = BatchProblem::SourceIsList {
+                    file: file.to_path_buf(),
+                    line: job.line,
+                    source: PathBuf::from(&job.source),
                 };
                 copier.reporter().usage_error(&problem.to_string(), false);
             }
@@ -123,22 +150,34 @@ fn odd_field_count(file: &Path) -> Option<u64> {
 /// error if any job writes to standard output, which must be known before the first job: a
 /// regular file is read twice (once ahead, see [`records_to_stderr`]); a list that can be read
 /// only once (standard input, a pipe such as `<(...)`) is read whole before the first job.
+/// Also the list's identity (`None` when it cannot be asked). A regular list is read through
+/// [`WatchedList`].
 fn entries(
     copier: &mut drive::Copier<'_, '_>,
     file: &Path,
     config: &Config,
-) -> io::Result<Entries> {
+) -> io::Result<(Entries, Option<ListIdentity>)> {
     let list_on_stdin = file == Path::new("-");
-    let input: Box<dyn BufRead> = if list_on_stdin {
-        Box::new(io::stdin().lock())
+    let (input, list): (Box<dyn BufRead>, _) = if list_on_stdin {
+        let list = ListIdentity::of(rustix::stdio::stdin());
+        (Box::new(io::stdin().lock()), list)
     } else {
         let f = std::fs::File::open(file)?;
-        Box::new(io::BufReader::with_capacity(64 * 1024, f))
+        let list = ListIdentity::of(&f);
+        if list.is_some_and(|l| !l.stream) {
+            let watched = WatchedList::new(f)?;
+            (
+                Box::new(io::BufReader::with_capacity(64 * 1024, watched)),
+                list,
+            )
+        } else {
+            (Box::new(io::BufReader::with_capacity(64 * 1024, f)), list)
+        }
     };
     let reader = batch::BatchReader::new(input, config.null);
     let records = config.json || config.verbose || config.debug;
     let regular = !list_on_stdin && std::fs::metadata(file).is_ok_and(|m| m.is_file());
-    Ok(if records && regular {
+    let entries: Entries = if records && regular {
         if records_to_stderr(file, config.null) {
             copier.reporter().stdout_taken = true;
         }
@@ -149,7 +188,8 @@ fn entries(
         Box::new(jobs.into_iter())
     } else {
         Box::new(reader)
-    })
+    };
+    Ok((entries, list))
 }
 
 /// One job of the list, its records in `--json` naming its line, its error lines starting

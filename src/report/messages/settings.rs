@@ -254,6 +254,18 @@ impl fmt::Display for BatchProblem {
                 "{}:{line}: SOURCE '-' (standard input) cannot be copied: the job list is read from standard input",
                 quote_if_needed(file)
             ),
+            BatchProblem::SourceIsList { file, line, source } => write!(
+                f,
+                "{}:{line}: SOURCE {} cannot be copied: it is the job list being read",
+                quote_if_needed(file),
+                quote(source)
+            ),
+            BatchProblem::ListChanged { file } => write!(
+                f,
+                "{}: the job list changed while it was read (did a job write to it?); \
+                 the jobs after the part already read were not run",
+                quote_if_needed(file)
+            ),
             BatchProblem::RangeTwice => write!(
                 f,
                 "the line has its own range, but --offset-in/--offset-out/--len were given"
