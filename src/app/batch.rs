@@ -244,9 +244,14 @@ fn run_line(
     let target = options::operands::batch_target(&job.source, &job.dest, is_dir);
     if parallel {
         let (source, dest) = (target.source.display_path(), target.dest.display_path());
-        let (wait, files) = order.must_wait(source, dest, recursive);
+        let (wait, mut files) = order.must_wait(source, dest, recursive);
         if wait {
             copier.wait_all();
+            // The files' identities again, now that no job runs: an earlier job may have put
+            // a new file at a name (`--atomic` renames one over DEST), and a later job reaching
+            // it through a symlink must still find this job's key (red team, round 13: `-j 8`
+            // failed 'replaced while being copied' where `-j 1` copied).
+            files = order.must_wait(source, dest, recursive).1;
         }
         order.add(files, wait);
     }

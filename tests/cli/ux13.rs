@@ -298,3 +298,58 @@ fn the_automatic_bar_is_drawn_only_for_the_foreground_job() {
         assert_eq!(bar, drawn, "{how}: {screen:?}");
     }
 }
+
+/// Red team, round 13: `cp -fb f ./f` made the backup `f~` and exited 0; GNU cp 9.1 makes a
+/// backup copy of the source only when both operands are the same text (cp.c: `STREQ (source,
+/// dest)`), and otherwise says the two are the same file, exit 1. Compared with GNU cp.
+#[test]
+fn force_backup_onto_the_source_under_another_name_is_the_same_file() {
+    use crate::gnu_compat::harness::{dir, file, have_gnu, Diff};
+    if !have_gnu() {
+        return;
+    }
+    let setup = |r: &std::path::Path| {
+        file(r, "f", "F\n");
+        dir(r, "sub");
+        file(r, "sub/g", "G\n");
+    };
+    for args in [
+        &["-fb", "f", "./f"][..],
+        &["-fb", "f", "f"],
+        &["--backup=numbered", "-f", "f", "./f"],
+        &["-fb", "sub/g", "sub/../sub/g"],
+        &["-b", "f", "./f"],
+    ] {
+        Diff::new(setup).args(args).check();
+    }
+}
+
+/// Red team, round 13: under `--atomic -j 8` a job reading `l0`, a symlink to a file that the
+/// two jobs before it replace, failed with "replaced while being copied" where `-j 1` copied:
+/// the job before it took the identities of its files before waiting for the earlier jobs,
+/// which then renamed a new file over that name. Every run of `-j 8` equals `-j 1`.
+#[test]
+fn atomic_batch_jobs_through_a_symlink_keep_the_list_order_under_j() {
+    let env = TestEnv::new();
+    for jobs in ["-j1", "-j8"] {
+        for _ in 0..5 {
+            for name in ["f0", "f2", "f4", "h2", "l0", "f2.~1~", "ddir/x"] {
+                let _ = fs::remove_file(env.join(name));
+            }
+            env.write("f0", "0".repeat(300_000));
+            env.write("f2", "2\n");
+            env.write("f4", "4\n");
+            fs::hard_link(env.join("f2"), env.join("h2")).unwrap();
+            std::os::unix::fs::symlink("f0", env.join("l0")).unwrap();
+            fs::create_dir_all(env.join("ddir")).unwrap();
+            env.write(
+                "jl",
+                "h2\tddir/x\nddir/x\tf2.~1~\nf2.~1~\tf0\nf4\tf0\nl0\tf2\n",
+            );
+            let run = env.run(&["--batch", "jl", "--atomic", jobs]);
+            assert_eq!(run.code(), Some(0), "{jobs}: {}", run.stderr());
+            assert_eq!(env.read("f2"), b"4\n", "{jobs}");
+            assert_eq!(env.read("f0"), b"4\n", "{jobs}");
+        }
+    }
+}

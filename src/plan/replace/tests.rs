@@ -238,23 +238,39 @@ fn same_file_is_not_asked_for_two_plain_files_or_a_range() {
     assert_eq!(same_file(&onto_itself(), &ranged), None);
 }
 
+/// GNU cp.c: `cp -fb f f` copies f to its backup name, but only when both operands are the
+/// same text (`STREQ`); `cp -fb f ./f` goes to same_file_ok, which says "same file" (red team,
+/// round 13).
 #[test]
-fn force_backup_onto_the_same_name_skips_same_file_ok() {
+fn force_backup_onto_the_same_operand_text_skips_same_file_ok() {
     let s = Settings {
         force: true,
         backup: true,
         ..settings()
     };
+    // Two names of one file: GNU's same_file_ok decides.
     assert_eq!(
         same_file(&onto_itself(), &s),
-        Some(Step::Gather(Fact::SameName))
+        Some(Step::Gather(Fact::SameFile))
     );
-    let one_name = Facts {
+    let one_text = Facts {
+        dest: Path::new("s"),
         same_name: Some(true),
         ..onto_itself()
     };
-    assert_eq!(same_file(&one_name, &s), None);
-    assert_eq!(decide(&one_name, &s), Step::Act(Action::CopyToBackup));
+    assert_eq!(same_file(&one_text, &s), None);
+    assert_eq!(decide(&one_text, &s), Step::Act(Action::CopyToBackup));
+    // The same name spelled otherwise (`./s`): same_file_ok, whose answer is an error.
+    let other_text = Facts {
+        dest: Path::new("./s"),
+        same_name: Some(true),
+        same_file: Some(SameFile::Error),
+        ..onto_itself()
+    };
+    assert!(matches!(
+        same_file(&other_text, &s),
+        Some(Step::Act(Action::Fail(ReplaceError::SameFile { .. })))
+    ));
 }
 
 #[test]
