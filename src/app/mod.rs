@@ -186,6 +186,9 @@ fn progress_display(prepared: &Prepared, program: &str) -> Arc<ProgressDisplay> 
     // The totals grow while trees are walked, batch lines read or operands planned.
     let growing = config.recursive || config.batch.is_some() || prepared.targets.len() > 1;
     let mut display = ProgressDisplay::new(config.progress, growing);
+    if config.restart.verify {
+        display.verifies();
+    }
     if let Some(requested) = signals::status_requests() {
         display.answer_status_requests(requested, program);
     }

@@ -53,7 +53,7 @@ pub struct Reporter {
     cloned: u64,
     /// Standard output, line-buffered on a terminal and block-buffered otherwise; made at the
     /// first line written ([`stdout_writer`]), so a quiet run neither asks whether standard
-    /// output is a terminal nor allocates the 64 KiB buffer.
+    /// output is a terminal nor allocates the 4 KiB buffer.
     stdout: Option<Box<dyn Write + Send>>,
     write_error: Option<io::Error>,
     /// The progress bar, kept out of the way of every line printed.
@@ -216,13 +216,15 @@ impl Reporter {
 }
 
 /// Standard output's writer in `slot`, made on first use: line-buffered on a terminal, else a
-/// 64 KiB buffer.
+/// 4 KiB buffer, as GNU's stdio gives a pipe or a file (their `st_blksize`): with 64 KiB,
+/// `fcopy -rv a b | head -1` copied every one of 3,001 files before its first write met the
+/// closed pipe, where GNU cp stopped after 355 (red team 13b).
 fn stdout_writer(slot: &mut Option<Box<dyn Write + Send>>) -> &mut Box<dyn Write + Send> {
     slot.get_or_insert_with(|| {
         if io::stdout().is_terminal() {
             Box::new(io::LineWriter::new(io::stdout()))
         } else {
-            Box::new(io::BufWriter::with_capacity(64 * 1024, io::stdout()))
+            Box::new(io::BufWriter::with_capacity(4096, io::stdout()))
         }
     })
 }

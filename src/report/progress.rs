@@ -43,6 +43,8 @@ struct Counters {
     totals_final: AtomicBool,
     /// The highest percentage shown so far (the percentage never goes backwards).
     shown_percent: AtomicU64,
+    /// `--verify`: once every byte is through, the files still open are being read back.
+    verifying: AtomicBool,
 }
 
 /// What the display and its `kill -USR1` watcher share: the counters, when the run started,
@@ -71,9 +73,13 @@ pub struct ProgressDisplay {
     shared: Arc<Shared>,
     /// Still hidden, waiting for `AUTO_DELAY` (and, with `auto`, for the foreground).
     waiting: AtomicBool,
-    /// `auto`: when the run last found itself in the background (milliseconds since it
-    /// started), so that a background run asks the terminal at most a few times a second.
-    background_seen_ms: AtomicU64,
+    /// `--progress=auto`: the bar follows the terminal's foreground (see `maybe_show`).
+    auto: bool,
+    /// When the run last asked whether it is in the foreground (milliseconds since it
+    /// started, 0: never), so that it asks at most a few times a second.
+    foreground_asked_ms: AtomicU64,
+    /// `auto`: the bar was shown, then hidden because fcopy went to the background.
+    hidden_in_background: AtomicBool,
     /// The bar may be drawn at some point (else the display only counts, for SIGUSR1).
     may_show: bool,
     /// `kill -USR1` requests, once [`ProgressDisplay::answer_status_requests`] set them up.
@@ -107,7 +113,9 @@ impl ProgressDisplay {
         let display = ProgressDisplay {
             shared,
             waiting: AtomicBool::new(mode == ProgressWhen::Auto),
-            background_seen_ms: AtomicU64::new(0),
+            auto: mode == ProgressWhen::Auto,
+            foreground_asked_ms: AtomicU64::new(0),
+            hidden_in_background: AtomicBool::new(false),
             may_show,
             status: None,
         };
@@ -157,6 +165,16 @@ impl ProgressDisplay {
             bar.set_draw_target(ProgressDrawTarget::stderr());
             bar
         });
+    }
+
+    /// `--verify`: the line says `verifying...` rather than `flushing...` once every byte is
+    /// through (new-user trial, round 13: the bar sat at `100% flushing...` for as long as
+    /// the copy had taken while DEST was read back).
+    pub fn verifies(&self) {
+        self.shared
+            .counters
+            .verifying
+            .store(true, Ordering::Relaxed);
     }
 
     /// Answers `kill -USR1` with one status line on standard error (`PROGRAM: LINE`), as dd
@@ -251,29 +269,49 @@ impl ProgressDisplay {
     }
 
     /// `auto`: shows the bar once the copy has run for [`AUTO_DELAY`], if fcopy is the
-    /// terminal's foreground job. A job started with `&` draws nothing (as pv, which asks
-    /// the same): its bar ran under the shell's output and its last clear erased the prompt
-    /// (new-user trial, round 13); brought to the foreground with `fg`, it shows the bar.
+    /// terminal's foreground job, and from then on hides it while fcopy is in the background
+    /// (Ctrl-Z, `bg`) and shows it again after `fg`, as pv does. A job started with `&` drew
+    /// its bar under the shell's output, and its last clear erased the prompt (new-user
+    /// trial, round 13); one sent to the background later went on drawing (red team 13b).
+    /// The terminal is asked at most every 250 ms.
     fn maybe_show(&self) {
-        if !(self.may_show && self.waiting.load(Ordering::Relaxed)) {
+        if !(self.may_show && self.auto) {
             return;
         }
+        let waiting = self.waiting.load(Ordering::Relaxed);
         let started = self.started();
-        if started < AUTO_DELAY {
+        if waiting && started < AUTO_DELAY {
             return;
         }
-        let now_ms = u64::try_from(started.as_millis()).unwrap_or(u64::MAX);
-        let seen = self.background_seen_ms.load(Ordering::Relaxed);
-        if seen != 0 && now_ms.saturating_sub(seen) < 250 {
+        let now_ms = u64::try_from(started.as_millis())
+            .unwrap_or(u64::MAX)
+            .max(1);
+        let asked = self.foreground_asked_ms.load(Ordering::Relaxed);
+        if asked != 0 && now_ms.saturating_sub(asked) < 250 {
             return;
         }
-        if !in_foreground() {
-            self.background_seen_ms
-                .store(now_ms.max(1), Ordering::Relaxed);
+        self.foreground_asked_ms.store(now_ms, Ordering::Relaxed);
+        let foreground = in_foreground();
+        if waiting {
+            if foreground {
+                self.waiting.store(false, Ordering::Relaxed);
+                self.show();
+            }
             return;
         }
-        self.waiting.store(false, Ordering::Relaxed);
-        self.show();
+        let hidden = self.hidden_in_background.load(Ordering::Relaxed);
+        if foreground == hidden {
+            if let Some(bar) = self.shared.bar.get() {
+                let target = if foreground {
+                    ProgressDrawTarget::stderr()
+                } else {
+                    ProgressDrawTarget::hidden()
+                };
+                bar.set_draw_target(target);
+                self.hidden_in_background
+                    .store(!foreground, Ordering::Relaxed);
+            }
+        }
     }
 
     fn started(&self) -> Duration {
@@ -351,10 +389,13 @@ fn print_status(shared: &Shared, program: &str) {
 impl Progress for ProgressDisplay {
     fn advance(&self, bytes: u64) {
         self.shared.counters.bytes_done.add(bytes);
-        if let Some(bar) = self.shared.bar.get() {
+        // First: a run just sent to the background hides the bar before it would draw. A bar
+        // made here starts from the counters, these bytes included: not told of them again.
+        let drawn = self.shared.bar.get().is_some();
+        self.maybe_show();
+        if let (true, Some(bar)) = (drawn, self.shared.bar.get()) {
             bar.inc(bytes);
         }
-        self.maybe_show();
         self.poll_status();
     }
 }

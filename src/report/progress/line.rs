@@ -103,7 +103,15 @@ fn fields(view: &View, counters: &Counters, final_: bool, ge: &str) -> [(Option<
     let eta = if !final_ {
         None
     } else if pos >= len && files_done < files_total {
-        Some("flushing...".to_owned())
+        let verifying = counters.verifying.load(Ordering::Relaxed);
+        Some(
+            if verifying {
+                "verifying..."
+            } else {
+                "flushing..."
+            }
+            .to_owned(),
+        )
     } else {
         moving.then(|| format!("ETA {}", duration_text(view.eta)))
     };

@@ -81,6 +81,24 @@ fn all_bytes_through_but_files_open_is_flushing() {
 }
 
 #[test]
+fn all_bytes_through_with_verify_is_verifying() {
+    let counters = Counters::default();
+    counters.files_done.store(0, Ordering::Relaxed);
+    counters.files_total.store(1, Ordering::Relaxed);
+    counters.totals_final.store(true, Ordering::Relaxed);
+    counters.verifying.store(true, Ordering::Relaxed);
+    let view = View {
+        pos: 5 << 20,
+        len: 5 << 20,
+        per_sec: 1024.0,
+        eta: Duration::ZERO,
+    };
+    let line = render(&view, &counters, 100, false);
+    assert!(line.contains("verifying..."), "{line:?}");
+    assert!(!line.contains("flushing"), "{line:?}");
+}
+
+#[test]
 fn more_bytes_than_the_sizes_said_is_a_lower_bound() {
     let line = state_line(12 << 20, 0, (0, 1), true, 80);
     assert!(line.starts_with("12.00 MiB/≥12.00 MiB"), "{line:?}");
