@@ -2,9 +2,10 @@
 //! ordered against earlier jobs when they run on workers, and copied.
 
 use std::io::{self, BufRead};
+use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 
-use self::list::{is_list_changed, ListIdentity, WatchedList};
+use self::list::{is_list_changed, regular_list, ListIdentity};
 use crate::batch::{self, BatchError, BatchJob, Entry, JobOrder};
 use crate::exec::probe;
 use crate::options::values::UpdateWhen;
@@ -150,8 +151,8 @@ fn odd_field_count(file: &Path) -> Option<u64> {
 /// error if any job writes to standard output, which must be known before the first job: a
 /// regular file is read twice (once ahead, see [`records_to_stderr`]); a list that can be read
 /// only once (standard input, a pipe such as `<(...)`) is read whole before the first job.
-/// Also the list's identity (`None` when it cannot be asked). A regular list is read through
-/// [`WatchedList`].
+/// Also the list's identity (`None` when it cannot be asked). A regular list is taken by
+/// [`regular_list`].
 fn entries(
     copier: &mut drive::Copier<'_, '_>,
     file: &Path,
@@ -160,16 +161,18 @@ fn entries(
     let list_on_stdin = file == Path::new("-");
     let (input, list): (Box<dyn BufRead>, _) = if list_on_stdin {
         let list = ListIdentity::of(rustix::stdio::stdin());
-        (Box::new(io::stdin().lock()), list)
+        if list.is_some_and(|l| !l.stream) {
+            // `--batch - < jobs`: a regular file all the same (red team 13b).
+            let f = std::fs::File::from(io::stdin().as_fd().try_clone_to_owned()?);
+            (regular_list(f)?, list)
+        } else {
+            (Box::new(io::stdin().lock()), list)
+        }
     } else {
         let f = std::fs::File::open(file)?;
         let list = ListIdentity::of(&f);
         if list.is_some_and(|l| !l.stream) {
-            let watched = WatchedList::new(f)?;
-            (
-                Box::new(io::BufReader::with_capacity(64 * 1024, watched)),
-                list,
-            )
+            (regular_list(f)?, list)
         } else {
             (Box::new(io::BufReader::with_capacity(64 * 1024, f)), list)
         }

@@ -1,5 +1,6 @@
 //! The job list as a file: its identity, so a job cannot read it as data, and a regular list
-//! watched for changes while it is read, so a job that writes it cannot swap in other jobs.
+//! read whole (or, when long, watched for changes while it is read), so a job that writes it
+//! cannot swap in other jobs.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -60,21 +61,47 @@ pub fn is_list_changed(e: &io::Error) -> bool {
     e.get_ref().is_some_and(|inner| inner.is::<ListChanged>())
 }
 
-/// A regular job list, read in pieces while its jobs run: before each piece after the first,
-/// its size and modification time must still be those it was opened with. A job writing the
-/// list (its DEST is the list, or a name linked to it) rewrote it in place, and the reader
-/// went on at its old offset in the new bytes: jobs never listed ran and listed ones were
-/// dropped, exit 0 (red team, round 13). Once the list read is complete, a change no longer
-/// matters.
+/// A regular list up to this size (bytes; about 100,000 jobs) is read whole before its first
+/// job, so no job can change what the list says; a longer one is read in pieces through
+/// [`WatchedList`], which bounds the memory the list takes.
+pub const READ_WHOLE_UP_TO: u64 = 4 << 20;
+
+/// A regular job list (opened by name, or standard input redirected from a file) as the
+/// reader takes it: its bytes when it is at most [`READ_WHOLE_UP_TO`] long, else
+/// [`WatchedList`]. A job writing the list (its DEST is the list, or a name linked to it)
+/// rewrote it in place, and the reader went on at its old offset in the new bytes: jobs never
+/// listed ran and listed ones were dropped, exit 0 (red team, round 13; also with the list
+/// on standard input, and with `-p` or a coarse clock keeping its size and mtime: red team
+/// 13b).
+pub fn regular_list(mut file: File) -> io::Result<Box<dyn io::BufRead>> {
+    let size = fstat(&file).map(|st| u64::try_from(st.st_size).unwrap_or(0))?;
+    if size <= READ_WHOLE_UP_TO {
+        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        file.read_to_end(&mut bytes)?;
+        return Ok(Box::new(io::Cursor::new(bytes)));
+    }
+    let watched = WatchedList::new(file)?;
+    Ok(Box::new(io::BufReader::with_capacity(64 * 1024, watched)))
+}
+
+/// A long regular job list, read in pieces while its jobs run: before each piece after the
+/// first, its size, modification time and change time must still be those it was opened
+/// with. The change time also moves when a job links, renames (`-b`) or chmods the list
+/// without changing its bytes: the run then stops reading it too, loudly, rather than risk
+/// reading bytes it never listed. Once the list read is complete, a change no longer matters.
 pub struct WatchedList {
     file: File,
-    opened: (u64, i64, u64),
+    opened: Shape,
     consumed: u64,
 }
 
+/// What a change of a regular file shows: size, then modification and change times (seconds,
+/// nanoseconds).
+type Shape = (u64, (i64, u64), (i64, u64));
+
 impl WatchedList {
     /// Watches `file`, a regular job list just opened.
-    pub fn new(file: File) -> io::Result<WatchedList> {
+    fn new(file: File) -> io::Result<WatchedList> {
         let st = fstat(&file)?;
         Ok(WatchedList {
             opened: shape(&st),
@@ -84,12 +111,11 @@ impl WatchedList {
     }
 }
 
-/// What a change of a regular file shows: size, and modification time (seconds, nanoseconds).
-fn shape(st: &Stat) -> (u64, i64, u64) {
+fn shape(st: &Stat) -> Shape {
     (
         u64::try_from(st.st_size).unwrap_or(0),
-        st.st_mtime,
-        st.st_mtime_nsec,
+        (st.st_mtime, st.st_mtime_nsec),
+        (st.st_ctime, st.st_ctime_nsec),
     )
 }
 
