@@ -87,12 +87,7 @@ fn an_interrupted_tree_copy_leaves_its_unfinished_directory_writable() {
     env.write("src/ro/z", "z");
     let fifo = env.join("src/ro/m");
     mkfifo(&fifo);
-    let touched = Command::new("touch")
-        .args(["-d", "2001-02-03 04:05:06", "src/ro"])
-        .current_dir(env.path())
-        .status()
-        .unwrap();
-    assert!(touched.success());
+    set_old_mtime(&env, "src/ro");
     fs::set_permissions(env.join("src/ro"), fs::Permissions::from_mode(0o555)).unwrap();
     let child = Command::new(FCOPY)
         .args(["-a", "--copy-contents", "src", "dst"])
@@ -134,12 +129,7 @@ fn an_interrupted_tree_copy_leaves_its_unfinished_directory_writable() {
     fs::set_permissions(env.join("src/ro"), fs::Permissions::from_mode(0o755)).unwrap();
     fs::remove_file(&fifo).unwrap();
     fs::set_permissions(env.join("src/ro"), fs::Permissions::from_mode(0o555)).unwrap();
-    let touched = Command::new("touch")
-        .args(["-d", "2001-02-03 04:05:06", "src/ro"])
-        .current_dir(env.path())
-        .status()
-        .unwrap();
-    assert!(touched.success());
+    set_old_mtime(&env, "src/ro");
     let rerun = env.run(&["-a", "-T", "src", "dst"]);
     assert_eq!(rerun.code(), Some(0), "{}", rerun.stderr());
     let done = fs::metadata(env.join("dst/ro")).unwrap();
@@ -246,24 +236,14 @@ fn an_abbreviation_of_a_gnu_and_an_fcopy_option_is_ambiguous_as_fcopy() {
     assert_eq!(env.read("dest"), b"new\n");
     // Installed as cp: GNU's meaning, as GNU cp's scripts expect.
     env.write("dest", "old\n");
-    let out = Command::new(FCOPY)
-        .arg0("cp")
-        .args(["--at", "new", "dest"])
-        .current_dir(env.path())
-        .output()
-        .unwrap();
+    let out = run_as_cp(&env, &["--at", "new", "dest"]);
     assert!(out.status.success(), "{out:?}");
     assert_eq!(
         env.read("dest"),
         b"old\n",
         "--attributes-only copies no data"
     );
-    let out = Command::new(FCOPY)
-        .arg0("cp")
-        .args(["--re", "new", "x"])
-        .current_dir(env.path())
-        .output()
-        .unwrap();
+    let out = run_as_cp(&env, &["--re", "new", "x"]);
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
         "cp: option '--re' is ambiguous; possibilities: '--recursive' '--remove-destination' \
@@ -413,4 +393,24 @@ print("before", frame(before), "background", frame(background), "foreground", fr
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// `touch -d 2001-02-03 04:05:06 REL` in the test directory.
+fn set_old_mtime(env: &TestEnv, rel: &str) {
+    let touched = Command::new("touch")
+        .args(["-d", "2001-02-03 04:05:06", rel])
+        .current_dir(env.path())
+        .status()
+        .unwrap();
+    assert!(touched.success());
+}
+
+/// fcopy invoked as `cp` (argv[0]) with `args`, in the test directory.
+fn run_as_cp(env: &TestEnv, args: &[&str]) -> std::process::Output {
+    Command::new(FCOPY)
+        .arg0("cp")
+        .args(args)
+        .current_dir(env.path())
+        .output()
+        .unwrap()
 }
