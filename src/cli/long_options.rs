@@ -170,8 +170,10 @@ impl OptionNames {
         match found.as_slice() {
             [] => Err(OptionError::Unrecognized(OsString::from_vec(arg.to_vec()))),
             [one] => Ok(*one),
+            // Named as given, value included, as getopt does (`option '--s=x' is
+            // ambiguous`; red team 13b: fcopy said '--s').
             many => Err(OptionError::Ambiguous {
-                prefix: OsString::from_vec(name.to_vec()),
+                prefix: OsString::from_vec(arg.strip_prefix(b"--").unwrap_or(arg).to_vec()),
                 candidates: many.iter().map(|l| l.name.clone()).collect(),
             }),
         }

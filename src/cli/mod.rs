@@ -372,7 +372,8 @@ pub fn command(program: &str) -> clap::Command {
 pub enum OptionError {
     /// `--name` matches no long option (the argument as given).
     Unrecognized(OsString),
-    /// `--prefix` abbreviates several long options (the candidates in GNU's order).
+    /// `--prefix` abbreviates several long options (the candidates in GNU's order); `prefix` is
+    /// the argument as given without its `--`, value included (`s=x`), as getopt names it.
     Ambiguous {
         prefix: OsString,
         candidates: Vec<String>,

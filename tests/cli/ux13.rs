@@ -414,3 +414,19 @@ fn run_as_cp(env: &TestEnv, args: &[&str]) -> std::process::Output {
         .output()
         .unwrap()
 }
+
+/// Red team 13b: an ambiguous `--s=x` was named `'--s'`; GNU's getopt names the argument as
+/// given, value included (`option '--s=x' is ambiguous`). Compared with GNU cp (fcopy
+/// installed as cp). (`--=foo` is named alike, but GNU's list of every option also names
+/// `--path`, an alias of `--parents` that fcopy lists once.)
+#[test]
+fn an_ambiguous_option_with_a_value_is_named_as_given() {
+    use crate::gnu_compat::harness::{file, have_gnu, Diff};
+    if !have_gnu() {
+        return;
+    }
+    let setup = |r: &std::path::Path| file(r, "a", "a\n");
+    for args in [&["--s=x", "a", "b"][..], &["--re=1", "a", "b"]] {
+        Diff::new(setup).args(args).check();
+    }
+}
