@@ -179,7 +179,8 @@ fn entries(
     };
     let reader = batch::BatchReader::new(input, config.null);
     let records = config.json || config.verbose || config.debug;
-    let regular = !list_on_stdin && std::fs::metadata(file).is_ok_and(|m| m.is_file());
+    // A regular file named on the command line (read again ahead by `records_to_stderr`).
+    let regular = !list_on_stdin && list.is_some_and(|l| !l.stream);
     let entries: Entries = if records && regular {
         if records_to_stderr(file, config.null) {
             copier.reporter().stdout_taken = true;
