@@ -1417,9 +1417,18 @@ fn mkpath_never_follows_a_directory_swapped_after_it_was_made() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while !env.exists("home/u/a") && std::time::Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(5));
+    // The swap must land after fcopy has opened the a it made (then it is waiting in the
+    // mkdir of b): swapped between the mkdir and the open, a is refused as a symlink, which is
+    // safe but not what this test is about (CI, round 13: the poll for a's name alone saw a
+    // while strace held fcopy right after the mkdir).
+    let a = fs::canonicalize(env.join("home/u")).unwrap().join("a");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !holds_a_descriptor_on(child.id(), &a) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "fcopy never opened {a:?}"
+        );
+        std::thread::sleep(Duration::from_millis(2));
     }
     fs::rename(env.join("home/u/a"), env.join("home/u/a.old")).unwrap();
     std::os::unix::fs::symlink(env.join("victim"), env.join("home/u/a")).unwrap();
@@ -1427,4 +1436,21 @@ fn mkpath_never_follows_a_directory_swapped_after_it_was_made() {
     let victim: Vec<_> = fs::read_dir(env.join("victim")).unwrap().collect();
     assert!(victim.is_empty(), "{}", env.listing());
     assert!(env.exists("home/u/a.old/b/c"), "{}", env.listing());
+}
+
+/// Whether the process strace started (the first child of `strace_pid`) has a descriptor open
+/// on `path`, as its `/proc/PID/fd` links name it.
+fn holds_a_descriptor_on(strace_pid: u32, path: &Path) -> bool {
+    let children = format!("/proc/{0}/task/{0}/children", strace_pid);
+    let Some(pid) = fs::read_to_string(children)
+        .ok()
+        .and_then(|c| c.split_whitespace().next().map(str::to_owned))
+    else {
+        return false;
+    };
+    let Ok(fds) = fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    fds.flatten()
+        .any(|fd| fs::read_link(fd.path()).is_ok_and(|target| target == path))
 }
