@@ -105,10 +105,9 @@ impl<'a, 'p> Copier<'a, 'p> {
         existing: Option<Existing>,
         remember: bool,
     ) -> replace::Facts<'s> {
-        let dest = s.dst.display_path();
         replace::Facts {
             source: replace::Source {
-                shown: s.src.display_path(),
+                shown: s.src,
                 id: (s.facts.dev, s.facts.ino),
                 regular: s.facts.kind == FileKind::Regular,
                 symlink: s.facts.kind == FileKind::Symlink,
@@ -117,9 +116,9 @@ impl<'a, 'p> Copier<'a, 'p> {
                 size: s.facts.size,
                 nofollow,
             },
-            dest_ends_in_slash: dest.as_os_str().as_bytes().ends_with(b"/"),
+            dest_ends_in_slash: s.dst.ends_in_slash(),
             slash_parent: None,
-            dest,
+            dest: s.dst,
             existing,
             remember,
             first_copy_known: remember && self.links.contains_key(&(s.facts.dev, s.facts.ino)),
@@ -198,7 +197,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                 Step::Act(action) => return action,
                 Step::Gather(fact) => self.gather(fact, f, s),
                 Step::Ask => {
-                    let question = replace::OverwriteQuestion(f.dest.to_path_buf());
+                    let question = replace::OverwriteQuestion(f.dest.display_path().to_path_buf());
                     f.answer = Some(self.reporter.ask(&question.to_string()));
                 }
                 Step::RemoveLoop => {
@@ -221,7 +220,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                             self.reporter.removed(s.dst.display_path());
                         }
                         (Err(errno), true) => {
-                            let dest = f.dest.to_path_buf();
+                            let dest = f.dest.display_path().to_path_buf();
                             return Action::Fail(ReplaceError::CannotRemove { dest, errno });
                         }
                         (Err(_), false) => {}

@@ -103,7 +103,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         Some(Endpoint::At {
             dir,
             name: target,
-            shown,
+            shown: shown.into(),
         })
     }
 
@@ -128,9 +128,9 @@ impl<'a, 'p> Copier<'a, 'p> {
                 dir: Arc::new(dir_fd),
                 name: name.clone(),
                 shown: if parent == Path::new(".") && !dst_shown.starts_with(".") {
-                    PathBuf::from(&name)
+                    PathBuf::from(&name).into()
                 } else {
-                    parent.join(&name)
+                    parent.join(&name).into()
                 },
             }
         }))
@@ -153,7 +153,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         // hashed for it: issue 16).
         let fresh = self.walk_dir.filter(|w| w.fresh);
         // A look-ahead helper's lstat of DEST, unless a job still writes there.
-        let busy = fresh.is_none() && self.writing(dst.display_path());
+        let busy = fresh.is_none() && self.writing_endpoint(&dst);
         let pre = (self.prelooked.take()).filter(|_| !busy);
         if busy {
             self.wait_for(dst.display_path());
@@ -195,11 +195,19 @@ impl<'a, 'p> Copier<'a, 'p> {
 
     /// Performs what the rules decided; true when the copy goes on to planning.
     fn perform(&mut self, action: Action, s: &Subject<'_>, nofollow: bool) -> bool {
+        match action {
+            Action::Proceed => return true,
+            // Without building the shown paths, unless a line names them (issue 16).
+            Action::Skip => {
+                self.reporter.skipped_file(s.src, s.dst);
+                return false;
+            }
+            _ => {}
+        }
         let (src_shown, dst_shown) = (s.src.display_path(), s.dst.display_path());
         let key = (s.facts.dev, s.facts.ino);
         match action {
-            Action::Proceed => return true,
-            Action::Skip => self.reporter.skipped(src_shown, dst_shown),
+            Action::Proceed | Action::Skip => unreachable!("handled above"),
             Action::Decline => self.reporter.declined(src_shown, dst_shown),
             Action::Done => {}
             Action::Fail(e) => self.fail(src_shown, dst_shown, e),

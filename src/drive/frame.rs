@@ -2,9 +2,9 @@
 //! through ".." to stay under the open-file limit), its identity and its remaining entries, read in
 //! inode order ([`super::listing`]).
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::os::fd::OwnedFd;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use super::errors::WalkError;
@@ -12,7 +12,7 @@ pub(super) use super::listing::read_entries;
 use super::lookahead::DirLooks;
 use crate::exec::dirs;
 use crate::facts::{FileFacts, FsKind};
-use crate::plan::Endpoint;
+use crate::plan::{Endpoint, Shown};
 
 /// A directory being copied: its fds (possibly closed to save fds), identity and entries.
 pub(super) struct Frame {
@@ -20,8 +20,8 @@ pub(super) struct Frame {
     pub(super) dst: Option<Arc<OwnedFd>>,
     pub(super) src_id: (u64, u64),
     pub(super) dst_id: (u64, u64),
-    pub(super) src_shown: PathBuf,
-    pub(super) dst_shown: PathBuf,
+    pub(super) src_shown: Arc<Path>,
+    pub(super) dst_shown: Arc<Path>,
     pub(super) facts: FileFacts,
     pub(super) created: bool,
     /// `--dry-run` and no directory there: `dst` is an existing ancestor standing in for it,
@@ -45,30 +45,21 @@ pub(super) struct Frame {
 }
 
 impl Frame {
-    /// The source and destination of the entry `name` of this (open) directory. Each shown
-    /// path is allocated once at its final size (`Path::join` copies the directory's path, then
-    /// grows it for the name: a second allocation per end and entry).
+    /// The source and destination of the entry `name` of this (open) directory. Their shown
+    /// paths are this directory's, shared, and the name: joined only if asked for ([`Shown`]).
     pub(super) fn children(&self, name: OsString) -> (Endpoint, Endpoint) {
         let src = Endpoint::At {
             dir: self.src.clone().expect("open frame"),
-            shown: joined(&self.src_shown, &name),
+            shown: Shown::under(Arc::clone(&self.src_shown)),
             name: name.clone(),
         };
         let dst = Endpoint::At {
             dir: self.dst.clone().expect("open frame"),
-            shown: joined(&self.dst_shown, &name),
+            shown: Shown::under(Arc::clone(&self.dst_shown)),
             name,
         };
         (src, dst)
     }
-}
-
-/// `dir.join(name)` for a directory entry's name, in one allocation.
-fn joined(dir: &Path, name: &OsStr) -> PathBuf {
-    let mut path = PathBuf::with_capacity(dir.as_os_str().len() + 1 + name.len());
-    path.push(dir);
-    path.push(name);
-    path
 }
 
 /// After finishing `child`, makes sure `parent` has open fds again (reopened via "..").

@@ -5,8 +5,10 @@
 use std::path::Path;
 
 use super::{dest_key, Copier};
+use crate::drive::dest_key::endpoint_key;
 use crate::exec;
 use crate::plan;
+use crate::plan::Endpoint;
 use crate::pool;
 
 /// The most jobs a worker is handed at once (`-j`): enough to cut hand-off costs and to hold
@@ -38,6 +40,15 @@ impl Copier<'_, '_> {
     /// Whether a job handed to the workers may still be writing `dest`.
     pub(super) fn writing(&self, dest: &Path) -> bool {
         !self.in_flight.is_empty() && self.in_flight.contains_key(&dest_key(dest))
+    }
+
+    /// [`Copier::writing`] for an endpoint, whose shown path is not built for it: an entry of
+    /// a walked directory is keyed by its directory's path and its name ([`dest_key_in`]).
+    pub(super) fn writing_endpoint(&self, dest: &Endpoint) -> bool {
+        if self.in_flight.is_empty() {
+            return false;
+        }
+        self.in_flight.contains_key(&endpoint_key(dest))
     }
 
     /// Waits until no running job writes `dest`.
@@ -73,7 +84,7 @@ impl Copier<'_, '_> {
             let done = pool::run_timed(self.engine, job, context);
             return self.complete(done);
         };
-        let key = dest_key(job.dest.display_path());
+        let key = endpoint_key(&job.dest);
         *self.in_flight.entry(key).or_default() += 1;
         context.dest_key = Some(key);
         let other_dir =
@@ -123,7 +134,6 @@ impl Copier<'_, '_> {
             result,
             elapsed,
         } = done;
-        let dst_shown = job.dest.display_path();
         if let Some(key) = context.dest_key {
             if let Some(count) = self.in_flight.get_mut(&key) {
                 *count -= 1;
@@ -137,7 +147,7 @@ impl Copier<'_, '_> {
             Ok(outcome) => {
                 self.reporter.copied(&job, &outcome, elapsed);
                 if let Some(first) = context.link_key.and_then(|k| self.links.get_mut(&k)) {
-                    if first.shown == dst_shown {
+                    if first.shown == job.dest.display_path() {
                         first.id = Self::lstat_dest(&job.dest).map(|st| (st.st_dev, st.st_ino));
                     }
                 }
@@ -164,7 +174,7 @@ impl Copier<'_, '_> {
                 // --atomic, whose rename is what replaces DEST).
                 let removed = context.run_here && !job.atomic && e.dest_note.is_none();
                 if removed && Self::lstat_dest(&job.dest).is_none() {
-                    let path = dst_shown.to_path_buf();
+                    let path = job.dest.display_path().to_path_buf();
                     e.set_note(Some(exec::DestNote::RemovedBefore { path }));
                 }
                 // After the first stop message, jobs no worker started are only counted (`-v`
@@ -176,7 +186,7 @@ impl Copier<'_, '_> {
                     let note = e.dest_note.as_ref().map(ToString::to_string);
                     self.reporter.failed_resumed(
                         job.source.display_path(),
-                        dst_shown,
+                        job.dest.display_path(),
                         Some(job.strategy),
                         job.restart.resumed_from,
                         &e,

@@ -268,7 +268,9 @@ impl<'a, 'p> Copier<'a, 'p> {
         if self.cfg.dry_run {
             return;
         }
-        let problems = meta::apply(dst, src, facts, &self.cfg.copy.preserve, new_mode, shown);
+        let problems = meta::apply(dst, src, facts, &self.cfg.copy.preserve, new_mode, &|| {
+            shown.to_path_buf()
+        });
         self.report_problems(problems);
     }
 

@@ -39,8 +39,10 @@ impl<'a, 'p> Copier<'a, 'p> {
             LinkMode::Copy => {}
         }
         let ranged = self.cfg.copy.range.is_some() || self.range_override.is_some();
-        if let Err(e) = range::range_of_symlink(ranged, facts, src.display_path()) {
-            return self.fail(src.display_path(), dst.display_path(), e);
+        if ranged {
+            if let Err(e) = range::range_of_symlink(ranged, facts, src.display_path()) {
+                return self.fail(src.display_path(), dst.display_path(), e);
+            }
         }
         match facts.kind {
             FileKind::Symlink => self.copy_symlink(&src, facts, &dst),
@@ -108,7 +110,9 @@ impl<'a, 'p> Copier<'a, 'p> {
         // A symlink has no mode of its own to set.
         let mut preserve = self.cfg.copy.preserve;
         preserve.attrs.mode = false;
-        let problems = meta::apply_to_node(link.fd.as_fd(), facts, &preserve, None, &dst_shown);
+        let problems = meta::apply_to_node(link.fd.as_fd(), facts, &preserve, None, &|| {
+            dst_shown.to_path_buf()
+        });
         self.report_problems(problems);
         self.reporter.node_done("symlink", &src_shown, &dst_shown);
     }
@@ -233,7 +237,7 @@ impl<'a, 'p> Copier<'a, 'p> {
                 facts,
                 &self.cfg.copy.preserve,
                 new_mode,
-                &dst_shown,
+                &|| dst_shown.to_path_buf(),
             );
             self.report_problems(problems);
         }

@@ -195,7 +195,7 @@ fn node_dest(path: PathBuf) -> Endpoint {
         Ok(dir) => Endpoint::At {
             dir: Arc::new(dir),
             name,
-            shown: path,
+            shown: path.into(),
         },
         Err(_) => Endpoint::Path(path),
     }

@@ -88,7 +88,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             Some(dir) => Endpoint::At {
                 dir,
                 name: plan::base_name(dst_path).to_owned(),
-                shown: dst_path.to_path_buf(),
+                shown: dst_path.to_path_buf().into(),
             },
             None => Endpoint::Path(dst_path.to_path_buf()),
         };

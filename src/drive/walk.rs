@@ -154,7 +154,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             if let Some(st) = root.dst.as_ref().and_then(|fd| fstat(&**fd).ok()) {
                 self.created_dirs
                     .entry((st.st_dev, st.st_ino))
-                    .or_insert_with(|| root.dst_shown.clone());
+                    .or_insert_with(|| root.dst_shown.to_path_buf());
             }
         }
         let mut walk = TreeWalk {

@@ -291,14 +291,15 @@ impl InPlace<'_> {
     /// current mtime.
     fn finish(&self, dst: Fd, guard: &CreatedDest<'_>) -> Result<(), JobError> {
         let job = self.job;
-        let dst_name = job.dest.display_path();
+        let dst_name = || job.dest.display_path();
         let times_set = job.dest != Endpoint::Stdio && job.preserve.attrs.timestamps;
         if job.sync {
             // Still guarded: a new file that cannot be made durable is removed.
-            let synced = sync_file(&dst, dst_name).and_then(|()| match (self.created, &guard.at) {
-                (true, Some((dir, name))) => sync_parent(*dir, name, dst_name),
-                _ => Ok(()),
-            });
+            let synced =
+                sync_file(&dst, dst_name()).and_then(|()| match (self.created, &guard.at) {
+                    (true, Some((dir, name))) => sync_parent(*dir, name, dst_name()),
+                    _ => Ok(()),
+                });
             if let Err(e) = synced {
                 if times_set {
                     mark_unfinished(dst.as_fd());
@@ -315,11 +316,11 @@ impl InPlace<'_> {
         if times_set {
             if let Err(e) = flush_by_close(fd.as_fd()) {
                 mark_unfinished(fd.as_fd());
-                return Err(close_error(dst_name, e, overwritten));
+                return Err(close_error(dst_name(), e, overwritten));
             }
         }
         // Still guarded: a new file whose data the filesystem failed to write is removed.
-        close_checked(fd).map_err(|e: Errno| close_error(dst_name, e, overwritten))
+        close_checked(fd).map_err(|e: Errno| close_error(dst_name(), e, overwritten))
     }
 }
 
@@ -342,7 +343,7 @@ fn apply_attributes(
         &job.source_facts,
         &job.preserve,
         new_mode,
-        job.dest.display_path(),
+        &|| job.dest.display_path().to_path_buf(),
     );
     for problem in problems {
         if problem.fatal {

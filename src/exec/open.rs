@@ -53,25 +53,25 @@ pub(super) fn open_source(job: &Job) -> Result<Fd, ExecError> {
     let Some((dir, name)) = job.source.dir_and_name() else {
         return Ok(Fd::Stdio(rustix::stdio::stdin()));
     };
-    let path = job.source.display_path();
+    let path = || job.source.display_path();
     let mut flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY;
     if job.nofollow {
         flags |= OFlags::NOFOLLOW;
     }
     let replaced = || ExecError::SourceReplaced {
-        path: path.to_owned(),
+        path: path().to_owned(),
     };
     let fd = openat(dir, name, flags, Mode::empty()).map_err(|errno| {
         if errno == Errno::LOOP && job.nofollow {
             return replaced();
         }
         ExecError::OpenSource {
-            path: path.to_owned(),
+            path: path().to_owned(),
             errno,
         }
     })?;
     let st = fstat(&fd).map_err(|errno| ExecError::Fstat {
-        path: path.to_owned(),
+        path: path().to_owned(),
         errno,
     })?;
     if (st.st_dev, st.st_ino) != job.source_id {
@@ -112,7 +112,7 @@ pub(super) fn open_dest(job: &Job) -> Result<(Fd, bool, Overwrite), ExecError> {
     let Some((dir, name)) = job.dest.dir_and_name() else {
         return Ok((Fd::Stdio(rustix::stdio::stdout()), false, Overwrite::Done));
     };
-    let path = job.dest.display_path();
+    let path = || job.dest.display_path();
     let create = || {
         openat(
             dir,
@@ -123,7 +123,7 @@ pub(super) fn open_dest(job: &Job) -> Result<(Fd, bool, Overwrite), ExecError> {
         .map(|fd| (Fd::Owned(fd), true, Overwrite::Done))
     };
     let cannot_create = |errno: Errno| ExecError::CreateDest {
-        path: path.to_owned(),
+        path: path().to_owned(),
         errno,
     };
     if !job.dest_exists {
@@ -166,17 +166,17 @@ pub(super) fn open_dest(job: &Job) -> Result<(Fd, bool, Overwrite), ExecError> {
         // The rules saw no symlink there: one was swapped in since. A FIFO without a reader
         // (ENXIO) where they saw a seekable file was swapped in too.
         Err(Errno::LOOP) if !follow.is_empty() => Err(ExecError::DestReplaced {
-            path: path.to_owned(),
+            path: path().to_owned(),
         }),
         Err(Errno::NXIO) if !nonblock.is_empty() => Err(ExecError::DestReplaced {
-            path: path.to_owned(),
+            path: path().to_owned(),
         }),
         // GNU cp 9.1's copy_reg: a failed unlink is said as such, with its own errno
         // (measured as nobody over root's file in a sticky directory: "cannot remove 'st/f':
         // Operation not permitted"; fcopy said the open's "Permission denied" before).
         Err(_) if job.force && job.strategy != Strategy::Ranged => {
             unlinkat(dir, name, AtFlags::empty()).map_err(|errno| ExecError::RemoveDest {
-                path: path.to_owned(),
+                path: path().to_owned(),
                 errno,
             })?;
             create().map_err(cannot_create)

@@ -3,7 +3,6 @@
 //! before stopped (DESIGN rules 1-4); and the preallocation of the span's blocks.
 
 use std::os::fd::BorrowedFd;
-use std::path::Path;
 
 use rustix::fs::{fstat, ftruncate};
 use rustix::io::Errno;
@@ -12,16 +11,16 @@ use super::cfr::{self, CfrEnd};
 use super::offsets::Offsets;
 use super::rw::{self, RwError};
 use super::{Engine, ExecError, Method, Outcome, Reason};
-use crate::plan::{Job, Strategy};
+use crate::plan::{Endpoint, Job, Strategy};
 
 /// One span copy's two descriptors and what the job allows it to do.
 pub(super) struct Span<'a, 'e> {
     pub engine: &'a Engine<'e>,
     pub src: BorrowedFd<'a>,
     pub dst: BorrowedFd<'a>,
-    /// SOURCE and DEST as shown in errors.
-    pub src_name: &'a Path,
-    pub dst_name: &'a Path,
+    /// SOURCE and DEST, for the paths shown in errors (built only for one: issue 16).
+    pub src_name: &'a Endpoint,
+    pub dst_name: &'a Endpoint,
     /// (SOURCE's device, DEST's device) for the engine's EXDEV memory.
     pub devices: (u64, Option<u64>),
     /// Try copy_file_range (and then sendfile) before read/write.
@@ -58,8 +57,8 @@ impl<'a, 'e> Span<'a, 'e> {
             engine,
             src,
             dst,
-            src_name: job.source.display_path(),
-            dst_name: job.dest.display_path(),
+            src_name: &job.source,
+            dst_name: &job.dest,
             devices: (job.source_facts.dev, job.dest_dev),
             use_cfr,
             kernel_copy_only: job.kernel_copy_only,
@@ -206,13 +205,13 @@ impl<'a, 'e> Span<'a, 'e> {
 
     /// `--method=copy-file-range` and copy_file_range gave way: the error that says why.
     fn no_fallback(&self, reason: Reason, progressed: bool) -> ExecError {
-        let path = self.src_name.to_owned();
+        let path = self.src_name.display_path().to_owned();
         match reason {
             Reason::ZeroReturn if progressed => ExecError::KernelCopyStopped { path },
             Reason::ZeroReturn => ExecError::KernelCopyNothing { path },
             reason => ExecError::KernelCopyRefused {
                 source: path,
-                dest: self.dst_name.to_owned(),
+                dest: self.dst_name.display_path().to_owned(),
                 reason,
             },
         }
@@ -276,8 +275,8 @@ impl<'a, 'e> Span<'a, 'e> {
     /// `sparse_copy`), since the kernel does not say which side failed.
     fn copy_error(&self, errno: Errno) -> ExecError {
         ExecError::Copy {
-            source: self.src_name.to_owned(),
-            dest: self.dst_name.to_owned(),
+            source: self.src_name.display_path().to_owned(),
+            dest: self.dst_name.display_path().to_owned(),
             errno,
         }
     }
@@ -285,23 +284,23 @@ impl<'a, 'e> Span<'a, 'e> {
     pub fn rw_error(&self, e: RwError) -> ExecError {
         match e {
             RwError::Read(errno) => ExecError::Read {
-                path: self.src_name.to_owned(),
+                path: self.src_name.display_path().to_owned(),
                 errno,
             },
             RwError::Write(errno) => ExecError::Write {
-                path: self.dst_name.to_owned(),
+                path: self.dst_name.display_path().to_owned(),
                 errno,
             },
             RwError::NoMemory => ExecError::NoMemory {
-                source: self.src_name.to_owned(),
-                dest: self.dst_name.to_owned(),
+                source: self.src_name.display_path().to_owned(),
+                dest: self.dst_name.display_path().to_owned(),
             },
         }
     }
 
     fn shrank(&self) -> ExecError {
         ExecError::Shrank {
-            path: self.src_name.to_owned(),
+            path: self.src_name.display_path().to_owned(),
         }
     }
 }

@@ -219,7 +219,7 @@ pub(super) fn copy_extents(
     let mut done_to = 0;
     for extent in extents.by_ref() {
         let extent = extent.map_err(|errno| ExecError::Seek {
-            path: span.src_name.to_owned(),
+            path: span.src_name.display_path().to_owned(),
             errno,
         })?;
         span.engine

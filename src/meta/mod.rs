@@ -9,7 +9,7 @@ mod xattr;
 mod tests;
 
 use std::os::fd::BorrowedFd;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use rustix::fs::{
     chownat, fchmod, fchown, futimens, utimensat, AtFlags, Gid, Mode, Timespec, Timestamps, Uid,
@@ -185,10 +185,10 @@ pub struct MetaProblem {
 }
 
 impl MetaProblem {
-    fn new(attribute: MetaAttribute, shown: &Path, errno: Errno, fatal: bool) -> MetaProblem {
+    fn new(attribute: MetaAttribute, shown: PathBuf, errno: Errno, fatal: bool) -> MetaProblem {
         let error = MetaError {
             attribute,
-            path: shown.to_path_buf(),
+            path: shown,
             errno,
         };
         MetaProblem { error, fatal }
@@ -197,12 +197,14 @@ impl MetaProblem {
 
 /// The problems of one [`apply`] or [`apply_to_node`], for the path shown.
 struct Problems<'a> {
-    shown: &'a Path,
+    /// The path shown, built only for a problem to report (issue 16: a tree's entries are
+    /// not given theirs otherwise).
+    shown: &'a dyn Fn() -> PathBuf,
     list: Vec<MetaProblem>,
 }
 
 impl<'a> Problems<'a> {
-    fn new(shown: &'a Path) -> Self {
+    fn new(shown: &'a dyn Fn() -> PathBuf) -> Self {
         Problems {
             shown,
             list: Vec::new(),
@@ -226,7 +228,7 @@ impl<'a> Problems<'a> {
 
     fn push(&mut self, attribute: MetaAttribute, errno: Errno, fatal: bool) {
         self.list
-            .push(MetaProblem::new(attribute, self.shown, errno, fatal));
+            .push(MetaProblem::new(attribute, (self.shown)(), errno, fatal));
     }
 
     /// A failed chown: GNU's `chown_failure_ok` — EPERM and EINVAL are expected without
@@ -328,7 +330,7 @@ pub fn apply(
     src: &FileFacts,
     preserve: &Preserve,
     new_mode: Option<u32>,
-    shown: &Path,
+    shown: &dyn Fn() -> PathBuf,
 ) -> Vec<MetaProblem> {
     let mut problems = Problems::new(shown);
     let p = preserve.attrs;
@@ -418,7 +420,7 @@ pub fn apply_to_node(
     src: &FileFacts,
     preserve: &Preserve,
     new_mode: Option<u32>,
-    shown: &Path,
+    shown: &dyn Fn() -> PathBuf,
 ) -> Vec<MetaProblem> {
     let mut problems = Problems::new(shown);
     let p = preserve.attrs;

@@ -257,9 +257,7 @@ pub fn plan_job(
     inputs: &FileInputs,
 ) -> Result<Planned, Box<Refused>> {
     let refused = |error, target| Err(Box::new(Refused { error, target }));
-    let src_path = target.source.display_path();
-    let dst_path = target.dest.display_path();
-    if let Err(error) = refuse(source, dest, src_path, dst_path) {
+    if let Err(error) = refuse(source, dest, &target.source, &target.dest) {
         return refused(error, target);
     }
     let range = inputs
@@ -269,7 +267,10 @@ pub fn plan_job(
         .or_else(|| inputs.restart.resumed_from.map(range::range_from));
     let same_file = dest.file().is_some_and(|d| d.same_file(source));
     if same_file && range.is_none() && source.kind == FileKind::Regular {
-        let error = PlanError::SameFile(src_path.to_path_buf(), dst_path.to_path_buf());
+        let error = PlanError::SameFile(
+            target.source.display_path().to_path_buf(),
+            target.dest.display_path().to_path_buf(),
+        );
         return refused(error, target);
     }
     let mut job = new_job(opts, target, source, dest, inputs);
@@ -301,18 +302,20 @@ pub struct Refused {
 fn refuse(
     source: &FileFacts,
     dest: &DestFacts,
-    src_path: &Path,
-    dst_path: &Path,
+    src: &Endpoint,
+    dst: &Endpoint,
 ) -> Result<(), PlanError> {
     if source.kind == FileKind::Directory {
-        return Err(PlanError::OmitDirectory(src_path.to_path_buf()));
+        return Err(PlanError::OmitDirectory(src.display_path().to_path_buf()));
     }
     match dest {
-        DestFacts::DanglingSymlink => Err(PlanError::DanglingSymlink(dst_path.to_path_buf())),
+        DestFacts::DanglingSymlink => {
+            Err(PlanError::DanglingSymlink(dst.display_path().to_path_buf()))
+        }
         DestFacts::Existing(d) if d.kind == FileKind::Directory => {
             Err(PlanError::OverwriteDirWithNonDir {
-                dest: dst_path.to_path_buf(),
-                source: src_path.to_path_buf(),
+                dest: dst.display_path().to_path_buf(),
+                source: src.display_path().to_path_buf(),
             })
         }
         _ => Ok(()),
@@ -433,7 +436,7 @@ fn plan_range(
 }
 
 mod endpoint;
-pub use endpoint::{Endpoint, Target};
+pub use endpoint::{Endpoint, Shown, Target};
 pub use job_restart::JobRestart;
 mod job_restart;
 pub mod mode;

@@ -115,11 +115,11 @@ fn fail(e: ReplaceError) -> Option<Step> {
 }
 
 fn src(f: &Facts) -> PathBuf {
-    f.source.shown.to_path_buf()
+    f.source.shown.display_path().to_path_buf()
 }
 
 fn dst(f: &Facts) -> PathBuf {
-    f.dest.to_path_buf()
+    f.dest.display_path().to_path_buf()
 }
 
 /// Whether DEST (as the copy sees it) is the source's file.

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::record::Record;
 use super::{quote, Reporter};
-use crate::plan::Strategy;
+use crate::plan::{Endpoint, Strategy};
 
 impl Reporter {
     /// Failures so far (each makes the exit status 1).
@@ -162,6 +162,16 @@ impl Reporter {
     /// A job was not run because the destination exists (`-n`).
     pub fn skipped(&mut self, source: &Path, dest: &Path) {
         self.skipped_node("file", source, dest);
+    }
+
+    /// [`Reporter::skipped`] for a file's two ends, whose shown paths are built only if a
+    /// line or record names them (a re-copy skips every file, silently: issue 16).
+    pub fn skipped_file(&mut self, source: &Endpoint, dest: &Endpoint) {
+        if self.json || self.dry_run || self.debug {
+            self.skipped_node("file", source.display_path(), dest.display_path());
+        } else {
+            self.skipped += 1;
+        }
     }
 
     /// A file or directory was left out (`skipped` also for `--exclude`d entries of a tree):

@@ -38,7 +38,7 @@ pub(super) fn copy_range_holes(
     let mut data = 0;
     for extent in extents.by_ref() {
         let extent = extent.map_err(|errno| ExecError::Seek {
-            path: span.src_name.to_owned(),
+            path: span.src_name.display_path().to_owned(),
             errno,
         })?;
         zero_gap(span, to + (pos - from), extent.start - pos, old_end)?;
@@ -58,7 +58,7 @@ pub(super) fn copy_range_holes(
     // A source that ended inside the range (SEEK_DATA found no more data past its new end).
     if fstat(span.src).is_ok_and(|st| (st.st_size as u64) < end) {
         return Err(ExecError::Shrank {
-            path: span.src_name.to_owned(),
+            path: span.src_name.display_path().to_owned(),
         });
     }
     let out_end = to + len;
@@ -66,7 +66,7 @@ pub(super) fn copy_range_holes(
     // conv=notrunc` (red team, round 11: `--len 0 --offset-out 1M` made DEST 1 MiB).
     if len > 0 && fstat(span.dst).is_ok_and(|st| (st.st_size as u64) < out_end) {
         ftruncate(span.dst, out_end).map_err(|errno| ExecError::Extend {
-            path: span.dst_name.to_owned(),
+            path: span.dst_name.display_path().to_owned(),
             errno,
         })?;
     }
@@ -134,7 +134,7 @@ fn write_zeros(dst: BorrowedFd<'_>, mut out: u64, len: u64) -> Result<(), Errno>
 
 fn write_error(span: &Span<'_, '_>, errno: Errno) -> ExecError {
     ExecError::Write {
-        path: span.dst_name.to_owned(),
+        path: span.dst_name.display_path().to_owned(),
         errno,
     }
 }

@@ -1,10 +1,11 @@
 //! Unit tests of cp's rules for an existing destination: at least one per rule, no disk.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use rustix::io::Errno;
 
 use super::*;
+use crate::plan::Endpoint;
 
 pub(super) fn settings() -> Settings {
     Settings {
@@ -22,11 +23,16 @@ pub(super) fn settings() -> Settings {
     }
 }
 
+/// An operand named `path` (leaked: the facts borrow it for the test's whole run).
+fn named(path: &'static str) -> &'static Endpoint {
+    Box::leak(Box::new(Endpoint::from_operand(path.as_ref())))
+}
+
 /// A regular source `s` (1, 10) of 4096 bytes onto nothing at `d`.
 fn facts() -> Facts<'static> {
     Facts {
         source: Source {
-            shown: Path::new("s"),
+            shown: named("s"),
             id: (1, 10),
             regular: true,
             symlink: false,
@@ -35,7 +41,7 @@ fn facts() -> Facts<'static> {
             size: 4096,
             nofollow: true,
         },
-        dest: Path::new("d"),
+        dest: named("d"),
         dest_ends_in_slash: false,
         slash_parent: None,
         existing: None,
@@ -159,7 +165,7 @@ fn the_rules_are_named_once_each() {
 #[test]
 fn dest_ending_in_slash_is_not_a_directory() {
     let mut f = Facts {
-        dest: Path::new("d/"),
+        dest: named("d/"),
         dest_ends_in_slash: true,
         ..facts()
     };
@@ -254,7 +260,7 @@ fn force_backup_onto_the_same_operand_text_skips_same_file_ok() {
         Some(Step::Gather(Fact::SameFile))
     );
     let one_text = Facts {
-        dest: Path::new("s"),
+        dest: named("s"),
         same_name: Some(true),
         ..onto_itself()
     };
@@ -262,7 +268,7 @@ fn force_backup_onto_the_same_operand_text_skips_same_file_ok() {
     assert_eq!(decide(&one_text, &s), Step::Act(Action::CopyToBackup));
     // The same name spelled otherwise (`./s`): same_file_ok, whose answer is an error.
     let other_text = Facts {
-        dest: Path::new("./s"),
+        dest: named("./s"),
         same_name: Some(true),
         same_file: Some(SameFile::Error),
         ..onto_itself()

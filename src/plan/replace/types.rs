@@ -1,11 +1,12 @@
 //! The vocabulary of cp's rules for an existing destination: the settings and facts they
 //! decide on, the steps and actions they answer with, and the errors they raise.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use rustix::io::Errno;
 
 use crate::plan::same::SameFile;
+use crate::plan::Endpoint;
 
 /// `--update`, `-n` (`--update=none`), as the rules need it.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -56,9 +57,9 @@ pub struct Settings {
 /// What the caller knows about the source.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Source<'a> {
-    /// The name shown for SOURCE (borrowed: two path copies a file were 7% of a re-copy's
-    /// user-space instructions, walk8, round 8).
-    pub shown: &'a Path,
+    /// SOURCE, for the name shown (borrowed, and built only if a message needs it: path
+    /// copies were 7% of a re-copy's user-space instructions, walk8, round 8; issue 16).
+    pub shown: &'a Endpoint,
     /// (dev, ino) as the copy sees it.
     pub id: (u64, u64),
     pub regular: bool,
@@ -105,8 +106,8 @@ pub struct Existing {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Facts<'a> {
     pub source: Source<'a>,
-    /// The name shown for DEST.
-    pub dest: &'a Path,
+    /// DEST, for the name shown (see [`Source::shown`]).
+    pub dest: &'a Endpoint,
     /// DEST's name ends in '/'.
     pub dest_ends_in_slash: bool,
     /// DEST ends in '/' and is missing: what a look at the directory it would go in says
