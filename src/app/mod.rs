@@ -15,7 +15,7 @@ use std::time::Instant;
 use crate::cli::{Args, FlagPositions};
 use crate::exec::{self, Engine};
 use crate::options::{self, Config, UsageError};
-use crate::plan::{Endpoint, Target};
+use crate::plan::Target;
 use crate::report::progress::ProgressDisplay;
 use crate::report::{ExitCode, Reporter};
 use crate::{drive, pool, restart, signals};
@@ -169,7 +169,7 @@ fn configure_reporter(reporter: &mut Reporter, prepared: &Prepared) {
     reporter.debug = config.debug;
     reporter.json = config.json;
     reporter.range = config.copy.range.clone();
-    reporter.stdout_taken = prepared.targets.iter().any(|t| t.dest == Endpoint::Stdio);
+    reporter.stdout_taken = prepared.targets.iter().any(|t| t.dest.is_stdio());
     if let Some(dir) = &prepared.planned_mkpath {
         reporter.planned_mkpath(dir);
     }

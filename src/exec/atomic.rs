@@ -28,7 +28,7 @@ use super::{
     PrefillStep, Warning,
 };
 use crate::facts::FileKind;
-use crate::plan::{Endpoint, Job, Strategy};
+use crate::plan::{Job, Strategy};
 
 mod backup;
 mod place;
@@ -93,7 +93,7 @@ fn new_temp<'p>(job: &Job, place: &'p Place) -> Result<Temp<'p>, ExecError> {
 /// holds SOURCE's first bytes.
 fn open_kept_partial<'p>(job: &Job, src: &Fd, place: &'p Place) -> Option<(Temp<'p>, Option<Job>)> {
     let regular = job.source_facts.kind == FileKind::Regular && job.source_facts.has_trusted_size();
-    if !job.restart.keep_partial || !regular || job.source == Endpoint::Stdio {
+    if !job.restart.keep_partial || !regular || job.source.is_stdio() {
         return None;
     }
     let found = open_partial(

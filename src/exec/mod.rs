@@ -40,7 +40,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rustix::io::Errno;
 
-use crate::plan::{Endpoint, Job, Strategy};
+use crate::plan::{Job, Strategy};
 
 pub use self::error::{
     DestNote, ExecError, JobError, KeepOwnerWarning, Partial, PrefillStep, Warning,
@@ -109,8 +109,8 @@ impl<'p> Engine<'p> {
 /// then does [`crate::signals::ensure_watchdog`] start its thread (a regular copy pays
 /// nothing for it: no thread, no descriptors, issue 16's start-up).
 fn may_block(job: &Job) -> bool {
-    job.source == Endpoint::Stdio
-        || job.dest == Endpoint::Stdio
+    job.source.is_stdio()
+        || job.dest.is_stdio()
         || job.source_facts.kind != crate::facts::FileKind::Regular
         || (job.dest_exists && !job.dest_seekable)
 }
@@ -169,7 +169,7 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
             }
         }
     }
-    if job.dest != Endpoint::Stdio {
+    if !job.dest.is_stdio() {
         let new_mode = (created && !created_with_final_mode(job)).then_some(job.create_mode);
         if let Err(e) = apply_attributes(job, &src, &dst, new_mode, &mut outcome) {
             // As cp does: the data is complete, so the file stays.
@@ -219,7 +219,7 @@ struct InPlace<'a> {
 impl InPlace<'_> {
     /// The strategy failed: an interruption is said as such (with what became of DEST).
     fn copy_failed(&self, error: ExecError, dst: &Fd) -> JobError {
-        if self.job.dest == Endpoint::Stdio && error.is_broken_pipe() {
+        if self.job.dest.is_stdio() && error.is_broken_pipe() {
             crate::signals::note_broken_pipe();
         }
         let mut err = JobError::new(error);
@@ -292,7 +292,7 @@ impl InPlace<'_> {
     fn finish(&self, dst: Fd, guard: &CreatedDest<'_>) -> Result<(), JobError> {
         let job = self.job;
         let dst_name = || job.dest.display_path();
-        let times_set = job.dest != Endpoint::Stdio && job.preserve.attrs.timestamps;
+        let times_set = !job.dest.is_stdio() && job.preserve.attrs.timestamps;
         if job.sync {
             // Still guarded: a new file that cannot be made durable is removed.
             let synced =

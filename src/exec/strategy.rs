@@ -14,7 +14,7 @@ use super::outcome::{on_errno, Mechanism, OnErrno};
 use super::span::Span;
 use super::{rw, Engine, ExecError, Method, Outcome};
 use crate::facts::FileKind;
-use crate::plan::{CloneMode, Endpoint, Job, Strategy};
+use crate::plan::{CloneMode, Job, Strategy};
 
 mod holes;
 mod ranged;
@@ -40,7 +40,7 @@ pub(super) fn run_strategy(
         }
         // Standard output has its own offset (and may be O_APPEND, where pwrite appends):
         // extents at explicit offsets would land in the wrong place, so copy it whole.
-        Strategy::Sparse if job.dest == Endpoint::Stdio => {
+        Strategy::Sparse if job.dest.is_stdio() => {
             copy_whole(engine, job, src, dst, Outcome::new())
         }
         Strategy::Sparse => copy_sparse(engine, job, src, dst, Outcome::new()),

@@ -22,7 +22,7 @@ use rustix::io::Errno;
 
 use super::compare::read_full;
 use super::outcome::{Method, Outcome, Verified};
-use crate::plan::{Endpoint, Job};
+use crate::plan::Job;
 
 /// Bytes compared per read of each file (less under a memory limit).
 const CHUNK: usize = 1 << 20;
@@ -94,8 +94,8 @@ fn regular(fd: BorrowedFd<'_>) -> Option<rustix::fs::Stat> {
 /// its own source range (red team, round 8: the README's example failed --verify at the first
 /// overwritten byte, its bytes correct).
 fn not_verifiable(job: &Job) -> bool {
-    job.source == Endpoint::Stdio
-        || job.dest == Endpoint::Stdio
+    job.source.is_stdio()
+        || job.dest.is_stdio()
         || !job.source_facts.has_trusted_size()
         || job.range.as_ref().is_some_and(|r| r.overlap)
 }

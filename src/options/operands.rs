@@ -234,9 +234,9 @@ pub fn link_to_stdout(link: LinkMode, target: &Target) -> Result<(), OperandErro
     let symbolic = link == LinkMode::Symbolic;
     if link == LinkMode::Copy {
         Ok(())
-    } else if target.dest == Endpoint::Stdio {
+    } else if target.dest.is_stdio() {
         Err(OperandError::LinkToStdout { symbolic })
-    } else if target.source == Endpoint::Stdio {
+    } else if target.source.is_stdio() {
         Err(OperandError::LinkOfStdin { symbolic })
     } else {
         Ok(())

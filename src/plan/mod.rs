@@ -341,7 +341,7 @@ fn new_job(
     let dest_file = dest.file();
     let dest_regular = dest_regular(dest);
     let dest_is_stdout = matches!(dest, DestFacts::Stdout(_));
-    let stdin = target.source == Endpoint::Stdio;
+    let stdin = target.source.is_stdio();
     // copy_file_range: allowed unless the user ruled it out, or it could share extents under
     // --reflink=never, or zeros must be written (--sparse=never), or DEST's filesystem makes
     // it a slower splice than read/write (FUSE: [`FsKind::kernel_copy_is_slower`];
@@ -408,7 +408,7 @@ fn plan_range(
     same_file: bool,
 ) -> Result<(), PlanError> {
     let dest_file = dest.file();
-    let stdin = job.source == Endpoint::Stdio;
+    let stdin = job.source.is_stdio();
     if stdin && same_file && range::endless_from_stdin(range, source) {
         let dest = job.dest.display_path().to_path_buf();
         return Err(PlanError::EndlessStdinRange(dest));

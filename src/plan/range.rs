@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::{dest_regular, ByteRange, Endpoint, Job, PlanError, RangeArgs};
+use super::{dest_regular, ByteRange, Job, PlanError, RangeArgs};
 use crate::facts::{DestFacts, FileFacts, FileKind};
 use crate::options::values::SparseWhen;
 use crate::units::MAX_OFFSET;
@@ -108,7 +108,7 @@ pub fn range_from(at: u64) -> RangeArgs {
 /// 1 GiB-per-call test), which an extent walk would split.
 pub(super) fn range_holes(job: &mut Job, sparse: SparseWhen, source: &FileFacts, dest: &DestFacts) {
     let into_file = dest_regular(dest) && !matches!(dest, DestFacts::Stdout(_));
-    if !into_file || !source.has_trusted_size() || job.source == Endpoint::Stdio {
+    if !into_file || !source.has_trusted_size() || job.source.is_stdio() {
         return;
     }
     if sparse == SparseWhen::Always {

@@ -1,7 +1,7 @@
 //! A whole-file job's copy method, chosen from the options and both ends' facts: a clone
 //! (reflink), sparse copying, the kernel's copy (copy_file_range) or read/write.
 
-use super::{dest_regular, CloneMode, CopyOptions, Endpoint, Job, Strategy};
+use super::{dest_regular, CloneMode, CopyOptions, Job, Strategy};
 use crate::facts::{DestFacts, FileFacts, FileKind};
 use crate::options::values::{MethodChoice, ReflinkWhen, SparseWhen};
 
@@ -20,7 +20,7 @@ pub(super) fn clone_mode(
                 && opts.sparse == SparseWhen::Auto
                 && dest.dev() == Some(source.dev)
                 && !matches!(dest, DestFacts::Stdout(_))
-                && job.source != Endpoint::Stdio
+                && !job.source.is_stdio()
                 && dest.fs().is_some_and(|fs| fs.can_clone()) =>
         {
             CloneMode::Try
@@ -36,7 +36,7 @@ pub(super) fn choose_strategy(
     source: &FileFacts,
     dest: &DestFacts,
 ) {
-    let stdin = job.source == Endpoint::Stdio;
+    let stdin = job.source.is_stdio();
     let source_regular = source.kind == FileKind::Regular;
     let streams = !source_regular || !dest_regular(dest) || source.fs.is_pseudo();
     let clone = clone_mode(job, opts, source, dest);

@@ -42,7 +42,7 @@ impl Copier<'_, '_> {
         link_key: Option<(u64, u64)>,
     ) {
         // `--attributes-only` to standard output: the run's open_attributes_only refuses it.
-        if self.cfg.attributes_only && job.dest == Endpoint::Stdio {
+        if self.cfg.attributes_only && job.dest.is_stdio() {
             let path = job.dest.display_path().to_path_buf();
             let e = ExecError::CreateDest {
                 path,

@@ -11,7 +11,7 @@ use crate::exec::offsets::{self, Offsets};
 use crate::exec::open::Fd;
 use crate::exec::span::Span;
 use crate::facts::FileKind;
-use crate::plan::{ByteRange, CloneMode, Endpoint, Job};
+use crate::plan::{ByteRange, CloneMode, Job};
 
 /// Ranged copy: one byte range, the destination never truncated.
 pub(in crate::exec) fn copy_range(
@@ -24,7 +24,7 @@ pub(in crate::exec) fn copy_range(
     let mut outcome = Outcome::new();
     // Standard input, FIFOs, sockets and character devices are read from where they are
     // (`--offset-in` skipped by reading); only files and block devices take an offset.
-    let stream = job.source == Endpoint::Stdio
+    let stream = job.source.is_stdio()
         || matches!(
             job.source_facts.kind,
             FileKind::Fifo | FileKind::Socket | FileKind::CharDevice
@@ -49,7 +49,7 @@ pub(in crate::exec) fn copy_range(
         &mut at,
         &mut outcome,
     );
-    if job.dest == Endpoint::Stdio {
+    if job.dest.is_stdio() {
         offsets::leave_stdout_at(dst.as_fd(), &at);
     }
     outcome.bytes = copied?;
@@ -66,7 +66,7 @@ fn output_start(job: &Job, dst: BorrowedFd<'_>, range: &mut ByteRange) -> Option
     if !job.dest_seekable {
         return None;
     }
-    if job.dest != Endpoint::Stdio {
+    if !job.dest.is_stdio() {
         return Some(range.offset_out);
     }
     let start = offsets::stdout_start(dst, range.offset_out)?;
@@ -138,7 +138,7 @@ fn keeps_holes(job: &Job, stream: bool, at: &Offsets) -> bool {
     job.keep_holes
         && !stream
         && job.clone == CloneMode::No
-        && job.dest != Endpoint::Stdio
+        && !job.dest.is_stdio()
         && job.restart.resumed_from.is_none()
         && at.input.is_some()
         && at.output.is_some()
