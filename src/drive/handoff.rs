@@ -43,7 +43,7 @@ impl Copier<'_, '_> {
     }
 
     /// [`Copier::writing`] for an endpoint, whose shown path is not built for it: an entry of
-    /// a walked directory is keyed by its directory's path and its name ([`dest_key_in`]).
+    /// a walked directory is keyed by its directory's path and its name ([`endpoint_key`]).
     pub(super) fn writing_endpoint(&self, dest: &Endpoint) -> bool {
         if self.in_flight.is_empty() {
             return false;

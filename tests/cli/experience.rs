@@ -149,7 +149,13 @@ fn interrupt(signal: &str, expected: i32) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    thread::sleep(Duration::from_millis(400));
+    // Signalled once fcopy is copying (its handlers are set before it opens an operand),
+    // not after a fixed sleep: killed before that, by the default action, it never opens the
+    // FIFO and the writer waits for a reader for ever (flake hunt, round 14).
+    assert!(
+        crate::testenv::wait_until_open(child.id(), &env.join("dst")),
+        "fcopy never opened dst"
+    );
     let status = Command::new("kill")
         .args([&format!("-{signal}"), &child.id().to_string()])
         .status()
@@ -201,7 +207,9 @@ fn sigint_during_a_tree_copy_stops_the_walk() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    thread::sleep(Duration::from_millis(400));
+    // Signalled while the FIFO's copy is open, not after a fixed sleep (see `interrupt`).
+    let copying = crate::testenv::wait_until_open(child.id(), &env.join("out/zz-slow"));
+    assert!(copying, "fcopy never opened out/zz-slow");
     Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -691,7 +699,12 @@ fn sigusr1_prints_a_status_line_and_the_copy_goes_on() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    thread::sleep(Duration::from_millis(500));
+    // Signalled while copying, not after a fixed sleep (see `interrupt`).
+    assert!(
+        crate::testenv::wait_until_open(child.id(), &env.join("dst")),
+        "fcopy never opened dst"
+    );
+    thread::sleep(Duration::from_millis(100));
     Command::new("kill")
         .args(["-USR1", &child.id().to_string()])
         .status()
@@ -1072,6 +1085,12 @@ fn copy_from_an_idle_pipe(
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // Returned once fcopy waits in its copy (`out` open), not a fixed time after it started
+    // (flake hunt, round 14: a start 600 ms late was signalled before its handlers existed).
+    assert!(
+        crate::testenv::wait_until_open(child.id(), &env.join("out")),
+        "fcopy never opened out"
+    );
     (writer, child)
 }
 
@@ -1206,16 +1225,15 @@ fn an_interrupted_backup_copy_says_the_old_file_was_put_back() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // SIGINT to fcopy itself (strace's child), in the middle of its delayed writes.
-    thread::sleep(Duration::from_millis(500));
-    let children = format!("/proc/{0}/task/{0}/children", child.id());
-    let fcopy = fs::read_to_string(children).unwrap_or_default();
-    let fcopy = fcopy
-        .split_whitespace()
-        .next()
-        .expect("fcopy runs under strace");
+    // SIGINT to fcopy itself (strace's child), in the middle of its delayed writes (held in
+    // a pwrite64, x86-64 call 18; not after a fixed sleep: flake hunt, round 14).
+    let fcopy = crate::testenv::traced_pid(child.id()).expect("fcopy runs under strace");
+    assert!(
+        crate::testenv::wait_held_in_syscall(fcopy, &[18]),
+        "fcopy never reached a delayed pwrite64"
+    );
     assert!(Command::new("kill")
-        .args(["-INT", fcopy])
+        .args(["-INT", &fcopy.to_string()])
         .status()
         .unwrap()
         .success());

@@ -287,7 +287,12 @@ fn stopped_by_a_signal_cleans_up_then_dies_by_it() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(400));
+        // Signalled once fcopy is copying, not after a fixed sleep: killed before its handlers
+        // exist it never opens the FIFO, and the writer waits for ever (flake hunt, round 14).
+        assert!(
+            crate::testenv::wait_until_open(child.id(), &env.join("dst")),
+            "fcopy never opened dst"
+        );
         assert!(Command::new("kill")
             .args([&format!("-{name}"), &child.id().to_string()])
             .status()
@@ -371,7 +376,11 @@ fn ctrl_c_stops_a_shell_loop() {
         .process_group(0)
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(400));
+    // Ctrl-C once the first fcopy copies (its copy exists), not after a fixed sleep (see
+    // `stopped_by_a_signal_cleans_up_then_dies_by_it`).
+    let copying = crate::testenv::wait_until_exists(&env.join("out-slow"));
+    assert!(copying, "the first fcopy never created out-slow");
+    std::thread::sleep(Duration::from_millis(50));
     assert!(Command::new("kill")
         .args(["-INT", "--", &format!("-{}", child.id())])
         .status()
@@ -443,7 +452,13 @@ fn atomic_removes_stale_temporaries_of_earlier_runs() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    // Written while fcopy is held in that getdents64 (x86-64 call 217), after its run began,
+    // however late it started (a fixed 300 ms sleep failed under load: flake hunt, round 14).
+    let fcopy = crate::testenv::traced_pid(child.id()).expect("fcopy runs under strace");
+    assert!(
+        crate::testenv::wait_held_in_syscall(fcopy, &[217]),
+        "fcopy never reached its delayed getdents64"
+    );
     env.write("d/.f.fcopy-a2c4e6", b"busy");
     let out = child.wait_with_output().unwrap();
     assert!(

@@ -1019,8 +1019,8 @@ fn source_replaced_by_a_symlink_during_the_copy() {
     assert!(run.status.success(), "{}", stderr_of(&run));
     assert!(env.read("dst") == original);
     // Swapped between the check and the open (the first fstatfs, right after the source's stat,
-    // asks for its filesystem and is held for 400 ms while the swap happens): refused, nothing
-    // written through the link.
+    // asks for its filesystem and is held for a second while the swap happens): refused,
+    // nothing written through the link.
     fs::remove_file(env.join("src")).unwrap();
     fs::rename(env.join("src.moved"), env.join("src")).unwrap();
     for atomic in [false, true] {
@@ -1031,14 +1031,20 @@ fn source_replaced_by_a_symlink_during_the_copy() {
         }
         let mut cmd = Command::new("strace");
         cmd.args(["-f", "-o", "/dev/null", "-e", "trace=fstatfs", "-e"])
-            .arg("inject=fstatfs:delay_exit=400000:when=1")
+            .arg("inject=fstatfs:delay_exit=1000000:when=1")
             .arg(crate::testenv::FCOPY)
             .args(&a)
             .current_dir(env.path())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
         let child = cmd.spawn().unwrap();
-        std::thread::sleep(Duration::from_millis(150));
+        // Swapped while fcopy is held in that fstatfs (x86-64 call 138), however late it
+        // started (a fixed 150 ms sleep failed under load: flake hunt, round 14).
+        let fcopy = crate::testenv::traced_pid(child.id()).expect("fcopy runs under strace");
+        assert!(
+            crate::testenv::wait_held_in_syscall(fcopy, &[138]),
+            "fcopy never reached its delayed fstatfs"
+        );
         fs::rename(env.join("src"), env.join("src.moved")).unwrap();
         std::os::unix::fs::symlink("secret", env.join("src")).unwrap();
         let out = child.wait_with_output().unwrap();

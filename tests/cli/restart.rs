@@ -806,7 +806,13 @@ fn resume_keeps_the_partial_file_on_sigint() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(400));
+    // Signalled once fcopy copies, not after a fixed sleep: killed before its handlers exist
+    // it never opens the FIFO, and the writer waits for ever (flake hunt, round 14).
+    assert!(
+        crate::testenv::wait_until_open(child.id(), &env.join("dst")),
+        "fcopy never opened dst"
+    );
+    std::thread::sleep(Duration::from_millis(100));
     let killed = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -1406,11 +1412,11 @@ fn mkpath_never_follows_a_directory_swapped_after_it_was_made() {
     env.write("secret", "s");
     fs::create_dir_all(env.join("home/u")).unwrap();
     fs::create_dir(env.join("victim")).unwrap();
-    // The fourth mkdir (of b, after home, u and a; by path or at a descriptor) waits half a
-    // second; meanwhile a is swapped.
+    // The fourth mkdir (of b, after home, u and a; by path or at a descriptor) waits 1.5 s
+    // (long enough for a starved test thread to see it); meanwhile a is swapped.
     let mut child = std::process::Command::new("strace")
         .args(["-f", "-qq", "-o", "/dev/null", "-e", "trace=mkdir,mkdirat"])
-        .args(["-e", "inject=mkdir,mkdirat:delay_enter=500000:when=4"])
+        .args(["-e", "inject=mkdir,mkdirat:delay_enter=1500000:when=4"])
         .arg(crate::testenv::FCOPY)
         .args(["--mkpath", "secret", "home/u/a/b/c/"])
         .current_dir(env.path())
@@ -1422,8 +1428,9 @@ fn mkpath_never_follows_a_directory_swapped_after_it_was_made() {
     // safe but not what this test is about (CI, round 13: the poll for a's name alone saw a
     // while strace held fcopy right after the mkdir).
     let a = fs::canonicalize(env.join("home/u")).unwrap().join("a");
+    let fcopy = crate::testenv::traced_pid(child.id()).expect("fcopy runs under strace");
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while !holds_a_descriptor_on(child.id(), &a) {
+    while !holds_a_descriptor_on(fcopy, &a) {
         assert!(
             std::time::Instant::now() < deadline,
             "fcopy never opened {a:?}"
@@ -1438,16 +1445,8 @@ fn mkpath_never_follows_a_directory_swapped_after_it_was_made() {
     assert!(env.exists("home/u/a.old/b/c"), "{}", env.listing());
 }
 
-/// Whether the process strace started (the first child of `strace_pid`) has a descriptor open
-/// on `path`, as its `/proc/PID/fd` links name it.
-fn holds_a_descriptor_on(strace_pid: u32, path: &Path) -> bool {
-    let children = format!("/proc/{0}/task/{0}/children", strace_pid);
-    let Some(pid) = fs::read_to_string(children)
-        .ok()
-        .and_then(|c| c.split_whitespace().next().map(str::to_owned))
-    else {
-        return false;
-    };
+/// Whether process `pid` has a descriptor open on `path`, as its `/proc/PID/fd` links name it.
+fn holds_a_descriptor_on(pid: u32, path: &Path) -> bool {
     let Ok(fds) = fs::read_dir(format!("/proc/{pid}/fd")) else {
         return false;
     };

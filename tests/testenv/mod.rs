@@ -429,6 +429,76 @@ pub fn wait_until_open(pid: u32, path: &Path) -> bool {
     false
 }
 
+/// The process strace (`strace_pid`) runs: its child that has left strace's executable for
+/// the traced program (strace first forks short-lived children of its own, to probe what
+/// ptrace can do), polled for at most 10 s.
+pub fn traced_pid(strace_pid: u32) -> Option<u32> {
+    let children = format!("/proc/{0}/task/{0}/children", strace_pid);
+    let strace_exe = fs::read_link(format!("/proc/{strace_pid}/exe")).ok()?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::time::Instant::now() < deadline {
+        let listed = fs::read_to_string(&children).unwrap_or_default();
+        let traced = listed
+            .split_whitespace()
+            .filter_map(|pid| pid.parse::<u32>().ok())
+            .find(|pid| {
+                fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| exe != strace_exe)
+            });
+        if traced.is_some() {
+            return traced;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    None
+}
+
+/// Waits (at most 10 s) until a thread of process `pid` is held in one of the system calls
+/// `nrs` (x86-64 numbers, as `/proc/PID/task/TID/syscall` gives them): seen in it twice,
+/// 30 ms apart, with the same arguments, so a call that strace's `inject=...:delay_*` holds and
+/// not a passing one of the same kind. Returns whether it was. A test that acts "while fcopy
+/// is in the delayed call" waits on this instead of sleeping a fixed time: on a loaded CI
+/// machine fcopy may not have reached the call after a fixed sleep (flake hunt, round 14: a
+/// start 150 ms late failed two tests).
+pub fn wait_held_in_syscall(pid: u32, nrs: &[u64]) -> bool {
+    let in_call = || -> Vec<String> {
+        let tasks = fs::read_dir(format!("/proc/{pid}/task"))
+            .into_iter()
+            .flatten();
+        tasks
+            .flatten()
+            .filter_map(|t| fs::read_to_string(t.path().join("syscall")).ok())
+            .filter(|line| {
+                let nr = line.split_whitespace().next().and_then(|n| n.parse().ok());
+                nr.is_some_and(|nr: u64| nrs.contains(&nr))
+            })
+            .collect()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::time::Instant::now() < deadline {
+        let seen = in_call();
+        if !seen.is_empty() {
+            std::thread::sleep(std::time::Duration::from_millis(30));
+            if in_call().iter().any(|line| seen.contains(line)) {
+                return true;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    false
+}
+
+/// Waits (polling every millisecond, for at most 10 s) until `path` exists; whether it did.
+pub fn wait_until_exists(path: &Path) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::time::Instant::now() < deadline {
+        if fs::symlink_metadata(path).is_ok() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    false
+}
+
 /// Deterministic pseudo-random bytes (xorshift), so failures reproduce.
 pub fn pattern(len: usize, seed: u64) -> Vec<u8> {
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;

@@ -183,7 +183,7 @@ fn a_fifo_planted_at_a_name_of_a_hard_linked_source_does_not_hang_the_copy() {
 /// (red team, round 7): GNU refuses it (`cannot create directory 'D': File exists`); fcopy
 /// copied the whole tree into it, so another user's 0777 directory in a shared one received
 /// root's files (27 of 40 racing runs). Made deterministic here: strace holds the first
-/// `mkdir` for 300 ms while the directory appears. Both tools, both a tree operand and a
+/// `mkdir` for a second while the directory appears. Both tools, both a tree operand and a
 /// directory inside one made by this run (its parent, new, is where the plant goes).
 #[test]
 fn a_directory_planted_between_the_look_and_the_mkdir_is_refused_like_gnu() {
@@ -198,7 +198,7 @@ fn a_directory_planted_between_the_look_and_the_mkdir_is_refused_like_gnu() {
             let r = scratch.path();
             gnu::file(r, "src/in/key", "secret\n");
             gnu::dir(r, "shared");
-            let inject = format!("inject=mkdir,mkdirat:delay_enter=300000:when={nth_mkdir}");
+            let inject = format!("inject=mkdir,mkdirat:delay_enter=1000000:when={nth_mkdir}");
             let child = Command::new("strace")
                 .args([
                     "-f",
@@ -216,7 +216,13 @@ fn a_directory_planted_between_the_look_and_the_mkdir_is_refused_like_gnu() {
                 .stderr(Stdio::piped())
                 .spawn()
                 .unwrap();
-            std::thread::sleep(Duration::from_millis(150));
+            // Planted while the tool is held in that mkdir (x86-64 calls 83 and 258), however
+            // late it started (a fixed 150 ms sleep failed under load: flake hunt, round 14).
+            let pid = crate::testenv::traced_pid(child.id()).expect("runs under strace");
+            assert!(
+                crate::testenv::wait_held_in_syscall(pid, &[83, 258]),
+                "{program} never reached its delayed mkdir"
+            );
             fs::create_dir(r.join(planted)).unwrap();
             let out = child.wait_with_output().unwrap();
             let stderr = String::from_utf8_lossy(&out.stderr).replace(program, "cp");
