@@ -201,7 +201,7 @@ impl ProgressDisplay {
         // The clock on every 32nd file of each thread, until the watcher runs (read per file,
         // it was 5-8% of a 10,000-file tree's user-space instructions: walk8, round 8). The
         // count is the thread's own: a shared one was a contended line (issue 16).
-        let due = next_poll_of_this_thread() % 32 == 0;
+        let due = next_poll_of_this_thread().is_multiple_of(32);
         if due && !status.watcher.is_completed() && self.started() >= STATUS_WATCH_DELAY {
             self.watch_status_requests();
         }

@@ -429,7 +429,7 @@ proptest! {
         let len = ((l * (size - off_in) as f64) as usize).max(1).min(size - off_in);
         // An output offset within len of the input one, before or after it.
         let shift = (b * len as f64) as usize;
-        let off_out = if (a * 1000.0) as u64 % 2 == 0 { off_in + shift } else { off_in.saturating_sub(shift) };
+        let off_out = if ((a * 1000.0) as u64).is_multiple_of(2) { off_in + shift } else { off_in.saturating_sub(shift) };
         let mut cmd = vec![
             "--offset-in".to_owned(), off_in.to_string(),
             "--offset-out".to_owned(), off_out.to_string(),

@@ -239,7 +239,7 @@ fn attacker(
                     }
                 }
                 Attack::Alternate(target) => {
-                    let to = if n % 2 == 0 { target } else { "p" };
+                    let to = if n.is_multiple_of(2) { target } else { "p" };
                     if symlinkat(to, CWD, &tmp).is_ok() && renameat(CWD, &tmp, CWD, &path).is_ok() {
                         swaps.fetch_add(1, Ordering::Relaxed);
                     }

@@ -76,6 +76,8 @@ fn a_large_buffer_starts_on_a_page_boundary() {
     let small = Aligned::allocate(1000, 1).unwrap();
     assert_eq!((small.len(), small.vec.len()), (1000, 1000));
     // The thread buffer is what the copy gets.
-    let aligned = with_buffer(BUFFER_SIZE, |buf| buf.as_ptr() as usize % PAGE == 0);
+    let aligned = with_buffer(BUFFER_SIZE, |buf| {
+        (buf.as_ptr() as usize).is_multiple_of(PAGE)
+    });
     assert_eq!(aligned, Ok(true));
 }
