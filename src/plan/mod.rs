@@ -160,8 +160,11 @@ pub enum PlanError {
         source: PathBuf,
         size: u64,
     },
+    /// The range ends past 2^63-1: `flag`'s offset plus the bytes to copy (`--len` when given,
+    /// else what SOURCE has from `--offset-in`).
     RangeTooLarge {
         flag: &'static str,
+        len_given: bool,
     },
     /// `--offset-out` past 0 on a destination that cannot seek (`None`: standard output).
     OffsetOutNeedsSeekable(Option<PathBuf>),

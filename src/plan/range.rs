@@ -30,7 +30,8 @@ pub(super) fn resolve_range(
     let span = len.unwrap_or(0);
     for (flag, offset) in [("--offset-in", offset_in), ("--offset-out", offset_out)] {
         if offset.checked_add(span).is_none_or(|end| end > MAX_OFFSET) {
-            return Err(PlanError::RangeTooLarge { flag });
+            let len_given = range.len.is_some();
+            return Err(PlanError::RangeTooLarge { flag, len_given });
         }
     }
     let overlap =

@@ -342,7 +342,8 @@ fn ranged_offsets_near_the_limit_are_refused() {
     assert_eq!(
         err,
         PlanError::RangeTooLarge {
-            flag: "--offset-out"
+            flag: "--offset-out",
+            len_given: true
         }
     );
     // A stream has no size to check against, but the sum still must fit.
@@ -357,7 +358,8 @@ fn ranged_offsets_near_the_limit_are_refused() {
     assert_eq!(
         err,
         PlanError::RangeTooLarge {
-            flag: "--offset-in"
+            flag: "--offset-in",
+            len_given: true
         }
     );
 }

@@ -43,10 +43,19 @@ impl fmt::Display for PlanError {
                 "--len {len} from offset {offset_in} is past the end of {} ({size} bytes)",
                 quote(source)
             ),
-            PlanError::RangeTooLarge { flag } => write!(
-                f,
-                "{flag} plus --len is past the largest file offset (2^63-1)"
-            ),
+            // Without --len, the length is SOURCE's (new user, round 14: the message named a
+            // --len nobody gave).
+            PlanError::RangeTooLarge { flag, len_given } => {
+                let len = if *len_given {
+                    "--len"
+                } else {
+                    "the bytes to copy"
+                };
+                write!(
+                    f,
+                    "{flag} plus {len} is past the largest file offset (2^63-1)"
+                )
+            }
             PlanError::OffsetOutNeedsSeekable(None) => {
                 write!(
                     f,
