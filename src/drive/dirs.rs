@@ -63,6 +63,12 @@ impl<'a, 'p> Copier<'a, 'p> {
         ancestors: &mut [Frame],
         visit: Visit,
     ) -> Option<Frame> {
+        // A file a worker still writes at this name (an earlier operand's, `-j`) is waited
+        // for first: then GNU's "cannot overwrite non-directory" (red team, round 14: the
+        // directory was made and filled while the worker's create then failed).
+        if self.writing_endpoint(dst) {
+            self.wait_for(dst.display_path());
+        }
         let src_shown = src.display_path().to_path_buf();
         let dst_shown = dst.display_path().to_path_buf();
         let src_fd = match self.open_source_dir(src, facts, nofollow, ancestors) {

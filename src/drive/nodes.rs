@@ -33,6 +33,17 @@ impl<'a, 'p> Copier<'a, 'p> {
         dst: Cow<'_, Endpoint>,
         nofollow: bool,
     ) {
+        // A DEST that a worker still writes (an earlier operand's file under `-j`) is waited
+        // for before anything else is made at its name; a regular file waits in `copy_file`,
+        // which also drops the look-ahead's stale look (red team, round 14: a later operand's
+        // symlink, FIFO or directory raced the worker creating the file: "cannot create
+        // regular file ... File exists", or the wrong node left, where `-j1` and GNU copy).
+        let plain_copy = self.cfg.link == LinkMode::Copy && facts.kind == FileKind::Regular;
+        let fresh = self.walk_dir.is_some_and(|w| w.fresh);
+        if !plain_copy && !fresh && self.writing_endpoint(&dst) {
+            self.wait_for(dst.display_path());
+            self.prelooked = None;
+        }
         match self.cfg.link {
             LinkMode::Hard => return self.make_hard_link(&src, facts, &dst, nofollow),
             LinkMode::Symbolic => return self.make_symlink_to_source(&src, facts, &dst),

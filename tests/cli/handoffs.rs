@@ -187,3 +187,69 @@ fn a_stop_signal_under_j_leaves_every_other_dest_old_or_new() {
         let _ = std::fs::remove_dir_all(env.join("out"));
     }
 }
+
+/// Red team, round 14: under `-j`, a later operand that makes a symlink, a FIFO or a directory
+/// (the two tested here) at a DEST that a worker was still writing (an earlier operand's file of the same name) did
+/// not wait for it: "cannot create regular file 'dst/x/f0': File exists" with the symlink left,
+/// or the wrong node left, or (a directory) the directory made and filled where GNU says it
+/// cannot overwrite the file. It waits now, so every outcome is `-j1`'s and GNU's. The earlier
+/// operand's file is a FIFO copied with `--copy-contents`: its worker waits in `open` until the
+/// test writes to it, while the walk goes on to the later operand.
+#[test]
+fn a_later_operand_waits_for_the_worker_writing_its_dest() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    // (Not a FIFO as the later node: `--copy-contents` would read it too.)
+    for other in ["symlink", "directory"] {
+        let env = TestEnv::new();
+        std::fs::create_dir_all(env.join("a/x")).unwrap();
+        crate::testenv::mkfifo(&env.join("a/x/f0"));
+        std::fs::create_dir_all(env.join("b/x")).unwrap();
+        if other == "symlink" {
+            std::os::unix::fs::symlink("/nonexistent", env.join("b/x/f0")).unwrap();
+        } else {
+            env.write("b/x/f0/g", "g\n");
+        }
+        std::fs::create_dir(env.join("dst")).unwrap();
+        let child = Command::new(crate::testenv::FCOPY)
+            .args(["-r", "--copy-contents", "-j4", "a/x", "b/x", "dst"])
+            .current_dir(env.path())
+            .stdin(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The worker waits in openat (x86-64 call 257) for a writer; the walk meanwhile
+        // reaches b/x/f0 (a fixed pause: too short, it would only hide the race, not fail).
+        assert!(
+            crate::testenv::wait_held_in_syscall(child.id(), &[257]),
+            "{other}: no worker waits on the FIFO"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let mut fifo = std::fs::OpenOptions::new()
+            .write(true)
+            .open(env.join("a/x/f0"))
+            .unwrap();
+        fifo.write_all(b"data\n").unwrap();
+        drop(fifo);
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let left = std::fs::symlink_metadata(env.join("dst/x/f0"))
+            .unwrap()
+            .file_type();
+        match other {
+            "symlink" => {
+                assert!(out.status.success(), "{other}: {stderr}");
+                assert!(left.is_symlink(), "{other}: {left:?}");
+            }
+            _ => {
+                assert_eq!(out.status.code(), Some(1), "{other}: {stderr}");
+                assert_eq!(
+                    stderr,
+                    "fcopy: cannot overwrite non-directory 'dst/x/f0' with directory 'b/x/f0'\n"
+                );
+                assert!(left.is_file(), "{other}: {left:?}");
+                assert_eq!(env.read("dst/x/f0"), b"data\n");
+            }
+        }
+    }
+}
