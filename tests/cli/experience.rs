@@ -1217,20 +1217,15 @@ fn an_interrupted_backup_copy_says_the_old_file_was_put_back() {
     let env = TestEnv::new();
     env.write("big", pattern(8 << 20, 9));
     env.write("d", "old");
-    let mut child = Command::new("strace")
-        .args(["-f", "-qq", "-o", "/dev/null", "-e", "trace=pwrite64"])
-        .args(["-e", "inject=pwrite64:delay_exit=300000"])
-        .args([FCOPY, "-b", "--method=read-write", "big", "d"])
-        .current_dir(env.path())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
     // SIGINT to fcopy itself (strace's child), in the middle of its delayed writes (held in
     // a pwrite64, x86-64 call 18; not after a fixed sleep: flake hunt, round 14).
-    let fcopy = crate::testenv::traced_pid(child.id()).expect("fcopy runs under strace");
-    assert!(
-        crate::testenv::wait_held_in_syscall(fcopy, &[18]),
-        "fcopy never reached a delayed pwrite64"
+    let (mut child, fcopy) = crate::testenv::start_held_in(
+        env.path(),
+        "pwrite64",
+        "inject=pwrite64:delay_exit=300000",
+        &[18],
+        FCOPY,
+        &["-b", "--method=read-write", "big", "d"],
     );
     assert!(Command::new("kill")
         .args(["-INT", &fcopy.to_string()])

@@ -443,21 +443,15 @@ fn atomic_removes_stale_temporaries_of_earlier_runs() {
     if !require_strace() {
         return;
     }
-    let child = Command::new("strace")
-        .args(["-f", "-o", "/dev/null", "-e", "trace=getdents64"])
-        .args(["-e", "inject=getdents64:delay_enter=800000:when=1"])
-        .arg(crate::testenv::FCOPY)
-        .args(["--atomic", "src", "d/f"])
-        .current_dir(env.path())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
     // Written while fcopy is held in that getdents64 (x86-64 call 217), after its run began,
     // however late it started (a fixed 300 ms sleep failed under load: flake hunt, round 14).
-    let fcopy = crate::testenv::traced_pid(child.id()).expect("fcopy runs under strace");
-    assert!(
-        crate::testenv::wait_held_in_syscall(fcopy, &[217]),
-        "fcopy never reached its delayed getdents64"
+    let (child, _) = crate::testenv::start_held_in(
+        env.path(),
+        "getdents64",
+        "inject=getdents64:delay_enter=800000:when=1",
+        &[217],
+        crate::testenv::FCOPY,
+        &["--atomic", "src", "d/f"],
     );
     env.write("d/.f.fcopy-a2c4e6", b"busy");
     let out = child.wait_with_output().unwrap();

@@ -992,26 +992,13 @@ fn a_source_that_shrinks_leaves_no_blocks_reserved_past_the_copy() {
     // The first copy_file_range (x86-64 call 326) is held for a second; the source is cut
     // to 1 MiB meanwhile. `--method=copy-file-range`: on XFS and btrfs (the fs matrix) a copy
     // is otherwise a clone, made at once, which no shrinking source cuts short.
-    let child = Command::new("strace")
-        .args([
-            "-f",
-            "-qq",
-            "-o",
-            "/dev/null",
-            "-e",
-            "trace=copy_file_range",
-        ])
-        .args(["-e", "inject=copy_file_range:delay_enter=1000000:when=1"])
-        .arg(crate::testenv::FCOPY)
-        .args(["--method=copy-file-range", "src", "dst"])
-        .current_dir(env.path())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let fcopy = crate::testenv::traced_pid(child.id()).expect("fcopy runs under strace");
-    assert!(
-        crate::testenv::wait_held_in_syscall(fcopy, &[326]),
-        "fcopy never reached its delayed copy_file_range"
+    let (child, _) = crate::testenv::start_held_in(
+        env.path(),
+        "copy_file_range",
+        "inject=copy_file_range:delay_enter=1000000:when=1",
+        &[326],
+        crate::testenv::FCOPY,
+        &["--method=copy-file-range", "src", "dst"],
     );
     fs::OpenOptions::new()
         .write(true)
@@ -1083,21 +1070,15 @@ fn source_replaced_by_a_symlink_during_the_copy() {
         if atomic {
             a.insert(0, "--atomic");
         }
-        let mut cmd = Command::new("strace");
-        cmd.args(["-f", "-o", "/dev/null", "-e", "trace=fstatfs", "-e"])
-            .arg("inject=fstatfs:delay_exit=1000000:when=1")
-            .arg(crate::testenv::FCOPY)
-            .args(&a)
-            .current_dir(env.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        let child = cmd.spawn().unwrap();
         // Swapped while fcopy is held in that fstatfs (x86-64 call 138), however late it
         // started (a fixed 150 ms sleep failed under load: flake hunt, round 14).
-        let fcopy = crate::testenv::traced_pid(child.id()).expect("fcopy runs under strace");
-        assert!(
-            crate::testenv::wait_held_in_syscall(fcopy, &[138]),
-            "fcopy never reached its delayed fstatfs"
+        let (child, _) = crate::testenv::start_held_in(
+            env.path(),
+            "fstatfs",
+            "inject=fstatfs:delay_exit=1000000:when=1",
+            &[138],
+            crate::testenv::FCOPY,
+            &a,
         );
         fs::rename(env.join("src"), env.join("src.moved")).unwrap();
         std::os::unix::fs::symlink("secret", env.join("src")).unwrap();

@@ -487,6 +487,43 @@ pub fn wait_held_in_syscall(pid: u32, nrs: &[u64]) -> bool {
     false
 }
 
+/// Starts `program` with `args` in `dir` under strace, which traces the calls `trace` (a
+/// comma-separated list) and applies `inject` (`inject=CALL:delay_enter=...`), with standard
+/// error piped; returns once the traced process is held in one of the calls `nrs` (see
+/// [`wait_held_in_syscall`]): strace's child and the traced process's pid. Panics if it never
+/// is. A test that acts while fcopy waits in a delayed call starts it with this.
+pub fn start_held_in(
+    dir: &Path,
+    trace: &str,
+    inject: &str,
+    nrs: &[u64],
+    program: &str,
+    args: &[&str],
+) -> (std::process::Child, u32) {
+    let child = std::process::Command::new("strace")
+        .args([
+            "-f",
+            "-qq",
+            "-o",
+            "/dev/null",
+            "-e",
+            &format!("trace={trace}"),
+        ])
+        .args(["-e", inject, program])
+        .args(args)
+        .current_dir(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = traced_pid(child.id()).expect("the program runs under strace");
+    assert!(
+        wait_held_in_syscall(pid, nrs),
+        "{program} never reached its delayed {trace}"
+    );
+    (child, pid)
+}
+
 /// Waits (polling every millisecond, for at most 10 s) until `path` exists; whether it did.
 pub fn wait_until_exists(path: &Path) -> bool {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);

@@ -199,29 +199,15 @@ fn a_directory_planted_between_the_look_and_the_mkdir_is_refused_like_gnu() {
             gnu::file(r, "src/in/key", "secret\n");
             gnu::dir(r, "shared");
             let inject = format!("inject=mkdir,mkdirat:delay_enter=1000000:when={nth_mkdir}");
-            let child = Command::new("strace")
-                .args([
-                    "-f",
-                    "-qq",
-                    "-o",
-                    "/dev/null",
-                    "-e",
-                    &inject,
-                    program,
-                    "-r",
-                    "src",
-                ])
-                .arg(dest)
-                .current_dir(r)
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap();
             // Planted while the tool is held in that mkdir (x86-64 calls 83 and 258), however
             // late it started (a fixed 150 ms sleep failed under load: flake hunt, round 14).
-            let pid = crate::testenv::traced_pid(child.id()).expect("runs under strace");
-            assert!(
-                crate::testenv::wait_held_in_syscall(pid, &[83, 258]),
-                "{program} never reached its delayed mkdir"
+            let (child, _) = crate::testenv::start_held_in(
+                r,
+                "mkdir,mkdirat",
+                &inject,
+                &[83, 258],
+                program,
+                &["-r", "src", dest],
             );
             fs::create_dir(r.join(planted)).unwrap();
             let out = child.wait_with_output().unwrap();
