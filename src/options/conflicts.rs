@@ -55,6 +55,12 @@ pub enum Conflict {
     ChecksumWithoutUpdateChanged,
     /// `--resume` with a byte range: a range already says where to write.
     ResumeWithRange,
+    /// `--verify` with `-l`, `-s` or `--attributes-only`: no bytes are copied to check; the
+    /// option was accepted and silently did nothing (new user, round 14).
+    VerifyWithoutCopy,
+    /// `--resume` with `-l`, `-s` or `--attributes-only`: no bytes are copied to continue; the
+    /// option was accepted and silently did nothing (new user, round 14).
+    ResumeWithoutCopy,
     /// Backups with a byte range, without `--atomic`: the backup renames DEST away before the
     /// range is planned, and the range would then fill a new, empty DEST (new-user report,
     /// round 9: the bytes outside the range were left only in the backup). `--atomic` keeps
@@ -80,6 +86,13 @@ pub struct Given<'a> {
     /// Backups are on: `-b`, `--backup` or `-S`, with a control other than `none` (after
     /// `VERSION_CONTROL`).
     pub backup: bool,
+}
+
+impl Given<'_> {
+    /// No file's bytes are copied: links are made (`-l`, `-s`) or only attributes copied.
+    fn copies_no_bytes(&self) -> bool {
+        self.args.link || self.args.symbolic_link || self.args.attributes_only
+    }
 }
 
 /// One rule: `first` and `second` both hold → `conflict`.
@@ -205,6 +218,16 @@ pub const CONFLICTS: &[Row] = &[
         Conflict::ResumeWithRange,
         |g| g.args.restart.resume,
         |g| g.args.is_ranged(),
+    ),
+    row(
+        Conflict::VerifyWithoutCopy,
+        |g| g.args.restart.verify.is_some(),
+        |g| g.copies_no_bytes(),
+    ),
+    row(
+        Conflict::ResumeWithoutCopy,
+        |g| g.args.restart.resume,
+        |g| g.copies_no_bytes(),
     ),
     row(
         Conflict::BackupWithRangeNeedsAtomic,

@@ -183,6 +183,36 @@ row_test!(
     ["--resume", "a", "b"]
 );
 row_test!(
+    verify_with_hard_links,
+    VerifyWithoutCopy,
+    ["--verify", "-l", "a", "b"],
+    ["--verify", "a", "b"]
+);
+row_test!(
+    verify_with_symbolic_links,
+    VerifyWithoutCopy,
+    ["--verify=hash", "-s", "a", "b"],
+    ["-s", "a", "b"]
+);
+row_test!(
+    verify_with_attributes_only,
+    VerifyWithoutCopy,
+    ["--verify", "--attributes-only", "a", "b"],
+    ["--attributes-only", "a", "b"]
+);
+row_test!(
+    resume_with_links,
+    ResumeWithoutCopy,
+    ["--resume", "-s", "a", "b"],
+    ["--resume", "--atomic", "a", "b"]
+);
+row_test!(
+    resume_with_attributes_only,
+    ResumeWithoutCopy,
+    ["--resume", "--attributes-only", "a", "b"],
+    ["--resume", "-u", "a", "b"]
+);
+row_test!(
     backup_with_range_needs_atomic,
     BackupWithRangeNeedsAtomic,
     ["-b", "--offset-out=2", "a", "b"],

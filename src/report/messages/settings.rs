@@ -134,6 +134,12 @@ impl fmt::Display for Conflict {
             Conflict::ResumeWithRange => {
                 "--resume cannot be used with --offset-in, --offset-out or --len"
             }
+            Conflict::VerifyWithoutCopy => {
+                "--verify checks copied bytes; it cannot be used with -l, -s or --attributes-only"
+            }
+            Conflict::ResumeWithoutCopy => {
+                "--resume continues copied bytes; it cannot be used with -l, -s or --attributes-only"
+            }
             Conflict::BackupWithRangeNeedsAtomic => {
                 "--backup with --offset-in, --offset-out or --len needs --atomic \
                  (DEST keeps its bytes outside the range)"
