@@ -1479,3 +1479,31 @@ proptest! {
         prop_assert!(atomic_leftovers(env.path()).is_empty());
     }
 }
+
+/// The suite's own guard against hangs: a run still going after its time limit is killed
+/// (its whole process group, so also fcopy under a wrapper) and fails the test with its command
+/// line, instead of holding CI for ever (`cargo test` has no timeout; round 14's suite had seven
+/// tests that could block on a FIFO). Here fcopy waits for a writer that never opens the FIFO.
+#[test]
+fn a_run_that_never_ends_is_killed_and_named() {
+    let env = TestEnv::new();
+    crate::testenv::mkfifo(&env.join("fifo"));
+    let started = Instant::now();
+    let hung = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        env.fcopy()
+            .wrapped(&["env"])
+            .args(&["--copy-contents", "fifo", "out"])
+            .timeout(Duration::from_millis(500))
+            .run()
+    }));
+    let message = match hung {
+        Ok(run) => panic!("the run finished: {}", run.line),
+        Err(payload) => payload
+            .downcast_ref::<String>()
+            .cloned()
+            .unwrap_or_default(),
+    };
+    assert!(message.contains("killed after 500ms"), "{message}");
+    assert!(message.contains("--copy-contents fifo out"), "{message}");
+    assert!(started.elapsed() < Duration::from_secs(60));
+}

@@ -566,6 +566,7 @@ pub struct Cmd<'e> {
     stdin: Input,
     stdout: Option<File>,
     dir: PathBuf,
+    timeout: std::time::Duration,
 }
 
 impl<'e> Cmd<'e> {
@@ -578,7 +579,14 @@ impl<'e> Cmd<'e> {
             stdin: Input::Null,
             stdout: None,
             dir: env.path().to_owned(),
+            timeout: run_timeout(),
         }
+    }
+
+    /// Kills the run (and fails the test) after `limit` instead of [`run_timeout`].
+    pub fn timeout(mut self, limit: std::time::Duration) -> Self {
+        self.timeout = limit;
+        self
     }
 
     /// Runs a different program (e.g. a symlink to fcopy named `cp`).
@@ -660,6 +668,9 @@ impl<'e> Cmd<'e> {
         };
         command.args(&self.args).current_dir(&self.dir);
         command.env_remove("COLUMNS");
+        // Its own process group: the watchdog below then stops a wrapper (strace) and the
+        // fcopy under it together.
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let mut feed = None;
         match self.stdin {
             Input::Null => {
@@ -689,7 +700,14 @@ impl<'e> Cmd<'e> {
                 let _ = stdin.write_all(&bytes);
             })
         });
+        let watchdog = Watchdog::start(child.id(), self.timeout);
         let output = child.wait_with_output().unwrap();
+        if watchdog.fired() {
+            panic!(
+                "killed after {:?} without finishing (a hang?): {line}",
+                self.timeout
+            );
+        }
         if let Some(w) = writer {
             w.join().unwrap();
         }
@@ -701,6 +719,53 @@ impl<'e> Cmd<'e> {
             listing: self.env.listing(),
             stdout_redirected: to_file,
         }
+    }
+}
+
+/// How long one run of a command may take: 300 s, or `FCOPY_TEST_TIMEOUT` seconds. `cargo test`
+/// has no timeout of its own, so a run that blocks for ever (a FIFO nobody opens, a lost
+/// wake-up) would stop CI without naming the test; killed, it fails with its command line.
+pub fn run_timeout() -> std::time::Duration {
+    let secs = std::env::var("FCOPY_TEST_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(300);
+    std::time::Duration::from_secs(secs)
+}
+
+/// Kills a command's process group (SIGKILL) if it is still running after a time limit.
+struct Watchdog {
+    finished: Option<std::sync::mpsc::Sender<()>>,
+    thread: std::thread::JoinHandle<bool>,
+}
+
+impl Watchdog {
+    /// Watches the process group led by `pid` (started with `process_group(0)`).
+    fn start(pid: u32, limit: std::time::Duration) -> Watchdog {
+        let (finished, waited) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let timed_out = matches!(
+                waited.recv_timeout(limit),
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout)
+            );
+            if timed_out {
+                if let Some(group) = rustix::process::Pid::from_raw(pid as i32) {
+                    let _ =
+                        rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+                }
+            }
+            timed_out
+        });
+        Watchdog {
+            finished: Some(finished),
+            thread,
+        }
+    }
+
+    /// Stops watching (the command finished): whether it had to be killed.
+    fn fired(mut self) -> bool {
+        drop(self.finished.take());
+        self.thread.join().unwrap_or(true)
     }
 }
 
