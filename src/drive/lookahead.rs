@@ -15,7 +15,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError, Weak};
 
-use rustix::fs::{statat, AtFlags, FileType, Stat};
+use rustix::fs::{openat, statat, AtFlags, FileType, Mode, OFlags, Stat};
 use rustix::io::Errno;
 
 pub(super) use self::ahead::Hint;
@@ -119,19 +119,39 @@ impl DirLooks {
         }
     }
 
-    /// A helper looks at the next entry from the front; false when none is left to it.
-    fn look_next(&self) -> bool {
+    /// Descriptors of this segment's directories of the helper's own, for one visit: `O_PATH`
+    /// opens of "." through the walk's descriptors (the same directories, whatever their names
+    /// are now), closed when the visit ends. Stats through the walk's descriptors while the walk
+    /// itself uses them and drops references to them cost more: the kernel counts each use of a
+    /// descriptor shared by threads on its open file (`fdget`), so both threads' calls touched
+    /// one counter, and the walk's `Arc` clones of the descriptor share its cache line. Measured
+    /// on the 10,000-file re-copy with `-u` (2 CPUs, 150 interleaved runs each): 16.1 → 15.1 ms
+    /// (issue 16). A directory that cannot be reopened is looked at through the walk's.
+    fn own_dirs(&self) -> OwnDirs {
+        let reopen = |dir: &OwnedFd| {
+            let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+            openat(dir, ".", flags, Mode::empty()).ok()
+        };
+        OwnDirs {
+            src: reopen(&self.src),
+            dst: self.dst.as_deref().and_then(reopen),
+        }
+    }
+
+    /// A helper looks at the next entry from the front (through `own`, [`DirLooks::own_dirs`]);
+    /// false when none is left to it.
+    fn look_next(&self, own: &OwnDirs) -> bool {
         let index = self.front.fetch_add(1, Ordering::Relaxed);
         // The walk got here first (or gets there meanwhile): everything before is the walk's.
         self.slots
             .get(index)
-            .is_some_and(|slot| matches!(self.look_at(slot), Some((_, true))))
+            .is_some_and(|slot| matches!(self.look_at(slot, own), Some((_, true))))
     }
 
     /// Looks at the entry of `slot` if nobody has yet, the lock released meanwhile: its look,
     /// and whether it was stored for the walk (false: the walk took it meanwhile). `None` when
     /// it was not open.
-    fn look_at(&self, slot: &Mutex<Slot>) -> Option<(Looked, bool)> {
+    fn look_at(&self, slot: &Mutex<Slot>, own: &OwnDirs) -> Option<(Looked, bool)> {
         let mut buf = [0u8; 256];
         let mut held = slot.lock().unwrap_or_else(PoisonError::into_inner);
         let Slot::Open(name) = &mut *held else {
@@ -140,7 +160,7 @@ impl DirLooks {
         let bytes = name.as_bytes();
         let Some(copy) = buf.get_mut(..=bytes.len()) else {
             // Longer than NAME_MAX: looked at with the lock held.
-            let looked = self.look(name.as_os_str());
+            let looked = self.look(name.as_os_str(), own);
             *held = Slot::Done(std::mem::take(name), looked);
             return Some((looked, true));
         };
@@ -148,7 +168,7 @@ impl DirLooks {
         *held = Slot::Looking(std::mem::take(name));
         drop(held);
         let looked = match CStr::from_bytes_with_nul(copy) {
-            Ok(name) => self.look(name),
+            Ok(name) => self.look(name, own),
             Err(_) => Looked {
                 src: Err(Errno::INVAL),
                 dst: None,
@@ -168,23 +188,34 @@ impl DirLooks {
     }
 
     /// The calls the walk would make for `name`: its source stat and, for a regular file, the
-    /// destination name's lstat.
-    fn look<P: rustix::path::Arg + Copy>(&self, name: P) -> Looked {
+    /// destination name's lstat; through `own`'s descriptors where it has them.
+    fn look<P: rustix::path::Arg + Copy>(&self, name: P, own: &OwnDirs) -> Looked {
         let flags = if self.follow {
             AtFlags::empty()
         } else {
             AtFlags::SYMLINK_NOFOLLOW
         };
-        let src = statat(&*self.src, name, flags);
+        let src = statat(own.src.as_ref().unwrap_or(&self.src), name, flags);
         let regular = src
             .as_ref()
             .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::RegularFile);
         let dst = match &self.dst {
-            Some(dir) if regular => Some(statat(&**dir, name, AtFlags::SYMLINK_NOFOLLOW).ok()),
+            Some(dir) if regular => {
+                let dir = own.dst.as_ref().unwrap_or(dir);
+                Some(statat(dir, name, AtFlags::SYMLINK_NOFOLLOW).ok())
+            }
             _ => None,
         };
         Looked { src, dst }
     }
+}
+
+/// A helper's own descriptors of a segment's directories ([`DirLooks::own_dirs`]); `None`
+/// where the walk's are used.
+#[derive(Default)]
+pub(super) struct OwnDirs {
+    src: Option<OwnedFd>,
+    dst: Option<OwnedFd>,
 }
 
 /// The helpers' work list: the directories offered, newest (innermost) first. Held weakly: a
@@ -255,12 +286,14 @@ impl Lookahead {
                     continue;
                 }
             };
+            let own = weak.upgrade().map(|dir| dir.own_dirs()).unwrap_or_default();
             loop {
                 let Some(dir) = weak.upgrade() else { break };
-                if !dir.look_next() {
+                if !dir.look_next(&own) {
                     break;
                 }
             }
+            drop(own);
             let Ok(mut q) = self.queue.lock() else { return };
             // Done with the walk's newest directory: the next one is read ahead now, before
             // the older ones (the walk reaches it first).

@@ -10,7 +10,7 @@ use std::sync::{Arc, PoisonError, Weak};
 
 use rustix::fs::{fstat, FileType, Stat};
 
-use super::{DirLooks, Lookahead, Looked, Queue, Slot, MIN_ENTRIES, SEGMENT};
+use super::{DirLooks, Lookahead, Looked, OwnDirs, Queue, Slot, MIN_ENTRIES, SEGMENT};
 use crate::drive::listing::read_entries;
 use crate::exec::dirs::open_dir;
 
@@ -23,7 +23,7 @@ impl DirLooks {
         let top = next.checked_sub(self.base)?.min(self.slots.len());
         let from = top.saturating_sub(SCAN);
         for (i, slot) in self.slots[from..top].iter().enumerate().rev() {
-            self.look_at(slot);
+            self.look_at(slot, &OwnDirs::default());
             let slot = slot.lock().unwrap_or_else(PoisonError::into_inner);
             if let Slot::Done(name, Looked { src: Ok(st), .. }) = &*slot {
                 if FileType::from_raw_mode(st.st_mode) == FileType::Directory {

@@ -61,9 +61,9 @@ impl<'a, 'p> Copier<'a, 'p> {
     /// How many helper threads look ahead for this operand: none unless it is a re-copy (its
     /// top destination directory was there), jobs run on workers (`-j`), the destination is
     /// not inside the source, and descriptors are plentiful (a helper keeps a directory's
-    /// open while it looks; directories read ahead hold two each, at most two of them and one
-    /// being read per helper: at most 10 with 3 helpers, out of the walk's reserve of 24, at
-    /// a limit of at least 152 here), and most files are expected to be left alone (-u, -n,
+    /// open while it looks, and its own two of the directories it looks in; directories read
+    /// ahead hold two each, at most two of them and one being read per helper: at most 16 with
+    /// 3 helpers, out of the walk's reserve of 24, at a limit of at least 152 here), and most files are expected to be left alone (-u, -n,
     /// `--update=...`); then `-j` less two, 1 to 3.
     fn lookahead_helpers(&self, root: &Frame) -> usize {
         // Where every file is copied (no -u, -n, --update=...), the copies' jobs and not the
