@@ -247,7 +247,8 @@ WORKLOADS = {
     "gluster": ("1,000 × 4 KiB tree inside a GlusterFS volume (-r)", "cp", 0.30),
     "gluster-big": ("256 MiB file inside a GlusterFS volume", "cp", 1.00),
 }
-# the C copy_file_range loop (bench/cfr-floor.c): not a peer, the floor; where a limit is given
+# the C copy_file_range loop (bench/cfr-floor.c; on recopy-u the look-ups of bench/update-floor.c):
+# not a peer, the floor; where a limit is given
 # here, the target also requires fcopy ≤ limit × the floor's median
 FLOOR = "floor"
 # the same loop in Rust with std alone (bench/cfr-floor.rs): the start-up floor of a Rust program
@@ -464,7 +465,8 @@ def report(results_dir, out_md):
         "above that means other work competed for the CPUs.",
         "\"fastest other tool\": the peer (or baseline) with the lowest median, and fcopy's median ÷ its",
         "(below 1: fcopy is ahead). \"floor\": bench/cfr-floor.c, a bare copy_file_range loop",
-        "(sendfile across filesystems, read/write for size-0 files), a lower bound rather than a peer.",
+        "(sendfile across filesystems, read/write for size-0 files), a lower bound rather than a peer;",
+        "on recopy-u, bench/update-floor.c: the directory listings and lstat calls `cp -r -u` needs, one thread per CPU.",
         "\"floor-static\" and \"fcopy-static\" (tiny, proc): that loop and fcopy linked as static-pies (no dynamic",
         "loader); fcopy-static is the README's opt-in build, not a peer.",
         "",

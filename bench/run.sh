@@ -372,6 +372,12 @@ if ! command -v cc >/dev/null 2>&1 || ! cc -O2 -o "$FLOOR" "$BENCH_HOME/cfr-floo
     warn "cannot compile bench/cfr-floor.c with cc -O2 ($(head -c 200 "$WORK/cc.log" 2>/dev/null | tr '\n' ' ')); the floor is left out"
     FLOOR=""
 fi
+# the floor of the recopy-u row: bench/update-floor.c, the look-ups `cp -r -u` needs and no more
+UPDATE_FLOOR=$WORK/update-floor
+if ! command -v cc >/dev/null 2>&1 || ! cc -O2 -pthread -o "$UPDATE_FLOOR" "$BENCH_HOME/update-floor.c" 2>"$WORK/cc-update.log"; then
+    warn "cannot compile bench/update-floor.c with cc -O2 -pthread ($(head -c 200 "$WORK/cc-update.log" 2>/dev/null | tr '\n' ' ')); the recopy-u floor is left out"
+    UPDATE_FLOOR=""
+fi
 # the same C loop linked statically (a static-pie, as fcopy-static is): the floor of a program
 # that needs no dynamic loader; shown next to the dynamic one on the start-up rows
 STATIC_FLOOR=$WORK/cfr-floor-static
@@ -406,7 +412,7 @@ echo "fcopy:    $FCOPY_LABEL" >&2
 echo "baseline: $CP_VERSION" >&2
 echo "peers:    uutils ${UUTILS:-(none)}, xcp ${XCP:-(none)}, fcp ${FCP:-(none)}, rsync ${RSYNC:-(none)}, dd $DD" >&2
 echo "          $PEERS_LABEL" >&2
-echo "floor:    ${FLOOR:-(none: no C compiler)}; Rust: ${RUST_FLOOR:-(none: no rustc)}" >&2
+echo "floor:    ${FLOOR:-(none: no C compiler)}; Rust: ${RUST_FLOOR:-(none: no rustc)}; recopy-u: ${UPDATE_FLOOR:-(none)}" >&2
 echo "scratch:  $SCRATCH ($SCRATCH_FS); tmpfs: $SHM ($SHM_FS)" >&2
 echo "results:  $OUT_MD, $OUT_DIR/" >&2
 
@@ -890,9 +896,12 @@ for w in recopy recopy-u; do
         new_workload recopy-u "$TREE_FILES × $(hsize $TREE_FSIZE) tree again into an up-to-date copy (cp -r -u SRC DIR)"
         VERIFY=v_recopy_u
         NOTE="every file of the destination is up to date (made by cp -a): nothing to copy; a tool that rewrites files fails the check. \
-rsync -a skips by size and time as -u does; xcp and fcp have no -u. "
+rsync -a skips by size and time as -u does; xcp and fcp have no -u. \
+floor: bench/update-floor.c: lists every directory, lstats every entry and its destination name, one thread per CPU \
+taking whole directories; no plan, no messages. "
         add_copiers -r -u -- "$VSRC" "$par"
         [[ -z $RSYNC ]] || add_tool "rsync -a" "$RSYNC" -a "$VSRC" "$par/"
+        [[ -z $UPDATE_FLOOR ]] || add_tool floor "$UPDATE_FLOOR" "$VSRC" "$DST"
     fi
     PREP_BODY=$(recopy_prep "$par" "${w#recopy}")
     run_workload
