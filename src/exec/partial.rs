@@ -334,5 +334,8 @@ pub(super) fn resumed_job(job: &Job, from: u64) -> Job {
         overlap: false,
     });
     resumed.restart.resumed_from = Some(from);
+    // The holes the whole-file copy would keep (`plan::range::resumed_holes` for the plain
+    // `--resume`; `--sparse=always` makes zeros holes too).
+    resumed.keep_holes = job.strategy == Strategy::Sparse;
     resumed
 }

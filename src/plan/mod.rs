@@ -287,6 +287,9 @@ pub fn plan_job(
             // A range clones its block-aligned middle with FICLONERANGE (issue 17).
             job.clone = clone_mode(&job, opts, source, dest);
             range::range_holes(&mut job, opts.sparse, source, dest);
+            if inputs.restart.resumed_from.is_some() {
+                range::resumed_holes(&mut job, opts.sparse, source, dest);
+            }
         }
         None => choose_strategy(&mut job, opts, source, dest),
     }

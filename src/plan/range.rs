@@ -118,6 +118,28 @@ pub(super) fn range_holes(job: &mut Job, sparse: SparseWhen, source: &FileFacts,
     }
 }
 
+/// Whether a `--resume`d copy (a range from DEST's size to SOURCE's end) keeps SOURCE's holes:
+/// where the whole-file copy it continues would ([`super::strategy`]: `--sparse=auto` and a
+/// SOURCE that looks sparse; `--sparse=always` is [`range_holes`]'s). New user, round 14: a
+/// 20 GiB thin image with 5 MiB of data, resumed, was written as 20 GiB of zeros and failed on
+/// a 64 MiB filesystem that the whole copy fits.
+pub(super) fn resumed_holes(
+    job: &mut Job,
+    sparse: SparseWhen,
+    source: &FileFacts,
+    dest: &DestFacts,
+) {
+    let into_file = dest_regular(dest) && !matches!(dest, DestFacts::Stdout(_));
+    if into_file
+        && sparse == SparseWhen::Auto
+        && source.looks_sparse()
+        && source.has_trusted_size()
+        && !job.source.is_stdio()
+    {
+        job.keep_holes = true;
+    }
+}
+
 /// A range read from standard input that is DEST's own regular file would never end: it writes
 /// ahead of its reads (`--offset-out` past `--offset-in`) with no `--len` to stop it, so it reads
 /// what it wrote (red team, round 11: `fcopy --offset-out 10 - g < g` grew `g` to 3.9 GB). A

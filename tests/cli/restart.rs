@@ -8,7 +8,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use crate::testenv::{pattern, require_strace, TestEnv};
+use crate::testenv::{allocated, pattern, require_strace, TestEnv};
 
 const K: usize = 1024;
 const M: usize = 1 << 20;
@@ -1452,4 +1452,52 @@ fn holds_a_descriptor_on(pid: u32, path: &Path) -> bool {
     };
     fds.flatten()
         .any(|fd| fs::read_link(fd.path()).is_ok_and(|target| target == path))
+}
+
+/// A `--resume`d copy keeps SOURCE's holes, as the whole copy it continues would (new user,
+/// round 14: a 20 GiB thin image with 5 MiB of data, resumed, was written as 20 GiB of zeros
+/// and failed on a filesystem the whole copy fits). Plain `--resume` and `--resume --atomic`
+/// (its stable temporary); the bytes are SOURCE's either way.
+#[test]
+fn resume_keeps_the_holes_of_a_sparse_source() {
+    let env = TestEnv::new();
+    let head = pattern(M, 31);
+    let middle = pattern(M, 32);
+    let tail = pattern(4096, 33);
+    let size = 64 * M as u64;
+    let mid_at = 32 * M as u64;
+    env.write_sparse(
+        "src",
+        size,
+        &[(0, &head), (mid_at, &middle), (size - 4096, &tail)],
+    );
+    let src_allocated = allocated(&env.join("src"));
+    assert!(
+        src_allocated < 8 * M as u64,
+        "the source is sparse here: {src_allocated}"
+    );
+    // Plain --resume: DEST holds SOURCE's first 512 KiB.
+    env.write_partial_copy("dst", &head[..M / 2]);
+    let rec = env.run(&["--resume", "--json", "src", "dst"]).json_record();
+    assert_eq!(rec["resumed_from"], M / 2, "{rec}");
+    env.assert_same_content("src", "dst");
+    let dst_allocated = allocated(&env.join("dst"));
+    assert!(
+        dst_allocated <= src_allocated + M as u64,
+        "the holes were written: {dst_allocated} bytes allocated for {src_allocated} in SOURCE"
+    );
+    // --resume --atomic: the stable temporary holds SOURCE's first MiB.
+    let partial = env.write(".copy.fcopy-partial", &head);
+    crate::atomic8::mark_partial(&partial, &env.join("src"), "copy");
+    set_mtime(&partial, SystemTime::now() + Duration::from_secs(60));
+    let rec = env
+        .run(&["--resume", "--atomic", "--json", "src", "copy"])
+        .json_record();
+    assert_eq!(rec["resumed_from"], M, "{rec}");
+    env.assert_same_content("src", "copy");
+    let copy_allocated = allocated(&env.join("copy"));
+    assert!(
+        copy_allocated <= src_allocated + M as u64,
+        "the holes were written: {copy_allocated} bytes allocated for {src_allocated} in SOURCE"
+    );
 }

@@ -99,10 +99,23 @@ fn copy_range_at(
         outcome.method = Method::ReadWrite;
         return Ok(copied);
     }
-    if let Some(len) = range.len.filter(|_| keeps_holes(job, stream, at)) {
+    // A `--resume`d copy has no length (it runs to SOURCE's end): its holes are looked for up
+    // to the planned size, and what lies past it is copied after (DESIGN rule 9).
+    let resumed = job.restart.resumed_from.filter(|_| !stream);
+    let planned = resumed.map(|from| job.source_facts.size.saturating_sub(from));
+    if let Some(len) = range
+        .len
+        .or(planned)
+        .filter(|_| keeps_holes(job, stream, at))
+    {
         let use_cfr = job.kernel_copy && !job.detect_zeros;
         let span = Span::of_job(engine, job, ends, use_cfr, job.detect_zeros);
-        return holes::copy_range_holes(&span, at, len, outcome);
+        let copied = holes::copy_range_holes(&span, at, len, outcome)?;
+        let more = match resumed {
+            Some(_) => copy_past_size(&span, at, outcome)?,
+            None => 0,
+        };
+        return Ok(copied + more);
     }
     // Over existing data between two ext4 files, copy_file_range is the kernel's slower
     // splice ([`splice`]).
@@ -133,13 +146,12 @@ fn copy_range_at(
 }
 
 /// Whether this range keeps SOURCE's holes ([`Job::keep_holes`]): between two files at
-/// explicit offsets, not cloned (a clone shares holes itself), not a resumed copy.
+/// explicit offsets, not cloned (a clone shares holes itself).
 fn keeps_holes(job: &Job, stream: bool, at: &Offsets) -> bool {
     job.keep_holes
         && !stream
         && job.clone == CloneMode::No
         && !job.dest.is_stdio()
-        && job.restart.resumed_from.is_none()
         && at.input.is_some()
         && at.output.is_some()
 }
