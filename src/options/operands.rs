@@ -3,6 +3,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::io;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use super::conflicts::Conflict;
@@ -199,9 +200,9 @@ fn into_directory(
                     .components()
                     .filter(|c| !matches!(c, std::path::Component::RootDir))
                     .collect();
-                dir.join(rel)
+                in_directory(dir, rel)
             } else {
-                dir.join(name_in_directory(Path::new(src)))
+                in_directory(dir, name_in_directory(Path::new(src)))
             };
             Ok(Target {
                 source: Endpoint::Path(PathBuf::from(src)),
@@ -209,6 +210,21 @@ fn into_directory(
             })
         })
         .collect()
+}
+
+/// `name` inside the target directory `dir`, as GNU's `file_name_concat` joins them: `dir`'s
+/// trailing slashes give way to one separator (`cp -v a d//` shows `'a' -> 'd/a'`, not `d//a`:
+/// red team, round 14), but for a `dir` of slashes alone, the root.
+pub fn in_directory(dir: &Path, name: impl AsRef<Path>) -> PathBuf {
+    let bytes = dir.as_os_str().as_encoded_bytes();
+    let kept = bytes.len() - bytes.iter().rev().take_while(|&&b| b == b'/').count();
+    let dir = match kept {
+        0 if bytes.is_empty() => dir,
+        0 => Path::new("/"),
+        _ if kept == bytes.len() => dir,
+        _ => Path::new(OsStr::from_bytes(&bytes[..kept])),
+    };
+    dir.join(name)
 }
 
 /// The name SOURCE's copy gets inside a target directory: SOURCE's last component, except
@@ -251,7 +267,10 @@ pub fn batch_target(
 ) -> Target {
     let dest_path = Path::new(dest);
     let dest = if dest != "-" && matches!(is_dir(dest_path), Ok(true)) && source != "-" {
-        Endpoint::Path(dest_path.join(name_in_directory(Path::new(source))))
+        Endpoint::Path(in_directory(
+            dest_path,
+            name_in_directory(Path::new(source)),
+        ))
     } else {
         Endpoint::from_operand(dest)
     };

@@ -165,3 +165,17 @@ fn a_link_to_standard_output_is_refused() {
         Err(OperandError::LinkToStdout { symbolic: true })
     ));
 }
+
+/// A target directory's trailing slashes give way to one separator, as GNU's
+/// `file_name_concat` (red team, round 14: `fcopy -v src/a dst2//` showed `dst2//a`).
+#[test]
+fn in_directory_joins_as_gnu_does() {
+    let joined = |dir: &str, name: &str| in_directory(Path::new(dir), name);
+    assert_eq!(joined("d", "a"), Path::new("d/a"));
+    assert_eq!(joined("d/", "a"), Path::new("d/a"));
+    assert_eq!(joined("d//", "a"), Path::new("d/a"));
+    assert_eq!(joined("x/d///", "a/b"), Path::new("x/d/a/b"));
+    assert_eq!(joined("/", "a"), Path::new("/a"));
+    assert_eq!(joined("//", "a"), Path::new("/a"));
+    assert_eq!(joined(".", "a"), Path::new("./a"));
+}
