@@ -376,12 +376,21 @@ fn replace_how(f: &Facts, s: &Settings) -> Option<Step> {
 /// `cp --force --backup f f` (GNU's special case; any DEST that is the source, with a
 /// backup): f stays and is copied to its backup name; two names of one file (`cp -fb f
 /// hardlink`) back DEST up by renaming it (`-i` asks first), then copy the source anew.
+///
+/// A byte range within one file (fcopy's own, `-b` needs `--atomic` there) is not GNU's case:
+/// DEST is backed up as any DEST of a range is, by a link, and the range is applied to a copy
+/// of it. New user, round 15: `fcopy -b --atomic --offset-out 4096 --len 1000000 f f` wrote the
+/// range over the old backup `f~` and left `f` as it was, and onto a hard link of SOURCE it
+/// made DEST a new file holding the range alone (its other bytes gone), both exit 0.
 fn backup_copy_of_same_file(f: &Facts, s: &Settings) -> Option<Step> {
     if !same(f) || !s.backup || !f.source.regular {
         return None;
     }
     if s.dry_run {
         return act(Action::PlanOnly);
+    }
+    if s.ranged {
+        return Some(Step::BackUpFirst);
     }
     match same_name(f) {
         // (`-i` asks about the backup name, if taken: the caller's copy onto it does.)

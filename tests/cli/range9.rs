@@ -193,3 +193,61 @@ fn offset_in_past_end_of_proc_file_fails() {
         &std::fs::read("/proc/version").unwrap()[2..5]
     );
 }
+
+/// `-b --atomic` with a range within one file (SOURCE as DEST, or DEST another name of it):
+/// the range is applied to DEST (memmove: SOURCE's bytes as they were), and the backup is the
+/// old file. New user, round 15: under the same name the range was written over the old
+/// backup `f~` (a new file of zeros and the range) and `f` left as it was; onto a hard link,
+/// DEST became a new file holding only the range. Both exited 0.
+#[test]
+fn backup_atomic_range_within_one_file_applies_the_range_and_keeps_the_old_file() {
+    let env = TestEnv::new();
+    let old = pattern(300_000, 41);
+    let mut want = old.clone();
+    want.copy_within(0..100_000, 4096);
+    let range = [
+        "--offset-in",
+        "0",
+        "--offset-out",
+        "4096",
+        "--len",
+        "100000",
+    ];
+    for backup in ["-b", "--backup=numbered"] {
+        // The same name; an old backup there is replaced by the new one, as any backup is.
+        env.write("f", &old);
+        env.write("f~", "my old backup");
+        let _ = std::fs::remove_file(env.join("f.~1~"));
+        let run = env
+            .fcopy()
+            .args(&[backup, "--atomic"])
+            .args(&range)
+            .args(&["f", "f"])
+            .run();
+        run.success();
+        assert!(env.read("f") == want, "{backup}: the range is applied to f");
+        let kept = if backup == "-b" { "f~" } else { "f.~1~" };
+        assert!(env.read(kept) == old, "{backup}: the backup is the old f");
+        // Another name of the same file.
+        env.write("g", &old);
+        let _ = std::fs::remove_file(env.join("hl"));
+        std::fs::hard_link(env.join("g"), env.join("hl")).unwrap();
+        for stale in ["hl~", "hl.~1~"] {
+            let _ = std::fs::remove_file(env.join(stale));
+        }
+        let run = env
+            .fcopy()
+            .args(&[backup, "--atomic"])
+            .args(&range)
+            .args(&["g", "hl"])
+            .run();
+        run.success();
+        assert!(
+            env.read("hl") == want,
+            "{backup}: the range is applied to hl"
+        );
+        assert!(env.read("g") == old, "{backup}: SOURCE is untouched");
+        let kept = if backup == "-b" { "hl~" } else { "hl.~1~" };
+        assert!(env.read(kept) == old, "{backup}: the backup is the old hl");
+    }
+}

@@ -248,6 +248,16 @@ fn force_backup_of_the_same_file_copies_to_the_backup_name() {
     assert_eq!(decide(&one_name, &s), Step::Act(Action::CopyToBackup));
     let dry = Settings { dry_run: true, ..s };
     assert_eq!(decide(&f, &dry), Step::Act(Action::PlanOnly));
+    // A byte range within the file (fcopy's own; `--atomic`): backed up by the usual step,
+    // whatever the names, never GNU's copy to the backup name (new user, round 15).
+    let ranged = Settings { ranged: true, ..s };
+    for same_name in [None, Some(true), Some(false)] {
+        let g = Facts {
+            same_name,
+            ..f.clone()
+        };
+        assert_eq!(decide(&g, &ranged), Step::BackUpFirst, "{same_name:?}");
+    }
 }
 
 #[test]
