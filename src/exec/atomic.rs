@@ -162,6 +162,11 @@ fn fill(
         let from_dest = job.restart.resumed_from.filter(|_| !resumed);
         let checked = crate::exec::verify::check(job, src.as_fd(), temp.fd.as_fd(), &outcome)
             .map_err(|e| {
+                // Stopped while verifying a `--resume` partial file: its data is complete and
+                // unverified; it stays for the next run, which verifies it (new user, round 15).
+                if matches!(e, super::verify::VerifyError::Interrupted { .. }) && temp.keep {
+                    return JobError::new(interrupted(job, place, temp));
+                }
                 temp.discard();
                 let mut err = JobError::new(ExecError::Verify(e));
                 err.set_note(from_dest.map(|from| DestNote::ResumedDiffers {

@@ -162,6 +162,13 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
                 outcome.verified = Some(checked.how);
                 outcome.digest = checked.digest;
             }
+            // Stopped while verifying, under --resume: the data is all there, unverified; it
+            // is kept as an interrupted copy is, and the next --resume verifies it (new user,
+            // round 15: each Ctrl-C during the check removed a complete copy, so a run with a
+            // time limit never finished).
+            Err(e @ verify::VerifyError::Interrupted { .. }) if job.restart.keep_partial => {
+                return Err(in_place.copy_failed(ExecError::Verify(e), &dst));
+            }
             Err(e) => {
                 // A new DEST that does not match is removed, even under --resume.
                 guard.at = created.then(|| job.dest.dir_and_name()).flatten();
