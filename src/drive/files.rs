@@ -19,6 +19,7 @@ use super::walk::WalkDir;
 use super::Copier;
 use crate::exec::{dirs, probe, replace as effect};
 use crate::facts::{DestFacts, FileFacts};
+use crate::options::values::UpdateWhen;
 use crate::options::Config;
 use crate::plan::replace::{self, Action, ReplaceError};
 use crate::plan::{self, DestName, Endpoint, FileInputs, Planned, Target};
@@ -378,7 +379,8 @@ impl<'a, 'p> Copier<'a, 'p> {
         let resumed_from = match dest {
             DestFacts::Existing(seen) if self.cfg.restart.resume && !ranged => {
                 let dest_id = (seen.dev, seen.ino);
-                crate::restart::resume::resume_offset(src, facts, dst, dest_id, nofollow)
+                let whole = self.cfg.update == UpdateWhen::Changed;
+                crate::restart::resume::resume_offset(src, facts, dst, dest_id, nofollow, whole)
             }
             _ => None,
         };

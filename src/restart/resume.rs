@@ -35,14 +35,26 @@ fn open_read(end: &Endpoint, nofollow: bool) -> Option<OwnedFd> {
 /// The offset to resume the copy of `src` (stat'ed as `facts`) into the existing `dst` (the
 /// file `dest_id` the rules looked at) from, or `None` to copy from the start. Reads both
 /// files; writes nothing.
+///
+/// `whole_if_complete` (`--update=changed`): a DEST as long as SOURCE is taken for complete
+/// only when all its bytes are SOURCE's (read whole, [`partial::whole_prefix_matches`]).
+/// `--update=changed` chose it because its time or size differ; the tail alone then took a
+/// file edited in place for a finished copy (0 bytes, "copied"), and `-a` stamped SOURCE's
+/// time on it, so no later run looked again (new user, round 15).
 pub fn resume_offset(
     src: &Endpoint,
     facts: &FileFacts,
     dst: &Endpoint,
     dest_id: (u64, u64),
     nofollow: bool,
+    whole_if_complete: bool,
 ) -> Option<u64> {
-    resumable_prefix(src, facts, dst, dest_id, nofollow).map(|(_, _, have)| have)
+    let (s, d, have) = resumable_prefix(src, facts, dst, dest_id, nofollow)?;
+    let complete = have == facts.size;
+    if whole_if_complete && complete && !partial::whole_prefix_matches(s.as_fd(), d.as_fd(), have) {
+        return None;
+    }
+    Some(have)
 }
 
 /// [`resume_offset`] with the two files it opened (SOURCE, DEST) for a caller that reads on.
