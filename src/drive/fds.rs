@@ -36,11 +36,12 @@ impl<'a, 'p> Copier<'a, 'p> {
         let mut pressed = false;
         if depth > self.dir_levels {
             let old = &mut stack[depth - self.dir_levels - 1];
+            // First the helpers' references (a segment offered holds both descriptors).
+            old.drop_looks();
             // Jobs still queued keep their directory's descriptors open.
             pressed = [&old.src, &old.dst]
                 .iter()
                 .any(|fd| fd.as_ref().is_some_and(|fd| Arc::strong_count(fd) > 1));
-            old.looks = None;
             old.src = None;
             old.dst = None;
         }
@@ -84,7 +85,7 @@ impl<'a, 'p> Copier<'a, 'p> {
         }
         if let Some((_, older)) = ancestors.split_last_mut() {
             for frame in older {
-                frame.looks = None;
+                frame.drop_looks();
                 frame.src = None;
                 frame.dst = None;
             }

@@ -45,6 +45,20 @@ pub(super) struct Frame {
 }
 
 impl Frame {
+    /// Takes the entries offered to the look-ahead helpers back (their names wait in the
+    /// segment's slots until the walk takes them) and stops offering them. A level whose
+    /// descriptors are closed to stay under the open-file limit drops its segment so; dropped
+    /// without its names, the walk then took the rest of the segment for empty names (red team,
+    /// round 15: a `-r -u` re-copy 130 levels deep at `ulimit -n 1024` said `cannot stat
+    /// 'S/d/.../d/'` 1,100 times and left those files as they were).
+    pub(super) fn drop_looks(&mut self) {
+        if let Some(looks) = self.looks.take() {
+            if let Some(names) = self.entries.get_mut(looks.base..) {
+                looks.names_back(names);
+            }
+        }
+    }
+
     /// The source and destination of the entry `name` of this (open) directory. Their shown
     /// paths are this directory's, shared, and the name: joined only if asked for ([`Shown`]).
     pub(super) fn children(&self, name: OsString) -> (Endpoint, Endpoint) {

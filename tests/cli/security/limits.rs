@@ -227,3 +227,51 @@ fn a_tree_copies_under_ulimit_n_7_and_below_every_failure_is_reported() {
         }
     }
 }
+
+/// A re-copy with `-u` (look-ahead helpers, `-j`) of a tree deeper than the levels whose
+/// descriptors stay open: every stale file is updated and nothing else said. Red team, round 15:
+/// the levels closed to stay under the limit dropped the names offered to the helpers, and the
+/// walk took them for empty names (`cannot stat 'S/d/.../d/'`, 160 errors at `-n 256`, those
+/// files left old; at the usual `-n 1024` from about 130 levels down).
+#[test]
+fn a_deep_update_recopy_under_the_open_file_limit_updates_every_file() {
+    if !require_tool("prlimit") {
+        return;
+    }
+    let env = TestEnv::new();
+    // 40 levels of 20 files each, the subdirectory in the middle of its directory's entries.
+    let mut dir = std::path::PathBuf::from("S");
+    let mut files = Vec::new();
+    for _ in 0..40 {
+        for k in 1..=20 {
+            let f = dir.join(format!("f{k}"));
+            env.write(&f, "old");
+            files.push(f);
+            if k == 10 {
+                std::fs::create_dir(env.join(dir.join("d"))).unwrap();
+            }
+        }
+        dir.push("d");
+    }
+    env.run(&["-a", "S", "D"]).success();
+    for f in &files {
+        env.write(f, "new");
+        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(3600);
+        std::fs::File::options()
+            .write(true)
+            .open(env.join(f))
+            .unwrap()
+            .set_modified(later)
+            .unwrap();
+    }
+    let run = env
+        .fcopy()
+        .wrapped(&["prlimit", "--nofile=160", "--"])
+        .args(&["-r", "-u", "-j4", "S/.", "D"])
+        .run();
+    run.success().stderr_is("");
+    for f in &files {
+        let copy = std::path::Path::new("D").join(f.strip_prefix("S").unwrap());
+        assert_eq!(env.read(&copy), b"new", "{}", copy.display());
+    }
+}
