@@ -1501,3 +1501,107 @@ fn resume_keeps_the_holes_of_a_sparse_source() {
         "the holes were written: {copy_allocated} bytes allocated for {src_allocated} in SOURCE"
     );
 }
+
+/// Stopped while `--verify` reads DEST back, a `--resume` copy keeps DEST (or, with `--atomic`,
+/// its stable temporary): the data is complete and unverified, and the next run verifies it and
+/// copies nothing. New user, round 15: each Ctrl-C during the check removed the complete copy,
+/// so `timeout -s INT` around a large `--resume --verify` never finished.
+#[test]
+fn resume_keeps_a_copy_interrupted_while_verifying() {
+    if !require_strace() {
+        return;
+    }
+    let data = pattern(4 * M, 51);
+    for atomic in [false, true] {
+        let env = TestEnv::new();
+        env.write("src", &data);
+        // The kept copy must be written strictly after SOURCE last changed, by a coarse clock
+        // (see `TestEnv::write_partial_copy`), for the next run to trust it.
+        std::thread::sleep(Duration::from_millis(50));
+        let mut args = vec!["--resume", "--verify", "src", "dst"];
+        if atomic {
+            args.insert(0, "--atomic");
+        }
+        // Held in the check's first fsync (x86-64 call 74), then SIGINT.
+        let (mut child, fcopy) = crate::testenv::start_held_in(
+            env.path(),
+            "fsync",
+            "inject=fsync:delay_exit=1000000:when=1",
+            &[74],
+            crate::testenv::FCOPY,
+            &args,
+        );
+        let pid = rustix::process::Pid::from_raw(fcopy as i32).unwrap();
+        rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+        let status = child.wait().unwrap();
+        assert!(!status.success(), "atomic {atomic}: {stderr}");
+        assert!(
+            stderr.contains("the partial copy was kept for --resume"),
+            "atomic {atomic}: {stderr}"
+        );
+        let kept = if atomic { ".dst.fcopy-partial" } else { "dst" };
+        assert!(env.read(kept) == data, "atomic {atomic}: {}", env.listing());
+        let rec = env.fcopy().arg("--json").args(&args).run().json_record();
+        assert_eq!(rec["resumed_from"], 4 * M, "atomic {atomic}: {rec}");
+        assert_eq!(rec["bytes"], 0, "atomic {atomic}: {rec}");
+        assert_eq!(rec["verified"], "compared", "atomic {atomic}: {rec}");
+        env.assert_same_content("src", "dst");
+        assert!(!env.exists(".dst.fcopy-partial"), "{}", env.listing());
+    }
+}
+
+/// `-a --update=changed --resume` without `--verify`: a DEST of SOURCE's size whose bytes were
+/// changed in place is copied again, not taken for a finished copy by its tail. New user, round
+/// 15: it said "copied" with 0 bytes, `-a` stamped SOURCE's time on the wrong bytes, and every
+/// later `--update=changed` skipped the file. A DEST whose bytes are all SOURCE's (a copy stopped
+/// before its attributes) is still completed without copying.
+#[test]
+fn update_changed_resume_rereads_a_dest_of_the_source_size() {
+    let env = TestEnv::new();
+    let data = pattern(5 * M, 61);
+    env.write("ed/doc", &data);
+    env.run(&["-a", "-T", "ed", "edb"]).success();
+    let mut edited = data.clone();
+    edited[1000..1009].copy_from_slice(b"CORRUPTED");
+    env.write_partial_copy("edb/doc", &edited);
+    let rec = env
+        .run(&[
+            "-a",
+            "--update=changed",
+            "--resume",
+            "--json",
+            "-T",
+            "ed",
+            "edb",
+        ])
+        .json();
+    let file = rec
+        .iter()
+        .find(|r| r["dest"] == "edb/doc")
+        .expect("a record");
+    assert!(file["resumed_from"].is_null(), "{file}");
+    assert_eq!(file["bytes"], 5 * M, "{file}");
+    assert!(env.read("edb/doc") == data, "edb/doc still differs");
+    // The same bytes with another time (attributes never applied): nothing is copied.
+    env.write_partial_copy("edb/doc", &data);
+    let rec = env
+        .run(&[
+            "-a",
+            "--update=changed",
+            "--resume",
+            "--json",
+            "-T",
+            "ed",
+            "edb",
+        ])
+        .json();
+    let file = rec
+        .iter()
+        .find(|r| r["dest"] == "edb/doc")
+        .expect("a record");
+    assert_eq!(file["resumed_from"], 5 * M, "{file}");
+    assert_eq!(file["bytes"], 0, "{file}");
+    env.assert_same_content("ed/doc", "edb/doc");
+}
