@@ -566,7 +566,7 @@ pub struct Cmd<'e> {
     stdin: Input,
     stdout: Option<File>,
     dir: PathBuf,
-    timeout: std::time::Duration,
+    timeout: Option<std::time::Duration>,
 }
 
 impl<'e> Cmd<'e> {
@@ -585,7 +585,7 @@ impl<'e> Cmd<'e> {
 
     /// Kills the run (and fails the test) after `limit` instead of [`run_timeout`].
     pub fn timeout(mut self, limit: std::time::Duration) -> Self {
-        self.timeout = limit;
+        self.timeout = Some(limit);
         self
     }
 
@@ -703,10 +703,8 @@ impl<'e> Cmd<'e> {
         let watchdog = Watchdog::start(child.id(), self.timeout);
         let output = child.wait_with_output().unwrap();
         if watchdog.fired() {
-            panic!(
-                "killed after {:?} without finishing (a hang?): {line}",
-                self.timeout
-            );
+            let limit = self.timeout.unwrap_or_default();
+            panic!("killed after {limit:?} without finishing (a hang?): {line}");
         }
         if let Some(w) = writer {
             w.join().unwrap();
@@ -722,39 +720,58 @@ impl<'e> Cmd<'e> {
     }
 }
 
-/// How long one run of a command may take: 300 s, or `FCOPY_TEST_TIMEOUT` seconds. `cargo test`
-/// has no timeout of its own, so a run that blocks for ever (a FIFO nobody opens, a lost
-/// wake-up) would stop CI without naming the test; killed, it fails with its command line.
-pub fn run_timeout() -> std::time::Duration {
-    let secs = std::env::var("FCOPY_TEST_TIMEOUT")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(300);
-    std::time::Duration::from_secs(secs)
+/// How long one run of a command may take: 300 s, or `FCOPY_TEST_TIMEOUT` seconds (`0`: no
+/// limit). `cargo test` has no timeout of its own, so a run that blocks for ever (a FIFO nobody
+/// opens, a lost wake-up) would stop CI without naming the test; killed, it fails with its
+/// command line. Only runs through [`Cmd::run`] are watched.
+pub fn run_timeout() -> Option<std::time::Duration> {
+    let secs = match std::env::var("FCOPY_TEST_TIMEOUT") {
+        Ok(s) => s.parse::<u64>().unwrap_or_else(|_| {
+            panic!("FCOPY_TEST_TIMEOUT={s:?}: expected a whole number of seconds (0: no limit)")
+        }),
+        Err(_) => 300,
+    };
+    (secs > 0).then(|| std::time::Duration::from_secs(secs))
 }
 
 /// Kills a command's process group (SIGKILL) if it is still running after a time limit.
 struct Watchdog {
     finished: Option<std::sync::mpsc::Sender<()>>,
-    thread: std::thread::JoinHandle<bool>,
+    thread: Option<std::thread::JoinHandle<bool>>,
 }
 
 impl Watchdog {
-    /// Watches the process group led by `pid` (started with `process_group(0)`).
-    fn start(pid: u32, limit: std::time::Duration) -> Watchdog {
+    /// Watches the process group led by `pid` (started with `process_group(0)`); `None`: no
+    /// limit. The group is killed only while its leader is not yet reaped (a pidfd asked with
+    /// `waitid(WNOWAIT)`), so its number cannot have been reused by another process.
+    fn start(pid: u32, limit: Option<std::time::Duration>) -> Watchdog {
+        use rustix::process::{PidfdFlags, WaitId, WaitIdOptions};
         let (finished, waited) = std::sync::mpsc::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let timed_out = matches!(
-                waited.recv_timeout(limit),
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout)
-            );
-            if timed_out {
-                if let Some(group) = rustix::process::Pid::from_raw(pid as i32) {
-                    let _ =
-                        rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+        let leader = rustix::process::Pid::from_raw(pid as i32);
+        let pidfd = leader.and_then(|p| rustix::process::pidfd_open(p, PidfdFlags::empty()).ok());
+        let thread = limit.map(|limit| {
+            std::thread::spawn(move || {
+                let timed_out = matches!(
+                    waited.recv_timeout(limit),
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout)
+                );
+                let unreaped = |fd: &std::os::fd::OwnedFd| {
+                    let options =
+                        WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT;
+                    rustix::process::waitid(WaitId::PidFd(std::os::fd::AsFd::as_fd(fd)), options)
+                        .is_ok()
+                };
+                match (leader, &pidfd) {
+                    (Some(group), Some(fd)) if timed_out && unreaped(fd) => {
+                        let _ = rustix::process::kill_process_group(
+                            group,
+                            rustix::process::Signal::KILL,
+                        );
+                        true
+                    }
+                    _ => false,
                 }
-            }
-            timed_out
+            })
         });
         Watchdog {
             finished: Some(finished),
@@ -765,7 +782,7 @@ impl Watchdog {
     /// Stops watching (the command finished): whether it had to be killed.
     fn fired(mut self) -> bool {
         drop(self.finished.take());
-        self.thread.join().unwrap_or(true)
+        self.thread.take().is_some_and(|t| t.join().unwrap_or(true))
     }
 }
 
