@@ -8,7 +8,10 @@
  * One thread per CPU, each taking whole directories from a shared list (a directory is listed
  * and looked at by one thread: two threads in one directory cost more than they gain).
  * A lower bound for the tools' times, not a tool: it copies nothing, so it is a floor only
- * where nothing needs copying.
+ * where nothing needs copying; anything it cannot look at (a directory missing or unopenable
+ * on either side, a failed lstat) counts as needing a copy, and it then exits 1. Every
+ * directory pair listed is opened when found (two descriptors each until visited): for trees
+ * of hundreds of directories, not a general tool.
  * Usage: update-floor SRC DEST (DEST: the copy of SRC itself, e.g. DIR/NAME) */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -50,12 +53,16 @@ static void visit(struct pair p) {
         const char *n = e->d_name;
         if (n[0] == '.' && (!n[1] || (n[1] == '.' && !n[2]))) continue;
         struct stat s, d;
-        if (fstatat(p.src, n, &s, AT_SYMLINK_NOFOLLOW)) continue;
+        if (fstatat(p.src, n, &s, AT_SYMLINK_NOFOLLOW)) { newer_src++; continue; }
         if (S_ISDIR(s.st_mode)) {
             int cs = openat(p.src, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             int cd = openat(p.dst, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             if (cs >= 0 && cd >= 0) push(cs, cd);
-            else { if (cs >= 0) close(cs); if (cd >= 0) close(cd); }
+            else { /* missing or unopenable: not an up-to-date copy (or out of descriptors) */
+                if (cs >= 0) close(cs);
+                if (cd >= 0) close(cd);
+                newer_src++;
+            }
         } else if (S_ISREG(s.st_mode)) {
             if (fstatat(p.dst, n, &d, AT_SYMLINK_NOFOLLOW) ||
                 d.st_mtim.tv_sec < s.st_mtim.tv_sec ||
@@ -98,10 +105,11 @@ int main(int argc, char **argv) {
     if (cpus > 64) cpus = 64;
     push(src, dst);
     pthread_t threads[64];
-    for (long i = 1; i < cpus; i++) pthread_create(&threads[i], NULL, worker, NULL);
+    long started = 1;
+    while (started < cpus && pthread_create(&threads[started], NULL, worker, NULL) == 0) started++;
     worker(NULL);
-    for (long i = 1; i < cpus; i++) pthread_join(threads[i], NULL);
+    for (long i = 1; i < started; i++) pthread_join(threads[i], NULL);
     /* A floor for up-to-date trees only: a file to copy means the workload is not one. */
-    if (stale) return fprintf(stderr, "update-floor: %ld files need copying\n", stale), 1;
+    if (stale) return fprintf(stderr, "update-floor: %ld entries need copying or could not be looked at\n", stale), 1;
     return 0;
 }
