@@ -1563,11 +1563,9 @@ fn update_changed_resume_rereads_a_dest_of_the_source_size() {
     let data = pattern(5 * M, 61);
     env.write("ed/doc", &data);
     env.run(&["-a", "-T", "ed", "edb"]).success();
-    let mut edited = data.clone();
-    edited[1000..1009].copy_from_slice(b"CORRUPTED");
-    env.write_partial_copy("edb/doc", &edited);
-    let rec = env
-        .run(&[
+    // The record of edb/doc after `-a --update=changed --resume -T ed edb`.
+    let rerun = || {
+        let args = [
             "-a",
             "--update=changed",
             "--resume",
@@ -1575,32 +1573,21 @@ fn update_changed_resume_rereads_a_dest_of_the_source_size() {
             "-T",
             "ed",
             "edb",
-        ])
-        .json();
-    let file = rec
-        .iter()
-        .find(|r| r["dest"] == "edb/doc")
-        .expect("a record");
+        ];
+        let records = env.run(&args).json();
+        let file = records.iter().find(|r| r["dest"] == "edb/doc");
+        file.expect("a record for edb/doc").clone()
+    };
+    let mut edited = data.clone();
+    edited[1000..1009].copy_from_slice(b"CORRUPTED");
+    env.write_partial_copy("edb/doc", &edited);
+    let file = rerun();
     assert!(file["resumed_from"].is_null(), "{file}");
     assert_eq!(file["bytes"], 5 * M, "{file}");
     assert!(env.read("edb/doc") == data, "edb/doc still differs");
     // The same bytes with another time (attributes never applied): nothing is copied.
     env.write_partial_copy("edb/doc", &data);
-    let rec = env
-        .run(&[
-            "-a",
-            "--update=changed",
-            "--resume",
-            "--json",
-            "-T",
-            "ed",
-            "edb",
-        ])
-        .json();
-    let file = rec
-        .iter()
-        .find(|r| r["dest"] == "edb/doc")
-        .expect("a record");
+    let file = rerun();
     assert_eq!(file["resumed_from"], 5 * M, "{file}");
     assert_eq!(file["bytes"], 0, "{file}");
     env.assert_same_content("ed/doc", "edb/doc");
