@@ -386,11 +386,15 @@ fn backup_copy_of_same_file(f: &Facts, s: &Settings) -> Option<Step> {
     if !same(f) || !s.backup || !f.source.regular {
         return None;
     }
+    if s.ranged {
+        // `-i` asks first, as for any DEST a backup moves aside; a dry run shows the range.
+        if s.dry_run {
+            return act(Action::Proceed);
+        }
+        return interactive_rule(f, s).or(Some(Step::BackUpFirst));
+    }
     if s.dry_run {
         return act(Action::PlanOnly);
-    }
-    if s.ranged {
-        return Some(Step::BackUpFirst);
     }
     match same_name(f) {
         // (`-i` asks about the backup name, if taken: the caller's copy onto it does.)
