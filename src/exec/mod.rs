@@ -166,7 +166,7 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
             // is kept as an interrupted copy is, and the next --resume verifies it (new user,
             // round 15: each Ctrl-C during the check removed a complete copy, so a run with a
             // time limit never finished).
-            Err(e @ verify::VerifyError::Interrupted { .. }) if job.restart.keep_partial => {
+            Err(e @ verify::VerifyError::Interrupted { .. }) if job.restart.keep_unverified => {
                 return Err(in_place.copy_failed(ExecError::Verify(e), &dst));
             }
             Err(e) => {

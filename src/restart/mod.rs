@@ -69,6 +69,7 @@ impl Settings {
             verify_hash: self.verify_hash,
             resumed_from,
             keep_partial: self.resume,
+            keep_unverified: false,
         }
     }
 

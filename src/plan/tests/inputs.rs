@@ -23,6 +23,7 @@ fn nofollow_and_restart_settings_reach_the_job() {
     let restart = crate::plan::JobRestart {
         verify: true,
         resumed_from: None,
+        keep_unverified: false,
         keep_partial: true,
         verify_hash: false,
     };
@@ -86,6 +87,7 @@ fn a_resumed_copy_is_the_rest_of_the_file_as_a_range() {
     let inputs = FileInputs {
         restart: crate::plan::JobRestart {
             resumed_from: Some(4096),
+            keep_unverified: false,
             keep_partial: true,
             verify: false,
             verify_hash: false,
