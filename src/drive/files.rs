@@ -390,7 +390,14 @@ impl<'a, 'p> Copier<'a, 'p> {
             no_preserve_mode: self.cfg.no_preserve_mode,
             remove_destination: self.cfg.remove_destination,
             range_override: self.range_override.clone(),
-            restart: self.cfg.restart.job(resumed_from),
+            restart: crate::plan::JobRestart {
+                keep_unverified: self.cfg.restart.resume
+                    && !matches!(
+                        self.cfg.update,
+                        UpdateWhen::Older | UpdateWhen::None | UpdateWhen::NoneFail
+                    ),
+                ..self.cfg.restart.job(resumed_from)
+            },
             dest_name: DestName::Plain,
         }
     }

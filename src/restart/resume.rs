@@ -36,11 +36,14 @@ fn open_read(end: &Endpoint, nofollow: bool) -> Option<OwnedFd> {
 /// file `dest_id` the rules looked at) from, or `None` to copy from the start. Reads both
 /// files; writes nothing.
 ///
-/// `whole_if_complete` (`--update=changed`): a DEST as long as SOURCE is taken for complete
-/// only when all its bytes are SOURCE's (read whole, [`partial::whole_prefix_matches`]).
-/// `--update=changed` chose it because its time or size differ; the tail alone then took a
-/// file edited in place for a finished copy (0 bytes, "copied"), and `-a` stamped SOURCE's
-/// time on it, so no later run looked again (new user, round 15).
+/// `whole_if_complete` (`--update=changed`): a DEST as long as SOURCE counts as complete only
+/// when all of it is SOURCE's (read whole, [`partial::whole_prefix_matches`]); for a sparse
+/// SOURCE it is copied again instead, which keeps the holes and costs less than reading them
+/// (red team, round 15: 21 s for an 8 GiB sparse file). `--update=changed` chose it because
+/// its time or size differ; its tail alone took a file edited in place for a finished copy (0
+/// bytes, "copied"), and `-a` stamped SOURCE's time on it, so no later run looked again (new
+/// user, round 15). A copy stopped after its data and before its attributes still moves
+/// nothing (tests/cli/restart.rs: the random-kill test).
 pub fn resume_offset(
     src: &Endpoint,
     facts: &FileFacts,
@@ -50,9 +53,10 @@ pub fn resume_offset(
     whole_if_complete: bool,
 ) -> Option<u64> {
     let (s, d, have) = resumable_prefix(src, facts, dst, dest_id, nofollow)?;
-    let complete = have == facts.size;
-    if whole_if_complete && complete && !partial::whole_prefix_matches(s.as_fd(), d.as_fd(), have) {
-        return None;
+    if whole_if_complete && have == facts.size {
+        let whole =
+            !facts.looks_sparse() && partial::whole_prefix_matches(s.as_fd(), d.as_fd(), have);
+        return whole.then_some(have);
     }
     Some(have)
 }
