@@ -214,13 +214,12 @@ fn into_directory(
 
 /// `name` inside the target directory `dir`, as GNU's `file_name_concat` joins them: `dir`'s
 /// trailing slashes give way to one separator (`cp -v a d//` shows `'a' -> 'd/a'`, not `d//a`:
-/// red team, round 14), but for a `dir` of slashes alone, the root.
+/// red team, round 14); a `dir` of slashes alone is kept whole (`//` gives `//a`, as GNU).
 pub fn in_directory(dir: &Path, name: impl AsRef<Path>) -> PathBuf {
     let bytes = dir.as_os_str().as_encoded_bytes();
     let kept = bytes.len() - bytes.iter().rev().take_while(|&&b| b == b'/').count();
     let dir = match kept {
-        0 if bytes.is_empty() => dir,
-        0 => Path::new("/"),
+        0 => dir,
         _ if kept == bytes.len() => dir,
         _ => Path::new(OsStr::from_bytes(&bytes[..kept])),
     };

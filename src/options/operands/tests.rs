@@ -176,6 +176,8 @@ fn in_directory_joins_as_gnu_does() {
     assert_eq!(joined("d//", "a"), Path::new("d/a"));
     assert_eq!(joined("x/d///", "a/b"), Path::new("x/d/a/b"));
     assert_eq!(joined("/", "a"), Path::new("/a"));
-    assert_eq!(joined("//", "a"), Path::new("/a"));
+    assert_eq!(joined("//", "a"), Path::new("//a"));
+    assert_eq!(joined("///", "a"), Path::new("///a"));
+    assert_eq!(joined("//x//", "a"), Path::new("//x/a"));
     assert_eq!(joined(".", "a"), Path::new("./a"));
 }
