@@ -390,14 +390,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             no_preserve_mode: self.cfg.no_preserve_mode,
             remove_destination: self.cfg.remove_destination,
             range_override: self.range_override.clone(),
-            restart: crate::plan::JobRestart {
-                keep_unverified: self.cfg.restart.resume
-                    && !matches!(
-                        self.cfg.update,
-                        UpdateWhen::Older | UpdateWhen::None | UpdateWhen::NoneFail
-                    ),
-                ..self.cfg.restart.job(resumed_from)
-            },
+            restart: self.cfg.restart.job(resumed_from, self.cfg.update),
             dest_name: DestName::Plain,
         }
     }

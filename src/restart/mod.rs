@@ -61,15 +61,19 @@ impl Settings {
         })
     }
 
-    /// What one job carries under these settings, resumed from `resumed_from` (bytes) if
-    /// `--resume`'s check passed.
-    pub fn job(&self, resumed_from: Option<u64>) -> crate::plan::JobRestart {
+    /// What one job carries under these settings and `--update`'s `update`, resumed from
+    /// `resumed_from` (bytes) if `--resume`'s check passed.
+    pub fn job(
+        &self,
+        resumed_from: Option<u64>,
+        update: crate::options::values::UpdateWhen,
+    ) -> crate::plan::JobRestart {
         crate::plan::JobRestart {
             verify: self.verify,
             verify_hash: self.verify_hash,
             resumed_from,
             keep_partial: self.resume,
-            keep_unverified: false,
+            keep_unverified: self.resume && later_runs_look_again(update),
         }
     }
 
@@ -82,4 +86,16 @@ impl Settings {
             dst_nofollow: f.existing.as_ref().is_none_or(|e| !e.name_is_symlink),
         }
     }
+}
+
+/// Whether a later run with the same `--update` looks again at a DEST as long as SOURCE and
+/// newer than it ([`crate::plan::JobRestart::keep_unverified`]): not `-u` (`older`) nor `-n`
+/// (`none`, `none-fail`), which skip it; the default (`all`) and `changed` (its time differs)
+/// resume it, and `--verify` then checks it.
+fn later_runs_look_again(update: crate::options::values::UpdateWhen) -> bool {
+    use crate::options::values::UpdateWhen;
+    !matches!(
+        update,
+        UpdateWhen::Older | UpdateWhen::None | UpdateWhen::NoneFail
+    )
 }
