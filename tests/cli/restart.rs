@@ -1502,6 +1502,24 @@ fn resume_keeps_the_holes_of_a_sparse_source() {
     );
 }
 
+/// Runs fcopy with `args` in `env`, held in the first fsync (x86-64 call 74: `--verify`'s flush
+/// before it reads DEST back), and stops it there with SIGINT: its exit status and stderr.
+fn interrupt_while_verifying(env: &TestEnv, args: &[&str]) -> (std::process::ExitStatus, String) {
+    let (mut child, fcopy) = crate::testenv::start_held_in(
+        env.path(),
+        "fsync",
+        "inject=fsync:delay_exit=1000000:when=1",
+        &[74],
+        crate::testenv::FCOPY,
+        args,
+    );
+    let pid = rustix::process::Pid::from_raw(fcopy as i32).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    (child.wait().unwrap(), stderr)
+}
+
 /// Stopped while `--verify` reads DEST back, a `--resume` copy keeps DEST (or, with `--atomic`,
 /// its stable temporary): the data is complete and unverified, and the next run verifies it and
 /// copies nothing. New user, round 15: each Ctrl-C during the check removed the complete copy,
@@ -1524,20 +1542,7 @@ fn resume_keeps_a_copy_interrupted_while_verifying() {
         if atomic {
             args.insert(0, "--atomic");
         }
-        // Held in the check's first fsync (x86-64 call 74), then SIGINT.
-        let (mut child, fcopy) = crate::testenv::start_held_in(
-            env.path(),
-            "fsync",
-            "inject=fsync:delay_exit=1000000:when=1",
-            &[74],
-            crate::testenv::FCOPY,
-            &args,
-        );
-        let pid = rustix::process::Pid::from_raw(fcopy as i32).unwrap();
-        rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
-        let mut stderr = String::new();
-        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
-        let status = child.wait().unwrap();
+        let (status, stderr) = interrupt_while_verifying(&env, &args);
         assert!(!status.success(), "atomic {atomic}: {stderr}");
         assert!(
             stderr.contains("the partial copy was kept for --resume"),
@@ -1557,12 +1562,8 @@ fn resume_keeps_a_copy_interrupted_while_verifying() {
     let env = TestEnv::new();
     env.write("src", &data);
     std::thread::sleep(Duration::from_millis(50));
-    let (mut child, fcopy) = crate::testenv::start_held_in(
-        env.path(),
-        "fsync",
-        "inject=fsync:delay_exit=1000000:when=1",
-        &[74],
-        crate::testenv::FCOPY,
+    let (status, stderr) = interrupt_while_verifying(
+        &env,
         &[
             "--reflink=never",
             "-a",
@@ -1573,11 +1574,7 @@ fn resume_keeps_a_copy_interrupted_while_verifying() {
             "dst",
         ],
     );
-    let pid = rustix::process::Pid::from_raw(fcopy as i32).unwrap();
-    rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
-    assert!(!child.wait().unwrap().success(), "{stderr}");
+    assert!(!status.success(), "{stderr}");
     assert!(stderr.contains("interrupted while verifying"), "{stderr}");
     assert!(!env.exists("dst"), "-u: {}", env.listing());
 }
