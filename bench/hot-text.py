@@ -6,7 +6,8 @@ Usage: bench/hot-text.py FCOPY_BINARY [OUT_LD]
 
 Runs FCOPY_BINARY under valgrind's callgrind on a few everyday copies (a 1-byte file, a new
 tree, the same tree again with -u and without, -a with symlinks, -v, a missing operand, a pipe,
-long options that clap parses), keeps
+long options that clap parses) and the benchmark's other rows (`-a --update=changed`,
+`--progress=always`, `--verify`, a byte range over an existing file, `--batch`), keeps
 every function of the executable that ran, and writes a linker script that places those
 functions' sections in `.text.hot`, after the rest of `.text` (see build.rs): clap's first, then
 the workloads' in reverse, the 1-byte copy's and the C start-up code last, next to `.plt`
@@ -63,6 +64,18 @@ def workloads(fcopy, work):
     one = os.path.join(work, "one")
     with open(one, "wb") as out:
         out.write(b"x")
+    # a ranged copy over an existing file, long enough for read/write on ext4
+    # (src/exec/strategy/splice.rs: READ_WRITE_FROM, 16 MiB), as bench/run.sh's range row
+    big = os.path.join(work, "big")
+    with open(big, "wb") as out:
+        out.write(os.urandom(1 << 20) * 18)
+    over = os.path.join(work, "over")
+    with open(over, "wb") as out:
+        out.write(b"\0" * (17 << 20))
+    batch = os.path.join(work, "batch")
+    with open(batch, "w") as out:
+        for f in range(30):
+            out.write(f"{tree}/d1/f{f}\t{work}/b{f}\n")
     return [
         [fcopy, one, os.path.join(work, "one.copy")],
         [fcopy, one, os.path.join(work, "one.copy")],
@@ -77,6 +90,12 @@ def workloads(fcopy, work):
         [fcopy, "/dev/stdin", os.path.join(work, "from-a-pipe")],
         # long options and values: clap parses these (src/cli/quick.rs takes only cp's letters)
         [fcopy, "-r", "-j", "2", "--preserve=mode,timestamps", tree, os.path.join(work, "t3")],
+        # the benchmark's other rows (round 17: each ran 0.3-0.8 MB of text outside the list)
+        [fcopy, "-a", "--update=changed", tree, os.path.join(work, "t2")],
+        [fcopy, "--progress=always", big, os.path.join(work, "big.copy")],
+        [fcopy, "--verify", big, os.path.join(work, "big.verified")],
+        [fcopy, "--offset-in", "1M", "--len", "16M", "--offset-out", "0", big, over],
+        [fcopy, "-j", "2", "--batch", batch],
     ]
 
 
