@@ -36,7 +36,7 @@ set edit:completion:arg-completer[fcopy] = {|@words|
             cand -j 'Copy up to N files at once in tree and batch copies [default: number of CPUs + 1, at most 8; 32 onto a network or FUSE filesystem]'
             cand --jobs 'Copy up to N files at once in tree and batch copies [default: number of CPUs + 1, at most 8; 32 onto a network or FUSE filesystem]'
             cand --progress 'Show a progress bar on standard error; --progress alone and -g mean always'
-            cand --verify 'After the data, flush DEST, drop it from the page cache and compare it with SOURCE; a mismatch fails the file. --verify=hash also hashes both with BLAKE3 and prints the digest (--json, --debug)'
+            cand --verify 'After the data, flush DEST, drop it from the page cache and compare it with SOURCE; a mismatch fails the file; a copy that cannot be read again (a stream, a /proc file) is kept with a warning. --verify=hash also hashes both with BLAKE3 and prints the digest (--json, --debug)'
             cand --exclude 'In trees, skip entries whose path relative to the operand matches GLOB (''DIR/'' matches directories only; repeatable)'
             cand --include 'In trees, copy entries matching GLOB even if an --exclude matches (repeatable)'
             cand --exclude-from 'Read --exclude patterns from FILE, one per line (''#'' comments and blank lines ignored)'

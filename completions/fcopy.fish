@@ -21,7 +21,7 @@ complete -c fcopy -s j -l jobs -d 'Copy up to N files at once in tree and batch 
 complete -c fcopy -l progress -d 'Show a progress bar on standard error; --progress alone and -g mean always' -f -a "auto\t'Only on a terminal, and only once a copy has run for about a second'
 always\t'From the start, on a terminal (never into a file or pipe; kill -USR1 prints a status line anywhere)'
 never\t'Never'"
-complete -c fcopy -l verify -d 'After the data, flush DEST, drop it from the page cache and compare it with SOURCE; a mismatch fails the file. --verify=hash also hashes both with BLAKE3 and prints the digest (--json, --debug)' -f -a "compare\t'Compare SOURCE and DEST byte for byte (plain `--verify`)'
+complete -c fcopy -l verify -d 'After the data, flush DEST, drop it from the page cache and compare it with SOURCE; a mismatch fails the file; a copy that cannot be read again (a stream, a /proc file) is kept with a warning. --verify=hash also hashes both with BLAKE3 and prints the digest (--json, --debug)' -f -a "compare\t'Compare SOURCE and DEST byte for byte (plain `--verify`)'
 hash\t'Compare, and hash both with BLAKE3; the digest is printed'"
 complete -c fcopy -l exclude -d 'In trees, skip entries whose path relative to the operand matches GLOB (\'DIR/\' matches directories only; repeatable)' -r
 complete -c fcopy -l include -d 'In trees, copy entries matching GLOB even if an --exclude matches (repeatable)' -r

@@ -80,6 +80,8 @@ mod ux11;
 mod ux12;
 #[path = "cli/ux13.rs"]
 mod ux13;
+#[path = "cli/ux17.rs"]
+mod ux17;
 #[path = "cli/ux8.rs"]
 mod ux8;
 #[path = "cli/ux9.rs"]

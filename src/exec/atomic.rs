@@ -176,8 +176,7 @@ fn fill(
                 }));
                 err
             })?;
-        outcome.verified = Some(checked.how);
-        outcome.digest = checked.digest;
+        checked.record(job, &mut outcome);
     }
     Ok(outcome)
 }

@@ -194,6 +194,11 @@ pub enum Warning {
     Attributes(crate::meta::MetaError),
     /// `--atomic` could not give the new file the old file's owner.
     KeepOwner(KeepOwnerWarning),
+    /// `--verify` was asked for and DEST (as shown) was copied but could not be verified.
+    NotVerified {
+        dest: PathBuf,
+        why: super::verify::Unverifiable,
+    },
 }
 
 /// A warning: `--atomic` could not give the replacement DEST's owner (`uid`:`gid`).

@@ -158,10 +158,7 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
         copy_data(engine, job, &src, &dst, overwrite).map_err(|e| in_place.copy_failed(e, &dst))?;
     if job.restart.verify {
         match crate::exec::verify::check(job, src.as_fd(), dst.as_fd(), &outcome) {
-            Ok(checked) => {
-                outcome.verified = Some(checked.how);
-                outcome.digest = checked.digest;
-            }
+            Ok(checked) => checked.record(job, &mut outcome),
             // Stopped while verifying, under --resume: the data is all there, unverified; it
             // is kept as an interrupted copy is, and the next --resume verifies it (new user,
             // round 15: each Ctrl-C during the check removed a complete copy, so a run with a

@@ -21,6 +21,7 @@ use rustix::fs::{fstat, openat, Advice, FileType, Mode, OFlags, CWD};
 use rustix::io::Errno;
 
 use super::compare::read_full;
+use super::error::Warning;
 use super::outcome::{Method, Outcome, Verified};
 use crate::plan::Job;
 
@@ -65,12 +66,49 @@ pub enum VerifyError {
 pub struct Checked {
     pub how: Verified,
     pub digest: Option<String>,
+    /// Why DEST was not verified ([`Verified::Skipped`]).
+    pub skipped: Option<Unverifiable>,
 }
 
 impl From<Verified> for Checked {
     fn from(how: Verified) -> Self {
-        Checked { how, digest: None }
+        Checked {
+            how,
+            digest: None,
+            skipped: None,
+        }
     }
+}
+
+impl Checked {
+    /// Puts what was found in `outcome`: how DEST was verified, the digest, and for a copy that
+    /// could not be verified a warning ([`Warning::NotVerified`]): the user asked for
+    /// `--verify`, and a copy said nothing about only in `--json` and `--debug` read as checked
+    /// (new-user trial, round 17: `cat f | fcopy --verify - out` exited 0 in silence).
+    pub fn record(self, job: &Job, outcome: &mut Outcome) {
+        outcome.verified = Some(self.how);
+        outcome.digest = self.digest;
+        if let Some(why) = self.skipped {
+            outcome.warnings.push(Warning::NotVerified {
+                dest: job.dest.display_path().to_owned(),
+                why,
+            });
+        }
+    }
+}
+
+/// Why a copy could not be verified (worded in `report/messages/exec.rs`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unverifiable {
+    /// This end (SOURCE or DEST) is a stream (`-`, a pipe, a FIFO, a terminal, a device):
+    /// what went through cannot be read again.
+    Stream(PathBuf),
+    /// SOURCE is made up as it is read (`/proc`, `/sys`: size 0 in stat); a second read may
+    /// rightly give other bytes.
+    MadeUp(PathBuf),
+    /// The range overlaps its own source inside this file: the copy overwrote bytes it had
+    /// read (red team, round 8).
+    Overlap(PathBuf),
 }
 
 /// The step of reading DEST back that failed.
@@ -88,16 +126,25 @@ fn regular(fd: BorrowedFd<'_>) -> Option<rustix::fs::Stat> {
         .filter(|st| FileType::from_raw_mode(st.st_mode) == FileType::RegularFile)
 }
 
-/// Whether the job's copy has nothing stored to be compared with: a stream at either end; a
-/// file the kernel makes up as it is read (/proc, /sys: size 0 in stat), which a second read
-/// may give otherwise by right; an overlapping range inside one file, which overwrote part of
-/// its own source range (red team, round 8: the README's example failed --verify at the first
+/// Why the job's copy has nothing stored to be compared with, if it has not; `regular`: whether
+/// the opened SOURCE and DEST are regular files. A stream at either end; a file the kernel
+/// makes up as it is read (/proc, /sys: size 0 in stat), which a second read may give
+/// otherwise by right; an overlapping range inside one file, which overwrote part of its own
+/// source range (red team, round 8: the README's example failed --verify at the first
 /// overwritten byte, its bytes correct).
-fn not_verifiable(job: &Job) -> bool {
-    job.source.is_stdio()
-        || job.dest.is_stdio()
-        || !job.source_facts.has_trusted_size()
-        || job.range.as_ref().is_some_and(|r| r.overlap)
+fn unverifiable(job: &Job, regular: (bool, bool)) -> Option<Unverifiable> {
+    let shown = |end: &crate::plan::Endpoint| end.display_path().to_owned();
+    if job.source.is_stdio() || !regular.0 {
+        Some(Unverifiable::Stream(shown(&job.source)))
+    } else if job.dest.is_stdio() || !regular.1 {
+        Some(Unverifiable::Stream(shown(&job.dest)))
+    } else if !job.source_facts.has_trusted_size() {
+        Some(Unverifiable::MadeUp(shown(&job.source)))
+    } else if job.range.as_ref().is_some_and(|r| r.overlap) {
+        Some(Unverifiable::Overlap(shown(&job.dest)))
+    } else {
+        None
+    }
 }
 
 /// Verifies the job's data (see the module docs). `src` and `dst` are the descriptors the
@@ -119,12 +166,16 @@ pub fn check(
     if shared && !hash {
         return Ok(Verified::Shared.into());
     }
-    let (Some(src_st), Some(_)) = (regular(src), regular(dst)) else {
-        return Ok(Verified::Skipped.into());
+    let (src_st, dst_regular) = (regular(src), regular(dst).is_some());
+    let src_st = match (src_st, unverifiable(job, (src_st.is_some(), dst_regular))) {
+        (Some(st), None) => st,
+        (_, skipped) => {
+            return Ok(Checked {
+                skipped,
+                ..Verified::Skipped.into()
+            })
+        }
     };
-    if not_verifiable(job) {
-        return Ok(Verified::Skipped.into());
-    }
     let dst_name = job.dest.display_path();
     let src_name = job.source.display_path();
     let failed = |step: VerifyStep| {
@@ -175,7 +226,11 @@ pub fn check(
         None => None,
     };
     let how = [Verified::Compared, Verified::Shared][usize::from(shared)];
-    Ok(Checked { how, digest })
+    Ok(Checked {
+        how,
+        digest,
+        skipped: None,
+    })
 }
 
 /// `fsync`, again after EINTR.

@@ -22,7 +22,7 @@ pub struct RestartArgs {
     #[arg(long, help_heading = "Restartable copies")]
     pub resume: bool,
 
-    /// After the data, flush DEST, drop it from the page cache and compare it with SOURCE; a mismatch fails the file. --verify=hash also hashes both with BLAKE3 and prints the digest (--json, --debug)
+    /// After the data, flush DEST, drop it from the page cache and compare it with SOURCE; a mismatch fails the file; a copy that cannot be read again (a stream, a /proc file) is kept with a warning. --verify=hash also hashes both with BLAKE3 and prints the digest (--json, --debug)
     #[arg(long, value_name = "HOW", num_args = 0..=1, require_equals = true, default_missing_value = "compare", help_heading = "Restartable copies")]
     pub verify: Option<VerifyHow>,
 

@@ -841,6 +841,15 @@ impl Run {
         self
     }
 
+    /// Asserts exit status 0, whatever standard error says (a warning; check it with
+    /// [`Run::stderr_is`]).
+    pub fn exit_zero(&self) -> &Self {
+        if self.code() != Some(0) {
+            self.fail("expected exit status 0");
+        }
+        self
+    }
+
     /// Asserts exit status 1.
     pub fn failure(&self) -> &Self {
         if self.code() != Some(1) {

@@ -4,7 +4,7 @@
 
 use std::fmt::{self, Display, Formatter};
 
-use crate::exec::verify::{VerifyError, VerifyStep};
+use crate::exec::verify::{Unverifiable, VerifyError, VerifyStep};
 use crate::exec::{DestNote, ExecError, JobError, KeepOwnerWarning, Partial, PrefillStep, Warning};
 use crate::report::{errno_text_of, quote};
 
@@ -318,6 +318,26 @@ impl Display for Warning {
         match self {
             Warning::Attributes(error) => write!(f, "{error}"),
             Warning::KeepOwner(warning) => write!(f, "{warning}"),
+            Warning::NotVerified { dest, why } => {
+                write!(f, "warning: {} was copied but not verified: ", quote(dest))?;
+                match why {
+                    Unverifiable::Stream(end) => {
+                        write!(
+                            f,
+                            "{} cannot be read again (not a regular file)",
+                            quote(end)
+                        )
+                    }
+                    Unverifiable::MadeUp(source) => write!(
+                        f,
+                        "{} is made up as it is read, and a second read may differ",
+                        quote(source)
+                    ),
+                    Unverifiable::Overlap(file) => {
+                        write!(f, "the range overlaps its own source in {}", quote(file))
+                    }
+                }
+            }
         }
     }
 }
