@@ -14,6 +14,8 @@ mod backup_restore;
 mod basic;
 #[path = "cli/batch.rs"]
 mod batch;
+#[path = "cli/batch_links.rs"]
+mod batch_links;
 #[path = "cli/batch_list.rs"]
 mod batch_list;
 #[path = "cli/cli9.rs"]

@@ -20,25 +20,34 @@ enum FileKey {
 
 /// The files a path names, as [`FileKey`]s (empty for standard I/O or a path that cannot be
 /// examined, whose job then fails on its own), and whether they are all the files the path can
-/// come to name while earlier jobs run: not when the path is a symbolic link that leads nowhere
-/// yet (an earlier job may create its target: red-team finding, round 4, `ln -s Cnew M` with
-/// the lines `X -> Cnew` and `M -> Out`), nor when its directory cannot be examined. `dirs`
-/// caches the identity of directories already seen (job lists name a few directories many
-/// times).
+/// come to name while earlier jobs run: not when the path is a symbolic link, nor when its
+/// directory cannot be examined. A link's target is another name, which an earlier job still
+/// running may create or replace after this look: one that leads nowhere yet (red-team
+/// finding, round 4, `ln -s Cnew M` with the lines `X -> Cnew` and `M -> Out`), and one
+/// whose target a running job had just created or made anew with `-b` (red team, round 17:
+/// `- -> f` then `S -> copy`, `S -> f`, copied the prefix of `f` written so far, and `g -> S`
+/// interleaved with the earlier writer). `dirs` caches the identity of directories already
+/// seen (job lists name a few directories many times).
 fn file_keys(path: &Path, dirs: &mut HashMap<PathBuf, (u64, u64)>) -> (Vec<FileKey>, bool) {
-    use rustix::fs::{lstat, stat};
+    use rustix::fs::{lstat, stat, FileType};
     let mut keys = Vec::with_capacity(2);
     if path.as_os_str() == "-" {
         return (keys, true);
     }
-    let mut complete = match stat(path) {
-        Ok(st) => {
+    let mut complete = match lstat(path) {
+        Ok(st) if FileType::from_raw_mode(st.st_mode) != FileType::Symlink => {
             keys.push(FileKey::Inode(st.st_dev, st.st_ino));
             true
         }
-        // Absent: its name in its directory (below) is all it can come to be. Present but not
-        // followable: a dangling symbolic link (or a loop), whose target no key names.
-        Err(_) => lstat(path).is_err(),
+        // A symbolic link: the file it leads to now is a key, but not all it can come to be.
+        Ok(_) => {
+            if let Ok(st) = stat(path) {
+                keys.push(FileKey::Inode(st.st_dev, st.st_ino));
+            }
+            false
+        }
+        // Absent: its name in its directory (below) is all it can come to be.
+        Err(_) => true,
     };
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -123,8 +132,8 @@ impl JobOrder {
     /// followed, to be safe) reads or writes files the keys do not cover, so it is a barrier:
     /// it waits for every earlier job, and the next job waits for it (red-team finding:
     /// `photos -> bk/photos` then `bk/photos/p1 -> out2` copied a prefix of p1). So is a job
-    /// whose keys are incomplete (`file_keys`: a dangling symbolic link, a directory that
-    /// cannot be examined): what it reads or writes is known only when it runs.
+    /// whose keys are incomplete (`file_keys`: SOURCE or DEST is a symbolic link, or a
+    /// directory that cannot be examined): what it reads or writes is known only when it runs.
     ///
     /// With backups, DEST's simple backup name (`DEST~`) is written too; a numbered backup
     /// (`DEST.~N~`, also possible with `existing`) waits for earlier jobs that read or write

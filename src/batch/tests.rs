@@ -140,9 +140,12 @@ fn independent_jobs_run_together_and_shared_names_wait() {
 /// Red-team finding (round 4): a dangling symbolic link that an earlier job's DEST will make
 /// whole was keyed on the link alone, so `-j 2` read it before the earlier job had written its
 /// target (`cannot stat 'M'`), where `-j 1` copied. A job whose file is a link that leads
-/// nowhere yet is a barrier both ways; a link whose target exists is keyed on the target.
+/// nowhere yet is a barrier both ways. Red team, round 17: so is a link whose target exists,
+/// which was keyed on the target as it was when the job was handed out: an earlier job still
+/// running had just created that target (or made it anew under `-b`), under a key the later
+/// job did not share, and `-j 4` read a prefix of it or wrote it at the same time.
 #[test]
-fn a_dangling_symlink_waits_for_earlier_jobs_and_holds_back_later_ones() {
+fn a_symlink_waits_for_earlier_jobs_and_holds_back_later_ones() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     std::fs::write(d.join("x"), "x").unwrap();
@@ -153,13 +156,16 @@ fn a_dangling_symlink_waits_for_earlier_jobs_and_holds_back_later_ones() {
         &[("x", "target-to-be"), ("m", "out"), ("y", "elsewhere")],
     );
     assert_eq!(answers, [false, true, true]);
-    // The same link once its target exists: keyed on the target, no barrier.
+    // The same link once its target exists: a barrier all the same.
     std::fs::write(d.join("target-to-be"), "t").unwrap();
     let answers = waits(d, &[("y", "other"), ("m", "out"), ("x", "third")]);
-    assert_eq!(answers, [false, false, false]);
-    // A dangling DEST link (written through with POSIXLY_CORRECT) is a barrier too.
+    assert_eq!(answers, [false, true, true]);
+    // A DEST link, dangling (written through with POSIXLY_CORRECT) or not, is a barrier too.
     std::os::unix::fs::symlink("nowhere", d.join("n")).unwrap();
     assert_eq!(waits(d, &[("y", "p"), ("x", "n")]), [false, true]);
+    assert_eq!(waits(d, &[("y", "p"), ("x", "m")]), [false, true]);
+    // Files reached without a link are not held back.
+    assert_eq!(waits(d, &[("y", "p"), ("x", "q")]), [false, false]);
 }
 
 /// [`waits`] for jobs that make backups with `control` (suffix `~`).
