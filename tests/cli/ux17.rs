@@ -35,7 +35,7 @@ fn a_copy_that_could_not_be_verified_says_so() {
          again (not a regular file)\n",
     );
 
-    env.write("g", &"0123456789".repeat(100));
+    env.write("g", "0123456789".repeat(100));
     let overlap = env.run(&[
         "--verify",
         "--offset-in",
