@@ -3,6 +3,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -68,8 +69,17 @@ impl From<PathBuf> for Shown {
 }
 
 /// `dir.join(name)` in one allocation (`Path::join` copies the directory's path, then grows it
-/// for the name: a second allocation).
+/// for the name: a second allocation), with one `/` between them as GNU cp shows it: its
+/// `file_name_concat` leaves out the directory's trailing slashes, so `cp -rv src// d//` shows
+/// `'src/f' -> 'd/f'` (new-user trial, round 17: fcopy showed `'src//f' -> 'd//f'`). A
+/// directory of slashes alone (`/`) stays as it is.
 fn joined(dir: &Path, name: &OsStr) -> PathBuf {
+    let bytes = dir.as_os_str().as_bytes();
+    let kept = bytes.len() - bytes.iter().rev().take_while(|&&b| b == b'/').count();
+    let dir = match kept {
+        0 => dir,
+        _ => Path::new(OsStr::from_bytes(&bytes[..kept])),
+    };
     let mut path = PathBuf::with_capacity(dir.as_os_str().len() + 1 + name.len());
     path.push(dir);
     path.push(name);

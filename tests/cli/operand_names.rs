@@ -100,3 +100,23 @@ fn a_dest_that_cannot_be_looked_at_is_worded_like_gnu() {
     .args(&["a", "b", long.as_str()])
     .check();
 }
+
+/// `cp -rv src// d//` shows each entry with one slash after the operand, `'src/f' -> 'd/f'`:
+/// GNU's `file_name_concat` leaves out the directory's trailing slashes (new-user trial, round
+/// 17: fcopy showed `'src//f' -> 'd//f'`, and `--json` named the files so). The operands
+/// themselves are shown as given. Into a new directory and into an existing one.
+#[test]
+fn entries_of_a_source_with_trailing_slashes_are_shown_like_gnu() {
+    let tree = |root: &Path| {
+        file(root, "w/src/f", "1\n");
+        file(root, "w/src/sub/g", "2\n");
+        dir(root, "w/old");
+    };
+    for args in [
+        &["-rv", "src//", "new//"][..],
+        &["-rv", "src///", "old"],
+        &["-rv", "src//", "old/"],
+    ] {
+        Diff::new(tree).args(args).cwd("w").unordered().check();
+    }
+}
