@@ -56,7 +56,13 @@ use self::sync::{close_error, mark_unfinished, sync_file, sync_parent};
 
 /// Receives progress from the engine; the default does nothing.
 pub trait Progress: Sync {
+    /// `bytes` more of SOURCE were copied (written to DEST, or shared by a clone).
     fn advance(&self, _bytes: u64) {}
+    /// `bytes` of SOURCE are holes (SEEK_DATA/SEEK_HOLE), which DEST gets as holes or zeros:
+    /// part of the size counted in the totals, never copied. Counted as copied, they made a
+    /// sparse file's bar jump to 44% at 434 GiB/s and `kill -USR1` say 4.40 GiB copied of a
+    /// 1 GiB copy (new-user trial, round 17).
+    fn skip(&self, _bytes: u64) {}
 }
 
 /// A progress sink that ignores everything.

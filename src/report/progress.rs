@@ -387,6 +387,22 @@ fn print_status(shared: &Shared, program: &str) {
 }
 
 impl Progress for ProgressDisplay {
+    /// A hole leaves the totals: the bar counts the bytes to copy, so its rate, time left and
+    /// `kill -USR1`'s "copied" are the bytes copied, as `--stats` counts them.
+    fn skip(&self, bytes: u64) {
+        let c = &self.shared.counters;
+        let _ = c
+            .bytes_total
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |t| {
+                Some(t.saturating_sub(bytes))
+            });
+        if let Some(bar) = self.shared.bar.get() {
+            bar.dec_length(bytes);
+        }
+        self.maybe_show();
+        self.poll_status();
+    }
+
     fn advance(&self, bytes: u64) {
         self.shared.counters.bytes_done.add(bytes);
         // First: a run just sent to the background hides the bar before it would draw. A bar

@@ -130,6 +130,7 @@ fn man_page() -> Vec<u8> {
             "PROGRESS AND STATUS",
             &[
                 "--progress (-g) draws one line on standard error: a bar, bytes copied of the total, percentage, rate, ETA and files done of files found. While the walk is still finding files the totals are lower bounds (shown with \u{2265}, or >= where the locale is not UTF-8) and there is no bar, percentage or ETA. The line is fitted to the terminal's width and never wraps: on a narrow terminal the bar shrinks to ten columns, then the ETA, the rate and the file count are dropped, and only then the bar; flushing... means every byte is through and files are still being finished (verifying... with --verify, while DEST is read back).",
+                "Holes of a sparse SOURCE are not copied: they leave the total as the copy finds them, so the rate, the ETA and the bytes copied count only copied bytes, as --stats does.",
                 "Sending SIGUSR1 (kill -USR1 PID) makes fcopy print one status line on standard error, as dd(1) does, and go on: bytes copied, files done, elapsed time and rate.",
             ],
         ),
