@@ -45,7 +45,9 @@ use crate::plan::{Job, Strategy};
 pub use self::error::{
     DestNote, ExecError, JobError, KeepOwnerWarning, Partial, PrefillStep, Warning,
 };
-use self::open::{created_with_final_mode, is_regular, open_dest, open_source, CreatedDest, Fd};
+use self::open::{
+    created_with_final_mode, is_regular, on_pseudo_fs, open_dest, open_source, CreatedDest, Fd,
+};
 pub use self::outcome::{
     errno_row, on_errno, ErrnoRow, Mechanism, Method, OnErrno, Outcome, Reason, ERRNO_TABLE,
 };
@@ -249,10 +251,12 @@ impl InPlace<'_> {
     }
 
     /// Adds the note for a failure after an existing regular DEST was truncated (or, ranged,
-    /// partly written).
+    /// partly written). None for a DEST in /proc or /sys, whose `O_TRUNC` empties nothing and
+    /// whose refused write stored nothing (helper-86, round 17: `fcopy a /proc/version` said
+    /// its old contents could not be restored; GNU cp says only the write error).
     fn with_note(&self, mut err: JobError, dst: &Fd) -> JobError {
         let job = self.job;
-        if self.created || !job.dest_exists || !is_regular(dst) {
+        if self.created || !job.dest_exists || !is_regular(dst) || on_pseudo_fs(dst) {
             return err;
         }
         let path = job.dest.display_path().to_owned();

@@ -12,7 +12,7 @@ use rustix::io::Errno;
 
 use super::overwrite::{OldDest, Overwrite};
 use super::ExecError;
-use crate::facts::FileKind;
+use crate::facts::{FileKind, FsKind};
 use crate::plan::{CloneMode, DestName, Endpoint, Job, Strategy};
 
 /// An open end of a copy: a descriptor we own, or standard input/output.
@@ -46,6 +46,13 @@ impl Drop for CreatedDest<'_> {
 /// Whether an open descriptor is a regular file (a device or pipe has no "old contents").
 pub(super) fn is_regular(fd: &Fd) -> bool {
     fstat(fd).is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::RegularFile)
+}
+
+/// Whether `fd` is on procfs, sysfs or their kin ([`FsKind::Pseudo`]), whose "regular" files
+/// are the kernel's handlers: a size that lies, an `O_TRUNC` that empties nothing. Asks one
+/// `fstatfs`; an error answers no.
+pub(super) fn on_pseudo_fs(fd: &Fd) -> bool {
+    rustix::fs::fstatfs(fd).is_ok_and(|fs| FsKind::from_magic(fs.f_type as u64) == FsKind::Pseudo)
 }
 
 /// Opens SOURCE read-only (standard input for `-`) and checks that it is the file planned.

@@ -175,3 +175,36 @@ fn holes_are_not_counted_as_copied_by_the_status_line() {
     assert!(copied <= 4 << 20, "holes counted as copied: {line:?}");
     assert!(env.read("d") == std::fs::read(env.join("s")).unwrap());
 }
+
+/// helper-86, round 17: a write refused by a `/proc` or `/sys` file added "was being
+/// overwritten and is now incomplete; its old contents cannot be restored", which is false
+/// there: `O_TRUNC` empties nothing and the refused write stored nothing. GNU cp says only the
+/// write error; so does fcopy, word for word (root: as anyone else the open is refused first).
+#[test]
+fn a_refused_write_to_a_proc_file_says_only_the_write_error() {
+    if !crate::testenv::require_root("writing /proc/version (mode 0444)") {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("a", "hello\n");
+    let before = std::fs::read("/proc/version").unwrap();
+    let run = env.run(&["a", "/proc/version"]);
+    assert_eq!(run.code(), Some(1), "{}", run.stderr());
+    let gnu = std::process::Command::new("/usr/bin/cp")
+        .args(["a", "/proc/version"])
+        .current_dir(env.path())
+        .output()
+        .unwrap();
+    let gnu_said = String::from_utf8_lossy(&gnu.stderr).replacen("/usr/bin/cp: ", "fcopy: ", 1);
+    if gnu.status.success() || gnu_said.is_empty() {
+        crate::testenv::record_skip("GNU cp at /usr/bin/cp did not fail here to compare with");
+    } else {
+        run.stderr_is(&gnu_said);
+    }
+    let said = run.stderr();
+    assert!(
+        said.starts_with("fcopy: error writing '/proc/version': ") && said.lines().count() == 1,
+        "{said}"
+    );
+    assert_eq!(std::fs::read("/proc/version").unwrap(), before);
+}
