@@ -46,6 +46,8 @@ mod gnu_leftovers;
 mod handoffs;
 #[path = "cli/integrity.rs"]
 mod integrity;
+#[path = "cli/kept_bytes.rs"]
+mod kept_bytes;
 #[path = "cli/memory.rs"]
 mod memory;
 #[path = "cli/newuser10.rs"]

@@ -184,11 +184,11 @@ impl Copier<'_, '_> {
                 } else {
                     self.interrupt_reported |= e.interrupted;
                     let note = e.dest_note.as_ref().map(ToString::to_string);
-                    self.reporter.failed_resumed(
+                    self.reporter.failed_job(
                         job.source.display_path(),
                         job.dest.display_path(),
                         Some(job.strategy),
-                        job.restart.resumed_from,
+                        (job.restart.resumed_from, e.kept),
                         &e,
                         note.as_deref(),
                     );

@@ -116,19 +116,46 @@ fn open_kept_partial<'p>(job: &Job, src: &Fd, place: &'p Place) -> Option<(Temp<
 /// An interruption of an atomic copy: DEST was left as it was, or not created; a `--resume`
 /// partial file is kept, and named.
 fn interrupted(job: &Job, place: &Place, temp: &Temp<'_>) -> ExecError {
-    let kept = temp.name.as_ref().filter(|_| temp.keep).map(|name| {
-        if place.dir_shown == Path::new(".") {
-            name.into()
-        } else {
-            place.dir_shown.join(name)
-        }
-    });
+    let kept = temp
+        .name
+        .as_ref()
+        .filter(|_| temp.keep)
+        .map(|name| shown_partial(place, name));
     ExecError::InterruptedAtomic {
         source: job.source.display_path().to_owned(),
         dest: job.dest.display_path().to_owned(),
         existed: place.old.is_some(),
         kept,
     }
+}
+
+/// The kept partial file `name` as the user names it: in DEST's directory as shown.
+fn shown_partial(place: &Place, name: &std::ffi::OsStr) -> std::path::PathBuf {
+    if place.dir_shown == Path::new(".") {
+        name.into()
+    } else {
+        place.dir_shown.join(name)
+    }
+}
+
+/// A failed job whose `--resume` partial file stays: its bytes from this run are counted as
+/// kept ([`JobError::kept`]), and a failure other than a signal (which names the file in its
+/// own words) gets a note naming it: after "No space left on device" the hidden
+/// `.NAME.fcopy-partial` was left in silence (round 18).
+fn with_kept_partial(job: &Job, place: &Place, temp: &Temp<'_>, mut err: JobError) -> JobError {
+    let (true, Some(name)) = (temp.keep, temp.name.as_ref()) else {
+        return err;
+    };
+    let Ok(st) = rustix::fs::fstat(temp.fd.as_fd()) else {
+        return err;
+    };
+    let len = st.st_size as u64;
+    err.kept = Some(len.saturating_sub(job.restart.resumed_from.unwrap_or(0)));
+    if !err.interrupted {
+        let path = shown_partial(place, name);
+        err.set_note(Some(DestNote::KeptNew { path, len }));
+    }
+    err
 }
 
 /// Writes the new contents into the temporary (a ranged copy over an existing DEST starts
@@ -154,7 +181,8 @@ fn fill(
             prefill(engine, job, place, old, temp.fd.as_fd()).map_err(or_interrupted)?;
         }
     }
-    let mut outcome = run_strategy(engine, job, src, &temp.fd, 0).map_err(or_interrupted)?;
+    let mut outcome = run_strategy(engine, job, src, &temp.fd, 0)
+        .map_err(|e| with_kept_partial(job, place, temp, or_interrupted(e).into()))?;
     if job.restart.verify {
         // On a mismatch the temporary goes (on drop) and DEST stays as it was. Resumed from
         // DEST's own bytes (no partial file), the next `--resume` would start from the same
@@ -165,7 +193,8 @@ fn fill(
                 // Stopped while verifying a `--resume` partial file: its data is complete and
                 // unverified; it stays for the next run, which verifies it (new user, round 15).
                 if matches!(e, super::verify::VerifyError::Interrupted { .. }) && temp.keep {
-                    return JobError::new(interrupted(job, place, temp));
+                    let err = JobError::new(interrupted(job, place, temp));
+                    return with_kept_partial(job, place, temp, err);
                 }
                 temp.discard();
                 let mut err = JobError::new(ExecError::Verify(e));

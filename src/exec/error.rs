@@ -161,6 +161,11 @@ pub enum PrefillStep {
 pub enum DestNote {
     /// A whole-file copy truncated DEST and failed.
     Incomplete { path: PathBuf },
+    /// A copy `--resume` started into a new DEST failed (not by a signal, which says so in
+    /// its own words): DEST is kept, `len` bytes long, for a later `--resume` to continue.
+    /// Said nothing before (helper-86, round 17: after "No space left on device" the user
+    /// could not tell the 1 MiB file left behind was kept on purpose).
+    KeptNew { path: PathBuf, len: u64 },
     /// A ranged copy failed inside the range.
     PartlyWritten { path: PathBuf },
     /// A copy `--resume` continued from byte `from` failed: DEST is kept, its first `from`
@@ -218,6 +223,11 @@ pub struct JobError {
     pub dest_note: Option<DestNote>,
     /// The copy stopped because of SIGINT/SIGTERM.
     pub interrupted: bool,
+    /// Bytes this job wrote that DEST keeps after the failure (a partial copy kept for
+    /// `--resume`, data whose attributes failed); counted in `--stats`, the summary and the
+    /// JSON record's `bytes`, which said 0 for them (helper-86, round 17). `None`: DEST keeps
+    /// nothing of this job, or how much is not known (a byte range, a stream).
+    pub kept: Option<u64>,
 }
 
 impl JobError {
@@ -248,14 +258,17 @@ impl JobError {
             error: Box::new(error),
             dest_note: None,
             interrupted,
+            kept: None,
         }
     }
 
-    /// Replaces the error, keeping the note.
+    /// Replaces the error, keeping the note and the bytes kept.
     pub fn set_error(&mut self, error: ExecError) {
         let note = self.dest_note.take();
+        let kept = self.kept;
         *self = JobError::new(error);
         self.set_note(note);
+        self.kept = kept;
     }
 
     /// Sets (or clears) the note about DEST.

@@ -162,8 +162,14 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
         _ => None,
     };
     let in_place = InPlace { job, created };
-    let mut outcome =
-        copy_data(engine, job, &src, &dst, overwrite).map_err(|e| in_place.copy_failed(e, &dst))?;
+    // A DEST that stays after a failure (`guard.at` is `None`) keeps what this job wrote.
+    let kept = |mut err: JobError| {
+        err.kept = in_place.kept_bytes(&dst);
+        err
+    };
+    let mut outcome = copy_data(engine, job, &src, &dst, overwrite)
+        .map_err(|e| in_place.copy_failed(e, &dst))
+        .map_err(|e| if guard.at.is_none() { kept(e) } else { e })?;
     if job.restart.verify {
         match crate::exec::verify::check(job, src.as_fd(), dst.as_fd(), &outcome) {
             Ok(checked) => checked.record(job, &mut outcome),
@@ -172,20 +178,22 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
             // round 15: each Ctrl-C during the check removed a complete copy, so a run with a
             // time limit never finished).
             Err(e @ verify::VerifyError::Interrupted { .. }) if job.restart.keep_unverified => {
-                return Err(in_place.copy_failed(ExecError::Verify(e), &dst));
+                return Err(kept(in_place.copy_failed(ExecError::Verify(e), &dst)));
             }
             Err(e) => {
                 // A new DEST that does not match is removed, even under --resume.
                 guard.at = created.then(|| job.dest.dir_and_name()).flatten();
-                return Err(in_place.with_note(e.into(), &dst));
+                let err = in_place.with_note(e.into(), &dst);
+                return Err(if guard.at.is_none() { kept(err) } else { err });
             }
         }
     }
     if !job.dest.is_stdio() {
         let new_mode = (created && !created_with_final_mode(job)).then_some(job.create_mode);
-        if let Err(e) = apply_attributes(job, &src, &dst, new_mode, &mut outcome) {
+        if let Err(mut e) = apply_attributes(job, &src, &dst, new_mode, &mut outcome) {
             // As cp does: the data is complete, so the file stays.
             guard.at = None;
+            e.kept = Some(outcome.bytes);
             return Err(e);
         }
     }
@@ -250,12 +258,39 @@ impl InPlace<'_> {
         self.with_note(err, dst)
     }
 
+    /// Bytes of this job's in DEST as it is now, for a DEST that stays after a failure: its
+    /// size less where a `--resume` began (an in-place DEST a failure emptied keeps 0). `None`
+    /// for a byte range the user gave (which bytes of it were written is not known) and for a
+    /// DEST that is not a regular file.
+    fn kept_bytes(&self, dst: &Fd) -> Option<u64> {
+        let job = self.job;
+        if job.strategy == Strategy::Ranged && job.restart.resumed_from.is_none() {
+            return None;
+        }
+        let st = rustix::fs::fstat(dst).ok()?;
+        let regular = rustix::fs::FileType::from_raw_mode(st.st_mode).is_file();
+        let from = job.restart.resumed_from.unwrap_or(0);
+        regular.then(|| (st.st_size as u64).saturating_sub(from))
+    }
+
     /// Adds the note for a failure after an existing regular DEST was truncated (or, ranged,
-    /// partly written). None for a DEST in /proc or /sys, whose `O_TRUNC` empties nothing and
+    /// partly written), or after a new DEST kept for `--resume`. None for a DEST in /proc or /sys, whose `O_TRUNC` empties nothing and
     /// whose refused write stored nothing (helper-86, round 17: `fcopy a /proc/version` said
     /// its old contents could not be restored; GNU cp says only the write error).
     fn with_note(&self, mut err: JobError, dst: &Fd) -> JobError {
         let job = self.job;
+        if self.created && job.restart.keep_partial && !err.interrupted {
+            // A DEST that fails --verify is removed even under --resume (run_job).
+            let stays = !matches!(*err.error, ExecError::Verify(_));
+            let len = rustix::fs::fstat(dst)
+                .ok()
+                .filter(|_| stays && is_regular(dst));
+            err.set_note(len.map(|st| DestNote::KeptNew {
+                path: job.dest.display_path().to_owned(),
+                len: st.st_size as u64,
+            }));
+            return err;
+        }
         if self.created || !job.dest_exists || !is_regular(dst) || on_pseudo_fs(dst) {
             return err;
         }

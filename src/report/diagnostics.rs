@@ -100,30 +100,41 @@ impl Reporter {
         note: Option<&str>,
     ) {
         let entry = (kind, job_source, job_dest);
-        self.failed_record(entry, strategy, None, &message.to_string(), note);
+        self.failed_record(entry, strategy, (None, 0), &message.to_string(), note);
     }
 
-    /// A job `--resume` continued from byte `resumed_from` failed: as [`Reporter::failed`],
-    /// with `resumed_from` in the JSON record.
-    pub fn failed_resumed(
+    /// A job failed: as [`Reporter::failed`], with `resumed_from` (the byte a `--resume`
+    /// continued from) in the JSON record, and the `kept` bytes it wrote that DEST keeps
+    /// ([`crate::exec::JobError::kept`]) counted as copied: the record's `bytes`, the
+    /// summary and `--stats`.
+    pub fn failed_job(
         &mut self,
         job_source: &Path,
         job_dest: &Path,
         strategy: Option<Strategy>,
-        resumed_from: Option<u64>,
+        (resumed_from, kept): (Option<u64>, Option<u64>),
         message: &(impl fmt::Display + ?Sized),
         note: Option<&str>,
     ) {
         let entry = ("file", job_source, job_dest);
-        self.failed_record(entry, strategy, resumed_from, &message.to_string(), note);
+        let kept = kept.unwrap_or(0);
+        self.bytes += kept;
+        self.failed_record(
+            entry,
+            strategy,
+            (resumed_from, kept),
+            &message.to_string(),
+            note,
+        );
     }
 
-    /// The error line, the note, and the JSON record of a failed entry `(kind, source, dest)`.
+    /// The error line, the note, and the JSON record of a failed entry `(kind, source, dest)`
+    /// that continued from byte `resumed_from` and left `kept` bytes in DEST.
     fn failed_record(
         &mut self,
         (kind, job_source, job_dest): (&str, &Path, &Path),
         strategy: Option<Strategy>,
-        resumed_from: Option<u64>,
+        (resumed_from, kept): (Option<u64>, u64),
         message: &str,
         note: Option<&str>,
     ) {
@@ -136,7 +147,7 @@ impl Reporter {
                 .error(self.with_program(message));
             record.strategy = strategy.map(Strategy::name);
             record.resumed_from = resumed_from;
-            record.bytes = Some(0);
+            record.bytes = Some(kept);
             record.range = self.range.as_ref().map(|r| {
                 (
                     r.offset_in.as_ref().map_or(0, |b| b.value),

@@ -77,7 +77,8 @@ fn progress_always_draws_a_bar_on_a_terminal() {
 
 /// New user, round 10: a tree holding a sparse file ended at `[> ] 101.67 KiB/10.10 MiB 0%
 /// ... 5/5 files`: its holes counted in the total, never as done. The last bar drawn must
-/// show every byte done.
+/// show every byte done; since round 17 the holes leave the total (counted as done, they made
+/// the rate and the time left absurd), so the total is the 100,000 + 4,096 bytes of data.
 #[test]
 fn progress_counts_a_sparse_files_holes_as_done() {
     if !require_tool("script") {
@@ -96,7 +97,9 @@ fn progress_counts_a_sparse_files_holes_as_done() {
         .find(|l| l.contains("files"))
         .unwrap_or("");
     assert!(
-        last.contains("10.10 MiB/10.10 MiB") && last.contains("100%") && last.contains("2/2 files"),
+        last.contains("101.66 KiB/101.66 KiB")
+            && last.contains("100%")
+            && last.contains("2/2 files"),
         "last bar not complete: {last:?} in {screen:?}"
     );
 }

@@ -269,6 +269,11 @@ impl Display for DestNote {
                 "{} may be partly written in the range; its old contents there cannot be restored",
                 quote(path)
             ),
+            DestNote::KeptNew { path, len } => write!(
+                f,
+                "{} is kept for --resume with the first {len} bytes",
+                quote(path)
+            ),
             DestNote::KeptForResume { path, from } => write!(
                 f,
                 "{} was resumed from byte {from} and is kept for --resume",

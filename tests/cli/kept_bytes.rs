@@ -1,0 +1,174 @@
+//! What a failed copy left in DEST is said and counted: a partial copy kept for `--resume` is
+//! named in a note, and its bytes are in `--stats`, the summary and the JSON record's `bytes`
+//! (helper-86, round 17: all three said 0 for a 1 MiB file left behind on purpose).
+
+use crate::testenv::{pattern, require_strace, TestEnv};
+
+const M: usize = 1 << 20;
+
+/// strace arguments that make `pwrite64` fail as `spec` says (`error=ENOSPC:when=3`).
+fn pwrite_fault(spec: &str) -> Vec<String> {
+    ["strace", "-f", "-o", "/dev/null", "-e", "trace=pwrite64"]
+        .into_iter()
+        .map(String::from)
+        .chain(["-e".into(), format!("inject=pwrite64:{spec}")])
+        .collect()
+}
+
+/// The `N` of `--stats`' line `bytes: ... copied (N bytes), ...`.
+fn stats_bytes(stderr: &str) -> u64 {
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("bytes: "))
+        .unwrap_or_else(|| panic!("no --stats bytes line in {stderr:?}"));
+    line.split(" copied (")
+        .nth(1)
+        .and_then(|rest| rest.split(" bytes)").next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no byte count in {line:?}"))
+}
+
+#[test]
+fn a_partial_copy_kept_for_resume_is_said_and_counted() {
+    if !require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("src", pattern(3 * M, 18));
+    let args = [
+        "--resume",
+        "--method=read-write",
+        "--json",
+        "--stats",
+        "src",
+        "dst",
+    ];
+    let first = env
+        .fcopy()
+        .wrapped(&pwrite_fault("error=ENOSPC:when=3"))
+        .args(&args)
+        .run();
+    first.failure();
+    let kept = env.read("dst").len() as u64;
+    assert!(kept > 0 && kept < 3 * M as u64, "kept {kept} bytes");
+    assert_eq!(env.read("dst"), env.read("src")[..kept as usize]);
+    let stderr = first.stderr();
+    assert!(
+        stderr.contains(&format!(
+            "fcopy: 'dst' is kept for --resume with the first {kept} bytes\n"
+        )),
+        "{stderr}"
+    );
+    let records = first.json();
+    let file = records
+        .iter()
+        .find(|r| r["type"] == "file")
+        .expect("a file record");
+    let summary = records
+        .iter()
+        .find(|r| r["type"] == "summary")
+        .expect("a summary");
+    assert_eq!(file["status"], "error", "{file}");
+    assert_eq!(file["bytes"], kept, "{file}");
+    assert_eq!(summary["bytes"], kept, "{summary}");
+    assert_eq!(stats_bytes(&stderr), kept, "{stderr}");
+
+    // The next run continues it and fails again: it counts only what it added.
+    let second = env
+        .fcopy()
+        .wrapped(&pwrite_fault("error=ENOSPC:when=2"))
+        .args(&args)
+        .run();
+    second.failure();
+    let now = env.read("dst").len() as u64;
+    assert!(now > kept && now < 3 * M as u64, "{kept} -> {now} bytes");
+    assert_eq!(env.read("dst"), env.read("src")[..now as usize]);
+    let file = second.json_record();
+    assert_eq!(file["resumed_from"], kept, "{file}");
+    assert_eq!(file["bytes"], now - kept, "{file}");
+    assert_eq!(stats_bytes(&second.stderr()), now - kept);
+    assert!(
+        second.stderr().contains(&format!(
+            "fcopy: 'dst' was resumed from byte {kept} and is kept for --resume\n"
+        )),
+        "{}",
+        second.stderr()
+    );
+}
+
+/// Without `--resume` nothing is kept, and nothing is counted: a new DEST is removed, an
+/// existing one overwritten in place is left empty (its old bytes were cut first).
+#[test]
+fn a_failed_copy_that_keeps_nothing_counts_nothing() {
+    if !require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("src", pattern(3 * M, 19));
+    env.write("old", "old contents\n");
+    for dest in ["new", "old"] {
+        let run = env
+            .fcopy()
+            .wrapped(&pwrite_fault("error=ENOSPC:when=3"))
+            .args(&["--method=read-write", "--json", "--stats", "src", dest])
+            .run();
+        run.failure();
+        let file = run.json_record();
+        let left = std::fs::metadata(env.join(dest)).map_or(0, |m| m.len());
+        assert_eq!(left, 0, "{dest}: {left} bytes left");
+        assert_eq!(file["bytes"], 0, "{file}");
+        assert_eq!(stats_bytes(&run.stderr()), 0);
+        assert!(
+            !run.stderr().contains("kept for --resume"),
+            "{}",
+            run.stderr()
+        );
+    }
+    assert!(!env.exists("new"));
+}
+
+/// `--atomic --resume` keeps its hidden `.NAME.fcopy-partial`: the note names it, its bytes
+/// are counted, and DEST itself is untouched (round 18: the file was left in silence and the
+/// record said 0 bytes).
+#[test]
+fn an_atomic_partial_file_kept_for_resume_is_named_and_counted() {
+    if !require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("src", pattern(3 * M, 20));
+    env.write("dst", "old contents\n");
+    let run = env
+        .fcopy()
+        .wrapped(&pwrite_fault("error=ENOSPC:when=3"))
+        .args(&[
+            "--atomic",
+            "--resume",
+            "--method=read-write",
+            "--json",
+            "--stats",
+            "src",
+            "dst",
+        ])
+        .run();
+    run.failure();
+    assert_eq!(env.read("dst"), b"old contents\n");
+    let kept = env.read(".dst.fcopy-partial").len() as u64;
+    assert!(kept > 0 && kept < 3 * M as u64, "kept {kept} bytes");
+    assert!(
+        run.stderr().contains(&format!(
+            "fcopy: '.dst.fcopy-partial' is kept for --resume with the first {kept} bytes\n"
+        )),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(run.json_record()["bytes"], kept);
+    assert_eq!(stats_bytes(&run.stderr()), kept);
+    // The next run continues the partial file and puts it in place.
+    let rec = env
+        .run(&["--atomic", "--resume", "--json", "src", "dst"])
+        .json_record();
+    assert_eq!(rec["resumed_from"], kept, "{rec}");
+    env.assert_same_content("src", "dst");
+    assert!(!env.exists(".dst.fcopy-partial"));
+}
