@@ -2,7 +2,7 @@
 //! named in a note, and its bytes are in `--stats`, the summary and the JSON record's `bytes`
 //! (helper-86, round 17: all three said 0 for a 1 MiB file left behind on purpose).
 
-use crate::testenv::{pattern, require_strace, TestEnv};
+use crate::testenv::{pattern, require_strace, Run, TestEnv};
 
 const M: usize = 1 << 20;
 
@@ -13,6 +13,18 @@ fn pwrite_fault(spec: &str) -> Vec<String> {
         .map(String::from)
         .chain(["-e".into(), format!("inject=pwrite64:{spec}")])
         .collect()
+}
+
+/// Runs fcopy with `args`, its `when`-th `pwrite64` failing with ENOSPC (`when=3`: after
+/// two pieces of 1 MiB), and checks it fails.
+fn fail_at_write(env: &TestEnv, when: &str, args: &[&str]) -> Run {
+    let run = env
+        .fcopy()
+        .wrapped(&pwrite_fault(&format!("error=ENOSPC:when={when}")))
+        .args(args)
+        .run();
+    run.failure();
+    run
 }
 
 /// The `N` of `--stats`' line `bytes: ... copied (N bytes), ...`.
@@ -43,22 +55,14 @@ fn a_partial_copy_kept_for_resume_is_said_and_counted() {
         "src",
         "dst",
     ];
-    let first = env
-        .fcopy()
-        .wrapped(&pwrite_fault("error=ENOSPC:when=3"))
-        .args(&args)
-        .run();
-    first.failure();
+    let first = fail_at_write(&env, "3", &args);
     let kept = env.read("dst").len() as u64;
     assert!(kept > 0 && kept < 3 * M as u64, "kept {kept} bytes");
     assert_eq!(env.read("dst"), env.read("src")[..kept as usize]);
+    first.stderr_contains(&format!(
+        "fcopy: 'dst' is kept for --resume with the first {kept} bytes\n"
+    ));
     let stderr = first.stderr();
-    assert!(
-        stderr.contains(&format!(
-            "fcopy: 'dst' is kept for --resume with the first {kept} bytes\n"
-        )),
-        "{stderr}"
-    );
     let records = first.json();
     let file = records
         .iter()
@@ -74,12 +78,7 @@ fn a_partial_copy_kept_for_resume_is_said_and_counted() {
     assert_eq!(stats_bytes(&stderr), kept, "{stderr}");
 
     // The next run continues it and fails again: it counts only what it added.
-    let second = env
-        .fcopy()
-        .wrapped(&pwrite_fault("error=ENOSPC:when=2"))
-        .args(&args)
-        .run();
-    second.failure();
+    let second = fail_at_write(&env, "2", &args);
     let now = env.read("dst").len() as u64;
     assert!(now > kept && now < 3 * M as u64, "{kept} -> {now} bytes");
     assert_eq!(env.read("dst"), env.read("src")[..now as usize]);
@@ -87,13 +86,9 @@ fn a_partial_copy_kept_for_resume_is_said_and_counted() {
     assert_eq!(file["resumed_from"], kept, "{file}");
     assert_eq!(file["bytes"], now - kept, "{file}");
     assert_eq!(stats_bytes(&second.stderr()), now - kept);
-    assert!(
-        second.stderr().contains(&format!(
-            "fcopy: 'dst' was resumed from byte {kept} and is kept for --resume\n"
-        )),
-        "{}",
-        second.stderr()
-    );
+    second.stderr_contains(&format!(
+        "fcopy: 'dst' was resumed from byte {kept} and is kept for --resume\n"
+    ));
 }
 
 /// Without `--resume` nothing is kept, and nothing is counted: a new DEST is removed, an
@@ -107,12 +102,8 @@ fn a_failed_copy_that_keeps_nothing_counts_nothing() {
     env.write("src", pattern(3 * M, 19));
     env.write("old", "old contents\n");
     for dest in ["new", "old"] {
-        let run = env
-            .fcopy()
-            .wrapped(&pwrite_fault("error=ENOSPC:when=3"))
-            .args(&["--method=read-write", "--json", "--stats", "src", dest])
-            .run();
-        run.failure();
+        let args = ["--method=read-write", "--json", "--stats", "src", dest];
+        let run = fail_at_write(&env, "3", &args);
         let file = run.json_record();
         let left = std::fs::metadata(env.join(dest)).map_or(0, |m| m.len());
         assert_eq!(left, 0, "{dest}: {left} bytes left");
@@ -138,30 +129,22 @@ fn an_atomic_partial_file_kept_for_resume_is_named_and_counted() {
     let env = TestEnv::new();
     env.write("src", pattern(3 * M, 20));
     env.write("dst", "old contents\n");
-    let run = env
-        .fcopy()
-        .wrapped(&pwrite_fault("error=ENOSPC:when=3"))
-        .args(&[
-            "--atomic",
-            "--resume",
-            "--method=read-write",
-            "--json",
-            "--stats",
-            "src",
-            "dst",
-        ])
-        .run();
-    run.failure();
+    let args = [
+        "--atomic",
+        "--resume",
+        "--method=read-write",
+        "--json",
+        "--stats",
+        "src",
+        "dst",
+    ];
+    let run = fail_at_write(&env, "3", &args);
     assert_eq!(env.read("dst"), b"old contents\n");
     let kept = env.read(".dst.fcopy-partial").len() as u64;
     assert!(kept > 0 && kept < 3 * M as u64, "kept {kept} bytes");
-    assert!(
-        run.stderr().contains(&format!(
-            "fcopy: '.dst.fcopy-partial' is kept for --resume with the first {kept} bytes\n"
-        )),
-        "{}",
-        run.stderr()
-    );
+    run.stderr_contains(&format!(
+        "fcopy: '.dst.fcopy-partial' is kept for --resume with the first {kept} bytes\n"
+    ));
     assert_eq!(run.json_record()["bytes"], kept);
     assert_eq!(stats_bytes(&run.stderr()), kept);
     // The next run continues the partial file and puts it in place.
