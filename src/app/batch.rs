@@ -255,7 +255,7 @@ fn run_line(
             // a new file at a name (`--atomic` renames one over DEST), and a later job reaching
             // it through a symlink must still find this job's key (red team, round 13: `-j 8`
             // failed 'replaced while being copied' where `-j 1` copied).
-            files = order.must_wait(source, dest, recursive).1;
+            files = order.files_after_wait(source, dest, recursive);
         }
         order.add(files, wait);
     }

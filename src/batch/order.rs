@@ -180,6 +180,17 @@ impl JobOrder {
         (clash, files)
     }
 
+    /// [`JobOrder::must_wait`]'s files of a job once every earlier job is done, looked up
+    /// afresh: the directories seen before are forgotten, since a job that waited may follow
+    /// a barrier job that replaced a directory on its path, or a symbolic link to one (red
+    /// team, round 18: `M -> L` with `-dT` pointed `L` at `dirB`; `big -> L/f` was then keyed
+    /// as a write into `dirA`, the cached answer for `L`, and `dirB/f -> out` ran beside it
+    /// and copied a prefix, exit 0).
+    pub fn files_after_wait(&mut self, source: &Path, dest: &Path, recursive: bool) -> JobFiles {
+        self.dirs.clear();
+        self.must_wait(source, dest, recursive).1
+    }
+
     /// The run's fingerprint of a file key or a numbered-backup stem ([`Fingerprint`]).
     fn fingerprint(&self, key: &impl Hash) -> Fingerprint {
         self.fingerprints.hash_one(key)

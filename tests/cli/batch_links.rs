@@ -83,3 +83,40 @@ fn a_job_through_a_link_waits_for_the_job_writing_its_target() {
         assert_eq!(env.read("f"), b"GGG\n", "-j {jobs}: written through S");
     }
 }
+
+/// A job after one that re-points a symbolic link to a directory finds the link's new
+/// directory, not the one looked up before (red team, round 18). `x -> L/y0` looks up `L`
+/// (`dirA`); `M -> L` (`-dT`) makes `L` lead to `dirB`; `big -> L/f` then writes `dirB/f`,
+/// and `dirB/f -> out` must wait for it. Keyed as a write into `dirA` (the remembered `L`),
+/// the last job ran beside it: `out` was a prefix of `big` (exit 0) or "cannot stat". The
+/// big job's `copy_file_range` is delayed 0.5 s (strace) to hold it open meanwhile.
+#[test]
+fn a_job_after_a_link_is_repointed_finds_its_new_directory() {
+    if !require_tool("strace") {
+        return;
+    }
+    let big = vec![9u8; 9 << 20];
+    for jobs in ["1", "4"] {
+        let env = TestEnv::new();
+        std::fs::create_dir(env.join("dirA")).unwrap();
+        std::fs::create_dir(env.join("dirB")).unwrap();
+        std::os::unix::fs::symlink("dirA", env.join("L")).unwrap();
+        std::os::unix::fs::symlink("dirB", env.join("M")).unwrap();
+        env.write("x", "x\n");
+        env.write("big", &big);
+        env.write("jobs", "x\tL/y0\nM\tL\nbig\tL/f\ndirB/f\tout\n");
+        let out = Command::new("strace")
+            .args(["-f", "-o", "/dev/null", "-e", "trace=copy_file_range"])
+            .args(["-e", "inject=copy_file_range:delay_enter=500000"])
+            .args([FCOPY, "-dT", "--batch", "jobs", "-j", jobs])
+            .current_dir(env.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!((out.status.code(), &*stderr), (Some(0), ""), "-j {jobs}");
+        let link = std::fs::read_link(env.join("L")).unwrap();
+        assert_eq!(link, std::path::Path::new("dirB"), "-j {jobs}");
+        assert!(env.read("out") == big, "-j {jobs}: out is not big");
+        assert!(env.read("dirB/f") == big, "-j {jobs}: dirB/f is not big");
+    }
+}
