@@ -86,6 +86,8 @@ mod ux12;
 mod ux13;
 #[path = "cli/ux17.rs"]
 mod ux17;
+#[path = "cli/ux18.rs"]
+mod ux18;
 #[path = "cli/ux8.rs"]
 mod ux8;
 #[path = "cli/ux9.rs"]

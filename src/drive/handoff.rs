@@ -142,7 +142,6 @@ impl Copier<'_, '_> {
                 }
             }
         }
-        self.reporter.file_finished();
         match result {
             Ok(outcome) => {
                 self.reporter.copied(&job, &outcome, elapsed);

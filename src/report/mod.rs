@@ -155,13 +155,6 @@ impl Reporter {
         self.flush();
     }
 
-    /// One file finished (copied or failed): the progress bar's `N/M files` moves on.
-    pub fn file_finished(&self) {
-        if let Some(p) = &self.progress {
-            p.file_done();
-        }
-    }
-
     /// Flushes standard output; a write error there is a failure (as GNU cp: `write error`).
     pub fn flush(&mut self) {
         if let (None, Some(stdout)) = (&self.write_error, &mut self.stdout) {

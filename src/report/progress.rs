@@ -259,15 +259,6 @@ impl ProgressDisplay {
         }
     }
 
-    /// One file finished (copied or failed).
-    pub fn file_done(&self) {
-        let c = &self.shared.counters;
-        c.files_done.fetch_add(1, Ordering::Relaxed);
-        self.maybe_show();
-        self.poll_status();
-        self.tick();
-    }
-
     /// `auto`: shows the bar once the copy has run for [`AUTO_DELAY`], if fcopy is the
     /// terminal's foreground job, and from then on hides it while fcopy is in the background
     /// (Ctrl-Z, `bg`) and shows it again after `fg`, as pv does. A job started with `&` drew
@@ -387,6 +378,15 @@ fn print_status(shared: &Shared, program: &str) {
 }
 
 impl Progress for ProgressDisplay {
+    /// One file finished (copied or failed), counted by the thread that ran it.
+    fn file_done(&self) {
+        let c = &self.shared.counters;
+        c.files_done.fetch_add(1, Ordering::Relaxed);
+        self.maybe_show();
+        self.poll_status();
+        self.tick();
+    }
+
     /// A hole leaves the totals: the bar counts the bytes to copy, so its rate, time left and
     /// `kill -USR1`'s "copied" are the bytes copied, as `--stats` counts them.
     fn skip(&self, bytes: u64) {

@@ -1,0 +1,142 @@
+//! Round 18's new-user trial: what the progress display says while workers (`-j`) copy.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::testenv::{pattern, require_tool, TestEnv, FCOPY};
+
+/// 50 files of 1 MiB and 200 small ones below `tree`.
+fn tree(env: &TestEnv) {
+    for i in 0..50 {
+        env.write(format!("tree/f{i}"), pattern(1 << 20, i as u64));
+    }
+    for i in 0..200 {
+        env.write(format!("tree/sub/s{i}"), format!("{i}\n"));
+    }
+}
+
+/// A size as the bar shows it (`12.00 MiB`, `512.00 KiB`, `0 B`), in bytes.
+fn shown_bytes(number: &str, unit: &str) -> f64 {
+    let scale = match unit {
+        "B" => 1.0,
+        "KiB" => 1024.0,
+        "MiB" => 1024.0 * 1024.0,
+        "GiB" => 1024.0 * 1024.0 * 1024.0,
+        other => panic!("unit {other:?}"),
+    };
+    number.parse::<f64>().unwrap() * scale
+}
+
+/// Each frame's bytes copied and files done: `[...] 12.00 MiB/50.00 MiB ... 9/250 files`.
+fn frames(screen: &str) -> Vec<(f64, usize)> {
+    screen
+        .split(['\r', '\n'])
+        .filter(|frame| frame.contains(" files"))
+        .filter_map(|frame| {
+            let frame = frame.replace("\u{1b}[2K", " ");
+            let words: Vec<&str> = frame.split_whitespace().collect();
+            let at = words
+                .iter()
+                .position(|w| w.contains('/') && !w.contains("files"))?;
+            let copied = shown_bytes(
+                words[at - 1].trim_start_matches(['[', '=', '>', ']']),
+                words[at].split('/').next()?,
+            );
+            let files = words.iter().position(|w| *w == "files")?;
+            let done = words[files - 1].split('/').next()?.parse().ok()?;
+            Some((copied, done))
+        })
+        .collect()
+}
+
+/// New-user trial, round 18: with workers the bar's file count moved only when a worker's
+/// hand-off of up to 128 jobs came back: `50.00 MiB/50.00 MiB 99% ... 48/250 files`, then
+/// `122/250` at the end. Each job now counts where it ran. Each 1 MiB copy_file_range is held
+/// 0.1 s (strace) so the bar draws many frames; in every one, the files done are at least the
+/// 1 MiB files whose bytes it counts, less the 3 that workers may be finishing.
+#[test]
+fn the_bar_counts_each_file_a_worker_finishes() {
+    if !require_tool("script") || !require_tool("strace") {
+        return;
+    }
+    let env = TestEnv::new();
+    tree(&env);
+    let typescript = env.join("typescript");
+    let command = format!(
+        "strace -f -o /dev/null -e trace=copy_file_range \
+         -e inject=copy_file_range:delay_enter=100000 \
+         {FCOPY} --progress=always -j 3 -r tree copy"
+    );
+    let status = Command::new("script")
+        .args(["-qfec", &command])
+        .arg(&typescript)
+        .current_dir(env.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "{command}: {status}");
+    let screen = String::from_utf8_lossy(&std::fs::read(&typescript).unwrap()).into_owned();
+    let frames = frames(&screen);
+    assert!(frames.len() >= 5, "too few frames: {screen:?}");
+    for (copied, done) in &frames {
+        let big_files = (*copied / (1 << 20) as f64).floor() as usize;
+        assert!(
+            done + 3 >= big_files,
+            "{done} files done beside {big_files} MiB copied in {frames:?}"
+        );
+    }
+}
+
+/// The same for `kill -USR1` mid-copy: each 1 MiB copy_file_range is held 0.2 s (strace), and
+/// once 6 of the big files are complete on disk the status line must count them (less those
+/// its 3 workers may still be closing). It said `0/≥176 files` with 15 on disk.
+#[test]
+fn the_status_line_counts_each_file_a_worker_finishes() {
+    if !require_tool("strace") {
+        return;
+    }
+    let env = TestEnv::new();
+    tree(&env);
+    let child = Command::new("strace")
+        .args(["-f", "-o", "/dev/null", "-e", "trace=copy_file_range"])
+        .args(["-e", "inject=copy_file_range:delay_enter=200000"])
+        .args([FCOPY, "-j", "3", "-r", "tree", "copy"])
+        .current_dir(env.path())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let fcopy = crate::testenv::traced_pid(child.id()).expect("fcopy under strace");
+    let complete = || {
+        (0..50)
+            .filter(|i| {
+                std::fs::metadata(env.join(format!("copy/f{i}"))).is_ok_and(|m| m.len() == 1 << 20)
+            })
+            .count()
+    };
+    let started = Instant::now();
+    while complete() < 6 {
+        assert!(started.elapsed() < Duration::from_secs(30), "no progress");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let on_disk = complete();
+    let status = Command::new("kill")
+        .args(["-USR1", &fcopy.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let line = stderr.lines().next().expect("a status line");
+    let counted: usize = line
+        .split(" copied, ")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no file count in {line:?}"));
+    assert!(
+        counted + 3 >= on_disk,
+        "{on_disk} files complete on disk, the status line counted {counted}: {line:?}"
+    );
+}
