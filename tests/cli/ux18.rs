@@ -33,20 +33,114 @@ fn frames(screen: &str) -> Vec<(f64, usize)> {
         .split(['\r', '\n'])
         .filter(|frame| frame.contains(" files"))
         .filter_map(|frame| {
-            let frame = frame.replace("\u{1b}[2K", " ");
+            let (copied, _) = frame_bytes(frame)?;
             let words: Vec<&str> = frame.split_whitespace().collect();
-            let at = words
-                .iter()
-                .position(|w| w.contains('/') && !w.contains("files"))?;
-            let copied = shown_bytes(
-                words[at - 1].trim_start_matches(['[', '=', '>', ']']),
-                words[at].split('/').next()?,
-            );
             let files = words.iter().position(|w| *w == "files")?;
             let done = words[files - 1].split('/').next()?.parse().ok()?;
             Some((copied, done))
         })
         .collect()
+}
+
+/// A frame's bytes copied and its total, as it shows them (`12.00 MiB/50.00 MiB`); a total
+/// shown as a lower bound (`≥50.00 MiB`) is negative.
+fn frame_bytes(frame: &str) -> Option<(f64, f64)> {
+    let frame = frame.replace("\u{1b}[2K", " ");
+    let words: Vec<&str> = frame.split_whitespace().collect();
+    let at = words
+        .iter()
+        .position(|w| w.contains('/') && !w.contains("files") && !w.ends_with("/s"))?;
+    let (unit, total) = words[at].split_once('/')?;
+    let copied = shown_bytes(words[at - 1].trim_start_matches(['[', '=', '>', ']']), unit);
+    let bound = total.starts_with('≥');
+    let total = shown_bytes(total.trim_start_matches('≥'), words.get(at + 1)?);
+    Some((copied, if bound { -total } else { total }))
+}
+
+/// Every frame of a bar (`--progress=always`) drawn while `fcopy ARGS` runs in a pty.
+fn bar_frames(env: &TestEnv, command: &str) -> Vec<(f64, f64)> {
+    let typescript = env.join("typescript");
+    let status = Command::new("script")
+        .args(["-qfec", command])
+        .arg(&typescript)
+        .current_dir(env.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "{command}: {status}");
+    let screen = String::from_utf8_lossy(&std::fs::read(&typescript).unwrap()).into_owned();
+    screen
+        .split(['\r', '\n'])
+        .filter(|line| line.starts_with("\u{1b}[2K"))
+        .filter_map(frame_bytes)
+        .collect()
+}
+
+/// Red team, round 18: `--atomic` with a range first copies DEST's old bytes into the
+/// temporary, and counted them as copied: a 1 MiB range into a sparse DEST of 64 MiB with
+/// 8 MiB of data said `9.00 MiB/≥9.00 MiB` (the old DEST's holes took the total to nothing,
+/// so no bar and no percentage, for every later job too). Every frame now counts the range.
+#[test]
+fn an_atomic_range_counts_only_its_own_bytes() {
+    if !require_tool("script") {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("small", pattern(1 << 20, 5));
+    env.write_sparse("dst", 64 << 20, &[(0, &pattern(8 << 20, 6))]);
+    let command = format!("{FCOPY} --progress=always --atomic --offset-out 4096 small dst");
+    let frames = bar_frames(&env, &command);
+    assert!(!frames.is_empty(), "no frame");
+    for &(copied, total) in &frames {
+        assert_eq!(total, (1 << 20) as f64, "{frames:?}");
+        assert!(copied <= total, "{frames:?}");
+    }
+    let got = env.read("dst");
+    assert_eq!(got[4096..4096 + (1 << 20)], pattern(1 << 20, 5)[..]);
+}
+
+/// `--atomic --resume` continues its kept `.NAME.fcopy-partial`: the bytes it holds are not
+/// copied again and leave the total, as they do for a copy resumed in place. The bar ended at
+/// `275.25 MiB/300.00 MiB 91%`. Every frame that counts a byte has the rest as its total.
+#[test]
+fn an_atomic_resume_counts_only_the_rest() {
+    if !require_tool("script") || !crate::testenv::require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    let source = pattern(64 << 20, 7);
+    env.write("src", &source);
+    let first = env
+        .fcopy()
+        .wrapped(&[
+            "strace",
+            "-f",
+            "-o",
+            "/dev/null",
+            "-e",
+            "trace=pwrite64",
+            "-e",
+            "inject=pwrite64:error=ENOSPC:when=40",
+        ])
+        .args(&["--method=read-write", "--atomic", "--resume", "src", "dst"])
+        .run();
+    first.failure();
+    let kept = env.read(".dst.fcopy-partial").len() as f64;
+    assert!(kept > 0.0, "nothing kept");
+    let rest = source.len() as f64 - kept;
+    let command = format!("{FCOPY} --progress=always --atomic --resume src dst");
+    let frames = bar_frames(&env, &command);
+    let counting: Vec<_> = frames.iter().filter(|f| f.0 > 0.0).collect();
+    assert!(!counting.is_empty(), "no frame counted a byte: {frames:?}");
+    for &&(copied, total) in &counting {
+        assert!(
+            (total - rest).abs() < 0.01 * rest,
+            "total {total}, rest {rest}: {frames:?}"
+        );
+        assert!(copied <= total, "{frames:?}");
+    }
+    env.assert_same_content("src", "dst");
 }
 
 /// New-user trial, round 18: with workers the bar's file count moved only when a worker's
