@@ -100,9 +100,14 @@ impl Checked {
 /// Why a copy could not be verified (worded in `report/messages/exec.rs`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Unverifiable {
-    /// This end (SOURCE or DEST) is a stream (`-`, a pipe, a FIFO, a terminal, a device):
-    /// what went through cannot be read again.
+    /// This end (SOURCE or DEST) is a stream (a pipe, a FIFO, a terminal, a device): what
+    /// went through cannot be read again.
     Stream(PathBuf),
+    /// SOURCE is `-`, standard input, read once whatever it is (a redirected regular file
+    /// too: "not a regular file" was false there; red team, round 18).
+    StandardInput,
+    /// DEST is `-`, standard output, written once and not read back.
+    StandardOutput,
     /// SOURCE is made up as it is read (`/proc`, `/sys`: size 0 in stat); a second read may
     /// rightly give other bytes.
     MadeUp(PathBuf),
@@ -134,9 +139,13 @@ fn regular(fd: BorrowedFd<'_>) -> Option<rustix::fs::Stat> {
 /// overwritten byte, its bytes correct).
 fn unverifiable(job: &Job, regular: (bool, bool)) -> Option<Unverifiable> {
     let shown = |end: &crate::plan::Endpoint| end.display_path().to_owned();
-    if job.source.is_stdio() || !regular.0 {
+    if job.source.is_stdio() {
+        Some(Unverifiable::StandardInput)
+    } else if job.dest.is_stdio() {
+        Some(Unverifiable::StandardOutput)
+    } else if !regular.0 {
         Some(Unverifiable::Stream(shown(&job.source)))
-    } else if job.dest.is_stdio() || !regular.1 {
+    } else if !regular.1 {
         Some(Unverifiable::Stream(shown(&job.dest)))
     } else if !job.source_facts.has_trusted_size() {
         Some(Unverifiable::MadeUp(shown(&job.source)))

@@ -17,10 +17,27 @@ fn a_copy_that_could_not_be_verified_says_so() {
         .stdin_bytes("piped\n")
         .run();
     piped.exit_zero().stderr_is(
-        "fcopy: warning: 'out' was copied but not verified: '-' cannot be read again (not a \
-         regular file)\n",
+        "fcopy: warning: 'out' was copied but not verified: '-' (standard input) is read once, \
+         not again\n",
     );
     assert_eq!(env.read("out"), b"piped\n");
+    // Standard input redirected from a regular file is read once all the same (red team,
+    // round 18: the warning said it was not a regular file).
+    let redirected = env
+        .fcopy()
+        .args(&["--verify", "-", "out2"])
+        .stdin_file(std::fs::File::open(env.join("f")).unwrap())
+        .run();
+    redirected.exit_zero().stderr_is(
+        "fcopy: warning: 'out2' was copied but not verified: '-' (standard input) is read \
+         once, not again\n",
+    );
+    assert_eq!(env.read("out2"), b"some data\n");
+    let to_stdout = env.fcopy().args(&["--verify", "f", "-"]).run();
+    to_stdout.exit_zero().stderr_is(
+        "fcopy: warning: '-' was copied but not verified: '-' (standard output) is written \
+         once, not read back\n",
+    );
 
     let proc = env.run(&["--verify", "/proc/self/status", "st"]);
     proc.exit_zero().stderr_is(

@@ -234,3 +234,39 @@ fn the_status_line_counts_each_file_a_worker_finishes() {
         "{on_disk} files complete on disk, the status line counted {counted}: {line:?}"
     );
 }
+
+/// Red team, round 18: a file of the POSIX message-queue filesystem says a size its contents
+/// do not have (as `/proc` files do), and `--verify` failed the correct copy (exit 1, and on
+/// an existing DEST "its old contents cannot be restored"). Such files are now known as
+/// made up as they are read: copied, and the warning says why they are not verified.
+#[test]
+fn a_message_queue_file_is_copied_with_a_warning_not_failed() {
+    if !crate::testenv::require_root("mounting an mqueue filesystem")
+        || !require_tool("mount")
+        || !require_tool("umount")
+    {
+        return;
+    }
+    let env = TestEnv::new();
+    let mq = env.join("mq");
+    std::fs::create_dir(&mq).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "mqueue", "none"])
+        .arg(&mq)
+        .status()
+        .unwrap();
+    if !mounted.success() {
+        crate::testenv::skip("mount -t mqueue failed here");
+        return;
+    }
+    std::fs::File::create(mq.join("q1")).unwrap();
+    env.write("o", "old\n");
+    let run = env.run(&["--verify", "mq/q1", "o"]);
+    let contents = std::fs::read(mq.join("q1"));
+    let _ = Command::new("umount").arg(&mq).status();
+    run.exit_zero().stderr_is(
+        "fcopy: warning: 'o' was copied but not verified: 'mq/q1' is made up as it is read, \
+         and a second read may differ\n",
+    );
+    assert_eq!(env.read("o"), contents.unwrap());
+}

@@ -333,6 +333,12 @@ impl Display for Warning {
                             quote(end)
                         )
                     }
+                    Unverifiable::StandardInput => {
+                        write!(f, "'-' (standard input) is read once, not again")
+                    }
+                    Unverifiable::StandardOutput => {
+                        write!(f, "'-' (standard output) is written once, not read back")
+                    }
                     Unverifiable::MadeUp(source) => write!(
                         f,
                         "{} is made up as it is read, and a second read may differ",
