@@ -145,6 +145,7 @@ impl Reporter {
         if self.json {
             let mut record = Record::new(kind, Some(job_source), Some(job_dest), "error")
                 .error(self.with_program(message));
+            record.note = note;
             record.strategy = strategy.map(Strategy::name);
             record.resumed_from = resumed_from;
             record.bytes = Some(kept);

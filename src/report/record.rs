@@ -23,6 +23,9 @@ pub(super) struct Record<'a> {
     pub bytes: Option<u64>,
     pub extents: Option<u64>,
     pub error: Option<String>,
+    /// What became of DEST after a failure, as the second stderr line says it (`'f' is kept
+    /// for --resume with the first N bytes`), without the program name.
+    pub note: Option<&'a str>,
     pub elapsed_ms: Option<f64>,
     /// The line of a `--batch` file the record is about.
     pub line: Option<u64>,
@@ -56,6 +59,7 @@ impl<'a> Record<'a> {
             bytes: None,
             extents: None,
             error: None,
+            note: None,
             elapsed_ms: None,
             line: None,
             resumed_from: None,
@@ -121,7 +125,8 @@ impl<'a> Record<'a> {
             .opt_num("len", self.range.and_then(|r| r.2))
             .opt_num("bytes", self.bytes)
             .opt_num("extents", self.extents)
-            .opt_str("error", self.error.as_deref());
+            .opt_str("error", self.error.as_deref())
+            .opt_str("note", self.note);
         o = match self.elapsed_ms {
             Some(ms) => o.float("elapsed_ms", ms),
             None => o.null("elapsed_ms"),

@@ -74,6 +74,8 @@ fn a_partial_copy_kept_for_resume_is_said_and_counted() {
         .expect("a summary");
     assert_eq!(file["status"], "error", "{file}");
     assert_eq!(file["bytes"], kept, "{file}");
+    let note = format!("'dst' is kept for --resume with the first {kept} bytes");
+    assert_eq!(file["note"], note.as_str(), "{file}");
     assert_eq!(summary["bytes"], kept, "{summary}");
     assert_eq!(stats_bytes(&stderr), kept, "{stderr}");
 
@@ -154,4 +156,29 @@ fn an_atomic_partial_file_kept_for_resume_is_named_and_counted() {
     assert_eq!(rec["resumed_from"], kept, "{rec}");
     env.assert_same_content("src", "dst");
     assert!(!env.exists(".dst.fcopy-partial"));
+}
+
+/// New-user trial, round 18: a `--batch` job's JSON `error` lacks the `FILE:LINE: ` of its
+/// stderr line, which the README said was the field's text; the README now says the record's
+/// `line` gives the place (round 12's choice). Under `-j` too, the two differ by exactly that.
+#[test]
+fn a_batch_jobs_json_error_is_its_stderr_line_less_the_place() {
+    let env = TestEnv::new();
+    env.write("a", "a\n");
+    env.write("jobs", "a\tb\nmissing\tc\n");
+    for jobs in ["1", "3"] {
+        let run = env.run(&["--batch", "jobs", "-j", jobs, "--json"]);
+        run.failure();
+        let stderr = run.stderr();
+        let records = run.json();
+        let failed: Vec<_> = records.iter().filter(|r| r["status"] == "error").collect();
+        assert_eq!(failed.len(), 1, "{records:?}");
+        let line = stderr.lines().next().unwrap();
+        assert_eq!(
+            line.replacen("jobs:2: ", "", 1),
+            failed[0]["error"].as_str().unwrap(),
+            "-j {jobs}"
+        );
+        assert_eq!(failed[0]["line"], 2, "-j {jobs}");
+    }
 }
