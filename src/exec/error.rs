@@ -161,6 +161,10 @@ pub enum PrefillStep {
 pub enum DestNote {
     /// A whole-file copy truncated DEST and failed.
     Incomplete { path: PathBuf },
+    /// The same, DEST left empty (an in-place overwrite is emptied on failure,
+    /// exec/overwrite.rs): "incomplete" said it held part of the copy (new-user trial,
+    /// round 18).
+    Emptied { path: PathBuf },
     /// A copy `--resume` started into a new DEST failed (not by a signal, which says so in
     /// its own words): DEST is kept, `len` bytes long, for a later `--resume` to continue.
     /// Said nothing before (helper-86, round 17: after "No space left on device" the user

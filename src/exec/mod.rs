@@ -330,6 +330,8 @@ impl InPlace<'_> {
                     && (errno != Errno::INVAL || nonempty));
         err.set_note(if untouched {
             None
+        } else if job.strategy != Strategy::Ranged && !nonempty {
+            Some(DestNote::Emptied { path })
         } else if job.strategy != Strategy::Ranged {
             Some(DestNote::Incomplete { path })
         } else if !matches!(

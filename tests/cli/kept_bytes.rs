@@ -116,6 +116,13 @@ fn a_failed_copy_that_keeps_nothing_counts_nothing() {
             "{}",
             run.stderr()
         );
+        // The note says what is left: nothing (it said "incomplete"; new-user trial, round 18).
+        if dest == "old" {
+            let note = "'old' was being overwritten and is now empty; its old contents cannot \
+                        be restored";
+            run.stderr_contains(&format!("fcopy: {note}\n"));
+            assert_eq!(file["note"], note, "{file}");
+        }
     }
     assert!(!env.exists("new"));
 }

@@ -264,6 +264,11 @@ impl Display for DestNote {
                 "{} was being overwritten and is now incomplete; {LOST}",
                 quote(path)
             ),
+            DestNote::Emptied { path } => write!(
+                f,
+                "{} was being overwritten and is now empty; {LOST}",
+                quote(path)
+            ),
             DestNote::PartlyWritten { path } => write!(
                 f,
                 "{} may be partly written in the range; its old contents there cannot be restored",
