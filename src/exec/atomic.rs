@@ -210,7 +210,7 @@ fn fill(
                 }));
                 err
             })?;
-        checked.record(job, &mut outcome);
+        super::record_check(checked, job, &mut outcome);
     }
     Ok(outcome)
 }

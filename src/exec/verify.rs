@@ -21,7 +21,6 @@ use rustix::fs::{fstat, openat, Advice, FileType, Mode, OFlags, CWD};
 use rustix::io::Errno;
 
 use super::compare::read_full;
-use super::error::Warning;
 use super::outcome::{Method, Outcome, Verified};
 use crate::plan::Job;
 
@@ -76,23 +75,6 @@ impl From<Verified> for Checked {
             how,
             digest: None,
             skipped: None,
-        }
-    }
-}
-
-impl Checked {
-    /// Puts what was found in `outcome`: how DEST was verified, the digest, and for a copy that
-    /// could not be verified a warning ([`Warning::NotVerified`]): the user asked for
-    /// `--verify`, and a copy said nothing about only in `--json` and `--debug` read as checked
-    /// (new-user trial, round 17: `cat f | fcopy --verify - out` exited 0 in silence).
-    pub fn record(self, job: &Job, outcome: &mut Outcome) {
-        outcome.verified = Some(self.how);
-        outcome.digest = self.digest;
-        if let Some(why) = self.skipped {
-            outcome.warnings.push(Warning::NotVerified {
-                dest: job.dest.display_path().to_owned(),
-                why,
-            });
         }
     }
 }
