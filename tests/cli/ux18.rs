@@ -57,8 +57,8 @@ fn frame_bytes(frame: &str) -> Option<(f64, f64)> {
     Some((copied, if bound { -total } else { total }))
 }
 
-/// Every frame of a bar (`--progress=always`) drawn while `fcopy ARGS` runs in a pty.
-fn bar_frames(env: &TestEnv, command: &str) -> Vec<(f64, f64)> {
+/// What the terminal got while the shell `command` ran in a pty (`script`), in `env`.
+fn pty_screen(env: &TestEnv, command: &str) -> String {
     let typescript = env.join("typescript");
     let status = Command::new("script")
         .args(["-qfec", command])
@@ -69,8 +69,12 @@ fn bar_frames(env: &TestEnv, command: &str) -> Vec<(f64, f64)> {
         .status()
         .unwrap();
     assert!(status.success(), "{command}: {status}");
-    let screen = String::from_utf8_lossy(&std::fs::read(&typescript).unwrap()).into_owned();
-    screen
+    String::from_utf8_lossy(&std::fs::read(&typescript).unwrap()).into_owned()
+}
+
+/// Every frame of a bar (`--progress=always`) drawn while the shell `command` runs in a pty.
+fn bar_frames(env: &TestEnv, command: &str) -> Vec<(f64, f64)> {
+    pty_screen(env, command)
         .split(['\r', '\n'])
         .filter(|line| line.starts_with("\u{1b}[2K"))
         .filter_map(frame_bytes)
@@ -155,22 +159,12 @@ fn the_bar_counts_each_file_a_worker_finishes() {
     }
     let env = TestEnv::new();
     tree(&env);
-    let typescript = env.join("typescript");
     let command = format!(
         "strace -f -o /dev/null -e trace=copy_file_range \
          -e inject=copy_file_range:delay_enter=100000 \
          {FCOPY} --progress=always -j 3 -r tree copy"
     );
-    let status = Command::new("script")
-        .args(["-qfec", &command])
-        .arg(&typescript)
-        .current_dir(env.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success(), "{command}: {status}");
-    let screen = String::from_utf8_lossy(&std::fs::read(&typescript).unwrap()).into_owned();
+    let screen = pty_screen(&env, &command);
     let frames = frames(&screen);
     assert!(frames.len() >= 5, "too few frames: {screen:?}");
     for (copied, done) in &frames {
