@@ -55,8 +55,13 @@ pub fn run(engine: &Engine<'_>, job: &Job, src: &Fd, place: Place) -> Result<Out
     if resumed.is_some() {
         outcome.resumed_from = job.restart.resumed_from;
     }
-    complete(job, src, &place, &temp, &mut outcome)?;
-    put_in_place(job, &place, &mut temp, dst_name)?;
+    // Failures after the data (attributes, --sync, the rename) keep a `--resume` partial
+    // file whole: said and counted as any kept partial file (red team, round 18: silent).
+    complete(job, src, &place, &temp, &mut outcome)
+        .map_err(|e| with_kept_partial(&place, &temp, e))?;
+    if let Err(e) = put_in_place(job, &place, &mut temp, dst_name) {
+        return Err(with_kept_partial(&place, &temp, e.into()));
+    }
     // A partial file, now DEST, loses its mark only now: unmarked before the rename, a kill
     // there would leave a complete partial file that no run trusts.
     if let Some(mark) = &temp.mark {
@@ -143,11 +148,11 @@ fn shown_partial(place: &Place, name: &std::ffi::OsStr) -> std::path::PathBuf {
     }
 }
 
-/// A failed job whose `--resume` partial file stays: its bytes from this run are counted as
-/// kept ([`JobError::kept`]), and a failure other than a signal (which names the file in its
+/// A failed job whose `--resume` partial file stays: the bytes this run wrote there are
+/// counted as kept ([`JobError::kept`]), and a failure other than a signal (which names the file in its
 /// own words) gets a note naming it: after "No space left on device" the hidden
 /// `.NAME.fcopy-partial` was left in silence (round 18).
-fn with_kept_partial(job: &Job, place: &Place, temp: &Temp<'_>, mut err: JobError) -> JobError {
+fn with_kept_partial(place: &Place, temp: &Temp<'_>, mut err: JobError) -> JobError {
     let (true, Some(name)) = (temp.keep, temp.name.as_ref()) else {
         return err;
     };
@@ -155,7 +160,7 @@ fn with_kept_partial(job: &Job, place: &Place, temp: &Temp<'_>, mut err: JobErro
         return err;
     };
     let len = st.st_size as u64;
-    err.kept = Some(len.saturating_sub(job.restart.resumed_from.unwrap_or(0)));
+    err.kept = Some(super::written_by_this_job());
     if !err.interrupted {
         let path = shown_partial(place, name);
         err.set_note(Some(DestNote::KeptNew { path, len }));
@@ -187,7 +192,7 @@ fn fill(
         }
     }
     let mut outcome = run_strategy(engine, job, src, &temp.fd, 0)
-        .map_err(|e| with_kept_partial(job, place, temp, or_interrupted(e).into()))?;
+        .map_err(|e| with_kept_partial(place, temp, or_interrupted(e).into()))?;
     if job.restart.verify {
         // On a mismatch the temporary goes (on drop) and DEST stays as it was. Resumed from
         // DEST's own bytes (no partial file), the next `--resume` would start from the same
@@ -199,7 +204,7 @@ fn fill(
                 // unverified; it stays for the next run, which verifies it (new user, round 15).
                 if matches!(e, super::verify::VerifyError::Interrupted { .. }) && temp.keep {
                     let err = JobError::new(interrupted(job, place, temp));
-                    return with_kept_partial(job, place, temp, err);
+                    return with_kept_partial(place, temp, err);
                 }
                 temp.discard();
                 let mut err = JobError::new(ExecError::Verify(e));

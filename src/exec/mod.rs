@@ -96,6 +96,13 @@ impl<'p> Engine<'p> {
         }
     }
 
+    /// `bytes` more of SOURCE were copied into DEST by the job this thread runs: counted for
+    /// the job ([`written_by_this_job`]) and told to the progress sink.
+    pub(crate) fn advance(&self, bytes: u64) {
+        JOB_BYTES.with(|n| n.set(n.get() + bytes));
+        self.progress.advance(bytes);
+    }
+
     fn kernel_lacks_cfr(&self) -> bool {
         self.kernel_lacks_cfr.load(Ordering::Relaxed)
     }
@@ -117,6 +124,19 @@ impl<'p> Engine<'p> {
     }
 }
 
+thread_local! {
+    /// Bytes the job this thread runs has copied so far (data only: holes are skipped, not
+    /// copied); reset when a job starts ([`run_job`]). A job runs on one thread from start to
+    /// end, so a failed job's count is what it wrote (red team, round 18: DEST's size, which
+    /// counted a sparse SOURCE's holes and an untouched DEST's old bytes as copied).
+    static JOB_BYTES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Bytes the job this thread runs has copied so far ([`Engine::advance`]).
+pub(crate) fn written_by_this_job() -> u64 {
+    JOB_BYTES.with(std::cell::Cell::get)
+}
+
 /// Whether a job may block in a system call that a signal does not interrupt (SA_RESTART):
 /// a stream, a FIFO or device as SOURCE, or an existing DEST that is not a regular file. Only
 /// then does [`crate::signals::ensure_watchdog`] start its thread (a regular copy pays
@@ -135,6 +155,7 @@ fn may_block(job: &Job) -> bool {
 /// and whether SIGINT/SIGTERM stopped it. A DEST this job created is removed on failure
 /// (kept for `--resume`; kept once its data is complete and only attributes failed).
 pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
+    JOB_BYTES.with(|n| n.set(0));
     let result = run_job_here(engine, job);
     engine.progress.file_done();
     result
@@ -209,7 +230,13 @@ fn run_job_here(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
             return Err(e);
         }
     }
-    in_place.finish(dst, &guard)?;
+    // A failed flush or close: the data is all there, in a DEST that stays unless new.
+    in_place.finish(dst, &guard).map_err(|mut e| {
+        if guard.at.is_none() {
+            e.kept = Some(outcome.bytes);
+        }
+        e
+    })?;
     guard.at = None;
     Ok(outcome)
 }
@@ -286,8 +313,8 @@ impl InPlace<'_> {
         self.with_note(err, dst)
     }
 
-    /// Bytes of this job's in DEST as it is now, for a DEST that stays after a failure: its
-    /// size less where a `--resume` began (an in-place DEST a failure emptied keeps 0). `None`
+    /// Bytes of this job's in DEST as it is now, for a DEST that stays after a failure: the
+    /// data it wrote (an in-place DEST a failure emptied keeps 0). `None`
     /// for a byte range the user gave (which bytes of it were written is not known) and for a
     /// DEST that is not a regular file.
     fn kept_bytes(&self, dst: &Fd) -> Option<u64> {
@@ -297,8 +324,13 @@ impl InPlace<'_> {
         }
         let st = rustix::fs::fstat(dst).ok()?;
         let regular = rustix::fs::FileType::from_raw_mode(st.st_mode).is_file();
-        let from = job.restart.resumed_from.unwrap_or(0);
-        regular.then(|| (st.st_size as u64).saturating_sub(from))
+        regular.then(|| {
+            if st.st_size == 0 {
+                0
+            } else {
+                written_by_this_job()
+            }
+        })
     }
 
     /// Adds the note for a failure after an existing regular DEST was truncated (or, ranged,
@@ -345,6 +377,11 @@ impl InPlace<'_> {
                 if outcome::on_errno(outcome::Mechanism::Clone, errno, false) != outcome::OnErrno::Fail
                     && (errno != Errno::INVAL || nonempty));
         err.set_note(if untouched {
+            None
+        } else if job.strategy != Strategy::Ranged && nonempty && written_by_this_job() == 0 {
+            // Nothing written, nothing cut: SOURCE failed before its first bytes replaced
+            // DEST's in place (red team, round 18: a read error said DEST's old contents were
+            // lost, and they were all there).
             None
         } else if job.strategy != Strategy::Ranged && !nonempty {
             Some(DestNote::Emptied { path })

@@ -117,7 +117,7 @@ impl Overwrite {
                 errno,
             });
         }
-        engine.progress.advance(old_size);
+        engine.advance(old_size);
         Ok((self, old_size))
     }
 

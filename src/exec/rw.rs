@@ -158,7 +158,7 @@ fn copy_with(
             return Err(RwError::Write(e));
         }
         run.copied += n as u64;
-        engine.progress.advance(n as u64);
+        engine.advance(n as u64);
         if grow && n == buf.len() {
             return Ok(Filled::Grow);
         }
@@ -188,7 +188,7 @@ pub fn copy_backward(
             let mut at = Some(offset_out + rel);
             write_all(dst, &mut at, chunk).map_err(RwError::Write)?;
             done += n;
-            engine.progress.advance(n);
+            engine.advance(n);
         }
         Ok(done)
     })?
@@ -378,7 +378,7 @@ pub fn send(
                 if let Some(at) = pos_out {
                     *at += n as u64;
                 }
-                engine.progress.advance(n as u64);
+                engine.advance(n as u64);
             }
             Err(Errno::INTR | Errno::AGAIN) => continue,
             // The sendfile column of the errno table: EINVAL, ENOSYS, EOPNOTSUPP before the

@@ -92,7 +92,7 @@ fn copy_reflink(engine: &Engine<'_>, job: &Job, src: &Fd, dst: &Fd) -> Result<Ou
                     errno,
                 })?;
             }
-            engine.progress.advance(size);
+            engine.advance(size);
             let mut outcome = Outcome::new();
             outcome.bytes = size;
             outcome.method = Method::Reflink;

@@ -189,3 +189,120 @@ fn a_batch_jobs_json_error_is_its_stderr_line_less_the_place() {
         assert_eq!(failed[0]["line"], 2, "-j {jobs}");
     }
 }
+
+/// `strace` arguments that make the calls `calls` fail with `errno` (`-P path`: only on it).
+fn inject(calls: &str, errno: &str, path: Option<&str>) -> Vec<String> {
+    let mut args: Vec<String> = ["strace", "-f", "-o", "/dev/null"].map(String::from).into();
+    if let Some(path) = path {
+        args.extend(["-P".into(), path.into()]);
+    }
+    args.extend(["-e".into(), format!("inject={calls}:error={errno}")]);
+    args
+}
+
+/// Red team, round 18: the bytes counted for a failed copy are the data it wrote, not DEST's
+/// size. A sparse SOURCE (1 MiB of data at 1 MiB and at 5 MiB, 8 MiB in all) failing in its
+/// second extent kept a prefix of 5.25 MiB, most of it holes, and counted all of it.
+#[test]
+fn a_kept_sparse_prefix_counts_its_data_not_its_holes() {
+    if !require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write_sparse(
+        "src",
+        8 * M as u64,
+        &[(M as u64, &pattern(M, 21)), (5 * M as u64, &pattern(M, 22))],
+    );
+    let args = [
+        "--resume",
+        "--method=read-write",
+        "--json",
+        "--stats",
+        "src",
+        "dst",
+    ];
+    let run = fail_at_write(&env, "6", &args);
+    let prefix = env.read("dst").len() as u64;
+    assert!(
+        prefix > 5 * M as u64,
+        "the failure came before the second extent"
+    );
+    run.stderr_contains(&format!(
+        "fcopy: 'dst' is kept for --resume with the first {prefix} bytes\n"
+    ));
+    let counted = run.json_record()["bytes"].as_u64().unwrap();
+    assert!(
+        counted > M as u64 && counted < 2 * M as u64,
+        "counted {counted} bytes of a {prefix}-byte prefix holding at most 2 MiB of data"
+    );
+    assert_eq!(stats_bytes(&run.stderr()), counted);
+}
+
+/// Red team, round 18: SOURCE failing before its first bytes replaced a small DEST's in place
+/// left DEST as it was, but the note said its old contents were lost, and its 4 bytes were
+/// counted as copied. Only the read error is said now, as nothing was written.
+#[test]
+fn a_read_error_before_any_write_leaves_dest_and_says_only_the_error() {
+    if !require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("src", pattern(3 * M, 23));
+    env.write("dst", "old\n");
+    let run = env
+        .fcopy()
+        .wrapped(&inject(
+            "pread64,read",
+            "EIO",
+            Some(&env.join("src").display().to_string()),
+        ))
+        .args(&["--json", "--stats", "src", "dst"])
+        .run();
+    run.failure();
+    assert_eq!(env.read("dst"), b"old\n");
+    let stderr = run.stderr();
+    let said: Vec<&str> = stderr
+        .lines()
+        .take_while(|l| !l.starts_with("files:"))
+        .collect();
+    assert_eq!(said, ["fcopy: error reading 'src': Input/output error"]);
+    assert_eq!(run.json_record()["bytes"], 0);
+    assert_eq!(stats_bytes(&run.stderr()), 0);
+}
+
+/// Red team, round 18: a failure after all the data (attributes, `--sync`) kept the copy for
+/// `--resume` whole, but `--atomic`'s `.NAME.fcopy-partial` was left in silence and counted 0
+/// bytes, and in place the note said the bytes were kept while every count said 0.
+#[test]
+fn a_failure_after_the_data_counts_the_copy_kept_for_resume() {
+    if !require_strace() || !crate::testenv::require_root("a failing utimensat as root") {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("src", pattern(M, 24));
+    let atomic = env
+        .fcopy()
+        .wrapped(&inject("utimensat", "EPERM", None))
+        .args(&[
+            "-p", "--atomic", "--resume", "--json", "--stats", "src", "a",
+        ])
+        .run();
+    atomic.failure();
+    assert_eq!(env.read(".a.fcopy-partial").len(), M);
+    atomic.stderr_contains(&format!(
+        "fcopy: '.a.fcopy-partial' is kept for --resume with the first {M} bytes\n"
+    ));
+    assert_eq!(atomic.json_record()["bytes"], M as u64);
+    assert_eq!(stats_bytes(&atomic.stderr()), M as u64);
+
+    let synced = env
+        .fcopy()
+        .wrapped(&inject("fsync,fdatasync", "EIO", None))
+        .args(&["--sync", "--resume", "--json", "--stats", "src", "s"])
+        .run();
+    synced.failure();
+    assert_eq!(env.read("s").len(), M);
+    assert_eq!(synced.json_record()["bytes"], M as u64);
+    assert_eq!(stats_bytes(&synced.stderr()), M as u64);
+}

@@ -274,6 +274,9 @@ impl Display for DestNote {
                 "{} may be partly written in the range; its old contents there cannot be restored",
                 quote(path)
             ),
+            DestNote::KeptNew { path, len: 0 } => {
+                write!(f, "{} is kept for --resume, empty", quote(path))
+            }
             DestNote::KeptNew { path, len } => write!(
                 f,
                 "{} is kept for --resume with the first {len} bytes",
