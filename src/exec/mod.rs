@@ -200,9 +200,17 @@ fn run_job_here(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
         err.kept = in_place.kept_bytes(&dst);
         err
     };
-    let mut outcome = copy_data(engine, job, &src, &dst, overwrite)
-        .map_err(|e| in_place.copy_failed(e, &dst))
-        .map_err(|e| if guard.at.is_none() { kept(e) } else { e })?;
+    let mut outcome = copy_data(engine, job, &src, &dst, overwrite).map_err(|(e, untouched)| {
+        let err = in_place.copy_failed(e, &dst);
+        match (untouched, guard.at.is_none()) {
+            (true, _) => JobError {
+                dest_note: None,
+                ..err
+            },
+            (false, true) => kept(err),
+            (false, false) => err,
+        }
+    })?;
     if job.restart.verify {
         match crate::exec::verify::check(job, src.as_fd(), dst.as_fd(), &outcome) {
             Ok(checked) => record_check(checked, job, &mut outcome),
@@ -244,17 +252,28 @@ fn run_job_here(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
 /// The data of a job into DEST itself (not `--atomic`): an in-place DEST's old bytes replaced
 /// first, the strategy from there, and the cut to the bytes copied (exec/overwrite.rs). A
 /// failure leaves an in-place DEST empty.
+///
+/// # Errors
+/// The error, and whether DEST is untouched: SOURCE's first bytes could not be read, so
+/// nothing replaced DEST's old ones (red team, round 18: that said DEST's old contents were
+/// lost, and they were all there).
 fn copy_data(
     engine: &Engine<'_>,
     job: &Job,
     src: &Fd,
     dst: &Fd,
     overwrite: Overwrite,
-) -> Result<Outcome, ExecError> {
-    let (overwrite, copied) = overwrite.replace_old_bytes(engine, job, src.as_fd(), dst.as_fd())?;
+) -> Result<Outcome, (ExecError, bool)> {
+    let (overwrite, copied) = overwrite
+        .replace_old_bytes(engine, job, src.as_fd(), dst.as_fd())
+        .map_err(|e| {
+            let untouched = matches!(e, ExecError::Read { .. });
+            (e, untouched)
+        })?;
     run_strategy(engine, job, src, dst, copied)
         .and_then(|o| overwrite.trim(job, dst, o.bytes).map(|()| o))
         .inspect_err(|_| overwrite.abandon(dst))
+        .map_err(|e| (e, false))
 }
 
 /// Puts what `--verify` found in `outcome`: how DEST was verified, the digest, and for a copy
@@ -377,11 +396,6 @@ impl InPlace<'_> {
                 if outcome::on_errno(outcome::Mechanism::Clone, errno, false) != outcome::OnErrno::Fail
                     && (errno != Errno::INVAL || nonempty));
         err.set_note(if untouched {
-            None
-        } else if job.strategy != Strategy::Ranged && nonempty && written_by_this_job() == 0 {
-            // Nothing written, nothing cut: SOURCE failed before its first bytes replaced
-            // DEST's in place (red team, round 18: a read error said DEST's old contents were
-            // lost, and they were all there).
             None
         } else if job.strategy != Strategy::Ranged && !nonempty {
             Some(DestNote::Emptied { path })
