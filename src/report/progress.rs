@@ -73,13 +73,12 @@ pub struct ProgressDisplay {
     shared: Arc<Shared>,
     /// Still hidden, waiting for `AUTO_DELAY` (and, with `auto`, for the foreground).
     waiting: AtomicBool,
-    /// `--progress=auto`: the bar follows the terminal's foreground (see `maybe_show`).
+    /// `--progress=auto`: the bar waits for the foreground, and is drawn only there (see
+    /// `maybe_show` and [`terminal::StderrFrames`]).
     auto: bool,
-    /// When the run last asked whether it is in the foreground (milliseconds since it
-    /// started, 0: never), so that it asks at most a few times a second.
+    /// `auto`, still waiting: when the run last asked whether it is in the foreground
+    /// (milliseconds since it started, 0: never), so that it asks at most a few times a second.
     foreground_asked_ms: AtomicU64,
-    /// `auto`: the bar was shown, then hidden because fcopy went to the background.
-    hidden_in_background: AtomicBool,
     /// The bar may be drawn at some point (else the display only counts, for SIGUSR1).
     may_show: bool,
     /// `kill -USR1` requests, once [`ProgressDisplay::answer_status_requests`] set them up.
@@ -115,7 +114,6 @@ impl ProgressDisplay {
             waiting: AtomicBool::new(mode == ProgressWhen::Auto),
             auto: mode == ProgressWhen::Auto,
             foreground_asked_ms: AtomicU64::new(0),
-            hidden_in_background: AtomicBool::new(false),
             may_show,
             status: None,
         };
@@ -162,7 +160,12 @@ impl ProgressDisplay {
                         },
                     ),
             );
-            bar.set_draw_target(ProgressDrawTarget::stderr());
+            // Off a terminal (`--progress=always 2>log`) nothing is drawn, as indicatif's
+            // own stderr target does: a log of frames helps no one.
+            if std::io::stderr().is_terminal() {
+                let frames = terminal::StderrFrames::new(self.auto);
+                bar.set_draw_target(ProgressDrawTarget::term_like_with_hz(Box::new(frames), 20));
+            }
             bar
         });
     }
@@ -260,18 +263,17 @@ impl ProgressDisplay {
     }
 
     /// `auto`: shows the bar once the copy has run for [`AUTO_DELAY`], if fcopy is the
-    /// terminal's foreground job, and from then on hides it while fcopy is in the background
-    /// (Ctrl-Z, `bg`) and shows it again after `fg`, as pv does. A job started with `&` drew
-    /// its bar under the shell's output, and its last clear erased the prompt (new-user
-    /// trial, round 13); one sent to the background later went on drawing (red team 13b).
-    /// The terminal is asked at most every 250 ms.
+    /// terminal's foreground job (a job started with `&` drew its bar under the shell's output,
+    /// and its last clear erased the prompt: new-user trial, round 13). From then on each frame
+    /// is drawn only while fcopy is in the foreground, so Ctrl-Z and `bg` hide it and `fg`
+    /// shows it again, as pv does (red team 13b; [`terminal::StderrFrames`]). While waiting,
+    /// the terminal is asked at most every 250 ms.
     fn maybe_show(&self) {
-        if !(self.may_show && self.auto) {
+        if !(self.may_show && self.auto) || !self.waiting.load(Ordering::Relaxed) {
             return;
         }
-        let waiting = self.waiting.load(Ordering::Relaxed);
         let started = self.started();
-        if waiting && started < AUTO_DELAY {
+        if started < AUTO_DELAY {
             return;
         }
         let now_ms = u64::try_from(started.as_millis())
@@ -282,26 +284,9 @@ impl ProgressDisplay {
             return;
         }
         self.foreground_asked_ms.store(now_ms, Ordering::Relaxed);
-        let foreground = in_foreground();
-        if waiting {
-            if foreground {
-                self.waiting.store(false, Ordering::Relaxed);
-                self.show();
-            }
-            return;
-        }
-        let hidden = self.hidden_in_background.load(Ordering::Relaxed);
-        if foreground == hidden {
-            if let Some(bar) = self.shared.bar.get() {
-                let target = if foreground {
-                    ProgressDrawTarget::stderr()
-                } else {
-                    ProgressDrawTarget::hidden()
-                };
-                bar.set_draw_target(target);
-                self.hidden_in_background
-                    .store(!foreground, Ordering::Relaxed);
-            }
+        if terminal::in_foreground() {
+            self.waiting.store(false, Ordering::Relaxed);
+            self.show();
         }
     }
 
@@ -405,23 +390,14 @@ impl Progress for ProgressDisplay {
 
     fn advance(&self, bytes: u64) {
         self.shared.counters.bytes_done.add(bytes);
-        // First: a run just sent to the background hides the bar before it would draw. A bar
-        // made here starts from the counters, these bytes included: not told of them again.
+        // A bar made here starts from the counters, these bytes included: not told of them
+        // again.
         let drawn = self.shared.bar.get().is_some();
         self.maybe_show();
         if let (true, Some(bar)) = (drawn, self.shared.bar.get()) {
             bar.inc(bytes);
         }
         self.poll_status();
-    }
-}
-
-/// Whether fcopy's process group is the foreground one of standard error's terminal (true
-/// when that cannot be asked: the bar was asked for).
-fn in_foreground() -> bool {
-    match rustix::termios::tcgetpgrp(rustix::stdio::stderr()) {
-        Ok(group) => group == rustix::process::getpgrp(),
-        Err(_) => true,
     }
 }
 
@@ -436,6 +412,7 @@ fn terminal_width() -> usize {
 
 mod line;
 mod shards;
+mod terminal;
 
 pub use self::line::{human_bytes, human_size};
 use self::line::{render, View};

@@ -346,7 +346,10 @@ fn atomic_batch_jobs_through_a_symlink_keep_the_list_order_under_j() {
 /// hidden while fcopy is in the background and comes back after `fg`. Driven through an
 /// interactive bash on a pseudo-terminal (Python's `pty`), as a person at a terminal does;
 /// the bar is waited for (up to 15 s) rather than looked for in a fixed 2.5 s, which a loaded
-/// CI machine missed (round 14), and the copy is then stopped with Ctrl-C.
+/// CI machine missed (round 14), and the copy is then stopped with Ctrl-C. After Ctrl-Z the
+/// driver waits for bash's "Stopped" before it types `bg`: a fixed 1 s wait let a loaded CI
+/// machine (stop 33) deliver the stop late, so frames drawn in the foreground were counted as
+/// drawn in the background.
 #[test]
 fn the_automatic_bar_hides_while_the_job_is_in_the_background() {
     if !require_tool("python3") || !require_tool("bash") {
@@ -375,7 +378,8 @@ read(0.5)
 os.write(fd, f"cd {workdir}; stty cols 100\n".encode()); read(0.5)
 os.write(fd, b"(for i in $(seq 200); do head -c 1000000 /dev/zero; sleep 0.15; done > fifo &); " + fcopy.encode() + b" fifo out\n")
 before = read(15, frame)
-os.write(fd, b"\x1a"); read(1)
+os.write(fd, b"\x1a")
+stopped = read(15, lambda b: b"Stopped" in b)
 os.write(fd, b"bg\n")
 background = read(2)
 os.write(fd, b"fg\n")
@@ -383,7 +387,7 @@ foreground = read(15, frame)
 os.write(fd, b"\x03"); read(1)
 os.write(fd, b"exit\n"); read(1)
 os.kill(pid, 9)
-print("before", frame(before), "background", frame(background), "foreground", frame(foreground))
+print("before", frame(before), "stopped", b"Stopped" in stopped, "background", frame(background), "foreground", frame(foreground))
 "#;
     let out = Command::new("python3")
         .args(["-c", driver, FCOPY])
@@ -393,7 +397,7 @@ print("before", frame(before), "background", frame(background), "foreground", fr
     let said = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         said.trim(),
-        "before True background False foreground True",
+        "before True stopped True background False foreground True",
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
