@@ -269,7 +269,7 @@ impl ProgressDisplay {
     /// shows it again, as pv does (red team 13b; [`terminal::StderrFrames`]). While waiting,
     /// the terminal is asked at most every 250 ms.
     fn maybe_show(&self) {
-        if !(self.may_show && self.auto) || !self.waiting.load(Ordering::Relaxed) {
+        if !(self.may_show && self.auto && self.waiting.load(Ordering::Relaxed)) {
             return;
         }
         let started = self.started();
