@@ -88,6 +88,8 @@ mod ux13;
 mod ux17;
 #[path = "cli/ux18.rs"]
 mod ux18;
+#[path = "cli/ux19.rs"]
+mod ux19;
 #[path = "cli/ux8.rs"]
 mod ux8;
 #[path = "cli/ux9.rs"]

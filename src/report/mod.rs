@@ -46,6 +46,8 @@ pub struct Reporter {
     pub stdout_taken: bool,
     failures: u64,
     files: u64,
+    /// Hard and symbolic links made (`-l`, `-s`), for `--stats`.
+    links: u64,
     skipped: u64,
     declined: u64,
     bytes: u64,
@@ -88,6 +90,7 @@ impl Reporter {
             stdout_taken: false,
             failures: 0,
             files: 0,
+            links: 0,
             skipped: 0,
             declined: 0,
             bytes: 0,

@@ -33,7 +33,9 @@ pub fn planned_lines(t: &Totals) -> Vec<String> {
 /// The `--stats` lines (without the program name), e.g.
 /// `files: 10 copied, 2 skipped, 0 failed` /
 /// `bytes: 1.00 MiB copied (1048576 bytes), 0 B cloned (0 bytes)` /
-/// `time: 0.012 s, 83.3 MiB/s`. The rate counts only bytes copied (written): a reflink's shared
+/// `time: 0.012 s, 83.3 MiB/s`. Links made by `-l` or `-s` are counted after the copies
+/// (`files: 0 copied, 3 linked, ...`) when there are any: a run of `-l` said `0 copied` and
+/// nothing else, as if it had done nothing (round 18's leftovers). The rate counts only bytes copied (written): a reflink's shared
 /// bytes move no data, and a rate over them (hundreds of GiB/s) means nothing. Without copied
 /// bytes (or time) the line has no rate: `time: 0.012 s`.
 pub fn lines(t: &Totals, elapsed: Duration) -> [String; 3] {
@@ -44,9 +46,14 @@ pub fn lines(t: &Totals, elapsed: Duration) -> [String; 3] {
     } else {
         format!("time: {secs:.3} s")
     };
+    let linked = if t.linked > 0 {
+        format!(", {} linked", t.linked)
+    } else {
+        String::new()
+    };
     [
         format!(
-            "files: {} copied, {} skipped, {} failed",
+            "files: {} copied{linked}, {} skipped, {} failed",
             t.copied, t.skipped, t.failed
         ),
         format!(

@@ -21,6 +21,7 @@ impl Reporter {
     pub fn print_stats(&mut self, elapsed: Duration) {
         let totals = crate::restart::stats::Totals {
             copied: self.files,
+            linked: self.links,
             skipped: self.skipped,
             failed: self.failures,
             bytes_copied: self.bytes - self.cloned,

@@ -127,9 +127,17 @@ impl Reporter {
         }
     }
 
+    /// A link made in place of a copy (`-l`, `-s`, or a tree's second name of a file, `-a`):
+    /// [`Reporter::node_done`]'s line or record, counted for `--stats`.
+    pub fn link_made(&mut self, kind: &str, source: &Path, dest: &Path) {
+        self.links += 1;
+        self.node_done(kind, source, dest);
+    }
+
     /// A hard link made where `-u` skipped DEST (`replaced`: a file was there): the JSON record
     /// as [`Reporter::node_done`]'s, and for `-v` only GNU's `removed 'DEST'`.
     pub fn linked_unsaid(&mut self, source: &Path, dest: &Path, replaced: bool) {
+        self.links += 1;
         if self.json {
             return self.node_done("hardlink", source, dest);
         }

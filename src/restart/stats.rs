@@ -6,6 +6,8 @@
 pub struct Totals {
     /// Files copied (regular files; directories, links and special files are not counted).
     pub copied: u64,
+    /// Hard and symbolic links made by `-l` and `-s` (their targets' bytes are not counted).
+    pub linked: u64,
     /// Files skipped (`-n`, `--update`, excluded by a filter).
     pub skipped: u64,
     /// Failures (files and other errors).

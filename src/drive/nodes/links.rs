@@ -330,7 +330,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             }
         };
         self.record_created_at(dst);
-        self.reporter.node_done(kind.node(), src_shown, dst_shown);
+        self.reporter.link_made(kind.node(), src_shown, dst_shown);
         if replaced {
             self.reporter.removed(dst_shown);
         }

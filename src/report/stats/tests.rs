@@ -7,6 +7,7 @@ use crate::restart::stats::Totals;
 
 const TOTALS: Totals = Totals {
     copied: 10,
+    linked: 0,
     skipped: 2,
     failed: 1,
     bytes_copied: 1 << 20,
@@ -31,6 +32,13 @@ fn run_lines() {
     };
     let [_, _, time] = lines(&clone_only, Duration::from_millis(3));
     assert_eq!(time, "time: 0.003 s", "a reflink moved no data: no rate");
+    let links = Totals {
+        copied: 0,
+        linked: 3,
+        ..TOTALS
+    };
+    let [files, _, _] = lines(&links, Duration::ZERO);
+    assert_eq!(files, "files: 0 copied, 3 linked, 2 skipped, 1 failed");
 }
 
 #[test]
