@@ -200,17 +200,15 @@ fn run_job_here(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
         err.kept = in_place.kept_bytes(&dst);
         err
     };
-    let mut outcome = copy_data(engine, job, &src, &dst, overwrite).map_err(|(e, untouched)| {
-        let err = in_place.copy_failed(e, &dst);
-        match (untouched, guard.at.is_none()) {
-            (true, _) => JobError {
+    let mut outcome =
+        copy_data(engine, job, &src, &dst, overwrite).map_err(|failure| match failure {
+            DataFailure::Untouched(e) => JobError {
                 dest_note: None,
-                ..err
+                ..in_place.copy_failed(e, &dst)
             },
-            (false, true) => kept(err),
-            (false, false) => err,
-        }
-    })?;
+            DataFailure::Written(e) if guard.at.is_none() => kept(in_place.copy_failed(e, &dst)),
+            DataFailure::Written(e) => in_place.copy_failed(e, &dst),
+        })?;
     if job.restart.verify {
         match crate::exec::verify::check(job, src.as_fd(), dst.as_fd(), &outcome) {
             Ok(checked) => record_check(checked, job, &mut outcome),
@@ -254,26 +252,34 @@ fn run_job_here(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
 /// failure leaves an in-place DEST empty.
 ///
 /// # Errors
-/// The error, and whether DEST is untouched: SOURCE's first bytes could not be read, so
-/// nothing replaced DEST's old ones (red team, round 18: that said DEST's old contents were
-/// lost, and they were all there).
+/// [`DataFailure`]: the error, and whether DEST is untouched.
 fn copy_data(
     engine: &Engine<'_>,
     job: &Job,
     src: &Fd,
     dst: &Fd,
     overwrite: Overwrite,
-) -> Result<Outcome, (ExecError, bool)> {
+) -> Result<Outcome, DataFailure> {
     let (overwrite, copied) = overwrite
         .replace_old_bytes(engine, job, src.as_fd(), dst.as_fd())
-        .map_err(|e| {
-            let untouched = matches!(e, ExecError::Read { .. });
-            (e, untouched)
+        .map_err(|e| match e {
+            ExecError::Read { .. } => DataFailure::Untouched(e),
+            _ => DataFailure::Written(e),
         })?;
     run_strategy(engine, job, src, dst, copied)
         .and_then(|o| overwrite.trim(job, dst, o.bytes).map(|()| o))
         .inspect_err(|_| overwrite.abandon(dst))
-        .map_err(|e| (e, false))
+        .map_err(DataFailure::Written)
+}
+
+/// How [`copy_data`] failed.
+enum DataFailure {
+    /// SOURCE's first bytes could not be read, so nothing replaced DEST's old ones: no note
+    /// about DEST (red team, round 18: that said DEST's old contents were lost, and they were
+    /// all there).
+    Untouched(ExecError),
+    /// After DEST was (or may have been) written.
+    Written(ExecError),
 }
 
 /// Puts what `--verify` found in `outcome`: how DEST was verified, the digest, and for a copy
