@@ -50,10 +50,11 @@ pub struct Prepared {
 pub fn run(argv: Vec<OsString>) -> ExitCode {
     let program = program_name(argv.first());
     let mut reporter = Reporter::new(program.clone());
-    let (args, matches) = match parse::parse_args(&program, argv) {
+    let (mut args, matches) = match parse::parse_args(&program, argv) {
         Ok(parsed) => parsed,
         Err(code) => return code,
     };
+    args.dash_is_a_name = program == "cp";
     signals::install();
     exec::mark_run_start();
     let prepared = match prepare(&args, &matches, &mut reporter) {

@@ -37,8 +37,8 @@ sparse files, and falling back to read/write wherever the kernel cannot offload 
 With --offset-in/--offset-out/--len, copy one byte range from SOURCE into DEST without \
 truncating DEST (like dd conv=notrunc, but in the kernel).
 
-'-' as SOURCE is standard input; '-' as DEST is standard output (a file named '-' is './-'). \
-A new file made from standard input gets 0666 less the umask, as with dd (-p keeps the \
+'-' as SOURCE is standard input; '-' as DEST is standard output (a file named '-' is './-'; \
+installed as cp, '-' is a file name, as in GNU cp). A new file made from standard input gets 0666 less the umask, as with dd (-p keeps the \
 stream's mode).";
 
 // Every line is shorter than 80 columns, so clap never wraps (and misindents) an example.
@@ -82,6 +82,13 @@ pub struct Args {
     /// SOURCE... DEST, or SOURCE... DIRECTORY
     #[arg(value_name = "PATH", value_parser = clap::value_parser!(OsString))]
     pub operands: Vec<OsString>,
+
+    /// An operand `-` is a file of that name, not standard input or output: set when fcopy
+    /// runs as `cp`, since GNU cp gives `-` no meaning (new-user trial, round 19: installed as
+    /// `cp`, `cp - out` copied standard input, exit 0, and `cp f -` wrote to the terminal).
+    /// Not an option.
+    #[arg(skip)]
+    pub dash_is_a_name: bool,
 
     /// Copy all SOURCE arguments into DIRECTORY
     #[arg(

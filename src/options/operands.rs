@@ -88,6 +88,21 @@ fn not_a_directory() -> io::Error {
     io::Error::from_raw_os_error(rustix::io::Errno::NOTDIR.raw_os_error())
 }
 
+/// Whether operand `op` means standard input or output: `-`, unless fcopy runs as `cp`
+/// ([`Args::dash_is_a_name`]).
+fn is_stdio(op: &OsStr, args: &Args) -> bool {
+    op == "-" && !args.dash_is_a_name
+}
+
+/// Operand `op` as an endpoint (see [`is_stdio`]).
+fn endpoint(op: &OsStr, args: &Args) -> Endpoint {
+    if args.dash_is_a_name {
+        Endpoint::Path(PathBuf::from(op))
+    } else {
+        Endpoint::from_operand(op)
+    }
+}
+
 fn resolve_target_list(
     args: &Args,
     is_dir: &dyn Fn(&Path) -> io::Result<bool>,
@@ -122,17 +137,17 @@ fn resolve_target_list(
             return Err(OperandError::ParentsNeedDirectory.into());
         }
         return Ok(vec![Target {
-            source: Endpoint::from_operand(&ops[0]),
-            dest: Endpoint::from_operand(last),
+            source: endpoint(&ops[0], args),
+            dest: endpoint(last, args),
         }]);
     }
-    if ops.len() == 2 && last == "-" {
+    if ops.len() == 2 && is_stdio(last, args) {
         return Ok(vec![Target {
-            source: Endpoint::from_operand(&ops[0]),
+            source: endpoint(&ops[0], args),
             dest: Endpoint::Stdio,
         }]);
     }
-    if last == "-" {
+    if is_stdio(last, args) {
         return Err(OperandError::SeveralIntoStdout.into());
     }
     let last_path = Path::new(last);
@@ -155,7 +170,7 @@ fn last_operand(
     let ops = &args.operands;
     let pair = || {
         Ok(vec![Target {
-            source: Endpoint::from_operand(&ops[0]),
+            source: endpoint(&ops[0], args),
             dest: Endpoint::Path(last.to_path_buf()),
         }])
     };
@@ -191,7 +206,7 @@ fn into_directory(
     sources
         .iter()
         .map(|src| {
-            if src == "-" {
+            if is_stdio(src, args) {
                 return Err(OperandError::StdinIntoDirectory(dir.to_path_buf()).into());
             }
             let dest = if args.parents {

@@ -47,3 +47,58 @@ fn stats_count_the_links_made() {
     assert_eq!(inode("tree/one"), inode("tree/two"));
     assert_ne!(inode("tree/one"), inode("t/one"));
 }
+
+/// Installed as `cp`, an operand `-` is a file of that name, as in GNU cp; as `fcopy` it is
+/// standard input or output. New-user trial, round 19: as `cp`, `cp - out` copied standard
+/// input (empty here) and exited 0, and `cp f -` wrote `f` to standard output, where GNU cp
+/// copies the file `-` and writes a file `-`.
+#[test]
+fn installed_as_cp_a_dash_is_a_file_name() {
+    use std::io::Write as _;
+    use std::os::unix::process::CommandExt as _;
+    use std::process::{Command, Stdio};
+    let env = TestEnv::new();
+    let as_cp = |args: &[&str]| {
+        let mut child = Command::new(crate::testenv::FCOPY)
+            .arg0("cp")
+            .args(args)
+            .current_dir(env.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"standard input\n")
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    env.write("-", "the file named dash\n");
+    env.write("f", "f's bytes\n");
+    fs::create_dir(env.join("d")).unwrap();
+    for (args, dest) in [
+        (&["-", "out"][..], "out"),
+        (&["-t", "d", "-"], "d/-"),
+        (&["-", "d"], "d/-"),
+    ] {
+        let _ = fs::remove_file(env.join(dest));
+        let out = as_cp(args);
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        assert_eq!(env.read(dest), b"the file named dash\n", "{args:?}");
+    }
+    let out = as_cp(&["f", "-"]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(out.stdout, b"", "cp f - wrote to standard output");
+    assert_eq!(env.read("-"), b"f's bytes\n");
+    // As fcopy, `-` stays standard input.
+    let run = env
+        .fcopy()
+        .args(&["-", "from-stdin"])
+        .stdin_bytes("piped\n")
+        .run();
+    assert_eq!(run.code(), Some(0), "{}", run.stderr());
+    assert_eq!(env.read("from-stdin"), b"piped\n");
+}
