@@ -31,7 +31,7 @@ complete -c fcopy -l update -d 'Control which existing files are updated; -u mea
 none\t'Never replace an existing destination'
 none-fail\t'Never replace, and fail if a destination exists'
 older\t'Replace only destinations older than their source'
-changed\t'Replace only regular files whose size or mtime differs from their source\'s (skip finished copies; use with -a or -p, which keep mtimes)'"
+changed\t'Replace only regular files whose size or mtime differs from their source\'s (skip finished copies; use with -a or -p, which keep mtimes). A DEST given SOURCE\'s times without its data (--attributes-only, or a byte range with -p) counts as finished unless --checksum'"
 complete -c fcopy -s T -l no-target-directory -d 'Treat DEST as a normal file, never as a directory to copy into'
 complete -c fcopy -s r -s R -l recursive -d 'Copy directories recursively'
 complete -c fcopy -s a -l archive -d 'Same as -dR --preserve=all'

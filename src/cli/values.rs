@@ -50,7 +50,7 @@ value_words!(UpdateWhen {
     None = "none": "Never replace an existing destination",
     NoneFail = "none-fail": "Never replace, and fail if a destination exists",
     Older = "older": "Replace only destinations older than their source",
-    Changed = "changed": "Replace only regular files whose size or mtime differs from their source's (skip finished copies; use with -a or -p, which keep mtimes)",
+    Changed = "changed": "Replace only regular files whose size or mtime differs from their source's (skip finished copies; use with -a or -p, which keep mtimes). A DEST given SOURCE's times without its data (--attributes-only, or a byte range with -p) counts as finished unless --checksum",
 });
 
 // `--json` and `--debug` name the strategies `copy_file_range` and `read_write`: those

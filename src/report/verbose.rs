@@ -50,9 +50,26 @@ impl Reporter {
     }
 
     /// A file copy is about to start: the -v/--debug line, in walk order even under `-j`.
+    /// A `--resume`d job's line says where it goes on from: `'a' -> 'b' (resumed from byte N)`,
+    /// or `(already complete)` when DEST has all of SOURCE's bytes (new-user trial, round 19:
+    /// the line was the same for a continued, a complete and a fresh copy; only `--debug` and
+    /// `--json` told them apart).
     pub fn starting(&mut self, job: &Job) {
-        if !self.json && (self.verbose || self.debug) {
-            self.verbose_line(job.source.display_path(), job.dest.display_path());
+        if self.json || !(self.verbose || self.debug) {
+            return;
+        }
+        let (source, dest) = (job.source.display_path(), job.dest.display_path());
+        match job.restart.resumed_from {
+            // --debug says it in its own line after the copy.
+            Some(from) if !self.debug => {
+                let said = if from >= job.source_facts.size {
+                    "already complete".to_owned()
+                } else {
+                    format!("resumed from byte {from}")
+                };
+                self.line(format_args!("{} -> {} ({said})", quote(source), quote(dest)));
+            }
+            _ => self.verbose_line(source, dest),
         }
     }
 

@@ -102,3 +102,23 @@ fn installed_as_cp_a_dash_is_a_file_name() {
     assert_eq!(run.code(), Some(0), "{}", run.stderr());
     assert_eq!(env.read("from-stdin"), b"piped\n");
 }
+
+/// `-v` says what `--resume` does with DEST: goes on from its size, finds it complete, or
+/// (no DEST) copies it all. The line was `'big' -> 'part'` in all three cases.
+#[test]
+fn verbose_resume_says_where_it_goes_on_from() {
+    let env = TestEnv::new();
+    let data = pattern(300_000, 7);
+    env.write("big", &data);
+    env.write("part", &data[..100_000]);
+    let said = |env: &TestEnv| {
+        let run = env.run(&["--resume", "-v", "big", "part"]);
+        assert_eq!(run.code(), Some(0), "{}", run.stderr());
+        env.assert_same_content("big", "part");
+        run.stdout()
+    };
+    assert_eq!(said(&env), "'big' -> 'part' (resumed from byte 100000)\n");
+    assert_eq!(said(&env), "'big' -> 'part' (already complete)\n");
+    fs::remove_file(env.join("part")).unwrap();
+    assert_eq!(said(&env), "'big' -> 'part'\n");
+}
