@@ -9,7 +9,7 @@
 //! totals are shown as lower bounds (`≥`) and there is no percentage, bar or ETA (they would go
 //! backwards); once every operand is planned, the percentage only moves forward, and when all
 //! bytes are through but files are still being finished (fsync, metadata) the line says
-//! `flushing...` instead of a false 100% with ETA 0s.
+//! `flushing...` instead of a false 100% with ETA 0s, and `done` once everything is.
 
 use std::cell::Cell;
 use std::io::IsTerminal;

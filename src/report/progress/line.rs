@@ -10,6 +10,11 @@ use super::Counters;
 const BAR_MAX: usize = 30;
 const BAR_MIN: usize = 10;
 
+/// The columns kept for the time-left field beside a bar (`verifying...`, its widest form), so
+/// the bar keeps its width when `ETA 1s` becomes `flushing...` (new-user trial, round 19: the
+/// bar shrank by three columns in the last frames).
+const ETA_COLS: usize = 12;
+
 /// What the bar's state says at one draw.
 pub(super) struct View {
     /// Bytes copied and to copy.
@@ -75,7 +80,14 @@ pub(super) fn render(view: &View, counters: &Counters, width: usize, ascii: bool
     let mut line = String::new();
     if with_bar {
         let spare = room - text.chars().count() - 1;
-        line.push_str(&bar_text(pos, len, (spare - 2).min(BAR_MAX)));
+        let eta = fields[3].0.as_deref().filter(|eta| text.contains(eta));
+        let reserve = eta.map_or(0, |eta| ETA_COLS.saturating_sub(eta.chars().count()));
+        let most = spare - 2;
+        let inner = most
+            .saturating_sub(reserve)
+            .max(BAR_MIN.min(most))
+            .min(BAR_MAX);
+        line.push_str(&bar_text(pos, len, inner));
         line.push(' ');
     }
     line.push_str(&text);
@@ -100,9 +112,13 @@ fn fields(view: &View, counters: &Counters, final_: bool, ge: &str) -> [(Option<
     // No rate or ETA until bytes have moved: a first frame's `0 B/s ETA 0s` says nothing.
     let moving = pos > 0 && view.per_sec > 0.0;
     let rate = moving.then(|| format!("{}/s", human_bytes(view.per_sec as u64)));
+    // Once every byte is through: what is left (flushing, verifying), then `done`, never back
+    // to `ETA 0s` (new-user trial, round 19: the last frames went `flushing...`, `ETA 0s`).
     let eta = if !final_ {
         None
-    } else if pos >= len && files_done < files_total {
+    } else if pos >= len && files_done >= files_total {
+        Some("done".to_owned())
+    } else if pos >= len {
         let verifying = counters.verifying.load(Ordering::Relaxed);
         Some(
             if verifying {
