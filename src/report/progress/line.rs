@@ -11,8 +11,9 @@ const BAR_MAX: usize = 30;
 const BAR_MIN: usize = 10;
 
 /// The columns kept for the time-left field beside a bar (`verifying...`, its widest form), so
-/// the bar keeps its width when `ETA 1s` becomes `flushing...` (new-user trial, round 19: the
-/// bar shrank by three columns in the last frames).
+/// the bar keeps its width when `ETA 1s` becomes `flushing...` or `done`, wherever the slot
+/// fits beside a bar wider than its narrowest (new-user trial, round 19: the bar shrank by
+/// three columns in the last frames).
 const ETA_COLS: usize = 12;
 
 /// What the bar's state says at one draw.
@@ -80,6 +81,8 @@ pub(super) fn render(view: &View, counters: &Counters, width: usize, ascii: bool
     let mut line = String::new();
     if with_bar {
         let spare = room - text.chars().count() - 1;
+        // The time-left slot shown is given its widest form's columns, from the bar's spare
+        // ones (down to the bar's narrowest).
         let eta = fields[3].0.as_deref().filter(|eta| text.contains(eta));
         let reserve = eta.map_or(0, |eta| ETA_COLS.saturating_sub(eta.chars().count()));
         let most = spare - 2;

@@ -169,3 +169,26 @@ fn byte_count_adds_from_many_threads_sum_exactly() {
     // 1000 × (1 + 2 + … + 20) from 20 threads (more than the shards), plus 5 here.
     assert_eq!(count.total(), 1000 * 210 + 5);
 }
+
+/// New-user trial, round 19: the last frames of a copy went `ETA 1s`, `flushing...` (with a
+/// bar three columns narrower), `ETA 0s`. They now go `ETA 1s`, `flushing...`, `done`, with
+/// one bar width throughout.
+#[test]
+fn the_last_frames_keep_the_bar_width_and_end_with_done() {
+    let len = 400 << 20;
+    for width in [80, 100, 120] {
+        let running = state_line(len / 2, len, (0, 1), true, width);
+        let flushing = state_line(len, len, (0, 1), true, width);
+        let done = state_line(len, len, (1, 1), true, width);
+        assert!(running.contains("ETA "), "{running:?}");
+        assert!(flushing.ends_with("flushing..."), "{flushing:?}");
+        assert!(done.ends_with(" done"), "{done:?}");
+        let bar = |line: &str| line.find(']').expect("a bar");
+        assert_eq!(
+            bar(&running),
+            bar(&flushing),
+            "{width}: {running:?} {flushing:?}"
+        );
+        assert_eq!(bar(&flushing), bar(&done), "{width}: {done:?}");
+    }
+}
