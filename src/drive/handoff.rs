@@ -187,7 +187,7 @@ impl Copier<'_, '_> {
                         job.source.display_path(),
                         job.dest.display_path(),
                         Some(job.strategy),
-                        (job.restart.resumed_from, e.kept),
+                        (e.resumed_from.or(job.restart.resumed_from), e.kept),
                         &e,
                         note.as_deref(),
                     );

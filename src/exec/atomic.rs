@@ -119,6 +119,7 @@ fn open_kept_partial<'p>(job: &Job, src: &Fd, place: &'p Place) -> Option<(Temp<
         name: Some(found.name),
         keep: true,
         mark: Some(found.mark),
+        continued_from: found.resume_from,
     };
     Some((temp, resumed))
 }
@@ -160,7 +161,10 @@ fn with_kept_partial(place: &Place, temp: &Temp<'_>, mut err: JobError) -> JobEr
         return err;
     };
     let len = st.st_size as u64;
-    err.kept = Some(super::written_by_this_job());
+    // What this run wrote there: at most what the partial file grew by.
+    let grew = len.saturating_sub(temp.continued_from);
+    err.kept = Some(super::written_by_this_job().min(grew));
+    err.resumed_from = (temp.continued_from > 0).then_some(temp.continued_from);
     if !err.interrupted {
         let path = shown_partial(place, name);
         err.set_note(Some(DestNote::KeptNew { path, len }));

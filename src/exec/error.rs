@@ -232,6 +232,10 @@ pub struct JobError {
     /// JSON record's `bytes`, which said 0 for them (helper-86, round 17). `None`: DEST keeps
     /// nothing of this job, or how much is not known (a byte range, a stream).
     pub kept: Option<u64>,
+    /// The byte a `--resume` continued from where the job's plan does not say it: an
+    /// `--atomic` copy that went on with a kept partial file (red team, round 19: its failed
+    /// record said `"resumed_from": null`, so its `bytes` read as the whole prefix).
+    pub resumed_from: Option<u64>,
 }
 
 impl JobError {
@@ -263,6 +267,7 @@ impl JobError {
             dest_note: None,
             interrupted,
             kept: None,
+            resumed_from: None,
         }
     }
 

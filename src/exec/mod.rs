@@ -339,22 +339,23 @@ impl InPlace<'_> {
     }
 
     /// Bytes of this job's in DEST as it is now, for a DEST that stays after a failure: the
-    /// data it wrote (an in-place DEST a failure emptied keeps 0). `None`
-    /// for a byte range the user gave (which bytes of it were written is not known) and for a
-    /// DEST that is not a regular file.
+    /// data it wrote (an in-place DEST a failure emptied keeps 0; a new or `--resume`d one, at
+    /// most what it grew by). `None` for a byte range the user gave (which bytes of it were
+    /// written is not known) and for a DEST that is not a regular file.
     fn kept_bytes(&self, dst: &Fd) -> Option<u64> {
         let job = self.job;
-        if job.strategy == Strategy::Ranged && job.restart.resumed_from.is_none() {
+        let resumed_from = job.restart.resumed_from;
+        if job.strategy == Strategy::Ranged && resumed_from.is_none() {
             return None;
         }
         let st = rustix::fs::fstat(dst).ok()?;
         let regular = rustix::fs::FileType::from_raw_mode(st.st_mode).is_file();
-        regular.then(|| {
-            if st.st_size == 0 {
-                0
-            } else {
-                written_by_this_job()
-            }
+        let size = st.st_size as u64;
+        regular.then(|| match (self.created, resumed_from) {
+            _ if size == 0 => 0,
+            (true, _) => written_by_this_job().min(size),
+            (false, Some(from)) => written_by_this_job().min(size.saturating_sub(from)),
+            (false, None) => written_by_this_job(),
         })
     }
 

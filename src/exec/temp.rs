@@ -28,6 +28,9 @@ pub(super) struct Temp<'d> {
     pub keep: bool,
     /// A kept partial file's mark ([`super::partial::PARTIAL_XATTR`]), removed once complete.
     pub mark: Option<Vec<u8>>,
+    /// A kept partial file this run goes on with: its size when found, in bytes (0: a new
+    /// temporary, or a partial file started again).
+    pub continued_from: u64,
 }
 
 impl Drop for Temp<'_> {
@@ -243,6 +246,7 @@ pub(super) fn create_temp<'d>(dir: BorrowedFd<'d>, name: &OsStr) -> Result<Temp<
                     name: None,
                     keep: false,
                     mark: None,
+                    continued_from: 0,
                 });
             }
             // No O_TMPFILE on this filesystem (or kernel): use a name.
@@ -257,6 +261,7 @@ pub(super) fn create_temp<'d>(dir: BorrowedFd<'d>, name: &OsStr) -> Result<Temp<
         name: Some(temp),
         keep: false,
         mark: None,
+        continued_from: 0,
     })
 }
 

@@ -327,3 +327,108 @@ fn a_failure_after_the_data_counts_the_copy_kept_for_resume() {
     assert_eq!(synced.json_record()["bytes"], M as u64);
     assert_eq!(stats_bytes(&synced.stderr()), M as u64);
 }
+
+/// A mount that is unmounted when dropped (also when a test fails).
+struct Mounted(std::path::PathBuf);
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// A `size=` tmpfs mounted at `dir` (root only); `None`, said as a skip, where it cannot be.
+fn small_tmpfs(dir: &std::path::Path, size: &str) -> Option<Mounted> {
+    if !crate::testenv::require_root("mounting a small tmpfs that fills up") {
+        return None;
+    }
+    std::fs::create_dir_all(dir).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", &format!("size={size}"), "none"])
+        .arg(dir)
+        .status()
+        .unwrap();
+    assert!(mounted.success(), "mount -t tmpfs -o size={size} failed");
+    Some(Mounted(dir.to_path_buf()))
+}
+
+/// The JSON record of a run's one file.
+fn file_record(run: &Run) -> serde_json::Value {
+    run.json()
+        .into_iter()
+        .find(|r| r["type"] == "file")
+        .unwrap_or_else(|| panic!("no file record: {}", run.stdout()))
+}
+
+/// Red team, round 19: on a filesystem that fills up, the last write is short (part of the
+/// buffer lands) and the next one fails with ENOSPC. The note named DEST's true size, but the
+/// record's `bytes` (and `--stats`, the summary) left the short write out; and an `--atomic`
+/// run that went on with a kept partial file said `"resumed_from": null`. The counts now are
+/// the bytes the note names, so a failed run and its `--resume` add up to SOURCE's size.
+#[test]
+fn a_short_write_before_a_full_disk_is_counted() {
+    let env = TestEnv::new();
+    let small = env.join("small");
+    let Some(_mounted) = small_tmpfs(&small, "1100k") else {
+        return;
+    };
+    let source = pattern(3 * M, 21);
+    env.write("src", &source);
+    let src = env.join("src");
+    let src = src.to_str().unwrap();
+    let run_in_small = |args: &[&str]| env.fcopy().current_dir(&small).args(args).run();
+    let resize = |size: &str| {
+        std::process::Command::new("mount")
+            .args(["-o", &format!("remount,size={size}")])
+            .arg(&small)
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    // In place, then --atomic, each failing twice (1100 KiB, then 2300 KiB of room: not
+    // multiples of the 256 KiB pieces, so the last write is short) and then
+    // completed (8 MiB).
+    for (dest, kept_as, atomic) in [("d1", "d1", false), ("d2", ".d2.fcopy-partial", true)] {
+        let mut args = vec!["--resume", "--method=read-write", "--json", src, dest];
+        if atomic {
+            args.insert(0, "--atomic");
+        }
+        let size_of = || std::fs::metadata(small.join(kept_as)).map_or(0, |m| m.len());
+        let first = run_in_small(&args);
+        let kept = size_of();
+        let record = file_record(&first);
+        let grew = resize("2300k");
+        let second = run_in_small(&args);
+        let now = size_of();
+        let again = file_record(&second);
+        let kept_bytes = std::fs::read(small.join(kept_as)).unwrap_or_default();
+        let grew = grew && resize("8m");
+        let third = run_in_small(&args);
+        let last = file_record(&third);
+        let copied = std::fs::read(small.join(dest)).unwrap_or_default();
+        let _ = std::fs::remove_file(small.join(dest));
+        let shrunk = resize("1100k");
+        assert!(grew && shrunk, "mount -o remount,size= failed");
+        assert_eq!(first.code(), Some(1), "{dest}: {}", first.stderr());
+        assert!(kept > 0 && kept < 3 * M as u64, "{dest}: kept {kept}");
+        assert_eq!(record["bytes"], kept, "{dest}: {record}");
+        assert_eq!(second.code(), Some(1), "{dest}: {}", second.stderr());
+        assert!(now > kept, "{dest}: {kept} -> {now}");
+        assert_eq!(
+            kept_bytes,
+            source[..now as usize],
+            "{dest}: not SOURCE's prefix"
+        );
+        assert_eq!(again["resumed_from"], kept, "{dest}: {again}");
+        assert_eq!(again["bytes"], now - kept, "{dest}: {again}");
+        assert_eq!(third.code(), Some(0), "{dest}: {}", third.stderr());
+        assert_eq!(last["resumed_from"], now, "{dest}: {last}");
+        assert_eq!(
+            record["bytes"].as_u64().unwrap()
+                + again["bytes"].as_u64().unwrap()
+                + last["bytes"].as_u64().unwrap(),
+            3 * M as u64,
+            "{dest}: the three runs' bytes"
+        );
+        assert!(copied == source, "{dest}: the completed copy differs");
+    }
+}
