@@ -159,8 +159,11 @@ pub enum PrefillStep {
 /// A note about DEST after a failure: what became of an existing file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DestNote {
-    /// A whole-file copy truncated DEST and failed.
-    Incomplete { path: PathBuf },
+    /// A whole-file copy truncated DEST and failed. With `len`, DEST holds just the copy's
+    /// first `len` bytes (its size, no more than this job wrote): "incomplete" was said of a
+    /// DEST that held all of SOURCE, when only the read that looks for SOURCE's end failed
+    /// (red team, round 19).
+    Incomplete { path: PathBuf, len: Option<u64> },
     /// The same, DEST left empty (an in-place overwrite is emptied on failure,
     /// exec/overwrite.rs): "incomplete" said it held part of the copy (new-user trial,
     /// round 18).

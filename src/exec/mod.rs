@@ -396,7 +396,8 @@ impl InPlace<'_> {
         // A whole-file clone that must succeed did not empty DEST first (exec/open.rs); a
         // FICLONE that cannot be made here changed nothing (after EINVAL DEST may have been
         // emptied for a second try: exec/strategy.rs).
-        let nonempty = rustix::fs::fstat(dst).is_ok_and(|st| st.st_size > 0);
+        let size = rustix::fs::fstat(dst).map_or(0, |st| st.st_size as u64);
+        let nonempty = size > 0;
         let untouched = job.strategy == Strategy::Reflink
             && job.clone == crate::plan::CloneMode::Must
             && matches!(*err.error, ExecError::Clone { errno, .. }
@@ -407,7 +408,9 @@ impl InPlace<'_> {
         } else if job.strategy != Strategy::Ranged && !nonempty {
             Some(DestNote::Emptied { path })
         } else if job.strategy != Strategy::Ranged {
-            Some(DestNote::Incomplete { path })
+            // Holding no more than this job wrote, DEST is the copy's first bytes.
+            let len = (size <= written_by_this_job()).then_some(size);
+            Some(DestNote::Incomplete { path, len })
         } else if !matches!(
             *err.error,
             // A ranged clone fails before it writes (exec/clone.rs clones the middle first).

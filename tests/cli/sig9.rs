@@ -79,8 +79,11 @@ fn blocked_read_interrupted_says_the_existing_dest_is_incomplete() {
         stderr.contains("interrupted while copying '-' to 'e'"),
         "{stderr:?}"
     );
+    // It holds exactly the copy's first bytes, and says how many (red team, round 19).
     assert!(
-        stderr.contains("'e' was being overwritten and is now incomplete"),
+        stderr.contains(&format!(
+            "'e' was being overwritten and now holds only the first {M} bytes of the copy"
+        )),
         "{stderr:?}"
     );
     assert_eq!(fs::metadata(env.join("e")).unwrap().len(), M as u64);

@@ -122,3 +122,35 @@ fn verbose_resume_says_where_it_goes_on_from() {
     fs::remove_file(env.join("part")).unwrap();
     assert_eq!(said(&env), "'big' -> 'part'\n");
 }
+
+/// Red team, round 19: when only the read that looks for SOURCE's end failed, DEST held all
+/// of SOURCE and the note said it was "now incomplete". A DEST that holds just the copy's
+/// first bytes now says how many, which the user can hold against SOURCE's size.
+#[test]
+fn a_failed_overwrite_says_how_many_bytes_of_the_copy_dest_holds() {
+    if !crate::testenv::require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("src", pattern(1 << 20, 4));
+    env.write("out", pattern(15_000, 5));
+    let src = env.join("src");
+    let strace: Vec<String> = ["strace", "-f", "-o", "/dev/null", "-P"]
+        .into_iter()
+        .map(String::from)
+        .chain([
+            src.to_str().unwrap().to_owned(),
+            "-e".into(),
+            "inject=pread64:error=EIO:when=1+".into(),
+        ])
+        .collect();
+    let run = env.fcopy().wrapped(&strace).args(&["src", "out"]).run();
+    assert_eq!(run.code(), Some(1), "{}", run.stderr());
+    assert_eq!(
+        run.stderr(),
+        "fcopy: error reading 'src': Input/output error\n\
+         fcopy: 'out' was being overwritten and now holds only the first 1048576 bytes of the \
+         copy; its old contents cannot be restored\n"
+    );
+    env.assert_same_content("src", "out");
+}

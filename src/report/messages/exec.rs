@@ -259,10 +259,23 @@ impl Display for DestNote {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         const LOST: &str = "its old contents cannot be restored";
         match self {
-            DestNote::Incomplete { path } => write!(
+            DestNote::Incomplete { path, len: None } => write!(
                 f,
                 "{} was being overwritten and is now incomplete; {LOST}",
                 quote(path)
+            ),
+            DestNote::Incomplete {
+                path,
+                len: Some(len),
+            } => write!(
+                f,
+                "{} was being overwritten and now holds only the first {} of the copy; {LOST}",
+                quote(path),
+                if *len == 1 {
+                    "byte".to_owned()
+                } else {
+                    format!("{len} bytes")
+                }
             ),
             DestNote::Emptied { path } => write!(
                 f,
