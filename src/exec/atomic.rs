@@ -49,7 +49,7 @@ pub fn run(engine: &Engine<'_>, job: &Job, src: &Fd, place: Place) -> Result<Out
     // The partial file's bytes are not copied again: they leave the bar's total, as a hole
     // does (the bar ended at 91 % after resuming from 25 MiB of 300; round 18).
     if let Some(from) = resumed.as_ref().and_then(|j| j.restart.resumed_from) {
-        engine.progress.skip(from);
+        engine.skip(from);
     }
     let mut outcome = fill(engine, job, src, &place, &temp, resumed.is_some())?;
     if resumed.is_some() {

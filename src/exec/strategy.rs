@@ -222,9 +222,7 @@ pub(super) fn copy_extents(
             path: span.src_name.display_path().to_owned(),
             errno,
         })?;
-        span.engine
-            .progress
-            .skip(extent.start.saturating_sub(done_to));
+        span.engine.skip(extent.start.saturating_sub(done_to));
         done_to = extent.end;
         let len = extent.end - extent.start;
         let before = outcome.fallback;
@@ -243,7 +241,7 @@ pub(super) fn copy_extents(
         }
     }
     if ended_at.is_none() {
-        span.engine.progress.skip(size.saturating_sub(done_to));
+        span.engine.skip(size.saturating_sub(done_to));
     }
     Ok(ExtentsCopied {
         data,

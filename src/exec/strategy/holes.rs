@@ -103,7 +103,7 @@ fn copy_data(
 /// already, or made one by the final size), made zeros below it: a punched hole
 /// (`FALLOC_FL_PUNCH_HOLE|KEEP_SIZE`, which reads back as zeros), else zeros written.
 fn zero_gap(span: &Span<'_, '_>, out: u64, len: u64, old_end: u64) -> Result<(), ExecError> {
-    span.engine.progress.skip(len);
+    span.engine.skip(len);
     let over_old = old_end.saturating_sub(out).min(len);
     if over_old == 0 {
         return Ok(());

@@ -78,6 +78,9 @@ pub(super) fn render(view: &View, counters: &Counters, width: usize, ascii: bool
     );
     let with_bar = final_ && essential.chars().count() + BAR_COLS <= room;
     let text = fit_fields(&fields, room - if with_bar { BAR_COLS } else { 0 });
+    if text.chars().count() > room {
+        return narrow_line(view, fields[1].0.as_deref(), room);
+    }
     let mut line = String::new();
     if with_bar {
         let spare = room - text.chars().count() - 1;
@@ -95,6 +98,20 @@ pub(super) fn render(view: &View, counters: &Counters, width: usize, ascii: bool
     }
     line.push_str(&text);
     line.chars().take(room).collect()
+}
+
+/// The line for a terminal too narrow for the bytes field (`10.00 MiB/20.00 MiB`): the bytes
+/// copied and the percentage, or one of them, or nothing, never a field cut short (red team,
+/// round 19: at 20 columns the line read `10.00 MiB/20.00 M`, at 5 `12`).
+fn narrow_line(view: &View, percent: Option<&str>, room: usize) -> String {
+    let copied = human_bytes(view.pos);
+    let percent = percent.map(str::trim_start);
+    let both = percent.map(|p| format!("{copied} {p}"));
+    [both, Some(copied), percent.map(str::to_owned)]
+        .into_iter()
+        .flatten()
+        .find(|line| line.chars().count() <= room)
+        .unwrap_or_default()
 }
 
 /// The line's fields in the order they are shown, each with its rank (the lowest is dropped

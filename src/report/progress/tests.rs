@@ -192,3 +192,24 @@ fn the_last_frames_keep_the_bar_width_and_end_with_done() {
         assert_eq!(bar(&flushing), bar(&done), "{width}: {done:?}");
     }
 }
+
+/// Red team, round 19: on a terminal narrower than the bytes field the line was cut inside a
+/// number or unit (`10.00 MiB/20.00 M`, `12`). Now a shorter whole form is shown, or nothing.
+#[test]
+fn a_narrow_terminal_shows_whole_fields_or_nothing() {
+    let (pos, len) = (10 << 20, 20 << 20);
+    assert_eq!(state_line(pos, len, (0, 1), true, 18), "10.00 MiB 50%");
+    assert_eq!(state_line(pos, len, (0, 1), false, 18), "10.00 MiB");
+    assert_eq!(state_line(pos, len, (0, 1), true, 8), "50%");
+    assert_eq!(state_line(pos, len, (0, 1), false, 8), "");
+    for width in 1..30 {
+        let line = state_line(pos, len, (0, 1), true, width);
+        assert!(line.chars().count() < width.max(1), "{width}: {line:?}");
+        for word in line.split_whitespace() {
+            assert!(
+                ["10.00", "MiB", "MiB/20.00", "50%"].contains(&word),
+                "{width}: {line:?}"
+            );
+        }
+    }
+}
