@@ -67,7 +67,11 @@ impl Reporter {
                 } else {
                     format!("resumed from byte {from}")
                 };
-                self.line(format_args!("{} -> {} ({said})", quote(source), quote(dest)));
+                self.line(format_args!(
+                    "{} -> {} ({said})",
+                    quote(source),
+                    quote(dest)
+                ));
             }
             _ => self.verbose_line(source, dest),
         }
