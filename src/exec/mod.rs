@@ -426,6 +426,9 @@ impl InPlace<'_> {
             None
         } else if job.strategy != Strategy::Ranged && !nonempty {
             Some(DestNote::Emptied { path })
+        } else if job.strategy != Strategy::Ranged && matches!(*err.error, ExecError::Sync { .. }) {
+            // Every byte was written, but the flush failed: what reached the disk is unknown.
+            Some(DestNote::MayBeIncomplete { path })
         } else if job.strategy != Strategy::Ranged {
             // Holding no more than this job wrote, DEST is the copy's first bytes.
             let len = (size <= written_by_this_job()).then_some(size);

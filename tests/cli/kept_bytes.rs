@@ -96,7 +96,7 @@ fn a_partial_copy_kept_for_resume_is_said_and_counted() {
 /// Without `--resume` a new DEST is removed and nothing is counted. An existing DEST keeps
 /// what it keeps, and the count and the note say just that: on ext4 and tmpfs it is
 /// overwritten in place and emptied on failure ("is now empty"); elsewhere (XFS, btrfs) it
-/// was truncated and holds the pieces written before the failure ("now holds only the first N
+/// was truncated and holds the pieces written before the failure ("now holds the first N
 /// bytes of the copy").
 #[test]
 fn a_failed_copy_counts_only_what_dest_keeps() {
@@ -130,7 +130,7 @@ fn a_failed_copy_counts_only_what_dest_keeps() {
             let now = if left == 0 {
                 "is now empty".to_owned()
             } else {
-                format!("now holds only the first {left} bytes of the copy")
+                format!("now holds the first {left} bytes of the copy")
             };
             let note = format!(
                 "'old' was being overwritten and {now}; its old contents cannot be restored"

@@ -82,7 +82,7 @@ fn blocked_read_interrupted_says_the_existing_dest_is_incomplete() {
     // It holds exactly the copy's first bytes, and says how many (red team, round 19).
     assert!(
         stderr.contains(&format!(
-            "'e' was being overwritten and now holds only the first {M} bytes of the copy"
+            "'e' was being overwritten and now holds the first {M} bytes of the copy"
         )),
         "{stderr:?}"
     );

@@ -149,7 +149,7 @@ fn a_failed_overwrite_says_how_many_bytes_of_the_copy_dest_holds() {
     assert_eq!(
         run.stderr(),
         "fcopy: error reading 'src': Input/output error\n\
-         fcopy: 'out' was being overwritten and now holds only the first 1048576 bytes of the \
+         fcopy: 'out' was being overwritten and now holds the first 1048576 bytes of the \
          copy; its old contents cannot be restored\n"
     );
     env.assert_same_content("src", "out");

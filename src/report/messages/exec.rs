@@ -269,7 +269,7 @@ impl Display for DestNote {
                 len: Some(len),
             } => write!(
                 f,
-                "{} was being overwritten and now holds only the first {} of the copy; {LOST}",
+                "{} was being overwritten and now holds the first {} of the copy; {LOST}",
                 quote(path),
                 if *len == 1 {
                     "byte".to_owned()
