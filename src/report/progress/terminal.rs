@@ -30,6 +30,15 @@ impl StderrFrames {
         }
     }
 
+    /// ECMA-48's cursor movement `CSI n <direction>` (`A` up, `B` down, `C` right, `D`
+    /// left), by `n` lines or columns; nothing for 0.
+    fn cursor(&self, n: usize, direction: char) -> io::Result<()> {
+        if n > 0 {
+            self.add(format!("\x1b[{n}{direction}").as_bytes());
+        }
+        Ok(())
+    }
+
     fn add(&self, bytes: &[u8]) {
         self.frame
             .lock()
@@ -50,31 +59,19 @@ impl TermLike for StderrFrames {
     }
 
     fn move_cursor_up(&self, n: usize) -> io::Result<()> {
-        if n > 0 {
-            self.add(format!("\x1b[{n}A").as_bytes());
-        }
-        Ok(())
+        self.cursor(n, 'A')
     }
 
     fn move_cursor_down(&self, n: usize) -> io::Result<()> {
-        if n > 0 {
-            self.add(format!("\x1b[{n}B").as_bytes());
-        }
-        Ok(())
+        self.cursor(n, 'B')
     }
 
     fn move_cursor_right(&self, n: usize) -> io::Result<()> {
-        if n > 0 {
-            self.add(format!("\x1b[{n}C").as_bytes());
-        }
-        Ok(())
+        self.cursor(n, 'C')
     }
 
     fn move_cursor_left(&self, n: usize) -> io::Result<()> {
-        if n > 0 {
-            self.add(format!("\x1b[{n}D").as_bytes());
-        }
-        Ok(())
+        self.cursor(n, 'D')
     }
 
     fn write_line(&self, s: &str) -> io::Result<()> {
