@@ -73,10 +73,12 @@ fn pty_screen(env: &TestEnv, command: &str) -> String {
 }
 
 /// Every frame of a bar (`--progress=always`) drawn while the shell `command` runs in a pty.
-fn bar_frames(env: &TestEnv, command: &str) -> Vec<(f64, f64)> {
+pub(crate) fn bar_frames(env: &TestEnv, command: &str) -> Vec<(f64, f64)> {
     pty_screen(env, command)
         .split(['\r', '\n'])
         .filter(|line| line.starts_with("\u{1b}[2K"))
+        // (A message printed with the bar out of the way starts so too.)
+        .filter(|line| !line.contains(": "))
         .filter_map(frame_bytes)
         .collect()
 }

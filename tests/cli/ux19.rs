@@ -160,3 +160,42 @@ fn a_failed_overwrite_says_how_many_bytes_of_the_copy_dest_holds() {
     );
     env.assert_same_content("src", "out");
 }
+
+/// Red team, round 19: a tree copy whose files failed ended at `19% ... ETA 2s 31/31 files`:
+/// a failed file's bytes stayed in the bar's total. Ten 1 MiB files, each copy_file_range
+/// held 0.2 s (strace) and the 3rd and 7th failing (EIO, which fails the file), two workers:
+/// after a failure the total is what can still be copied.
+#[test]
+fn a_failed_file_leaves_the_bars_total() {
+    if !crate::testenv::require_tool("script") || !crate::testenv::require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    for i in 0..10 {
+        env.write(format!("tree/f{i}"), pattern(1 << 20, i));
+    }
+    let command = format!(
+        "strace -f -o /dev/null -e trace=copy_file_range \
+         -e inject=copy_file_range:delay_enter=200000 \
+         -e inject=copy_file_range:error=EIO:when=3+4 \
+         {} --progress=always --method=copy-file-range -j 2 -r tree copy; true",
+        crate::testenv::FCOPY
+    );
+    let frames = crate::ux18::bar_frames(&env, &command);
+    // The totals once final (not lower bounds while the walk goes on: the workers wait in
+    // strace long after it ends) go down as files fail; they stayed at 10 MiB.
+    let finals: Vec<f64> = frames.iter().map(|f| f.1).filter(|&t| t > 0.0).collect();
+    let mib = (1 << 20) as f64;
+    assert!(
+        finals.len() >= 3,
+        "too few frames with a final total: {frames:?}"
+    );
+    assert!(
+        finals.iter().any(|&t| t <= 9.0 * mib + 1.0),
+        "no total without the failed file's bytes: {frames:?}"
+    );
+    assert!(finals.windows(2).all(|w| w[1] <= w[0]), "{frames:?}");
+    assert!(frames.iter().all(|f| f.0 <= f.1.abs()), "{frames:?}");
+    let copies = fs::read_dir(env.join("copy")).map_or(0, |d| d.count());
+    assert_eq!(copies, 8, "the files that did not fail");
+}
