@@ -68,7 +68,7 @@ impl Copier<'_, '_> {
     pub(super) fn dispatch(&mut self, job: Box<plan::Job>, mut context: pool::Context) {
         // The totals first: a bar drawn around the -v line then shows this file's size
         // (new-user trial, round 12: `-g -v` first drew `0 B/≥0 B`).
-        let bytes = job.range.map_or(job.len, |r| r.len).unwrap_or(0);
+        let bytes = job.planned_bytes().unwrap_or(0);
         if let Some(p) = &self.reporter.progress {
             p.add_total(bytes, 1);
         }

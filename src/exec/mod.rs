@@ -172,7 +172,7 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
         // The bytes a failed job will never copy leave the total: a tree copy whose failed
         // files kept theirs ended at `19% ... ETA 2s 31/31 files` (red team, round 19).
         // What it planned (as drive/handoff.rs adds it), less what it counted either way.
-        let planned = job.range.map_or(job.len, |r| r.len).unwrap_or(0);
+        let planned = job.planned_bytes().unwrap_or(0);
         let counted = written_by_this_job() + JOB_SKIPPED.with(std::cell::Cell::get);
         engine.progress.skip(planned.saturating_sub(counted));
     }

@@ -96,10 +96,10 @@ fn is_stdio(op: &OsStr, args: &Args) -> bool {
 
 /// Operand `op` as an endpoint (see [`is_stdio`]).
 fn endpoint(op: &OsStr, args: &Args) -> Endpoint {
-    if args.dash_is_a_name {
-        Endpoint::Path(PathBuf::from(op))
+    if is_stdio(op, args) {
+        Endpoint::Stdio
     } else {
-        Endpoint::from_operand(op)
+        Endpoint::Path(PathBuf::from(op))
     }
 }
 

@@ -139,6 +139,18 @@ pub struct Job {
     pub restart: JobRestart,
 }
 
+impl Job {
+    /// The bytes this job is to copy, in bytes: its range's length, else the whole file's
+    /// (`None`: to the end of a stream or file whose length is not known). The progress total
+    /// adds this when the job is handed out, and a failed job takes out what it did not copy.
+    pub fn planned_bytes(&self) -> Option<u64> {
+        match self.range {
+            Some(r) => r.len,
+            None => self.len,
+        }
+    }
+}
+
 /// Why a job is not run; worded as GNU cp's messages in `report/messages/plan.rs`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PlanError {

@@ -230,14 +230,14 @@ impl Reporter {
     /// `--dry-run`: one line (or JSON record) per planned job.
     pub fn planned(&mut self, job: &Job) {
         self.files += 1;
-        self.bytes += job_bytes(job).unwrap_or(0);
+        self.bytes += job.planned_bytes().unwrap_or(0);
         if self.json {
             let mut record = Record::job(job, "planned");
-            record.bytes = job_bytes(job);
+            record.bytes = job.planned_bytes();
             self.emit(record);
             return;
         }
-        let size = match job_bytes(job) {
+        let size = match job.planned_bytes() {
             Some(n) => progress::human_size(n),
             None => "to end of file".to_owned(),
         };
@@ -270,13 +270,6 @@ fn beside(dest: &Path, backup: &Path) -> PathBuf {
     let mut shown = text[..dir_len].to_vec();
     shown.extend_from_slice(name.as_bytes());
     PathBuf::from(OsString::from_vec(shown))
-}
-
-fn job_bytes(job: &Job) -> Option<u64> {
-    match job.range {
-        Some(r) => r.len,
-        None => job.len,
-    }
 }
 
 /// GNU cp's `--debug` line: `copy offload: ..., reflink: ..., sparse detection: ...`, then
