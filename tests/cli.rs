@@ -90,6 +90,8 @@ mod ux17;
 mod ux18;
 #[path = "cli/ux19.rs"]
 mod ux19;
+#[path = "cli/ux20.rs"]
+mod ux20;
 #[path = "cli/ux8.rs"]
 mod ux8;
 #[path = "cli/ux9.rs"]

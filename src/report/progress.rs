@@ -152,10 +152,7 @@ impl ProgressDisplay {
                                 return;
                             };
                             let view = View::of(&shared.counters, rate(&shared, state, shown));
-                            // Two columns stay free for the terminal's echo of `^C`, which
-                            // would otherwise wrap the line and leave the bar above the
-                            // message.
-                            let width = terminal_width().saturating_sub(2);
+                            let width = drawing_width();
                             let ascii = crate::report::quote::c_locale();
                             let _ = w.write_str(&render(&view, &shared.counters, width, ascii));
                         },
@@ -423,14 +420,23 @@ impl Progress for ProgressDisplay {
     }
 }
 
-/// The terminal's width in columns (standard error's), or 80 when it cannot be asked — the
-/// same answer indicatif draws with (it pads each line to that width), so the two agree.
-fn terminal_width() -> usize {
-    match rustix::termios::tcgetwinsize(rustix::stdio::stderr()) {
+/// The columns the bar's line may take: the terminal's width (standard error's, or 80 when it
+/// cannot be asked) less [`ECHO_COLUMNS`]. indicatif pads each frame with spaces to the width
+/// its draw target gives (`StderrFrames::width`, this one), so this is also where the cursor
+/// waits between frames.
+fn drawing_width() -> usize {
+    let columns = match rustix::termios::tcgetwinsize(rustix::stdio::stderr()) {
         Ok(size) if size.ws_col > 0 && size.ws_row > 0 => usize::from(size.ws_col),
         _ => 80,
-    }
+    };
+    columns.saturating_sub(ECHO_COLUMNS).max(1)
 }
+
+/// Columns left free right of the bar for the terminal's echo of `^C`. Padded to the full
+/// width, a frame left the cursor in the last column; the echo then wrapped to a new line, the
+/// clear before the interrupt message erased only that one, and the bar stayed on the screen
+/// above the message (new-user trial, round 20, in tmux).
+const ECHO_COLUMNS: usize = 2;
 
 mod line;
 mod shards;

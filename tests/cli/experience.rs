@@ -245,7 +245,7 @@ fn in_pty_sized(env: &TestEnv, cols: u16, command: &str, input: &[u8]) -> String
 }
 
 /// [`in_pty_sized`] with `input` typed `typed_after` the start.
-fn in_pty_typed(
+pub(crate) fn in_pty_typed(
     env: &TestEnv,
     cols: u16,
     command: &str,
@@ -492,7 +492,7 @@ fn sigterm_interrupts_a_pending_prompt() {
 /// What a terminal `cols` wide shows after `typescript` (carriage returns, line feeds, wrapping
 /// at the last column, erase-line and cursor-up; other escapes are dropped), and every line the
 /// bar drew (each frame, trailing blanks trimmed).
-fn terminal_screen(typescript: &str, cols: usize) -> (Vec<String>, Vec<String>) {
+pub(crate) fn terminal_screen(typescript: &str, cols: usize) -> (Vec<String>, Vec<String>) {
     let body = typescript
         .split_once('\n')
         .map_or(typescript, |(_, rest)| rest);

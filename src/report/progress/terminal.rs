@@ -48,9 +48,10 @@ impl StderrFrames {
 }
 
 impl TermLike for StderrFrames {
-    /// Columns, as the line is fitted to (80 when the terminal cannot be asked).
+    /// The columns the line is fitted to, which indicatif pads each frame to: the terminal's
+    /// less the two the echo of `^C` needs ([`super::drawing_width`]).
     fn width(&self) -> u16 {
-        u16::try_from(super::terminal_width()).unwrap_or(u16::MAX)
+        u16::try_from(super::drawing_width()).unwrap_or(u16::MAX)
     }
 
     /// Rows: the bar is one line, so only a terminal of no rows at all would cut it.
