@@ -38,7 +38,7 @@ pub fn mark_partial(partial: &Path, src: &Path, dest_name: &str) -> bool {
 }
 
 /// Whether the test directory's filesystem keeps user xattrs (fcopy marks partial files there).
-fn user_xattrs(env: &TestEnv) -> bool {
+pub(crate) fn user_xattrs(env: &TestEnv) -> bool {
     let probe = env.write("xattr-probe", b"");
     let ok =
         rustix::fs::setxattr(&probe, "user.probe", b"1", rustix::fs::XattrFlags::empty()).is_ok();
@@ -46,7 +46,7 @@ fn user_xattrs(env: &TestEnv) -> bool {
     ok || !skip("the test directory's filesystem has no user xattrs")
 }
 
-fn set_mtime(path: &Path, t: SystemTime) {
+pub(crate) fn set_mtime(path: &Path, t: SystemTime) {
     let f = fs::File::options().write(true).open(path).unwrap();
     f.set_modified(t).unwrap();
 }

@@ -2,10 +2,11 @@
 //! `--atomic -v`, cp's `-i` question for a destination the user cannot write).
 
 use std::fs;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
+use crate::atomic8::{mark_partial, set_mtime, user_xattrs};
 use crate::experience::{in_pty_typed, slow_writer, terminal_screen};
-use crate::testenv::{mkfifo, require_tool, TestEnv};
+use crate::testenv::{mkfifo, pattern, require_tool, TestEnv};
 
 /// Ctrl-C typed at the terminal: the tty echoes `^C` where the cursor is. Frames were padded
 /// to the terminal's full width, so the echo wrapped to a new line, the clear before the
@@ -44,4 +45,40 @@ fn ctrl_c_typed_at_the_terminal_leaves_no_bar_above_the_message() {
         );
         assert!(fs::metadata(env.join("slow")).is_ok());
     }
+}
+
+/// `--atomic --resume -v` goes on from the kept partial file `.NAME.fcopy-partial`, which only
+/// the copy itself finds: its `-v` line now waits for the outcome and says `(resumed from byte
+/// N)`, as without `--atomic`. It said `'big' -> 'big6'` alone, though `--stats` and `--json`
+/// showed the copy had resumed (new-user trial, round 20).
+#[test]
+fn verbose_atomic_resume_says_where_it_goes_on_from() {
+    const M: usize = 1 << 20;
+    let env = TestEnv::new();
+    if !user_xattrs(&env) {
+        return;
+    }
+    let data = pattern(3 * M, 20);
+    env.write("big", &data);
+    for (jobs, dest) in [("1", "one"), ("2", "two")] {
+        let partial = env.write(&format!(".{dest}.fcopy-partial"), &data[..M]);
+        assert!(mark_partial(&partial, &env.join("big"), dest));
+        set_mtime(&partial, SystemTime::now() + Duration::from_secs(60));
+        let run = env.run(&["--resume", "--atomic", "-v", "-j", jobs, "big", dest]);
+        assert_eq!(run.code(), Some(0), "{}", run.stderr());
+        assert_eq!(
+            run.stdout(),
+            format!("'big' -> '{dest}' (resumed from byte {M})\n"),
+            "-j {jobs}"
+        );
+        env.assert_same_content("big", dest);
+    }
+    // No partial file: the plain line, once.
+    let run = env.run(&["--resume", "--atomic", "-v", "big", "fresh"]);
+    assert_eq!(run.code(), Some(0), "{}", run.stderr());
+    assert_eq!(run.stdout(), "'big' -> 'fresh'\n");
+    // DEST complete: said so.
+    let run = env.run(&["--resume", "--atomic", "-v", "big", "fresh"]);
+    assert_eq!(run.code(), Some(0), "{}", run.stderr());
+    assert_eq!(run.stdout(), "'big' -> 'fresh' (already complete)\n");
 }
