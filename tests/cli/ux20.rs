@@ -61,7 +61,7 @@ fn verbose_atomic_resume_says_where_it_goes_on_from() {
     let data = pattern(3 * M, 20);
     env.write("big", &data);
     for (jobs, dest) in [("1", "one"), ("2", "two")] {
-        let partial = env.write(&format!(".{dest}.fcopy-partial"), &data[..M]);
+        let partial = env.write(format!(".{dest}.fcopy-partial"), &data[..M]);
         assert!(mark_partial(&partial, &env.join("big"), dest));
         set_mtime(&partial, SystemTime::now() + Duration::from_secs(60));
         let run = env.run(&["--resume", "--atomic", "-v", "-j", jobs, "big", dest]);
