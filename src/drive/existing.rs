@@ -9,6 +9,7 @@ use std::path::Path;
 use rustix::fs::{statat, AtFlags, FileType, Stat};
 use rustix::io::Errno;
 
+use super::files::allowed;
 use super::{same_name, Copier};
 use crate::backup;
 use crate::exec::probe;
@@ -197,7 +198,15 @@ impl<'a, 'p> Copier<'a, 'p> {
                 Step::Act(action) => return action,
                 Step::Gather(fact) => self.gather(fact, f, s),
                 Step::Ask => {
-                    let question = replace::OverwriteQuestion(f.dest.display_path().to_path_buf());
+                    let question = replace::OverwriteQuestion {
+                        dest: f.dest.display_path().to_path_buf(),
+                        unwritable_mode: f
+                            .existing
+                            .as_ref()
+                            .filter(|e| !e.symlink)
+                            .and_then(|_| allowed::unwritable_mode(s.dst)),
+                        replacing: settings.force || settings.remove_destination,
+                    };
                     f.answer = Some(self.reporter.ask(&question.to_string()));
                 }
                 Step::RemoveLoop => {

@@ -25,7 +25,7 @@ use crate::plan::replace::{self, Action, ReplaceError};
 use crate::plan::{self, DestName, Endpoint, FileInputs, Planned, Target};
 use crate::pool;
 
-pub(super) mod allowed;
+pub(in crate::drive) mod allowed;
 mod modes;
 
 impl Config {

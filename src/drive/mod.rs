@@ -312,7 +312,7 @@ impl<'a, 'p> Copier<'a, 'p> {
             return true;
         }
         let shown = dst.display_path().with_file_name(&backup);
-        let question = plan::replace::OverwriteQuestion(shown.clone());
+        let question = plan::replace::OverwriteQuestion::overwrite(shown.clone());
         if self.reporter.ask(&question.to_string()) {
             return true;
         }

@@ -190,3 +190,18 @@ pub(in crate::drive) fn dest_dir_dev(dst: &crate::plan::Endpoint) -> Option<u64>
 
 #[cfg(test)]
 mod tests;
+
+/// DEST's mode when the user may not write it, for `-i`'s question (GNU copy.c
+/// `writable_destination`): `None` for root (GNU `can_write_any_file`) and when
+/// `faccessat(W_OK, AT_EACCESS)` on DEST (followed) succeeds or DEST cannot be asked about.
+pub(in crate::drive) fn unwritable_mode(dst: &crate::plan::Endpoint) -> Option<u32> {
+    if rustix::process::geteuid().is_root() {
+        return None;
+    }
+    let (dir, name) = dst.dir_and_name()?;
+    if accessat(dir, name, Access::WRITE_OK, AtFlags::EACCESS).is_ok() {
+        return None;
+    }
+    let st = rustix::fs::statat(dir, name, AtFlags::empty()).ok()?;
+    Some(st.st_mode)
+}

@@ -227,6 +227,28 @@ pub enum ReplaceError {
     CannotBackup { dest: PathBuf, errno: Errno },
 }
 
-/// `-i`'s question about DEST: "overwrite 'd'?" (worded in `report/messages/plan.rs`).
+/// `-i`'s question about DEST (worded in `report/messages/plan.rs`): "overwrite 'd'?", or,
+/// when the user cannot write DEST, GNU copy.c `overwrite_ok`'s "unwritable 'd' (mode 0444,
+/// r--r--r--); try anyway?" and, with `-f` or `--remove-destination` (which remove DEST
+/// rather than write into it), "replace 'd', overriding mode 0444 (r--r--r--)?".
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OverwriteQuestion(pub PathBuf);
+pub struct OverwriteQuestion {
+    /// DEST as shown.
+    pub dest: PathBuf,
+    /// DEST's mode (`st_mode`) when the user cannot write it (GNU `writable_destination`:
+    /// not a symlink, not root, `faccessat(W_OK, AT_EACCESS)` fails); `None` otherwise.
+    pub unwritable_mode: Option<u32>,
+    /// `-f` or `--remove-destination`: DEST is removed, not written into.
+    pub replacing: bool,
+}
+
+impl OverwriteQuestion {
+    /// "overwrite 'dest'?": for a DEST the user may write.
+    pub fn overwrite(dest: PathBuf) -> OverwriteQuestion {
+        OverwriteQuestion {
+            dest,
+            unwritable_mode: None,
+            replacing: false,
+        }
+    }
+}

@@ -154,6 +154,79 @@ impl fmt::Display for ReplaceError {
 
 impl fmt::Display for OverwriteQuestion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "overwrite {}?", quote(&self.0))
+        let dest = quote(&self.dest);
+        match self.unwritable_mode {
+            None => write!(f, "overwrite {dest}?"),
+            Some(mode) => {
+                let (bits, symbolic) = (mode & 0o7777, permission_letters(mode));
+                if self.replacing {
+                    write!(
+                        f,
+                        "replace {dest}, overriding mode {bits:04o} ({symbolic})?"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "unwritable {dest} (mode {bits:04o}, {symbolic}); try anyway?"
+                    )
+                }
+            }
+        }
+    }
+}
+
+/// The nine permission letters of `mode` as `ls -l` shows them (gnulib `strmode` without the
+/// file type): `rwxr-xr-x`, with `s`/`S` for set-user/group-ID and `t`/`T` for the sticky bit.
+pub fn permission_letters(mode: u32) -> String {
+    let letter = |bit: u32, c: char| if mode & bit != 0 { c } else { '-' };
+    let special = |exec: u32, extra: u32, set: char| match (mode & exec != 0, mode & extra != 0) {
+        (true, true) => set,
+        (false, true) => set.to_ascii_uppercase(),
+        (true, false) => 'x',
+        (false, false) => '-',
+    };
+    [
+        letter(0o400, 'r'),
+        letter(0o200, 'w'),
+        special(0o100, 0o4000, 's'),
+        letter(0o040, 'r'),
+        letter(0o020, 'w'),
+        special(0o010, 0o2000, 's'),
+        letter(0o004, 'r'),
+        letter(0o002, 'w'),
+        special(0o001, 0o1000, 't'),
+    ]
+    .iter()
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permission_letters_are_strmodes() {
+        // gnulib filemode.c: s/S, s/S, t/T where the special bit is set with/without exec.
+        assert_eq!(permission_letters(0o100644), "rw-r--r--");
+        assert_eq!(permission_letters(0o444), "r--r--r--");
+        assert_eq!(permission_letters(0o7777), "rwsrwsrwt");
+        assert_eq!(permission_letters(0o7000), "--S--S--T");
+        assert_eq!(permission_letters(0), "---------");
+    }
+
+    #[test]
+    fn overwrite_questions_are_gnu_overwrite_ok() {
+        let mut q = OverwriteQuestion::overwrite("d".into());
+        assert_eq!(q.to_string(), "overwrite 'd'?");
+        q.unwritable_mode = Some(0o100444);
+        assert_eq!(
+            q.to_string(),
+            "unwritable 'd' (mode 0444, r--r--r--); try anyway?"
+        );
+        q.replacing = true;
+        assert_eq!(
+            q.to_string(),
+            "replace 'd', overriding mode 0444 (r--r--r--)?"
+        );
     }
 }

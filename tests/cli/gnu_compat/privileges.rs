@@ -91,6 +91,46 @@ fn permission_messages_as_an_unprivileged_user_like_gnu() {
     }
 }
 
+/// `-i` on a DEST the user cannot write asks GNU copy.c `overwrite_ok`'s questions: "unwritable
+/// 'ro' (mode 0444, r--r--r--); try anyway?", and with `-f` or `--remove-destination` "replace
+/// 'ro', overriding mode 0444 (r--r--r--)?". fcopy asked "overwrite 'ro'?" in every case
+/// (new-user trial, round 20). No answer (standard input is empty) is a no: DEST stays.
+#[test]
+fn interactive_questions_about_an_unwritable_dest_like_gnu() {
+    use std::os::unix::fs::PermissionsExt;
+    if !super::harness::gnu_as_nobody() {
+        return;
+    }
+    for args in [
+        &["-i", "F", "ro"][..],
+        &["-if", "F", "ro"],
+        &["-i", "--remove-destination", "F", "ro"],
+        &["-i", "F", "setid"],
+        &["-i", "F", "rw"],
+        &["-i", "F", "link"],
+    ] {
+        let mut results = Vec::new();
+        for program in [Path::new(harness::GNU_CP), Path::new(crate::testenv::FCOPY)] {
+            let scratch_dir = scratch();
+            let r = scratch_dir.path();
+            fs::set_permissions(r, fs::Permissions::from_mode(0o777)).unwrap();
+            file(r, "F", "f\n");
+            for (name, mode) in [("ro", 0o444), ("setid", 0o7454), ("rw", 0o644)] {
+                file(r, name, "old\n");
+                chown(r, name, 65534, 65534);
+                chmod(r, name, mode);
+            }
+            symlink(r, "link", "ro");
+            results.push(run_as_nobody(program, r, args));
+            for name in ["ro", "setid", "rw"] {
+                assert_eq!(fs::read(r.join(name)).unwrap(), b"old\n", "{args:?}");
+            }
+        }
+        assert!(results[0].1.contains('?'), "GNU asked nothing: {results:?}");
+        assert_eq!(results[0], results[1], "cp {args:?}: GNU, then fcopy");
+    }
+}
+
 #[test]
 fn ownership_without_privileges_like_gnu() {
     use std::os::unix::fs::PermissionsExt;
