@@ -14,7 +14,7 @@
 use std::cell::Cell;
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Once, OnceLock};
+use std::sync::{Arc, Mutex, Once, OnceLock};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
@@ -56,9 +56,33 @@ struct Shared {
     /// or shorter than a second) never builds indicatif's bar and its rate estimator (start-up
     /// cost, issue 16 goal 3).
     bar: OnceLock<ProgressBar>,
+    /// Where the rate the line shows counts from ([`rate`]).
+    rate_window: Mutex<RateWindow>,
+    /// Set by SIGCONT (registered when the bar is first shown): the run was stopped (Ctrl-Z,
+    /// `kill -STOP`) and goes on now; [`ProgressDisplay::after_a_stop`] starts the rate again.
+    continued: Arc<AtomicBool>,
+}
+
+/// Where the rate counts from: the average over [`AVERAGE_RATE_FOR`] from `opened`, of the
+/// bytes copied after `bytes_before` since `since`; then indicatif's recent estimate.
+#[derive(Clone, Copy)]
+struct RateWindow {
+    /// When the bar appeared, or the run went on after a stop.
+    opened: Instant,
+    /// The start of the average: the run's start, or the end of a stop.
+    since: Instant,
+    /// Bytes copied before `since`.
+    bytes_before: u64,
 }
 
 impl Shared {
+    /// Where the rate counts from, to read or to move.
+    fn window(&self) -> std::sync::MutexGuard<'_, RateWindow> {
+        self.rate_window
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// Runs `f` with the bar (if drawn) out of the way.
     fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
         match self.bar.get() {
@@ -104,6 +128,12 @@ impl ProgressDisplay {
             counters: Counters::default(),
             started: Instant::now(),
             bar: OnceLock::new(),
+            rate_window: Mutex::new(RateWindow {
+                opened: Instant::now(),
+                since: Instant::now(),
+                bytes_before: 0,
+            }),
+            continued: Arc::new(AtomicBool::new(false)),
         });
         shared
             .counters
@@ -141,7 +171,14 @@ impl ProgressDisplay {
             bar.set_position(c.bytes_done.total());
             bar.tick();
             bar.reset_eta();
-            let shown = Instant::now();
+            self.shared.window().opened = Instant::now();
+            // A stopped run's rate starts again when it goes on, as pv's does: counted in,
+            // the stop made the rate read a fifth of the real one for seconds after `fg`
+            // (red team, round 19). Not where the caller ignored SIGCONT.
+            if !crate::signals::ignored_by_caller(signal_hook::consts::SIGCONT) {
+                let flag = Arc::clone(&self.shared.continued);
+                let _ = signal_hook::flag::register(signal_hook::consts::SIGCONT, flag);
+            }
             bar.set_style(
                 ProgressStyle::with_template("{fcopy}")
                     .expect("a valid template")
@@ -151,7 +188,7 @@ impl ProgressDisplay {
                             let Some(shared) = shared.upgrade() else {
                                 return;
                             };
-                            let view = View::of(&shared.counters, rate(&shared, state, shown));
+                            let view = View::of(&shared.counters, rate(&shared, state));
                             let width = drawing_width();
                             let ascii = crate::report::quote::c_locale();
                             let _ = w.write_str(&render(&view, &shared.counters, width, ascii));
@@ -288,6 +325,23 @@ impl ProgressDisplay {
         }
     }
 
+    /// After SIGCONT: the rate counts from now (indicatif's estimate forgets the stopped time,
+    /// and the average starts again). Called before the bytes copied since are counted.
+    fn after_a_stop(&self) {
+        if !self.shared.continued.swap(false, Ordering::Relaxed) {
+            return;
+        }
+        if let Some(bar) = self.shared.bar.get() {
+            bar.reset_eta();
+        }
+        let now = Instant::now();
+        *self.shared.window() = RateWindow {
+            opened: now,
+            since: now,
+            bytes_before: self.shared.counters.bytes_done.total(),
+        };
+    }
+
     fn started(&self) -> Duration {
         self.shared.started.elapsed()
     }
@@ -338,13 +392,18 @@ const AVERAGE_RATE_FOR: Duration = Duration::from_secs(3);
 /// estimate. A stream that arrives in bursts showed 200-970 MiB/s in its first frames for
 /// a 2.5 MiB/s copy (red team, round 19): the estimate's first steps were one burst, read
 /// from the pipe's buffer at memory speed.
-fn rate(shared: &Shared, state: &ProgressState, shown: Instant) -> f64 {
-    if shown.elapsed() >= AVERAGE_RATE_FOR {
+///
+/// After a stop (SIGCONT), the same from the moment the run went on: the average of the bytes
+/// copied since, then indicatif's estimate, which forgot the stop.
+fn rate(shared: &Shared, state: &ProgressState) -> f64 {
+    let window = *shared.window();
+    if window.opened.elapsed() >= AVERAGE_RATE_FOR {
         return state.per_sec();
     }
-    let secs = shared.started.elapsed().as_secs_f64();
+    let secs = window.since.elapsed().as_secs_f64();
+    let bytes = shared.counters.bytes_done.total();
     if secs > 0.0 {
-        shared.counters.bytes_done.total() as f64 / secs
+        bytes.saturating_sub(window.bytes_before) as f64 / secs
     } else {
         0.0
     }
@@ -408,6 +467,7 @@ impl Progress for ProgressDisplay {
     }
 
     fn advance(&self, bytes: u64) {
+        self.after_a_stop();
         self.shared.counters.bytes_done.add(bytes);
         // A bar made here starts from the counters, these bytes included: not told of them
         // again.

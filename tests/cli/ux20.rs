@@ -2,7 +2,8 @@
 //! `--atomic -v`, cp's `-i` question for a destination the user cannot write).
 
 use std::fs;
-use std::time::{Duration, SystemTime};
+use std::io::Write;
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::atomic8::{mark_partial, set_mtime, user_xattrs};
 use crate::experience::{in_pty_typed, slow_writer, terminal_screen};
@@ -81,4 +82,66 @@ fn verbose_atomic_resume_says_where_it_goes_on_from() {
     let run = env.run(&["--resume", "--atomic", "-v", "big", "fresh"]);
     assert_eq!(run.code(), Some(0), "{}", run.stderr());
     assert_eq!(run.stdout(), "'big' -> 'fresh' (already complete)\n");
+}
+
+/// The rate a bar frame shows, in bytes per second (`... 400.00 KiB/s ...`).
+fn frame_rate(frame: &str) -> Option<f64> {
+    let field = frame.split_whitespace().find(|w| w.ends_with("B/s"))?;
+    let start = frame.find(field)?;
+    let number: f64 = frame[..start].split_whitespace().last()?.parse().ok()?;
+    let unit = field.trim_end_matches("/s");
+    let scale = ["B", "KiB", "MiB", "GiB"].iter().position(|u| *u == unit)?;
+    Some(number * 1024f64.powi(scale as i32))
+}
+
+/// A copy stopped for a while (Ctrl-Z, `kill -STOP`) and continued: the rate starts again
+/// from the moment it goes on, as pv's does. Counted in, the stopped seconds made the rate
+/// read a fraction of the real one for many seconds after `fg` (red team, round 19): 6 s
+/// stopped, the bar showed about 60% of the rate 3 s after the copy went on.
+#[test]
+fn the_rate_after_a_stop_counts_from_when_the_copy_goes_on() {
+    if !require_tool("script") {
+        return;
+    }
+    let env = TestEnv::new();
+    let fifo = env.join("slow");
+    mkfifo(&fifo);
+    // 4 KiB every 10 ms, timing each write that did not wait for the reader.
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            let mut out = fs::OpenOptions::new().write(true).open(fifo).unwrap();
+            let mut gaps = Vec::new();
+            let mut last = Instant::now();
+            for i in 0..450u64 {
+                let began = Instant::now();
+                if out.write_all(&pattern(4096, i)).is_err() {
+                    break;
+                }
+                if began.elapsed() < Duration::from_millis(2) {
+                    gaps.push(last.elapsed());
+                }
+                last = Instant::now();
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            gaps.sort();
+            gaps.get(gaps.len() / 2).copied()
+        })
+    };
+    let command = "\"$FCOPY\" -g slow out & p=$!; sleep 1.5; kill -STOP $p; sleep 6; \
+                   kill -CONT $p; wait $p; echo exit=$?";
+    let screen = in_pty_typed(&env, 100, command, b"", Duration::ZERO);
+    let gap = writer.join().unwrap().expect("the writer wrote");
+    let real = 4096.0 / gap.as_secs_f64();
+    let (shown, frames) = terminal_screen(&screen, 100);
+    assert!(shown.iter().any(|l| l == "exit=0"), "{shown:?}");
+    let rates: Vec<f64> = frames.iter().filter_map(|f| frame_rate(f)).collect();
+    assert!(rates.len() > 20, "too few frames: {frames:?}");
+    // The last frames: about 3 s after the copy went on.
+    let last = rates[rates.len() - 1];
+    assert!(
+        last > 0.8 * real,
+        "the rate after the stop reads {last:.0} B/s; the source gives {real:.0} B/s: {:?}",
+        &frames[frames.len().saturating_sub(5)..]
+    );
 }
