@@ -187,7 +187,7 @@ impl Copier<'_, '_> {
                     self.reporter.failed_job(
                         job.source.display_path(),
                         job.dest.display_path(),
-                        Some(job.strategy),
+                        (Some(job.strategy), e.method),
                         (e.resumed_from.or(job.restart.resumed_from), e.kept),
                         &e,
                         note.as_deref(),

@@ -62,7 +62,7 @@ pub fn copy(
             Ok(0) => return Ok((copied, CfrEnd::ZeroReturn)),
             Ok(n) => {
                 copied += n as u64;
-                engine.advance(n as u64);
+                engine.advance(super::Method::CopyFileRange, n as u64);
             }
             Err(Errno::INTR) => continue,
             Err(errno) => {

@@ -186,7 +186,7 @@ pub(super) fn copy_range_cloning(
         Ok(()) => {
             // The rewound bytes were in DEST already: neither progress nor copied.
             let new = parts.middle - rewind;
-            span.engine.advance(new);
+            span.engine.advance(Method::Reflink, new);
             outcome.shared_bytes = Some(new);
             new
         }

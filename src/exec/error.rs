@@ -239,6 +239,9 @@ pub struct JobError {
     /// `--atomic` copy that went on with a kept partial file (red team, round 19: its failed
     /// record said `"resumed_from": null`, so its `bytes` read as the whole prefix).
     pub resumed_from: Option<u64>,
+    /// The method that moved the bytes DEST keeps ([`JobError::kept`] above 0), for
+    /// `--json`'s `method`; `None` when it keeps none.
+    pub method: Option<super::Method>,
 }
 
 impl JobError {
@@ -271,6 +274,7 @@ impl JobError {
             interrupted,
             kept: None,
             resumed_from: None,
+            method: None,
         }
     }
 

@@ -96,10 +96,14 @@ impl<'p> Engine<'p> {
         }
     }
 
-    /// `bytes` more of SOURCE were copied into DEST by the job this thread runs: counted for
-    /// the job ([`written_by_this_job`]) and told to the progress sink.
-    pub(crate) fn advance(&self, bytes: u64) {
+    /// `bytes` more of SOURCE were copied into DEST by the job this thread runs, with
+    /// `method`: counted for the job ([`written_by_this_job`]), the method remembered for a
+    /// failure's report ([`JobError::method`]), and the bytes told to the progress sink.
+    pub(crate) fn advance(&self, method: Method, bytes: u64) {
         JOB_BYTES.with(|n| n.set(n.get() + bytes));
+        if bytes > 0 {
+            JOB_METHOD.with(|m| m.set(Some(method)));
+        }
         self.progress.advance(bytes);
     }
 
@@ -140,6 +144,8 @@ thread_local! {
     static JOB_BYTES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
     /// Bytes of SOURCE the job this thread runs left out of the total ([`Engine::skip`]).
     static JOB_SKIPPED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    /// The method that last moved bytes for the job this thread runs ([`Engine::advance`]).
+    static JOB_METHOD: std::cell::Cell<Option<Method>> = const { std::cell::Cell::new(None) };
 }
 
 /// Bytes the job this thread runs has copied so far ([`Engine::advance`]).
@@ -167,8 +173,14 @@ fn may_block(job: &Job) -> bool {
 pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
     JOB_BYTES.with(|n| n.set(0));
     JOB_SKIPPED.with(|n| n.set(0));
-    let result = run_job_here(engine, job);
-    if result.is_err() {
+    JOB_METHOD.with(|m| m.set(None));
+    let mut result = run_job_here(engine, job);
+    if let Err(e) = &mut result {
+        // What moved the bytes DEST keeps: `--json`'s `method` of a failed job that left some
+        // (red team, round 19: `"method": null` beside `"bytes": 2883584`).
+        if e.kept.is_some_and(|k| k > 0) {
+            e.method = JOB_METHOD.with(std::cell::Cell::get);
+        }
         // The bytes a failed job will never copy leave the total: a tree copy whose failed
         // files kept theirs ended at `19% ... ETA 2s 31/31 files` (red team, round 19).
         // What it planned (as drive/handoff.rs adds it), less what it counted either way.

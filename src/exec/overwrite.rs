@@ -117,7 +117,7 @@ impl Overwrite {
                 errno,
             });
         }
-        engine.advance(old_size);
+        engine.advance(super::Method::ReadWrite, old_size);
         Ok((self, old_size))
     }
 

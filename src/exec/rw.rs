@@ -160,12 +160,12 @@ fn copy_with(
             // as any piece written (red team, round 19: `"bytes":2883584` beside a note of
             // "the first 3072000 bytes").
             if let (Some(from), Some(to)) = (before, *pos_out) {
-                engine.advance(to.saturating_sub(from));
+                engine.advance(super::Method::ReadWrite, to.saturating_sub(from));
             }
             return Err(RwError::Write(e));
         }
         run.copied += n as u64;
-        engine.advance(n as u64);
+        engine.advance(super::Method::ReadWrite, n as u64);
         if grow && n == buf.len() {
             return Ok(Filled::Grow);
         }
@@ -195,7 +195,7 @@ pub fn copy_backward(
             let mut at = Some(offset_out + rel);
             write_all(dst, &mut at, chunk).map_err(RwError::Write)?;
             done += n;
-            engine.advance(n);
+            engine.advance(super::Method::ReadWrite, n);
         }
         Ok(done)
     })?
@@ -385,7 +385,7 @@ pub fn send(
                 if let Some(at) = pos_out {
                     *at += n as u64;
                 }
-                engine.advance(n as u64);
+                engine.advance(super::Method::Sendfile, n as u64);
             }
             Err(Errno::INTR | Errno::AGAIN) => continue,
             // The sendfile column of the errno table: EINVAL, ENOSYS, EOPNOTSUPP before the

@@ -92,7 +92,7 @@ fn copy_reflink(engine: &Engine<'_>, job: &Job, src: &Fd, dst: &Fd) -> Result<Ou
                     errno,
                 })?;
             }
-            engine.advance(size);
+            engine.advance(Method::Reflink, size);
             let mut outcome = Outcome::new();
             outcome.bytes = size;
             outcome.method = Method::Reflink;

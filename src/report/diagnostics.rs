@@ -7,6 +7,7 @@ use std::path::Path;
 
 use super::record::Record;
 use super::{quote, Reporter};
+use crate::exec::Method;
 use crate::plan::{Endpoint, Strategy};
 
 impl Reporter {
@@ -100,7 +101,13 @@ impl Reporter {
         note: Option<&str>,
     ) {
         let entry = (kind, job_source, job_dest);
-        self.failed_record(entry, strategy, (None, 0), &message.to_string(), note);
+        self.failed_record(
+            entry,
+            (strategy, None),
+            (None, 0),
+            &message.to_string(),
+            note,
+        );
     }
 
     /// A job failed: as [`Reporter::failed`], with `resumed_from` (the byte a `--resume`
@@ -111,7 +118,7 @@ impl Reporter {
         &mut self,
         job_source: &Path,
         job_dest: &Path,
-        strategy: Option<Strategy>,
+        (strategy, method): (Option<Strategy>, Option<Method>),
         (resumed_from, kept): (Option<u64>, Option<u64>),
         message: &(impl fmt::Display + ?Sized),
         note: Option<&str>,
@@ -121,7 +128,7 @@ impl Reporter {
         self.bytes += kept;
         self.failed_record(
             entry,
-            strategy,
+            (strategy, method),
             (resumed_from, kept),
             &message.to_string(),
             note,
@@ -133,7 +140,7 @@ impl Reporter {
     fn failed_record(
         &mut self,
         (kind, job_source, job_dest): (&str, &Path, &Path),
-        strategy: Option<Strategy>,
+        (strategy, method): (Option<Strategy>, Option<Method>),
         (resumed_from, kept): (Option<u64>, u64),
         message: &str,
         note: Option<&str>,
@@ -147,6 +154,7 @@ impl Reporter {
                 .error(self.with_program(message));
             record.note = note;
             record.strategy = strategy.map(Strategy::name);
+            record.method = method.map(Method::name);
             record.resumed_from = resumed_from;
             record.bytes = Some(kept);
             record.range = self.range.as_ref().map(|r| {

@@ -145,3 +145,56 @@ fn the_rate_after_a_stop_counts_from_when_the_copy_goes_on() {
         &frames[frames.len().saturating_sub(5)..]
     );
 }
+
+/// A failed job that left bytes in DEST names the method that moved them in its `--json`
+/// record: it said `"method": null` beside `"bytes": 2883584` (red team, round 19). Faults:
+/// the 3rd write into DEST (read/write), or the read that looks for SOURCE's end after
+/// copy_file_range moved it all; DEST existed, so it keeps what was written.
+#[test]
+fn a_failed_job_names_the_method_of_the_bytes_it_kept() {
+    if !crate::testenv::require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("src", pattern(4 << 20, 4));
+    for (method, fault, path, name) in [
+        (
+            "read-write",
+            "inject=pwrite64:error=EIO:when=3",
+            "out",
+            "read_write",
+        ),
+        (
+            "copy-file-range",
+            "inject=pread64:error=EIO:when=1+",
+            "src",
+            "copy_file_range",
+        ),
+    ] {
+        env.write("out", pattern(15_000, 5));
+        let watched = env.join(path);
+        let strace: Vec<String> = ["strace", "-f", "-o", "/dev/null", "-P"]
+            .into_iter()
+            .map(String::from)
+            .chain([
+                watched.to_str().unwrap().to_owned(),
+                "-e".into(),
+                fault.into(),
+            ])
+            .collect();
+        let run = env
+            .fcopy()
+            .wrapped(&strace)
+            .args(&["--json", &format!("--method={method}"), "src", "out"])
+            .run();
+        assert_eq!(run.code(), Some(1), "{}", run.stderr());
+        let record = run.json_record();
+        assert_eq!(record["status"], "error", "{}", run.stdout());
+        let kept = record["bytes"].as_u64().unwrap();
+        assert!(kept > 0, "{}", run.stdout());
+        assert_eq!(record["method"], name, "{}", run.stdout());
+    }
+    // A job that kept nothing names none.
+    let run = env.run(&["--json", "missing", "out2"]);
+    assert_eq!(run.json_record()["method"], serde_json::Value::Null);
+}
