@@ -181,7 +181,6 @@ impl Copier<'_, '_> {
                 if self.interrupt_reported && e.not_started() {
                     self.listed_not_copied += 1;
                 } else {
-                    self.reporter.finished_line(&job, e.resumed_from);
                     self.interrupt_reported |= e.interrupted;
                     let note = e.dest_note.as_ref().map(ToString::to_string);
                     self.reporter.failed_job(

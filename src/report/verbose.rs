@@ -43,9 +43,8 @@ impl Reporter {
             return;
         }
         // The `'a' -> 'b'` line was printed when the job started (see `starting`), as GNU cp
-        // prints it before copying, unless it waited for the outcome; --debug adds what
-        // happened.
-        self.finished_line(job, outcome.resumed_from);
+        // prints it before copying; --debug adds what happened.
+        self.resumed_partial(job, outcome);
         if self.debug {
             self.line(format_args!("{}", debug_line(job, outcome)));
         }
@@ -55,36 +54,14 @@ impl Reporter {
     /// A `--resume`d job's line says where it goes on from: `'a' -> 'b' (resumed from byte N)`,
     /// or `(already complete)` when DEST has all of SOURCE's bytes (new-user trial, round 19:
     /// the line was the same for a continued, a complete and a fresh copy; only `--debug` and
-    /// `--json` told them apart). An `--atomic --resume` job's line waits for its outcome
-    /// ([`Reporter::said_when_done`]).
+    /// `--json` told them apart). An `--atomic` job finds its kept partial file only when it
+    /// runs: [`Reporter::resumed_partial`] says so then.
     pub fn starting(&mut self, job: &Job) {
-        if self.json || !(self.verbose || self.debug) || self.said_when_done(job) {
+        if self.json || !(self.verbose || self.debug) {
             return;
         }
-        self.resume_line(job, job.restart.resumed_from);
-    }
-
-    /// Whether `job`'s `-v` line is printed when it finishes rather than when it starts: an
-    /// `--atomic --resume` copy finds the kept partial file it goes on from only when it runs
-    /// (the executor opens it and checks its mark), so at its start the line could not say
-    /// `(resumed from byte N)` (new-user trial, round 20: it never did).
-    fn said_when_done(&self, job: &Job) -> bool {
-        self.verbose && !self.debug && !self.json && job.atomic && job.restart.keep_partial
-    }
-
-    /// The `-v` line of a job whose line waited for its end ([`Reporter::said_when_done`]),
-    /// before its error message when it failed; `resumed_from` is the byte it went on from.
-    pub fn finished_line(&mut self, job: &Job, resumed_from: Option<u64>) {
-        if self.said_when_done(job) {
-            self.resume_line(job, resumed_from.or(job.restart.resumed_from));
-        }
-    }
-
-    /// `'a' -> 'b'`, with ` (resumed from byte N)` or ` (already complete)` when the job went
-    /// on from byte `resumed_from` of DEST or of its partial file.
-    fn resume_line(&mut self, job: &Job, resumed_from: Option<u64>) {
         let (source, dest) = (job.source.display_path(), job.dest.display_path());
-        match resumed_from {
+        match job.restart.resumed_from {
             // --debug says it in its own line after the copy.
             Some(from) if !self.debug => {
                 let said = if from >= job.source_facts.size {
@@ -100,6 +77,24 @@ impl Reporter {
             }
             _ => self.verbose_line(source, dest),
         }
+    }
+
+    /// `-v`: `resumed 'b' from byte N` (GNU's verb-first form, as `removed 'b'`) once an
+    /// `--atomic --resume` job went on from its kept partial file `.b.fcopy-partial`, which
+    /// the copy itself finds and checks: its line, printed when it started, could not say so
+    /// (new-user trial, round 20: `-v` never told, though `--stats` and `--json` did).
+    /// Printed when the job ends, so the start lines keep their walk order and their notes.
+    fn resumed_partial(&mut self, job: &Job, outcome: &Outcome) {
+        let Some(from) = outcome.resumed_from else {
+            return;
+        };
+        if !self.verbose || self.debug || job.restart.resumed_from.is_some() {
+            return;
+        }
+        self.line(format_args!(
+            "resumed {} from byte {from}",
+            quote(job.dest.display_path())
+        ));
     }
 
     /// After a stop signal, `count` files `-v` listed that no worker started: one note, so the
@@ -326,7 +321,8 @@ pub fn debug_line(job: &Job, outcome: &Outcome) -> String {
     };
     let mut line =
         format!("copy offload: {offload}, reflink: {reflink}, sparse detection: {sparse}");
-    if let Some(from) = job.restart.resumed_from {
+    // A resumed `--atomic` job learns where it went on from as it runs (its partial file).
+    if let Some(from) = outcome.resumed_from.or(job.restart.resumed_from) {
         line.push_str(&format!(", resumed from byte {from}"));
     }
     match (outcome.verified, &outcome.digest) {
