@@ -181,6 +181,9 @@ impl Copier<'_, '_> {
                 if self.interrupt_reported && e.not_started() {
                     self.listed_not_copied += 1;
                 } else {
+                    if e.removed_dest {
+                        self.reporter.removed(job.dest.display_path());
+                    }
                     self.interrupt_reported |= e.interrupted;
                     let note = e.dest_note.as_ref().map(ToString::to_string);
                     self.reporter.failed_job(

@@ -312,7 +312,11 @@ impl<'a, 'p> Copier<'a, 'p> {
             return true;
         }
         let shown = dst.display_path().with_file_name(&backup);
-        let question = plan::replace::OverwriteQuestion::overwrite(shown.clone());
+        let question = plan::replace::OverwriteQuestion {
+            dest: shown.clone(),
+            unwritable_mode: files::allowed::unwritable_mode_at(dir_fd.as_fd(), &*backup),
+            replacing: self.cfg.copy.force || self.cfg.remove_destination,
+        };
         if self.reporter.ask(&question.to_string()) {
             return true;
         }

@@ -242,6 +242,8 @@ pub struct JobError {
     /// The method that moved the bytes DEST keeps ([`JobError::kept`] above 0), for
     /// `--json`'s `method`; `None` when it keeps none.
     pub method: Option<super::Method>,
+    /// DEST was removed after it could not be opened (`-f`), before the failure.
+    pub removed_dest: bool,
 }
 
 impl JobError {
@@ -275,6 +277,7 @@ impl JobError {
             kept: None,
             resumed_from: None,
             method: None,
+            removed_dest: false,
         }
     }
 

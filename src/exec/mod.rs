@@ -146,6 +146,15 @@ thread_local! {
     static JOB_SKIPPED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
     /// The method that last moved bytes for the job this thread runs ([`Engine::advance`]).
     static JOB_METHOD: std::cell::Cell<Option<Method>> = const { std::cell::Cell::new(None) };
+    /// The job this thread runs removed DEST after it could not open it (`-f`,
+    /// [`note_dest_removed`]).
+    static JOB_REMOVED_DEST: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The job this thread runs removed DEST after it could not open it (`-f`): said by `-v` as
+/// GNU cp 9.1's copy_reg says it, `removed 'DEST'` ([`Outcome::removed_dest`]).
+pub(crate) fn note_dest_removed() {
+    JOB_REMOVED_DEST.with(|r| r.set(true));
 }
 
 /// Bytes the job this thread runs has copied so far ([`Engine::advance`]).
@@ -174,7 +183,13 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
     JOB_BYTES.with(|n| n.set(0));
     JOB_SKIPPED.with(|n| n.set(0));
     JOB_METHOD.with(|m| m.set(None));
+    JOB_REMOVED_DEST.with(|r| r.set(false));
     let mut result = run_job_here(engine, job);
+    let removed_dest = JOB_REMOVED_DEST.with(std::cell::Cell::get);
+    match &mut result {
+        Ok(outcome) => outcome.removed_dest = removed_dest,
+        Err(e) => e.removed_dest = removed_dest,
+    }
     if let Err(e) = &mut result {
         // What moved the bytes DEST keeps: `--json`'s `method` of a failed job that left some
         // (red team, round 19: `"method": null` beside `"bytes": 2883584`).

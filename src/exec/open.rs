@@ -186,6 +186,7 @@ pub(super) fn open_dest(job: &Job) -> Result<(Fd, bool, Overwrite), ExecError> {
                 path: path().to_owned(),
                 errno,
             })?;
+            super::note_dest_removed();
             create().map_err(cannot_create)
         }
         Err(e) => Err(cannot_open(job, e)),

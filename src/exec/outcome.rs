@@ -207,6 +207,9 @@ pub struct Outcome {
     pub digest: Option<String>,
     /// `--resume --atomic`: the copy continued a kept partial file from this offset (bytes).
     pub resumed_from: Option<u64>,
+    /// DEST could not be opened and was removed first (`-f`; GNU cp 9.1's copy_reg,
+    /// `unlink_dest_after_failed_open`): `-v` says `removed 'DEST'`, as GNU does.
+    pub removed_dest: bool,
 }
 
 impl Outcome {
@@ -236,6 +239,7 @@ impl Outcome {
             shared_bytes: None,
             digest: None,
             resumed_from: None,
+            removed_dest: false,
         }
     }
 }

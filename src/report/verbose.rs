@@ -44,6 +44,9 @@ impl Reporter {
         }
         // The `'a' -> 'b'` line was printed when the job started (see `starting`), as GNU cp
         // prints it before copying; --debug adds what happened.
+        if outcome.removed_dest {
+            self.removed(job.dest.display_path());
+        }
         self.resumed_partial(job, outcome);
         if self.debug {
             self.line(format_args!("{}", debug_line(job, outcome)));

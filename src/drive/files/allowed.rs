@@ -195,10 +195,19 @@ mod tests;
 /// `writable_destination`): `None` for root (GNU `can_write_any_file`) and when
 /// `faccessat(W_OK, AT_EACCESS)` on DEST (followed) succeeds or DEST cannot be asked about.
 pub(in crate::drive) fn unwritable_mode(dst: &crate::plan::Endpoint) -> Option<u32> {
+    let (dir, name) = dst.dir_and_name()?;
+    unwritable_mode_at(dir, name)
+}
+
+/// [`unwritable_mode`] for the file `name` in the directory `dir` (`-i`'s question about a
+/// backup name that is taken: `cp -fbi f f`).
+pub(in crate::drive) fn unwritable_mode_at(
+    dir: BorrowedFd<'_>,
+    name: impl rustix::path::Arg + Copy,
+) -> Option<u32> {
     if rustix::process::geteuid().is_root() {
         return None;
     }
-    let (dir, name) = dst.dir_and_name()?;
     if accessat(dir, name, Access::WRITE_OK, AtFlags::EACCESS).is_ok() {
         return None;
     }

@@ -108,6 +108,9 @@ fn interactive_questions_about_an_unwritable_dest_like_gnu() {
         &["-i", "F", "setid"],
         &["-i", "F", "rw"],
         &["-i", "F", "link"],
+        // `cp -fbi F F` backs F up onto its taken backup name `F~` and asks about it (red
+        // team, round 20: fcopy asked the plain question there).
+        &["-fbi", "F", "F"],
     ] {
         let mut results = Vec::new();
         for program in [Path::new(harness::GNU_CP), Path::new(crate::testenv::FCOPY)] {
@@ -115,18 +118,55 @@ fn interactive_questions_about_an_unwritable_dest_like_gnu() {
             let r = scratch_dir.path();
             fs::set_permissions(r, fs::Permissions::from_mode(0o777)).unwrap();
             file(r, "F", "f\n");
-            for (name, mode) in [("ro", 0o444), ("setid", 0o7454), ("rw", 0o644)] {
+            for (name, mode) in [
+                ("ro", 0o444),
+                ("setid", 0o7454),
+                ("rw", 0o644),
+                ("F~", 0o444),
+            ] {
                 file(r, name, "old\n");
                 chown(r, name, 65534, 65534);
                 chmod(r, name, mode);
             }
             symlink(r, "link", "ro");
             results.push(run_as_nobody(program, r, args));
-            for name in ["ro", "setid", "rw"] {
+            for name in ["ro", "setid", "rw", "F~"] {
                 assert_eq!(fs::read(r.join(name)).unwrap(), b"old\n", "{args:?}");
             }
         }
         assert!(results[0].1.contains('?'), "GNU asked nothing: {results:?}");
+        assert_eq!(results[0], results[1], "cp {args:?}: GNU, then fcopy");
+    }
+}
+
+/// `cp -vf F ro` as a user who cannot open `ro` for writing: GNU 9.1's copy_reg removes it
+/// and says `removed 'ro'` after the copy's line; fcopy removed it silently (red team, round
+/// 20). `-v` with `--remove-destination` says it too (before the copy, as GNU).
+#[test]
+fn verbose_force_says_the_removal_like_gnu() {
+    use std::os::unix::fs::PermissionsExt;
+    if !super::harness::gnu_as_nobody() {
+        return;
+    }
+    for args in [
+        &["-vf", "F", "ro"][..],
+        &["-v", "--remove-destination", "F", "ro"],
+        &["-vf", "F", "rw"],
+    ] {
+        let mut results = Vec::new();
+        for program in [Path::new(harness::GNU_CP), Path::new(crate::testenv::FCOPY)] {
+            let scratch_dir = scratch();
+            let r = scratch_dir.path();
+            fs::set_permissions(r, fs::Permissions::from_mode(0o777)).unwrap();
+            file(r, "F", "f\n");
+            for (name, mode) in [("ro", 0o444), ("rw", 0o644)] {
+                file(r, name, "old\n");
+                chown(r, name, 65534, 65534);
+                chmod(r, name, mode);
+            }
+            results.push(super::harness::run_as_nobody(program, r, args));
+            assert_eq!(fs::read(r.join(args[args.len() - 1])).unwrap(), b"f\n");
+        }
         assert_eq!(results[0], results[1], "cp {args:?}: GNU, then fcopy");
     }
 }
