@@ -699,7 +699,8 @@ fn batch_line_too_long_is_an_error_and_the_rest_continue() {
         .wrapped(&["prlimit", "--as=60000000", "--"])
         .args(&["--batch", "jobs", "-j1"])
         .run();
-    run.failure().stderr_is("fcopy: jobs:2: line too long\n");
+    run.failure()
+        .stderr_is("fcopy: jobs:2: line too long (more than 65536 bytes)\n");
     assert_eq!(env.read("one"), b"A");
     assert_eq!(env.read("two"), b"A");
 }

@@ -331,7 +331,12 @@ impl fmt::Display for BatchError {
             ),
             LineProblem::EmptyField => f.write_str("empty SOURCE or DEST"),
             LineProblem::NoDest => f.write_str("a SOURCE without a DEST at the end of the input"),
-            LineProblem::TooLong => f.write_str("line too long"),
+            // The limit named (new-user trial, round 20: "line too long" gave no size).
+            LineProblem::TooLong => write!(
+                f,
+                "line too long (more than {} bytes)",
+                crate::batch::MAX_LINE
+            ),
             LineProblem::NotANumber(name) => write!(f, "{name} is not a number"),
             LineProblem::BadNumber(name, e) => write!(f, "{name}: {e}"),
             LineProblem::NoRange => f.write_str(
