@@ -294,7 +294,7 @@ fn make_job_dir(copier: &mut drive::Copier<'_, '_>, job: &BatchJob, parallel: bo
     }
     match restart::mkpath::make_dest_dir(&job.dest) {
         Ok(made) => {
-            if let Some(dir) = made {
+            for dir in &made {
                 copier.reporter().mkpath_made(dir);
             }
             true

@@ -42,8 +42,9 @@ pub struct Prepared {
     pub directory: Option<PathBuf>,
     /// `--dry-run --mkpath`: the missing `-t DIRECTORY` the run would make.
     pub planned_mkpath: Option<PathBuf>,
-    /// `--mkpath`: the directory made for the operands (reported once the reporter knows `-v`).
-    pub made_mkpath: Option<PathBuf>,
+    /// `--mkpath`: the directories made for the operands, parents first (reported once the
+    /// reporter knows `-v`).
+    pub made_mkpath: Vec<PathBuf>,
 }
 
 /// Runs fcopy with these arguments (including `argv[0]`) and returns the exit status.
@@ -104,13 +105,12 @@ fn prepare(args: &Args, m: &FlagPositions, reporter: &mut Reporter) -> Result<Pr
         operands::Listed::Sources(with_names) => with_names,
         _ => args,
     };
-    let (mut planned_dir, mut made_dir) = (None, None);
+    let (mut planned_dir, mut made_dirs) = (None, Vec::new());
     let mkpath = restart::mkpath::operand_dir(&args.operands, args.target_directory.as_deref());
     if let (true, false, Some(dir)) = (config.restart.mkpath, config.batch.is_some(), mkpath) {
         if !config.dry_run {
             match restart::mkpath::make_dir(dir) {
-                Ok(true) => made_dir = Some(dir),
-                Ok(false) => {}
+                Ok(made) => made_dirs = made,
                 Err(message) => {
                     reporter.error(&message);
                     return Err(ExitCode::Failure);
@@ -158,7 +158,7 @@ fn prepare(args: &Args, m: &FlagPositions, reporter: &mut Reporter) -> Result<Pr
         into_directory,
         directory,
         planned_mkpath: planned_dir.map(Path::to_path_buf),
-        made_mkpath: made_dir.map(Path::to_path_buf),
+        made_mkpath: made_dirs,
     })
 }
 
@@ -174,7 +174,7 @@ fn configure_reporter(reporter: &mut Reporter, prepared: &Prepared) {
     if let Some(dir) = &prepared.planned_mkpath {
         reporter.planned_mkpath(dir);
     }
-    if let Some(dir) = &prepared.made_mkpath {
+    for dir in &prepared.made_mkpath {
         reporter.mkpath_made(dir);
     }
 }

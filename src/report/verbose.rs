@@ -216,8 +216,8 @@ impl Reporter {
         }
     }
 
-    /// `--mkpath` made directory `dir` (and any missing parents): `created directory 'DIR'`
-    /// with `-v`, as `mkdir -pv` says it, or a `directory` record without a source, as the
+    /// `--mkpath` made directory `dir` (called for each level made, parents first):
+    /// `created directory 'DIR'` with `-v`, as `mkdir -pv` says it, or a `directory` record without a source, as the
     /// dry run plans it ([`Reporter::planned_mkpath`]; the run said nothing: new-user trial,
     /// round 11).
     pub fn mkpath_made(&mut self, dir: &Path) {

@@ -23,11 +23,12 @@ pub struct MkpathError {
 /// `O_NOFOLLOW`, so that a name swapped for a symlink between two steps cannot make root create
 /// directories elsewhere (red team round 8b: `fcopy --mkpath f /home/u/a/b/c/` made `victim/b/c`
 /// when `a` was swapped; it made each directory by its whole path). Existing components are
-/// followed, as `mkdir -p` follows them. Returns whether a directory was made (`false`: `dir`
-/// was there already).
-pub fn make_dir(dir: &Path) -> Result<bool, MkpathError> {
+/// followed, as `mkdir -p` follows them. Returns the directories made, parents first, each as
+/// `dir`'s leading components name it (empty: `dir` was there already), for `-v`'s one line a
+/// directory, as `mkdir -pv` (new-user trial, round 20: only `dir` was said).
+pub fn make_dir(dir: &Path) -> Result<Vec<PathBuf>, MkpathError> {
     if dir.as_os_str().is_empty() || dir.is_dir() {
-        return Ok(false);
+        return Ok(Vec::new());
     }
     make_components(dir).map_err(|errno| MkpathError {
         dir: dir.to_path_buf(),
@@ -61,14 +62,21 @@ fn start_dir(dir: &Path) -> Result<std::os::fd::OwnedFd, rustix::io::Errno> {
     )
 }
 
-/// [`make_dir`]'s walk, component by component on descriptors (DESIGN rule 10); true when it
-/// made a component.
-fn make_components(dir: &Path) -> Result<bool, rustix::io::Errno> {
+/// [`make_dir`]'s walk, component by component on descriptors (DESIGN rule 10); the
+/// directories it made, each named by `dir`'s components up to it.
+fn make_components(dir: &Path) -> Result<Vec<PathBuf>, rustix::io::Errno> {
     use rustix::fs::{mkdirat, openat, Mode, OFlags};
     use rustix::io::Errno;
     let mut at = start_dir(dir)?;
-    let mut made_any = false;
-    for name in step_names(dir) {
+    let mut made_dirs = Vec::new();
+    let mut shown = PathBuf::new();
+    for component in dir.components() {
+        shown.push(component);
+        let name = match component {
+            std::path::Component::Normal(name) => name,
+            std::path::Component::ParentDir => OsStr::new(".."),
+            _ => continue,
+        };
         let made = match mkdirat(&at, name, Mode::from_raw_mode(0o777)) {
             Ok(()) => true,
             Err(Errno::EXIST) => false,
@@ -80,9 +88,15 @@ fn make_components(dir: &Path) -> Result<bool, rustix::io::Errno> {
             OFlags::empty()
         };
         at = openat(&at, name, STEP_FLAGS | follow, Mode::empty())?;
-        made_any |= made;
+        if made {
+            made_dirs.push(shown.clone());
+        }
     }
-    Ok(made_any)
+    // The last as given (`j/k/`), as `mkdir -pv` names it.
+    if let Some(last) = made_dirs.last_mut().filter(|last| **last == shown) {
+        *last = dir.to_path_buf();
+    }
+    Ok(made_dirs)
 }
 
 /// The directory a batch job's DEST goes in: DEST itself if it ends in `/`, else its parent;
@@ -117,12 +131,12 @@ pub fn operand_dir<'a>(
     }
 }
 
-/// Creates the directory a batch job's DEST goes in (see [`dest_dir`]); returns it when it
-/// was made.
-pub fn make_dest_dir(dest: &OsStr) -> Result<Option<&Path>, MkpathError> {
+/// Creates the directory a batch job's DEST goes in (see [`dest_dir`]); returns the
+/// directories made, parents first ([`make_dir`]).
+pub fn make_dest_dir(dest: &OsStr) -> Result<Vec<PathBuf>, MkpathError> {
     match dest_dir(dest) {
-        Some(dir) => Ok(make_dir(dir)?.then_some(dir)),
-        None => Ok(None),
+        Some(dir) => make_dir(dir),
+        None => Ok(Vec::new()),
     }
 }
 

@@ -73,7 +73,8 @@ fn a_bar_that_appears_late_shows_the_real_rate() {
 /// New-user trial, round 11: `--dry-run --mkpath -v` planned `'new1/new2' (directory,
 /// --mkpath)` and a `directory` record, but the run made the directory without a word. It now
 /// says `created directory 'DIR'` with `-v` (as `mkdir -pv`) and emits the record with
-/// `--json`; a directory that was there already is not reported.
+/// `--json`; a directory that was there already is not reported. Each level made is said
+/// (round 20, as `mkdir -pv`; see ux20).
 #[test]
 fn mkpath_reports_the_directory_it_makes() {
     let env = TestEnv::new();
@@ -82,7 +83,7 @@ fn mkpath_reports_the_directory_it_makes() {
     run.success();
     assert_eq!(
         run.stdout(),
-        "created directory 'new1/new2'\n'a.txt' -> 'new1/new2/a.txt'\n"
+        "created directory 'new1'\ncreated directory 'new1/new2'\n'a.txt' -> 'new1/new2/a.txt'\n"
     );
     let again = env.run(&["-v", "--mkpath", "a.txt", "-t", "new1/new2"]);
     again.success();
@@ -106,7 +107,7 @@ fn mkpath_reports_the_directory_it_makes() {
     batch.success();
     assert_eq!(
         batch.stdout(),
-        "created directory 'new4/x'\n'a.txt' -> 'new4/x/a.txt'\n"
+        "created directory 'new4'\ncreated directory 'new4/x'\n'a.txt' -> 'new4/x/a.txt'\n"
     );
 }
 

@@ -235,3 +235,37 @@ fn a_failed_job_names_the_method_of_the_bytes_it_kept() {
     let run = env.run(&["--json", "missing", "out2"]);
     assert_eq!(run.json_record()["method"], serde_json::Value::Null);
 }
+
+/// `--mkpath -v` says each directory it makes, parents first, as `mkdir -pv`: it said only the
+/// last one (`created directory 'new/deep'`, though `new` was made too; new-user trial, round
+/// 20). The same for a `--batch` job's directory, and `--json` has a record for each.
+#[test]
+fn mkpath_verbose_says_every_directory_it_makes() {
+    let env = TestEnv::new();
+    env.write("a1", "1");
+    env.write("a2", "2");
+    let run = env.run(&["--mkpath", "-v", "-t", "new/deep", "a1", "a2"]);
+    assert_eq!(run.code(), Some(0), "{}", run.stderr());
+    assert_eq!(
+        run.stdout(),
+        "created directory 'new'\ncreated directory 'new/deep'\n'a1' -> 'new/deep/a1'\n\
+         'a2' -> 'new/deep/a2'\n"
+    );
+    env.write("jobs", "a1\tb/c/d/x\na2\tb/c/e/\n");
+    let run = env.run(&["--mkpath", "-v", "--batch", "jobs"]);
+    assert_eq!(run.code(), Some(0), "{}", run.stderr());
+    assert_eq!(
+        run.stdout(),
+        "created directory 'b'\ncreated directory 'b/c'\ncreated directory 'b/c/d'\n\
+         'a1' -> 'b/c/d/x'\ncreated directory 'b/c/e/'\n'a2' -> 'b/c/e/a2'\n"
+    );
+    let run = env.run(&["--mkpath", "--json", "a1", "j/k/"]);
+    assert_eq!(run.code(), Some(0), "{}", run.stderr());
+    let dirs: Vec<String> = run
+        .json()
+        .iter()
+        .filter(|r| r["type"] == "directory")
+        .map(|r| r["dest"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(dirs, ["j", "j/k/"]);
+}
