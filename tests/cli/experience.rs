@@ -621,7 +621,7 @@ fn bar_fits_60_and_80_columns_and_counts_files_while_the_walk_goes_on() {
 }
 
 /// A 24 MiB copy slowed to about 2 s by strace (each write delayed), under a terminal.
-fn slow_copy_command(extra: &str) -> String {
+pub(crate) fn slow_copy_command(extra: &str) -> String {
     format!(
         "strace -f -o /dev/null -e trace=pwrite64 -e inject=pwrite64:delay_exit=15000 \
          \"$FCOPY\" -g --method=read-write {extra} big big.out"

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::atomic8::{mark_partial, set_mtime, user_xattrs};
-use crate::experience::{in_pty_typed, slow_writer, terminal_screen};
+use crate::experience::{in_pty_typed, slow_copy_command, slow_writer, terminal_screen};
 use crate::testenv::{mkfifo, pattern, require_tool, TestEnv};
 
 /// Ctrl-C typed at the terminal: the tty echoes `^C` where the cursor is. Frames were padded
@@ -268,4 +268,38 @@ fn mkpath_verbose_says_every_directory_it_makes() {
         .map(|r| r["dest"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(dirs, ["j", "j/k/"]);
+}
+
+/// The bar keeps one width from its first frame to its last: the slots of the fields beside
+/// it (bytes, rate, time left) are kept at their widest forms. It was 30 columns in the first
+/// frame at 80 columns, 24 once the rate and ETA appeared, 23 from `101.00 MiB` (new-user
+/// trial, round 20). A tree copy with its file count, and a single file.
+#[test]
+fn the_bar_keeps_its_width_from_first_frame_to_last() {
+    if !require_tool("script") || !crate::testenv::require_strace() {
+        return;
+    }
+    for cols in [80u16, 100] {
+        let env = TestEnv::new();
+        env.write("big", pattern(24 << 20, 3));
+        let screen = in_pty_typed(&env, cols, &slow_copy_command(""), b"", Duration::ZERO);
+        env.assert_same_content("big", "big.out");
+        let (_, frames) = terminal_screen(&screen, usize::from(cols));
+        let widths: Vec<usize> = frames
+            .iter()
+            .filter(|f| f.starts_with('['))
+            .map(|f| f.find(']').expect("a closed bar") + 1)
+            .collect();
+        assert!(widths.len() > 3, "too few bars at {cols}: {frames:?}");
+        assert!(
+            widths.iter().all(|w| *w == widths[0]),
+            "the bar's width changed at {cols}: {widths:?}\n{frames:?}"
+        );
+        assert!(
+            frames
+                .iter()
+                .any(|f| f.starts_with('[') && f.contains("B/s")),
+            "no frame with a rate at {cols}: {frames:?}"
+        );
+    }
 }

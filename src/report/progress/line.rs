@@ -16,6 +16,11 @@ const BAR_MIN: usize = 10;
 /// three columns in the last frames).
 const ETA_COLS: usize = 12;
 
+/// The widest a size gets in the line (`1023.99 KiB`, [`human_bytes`]), and a rate
+/// (`1023.99 MiB/s`).
+const SIZE_COLS: usize = 11;
+const RATE_COLS: usize = SIZE_COLS + 2;
+
 /// What the bar's state says at one draw.
 pub(super) struct View {
     /// Bytes copied and to copy.
@@ -28,6 +33,15 @@ pub(super) struct View {
 }
 
 impl View {
+    /// A view of `pos` of `len` bytes at `per_sec` (unit tests).
+    #[cfg(test)]
+    pub(super) fn of_parts(pos: u64, len: u64, per_sec: f64) -> View {
+        let counters = Counters::default();
+        counters.bytes_done.add(pos);
+        counters.bytes_total.store(len, Ordering::Relaxed);
+        View::of(&counters, per_sec)
+    }
+
     /// The counters now, at `per_sec` bytes per second (indicatif's estimate): the time left
     /// is the bytes left at that rate.
     pub(super) fn of(c: &Counters, per_sec: f64) -> View {
@@ -77,17 +91,18 @@ pub(super) fn render(view: &View, counters: &Counters, width: usize, ascii: bool
         usize::MAX,
     );
     let with_bar = final_ && essential.chars().count() + BAR_COLS <= room;
-    let text = fit_fields(&fields, room - if with_bar { BAR_COLS } else { 0 });
+    let (text, kept) = fit_fields_kept(&fields, room - if with_bar { BAR_COLS } else { 0 });
     if text.chars().count() > room {
         return narrow_line(view, fields[1].0.as_deref(), room);
     }
     let mut line = String::new();
     if with_bar {
         let spare = room - text.chars().count() - 1;
-        // The time-left slot shown is given its widest form's columns, from the bar's spare
-        // ones (down to the bar's narrowest).
-        let eta = fields[3].0.as_deref().filter(|eta| text.contains(eta));
-        let reserve = eta.map_or(0, |eta| ETA_COLS.saturating_sub(eta.chars().count()));
+        // The fields beside the bar are given their widest forms' columns, from the bar's
+        // spare ones (down to the bar's narrowest), and so are the rate and time left before
+        // they appear: the bar keeps one width from the first frame to the last (new-user
+        // trial, round 20: 30 columns, then 24 once the rate and ETA showed, then 23).
+        let reserve = growth(&fields, &kept, len);
         let most = spare - 2;
         let inner = most
             .saturating_sub(reserve)
@@ -161,9 +176,53 @@ fn fields(view: &View, counters: &Counters, final_: bool, ge: &str) -> [(Option<
     ]
 }
 
+/// Columns the fields beside a bar may still take (indexes of [`fields`]): each kept field's
+/// widest form less its width now (the bytes copied up to [`SIZE_COLS`] below a total of
+/// `len`, the rate up to [`RATE_COLS`], the time left up to [`ETA_COLS`], the files done up to
+/// the total's digits), and the rate's and
+/// time left's whole slots while they are not shown yet (no bytes have moved).
+fn growth(fields: &[(Option<String>, u8); 5], kept: &[u8], len: u64) -> usize {
+    let width = |i: usize| fields[i].0.as_deref().map_or(0, |f| f.chars().count());
+    let shown = |i: usize| kept.contains(&fields[i].1);
+    let copied_cols = if len < 1024 {
+        human_bytes(len).chars().count()
+    } else {
+        SIZE_COLS
+    };
+    let bytes = fields[0]
+        .0
+        .as_deref()
+        .and_then(|b| b.split_once('/'))
+        .map_or(0, |(copied, _)| {
+            copied_cols.saturating_sub(copied.chars().count())
+        });
+    let slot = |i: usize, widest: usize| match &fields[i].0 {
+        Some(_) if shown(i) => widest.saturating_sub(width(i)),
+        Some(_) => 0,
+        None => widest + 1,
+    };
+    // `9/250 files`: the files done up to the total's digits.
+    let files = fields[4]
+        .0
+        .as_deref()
+        .filter(|_| shown(4))
+        .and_then(|f| f.split_once('/'))
+        .map_or(0, |(done, rest)| {
+            let total = rest.trim_start_matches(|c: char| !c.is_ascii_digit());
+            let digits = total.chars().take_while(char::is_ascii_digit).count();
+            digits.saturating_sub(done.chars().count())
+        });
+    bytes + files + slot(2, RATE_COLS) + slot(3, ETA_COLS)
+}
+
 /// The fields that are present, joined by spaces, dropping the lowest-ranked ones until the
 /// text fits in `room` columns (the first that is left stays, however long).
 pub(super) fn fit_fields(fields: &[(Option<String>, u8)], room: usize) -> String {
+    fit_fields_kept(fields, room).0
+}
+
+/// [`fit_fields`], with the ranks of the fields kept.
+fn fit_fields_kept(fields: &[(Option<String>, u8)], room: usize) -> (String, Vec<u8>) {
     let mut keep: Vec<(&str, u8)> = fields
         .iter()
         .filter_map(|(f, rank)| f.as_deref().map(|f| (f, *rank)))
@@ -181,7 +240,8 @@ pub(super) fn fit_fields(fields: &[(Option<String>, u8)], room: usize) -> String
             .expect("fields");
         keep.remove(lowest);
     }
-    keep.iter().map(|(f, _)| *f).collect::<Vec<_>>().join(" ")
+    let text = keep.iter().map(|(f, _)| *f).collect::<Vec<_>>().join(" ");
+    (text, keep.iter().map(|(_, rank)| *rank).collect())
 }
 
 /// `[=====>    ]` with `inner` columns between the brackets, filled in the ratio `pos / len`

@@ -43,7 +43,10 @@ fn growing_totals_are_lower_bounds_without_percentage() {
 #[test]
 fn a_standard_terminal_keeps_the_bar_and_drops_the_eta_rate_and_files_first() {
     let line = state_line(1234 << 20, 7 << 30, (1_234_567, 2_345_678), true, 80);
-    assert!(line.starts_with("[==="), "{line:?}");
+    // 17% of a bar of at least BAR_MIN columns (round 20: the bar keeps room for the fields'
+    // widest forms, so it is narrower than the spare columns now).
+    let inner = line.find(']').expect("a bar") - 1;
+    assert!(inner >= 10 && line.starts_with("[=="), "{line:?}");
     assert!(
         line.contains("1.21 GiB/7.00 GiB  17% 123.00 MiB/s"),
         "{line:?}"
@@ -211,5 +214,31 @@ fn a_narrow_terminal_shows_whole_fields_or_nothing() {
                 "{width}: {line:?}"
             );
         }
+    }
+}
+
+/// The bar's width does not depend on how wide the figures beside it are now: the same at
+/// 0 B as at 1023.99 MiB, before the rate and time left appear as after (round 20).
+#[test]
+fn the_bar_width_holds_while_the_figures_change() {
+    let bar = |pos: u64, per_sec: f64, files: (u64, u64)| {
+        let counters = Counters::default();
+        counters.files_done.store(files.0, Ordering::Relaxed);
+        counters.files_total.store(files.1, Ordering::Relaxed);
+        counters.totals_final.store(true, Ordering::Relaxed);
+        let len = 3 << 30;
+        let view = View::of_parts(pos, len, per_sec);
+        let line = render(&view, &counters, 80, false);
+        line.find(']').unwrap_or_else(|| panic!("no bar: {line:?}"))
+    };
+    let first = bar(0, 0.0, (0, 250));
+    for (pos, rate, done) in [
+        (5, 0.0, 0),
+        (1023 << 20, 5e5, 9),
+        (1 << 30, 9.9e8, 10),
+        (2_000_000_000, 1.5e6, 249),
+        (3 << 30, 1.0, 250),
+    ] {
+        assert_eq!(bar(pos, rate, (done, 250)), first, "{pos} {rate} {done}");
     }
 }
