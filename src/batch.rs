@@ -210,6 +210,7 @@ fn parse_line(number: usize, line: &[u8]) -> Result<BatchJob, BatchError> {
             offset_in: value(fields[2], "OFFSET_IN")?,
             offset_out: value(fields[3], "OFFSET_OUT")?,
             len: value(fields[4], "LEN")?,
+            names: crate::plan::RangeNames::BatchColumns,
         };
         if range.offset_in.is_none() && range.offset_out.is_none() && range.len.is_none() {
             return Err(error(LineProblem::NoRange));

@@ -80,6 +80,7 @@ pub enum ExecError {
         path: PathBuf,
         skipped: u64,
         offset_in: u64,
+        names: crate::plan::RangeNames,
     },
     /// A ranged copy from a stream (or a file whose size says nothing) ended before `--len`:
     /// `got` bytes of `len`, where known.

@@ -332,6 +332,7 @@ pub(super) fn resumed_job(job: &Job, from: u64) -> Job {
         offset_out: from,
         len: Some(job.source_facts.size.saturating_sub(from)),
         overlap: false,
+        names: crate::plan::RangeNames::Options,
     });
     resumed.restart.resumed_from = Some(from);
     // The holes the whole-file copy would keep (`plan::range::resumed_holes` for the plain

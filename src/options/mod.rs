@@ -101,6 +101,7 @@ fn copy_options(args: &Args) -> CopyOptions {
         offset_in: args.offset_in.clone(),
         offset_out: args.offset_out.clone(),
         len: args.len.clone(),
+        names: crate::plan::RangeNames::Options,
     });
     CopyOptions {
         sparse: args.sparse,

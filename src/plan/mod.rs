@@ -33,6 +33,44 @@ pub struct RangeArgs {
     pub offset_in: Option<ByteArg>,
     pub offset_out: Option<ByteArg>,
     pub len: Option<ByteArg>,
+    /// Where the user gave them, for the messages that name them.
+    pub names: RangeNames,
+}
+
+/// How messages name a range's three values: as the options (`--offset-in`), or as the
+/// `--batch` line's columns (`OFFSET_IN`) when the range came from one (new-user trial, round
+/// 20: `jobs:5: --offset-in 100 is past the end of ...` named an option nobody gave).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RangeNames {
+    #[default]
+    Options,
+    BatchColumns,
+}
+
+impl RangeNames {
+    /// `--offset-in` or `OFFSET_IN`.
+    pub fn offset_in(self) -> &'static str {
+        match self {
+            RangeNames::Options => "--offset-in",
+            RangeNames::BatchColumns => "OFFSET_IN",
+        }
+    }
+
+    /// `--offset-out` or `OFFSET_OUT`.
+    pub fn offset_out(self) -> &'static str {
+        match self {
+            RangeNames::Options => "--offset-out",
+            RangeNames::BatchColumns => "OFFSET_OUT",
+        }
+    }
+
+    /// `--len` or `LEN`.
+    pub fn len(self) -> &'static str {
+        match self {
+            RangeNames::Options => "--len",
+            RangeNames::BatchColumns => "LEN",
+        }
+    }
 }
 
 /// How a job moves its bytes; the names appear in `--json` and `--dry-run`.
@@ -76,6 +114,8 @@ pub struct ByteRange {
     pub len: Option<u64>,
     /// Source and destination are one file and the ranges overlap.
     pub overlap: bool,
+    /// Where the range was given, for messages.
+    pub names: RangeNames,
 }
 
 /// Everything the executor needs to copy one file. The planner decides; the executor obeys.
@@ -165,18 +205,21 @@ pub enum PlanError {
         arg: ByteArg,
         source: PathBuf,
         size: u64,
+        names: RangeNames,
     },
     LenPastEnd {
         len: ByteArg,
         offset_in: u64,
         source: PathBuf,
         size: u64,
+        names: RangeNames,
     },
     /// The range ends past 2^63-1: `flag`'s offset plus the bytes to copy (`--len` when given,
     /// else what SOURCE has from `--offset-in`).
     RangeTooLarge {
         flag: &'static str,
         len_given: bool,
+        names: RangeNames,
     },
     /// `--offset-out` past 0 on a destination that cannot seek (`None`: standard output).
     OffsetOutNeedsSeekable(Option<PathBuf>),

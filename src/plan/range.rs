@@ -28,10 +28,18 @@ pub(super) fn resolve_range(
         range.len.as_ref().map(|l| l.value)
     };
     let span = len.unwrap_or(0);
-    for (flag, offset) in [("--offset-in", offset_in), ("--offset-out", offset_out)] {
+    let names = range.names;
+    for (flag, offset) in [
+        (names.offset_in(), offset_in),
+        (names.offset_out(), offset_out),
+    ] {
         if offset.checked_add(span).is_none_or(|end| end > MAX_OFFSET) {
             let len_given = range.len.is_some();
-            return Err(PlanError::RangeTooLarge { flag, len_given });
+            return Err(PlanError::RangeTooLarge {
+                flag,
+                len_given,
+                names,
+            });
         }
     }
     let overlap =
@@ -41,6 +49,7 @@ pub(super) fn resolve_range(
         offset_out,
         len,
         overlap,
+        names,
     })
 }
 
@@ -60,6 +69,7 @@ fn checked_len(
                 .expect("offset_in > size implies it was given"),
             source: src_path.to_path_buf(),
             size,
+            names: range.names,
         });
     }
     match &range.len {
@@ -68,6 +78,7 @@ fn checked_len(
             offset_in,
             source: src_path.to_path_buf(),
             size,
+            names: range.names,
         }),
         Some(len) => Ok(len.value),
         None => Ok(size - offset_in),
@@ -99,6 +110,7 @@ pub fn range_from(at: u64) -> RangeArgs {
         offset_in: Some(arg.clone()),
         offset_out: Some(arg),
         len: None,
+        names: super::RangeNames::Options,
     }
 }
 

@@ -297,7 +297,8 @@ fn ranged_copy_resolves_and_validates() {
             offset_in: 100,
             offset_out: 200,
             len: Some(100),
-            overlap: false
+            overlap: false,
+            names: Default::default()
         })
     );
     let j = job(&["--offset-in", "100"], &src, &missing(FsKind::Ext4));
@@ -343,7 +344,8 @@ fn ranged_offsets_near_the_limit_are_refused() {
         err,
         PlanError::RangeTooLarge {
             flag: "--offset-out",
-            len_given: true
+            len_given: true,
+            names: Default::default(),
         }
     );
     // A stream has no size to check against, but the sum still must fit.
@@ -359,7 +361,8 @@ fn ranged_offsets_near_the_limit_are_refused() {
         err,
         PlanError::RangeTooLarge {
             flag: "--offset-in",
-            len_given: true
+            len_given: true,
+            names: Default::default(),
         }
     );
 }

@@ -303,3 +303,36 @@ fn the_bar_keeps_its_width_from_first_frame_to_last() {
         );
     }
 }
+
+/// A `--batch` line's range is named by its columns in the messages about it (`OFFSET_IN`,
+/// `LEN`), as the line's parse errors name them: `jobs:1: --offset-in 100 is past the end of
+/// 'f5' (7 bytes)` named an option nobody gave (new-user trial, round 20). The options keep
+/// their names.
+#[test]
+fn batch_range_messages_name_the_columns() {
+    let env = TestEnv::new();
+    env.write("f5", "1234567");
+    env.write("jobs", "f5\tr1\t100\t0\t1\nf5\tr2\t2\t0\t9\nf5\tr3\t9223372036854775807\t0\t-\n");
+    let run = env.run(&["--batch", "jobs"]);
+    assert_eq!(run.code(), Some(1), "{}", run.stderr());
+    assert_eq!(
+        run.stderr(),
+        "fcopy: jobs:1: OFFSET_IN 100 is past the end of 'f5' (7 bytes)\n\
+         fcopy: jobs:2: LEN 9 from offset 2 is past the end of 'f5' (7 bytes)\n\
+         fcopy: jobs:3: OFFSET_IN 9223372036854775807 is past the end of 'f5' (7 bytes)\n"
+    );
+    // A stream SOURCE that ends before OFFSET_IN.
+    env.write("jobs2", "/proc/version\tr4\t100000\t0\t-\n");
+    let run = env.run(&["--batch", "jobs2"]);
+    assert_eq!(run.code(), Some(1), "{}", run.stderr());
+    assert!(
+        run.stderr().contains(", before OFFSET_IN 100000\n"),
+        "{}",
+        run.stderr()
+    );
+    let run = env.run(&["--offset-in", "100", "f5", "r5"]);
+    assert_eq!(
+        run.stderr(),
+        "fcopy: --offset-in 100 is past the end of 'f5' (7 bytes)\n"
+    );
+}

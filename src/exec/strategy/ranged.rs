@@ -209,6 +209,7 @@ fn skip_to_offset(job: &Job, src: BorrowedFd<'_>, offset_in: u64) -> Result<(), 
             path,
             skipped,
             offset_in,
+            names: job.range.map(|r| r.names).unwrap_or_default(),
         });
     }
     Ok(())

@@ -48,6 +48,7 @@ fn range(offset_in: Option<u64>, offset_out: Option<u64>, len: Option<u64>) -> R
         offset_in: arg(offset_in),
         offset_out: arg(offset_out),
         len: arg(len),
+        names: Default::default(),
     }
 }
 

@@ -73,6 +73,7 @@ fn a_batch_range_replaces_the_command_line_range() {
             offset_in: Some(arg(10)),
             offset_out: None,
             len: Some(arg(20)),
+            names: Default::default(),
         }),
         ..FileInputs::default()
     };

@@ -171,10 +171,12 @@ impl ExecError {
                 path,
                 skipped,
                 offset_in,
+                names,
             } => write!(
                 f,
-                "{} ended after {skipped} bytes, before --offset-in {offset_in}",
-                quote(path)
+                "{} ended after {skipped} bytes, before {} {offset_in}",
+                quote(path),
+                names.offset_in()
             ),
             E::EndedEarly {
                 path,

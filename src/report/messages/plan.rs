@@ -28,9 +28,15 @@ impl fmt::Display for PlanError {
                     quote(dest)
                 )
             }
-            PlanError::OffsetInPastEnd { arg, source, size } => write!(
+            PlanError::OffsetInPastEnd {
+                arg,
+                source,
+                size,
+                names,
+            } => write!(
                 f,
-                "--offset-in {arg} is past the end of {} ({size} bytes)",
+                "{} {arg} is past the end of {} ({size} bytes)",
+                names.offset_in(),
                 quote(source)
             ),
             PlanError::LenPastEnd {
@@ -38,16 +44,22 @@ impl fmt::Display for PlanError {
                 offset_in,
                 source,
                 size,
+                names,
             } => write!(
                 f,
-                "--len {len} from offset {offset_in} is past the end of {} ({size} bytes)",
+                "{} {len} from offset {offset_in} is past the end of {} ({size} bytes)",
+                names.len(),
                 quote(source)
             ),
             // Without --len, the length is SOURCE's (new user, round 14: the message named a
             // --len nobody gave).
-            PlanError::RangeTooLarge { flag, len_given } => {
+            PlanError::RangeTooLarge {
+                flag,
+                len_given,
+                names,
+            } => {
                 let len = if *len_given {
-                    "--len"
+                    names.len()
                 } else {
                     "the bytes to copy"
                 };
