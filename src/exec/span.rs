@@ -292,7 +292,7 @@ impl<'a, 'e> Span<'a, 'e> {
                 errno,
             },
             RwError::Write(errno) => ExecError::Write {
-                path: self.dst_name.display_path().to_owned(),
+                path: self.dst_name.written_name().to_owned(),
                 errno,
             },
             RwError::NoMemory => ExecError::NoMemory {

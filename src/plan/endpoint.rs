@@ -127,6 +127,16 @@ impl Endpoint {
         }
     }
 
+    /// The name a write error gives this DEST: its path, or `standard output` for `-`, as dd
+    /// names its default output (`dd: error writing 'standard output': No space left on
+    /// device`; new-user trial, round 19: fcopy said `error writing '-'`).
+    pub fn written_name(&self) -> &Path {
+        match self {
+            Endpoint::Stdio => Path::new("standard output"),
+            _ => self.display_path(),
+        }
+    }
+
     /// Whether the path shown ends in `/` (`cp a nodir/x/`); an entry of a walked directory
     /// never does, and is answered without building its path.
     pub fn ends_in_slash(&self) -> bool {

@@ -312,7 +312,10 @@ fn the_bar_keeps_its_width_from_first_frame_to_last() {
 fn batch_range_messages_name_the_columns() {
     let env = TestEnv::new();
     env.write("f5", "1234567");
-    env.write("jobs", "f5\tr1\t100\t0\t1\nf5\tr2\t2\t0\t9\nf5\tr3\t9223372036854775807\t0\t-\n");
+    env.write(
+        "jobs",
+        "f5\tr1\t100\t0\t1\nf5\tr2\t2\t0\t9\nf5\tr3\t9223372036854775807\t0\t-\n",
+    );
     let run = env.run(&["--batch", "jobs"]);
     assert_eq!(run.code(), Some(1), "{}", run.stderr());
     assert_eq!(
@@ -335,4 +338,36 @@ fn batch_range_messages_name_the_columns() {
         run.stderr(),
         "fcopy: --offset-in 100 is past the end of 'f5' (7 bytes)\n"
     );
+}
+
+/// A write error on standard output names it as dd names its default output: `error writing
+/// 'standard output': No space left on device`, not `error writing '-'` (new-user trial,
+/// round 19). Each way the bytes can go: copy_file_range (falls back), read/write, a /proc
+/// file.
+#[test]
+fn a_full_standard_output_is_named_as_dd_names_it() {
+    let env = TestEnv::new();
+    env.write("f", pattern(100_000, 9));
+    for args in [
+        &["f", "-"][..],
+        &["--method=read-write", "f", "-"],
+        &["/proc/self/status", "-"],
+    ] {
+        let full = fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = std::process::Command::new(crate::testenv::FCOPY)
+            .args(args)
+            .current_dir(env.path())
+            .stdout(full)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "fcopy: error writing 'standard output': No space left on device\n",
+            "{args:?}"
+        );
+    }
 }

@@ -134,7 +134,7 @@ fn write_zeros(dst: BorrowedFd<'_>, mut out: u64, len: u64) -> Result<(), Errno>
 
 fn write_error(span: &Span<'_, '_>, errno: Errno) -> ExecError {
     ExecError::Write {
-        path: span.dst_name.display_path().to_owned(),
+        path: span.dst_name.written_name().to_owned(),
         errno,
     }
 }
