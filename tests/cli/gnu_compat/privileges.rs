@@ -91,16 +91,50 @@ fn permission_messages_as_an_unprivileged_user_like_gnu() {
     }
 }
 
+/// Runs `cp ARGS` as nobody for GNU cp and then fcopy, each in a fresh world-writable scratch
+/// directory with `F` (`f\n`) and `files` (`old\n`, owned by nobody, with their modes), made
+/// ready by `more`, and `check`s each scratch directory after its run; gives both results
+/// ((status, stdout, stderr)), GNU's first.
+fn gnu_then_fcopy_as_nobody(
+    args: &[&str],
+    files: &[(&str, u32)],
+    more: impl Fn(&Path),
+    check: impl Fn(&Path),
+) -> Vec<(Option<i32>, String, String)> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut results = Vec::new();
+    for program in [Path::new(harness::GNU_CP), Path::new(crate::testenv::FCOPY)] {
+        let scratch_dir = scratch();
+        let r = scratch_dir.path();
+        fs::set_permissions(r, fs::Permissions::from_mode(0o777)).unwrap();
+        file(r, "F", "f\n");
+        for (name, mode) in files {
+            file(r, name, "old\n");
+            chown(r, name, 65534, 65534);
+            chmod(r, name, *mode);
+        }
+        more(r);
+        results.push(super::harness::run_as_nobody(program, r, args));
+        check(r);
+    }
+    results
+}
+
 /// `-i` on a DEST the user cannot write asks GNU copy.c `overwrite_ok`'s questions: "unwritable
 /// 'ro' (mode 0444, r--r--r--); try anyway?", and with `-f` or `--remove-destination` "replace
 /// 'ro', overriding mode 0444 (r--r--r--)?". fcopy asked "overwrite 'ro'?" in every case
 /// (new-user trial, round 20). No answer (standard input is empty) is a no: DEST stays.
 #[test]
 fn interactive_questions_about_an_unwritable_dest_like_gnu() {
-    use std::os::unix::fs::PermissionsExt;
     if !super::harness::gnu_as_nobody() {
         return;
     }
+    let files = [
+        ("ro", 0o444),
+        ("setid", 0o7454),
+        ("rw", 0o644),
+        ("F~", 0o444),
+    ];
     for args in [
         &["-i", "F", "ro"][..],
         &["-if", "F", "ro"],
@@ -112,29 +146,17 @@ fn interactive_questions_about_an_unwritable_dest_like_gnu() {
         // team, round 20: fcopy asked the plain question there).
         &["-fbi", "F", "F"],
     ] {
-        let mut results = Vec::new();
-        for program in [Path::new(harness::GNU_CP), Path::new(crate::testenv::FCOPY)] {
-            let scratch_dir = scratch();
-            let r = scratch_dir.path();
-            fs::set_permissions(r, fs::Permissions::from_mode(0o777)).unwrap();
-            file(r, "F", "f\n");
-            for (name, mode) in [
-                ("ro", 0o444),
-                ("setid", 0o7454),
-                ("rw", 0o644),
-                ("F~", 0o444),
-            ] {
-                file(r, name, "old\n");
-                chown(r, name, 65534, 65534);
-                chmod(r, name, mode);
-            }
-            symlink(r, "link", "ro");
-            results.push(run_as_nobody(program, r, args));
-            for name in ["ro", "setid", "rw", "F~"] {
-                assert_eq!(fs::read(r.join(name)).unwrap(), b"old\n", "{args:?}");
-            }
-        }
-        assert!(results[0].1.contains('?'), "GNU asked nothing: {results:?}");
+        let results = gnu_then_fcopy_as_nobody(
+            args,
+            &files,
+            |r| symlink(r, "link", "ro"),
+            |r| {
+                for (name, _) in files {
+                    assert_eq!(fs::read(r.join(name)).unwrap(), b"old\n", "{args:?}");
+                }
+            },
+        );
+        assert!(results[0].2.contains('?'), "GNU asked nothing: {results:?}");
         assert_eq!(results[0], results[1], "cp {args:?}: GNU, then fcopy");
     }
 }
@@ -144,7 +166,6 @@ fn interactive_questions_about_an_unwritable_dest_like_gnu() {
 /// 20). `-v` with `--remove-destination` says it too (before the copy, as GNU).
 #[test]
 fn verbose_force_says_the_removal_like_gnu() {
-    use std::os::unix::fs::PermissionsExt;
     if !super::harness::gnu_as_nobody() {
         return;
     }
@@ -153,20 +174,13 @@ fn verbose_force_says_the_removal_like_gnu() {
         &["-v", "--remove-destination", "F", "ro"],
         &["-vf", "F", "rw"],
     ] {
-        let mut results = Vec::new();
-        for program in [Path::new(harness::GNU_CP), Path::new(crate::testenv::FCOPY)] {
-            let scratch_dir = scratch();
-            let r = scratch_dir.path();
-            fs::set_permissions(r, fs::Permissions::from_mode(0o777)).unwrap();
-            file(r, "F", "f\n");
-            for (name, mode) in [("ro", 0o444), ("rw", 0o644)] {
-                file(r, name, "old\n");
-                chown(r, name, 65534, 65534);
-                chmod(r, name, mode);
-            }
-            results.push(super::harness::run_as_nobody(program, r, args));
-            assert_eq!(fs::read(r.join(args[args.len() - 1])).unwrap(), b"f\n");
-        }
+        let dest = args[args.len() - 1];
+        let results = gnu_then_fcopy_as_nobody(
+            args,
+            &[("ro", 0o444), ("rw", 0o644)],
+            |_| {},
+            |r| assert_eq!(fs::read(r.join(dest)).unwrap(), b"f\n", "{args:?}"),
+        );
         assert_eq!(results[0], results[1], "cp {args:?}: GNU, then fcopy");
     }
 }
