@@ -654,10 +654,17 @@ fn bar_percentage_only_moves_forward_with_an_eta_and_fits() {
             last = percent;
             assert!(bar.contains("/24.00 MiB"), "{bar:?}");
         }
-        assert!(
-            bars.iter().any(|b| b.contains("ETA ")),
-            "no ETA at {cols}: {bars:?}"
-        );
+        // At 80 columns there is room for the ETA at its widest; at 60 the layout, chosen from
+        // the fields' widest forms (round 20), has none, in every frame.
+        let with_eta = bars.iter().filter(|b| b.contains("ETA ")).count();
+        if cols == 80 {
+            assert!(with_eta > 0, "no ETA at {cols}: {bars:?}");
+        } else {
+            assert_eq!(
+                with_eta, 0,
+                "an ETA that comes and goes at {cols}: {bars:?}"
+            );
+        }
         if cols == 80 {
             assert!(bars.iter().any(|b| b.starts_with("[=")), "no bar: {bars:?}");
         }

@@ -77,42 +77,104 @@ pub(super) fn render(view: &View, counters: &Counters, width: usize, ascii: bool
     let final_ = counters.totals_final.load(Ordering::Relaxed) && pos <= len && len > 0;
     let fields = fields(view, counters, final_, if ascii { ">=" } else { "≥" });
     let room = width.saturating_sub(1);
+    // Which fields are shown, and the bar's width, are chosen from the fields' widest forms
+    // (and the rate's and time left's before they appear), not from what they say now: the
+    // line then keeps one layout from its first frame to its last (new-user trial and red
+    // team, round 20: the bar went from 30 columns to 24 and 23, and at 45-66 columns fields
+    // came and went and the bar changed with them).
+    let widest = widest_forms(&fields, counters, final_, len);
     // The bar (once the totals are final: a bar over a growing total would move backwards)
     // comes before the three lowest fields: its narrowest form is kept while the bytes and the
     // percentage fit beside it.
     const BAR_COLS: usize = BAR_MIN + 2 + 1;
-    let ranked_above_bar = |f: &&(Option<String>, u8)| f.1 > 3;
-    let essential = fit_fields(
-        &fields
-            .iter()
-            .filter(ranked_above_bar)
-            .cloned()
-            .collect::<Vec<_>>(),
-        usize::MAX,
-    );
-    let with_bar = final_ && essential.chars().count() + BAR_COLS <= room;
-    let (text, kept) = fit_fields_kept(&fields, room - if with_bar { BAR_COLS } else { 0 });
-    if text.chars().count() > room {
+    let slots: Vec<(usize, u8)> = (0..fields.len())
+        .filter(|&i| widest[i] > 0)
+        .map(|i| (widest[i], fields[i].1))
+        .collect();
+    let above_bar: Vec<(usize, u8)> = slots.iter().copied().filter(|s| s.1 > 3).collect();
+    let with_bar = final_ && fit_slots(&above_bar, usize::MAX).1 + BAR_COLS <= room;
+    let (kept, cols) = fit_slots(&slots, room - if with_bar { BAR_COLS } else { 0 });
+    let text = (0..fields.len())
+        .filter(|&i| kept.contains(&fields[i].1))
+        .filter_map(|i| fields[i].0.as_deref())
+        .collect::<Vec<_>>()
+        .join(" ");
+    if cols > room || text.chars().count() > room {
         return narrow_line(view, fields[1].0.as_deref(), room);
     }
     let mut line = String::new();
     if with_bar {
-        let spare = room - text.chars().count() - 1;
-        // The fields beside the bar are given their widest forms' columns, from the bar's
-        // spare ones (down to the bar's narrowest), and so are the rate and time left before
-        // they appear: the bar keeps one width from the first frame to the last (new-user
-        // trial, round 20: 30 columns, then 24 once the rate and ETA showed, then 23).
-        let reserve = growth(&fields, &kept, len);
-        let most = spare - 2;
-        let inner = most
-            .saturating_sub(reserve)
-            .max(BAR_MIN.min(most))
-            .min(BAR_MAX);
+        let inner = room.saturating_sub(cols + 3).clamp(BAR_MIN, BAR_MAX);
         line.push_str(&bar_text(pos, len, inner));
         line.push(' ');
     }
     line.push_str(&text);
-    line.chars().take(room).collect()
+    if line.chars().count() > room {
+        return narrow_line(view, fields[1].0.as_deref(), room);
+    }
+    line
+}
+
+/// The widest each of [`fields`] gets in this run, in columns (0: it never shows): the bytes
+/// copied up to [`SIZE_COLS`] (or the total's width, under 1 KiB) beside the total, the
+/// percentage's 4, the rate's [`RATE_COLS`] (from its first bytes on), the time left's
+/// [`ETA_COLS`] (once the totals are final), the files done up to the total's digits.
+fn widest_forms(
+    fields: &[(Option<String>, u8); 5],
+    counters: &Counters,
+    final_: bool,
+    len: u64,
+) -> [usize; 5] {
+    let width = |i: usize| fields[i].0.as_deref().map_or(0, |f| f.chars().count());
+    let copied_cols = if len < 1024 {
+        human_bytes(len).chars().count()
+    } else {
+        SIZE_COLS
+    };
+    let bytes = fields[0]
+        .0
+        .as_deref()
+        .and_then(|b| b.split_once('/'))
+        .map_or(0, |(copied, rest)| {
+            copied_cols.max(copied.chars().count()) + 1 + rest.chars().count()
+        });
+    let files = fields[4]
+        .0
+        .as_deref()
+        .and_then(|f| f.split_once('/'))
+        .map_or(0, |(done, rest)| {
+            let total = rest.trim_start_matches(|c: char| !c.is_ascii_digit());
+            let digits = total.chars().take_while(char::is_ascii_digit).count();
+            digits.max(done.chars().count()) + 1 + rest.chars().count()
+        });
+    let files_total = counters.files_total.load(Ordering::Relaxed);
+    [
+        bytes,
+        width(1),
+        RATE_COLS.max(width(2)),
+        if final_ { ETA_COLS.max(width(3)) } else { 0 },
+        if files_total > 1 {
+            files.max(width(4))
+        } else {
+            0
+        },
+    ]
+}
+
+/// Which slots (`(columns, rank)`) fit in `room` columns with a space between each, dropping
+/// the lowest-ranked first (the first left stays, however wide): their ranks, and the columns
+/// they take.
+fn fit_slots(slots: &[(usize, u8)], room: usize) -> (Vec<u8>, usize) {
+    let mut keep = slots.to_vec();
+    let cols = |keep: &[(usize, u8)]| {
+        keep.iter().map(|s| s.0).sum::<usize>() + keep.len().saturating_sub(1)
+    };
+    while cols(&keep) > room && keep.len() > 1 {
+        let lowest = (0..keep.len()).min_by_key(|&i| keep[i].1).expect("slots");
+        keep.remove(lowest);
+    }
+    let taken = cols(&keep);
+    (keep.into_iter().map(|s| s.1).collect(), taken)
 }
 
 /// The line for a terminal too narrow for the bytes field (`10.00 MiB/20.00 MiB`): the bytes
@@ -176,74 +238,6 @@ fn fields(view: &View, counters: &Counters, final_: bool, ge: &str) -> [(Option<
     ]
 }
 
-/// Columns the fields beside a bar may still take (indexes of [`fields`]): each kept field's
-/// widest form less its width now (the bytes copied up to [`SIZE_COLS`] below a total of
-/// `len`, the rate up to [`RATE_COLS`], the time left up to [`ETA_COLS`], the files done up to
-/// the total's digits), and the rate's and
-/// time left's whole slots while they are not shown yet (no bytes have moved).
-fn growth(fields: &[(Option<String>, u8); 5], kept: &[u8], len: u64) -> usize {
-    let width = |i: usize| fields[i].0.as_deref().map_or(0, |f| f.chars().count());
-    let shown = |i: usize| kept.contains(&fields[i].1);
-    let copied_cols = if len < 1024 {
-        human_bytes(len).chars().count()
-    } else {
-        SIZE_COLS
-    };
-    let bytes = fields[0]
-        .0
-        .as_deref()
-        .and_then(|b| b.split_once('/'))
-        .map_or(0, |(copied, _)| {
-            copied_cols.saturating_sub(copied.chars().count())
-        });
-    let slot = |i: usize, widest: usize| match &fields[i].0 {
-        Some(_) if shown(i) => widest.saturating_sub(width(i)),
-        Some(_) => 0,
-        None => widest + 1,
-    };
-    // `9/250 files`: the files done up to the total's digits.
-    let files = fields[4]
-        .0
-        .as_deref()
-        .filter(|_| shown(4))
-        .and_then(|f| f.split_once('/'))
-        .map_or(0, |(done, rest)| {
-            let total = rest.trim_start_matches(|c: char| !c.is_ascii_digit());
-            let digits = total.chars().take_while(char::is_ascii_digit).count();
-            digits.saturating_sub(done.chars().count())
-        });
-    bytes + files + slot(2, RATE_COLS) + slot(3, ETA_COLS)
-}
-
-/// The fields that are present, joined by spaces, dropping the lowest-ranked ones until the
-/// text fits in `room` columns (the first that is left stays, however long).
-pub(super) fn fit_fields(fields: &[(Option<String>, u8)], room: usize) -> String {
-    fit_fields_kept(fields, room).0
-}
-
-/// [`fit_fields`], with the ranks of the fields kept.
-fn fit_fields_kept(fields: &[(Option<String>, u8)], room: usize) -> (String, Vec<u8>) {
-    let mut keep: Vec<(&str, u8)> = fields
-        .iter()
-        .filter_map(|(f, rank)| f.as_deref().map(|f| (f, *rank)))
-        .collect();
-    let cols = |fields: &[(&str, u8)]| -> usize {
-        fields.iter().map(|(f, _)| f.chars().count()).sum::<usize>()
-            + fields.len().saturating_sub(1)
-    };
-    while cols(&keep) > room && keep.len() > 1 {
-        let lowest = keep
-            .iter()
-            .enumerate()
-            .min_by_key(|(_, (_, rank))| *rank)
-            .map(|(at, _)| at)
-            .expect("fields");
-        keep.remove(lowest);
-    }
-    let text = keep.iter().map(|(f, _)| *f).collect::<Vec<_>>().join(" ");
-    (text, keep.iter().map(|(_, rank)| *rank).collect())
-}
-
 /// `[=====>    ]` with `inner` columns between the brackets, filled in the ratio `pos / len`
 /// (`len` is not 0).
 pub(super) fn bar_text(pos: u64, len: u64, inner: usize) -> String {
@@ -284,13 +278,16 @@ pub fn human_size(n: u64) -> String {
     }
 }
 
-/// A time left: `4s`, `1m05s`, `2h03m`, rounded up (to the second; past an hour, to the
+/// A time left: `4s`, `1m05s`, `2h03m`, `>999h`, rounded up (to the second; past an hour, to the
 /// minute), so a copy with 0.4 s to go shows `1s`, never `0s` while it runs.
 pub(super) fn duration_text(d: Duration) -> String {
     let s = d.as_secs().saturating_add(u64::from(d.subsec_nanos() > 0));
     match s {
         0..60 => format!("{s}s"),
         60..3600 => format!("{}m{:02}s", s / 60, s % 60),
+        // Wider would not fit the time left's slot ([`ETA_COLS`]); a 15 TiB sparse file said
+        // `ETA 783718h44m` (red team, round 20).
+        3_600_000.. => ">999h".to_owned(),
         _ => {
             let m = s.div_ceil(60);
             format!("{}h{:02}m", m / 60, m % 60)

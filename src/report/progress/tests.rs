@@ -242,3 +242,74 @@ fn the_bar_width_holds_while_the_figures_change() {
         assert_eq!(bar(pos, rate, (done, 250)), first, "{pos} {rate} {done}");
     }
 }
+
+/// At every width, one layout from the first frame to the last: the bar's width and the fields
+/// shown hold while the figures change, the rate and time left appear, and the copy ends (red
+/// team, round 20: between 45 and 66 columns the ETA came and went and the bar with it; at
+/// 36-43 the bar showed in the first frame only). No line is wider than the terminal allows.
+#[test]
+fn one_layout_from_first_frame_to_last_at_every_width() {
+    for (len, files_total) in [
+        (1023u64 << 20, 1u64),
+        (1023, 1),
+        (15 << 40, 1),
+        (7 << 30, 10_000),
+    ] {
+        for width in 20..=200 {
+            let mut bars = Vec::new();
+            let steps = [
+                0u64,
+                1,
+                5,
+                999,
+                1 << 20,
+                64 << 20,
+                101 << 20,
+                len / 2,
+                len - 1,
+                len,
+            ];
+            for (step, &pos) in steps.iter().enumerate() {
+                let pos = pos.min(len);
+                let counters = Counters::default();
+                counters.files_total.store(files_total, Ordering::Relaxed);
+                counters
+                    .files_done
+                    .store(files_total * step as u64 / 9, Ordering::Relaxed);
+                counters.totals_final.store(true, Ordering::Relaxed);
+                let rate = [0.0, 1.0, 3e3, 5.5e8, 1.1e9][step % 5];
+                let view = View::of_parts(pos, len, rate);
+                let line = render(&view, &counters, width, false);
+                assert!(line.chars().count() < width, "{width}: {line:?}");
+                bars.push((line.find(']'), line));
+            }
+            let first = bars[0].0;
+            assert!(
+                bars.iter().all(|(b, _)| *b == first),
+                "{len} at {width}: {bars:?}"
+            );
+        }
+    }
+    assert_eq!(duration_text(Duration::from_secs(2_821_387_440)), ">999h");
+}
+
+/// The README's examples (Progress), as rendered.
+#[test]
+fn the_readme_examples() {
+    let counters = Counters::default();
+    counters.files_total.store(1, Ordering::Relaxed);
+    counters.totals_final.store(true, Ordering::Relaxed);
+    let len = 1_567_663_063; // 1.46 GiB
+    let view = View {
+        eta: Duration::from_secs(127),
+        ..View::of_parts(37_486_592, len, 11.51 * 1024.0 * 1024.0)
+    };
+    assert_eq!(
+        render(&view, &counters, 60 - 2, false),
+        "[>              ] 35.75 MiB/1.46 GiB   2% 11.51 MiB/s"
+    );
+    assert_eq!(
+        render(&view, &counters, 80 - 2, false),
+        "[>                     ] 35.75 MiB/1.46 GiB   2% 11.51 MiB/s ETA 2m07s"
+    );
+}
