@@ -76,6 +76,8 @@ mod security;
 mod sig9;
 #[path = "cli/sparse.rs"]
 mod sparse;
+#[path = "cli/startup.rs"]
+mod startup;
 #[path = "cli/streams.rs"]
 mod streams;
 #[path = "cli/ux11.rs"]
