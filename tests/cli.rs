@@ -94,6 +94,8 @@ mod ux18;
 mod ux19;
 #[path = "cli/ux20.rs"]
 mod ux20;
+#[path = "cli/ux21.rs"]
+mod ux21;
 #[path = "cli/ux8.rs"]
 mod ux8;
 #[path = "cli/ux9.rs"]

@@ -73,8 +73,10 @@ impl View {
 pub(super) fn render(view: &View, counters: &Counters, width: usize, ascii: bool) -> String {
     let (pos, len) = (view.pos, view.len);
     // The total is known once every operand is planned and the sizes have held (a stream, or a
-    // file that grew, has more than its size said: its total is then only a lower bound).
-    let final_ = counters.totals_final.load(Ordering::Relaxed) && pos <= len && len > 0;
+    // file that grew, has more than its size said: its total is then only a lower bound). A
+    // total of 0 bytes (empty files) is a total too: `0 B/0 B 100%`, then `done` (red team,
+    // round 20: it read `0 B/≥0 B` to the end).
+    let final_ = counters.totals_final.load(Ordering::Relaxed) && pos <= len;
     let fields = fields(view, counters, final_, if ascii { ">=" } else { "≥" });
     let room = width.saturating_sub(1);
     // Which fields are shown, and the bar's width, are chosen from the fields' widest forms
@@ -200,7 +202,9 @@ fn fields(view: &View, counters: &Counters, final_: bool, ge: &str) -> [(Option<
     let ge = if final_ { "" } else { ge };
     let bytes = format!("{}/{ge}{}", human_bytes(pos), human_bytes(len.max(pos)));
     let percent = final_.then(|| {
-        let now = (pos as u128 * 100 / len as u128) as u64;
+        let now = (pos as u128 * 100)
+            .checked_div(len as u128)
+            .map_or(100, |p| p as u64);
         counters
             .shown_percent
             .fetch_max(now, Ordering::Relaxed)
@@ -215,6 +219,9 @@ fn fields(view: &View, counters: &Counters, final_: bool, ge: &str) -> [(Option<
         None
     } else if pos >= len && files_done >= files_total {
         Some("done".to_owned())
+    } else if len == 0 {
+        // Empty files: no bytes to flush or verify while the files are still being made.
+        None
     } else if pos >= len {
         let verifying = counters.verifying.load(Ordering::Relaxed);
         Some(
@@ -241,7 +248,10 @@ fn fields(view: &View, counters: &Counters, final_: bool, ge: &str) -> [(Option<
 /// `[=====>    ]` with `inner` columns between the brackets, filled in the ratio `pos / len`
 /// (`len` is not 0).
 pub(super) fn bar_text(pos: u64, len: u64, inner: usize) -> String {
-    let filled = (pos as u128 * inner as u128 / len as u128) as usize;
+    // A total of 0 bytes is all through: a full bar.
+    let filled = (pos as u128 * inner as u128)
+        .checked_div(len as u128)
+        .map_or(inner, |f| f as usize);
     let mut bar = String::from("[");
     for i in 0..inner {
         bar.push(match i.cmp(&filled) {

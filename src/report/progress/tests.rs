@@ -196,6 +196,34 @@ fn the_last_frames_keep_the_bar_width_and_end_with_done() {
     }
 }
 
+/// Red team, round 20: a copy of empty files (a total of 0 bytes) read `0 B/≥0 B` from the first
+/// frame to the last and never `done`. Once the totals are final it is a total like any other.
+#[test]
+fn a_total_of_zero_bytes_is_final_and_ends_with_done() {
+    for width in [40, 80, 120] {
+        let open = state_line(0, 0, (0, 3), true, width);
+        let done = state_line(0, 0, (3, 3), true, width);
+        for line in [&open, &done] {
+            assert!(
+                line.contains("0 B/0 B") && !line.contains('≥'),
+                "{width}: {line:?}"
+            );
+            assert!(line.contains("100%"), "{width}: {line:?}");
+        }
+        // At 40 columns the time-left slot is the first field dropped (see above).
+        if width >= 80 {
+            assert!(open.ends_with("100% 0/3 files"), "{open:?}");
+            assert!(
+                done.starts_with("[=") && done.ends_with("100% done 3/3 files"),
+                "{done:?}"
+            );
+        }
+    }
+    // Before the totals are final, 0 bytes is still a lower bound.
+    let growing = state_line(0, 0, (0, 3), false, 80);
+    assert!(growing.contains("0 B/≥0 B"), "{growing:?}");
+}
+
 /// Red team, round 19: on a terminal narrower than the bytes field the line was cut inside a
 /// number or unit (`10.00 MiB/20.00 M`, `12`). Now a shorter whole form is shown, or nothing.
 #[test]
