@@ -170,8 +170,11 @@ impl Copier<'_, '_> {
                     }
                 }
                 // DEST was removed for this job and had no backup: say it is gone (not under
-                // --atomic, whose rename is what replaces DEST).
-                let removed = context.run_here && !job.atomic && e.dest_note.is_none();
+                // --atomic, whose rename is what replaces DEST). Removed before it was handed
+                // out (`--remove-destination`), or by the job itself (`-f` on a DEST it could
+                // not open: red team, round 20, the old DEST went without a word).
+                let removed =
+                    (context.run_here || e.removed_dest) && !job.atomic && e.dest_note.is_none();
                 if removed && Self::lstat_dest(&job.dest).is_none() {
                     let path = job.dest.display_path().to_path_buf();
                     e.set_note(Some(exec::DestNote::RemovedBefore { path }));

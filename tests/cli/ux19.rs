@@ -131,15 +131,7 @@ fn a_failed_overwrite_says_how_many_bytes_of_the_copy_dest_holds() {
     env.write("src", pattern(1 << 20, 4));
     env.write("out", pattern(15_000, 5));
     let src = env.join("src");
-    let strace: Vec<String> = ["strace", "-f", "-o", "/dev/null", "-P"]
-        .into_iter()
-        .map(String::from)
-        .chain([
-            src.to_str().unwrap().to_owned(),
-            "-e".into(),
-            "inject=pread64:error=EIO:when=1+".into(),
-        ])
-        .collect();
+    let strace = crate::testenv::strace_faults_on(&src, &["inject=pread64:error=EIO:when=1+"]);
     // copy_file_range on every filesystem (a reflink reads nothing to look for the end).
     let run = env
         .fcopy()

@@ -217,15 +217,7 @@ fn a_failed_job_names_the_method_of_the_bytes_it_kept() {
     ] {
         env.write("out", pattern(15_000, 5));
         let watched = env.join(path);
-        let strace: Vec<String> = ["strace", "-f", "-o", "/dev/null", "-P"]
-            .into_iter()
-            .map(String::from)
-            .chain([
-                watched.to_str().unwrap().to_owned(),
-                "-e".into(),
-                fault.into(),
-            ])
-            .collect();
+        let strace = crate::testenv::strace_faults_on(&watched, &[fault]);
         let run = env
             .fcopy()
             .wrapped(&strace)

@@ -1,9 +1,12 @@
-//! Round 21: the leftovers of round 20's red team (the bar of a copy of empty files).
+//! Round 21: the leftovers of round 20's red team (the bar of a copy of empty files, a DEST
+//! that `-f` removed before a copy that then failed).
 
 use std::time::Duration;
 
 use crate::experience::{in_pty_typed, terminal_screen};
-use crate::testenv::{require_strace, require_tool, TestEnv};
+use crate::testenv::{
+    find_tool, pattern, require_root, require_strace, require_tool, strace_faults_on, TestEnv,
+};
 
 /// A copy of empty files has a total of 0 bytes. The bar read `0 B/≥0 B` (a lower bound) from
 /// its first frame to its last and never said `done` (red team, round 20). Once the walk is
@@ -40,4 +43,48 @@ fn a_copy_of_empty_files_has_a_final_total_and_ends_with_done() {
             "{frame:?}\n{frames:?}"
         );
     }
+}
+
+/// `-f` removes a DEST it cannot open and makes a new one (GNU cp's copy_reg). When the copy
+/// then fails, the old DEST is gone: fcopy said only the copy's error, and `-v`'s `removed 'd'`
+/// (red team, round 20). It now says so, as it does after `--remove-destination`. The DEST
+/// that cannot be opened is a running executable (ETXTBSY, even for root); SOURCE's reads
+/// fail (strace).
+#[test]
+fn a_dest_that_force_removed_before_a_failed_copy_is_said_to_be_gone() {
+    if !require_root("root opens a running executable's file and nothing else fails it")
+        || !require_strace()
+    {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("src", pattern(100_000, 7));
+    let sleep = find_tool("sleep").expect("coreutils' sleep");
+    std::fs::copy(&sleep, env.join("d")).unwrap();
+    let mut running = std::process::Command::new(env.join("d"))
+        .arg("30")
+        .spawn()
+        .expect("the copy of sleep runs");
+    let faults = [
+        "inject=pread64,read:error=EIO",
+        "inject=copy_file_range,sendfile:error=EIO",
+    ];
+    let run = env
+        .fcopy()
+        .wrapped(&strace_faults_on(&env.join("src"), &faults))
+        .args(&["-f", "--reflink=never", "src", "d"])
+        .run();
+    let _ = running.kill();
+    let _ = running.wait();
+    assert_eq!(run.code(), Some(1), "{}", run.stderr());
+    assert!(!env.exists("d"), "{}", env.listing());
+    assert!(
+        run.stderr()
+            .contains("error copying 'src' to 'd': Input/output error")
+            && run.stderr().contains(
+                "'d' was removed before the copy began; its old contents cannot be restored"
+            ),
+        "{}",
+        run.stderr()
+    );
 }

@@ -154,6 +154,21 @@ pub fn with_failing_clone(path: &Path, mut strace: Vec<String>) -> Vec<String> {
     strace
 }
 
+/// The strace command that runs fcopy with `faults` (strace `-e inject=...` expressions, each
+/// passed as given) on the system calls that touch `path` (`-P`: a descriptor or name of it),
+/// following every thread, its trace thrown away.
+pub fn strace_faults_on(path: &Path, faults: &[&str]) -> Vec<String> {
+    let mut strace: Vec<String> = ["strace", "-f", "-o", "/dev/null", "-P"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    strace.push(path.to_str().expect("a UTF-8 test path").to_owned());
+    for fault in faults {
+        strace.extend(["-e".to_owned(), (*fault).to_owned()]);
+    }
+    strace
+}
+
 /// A name for the filesystem at `path` ("ext4", "tmpfs", "xfs", "btrfs" or the magic in hex),
 /// for SKIP lines and assertion messages.
 pub fn fs_name(path: &Path) -> String {
