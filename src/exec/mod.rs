@@ -70,6 +70,11 @@ pub trait Progress: Sync {
     /// Counted when a worker's hand-off of up to 128 jobs came back, they said `0/≥176 files`
     /// with 15 files on disk, and ended at `122/250` (new-user trial, round 18).
     fn file_done(&self) {}
+    /// A job whose length was not known when it was handed out (a stream, a `/proc` file:
+    /// [`Job::planned_bytes`] is `None`) is over, having copied `bytes`: they join the total,
+    /// which is a lower bound while such a job runs (new-user trial, round 21: a stream's bar
+    /// showed `0 B/0 B 100%` while fcopy waited for its first byte).
+    fn open_ended_done(&self, _bytes: u64) {}
 }
 
 /// A progress sink that ignores everything.
@@ -202,6 +207,9 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
         let planned = job.planned_bytes().unwrap_or(0);
         let counted = written_by_this_job() + JOB_SKIPPED.with(std::cell::Cell::get);
         engine.progress.skip(planned.saturating_sub(counted));
+    }
+    if job.planned_bytes().is_none() {
+        engine.progress.open_ended_done(written_by_this_job());
     }
     engine.progress.file_done();
     result

@@ -39,8 +39,11 @@ struct Counters {
     bytes_total: AtomicU64,
     files_total: AtomicU64,
     files_done: AtomicU64,
-    /// Every operand has been planned: the totals no longer grow.
+    /// Every operand has been planned: the totals no longer grow (but see `open_ended`).
     totals_final: AtomicBool,
+    /// Jobs handed out whose length is not known (streams, `/proc` files): while any runs,
+    /// the byte total is a lower bound.
+    open_ended: AtomicU64,
     /// The highest percentage shown so far (the percentage never goes backwards).
     shown_percent: AtomicU64,
     /// `--verify`: once every byte is through, the files still open are being read back.
@@ -274,9 +277,15 @@ impl ProgressDisplay {
         });
     }
 
-    /// More work was found: `bytes` more to copy in `files` more files.
-    pub fn add_total(&self, bytes: u64, files: u64) {
+    /// More work was found: `bytes` more to copy in `files` more files; `bytes` is `None` for
+    /// a job whose length is not known (a stream, a `/proc` file) until it ends
+    /// ([`Progress::open_ended_done`]).
+    pub fn add_total(&self, bytes: Option<u64>, files: u64) {
         let c = &self.shared.counters;
+        if bytes.is_none() {
+            c.open_ended.fetch_add(1, Ordering::Relaxed);
+        }
+        let bytes = bytes.unwrap_or(0);
         c.bytes_total.fetch_add(bytes, Ordering::Relaxed);
         c.files_total.fetch_add(files, Ordering::Relaxed);
         if let Some(bar) = self.shared.bar.get() {
@@ -440,11 +449,7 @@ fn status_line(shared: &Shared) -> String {
     let done = c.files_done.load(Ordering::Relaxed);
     let total = c.files_total.load(Ordering::Relaxed);
     let rate = if secs > 0.0 { bytes as f64 / secs } else { 0.0 };
-    let growing = if c.totals_final.load(Ordering::Relaxed) {
-        ""
-    } else {
-        "≥"
-    };
+    let growing = if c.totals_known() { "" } else { "≥" };
     format!(
         "{} copied, {done}/{growing}{total} files, {secs:.1} s, {}/s",
         human_size(bytes),
@@ -463,7 +468,26 @@ fn print_status(shared: &Shared, program: &str) {
     });
 }
 
+impl Counters {
+    /// Whether the byte and file totals are known: every operand planned, and no job of an
+    /// unknown length still running.
+    fn totals_known(&self) -> bool {
+        self.totals_final.load(Ordering::Relaxed) && self.open_ended.load(Ordering::Relaxed) == 0
+    }
+}
+
 impl Progress for ProgressDisplay {
+    fn open_ended_done(&self, bytes: u64) {
+        let c = &self.shared.counters;
+        c.bytes_total.fetch_add(bytes, Ordering::Relaxed);
+        if let Some(bar) = self.shared.bar.get() {
+            bar.inc_length(bytes);
+        }
+        let _ = c
+            .open_ended
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+    }
+
     /// One file finished (copied or failed), counted by the thread that ran it.
     fn file_done(&self) {
         let c = &self.shared.counters;

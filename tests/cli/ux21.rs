@@ -88,3 +88,33 @@ fn a_dest_that_force_removed_before_a_failed_copy_is_said_to_be_gone() {
         run.stderr()
     );
 }
+
+/// A stream's length is not known until it ends: the bar's total is a lower bound until then,
+/// however many operands are planned. It showed a full bar, `0 B/0 B 100%`, for as long as
+/// fcopy waited for the stream's first byte (new-user trial, round 21), and after the last
+/// `2 B/≥2 B`, never `done`. Now `0 B/≥0 B` while it waits, and `2 B/2 B 100% ... done`.
+#[test]
+fn a_stream_total_is_a_lower_bound_until_the_stream_ends() {
+    if !require_tool("script") {
+        return;
+    }
+    let env = TestEnv::new();
+    let command = "(sleep 1.5; printf hi) | \"$FCOPY\" -g - out";
+    let screen = in_pty_typed(&env, 80, command, b"", Duration::ZERO);
+    assert_eq!(env.read("out"), b"hi");
+    let (_, frames) = terminal_screen(&screen, 80);
+    let bars: Vec<&String> = frames.iter().filter(|f| f.contains(" B/")).collect();
+    assert!(
+        bars.first().is_some_and(|f| f.starts_with("0 B/≥0 B")),
+        "{frames:?}"
+    );
+    assert!(
+        !bars.iter().any(|f| f.contains("0 B/0 B")),
+        "a total of 0 bytes before the stream ended: {frames:?}"
+    );
+    let last = bars.last().expect("frames");
+    assert!(
+        last.starts_with("[=") && last.contains("2 B/2 B 100%") && last.ends_with(" done"),
+        "{frames:?}"
+    );
+}

@@ -76,7 +76,7 @@ pub(super) fn render(view: &View, counters: &Counters, width: usize, ascii: bool
     // file that grew, has more than its size said: its total is then only a lower bound). A
     // total of 0 bytes (empty files) is a total too: `0 B/0 B 100%`, then `done` (red team,
     // round 20: it read `0 B/≥0 B` to the end).
-    let final_ = counters.totals_final.load(Ordering::Relaxed) && pos <= len;
+    let final_ = counters.totals_known() && pos <= len;
     let fields = fields(view, counters, final_, if ascii { ">=" } else { "≥" });
     let room = width.saturating_sub(1);
     // Which fields are shown, and the bar's width, are chosen from the fields' widest forms

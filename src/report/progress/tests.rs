@@ -224,6 +224,30 @@ fn a_total_of_zero_bytes_is_final_and_ends_with_done() {
     assert!(growing.contains("0 B/≥0 B"), "{growing:?}");
 }
 
+/// New-user trial, round 21: with a stream (length unknown) the totals are a lower bound
+/// until it ends, even with every operand planned: the bar said `0 B/0 B 100%` while fcopy
+/// waited for the stream's first byte. When it ends its bytes join the total: `done`.
+#[test]
+fn a_job_of_unknown_length_keeps_the_totals_a_lower_bound_until_it_ends() {
+    let display = ProgressDisplay::new(ProgressWhen::Never, false);
+    display.add_total(None, 1);
+    let counters = &display.shared.counters;
+    let view = |pos, len| View::of_parts(pos, len, 0.0);
+    let waiting = render(&view(0, 0), counters, 80, false);
+    assert!(
+        waiting.starts_with("0 B/≥0 B") && !waiting.contains('%'),
+        "{waiting:?}"
+    );
+    display.advance(3);
+    display.open_ended_done(3);
+    display.file_done();
+    let done = render(&view(3, 3), counters, 80, false);
+    assert!(
+        done.starts_with("[=") && done.ends_with("3 B/3 B 100% done"),
+        "{done:?}"
+    );
+}
+
 /// Red team, round 19: on a terminal narrower than the bytes field the line was cut inside a
 /// number or unit (`10.00 MiB/20.00 M`, `12`). Now a shorter whole form is shown, or nothing.
 #[test]
