@@ -311,6 +311,9 @@ fn mkpath_failed(
     message: &restart::mkpath::MkpathError,
 ) -> bool {
     let (src, dst) = (Path::new(&job.source), Path::new(&job.dest));
+    for dir in &message.made {
+        copier.reporter().mkpath_made(dir);
+    }
     copier.reporter().failed(src, dst, None, message, None);
     false
 }

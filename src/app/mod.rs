@@ -112,6 +112,12 @@ fn prepare(args: &Args, m: &FlagPositions, reporter: &mut Reporter) -> Result<Pr
             match restart::mkpath::make_dir(dir) {
                 Ok(made) => made_dirs = made,
                 Err(message) => {
+                    // What was made before the failure, as `mkdir -pv` says it (the reporter's
+                    // other settings are not made yet: only these two say anything here).
+                    (reporter.verbose, reporter.json) = (config.verbose, config.json);
+                    for made in &message.made {
+                        reporter.mkpath_made(made);
+                    }
                     reporter.error(&message);
                     return Err(ExitCode::Failure);
                 }

@@ -16,6 +16,9 @@ pub struct MkpathError {
     /// The directory asked for (the one that failed may be one of its parents).
     pub dir: PathBuf,
     pub error: std::io::Error,
+    /// The directories made before the failure, parents first (`-v` says them before the
+    /// error, as `mkdir -pv` does: red team, round 20).
+    pub made: Vec<PathBuf>,
 }
 
 /// Creates `dir` and its missing parents, as GNU's `mkdir -p` does: each component with
@@ -30,10 +33,15 @@ pub fn make_dir(dir: &Path) -> Result<Vec<PathBuf>, MkpathError> {
     if dir.as_os_str().is_empty() || dir.is_dir() {
         return Ok(Vec::new());
     }
-    make_components(dir).map_err(|errno| MkpathError {
-        dir: dir.to_path_buf(),
-        error: std::io::Error::from_raw_os_error(errno.raw_os_error()),
-    })
+    let mut made = Vec::new();
+    match make_components(dir, &mut made) {
+        Ok(()) => Ok(made),
+        Err(errno) => Err(MkpathError {
+            dir: dir.to_path_buf(),
+            error: std::io::Error::from_raw_os_error(errno.raw_os_error()),
+            made,
+        }),
+    }
 }
 
 /// The names `dir`'s walk steps through, from [`start_dir`]: its normal components and `..`.
@@ -43,6 +51,29 @@ fn step_names(dir: &Path) -> impl Iterator<Item = &OsStr> {
         Component::Normal(name) => Some(name),
         Component::ParentDir => Some(OsStr::new("..")),
         Component::RootDir | Component::CurDir | Component::Prefix(_) => None,
+    })
+}
+
+/// The names `dir`'s walk steps through (as [`step_names`]), each with `dir` spelled up to it:
+/// `a//b/./c` steps through `a`, `b`, `c`, spelled `a`, `a//b`, `a//b/./c`, as `mkdir -pv`
+/// names the directories it makes (red team, round 20: fcopy said `a/b`).
+fn steps_as_spelled(dir: &Path) -> impl Iterator<Item = (&OsStr, PathBuf)> {
+    let bytes = dir.as_os_str().as_bytes();
+    let mut start = 0;
+    std::iter::from_fn(move || loop {
+        if start >= bytes.len() {
+            return None;
+        }
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| b == b'/')
+            .map_or(bytes.len(), |i| start + i);
+        let name = &bytes[start..end];
+        start = end + 1;
+        if !name.is_empty() && name != b"." {
+            let spelled = PathBuf::from(OsStr::from_bytes(&bytes[..end]));
+            return Some((OsStr::from_bytes(name), spelled));
+        }
     })
 }
 
@@ -62,21 +93,16 @@ fn start_dir(dir: &Path) -> Result<std::os::fd::OwnedFd, rustix::io::Errno> {
     )
 }
 
-/// [`make_dir`]'s walk, component by component on descriptors (DESIGN rule 10); the
-/// directories it made, each named by `dir`'s components up to it.
-fn make_components(dir: &Path) -> Result<Vec<PathBuf>, rustix::io::Errno> {
+/// [`make_dir`]'s walk, component by component on descriptors (DESIGN rule 10); adds the
+/// directories it makes to `made_dirs`, each named by `dir`'s components up to it (also those
+/// made before an error).
+fn make_components(dir: &Path, made_dirs: &mut Vec<PathBuf>) -> Result<(), rustix::io::Errno> {
     use rustix::fs::{mkdirat, openat, Mode, OFlags};
     use rustix::io::Errno;
     let mut at = start_dir(dir)?;
-    let mut made_dirs = Vec::new();
     let mut shown = PathBuf::new();
-    for component in dir.components() {
-        shown.push(component);
-        let name = match component {
-            std::path::Component::Normal(name) => name,
-            std::path::Component::ParentDir => OsStr::new(".."),
-            _ => continue,
-        };
+    for (name, spelled) in steps_as_spelled(dir) {
+        shown = spelled;
         let made = match mkdirat(&at, name, Mode::from_raw_mode(0o777)) {
             Ok(()) => true,
             Err(Errno::EXIST) => false,
@@ -87,16 +113,16 @@ fn make_components(dir: &Path) -> Result<Vec<PathBuf>, rustix::io::Errno> {
         } else {
             OFlags::empty()
         };
-        at = openat(&at, name, STEP_FLAGS | follow, Mode::empty())?;
         if made {
             made_dirs.push(shown.clone());
         }
+        at = openat(&at, name, STEP_FLAGS | follow, Mode::empty())?;
     }
     // The last as given (`j/k/`), as `mkdir -pv` names it.
     if let Some(last) = made_dirs.last_mut().filter(|last| **last == shown) {
         *last = dir.to_path_buf();
     }
-    Ok(made_dirs)
+    Ok(())
 }
 
 /// The directory a batch job's DEST goes in: DEST itself if it ends in `/`, else its parent;
@@ -155,6 +181,7 @@ pub fn would_make(dir: &Path) -> Result<bool, MkpathError> {
     plan_components(dir).map_err(|errno| MkpathError {
         dir: dir.to_path_buf(),
         error: std::io::Error::from_raw_os_error(errno.raw_os_error()),
+        made: Vec::new(),
     })
 }
 

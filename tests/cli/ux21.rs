@@ -118,3 +118,35 @@ fn a_stream_total_is_a_lower_bound_until_the_stream_ends() {
         "{frames:?}"
     );
 }
+
+/// `--mkpath -v` says each directory it made, as `mkdir -pv`: also those made before a level
+/// that failed (they were left unsaid), and each spelled as the operand spells it up to there
+/// (`a//b`, `x/./y`: fcopy said `a/b`). Red team, round 20. A name over NAME_MAX fails the
+/// third level; a batch job's directory is said the same way.
+#[test]
+fn mkpath_verbose_says_the_directories_made_before_a_failure_as_spelled() {
+    let env = TestEnv::new();
+    env.write("f", "1");
+    let long = "L".repeat(300);
+    let run = env.run(&["--mkpath", "-v", "f", &format!("a//n/./m/{long}/f")]);
+    assert_eq!(run.code(), Some(1), "{}", run.stderr());
+    assert_eq!(
+        run.stdout(),
+        "created directory 'a'\ncreated directory 'a//n'\ncreated directory 'a//n/./m'\n"
+    );
+    assert!(
+        run.stderr().contains(&format!(
+            "cannot create directory 'a//n/./m/{long}': File name too long"
+        )),
+        "{}",
+        run.stderr()
+    );
+    env.write("jobs", format!("f\tb/c/{long}/f\nf\tx/./y//z\n"));
+    let run = env.run(&["--mkpath", "-v", "--batch", "jobs"]);
+    assert_eq!(run.code(), Some(1), "{}", run.stderr());
+    assert_eq!(
+        run.stdout(),
+        "created directory 'b'\ncreated directory 'b/c'\ncreated directory 'x'\n\
+         created directory 'x/./y'\n'f' -> 'x/./y//z'\n"
+    );
+}

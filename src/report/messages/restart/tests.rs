@@ -12,6 +12,7 @@ fn mkpath_as_mkdir_p() {
     let e = MkpathError {
         dir: PathBuf::from("a/b"),
         error: io::Error::from_raw_os_error(13),
+        made: Vec::new(),
     };
     assert_eq!(
         e.to_string(),
