@@ -36,3 +36,28 @@ fn the_executable_loads_libc_alone() {
         "{FCOPY} needs {needed:?}; only libc is expected"
     );
 }
+
+/// The executable exports no symbol (`src/exports.map`): the math functions externc-libm
+/// defines in it would otherwise take the place of glibc's libm for a library injected with
+/// LD_PRELOAD, which then saw no `errno` from `pow(10, 400)` or `log(0)` (red team, round 21).
+#[test]
+fn the_executable_exports_no_symbol() {
+    if !require_tool("readelf") {
+        return;
+    }
+    let out = Command::new("readelf")
+        .args(["--dyn-syms", "--wide", FCOPY])
+        .output()
+        .expect("readelf runs");
+    assert!(out.status.success(), "readelf failed: {out:?}");
+    let listing = String::from_utf8_lossy(&out.stdout);
+    // Num: Value Size Type Bind Vis Ndx Name; an imported symbol's Ndx is UND.
+    let defined: Vec<&str> = listing
+        .lines()
+        .filter(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            fields.len() >= 8 && matches!(fields[4], "GLOBAL" | "WEAK") && fields[6] != "UND"
+        })
+        .collect();
+    assert!(defined.is_empty(), "{FCOPY} exports {defined:#?}");
+}
