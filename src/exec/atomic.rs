@@ -339,7 +339,8 @@ fn prefill(
         preallocate: false,
         sendfile: true,
     };
-    let copied = copy_extents(&mut span, size, &mut Outcome::new()).map_err(|e| match e {
+    let prefill = super::without_job_counts(|| copy_extents(&mut span, size, &mut Outcome::new()));
+    let copied = prefill.map_err(|e| match e {
         ExecError::Read { errno, .. } | ExecError::Seek { errno, .. } => {
             fail(PrefillStep::Reading)(errno)
         }

@@ -70,11 +70,14 @@ pub trait Progress: Sync {
     /// Counted when a worker's hand-off of up to 128 jobs came back, they said `0/≥176 files`
     /// with 15 files on disk, and ended at `122/250` (new-user trial, round 18).
     fn file_done(&self) {}
-    /// A job whose length was not known when it was handed out (a stream, a `/proc` file:
-    /// [`Job::planned_bytes`] is `None`) is over, having copied `bytes`: they join the total,
-    /// which is a lower bound while such a job runs (new-user trial, round 21: a stream's bar
-    /// showed `0 B/0 B 100%` while fcopy waited for its first byte).
-    fn open_ended_done(&self, _bytes: u64) {}
+    /// A job is over, copied or failed, having counted `counted` bytes (copied, or skipped as
+    /// holes) of the `planned` it was handed out with ([`Job::planned_bytes`]; `None`: a
+    /// stream or `/proc` file, whose length was not known). The total takes the difference:
+    /// what a failed or shrunk file will never copy leaves it, what a grown file or a stream
+    /// copied joins it, so a finished copy ends at its real total (`done`), where it ended at
+    /// `19% ... 31/31 files` (red team, round 19), `2 B/≥2 B` (a stream) or `33%` (a file that
+    /// shrank; red team and new-user trial, round 21).
+    fn job_ended(&self, _planned: Option<u64>, _counted: u64) {}
 }
 
 /// A progress sink that ignores everything.
@@ -162,6 +165,22 @@ pub(crate) fn note_dest_removed() {
     JOB_REMOVED_DEST.with(|r| r.set(true));
 }
 
+/// Runs `f` (work of the job this thread runs that is not its copy: `--atomic`'s prefill of the
+/// temporary file with DEST's old bytes) without counting its bytes, skips or method for the
+/// job: the job's counts are what the progress sink was told ([`Progress::job_ended`]).
+pub(crate) fn without_job_counts<R>(f: impl FnOnce() -> R) -> R {
+    let saved = (
+        JOB_BYTES.with(std::cell::Cell::get),
+        JOB_SKIPPED.with(std::cell::Cell::get),
+        JOB_METHOD.with(std::cell::Cell::get),
+    );
+    let result = f();
+    JOB_BYTES.with(|n| n.set(saved.0));
+    JOB_SKIPPED.with(|n| n.set(saved.1));
+    JOB_METHOD.with(|m| m.set(saved.2));
+    result
+}
+
 /// Bytes the job this thread runs has copied so far ([`Engine::advance`]).
 pub(crate) fn written_by_this_job() -> u64 {
     JOB_BYTES.with(std::cell::Cell::get)
@@ -201,16 +220,10 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
         if e.kept.is_some_and(|k| k > 0) {
             e.method = JOB_METHOD.with(std::cell::Cell::get);
         }
-        // The bytes a failed job will never copy leave the total: a tree copy whose failed
-        // files kept theirs ended at `19% ... ETA 2s 31/31 files` (red team, round 19).
-        // What it planned (as drive/handoff.rs adds it), less what it counted either way.
-        let planned = job.planned_bytes().unwrap_or(0);
-        let counted = written_by_this_job() + JOB_SKIPPED.with(std::cell::Cell::get);
-        engine.progress.skip(planned.saturating_sub(counted));
     }
-    if job.planned_bytes().is_none() {
-        engine.progress.open_ended_done(written_by_this_job());
-    }
+    // The total takes what the job really counted (see `Progress::job_ended`).
+    let counted = written_by_this_job() + JOB_SKIPPED.with(std::cell::Cell::get);
+    engine.progress.job_ended(job.planned_bytes(), counted);
     engine.progress.file_done();
     result
 }

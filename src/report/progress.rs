@@ -44,6 +44,12 @@ struct Counters {
     /// Jobs handed out whose length is not known (streams, `/proc` files): while any runs,
     /// the byte total is a lower bound.
     open_ended: AtomicU64,
+    /// One operand, no tree: the totals are final once its job is counted ([`add_total`]),
+    /// not before (red team, round 21: under `-g -i` the bar drawn after the question, with
+    /// nothing counted yet, said `0 B/0 B 100%` and kept 100% for the whole copy).
+    ///
+    /// [`add_total`]: ProgressDisplay::add_total
+    one_job: AtomicBool,
     /// The highest percentage shown so far (the percentage never goes backwards).
     shown_percent: AtomicU64,
     /// `--verify`: once every byte is through, the files still open are being read back.
@@ -141,10 +147,7 @@ impl ProgressDisplay {
             continued: Arc::new(AtomicBool::new(false)),
             last_rate: AtomicU64::new(0),
         });
-        shared
-            .counters
-            .totals_final
-            .store(!growing, Ordering::Relaxed);
+        shared.counters.one_job.store(!growing, Ordering::Relaxed);
         let display = ProgressDisplay {
             shared,
             waiting: AtomicBool::new(mode == ProgressWhen::Auto),
@@ -288,6 +291,9 @@ impl ProgressDisplay {
         let bytes = bytes.unwrap_or(0);
         c.bytes_total.fetch_add(bytes, Ordering::Relaxed);
         c.files_total.fetch_add(files, Ordering::Relaxed);
+        if c.one_job.load(Ordering::Relaxed) {
+            c.totals_final.store(true, Ordering::Relaxed);
+        }
         if let Some(bar) = self.shared.bar.get() {
             bar.inc_length(bytes);
         }
@@ -449,7 +455,11 @@ fn status_line(shared: &Shared) -> String {
     let done = c.files_done.load(Ordering::Relaxed);
     let total = c.files_total.load(Ordering::Relaxed);
     let rate = if secs > 0.0 { bytes as f64 / secs } else { 0.0 };
-    let growing = if c.totals_known() { "" } else { "≥" };
+    let growing = if c.totals_final.load(Ordering::Relaxed) {
+        ""
+    } else {
+        "≥"
+    };
     format!(
         "{} copied, {done}/{growing}{total} files, {secs:.1} s, {}/s",
         human_size(bytes),
@@ -477,15 +487,23 @@ impl Counters {
 }
 
 impl Progress for ProgressDisplay {
-    fn open_ended_done(&self, bytes: u64) {
+    fn job_ended(&self, planned: Option<u64>, counted: u64) {
         let c = &self.shared.counters;
-        c.bytes_total.fetch_add(bytes, Ordering::Relaxed);
-        if let Some(bar) = self.shared.bar.get() {
-            bar.inc_length(bytes);
+        let planned_bytes = planned.unwrap_or(0);
+        if counted > planned_bytes {
+            let more = counted - planned_bytes;
+            c.bytes_total.fetch_add(more, Ordering::Relaxed);
+            if let Some(bar) = self.shared.bar.get() {
+                bar.inc_length(more);
+            }
+        } else if counted < planned_bytes {
+            self.skip(planned_bytes - counted);
         }
-        let _ = c
-            .open_ended
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+        if planned.is_none() {
+            let _ = c
+                .open_ended
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+        }
     }
 
     /// One file finished (copied or failed), counted by the thread that ran it.

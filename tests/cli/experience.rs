@@ -608,14 +608,27 @@ fn bar_fits_60_and_80_columns_and_counts_files_while_the_walk_goes_on() {
             );
         }
         // Three files are done while the fourth streams in; the total is a lower bound as long
-        // as that stream has more than its size said.
+        // as that stream has more than its size said. Once it ends, its bytes are the rest of
+        // the total: the last frame is `100% ... done` (round 21: it stayed a lower bound).
         assert!(
             bars.iter().any(|b| b.contains(&format!("3/{mark}4 files"))),
             "the file counter did not move at {cols} columns: {bars:?}"
         );
+        let (last, streaming) = bars.split_last().expect("bars");
         assert!(
-            bars.iter().all(|b| !b.contains('%')),
+            streaming.iter().all(|b| !b.contains('%')),
             "a percentage of an unknown total: {bars:?}"
+        );
+        // (At 60 columns the last frame has a bar and no room for the rate or `done`.)
+        let last = frames.iter().rfind(|f| f.contains("KiB/")).unwrap_or(last);
+        assert!(
+            last.contains("352.97 KiB/352.97 KiB 100%")
+                && last.ends_with(if cols < 80 {
+                    " 4/4 files"
+                } else {
+                    "done 4/4 files"
+                }),
+            "the last frame at {cols} columns: {frames:?}"
         );
     }
 }

@@ -150,3 +150,36 @@ fn mkpath_verbose_says_the_directories_made_before_a_failure_as_spelled() {
          created directory 'x/./y'\n'f' -> 'x/./y//z'\n"
     );
 }
+
+/// `-g -i` over an existing DEST: the bar drawn when the question was answered, before the
+/// file's size was counted, said `0 B/0 B 100%`, and the percentage (which never goes back)
+/// stayed at 100% for the whole copy (red team, round 21). One operand's totals are final once
+/// its job is counted; the percentage climbs from 0.
+#[test]
+fn the_percentage_after_an_interactive_question_climbs_from_zero() {
+    if !require_tool("script") || !require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("big", pattern(24 << 20, 3));
+    env.write("big.out", "old");
+    let command = crate::experience::slow_copy_command("-i");
+    let screen = in_pty_typed(&env, 80, &command, b"y\n", Duration::from_millis(500));
+    env.assert_same_content("big", "big.out");
+    let (_, frames) = terminal_screen(&screen, 80);
+    let percents: Vec<u64> = frames
+        .iter()
+        .filter_map(|f| {
+            let (before, _) = f.split_once('%')?;
+            before.rsplit(' ').next()?.parse().ok()
+        })
+        .collect();
+    assert!(
+        percents.iter().any(|p| (1..100).contains(p)),
+        "no percentage under 100: {frames:?}"
+    );
+    assert!(
+        !frames.iter().any(|f| f.contains("0 B/0 B")),
+        "a total of 0 bytes: {frames:?}"
+    );
+}

@@ -199,6 +199,13 @@ fn fields(view: &View, counters: &Counters, final_: bool, ge: &str) -> [(Option<
     let (pos, len) = (view.pos, view.len);
     let files_total = counters.files_total.load(Ordering::Relaxed);
     let files_done = counters.files_done.load(Ordering::Relaxed);
+    // The files are counted once every operand is planned, even while a stream's length (so
+    // the bytes' total) is still unknown.
+    let files_ge = if counters.totals_final.load(Ordering::Relaxed) {
+        ""
+    } else {
+        ge
+    };
     let ge = if final_ { "" } else { ge };
     let bytes = format!("{}/{ge}{}", human_bytes(pos), human_bytes(len.max(pos)));
     let percent = final_.then(|| {
@@ -235,7 +242,7 @@ fn fields(view: &View, counters: &Counters, final_: bool, ge: &str) -> [(Option<
     } else {
         moving.then(|| format!("ETA {}", duration_text(view.eta)))
     };
-    let files = (files_total > 1).then(|| format!("{files_done}/{ge}{files_total} files"));
+    let files = (files_total > 1).then(|| format!("{files_done}/{files_ge}{files_total} files"));
     [
         (Some(bytes), 5),
         (percent.map(|p| format!("{p:>3}%")), 4),

@@ -239,13 +239,59 @@ fn a_job_of_unknown_length_keeps_the_totals_a_lower_bound_until_it_ends() {
         "{waiting:?}"
     );
     display.advance(3);
-    display.open_ended_done(3);
+    display.job_ended(None, 3);
     display.file_done();
     let done = render(&view(3, 3), counters, 80, false);
     assert!(
         done.starts_with("[=") && done.ends_with("3 B/3 B 100% done"),
         "{done:?}"
     );
+}
+
+/// Red team, round 21: one operand's totals were final before its job was counted, so the bar
+/// drawn after `-i`'s question said `0 B/0 B 100%`, and the percentage, which never goes back,
+/// stayed at 100% for the whole copy. They are final once the job is counted.
+#[test]
+fn one_operand_totals_are_final_once_its_job_is_counted() {
+    let display = ProgressDisplay::new(ProgressWhen::Never, false);
+    let counters = &display.shared.counters;
+    let before = render(&View::of_parts(0, 0, 0.0), counters, 80, false);
+    assert!(
+        before.starts_with("0 B/≥0 B") && !before.contains('%'),
+        "{before:?}"
+    );
+    display.add_total(Some(200 << 20), 1);
+    let start = render(&View::of_parts(0, 200 << 20, 0.0), counters, 80, false);
+    assert!(start.contains("0 B/200.00 MiB   0%"), "{start:?}");
+    let half = render(
+        &View::of_parts(100 << 20, 200 << 20, 1e6),
+        counters,
+        80,
+        false,
+    );
+    assert!(half.contains(" 50%"), "{half:?}");
+}
+
+/// A file that shrank or grew while it was copied ends at what was copied: its bar ended at
+/// `33% ... ETA 2s` (shrank to a third) or `292.97 KiB/≥292.97 KiB` (grew from 0), never `done`
+/// (red team, round 21).
+#[test]
+fn a_file_that_changed_size_ends_at_what_was_copied() {
+    for (planned, copied) in [(300_000u64, 100_000u64), (0, 300_000)] {
+        let display = ProgressDisplay::new(ProgressWhen::Never, false);
+        display.add_total(Some(planned), 1);
+        display.advance(copied);
+        display.job_ended(Some(planned), copied);
+        display.file_done();
+        let c = &display.shared.counters;
+        let total = c.bytes_total.load(Ordering::Relaxed);
+        assert_eq!(total, copied, "planned {planned}");
+        let line = render(&View::of_parts(copied, total, 1e5), c, 80, false);
+        assert!(
+            line.contains(" 100%") && line.ends_with(" done"),
+            "{line:?}"
+        );
+    }
 }
 
 /// Red team, round 19: on a terminal narrower than the bytes field the line was cut inside a
