@@ -506,6 +506,7 @@ pub mod replace;
 pub mod same;
 mod strategy;
 use strategy::{choose_strategy, clone_mode};
+pub use strategy::{known_refusal, KnownRefusal};
 
 #[cfg(test)]
 mod tests;

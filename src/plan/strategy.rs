@@ -2,7 +2,7 @@
 //! (reflink), sparse copying, the kernel's copy (copy_file_range) or read/write.
 
 use super::{dest_regular, CloneMode, CopyOptions, Job, Strategy};
-use crate::facts::{DestFacts, FileFacts, FileKind};
+use crate::facts::{DestFacts, FileFacts, FileKind, FsKind};
 use crate::options::values::{MethodChoice, ReflinkWhen, SparseWhen};
 
 /// Whether to clone: `--reflink=always` must; `auto` tries on one filesystem that can clone,
@@ -65,4 +65,46 @@ pub(super) fn choose_strategy(
     } else {
         Strategy::ReadWrite
     };
+}
+
+/// What the kernel is known to refuse, before any byte moves, for a job that may not fall back:
+/// the dry run fails such a job with the run's message (README: "A job the run would refuse
+/// fails in the plan too"; new-user trial, round 21: `--dry-run --reflink=always` on ext4
+/// planned a clone that the run then refused). Only what both ends' filesystems decide.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KnownRefusal {
+    /// `--reflink=always`: FICLONE fails with this errno: `EXDEV` between two filesystems
+    /// (another kind, or another device of a kind that does not clone), `EOPNOTSUPP` within
+    /// one that cannot clone (ext4, tmpfs). As exec/open.rs's `clone_impossible` decides.
+    Clone(rustix::io::Errno),
+    /// `--method=copy-file-range` between two kinds of filesystem: copy_file_range(2) copies
+    /// across filesystems only where both are one kind that supports it (NFS, CIFS), so it
+    /// says `EXDEV`.
+    CopyFileRange,
+}
+
+/// [`KnownRefusal`] for `job`, whose DEST is (or would be created) on `dest_fs`, device
+/// `dest_dev`; `None` when the run may succeed, or only the run can tell.
+pub fn known_refusal(
+    job: &Job,
+    dest_fs: Option<FsKind>,
+    dest_dev: Option<u64>,
+) -> Option<KnownRefusal> {
+    let (src_fs, src_dev) = (job.source_facts.fs, job.source_facts.dev);
+    let dest_fs = dest_fs?;
+    let another_kind = dest_fs != src_fs;
+    if job.strategy == Strategy::Reflink && job.clone == CloneMode::Must {
+        if another_kind || (!src_fs.can_clone() && dest_dev.is_some_and(|d| d != src_dev)) {
+            return Some(KnownRefusal::Clone(rustix::io::Errno::XDEV));
+        }
+        if !src_fs.can_clone() {
+            return Some(KnownRefusal::Clone(rustix::io::Errno::OPNOTSUPP));
+        }
+    }
+    let pseudo = src_fs.is_pseudo() || dest_fs.is_pseudo();
+    if job.kernel_copy_only && another_kind && !pseudo && job.source_facts.kind == FileKind::Regular
+    {
+        return Some(KnownRefusal::CopyFileRange);
+    }
+    None
 }

@@ -106,6 +106,56 @@ fn reflink_always_even_on_ext4() {
     assert_eq!(j.clone, CloneMode::Must);
 }
 
+/// The dry run's foresight (`known_refusal`): what both filesystems decide, and nothing else.
+#[test]
+fn known_refusals_are_what_the_filesystems_decide() {
+    use rustix::io::Errno;
+    let on = |fs: FsKind, dev: u64| DestFacts::Missing {
+        dir_fs: fs,
+        dir_dev: dev,
+    };
+    let refusal = |argv: &[&str], src: FsKind, dest: &DestFacts| {
+        let j = job(argv, &file(5000, 16, src), dest);
+        known_refusal(&j, dest.fs(), dest.dev())
+    };
+    let always = ["--reflink=always"];
+    let clone = |errno| Some(KnownRefusal::Clone(errno));
+    assert_eq!(
+        refusal(&always, FsKind::Ext4, &on(FsKind::Ext4, 1)),
+        clone(Errno::OPNOTSUPP)
+    );
+    assert_eq!(
+        refusal(&always, FsKind::Ext4, &on(FsKind::Ext4, 2)),
+        clone(Errno::XDEV)
+    );
+    assert_eq!(
+        refusal(&always, FsKind::Ext4, &on(FsKind::Tmpfs, 2)),
+        clone(Errno::XDEV)
+    );
+    assert_eq!(
+        refusal(&always, FsKind::Btrfs, &on(FsKind::Xfs, 2)),
+        clone(Errno::XDEV)
+    );
+    // btrfs subvolumes have devices of their own and clone between each other; NFS may.
+    assert_eq!(refusal(&always, FsKind::Btrfs, &on(FsKind::Btrfs, 2)), None);
+    assert_eq!(
+        refusal(&always, FsKind::Other(7), &on(FsKind::Other(7), 1)),
+        None
+    );
+    let cfr = ["--method=copy-file-range"];
+    assert_eq!(
+        refusal(&cfr, FsKind::Ext4, &on(FsKind::Tmpfs, 2)),
+        Some(KnownRefusal::CopyFileRange)
+    );
+    // Another device of one kind: the run tells (btrfs subvolumes, NFS, CIFS copy across).
+    assert_eq!(refusal(&cfr, FsKind::Ext4, &on(FsKind::Ext4, 2)), None);
+    assert_eq!(refusal(&[], FsKind::Ext4, &on(FsKind::Tmpfs, 2)), None);
+    assert_eq!(
+        refusal(&["--reflink=auto"], FsKind::Ext4, &on(FsKind::Ext4, 1)),
+        None
+    );
+}
+
 #[test]
 fn reflink_never_avoids_copy_file_range_where_it_could_clone() {
     let j = job(

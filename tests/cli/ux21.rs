@@ -183,3 +183,44 @@ fn the_percentage_after_an_interactive_question_climbs_from_zero() {
         "a total of 0 bytes: {frames:?}"
     );
 }
+
+/// `--dry-run` fails a job that may not fall back where both filesystems already say the run
+/// will: `--reflink=always` where no clone can be made, `--method=copy-file-range` between two
+/// kinds of filesystem. It planned them (`'s' -> 'd' (reflink, 4 bytes)`, exit 0) and the run
+/// then refused them (new-user trial, round 21). The plan's message and status are the run's:
+/// within the test directory's filesystem (which may clone: XFS, btrfs) and from it to a tmpfs
+/// (or, when it is one, from a tmpfs on another device).
+#[test]
+fn the_plan_refuses_what_the_filesystems_refuse_as_the_run_does() {
+    let env = TestEnv::new();
+    env.write("s", "abc");
+    let Some(other) = TestEnv::on_tmpfs() else {
+        return;
+    };
+    let same_kind = crate::testenv::fs_magic(env.path()) == crate::testenv::TMPFS_MAGIC;
+    let across = other.join("x");
+    let across = across.to_str().unwrap();
+    let cases: [(&str, &str, bool); 3] = [
+        (
+            "--reflink=always",
+            "d",
+            crate::testenv::clones_by_default(env.path()),
+        ),
+        ("--reflink=always", across, false),
+        ("--method=copy-file-range", across, same_kind),
+    ];
+    for (option, dest, run_may_succeed) in cases {
+        let plan = env.run(&["--dry-run", option, "s", dest]);
+        let run = env.run(&[option, "s", dest]);
+        assert_eq!(
+            (plan.code(), plan.stderr()),
+            (run.code(), run.stderr()),
+            "{option} s {dest}: the plan said {}",
+            plan.stdout()
+        );
+        if !run_may_succeed {
+            assert_eq!(run.code(), Some(1), "{option} s {dest}: {}", run.stderr());
+        }
+        let _ = std::fs::remove_file(env.join(dest));
+    }
+}

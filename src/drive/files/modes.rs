@@ -77,6 +77,24 @@ impl Copier<'_, '_> {
             Ok(backup) => backup,
             Err(e) => return self.fail(job.source.display_path(), job.dest.display_path(), e),
         };
+        // Then the kernel's answer where both filesystems decide it (a clone `--reflink=always`
+        // needs, `--method=copy-file-range` across filesystems).
+        if let Some(refusal) = plan::known_refusal(&job, dest.fs(), dest.dev()) {
+            let (source, dest) = (job.source.display_path(), job.dest.display_path());
+            let e = match refusal {
+                plan::KnownRefusal::Clone(errno) => ExecError::Clone {
+                    source: source.to_path_buf(),
+                    dest: dest.to_path_buf(),
+                    errno,
+                },
+                plan::KnownRefusal::CopyFileRange => ExecError::KernelCopyRefused {
+                    source: source.to_path_buf(),
+                    dest: dest.to_path_buf(),
+                    reason: crate::exec::Reason::Exdev,
+                },
+            };
+            return self.fail(source, dest, e);
+        }
         if let Some(key) = link_key {
             let first = self.first_copy(&job.dest);
             self.links.insert(key, first);
