@@ -224,3 +224,34 @@ fn the_plan_refuses_what_the_filesystems_refuse_as_the_run_does() {
         let _ = std::fs::remove_file(env.join(dest));
     }
 }
+
+/// `--atomic` over a file the user may write, in a directory the user may not: the run cannot
+/// make its temporary file there and says so; the plan said `cannot replace 'ro/f'` (new-user
+/// trial, round 21). Both now say the run's message. As nobody, over root's `ro/f` (0666) in
+/// root's `ro` (0755).
+#[test]
+fn atomic_in_a_directory_the_user_cannot_write_is_planned_with_the_runs_message() {
+    use crate::dry10::{as_nobody, both_fail, mode, Undo};
+    let Some(nobody) = as_nobody("a directory of another user") else {
+        return;
+    };
+    let fixture = |env: &TestEnv| {
+        env.write("s", b"new");
+        mode(&env.join("s"), 0o644);
+        std::fs::create_dir(env.join("ro")).unwrap();
+        mode(&env.join("ro"), 0o755);
+        env.write("ro/f", b"old");
+        mode(&env.join("ro/f"), 0o666);
+        mode(env.path(), 0o755);
+        Undo::default()
+    };
+    both_fail(
+        &fixture,
+        &nobody,
+        &["--atomic", "s", "ro/f"],
+        &[
+            "fcopy: cannot create a temporary file in 'ro' to replace 'ro/f' (--atomic): \
+           Permission denied",
+        ],
+    );
+}

@@ -4,7 +4,7 @@
 use std::ffi::OsString;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rustix::fs::{accessat, statat, Access, AtFlags, FileType, CWD};
 use rustix::io::Errno;
@@ -233,6 +233,22 @@ impl Copier<'_, '_> {
         }
         // (Through a symlink, the rename is made beside the file it names.)
         if atomic && job.dest_name != plan::DestName::Symlink {
+            // The run first makes its temporary file in DEST's directory, and says so when it
+            // cannot (new-user trial, round 21: the plan said `cannot replace 'f'`).
+            let in_dir = |p: &Path| {
+                p.parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                    .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+            };
+            if let Err(errno) = allowed::may_create_at(dir, &in_dir(name)) {
+                let shown_dir = in_dir(&dest);
+                return Err(ExecError::CreateTemp {
+                    dir: shown_dir,
+                    dest,
+                    errno,
+                }
+                .into());
+            }
             let cannot = |errno| ExecError::Replace { path: dest, errno };
             allowed::may_remove_at(dir, name).map_err(cannot)?;
         }
