@@ -91,11 +91,16 @@ fn prepare(args: &Args, m: &FlagPositions, reporter: &mut Reporter) -> Result<Pr
     // Once the command line parsed, a usage error under --json is a record and ends with the
     // summary, as a run that fails later does (new-user trial, round 8: a missing --files-from
     // file, `-t` to a missing directory printed nothing on standard output; a missing --batch
-    // file did).
+    // file did). `--stats` prints its lines too (new-user trial, round 21: `--stats s1 s2
+    // nodir` printed none where `--json` had its summary and `--stats nosuch s2` its lines).
     reporter.json = args.json;
+    let stats = args.restart.stats;
     let usage = |reporter: &mut Reporter, e: &UsageError| {
         let code = usage(reporter, e);
         reporter.finish(std::time::Duration::ZERO);
+        if stats {
+            reporter.print_stats(std::time::Duration::ZERO);
+        }
         code
     };
     let config = options::resolve(args, m).map_err(|e| usage(reporter, &e))?;

@@ -255,3 +255,25 @@ fn atomic_in_a_directory_the_user_cannot_write_is_planned_with_the_runs_message(
         ],
     );
 }
+
+/// `--stats` prints its lines after an operand error, as `--json` prints its summary and as
+/// `--stats` did after a SOURCE that could not be stat'ed (new-user trial, round 21: after
+/// `target 'nodir': No such file or directory` it printed nothing).
+#[test]
+fn stats_are_printed_after_an_operand_error() {
+    let env = TestEnv::new();
+    env.write("s1", "a");
+    env.write("s2", "b");
+    for args in [&["s1", "s2", "nodir"][..], &["nosuch", "s2"]] {
+        let args: Vec<&str> = std::iter::once("--stats")
+            .chain(args.iter().copied())
+            .collect();
+        let run = env.run(&args);
+        assert_eq!(run.code(), Some(1), "{args:?}: {}", run.stderr());
+        let stderr = run.stderr();
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 4, "{args:?}: {stderr}");
+        assert!(lines[0].starts_with("fcopy: "), "{args:?}: {stderr}");
+        assert_eq!(lines[1], "files: 0 copied, 0 skipped, 1 failed", "{args:?}");
+    }
+}
