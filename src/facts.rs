@@ -114,6 +114,14 @@ impl FsKind {
     pub fn is_pseudo(self) -> bool {
         self == FsKind::Pseudo
     }
+
+    /// Whether two devices (`st_dev`) of this kind are two filesystems (superblocks), between
+    /// which FICLONE and copy_file_range(2) say `EXDEV`: ext4, tmpfs, XFS, none of which copies
+    /// across superblocks. Not btrfs (its subvolumes have devices of their own in one
+    /// filesystem) nor the others (NFS and CIFS copy across servers' filesystems).
+    pub fn one_filesystem_per_device(self) -> bool {
+        matches!(self, FsKind::Ext4 | FsKind::Tmpfs | FsKind::Xfs)
+    }
 }
 
 /// One file's metadata as the copy needs it.

@@ -74,12 +74,13 @@ pub(super) fn choose_strategy(
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KnownRefusal {
     /// `--reflink=always`: FICLONE fails with this errno: `EXDEV` between two filesystems
-    /// (another kind, or another device of a kind that does not clone), `EOPNOTSUPP` within
-    /// one that cannot clone (ext4, tmpfs). As exec/open.rs's `clone_impossible` decides.
+    /// (another kind, or another device of ext4, tmpfs or XFS:
+    /// [`FsKind::one_filesystem_per_device`]), `EOPNOTSUPP` within one that cannot clone (ext4,
+    /// tmpfs).
     Clone(rustix::io::Errno),
-    /// `--method=copy-file-range` between two kinds of filesystem: copy_file_range(2) copies
-    /// across filesystems only where both are one kind that supports it (NFS, CIFS), so it
-    /// says `EXDEV`.
+    /// `--method=copy-file-range` between two filesystems: copy_file_range(2) copies across
+    /// filesystems only where both are one kind that supports it (NFS, CIFS), so it says
+    /// `EXDEV` (Linux 5.19 and later).
     CopyFileRange,
 }
 
@@ -92,9 +93,11 @@ pub fn known_refusal(
 ) -> Option<KnownRefusal> {
     let (src_fs, src_dev) = (job.source_facts.fs, job.source_facts.dev);
     let dest_fs = dest_fs?;
-    let another_kind = dest_fs != src_fs;
+    // Two filesystems: two kinds, or two devices of a kind whose devices are filesystems.
+    let two_filesystems = dest_fs != src_fs
+        || (src_fs.one_filesystem_per_device() && dest_dev.is_some_and(|d| d != src_dev));
     if job.strategy == Strategy::Reflink && job.clone == CloneMode::Must {
-        if another_kind || (!src_fs.can_clone() && dest_dev.is_some_and(|d| d != src_dev)) {
+        if two_filesystems {
             return Some(KnownRefusal::Clone(rustix::io::Errno::XDEV));
         }
         if !src_fs.can_clone() {
@@ -102,8 +105,8 @@ pub fn known_refusal(
         }
     }
     let pseudo = src_fs.is_pseudo() || dest_fs.is_pseudo();
-    if job.kernel_copy_only && another_kind && !pseudo && job.source_facts.kind == FileKind::Regular
-    {
+    let regular = job.source_facts.kind == FileKind::Regular;
+    if job.kernel_copy_only && two_filesystems && !pseudo && regular {
         return Some(KnownRefusal::CopyFileRange);
     }
     None

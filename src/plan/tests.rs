@@ -147,8 +147,21 @@ fn known_refusals_are_what_the_filesystems_decide() {
         refusal(&cfr, FsKind::Ext4, &on(FsKind::Tmpfs, 2)),
         Some(KnownRefusal::CopyFileRange)
     );
-    // Another device of one kind: the run tells (btrfs subvolumes, NFS, CIFS copy across).
-    assert_eq!(refusal(&cfr, FsKind::Ext4, &on(FsKind::Ext4, 2)), None);
+    assert_eq!(
+        refusal(&cfr, FsKind::Tmpfs, &on(FsKind::Tmpfs, 2)),
+        Some(KnownRefusal::CopyFileRange)
+    );
+    assert_eq!(
+        refusal(&always, FsKind::Xfs, &on(FsKind::Xfs, 2)),
+        clone(Errno::XDEV)
+    );
+    // Another device of btrfs (a subvolume) or of an unknown kind: the run tells.
+    assert_eq!(refusal(&cfr, FsKind::Btrfs, &on(FsKind::Btrfs, 2)), None);
+    assert_eq!(
+        refusal(&cfr, FsKind::Other(7), &on(FsKind::Other(7), 2)),
+        None
+    );
+    assert_eq!(refusal(&cfr, FsKind::Ext4, &on(FsKind::Ext4, 1)), None);
     assert_eq!(refusal(&[], FsKind::Ext4, &on(FsKind::Tmpfs, 2)), None);
     assert_eq!(
         refusal(&["--reflink=auto"], FsKind::Ext4, &on(FsKind::Ext4, 1)),
