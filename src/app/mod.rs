@@ -85,6 +85,16 @@ fn usage(reporter: &mut Reporter, e: &UsageError) -> ExitCode {
     ExitCode::Failure
 }
 
+/// The end of a run that failed before any job: `--json`'s summary and `--stats`' lines, as
+/// at the end of any run (new-user trial and red team, round 21: after an operand error or a
+/// `--mkpath` failure they were missing).
+fn end_early(reporter: &mut Reporter, stats: bool) {
+    reporter.finish(std::time::Duration::ZERO);
+    if stats {
+        reporter.print_stats(std::time::Duration::ZERO);
+    }
+}
+
 /// The settings step, `--mkpath`'s `-t DIRECTORY`, cp's operand grammar, and the checks that
 /// need both (where `-i` reads its answers).
 fn prepare(args: &Args, m: &FlagPositions, reporter: &mut Reporter) -> Result<Prepared, ExitCode> {
@@ -97,10 +107,7 @@ fn prepare(args: &Args, m: &FlagPositions, reporter: &mut Reporter) -> Result<Pr
     let stats = args.restart.stats;
     let usage = |reporter: &mut Reporter, e: &UsageError| {
         let code = usage(reporter, e);
-        reporter.finish(std::time::Duration::ZERO);
-        if stats {
-            reporter.print_stats(std::time::Duration::ZERO);
-        }
+        end_early(reporter, stats);
         code
     };
     let config = options::resolve(args, m).map_err(|e| usage(reporter, &e))?;
@@ -124,6 +131,7 @@ fn prepare(args: &Args, m: &FlagPositions, reporter: &mut Reporter) -> Result<Pr
                         reporter.mkpath_made(made);
                     }
                     reporter.error(&message);
+                    end_early(reporter, stats);
                     return Err(ExitCode::Failure);
                 }
             }
@@ -134,6 +142,7 @@ fn prepare(args: &Args, m: &FlagPositions, reporter: &mut Reporter) -> Result<Pr
                 Ok(made) => planned_dir = made.then_some(dir),
                 Err(message) => {
                     reporter.error(&message);
+                    end_early(reporter, stats);
                     return Err(ExitCode::Failure);
                 }
             }

@@ -70,7 +70,7 @@ impl Copier<'_, '_> {
         // (new-user trial, round 12: `-g -v` first drew `0 B/≥0 B`).
         let bytes = job.planned_bytes().unwrap_or(0);
         if let Some(p) = &self.reporter.progress {
-            p.add_total(job.planned_bytes(), 1);
+            p.add_total(job.progress_bytes(), 1);
         }
         self.reporter.starting(&job);
         context.timed = self.reporter.json;

@@ -223,7 +223,7 @@ pub fn run_job(engine: &Engine<'_>, job: &Job) -> Result<Outcome, JobError> {
     }
     // The total takes what the job really counted (see `Progress::job_ended`).
     let counted = written_by_this_job() + JOB_SKIPPED.with(std::cell::Cell::get);
-    engine.progress.job_ended(job.planned_bytes(), counted);
+    engine.progress.job_ended(job.progress_bytes(), counted);
     engine.progress.file_done();
     result
 }

@@ -189,6 +189,18 @@ impl Job {
             None => self.len,
         }
     }
+
+    /// The bytes the progress total counts for this job when it is handed out: its
+    /// [`Job::planned_bytes`], or 0 for a regular file whose size says it is empty (read to
+    /// its end in case it grew; red team, round 21: counted as of unknown length, one empty
+    /// file kept a tree's whole bar a lower bound). `None` only where the length is unknown:
+    /// a stream, a `/proc` file.
+    pub fn progress_bytes(&self) -> Option<u64> {
+        let empty_file = self.source_facts.kind == crate::facts::FileKind::Regular
+            && !self.source_facts.fs.is_pseudo()
+            && self.source_facts.size == 0;
+        self.planned_bytes().or(empty_file.then_some(0))
+    }
 }
 
 /// Why a job is not run; worded as GNU cp's messages in `report/messages/plan.rs`.

@@ -106,6 +106,22 @@ fn reflink_always_even_on_ext4() {
     assert_eq!(j.clone, CloneMode::Must);
 }
 
+/// An empty regular file counts 0 bytes in the progress total (read to its end all the same);
+/// a `/proc` file's length is unknown (red team, round 21: one empty file kept a tree's bar a
+/// lower bound to the end).
+#[test]
+fn an_empty_file_counts_zero_bytes_and_a_proc_file_an_unknown_length() {
+    let empty = job(&[], &file(0, 0, FsKind::Ext4), &missing(FsKind::Ext4));
+    assert_eq!(
+        (empty.planned_bytes(), empty.progress_bytes()),
+        (None, Some(0))
+    );
+    let proc = job(&[], &file(0, 0, FsKind::Pseudo), &missing(FsKind::Ext4));
+    assert_eq!(proc.progress_bytes(), None);
+    let sized = job(&[], &file(5000, 16, FsKind::Ext4), &missing(FsKind::Ext4));
+    assert_eq!(sized.progress_bytes(), Some(5000));
+}
+
 /// The dry run's foresight (`known_refusal`): what both filesystems decide, and nothing else.
 #[test]
 fn known_refusals_are_what_the_filesystems_decide() {

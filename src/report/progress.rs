@@ -493,6 +493,12 @@ impl Progress for ProgressDisplay {
         if counted > planned_bytes {
             let more = counted - planned_bytes;
             c.bytes_total.fetch_add(more, Ordering::Relaxed);
+            // A file that grew makes the total larger: the percentage held so far (it never
+            // goes back otherwise) would stand above the bar's fill (red team, round 21: a
+            // bar at 55% beside `98%`); it follows the bar from here.
+            if planned.is_some() {
+                c.shown_percent.store(0, Ordering::Relaxed);
+            }
             if let Some(bar) = self.shared.bar.get() {
                 bar.inc_length(more);
             }

@@ -118,8 +118,14 @@ fn make_components(dir: &Path, made_dirs: &mut Vec<PathBuf>) -> Result<(), rusti
         }
         at = openat(&at, name, STEP_FLAGS | follow, Mode::empty())?;
     }
-    // The last as given (`j/k/`), as `mkdir -pv` names it.
-    if let Some(last) = made_dirs.last_mut().filter(|last| **last == shown) {
+    // The last as given when only slashes follow it (`j/k/`), as `mkdir -pv` names it; not
+    // past a `.` (`a/./` says `a`, red team, round 21).
+    let rest = &dir.as_os_str().as_bytes()[shown.as_os_str().len()..];
+    let last_step = rest.iter().all(|&b| b == b'/');
+    if let Some(last) = made_dirs
+        .last_mut()
+        .filter(|last| last_step && last.as_os_str() == shown.as_os_str())
+    {
         *last = dir.to_path_buf();
     }
     Ok(())

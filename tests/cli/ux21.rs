@@ -284,3 +284,77 @@ fn stats_are_printed_after_an_operand_error() {
         assert_eq!(lines[1], "files: 0 copied, 0 skipped, 1 failed", "{args:?}");
     }
 }
+
+/// One empty file in a tree kept the whole bar a lower bound (`1.25 MiB/≥4.77 MiB`, no bar,
+/// percentage or ETA) until it was copied: it was counted as of unknown length (red team,
+/// round 21). An empty regular file counts 0 bytes; the bar and its percentage show.
+#[test]
+fn an_empty_file_in_a_tree_leaves_the_bar_its_percentage() {
+    if !require_tool("script") || !require_strace() {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write("t/a_big", pattern(5_000_000, 8));
+    env.write("t/z_empty", b"");
+    let command = "strace -f -o /dev/null -e trace=pread64 -e inject=pread64:delay_exit=50000 \
+                   \"$FCOPY\" -g -r --method=read-write t d";
+    let screen = in_pty_typed(&env, 80, command, b"", Duration::ZERO);
+    env.assert_same_content("t/a_big", "d/a_big");
+    let (_, frames) = terminal_screen(&screen, 80);
+    assert!(
+        frames
+            .iter()
+            .any(|f| f.starts_with("[") && f.contains("/4.77 MiB") && !f.contains("100%")),
+        "no bar with a percentage under 100 while the big file was copied: {frames:?}"
+    );
+    let last = frames.iter().rfind(|f| f.contains("MiB/")).expect("frames");
+    assert!(last.ends_with("done 2/2 files"), "{frames:?}");
+}
+
+/// The plan's foresight of the kernel's refusals is about data written into a regular file at
+/// DEST's name: `--remove-destination` over a symlink into another filesystem makes the new
+/// file beside the link, and `--attributes-only` writes no data, so both are planned as the
+/// run does them (red team, round 21: the plan refused both with `Invalid cross-device link`).
+#[test]
+fn the_plan_does_not_refuse_what_the_run_does_elsewhere() {
+    let env = TestEnv::new();
+    env.write("s", "abc");
+    let Some(other) = TestEnv::on_tmpfs() else {
+        return;
+    };
+    other.write("target", "old");
+    std::os::unix::fs::symlink(other.join("target"), env.join("lnk")).unwrap();
+    let across = other.join("x");
+    let across = across.to_str().unwrap();
+    let cases: [&[&str]; 2] = [
+        &[
+            "--method=copy-file-range",
+            "--remove-destination",
+            "s",
+            "lnk",
+        ],
+        &["--attributes-only", "--method=copy-file-range", "s", across],
+    ];
+    for args in cases {
+        let plan_args: Vec<&str> = std::iter::once("--dry-run")
+            .chain(args.iter().copied())
+            .collect();
+        let plan = env.run(&plan_args);
+        assert_eq!(
+            (plan.code(), plan.stderr()),
+            (Some(0), String::new()),
+            "{args:?}"
+        );
+        let run = env.run(args);
+        assert_eq!(
+            (run.code(), run.stderr()),
+            (Some(0), String::new()),
+            "{args:?}"
+        );
+    }
+    assert_eq!(env.read("lnk"), b"abc");
+    assert!(std::fs::symlink_metadata(env.join("lnk"))
+        .unwrap()
+        .is_file());
+    assert_eq!(other.read("target"), b"old");
+}

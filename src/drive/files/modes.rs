@@ -78,8 +78,22 @@ impl Copier<'_, '_> {
             Err(e) => return self.fail(job.source.display_path(), job.dest.display_path(), e),
         };
         // Then the kernel's answer where both filesystems decide it (a clone `--reflink=always`
-        // needs, `--method=copy-file-range` across filesystems).
-        if let Some(refusal) = plan::known_refusal(&job, dest.fs(), dest.dev()) {
+        // needs, `--method=copy-file-range` across filesystems): for data written into a
+        // regular file at DEST's name. Not through a symlink (`--remove-destination` and `-b`
+        // make the file beside it, on the link's filesystem), nor for `--attributes-only`
+        // (no data), nor into a device (red team, round 21: each was refused, and the runs
+        // copied, or failed otherwise).
+        let regular_dest = match dest {
+            DestFacts::Missing { .. } => true,
+            DestFacts::Existing(old) => old.kind == FileKind::Regular,
+            _ => false,
+        };
+        let foreseen =
+            regular_dest && !self.cfg.attributes_only && job.dest_name != plan::DestName::Symlink;
+        let refusal = foreseen
+            .then(|| plan::known_refusal(&job, dest.fs(), dest.dev()))
+            .flatten();
+        if let Some(refusal) = refusal {
             let (source, dest) = (job.source.display_path(), job.dest.display_path());
             let e = match refusal {
                 plan::KnownRefusal::Clone(errno) => ExecError::Clone {

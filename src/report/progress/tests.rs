@@ -272,6 +272,27 @@ fn one_operand_totals_are_final_once_its_job_is_counted() {
     assert!(half.contains(" 50%"), "{half:?}");
 }
 
+/// Red team, round 21: a file that grew while a tree was copied made the total larger, and the
+/// percentage, held so far, stood at 98% beside a bar back at 55%. It follows the bar again.
+#[test]
+fn the_percentage_follows_a_total_that_grew() {
+    let display = ProgressDisplay::new(ProgressWhen::Never, true);
+    display.add_total(Some(100), 1);
+    display.add_total(Some(100), 1);
+    display.totals_final();
+    let c = &display.shared.counters;
+    display.advance(90);
+    let before = render(&View::of_parts(90, 200, 10.0), c, 80, false);
+    assert!(before.contains(" 45%"), "{before:?}");
+    display.advance(60);
+    display.job_ended(Some(100), 150);
+    display.file_done();
+    let total = c.bytes_total.load(Ordering::Relaxed);
+    assert_eq!(total, 250);
+    let after = render(&View::of_parts(150, total, 10.0), c, 80, false);
+    assert!(after.contains(" 60%"), "{after:?}");
+}
+
 /// A file that shrank or grew while it was copied ends at what was copied: its bar ended at
 /// `33% ... ETA 2s` (shrank to a third) or `292.97 KiB/≥292.97 KiB` (grew from 0), never `done`
 /// (red team, round 21).
