@@ -71,7 +71,7 @@ pub trait Progress: Sync {
     /// with 15 files on disk, and ended at `122/250` (new-user trial, round 18).
     fn file_done(&self) {}
     /// A job is over, copied or failed, having counted `counted` bytes (copied, or skipped as
-    /// holes) of the `planned` it was handed out with ([`Job::planned_bytes`]; `None`: a
+    /// holes) of the `planned` it was handed out with ([`Job::progress_bytes`]; `None`: a
     /// stream or `/proc` file, whose length was not known). The total takes the difference:
     /// what a failed or shrunk file will never copy leaves it, what a grown file or a stream
     /// copied joins it, so a finished copy ends at its real total (`done`), where it ended at

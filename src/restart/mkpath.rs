@@ -44,17 +44,8 @@ pub fn make_dir(dir: &Path) -> Result<Vec<PathBuf>, MkpathError> {
     }
 }
 
-/// The names `dir`'s walk steps through, from [`start_dir`]: its normal components and `..`.
-fn step_names(dir: &Path) -> impl Iterator<Item = &OsStr> {
-    use std::path::Component;
-    dir.components().filter_map(|component| match component {
-        Component::Normal(name) => Some(name),
-        Component::ParentDir => Some(OsStr::new("..")),
-        Component::RootDir | Component::CurDir | Component::Prefix(_) => None,
-    })
-}
-
-/// The names `dir`'s walk steps through (as [`step_names`]), each with `dir` spelled up to it:
+/// The names `dir`'s walk steps through from [`start_dir`] (its components but `/` and `.`),
+/// each with `dir` spelled up to it:
 /// `a//b/./c` steps through `a`, `b`, `c`, spelled `a`, `a//b`, `a//b/./c`, as `mkdir -pv`
 /// names the directories it makes (red team, round 20: fcopy said `a/b`).
 fn steps_as_spelled(dir: &Path) -> impl Iterator<Item = (&OsStr, PathBuf)> {
@@ -204,7 +195,7 @@ fn plan_components(dir: &Path) -> Result<bool, rustix::io::Errno> {
     // How deep the walk is below `at` in directories the run would make.
     let mut made_depth = 0usize;
     let mut would_make = false;
-    for name in step_names(dir) {
+    for (name, _) in steps_as_spelled(dir) {
         if made_depth > 0 {
             made_depth = if name == ".." {
                 made_depth - 1
