@@ -288,23 +288,16 @@ impl ProgressDisplay {
         if bytes.is_none() {
             c.open_ended.fetch_add(1, Ordering::Relaxed);
         }
-        self.grow_total(bytes.unwrap_or(0));
+        let bytes = bytes.unwrap_or(0);
+        c.bytes_total.fetch_add(bytes, Ordering::Relaxed);
         c.files_total.fetch_add(files, Ordering::Relaxed);
         if c.one_job.load(Ordering::Relaxed) {
             c.totals_final.store(true, Ordering::Relaxed);
         }
-        self.poll_status();
-    }
-
-    /// `bytes` more in the byte total, the bar's length with it.
-    fn grow_total(&self, bytes: u64) {
-        self.shared
-            .counters
-            .bytes_total
-            .fetch_add(bytes, Ordering::Relaxed);
         if let Some(bar) = self.shared.bar.get() {
             bar.inc_length(bytes);
         }
+        self.poll_status();
     }
 
     /// Every operand has been planned: the totals are final, so the percentage and ETA mean
@@ -498,12 +491,16 @@ impl Progress for ProgressDisplay {
         let c = &self.shared.counters;
         let planned_bytes = planned.unwrap_or(0);
         if counted > planned_bytes {
-            self.grow_total(counted - planned_bytes);
+            let more = counted - planned_bytes;
+            c.bytes_total.fetch_add(more, Ordering::Relaxed);
             // A file that grew makes the total larger: the percentage held so far (it never
             // goes back otherwise) would stand above the bar's fill (red team, round 21: a
             // bar at 55% beside `98%`); it follows the bar from here.
             if planned.is_some() {
                 c.shown_percent.store(0, Ordering::Relaxed);
+            }
+            if let Some(bar) = self.shared.bar.get() {
+                bar.inc_length(more);
             }
         } else if counted < planned_bytes {
             self.skip(planned_bytes - counted);
